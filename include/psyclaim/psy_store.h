@@ -1,0 +1,30 @@
+/*
+ * psy_store.h -- the database that holds a practice: its code catalog now, its records later.
+ *
+ * A store is opened from a URI: "sqlite:PATH" or a plain PATH. Opening creates the file when needed
+ * and applies every pending schema migration in one transaction. One handle is used by one thread.
+ */
+#ifndef PSY_STORE_H
+#define PSY_STORE_H
+
+#include "psyclaim.h"
+
+typedef struct psy_store psy_store;
+
+/* The database a command uses when none is given: $PSYCLAIM_DB, else "./psyclaim.db". */
+const char *psy_store_default_uri(void);
+
+/* Opens (creating if needed) and migrates the store at uri. On success *out is the handle; on failure
+ * *out is NULL and, when errbuf is given, it holds a message naming the problem. */
+psy_status psy_store_open(const char *uri, psy_store **out, char *errbuf, size_t errlen);
+
+/* Closes the store; accepts NULL. */
+void psy_store_close(psy_store *st);
+
+/* The message of the last failure on this store ("" when none). Valid until the next call. */
+const char *psy_store_errmsg(const psy_store *st);
+
+/* The schema version the store is at (the highest applied migration). */
+int psy_store_schema_version(psy_store *st);
+
+#endif

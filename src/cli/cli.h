@@ -1,0 +1,35 @@
+/*
+ * cli.h -- shared pieces of the psyclaim command: the command table entry and helpers every command
+ * uses (opening the database, printing errors). The CLI uses libpsyclaim's public API only.
+ */
+#ifndef PSY_CLI_H
+#define PSY_CLI_H
+
+#include <psyclaim/psyclaim.h>
+
+struct cli_command {
+    const char *name;
+    int (*run)(int argc, char **argv); /* argv[0] is the command name */
+    const char *summary;
+    const char *usage; /* full help text */
+};
+
+/* Exit codes shared by every command. */
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+/* Prints "psyclaim: <message>" to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Opens the database (uri NULL = default) and makes sure the built-in catalog is in it. On failure
+ * prints the reason and returns NULL. */
+psy_store *cli_open_store(const char *uri);
+
+/* Prints a command's help when argv has --help/-h; returns 1 when it did. */
+int cli_wants_help(int argc, char **argv, const struct cli_command *cmd);
+
+const struct cli_command *cli_find(const char *name);
+
+/* The commands, one per file. */
+extern const struct cli_command cli_cmd_show, cli_cmd_import;
+
+#endif

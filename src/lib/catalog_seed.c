@@ -1,0 +1,241 @@
+/*
+ * catalog_seed.c -- loads the built-in catalog (data/catalog/<system>.json) and the explainer pages
+ * (data/explainers/<code>.json) into a store.
+ *
+ * The one idea: the store remembers a hash of the built-in files it was seeded from (meta key
+ * builtin_catalog); opening a store with the same build costs one look-up, and a new build reseeds in
+ * one transaction. Built-in rows are replaced wholesale; imported rows keep their official titles and
+ * dates and only take the built-in synonyms.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "psy_int.h"
+
+static const char *const page_text_keys[] = {"name", "summary", "purpose", "duration", "time_band",
+                                             "setting", "recovery", "patient_experience"};
+static const char *const page_list_keys[] = {"common_names", "indications", "preparation", "procedure",
+                                             "personnel", "risks", "benefits", "alternatives",
+                                             "billing_notes", "payer_policies", "sources"};
+
+struct seed {
+    psy_store *st;
+    psy_status rc;
+    uint64_t hash;
+    sqlite3_stmt *ins_code, *ins_link, *ins_page;
+};
+
+static void hash_file(void *ud, const char *name, const char *data, size_t len)
+{
+    struct seed *sd = ud;
+    sd->hash = sd->hash * 31 + psy__hash64(name, strlen(name));
+    sd->hash = sd->hash * 31 + psy__hash64(data, len);
+}
+
+static const char *str_or(json_t *o, const char *key, const char *dflt)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_string(v) ? json_string_value(v) : dflt;
+}
+
+static psy_status fail(struct seed *sd, const char *file, size_t idx, const char *code, const char *what)
+{
+    if (!sd->rc)
+        sd->rc = psy__store_fail(sd->st, PSY_EPARSE, "built-in data %s: entry %zu (%s): %s", file, idx + 1,
+                                 code ? code : "?", what);
+    return sd->rc;
+}
+
+static int step_reset(sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc == SQLITE_DONE;
+}
+
+static void load_entry(struct seed *sd, const char *file, psy_system sys, size_t idx, json_t *e)
+{
+    const char *raw = str_or(e, "code", NULL);
+    char code[PSY_CODE_MAX];
+    if (!raw || psy_catalog_normalize(sys, raw, code) || strcmp(code, raw) != 0) {
+        fail(sd, file, idx, raw, "code missing or not in display form");
+        return;
+    }
+    const char *shortt = str_or(e, "short", NULL), *longt = str_or(e, "long", shortt);
+    if (!shortt || !*shortt) {
+        fail(sd, file, idx, raw, "missing short title");
+        return;
+    }
+    json_t *billable = json_object_get(e, "billable");
+    if (!json_is_boolean(billable)) {
+        fail(sd, file, idx, raw, "billable must be true or false");
+        return;
+    }
+    struct psy__buf syn = {0};
+    psy__buf_puts(&syn, "");
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(e, "synonyms"), i, it) if (json_is_string(it)) {
+        if (syn.n) psy__buf_puts(&syn, "|");
+        psy__buf_puts(&syn, json_string_value(it));
+    }
+    sqlite3_stmt *s = sd->ins_code;
+    sqlite3_bind_text(s, 1, psy_catalog_system_name(sys), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, code, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, shortt, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 4, longt, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(s, 5, json_is_true(billable));
+    sqlite3_bind_int(s, 6, strcmp(str_or(e, "kind", ""), "addon") == 0);
+    const char *eff = str_or(e, "effective", NULL), *term = str_or(e, "terminated", NULL);
+    if (eff) sqlite3_bind_text(s, 7, eff, -1, SQLITE_TRANSIENT);
+    if (term) sqlite3_bind_text(s, 8, term, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 9, syn.p, -1, SQLITE_TRANSIENT);
+    psy__buf_free(&syn);
+    if (!step_reset(s)) {
+        sd->rc = psy__store_dbfail(sd->st, "seeding the catalog");
+        return;
+    }
+    json_array_foreach(json_object_get(e, "links"), i, it)
+    {
+        const char *kind = str_or(it, "kind", ""), *tsys_name = str_or(it, "system", psy_catalog_system_name(sys));
+        psy_system tsys;
+        char tcode[PSY_CODE_MAX];
+        if (psy_catalog_system_parse(tsys_name, &tsys) ||
+            psy_catalog_normalize(tsys, str_or(it, "code", ""), tcode)) {
+            fail(sd, file, idx, raw, "link with a bad system or code");
+            return;
+        }
+        if (strcmp(kind, "similar") && strcmp(kind, "addon") && strcmp(kind, "primary") &&
+            strcmp(kind, "instead")) {
+            fail(sd, file, idx, raw, "link kind must be similar, addon, primary or instead");
+            return;
+        }
+        sqlite3_stmt *l = sd->ins_link;
+        sqlite3_bind_text(l, 1, psy_catalog_system_name(sys), -1, SQLITE_STATIC);
+        sqlite3_bind_text(l, 2, code, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(l, 3, kind, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(l, 4, psy_catalog_system_name(tsys), -1, SQLITE_STATIC);
+        sqlite3_bind_text(l, 5, tcode, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(l, 6, str_or(it, "note", ""), -1, SQLITE_TRANSIENT);
+        if (!step_reset(l)) {
+            sd->rc = psy__store_dbfail(sd->st, "seeding code links");
+            return;
+        }
+    }
+}
+
+static void load_catalog_file(void *ud, const char *name, const char *data, size_t len)
+{
+    struct seed *sd = ud;
+    if (sd->rc) return;
+    json_error_t jerr;
+    json_t *root = json_loadb(data, len, 0, &jerr);
+    if (!root) {
+        sd->rc = psy__store_fail(sd->st, PSY_EPARSE, "built-in data %s:%d: %s", name, jerr.line, jerr.text);
+        return;
+    }
+    psy_system sys;
+    if (psy_catalog_system_parse(str_or(root, "system", ""), &sys)) {
+        sd->rc = psy__store_fail(sd->st, PSY_EPARSE, "built-in data %s: unknown system", name);
+    } else {
+        size_t i;
+        json_t *e;
+        json_array_foreach(json_object_get(root, "entries"), i, e)
+        {
+            if (sd->rc) break;
+            load_entry(sd, name, sys, i, e);
+        }
+    }
+    json_decref(root);
+}
+
+/* Checks that a page has every section filled (docs/data-format.md). */
+static const char *page_missing(json_t *root)
+{
+    for (size_t i = 0; i < sizeof page_text_keys / sizeof page_text_keys[0]; i++) {
+        const char *v = str_or(root, page_text_keys[i], "");
+        if (!*v) return page_text_keys[i];
+    }
+    for (size_t i = 0; i < sizeof page_list_keys / sizeof page_list_keys[0]; i++) {
+        json_t *v = json_object_get(root, page_list_keys[i]);
+        if (!json_is_array(v) || json_array_size(v) == 0) return page_list_keys[i];
+    }
+    json_t *sim = json_object_get(root, "similar_codes");
+    if (!json_is_array(sim) || json_array_size(sim) == 0) return "similar_codes";
+    return NULL;
+}
+
+static void load_page_file(void *ud, const char *name, const char *data, size_t len)
+{
+    struct seed *sd = ud;
+    if (sd->rc) return;
+    json_error_t jerr;
+    json_t *root = json_loadb(data, len, 0, &jerr);
+    if (!root) {
+        sd->rc = psy__store_fail(sd->st, PSY_EPARSE, "built-in data %s:%d: %s", name, jerr.line, jerr.text);
+        return;
+    }
+    psy_system sys;
+    char code[PSY_CODE_MAX];
+    const char *missing = page_missing(root);
+    if (psy_catalog_system_parse(str_or(root, "system", ""), &sys) ||
+        psy_catalog_normalize(sys, str_or(root, "code", ""), code))
+        sd->rc = psy__store_fail(sd->st, PSY_EPARSE, "built-in data %s: bad system or code", name);
+    else if (missing)
+        sd->rc = psy__store_fail(sd->st, PSY_EPARSE, "built-in data %s: section %s is empty", name, missing);
+    else {
+        char *body = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        sqlite3_stmt *s = sd->ins_page;
+        sqlite3_bind_text(s, 1, psy_catalog_system_name(sys), -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, code, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 3, body, -1, SQLITE_TRANSIENT);
+        free(body);
+        if (!step_reset(s)) sd->rc = psy__store_dbfail(sd->st, "seeding explainer pages");
+    }
+    json_decref(root);
+}
+
+psy_status psy_catalog_seed(psy_store *st)
+{
+    struct seed sd = {st, PSY_OK, 1469598103934665603ULL, NULL, NULL, NULL};
+    psy_data_each("catalog/", hash_file, &sd);
+    psy_data_each("explainers/", hash_file, &sd);
+    char want[32], have[64];
+    snprintf(want, sizeof want, "%016llx", (unsigned long long)sd.hash);
+    const char *cur = psy__store_meta_get(st, "builtin_catalog", have, sizeof have);
+    if (cur && strcmp(cur, want) == 0) return PSY_OK;
+
+    sqlite3 *db = psy__store_db(st);
+    psy_status rc = psy__store_begin(st);
+    if (rc) return rc;
+    rc = psy__store_exec(st, "DELETE FROM code WHERE source = 'builtin'; DELETE FROM code_link; "
+                             "DELETE FROM code_page; UPDATE code SET synonyms = ''");
+    if (!rc &&
+        (sqlite3_prepare_v2(db,
+                            "INSERT INTO code(system, code, short_title, long_title, billable, addon, "
+                            "effective, terminated, synonyms, source) VALUES (?,?,?,?,?,?,?,?,?,'builtin') "
+                            "ON CONFLICT(system, code) DO UPDATE SET synonyms = excluded.synonyms, "
+                            "addon = excluded.addon",
+                            -1, &sd.ins_code, NULL) != SQLITE_OK ||
+         sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO code_link VALUES (?,?,?,?,?,?)", -1, &sd.ins_link,
+                            NULL) != SQLITE_OK ||
+         sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO code_page VALUES (?,?,?)", -1, &sd.ins_page, NULL) !=
+             SQLITE_OK))
+        rc = psy__store_dbfail(st, "seeding the catalog");
+    if (!rc) {
+        psy_data_each("catalog/", load_catalog_file, &sd);
+        psy_data_each("explainers/", load_page_file, &sd);
+        rc = sd.rc;
+    }
+    sqlite3_finalize(sd.ins_code);
+    sqlite3_finalize(sd.ins_link);
+    sqlite3_finalize(sd.ins_page);
+    if (!rc) rc = psy__store_meta_set(st, "builtin_catalog", want);
+    if (rc) {
+        psy__store_rollback(st);
+        return rc;
+    }
+    return psy__store_commit(st);
+}

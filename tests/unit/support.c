@@ -1,0 +1,91 @@
+/* support.c -- helpers shared by the unit tests (see support.h). */
+#include "support.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+char *test_tmp_path(const char *suffix)
+{
+    static int counter;
+    char *p = malloc(256);
+    snprintf(p, 256, "/tmp/psyclaim-test-%d-%d%s", (int)getpid(), ++counter, suffix);
+    return p;
+}
+
+void test_rm_db(const char *path)
+{
+    char buf[300];
+    unlink(path);
+    snprintf(buf, sizeof buf, "%s-wal", path);
+    unlink(buf);
+    snprintf(buf, sizeof buf, "%s-shm", path);
+    unlink(buf);
+}
+
+char *test_write_file(const char *text, size_t len)
+{
+    char *p = test_tmp_path(".txt");
+    FILE *f = fopen(p, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, len, f), len);
+    fclose(f);
+    return p;
+}
+
+psy_store *test_open_store(char **path)
+{
+    *path = test_tmp_path(".db");
+    psy_store *st = NULL;
+    char err[512];
+    psy_status rc = psy_store_open(*path, &st, err, sizeof err);
+    if (rc) fprintf(stderr, "open: %s\n", err);
+    assert_int_equal(rc, PSY_OK);
+    rc = psy_catalog_seed(st);
+    if (rc) fprintf(stderr, "seed: %s\n", psy_store_errmsg(st));
+    assert_int_equal(rc, PSY_OK);
+    return st;
+}
+
+int test_have_shared(const char *rel, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "%s/%s", PSY_SHARED_DIR, rel);
+    if (access(out, R_OK) == 0) return 1;
+    printf("SKIP: %s not found (the official files under ../shared/data are absent)\n", out);
+    return 0;
+}
+
+static char *slurp_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return calloc(1, 1);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    size_t got = fread(buf, 1, (size_t)n, f);
+    buf[got] = 0;
+    fclose(f);
+    return buf;
+}
+
+int test_run_cli(const char *args, const char *in, char **out, char **err)
+{
+    char *o = test_tmp_path(".out"), *e = test_tmp_path(".err"), *i = NULL;
+    if (in) i = test_write_file(in, strlen(in));
+    size_t len = strlen(args) + 1024;
+    char *cmd = malloc(len);
+    snprintf(cmd, len, "%s %s <%s >%s 2>%s", PSY_CLI, args, i ? i : "/dev/null", o, e);
+    int st = system(cmd);
+    free(cmd);
+    *out = slurp_file(o);
+    if (err) *err = slurp_file(e);
+    unlink(o);
+    unlink(e);
+    if (i) unlink(i);
+    free(o);
+    free(e);
+    free(i);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}

@@ -1,0 +1,28 @@
+/* support.h -- helpers shared by the unit tests: scratch files and running the CLI. */
+#ifndef PSY_TEST_SUPPORT_H
+#define PSY_TEST_SUPPORT_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <psyclaim/psyclaim.h>
+
+/* A fresh path for a scratch database (removed with its WAL files by test_rm_db). */
+char *test_tmp_path(const char *suffix);
+void test_rm_db(const char *path);
+
+/* Writes text to a new scratch file and returns its path (free it). */
+char *test_write_file(const char *text, size_t len);
+
+/* Opens a new seeded store at a scratch path. */
+psy_store *test_open_store(char **path);
+
+/* 1 when the official file exists under PSY_SHARED_DIR; prints a skip message when it does not. */
+int test_have_shared(const char *rel, char *out, size_t outlen);
+
+/* Runs the CLI with a shell command line (after the binary name), stdin from in (may be NULL).
+ * Returns the exit status; *out gets stdout (free it), *err stderr when err is not NULL. */
+int test_run_cli(const char *args, const char *in, char **out, char **err);
+
+#endif

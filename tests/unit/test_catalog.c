@@ -1,0 +1,239 @@
+/* test_catalog.c -- the code catalog: code shapes, the built-in catalog and pages, look-ups. */
+#include "support.h"
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void test_normalize(void **state)
+{
+    (void)state;
+    static const struct { psy_system sys; const char *in, *out; } ok[] = {
+        {PSY_SYS_ICD10CM, "f411", "F41.1"},    {PSY_SYS_ICD10CM, " F41.1 ", "F41.1"},
+        {PSY_SYS_ICD10CM, "F32A", "F32.A"},    {PSY_SYS_ICD10CM, "F43", "F43"},
+        {PSY_SYS_ICD10CM, "t7432xa", "T74.32XA"}, {PSY_SYS_CPT, "90853", "90853"},
+        {PSY_SYS_CPT, "0591t", "0591T"},       {PSY_SYS_HCPCS, "h0004", "H0004"},
+        {PSY_SYS_MODIFIER, "xe", "XE"},        {PSY_SYS_MODIFIER, "95", "95"},
+        {PSY_SYS_POS, "2", "02"},              {PSY_SYS_POS, "11", "11"},
+    };
+    static const struct { psy_system sys; const char *in; } bad[] = {
+        {PSY_SYS_ICD10CM, "41.1"},  {PSY_SYS_ICD10CM, "F4"},     {PSY_SYS_ICD10CM, "F41.12345"},
+        {PSY_SYS_ICD10CM, "FF1"},   {PSY_SYS_CPT, "9085"},       {PSY_SYS_CPT, "908533"},
+        {PSY_SYS_CPT, "H0004"},     {PSY_SYS_HCPCS, "90853"},    {PSY_SYS_MODIFIER, "959"},
+        {PSY_SYS_POS, "1a"},        {PSY_SYS_POS, "111"},        {PSY_SYS_CPT, "908\xc3\xa9"},
+        {PSY_SYS_CPT, ""},
+    };
+    char out[PSY_CODE_MAX];
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        assert_int_equal(psy_catalog_normalize(ok[i].sys, ok[i].in, out), PSY_OK);
+        assert_string_equal(out, ok[i].out);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(psy_catalog_normalize(bad[i].sys, bad[i].in, out), PSY_EINVAL);
+    psy_system s;
+    assert_int_equal(psy_catalog_system_parse("ICD10", &s), PSY_OK);
+    assert_int_equal(s, PSY_SYS_ICD10CM);
+    assert_int_equal(psy_catalog_system_parse("modifiers", &s), PSY_OK);
+    assert_int_equal(s, PSY_SYS_MODIFIER);
+    assert_int_equal(psy_catalog_system_parse("loinc", &s), PSY_EINVAL);
+}
+
+/* The codes the built-in catalog must hold (issue: foundation). */
+static void test_builtin_contents(void **state)
+{
+    (void)state;
+    char *path;
+    psy_store *st = test_open_store(&path);
+    static const char *const cpt[] = {"90785", "90791", "90792", "90832", "90833", "90834", "90836", "90837",
+                                      "90838", "90839", "90840", "90845", "90846", "90847", "90849", "90853",
+                                      "90863", "90865", "90870", "90880", "96127", "99202", "99205", "99211",
+                                      "99215"};
+    static const char *const hcpcs[] = {"H0004", "H0005", "H0031", "H0032", "H2011", "H2019", "H2020", "S9484",
+                                        "T1017", "G0410", "G0017", "G0018", "G0323", "G2088", "G0560", "G0512"};
+    static const char *const mods[] = {"25", "59", "XE", "XS", "XP", "XU", "95", "93", "FQ", "GT", "GQ",
+                                       "AH", "AJ", "HO", "HN", "HP", "HQ", "HR", "HS", "KX", "GA", "GY", "GZ"};
+    static const char *const pos[] = {"02", "03", "10", "11", "12", "22", "49", "53", "57", "99"};
+    struct psy_code c;
+    for (size_t i = 0; i < sizeof cpt / sizeof cpt[0]; i++) {
+        assert_int_equal(psy_catalog_get(st, PSY_SYS_CPT, cpt[i], &c), PSY_OK);
+        assert_true(strlen(c.short_title) > 3);
+        assert_true(c.billable);
+        psy_code_clear(&c);
+    }
+    for (size_t i = 0; i < sizeof hcpcs / sizeof hcpcs[0]; i++) {
+        assert_int_equal(psy_catalog_get(st, PSY_SYS_HCPCS, hcpcs[i], &c), PSY_OK);
+        psy_code_clear(&c);
+    }
+    for (size_t i = 0; i < sizeof mods / sizeof mods[0]; i++) {
+        assert_int_equal(psy_catalog_get(st, PSY_SYS_MODIFIER, mods[i], &c), PSY_OK);
+        psy_code_clear(&c);
+    }
+    for (size_t i = 0; i < sizeof pos / sizeof pos[0]; i++) {
+        assert_int_equal(psy_catalog_get(st, PSY_SYS_POS, pos[i], &c), PSY_OK);
+        psy_code_clear(&c);
+    }
+    long counts[PSY_SYS_COUNT];
+    assert_int_equal(psy_catalog_counts(st, counts), PSY_OK);
+    assert_true(counts[PSY_SYS_ICD10CM] >= 150);
+
+    /* add-on flags and ICD billable flags */
+    assert_int_equal(psy_catalog_get(st, PSY_SYS_CPT, "90833", &c), PSY_OK);
+    assert_true(c.addon);
+    psy_code_clear(&c);
+    assert_int_equal(psy_catalog_get(st, PSY_SYS_CPT, "90837", &c), PSY_OK);
+    assert_false(c.addon);
+    assert_true(c.has_page);
+    psy_code_clear(&c);
+    assert_int_equal(psy_catalog_get(st, PSY_SYS_COUNT, "f411", &c), PSY_OK);
+    assert_int_equal(c.system, PSY_SYS_ICD10CM);
+    assert_string_equal(c.code, "F41.1");
+    assert_true(c.billable);
+    psy_code_clear(&c);
+    assert_int_equal(psy_catalog_get(st, PSY_SYS_ICD10CM, "F43.1", &c), PSY_OK);
+    assert_false(c.billable); /* a header: F43.10/F43.11/F43.12 are the billable leaves */
+    psy_code_clear(&c);
+    assert_int_equal(psy_catalog_get(st, PSY_SYS_COUNT, "90854", &c), PSY_ENOTFOUND);
+    psy_store_close(st);
+    test_rm_db(path);
+    free(path);
+}
+
+/* Every add-on names its primaries, and every link points at a code that exists. */
+static int check_links(void *ud, const struct psy_code *c, const char *syn, const char *extra)
+{
+    (void)syn;
+    (void)extra;
+    psy_store *st = ud;
+    struct psy_link *links;
+    size_t n;
+    assert_int_equal(psy_catalog_links(st, c->system, c->code, &links, &n), PSY_OK);
+    size_t primaries = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct psy_code t;
+        if (psy_catalog_get(st, links[i].system, links[i].code, &t) != PSY_OK)
+            fail_msg("%s %s links to missing %s %s", psy_catalog_system_name(c->system), c->code,
+                     psy_catalog_system_name(links[i].system), links[i].code);
+        psy_code_clear(&t);
+        primaries += strcmp(links[i].kind, "primary") == 0;
+    }
+    if (c->system == PSY_SYS_CPT && c->addon && primaries == 0) fail_msg("add-on %s has no primary", c->code);
+    psy_links_free(links, n);
+    return 0;
+}
+
+static void test_links(void **state)
+{
+    (void)state;
+    char *path;
+    psy_store *st = test_open_store(&path);
+    /* the links table is only walked over built-in rows here (no import) */
+    assert_int_equal(psy_catalog_foreach(st, check_links, st), PSY_OK);
+    struct psy_link *links;
+    size_t n;
+    assert_int_equal(psy_catalog_links(st, PSY_SYS_CPT, "90840", &links, &n), PSY_OK);
+    int has_90839 = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(links[i].kind, "primary") && !strcmp(links[i].code, "90839")) has_90839 = 1;
+    assert_true(has_90839);
+    psy_links_free(links, n);
+    psy_store_close(st);
+    test_rm_db(path);
+    free(path);
+}
+
+/* Every required explainer page exists and has every section filled. */
+static void test_pages(void **state)
+{
+    (void)state;
+    static const char *const codes[] = {"90785", "90791", "90792", "90832", "90833", "90834", "90836", "90837",
+                                        "90838", "90839", "90840", "90845", "90846", "90847", "90849", "90853"};
+    static const char *const keys[] = {"name", "common_names", "summary", "purpose", "indications", "preparation",
+                                       "procedure", "duration", "time_band", "setting", "personnel", "risks",
+                                       "benefits", "recovery", "alternatives", "patient_experience",
+                                       "similar_codes", "billing_notes", "payer_policies", "sources"};
+    char *path;
+    psy_store *st = test_open_store(&path);
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        char *text;
+        assert_int_equal(psy_catalog_page(st, PSY_SYS_CPT, codes[i], &text), PSY_OK);
+        json_t *page = json_loads(text, 0, NULL);
+        assert_non_null(page);
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+            json_t *v = json_object_get(page, keys[k]);
+            int filled = (json_is_string(v) && json_string_length(v) > 0) ||
+                         (json_is_array(v) && json_array_size(v) > 0);
+            if (!filled) fail_msg("page %s: section %s is empty", codes[i], keys[k]);
+        }
+        assert_string_equal(json_string_value(json_object_get(page, "code")), codes[i]);
+        json_decref(page);
+        free(text);
+    }
+    char *text = NULL;
+    assert_int_equal(psy_catalog_page(st, PSY_SYS_CPT, "99213", &text), PSY_ENOTFOUND);
+    assert_null(text);
+    psy_store_close(st);
+    test_rm_db(path);
+    free(path);
+}
+
+static void test_suggest_and_reseed(void **state)
+{
+    (void)state;
+    char *path;
+    psy_store *st = test_open_store(&path);
+    struct psy_code sug[5];
+    size_t n = psy_catalog_suggest(st, PSY_SYS_COUNT, "90854", sug, 5);
+    assert_true(n > 0);
+    int found = 0;
+    for (size_t i = 0; i < n; i++) {
+        found |= strcmp(sug[i].code, "90853") == 0;
+        psy_code_clear(&sug[i]);
+    }
+    assert_true(found);
+    assert_int_equal(psy_catalog_suggest(st, PSY_SYS_COUNT, "", sug, 5), 0);
+    /* seeding again with the same build is a no-op and keeps everything */
+    long before[PSY_SYS_COUNT], after[PSY_SYS_COUNT];
+    psy_catalog_counts(st, before);
+    assert_int_equal(psy_catalog_seed(st), PSY_OK);
+    psy_catalog_counts(st, after);
+    assert_memory_equal(before, after, sizeof before);
+    assert_int_equal(psy_store_schema_version(st), 1);
+    psy_store_close(st);
+    /* reopening an existing store migrates nothing and keeps the data */
+    psy_store *st2;
+    assert_int_equal(psy_store_open(path, &st2, NULL, 0), PSY_OK);
+    psy_catalog_counts(st2, after);
+    assert_memory_equal(before, after, sizeof before);
+    psy_store_close(st2);
+    test_rm_db(path);
+    free(path);
+}
+
+static void test_open_errors(void **state)
+{
+    (void)state;
+    psy_store *st;
+    char err[256];
+    assert_int_equal(psy_store_open("postgres://nowhere/db", &st, err, sizeof err), PSY_EINVAL);
+    assert_null(st);
+    assert_non_null(strstr(err, "unsupported"));
+    assert_int_equal(psy_store_open("/nonexistent-dir/x.db", &st, err, sizeof err), PSY_EDB);
+    assert_non_null(strstr(err, "/nonexistent-dir/x.db"));
+    /* a file that is not a database */
+    char *p = test_write_file("this is not a database, just text\n", 35);
+    assert_int_not_equal(psy_store_open(p, &st, err, sizeof err), PSY_OK);
+    assert_null(st);
+    unlink(p);
+    free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_normalize),   cmocka_unit_test(test_builtin_contents),
+        cmocka_unit_test(test_links),       cmocka_unit_test(test_pages),
+        cmocka_unit_test(test_suggest_and_reseed), cmocka_unit_test(test_open_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
