@@ -28,7 +28,7 @@ release: deps
 	cmake --build build-release -j $(JOBS)
 
 bench: release
-	build-release/bench/psy_bench --out docs/benchmarks.md
+	scripts/bench.sh build-release docs/benchmarks.md
 
 demo: build
 	scripts/demo.sh $(DEMO_DB)

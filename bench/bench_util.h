@@ -1,0 +1,20 @@
+/* bench_util.h -- shared by the benchmarks: a monotonic clock, percentiles, and writing a named
+ * section of docs/benchmarks.md (between <!-- bench:NAME --> and <!-- /bench:NAME --> markers) so
+ * that each benchmark refreshes its own results without touching the others'. */
+#ifndef PSY_BENCH_UTIL_H
+#define PSY_BENCH_UTIL_H
+
+#include <stddef.h>
+
+double bench_now(void); /* seconds, monotonic */
+
+/* Sorts v in place and returns the p-th percentile (0..100). */
+double bench_percentile(double *v, size_t n, double p);
+
+/* Replaces (or appends) the section NAME of the markdown file at path with body. Returns 0 on success. */
+int bench_write_section(const char *path, const char *name, const char *body);
+
+/* The official data directory beside the checkout (../shared/data), or NULL when absent. */
+const char *bench_shared_dir(void);
+
+#endif
