@@ -39,5 +39,7 @@ void psy_data_each(const char *prefix, void (*fn)(void *ud, const char *name, co
 
 #include "psy_store.h"
 #include "psy_catalog.h"
+#include "psy_auth.h"
+#include "psy_server.h" /* implemented in libpsyclaim_server (src/server/) */
 
 #endif

@@ -1,0 +1,124 @@
+/*
+ * srv_int.h -- declarations shared by the files of the web server (src/server/) and nowhere else.
+ *
+ * The server uses the library's public API only; this header adds the request record that handlers
+ * work on, the route table entry, and the response helpers. A request's life: srv_main.c reads the
+ * headers and the capped body, srv_route.c matches a route, authenticates and authorises it, the
+ * handler (api_*.c) fills in the response, srv_main.c sends it and writes the access-log line.
+ */
+#ifndef PSY_SRV_INT_H
+#define PSY_SRV_INT_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <psyclaim/psyclaim.h>
+#include <psyclaim/psy_server.h>
+#include <time.h>
+
+#define SRV_SESSION_COOKIE "psy_session"
+#define SRV_MAX_PARAMS 4
+#define SRV_PARAM_MAX 128 /* longest path parameter; longer ones match no route */
+#define SRV_MAX_HEADERS 4
+
+struct psy_server {
+    struct MHD_Daemon *daemon;
+    struct psy_auth_policy policy;
+    FILE *access_log;
+    size_t max_body;
+    unsigned port;
+    int tls;
+    char *cert, *key; /* PEM texts, kept while the daemon runs */
+    /* a pool of store handles: one thread uses a handle at a time */
+    char *db_uri;
+    pthread_mutex_t pool_mu;
+    psy_store **pool;
+    size_t npool, pool_cap;
+    int in_flight; /* requests begun and not yet completed (atomic) */
+};
+
+struct srv_req {
+    psy_server *srv;
+    struct MHD_Connection *conn;
+    const char *method; /* as sent; HEAD matches GET routes */
+    const char *path;   /* decoded path without the query */
+    const char *route;  /* the route pattern or asset for the access log, never the raw path */
+    char ip[PSY_IP_MAX];
+    struct timespec t0;
+    /* body, capped at srv->max_body */
+    char *body;
+    size_t body_len, body_cap;
+    int body_too_big;
+    /* set by the router */
+    char param_name[SRV_MAX_PARAMS][16];
+    char param[SRV_MAX_PARAMS][SRV_PARAM_MAX];
+    size_t nparams;
+    psy_store *st; /* from the pool while the request runs */
+    int signed_in;
+    struct psy_session session;
+    /* the response */
+    unsigned status;
+    json_t *json;           /* body as JSON, or NULL */
+    const void *raw;        /* or a static body (embedded asset) */
+    size_t raw_len;
+    const char *raw_type;
+    const char *etag;
+    char hdr_name[SRV_MAX_HEADERS][24];
+    char hdr_value[SRV_MAX_HEADERS][200];
+    size_t nhdr;
+};
+
+typedef void (*srv_handler)(struct srv_req *r);
+
+struct srv_route {
+    const char *method;
+    const char *pattern; /* "/api/codes/:system/:code" */
+    srv_handler handler;
+    int public_;         /* 1: no session needed (health, login) */
+    psy_perm perm;       /* what a signed-in user needs (checked with psy_auth_scope) */
+};
+
+/* srv_route.c: matches, authenticates, authorises and runs one request. */
+void srv_dispatch(struct srv_req *r);
+/* The value of a path parameter (":code" -> "code"); "" when the route has none by that name. */
+const char *srv_param(const struct srv_req *r, const char *name);
+
+/* srv_json.c: responses. Each replaces any response set before. */
+void srv_reply_json(struct srv_req *r, unsigned status, json_t *body); /* steals body */
+void srv_reply_empty(struct srv_req *r, unsigned status);
+/* {"error": {"code", "message", "field"}}; field NULL -> null. */
+void srv_reply_error(struct srv_req *r, unsigned status, const char *code, const char *field,
+                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The error for a library failure: status from a table, message from psy_strerror (never the store's
+ * message, which may quote data). */
+void srv_reply_status(struct srv_req *r, psy_status rc, const char *field);
+void srv_add_header(struct srv_req *r, const char *name, const char *value);
+/* The request body as a JSON object; on failure replies 415/400 and returns NULL. */
+json_t *srv_body_object(struct srv_req *r);
+/* A query-string argument, or NULL. */
+const char *srv_query(const struct srv_req *r, const char *name);
+/* Parses a query argument as a whole number within [min, max]; absent -> def. Replies 400 naming the
+ * field and returns -1 when it is not one. */
+int srv_query_int(struct srv_req *r, const char *name, long long min, long long max, long long def,
+                  long long *out);
+/* Sets the session cookie (token "" clears it). */
+void srv_set_session_cookie(struct srv_req *r, const char *token, long max_age);
+/* The user as JSON: id, practice_id, username, role, clinician_id. */
+json_t *srv_user_json(const struct psy_user *u);
+
+/* srv_main.c: the store pool. */
+psy_store *srv_store_get(psy_server *srv);
+void srv_store_put(psy_server *srv, psy_store *st);
+
+/* srv_static.c: an embedded web/ asset for GET/HEAD of a non-API path; replies 404 when none. */
+void srv_static(struct srv_req *r);
+
+/* api_*.c: the handlers. */
+void api_health(struct srv_req *r);
+void api_login(struct srv_req *r);
+void api_logout(struct srv_req *r);
+void api_me(struct srv_req *r);
+void api_audit(struct srv_req *r);
+void api_code(struct srv_req *r);
+
+#endif

@@ -1,0 +1,403 @@
+/*
+ * srv_main.c -- the server's life and its libmicrohttpd glue: configuration, the listening address,
+ * TLS, the pool of store handles, reading capped request bodies, sending responses and the access log.
+ *
+ * libmicrohttpd calls the access handler several times per request: once when the headers are in
+ * (a request record is made; a declared body over the cap is refused at once with 413), once per
+ * chunk of body (appended up to the cap; beyond it the rest is read and dropped), and once at the end,
+ * when the request is dispatched. The completion callback writes the access-log line and frees the
+ * record. Each request borrows one store handle from the pool for its duration, because a handle is
+ * used by one thread at a time.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "srv_int.h"
+
+/* --- the store pool ------------------------------------------------------------------------------ */
+
+psy_store *srv_store_get(psy_server *srv)
+{
+    psy_store *st = NULL;
+    pthread_mutex_lock(&srv->pool_mu);
+    if (srv->npool) st = srv->pool[--srv->npool];
+    pthread_mutex_unlock(&srv->pool_mu);
+    if (!st && psy_store_open(srv->db_uri, &st, NULL, 0) != PSY_OK) return NULL;
+    return st;
+}
+
+void srv_store_put(psy_server *srv, psy_store *st)
+{
+    if (!st) return;
+    pthread_mutex_lock(&srv->pool_mu);
+    if (srv->npool == srv->pool_cap) {
+        size_t cap = srv->pool_cap ? srv->pool_cap * 2 : 8;
+        psy_store **p = realloc(srv->pool, cap * sizeof *p);
+        if (!p) {
+            pthread_mutex_unlock(&srv->pool_mu);
+            psy_store_close(st);
+            return;
+        }
+        srv->pool = p;
+        srv->pool_cap = cap;
+    }
+    srv->pool[srv->npool++] = st;
+    pthread_mutex_unlock(&srv->pool_mu);
+}
+
+/* --- one request ----------------------------------------------------------------------------------- */
+
+static double ms_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void client_ip(struct MHD_Connection *conn, char out[PSY_IP_MAX])
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(out, PSY_IP_MAX, "unknown");
+    if (!ci || !ci->client_addr) return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, PSY_IP_MAX);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, PSY_IP_MAX);
+}
+
+static void free_req(struct srv_req *r)
+{
+    if (!r) return;
+    json_decref(r->json);
+    free(r->body);
+    free(r);
+}
+
+/* The security headers every response carries. */
+static void common_headers(const psy_server *srv, struct MHD_Response *resp)
+{
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
+    if (srv->tls) MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
+}
+
+static enum MHD_Result send_reply(struct srv_req *r)
+{
+    struct MHD_Response *resp;
+    if (r->json) {
+        char *text = json_dumps(r->json, JSON_COMPACT);
+        if (!text) return MHD_NO;
+        resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+        if (!resp) {
+            free(text);
+            return MHD_NO;
+        }
+        MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
+        MHD_add_response_header(resp, "Cache-Control", "no-store");
+    } else {
+        resp = MHD_create_response_from_buffer(r->raw ? r->raw_len : 0, (void *)r->raw,
+                                               MHD_RESPMEM_PERSISTENT);
+        if (!resp) return MHD_NO;
+        if (r->raw_type) MHD_add_response_header(resp, "Content-Type", r->raw_type);
+        if (r->etag) {
+            MHD_add_response_header(resp, "ETag", r->etag);
+            MHD_add_response_header(resp, "Cache-Control", "no-cache");
+        } else {
+            MHD_add_response_header(resp, "Cache-Control", "no-store");
+        }
+    }
+    common_headers(r->srv, resp);
+    for (size_t i = 0; i < r->nhdr; i++) MHD_add_response_header(resp, r->hdr_name[i], r->hdr_value[i]);
+    enum MHD_Result ok = MHD_queue_response(r->conn, r->status, resp);
+    MHD_destroy_response(resp);
+    return ok;
+}
+
+static int method_has_body(const char *m)
+{
+    return !strcmp(m, "POST") || !strcmp(m, "PUT") || !strcmp(m, "PATCH") || !strcmp(m, "DELETE");
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    psy_server *srv = cls;
+    (void)version;
+    struct srv_req *r = *con_cls;
+    if (!r) { /* headers are in */
+        r = calloc(1, sizeof *r);
+        if (!r) return MHD_NO;
+        clock_gettime(CLOCK_MONOTONIC, &r->t0);
+        r->srv = srv;
+        r->conn = conn;
+        r->method = method;
+        r->path = url;
+        r->route = "(no route)";
+        client_ip(conn, r->ip);
+        __atomic_add_fetch(&srv->in_flight, 1, __ATOMIC_SEQ_CST);
+        *con_cls = r;
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl) {
+            char *end;
+            errno = 0;
+            unsigned long long n = strtoull(cl, &end, 10);
+            if (errno || *end || n > srv->max_body) {
+                srv_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "payload_too_large", NULL,
+                                "the request body is over the limit of %zu bytes", srv->max_body);
+                return send_reply(r);
+            }
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size) { /* a chunk of body */
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (r->status || r->body_too_big) return MHD_YES; /* already answered, or dropping */
+        if (r->body_len + n > srv->max_body) {
+            r->body_too_big = 1;
+            return MHD_YES;
+        }
+        if (r->body_len + n + 1 > r->body_cap) {
+            size_t cap = r->body_cap ? r->body_cap : 1024;
+            while (cap < r->body_len + n + 1) cap *= 2;
+            char *p = realloc(r->body, cap);
+            if (!p) return MHD_NO;
+            r->body = p;
+            r->body_cap = cap;
+        }
+        memcpy(r->body + r->body_len, upload_data, n);
+        r->body_len += n;
+        r->body[r->body_len] = 0;
+        return MHD_YES;
+    }
+    if (r->status) return MHD_YES; /* answered when the headers came */
+    if (r->body_too_big)
+        srv_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "payload_too_large", NULL,
+                        "the request body is over the limit of %zu bytes", srv->max_body);
+    else if (r->body_len && !method_has_body(method))
+        srv_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request", NULL, "a %s request takes no body", method);
+    else
+        srv_dispatch(r);
+    if (r->st) {
+        srv_store_put(srv, r->st);
+        r->st = NULL;
+    }
+    if (!r->status) srv_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", NULL, "no response");
+    return send_reply(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    psy_server *srv = cls;
+    struct srv_req *r = *con_cls;
+    (void)conn;
+    if (!r) return;
+    if (srv->access_log) {
+        char when[PSY_TIME_MAX];
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        fprintf(srv->access_log, "%s %s %s %u %.1fms%s\n", when, r->method, r->route, r->status,
+                ms_since(&r->t0), toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (not completed)");
+        fflush(srv->access_log);
+    }
+    if (r->st) srv_store_put(srv, r->st);
+    free_req(r);
+    *con_cls = NULL;
+    __atomic_sub_fetch(&srv->in_flight, 1, __ATOMIC_SEQ_CST);
+}
+
+static void on_mhd_error(void *cls, const char *fmt, va_list ap)
+{
+    psy_server *srv = cls;
+    if (!srv->access_log) return;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r')) msg[--n] = 0;
+    fprintf(srv->access_log, "server: %s\n", msg);
+    fflush(srv->access_log);
+}
+
+/* --- start and stop --------------------------------------------------------------------------------- */
+
+/* Reads a whole small file (at most 1 MiB). */
+static char *read_small_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 1 << 20, n;
+    char *buf = malloc(cap + 1);
+    n = buf ? fread(buf, 1, cap, f) : 0;
+    int big = buf && n == cap && fgetc(f) != EOF;
+    fclose(f);
+    if (!buf || big || n == 0) {
+        free(buf);
+        return NULL;
+    }
+    buf[n] = 0;
+    return buf;
+}
+
+/* Parses "ADDR:PORT" or "[V6]:PORT" into a socket address. */
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, char *err, size_t errlen)
+{
+    char host[256];
+    const char *colon = strrchr(listen, ':');
+    if (!colon || colon == listen || !colon[1] || (size_t)(colon - listen) >= sizeof host) {
+        snprintf(err, errlen, "--listen %s: expected ADDR:PORT, e.g. 127.0.0.1:8080", listen);
+        return -1;
+    }
+    size_t hl = (size_t)(colon - listen);
+    memcpy(host, listen, hl);
+    host[hl] = 0;
+    if (host[0] == '[' && host[hl - 1] == ']') {
+        memmove(host, host + 1, hl - 2);
+        host[hl - 2] = 0;
+    }
+    char *end;
+    errno = 0;
+    unsigned long port = strtoul(colon + 1, &end, 10);
+    if (errno || *end || port > 65535) {
+        snprintf(err, errlen, "--listen %s: the port must be a number from 0 to 65535", listen);
+        return -1;
+    }
+    struct addrinfo hints = {0}, *ai = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    int rc = getaddrinfo(host, colon + 1, &hints, &ai);
+    if (rc || !ai) {
+        snprintf(err, errlen, "--listen %s: cannot use address %s (%s)", listen, host, gai_strerror(rc));
+        return -1;
+    }
+    memset(ss, 0, sizeof *ss);
+    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+    freeaddrinfo(ai);
+    return 0;
+}
+
+static psy_status fail(psy_server *srv, psy_status rc)
+{
+    psy_server_stop(srv);
+    return rc;
+}
+
+psy_status psy_server_start(const struct psy_server_config *cfg, psy_server **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    char dummy[8];
+    if (!err) {
+        err = dummy;
+        errlen = sizeof dummy;
+    }
+    *err = 0;
+    psy_server *srv = calloc(1, sizeof *srv);
+    if (!srv) return PSY_ENOMEM;
+    pthread_mutex_init(&srv->pool_mu, NULL);
+    if (cfg->policy) srv->policy = *cfg->policy;
+    else psy_auth_policy_init(&srv->policy);
+    srv->access_log = cfg->access_log;
+    srv->max_body = cfg->max_body ? cfg->max_body : PSY_SERVER_MAX_BODY;
+    srv->db_uri = strdup(cfg->db_uri ? cfg->db_uri : psy_store_default_uri());
+    if (!srv->db_uri) return fail(srv, PSY_ENOMEM);
+
+    struct sockaddr_storage ss;
+    if (parse_listen(cfg->listen ? cfg->listen : PSY_SERVER_LISTEN_DEFAULT, &ss, err, errlen))
+        return fail(srv, PSY_EINVAL);
+
+    /* A pool of threads, each polling its share of the connections. (epoll would do as well, but
+     * libmicrohttpd 0.9.75 aborts when a thread-pool epoll daemon is quiesced for a graceful stop.) */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
+    if (!cfg->tls_cert_file != !cfg->tls_key_file) {
+        snprintf(err, errlen, "TLS needs both --tls-cert and --tls-key");
+        return fail(srv, PSY_EINVAL);
+    }
+    if (cfg->tls_cert_file) {
+        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+            snprintf(err, errlen, "this libmicrohttpd was built without TLS");
+            return fail(srv, PSY_EINVAL);
+        }
+        srv->cert = read_small_file(cfg->tls_cert_file);
+        srv->key = read_small_file(cfg->tls_key_file);
+        if (!srv->cert || !srv->key) {
+            snprintf(err, errlen, "cannot read %s", !srv->cert ? cfg->tls_cert_file : cfg->tls_key_file);
+            return fail(srv, PSY_EIO);
+        }
+        flags |= MHD_USE_TLS;
+        srv->tls = 1;
+    }
+
+    /* open the database once: migrations and the built-in catalog, and the first pooled handle */
+    psy_store *st;
+    psy_status rc = psy_store_open(srv->db_uri, &st, err, errlen);
+    if (rc) return fail(srv, rc);
+    if ((rc = psy_catalog_seed(st))) {
+        snprintf(err, errlen, "database %s: %s", srv->db_uri, psy_store_errmsg(st));
+        psy_store_close(st);
+        return fail(srv, rc);
+    }
+    srv_store_put(srv, st);
+
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned threads = cfg->threads ? cfg->threads : (unsigned)(ncpu > 2 ? ncpu : 2);
+    struct MHD_OptionItem tls_opts[] = {
+        {srv->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, srv->cert},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, srv->key},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    srv->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, srv,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
+    if (!srv->daemon) {
+        snprintf(err, errlen, "cannot listen on %s (address in use, not local, or not allowed)",
+                 cfg->listen ? cfg->listen : PSY_SERVER_LISTEN_DEFAULT);
+        return fail(srv, PSY_EIO);
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = di ? di->port : 0;
+    *out = srv;
+    return PSY_OK;
+}
+
+unsigned psy_server_port(const psy_server *srv) { return srv->port; }
+
+int psy_server_tls(const psy_server *srv) { return srv->tls; }
+
+void psy_server_stop(psy_server *srv)
+{
+    if (!srv) return;
+    if (srv->daemon) {
+        /* stop accepting, give running requests up to ten seconds, then close everything */
+        MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
+        for (int i = 0; i < 1000 && __atomic_load_n(&srv->in_flight, __ATOMIC_SEQ_CST) > 0; i++)
+            usleep(10000);
+        MHD_stop_daemon(srv->daemon);
+        if (fd != MHD_INVALID_SOCKET) close(fd);
+    }
+    for (size_t i = 0; i < srv->npool; i++) psy_store_close(srv->pool[i]);
+    free(srv->pool);
+    pthread_mutex_destroy(&srv->pool_mu);
+    free(srv->db_uri);
+    free(srv->cert);
+    free(srv->key);
+    free(srv);
+}

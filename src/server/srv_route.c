@@ -1,0 +1,127 @@
+/*
+ * srv_route.c -- the route table of the JSON API and the one path every request takes through it:
+ * match (404, 405), borrow a store handle, authenticate by session cookie (401), check the CSRF token
+ * on state changes (403), check the role against the permission matrix (403), run the handler.
+ *
+ * Every route names the permission it needs; psy_auth_scope decides, so the role rules live in one
+ * table (src/lib/auth.c). A route pattern is a path whose ":name" segments match any one non-empty
+ * segment; the access log shows the pattern, so ids in paths never reach it.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "srv_int.h"
+
+static const struct srv_route routes[] = {
+    {"GET", "/api/health", api_health, 1, PSY_PERM_SESSION},
+    {"POST", "/api/login", api_login, 1, PSY_PERM_SESSION},
+    {"POST", "/api/logout", api_logout, 0, PSY_PERM_SESSION},
+    {"GET", "/api/me", api_me, 0, PSY_PERM_SESSION},
+    {"GET", "/api/codes/:system/:code", api_code, 0, PSY_PERM_CODES_READ},
+    {"GET", "/api/audit", api_audit, 0, PSY_PERM_AUDIT_READ},
+};
+#define NROUTES (sizeof routes / sizeof routes[0])
+
+const char *srv_param(const struct srv_req *r, const char *name)
+{
+    for (size_t i = 0; i < r->nparams; i++)
+        if (strcmp(r->param_name[i], name) == 0) return r->param[i];
+    return "";
+}
+
+/* Matches path against pattern, filling r's parameters. Returns 1 on a match. */
+static int match(const char *pattern, const char *path, struct srv_req *r)
+{
+    r->nparams = 0;
+    const char *p = pattern, *q = path;
+    while (*p && *q) {
+        if (*p != '/' || *q != '/') return 0;
+        p++;
+        q++;
+        const char *pe = strchr(p, '/'), *qe = strchr(q, '/');
+        size_t pl = pe ? (size_t)(pe - p) : strlen(p), ql = qe ? (size_t)(qe - q) : strlen(q);
+        if (*p == ':') {
+            if (ql == 0 || ql >= SRV_PARAM_MAX || pl - 1 >= sizeof r->param_name[0] || r->nparams == SRV_MAX_PARAMS)
+                return 0;
+            memcpy(r->param_name[r->nparams], p + 1, pl - 1);
+            r->param_name[r->nparams][pl - 1] = 0;
+            memcpy(r->param[r->nparams], q, ql);
+            r->param[r->nparams][ql] = 0;
+            r->nparams++;
+        } else if (pl != ql || memcmp(p, q, pl) != 0) {
+            return 0;
+        }
+        p += pl;
+        q += ql;
+    }
+    return !*p && !*q;
+}
+
+static int is_unsafe(const char *m) { return strcmp(m, "GET") && strcmp(m, "HEAD") && strcmp(m, "OPTIONS"); }
+
+/* The session of the request's cookie, or a 401. Returns 0 when signed in. */
+static int authenticate(struct srv_req *r)
+{
+    const char *token = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, SRV_SESSION_COOKIE);
+    psy_status rc = token ? psy_auth_session_check(r->st, &r->srv->policy, token, 0, &r->session) : PSY_ENOTFOUND;
+    if (rc == PSY_ENOTFOUND) {
+        srv_reply_error(r, 401, "unauthenticated", NULL, "sign in first (no session, or it has expired)");
+        return -1;
+    }
+    if (rc) {
+        srv_reply_status(r, rc, NULL);
+        return -1;
+    }
+    r->signed_in = 1;
+    return 0;
+}
+
+void srv_dispatch(struct srv_req *r)
+{
+    if (strncmp(r->path, "/api/", 5) != 0 && strcmp(r->path, "/api") != 0) {
+        srv_static(r);
+        return;
+    }
+    const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
+    const struct srv_route *rt = NULL;
+    char allow[64] = "";
+    for (size_t i = 0; i < NROUTES && !rt; i++) {
+        if (!match(routes[i].pattern, r->path, r)) continue;
+        if (strcmp(routes[i].method, method) == 0) {
+            rt = &routes[i];
+        } else if (strlen(allow) + strlen(routes[i].method) + 3 < sizeof allow) {
+            if (*allow) strcat(allow, ", ");
+            strcat(allow, routes[i].method);
+        }
+    }
+    if (!rt) {
+        if (*allow) {
+            r->route = "(wrong method)";
+            srv_reply_error(r, 405, "method_not_allowed", NULL, "%s is not allowed here (allowed: %s)",
+                            r->method, allow);
+            srv_add_header(r, "Allow", allow);
+        } else {
+            srv_reply_error(r, 404, "not_found", NULL, "no such API endpoint");
+        }
+        return;
+    }
+    r->route = rt->pattern;
+    r->st = srv_store_get(r->srv);
+    if (!r->st) {
+        srv_reply_error(r, 503, "unavailable", NULL, "the database cannot be opened");
+        return;
+    }
+    if (!rt->public_) {
+        if (authenticate(r)) return;
+        if (is_unsafe(r->method) &&
+            !psy_auth_csrf_ok(&r->session, MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-CSRF-Token"))) {
+            srv_reply_error(r, 403, "csrf", NULL, "missing or wrong X-CSRF-Token header");
+            return;
+        }
+        if (psy_auth_scope(r->session.user.role, rt->perm) == PSY_SCOPE_NONE) {
+            srv_reply_error(r, 403, "forbidden", NULL, "a %s may not do this (%s)",
+                            psy_auth_role_name(r->session.user.role), psy_auth_perm_name(rt->perm));
+            return;
+        }
+    }
+    rt->handler(r);
+}

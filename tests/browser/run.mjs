@@ -1,0 +1,223 @@
+// run.mjs -- the web app in a real browser: starts `psyclaim serve` on a free port with a scratch
+// database and users made by `psyclaim user add`, then drives Debian's headless Chromium through
+// playwright-core: sign-in (a wrong password, then the right one), the look-up form, the 90853 code
+// page with all its sections, a similar code, an unknown code, the audit trail for an admin, sign-out.
+//
+// usage: node run.mjs [--bin PATH_TO_PSYCLAIM] [--screenshot FILE.png]
+// Exit 0 when every check passed, 1 on a failure, 77 (ctest: skipped) only when Chromium cannot start.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const opt = (name, def) => (args.includes(name) ? args[args.indexOf(name) + 1] : def);
+const bin = opt('--bin', join(here, '../../build/psyclaim'));
+const screenshot = opt('--screenshot', null);
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+const PASSWORDS = { admin: 'admin-test-pass', clinician: 'clinician-test-pass' };
+
+let passed = 0;
+let failed = 0;
+function check(name, ok, detail) {
+  if (ok) {
+    passed++;
+    console.log(`ok   ${name}`);
+  } else {
+    failed++;
+    console.log(`FAIL ${name}${detail ? ': ' + detail : ''}`);
+  }
+}
+
+function addUser(db, username, role) {
+  const r = spawnSync(bin, ['user', 'add', '--db', db, '--username', username, '--role', role], {
+    input: PASSWORDS[role] + '\n',
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`user add ${username}: ${r.stderr}`);
+}
+
+/** Starts the server on port 0 and resolves with {proc, url} once it prints its address. */
+function startServer(db, log) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(bin, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--threads', '2'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('the server did not start within 30 s')), 30000);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/serving (http:\/\/\S+?)\/? /);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ proc, url: m[1] });
+      }
+    });
+    proc.stderr.on('data', (d) => log.push(String(d)));
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the server exited (${code}): ${log.join('')}`));
+    });
+  });
+}
+
+function stopServer(proc) {
+  return new Promise((resolve) => {
+    proc.removeAllListeners('exit');
+    proc.on('exit', (code, signal) => resolve({ code, signal }));
+    proc.kill('SIGTERM');
+  });
+}
+
+async function signIn(page, url, username, password) {
+  await page.goto(url + '/');
+  await page.getByLabel('User name').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+async function main() {
+  let playwright;
+  try {
+    playwright = await import('playwright-core');
+  } catch (e) {
+    console.log('FAIL playwright-core is not installed in tests/browser (run scripts/bootstrap.sh)');
+    return 1;
+  }
+  if (!existsSync(bin)) {
+    console.log(`FAIL no psyclaim binary at ${bin}`);
+    return 1;
+  }
+  let browser;
+  try {
+    browser = await playwright.chromium.launch({
+      executablePath: chromiumPath,
+      headless: true,
+      args: ['--no-sandbox', '--no-proxy-server', '--disable-dev-shm-usage'],
+    });
+  } catch (e) {
+    console.log(`SKIP: Chromium cannot start (${chromiumPath}): ${String(e.message).split('\n')[0]}`);
+    return 77;
+  }
+
+  const dir = mkdtempSync(join(tmpdir(), 'psyclaim-browser-'));
+  const db = join(dir, 'test.db');
+  const log = [];
+  let server;
+  try {
+    addUser(db, 'casey', 'clinician');
+    addUser(db, 'alex', 'admin');
+    server = await startServer(db, log);
+    const { url } = server;
+
+    // --- a clinician signs in and reads the 90853 page ---
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await ctx.newPage();
+    page.setDefaultTimeout(15000);
+    const consoleErrors = [];
+    page.on('console', (m) => {
+      // 401 before sign-in and 404 for the unknown code are answers the page expects
+      if (m.type() === 'error' && !/status of (401|404)/.test(m.text())) consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+
+    await page.goto(url + '/');
+    await page.getByLabel('User name').waitFor();
+    check('the practice field stays hidden until it is needed', await page.getByLabel('Practice number').isHidden());
+    await signIn(page, url, 'casey', 'wrong-password-here');
+    const alert = page.locator('#login-error');
+    await alert.filter({ hasText: /wrong user name or password/i }).waitFor();
+    check('a wrong password is refused with a message', true);
+
+    await page.getByLabel('Password').fill(PASSWORDS.clinician);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Look up a code' }).waitFor();
+    check('sign-in leads to the look-up page', true);
+    check('a clinician sees no audit trail link', (await page.getByRole('link', { name: 'Audit trail' }).count()) === 0);
+
+    const cookies = await ctx.cookies();
+    const sess = cookies.find((c) => c.name === 'psy_session');
+    check('the session cookie is HttpOnly and SameSite=Strict', sess && sess.httpOnly && sess.sameSite === 'Strict',
+      JSON.stringify(sess));
+    check('page scripts cannot read the session cookie', !(await page.evaluate(() => document.cookie)).includes('psy_session'));
+
+    await page.getByLabel('Code', { exact: true }).fill('90853');
+    await page.getByRole('button', { name: 'Open' }).click();
+    await page.locator('.code-head h1', { hasText: '90853' }).waitFor();
+    check('the look-up form opens #/codes/any/90853', page.url().endsWith('#/codes/any/90853'), page.url());
+
+    const headings = await page.locator('.sections h2').allTextContents();
+    const want = ['Summary', 'At a glance', 'Purpose', 'Indications', 'Preparation', 'Procedure', 'Who may provide it',
+      'Risks and complications', 'Benefits', 'Recovery', 'Alternatives', 'What the patient experiences',
+      'Similar codes', 'Related codes', 'Billing notes', 'Payer policies', 'Sources'];
+    const missing = want.filter((w) => !headings.includes(w));
+    check('every explainer section of 90853 is shown', missing.length === 0, 'missing: ' + missing.join(', '));
+    check('the sections come in reading order', want.every((w, i) => headings.indexOf(w) === i), headings.join(' | '));
+    const tocLinks = await page.locator('nav.toc a').count();
+    check('the page has a table of contents for every section', tocLinks === want.length, `${tocLinks} links`);
+    const steps = await page.locator('#sec-procedure ol.steps li').count();
+    check('the procedure is a numbered list of steps', steps >= 3, `${steps} steps`);
+    const billing = await page.locator('#sec-billing li').count();
+    const payers = await page.locator('#sec-payers li').count();
+    check('billing notes and payer policies have items', billing > 0 && payers > 0, `${billing}, ${payers}`);
+    const facts = await page.locator('#sec-facts dt').allTextContents();
+    check('the time that selects the code is at a glance', facts.includes('Time that selects this code'), facts.join(', '));
+    const chips = await page.locator('.aka .chips li').count();
+    check('the common names are shown', chips > 0);
+    const badge = await page.locator('.badges li').first().textContent();
+    check('the billable badge is shown', badge === 'Billable', badge);
+    if (screenshot) await page.screenshot({ path: screenshot, fullPage: false });
+
+    const similar = page.locator('#sec-similar table.similar a', { hasText: '90849' });
+    check('similar codes link to their pages', (await similar.count()) === 1);
+    await similar.click();
+    await page.locator('.code-head h1', { hasText: '90849' }).waitFor();
+    check('a similar code opens its own page', page.url().endsWith('#/codes/cpt/90849'), page.url());
+
+    await page.goto(url + '/#/codes/cpt/90854');
+    await page.getByRole('heading', { level: 1, name: 'No code 90854' }).waitFor();
+    const didYouMean = await page.locator('.recent a', { hasText: '90853' }).count();
+    check('an unknown code suggests close matches', didYouMean === 1);
+
+    check('no errors in the browser console (CSP, scripts)', consoleErrors.length === 0, consoleErrors.join(' | '));
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    await page.goto(url + '/#/codes/cpt/90853');
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    check('after sign-out the code page asks for sign-in again', true);
+    await ctx.close();
+
+    // --- an admin sees the audit trail, with the clinician's sign-ins in it ---
+    const actx = await browser.newContext();
+    const apage = await actx.newPage();
+    apage.setDefaultTimeout(15000);
+    await signIn(apage, url, 'alex', PASSWORDS.admin);
+    await apage.getByRole('link', { name: 'Audit trail' }).click();
+    await apage.getByRole('heading', { level: 1, name: 'Audit trail' }).waitFor();
+    const actions = await apage.locator('table.audit td .action').allTextContents();
+    check('the audit trail lists sign-ins, the failure and the sign-out',
+      ['login', 'login.failed', 'logout', 'audit.read'].every((a) => actions.includes(a)), actions.join(', '));
+    await actx.close();
+
+    const { code, signal } = await stopServer(server.proc);
+    server = null;
+    check('SIGTERM stops the server cleanly (exit 0)', code === 0, `code ${code}, signal ${signal}`);
+    const text = log.join('');
+    check('the access log shows route patterns, not codes', text.includes('/api/codes/:system/:code') && !text.includes('90853'),
+      text.split('\n').filter((l) => l.includes('codes')).slice(0, 3).join(' | '));
+  } catch (e) {
+    check('the browser run finished', false, e.stack || String(e));
+  } finally {
+    if (server) await stopServer(server.proc);
+    await browser.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(`browser: ${passed} passed, ${failed} failed`);
+  return failed ? 1 : 0;
+}
+
+process.exit(await main());

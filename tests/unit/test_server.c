@@ -1,0 +1,726 @@
+/* test_server.c -- the web server in-process on an ephemeral port, spoken to over HTTP with libcurl:
+ * sign-in, cookies, CSRF, the role matrix against every endpoint, body caps, JSON errors, static
+ * pages, the audit trail, the access log, concurrent requests and TLS. Each test gets a fresh server
+ * and database. */
+#include "support.h"
+#include <curl/curl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+static struct psy_auth_policy fast;
+static psy_server *srv;
+static char *db_path, *log_path;
+static FILE *access_log;
+static char base[64];
+static const char *const ROLES[] = {"admin", "clinician", "biller"};
+#define PW "server test password"
+
+/* --- the HTTP client ------------------------------------------------------------------------------ */
+
+struct text {
+    char *p;
+    size_t n;
+};
+
+struct http {
+    long status;
+    struct text body, head;
+    json_t *json; /* the body when it is JSON */
+};
+
+static size_t collect(char *data, size_t size, size_t n, void *ud)
+{
+    struct text *t = ud;
+    t->p = realloc(t->p, t->n + size * n + 1);
+    memcpy(t->p + t->n, data, size * n);
+    t->n += size * n;
+    t->p[t->n] = 0;
+    return size * n;
+}
+
+static void http_free(struct http *h)
+{
+    free(h->body.p);
+    free(h->head.p);
+    json_decref(h->json);
+    memset(h, 0, sizeof *h);
+}
+
+/* Sends one request. headers is a NULL-terminated list of "Name: value" (may be NULL). */
+static long request(const char *method, const char *path, const char *body, size_t body_len,
+                    const char *const *headers, struct http *out)
+{
+    memset(out, 0, sizeof *out);
+    CURL *c = curl_easy_init();
+    char url[512];
+    snprintf(url, sizeof url, "%s%s", base, path);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PROXY, "");
+    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    if (!strcmp(method, "HEAD")) curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+    }
+    struct curl_slist *hl = curl_slist_append(NULL, "Expect:");
+    for (size_t i = 0; headers && headers[i]; i++) hl = curl_slist_append(hl, headers[i]);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out->body);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &out->head);
+    CURLcode rc = curl_easy_perform(c);
+    if (rc != CURLE_OK) fprintf(stderr, "%s %s: %s\n", method, path, curl_easy_strerror(rc));
+    assert_int_equal(rc, CURLE_OK);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+    curl_slist_free_all(hl);
+    curl_easy_cleanup(c);
+    if (out->body.p) out->json = json_loads(out->body.p, 0, NULL);
+    return out->status;
+}
+
+/* The value of a response header (first one), copied into buf; NULL when absent. */
+static const char *header(const struct http *h, const char *name, char *buf, size_t len)
+{
+    size_t nl = strlen(name);
+    for (const char *p = h->head.p; p && *p;) {
+        const char *e = strstr(p, "\r\n");
+        if (!e) break;
+        if ((size_t)(e - p) > nl && strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
+            const char *v = p + nl + 1;
+            while (*v == ' ') v++;
+            snprintf(buf, len, "%.*s", (int)(e - v), v);
+            return buf;
+        }
+        p = e + 2;
+    }
+    return NULL;
+}
+
+/* Checks the error envelope {"error": {"code", "message", "field"}} and its code and field. */
+static void assert_error(const struct http *h, long status, const char *code, const char *field)
+{
+    if (h->status != status) fprintf(stderr, "status %ld, body %s\n", h->status, h->body.p ? h->body.p : "");
+    assert_int_equal(h->status, status);
+    char ct[128];
+    assert_non_null(header(h, "Content-Type", ct, sizeof ct));
+    assert_non_null(strstr(ct, "application/json"));
+    json_t *e = json_object_get(h->json, "error");
+    assert_true(json_is_object(e));
+    assert_string_equal(json_string_value(json_object_get(e, "code")), code);
+    assert_true(json_is_string(json_object_get(e, "message")));
+    assert_true(strlen(json_string_value(json_object_get(e, "message"))) > 3);
+    json_t *f = json_object_get(e, "field");
+    assert_non_null(f);
+    if (field) assert_string_equal(json_string_value(f), field);
+    else assert_true(json_is_null(f));
+}
+
+static const char *const JSON_CT[] = {"Content-Type: application/json", NULL};
+
+/* One request that must fail with this status, error code and field. */
+static void expect_error(const char *method, const char *path, const char *body, const char *const *headers,
+                         long status, const char *code, const char *field)
+{
+    struct http h;
+    request(method, path, body, body ? strlen(body) : 0, headers, &h);
+    assert_error(&h, status, code, field);
+    http_free(&h);
+}
+
+static long post_json(const char *path, const char *body, struct http *h)
+{
+    return request("POST", path, body, strlen(body), JSON_CT, h);
+}
+
+struct session {
+    char cookie[300]; /* "Cookie: psy_session=..." */
+    char csrf[128];   /* "X-CSRF-Token: ..." */
+};
+
+static long try_login(const char *user, const char *pw, struct http *h)
+{
+    char body[256];
+    snprintf(body, sizeof body, "{\"username\": \"%s\", \"password\": \"%s\"}", user, pw);
+    return post_json("/api/login", body, h);
+}
+
+static void login_as(const char *user, struct session *s)
+{
+    struct http h;
+    assert_int_equal(try_login(user, PW, &h), 200);
+    char sc[256];
+    assert_non_null(header(&h, "Set-Cookie", sc, sizeof sc));
+    char *semi = strchr(sc, ';');
+    assert_non_null(semi);
+    *semi = 0;
+    snprintf(s->cookie, sizeof s->cookie, "Cookie: %s", sc);
+    snprintf(s->csrf, sizeof s->csrf, "X-CSRF-Token: %s", json_string_value(json_object_get(h.json, "csrf_token")));
+    http_free(&h);
+}
+
+/* --- fixtures -------------------------------------------------------------------------------------- */
+
+static void start(size_t max_body, const char *cert, const char *key)
+{
+    struct psy_server_config cfg = {0};
+    cfg.db_uri = db_path;
+    cfg.listen = "127.0.0.1:0";
+    cfg.threads = 2;
+    cfg.max_body = max_body;
+    cfg.access_log = access_log;
+    cfg.policy = &fast;
+    cfg.tls_cert_file = cert;
+    cfg.tls_key_file = key;
+    char err[512];
+    psy_status rc = psy_server_start(&cfg, &srv, err, sizeof err);
+    if (rc) fprintf(stderr, "start: %s\n", err);
+    assert_int_equal(rc, PSY_OK);
+    assert_true(psy_server_port(srv) > 0);
+    snprintf(base, sizeof base, "%s://127.0.0.1:%u", cert ? "https" : "http", psy_server_port(srv));
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    psy_auth_policy_init(&fast);
+    fast.pwhash_opslimit = 1;
+    fast.pwhash_memlimit = 8192 * 1024;
+    psy_store *st = test_open_store(&db_path);
+    for (int i = 0; i < 3; i++) {
+        struct psy_user u = {0};
+        u.practice_id = 1;
+        u.active = 1;
+        u.role = (psy_role)i;
+        snprintf(u.username, sizeof u.username, "%s", ROLES[i]);
+        assert_int_equal(psy_auth_user_add(st, &fast, &u, PW, NULL), PSY_OK);
+    }
+    psy_store_close(st);
+    log_path = test_tmp_path(".log");
+    access_log = fopen(log_path, "w+");
+    assert_non_null(access_log);
+    start(4096, NULL, NULL);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    psy_server_stop(srv);
+    srv = NULL;
+    fclose(access_log);
+    unlink(log_path);
+    free(log_path);
+    test_rm_db(db_path);
+    free(db_path);
+    return 0;
+}
+
+/* --- tests ----------------------------------------------------------------------------------------- */
+
+static void test_health_and_static(void **state)
+{
+    (void)state;
+    struct http h;
+    char v[512];
+    assert_int_equal(request("GET", "/api/health", NULL, 0, NULL, &h), 200);
+    assert_string_equal(json_string_value(json_object_get(h.json, "status")), "ok");
+    assert_string_equal(json_string_value(json_object_get(h.json, "version")), psy_version());
+    assert_non_null(header(&h, "Cache-Control", v, sizeof v));
+    assert_string_equal(v, "no-store");
+    http_free(&h);
+
+    assert_int_equal(request("GET", "/", NULL, 0, NULL, &h), 200);
+    assert_non_null(header(&h, "Content-Type", v, sizeof v));
+    assert_string_equal(v, "text/html; charset=utf-8");
+    assert_non_null(strstr(h.body.p, "<script type=\"module\" src=\"/app.js\">"));
+    assert_non_null(header(&h, "Content-Security-Policy", v, sizeof v));
+    assert_non_null(strstr(v, "default-src 'self'"));
+    assert_non_null(strstr(v, "frame-ancestors 'none'"));
+    assert_non_null(header(&h, "X-Content-Type-Options", v, sizeof v));
+    assert_string_equal(v, "nosniff");
+    char etag[64], inm[100];
+    assert_non_null(header(&h, "ETag", etag, sizeof etag));
+    http_free(&h);
+    snprintf(inm, sizeof inm, "If-None-Match: %s", etag);
+    const char *const cond[] = {inm, NULL};
+    assert_int_equal(request("GET", "/index.html", NULL, 0, cond, &h), 304);
+    http_free(&h);
+
+    static const struct { const char *path, *type; } assets[] = {
+        {"/app.js", "text/javascript; charset=utf-8"}, {"/app.css", "text/css; charset=utf-8"},
+        {"/codes.js", "text/javascript; charset=utf-8"}, {"/favicon.svg", "image/svg+xml"},
+    };
+    for (size_t i = 0; i < sizeof assets / sizeof assets[0]; i++) {
+        assert_int_equal(request("GET", assets[i].path, NULL, 0, NULL, &h), 200);
+        assert_string_equal(header(&h, "Content-Type", v, sizeof v), assets[i].type);
+        assert_true(h.body.n > 100);
+        http_free(&h);
+    }
+    assert_int_equal(request("HEAD", "/app.css", NULL, 0, NULL, &h), 200);
+    assert_null(h.body.p);
+    http_free(&h);
+    expect_error("GET", "/no-such-page.html", NULL, NULL, 404, "not_found", NULL);
+    expect_error("POST", "/app.js", "{}", JSON_CT, 405, "method_not_allowed", NULL);
+}
+
+static void test_login(void **state)
+{
+    (void)state;
+    struct http h;
+    char v[512];
+    assert_int_equal(try_login("Clinician", PW, &h), 200); /* user names ignore case */
+    assert_non_null(header(&h, "Set-Cookie", v, sizeof v));
+    assert_true(strncmp(v, "psy_session=", 12) == 0);
+    assert_int_equal(strcspn(v + 12, ";"), 64);
+    assert_non_null(strstr(v, "; HttpOnly"));
+    assert_non_null(strstr(v, "; SameSite=Strict"));
+    assert_non_null(strstr(v, "; Path=/"));
+    assert_non_null(strstr(v, "; Max-Age=43200"));
+    assert_null(strstr(v, "Secure")); /* plain HTTP */
+    json_t *u = json_object_get(h.json, "user");
+    assert_string_equal(json_string_value(json_object_get(u, "username")), "clinician");
+    assert_string_equal(json_string_value(json_object_get(u, "role")), "clinician");
+    assert_true(json_is_null(json_object_get(u, "clinician_id")));
+    assert_int_equal(strlen(json_string_value(json_object_get(h.json, "csrf_token"))), 64);
+    json_t *perms = json_object_get(h.json, "permissions");
+    assert_string_equal(json_string_value(json_object_get(perms, "audit.read")), "none");
+    assert_string_equal(json_string_value(json_object_get(perms, "clients.read")), "own");
+    assert_null(strstr(h.body.p, PW));
+    http_free(&h);
+
+    /* a wrong password and an unknown user get the same answer */
+    try_login("clinician", "not the password", &h);
+    assert_error(&h, 401, "bad_credentials", NULL);
+    char first[512];
+    snprintf(first, sizeof first, "%s", h.body.p);
+    assert_null(header(&h, "Set-Cookie", v, sizeof v));
+    http_free(&h);
+    try_login("nobody-here", "not the password", &h);
+    assert_error(&h, 401, "bad_credentials", NULL);
+    assert_string_equal(h.body.p, first);
+    http_free(&h);
+
+    /* bad requests name the field */
+    expect_error("POST", "/api/login", "{\"password\": \"x\"}", JSON_CT, 400, "missing_field", "username");
+    expect_error("POST", "/api/login", "{\"username\": \"admin\"}", JSON_CT, 400, "missing_field", "password");
+    expect_error("POST", "/api/login", "{\"username\": \"admin\", \"password\": \"x\", \"practice_id\": \"one\"}", JSON_CT, 400, "invalid", "practice_id");
+    expect_error("POST", "/api/login", "{\"username\": ", JSON_CT, 400, "invalid_json", NULL);
+    expect_error("POST", "/api/login", "[1, 2]", JSON_CT, 400, "invalid_json", NULL);
+    expect_error("POST", "/api/login", "{\"a\": 1, \"a\": 2}", JSON_CT, 400, "invalid_json", NULL);
+    /* a form post (what another site could make a browser send) is refused */
+    const char *const form[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
+    expect_error("POST", "/api/login", "username=admin&password=x", form, 415, "unsupported_media_type", NULL);
+}
+
+static void test_rate_limit(void **state)
+{
+    (void)state;
+    struct http h;
+    char v[64];
+    for (int i = 0; i < fast.max_failures_user; i++) {
+        try_login("biller", "wrong wrong wrong", &h);
+        assert_error(&h, 401, "bad_credentials", NULL);
+        http_free(&h);
+    }
+    try_login("biller", PW, &h); /* the right password, too late */
+    assert_error(&h, 429, "rate_limited", NULL);
+    assert_non_null(header(&h, "Retry-After", v, sizeof v));
+    long secs = atol(v);
+    assert_true(secs > 0 && secs <= fast.failure_window);
+    assert_null(header(&h, "Set-Cookie", v, sizeof v));
+    http_free(&h);
+    /* other users are not locked out (the address limit is higher) */
+    assert_int_equal(try_login("admin", PW, &h), 200);
+    http_free(&h);
+}
+
+static void test_csrf_and_logout(void **state)
+{
+    (void)state;
+    struct session s;
+    login_as("admin", &s);
+    struct http h;
+    char v[256];
+    const char *const no_token[] = {s.cookie, NULL};
+    expect_error("POST", "/api/logout", NULL, no_token, 403, "csrf", NULL);
+    const char *const bad_token[] = {s.cookie, "X-CSRF-Token: 0123456789", NULL};
+    expect_error("POST", "/api/logout", NULL, bad_token, 403, "csrf", NULL);
+    /* another session's token does not fit this one */
+    struct session other;
+    login_as("admin", &other);
+    const char *const crossed[] = {s.cookie, other.csrf, NULL};
+    expect_error("POST", "/api/logout", NULL, crossed, 403, "csrf", NULL);
+    const char *const me[] = {s.cookie, NULL};
+    assert_int_equal(request("GET", "/api/me", NULL, 0, me, &h), 200); /* still signed in */
+    http_free(&h);
+
+    const char *const good[] = {s.cookie, s.csrf, NULL};
+    assert_int_equal(request("POST", "/api/logout", NULL, 0, good, &h), 204);
+    assert_non_null(header(&h, "Set-Cookie", v, sizeof v));
+    assert_non_null(strstr(v, "psy_session=;"));
+    assert_non_null(strstr(v, "Max-Age=0"));
+    http_free(&h);
+    expect_error("GET", "/api/me", NULL, me, 401, "unauthenticated", NULL);
+    const char *const other_me[] = {other.cookie, NULL};
+    assert_int_equal(request("GET", "/api/me", NULL, 0, other_me, &h), 200);
+    http_free(&h);
+    const char *const forged[] = {"Cookie: psy_session=00000000000000000000000000000000000000000000000000000000"
+                                  "00000000", NULL};
+    expect_error("GET", "/api/me", NULL, forged, 401, "unauthenticated", NULL);
+}
+
+/* Each role (and no session) against each endpoint. */
+static void test_role_matrix(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *method, *path;
+        long want[4]; /* no session, admin, clinician, biller */
+    } cases[] = {
+        {"GET", "/api/health", {200, 200, 200, 200}},
+        {"GET", "/api/me", {401, 200, 200, 200}},
+        {"GET", "/api/codes/cpt/90853", {401, 200, 200, 200}},
+        {"GET", "/api/codes/icd10cm/f4310", {401, 200, 200, 200}},
+        {"GET", "/api/audit", {401, 200, 403, 403}},
+        {"GET", "/api/audit?limit=5&offset=0", {401, 200, 403, 403}},
+        {"POST", "/api/logout", {401, 204, 204, 204}},
+    };
+    for (int who = 0; who < 4; who++) {
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            struct session s = {"", ""};
+            if (who) login_as(ROLES[who - 1], &s);
+            const char *const hdrs[] = {who ? s.cookie : "X-Nothing: 1", who ? s.csrf : NULL, NULL};
+            struct http h;
+            long got = request(cases[i].method, cases[i].path, NULL, 0, hdrs, &h);
+            if (got != cases[i].want[who])
+                fprintf(stderr, "%s %s as %s: %ld, wanted %ld\n", cases[i].method, cases[i].path,
+                        who ? ROLES[who - 1] : "nobody", got, cases[i].want[who]);
+            assert_int_equal(got, cases[i].want[who]);
+            if (got == 401) assert_error(&h, 401, "unauthenticated", NULL);
+            if (got == 403) assert_error(&h, 403, "forbidden", NULL);
+            http_free(&h);
+        }
+        /* signing in works the same for every role */
+        if (who) {
+            struct http h;
+            assert_int_equal(try_login(ROLES[who - 1], PW, &h), 200);
+            assert_string_equal(json_string_value(json_object_get(json_object_get(h.json, "user"), "role")),
+                                ROLES[who - 1]);
+            http_free(&h);
+        }
+    }
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    struct session s;
+    login_as("biller", &s);
+    const char *const auth[] = {s.cookie, s.csrf, NULL};
+    struct http h;
+    char v[128];
+    expect_error("GET", "/api/nothing-here", NULL, auth, 404, "not_found", NULL);
+    expect_error("GET", "/api/codes/cpt", NULL, auth, 404, "not_found", NULL);
+    request("DELETE", "/api/me", NULL, 0, auth, &h);
+    assert_error(&h, 405, "method_not_allowed", NULL);
+    assert_string_equal(header(&h, "Allow", v, sizeof v), "GET");
+    http_free(&h);
+    expect_error("GET", "/api/login", NULL, auth, 405, "method_not_allowed", NULL);
+    expect_error("GET", "/api/codes/loinc/1234-5", NULL, auth, 400, "invalid", "system");
+    request("GET", "/api/codes/cpt/90854", NULL, 0, auth, &h);
+    assert_error(&h, 404, "not_found", "code");
+    json_t *sug = json_object_get(h.json, "suggestions");
+    assert_true(json_array_size(sug) > 0);
+    int found = 0;
+    for (size_t i = 0; i < json_array_size(sug); i++)
+        found |= !strcmp(json_string_value(json_object_get(json_array_get(sug, i), "code")), "90853");
+    assert_true(found);
+    http_free(&h);
+    request("GET", "/api/me", "{}", 2, auth, &h); /* a body where none belongs */
+    assert_error(&h, 400, "bad_request", NULL);
+    http_free(&h);
+}
+
+static void test_body_cap(void **state)
+{
+    (void)state;
+    struct http h;
+    size_t n = 5000; /* the fixture's server caps bodies at 4096 bytes */
+    char *big = malloc(n + 1);
+    memset(big, ' ', n);
+    big[0] = '{';
+    big[n - 1] = '}';
+    big[n] = 0;
+    request("POST", "/api/login", big, n, JSON_CT, &h);
+    assert_error(&h, 413, "payload_too_large", NULL);
+    http_free(&h);
+    /* without a Content-Length (chunked) the cap holds as well */
+    const char *const chunked[] = {"Content-Type: application/json", "Transfer-Encoding: chunked", NULL};
+    request("POST", "/api/login", big, n, chunked, &h);
+    assert_error(&h, 413, "payload_too_large", NULL);
+    http_free(&h);
+    /* just under the cap is read and judged on its content */
+    request("POST", "/api/login", big, 4000, JSON_CT, &h);
+    assert_error(&h, 400, "invalid_json", NULL);
+    http_free(&h);
+    free(big);
+
+    /* the default cap is 1 MiB */
+    psy_server_stop(srv);
+    start(0, NULL, NULL);
+    n = PSY_SERVER_MAX_BODY + 1;
+    big = malloc(n);
+    memset(big, ' ', n);
+    request("POST", "/api/login", big, n, JSON_CT, &h);
+    assert_error(&h, 413, "payload_too_large", NULL);
+    http_free(&h);
+    request("POST", "/api/login", big, n - 1, JSON_CT, &h);
+    assert_error(&h, 400, "invalid_json", NULL);
+    http_free(&h);
+    free(big);
+}
+
+static void test_code_page(void **state)
+{
+    (void)state;
+    struct session s;
+    login_as("clinician", &s);
+    const char *const auth[] = {s.cookie, NULL};
+    struct http h;
+    assert_int_equal(request("GET", "/api/codes/any/90853", NULL, 0, auth, &h), 200);
+    assert_string_equal(json_string_value(json_object_get(h.json, "system")), "cpt");
+    assert_string_equal(json_string_value(json_object_get(h.json, "code")), "90853");
+    assert_true(json_is_true(json_object_get(h.json, "billable")));
+    json_t *page = json_object_get(h.json, "page");
+    static const char *const keys[] = {"name", "summary", "purpose", "indications", "procedure", "time_band",
+                                       "similar_codes", "billing_notes", "payer_policies", "sources"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) assert_non_null(json_object_get(page, keys[i]));
+    json_t *sim = json_array_get(json_object_get(page, "similar_codes"), 0);
+    assert_string_equal(json_string_value(json_object_get(sim, "code")), "90849");
+    assert_string_equal(json_string_value(json_object_get(sim, "system")), "cpt");
+    assert_true(json_is_string(json_object_get(sim, "title")));
+    json_t *links = json_object_get(h.json, "links");
+    assert_true(json_array_size(links) > 0);
+    int addon = 0;
+    for (size_t i = 0; i < json_array_size(links); i++) {
+        json_t *l = json_array_get(links, i);
+        if (!strcmp(json_string_value(json_object_get(l, "kind")), "addon") &&
+            !strcmp(json_string_value(json_object_get(l, "code")), "90785")) {
+            addon = 1;
+            assert_true(json_is_string(json_object_get(l, "title")));
+        }
+    }
+    assert_true(addon);
+    http_free(&h);
+    /* a code without a page: the record, page null */
+    assert_int_equal(request("GET", "/api/codes/icd10cm/F43.10", NULL, 0, auth, &h), 200);
+    assert_string_equal(json_string_value(json_object_get(h.json, "code")), "F43.10");
+    assert_true(json_is_null(json_object_get(h.json, "page")));
+    http_free(&h);
+}
+
+static void test_audit(void **state)
+{
+    (void)state;
+    struct session a, c;
+    struct http h;
+    try_login("clinician", "a wrong password", &h);
+    http_free(&h);
+    login_as("clinician", &c);
+    login_as("admin", &a);
+    const char *const admin[] = {a.cookie, NULL};
+    assert_int_equal(request("GET", "/api/audit", NULL, 0, admin, &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 4);
+    json_t *ev = json_object_get(h.json, "events");
+    assert_int_equal(json_array_size(ev), 4);
+    static const char *const newest_first[] = {"audit.read", "login", "login", "login.failed"};
+    static const char *const who[] = {"admin", "admin", "clinician", "clinician"};
+    for (size_t i = 0; i < 4; i++) {
+        json_t *e = json_array_get(ev, i);
+        assert_string_equal(json_string_value(json_object_get(e, "action")), newest_first[i]);
+        assert_string_equal(json_string_value(json_object_get(e, "username")), who[i]);
+        assert_string_equal(json_string_value(json_object_get(e, "ip")), "127.0.0.1");
+        assert_int_equal(strlen(json_string_value(json_object_get(e, "at"))), 20);
+    }
+    http_free(&h);
+    assert_int_equal(request("GET", "/api/audit?limit=1&offset=2", NULL, 0, admin, &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 5);
+    assert_int_equal(json_array_size(json_object_get(h.json, "events")), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(h.json, "events"), 0),
+                                                          "action")), "login");
+    http_free(&h);
+    expect_error("GET", "/api/audit?limit=0", NULL, admin, 400, "invalid", "limit");
+    expect_error("GET", "/api/audit?offset=-1", NULL, admin, 400, "invalid", "offset");
+    expect_error("GET", "/api/audit?limit=ten", NULL, admin, 400, "invalid", "limit");
+
+    /* the rows cannot be changed or removed, even with direct access to the database */
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    assert_int_not_equal(sqlite3_exec(db, "UPDATE audit_event SET username = 'x'", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(db, "DELETE FROM audit_event WHERE action = 'login.failed'", NULL, NULL,
+                                      NULL), SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(request("GET", "/api/audit", NULL, 0, admin, &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 6); /* 3 sign-ins, 3 looks */
+    json_t *oldest = json_array_get(json_object_get(h.json, "events"), 5);
+    assert_string_equal(json_string_value(json_object_get(oldest, "action")), "login.failed");
+    assert_string_equal(json_string_value(json_object_get(oldest, "username")), "clinician");
+    http_free(&h);
+}
+
+static void test_access_log(void **state)
+{
+    (void)state;
+    struct session s;
+    login_as("admin", &s);
+    const char *const auth[] = {s.cookie, NULL};
+    struct http h;
+    request("GET", "/api/codes/cpt/90837?q=private", NULL, 0, auth, &h);
+    http_free(&h);
+    request("GET", "/api/clients/12345", NULL, 0, auth, &h);
+    http_free(&h);
+    psy_server_stop(srv); /* flushes: every request has completed */
+    start(4096, NULL, NULL);
+    fflush(access_log);
+    rewind(access_log);
+    char line[512];
+    int code_line = 0, lines = 0;
+    while (fgets(line, sizeof line, access_log)) {
+        lines++;
+        assert_null(strstr(line, "90837"));
+        assert_null(strstr(line, "12345"));
+        assert_null(strstr(line, "private"));
+        assert_null(strstr(line, PW));
+        if (strstr(line, "GET /api/codes/:system/:code 200 ")) code_line = 1;
+    }
+    assert_int_equal(lines, 3);
+    assert_true(code_line);
+}
+
+struct load {
+    const char *cookie;
+    int ok;
+};
+
+static void *hammer(void *ud)
+{
+    struct load *l = ud;
+    const char *const hdrs[] = {l->cookie, NULL};
+    static const char *const paths[] = {"/api/codes/cpt/90853", "/api/me", "/api/codes/any/F41.1", "/app.css"};
+    for (int i = 0; i < 40; i++) {
+        struct http h;
+        if (request("GET", paths[i % 4], NULL, 0, hdrs, &h) == 200) l->ok++;
+        http_free(&h);
+    }
+    return NULL;
+}
+
+static void test_concurrent_requests(void **state)
+{
+    (void)state;
+    struct session s;
+    login_as("clinician", &s);
+    pthread_t t[4];
+    struct load l[4];
+    for (int i = 0; i < 4; i++) {
+        l[i].cookie = s.cookie;
+        l[i].ok = 0;
+        assert_int_equal(pthread_create(&t[i], NULL, hammer, &l[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(l[i].ok, 40);
+    }
+}
+
+static void test_tls(void **state)
+{
+    (void)state;
+    char *cert = test_tmp_path(".crt"), *key = test_tmp_path(".key"), cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
+             "-subj /CN=localhost -keyout %s -out %s >/dev/null 2>&1", key, cert);
+    if (system(cmd) != 0) {
+        printf("SKIP: openssl cannot make a test certificate; TLS not tested\n");
+        free(cert);
+        free(key);
+        return;
+    }
+    psy_server_stop(srv);
+    start(4096, cert, key);
+    assert_true(psy_server_tls(srv));
+    struct http h;
+    char v[256];
+    assert_int_equal(try_login("admin", PW, &h), 200);
+    assert_non_null(header(&h, "Set-Cookie", v, sizeof v));
+    assert_non_null(strstr(v, "; Secure"));
+    assert_non_null(header(&h, "Strict-Transport-Security", v, sizeof v));
+    http_free(&h);
+    /* a certificate without its key does not start */
+    struct psy_server_config cfg = {0};
+    cfg.db_uri = db_path;
+    cfg.listen = "127.0.0.1:0";
+    cfg.tls_cert_file = cert;
+    psy_server *other;
+    char err[256];
+    assert_int_equal(psy_server_start(&cfg, &other, err, sizeof err), PSY_EINVAL);
+    assert_null(other);
+    cfg.tls_key_file = "/nonexistent/key.pem";
+    assert_int_equal(psy_server_start(&cfg, &other, err, sizeof err), PSY_EIO);
+    assert_non_null(strstr(err, "/nonexistent/key.pem"));
+    unlink(cert);
+    unlink(key);
+    free(cert);
+    free(key);
+}
+
+static void test_bad_config(void **state)
+{
+    (void)state;
+    struct psy_server_config cfg = {0};
+    cfg.db_uri = db_path;
+    psy_server *other;
+    char err[256];
+    static const char *const bad[] = {"127.0.0.1", "127.0.0.1:99999", "127.0.0.1:http", ":8080"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cfg.listen = bad[i];
+        assert_int_not_equal(psy_server_start(&cfg, &other, err, sizeof err), PSY_OK);
+        assert_null(other);
+        assert_non_null(strstr(err, "--listen"));
+    }
+    char taken[64];
+    snprintf(taken, sizeof taken, "127.0.0.1:%u", psy_server_port(srv));
+    cfg.listen = taken;
+    assert_int_equal(psy_server_start(&cfg, &other, err, sizeof err), PSY_EIO);
+    cfg.listen = "[::1]:0"; /* IPv6 loopback, where the machine has it */
+    if (psy_server_start(&cfg, &other, err, sizeof err) == PSY_OK) {
+        assert_true(psy_server_port(other) > 0);
+        psy_server_stop(other);
+    }
+}
+
+int main(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_health_and_static), T(test_login), T(test_rate_limit), T(test_csrf_and_logout),
+        T(test_role_matrix), T(test_errors), T(test_body_cap), T(test_code_page), T(test_audit),
+        T(test_access_log), T(test_concurrent_requests), T(test_tls), T(test_bad_config),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
+}

@@ -1,0 +1,37 @@
+// api.js -- talking to the psyclaim JSON API: JSON in and out, the session's CSRF token on every
+// state change, and errors as ApiError carrying the server's {code, message, field}.
+
+let csrfToken = null;
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    const e = (body && body.error) || {};
+    super(e.message || `request failed (HTTP ${status})`);
+    this.status = status;
+    this.code = e.code || 'http_' + status;
+    this.field = e.field || null;
+    this.body = body || {};
+  }
+}
+
+/** Remembers the CSRF token of the signed-in session (null when signed out). */
+export function setCsrf(token) {
+  csrfToken = token || null;
+}
+
+/** request('GET', '/api/me') -> parsed JSON (null for 204); throws ApiError. */
+export async function request(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  const res = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: 'same-origin',
+    cache: 'no-store',
+  });
+  const data = res.status === 204 ? null : await res.json().catch(() => null);
+  if (!res.ok) throw new ApiError(res.status, data);
+  return data;
+}

@@ -1,0 +1,175 @@
+// app.js -- the web app's shell: who is signed in, the sign-in form, the header, and the router that
+// maps the address (#/codes/cpt/90853, #/audit) to a view. Views live in their own modules and get
+// the main element and the session.
+
+import { h, replace } from './dom.js';
+import { request, setCsrf, ApiError } from './api.js';
+import { lookupView, codeView } from './codes.js';
+import { auditView } from './audit.js';
+
+const main = document.getElementById('main');
+const nav = document.getElementById('nav');
+const account = document.getElementById('account');
+let session = null; // the answer of GET /api/me while signed in
+
+const routes = [
+  { pattern: /^#\/codes\/([^/]+)\/([^/]+)$/, view: (m) => codeView(main, decodeURIComponent(m[1]), decodeURIComponent(m[2])) },
+  { pattern: /^#\/audit$/, view: () => auditView(main), perm: 'audit.read' },
+  { pattern: /^(#\/?)?$/, view: () => lookupView(main) },
+];
+
+function allowed(perm) {
+  return !perm || (session && session.permissions[perm] && session.permissions[perm] !== 'none');
+}
+
+function renderHeader() {
+  const links = [];
+  if (session) {
+    links.push(h('a', { href: '#/' }, 'Codes'));
+    if (allowed('audit.read')) links.push(h('a', { href: '#/audit' }, 'Audit trail'));
+  }
+  replace(nav, links);
+  if (!session) {
+    replace(account);
+    return;
+  }
+  const out = h('button', { type: 'button', class: 'link-button' }, 'Sign out');
+  out.addEventListener('click', signOut);
+  replace(account,
+    h('span', { class: 'who' }, session.user.username, ' ', h('span', { class: 'role' }, session.user.role)),
+    out);
+}
+
+function markCurrentLink() {
+  for (const a of nav.querySelectorAll('a')) {
+    const here = a.getAttribute('href') === '#/' ? !location.hash.startsWith('#/audit') : location.hash.startsWith(a.getAttribute('href'));
+    if (here) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+}
+
+/** Shows the view of the current address; a lapsed session leads back to the sign-in form. */
+async function route() {
+  if (!session) {
+    loginView();
+    return;
+  }
+  markCurrentLink();
+  const hash = location.hash;
+  for (const r of routes) {
+    const m = hash.match(r.pattern);
+    if (!m) continue;
+    if (!allowed(r.perm)) break;
+    try {
+      await r.view(m);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) {
+        session = null;
+        setCsrf(null);
+        renderHeader();
+        loginView('Your session has ended. Please sign in again.');
+        return;
+      }
+      showError(e);
+    }
+    focusHeading();
+    return;
+  }
+  replace(main, h('h1', {}, 'Page not found'), h('p', {}, 'There is nothing at this address. ', h('a', { href: '#/' }, 'Look up a code')));
+  focusHeading();
+}
+
+function showError(e) {
+  replace(main, h('h1', {}, 'Something went wrong'),
+    h('p', { class: 'error', role: 'alert' }, e.message || String(e)));
+}
+
+function focusHeading() {
+  const h1 = main.querySelector('h1');
+  if (h1) {
+    h1.setAttribute('tabindex', '-1');
+    h1.focus({ preventScroll: true });
+  }
+  window.scrollTo(0, 0);
+}
+
+function field(label, input, hint) {
+  return h('div', { class: 'field' }, h('label', { for: input.id }, label), input, hint || null);
+}
+
+function loginView(notice) {
+  document.title = 'Sign in · psyclaim';
+  const user = h('input', { id: 'login-username', name: 'username', autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false' });
+  const pass = h('input', { id: 'login-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
+  const practice = h('input', { id: 'login-practice', name: 'practice', inputmode: 'numeric', pattern: '[0-9]+' });
+  const practiceField = field('Practice number', practice, h('p', { class: 'hint' }, 'Your user name exists in more than one practice.'));
+  practiceField.hidden = true;
+  const message = h('p', { class: 'error', role: 'alert', id: 'login-error' });
+  const button = h('button', { type: 'submit', class: 'primary' }, 'Sign in');
+  const form = h('form', { class: 'card login', novalidate: true, 'aria-describedby': 'login-error' },
+    h('h1', {}, 'Sign in'),
+    notice ? h('p', { class: 'notice' }, notice) : null,
+    field('User name', user), field('Password', pass), practiceField, message, button);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    message.textContent = '';
+    if (!user.value || !pass.value) {
+      message.textContent = 'Enter your user name and password.';
+      (user.value ? pass : user).focus();
+      return;
+    }
+    const body = { username: user.value.trim(), password: pass.value };
+    if (!practiceField.hidden && practice.value) body.practice_id = Number(practice.value);
+    button.disabled = true;
+    try {
+      session = await request('POST', '/api/login', body);
+      setCsrf(session.csrf_token);
+      renderHeader();
+      await route();
+    } catch (e) {
+      if (e instanceof ApiError && e.field === 'practice_id') {
+        practiceField.hidden = false;
+        practice.focus();
+      } else {
+        pass.value = '';
+        pass.focus();
+      }
+      message.textContent = e.message;
+    } finally {
+      button.disabled = false;
+    }
+  });
+  replace(main, h('div', { class: 'login-wrap' }, form));
+  user.focus();
+}
+
+async function signOut() {
+  try {
+    await request('POST', '/api/logout');
+  } catch (e) {
+    // the session may have ended already; signing out locally is what matters
+  }
+  session = null;
+  setCsrf(null);
+  renderHeader();
+  location.hash = '#/';
+  loginView('You have signed out.');
+}
+
+async function start() {
+  document.querySelector('.skip').addEventListener('click', (ev) => {
+    ev.preventDefault();
+    main.focus();
+  });
+  try {
+    session = await request('GET', '/api/me');
+    setCsrf(session.csrf_token);
+  } catch (e) {
+    session = null;
+  }
+  renderHeader();
+  window.addEventListener('hashchange', route);
+  await route();
+}
+
+start();
