@@ -39,5 +39,8 @@ void psy_data_each(const char *prefix, void (*fn)(void *ud, const char *name, co
 
 #include "psy_store.h"
 #include "psy_catalog.h"
+#include "psy_ncci.h"
+#include "psy_payer.h"
+#include "psy_coding.h"
 
 #endif
