@@ -113,7 +113,7 @@ psy_status psy_auth_user_set_active(psy_store *st, long long id, int active);
 #define PSY_TOKEN_MAX 65 /* 64 hex digits plus NUL */
 #define PSY_IP_MAX 46    /* INET6_ADDRSTRLEN */
 
-struct psy_session {
+struct psy_auth_session {
     char token[PSY_TOKEN_MAX]; /* the secret cookie value; "" except right after psy_auth_login */
     char csrf[PSY_TOKEN_MAX];  /* must come back in X-CSRF-Token on every state change */
     struct psy_user user;
@@ -136,19 +136,19 @@ typedef enum {
  * trail. A failure returns a status only for a database problem. */
 psy_status psy_auth_login(psy_store *st, const struct psy_auth_policy *policy, long long practice_id,
                           const char *username, const char *password, const char *ip, long long now,
-                          psy_login_result *result, struct psy_session *s, long *retry_after);
+                          psy_login_result *result, struct psy_auth_session *s, long *retry_after);
 
 /* Finds the live session of a token and notes the request (last seen, at most once a minute).
  * PSY_ENOTFOUND when the token is unknown, expired (idle or absolute; the row is removed) or its user
  * is turned off. OUT s->token stays "". */
 psy_status psy_auth_session_check(psy_store *st, const struct psy_auth_policy *policy, const char *token,
-                                  long long now, struct psy_session *s);
+                                  long long now, struct psy_auth_session *s);
 
 /* Ends the session of a token (no error when there is none). */
 psy_status psy_auth_logout(psy_store *st, const char *token);
 
 /* 1 when header (may be NULL) is the session's CSRF token; compares in constant time. */
-int psy_auth_csrf_ok(const struct psy_session *s, const char *header);
+int psy_auth_csrf_ok(const struct psy_auth_session *s, const char *header);
 
 /* --- audit trail --------------------------------------------------------------------------------- */
 

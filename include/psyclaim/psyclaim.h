@@ -41,5 +41,8 @@ void psy_data_each(const char *prefix, void (*fn)(void *ud, const char *name, co
 #include "psy_catalog.h"
 #include "psy_auth.h"
 #include "psy_server.h" /* implemented in libpsyclaim_server (src/server/) */
+#include "psy_ncci.h"
+#include "psy_payer.h"
+#include "psy_coding.h"
 
 #endif

@@ -24,12 +24,16 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * prints the reason and returns NULL. */
 psy_store *cli_open_store(const char *uri);
 
+/* Prints text wrapped at 78 columns to stdout; the first line starts after lead, later ones after indent. */
+void cli_wrap(const char *lead, const char *indent, const char *text);
+
 /* Prints a command's help when argv has --help/-h; returns 1 when it did. */
 int cli_wants_help(int argc, char **argv, const struct cli_command *cmd);
 
 const struct cli_command *cli_find(const char *name);
 
 /* The commands, one per file. */
-extern const struct cli_command cli_cmd_show, cli_cmd_import, cli_cmd_serve, cli_cmd_user;
+extern const struct cli_command cli_cmd_show, cli_cmd_import, cli_cmd_serve, cli_cmd_user,
+    cli_cmd_code_session;
 
 #endif

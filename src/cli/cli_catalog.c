@@ -1,6 +1,6 @@
 /*
  * cli_catalog.c -- `psyclaim show` (a code's explainer page or record) and `psyclaim import` (official
- * ICD-10-CM, HCPCS and modifier files).
+ * ICD-10-CM, HCPCS, modifier and NCCI edit files).
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -36,37 +36,6 @@ static const struct { const char *key, *title; } sections[] = {
     {"sources", "Sources"},
 };
 
-/* Prints text wrapped at 78 columns; the first line starts after lead, later ones after indent. */
-static void wrap(const char *lead, const char *indent, const char *text)
-{
-    size_t col = strlen(lead), width = 78;
-    fputs(lead, stdout);
-    const char *p = text;
-    int first = 1;
-    while (*p) {
-        while (*p == ' ') p++;
-        const char *w = p;
-        while (*p && *p != ' ' && *p != '\n') p++;
-        size_t len = (size_t)(p - w);
-        if (!len) {
-            if (*p == '\n') p++;
-            continue;
-        }
-        if (!first && col + 1 + len > width) {
-            fputc('\n', stdout);
-            fputs(indent, stdout);
-            col = strlen(indent);
-        } else if (!first) {
-            fputc(' ', stdout);
-            col++;
-        }
-        fwrite(w, 1, len, stdout);
-        col += len;
-        first = 0;
-    }
-    fputc('\n', stdout);
-}
-
 static void print_page(json_t *page)
 {
     for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++) {
@@ -74,7 +43,7 @@ static void print_page(json_t *page)
         if (!v) continue;
         printf("\n%s\n", sections[i].title);
         if (json_is_string(v)) {
-            wrap("  ", "  ", json_string_value(v));
+            cli_wrap("  ", "  ", json_string_value(v));
             continue;
         }
         size_t j;
@@ -82,13 +51,13 @@ static void print_page(json_t *page)
         json_array_foreach(v, j, it)
         {
             if (json_is_string(it)) {
-                wrap("  - ", "    ", json_string_value(it));
+                cli_wrap("  - ", "    ", json_string_value(it));
             } else if (json_is_object(it)) { /* similar_codes */
                 char lead[40];
                 const char *code = json_string_value(json_object_get(it, "code"));
                 snprintf(lead, sizeof lead, "  - %s: ", code ? code : "?");
                 const char *d = json_string_value(json_object_get(it, "difference"));
-                wrap(lead, "    ", d ? d : "");
+                cli_wrap(lead, "    ", d ? d : "");
             }
         }
     }
@@ -198,14 +167,14 @@ static int run_show(int argc, char **argv)
         if (*c.effective) printf(", effective %s", c.effective);
         if (*c.terminated) printf(", ended %s", c.terminated);
         printf("\n");
-        wrap("", "", c.long_title);
+        cli_wrap("", "", c.long_title);
         if (page) print_page(page);
         if (nlinks) {
             printf("\nRelated codes\n");
             for (size_t i = 0; i < nlinks; i++) {
                 char lead[64];
                 snprintf(lead, sizeof lead, "  %-8s %-6s ", links[i].kind, links[i].code);
-                wrap(lead, "                  ", *links[i].note ? links[i].note : "");
+                cli_wrap(lead, "                  ", *links[i].note ? links[i].note : "");
             }
         }
     }
@@ -271,12 +240,13 @@ static int run_import(int argc, char **argv)
         return CLI_USAGE;
     }
     const char *kindname = argv[optind], *path = argv[optind + 1];
-    psy_import_kind kind;
+    psy_import_kind kind = PSY_IMPORT_ICD10CM;
+    psy_ncci_kind ncci = PSY_NCCI_KIND_COUNT;
     if (!strcmp(kindname, "icd10cm") || !strcmp(kindname, "icd10")) kind = PSY_IMPORT_ICD10CM;
     else if (!strcmp(kindname, "hcpcs")) kind = PSY_IMPORT_HCPCS;
     else if (!strcmp(kindname, "modifiers") || !strcmp(kindname, "modifier")) kind = PSY_IMPORT_MODIFIERS;
-    else {
-        cli_error("import: unknown kind '%s' (icd10cm, hcpcs or modifiers)", kindname);
+    else if (strncmp(kindname, "ncci-", 5) != 0 || psy_ncci_kind_parse(kindname, &ncci)) {
+        cli_error("import: unknown kind '%s' (icd10cm, hcpcs, modifiers, ncci-ptp, ncci-mue or ncci-aoc)", kindname);
         return CLI_USAGE;
     }
     if (access(path, R_OK) != 0) {
@@ -289,10 +259,12 @@ static int run_import(int argc, char **argv)
     io.progress = on_progress;
     io.progress_ud = &pr;
     struct psy_import_stats s;
+    struct psy_ncci_import_stats ns;
     char err[600];
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    psy_status rc = psy_catalog_import(st, kind, path, &io, &s, err, sizeof err);
+    psy_status rc = ncci < PSY_NCCI_KIND_COUNT ? psy_ncci_import(st, ncci, path, &io, &ns, err, sizeof err)
+                                               : psy_catalog_import(st, kind, path, &io, &s, err, sizeof err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     psy_store_close(st);
     if (rc) {
@@ -302,6 +274,11 @@ static int run_import(int argc, char **argv)
         return CLI_FAIL;
     }
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    if (ncci < PSY_NCCI_KIND_COUNT) {
+        printf("%s: %ld lines, %ld edit rows, %ld other lines passed over in %.2f s\n", kindname, ns.lines, ns.rows,
+               ns.skipped, secs);
+        return CLI_OK;
+    }
     printf("%s: %ld lines, %ld added, %ld updated, %ld unchanged", kindname, s.lines, s.added, s.updated,
            s.unchanged);
     if (s.terminated) printf(", %ld ended (absent from this release)", s.terminated);
@@ -311,7 +288,7 @@ static int run_import(int argc, char **argv)
 }
 
 const struct cli_command cli_cmd_import = {
-    "import", run_import, "import an official ICD-10-CM, HCPCS or modifier file",
+    "import", run_import, "import an official ICD-10-CM, HCPCS, modifier or NCCI file",
     "usage: psyclaim import [--db PATH] [--effective YYYY-MM-DD] [--quiet] KIND FILE\n\n"
     "KIND is one of:\n"
     "  icd10cm     the CMS ICD-10-CM order file (icd10cm_order_YYYY.txt) or codes file\n"
@@ -320,7 +297,12 @@ const struct cli_command cli_cmd_import = {
     "              the spreadsheet saved as tab-separated text with its header row; its modifier\n"
     "              records are imported too\n"
     "  modifiers   a HCPCS modifier list in either HCPCS format, or a CPT modifier code list\n"
-    "              (mod_code, mod_type, mod_category)\n\n"
+    "              (mod_code, mod_type, mod_category)\n"
+    "  ncci-ptp    CMS NCCI practitioner PTP edits (column 1/column 2 pairs; the quarterly text or\n"
+    "              CSV files, or a tab-separated export with a header row)\n"
+    "  ncci-mue    CMS NCCI practitioner MUE table (code, MUE units, adjudication indicator)\n"
+    "  ncci-aoc    CMS NCCI add-on code edits (add-on code, primary code, edit type)\n"
+    "              The coding engine uses an imported NCCI table instead of its built-in one.\n\n"
     "  --db PATH        database (default $PSYCLAIM_DB or ./psyclaim.db)\n"
     "  --effective D    first day the release is valid; ICD-10-CM defaults to October 1 before the\n"
     "                   fiscal year in the file name (icd10cm_order_2026.txt -> 2025-10-01)\n"

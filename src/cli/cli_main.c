@@ -11,6 +11,7 @@ static const struct cli_command *const commands[] = {
     &cli_cmd_import,
     &cli_cmd_serve,
     &cli_cmd_user,
+    &cli_cmd_code_session,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -38,6 +39,37 @@ psy_store *cli_open_store(const char *uri)
         return NULL;
     }
     return st;
+}
+
+/* Prints text wrapped at 78 columns; the first line starts after lead, later ones after indent. */
+void cli_wrap(const char *lead, const char *indent, const char *text)
+{
+    size_t col = strlen(lead), width = 78;
+    fputs(lead, stdout);
+    const char *p = text;
+    int first = 1;
+    while (*p) {
+        while (*p == ' ') p++;
+        const char *w = p;
+        while (*p && *p != ' ' && *p != '\n') p++;
+        size_t len = (size_t)(p - w);
+        if (!len) {
+            if (*p == '\n') p++;
+            continue;
+        }
+        if (!first && col + 1 + len > width) {
+            fputc('\n', stdout);
+            fputs(indent, stdout);
+            col = strlen(indent);
+        } else if (!first) {
+            fputc(' ', stdout);
+            col++;
+        }
+        fwrite(w, 1, len, stdout);
+        col += len;
+        first = 0;
+    }
+    fputc('\n', stdout);
 }
 
 const struct cli_command *cli_find(const char *name)

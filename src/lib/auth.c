@@ -525,7 +525,7 @@ static psy_status find_login(psy_store *st, long long practice_id, const char *n
 }
 
 static psy_status new_session(psy_store *st, const struct psy_auth_policy *pol, const struct psy_user *u,
-                              const char *ip, long long now, struct psy_session *out)
+                              const char *ip, long long now, struct psy_auth_session *out)
 {
     char th[PSY_TOKEN_MAX];
     sqlite3_stmt *s;
@@ -558,7 +558,7 @@ static psy_status new_session(psy_store *st, const struct psy_auth_policy *pol, 
 
 psy_status psy_auth_login(psy_store *st, const struct psy_auth_policy *policy, long long practice_id,
                           const char *username, const char *password, const char *ip, long long now,
-                          psy_login_result *result, struct psy_session *s, long *retry_after)
+                          psy_login_result *result, struct psy_auth_session *s, long *retry_after)
 {
     struct psy_auth_policy tmp;
     const struct psy_auth_policy *pol = policy_or_default(policy, &tmp);
@@ -624,7 +624,7 @@ fail:
 }
 
 psy_status psy_auth_session_check(psy_store *st, const struct psy_auth_policy *policy, const char *token,
-                                  long long now, struct psy_session *out)
+                                  long long now, struct psy_auth_session *out)
 {
     struct psy_auth_policy tmp;
     const struct psy_auth_policy *pol = policy_or_default(policy, &tmp);
@@ -685,7 +685,7 @@ psy_status psy_auth_logout(psy_store *st, const char *token)
     return step_done(st, s, "ending a session");
 }
 
-int psy_auth_csrf_ok(const struct psy_session *s, const char *header)
+int psy_auth_csrf_ok(const struct psy_auth_session *s, const char *header)
 {
     size_t n = strlen(s->csrf);
     if (!header || n == 0 || strlen(header) != n) return 0;

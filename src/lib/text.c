@@ -4,6 +4,7 @@
  */
 #include <string.h>
 #include <utf8proc.h>
+#include <stdio.h>
 #include "psy_int.h"
 
 int psy__utf8_valid(const char *s, size_t n)
@@ -62,4 +63,14 @@ uint64_t psy__hash64(const void *p, size_t n)
         h *= 1099511628211ULL;
     }
     return h;
+}
+
+psy_status psy__vline_error(char *err, size_t errlen, const char *path, long line, const char *fmt, va_list ap)
+{
+    char msg[400];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    if (!errlen) return PSY_EPARSE;
+    if (line > 0) snprintf(err, errlen, "%s:%ld: %s", path, line, msg);
+    else snprintf(err, errlen, "%s: %s", path, msg);
+    return PSY_EPARSE;
 }

@@ -23,7 +23,7 @@ static json_t *utc_json(long long t)
 }
 
 /* The signed-in user, their CSRF token, when the session ends, and what their role may do. */
-static json_t *session_json(const struct psy_session *s)
+static json_t *session_json(const struct psy_auth_session *s)
 {
     json_t *perms = json_object();
     static const char *const scope_names[] = {"none", "own", "practice"};
@@ -68,7 +68,7 @@ void api_login(struct srv_req *r)
     } else {
         long long practice = json_is_integer(jprac) ? json_integer_value(jprac) : 0;
         psy_login_result res;
-        struct psy_session s;
+        struct psy_auth_session s;
         long wait = 0;
         psy_status rc = psy_auth_login(r->st, &r->srv->policy, practice, json_string_value(ju),
                                        json_string_value(jp), r->ip, 0, &res, &s, &wait);

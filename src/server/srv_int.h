@@ -55,7 +55,7 @@ struct srv_req {
     size_t nparams;
     psy_store *st; /* from the pool while the request runs */
     int signed_in;
-    struct psy_session session;
+    struct psy_auth_session session;
     /* the response */
     unsigned status;
     json_t *json;           /* body as JSON, or NULL */

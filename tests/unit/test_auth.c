@@ -53,7 +53,7 @@ static long long add(long long practice, const char *name, psy_role role, const 
 }
 
 static psy_login_result login(psy_store *store, long long practice, const char *name, const char *pw, const char *ip,
-                              long long now, struct psy_session *s, long *wait)
+                              long long now, struct psy_auth_session *s, long *wait)
 {
     psy_login_result res;
     assert_int_equal(psy_auth_login(store, &fast, practice, name, pw, ip, now, &res, s, wait), PSY_OK);
@@ -154,7 +154,7 @@ static void test_login_and_sessions(void **state)
 {
     (void)state;
     long long id = add(1, "casey", PSY_ROLE_CLINICIAN, "session test pw");
-    struct psy_session s, c;
+    struct psy_auth_session s, c;
     assert_int_equal(login(st, 0, "Casey", "session test pw", "10.0.0.1", T0, &s, NULL), PSY_LOGIN_OK);
     assert_int_equal(strlen(s.token), 64);
     assert_int_equal(strlen(s.csrf), 64);
@@ -200,7 +200,7 @@ static void test_login_and_sessions(void **state)
     assert_int_equal(psy_auth_session_check(st, &fast, s.token, T0 + fast.absolute_seconds, &c), PSY_ENOTFOUND);
 
     /* logout ends it; turning the user off ends the others and refuses sign-in */
-    struct psy_session s2;
+    struct psy_auth_session s2;
     assert_int_equal(login(st, 0, "casey", "session test pw", "10.0.0.1", 0, &s, NULL), PSY_LOGIN_OK);
     assert_int_equal(login(st, 0, "casey", "session test pw", "10.0.0.1", 0, &s2, NULL), PSY_LOGIN_OK);
     assert_int_equal(psy_auth_logout(st, s.token), PSY_OK);
@@ -231,7 +231,7 @@ static void test_rate_limit(void **state)
 {
     (void)state;
     add(1, "dana", PSY_ROLE_BILLER, "right password");
-    struct psy_session s;
+    struct psy_auth_session s;
     long wait = -1;
     for (int i = 0; i < fast.max_failures_user; i++)
         assert_int_equal(login(st, 0, "dana", "wrong password", "10.0.0.5", T0 + i, &s, &wait), PSY_LOGIN_BAD);
@@ -359,7 +359,7 @@ static void test_user_cli(void **state)
 
     /* the password read from stdin is the one that signs in ("\r\n" stripped) */
     psy_store *other;
-    struct psy_session s;
+    struct psy_auth_session s;
     assert_int_equal(psy_store_open(db, &other, NULL, 0), PSY_OK);
     assert_int_equal(login(other, 2, "hal", "long enough pw", "127.0.0.1", 0, &s, NULL), PSY_LOGIN_OK);
 
