@@ -39,5 +39,8 @@ void psy_data_each(const char *prefix, void (*fn)(void *ud, const char *name, co
 
 #include "psy_store.h"
 #include "psy_catalog.h"
+#include "psy_claims.h"
+#include "psy_x12.h"
+#include "psy_pdf.h"
 
 #endif

@@ -9,6 +9,8 @@
 static const struct cli_command *const commands[] = {
     &cli_cmd_show,
     &cli_cmd_import,
+    &cli_cmd_era,
+    &cli_cmd_x12,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
