@@ -70,7 +70,7 @@ psy_status psy_session_kind_parse(const char *name, psy_session_kind *out);
 #define PSY_FIELD_MAX 32
 #define PSY_MESSAGE_MAX 256
 
-struct psy_claim_line {
+struct psy_coded_line {
     char code[PSY_CODE_MAX];
     int units;
     int n_modifiers;
@@ -98,7 +98,7 @@ struct psy_finding {
 
 struct psy_coding_result {
     size_t n_lines, n_findings, n_errors; /* n_errors: findings with severity error */
-    struct psy_claim_line lines[PSY_CODING_MAX_LINES];
+    struct psy_coded_line lines[PSY_CODING_MAX_LINES];
     struct psy_finding findings[PSY_CODING_MAX_FINDINGS];
 };
 
@@ -132,7 +132,7 @@ psy_status psy_coding_session(const psy_coder *cx, const struct psy_session *s, 
  * NCCI PTP pairs (indicator 0 refused; indicator 1 needs XE/59/XS/XP/XU, or 25 on an E/M, and
  * separate_times on the denied line), MUE units per day (MAI 2 error, MAI 3 warning, MAI 1 per line)
  * and add-on anchors (AOC). Writes at most cap findings (field "lines[i]"), their count in *n. */
-psy_status psy_coding_same_day(const psy_coder *cx, const char *date, const struct psy_claim_line *lines,
+psy_status psy_coding_same_day(const psy_coder *cx, const char *date, const struct psy_coded_line *lines,
                                size_t n_lines, struct psy_finding *findings, size_t cap, size_t *n);
 
 /* --- JSON (the code-session contract) ----------------------------------------------------------- */

@@ -44,5 +44,8 @@ void psy_data_each(const char *prefix, void (*fn)(void *ud, const char *name, co
 #include "psy_ncci.h"
 #include "psy_payer.h"
 #include "psy_coding.h"
+#include "psy_claims.h"
+#include "psy_x12.h"
+#include "psy_pdf.h"
 
 #endif

@@ -74,7 +74,7 @@ static void print_human(const psy_coder *cx, const struct psy_session *s, const 
     int members = 0;
     long long total = 0;
     for (size_t i = 0; i < r->n_lines; i++) {
-        const struct psy_claim_line *l = &r->lines[i];
+        const struct psy_coded_line *l = &r->lines[i];
         total += l->charge_cents;
         if (l->member > 1) {
             if (l->member > members) members = l->member;

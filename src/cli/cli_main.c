@@ -12,6 +12,8 @@ static const struct cli_command *const commands[] = {
     &cli_cmd_serve,
     &cli_cmd_user,
     &cli_cmd_code_session,
+    &cli_cmd_era,
+    &cli_cmd_x12,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

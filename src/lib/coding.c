@@ -189,11 +189,11 @@ static void say(struct job *j, psy_severity sev, const char *rule, const char *f
     if (c) psy__sb_put(&b, c);
 }
 
-static struct psy_claim_line *add_line(struct job *j, const char *code, int units, const char *origin,
+static struct psy_coded_line *add_line(struct job *j, const char *code, int units, const char *origin,
                                        struct psy__sb *expl)
 {
     struct psy_coding_result *r = j->r;
-    struct psy_claim_line *l = &r->lines[r->n_lines];
+    struct psy_coded_line *l = &r->lines[r->n_lines];
     j->origin[r->n_lines++] = origin;
     copy_field(l->code, sizeof l->code, code);
     l->units = units;
@@ -207,14 +207,14 @@ static struct psy_claim_line *add_line(struct job *j, const char *code, int unit
     return l;
 }
 
-static void add_rule(struct psy_claim_line *l, const char *id)
+static void add_rule(struct psy_coded_line *l, const char *id)
 {
     for (int i = 0; i < l->n_rules; i++)
         if (!strcmp(l->rules[i], id)) return;
     if (l->n_rules < PSY_LINE_MAX_RULES) l->rules[l->n_rules++] = id;
 }
 
-static void add_modifier(struct job *j, struct psy_claim_line *l, const char *m, const char *rule)
+static void add_modifier(struct job *j, struct psy_coded_line *l, const char *m, const char *rule)
 {
     for (int i = 0; i < l->n_modifiers; i++)
         if (!strcmp(l->modifiers[i], m)) return;
@@ -279,10 +279,10 @@ static void minutes_finding(struct job *j, psy_severity sev, const char *rule, c
 }
 
 /* The E/M line of the same visit. */
-static struct psy_claim_line *em_line(struct job *j)
+static struct psy_coded_line *em_line(struct job *j)
 {
     struct psy__sb e;
-    struct psy_claim_line *l = add_line(j, j->s->em_code, 1, "em_code", &e);
+    struct psy_coded_line *l = add_line(j, j->s->em_code, 1, "em_code", &e);
     add_rule(l, R_EM_1);
     psy__sb_put(&e, j->s->em_code);
     psy__sb_put(&e, " is the E/M service of the same visit, its level chosen on medical decision making or on "
@@ -294,7 +294,7 @@ static struct psy_claim_line *em_line(struct job *j)
 }
 
 /* 90785 on its anchor, or the refusal that says why there is none. */
-static void interactive_complexity(struct job *j, const struct psy_claim_line *anchor, const char *refusal_rule,
+static void interactive_complexity(struct job *j, const struct psy_coded_line *anchor, const char *refusal_rule,
                                    const char *refusal)
 {
     if (!j->s->interactive_complexity) return;
@@ -316,7 +316,7 @@ static void interactive_complexity(struct job *j, const struct psy_claim_line *a
     struct psy__sb e;
     char acode[PSY_CODE_MAX];
     copy_field(acode, sizeof acode, anchor->code);
-    struct psy_claim_line *l = add_line(j, "90785", 1, "interactive_complexity", &e);
+    struct psy_coded_line *l = add_line(j, "90785", 1, "interactive_complexity", &e);
     add_rule(l, R_ADDON_1);
     add_rule(l, R_DOC_IC);
     psy__sb_put(&e, "Interactive complexity rides on ");
@@ -336,7 +336,7 @@ static psy_status code_individual(struct job *j)
     psy_status rc = need_minutes(j, "individual psychotherapy (psychotherapy minutes, a whole number)");
     if (rc) return rc;
     int b = band(s->minutes), with_em = *s->em_code != 0;
-    struct psy_claim_line *em = with_em ? em_line(j) : NULL, *anchor = NULL;
+    struct psy_coded_line *em = with_em ? em_line(j) : NULL, *anchor = NULL;
     if (b == 0 && with_em) {
         minutes_finding(j, PSY_SEVERITY_WARNING, R_TIME_1, " psychotherapy minutes are under 16: not reportable as "
                                                            "psychotherapy, so only the E/M is coded");
@@ -374,7 +374,7 @@ static psy_status code_crisis(struct job *j)
                                                            "from 16 minutes) if that is what it was");
     } else {
         struct psy__sb e;
-        struct psy_claim_line *l = add_line(j, "90839", 1, "minutes", &e);
+        struct psy_coded_line *l = add_line(j, "90839", 1, "minutes", &e);
         add_rule(l, R_CRISIS_1);
         put_minutes(&e, m, " crisis minutes on the date reach 90839, the first hour of crisis psychotherapy (30 "
                            "minutes and more)");
@@ -408,7 +408,7 @@ static psy_status code_family(struct job *j, int patient_present)
                                                         "passed)");
     } else {
         struct psy__sb e;
-        struct psy_claim_line *l = add_line(j, patient_present ? "90847" : "90846", 1, "kind", &e);
+        struct psy_coded_line *l = add_line(j, patient_present ? "90847" : "90846", 1, "kind", &e);
         add_rule(l, R_FAM_1);
         put_minutes(&e, s->minutes, patient_present ? " minutes of family psychotherapy with the patient present "
                                                       "pass the 26-minute minimum, so 90847"
@@ -447,7 +447,7 @@ static psy_status code_per_member(struct job *j, const char *code, const char *r
                                   int complexity_allowed)
 {
     struct psy__sb e;
-    struct psy_claim_line *l = add_line(j, code, 1, "kind", &e);
+    struct psy_coded_line *l = add_line(j, code, 1, "kind", &e);
     add_rule(l, rule);
     psy__sb_put(&e, sentence);
     if (*j->s->em_code) em_line(j);
@@ -460,7 +460,7 @@ static psy_status code_diagnostic(struct job *j, int medical)
 {
     const struct psy_session *s = j->s;
     struct psy__sb e;
-    struct psy_claim_line *l = add_line(j, medical ? "90792" : "90791", 1, "kind", &e);
+    struct psy_coded_line *l = add_line(j, medical ? "90792" : "90791", 1, "kind", &e);
     add_rule(l, R_DIAG_1);
     psy__sb_put(&e, medical ? "A diagnostic evaluation with medical services by a prescriber is 90792"
                             : "A diagnostic evaluation without medical services is 90791");
@@ -521,7 +521,7 @@ static void place(struct job *j)
         pos = *s->place_of_service ? s->place_of_service : t->default_pos;
     }
     for (size_t i = 0; i < j->r->n_lines; i++) {
-        struct psy_claim_line *l = &j->r->lines[i];
+        struct psy_coded_line *l = &j->r->lines[i];
         copy_field(l->place_of_service, sizeof l->place_of_service, pos);
         add_rule(l, rule);
         if (mod && *mod) add_modifier(j, l, mod, rule);
@@ -561,7 +561,7 @@ static void payer_terms(struct job *j)
         if (!strcmp(t->creds[c].credential, s->credential)) cred_mod = t->creds[c].modifier;
     int auth_said = 0;
     for (size_t i = 0; i < j->r->n_lines; i++) {
-        struct psy_claim_line *l = &j->r->lines[i];
+        struct psy_coded_line *l = &j->r->lines[i];
         uint32_t key = psy__code_key(l->code);
         if (!is_em(key)) {
             if (*t->kind_mod[s->kind]) add_modifier(j, l, t->kind_mod[s->kind], R_PAY_6);
@@ -609,7 +609,7 @@ static void separate_encounters(struct job *j)
     size_t n = j->r->n_lines;
     for (size_t a = 0; a < n; a++)
         for (size_t b = 0; b < n; b++) {
-            struct psy_claim_line *la = &j->r->lines[a], *lb = &j->r->lines[b];
+            struct psy_coded_line *la = &j->r->lines[a], *lb = &j->r->lines[b];
             uint32_t ka = psy__code_key(la->code), kb = psy__code_key(lb->code);
             const struct psy__ptp_row *p = a != b && ka != kb ? psy__ncci_ptp(&j->cx->ncci, ka, kb, j->date) : NULL;
             if (p && p->indicator == 1) add_modifier(j, lb, is_em(kb) ? "25" : "XE", R_PTP_3);
@@ -706,7 +706,7 @@ psy_status psy_coding_session(const psy_coder *cx, const struct psy_session *s, 
     return PSY_OK;
 }
 
-psy_status psy_coding_same_day(const psy_coder *cx, const char *date, const struct psy_claim_line *lines,
+psy_status psy_coding_same_day(const psy_coder *cx, const char *date, const struct psy_coded_line *lines,
                                size_t n_lines, struct psy_finding *findings, size_t cap, size_t *n)
 {
     *n = 0;

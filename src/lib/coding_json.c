@@ -218,7 +218,7 @@ static void str_list(struct psy__buf *b, int pretty, const char *const *items, i
     psy__buf_put(b, "]", 1);
 }
 
-static void line_json(struct psy__buf *b, const struct psy_claim_line *l, int pretty, int d)
+static void line_json(struct psy__buf *b, const struct psy_coded_line *l, int pretty, int d)
 {
     psy__buf_put(b, "{", 1);
     key(b, pretty, d + 1, 1, "code");

@@ -21,7 +21,7 @@ static void field_of(const char *const *fields, size_t i, char out[PSY_FIELD_MAX
     else snprintf(out, PSY_FIELD_MAX, "lines[%zu]", i);
 }
 
-static int has_modifier(const struct psy_claim_line *l, const char *m)
+static int has_modifier(const struct psy_coded_line *l, const char *m)
 {
     for (int i = 0; i < l->n_modifiers && i < PSY_LINE_MAX_MODIFIERS; i++)
         if (!strcmp(l->modifiers[i], m)) return 1;
@@ -46,7 +46,7 @@ static const char *ptp_rule(uint32_t c1, uint32_t c2, int indicator)
 
 /* The distinct-service modifier on the denied line of an indicator-1 pair, or NULL. NCCI policy: an
  * E/M takes 25; other services 59 or one of XE/XS/XP/XU. */
-static const char *override_modifier(const struct psy_claim_line *l, int em)
+static const char *override_modifier(const struct psy_coded_line *l, int em)
 {
     static const char *const x[] = {"XE", "59", "XS", "XP", "XU"};
     if (em) return has_modifier(l, "25") ? "25" : NULL;
@@ -55,7 +55,7 @@ static const char *override_modifier(const struct psy_claim_line *l, int em)
     return NULL;
 }
 
-static void ptp_pair(const struct psy__ptp_row *p, const struct psy_claim_line *keep, const struct psy_claim_line *deny,
+static void ptp_pair(const struct psy__ptp_row *p, const struct psy_coded_line *keep, const struct psy_coded_line *deny,
                      uint32_t k1, uint32_t k2, const char *field, const char *sep_field, struct psy__sink *out)
 {
     const char *rule = ptp_rule(k1, k2, p->indicator);
@@ -97,7 +97,7 @@ static void ptp_pair(const struct psy__ptp_row *p, const struct psy_claim_line *
     }
 }
 
-static void mue(const struct psy__ncci *t, const struct psy_claim_line *lines, const uint32_t *keys, size_t n,
+static void mue(const struct psy__ncci *t, const struct psy_coded_line *lines, const uint32_t *keys, size_t n,
                 const char *const *fields, struct psy__sink *out)
 {
     for (size_t i = 0; i < n; i++) {
@@ -129,7 +129,7 @@ static void mue(const struct psy__ncci *t, const struct psy_claim_line *lines, c
     }
 }
 
-static void aoc(const struct psy__ncci *t, int date, const struct psy_claim_line *lines, const uint32_t *keys, size_t n,
+static void aoc(const struct psy__ncci *t, int date, const struct psy_coded_line *lines, const uint32_t *keys, size_t n,
                 const char *const *fields, struct psy__sink *out)
 {
     for (size_t i = 0; i < n; i++) {
@@ -167,7 +167,7 @@ static void aoc(const struct psy__ncci *t, int date, const struct psy_claim_line
     }
 }
 
-void psy__same_day(const struct psy__ncci *t, int date, const struct psy_claim_line *lines, size_t n,
+void psy__same_day(const struct psy__ncci *t, int date, const struct psy_coded_line *lines, size_t n,
                    const char *const *fields, const char *sep_field, struct psy__sink *out)
 {
     uint32_t keys[MAX_DAY_LINES];

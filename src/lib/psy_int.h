@@ -199,7 +199,7 @@ struct psy_finding *psy__sink_add(struct psy__sink *k, psy_severity sev, const c
 
 /* Same-day edits (PTP, MUE, AOC) over lines. fields[i] names the input field of line i in findings
  * (NULL: "lines[i]"); sep_field names where separate times are stated (NULL: the line's own field). */
-void psy__same_day(const struct psy__ncci *t, int date, const struct psy_claim_line *lines, size_t n,
+void psy__same_day(const struct psy__ncci *t, int date, const struct psy_coded_line *lines, size_t n,
                    const char *const *fields, const char *sep_field, struct psy__sink *out);
 
 #endif

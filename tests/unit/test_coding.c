@@ -48,14 +48,14 @@ static void run_session(const psy_coder *cx, json_t *session, struct outcome *o)
 
 static void run_same_day(const psy_coder *cx, json_t *day, struct outcome *o)
 {
-    static struct psy_claim_line lines[16];
+    static struct psy_coded_line lines[16];
     memset(o, 0, sizeof *o);
     memset(lines, 0, sizeof lines);
     json_t *arr = json_object_get(day, "lines"), *it;
     size_t n = 0, i;
     json_array_foreach(arr, i, it)
     {
-        struct psy_claim_line *l = &lines[n++];
+        struct psy_coded_line *l = &lines[n++];
         l->units = 1;
         if (json_is_string(it)) {
             snprintf(l->code, sizeof l->code, "%s", json_string_value(it));
@@ -102,7 +102,7 @@ static int finding_matches(const struct psy_finding *f, json_t *want)
     return 1;
 }
 
-static void check_line(const struct psy_claim_line *l, json_t *want, size_t i, char *fail, size_t flen)
+static void check_line(const struct psy_coded_line *l, json_t *want, size_t i, char *fail, size_t flen)
 {
     const char *code = json_string_value(json_object_get(want, "code"));
     if (code && strcmp(code, l->code)) why(fail, flen, " line %zu is %s, not %s;", i, l->code, code);
@@ -332,7 +332,7 @@ static void test_same_day_api(void **state)
 {
     (void)state;
     psy_coder *cx = open_builtin();
-    struct psy_claim_line lines[2] = {{.code = "90791", .units = 1}, {.code = "90837", .units = 1}};
+    struct psy_coded_line lines[2] = {{.code = "90791", .units = 1}, {.code = "90837", .units = 1}};
     struct psy_finding f[4];
     size_t n = 99;
     assert_int_equal(psy_coding_same_day(cx, "2024-13-01", lines, 2, f, 4, &n), PSY_EINVAL);
@@ -440,7 +440,7 @@ static void test_result_json(void **state)
 /* --- NCCI import ----------------------------------------------------------------------------------- */
 
 /* Runs the same-day edit and checks it gives n findings, the first with rule and field (when given). */
-static void expect_day(const psy_coder *cx, const char *date, const struct psy_claim_line *lines, size_t count,
+static void expect_day(const psy_coder *cx, const char *date, const struct psy_coded_line *lines, size_t count,
                        size_t n, const char *rule, const char *field)
 {
     struct psy_finding f[8];
@@ -494,13 +494,13 @@ static void test_ncci_import_fixtures(void **state)
     size_t rows;
     assert_int_equal(psy_coding_table_imported(cx, PSY_NCCI_PTP, &rows), 1);
     assert_int_equal(rows, 3); /* the indicator-9 row is no edit and is not loaded */
-    struct psy_claim_line day[2] = {{.code = "90834", .units = 1}, {.code = "90853", .units = 1}};
+    struct psy_coded_line day[2] = {{.code = "90834", .units = 1}, {.code = "90853", .units = 1}};
     /* 2024: only 90853 / 90834 (indicator 1) is in force, so 90834 is the denied line */
     expect_day(cx, "2024-07-01", day, 2, 1, "R-PTP-3", "lines[0]");
     /* 2013: the edit deleted at the end of 2013 still holds and keeps 90834, denying 90853 */
     expect_day(cx, "2013-06-03", day, 2, 1, "R-PTP-3", "lines[1]");
     /* MAI 1 from the imported MUE: units per line */
-    struct psy_claim_line two = {.code = "90834", .units = 2};
+    struct psy_coded_line two = {.code = "90834", .units = 2};
     struct psy_finding f[8];
     size_t n;
     assert_int_equal(psy_coding_same_day(cx, "2025-02-03", &two, 1, f, 8, &n), PSY_OK);
@@ -509,13 +509,13 @@ static void test_ncci_import_fixtures(void **state)
     assert_int_equal(f[0].severity, PSY_SEVERITY_ERROR);
     assert_non_null(strstr(f[0].message, "per line"));
     /* indicator 9 is no edit */
-    struct psy_claim_line nine[2] = {{.code = "90837", .units = 1}, {.code = "90832", .units = 1}};
+    struct psy_coded_line nine[2] = {{.code = "90837", .units = 1}, {.code = "90832", .units = 1}};
     expect_day(cx, "2024-07-01", nine, 2, 0, NULL, NULL);
     /* AOC dates: 90785 on 99441 holds through 2024 only; type 2 (any primary) is not checked */
-    struct psy_claim_line tel[2] = {{.code = "99441", .units = 1}, {.code = "90785", .units = 1}};
+    struct psy_coded_line tel[2] = {{.code = "99441", .units = 1}, {.code = "90785", .units = 1}};
     expect_day(cx, "2024-12-02", tel, 2, 0, NULL, NULL);
     expect_day(cx, "2025-01-06", tel, 2, 1, "R-ADDON-1", "lines[1]");
-    struct psy_claim_line pm = {.code = "90863", .units = 1};
+    struct psy_coded_line pm = {.code = "90863", .units = 1};
     expect_day(cx, "2024-07-01", &pm, 1, 0, NULL, NULL);
     psy_coding_close(cx);
 

@@ -1,0 +1,52 @@
+/*
+ * fuzz_x12.c -- libFuzzer target for the X12 readers: any bytes through the 835 reader and through the
+ * structure check. Either may reject the input; neither may crash, leak, or accept a payment whose
+ * parts are out of bounds, and a rejection always comes with a message.
+ */
+#include <psyclaim/psyclaim.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static psy_status walk(void *ud, struct psy_era_payment *p)
+{
+    long long *sum = ud;
+    for (size_t i = 0; i < p->n_claims; i++) {
+        const struct psy_era_claim *c = &p->claims[i];
+        if (!c->claim_id[0] || !c->status[0]) abort(); /* required elements were checked */
+        *sum += c->paid_cents;
+        for (size_t j = 0; j < c->n_adjustments; j++) *sum += c->adjustments[j].amount_cents;
+        for (size_t j = 0; j < c->n_services; j++) {
+            const struct psy_era_service *v = &c->services[j];
+            if (!v->code[0] || !v->units[0]) abort();
+            *sum += v->paid_cents + (long long)strlen(v->line_control) + (long long)v->n_remarks;
+            for (size_t k = 0; k < v->n_adjustments; k++) *sum += v->adjustments[k].amount_cents;
+        }
+    }
+    for (size_t i = 0; i < p->n_provider_adjustments; i++) *sum += p->provider_adjustments[i].amount_cents;
+    psy_era_payment_free(p);
+    return PSY_OK;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    long long sum = 0;
+    char err[400];
+    psy_x12_reader *r = psy_x12_reader_mem(data, size, 1 << 20);
+    psy_status rc = psy_x12_835_read(r, walk, &sum, err, sizeof err);
+    if (rc != PSY_OK && !err[0]) abort();
+    psy_x12_reader_free(r);
+
+    struct psy_x12_problem probs[8];
+    size_t n;
+    struct psy_x12_check_stats stats;
+    r = psy_x12_reader_mem(data, size, 1 << 20);
+    rc = psy_x12_check(r, probs, 8, &n, &stats);
+    if (rc != PSY_OK && !n) abort(); /* a read failure is reported as a problem too */
+    for (size_t i = 0; i < n && i < 8; i++)
+        if (!probs[i].message[0]) abort();
+    psy_x12_reader_free(r);
+    return 0;
+}

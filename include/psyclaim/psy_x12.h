@@ -1,0 +1,201 @@
+/*
+ * psy_x12.h -- X12 005010: a streaming segment reader, the 837P claim writer (005010X222A1), the 835
+ * remittance reader (005010X221A1) and a structure check for any 837P or 835 file.
+ *
+ * Delimiters always come from the ISA of each interchange. Readers take input from a FILE* or a buffer
+ * and stop at a byte cap; errors name the segment number (1 = first segment of the input) and, where
+ * one is at fault, the element ("segment 17 (CLP) element CLP04: ..."). Money is integer cents,
+ * converted from the decimal text digit by digit, never through floating point.
+ */
+#ifndef PSY_X12_H
+#define PSY_X12_H
+
+#include <stdio.h>
+#include "psyclaim.h"
+#include "psy_claims.h"
+
+#define PSY_X12_DEFAULT_MAX_INPUT (256u << 20) /* bytes a reader accepts unless told otherwise */
+#define PSY_X12_MAX_SEGMENT 65536              /* bytes in one segment */
+#define PSY_X12_MAX_ELEMENTS 256               /* elements in one segment */
+
+struct psy_x12_delims {
+    char element;    /* ISA byte 4, e.g. '*' */
+    char component;  /* ISA16, e.g. ':' */
+    char repetition; /* ISA11 in 5010, e.g. '^'; 0 when the ISA carries none (4010 'U') */
+    char segment;    /* the byte after ISA16, e.g. '~'; '\n' for newline-terminated files */
+};
+
+/* --- segment reader --------------------------------------------------------------------------- */
+
+typedef struct psy_x12_reader psy_x12_reader;
+
+struct psy_x12_segment {
+    const char *id;           /* upper case, e.g. "CLP" (= el[0]) */
+    const char *const *el;    /* el[0] = id, el[1..n] the elements, NUL-terminated, valid until next */
+    size_t n;                 /* number of elements after the id (trailing empty ones included) */
+    unsigned long number;     /* position of the segment in the input, 1-based */
+};
+
+/* A reader over a stream (not closed by the reader) or over len bytes of memory (not copied; keep it
+ * alive). max_bytes caps the input (0 = PSY_X12_DEFAULT_MAX_INPUT). A UTF-8 BOM, UTF-16 (LE/BE, with
+ * or without a BOM), CR/LF and indentation between segments are accepted. */
+psy_x12_reader *psy_x12_reader_file(FILE *f, size_t max_bytes);
+psy_x12_reader *psy_x12_reader_mem(const void *data, size_t len, size_t max_bytes);
+void psy_x12_reader_free(psy_x12_reader *r);
+
+/* Reads the next segment into *seg (NULL at the end of the input). On failure returns PSY_EPARSE
+ * (malformed), PSY_ETOOBIG (over the cap) or PSY_EIO, and psy_x12_reader_error tells what and where. */
+psy_status psy_x12_next(psy_x12_reader *r, const struct psy_x12_segment **seg);
+
+const char *psy_x12_reader_error(const psy_x12_reader *r);
+const struct psy_x12_delims *psy_x12_reader_delims(const psy_x12_reader *r);
+unsigned long long psy_x12_reader_bytes(const psy_x12_reader *r); /* input bytes consumed so far */
+
+/* Element i of a segment (1-based; 0 = the id); "" when the segment has fewer elements. */
+const char *psy_x12_element(const struct psy_x12_segment *s, size_t i);
+
+/* Copies component i (1-based) of a composite element into out (NUL-terminated, truncated to cap-1)
+ * and returns its full length; 0 when absent. */
+size_t psy_x12_component(const char *element, char sep, size_t i, char *out, size_t cap);
+
+/* Writes cents as an X12 decimal ("150", "150.5", "-12.05") into out (>= 24 bytes). */
+void psy_x12_format_cents(long long cents, char *out);
+
+/* Parses an X12 decimal ("150", "-1.27", ".5") into cents exactly. PSY_EINVAL when it is not a
+ * number, has non-zero digits past the cents, or is too long; why says which. */
+psy_status psy_x12_parse_cents(const char *s, long long *out, const char **why);
+
+/* --- 837P writer ------------------------------------------------------------------------------ */
+
+typedef enum {
+    PSY_X12_CTL_INTERCHANGE = 0, /* ISA13 / IEA02, 1..999999999, unique per sender and receiver */
+    PSY_X12_CTL_GROUP,           /* GS06 / GE02 */
+    PSY_X12_CTL_TRANSACTION      /* ST02 / SE02 */
+} psy_x12_control;
+
+/* Hands out the next control number of a kind. A store implements it with a persisted counter so
+ * numbers never repeat; tests use a plain counter. Returns PSY_OK and a number in 1..999999999. */
+typedef psy_status (*psy_x12_control_fn)(void *ud, psy_x12_control kind, unsigned long *out);
+
+struct psy_x12_write_opts {
+    struct psy_x12_delims delims; /* all zero = '*', ':', '^', '~' */
+    int line_breaks;              /* 1 = a newline after every segment terminator */
+    psy_x12_control_fn next_control;
+    void *control_ud;
+};
+
+/* Checks a batch before anything is written: required elements, NPI check digits, code shapes,
+ * diagnosis pointers, totals, one payer per batch. Fills up to cap findings and sets *n to how many
+ * there were in all. Returns PSY_OK (the findings are the result). */
+psy_status psy_x12_837_preflight(const struct psy_claim_batch *b, struct psy_claim_finding *out, size_t cap,
+                                 size_t *n);
+
+/* Writes the batch as one 837P interchange (ISA/GS/ST ... SE/GE/IEA) into a new buffer *out of *len
+ * bytes (free it). Runs the preflight first and refuses on its first error; refuses any value that
+ * holds a delimiter or a character X12 cannot carry. On failure returns PSY_EINVAL and err names the
+ * field; nothing is returned. */
+psy_status psy_x12_837_write(const struct psy_claim_batch *b, const struct psy_x12_write_opts *o, char **out,
+                             size_t *len, char *err, size_t errlen);
+
+/* --- 835 reader ------------------------------------------------------------------------------- */
+
+struct psy_era_adjustment {
+    char group[3];            /* CO, PR, OA, PI (CR in older files) */
+    char reason[6];           /* CARC */
+    long long amount_cents;
+    char quantity[16];        /* "" when not given */
+};
+
+struct psy_era_service {
+    char code[49];            /* adjudicated procedure code (SVC01-2) */
+    char qualifier[3];        /* SVC01-1, e.g. HC */
+    char modifiers[PSY_CLAIM_MAX_MODS][3];
+    char submitted_code[49];  /* SVC06-2 when the payer changed the code, else "" */
+    long long charge_cents, paid_cents;
+    long long allowed_cents;  /* AMT*B6 */
+    int has_allowed;
+    char units[16];           /* SVC05 (paid units), "1" when absent */
+    char date[9];             /* DTM*472 (or 150) */
+    char line_control[51];    /* REF*6R */
+    struct psy_era_adjustment *adjustments;
+    size_t n_adjustments;
+    char (*remarks)[6];       /* LQ*HE remark codes */
+    size_t n_remarks;
+};
+
+struct psy_era_claim {
+    char claim_id[39];        /* CLP01: our CLM01 */
+    char status[3];           /* CLP02 */
+    long long charge_cents, paid_cents, patient_responsibility_cents;
+    char filing_indicator[3]; /* CLP06 */
+    char payer_claim_number[51]; /* CLP07 */
+    char frequency[2];        /* CLP09 */
+    char start_date[9], end_date[9]; /* DTM*232 / DTM*233 */
+    struct psy_era_adjustment *adjustments;
+    size_t n_adjustments;
+    struct psy_era_service *services;
+    size_t n_services;
+};
+
+struct psy_era_provider_adjustment {
+    char provider_id[51];     /* PLB01 */
+    char fiscal_date[9];      /* PLB02 */
+    char reason[3];           /* e.g. L6 interest, WO overpayment recovery */
+    char reference[51];
+    long long amount_cents;   /* positive reduces the payment */
+};
+
+/* One 835 transaction set: one payment (or remittance advice) from one payer to one payee. */
+struct psy_era_payment {
+    unsigned long interchange_control; /* ISA13 */
+    unsigned long group_control;       /* GS06 */
+    char transaction_control[10];      /* ST02 */
+    char handling[3];                  /* BPR01 */
+    long long paid_cents;              /* BPR02 */
+    char credit_debit[2];              /* BPR03 */
+    char method[4];                    /* BPR04 ACH, CHK, NON ... */
+    char payment_date[9];              /* BPR16 */
+    char check_number[51];             /* TRN02 */
+    char payer_name[61], payer_id[51]; /* N1*PR (N104, else TRN03) */
+    char payee_name[61], payee_id[81]; /* N1*PE */
+    struct psy_era_claim *claims;
+    size_t n_claims;
+    struct psy_era_provider_adjustment *provider_adjustments;
+    size_t n_provider_adjustments;
+};
+
+void psy_era_payment_free(struct psy_era_payment *p);
+
+/* Receives each payment when its SE has been read; takes ownership (free with psy_era_payment_free).
+ * A status other than PSY_OK stops the reading and is returned. */
+typedef psy_status (*psy_era_fn)(void *ud, struct psy_era_payment *p);
+
+/* Reads every 835 transaction of every interchange in the input, calling fn once per transaction.
+ * Envelopes and counts are checked (SE01, control numbers, GE01, IEA01). On malformed input returns
+ * PSY_EPARSE (or PSY_ETOOBIG) with err naming the segment number and element; payments already handed
+ * to fn stay handed. */
+psy_status psy_x12_835_read(psy_x12_reader *r, psy_era_fn fn, void *ud, char *err, size_t errlen);
+
+/* --- structure check -------------------------------------------------------------------------- */
+
+struct psy_x12_problem {
+    unsigned long segment;  /* segment number, 0 = the file as a whole */
+    char seg_id[4];
+    char message[200];
+};
+
+struct psy_x12_check_stats {
+    unsigned long segments, interchanges, groups, transactions;
+    unsigned long claims;   /* CLM in 837, CLP in 835 */
+    unsigned long lines;    /* SV1 in 837, SVC in 835 */
+};
+
+/* Reads a whole input of 837P and/or 835 transactions and reports structural problems: envelope
+ * nesting, segment and set counts, control numbers, HL numbering and parents, LX order, claim totals
+ * (837P) and amounts (835). Fills up to cap problems, *n = how many in all. Returns PSY_OK when the
+ * input could be read to its end (problems or not), else the reader's failure (also reported as the
+ * last problem). */
+psy_status psy_x12_check(psy_x12_reader *r, struct psy_x12_problem *out, size_t cap, size_t *n,
+                         struct psy_x12_check_stats *stats);
+
+#endif

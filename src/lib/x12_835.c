@@ -1,0 +1,304 @@
+/*
+ * x12_835.c -- the 835 (005010X221A1) remittance reader: payments, claims, services, adjustments.
+ *
+ * Streaming: segments are pulled one at a time from a psy_x12_reader; a payment (one ST..SE) is built
+ * up in memory and handed to the caller when its SE has been checked, then the next one starts, so a
+ * file with many interchanges never sits in memory whole. Read: BPR (payment), TRN (check/EFT
+ * number), N1 (payer, payee), CLP (claim), CAS (adjustments, claim or line level by position), SVC
+ * (line), DTM, REF*6R, AMT*B6, LQ*HE, PLB (provider-level adjustments). Other segments are passed
+ * over. Every amount goes through psy_x12_parse_cents; every fixed field is length-checked.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "x12_int.h"
+
+void psy_era_payment_free(struct psy_era_payment *p)
+{
+    if (!p) return;
+    for (size_t i = 0; i < p->n_claims; i++) {
+        struct psy_era_claim *c = &p->claims[i];
+        for (size_t j = 0; j < c->n_services; j++) {
+            free(c->services[j].adjustments);
+            free(c->services[j].remarks);
+        }
+        free(c->services);
+        free(c->adjustments);
+    }
+    free(p->claims);
+    free(p->provider_adjustments);
+    free(p);
+}
+
+void psy__era_reset(struct psy__era_state *st)
+{
+    psy_era_payment_free(st->pay);
+    st->pay = NULL;
+    st->claim = st->svc = -1;
+}
+
+/* --- element helpers: each returns 0, or -1 with msg naming the element ------------------------- */
+
+struct step {
+    const struct psy_x12_segment *s;
+    char *msg;
+    size_t len;
+};
+
+static int fail(struct step *k, size_t i, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(struct step *k, size_t i, const char *fmt, ...)
+{
+    int n = i ? snprintf(k->msg, k->len, "element %s%02zu: ", k->s->id, i) : 0;
+    if (n < 0 || (size_t)n >= k->len) n = 0;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(k->msg + n, k->len - (size_t)n, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int text(struct step *k, size_t i, char *dst, size_t cap, int required)
+{
+    const char *v = psy_x12_element(k->s, i);
+    if (required && !*v) return fail(k, i, "required and missing");
+    if (psy__x12_copy(dst, cap, v)) return fail(k, i, "longer than %zu characters", cap - 1);
+    return 0;
+}
+
+static int money(struct step *k, size_t i, long long *out, int required)
+{
+    const char *v = psy_x12_element(k->s, i), *why = NULL;
+    *out = 0;
+    if (!*v) return required ? fail(k, i, "required amount missing") : 0;
+    if (psy_x12_parse_cents(v, out, &why)) return fail(k, i, "'%.24s' %s", v, why);
+    return 0;
+}
+
+static int date(struct step *k, size_t i, char dst[9])
+{
+    const char *v = psy_x12_element(k->s, i);
+    if (!*v) return 0;
+    if (!psy_date_valid(v)) return fail(k, i, "'%.12s' is not a date written CCYYMMDD", v);
+    memcpy(dst, v, 9);
+    return 0;
+}
+
+/* Component c of element i into dst; -1 when longer than cap-1. */
+static int comp(struct step *k, size_t i, size_t c, char *dst, size_t cap, char sep)
+{
+    if (psy_x12_component(psy_x12_element(k->s, i), sep, c, dst, cap) >= cap)
+        return fail(k, i, "component %zu is longer than %zu characters", c, cap - 1);
+    return 0;
+}
+
+#define APPEND(arr, n) ((psy__grow_at(n) ? (void)((arr) = psy__realloc((arr), psy__grow_to(n) * sizeof *(arr))) : (void)0), \
+                        memset(&(arr)[(n)], 0, sizeof *(arr)), &(arr)[(n)++])
+
+/* --- segments ------------------------------------------------------------------------------- */
+
+static int cas(struct step *k, struct psy__era_state *st)
+{
+    struct psy_era_claim *c = st->claim >= 0 ? &st->pay->claims[st->claim] : NULL;
+    if (!c) return fail(k, 0, "an adjustment outside a claim (CLP missing)");
+    struct psy_era_service *v = st->svc >= 0 ? &c->services[st->svc] : NULL;
+    struct psy_era_adjustment **arr = v ? &v->adjustments : &c->adjustments;
+    size_t *n = v ? &v->n_adjustments : &c->n_adjustments;
+    char group[3];
+    if (text(k, 1, group, sizeof group, 1)) return -1;
+    for (size_t t = 0; t < 6; t++) {
+        size_t r = 2 + 3 * t;
+        if (!*psy_x12_element(k->s, r) && !*psy_x12_element(k->s, r + 1)) continue;
+        struct psy_era_adjustment *a = APPEND(*arr, *n);
+        memcpy(a->group, group, sizeof group);
+        if (text(k, r, a->reason, sizeof a->reason, 1) || money(k, r + 1, &a->amount_cents, 1) ||
+            text(k, r + 2, a->quantity, sizeof a->quantity, 0))
+            return -1;
+    }
+    return 0;
+}
+
+static int svc(struct step *k, struct psy__era_state *st, char sep)
+{
+    if (st->claim < 0) return fail(k, 0, "a service line outside a claim (CLP missing)");
+    struct psy_era_claim *c = &st->pay->claims[st->claim];
+    st->svc = (long)c->n_services;
+    struct psy_era_service *v = APPEND(c->services, c->n_services);
+    if (comp(k, 1, 1, v->qualifier, sizeof v->qualifier, sep) || comp(k, 1, 2, v->code, sizeof v->code, sep))
+        return -1;
+    if (!v->code[0]) return fail(k, 1, "the procedure code is missing");
+    for (size_t m = 0; m < PSY_CLAIM_MAX_MODS; m++)
+        if (comp(k, 1, 3 + m, v->modifiers[m], sizeof v->modifiers[m], sep)) return -1;
+    if (money(k, 2, &v->charge_cents, 1) || money(k, 3, &v->paid_cents, 1) || text(k, 5, v->units, sizeof v->units, 0) ||
+        comp(k, 6, 2, v->submitted_code, sizeof v->submitted_code, sep))
+        return -1;
+    if (!v->units[0]) memcpy(v->units, "1", 2);
+    return 0;
+}
+
+static int plb(struct step *k, struct psy__era_state *st, char sep)
+{
+    struct psy_era_payment *p = st->pay;
+    st->claim = st->svc = -1;
+    char provider[51], fiscal[9] = "";
+    if (text(k, 1, provider, sizeof provider, 1) || date(k, 2, fiscal)) return -1;
+    for (size_t t = 0; t < 6; t++) {
+        size_t i = 3 + 2 * t;
+        if (!*psy_x12_element(k->s, i) && !*psy_x12_element(k->s, i + 1)) continue;
+        struct psy_era_provider_adjustment *a = APPEND(p->provider_adjustments, p->n_provider_adjustments);
+        memcpy(a->provider_id, provider, sizeof provider);
+        memcpy(a->fiscal_date, fiscal, sizeof fiscal);
+        if (comp(k, i, 1, a->reason, sizeof a->reason, sep) || comp(k, i, 2, a->reference, sizeof a->reference, sep) ||
+            money(k, i + 1, &a->amount_cents, 1))
+            return -1;
+        if (!a->reason[0]) return fail(k, i, "the adjustment reason is missing");
+    }
+    return 0;
+}
+
+/* CLP03 and CLP04 are required from 5010 on; older interchanges may leave them out (read as 0). */
+static int clp(struct step *k, struct psy__era_state *st, const struct psy__x12_env *env)
+{
+    int v5010 = strcmp(env->isa12, "00501") >= 0;
+    struct psy_era_payment *p = st->pay;
+    st->claim = (long)p->n_claims;
+    st->svc = -1;
+    struct psy_era_claim *c = APPEND(p->claims, p->n_claims);
+    return text(k, 1, c->claim_id, sizeof c->claim_id, 1) || text(k, 2, c->status, sizeof c->status, 1) ||
+                   money(k, 3, &c->charge_cents, v5010) || money(k, 4, &c->paid_cents, v5010) ||
+                   money(k, 5, &c->patient_responsibility_cents, 0) ||
+                   text(k, 6, c->filing_indicator, sizeof c->filing_indicator, 0) ||
+                   text(k, 7, c->payer_claim_number, sizeof c->payer_claim_number, 0) ||
+                   text(k, 9, c->frequency, sizeof c->frequency, 0)
+               ? -1
+               : 0;
+}
+
+static int dtm(struct step *k, struct psy__era_state *st)
+{
+    const char *q = psy_x12_element(k->s, 1);
+    struct psy_era_claim *c = st->claim >= 0 ? &st->pay->claims[st->claim] : NULL;
+    struct psy_era_service *v = c && st->svc >= 0 ? &c->services[st->svc] : NULL;
+    if (v && (!strcmp(q, "472") || (!strcmp(q, "150") && !v->date[0]))) return date(k, 2, v->date);
+    if (c && !v && !strcmp(q, "232")) return date(k, 2, c->start_date);
+    if (c && !v && !strcmp(q, "233")) return date(k, 2, c->end_date);
+    char scratch[9];
+    return date(k, 2, scratch); /* other dates are checked, not kept */
+}
+
+static int st_open(struct step *k, struct psy__era_state *st, const struct psy__x12_env *env)
+{
+    psy__era_reset(st);
+    if (strcmp(env->st01, "835")) return fail(k, 1, "transaction set %.3s is not an 835", env->st01);
+    struct psy_era_payment *p = st->pay = psy__calloc(1, sizeof *p);
+    p->interchange_control = strtoul(env->isa13, NULL, 10);
+    p->group_control = strtoul(env->gs06, NULL, 10);
+    memcpy(p->transaction_control, env->st02, sizeof p->transaction_control);
+    return 0;
+}
+
+int psy__era_step(struct psy__era_state *st, const struct psy__x12_env *env, const struct psy_x12_segment *s,
+                  struct psy_era_payment **done, char *msg, size_t len)
+{
+    struct step k = {s, msg, len};
+    const char *id = s->id;
+    if (!strcmp(id, "ST")) return st_open(&k, st, env);
+    struct psy_era_payment *p = st->pay;
+    if (!p) return 0; /* inside a transaction that failed to open: already reported */
+    if (!strcmp(id, "SE")) {
+        *done = p;
+        st->pay = NULL;
+        st->claim = st->svc = -1;
+        return 1;
+    }
+    if (!strcmp(id, "BPR")) {
+        if (env->segs != 2) return fail(&k, 0, "the BPR must come right after the ST");
+        return text(&k, 1, p->handling, sizeof p->handling, 1) || money(&k, 2, &p->paid_cents, 1) ||
+                       text(&k, 3, p->credit_debit, sizeof p->credit_debit, 0) ||
+                       text(&k, 4, p->method, sizeof p->method, 0) || date(&k, 16, p->payment_date)
+                   ? -1
+                   : 0;
+    }
+    if (!strcmp(id, "TRN")) {
+        if (text(&k, 2, p->check_number, sizeof p->check_number, 1)) return -1;
+        if (!p->payer_id[0] && text(&k, 3, p->payer_id, sizeof p->payer_id, 0)) return -1;
+        return 0;
+    }
+    if (!strcmp(id, "N1")) {
+        const char *who = psy_x12_element(s, 1);
+        if (!strcmp(who, "PR"))
+            return text(&k, 2, p->payer_name, sizeof p->payer_name, 0) ||
+                           (*psy_x12_element(s, 4) && text(&k, 4, p->payer_id, sizeof p->payer_id, 0))
+                       ? -1
+                       : 0;
+        if (!strcmp(who, "PE"))
+            return text(&k, 2, p->payee_name, sizeof p->payee_name, 0) ||
+                           text(&k, 4, p->payee_id, sizeof p->payee_id, 0)
+                       ? -1
+                       : 0;
+        return 0;
+    }
+    if (!strcmp(id, "LX")) {
+        st->claim = st->svc = -1;
+        return 0;
+    }
+    if (!strcmp(id, "CLP")) return clp(&k, st, env);
+    if (!strcmp(id, "SVC")) return svc(&k, st, st->component);
+    if (!strcmp(id, "PLB")) return plb(&k, st, st->component);
+    if (!strcmp(id, "CAS")) return cas(&k, st);
+    if (!strcmp(id, "DTM")) return dtm(&k, st);
+    struct psy_era_claim *c = st->claim >= 0 ? &p->claims[st->claim] : NULL;
+    struct psy_era_service *v = c && st->svc >= 0 ? &c->services[st->svc] : NULL;
+    if (!strcmp(id, "REF") && v && !strcmp(psy_x12_element(s, 1), "6R"))
+        return text(&k, 2, v->line_control, sizeof v->line_control, 0);
+    if (!strcmp(id, "AMT") && v && !strcmp(psy_x12_element(s, 1), "B6")) {
+        v->has_allowed = 1;
+        return money(&k, 2, &v->allowed_cents, 1);
+    }
+    if (!strcmp(id, "LQ") && v && !strcmp(psy_x12_element(s, 1), "HE")) {
+        char(*r)[6] = APPEND(v->remarks, v->n_remarks);
+        return text(&k, 2, *r, sizeof *r, 1);
+    }
+    return 0;
+}
+
+psy_status psy_x12_835_read(psy_x12_reader *r, psy_era_fn fn, void *ud, char *err, size_t errlen)
+{
+    struct psy__x12_env env = {0};
+    struct psy__era_state st = {NULL, -1, -1, 0};
+    char msg[240], dummy[8];
+    if (!err || !errlen) err = dummy, errlen = sizeof dummy;
+    err[0] = 0;
+    psy_status rc = PSY_OK;
+    for (;;) {
+        const struct psy_x12_segment *s;
+        if ((rc = psy_x12_next(r, &s))) {
+            snprintf(err, errlen, "%s", psy_x12_reader_error(r));
+            break;
+        }
+        if (!s) {
+            if (psy__x12_env_finish(&env, msg, sizeof msg)) {
+                snprintf(err, errlen, "%s", msg);
+                rc = PSY_EPARSE;
+            }
+            break;
+        }
+        struct psy_era_payment *done = NULL;
+        int k = psy__x12_env_step(&env, s, msg, sizeof msg);
+        if (!k && env.level >= 2) {
+            st.component = psy_x12_reader_delims(r)->component;
+            k = psy__era_step(&st, &env, s, &done, msg, sizeof msg);
+        }
+        if (k < 0) {
+            psy__x12_where(err, errlen, s, msg);
+            rc = PSY_EPARSE;
+            break;
+        }
+        if (done && (rc = fn(ud, done))) {
+            snprintf(err, errlen, "stopped by the caller at segment %lu", s->number);
+            break;
+        }
+    }
+    psy__era_reset(&st);
+    return rc;
+}

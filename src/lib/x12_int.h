@@ -1,0 +1,87 @@
+/*
+ * x12_int.h -- private to x12*.c: the segment writer that refuses unsafe values, and the envelope
+ * tracker (ISA/GS/ST ... SE/GE/IEA nesting, counts and control numbers) shared by the 835 reader and
+ * the structure check.
+ */
+#ifndef PSY_X12_INT_H
+#define PSY_X12_INT_H
+
+#include "psy_int.h"
+#include "psyclaim/psy_x12.h"
+
+/* --- writer ----------------------------------------------------------------------------------- */
+
+/* Builds segments into a buffer. The first failure is sticky: later calls do nothing, rc holds the
+ * status and err the message, which names the field as "<ctx>.<field>". */
+struct psy__x12w {
+    struct psy__buf out;
+    struct psy_x12_delims d;
+    int line_breaks;
+    unsigned long segs;     /* segments ended since the counter was last reset (ST) */
+    size_t pending_empty;   /* empty elements held back: written only if a value follows */
+    char ctx[64];           /* field prefix for messages, e.g. "claims[2].lines[0]" */
+    psy_status rc;
+    char err[256];
+};
+
+void psy__x12w_init(struct psy__x12w *w, const struct psy_x12_delims *d, int line_breaks);
+void psy__x12w_ctx(struct psy__x12w *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void psy__x12w_fail(struct psy__x12w *w, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void psy__x12w_seg(struct psy__x12w *w, const char *id);
+/* One element; NULL or "" is an empty element (trailing empty elements are never written). */
+void psy__x12w_el(struct psy__x12w *w, const char *field, const char *value);
+/* One element padded with spaces (or zeros when zero_pad) to exactly width characters (ISA). */
+void psy__x12w_fixed(struct psy__x12w *w, const char *field, const char *value, size_t width, int zero_pad);
+/* A composite element of n parts; trailing empty parts are dropped. */
+void psy__x12w_comp(struct psy__x12w *w, const char *field, const char *const *parts, size_t n);
+void psy__x12w_end(struct psy__x12w *w);
+
+/* 0 when v may be written as X12 data with delimiters d; else -1 and a message naming field. */
+int psy__x12_value_check(const struct psy_x12_delims *d, const char *field, const char *v, char *err,
+                         size_t errlen);
+
+/* --- envelopes -------------------------------------------------------------------------------- */
+
+struct psy__x12_env {
+    int level;                  /* 0 outside, 1 inside ISA, 2 inside GS, 3 inside ST */
+    char isa12[6], isa13[10], gs06[10], gs01[3], st01[4], st02[10];
+    unsigned long groups;       /* GS seen in this interchange */
+    unsigned long sets;         /* ST seen in this group */
+    unsigned long segs;         /* segments in this set, ST included */
+    unsigned long interchanges, total_groups, total_sets;
+};
+
+/* Feeds one segment. Updates the nesting whatever happens; returns 0, or -1 with msg describing a
+ * problem ("element SE01: ..."), without the segment prefix. */
+int psy__x12_env_step(struct psy__x12_env *e, const struct psy_x12_segment *s, char *msg, size_t len);
+
+/* At the end of the input: -1 with msg when an envelope is still open. */
+int psy__x12_env_finish(const struct psy__x12_env *e, char *msg, size_t len);
+
+/* Copies an element into a fixed field; -1 when it is longer than cap-1. */
+int psy__x12_copy(char *dst, size_t cap, const char *src);
+
+/* "segment N (ID) element X: ..." or "segment N (ID): ..." from a step message. */
+void psy__x12_where(char *out, size_t len, const struct psy_x12_segment *s, const char *msg);
+
+/* --- 835 transaction state (x12_835.c), shared with the structure check -------------------------- */
+
+struct psy__era_state {
+    struct psy_era_payment *pay; /* the open transaction, NULL outside */
+    long claim, svc;             /* indexes of the current CLP and SVC, -1 none */
+    char component;              /* the interchange's component separator (set by the caller) */
+};
+
+/* Feeds one segment of an 835 transaction, ST and SE included, after the envelope tracker has seen
+ * it. Returns 0; 1 when an SE closed the payment (then *done owns it); -1 with msg on bad data (the
+ * state stays usable). */
+int psy__era_step(struct psy__era_state *st, const struct psy__x12_env *env, const struct psy_x12_segment *s,
+                  struct psy_era_payment **done, char *msg, size_t len);
+void psy__era_reset(struct psy__era_state *st);
+
+/* 1 when n is a count at which an array that grows one by one needs more room (0, 4, 8, 16 ...). */
+static inline int psy__grow_at(size_t n) { return n == 0 || (n >= 4 && !(n & (n - 1))); }
+static inline size_t psy__grow_to(size_t n) { return n ? n * 2 : 4; }
+
+#endif
