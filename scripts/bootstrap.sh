@@ -2,7 +2,7 @@
 # Installs the Debian packages that psyclaim needs to build and test, only those that are missing.
 set -eu
 PKGS="build-essential cmake ninja-build pkg-config libsqlite3-dev libjansson-dev libutf8proc-dev
-libstemmer-dev libcmocka-dev"
+libstemmer-dev libcmocka-dev libpq-dev postgresql"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
