@@ -1,9 +1,10 @@
 /*
  * bench_import.c -- how long importing the official code files takes: the FY2022 ICD-10-CM order file
  * (95,524 rows) and the October 2025 HCPCS file, into a fresh store and again into a store that has
- * them (every row unchanged), side by side with just reading the same bytes.
+ * them (every row unchanged), on SQLite and on PostgreSQL side by side, with just reading the same bytes.
  *
  * usage: bench_import [--out docs/benchmarks.md]
+ * PostgreSQL: $PSY_TEST_PG_URI, else a throwaway server from scripts/pg-test-server.sh.
  */
 #include <psyclaim/psyclaim.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "bench_util.h"
+#include "pg_scratch.h"
 
 static double read_only(const char *path)
 {
@@ -38,6 +40,28 @@ static int import(psy_store *st, psy_import_kind kind, const char *path, double 
     return 0;
 }
 
+/* Seconds for: ICD-10-CM first and again, HCPCS first and again. */
+struct run {
+    double t[4];
+    long r_icd, r_h;
+};
+
+static int measure(const char *uri, const char *icd, const char *hcpcs, struct run *r)
+{
+    psy_store *st;
+    char err[600];
+    if (psy_store_open(uri, &st, err, sizeof err)) {
+        fprintf(stderr, "bench_import: %s\n", err);
+        return -1;
+    }
+    int rc = psy_catalog_seed(st) || import(st, PSY_IMPORT_ICD10CM, icd, &r->t[0], &r->r_icd) ||
+             import(st, PSY_IMPORT_ICD10CM, icd, &r->t[1], &r->r_icd) ||
+             import(st, PSY_IMPORT_HCPCS, hcpcs, &r->t[2], &r->r_h) ||
+             import(st, PSY_IMPORT_HCPCS, hcpcs, &r->t[3], &r->r_h);
+    psy_store_close(st);
+    return rc ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *out = "docs/benchmarks.md";
@@ -48,38 +72,47 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_import: ../shared/data not found; nothing to measure\n");
         return 0;
     }
-    char icd[512], hcpcs[512], db[64];
+    char icd[512], hcpcs[512], db[64], wal[80];
     snprintf(icd, sizeof icd, "%s/icd10cm/icd10cm_order_2022_fixedwidth.txt", shared);
     snprintf(hcpcs, sizeof hcpcs, "%s/hcpcs/HCPC2025_OCT_ANWEB.tsv", shared);
     snprintf(db, sizeof db, "/tmp/psyclaim-bench-import-%d.db", (int)getpid());
-    psy_store *st;
-    char err[600];
-    if (psy_store_open(db, &st, err, sizeof err) || psy_catalog_seed(st)) {
-        fprintf(stderr, "bench_import: %s\n", err);
-        return 1;
-    }
-    double t_icd, t_icd2, t_h, t_h2;
-    long r_icd, r_h;
-    if (import(st, PSY_IMPORT_ICD10CM, icd, &t_icd, &r_icd) || import(st, PSY_IMPORT_ICD10CM, icd, &t_icd2, &r_icd) ||
-        import(st, PSY_IMPORT_HCPCS, hcpcs, &t_h, &r_h) || import(st, PSY_IMPORT_HCPCS, hcpcs, &t_h2, &r_h))
-        return 1;
-    psy_store_close(st);
-    char wal[80];
+    struct run lite, pg;
+    int rc = measure(db, icd, hcpcs, &lite);
     unlink(db);
     snprintf(wal, sizeof wal, "%s-wal", db);
     unlink(wal);
     snprintf(wal, sizeof wal, "%s-shm", db);
     unlink(wal);
+    if (rc) return 1;
+
+    const char *server = bench_pg_server();
+    char why[600], *schema = NULL, *uri = server ? pg_scratch_create(server, &schema, why, sizeof why) : NULL;
+    if (server && !uri) fprintf(stderr, "bench_import: %s\n", why);
+    if (!uri) return 1;
+    rc = measure(uri, icd, hcpcs, &pg);
+    pg_scratch_drop(server, schema);
+    free(uri);
+    free(schema);
+    if (rc) return 1;
+
     double r1 = read_only(icd), r2 = read_only(hcpcs);
-    char body[2048];
+    char body[3072];
     snprintf(body, sizeof body,
              "## Importing official code files\n\n"
-             "`build-release/bench/bench_import` (release build; one transaction per file; SQLite in WAL mode).\n\n"
-             "| file | rows | first import | again (all unchanged) | rows/s (first) | reading the bytes only |\n"
-             "|---|---:|---:|---:|---:|---:|\n"
-             "| ICD-10-CM FY2022 order file | %ld | %.2f s | %.2f s | %.0f | %.3f s |\n"
-             "| HCPCS Level II Oct 2025 (TSV) | %ld | %.2f s | %.2f s | %.0f | %.3f s |\n\n",
-             r_icd, t_icd, t_icd2, (double)r_icd / t_icd, r1, r_h, t_h, t_h2, (double)r_h / t_h, r2);
+             "`build-release/bench/bench_import` (release build; one transaction per file). SQLite: a file in WAL "
+             "mode, synchronous=NORMAL. PostgreSQL: the Debian server on 127.0.0.1 started by "
+             "`scripts/pg-test-server.sh` (default settings, fsync on), one connection; rows go out as "
+             "multi-row upserts of up to 256 rows.\n\n"
+             "| file | rows | SQLite first | SQLite again | PostgreSQL first | PostgreSQL again | "
+             "PostgreSQL / SQLite (first) | reading the bytes only |\n"
+             "|---|---:|---:|---:|---:|---:|---:|---:|\n"
+             "| ICD-10-CM FY2022 order file | %ld | %.2f s (%.0f rows/s) | %.2f s | %.2f s (%.0f rows/s) | %.2f s | "
+             "%.1f× | %.3f s |\n"
+             "| HCPCS Level II Oct 2025 (TSV) | %ld | %.2f s (%.0f rows/s) | %.2f s | %.2f s (%.0f rows/s) | %.2f s | "
+             "%.1f× | %.3f s |\n\n",
+             lite.r_icd, lite.t[0], (double)lite.r_icd / lite.t[0], lite.t[1], pg.t[0], (double)pg.r_icd / pg.t[0],
+             pg.t[1], pg.t[0] / lite.t[0], r1, lite.r_h, lite.t[2], (double)lite.r_h / lite.t[2], lite.t[3], pg.t[2],
+             (double)pg.r_h / pg.t[2], pg.t[3], pg.t[2] / lite.t[2], r2);
     fputs(body, stdout);
     if (bench_write_section(out, "import", body)) {
         fprintf(stderr, "bench_import: cannot write %s\n", out);

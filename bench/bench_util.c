@@ -74,3 +74,35 @@ const char *bench_shared_dir(void)
     static const char *dir = PSY_SHARED_DIR;
     return access(dir, R_OK) == 0 ? dir : NULL;
 }
+
+static char pg_state[128];
+
+static void stop_pg(void)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "'%s/scripts/pg-test-server.sh' stop '%s' >/dev/null 2>&1", PSY_SOURCE_DIR, pg_state);
+    if (system(cmd) != 0) fprintf(stderr, "bench: stopping the PostgreSQL server in %s failed\n", pg_state);
+    rmdir(pg_state);
+}
+
+const char *bench_pg_server(void)
+{
+    static char uri[512];
+    const char *env = getenv("PSY_TEST_PG_URI");
+    if (env && *env) return env;
+    if (*uri) return uri;
+    snprintf(pg_state, sizeof pg_state, "/tmp/psyclaim-bench-pg-%d", (int)getpid());
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "'%s/scripts/pg-test-server.sh' start '%s' >/dev/null", PSY_SOURCE_DIR, pg_state);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "bench: no PostgreSQL server (set PSY_TEST_PG_URI, or install the postgresql package)\n");
+        return NULL;
+    }
+    atexit(stop_pg);
+    snprintf(cmd, sizeof cmd, "%s/uri", pg_state);
+    FILE *f = fopen(cmd, "r");
+    if (!f || !fgets(uri, sizeof uri, f)) uri[0] = 0;
+    if (f) fclose(f);
+    uri[strcspn(uri, "\r\n")] = 0;
+    return *uri ? uri : NULL;
+}

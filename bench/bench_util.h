@@ -17,4 +17,9 @@ int bench_write_section(const char *path, const char *name, const char *body);
 /* The official data directory beside the checkout (../shared/data), or NULL when absent. */
 const char *bench_shared_dir(void);
 
+/* The PostgreSQL server for a benchmark's PostgreSQL side: $PSY_TEST_PG_URI, else a throwaway server
+ * that scripts/pg-test-server.sh starts now and stops when the program exits. NULL, with a message on
+ * stderr, when neither works. */
+const char *bench_pg_server(void);
+
 #endif

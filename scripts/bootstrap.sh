@@ -7,7 +7,7 @@ set -eu
 cd "$(dirname "$0")/.."
 PKGS="build-essential cmake ninja-build pkg-config libsqlite3-dev libjansson-dev libutf8proc-dev
 libstemmer-dev libcmocka-dev libsodium-dev libmicrohttpd-dev libcurl4-openssl-dev libhpdf-dev
-poppler-utils chromium"
+poppler-utils chromium libpq-dev postgresql"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,8 +1,11 @@
 /*
  * psy_store.h -- the database that holds a practice: its code catalog now, its records later.
  *
- * A store is opened from a URI: "sqlite:PATH" or a plain PATH. Opening creates the file when needed
- * and applies every pending schema migration in one transaction. One handle is used by one thread.
+ * A store is opened from a URI: a plain PATH or "sqlite:PATH" for a SQLite file, or
+ * "postgres://USER@HOST:PORT/DB?..." ("postgresql://" too; any libpq connection URI) for PostgreSQL.
+ * Both backends hold the same schema and behave the same. Opening creates the SQLite file when needed
+ * and applies every pending schema migration in one transaction. One handle is used by one thread;
+ * several processes may open the same database at once.
  */
 #ifndef PSY_STORE_H
 #define PSY_STORE_H
@@ -23,6 +26,9 @@ void psy_store_close(psy_store *st);
 
 /* The message of the last failure on this store ("" when none). Valid until the next call. */
 const char *psy_store_errmsg(const psy_store *st);
+
+/* "sqlite" or "postgres". */
+const char *psy_store_backend(const psy_store *st);
 
 /* The schema version the store is at (the highest applied migration). */
 int psy_store_schema_version(psy_store *st);

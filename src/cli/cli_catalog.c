@@ -188,11 +188,12 @@ static int run_show(int argc, char **argv)
 
 const struct cli_command cli_cmd_show = {
     "show", run_show, "explain a code: its page, record and related codes",
-    "usage: psyclaim show [--db PATH] [--system S] [--json] CODE\n\n"
+    "usage: psyclaim show [--db DB] [--system S] [--json] CODE\n\n"
     "Shows a code's explainer page (summary, purpose, indications, procedure, duration and the time\n"
     "band that selects the code, setting, personnel, risks, benefits, alternatives, similar codes,\n"
     "billing notes, payer policies, sources), or its plain record when it has no page.\n\n"
-    "  --db PATH     database (default $PSYCLAIM_DB or ./psyclaim.db)\n"
+    "  --db DB       database: a SQLite file (PATH or sqlite:PATH) or postgres://...\n"
+    "                (default $PSYCLAIM_DB or ./psyclaim.db)\n"
     "  --system S    look only in one code system: cpt, hcpcs, icd10cm, modifier, pos\n"
     "  --json        print one JSON object with every section as a field\n\n"
     "CODE may be typed in any case and, for ICD-10-CM, with or without the dot (F41.1, f411).\n"
@@ -289,7 +290,7 @@ static int run_import(int argc, char **argv)
 
 const struct cli_command cli_cmd_import = {
     "import", run_import, "import an official ICD-10-CM, HCPCS, modifier or NCCI file",
-    "usage: psyclaim import [--db PATH] [--effective YYYY-MM-DD] [--quiet] KIND FILE\n\n"
+    "usage: psyclaim import [--db DB] [--effective YYYY-MM-DD] [--quiet] KIND FILE\n\n"
     "KIND is one of:\n"
     "  icd10cm     the CMS ICD-10-CM order file (icd10cm_order_YYYY.txt) or codes file\n"
     "              (icd10cm_codes_YYYY.txt)\n"
@@ -303,7 +304,8 @@ const struct cli_command cli_cmd_import = {
     "  ncci-mue    CMS NCCI practitioner MUE table (code, MUE units, adjudication indicator)\n"
     "  ncci-aoc    CMS NCCI add-on code edits (add-on code, primary code, edit type)\n"
     "              The coding engine uses an imported NCCI table instead of its built-in one.\n\n"
-    "  --db PATH        database (default $PSYCLAIM_DB or ./psyclaim.db)\n"
+    "  --db DB          database: a SQLite file (PATH or sqlite:PATH) or postgres://...\n"
+    "                   (default $PSYCLAIM_DB or ./psyclaim.db)\n"
     "  --effective D    first day the release is valid; ICD-10-CM defaults to October 1 before the\n"
     "                   fiscal year in the file name (icd10cm_order_2026.txt -> 2025-10-01)\n"
     "  --quiet          no progress bar\n\n"

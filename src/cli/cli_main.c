@@ -100,7 +100,8 @@ static void usage(FILE *out)
                  "Commands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++) fprintf(out, "  %-14s %s\n", commands[i]->name, commands[i]->summary);
     fprintf(out, "\nRun 'psyclaim COMMAND --help' for a command's options.\n"
-                 "The database is --db PATH, else $PSYCLAIM_DB, else ./psyclaim.db.\n");
+                 "The database is --db DB (a SQLite file PATH or sqlite:PATH, or postgres://USER@HOST/NAME),\n"
+                 "else $PSYCLAIM_DB, else ./psyclaim.db.\n");
 }
 
 int main(int argc, char **argv)

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "psy_int.h"
+#include "psy_db.h"
 
 static const char *const system_names[PSY_SYS_COUNT] = {"cpt", "hcpcs", "icd10cm", "modifier", "pos"};
 
@@ -98,43 +98,39 @@ void psy_code_clear(struct psy_code *c)
     memset(c, 0, sizeof *c);
 }
 
-static void copy_text(char *dst, size_t len, const unsigned char *src)
-{
-    snprintf(dst, len, "%s", src ? (const char *)src : "");
-}
+static void copy_text(char *dst, size_t len, const char *src) { snprintf(dst, len, "%s", src ? src : ""); }
+
+static char *dup_text(const char *src) { return psy__strdup(src ? src : ""); }
 
 #define CODE_COLUMNS                                                                                   \
     "c.system, c.code, c.short_title, c.long_title, c.billable, c.addon, c.effective, c.terminated, " \
-    "EXISTS(SELECT 1 FROM code_page p WHERE p.system = c.system AND p.code = c.code), c.synonyms"
+    "CASE WHEN EXISTS(SELECT 1 FROM code_page p WHERE p.system = c.system AND p.code = c.code) "        \
+    "THEN 1 ELSE 0 END, c.synonyms"
 
-static void row_to_code(sqlite3_stmt *s, struct psy_code *c)
+static void row_to_code(psy__stmt *s, struct psy_code *c)
 {
     memset(c, 0, sizeof *c);
-    psy_catalog_system_parse((const char *)sqlite3_column_text(s, 0), &c->system);
-    copy_text(c->code, sizeof c->code, sqlite3_column_text(s, 1));
-    c->short_title = psy__strdup((const char *)sqlite3_column_text(s, 2));
-    c->long_title = psy__strdup((const char *)sqlite3_column_text(s, 3));
-    c->billable = sqlite3_column_int(s, 4);
-    c->addon = sqlite3_column_int(s, 5);
-    copy_text(c->effective, sizeof c->effective, sqlite3_column_text(s, 6));
-    copy_text(c->terminated, sizeof c->terminated, sqlite3_column_text(s, 7));
-    c->has_page = sqlite3_column_int(s, 8);
+    psy_catalog_system_parse(psy__sql_text(s, 0), &c->system);
+    copy_text(c->code, sizeof c->code, psy__sql_text(s, 1));
+    c->short_title = dup_text(psy__sql_text(s, 2));
+    c->long_title = dup_text(psy__sql_text(s, 3));
+    c->billable = (int)psy__sql_int64(s, 4);
+    c->addon = (int)psy__sql_int64(s, 5);
+    copy_text(c->effective, sizeof c->effective, psy__sql_text(s, 6));
+    copy_text(c->terminated, sizeof c->terminated, psy__sql_text(s, 7));
+    c->has_page = (int)psy__sql_int64(s, 8);
 }
 
 static psy_status get_one(psy_store *st, psy_system sys, const char *display, struct psy_code *c)
 {
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(psy__store_db(st), "SELECT " CODE_COLUMNS " FROM code c WHERE system = ? AND code = ?",
-                           -1, &s, NULL) != SQLITE_OK)
-        return psy__store_dbfail(st, "catalog");
-    sqlite3_bind_text(s, 1, system_names[sys], -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, display, -1, SQLITE_STATIC);
-    psy_status rc = PSY_ENOTFOUND;
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        row_to_code(s, c);
-        rc = PSY_OK;
-    }
-    sqlite3_finalize(s);
+    psy__stmt *s = psy__sql_prepare(st, "SELECT " CODE_COLUMNS " FROM code c WHERE system = ? AND code = ?");
+    if (!s) return psy__store_dbfail(st, "catalog");
+    psy__sql_bind_text(s, 1, system_names[sys]);
+    psy__sql_bind_text(s, 2, display);
+    int step = psy__sql_step(s);
+    psy_status rc = step == PSY_SQL_ROW ? PSY_OK : step == PSY_SQL_DONE ? PSY_ENOTFOUND : psy__store_dbfail(st, "catalog");
+    if (step == PSY_SQL_ROW) row_to_code(s, c);
+    psy__sql_finalize(s);
     return rc;
 }
 
@@ -173,26 +169,31 @@ psy_status psy_catalog_links(psy_store *st, psy_system sys, const char *code, st
     psy_system rsys;
     psy_status rc = resolve(st, sys, code, &rsys, display);
     if (rc) return rc;
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(psy__store_db(st),
-                           "SELECT kind, target_system, target_code, note FROM code_link "
-                           "WHERE system = ? AND code = ? ORDER BY CASE kind WHEN 'primary' THEN 0 "
-                           "WHEN 'addon' THEN 1 WHEN 'instead' THEN 2 ELSE 3 END, target_system, target_code",
-                           -1, &s, NULL) != SQLITE_OK)
-        return psy__store_dbfail(st, "catalog links");
-    sqlite3_bind_text(s, 1, system_names[rsys], -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, display, -1, SQLITE_STATIC);
+    psy__stmt *s = psy__sql_prepare(st, "SELECT kind, target_system, target_code, note FROM code_link "
+                                        "WHERE system = ? AND code = ? ORDER BY CASE kind WHEN 'primary' THEN 0 "
+                                        "WHEN 'addon' THEN 1 WHEN 'instead' THEN 2 ELSE 3 END, target_system, "
+                                        "target_code");
+    if (!s) return psy__store_dbfail(st, "catalog links");
+    psy__sql_bind_text(s, 1, system_names[rsys]);
+    psy__sql_bind_text(s, 2, display);
     size_t cap = 0;
-    while (sqlite3_step(s) == SQLITE_ROW) {
+    int step;
+    while ((step = psy__sql_step(s)) == PSY_SQL_ROW) {
         if (*n == cap) *links = psy__realloc(*links, (cap = cap ? cap * 2 : 8) * sizeof **links);
         struct psy_link *l = &(*links)[(*n)++];
         memset(l, 0, sizeof *l);
-        copy_text(l->kind, sizeof l->kind, sqlite3_column_text(s, 0));
-        psy_catalog_system_parse((const char *)sqlite3_column_text(s, 1), &l->system);
-        copy_text(l->code, sizeof l->code, sqlite3_column_text(s, 2));
-        l->note = psy__strdup((const char *)sqlite3_column_text(s, 3));
+        copy_text(l->kind, sizeof l->kind, psy__sql_text(s, 0));
+        psy_catalog_system_parse(psy__sql_text(s, 1), &l->system);
+        copy_text(l->code, sizeof l->code, psy__sql_text(s, 2));
+        l->note = dup_text(psy__sql_text(s, 3));
     }
-    sqlite3_finalize(s);
+    psy__sql_finalize(s);
+    if (step == PSY_SQL_ERROR) {
+        psy_links_free(*links, *n);
+        *links = NULL;
+        *n = 0;
+        return psy__store_dbfail(st, "catalog links");
+    }
     return PSY_OK;
 }
 
@@ -209,18 +210,14 @@ psy_status psy_catalog_page(psy_store *st, psy_system sys, const char *code, cha
     psy_system rsys;
     psy_status rc = resolve(st, sys, code, &rsys, display);
     if (rc) return rc;
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(psy__store_db(st), "SELECT body FROM code_page WHERE system = ? AND code = ?", -1,
-                           &s, NULL) != SQLITE_OK)
-        return psy__store_dbfail(st, "catalog page");
-    sqlite3_bind_text(s, 1, system_names[rsys], -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, display, -1, SQLITE_STATIC);
-    rc = PSY_ENOTFOUND;
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        *json = psy__strdup((const char *)sqlite3_column_text(s, 0));
-        rc = PSY_OK;
-    }
-    sqlite3_finalize(s);
+    psy__stmt *s = psy__sql_prepare(st, "SELECT body FROM code_page WHERE system = ? AND code = ?");
+    if (!s) return psy__store_dbfail(st, "catalog page");
+    psy__sql_bind_text(s, 1, system_names[rsys]);
+    psy__sql_bind_text(s, 2, display);
+    int step = psy__sql_step(s);
+    rc = step == PSY_SQL_ROW ? PSY_OK : step == PSY_SQL_DONE ? PSY_ENOTFOUND : psy__store_dbfail(st, "catalog page");
+    if (step == PSY_SQL_ROW) *json = dup_text(psy__sql_text(s, 0));
+    psy__sql_finalize(s);
     return rc;
 }
 
@@ -245,17 +242,18 @@ size_t psy_catalog_suggest(psy_store *st, psy_system sys, const char *code, stru
     char want[PSY_CODE_MAX * 2];
     dotless_upper(code, want, sizeof want);
     if (!*want || max == 0) return 0;
-    sqlite3_stmt *s;
     const char *sql = sys == PSY_SYS_COUNT ? "SELECT system, code FROM code"
                                            : "SELECT system, code FROM code WHERE system = ?";
-    if (sqlite3_prepare_v2(psy__store_db(st), sql, -1, &s, NULL) != SQLITE_OK) return 0;
-    if (sys != PSY_SYS_COUNT) sqlite3_bind_text(s, 1, system_names[sys], -1, SQLITE_STATIC);
+    psy__stmt *s = psy__sql_prepare(st, sql);
+    if (!s) return 0;
+    if (sys != PSY_SYS_COUNT) psy__sql_bind_text(s, 1, system_names[sys]);
     struct cand best[16];
     size_t nbest = 0, keep = max < 16 ? max : 16;
     size_t wlen = strlen(want);
-    while (sqlite3_step(s) == SQLITE_ROW) {
+    while (psy__sql_step(s) == PSY_SQL_ROW) {
         char have[PSY_CODE_MAX * 2];
-        dotless_upper((const char *)sqlite3_column_text(s, 1), have, sizeof have);
+        const char *scode = psy__sql_text(s, 1);
+        dotless_upper(scode ? scode : "", have, sizeof have);
         size_t d;
         /* a code that extends what was typed is a strong candidate (typed a category) */
         size_t hlen = strlen(have);
@@ -264,8 +262,8 @@ size_t psy_catalog_suggest(psy_store *st, psy_system sys, const char *code, stru
         else d = psy__edit_distance(want, have, 2) * 2 + 1 + (have[0] != want[0]);
         if (d > 5) continue;
         struct cand c = {d, "", ""};
-        copy_text(c.system, sizeof c.system, sqlite3_column_text(s, 0));
-        copy_text(c.code, sizeof c.code, sqlite3_column_text(s, 1));
+        copy_text(c.system, sizeof c.system, psy__sql_text(s, 0));
+        copy_text(c.code, sizeof c.code, scode);
         /* insertion into a small sorted array: by score, then code */
         size_t pos = nbest;
         while (pos > 0 && (best[pos - 1].score > c.score ||
@@ -276,7 +274,7 @@ size_t psy_catalog_suggest(psy_store *st, psy_system sys, const char *code, stru
         memmove(&best[pos + 1], &best[pos], (nbest - 1 - pos) * sizeof best[0]);
         best[pos] = c;
     }
-    sqlite3_finalize(s);
+    psy__sql_finalize(s);
     size_t n = 0;
     for (size_t i = 0; i < nbest; i++) {
         psy_system csys;
@@ -313,42 +311,40 @@ static void page_text(const char *body, struct psy__buf *b)
 
 psy_status psy_catalog_foreach(psy_store *st, psy_catalog_visit fn, void *ud)
 {
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(psy__store_db(st),
-                           "SELECT " CODE_COLUMNS ", (SELECT body FROM code_page p WHERE p.system = c.system "
-                           "AND p.code = c.code) FROM code c ORDER BY c.system, c.code",
-                           -1, &s, NULL) != SQLITE_OK)
-        return psy__store_dbfail(st, "catalog");
+    psy__stmt *s = psy__sql_prepare(st, "SELECT " CODE_COLUMNS ", (SELECT body FROM code_page p WHERE "
+                                        "p.system = c.system AND p.code = c.code) FROM code c "
+                                        "ORDER BY c.system, c.code");
+    if (!s) return psy__store_dbfail(st, "catalog");
     struct psy__buf extra = {0};
     int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = psy__sql_step(s)) == PSY_SQL_ROW) {
         struct psy_code c;
         row_to_code(s, &c);
         extra.n = 0;
         psy__buf_puts(&extra, "");
-        const char *body = (const char *)sqlite3_column_text(s, 10);
+        const char *body = psy__sql_text(s, 10), *syn = psy__sql_text(s, 9);
         if (body) page_text(body, &extra);
-        int stop = fn(ud, &c, (const char *)sqlite3_column_text(s, 9), extra.p);
+        int stop = fn(ud, &c, syn ? syn : "", extra.p);
         psy_code_clear(&c);
         if (stop) break;
     }
     psy__buf_free(&extra);
-    sqlite3_finalize(s);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? PSY_OK : psy__store_dbfail(st, "catalog");
+    psy_status out = rc == PSY_SQL_ERROR ? psy__store_dbfail(st, "catalog") : PSY_OK;
+    psy__sql_finalize(s);
+    return out;
 }
 
 psy_status psy_catalog_counts(psy_store *st, long counts[PSY_SYS_COUNT])
 {
     memset(counts, 0, sizeof(long) * PSY_SYS_COUNT);
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(psy__store_db(st), "SELECT system, count(*) FROM code GROUP BY system", -1, &s,
-                           NULL) != SQLITE_OK)
-        return psy__store_dbfail(st, "catalog");
-    while (sqlite3_step(s) == SQLITE_ROW) {
+    psy__stmt *s = psy__sql_prepare(st, "SELECT system, count(*) FROM code GROUP BY system");
+    if (!s) return psy__store_dbfail(st, "catalog");
+    int rc;
+    while ((rc = psy__sql_step(s)) == PSY_SQL_ROW) {
         psy_system sys;
-        if (!psy_catalog_system_parse((const char *)sqlite3_column_text(s, 0), &sys))
-            counts[sys] = sqlite3_column_int64(s, 1);
+        if (!psy_catalog_system_parse(psy__sql_text(s, 0), &sys)) counts[sys] = (long)psy__sql_int64(s, 1);
     }
-    sqlite3_finalize(s);
-    return PSY_OK;
+    psy_status out = rc == PSY_SQL_ERROR ? psy__store_dbfail(st, "catalog") : PSY_OK;
+    psy__sql_finalize(s);
+    return out;
 }

@@ -7,6 +7,11 @@
  * the first bad line rolls everything back and the error names FILE:LINE and what is wrong, so a store
  * never holds half a release. A code is keyed by (system, code): a newer release updates titles and
  * dates in place and never duplicates a code.
+ *
+ * What the store holds for a system is read once, when the file first names a code of it; each record
+ * is compared with that in memory, and only new or changed rows go out, as multi-row upserts
+ * (psy__batch). A PostgreSQL store so costs one query per system and one round trip per chunk of rows,
+ * never one per line, and no statement depends on a plan made while the table was still small.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -14,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "psy_int.h"
+#include "psy_db.h"
 
 #define LINE_MAX_BYTES 8192
 
@@ -30,6 +35,24 @@ struct rec {
     char terminated[PSY_DATE_MAX];
 };
 
+/* What the store holds for one code (kept up to date as the file's records are applied). */
+struct have {
+    uint64_t hash;
+    psy_system sys;
+    int billable, imported, seen;
+    char code[PSY_CODE_MAX];
+    const char *shortt, *longt, *effective, *terminated; /* in the arena; NULL for empty */
+    size_t queued; /* the writer's flush count + 1 while an upsert of this code waits in it */
+};
+
+/* Strings that live until the import ends, carved from large blocks. */
+struct arena {
+    char *cur;
+    size_t left;
+    char **blocks;
+    size_t nblocks;
+};
+
 struct imp {
     psy_store *st;
     const char *path;
@@ -39,7 +62,13 @@ struct imp {
     const struct psy_import_opts *opts;
     struct psy_import_stats *stats;
     char release_effective[PSY_DATE_MAX]; /* ICD-10-CM: first day of the release */
-    sqlite3_stmt *get, *ins, *upd, *seen;
+    struct have *have; /* every code known, in the order first met */
+    size_t have_n, have_cap;
+    uint32_t *slot; /* open addressing on (system, code): index + 1 into have, 0 when free */
+    size_t slot_cap;
+    struct arena arena;
+    int loaded[PSY_SYS_COUNT]; /* the system's rows are in have */
+    struct psy__batch out;
     /* HCPCS TSV column positions */
     int col_code, col_recid, col_long, col_short, col_add, col_term;
     /* HCPCS fixed-width: the record being assembled from continuation lines */
@@ -108,82 +137,175 @@ static void rec_reset(struct rec *r)
     psy__buf_puts(&r->long_title, "");
 }
 
-/* --- writing one record ------------------------------------------------------------------------- */
+/* --- writing records in batches ------------------------------------------------------------------ */
 
-static int same(const unsigned char *a, const char *b) { return strcmp(a ? (const char *)a : "", b) == 0; }
+static int same(const char *a, const char *b) { return strcmp(a ? a : "", b) == 0; }
+
+static uint64_t code_hash(psy_system sys, const char *code)
+{
+    uint64_t h = psy__hash64(code, strlen(code)) ^ (uint64_t)sys;
+    h ^= h >> 33; /* spread the high bits into the low ones the table uses */
+    h *= 0xff51afd7ed558ccdULL;
+    return h ^ (h >> 33);
+}
+
+static const char *arena_dup(struct arena *a, const char *v)
+{
+    if (!v || !*v) return NULL;
+    size_t n = strlen(v) + 1;
+    if (n > a->left) {
+        size_t size = n > 65536 ? n : 65536;
+        a->blocks = psy__realloc(a->blocks, (a->nblocks + 1) * sizeof *a->blocks);
+        a->cur = a->blocks[a->nblocks++] = psy__malloc(size);
+        a->left = size;
+    }
+    char *out = memcpy(a->cur, v, n);
+    a->cur += n;
+    a->left -= n;
+    return out;
+}
+
+static void arena_free(struct arena *a)
+{
+    for (size_t i = 0; i < a->nblocks; i++) free(a->blocks[i]);
+    free(a->blocks);
+    memset(a, 0, sizeof *a);
+}
+
+static void set_text(struct imp *im, const char **dst, const char *v)
+{
+    if (!same(*dst, v ? v : "")) *dst = arena_dup(&im->arena, v);
+}
+
+/* The slot of (sys, code): holding it, or the free one where it would go. */
+static uint32_t *slot_of(struct imp *im, uint64_t hash, psy_system sys, const char *code)
+{
+    size_t i = hash & (im->slot_cap - 1);
+    for (; im->slot[i]; i = (i + 1) & (im->slot_cap - 1)) {
+        const struct have *h = &im->have[im->slot[i] - 1];
+        if (h->hash == hash && h->sys == sys && strcmp(h->code, code) == 0) break;
+    }
+    return &im->slot[i];
+}
+
+static struct have *have_find(struct imp *im, psy_system sys, const char *code)
+{
+    if (!im->slot_cap) return NULL;
+    uint32_t *sl = slot_of(im, code_hash(sys, code), sys, code);
+    return *sl ? &im->have[*sl - 1] : NULL;
+}
+
+/* The entry for (sys, code), added when new. */
+static struct have *have_slot(struct imp *im, psy_system sys, const char *code)
+{
+    if ((im->have_n + 1) * 2 > im->slot_cap) {
+        free(im->slot);
+        im->slot_cap = im->slot_cap ? im->slot_cap * 2 : 4096;
+        im->slot = psy__calloc(im->slot_cap, sizeof *im->slot);
+        for (size_t k = 0; k < im->have_n; k++) {
+            size_t i = im->have[k].hash & (im->slot_cap - 1);
+            while (im->slot[i]) i = (i + 1) & (im->slot_cap - 1);
+            im->slot[i] = (uint32_t)k + 1;
+        }
+    }
+    uint64_t hash = code_hash(sys, code);
+    uint32_t *sl = slot_of(im, hash, sys, code);
+    if (*sl) return &im->have[*sl - 1];
+    if (im->have_n == im->have_cap) {
+        im->have_cap = im->have_cap ? im->have_cap * 2 : 1024;
+        im->have = psy__realloc(im->have, im->have_cap * sizeof *im->have);
+    }
+    struct have *h = &im->have[im->have_n++];
+    memset(h, 0, sizeof *h);
+    h->hash = hash;
+    h->sys = sys;
+    snprintf(h->code, sizeof h->code, "%s", code);
+    *sl = (uint32_t)im->have_n;
+    return h;
+}
+
+/* Reads every row the store holds for one system. */
+static psy_status load_system(struct imp *im, psy_system sys)
+{
+    im->loaded[sys] = 1;
+    psy__stmt *s = psy__sql_prepare(im->st, "SELECT code, short_title, long_title, billable, effective, "
+                                            "terminated, source FROM code WHERE system = ?");
+    if (!s) return psy__store_dbfail(im->st, "import");
+    psy__sql_bind_text(s, 1, psy_catalog_system_name(sys));
+    int rc;
+    while ((rc = psy__sql_step(s)) == PSY_SQL_ROW) {
+        struct have *h = have_slot(im, sys, psy__sql_text(s, 0));
+        set_text(im, &h->shortt, psy__sql_text(s, 1));
+        set_text(im, &h->longt, psy__sql_text(s, 2));
+        h->billable = (int)psy__sql_int64(s, 3);
+        set_text(im, &h->effective, psy__sql_text(s, 4));
+        set_text(im, &h->terminated, psy__sql_text(s, 5));
+        h->imported = same(psy__sql_text(s, 6), "import");
+    }
+    psy_status out = rc == PSY_SQL_ERROR ? psy__store_dbfail(im->st, "import") : PSY_OK;
+    psy__sql_finalize(s);
+    return out;
+}
+
+/* Queues the upsert that makes the stored row say what h says. */
+static psy_status queue_write(struct imp *im, struct have *h)
+{
+    struct psy__batch *b = &im->out;
+    psy_status rc = PSY_OK;
+    if (h->queued == b->flushes + 1) rc = psy__batch_flush(b); /* a key once per statement */
+    if (rc) return rc;
+    psy__batch_text(b, psy_catalog_system_name(h->sys));
+    psy__batch_text(b, h->code);
+    psy__batch_text(b, h->shortt ? h->shortt : "");
+    psy__batch_text(b, h->longt ? h->longt : "");
+    psy__batch_int64(b, h->billable);
+    psy__batch_text(b, h->effective);
+    psy__batch_text(b, h->terminated);
+    h->queued = b->flushes + 1;
+    return psy__batch_row(b);
+}
 
 static psy_status write_rec(struct imp *im, struct rec *r)
 {
-    sqlite3_stmt *g = im->get;
-    const char *sysname = psy_catalog_system_name(r->sys);
     const char *longt = r->long_title.p && *r->long_title.p ? r->long_title.p : r->short_title;
-    char shortt[128];
-    snprintf(shortt, sizeof shortt, "%s", r->has_short && *r->short_title ? r->short_title : longt);
-    if (!r->has_short && strlen(shortt) > 60) { /* codes files: derive a short title once */
-        shortt[57] = '.';
-        shortt[58] = '.';
-        shortt[59] = '.';
-        shortt[60] = 0;
-    }
     if (!*longt) return bad(im, "code %s has no title", r->code);
-    sqlite3_bind_text(g, 1, sysname, -1, SQLITE_STATIC);
-    sqlite3_bind_text(g, 2, r->code, -1, SQLITE_STATIC);
-    int found = sqlite3_step(g) == SQLITE_ROW;
-    const char *eff = r->effective, *term = r->terminated;
-    psy_status rc = PSY_OK;
-    if (found && r->only_if_new) {
-        sqlite3_reset(g);
+    char shortt[128], effbuf[PSY_DATE_MAX];
+    snprintf(shortt, sizeof shortt, "%s", r->has_short && *r->short_title ? r->short_title : longt);
+    if (!r->has_short && strlen(shortt) > 60) /* codes files: derive a short title once */
+        memcpy(shortt + 57, "...", 4);
+    snprintf(effbuf, sizeof effbuf, "%s", r->effective);
+    psy_status rc = im->loaded[r->sys] ? PSY_OK : load_system(im, r->sys);
+    struct have *h = rc ? NULL : have_find(im, r->sys, r->code);
+    int changed = 0;
+    if (rc) {
+        /* reported below */
+    } else if (h && r->only_if_new) {
         im->stats->unchanged++;
-    } else if (found) {
+    } else if (h) {
         /* keep the earliest known effective date, and an existing short title when the file has none */
-        const unsigned char *oeff = sqlite3_column_text(g, 4), *oshort = sqlite3_column_text(g, 0);
-        int imported = same(sqlite3_column_text(g, 6), "import");
-        char effbuf[PSY_DATE_MAX];
-        snprintf(effbuf, sizeof effbuf, "%s", eff);
-        if (oeff && *oeff && (!*effbuf || strcmp((const char *)oeff, effbuf) < 0))
-            snprintf(effbuf, sizeof effbuf, "%s", (const char *)oeff);
-        if (!r->has_short && imported && oshort) snprintf(shortt, sizeof shortt, "%s", (const char *)oshort);
-        int changed = !same(sqlite3_column_text(g, 0), shortt) || !same(sqlite3_column_text(g, 1), longt) ||
-                      sqlite3_column_int(g, 2) != r->billable || !same(oeff, effbuf) ||
-                      !same(sqlite3_column_text(g, 5), term) || !imported;
-        sqlite3_reset(g);
-        if (changed) {
-            sqlite3_stmt *u = im->upd;
-            sqlite3_bind_text(u, 1, shortt, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(u, 2, longt, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_int(u, 3, r->billable);
-            if (*effbuf) sqlite3_bind_text(u, 4, effbuf, -1, SQLITE_TRANSIENT);
-            if (*term) sqlite3_bind_text(u, 5, term, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(u, 6, sysname, -1, SQLITE_STATIC);
-            sqlite3_bind_text(u, 7, r->code, -1, SQLITE_STATIC);
-            if (sqlite3_step(u) != SQLITE_DONE) rc = psy__store_dbfail(im->st, "import");
-            sqlite3_reset(u);
-            sqlite3_clear_bindings(u);
-            im->stats->updated++;
-        } else {
-            im->stats->unchanged++;
-        }
+        if (h->effective && (!*effbuf || strcmp(h->effective, effbuf) < 0))
+            snprintf(effbuf, sizeof effbuf, "%s", h->effective);
+        if (!r->has_short && h->imported && h->shortt) snprintf(shortt, sizeof shortt, "%s", h->shortt);
+        changed = !same(h->shortt, shortt) || !same(h->longt, longt) || h->billable != r->billable ||
+                  !same(h->effective, effbuf) || !same(h->terminated, r->terminated) || !h->imported;
+        if (changed) im->stats->updated++;
+        else im->stats->unchanged++;
     } else {
-        sqlite3_reset(g);
-        sqlite3_stmt *i = im->ins;
-        sqlite3_bind_text(i, 1, sysname, -1, SQLITE_STATIC);
-        sqlite3_bind_text(i, 2, r->code, -1, SQLITE_STATIC);
-        sqlite3_bind_text(i, 3, shortt, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(i, 4, longt, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int(i, 5, r->billable);
-        if (*eff) sqlite3_bind_text(i, 6, eff, -1, SQLITE_TRANSIENT);
-        if (*term) sqlite3_bind_text(i, 7, term, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(i) != SQLITE_DONE) rc = psy__store_dbfail(im->st, "import");
-        sqlite3_reset(i);
-        sqlite3_clear_bindings(i);
+        h = have_slot(im, r->sys, r->code);
+        changed = 1;
         im->stats->added++;
     }
-    if (r->sys == PSY_SYS_MODIFIER) im->stats->modifiers++;
-    if (!rc && im->seen) {
-        sqlite3_bind_text(im->seen, 1, r->code, -1, SQLITE_STATIC);
-        if (sqlite3_step(im->seen) != SQLITE_DONE) rc = psy__store_dbfail(im->st, "import");
-        sqlite3_reset(im->seen);
+    if (changed) {
+        set_text(im, &h->shortt, shortt);
+        set_text(im, &h->longt, longt);
+        h->billable = r->billable;
+        set_text(im, &h->effective, effbuf);
+        set_text(im, &h->terminated, r->terminated);
+        h->imported = 1;
+        rc = queue_write(im, h);
     }
+    if (h) h->seen = 1;
+    if (r->sys == PSY_SYS_MODIFIER) im->stats->modifiers++;
     if (rc) snprintf(im->err, im->errlen, "%s:%ld: %s", im->path, im->line, psy_store_errmsg(im->st));
     return rc;
 }
@@ -397,26 +519,40 @@ static void guess_release(const char *path, char out[PSY_DATE_MAX])
         }
 }
 
-static psy_status prepare(struct imp *im)
+static void imp_init(struct imp *im)
 {
-    sqlite3 *db = psy__store_db(im->st);
-    if (sqlite3_prepare_v2(db, "SELECT short_title, long_title, billable, addon, effective, terminated, source "
-                               "FROM code WHERE system = ? AND code = ?", -1, &im->get, NULL) ||
-        sqlite3_prepare_v2(db, "INSERT INTO code(system, code, short_title, long_title, billable, effective, "
-                               "terminated, source) VALUES (?,?,?,?,?,?,?,'import')", -1, &im->ins, NULL) ||
-        sqlite3_prepare_v2(db, "UPDATE code SET short_title = ?, long_title = ?, billable = ?, effective = ?, "
-                               "terminated = ?, source = 'import' WHERE system = ? AND code = ?", -1, &im->upd,
-                           NULL))
-        return psy__store_dbfail(im->st, "import");
-    return PSY_OK;
+    psy__batch_init(&im->out, im->st,
+                    "INSERT INTO code(system, code, short_title, long_title, billable, effective, terminated, "
+                    "source) VALUES",
+                    "(?, ?, ?, ?, ?, ?, ?, 'import')",
+                    "ON CONFLICT(system, code) DO UPDATE SET short_title = excluded.short_title, "
+                    "long_title = excluded.long_title, billable = excluded.billable, "
+                    "effective = excluded.effective, terminated = excluded.terminated, source = 'import'");
 }
 
-static void finalize(struct imp *im)
+static void imp_free(struct imp *im)
 {
-    sqlite3_finalize(im->get);
-    sqlite3_finalize(im->ins);
-    sqlite3_finalize(im->upd);
-    sqlite3_finalize(im->seen);
+    free(im->have);
+    free(im->slot);
+    arena_free(&im->arena);
+    psy__batch_free(&im->out);
+}
+
+/* The day before an ISO date. */
+static void day_before(const char *iso, char out[PSY_DATE_MAX])
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y = atoi(iso), m = atoi(iso + 5), d = atoi(iso + 8) - 1;
+    if (d == 0) {
+        if (--m == 0) {
+            m = 12;
+            y--;
+        }
+        d = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+    }
+    char tmp[40];
+    snprintf(tmp, sizeof tmp, "%04d-%02d-%02d", y, m, d);
+    snprintf(out, PSY_DATE_MAX, "%.10s", tmp);
 }
 
 /* Codes imported from an earlier full ICD-10-CM release and absent from this one end the day before
@@ -424,20 +560,21 @@ static void finalize(struct imp *im)
 static psy_status terminate_missing(struct imp *im)
 {
     if (!*im->release_effective || !im->order_file) return PSY_OK;
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(psy__store_db(im->st),
-                           "UPDATE code SET terminated = date(?, '-1 day') WHERE system = 'icd10cm' AND "
-                           "source = 'import' AND terminated IS NULL AND effective < ? AND "
-                           "code NOT IN (SELECT code FROM temp.import_seen)",
-                           -1, &s, NULL))
-        return psy__store_dbfail(im->st, "import");
-    sqlite3_bind_text(s, 1, im->release_effective, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, im->release_effective, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) return psy__store_dbfail(im->st, "import");
-    im->stats->terminated = sqlite3_changes(psy__store_db(im->st));
-    return PSY_OK;
+    char end[PSY_DATE_MAX];
+    day_before(im->release_effective, end);
+    psy_status rc = PSY_OK;
+    for (size_t i = 0; !rc && i < im->have_n; i++) {
+        struct have *h = &im->have[i];
+        if (h->seen || h->sys != PSY_SYS_ICD10CM || !h->imported || h->terminated || !h->effective ||
+            strcmp(h->effective, im->release_effective) >= 0)
+            continue;
+        set_text(im, &h->terminated, end);
+        im->stats->terminated++;
+        rc = queue_write(im, h);
+    }
+    if (!rc) rc = psy__batch_flush(&im->out);
+    if (rc) snprintf(im->err, im->errlen, "%s: %s", im->path, psy_store_errmsg(im->st));
+    return rc;
 }
 
 psy_status psy_catalog_import(psy_store *st, psy_import_kind kind, const char *path,
@@ -463,15 +600,8 @@ psy_status psy_catalog_import(psy_store *st, psy_import_kind kind, const char *p
     }
     struct stat sb;
     long long total = fstat(fileno(f), &sb) == 0 ? (long long)sb.st_size : 0;
+    imp_init(&im);
     psy_status rc = psy__store_begin(st);
-    if (!rc) rc = prepare(&im);
-    if (!rc && kind == PSY_IMPORT_ICD10CM) {
-        if (psy__store_exec(st, "CREATE TEMP TABLE IF NOT EXISTS import_seen(code TEXT PRIMARY KEY); "
-                                "DELETE FROM temp.import_seen") ||
-            sqlite3_prepare_v2(psy__store_db(st), "INSERT OR IGNORE INTO temp.import_seen VALUES (?)", -1,
-                               &im.seen, NULL))
-            rc = psy__store_dbfail(st, "import");
-    }
     enum { UNKNOWN, FIXED, TSV } fmt = UNKNOWN;
     char *line = NULL;
     size_t cap = 0;
@@ -526,6 +656,10 @@ psy_status psy_catalog_import(psy_store *st, psy_import_kind kind, const char *p
         im.line = im.stats->lines;
         rc = hcpcs_flush(&im, kind);
     }
+    if (!rc && psy__batch_flush(&im.out)) {
+        rc = PSY_EDB;
+        snprintf(err, errlen, "%s: %s", path, psy_store_errmsg(st));
+    }
     if (!rc && im.stats->added + im.stats->updated + im.stats->unchanged == 0)
         rc = bad(&im, "no codes found in the file");
     if (!rc && kind == PSY_IMPORT_ICD10CM) rc = terminate_missing(&im);
@@ -533,7 +667,7 @@ psy_status psy_catalog_import(psy_store *st, psy_import_kind kind, const char *p
     free(line);
     psy__buf_free(&r.long_title);
     psy__buf_free(&im.pending.long_title);
-    finalize(&im);
+    imp_free(&im);
     fclose(f);
     if (!rc) rc = psy__store_commit(st);
     if (rc) {

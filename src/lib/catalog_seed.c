@@ -5,13 +5,14 @@
  * The one idea: the store remembers a hash of the built-in files it was seeded from (meta key
  * builtin_catalog); opening a store with the same build costs one look-up, and a new build reseeds in
  * one transaction. Built-in rows are replaced wholesale; imported rows keep their official titles and
- * dates and only take the built-in synonyms.
+ * dates and only take the built-in synonyms. Processes that start together on an old store take turns
+ * (a lock, then the hash is read again), so the catalog is loaded once.
  */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "psy_int.h"
+#include "psy_db.h"
 
 static const char *const page_text_keys[] = {"name", "summary", "purpose", "duration", "time_band",
                                              "setting", "recovery", "patient_experience"};
@@ -23,7 +24,7 @@ struct seed {
     psy_store *st;
     psy_status rc;
     uint64_t hash;
-    sqlite3_stmt *ins_code, *ins_link, *ins_page;
+    psy__stmt *ins_code, *ins_link, *ins_page;
 };
 
 static void hash_file(void *ud, const char *name, const char *data, size_t len)
@@ -47,12 +48,11 @@ static psy_status fail(struct seed *sd, const char *file, size_t idx, const char
     return sd->rc;
 }
 
-static int step_reset(sqlite3_stmt *s)
+static int step_reset(psy__stmt *s)
 {
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-    return rc == SQLITE_DONE;
+    int rc = psy__sql_step(s);
+    psy__sql_reset(s);
+    return rc == PSY_SQL_DONE;
 }
 
 static void load_entry(struct seed *sd, const char *file, psy_system sys, size_t idx, json_t *e)
@@ -81,17 +81,16 @@ static void load_entry(struct seed *sd, const char *file, psy_system sys, size_t
         if (syn.n) psy__buf_puts(&syn, "|");
         psy__buf_puts(&syn, json_string_value(it));
     }
-    sqlite3_stmt *s = sd->ins_code;
-    sqlite3_bind_text(s, 1, psy_catalog_system_name(sys), -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, code, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 3, shortt, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 4, longt, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(s, 5, json_is_true(billable));
-    sqlite3_bind_int(s, 6, strcmp(str_or(e, "kind", ""), "addon") == 0);
-    const char *eff = str_or(e, "effective", NULL), *term = str_or(e, "terminated", NULL);
-    if (eff) sqlite3_bind_text(s, 7, eff, -1, SQLITE_TRANSIENT);
-    if (term) sqlite3_bind_text(s, 8, term, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 9, syn.p, -1, SQLITE_TRANSIENT);
+    psy__stmt *s = sd->ins_code;
+    psy__sql_bind_text(s, 1, psy_catalog_system_name(sys));
+    psy__sql_bind_text(s, 2, code);
+    psy__sql_bind_text(s, 3, shortt);
+    psy__sql_bind_text(s, 4, longt);
+    psy__sql_bind_int64(s, 5, json_is_true(billable));
+    psy__sql_bind_int64(s, 6, strcmp(str_or(e, "kind", ""), "addon") == 0);
+    psy__sql_bind_text(s, 7, str_or(e, "effective", NULL));
+    psy__sql_bind_text(s, 8, str_or(e, "terminated", NULL));
+    psy__sql_bind_text(s, 9, syn.p);
     psy__buf_free(&syn);
     if (!step_reset(s)) {
         sd->rc = psy__store_dbfail(sd->st, "seeding the catalog");
@@ -112,13 +111,13 @@ static void load_entry(struct seed *sd, const char *file, psy_system sys, size_t
             fail(sd, file, idx, raw, "link kind must be similar, addon, primary or instead");
             return;
         }
-        sqlite3_stmt *l = sd->ins_link;
-        sqlite3_bind_text(l, 1, psy_catalog_system_name(sys), -1, SQLITE_STATIC);
-        sqlite3_bind_text(l, 2, code, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(l, 3, kind, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(l, 4, psy_catalog_system_name(tsys), -1, SQLITE_STATIC);
-        sqlite3_bind_text(l, 5, tcode, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(l, 6, str_or(it, "note", ""), -1, SQLITE_TRANSIENT);
+        psy__stmt *l = sd->ins_link;
+        psy__sql_bind_text(l, 1, psy_catalog_system_name(sys));
+        psy__sql_bind_text(l, 2, code);
+        psy__sql_bind_text(l, 3, kind);
+        psy__sql_bind_text(l, 4, psy_catalog_system_name(tsys));
+        psy__sql_bind_text(l, 5, tcode);
+        psy__sql_bind_text(l, 6, str_or(it, "note", ""));
         if (!step_reset(l)) {
             sd->rc = psy__store_dbfail(sd->st, "seeding code links");
             return;
@@ -187,10 +186,10 @@ static void load_page_file(void *ud, const char *name, const char *data, size_t 
         sd->rc = psy__store_fail(sd->st, PSY_EPARSE, "built-in data %s: section %s is empty", name, missing);
     else {
         char *body = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        sqlite3_stmt *s = sd->ins_page;
-        sqlite3_bind_text(s, 1, psy_catalog_system_name(sys), -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 2, code, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(s, 3, body, -1, SQLITE_TRANSIENT);
+        psy__stmt *s = sd->ins_page;
+        psy__sql_bind_text(s, 1, psy_catalog_system_name(sys));
+        psy__sql_bind_text(s, 2, code);
+        psy__sql_bind_text(s, 3, body);
         free(body);
         if (!step_reset(s)) sd->rc = psy__store_dbfail(sd->st, "seeding explainer pages");
     }
@@ -207,31 +206,35 @@ psy_status psy_catalog_seed(psy_store *st)
     const char *cur = psy__store_meta_get(st, "builtin_catalog", have, sizeof have);
     if (cur && strcmp(cur, want) == 0) return PSY_OK;
 
-    sqlite3 *db = psy__store_db(st);
     psy_status rc = psy__store_begin(st);
     if (rc) return rc;
-    rc = psy__store_exec(st, "DELETE FROM code WHERE source = 'builtin'; DELETE FROM code_link; "
-                             "DELETE FROM code_page; UPDATE code SET synonyms = ''");
-    if (!rc &&
-        (sqlite3_prepare_v2(db,
-                            "INSERT INTO code(system, code, short_title, long_title, billable, addon, "
-                            "effective, terminated, synonyms, source) VALUES (?,?,?,?,?,?,?,?,?,'builtin') "
-                            "ON CONFLICT(system, code) DO UPDATE SET synonyms = excluded.synonyms, "
-                            "addon = excluded.addon",
-                            -1, &sd.ins_code, NULL) != SQLITE_OK ||
-         sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO code_link VALUES (?,?,?,?,?,?)", -1, &sd.ins_link,
-                            NULL) != SQLITE_OK ||
-         sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO code_page VALUES (?,?,?)", -1, &sd.ins_page, NULL) !=
-             SQLITE_OK))
-        rc = psy__store_dbfail(st, "seeding the catalog");
+    /* another process may be seeding the same database: wait for it, then look again */
+    rc = psy__store_lock(st, PSY__LOCK_SEED);
+    if (!rc && (cur = psy__store_meta_get(st, "builtin_catalog", have, sizeof have)) && strcmp(cur, want) == 0)
+        return psy__store_commit(st);
+    if (!rc)
+        rc = psy__store_exec(st, "DELETE FROM code WHERE source = 'builtin'; DELETE FROM code_link; "
+                                 "DELETE FROM code_page; UPDATE code SET synonyms = ''");
+    if (!rc) {
+        sd.ins_code = psy__sql_prepare(st, "INSERT INTO code(system, code, short_title, long_title, billable, "
+                                           "addon, effective, terminated, synonyms, source) "
+                                           "VALUES (?,?,?,?,?,?,?,?,?,'builtin') ON CONFLICT(system, code) "
+                                           "DO UPDATE SET synonyms = excluded.synonyms, addon = excluded.addon");
+        sd.ins_link = psy__sql_prepare(st, "INSERT INTO code_link(system, code, kind, target_system, target_code, "
+                                           "note) VALUES (?,?,?,?,?,?) ON CONFLICT(system, code, kind, "
+                                           "target_system, target_code) DO UPDATE SET note = excluded.note");
+        sd.ins_page = psy__sql_prepare(st, "INSERT INTO code_page(system, code, body) VALUES (?,?,?) "
+                                           "ON CONFLICT(system, code) DO UPDATE SET body = excluded.body");
+        if (!sd.ins_code || !sd.ins_link || !sd.ins_page) rc = psy__store_dbfail(st, "seeding the catalog");
+    }
     if (!rc) {
         psy_data_each("catalog/", load_catalog_file, &sd);
         psy_data_each("explainers/", load_page_file, &sd);
         rc = sd.rc;
     }
-    sqlite3_finalize(sd.ins_code);
-    sqlite3_finalize(sd.ins_link);
-    sqlite3_finalize(sd.ins_page);
+    psy__sql_finalize(sd.ins_code);
+    psy__sql_finalize(sd.ins_link);
+    psy__sql_finalize(sd.ins_page);
     if (!rc) rc = psy__store_meta_set(st, "builtin_catalog", want);
     if (rc) {
         psy__store_rollback(st);

@@ -27,15 +27,23 @@ int psy__buf_puts(struct psy__buf *b, const char *s);
 int psy__buf_printf(struct psy__buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void psy__buf_free(struct psy__buf *b);
 
-/* store.c */
+/* store.c. SQL goes through the layer in psy_db.h; psy__store_db is the raw SQLite handle for modules
+ * not yet ported to it (NULL on a PostgreSQL store). */
 sqlite3 *psy__store_db(psy_store *st);
 psy_status psy__store_fail(psy_store *st, psy_status rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-psy_status psy__store_dbfail(psy_store *st, const char *what); /* records sqlite's message */
+psy_status psy__store_dbfail(psy_store *st, const char *what); /* records the backend's message */
 psy_status psy__store_exec(psy_store *st, const char *sql);
+/* Transactions nest: the outermost begin starts one, inner ones set savepoints. An inner rollback
+ * undoes only the work since its begin; the outermost commit makes everything durable. */
 psy_status psy__store_begin(psy_store *st);
 psy_status psy__store_commit(psy_store *st);
 void psy__store_rollback(psy_store *st);
+/* Inside a transaction: waits for a lock that only one process at a time holds until its transaction
+ * ends (an advisory lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers). */
+psy_status psy__store_lock(psy_store *st, int64_t key);
+#define PSY__LOCK_MIGRATE 0x707379636c61696dLL /* "psyclaim" */
+#define PSY__LOCK_SEED (PSY__LOCK_MIGRATE + 1)
 const char *psy__store_meta_get(psy_store *st, const char *key, char *buf, size_t len);
 psy_status psy__store_meta_set(psy_store *st, const char *key, const char *value);
 

@@ -1,18 +1,26 @@
 /*
- * store.c -- the practice database: opening, schema migrations, transactions and error messages.
+ * store.c -- the practice database: opening by URI, schema migrations, transactions and error messages.
  *
- * Owns the SQLite connection. Migrations are the numbered files data/sql/sqlite/NNNN_name.sql compiled
- * into the library; the store records the highest one applied in PRAGMA user_version and applies the
- * rest in one transaction at open, so a store is always at one schema version, never between two.
- * The database runs in WAL mode with foreign keys on.
+ * A store is one connection through the SQL layer (psy_db.h): SQLite for "PATH" or "sqlite:PATH",
+ * PostgreSQL for "postgres://..." or "postgresql://..." (a libpq URI). Migrations are the numbered
+ * files data/sql/<dialect>/NNNN_name.sql compiled into the library, the same numbers for both
+ * dialects; numbers only rise and may leave gaps. SQLite records the highest applied in PRAGMA
+ * user_version, PostgreSQL in the table schema_version (one row per migration). Pending migrations are
+ * applied in one transaction at open, under a lock (BEGIN IMMEDIATE on SQLite, an advisory lock on
+ * PostgreSQL) so two processes opening together apply them once; a store is always at one schema
+ * version, never between two.
+ *
+ * Transactions nest: the outermost psy__store_begin starts a transaction, inner ones set savepoints.
+ * An inner rollback undoes the work since its begin and the outer transaction goes on.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "psy_int.h"
+#include "psy_db.h"
 
 struct psy_store {
-    sqlite3 *db;
+    struct psy__db *db;
     char errmsg[512];
     int depth; /* nesting of psy__store_begin */
 };
@@ -23,9 +31,16 @@ const char *psy_store_default_uri(void)
     return env && *env ? env : "psyclaim.db";
 }
 
-sqlite3 *psy__store_db(psy_store *st) { return st->db; }
+struct psy__db *psy__store_conn(psy_store *st) { return st->db; }
+
+sqlite3 *psy__store_db(psy_store *st) { return psy__sqlite_handle(st->db); }
 
 const char *psy_store_errmsg(const psy_store *st) { return st ? st->errmsg : ""; }
+
+const char *psy_store_backend(const psy_store *st)
+{
+    return st && st->db->ops->dialect == PSY_DB_POSTGRES ? "postgres" : "sqlite";
+}
 
 psy_status psy__store_fail(psy_store *st, psy_status rc, const char *fmt, ...)
 {
@@ -38,162 +53,272 @@ psy_status psy__store_fail(psy_store *st, psy_status rc, const char *fmt, ...)
 
 psy_status psy__store_dbfail(psy_store *st, const char *what)
 {
-    return psy__store_fail(st, PSY_EDB, "%s: %s", what, sqlite3_errmsg(st->db));
+    return psy__store_fail(st, PSY_EDB, "%s: %s", what, st->db->err);
 }
 
 psy_status psy__store_exec(psy_store *st, const char *sql)
 {
-    char *msg = NULL;
-    if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        psy__store_fail(st, PSY_EDB, "database: %s", msg ? msg : "unknown error");
-        sqlite3_free(msg);
-        return PSY_EDB;
-    }
+    if (st->db->ops->exec(st->db, sql)) return psy__store_fail(st, PSY_EDB, "database: %s", st->db->err);
     return PSY_OK;
 }
 
 psy_status psy__store_begin(psy_store *st)
 {
-    if (st->depth++ > 0) return PSY_OK;
-    psy_status rc = psy__store_exec(st, "BEGIN IMMEDIATE");
-    if (rc) st->depth = 0;
+    char sql[48];
+    if (st->depth == 0)
+        snprintf(sql, sizeof sql, "%s", st->db->ops->dialect == PSY_DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN");
+    else
+        snprintf(sql, sizeof sql, "SAVEPOINT psy_sp%d", st->depth);
+    psy_status rc = psy__store_exec(st, sql);
+    if (!rc) st->depth++;
     return rc;
 }
 
 psy_status psy__store_commit(psy_store *st)
 {
-    if (st->depth == 0 || --st->depth > 0) return PSY_OK;
-    return psy__store_exec(st, "COMMIT");
+    char sql[48];
+    if (st->depth == 0) return PSY_OK;
+    if (--st->depth > 0) {
+        snprintf(sql, sizeof sql, "RELEASE SAVEPOINT psy_sp%d", st->depth);
+        return psy__store_exec(st, sql);
+    }
+    psy_status rc = psy__store_exec(st, "COMMIT");
+    if (rc) st->db->ops->exec(st->db, "ROLLBACK"); /* a failed COMMIT leaves nothing half-open */
+    return rc;
 }
 
 void psy__store_rollback(psy_store *st)
 {
+    char sql[96];
     if (st->depth == 0) return;
-    st->depth = 0;
-    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    if (--st->depth > 0)
+        snprintf(sql, sizeof sql, "ROLLBACK TO SAVEPOINT psy_sp%d; RELEASE SAVEPOINT psy_sp%d", st->depth,
+                 st->depth);
+    else
+        snprintf(sql, sizeof sql, "ROLLBACK");
+    st->db->ops->exec(st->db, sql); /* keeps st->errmsg: it says why the caller rolls back */
+}
+
+psy_status psy__store_lock(psy_store *st, int64_t key)
+{
+    if (st->db->ops->dialect != PSY_DB_POSTGRES) return PSY_OK; /* BEGIN IMMEDIATE already serialises */
+    psy__stmt *s = psy__sql_prepare(st, "SELECT pg_advisory_xact_lock(?)");
+    if (!s) return psy__store_dbfail(st, "lock");
+    psy__sql_bind_int64(s, 1, key);
+    psy_status rc = psy__sql_step(s) == PSY_SQL_ERROR ? psy__store_dbfail(st, "lock") : PSY_OK;
+    psy__sql_finalize(s);
+    return rc;
 }
 
 const char *psy__store_meta_get(psy_store *st, const char *key, char *buf, size_t len)
 {
-    sqlite3_stmt *s;
+    psy__stmt *s = psy__sql_prepare(st, "SELECT value FROM meta WHERE key = ?");
     const char *out = NULL;
-    if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = ?", -1, &s, NULL) != SQLITE_OK)
-        return NULL;
-    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        snprintf(buf, len, "%s", (const char *)sqlite3_column_text(s, 0));
+    if (!s) return NULL;
+    psy__sql_bind_text(s, 1, key);
+    if (psy__sql_step(s) == PSY_SQL_ROW) {
+        snprintf(buf, len, "%s", psy__sql_text(s, 0));
         out = buf;
     }
-    sqlite3_finalize(s);
+    psy__sql_finalize(s);
     return out;
 }
 
 psy_status psy__store_meta_set(psy_store *st, const char *key, const char *value)
 {
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(st->db, "INSERT INTO meta(key, value) VALUES (?, ?) "
-                                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                           -1, &s, NULL) != SQLITE_OK)
-        return psy__store_dbfail(st, "meta");
-    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    sqlite3_finalize(s);
-    return rc == SQLITE_DONE ? PSY_OK : psy__store_dbfail(st, "meta");
+    psy__stmt *s = psy__sql_prepare(st, "INSERT INTO meta(key, value) VALUES (?, ?) "
+                                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    if (!s) return psy__store_dbfail(st, "meta");
+    psy__sql_bind_text(s, 1, key);
+    psy__sql_bind_text(s, 2, value);
+    int rc = psy__sql_step(s);
+    psy__sql_finalize(s);
+    return rc == PSY_SQL_DONE ? PSY_OK : psy__store_dbfail(st, "meta");
+}
+
+/* PostgreSQL: whether the table of applied migrations exists on the search path (1, 0; -1 on error). */
+static int has_version_table(psy_store *st)
+{
+    psy__stmt *s = psy__sql_prepare(st, "SELECT to_regclass('schema_version') IS NOT NULL");
+    int yes = s && psy__sql_step(s) == PSY_SQL_ROW ? (int)psy__sql_int64(s, 0) : -1;
+    psy__sql_finalize(s);
+    return yes;
+}
+
+/* The applied schema version; -1 when it cannot be read. */
+static int read_version(psy_store *st)
+{
+    int pg = st->db->ops->dialect == PSY_DB_POSTGRES, v;
+    if (pg && (v = has_version_table(st)) <= 0) return v < 0 ? -1 : 0; /* 0: before the first migration */
+    psy__stmt *s = psy__sql_prepare(st, pg ? "SELECT COALESCE(MAX(version), 0) FROM schema_version"
+                                           : "PRAGMA user_version");
+    if (!s) return -1;
+    v = psy__sql_step(s) == PSY_SQL_ROW ? (int)psy__sql_int64(s, 0) : -1;
+    psy__sql_finalize(s);
+    return v;
 }
 
 int psy_store_schema_version(psy_store *st)
 {
-    sqlite3_stmt *s;
-    int v = 0;
-    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK) {
-        if (sqlite3_step(s) == SQLITE_ROW) v = sqlite3_column_int(s, 0);
-        sqlite3_finalize(s);
-    }
-    return v;
+    int v = read_version(st);
+    return v < 0 ? 0 : v;
 }
 
 /* --- migrations ------------------------------------------------------------------------------- */
 
 struct migration_walk {
     psy_store *st;
-    int from;    /* current version */
+    int from;    /* version before this open */
+    int last;    /* number of the previous file seen (numbers must rise) */
     int applied; /* highest applied */
+    int apply;   /* 0: only check the numbers and find the newest */
     psy_status rc;
 };
 
 static void apply_one(void *ud, const char *name, const char *sql, size_t len)
 {
     struct migration_walk *w = ud;
+    psy_store *st = w->st;
     (void)len;
     if (w->rc) return;
-    /* name is "sql/sqlite/NNNN_what.sql" */
+    /* name is "sql/<dialect>/NNNN_what.sql" */
     const char *base = strrchr(name, '/');
     base = base ? base + 1 : name;
-    int version = 0;
-    for (const char *p = base; *p >= '0' && *p <= '9'; p++) version = version * 10 + (*p - '0');
-    if (version <= w->from) return;
-    /* Files come in name order, so versions rise; a number may be missing (numbers are handed out
-     * to modules ahead of time), but never used twice. */
-    if (version <= w->applied) {
-        w->rc = psy__store_fail(w->st, PSY_EINVAL, "migration %s out of sequence (after %04d)", base,
-                                w->applied);
+    int version = 0, digits = 0;
+    for (const char *p = base; isdigit((unsigned char)*p); p++, digits++) version = version * 10 + (*p - '0');
+    if (digits != 4 || base[4] != '_' || version == 0) {
+        w->rc = psy__store_fail(st, PSY_EINVAL, "migration %s: the name must be NNNN_what.sql", base);
         return;
     }
-    if (psy__store_exec(w->st, sql)) {
-        char msg[sizeof w->st->errmsg];
-        snprintf(msg, sizeof msg, "%s", w->st->errmsg);
-        w->rc = psy__store_fail(w->st, PSY_EDB, "migration %s: %s", base, msg);
+    if (version <= w->last) {
+        w->rc = psy__store_fail(st, PSY_EINVAL, "migration %s out of sequence (numbers must rise; the one before "
+                                                "is %04d)", base, w->last);
         return;
+    }
+    w->last = version;
+    if (!w->apply) {
+        w->applied = version;
+        return;
+    }
+    if (version <= w->from) return;
+    if (psy__store_exec(st, sql)) {
+        char msg[sizeof st->errmsg];
+        snprintf(msg, sizeof msg, "%s", st->errmsg);
+        w->rc = psy__store_fail(st, PSY_EDB, "migration %s: %s", base, msg);
+        return;
+    }
+    if (st->db->ops->dialect == PSY_DB_POSTGRES) {
+        psy__stmt *s = psy__sql_prepare(st, "INSERT INTO schema_version(version, name) VALUES (?, ?)");
+        if (!s || (psy__sql_bind_int64(s, 1, version), psy__sql_bind_text(s, 2, base), psy__sql_step(s)) ==
+                      PSY_SQL_ERROR)
+            w->rc = psy__store_dbfail(st, "migration");
+        psy__sql_finalize(s);
     }
     w->applied = version;
 }
 
 static psy_status migrate(psy_store *st)
 {
-    struct migration_walk w = {st, psy_store_schema_version(st), 0, PSY_OK};
-    w.applied = w.from;
+    const char *dir = st->db->ops->dialect == PSY_DB_SQLITE ? "sql/sqlite/" : "sql/postgres/";
+    struct migration_walk w = {st, 0, 0, 0, 0, PSY_OK};
+    psy_data_each(dir, apply_one, &w); /* check the numbers, find the newest */
+    if (w.rc) return w.rc;
+    int newest = w.applied;
+    int v = read_version(st);
+    if (v < 0) return psy__store_dbfail(st, "reading the schema version");
+    if (v >= newest) return PSY_OK; /* the usual case: nothing to do, no lock taken */
+
+    /* PostgreSQL: a session lock taken before the transaction starts, so the transaction's view of the
+     * catalog includes the tables that the process we waited for created */
+    int pg = st->db->ops->dialect == PSY_DB_POSTGRES;
+    char lock[96];
+    snprintf(lock, sizeof lock, "SELECT pg_advisory_lock(%lld)", (long long)PSY__LOCK_MIGRATE);
+    if (pg && psy__store_exec(st, lock)) return psy__store_dbfail(st, "waiting for the migration lock");
+    snprintf(lock, sizeof lock, "SELECT pg_advisory_unlock(%lld)", (long long)PSY__LOCK_MIGRATE);
     psy_status rc = psy__store_begin(st);
-    if (rc) return rc;
-    psy_data_each("sql/sqlite/", apply_one, &w);
-    if (!w.rc && w.applied != w.from) {
+    if (rc) {
+        if (pg) st->db->ops->exec(st->db, lock);
+        return rc;
+    }
+    if ((v = read_version(st)) < 0) rc = psy__store_dbfail(st, "reading the schema version");
+    if (!rc && v == 0 && pg && has_version_table(st) == 0 &&
+        st->db->ops->exec(st->db, "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, "
+                                  "name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"))
+        rc = psy__store_dbfail(st, "creating the table schema_version");
+    if (!rc) { /* another process may have migrated while we waited for the lock */
+        w = (struct migration_walk){st, v, 0, v, 1, PSY_OK};
+        psy_data_each(dir, apply_one, &w);
+        rc = w.rc;
+    }
+    if (!rc && w.applied != v && st->db->ops->dialect == PSY_DB_SQLITE) {
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", w.applied);
-        w.rc = psy__store_exec(st, sql);
+        rc = psy__store_exec(st, sql);
     }
-    if (w.rc) {
-        psy__store_rollback(st);
-        return w.rc;
+    if (rc) psy__store_rollback(st);
+    else rc = psy__store_commit(st);
+    if (pg) st->db->ops->exec(st->db, lock); /* keeps st->errmsg */
+    return rc;
+}
+
+/* Copies a URI for messages with any password replaced by "***". */
+static void redact(const char *uri, char *out, size_t len)
+{
+    struct psy__buf b = {0};
+    const char *p = uri, *scheme = strstr(uri, "://");
+    psy__buf_puts(&b, "");
+    if (scheme) {
+        const char *auth = scheme + 3, *end = auth + strcspn(auth, "/?"), *at = NULL;
+        for (const char *q = auth; q < end; q++)
+            if (*q == '@') at = q;
+        const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+        if (colon) {
+            psy__buf_put(&b, uri, (size_t)(colon + 1 - uri));
+            psy__buf_puts(&b, "***");
+            p = at;
+        }
     }
-    return psy__store_commit(st);
+    while (*p) {
+        const char *pw = strstr(p, "password=");
+        if (!pw || (pw != uri && pw[-1] != '?' && pw[-1] != '&' && pw[-1] != ' ')) {
+            psy__buf_puts(&b, p);
+            break;
+        }
+        psy__buf_put(&b, p, (size_t)(pw + 9 - p));
+        psy__buf_puts(&b, "***");
+        p = pw + 9 + strcspn(pw + 9, "& ");
+    }
+    snprintf(out, len, "%s", b.p);
+    psy__buf_free(&b);
 }
 
 psy_status psy_store_open(const char *uri, psy_store **out, char *errbuf, size_t errlen)
 {
     *out = NULL;
     if (!uri || !*uri) uri = psy_store_default_uri();
-    if (strncmp(uri, "sqlite:", 7) == 0) uri += 7;
-    else if (strstr(uri, "://")) {
-        if (errbuf) snprintf(errbuf, errlen, "database %s: unsupported scheme (use a file path or sqlite:PATH)", uri);
+    char shown[300], err[400];
+    redact(uri, shown, sizeof shown);
+    int pg = strncmp(uri, "postgres://", 11) == 0 || strncmp(uri, "postgresql://", 13) == 0;
+    const char *path = strncmp(uri, "sqlite:", 7) == 0 ? uri + 7 : uri;
+    if (!pg && strstr(uri, "://") && path == uri) {
+        if (errbuf)
+            snprintf(errbuf, errlen, "database %s: unsupported scheme (use a file path, sqlite:PATH or "
+                                     "postgres://...)", shown);
         return PSY_EINVAL;
     }
-    psy_store *st = psy__calloc(1, sizeof *st);
-    int rc = sqlite3_open_v2(uri, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-    if (rc != SQLITE_OK) {
-        if (errbuf) snprintf(errbuf, errlen, "cannot open database %s: %s", uri,
-                             st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
-        sqlite3_close(st->db);
-        free(st);
+    err[0] = 0;
+    struct psy__db *db = pg ? psy__pg_open(uri, err, sizeof err) : psy__sqlite_open(path, err, sizeof err);
+    if (!db) {
+        if (errbuf) snprintf(errbuf, errlen, "database %s: %s", shown, err);
         return PSY_EDB;
     }
-    sqlite3_busy_timeout(st->db, 5000);
-    psy_status prc = psy__store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; "
-                                         "PRAGMA synchronous = NORMAL");
-    if (!prc) prc = migrate(st);
-    if (prc) {
-        if (errbuf) snprintf(errbuf, errlen, "database %s: %s", uri, st->errmsg);
+    psy_store *st = psy__calloc(1, sizeof *st);
+    st->db = db;
+    psy_status rc = migrate(st);
+    if (rc) {
+        if (errbuf) snprintf(errbuf, errlen, "database %s: %s", shown, st->errmsg);
         psy_store_close(st);
-        return prc;
+        return rc;
     }
     *out = st;
     return PSY_OK;
@@ -202,6 +327,10 @@ psy_status psy_store_open(const char *uri, psy_store **out, char *errbuf, size_t
 void psy_store_close(psy_store *st)
 {
     if (!st) return;
-    sqlite3_close_v2(st->db);
+    if (st->depth) {
+        st->depth = 1;
+        psy__store_rollback(st);
+    }
+    psy__db_close(st->db);
     free(st);
 }

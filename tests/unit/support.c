@@ -48,6 +48,29 @@ psy_store *test_open_store(char **path)
     return st;
 }
 
+void test_check_lookups(psy_store *st)
+{
+    struct psy_code c;
+    /* add-on flags and ICD billable flags */
+    assert_int_equal(psy_catalog_get(st, PSY_SYS_CPT, "90833", &c), PSY_OK);
+    assert_true(c.addon);
+    psy_code_clear(&c);
+    assert_int_equal(psy_catalog_get(st, PSY_SYS_CPT, "90837", &c), PSY_OK);
+    assert_false(c.addon);
+    assert_true(c.has_page);
+    psy_code_clear(&c);
+    assert_int_equal(psy_catalog_get(st, PSY_SYS_COUNT, "f411", &c), PSY_OK);
+    assert_int_equal(c.system, PSY_SYS_ICD10CM);
+    assert_string_equal(c.code, "F41.1");
+    assert_true(c.billable);
+    psy_code_clear(&c);
+    assert_int_equal(psy_catalog_get(st, PSY_SYS_ICD10CM, "F43.1", &c), PSY_OK);
+    assert_false(c.billable); /* a header: F43.10/F43.11/F43.12 are the billable leaves */
+    psy_code_clear(&c);
+    assert_int_equal(psy_catalog_get(st, PSY_SYS_COUNT, "90854", &c), PSY_ENOTFOUND);
+    assert_non_null(strstr(psy_store_errmsg(st), "90854"));
+}
+
 int test_have_shared(const char *rel, char *out, size_t outlen)
 {
     snprintf(out, outlen, "%s/%s", PSY_SHARED_DIR, rel);

@@ -18,6 +18,9 @@ char *test_write_file(const char *text, size_t len);
 /* Opens a new seeded store at a scratch path. */
 psy_store *test_open_store(char **path);
 
+/* Checks look-ups every seeded store answers the same way (flags, normal forms, not found). */
+void test_check_lookups(psy_store *st);
+
 /* 1 when the official file exists under PSY_SHARED_DIR; prints a skip message when it does not. */
 int test_have_shared(const char *rel, char *out, size_t outlen);
 

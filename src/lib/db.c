@@ -1,0 +1,330 @@
+/*
+ * db.c -- the SQL layer's common half: the per-store statement cache, dispatch to the backend
+ * (db_sqlite.c or db_pg.c), `?` to $n rewriting, new-id inserts and multi-row batches.
+ *
+ * The one idea: a statement is looked up by its SQL text. The first psy__sql_prepare of a text
+ * prepares it for good (server-side on PostgreSQL); psy__sql_finalize only resets it and hands it back,
+ * so hot paths pay for parsing once per connection. A text that is already handed out (a nested query
+ * with the same SQL) gets a private statement that finalize really frees.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "psy_db.h"
+
+#define CACHE_MAX 512 /* persistent statements per connection; texts beyond it are prepared per use */
+
+void psy__db_seterr(struct psy__db *db, psy__dberr kind, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(db->err, sizeof db->err, fmt, ap);
+    va_end(ap);
+    size_t n = strlen(db->err);
+    while (n && (db->err[n - 1] == '\n' || db->err[n - 1] == ' ')) db->err[--n] = 0;
+    db->errkind = kind;
+}
+
+psy__dialect psy__db_dialect(psy_store *st) { return psy__store_conn(st)->ops->dialect; }
+const char *psy__db_errtext(psy_store *st) { return psy__store_conn(st)->err; }
+psy__dberr psy__db_errkind(psy_store *st) { return psy__store_conn(st)->errkind; }
+
+psy_status psy__sql_exec(psy_store *st, const char *script) { return psy__store_exec(st, script); }
+
+/* --- the statement cache ------------------------------------------------------------------------ */
+
+static void cache_insert(struct psy__db *db, psy__stmt *s)
+{
+    if (db->cache_n * 2 >= db->cache_cap) {
+        size_t cap = db->cache_cap ? db->cache_cap * 2 : 64;
+        psy__stmt **t = psy__calloc(cap, sizeof *t);
+        for (size_t i = 0; i < db->cache_cap; i++)
+            for (psy__stmt *e = db->cache[i], *nx; e; e = nx) {
+                nx = e->next;
+                e->next = t[e->hash & (cap - 1)];
+                t[e->hash & (cap - 1)] = e;
+            }
+        free(db->cache);
+        db->cache = t;
+        db->cache_cap = cap;
+    }
+    s->next = db->cache[s->hash & (db->cache_cap - 1)];
+    db->cache[s->hash & (db->cache_cap - 1)] = s;
+    db->cache_n++;
+}
+
+psy__stmt *psy__sql_prepare(psy_store *st, const char *sql)
+{
+    struct psy__db *db = psy__store_conn(st);
+    uint64_t h = psy__hash64(sql, strlen(sql));
+    int busy = 0;
+    if (db->cache_cap)
+        for (psy__stmt *s = db->cache[h & (db->cache_cap - 1)]; s; s = s->next)
+            if (s->hash == h && strcmp(s->sql, sql) == 0) {
+                if (s->in_use) {
+                    busy = 1;
+                    break;
+                }
+                s->in_use = 1;
+                s->state = 0;
+                return s;
+            }
+    int persistent = !busy && db->cache_n < CACHE_MAX;
+    psy__stmt *s = db->ops->prepare(db, sql, persistent);
+    if (!s) return NULL;
+    s->db = db;
+    s->hash = h;
+    s->in_use = 1;
+    s->state = 0;
+    if (persistent) {
+        s->sql = psy__strdup(sql);
+        s->cached = 1;
+        cache_insert(db, s);
+    }
+    return s;
+}
+
+void psy__sql_finalize(psy__stmt *s)
+{
+    if (!s) return;
+    if (s->cached) {
+        psy__sql_reset(s);
+        s->in_use = 0;
+        return;
+    }
+    s->db->ops->finalize(s);
+}
+
+void psy__db_close(struct psy__db *db)
+{
+    if (!db) return;
+    for (size_t i = 0; i < db->cache_cap; i++)
+        for (psy__stmt *e = db->cache[i], *nx; e; e = nx) {
+            nx = e->next;
+            free(e->sql);
+            e->sql = NULL;
+            db->ops->finalize(e);
+        }
+    free(db->cache);
+    db->cache = NULL;
+    db->cache_cap = db->cache_n = 0;
+    db->ops->close(db);
+}
+
+/* --- running statements --------------------------------------------------------------------------- */
+
+void psy__sql_bind_int64(psy__stmt *s, int i, int64_t v) { s->db->ops->bind_int64(s, i, v); }
+void psy__sql_bind_double(psy__stmt *s, int i, double v) { s->db->ops->bind_double(s, i, v); }
+void psy__sql_bind_null(psy__stmt *s, int i) { s->db->ops->bind_null(s, i); }
+
+void psy__sql_bind_text(psy__stmt *s, int i, const char *v)
+{
+    if (v) s->db->ops->bind_text(s, i, v);
+    else s->db->ops->bind_null(s, i);
+}
+
+int psy__sql_step(psy__stmt *s)
+{
+    if (s->state == 2) return PSY_SQL_DONE;
+    if (s->state == 3) return PSY_SQL_ERROR;
+    int rc = s->db->ops->step(s);
+    s->state = rc == PSY_SQL_ROW ? 1 : rc == PSY_SQL_DONE ? 2 : 3;
+    return rc;
+}
+
+int64_t psy__sql_int64(psy__stmt *s, int col) { return s->db->ops->col_int64(s, col); }
+double psy__sql_double(psy__stmt *s, int col) { return s->db->ops->col_double(s, col); }
+const char *psy__sql_text(psy__stmt *s, int col) { return s->db->ops->col_text(s, col); }
+int psy__sql_is_null(psy__stmt *s, int col) { return s->db->ops->col_is_null(s, col); }
+int64_t psy__sql_changes(psy__stmt *s) { return s->db->ops->changes(s); }
+
+void psy__sql_reset(psy__stmt *s)
+{
+    s->db->ops->reset(s);
+    s->state = 0;
+}
+
+psy_status psy__sql_insert_id(psy_store *st, psy__stmt *s, int64_t *id)
+{
+    int rc = psy__sql_step(s);
+    if (rc == PSY_SQL_ROW) {
+        *id = psy__sql_int64(s, 0);
+        while (rc == PSY_SQL_ROW) rc = psy__sql_step(s);
+    } else if (rc == PSY_SQL_DONE) {
+        psy__sql_reset(s);
+        return psy__store_fail(st, PSY_EDB, "insert: the statement returned no id (missing RETURNING id?)");
+    }
+    psy_status out = rc == PSY_SQL_DONE ? PSY_OK : psy__store_dbfail(st, "insert");
+    psy__sql_reset(s);
+    return out;
+}
+
+/* --- placeholders ------------------------------------------------------------------------------- */
+
+static int ident_char(char c) { return isalnum((unsigned char)c) || c == '_' || c == '$'; }
+
+/* The end of a quoted run starting at p (a quote char), one past the closing quote. backslash: E'' */
+static const char *skip_quoted(const char *p, int backslash)
+{
+    char q = *p++;
+    for (; *p; p++) {
+        if (backslash && *p == '\\' && p[1]) {
+            p++;
+        } else if (*p == q) {
+            if (p[1] != q) return p + 1;
+            p++; /* a doubled quote stands for itself */
+        }
+    }
+    return p;
+}
+
+/* The end of a $tag$...$tag$ string starting at p, or NULL when p does not open one. */
+static const char *skip_dollar(const char *p)
+{
+    const char *t = p + 1;
+    if (isdigit((unsigned char)*t)) return NULL; /* $1: a parameter */
+    while (isalnum((unsigned char)*t) || *t == '_') t++;
+    if (*t != '$') return NULL;
+    size_t tag = (size_t)(t - p) + 1;
+    for (const char *e = t + 1; *e; e++)
+        if (*e == '$' && strncmp(e, p, tag) == 0) return e + tag;
+    return p + strlen(p);
+}
+
+char *psy__sql_numbered(const char *sql, int *nparams)
+{
+    struct psy__buf b = {0};
+    int n = 0;
+    const char *p = sql;
+    psy__buf_put(&b, "", 0);
+    while (*p) {
+        const char *from = p;
+        if (*p == '\'') {
+            int esc = p > sql && (p[-1] == 'E' || p[-1] == 'e') && (p - 1 == sql || !ident_char(p[-2]));
+            p = skip_quoted(p, esc);
+        } else if (*p == '"') {
+            p = skip_quoted(p, 0);
+        } else if (p[0] == '-' && p[1] == '-') {
+            while (*p && *p != '\n') p++;
+        } else if (p[0] == '/' && p[1] == '*') {
+            int depth = 0;
+            do {
+                if (p[0] == '/' && p[1] == '*') depth++, p += 2;
+                else if (p[0] == '*' && p[1] == '/') depth--, p += 2;
+                else p++;
+            } while (*p && depth > 0);
+        } else if (*p == '$' && (p == sql || !ident_char(p[-1])) && skip_dollar(p)) {
+            p = skip_dollar(p);
+        } else if (*p == '?') {
+            psy__buf_printf(&b, "$%d", ++n);
+            p++;
+            continue;
+        } else {
+            p++;
+        }
+        psy__buf_put(&b, from, (size_t)(p - from));
+    }
+    *nparams = n;
+    return b.p;
+}
+
+/* --- multi-row batches -------------------------------------------------------------------------- */
+
+void psy__batch_init(struct psy__batch *b, psy_store *st, const char *head, const char *row, const char *tail)
+{
+    memset(b, 0, sizeof *b);
+    b->st = st;
+    b->head = head;
+    b->row = row;
+    b->tail = tail ? tail : "";
+    free(psy__sql_numbered(row, &b->ncols));
+    /* chunks are powers of two, so a flush needs few distinct statement texts; stay far below the
+     * parameter limits (32766 on SQLite, 65535 on PostgreSQL) */
+    b->max_rows = 256;
+    while (b->ncols && b->max_rows > 1 && b->max_rows * (size_t)b->ncols > 8192) b->max_rows /= 2;
+    psy__buf_put(&b->text, "", 0);
+}
+
+static struct psy__batch_val *batch_val(struct psy__batch *b, int type)
+{
+    if (b->nvals == b->capvals) {
+        b->capvals = b->capvals ? b->capvals * 2 : 256;
+        b->vals = psy__realloc(b->vals, b->capvals * sizeof *b->vals);
+    }
+    struct psy__batch_val *v = &b->vals[b->nvals++];
+    memset(v, 0, sizeof *v);
+    v->type = type;
+    return v;
+}
+
+void psy__batch_int64(struct psy__batch *b, int64_t v) { batch_val(b, 1)->i = v; }
+void psy__batch_double(struct psy__batch *b, double v) { batch_val(b, 3)->d = v; }
+
+void psy__batch_text(struct psy__batch *b, const char *v)
+{
+    struct psy__batch_val *bv = batch_val(b, v ? 2 : 0);
+    if (!v) return;
+    bv->off = b->text.n;
+    psy__buf_put(&b->text, v, strlen(v) + 1);
+}
+
+psy_status psy__batch_row(struct psy__batch *b)
+{
+    b->rows++;
+    if (b->nvals != b->rows * (size_t)b->ncols)
+        return psy__store_fail(b->st, PSY_EINVAL, "batch row %zu has %zu values for %d columns", b->rows,
+                               b->nvals - (b->rows - 1) * (size_t)b->ncols, b->ncols);
+    return b->rows >= b->max_rows ? psy__batch_flush(b) : PSY_OK;
+}
+
+static psy_status send_chunk(struct psy__batch *b, size_t first, size_t rows)
+{
+    struct psy__buf sql = {0};
+    psy__buf_puts(&sql, b->head);
+    for (size_t r = 0; r < rows; r++) {
+        psy__buf_puts(&sql, r ? ", " : " ");
+        psy__buf_puts(&sql, b->row);
+    }
+    psy__buf_puts(&sql, " ");
+    psy__buf_puts(&sql, b->tail);
+    psy__stmt *s = psy__sql_prepare(b->st, sql.p);
+    psy__buf_free(&sql);
+    if (!s) return psy__store_dbfail(b->st, "database");
+    const struct psy__batch_val *v = &b->vals[first * (size_t)b->ncols];
+    for (size_t i = 0; i < rows * (size_t)b->ncols; i++) {
+        int k = (int)i + 1;
+        switch (v[i].type) {
+        case 1: psy__sql_bind_int64(s, k, v[i].i); break;
+        case 2: psy__sql_bind_text(s, k, b->text.p + v[i].off); break;
+        case 3: psy__sql_bind_double(s, k, v[i].d); break;
+        default: psy__sql_bind_null(s, k); break;
+        }
+    }
+    psy_status rc = PSY_OK;
+    if (psy__sql_step(s) == PSY_SQL_ERROR) rc = psy__store_dbfail(b->st, "database");
+    else b->changes += psy__sql_changes(s);
+    psy__sql_finalize(s);
+    return rc;
+}
+
+psy_status psy__batch_flush(struct psy__batch *b)
+{
+    psy_status rc = PSY_OK;
+    for (size_t done = 0, chunk = b->max_rows; !rc && done < b->rows; done += chunk) {
+        while (chunk > b->rows - done) chunk /= 2;
+        rc = send_chunk(b, done, chunk);
+    }
+    b->rows = b->nvals = 0;
+    b->text.n = 0;
+    psy__buf_put(&b->text, "", 0);
+    b->flushes++;
+    return rc;
+}
+
+void psy__batch_free(struct psy__batch *b)
+{
+    free(b->vals);
+    psy__buf_free(&b->text);
+    memset(b, 0, sizeof *b);
+}

@@ -1,0 +1,319 @@
+/*
+ * db_pg.c -- the PostgreSQL backend of the SQL layer (psy_db.h): one libpq connection per store.
+ *
+ * Statements kept in the cache are prepared server-side once (PQprepare, named psy_N) and run with
+ * PQexecPrepared; others run with PQexecParams. Parameters and results travel as text; a result is
+ * fetched whole, so a caller may run other statements while it walks the rows.
+ *
+ * The one idea about failures: a connection lost between transactions is reopened on the next call
+ * (statements are prepared again lazily, and a read that failed is retried once); a connection lost
+ * inside a transaction stays failed until the transaction is rolled back, so work is never half-kept.
+ */
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "psy_db.h"
+
+struct pg_db {
+    struct psy__db base;
+    PGconn *conn;
+    unsigned names; /* statement names handed out */
+    unsigned gen;   /* bumped when the connection is reopened */
+    int idle;       /* the connection was outside a transaction after the last call */
+};
+
+struct pg_stmt {
+    psy__stmt base;
+    char *sql; /* with $n placeholders */
+    int nparams;
+    char name[24]; /* "" when not prepared server-side */
+    unsigned gen;  /* connection generation the name was prepared in */
+    int readonly;  /* a SELECT: safe to retry after a lost connection */
+    char **vals, **bufs;
+    size_t *caps;
+    PGresult *res;
+    int row, nrows;
+    int64_t changes;
+};
+
+static struct pg_db *pdb(psy__stmt *s) { return (struct pg_db *)s->db; }
+
+static psy__dberr kind_of(const char *sqlstate)
+{
+    if (!sqlstate) return PSY_DBE_OTHER;
+    if (strncmp(sqlstate, "23", 2) == 0) return PSY_DBE_CONSTRAINT;
+    if (!strcmp(sqlstate, "40001") || !strcmp(sqlstate, "40P01") || !strcmp(sqlstate, "55P03"))
+        return PSY_DBE_BUSY;
+    return PSY_DBE_OTHER;
+}
+
+/* Records a failure: the server's one-line message, or libpq's first line when there is no result. */
+static void fail(struct pg_db *db, const PGresult *r)
+{
+    const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    if (!msg || !*msg) msg = PQerrorMessage(db->conn);
+    if (!strncmp(msg, "FATAL:  ", 8) || !strncmp(msg, "ERROR:  ", 8)) msg += 8;
+    psy__db_seterr(&db->base, kind_of(r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL), "%.*s",
+                   (int)strcspn(msg, "\n"), *msg ? msg : "unknown PostgreSQL error");
+}
+
+static int ok_status(const PGresult *r)
+{
+    ExecStatusType t = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    return t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK || t == PGRES_EMPTY_QUERY;
+}
+
+/* Before a call: reopens a connection that was lost outside a transaction. */
+static int usable(struct pg_db *db)
+{
+    if (PQstatus(db->conn) == CONNECTION_OK) return 1;
+    if (!db->idle) return 0;
+    PQreset(db->conn);
+    if (PQstatus(db->conn) != CONNECTION_OK) return 0;
+    db->gen++;
+    return 1;
+}
+
+/* After a call: whether it failed because the connection went away while idle. */
+static int lost_idle(struct pg_db *db, int was_idle)
+{
+    int lost = PQstatus(db->conn) != CONNECTION_OK;
+    db->idle = lost ? was_idle : PQtransactionStatus(db->conn) == PQTRANS_IDLE;
+    return lost && was_idle;
+}
+
+static void quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message; /* notices ("... already exists, skipping") are not errors */
+}
+
+static void pg_close(struct psy__db *db)
+{
+    PQfinish(((struct pg_db *)db)->conn);
+    free(db);
+}
+
+static int pg_exec(struct psy__db *base, const char *script)
+{
+    struct pg_db *db = (struct pg_db *)base;
+    if (!usable(db)) {
+        if (!strcmp(script, "ROLLBACK")) { /* the transaction died with the connection */
+            db->idle = 1;
+            return usable(db) ? 0 : (fail(db, NULL), -1);
+        }
+        fail(db, NULL);
+        return -1;
+    }
+    int was_idle = db->idle;
+    PGresult *r = PQexec(db->conn, script);
+    int ok = ok_status(r);
+    if (!ok && lost_idle(db, was_idle) && strncasecmp(script, "BEGIN", 5) == 0 && usable(db)) {
+        PQclear(r);
+        r = PQexec(db->conn, script);
+        ok = ok_status(r);
+        lost_idle(db, 1);
+    }
+    if (!ok) fail(db, r);
+    PQclear(r);
+    return ok ? 0 : -1;
+}
+
+static int server_prepare(struct pg_db *db, struct pg_stmt *s)
+{
+    PGresult *r = PQprepare(db->conn, s->name, s->sql, s->nparams, NULL);
+    int ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok) fail(db, r);
+    else s->gen = db->gen;
+    PQclear(r);
+    db->idle = PQtransactionStatus(db->conn) == PQTRANS_IDLE;
+    return ok ? 0 : -1;
+}
+
+static void pg_finalize(psy__stmt *base)
+{
+    struct pg_stmt *s = (struct pg_stmt *)base;
+    PQclear(s->res);
+    for (int i = 0; i < s->nparams; i++) free(s->bufs[i]);
+    free(s->vals);
+    free(s->bufs);
+    free(s->caps);
+    free(s->sql);
+    free(s);
+}
+
+static psy__stmt *pg_prepare(struct psy__db *base, const char *sql, int persistent)
+{
+    struct pg_db *db = (struct pg_db *)base;
+    struct pg_stmt *s = psy__calloc(1, sizeof *s);
+    s->sql = psy__sql_numbered(sql, &s->nparams);
+    size_t lead = strspn(sql, " \t\r\n(");
+    s->readonly = strncasecmp(sql + lead, "SELECT", 6) == 0;
+    if (s->nparams) {
+        s->vals = psy__calloc((size_t)s->nparams, sizeof *s->vals);
+        s->bufs = psy__calloc((size_t)s->nparams, sizeof *s->bufs);
+        s->caps = psy__calloc((size_t)s->nparams, sizeof *s->caps);
+    }
+    /* a private statement is checked through the unnamed one and later run with PQexecParams */
+    if (persistent) snprintf(s->name, sizeof s->name, "psy_%u", ++db->names);
+    int was_idle = db->idle, failed = !usable(db) || server_prepare(db, s);
+    if (failed && lost_idle(db, was_idle) && usable(db)) failed = server_prepare(db, s); /* safe to repeat */
+    if (failed) {
+        if (PQstatus(db->conn) != CONNECTION_OK) fail(db, NULL);
+        pg_finalize(&s->base);
+        return NULL;
+    }
+    return &s->base;
+}
+
+static void set_param(psy__stmt *base, int i, const char *v, size_t n)
+{
+    struct pg_stmt *s = (struct pg_stmt *)base;
+    if (i < 1 || i > s->nparams) return;
+    i--;
+    if (n + 1 > s->caps[i]) {
+        s->caps[i] = n + 1 < 32 ? 32 : n + 1;
+        s->bufs[i] = psy__realloc(s->bufs[i], s->caps[i]);
+    }
+    memcpy(s->bufs[i], v, n);
+    s->bufs[i][n] = 0;
+    s->vals[i] = s->bufs[i];
+}
+
+static void pg_bind_int64(psy__stmt *s, int i, int64_t v)
+{
+    char t[24];
+    int n = snprintf(t, sizeof t, "%lld", (long long)v);
+    set_param(s, i, t, (size_t)n);
+}
+
+static void pg_bind_double(psy__stmt *s, int i, double v)
+{
+    char t[40];
+    int n = snprintf(t, sizeof t, "%.17g", v);
+    set_param(s, i, t, (size_t)n);
+}
+
+static void pg_bind_text(psy__stmt *s, int i, const char *v) { set_param(s, i, v, strlen(v)); }
+
+static void pg_bind_null(psy__stmt *base, int i)
+{
+    struct pg_stmt *s = (struct pg_stmt *)base;
+    if (i >= 1 && i <= s->nparams) s->vals[i - 1] = NULL;
+}
+
+static PGresult *run(struct pg_db *db, struct pg_stmt *s)
+{
+    const char *const *vals = (const char *const *)s->vals;
+    if (!s->name[0]) return PQexecParams(db->conn, s->sql, s->nparams, NULL, vals, NULL, NULL, 0);
+    if (s->gen != db->gen && server_prepare(db, s)) return NULL;
+    return PQexecPrepared(db->conn, s->name, s->nparams, vals, NULL, NULL, 0);
+}
+
+static int pg_step(psy__stmt *base)
+{
+    struct pg_stmt *s = (struct pg_stmt *)base;
+    struct pg_db *db = pdb(base);
+    if (s->res) {
+        if (++s->row < s->nrows) return PSY_SQL_ROW;
+        PQclear(s->res); /* free a large result as soon as it is walked */
+        s->res = NULL;
+        s->nrows = 0;
+        return PSY_SQL_DONE;
+    }
+    if (!usable(db)) {
+        fail(db, NULL);
+        return PSY_SQL_ERROR;
+    }
+    int was_idle = db->idle;
+    PGresult *r = run(db, s);
+    if (!ok_status(r) && lost_idle(db, was_idle) && s->readonly && usable(db)) {
+        PQclear(r);
+        r = run(db, s);
+    }
+    lost_idle(db, was_idle);
+    if (!ok_status(r)) {
+        fail(db, r);
+        PQclear(r);
+        return PSY_SQL_ERROR;
+    }
+    const char *ct = PQcmdTuples(r);
+    s->changes = ct && *ct ? strtoll(ct, NULL, 10) : 0;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0) {
+        s->res = r;
+        s->nrows = PQntuples(r);
+        s->row = 0;
+        return PSY_SQL_ROW;
+    }
+    PQclear(r);
+    return PSY_SQL_DONE;
+}
+
+static void pg_reset(psy__stmt *base)
+{
+    struct pg_stmt *s = (struct pg_stmt *)base;
+    PQclear(s->res);
+    s->res = NULL;
+    s->nrows = s->row = 0;
+    s->changes = 0;
+    for (int i = 0; i < s->nparams; i++) s->vals[i] = NULL;
+}
+
+static int in_row(struct pg_stmt *s, int col) { return s->res && s->row < s->nrows && col >= 0 && col < PQnfields(s->res); }
+
+static const char *pg_col_text(psy__stmt *base, int col)
+{
+    struct pg_stmt *s = (struct pg_stmt *)base;
+    if (!in_row(s, col) || PQgetisnull(s->res, s->row, col)) return NULL;
+    return PQgetvalue(s->res, s->row, col);
+}
+
+static int64_t pg_col_int64(psy__stmt *s, int col)
+{
+    const char *v = pg_col_text(s, col);
+    if (!v) return 0;
+    if (v[0] == 't' && !v[1]) return 1; /* boolean */
+    return strtoll(v, NULL, 10);
+}
+
+static double pg_col_double(psy__stmt *s, int col)
+{
+    const char *v = pg_col_text(s, col);
+    return v ? strtod(v, NULL) : 0.0;
+}
+
+static int pg_is_null(psy__stmt *base, int col)
+{
+    struct pg_stmt *s = (struct pg_stmt *)base;
+    return !in_row(s, col) || PQgetisnull(s->res, s->row, col);
+}
+
+static int64_t pg_changes(psy__stmt *s) { return ((struct pg_stmt *)s)->changes; }
+
+static const struct psy__db_ops pg_ops = {
+    PSY_DB_POSTGRES, pg_close,    pg_exec, pg_prepare, pg_finalize, pg_bind_int64, pg_bind_double,
+    pg_bind_text,    pg_bind_null, pg_step, pg_reset,  pg_col_int64,    pg_col_double,     pg_col_text,
+    pg_is_null,      pg_changes,
+};
+
+struct psy__db *psy__pg_open(const char *conninfo, char *err, size_t errlen)
+{
+    /* the URI may set application_name; the encoding is always UTF-8 */
+    static const char *const keys[] = {"application_name", "dbname", "client_encoding", NULL};
+    const char *vals[] = {"psyclaim", conninfo, "UTF8", NULL};
+    PGconn *conn = PQconnectdbParams(keys, vals, 1);
+    if (!conn || PQstatus(conn) != CONNECTION_OK) {
+        const char *msg = conn ? PQerrorMessage(conn) : "out of memory";
+        snprintf(err, errlen, "cannot connect: %.*s", (int)strcspn(msg, "\n"), msg);
+        PQfinish(conn);
+        return NULL;
+    }
+    PQsetNoticeProcessor(conn, quiet, NULL);
+    struct pg_db *db = psy__calloc(1, sizeof *db);
+    db->base.ops = &pg_ops;
+    db->conn = conn;
+    db->idle = 1;
+    return &db->base;
+}

@@ -1,0 +1,144 @@
+/*
+ * db_sqlite.c -- the SQLite backend of the SQL layer (psy_db.h): one sqlite3 connection per store.
+ *
+ * The database runs in WAL mode with foreign keys on and waits up to five seconds for a writer lock.
+ * Statements kept in the cache are prepared with SQLITE_PREPARE_PERSISTENT.
+ */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include "psy_db.h"
+
+struct sq_db {
+    struct psy__db base;
+    sqlite3 *h;
+};
+
+struct sq_stmt {
+    psy__stmt base;
+    sqlite3_stmt *h;
+    int64_t changes;
+};
+
+static sqlite3 *handle(psy__stmt *s) { return ((struct sq_db *)s->db)->h; }
+static sqlite3_stmt *sh(psy__stmt *s) { return ((struct sq_stmt *)s)->h; }
+
+static psy__dberr kind_of(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_CONSTRAINT: return PSY_DBE_CONSTRAINT;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return PSY_DBE_BUSY;
+    default: return PSY_DBE_OTHER;
+    }
+}
+
+static void fail(struct sq_db *db, int rc)
+{
+    psy__db_seterr(&db->base, kind_of(rc), "%s", sqlite3_errmsg(db->h));
+}
+
+static void sq_close(struct psy__db *db)
+{
+    sqlite3_close_v2(((struct sq_db *)db)->h);
+    free(db);
+}
+
+static int sq_exec(struct psy__db *base, const char *script)
+{
+    struct sq_db *db = (struct sq_db *)base;
+    char *msg = NULL;
+    int rc = sqlite3_exec(db->h, script, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        psy__db_seterr(base, kind_of(rc), "%s", msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static psy__stmt *sq_prepare(struct psy__db *base, const char *sql, int persistent)
+{
+    struct sq_db *db = (struct sq_db *)base;
+    sqlite3_stmt *h = NULL;
+    int rc = sqlite3_prepare_v3(db->h, sql, -1, persistent ? SQLITE_PREPARE_PERSISTENT : 0, &h, NULL);
+    if (rc != SQLITE_OK) {
+        fail(db, rc);
+        return NULL;
+    }
+    if (!h) {
+        psy__db_seterr(base, PSY_DBE_OTHER, "empty statement");
+        return NULL;
+    }
+    struct sq_stmt *s = psy__calloc(1, sizeof *s);
+    s->h = h;
+    return &s->base;
+}
+
+static void sq_finalize(psy__stmt *s)
+{
+    sqlite3_finalize(sh(s));
+    free(s);
+}
+
+static void sq_bind_int64(psy__stmt *s, int i, int64_t v) { sqlite3_bind_int64(sh(s), i, v); }
+static void sq_bind_double(psy__stmt *s, int i, double v) { sqlite3_bind_double(sh(s), i, v); }
+static void sq_bind_text(psy__stmt *s, int i, const char *v) { sqlite3_bind_text(sh(s), i, v, -1, SQLITE_TRANSIENT); }
+static void sq_bind_null(psy__stmt *s, int i) { sqlite3_bind_null(sh(s), i); }
+
+static int sq_step(psy__stmt *s)
+{
+    struct sq_stmt *q = (struct sq_stmt *)s;
+    int rc = sqlite3_step(q->h);
+    if (rc == SQLITE_ROW) return PSY_SQL_ROW;
+    if (rc == SQLITE_DONE) {
+        q->changes = sqlite3_stmt_readonly(q->h) ? 0 : sqlite3_changes64(handle(s));
+        return PSY_SQL_DONE;
+    }
+    fail((struct sq_db *)s->db, rc);
+    return PSY_SQL_ERROR;
+}
+
+static void sq_reset(psy__stmt *s)
+{
+    sqlite3_reset(sh(s));
+    sqlite3_clear_bindings(sh(s));
+    ((struct sq_stmt *)s)->changes = 0;
+}
+
+static int64_t sq_int64(psy__stmt *s, int col) { return sqlite3_column_int64(sh(s), col); }
+static double sq_double(psy__stmt *s, int col) { return sqlite3_column_double(sh(s), col); }
+static const char *sq_text(psy__stmt *s, int col) { return (const char *)sqlite3_column_text(sh(s), col); }
+static int sq_is_null(psy__stmt *s, int col) { return sqlite3_column_type(sh(s), col) == SQLITE_NULL; }
+static int64_t sq_changes(psy__stmt *s) { return ((struct sq_stmt *)s)->changes; }
+
+static const struct psy__db_ops sqlite_ops = {
+    PSY_DB_SQLITE, sq_close,    sq_exec,  sq_prepare, sq_finalize, sq_bind_int64, sq_bind_double,
+    sq_bind_text,  sq_bind_null, sq_step, sq_reset,   sq_int64,    sq_double,     sq_text,
+    sq_is_null,    sq_changes,
+};
+
+struct psy__db *psy__sqlite_open(const char *path, char *err, size_t errlen)
+{
+    struct sq_db *db = psy__calloc(1, sizeof *db);
+    db->base.ops = &sqlite_ops;
+    int rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open: %s", db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+        sqlite3_close(db->h);
+        free(db);
+        return NULL;
+    }
+    sqlite3_busy_timeout(db->h, 5000);
+    if (sq_exec(&db->base, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL")) {
+        snprintf(err, errlen, "%s", db->base.err);
+        sq_close(&db->base);
+        return NULL;
+    }
+    return &db->base;
+}
+
+sqlite3 *psy__sqlite_handle(struct psy__db *db)
+{
+    return db && db->ops == &sqlite_ops ? ((struct sq_db *)db)->h : NULL;
+}
