@@ -1,5 +1,6 @@
 # Thin wrapper over CMake presets. `make` builds ./build/psyclaim, `make test` runs every test in the
-# normal and the ASan+UBSan build, `make demo` builds and serves a demo practice.
+# normal and the ASan+UBSan build, `make demo` builds and serves a demo practice, `make bench` installs
+# the load-test tools (wrk, nginx) and runs every benchmark on a release build.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO_DB ?= demo.db
 
@@ -28,6 +29,7 @@ release: deps
 	cmake --build build-release -j $(JOBS)
 
 bench: release
+	@scripts/bootstrap.sh --bench
 	scripts/bench.sh build-release docs/benchmarks.md
 
 demo: build

@@ -1,8 +1,10 @@
 /*
- * fuzz_x12.c -- libFuzzer target for the X12 readers: any bytes through the 835 reader and through the
- * structure check. Either may reject the input; neither may crash, leak, or accept a payment whose
- * parts are out of bounds, and a rejection always comes with a message.
+ * fuzz_x12.c -- libFuzzer target for the X12 readers: any bytes through the 835 reader, its JSON
+ * document and the structure check. Each may reject the input; none may crash, leak, or accept a
+ * payment whose parts are out of bounds, a rejection always comes with a message, and the JSON
+ * document agrees with the reader and is valid JSON whatever bytes the file holds.
  */
+#include <jansson.h>
 #include <psyclaim/psyclaim.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -38,6 +40,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     psy_status rc = psy_x12_835_read(r, walk, &sum, err, sizeof err);
     if (rc != PSY_OK && !err[0]) abort();
     psy_x12_reader_free(r);
+
+    char *doc = NULL;
+    size_t len = 0, npay = 0;
+    r = psy_x12_reader_mem(data, size, 1 << 20);
+    psy_status jrc = psy_x12_835_json(r, PSY_ERA_JSON_DETAIL, &doc, &len, &npay, err, sizeof err);
+    psy_x12_reader_free(r);
+    if (jrc != rc || !doc != (jrc != PSY_OK)) abort();
+    if (doc) {
+        json_t *j = json_loadb(doc, len, 0, NULL);
+        if (!j || json_array_size(json_object_get(j, "payments")) != npay) abort();
+        json_decref(j);
+        free(doc);
+    }
 
     struct psy_x12_problem probs[8];
     size_t n;

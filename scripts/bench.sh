@@ -1,5 +1,7 @@
 #!/bin/sh
-# Runs every benchmark of a build directory; each refreshes its own section of the results file.
+# Runs every benchmark of a build directory, then the web load test (bench/web_load.sh: psyclaim serve
+# against nginx under wrk; WEB_BENCH_SECONDS shortens it); each refreshes its own section of the
+# results file.
 set -eu
 dir=${1:-build-release}
 out=${2:-docs/benchmarks.md}
@@ -8,3 +10,5 @@ for b in "$dir"/bench/bench_*; do
   echo "== $(basename "$b")"
   "$b" --out "$out"
 done
+echo "== web_load"
+bench/web_load.sh --bin "$dir/psyclaim" --out "$out"

@@ -19,19 +19,23 @@ export function setCsrf(token) {
   csrfToken = token || null;
 }
 
-/** request('GET', '/api/me') -> parsed JSON (null for 204); throws ApiError. */
-export async function request(method, path, body) {
-  const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+async function send(method, path, headers, body) {
+  headers.Accept = 'application/json';
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
-  const res = await fetch(path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    credentials: 'same-origin',
-    cache: 'no-store',
-  });
+  const res = await fetch(path, { method, headers, body, credentials: 'same-origin', cache: 'no-store' });
   const data = res.status === 204 ? null : await res.json().catch(() => null);
   if (!res.ok) throw new ApiError(res.status, data);
   return data;
+}
+
+/** request('GET', '/api/me') -> parsed JSON (null for 204); throws ApiError. */
+export function request(method, path, body) {
+  const headers = {};
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  return send(method, path, headers, body === undefined ? undefined : JSON.stringify(body));
+}
+
+/** upload('/api/era/read', file, 'application/edi-x12') -> parsed JSON: POSTs the bytes as they are. */
+export function upload(path, blob, type) {
+  return send('POST', path, { 'Content-Type': type }, blob);
 }

@@ -1,11 +1,13 @@
 // app.js -- the web app's shell: who is signed in, the sign-in form, the header, and the router that
-// maps the address (#/codes/cpt/90853, #/audit) to a view. Views live in their own modules and get
-// the main element and the session.
+// maps the address (#/codes/cpt/90853, #/coding, #/remittances, #/audit) to a view. Views live in
+// their own modules and get the main element; a route names the permission (and scope) it needs.
 
 import { h, replace } from './dom.js';
 import { request, setCsrf, ApiError } from './api.js';
 import { lookupView, codeView } from './codes.js';
 import { auditView } from './audit.js';
+import { codingView } from './coding.js';
+import { eraView } from './era.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -14,18 +16,25 @@ let session = null; // the answer of GET /api/me while signed in
 
 const routes = [
   { pattern: /^#\/codes\/([^/]+)\/([^/]+)$/, view: (m) => codeView(main, decodeURIComponent(m[1]), decodeURIComponent(m[2])) },
+  { pattern: /^#\/coding$/, view: () => codingView(main) },
+  { pattern: /^#\/remittances$/, view: () => eraView(main), perm: 'claims.read', scope: 'practice' },
   { pattern: /^#\/audit$/, view: () => auditView(main), perm: 'audit.read' },
   { pattern: /^(#\/?)?$/, view: () => lookupView(main) },
 ];
 
-function allowed(perm) {
-  return !perm || (session && session.permissions[perm] && session.permissions[perm] !== 'none');
+// A remittance spans the whole practice, so "own" claims are not enough for it.
+function allowed(perm, scope) {
+  if (!perm) return true;
+  const has = session && session.permissions[perm];
+  return scope === 'practice' ? has === 'practice' : Boolean(has && has !== 'none');
 }
 
 function renderHeader() {
   const links = [];
   if (session) {
     links.push(h('a', { href: '#/' }, 'Codes'));
+    links.push(h('a', { href: '#/coding' }, 'Code a session'));
+    if (allowed('claims.read', 'practice')) links.push(h('a', { href: '#/remittances' }, 'Remittances'));
     if (allowed('audit.read')) links.push(h('a', { href: '#/audit' }, 'Audit trail'));
   }
   replace(nav, links);
@@ -42,7 +51,8 @@ function renderHeader() {
 
 function markCurrentLink() {
   for (const a of nav.querySelectorAll('a')) {
-    const here = a.getAttribute('href') === '#/' ? !location.hash.startsWith('#/audit') : location.hash.startsWith(a.getAttribute('href'));
+    const href = a.getAttribute('href');
+    const here = href === '#/' ? /^(#\/?)?$|^#\/codes\//.test(location.hash) : location.hash.startsWith(href);
     if (here) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
@@ -59,18 +69,12 @@ async function route() {
   for (const r of routes) {
     const m = hash.match(r.pattern);
     if (!m) continue;
-    if (!allowed(r.perm)) break;
+    if (!allowed(r.perm, r.scope)) break;
     try {
       await r.view(m);
     } catch (e) {
-      if (e instanceof ApiError && e.status === 401) {
-        session = null;
-        setCsrf(null);
-        renderHeader();
-        loginView('Your session has ended. Please sign in again.');
-        return;
-      }
-      showError(e);
+      viewFailed(e);
+      return;
     }
     focusHeading();
     return;
@@ -79,9 +83,22 @@ async function route() {
   focusHeading();
 }
 
+/** A view's request failed: a lapsed session leads to the sign-in form, anything else is shown. */
+function viewFailed(e) {
+  if (e instanceof ApiError && e.status === 401) {
+    session = null;
+    setCsrf(null);
+    renderHeader();
+    loginView('Your session has ended. Please sign in again.');
+    return;
+  }
+  showError(e);
+}
+
 function showError(e) {
   replace(main, h('h1', {}, 'Something went wrong'),
     h('p', { class: 'error', role: 'alert' }, e.message || String(e)));
+  focusHeading();
 }
 
 function focusHeading() {
@@ -169,6 +186,8 @@ async function start() {
   }
   renderHeader();
   window.addEventListener('hashchange', route);
+  // views that keep working after they are shown (live coding, uploads) report failures here
+  window.addEventListener('psyclaim:error', (ev) => viewFailed(ev.detail));
   await route();
 }
 

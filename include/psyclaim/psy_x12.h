@@ -1,6 +1,7 @@
 /*
  * psy_x12.h -- X12 005010: a streaming segment reader, the 837P claim writer (005010X222A1), the 835
- * remittance reader (005010X221A1) and a structure check for any 837P or 835 file.
+ * remittance reader (005010X221A1) with plain words for its codes and its JSON form, and a structure
+ * check for any 837P or 835 file.
  *
  * Delimiters always come from the ISA of each interchange. Readers take input from a FILE* or a buffer
  * and stop at a byte cap; errors name the segment number (1 = first segment of the input) and, where
@@ -175,6 +176,43 @@ typedef psy_status (*psy_era_fn)(void *ud, struct psy_era_payment *p);
  * PSY_EPARSE (or PSY_ETOOBIG) with err naming the segment number and element; payments already handed
  * to fn stay handed. */
 psy_status psy_x12_835_read(psy_x12_reader *r, psy_era_fn fn, void *ud, char *err, size_t errlen);
+
+/* --- an 835 in plain words and as JSON --------------------------------------------------------- */
+
+typedef enum {
+    PSY_X12_TEXT_GROUP = 0,              /* CAS01 adjustment group: CO, PR, OA, PI (CR in 4010) */
+    PSY_X12_TEXT_REASON,                 /* CAS02.. claim adjustment reason code (CARC): "45", "A1" */
+    PSY_X12_TEXT_CLAIM_STATUS,           /* CLP02: "1", "4", "22" */
+    PSY_X12_TEXT_PROVIDER_ADJUSTMENT,    /* PLB03-1: "L6", "WO" */
+    PSY_X12_TEXT_KIND_COUNT
+} psy_x12_text_kind;
+
+/* psyclaim's own short explanation of a code (table data/x12/carc.json, compiled in), or NULL when
+ * the table has none. Any case; the string is static. Thread-safe. */
+const char *psy_x12_describe(psy_x12_text_kind kind, const char *code);
+
+/* How many codes of a kind the table explains. */
+size_t psy_x12_describe_count(psy_x12_text_kind kind);
+
+#define PSY_ERA_JSON_PRETTY 1u /* indented, two spaces */
+#define PSY_ERA_JSON_DETAIL 2u /* add plain words and payment details for display (below) */
+
+/* Reads every payment of the input with psy_x12_835_read into one JSON document, the one
+ * `psyclaim era read --json` prints:
+ *   {"payments": [{"payer", "check_number", "paid_cents", "claims": [{"claim_id", "status",
+ *     "charge_cents", "paid_cents", "patient_responsibility_cents", "adjustments": [{"group", "reason",
+ *     "amount_cents"}], "services": [{"code", "modifiers", "charge_cents", "paid_cents", "allowed_cents",
+ *     "units", "date", "line_control", "adjustments", "remarks"}]}], "provider_adjustments":
+ *     [{"provider_id", "reason", "reference", "amount_cents"}]}]}
+ * PSY_ERA_JSON_DETAIL adds to each payment "payer_id", "payee", "payee_id", "method", "credit_debit",
+ * "payment_date"; to each claim "status_text", "payer_claim_number", "start_date", "end_date"; to each
+ * service "submitted_code" (null unless the payer changed the code); to each adjustment "group_text"
+ * and "reason_text"; to each provider adjustment "reason_text" (texts from psy_x12_describe, null when
+ * unknown). On PSY_OK *out is a NUL-terminated string of *len bytes (may be NULL; free *out) and
+ * *n_payments (may be NULL) the number of payments. On failure *out is NULL and err names the segment
+ * and element, as for psy_x12_835_read. */
+psy_status psy_x12_835_json(psy_x12_reader *r, unsigned flags, char **out, size_t *len, size_t *n_payments,
+                            char *err, size_t errlen);
 
 /* --- structure check -------------------------------------------------------------------------- */
 

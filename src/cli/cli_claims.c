@@ -91,57 +91,13 @@ static void money(long long cents, char *out, size_t cap)
 
 /* --- era read -------------------------------------------------------------------------------- */
 
-static json_t *adjustments_json(const struct psy_era_adjustment *a, size_t n)
-{
-    json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:I}", "group", a[i].group, "reason", a[i].reason,
-                                             "amount_cents", (json_int_t)a[i].amount_cents));
-    return arr;
-}
-
-static json_t *service_json(const struct psy_era_service *v)
-{
-    json_t *mods = json_array(), *remarks = json_array();
-    for (int m = 0; m < PSY_CLAIM_MAX_MODS; m++)
-        if (v->modifiers[m][0]) json_array_append_new(mods, json_string(v->modifiers[m]));
-    for (size_t r = 0; r < v->n_remarks; r++) json_array_append_new(remarks, json_string(v->remarks[r]));
-    return json_pack("{s:s, s:o, s:I, s:I, s:o, s:s, s:s, s:s, s:o, s:o}", "code", v->code, "modifiers", mods,
-                     "charge_cents", (json_int_t)v->charge_cents, "paid_cents", (json_int_t)v->paid_cents,
-                     "allowed_cents", v->has_allowed ? json_integer(v->allowed_cents) : json_null(), "units", v->units,
-                     "date", v->date, "line_control", v->line_control, "adjustments",
-                     adjustments_json(v->adjustments, v->n_adjustments), "remarks", remarks);
-}
-
-static json_t *payment_json(const struct psy_era_payment *p)
-{
-    json_t *claims = json_array(), *plb = json_array();
-    for (size_t i = 0; i < p->n_claims; i++) {
-        const struct psy_era_claim *c = &p->claims[i];
-        json_t *svcs = json_array();
-        for (size_t j = 0; j < c->n_services; j++) json_array_append_new(svcs, service_json(&c->services[j]));
-        json_array_append_new(
-            claims, json_pack("{s:s, s:s, s:I, s:I, s:I, s:o, s:o}", "claim_id", c->claim_id, "status", c->status,
-                              "charge_cents", (json_int_t)c->charge_cents, "paid_cents", (json_int_t)c->paid_cents,
-                              "patient_responsibility_cents", (json_int_t)c->patient_responsibility_cents,
-                              "adjustments", adjustments_json(c->adjustments, c->n_adjustments), "services", svcs));
-    }
-    for (size_t i = 0; i < p->n_provider_adjustments; i++) {
-        const struct psy_era_provider_adjustment *a = &p->provider_adjustments[i];
-        json_array_append_new(plb, json_pack("{s:s, s:s, s:s, s:I}", "provider_id", a->provider_id, "reason",
-                                             a->reason, "reference", a->reference, "amount_cents",
-                                             (json_int_t)a->amount_cents));
-    }
-    return json_pack("{s:s, s:s, s:I, s:o, s:o}", "payer", p->payer_name, "check_number", p->check_number,
-                     "paid_cents", (json_int_t)p->paid_cents, "claims", claims, "provider_adjustments", plb);
-}
-
 static void print_adjustments(const char *indent, const struct psy_era_adjustment *a, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         char m[32];
         money(a[i].amount_cents, m, sizeof m);
-        printf("%sadjustment %-2s %-5s %12s\n", indent, a[i].group, a[i].reason, m);
+        const char *why = psy_x12_describe(PSY_X12_TEXT_REASON, a[i].reason);
+        printf("%sadjustment %-2s %-5s %12s%s%s\n", indent, a[i].group, a[i].reason, m, why ? "  " : "", why ? why : "");
     }
 }
 
@@ -179,17 +135,10 @@ static void payment_text(const struct psy_era_payment *p, size_t k)
     }
 }
 
-struct era_out {
-    json_t *payments; /* NULL: print text as payments arrive */
-    size_t n;
-};
-
 static psy_status on_payment(void *ud, struct psy_era_payment *p)
 {
-    struct era_out *o = ud;
-    o->n++;
-    if (o->payments) json_array_append_new(o->payments, payment_json(p));
-    else payment_text(p, o->n);
+    size_t *n = ud;
+    payment_text(p, ++*n);
     psy_era_payment_free(p);
     return PSY_OK;
 }
@@ -200,18 +149,19 @@ static int run_era(int argc, char **argv)
     int status = input_open(argc, argv, &cli_cmd_era, "read", &in);
     if (status >= 0) return status;
     const char *path = in.path;
-    struct era_out out = {in.json ? json_array() : NULL, 0};
-    char err[400];
-    psy_status rc = psy_x12_835_read(in.r, on_payment, &out, err, sizeof err);
+    size_t n = 0;
+    char err[400], *doc = NULL;
+    psy_status rc = in.json ? psy_x12_835_json(in.r, PSY_ERA_JSON_PRETTY, &doc, NULL, NULL, err, sizeof err)
+                            : psy_x12_835_read(in.r, on_payment, &n, err, sizeof err);
     input_close(&in);
     if (rc) {
         cli_error("%s: %s", path, err);
-        json_decref(out.payments);
         return CLI_FAIL;
     }
-    if (out.payments) {
-        print_json(json_pack("{s:o}", "payments", out.payments));
-    } else if (!out.n) {
+    if (doc) {
+        puts(doc);
+        free(doc);
+    } else if (!n) {
         printf("no 835 transactions in %s\n", path);
     }
     return CLI_OK;

@@ -35,6 +35,7 @@ struct psy_server {
     psy_store **pool;
     size_t npool, pool_cap;
     int in_flight; /* requests begun and not yet completed (atomic) */
+    psy_coder *coder; /* the coding engine's tables and payer profiles, read once at start */
 };
 
 struct srv_req {
@@ -76,6 +77,7 @@ struct srv_route {
     srv_handler handler;
     int public_;         /* 1: no session needed (health, login) */
     psy_perm perm;       /* what a signed-in user needs (checked with psy_auth_scope) */
+    psy_scope min_scope; /* PSY_SCOPE_PRACTICE: "own" is not enough (the answer spans the practice) */
 };
 
 /* srv_route.c: matches, authenticates, authorises and runs one request. */
@@ -93,8 +95,12 @@ void srv_reply_error(struct srv_req *r, unsigned status, const char *code, const
  * message, which may quote data). */
 void srv_reply_status(struct srv_req *r, psy_status rc, const char *field);
 void srv_add_header(struct srv_req *r, const char *name, const char *value);
+/* 1 when the request says its body is application/json; else replies 415 and returns 0. */
+int srv_body_is_json(struct srv_req *r);
 /* The request body as a JSON object; on failure replies 415/400 and returns NULL. */
 json_t *srv_body_object(struct srv_req *r);
+/* Replies with JSON text made by the library (text is not freed); 500 when it does not parse. */
+void srv_reply_json_text(struct srv_req *r, unsigned status, const char *text, size_t len);
 /* A query-string argument, or NULL. */
 const char *srv_query(const struct srv_req *r, const char *name);
 /* Parses a query argument as a whole number within [min, max]; absent -> def. Replies 400 naming the
@@ -120,5 +126,8 @@ void api_logout(struct srv_req *r);
 void api_me(struct srv_req *r);
 void api_audit(struct srv_req *r);
 void api_code(struct srv_req *r);
+void api_code_session(struct srv_req *r);
+void api_payers(struct srv_req *r);
+void api_era_read(struct srv_req *r);
 
 #endif

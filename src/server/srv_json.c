@@ -96,14 +96,27 @@ json_t *srv_user_json(const struct psy_user *u)
     return j;
 }
 
-json_t *srv_body_object(struct srv_req *r)
+void srv_reply_json_text(struct srv_req *r, unsigned status, const char *text, size_t len)
+{
+    json_t *j = json_loadb(text, len, 0, NULL);
+    if (j) srv_reply_json(r, status, j);
+    else srv_reply_error(r, 500, "internal", NULL, "the answer could not be encoded");
+}
+
+int srv_body_is_json(struct srv_req *r)
 {
     const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     size_t n = strlen("application/json");
     if (!ct || strncasecmp(ct, "application/json", n) != 0 || (ct[n] && ct[n] != ';' && ct[n] != ' ')) {
         srv_reply_error(r, 415, "unsupported_media_type", NULL, "send the body as application/json");
-        return NULL;
+        return 0;
     }
+    return 1;
+}
+
+json_t *srv_body_object(struct srv_req *r)
+{
+    if (!srv_body_is_json(r)) return NULL;
     json_error_t je;
     json_t *j = r->body_len ? json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je) : NULL;
     if (!j) {

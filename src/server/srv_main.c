@@ -7,7 +7,7 @@
  * chunk of body (appended up to the cap; beyond it the rest is read and dropped), and once at the end,
  * when the request is dispatched. The completion callback writes the access-log line and frees the
  * record. Each request borrows one store handle from the pool for its duration, because a handle is
- * used by one thread at a time.
+ * used by one thread at a time. The coding engine is opened once at start and shared: it is read-only.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -353,7 +353,10 @@ psy_status psy_server_start(const struct psy_server_config *cfg, psy_server **ou
         psy_store_close(st);
         return fail(srv, rc);
     }
+    /* the coding engine: NCCI tables (imported into this database, else built in) and payer profiles */
+    rc = psy_coding_open(st, &srv->coder, err, errlen);
     srv_store_put(srv, st);
+    if (rc) return fail(srv, rc);
 
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = cfg->threads ? cfg->threads : (unsigned)(ncpu > 2 ? ncpu : 2);
@@ -393,6 +396,7 @@ void psy_server_stop(psy_server *srv)
         MHD_stop_daemon(srv->daemon);
         if (fd != MHD_INVALID_SOCKET) close(fd);
     }
+    psy_coding_close(srv->coder);
     for (size_t i = 0; i < srv->npool; i++) psy_store_close(srv->pool[i]);
     free(srv->pool);
     pthread_mutex_destroy(&srv->pool_mu);

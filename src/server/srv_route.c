@@ -3,21 +3,27 @@
  * match (404, 405), borrow a store handle, authenticate by session cookie (401), check the CSRF token
  * on state changes (403), check the role against the permission matrix (403), run the handler.
  *
- * Every route names the permission it needs; psy_auth_scope decides, so the role rules live in one
- * table (src/lib/auth.c). A route pattern is a path whose ":name" segments match any one non-empty
+ * Every route names the permission it needs, and the scope when "own" records are not enough;
+ * psy_auth_scope decides, so the role rules live in one table (src/lib/auth.c). A route pattern is a path whose ":name" segments match any one non-empty
  * segment; the access log shows the pattern, so ids in paths never reach it.
  */
 #include <stdio.h>
 #include <string.h>
 #include "srv_int.h"
 
+/* The code reference is public: codes and their explanations are not patient data, and a public
+ * reference lets other programs (and the load benchmark) read it without an account. */
 static const struct srv_route routes[] = {
-    {"GET", "/api/health", api_health, 1, PSY_PERM_SESSION},
-    {"POST", "/api/login", api_login, 1, PSY_PERM_SESSION},
-    {"POST", "/api/logout", api_logout, 0, PSY_PERM_SESSION},
-    {"GET", "/api/me", api_me, 0, PSY_PERM_SESSION},
-    {"GET", "/api/codes/:system/:code", api_code, 0, PSY_PERM_CODES_READ},
-    {"GET", "/api/audit", api_audit, 0, PSY_PERM_AUDIT_READ},
+    {"GET", "/api/health", api_health, 1, PSY_PERM_SESSION, PSY_SCOPE_NONE},
+    {"POST", "/api/login", api_login, 1, PSY_PERM_SESSION, PSY_SCOPE_NONE},
+    {"POST", "/api/logout", api_logout, 0, PSY_PERM_SESSION, PSY_SCOPE_NONE},
+    {"GET", "/api/me", api_me, 0, PSY_PERM_SESSION, PSY_SCOPE_NONE},
+    {"GET", "/api/codes/:system/:code", api_code, 1, PSY_PERM_CODES_READ, PSY_SCOPE_NONE},
+    {"POST", "/api/code-session", api_code_session, 0, PSY_PERM_CODES_READ, PSY_SCOPE_NONE},
+    {"GET", "/api/payers", api_payers, 0, PSY_PERM_CODES_READ, PSY_SCOPE_NONE},
+    /* a remittance pays claims of every clinician of the practice: "own" claims are not enough */
+    {"POST", "/api/era/read", api_era_read, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_PRACTICE},
+    {"GET", "/api/audit", api_audit, 0, PSY_PERM_AUDIT_READ, PSY_SCOPE_NONE},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -117,9 +123,11 @@ void srv_dispatch(struct srv_req *r)
             srv_reply_error(r, 403, "csrf", NULL, "missing or wrong X-CSRF-Token header");
             return;
         }
-        if (psy_auth_scope(r->session.user.role, rt->perm) == PSY_SCOPE_NONE) {
-            srv_reply_error(r, 403, "forbidden", NULL, "a %s may not do this (%s)",
-                            psy_auth_role_name(r->session.user.role), psy_auth_perm_name(rt->perm));
+        psy_scope sc = psy_auth_scope(r->session.user.role, rt->perm);
+        if (sc == PSY_SCOPE_NONE || sc < rt->min_scope) {
+            srv_reply_error(r, 403, "forbidden", NULL, "a %s may not do this (%s%s)",
+                            psy_auth_role_name(r->session.user.role), psy_auth_perm_name(rt->perm),
+                            sc == PSY_SCOPE_NONE ? "" : " for the whole practice");
             return;
         }
     }

@@ -1,7 +1,9 @@
 // run.mjs -- the web app in a real browser: starts `psyclaim serve` on a free port with a scratch
 // database and users made by `psyclaim user add`, then drives Debian's headless Chromium through
 // playwright-core: sign-in (a wrong password, then the right one), the look-up form, the 90853 code
-// page with all its sections, a similar code, an unknown code, the audit trail for an admin, sign-out.
+// page with all its sections, a similar code, an unknown code, coding a session (60 minutes -> 90837,
+// live as the form changes), a biller reading an 835 remittance, the audit trail for an admin,
+// sign-out.
 //
 // usage: node run.mjs [--bin PATH_TO_PSYCLAIM] [--screenshot FILE.png]
 // Exit 0 when every check passed, 1 on a failure, 77 (ctest: skipped) only when Chromium cannot start.
@@ -18,7 +20,11 @@ const opt = (name, def) => (args.includes(name) ? args[args.indexOf(name) + 1] :
 const bin = opt('--bin', join(here, '../../build/psyclaim'));
 const screenshot = opt('--screenshot', null);
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
-const PASSWORDS = { admin: 'admin-test-pass', clinician: 'clinician-test-pass' };
+const PASSWORDS = { admin: 'admin-test-pass', clinician: 'clinician-test-pass', biller: 'biller-test-pass' };
+
+// A small invented 835 (tests/data/x12/835-small.x12): one ACH payment of $100 for a 90837 line with
+// $30 written off (CO-45) and a $20 copay (PR-3), and a second claim denied for want of an
+// authorisation (CO-197).
 
 let passed = 0;
 let failed = 0;
@@ -110,6 +116,7 @@ async function main() {
   try {
     addUser(db, 'casey', 'clinician');
     addUser(db, 'alex', 'admin');
+    addUser(db, 'bo', 'biller');
     server = await startServer(db, log);
     const { url } = server;
 
@@ -119,8 +126,9 @@ async function main() {
     page.setDefaultTimeout(15000);
     const consoleErrors = [];
     page.on('console', (m) => {
-      // 401 before sign-in and 404 for the unknown code are answers the page expects
-      if (m.type() === 'error' && !/status of (401|404)/.test(m.text())) consoleErrors.push(m.text());
+      // 401 before sign-in, 404 for the unknown code and 422 for an unfinished session are answers
+      // the page expects
+      if (m.type() === 'error' && !/status of (401|404|422)/.test(m.text())) consoleErrors.push(m.text());
     });
     page.on('pageerror', (e) => consoleErrors.push(String(e)));
 
@@ -182,6 +190,35 @@ async function main() {
     const didYouMean = await page.locator('.recent a', { hasText: '90853' }).count();
     check('an unknown code suggests close matches', didYouMean === 1);
 
+    // --- code a session: the lines follow the form ---
+    await page.getByRole('link', { name: 'Code a session' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Code a session' }).waitFor();
+    check('a clinician sees no remittances link', (await page.getByRole('link', { name: 'Remittances' }).count()) === 0);
+    await page.locator('#coding-status', { hasText: 'not complete' }).waitFor();
+    const minutesError = await page.locator('#cs-minutes-error').textContent();
+    check('without minutes the form says minutes are needed', /minutes/.test(minutesError), minutesError);
+    await page.getByLabel('Minutes').fill('60');
+    const firstLine = page.locator('table.coded-lines tbody.coded-line').first();
+    await firstLine.locator('a.code', { hasText: '90837' }).waitFor();
+    check('60 minutes code as 90837', true);
+    const why = await firstLine.locator('.explanation').textContent();
+    check('the line explains itself', /60 psychotherapy minutes/.test(why), why);
+    const rules = await firstLine.locator('.rule-ids li').allTextContents();
+    check('the line lists its rule ids', rules.includes('R-TIME-1'), rules.join(' '));
+    const cells = await firstLine.locator('tr.line-main td').allTextContents();
+    check('the line shows units, POS 11 and a charge', cells[0] === '1' && cells[2] === '11' && /^\$\d/.test(cells[3]), cells.join(' | '));
+    await page.getByLabel('Minutes').fill('40');
+    await firstLine.locator('a.code', { hasText: '90834' }).waitFor();
+    check('changing the minutes updates the line (40 -> 90834)', true);
+    await page.getByLabel('Telehealth').selectOption('video');
+    await page.getByLabel('Payer').selectOption('medicare');
+    await firstLine.locator('.mod', { hasText: '95' }).waitFor();
+    const pos = await firstLine.locator('tr.line-main td').nth(2).textContent();
+    check('video from home for Medicare: modifier 95 and POS 10', pos === '10', pos);
+    await page.getByLabel('Minutes').fill('-5');
+    await page.locator('#cs-minutes[aria-invalid="true"]').waitFor();
+    check('a negative minute count marks the field', /negative/.test(await page.locator('#cs-minutes-error').textContent()));
+
     check('no errors in the browser console (CSP, scripts)', consoleErrors.length === 0, consoleErrors.join(' | '));
 
     await page.getByRole('button', { name: 'Sign out' }).click();
@@ -191,6 +228,38 @@ async function main() {
     check('after sign-out the code page asks for sign-in again', true);
     await ctx.close();
 
+    // --- a biller reads a remittance ---
+    const bctx = await browser.newContext();
+    const bpage = await bctx.newPage();
+    bpage.setDefaultTimeout(15000);
+    const bErrors = [];
+    bpage.on('console', (m) => {
+      if (m.type() === 'error' && !/status of (401|422)/.test(m.text())) bErrors.push(m.text());
+    });
+    await signIn(bpage, url, 'bo', PASSWORDS.biller);
+    await bpage.getByRole('link', { name: 'Remittances' }).click();
+    await bpage.getByRole('heading', { level: 1, name: 'Remittances' }).waitFor();
+    await bpage.getByLabel('835 remittance file').setInputFiles({ name: 'bad.835', mimeType: 'text/plain', buffer: Buffer.from('ISA*00*not an 835~') });
+    await bpage.locator('#era-error', { hasText: /segment 1/ }).waitFor();
+    check('a malformed 835 names the segment', true);
+    await bpage.getByLabel('835 remittance file').setInputFiles(join(here, '../data/x12/835-small.x12'));
+    const payment = bpage.locator('section.era-payment').first();
+    await payment.locator('h2', { hasText: 'INVENTED HEALTH PLAN' }).waitFor();
+    const paid = await payment.locator('.era-paid').textContent();
+    check('the payment and its amount are shown', paid === '$100.00', paid);
+    check('the check/EFT number is shown', (await payment.locator('dd', { hasText: 'EFT424242' }).count()) === 1);
+    const summaryText = await bpage.locator('.era-summary').textContent();
+    check('the summary counts payments and claims', /1 payment, 2 claims/.test(summaryText), summaryText);
+    const claimsShown = await payment.locator('article.era-claim h3').allTextContents();
+    check('both claims are listed', claimsShown.join(' ').includes('BT0001') && claimsShown.join(' ').includes('BT0002'), claimsShown.join(' | '));
+    const carcs = await payment.locator('.adjustments .carc').allTextContents();
+    check('adjustments show group and reason codes', ['CO-45', 'PR-3', 'CO-197'].every((c) => carcs.includes(c)), carcs.join(' '));
+    const words = await payment.locator('.adjustments .reason-text').allTextContents();
+    check('reason codes are explained in plain words', words.some((w) => /copay/i.test(w)) && words.some((w) => /authori/i.test(w)), words.join(' | '));
+    check('the denied claim is marked', (await payment.locator('article.era-claim.denied h3', { hasText: 'BT0002' }).count()) === 1);
+    check('no errors in the biller\'s console', bErrors.length === 0, bErrors.join(' | '));
+    await bctx.close();
+
     // --- an admin sees the audit trail, with the clinician's sign-ins in it ---
     const actx = await browser.newContext();
     const apage = await actx.newPage();
@@ -199,8 +268,8 @@ async function main() {
     await apage.getByRole('link', { name: 'Audit trail' }).click();
     await apage.getByRole('heading', { level: 1, name: 'Audit trail' }).waitFor();
     const actions = await apage.locator('table.audit td .action').allTextContents();
-    check('the audit trail lists sign-ins, the failure and the sign-out',
-      ['login', 'login.failed', 'logout', 'audit.read'].every((a) => actions.includes(a)), actions.join(', '));
+    check('the audit trail lists sign-ins, the failure, the sign-out and the remittance read',
+      ['login', 'login.failed', 'logout', 'audit.read', 'era.read'].every((a) => actions.includes(a)), actions.join(', '));
     await actx.close();
 
     const { code, signal } = await stopServer(server.proc);

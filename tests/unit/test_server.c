@@ -1,7 +1,7 @@
 /* test_server.c -- the web server in-process on an ephemeral port, spoken to over HTTP with libcurl:
  * sign-in, cookies, CSRF, the role matrix against every endpoint, body caps, JSON errors, static
- * pages, the audit trail, the access log, concurrent requests and TLS. Each test gets a fresh server
- * and database. */
+ * pages, coding a session, payer profiles, reading an 835 remittance, the audit trail, the access log,
+ * concurrent requests and TLS. Each test gets a fresh server and database. */
 #include "support.h"
 #include <curl/curl.h>
 #include <jansson.h>
@@ -390,8 +390,11 @@ static void test_role_matrix(void **state)
     } cases[] = {
         {"GET", "/api/health", {200, 200, 200, 200}},
         {"GET", "/api/me", {401, 200, 200, 200}},
-        {"GET", "/api/codes/cpt/90853", {401, 200, 200, 200}},
-        {"GET", "/api/codes/icd10cm/f4310", {401, 200, 200, 200}},
+        {"GET", "/api/codes/cpt/90853", {200, 200, 200, 200}}, /* the code reference is public */
+        {"GET", "/api/codes/icd10cm/f4310", {200, 200, 200, 200}},
+        {"GET", "/api/payers", {401, 200, 200, 200}},
+        {"POST", "/api/code-session", {401, 415, 415, 415}}, /* allowed; the empty body is refused */
+        {"POST", "/api/era/read", {401, 422, 403, 422}},     /* a clinician's claims are only their own */
         {"GET", "/api/audit", {401, 200, 403, 403}},
         {"GET", "/api/audit?limit=5&offset=0", {401, 200, 403, 403}},
         {"POST", "/api/logout", {401, 204, 204, 204}},
@@ -528,6 +531,243 @@ static void test_code_page(void **state)
     assert_string_equal(json_string_value(json_object_get(h.json, "code")), "F43.10");
     assert_true(json_is_null(json_object_get(h.json, "page")));
     http_free(&h);
+}
+
+/* --- coding a session -------------------------------------------------------------------------- */
+
+/* POSTs a code-session body as a signed-in clinician. */
+static long code_session(const struct session *s, const char *body, struct http *h)
+{
+    const char *const hdrs[] = {s->cookie, s->csrf, "Content-Type: application/json", NULL};
+    return request("POST", "/api/code-session", body, strlen(body), hdrs, h);
+}
+
+static json_t *line(const struct http *h, size_t i) { return json_array_get(json_object_get(h->json, "lines"), i); }
+
+static int has_string(json_t *arr, const char *want)
+{
+    for (size_t i = 0; i < json_array_size(arr); i++)
+        if (!strcmp(json_string_value(json_array_get(arr, i)), want)) return 1;
+    return 0;
+}
+
+static void test_code_session(void **state)
+{
+    (void)state;
+    struct session s;
+    login_as("clinician", &s);
+    struct http h;
+    assert_int_equal(code_session(&s, "{\"date\": \"2024-07-01\", \"kind\": \"individual\", \"minutes\": 60}", &h), 200);
+    assert_int_equal(json_array_size(json_object_get(h.json, "lines")), 1);
+    json_t *l = line(&h, 0);
+    assert_string_equal(json_string_value(json_object_get(l, "code")), "90837");
+    assert_int_equal(json_integer_value(json_object_get(l, "units")), 1);
+    assert_string_equal(json_string_value(json_object_get(l, "place_of_service")), "11");
+    assert_int_equal(json_array_size(json_object_get(l, "modifiers")), 0);
+    assert_true(has_string(json_object_get(l, "rules"), "R-TIME-1"));
+    assert_non_null(strstr(json_string_value(json_object_get(l, "explanation")), "60 psychotherapy minutes"));
+    assert_true(json_integer_value(json_object_get(l, "charge_cents")) > 0);
+    assert_int_equal(json_array_size(json_object_get(h.json, "findings")), 0);
+    http_free(&h);
+
+    /* the same engine as the command line: video from home for Medicare is POS 10 with modifier 95 */
+    assert_int_equal(code_session(&s, "{\"date\": \"2024-07-01\", \"kind\": \"individual\", \"minutes\": 40, "
+                                      "\"telehealth\": \"video\", \"patient_location\": \"home\", \"payer\": \"medicare\"}", &h), 200);
+    l = line(&h, 0);
+    assert_string_equal(json_string_value(json_object_get(l, "code")), "90834");
+    assert_string_equal(json_string_value(json_object_get(l, "place_of_service")), "10");
+    assert_true(has_string(json_object_get(l, "modifiers"), "95"));
+    assert_true(has_string(json_object_get(l, "rules"), "R-TH-1"));
+    http_free(&h);
+
+    /* a valid session that cannot be billed is an answer (200) whose findings say why */
+    assert_int_equal(code_session(&s, "{\"date\": \"2024-07-01\", \"kind\": \"individual\", \"minutes\": 10}", &h), 200);
+    assert_int_equal(json_array_size(json_object_get(h.json, "lines")), 0);
+    json_t *f = json_array_get(json_object_get(h.json, "findings"), 0);
+    assert_string_equal(json_string_value(json_object_get(f, "severity")), "error");
+    assert_string_equal(json_string_value(json_object_get(f, "rule")), "R-TIME-1");
+    assert_string_equal(json_string_value(json_object_get(f, "field")), "minutes");
+    http_free(&h);
+
+    /* invalid descriptions: 422 naming the field */
+    static const struct { const char *body, *field; } bad[] = {
+        {"{\"date\": \"2024-07-01\", \"kind\": \"individual\", \"minutes\": -5}", "minutes"},
+        {"{\"date\": \"2024-07-01\", \"kind\": \"individual\", \"minute\": 50}", "minute"},
+        {"{\"date\": \"2024-07-01\", \"minutes\": 50}", "kind"},
+        {"{\"kind\": \"individual\", \"minutes\": 50}", "date"},
+        {"{\"date\": \"2024-07-01\", \"kind\": \"massage\", \"minutes\": 50}", "kind"},
+        {"{\"date\": \"2024-07-01\", \"kind\": \"individual\", \"minutes\": 50, \"payer\": \"no-such-payer\"}", "payer"},
+        {"{\"date\": \"2024-07-01\", \"kind\": \"family_with_patient\"}", "minutes"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        code_session(&s, bad[i].body, &h);
+        assert_error(&h, 422, "invalid", bad[i].field);
+        assert_non_null(strstr(json_string_value(json_object_get(json_object_get(h.json, "error"), "message")),
+                               bad[i].field));
+        http_free(&h);
+    }
+    /* not a session at all */
+    code_session(&s, "{\"date\": ", &h);
+    assert_error(&h, 400, "invalid_json", NULL);
+    http_free(&h);
+    code_session(&s, "[1, 2]", &h);
+    assert_error(&h, 400, "invalid_json", NULL);
+    http_free(&h);
+    const char *const form[] = {s.cookie, s.csrf, "Content-Type: text/plain", NULL};
+    expect_error("POST", "/api/code-session", "{}", form, 415, "unsupported_media_type", NULL);
+    const char *const no_csrf[] = {s.cookie, "Content-Type: application/json", NULL};
+    expect_error("POST", "/api/code-session", "{\"date\": \"2024-07-01\", \"kind\": \"group\"}", no_csrf, 403, "csrf", NULL);
+}
+
+static void test_payers(void **state)
+{
+    (void)state;
+    struct session s;
+    login_as("biller", &s);
+    const char *const auth[] = {s.cookie, NULL};
+    struct http h;
+    assert_int_equal(request("GET", "/api/payers", NULL, 0, auth, &h), 200);
+    assert_string_equal(json_string_value(json_object_get(h.json, "default")), "default");
+    json_t *arr = json_object_get(h.json, "payers");
+    int seen_default = 0, seen_medicare = 0;
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        json_t *p = json_array_get(arr, i);
+        const char *id = json_string_value(json_object_get(p, "id")), *name = json_string_value(json_object_get(p, "name"));
+        assert_non_null(id);
+        assert_non_null(name);
+        assert_true(strlen(name) > 3);
+        seen_default |= !strcmp(id, "default");
+        if (!strcmp(id, "medicare")) {
+            seen_medicare = 1;
+            assert_non_null(strstr(name, "Medicare"));
+        }
+    }
+    assert_true(seen_default && seen_medicare);
+    http_free(&h);
+}
+
+/* --- reading a remittance ------------------------------------------------------------------------ */
+
+static char *slurp_source(const char *rel, size_t *len)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", PSY_SOURCE_DIR, rel);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *buf = malloc(1 << 16);
+    *len = fread(buf, 1, (1 << 16) - 1, f);
+    buf[*len] = 0;
+    fclose(f);
+    return buf;
+}
+
+static long era_read(const struct session *s, const char *body, size_t len, struct http *h)
+{
+    const char *const hdrs[] = {s->cookie, s->csrf, "Content-Type: application/edi-x12", NULL};
+    return request("POST", "/api/era/read", body, len, hdrs, h);
+}
+
+static json_t *adjustment(json_t *adjs, const char *group, const char *reason)
+{
+    for (size_t i = 0; i < json_array_size(adjs); i++) {
+        json_t *a = json_array_get(adjs, i);
+        if (!strcmp(json_string_value(json_object_get(a, "group")), group) &&
+            !strcmp(json_string_value(json_object_get(a, "reason")), reason))
+            return a;
+    }
+    return NULL;
+}
+
+static void test_era_read(void **state)
+{
+    (void)state;
+    struct session s;
+    login_as("biller", &s);
+    size_t len;
+    char *era = slurp_source("tests/data/x12/835-small.x12", &len);
+    struct http h;
+    assert_int_equal(era_read(&s, era, len, &h), 200);
+    json_t *pays = json_object_get(h.json, "payments");
+    assert_int_equal(json_array_size(pays), 1);
+    json_t *p = json_array_get(pays, 0);
+    assert_string_equal(json_string_value(json_object_get(p, "payer")), "INVENTED HEALTH PLAN");
+    assert_string_equal(json_string_value(json_object_get(p, "check_number")), "EFT424242");
+    assert_int_equal(json_integer_value(json_object_get(p, "paid_cents")), 10000);
+    assert_string_equal(json_string_value(json_object_get(p, "method")), "ACH");
+    assert_string_equal(json_string_value(json_object_get(p, "payment_date")), "20260303");
+    json_t *claims = json_object_get(p, "claims");
+    assert_int_equal(json_array_size(claims), 2);
+    json_t *c0 = json_array_get(claims, 0);
+    assert_string_equal(json_string_value(json_object_get(c0, "claim_id")), "BT0001");
+    assert_string_equal(json_string_value(json_object_get(c0, "status_text")), "Processed as primary");
+    assert_int_equal(json_integer_value(json_object_get(c0, "charge_cents")), 15000);
+    assert_int_equal(json_integer_value(json_object_get(c0, "patient_responsibility_cents")), 2000);
+    json_t *svc = json_array_get(json_object_get(c0, "services"), 0);
+    assert_string_equal(json_string_value(json_object_get(svc, "code")), "90837");
+    json_t *co45 = adjustment(json_object_get(svc, "adjustments"), "CO", "45");
+    assert_non_null(co45);
+    assert_int_equal(json_integer_value(json_object_get(co45, "amount_cents")), 3000);
+    assert_string_equal(json_string_value(json_object_get(co45, "reason_text")),
+                        psy_x12_describe(PSY_X12_TEXT_REASON, "45"));
+    assert_string_equal(json_string_value(json_object_get(co45, "group_text")), psy_x12_describe(PSY_X12_TEXT_GROUP, "CO"));
+    json_t *pr3 = adjustment(json_object_get(svc, "adjustments"), "PR", "3");
+    assert_non_null(pr3);
+    assert_non_null(strstr(json_string_value(json_object_get(pr3, "reason_text")), "opay"));
+    json_t *c1svc = json_array_get(json_object_get(json_array_get(claims, 1), "services"), 0);
+    assert_non_null(adjustment(json_object_get(c1svc, "adjustments"), "CO", "197"));
+    http_free(&h);
+
+    /* malformed: 422 with the segment number and element */
+    char *bad = strdup(era);
+    char *clp = strstr(bad, "CLP*BT0001*1*150");
+    assert_non_null(clp);
+    memcpy(clp + strlen("CLP*BT0001*1*"), "1x0", 3);
+    era_read(&s, bad, len, &h);
+    assert_error(&h, 422, "invalid_x12", "body");
+    assert_non_null(strstr(json_string_value(json_object_get(json_object_get(h.json, "error"), "message")),
+                           "segment 9 (CLP) element CLP03"));
+    http_free(&h);
+    era_read(&s, era, len / 2, &h); /* cut short */
+    assert_error(&h, 422, "invalid_x12", "body");
+    assert_non_null(strstr(json_string_value(json_object_get(json_object_get(h.json, "error"), "message")), "segment "));
+    http_free(&h);
+    era_read(&s, "", 0, &h);
+    assert_error(&h, 422, "invalid_x12", "body");
+    http_free(&h);
+    const char *const form[] = {s.cookie, s.csrf, "Content-Type: multipart/form-data; boundary=x", NULL};
+    expect_error("POST", "/api/era/read", era, form, 415, "unsupported_media_type", NULL);
+    /* over the body cap (4096 bytes in the fixture) */
+    char *big = malloc(5000);
+    memset(big, ' ', 5000);
+    era_read(&s, big, 5000, &h);
+    assert_error(&h, 413, "payload_too_large", NULL);
+    http_free(&h);
+    free(big);
+
+    /* a clinician may not read remittances; the admin may, and each reading is on the trail */
+    struct session c, a;
+    login_as("clinician", &c);
+    era_read(&c, era, len, &h);
+    assert_error(&h, 403, "forbidden", NULL);
+    http_free(&h);
+    login_as("admin", &a);
+    assert_int_equal(era_read(&a, era, len, &h), 200);
+    http_free(&h);
+    const char *const admin[] = {a.cookie, NULL};
+    assert_int_equal(request("GET", "/api/audit", NULL, 0, admin, &h), 200);
+    json_t *ev = json_object_get(h.json, "events");
+    int reads = 0;
+    for (size_t i = 0; i < json_array_size(ev); i++) {
+        json_t *e = json_array_get(ev, i);
+        if (strcmp(json_string_value(json_object_get(e, "action")), "era.read")) continue;
+        reads++;
+        assert_string_equal(json_string_value(json_object_get(e, "record_type")), "era");
+        assert_string_equal(json_string_value(json_object_get(e, "record_id")), "EFT424242");
+    }
+    assert_int_equal(reads, 2); /* the biller's and the admin's; not the refused or malformed ones */
+    http_free(&h);
+    free(bad);
+    free(era);
 }
 
 static void test_audit(void **state)
@@ -717,7 +957,8 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_health_and_static), T(test_login), T(test_rate_limit), T(test_csrf_and_logout),
-        T(test_role_matrix), T(test_errors), T(test_body_cap), T(test_code_page), T(test_audit),
+        T(test_role_matrix), T(test_errors), T(test_body_cap), T(test_code_page), T(test_code_session),
+        T(test_payers), T(test_era_read), T(test_audit),
         T(test_access_log), T(test_concurrent_requests), T(test_tls), T(test_bad_config),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

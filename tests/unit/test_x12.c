@@ -846,6 +846,120 @@ static void expect_cli(const char *args, int status, const char *in_out, const c
     free(err);
 }
 
+/* EVIDENCE: domain 5.6 (CAS group codes CO/PR/OA/PI; the common CARCs of a therapy practice). */
+static void test_835_plain_words(void **state)
+{
+    (void)state;
+    /* every entry of the table is a non-empty text under a short code, and the look-up finds it */
+    size_t len;
+    const char *data = psy_data_get("x12/carc.json", &len);
+    assert_non_null(data);
+    json_t *root = json_loadb(data, len, 0, NULL);
+    assert_non_null(root);
+    static const char *const keys[PSY_X12_TEXT_KIND_COUNT] = {"groups", "reasons", "claim_status", "provider_adjustments"};
+    for (int k = 0; k < PSY_X12_TEXT_KIND_COUNT; k++) {
+        json_t *obj = json_object_get(root, keys[k]);
+        assert_true(json_object_size(obj) > 0);
+        assert_int_equal(psy_x12_describe_count((psy_x12_text_kind)k), json_object_size(obj));
+        const char *code;
+        json_t *v;
+        json_object_foreach(obj, code, v)
+        {
+            assert_true(json_is_string(v) && strlen(json_string_value(v)) > 3);
+            assert_string_equal(psy_x12_describe((psy_x12_text_kind)k, code), json_string_value(v));
+        }
+    }
+    json_decref(root);
+    /* the codes a therapy practice meets most are all there */
+    static const char *const groups[] = {"CO", "PR", "OA", "PI"};
+    for (size_t i = 0; i < 4; i++) assert_non_null(psy_x12_describe(PSY_X12_TEXT_GROUP, groups[i]));
+    static const char *const reasons[] = {"1", "2", "3", "16", "18", "23", "29", "45", "50", "96", "97", "197", "242"};
+    for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
+        assert_non_null(psy_x12_describe(PSY_X12_TEXT_REASON, reasons[i]));
+    assert_non_null(strstr(psy_x12_describe(PSY_X12_TEXT_GROUP, "PR"), "patient owes"));
+    assert_string_equal(psy_x12_describe(PSY_X12_TEXT_CLAIM_STATUS, "22"), "Reversal of an earlier payment");
+    assert_non_null(strstr(psy_x12_describe(PSY_X12_TEXT_PROVIDER_ADJUSTMENT, "l6"), "Interest")); /* any case */
+    /* unknown or impossible codes have no text */
+    assert_null(psy_x12_describe(PSY_X12_TEXT_REASON, "ZZ9"));
+    assert_null(psy_x12_describe(PSY_X12_TEXT_REASON, ""));
+    assert_null(psy_x12_describe(PSY_X12_TEXT_REASON, NULL));
+    assert_null(psy_x12_describe(PSY_X12_TEXT_REASON, "123456789"));
+    assert_null(psy_x12_describe(PSY_X12_TEXT_GROUP, "45")); /* a reason is not a group */
+    assert_null(psy_x12_describe(PSY_X12_TEXT_KIND_COUNT, "45"));
+}
+
+/* Reads text with psy_x12_835_json; returns the parsed document (NULL on failure, err filled). */
+static json_t *era_json(const char *text, size_t len, unsigned flags, size_t *n, char *err, size_t errlen)
+{
+    psy_x12_reader *r = psy_x12_reader_mem(text, len, 0);
+    char *out = (char *)1;
+    size_t outlen = 99;
+    psy_status rc = psy_x12_835_json(r, flags, &out, &outlen, n, err, errlen);
+    psy_x12_reader_free(r);
+    if (rc) {
+        assert_null(out);
+        return NULL;
+    }
+    assert_int_equal(strlen(out), outlen);
+    assert_int_equal(strchr(out, '\n') != NULL, (flags & PSY_ERA_JSON_PRETTY) != 0);
+    json_t *doc = json_loads(out, 0, NULL);
+    free(out);
+    assert_non_null(doc);
+    return doc;
+}
+
+static void test_835_json(void **state)
+{
+    (void)state;
+    size_t len, n;
+    char *text = slurp(SYNTHETIC_835, &len), err[400];
+    /* the plain document: what `era read --json` prints, nothing more */
+    json_t *doc = era_json(text, len, PSY_ERA_JSON_PRETTY, &n, err, sizeof err);
+    assert_int_equal(n, 2);
+    json_t *p0 = json_array_get(json_object_get(doc, "payments"), 0);
+    assert_int_equal(json_object_size(p0), 5);
+    json_t *c0 = json_array_get(json_object_get(p0, "claims"), 0);
+    json_t *a0 = json_array_get(json_object_get(json_array_get(json_object_get(c0, "services"), 0), "adjustments"), 0);
+    assert_int_equal(json_object_size(a0), 3);
+    json_decref(doc);
+    /* with details: plain words and the payment's particulars */
+    doc = era_json(text, len, PSY_ERA_JSON_DETAIL, &n, err, sizeof err);
+    json_t *pays = json_object_get(doc, "payments");
+    p0 = json_array_get(pays, 0);
+    assert_string_equal(json_string_value(json_object_get(p0, "method")), "ACH");
+    assert_string_equal(json_string_value(json_object_get(p0, "payee_id")), "1234567893");
+    assert_string_equal(json_string_value(json_object_get(p0, "payment_date")), "20260212");
+    c0 = json_array_get(json_object_get(p0, "claims"), 0);
+    assert_string_equal(json_string_value(json_object_get(c0, "status_text")), "Processed as primary");
+    assert_string_equal(json_string_value(json_object_get(c0, "payer_claim_number")), "ICN0001");
+    json_t *svc = json_array_get(json_object_get(c0, "services"), 0);
+    assert_true(json_is_null(json_object_get(svc, "submitted_code")));
+    a0 = json_array_get(json_object_get(svc, "adjustments"), 0);
+    assert_string_equal(json_string_value(json_object_get(a0, "reason_text")), psy_x12_describe(PSY_X12_TEXT_REASON, "45"));
+    assert_string_equal(json_string_value(json_object_get(a0, "group_text")), psy_x12_describe(PSY_X12_TEXT_GROUP, "CO"));
+    json_t *plb = json_array_get(json_object_get(p0, "provider_adjustments"), 0);
+    assert_non_null(strstr(json_string_value(json_object_get(plb, "reason_text")), "Interest"));
+    json_t *reversal = json_array_get(json_object_get(json_array_get(pays, 1), "claims"), 0);
+    assert_string_equal(json_string_value(json_object_get(reversal, "status_text")), "Reversal of an earlier payment");
+    json_decref(doc);
+
+    /* a payer name in an 8-bit character set still makes valid JSON, its odd bytes shown as '?' */
+    char *odd = malloc(len + 1);
+    memcpy(odd, text, len + 1);
+    char *name = strstr(odd, "EXAMPLE HEALTH PLAN");
+    name[8] = (char)0xC9; /* "EXAMPLE \xC9EALTH PLAN" */
+    doc = era_json(odd, len, 0, &n, err, sizeof err);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(doc, "payments"), 0), "payer")),
+                        "EXAMPLE ?EALTH PLAN");
+    json_decref(doc);
+    free(odd);
+
+    /* malformed: nothing returned, the segment named */
+    assert_null(era_json(text, len - 30, 0, &n, err, sizeof err));
+    assert_non_null(strstr(err, "segment "));
+    free(text);
+}
+
 static void test_cli_era_and_check(void **state)
 {
     (void)state;
@@ -880,6 +994,7 @@ static void test_cli_era_and_check(void **state)
     free(err);
     /* text output */
     expect_cli("era read " SYNTHETIC_835, 0, "check/EFT CHK7788", NULL);
+    expect_cli("era read " SYNTHETIC_835, 0, "adjustment PR 3            20.00  Copay", NULL); /* reasons in words */
     /* malformed: exit 1, the segment named, nothing on stdout */
     char *bad = test_write_file(tiny, 120);
     snprintf(args, sizeof args, "era read --json %s", bad);
@@ -925,6 +1040,7 @@ int main(void)
         cmocka_unit_test(test_837_control_numbers), cmocka_unit_test(test_835_synthetic),
         cmocka_unit_test(test_835_samples),         cmocka_unit_test(test_835_malformed),
         cmocka_unit_test(test_835_caller_stops),    cmocka_unit_test(test_check_finds_problems),
+        cmocka_unit_test(test_835_plain_words),     cmocka_unit_test(test_835_json),
         cmocka_unit_test(test_cli_era_and_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
