@@ -12,4 +12,8 @@ if [ -r "$shared/icd10cm/icd10cm_order_2022_fixedwidth.txt" ]; then
 fi
 $bin show 90853
 echo
+# the demo practice (once per database) and its audit
+$bin audit >/dev/null 2>&1 || $bin demo-data
+$bin audit
+echo
 echo "Database: $db. Try: $bin show 90837 --db $db, $bin show F43.10 --db $db"

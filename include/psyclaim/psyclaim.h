@@ -39,5 +39,7 @@ void psy_data_each(const char *prefix, void (*fn)(void *ud, const char *name, co
 
 #include "psy_store.h"
 #include "psy_catalog.h"
+#include "psy_records.h"
+#include "psy_audit.h"
 
 #endif

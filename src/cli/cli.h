@@ -31,5 +31,6 @@ const struct cli_command *cli_find(const char *name);
 
 /* The commands, one per file. */
 extern const struct cli_command cli_cmd_show, cli_cmd_import;
+extern const struct cli_command cli_cmd_audit, cli_cmd_demo, cli_cmd_client, cli_cmd_session;
 
 #endif

@@ -9,6 +9,10 @@
 static const struct cli_command *const commands[] = {
     &cli_cmd_show,
     &cli_cmd_import,
+    &cli_cmd_demo,
+    &cli_cmd_audit,
+    &cli_cmd_client,
+    &cli_cmd_session,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -35,7 +35,8 @@ psy_status psy__store_dbfail(psy_store *st, const char *what); /* records sqlite
 psy_status psy__store_exec(psy_store *st, const char *sql);
 psy_status psy__store_begin(psy_store *st);
 psy_status psy__store_commit(psy_store *st);
-void psy__store_rollback(psy_store *st);
+void psy__store_rollback(psy_store *st); /* undoes the innermost begin (a savepoint when nested) */
+int psy__store_in_transaction(psy_store *st);
 const char *psy__store_meta_get(psy_store *st, const char *key, char *buf, size_t len);
 psy_status psy__store_meta_set(psy_store *st, const char *key, const char *value);
 

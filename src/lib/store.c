@@ -52,26 +52,47 @@ psy_status psy__store_exec(psy_store *st, const char *sql)
     return PSY_OK;
 }
 
+/* The outermost begin opens a write transaction; nested ones open savepoints, so a failed inner unit
+ * (one record inside a batch) rolls back only itself and the outer transaction goes on. */
 psy_status psy__store_begin(psy_store *st)
 {
-    if (st->depth++ > 0) return PSY_OK;
-    psy_status rc = psy__store_exec(st, "BEGIN IMMEDIATE");
-    if (rc) st->depth = 0;
+    char sql[48];
+    if (st->depth == 0) snprintf(sql, sizeof sql, "BEGIN IMMEDIATE");
+    else snprintf(sql, sizeof sql, "SAVEPOINT psy_sp%d", st->depth);
+    psy_status rc = psy__store_exec(st, sql);
+    if (!rc) st->depth++;
     return rc;
 }
 
 psy_status psy__store_commit(psy_store *st)
 {
-    if (st->depth == 0 || --st->depth > 0) return PSY_OK;
-    return psy__store_exec(st, "COMMIT");
+    char sql[48];
+    if (st->depth == 0) return PSY_OK;
+    if (st->depth == 1) snprintf(sql, sizeof sql, "COMMIT");
+    else snprintf(sql, sizeof sql, "RELEASE psy_sp%d", st->depth - 1);
+    psy_status rc = psy__store_exec(st, sql);
+    if (rc) {
+        psy__store_rollback(st);
+        return rc;
+    }
+    st->depth--;
+    return PSY_OK;
 }
 
 void psy__store_rollback(psy_store *st)
 {
+    char sql[64];
     if (st->depth == 0) return;
-    st->depth = 0;
-    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    if (st->depth == 1) {
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    } else {
+        snprintf(sql, sizeof sql, "ROLLBACK TO psy_sp%d; RELEASE psy_sp%d", st->depth - 1, st->depth - 1);
+        sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+    }
+    st->depth--;
 }
+
+int psy__store_in_transaction(psy_store *st) { return st->depth > 0; }
 
 const char *psy__store_meta_get(psy_store *st, const char *key, char *buf, size_t len)
 {
@@ -133,9 +154,10 @@ static void apply_one(void *ud, const char *name, const char *sql, size_t len)
     int version = 0;
     for (const char *p = base; *p >= '0' && *p <= '9'; p++) version = version * 10 + (*p - '0');
     if (version <= w->from) return;
-    if (version != w->applied + 1) {
-        w->rc = psy__store_fail(w->st, PSY_EINVAL, "migration %s out of sequence (expected %04d)", base,
-                                w->applied + 1);
+    /* Numbers are assigned per module and may have gaps in a partial build; they must only rise. */
+    if (version <= w->applied) {
+        w->rc = psy__store_fail(w->st, PSY_EINVAL, "migration %s out of sequence (after %04d)", base,
+                                w->applied);
         return;
     }
     if (psy__store_exec(w->st, sql)) {
