@@ -50,7 +50,7 @@ static const char *const mix[] = {
 static volatile size_t sink;
 
 /* The library alone: structs in, results out. */
-static double library(const psy_coder *cx, const struct psy_session *s, double seconds, long *done)
+static double library(const psy_coder *cx, const struct psy_coding_input *s, double seconds, long *done)
 {
     static struct psy_coding_result r;
     long n = 0;
@@ -76,7 +76,7 @@ static double with_json(const psy_coder *cx, double seconds, long *done)
     double t0 = bench_now(), t;
     do {
         for (int k = 0; k < 1000; k++, n++) {
-            struct psy_session s;
+            struct psy_coding_input s;
             char field[64], msg[300];
             size_t i = (size_t)n % NMIX, len;
             if (psy_session_from_json(mix[i], lens[i], &s, field, sizeof field, msg, sizeof msg) == PSY_OK) {
@@ -133,7 +133,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_coding: %s\n", err);
         return 1;
     }
-    struct psy_session s[NMIX];
+    struct psy_coding_input s[NMIX];
     for (size_t i = 0; i < NMIX; i++) {
         char field[64], msg[300];
         if (psy_session_from_json(mix[i], strlen(mix[i]), &s[i], field, sizeof field, msg, sizeof msg)) {

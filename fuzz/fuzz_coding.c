@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static struct psy_coding_result r;
     char err[600], field[64], msg[300];
     if (!cx && psy_coding_open(NULL, &cx, err, sizeof err)) abort();
-    struct psy_session s;
+    struct psy_coding_input s;
     psy_status rc = psy_session_from_json((const char *)data, size, &s, field, sizeof field, msg, sizeof msg);
     if (rc == PSY_OK) {
         rc = psy_coding_session(cx, &s, &r);

@@ -14,6 +14,9 @@ if [ ! -f "$db" ] && [ -r "$shared/icd10cm/icd10cm_order_2022_fixedwidth.txt" ];
   $bin import --quiet hcpcs "$shared/hcpcs/HCPC2025_OCT_ANWEB.tsv"
 fi
 
+# The demo practice (once per database): clinicians, clients, groups, three months of sessions.
+$bin audit >/dev/null 2>&1 || $bin demo-data
+
 # Demo users of practice 1; these passwords are for the demo only.
 add_user() {
   if ! $bin user list --practice 1 | awk 'NR > 1 { print $3 }' | grep -qx "$1"; then

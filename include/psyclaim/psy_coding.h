@@ -39,7 +39,7 @@ typedef enum { PSY_LOCATION_UNKNOWN = 0, PSY_LOCATION_HOME, PSY_LOCATION_OTHER }
 
 /* One session as the clinician describes it (the fields of the code-session JSON object). Start from
  * psy_session_init. Everything is for one clinician, one date. */
-struct psy_session {
+struct psy_coding_input {
     char date[PSY_DATE_MAX];          /* YYYY-MM-DD, the date of service */
     psy_session_kind kind;
     int minutes;                      /* psychotherapy (or crisis) minutes; -1 = not given */
@@ -58,7 +58,7 @@ struct psy_session {
 };
 
 /* Sets every field to "not given": no E/M, in person, minutes -1, prior_auth -1. */
-void psy_session_init(struct psy_session *s);
+void psy_session_init(struct psy_coding_input *s);
 
 /* "individual", "crisis", ... as in the JSON contract; and back (PSY_EINVAL when unknown). */
 const char *psy_session_kind_name(psy_session_kind kind);
@@ -126,7 +126,7 @@ int psy_coding_table_imported(const psy_coder *cx, psy_ncci_kind kind, size_t *r
  * description itself is invalid (no date, unknown payer, negative minutes, missing minutes for a
  * timed service ...): out then holds one finding with rule "INPUT" naming the field. A group session
  * produces members x (90853 [+ 90785]) lines, one set per member (member = 1..N). */
-psy_status psy_coding_session(const psy_coder *cx, const struct psy_session *s, struct psy_coding_result *out);
+psy_status psy_coding_session(const psy_coder *cx, const struct psy_coding_input *s, struct psy_coding_result *out);
 
 /* Same-day edits over every line of one client, one clinician, one date (lines of several sessions):
  * NCCI PTP pairs (indicator 0 refused; indicator 1 needs XE/59/XS/XP/XU, or 25 on an E/M, and
@@ -139,7 +139,7 @@ psy_status psy_coding_same_day(const psy_coder *cx, const char *date, const stru
 
 /* Parses one session object. On PSY_EINVAL/PSY_EPARSE, field names the offending field ("" when the
  * text is not a JSON object) and msg says what is wrong. */
-psy_status psy_session_from_json(const char *text, size_t len, struct psy_session *s, char *field,
+psy_status psy_session_from_json(const char *text, size_t len, struct psy_coding_input *s, char *field,
                                  size_t fieldlen, char *msg, size_t msglen);
 
 /* The result as {"lines": [...], "findings": [...]}; pretty = indented. Returns a malloc'd string

@@ -47,5 +47,7 @@ void psy_data_each(const char *prefix, void (*fn)(void *ud, const char *name, co
 #include "psy_claims.h"
 #include "psy_x12.h"
 #include "psy_pdf.h"
+#include "psy_records.h"
+#include "psy_audit.h"
 
 #endif

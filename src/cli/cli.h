@@ -34,6 +34,7 @@ const struct cli_command *cli_find(const char *name);
 
 /* The commands, one per file. */
 extern const struct cli_command cli_cmd_show, cli_cmd_import, cli_cmd_serve, cli_cmd_user,
-    cli_cmd_code_session, cli_cmd_era, cli_cmd_x12;
+    cli_cmd_code_session, cli_cmd_era, cli_cmd_x12, cli_cmd_audit, cli_cmd_demo, cli_cmd_client,
+    cli_cmd_session;
 
 #endif

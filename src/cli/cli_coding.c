@@ -68,7 +68,7 @@ static psy_coder *open_coder(const char *db, const char *payer_file, psy_store *
 
 static void print_money(long long cents) { printf("$%lld.%02lld", cents / 100, cents % 100); }
 
-static void print_human(const psy_coder *cx, const struct psy_session *s, const struct psy_coding_result *r)
+static void print_human(const psy_coder *cx, const struct psy_coding_input *s, const struct psy_coding_result *r)
 {
     printf("%s session on %s, payer %s\n", psy_session_kind_name(s->kind), s->date, *s->payer ? s->payer : "default");
     int members = 0;
@@ -123,7 +123,7 @@ static void print_human(const psy_coder *cx, const struct psy_session *s, const 
 static int batch_one(const psy_coder *cx, const char *payer, char *text, size_t len, long lineno,
                      struct psy_coding_result *r)
 {
-    struct psy_session s;
+    struct psy_coding_input s;
     char field[64], msg[300];
     psy_status rc = psy_session_from_json(text, len, &s, field, sizeof field, msg, sizeof msg);
     if (!rc) {
@@ -221,7 +221,7 @@ static int run_code_session(int argc, char **argv)
     } else {
         size_t len;
         char *text = read_all(stdin, SESSION_MAX_BYTES, &len);
-        struct psy_session s;
+        struct psy_coding_input s;
         char field[64], msg[300];
         struct psy_coding_result *r = malloc(sizeof *r);
         psy_status rc;

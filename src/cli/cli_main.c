@@ -14,6 +14,10 @@ static const struct cli_command *const commands[] = {
     &cli_cmd_code_session,
     &cli_cmd_era,
     &cli_cmd_x12,
+    &cli_cmd_demo,
+    &cli_cmd_audit,
+    &cli_cmd_client,
+    &cli_cmd_session,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -76,7 +76,7 @@ psy_status psy_session_kind_parse(const char *name, psy_session_kind *out)
     return PSY_EINVAL;
 }
 
-void psy_session_init(struct psy_session *s)
+void psy_session_init(struct psy_coding_input *s)
 {
     memset(s, 0, sizeof *s);
     s->minutes = -1;
@@ -160,7 +160,7 @@ int psy_coding_table_imported(const psy_coder *cx, psy_ncci_kind kind, size_t *r
 
 struct job {
     const psy_coder *cx;
-    const struct psy_session *s;
+    const struct psy_coding_input *s;
     const struct psy__payer_terms *t;
     const char *payer_id;
     struct psy_coding_result *r;
@@ -332,7 +332,7 @@ static psy_status need_minutes(struct job *j, const char *what)
 
 static psy_status code_individual(struct job *j)
 {
-    const struct psy_session *s = j->s;
+    const struct psy_coding_input *s = j->s;
     psy_status rc = need_minutes(j, "individual psychotherapy (psychotherapy minutes, a whole number)");
     if (rc) return rc;
     int b = band(s->minutes), with_em = *s->em_code != 0;
@@ -364,7 +364,7 @@ static psy_status code_individual(struct job *j)
 
 static psy_status code_crisis(struct job *j)
 {
-    const struct psy_session *s = j->s;
+    const struct psy_coding_input *s = j->s;
     psy_status rc = need_minutes(j, "crisis psychotherapy (total crisis minutes on the date)");
     if (rc) return rc;
     int m = s->minutes;
@@ -399,7 +399,7 @@ static psy_status code_crisis(struct job *j)
 
 static psy_status code_family(struct job *j, int patient_present)
 {
-    const struct psy_session *s = j->s;
+    const struct psy_coding_input *s = j->s;
     psy_status rc = need_minutes(j, "family psychotherapy (psychotherapy minutes, a whole number)");
     if (rc) return rc;
     if (s->minutes < 26) {
@@ -423,7 +423,7 @@ static psy_status code_family(struct job *j, int patient_present)
 
 static void group_size(struct job *j)
 {
-    const struct psy_session *s = j->s;
+    const struct psy_coding_input *s = j->s;
     int max = j->t->group_size_max;
     struct psy__sb b;
     if (s->group_size == 0) {
@@ -458,7 +458,7 @@ static psy_status code_per_member(struct job *j, const char *code, const char *r
 
 static psy_status code_diagnostic(struct job *j, int medical)
 {
-    const struct psy_session *s = j->s;
+    const struct psy_coding_input *s = j->s;
     struct psy__sb e;
     struct psy_coded_line *l = add_line(j, medical ? "90792" : "90791", 1, "kind", &e);
     add_rule(l, R_DIAG_1);
@@ -484,7 +484,7 @@ static int listed(const uint32_t *list, size_t n, uint32_t key)
 
 static void place(struct job *j)
 {
-    const struct psy_session *s = j->s;
+    const struct psy_coding_input *s = j->s;
     const struct psy__payer_terms *t = j->t;
     const char *pos, *mod = NULL, *rule = R_POS_1;
     struct psy__sb b;
@@ -554,7 +554,7 @@ static void place(struct job *j)
 
 static void payer_terms(struct job *j)
 {
-    const struct psy_session *s = j->s;
+    const struct psy_coding_input *s = j->s;
     const struct psy__payer_terms *t = j->t;
     const char *cred_mod = NULL;
     for (size_t c = 0; c < t->n_creds && *s->credential; c++)
@@ -618,7 +618,7 @@ static void separate_encounters(struct job *j)
 
 /* --- validation ------------------------------------------------------------------------------------- */
 
-static psy_status validate(const struct psy_session *s, struct psy_coding_result *r, int *date)
+static psy_status validate(const struct psy_coding_input *s, struct psy_coding_result *r, int *date)
 {
     *date = psy__date_int(s->date);
     if (!*date) return input_error(r, "date", "must be the date of service as YYYY-MM-DD", NULL);
@@ -652,7 +652,7 @@ static psy_status validate(const struct psy_session *s, struct psy_coding_result
 
 /* --- the pipeline ------------------------------------------------------------------------------------ */
 
-psy_status psy_coding_session(const psy_coder *cx, const struct psy_session *s, struct psy_coding_result *r)
+psy_status psy_coding_session(const psy_coder *cx, const struct psy_coding_input *s, struct psy_coding_result *r)
 {
     r->n_lines = r->n_findings = r->n_errors = 0;
     int date;

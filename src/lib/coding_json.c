@@ -54,7 +54,7 @@ static psy_status get_int(struct in *in, json_t *v, const char *field, int lo, i
     return PSY_OK;
 }
 
-static psy_status one_field(struct in *in, const char *key, json_t *v, struct psy_session *s)
+static psy_status one_field(struct in *in, const char *key, json_t *v, struct psy_coding_input *s)
 {
     char buf[64];
     if (!strcmp(key, "date")) {
@@ -121,7 +121,7 @@ static psy_status one_field(struct in *in, const char *key, json_t *v, struct ps
     return PSY_OK;
 }
 
-psy_status psy_session_from_json(const char *text, size_t len, struct psy_session *s, char *field, size_t fieldlen,
+psy_status psy_session_from_json(const char *text, size_t len, struct psy_coding_input *s, char *field, size_t fieldlen,
                                  char *msg, size_t msglen)
 {
     struct in in = {field, msg, fieldlen, msglen};

@@ -62,6 +62,8 @@ psy_status psy__store_exec(psy_store *st, const char *sql)
     return PSY_OK;
 }
 
+/* The outermost begin opens a write transaction; nested ones open savepoints, so a failed inner unit
+ * (one record inside a batch) rolls back only itself and the outer transaction goes on. */
 psy_status psy__store_begin(psy_store *st)
 {
     char sql[48];
@@ -109,6 +111,8 @@ psy_status psy__store_lock(psy_store *st, int64_t key)
     psy__sql_finalize(s);
     return rc;
 }
+
+int psy__store_in_transaction(psy_store *st) { return st->depth > 0; }
 
 const char *psy__store_meta_get(psy_store *st, const char *key, char *buf, size_t len)
 {

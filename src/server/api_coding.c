@@ -14,7 +14,7 @@
 void api_code_session(struct srv_req *r)
 {
     if (!srv_body_is_json(r)) return;
-    struct psy_session s;
+    struct psy_coding_input s;
     char field[PSY_FIELD_MAX], msg[PSY_MESSAGE_MAX];
     psy_status rc = psy_session_from_json(r->body ? r->body : "", r->body_len, &s, field, sizeof field, msg,
                                           sizeof msg);

@@ -28,7 +28,7 @@ struct outcome {
 static void run_session(const psy_coder *cx, json_t *session, struct outcome *o)
 {
     char *text = json_dumps(session, JSON_COMPACT);
-    struct psy_session s;
+    struct psy_coding_input s;
     char msg[300];
     memset(o, 0, sizeof *o);
     psy_status rc = psy_session_from_json(text, strlen(text), &s, o->field, sizeof o->field, msg, sizeof msg);
@@ -355,7 +355,7 @@ static void test_session_struct(void **state)
 {
     (void)state;
     psy_coder *cx = open_builtin();
-    struct psy_session s;
+    struct psy_coding_input s;
     static struct psy_coding_result r1, r2;
     psy_session_init(&s);
     snprintf(s.date, sizeof s.date, "2024-07-01");
@@ -390,7 +390,7 @@ static void test_result_json(void **state)
     char field[64], msg[300];
     const char *in = "{\"date\":\"2024-07-01\",\"kind\":\"group\",\"group_size\":4,\"members\":2,"
                      "\"telehealth\":\"video\",\"patient_location\":\"home\"}";
-    struct psy_session s;
+    struct psy_coding_input s;
     static struct psy_coding_result r;
     assert_int_equal(psy_session_from_json(in, strlen(in), &s, field, sizeof field, msg, sizeof msg), PSY_OK);
     assert_int_equal(psy_coding_session(cx, &s, &r), PSY_OK);

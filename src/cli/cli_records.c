@@ -1,0 +1,449 @@
+/*
+ * cli_records.c -- `psyclaim audit` (the auditor's checks over a period), `psyclaim demo-data` (an
+ * invented practice with planted problems), and two views of the records: `psyclaim client list` and
+ * `psyclaim session show ID`.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+/* Parses a positive integer option; prints the error and returns 0 when it is not one. */
+static int int_arg(const char *opt, const char *v, long max, long *out)
+{
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (!*v || *end || n < 0 || n > max) {
+        cli_error("%s: a whole number from 0 to %ld", opt, max);
+        return 0;
+    }
+    *out = n;
+    return 1;
+}
+
+/* The practice a command works on: the one given, else the only one in the store. */
+static int pick_practice(psy_store *st, long given, psy_id *out)
+{
+    psy_id *ids;
+    size_t n;
+    if (psy_records_practice_list(st, &ids, &n)) {
+        cli_error("%s", psy_store_errmsg(st));
+        return 0;
+    }
+    int ok = 0;
+    if (given) {
+        for (size_t i = 0; i < n; i++) ok |= ids[i] == given;
+        if (!ok) cli_error("--practice: no practice %ld in this database", given);
+        *out = given;
+    } else if (n == 1) {
+        *out = ids[0];
+        ok = 1;
+    } else if (n == 0) {
+        cli_error("the database has no practice yet (try 'psyclaim demo-data')");
+    } else {
+        cli_error("the database has %zu practices; choose one with --practice ID", n);
+    }
+    free(ids);
+    return ok;
+}
+
+/* Opens the store and picks the practice; NULL (the reason printed) on failure. */
+static psy_store *open_practice(const char *db, long practice, psy_id *pid)
+{
+    psy_store *st = cli_open_store(db);
+    if (st && !pick_practice(st, practice, pid)) {
+        psy_store_close(st);
+        st = NULL;
+    }
+    return st;
+}
+
+/* Prints a JSON value and releases it. */
+static void print_json(json_t *j)
+{
+    char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    puts(s);
+    free(s);
+    json_decref(j);
+}
+
+/* --- audit ------------------------------------------------------------------------------------------ */
+
+struct audit_out {
+    json_t *list;
+    long errors, warnings;
+};
+
+static int print_finding(void *ud, const struct psy_audit_finding *f)
+{
+    struct audit_out *o = ud;
+    if (f->severity == PSY_AUDIT_ERROR) o->errors++;
+    else o->warnings++;
+    if (o->list) {
+        json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "rule", f->rule, "severity",
+                              psy_audit_severity_name(f->severity), "record_type", f->record_type, "record_id",
+                              (json_int_t)f->record_id, "date", f->date, "message", f->message);
+        if (f->similarity >= 0) json_object_set_new(j, "similarity", json_real((double)(int)(f->similarity * 1000 + 0.5) / 1000));
+        json_array_append_new(o->list, j);
+        return 0;
+    }
+    char rec[48], sim[24] = "";
+    snprintf(rec, sizeof rec, "%s %lld", f->record_type, (long long)f->record_id);
+    if (f->similarity >= 0) snprintf(sim, sizeof sim, " [similarity %.2f]", f->similarity);
+    printf("%-8s %-12s %-22s %-10s %s%s\n", f->severity == PSY_AUDIT_ERROR ? "ERROR" : "warning", f->rule, rec,
+           *f->date ? f->date : "-", f->message, sim);
+    return 0;
+}
+
+static int run_audit(int argc, char **argv)
+{
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},   {"from", required_argument, NULL, 'f'},
+                                         {"to", required_argument, NULL, 't'},   {"as-of", required_argument, NULL, 'a'},
+                                         {"practice", required_argument, NULL, 'p'}, {"json", no_argument, NULL, 'j'},
+                                         {NULL, 0, NULL, 0}};
+    const char *db = NULL;
+    struct psy_audit_opts ao = {0};
+    long practice = 0;
+    int as_json = 0, o;
+    optind = 1;
+    while ((o = getopt_long(argc, argv, "d:f:t:a:p:j", opts, NULL)) != -1) {
+        switch (o) {
+        case 'd': db = optarg; break;
+        case 'f': ao.from = optarg; break;
+        case 't': ao.to = optarg; break;
+        case 'a': ao.as_of = optarg; break;
+        case 'p':
+            if (!int_arg("--practice", optarg, 1L << 40, &practice)) return CLI_USAGE;
+            break;
+        case 'j': as_json = 1; break;
+        default: fputs(cli_cmd_audit.usage, stderr); return CLI_USAGE;
+        }
+    }
+    if (optind != argc) {
+        cli_error("audit: unexpected argument '%s' (see 'psyclaim audit --help')", argv[optind]);
+        return CLI_USAGE;
+    }
+    static const char *const names[] = {"--from", "--to", "--as-of"};
+    const char *vals[] = {ao.from, ao.to, ao.as_of};
+    for (int i = 0; i < 3; i++)
+        if (vals[i] && !psy_records_date_valid(vals[i])) {
+            cli_error("%s: not a date (YYYY-MM-DD)", names[i]);
+            return CLI_USAGE;
+        }
+    if (ao.from && ao.to && strcmp(ao.from, ao.to) > 0) {
+        cli_error("--to: before --from");
+        return CLI_USAGE;
+    }
+    psy_id pid;
+    psy_store *st = open_practice(db, practice, &pid);
+    if (!st) return CLI_FAIL;
+    struct audit_out out = {as_json ? json_array() : NULL, 0, 0};
+    struct psy_audit_stats stats;
+    psy_status rc = psy_audit_run(st, pid, &ao, print_finding, &out, &stats);
+    if (rc) {
+        cli_error("audit: %s", psy_store_errmsg(st));
+        json_decref(out.list);
+        psy_store_close(st);
+        return CLI_FAIL;
+    }
+    if (as_json) {
+        json_t *j = json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:o}", "practice", (json_int_t)pid, "from",
+                              ao.from ? ao.from : "", "to", ao.to ? ao.to : "", "sessions", (json_int_t)stats.sessions,
+                              "notes_compared", (json_int_t)stats.notes, "errors", (json_int_t)out.errors, "warnings",
+                              (json_int_t)out.warnings, "findings", out.list);
+        print_json(j);
+    } else {
+        printf("%s%ld session%s audited, %ld note%s compared: %ld error%s, %ld warning%s\n", out.errors + out.warnings ? "\n" : "",
+               stats.sessions, stats.sessions == 1 ? "" : "s", stats.notes, stats.notes == 1 ? "" : "s", out.errors,
+               out.errors == 1 ? "" : "s", out.warnings, out.warnings == 1 ? "" : "s");
+    }
+    psy_store_close(st);
+    return CLI_OK;
+}
+
+const struct cli_command cli_cmd_audit = {
+    "audit", run_audit, "run the auditor's checks on the practice's records",
+    "usage: psyclaim audit [--db PATH] [--practice ID] [--from DATE] [--to DATE] [--as-of DATE] [--json]\n\n"
+    "Checks the sessions with a service date in the period (default: all) and prints one line per\n"
+    "finding: severity, rule, the record concerned, the date and what is wrong. Rules:\n"
+    "  R-DOC-SIGN   a note missing or unsigned more than the practice's limit (7 days) after the session\n"
+    "  R-TIME-4     no start or stop time and no total minutes\n"
+    "  R-TIME-1     minutes outside the time band of the billed code (90832 16-37, 90834 38-52, ...)\n"
+    "  R-GRP-1      more participants than a member's payer pays a group for\n"
+    "  R-GRP-2      member notes of one group session that are near copies (Jaccard similarity)\n"
+    "  R-GRP-3      a member billed for a group session they were absent from\n"
+    "  R-DOC-CLONE  a note that repeats a note of an earlier session\n"
+    "  R-PLAN-1     no signed treatment plan in force for the modality, or a plan past its review date\n"
+    "  R-DX-1       a client without a diagnosis, or one that is not a billable code\n"
+    "  R-AUTH-1     prior authorisation missing, expired or used up, where the payer requires one\n"
+    "  R-TH-2       telehealth without modality, patient location or consent on record\n\n"
+    "  --db PATH       database (default $PSYCLAIM_DB or ./psyclaim.db)\n"
+    "  --practice ID   the practice (needed only when the database holds several)\n"
+    "  --from DATE     first service date (YYYY-MM-DD)\n"
+    "  --to DATE       last service date\n"
+    "  --as-of DATE    the day the unsigned-note check counts from (default today)\n"
+    "  --json          one JSON object: counts and the findings\n\n"
+    "Exits 0 when the audit ran, whatever it found; 1 when it could not run; 2 on bad options.\n\n"
+    "example:\n  psyclaim demo-data --db demo.db && psyclaim audit --db demo.db\n",
+};
+
+/* --- demo-data -------------------------------------------------------------------------------------- */
+
+static int run_demo(int argc, char **argv)
+{
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},      {"seed", required_argument, NULL, 's'},
+                                         {"end", required_argument, NULL, 'e'},     {"weeks", required_argument, NULL, 'w'},
+                                         {"clients", required_argument, NULL, 'c'}, {"groups", required_argument, NULL, 'g'},
+                                         {"clean", no_argument, NULL, 'C'},         {NULL, 0, NULL, 0}};
+    const char *db = NULL;
+    struct psy_demo_opts d = {1, NULL, 0, 0, 0, 0};
+    long v;
+    int o;
+    optind = 1;
+    while ((o = getopt_long(argc, argv, "d:s:e:w:c:g:C", opts, NULL)) != -1) {
+        switch (o) {
+        case 'd': db = optarg; break;
+        case 's':
+            if (!int_arg("--seed", optarg, 4294967295L, &v)) return CLI_USAGE;
+            d.seed = (unsigned)v;
+            break;
+        case 'e':
+            if (!psy_records_date_valid(optarg)) {
+                cli_error("--end: not a date (YYYY-MM-DD)");
+                return CLI_USAGE;
+            }
+            d.end_date = optarg;
+            break;
+        case 'w':
+            if (!int_arg("--weeks", optarg, 520, &v)) return CLI_USAGE;
+            d.weeks = (int)v;
+            break;
+        case 'c':
+            if (!int_arg("--clients", optarg, 100000, &v)) return CLI_USAGE;
+            d.clients = (int)v;
+            break;
+        case 'g':
+            if (!int_arg("--groups", optarg, 5000, &v)) return CLI_USAGE;
+            d.groups = (int)v;
+            break;
+        case 'C': d.clean = 1; break;
+        default: fputs(cli_cmd_demo.usage, stderr); return CLI_USAGE;
+        }
+    }
+    if (optind != argc) {
+        cli_error("demo-data: unexpected argument '%s' (see 'psyclaim demo-data --help')", argv[optind]);
+        return CLI_USAGE;
+    }
+    psy_store *st = cli_open_store(db);
+    if (!st) return CLI_FAIL;
+    struct psy_demo_result r;
+    psy_status rc = psy_records_demo(st, &d, &r);
+    if (rc) {
+        cli_error("demo-data: %s", psy_store_errmsg(st));
+        psy_store_close(st);
+        return rc == PSY_EINVAL ? CLI_USAGE : CLI_FAIL;
+    }
+    printf("practice %lld: %ld clinicians, %ld clients, %ld groups, %ld sessions, %ld notes\n", (long long)r.practice_id,
+           r.clinicians, r.clients, r.groups, r.sessions, r.notes);
+    if (r.n_problems) {
+        printf("planted for the audit to find:\n");
+        for (size_t i = 0; i < r.n_problems; i++)
+            printf("  %-12s %s %lld: %s\n", r.problems[i].rule, r.problems[i].record_type,
+                   (long long)r.problems[i].record_id, r.problems[i].what);
+    }
+    free(r.problems);
+    psy_store_close(st);
+    return CLI_OK;
+}
+
+const struct cli_command cli_cmd_demo = {
+    "demo-data", run_demo, "create an invented practice with sessions and notes",
+    "usage: psyclaim demo-data [--db PATH] [--seed N] [--end DATE] [--weeks N] [--clients N] [--groups N] [--clean]\n\n"
+    "Adds an invented practice to the database: a few clinicians, payers, clients with diagnoses,\n"
+    "insurance, treatment plans and prior authorisations, therapy groups, and weeks of individual and\n"
+    "group sessions with attendance and signed notes. Unless --clean, one instance of each problem the\n"
+    "audit looks for is planted (cloned member notes, a group over a payer's limit, a missing stop\n"
+    "time, a plan past review, used-up and expired authorisations, an old unsigned note, an absent\n"
+    "member billed, telehealth without consent or modality, ...) and listed.\n\n"
+    "  --db PATH      database (default $PSYCLAIM_DB or ./psyclaim.db)\n"
+    "  --seed N       the same seed gives the same practice (default 1)\n"
+    "  --end DATE     last day of the period (default today)\n"
+    "  --weeks N      length of the period (default 13, about three months)\n"
+    "  --clients N    number of clients (default 60)\n"
+    "  --groups N     number of groups, 10 members each (default 4)\n"
+    "  --clean        plant no problems\n\n"
+    "Nobody in the demo data is real.\n",
+};
+
+/* --- client list, session show ----------------------------------------------------------------------- */
+
+static int common_opts(int argc, char **argv, const struct cli_command *cmd, const char **db, long *practice, int *json)
+{
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"practice", required_argument, NULL, 'p'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {NULL, 0, NULL, 0}};
+    int o;
+    optind = 1;
+    while ((o = getopt_long(argc, argv, "d:p:j", opts, NULL)) != -1) {
+        switch (o) {
+        case 'd': *db = optarg; break;
+        case 'p':
+            if (!int_arg("--practice", optarg, 1L << 40, practice)) return 0;
+            break;
+        case 'j': *json = 1; break;
+        default: fputs(cmd->usage, stderr); return 0;
+        }
+    }
+    return 1;
+}
+
+static int run_client(int argc, char **argv)
+{
+    const char *db = NULL;
+    long practice = 0;
+    int as_json = 0;
+    if (!common_opts(argc, argv, &cli_cmd_client, &db, &practice, &as_json)) return CLI_USAGE;
+    if (optind != argc - 1 || strcmp(argv[optind], "list") != 0) {
+        cli_error("client: the only action is 'list' (see 'psyclaim client --help')");
+        return CLI_USAGE;
+    }
+    psy_id pid;
+    psy_store *st = open_practice(db, practice, &pid);
+    if (!st) return CLI_FAIL;
+    struct psy_client *cs;
+    size_t n;
+    if (psy_records_client_list(st, pid, &cs, &n)) {
+        cli_error("%s", psy_store_errmsg(st));
+        psy_store_close(st);
+        return CLI_FAIL;
+    }
+    json_t *arr = as_json ? json_array() : NULL;
+    for (size_t i = 0; i < n; i++) {
+        char dx[PSY_REC_DX_MAX * PSY_CODE_MAX] = "";
+        for (int k = 0; k < cs[i].n_dx; k++) {
+            size_t l = strlen(dx);
+            snprintf(dx + l, sizeof dx - l, "%s%s", k ? "," : "", cs[i].dx[k]);
+        }
+        if (arr)
+            json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:s, s:b}", "id", (json_int_t)cs[i].id, "first_name",
+                                                 cs[i].first_name, "last_name", cs[i].last_name, "birth_date",
+                                                 cs[i].birth_date, "diagnoses", dx, "active", cs[i].active));
+        else
+            printf("%-6lld %-14s %-16s %s  %s%s\n", (long long)cs[i].id, cs[i].first_name, cs[i].last_name,
+                   cs[i].birth_date, *dx ? dx : "(no diagnosis)", cs[i].active ? "" : "  inactive");
+    }
+    if (arr) print_json(arr);
+    free(cs);
+    psy_store_close(st);
+    return CLI_OK;
+}
+
+const struct cli_command cli_cmd_client = {
+    "client", run_client, "list the practice's clients",
+    "usage: psyclaim client list [--db PATH] [--practice ID] [--json]\n\n"
+    "Lists the clients: id, name, birth date and diagnoses.\n\n"
+    "  --db PATH       database (default $PSYCLAIM_DB or ./psyclaim.db)\n"
+    "  --practice ID   the practice (needed only when the database holds several)\n"
+    "  --json          a JSON array\n",
+};
+
+static void print_text(const char *label, const char *text)
+{
+    if (text && *text) printf("    %-14s %s\n", label, text);
+}
+
+static int run_session(int argc, char **argv)
+{
+    const char *db = NULL;
+    long practice = 0, id;
+    int as_json = 0;
+    if (!common_opts(argc, argv, &cli_cmd_session, &db, &practice, &as_json)) return CLI_USAGE;
+    if (optind != argc - 2 || strcmp(argv[optind], "show") != 0) {
+        cli_error("session: give 'show ID' (see 'psyclaim session --help')");
+        return CLI_USAGE;
+    }
+    if (!int_arg("ID", argv[optind + 1], 1L << 40, &id)) return CLI_USAGE;
+    psy_id pid;
+    psy_store *st = open_practice(db, practice, &pid);
+    if (!st) return CLI_FAIL;
+    struct psy_session s;
+    struct psy_attendance *att = NULL;
+    struct psy_note *notes = NULL;
+    size_t na = 0, nn = 0;
+    psy_status rc = psy_records_session_get(st, pid, id, &s);
+    if (!rc) rc = psy_records_attendance_list(st, pid, id, &att, &na);
+    if (!rc) rc = psy_records_note_list(st, pid, id, &notes, &nn);
+    if (rc) {
+        cli_error("session %ld: %s", id, rc == PSY_ENOTFOUND ? "no such session" : psy_store_errmsg(st));
+        psy_store_close(st);
+        return CLI_FAIL;
+    }
+    int mins = psy_records_session_minutes(&s);
+    if (as_json) {
+        json_t *j = json_pack("{s:I, s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:i, s:s, s:b, s:s, s:s, s:s, s:s}", "id",
+                              (json_int_t)s.id, "kind", s.kind, "client_id", (json_int_t)s.client_id, "group_id",
+                              (json_int_t)s.group_id, "clinician_id", (json_int_t)s.clinician_id, "service_date",
+                              s.service_date, "start_utc", s.start_utc, "stop_utc", s.stop_utc, "minutes", mins, "pos",
+                              s.pos, "telehealth", s.telehealth, "th_modality", s.th_modality, "patient_location",
+                              s.patient_location, "billed_code", s.billed_code, "signed_at", s.signed_at);
+        json_t *ja = json_array(), *jn = json_array();
+        for (size_t i = 0; i < na; i++)
+            json_array_append_new(ja, json_pack("{s:I, s:b, s:i, s:i, s:s}", "client_id", (json_int_t)att[i].client_id,
+                                                "present", att[i].present, "late_minutes", att[i].late_minutes,
+                                                "early_minutes", att[i].early_minutes, "billed_code", att[i].billed_code));
+        for (size_t i = 0; i < nn; i++)
+            json_array_append_new(jn, json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
+                                                (json_int_t)notes[i].id, "kind", notes[i].kind, "client_id",
+                                                (json_int_t)notes[i].client_id, "status", notes[i].status, "theme",
+                                                notes[i].theme, "techniques", notes[i].techniques, "dynamics",
+                                                notes[i].dynamics, "factors", notes[i].factors, "participation",
+                                                notes[i].participation, "response", notes[i].response, "progress",
+                                                notes[i].progress, "plan", notes[i].plan, "signed_at", notes[i].signed_at));
+        json_object_set_new(j, "attendance", ja);
+        json_object_set_new(j, "notes", jn);
+        print_json(j);
+    } else {
+        printf("session %lld  %s  %s\n", (long long)s.id, s.kind, s.service_date);
+        if (s.group_id) printf("  group %lld", (long long)s.group_id);
+        else printf("  client %lld", (long long)s.client_id);
+        printf(", clinician %lld, place of service %s%s%s%s\n", (long long)s.clinician_id, s.pos,
+               s.telehealth ? ", telehealth " : "", s.th_modality, s.telehealth && *s.patient_location ? " from " : "");
+        printf("  %s to %s UTC, %d minutes%s%s\n", *s.start_utc ? s.start_utc : "(no start)",
+               *s.stop_utc ? s.stop_utc : "(no stop)", mins, *s.billed_code ? ", billed " : "", s.billed_code);
+        printf("  %s\n", *s.signed_at ? "signed" : "open (not signed)");
+        for (size_t i = 0; i < na; i++)
+            printf("  member %-6lld %s%s%s\n", (long long)att[i].client_id, att[i].present ? "present" : "absent",
+                   att[i].late_minutes ? " (late)" : "", *att[i].billed_code ? ", billed" : "");
+        for (size_t i = 0; i < nn; i++) {
+            printf("  %s note %lld", notes[i].kind, (long long)notes[i].id);
+            if (notes[i].client_id) printf(" (client %lld)", (long long)notes[i].client_id);
+            printf(", %s\n", notes[i].status);
+            print_text("theme", notes[i].theme);
+            print_text("techniques", notes[i].techniques);
+            print_text("dynamics", notes[i].dynamics);
+            print_text("factors", notes[i].factors);
+            print_text("participation", notes[i].participation);
+            print_text("response", notes[i].response);
+            print_text("progress", notes[i].progress);
+            print_text("plan", notes[i].plan);
+        }
+    }
+    for (size_t i = 0; i < nn; i++) psy_note_clear(&notes[i]);
+    free(notes);
+    free(att);
+    psy_store_close(st);
+    return CLI_OK;
+}
+
+const struct cli_command cli_cmd_session = {
+    "session", run_session, "show a session with its attendance and notes",
+    "usage: psyclaim session show ID [--db PATH] [--practice ID] [--json]\n\n"
+    "Shows one session: kind, date, times (UTC), minutes, place of service, telehealth, what was\n"
+    "billed, attendance of a group session, and every note with its status.\n\n"
+    "  --db PATH       database (default $PSYCLAIM_DB or ./psyclaim.db)\n"
+    "  --practice ID   the practice (needed only when the database holds several)\n"
+    "  --json          one JSON object\n",
+};

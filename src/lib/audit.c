@@ -1,0 +1,1102 @@
+/*
+ * audit.c -- the auditor's checks over a practice's records in a period (rule ids in docs/records.md):
+ * R-DOC-SIGN unsigned or missing notes, R-TIME-4 missing times, R-TIME-1 minutes outside the billed
+ * code's band, R-GRP-1 group size over a payer's limit, R-GRP-2 member notes of one session that copy
+ * each other, R-GRP-3 an absent member billed, R-DOC-CLONE a note repeating an earlier session's note,
+ * R-PLAN-1 no plan in force or a plan past review, R-DX-1 diagnosis missing or not billable,
+ * R-AUTH-1 authorisation missing, expired or used up, R-TH-2 telehealth without modality or consent.
+ *
+ * The one idea: load the period once (a handful of ordered queries, no query per session), turn it into
+ * billable lines (the client of a session, each member of a group session), and run every check over
+ * those arrays; checks about a client, plan or authorisation are gathered into one finding per record
+ * with the count and first date. Clone detection streams the note texts into a MinHash/LSH index
+ * (audit_clone.c), so the whole audit stays linear in the number of sessions.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "audit_int.h"
+
+/* --- settings ---------------------------------------------------------------------------------------- */
+
+void psy__audit_conf(struct psy__audit_conf *c)
+{
+    c->clone_threshold = 0.8;
+    c->shingle_words = 3;
+    c->bands = 20;
+    c->rows = 7;
+    c->min_shingles = 5;
+    c->compare_window = 4;
+    c->group_max_default = 12;
+    const char *text = psy_data_get("audit/audit.json", NULL);
+    json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+    if (!j) return;
+    json_t *v;
+    if ((v = json_object_get(j, "clone_threshold")) && json_is_number(v)) c->clone_threshold = json_number_value(v);
+    static const struct { const char *key; size_t off; } ints[] = {
+        {"shingle_words", offsetof(struct psy__audit_conf, shingle_words)},
+        {"minhash_bands", offsetof(struct psy__audit_conf, bands)},
+        {"minhash_rows", offsetof(struct psy__audit_conf, rows)},
+        {"min_shingles", offsetof(struct psy__audit_conf, min_shingles)},
+        {"compare_window", offsetof(struct psy__audit_conf, compare_window)},
+        {"group_max_default", offsetof(struct psy__audit_conf, group_max_default)},
+    };
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
+        if ((v = json_object_get(j, ints[i].key)) && json_is_integer(v) && json_integer_value(v) > 0)
+            *(int *)((char *)c + ints[i].off) = (int)json_integer_value(v);
+    json_decref(j);
+}
+
+struct band {
+    char code[PSY_CODE_MAX];
+    int min, max; /* max 0 = none */
+};
+
+static size_t load_bands(struct band *out, size_t cap)
+{
+    size_t n = 0, i;
+    const char *text = psy_data_get("audit/time_bands.json", NULL);
+    json_t *j = text ? json_loads(text, 0, NULL) : NULL, *b;
+    json_array_foreach(json_object_get(j, "bands"), i, b)
+    {
+        const char *code = json_string_value(json_object_get(b, "code"));
+        if (!code || n == cap) continue;
+        snprintf(out[n].code, sizeof out[n].code, "%s", code);
+        out[n].min = (int)json_integer_value(json_object_get(b, "min"));
+        out[n].max = (int)json_integer_value(json_object_get(b, "max"));
+        n++;
+    }
+    json_decref(j);
+    return n;
+}
+
+const char *psy_audit_severity_name(psy_audit_severity s) { return s == PSY_AUDIT_ERROR ? "error" : "warning"; }
+
+double psy_audit_similarity(const char *a, const char *b)
+{
+    struct psy__audit_conf conf;
+    struct psy__shingles x = {0}, y = {0};
+    psy__audit_conf(&conf);
+    psy__shingle(a, conf.shingle_words, 1, &x);
+    psy__shingle(b, conf.shingle_words, 1, &y);
+    double s = psy__jaccard(&x, &y);
+    psy__shingles_free(&x);
+    psy__shingles_free(&y);
+    return s;
+}
+
+/* --- the period in memory ------------------------------------------------------------------------------ */
+
+typedef char date_t[PSY_DATE_MAX];
+
+struct a_payer {
+    psy_id id;
+    int group_max, requires_auth;
+};
+struct a_policy {
+    psy_id id, client, payer;
+    date_t start, end;
+};
+struct a_plan {
+    psy_id id, client;
+    int modalities, is_signed;
+    date_t start, end, review;
+};
+struct a_auth {
+    psy_id id, client, payer;
+    int approved, prior, ncodes;
+    date_t start, end;
+    char codes[PSY_REC_AUTH_CODES_MAX][PSY_CODE_MAX];
+};
+struct a_client {
+    psy_id id;
+    date_t consent;
+    int ndx;
+    char dx[PSY_REC_DX_MAX][PSY_CODE_MAX];
+    size_t pol, npol, plan, nplan, auth, nauth; /* ranges in the arrays above */
+};
+struct a_session {
+    psy_id id, client, group;
+    char kind[12];
+    date_t date;
+    int has_start, has_stop, explicit_minutes, minutes, telehealth, group_kind;
+    char th_modality[6], location[6], billed[PSY_CODE_MAX];
+    size_t att, natt;
+    psy_id note;       /* the individual note, or the group note */
+    int note_signed;
+};
+struct a_att {
+    psy_id id, session, client, policy;
+    int present, late, early;
+    char billed[PSY_CODE_MAX];
+    psy_id note;
+    int note_signed;
+};
+struct a_line { /* one client billed (or billable) for one session */
+    size_t s;          /* session index */
+    long a;            /* attendance index, -1 for a non-group session */
+    struct a_client *c;
+    const struct a_policy *pol; /* primary policy in force, or NULL */
+    const struct a_payer *payer;
+};
+struct a_used { /* a line that came after its authorisation ran out */
+    psy_id session, client, auth;
+};
+struct a_doc { /* one note in the clone index */
+    psy_id note, session, client;
+    size_t s;
+};
+struct agg { /* one finding gathered over many lines */
+    struct psy_audit_finding f;
+    uint64_t key;
+    long count;
+    date_t first;
+};
+
+struct audit {
+    psy_store *st;
+    psy_id practice;
+    struct psy__audit_conf conf;
+    date_t from, to, as_of;
+    int unsigned_days;
+    struct a_payer *payers;
+    size_t npayers;
+    struct a_policy *pols;
+    size_t npols;
+    struct a_plan *plans;
+    size_t nplans;
+    struct a_auth *auths;
+    size_t nauths;
+    struct a_client *clients;
+    size_t nclients;
+    struct a_session *ss;
+    size_t nss;
+    struct a_att *att;
+    size_t natt;
+    struct a_line *lines;
+    size_t nlines;
+    struct a_doc *docs;
+    size_t ndocs;
+    struct a_used *exhausted; /* lines beyond their authorisation, sorted */
+    size_t nexhausted;
+    struct psy_audit_finding *out;
+    size_t nout, capout;
+    struct agg *aggs;
+    size_t naggs, capaggs;
+    size_t *agg_index; /* open addressing over aggs by key; capacity a power of two */
+    size_t agg_slots;
+    long candidates, verified;
+};
+
+#define GROW(arr, n, cap, init)                                                                  \
+    do {                                                                                         \
+        if ((n) == (cap)) (arr) = psy__realloc((arr), ((cap) = (cap) ? (cap) * 2 : (init)) * sizeof *(arr)); \
+    } while (0)
+
+static psy_status prep(struct audit *au, sqlite3_stmt **s, const char *sql, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    psy_status rc = psy__rec_prepare_v(au->st, s, sql, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static struct a_client *find_client(struct audit *au, psy_id id)
+{
+    size_t lo = 0, hi = au->nclients;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (au->clients[mid].id == id) return &au->clients[mid];
+        if (au->clients[mid].id < id) lo = mid + 1;
+        else hi = mid;
+    }
+    return NULL;
+}
+
+static const struct a_payer *find_payer(struct audit *au, psy_id id)
+{
+    for (size_t i = 0; i < au->npayers; i++)
+        if (au->payers[i].id == id) return &au->payers[i];
+    return NULL;
+}
+
+/* Sets a client's range [first, n) over an array of rows sorted by client id. */
+#define ATTACH(au, arr, count, field, nfield)                                        \
+    do {                                                                             \
+        for (size_t i_ = 0; i_ < (count);) {                                         \
+            size_t j_ = i_;                                                          \
+            while (j_ < (count) && (arr)[j_].client == (arr)[i_].client) j_++;       \
+            struct a_client *c_ = find_client((au), (arr)[i_].client);               \
+            if (c_) {                                                                \
+                c_->field = i_;                                                      \
+                c_->nfield = j_ - i_;                                                \
+            }                                                                        \
+            i_ = j_;                                                                 \
+        }                                                                            \
+    } while (0)
+
+static psy_status load_reference(struct audit *au)
+{
+    sqlite3_stmt *s;
+    size_t cap = 0;
+    psy_id p = au->practice;
+    psy_status rc = prep(au, &s, "SELECT id, group_max, requires_auth FROM payer WHERE practice_id = ? ORDER BY id", "i", p);
+    while (!rc && sqlite3_step(s) == SQLITE_ROW) {
+        GROW(au->payers, au->npayers, cap, 8);
+        struct a_payer *x = &au->payers[au->npayers++];
+        x->id = sqlite3_column_int64(s, 0);
+        x->group_max = sqlite3_column_int(s, 1);
+        x->requires_auth = sqlite3_column_int(s, 2);
+    }
+    sqlite3_finalize(s);
+    cap = 0;
+    if (!rc) rc = prep(au, &s, "SELECT id, telehealth_consent_date FROM client WHERE practice_id = ? ORDER BY id", "i", p);
+    while (!rc && sqlite3_step(s) == SQLITE_ROW) {
+        GROW(au->clients, au->nclients, cap, 64);
+        struct a_client *c = &au->clients[au->nclients++];
+        memset(c, 0, sizeof *c);
+        c->id = sqlite3_column_int64(s, 0);
+        psy__rec_col(s, 1, c->consent, sizeof c->consent);
+    }
+    sqlite3_finalize(s);
+    if (!rc) rc = prep(au, &s, "SELECT client_id, code FROM client_diagnosis WHERE practice_id = ? ORDER BY client_id, position", "i", p);
+    while (!rc && sqlite3_step(s) == SQLITE_ROW) {
+        struct a_client *c = find_client(au, sqlite3_column_int64(s, 0));
+        if (c && c->ndx < PSY_REC_DX_MAX) psy__rec_col(s, 1, c->dx[c->ndx++], PSY_CODE_MAX);
+    }
+    sqlite3_finalize(s);
+    cap = 0;
+    if (!rc)
+        rc = prep(au, &s, "SELECT id, client_id, payer_id, start_date, end_date FROM policy WHERE practice_id = ? "
+                          "AND priority = 1 ORDER BY client_id, start_date, id", "i", p);
+    while (!rc && sqlite3_step(s) == SQLITE_ROW) {
+        GROW(au->pols, au->npols, cap, 64);
+        struct a_policy *x = &au->pols[au->npols++];
+        x->id = sqlite3_column_int64(s, 0);
+        x->client = sqlite3_column_int64(s, 1);
+        x->payer = sqlite3_column_int64(s, 2);
+        psy__rec_col(s, 3, x->start, sizeof x->start);
+        psy__rec_col(s, 4, x->end, sizeof x->end);
+    }
+    sqlite3_finalize(s);
+    cap = 0;
+    if (!rc)
+        rc = prep(au, &s, "SELECT id, client_id, covers_individual + 2 * covers_group + 4 * covers_family, "
+                          "clinician_signed_at IS NOT NULL, start_date, end_date, review_date FROM treatment_plan "
+                          "WHERE practice_id = ? ORDER BY client_id, start_date, id", "i", p);
+    while (!rc && sqlite3_step(s) == SQLITE_ROW) {
+        GROW(au->plans, au->nplans, cap, 64);
+        struct a_plan *x = &au->plans[au->nplans++];
+        x->id = sqlite3_column_int64(s, 0);
+        x->client = sqlite3_column_int64(s, 1);
+        x->modalities = sqlite3_column_int(s, 2);
+        x->is_signed = sqlite3_column_int(s, 3);
+        psy__rec_col(s, 4, x->start, sizeof x->start);
+        psy__rec_col(s, 5, x->end, sizeof x->end);
+        psy__rec_col(s, 6, x->review, sizeof x->review);
+    }
+    sqlite3_finalize(s);
+    cap = 0;
+    if (!rc)
+        rc = prep(au, &s, "SELECT a.id, a.client_id, a.payer_id, a.units_approved, a.units_prior, a.start_date, "
+                          "a.end_date, c.code FROM authorisation a JOIN authorisation_code c ON c.authorisation_id = a.id "
+                          "WHERE a.practice_id = ? ORDER BY a.client_id, a.start_date, a.id, c.code", "i", p);
+    while (!rc && sqlite3_step(s) == SQLITE_ROW) {
+        psy_id id = sqlite3_column_int64(s, 0);
+        if (!au->nauths || au->auths[au->nauths - 1].id != id) {
+            GROW(au->auths, au->nauths, cap, 32);
+            struct a_auth *x = &au->auths[au->nauths++];
+            memset(x, 0, sizeof *x);
+            x->id = id;
+            x->client = sqlite3_column_int64(s, 1);
+            x->payer = sqlite3_column_int64(s, 2);
+            x->approved = sqlite3_column_int(s, 3);
+            x->prior = sqlite3_column_int(s, 4);
+            psy__rec_col(s, 5, x->start, sizeof x->start);
+            psy__rec_col(s, 6, x->end, sizeof x->end);
+        }
+        struct a_auth *x = &au->auths[au->nauths - 1];
+        if (x->ncodes < PSY_REC_AUTH_CODES_MAX) psy__rec_col(s, 7, x->codes[x->ncodes++], PSY_CODE_MAX);
+    }
+    sqlite3_finalize(s);
+    ATTACH(au, au->pols, au->npols, pol, npol);
+    ATTACH(au, au->plans, au->nplans, plan, nplan);
+    ATTACH(au, au->auths, au->nauths, auth, nauth);
+    return rc;
+}
+
+static psy_status load_sessions(struct audit *au)
+{
+    sqlite3_stmt *s;
+    size_t cap = 0;
+    psy_status rc = prep(au, &s,
+                         "SELECT id, kind, client_id, group_id, service_date, start_utc IS NOT NULL, stop_utc IS NOT NULL, "
+                         "minutes, start_utc, stop_utc, telehealth, th_modality, patient_location, billed_code "
+                         "FROM session WHERE practice_id = ? AND service_date BETWEEN ? AND ? ORDER BY service_date, id",
+                         "iSS", au->practice, au->from, au->to);
+    while (!rc && sqlite3_step(s) == SQLITE_ROW) {
+        GROW(au->ss, au->nss, cap, 1024);
+        struct a_session *x = &au->ss[au->nss++];
+        struct psy_session tmp;
+        memset(x, 0, sizeof *x);
+        memset(&tmp, 0, sizeof tmp);
+        x->id = sqlite3_column_int64(s, 0);
+        psy__rec_col(s, 1, x->kind, sizeof x->kind);
+        x->group_kind = !strcmp(x->kind, "group") || !strcmp(x->kind, "multifamily");
+        x->client = sqlite3_column_int64(s, 2);
+        x->group = sqlite3_column_int64(s, 3);
+        psy__rec_col(s, 4, x->date, sizeof x->date);
+        x->has_start = sqlite3_column_int(s, 5);
+        x->has_stop = sqlite3_column_int(s, 6);
+        x->explicit_minutes = tmp.minutes = sqlite3_column_int(s, 7);
+        psy__rec_col(s, 8, tmp.start_utc, sizeof tmp.start_utc);
+        psy__rec_col(s, 9, tmp.stop_utc, sizeof tmp.stop_utc);
+        x->minutes = psy_records_session_minutes(&tmp);
+        x->telehealth = sqlite3_column_int(s, 10);
+        psy__rec_col(s, 11, x->th_modality, sizeof x->th_modality);
+        psy__rec_col(s, 12, x->location, sizeof x->location);
+        psy__rec_col(s, 13, x->billed, sizeof x->billed);
+    }
+    sqlite3_finalize(s);
+    cap = 0;
+    if (!rc)
+        rc = prep(au, &s,
+                  "SELECT a.id, a.session_id, a.client_id, a.policy_id, a.present, a.late_minutes, a.early_minutes, "
+                  "a.billed_code FROM attendance a JOIN session s ON s.id = a.session_id WHERE s.practice_id = ? "
+                  "AND s.service_date BETWEEN ? AND ? ORDER BY s.service_date, s.id, a.client_id",
+                  "iSS", au->practice, au->from, au->to);
+    while (!rc && sqlite3_step(s) == SQLITE_ROW) {
+        GROW(au->att, au->natt, cap, 1024);
+        struct a_att *x = &au->att[au->natt++];
+        memset(x, 0, sizeof *x);
+        x->id = sqlite3_column_int64(s, 0);
+        x->session = sqlite3_column_int64(s, 1);
+        x->client = sqlite3_column_int64(s, 2);
+        x->policy = sqlite3_column_int64(s, 3);
+        x->present = sqlite3_column_int(s, 4);
+        x->late = sqlite3_column_int(s, 5);
+        x->early = sqlite3_column_int(s, 6);
+        psy__rec_col(s, 7, x->billed, sizeof x->billed);
+    }
+    sqlite3_finalize(s);
+    /* both lists are in (date, session) order: walk them together */
+    for (size_t i = 0, k = 0; i < au->natt;) {
+        size_t j = i;
+        while (j < au->natt && au->att[j].session == au->att[i].session) j++;
+        while (k < au->nss && au->ss[k].id != au->att[i].session) k++;
+        if (k < au->nss) {
+            au->ss[k].att = i;
+            au->ss[k].natt = j - i;
+        }
+        i = j;
+    }
+    return rc;
+}
+
+static struct a_att *find_att(struct audit *au, struct a_session *x, psy_id client)
+{
+    for (size_t i = x->att; i < x->att + x->natt; i++)
+        if (au->att[i].client == client) return &au->att[i];
+    return NULL;
+}
+
+/* Reads the notes of the period: their state for the signature check, and the member and individual
+ * notes' text into the clone index. */
+static psy_status load_notes(struct audit *au, struct psy__lsh *lsh)
+{
+    sqlite3_stmt *s;
+    struct psy__shingles sh = {0};
+    struct psy__buf text = {0};
+    size_t cap = 0;
+    psy_status rc = prep(au, &s,
+                         "SELECT n.id, n.session_id, n.client_id, n.kind, n.status, n.techniques, n.participation, "
+                         "n.response, n.progress, n.plan FROM note n JOIN session s ON s.id = n.session_id "
+                         "WHERE s.practice_id = ? AND s.service_date BETWEEN ? AND ? ORDER BY s.service_date, s.id, n.id",
+                         "iSS", au->practice, au->from, au->to);
+    size_t k = 0; /* notes come in the sessions' (date, id) order: walk both together */
+    while (!rc && sqlite3_step(s) == SQLITE_ROW) {
+        psy_id id = sqlite3_column_int64(s, 0), client = sqlite3_column_int64(s, 2), sid = sqlite3_column_int64(s, 1);
+        while (k < au->nss && au->ss[k].id != sid) k++;
+        if (k == au->nss) break;
+        struct a_session *x = &au->ss[k];
+        const char *kind = (const char *)sqlite3_column_text(s, 3);
+        int is_signed = !strcmp((const char *)sqlite3_column_text(s, 4), "signed");
+        if (!strcmp(kind, "member")) {
+            struct a_att *a = find_att(au, x, client);
+            if (a) {
+                a->note = id;
+                a->note_signed = is_signed;
+            }
+        } else {
+            x->note = id;
+            x->note_signed = is_signed;
+        }
+        if (!strcmp(kind, "group")) continue;
+        text.n = 0;
+        for (int c = 5; c <= 9; c++) {
+            const unsigned char *t = sqlite3_column_text(s, c);
+            psy__buf_puts(&text, t ? (const char *)t : "");
+            psy__buf_puts(&text, "\n");
+        }
+        psy__shingle(text.p, au->conf.shingle_words, 0, &sh);
+        if (sh.n < (size_t)au->conf.min_shingles) continue;
+        GROW(au->docs, au->ndocs, cap, 1024);
+        au->docs[au->ndocs++] = (struct a_doc){id, x->id, client, k};
+        psy__lsh_add(lsh, &sh);
+    }
+    sqlite3_finalize(s);
+    psy__shingles_free(&sh);
+    psy__buf_free(&text);
+    return rc;
+}
+
+/* --- findings ------------------------------------------------------------------------------------------ */
+
+static const char *const rule_order[] = {"R-DOC-SIGN", "R-TIME-4", "R-TIME-1", "R-GRP-1", "R-GRP-2", "R-GRP-3",
+                                         "R-DOC-CLONE", "R-PLAN-1", "R-DX-1", "R-AUTH-1", "R-TH-2", NULL};
+
+static struct psy_audit_finding *add(struct audit *au, const char *rule, psy_audit_severity sev, const char *type,
+                                     psy_id id, const char *date)
+{
+    GROW(au->out, au->nout, au->capout, 64);
+    struct psy_audit_finding *f = &au->out[au->nout++];
+    memset(f, 0, sizeof *f);
+    snprintf(f->rule, sizeof f->rule, "%s", rule);
+    f->severity = sev;
+    snprintf(f->record_type, sizeof f->record_type, "%s", type);
+    f->record_id = id;
+    snprintf(f->date, sizeof f->date, "%s", date ? date : "");
+    f->similarity = -1;
+    return f;
+}
+
+/* The gathered finding for (rule, record, variant), created on first use; counts one more line. */
+static struct agg *gather(struct audit *au, const char *rule, psy_audit_severity sev, const char *type, psy_id id,
+                          uint64_t variant, const char *date)
+{
+    char keytext[64];
+    int kl = snprintf(keytext, sizeof keytext, "%s|%s|%lld|%llu", rule, type, (long long)id, (unsigned long long)variant);
+    uint64_t key = psy__hash64(keytext, (size_t)kl);
+    if (au->naggs * 2 >= au->agg_slots) { /* rebuild the index at twice the size */
+        free(au->agg_index);
+        au->agg_slots = au->agg_slots ? au->agg_slots * 2 : 64;
+        au->agg_index = psy__malloc(au->agg_slots * sizeof *au->agg_index);
+        for (size_t i = 0; i < au->agg_slots; i++) au->agg_index[i] = SIZE_MAX;
+        for (size_t i = 0; i < au->naggs; i++) {
+            size_t h = (size_t)au->aggs[i].key & (au->agg_slots - 1);
+            while (au->agg_index[h] != SIZE_MAX) h = (h + 1) & (au->agg_slots - 1);
+            au->agg_index[h] = i;
+        }
+    }
+    size_t h = (size_t)key & (au->agg_slots - 1);
+    for (; au->agg_index[h] != SIZE_MAX; h = (h + 1) & (au->agg_slots - 1)) {
+        struct agg *g = &au->aggs[au->agg_index[h]];
+        if (g->key == key && g->f.record_id == id && !strcmp(g->f.rule, rule)) {
+            g->count++;
+            if (strcmp(date, g->first) < 0) snprintf(g->first, sizeof g->first, "%s", date);
+            return g;
+        }
+    }
+    GROW(au->aggs, au->naggs, au->capaggs, 32);
+    struct agg *g = &au->aggs[au->naggs];
+    memset(g, 0, sizeof *g);
+    au->agg_index[h] = au->naggs++;
+    g->key = key;
+    g->count = 1;
+    snprintf(g->first, sizeof g->first, "%s", date);
+    snprintf(g->f.rule, sizeof g->f.rule, "%s", rule);
+    g->f.severity = sev;
+    snprintf(g->f.record_type, sizeof g->f.record_type, "%s", type);
+    g->f.record_id = id;
+    g->f.similarity = -1;
+    return g;
+}
+
+/* --- checks over sessions and lines ------------------------------------------------------------------ */
+
+static const struct a_policy *policy_on(struct audit *au, const struct a_client *c, psy_id chosen, const char *date)
+{
+    for (size_t i = c->pol; i < c->pol + c->npol; i++) {
+        const struct a_policy *p = &au->pols[i];
+        if (chosen && p->id == chosen) return p;
+        if (!chosen && strcmp(p->start, date) <= 0 && (!*p->end || strcmp(date, p->end) <= 0)) return p;
+    }
+    return NULL;
+}
+
+static void build_lines(struct audit *au)
+{
+    size_t cap = 0;
+    for (size_t i = 0; i < au->nss; i++) {
+        struct a_session *x = &au->ss[i];
+        if (!x->group_kind) {
+            struct a_client *c = find_client(au, x->client);
+            if (!c) continue;
+            GROW(au->lines, au->nlines, cap, 1024);
+            struct a_line *l = &au->lines[au->nlines++];
+            *l = (struct a_line){i, -1, c, policy_on(au, c, 0, x->date), NULL};
+            l->payer = l->pol ? find_payer(au, l->pol->payer) : NULL;
+            continue;
+        }
+        for (size_t k = x->att; k < x->att + x->natt; k++) {
+            struct a_att *a = &au->att[k];
+            struct a_client *c = find_client(au, a->client);
+            if (!c || (!a->present && !*a->billed)) continue;
+            GROW(au->lines, au->nlines, cap, 1024);
+            struct a_line *l = &au->lines[au->nlines++];
+            *l = (struct a_line){i, (long)k, c, policy_on(au, c, a->policy, x->date), NULL};
+            l->payer = l->pol ? find_payer(au, l->pol->payer) : NULL;
+        }
+    }
+}
+
+static const char *line_code(struct audit *au, const struct a_line *l)
+{
+    return l->a >= 0 ? au->att[l->a].billed : au->ss[l->s].billed;
+}
+
+static int line_present(struct audit *au, const struct a_line *l) { return l->a < 0 || au->att[l->a].present; }
+
+/* R-DOC-SIGN: the notes a session owes, missing or unsigned more than N days after it. */
+static void check_signatures(struct audit *au)
+{
+    int64_t today = psy__rec_day_number(au->as_of);
+    for (size_t i = 0; i < au->nss; i++) {
+        struct a_session *x = &au->ss[i];
+        int64_t age = today - psy__rec_day_number(x->date);
+        if (age <= au->unsigned_days) continue;
+        struct psy_audit_finding *f;
+        const char *what = x->group_kind ? "group note" : "note";
+        if (!x->note) {
+            f = add(au, "R-DOC-SIGN", PSY_AUDIT_ERROR, "session", x->id, x->date);
+            snprintf(f->message, sizeof f->message, "session %lld has no %s, %lld days after the session",
+                     (long long)x->id, what, (long long)age);
+        } else if (!x->note_signed) {
+            f = add(au, "R-DOC-SIGN", PSY_AUDIT_ERROR, "note", x->note, x->date);
+            snprintf(f->message, sizeof f->message, "%s of session %lld is unsigned %lld days after the session "
+                     "(limit %d)", what, (long long)x->id, (long long)age, au->unsigned_days);
+        }
+        for (size_t k = x->att; x->group_kind && k < x->att + x->natt; k++) {
+            struct a_att *a = &au->att[k];
+            if (!a->present) continue;
+            if (!a->note) {
+                f = add(au, "R-DOC-SIGN", PSY_AUDIT_ERROR, "attendance", a->id, x->date);
+                snprintf(f->message, sizeof f->message, "present member client %lld of session %lld has no member note, "
+                         "%lld days after the session", (long long)a->client, (long long)x->id, (long long)age);
+            } else if (!a->note_signed) {
+                f = add(au, "R-DOC-SIGN", PSY_AUDIT_ERROR, "note", a->note, x->date);
+                snprintf(f->message, sizeof f->message, "member note of client %lld in session %lld is unsigned %lld "
+                         "days after the session (limit %d)", (long long)a->client, (long long)x->id, (long long)age,
+                         au->unsigned_days);
+            }
+        }
+    }
+}
+
+/* R-TIME-4, R-GRP-1, R-GRP-3, and the telehealth modality part of R-TH-2: facts of one session. */
+static void check_sessions(struct audit *au)
+{
+    for (size_t i = 0; i < au->nss; i++) {
+        struct a_session *x = &au->ss[i];
+        struct psy_audit_finding *f;
+        if ((!x->has_start || !x->has_stop) && !x->explicit_minutes) {
+            f = add(au, "R-TIME-4", PSY_AUDIT_ERROR, "session", x->id, x->date);
+            snprintf(f->message, sizeof f->message, "session %lld has no %s time and no total minutes",
+                     (long long)x->id, !x->has_start && !x->has_stop ? "start or stop" : !x->has_start ? "start" : "stop");
+        }
+        if (x->telehealth && (!*x->th_modality || !*x->location)) {
+            f = add(au, "R-TH-2", PSY_AUDIT_ERROR, "session", x->id, x->date);
+            snprintf(f->message, sizeof f->message, "telehealth session %lld does not record the %s", (long long)x->id,
+                     !*x->th_modality && !*x->location ? "modality (video or audio) or the patient's location"
+                     : !*x->th_modality                ? "modality (video or audio)"
+                                                       : "patient's location");
+        }
+        for (size_t k = x->att; k < x->att + x->natt; k++) {
+            struct a_att *a = &au->att[k];
+            if (a->present || !*a->billed) continue;
+            f = add(au, "R-GRP-3", PSY_AUDIT_ERROR, "attendance", a->id, x->date);
+            snprintf(f->message, sizeof f->message, "client %lld is billed %s for group session %lld but was absent",
+                     (long long)a->client, a->billed, (long long)x->id);
+        }
+    }
+    /* R-GRP-1: participants present against the strictest limit among the payers billed */
+    for (size_t i = 0; i < au->nlines;) {
+        size_t j = i, present = 0;
+        int limit = 0;
+        psy_id limiter = 0;
+        while (j < au->nlines && au->lines[j].s == au->lines[i].s) {
+            const struct a_line *l = &au->lines[j++];
+            if (l->a < 0 || !line_present(au, l)) continue;
+            present++;
+            if (!l->payer) continue;
+            int m = l->payer->group_max ? l->payer->group_max : au->conf.group_max_default;
+            if (!limit || m < limit) {
+                limit = m;
+                limiter = l->payer->id;
+            }
+        }
+        struct a_session *x = &au->ss[au->lines[i].s];
+        if (x->group_kind && limit && present > (size_t)limit) {
+            struct psy_audit_finding *f = add(au, "R-GRP-1", PSY_AUDIT_ERROR, "session", x->id, x->date);
+            snprintf(f->message, sizeof f->message, "group session %lld has %zu participants; payer %lld pays for "
+                     "groups of at most %d", (long long)x->id, present, (long long)limiter, limit);
+        }
+        i = j;
+    }
+}
+
+/* R-TIME-1: minutes against the billed code's band. */
+static void check_minutes(struct audit *au)
+{
+    struct band bands[32];
+    size_t nb = load_bands(bands, 32);
+    for (size_t i = 0; i < au->nlines; i++) {
+        const struct a_line *l = &au->lines[i];
+        const struct a_session *x = &au->ss[l->s];
+        const char *code = line_code(au, l);
+        if (!*code || !x->minutes || !line_present(au, l)) continue;
+        int mins = x->minutes - (l->a >= 0 ? au->att[l->a].late + au->att[l->a].early : 0);
+        for (size_t b = 0; b < nb; b++) {
+            if (strcmp(bands[b].code, code) || (mins >= bands[b].min && (!bands[b].max || mins <= bands[b].max))) continue;
+            struct psy_audit_finding *f = add(au, "R-TIME-1", PSY_AUDIT_ERROR, l->a >= 0 ? "attendance" : "session",
+                                              l->a >= 0 ? au->att[l->a].id : x->id, x->date);
+            char need[32];
+            if (bands[b].max) snprintf(need, sizeof need, "%d to %d", bands[b].min, bands[b].max);
+            else snprintf(need, sizeof need, "%d or more", bands[b].min);
+            snprintf(f->message, sizeof f->message, "session %lld: %d minutes recorded for client %lld, but %s needs %s",
+                     (long long)x->id, mins, (long long)l->c->id, code, need);
+        }
+    }
+}
+
+static int modality_of(const char *kind)
+{
+    if (!strcmp(kind, "individual")) return PSY_MOD_INDIVIDUAL;
+    if (!strcmp(kind, "family")) return PSY_MOD_FAMILY;
+    if (!strcmp(kind, "group") || !strcmp(kind, "multifamily")) return PSY_MOD_GROUP;
+    return 0; /* intake and crisis need no plan yet */
+}
+
+static const char *modality_name(int m)
+{
+    return m == PSY_MOD_GROUP ? "group therapy" : m == PSY_MOD_FAMILY ? "family therapy" : "individual therapy";
+}
+
+/* R-PLAN-1 and R-DX-1, gathered per client or plan. */
+static psy_status check_plans_and_dx(struct audit *au)
+{
+    struct {
+        char code[PSY_CODE_MAX];
+        int billable;
+        date_t ended;
+        int known;
+    } cache[256];
+    size_t ncache = 0;
+    for (size_t i = 0; i < au->nlines; i++) {
+        const struct a_line *l = &au->lines[i];
+        const struct a_session *x = &au->ss[l->s];
+        const struct a_client *c = l->c;
+        if (!line_present(au, l)) continue;
+        int mod = modality_of(x->kind);
+        if (mod) {
+            const struct a_plan *best = NULL;
+            int current = 0;
+            for (size_t p = c->plan; p < c->plan + c->nplan && !current; p++) {
+                const struct a_plan *pl = &au->plans[p];
+                if (!pl->is_signed || !(pl->modalities & mod) || strcmp(pl->start, x->date) > 0 ||
+                    (*pl->end && strcmp(x->date, pl->end) > 0))
+                    continue;
+                if (strcmp(x->date, pl->review) <= 0) current = 1;
+                else if (!best || strcmp(pl->review, best->review) > 0) best = pl;
+            }
+            if (!current && !best) {
+                struct agg *g = gather(au, "R-PLAN-1", PSY_AUDIT_ERROR, "client", c->id, (uint64_t)mod, x->date);
+                snprintf(g->f.message, sizeof g->f.message, "client %lld has no signed treatment plan in force for %s",
+                         (long long)c->id, modality_name(mod));
+            } else if (!current) {
+                struct agg *g = gather(au, "R-PLAN-1", PSY_AUDIT_WARNING, "treatment_plan", best->id, 0, x->date);
+                snprintf(g->f.message, sizeof g->f.message, "treatment plan %lld of client %lld was due for review on %s",
+                         (long long)best->id, (long long)c->id, best->review);
+            }
+        }
+        if (!c->ndx) {
+            struct agg *g = gather(au, "R-DX-1", PSY_AUDIT_ERROR, "client", c->id, 0, x->date);
+            snprintf(g->f.message, sizeof g->f.message, "client %lld has no diagnosis recorded", (long long)c->id);
+        }
+        for (int d = 0; d < c->ndx; d++) {
+            size_t k = 0;
+            while (k < ncache && strcmp(cache[k].code, c->dx[d])) k++;
+            if (k == ncache) {
+                struct psy_code code;
+                if (ncache == 256) k = ncache = 0; /* a small cache: start over when full */
+                snprintf(cache[k].code, sizeof cache[k].code, "%s", c->dx[d]);
+                psy_status rc = psy_catalog_get(au->st, PSY_SYS_ICD10CM, c->dx[d], &code);
+                if (rc && rc != PSY_ENOTFOUND) return rc;
+                cache[k].known = rc == PSY_OK;
+                cache[k].billable = rc == PSY_OK && code.billable;
+                snprintf(cache[k].ended, sizeof cache[k].ended, "%s", rc == PSY_OK ? code.terminated : "");
+                psy_code_clear(&code);
+                ncache++;
+            }
+            const char *why = !cache[k].known      ? "is not in the catalog"
+                              : !cache[k].billable ? "is not billable (a category, not a leaf code)"
+                              : *cache[k].ended && strcmp(cache[k].ended, x->date) < 0 ? "had ended by the service date"
+                                                                                      : NULL;
+            if (!why) continue;
+            struct agg *g = gather(au, "R-DX-1", PSY_AUDIT_ERROR, "client", c->id,
+                                   psy__hash64(c->dx[d], strlen(c->dx[d])), x->date);
+            snprintf(g->f.message, sizeof g->f.message, "diagnosis %s of client %lld %s", c->dx[d], (long long)c->id, why);
+        }
+    }
+    return PSY_OK;
+}
+
+static int auth_covers_code(const struct a_auth *a, const char *code)
+{
+    if (!*code) return 1;
+    for (int i = 0; i < a->ncodes; i++)
+        if (!strcmp(a->codes[i], code)) return 1;
+    return 0;
+}
+
+static int cmp_used(const void *pa, const void *pb)
+{
+    const struct a_used *a = pa, *b = pb;
+    if (a->session != b->session) return a->session < b->session ? -1 : 1;
+    if (a->client != b->client) return a->client < b->client ? -1 : 1;
+    return a->auth < b->auth ? -1 : a->auth > b->auth;
+}
+
+/* Walks every billed line of the clients with authorisations, over all time (use before the period
+ * counts), and records the lines that came after an authorisation's units ran out. The line rule is the
+ * one psy_records_auth_used counts by. */
+static psy_status mark_exhausted(struct audit *au)
+{
+    sqlite3_stmt *s;
+    size_t cap = 0;
+    if (!au->nauths) return PSY_OK;
+    int *used = psy__calloc(au->nauths, sizeof *used);
+    psy_status rc = prep(au, &s,
+                         "SELECT s.id, s.service_date, s.client_id, s.billed_code FROM session s WHERE s.practice_id = ?1 "
+                         "AND s.client_id IN (SELECT client_id FROM authorisation WHERE practice_id = ?1) "
+                         "UNION ALL SELECT s.id, s.service_date, a.client_id, a.billed_code FROM attendance a "
+                         "JOIN session s ON s.id = a.session_id WHERE a.practice_id = ?1 AND (a.present = 1 OR "
+                         "a.billed_code IS NOT NULL) AND a.client_id IN (SELECT client_id FROM authorisation WHERE "
+                         "practice_id = ?1) ORDER BY 3, 2, 1",
+                         "i", au->practice);
+    while (!rc && sqlite3_step(s) == SQLITE_ROW) {
+        psy_id sid = sqlite3_column_int64(s, 0), cid = sqlite3_column_int64(s, 2);
+        date_t date;
+        char code[PSY_CODE_MAX];
+        psy__rec_col(s, 1, date, sizeof date);
+        psy__rec_col(s, 3, code, sizeof code);
+        const struct a_client *c = find_client(au, cid);
+        for (size_t k = c ? c->auth : 0; c && k < c->auth + c->nauth; k++) {
+            const struct a_auth *a = &au->auths[k];
+            if (strcmp(a->start, date) > 0 || strcmp(date, a->end) > 0 || !auth_covers_code(a, code)) continue;
+            if (a->prior + ++used[k] > a->approved) {
+                GROW(au->exhausted, au->nexhausted, cap, 64);
+                au->exhausted[au->nexhausted++] = (struct a_used){sid, cid, a->id};
+            }
+        }
+    }
+    sqlite3_finalize(s);
+    free(used);
+    if (au->nexhausted > 1) qsort(au->exhausted, au->nexhausted, sizeof *au->exhausted, cmp_used);
+    return rc;
+}
+
+static int is_exhausted(struct audit *au, psy_id session, psy_id client, psy_id auth)
+{
+    struct a_used k = {session, client, auth};
+    return au->nexhausted && bsearch(&k, au->exhausted, au->nexhausted, sizeof k, cmp_used) != NULL;
+}
+
+/* R-AUTH-1: each line of a payer that requires authorisation needs one in force with units left. */
+static void check_auths(struct audit *au)
+{
+    for (size_t i = 0; i < au->nlines; i++) {
+        const struct a_line *l = &au->lines[i];
+        const struct a_session *x = &au->ss[l->s];
+        const struct a_client *c = l->c;
+        if (!l->payer || !l->payer->requires_auth) continue;
+        const char *code = line_code(au, l);
+        const struct a_auth *in_force = NULL, *ended = NULL;
+        int any = 0, left = 0;
+        for (size_t k = c->auth; k < c->auth + c->nauth; k++) {
+            const struct a_auth *a = &au->auths[k];
+            if (a->payer != l->payer->id || !auth_covers_code(a, code)) continue;
+            any = 1;
+            if (strcmp(a->start, x->date) <= 0 && strcmp(x->date, a->end) <= 0) {
+                if (!in_force) in_force = a;
+                if (!is_exhausted(au, x->id, c->id, a->id)) left = 1;
+            } else if (strcmp(a->end, x->date) < 0 && (!ended || strcmp(a->end, ended->end) > 0)) {
+                ended = a;
+            }
+        }
+        struct agg *g;
+        if (in_force && left) continue;
+        if (in_force) {
+            g = gather(au, "R-AUTH-1", PSY_AUDIT_ERROR, "authorisation", in_force->id, 1, x->date);
+            snprintf(g->f.message, sizeof g->f.message, "authorisation %lld of client %lld is used up (%d approved)",
+                     (long long)in_force->id, (long long)c->id, in_force->approved);
+        } else if (ended) {
+            g = gather(au, "R-AUTH-1", PSY_AUDIT_ERROR, "authorisation", ended->id, 2, x->date);
+            snprintf(g->f.message, sizeof g->f.message, "authorisation %lld of client %lld ended on %s",
+                     (long long)ended->id, (long long)c->id, ended->end);
+        } else {
+            g = gather(au, "R-AUTH-1", PSY_AUDIT_ERROR, "client", c->id, (uint64_t)l->payer->id, x->date);
+            snprintf(g->f.message, sizeof g->f.message, "client %lld has no prior authorisation%s%s from payer %lld%s",
+                     (long long)c->id, *code ? " for " : "", code, (long long)l->payer->id,
+                     any ? " in force on the service date" : "");
+        }
+    }
+}
+
+/* R-TH-2: consent on record before each telehealth service. */
+static void check_consent(struct audit *au)
+{
+    for (size_t i = 0; i < au->nlines; i++) {
+        const struct a_line *l = &au->lines[i];
+        const struct a_session *x = &au->ss[l->s];
+        if (!x->telehealth || !line_present(au, l)) continue;
+        if (*l->c->consent && strcmp(l->c->consent, x->date) <= 0) continue;
+        struct psy_audit_finding *f = add(au, "R-TH-2", PSY_AUDIT_ERROR, l->a >= 0 ? "attendance" : "session",
+                                          l->a >= 0 ? au->att[l->a].id : x->id, x->date);
+        snprintf(f->message, sizeof f->message, "no telehealth consent of client %lld on record before session %lld",
+                 (long long)l->c->id, (long long)x->id);
+    }
+}
+
+/* --- clones -------------------------------------------------------------------------------------------- */
+
+static psy_status note_text(struct audit *au, sqlite3_stmt *q, psy_id note, struct psy__buf *b)
+{
+    b->n = 0;
+    psy__buf_puts(b, "");
+    sqlite3_reset(q);
+    sqlite3_bind_int64(q, 1, note);
+    if (sqlite3_step(q) != SQLITE_ROW) return psy__store_dbfail(au->st, "audit");
+    for (int c = 0; c < 5; c++) {
+        const unsigned char *t = sqlite3_column_text(q, c);
+        psy__buf_puts(b, t ? (const char *)t : "");
+        psy__buf_puts(b, "\n");
+    }
+    return PSY_OK;
+}
+
+struct best {
+    uint32_t other;
+    double sim;
+};
+
+/* R-GRP-2 (copies among the members of one session) and R-DOC-CLONE (a note repeating a note of an
+ * earlier session). */
+static psy_status check_clones(struct audit *au, struct psy__lsh *lsh, double threshold)
+{
+    uint64_t *pairs;
+    size_t np = psy__lsh_pairs(lsh, au->conf.compare_window, &pairs);
+    au->candidates = (long)np;
+    sqlite3_stmt *q;
+    psy_status rc = prep(au, &q, "SELECT techniques, participation, response, progress, plan FROM note WHERE id = ?", "");
+    struct psy__shingles sa = {0}, sb = {0};
+    struct psy__buf ta = {0}, tb = {0};
+    struct best *best = psy__calloc(au->ndocs ? au->ndocs : 1, sizeof *best);
+    uint32_t loaded = UINT32_MAX;
+    for (size_t i = 0; !rc && i < np; i++) {
+        uint32_t a = (uint32_t)(pairs[i] >> 32), b = (uint32_t)pairs[i];
+        if (psy__lsh_estimate(lsh, a, b) < threshold - 0.2) continue;
+        au->verified++;
+        if (loaded != a) {
+            if ((rc = note_text(au, q, au->docs[a].note, &ta))) break;
+            psy__shingle(ta.p, au->conf.shingle_words, 1, &sa);
+            loaded = a;
+        }
+        if ((rc = note_text(au, q, au->docs[b].note, &tb))) break;
+        psy__shingle(tb.p, au->conf.shingle_words, 1, &sb);
+        double sim = psy__jaccard(&sa, &sb);
+        if (sim < threshold) continue;
+        /* the later note (by session date, then id) is the copy */
+        const struct a_doc *da = &au->docs[a], *db = &au->docs[b];
+        int a_later = strcmp(au->ss[da->s].date, au->ss[db->s].date) > 0 ||
+                      (!strcmp(au->ss[da->s].date, au->ss[db->s].date) && da->note > db->note);
+        uint32_t later = a_later ? a : b, earlier = a_later ? b : a;
+        if (sim > best[later].sim) best[later] = (struct best){earlier, sim};
+        if (da->session == db->session && best[earlier].sim == 0)
+            best[earlier] = (struct best){later, sim}; /* a member copy marks both notes of the session */
+    }
+    sqlite3_finalize(q);
+    for (size_t d = 0; !rc && d < au->ndocs; d++) {
+        if (best[d].sim <= 0) continue;
+        const struct a_doc *x = &au->docs[d], *y = &au->docs[best[d].other];
+        const struct a_session *s = &au->ss[x->s];
+        if (x->session == y->session) {
+            struct agg *g = gather(au, "R-GRP-2", PSY_AUDIT_WARNING, "session", s->id, 0, s->date);
+            if (best[d].sim > g->f.similarity) g->f.similarity = best[d].sim;
+            snprintf(g->f.message, sizeof g->f.message, "member notes in group session %lld are near copies of each other",
+                     (long long)s->id);
+        } else {
+            struct psy_audit_finding *f = add(au, "R-DOC-CLONE", PSY_AUDIT_WARNING, "note", x->note, s->date);
+            f->similarity = best[d].sim;
+            snprintf(f->message, sizeof f->message, "note %lld (client %lld, session %lld) repeats note %lld of session "
+                     "%lld (%s)", (long long)x->note, (long long)x->client, (long long)x->session, (long long)y->note,
+                     (long long)y->session, au->ss[y->s].date);
+        }
+    }
+    free(best);
+    free(pairs);
+    psy__shingles_free(&sa);
+    psy__shingles_free(&sb);
+    psy__buf_free(&ta);
+    psy__buf_free(&tb);
+    return rc;
+}
+
+/* --- running ------------------------------------------------------------------------------------------- */
+
+static int rule_rank(const char *rule)
+{
+    for (int i = 0; rule_order[i]; i++)
+        if (!strcmp(rule_order[i], rule)) return i;
+    return 99;
+}
+
+static int cmp_finding(const void *pa, const void *pb)
+{
+    const struct psy_audit_finding *a = pa, *b = pb;
+    int r = rule_rank(a->rule) - rule_rank(b->rule);
+    if (r) return r;
+    if ((r = strcmp(a->record_type, b->record_type))) return r;
+    return a->record_id < b->record_id ? -1 : a->record_id > b->record_id;
+}
+
+/* Turns the gathered findings into plain ones, with their counts and first dates. */
+static void flush_aggs(struct audit *au)
+{
+    for (size_t i = 0; i < au->naggs; i++) {
+        struct agg *g = &au->aggs[i];
+        struct psy_audit_finding *f = add(au, g->f.rule, g->f.severity, g->f.record_type, g->f.record_id, g->first);
+        f->similarity = g->f.similarity;
+        size_t l = strlen(g->f.message);
+        if (!strcmp(g->f.rule, "R-GRP-2")) snprintf(f->message, sizeof f->message, "%.*s (%ld note%s)", (int)l,
+                                                    g->f.message, g->count, g->count == 1 ? "" : "s");
+        else snprintf(f->message, sizeof f->message, "%.*s: %ld session%s, the first on %s", (int)l, g->f.message,
+                      g->count, g->count == 1 ? "" : "s", g->first);
+    }
+}
+
+static void audit_free(struct audit *au)
+{
+    free(au->payers);
+    free(au->pols);
+    free(au->plans);
+    free(au->auths);
+    free(au->clients);
+    free(au->ss);
+    free(au->att);
+    free(au->lines);
+    free(au->docs);
+    free(au->exhausted);
+    free(au->out);
+    free(au->aggs);
+    free(au->agg_index);
+}
+
+static psy_status audit_dates(struct audit *au, const struct psy_audit_opts *o)
+{
+    const char *from = o && o->from && *o->from ? o->from : NULL, *to = o && o->to && *o->to ? o->to : NULL;
+    const char *as_of = o && o->as_of && *o->as_of ? o->as_of : NULL;
+    if (from && !psy_records_date_valid(from)) return psy__rec_bad(au->st, "from", "not a date (YYYY-MM-DD)");
+    if (to && !psy_records_date_valid(to)) return psy__rec_bad(au->st, "to", "not a date (YYYY-MM-DD)");
+    if (as_of && !psy_records_date_valid(as_of)) return psy__rec_bad(au->st, "as_of", "not a date (YYYY-MM-DD)");
+    if (from && to && strcmp(from, to) > 0) return psy__rec_bad(au->st, "to", "before from");
+    snprintf(au->from, sizeof au->from, "%s", from ? from : "0000-00-00");
+    snprintf(au->to, sizeof au->to, "%s", to ? to : "9999-99-99");
+    if (as_of) snprintf(au->as_of, sizeof au->as_of, "%s", as_of);
+    else psy__rec_today(au->as_of);
+    return PSY_OK;
+}
+
+psy_status psy_audit_run(psy_store *st, psy_id practice, const struct psy_audit_opts *o, psy_audit_cb cb, void *ud,
+                         struct psy_audit_stats *stats)
+{
+    struct audit au;
+    struct psy_practice p;
+    memset(&au, 0, sizeof au);
+    au.st = st;
+    au.practice = practice;
+    psy__audit_conf(&au.conf);
+    double threshold = o && o->clone_threshold > 0 ? o->clone_threshold : au.conf.clone_threshold;
+    psy_status rc = audit_dates(&au, o);
+    if (!rc) rc = psy_records_practice_get(st, practice, &p);
+    if (rc) return rc;
+    au.unsigned_days = p.unsigned_note_days;
+    struct psy__lsh *lsh = psy__lsh_new(au.conf.bands, au.conf.rows);
+    /* one read transaction: the audit sees one consistent state of the records */
+    int own = !psy__store_in_transaction(st);
+    rc = own ? psy__store_exec(st, "BEGIN") : PSY_OK;
+    if (!rc) {
+        rc = load_reference(&au);
+        if (!rc) rc = load_sessions(&au);
+        if (!rc) rc = load_notes(&au, lsh);
+        if (!rc) rc = mark_exhausted(&au);
+        if (!rc) {
+            build_lines(&au);
+            check_signatures(&au);
+            check_sessions(&au);
+            check_minutes(&au);
+            rc = check_plans_and_dx(&au);
+        }
+        if (!rc) {
+            check_auths(&au);
+            check_consent(&au);
+            rc = check_clones(&au, lsh, threshold);
+        }
+        if (own) psy__store_exec(st, "COMMIT");
+    }
+    if (!rc) {
+        flush_aggs(&au);
+        if (au.nout > 1) qsort(au.out, au.nout, sizeof *au.out, cmp_finding);
+        for (size_t i = 0; cb && i < au.nout; i++)
+            if (cb(ud, &au.out[i])) break;
+    }
+    if (stats) {
+        stats->sessions = (long)au.nss;
+        stats->notes = (long)au.ndocs;
+        stats->candidates = au.candidates;
+        stats->verified = au.verified;
+        stats->findings = (long)au.nout;
+    }
+    psy__lsh_free(lsh);
+    audit_free(&au);
+    return rc;
+}
+
+struct collect {
+    struct psy_audit_finding *v;
+    size_t n, cap;
+};
+
+static int collect_one(void *ud, const struct psy_audit_finding *f)
+{
+    struct collect *c = ud;
+    GROW(c->v, c->n, c->cap, 16);
+    c->v[c->n++] = *f;
+    return 0;
+}
+
+psy_status psy_audit_collect(psy_store *st, psy_id practice, const struct psy_audit_opts *o,
+                             struct psy_audit_finding **out, size_t *n)
+{
+    struct collect c = {0};
+    psy_status rc = psy_audit_run(st, practice, o, collect_one, &c, NULL);
+    if (rc) {
+        free(c.v);
+        c.v = NULL;
+        c.n = 0;
+    }
+    *out = c.v;
+    *n = c.n;
+    return rc;
+}

@@ -1,0 +1,41 @@
+/*
+ * audit_int.h -- shared by the audit's files (audit.c, audit_clone.c) and nowhere else: the settings
+ * read from data/audit/, and the text similarity pieces (shingles, Jaccard, MinHash/LSH index).
+ */
+#ifndef PSY_AUDIT_INT_H
+#define PSY_AUDIT_INT_H
+
+#include "records_int.h"
+
+struct psy__audit_conf {
+    double clone_threshold;
+    int shingle_words;
+    int bands, rows;       /* LSH: bands x rows MinHash values per note */
+    int min_shingles;      /* notes with fewer shingles are not compared */
+    int compare_window;    /* a bucket member is paired with at most this many earlier members */
+    int group_max_default; /* group size limit of a payer that sets none */
+};
+/* Reads data/audit/audit.json (the values above; defaults for any missing). */
+void psy__audit_conf(struct psy__audit_conf *c);
+
+/* A text's k-word shingles, hashed; with sorted, distinct and ascending (as psy__jaccard needs),
+ * else in text order with repeats (enough for MinHash). Reuse one struct across texts. */
+struct psy__shingles {
+    uint64_t *h;
+    size_t n, cap;
+};
+void psy__shingle(const char *text, int k, int sorted, struct psy__shingles *out);
+void psy__shingles_free(struct psy__shingles *s);
+double psy__jaccard(const struct psy__shingles *a, const struct psy__shingles *b);
+
+/* The MinHash + LSH index. Documents are numbered 0, 1, ... in the order added. */
+struct psy__lsh;
+struct psy__lsh *psy__lsh_new(int bands, int rows);
+uint32_t psy__lsh_add(struct psy__lsh *l, const struct psy__shingles *sh);
+/* The candidate pairs (earlier << 32 | later), distinct and ascending; free *pairs. */
+size_t psy__lsh_pairs(struct psy__lsh *l, int window, uint64_t **pairs);
+/* Share of MinHash values two documents agree on: an estimate of their Jaccard similarity. */
+double psy__lsh_estimate(const struct psy__lsh *l, uint32_t a, uint32_t b);
+void psy__lsh_free(struct psy__lsh *l);
+
+#endif

@@ -1,0 +1,843 @@
+/*
+ * records.c -- the common ground of the records modules: statement helpers, field validation, dates
+ * and instants, the change history, batches, and the practice and clinician records.
+ *
+ * The one idea: a write is validate-then-store inside one transaction (a savepoint inside a batch).
+ * Validation reads only; when it fails nothing has been written and the error names the field. Every
+ * update of a mutable row checks the version the caller read, bumps it, and appends to
+ * record_history the earlier values of the columns it changed, so any version can be rebuilt.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "records_int.h"
+
+/* The column holding a row's practice: the practice row is its own. */
+static const char *tenant_column(const char *table) { return strcmp(table, "practice") ? "practice_id" : "id"; }
+
+/* --- statements ------------------------------------------------------------------------------------ */
+
+psy_status psy__rec_prepare_v(psy_store *st, sqlite3_stmt **out, const char *sql, const char *fmt, va_list ap)
+{
+    sqlite3_stmt *s;
+    *out = NULL;
+    if (sqlite3_prepare_v2(psy__store_db(st), sql, -1, &s, NULL) != SQLITE_OK) return psy__store_dbfail(st, "records");
+    for (int i = 1; fmt && fmt[i - 1]; i++) {
+        switch (fmt[i - 1]) {
+        case 'i': sqlite3_bind_int64(s, i, va_arg(ap, psy_id)); break;
+        case 'd': sqlite3_bind_int(s, i, va_arg(ap, int)); break;
+        case 'r': {
+            psy_id v = va_arg(ap, psy_id);
+            if (v) sqlite3_bind_int64(s, i, v);
+            else sqlite3_bind_null(s, i);
+            break;
+        }
+        case 's': {
+            const char *v = va_arg(ap, const char *);
+            if (v && *v) sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+            else sqlite3_bind_null(s, i);
+            break;
+        }
+        default: {
+            const char *v = va_arg(ap, const char *);
+            sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_TRANSIENT);
+            break;
+        }
+        }
+    }
+    *out = s;
+    return PSY_OK;
+}
+
+psy_status psy__rec_prepare(psy_store *st, sqlite3_stmt **out, const char *sql, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    psy_status rc = psy__rec_prepare_v(st, out, sql, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static psy_status step_done(psy_store *st, sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+    psy_status out = PSY_OK;
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) out = psy__store_dbfail(st, "records");
+    sqlite3_finalize(s);
+    return out;
+}
+
+/* Runs a row-less statement; reports the rows changed and the last inserted id when asked. */
+static psy_status run_v(psy_store *st, int *changes, psy_id *id, const char *sql, const char *fmt, va_list ap)
+{
+    sqlite3_stmt *s;
+    psy_status rc = psy__rec_prepare_v(st, &s, sql, fmt, ap);
+    if (!rc) rc = step_done(st, s);
+    if (changes) *changes = rc ? 0 : sqlite3_changes(psy__store_db(st));
+    if (!rc && id) *id = sqlite3_last_insert_rowid(psy__store_db(st));
+    return rc;
+}
+
+psy_status psy__rec_exec(psy_store *st, int *changes, const char *sql, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    psy_status rc = run_v(st, changes, NULL, sql, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+psy_status psy__rec_insert(psy_store *st, psy_id *id, const char *sql, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    psy_status rc = run_v(st, NULL, id, sql, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static void map_row(sqlite3_stmt *s, const struct psy__rec_map *m, void *item)
+{
+    unsigned char *base = item;
+    for (size_t i = 0; i < m->n; i++) {
+        const struct psy__rec_col *c = &m->cols[i];
+        void *dst = base + c->off;
+        switch (c->type) {
+        case 'i': *(psy_id *)dst = sqlite3_column_int64(s, (int)i); break;
+        case 'd': *(int *)dst = sqlite3_column_int(s, (int)i); break;
+        case 's': psy__rec_col(s, (int)i, dst, c->size); break;
+        case 'S': *(char **)dst = psy__rec_col_dup(s, (int)i); break;
+        default: *(char **)dst = sqlite3_column_type(s, (int)i) == SQLITE_NULL ? NULL : psy__rec_col_dup(s, (int)i); break;
+        }
+    }
+}
+
+static psy_status map_prepare(psy_store *st, sqlite3_stmt **s, const struct psy__rec_map *m, const char *rest,
+                              const char *fmt, va_list ap)
+{
+    struct psy__buf sql = {0};
+    psy__buf_puts(&sql, "SELECT ");
+    for (size_t i = 0; i < m->n; i++) psy__buf_printf(&sql, "%s%s", i ? ", " : "", m->cols[i].expr);
+    psy__buf_printf(&sql, " %s", rest);
+    psy_status rc = psy__rec_prepare_v(st, s, sql.p, fmt, ap);
+    psy__buf_free(&sql);
+    return rc;
+}
+
+psy_status psy__rec_get(psy_store *st, void *item, const struct psy__rec_map *m, const char *what, psy_id id,
+                        const char *rest, const char *fmt, ...)
+{
+    sqlite3_stmt *s;
+    va_list ap;
+    va_start(ap, fmt);
+    psy_status rc = map_prepare(st, &s, m, rest, fmt, ap);
+    va_end(ap);
+    if (rc) return rc;
+    if (sqlite3_step(s) == SQLITE_ROW) map_row(s, m, item);
+    else rc = psy__store_fail(st, PSY_ENOTFOUND, "id: no %s %lld in this practice", what, (long long)id);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+psy_status psy__rec_list(psy_store *st, void **out, size_t *n, size_t size, const struct psy__rec_map *m,
+                         const char *rest, const char *fmt, ...)
+{
+    sqlite3_stmt *s;
+    va_list ap;
+    size_t cap = 0;
+    unsigned char *v = NULL;
+    *out = NULL;
+    *n = 0;
+    va_start(ap, fmt);
+    psy_status rc = map_prepare(st, &s, m, rest, fmt, ap);
+    va_end(ap);
+    if (rc) return rc;
+    int r;
+    while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n == cap) v = psy__realloc(v, (cap = cap ? cap * 2 : 16) * size);
+        memset(v + *n * size, 0, size);
+        map_row(s, m, v + (*n)++ * size);
+    }
+    if (r != SQLITE_DONE) rc = psy__store_dbfail(st, "records");
+    sqlite3_finalize(s);
+    *out = v;
+    return rc;
+}
+
+psy_status psy__rec_int(psy_store *st, int64_t *out, const char *sql, const char *fmt, ...)
+{
+    sqlite3_stmt *s;
+    va_list ap;
+    va_start(ap, fmt);
+    psy_status rc = psy__rec_prepare_v(st, &s, sql, fmt, ap);
+    va_end(ap);
+    if (rc) return rc;
+    int r = sqlite3_step(s);
+    if (r == SQLITE_ROW) *out = sqlite3_column_int64(s, 0);
+    else if (r == SQLITE_DONE) rc = PSY_ENOTFOUND;
+    else rc = psy__store_dbfail(st, "records");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+void psy__rec_col(sqlite3_stmt *s, int i, char *dst, size_t len)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    snprintf(dst, len, "%s", t ? (const char *)t : "");
+}
+
+char *psy__rec_col_dup(sqlite3_stmt *s, int i)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    return psy__strdup(t ? (const char *)t : "");
+}
+
+psy_status psy__rec_end(psy_store *st, psy_status rc)
+{
+    if (rc) {
+        psy__store_rollback(st);
+        return rc;
+    }
+    return psy__store_commit(st);
+}
+
+psy_status psy_records_batch_begin(psy_store *st) { return psy__store_begin(st); }
+
+psy_status psy_records_batch_end(psy_store *st, int commit)
+{
+    if (!psy__store_in_transaction(st)) return psy__store_fail(st, PSY_EINVAL, "batch: no batch is open");
+    if (!commit) {
+        psy__store_rollback(st);
+        return PSY_OK;
+    }
+    return psy__store_commit(st);
+}
+
+psy_status psy__rec_write_one(psy_store *st, psy_id practice, const char *table, psy_id id, int version,
+                              const char *action, psy_id actor, psy__rec_write fn, const void *rec, psy_id *out_id)
+{
+    json_t *before = NULL;
+    psy_id newid = id;
+    psy_status rc = psy__store_begin(st);
+    if (rc) return rc;
+    if (id) rc = psy__rec_check_version(st, table, practice, id, version, &before);
+    else if (strcmp(table, "practice") != 0) rc = psy__rec_ref(st, "practice", "practice", practice, practice, 0);
+    if (!rc) rc = fn(st, practice, rec, &newid);
+    if (!rc) {
+        rc = psy__rec_history(st, practice ? practice : newid, table, newid, action, actor, before);
+        before = NULL;
+    }
+    json_decref(before);
+    if (!rc && out_id) *out_id = newid;
+    return psy__rec_end(st, rc);
+}
+
+psy_status psy__rec_write_current(psy_store *st, psy_id practice, const char *table, psy_id id, const char *action,
+                                  psy_id actor, psy__rec_write fn, const void *rec)
+{
+    int version;
+    psy_status rc = psy__rec_version(st, table, practice, id, &version);
+    if (rc) return rc;
+    return psy__rec_write_one(st, practice, table, id, version, action, actor, fn, rec, NULL);
+}
+
+psy_status psy__rec_put_list(psy_store *st, const char *table, const char *parent_col, const char *value_col,
+                             psy_id practice, psy_id parent, int n, const char *const *vals, int positioned)
+{
+    char sql[200];
+    snprintf(sql, sizeof sql, "DELETE FROM %s WHERE %s = ?", table, parent_col);
+    psy_status rc = psy__rec_exec(st, NULL, sql, "i", parent);
+    snprintf(sql, sizeof sql, "INSERT INTO %s (practice_id, %s, %s%s) VALUES (?, ?, ?%s)", table, parent_col, value_col,
+             positioned ? ", position" : "", positioned ? ", ?" : "");
+    for (int i = 0; !rc && i < n; i++) rc = psy__rec_exec(st, NULL, sql, "iiSd", practice, parent, vals[i], i + 1);
+    return rc;
+}
+
+psy_status psy__rec_version(psy_store *st, const char *table, psy_id practice, psy_id id, int *version)
+{
+    char sql[128];
+    int64_t v;
+    snprintf(sql, sizeof sql, "SELECT version FROM %s WHERE id = ? AND %s = ?", table, tenant_column(table));
+    psy_status rc = psy__rec_int(st, &v, sql, "ii", id, practice);
+    if (rc == PSY_ENOTFOUND) return psy__store_fail(st, rc, "id: no %s %lld in this practice", table, (long long)id);
+    *version = (int)v;
+    return rc;
+}
+
+/* --- validation ------------------------------------------------------------------------------------ */
+
+psy_status psy__rec_bad(psy_store *st, const char *field, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return psy__store_fail(st, PSY_EINVAL, "%s: %s", field, msg);
+}
+
+psy_status psy__rec_text(psy_store *st, const char *field, const char *v, size_t max, int flags)
+{
+    size_t n = v ? strlen(v) : 0;
+    if (n == 0) return (flags & PSY__REQ) ? psy__rec_bad(st, field, "required") : PSY_OK;
+    if (n > max) return psy__rec_bad(st, field, "longer than %zu bytes", max);
+    if (!psy__utf8_valid(v, n)) return psy__rec_bad(st, field, "not valid UTF-8");
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+        if (*p < 0x20 && !((flags & PSY__MULTILINE) && (*p == '\n' || *p == '\t' || *p == '\r')))
+            return psy__rec_bad(st, field, "control character");
+    const char *q = v;
+    while (*q == ' ' || *q == '\n' || *q == '\t' || *q == '\r') q++;
+    if (!*q && (flags & PSY__REQ)) return psy__rec_bad(st, field, "required");
+    return PSY_OK;
+}
+
+static const int month_days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+static int is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+static int digits_at(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)s[i])) return 0;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 1;
+}
+
+/* Parses YYYY-MM-DD at s (exactly 10 characters consumed). */
+static int parse_ymd(const char *s, int *y, int *m, int *d)
+{
+    if (!digits_at(s, 4, y) || s[4] != '-' || !digits_at(s + 5, 2, m) || s[7] != '-' || !digits_at(s + 8, 2, d))
+        return 0;
+    if (*y < 1900 || *y > 2199 || *m < 1 || *m > 12 || *d < 1) return 0;
+    int md = month_days[*m - 1] + (*m == 2 && is_leap(*y));
+    return *d <= md;
+}
+
+int psy_records_date_valid(const char *date)
+{
+    int y, m, d;
+    return date && strlen(date) == 10 && parse_ymd(date, &y, &m, &d);
+}
+
+psy_status psy__rec_date(psy_store *st, const char *field, const char *v, int required)
+{
+    if (!v || !*v) return required ? psy__rec_bad(st, field, "required") : PSY_OK;
+    if (!psy_records_date_valid(v)) return psy__rec_bad(st, field, "not a date (YYYY-MM-DD)");
+    return PSY_OK;
+}
+
+psy_status psy__rec_oneof(psy_store *st, const char *field, const char *v, const char *const *options)
+{
+    char list[200] = "";
+    for (size_t i = 0; options[i]; i++) {
+        if (v && strcmp(v, options[i]) == 0) return PSY_OK;
+        size_t l = strlen(list);
+        snprintf(list + l, sizeof list - l, "%s%s", i ? ", " : "", options[i]);
+    }
+    if (!v || !*v) return psy__rec_bad(st, field, "required (%s)", list);
+    return psy__rec_bad(st, field, "must be one of %s", list);
+}
+
+int psy_records_npi_valid(const char *npi)
+{
+    if (!npi || strlen(npi) != 10 || (npi[0] != '1' && npi[0] != '2')) return 0;
+    int sum = 24; /* the digits of the 80840 prefix, doubled as the rule says */
+    for (int i = 8; i >= 0; i--) {
+        if (!isdigit((unsigned char)npi[i])) return 0;
+        int dgt = npi[i] - '0';
+        if ((8 - i) % 2 == 0) { /* rightmost base digit and every second one to its left */
+            dgt *= 2;
+            if (dgt > 9) dgt -= 9;
+        }
+        sum += dgt;
+    }
+    if (!isdigit((unsigned char)npi[9])) return 0;
+    return (10 - sum % 10) % 10 == npi[9] - '0';
+}
+
+psy_status psy__rec_npi(psy_store *st, const char *field, const char *v)
+{
+    if (!v || !*v) return psy__rec_bad(st, field, "required");
+    if (strlen(v) != 10) return psy__rec_bad(st, field, "must be 10 digits");
+    for (const char *p = v; *p; p++)
+        if (!isdigit((unsigned char)*p)) return psy__rec_bad(st, field, "must be 10 digits");
+    if (v[0] != '1' && v[0] != '2') return psy__rec_bad(st, field, "must start with 1 or 2");
+    if (!psy_records_npi_valid(v)) return psy__rec_bad(st, field, "check digit does not match (Luhn)");
+    return PSY_OK;
+}
+
+psy_status psy__rec_digits(psy_store *st, const char *field, const char *v, const int *lengths, char *out,
+                           size_t outlen, int required)
+{
+    size_t n = 0;
+    out[0] = 0;
+    if (!v || !*v) return required ? psy__rec_bad(st, field, "required") : PSY_OK;
+    for (const char *p = v; *p; p++) {
+        if (isdigit((unsigned char)*p)) {
+            if (n + 1 >= outlen) return psy__rec_bad(st, field, "too many digits");
+            out[n++] = *p;
+        } else if ((*p != '-' && *p != ' ') || p == v) {
+            return psy__rec_bad(st, field, "digits only");
+        }
+    }
+    out[n] = 0;
+    char list[40] = "";
+    for (size_t i = 0; lengths[i]; i++) {
+        if ((size_t)lengths[i] == n) return PSY_OK;
+        size_t l = strlen(list);
+        snprintf(list + l, sizeof list - l, "%s%d", i ? " or " : "", lengths[i]);
+    }
+    return psy__rec_bad(st, field, "must have %s digits", list);
+}
+
+psy_status psy__rec_dx(psy_store *st, const char *field, int n, const char (*dx)[PSY_CODE_MAX],
+                       char (*out)[PSY_CODE_MAX], const char *date)
+{
+    char f[48];
+    if (n < 0 || n > PSY_REC_DX_MAX) return psy__rec_bad(st, field, "at most %d diagnoses", PSY_REC_DX_MAX);
+    for (int i = 0; i < n; i++) {
+        snprintf(f, sizeof f, "%s[%d]", field, i);
+        struct psy_code c;
+        char norm[PSY_CODE_MAX];
+        if (psy_catalog_normalize(PSY_SYS_ICD10CM, dx[i], norm)) return psy__rec_bad(st, f, "not an ICD-10-CM code");
+        psy_status rc = psy_catalog_get(st, PSY_SYS_ICD10CM, norm, &c);
+        if (rc == PSY_ENOTFOUND) return psy__rec_bad(st, f, "not in the ICD-10-CM catalog");
+        if (rc) return rc;
+        int billable = c.billable, ended = *c.terminated && date && *date && strcmp(c.terminated, date) < 0;
+        psy_code_clear(&c);
+        /* the code is not repeated: with a client it is patient data */
+        if (!billable) return psy__rec_bad(st, f, "a category, not a billable code: pick a subcode");
+        if (ended) return psy__rec_bad(st, f, "no longer valid on that date");
+        for (int j = 0; j < i; j++)
+            if (strcmp(out[j], norm) == 0) return psy__rec_bad(st, f, "listed twice");
+        memcpy(out[i], norm, PSY_CODE_MAX);
+    }
+    return PSY_OK;
+}
+
+psy_status psy__rec_proc_code(psy_store *st, const char *field, const char *code, char out[PSY_CODE_MAX])
+{
+    struct psy_code c;
+    psy_system sys = PSY_SYS_CPT;
+    if (psy_catalog_normalize(sys, code, out)) {
+        sys = PSY_SYS_HCPCS;
+        if (psy_catalog_normalize(sys, code, out)) return psy__rec_bad(st, field, "not a CPT or HCPCS code");
+    }
+    psy_status rc = psy_catalog_get(st, sys, out, &c);
+    if (rc == PSY_ENOTFOUND) return psy__rec_bad(st, field, "%s is not in the catalog", out);
+    if (rc) return rc;
+    int billable = c.billable;
+    psy_code_clear(&c);
+    return billable ? PSY_OK : psy__rec_bad(st, field, "%s is not billable", out);
+}
+
+/* table is always one of the schema's names, never taken from input. */
+psy_status psy__rec_ref(psy_store *st, const char *field, const char *table, psy_id practice, psy_id id,
+                        int active_only)
+{
+    char sql[160];
+    int64_t active = 0;
+    if (id <= 0) return psy__rec_bad(st, field, "required");
+    snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE id = ? AND %s = ?", active_only ? "active" : "1", table,
+             tenant_column(table));
+    psy_status rc = psy__rec_int(st, &active, sql, "ii", id, practice);
+    if (rc == PSY_ENOTFOUND) return psy__rec_bad(st, field, "no %s %lld in this practice", table, (long long)id);
+    if (rc) return rc;
+    return active ? PSY_OK : psy__rec_bad(st, field, "%s %lld is inactive", table, (long long)id);
+}
+
+/* --- time ---------------------------------------------------------------------------------------- */
+
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+int64_t psy__rec_day_number(const char *date)
+{
+    int y, m, d;
+    if (!date || strlen(date) < 10 || !parse_ymd(date, &y, &m, &d)) return INT64_MIN;
+    return days_from_civil(y, m, d);
+}
+
+void psy__rec_date_add(const char *date, int days, char out[PSY_DATE_MAX])
+{
+    int y, m, d;
+    char tmp[48];
+    civil_from_days(psy__rec_day_number(date) + days, &y, &m, &d);
+    snprintf(tmp, sizeof tmp, "%04d-%02d-%02d", y, m, d);
+    snprintf(out, PSY_DATE_MAX, "%.10s", tmp);
+}
+
+static void format_utc(int64_t t, char out[PSY_REC_TIME_MAX])
+{
+    int y, m, d;
+    int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400, sec = t - days * 86400;
+    char tmp[80];
+    civil_from_days(days, &y, &m, &d);
+    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, (int)(sec / 3600), (int)(sec / 60 % 60),
+             (int)(sec % 60));
+    snprintf(out, PSY_REC_TIME_MAX, "%.20s", tmp);
+}
+
+void psy__rec_now(char out[PSY_REC_TIME_MAX]) { format_utc((int64_t)time(NULL), out); }
+
+void psy__rec_today(char out[PSY_DATE_MAX])
+{
+    char now[PSY_REC_TIME_MAX];
+    psy__rec_now(now);
+    memcpy(out, now, 10);
+    out[10] = 0;
+}
+
+/* Parses an instant with an optional seconds part and a Z or +/-HH:MM offset into epoch seconds. */
+static int parse_instant(const char *s, int64_t *out)
+{
+    int y, mo, d, h, mi, sec = 0, oh = 0, om = 0, sign = 0;
+    if (!s || strlen(s) < 17 || !parse_ymd(s, &y, &mo, &d) || (s[10] != 'T' && s[10] != ' ')) return 0;
+    const char *p = s + 11;
+    if (!digits_at(p, 2, &h) || p[2] != ':' || !digits_at(p + 3, 2, &mi)) return 0;
+    p += 5;
+    if (*p == ':') {
+        if (!digits_at(p + 1, 2, &sec)) return 0;
+        p += 3;
+    }
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        sign = *p == '-' ? -1 : 1;
+        if (!digits_at(p + 1, 2, &oh) || p[3] != ':' || !digits_at(p + 4, 2, &om) || oh > 14 || om > 59) return 0;
+        p += 6;
+    } else {
+        return 0;
+    }
+    if (*p || h > 23 || mi > 59 || sec > 59) return 0;
+    *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60);
+    return 1;
+}
+
+psy_status psy_records_time_utc(const char *in, char out[PSY_REC_TIME_MAX])
+{
+    int64_t t;
+    out[0] = 0;
+    if (!parse_instant(in, &t)) return PSY_EINVAL;
+    format_utc(t, out);
+    return PSY_OK;
+}
+
+int psy__rec_epoch(const char *utc, int64_t *out) { return parse_instant(utc, out) ? 0 : -1; }
+
+/* --- history ---------------------------------------------------------------------------------------- */
+
+json_t *psy__rec_row(psy_store *st, const char *table, psy_id id)
+{
+    char sql[160];
+    sqlite3_stmt *s;
+    snprintf(sql, sizeof sql, "SELECT * FROM %s WHERE id = ?", table);
+    if (psy__rec_prepare(st, &s, sql, "i", id)) return NULL;
+    json_t *row = NULL;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        row = json_object();
+        for (int i = 0; i < sqlite3_column_count(s); i++) {
+            json_t *v;
+            switch (sqlite3_column_type(s, i)) {
+            case SQLITE_INTEGER: v = json_integer(sqlite3_column_int64(s, i)); break;
+            case SQLITE_NULL: v = json_null(); break;
+            default: v = json_string((const char *)sqlite3_column_text(s, i)); break;
+            }
+            json_object_set_new(row, sqlite3_column_name(s, i), v);
+        }
+    }
+    sqlite3_finalize(s);
+    /* Child lists are part of their parent's history: diagnoses, goals, covered codes. */
+    static const struct { const char *parent, *table, *column, *key, *order; } lists[] = {
+        {"client", "client_diagnosis", "client_id", "code", "position"},
+        {"treatment_plan", "plan_diagnosis", "plan_id", "code", "position"},
+        {"treatment_plan", "plan_goal", "plan_id", "text", "position"},
+        {"authorisation", "authorisation_code", "authorisation_id", "code", "code"},
+    };
+    for (size_t i = 0; row && i < sizeof lists / sizeof lists[0]; i++) {
+        if (strcmp(lists[i].parent, table) != 0) continue;
+        snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE %s = ? ORDER BY %s", lists[i].key, lists[i].table,
+                 lists[i].column, lists[i].order);
+        if (psy__rec_prepare(st, &s, sql, "i", id)) continue;
+        json_t *arr = json_array();
+        while (sqlite3_step(s) == SQLITE_ROW) json_array_append_new(arr, json_string((const char *)sqlite3_column_text(s, 0)));
+        sqlite3_finalize(s);
+        json_object_set_new(row, lists[i].table, arr);
+    }
+    return row;
+}
+
+psy_status psy__rec_history(psy_store *st, psy_id practice, const char *table, psy_id id, const char *action,
+                            psy_id actor, json_t *before)
+{
+    json_t *after = psy__rec_row(st, table, id);
+    if (!after) {
+        json_decref(before);
+        return psy__store_fail(st, PSY_EDB, "history: %s %lld vanished", table, (long long)id);
+    }
+    char *prev = NULL;
+    if (before) {
+        json_t *diff = json_object();
+        const char *key;
+        json_t *old;
+        json_object_foreach(before, key, old)
+        {
+            if (!json_equal(old, json_object_get(after, key))) json_object_set(diff, key, old);
+        }
+        prev = json_dumps(diff, JSON_COMPACT | JSON_SORT_KEYS);
+        json_decref(diff);
+    }
+    json_int_t version = json_integer_value(json_object_get(after, "version"));
+    char now[PSY_REC_TIME_MAX];
+    psy__rec_now(now);
+    psy_status rc = psy__rec_exec(st, NULL,
+                                  "INSERT INTO record_history (practice_id, record_type, record_id, version, action, "
+                                  "actor_id, changed_at, previous) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                  "iSiiSrSs", practice, table, id, (psy_id)(version ? version : 1), action, actor,
+                                  now, prev);
+    free(prev);
+    json_decref(after);
+    json_decref(before);
+    return rc;
+}
+
+psy_status psy__rec_check_version(psy_store *st, const char *table, psy_id practice, psy_id id, int version,
+                                  json_t **before)
+{
+    char sql[128];
+    int64_t have;
+    if (before) *before = NULL;
+    snprintf(sql, sizeof sql, "SELECT version FROM %s WHERE id = ? AND %s = ?", table, tenant_column(table));
+    psy_status rc = psy__rec_int(st, &have, sql, "ii", id, practice);
+    if (rc == PSY_ENOTFOUND) return psy__store_fail(st, rc, "id: no %s %lld in this practice", table, (long long)id);
+    if (rc) return rc;
+    if (have != version)
+        return psy__store_fail(st, PSY_ECONFLICT, "version: %s %lld changed since it was read (now version %lld)",
+                               table, (long long)id, (long long)have);
+    if (before) *before = psy__rec_row(st, table, id);
+    return PSY_OK;
+}
+
+void psy_history_free(struct psy_history *h, size_t n)
+{
+    for (size_t i = 0; h && i < n; i++) free(h[i].previous);
+    free(h);
+}
+
+#define C(f, t) PSY__COL(struct psy_history, f, t)
+static const struct psy__rec_col history_cols[] = {C(version, 'd'), C(action, 's'), C(actor_id, 'i'), C(changed_at, 's'),
+                                                   C(previous, 'N')};
+#undef C
+static const struct psy__rec_map history_map = PSY__MAP(history_cols);
+
+psy_status psy_records_history(psy_store *st, psy_id practice, const char *record_type, psy_id id,
+                               struct psy_history **out, size_t *n)
+{
+    return psy__rec_list(st, (void **)out, n, sizeof **out, &history_map,
+                         "FROM record_history WHERE practice_id = ? AND record_type = ? AND record_id = ? ORDER BY id",
+                         "iSi", practice, record_type, id);
+}
+
+/* --- practice ---------------------------------------------------------------------------------------- */
+
+static const int zip_lengths[] = {5, 9, 0};
+
+/* Checks the address fields every record shares; writes the zip's digits to zip. */
+static psy_status check_address(psy_store *st, const char *address, const char *city, const char *state,
+                                const char *zipin, char zip[10])
+{
+    psy_status rc = psy__rec_text(st, "address", address, 128, 0);
+    if (!rc) rc = psy__rec_text(st, "city", city, 64, 0);
+    if (!rc && state && *state &&
+        (strlen(state) != 2 || !isupper((unsigned char)state[0]) || !isupper((unsigned char)state[1])))
+        rc = psy__rec_bad(st, "state", "two capital letters (postal code)");
+    if (!rc) rc = psy__rec_digits(st, "zip", zipin, zip_lengths, zip, 10, 0);
+    return rc;
+}
+
+static psy_status check_practice(psy_store *st, const struct psy_practice *p, char tax[10], char zip[10])
+{
+    static const int tax_len[] = {9, 0};
+    psy_status rc = psy__rec_text(st, "name", p->name, 128, PSY__REQ);
+    if (!rc) rc = psy__rec_npi(st, "npi", p->npi);
+    if (!rc) rc = psy__rec_digits(st, "tax_id", p->tax_id, tax_len, tax, 10, 1);
+    if (!rc) rc = check_address(st, p->address, p->city, p->state, p->zip, zip);
+    if (!rc) {
+        const char *tz = p->time_zone;
+        if (!*tz) rc = psy__rec_bad(st, "time_zone", "required (an IANA name such as America/Chicago, or UTC)");
+        for (const char *c = tz; !rc && *c; c++)
+            if (!isalnum((unsigned char)*c) && !strchr("/_+-", *c))
+                rc = psy__rec_bad(st, "time_zone", "an IANA name such as America/Chicago, or UTC");
+    }
+    if (!rc && (p->unsigned_note_days < 0 || p->unsigned_note_days > 365))
+        rc = psy__rec_bad(st, "unsigned_note_days", "between 1 and 365 (0 = 7)");
+    return rc;
+}
+
+static psy_status write_practice(psy_store *st, psy_id practice, const void *rec, psy_id *id)
+{
+    const struct psy_practice *p = rec;
+    char tax[10], zip[10], now[PSY_REC_TIME_MAX];
+    psy__rec_now(now);
+    (void)practice;
+    psy_status rc = check_practice(st, p, tax, zip);
+    if (rc) return rc;
+    int days = p->unsigned_note_days ? p->unsigned_note_days : 7;
+    if (*id)
+        return psy__rec_exec(st, NULL,
+                             "UPDATE practice SET name = ?, npi = ?, tax_id = ?, address = ?, city = ?, state = ?, "
+                             "zip = ?, time_zone = ?, unsigned_note_days = ?, updated_at = ?, version = version + 1 "
+                             "WHERE id = ?",
+                             "SSSSSSSSdSi", p->name, p->npi, tax, p->address, p->city, p->state, zip, p->time_zone,
+                             days, now, *id);
+    return psy__rec_insert(st, id,
+                           "INSERT INTO practice (name, npi, tax_id, address, city, state, zip, time_zone, "
+                           "unsigned_note_days, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                           "SSSSSSSSdSS", p->name, p->npi, tax, p->address, p->city, p->state, zip, p->time_zone,
+                           days, now, now);
+}
+
+psy_status psy_records_practice_add(psy_store *st, const struct psy_practice *p, psy_id *id)
+{
+    return psy__rec_write_one(st, 0, "practice", 0, 0, "create", 0, write_practice, p, id);
+}
+
+#define C(f, t) PSY__COL(struct psy_practice, f, t)
+static const struct psy__rec_col practice_cols[] = {
+    C(id, 'i'),   C(name, 's'), C(npi, 's'),       C(tax_id, 's'),             C(address, 's'), C(city, 's'),
+    C(state, 's'), C(zip, 's'), C(time_zone, 's'), C(unsigned_note_days, 'd'), C(version, 'd')};
+#undef C
+static const struct psy__rec_map practice_map = PSY__MAP(practice_cols);
+
+psy_status psy_records_practice_get(psy_store *st, psy_id id, struct psy_practice *p)
+{
+    memset(p, 0, sizeof *p);
+    return psy__rec_get(st, p, &practice_map, "practice", id, "FROM practice WHERE id = ?", "i", id);
+}
+
+psy_status psy_records_practice_update(psy_store *st, const struct psy_practice *p)
+{
+    return psy__rec_write_one(st, p->id, "practice", p->id, p->version, "update", 0, write_practice, p, NULL);
+}
+
+psy_status psy__rec_ids(psy_store *st, psy_id **ids, size_t *n, const char *sql, const char *fmt, ...)
+{
+    sqlite3_stmt *s;
+    va_list ap;
+    size_t cap = 0;
+    *ids = NULL;
+    *n = 0;
+    va_start(ap, fmt);
+    psy_status rc = psy__rec_prepare_v(st, &s, sql, fmt, ap);
+    va_end(ap);
+    while (!rc && sqlite3_step(s) == SQLITE_ROW) {
+        if (*n == cap) *ids = psy__realloc(*ids, (cap = cap ? cap * 2 : 16) * sizeof **ids);
+        (*ids)[(*n)++] = sqlite3_column_int64(s, 0);
+    }
+    if (!rc) sqlite3_finalize(s);
+    return rc;
+}
+
+psy_status psy_records_practice_list(psy_store *st, psy_id **ids, size_t *n)
+{
+    return psy__rec_ids(st, ids, n, "SELECT id FROM practice ORDER BY id", "");
+}
+
+/* --- clinicians ---------------------------------------------------------------------------------------- */
+
+static psy_status check_clinician(psy_store *st, psy_id practice, const struct psy_clinician *c)
+{
+    psy_status rc = psy__rec_text(st, "first_name", c->first_name, 64, PSY__REQ);
+    if (!rc) rc = psy__rec_text(st, "last_name", c->last_name, 64, PSY__REQ);
+    if (!rc) rc = psy__rec_npi(st, "npi", c->npi);
+    if (!rc) {
+        int ok = strlen(c->taxonomy) == 10 && c->taxonomy[9] == 'X';
+        for (int i = 0; ok && i < 9; i++) ok = isdigit((unsigned char)c->taxonomy[i]) || isupper((unsigned char)c->taxonomy[i]);
+        if (!ok) rc = psy__rec_bad(st, "taxonomy", "a 10-character NUCC code ending in X (e.g. 1041C0700X)");
+    }
+    if (!rc) rc = psy__rec_text(st, "credential", c->credential, 16, PSY__REQ);
+    if (!rc) {
+        int64_t other;
+        psy_status q = psy__rec_int(st, &other, "SELECT id FROM clinician WHERE practice_id = ? AND npi = ? AND id <> ?",
+                                    "iSi", practice, c->npi, c->id);
+        if (q == PSY_OK) rc = psy__store_fail(st, PSY_ECONFLICT, "npi: another clinician of this practice has it");
+        else if (q != PSY_ENOTFOUND) rc = q;
+    }
+    return rc;
+}
+
+static psy_status write_clinician(psy_store *st, psy_id practice, const void *rec, psy_id *id)
+{
+    struct psy_clinician c = *(const struct psy_clinician *)rec;
+    char now[PSY_REC_TIME_MAX];
+    psy__rec_now(now);
+    c.id = *id;
+    psy_status rc = check_clinician(st, practice, &c);
+    if (rc) return rc;
+    if (!*id)
+        return psy__rec_insert(st, id,
+                               "INSERT INTO clinician (practice_id, first_name, last_name, npi, taxonomy, credential, "
+                               "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
+                               "iSSSSSSS", practice, c.first_name, c.last_name, c.npi, c.taxonomy, c.credential,
+                               now, now);
+    if (c.active != 0 && c.active != 1) return psy__rec_bad(st, "active", "0 or 1");
+    return psy__rec_exec(st, NULL,
+                         "UPDATE clinician SET first_name = ?, last_name = ?, npi = ?, taxonomy = ?, credential = ?, "
+                         "active = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+                         "SSSSSdSi", c.first_name, c.last_name, c.npi, c.taxonomy, c.credential, c.active, now, c.id);
+}
+
+psy_status psy_records_clinician_add(psy_store *st, psy_id practice, const struct psy_clinician *c, psy_id *id)
+{
+    return psy__rec_write_one(st, practice, "clinician", 0, 0, "create", 0, write_clinician, c, id);
+}
+
+#define C(f, t) PSY__COL(struct psy_clinician, f, t)
+static const struct psy__rec_col clinician_cols[] = {C(id, 'i'),       C(first_name, 's'), C(last_name, 's'), C(npi, 's'),
+                                                     C(taxonomy, 's'), C(credential, 's'), C(active, 'd'),    C(version, 'd')};
+#undef C
+static const struct psy__rec_map clinician_map = PSY__MAP(clinician_cols);
+
+psy_status psy_records_clinician_get(psy_store *st, psy_id practice, psy_id id, struct psy_clinician *c)
+{
+    memset(c, 0, sizeof *c);
+    return psy__rec_get(st, c, &clinician_map, "clinician", id, "FROM clinician WHERE practice_id = ? AND id = ?", "ii",
+                        practice, id);
+}
+
+psy_status psy_records_clinician_update(psy_store *st, psy_id practice, const struct psy_clinician *c)
+{
+    return psy__rec_write_one(st, practice, "clinician", c->id, c->version, "update", 0, write_clinician, c, NULL);
+}
+
+psy_status psy_records_clinician_list(psy_store *st, psy_id practice, struct psy_clinician **out, size_t *n)
+{
+    return psy__rec_list(st, (void **)out, n, sizeof **out, &clinician_map, "FROM clinician WHERE practice_id = ? ORDER BY id",
+                         "i", practice);
+}

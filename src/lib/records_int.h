@@ -1,0 +1,113 @@
+/*
+ * records_int.h -- shared by the records modules (records*.c) and the audit (audit*.c) and nowhere
+ * else: statement helpers with a compact binding format, field validation that names the field, the
+ * date and time arithmetic, and the change history.
+ */
+#ifndef PSY_RECORDS_INT_H
+#define PSY_RECORDS_INT_H
+
+#include <jansson.h>
+#include "psy_int.h"
+#include "psyclaim/psy_records.h"
+#include "psyclaim/psy_audit.h"
+
+/* --- statements ------------------------------------------------------------------------------------
+ * fmt has one letter per '?' of sql: i = psy_id, d = int, r = psy_id or NULL when 0 (an optional
+ * reference), s = text or NULL when NULL/"", S = text as given (NULL binds ''). */
+psy_status psy__rec_prepare(psy_store *st, sqlite3_stmt **out, const char *sql, const char *fmt, ...);
+psy_status psy__rec_prepare_v(psy_store *st, sqlite3_stmt **out, const char *sql, const char *fmt, va_list ap);
+/* Runs a statement that returns no rows; *changes (may be NULL) gets the rows it changed. */
+psy_status psy__rec_exec(psy_store *st, int *changes, const char *sql, const char *fmt, ...);
+/* Runs an INSERT and returns the new row's id. */
+psy_status psy__rec_insert(psy_store *st, psy_id *id, const char *sql, const char *fmt, ...);
+/* The first column of the first row as an integer; PSY_ENOTFOUND when there is no row. */
+psy_status psy__rec_int(psy_store *st, int64_t *out, const char *sql, const char *fmt, ...);
+/* How a struct is read from a row: one entry per column (a column name or an SQL expression), with
+ * the member it fills. Types: i psy_id, d int, s text into a char array, S malloc'd text ("" for
+ * NULL), N malloc'd text or NULL. */
+struct psy__rec_col {
+    const char *expr;
+    char type;
+    size_t off, size;
+};
+#define PSY__COL(T, f, t) {#f, t, offsetof(T, f), sizeof(((T *)0)->f)}
+#define PSY__COLX(T, expr, f, t) {expr, t, offsetof(T, f), sizeof(((T *)0)->f)}
+struct psy__rec_map {
+    const struct psy__rec_col *cols;
+    size_t n;
+};
+#define PSY__MAP(arr) {arr, sizeof arr / sizeof arr[0]}
+/* "SELECT <the map's columns> " + rest: the first row into item (PSY_ENOTFOUND "id: no WHAT ID in
+ * this practice" when none). */
+psy_status psy__rec_get(psy_store *st, void *item, const struct psy__rec_map *m, const char *what, psy_id id,
+                        const char *rest, const char *fmt, ...);
+/* The same for every row, into a new array of zeroed items of size bytes (free *out). */
+psy_status psy__rec_list(psy_store *st, void **out, size_t *n, size_t size, const struct psy__rec_map *m,
+                         const char *rest, const char *fmt, ...);
+/* The first column of every row as ids (free *ids). */
+psy_status psy__rec_ids(psy_store *st, psy_id **ids, size_t *n, const char *sql, const char *fmt, ...);
+/* Copies column i of the current row into dst ("" for NULL). */
+void psy__rec_col(sqlite3_stmt *s, int i, char *dst, size_t len);
+char *psy__rec_col_dup(sqlite3_stmt *s, int i); /* malloc'd copy, "" for NULL */
+
+/* Ends a write: commits when rc is PSY_OK, else undoes it (only it, inside a batch). Returns rc or the
+ * commit's failure. */
+psy_status psy__rec_end(psy_store *st, psy_status rc);
+
+/* One write of one record, in one transaction: with id 0 fn validates and inserts (setting *id); else
+ * the record must exist in practice at version, then fn validates and updates it (bumping version).
+ * A history entry with action and actor follows. rec is the caller's struct, passed through. */
+typedef psy_status (*psy__rec_write)(psy_store *st, psy_id practice, const void *rec, psy_id *id);
+psy_status psy__rec_write_one(psy_store *st, psy_id practice, const char *table, psy_id id, int version,
+                              const char *action, psy_id actor, psy__rec_write fn, const void *rec, psy_id *out_id);
+
+/* psy__rec_write_one at the record's current version (for actions that carry no version: signing). */
+psy_status psy__rec_write_current(psy_store *st, psy_id practice, const char *table, psy_id id, const char *action,
+                                  psy_id actor, psy__rec_write fn, const void *rec);
+/* Replaces the child rows (value_col, and position 1.. when positioned) of one parent. */
+psy_status psy__rec_put_list(psy_store *st, const char *table, const char *parent_col, const char *value_col,
+                             psy_id practice, psy_id parent, int n, const char *const *vals, int positioned);
+/* The current version of table/id in practice (PSY_ENOTFOUND naming it when absent). */
+psy_status psy__rec_version(psy_store *st, const char *table, psy_id practice, psy_id id, int *version);
+
+/* PSY_OK when clinician led the session or co-leads its group, else PSY_EPERM naming "clinician". */
+psy_status psy__rec_session_signer(psy_store *st, psy_id practice, psy_id session, psy_id clinician);
+
+/* --- validation: each returns PSY_OK or PSY_EINVAL with "FIELD: problem" on the store ------------ */
+enum { PSY__REQ = 1, PSY__MULTILINE = 2 };
+psy_status psy__rec_bad(psy_store *st, const char *field, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+psy_status psy__rec_text(psy_store *st, const char *field, const char *v, size_t max, int flags);
+psy_status psy__rec_date(psy_store *st, const char *field, const char *v, int required);
+psy_status psy__rec_oneof(psy_store *st, const char *field, const char *v, const char *const *options);
+psy_status psy__rec_npi(psy_store *st, const char *field, const char *v);
+psy_status psy__rec_digits(psy_store *st, const char *field, const char *v, const int *lengths, char *out,
+                           size_t outlen, int required); /* digits with '-' or ' ' allowed between */
+/* Checks n ICD-10-CM codes: each in the catalog, billable, not ended before date (when given), no
+ * repeats; writes their display forms to out. */
+psy_status psy__rec_dx(psy_store *st, const char *field, int n, const char (*dx)[PSY_CODE_MAX],
+                       char (*out)[PSY_CODE_MAX], const char *date);
+/* Checks a CPT or HCPCS procedure code in the catalog; writes its display form. */
+psy_status psy__rec_proc_code(psy_store *st, const char *field, const char *code, char out[PSY_CODE_MAX]);
+/* Checks that table has row id in practice (and, when active_only, that it is active). */
+psy_status psy__rec_ref(psy_store *st, const char *field, const char *table, psy_id practice, psy_id id,
+                        int active_only);
+
+/* --- time ----------------------------------------------------------------------------------------- */
+void psy__rec_now(char out[PSY_REC_TIME_MAX]);    /* current UTC instant */
+void psy__rec_today(char out[PSY_DATE_MAX]);      /* current UTC date */
+int psy__rec_epoch(const char *utc, int64_t *out); /* "YYYY-MM-DDTHH:MM:SSZ" -> seconds; 0 ok */
+int64_t psy__rec_day_number(const char *date);     /* days since 1970-01-01; INT64_MIN if malformed */
+void psy__rec_date_add(const char *date, int days, char out[PSY_DATE_MAX]);
+
+/* --- history -------------------------------------------------------------------------------------- */
+/* The row of table with id as a JSON object (column -> value), or NULL when absent. */
+json_t *psy__rec_row(psy_store *st, const char *table, psy_id id);
+/* Records one change of table/id: before is the row as it was (NULL for create; the reference is
+ * taken); the new version is read from the row now. */
+psy_status psy__rec_history(psy_store *st, psy_id practice, const char *table, psy_id id, const char *action,
+                            psy_id actor, json_t *before);
+/* Checks that table/id exists in practice at version; returns its row in *before (may be NULL). */
+psy_status psy__rec_check_version(psy_store *st, const char *table, psy_id practice, psy_id id, int version,
+                                  json_t **before);
+
+#endif

@@ -1,0 +1,282 @@
+/*
+ * records_plans.c -- treatment plans (modalities, frequency, session length, dates, diagnoses, goals,
+ * signatures) and therapy groups with their rosters.
+ *
+ * A plan is in force from its start date (to its end date, if any) once its clinician has signed it;
+ * after that signature its content is frozen: a revision is a new plan, and the old one is closed.
+ * Its review date stays what was planned; the audit reports sessions after it (R-PLAN-1).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "records_int.h"
+
+/* --- treatment plans ---------------------------------------------------------------------------- */
+
+void psy_plan_clear(struct psy_plan *p)
+{
+    if (!p) return;
+    for (int i = 0; i < p->n_goals && i < PSY_REC_GOALS_MAX; i++) free(p->goals[i]);
+    memset(p, 0, sizeof *p);
+}
+
+static psy_status check_plan(psy_store *st, psy_id practice, const struct psy_plan *p, char (*dx)[PSY_CODE_MAX])
+{
+    char f[32];
+    psy_status rc = psy__rec_ref(st, "client_id", "client", practice, p->client_id, 0);
+    if (!rc) rc = psy__rec_ref(st, "clinician_id", "clinician", practice, p->clinician_id, 1);
+    if (!rc && (p->modalities < 1 || p->modalities > 7))
+        rc = psy__rec_bad(st, "modalities", "one or more of individual, group, family");
+    if (!rc) rc = psy__rec_text(st, "frequency", p->frequency, 64, PSY__REQ);
+    if (!rc && (p->session_minutes < 1 || p->session_minutes > 480))
+        rc = psy__rec_bad(st, "session_minutes", "between 1 and 480");
+    if (!rc) rc = psy__rec_date(st, "start_date", p->start_date, 1);
+    if (!rc) rc = psy__rec_date(st, "review_date", p->review_date, 1);
+    if (!rc && strcmp(p->review_date, p->start_date) < 0) rc = psy__rec_bad(st, "review_date", "before start_date");
+    if (!rc) rc = psy__rec_date(st, "end_date", p->end_date, 0);
+    if (!rc && *p->end_date && strcmp(p->end_date, p->start_date) < 0) rc = psy__rec_bad(st, "end_date", "before start_date");
+    if (!rc && p->n_dx < 1) rc = psy__rec_bad(st, "dx", "at least one diagnosis");
+    if (!rc) rc = psy__rec_dx(st, "dx", p->n_dx, p->dx, dx, p->start_date);
+    if (!rc && (p->n_goals < 1 || p->n_goals > PSY_REC_GOALS_MAX))
+        rc = psy__rec_bad(st, "goals", "1 to %d goals", PSY_REC_GOALS_MAX);
+    for (int i = 0; !rc && i < p->n_goals; i++) {
+        snprintf(f, sizeof f, "goals[%d]", i);
+        rc = psy__rec_text(st, f, p->goals[i], 2000, PSY__REQ | PSY__MULTILINE);
+    }
+    return rc;
+}
+
+static psy_status write_plan(psy_store *st, psy_id practice, const void *rec, psy_id *id)
+{
+    const struct psy_plan *p = rec;
+    char now[PSY_REC_TIME_MAX], dx[PSY_REC_DX_MAX][PSY_CODE_MAX];
+    int64_t signed_n = 0;
+    psy__rec_now(now);
+    if (*id) {
+        psy_status q = psy__rec_int(st, &signed_n, "SELECT clinician_signed_at IS NOT NULL FROM treatment_plan WHERE id = ?",
+                                    "i", *id);
+        if (q) return q;
+        if (signed_n)
+            return psy__store_fail(st, PSY_EPERM, "plan: signed by its clinician; write a new plan and close this one");
+    }
+    psy_status rc = check_plan(st, practice, p, dx);
+    if (rc) return rc;
+    int ind = !!(p->modalities & PSY_MOD_INDIVIDUAL), grp = !!(p->modalities & PSY_MOD_GROUP),
+        fam = !!(p->modalities & PSY_MOD_FAMILY);
+    if (*id)
+        rc = psy__rec_exec(st, NULL,
+                           "UPDATE treatment_plan SET client_id = ?, clinician_id = ?, covers_individual = ?, "
+                           "covers_group = ?, covers_family = ?, frequency = ?, session_minutes = ?, start_date = ?, "
+                           "review_date = ?, end_date = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+                           "iidddSdSSsSi", p->client_id, p->clinician_id, ind, grp, fam, p->frequency,
+                           p->session_minutes, p->start_date, p->review_date, p->end_date, now, *id);
+    else
+        rc = psy__rec_insert(st, id,
+                             "INSERT INTO treatment_plan (practice_id, client_id, clinician_id, covers_individual, "
+                             "covers_group, covers_family, frequency, session_minutes, start_date, review_date, "
+                             "end_date, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                             "iiidddSdSSsSS", practice, p->client_id, p->clinician_id, ind, grp, fam, p->frequency,
+                             p->session_minutes, p->start_date, p->review_date, p->end_date, now, now);
+    const char *vals[PSY_REC_DX_MAX];
+    for (int i = 0; i < p->n_dx; i++) vals[i] = dx[i];
+    if (!rc) rc = psy__rec_put_list(st, "plan_diagnosis", "plan_id", "code", practice, *id, p->n_dx, vals, 1);
+    if (!rc)
+        rc = psy__rec_put_list(st, "plan_goal", "plan_id", "text", practice, *id, p->n_goals,
+                               (const char *const *)p->goals, 1);
+    return rc;
+}
+
+psy_status psy_records_plan_add(psy_store *st, psy_id practice, const struct psy_plan *p, psy_id *id)
+{
+    return psy__rec_write_one(st, practice, "treatment_plan", 0, 0, "create", 0, write_plan, p, id);
+}
+
+psy_status psy_records_plan_update(psy_store *st, psy_id practice, const struct psy_plan *p)
+{
+    return psy__rec_write_one(st, practice, "treatment_plan", p->id, p->version, "update", 0, write_plan, p, NULL);
+}
+
+#define C(f, t) PSY__COL(struct psy_plan, f, t)
+static const struct psy__rec_col plan_cols[] = {
+    C(id, 'i'), C(client_id, 'i'), C(clinician_id, 'i'),
+    PSY__COLX(struct psy_plan, "covers_individual + 2 * covers_group + 4 * covers_family", modalities, 'd'),
+    C(frequency, 's'), C(session_minutes, 'd'), C(start_date, 's'), C(review_date, 's'), C(end_date, 's'),
+    C(clinician_signed_at, 's'), C(client_signed_at, 's'), C(version, 'd')};
+#undef C
+static const struct psy__rec_map plan_map = PSY__MAP(plan_cols);
+
+psy_status psy_records_plan_get(psy_store *st, psy_id practice, psy_id id, struct psy_plan *p)
+{
+    sqlite3_stmt *s;
+    memset(p, 0, sizeof *p);
+    psy_status rc = psy__rec_get(st, p, &plan_map, "treatment plan", id,
+                                 "FROM treatment_plan WHERE practice_id = ? AND id = ?", "ii", practice, id);
+    if (rc) return rc;
+    rc = psy__rec_prepare(st, &s, "SELECT code FROM plan_diagnosis WHERE plan_id = ? ORDER BY position", "i", id);
+    while (!rc && sqlite3_step(s) == SQLITE_ROW && p->n_dx < PSY_REC_DX_MAX) psy__rec_col(s, 0, p->dx[p->n_dx++], PSY_CODE_MAX);
+    sqlite3_finalize(s);
+    if (!rc) rc = psy__rec_prepare(st, &s, "SELECT text FROM plan_goal WHERE plan_id = ? ORDER BY position", "i", id);
+    while (!rc && sqlite3_step(s) == SQLITE_ROW && p->n_goals < PSY_REC_GOALS_MAX) p->goals[p->n_goals++] = psy__rec_col_dup(s, 0);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+struct plan_sign {
+    char who;
+    psy_id clinician;
+    const char *at;
+};
+
+static psy_status write_plan_sign(psy_store *st, psy_id practice, const void *rec, psy_id *id)
+{
+    const struct plan_sign *ps = rec;
+    char at[PSY_REC_TIME_MAX], now[PSY_REC_TIME_MAX];
+    int64_t owner = 0, already = 0;
+    (void)practice;
+    psy__rec_now(now);
+    if (ps->at && *ps->at) {
+        if (psy_records_time_utc(ps->at, at)) return psy__rec_bad(st, "at", "not an instant (YYYY-MM-DDTHH:MM:SSZ)");
+    } else {
+        memcpy(at, now, sizeof at);
+    }
+    const char *col = ps->who == 'c' ? "clinician_signed_at" : "client_signed_at";
+    if (ps->who != 'c' && ps->who != 'p') return psy__rec_bad(st, "who", "'c' (clinician) or 'p' (client)");
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT clinician_id, %s IS NOT NULL FROM treatment_plan WHERE id = ?", col);
+    sqlite3_stmt *s;
+    psy_status rc = psy__rec_prepare(st, &s, sql, "i", *id);
+    if (rc) return rc;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        owner = sqlite3_column_int64(s, 0);
+        already = sqlite3_column_int64(s, 1);
+    }
+    sqlite3_finalize(s);
+    if (already) return psy__store_fail(st, PSY_ECONFLICT, "%s: the plan is already signed", col);
+    if (ps->who == 'c' && ps->clinician != owner)
+        return psy__store_fail(st, PSY_EPERM, "clinician: only the plan's clinician signs it");
+    snprintf(sql, sizeof sql, "UPDATE treatment_plan SET %s = ?, updated_at = ?, version = version + 1 WHERE id = ?", col);
+    return psy__rec_exec(st, NULL, sql, "SSi", at, now, *id);
+}
+
+psy_status psy_records_plan_sign(psy_store *st, psy_id practice, psy_id plan, char who, psy_id clinician,
+                                 const char *at)
+{
+    struct plan_sign ps = {who, clinician, at};
+    return psy__rec_write_current(st, practice, "treatment_plan", plan, "sign", who == 'c' ? clinician : 0,
+                                  write_plan_sign, &ps);
+}
+
+static psy_status write_plan_close(psy_store *st, psy_id practice, const void *rec, psy_id *id)
+{
+    const char *end = rec;
+    char now[PSY_REC_TIME_MAX], start[PSY_DATE_MAX] = "";
+    sqlite3_stmt *s;
+    (void)practice;
+    psy__rec_now(now);
+    psy_status rc = psy__rec_date(st, "end_date", end, 1);
+    if (rc) return rc;
+    rc = psy__rec_prepare(st, &s, "SELECT start_date FROM treatment_plan WHERE id = ?", "i", *id);
+    if (rc) return rc;
+    if (sqlite3_step(s) == SQLITE_ROW) psy__rec_col(s, 0, start, sizeof start);
+    sqlite3_finalize(s);
+    if (strcmp(end, start) < 0) return psy__rec_bad(st, "end_date", "before the plan's start_date");
+    return psy__rec_exec(st, NULL, "UPDATE treatment_plan SET end_date = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+                         "SSi", end, now, *id);
+}
+
+psy_status psy_records_plan_close(psy_store *st, psy_id practice, psy_id plan, const char *end_date)
+{
+    return psy__rec_write_current(st, practice, "treatment_plan", plan, "close", 0, write_plan_close, end_date);
+}
+
+/* --- groups ------------------------------------------------------------------------------------------- */
+
+static const char *const group_modalities[] = {"group", "multifamily", NULL};
+
+static psy_status write_group(psy_store *st, psy_id practice, const void *rec, psy_id *id)
+{
+    const struct psy_group *g = rec;
+    char now[PSY_REC_TIME_MAX];
+    psy__rec_now(now);
+    psy_status rc = psy__rec_text(st, "name", g->name, 128, PSY__REQ);
+    if (!rc) rc = psy__rec_ref(st, "clinician_id", "clinician", practice, g->clinician_id, 1);
+    if (!rc && g->co_clinician_id) {
+        rc = psy__rec_ref(st, "co_clinician_id", "clinician", practice, g->co_clinician_id, 1);
+        if (!rc && g->co_clinician_id == g->clinician_id)
+            rc = psy__rec_bad(st, "co_clinician_id", "the same as clinician_id");
+    }
+    if (!rc) rc = psy__rec_oneof(st, "modality", g->modality, group_modalities);
+    if (!rc && g->telehealth != 0 && g->telehealth != 1) rc = psy__rec_bad(st, "telehealth", "0 or 1");
+    if (!rc && (g->capacity < 2 || g->capacity > 50)) rc = psy__rec_bad(st, "capacity", "between 2 and 50");
+    if (!rc) rc = psy__rec_text(st, "schedule", g->schedule, 64, 0);
+    if (rc) return rc;
+    return psy__rec_insert(st, id,
+                           "INSERT INTO therapy_group (practice_id, name, clinician_id, co_clinician_id, modality, "
+                           "telehealth, capacity, schedule, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                           "iSirSddSSS", practice, g->name, g->clinician_id, g->co_clinician_id, g->modality,
+                           g->telehealth, g->capacity, g->schedule, now, now);
+}
+
+psy_status psy_records_group_add(psy_store *st, psy_id practice, const struct psy_group *g, psy_id *id)
+{
+    return psy__rec_write_one(st, practice, "therapy_group", 0, 0, "create", 0, write_group, g, id);
+}
+
+#define C(f, t) PSY__COL(struct psy_group, f, t)
+static const struct psy__rec_col group_cols[] = {C(id, 'i'),         C(name, 's'),       C(clinician_id, 'i'),
+                                                 C(co_clinician_id, 'i'), C(modality, 's'), C(telehealth, 'd'),
+                                                 C(capacity, 'd'),   C(schedule, 's'),   C(active, 'd'),
+                                                 C(version, 'd')};
+#undef C
+static const struct psy__rec_map group_map = PSY__MAP(group_cols);
+
+psy_status psy_records_group_get(psy_store *st, psy_id practice, psy_id id, struct psy_group *g)
+{
+    memset(g, 0, sizeof *g);
+    return psy__rec_get(st, g, &group_map, "group", id, "FROM therapy_group WHERE practice_id = ? AND id = ?", "ii",
+                        practice, id);
+}
+
+psy_status psy_records_group_join(psy_store *st, psy_id practice, psy_id group, psy_id client, const char *joined)
+{
+    int64_t was;
+    psy_status rc = psy__store_begin(st);
+    if (rc) return rc;
+    rc = psy__rec_ref(st, "group_id", "therapy_group", practice, group, 1);
+    if (!rc) rc = psy__rec_ref(st, "client_id", "client", practice, client, 1);
+    if (!rc) rc = psy__rec_date(st, "joined", joined, 1);
+    if (!rc) {
+        psy_status q = psy__rec_int(st, &was, "SELECT 1 FROM group_member WHERE group_id = ? AND client_id = ?", "ii",
+                                    group, client);
+        if (q == PSY_OK) rc = psy__store_fail(st, PSY_ECONFLICT, "client_id: already on this group's roster");
+        else if (q != PSY_ENOTFOUND) rc = q;
+    }
+    if (!rc)
+        rc = psy__rec_exec(st, NULL, "INSERT INTO group_member (practice_id, group_id, client_id, joined_date) VALUES (?,?,?,?)",
+                           "iiiS", practice, group, client, joined);
+    return psy__rec_end(st, rc);
+}
+
+psy_status psy_records_group_leave(psy_store *st, psy_id practice, psy_id group, psy_id client, const char *left)
+{
+    int changed = 0;
+    psy_status rc = psy__store_begin(st);
+    if (rc) return rc;
+    rc = psy__rec_date(st, "left", left, 1);
+    if (!rc)
+        rc = psy__rec_exec(st, &changed,
+                           "UPDATE group_member SET left_date = ? WHERE practice_id = ? AND group_id = ? AND client_id = ? "
+                           "AND left_date IS NULL AND joined_date <= ?",
+                           "SiiiS", left, practice, group, client, left);
+    if (!rc && !changed) rc = psy__rec_bad(st, "client_id", "not a current member who joined on or before that date");
+    return psy__rec_end(st, rc);
+}
+
+psy_status psy_records_group_roster(psy_store *st, psy_id practice, psy_id group, const char *date, psy_id **ids,
+                                    size_t *n)
+{
+    return psy__rec_ids(st, ids, n,
+                        "SELECT client_id FROM group_member WHERE practice_id = ? AND group_id = ? AND joined_date <= ? "
+                        "AND (left_date IS NULL OR left_date >= ?) ORDER BY client_id",
+                        "iiSS", practice, group, date, date);
+}

@@ -1,0 +1,428 @@
+/*
+ * records_sessions.c -- sessions (individual kinds and group kinds), group attendance, what was billed,
+ * signing a session, and the billable lines a signed session hands to the coding engine.
+ *
+ * The one idea: a session is open until signed; signing needs every note it owes to be signed (the
+ * group note and one per present member, or the client's note) and freezes the session and its
+ * attendance. Only the billing annotation (billed_code) may still change, and it is kept in history.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "records_int.h"
+
+static const char *const kinds[] = {"individual", "family", "intake", "crisis", "group", "multifamily", NULL};
+static const char *const th_modalities[] = {"video", "audio", NULL};
+static const char *const locations[] = {"home", "other", NULL};
+
+static int group_kind(const char *kind) { return !strcmp(kind, "group") || !strcmp(kind, "multifamily"); }
+
+int psy_records_session_minutes(const struct psy_session *s)
+{
+    int64_t a, b;
+    if (s->minutes > 0) return s->minutes;
+    if (!*s->start_utc || !*s->stop_utc || psy__rec_epoch(s->start_utc, &a) || psy__rec_epoch(s->stop_utc, &b) || b <= a)
+        return 0;
+    return (int)((b - a) / 60);
+}
+
+/* Normalises an optional instant field into out. */
+static psy_status check_instant(psy_store *st, const char *field, const char *in, char out[PSY_REC_TIME_MAX])
+{
+    out[0] = 0;
+    if (!in || !*in) return PSY_OK;
+    if (psy_records_time_utc(in, out)) return psy__rec_bad(st, field, "not an instant (YYYY-MM-DDTHH:MM:SSZ or with an offset)");
+    return PSY_OK;
+}
+
+/* Validates s; writes the normalised instants, place of service and billed code to n. */
+static psy_status check_session(psy_store *st, psy_id practice, const struct psy_session *s, struct psy_session *n)
+{
+    *n = *s;
+    psy_status rc = psy__rec_oneof(st, "kind", s->kind, kinds);
+    if (rc) return rc;
+    if (group_kind(s->kind)) {
+        struct psy_group g;
+        if (s->client_id) return psy__rec_bad(st, "client_id", "a group session names its group, not a client");
+        rc = psy__rec_ref(st, "group_id", "therapy_group", practice, s->group_id, 1);
+        if (!rc) rc = psy_records_group_get(st, practice, s->group_id, &g);
+        if (!rc && strcmp(g.modality, s->kind) != 0) rc = psy__rec_bad(st, "kind", "the group's modality is %s", g.modality);
+    } else {
+        if (s->group_id) return psy__rec_bad(st, "group_id", "only group and multifamily sessions have a group");
+        rc = psy__rec_ref(st, "client_id", "client", practice, s->client_id, 0);
+    }
+    if (!rc) rc = psy__rec_ref(st, "clinician_id", "clinician", practice, s->clinician_id, 1);
+    if (!rc) rc = psy__rec_date(st, "service_date", s->service_date, 1);
+    if (!rc) rc = check_instant(st, "start_utc", s->start_utc, n->start_utc);
+    if (!rc) rc = check_instant(st, "stop_utc", s->stop_utc, n->stop_utc);
+    if (!rc && *n->start_utc) {
+        int64_t sd = psy__rec_day_number(s->service_date), d = psy__rec_day_number(n->start_utc);
+        if (d < sd - 1 || d > sd + 1) rc = psy__rec_bad(st, "start_utc", "not on the service date");
+    }
+    if (!rc && *n->start_utc && *n->stop_utc) {
+        int64_t a, b;
+        psy__rec_epoch(n->start_utc, &a);
+        psy__rec_epoch(n->stop_utc, &b);
+        if (b <= a) rc = psy__rec_bad(st, "stop_utc", "must be after start_utc");
+        else if (b - a > 12 * 3600) rc = psy__rec_bad(st, "stop_utc", "more than 12 hours after start_utc");
+    }
+    if (!rc && *n->stop_utc && !*n->start_utc) {
+        int64_t sd = psy__rec_day_number(s->service_date), d = psy__rec_day_number(n->stop_utc);
+        if (d < sd - 1 || d > sd + 1) rc = psy__rec_bad(st, "stop_utc", "not on the service date");
+    }
+    if (!rc && (s->minutes < 0 || s->minutes > 720)) rc = psy__rec_bad(st, "minutes", "between 0 (none) and 720");
+    if (!rc) {
+        struct psy_code c;
+        char pos[PSY_CODE_MAX];
+        if (psy_catalog_normalize(PSY_SYS_POS, s->pos, pos)) {
+            rc = psy__rec_bad(st, "pos", "a two-digit place of service code");
+        } else {
+            rc = psy_catalog_get(st, PSY_SYS_POS, pos, &c);
+            if (rc == PSY_ENOTFOUND) rc = psy__rec_bad(st, "pos", "place of service %s is not in the catalog", pos);
+            else psy_code_clear(&c);
+            memcpy(n->pos, pos, sizeof n->pos - 1);
+            n->pos[sizeof n->pos - 1] = 0;
+        }
+    }
+    if (!rc && s->telehealth != 0 && s->telehealth != 1) rc = psy__rec_bad(st, "telehealth", "0 or 1");
+    if (!rc && *s->th_modality) rc = psy__rec_oneof(st, "th_modality", s->th_modality, th_modalities);
+    if (!rc && *s->patient_location) rc = psy__rec_oneof(st, "patient_location", s->patient_location, locations);
+    if (!rc && !s->telehealth && (*s->th_modality || *s->patient_location))
+        rc = psy__rec_bad(st, *s->th_modality ? "th_modality" : "patient_location", "only for telehealth sessions");
+    n->billed_code[0] = 0;
+    if (!rc && *s->billed_code) {
+        if (group_kind(s->kind)) rc = psy__rec_bad(st, "billed_code", "group members are billed on their attendance");
+        else rc = psy__rec_proc_code(st, "billed_code", s->billed_code, n->billed_code);
+    }
+    return rc;
+}
+
+/* Fails with PSY_EPERM when the session is signed (or absent). */
+static psy_status session_open(psy_store *st, psy_id session, const char *what)
+{
+    int64_t is_signed;
+    psy_status rc = psy__rec_int(st, &is_signed, "SELECT signed_at IS NOT NULL FROM session WHERE id = ?", "i", session);
+    if (rc == PSY_ENOTFOUND) return psy__rec_bad(st, "session_id", "no such session in this practice");
+    if (rc) return rc;
+    return is_signed ? psy__store_fail(st, PSY_EPERM, "%s: the session is signed", what) : PSY_OK;
+}
+
+static psy_status write_session(psy_store *st, psy_id practice, const void *rec, psy_id *id)
+{
+    const struct psy_session *s = rec;
+    struct psy_session n;
+    char now[PSY_REC_TIME_MAX];
+    psy__rec_now(now);
+    if (*id) {
+        struct psy_session old;
+        psy_status rc = session_open(st, *id, "session");
+        if (!rc) rc = psy_records_session_get(st, practice, *id, &old);
+        if (rc) return rc;
+        if (strcmp(old.kind, s->kind) || old.client_id != s->client_id || old.group_id != s->group_id)
+            return psy__rec_bad(st, "kind", "kind, client and group of a session do not change; record a new session");
+    }
+    psy_status rc = check_session(st, practice, s, &n);
+    if (rc) return rc;
+    if (*id)
+        return psy__rec_exec(st, NULL,
+                             "UPDATE session SET clinician_id = ?, service_date = ?, start_utc = ?, stop_utc = ?, "
+                             "minutes = ?, place_of_service = ?, telehealth = ?, th_modality = ?, patient_location = ?, "
+                             "billed_code = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+                             "iSssdSdsssSi", n.clinician_id, n.service_date, n.start_utc, n.stop_utc, n.minutes, n.pos,
+                             n.telehealth, n.th_modality, n.patient_location, n.billed_code, now, *id);
+    return psy__rec_insert(st, id,
+                           "INSERT INTO session (practice_id, kind, client_id, group_id, clinician_id, service_date, "
+                           "start_utc, stop_utc, minutes, place_of_service, telehealth, th_modality, patient_location, "
+                           "billed_code, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           "iSrriSssdSdsssSS", practice, n.kind, n.client_id, n.group_id, n.clinician_id,
+                           n.service_date, n.start_utc, n.stop_utc, n.minutes, n.pos, n.telehealth, n.th_modality,
+                           n.patient_location, n.billed_code, now, now);
+}
+
+psy_status psy_records_session_add(psy_store *st, psy_id practice, const struct psy_session *s, psy_id *id)
+{
+    return psy__rec_write_one(st, practice, "session", 0, 0, "create", 0, write_session, s, id);
+}
+
+psy_status psy_records_session_update(psy_store *st, psy_id practice, const struct psy_session *s)
+{
+    return psy__rec_write_one(st, practice, "session", s->id, s->version, "update", 0, write_session, s, NULL);
+}
+
+#define C(f, t) PSY__COL(struct psy_session, f, t)
+static const struct psy__rec_col session_cols[] = {
+    C(id, 'i'),          C(kind, 's'),      C(client_id, 'i'),   C(group_id, 'i'),       C(clinician_id, 'i'),
+    C(service_date, 's'), C(start_utc, 's'), C(stop_utc, 's'),    C(minutes, 'd'),
+    PSY__COLX(struct psy_session, "place_of_service", pos, 's'),  C(telehealth, 'd'),    C(th_modality, 's'),
+    C(patient_location, 's'), C(billed_code, 's'), C(signed_at, 's'), C(version, 'd')};
+#undef C
+static const struct psy__rec_map session_map = PSY__MAP(session_cols);
+
+psy_status psy_records_session_get(psy_store *st, psy_id practice, psy_id id, struct psy_session *s)
+{
+    memset(s, 0, sizeof *s);
+    return psy__rec_get(st, s, &session_map, "session", id, "FROM session WHERE practice_id = ? AND id = ?", "ii", practice,
+                        id);
+}
+
+psy_status psy_records_session_list(psy_store *st, psy_id practice, const char *from, const char *to,
+                                    struct psy_session **out, size_t *n)
+{
+    return psy__rec_list(st, (void **)out, n, sizeof **out, &session_map,
+                         "FROM session WHERE practice_id = ? AND service_date >= ? "
+                         "AND service_date <= ? ORDER BY service_date, id",
+                         "iSS", practice, from && *from ? from : "0000-00-00", to && *to ? to : "9999-99-99");
+}
+
+/* --- signing ------------------------------------------------------------------------------------------ */
+
+/* PSY_OK when clinician led the session (or co-led its group). */
+psy_status psy__rec_session_signer(psy_store *st, psy_id practice, psy_id session, psy_id clinician)
+{
+    int64_t ok = 0;
+    psy_status rc = psy__rec_int(st, &ok,
+                                 "SELECT COUNT(*) FROM session s LEFT JOIN therapy_group g ON g.id = s.group_id "
+                                 "WHERE s.id = ? AND s.practice_id = ? AND (s.clinician_id = ? OR g.co_clinician_id = ?)",
+                                 "iiii", session, practice, clinician, clinician);
+    if (rc) return rc;
+    return ok ? PSY_OK : psy__store_fail(st, PSY_EPERM, "clinician: did not lead this session");
+}
+
+static psy_status write_session_sign(psy_store *st, psy_id practice, const void *rec, psy_id *id)
+{
+    const psy_id *clinician = rec;
+    struct psy_session s;
+    char now[PSY_REC_TIME_MAX];
+    int64_t missing = 0, present = 0;
+    psy__rec_now(now);
+    psy_status rc = session_open(st, *id, "session");
+    if (!rc) rc = psy__rec_session_signer(st, practice, *id, *clinician);
+    if (!rc) rc = psy_records_session_get(st, practice, *id, &s);
+    if (rc) return rc;
+    if (group_kind(s.kind)) {
+        rc = psy__rec_int(st, &present, "SELECT COUNT(*) FROM attendance WHERE session_id = ? AND present = 1", "i", *id);
+        if (!rc && !present) return psy__rec_bad(st, "attendance", "no member is marked present");
+        /* the group note, then each present member's note, must exist and be signed */
+        if (!rc)
+            rc = psy__rec_int(st, &missing,
+                              "SELECT (SELECT COUNT(*) = 0 FROM note WHERE session_id = ?1 AND kind = 'group' AND status = 'signed') "
+                              "+ (SELECT COUNT(*) FROM attendance a WHERE a.session_id = ?1 AND a.present = 1 AND NOT EXISTS "
+                              "(SELECT 1 FROM note n WHERE n.session_id = ?1 AND n.client_id = a.client_id AND n.status = 'signed'))",
+                              "i", *id);
+    } else {
+        rc = psy__rec_int(st, &missing,
+                          "SELECT COUNT(*) = 0 FROM note WHERE session_id = ? AND client_id = ? AND status = 'signed'", "ii",
+                          *id, s.client_id);
+    }
+    if (rc) return rc;
+    if (missing) return psy__rec_bad(st, "notes", "%lld note(s) of this session missing or unsigned", (long long)missing);
+    return psy__rec_exec(st, NULL, "UPDATE session SET signed_at = ?, signed_by = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+                         "SiSi", now, *clinician, now, *id);
+}
+
+psy_status psy_records_session_sign(psy_store *st, psy_id practice, psy_id session, psy_id clinician)
+{
+    return psy__rec_write_current(st, practice, "session", session, "sign", clinician, write_session_sign, &clinician);
+}
+
+/* --- attendance --------------------------------------------------------------------------------------- */
+
+static psy_status write_attendance(psy_store *st, psy_id practice, const void *rec, psy_id *id)
+{
+    const struct psy_attendance *a = rec;
+    struct psy_session s;
+    char now[PSY_REC_TIME_MAX], code[PSY_CODE_MAX] = "";
+    int64_t v;
+    psy__rec_now(now);
+    psy_status rc = psy_records_session_get(st, practice, a->session_id, &s);
+    if (rc == PSY_ENOTFOUND) return psy__rec_bad(st, "session_id", "no such session in this practice");
+    if (rc) return rc;
+    if (!group_kind(s.kind)) return psy__rec_bad(st, "session_id", "attendance is kept for group sessions only");
+    rc = session_open(st, a->session_id, "attendance");
+    if (!rc) rc = psy__rec_ref(st, "client_id", "client", practice, a->client_id, 0);
+    if (!rc && a->present != 0 && a->present != 1) rc = psy__rec_bad(st, "present", "0 or 1");
+    if (!rc && (a->late_minutes < 0 || a->late_minutes > 720)) rc = psy__rec_bad(st, "late_minutes", "between 0 and 720");
+    if (!rc && (a->early_minutes < 0 || a->early_minutes > 720)) rc = psy__rec_bad(st, "early_minutes", "between 0 and 720");
+    if (!rc && !a->present && (a->late_minutes || a->early_minutes))
+        rc = psy__rec_bad(st, a->late_minutes ? "late_minutes" : "early_minutes", "an absent member has no minutes");
+    int mins = psy_records_session_minutes(&s);
+    if (!rc && mins && a->late_minutes + a->early_minutes >= mins)
+        rc = psy__rec_bad(st, "late_minutes", "late plus early minutes cover the whole session");
+    if (!rc && *a->billed_code) rc = psy__rec_proc_code(st, "billed_code", a->billed_code, code);
+    if (!rc && a->policy_id) {
+        psy_status q = psy__rec_int(st, &v, "SELECT 1 FROM policy WHERE id = ? AND practice_id = ? AND client_id = ?", "iii",
+                                    a->policy_id, practice, a->client_id);
+        if (q == PSY_ENOTFOUND) rc = psy__rec_bad(st, "policy_id", "not a policy of this client");
+        else rc = q;
+    }
+    if (!rc && !a->present) {
+        psy_status q = psy__rec_int(st, &v, "SELECT id FROM note WHERE session_id = ? AND client_id = ?", "ii", a->session_id,
+                                    a->client_id);
+        if (q == PSY_OK) rc = psy__rec_bad(st, "present", "this member already has a note in this session");
+        else if (q != PSY_ENOTFOUND) rc = q;
+    }
+    if (rc) return rc;
+    if (*id)
+        return psy__rec_exec(st, NULL,
+                             "UPDATE attendance SET present = ?, late_minutes = ?, early_minutes = ?, billed_code = ?, "
+                             "policy_id = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+                             "dddsrSi", a->present, a->late_minutes, a->early_minutes, code, a->policy_id, now, *id);
+    return psy__rec_insert(st, id,
+                           "INSERT INTO attendance (practice_id, session_id, client_id, present, late_minutes, "
+                           "early_minutes, billed_code, policy_id, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                           "iiidddsrSS", practice, a->session_id, a->client_id, a->present, a->late_minutes,
+                           a->early_minutes, code, a->policy_id, now, now);
+}
+
+psy_status psy_records_attendance_set(psy_store *st, psy_id practice, const struct psy_attendance *a, psy_id *id)
+{
+    int64_t existing = 0;
+    int version = 0;
+    psy_status rc = psy__rec_int(st, &existing, "SELECT id FROM attendance WHERE practice_id = ? AND session_id = ? AND client_id = ?",
+                                 "iii", practice, a->session_id, a->client_id);
+    if (rc == PSY_ENOTFOUND) existing = 0;
+    else if (rc) return rc;
+    if (existing && (rc = psy__rec_version(st, "attendance", practice, existing, &version))) return rc;
+    return psy__rec_write_one(st, practice, "attendance", existing, version, existing ? "update" : "create", 0,
+                              write_attendance, a, id);
+}
+
+#define C(f, t) PSY__COL(struct psy_attendance, f, t)
+static const struct psy__rec_col attendance_cols[] = {C(id, 'i'),           C(session_id, 'i'),    C(client_id, 'i'),
+                                                      C(present, 'd'),      C(late_minutes, 'd'),  C(early_minutes, 'd'),
+                                                      C(billed_code, 's'),  C(policy_id, 'i'),     C(version, 'd')};
+#undef C
+static const struct psy__rec_map attendance_map = PSY__MAP(attendance_cols);
+
+psy_status psy_records_attendance_list(psy_store *st, psy_id practice, psy_id session, struct psy_attendance **out,
+                                       size_t *n)
+{
+    return psy__rec_list(st, (void **)out, n, sizeof **out, &attendance_map,
+                         "FROM attendance WHERE practice_id = ? AND session_id = ? ORDER BY client_id", "ii", practice, session);
+}
+
+/* --- billing ------------------------------------------------------------------------------------------ */
+
+struct billed {
+    psy_id session, client;
+    const char *code;
+    int on_attendance;
+};
+
+static psy_status write_billed(psy_store *st, psy_id practice, const void *rec, psy_id *id)
+{
+    const struct billed *b = rec;
+    char code[PSY_CODE_MAX] = "", now[PSY_REC_TIME_MAX];
+    (void)practice;
+    psy__rec_now(now);
+    if (b->code && *b->code) {
+        psy_status rc = psy__rec_proc_code(st, "code", b->code, code);
+        if (rc) return rc;
+    }
+    if (b->on_attendance)
+        return psy__rec_exec(st, NULL, "UPDATE attendance SET billed_code = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+                             "sSi", code, now, *id);
+    return psy__rec_exec(st, NULL, "UPDATE session SET billed_code = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+                         "sSi", code, now, *id);
+}
+
+psy_status psy_records_billed_set(psy_store *st, psy_id practice, psy_id session, psy_id client, const char *code)
+{
+    struct psy_session s;
+    struct billed b = {session, client, code, 0};
+    int64_t row = session;
+    psy_status rc = psy_records_session_get(st, practice, session, &s);
+    if (rc) return rc;
+    if (group_kind(s.kind)) {
+        if (!client) return psy__rec_bad(st, "client_id", "name the group member billed");
+        rc = psy__rec_int(st, &row, "SELECT id FROM attendance WHERE session_id = ? AND client_id = ?", "ii", session, client);
+        if (rc == PSY_ENOTFOUND) return psy__rec_bad(st, "client_id", "no attendance of this client at this session");
+        if (rc) return rc;
+        b.on_attendance = 1;
+    } else if (client && client != s.client_id) {
+        return psy__rec_bad(st, "client_id", "not the client of this session");
+    }
+    return psy__rec_write_current(st, practice, b.on_attendance ? "attendance" : "session", row, "update", 0, write_billed,
+                                  &b);
+}
+
+/* Fills the insurance and diagnoses of one billable line. */
+static psy_status fill_billable(psy_store *st, psy_id practice, struct psy_billable *b, psy_id policy_id)
+{
+    struct psy_policy pol;
+    struct psy_client c;
+    psy_status rc = policy_id ? psy_records_policy_get(st, practice, policy_id, &pol)
+                              : psy_records_policy_on(st, practice, b->client_id, b->service_date, 1, &pol);
+    if (rc == PSY_OK) {
+        struct psy_payer p;
+        b->policy_id = pol.id;
+        b->payer_id = pol.payer_id;
+        memcpy(b->member_id, pol.member_id, sizeof b->member_id);
+        if ((rc = psy_records_payer_get(st, practice, pol.payer_id, &p))) return rc;
+        memcpy(b->payer_code, p.payer_code, sizeof b->payer_code);
+    } else if (rc != PSY_ENOTFOUND) {
+        return rc;
+    }
+    if ((rc = psy_records_client_get(st, practice, b->client_id, &c))) return rc;
+    b->n_dx = c.n_dx;
+    memcpy(b->dx, c.dx, sizeof b->dx);
+    return PSY_OK;
+}
+
+psy_status psy_records_session_billables(psy_store *st, psy_id practice, psy_id session, struct psy_billable **out,
+                                         size_t *n)
+{
+    struct psy_session s;
+    struct psy_clinician cl;
+    *out = NULL;
+    *n = 0;
+    psy_status rc = psy_records_session_get(st, practice, session, &s);
+    if (!rc && !*s.signed_at) rc = psy__store_fail(st, PSY_EPERM, "session: not signed; sign its notes and the session first");
+    if (!rc) rc = psy_records_clinician_get(st, practice, s.clinician_id, &cl);
+    if (rc) return rc;
+    struct psy_billable proto;
+    memset(&proto, 0, sizeof proto);
+    proto.session_id = s.id;
+    proto.clinician_id = s.clinician_id;
+    memcpy(proto.rendering_npi, cl.npi, sizeof proto.rendering_npi);
+    memcpy(proto.kind, s.kind, sizeof proto.kind);
+    memcpy(proto.service_date, s.service_date, sizeof proto.service_date);
+    memcpy(proto.pos, s.pos, sizeof proto.pos);
+    proto.telehealth = s.telehealth;
+    memcpy(proto.th_modality, s.th_modality, sizeof proto.th_modality);
+    memcpy(proto.patient_location, s.patient_location, sizeof proto.patient_location);
+    int mins = psy_records_session_minutes(&s);
+    if (!group_kind(s.kind)) {
+        *out = psy__calloc(1, sizeof **out);
+        **out = proto;
+        (*out)->client_id = s.client_id;
+        (*out)->minutes = mins;
+        (*out)->participants = 1;
+        memcpy((*out)->billed_code, s.billed_code, sizeof s.billed_code);
+        *n = 1;
+        rc = fill_billable(st, practice, *out, 0);
+    } else {
+        struct psy_attendance *att;
+        size_t na, present = 0;
+        if ((rc = psy_records_attendance_list(st, practice, session, &att, &na))) return rc;
+        for (size_t i = 0; i < na; i++) present += (size_t)att[i].present;
+        *out = psy__calloc(present ? present : 1, sizeof **out);
+        for (size_t i = 0; !rc && i < na; i++) {
+            if (!att[i].present) continue;
+            struct psy_billable *b = &(*out)[(*n)++];
+            *b = proto;
+            b->client_id = att[i].client_id;
+            b->minutes = mins ? mins - att[i].late_minutes - att[i].early_minutes : 0;
+            b->participants = (int)present;
+            memcpy(b->billed_code, att[i].billed_code, sizeof b->billed_code);
+            rc = fill_billable(st, practice, b, att[i].policy_id);
+        }
+        free(att);
+    }
+    if (rc) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}

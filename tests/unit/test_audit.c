@@ -1,0 +1,470 @@
+/* test_audit.c -- the auditor's checks: each rule on a small invented practice (the finding appears,
+ * and the near-miss does not), the text similarity, the demo practice (every planted problem found,
+ * nothing else; nothing at all on clean data), the period filter, and `psyclaim audit`. */
+#include "fixtures_records.h"
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct want {
+    const char *rule, *type;
+    psy_id id;
+};
+
+static void print_findings(const struct psy_audit_finding *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        fprintf(stderr, "  found %s %s %lld: %s\n", v[i].rule, v[i].record_type, (long long)v[i].record_id, v[i].message);
+}
+
+/* Runs the audit and asserts its findings are exactly the wanted ones (in any order). */
+static void expect_opts(struct fx *f, const struct psy_audit_opts *o, const struct want *w, size_t nw)
+{
+    struct psy_audit_finding *v;
+    size_t n;
+    assert_int_equal(psy_audit_collect(f->st, f->pr, o, &v, &n), PSY_OK);
+    int ok = n == nw;
+    for (size_t i = 0; ok && i < nw; i++) {
+        int hit = 0;
+        for (size_t k = 0; k < n; k++)
+            hit |= !strcmp(v[k].rule, w[i].rule) && !strcmp(v[k].record_type, w[i].type) && v[k].record_id == w[i].id;
+        if (!hit) fprintf(stderr, "  missing %s %s %lld\n", w[i].rule, w[i].type, (long long)w[i].id);
+        ok &= hit;
+    }
+    if (!ok) print_findings(v, n);
+    free(v);
+    assert_true(ok);
+}
+
+static void expect(struct fx *f, const char *as_of, const struct want *w, size_t nw)
+{
+    struct psy_audit_opts o = {NULL, NULL, as_of, 0};
+    expect_opts(f, &o, w, nw);
+}
+
+#define NONE(f, as_of) expect((f), (as_of), NULL, 0)
+
+/* The note of a client in a session. */
+static psy_id note_of(struct fx *f, psy_id session, psy_id client)
+{
+    struct psy_note *notes;
+    size_t n;
+    psy_id id = 0;
+    assert_int_equal(psy_records_note_list(f->st, f->pr, session, &notes, &n), PSY_OK);
+    for (size_t i = 0; i < n; i++) {
+        if (notes[i].client_id == client) id = notes[i].id;
+        psy_note_clear(&notes[i]);
+    }
+    free(notes);
+    assert_true(id != 0);
+    return id;
+}
+
+/* Rewrites draft note `to` as a copy of note `from` with its last word changed. */
+static void copy_note(struct fx *f, psy_id from, psy_id to)
+{
+    struct psy_note a, b;
+    assert_int_equal(psy_records_note_get(f->st, f->pr, from, &a), PSY_OK);
+    assert_int_equal(psy_records_note_get(f->st, f->pr, to, &b), PSY_OK);
+    char **src[] = {&a.participation, &a.response, &a.progress, &a.plan, &a.techniques};
+    char **dst[] = {&b.participation, &b.response, &b.progress, &b.plan, &b.techniques};
+    for (int i = 0; i < 5; i++) {
+        free(*dst[i]);
+        *dst[i] = strdup(*src[i]);
+    }
+    size_t l = strlen(b.plan);
+    if (l) b.plan[l - 1] = b.plan[l - 1] == 'x' ? 'y' : 'x';
+    assert_int_equal(psy_records_note_save(f->st, f->pr, &b, NULL), PSY_OK);
+    psy_note_clear(&a);
+    psy_note_clear(&b);
+}
+
+static void sign_all(struct fx *f, psy_id session)
+{
+    struct psy_note *notes;
+    size_t n;
+    assert_int_equal(psy_records_note_list(f->st, f->pr, session, &notes, &n), PSY_OK);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(notes[i].status, "signed")) assert_int_equal(psy_records_note_sign(f->st, f->pr, notes[i].id, f->clin), PSY_OK);
+        psy_note_clear(&notes[i]);
+    }
+    free(notes);
+    assert_int_equal(psy_records_session_sign(f->st, f->pr, session, f->clin), PSY_OK);
+}
+
+/* --- the measure ----------------------------------------------------------------------------------- */
+
+static void test_similarity(void **state)
+{
+    (void)state;
+    char a[400], b[400];
+    fx_text(1, a, sizeof a);
+    fx_text(2, b, sizeof b);
+    assert_true(psy_audit_similarity(a, a) == 1.0);
+    assert_true(psy_audit_similarity(a, b) < 0.2);
+    /* case and punctuation do not matter */
+    assert_true(psy_audit_similarity("Slept well; mood 6/10. Walked daily!", "slept WELL mood 6 10 walked daily") == 1.0);
+    /* one word changed in forty: still a copy */
+    strcpy(b, a);
+    char *sp = strchr(b + 100, ' ');
+    assert_non_null(sp);
+    memcpy(sp + 1, "zzz", 3);
+    double s = psy_audit_similarity(a, b);
+    assert_true(s >= 0.8 && s < 1.0);
+    assert_true(psy_audit_similarity("too short", "too short") == 0.0);
+    assert_true(psy_audit_similarity("", "") == 0.0);
+}
+
+/* --- each rule ------------------------------------------------------------------------------------- */
+
+static void test_clean_fixture(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_open(&f);
+    fx_individual(&f, f.client[0], "2024-03-04", 45, "90834", 1);
+    fx_individual(&f, f.client[2], "2024-03-05", 55, "90837", 1);
+    fx_individual(&f, f.client[3], "2024-03-05", 30, "90832", 0); /* not covered by its authorisation's codes */
+    psy_id present[] = {f.client[0], f.client[1], f.client[2]};
+    fx_group(&f, "2024-03-06", present, 3, 1);
+    /* unsigned on the 5th, audited on the 10th: within the 7 days */
+    struct want w[] = {{"R-AUTH-1", "client", f.client[3]}};
+    expect(&f, "2024-03-10", w, 1);
+    struct psy_audit_stats stats;
+    assert_int_equal(psy_audit_run(f.st, f.pr, NULL, NULL, NULL, &stats), PSY_OK);
+    assert_int_equal(stats.sessions, 4);
+    assert_int_equal(stats.notes, 6);
+    fx_close(&f);
+}
+
+static void test_signatures_and_times(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_open(&f);
+    /* EVIDENCE: R-DOC-SIGN */
+    psy_id old = fx_individual(&f, f.client[0], "2024-03-01", 45, "90834", 0);
+    NONE(&f, "2024-03-08");
+    struct want w1[] = {{"R-DOC-SIGN", "note", note_of(&f, old, f.client[0])}};
+    expect(&f, "2024-03-09", w1, 1);
+    psy_id present[] = {f.client[0], f.client[1]};
+    psy_id grp = fx_group(&f, "2024-03-02", present, 2, 0);
+    struct want w2[] = {w1[0], {"R-DOC-SIGN", "note", note_of(&f, grp, 0)}, {"R-DOC-SIGN", "note", note_of(&f, grp, f.client[0])},
+                        {"R-DOC-SIGN", "note", note_of(&f, grp, f.client[1])}};
+    expect(&f, "2024-03-20", w2, 4);
+    sign_all(&f, grp);
+    expect(&f, "2024-03-20", w1, 1);
+    /* a session without any note */
+    struct psy_session s;
+    assert_int_equal(psy_records_session_get(f.st, f.pr, old, &s), PSY_OK);
+    s.id = 0;
+    snprintf(s.service_date, sizeof s.service_date, "2024-03-11");
+    snprintf(s.start_utc, sizeof s.start_utc, "2024-03-11T16:00:00Z");
+    s.stop_utc[0] = 0; /* and no stop time: EVIDENCE: R-TIME-4 */
+    psy_id bare;
+    assert_int_equal(psy_records_session_add(f.st, f.pr, &s, &bare), PSY_OK);
+    struct want w3[] = {w1[0], {"R-DOC-SIGN", "session", bare}, {"R-TIME-4", "session", bare}};
+    expect(&f, "2024-03-30", w3, 3);
+    /* an explicit total is an accepted alternative to start and stop */
+    assert_int_equal(psy_records_session_get(f.st, f.pr, bare, &s), PSY_OK);
+    s.minutes = 50;
+    assert_int_equal(psy_records_session_update(f.st, f.pr, &s), PSY_OK);
+    struct want w4[] = {w1[0], {"R-DOC-SIGN", "session", bare}};
+    expect(&f, "2024-03-30", w4, 2);
+
+    /* EVIDENCE: R-TIME-1 -- the billed code's band (data/audit/time_bands.json) */
+    psy_id shortish = fx_individual(&f, f.client[1], "2024-04-01", 45, "90837", 1);
+    fx_individual(&f, f.client[1], "2024-04-02", 52, "90834", 1);
+    fx_individual(&f, f.client[1], "2024-04-03", 16, "90832", 1);
+    psy_id too_short = fx_individual(&f, f.client[1], "2024-04-04", 15, "90832", 1);
+    struct want w5[] = {{"R-TIME-1", "session", shortish}, {"R-TIME-1", "session", too_short}};
+    struct psy_audit_opts o = {"2024-04-01", "2024-04-30", "2024-04-05", 0};
+    expect_opts(&f, &o, w5, 2);
+    fx_close(&f);
+}
+
+static void test_group_rules(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_open(&f);
+    /* EVIDENCE: R-GRP-1 -- the State Plan pays groups of at most 3 */
+    psy_id all[] = {f.client[0], f.client[1], f.client[2], f.client[3]};
+    psy_id big = fx_group(&f, "2024-05-01", all, 4, 1);
+    fx_group(&f, "2024-05-08", all, 3, 1);
+    psy_id two_commercial[] = {f.client[0], f.client[1]};
+    fx_group(&f, "2024-05-15", two_commercial, 2, 1);
+    struct want w1[] = {{"R-GRP-1", "session", big}};
+    expect(&f, "2024-05-20", w1, 1);
+
+    /* EVIDENCE: R-GRP-2 -- two members' notes copied in one session */
+    psy_id s = fx_group(&f, "2024-05-22", all, 3, 0);
+    copy_note(&f, note_of(&f, s, f.client[0]), note_of(&f, s, f.client[1]));
+    sign_all(&f, s);
+    struct psy_audit_finding *v;
+    size_t n;
+    struct psy_audit_opts o = {"2024-05-22", "2024-05-22", "2024-05-25", 0};
+    assert_int_equal(psy_audit_collect(f.st, f.pr, &o, &v, &n), PSY_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(v[0].rule, "R-GRP-2");
+    assert_int_equal(v[0].record_id, s);
+    assert_true(v[0].similarity >= 0.8 && v[0].similarity < 1.0);
+    assert_int_equal(v[0].severity, PSY_AUDIT_WARNING);
+    assert_non_null(strstr(v[0].message, "2 notes"));
+    free(v);
+    /* a stricter threshold than the copy's similarity finds nothing */
+    o.clone_threshold = 0.999;
+    assert_int_equal(psy_audit_collect(f.st, f.pr, &o, &v, &n), PSY_OK);
+    assert_int_equal(n, 0);
+    free(v);
+
+    /* EVIDENCE: R-GRP-3 -- billed though absent (recorded on the signed session) */
+    assert_int_equal(psy_records_billed_set(f.st, f.pr, s, f.client[3], "90853"), PSY_OK);
+    struct psy_attendance *att;
+    size_t na;
+    psy_id absent = 0;
+    assert_int_equal(psy_records_attendance_list(f.st, f.pr, s, &att, &na), PSY_OK);
+    for (size_t i = 0; i < na; i++)
+        if (att[i].client_id == f.client[3]) absent = att[i].id;
+    free(att);
+    o.clone_threshold = 0;
+    struct want w2[] = {{"R-GRP-2", "session", s}, {"R-GRP-3", "attendance", absent}};
+    expect_opts(&f, &o, w2, 2);
+    fx_close(&f);
+}
+
+static void test_copy_forward(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_open(&f);
+    /* EVIDENCE: R-DOC-CLONE -- the note of a later session repeats an earlier one */
+    fx_individual(&f, f.client[0], "2024-06-03", 45, "90834", 1);
+    psy_id a = fx_individual(&f, f.client[1], "2024-06-03", 45, "90834", 1);
+    psy_id b = fx_individual(&f, f.client[1], "2024-06-10", 45, "90834", 0);
+    copy_note(&f, note_of(&f, a, f.client[1]), note_of(&f, b, f.client[1]));
+    sign_all(&f, b);
+    struct want w[] = {{"R-DOC-CLONE", "note", note_of(&f, b, f.client[1])}};
+    expect(&f, "2024-06-12", w, 1);
+    /* outside the period, the earlier note is not compared */
+    struct psy_audit_opts o = {"2024-06-04", NULL, "2024-06-12", 0};
+    expect_opts(&f, &o, NULL, 0);
+    fx_close(&f);
+}
+
+static void test_plans_and_diagnoses(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_open(&f);
+    /* EVIDENCE: R-PLAN-1 -- closed plan, plan past review, plan without the group modality */
+    assert_int_equal(psy_records_plan_close(f.st, f.pr, f.plan[0], "2024-06-30"), PSY_OK);
+    fx_individual(&f, f.client[0], "2024-06-28", 45, "90834", 1);
+    fx_individual(&f, f.client[0], "2024-07-02", 45, "90834", 1);
+    fx_individual(&f, f.client[0], "2024-07-09", 45, "90834", 1);
+    struct want w1[] = {{"R-PLAN-1", "client", f.client[0]}};
+    expect(&f, "2024-07-10", w1, 1);
+    struct psy_plan p;
+    fx_plan_init(&p, f.client[0], f.clin, PSY_MOD_INDIVIDUAL, "2024-07-01", "2024-07-05");
+    psy_id plan;
+    assert_int_equal(psy_records_plan_add(f.st, f.pr, &p, &plan), PSY_OK);
+    expect(&f, "2024-07-10", w1, 1); /* not signed: not in force */
+    assert_int_equal(psy_records_plan_sign(f.st, f.pr, plan, 'c', f.clin, ""), PSY_OK);
+    struct want w2[] = {{"R-PLAN-1", "treatment_plan", plan}};
+    expect(&f, "2024-07-10", w2, 1);
+    struct psy_audit_finding *v;
+    size_t n;
+    assert_int_equal(psy_audit_collect(f.st, f.pr, NULL, &v, &n), PSY_OK);
+    assert_int_equal(v[0].severity, PSY_AUDIT_WARNING);
+    assert_non_null(strstr(v[0].message, "1 session, the first on 2024-07-09"));
+    free(v);
+    psy_id present[] = {f.client[0], f.client[1]};
+    fx_group(&f, "2024-07-03", present, 2, 1); /* the new plan covers individual therapy only */
+    struct want w3[] = {w2[0], {"R-PLAN-1", "client", f.client[0]}};
+    expect(&f, "2024-07-10", w3, 2);
+
+    /* EVIDENCE: R-DX-1 -- a client whose diagnoses were removed */
+    struct psy_client c;
+    assert_int_equal(psy_records_client_get(f.st, f.pr, f.client[1], &c), PSY_OK);
+    c.n_dx = 0;
+    assert_int_equal(psy_records_client_update(f.st, f.pr, &c), PSY_OK);
+    struct want w4[] = {w2[0], {"R-PLAN-1", "client", f.client[0]}, {"R-DX-1", "client", f.client[1]}};
+    expect(&f, "2024-07-10", w4, 3);
+    fx_close(&f);
+}
+
+static void test_authorisations(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_open(&f);
+    /* EVIDENCE: R-AUTH-1 -- expired: client 2's authorisation ends 2024-12-31 */
+    fx_individual(&f, f.client[2], "2024-12-30", 45, "90834", 1);
+    fx_individual(&f, f.client[2], "2025-01-06", 45, "90834", 1);
+    fx_individual(&f, f.client[2], "2025-01-13", 45, "90834", 1);
+    struct want w1[] = {{"R-AUTH-1", "authorisation", f.auth[2]}};
+    expect(&f, "2025-01-14", w1, 1);
+    struct psy_audit_finding *v;
+    size_t n;
+    assert_int_equal(psy_audit_collect(f.st, f.pr, NULL, &v, &n), PSY_OK);
+    assert_non_null(strstr(v[0].message, "ended on 2024-12-31: 2 sessions, the first on 2025-01-06"));
+    free(v);
+    /* used up: a second authorisation with 3 visits, 1 used before */
+    struct psy_authorisation a;
+    assert_int_equal(psy_records_auth_get(f.st, f.pr, f.auth[3], &a), PSY_OK);
+    snprintf(a.start_date, sizeof a.start_date, "2025-01-01");
+    snprintf(a.end_date, sizeof a.end_date, "2025-06-30");
+    a.units_approved = 3;
+    a.units_prior = 1;
+    psy_id small;
+    assert_int_equal(psy_records_auth_add(f.st, f.pr, &a, &small), PSY_OK);
+    fx_individual(&f, f.client[3], "2025-02-03", 45, "90834", 1);
+    fx_individual(&f, f.client[3], "2025-02-10", 45, "90834", 1);
+    struct psy_audit_opts o = {"2025-01-01", NULL, "2025-03-01", 0};
+    expect_opts(&f, &o, w1, 1);
+    psy_id present[] = {f.client[3]};
+    fx_group(&f, "2025-02-12", present, 1, 1);
+    struct want w2[] = {w1[0], {"R-AUTH-1", "authorisation", small}};
+    expect_opts(&f, &o, w2, 2);
+    int used;
+    assert_int_equal(psy_records_auth_used(f.st, f.pr, small, &used), PSY_OK);
+    assert_int_equal(used, 4);
+    /* missing: a code no authorisation covers */
+    psy_id other = fx_individual(&f, f.client[3], "2025-02-17", 30, "90832", 1);
+    (void)other;
+    struct want w3[] = {w1[0], w2[1], {"R-AUTH-1", "client", f.client[3]}};
+    expect_opts(&f, &o, w3, 3);
+    fx_close(&f);
+}
+
+static void test_telehealth(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_open(&f);
+    /* EVIDENCE: R-TH-2 */
+    psy_id s1 = fx_individual(&f, f.client[0], "2024-08-05", 45, "90834", 0);
+    struct psy_session s;
+    assert_int_equal(psy_records_session_get(f.st, f.pr, s1, &s), PSY_OK);
+    s.telehealth = 1;
+    snprintf(s.pos, sizeof s.pos, "10");
+    snprintf(s.patient_location, sizeof s.patient_location, "home");
+    assert_int_equal(psy_records_session_update(f.st, f.pr, &s), PSY_OK);
+    struct want w1[] = {{"R-TH-2", "session", s1}};
+    expect(&f, "2024-08-06", w1, 1);
+    assert_int_equal(psy_records_session_get(f.st, f.pr, s1, &s), PSY_OK);
+    snprintf(s.th_modality, sizeof s.th_modality, "audio");
+    assert_int_equal(psy_records_session_update(f.st, f.pr, &s), PSY_OK);
+    NONE(&f, "2024-08-06");
+    struct psy_client c;
+    assert_int_equal(psy_records_client_get(f.st, f.pr, f.client[0], &c), PSY_OK);
+    snprintf(c.telehealth_consent_date, sizeof c.telehealth_consent_date, "2024-08-06"); /* consent came later */
+    assert_int_equal(psy_records_client_update(f.st, f.pr, &c), PSY_OK);
+    expect(&f, "2024-08-06", w1, 1);
+    struct psy_audit_finding *v;
+    size_t n;
+    struct psy_audit_opts o = {NULL, NULL, "2024-08-06", 0};
+    assert_int_equal(psy_audit_collect(f.st, f.pr, &o, &v, &n), PSY_OK);
+    assert_non_null(strstr(v[0].message, "consent"));
+    assert_null(strstr(v[0].message, c.first_name)); /* no patient data in messages */
+    free(v);
+    fx_close(&f);
+}
+
+/* --- the demo practice ------------------------------------------------------------------------------- */
+
+static void test_demo_found_exactly(void **state)
+{
+    (void)state;
+    for (unsigned seed = 1; seed <= 3; seed++) {
+        for (int clean = 0; clean <= 1; clean++) {
+            struct fx f;
+            memset(&f, 0, sizeof f);
+            f.st = test_open_store(&f.path);
+            struct psy_demo_opts o = {seed, "2025-03-31", 0, 0, 0, clean};
+            struct psy_demo_result r;
+            assert_int_equal(psy_records_demo(f.st, &o, &r), PSY_OK);
+            f.pr = r.practice_id;
+            assert_true(clean ? r.n_problems == 0 : r.n_problems == 14);
+            struct want *w = calloc(r.n_problems + 1, sizeof *w);
+            for (size_t i = 0; i < r.n_problems; i++)
+                w[i] = (struct want){r.problems[i].rule, r.problems[i].record_type, r.problems[i].record_id};
+            expect(&f, "2025-03-31", w, r.n_problems);
+            struct psy_audit_stats st;
+            assert_int_equal(psy_audit_run(f.st, f.pr, &(struct psy_audit_opts){NULL, NULL, "2025-03-31", 0}, NULL, NULL, &st),
+                             PSY_OK);
+            assert_int_equal(st.sessions, r.sessions);
+            assert_true(st.notes > r.sessions);
+            assert_int_equal(st.findings, (long)r.n_problems);
+            free(w);
+            free(r.problems);
+            fx_close(&f);
+        }
+    }
+}
+
+static void test_cli(void **state)
+{
+    (void)state;
+    char *db = test_tmp_path(".db"), args[512], *out, *err;
+    snprintf(args, sizeof args, "demo-data --db %s --seed 3 --end 2025-03-31", db);
+    assert_int_equal(test_run_cli(args, NULL, &out, NULL), 0);
+    assert_non_null(strstr(out, "60 clients"));
+    assert_non_null(strstr(out, "R-GRP-2"));
+    free(out);
+    snprintf(args, sizeof args, "audit --db %s --as-of 2025-03-31 --json", db);
+    assert_int_equal(test_run_cli(args, NULL, &out, NULL), 0);
+    json_t *j = json_loads(out, 0, NULL);
+    assert_non_null(j);
+    assert_int_equal(json_array_size(json_object_get(j, "findings")), 14);
+    assert_int_equal(json_integer_value(json_object_get(j, "warnings")), 3);
+    json_t *f0 = json_array_get(json_object_get(j, "findings"), 0);
+    assert_string_equal(json_string_value(json_object_get(f0, "rule")), "R-DOC-SIGN");
+    json_decref(j);
+    free(out);
+    snprintf(args, sizeof args, "audit --db %s --as-of 2025-03-31 --from 2025-03-01", db);
+    assert_int_equal(test_run_cli(args, NULL, &out, NULL), 0);
+    assert_null(strstr(out, "R-GRP-2")); /* planted in January */
+    assert_non_null(strstr(out, "audited"));
+    free(out);
+    snprintf(args, sizeof args, "audit --db %s --from 2025-02-30", db);
+    assert_int_equal(test_run_cli(args, NULL, &out, &err), 2);
+    assert_non_null(strstr(err, "--from"));
+    free(out);
+    free(err);
+    snprintf(args, sizeof args, "client list --db %s", db);
+    assert_int_equal(test_run_cli(args, NULL, &out, NULL), 0);
+    assert_non_null(strstr(out, "(no diagnosis)"));
+    free(out);
+    snprintf(args, sizeof args, "session show 2 --db %s", db);
+    assert_int_equal(test_run_cli(args, NULL, &out, NULL), 0);
+    assert_non_null(strstr(out, "group note"));
+    free(out);
+    snprintf(args, sizeof args, "session show 999999 --db %s", db);
+    assert_int_equal(test_run_cli(args, NULL, &out, &err), 1);
+    free(out);
+    free(err);
+    assert_int_equal(test_run_cli("audit --help", NULL, &out, NULL), 0);
+    assert_non_null(strstr(out, "R-AUTH-1"));
+    free(out);
+    test_rm_db(db);
+    free(db);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_similarity),
+        cmocka_unit_test(test_clean_fixture),
+        cmocka_unit_test(test_signatures_and_times),
+        cmocka_unit_test(test_group_rules),
+        cmocka_unit_test(test_copy_forward),
+        cmocka_unit_test(test_plans_and_diagnoses),
+        cmocka_unit_test(test_authorisations),
+        cmocka_unit_test(test_telehealth),
+        cmocka_unit_test(test_demo_found_exactly),
+        cmocka_unit_test(test_cli),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

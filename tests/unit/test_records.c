@@ -1,0 +1,664 @@
+/* test_records.c -- the practice records against a real SQLite file: create/read/update, validation
+ * that names the field and stores nothing, versions, signing and locking, addenda, change history,
+ * batches, tenancy, the billable lines of a signed session, and the demo generator. */
+#include "fixtures_records.h"
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Asserts rc == want and that the store's message starts with "field:". */
+#define ASSERT_FIELD(st, rc, want, field)                                                           \
+    do {                                                                                            \
+        psy_status rc_ = (rc);                                                                      \
+        if (rc_ != (want) || strncmp(psy_store_errmsg(st), field ":", strlen(field ":")) != 0)      \
+            fail_msg("expected %s on '%s', got %s: %s", psy_strerror(want), field, psy_strerror(rc_), \
+                     psy_store_errmsg(st));                                                         \
+    } while (0)
+
+/* Counts rows with a raw query on the file (a second connection, as another process would). */
+static long count(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *s;
+    long n = -1;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    if (sqlite3_step(s) == SQLITE_ROW) n = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return n;
+}
+
+static void test_npi_dates_times(void **state)
+{
+    (void)state;
+    /* EVIDENCE: R-NPI-1 (domain.md 5.5) */
+    assert_true(psy_records_npi_valid("1234567893"));
+    assert_true(psy_records_npi_valid("1245319599"));
+    assert_false(psy_records_npi_valid("1234567890"));
+    assert_false(psy_records_npi_valid("6543210903")); /* Luhn holds, but issued NPIs start with 1 or 2 */
+    assert_false(psy_records_npi_valid("123456789"));
+    assert_false(psy_records_npi_valid("12345678a3"));
+    assert_true(psy_records_date_valid("2024-02-29"));
+    assert_false(psy_records_date_valid("2023-02-29"));
+    assert_false(psy_records_date_valid("2024-13-01"));
+    assert_false(psy_records_date_valid("2024-1-01"));
+    assert_false(psy_records_date_valid("2024-04-31"));
+    char t[PSY_REC_TIME_MAX];
+    assert_int_equal(psy_records_time_utc("2024-03-05T18:00:00-06:00", t), PSY_OK);
+    assert_string_equal(t, "2024-03-06T00:00:00Z");
+    assert_int_equal(psy_records_time_utc("2024-12-31T23:30+01:00", t), PSY_OK);
+    assert_string_equal(t, "2024-12-31T22:30:00Z");
+    assert_int_equal(psy_records_time_utc("2024-03-05 09:05:07Z", t), PSY_OK);
+    assert_string_equal(t, "2024-03-05T09:05:07Z");
+    assert_int_equal(psy_records_time_utc("2024-03-05T25:00:00Z", t), PSY_EINVAL);
+    assert_int_equal(psy_records_time_utc("2024-03-05T10:00:00", t), PSY_EINVAL);
+    assert_int_equal(psy_records_time_utc("yesterday", t), PSY_EINVAL);
+}
+
+static void test_practice_and_clinicians(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_open(&f);
+    struct psy_practice p;
+    assert_int_equal(psy_records_practice_get(f.st, f.pr, &p), PSY_OK);
+    assert_string_equal(p.tax_id, "123456789");
+    assert_int_equal(p.unsigned_note_days, 7);
+    assert_int_equal(p.version, 1);
+    struct psy_practice bad = p;
+    snprintf(bad.npi, sizeof bad.npi, "1234567890");
+    ASSERT_FIELD(f.st, psy_records_practice_update(f.st, &bad), PSY_EINVAL, "npi");
+    bad = p;
+    snprintf(bad.zip, sizeof bad.zip, "1234");
+    ASSERT_FIELD(f.st, psy_records_practice_update(f.st, &bad), PSY_EINVAL, "zip");
+    snprintf(p.city, sizeof p.city, "Springfield");
+    assert_int_equal(psy_records_practice_update(f.st, &p), PSY_OK);
+    /* a stale version is refused */
+    ASSERT_FIELD(f.st, psy_records_practice_update(f.st, &p), PSY_ECONFLICT, "version");
+    assert_int_equal(psy_records_practice_get(f.st, f.pr, &p), PSY_OK);
+    assert_string_equal(p.city, "Springfield");
+    assert_int_equal(p.version, 2);
+
+    struct psy_clinician c;
+    assert_int_equal(psy_records_clinician_get(f.st, f.pr, f.clin, &c), PSY_OK);
+    assert_int_equal(c.active, 1);
+    struct psy_clinician dup = c;
+    ASSERT_FIELD(f.st, psy_records_clinician_add(f.st, f.pr, &dup, NULL), PSY_ECONFLICT, "npi");
+    fx_npi('1', 777, dup.npi);
+    snprintf(dup.taxonomy, sizeof dup.taxonomy, "1041C0700");
+    ASSERT_FIELD(f.st, psy_records_clinician_add(f.st, f.pr, &dup, NULL), PSY_EINVAL, "taxonomy");
+    snprintf(dup.taxonomy, sizeof dup.taxonomy, "1041C0700X");
+    dup.last_name[0] = 0;
+    ASSERT_FIELD(f.st, psy_records_clinician_add(f.st, f.pr, &dup, NULL), PSY_EINVAL, "last_name");
+    assert_int_equal(count(f.path, "SELECT COUNT(*) FROM clinician"), 3);
+    c.active = 0;
+    assert_int_equal(psy_records_clinician_update(f.st, f.pr, &c), PSY_OK);
+    struct psy_clinician *list;
+    size_t n;
+    assert_int_equal(psy_records_clinician_list(f.st, f.pr, &list, &n), PSY_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(list[0].active, 0);
+    free(list);
+    fx_close(&f);
+}
+
+static void test_clients_and_diagnoses(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_open(&f);
+    struct psy_client c;
+    assert_int_equal(psy_records_client_get(f.st, f.pr, f.client[0], &c), PSY_OK);
+    assert_int_equal(c.n_dx, 1);
+    assert_string_equal(c.dx[0], "F41.1");
+    long before = count(f.path, "SELECT COUNT(*) FROM client_diagnosis");
+
+    struct psy_client bad = c;
+    bad.n_dx = 1;
+    snprintf(bad.dx[0], PSY_CODE_MAX, "F41"); /* a category, not a leaf */
+    ASSERT_FIELD(f.st, psy_records_client_update(f.st, f.pr, &bad), PSY_EINVAL, "dx[0]");
+    bad.n_dx = 2;
+    snprintf(bad.dx[0], PSY_CODE_MAX, "F32.1");
+    snprintf(bad.dx[1], PSY_CODE_MAX, "Z99.999");
+    ASSERT_FIELD(f.st, psy_records_client_update(f.st, f.pr, &bad), PSY_EINVAL, "dx[1]");
+    snprintf(bad.dx[1], PSY_CODE_MAX, "f321"); /* the same code typed another way */
+    ASSERT_FIELD(f.st, psy_records_client_update(f.st, f.pr, &bad), PSY_EINVAL, "dx[1]");
+    bad = c;
+    snprintf(bad.birth_date, sizeof bad.birth_date, "2999-01-01");
+    ASSERT_FIELD(f.st, psy_records_client_update(f.st, f.pr, &bad), PSY_EINVAL, "birth_date");
+    bad = c;
+    snprintf(bad.sex, sizeof bad.sex, "X");
+    ASSERT_FIELD(f.st, psy_records_client_update(f.st, f.pr, &bad), PSY_EINVAL, "sex");
+    bad = c;
+    snprintf(bad.telehealth_consent_date, sizeof bad.telehealth_consent_date, "2024-02-30");
+    ASSERT_FIELD(f.st, psy_records_client_update(f.st, f.pr, &bad), PSY_EINVAL, "telehealth_consent_date");
+    bad = c;
+    snprintf(bad.first_name, sizeof bad.first_name, "Bad\x01name");
+    ASSERT_FIELD(f.st, psy_records_client_update(f.st, f.pr, &bad), PSY_EINVAL, "first_name");
+    assert_int_equal(count(f.path, "SELECT COUNT(*) FROM client_diagnosis"), before);
+    assert_int_equal(count(f.path, "SELECT MAX(version) FROM client"), 1);
+
+    /* a good update replaces the list, normalising the codes */
+    c.n_dx = 2;
+    snprintf(c.dx[0], PSY_CODE_MAX, "f321");
+    snprintf(c.dx[1], PSY_CODE_MAX, "F41.1");
+    assert_int_equal(psy_records_client_update(f.st, f.pr, &c), PSY_OK);
+    struct psy_client again;
+    assert_int_equal(psy_records_client_get(f.st, f.pr, f.client[0], &again), PSY_OK);
+    assert_int_equal(again.n_dx, 2);
+    assert_string_equal(again.dx[0], "F32.1");
+    assert_string_equal(again.dx[1], "F41.1");
+    assert_int_equal(again.version, 2);
+
+    /* the history keeps the earlier diagnosis list */
+    struct psy_history *h;
+    size_t nh;
+    assert_int_equal(psy_records_history(f.st, f.pr, "client", f.client[0], &h, &nh), PSY_OK);
+    assert_int_equal(nh, 2);
+    assert_string_equal(h[0].action, "create");
+    assert_null(h[0].previous);
+    assert_string_equal(h[1].action, "update");
+    assert_int_equal(h[1].version, 2);
+    json_t *prev = json_loads(h[1].previous, 0, NULL);
+    assert_non_null(prev);
+    json_t *dx = json_object_get(prev, "client_diagnosis");
+    assert_int_equal(json_array_size(dx), 1);
+    assert_string_equal(json_string_value(json_array_get(dx, 0)), "F41.1");
+    assert_int_equal(json_integer_value(json_object_get(prev, "version")), 1);
+    assert_null(json_object_get(prev, "first_name")); /* unchanged columns are not repeated */
+    json_decref(prev);
+    psy_history_free(h, nh);
+
+    struct psy_client *all;
+    size_t n;
+    assert_int_equal(psy_records_client_list(f.st, f.pr, &all, &n), PSY_OK);
+    assert_int_equal(n, 4);
+    assert_int_equal(all[0].n_dx, 2);
+    assert_int_equal(all[3].n_dx, 1);
+    free(all);
+    fx_close(&f);
+}
+
+static void test_payers_policies_authorisations(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_open(&f);
+    struct psy_payer p;
+    assert_int_equal(psy_records_payer_get(f.st, f.pr, f.medicaid, &p), PSY_OK);
+    assert_int_equal(p.group_max, 3);
+    ASSERT_FIELD(f.st, psy_records_payer_add(f.st, f.pr, &p, NULL), PSY_ECONFLICT, "payer_code");
+    snprintf(p.payer_code, sizeof p.payer_code, "NEW01");
+    snprintf(p.kind, sizeof p.kind, "charity");
+    ASSERT_FIELD(f.st, psy_records_payer_add(f.st, f.pr, &p, NULL), PSY_EINVAL, "kind");
+    snprintf(p.kind, sizeof p.kind, "other");
+    p.group_max = 1;
+    ASSERT_FIELD(f.st, psy_records_payer_add(f.st, f.pr, &p, NULL), PSY_EINVAL, "group_max");
+
+    struct psy_policy pol;
+    assert_int_equal(psy_records_policy_on(f.st, f.pr, f.client[2], "2024-06-01", 1, &pol), PSY_OK);
+    assert_int_equal(pol.payer_id, f.medicaid);
+    assert_int_equal(psy_records_policy_on(f.st, f.pr, f.client[2], "2023-06-01", 1, &pol), PSY_ENOTFOUND);
+    assert_int_equal(psy_records_policy_on(f.st, f.pr, f.client[2], "2024-06-01", 1, &pol), PSY_OK);
+    struct psy_policy second = pol;
+    snprintf(second.start_date, sizeof second.start_date, "2024-05-01");
+    ASSERT_FIELD(f.st, psy_records_policy_add(f.st, f.pr, &second, NULL), PSY_EINVAL, "priority");
+    second.priority = 2;
+    snprintf(second.relation, sizeof second.relation, "spouse");
+    ASSERT_FIELD(f.st, psy_records_policy_add(f.st, f.pr, &second, NULL), PSY_EINVAL, "subscriber_first");
+    snprintf(second.subscriber_first, sizeof second.subscriber_first, "Partner");
+    snprintf(second.subscriber_last, sizeof second.subscriber_last, "Fixture");
+    second.copay_cents = 2000;
+    psy_id pid;
+    assert_int_equal(psy_records_policy_add(f.st, f.pr, &second, &pid), PSY_OK);
+    assert_int_equal(psy_records_policy_get(f.st, f.pr, pid, &pol), PSY_OK);
+    assert_int_equal(pol.copay_cents, 2000);
+
+    struct psy_authorisation a;
+    assert_int_equal(psy_records_auth_get(f.st, f.pr, f.auth[2], &a), PSY_OK);
+    assert_int_equal(a.n_codes, 3);
+    struct psy_authorisation b = a;
+    snprintf(b.end_date, sizeof b.end_date, "2023-12-31");
+    ASSERT_FIELD(f.st, psy_records_auth_add(f.st, f.pr, &b, NULL), PSY_EINVAL, "end_date");
+    b = a;
+    snprintf(b.codes[1], PSY_CODE_MAX, "9083");
+    ASSERT_FIELD(f.st, psy_records_auth_add(f.st, f.pr, &b, NULL), PSY_EINVAL, "codes[1]");
+    b = a;
+    b.units_prior = 60;
+    ASSERT_FIELD(f.st, psy_records_auth_add(f.st, f.pr, &b, NULL), PSY_EINVAL, "units_prior");
+
+    /* use is counted from the billed lines: 90834 and 90853 count, 90832 is not covered */
+    int used;
+    a.units_prior = 0;
+    assert_int_equal(psy_records_auth_used(f.st, f.pr, f.auth[2], &used), PSY_OK);
+    assert_int_equal(used, 0);
+    fx_individual(&f, f.client[2], "2024-02-05", 45, "90834", 1);
+    fx_individual(&f, f.client[2], "2024-02-12", 30, "90832", 1);
+    psy_id present[] = {f.client[2], f.client[0]};
+    fx_group(&f, "2024-02-14", present, 2, 1);
+    fx_individual(&f, f.client[2], "2025-02-12", 45, "90834", 1); /* after the authorisation */
+    assert_int_equal(psy_records_auth_used(f.st, f.pr, f.auth[2], &used), PSY_OK);
+    assert_int_equal(used, 2);
+    fx_close(&f);
+}
+
+static void test_plans(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_open(&f);
+    struct psy_plan p;
+    fx_plan_init(&p, f.client[1], f.co, PSY_MOD_FAMILY, "2024-03-01", "2024-02-01");
+    snprintf(p.frequency, sizeof p.frequency, "every two weeks");
+    p.session_minutes = 50;
+    snprintf(p.dx[0], PSY_CODE_MAX, "F43.23");
+    p.n_goals = 2;
+    p.goals[0] = "improve communication at home";
+    p.goals[1] = "";
+    ASSERT_FIELD(f.st, psy_records_plan_add(f.st, f.pr, &p, NULL), PSY_EINVAL, "review_date");
+    snprintf(p.review_date, sizeof p.review_date, "2024-06-01");
+    ASSERT_FIELD(f.st, psy_records_plan_add(f.st, f.pr, &p, NULL), PSY_EINVAL, "goals[1]");
+    p.goals[1] = "reduce arguments to one a week";
+    p.modalities = 0;
+    ASSERT_FIELD(f.st, psy_records_plan_add(f.st, f.pr, &p, NULL), PSY_EINVAL, "modalities");
+    p.modalities = PSY_MOD_FAMILY;
+    p.n_dx = 0;
+    ASSERT_FIELD(f.st, psy_records_plan_add(f.st, f.pr, &p, NULL), PSY_EINVAL, "dx");
+    p.n_dx = 1;
+    psy_id id;
+    assert_int_equal(psy_records_plan_add(f.st, f.pr, &p, &id), PSY_OK);
+    struct psy_plan got;
+    assert_int_equal(psy_records_plan_get(f.st, f.pr, id, &got), PSY_OK);
+    assert_int_equal(got.n_goals, 2);
+    assert_string_equal(got.goals[1], "reduce arguments to one a week");
+    assert_string_equal(got.clinician_signed_at, "");
+    /* a draft plan may change */
+    got.session_minutes = 60;
+    assert_int_equal(psy_records_plan_update(f.st, f.pr, &got), PSY_OK);
+    psy_plan_clear(&got);
+    /* only its clinician signs it; then it is frozen */
+    ASSERT_FIELD(f.st, psy_records_plan_sign(f.st, f.pr, id, 'c', f.clin, ""), PSY_EPERM, "clinician");
+    assert_int_equal(psy_records_plan_sign(f.st, f.pr, id, 'c', f.co, "2024-03-01T17:00:00+00:00"), PSY_OK);
+    ASSERT_FIELD(f.st, psy_records_plan_sign(f.st, f.pr, id, 'c', f.co, ""), PSY_ECONFLICT, "clinician_signed_at");
+    assert_int_equal(psy_records_plan_sign(f.st, f.pr, id, 'p', 0, ""), PSY_OK);
+    assert_int_equal(psy_records_plan_get(f.st, f.pr, id, &got), PSY_OK);
+    assert_string_equal(got.clinician_signed_at, "2024-03-01T17:00:00Z");
+    assert_int_equal(got.session_minutes, 60);
+    assert_true(*got.client_signed_at);
+    ASSERT_FIELD(f.st, psy_records_plan_update(f.st, f.pr, &got), PSY_EPERM, "plan");
+    psy_plan_clear(&got);
+    ASSERT_FIELD(f.st, psy_records_plan_close(f.st, f.pr, id, "2024-01-01"), PSY_EINVAL, "end_date");
+    assert_int_equal(psy_records_plan_close(f.st, f.pr, id, "2024-09-30"), PSY_OK);
+    struct psy_history *h;
+    size_t nh;
+    assert_int_equal(psy_records_history(f.st, f.pr, "treatment_plan", id, &h, &nh), PSY_OK);
+    assert_int_equal(nh, 5);
+    const char *actions[] = {"create", "update", "sign", "sign", "close"};
+    for (size_t i = 0; i < nh; i++) {
+        assert_string_equal(h[i].action, actions[i]);
+        assert_int_equal(h[i].version, (int)i + 1);
+    }
+    assert_int_equal(h[2].actor_id, f.co);
+    psy_history_free(h, nh);
+    fx_close(&f);
+}
+
+static void test_sessions_and_attendance(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_open(&f);
+    struct psy_session s;
+    memset(&s, 0, sizeof s);
+    snprintf(s.kind, sizeof s.kind, "individual");
+    s.client_id = f.client[0];
+    s.clinician_id = f.clin;
+    snprintf(s.service_date, sizeof s.service_date, "2024-03-05");
+    snprintf(s.start_utc, sizeof s.start_utc, "2024-03-05T16:00:00Z");
+    snprintf(s.stop_utc, sizeof s.stop_utc, "2024-03-05T15:00:00Z");
+    snprintf(s.pos, sizeof s.pos, "11");
+    ASSERT_FIELD(f.st, psy_records_session_add(f.st, f.pr, &s, NULL), PSY_EINVAL, "stop_utc");
+    snprintf(s.stop_utc, sizeof s.stop_utc, "2024-03-05T16:53:00Z");
+    snprintf(s.start_utc, sizeof s.start_utc, "2024-03-09T16:00:00Z");
+    ASSERT_FIELD(f.st, psy_records_session_add(f.st, f.pr, &s, NULL), PSY_EINVAL, "start_utc");
+    snprintf(s.start_utc, sizeof s.start_utc, "2024-03-05T10:00:00-06:00");
+    snprintf(s.pos, sizeof s.pos, "77");
+    ASSERT_FIELD(f.st, psy_records_session_add(f.st, f.pr, &s, NULL), PSY_EINVAL, "pos");
+    snprintf(s.pos, sizeof s.pos, "11");
+    snprintf(s.th_modality, sizeof s.th_modality, "video");
+    ASSERT_FIELD(f.st, psy_records_session_add(f.st, f.pr, &s, NULL), PSY_EINVAL, "th_modality");
+    s.telehealth = 1;
+    snprintf(s.th_modality, sizeof s.th_modality, "fax");
+    ASSERT_FIELD(f.st, psy_records_session_add(f.st, f.pr, &s, NULL), PSY_EINVAL, "th_modality");
+    s.telehealth = 0;
+    s.th_modality[0] = 0;
+    s.group_id = f.group;
+    ASSERT_FIELD(f.st, psy_records_session_add(f.st, f.pr, &s, NULL), PSY_EINVAL, "group_id");
+    s.group_id = 0;
+    s.clinician_id = 999;
+    ASSERT_FIELD(f.st, psy_records_session_add(f.st, f.pr, &s, NULL), PSY_EINVAL, "clinician_id");
+    s.clinician_id = f.clin;
+    snprintf(s.billed_code, sizeof s.billed_code, "99999");
+    ASSERT_FIELD(f.st, psy_records_session_add(f.st, f.pr, &s, NULL), PSY_EINVAL, "billed_code");
+    snprintf(s.billed_code, sizeof s.billed_code, "90837");
+    assert_int_equal(count(f.path, "SELECT COUNT(*) FROM session"), 0);
+    psy_id sid;
+    assert_int_equal(psy_records_session_add(f.st, f.pr, &s, &sid), PSY_OK);
+    struct psy_session got;
+    assert_int_equal(psy_records_session_get(f.st, f.pr, sid, &got), PSY_OK);
+    assert_string_equal(got.start_utc, "2024-03-05T16:00:00Z");
+    assert_int_equal(psy_records_session_minutes(&got), 53);
+    got.minutes = 55; /* an explicit total wins */
+    assert_int_equal(psy_records_session_update(f.st, f.pr, &got), PSY_OK);
+    assert_int_equal(psy_records_session_get(f.st, f.pr, sid, &got), PSY_OK);
+    assert_int_equal(psy_records_session_minutes(&got), 55);
+    got.client_id = f.client[1];
+    ASSERT_FIELD(f.st, psy_records_session_update(f.st, f.pr, &got), PSY_EINVAL, "kind");
+
+    /* attendance is for group sessions, and minutes must fit */
+    struct psy_attendance a;
+    memset(&a, 0, sizeof a);
+    a.session_id = sid;
+    a.client_id = f.client[0];
+    a.present = 1;
+    ASSERT_FIELD(f.st, psy_records_attendance_set(f.st, f.pr, &a, NULL), PSY_EINVAL, "session_id");
+    memset(&s, 0, sizeof s);
+    snprintf(s.kind, sizeof s.kind, "group");
+    s.group_id = f.group;
+    s.clinician_id = f.clin;
+    snprintf(s.service_date, sizeof s.service_date, "2024-03-06");
+    snprintf(s.start_utc, sizeof s.start_utc, "2024-03-07T00:00:00Z");
+    snprintf(s.stop_utc, sizeof s.stop_utc, "2024-03-07T01:30:00Z");
+    snprintf(s.pos, sizeof s.pos, "11");
+    psy_id gid;
+    assert_int_equal(psy_records_session_add(f.st, f.pr, &s, &gid), PSY_OK);
+    a.session_id = gid;
+    a.late_minutes = 90;
+    ASSERT_FIELD(f.st, psy_records_attendance_set(f.st, f.pr, &a, NULL), PSY_EINVAL, "late_minutes");
+    a.present = 0;
+    a.late_minutes = 10;
+    ASSERT_FIELD(f.st, psy_records_attendance_set(f.st, f.pr, &a, NULL), PSY_EINVAL, "late_minutes");
+    a.present = 1;
+    a.policy_id = 12345;
+    ASSERT_FIELD(f.st, psy_records_attendance_set(f.st, f.pr, &a, NULL), PSY_EINVAL, "policy_id");
+    a.policy_id = 0;
+    assert_int_equal(psy_records_attendance_set(f.st, f.pr, &a, NULL), PSY_OK);
+    a.late_minutes = 5; /* setting again replaces */
+    assert_int_equal(psy_records_attendance_set(f.st, f.pr, &a, NULL), PSY_OK);
+    struct psy_attendance *list;
+    size_t n;
+    assert_int_equal(psy_records_attendance_list(f.st, f.pr, gid, &list, &n), PSY_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(list[0].late_minutes, 5);
+    assert_int_equal(list[0].version, 2);
+    free(list);
+
+    struct psy_session *ss;
+    assert_int_equal(psy_records_session_list(f.st, f.pr, "2024-03-06", "", &ss, &n), PSY_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(ss[0].id, gid);
+    free(ss);
+    psy_id *roster;
+    assert_int_equal(psy_records_group_roster(f.st, f.pr, f.group, "2024-03-06", &roster, &n), PSY_OK);
+    assert_int_equal(n, 4);
+    free(roster);
+    assert_int_equal(psy_records_group_leave(f.st, f.pr, f.group, f.client[3], "2024-03-01"), PSY_OK);
+    assert_int_equal(psy_records_group_roster(f.st, f.pr, f.group, "2024-03-06", &roster, &n), PSY_OK);
+    assert_int_equal(n, 3);
+    free(roster);
+    ASSERT_FIELD(f.st, psy_records_group_join(f.st, f.pr, f.group, f.client[0], "2024-03-01"), PSY_ECONFLICT, "client_id");
+    fx_close(&f);
+}
+
+static void test_notes_sign_lock_addendum(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_open(&f);
+    psy_id present[] = {f.client[0], f.client[1]};
+    psy_id sid = fx_group(&f, "2024-04-03", present, 2, 0);
+    struct psy_note *notes;
+    size_t nn;
+    assert_int_equal(psy_records_note_list(f.st, f.pr, sid, &notes, &nn), PSY_OK);
+    assert_int_equal(nn, 3);
+    assert_string_equal(notes[0].kind, "group");
+    psy_id group_note = notes[0].id, member_note = notes[1].id;
+    for (size_t i = 0; i < nn; i++) psy_note_clear(&notes[i]);
+    free(notes);
+
+    /* new notes must fit the session: no member note for an absent member, one group note only */
+    struct psy_note n;
+    memset(&n, 0, sizeof n);
+    n.session_id = sid;
+    n.client_id = f.client[2];
+    snprintf(n.kind, sizeof n.kind, "member");
+    n.author_id = f.clin;
+    n.participation = "attended";
+    ASSERT_FIELD(f.st, psy_records_note_save(f.st, f.pr, &n, NULL), PSY_EINVAL, "client_id");
+    n.client_id = f.client[0];
+    assert_int_equal(psy_records_note_save(f.st, f.pr, &n, NULL), PSY_EDB); /* one member note each */
+    n.client_id = f.client[2];
+    snprintf(n.kind, sizeof n.kind, "individual");
+    ASSERT_FIELD(f.st, psy_records_note_save(f.st, f.pr, &n, NULL), PSY_EINVAL, "kind");
+    snprintf(n.kind, sizeof n.kind, "member");
+    n.client_id = f.client[1];
+    n.author_id = f.other_clin;
+    ASSERT_FIELD(f.st, psy_records_note_save(f.st, f.pr, &n, NULL), PSY_EPERM, "clinician");
+
+    /* a draft changes freely; parts that do not belong to the kind are refused */
+    struct psy_note d;
+    assert_int_equal(psy_records_note_get(f.st, f.pr, member_note, &d), PSY_OK);
+    free(d.progress);
+    d.progress = strdup("");
+    assert_int_equal(psy_records_note_save(f.st, f.pr, &d, NULL), PSY_OK);
+    d.version++;
+    free(d.theme);
+    d.theme = strdup("not for members");
+    ASSERT_FIELD(f.st, psy_records_note_save(f.st, f.pr, &d, NULL), PSY_EINVAL, "theme");
+    psy_note_clear(&d);
+    /* signing needs every part */
+    ASSERT_FIELD(f.st, psy_records_note_sign(f.st, f.pr, member_note, f.clin), PSY_EINVAL, "progress");
+    assert_int_equal(psy_records_note_get(f.st, f.pr, member_note, &d), PSY_OK);
+    free(d.progress);
+    d.progress = strdup("Worry log kept on five days; goal partly met.");
+    assert_int_equal(psy_records_note_save(f.st, f.pr, &d, NULL), PSY_OK);
+    ASSERT_FIELD(f.st, psy_records_note_sign(f.st, f.pr, member_note, f.other_clin), PSY_EPERM, "clinician");
+    assert_int_equal(psy_records_note_sign(f.st, f.pr, member_note, f.co), PSY_OK); /* the co-therapist may */
+    ASSERT_FIELD(f.st, psy_records_note_sign(f.st, f.pr, member_note, f.co), PSY_ECONFLICT, "note");
+
+    /* signed: locked in the library and in the database */
+    psy_note_clear(&d);
+    assert_int_equal(psy_records_note_get(f.st, f.pr, member_note, &d), PSY_OK);
+    assert_string_equal(d.status, "signed");
+    assert_int_equal(d.signed_by, f.co);
+    ASSERT_FIELD(f.st, psy_records_note_save(f.st, f.pr, &d, NULL), PSY_EPERM, "note");
+    psy_note_clear(&d);
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(f.path, &raw), SQLITE_OK);
+    char sql[128];
+    snprintf(sql, sizeof sql, "UPDATE note SET plan = 'edited' WHERE id = %lld", (long long)member_note);
+    assert_int_not_equal(sqlite3_exec(raw, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(raw);
+    struct psy_attendance a;
+    memset(&a, 0, sizeof a);
+    a.session_id = sid;
+    a.client_id = f.client[0];
+    a.present = 0;
+    ASSERT_FIELD(f.st, psy_records_attendance_set(f.st, f.pr, &a, NULL), PSY_EINVAL, "present");
+
+    /* addenda: only on signed notes */
+    ASSERT_FIELD(f.st, psy_records_note_addendum(f.st, f.pr, group_note, f.clin, "late entry", NULL), PSY_EPERM, "note");
+    ASSERT_FIELD(f.st, psy_records_note_addendum(f.st, f.pr, member_note, f.clin, "", NULL), PSY_EINVAL, "text");
+    psy_id add;
+    assert_int_equal(psy_records_note_addendum(f.st, f.pr, member_note, f.clin, "Correction: the log covered six days.", &add),
+                     PSY_OK);
+    struct psy_addendum *ad;
+    size_t nad;
+    assert_int_equal(psy_records_addenda(f.st, f.pr, member_note, &ad, &nad), PSY_OK);
+    assert_int_equal(nad, 1);
+    assert_string_equal(ad[0].text, "Correction: the log covered six days.");
+    assert_int_equal(ad[0].author_id, f.clin);
+    psy_addenda_free(ad, nad);
+
+    /* the history: create, update, update, sign, addendum */
+    struct psy_history *h;
+    size_t nh;
+    assert_int_equal(psy_records_history(f.st, f.pr, "note", member_note, &h, &nh), PSY_OK);
+    assert_int_equal(nh, 5);
+    const char *actions[] = {"create", "update", "update", "sign", "addendum"};
+    for (size_t i = 0; i < nh; i++) assert_string_equal(h[i].action, actions[i]);
+    json_t *prev = json_loads(h[3].previous, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(prev, "status")), "draft");
+    json_decref(prev);
+    prev = json_loads(h[2].previous, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(prev, "progress")), "");
+    json_decref(prev);
+    assert_int_equal(h[3].actor_id, f.co);
+    psy_history_free(h, nh);
+
+    /* the session signs only when every note it owes is signed */
+    ASSERT_FIELD(f.st, psy_records_session_sign(f.st, f.pr, sid, f.clin), PSY_EINVAL, "notes");
+    struct psy_billable *b;
+    size_t nb;
+    ASSERT_FIELD(f.st, psy_records_session_billables(f.st, f.pr, sid, &b, &nb), PSY_EPERM, "session");
+    assert_int_equal(psy_records_note_list(f.st, f.pr, sid, &notes, &nn), PSY_OK);
+    for (size_t i = 0; i < nn; i++) {
+        if (strcmp(notes[i].status, "signed")) assert_int_equal(psy_records_note_sign(f.st, f.pr, notes[i].id, f.clin), PSY_OK);
+        psy_note_clear(&notes[i]);
+    }
+    free(notes);
+    assert_int_equal(psy_records_session_sign(f.st, f.pr, sid, f.clin), PSY_OK);
+    a.present = 1;
+    ASSERT_FIELD(f.st, psy_records_attendance_set(f.st, f.pr, &a, NULL), PSY_EPERM, "attendance");
+    struct psy_session s;
+    assert_int_equal(psy_records_session_get(f.st, f.pr, sid, &s), PSY_OK);
+    ASSERT_FIELD(f.st, psy_records_session_update(f.st, f.pr, &s), PSY_EPERM, "session");
+    /* what was billed may still be recorded */
+    assert_int_equal(psy_records_billed_set(f.st, f.pr, sid, f.client[1], "90853"), PSY_OK);
+    ASSERT_FIELD(f.st, psy_records_billed_set(f.st, f.pr, sid, f.client[1], "123"), PSY_EINVAL, "code");
+
+    /* the coding engine's input: one line per present member, on that member's insurance */
+    assert_int_equal(psy_records_session_billables(f.st, f.pr, sid, &b, &nb), PSY_OK);
+    assert_int_equal(nb, 2);
+    assert_int_equal(b[0].client_id, f.client[0]);
+    assert_int_equal(b[0].participants, 2);
+    assert_int_equal(b[0].minutes, 90);
+    assert_int_equal(b[0].payer_id, f.commercial);
+    assert_string_equal(b[0].payer_code, "FXCOM");
+    assert_string_equal(b[0].member_id, "MBR0");
+    assert_string_equal(b[0].dx[0], "F41.1");
+    assert_string_equal(b[0].kind, "group");
+    assert_string_equal(b[1].billed_code, "90853");
+    assert_true(psy_records_npi_valid(b[0].rendering_npi));
+    free(b);
+    fx_close(&f);
+}
+
+static void test_batches_and_tenancy(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_open(&f);
+    struct psy_client c;
+    assert_int_equal(psy_records_client_get(f.st, f.pr, f.client[0], &c), PSY_OK);
+    long before = count(f.path, "SELECT COUNT(*) FROM client");
+    /* a failed write inside a batch undoes only itself */
+    assert_int_equal(psy_records_batch_begin(f.st), PSY_OK);
+    assert_int_equal(psy_records_client_add(f.st, f.pr, &c, NULL), PSY_OK);
+    struct psy_client bad = c;
+    bad.sex[0] = 'Q';
+    assert_int_equal(psy_records_client_add(f.st, f.pr, &bad, NULL), PSY_EINVAL);
+    assert_int_equal(psy_records_client_add(f.st, f.pr, &c, NULL), PSY_OK);
+    assert_int_equal(count(f.path, "SELECT COUNT(*) FROM client"), before); /* not visible before the end */
+    assert_int_equal(psy_records_batch_end(f.st, 1), PSY_OK);
+    assert_int_equal(count(f.path, "SELECT COUNT(*) FROM client"), before + 2);
+    assert_int_equal(psy_records_batch_begin(f.st), PSY_OK);
+    assert_int_equal(psy_records_client_add(f.st, f.pr, &c, NULL), PSY_OK);
+    assert_int_equal(psy_records_batch_end(f.st, 0), PSY_OK);
+    assert_int_equal(count(f.path, "SELECT COUNT(*) FROM client"), before + 2);
+    assert_int_equal(psy_records_batch_end(f.st, 1), PSY_EINVAL);
+
+    /* a second practice sees none of the first one's records */
+    struct psy_practice p;
+    assert_int_equal(psy_records_practice_get(f.st, f.pr, &p), PSY_OK);
+    psy_id other;
+    assert_int_equal(psy_records_practice_add(f.st, &p, &other), PSY_OK);
+    assert_int_equal(psy_records_client_get(f.st, other, f.client[0], &c), PSY_ENOTFOUND);
+    struct psy_plan pl;
+    assert_int_equal(psy_records_plan_get(f.st, other, f.plan[0], &pl), PSY_ENOTFOUND);
+    struct psy_policy pol;
+    memset(&pol, 0, sizeof pol);
+    pol.client_id = f.client[0];
+    pol.payer_id = f.commercial;
+    snprintf(pol.member_id, sizeof pol.member_id, "X1");
+    pol.priority = 2;
+    snprintf(pol.relation, sizeof pol.relation, "self");
+    snprintf(pol.start_date, sizeof pol.start_date, "2024-01-01");
+    ASSERT_FIELD(f.st, psy_records_policy_add(f.st, other, &pol, NULL), PSY_EINVAL, "client_id");
+    ASSERT_FIELD(f.st, psy_records_client_add(f.st, 4242, &c, NULL), PSY_EINVAL, "practice");
+    psy_id *ids;
+    size_t n;
+    assert_int_equal(psy_records_practice_list(f.st, &ids, &n), PSY_OK);
+    assert_int_equal(n, 2);
+    free(ids);
+    assert_int_equal(count(f.path, "PRAGMA foreign_key_check"), -1); /* no dangling reference */
+    fx_close(&f);
+}
+
+static void test_demo_generator(void **state)
+{
+    (void)state;
+    char *p1, *p2;
+    psy_store *a = test_open_store(&p1), *b = test_open_store(&p2);
+    struct psy_demo_opts o = {7, "2025-03-31", 0, 0, 0, 0};
+    struct psy_demo_result ra, rb;
+    assert_int_equal(psy_records_demo(a, &o, &ra), PSY_OK);
+    assert_int_equal(psy_records_demo(b, &o, &rb), PSY_OK);
+    assert_int_equal(ra.clients, 60);
+    assert_int_equal(ra.groups, 4);
+    assert_true(ra.clinicians >= 3);
+    assert_true(ra.sessions > 300);
+    assert_int_equal(ra.sessions, rb.sessions);
+    assert_int_equal(ra.notes, rb.notes);
+    assert_int_equal(ra.n_problems, rb.n_problems);
+    assert_true(ra.n_problems >= 10);
+    for (size_t i = 0; i < ra.n_problems; i++) {
+        assert_string_equal(ra.problems[i].rule, rb.problems[i].rule);
+        assert_int_equal(ra.problems[i].record_id, rb.problems[i].record_id);
+    }
+    assert_int_equal(count(p1, "SELECT COUNT(*) FROM session WHERE service_date < '2024-12-30' OR service_date > '2025-03-31'"), 0);
+    assert_int_equal(count(p1, "SELECT COUNT(*) FROM therapy_group"), 4);
+    assert_int_equal(count(p1, "SELECT COUNT(*) FROM note WHERE status = 'signed'"), ra.notes - count(p1,
+                     "SELECT COUNT(*) FROM note WHERE status = 'draft'"));
+    /* too few clients for the planted problems is refused, naming the field */
+    struct psy_demo_opts small = {1, "2025-03-31", 0, 20, 0, 0};
+    free(rb.problems);
+    ASSERT_FIELD(a, psy_records_demo(a, &small, &rb), PSY_EINVAL, "clients");
+    assert_null(rb.problems);
+    free(ra.problems);
+    psy_store_close(a);
+    psy_store_close(b);
+    test_rm_db(p1);
+    test_rm_db(p2);
+    free(p1);
+    free(p2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_npi_dates_times),
+        cmocka_unit_test(test_practice_and_clinicians),
+        cmocka_unit_test(test_clients_and_diagnoses),
+        cmocka_unit_test(test_payers_policies_authorisations),
+        cmocka_unit_test(test_plans),
+        cmocka_unit_test(test_sessions_and_attendance),
+        cmocka_unit_test(test_notes_sign_lock_addendum),
+        cmocka_unit_test(test_batches_and_tenancy),
+        cmocka_unit_test(test_demo_generator),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
