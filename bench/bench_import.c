@@ -64,12 +64,7 @@ int main(int argc, char **argv)
         import(st, PSY_IMPORT_HCPCS, hcpcs, &t_h, &r_h) || import(st, PSY_IMPORT_HCPCS, hcpcs, &t_h2, &r_h))
         return 1;
     psy_store_close(st);
-    char wal[80];
-    unlink(db);
-    snprintf(wal, sizeof wal, "%s-wal", db);
-    unlink(wal);
-    snprintf(wal, sizeof wal, "%s-shm", db);
-    unlink(wal);
+    bench_remove_db(db);
     double r1 = read_only(icd), r2 = read_only(hcpcs);
     char body[2048];
     snprintf(body, sizeof body,

@@ -74,3 +74,13 @@ const char *bench_shared_dir(void)
     static const char *dir = PSY_SHARED_DIR;
     return access(dir, R_OK) == 0 ? dir : NULL;
 }
+
+void bench_remove_db(const char *path)
+{
+    char side[4096];
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+}

@@ -39,5 +39,6 @@ void psy_data_each(const char *prefix, void (*fn)(void *ud, const char *name, co
 
 #include "psy_store.h"
 #include "psy_catalog.h"
+#include "psy_search.h"
 
 #endif

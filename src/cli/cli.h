@@ -30,6 +30,6 @@ int cli_wants_help(int argc, char **argv, const struct cli_command *cmd);
 const struct cli_command *cli_find(const char *name);
 
 /* The commands, one per file. */
-extern const struct cli_command cli_cmd_show, cli_cmd_import;
+extern const struct cli_command cli_cmd_show, cli_cmd_import, cli_cmd_search;
 
 #endif

@@ -176,7 +176,8 @@ psy_status psy_store_open(const char *uri, psy_store **out, char *errbuf, size_t
         return PSY_EINVAL;
     }
     psy_store *st = psy__calloc(1, sizeof *st);
-    int rc = sqlite3_open_v2(uri, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    /* one handle is used by one thread (psy_store.h), so SQLite need not lock it on every call */
+    int rc = sqlite3_open_v2(uri, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         if (errbuf) snprintf(errbuf, errlen, "cannot open database %s: %s", uri,
                              st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
