@@ -106,3 +106,13 @@ const char *bench_pg_server(void)
     uri[strcspn(uri, "\r\n")] = 0;
     return *uri ? uri : NULL;
 }
+
+void bench_remove_db(const char *path)
+{
+    char side[4096];
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+}

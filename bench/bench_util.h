@@ -14,6 +14,9 @@ double bench_percentile(double *v, size_t n, double p);
 /* Replaces (or appends) the section NAME of the markdown file at path with body. Returns 0 on success. */
 int bench_write_section(const char *path, const char *name, const char *body);
 
+/* Removes a scratch SQLite database and its -wal and -shm files. */
+void bench_remove_db(const char *path);
+
 /* The official data directory beside the checkout (../shared/data), or NULL when absent. */
 const char *bench_shared_dir(void);
 

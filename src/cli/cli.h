@@ -33,8 +33,8 @@ int cli_wants_help(int argc, char **argv, const struct cli_command *cmd);
 const struct cli_command *cli_find(const char *name);
 
 /* The commands, one per file. */
-extern const struct cli_command cli_cmd_show, cli_cmd_import, cli_cmd_serve, cli_cmd_user,
-    cli_cmd_code_session, cli_cmd_era, cli_cmd_x12, cli_cmd_audit, cli_cmd_demo, cli_cmd_client,
-    cli_cmd_session;
+extern const struct cli_command cli_cmd_show, cli_cmd_import, cli_cmd_search, cli_cmd_serve,
+    cli_cmd_user, cli_cmd_code_session, cli_cmd_era, cli_cmd_x12, cli_cmd_audit, cli_cmd_demo,
+    cli_cmd_client, cli_cmd_session;
 
 #endif

@@ -8,6 +8,7 @@
 
 static const struct cli_command *const commands[] = {
     &cli_cmd_show,
+    &cli_cmd_search,
     &cli_cmd_import,
     &cli_cmd_serve,
     &cli_cmd_user,

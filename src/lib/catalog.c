@@ -287,7 +287,7 @@ size_t psy_catalog_suggest(psy_store *st, psy_system sys, const char *code, stru
 /* --- iteration and counts ------------------------------------------------------------------------ */
 
 /* Flattens the prose of an explainer page into one text for search. */
-static void page_text(const char *body, struct psy__buf *b)
+void psy__catalog_page_text(const char *body, struct psy__buf *b)
 {
     static const char *const keys[] = {"name", "common_names", "summary", "purpose", "indications"};
     json_t *root = json_loads(body, 0, NULL);
@@ -323,7 +323,7 @@ psy_status psy_catalog_foreach(psy_store *st, psy_catalog_visit fn, void *ud)
         extra.n = 0;
         psy__buf_puts(&extra, "");
         const char *body = psy__sql_text(s, 10), *syn = psy__sql_text(s, 9);
-        if (body) page_text(body, &extra);
+        if (body) psy__catalog_page_text(body, &extra);
         int stop = fn(ud, &c, syn ? syn : "", extra.p);
         psy_code_clear(&c);
         if (stop) break;

@@ -48,6 +48,9 @@ int psy__store_in_transaction(psy_store *st);
 const char *psy__store_meta_get(psy_store *st, const char *key, char *buf, size_t len);
 psy_status psy__store_meta_set(psy_store *st, const char *key, const char *value);
 
+/* catalog.c: the prose of an explainer page (JSON body) flattened into one text, appended to b. */
+void psy__catalog_page_text(const char *body, struct psy__buf *b);
+
 /* text.c */
 int psy__utf8_valid(const char *s, size_t n); /* 1 when n bytes are valid UTF-8 */
 size_t psy__edit_distance(const char *a, const char *b, size_t limit); /* Damerau, capped at limit+1 */

@@ -1,0 +1,74 @@
+/*
+ * psy_search.h -- search every catalog entry (CPT, HCPCS, ICD-10-CM, modifiers, places of service) by
+ * code, by the words of its titles, synonyms and explainer page, half-typed or misspelled.
+ *
+ * The index lives in memory. It is built from a store in one call and never changes afterwards, so one
+ * index may be queried from many threads at once. After an import, build a new one (psy_search_rebuild).
+ * See docs/search.md for how matching and ranking work.
+ */
+#ifndef PSY_SEARCH_H
+#define PSY_SEARCH_H
+
+#include <stddef.h>
+#include "psyclaim.h"
+#include "psy_catalog.h"
+#include "psy_store.h"
+
+/* Longest query accepted, in bytes; a longer one is PSY_ETOOBIG. */
+#define PSY_SEARCH_QUERY_MAX 512
+
+typedef struct psy_search psy_search; /* immutable after build; safe to query from many threads */
+
+/* Builds the index over the whole catalog in the store (built-in and imported entries, their synonyms
+ * and explainer pages). OUT *out is freed with psy_search_free; on failure it is NULL and the store's
+ * message (psy_store_errmsg) says why. */
+psy_status psy_search_build(psy_store *st, psy_search **out);
+
+/* Builds a new index from the store and, on success, frees *ix and replaces it (use after an import).
+ * On failure *ix is left as it was. No query may be running on the old index during the call. */
+psy_status psy_search_rebuild(psy_store *st, psy_search **ix);
+
+typedef struct {
+    psy_system system;  /* PSY_SYS_COUNT = every system */
+    int billable_only;  /* 1: only codes that may go on a claim line */
+    size_t limit;       /* at most this many hits (0 = as many as the hits array holds) */
+    size_t offset;      /* skip this many of the best hits (paging) */
+} psy_search_opts;
+
+typedef struct {
+    psy_system system;
+    const char *code;   /* display form ("F43.12"); points into the index */
+    const char *title;  /* points into the index */
+    int billable;
+    double score;       /* higher is better; only comparable within one query */
+} psy_search_hit;
+
+/* Runs one query. Hits go to hits[0..*n_hits), best first (ties broken by system, then code); OUT
+ * *total is how many entries matched in all, for paging. opts may be NULL (every system, no offset,
+ * limit = cap). An empty or blank query matches nothing and returns PSY_OK.
+ * Errors: PSY_EINVAL when the query is NULL or not valid UTF-8 or opts->system is out of range,
+ * PSY_ETOOBIG when it is longer than PSY_SEARCH_QUERY_MAX bytes. */
+psy_status psy_search_query(const psy_search *ix, const char *query, const psy_search_opts *o,
+                            psy_search_hit *hits, size_t cap, size_t *n_hits, size_t *total);
+
+/* Checks a query without running it: PSY_OK, PSY_EINVAL when it is NULL or not valid UTF-8, PSY_ETOOBIG
+ * when it is longer than PSY_SEARCH_QUERY_MAX bytes (the same checks psy_search_query makes). */
+psy_status psy_search_check(const char *query);
+
+/* Frees the index; accepts NULL. */
+void psy_search_free(psy_search *ix);
+
+/* What an index holds, for diagnostics and benchmarks. */
+struct psy_search_stats {
+    size_t docs;        /* catalog entries */
+    size_t terms;       /* distinct words */
+    size_t postings;    /* (word, entry) pairs */
+    size_t bytes;       /* memory the index holds, counted allocation by allocation */
+    size_t query_bytes; /* working memory of one query, kept for reuse (one per query at a time) */
+    unsigned kept;      /* one-word queries whose answer is kept once first computed */
+    size_t build_peak;  /* most memory held at once while building, same counting */
+    double build_ms;    /* wall time of the build, reading the store included */
+};
+void psy_search_stats(const psy_search *ix, struct psy_search_stats *out);
+
+#endif

@@ -1,0 +1,946 @@
+/*
+ * search_query.c -- answers a query from the index (search_index.c). docs/search.md says the same for
+ * users, with every weight.
+ *
+ * A query is split into words the way catalog text was (search_text.c). Each word becomes a slot: the
+ * set of index terms that may stand for it, each with a weight -- the word itself and the other words
+ * of its stem (running, runs), the canonical word of an abbreviation or British spelling, every word
+ * the last word may be the start of while the user is still typing, and, when the word is unknown (or
+ * known but very rare), the words within one typo (four letters or more) or two (eight or more). A word
+ * that looks like a code also matches codes that are it or start with it. An entry matches when every
+ * slot matches; a slot that matches nothing anywhere is dropped, and evaluate() says how the query is
+ * relaxed when too few entries match them all. The score is the sum over slots of the best weight x
+ * BM25F impact, plus the code and exact-name bonuses and the entry's static boost; ties go to the lower
+ * (system, code).
+ *
+ * Work per query is kept small by starting from the slot with the fewest postings and then, for each
+ * other slot, either walking its postings or checking the surviving candidates' forward lists,
+ * whichever is cheaper; the answers of one-word queries with very long postings (one or two letters
+ * typed) are kept once computed, in slots the index build prepared.
+ */
+#include <libstemmer.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "search_int.h"
+
+#define MAX_SLOTS 24         /* words beyond these are ignored */
+#define MAX_SLOT_TERMS 64    /* explicit terms per slot */
+#define MAX_PTYPO_SCAN 4000  /* terms scanned for a typo inside a half-typed word */
+#define FWD_COST 8           /* a forward-list check costs about this many posting steps */
+
+#define W_EXACT 1.0f
+#define W_STEM 0.95f
+#define W_TYPO1 0.6f
+#define W_TYPO2 0.4f
+#define W_PTYPO 0.45f
+#define W_PREFIX_BASE 0.55f  /* completion of the word being typed: base + span * min(1, 4/len) */
+#define W_PREFIX_SPAN 0.4f
+#define W_LOOSE_BASE 0.35f   /* a finished but unknown word taken as the start of a longer one */
+#define RARE_DF 5            /* a known word in at most this many entries also gets typo neighbours */
+#define NAME_BONUS 4.0f
+#define FILL_MIN 10          /* fewer entries than this with every word: those with all but one follow */
+#define MOST_BUDGET 10000    /* postings walked at most to rank entries by how many words they match */
+#define FILL_BUDGET 6000     /* postings walked at most to fill a short page with near matches */      /* the query is exactly an entry's title or one of its synonyms */
+#define CODE_EXACT 40.0f
+#define CODE_PREFIX 20.0f
+#define CODE_PREFIX_SPAN 10.0f
+
+struct sterm {
+    uint32_t term;
+    float w;
+};
+
+struct qslot {
+    uint32_t t_first, nt;      /* explicit terms, sc->st[t_first..+nt), by term id */
+    uint32_t lo, hi;           /* terms that start with the word (lo == hi: none) */
+    float pw_base, range_idf;
+    uint32_t cx[6], ncx;       /* entries whose code is the word */
+    uint32_t cp_lo, cp_hi;     /* code_sorted range whose code starts with the word */
+    uint64_t cost;             /* postings to walk */
+    uint32_t name_cls;         /* stem class of the word, for recognising names */
+    char word[PSY__SWORD_MAX + 1];
+    uint8_t wlen, prefix, code_prefix, pos;
+};
+
+struct scored {
+    float score;
+    uint32_t doc;
+};
+
+struct psy__sscratch {
+    struct psy__sscratch *next; /* must stay first (psy_search_free walks the spare list through it) */
+    struct sb_stemmer *sb;
+    uint32_t ndocs, epoch, epoch2;
+    uint32_t *stamp, *stamp2, *cand, *touched, ntouched;
+    float *acc, *tmp;
+    uint8_t *cnt;
+    struct scored *heap;
+    size_t heapcap;
+    struct sterm st[MAX_SLOTS * MAX_SLOT_TERMS];
+    uint32_t nst;
+    struct qslot slots[MAX_SLOTS];
+    uint32_t nslots;
+    uint32_t name_lo, name_hi; /* entries the query names exactly: ix->name_doc[name_lo..name_hi) */
+    struct scored *first;      /* the entries that matched every word, while a word is dropped */
+    size_t firstcap;
+    char words[MAX_SLOTS + 1][PSY__SWORD_MAX + 1];
+    uint8_t wlens[MAX_SLOTS + 1], wflags[MAX_SLOTS + 1];
+    uint32_t nwords;
+};
+
+/* --- scratch ------------------------------------------------------------------------------------------ */
+
+struct psy__sscratch *psy__sscratch_get(const psy_search *ixc)
+{
+    psy_search *ix = (psy_search *)ixc; /* only the spare list and its lock change */
+    pthread_mutex_lock(&ix->lock);
+    struct psy__sscratch *sc = ix->spare;
+    if (sc) ix->spare = sc->next;
+    pthread_mutex_unlock(&ix->lock);
+    if (sc) return sc;
+    sc = psy__calloc(1, sizeof *sc);
+    sc->sb = sb_stemmer_new("english", NULL); /* NULL (no memory): words are their own stems */
+    sc->ndocs = ix->ndocs;
+    return sc;
+}
+
+/* The per-entry arrays of a scratch area, made the first time a query is evaluated with it (parsing
+ * alone does not need them). Every page is touched now: a first touch costs far more than a query. */
+static void scratch_arrays(struct psy__sscratch *sc)
+{
+    if (sc->stamp) return;
+    size_t n = sc->ndocs ? sc->ndocs : 1;
+    sc->stamp = psy__calloc(n, sizeof *sc->stamp);
+    sc->stamp2 = psy__calloc(n, sizeof *sc->stamp2);
+    sc->cand = psy__calloc(n, sizeof *sc->cand);
+    sc->touched = psy__calloc(n, sizeof *sc->touched);
+    sc->acc = psy__calloc(n, sizeof *sc->acc);
+    sc->tmp = psy__calloc(n, sizeof *sc->tmp);
+    sc->cnt = psy__calloc(n, 1);
+    memset(sc->stamp, 0, n * sizeof *sc->stamp);
+    memset(sc->stamp2, 0, n * sizeof *sc->stamp2);
+    memset(sc->cand, 0, n * sizeof *sc->cand);
+    memset(sc->touched, 0, n * sizeof *sc->touched);
+    memset(sc->acc, 0, n * sizeof *sc->acc);
+    memset(sc->tmp, 0, n * sizeof *sc->tmp);
+    memset(sc->cnt, 0, n);
+}
+
+void psy__sscratch_put(const psy_search *ixc, struct psy__sscratch *sc)
+{
+    psy_search *ix = (psy_search *)ixc;
+    pthread_mutex_lock(&ix->lock);
+    sc->next = ix->spare;
+    ix->spare = sc;
+    pthread_mutex_unlock(&ix->lock);
+}
+
+size_t psy__sscratch_bytes(const psy_search *ix)
+{
+    /* stamp, stamp2, cand, touched, acc, tmp and cnt per entry, and the scratch itself */
+    return (size_t)ix->ndocs * (6 * sizeof(uint32_t) + 1) + sizeof(struct psy__sscratch);
+}
+
+void psy__sscratch_free(struct psy__sscratch *sc)
+{
+    if (!sc) return;
+    if (sc->sb) sb_stemmer_delete(sc->sb);
+    free(sc->stamp);
+    free(sc->stamp2);
+    free(sc->cand);
+    free(sc->touched);
+    free(sc->acc);
+    free(sc->tmp);
+    free(sc->cnt);
+    free(sc->heap);
+    free(sc->first);
+    free(sc);
+}
+
+static uint32_t next_epoch(uint32_t *epoch, uint32_t *stamp, uint32_t n)
+{
+    if (++*epoch == 0) { /* wrapped: forget every old stamp */
+        memset(stamp, 0, (size_t)n * sizeof *stamp);
+        *epoch = 1;
+    }
+    return *epoch;
+}
+
+/* --- building slots ---------------------------------------------------------------------------------- */
+
+static const char *term_str(const psy_search *ix, uint32_t t) { return ix->pool.p + ix->term_off[t]; }
+
+/* Terms that start with w[0..n): [*lo, *hi). */
+static void term_range(const psy_search *ix, const char *w, size_t n, uint32_t *lo, uint32_t *hi)
+{
+    uint32_t a = 0, b = ix->nterms;
+    while (a < b) {
+        uint32_t m = a + (b - a) / 2;
+        if (strncmp(term_str(ix, m), w, n) < 0) a = m + 1;
+        else b = m;
+    }
+    *lo = a;
+    b = ix->nterms;
+    while (a < b) {
+        uint32_t m = a + (b - a) / 2;
+        if (strncmp(term_str(ix, m), w, n) <= 0) a = m + 1;
+        else b = m;
+    }
+    *hi = a;
+}
+
+static void add_term(struct psy__sscratch *sc, struct qslot *s, uint32_t t, float w)
+{
+    struct sterm *e = sc->st + s->t_first;
+    for (uint32_t i = 0; i < s->nt; i++)
+        if (e[i].term == t) {
+            if (w > e[i].w) e[i].w = w;
+            return;
+        }
+    if (s->nt >= MAX_SLOT_TERMS) return;
+    uint32_t i = s->nt++;
+    while (i > 0 && e[i - 1].term > t) { /* kept in term order */
+        e[i] = e[i - 1];
+        i--;
+    }
+    e[i] = (struct sterm){t, w};
+}
+
+/* The word and the other words of its stem; returns the stem class (UINT32_MAX: none). */
+static uint32_t add_class(const psy_search *ix, struct psy__sscratch *sc, struct qslot *s, const char *w, size_t n)
+{
+    uint32_t lo, hi, c;
+    term_range(ix, w, n, &lo, &hi);
+    if (lo < hi && ix->term_len[lo] == n) /* the word is a term: its class is known, no stemming needed */
+        c = ix->term_class[lo];
+    else {
+        char stem[PSY__SWORD_MAX + 1];
+        size_t sn = psy__search_stem(sc->sb, w, n, stem);
+        c = psy__stab_find(&ix->class_tab, ix->pool.p, ix->class_stem, stem, sn, psy__stab_hash(stem, sn));
+        if (c == UINT32_MAX) return c;
+    }
+    for (uint32_t i = ix->class_first[c]; i < ix->class_first[c + 1]; i++) {
+        uint32_t t = ix->class_terms[i];
+        int same = ix->term_len[t] == n && memcmp(term_str(ix, t), w, n) == 0;
+        add_term(sc, s, t, same ? W_EXACT : W_STEM);
+    }
+    return c;
+}
+
+/* Words within k edits of the slot's word (k = 1 or 2): a scan of the terms of near length whose
+ * letter sets differ by at most 2k letters and whose letter counts differ by at most 2k in all (one edit
+ * changes either by two at most), checked with the bounded edit distance. */
+static void add_typos(const psy_search *ix, struct psy__sscratch *sc, struct qslot *s, int k)
+{
+    size_t n = s->wlen;
+    uint32_t mask = psy__search_letters(s->word, n);
+    int count[256] = {0};
+    for (size_t i = 0; i < n; i++) count[(unsigned char)s->word[i]]++;
+    size_t lo = n > (size_t)k ? n - (size_t)k : 0, hi = n + (size_t)k;
+    if (hi > PSY__SWORD_MAX) hi = PSY__SWORD_MAX;
+    for (uint32_t i = ix->len_first[lo]; i < ix->len_first[hi + 1]; i++) {
+        if (__builtin_popcount(mask ^ ix->len_mask[i]) > 2 * k) continue;
+        uint32_t t = ix->len_terms[i];
+        const unsigned char *w = (const unsigned char *)term_str(ix, t);
+        size_t tl = ix->term_len[t];
+        int diff = 0;
+        for (size_t j = 0; j < tl; j++) diff += --count[w[j]] < 0 ? 1 : -1; /* net: |counts apart| */
+        for (size_t j = 0; j < tl; j++) count[w[j]]++;
+        diff += (int)n; /* unmatched query letters were never subtracted */
+        if (diff > 2 * k) continue;
+        size_t d = psy__edit_distance(s->word, (const char *)w, (size_t)k);
+        if (d >= 1 && d <= (size_t)k) add_term(sc, s, t, d == 1 ? W_TYPO1 : W_TYPO2);
+    }
+}
+
+/* Smallest edit distance (adjacent swaps count one) between w[0..n) and a start of t, capped at 2. */
+static int prefix_distance(const char *w, size_t n, const char *t, size_t tl)
+{
+    size_t m = tl < n + 1 ? tl : n + 1;
+    unsigned char d[PSY__SWORD_MAX + 2][PSY__SWORD_MAX + 3];
+    for (size_t j = 0; j <= m; j++) d[0][j] = (unsigned char)(j < 3 ? j : 3);
+    for (size_t i = 1; i <= n; i++) {
+        d[i][0] = (unsigned char)(i < 3 ? i : 3);
+        for (size_t j = 1; j <= m; j++) {
+            unsigned v = d[i - 1][j] + 1u, x = d[i][j - 1] + 1u, y = d[i - 1][j - 1] + (w[i - 1] != t[j - 1]);
+            if (x < v) v = x;
+            if (y < v) v = y;
+            if (i > 1 && j > 1 && w[i - 1] == t[j - 2] && w[i - 2] == t[j - 1] && d[i - 2][j - 2] + 1u < v)
+                v = d[i - 2][j - 2] + 1u;
+            d[i][j] = (unsigned char)(v < 3 ? v : 3);
+        }
+    }
+    int best = 3;
+    for (size_t j = n > 1 ? n - 1 : 0; j <= m; j++)
+        if (d[n][j] < best) best = d[n][j];
+    return best;
+}
+
+/* Codes: entries whose dotless code is key, and the code_sorted range that starts with key. */
+static void code_range(const psy_search *ix, const char *key, size_t n, uint32_t *lo, uint32_t *hi)
+{
+    uint32_t a = 0, b = ix->ndocs;
+    while (a < b) {
+        uint32_t m = a + (b - a) / 2;
+        if (strncmp(ix->pool.p + ix->docs[ix->code_sorted[m]].ncode, key, n) < 0) a = m + 1;
+        else b = m;
+    }
+    *lo = a;
+    b = ix->ndocs;
+    while (a < b) {
+        uint32_t m = a + (b - a) / 2;
+        if (strncmp(ix->pool.p + ix->docs[ix->code_sorted[m]].ncode, key, n) <= 0) a = m + 1;
+        else b = m;
+    }
+    *hi = a;
+}
+
+/* Entries whose dotless code is key (a code may exist in several systems). */
+static void add_code_exact(const psy_search *ix, struct qslot *s, const char *key)
+{
+    uint32_t a = 0, b = ix->ndocs;
+    while (a < b) { /* the first code not below key; codes equal to it follow */
+        uint32_t m = a + (b - a) / 2;
+        if (strcmp(ix->pool.p + ix->docs[ix->code_sorted[m]].ncode, key) < 0) a = m + 1;
+        else b = m;
+    }
+    for (; a < ix->ndocs && s->ncx < sizeof s->cx / sizeof s->cx[0]; a++) {
+        uint32_t d = ix->code_sorted[a];
+        if (strcmp(ix->pool.p + ix->docs[d].ncode, key) != 0) break;
+        s->cx[s->ncx++] = d;
+    }
+}
+
+/* Codes the slot's word is or starts: exact codes always; codes it starts (prefix = 1) only when the
+ * word is a code fragment rather than a number in a sentence ("908", or the query's only word; not the
+ * "1" of "bipolar 1"). */
+static void code_parts(const psy_search *ix, struct qslot *s, int prefix)
+{
+    const char *w = s->word;
+    size_t n = s->wlen, digits = 0;
+    if (n == 0 || n > 7) return;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)w[i];
+        if (c >= '0' && c <= '9') digits++;
+        else if (c < 'a' || c > 'z') return;
+    }
+    add_code_exact(ix, s, w);
+    if (n == 1 && digits == 1) { /* place of service "2" is 02 */
+        char pos[3] = {'0', w[0], 0};
+        add_code_exact(ix, s, pos);
+    }
+    if (digits && prefix) {
+        code_range(ix, w, n, &s->cp_lo, &s->cp_hi);
+        s->code_prefix = 1;
+    }
+}
+
+/* BM25 idf of a word found in df entries (df capped at the number of entries). */
+static float idf_of(const psy_search *ix, uint64_t df)
+{
+    double d = df > ix->ndocs ? (double)ix->ndocs : (double)df;
+    return (float)log(1.0 + ((double)ix->ndocs - d + 0.5) / (d + 0.5));
+}
+
+/* Fills slot s for the word w[0..n); prefix = the user may still be typing it; codes = 0: not a code
+ * (joined letters such as "e/m"), 1: may be a code, 2: may be a code or the start of one. */
+static void make_slot(const psy_search *ix, struct psy__sscratch *sc, struct qslot *s, const char *w, size_t n,
+                      int prefix, int codes)
+{
+    memset(s, 0, sizeof *s);
+    memcpy(s->word, w, n);
+    s->word[n] = 0;
+    s->wlen = (uint8_t)n;
+    s->prefix = (uint8_t)prefix;
+    s->t_first = sc->nst;
+    s->name_cls = add_class(ix, sc, s, w, n);
+    const char *to;
+    size_t tolen;
+    if (psy__lexicon_get(&ix->lex, w, n, &to, &tolen) == 2) {
+        uint32_t c = add_class(ix, sc, s, to, tolen);
+        if (c != UINT32_MAX) s->name_cls = c;
+    }
+    int known = s->nt > 0;
+    int shortword = !prefix && n <= 4; /* "gen anx", "maj dep": short words are often cut-down ones */
+    uint64_t known_df = 0;
+    for (uint32_t i = 0; i < s->nt; i++) {
+        uint32_t t = sc->st[s->t_first + i].term;
+        known_df += ix->post_off[t + 1] - ix->post_off[t];
+    }
+    if (prefix || !known || shortword) {
+        term_range(ix, w, n, &s->lo, &s->hi);
+        s->pw_base = prefix ? W_PREFIX_BASE : W_LOOSE_BASE;
+        /* other forms of the word that are also its completions count as completions */
+        uint32_t keep = 0;
+        for (uint32_t i = 0; i < s->nt; i++) {
+            struct sterm e = sc->st[s->t_first + i];
+            if (e.w >= W_EXACT || e.term < s->lo || e.term >= s->hi) sc->st[s->t_first + keep++] = e;
+        }
+        s->nt = keep;
+    }
+    int digits = 0;
+    for (size_t i = 0; i < n; i++) digits |= w[i] >= '0' && w[i] <= '9';
+    int k = digits ? 0 : n >= 8 ? 2 : n >= 4 ? 1 : 0; /* numbers and codes have no typos */
+    /* a finished word this rare may itself be a misspelling (a word being typed is most likely the start
+     * of a longer one, unless nothing longer starts with it) */
+    if (known && k && known_df <= RARE_DF && (!prefix || s->hi - s->lo <= 1)) {
+        add_typos(ix, sc, s, 1);
+        for (uint32_t i = 0; i < s->nt; i++) { /* a far more common neighbour is taken as meant */
+            struct sterm *e = &sc->st[s->t_first + i];
+            if (e->w < W_STEM && ix->post_off[e->term + 1] - ix->post_off[e->term] >= 20 * known_df) e->w = W_STEM;
+        }
+    }
+    if (!known && k && (!prefix || s->lo == s->hi)) {
+        if (prefix) { /* a typo inside a half-typed word: the first half is taken as typed */
+            uint32_t lo, hi;
+            term_range(ix, w, (n + 1) / 2, &lo, &hi);
+            if (hi - lo > MAX_PTYPO_SCAN) hi = lo + MAX_PTYPO_SCAN;
+            for (uint32_t t = lo; t < hi; t++)
+                if ((size_t)ix->term_len[t] + 1 >= n && prefix_distance(w, n, term_str(ix, t), ix->term_len[t]) == 1)
+                    add_term(sc, s, t, W_PTYPO);
+        }
+        add_typos(ix, sc, s, 1); /* most typos are one edit: the wider scan only when nothing was found */
+        if (s->nt == 0 && k > 1) add_typos(ix, sc, s, k);
+    }
+    if (s->nt == 0 && s->lo == s->hi && n >= 6 && !digits) {
+        /* still nothing: a form the stemmer does not join ("malingering" / "malingerer") is found
+         * through the longest start of the word, down to three fifths of it, that begins a word */
+        for (size_t l = n - 1; l * 5 >= n * 3 && l >= 4; l--) {
+            term_range(ix, w, l, &s->lo, &s->hi);
+            if (s->lo < s->hi) {
+                s->pw_base = W_LOOSE_BASE;
+                break;
+            }
+        }
+    }
+    if (codes) code_parts(ix, s, codes > 1 || n >= 3);
+    /* The terms a word stands for share one idf, that of all of them together, and so do the
+     * completions of a half-typed word: a rare form ("harmful" for "harm", a rare completion of
+     * "dep") must not outrank the common one the user means. */
+    if (s->lo < s->hi) s->range_idf = idf_of(ix, ix->post_off[s->hi] - ix->post_off[s->lo]);
+    if (s->nt) {
+        uint64_t df = 0;
+        for (uint32_t i = 0; i < s->nt; i++) {
+            uint32_t t = sc->st[s->t_first + i].term;
+            df += ix->post_off[t + 1] - ix->post_off[t];
+        }
+        float shared = idf_of(ix, df);
+        for (uint32_t i = 0; i < s->nt; i++) {
+            struct sterm *e = &sc->st[s->t_first + i];
+            e->w *= shared / ix->term_idf[e->term];
+        }
+    }
+    sc->nst += s->nt;
+    uint64_t cost = (uint64_t)ix->post_off[s->hi] - ix->post_off[s->lo] + s->ncx + (s->cp_hi - s->cp_lo);
+    for (uint32_t i = 0; i < s->nt; i++) {
+        uint32_t t = sc->st[s->t_first + i].term;
+        cost += ix->post_off[t + 1] - ix->post_off[t];
+    }
+    s->cost = cost;
+}
+
+struct collect {
+    struct psy__sscratch *sc;
+};
+
+static void on_query_word(void *ud, const char *w, size_t n, int flags)
+{
+    struct psy__sscratch *sc = ((struct collect *)ud)->sc;
+    if (sc->nwords > MAX_SLOTS) return;
+    memcpy(sc->words[sc->nwords], w, n);
+    sc->words[sc->nwords][n] = 0;
+    sc->wlens[sc->nwords] = (uint8_t)n;
+    sc->wflags[sc->nwords] = (uint8_t)flags;
+    sc->nwords++;
+}
+
+/* The entries whose title or a synonym is exactly the query (slots still in query order). */
+static void find_names(const psy_search *ix, struct psy__sscratch *sc, int dropped)
+{
+    sc->name_lo = sc->name_hi = 0;
+    uint32_t cls[MAX_SLOTS];
+    if (dropped || !sc->nslots) return;
+    for (uint32_t i = 0; i < sc->nslots; i++) {
+        if (sc->slots[i].name_cls == UINT32_MAX) return;
+        cls[i] = sc->slots[i].name_cls;
+    }
+    uint32_t h = psy__search_name_hash(cls, sc->nslots);
+    uint32_t a = 0, b = ix->nnames;
+    while (a < b) {
+        uint32_t m = a + (b - a) / 2;
+        if (ix->name_hash[m] < h) a = m + 1;
+        else b = m;
+    }
+    sc->name_lo = a;
+    while (a < ix->nnames && ix->name_hash[a] == h) a++;
+    sc->name_hi = a;
+}
+
+/* Turns the query into slots (sc->slots, by increasing cost). */
+static void parse(const psy_search *ix, struct psy__sscratch *sc, const char *q, size_t n, int prefix)
+{
+    sc->nwords = sc->nslots = sc->nst = 0;
+    struct collect c = {sc};
+    psy__search_words(q, n, 0, on_query_word, &c);
+    if (sc->nwords > MAX_SLOTS) { /* over the cap: the words after it are ignored, none is a prefix */
+        sc->nwords = MAX_SLOTS;
+        prefix = 0;
+    }
+    int stop_prefix = -1, dropped = 0;
+    uint32_t plain = 0; /* words that are not stop words */
+    for (uint32_t i = 0; i < sc->nwords; i++) {
+        const char *to;
+        size_t tolen;
+        plain += psy__lexicon_get(&ix->lex, sc->words[i], sc->wlens[i], &to, &tolen) != 1;
+    }
+    for (uint32_t i = 0; i < sc->nwords; i++) {
+        const char *w = sc->words[i], *to;
+        size_t wl = sc->wlens[i], tolen;
+        int last_prefix = prefix && i + 1 == sc->nwords;
+        if (psy__lexicon_get(&ix->lex, w, wl, &to, &tolen) == 1) {
+            if (last_prefix) stop_prefix = (int)i; /* a stop word being typed may start another word */
+            continue;
+        }
+        struct qslot *s = &sc->slots[sc->nslots];
+        make_slot(ix, sc, s, w, wl, last_prefix, sc->wflags[i] & PSY__SW_JOINED ? 0 : plain == 1 ? 2 : 1);
+        s->pos = (uint8_t)i;
+        if (s->cost) sc->nslots++;
+        else {
+            sc->nst -= s->nt;
+            dropped = 1;
+        }
+    }
+    if (stop_prefix >= 0 && sc->nslots == 0) {
+        struct qslot *s = &sc->slots[0];
+        make_slot(ix, sc, s, sc->words[stop_prefix], sc->wlens[stop_prefix], 1, 2);
+        if (s->cost) sc->nslots++;
+    }
+    find_names(ix, sc, dropped);
+    for (uint32_t i = 1; i < sc->nslots; i++) { /* by cost, then position: stable and deterministic */
+        struct qslot x = sc->slots[i];
+        uint32_t j = i;
+        while (j > 0 && (sc->slots[j - 1].cost > x.cost ||
+                         (sc->slots[j - 1].cost == x.cost && sc->slots[j - 1].pos > x.pos))) {
+            sc->slots[j] = sc->slots[j - 1];
+            j--;
+        }
+        sc->slots[j] = x;
+    }
+}
+
+/* --- scoring ----------------------------------------------------------------------------------------- */
+
+/* Weight of a completion t of the slot's word, its own idf replaced by the range's; shorter completions
+ * weigh a little more. It depends on the range and t only, so words with the same completions (encou,
+ * encoun, ... encounte) get the same answer. */
+static float prefix_weight(const psy_search *ix, const struct qslot *s, uint32_t t)
+{
+    float len = (float)ix->term_len[t];
+    return (s->pw_base + W_PREFIX_SPAN * (len < 4 ? 1.0f : 4.0f / len)) * s->range_idf / ix->term_idf[t];
+}
+
+static float code_score(const psy_search *ix, const struct qslot *s, uint32_t doc)
+{
+    float best = -1;
+    for (uint32_t i = 0; i < s->ncx; i++)
+        if (s->cx[i] == doc) return CODE_EXACT;
+    if (s->code_prefix) {
+        const struct psy__sdoc *d = &ix->docs[doc];
+        if (strncmp(ix->pool.p + d->ncode, s->word, s->wlen) == 0)
+            best = CODE_PREFIX + CODE_PREFIX_SPAN * (float)s->wlen / (float)d->ncode_len;
+    }
+    return best;
+}
+
+/* The slot's score in one entry, from its forward list; -1 when the slot does not match it. */
+static float fwd_score(const psy_search *ix, const struct psy__sscratch *sc, const struct qslot *s, uint32_t doc)
+{
+    float best = -1;
+    uint32_t a = ix->docs[doc].fwd, b = a + ix->docs[doc].nfwd;
+    const struct sterm *e = sc->st + s->t_first, *ee = e + s->nt;
+    for (uint32_t i = a; i < b; i++) {
+        uint32_t t = ix->fwd_term[i];
+        while (e < ee && e->term < t) e++;
+        if (e < ee && e->term == t) {
+            float v = e->w * ix->fwd_imp[i];
+            if (v > best) best = v;
+        }
+        if (t >= s->lo && t < s->hi) {
+            float v = prefix_weight(ix, s, t) * ix->fwd_imp[i];
+            if (v > best) best = v;
+        }
+    }
+    if (s->ncx || s->code_prefix) {
+        float v = code_score(ix, s, doc);
+        if (v > best) best = v;
+    }
+    return best;
+}
+
+struct filter {
+    int system; /* PSY_SYS_COUNT = any */
+    int billable;
+};
+
+static int passes(const psy_search *ix, const struct filter *f, uint32_t doc)
+{
+    const struct psy__sdoc *d = &ix->docs[doc];
+    return (f->system == PSY_SYS_COUNT || d->system == f->system) && (!f->billable || d->billable);
+}
+
+enum walk_mode { WALK_DRIVE, WALK_KEEP, WALK_ANY };
+
+/* Visits one (doc, value) of a slot's postings in the given mode. */
+static inline void visit(const psy_search *ix, struct psy__sscratch *sc, enum walk_mode mode, const struct filter *f,
+                         uint32_t doc, float v, uint32_t *n)
+{
+    if (mode == WALK_DRIVE) { /* the first slot: every entry it matches is a candidate */
+        if (sc->stamp[doc] != sc->epoch) {
+            if (f && !passes(ix, f, doc)) return;
+            sc->stamp[doc] = sc->epoch;
+            sc->acc[doc] = v;
+            sc->cand[(*n)++] = doc;
+        } else if (v > sc->acc[doc]) sc->acc[doc] = v;
+        return;
+    }
+    if (mode == WALK_ANY && sc->stamp[doc] != sc->epoch) { /* any entry may join (match_most) */
+        if (f && !passes(ix, f, doc)) return;
+        sc->stamp[doc] = sc->epoch;
+        sc->acc[doc] = 0;
+        sc->cnt[doc] = 0;
+        sc->cand[(*n)++] = doc;
+    }
+    if (sc->stamp[doc] != sc->epoch) return; /* a later slot: its best value, for candidates only */
+    if (sc->stamp2[doc] != sc->epoch2) {
+        sc->stamp2[doc] = sc->epoch2;
+        sc->tmp[doc] = v;
+        if (mode == WALK_ANY) sc->touched[sc->ntouched++] = doc;
+    } else if (v > sc->tmp[doc]) sc->tmp[doc] = v;
+}
+
+/* Walks every posting of a slot; entries that become candidates are appended to sc->cand after the
+ * first n; returns the new count. */
+static uint32_t walk(const psy_search *ix, struct psy__sscratch *sc, const struct qslot *s, enum walk_mode mode,
+                     const struct filter *f, uint32_t n)
+{
+    for (uint32_t i = 0; i < s->nt; i++) {
+        const struct sterm *e = &sc->st[s->t_first + i];
+        for (uint32_t p = ix->post_off[e->term]; p < ix->post_off[e->term + 1]; p++)
+            visit(ix, sc, mode, f, ix->post_doc[p], e->w * ix->post_imp[p], &n);
+    }
+    for (uint32_t t = s->lo; t < s->hi; t++) {
+        float w = prefix_weight(ix, s, t);
+        for (uint32_t p = ix->post_off[t]; p < ix->post_off[t + 1]; p++)
+            visit(ix, sc, mode, f, ix->post_doc[p], w * ix->post_imp[p], &n);
+    }
+    for (uint32_t i = 0; i < s->ncx; i++) visit(ix, sc, mode, f, s->cx[i], CODE_EXACT, &n);
+    for (uint32_t i = s->cp_lo; i < s->cp_hi; i++) {
+        uint32_t d = ix->code_sorted[i];
+        visit(ix, sc, mode, f, d, code_score(ix, s, d), &n);
+    }
+    return n;
+}
+
+/* Entries that match every slot, with their summed slot scores in sc->acc; returns how many. */
+static uint32_t match_all(const psy_search *ix, struct psy__sscratch *sc, const struct filter *f)
+{
+    next_epoch(&sc->epoch, sc->stamp, sc->ndocs);
+    uint32_t nc = walk(ix, sc, &sc->slots[0], WALK_DRIVE, f, 0);
+    for (uint32_t k = 1; k < sc->nslots && nc; k++) {
+        const struct qslot *s = &sc->slots[k];
+        uint32_t keep = 0;
+        if (s->cost <= (uint64_t)nc * FWD_COST) {
+            next_epoch(&sc->epoch2, sc->stamp2, sc->ndocs);
+            walk(ix, sc, s, WALK_KEEP, f, 0);
+            for (uint32_t i = 0; i < nc; i++) {
+                uint32_t d = sc->cand[i];
+                if (sc->stamp2[d] == sc->epoch2) {
+                    sc->acc[d] += sc->tmp[d];
+                    sc->cand[keep++] = d;
+                } else sc->stamp[d] = 0;
+            }
+        } else {
+            for (uint32_t i = 0; i < nc; i++) {
+                uint32_t d = sc->cand[i];
+                float v = fwd_score(ix, sc, s, d);
+                if (v >= 0) {
+                    sc->acc[d] += v;
+                    sc->cand[keep++] = d;
+                } else sc->stamp[d] = 0;
+            }
+        }
+        nc = keep;
+    }
+    return nc;
+}
+
+/* a ranks before b */
+static int better(struct scored a, struct scored b) { return a.score > b.score || (a.score == b.score && a.doc < b.doc); }
+
+/* Puts x at position j of the heap h[0..n) ("worst at the root") and sifts it down into place. */
+static void sift_down(struct scored *h, size_t n, size_t j, struct scored x)
+{
+    for (;;) {
+        size_t c = 2 * j + 1;
+        if (c >= n) break;
+        if (c + 1 < n && better(h[c], h[c + 1])) c++;
+        if (!better(x, h[c])) break;
+        h[j] = h[c];
+        j = c;
+    }
+    h[j] = x;
+}
+
+/* The best k candidates, best first, into sc->heap; returns how many. */
+static size_t top_k(const psy_search *ix, struct psy__sscratch *sc, uint32_t nc, size_t k)
+{
+    if (k > nc) k = nc;
+    if (k > sc->heapcap) {
+        sc->heapcap = k;
+        sc->heap = psy__realloc(sc->heap, k * sizeof *sc->heap);
+    }
+    struct scored *h = sc->heap;
+    size_t n = 0;
+    for (uint32_t i = 0; i < nc && k; i++) {
+        uint32_t d = sc->cand[i];
+        if (n == k && sc->acc[d] + ix->max_boost < h[0].score) continue; /* cannot enter */
+        struct scored x = {sc->acc[d] + ix->docs[d].boost, d};
+        if (n < k) { /* sift up */
+            size_t j = n++;
+            while (j > 0 && better(h[(j - 1) / 2], x)) {
+                h[j] = h[(j - 1) / 2];
+                j = (j - 1) / 2;
+            }
+            h[j] = x;
+        } else if (better(x, h[0]))
+            sift_down(h, n, 0, x);
+    }
+    for (size_t end = n; end > 1; end--) { /* heap sort: the worst to the back leaves the best first */
+        struct scored x = h[end - 1];
+        h[end - 1] = h[0];
+        sift_down(h, end - 1, 0, x);
+    }
+    return n;
+}
+
+/* When no entry matches every word: the entries that match the most words (walks every posting of
+ * every slot, so only used when they are short: MOST_BUDGET). */
+static uint32_t match_most(const psy_search *ix, struct psy__sscratch *sc, const struct filter *f)
+{
+    next_epoch(&sc->epoch, sc->stamp, sc->ndocs);
+    uint32_t nc = 0;
+    uint8_t most = 0;
+    for (uint32_t k = 0; k < sc->nslots; k++) {
+        next_epoch(&sc->epoch2, sc->stamp2, sc->ndocs);
+        sc->ntouched = 0;
+        nc = walk(ix, sc, &sc->slots[k], WALK_ANY, f, nc); /* this slot's best values are in tmp */
+        for (uint32_t i = 0; i < sc->ntouched; i++) {
+            uint32_t d = sc->touched[i];
+            sc->acc[d] += sc->tmp[d];
+            if (++sc->cnt[d] > most) most = sc->cnt[d];
+        }
+    }
+    uint32_t keep = 0;
+    for (uint32_t i = 0; i < nc; i++)
+        if (sc->cnt[sc->cand[i]] == most) sc->cand[keep++] = sc->cand[i];
+    return keep;
+}
+
+/* Adds the bonus of the entries the query names exactly (those among the candidates). */
+static uint32_t with_names(const psy_search *ix, struct psy__sscratch *sc, uint32_t nc)
+{
+    for (uint32_t i = sc->name_lo; i < sc->name_hi; i++) {
+        uint32_t d = ix->name_doc[i];
+        if (sc->stamp[d] == sc->epoch) sc->acc[d] += NAME_BONUS;
+    }
+    return nc;
+}
+
+/* Runs the parsed query. Returns the number of matches, which are in sc->cand with their scores in
+ * sc->acc. When fewer than FILL_MIN entries match every word, the word with the most postings (the least
+ * telling one) is dropped and the entries that match the others follow those that match them all (their
+ * scores shifted below). When none matches them all: the entries that match the most words, when the
+ * postings are short (MOST_BUDGET); else words are dropped that way until some entry matches. The
+ * answer does not depend on the page asked for, so pages of one query agree. */
+static uint32_t evaluate(const psy_search *ix, struct psy__sscratch *sc, const struct filter *f)
+{
+    if (sc->nslots == 0) return 0;
+    scratch_arrays(sc);
+    uint32_t nc = match_all(ix, sc, f);
+    if (nc == 0 && sc->nslots > 1) {
+        uint64_t cost = 0;
+        for (uint32_t k = 0; k < sc->nslots; k++) cost += sc->slots[k].cost;
+        if (cost <= MOST_BUDGET) return with_names(ix, sc, match_most(ix, sc, f));
+    }
+    while (nc == 0 && sc->nslots > 1) {
+        sc->nslots--; /* slots are in increasing cost: the last one goes */
+        nc = match_all(ix, sc, f);
+    }
+    if (nc && nc < FILL_MIN && sc->nslots > 1) {
+        if (nc > sc->firstcap) {
+            sc->firstcap = nc;
+            sc->first = psy__realloc(sc->first, nc * sizeof *sc->first);
+        }
+        for (uint32_t i = 0; i < nc; i++) sc->first[i] = (struct scored){sc->acc[sc->cand[i]], sc->cand[i]};
+        uint32_t nfirst = nc;
+        sc->nslots--;
+        nc = match_all(ix, sc, f);
+        for (uint32_t i = 0; i < nc; i++) sc->cnt[sc->cand[i]] = 1;
+        float full_min = 0, part_max = 0;
+        for (uint32_t i = 0; i < nfirst; i++) { /* the entries with every word, with their full score */
+            uint32_t d = sc->first[i].doc;
+            if (sc->stamp[d] != sc->epoch) {
+                sc->stamp[d] = sc->epoch;
+                sc->cand[nc++] = d;
+            }
+            sc->acc[d] = sc->first[i].score;
+            sc->cnt[d] = 2;
+            float v = sc->acc[d] + ix->docs[d].boost;
+            if (i == 0 || v < full_min) full_min = v;
+        }
+        int any = 0;
+        for (uint32_t i = 0; i < nc; i++) {
+            uint32_t d = sc->cand[i];
+            float v = sc->acc[d] + ix->docs[d].boost;
+            if (sc->cnt[d] == 1 && (!any || v > part_max)) part_max = v;
+            any |= sc->cnt[d] == 1;
+        }
+        /* the others follow them all: their scores move down together, keeping their order */
+        if (any && part_max >= full_min) {
+            float shift = part_max - full_min + 1.0f;
+            for (uint32_t i = 0; i < nc; i++)
+                if (sc->cnt[sc->cand[i]] == 1) sc->acc[sc->cand[i]] -= shift;
+        }
+    }
+    return with_names(ix, sc, nc);
+}
+
+/* --- kept answers of one-word queries with long postings ------------------------------------------------ */
+
+uint64_t psy__search_word_cost(const psy_search *ix, struct psy__sscratch *sc, const char *word, size_t n, int prefix,
+                               uint64_t *range)
+{
+    parse(ix, sc, word, n, prefix);
+    *range = 0;
+    if (sc->nslots != 1) return 0;
+    const struct qslot *s = &sc->slots[0];
+    if (s->nt == 0 && s->ncx == 0 && !s->code_prefix && s->prefix && sc->name_lo == sc->name_hi)
+        *range = (uint64_t)s->lo << 32 | s->hi;
+    return s->cost;
+}
+
+/* Computes the kept answer of the one-slot query in sc (no filters). */
+static struct psy__sanswer *compute_answer(const psy_search *ix, struct psy__sscratch *sc)
+{
+    struct psy__sanswer *a = psy__calloc(1, sizeof *a);
+    uint32_t nc = evaluate(ix, sc, NULL);
+    for (uint32_t i = 0; i < nc; i++) {
+        const struct psy__sdoc *d = &ix->docs[sc->cand[i]];
+        a->count[d->system][d->billable]++;
+    }
+    a->n = (uint32_t)top_k(ix, sc, nc, PSY__KEEP);
+    for (uint32_t i = 0; i < a->n; i++) {
+        a->doc[i] = sc->heap[i].doc;
+        a->score[i] = sc->heap[i].score;
+    }
+    return a;
+}
+
+/* Answers a one-slot query from its kept answer (computing and keeping it the first time) when the
+ * answer covers the page asked for; returns 1 + the number of hits put in sc->heap, or 0 when the
+ * query must be run in full. */
+static int from_kept(const psy_search *ix, struct psy__sscratch *sc, const struct filter *f, size_t want,
+                     size_t *total)
+{
+    const struct qslot *s = &sc->slots[0];
+    char key[PSY__SWORD_MAX + 3];
+    key[0] = s->prefix ? 'p' : 'c';
+    key[1] = ':';
+    memcpy(key + 2, s->word, s->wlen);
+    uint32_t i = psy__stab_find(&ix->pre_tab, ix->pre_pool.p, ix->pre_off, key, s->wlen + 2u,
+                                psy__stab_hash(key, s->wlen + 2u));
+    if (i == UINT32_MAX) return 0;
+    _Atomic(struct psy__sanswer *) *slot = &ix->answers[ix->pre_slot[i]];
+    struct psy__sanswer *a = atomic_load_explicit(slot, memory_order_acquire);
+    if (!a) { /* first time: compute it; if another thread was faster, use its (identical) answer */
+        struct psy__sanswer *mine = compute_answer(ix, sc), *none = NULL;
+        if (atomic_compare_exchange_strong_explicit(slot, &none, mine, memory_order_acq_rel, memory_order_acquire))
+            a = mine;
+        else {
+            free(mine);
+            a = none;
+        }
+    }
+    size_t all = 0, matching = 0;
+    for (int sys = 0; sys < PSY_SYS_COUNT; sys++)
+        for (int b = 0; b < 2; b++) {
+            all += a->count[sys][b];
+            if ((f->system == PSY_SYS_COUNT || f->system == sys) && (b || !f->billable)) matching += a->count[sys][b];
+        }
+    if (want > sc->heapcap) {
+        sc->heapcap = want;
+        sc->heap = psy__realloc(sc->heap, want * sizeof *sc->heap);
+    }
+    size_t n = 0;
+    for (uint32_t j = 0; j < a->n && n < want; j++)
+        if (passes(ix, f, a->doc[j])) sc->heap[n++] = (struct scored){a->score[j], a->doc[j]};
+    if (n < want && all > a->n) return 0; /* the page reaches past what is kept */
+    *total = matching;
+    return (int)(n + 1);
+}
+
+/* --- the query ------------------------------------------------------------------------------------------ */
+
+psy_status psy_search_check(const char *query)
+{
+    if (!query) return PSY_EINVAL;
+    size_t len = strnlen(query, PSY_SEARCH_QUERY_MAX + 1);
+    if (len > PSY_SEARCH_QUERY_MAX) return PSY_ETOOBIG;
+    return psy__utf8_valid(query, len) ? PSY_OK : PSY_EINVAL;
+}
+
+psy_status psy_search_query(const psy_search *ix, const char *query, const psy_search_opts *o,
+                            psy_search_hit *hits, size_t cap, size_t *n_hits, size_t *total)
+{
+    *n_hits = 0;
+    if (total) *total = 0;
+    psy_status rc = psy_search_check(query);
+    if (rc) return rc;
+    if (!ix) return PSY_EINVAL;
+    size_t len = strlen(query);
+    struct filter f = {PSY_SYS_COUNT, 0};
+    size_t limit = cap, offset = 0;
+    if (o) {
+        if ((unsigned)o->system > PSY_SYS_COUNT) return PSY_EINVAL;
+        f.system = (int)o->system;
+        f.billable = o->billable_only != 0;
+        if (o->limit && o->limit < limit) limit = o->limit;
+        offset = o->offset;
+    }
+    if (limit == 0 || !hits) limit = 0;
+    struct psy__sscratch *sc = psy__sscratch_get(ix);
+    parse(ix, sc, query, len, psy__search_ends_in_word(query, len));
+    size_t want = limit == 0 ? 0 : offset + limit < offset ? SIZE_MAX : offset + limit, n = 0, matches = 0;
+    if (want > ix->ndocs) want = ix->ndocs; /* hits wanted, counting those skipped by the offset */
+    int kept = sc->nslots == 1 ? from_kept(ix, sc, &f, want, &matches) : 0;
+    if (kept) n = (size_t)kept - 1;
+    else if (sc->nslots) {
+        uint32_t nc = evaluate(ix, sc, &f);
+        matches = nc;
+        n = top_k(ix, sc, nc, want);
+    }
+    for (size_t i = offset; i < n; i++) {
+        const struct psy__sdoc *d = &ix->docs[sc->heap[i].doc];
+        psy_search_hit *h = &hits[*n_hits];
+        h->system = (psy_system)d->system;
+        h->code = ix->pool.p + d->code;
+        h->title = ix->pool.p + d->title;
+        h->billable = d->billable;
+        h->score = sc->heap[i].score;
+        (*n_hits)++;
+    }
+    if (total) *total = matches;
+    psy__sscratch_put(ix, sc);
+    return PSY_OK;
+}

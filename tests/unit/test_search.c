@@ -1,0 +1,548 @@
+/* test_search.c -- the search index: ranking of known cases, codes, typos and prefixes, filters and
+ * paging, bad queries, determinism, threads, rebuilding after an import, and the CLI's contract. */
+#include "support.h"
+#include <jansson.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char *path;
+static psy_store *st;
+static psy_search *ix;
+
+static int setup(void **state)
+{
+    (void)state;
+    st = test_open_store(&path);
+    psy_status rc = psy_search_build(st, &ix);
+    if (rc) fprintf(stderr, "build: %s\n", psy_store_errmsg(st));
+    return rc == PSY_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    psy_search_free(ix);
+    psy_store_close(st);
+    test_rm_db(path);
+    free(path);
+    return 0;
+}
+
+#define CAP 64
+
+struct result {
+    psy_search_hit hit[CAP];
+    size_t n, total;
+};
+
+static void run_opts(const char *q, const psy_search_opts *o, struct result *r)
+{
+    psy_status rc = psy_search_query(ix, q, o, r->hit, CAP, &r->n, &r->total);
+    if (rc) fail_msg("query '%s': %s", q, psy_strerror(rc));
+}
+
+static void run(const char *q, struct result *r) { run_opts(q, NULL, r); }
+
+/* The rank (0 = first) of sys:code in the hits, or -1. */
+static int rank_of(const struct result *r, psy_system sys, const char *code)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->hit[i].system == sys && strcmp(r->hit[i].code, code) == 0) return (int)i;
+    return -1;
+}
+
+static void expect_rank(const char *q, psy_system sys, const char *code, int within)
+{
+    struct result r;
+    run(q, &r);
+    int k = rank_of(&r, sys, code);
+    if (k < 0 || k >= within) {
+        fprintf(stderr, "query '%s' gave:", q);
+        for (size_t i = 0; i < r.n && i < 8; i++) fprintf(stderr, " %s", r.hit[i].code);
+        fail_msg("expected %s %s within the first %d, got rank %d", psy_catalog_system_name(sys), code, within, k);
+    }
+}
+
+static void test_stats(void **state)
+{
+    (void)state;
+    struct psy_search_stats s;
+    psy_search_stats(ix, &s);
+    long counts[PSY_SYS_COUNT], all = 0;
+    assert_int_equal(psy_catalog_counts(st, counts), PSY_OK);
+    for (int i = 0; i < PSY_SYS_COUNT; i++) all += counts[i];
+    assert_int_equal((long)s.docs, all);
+    assert_true(s.terms > 1000);
+    assert_true(s.postings > s.docs);
+    assert_true(s.bytes > 0 && s.build_peak >= s.bytes);
+    psy_search_stats(NULL, &s);
+    assert_int_equal(s.docs, 0);
+}
+
+/* What clinicians and billers type, and the code that must come first (or near it). */
+static void test_known_cases(void **state)
+{
+    (void)state;
+    expect_rank("ptsd chronic", PSY_SYS_ICD10CM, "F43.12", 1);
+    expect_rank("chronic ptsd", PSY_SYS_ICD10CM, "F43.12", 1);
+    expect_rank("gad", PSY_SYS_ICD10CM, "F41.1", 1);
+    expect_rank("generalized anxiety disorder", PSY_SYS_ICD10CM, "F41.1", 1);
+    expect_rank("generalised anxiety disorder", PSY_SYS_ICD10CM, "F41.1", 1); /* British spelling */
+    expect_rank("talk therapy 60 minutes", PSY_SYS_CPT, "90837", 1);
+    expect_rank("grp therapy", PSY_SYS_CPT, "90853", 1);             /* abbreviation */
+    expect_rank("couples therapy", PSY_SYS_CPT, "90847", 1);
+    expect_rank("intake", PSY_SYS_CPT, "90791", 2);
+    expect_rank("telehealth at home", PSY_SYS_POS, "10", 1);
+    expect_rank("modifier 25", PSY_SYS_MODIFIER, "25", 1);
+    expect_rank("e/m", PSY_SYS_CPT, "99213", 5);
+    expect_rank("behavioural health counselling", PSY_SYS_HCPCS, "H0004", 3);
+    expect_rank("suicidal ideation", PSY_SYS_ICD10CM, "R45.851", 1);
+    /* the exact name of an entry beats entries that merely contain its words */
+    expect_rank("bipolar ii disorder", PSY_SYS_ICD10CM, "F31.81", 1);
+}
+
+static void test_codes(void **state)
+{
+    (void)state;
+    struct result r;
+    static const char *const forms[] = {"F43.1", "f431", " F43.1 ", "f43.1"};
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        run(forms[i], &r);
+        assert_true(r.n >= 4);
+        assert_string_equal(r.hit[0].code, "F43.1"); /* the exact code, then the codes it starts */
+        for (size_t k = 1; k < 4; k++) assert_int_equal(strncmp(r.hit[k].code, "F43.1", 5), 0);
+    }
+    run("908", &r); /* the codes starting with 908 come first, before words that start with it */
+    size_t codes = 0;
+    while (codes < r.n && r.hit[codes].system == PSY_SYS_CPT && strncmp(r.hit[codes].code, "908", 3) == 0) codes++;
+    assert_true(codes > 10);
+    for (size_t i = codes; i < r.n; i++) assert_int_not_equal(strncmp(r.hit[i].code, "908", 3), 0);
+    assert_true(rank_of(&r, PSY_SYS_CPT, "90853") >= 0);
+    expect_rank("90837", PSY_SYS_CPT, "90837", 1);
+    expect_rank("h0004", PSY_SYS_HCPCS, "H0004", 1);
+    expect_rank("2", PSY_SYS_POS, "02", 1);       /* place of service typed without its zero */
+    expect_rank("pos 11", PSY_SYS_POS, "11", 1);  /* the system's name as a word */
+    expect_rank("xe", PSY_SYS_MODIFIER, "XE", 1); /* two-letter modifiers are codes */
+    /* a number inside a sentence is a word, not the start of codes: no place of service 1x */
+    run("bipolar 1", &r);
+    for (size_t i = 0; i < r.n && i < 5; i++) assert_int_not_equal(r.hit[i].system, PSY_SYS_POS);
+}
+
+static void test_typos(void **state)
+{
+    (void)state;
+    expect_rank("anxeity", PSY_SYS_ICD10CM, "F41.9", 2);      /* one edit, 7 letters */
+    expect_rank("schizophrnia", PSY_SYS_ICD10CM, "F20.9", 1); /* one edit */
+    expect_rank("ptsd cronic", PSY_SYS_ICD10CM, "F43.12", 1);
+    expect_rank("deppresion", PSY_SYS_ICD10CM, "F32.A", 1);   /* two edits, 10 letters */
+    expect_rank("greif", PSY_SYS_ICD10CM, "Z63.4", 3);        /* swapped letters count once */
+    struct result r;
+    run("gda", &r); /* three letters: no typo tolerance */
+    assert_int_equal(rank_of(&r, PSY_SYS_ICD10CM, "F41.1"), -1);
+    run("gieff ", &r); /* five letters: one edit, not two */
+    assert_int_equal(rank_of(&r, PSY_SYS_ICD10CM, "Z63.4"), -1);
+}
+
+static void test_prefixes(void **state)
+{
+    (void)state;
+    expect_rank("schizoaff", PSY_SYS_ICD10CM, "F25.9", 1);
+    expect_rank("depre", PSY_SYS_ICD10CM, "F32.A", 3);
+    expect_rank("ptsd chr", PSY_SYS_ICD10CM, "F43.12", 1);
+    expect_rank("gen anx", PSY_SYS_ICD10CM, "F41.1", 1); /* short finished words are starts too */
+    /* every prefix as typed answers, and the finished query ranks its code first */
+    const char *q = "major depressive disorder recurrent moderate";
+    char buf[128];
+    for (size_t l = 1; l <= strlen(q); l++) {
+        struct result r;
+        memcpy(buf, q, l);
+        buf[l] = 0;
+        run(buf, &r);
+        assert_true(r.n <= CAP && r.n <= r.total);
+    }
+    expect_rank(q, PSY_SYS_ICD10CM, "F33.1", 1);
+    /* a finished long word is a word, not a prefix: "depression " does not bring depressive-only titles
+     * above titles with the word itself */
+    struct result r;
+    run("depression ", &r);
+    assert_true(r.n > 0);
+    assert_string_equal(r.hit[0].code, "F32.A");
+}
+
+static void test_filters_and_paging(void **state)
+{
+    (void)state;
+    struct result all, page1, page2, r;
+    psy_search_opts o = {PSY_SYS_CPT, 0, 0, 0};
+    run_opts("therapy", &o, &r);
+    assert_true(r.n > 5);
+    for (size_t i = 0; i < r.n; i++) assert_int_equal(r.hit[i].system, PSY_SYS_CPT);
+    o = (psy_search_opts){PSY_SYS_ICD10CM, 1, 0, 0};
+    run_opts("ptsd", &o, &r);
+    assert_true(r.n >= 3);
+    for (size_t i = 0; i < r.n; i++) {
+        assert_int_equal(r.hit[i].system, PSY_SYS_ICD10CM);
+        assert_true(r.hit[i].billable);
+    }
+    assert_int_equal(rank_of(&r, PSY_SYS_ICD10CM, "F43.1"), -1); /* a heading, not billable */
+    /* paging: two pages of 3 are the first page of 6 */
+    run_opts("disorder", &(psy_search_opts){PSY_SYS_COUNT, 0, 6, 0}, &all);
+    run_opts("disorder", &(psy_search_opts){PSY_SYS_COUNT, 0, 3, 0}, &page1);
+    run_opts("disorder", &(psy_search_opts){PSY_SYS_COUNT, 0, 3, 3}, &page2);
+    assert_int_equal(all.n, 6);
+    assert_int_equal(page1.n, 3);
+    assert_int_equal(page2.n, 3);
+    assert_int_equal(all.total, page1.total);
+    assert_int_equal(all.total, page2.total);
+    for (size_t i = 0; i < 3; i++) {
+        assert_string_equal(all.hit[i].code, page1.hit[i].code);
+        assert_string_equal(all.hit[i + 3].code, page2.hit[i].code);
+    }
+    /* a page past the end is empty; the total stays */
+    run_opts("disorder", &(psy_search_opts){PSY_SYS_COUNT, 0, 5, 100000}, &r);
+    assert_int_equal(r.n, 0);
+    assert_int_equal(r.total, all.total);
+    /* hits never exceed the array given */
+    size_t n, total;
+    psy_search_hit two[2];
+    assert_int_equal(psy_search_query(ix, "disorder", NULL, two, 2, &n, &total), PSY_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(psy_search_query(ix, "disorder", NULL, two, 0, &n, &total), PSY_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(total, all.total);
+}
+
+static void test_bad_queries(void **state)
+{
+    (void)state;
+    psy_search_hit h[4];
+    size_t n = 9, total = 9;
+    assert_int_equal(psy_search_query(ix, NULL, NULL, h, 4, &n, &total), PSY_EINVAL);
+    assert_int_equal(n, 0);
+    assert_int_equal(psy_search_query(ix, "ptsd \xff\xfe", NULL, h, 4, &n, &total), PSY_EINVAL);
+    assert_int_equal(psy_search_query(ix, "\xc3", NULL, h, 4, &n, &total), PSY_EINVAL); /* cut character */
+    assert_int_equal(psy_search_check("\xed\xa0\x80"), PSY_EINVAL);                      /* a surrogate */
+    assert_int_equal(psy_search_query(NULL, "ptsd", NULL, h, 4, &n, &total), PSY_EINVAL);
+    psy_search_opts o = {(psy_system)99, 0, 0, 0};
+    assert_int_equal(psy_search_query(ix, "ptsd", &o, h, 4, &n, &total), PSY_EINVAL);
+    char big[PSY_SEARCH_QUERY_MAX + 2];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    assert_int_equal(psy_search_query(ix, big, NULL, h, 4, &n, &total), PSY_ETOOBIG);
+    assert_int_equal(psy_search_check(big), PSY_ETOOBIG);
+    /* at the cap: many words, long words, all accepted and answered */
+    static const char *const fills[] = {"a ", "zz ", "anxiety ", "f43.1 ", "\xc3\xa9t\xc3\xa9 ", "- / . ' & "};
+    for (size_t k = 0; k < sizeof fills / sizeof fills[0]; k++) {
+        size_t len = 0, fl = strlen(fills[k]);
+        while (len + fl <= PSY_SEARCH_QUERY_MAX) {
+            memcpy(big + len, fills[k], fl);
+            len += fl;
+        }
+        big[len] = 0;
+        assert_int_equal(psy_search_query(ix, big, NULL, h, 4, &n, &total), PSY_OK);
+    }
+    memset(big, 'x', PSY_SEARCH_QUERY_MAX); /* one 512-letter word */
+    big[PSY_SEARCH_QUERY_MAX] = 0;
+    assert_int_equal(psy_search_query(ix, big, NULL, h, 4, &n, &total), PSY_OK);
+    assert_int_equal(n, 0);
+    /* nothing to search for: empty, not an error */
+    static const char *const empty[] = {"", "   ", "!!!", "the of and ", "\t\n", "...", "xqzvjk"};
+    for (size_t i = 0; i < sizeof empty / sizeof empty[0]; i++) {
+        assert_int_equal(psy_search_query(ix, empty[i], NULL, h, 4, &n, &total), PSY_OK);
+        assert_int_equal(n, 0);
+        assert_int_equal(total, 0);
+    }
+    /* accents and full-width forms fold to the plain word */
+    struct result r;
+    run("\xef\xbd\x90\xef\xbd\x94\xef\xbd\x93\xef\xbd\x84", &r); /* full-width "ptsd" */
+    assert_true(r.n > 0 && strncmp(r.hit[0].code, "F43.1", 5) == 0);
+    run("D\xc3\xa9pression", &r);
+    assert_true(r.n > 0);
+    assert_string_equal(r.hit[0].code, "F32.A");
+}
+
+static void test_order_is_deterministic(void **state)
+{
+    (void)state;
+    static const char *const qs[] = {"therapy", "908", "disorder", "d", "ptsd", "anx"};
+    for (size_t q = 0; q < sizeof qs / sizeof qs[0]; q++) {
+        struct result a, b;
+        run(qs[q], &a);
+        run(qs[q], &b);
+        assert_int_equal(a.n, b.n);
+        assert_int_equal(a.total, b.total);
+        for (size_t i = 0; i < a.n; i++) {
+            assert_string_equal(a.hit[i].code, b.hit[i].code);
+            assert_true(a.hit[i].score == b.hit[i].score);
+            if (i == 0) continue;
+            /* best first; equal scores by system, then code */
+            const psy_search_hit *p = &a.hit[i - 1], *c = &a.hit[i];
+            assert_true(p->score >= c->score);
+            if (p->score == c->score)
+                assert_true(p->system < c->system || (p->system == c->system && strcmp(p->code, c->code) < 0));
+        }
+    }
+}
+
+struct thread_job {
+    const psy_search *index;
+    const char *query;
+    struct result want; /* with want.n == SIZE_MAX: the first answer becomes the one wanted */
+    int ok, rounds;
+};
+
+static void *thread_main(void *arg)
+{
+    struct thread_job *j = arg;
+    j->ok = 1;
+    for (int it = 0; it < j->rounds; it++) {
+        struct result r;
+        if (psy_search_query(j->index, j->query, NULL, r.hit, CAP, &r.n, &r.total)) j->ok = 0;
+        if (j->want.n == SIZE_MAX) j->want = r;
+        if (r.n != j->want.n || r.total != j->want.total) j->ok = 0;
+        for (size_t i = 0; j->ok && i < r.n; i++)
+            if (strcmp(r.hit[i].code, j->want.hit[i].code) != 0 || r.hit[i].score != j->want.hit[i].score) j->ok = 0;
+    }
+    return NULL;
+}
+
+/* Runs n jobs on their own threads at once; fails naming the query of a job whose answers differed. */
+static void run_threads(struct thread_job *jobs, size_t n)
+{
+    pthread_t t[16];
+    assert_true(n <= 16);
+    for (size_t i = 0; i < n; i++) assert_int_equal(pthread_create(&t[i], NULL, thread_main, &jobs[i]), 0);
+    for (size_t i = 0; i < n; i++) {
+        pthread_join(t[i], NULL);
+        if (!jobs[i].ok) fail_msg("thread answers differ for '%s'", jobs[i].query);
+    }
+}
+
+/* One index, many threads at once, the same answers as one thread alone. */
+static void test_threads(void **state)
+{
+    (void)state;
+    static const char *const qs[] = {"ptsd chronic", "therapy", "anxeity", "908", "d", "gen anx"};
+    enum { N = sizeof qs / sizeof qs[0] };
+    struct thread_job jobs[N];
+    for (size_t i = 0; i < N; i++) {
+        jobs[i] = (struct thread_job){ix, qs[i], {.n = 0}, 0, 50};
+        run(qs[i], &jobs[i].want);
+    }
+    run_threads(jobs, N);
+}
+
+/* After an import, a rebuilt index finds what the file brought; the old one is replaced. */
+static void test_rebuild_after_import(void **state)
+{
+    (void)state;
+    char *p2;
+    psy_store *st2 = test_open_store(&p2);
+    psy_search *ix2;
+    assert_int_equal(psy_search_build(st2, &ix2), PSY_OK);
+    psy_search_hit h[4];
+    size_t n, total;
+    assert_int_equal(psy_search_query(ix2, "xenoglossophobia", NULL, h, 4, &n, &total), PSY_OK);
+    assert_int_equal(n, 0);
+    char file[256];
+    snprintf(file, sizeof file, "%05d %-7s %d %-60s %s\n", 1, "F40298", 1, "Other specified phobia",
+             "Xenoglossophobia and other specified phobia");
+    char *f = test_write_file(file, strlen(file));
+    char err[600];
+    struct psy_import_stats s;
+    assert_int_equal(psy_catalog_import(st2, PSY_IMPORT_ICD10CM, f, NULL, &s, err, sizeof err), PSY_OK);
+    psy_search *old = ix2;
+    assert_int_equal(psy_search_rebuild(st2, &ix2), PSY_OK);
+    assert_ptr_not_equal(old, ix2);
+    assert_int_equal(psy_search_query(ix2, "xenoglossophobia", NULL, h, 4, &n, &total), PSY_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(h[0].code, "F40.298");
+    struct result r;
+    run("xenoglossophobia", &r); /* the index of the other store knows nothing of it */
+    assert_int_equal(r.n, 0);
+    psy_search_free(ix2);
+    psy_store_close(st2);
+    test_rm_db(p2);
+    unlink(f);
+    free(f);
+    free(p2);
+}
+
+/* --- the CLI -------------------------------------------------------------------------------------------- */
+
+static int cli(const char *args, char **out, char **err)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "search --db %s %s", path, args);
+    return test_run_cli(buf, NULL, out, err);
+}
+
+/* Runs the CLI with args, which must succeed and print a JSON array; returns it. */
+static json_t *cli_json(const char *args)
+{
+    char *out, *err;
+    assert_int_equal(cli(args, &out, &err), 0);
+    json_error_t je;
+    json_t *a = json_loads(out, 0, &je);
+    if (!json_is_array(a)) fail_msg("search %s: not a JSON array: %s", args, je.text);
+    free(out);
+    free(err);
+    return a;
+}
+
+static void test_cli_json(void **state)
+{
+    (void)state;
+    json_t *a = cli_json("--json ptsd chronic");
+    assert_true(json_array_size(a) >= 1 && json_array_size(a) <= 10);
+    size_t i;
+    json_t *o;
+    double prev = 1e9;
+    json_array_foreach(a, i, o)
+    {
+        assert_true(json_is_string(json_object_get(o, "system")));
+        assert_true(json_is_string(json_object_get(o, "code")));
+        assert_true(json_is_string(json_object_get(o, "title")));
+        assert_true(json_is_boolean(json_object_get(o, "billable")));
+        assert_true(json_is_number(json_object_get(o, "score")));
+        double sc = json_number_value(json_object_get(o, "score"));
+        assert_true(sc <= prev); /* best first */
+        prev = sc;
+    }
+    json_t *first = json_array_get(a, 0);
+    assert_string_equal(json_string_value(json_object_get(first, "system")), "icd10cm");
+    assert_string_equal(json_string_value(json_object_get(first, "code")), "F43.12");
+    assert_true(json_is_true(json_object_get(first, "billable")));
+    json_decref(a);
+    /* filters and limit */
+    a = cli_json("--json --system cpt --billable --limit 3 therapy");
+    assert_int_equal(json_array_size(a), 3);
+    json_array_foreach(a, i, o)
+    {
+        assert_string_equal(json_string_value(json_object_get(o, "system")), "cpt");
+        assert_true(json_is_true(json_object_get(o, "billable")));
+    }
+    json_decref(a);
+    /* nothing found: an empty array and success */
+    a = cli_json("--json xqzvjk");
+    assert_int_equal(json_array_size(a), 0);
+    json_decref(a);
+}
+
+static void test_cli_text_and_errors(void **state)
+{
+    (void)state;
+    char *out, *err;
+    assert_int_equal(cli("talk therapy 60 minutes", &out, &err), 0);
+    assert_int_equal(strncmp(out, "90837", 5), 0);
+    free(out);
+    free(err);
+    assert_int_equal(cli("xqzvjk", &out, &err), 0);
+    assert_string_equal(out, "");
+    assert_non_null(strstr(err, "No code matches"));
+    free(out);
+    free(err);
+    static const struct { const char *args, *msg; } bad[] = {
+        {"", "give a QUERY"},
+        {"--limit 0 ptsd", "--limit"},
+        {"--limit 12x ptsd", "--limit"},
+        {"--system loinc ptsd", "--system"},
+        {"\"$(printf '\\377\\376')\"", "not valid UTF-8"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char args[256];
+        snprintf(args, sizeof args, "%s", bad[i].args);
+        assert_int_equal(cli(args, &out, &err), 2);
+        if (!strstr(err, bad[i].msg)) fail_msg("'%s': expected '%s' in: %s", bad[i].args, bad[i].msg, err);
+        free(out);
+        free(err);
+    }
+    char longq[700];
+    memset(longq, 'a', 600);
+    longq[600] = 0;
+    assert_int_equal(cli(longq, &out, &err), 2);
+    assert_non_null(strstr(err, "longer than 512 bytes"));
+    free(out);
+    free(err);
+    assert_int_equal(test_run_cli("search --help", NULL, &out, NULL), 0);
+    assert_non_null(strstr(out, "usage: psyclaim search"));
+    free(out);
+}
+
+/* With the official files imported (about 105,000 entries): the same known cases hold. */
+static void test_full_corpus(void **state)
+{
+    (void)state;
+    char icd[600], hcpcs[600];
+    if (!test_have_shared("icd10cm/icd10cm_order_2022_fixedwidth.txt", icd, sizeof icd) ||
+        !test_have_shared("hcpcs/HCPC2025_OCT_ANWEB.tsv", hcpcs, sizeof hcpcs)) {
+        skip();
+        return;
+    }
+    char *p2, err[600];
+    psy_store *st2 = test_open_store(&p2);
+    struct psy_import_stats s;
+    assert_int_equal(psy_catalog_import(st2, PSY_IMPORT_ICD10CM, icd, NULL, &s, err, sizeof err), PSY_OK);
+    assert_int_equal(psy_catalog_import(st2, PSY_IMPORT_HCPCS, hcpcs, NULL, &s, err, sizeof err), PSY_OK);
+    psy_search *big;
+    assert_int_equal(psy_search_build(st2, &big), PSY_OK);
+    /* one-word queries with long postings keep their answer once computed: threads asking for the same
+     * ones at once, on a fresh index, all get the answer a lone query gets afterwards */
+    static const char *const long_ones[] = {"s", "s", "e", "e", "unspec", "unspec", "d", "i"};
+    enum { NL = sizeof long_ones / sizeof long_ones[0] };
+    struct thread_job jobs[NL];
+    for (size_t i = 0; i < NL; i++) jobs[i] = (struct thread_job){big, long_ones[i], {.n = SIZE_MAX}, 0, 3};
+    run_threads(jobs, NL);
+    for (size_t i = 0; i < NL; i++) {
+        struct result r;
+        assert_int_equal(psy_search_query(big, long_ones[i], NULL, r.hit, CAP, &r.n, &r.total), PSY_OK);
+        assert_int_equal(r.n, jobs[i].want.n);
+        assert_int_equal(r.total, jobs[i].want.total);
+        for (size_t k = 0; k < r.n; k++) assert_string_equal(r.hit[k].code, jobs[i].want.hit[k].code);
+    }
+    struct psy_search_stats ss;
+    psy_search_stats(big, &ss);
+    assert_true(ss.docs > 100000);
+    static const struct { const char *q; psy_system sys; const char *code; } cases[] = {
+        {"ptsd chronic", PSY_SYS_ICD10CM, "F43.12"}, {"f4310", PSY_SYS_ICD10CM, "F43.10"},
+        {"gad", PSY_SYS_ICD10CM, "F41.1"},          {"talk therapy 60 minutes", PSY_SYS_CPT, "90837"},
+        {"grp therapy", PSY_SYS_CPT, "90853"},      {"schizophrnia", PSY_SYS_ICD10CM, "F20.9"},
+        {"h0004", PSY_SYS_HCPCS, "H0004"},          {"iop", PSY_SYS_HCPCS, "S9480"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        psy_search_hit h[5];
+        size_t n, total;
+        assert_int_equal(psy_search_query(big, cases[i].q, NULL, h, 5, &n, &total), PSY_OK);
+        int found = 0;
+        for (size_t k = 0; k < n; k++) found |= h[k].system == cases[i].sys && !strcmp(h[k].code, cases[i].code);
+        if (!found) fail_msg("full corpus: '%s' misses %s in its first 5", cases[i].q, cases[i].code);
+    }
+    psy_search_free(big);
+    psy_store_close(st2);
+    test_rm_db(p2);
+    free(p2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_stats),
+        cmocka_unit_test(test_known_cases),
+        cmocka_unit_test(test_codes),
+        cmocka_unit_test(test_typos),
+        cmocka_unit_test(test_prefixes),
+        cmocka_unit_test(test_filters_and_paging),
+        cmocka_unit_test(test_bad_queries),
+        cmocka_unit_test(test_order_is_deterministic),
+        cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_rebuild_after_import),
+        cmocka_unit_test(test_cli_json),
+        cmocka_unit_test(test_cli_text_and_errors),
+        cmocka_unit_test(test_full_corpus),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
