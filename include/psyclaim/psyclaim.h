@@ -50,5 +50,6 @@ void psy_data_each(const char *prefix, void (*fn)(void *ud, const char *name, co
 #include "psy_records.h"
 #include "psy_audit.h"
 #include "psy_search.h"
+#include "psy_billing.h"
 
 #endif

@@ -32,9 +32,19 @@ int cli_wants_help(int argc, char **argv, const struct cli_command *cmd);
 
 const struct cli_command *cli_find(const char *name);
 
+/* Parses a whole number option from 0 to max; prints the error naming opt and returns 0 when it is not one. */
+int cli_int_arg(const char *opt, const char *v, long max, long *out);
+
+/* Opens the store and picks the practice (the one given, else the only one); NULL (the reason
+ * printed) on failure. */
+psy_store *cli_open_practice(const char *db, long practice, psy_id *pid);
+
+/* `psyclaim era post` (cli_billing.c); `psyclaim era read` is in cli_claims.c. */
+int cli_era_post(int argc, char **argv);
+
 /* The commands, one per file. */
 extern const struct cli_command cli_cmd_show, cli_cmd_import, cli_cmd_search, cli_cmd_serve,
     cli_cmd_user, cli_cmd_code_session, cli_cmd_era, cli_cmd_x12, cli_cmd_audit, cli_cmd_demo,
-    cli_cmd_client, cli_cmd_session;
+    cli_cmd_client, cli_cmd_session, cli_cmd_claims, cli_cmd_cms1500, cli_cmd_superbill;
 
 #endif

@@ -145,6 +145,11 @@ static psy_status on_payment(void *ud, struct psy_era_payment *p)
 
 static int run_era(int argc, char **argv)
 {
+    if (argc >= 2 && !strcmp(argv[1], "post")) return cli_era_post(argc, argv);
+    if (argc < 2 || strcmp(argv[1], "read")) {
+        cli_error("era: the actions are 'read' and 'post' (see 'psyclaim era --help')");
+        return CLI_USAGE;
+    }
     struct input in;
     int status = input_open(argc, argv, &cli_cmd_era, "read", &in);
     if (status >= 0) return status;
@@ -169,7 +174,8 @@ static int run_era(int argc, char **argv)
 
 const struct cli_command cli_cmd_era = {
     "era", run_era, "read an 835 remittance (what the payer paid and why)",
-    "usage: psyclaim era read [--json] [--max-bytes N] FILE\n\n"
+    "usage: psyclaim era read [--json] [--max-bytes N] FILE\n"
+    "       psyclaim era post [--db PATH] [--practice ID] [--json] FILE\n\n"
     "Reads every 835 (005010X221A1) payment in FILE ('-' = standard input): several interchanges and\n"
     "transactions per file, any delimiters the ISA declares, segments ended by '~' or by line breaks.\n"
     "Amounts are exact integer cents.\n\n"
@@ -181,7 +187,11 @@ const struct cli_command cli_cmd_era = {
     "                  \"reason\", \"reference\", \"amount_cents\"}]}]}\n"
     "  --max-bytes N   refuse input larger than N bytes (default 256 MiB)\n\n"
     "A malformed file stops the command with exit status 1 and a message naming the segment number\n"
-    "(1 = the first segment of the file) and the element at fault; nothing is printed to standard output.\n",
+    "(1 = the first segment of the file) and the element at fault; nothing is printed to standard output.\n\n"
+    "'era post' records the file's payments and adjustments on the practice's claims: claims matched by\n"
+    "CLP01 (the CLM01 psyclaim sent), lines by code and modifiers (also when the payer dropped a\n"
+    "modifier); claims move to paid, partially_paid or denied; what matches nothing is kept as a suspense\n"
+    "item. Posting the same file again changes nothing.\n",
 };
 
 /* --- x12 check -------------------------------------------------------------------------------- */

@@ -11,7 +11,7 @@
 #include "cli.h"
 
 /* Parses a positive integer option; prints the error and returns 0 when it is not one. */
-static int int_arg(const char *opt, const char *v, long max, long *out)
+int cli_int_arg(const char *opt, const char *v, long max, long *out)
 {
     char *end;
     long n = strtol(v, &end, 10);
@@ -50,7 +50,7 @@ static int pick_practice(psy_store *st, long given, psy_id *out)
 }
 
 /* Opens the store and picks the practice; NULL (the reason printed) on failure. */
-static psy_store *open_practice(const char *db, long practice, psy_id *pid)
+psy_store *cli_open_practice(const char *db, long practice, psy_id *pid)
 {
     psy_store *st = cli_open_store(db);
     if (st && !pick_practice(st, practice, pid)) {
@@ -115,7 +115,7 @@ static int run_audit(int argc, char **argv)
         case 't': ao.to = optarg; break;
         case 'a': ao.as_of = optarg; break;
         case 'p':
-            if (!int_arg("--practice", optarg, 1L << 40, &practice)) return CLI_USAGE;
+            if (!cli_int_arg("--practice", optarg, 1L << 40, &practice)) return CLI_USAGE;
             break;
         case 'j': as_json = 1; break;
         default: fputs(cli_cmd_audit.usage, stderr); return CLI_USAGE;
@@ -137,7 +137,7 @@ static int run_audit(int argc, char **argv)
         return CLI_USAGE;
     }
     psy_id pid;
-    psy_store *st = open_practice(db, practice, &pid);
+    psy_store *st = cli_open_practice(db, practice, &pid);
     if (!st) return CLI_FAIL;
     struct audit_out out = {as_json ? json_array() : NULL, 0, 0};
     struct psy_audit_stats stats;
@@ -206,7 +206,7 @@ static int run_demo(int argc, char **argv)
         switch (o) {
         case 'd': db = optarg; break;
         case 's':
-            if (!int_arg("--seed", optarg, 4294967295L, &v)) return CLI_USAGE;
+            if (!cli_int_arg("--seed", optarg, 4294967295L, &v)) return CLI_USAGE;
             d.seed = (unsigned)v;
             break;
         case 'e':
@@ -217,15 +217,15 @@ static int run_demo(int argc, char **argv)
             d.end_date = optarg;
             break;
         case 'w':
-            if (!int_arg("--weeks", optarg, 520, &v)) return CLI_USAGE;
+            if (!cli_int_arg("--weeks", optarg, 520, &v)) return CLI_USAGE;
             d.weeks = (int)v;
             break;
         case 'c':
-            if (!int_arg("--clients", optarg, 100000, &v)) return CLI_USAGE;
+            if (!cli_int_arg("--clients", optarg, 100000, &v)) return CLI_USAGE;
             d.clients = (int)v;
             break;
         case 'g':
-            if (!int_arg("--groups", optarg, 5000, &v)) return CLI_USAGE;
+            if (!cli_int_arg("--groups", optarg, 5000, &v)) return CLI_USAGE;
             d.groups = (int)v;
             break;
         case 'C': d.clean = 1; break;
@@ -291,7 +291,7 @@ static int common_opts(int argc, char **argv, const struct cli_command *cmd, con
         switch (o) {
         case 'd': *db = optarg; break;
         case 'p':
-            if (!int_arg("--practice", optarg, 1L << 40, practice)) return 0;
+            if (!cli_int_arg("--practice", optarg, 1L << 40, practice)) return 0;
             break;
         case 'j': *json = 1; break;
         default: fputs(cmd->usage, stderr); return 0;
@@ -311,7 +311,7 @@ static int run_client(int argc, char **argv)
         return CLI_USAGE;
     }
     psy_id pid;
-    psy_store *st = open_practice(db, practice, &pid);
+    psy_store *st = cli_open_practice(db, practice, &pid);
     if (!st) return CLI_FAIL;
     struct psy_client *cs;
     size_t n;
@@ -365,9 +365,9 @@ static int run_session(int argc, char **argv)
         cli_error("session: give 'show ID' (see 'psyclaim session --help')");
         return CLI_USAGE;
     }
-    if (!int_arg("ID", argv[optind + 1], 1L << 40, &id)) return CLI_USAGE;
+    if (!cli_int_arg("ID", argv[optind + 1], 1L << 40, &id)) return CLI_USAGE;
     psy_id pid;
-    psy_store *st = open_practice(db, practice, &pid);
+    psy_store *st = cli_open_practice(db, practice, &pid);
     if (!st) return CLI_FAIL;
     struct psy_session s;
     struct psy_attendance *att = NULL;

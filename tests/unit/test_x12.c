@@ -1013,7 +1013,7 @@ static void test_cli_era_and_check(void **state)
     free(out);
     free(err);
     /* usage errors and help */
-    expect_cli("era post x.835", 2, NULL, "the only action is 'read'");
+    expect_cli("era pay x.835", 2, NULL, "the actions are 'read' and 'post'");
     expect_cli("x12 lint x.835", 2, NULL, "the only action is 'check'");
     expect_cli("era read", 2, NULL, "give one FILE");
     expect_cli("era read --max-bytes 0 x", 2, NULL, "--max-bytes");

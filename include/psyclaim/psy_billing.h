@@ -1,0 +1,104 @@
+/*
+ * psy_billing.h -- billing a practice's records: claims assembled from signed sessions and kept in the
+ * store, a scrubber that decides whether a claim may leave, 837P batches per payer with control numbers
+ * that never repeat, the CMS-1500 of a stored claim, and the posting of 835 remittances.
+ *
+ * Claims are grouped one per client, payer and date of service; each billable member of a signed
+ * session (psy_records_session_billables) is billed once, on the member's own primary insurance, with
+ * the lines the coding engine chooses under the payer's profile. Every status change goes through the
+ * lifecycle of psy_claims.h (psy_claim_transition) and leaves a history row.
+ */
+#ifndef PSY_BILLING_H
+#define PSY_BILLING_H
+
+#include <stddef.h>
+#include "psyclaim.h"
+#include "psy_records.h"
+#include "psy_coding.h"
+#include "psy_claims.h"
+
+struct psy_billing_build_result {
+    long sessions;          /* signed sessions in the period */
+    long members;           /* billable members seen */
+    long already_billed;    /* members already on a claim (left alone) */
+    long uninsured;         /* members without a policy in force (not billed) */
+    long not_coded;         /* members the coding engine could not code (input invalid) */
+    long lines;             /* claim lines added */
+    long claims_new;        /* claims created */
+    long ready, draft;      /* claims touched by this build, by the scrubber's verdict */
+};
+
+/* Sets the billing office's phone (digits only), which the 837P needs as the submitter's contact and
+ * the billing provider's phone; the practice record has none. PSY_EINVAL naming "phone" when malformed. */
+psy_status psy_billing_set_contact(psy_store *st, psy_id practice, const char *phone);
+
+/* Builds claims for the signed sessions with service dates in [from, to] ("" or NULL = unbounded),
+ * then scrubs every claim it touched. Building again adds nothing for members already billed. */
+psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice, const char *from, const char *to,
+                             struct psy_billing_build_result *r /* OUT */);
+
+/* Runs the scrubber on one claim in draft or ready: the coding engine's findings recorded when its
+ * lines were built, the audit's findings for the sessions behind it and the 837P preflight. Moves it
+ * to ready when no finding is an error, else back to (or keeps it in) draft. */
+psy_status psy_billing_scrub(psy_store *st, psy_id practice, psy_id claim);
+
+struct psy_billing_claim {
+    psy_id id;
+    char number[PSY_CLAIM_ID_MAX + 1]; /* CLM01 */
+    psy_id client_id, payer_id;
+    char payer_code[81];
+    char service_date[PSY_DATE_MAX];
+    char status[16];
+    long long total_cents, paid_cents;
+    int n_lines;
+    char *findings;                    /* JSON array [{"severity","rule","field","message"}], owned */
+};
+
+/* Claims of a practice, by id; status NULL or "" = all. Free with psy_billing_claims_free. */
+psy_status psy_billing_claim_list(psy_store *st, psy_id practice, const char *status,
+                                  struct psy_billing_claim **out /* OUT */, size_t *n /* OUT */);
+void psy_billing_claims_free(struct psy_billing_claim *c, size_t n);
+
+/* Moves a claim to another state when the lifecycle allows it (PSY_EINVAL naming both states when
+ * not), recording a history row with the reason. */
+psy_status psy_billing_transition(psy_store *st, psy_id practice, psy_id claim, psy_claim_state to,
+                                  const char *reason);
+
+/* Writes every ready claim of one payer (its id, or payer_code when payer is 0) into one 837P
+ * interchange (*out, *len; free it), control numbers from the practice's counters, and moves the
+ * claims to submitted. *n_claims = 0 and *out NULL when none is ready. err names the claim and field
+ * when the writer refuses. */
+psy_status psy_billing_export(psy_store *st, psy_id practice, psy_id payer, const char *payer_code, char **out,
+                              size_t *len, size_t *n_claims, char *err, size_t errlen);
+
+/* The next control number of a kind for the practice (1..999999999, never repeated). */
+psy_status psy_billing_control_next(psy_store *st, psy_id practice, int kind, unsigned long *out);
+
+/* The CMS-1500 of a stored claim (by its CLM01 number) as a PDF (*out, *len; free it). */
+psy_status psy_billing_cms1500(psy_store *st, psy_id practice, const char *claim_number, char **out, size_t *len,
+                               char *err, size_t errlen);
+
+/* A client's superbill for one month ("YYYY-MM") as a PDF (*out, *len; free it): one line per signed
+ * session of the month the client was billable in, coded under the client's payer profile (the
+ * default profile without insurance). PSY_EINVAL with err naming the field when the month has no such
+ * session or the superbill lacks what it must show. */
+psy_status psy_billing_superbill(psy_store *st, const psy_coder *cx, psy_id practice, psy_id client, const char *month,
+                                 char **out, size_t *len, char *err, size_t errlen);
+
+struct psy_billing_post_result {
+    int already_posted;       /* 1: this file was posted before; nothing changed */
+    long claims, lines;       /* claims and lines matched */
+    long suspense;            /* items kept in suspense (no claim, or no line) */
+    long denied;              /* claims that ended denied */
+    long unbalanced;          /* claims whose charge differs from paid + adjustments */
+    long long paid_cents;     /* money posted to claims */
+};
+
+/* Posts an 835 file: claims matched by CLP01 (the CLM01 we sent), lines by code and modifiers (a line
+ * whose modifiers the payer dropped still matches), payments and adjustments stored, unmatched items
+ * put in suspense, claims moved to paid, partially paid or denied. The file's hash makes a second
+ * posting of the same bytes change nothing. err names the segment on malformed input. */
+psy_status psy_billing_era_post(psy_store *st, psy_id practice, const void *data, size_t len,
+                                struct psy_billing_post_result *r /* OUT */, char *err, size_t errlen);
+
+#endif

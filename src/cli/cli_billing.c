@@ -1,0 +1,343 @@
+/*
+ * cli_billing.c -- billing from the practice's records: `psyclaim claims build|list|export`,
+ * `psyclaim cms1500 CLAIM`, `psyclaim superbill CLIENT --month YYYY-MM` and `psyclaim era post FILE`.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+struct bopts {
+    const char *db, *from, *to, *status, *payer, *out, *month, *phone;
+    long practice;
+    int json;
+};
+
+/* Parses the options every billing command shares; returns 0 (usage printed) on a bad one. */
+static int parse_opts(int argc, char **argv, const struct cli_command *cmd, struct bopts *b)
+{
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},     {"practice", required_argument, NULL, 'p'},
+                                         {"from", required_argument, NULL, 'f'},   {"to", required_argument, NULL, 't'},
+                                         {"status", required_argument, NULL, 's'}, {"payer", required_argument, NULL, 'P'},
+                                         {"out", required_argument, NULL, 'o'},    {"month", required_argument, NULL, 'm'},
+                                         {"json", no_argument, NULL, 'j'},         {"phone", required_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    memset(b, 0, sizeof *b);
+    int o;
+    optind = 1;
+    while ((o = getopt_long(argc, argv, "d:p:f:t:s:P:o:m:jh:", opts, NULL)) != -1) {
+        switch (o) {
+        case 'd': b->db = optarg; break;
+        case 'p':
+            if (!cli_int_arg("--practice", optarg, 1L << 40, &b->practice)) return 0;
+            break;
+        case 'f': b->from = optarg; break;
+        case 't': b->to = optarg; break;
+        case 's': b->status = optarg; break;
+        case 'P': b->payer = optarg; break;
+        case 'o': b->out = optarg; break;
+        case 'm': b->month = optarg; break;
+        case 'j': b->json = 1; break;
+        case 'h': b->phone = optarg; break;
+        default: fputs(cmd->usage, stderr); return 0;
+        }
+    }
+    return 1;
+}
+
+static int write_file(const char *path, const char *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(data, 1, len, f) != len || fclose(f)) {
+        cli_error("--out: cannot write %s: %s", path, strerror(errno));
+        if (f) fclose(f);
+        return 0;
+    }
+    return 1;
+}
+
+static void print_json(json_t *doc)
+{
+    json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    fputc('\n', stdout);
+    json_decref(doc);
+}
+
+/* --- claims ------------------------------------------------------------------------------------- */
+
+static int claims_build(psy_store *st, psy_id pid, const struct bopts *b)
+{
+    if ((b->from && !psy_records_date_valid(b->from)) || (b->to && !psy_records_date_valid(b->to))) {
+        cli_error("%s: a date YYYY-MM-DD", b->from && !psy_records_date_valid(b->from) ? "--from" : "--to");
+        return CLI_USAGE;
+    }
+    if (b->phone && psy_billing_set_contact(st, pid, b->phone)) {
+        cli_error("--%s", psy_store_errmsg(st));
+        return CLI_USAGE;
+    }
+    psy_coder *cx = NULL;
+    char err[300];
+    if (psy_coding_open(st, &cx, err, sizeof err)) {
+        cli_error("%s", err);
+        return CLI_FAIL;
+    }
+    struct psy_billing_build_result r;
+    psy_status rc = psy_billing_build(st, cx, pid, b->from, b->to, &r);
+    psy_coding_close(cx);
+    if (rc) {
+        cli_error("%s", psy_store_errmsg(st));
+        return CLI_FAIL;
+    }
+    if (b->json) {
+        print_json(json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "sessions", (json_int_t)r.sessions,
+                             "members", (json_int_t)r.members, "already_billed", (json_int_t)r.already_billed,
+                             "uninsured", (json_int_t)r.uninsured, "not_coded", (json_int_t)r.not_coded, "lines",
+                             (json_int_t)r.lines, "claims_new", (json_int_t)r.claims_new, "ready", (json_int_t)r.ready,
+                             "draft", (json_int_t)r.draft));
+    } else {
+        printf("%ld signed sessions, %ld billable members (%ld already billed, %ld without insurance, %ld not codable)\n",
+               r.sessions, r.members, r.already_billed, r.uninsured, r.not_coded);
+        printf("%ld lines added, %ld new claims; %ld ready, %ld draft with findings\n", r.lines, r.claims_new, r.ready,
+               r.draft);
+    }
+    return CLI_OK;
+}
+
+static int claims_list(psy_store *st, psy_id pid, const struct bopts *b)
+{
+    psy_claim_state unused;
+    if (b->status && psy_claim_state_parse(b->status, &unused)) {
+        cli_error("--status: '%s' is not a claim state (draft, ready, submitted, accepted, rejected, paid, "
+                  "denied, partially_paid, closed)", b->status);
+        return CLI_USAGE;
+    }
+    struct psy_billing_claim *c;
+    size_t n;
+    if (psy_billing_claim_list(st, pid, b->status, &c, &n)) {
+        cli_error("%s", psy_store_errmsg(st));
+        return CLI_FAIL;
+    }
+    if (b->json) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < n; i++) {
+            json_t *f = json_loads(c[i].findings, 0, NULL);
+            json_array_append_new(arr, json_pack("{s:s, s:I, s:s, s:s, s:s, s:i, s:I, s:I, s:o}", "claim", c[i].number,
+                                                 "client_id", (json_int_t)c[i].client_id, "payer", c[i].payer_code,
+                                                 "service_date", c[i].service_date, "status", c[i].status, "lines",
+                                                 c[i].n_lines, "total_cents", (json_int_t)c[i].total_cents,
+                                                 "paid_cents", (json_int_t)c[i].paid_cents, "findings",
+                                                 f ? f : json_array()));
+        }
+        print_json(json_pack("{s:o}", "claims", arr));
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            json_t *f = json_loads(c[i].findings, 0, NULL);
+            printf("%-12s %s client %-6lld %-12s %-15s %2d lines %10lld.%02lld paid %10lld.%02lld %zu findings\n",
+                   c[i].number, c[i].service_date, (long long)c[i].client_id, c[i].payer_code, c[i].status,
+                   c[i].n_lines, c[i].total_cents / 100, c[i].total_cents % 100, c[i].paid_cents / 100,
+                   llabs(c[i].paid_cents % 100), json_array_size(f));
+            json_decref(f);
+        }
+        printf("%zu claim%s\n", n, n == 1 ? "" : "s");
+    }
+    psy_billing_claims_free(c, n);
+    return CLI_OK;
+}
+
+static int claims_export(psy_store *st, psy_id pid, const struct bopts *b)
+{
+    if (!b->payer || !b->out) {
+        cli_error("claims export: give --payer ID (the payer's electronic id or record id) and --out FILE");
+        return CLI_USAGE;
+    }
+    char *end, *doc = NULL, err[400];
+    long long pay = strtoll(b->payer, &end, 10);
+    if (*end || pay < 0) pay = 0;
+    size_t len = 0, n = 0;
+    if (psy_billing_export(st, pid, (psy_id)pay, b->payer, &doc, &len, &n, err, sizeof err)) {
+        cli_error("claims export: %s", err[0] ? err : psy_store_errmsg(st));
+        return CLI_FAIL;
+    }
+    if (!n) {
+        printf("no ready claims for payer %s\n", b->payer);
+        return CLI_OK;
+    }
+    int ok = write_file(b->out, doc, len);
+    free(doc);
+    if (!ok) return CLI_FAIL;
+    printf("%zu claims written to %s (%zu bytes); they are now submitted\n", n, b->out, len);
+    return CLI_OK;
+}
+
+static int run_claims(int argc, char **argv)
+{
+    struct bopts b;
+    if (!parse_opts(argc, argv, &cli_cmd_claims, &b)) return CLI_USAGE;
+    if (optind != argc - 1) {
+        cli_error("claims: give one action, build, list or export (see 'psyclaim claims --help')");
+        return CLI_USAGE;
+    }
+    const char *action = argv[optind];
+    if (strcmp(action, "build") && strcmp(action, "list") && strcmp(action, "export")) {
+        cli_error("claims: unknown action '%s' (build, list, export)", action);
+        return CLI_USAGE;
+    }
+    psy_id pid;
+    psy_store *st = cli_open_practice(b.db, b.practice, &pid);
+    if (!st) return CLI_FAIL;
+    int rc = !strcmp(action, "build") ? claims_build(st, pid, &b)
+             : !strcmp(action, "list") ? claims_list(st, pid, &b)
+                                       : claims_export(st, pid, &b);
+    psy_store_close(st);
+    return rc;
+}
+
+const struct cli_command cli_cmd_claims = {
+    "claims", run_claims, "build claims from signed sessions, list them, export an 837P batch",
+    "usage: psyclaim claims build [--db PATH] [--practice ID] [--from DATE] [--to DATE] [--phone DIGITS] [--json]\n"
+    "       psyclaim claims list [--db PATH] [--practice ID] [--status STATE] [--json]\n"
+    "       psyclaim claims export [--db PATH] [--practice ID] --payer ID --out FILE.837\n\n"
+    "build    codes every billable member of the signed sessions in the period (each present group\n"
+    "         member on their own primary insurance, under the payer's profile) and puts the lines on one\n"
+    "         claim per client, payer, clinician and date of service. A member already on a claim is not\n"
+    "         billed again. The scrubber then checks each claim it touched (coding findings, the audit's\n"
+    "         findings for its sessions, the 837P rules): no error makes it ready, else it stays draft.\n"
+    "list     the claims with status, totals and the number of findings (--json: the findings too).\n"
+    "export   writes every ready claim of one payer (its electronic id, e.g. DEMOBLU01, or record id)\n"
+    "         into one 837P (005010X222A1) file; control numbers come from the database and never\n"
+    "         repeat; the claims become submitted.\n\n"
+    "  --db PATH       database (default $PSYCLAIM_DB or ./psyclaim.db)\n"
+    "  --practice ID   the practice (needed only when the database holds several)\n"
+    "  --from, --to    service dates YYYY-MM-DD, inclusive (default: all)\n"
+    "  --phone DIGITS  the billing office's phone, kept for the 837P submitter contact (required once)\n"
+    "  --status STATE  draft, ready, submitted, accepted, rejected, paid, denied, partially_paid, closed\n\n"
+    "example:\n  psyclaim claims build --db demo.db && psyclaim claims export --db demo.db --payer DEMOBLU01 --out blu.837\n",
+};
+
+/* --- PDFs ---------------------------------------------------------------------------------------- */
+
+static int run_cms1500(int argc, char **argv)
+{
+    struct bopts b;
+    if (!parse_opts(argc, argv, &cli_cmd_cms1500, &b)) return CLI_USAGE;
+    if (optind != argc - 1 || !b.out) {
+        cli_error("cms1500: give one CLAIM number and --out FILE.pdf");
+        return CLI_USAGE;
+    }
+    psy_id pid;
+    psy_store *st = cli_open_practice(b.db, b.practice, &pid);
+    if (!st) return CLI_FAIL;
+    char *pdf = NULL, err[300];
+    size_t len = 0;
+    psy_status rc = psy_billing_cms1500(st, pid, argv[optind], &pdf, &len, err, sizeof err);
+    psy_store_close(st);
+    if (rc) {
+        cli_error("cms1500: %s", err);
+        return rc == PSY_ENOTFOUND ? CLI_USAGE : CLI_FAIL;
+    }
+    int ok = write_file(b.out, pdf, len);
+    free(pdf);
+    if (ok) printf("CMS-1500 of %s written to %s (%zu bytes)\n", argv[optind], b.out, len);
+    return ok ? CLI_OK : CLI_FAIL;
+}
+
+const struct cli_command cli_cmd_cms1500 = {
+    "cms1500", run_cms1500, "the CMS-1500 (02/12) of a claim as a PDF",
+    "usage: psyclaim cms1500 [--db PATH] [--practice ID] CLAIM --out FILE.pdf\n\n"
+    "Draws the claim's data (CLAIM is its number as 'claims list' shows it, e.g. PC00000012) in the\n"
+    "numbered boxes of the CMS-1500 (02/12): one page per six service lines.\n",
+};
+
+static int run_superbill(int argc, char **argv)
+{
+    struct bopts b;
+    if (!parse_opts(argc, argv, &cli_cmd_superbill, &b)) return CLI_USAGE;
+    long client = 0;
+    if (optind != argc - 1 || !b.out || !b.month) {
+        cli_error("superbill: give one CLIENT id, --month YYYY-MM and --out FILE.pdf");
+        return CLI_USAGE;
+    }
+    if (!cli_int_arg("CLIENT", argv[optind], 1L << 40, &client)) return CLI_USAGE;
+    psy_id pid;
+    psy_store *st = cli_open_practice(b.db, b.practice, &pid);
+    if (!st) return CLI_FAIL;
+    psy_coder *cx = NULL;
+    char *pdf = NULL, err[300];
+    size_t len = 0;
+    psy_status rc = psy_coding_open(st, &cx, err, sizeof err);
+    if (!rc) rc = psy_billing_superbill(st, cx, pid, client, b.month, &pdf, &len, err, sizeof err);
+    psy_coding_close(cx);
+    psy_store_close(st);
+    if (rc) {
+        cli_error("superbill: %s", err);
+        return rc == PSY_EINVAL || rc == PSY_ENOTFOUND ? CLI_USAGE : CLI_FAIL;
+    }
+    int ok = write_file(b.out, pdf, len);
+    free(pdf);
+    if (ok) printf("superbill written to %s (%zu bytes)\n", b.out, len);
+    return ok ? CLI_OK : CLI_FAIL;
+}
+
+const struct cli_command cli_cmd_superbill = {
+    "superbill", run_superbill, "a client's superbill for a month as a PDF",
+    "usage: psyclaim superbill [--db PATH] [--practice ID] CLIENT --month YYYY-MM --out FILE.pdf\n\n"
+    "The statement a client sends to an out-of-network insurer: the practice and clinician with NPI and\n"
+    "licence, the client, the diagnoses, and one line per signed session of the month (date, place of\n"
+    "service, code and modifiers, fee), coded as for a claim. CLIENT is the client's record id.\n",
+};
+
+/* --- era post ------------------------------------------------------------------------------------ */
+
+int cli_era_post(int argc, char **argv)
+{
+    struct bopts b;
+    if (!parse_opts(argc - 1, argv + 1, &cli_cmd_era, &b)) return CLI_USAGE;
+    if (optind != argc - 2) {
+        cli_error("era post: give one FILE (see 'psyclaim era --help')");
+        return CLI_USAGE;
+    }
+    const char *path = argv[optind + 1];
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        cli_error("era post: cannot read %s: %s", path, strerror(errno));
+        return CLI_FAIL;
+    }
+    char *data = NULL;
+    size_t len = 0, cap = 0, got;
+    do {
+        if (len == cap) data = realloc(data, cap = cap ? 2 * cap : 65536);
+        got = fread(data + len, 1, cap - len, f);
+        len += got;
+    } while (got && len < PSY_X12_DEFAULT_MAX_INPUT);
+    fclose(f);
+    psy_id pid;
+    psy_store *st = cli_open_practice(b.db, b.practice, &pid);
+    if (!st) {
+        free(data);
+        return CLI_FAIL;
+    }
+    struct psy_billing_post_result r;
+    char err[400];
+    psy_status rc = psy_billing_era_post(st, pid, data, len, &r, err, sizeof err);
+    free(data);
+    if (rc) {
+        cli_error("%s: %s", path, err[0] ? err : psy_store_errmsg(st));
+        psy_store_close(st);
+        return CLI_FAIL;
+    }
+    psy_store_close(st);
+    if (b.json)
+        print_json(json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I}", "already_posted", r.already_posted, "claims",
+                             (json_int_t)r.claims, "lines", (json_int_t)r.lines, "suspense", (json_int_t)r.suspense,
+                             "denied", (json_int_t)r.denied, "unbalanced", (json_int_t)r.unbalanced, "paid_cents",
+                             (json_int_t)r.paid_cents));
+    else if (r.already_posted)
+        printf("%s was posted before; nothing changed\n", path);
+    else
+        printf("%ld claims and %ld lines posted, %lld.%02lld paid; %ld denied, %ld unbalanced, %ld items in suspense\n",
+               r.claims, r.lines, r.paid_cents / 100, llabs(r.paid_cents % 100), r.denied, r.unbalanced, r.suspense);
+    return CLI_OK;
+}

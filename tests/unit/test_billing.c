@@ -1,0 +1,480 @@
+/* test_billing.c -- claims from the records: building from signed sessions (group members each on their
+ * own insurance), idempotent builds, the scrubber holding back a claim the audit faults, 837P export
+ * read back by the X12 check with control numbers that never repeat, the CMS-1500 and superbill PDFs,
+ * and the posting of an 835 made from the exported claims (paid, posted twice, unknown claim). */
+#include "support.h"
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct world {
+    psy_store *st;
+    char *path;
+    psy_coder *cx;
+    psy_id pr;
+    psy_id faulted_session; /* an individual session whose recorded code the audit faults */
+};
+
+static struct world W;
+
+/* One integer from a query on the database file (a second connection, as an outsider reads it). */
+static long long q1(const char *sql)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open_v2(W.path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+    long long v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return v;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    W.st = test_open_store(&W.path);
+    struct psy_demo_opts o = {.seed = 11, .end_date = "2026-03-31", .weeks = 3, .clients = 16, .groups = 1, .clean = 1};
+    struct psy_demo_result r;
+    assert_int_equal(psy_records_demo(W.st, &o, &r), PSY_OK);
+    W.pr = r.practice_id;
+    free(r.problems);
+    /* what the 837P needs that the demo leaves out: a ZIP+4 for the practice, client street addresses,
+     * the billing office's phone */
+    struct psy_practice p;
+    assert_int_equal(psy_records_practice_get(W.st, W.pr, &p), PSY_OK);
+    memcpy(p.zip + 5, "4321", 5);
+    assert_int_equal(psy_records_practice_update(W.st, &p), PSY_OK);
+    struct psy_client *cs;
+    size_t nc;
+    assert_int_equal(psy_records_client_list(W.st, W.pr, &cs, &nc), PSY_OK);
+    for (size_t i = 0; i < nc; i++) {
+        snprintf(cs[i].address, sizeof cs[i].address, "%zu Juniper Row", 10 + i);
+        snprintf(cs[i].city, sizeof cs[i].city, "Millbrook");
+        snprintf(cs[i].state, sizeof cs[i].state, "IL");
+        snprintf(cs[i].zip, sizeof cs[i].zip, "62901");
+        assert_int_equal(psy_records_client_update(W.st, W.pr, &cs[i]), PSY_OK);
+    }
+    free(cs);
+    assert_int_equal(psy_billing_set_contact(W.st, W.pr, "12"), PSY_EINVAL);
+    assert_int_equal(psy_billing_set_contact(W.st, W.pr, "5555550100"), PSY_OK);
+    /* an individual session billed with a code whose time band its minutes miss (audit R-TIME-1) */
+    struct psy_session *ss;
+    size_t n;
+    assert_int_equal(psy_records_session_list(W.st, W.pr, "", "", &ss, &n), PSY_OK);
+    for (size_t i = 0; i < n && !W.faulted_session; i++) {
+        if (strcmp(ss[i].kind, "individual") || !ss[i].signed_at[0]) continue;
+        int m = psy_records_session_minutes(&ss[i]);
+        assert_int_equal(psy_records_billed_set(W.st, W.pr, ss[i].id, 0, m >= 16 && m <= 37 ? "90837" : "90832"), PSY_OK);
+        W.faulted_session = ss[i].id;
+    }
+    free(ss);
+    assert_true(W.faulted_session > 0);
+    char err[300];
+    assert_int_equal(psy_coding_open(W.st, &W.cx, err, sizeof err), PSY_OK);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    psy_coding_close(W.cx);
+    psy_store_close(W.st);
+    test_rm_db(W.path);
+    free(W.path);
+    return 0;
+}
+
+/* Every billable member of every signed session is on exactly one claim of its own client and payer. */
+static void test_build_groups_members(void **state)
+{
+    (void)state;
+    struct psy_billing_build_result r;
+    assert_int_equal(psy_billing_build(W.st, W.cx, W.pr, "", "", &r), PSY_OK);
+    assert_true(r.sessions > 5);
+    assert_int_equal(r.already_billed, 0);
+    assert_int_equal(r.not_coded, 0);
+    assert_true(r.claims_new > 0);
+    assert_int_equal(r.ready + r.draft, r.claims_new);
+    struct psy_session *ss;
+    size_t n;
+    assert_int_equal(psy_records_session_list(W.st, W.pr, "", "", &ss, &n), PSY_OK);
+    long members = 0, group_members = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct psy_billable *b;
+        size_t nb;
+        assert_int_equal(psy_records_session_billables(W.st, W.pr, ss[i].id, &b, &nb), PSY_OK);
+        for (size_t k = 0; k < nb; k++) {
+            char sql[400];
+            snprintf(sql, sizeof sql,
+                     "SELECT count(*) FROM claim_line l JOIN claim c ON c.id = l.claim_id WHERE l.session_id = %lld AND "
+                     "l.client_id = %lld AND c.client_id = %lld AND c.payer_id = %lld AND c.policy_id = %lld AND "
+                     "c.service_date = '%s' AND l.code IN ('90853', '90832', '90834', '90837', '90791', '90847', '90849')",
+                     (long long)b[k].session_id, (long long)b[k].client_id, (long long)b[k].client_id,
+                     (long long)b[k].payer_id, (long long)b[k].policy_id, b[k].service_date);
+            assert_int_equal(q1(sql), 1);
+            members++;
+            group_members += !strcmp(b[k].kind, "group");
+        }
+        free(b);
+    }
+    free(ss);
+    assert_int_equal(members, r.members);
+    assert_true(group_members >= 2);
+    /* group lines: one 90853 per present member */
+    assert_int_equal(q1("SELECT count(*) FROM claim_line WHERE code = '90853'"), group_members);
+    /* every claim's total is the sum of its lines */
+    assert_int_equal(q1("SELECT count(*) FROM claim c WHERE total_cents <> (SELECT sum(charge_cents) FROM claim_line "
+                        "l WHERE l.claim_id = c.id)"), 0);
+    /* the draft -> ready moves are in the history */
+    assert_int_equal(q1("SELECT count(*) FROM claim_status_history WHERE to_status = 'ready'"), r.ready);
+}
+
+static void test_build_is_idempotent(void **state)
+{
+    (void)state;
+    long long lines = q1("SELECT count(*) FROM claim_line"), claims = q1("SELECT count(*) FROM claim");
+    struct psy_billing_build_result r;
+    assert_int_equal(psy_billing_build(W.st, W.cx, W.pr, "", "", &r), PSY_OK);
+    assert_int_equal(r.lines, 0);
+    assert_int_equal(r.claims_new, 0);
+    assert_int_equal(r.already_billed, r.members);
+    assert_int_equal(q1("SELECT count(*) FROM claim_line"), lines);
+    assert_int_equal(q1("SELECT count(*) FROM claim"), claims);
+}
+
+static void test_scrubber_holds_audit_error(void **state)
+{
+    (void)state;
+    char sql[300];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM claim c JOIN claim_line l ON l.claim_id = c.id WHERE l.session_id = "
+             "%lld AND c.status = 'draft' AND c.findings LIKE '%%R-TIME-1%%' AND c.findings LIKE '%%\"audit\"%%'",
+             (long long)W.faulted_session);
+    assert_int_equal(q1(sql), 1);
+    /* no ready claim carries an error finding */
+    struct psy_billing_claim *c;
+    size_t n;
+    assert_int_equal(psy_billing_claim_list(W.st, W.pr, "ready", &c, &n), PSY_OK);
+    assert_true(n > 0);
+    for (size_t i = 0; i < n; i++) assert_null(strstr(c[i].findings, "\"error\""));
+    psy_billing_claims_free(c, n);
+    /* a draft may not jump to submitted */
+    long long draft = q1("SELECT min(id) FROM claim WHERE status = 'draft'");
+    assert_int_equal(psy_billing_transition(W.st, W.pr, draft, PSY_CLAIM_SUBMITTED, "test"), PSY_EINVAL);
+}
+
+/* ISA13 of an 837 file and its claim/line counts through the structure check. */
+static unsigned long check_file(const char *doc, size_t len, size_t claims)
+{
+    psy_x12_reader *r = psy_x12_reader_mem(doc, len, 0);
+    struct psy_x12_problem probs[8];
+    size_t np = 0;
+    struct psy_x12_check_stats s;
+    assert_int_equal(psy_x12_check(r, probs, 8, &np, &s), PSY_OK);
+    psy_x12_reader_free(r);
+    if (np) fail_msg("837P problem: segment %lu %s", probs[0].segment, probs[0].message);
+    assert_int_equal(s.interchanges, 1);
+    assert_int_equal(s.claims, claims);
+    assert_true(s.lines >= claims);
+    const char *isa13 = doc;
+    for (int i = 0; i < 13; i++) isa13 = strchr(isa13, '*') + 1;
+    return strtoul(isa13, NULL, 10);
+}
+
+static char *exported[2];
+static size_t exported_len[2];
+
+static void test_export_two_payers(void **state)
+{
+    (void)state;
+    const char *payers[2] = {"DEMOMCR01", "DEMOBLU01"};
+    unsigned long ctl[2];
+    for (int i = 0; i < 2; i++) {
+        char sql[200], err[300];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM claim c JOIN payer p ON p.id = c.payer_id WHERE c.status = "
+                 "'ready' AND p.payer_code = '%s'", payers[i]);
+        long long ready = q1(sql);
+        assert_true(ready > 0);
+        size_t n = 0;
+        assert_int_equal(psy_billing_export(W.st, W.pr, 0, payers[i], &exported[i], &exported_len[i], &n, err, sizeof err),
+                         PSY_OK);
+        assert_int_equal(n, ready);
+        ctl[i] = check_file(exported[i], exported_len[i], n);
+        assert_non_null(strstr(exported[i], payers[i]));
+        assert_int_equal(q1(sql), 0); /* all submitted now */
+    }
+    assert_true(ctl[0] != ctl[1]);
+    /* nothing left to send: no file, no control number used */
+    char *doc = NULL, err[300];
+    size_t len, n = 9;
+    assert_int_equal(psy_billing_export(W.st, W.pr, 0, "DEMOBLU01", &doc, &len, &n, err, sizeof err), PSY_OK);
+    assert_int_equal(n, 0);
+    assert_null(doc);
+    unsigned long next;
+    assert_int_equal(psy_billing_control_next(W.st, W.pr, 0, &next), PSY_OK);
+    assert_true(next > ctl[0] && next > ctl[1]);
+    assert_int_equal(q1("SELECT count(*) FROM claim_status_history WHERE to_status = 'submitted'"),
+                     q1("SELECT count(*) FROM claim WHERE status = 'submitted'"));
+}
+
+static char *slurp_cmd(const char *cmd)
+{
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t cap = 1 << 16, n = 0, got;
+    char *buf = malloc(cap);
+    while ((got = fread(buf + n, 1, cap - n - 1, p)) > 0)
+        if ((n += got) + 1 == cap) buf = realloc(buf, cap *= 2);
+    buf[n] = 0;
+    assert_int_equal(pclose(p), 0);
+    return buf;
+}
+
+static char *pdf_text(const char *pdf, size_t len)
+{
+    char *path = test_tmp_path(".pdf");
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(pdf, 1, len, f), len);
+    fclose(f);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "pdftotext '%s' -", path);
+    char *t = slurp_cmd(cmd);
+    snprintf(cmd, sizeof cmd, "pdftoppm -r 30 -png -f 1 -l 1 '%s' > /dev/null", path);
+    free(slurp_cmd(cmd));
+    remove(path);
+    free(path);
+    return t;
+}
+
+static void test_pdfs(void **state)
+{
+    (void)state;
+    long long claim = q1("SELECT min(id) FROM claim WHERE status = 'submitted'");
+    long long client = q1("SELECT client_id FROM claim WHERE status = 'submitted' ORDER BY id LIMIT 1");
+    struct psy_client c;
+    assert_int_equal(psy_records_client_get(W.st, W.pr, client, &c), PSY_OK);
+    char number[32], code[PSY_CODE_MAX], err[300], sql[200];
+    snprintf(number, sizeof number, "PC%08lld", claim);
+    snprintf(sql, sizeof sql, "SELECT CAST(code AS INTEGER) FROM claim_line WHERE claim_id = %lld", claim);
+    snprintf(code, sizeof code, "%lld", q1(sql));
+    char *pdf = NULL;
+    size_t len = 0;
+    assert_int_equal(psy_billing_cms1500(W.st, W.pr, number, &pdf, &len, err, sizeof err), PSY_OK);
+    char *t = pdf_text(pdf, len);
+    assert_non_null(strstr(t, c.last_name));
+    assert_non_null(strstr(t, code));
+    free(t);
+    free(pdf);
+    assert_int_equal(psy_billing_cms1500(W.st, W.pr, "PC99999999", &pdf, &len, err, sizeof err), PSY_ENOTFOUND);
+    /* the superbill of the month of that claim */
+    snprintf(sql, sizeof sql, "SELECT CAST(substr(service_date, 6, 2) AS INTEGER) FROM claim WHERE id = %lld", claim);
+    char month[8];
+    snprintf(month, sizeof month, "2026-%02lld", q1(sql));
+    pdf = NULL;
+    if (psy_billing_superbill(W.st, W.cx, W.pr, client, month, &pdf, &len, err, sizeof err)) fail_msg("superbill: %s", err);
+    t = pdf_text(pdf, len);
+    assert_non_null(strstr(t, c.last_name));
+    assert_non_null(strstr(t, code));
+    assert_non_null(strstr(t, c.dx[0]));
+    free(t);
+    free(pdf);
+    assert_int_equal(psy_billing_superbill(W.st, W.cx, W.pr, client, "2019-01", &pdf, &len, err, sizeof err), PSY_EINVAL);
+    assert_int_equal(psy_billing_superbill(W.st, W.cx, W.pr, client, "2026-13", &pdf, &len, err, sizeof err), PSY_EINVAL);
+}
+
+/* --- an 835 paying the exported claims --------------------------------------------------------- */
+
+struct b835 {
+    char *s;
+    size_t len, cap;
+    int segs;      /* segments inside ST..SE */
+    long long total;
+};
+
+static void put(struct b835 *b, int counted, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void put(struct b835 *b, int counted, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char seg[600];
+    vsnprintf(seg, sizeof seg, fmt, ap);
+    va_end(ap);
+    size_t n = strlen(seg);
+    if (b->len + n + 2 > b->cap) b->s = realloc(b->s, b->cap = 2 * (b->cap + n + 2));
+    memcpy(b->s + b->len, seg, n);
+    b->len += n;
+    b->s[b->len++] = '~';
+    b->s[b->len] = 0;
+    b->segs += counted;
+}
+
+static void money(long long c, char *out)
+{
+    psy_x12_format_cents(c, out);
+}
+
+/* An 835 that pays every claim of an exported 837P in full, SVC lines without their modifiers (a payer
+ * that drops them), plus one claim psyclaim never sent. */
+static char *make_835(const char *doc, size_t len, int deny_first, size_t *outlen)
+{
+    struct b835 body = {0}, out = {0};
+    psy_x12_reader *r = psy_x12_reader_mem(doc, len, 0);
+    const struct psy_x12_segment *seg;
+    int n = 0, deny = 0;
+    while (psy_x12_next(r, &seg) == PSY_OK && seg) {
+        char m[32], code[16];
+        if (!strcmp(seg->id, "CLM")) {
+            long long c;
+            assert_int_equal(psy_x12_parse_cents(psy_x12_element(seg, 2), &c, NULL), PSY_OK);
+            money(c, m);
+            deny = deny_first && !n;
+            if (deny) {
+                put(&body, 1, "CLP*%s*4*%s*0**MC*ICN%04d", psy_x12_element(seg, 1), m, ++n);
+                put(&body, 1, "CAS*CO*50*%s", m);
+            } else {
+                put(&body, 1, "CLP*%s*1*%s*%s**MC*ICN%04d", psy_x12_element(seg, 1), m, m, ++n);
+                body.total += c;
+            }
+        } else if (!strcmp(seg->id, "SV1")) {
+            psy_x12_component(psy_x12_element(seg, 1), ':', 2, code, sizeof code);
+            put(&body, 1, "SVC*HC:%s*%s*%s**%s", code, psy_x12_element(seg, 2), deny ? "0" : psy_x12_element(seg, 2),
+                psy_x12_element(seg, 4));
+        }
+    }
+    psy_x12_reader_free(r);
+    put(&body, 1, "CLP*PCX0000001*1*100*100**MC*ICNX");
+    put(&body, 1, "SVC*HC:90834*100*100**1");
+    body.total += 10000;
+    char m[32];
+    money(body.total, m);
+    put(&out, 0, "ISA*00*          *00*          *ZZ*PAYER          *ZZ*PRACTICE       *260415*1200*^*00501*000000777*0*P*:");
+    put(&out, 0, "GS*HP*PAYER*PRACTICE*20260415*1200*777*X*005010X221A1");
+    put(&out, 1, "ST*835*0001");
+    put(&out, 1, "BPR*I*%s*C*ACH*CCP*01*999999999*DA*1234*1512345678**01*999999999*DA*5678*20260415", m);
+    put(&out, 1, "TRN*1*EFT0001*1512345678");
+    put(&out, 1, "N1*PR*DEMO PAYER");
+    put(&out, 1, "N1*PE*DEMO PRACTICE*XX*1234567893");
+    put(&out, 1, "LX*1");
+    size_t need = out.len + body.len + 64;
+    out.s = realloc(out.s, out.cap = need);
+    memcpy(out.s + out.len, body.s, body.len + 1);
+    out.len += body.len;
+    out.segs += body.segs;
+    put(&out, 0, "SE*%d*0001", out.segs + 1);
+    put(&out, 0, "GE*1*777");
+    put(&out, 0, "IEA*1*000000777");
+    free(body.s);
+    *outlen = out.len;
+    return out.s;
+}
+
+static void test_era_post(void **state)
+{
+    (void)state;
+    size_t len;
+    char *era = make_835(exported[1], exported_len[1], 0, &len);
+    long long before_paid = q1("SELECT count(*) FROM claim WHERE status = 'paid'");
+    long long sent = q1("SELECT count(*) FROM claim c JOIN payer p ON p.id = c.payer_id WHERE p.payer_code = 'DEMOBLU01' "
+                        "AND c.status = 'submitted'");
+    long long lines = q1("SELECT count(*) FROM claim_line l JOIN claim c ON c.id = l.claim_id JOIN payer p ON p.id = "
+                         "c.payer_id WHERE p.payer_code = 'DEMOBLU01' AND c.status = 'submitted'");
+    struct psy_billing_post_result r;
+    char err[300];
+    if (psy_billing_era_post(W.st, W.pr, era, len, &r, err, sizeof err)) fail_msg("post: %s", err);
+    assert_int_equal(r.already_posted, 0);
+    assert_int_equal(r.claims, sent);
+    assert_int_equal(r.lines, lines);
+    assert_int_equal(r.suspense, 1);
+    assert_int_equal(r.denied, 0);
+    assert_int_equal(r.unbalanced, 0);
+    assert_int_equal(q1("SELECT count(*) FROM claim WHERE status = 'paid'"), before_paid + sent);
+    assert_int_equal(q1("SELECT count(*) FROM claim WHERE status = 'paid' AND paid_cents <> total_cents"), 0);
+    assert_int_equal(q1("SELECT count(*) FROM claim_line l JOIN claim c ON c.id = l.claim_id WHERE c.status = 'paid' "
+                        "AND l.paid_cents <> l.charge_cents"), 0);
+    assert_int_equal(q1("SELECT count(*) FROM suspense_item WHERE claim_number = 'PCX0000001'"), 1);
+    assert_int_equal(q1("SELECT count(*) FROM claim_status_history WHERE to_status = 'accepted'"), sent);
+    long long payments = q1("SELECT count(*) FROM payment");
+    /* the same file again: nothing changes */
+    assert_int_equal(psy_billing_era_post(W.st, W.pr, era, len, &r, err, sizeof err), PSY_OK);
+    assert_int_equal(r.already_posted, 1);
+    assert_int_equal(r.claims, 0);
+    assert_int_equal(q1("SELECT count(*) FROM payment"), payments);
+    assert_int_equal(q1("SELECT count(*) FROM suspense_item"), 1);
+    assert_int_equal(q1("SELECT sum(paid_cents) FROM claim WHERE status = 'paid'"),
+                     q1("SELECT sum(total_cents) FROM claim WHERE status = 'paid'"));
+    /* a malformed file posts nothing and names the segment */
+    assert_int_not_equal(psy_billing_era_post(W.st, W.pr, "ISA*garbage~", 12, &r, err, sizeof err), PSY_OK);
+    assert_non_null(strstr(err, "segment"));
+    free(era);
+}
+
+/* A denial: the claim ends denied, its reason code kept (a code the plain-words table explains). */
+static void test_era_denial(void **state)
+{
+    (void)state;
+    size_t len;
+    char *era = make_835(exported[0], exported_len[0], 1, &len);
+    struct psy_billing_post_result r;
+    char err[300];
+    if (psy_billing_era_post(W.st, W.pr, era, len, &r, err, sizeof err)) fail_msg("post: %s", err);
+    free(era);
+    assert_int_equal(r.denied, 1);
+    assert_int_equal(r.unbalanced, 0);
+    assert_int_equal(q1("SELECT count(*) FROM claim WHERE status = 'denied' AND paid_cents = 0"), 1);
+    assert_int_equal(q1("SELECT count(*) FROM adjustment a JOIN payment p ON p.id = a.payment_id JOIN claim c ON "
+                        "c.id = p.claim_id WHERE c.status = 'denied' AND a.group_code = 'CO' AND a.reason = '50' AND "
+                        "a.amount_cents = c.total_cents"), 1);
+    const char *words = psy_x12_describe(PSY_X12_TEXT_REASON, "50");
+    assert_non_null(words);
+    struct psy_billing_claim *c;
+    size_t n;
+    assert_int_equal(psy_billing_claim_list(W.st, W.pr, "denied", &c, &n), PSY_OK);
+    assert_int_equal(n, 1);
+    assert_non_null(strstr(c[0].findings, "R-835-DENIED"));
+    assert_non_null(strstr(c[0].findings, words)); /* the reason in plain words (no JSON escapes in it) */
+    psy_billing_claims_free(c, n);
+}
+
+/* Runs `psyclaim ARGS --db <the test database>`; checks the exit status and that stdout (want_out) and
+ * stderr (want_err) hold the given texts, and that stdout lacks not_out. */
+static void cli(const char *args, int status, const char *want_out, const char *want_err, const char *not_out)
+{
+    char line[600], *out = NULL, *err = NULL;
+    snprintf(line, sizeof line, "%s --db %s", args, W.path);
+    int rc = test_run_cli(line, NULL, &out, &err);
+    if (rc != status) fail_msg("'%s' exited %d: %s", args, rc, err ? err : "");
+    if (want_out) assert_non_null(strstr(out, want_out));
+    if (want_err) assert_non_null(strstr(err, want_err));
+    if (not_out) assert_null(strstr(out, not_out));
+    free(out);
+    free(err);
+}
+
+/* The commands over the same database: list with findings, usage errors named, a repeated build. */
+static void test_cli(void **state)
+{
+    (void)state;
+    cli("claims list --status paid --json", 0, "\"status\": \"paid\"", NULL, "\"status\": \"draft\"");
+    cli("claims list --status unpaid", 2, NULL, "--status", NULL);
+    cli("claims build --from 2026-02-30", 2, NULL, "--from", NULL);
+    cli("claims build --json", 0, "\"lines\": 0", NULL, NULL);
+    cli("cms1500 PC99999999 --out /dev/null", 2, NULL, "no claim numbered", NULL);
+    cli("era post /nonexistent/file.835", 1, NULL, "cannot read", NULL);
+    cli("claims export --payer DEMOBLU01", 2, NULL, "--out", NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_build_groups_members), cmocka_unit_test(test_build_is_idempotent),
+        cmocka_unit_test(test_scrubber_holds_audit_error), cmocka_unit_test(test_export_two_payers),
+        cmocka_unit_test(test_pdfs), cmocka_unit_test(test_era_post), cmocka_unit_test(test_era_denial),
+        cmocka_unit_test(test_cli),
+    };
+    int rc = cmocka_run_group_tests_name("billing", tests, setup, teardown);
+    free(exported[0]);
+    free(exported[1]);
+    return rc;
+}
