@@ -20,11 +20,13 @@ $bin audit >/dev/null 2>&1 || $bin demo-data
 # Demo users of practice 1; these passwords are for the demo only.
 add_user() {
   if ! $bin user list --practice 1 | awk 'NR > 1 { print $3 }' | grep -qx "$1"; then
-    printf '%s\n' "$3" | $bin user add --username "$1" --role "$2" >/dev/null
+    u=$1 r=$2 pw=$3
+    shift 3
+    printf '%s\n' "$pw" | $bin user add --username "$u" --role "$r" "$@" >/dev/null
   fi
 }
 add_user admin admin demo-admin-pass
-add_user clinician clinician demo-clinician-pass
+add_user clinician clinician demo-clinician-pass --clinician 1 # leads the first group
 add_user biller biller demo-biller-pass
 
 cat <<EOF
@@ -34,7 +36,7 @@ Open http://$listen/ and sign in as one of:
 
   user name   password              role
   admin       demo-admin-pass       admin: also sees the audit trail
-  clinician   demo-clinician-pass   clinician
+  clinician   demo-clinician-pass   clinician, leads the first group: Groups > a group > Open session
   biller      demo-biller-pass      biller
 
 Try the code page of 90853 (group psychotherapy): type 90853 and press Open.

@@ -1,6 +1,7 @@
 // app.js -- the web app's shell: who is signed in, the sign-in form, the header, and the router that
-// maps the address (#/codes/cpt/90853, #/coding, #/remittances, #/audit) to a view. Views live in
-// their own modules and get the main element; a route names the permission (and scope) it needs.
+// maps the address (#/codes/cpt/90853, #/coding, #/clients, #/groups, #/sessions/ID, #/reports,
+// #/remittances, #/audit) to a view. Views live in their own modules and get the main element; a route
+// names the permission (and scope) it needs.
 
 import { h, replace } from './dom.js';
 import { request, setCsrf, ApiError } from './api.js';
@@ -8,6 +9,9 @@ import { lookupView, codeView } from './codes.js';
 import { auditView } from './audit.js';
 import { codingView } from './coding.js';
 import { eraView } from './era.js';
+import { clientsView, clientView, groupsView, groupView } from './records.js';
+import { sessionView } from './session.js';
+import { reportsView } from './reports.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -17,6 +21,12 @@ let session = null; // the answer of GET /api/me while signed in
 const routes = [
   { pattern: /^#\/codes\/([^/]+)\/([^/]+)$/, view: (m) => codeView(main, decodeURIComponent(m[1]), decodeURIComponent(m[2])) },
   { pattern: /^#\/coding$/, view: () => codingView(main) },
+  { pattern: /^#\/clients$/, view: () => clientsView(main), perm: 'clients.read' },
+  { pattern: /^#\/clients\/(\d+)$/, view: (m) => clientView(main, m[1]), perm: 'clients.read' },
+  { pattern: /^#\/groups$/, view: () => groupsView(main), perm: 'clients.read' },
+  { pattern: /^#\/groups\/(\d+)$/, view: (m) => groupView(main, m[1], allowed('notes.write')), perm: 'clients.read' },
+  { pattern: /^#\/sessions\/(\d+)$/, view: (m) => sessionView(main, m[1]), perm: 'clients.read' },
+  { pattern: /^#\/reports$/, view: () => reportsView(main), perm: 'reports.read' },
   { pattern: /^#\/remittances$/, view: () => eraView(main), perm: 'claims.read', scope: 'practice' },
   { pattern: /^#\/audit$/, view: () => auditView(main), perm: 'audit.read' },
   { pattern: /^(#\/?)?$/, view: () => lookupView(main) },
@@ -34,6 +44,11 @@ function renderHeader() {
   if (session) {
     links.push(h('a', { href: '#/' }, 'Codes'));
     links.push(h('a', { href: '#/coding' }, 'Code a session'));
+    if (allowed('clients.read')) {
+      links.push(h('a', { href: '#/clients' }, 'Clients'));
+      links.push(h('a', { href: '#/groups' }, 'Groups'));
+    }
+    if (allowed('reports.read')) links.push(h('a', { href: '#/reports' }, 'Reports'));
     if (allowed('claims.read', 'practice')) links.push(h('a', { href: '#/remittances' }, 'Remittances'));
     if (allowed('audit.read')) links.push(h('a', { href: '#/audit' }, 'Audit trail'));
   }

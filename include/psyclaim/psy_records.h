@@ -368,6 +368,21 @@ psy_status psy_records_addenda(psy_store *st, psy_id practice, psy_id note, stru
                                size_t *n /* OUT */);
 void psy_addenda_free(struct psy_addendum *a, size_t n);
 
+/* --- lists (ascending ids; free *ids) ----------------------------------------------------------------- */
+
+/* The practice's groups; clinician != 0: only those the clinician leads or co-leads. */
+psy_status psy_records_group_list(psy_store *st, psy_id practice, psy_id clinician, psy_id **ids, size_t *n);
+/* The practice's clients; clinician != 0: only the clinician's own (on the roster of a group they lead
+ * or co-lead, under a plan of theirs, or seen by them in an individual session). */
+psy_status psy_records_client_ids(psy_store *st, psy_id practice, psy_id clinician, psy_id **ids, size_t *n);
+/* A client's policies (by priority), authorisations, treatment plans and groups (ever joined). */
+psy_status psy_records_client_policies(psy_store *st, psy_id practice, psy_id client, psy_id **ids, size_t *n);
+psy_status psy_records_client_auths(psy_store *st, psy_id practice, psy_id client, psy_id **ids, size_t *n);
+psy_status psy_records_client_plans(psy_store *st, psy_id practice, psy_id client, psy_id **ids, size_t *n);
+psy_status psy_records_client_groups(psy_store *st, psy_id practice, psy_id client, psy_id **ids, size_t *n);
+/* A group's sessions by date. */
+psy_status psy_records_group_sessions(psy_store *st, psy_id practice, psy_id group, psy_id **ids, size_t *n);
+
 /* --- change history --------------------------------------------------------------------------------- */
 
 struct psy_history {

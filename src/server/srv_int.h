@@ -129,5 +129,17 @@ void api_code(struct srv_req *r);
 void api_code_session(struct srv_req *r);
 void api_payers(struct srv_req *r);
 void api_era_read(struct srv_req *r);
+void api_clients(struct srv_req *r);
+void api_client(struct srv_req *r);
+void api_groups(struct srv_req *r);
+void api_group(struct srv_req *r);
+void api_group_session_add(struct srv_req *r);
+void api_session_get(struct srv_req *r);
+void api_session_put(struct srv_req *r);
+void api_session_check(struct srv_req *r);
+void api_session_sign(struct srv_req *r);
+void api_note_addendum(struct srv_req *r);
+void api_report_attendance(struct srv_req *r);
+void api_report_economics(struct srv_req *r);
 
 #endif

@@ -23,6 +23,19 @@ static const struct srv_route routes[] = {
     {"GET", "/api/payers", api_payers, 0, PSY_PERM_CODES_READ, PSY_SCOPE_NONE},
     /* a remittance pays claims of every clinician of the practice: "own" claims are not enough */
     {"POST", "/api/era/read", api_era_read, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_PRACTICE},
+    /* records: a clinician's "own" scope is applied by the handlers (their clients and groups only) */
+    {"GET", "/api/clients", api_clients, 0, PSY_PERM_CLIENTS_READ, PSY_SCOPE_NONE},
+    {"GET", "/api/clients/:id", api_client, 0, PSY_PERM_CLIENTS_READ, PSY_SCOPE_NONE},
+    {"GET", "/api/groups", api_groups, 0, PSY_PERM_CLIENTS_READ, PSY_SCOPE_NONE},
+    {"GET", "/api/groups/:id", api_group, 0, PSY_PERM_CLIENTS_READ, PSY_SCOPE_NONE},
+    {"POST", "/api/groups/:id/sessions", api_group_session_add, 0, PSY_PERM_NOTES_WRITE, PSY_SCOPE_NONE},
+    {"GET", "/api/sessions/:id", api_session_get, 0, PSY_PERM_CLIENTS_READ, PSY_SCOPE_NONE},
+    {"PUT", "/api/sessions/:id", api_session_put, 0, PSY_PERM_NOTES_WRITE, PSY_SCOPE_NONE},
+    {"POST", "/api/sessions/:id/check", api_session_check, 0, PSY_PERM_NOTES_READ, PSY_SCOPE_NONE},
+    {"POST", "/api/sessions/:id/sign", api_session_sign, 0, PSY_PERM_NOTES_WRITE, PSY_SCOPE_NONE},
+    {"POST", "/api/notes/:id/addendum", api_note_addendum, 0, PSY_PERM_NOTES_WRITE, PSY_SCOPE_NONE},
+    {"GET", "/api/reports/attendance", api_report_attendance, 0, PSY_PERM_REPORTS_READ, PSY_SCOPE_NONE},
+    {"GET", "/api/reports/group-economics", api_report_economics, 0, PSY_PERM_REPORTS_READ, PSY_SCOPE_NONE},
     {"GET", "/api/audit", api_audit, 0, PSY_PERM_AUDIT_READ, PSY_SCOPE_NONE},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])

@@ -38,8 +38,8 @@ function check(name, ok, detail) {
   }
 }
 
-function addUser(db, username, role) {
-  const r = spawnSync(bin, ['user', 'add', '--db', db, '--username', username, '--role', role], {
+function addUser(db, username, role, ...extra) {
+  const r = spawnSync(bin, ['user', 'add', '--db', db, '--username', username, '--role', role, ...extra], {
     input: PASSWORDS[role] + '\n',
     encoding: 'utf8',
   });
@@ -114,7 +114,10 @@ async function main() {
   const log = [];
   let server;
   try {
+    const demo = spawnSync(bin, ['demo-data', '--db', db], { encoding: 'utf8' });
+    if (demo.status !== 0) throw new Error(`demo-data: ${demo.stderr}`);
     addUser(db, 'casey', 'clinician');
+    addUser(db, 'dana', 'clinician', '--clinician', '1'); // leads the demo practice's first group
     addUser(db, 'alex', 'admin');
     addUser(db, 'bo', 'biller');
     server = await startServer(db, log);
@@ -260,11 +263,75 @@ async function main() {
     check('no errors in the biller\'s console', bErrors.length === 0, bErrors.join(' | '));
     await bctx.close();
 
+    // --- the demo clinician documents a group session and signs it ---
+    const dctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const dpage = await dctx.newPage();
+    dpage.setDefaultTimeout(15000);
+    const dErrors = [];
+    dpage.on('console', (m) => {
+      if (m.type() === 'error' && !/status of (401|422)/.test(m.text())) dErrors.push(m.text());
+    });
+    dpage.on('pageerror', (e) => dErrors.push(String(e)));
+    await signIn(dpage, url, 'dana', PASSWORDS.clinician);
+    await dpage.getByRole('link', { name: 'Groups' }).click();
+    await dpage.getByRole('heading', { level: 1, name: 'Groups' }).waitFor();
+    const groupLinks = await dpage.locator('table th a').allTextContents();
+    check('a clinician sees only the groups they lead', groupLinks.length === 1, groupLinks.join(' | '));
+    await dpage.locator('table th a').first().click();
+    await dpage.getByRole('heading', { level: 2, name: 'Roster' }).waitFor();
+    await dpage.getByLabel('Date').fill('2030-01-07');
+    await dpage.getByRole('button', { name: 'Open session' }).click();
+    await dpage.locator('#session-state', { hasText: 'Open' }).waitFor();
+    check('a new session opens for documentation', /#\/sessions\/\d+$/.test(dpage.url()), dpage.url());
+    await dpage.getByLabel('Started').fill('18:00');
+    await dpage.getByLabel('Ended').fill('19:30');
+    const boxes = dpage.locator('table.attendance input[type=checkbox]');
+    await boxes.nth(0).check();
+    await boxes.nth(1).check();
+    await boxes.nth(2).check();
+    await boxes.nth(2).uncheck();
+    check('notes appear for present members only', (await dpage.locator('.member-notes fieldset').count()) === 2);
+    await dpage.locator('table.attendance input.minutes').first().fill('5');
+    const same = 'Practised paced breathing, named two triggers from the week and rehearsed a coping statement with a peer.';
+    for (const [id, label] of [['theme', 'Theme'], ['techniques', 'Techniques and interventions'], ['dynamics', 'Group dynamics'], ['factors', 'Therapeutic factors']])
+      await dpage.locator(`#note-0-${id}`).fill(`${label}: worry and avoidance, session of the week.`);
+    for (const fs of await dpage.locator('.member-notes fieldset').all()) {
+      await fs.getByLabel('Participation').fill(same);
+      await fs.getByLabel('Response to interventions').fill('Engaged and receptive to feedback.');
+      await fs.getByLabel('Progress toward goals').fill('Steady progress on goal one.');
+      await fs.getByLabel('Plan').fill('Continue weekly group.');
+    }
+    const clone = dpage.locator('#session-findings .finding', { hasText: 'near copies' });
+    await clone.waitFor();
+    check('two identical member notes raise the clone warning while typing', /R-GRP-2/.test(await clone.textContent()));
+    await dpage.getByRole('button', { name: 'Sign and lock' }).click();
+    await dpage.locator('#session-state', { hasText: 'Signed and locked' }).waitFor();
+    check('the session is signed and locked', true);
+    check('signed notes are read-only', (await dpage.locator('#note-0-theme').getAttribute('readonly')) !== null);
+    check('no errors in the clinician\'s session console', dErrors.length === 0, dErrors.join(' | '));
+    await dctx.close();
+
     // --- an admin sees the audit trail, with the clinician's sign-ins in it ---
     const actx = await browser.newContext();
     const apage = await actx.newPage();
     apage.setDefaultTimeout(15000);
     await signIn(apage, url, 'alex', PASSWORDS.admin);
+    const aErrors = [];
+    apage.on('console', (m) => { if (m.type() === 'error') aErrors.push(m.text()); });
+    apage.on('pageerror', (e) => aErrors.push(String(e)));
+    await apage.getByRole('link', { name: 'Reports' }).click();
+    await apage.getByRole('heading', { level: 1, name: 'Reports' }).waitFor();
+    await apage.locator('#attendance-plot canvas').waitFor();
+    await apage.locator('.report-group canvas').first().waitFor();
+    const groupsPlotted = await apage.locator('.report-group').count();
+    check('the reports plot attendance and each group\'s economics', groupsPlotted >= 1, String(groupsPlotted));
+    const before = await apage.locator('.report-group .break-even').first().textContent();
+    await apage.getByLabel('Clinician cost per hour ($)').fill('400');
+    await apage.getByRole('button', { name: 'Recalculate' }).click();
+    await apage.waitForFunction((b) => document.querySelector('.report-group .break-even').textContent !== b, before);
+    const after = await apage.locator('.report-group .break-even').first().textContent();
+    check('a higher clinician cost raises the break-even size', parseInt(after, 10) > parseInt(before, 10), `${before} -> ${after}`);
+    check('no errors in the reports console (vendored uPlot, CSP)', aErrors.length === 0, aErrors.join(' | '));
     await apage.getByRole('link', { name: 'Audit trail' }).click();
     await apage.getByRole('heading', { level: 1, name: 'Audit trail' }).waitFor();
     const actions = await apage.locator('table.audit td .action').allTextContents();

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -396,6 +397,20 @@ static void test_role_matrix(void **state)
         {"POST", "/api/code-session", {401, 415, 415, 415}}, /* allowed; the empty body is refused */
         {"POST", "/api/era/read", {401, 422, 403, 422}},     /* a clinician's claims are only their own */
         {"GET", "/api/audit", {401, 200, 403, 403}},
+        /* records: a clinician user tied to no clinician row owns nothing; a biller writes no notes */
+        {"GET", "/api/clients", {401, 200, 200, 200}},
+        {"GET", "/api/groups", {401, 200, 200, 200}},
+        {"GET", "/api/clients/1", {401, 404, 404, 404}},
+        {"GET", "/api/groups/1", {401, 404, 404, 404}},
+        {"GET", "/api/sessions/1", {401, 404, 404, 404}},
+        {"PUT", "/api/sessions/1", {401, 403, 404, 403}},
+        {"POST", "/api/sessions/1/check", {401, 404, 404, 403}},
+        {"POST", "/api/sessions/1/sign", {401, 403, 404, 403}},
+        {"POST", "/api/groups/1/sessions", {401, 403, 404, 403}},
+        {"POST", "/api/notes/1/addendum", {401, 403, 404, 403}},
+        {"GET", "/api/reports/attendance", {401, 200, 200, 200}},
+        {"GET", "/api/reports/group-economics", {401, 200, 200, 200}},
+        {"GET", "/api/reports/group-economics?cost_per_hour_cents=-5", {401, 400, 400, 400}},
         {"GET", "/api/audit?limit=5&offset=0", {401, 200, 403, 403}},
         {"POST", "/api/logout", {401, 204, 204, 204}},
     };
@@ -951,6 +966,346 @@ static void test_bad_config(void **state)
     }
 }
 
+/* --- records and group session documentation ------------------------------------------------------- */
+
+struct rec_fixture {
+    psy_id group, lead, other;
+    psy_id client;   /* a roster client of the group */
+    psy_id stranger; /* a roster client the other clinician does not own */
+};
+
+static void add_clinician_user(psy_store *st, const char *name, psy_id clinician)
+{
+    struct psy_user u = {0};
+    u.practice_id = 1;
+    u.active = 1;
+    u.role = PSY_ROLE_CLINICIAN;
+    u.clinician_id = clinician;
+    snprintf(u.username, sizeof u.username, "%s", name);
+    assert_int_equal(psy_auth_user_add(st, &fast, &u, PW, NULL), PSY_OK);
+}
+
+/* A demo practice in the server's database, a user "lead" tied to the first group's clinician and
+ * "other" tied to a clinician who neither leads nor co-leads it. */
+static void rec_setup(struct rec_fixture *f)
+{
+    psy_store *st = NULL;
+    char err[256];
+    assert_int_equal(psy_store_open(db_path, &st, err, sizeof err), PSY_OK);
+    struct psy_demo_opts o = {.seed = 11, .end_date = "2025-03-31", .weeks = 4, .clients = 24, .groups = 2, .clean = 1};
+    struct psy_demo_result res;
+    assert_int_equal(psy_records_demo(st, &o, &res), PSY_OK);
+    free(res.problems);
+    assert_int_equal(res.practice_id, 1);
+    psy_id *ids;
+    size_t n;
+    assert_int_equal(psy_records_group_list(st, 1, 0, &ids, &n), PSY_OK);
+    assert_true(n >= 1);
+    f->group = ids[0];
+    free(ids);
+    struct psy_group g;
+    assert_int_equal(psy_records_group_get(st, 1, f->group, &g), PSY_OK);
+    f->lead = g.clinician_id;
+    struct psy_clinician *cs;
+    assert_int_equal(psy_records_clinician_list(st, 1, &cs, &n), PSY_OK);
+    f->other = 0;
+    for (size_t i = 0; i < n && !f->other; i++)
+        if (cs[i].id != g.clinician_id && cs[i].id != g.co_clinician_id) f->other = cs[i].id;
+    free(cs);
+    assert_true(f->other > 0);
+    assert_int_equal(psy_records_group_roster(st, 1, f->group, "2025-04-07", &ids, &n), PSY_OK);
+    assert_true(n >= 3);
+    f->client = ids[0];
+    psy_id *own;
+    size_t nown;
+    assert_int_equal(psy_records_client_ids(st, 1, f->other, &own, &nown), PSY_OK);
+    f->stranger = 0;
+    for (size_t i = 0; i < n && !f->stranger; i++) {
+        int owned = 0;
+        for (size_t k = 0; k < nown; k++) owned |= own[k] == ids[i];
+        if (!owned) f->stranger = ids[i];
+    }
+    free(own);
+    free(ids);
+    assert_true(f->stranger > 0);
+    add_clinician_user(st, "lead", f->lead);
+    add_clinician_user(st, "other", f->other);
+    psy_store_close(st);
+}
+
+static long call(const struct session *s, const char *method, const char *path, const char *body, struct http *h)
+{
+    const char *const hdrs[] = {s->cookie, s->csrf, "Content-Type: application/json", NULL};
+    return request(method, path, body, body ? strlen(body) : 0, hdrs, h);
+}
+
+/* One call that must fail with this status, error code and field. */
+static void call_error(const struct session *s, const char *method, const char *path, const char *body, long status,
+                       const char *code, const char *field)
+{
+    struct http h;
+    call(s, method, path, body, &h);
+    assert_error(&h, status, code, field);
+    http_free(&h);
+}
+
+static int has_finding(json_t *findings, const char *rule)
+{
+    size_t i;
+    json_t *f;
+    json_array_foreach(findings, i, f)
+        if (!strcmp(json_string_value(json_object_get(f, "rule")), rule)) return 1;
+    return 0;
+}
+
+static void test_clients_and_groups(void **state)
+{
+    (void)state;
+    struct rec_fixture f;
+    rec_setup(&f);
+    struct session lead, other, admin, biller;
+    login_as("lead", &lead);
+    login_as("other", &other);
+    login_as("admin", &admin);
+    login_as("biller", &biller);
+    char path[96];
+    struct http h;
+
+    /* the lead sees their group with its roster and sessions; the other clinician does not */
+    assert_int_equal(call(&lead, "GET", "/api/groups", NULL, &h), 200);
+    json_t *gs = json_object_get(h.json, "groups");
+    int found = 0;
+    size_t i;
+    json_t *g;
+    json_array_foreach(gs, i, g) {
+        found |= json_integer_value(json_object_get(g, "id")) == f.group;
+        assert_true(json_integer_value(json_object_get(g, "clinician_id")) == f.lead ||
+                    json_integer_value(json_object_get(g, "co_clinician_id")) == f.lead);
+    }
+    assert_true(found);
+    http_free(&h);
+    snprintf(path, sizeof path, "/api/groups/%lld", (long long)f.group);
+    assert_int_equal(call(&lead, "GET", path, NULL, &h), 200);
+    assert_true(json_array_size(json_object_get(h.json, "roster")) >= 3);
+    assert_true(json_array_size(json_object_get(h.json, "sessions")) >= 1);
+    assert_true(json_integer_value(json_object_get(h.json, "capacity")) >= 2);
+    http_free(&h);
+    call_error(&other, "GET", path, NULL, 404, "not_found", NULL);
+    assert_int_equal(call(&biller, "GET", path, NULL, &h), 200);
+    http_free(&h);
+
+    /* client detail: insurance, authorisations with units left, plans with review dates */
+    snprintf(path, sizeof path, "/api/clients/%lld", (long long)f.client);
+    assert_int_equal(call(&admin, "GET", path, NULL, &h), 200);
+    assert_true(json_is_array(json_object_get(h.json, "policies")));
+    assert_true(json_is_array(json_object_get(h.json, "plans")));
+    json_t *a;
+    json_array_foreach(json_object_get(h.json, "authorisations"), i, a)
+        assert_int_equal(json_integer_value(json_object_get(a, "units_left")),
+                         json_integer_value(json_object_get(a, "units_approved")) -
+                             json_integer_value(json_object_get(a, "units_used")));
+    json_array_foreach(json_object_get(h.json, "plans"), i, a)
+        assert_int_equal(strlen(json_string_value(json_object_get(a, "review_date"))), 10);
+    http_free(&h);
+    assert_int_equal(call(&lead, "GET", path, NULL, &h), 200);
+    http_free(&h);
+    snprintf(path, sizeof path, "/api/clients/%lld", (long long)f.stranger);
+    call_error(&other, "GET", path, NULL, 404, "not_found", NULL);
+    expect_error("GET", "/api/clients/abc", NULL, (const char *const[]){admin.cookie, NULL}, 404, "not_found", NULL);
+
+    /* the lead's client list holds only their own clients */
+    assert_int_equal(call(&other, "GET", "/api/clients", NULL, &h), 200);
+    json_array_foreach(json_object_get(h.json, "clients"), i, a)
+        assert_true(json_integer_value(json_object_get(a, "id")) != f.stranger);
+    http_free(&h);
+
+    /* every read is on the audit trail */
+    assert_int_equal(call(&admin, "GET", "/api/audit?limit=50", NULL, &h), 200);
+    int client_read = 0, group_read = 0;
+    json_array_foreach(json_object_get(h.json, "events"), i, a) {
+        const char *act = json_string_value(json_object_get(a, "action"));
+        client_read |= !strcmp(act, "client.read");
+        group_read |= !strcmp(act, "group.read");
+    }
+    assert_true(client_read && group_read);
+    http_free(&h);
+}
+
+#define NOTE_TEXT "Practised paced breathing, named two triggers from the week and rehearsed a coping statement."
+
+static void draft_body(char *out, size_t len, int version, const struct rec_fixture *f, psy_id c2, const char *start)
+{
+    snprintf(out, len,
+             "{\"version\": %d, \"start_utc\": \"%s\", \"stop_utc\": \"2025-04-07T19:30:00Z\","
+             " \"attendance\": [{\"client_id\": %lld, \"present\": true, \"late_minutes\": 5},"
+             " {\"client_id\": %lld, \"present\": true}],"
+             " \"notes\": [{\"client_id\": 0, \"theme\": \"worry\", \"techniques\": \"CBT\", \"dynamics\": \"cohesive\","
+             " \"factors\": \"universality\"},"
+             " {\"client_id\": %lld, \"participation\": \"" NOTE_TEXT "\", \"response\": \"engaged\","
+             " \"progress\": \"steady\", \"plan\": \"continue\"},"
+             " {\"client_id\": %lld, \"participation\": \"" NOTE_TEXT "\", \"response\": \"engaged\","
+             " \"progress\": \"steady\", \"plan\": \"continue\"}]}",
+             version, start, (long long)f->client, (long long)c2, (long long)f->client, (long long)c2);
+}
+
+static json_t *group_by_id(json_t *groups, psy_id id)
+{
+    size_t i;
+    json_t *g;
+    json_array_foreach(groups, i, g)
+        if (json_integer_value(json_object_get(g, "id")) == id) return g;
+    return NULL;
+}
+
+static void test_reports(void **state)
+{
+    (void)state;
+    struct rec_fixture f;
+    rec_setup(&f);
+    struct session lead, other, admin;
+    login_as("lead", &lead);
+    login_as("other", &other);
+    login_as("admin", &admin);
+    struct http h;
+
+    /* attendance: rates are present / recorded per week; the other clinician does not see the group */
+    assert_int_equal(call(&lead, "GET", "/api/reports/attendance", NULL, &h), 200);
+    json_t *g = group_by_id(json_object_get(h.json, "groups"), f.group);
+    assert_non_null(g);
+    assert_true(json_array_size(json_object_get(g, "weeks")) >= 2);
+    size_t i;
+    json_t *w;
+    json_array_foreach(json_object_get(g, "weeks"), i, w) {
+        double rec = (double)json_integer_value(json_object_get(w, "recorded"));
+        assert_true(rec > 0);
+        assert_true(fabs(json_real_value(json_object_get(w, "rate")) - json_integer_value(json_object_get(w, "present")) / rec) < 1e-9);
+    }
+    http_free(&h);
+    assert_int_equal(call(&other, "GET", "/api/reports/attendance", NULL, &h), 200);
+    assert_null(group_by_id(json_object_get(h.json, "groups"), f.group));
+    http_free(&h);
+
+    /* economics: the curve is the average fee times the size; the break-even size covers the cost */
+    assert_int_equal(call(&admin, "GET", "/api/reports/group-economics?cost_per_hour_cents=12000&minutes=90", NULL, &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "session_cost_cents")), 18000);
+    g = group_by_id(json_object_get(h.json, "groups"), f.group);
+    assert_non_null(g);
+    json_int_t avg = json_integer_value(json_object_get(g, "average_fee_cents"));
+    assert_true(avg > 1000 && avg < 10000); /* the profiles' 90853 fees lie between $19 and $35 */
+    json_t *c;
+    json_array_foreach(json_object_get(g, "curve"), i, c)
+        assert_int_equal(json_integer_value(json_object_get(c, "revenue_cents")), avg * json_integer_value(json_object_get(c, "size")));
+    json_int_t be = json_integer_value(json_object_get(g, "break_even_size"));
+    assert_true(be * avg >= 18000 && (be - 1) * avg < 18000);
+    json_int_t members = 0;
+    json_array_foreach(json_object_get(g, "payer_mix"), i, c) members += json_integer_value(json_object_get(c, "members"));
+    assert_true(members >= 3);
+    assert_true(json_array_size(json_object_get(g, "sessions")) >= 1);
+    http_free(&h);
+    expect_error("GET", "/api/reports/group-economics?minutes=5", NULL, (const char *const[]){admin.cookie, NULL}, 400,
+                 "invalid", "minutes");
+}
+
+static void test_session_documentation(void **state)
+{
+    (void)state;
+    struct rec_fixture f;
+    rec_setup(&f);
+    psy_id c2 = f.stranger != f.client ? f.stranger : 0;
+    if (!c2) { /* another roster member */
+        psy_store *st;
+        char err[256];
+        psy_id *ids;
+        size_t n;
+        assert_int_equal(psy_store_open(db_path, &st, err, sizeof err), PSY_OK);
+        assert_int_equal(psy_records_group_roster(st, 1, f.group, "2025-04-07", &ids, &n), PSY_OK);
+        c2 = ids[1];
+        free(ids);
+        psy_store_close(st);
+    }
+    struct session lead, other, biller;
+    login_as("lead", &lead);
+    login_as("other", &other);
+    login_as("biller", &biller);
+    char path[96], body[2048];
+    struct http h;
+
+    /* open a session: a bad date names the field */
+    snprintf(path, sizeof path, "/api/groups/%lld/sessions", (long long)f.group);
+    call_error(&lead, "POST", path, "{\"service_date\": \"2025-02-30\"}", 422, "invalid", "service_date");
+    call_error(&other, "POST", path, "{\"service_date\": \"2025-04-07\"}", 404, "not_found", NULL);
+    assert_int_equal(call(&lead, "POST", path, "{\"service_date\": \"2025-04-07\"}", &h), 201);
+    json_int_t sid = json_integer_value(json_object_get(h.json, "id"));
+    assert_int_equal(json_integer_value(json_object_get(h.json, "version")), 1);
+    assert_true(has_finding(json_object_get(h.json, "findings"), "R-TIME-4")); /* no times yet */
+    http_free(&h);
+    char spath[64], cpath[80];
+    snprintf(spath, sizeof spath, "/api/sessions/%lld", (long long)sid);
+    snprintf(cpath, sizeof cpath, "/api/sessions/%lld/check", (long long)sid);
+
+    /* the check runs on the draft without saving it: two identical member notes are near copies */
+    draft_body(body, sizeof body, 1, &f, c2, "2025-04-07T18:00:00Z");
+    assert_int_equal(call(&lead, "POST", cpath, body, &h), 200);
+    json_t *fs = json_object_get(h.json, "findings");
+    assert_true(has_finding(fs, "R-GRP-2"));
+    assert_false(has_finding(fs, "R-TIME-4"));
+    http_free(&h);
+    assert_int_equal(call(&lead, "GET", spath, NULL, &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "version")), 1);
+    assert_int_equal(json_array_size(json_object_get(h.json, "notes")), 0);
+    http_free(&h);
+
+    /* bad input names the field */
+    call_error(&lead, "PUT", spath, "{\"version\": 1, \"attendance\": [{\"client_id\": 1, \"present\": \"yes\"}]}", 422, "invalid", "attendance[0].present");
+    call_error(&lead, "PUT", spath, "{\"attendance\": []}", 422, "invalid", "version");
+    draft_body(body, sizeof body, 1, &f, c2, "not a time");
+    call_error(&lead, "PUT", spath, body, 422, "invalid", "start_utc");
+    call_error(&other, "PUT", spath, body, 404, "not_found", NULL);
+
+    /* save: attendance, a group note and two member notes; the clone warning stays */
+    draft_body(body, sizeof body, 1, &f, c2, "2025-04-07T18:00:00Z");
+    assert_int_equal(call(&lead, "PUT", spath, body, &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "version")), 2);
+    assert_int_equal(json_array_size(json_object_get(h.json, "notes")), 3);
+    assert_int_equal(json_array_size(json_object_get(h.json, "attendance")), 2);
+    assert_true(has_finding(json_object_get(h.json, "findings"), "R-GRP-2"));
+    json_int_t note_id = json_integer_value(json_object_get(json_array_get(json_object_get(h.json, "notes"), 0), "id"));
+    http_free(&h);
+
+    /* the same draft at the old version: someone else changed it */
+    call_error(&lead, "PUT", spath, body, 409, "conflict", "version");
+
+    /* a biller reads the session without any note text */
+    assert_int_equal(call(&biller, "GET", spath, NULL, &h), 200);
+    assert_null(json_object_get(h.json, "notes"));
+    assert_null(strstr(h.body.p, "paced breathing"));
+    assert_false(json_is_true(json_object_get(h.json, "editable")));
+    http_free(&h);
+    call_error(&biller, "POST", cpath, body, 403, "forbidden", NULL);
+
+    /* sign at a stale version, then at the right one; afterwards the session is locked */
+    snprintf(cpath, sizeof cpath, "/api/sessions/%lld/sign", (long long)sid);
+    call_error(&lead, "POST", cpath, "{\"version\": 1}", 409, "conflict", "version");
+    assert_int_equal(call(&lead, "POST", cpath, "{\"version\": 2}", &h), 200);
+    assert_true(strlen(json_string_value(json_object_get(h.json, "signed_at"))) > 0);
+    json_t *n;
+    size_t i;
+    json_array_foreach(json_object_get(h.json, "notes"), i, n)
+        assert_string_equal(json_string_value(json_object_get(n, "status")), "signed");
+    http_free(&h);
+    draft_body(body, sizeof body, 3, &f, c2, "2025-04-07T18:00:00Z");
+    call_error(&lead, "PUT", spath, body, 409, "signed", NULL);
+
+    /* addenda on a signed note */
+    snprintf(cpath, sizeof cpath, "/api/notes/%lld/addendum", (long long)note_id);
+    call_error(&lead, "POST", cpath, "{\"text\": \"\"}", 422, "invalid", "text");
+    call_error(&other, "POST", cpath, "{\"text\": \"late entry\"}", 404, "not_found", NULL);
+    assert_int_equal(call(&lead, "POST", cpath, "{\"text\": \"Member called after group.\"}", &h), 200);
+    json_t *first = json_array_get(json_object_get(h.json, "notes"), 0);
+    assert_int_equal(json_array_size(json_object_get(first, "addenda")), 1);
+    http_free(&h);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -958,7 +1313,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_health_and_static), T(test_login), T(test_rate_limit), T(test_csrf_and_logout),
         T(test_role_matrix), T(test_errors), T(test_body_cap), T(test_code_page), T(test_code_session),
-        T(test_payers), T(test_era_read), T(test_audit),
+        T(test_payers), T(test_era_read), T(test_audit), T(test_clients_and_groups), T(test_session_documentation), T(test_reports),
         T(test_access_log), T(test_concurrent_requests), T(test_tls), T(test_bad_config),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

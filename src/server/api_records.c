@@ -1,0 +1,311 @@
+/*
+ * api_records.c -- the practice's records over HTTP, read side: clients (list, detail with diagnoses,
+ * insurance, authorisations with units left, treatment plans with review dates, groups) and groups
+ * (list, detail with roster, capacity, schedule and sessions); and POST /api/groups/:id/sessions, which
+ * opens a new group session to document.
+ *
+ * A clinician sees only their own clients and groups (psy_records_client_ids / group_list with their
+ * clinician id); anything else answers 404, as if it did not exist. Every read of patient data goes to
+ * the audit trail before the answer is sent.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "srv_api.h"
+
+int api_id_param(struct srv_req *r, const char *name, psy_id *out)
+{
+    const char *s = srv_param(r, name);
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (!*s || *end || v <= 0) {
+        srv_reply_error(r, 404, "not_found", NULL, "no such %s", name);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+psy_id api_own_clinician(const struct srv_req *r, psy_perm perm)
+{
+    if (psy_auth_scope(r->session.user.role, perm) == PSY_SCOPE_PRACTICE) return 0;
+    return r->session.user.clinician_id ? r->session.user.clinician_id : -1;
+}
+
+int api_audit_rec(struct srv_req *r, const char *action, const char *type, psy_id id)
+{
+    char rec[32] = "";
+    if (id) snprintf(rec, sizeof rec, "%lld", (long long)id);
+    psy_status rc = psy_auth_audit(r->st, &r->session.user, action, type, rec, r->ip);
+    if (rc) srv_reply_status(r, rc, NULL);
+    return rc ? -1 : 0;
+}
+
+int api_found(struct srv_req *r, psy_status rc, const char *what)
+{
+    if (rc == PSY_ENOTFOUND) srv_reply_error(r, 404, "not_found", NULL, "no such %s", what);
+    else if (rc) srv_reply_status(r, rc, NULL);
+    return rc ? -1 : 0;
+}
+
+void api_reply_store(struct srv_req *r, psy_status rc)
+{
+    if (rc == PSY_EINVAL) {
+        const char *m = psy_store_errmsg(r->st);
+        char field[48] = "";
+        size_t k = strcspn(m, ":");
+        if (m[k] == ':' && k < sizeof field) memcpy(field, m, k), field[k] = 0;
+        srv_reply_error(r, 422, "invalid", *field ? field : NULL, "%s", m);
+    } else if (rc == PSY_ECONFLICT) {
+        srv_reply_error(r, 409, "conflict", "version",
+                        "someone else changed this record since you opened it: reload to see their changes");
+    } else {
+        srv_reply_status(r, rc, NULL);
+    }
+}
+
+static int id_in(const psy_id *ids, size_t n, psy_id id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] == id) return 1;
+    return 0;
+}
+
+int api_may_see(struct srv_req *r, int group, psy_id id)
+{
+    psy_id own = api_own_clinician(r, PSY_PERM_CLIENTS_READ);
+    if (!own) return 1;
+    psy_id *ids;
+    size_t n;
+    psy_id pr = r->session.user.practice_id;
+    psy_status rc = group ? psy_records_group_list(r->st, pr, own, &ids, &n) : psy_records_client_ids(r->st, pr, own, &ids, &n);
+    if (rc) return 0;
+    int ok = id_in(ids, n, id);
+    free(ids);
+    return ok;
+}
+
+json_t *api_client_brief(const struct psy_client *c)
+{
+    json_t *dx = json_array();
+    for (int i = 0; i < c->n_dx; i++) json_array_append_new(dx, json_string(c->dx[i]));
+    return json_pack("{s:I, s:s, s:s, s:s, s:o, s:b}", "id", (json_int_t)c->id, "first_name", c->first_name,
+                     "last_name", c->last_name, "birth_date", c->birth_date, "diagnoses", dx, "active", c->active);
+}
+
+int api_visible(struct srv_req *r, int group, psy_perm perm, psy_id **ids, size_t *n)
+{
+    psy_id own = api_own_clinician(r, perm), pr = r->session.user.practice_id;
+    *ids = NULL;
+    *n = 0;
+    psy_status rc = own < 0 ? PSY_OK
+                  : group   ? psy_records_group_list(r->st, pr, own, ids, n)
+                            : psy_records_client_ids(r->st, pr, own, ids, n);
+    if (rc) srv_reply_status(r, rc, NULL);
+    return rc ? -1 : 0;
+}
+
+void api_clients(struct srv_req *r)
+{
+    psy_id pr = r->session.user.practice_id, *ids;
+    size_t n;
+    if (api_visible(r, 0, PSY_PERM_CLIENTS_READ, &ids, &n)) return;
+    if (api_audit_rec(r, "client.list", "client", 0)) {
+        free(ids);
+        return;
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        struct psy_client c;
+        if (psy_records_client_get(r->st, pr, ids[i], &c) == PSY_OK) json_array_append_new(arr, api_client_brief(&c));
+    }
+    free(ids);
+    srv_reply_json(r, 200, json_pack("{s:o}", "clients", arr));
+}
+
+static json_t *codes_json(int n, const char (*codes)[PSY_CODE_MAX])
+{
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++) json_array_append_new(a, json_string(codes[i]));
+    return a;
+}
+
+typedef psy_status (*id_list_fn)(psy_store *st, psy_id practice, psy_id owner, psy_id **ids, size_t *n);
+typedef json_t *(*item_fn)(struct srv_req *r, psy_id practice, psy_id id); /* NULL: left out */
+
+/* The records an id list names, each as item makes it. */
+static json_t *records_json(struct srv_req *r, psy_id pr, psy_id owner, id_list_fn list, item_fn item)
+{
+    psy_id *ids;
+    size_t n;
+    json_t *a = json_array();
+    if (list(r->st, pr, owner, &ids, &n)) return a;
+    for (size_t i = 0; i < n; i++) {
+        json_t *j = item(r, pr, ids[i]);
+        if (j) json_array_append_new(a, j);
+    }
+    free(ids);
+    return a;
+}
+
+static json_t *policy_item(struct srv_req *r, psy_id pr, psy_id id)
+{
+    struct psy_policy p;
+    struct psy_payer py;
+    if (psy_records_policy_get(r->st, pr, id, &p) || psy_records_payer_get(r->st, pr, p.payer_id, &py)) return NULL;
+    return json_pack("{s:I, s:I, s:s, s:s, s:s, s:i, s:I, s:s, s:s}", "id", (json_int_t)p.id, "payer_id",
+                     (json_int_t)p.payer_id, "payer", py.name, "member_id", p.member_id, "group_number", p.group_number,
+                     "priority", p.priority, "copay_cents", (json_int_t)p.copay_cents, "start_date", p.start_date,
+                     "end_date", p.end_date);
+}
+
+static json_t *auth_item(struct srv_req *r, psy_id pr, psy_id id)
+{
+    struct psy_authorisation au;
+    int used = 0;
+    if (psy_records_auth_get(r->st, pr, id, &au) || psy_records_auth_used(r->st, pr, id, &used)) return NULL;
+    return json_pack("{s:I, s:s, s:s, s:i, s:i, s:i, s:s, s:s, s:o}", "id", (json_int_t)au.id, "number", au.number,
+                     "unit_kind", au.unit_kind, "units_approved", au.units_approved, "units_used", used, "units_left",
+                     au.units_approved - used, "start_date", au.start_date, "end_date", au.end_date, "codes",
+                     codes_json(au.n_codes, au.codes));
+}
+
+static json_t *plan_item(struct srv_req *r, psy_id pr, psy_id id)
+{
+    struct psy_plan p;
+    if (psy_records_plan_get(r->st, pr, id, &p)) return NULL;
+    json_t *mods = json_array();
+    if (p.modalities & PSY_MOD_INDIVIDUAL) json_array_append_new(mods, json_string("individual"));
+    if (p.modalities & PSY_MOD_GROUP) json_array_append_new(mods, json_string("group"));
+    if (p.modalities & PSY_MOD_FAMILY) json_array_append_new(mods, json_string("family"));
+    json_t *j = json_pack("{s:I, s:I, s:o, s:s, s:i, s:s, s:s, s:s, s:o, s:i, s:s}", "id", (json_int_t)p.id,
+                          "clinician_id", (json_int_t)p.clinician_id, "modalities", mods, "frequency", p.frequency,
+                          "session_minutes", p.session_minutes, "start_date", p.start_date, "review_date",
+                          p.review_date, "end_date", p.end_date, "diagnoses", codes_json(p.n_dx, p.dx), "goals",
+                          p.n_goals, "clinician_signed_at", p.clinician_signed_at);
+    psy_plan_clear(&p);
+    return j;
+}
+
+static json_t *group_item(struct srv_req *r, psy_id pr, psy_id id)
+{
+    struct psy_group g;
+    if (psy_records_group_get(r->st, pr, id, &g)) return NULL;
+    return json_pack("{s:I, s:s}", "id", (json_int_t)g.id, "name", g.name);
+}
+
+void api_client(struct srv_req *r)
+{
+    psy_id id, pr = r->session.user.practice_id;
+    struct psy_client c;
+    if (api_id_param(r, "id", &id) || api_found(r, api_may_see(r, 0, id) ? psy_records_client_get(r->st, pr, id, &c) : PSY_ENOTFOUND, "client"))
+        return;
+    if (api_audit_rec(r, "client.read", "client", id)) return;
+    json_t *j = api_client_brief(&c);
+    json_object_set_new(j, "sex", json_string(c.sex));
+    json_object_set_new(j, "address", json_string(c.address));
+    json_object_set_new(j, "city", json_string(c.city));
+    json_object_set_new(j, "state", json_string(c.state));
+    json_object_set_new(j, "zip", json_string(c.zip));
+    json_object_set_new(j, "phone", json_string(c.phone));
+    json_object_set_new(j, "telehealth_consent_date", json_string(c.telehealth_consent_date));
+    json_object_set_new(j, "version", json_integer(c.version));
+    json_object_set_new(j, "policies", records_json(r, pr, id, psy_records_client_policies, policy_item));
+    json_object_set_new(j, "authorisations", records_json(r, pr, id, psy_records_client_auths, auth_item));
+    json_object_set_new(j, "plans", records_json(r, pr, id, psy_records_client_plans, plan_item));
+    json_object_set_new(j, "groups", records_json(r, pr, id, psy_records_client_groups, group_item));
+    srv_reply_json(r, 200, j);
+}
+
+int api_group_param(struct srv_req *r, psy_id *id, struct psy_group *g)
+{
+    if (api_id_param(r, "id", id)) return -1;
+    return api_found(r, api_may_see(r, 1, *id) ? psy_records_group_get(r->st, r->session.user.practice_id, *id, g) : PSY_ENOTFOUND,
+                     "group");
+}
+
+static json_t *group_json(struct srv_req *r, const struct psy_group *g)
+{
+    struct psy_clinician c;
+    char who[160] = "";
+    if (psy_records_clinician_get(r->st, r->session.user.practice_id, g->clinician_id, &c) == PSY_OK)
+        snprintf(who, sizeof who, "%s %s, %s", c.first_name, c.last_name, c.credential);
+    return json_pack("{s:I, s:s, s:I, s:s, s:I, s:s, s:b, s:i, s:s, s:b, s:i}", "id", (json_int_t)g->id, "name",
+                     g->name, "clinician_id", (json_int_t)g->clinician_id, "clinician", who, "co_clinician_id",
+                     (json_int_t)g->co_clinician_id, "modality", g->modality, "telehealth", g->telehealth,
+                     "capacity", g->capacity, "schedule", g->schedule, "active", g->active, "version", g->version);
+}
+
+void api_today(char out[PSY_DATE_MAX])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, PSY_DATE_MAX, "%Y-%m-%d", &tm);
+}
+
+void api_groups(struct srv_req *r)
+{
+    psy_id pr = r->session.user.practice_id, *ids;
+    size_t n;
+    if (api_visible(r, 1, PSY_PERM_CLIENTS_READ, &ids, &n)) return;
+    char today[PSY_DATE_MAX];
+    api_today(today);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        struct psy_group g;
+        psy_id *m;
+        size_t nm = 0;
+        if (psy_records_group_get(r->st, pr, ids[i], &g)) continue;
+        json_t *j = group_json(r, &g);
+        if (psy_records_group_roster(r->st, pr, g.id, today, &m, &nm) == PSY_OK) free(m);
+        json_object_set_new(j, "members", json_integer((json_int_t)nm));
+        json_array_append_new(arr, j);
+    }
+    free(ids);
+    srv_reply_json(r, 200, json_pack("{s:o}", "groups", arr));
+}
+
+void api_group(struct srv_req *r)
+{
+    psy_id id;
+    struct psy_group g;
+    if (api_group_param(r, &id, &g)) return;
+    if (api_audit_rec(r, "group.read", "therapy_group", id)) return;
+    psy_id pr = r->session.user.practice_id;
+    json_t *j = group_json(r, &g);
+    char today[PSY_DATE_MAX];
+    api_today(today);
+    psy_id *ids;
+    size_t n;
+    json_t *roster = json_array();
+    if (psy_records_group_roster(r->st, pr, id, today, &ids, &n) == PSY_OK) {
+        for (size_t i = 0; i < n; i++) {
+            struct psy_client c;
+            if (psy_records_client_get(r->st, pr, ids[i], &c) == PSY_OK) json_array_append_new(roster, api_client_brief(&c));
+        }
+        free(ids);
+    }
+    json_object_set_new(j, "roster", roster);
+    json_t *sessions = json_array();
+    if (psy_records_group_sessions(r->st, pr, id, &ids, &n) == PSY_OK) {
+        for (size_t i = 0; i < n; i++) {
+            struct psy_session s;
+            struct psy_attendance *a;
+            size_t na = 0;
+            int present = 0;
+            if (psy_records_session_get(r->st, pr, ids[i], &s)) continue;
+            if (psy_records_attendance_list(r->st, pr, s.id, &a, &na) == PSY_OK) {
+                for (size_t k = 0; k < na; k++) present += a[k].present;
+                free(a);
+            }
+            json_array_append_new(sessions, json_pack("{s:I, s:s, s:s, s:i, s:i, s:s}", "id", (json_int_t)s.id,
+                                                      "service_date", s.service_date, "signed_at", s.signed_at,
+                                                      "present", present, "recorded", (int)na, "billed_code",
+                                                      s.billed_code));
+        }
+        free(ids);
+    }
+    json_object_set_new(j, "sessions", sessions);
+    srv_reply_json(r, 200, j);
+}

@@ -1,0 +1,215 @@
+/*
+ * api_reports.c -- the reports over HTTP: group attendance rates by week (GET /api/reports/attendance)
+ * and group economics (GET /api/reports/group-economics): what a group session earns against the
+ * number of members present, from each member's primary payer's fee for 90853 in the payer profiles
+ * (the coding engine's charge), and the break-even group size for a clinician cost per hour.
+ *
+ * A clinician's reports cover their own groups only. A record payer is matched to a payer profile by its
+ * kind: medicare -> "medicare", medicaid -> "example-medicaid", commercial -> "example-commercial",
+ * other -> "default". Reading a report is on the audit trail (it is built from attendance).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "srv_api.h"
+
+#define GROUP_CODE "90853"
+
+/* The Monday on or before date (YYYY-MM-DD). */
+static void week_of(const char *date, char out[PSY_DATE_MAX])
+{
+    struct tm tm = {0};
+    if (sscanf(date, "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3) {
+        snprintf(out, PSY_DATE_MAX, "%s", date);
+        return;
+    }
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    tm.tm_hour = 12;
+    time_t t = timegm(&tm);
+    struct tm g;
+    gmtime_r(&t, &g);
+    t -= (time_t)((g.tm_wday + 6) % 7) * 86400;
+    gmtime_r(&t, &g);
+    strftime(out, PSY_DATE_MAX, "%Y-%m-%d", &g);
+}
+
+void api_report_attendance(struct srv_req *r)
+{
+    psy_id pr = r->session.user.practice_id, *gids;
+    size_t ng;
+    if (api_visible(r, 1, PSY_PERM_REPORTS_READ, &gids, &ng)) return;
+    if (api_audit_rec(r, "report.attendance", "", 0)) {
+        free(gids);
+        return;
+    }
+    json_t *groups = json_array();
+    for (size_t i = 0; i < ng; i++) {
+        struct psy_group g;
+        psy_id *sids;
+        size_t ns;
+        if (psy_records_group_get(r->st, pr, gids[i], &g) || psy_records_group_sessions(r->st, pr, g.id, &sids, &ns)) continue;
+        json_t *weeks = json_array(), *cur = NULL;
+        char cur_week[PSY_DATE_MAX] = "";
+        for (size_t k = 0; k < ns; k++) {
+            struct psy_session s;
+            struct psy_attendance *a;
+            size_t na;
+            if (psy_records_session_get(r->st, pr, sids[k], &s) || psy_records_attendance_list(r->st, pr, s.id, &a, &na))
+                continue;
+            int present = 0;
+            for (size_t m = 0; m < na; m++) present += a[m].present;
+            free(a);
+            if (!na) continue; /* nothing recorded yet */
+            char wk[PSY_DATE_MAX];
+            week_of(s.service_date, wk);
+            if (!cur || strcmp(wk, cur_week) != 0) {
+                snprintf(cur_week, sizeof cur_week, "%s", wk);
+                cur = json_pack("{s:s, s:i, s:i, s:i}", "week", wk, "sessions", 0, "present", 0, "recorded", 0);
+                json_array_append_new(weeks, cur);
+            }
+            json_object_set_new(cur, "sessions", json_integer(json_integer_value(json_object_get(cur, "sessions")) + 1));
+            json_object_set_new(cur, "present", json_integer(json_integer_value(json_object_get(cur, "present")) + present));
+            json_object_set_new(cur, "recorded", json_integer(json_integer_value(json_object_get(cur, "recorded")) + (json_int_t)na));
+        }
+        free(sids);
+        size_t w;
+        json_t *x;
+        json_array_foreach(weeks, w, x) {
+            double rec = (double)json_integer_value(json_object_get(x, "recorded"));
+            json_object_set_new(x, "rate", json_real(rec > 0 ? json_integer_value(json_object_get(x, "present")) / rec : 0));
+        }
+        json_array_append_new(groups, json_pack("{s:I, s:s, s:o}", "id", (json_int_t)g.id, "name", g.name, "weeks", weeks));
+    }
+    free(gids);
+    srv_reply_json(r, 200, json_pack("{s:o}", "groups", groups));
+}
+
+static const char *profile_of(const char *kind)
+{
+    if (!strcmp(kind, "medicare")) return "medicare";
+    if (!strcmp(kind, "medicaid")) return "example-medicaid";
+    if (!strcmp(kind, "commercial")) return "example-commercial";
+    return "default";
+}
+
+/* The profile's fee for one member's group psychotherapy on date, in cents (0 when it has none). */
+static long long group_fee(struct srv_req *r, const char *profile, const char *date)
+{
+    struct psy_coding_input in;
+    psy_session_init(&in);
+    snprintf(in.date, sizeof in.date, "%s", date);
+    in.kind = PSY_SESSION_GROUP;
+    in.minutes = 90;
+    in.group_size = 6;
+    snprintf(in.payer, sizeof in.payer, "%s", profile);
+    struct psy_coding_result *res = malloc(sizeof *res);
+    long long fee = 0;
+    if (res && psy_coding_session(r->srv->coder, &in, res) == PSY_OK)
+        for (size_t i = 0; i < res->n_lines && !fee; i++)
+            if (!strcmp(res->lines[i].code, GROUP_CODE)) fee = res->lines[i].charge_cents / (res->lines[i].units ? res->lines[i].units : 1);
+    free(res);
+    return fee;
+}
+
+/* The fee of a client's primary payer on date (cents), and the payer's name; 0 and "none" without one. */
+static long long member_fee(struct srv_req *r, psy_id client, const char *date, char name[PSY_REC_NAME_MAX],
+                            json_t *fees)
+{
+    psy_id pr = r->session.user.practice_id;
+    struct psy_policy p;
+    struct psy_payer py;
+    if (psy_records_policy_on(r->st, pr, client, date, 1, &p) || psy_records_payer_get(r->st, pr, p.payer_id, &py)) {
+        snprintf(name, PSY_REC_NAME_MAX, "no insurance");
+        return 0;
+    }
+    snprintf(name, PSY_REC_NAME_MAX, "%s", py.name);
+    const char *prof = profile_of(py.kind);
+    json_t *cached = json_object_get(fees, prof);
+    if (cached) return json_integer_value(cached);
+    long long fee = group_fee(r, prof, date);
+    json_object_set_new(fees, prof, json_integer(fee));
+    return fee;
+}
+
+void api_report_economics(struct srv_req *r)
+{
+    long long cost, minutes;
+    if (srv_query_int(r, "cost_per_hour_cents", 0, 100000000, 12000, &cost) ||
+        srv_query_int(r, "minutes", 15, 480, 90, &minutes))
+        return;
+    psy_id pr = r->session.user.practice_id, *gids;
+    size_t ng;
+    if (api_visible(r, 1, PSY_PERM_REPORTS_READ, &gids, &ng)) return;
+    if (api_audit_rec(r, "report.group_economics", "", 0)) {
+        free(gids);
+        return;
+    }
+    char today[PSY_DATE_MAX];
+    api_today(today);
+    long long session_cost = cost * minutes / 60;
+    json_t *fees = json_object(), *groups = json_array();
+    for (size_t i = 0; i < ng; i++) {
+        struct psy_group g;
+        psy_id *ids;
+        size_t n;
+        if (psy_records_group_get(r->st, pr, gids[i], &g) || psy_records_group_roster(r->st, pr, g.id, today, &ids, &n)) continue;
+        /* the payer mix of the roster */
+        json_t *mix = json_object();
+        long long sum = 0;
+        for (size_t k = 0; k < n; k++) {
+            char name[PSY_REC_NAME_MAX];
+            long long fee = member_fee(r, ids[k], today, name, fees);
+            sum += fee;
+            json_t *e = json_object_get(mix, name);
+            if (!e) json_object_set_new(mix, name, e = json_pack("{s:s, s:i, s:I}", "payer", name, "members", 0, "fee_cents", (json_int_t)fee));
+            json_object_set_new(e, "members", json_integer(json_integer_value(json_object_get(e, "members")) + 1));
+        }
+        free(ids);
+        long long avg = n ? sum / (long long)n : 0;
+        json_t *mix_arr = json_array(), *e;
+        const char *key;
+        json_object_foreach(mix, key, e) json_array_append(mix_arr, e);
+        json_decref(mix);
+        /* revenue per session against size, at the roster's average fee */
+        int top = g.capacity > 12 ? g.capacity : 12;
+        json_t *curve = json_array();
+        for (int size = 1; size <= top; size++)
+            json_array_append_new(curve, json_pack("{s:i, s:I}", "size", size, "revenue_cents", (json_int_t)(avg * size)));
+        /* the sessions held: members present and what their payers pay */
+        json_t *held = json_array();
+        psy_id *sids;
+        size_t ns;
+        if (psy_records_group_sessions(r->st, pr, g.id, &sids, &ns) == PSY_OK) {
+            for (size_t k = 0; k < ns; k++) {
+                struct psy_session s;
+                struct psy_attendance *a;
+                size_t na;
+                if (psy_records_session_get(r->st, pr, sids[k], &s) || psy_records_attendance_list(r->st, pr, s.id, &a, &na)) continue;
+                long long rev = 0;
+                int present = 0;
+                for (size_t m = 0; m < na; m++) {
+                    if (!a[m].present) continue;
+                    char name[PSY_REC_NAME_MAX];
+                    present++;
+                    rev += member_fee(r, a[m].client_id, s.service_date, name, fees);
+                }
+                free(a);
+                if (present)
+                    json_array_append_new(held, json_pack("{s:I, s:s, s:i, s:I}", "session_id", (json_int_t)s.id, "service_date",
+                                                          s.service_date, "present", present, "revenue_cents", (json_int_t)rev));
+            }
+            free(sids);
+        }
+        json_t *be = avg > 0 ? json_integer((json_int_t)((session_cost + avg - 1) / avg)) : json_null();
+        json_array_append_new(groups, json_pack("{s:I, s:s, s:i, s:I, s:o, s:o, s:o, s:o}", "id", (json_int_t)g.id, "name",
+                                                g.name, "capacity", g.capacity, "average_fee_cents", (json_int_t)avg,
+                                                "payer_mix", mix_arr, "curve", curve, "sessions", held,
+                                                "break_even_size", be));
+    }
+    free(gids);
+    json_decref(fees);
+    srv_reply_json(r, 200, json_pack("{s:I, s:I, s:I, s:{s:i, s:i}, s:o}", "cost_per_hour_cents", (json_int_t)cost,
+                                     "minutes", (json_int_t)minutes, "session_cost_cents", (json_int_t)session_cost,
+                                     "reference_per_member_cents", "low", 3000, "high", 6500, "groups", groups));
+}

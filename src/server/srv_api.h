@@ -1,0 +1,31 @@
+/*
+ * srv_api.h -- helpers shared by the records and session handlers (api_records.c, api_sessions.c):
+ * path ids, the clinician scope, audit events and the answers for library failures.
+ */
+#ifndef PSY_SRV_API_H
+#define PSY_SRV_API_H
+
+#include "srv_int.h"
+
+/* The path parameter as a positive id; else replies 404 and returns -1. */
+int api_id_param(struct srv_req *r, const char *name, psy_id *out);
+/* 0 when the user's role reaches the whole practice for perm; else their clinician id (-1 when the user
+ * is tied to no clinician, who then owns nothing). */
+psy_id api_own_clinician(const struct srv_req *r, psy_perm perm);
+/* The clients (group = 0) or groups (group = 1) the user may see under perm; on failure replies and
+ * returns -1. */
+int api_visible(struct srv_req *r, int group, psy_perm perm, psy_id **ids, size_t *n);
+/* 1 when the user may see the client (group = 0) or group (group = 1) id. */
+int api_may_see(struct srv_req *r, int group, psy_id id);
+/* Writes an audit event for the record (id 0 = none); on failure replies and returns -1. */
+int api_audit_rec(struct srv_req *r, const char *action, const char *type, psy_id id);
+/* The group of the path's :id when the user may see it; else replies 404 and returns -1. */
+int api_group_param(struct srv_req *r, psy_id *id, struct psy_group *g);
+/* 0 when rc is PSY_OK; else replies (404 "no such WHAT" for PSY_ENOTFOUND) and returns -1. */
+int api_found(struct srv_req *r, psy_status rc, const char *what);
+/* Replies for a failed records write: 422 naming the field, 409 for a stale version, else the table. */
+void api_reply_store(struct srv_req *r, psy_status rc);
+json_t *api_client_brief(const struct psy_client *c);
+void api_today(char out[PSY_DATE_MAX]);
+
+#endif

@@ -1,0 +1,121 @@
+// records.js -- the practice's records: clients (#/clients, #/clients/ID) and groups (#/groups,
+// #/groups/ID). A clinician sees only their own; the server decides, these views show what it sends.
+
+import { h, replace } from './dom.js';
+import { request } from './api.js';
+
+const dash = (v) => (v === '' || v === null || v === undefined ? '—' : v);
+const money = (cents) => `$${(cents / 100).toFixed(2)}`;
+
+function table(caption, heads, rows, empty) {
+  if (!rows.length) return h('p', { class: 'notice' }, empty);
+  return h('div', { class: 'table-wrap' }, h('table', {},
+    h('caption', {}, caption),
+    h('thead', {}, h('tr', {}, heads.map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, rows)));
+}
+
+const fullName = (c) => `${c.last_name}, ${c.first_name}`;
+
+export async function clientsView(main) {
+  document.title = 'Clients · psyclaim';
+  const data = await request('GET', '/api/clients');
+  replace(main, h('h1', {}, 'Clients'),
+    table(`${data.clients.length} clients`, ['Name', 'Born', 'Diagnoses', 'Active'],
+      data.clients.map((c) => h('tr', {},
+        h('th', { scope: 'row' }, h('a', { href: `#/clients/${c.id}` }, fullName(c))),
+        h('td', {}, c.birth_date), h('td', {}, c.diagnoses.join(', ') || '—'), h('td', {}, c.active ? 'yes' : 'no'))),
+      'No clients to show.'));
+}
+
+export async function clientView(main, id) {
+  const c = await request('GET', `/api/clients/${encodeURIComponent(id)}`);
+  document.title = `${fullName(c)} · psyclaim`;
+  const today = new Date().toISOString().slice(0, 10);
+  replace(main,
+    h('p', { class: 'eyebrow' }, h('a', { href: '#/clients' }, 'Clients')),
+    h('h1', {}, fullName(c)),
+    h('dl', { class: 'facts' },
+      h('dt', {}, 'Born'), h('dd', {}, c.birth_date),
+      h('dt', {}, 'Sex'), h('dd', {}, c.sex),
+      h('dt', {}, 'Address'), h('dd', {}, [c.address, c.city, c.state, c.zip].filter(Boolean).join(', ') || '—'),
+      h('dt', {}, 'Phone'), h('dd', {}, dash(c.phone)),
+      h('dt', {}, 'Telehealth consent'), h('dd', {}, dash(c.telehealth_consent_date)),
+      h('dt', {}, 'Diagnoses'), h('dd', {}, c.diagnoses.length
+        ? c.diagnoses.map((d, i) => [i ? ', ' : '', h('a', { href: `#/codes/icd10cm/${d}`, class: 'code' }, d)]) : '—'),
+      h('dt', {}, 'Groups'), h('dd', {}, c.groups.length
+        ? c.groups.map((g, i) => [i ? ', ' : '', h('a', { href: `#/groups/${g.id}` }, g.name)]) : '—')),
+    h('h2', {}, 'Insurance'),
+    table('Policies by priority', ['Priority', 'Payer', 'Member id', 'Copay', 'From', 'To'],
+      c.policies.map((p) => h('tr', {}, h('td', {}, p.priority), h('th', { scope: 'row' }, p.payer), h('td', {}, p.member_id),
+        h('td', { class: 'num' }, money(p.copay_cents)), h('td', {}, p.start_date), h('td', {}, dash(p.end_date)))),
+      'No insurance on record.'),
+    h('h2', {}, 'Authorisations'),
+    table('Prior authorisations', ['Number', 'Codes', 'From', 'To', 'Approved', 'Used', 'Left'],
+      c.authorisations.map((a) => h('tr', { class: a.units_left <= 0 || a.end_date < today ? 'warn' : null },
+        h('th', { scope: 'row' }, a.number), h('td', {}, a.codes.join(', ')), h('td', {}, a.start_date), h('td', {}, a.end_date),
+        h('td', { class: 'num' }, `${a.units_approved} ${a.unit_kind}s`), h('td', { class: 'num' }, a.units_used),
+        h('td', { class: 'num' }, a.units_left))),
+      'No authorisations on record.'),
+    h('h2', {}, 'Treatment plans'),
+    table('Plans', ['Modalities', 'Frequency', 'Diagnoses', 'From', 'Review by', 'Ends', 'Signed'],
+      c.plans.map((p) => h('tr', {},
+        h('th', { scope: 'row' }, p.modalities.join(', ')), h('td', {}, p.frequency), h('td', {}, p.diagnoses.join(', ')),
+        h('td', {}, p.start_date),
+        h('td', {}, p.review_date, !p.end_date && p.review_date && p.review_date < today ? h('span', { class: 'warn-tag' }, ' overdue') : null),
+        h('td', {}, dash(p.end_date)), h('td', {}, p.clinician_signed_at ? p.clinician_signed_at.slice(0, 10) : 'not signed'))),
+      'No treatment plan on record.'));
+}
+
+export async function groupsView(main) {
+  document.title = 'Groups · psyclaim';
+  const data = await request('GET', '/api/groups');
+  replace(main, h('h1', {}, 'Groups'),
+    table(`${data.groups.length} groups`, ['Group', 'Clinician', 'Meets', 'Members', 'Capacity', 'Mode'],
+      data.groups.map((g) => h('tr', {},
+        h('th', { scope: 'row' }, h('a', { href: `#/groups/${g.id}` }, g.name)), h('td', {}, g.clinician), h('td', {}, dash(g.schedule)),
+        h('td', { class: 'num' }, g.members), h('td', { class: 'num' }, g.capacity), h('td', {}, g.telehealth ? 'video' : 'in person'))),
+      'No groups to show.'));
+}
+
+export async function groupView(main, id, canWrite) {
+  const g = await request('GET', `/api/groups/${encodeURIComponent(id)}`);
+  document.title = `${g.name} · psyclaim`;
+  let opener = null;
+  if (canWrite) {
+    const date = h('input', { id: 'new-session-date', type: 'date', value: new Date().toISOString().slice(0, 10), required: true });
+    const msg = h('p', { class: 'error', role: 'alert' });
+    opener = h('form', { class: 'card new-session' },
+      h('h2', {}, 'Document a new session'),
+      h('div', { class: 'field' }, h('label', { for: date.id }, 'Date'), date), msg,
+      h('button', { type: 'submit', class: 'primary' }, 'Open session'));
+    opener.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      msg.textContent = '';
+      try {
+        const s = await request('POST', `/api/groups/${g.id}/sessions`, { service_date: date.value });
+        location.hash = `#/sessions/${s.id}`;
+      } catch (e) {
+        msg.textContent = e.message;
+      }
+    });
+  }
+  replace(main,
+    h('p', { class: 'eyebrow' }, h('a', { href: '#/groups' }, 'Groups')),
+    h('h1', {}, g.name),
+    h('dl', { class: 'facts' },
+      h('dt', {}, 'Clinician'), h('dd', {}, g.clinician),
+      h('dt', {}, 'Meets'), h('dd', {}, dash(g.schedule), g.telehealth ? ' (video)' : ''),
+      h('dt', {}, 'Capacity'), h('dd', {}, `${g.roster.length} of ${g.capacity}`)),
+    h('h2', {}, 'Roster'),
+    table('Members today', ['Name', 'Diagnoses'],
+      g.roster.map((c) => h('tr', {}, h('th', { scope: 'row' }, h('a', { href: `#/clients/${c.id}` }, fullName(c))),
+        h('td', {}, c.diagnoses.join(', ')))), 'Nobody is on the roster.'),
+    opener,
+    h('h2', {}, 'Sessions'),
+    table('Sessions by date', ['Date', 'Present', 'State'],
+      g.sessions.slice().reverse().map((s) => h('tr', {},
+        h('th', { scope: 'row' }, h('a', { href: `#/sessions/${s.id}` }, s.service_date)),
+        h('td', { class: 'num' }, `${s.present} of ${s.recorded}`), h('td', {}, s.signed_at ? 'signed' : 'open'))),
+      'No sessions yet.'));
+}
