@@ -19,20 +19,23 @@ export function setCsrf(token) {
   csrfToken = token || null;
 }
 
-async function send(method, path, headers, body) {
+async function send(method, path, headers, body, signal) {
   headers.Accept = 'application/json';
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
-  const res = await fetch(path, { method, headers, body, credentials: 'same-origin', cache: 'no-store' });
+  const res = await fetch(path, { method, headers, body, credentials: 'same-origin', cache: 'no-store', signal });
   const data = res.status === 204 ? null : await res.json().catch(() => null);
   if (!res.ok) throw new ApiError(res.status, data);
   return data;
 }
 
-/** request('GET', '/api/me') -> parsed JSON (null for 204); throws ApiError. */
-export function request(method, path, body) {
+/**
+ * request('GET', '/api/me') -> parsed JSON (null for 204); throws ApiError. An AbortSignal, when given,
+ * cancels the request (the promise then rejects with an AbortError).
+ */
+export function request(method, path, body, signal) {
   const headers = {};
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  return send(method, path, headers, body === undefined ? undefined : JSON.stringify(body));
+  return send(method, path, headers, body === undefined ? undefined : JSON.stringify(body), signal);
 }
 
 /** upload('/api/era/read', file, 'application/edi-x12') -> parsed JSON: POSTs the bytes as they are. */

@@ -1,11 +1,12 @@
 // app.js -- the web app's shell: who is signed in, the sign-in form, the header, and the router that
-// maps the address (#/codes/cpt/90853, #/coding, #/clients, #/groups, #/sessions/ID, #/reports,
-// #/remittances, #/audit) to a view. Views live in their own modules and get the main element; a route
-// names the permission (and scope) it needs.
+// maps the address (#/ and #/search?q=..., #/lookup, #/codes/cpt/90853, #/coding, #/clients, #/groups,
+// #/sessions/ID, #/reports, #/remittances, #/audit) to a view. Views live in their own modules and get the
+// main element; a route names the permission (and scope) it needs.
 
 import { h, replace } from './dom.js';
 import { request, setCsrf, ApiError } from './api.js';
 import { lookupView, codeView } from './codes.js';
+import { searchView, headerSearch } from './search.js';
 import { auditView } from './audit.js';
 import { codingView } from './coding.js';
 import { eraView } from './era.js';
@@ -20,6 +21,7 @@ let session = null; // the answer of GET /api/me while signed in
 
 const routes = [
   { pattern: /^#\/codes\/([^/]+)\/([^/]+)$/, view: (m) => codeView(main, decodeURIComponent(m[1]), decodeURIComponent(m[2])) },
+  { pattern: /^#\/lookup$/, view: () => lookupView(main) },
   { pattern: /^#\/coding$/, view: () => codingView(main) },
   { pattern: /^#\/clients$/, view: () => clientsView(main), perm: 'clients.read' },
   { pattern: /^#\/clients\/(\d+)$/, view: (m) => clientView(main, m[1]), perm: 'clients.read' },
@@ -29,7 +31,8 @@ const routes = [
   { pattern: /^#\/reports$/, view: () => reportsView(main), perm: 'reports.read' },
   { pattern: /^#\/remittances$/, view: () => eraView(main), perm: 'claims.read', scope: 'practice' },
   { pattern: /^#\/audit$/, view: () => auditView(main), perm: 'audit.read' },
-  { pattern: /^(#\/?)?$/, view: () => lookupView(main) },
+  // the home page: search as you type (the search box, not the heading, takes the focus)
+  { pattern: /^(#\/?)?$|^#\/search(\?.*)?$/, view: () => searchView(main), typing: true },
 ];
 
 // A remittance spans the whole practice, so "own" claims are not enough for it.
@@ -42,7 +45,7 @@ function allowed(perm, scope) {
 function renderHeader() {
   const links = [];
   if (session) {
-    links.push(h('a', { href: '#/' }, 'Codes'));
+    links.push(h('a', { href: '#/' }, 'Search'));
     links.push(h('a', { href: '#/coding' }, 'Code a session'));
     if (allowed('clients.read')) {
       links.push(h('a', { href: '#/clients' }, 'Clients'));
@@ -52,7 +55,7 @@ function renderHeader() {
     if (allowed('claims.read', 'practice')) links.push(h('a', { href: '#/remittances' }, 'Remittances'));
     if (allowed('audit.read')) links.push(h('a', { href: '#/audit' }, 'Audit trail'));
   }
-  replace(nav, links);
+  replace(nav, links, session ? headerSearch() : null);
   if (!session) {
     replace(account);
     return;
@@ -67,7 +70,7 @@ function renderHeader() {
 function markCurrentLink() {
   for (const a of nav.querySelectorAll('a')) {
     const href = a.getAttribute('href');
-    const here = href === '#/' ? /^(#\/?)?$|^#\/codes\//.test(location.hash) : location.hash.startsWith(href);
+    const here = href === '#/' ? /^(#\/?)?$|^#\/(codes\/|search|lookup)/.test(location.hash) : location.hash.startsWith(href);
     if (here) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
@@ -85,13 +88,15 @@ async function route() {
     const m = hash.match(r.pattern);
     if (!m) continue;
     if (!allowed(r.perm, r.scope)) break;
+    let shown;
     try {
-      await r.view(m);
+      shown = await r.view(m);
     } catch (e) {
       viewFailed(e);
       return;
     }
-    focusHeading();
+    if (r.typing && shown) shown.focusInput();
+    else focusHeading();
     return;
   }
   replace(main, h('h1', {}, 'Page not found'), h('p', {}, 'There is nothing at this address. ', h('a', { href: '#/' }, 'Look up a code')));

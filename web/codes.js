@@ -1,4 +1,4 @@
-// codes.js -- the code reference views: the look-up form (#/) and a code's page (#/codes/SYSTEM/CODE)
+// codes.js -- the code reference views: the look-up form (#/lookup) and a code's page (#/codes/SYSTEM/CODE)
 // with every explainer section, the codes it is confused with, linked codes, billing and payer notes.
 
 import { h, replace } from './dom.js';
@@ -41,7 +41,7 @@ const LINK_KINDS = [
 ];
 const RECENT_KEY = 'psyclaim.recent';
 
-function codeHref(system, code) {
+export function codeHref(system, code) {
   return `#/codes/${encodeURIComponent(system)}/${encodeURIComponent(code)}`;
 }
 
@@ -83,15 +83,20 @@ function lookupForm(system, code) {
   return form;
 }
 
-/** #/ : the look-up form and the codes opened lately in this tab. */
-export async function lookupView(main) {
-  document.title = 'Codes · psyclaim';
+/** The codes opened lately in this tab, as a section; null when there are none. */
+export function recentList() {
   const seen = recent();
+  return seen.length ? h('section', { class: 'recent' }, h('h2', {}, 'Opened lately'), codeList(seen, 'Opened lately')) : null;
+}
+
+/** #/lookup : the look-up form and the codes opened lately in this tab. */
+export async function lookupView(main) {
+  document.title = 'Open a code · psyclaim';
   replace(main,
     h('h1', {}, 'Look up a code'),
     h('p', { class: 'intro' }, 'Open any CPT, HCPCS, ICD-10-CM, modifier or place-of-service code. Psychotherapy codes have a full page: what the service is, the time that selects the code, similar codes, billing rules and payer notes.'),
     lookupForm('any', ''),
-    seen.length ? h('section', { class: 'recent' }, h('h2', {}, 'Opened lately'), codeList(seen, 'Opened lately')) : null);
+    recentList());
 }
 
 function textBlock(value, kind) {

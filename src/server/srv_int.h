@@ -36,6 +36,7 @@ struct psy_server {
     size_t npool, pool_cap;
     int in_flight; /* requests begun and not yet completed (atomic) */
     psy_coder *coder; /* the coding engine's tables and payer profiles, read once at start */
+    psy_search *index; /* the catalog's search index, built once at start; read-only, shared */
 };
 
 struct srv_req {
@@ -64,7 +65,7 @@ struct srv_req {
     size_t raw_len;
     const char *raw_type;
     const char *etag;
-    char hdr_name[SRV_MAX_HEADERS][24];
+    char hdr_name[SRV_MAX_HEADERS][32];
     char hdr_value[SRV_MAX_HEADERS][200];
     size_t nhdr;
 };
@@ -141,5 +142,8 @@ void api_session_sign(struct srv_req *r);
 void api_note_addendum(struct srv_req *r);
 void api_report_attendance(struct srv_req *r);
 void api_report_economics(struct srv_req *r);
+void api_search(struct srv_req *r);
+void api_nlm_icd10cm(struct srv_req *r);
+void api_nlm_hcpcs(struct srv_req *r);
 
 #endif

@@ -7,7 +7,8 @@
  * chunk of body (appended up to the cap; beyond it the rest is read and dropped), and once at the end,
  * when the request is dispatched. The completion callback writes the access-log line and frees the
  * record. Each request borrows one store handle from the pool for its duration, because a handle is
- * used by one thread at a time. The coding engine is opened once at start and shared: it is read-only.
+ * used by one thread at a time. The coding engine and the search index are made once at start and
+ * shared: they are read-only.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -355,6 +356,9 @@ psy_status psy_server_start(const struct psy_server_config *cfg, psy_server **ou
     }
     /* the coding engine: NCCI tables (imported into this database, else built in) and payer profiles */
     rc = psy_coding_open(st, &srv->coder, err, errlen);
+    /* the search index over the whole catalog, once: queries share it without locks */
+    if (!rc && (rc = psy_search_build(st, &srv->index)))
+        snprintf(err, errlen, "database %s: cannot build the search index (%s)", srv->db_uri, psy_strerror(rc));
     srv_store_put(srv, st);
     if (rc) return fail(srv, rc);
 
@@ -397,6 +401,7 @@ void psy_server_stop(psy_server *srv)
         if (fd != MHD_INVALID_SOCKET) close(fd);
     }
     psy_coding_close(srv->coder);
+    psy_search_free(srv->index);
     for (size_t i = 0; i < srv->npool; i++) psy_store_close(srv->pool[i]);
     free(srv->pool);
     pthread_mutex_destroy(&srv->pool_mu);

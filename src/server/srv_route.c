@@ -11,7 +11,7 @@
 #include <string.h>
 #include "srv_int.h"
 
-/* The code reference is public: codes and their explanations are not patient data, and a public
+/* The code reference and its search are public: codes and their explanations are not patient data, and a public
  * reference lets other programs (and the load benchmark) read it without an account. */
 static const struct srv_route routes[] = {
     {"GET", "/api/health", api_health, 1, PSY_PERM_SESSION, PSY_SCOPE_NONE},
@@ -19,6 +19,9 @@ static const struct srv_route routes[] = {
     {"POST", "/api/logout", api_logout, 0, PSY_PERM_SESSION, PSY_SCOPE_NONE},
     {"GET", "/api/me", api_me, 0, PSY_PERM_SESSION, PSY_SCOPE_NONE},
     {"GET", "/api/codes/:system/:code", api_code, 1, PSY_PERM_CODES_READ, PSY_SCOPE_NONE},
+    {"GET", "/api/search", api_search, 1, PSY_PERM_CODES_READ, PSY_SCOPE_NONE},
+    {"GET", "/api/icd10cm/v3/search", api_nlm_icd10cm, 1, PSY_PERM_CODES_READ, PSY_SCOPE_NONE},
+    {"GET", "/api/hcpcs/v3/search", api_nlm_hcpcs, 1, PSY_PERM_CODES_READ, PSY_SCOPE_NONE},
     {"POST", "/api/code-session", api_code_session, 0, PSY_PERM_CODES_READ, PSY_SCOPE_NONE},
     {"GET", "/api/payers", api_payers, 0, PSY_PERM_CODES_READ, PSY_SCOPE_NONE},
     /* a remittance pays claims of every clinician of the practice: "own" claims are not enough */

@@ -1,7 +1,8 @@
 // run.mjs -- the web app in a real browser: starts `psyclaim serve` on a free port with a scratch
 // database and users made by `psyclaim user add`, then drives Debian's headless Chromium through
-// playwright-core: sign-in (a wrong password, then the right one), the look-up form, the 90853 code
-// page with all its sections, a similar code, an unknown code, coding a session (60 minutes -> 90837,
+// playwright-core: sign-in (a wrong password, then the right one), search as you type (filters,
+// keyboard, the header box), NLM's own autocomplete-lhc widget on a test page served from here and
+// pointed at psyclaim's /api/icd10cm/v3/search, the look-up form, the 90853 code page with all its sections, a similar code, an unknown code, coding a session (60 minutes -> 90837,
 // live as the form changes), a biller reading an 835 remittance, the audit trail for an admin,
 // sign-out.
 //
@@ -10,8 +11,9 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
+import { join, dirname, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -85,6 +87,96 @@ async function signIn(page, url, username, password) {
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
+// --- NLM's autocomplete-lhc widget on a page of the test's own -----------------------------------------
+// The npm package ships CommonJS sources without a browser build, so the page gets them wrapped in a
+// small module loader (the files and their relative require() calls, nothing else).
+const LHC = join(here, 'node_modules/autocomplete-lhc');
+
+function bundleLhc() {
+  const mods = new Map();
+  const visit = (file) => {
+    if (mods.has(file)) return;
+    const src = readFileSync(file, 'utf8');
+    mods.set(file, src);
+    for (const m of src.matchAll(/require\('(\.{1,2}\/[^']+)'\)/g)) visit(resolvePath(dirname(file), m[1]) + '.js');
+  };
+  const entry = join(LHC, 'source/index.js');
+  visit(entry);
+  const defs = [...mods].map(([file, src]) => `${JSON.stringify(file)}: function (module, exports, require) {\n${src}\n}`);
+  return `(function () {
+  var defs = {${defs.join(',\n')}};
+  var cache = {};
+  function load(file) {
+    if (cache[file]) return cache[file].exports;
+    var module = cache[file] = { exports: {} };
+    var dir = file.slice(0, file.lastIndexOf('/'));
+    defs[file](module, module.exports, function (p) {
+      var parts = (dir + '/' + p).split('/'), out = [];
+      parts.forEach(function (s) { if (s === '..') out.pop(); else if (s !== '.') out.push(s); });
+      return load(out.join('/') + '.js');
+    });
+    return module.exports;
+  }
+  window.Def = load(${JSON.stringify(entry)});
+})();`;
+}
+
+/** Serves the widget test page (another origin than psyclaim, as any NLM client is); resolves {server, url}. */
+function startWidgetPage(apiBase) {
+  const js = bundleLhc();
+  const css = readFileSync(join(LHC, 'source/auto_completion.css'));
+  const html = `<!doctype html><html><head><meta charset="utf-8"><title>autocomplete-lhc against psyclaim</title>
+<link rel="stylesheet" href="/autocomplete-lhc.css"></head>
+<body><label for="icd">Diagnosis</label> <input id="icd" type="text" size="60">
+<script src="/autocomplete-lhc.js"></script>
+<script>new Def.Autocompleter.Search('icd', ${JSON.stringify(apiBase + '/api/icd10cm/v3/search')},
+  { tableFormat: true, valueCols: [0], colHeaders: ['Code', 'Name'] });</script></body></html>`;
+  const files = { '/': ['text/html', html], '/autocomplete-lhc.js': ['text/javascript', js], '/autocomplete-lhc.css': ['text/css', css] };
+  const server = createServer((req, res) => {
+    const f = files[req.url];
+    res.writeHead(f ? 200 : 404, { 'Content-Type': f ? f[0] : 'text/plain' });
+    res.end(f ? f[1] : 'not found');
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${server.address().port}/` })));
+}
+
+/** Types text into the widget's field and returns the suggestions' texts once some are shown. */
+async function widgetSuggestions(page, text) {
+  const field = page.locator('#icd');
+  await field.fill('');
+  await field.pressSequentially(text, { delay: 60 });
+  const rows = page.locator('#lhc-tools-searchResults tbody tr, #lhc-tools-searchResults li');
+  await rows.first().waitFor();
+  return rows.allTextContents();
+}
+
+async function widgetChecks(browser, apiBase) {
+  if (!existsSync(join(LHC, 'source/index.js'))) {
+    check('autocomplete-lhc is installed in tests/browser (npm ci)', false);
+    return;
+  }
+  const { server, url } = await startWidgetPage(apiBase);
+  const wctx = await browser.newContext();
+  try {
+    const page = await wctx.newPage();
+    page.setDefaultTimeout(15000);
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    const asked = [];
+    page.on('request', (r) => { if (r.url().includes('/api/icd10cm/v3/search')) asked.push(r.url()); });
+    await page.goto(url);
+    const byCode = await widgetSuggestions(page, 'F41');
+    check('autocomplete-lhc lists psyclaim ICD-10-CM codes for "F41"', byCode.some((t) => t.includes('F41.1')), byCode.slice(0, 5).join(' | '));
+    const byWord = await widgetSuggestions(page, 'gad');
+    check('autocomplete-lhc finds generalized anxiety disorder for "gad"', byWord.some((t) => /F41\.1/.test(t) && /anxiety/i.test(t)), byWord.slice(0, 5).join(' | '));
+    check('the widget asked psyclaim itself (NLM terms parameter)', asked.length > 0 && asked.every((u) => /[?&]terms=/.test(u)), asked[0]);
+    check('no errors on the widget page', errors.length === 0, errors.join(' | '));
+  } finally {
+    await wctx.close();
+    server.close();
+  }
+}
+
 async function main() {
   let playwright;
   try {
@@ -145,8 +237,8 @@ async function main() {
 
     await page.getByLabel('Password').fill(PASSWORDS.clinician);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Look up a code' }).waitFor();
-    check('sign-in leads to the look-up page', true);
+    await page.getByRole('heading', { level: 1, name: 'Search codes' }).waitFor();
+    check('sign-in leads to the search page, ready for typing', await page.evaluate(() => document.activeElement.id) === 'search-q');
     check('a clinician sees no audit trail link', (await page.getByRole('link', { name: 'Audit trail' }).count()) === 0);
 
     const cookies = await ctx.cookies();
@@ -155,6 +247,44 @@ async function main() {
       JSON.stringify(sess));
     check('page scripts cannot read the session cookie', !(await page.evaluate(() => document.cookie)).includes('psy_session'));
 
+    // --- search as you type ---
+    const q = page.locator('#search-q');
+    const results = page.locator('#search-results [role="option"]');
+    let searches = 0;
+    page.on('request', (r) => { if (r.url().includes('/api/search?')) searches++; });
+    await q.pressSequentially('ptsd chron', { delay: 20 });
+    await page.locator('#search-results[data-q="ptsd chron"]').waitFor();
+    check('typing "ptsd chron" finds F43.12 first', (await results.first().locator('.code').textContent()) === 'F43.12');
+    check('quick keystrokes are debounced (fewer requests than keys)', searches > 0 && searches < 'ptsd chron'.length, `${searches} requests`);
+    check('the address keeps the query', new URLSearchParams(page.url().split('#/search?')[1]).get('q') === 'ptsd chron', page.url());
+    await q.fill('therapy');
+    await page.locator('#search-results[data-q="therapy"]').waitFor();
+    const unfiltered = await page.locator('#search-results .code').allTextContents();
+    await page.getByRole('button', { name: 'HCPCS' }).click();
+    await page.waitForFunction((b) => [...document.querySelectorAll('#search-results .code')].map((e) => e.textContent).join() !== b, unfiltered.join());
+    const tags = await page.locator('#search-results .system-tag').allTextContents();
+    check('the HCPCS chip keeps only HCPCS codes', tags.length > 0 && tags.every((t) => t === 'HCPCS'), tags.join(' '));
+    await page.getByRole('button', { name: 'All', exact: true }).click();
+    await q.fill('f431');
+    await page.locator('#search-results[data-q="f431"] .code', { hasText: 'F43.1' }).first().waitFor();
+    await page.getByLabel('Billable only').check();
+    await page.waitForFunction(() => ![...document.querySelectorAll('#search-results .code')].some((e) => e.textContent === 'F43.1'));
+    check('billable only drops the F43.1 category', (await page.locator('#search-results .not-billable').count()) === 0);
+    await page.getByLabel('Billable only').uncheck();
+    await q.fill('group psychotherapy');
+    await page.locator('#search-results[data-q="group psychotherapy"]').waitFor();
+    const order = await page.locator('#search-results .code').allTextContents();
+    await q.press('ArrowDown');
+    await q.press('ArrowDown');
+    check('arrow keys move through the results', (await page.locator('#search-opt-1[aria-selected="true"]').count()) === 1);
+    await q.press('Enter');
+    await page.locator('.code-head h1', { hasText: order[1] }).waitFor();
+    check('Enter opens the chosen result\'s code page', page.url().includes('#/codes/') && page.url().endsWith(encodeURIComponent(order[1])), page.url());
+    await page.locator('#header-q').pressSequentially('90837');
+    await page.locator('#search-results[data-q="90837"] .code', { hasText: '90837' }).first().waitFor();
+    check('the header search box leads to the search page and drives it', (await q.inputValue()) === '90837', await q.inputValue());
+
+    await page.goto(url + '/#/lookup');
     await page.getByLabel('Code', { exact: true }).fill('90853');
     await page.getByRole('button', { name: 'Open' }).click();
     await page.locator('.code-head h1', { hasText: '90853' }).waitFor();
@@ -338,6 +468,8 @@ async function main() {
     check('the audit trail lists sign-ins, the failure, the sign-out and the remittance read',
       ['login', 'login.failed', 'logout', 'audit.read', 'era.read'].every((a) => actions.includes(a)), actions.join(', '));
     await actx.close();
+
+    await widgetChecks(browser, url);
 
     const { code, signal } = await stopServer(server.proc);
     server = null;

@@ -1,6 +1,6 @@
 /* test_server.c -- the web server in-process on an ephemeral port, spoken to over HTTP with libcurl:
  * sign-in, cookies, CSRF, the role matrix against every endpoint, body caps, JSON errors, static
- * pages, coding a session, payer profiles, reading an 835 remittance, the audit trail, the access log,
+ * pages, code search (its own and NLM's dialect), coding a session, payer profiles, reading an 835 remittance, the audit trail, the access log,
  * concurrent requests and TLS. Each test gets a fresh server and database. */
 #include "support.h"
 #include <curl/curl.h>
@@ -564,6 +564,181 @@ static int has_string(json_t *arr, const char *want)
     for (size_t i = 0; i < json_array_size(arr); i++)
         if (!strcmp(json_string_value(json_array_get(arr, i)), want)) return 1;
     return 0;
+}
+
+/* --- search: psyclaim's own and the NLM Clinical Table Search Service dialect ------------------------ */
+/* GET path without a session; the body must be JSON. */
+static void get_public(const char *path, long status, struct http *h)
+{
+    request("GET", path, NULL, 0, NULL, h);
+    if (h->status != status) fprintf(stderr, "%s: status %ld, body %s\n", path, h->status, h->body.p ? h->body.p : "");
+    assert_int_equal(h->status, status);
+    assert_non_null(h->json);
+}
+
+
+struct bad_query {
+    const char *path, *code, *field;
+};
+
+/* Each GET must answer 400 with this error code and field. */
+static void expect_bad_queries(const struct bad_query *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) expect_error("GET", b[i].path, NULL, NULL, 400, b[i].code, b[i].field);
+}
+
+static void test_nlm_search(void **state)
+{
+    (void)state;
+    struct http h;
+    /* [total, [codes], extras, [[code, name]...]], no session needed, readable cross-origin */
+    get_public("/api/icd10cm/v3/search?terms=F43.1", 200, &h);
+    assert_true(json_is_array(h.json));
+    assert_int_equal(json_array_size(h.json), 4);
+    json_int_t total = json_integer_value(json_array_get(h.json, 0));
+    json_t *codes = json_array_get(h.json, 1), *display = json_array_get(h.json, 3);
+    assert_true(total >= 4); /* F43.1, F43.10, F43.11, F43.12 */
+    assert_true(has_string(codes, "F43.10"));
+    assert_true(json_is_null(json_array_get(h.json, 2)));
+    assert_int_equal(json_array_size(display), json_array_size(codes));
+    for (size_t i = 0; i < json_array_size(codes); i++) {
+        json_t *row = json_array_get(display, i);
+        assert_int_equal(json_array_size(row), 2);
+        assert_string_equal(json_string_value(json_array_get(row, 0)), json_string_value(json_array_get(codes, i)));
+        assert_true(strlen(json_string_value(json_array_get(row, 1))) > 3);
+        assert_true(json_string_value(json_array_get(codes, i))[0] != '9'); /* ICD-10-CM only, no CPT */
+    }
+    char v[64];
+    assert_non_null(header(&h, "Access-Control-Allow-Origin", v, sizeof v));
+    assert_string_equal(v, "*");
+    http_free(&h);
+
+    /* maxList defaults to 7 and sets the page size; offset pages; total stays */
+    get_public("/api/icd10cm/v3/search?terms=depress", 200, &h);
+    json_int_t dep_total = json_integer_value(json_array_get(h.json, 0));
+    assert_true(dep_total > 3);
+    size_t first = json_array_size(json_array_get(h.json, 1));
+    assert_int_equal(first, dep_total < 7 ? (size_t)dep_total : 7);
+    char second_code[32];
+    snprintf(second_code, sizeof second_code, "%s", json_string_value(json_array_get(json_array_get(h.json, 1), 1)));
+    http_free(&h);
+    get_public("/api/icd10cm/v3/search?terms=depress&maxList=2", 200, &h);
+    assert_int_equal(json_array_size(json_array_get(h.json, 1)), 2);
+    assert_int_equal(json_integer_value(json_array_get(h.json, 0)), dep_total);
+    http_free(&h);
+    get_public("/api/icd10cm/v3/search?terms=depress&count=1&offset=1", 200, &h);
+    assert_int_equal(json_array_size(json_array_get(h.json, 1)), 1);
+    assert_string_equal(json_string_value(json_array_get(json_array_get(h.json, 1), 0)), second_code);
+    assert_int_equal(json_integer_value(json_array_get(h.json, 0)), dep_total);
+    http_free(&h);
+    get_public("/api/icd10cm/v3/search?terms=depress&maxList=0", 200, &h); /* only the count */
+    assert_int_equal(json_array_size(json_array_get(h.json, 1)), 0);
+    assert_int_equal(json_integer_value(json_array_get(h.json, 0)), dep_total);
+    http_free(&h);
+    get_public("/api/icd10cm/v3/search?terms=depress&maxList=9999", 200, &h); /* cut to 500 */
+    assert_int_equal(json_array_size(json_array_get(h.json, 1)), dep_total < 500 ? (size_t)dep_total : 500);
+    http_free(&h);
+
+    /* df picks and orders the display fields; ef adds a column; unknown sf fields do no harm */
+    get_public("/api/icd10cm/v3/search?terms=F43.10&df=name,code&ef=name&sf=code,name,bogus", 200, &h);
+    json_t *row = json_array_get(json_array_get(h.json, 3), 0);
+    assert_int_equal(json_array_size(row), 2);
+    assert_string_equal(json_string_value(json_array_get(row, 1)), "F43.10");
+    json_t *names = json_object_get(json_array_get(h.json, 2), "name");
+    assert_int_equal(json_array_size(names), json_array_size(json_array_get(h.json, 1)));
+    assert_string_equal(json_string_value(json_array_get(names, 0)), json_string_value(json_array_get(row, 0)));
+    http_free(&h);
+    get_public("/api/icd10cm/v3/search?terms=F43.10&df=code", 200, &h);
+    assert_int_equal(json_array_size(json_array_get(json_array_get(h.json, 3), 0)), 1);
+    http_free(&h);
+    get_public("/api/icd10cm/v3/search?terms=zzzqqqxxy", 200, &h); /* nothing matches: not an error */
+    assert_int_equal(json_integer_value(json_array_get(h.json, 0)), 0);
+    assert_int_equal(json_array_size(json_array_get(h.json, 1)), 0);
+    http_free(&h);
+
+    /* HCPCS: only HCPCS codes, and NLM's HCPCS field name "display" */
+    get_public("/api/hcpcs/v3/search?terms=psychotherapy&maxList=50&df=code,display", 200, &h);
+    codes = json_array_get(h.json, 1);
+    assert_true(json_array_size(codes) > 0);
+    for (size_t i = 0; i < json_array_size(codes); i++) {
+        const char *c = json_string_value(json_array_get(codes, i));
+        assert_true(c[0] >= 'A' && c[0] <= 'Z' && strlen(c) == 5); /* G0410, H0004 ... */
+    }
+    http_free(&h);
+
+    /* bad parameters: 400 naming the parameter */
+    static const struct bad_query bad[] = {
+        {"/api/icd10cm/v3/search", "required", "terms"},
+        {"/api/icd10cm/v3/search?terms=gad&maxList=abc", "invalid", "maxList"},
+        {"/api/icd10cm/v3/search?terms=gad&maxList=-1", "invalid", "maxList"},
+        {"/api/icd10cm/v3/search?terms=gad&count=x", "invalid", "count"},
+        {"/api/icd10cm/v3/search?terms=gad&offset=-3", "invalid", "offset"},
+        {"/api/icd10cm/v3/search?terms=gad&df=code,colour", "invalid", "df"},
+        {"/api/icd10cm/v3/search?terms=gad&df=display", "invalid", "df"}, /* an HCPCS field name only */
+        {"/api/icd10cm/v3/search?terms=gad&ef=weight", "invalid", "ef"},
+        {"/api/icd10cm/v3/search?terms=%FF%FE", "invalid", "terms"},
+    };
+    expect_bad_queries(bad, sizeof bad / sizeof bad[0]);
+    expect_error("POST", "/api/hcpcs/v3/search?terms=gad", "{}", JSON_CT, 405, "method_not_allowed", NULL);
+}
+
+static void test_search(void **state)
+{
+    (void)state;
+    struct http h;
+    get_public("/api/search?q=ptsd%20chronic", 200, &h);
+    json_t *hits = json_object_get(h.json, "hits");
+    assert_true(json_integer_value(json_object_get(h.json, "total")) >= 1);
+    json_t *top = json_array_get(hits, 0);
+    assert_string_equal(json_string_value(json_object_get(top, "code")), "F43.12");
+    assert_string_equal(json_string_value(json_object_get(top, "system")), "icd10cm");
+    assert_true(json_is_boolean(json_object_get(top, "billable")));
+    assert_true(json_is_string(json_object_get(top, "title")));
+    assert_true(json_is_real(json_object_get(top, "score")));
+    http_free(&h);
+
+    /* filters: one system; billable only (F43.1 is a category, not billable) */
+    get_public("/api/search?q=group%20therapy&system=cpt&limit=50", 200, &h);
+    hits = json_object_get(h.json, "hits");
+    assert_true(json_array_size(hits) > 0);
+    for (size_t i = 0; i < json_array_size(hits); i++)
+        assert_string_equal(json_string_value(json_object_get(json_array_get(hits, i), "system")), "cpt");
+    http_free(&h);
+    get_public("/api/search?q=f431&system=icd10cm", 200, &h);
+    json_int_t all = json_integer_value(json_object_get(h.json, "total"));
+    int saw_category = 0;
+    hits = json_object_get(h.json, "hits");
+    for (size_t i = 0; i < json_array_size(hits); i++)
+        saw_category |= !strcmp(json_string_value(json_object_get(json_array_get(hits, i), "code")), "F43.1");
+    assert_true(saw_category);
+    http_free(&h);
+    get_public("/api/search?q=f431&system=icd10cm&billable=true", 200, &h);
+    hits = json_object_get(h.json, "hits");
+    assert_true(json_integer_value(json_object_get(h.json, "total")) < all);
+    assert_true(json_array_size(hits) > 0);
+    for (size_t i = 0; i < json_array_size(hits); i++)
+        assert_true(json_is_true(json_object_get(json_array_get(hits, i), "billable")));
+    http_free(&h);
+    /* limit and offset page through the same answer */
+    get_public("/api/search?q=f431&limit=2", 200, &h);
+    assert_int_equal(json_array_size(json_object_get(h.json, "hits")), 2);
+    char second[32];
+    snprintf(second, sizeof second, "%s",
+             json_string_value(json_object_get(json_array_get(json_object_get(h.json, "hits"), 1), "code")));
+    http_free(&h);
+    get_public("/api/search?q=f431&limit=1&offset=1", 200, &h);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(h.json, "hits"), 0), "code")),
+                        second);
+    http_free(&h);
+
+    static const struct bad_query bad[] = {
+        {"/api/search", "required", "q"},
+        {"/api/search?q=x&system=snomed", "invalid", "system"},
+        {"/api/search?q=x&billable=maybe", "invalid", "billable"},
+        {"/api/search?q=x&limit=0", "invalid", "limit"},
+        {"/api/search?q=x&offset=-1", "invalid", "offset"},
+    };
+    expect_bad_queries(bad, sizeof bad / sizeof bad[0]);
 }
 
 static void test_code_session(void **state)
@@ -1312,7 +1487,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_health_and_static), T(test_login), T(test_rate_limit), T(test_csrf_and_logout),
-        T(test_role_matrix), T(test_errors), T(test_body_cap), T(test_code_page), T(test_code_session),
+        T(test_role_matrix), T(test_errors), T(test_body_cap), T(test_code_page), T(test_nlm_search), T(test_search), T(test_code_session),
         T(test_payers), T(test_era_read), T(test_audit), T(test_clients_and_groups), T(test_session_documentation), T(test_reports),
         T(test_access_log), T(test_concurrent_requests), T(test_tls), T(test_bad_config),
     };
