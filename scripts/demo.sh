@@ -14,8 +14,12 @@ if [ ! -f "$db" ] && [ -r "$shared/icd10cm/icd10cm_order_2022_fixedwidth.txt" ];
   $bin import --quiet hcpcs "$shared/hcpcs/HCPC2025_OCT_ANWEB.tsv"
 fi
 
-# The demo practice (once per database): clinicians, clients, groups, three months of sessions.
-$bin audit >/dev/null 2>&1 || $bin demo-data
+# The demo practice (once per database): clinicians, clients, groups, three months of sessions, and the
+# claims built from the signed sessions (ready unless the scrubber holds them back).
+if ! $bin audit >/dev/null 2>&1; then
+  $bin demo-data
+  $bin claims build
+fi
 
 # Demo users of practice 1; these passwords are for the demo only.
 add_user() {

@@ -42,3 +42,30 @@ export function request(method, path, body, signal) {
 export function upload(path, blob, type) {
   return send('POST', path, { 'Content-Type': type }, blob);
 }
+
+/**
+ * download('POST', '/api/claims/export', {payer: 'X'}) -> {blob, filename, headers}: a file the server
+ * sends as an attachment; a JSON error answer throws ApiError like request() does.
+ */
+export async function download(method, path, body) {
+  const headers = { Accept: 'application/pdf, application/edi-x12, application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin', cache: 'no-store' });
+  if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => null));
+  const cd = res.headers.get('Content-Disposition') || '';
+  const m = cd.match(/filename="([^"]+)"/);
+  return { blob: await res.blob(), filename: m ? m[1] : 'download', headers: res.headers };
+}
+
+/** Hands a downloaded file to the browser to save. */
+export function saveFile(file) {
+  const url = URL.createObjectURL(file.blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = file.filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}

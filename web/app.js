@@ -1,6 +1,6 @@
 // app.js -- the web app's shell: who is signed in, the sign-in form, the header, and the router that
 // maps the address (#/ and #/search?q=..., #/lookup, #/codes/cpt/90853, #/coding, #/clients, #/groups,
-// #/sessions/ID, #/reports, #/remittances, #/audit) to a view. Views live in their own modules and get the
+// #/sessions/ID, #/claims, #/claims/ID, #/reports, #/remittances, #/audit) to a view. Views live in their own modules and get the
 // main element; a route names the permission (and scope) it needs.
 
 import { h, replace } from './dom.js';
@@ -13,6 +13,7 @@ import { eraView } from './era.js';
 import { clientsView, clientView, groupsView, groupView } from './records.js';
 import { sessionView } from './session.js';
 import { reportsView } from './reports.js';
+import { claimsView, claimView } from './claims.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -28,8 +29,10 @@ const routes = [
   { pattern: /^#\/groups$/, view: () => groupsView(main), perm: 'clients.read' },
   { pattern: /^#\/groups\/(\d+)$/, view: (m) => groupView(main, m[1], allowed('notes.write')), perm: 'clients.read' },
   { pattern: /^#\/sessions\/(\d+)$/, view: (m) => sessionView(main, m[1]), perm: 'clients.read' },
-  { pattern: /^#\/reports$/, view: () => reportsView(main), perm: 'reports.read' },
-  { pattern: /^#\/remittances$/, view: () => eraView(main), perm: 'claims.read', scope: 'practice' },
+  { pattern: /^#\/reports$/, view: () => reportsView(main, allowed('claims.read', 'practice')), perm: 'reports.read' },
+  { pattern: /^#\/claims(\?.*)?$/, view: () => claimsView(main, allowed('claims.write', 'practice')), perm: 'claims.read' },
+  { pattern: /^#\/claims\/(\d+)$/, view: (m) => claimView(main, m[1], allowed('claims.write', 'practice')), perm: 'claims.read' },
+  { pattern: /^#\/remittances$/, view: () => eraView(main, allowed('claims.write', 'practice')), perm: 'claims.read', scope: 'practice' },
   { pattern: /^#\/audit$/, view: () => auditView(main), perm: 'audit.read' },
   // the home page: search as you type (the search box, not the heading, takes the focus)
   { pattern: /^(#\/?)?$|^#\/search(\?.*)?$/, view: () => searchView(main), typing: true },
@@ -51,6 +54,7 @@ function renderHeader() {
       links.push(h('a', { href: '#/clients' }, 'Clients'));
       links.push(h('a', { href: '#/groups' }, 'Groups'));
     }
+    if (allowed('claims.read')) links.push(h('a', { href: '#/claims' }, 'Claims'));
     if (allowed('reports.read')) links.push(h('a', { href: '#/reports' }, 'Reports'));
     if (allowed('claims.read', 'practice')) links.push(h('a', { href: '#/remittances' }, 'Remittances'));
     if (allowed('audit.read')) links.push(h('a', { href: '#/audit' }, 'Audit trail'));

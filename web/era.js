@@ -1,9 +1,11 @@
 // era.js -- "Remittances" (#/remittances, admins and billers): read an 835 file from a payer and show
 // what it says: each payment, the claims it pays with their lines, and every adjustment with its group
-// and reason code in plain words. The file goes to POST /api/era/read; nothing is stored or posted.
+// and reason code in plain words (POST /api/era/read stores nothing). "Post" stores it against the
+// claims (POST /api/era/post) and shows what happened: claims paid, adjusted and denied with the reasons
+// in words, and items kept in suspense; the open suspense items are listed below.
 
 import { h, replace } from './dom.js';
-import { upload, ApiError } from './api.js';
+import { request, upload, ApiError } from './api.js';
 
 const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 const METHODS = {
@@ -98,18 +100,68 @@ function summary(doc) {
     h('strong', {}, `${cents(paid)} paid`), '.');
 }
 
-/** #/remittances : the upload form and what the file says. */
-export async function eraView(main) {
+const STATE_WORDS = { paid: 'paid in full', partially_paid: 'partly paid', denied: 'denied', accepted: 'accepted' };
+
+/** What posting did: the counts, then each claim with the state it is in now and, when denied, why. */
+function postingResult(r) {
+  const p = r.posted;
+  if (p.already_posted) return h('p', { class: 'notice', role: 'status', id: 'post-result' }, 'This file was posted before; nothing changed.');
+  const byNumber = new Map();
+  for (const pay of r.remittance.payments) for (const c of pay.claims) byNumber.set(c.claim_id, c);
+  const adjusted = (c) => [...c.adjustments, ...c.services.flatMap((s) => s.adjustments)];
+  return h('section', { class: 'card post-result', id: 'post-result', 'aria-labelledby': 'post-h' },
+    h('h2', { id: 'post-h' }, 'Posted'),
+    h('ul', { class: 'badges', role: 'status' },
+      h('li', { class: 'ok' }, `${p.claims} claim${p.claims === 1 ? '' : 's'} matched (${p.lines} lines)`),
+      h('li', { class: 'ok' }, `${cents(p.paid_cents)} paid`),
+      h('li', { class: p.denied ? 'warn' : null }, `${p.denied} denied`),
+      h('li', { class: p.suspense ? 'warn' : null }, `${p.suspense} in suspense`),
+      p.unbalanced ? h('li', { class: 'warn' }, `${p.unbalanced} not balanced`) : null),
+    h('table', { class: 'posted-claims' },
+      h('thead', {}, h('tr', {}, ['Claim', 'Now', 'Billed', 'Paid', 'Adjusted', 'Why'].map((t, i) => h('th', { scope: 'col', class: i >= 2 && i <= 4 ? 'num' : null }, t)))),
+      h('tbody', {}, r.claims.map((c) => {
+        const e = byNumber.get(c.number) || { adjustments: [], services: [] };
+        const adjs = adjusted(e);
+        return h('tr', { class: c.status === 'denied' ? 'denied' : null },
+          h('th', { scope: 'row' }, c.id ? h('a', { href: `#/claims/${c.id}`, class: 'code' }, c.number) : h('span', { class: 'code' }, c.number)),
+          h('td', {}, c.id ? (STATE_WORDS[c.status] || c.status) : 'in suspense: no such claim'),
+          h('td', { class: 'num' }, cents(e.charge_cents)),
+          h('td', { class: 'num' }, cents(e.paid_cents)),
+          h('td', { class: 'num' }, cents(adjs.reduce((n, a) => n + a.amount_cents, 0))),
+          h('td', {}, adjs.length ? adjs.map((a) => h('span', { class: 'why-item' }, `${a.group}-${a.reason}: ${a.reason_text || 'no description'}`)) : '—'));
+      }))));
+}
+
+async function suspenseList(box) {
+  const s = await request('GET', '/api/suspense');
+  replace(box, h('h2', { id: 'suspense-h' }, 'Suspense'),
+    s.items.length ? h('table', { class: 'suspense' },
+      h('caption', {}, `${s.items.length} item${s.items.length === 1 ? '' : 's'} a remittance reported that matched no claim or line; ${cents(s.paid_cents)} in all`),
+      h('thead', {}, h('tr', {}, ['Claim number', 'Line', 'Billed', 'Paid', 'Why', 'Posted'].map((t, i) => h('th', { scope: 'col', class: i === 2 || i === 3 ? 'num' : null }, t)))),
+      h('tbody', {}, s.items.map((x) => h('tr', {},
+        h('th', { scope: 'row' }, h('span', { class: 'code' }, x.claim_number || '—')),
+        h('td', {}, x.code ? `${x.code}${x.modifiers ? ` ${x.modifiers}` : ''}` : '—'),
+        h('td', { class: 'num' }, cents(x.charge_cents)), h('td', { class: 'num' }, cents(x.paid_cents)),
+        h('td', {}, x.why), h('td', {}, x.posted_at)))))
+      : h('p', { class: 'hint' }, 'Nothing in suspense.'));
+}
+
+/** #/remittances : the upload form, what the file says, posting it, and the suspense list. */
+export async function eraView(main, canPost) {
   document.title = 'Remittances · psyclaim';
   const file = h('input', { id: 'era-file', name: 'file', type: 'file', accept: '.835,.x12,.edi,.txt,.dat,text/plain', required: true });
   const message = h('p', { class: 'error', role: 'alert', id: 'era-error' });
   const button = h('button', { type: 'submit', class: 'primary' }, 'Read remittance');
+  const post = canPost ? h('button', { type: 'button', id: 'era-post' }, 'Post') : null;
   const out = h('div', { class: 'era-out', id: 'era-out' });
+  const posted = h('div', { id: 'era-posted', 'aria-live': 'polite' });
+  const suspense = h('section', { class: 'suspense-box', id: 'suspense', 'aria-labelledby': 'suspense-h' });
   const form = h('form', { class: 'lookup era-form', 'aria-describedby': 'era-error' },
     h('div', { class: 'field' }, h('label', { for: 'era-file' }, '835 remittance file'), file,
       h('p', { class: 'hint' }, 'An X12 835 (005010X221A1) from a payer or clearinghouse, up to 1 MiB.')),
-    button);
-  async function read() {
+    button, post);
+  /** Sends the chosen file to path with the button held down; onDone shows the answer, onFail clears. */
+  async function send(path, btn, onDone, onFail) {
     message.textContent = '';
     const f = file.files[0];
     if (!f) {
@@ -117,28 +169,37 @@ export async function eraView(main) {
       file.focus();
       return;
     }
-    button.disabled = true;
-    replace(out, h('p', { class: 'loading', role: 'status' }, 'Reading…'));
+    btn.disabled = true;
     try {
-      const doc = await upload('/api/era/read', f, 'application/edi-x12');
-      replace(out, summary(doc), doc.payments.map(paymentSection));
+      await onDone(await upload(path, f, 'application/edi-x12'));
     } catch (e) {
       if (!(e instanceof ApiError) || e.status === 401) throw e;
-      replace(out);
+      if (onFail) onFail();
       message.textContent = e.message;
     } finally {
-      button.disabled = false;
+      btn.disabled = false;
     }
   }
+  const read = () => {
+    if (file.files.length) replace(out, h('p', { class: 'loading', role: 'status' }, 'Reading…'));
+    return send('/api/era/read', button, (doc) => replace(out, summary(doc), doc.payments.map(paymentSection)), () => replace(out));
+  };
+  const doPost = () => send('/api/era/post', post, async (r) => {
+    replace(posted, postingResult(r));
+    await suspenseList(suspense);
+  });
+  const fail = (e) => window.dispatchEvent(new CustomEvent('psyclaim:error', { detail: e }));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    read().catch((e) => window.dispatchEvent(new CustomEvent('psyclaim:error', { detail: e })));
+    read().catch(fail);
   });
+  if (post) post.addEventListener('click', () => doPost().catch(fail));
   file.addEventListener('change', () => {
     if (file.files.length) form.requestSubmit();
   });
   replace(main,
     h('h1', {}, 'Remittances'),
-    h('p', { class: 'intro' }, 'Open an 835 remittance to see what a payer paid, for which claims, and why amounts were adjusted, with every reason code in plain words. Reading a file stores nothing and posts nothing.'),
-    form, message, out);
+    h('p', { class: 'intro' }, 'Open an 835 remittance to see what a payer paid, for which claims, and why amounts were adjusted, with every reason code in plain words. Reading a file stores nothing; Post stores its payments against the claims (a file is posted once).'),
+    form, message, posted, out, suspense);
+  await suspenseList(suspense);
 }

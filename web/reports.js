@@ -1,7 +1,8 @@
 // reports.js -- the reports page (#/reports): group attendance rates by week, and group economics:
 // revenue per session against the number of members present at the roster's payer mix, the sessions
 // actually held, the $30-65 per member reference range, and the break-even size for a clinician cost
-// per hour. Plots are drawn with uPlot (web/vendor/, copied from npm by scripts/vendor-web.sh).
+// per hour; and, for admins and billers, revenue by service month and payer (billed against paid over
+// the claims sent, GET /api/reports/revenue). Plots are drawn with uPlot (web/vendor/, copied from npm by scripts/vendor-web.sh).
 
 import { h, replace } from './dom.js';
 import { request } from './api.js';
@@ -92,7 +93,39 @@ function economicsSection(data) {
   });
 }
 
-export async function reportsView(main) {
+function revenuePlot(box, data) {
+  if (!data.months.length) {
+    replace(box, h('p', { class: 'notice' }, 'No claims have been sent yet.'));
+    return;
+  }
+  const xs = data.months.map((m) => Date.parse(`${m.month}-15T12:00:00Z`) / 1000);
+  const money = (u, v) => (v == null ? '—' : dollars(v * 100));
+  replace(box);
+  new uPlot({
+    width: plotWidth(box), height: 280,
+    axes: [{}, { label: 'per month', values: (u, vals) => vals.map((v) => `$${v}`) }],
+    series: [
+      { label: 'service month', value: (u, v) => (v == null ? '—' : new Date(v * 1000).toISOString().slice(0, 7)) },
+      { label: 'billed', stroke: COLOURS[0], width: 2, points: { show: true }, value: money },
+      { label: 'paid', stroke: COLOURS[2], width: 2, points: { show: true }, value: money },
+    ],
+  }, [xs, data.months.map((m) => m.billed_cents / 100), data.months.map((m) => m.paid_cents / 100)], box);
+}
+
+function revenueTable(data) {
+  if (!data.rows.length) return null;
+  return h('div', { class: 'table-wrap' }, h('table', { class: 'revenue' },
+    h('caption', {}, 'Claims sent, by service month and payer'),
+    h('thead', {}, h('tr', {}, ['Month', 'Payer', 'Claims', 'Billed', 'Paid', 'Patient owes', 'Paid share'].map((t, i) =>
+      h('th', { scope: 'col', class: i >= 2 ? 'num' : null }, t)))),
+    h('tbody', {}, data.rows.map((r) => h('tr', {},
+      h('th', { scope: 'row' }, r.month), h('td', {}, r.payer_name, ' ', h('span', { class: 'code' }, r.payer_code)),
+      h('td', { class: 'num' }, r.claims), h('td', { class: 'num' }, dollars(r.billed_cents)),
+      h('td', { class: 'num' }, dollars(r.paid_cents)), h('td', { class: 'num' }, dollars(r.patient_cents)),
+      h('td', { class: 'num' }, r.billed_cents ? `${Math.round((100 * r.paid_cents) / r.billed_cents)}%` : '—'))))));
+}
+
+export async function reportsView(main, showRevenue) {
   document.title = 'Reports · psyclaim';
   ensureCss();
   const cost = h('input', { id: 'report-cost', type: 'number', min: 0, step: 1, value: 120 });
@@ -112,6 +145,13 @@ export async function reportsView(main) {
     h('h2', {}, 'Group economics'),
     h('p', { class: 'intro' }, 'What one group session earns against the number of members present, at the fees of each member\'s primary payer for 90853; the dashed lines mark $30 and $65 per member. A group breaks even when it earns the clinician\'s cost for the session.'),
     form, message, economicsBox);
+  const revenueBox = h('div', { class: 'plot', id: 'revenue-plot' });
+  const revenueRows = h('div', { id: 'revenue-table' });
+  if (showRevenue) {
+    main.append(h('h2', {}, 'Revenue by month and payer'),
+      h('p', { class: 'intro' }, 'What was billed on the claims sent (by month of service) against what remittances have paid so far.'),
+      revenueBox, revenueRows);
+  }
 
   async function loadEconomics() {
     message.textContent = '';
@@ -132,4 +172,9 @@ export async function reportsView(main) {
   });
   attendancePlot(attendanceBox, await request('GET', '/api/reports/attendance'));
   await loadEconomics();
+  if (showRevenue) {
+    const data = await request('GET', '/api/reports/revenue');
+    revenuePlot(revenueBox, data);
+    replace(revenueRows, revenueTable(data));
+  }
 }

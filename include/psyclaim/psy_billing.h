@@ -101,4 +101,41 @@ struct psy_billing_post_result {
 psy_status psy_billing_era_post(psy_store *st, psy_id practice, const void *data, size_t len,
                                 struct psy_billing_post_result *r /* OUT */, char *err, size_t errlen);
 
+/* One stored claim as a JSON document (*out, *len; free it): number, client, clinician, payer, service
+ * date, status, totals, "lines" (code, modifiers, units, charge, paid, dx_pointers, the coding engine's
+ * "rules" and "explanation"), "findings" (the scrubber's last verdict and remittance findings),
+ * "history" (from, to, reason, at) and "payments" (each with its adjustments, codes in plain words).
+ * Never any note text. PSY_ENOTFOUND when the practice has no such claim. */
+psy_status psy_billing_claim_json(psy_store *st, psy_id practice, psy_id claim, char **out, size_t *len);
+
+struct psy_billing_suspense {
+    psy_id id;
+    char claim_number[PSY_CLAIM_ID_MAX + 61]; /* CLP01 as the payer sent it ("" for a provider adjustment) */
+    char code[16], modifiers[16];
+    long long charge_cents, paid_cents;
+    char why[200];
+    int resolved;
+    char posted_at[PSY_REC_TIME_MAX];
+};
+
+/* What posted remittances reported that matched no claim or line, oldest first (open items only unless
+ * include_resolved). Free *out with free(). */
+psy_status psy_billing_suspense_list(psy_store *st, psy_id practice, int include_resolved,
+                                     struct psy_billing_suspense **out /* OUT */, size_t *n /* OUT */);
+
+struct psy_billing_revenue {
+    char month[8];                  /* YYYY-MM of the service dates */
+    psy_id payer_id;
+    char payer_code[81], payer_name[PSY_REC_NAME_MAX];
+    long claims;                    /* claims sent (submitted or later) */
+    long long billed_cents, paid_cents, patient_cents;
+};
+
+/* Revenue by service month and payer over the claims that left the practice (submitted or later):
+ * billed against what posted remittances paid, and what they put on the patient. from/to are months
+ * YYYY-MM, inclusive ("" or NULL = unbounded); PSY_EINVAL naming "from" or "to" otherwise. Ordered by
+ * month, then payer code. Free *out with free(). */
+psy_status psy_billing_revenue(psy_store *st, psy_id practice, const char *from, const char *to,
+                               struct psy_billing_revenue **out /* OUT */, size_t *n /* OUT */);
+
 #endif

@@ -252,7 +252,8 @@ static psy_status make_practice(struct gen *g)
     snprintf(p.address, sizeof p.address, "%d Willow Bend Road, Suite 2", 100 + rnd(&g->rng, 800));
     snprintf(p.city, sizeof p.city, "Millbrook");
     snprintf(p.state, sizeof p.state, "IL");
-    snprintf(p.zip, sizeof p.zip, "6%04d", rnd(&g->rng, 10000));
+    /* ZIP+4: the 837P wants all nine digits for the billing provider */
+    snprintf(p.zip, sizeof p.zip, "6%04d%04d", rnd(&g->rng, 10000), 1000 + (int)(g->rng % 9000));
     snprintf(p.time_zone, sizeof p.time_zone, "America/Chicago");
     p.unsigned_note_days = 7;
     psy_status rc = psy_records_practice_add(g->st, &p, &g->pr);
@@ -290,6 +291,9 @@ static psy_status make_practice(struct gen *g)
     return rc;
 }
 
+static const char *const streets[] = {"Juniper Row", "Larkspur Lane", "Quarry Hill Road", "Maple Court",
+                                      "Heron Way", "Old Mill Street", "Sycamore Drive", "Prairie View Avenue"};
+
 static psy_status add_client_records(struct gen *g, int i)
 {
     struct g_client *gc = &g->cl[i];
@@ -299,6 +303,8 @@ static psy_status add_client_records(struct gen *g, int i)
     snprintf(c.last_name, sizeof c.last_name, "%s", PICK(&g->rng, last_names));
     psy__rec_date_add("1950-01-01", rnd(&g->rng, 55 * 365), c.birth_date);
     snprintf(c.sex, sizeof c.sex, "%s", chance(&g->rng, 50) ? "F" : chance(&g->rng, 95) ? "M" : "U");
+    /* a street address (the 837P subscriber needs one), from the client's number so the draws stay as they were */
+    snprintf(c.address, sizeof c.address, "%d %s", 10 + (i * 37) % 980, streets[i % (int)(sizeof streets / sizeof *streets)]);
     snprintf(c.city, sizeof c.city, "Millbrook");
     snprintf(c.state, sizeof c.state, "IL");
     snprintf(c.zip, sizeof c.zip, "6%04d", rnd(&g->rng, 10000));
@@ -692,6 +698,8 @@ psy_status psy_records_demo(psy_store *st, const struct psy_demo_opts *o, struct
         psy_status end = psy_records_batch_end(st, rc == PSY_OK);
         if (!rc) rc = end;
     }
+    /* the billing office's phone, which the 837P needs as the submitter's contact (555-01xx: fictional) */
+    if (!rc) rc = psy_billing_set_contact(st, g.pr, "2175550142");
     for (int i = 0; g.cl && i < g.nclients; i++)
         for (int f = 0; f < 4; f++) free(g.cl[i].last_note[f]);
     free(g.cl);

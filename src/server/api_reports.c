@@ -4,6 +4,9 @@
  * number of members present, from each member's primary payer's fee for 90853 in the payer profiles
  * (the coding engine's charge), and the break-even group size for a clinician cost per hour.
  *
+ * GET /api/reports/revenue gives billed against paid by service month and payer (psy_billing_revenue);
+ * it spans every clinician's claims, so it needs claims.read for the whole practice.
+ *
  * A clinician's reports cover their own groups only. A record payer is matched to a payer profile by its
  * kind: medicare -> "medicare", medicaid -> "example-medicaid", commercial -> "example-commercial",
  * other -> "default". Reading a report is on the audit trail (it is built from attendance).
@@ -212,4 +215,43 @@ void api_report_economics(struct srv_req *r)
     srv_reply_json(r, 200, json_pack("{s:I, s:I, s:I, s:{s:i, s:i}, s:o}", "cost_per_hour_cents", (json_int_t)cost,
                                      "minutes", (json_int_t)minutes, "session_cost_cents", (json_int_t)session_cost,
                                      "reference_per_member_cents", "low", 3000, "high", 6500, "groups", groups));
+}
+
+/* GET /api/reports/revenue?from=YYYY-MM&to=YYYY-MM: billed against paid by service month and payer, over
+ * the claims sent (psy_billing_revenue), with each month's totals. */
+void api_report_revenue(struct srv_req *r)
+{
+    const char *from = srv_query(r, "from"), *to = srv_query(r, "to");
+    struct psy_billing_revenue *v;
+    size_t n;
+    psy_status rc = psy_billing_revenue(r->st, r->session.user.practice_id, from, to, &v, &n);
+    if (rc == PSY_EINVAL) {
+        api_reply_store(r, rc);
+        r->status = 400;
+        return;
+    }
+    if (rc) {
+        srv_reply_status(r, rc, NULL);
+        return;
+    }
+    if (api_audit_rec(r, "report.revenue", "", 0)) {
+        free(v);
+        return;
+    }
+    json_t *rows = json_array(), *months = json_array(), *m = NULL;
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(rows, json_pack("{s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:I}", "month", v[i].month, "payer_id",
+                                              (json_int_t)v[i].payer_id, "payer_code", v[i].payer_code, "payer_name",
+                                              v[i].payer_name, "claims", (json_int_t)v[i].claims, "billed_cents",
+                                              (json_int_t)v[i].billed_cents, "paid_cents", (json_int_t)v[i].paid_cents,
+                                              "patient_cents", (json_int_t)v[i].patient_cents));
+        if (!m || strcmp(json_string_value(json_object_get(m, "month")), v[i].month)) {
+            m = json_pack("{s:s, s:i, s:i}", "month", v[i].month, "billed_cents", 0, "paid_cents", 0);
+            json_array_append_new(months, m);
+        }
+        json_object_set_new(m, "billed_cents", json_integer(json_integer_value(json_object_get(m, "billed_cents")) + v[i].billed_cents));
+        json_object_set_new(m, "paid_cents", json_integer(json_integer_value(json_object_get(m, "paid_cents")) + v[i].paid_cents));
+    }
+    free(v);
+    srv_reply_json(r, 200, json_pack("{s:o, s:o}", "rows", rows, "months", months));
 }

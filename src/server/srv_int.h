@@ -64,6 +64,7 @@ struct srv_req {
     const void *raw;        /* or a static body (embedded asset) */
     size_t raw_len;
     const char *raw_type;
+    void *owned;            /* a body the request owns (raw points into it); freed with the request */
     const char *etag;
     char hdr_name[SRV_MAX_HEADERS][32];
     char hdr_value[SRV_MAX_HEADERS][200];
@@ -96,6 +97,8 @@ void srv_reply_error(struct srv_req *r, unsigned status, const char *code, const
  * message, which may quote data). */
 void srv_reply_status(struct srv_req *r, psy_status rc, const char *field);
 void srv_add_header(struct srv_req *r, const char *name, const char *value);
+/* A file to download: data (malloc'd, taken over) as type, with Content-Disposition naming filename. */
+void srv_reply_download(struct srv_req *r, const char *type, const char *filename, char *data, size_t len);
 /* 1 when the request says its body is application/json; else replies 415 and returns 0. */
 int srv_body_is_json(struct srv_req *r);
 /* The request body as a JSON object; on failure replies 415/400 and returns NULL. */
@@ -130,6 +133,16 @@ void api_code(struct srv_req *r);
 void api_code_session(struct srv_req *r);
 void api_payers(struct srv_req *r);
 void api_era_read(struct srv_req *r);
+void api_era_post(struct srv_req *r);
+void api_claims(struct srv_req *r);
+void api_claim(struct srv_req *r);
+void api_claim_scrub(struct srv_req *r);
+void api_claim_cms1500(struct srv_req *r);
+void api_claims_build(struct srv_req *r);
+void api_claims_export(struct srv_req *r);
+void api_superbill(struct srv_req *r);
+void api_suspense(struct srv_req *r);
+void api_report_revenue(struct srv_req *r);
 void api_clients(struct srv_req *r);
 void api_client(struct srv_req *r);
 void api_groups(struct srv_req *r);

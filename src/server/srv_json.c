@@ -21,6 +21,8 @@ static void clear_reply(struct srv_req *r)
     r->raw = NULL;
     r->raw_len = 0;
     r->raw_type = NULL;
+    free(r->owned);
+    r->owned = NULL;
     r->etag = NULL;
 }
 
@@ -29,6 +31,19 @@ void srv_reply_json(struct srv_req *r, unsigned status, json_t *body)
     clear_reply(r);
     r->status = status;
     r->json = body;
+}
+
+void srv_reply_download(struct srv_req *r, const char *type, const char *filename, char *data, size_t len)
+{
+    clear_reply(r);
+    r->status = 200;
+    r->owned = data;
+    r->raw = data;
+    r->raw_len = len;
+    r->raw_type = type;
+    char cd[160];
+    snprintf(cd, sizeof cd, "attachment; filename=\"%s\"", filename);
+    srv_add_header(r, "Content-Disposition", cd);
 }
 
 void srv_reply_empty(struct srv_req *r, unsigned status)

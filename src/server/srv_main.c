@@ -78,6 +78,7 @@ static void free_req(struct srv_req *r)
 {
     if (!r) return;
     json_decref(r->json);
+    free(r->owned);
     free(r->body);
     free(r);
 }

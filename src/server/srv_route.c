@@ -26,6 +26,17 @@ static const struct srv_route routes[] = {
     {"GET", "/api/payers", api_payers, 0, PSY_PERM_CODES_READ, PSY_SCOPE_NONE},
     /* a remittance pays claims of every clinician of the practice: "own" claims are not enough */
     {"POST", "/api/era/read", api_era_read, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_PRACTICE},
+    {"POST", "/api/era/post", api_era_post, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
+    {"GET", "/api/suspense", api_suspense, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_PRACTICE},
+    /* claims: a clinician reads the claims of their own clients (applied by the handlers); building,
+     * scrubbing and sending span the practice */
+    {"GET", "/api/claims", api_claims, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_NONE},
+    {"POST", "/api/claims/build", api_claims_build, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
+    {"POST", "/api/claims/export", api_claims_export, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
+    {"GET", "/api/claims/:id", api_claim, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_NONE},
+    {"POST", "/api/claims/:id/scrub", api_claim_scrub, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
+    {"GET", "/api/claims/:id/cms1500", api_claim_cms1500, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_NONE},
+    {"GET", "/api/superbill", api_superbill, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_NONE},
     /* records: a clinician's "own" scope is applied by the handlers (their clients and groups only) */
     {"GET", "/api/clients", api_clients, 0, PSY_PERM_CLIENTS_READ, PSY_SCOPE_NONE},
     {"GET", "/api/clients/:id", api_client, 0, PSY_PERM_CLIENTS_READ, PSY_SCOPE_NONE},
@@ -39,6 +50,8 @@ static const struct srv_route routes[] = {
     {"POST", "/api/notes/:id/addendum", api_note_addendum, 0, PSY_PERM_NOTES_WRITE, PSY_SCOPE_NONE},
     {"GET", "/api/reports/attendance", api_report_attendance, 0, PSY_PERM_REPORTS_READ, PSY_SCOPE_NONE},
     {"GET", "/api/reports/group-economics", api_report_economics, 0, PSY_PERM_REPORTS_READ, PSY_SCOPE_NONE},
+    /* revenue is the practice's money across every clinician's claims */
+    {"GET", "/api/reports/revenue", api_report_revenue, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_PRACTICE},
     {"GET", "/api/audit", api_audit, 0, PSY_PERM_AUDIT_READ, PSY_SCOPE_NONE},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])

@@ -3,8 +3,9 @@
 // playwright-core: sign-in (a wrong password, then the right one), search as you type (filters,
 // keyboard, the header box), NLM's own autocomplete-lhc widget on a test page served from here and
 // pointed at psyclaim's /api/icd10cm/v3/search, the look-up form, the 90853 code page with all its sections, a similar code, an unknown code, coding a session (60 minutes -> 90837,
-// live as the form changes), a biller reading an 835 remittance, the audit trail for an admin,
-// sign-out.
+// live as the form changes), a biller reading an 835 remittance, a biller building claims, reading a
+// claim's lines and CMS-1500, exporting a payer's 837P and posting the 835 that answers it, the reports
+// with revenue, the audit trail for an admin, sign-out.
 //
 // usage: node run.mjs [--bin PATH_TO_PSYCLAIM] [--screenshot FILE.png]
 // Exit 0 when every check passed, 1 on a failure, 77 (ctest: skipped) only when Chromium cannot start.
@@ -78,6 +79,56 @@ function stopServer(proc) {
     proc.on('exit', (code, signal) => resolve({ code, signal }));
     proc.kill('SIGTERM');
   });
+}
+
+/**
+ * An 835 that pays every claim of an exported 837P in full except the first, which is denied (CO-50),
+ * plus a claim psyclaim never sent (kept in suspense). SVC lines carry the billed code without modifiers.
+ */
+function make835(x837) {
+  const segs = x837.split('~').map((x) => x.trim()).filter(Boolean).map((x) => x.split('*'));
+  const body = [];
+  let total = 0;
+  let n = 0;
+  let deny = false;
+  const amount = (c) => (c / 100).toFixed(2);
+  for (const e of segs) {
+    if (e[0] === 'CLM') {
+      const c = Math.round(Number(e[2]) * 100);
+      deny = n === 0;
+      n++;
+      if (deny) {
+        body.push(`CLP*${e[1]}*4*${amount(c)}*0**MC*ICN${n}`, `CAS*CO*50*${amount(c)}`);
+      } else {
+        body.push(`CLP*${e[1]}*1*${amount(c)}*${amount(c)}**MC*ICN${n}`);
+        total += c;
+      }
+    } else if (e[0] === 'SV1') {
+      const code = e[1].split(':')[1];
+      body.push(`SVC*HC:${code}*${e[2]}*${deny ? '0' : e[2]}**${e[4]}`);
+    }
+  }
+  body.push('CLP*PCX0000001*1*100*100**MC*ICNX', 'SVC*HC:90834*100*100**1');
+  total += 10000;
+  const st = ['ST*835*0001', `BPR*I*${amount(total)}*C*ACH*CCP*01*999999999*DA*1234*1512345678**01*999999999*DA*5678*20260415`,
+    'TRN*1*EFT0001*1512345678', 'N1*PR*DEMO PAYER', 'N1*PE*DEMO PRACTICE*XX*1234567893', 'LX*1', ...body];
+  st.push(`SE*${st.length + 1}*0001`);
+  return ['ISA*00*          *00*          *ZZ*PAYER          *ZZ*PRACTICE       *260415*1200*^*00501*000000777*0*P*:',
+    'GS*HP*PAYER*PRACTICE*20260415*1200*777*X*005010X221A1', ...st, 'GE*1*777', 'IEA*1*000000777'].join('~') + '~';
+}
+
+/** A fresh context and page whose console errors (other than the 401 and 422 answers pages expect) and
+ * uncaught exceptions are collected in errors. */
+async function watchedPage(browser, timeout) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(timeout);
+  const errors = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of (401|422)/.test(m.text())) errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  return { ctx, page, errors };
 }
 
 async function signIn(page, url, username, password) {
@@ -393,15 +444,59 @@ async function main() {
     check('no errors in the biller\'s console', bErrors.length === 0, bErrors.join(' | '));
     await bctx.close();
 
+    // --- a biller builds claims, reads one, exports a payer's 837P and posts the 835 that answers it ---
+    const { ctx: cctx, page: cpage, errors: cErrors } = await watchedPage(browser, 20000);
+    await signIn(cpage, url, 'bo', PASSWORDS.biller);
+    await cpage.getByRole('link', { name: 'Claims' }).click();
+    await cpage.getByRole('heading', { level: 1, name: 'Claims' }).waitFor();
+    await cpage.getByRole('button', { name: 'Build claims' }).click();
+    const built = await cpage.locator('.build-summary').textContent();
+    const ready = Number((built.match(/(\d+) ready/) || [])[1]);
+    check('building claims reports ready and held claims', ready > 0 && /held in draft/.test(built), built);
+    await cpage.locator('table.claims tbody tr').first().waitFor();
+    const rows = await cpage.locator('table.claims tbody tr').count();
+    check('the claims list shows the built claims', rows > 10, String(rows));
+    await cpage.getByLabel('Status').selectOption('ready');
+    await cpage.getByRole('button', { name: 'Show' }).click();
+    await cpage.waitForFunction(() => [...document.querySelectorAll('table.claims tbody .claim-status')].every((e) => e.textContent === 'ready'));
+    await cpage.locator('table.claims tbody tr th a').first().click();
+    await cpage.getByRole('heading', { level: 2, name: 'Lines' }).waitFor();
+    const explanation = await cpage.locator('.claim-lines .explanation').first().textContent();
+    check('a claim\'s lines carry their explanation', explanation.length > 20 && !/No explanation/.test(explanation), explanation);
+    check('a claim\'s lines carry their rule ids', (await cpage.locator('.claim-lines .rule-ids li').count()) > 0);
+    check('the claim shows its history', /ready/.test(await cpage.locator('ol.history').textContent()));
+    const [pdf] = await Promise.all([cpage.waitForEvent('download'), cpage.getByRole('button', { name: 'CMS-1500 PDF' }).click()]);
+    const pdfBytes = readFileSync(await pdf.path());
+    check('the CMS-1500 downloads as a PDF', pdfBytes.subarray(0, 5).toString() === '%PDF-', pdf.suggestedFilename());
+    await cpage.getByRole('link', { name: 'Claims', exact: true }).first().click();
+    await cpage.getByRole('heading', { level: 1, name: 'Claims' }).waitFor();
+    const exportButton = cpage.locator('.claims-export button[data-payer]:not([disabled])').first();
+    const payerCode = await exportButton.getAttribute('data-payer');
+    const [dl] = await Promise.all([cpage.waitForEvent('download'), exportButton.click()]);
+    const x837 = readFileSync(await dl.path(), 'utf8');
+    check('Export 837P downloads an X12 file', x837.startsWith('ISA*') && /ST\*837\*/.test(x837), dl.suggestedFilename());
+    await cpage.locator('#export-result', { hasText: 'submitted' }).waitFor();
+    check('the export names the payer\'s file', (await cpage.locator('#export-result').textContent()).includes(payerCode));
+    await cpage.getByRole('link', { name: 'Remittances' }).click();
+    await cpage.getByRole('heading', { level: 1, name: 'Remittances' }).waitFor();
+    await cpage.getByLabel('835 remittance file').setInputFiles({ name: 'payer.835', mimeType: 'text/plain', buffer: Buffer.from(make835(x837)) });
+    await cpage.locator('.era-summary').waitFor();
+    await cpage.getByRole('button', { name: 'Post' }).click();
+    const result = cpage.locator('#post-result');
+    await result.locator('h2', { hasText: 'Posted' }).waitFor();
+    const badges = await result.locator('.badges li').allTextContents();
+    check('posting shows matched, denied and suspense counts', badges.some((b) => /1 denied/.test(b)) && badges.some((b) => /1 in suspense/.test(b)) &&
+      badges.some((b) => /claims? matched/.test(b)), badges.join(' | '));
+    const deniedRow = await result.locator('tr.denied').first().textContent();
+    check('a denied claim shows its reason in words', /CO-50/.test(deniedRow) && /necess/i.test(deniedRow), deniedRow);
+    check('paid claims are shown as paid', (await result.locator('tbody tr', { hasText: 'paid in full' }).count()) > 0);
+    await cpage.locator('#suspense table.suspense', { hasText: 'PCX0000001' }).waitFor();
+    check('the unknown claim is in the suspense list', true);
+    check('no errors in the claims console', cErrors.length === 0, cErrors.join(' | '));
+    await cctx.close();
+
     // --- the demo clinician documents a group session and signs it ---
-    const dctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const dpage = await dctx.newPage();
-    dpage.setDefaultTimeout(15000);
-    const dErrors = [];
-    dpage.on('console', (m) => {
-      if (m.type() === 'error' && !/status of (401|422)/.test(m.text())) dErrors.push(m.text());
-    });
-    dpage.on('pageerror', (e) => dErrors.push(String(e)));
+    const { ctx: dctx, page: dpage, errors: dErrors } = await watchedPage(browser, 15000);
     await signIn(dpage, url, 'dana', PASSWORDS.clinician);
     await dpage.getByRole('link', { name: 'Groups' }).click();
     await dpage.getByRole('heading', { level: 1, name: 'Groups' }).waitFor();
@@ -461,6 +556,9 @@ async function main() {
     await apage.waitForFunction((b) => document.querySelector('.report-group .break-even').textContent !== b, before);
     const after = await apage.locator('.report-group .break-even').first().textContent();
     check('a higher clinician cost raises the break-even size', parseInt(after, 10) > parseInt(before, 10), `${before} -> ${after}`);
+    await apage.locator('#revenue-plot canvas').waitFor();
+    const revenue = await apage.locator('table.revenue tbody tr').allTextContents();
+    check('revenue by month and payer shows the exported payer', revenue.length > 0 && revenue.some((r) => /DEMO/.test(r)), revenue.slice(0, 3).join(' | '));
     check('no errors in the reports console (vendored uPlot, CSP)', aErrors.length === 0, aErrors.join(' | '));
     await apage.getByRole('link', { name: 'Audit trail' }).click();
     await apage.getByRole('heading', { level: 1, name: 'Audit trail' }).waitFor();

@@ -1,6 +1,7 @@
 /* test_server.c -- the web server in-process on an ephemeral port, spoken to over HTTP with libcurl:
  * sign-in, cookies, CSRF, the role matrix against every endpoint, body caps, JSON errors, static
- * pages, code search (its own and NLM's dialect), coding a session, payer profiles, reading an 835 remittance, the audit trail, the access log,
+ * pages, code search (its own and NLM's dialect), coding a session, payer profiles, reading an 835 remittance, claims (build, scrub,
+ * 837P export, CMS-1500 and superbill PDFs, 835 posting, suspense, revenue), the audit trail, the access log,
  * concurrent requests and TLS. Each test gets a fresh server and database. */
 #include "support.h"
 #include <curl/curl.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include "era_835.h"
 
 static struct psy_auth_policy fast;
 static psy_server *srv;
@@ -412,6 +414,18 @@ static void test_role_matrix(void **state)
         {"GET", "/api/reports/group-economics", {401, 200, 200, 200}},
         {"GET", "/api/reports/group-economics?cost_per_hour_cents=-5", {401, 400, 400, 400}},
         {"GET", "/api/audit?limit=5&offset=0", {401, 200, 403, 403}},
+        /* claims: a clinician reads their own clients' claims and changes none; suspense, posting and
+         * revenue span the practice */
+        {"GET", "/api/claims", {401, 200, 200, 200}},
+        {"GET", "/api/claims/1", {401, 404, 404, 404}},
+        {"GET", "/api/claims/1/cms1500", {401, 404, 404, 404}},
+        {"POST", "/api/claims/1/scrub", {401, 404, 403, 404}},
+        {"POST", "/api/claims/build", {401, 415, 403, 415}},
+        {"POST", "/api/claims/export", {401, 415, 403, 415}},
+        {"GET", "/api/superbill", {401, 400, 400, 400}},
+        {"POST", "/api/era/post", {401, 422, 403, 422}},
+        {"GET", "/api/suspense", {401, 200, 403, 200}},
+        {"GET", "/api/reports/revenue", {401, 200, 403, 200}},
         {"POST", "/api/logout", {401, 204, 204, 204}},
     };
     for (int who = 0; who < 4; who++) {
@@ -1220,6 +1234,7 @@ static void call_error(const struct session *s, const char *method, const char *
 {
     struct http h;
     call(s, method, path, body, &h);
+    if (h.status != status) fprintf(stderr, "%s %s\n", method, path);
     assert_error(&h, status, code, field);
     http_free(&h);
 }
@@ -1481,6 +1496,321 @@ static void test_session_documentation(void **state)
     http_free(&h);
 }
 
+/* --- claims ------------------------------------------------------------------------------------------ */
+
+/* Fails when any object in v has a key that would carry note text. */
+static void assert_no_note_text(json_t *v)
+{
+    const char *k;
+    json_t *x;
+    size_t i;
+    if (json_is_object(v)) {
+        json_object_foreach(v, k, x) {
+            assert_true(strcmp(k, "text") && strcmp(k, "note") && strcmp(k, "notes") && strcmp(k, "body"));
+            assert_no_note_text(x);
+        }
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, x) assert_no_note_text(x);
+    }
+}
+
+static void assert_download(const struct http *h, const char *type, const char *starts)
+{
+    char buf[200];
+    if (h->status != 200) fprintf(stderr, "download: %ld %s\n", h->status, h->body.p ? h->body.p : "");
+    assert_int_equal(h->status, 200);
+    assert_non_null(header(h, "Content-Type", buf, sizeof buf));
+    assert_string_equal(buf, type);
+    assert_non_null(header(h, "Content-Disposition", buf, sizeof buf));
+    assert_true(strncmp(buf, "attachment; filename=", 21) == 0);
+    assert_true(h->body.n > strlen(starts));
+    assert_memory_equal(h->body.p, starts, strlen(starts));
+}
+
+/* The claims of a GET /api/claims answer, as the session sees them. */
+static json_t *claims_of(const struct session *s, const char *query)
+{
+    struct http h;
+    char path[200];
+    snprintf(path, sizeof path, "/api/claims%s", query);
+    assert_int_equal(call(s, "GET", path, NULL, &h), 200);
+    json_t *c = json_incref(json_object_get(h.json, "claims"));
+    /* the totals add up */
+    json_t *t = json_object_get(h.json, "totals"), *x;
+    size_t i;
+    json_int_t sum = 0;
+    json_array_foreach(c, i, x) sum += json_integer_value(json_object_get(x, "total_cents"));
+    assert_int_equal(json_integer_value(json_object_get(t, "claims")), json_array_size(c));
+    assert_int_equal(json_integer_value(json_object_get(t, "total_cents")), sum);
+    assert_no_note_text(h.json);
+    http_free(&h);
+    return c;
+}
+
+static int audited(const char *action)
+{
+    psy_store *st;
+    char err[256];
+    assert_int_equal(psy_store_open(db_path, &st, err, sizeof err), PSY_OK);
+    struct psy_audit_event *ev;
+    size_t n;
+    long long total;
+    assert_int_equal(psy_auth_audit_list(st, 1, 0, 1000, &ev, &n, &total), PSY_OK);
+    int found = 0;
+    for (size_t i = 0; i < n; i++) found |= !strcmp(ev[i].action, action);
+    free(ev);
+    psy_store_close(st);
+    return found;
+}
+
+static long post_raw(const struct session *s, const char *path, const char *body, size_t len, struct http *h)
+{
+    const char *const hdrs[] = {s->cookie, s->csrf, "Content-Type: application/edi-x12", NULL};
+    return request("POST", path, body, len, hdrs, h);
+}
+
+static void test_claims(void **state)
+{
+    (void)state;
+    struct rec_fixture f;
+    rec_setup(&f);
+    psy_server_stop(srv); /* an 835 of many claims is larger than the default test cap */
+    start(1 << 20, NULL, NULL);
+    struct session lead, other, biller, admin;
+    login_as("lead", &lead);
+    login_as("other", &other);
+    login_as("biller", &biller);
+    login_as("admin", &admin);
+    struct http h;
+
+    /* building: only billing roles; dates and phone are checked and named */
+    call_error(&lead, "POST", "/api/claims/build", "{}", 403, "forbidden", NULL);
+    call_error(&biller, "POST", "/api/claims/build", "{\"from\": \"2025-02-30\"}", 400, "invalid", "from");
+    call_error(&biller, "POST", "/api/claims/build", "{\"from\": \"2025-03-10\", \"to\": \"2025-03-01\"}", 400, "invalid", "to");
+    call_error(&biller, "POST", "/api/claims/build", "{\"phone\": \"12ab\"}", 422, "invalid", "phone");
+    assert_int_equal(call(&biller, "POST", "/api/claims/build", "{\"from\": \"2025-01-01\", \"to\": \"2025-03-31\"}", &h), 200);
+    json_int_t made = json_integer_value(json_object_get(h.json, "claims_new"));
+    assert_true(made > 5);
+    assert_true(json_integer_value(json_object_get(h.json, "ready")) > 0);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "ready")) + json_integer_value(json_object_get(h.json, "draft")), made);
+    assert_true(json_is_array(json_object_get(h.json, "problems")));
+    http_free(&h);
+    assert_int_equal(call(&admin, "POST", "/api/claims/build", "{}", &h), 200); /* again: nothing new */
+    assert_int_equal(json_integer_value(json_object_get(h.json, "claims_new")), 0);
+    http_free(&h);
+
+    /* the list: filters, totals, who sees what */
+    json_t *all = claims_of(&biller, "");
+    assert_int_equal(json_array_size(all), made);
+    json_t *ready = claims_of(&biller, "?status=ready"), *x;
+    size_t i;
+    assert_true(json_array_size(ready) > 0);
+    json_array_foreach(ready, i, x) assert_string_equal(json_string_value(json_object_get(x, "status")), "ready");
+    json_t *first = json_array_get(ready, 0);
+    const char *payer = json_string_value(json_object_get(first, "payer_code"));
+    char q[120];
+    snprintf(q, sizeof q, "?payer=%s&month=%.7s", payer,
+             json_string_value(json_object_get(first, "service_date")));
+    json_t *some = claims_of(&biller, q);
+    assert_true(json_array_size(some) >= 1 && json_array_size(some) < json_array_size(all));
+    json_array_foreach(some, i, x) assert_string_equal(json_string_value(json_object_get(x, "payer_code")), payer);
+    json_decref(some);
+    call_error(&biller, "GET", "/api/claims?status=lost", NULL, 400, "invalid", "status");
+    call_error(&biller, "GET", "/api/claims?month=2025-13", NULL, 400, "invalid", "month");
+    call_error(&biller, "GET", "/api/claims?client=abc", NULL, 400, "invalid", "client");
+    psy_id *own;
+    size_t nown;
+    psy_store *st;
+    char err[256];
+    assert_int_equal(psy_store_open(db_path, &st, err, sizeof err), PSY_OK);
+    assert_int_equal(psy_records_client_ids(st, 1, f.lead, &own, &nown), PSY_OK);
+    json_t *mine = claims_of(&lead, ""), *theirs = claims_of(&other, "");
+    assert_true(json_array_size(mine) > 0 && json_array_size(mine) < json_array_size(all));
+    json_array_foreach(mine, i, x) {
+        int ok = 0;
+        for (size_t k = 0; k < nown; k++) ok |= own[k] == json_integer_value(json_object_get(json_object_get(x, "client"), "id"));
+        assert_true(ok);
+    }
+    free(own);
+    json_int_t lead_claim = json_integer_value(json_object_get(json_array_get(mine, 0), "id")), stranger_claim = 0;
+    json_array_foreach(all, i, x)
+        if (json_integer_value(json_object_get(json_object_get(x, "client"), "id")) == f.stranger)
+            stranger_claim = json_integer_value(json_object_get(x, "id"));
+    assert_true(stranger_claim > 0);
+
+    /* one claim: lines with rule ids and explanations, findings, history */
+    char path[160];
+    json_int_t rid = json_integer_value(json_object_get(first, "id"));
+    snprintf(path, sizeof path, "/api/claims/%lld", (long long)rid);
+    assert_int_equal(call(&biller, "GET", path, NULL, &h), 200);
+    assert_no_note_text(h.json);
+    json_t *ln = json_array_get(json_object_get(h.json, "lines"), 0);
+    assert_non_null(ln);
+    assert_true(strlen(json_string_value(json_object_get(ln, "explanation"))) > 10);
+    assert_true(json_array_size(json_object_get(ln, "rules")) >= 1);
+    assert_true(json_is_array(json_object_get(h.json, "findings")));
+    json_t *hist = json_array_get(json_object_get(h.json, "history"), 0);
+    assert_string_equal(json_string_value(json_object_get(hist, "from")), "draft");
+    assert_string_equal(json_string_value(json_object_get(hist, "to")), "ready");
+    assert_non_null(json_object_get(json_object_get(h.json, "client"), "last_name"));
+    http_free(&h);
+    snprintf(path, sizeof path, "/api/claims/%lld", (long long)lead_claim);
+    assert_int_equal(call(&lead, "GET", path, NULL, &h), 200);
+    http_free(&h);
+    snprintf(path, sizeof path, "/api/claims/%lld", (long long)stranger_claim);
+    call_error(&other, "GET", path, NULL, 404, "not_found", NULL);
+    call_error(&biller, "GET", "/api/claims/999999", NULL, 404, "not_found", NULL);
+
+    /* scrubbing: billing roles; a ready claim stays ready */
+    snprintf(path, sizeof path, "/api/claims/%lld/scrub", (long long)rid);
+    call_error(&lead, "POST", path, NULL, 403, "forbidden", NULL);
+    assert_int_equal(call(&biller, "POST", path, NULL, &h), 200);
+    assert_string_equal(json_string_value(json_object_get(h.json, "status")), "ready");
+    http_free(&h);
+
+    /* CMS-1500 and superbill PDFs */
+    snprintf(path, sizeof path, "/api/claims/%lld/cms1500", (long long)rid);
+    call(&biller, "GET", path, NULL, &h);
+    assert_download(&h, "application/pdf", "%PDF-");
+    http_free(&h);
+    snprintf(path, sizeof path, "/api/claims/%lld/cms1500", (long long)stranger_claim);
+    call_error(&other, "GET", path, NULL, 404, "not_found", NULL);
+    json_int_t cl = json_integer_value(json_object_get(json_object_get(first, "client"), "id"));
+    snprintf(path, sizeof path, "/api/superbill?client=%lld&month=%.7s", (long long)cl,
+             json_string_value(json_object_get(first, "service_date")));
+    call(&admin, "GET", path, NULL, &h);
+    assert_download(&h, "application/pdf", "%PDF-");
+    http_free(&h);
+    call_error(&biller, "GET", "/api/superbill?month=2025-03", NULL, 400, "invalid", "client");
+    snprintf(path, sizeof path, "/api/superbill?client=%lld&month=March", (long long)cl);
+    call_error(&biller, "GET", path, NULL, 400, "invalid", "month");
+    snprintf(path, sizeof path, "/api/superbill?client=%lld&month=2019-01", (long long)cl);
+    call_error(&biller, "GET", path, NULL, 422, "invalid", "month");
+    snprintf(path, sizeof path, "/api/superbill?client=%lld&month=2025-03", (long long)f.stranger);
+    call_error(&other, "GET", path, NULL, 404, "not_found", NULL);
+
+    /* the 837P of one payer: a download the X12 check reads clean; the claims are then submitted */
+    call_error(&lead, "POST", "/api/claims/export", "{\"payer\": \"x\"}", 403, "forbidden", NULL);
+    call_error(&biller, "POST", "/api/claims/export", "{}", 400, "invalid", "payer");
+    call_error(&biller, "POST", "/api/claims/export", "{\"payer\": \"NOSUCHPAYER\"}", 422, "invalid", "payer");
+    char body[160];
+    snprintf(body, sizeof body, "{\"payer\": \"%s\"}", payer);
+    call(&biller, "POST", "/api/claims/export", body, &h);
+    assert_download(&h, "application/edi-x12", "ISA*");
+    psy_x12_reader *rd = psy_x12_reader_mem(h.body.p, h.body.n, 0);
+    struct psy_x12_problem probs[8];
+    size_t np = 0;
+    struct psy_x12_check_stats stats;
+    assert_int_equal(psy_x12_check(rd, probs, 8, &np, &stats), PSY_OK);
+    psy_x12_reader_free(rd);
+    assert_int_equal(np, 0);
+    size_t sent = 0;
+    json_array_foreach(ready, i, x) sent += !strcmp(json_string_value(json_object_get(x, "payer_code")), payer);
+    char hv[32];
+    assert_non_null(header(&h, "X-Claims", hv, sizeof hv));
+    assert_int_equal(atol(hv), sent);
+    size_t elen;
+    char *era = make_835(h.body.p, h.body.n, 1, &elen);
+    http_free(&h);
+    snprintf(q, sizeof q, "?status=submitted&payer=%s", payer);
+    json_t *sub = claims_of(&biller, q);
+    assert_int_equal(json_array_size(sub), sent);
+    json_decref(sub);
+    call_error(&biller, "POST", "/api/claims/export", body, 422, "invalid", "payer"); /* none ready now */
+
+    /* a ready claim the 837P writer refuses (the practice lost its ZIP+4): the answer names the field */
+    const char *payer2 = NULL;
+    json_array_foreach(ready, i, x)
+        if (strcmp(json_string_value(json_object_get(x, "payer_code")), payer)) payer2 = json_string_value(json_object_get(x, "payer_code"));
+    assert_non_null(payer2);
+    struct psy_practice pr;
+    assert_int_equal(psy_records_practice_get(st, 1, &pr), PSY_OK);
+    char zip[sizeof pr.zip];
+    snprintf(zip, sizeof zip, "%s", pr.zip);
+    pr.zip[5] = 0;
+    assert_int_equal(psy_records_practice_update(st, &pr), PSY_OK);
+    snprintf(body, sizeof body, "{\"payer\": \"%s\"}", payer2);
+    call_error(&biller, "POST", "/api/claims/export", body, 422, "preflight", "billing.address.zip");
+    assert_int_equal(psy_records_practice_get(st, 1, &pr), PSY_OK);
+    snprintf(pr.zip, sizeof pr.zip, "%s", zip);
+    assert_int_equal(psy_records_practice_update(st, &pr), PSY_OK);
+    psy_store_close(st);
+
+    /* posting the payer's 835: the first claim denied, the rest paid, one unknown claim in suspense */
+    assert_int_equal(post_raw(&lead, "/api/era/post", era, elen, &h), 403);
+    http_free(&h);
+    assert_int_equal(post_raw(&biller, "/api/era/post", "ISA*nonsense~", 13, &h), 422);
+    assert_error(&h, 422, "invalid_x12", "body");
+    http_free(&h);
+    assert_int_equal(post_raw(&biller, "/api/era/post", era, elen, &h), 200);
+    json_t *posted = json_object_get(h.json, "posted");
+    assert_false(json_is_true(json_object_get(posted, "already_posted")));
+    assert_int_equal(json_integer_value(json_object_get(posted, "claims")), sent);
+    assert_int_equal(json_integer_value(json_object_get(posted, "denied")), 1);
+    assert_int_equal(json_integer_value(json_object_get(posted, "suspense")), 1);
+    assert_true(json_integer_value(json_object_get(posted, "paid_cents")) > 0);
+    json_t *pc = json_object_get(h.json, "claims");
+    assert_int_equal(json_array_size(pc), sent + 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(pc, 0), "status")), "denied");
+    assert_true(sent >= 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(pc, 1), "status")), "paid");
+    json_t *denied_adj = json_array_get(json_object_get(json_array_get(json_object_get(json_array_get(
+                                            json_object_get(json_object_get(h.json, "remittance"), "payments"), 0), "claims"), 0),
+                                            "adjustments"), 0);
+    assert_true(strlen(json_string_value(json_object_get(denied_adj, "reason_text"))) > 5); /* reason in words */
+    http_free(&h);
+    assert_int_equal(post_raw(&biller, "/api/era/post", era, elen, &h), 200);
+    assert_true(json_is_true(json_object_get(json_object_get(h.json, "posted"), "already_posted")));
+    http_free(&h);
+    free(era);
+    /* the denied claim shows its payment with the reason in words */
+    json_int_t denied_id = 0;
+    json_array_foreach(ready, i, x)
+        if (!denied_id && !strcmp(json_string_value(json_object_get(x, "payer_code")), payer)) denied_id = json_integer_value(json_object_get(x, "id"));
+    snprintf(path, sizeof path, "/api/claims/%lld", (long long)denied_id);
+    assert_int_equal(call(&biller, "GET", path, NULL, &h), 200);
+    assert_string_equal(json_string_value(json_object_get(h.json, "status")), "denied");
+    json_t *pay = json_array_get(json_object_get(h.json, "payments"), 0);
+    assert_non_null(pay);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(pay, "adjustments"), 0), "reason")), "50");
+    assert_true(has_finding(json_object_get(h.json, "findings"), "R-835-DENIED"));
+    http_free(&h);
+
+    /* suspense */
+    call_error(&lead, "GET", "/api/suspense", NULL, 403, "forbidden", NULL);
+    assert_int_equal(call(&biller, "GET", "/api/suspense", NULL, &h), 200);
+    json_t *items = json_object_get(h.json, "items");
+    assert_int_equal(json_array_size(items), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "claim_number")), "PCX0000001");
+    http_free(&h);
+
+    /* revenue: billed against paid by month and payer, over the claims sent */
+    call_error(&lead, "GET", "/api/reports/revenue", NULL, 403, "forbidden", NULL);
+    call_error(&admin, "GET", "/api/reports/revenue?from=2025-1", NULL, 400, "invalid", "from");
+    assert_int_equal(call(&admin, "GET", "/api/reports/revenue?from=2025-01&to=2025-12", NULL, &h), 200);
+    json_int_t billed = 0, paid = 0, nclaims = 0;
+    json_array_foreach(json_object_get(h.json, "rows"), i, x) {
+        assert_string_equal(json_string_value(json_object_get(x, "payer_code")), payer);
+        billed += json_integer_value(json_object_get(x, "billed_cents"));
+        paid += json_integer_value(json_object_get(x, "paid_cents"));
+        nclaims += json_integer_value(json_object_get(x, "claims"));
+    }
+    assert_int_equal(nclaims, sent);
+    assert_true(paid > 0 && paid < billed); /* one claim denied */
+    http_free(&h);
+
+    json_decref(all);
+    json_decref(ready);
+    json_decref(mine);
+    json_decref(theirs);
+    static const char *const actions[] = {"claim.build", "claim.list", "claim.read", "claim.scrub", "claim.cms1500",
+                                          "superbill.read", "claim.export", "era.post", "suspense.list", "report.revenue"};
+    for (size_t k = 0; k < sizeof actions / sizeof *actions; k++) {
+        if (!audited(actions[k])) fprintf(stderr, "not audited: %s\n", actions[k]);
+        assert_true(audited(actions[k]));
+    }
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -1489,6 +1819,7 @@ int main(void)
         T(test_health_and_static), T(test_login), T(test_rate_limit), T(test_csrf_and_logout),
         T(test_role_matrix), T(test_errors), T(test_body_cap), T(test_code_page), T(test_nlm_search), T(test_search), T(test_code_session),
         T(test_payers), T(test_era_read), T(test_audit), T(test_clients_and_groups), T(test_session_documentation), T(test_reports),
+        T(test_claims),
         T(test_access_log), T(test_concurrent_requests), T(test_tls), T(test_bad_config),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,230 @@
+/*
+ * claims_view.c -- stored claims as a reader sees them: one claim with its lines (each with the coding
+ * engine's rule ids and explanation), its findings, its status history and the payments posted to it
+ * as a JSON document; the remittance items held in suspense; and revenue by service month and payer
+ * (billed against paid). Read-only: nothing here changes a claim.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "psy_db.h"
+#include "claims_int.h"
+
+/* Runs sql with integer parameters and appends one object per row to arr. cols names the columns in
+ * order, each "name:t" with t = i (integer), s (text) or l (comma list as an array of strings). */
+static psy_status rows_json(psy_store *st, const char *sql, const int64_t *args, int nargs, const char *cols,
+                            json_t *arr)
+{
+    psy__stmt *s = psy__sql_prepare(st, sql);
+    if (!s) return psy__store_dbfail(st, "claim");
+    for (int i = 0; i < nargs; i++) psy__sql_bind_int64(s, i + 1, args[i]);
+    int r;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
+        json_t *o = json_object();
+        const char *p = cols;
+        for (int col = 0; *p; col++) {
+            size_t n = strcspn(p, ":");
+            char name[40];
+            snprintf(name, sizeof name, "%.*s", (int)n, p);
+            char t = p[n + 1];
+            p += n + 2;
+            p += *p == ' ';
+            json_t *v;
+            if (t == 'i') {
+                v = psy__sql_is_null(s, col) ? json_null() : json_integer(psy__sql_int64(s, col));
+            } else if (t == 'l') {
+                v = json_array();
+                const char *x = psy__sql_text(s, col);
+                while (x && *x) {
+                    size_t k = strcspn(x, ",");
+                    if (k) json_array_append_new(v, json_stringn(x, k));
+                    x += k + (x[k] == ',');
+                }
+            } else {
+                v = json_string(psy__sql_text(s, col));
+            }
+            json_object_set_new(o, name, v ? v : json_null());
+        }
+        json_array_append_new(arr, o);
+    }
+    psy__sql_finalize(s);
+    return r == PSY_SQL_DONE ? PSY_OK : psy__store_dbfail(st, "claim");
+}
+
+static void describe(json_t *o, const char *key, psy_x12_text_kind kind, const char *out_key)
+{
+    const char *w = psy_x12_describe(kind, json_string_value(json_object_get(o, key)));
+    json_object_set_new(o, out_key, w ? json_string(w) : json_null());
+}
+
+psy_status psy_billing_claim_json(psy_store *st, psy_id practice, psy_id claim, char **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    const int64_t key[2] = {practice, claim}, one[1] = {claim};
+    json_t *head = json_array();
+    psy_status rc = rows_json(st,
+                              "SELECT c.id, c.claim_number, c.client_id, c.clinician_id, c.payer_id, p.payer_code, p.name, "
+                              "c.service_date, c.status, c.frequency, c.place_of_service, c.prior_auth, c.payer_profile, "
+                              "c.total_cents, c.paid_cents, c.patient_cents, c.created_at, c.findings FROM claim c "
+                              "JOIN payer p ON p.id = c.payer_id WHERE c.practice_id = ? AND c.id = ?",
+                              key, 2,
+                              "id:i number:s client_id:i clinician_id:i payer_id:i payer_code:s payer_name:s "
+                              "service_date:s status:s frequency:i place_of_service:s prior_auth:s payer_profile:s "
+                              "total_cents:i paid_cents:i patient_cents:i created_at:s findings:s",
+                              head);
+    json_t *doc = json_array_get(head, 0);
+    if (!rc && !doc) rc = psy__store_fail(st, PSY_ENOTFOUND, "claim: no claim %lld", (long long)claim);
+    if (rc) {
+        json_decref(head);
+        return rc;
+    }
+    json_incref(doc);
+    json_decref(head);
+    json_t *findings = json_loads(json_string_value(json_object_get(doc, "findings")), 0, NULL);
+    json_object_set_new(doc, "findings", json_is_array(findings) ? findings : json_array());
+    if (!json_is_array(findings)) json_decref(findings);
+    json_t *lines = json_array(), *history = json_array(), *payments = json_array();
+    json_object_set_new(doc, "lines", lines);
+    json_object_set_new(doc, "history", history);
+    json_object_set_new(doc, "payments", payments);
+    rc = rows_json(st,
+                   "SELECT id, line_number, session_id, code, modifiers, units, charge_cents, paid_cents, "
+                   "place_of_service, dx_pointers, rules, explanation FROM claim_line WHERE claim_id = ? "
+                   "ORDER BY line_number",
+                   one, 1,
+                   "id:i line_number:i session_id:i code:s modifiers:l units:i charge_cents:i paid_cents:i "
+                   "place_of_service:s dx_pointers:l rules:l explanation:s",
+                   lines);
+    if (!rc)
+        rc = rows_json(st,
+                       "SELECT from_status, to_status, reason, changed_at FROM claim_status_history WHERE claim_id = ? "
+                       "ORDER BY id",
+                       one, 1, "from:s to:s reason:s at:s", history);
+    if (!rc)
+        rc = rows_json(st,
+                       "SELECT y.id, y.check_number, y.payer_claim_number, y.claim_status, l.line_number, y.charge_cents, "
+                       "y.paid_cents, f.posted_at FROM payment y JOIN era_file f ON f.id = y.era_file_id "
+                       "LEFT JOIN claim_line l ON l.id = y.claim_line_id WHERE y.claim_id = ? ORDER BY y.id",
+                       one, 1,
+                       "id:i check_number:s payer_claim_number:s claim_status:s line_number:i charge_cents:i "
+                       "paid_cents:i posted_at:s",
+                       payments);
+    size_t i;
+    json_t *p;
+    json_array_foreach(payments, i, p) {
+        if (rc) break;
+        describe(p, "claim_status", PSY_X12_TEXT_CLAIM_STATUS, "claim_status_text");
+        json_t *adj = json_array();
+        json_object_set_new(p, "adjustments", adj);
+        const int64_t pid[1] = {json_integer_value(json_object_get(p, "id"))};
+        rc = rows_json(st, "SELECT group_code, reason, amount_cents FROM adjustment WHERE payment_id = ? ORDER BY id",
+                       pid, 1, "group:s reason:s amount_cents:i", adj);
+        size_t k;
+        json_t *a;
+        json_array_foreach(adj, k, a) {
+            describe(a, "group", PSY_X12_TEXT_GROUP, "group_text");
+            describe(a, "reason", PSY_X12_TEXT_REASON, "reason_text");
+        }
+    }
+    if (!rc) {
+        *out = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        if (!*out) rc = PSY_ENOMEM;
+        else *len = strlen(*out);
+    }
+    json_decref(doc);
+    return rc;
+}
+
+/* Ends a listing query: on failure frees what was read and names the table. */
+static psy_status list_end(psy_store *st, psy__stmt *s, int r, void *items, const char *what)
+{
+    psy__sql_finalize(s);
+    if (r == PSY_SQL_DONE) return PSY_OK;
+    free(items);
+    return psy__store_dbfail(st, what);
+}
+
+psy_status psy_billing_suspense_list(psy_store *st, psy_id practice, int include_resolved,
+                                     struct psy_billing_suspense **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    psy__stmt *s = psy__sql_prepare(st, "SELECT s.id, s.claim_number, s.code, s.modifiers, s.charge_cents, s.paid_cents, "
+                                        "s.why, s.resolved, f.posted_at FROM suspense_item s JOIN era_file f ON "
+                                        "f.id = s.era_file_id WHERE s.practice_id = ? AND (? = 1 OR s.resolved = 0) "
+                                        "ORDER BY s.id");
+    if (!s) return psy__store_dbfail(st, "suspense_item");
+    psy__sql_bind_int64(s, 1, practice);
+    psy__sql_bind_int64(s, 2, include_resolved ? 1 : 0);
+    size_t cap = 0;
+    int r;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
+        if (*n == cap) *out = psy__realloc(*out, (cap = cap ? 2 * cap : 16) * sizeof **out);
+        struct psy_billing_suspense *x = &(*out)[(*n)++];
+        memset(x, 0, sizeof *x);
+        x->id = psy__sql_int64(s, 0);
+        snprintf(x->claim_number, sizeof x->claim_number, "%s", psy__sql_text(s, 1));
+        snprintf(x->code, sizeof x->code, "%s", psy__sql_text(s, 2));
+        snprintf(x->modifiers, sizeof x->modifiers, "%s", psy__sql_text(s, 3));
+        x->charge_cents = psy__sql_int64(s, 4);
+        x->paid_cents = psy__sql_int64(s, 5);
+        snprintf(x->why, sizeof x->why, "%s", psy__sql_text(s, 6));
+        x->resolved = (int)psy__sql_int64(s, 7);
+        snprintf(x->posted_at, sizeof x->posted_at, "%s", psy__sql_text(s, 8));
+    }
+    psy_status rc = list_end(st, s, r, *out, "suspense_item");
+    if (rc) *out = NULL, *n = 0;
+    return rc;
+}
+
+/* 1 when m is "" or a month YYYY-MM. */
+static int month_ok(const char *m)
+{
+    if (!m || !*m) return 1;
+    return strlen(m) == 7 && strspn(m, "0123456789") == 4 && m[4] == '-' && strspn(m + 5, "0123456789") == 2 &&
+           atoi(m + 5) >= 1 && atoi(m + 5) <= 12;
+}
+
+psy_status psy_billing_revenue(psy_store *st, psy_id practice, const char *from, const char *to,
+                               struct psy_billing_revenue **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (!month_ok(from)) return psy__store_fail(st, PSY_EINVAL, "from: a month YYYY-MM");
+    if (!month_ok(to)) return psy__store_fail(st, PSY_EINVAL, "to: a month YYYY-MM");
+    /* billed: claims that left (submitted or later); paid: what remittances posted to them */
+    psy__stmt *s = psy__sql_prepare(st, "SELECT substr(c.service_date, 1, 7) AS m, c.payer_id, p.payer_code, p.name, "
+                                        "count(*), sum(c.total_cents), sum(c.paid_cents), sum(c.patient_cents) "
+                                        "FROM claim c JOIN payer p ON p.id = c.payer_id WHERE c.practice_id = ? "
+                                        "AND c.status NOT IN ('draft', 'ready') "
+                                        "AND (CAST(? AS TEXT) = '' OR substr(c.service_date, 1, 7) >= CAST(? AS TEXT)) "
+                                        "AND (CAST(? AS TEXT) = '' OR substr(c.service_date, 1, 7) <= CAST(? AS TEXT)) "
+                                        "GROUP BY substr(c.service_date, 1, 7), c.payer_id, p.payer_code, p.name "
+                                        "ORDER BY m, p.payer_code");
+    if (!s) return psy__store_dbfail(st, "claim");
+    psy__sql_bind_int64(s, 1, practice);
+    psy__sql_bind_text(s, 2, from ? from : "");
+    psy__sql_bind_text(s, 3, from ? from : "");
+    psy__sql_bind_text(s, 4, to ? to : "");
+    psy__sql_bind_text(s, 5, to ? to : "");
+    size_t cap = 0;
+    int r;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
+        if (*n == cap) *out = psy__realloc(*out, (cap = cap ? 2 * cap : 16) * sizeof **out);
+        struct psy_billing_revenue *x = &(*out)[(*n)++];
+        memset(x, 0, sizeof *x);
+        snprintf(x->month, sizeof x->month, "%s", psy__sql_text(s, 0));
+        x->payer_id = psy__sql_int64(s, 1);
+        snprintf(x->payer_code, sizeof x->payer_code, "%s", psy__sql_text(s, 2));
+        snprintf(x->payer_name, sizeof x->payer_name, "%s", psy__sql_text(s, 3));
+        x->claims = (long)psy__sql_int64(s, 4);
+        x->billed_cents = psy__sql_int64(s, 5);
+        x->paid_cents = psy__sql_int64(s, 6);
+        x->patient_cents = psy__sql_int64(s, 7);
+    }
+    psy_status rc = list_end(st, s, r, *out, "claim");
+    if (rc) *out = NULL, *n = 0;
+    return rc;
+}

@@ -1,0 +1,419 @@
+/*
+ * api_claims.c -- claims over HTTP, on the billing API of the library (psy_billing.h): the claims list
+ * with filters and totals, one claim (lines with their rule ids and explanations, findings, history,
+ * payments), building claims for a date range, scrubbing one, the 837P of a payer's ready claims as a
+ * download, the CMS-1500 of a claim and a client's monthly superbill as PDF downloads, and the list of
+ * remittance items in suspense.
+ *
+ * Admins and billers see and act on every claim; a clinician reads the claims of their own clients only
+ * (others answer 404, as if they did not exist) and changes nothing. Claims carry no note text. Every
+ * read or change of patient data goes to the audit trail before the answer is sent.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "srv_api.h"
+
+/* Replies 422 with the field named before the first ':' of msg (library messages read "field: what"). */
+static void reply_field(struct srv_req *r, const char *code, const char *msg)
+{
+    char field[96] = "";
+    size_t k = strcspn(msg, ":");
+    if (msg[k] == ':' && k < sizeof field && !memchr(msg, ' ', k)) memcpy(field, msg, k), field[k] = 0;
+    srv_reply_error(r, 422, code, *field ? field : NULL, "%s", msg);
+}
+
+/* 1 when m is a month YYYY-MM. */
+static int month_valid(const char *m)
+{
+    char d[PSY_DATE_MAX];
+    return m && strlen(m) == 7 && snprintf(d, sizeof d, "%s-01", m) == 10 && psy_records_date_valid(d);
+}
+
+static int id_in(const psy_id *ids, size_t n, psy_id id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] == id) return 1;
+    return 0;
+}
+
+/* The client's name as {id, first_name, last_name}, looked up once per request through cache. */
+static json_t *client_ref(struct srv_req *r, psy_id id, json_t *cache)
+{
+    char key[24];
+    snprintf(key, sizeof key, "%lld", (long long)id);
+    json_t *c = json_object_get(cache, key);
+    if (!c) {
+        struct psy_client cl;
+        c = psy_records_client_get(r->st, r->session.user.practice_id, id, &cl) == PSY_OK
+                ? json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "first_name", cl.first_name, "last_name", cl.last_name)
+                : json_pack("{s:I, s:n, s:n}", "id", (json_int_t)id, "first_name", "last_name");
+        json_object_set_new(cache, key, c);
+    }
+    return json_incref(c);
+}
+
+static const char *str_of(json_t *v)
+{
+    const char *s = json_string_value(v);
+    return s ? s : "";
+}
+
+static int count_errors(json_t *findings)
+{
+    int n = 0;
+    size_t i;
+    json_t *f;
+    json_array_foreach(findings, i, f) n += !strcmp(str_of(json_object_get(f, "severity")), "error");
+    return n;
+}
+
+/* GET /api/claims?status=&payer=&month=&client= */
+void api_claims(struct srv_req *r)
+{
+    const char *status = srv_query(r, "status"), *payer = srv_query(r, "payer"), *month = srv_query(r, "month");
+    long long client;
+    psy_claim_state cs;
+    if (status && *status && psy_claim_state_parse(status, &cs)) {
+        srv_reply_error(r, 400, "invalid", "status", "status: one of draft, ready, submitted, accepted, rejected, paid, "
+                                                     "denied, partially_paid, closed");
+        return;
+    }
+    if (month && *month && !month_valid(month)) {
+        srv_reply_error(r, 400, "invalid", "month", "month: a month YYYY-MM");
+        return;
+    }
+    if (srv_query_int(r, "client", 1, 1LL << 53, 0, &client)) return;
+    psy_id pr = r->session.user.practice_id, own = api_own_clinician(r, PSY_PERM_CLAIMS_READ), *ids = NULL;
+    size_t nids = 0;
+    if (own && api_visible(r, 0, PSY_PERM_CLAIMS_READ, &ids, &nids)) return;
+    if (api_audit_rec(r, "claim.list", "claim", 0)) {
+        free(ids);
+        return;
+    }
+    struct psy_billing_claim *c;
+    size_t n;
+    psy_status rc = psy_billing_claim_list(r->st, pr, status, &c, &n);
+    if (rc) {
+        free(ids);
+        srv_reply_status(r, rc, NULL);
+        return;
+    }
+    json_t *arr = json_array(), *by_status = json_object(), *payers = json_object(), *names = json_object();
+    long long total = 0, paid = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (own && !id_in(ids, nids, c[i].client_id)) continue;
+        /* the payers of the visible claims, with how many are ready to send: the export choices */
+        char pkey[24];
+        snprintf(pkey, sizeof pkey, "%lld", (long long)c[i].payer_id);
+        json_t *py = json_object_get(payers, pkey);
+        if (!py) {
+            struct psy_payer p;
+            int ok = psy_records_payer_get(r->st, pr, c[i].payer_id, &p) == PSY_OK;
+            json_object_set_new(payers, pkey, py = json_pack("{s:I, s:s, s:s, s:i}", "id", (json_int_t)c[i].payer_id, "code",
+                                                             c[i].payer_code, "name", ok ? p.name : c[i].payer_code,
+                                                             "ready", 0));
+        }
+        if (!strcmp(c[i].status, "ready"))
+            json_object_set_new(py, "ready", json_integer(json_integer_value(json_object_get(py, "ready")) + 1));
+        if (payer && *payer && strcmp(payer, c[i].payer_code) && strtoll(payer, NULL, 10) != c[i].payer_id) continue;
+        if (month && *month && strncmp(c[i].service_date, month, 7)) continue;
+        if (client && c[i].client_id != client) continue;
+        json_t *f = json_loads(c[i].findings ? c[i].findings : "[]", 0, NULL);
+        json_array_append_new(arr, json_pack("{s:I, s:s, s:o, s:I, s:s, s:s, s:s, s:I, s:I, s:i, s:i, s:i}", "id",
+                                             (json_int_t)c[i].id, "number", c[i].number, "client",
+                                             client_ref(r, c[i].client_id, names), "payer_id", (json_int_t)c[i].payer_id,
+                                             "payer_code", c[i].payer_code, "service_date", c[i].service_date, "status",
+                                             c[i].status, "total_cents", (json_int_t)c[i].total_cents, "paid_cents",
+                                             (json_int_t)c[i].paid_cents, "lines", c[i].n_lines, "findings",
+                                             (int)json_array_size(f), "errors", count_errors(f)));
+        json_decref(f);
+        total += c[i].total_cents;
+        paid += c[i].paid_cents;
+        json_object_set_new(by_status, c[i].status,
+                            json_integer(json_integer_value(json_object_get(by_status, c[i].status)) + 1));
+    }
+    psy_billing_claims_free(c, n);
+    free(ids);
+    json_decref(names);
+    json_t *plist = json_array(), *v;
+    const char *k;
+    json_object_foreach(payers, k, v) json_array_append(plist, v);
+    json_decref(payers);
+    srv_reply_json(r, 200, json_pack("{s:o, s:{s:I, s:I, s:I, s:o}, s:o}", "claims", arr, "totals", "claims",
+                                     (json_int_t)json_array_size(arr), "total_cents", (json_int_t)total, "paid_cents",
+                                     (json_int_t)paid, "by_status", by_status, "payers", plist));
+}
+
+/* The claim of the path's :id as its JSON document, when the user may see it; else replies (404) and
+ * returns NULL. */
+static json_t *claim_param(struct srv_req *r)
+{
+    psy_id id;
+    if (api_id_param(r, "id", &id)) return NULL;
+    char *text;
+    size_t len;
+    psy_status rc = psy_billing_claim_json(r->st, r->session.user.practice_id, id, &text, &len);
+    if (api_found(r, rc, "claim")) return NULL;
+    json_t *doc = json_loadb(text, len, 0, NULL);
+    free(text);
+    if (!doc) {
+        srv_reply_error(r, 500, "internal", NULL, "the claim could not be read");
+        return NULL;
+    }
+    if (!api_may_see(r, 0, json_integer_value(json_object_get(doc, "client_id")))) {
+        json_decref(doc);
+        srv_reply_error(r, 404, "not_found", NULL, "no such claim");
+        return NULL;
+    }
+    return doc;
+}
+
+/* The claim's answer: its document with the client's name and diagnoses. */
+static void reply_claim(struct srv_req *r, json_t *doc)
+{
+    psy_id cid = json_integer_value(json_object_get(doc, "client_id"));
+    struct psy_client c;
+    if (psy_records_client_get(r->st, r->session.user.practice_id, cid, &c) == PSY_OK)
+        json_object_set_new(doc, "client", api_client_brief(&c));
+    srv_reply_json(r, 200, doc);
+}
+
+/* GET /api/claims/:id */
+void api_claim(struct srv_req *r)
+{
+    json_t *doc = claim_param(r);
+    if (!doc) return;
+    if (api_audit_rec(r, "claim.read", "claim", json_integer_value(json_object_get(doc, "id")))) {
+        json_decref(doc);
+        return;
+    }
+    reply_claim(r, doc);
+}
+
+/* POST /api/claims/:id/scrub */
+void api_claim_scrub(struct srv_req *r)
+{
+    json_t *doc = claim_param(r);
+    if (!doc) return;
+    psy_id id = json_integer_value(json_object_get(doc, "id"));
+    json_decref(doc);
+    if (api_audit_rec(r, "claim.scrub", "claim", id)) return;
+    psy_status rc = psy_billing_scrub(r->st, r->session.user.practice_id, id);
+    if (rc == PSY_EPERM) {
+        srv_reply_error(r, 409, "conflict", "status", "only draft and ready claims are scrubbed");
+        return;
+    }
+    if (rc) {
+        srv_reply_status(r, rc, NULL);
+        return;
+    }
+    char *text;
+    size_t len;
+    if ((rc = psy_billing_claim_json(r->st, r->session.user.practice_id, id, &text, &len))) {
+        srv_reply_status(r, rc, NULL);
+        return;
+    }
+    doc = json_loadb(text, len, 0, NULL);
+    free(text);
+    if (!doc) srv_reply_error(r, 500, "internal", NULL, "the claim could not be read");
+    else reply_claim(r, doc);
+}
+
+/* A date field of a JSON body: absent/"" -> "", else a valid date; replies 400 and returns NULL otherwise. */
+static const char *body_date(struct srv_req *r, json_t *body, const char *name)
+{
+    json_t *v = json_object_get(body, name);
+    if (!v || json_is_null(v)) return "";
+    const char *s = json_string_value(v);
+    if (!s || (*s && !psy_records_date_valid(s))) {
+        srv_reply_error(r, 400, "invalid", name, "%s: a date YYYY-MM-DD", name);
+        return NULL;
+    }
+    return s;
+}
+
+/* POST /api/claims/build {"from", "to", "phone"} */
+void api_claims_build(struct srv_req *r)
+{
+    json_t *body = srv_body_object(r);
+    if (!body) return;
+    psy_id pr = r->session.user.practice_id;
+    const char *from = body_date(r, body, "from"), *to = from ? body_date(r, body, "to") : NULL;
+    json_t *phone = json_object_get(body, "phone");
+    if (!from || !to) goto out;
+    if (*from && *to && strcmp(from, to) > 0) {
+        srv_reply_error(r, 400, "invalid", "to", "to: on or after from");
+        goto out;
+    }
+    if (phone && !json_is_string(phone)) {
+        srv_reply_error(r, 400, "invalid", "phone", "phone: the billing office's phone as digits");
+        goto out;
+    }
+    if (api_audit_rec(r, "claim.build", "claim", 0)) goto out;
+    psy_status rc;
+    if (phone && (rc = psy_billing_set_contact(r->st, pr, json_string_value(phone)))) {
+        api_reply_store(r, rc);
+        goto out;
+    }
+    struct psy_billing_build_result b;
+    if ((rc = psy_billing_build(r->st, r->srv->coder, pr, from, to, &b))) {
+        srv_reply_status(r, rc, NULL);
+        goto out;
+    }
+    /* the problems: claims of the period held in draft, with their errors */
+    struct psy_billing_claim *c;
+    size_t n;
+    if ((rc = psy_billing_claim_list(r->st, pr, "draft", &c, &n))) {
+        srv_reply_status(r, rc, NULL);
+        goto out;
+    }
+    json_t *problems = json_array();
+    for (size_t i = 0; i < n; i++) {
+        if ((*from && strcmp(c[i].service_date, from) < 0) || (*to && strcmp(c[i].service_date, to) > 0)) continue;
+        json_t *f = json_loads(c[i].findings ? c[i].findings : "[]", 0, NULL), *x;
+        size_t k;
+        json_array_foreach(f, k, x) {
+            if (strcmp(str_of(json_object_get(x, "severity")), "error")) continue;
+            json_object_set_new(x, "claim_id", json_integer(c[i].id));
+            json_object_set_new(x, "claim", json_string(c[i].number));
+            json_array_append(problems, x);
+        }
+        json_decref(f);
+    }
+    psy_billing_claims_free(c, n);
+    srv_reply_json(r, 200, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "sessions", (json_int_t)b.sessions,
+                                     "members", (json_int_t)b.members, "already_billed", (json_int_t)b.already_billed,
+                                     "uninsured", (json_int_t)b.uninsured, "not_coded", (json_int_t)b.not_coded, "lines",
+                                     (json_int_t)b.lines, "claims_new", (json_int_t)b.claims_new, "ready", (json_int_t)b.ready,
+                                     "draft", (json_int_t)b.draft, "problems", problems));
+out:
+    json_decref(body);
+}
+
+/* POST /api/claims/export {"payer": code or id}: the 837P of the payer's ready claims, as a download. */
+void api_claims_export(struct srv_req *r)
+{
+    json_t *body = srv_body_object(r);
+    if (!body) return;
+    json_t *pv = json_object_get(body, "payer");
+    char code[81] = "";
+    psy_id payer = 0;
+    if (json_is_integer(pv) && json_integer_value(pv) > 0) payer = json_integer_value(pv);
+    else if (json_is_string(pv) && *json_string_value(pv) && strlen(json_string_value(pv)) < sizeof code)
+        snprintf(code, sizeof code, "%s", json_string_value(pv));
+    json_decref(body);
+    if (!payer && !*code) {
+        srv_reply_error(r, 400, "invalid", "payer", "payer: the payer's electronic id (e.g. DEMOBLU01) or record id");
+        return;
+    }
+    if (api_audit_rec(r, "claim.export", "payer", payer)) return;
+    char *out = NULL, err[400];
+    size_t len, n;
+    psy_status rc = psy_billing_export(r->st, r->session.user.practice_id, payer, code, &out, &len, &n, err, sizeof err);
+    if (rc == PSY_EINVAL) {
+        reply_field(r, "preflight", *err ? err : "claims: the 837P writer refused the batch");
+        return;
+    }
+    if (rc) {
+        srv_reply_status(r, rc, NULL);
+        return;
+    }
+    if (!n) {
+        srv_reply_error(r, 422, "invalid", "payer", "payer: no ready claim for this payer");
+        return;
+    }
+    char name[120], cnt[24], today[PSY_DATE_MAX];
+    api_today(today);
+    if (*code) snprintf(name, sizeof name, "%s-%s.837", code, today);
+    else snprintf(name, sizeof name, "payer%lld-%s.837", (long long)payer, today);
+    snprintf(cnt, sizeof cnt, "%zu", n);
+    srv_reply_download(r, "application/edi-x12", name, out, len);
+    srv_add_header(r, "X-Claims", cnt);
+}
+
+/* GET /api/claims/:id/cms1500 */
+void api_claim_cms1500(struct srv_req *r)
+{
+    json_t *doc = claim_param(r);
+    if (!doc) return;
+    char number[PSY_CLAIM_ID_MAX + 1];
+    snprintf(number, sizeof number, "%s", str_of(json_object_get(doc, "number")));
+    psy_id id = json_integer_value(json_object_get(doc, "id"));
+    json_decref(doc);
+    if (api_audit_rec(r, "claim.cms1500", "claim", id)) return;
+    char *pdf = NULL, err[300] = "", name[64];
+    size_t len;
+    psy_status rc = psy_billing_cms1500(r->st, r->session.user.practice_id, number, &pdf, &len, err, sizeof err);
+    if (rc == PSY_EINVAL) {
+        reply_field(r, "invalid", err);
+        return;
+    }
+    if (rc) {
+        srv_reply_status(r, rc, NULL);
+        return;
+    }
+    snprintf(name, sizeof name, "%s-cms1500.pdf", number);
+    srv_reply_download(r, "application/pdf", name, pdf, len);
+}
+
+/* GET /api/superbill?client=ID&month=YYYY-MM */
+void api_superbill(struct srv_req *r)
+{
+    long long client;
+    const char *month = srv_query(r, "month");
+    if (srv_query_int(r, "client", 1, 1LL << 53, 0, &client)) return;
+    if (!client) {
+        srv_reply_error(r, 400, "invalid", "client", "client: the client's id");
+        return;
+    }
+    if (!month_valid(month)) {
+        srv_reply_error(r, 400, "invalid", "month", "month: a month YYYY-MM");
+        return;
+    }
+    struct psy_client c;
+    if (!api_may_see(r, 0, client)) {
+        srv_reply_error(r, 404, "not_found", NULL, "no such client");
+        return;
+    }
+    if (api_found(r, psy_records_client_get(r->st, r->session.user.practice_id, client, &c), "client")) return;
+    if (api_audit_rec(r, "superbill.read", "client", client)) return;
+    char *pdf = NULL, err[300] = "", name[64];
+    size_t len;
+    psy_status rc = psy_billing_superbill(r->st, r->srv->coder, r->session.user.practice_id, client, month, &pdf, &len,
+                                          err, sizeof err);
+    if (rc == PSY_EINVAL || rc == PSY_ENOTFOUND) {
+        reply_field(r, "invalid", *err ? err : "month: no signed session in this month");
+        return;
+    }
+    if (rc) {
+        srv_reply_status(r, rc, NULL);
+        return;
+    }
+    snprintf(name, sizeof name, "superbill-%lld-%s.pdf", client, month);
+    srv_reply_download(r, "application/pdf", name, pdf, len);
+}
+
+/* GET /api/suspense */
+void api_suspense(struct srv_req *r)
+{
+    if (api_audit_rec(r, "suspense.list", "suspense_item", 0)) return;
+    struct psy_billing_suspense *s;
+    size_t n;
+    psy_status rc = psy_billing_suspense_list(r->st, r->session.user.practice_id, 0, &s, &n);
+    if (rc) {
+        srv_reply_status(r, rc, NULL);
+        return;
+    }
+    json_t *arr = json_array();
+    long long sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:s, s:s}", "id", (json_int_t)s[i].id, "claim_number",
+                                             s[i].claim_number, "code", s[i].code, "modifiers", s[i].modifiers,
+                                             "charge_cents", (json_int_t)s[i].charge_cents, "paid_cents",
+                                             (json_int_t)s[i].paid_cents, "why", s[i].why, "posted_at", s[i].posted_at));
+        sum += s[i].paid_cents;
+    }
+    free(s);
+    srv_reply_json(r, 200, json_pack("{s:o, s:I}", "items", arr, "paid_cents", (json_int_t)sum));
+}

@@ -1,0 +1,257 @@
+// claims.js -- "Claims" (#/claims and #/claims/ID): the claims built from signed sessions, filtered by
+// status, payer and month with their totals; building claims for a date range; an 837P file per payer
+// (a download; the claims become submitted); a client's monthly superbill; and one claim's page: its
+// lines with the coding engine's explanation and rule ids, the scrubber's findings, the payments posted
+// to it, its status history and its CMS-1500. Admins and billers act on claims; a clinician reads the
+// claims of their own clients.
+
+import { h, replace } from './dom.js';
+import { request, download, saveFile, ApiError } from './api.js';
+
+const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
+export const cents = (c) => (c === null || c === undefined ? '—' : money.format(c / 100));
+const STATES = ['draft', 'ready', 'submitted', 'accepted', 'rejected', 'paid', 'denied', 'partially_paid', 'closed'];
+const stateName = (s) => (s || '').replace('_', ' ');
+
+function statusTag(s) {
+  return h('span', { class: `claim-status st-${s}` }, stateName(s));
+}
+
+function field(id, label, input, hint) {
+  input.id = id;
+  return h('div', { class: 'field' }, h('label', { for: id }, label), input, hint ? h('p', { class: 'hint' }, hint) : null);
+}
+
+function errorText(e) {
+  return e.field ? `${e.field}: ${e.message.startsWith(e.field) ? e.message.slice(e.field.length + 1).trim() : e.message}` : e.message;
+}
+
+/** Runs an action; an expired session goes to the app, anything else is shown in message. */
+async function act(message, button, fn) {
+  message.textContent = '';
+  button.disabled = true;
+  try {
+    return await fn();
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.status === 401) window.dispatchEvent(new CustomEvent('psyclaim:error', { detail: e }));
+    else message.textContent = errorText(e);
+    return null;
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function buildForm(onBuilt) {
+  const from = h('input', { type: 'date' });
+  const to = h('input', { type: 'date' });
+  const message = h('p', { class: 'error', role: 'alert' });
+  const out = h('div', { class: 'build-out', id: 'build-out', 'aria-live': 'polite' });
+  const button = h('button', { type: 'submit', class: 'primary' }, 'Build claims');
+  const form = h('form', { class: 'card claims-build', id: 'build-form' },
+    h('h2', {}, 'Build claims'),
+    h('p', { class: 'hint' }, 'Codes every billable member of the signed sessions in the period and scrubs each claim; members already billed are left alone. Leave the dates empty for every session.'),
+    h('div', { class: 'row' }, field('build-from', 'From', from), field('build-to', 'To', to)),
+    button, message, out);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const body = {};
+    if (from.value) body.from = from.value;
+    if (to.value) body.to = to.value;
+    const r = await act(message, button, () => request('POST', '/api/claims/build', body));
+    if (!r) return;
+    replace(out,
+      h('p', { role: 'status', class: 'build-summary' },
+        `${r.sessions} signed sessions, ${r.members} billable members: ${r.claims_new} new claims with ${r.lines} lines; `,
+        h('strong', {}, `${r.ready} ready`), `, ${r.draft} held in draft.`,
+        r.already_billed ? ` ${r.already_billed} already billed.` : '', r.uninsured ? ` ${r.uninsured} without insurance.` : '',
+        r.not_coded ? ` ${r.not_coded} could not be coded.` : ''),
+      r.problems.length ? h('details', { class: 'build-problems' },
+        h('summary', {}, `${r.problems.length} problem${r.problems.length === 1 ? '' : 's'} holding claims back`),
+        h('ul', { class: 'findings' }, r.problems.slice(0, 200).map((p) => h('li', { class: 'finding error' },
+          h('a', { href: `#/claims/${p.claim_id}` }, p.claim), h('span', { class: 'rule' }, p.rule),
+          h('span', { class: 'field-ref' }, p.field), h('span', { class: 'message' }, p.message))))) : null);
+    onBuilt();
+  });
+  return form;
+}
+
+function exportBox(payers, onSent) {
+  const message = h('p', { class: 'error', role: 'alert' });
+  const list = payers.length ? h('ul', { class: 'export-list' }, payers.map((p) => {
+    const button = h('button', { type: 'button', 'data-payer': p.code, disabled: p.ready ? null : true }, `Export 837P (${p.ready} ready)`);
+    button.addEventListener('click', async () => {
+      const file = await act(message, button, () => download('POST', '/api/claims/export', { payer: p.code }));
+      if (!file) return;
+      saveFile(file);
+      onSent(`${file.headers.get('X-Claims')} claims of ${p.name} written to ${file.filename}; they are now submitted.`);
+    });
+    return h('li', {}, h('span', { class: 'payer' }, p.name, ' ', h('span', { class: 'code' }, p.code)), button);
+  })) : h('p', { class: 'notice' }, 'No claims yet.');
+  return h('section', { class: 'card claims-export' }, h('h2', {}, 'Send to payers'),
+    h('p', { class: 'hint' }, 'One X12 837P file per payer with every ready claim; control numbers never repeat.'), list, message);
+}
+
+function superbillForm() {
+  const client = h('input', { inputmode: 'numeric', pattern: '[0-9]+', required: true, size: 6 });
+  const month = h('input', { type: 'month', required: true });
+  const message = h('p', { class: 'error', role: 'alert' });
+  const button = h('button', { type: 'submit' }, 'Superbill PDF');
+  const form = h('form', { class: 'card superbill-form' }, h('h2', {}, 'Superbill'),
+    h('p', { class: 'hint' }, 'An itemised statement of one client\'s month for an out-of-network claim.'),
+    h('div', { class: 'row' }, field('superbill-client', 'Client number', client), field('superbill-month', 'Month', month, 'YYYY-MM')),
+    button, message);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const q = `client=${encodeURIComponent(client.value.trim())}&month=${encodeURIComponent(month.value.trim())}`;
+    const file = await act(message, button, () => download('GET', `/api/superbill?${q}`));
+    if (file) saveFile(file);
+  });
+  return form;
+}
+
+function claimsTable(data) {
+  if (!data.claims.length) return h('p', { class: 'notice' }, 'No claims match.');
+  const t = data.totals;
+  return h('div', { class: 'table-wrap' }, h('table', { class: 'claims' },
+    h('caption', {}, `${t.claims} claim${t.claims === 1 ? '' : 's'}: billed ${cents(t.total_cents)}, paid ${cents(t.paid_cents)}`),
+    h('thead', {}, h('tr', {}, ['Claim', 'Client', 'Payer', 'Service date', 'Status', 'Lines', 'Billed', 'Paid', 'Findings'].map((x, i) =>
+      h('th', { scope: 'col', class: i >= 5 ? 'num' : null }, x)))),
+    h('tbody', {}, data.claims.map((c) => h('tr', {},
+      h('th', { scope: 'row' }, h('a', { href: `#/claims/${c.id}`, class: 'code' }, c.number)),
+      h('td', {}, c.client.last_name ? `${c.client.last_name}, ${c.client.first_name}` : `#${c.client.id}`),
+      h('td', {}, h('span', { class: 'code' }, c.payer_code)),
+      h('td', {}, c.service_date),
+      h('td', {}, statusTag(c.status)),
+      h('td', { class: 'num' }, c.lines),
+      h('td', { class: 'num' }, cents(c.total_cents)),
+      h('td', { class: 'num' }, cents(c.paid_cents)),
+      h('td', { class: 'num' }, c.errors ? h('span', { class: 'error' }, `${c.errors} error${c.errors === 1 ? '' : 's'}`) : (c.findings || '—'))))),
+    h('tfoot', {}, h('tr', {}, h('th', { scope: 'row', colspan: '6' }, 'Total'),
+      h('td', { class: 'num' }, cents(t.total_cents)), h('td', { class: 'num' }, cents(t.paid_cents)), h('td', {})))));
+}
+
+/** #/claims : filters, totals, and (for billing roles) build, export and superbill. */
+export async function claimsView(main, canWrite) {
+  document.title = 'Claims · psyclaim';
+  const params = new URLSearchParams(location.hash.split('?')[1] || '');
+  const status = h('select', {}, h('option', { value: '' }, 'any status'), STATES.map((s) => h('option', { value: s }, stateName(s))));
+  status.value = params.get('status') || '';
+  const payer = h('select', {}, h('option', { value: '' }, 'any payer'));
+  const month = h('input', { type: 'month', value: params.get('month') || '' });
+  const filters = h('form', { class: 'claims-filter row', role: 'search' },
+    field('claims-status', 'Status', status), field('claims-payer', 'Payer', payer), field('claims-month', 'Service month', month),
+    h('button', { type: 'submit' }, 'Show'));
+  const summary = h('div', { class: 'claims-summary' });
+  const table = h('div', { id: 'claims-table' });
+  const exportHolder = h('div', { class: 'tool' });
+  const superbillHolder = h('div', { class: 'tool' }, superbillForm());
+  const sent = h('p', { class: 'notice', role: 'status', hidden: true, id: 'export-result' });
+
+  async function load() {
+    const q = new URLSearchParams();
+    if (status.value) q.set('status', status.value);
+    if (payer.value) q.set('payer', payer.value);
+    if (month.value) q.set('month', month.value);
+    const data = await request('GET', `/api/claims?${q}`);
+    const chosen = payer.value || params.get('payer') || '';
+    replace(payer, h('option', { value: '' }, 'any payer'), data.payers.map((p) => h('option', { value: p.code }, `${p.name} (${p.code})`)));
+    payer.value = chosen;
+    replace(summary, h('ul', { class: 'badges' }, Object.entries(data.totals.by_status).map(([s, n]) => h('li', {}, `${stateName(s)}: ${n}`))));
+    replace(table, claimsTable(data));
+    if (canWrite) {
+      replace(exportHolder, exportBox(data.payers, (text) => {
+        sent.textContent = text;
+        sent.hidden = false;
+        load().catch((e) => window.dispatchEvent(new CustomEvent('psyclaim:error', { detail: e })));
+      }));
+    }
+  }
+  filters.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    load().catch((e) => window.dispatchEvent(new CustomEvent('psyclaim:error', { detail: e })));
+  });
+  replace(main, h('h1', {}, 'Claims'),
+    h('p', { class: 'intro' }, canWrite
+      ? 'Claims are built from signed sessions, one per client, payer and date of service. The scrubber holds a claim in draft while any finding is an error; ready claims go to the payer in an 837P file.'
+      : 'The claims of your clients, as the billing office sees them.'),
+    h('div', { class: 'claims-tools' },
+      canWrite ? h('div', { class: 'tool' }, buildForm(() => load().catch((e) => window.dispatchEvent(new CustomEvent('psyclaim:error', { detail: e }))))) : null,
+      canWrite ? exportHolder : null, superbillHolder),
+    sent, filters, summary, table);
+  await load();
+}
+
+function findingList(findings) {
+  if (!findings.length) return h('p', { class: 'notice ok' }, 'No findings: nothing holds this claim back.');
+  return h('ul', { class: 'findings' }, findings.map((f) => h('li', { class: `finding ${f.severity}` },
+    h('span', { class: 'severity' }, f.severity), h('span', { class: 'rule' }, f.rule), h('span', { class: 'field-ref' }, f.field),
+    f.source ? h('span', { class: 'hint' }, `from ${f.source === '837p' ? 'the 837P rules' : f.source === '835' ? 'a remittance' : `the ${f.source}`}`) : null,
+    h('span', { class: 'message' }, f.message))));
+}
+
+function linesTable(c) {
+  return h('table', { class: 'coded-lines claim-lines' },
+    h('caption', {}, 'Service lines, each with why it was coded this way'),
+    h('thead', {}, h('tr', {}, ['Line', 'Code', 'Units', 'Diagnoses', 'Billed', 'Paid'].map((x, i) => h('th', { scope: 'col', class: i >= 4 ? 'num' : null }, x)))),
+    c.lines.map((l) => h('tbody', {},
+      h('tr', { class: 'line-main' },
+        h('td', {}, l.line_number),
+        h('th', { scope: 'row' }, h('a', { class: 'code', href: `#/codes/cpt/${encodeURIComponent(l.code)}` }, l.code),
+          l.modifiers.map((m) => h('span', { class: 'mod' }, m))),
+        h('td', {}, l.units),
+        h('td', {}, l.dx_pointers.map((p) => (c.client && c.client.diagnoses[p - 1]) || `#${p}`).join(', ')),
+        h('td', { class: 'num' }, cents(l.charge_cents)),
+        h('td', { class: 'num' }, cents(l.paid_cents))),
+      h('tr', { class: 'line-why' }, h('td', { colspan: '6' },
+        h('p', { class: 'explanation' }, l.explanation || 'No explanation recorded.'),
+        l.rules.length ? h('ul', { class: 'rule-ids', 'aria-label': 'rules applied' }, l.rules.map((r) => h('li', {}, r))) : null)))));
+}
+
+function paymentsList(c) {
+  if (!c.payments.length) return h('p', { class: 'hint' }, 'No remittance has been posted to this claim.');
+  return h('ul', { class: 'payments' }, c.payments.map((p) => h('li', {},
+    h('p', {}, p.line_number ? `Line ${p.line_number}: ` : 'Claim: ', `billed ${cents(p.charge_cents)}, paid `, h('strong', {}, cents(p.paid_cents)),
+      ` — check/EFT ${p.check_number || '—'}, posted ${p.posted_at}`, p.line_number ? null : ` (${p.claim_status_text || `status ${p.claim_status}`})`),
+    p.adjustments.length ? h('ul', { class: 'adjustments' }, p.adjustments.map((a) => h('li', {},
+      h('span', { class: 'carc', title: a.group_text || a.group }, `${a.group}-${a.reason}`), h('span', { class: 'amount' }, cents(a.amount_cents)),
+      h('span', { class: 'why' }, h('span', { class: 'reason-text' }, a.reason_text || `Reason code ${a.reason}`))))) : null)));
+}
+
+/** #/claims/ID : one claim. */
+export async function claimView(main, id, canWrite) {
+  const c = await request('GET', `/api/claims/${id}`);
+  document.title = `Claim ${c.number} · psyclaim`;
+  const message = h('p', { class: 'error', role: 'alert' });
+  const pdf = h('button', { type: 'button', id: 'cms1500' }, 'CMS-1500 PDF');
+  pdf.addEventListener('click', async () => {
+    const file = await act(message, pdf, () => download('GET', `/api/claims/${c.id}/cms1500`));
+    if (file) saveFile(file);
+  });
+  let scrub = null;
+  if (canWrite && (c.status === 'draft' || c.status === 'ready')) {
+    scrub = h('button', { type: 'button', id: 'scrub' }, 'Scrub again');
+    scrub.addEventListener('click', async () => {
+      if (await act(message, scrub, () => request('POST', `/api/claims/${c.id}/scrub`))) await claimView(main, id, canWrite);
+    });
+  }
+  const client = c.client ? `${c.client.last_name}, ${c.client.first_name}` : `#${c.client_id}`;
+  replace(main,
+    h('p', { class: 'crumbs' }, h('a', { href: '#/claims' }, 'Claims'), ' › ', c.number),
+    h('h1', {}, 'Claim ', h('span', { class: 'code' }, c.number), ' ', statusTag(c.status)),
+    h('dl', { class: 'facts' },
+      h('dt', {}, 'Client'), h('dd', {}, h('a', { href: `#/clients/${c.client_id}` }, client)),
+      h('dt', {}, 'Payer'), h('dd', {}, c.payer_name, ' ', h('span', { class: 'code' }, c.payer_code)),
+      h('dt', {}, 'Date of service'), h('dd', {}, c.service_date),
+      h('dt', {}, 'Place of service'), h('dd', {}, c.place_of_service || '—'),
+      c.prior_auth ? [h('dt', {}, 'Prior authorisation'), h('dd', {}, c.prior_auth)] : null,
+      h('dt', {}, 'Diagnoses'), h('dd', {}, c.client && c.client.diagnoses.length ? c.client.diagnoses.join(', ') : 'none on file'),
+      h('dt', {}, 'Billed'), h('dd', {}, cents(c.total_cents)),
+      h('dt', {}, 'Paid'), h('dd', {}, cents(c.paid_cents), c.patient_cents ? ` (patient owes ${cents(c.patient_cents)})` : '')),
+    h('div', { class: 'actions' }, pdf, scrub), message,
+    h('section', { 'aria-labelledby': 'lines-h' }, h('h2', { id: 'lines-h' }, 'Lines'), linesTable(c)),
+    h('section', { class: 'findings-box', 'aria-labelledby': 'findings-h' }, h('h2', { id: 'findings-h' }, 'Scrubber findings'), findingList(c.findings)),
+    h('section', { 'aria-labelledby': 'payments-h' }, h('h2', { id: 'payments-h' }, 'Payments'), paymentsList(c)),
+    h('section', { 'aria-labelledby': 'history-h' }, h('h2', { id: 'history-h' }, 'History'),
+      c.history.length ? h('ol', { class: 'history' }, c.history.map((x) => h('li', {},
+        h('time', {}, x.at), ' ', stateName(x.from), ' → ', h('strong', {}, stateName(x.to)), x.reason ? `: ${x.reason}` : ''))) : h('p', { class: 'hint' }, 'Built and not moved since.')));
+}
