@@ -193,7 +193,7 @@ struct audit {
         if ((n) == (cap)) (arr) = psy__realloc((arr), ((cap) = (cap) ? (cap) * 2 : (init)) * sizeof *(arr)); \
     } while (0)
 
-static psy_status prep(struct audit *au, sqlite3_stmt **s, const char *sql, const char *fmt, ...)
+static psy_status prep(struct audit *au, psy__stmt **s, const char *sql, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -238,88 +238,88 @@ static const struct a_payer *find_payer(struct audit *au, psy_id id)
 
 static psy_status load_reference(struct audit *au)
 {
-    sqlite3_stmt *s;
+    psy__stmt *s;
     size_t cap = 0;
     psy_id p = au->practice;
     psy_status rc = prep(au, &s, "SELECT id, group_max, requires_auth FROM payer WHERE practice_id = ? ORDER BY id", "i", p);
-    while (!rc && sqlite3_step(s) == SQLITE_ROW) {
+    while (!rc && psy__sql_step(s) == PSY_SQL_ROW) {
         GROW(au->payers, au->npayers, cap, 8);
         struct a_payer *x = &au->payers[au->npayers++];
-        x->id = sqlite3_column_int64(s, 0);
-        x->group_max = sqlite3_column_int(s, 1);
-        x->requires_auth = sqlite3_column_int(s, 2);
+        x->id = psy__sql_int64(s, 0);
+        x->group_max = (int)psy__sql_int64(s, 1);
+        x->requires_auth = (int)psy__sql_int64(s, 2);
     }
-    sqlite3_finalize(s);
+    psy__sql_finalize(s);
     cap = 0;
     if (!rc) rc = prep(au, &s, "SELECT id, telehealth_consent_date FROM client WHERE practice_id = ? ORDER BY id", "i", p);
-    while (!rc && sqlite3_step(s) == SQLITE_ROW) {
+    while (!rc && psy__sql_step(s) == PSY_SQL_ROW) {
         GROW(au->clients, au->nclients, cap, 64);
         struct a_client *c = &au->clients[au->nclients++];
         memset(c, 0, sizeof *c);
-        c->id = sqlite3_column_int64(s, 0);
+        c->id = psy__sql_int64(s, 0);
         psy__rec_col(s, 1, c->consent, sizeof c->consent);
     }
-    sqlite3_finalize(s);
+    psy__sql_finalize(s);
     if (!rc) rc = prep(au, &s, "SELECT client_id, code FROM client_diagnosis WHERE practice_id = ? ORDER BY client_id, position", "i", p);
-    while (!rc && sqlite3_step(s) == SQLITE_ROW) {
-        struct a_client *c = find_client(au, sqlite3_column_int64(s, 0));
+    while (!rc && psy__sql_step(s) == PSY_SQL_ROW) {
+        struct a_client *c = find_client(au, psy__sql_int64(s, 0));
         if (c && c->ndx < PSY_REC_DX_MAX) psy__rec_col(s, 1, c->dx[c->ndx++], PSY_CODE_MAX);
     }
-    sqlite3_finalize(s);
+    psy__sql_finalize(s);
     cap = 0;
     if (!rc)
         rc = prep(au, &s, "SELECT id, client_id, payer_id, start_date, end_date FROM policy WHERE practice_id = ? "
                           "AND priority = 1 ORDER BY client_id, start_date, id", "i", p);
-    while (!rc && sqlite3_step(s) == SQLITE_ROW) {
+    while (!rc && psy__sql_step(s) == PSY_SQL_ROW) {
         GROW(au->pols, au->npols, cap, 64);
         struct a_policy *x = &au->pols[au->npols++];
-        x->id = sqlite3_column_int64(s, 0);
-        x->client = sqlite3_column_int64(s, 1);
-        x->payer = sqlite3_column_int64(s, 2);
+        x->id = psy__sql_int64(s, 0);
+        x->client = psy__sql_int64(s, 1);
+        x->payer = psy__sql_int64(s, 2);
         psy__rec_col(s, 3, x->start, sizeof x->start);
         psy__rec_col(s, 4, x->end, sizeof x->end);
     }
-    sqlite3_finalize(s);
+    psy__sql_finalize(s);
     cap = 0;
     if (!rc)
         rc = prep(au, &s, "SELECT id, client_id, covers_individual + 2 * covers_group + 4 * covers_family, "
                           "clinician_signed_at IS NOT NULL, start_date, end_date, review_date FROM treatment_plan "
                           "WHERE practice_id = ? ORDER BY client_id, start_date, id", "i", p);
-    while (!rc && sqlite3_step(s) == SQLITE_ROW) {
+    while (!rc && psy__sql_step(s) == PSY_SQL_ROW) {
         GROW(au->plans, au->nplans, cap, 64);
         struct a_plan *x = &au->plans[au->nplans++];
-        x->id = sqlite3_column_int64(s, 0);
-        x->client = sqlite3_column_int64(s, 1);
-        x->modalities = sqlite3_column_int(s, 2);
-        x->is_signed = sqlite3_column_int(s, 3);
+        x->id = psy__sql_int64(s, 0);
+        x->client = psy__sql_int64(s, 1);
+        x->modalities = (int)psy__sql_int64(s, 2);
+        x->is_signed = (int)psy__sql_int64(s, 3);
         psy__rec_col(s, 4, x->start, sizeof x->start);
         psy__rec_col(s, 5, x->end, sizeof x->end);
         psy__rec_col(s, 6, x->review, sizeof x->review);
     }
-    sqlite3_finalize(s);
+    psy__sql_finalize(s);
     cap = 0;
     if (!rc)
         rc = prep(au, &s, "SELECT a.id, a.client_id, a.payer_id, a.units_approved, a.units_prior, a.start_date, "
                           "a.end_date, c.code FROM authorisation a JOIN authorisation_code c ON c.authorisation_id = a.id "
                           "WHERE a.practice_id = ? ORDER BY a.client_id, a.start_date, a.id, c.code", "i", p);
-    while (!rc && sqlite3_step(s) == SQLITE_ROW) {
-        psy_id id = sqlite3_column_int64(s, 0);
+    while (!rc && psy__sql_step(s) == PSY_SQL_ROW) {
+        psy_id id = psy__sql_int64(s, 0);
         if (!au->nauths || au->auths[au->nauths - 1].id != id) {
             GROW(au->auths, au->nauths, cap, 32);
             struct a_auth *x = &au->auths[au->nauths++];
             memset(x, 0, sizeof *x);
             x->id = id;
-            x->client = sqlite3_column_int64(s, 1);
-            x->payer = sqlite3_column_int64(s, 2);
-            x->approved = sqlite3_column_int(s, 3);
-            x->prior = sqlite3_column_int(s, 4);
+            x->client = psy__sql_int64(s, 1);
+            x->payer = psy__sql_int64(s, 2);
+            x->approved = (int)psy__sql_int64(s, 3);
+            x->prior = (int)psy__sql_int64(s, 4);
             psy__rec_col(s, 5, x->start, sizeof x->start);
             psy__rec_col(s, 6, x->end, sizeof x->end);
         }
         struct a_auth *x = &au->auths[au->nauths - 1];
         if (x->ncodes < PSY_REC_AUTH_CODES_MAX) psy__rec_col(s, 7, x->codes[x->ncodes++], PSY_CODE_MAX);
     }
-    sqlite3_finalize(s);
+    psy__sql_finalize(s);
     ATTACH(au, au->pols, au->npols, pol, npol);
     ATTACH(au, au->plans, au->nplans, plan, nplan);
     ATTACH(au, au->auths, au->nauths, auth, nauth);
@@ -328,37 +328,37 @@ static psy_status load_reference(struct audit *au)
 
 static psy_status load_sessions(struct audit *au)
 {
-    sqlite3_stmt *s;
+    psy__stmt *s;
     size_t cap = 0;
     psy_status rc = prep(au, &s,
                          "SELECT id, kind, client_id, group_id, service_date, start_utc IS NOT NULL, stop_utc IS NOT NULL, "
                          "minutes, start_utc, stop_utc, telehealth, th_modality, patient_location, billed_code "
                          "FROM session WHERE practice_id = ? AND service_date BETWEEN ? AND ? ORDER BY service_date, id",
                          "iSS", au->practice, au->from, au->to);
-    while (!rc && sqlite3_step(s) == SQLITE_ROW) {
+    while (!rc && psy__sql_step(s) == PSY_SQL_ROW) {
         GROW(au->ss, au->nss, cap, 1024);
         struct a_session *x = &au->ss[au->nss++];
         struct psy_session tmp;
         memset(x, 0, sizeof *x);
         memset(&tmp, 0, sizeof tmp);
-        x->id = sqlite3_column_int64(s, 0);
+        x->id = psy__sql_int64(s, 0);
         psy__rec_col(s, 1, x->kind, sizeof x->kind);
         x->group_kind = !strcmp(x->kind, "group") || !strcmp(x->kind, "multifamily");
-        x->client = sqlite3_column_int64(s, 2);
-        x->group = sqlite3_column_int64(s, 3);
+        x->client = psy__sql_int64(s, 2);
+        x->group = psy__sql_int64(s, 3);
         psy__rec_col(s, 4, x->date, sizeof x->date);
-        x->has_start = sqlite3_column_int(s, 5);
-        x->has_stop = sqlite3_column_int(s, 6);
-        x->explicit_minutes = tmp.minutes = sqlite3_column_int(s, 7);
+        x->has_start = (int)psy__sql_int64(s, 5);
+        x->has_stop = (int)psy__sql_int64(s, 6);
+        x->explicit_minutes = tmp.minutes = (int)psy__sql_int64(s, 7);
         psy__rec_col(s, 8, tmp.start_utc, sizeof tmp.start_utc);
         psy__rec_col(s, 9, tmp.stop_utc, sizeof tmp.stop_utc);
         x->minutes = psy_records_session_minutes(&tmp);
-        x->telehealth = sqlite3_column_int(s, 10);
+        x->telehealth = (int)psy__sql_int64(s, 10);
         psy__rec_col(s, 11, x->th_modality, sizeof x->th_modality);
         psy__rec_col(s, 12, x->location, sizeof x->location);
         psy__rec_col(s, 13, x->billed, sizeof x->billed);
     }
-    sqlite3_finalize(s);
+    psy__sql_finalize(s);
     cap = 0;
     if (!rc)
         rc = prep(au, &s,
@@ -366,20 +366,20 @@ static psy_status load_sessions(struct audit *au)
                   "a.billed_code FROM attendance a JOIN session s ON s.id = a.session_id WHERE s.practice_id = ? "
                   "AND s.service_date BETWEEN ? AND ? ORDER BY s.service_date, s.id, a.client_id",
                   "iSS", au->practice, au->from, au->to);
-    while (!rc && sqlite3_step(s) == SQLITE_ROW) {
+    while (!rc && psy__sql_step(s) == PSY_SQL_ROW) {
         GROW(au->att, au->natt, cap, 1024);
         struct a_att *x = &au->att[au->natt++];
         memset(x, 0, sizeof *x);
-        x->id = sqlite3_column_int64(s, 0);
-        x->session = sqlite3_column_int64(s, 1);
-        x->client = sqlite3_column_int64(s, 2);
-        x->policy = sqlite3_column_int64(s, 3);
-        x->present = sqlite3_column_int(s, 4);
-        x->late = sqlite3_column_int(s, 5);
-        x->early = sqlite3_column_int(s, 6);
+        x->id = psy__sql_int64(s, 0);
+        x->session = psy__sql_int64(s, 1);
+        x->client = psy__sql_int64(s, 2);
+        x->policy = psy__sql_int64(s, 3);
+        x->present = (int)psy__sql_int64(s, 4);
+        x->late = (int)psy__sql_int64(s, 5);
+        x->early = (int)psy__sql_int64(s, 6);
         psy__rec_col(s, 7, x->billed, sizeof x->billed);
     }
-    sqlite3_finalize(s);
+    psy__sql_finalize(s);
     /* both lists are in (date, session) order: walk them together */
     for (size_t i = 0, k = 0; i < au->natt;) {
         size_t j = i;
@@ -405,7 +405,7 @@ static struct a_att *find_att(struct audit *au, struct a_session *x, psy_id clie
  * notes' text into the clone index. */
 static psy_status load_notes(struct audit *au, struct psy__lsh *lsh)
 {
-    sqlite3_stmt *s;
+    psy__stmt *s;
     struct psy__shingles sh = {0};
     struct psy__buf text = {0};
     size_t cap = 0;
@@ -415,13 +415,13 @@ static psy_status load_notes(struct audit *au, struct psy__lsh *lsh)
                          "WHERE s.practice_id = ? AND s.service_date BETWEEN ? AND ? ORDER BY s.service_date, s.id, n.id",
                          "iSS", au->practice, au->from, au->to);
     size_t k = 0; /* notes come in the sessions' (date, id) order: walk both together */
-    while (!rc && sqlite3_step(s) == SQLITE_ROW) {
-        psy_id id = sqlite3_column_int64(s, 0), client = sqlite3_column_int64(s, 2), sid = sqlite3_column_int64(s, 1);
+    while (!rc && psy__sql_step(s) == PSY_SQL_ROW) {
+        psy_id id = psy__sql_int64(s, 0), client = psy__sql_int64(s, 2), sid = psy__sql_int64(s, 1);
         while (k < au->nss && au->ss[k].id != sid) k++;
         if (k == au->nss) break;
         struct a_session *x = &au->ss[k];
-        const char *kind = (const char *)sqlite3_column_text(s, 3);
-        int is_signed = !strcmp((const char *)sqlite3_column_text(s, 4), "signed");
+        const char *kind = psy__sql_text(s, 3);
+        int is_signed = !strcmp(psy__sql_text(s, 4), "signed");
         if (!strcmp(kind, "member")) {
             struct a_att *a = find_att(au, x, client);
             if (a) {
@@ -435,7 +435,7 @@ static psy_status load_notes(struct audit *au, struct psy__lsh *lsh)
         if (!strcmp(kind, "group")) continue;
         text.n = 0;
         for (int c = 5; c <= 9; c++) {
-            const unsigned char *t = sqlite3_column_text(s, c);
+            const char *t = psy__sql_text(s, c);
             psy__buf_puts(&text, t ? (const char *)t : "");
             psy__buf_puts(&text, "\n");
         }
@@ -445,7 +445,7 @@ static psy_status load_notes(struct audit *au, struct psy__lsh *lsh)
         au->docs[au->ndocs++] = (struct a_doc){id, x->id, client, k};
         psy__lsh_add(lsh, &sh);
     }
-    sqlite3_finalize(s);
+    psy__sql_finalize(s);
     psy__shingles_free(&sh);
     psy__buf_free(&text);
     return rc;
@@ -773,20 +773,20 @@ static int cmp_used(const void *pa, const void *pb)
  * one psy_records_auth_used counts by. */
 static psy_status mark_exhausted(struct audit *au)
 {
-    sqlite3_stmt *s;
+    psy__stmt *s;
     size_t cap = 0;
     if (!au->nauths) return PSY_OK;
     int *used = psy__calloc(au->nauths, sizeof *used);
     psy_status rc = prep(au, &s,
-                         "SELECT s.id, s.service_date, s.client_id, s.billed_code FROM session s WHERE s.practice_id = ?1 "
-                         "AND s.client_id IN (SELECT client_id FROM authorisation WHERE practice_id = ?1) "
+                         "SELECT s.id, s.service_date, s.client_id, s.billed_code FROM session s WHERE s.practice_id = ? "
+                         "AND s.client_id IN (SELECT client_id FROM authorisation WHERE practice_id = ?) "
                          "UNION ALL SELECT s.id, s.service_date, a.client_id, a.billed_code FROM attendance a "
-                         "JOIN session s ON s.id = a.session_id WHERE a.practice_id = ?1 AND (a.present = 1 OR "
+                         "JOIN session s ON s.id = a.session_id WHERE a.practice_id = ? AND (a.present = 1 OR "
                          "a.billed_code IS NOT NULL) AND a.client_id IN (SELECT client_id FROM authorisation WHERE "
-                         "practice_id = ?1) ORDER BY 3, 2, 1",
-                         "i", au->practice);
-    while (!rc && sqlite3_step(s) == SQLITE_ROW) {
-        psy_id sid = sqlite3_column_int64(s, 0), cid = sqlite3_column_int64(s, 2);
+                         "practice_id = ?) ORDER BY 3, 2, 1",
+                         "iiii", au->practice, au->practice, au->practice, au->practice);
+    while (!rc && psy__sql_step(s) == PSY_SQL_ROW) {
+        psy_id sid = psy__sql_int64(s, 0), cid = psy__sql_int64(s, 2);
         date_t date;
         char code[PSY_CODE_MAX];
         psy__rec_col(s, 1, date, sizeof date);
@@ -801,7 +801,7 @@ static psy_status mark_exhausted(struct audit *au)
             }
         }
     }
-    sqlite3_finalize(s);
+    psy__sql_finalize(s);
     free(used);
     if (au->nexhausted > 1) qsort(au->exhausted, au->nexhausted, sizeof *au->exhausted, cmp_used);
     return rc;
@@ -871,15 +871,15 @@ static void check_consent(struct audit *au)
 
 /* --- clones -------------------------------------------------------------------------------------------- */
 
-static psy_status note_text(struct audit *au, sqlite3_stmt *q, psy_id note, struct psy__buf *b)
+static psy_status note_text(struct audit *au, psy__stmt *q, psy_id note, struct psy__buf *b)
 {
     b->n = 0;
     psy__buf_puts(b, "");
-    sqlite3_reset(q);
-    sqlite3_bind_int64(q, 1, note);
-    if (sqlite3_step(q) != SQLITE_ROW) return psy__store_dbfail(au->st, "audit");
+    psy__sql_reset(q);
+    psy__sql_bind_int64(q, 1, note);
+    if (psy__sql_step(q) != PSY_SQL_ROW) return psy__store_dbfail(au->st, "audit");
     for (int c = 0; c < 5; c++) {
-        const unsigned char *t = sqlite3_column_text(q, c);
+        const char *t = psy__sql_text(q, c);
         psy__buf_puts(b, t ? (const char *)t : "");
         psy__buf_puts(b, "\n");
     }
@@ -898,7 +898,7 @@ static psy_status check_clones(struct audit *au, struct psy__lsh *lsh, double th
     uint64_t *pairs;
     size_t np = psy__lsh_pairs(lsh, au->conf.compare_window, &pairs);
     au->candidates = (long)np;
-    sqlite3_stmt *q;
+    psy__stmt *q;
     psy_status rc = prep(au, &q, "SELECT techniques, participation, response, progress, plan FROM note WHERE id = ?", "");
     struct psy__shingles sa = {0}, sb = {0};
     struct psy__buf ta = {0}, tb = {0};
@@ -926,7 +926,7 @@ static psy_status check_clones(struct audit *au, struct psy__lsh *lsh, double th
         if (da->session == db->session && best[earlier].sim == 0)
             best[earlier] = (struct best){later, sim}; /* a member copy marks both notes of the session */
     }
-    sqlite3_finalize(q);
+    psy__sql_finalize(q);
     for (size_t d = 0; !rc && d < au->ndocs; d++) {
         if (best[d].sim <= 0) continue;
         const struct a_doc *x = &au->docs[d], *y = &au->docs[best[d].other];

@@ -4,10 +4,13 @@
  *
  * The one idea: a write is validate-then-store inside one transaction (a savepoint inside a batch).
  * Validation reads only; when it fails nothing has been written and the error names the field. Every
- * update of a mutable row checks the version the caller read, bumps it, and appends to
- * record_history the earlier values of the columns it changed, so any version can be rebuilt.
+ * update of a mutable row is limited to the caller's practice and to the version the caller read, in the
+ * UPDATE itself (so two connections racing for a row cannot both win), bumps the version, and appends
+ * to record_history the earlier values of the columns it changed, so any version can be rebuilt. SQL
+ * goes through the SQL layer (psy_db.h) and runs unchanged on SQLite and PostgreSQL.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,39 +22,43 @@ static const char *tenant_column(const char *table) { return strcmp(table, "prac
 
 /* --- statements ------------------------------------------------------------------------------------ */
 
-psy_status psy__rec_prepare_v(psy_store *st, sqlite3_stmt **out, const char *sql, const char *fmt, va_list ap)
+static void bind_v(psy__stmt *s, int first, const char *fmt, va_list ap)
 {
-    sqlite3_stmt *s;
-    *out = NULL;
-    if (sqlite3_prepare_v2(psy__store_db(st), sql, -1, &s, NULL) != SQLITE_OK) return psy__store_dbfail(st, "records");
-    for (int i = 1; fmt && fmt[i - 1]; i++) {
-        switch (fmt[i - 1]) {
-        case 'i': sqlite3_bind_int64(s, i, va_arg(ap, psy_id)); break;
-        case 'd': sqlite3_bind_int(s, i, va_arg(ap, int)); break;
+    for (int i = first; fmt && fmt[i - first]; i++) {
+        switch (fmt[i - first]) {
+        case 'i': psy__sql_bind_int64(s, i, va_arg(ap, psy_id)); break;
+        case 'd': psy__sql_bind_int64(s, i, va_arg(ap, int)); break;
         case 'r': {
             psy_id v = va_arg(ap, psy_id);
-            if (v) sqlite3_bind_int64(s, i, v);
-            else sqlite3_bind_null(s, i);
+            if (v) psy__sql_bind_int64(s, i, v);
+            else psy__sql_bind_null(s, i);
             break;
         }
         case 's': {
             const char *v = va_arg(ap, const char *);
-            if (v && *v) sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-            else sqlite3_bind_null(s, i);
+            if (v && *v) psy__sql_bind_text(s, i, v);
+            else psy__sql_bind_null(s, i);
             break;
         }
         default: {
             const char *v = va_arg(ap, const char *);
-            sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_TRANSIENT);
+            psy__sql_bind_text(s, i, v ? v : "");
             break;
         }
         }
     }
+}
+
+psy_status psy__rec_prepare_v(psy_store *st, psy__stmt **out, const char *sql, const char *fmt, va_list ap)
+{
+    psy__stmt *s = psy__sql_prepare(st, sql);
     *out = s;
+    if (!s) return psy__store_dbfail(st, "records");
+    bind_v(s, 1, fmt, ap);
     return PSY_OK;
 }
 
-psy_status psy__rec_prepare(psy_store *st, sqlite3_stmt **out, const char *sql, const char *fmt, ...)
+psy_status psy__rec_prepare(psy_store *st, psy__stmt **out, const char *sql, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -60,61 +67,87 @@ psy_status psy__rec_prepare(psy_store *st, sqlite3_stmt **out, const char *sql, 
     return rc;
 }
 
-static psy_status step_done(psy_store *st, sqlite3_stmt *s)
+/* Runs a row-less statement and gives it back; *changes (may be NULL) gets the rows it changed. */
+static psy_status step_done(psy_store *st, psy__stmt *s, int *changes)
 {
-    int rc = sqlite3_step(s);
+    int rc = psy__sql_step(s);
     psy_status out = PSY_OK;
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) out = psy__store_dbfail(st, "records");
-    sqlite3_finalize(s);
+    if (rc == PSY_SQL_ERROR) out = psy__store_dbfail(st, "records");
+    if (changes) *changes = out ? 0 : (int)psy__sql_changes(s);
+    psy__sql_finalize(s);
     return out;
-}
-
-/* Runs a row-less statement; reports the rows changed and the last inserted id when asked. */
-static psy_status run_v(psy_store *st, int *changes, psy_id *id, const char *sql, const char *fmt, va_list ap)
-{
-    sqlite3_stmt *s;
-    psy_status rc = psy__rec_prepare_v(st, &s, sql, fmt, ap);
-    if (!rc) rc = step_done(st, s);
-    if (changes) *changes = rc ? 0 : sqlite3_changes(psy__store_db(st));
-    if (!rc && id) *id = sqlite3_last_insert_rowid(psy__store_db(st));
-    return rc;
 }
 
 psy_status psy__rec_exec(psy_store *st, int *changes, const char *sql, const char *fmt, ...)
 {
+    psy__stmt *s;
     va_list ap;
     va_start(ap, fmt);
-    psy_status rc = run_v(st, changes, NULL, sql, fmt, ap);
+    psy_status rc = psy__rec_prepare_v(st, &s, sql, fmt, ap);
     va_end(ap);
-    return rc;
+    if (changes) *changes = 0;
+    return rc ? rc : step_done(st, s, changes);
 }
 
 psy_status psy__rec_insert(psy_store *st, psy_id *id, const char *sql, const char *fmt, ...)
 {
+    struct psy__buf q = {0};
+    psy__stmt *s;
     va_list ap;
+    int64_t newid = 0;
+    psy__buf_printf(&q, "%s RETURNING id", sql);
     va_start(ap, fmt);
-    psy_status rc = run_v(st, NULL, id, sql, fmt, ap);
+    psy_status rc = psy__rec_prepare_v(st, &s, q.p, fmt, ap);
     va_end(ap);
+    psy__buf_free(&q);
+    if (rc) return rc;
+    rc = psy__sql_insert_id(st, s, &newid);
+    psy__sql_finalize(s);
+    if (!rc) *id = newid;
     return rc;
 }
 
-static void map_row(sqlite3_stmt *s, const struct psy__rec_map *m, void *item)
+psy_status psy__rec_update(psy_store *st, const char *table, psy_id practice, psy_id id, int version, const char *set,
+                           const char *fmt, ...)
+{
+    struct psy__buf q = {0};
+    psy__stmt *s;
+    va_list ap;
+    int changes = 0, n = (int)strlen(fmt);
+    psy__buf_printf(&q, "UPDATE %s SET %s, version = version + 1 WHERE id = ? AND %s = ? AND version = ?", table, set,
+                    tenant_column(table));
+    va_start(ap, fmt);
+    psy_status rc = psy__rec_prepare_v(st, &s, q.p, fmt, ap);
+    va_end(ap);
+    psy__buf_free(&q);
+    if (rc) return rc;
+    psy__sql_bind_int64(s, n + 1, id);
+    psy__sql_bind_int64(s, n + 2, practice);
+    psy__sql_bind_int64(s, n + 3, version);
+    rc = step_done(st, s, &changes);
+    if (!rc && changes != 1)
+        rc = psy__store_fail(st, PSY_ECONFLICT, "version: %s %lld changed since it was read (version %d is gone)", table,
+                             (long long)id, version);
+    return rc;
+}
+
+static void map_row(psy__stmt *s, const struct psy__rec_map *m, void *item)
 {
     unsigned char *base = item;
     for (size_t i = 0; i < m->n; i++) {
         const struct psy__rec_col *c = &m->cols[i];
         void *dst = base + c->off;
         switch (c->type) {
-        case 'i': *(psy_id *)dst = sqlite3_column_int64(s, (int)i); break;
-        case 'd': *(int *)dst = sqlite3_column_int(s, (int)i); break;
+        case 'i': *(psy_id *)dst = psy__sql_int64(s, (int)i); break;
+        case 'd': *(int *)dst = (int)psy__sql_int64(s, (int)i); break;
         case 's': psy__rec_col(s, (int)i, dst, c->size); break;
         case 'S': *(char **)dst = psy__rec_col_dup(s, (int)i); break;
-        default: *(char **)dst = sqlite3_column_type(s, (int)i) == SQLITE_NULL ? NULL : psy__rec_col_dup(s, (int)i); break;
+        default: *(char **)dst = psy__sql_is_null(s, (int)i) ? NULL : psy__rec_col_dup(s, (int)i); break;
         }
     }
 }
 
-static psy_status map_prepare(psy_store *st, sqlite3_stmt **s, const struct psy__rec_map *m, const char *rest,
+static psy_status map_prepare(psy_store *st, psy__stmt **s, const struct psy__rec_map *m, const char *rest,
                               const char *fmt, va_list ap)
 {
     struct psy__buf sql = {0};
@@ -129,22 +162,24 @@ static psy_status map_prepare(psy_store *st, sqlite3_stmt **s, const struct psy_
 psy_status psy__rec_get(psy_store *st, void *item, const struct psy__rec_map *m, const char *what, psy_id id,
                         const char *rest, const char *fmt, ...)
 {
-    sqlite3_stmt *s;
+    psy__stmt *s;
     va_list ap;
     va_start(ap, fmt);
     psy_status rc = map_prepare(st, &s, m, rest, fmt, ap);
     va_end(ap);
     if (rc) return rc;
-    if (sqlite3_step(s) == SQLITE_ROW) map_row(s, m, item);
-    else rc = psy__store_fail(st, PSY_ENOTFOUND, "id: no %s %lld in this practice", what, (long long)id);
-    sqlite3_finalize(s);
+    int r = psy__sql_step(s);
+    if (r == PSY_SQL_ROW) map_row(s, m, item);
+    else if (r == PSY_SQL_DONE) rc = psy__store_fail(st, PSY_ENOTFOUND, "id: no %s %lld in this practice", what, (long long)id);
+    else rc = psy__store_dbfail(st, "records");
+    psy__sql_finalize(s);
     return rc;
 }
 
 psy_status psy__rec_list(psy_store *st, void **out, size_t *n, size_t size, const struct psy__rec_map *m,
                          const char *rest, const char *fmt, ...)
 {
-    sqlite3_stmt *s;
+    psy__stmt *s;
     va_list ap;
     size_t cap = 0;
     unsigned char *v = NULL;
@@ -155,43 +190,43 @@ psy_status psy__rec_list(psy_store *st, void **out, size_t *n, size_t size, cons
     va_end(ap);
     if (rc) return rc;
     int r;
-    while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
         if (*n == cap) v = psy__realloc(v, (cap = cap ? cap * 2 : 16) * size);
         memset(v + *n * size, 0, size);
         map_row(s, m, v + (*n)++ * size);
     }
-    if (r != SQLITE_DONE) rc = psy__store_dbfail(st, "records");
-    sqlite3_finalize(s);
+    if (r != PSY_SQL_DONE) rc = psy__store_dbfail(st, "records");
+    psy__sql_finalize(s);
     *out = v;
     return rc;
 }
 
 psy_status psy__rec_int(psy_store *st, int64_t *out, const char *sql, const char *fmt, ...)
 {
-    sqlite3_stmt *s;
+    psy__stmt *s;
     va_list ap;
     va_start(ap, fmt);
     psy_status rc = psy__rec_prepare_v(st, &s, sql, fmt, ap);
     va_end(ap);
     if (rc) return rc;
-    int r = sqlite3_step(s);
-    if (r == SQLITE_ROW) *out = sqlite3_column_int64(s, 0);
-    else if (r == SQLITE_DONE) rc = PSY_ENOTFOUND;
+    int r = psy__sql_step(s);
+    if (r == PSY_SQL_ROW) *out = psy__sql_int64(s, 0);
+    else if (r == PSY_SQL_DONE) rc = PSY_ENOTFOUND;
     else rc = psy__store_dbfail(st, "records");
-    sqlite3_finalize(s);
+    psy__sql_finalize(s);
     return rc;
 }
 
-void psy__rec_col(sqlite3_stmt *s, int i, char *dst, size_t len)
+void psy__rec_col(psy__stmt *s, int i, char *dst, size_t len)
 {
-    const unsigned char *t = sqlite3_column_text(s, i);
-    snprintf(dst, len, "%s", t ? (const char *)t : "");
+    const char *t = psy__sql_text(s, i);
+    snprintf(dst, len, "%s", t ? t : "");
 }
 
-char *psy__rec_col_dup(sqlite3_stmt *s, int i)
+char *psy__rec_col_dup(psy__stmt *s, int i)
 {
-    const unsigned char *t = sqlite3_column_text(s, i);
-    return psy__strdup(t ? (const char *)t : "");
+    const char *t = psy__sql_text(s, i);
+    return psy__strdup(t ? t : "");
 }
 
 psy_status psy__rec_end(psy_store *st, psy_status rc)
@@ -224,7 +259,7 @@ psy_status psy__rec_write_one(psy_store *st, psy_id practice, const char *table,
     if (rc) return rc;
     if (id) rc = psy__rec_check_version(st, table, practice, id, version, &before);
     else if (strcmp(table, "practice") != 0) rc = psy__rec_ref(st, "practice", "practice", practice, practice, 0);
-    if (!rc) rc = fn(st, practice, rec, &newid);
+    if (!rc) rc = fn(st, practice, rec, &newid, version);
     if (!rc) {
         rc = psy__rec_history(st, practice ? practice : newid, table, newid, action, actor, before);
         before = NULL;
@@ -247,8 +282,8 @@ psy_status psy__rec_put_list(psy_store *st, const char *table, const char *paren
                              psy_id practice, psy_id parent, int n, const char *const *vals, int positioned)
 {
     char sql[200];
-    snprintf(sql, sizeof sql, "DELETE FROM %s WHERE %s = ?", table, parent_col);
-    psy_status rc = psy__rec_exec(st, NULL, sql, "i", parent);
+    snprintf(sql, sizeof sql, "DELETE FROM %s WHERE practice_id = ? AND %s = ?", table, parent_col);
+    psy_status rc = psy__rec_exec(st, NULL, sql, "ii", practice, parent);
     snprintf(sql, sizeof sql, "INSERT INTO %s (practice_id, %s, %s%s) VALUES (?, ?, ?%s)", table, parent_col, value_col,
              positioned ? ", position" : "", positioned ? ", ?" : "");
     for (int i = 0; !rc && i < n; i++) rc = psy__rec_exec(st, NULL, sql, "iiSd", practice, parent, vals[i], i + 1);
@@ -553,26 +588,100 @@ int psy__rec_epoch(const char *utc, int64_t *out) { return parse_instant(utc, ou
 
 /* --- history ---------------------------------------------------------------------------------------- */
 
+/* The columns of a table in order, with whether each is an integer column: read once per process and
+ * dialect from the schema catalog (every store is migrated to the same schema when it opens), so a row
+ * reads the same on both backends (values travel as text on PostgreSQL). */
+struct table_cols {
+    psy__dialect dialect;
+    char table[32];
+    char cols[1024]; /* "a, b, c" */
+    unsigned char isint[64];
+    int n;
+};
+
+static psy_status read_columns(psy_store *st, const char *table, struct table_cols *t)
+{
+    psy__stmt *s;
+    struct psy__buf cols = {0};
+    psy_status rc = psy__rec_prepare(st, &s,
+                                     psy__db_dialect(st) == PSY_DB_SQLITE
+                                         ? "SELECT name, type FROM pragma_table_info(?) ORDER BY cid"
+                                         : "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+                                           "WHERE attrelid = to_regclass(CAST(? AS TEXT)) AND attnum > 0 "
+                                           "AND NOT attisdropped ORDER BY attnum",
+                                     "S", table);
+    if (rc) return rc;
+    int r;
+    t->n = 0;
+    psy__buf_puts(&cols, "");
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW && t->n < 64) {
+        const char *name = psy__sql_text(s, 0), *type = psy__sql_text(s, 1);
+        char up[32] = "";
+        for (size_t i = 0; type && type[i] && i + 1 < sizeof up; i++) up[i] = (char)toupper((unsigned char)type[i]);
+        t->isint[t->n] = strstr(up, "INT") != NULL; /* SQLite's rule for integer affinity; bigint/integer on PG */
+        psy__buf_printf(&cols, "%s%s", t->n++ ? ", " : "", name ? name : "");
+    }
+    if (r == PSY_SQL_ERROR) rc = psy__store_dbfail(st, "history");
+    psy__sql_finalize(s);
+    if (!rc && (!t->n || cols.n >= sizeof t->cols)) rc = psy__store_fail(st, PSY_EDB, "history: cannot read the columns of %s", table);
+    if (!rc) memcpy(t->cols, cols.p, cols.n + 1);
+    psy__buf_free(&cols);
+    return rc;
+}
+
+static psy_status table_columns(psy_store *st, const char *table, struct table_cols *out)
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static struct table_cols cache[32];
+    static int ncache;
+    psy__dialect d = psy__db_dialect(st);
+    pthread_mutex_lock(&mu);
+    for (int i = 0; i < ncache; i++)
+        if (cache[i].dialect == d && !strcmp(cache[i].table, table)) {
+            *out = cache[i];
+            pthread_mutex_unlock(&mu);
+            return PSY_OK;
+        }
+    pthread_mutex_unlock(&mu);
+    memset(out, 0, sizeof *out);
+    out->dialect = d;
+    snprintf(out->table, sizeof out->table, "%s", table);
+    psy_status rc = read_columns(st, table, out);
+    pthread_mutex_lock(&mu);
+    if (!rc && ncache < (int)(sizeof cache / sizeof cache[0])) cache[ncache++] = *out;
+    pthread_mutex_unlock(&mu);
+    return rc;
+}
+
 json_t *psy__rec_row(psy_store *st, const char *table, psy_id id)
 {
     char sql[160];
-    sqlite3_stmt *s;
-    snprintf(sql, sizeof sql, "SELECT * FROM %s WHERE id = ?", table);
-    if (psy__rec_prepare(st, &s, sql, "i", id)) return NULL;
+    struct psy__buf q = {0};
+    struct table_cols t;
+    psy__stmt *s;
     json_t *row = NULL;
-    if (sqlite3_step(s) == SQLITE_ROW) {
+    psy_status rc = table_columns(st, table, &t);
+    if (!rc) {
+        psy__buf_printf(&q, "SELECT %s FROM %s WHERE id = ?", t.cols, table);
+        rc = psy__rec_prepare(st, &s, q.p, "i", id);
+    }
+    if (!rc && psy__sql_step(s) == PSY_SQL_ROW) {
         row = json_object();
-        for (int i = 0; i < sqlite3_column_count(s); i++) {
+        const char *c = t.cols;
+        for (int i = 0; i < t.n; i++) {
+            size_t len = strcspn(c, ",");
+            char name[64];
+            snprintf(name, sizeof name, "%.*s", (int)len, c);
+            c += len + (c[len] ? 2 : 0);
             json_t *v;
-            switch (sqlite3_column_type(s, i)) {
-            case SQLITE_INTEGER: v = json_integer(sqlite3_column_int64(s, i)); break;
-            case SQLITE_NULL: v = json_null(); break;
-            default: v = json_string((const char *)sqlite3_column_text(s, i)); break;
-            }
-            json_object_set_new(row, sqlite3_column_name(s, i), v);
+            if (psy__sql_is_null(s, i)) v = json_null();
+            else if (t.isint[i]) v = json_integer(psy__sql_int64(s, i));
+            else v = json_string(psy__sql_text(s, i));
+            json_object_set_new(row, name, v);
         }
     }
-    sqlite3_finalize(s);
+    if (!rc) psy__sql_finalize(s);
+    psy__buf_free(&q);
     /* Child lists are part of their parent's history: diagnoses, goals, covered codes. */
     static const struct { const char *parent, *table, *column, *key, *order; } lists[] = {
         {"client", "client_diagnosis", "client_id", "code", "position"},
@@ -586,8 +695,8 @@ json_t *psy__rec_row(psy_store *st, const char *table, psy_id id)
                  lists[i].column, lists[i].order);
         if (psy__rec_prepare(st, &s, sql, "i", id)) continue;
         json_t *arr = json_array();
-        while (sqlite3_step(s) == SQLITE_ROW) json_array_append_new(arr, json_string((const char *)sqlite3_column_text(s, 0)));
-        sqlite3_finalize(s);
+        while (psy__sql_step(s) == PSY_SQL_ROW) json_array_append_new(arr, json_string(psy__sql_text(s, 0)));
+        psy__sql_finalize(s);
         json_object_set_new(row, lists[i].table, arr);
     }
     return row;
@@ -700,7 +809,7 @@ static psy_status check_practice(psy_store *st, const struct psy_practice *p, ch
     return rc;
 }
 
-static psy_status write_practice(psy_store *st, psy_id practice, const void *rec, psy_id *id)
+static psy_status write_practice(psy_store *st, psy_id practice, const void *rec, psy_id *id, int version)
 {
     const struct psy_practice *p = rec;
     char tax[10], zip[10], now[PSY_REC_TIME_MAX];
@@ -710,12 +819,11 @@ static psy_status write_practice(psy_store *st, psy_id practice, const void *rec
     if (rc) return rc;
     int days = p->unsigned_note_days ? p->unsigned_note_days : 7;
     if (*id)
-        return psy__rec_exec(st, NULL,
-                             "UPDATE practice SET name = ?, npi = ?, tax_id = ?, address = ?, city = ?, state = ?, "
-                             "zip = ?, time_zone = ?, unsigned_note_days = ?, updated_at = ?, version = version + 1 "
-                             "WHERE id = ?",
-                             "SSSSSSSSdSi", p->name, p->npi, tax, p->address, p->city, p->state, zip, p->time_zone,
-                             days, now, *id);
+        return psy__rec_update(st, "practice", *id, *id, version,
+                               "name = ?, npi = ?, tax_id = ?, address = ?, city = ?, state = ?, zip = ?, "
+                               "time_zone = ?, unsigned_note_days = ?, updated_at = ?",
+                               "SSSSSSSSdS", p->name, p->npi, tax, p->address, p->city, p->state, zip, p->time_zone,
+                               days, now);
     return psy__rec_insert(st, id,
                            "INSERT INTO practice (name, npi, tax_id, address, city, state, zip, time_zone, "
                            "unsigned_note_days, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -748,7 +856,7 @@ psy_status psy_records_practice_update(psy_store *st, const struct psy_practice 
 
 psy_status psy__rec_ids(psy_store *st, psy_id **ids, size_t *n, const char *sql, const char *fmt, ...)
 {
-    sqlite3_stmt *s;
+    psy__stmt *s;
     va_list ap;
     size_t cap = 0;
     *ids = NULL;
@@ -756,11 +864,19 @@ psy_status psy__rec_ids(psy_store *st, psy_id **ids, size_t *n, const char *sql,
     va_start(ap, fmt);
     psy_status rc = psy__rec_prepare_v(st, &s, sql, fmt, ap);
     va_end(ap);
-    while (!rc && sqlite3_step(s) == SQLITE_ROW) {
+    if (rc) return rc;
+    int r;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
         if (*n == cap) *ids = psy__realloc(*ids, (cap = cap ? cap * 2 : 16) * sizeof **ids);
-        (*ids)[(*n)++] = sqlite3_column_int64(s, 0);
+        (*ids)[(*n)++] = psy__sql_int64(s, 0);
     }
-    if (!rc) sqlite3_finalize(s);
+    if (r == PSY_SQL_ERROR) {
+        rc = psy__store_dbfail(st, "records");
+        free(*ids);
+        *ids = NULL;
+        *n = 0;
+    }
+    psy__sql_finalize(s);
     return rc;
 }
 
@@ -792,7 +908,7 @@ static psy_status check_clinician(psy_store *st, psy_id practice, const struct p
     return rc;
 }
 
-static psy_status write_clinician(psy_store *st, psy_id practice, const void *rec, psy_id *id)
+static psy_status write_clinician(psy_store *st, psy_id practice, const void *rec, psy_id *id, int version)
 {
     struct psy_clinician c = *(const struct psy_clinician *)rec;
     char now[PSY_REC_TIME_MAX];
@@ -807,10 +923,10 @@ static psy_status write_clinician(psy_store *st, psy_id practice, const void *re
                                "iSSSSSSS", practice, c.first_name, c.last_name, c.npi, c.taxonomy, c.credential,
                                now, now);
     if (c.active != 0 && c.active != 1) return psy__rec_bad(st, "active", "0 or 1");
-    return psy__rec_exec(st, NULL,
-                         "UPDATE clinician SET first_name = ?, last_name = ?, npi = ?, taxonomy = ?, credential = ?, "
-                         "active = ?, updated_at = ?, version = version + 1 WHERE id = ?",
-                         "SSSSSdSi", c.first_name, c.last_name, c.npi, c.taxonomy, c.credential, c.active, now, c.id);
+    return psy__rec_update(st, "clinician", practice, c.id, version,
+                           "first_name = ?, last_name = ?, npi = ?, taxonomy = ?, credential = ?, active = ?, "
+                           "updated_at = ?",
+                           "SSSSSdS", c.first_name, c.last_name, c.npi, c.taxonomy, c.credential, c.active, now);
 }
 
 psy_status psy_records_clinician_add(psy_store *st, psy_id practice, const struct psy_clinician *c, psy_id *id)

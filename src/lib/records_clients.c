@@ -43,7 +43,7 @@ static psy_status check_client(psy_store *st, const struct psy_client *c, char z
     return rc;
 }
 
-static psy_status write_client(psy_store *st, psy_id practice, const void *rec, psy_id *id)
+static psy_status write_client(psy_store *st, psy_id practice, const void *rec, psy_id *id, int version)
 {
     const struct psy_client *c = rec;
     char zip[10], now[PSY_REC_TIME_MAX], dx[PSY_REC_DX_MAX][PSY_CODE_MAX];
@@ -51,12 +51,11 @@ static psy_status write_client(psy_store *st, psy_id practice, const void *rec, 
     psy_status rc = check_client(st, c, zip, dx);
     if (rc) return rc;
     if (*id)
-        rc = psy__rec_exec(st, NULL,
-                           "UPDATE client SET first_name = ?, last_name = ?, birth_date = ?, sex = ?, address = ?, "
-                           "city = ?, state = ?, zip = ?, phone = ?, telehealth_consent_date = ?, active = ?, "
-                           "updated_at = ?, version = version + 1 WHERE id = ?",
-                           "SSSSSSSSSsdSi", c->first_name, c->last_name, c->birth_date, c->sex, c->address, c->city,
-                           c->state, zip, c->phone, c->telehealth_consent_date, c->active, now, *id);
+        rc = psy__rec_update(st, "client", practice, *id, version,
+                             "first_name = ?, last_name = ?, birth_date = ?, sex = ?, address = ?, city = ?, "
+                             "state = ?, zip = ?, phone = ?, telehealth_consent_date = ?, active = ?, updated_at = ?",
+                             "SSSSSSSSSsdS", c->first_name, c->last_name, c->birth_date, c->sex, c->address, c->city,
+                             c->state, zip, c->phone, c->telehealth_consent_date, c->active, now);
     else
         rc = psy__rec_insert(st, id,
                              "INSERT INTO client (practice_id, first_name, last_name, birth_date, sex, address, city, "
@@ -93,21 +92,23 @@ static const struct psy__rec_map client_map = PSY__MAP(client_cols);
 /* Reads (client_id, code) rows ordered by client then position into the clients (sorted by id). */
 static psy_status attach_dx(psy_store *st, psy_id practice, psy_id only, struct psy_client *cs, size_t n)
 {
-    sqlite3_stmt *s;
+    psy__stmt *s;
     psy_status rc = psy__rec_prepare(st, &s,
                                      "SELECT client_id, code FROM client_diagnosis WHERE practice_id = ? "
-                                     "AND (? = 0 OR client_id = ?) ORDER BY client_id, position",
+                                     "AND (CAST(? AS BIGINT) = 0 OR client_id = ?) ORDER BY client_id, position",
                                      "iii", practice, only, only);
     if (rc) return rc;
     size_t j = 0;
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        psy_id cid = sqlite3_column_int64(s, 0);
+    int r;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
+        psy_id cid = psy__sql_int64(s, 0);
         while (j < n && cs[j].id < cid) j++;
         if (j < n && cs[j].id == cid && cs[j].n_dx < PSY_REC_DX_MAX)
             psy__rec_col(s, 1, cs[j].dx[cs[j].n_dx++], PSY_CODE_MAX);
     }
-    sqlite3_finalize(s);
-    return PSY_OK;
+    if (r == PSY_SQL_ERROR) rc = psy__store_dbfail(st, "records");
+    psy__sql_finalize(s);
+    return rc;
 }
 
 psy_status psy_records_client_get(psy_store *st, psy_id practice, psy_id id, struct psy_client *c)
@@ -129,7 +130,7 @@ psy_status psy_records_client_list(psy_store *st, psy_id practice, struct psy_cl
 
 static const char *const payer_kinds[] = {"medicare", "medicaid", "commercial", "other", NULL};
 
-static psy_status write_payer(psy_store *st, psy_id practice, const void *rec, psy_id *id)
+static psy_status write_payer(psy_store *st, psy_id practice, const void *rec, psy_id *id, int version)
 {
     const struct psy_payer *p = rec;
     char now[PSY_REC_TIME_MAX];
@@ -152,10 +153,9 @@ static psy_status write_payer(psy_store *st, psy_id practice, const void *rec, p
     }
     if (rc) return rc;
     if (*id)
-        return psy__rec_exec(st, NULL,
-                             "UPDATE payer SET name = ?, payer_code = ?, kind = ?, group_max = ?, requires_auth = ?, "
-                             "updated_at = ?, version = version + 1 WHERE id = ?",
-                             "SSSddSi", p->name, p->payer_code, p->kind, p->group_max, p->requires_auth, now, *id);
+        return psy__rec_update(st, "payer", practice, *id, version,
+                               "name = ?, payer_code = ?, kind = ?, group_max = ?, requires_auth = ?, updated_at = ?",
+                               "SSSddS", p->name, p->payer_code, p->kind, p->group_max, p->requires_auth, now);
     return psy__rec_insert(st, id,
                            "INSERT INTO payer (practice_id, name, payer_code, kind, group_max, requires_auth, created_at, "
                            "updated_at) VALUES (?,?,?,?,?,?,?,?)",
@@ -200,8 +200,9 @@ static psy_status check_overlap(psy_store *st, const char *field, const char *sq
     return rc == PSY_ENOTFOUND ? PSY_OK : rc;
 }
 
-static psy_status write_policy(psy_store *st, psy_id practice, const void *rec, psy_id *id)
+static psy_status write_policy(psy_store *st, psy_id practice, const void *rec, psy_id *id, int version)
 {
+    (void)version; /* creates only */
     const struct psy_policy *p = rec;
     char now[PSY_REC_TIME_MAX];
     psy__rec_now(now);
@@ -271,8 +272,9 @@ psy_status psy_records_policy_on(psy_store *st, psy_id practice, psy_id client, 
 
 static const char *const unit_kinds[] = {"unit", "visit", NULL};
 
-static psy_status write_auth(psy_store *st, psy_id practice, const void *rec, psy_id *id)
+static psy_status write_auth(psy_store *st, psy_id practice, const void *rec, psy_id *id, int version)
 {
+    (void)version; /* creates only */
     const struct psy_authorisation *a = rec;
     char now[PSY_REC_TIME_MAX], codes[PSY_REC_AUTH_CODES_MAX][PSY_CODE_MAX], f[24];
     psy__rec_now(now);
@@ -321,17 +323,21 @@ static const struct psy__rec_map auth_map = PSY__MAP(auth_cols);
 
 psy_status psy_records_auth_get(psy_store *st, psy_id practice, psy_id id, struct psy_authorisation *a)
 {
-    sqlite3_stmt *s;
+    psy__stmt *s;
     memset(a, 0, sizeof *a);
     psy_status rc = psy__rec_get(st, a, &auth_map, "authorisation", id, "FROM authorisation WHERE practice_id = ? AND id = ?",
                                  "ii", practice, id);
     if (rc) return rc;
-    rc = psy__rec_prepare(st, &s, "SELECT code FROM authorisation_code WHERE authorisation_id = ? ORDER BY code", "i", id);
+    rc = psy__rec_prepare(st, &s,
+                          "SELECT code FROM authorisation_code WHERE practice_id = ? AND authorisation_id = ? ORDER BY code",
+                          "ii", practice, id);
     if (rc) return rc;
-    while (sqlite3_step(s) == SQLITE_ROW && a->n_codes < PSY_REC_AUTH_CODES_MAX)
+    int r;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW && a->n_codes < PSY_REC_AUTH_CODES_MAX)
         psy__rec_col(s, 0, a->codes[a->n_codes++], PSY_CODE_MAX);
-    sqlite3_finalize(s);
-    return PSY_OK;
+    if (r == PSY_SQL_ERROR) rc = psy__store_dbfail(st, "records");
+    psy__sql_finalize(s);
+    return rc;
 }
 
 psy_status psy_records_auth_used(psy_store *st, psy_id practice, psy_id id, int *used)
@@ -343,14 +349,15 @@ psy_status psy_records_auth_used(psy_store *st, psy_id practice, psy_id id, int 
     /* A billed line: a non-group session of the client, or the client's attendance at a group session
      * when present or billed; it counts when its code is one the authorisation covers or not set yet. */
     rc = psy__rec_int(st, &lines,
-                      "SELECT (SELECT COUNT(*) FROM session s WHERE s.practice_id = ?1 AND s.client_id = ?2 "
-                      "  AND s.service_date BETWEEN ?3 AND ?4 AND (s.billed_code IS NULL OR s.billed_code IN "
-                      "  (SELECT code FROM authorisation_code WHERE authorisation_id = ?5))) + "
+                      "SELECT (SELECT COUNT(*) FROM session s WHERE s.practice_id = ? AND s.client_id = ? "
+                      "  AND s.service_date BETWEEN ? AND ? AND (s.billed_code IS NULL OR s.billed_code IN "
+                      "  (SELECT code FROM authorisation_code WHERE authorisation_id = ?))) + "
                       "(SELECT COUNT(*) FROM attendance t JOIN session s ON s.id = t.session_id "
-                      "  WHERE t.practice_id = ?1 AND t.client_id = ?2 AND s.service_date BETWEEN ?3 AND ?4 "
+                      "  WHERE t.practice_id = ? AND t.client_id = ? AND s.service_date BETWEEN ? AND ? "
                       "  AND ((t.billed_code IS NULL AND t.present = 1) OR t.billed_code IN "
-                      "  (SELECT code FROM authorisation_code WHERE authorisation_id = ?5)))",
-                      "iiSSi", practice, a.client_id, a.start_date, a.end_date, id);
+                      "  (SELECT code FROM authorisation_code WHERE authorisation_id = ?)))",
+                      "iiSSiiiSSi", practice, a.client_id, a.start_date, a.end_date, id, practice, a.client_id,
+                      a.start_date, a.end_date, id);
     if (!rc) *used = a.units_prior + (int)lines;
     return rc;
 }

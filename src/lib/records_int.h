@@ -7,19 +7,25 @@
 #define PSY_RECORDS_INT_H
 
 #include <jansson.h>
-#include "psy_int.h"
+#include "psy_db.h"
 #include "psyclaim/psy_records.h"
 #include "psyclaim/psy_audit.h"
 
 /* --- statements ------------------------------------------------------------------------------------
  * fmt has one letter per '?' of sql: i = psy_id, d = int, r = psy_id or NULL when 0 (an optional
  * reference), s = text or NULL when NULL/"", S = text as given (NULL binds ''). */
-psy_status psy__rec_prepare(psy_store *st, sqlite3_stmt **out, const char *sql, const char *fmt, ...);
-psy_status psy__rec_prepare_v(psy_store *st, sqlite3_stmt **out, const char *sql, const char *fmt, va_list ap);
+psy_status psy__rec_prepare(psy_store *st, psy__stmt **out, const char *sql, const char *fmt, ...);
+psy_status psy__rec_prepare_v(psy_store *st, psy__stmt **out, const char *sql, const char *fmt, va_list ap);
 /* Runs a statement that returns no rows; *changes (may be NULL) gets the rows it changed. */
 psy_status psy__rec_exec(psy_store *st, int *changes, const char *sql, const char *fmt, ...);
-/* Runs an INSERT and returns the new row's id. */
+/* Runs an INSERT (sql without RETURNING; the helper adds it) and returns the new row's id. */
 psy_status psy__rec_insert(psy_store *st, psy_id *id, const char *sql, const char *fmt, ...);
+/* Updates one versioned row, optimistically: "UPDATE table SET <set>, version = version + 1 WHERE
+ * id = ? AND practice_id = ? AND version = ?" (fmt binds the `?` of set). No row changed means another
+ * writer got there first (or the row is not in practice): PSY_ECONFLICT naming "version". The check
+ * is in the UPDATE itself, so it holds across processes and connections on both backends. */
+psy_status psy__rec_update(psy_store *st, const char *table, psy_id practice, psy_id id, int version, const char *set,
+                           const char *fmt, ...);
 /* The first column of the first row as an integer; PSY_ENOTFOUND when there is no row. */
 psy_status psy__rec_int(psy_store *st, int64_t *out, const char *sql, const char *fmt, ...);
 /* How a struct is read from a row: one entry per column (a column name or an SQL expression), with
@@ -47,17 +53,18 @@ psy_status psy__rec_list(psy_store *st, void **out, size_t *n, size_t size, cons
 /* The first column of every row as ids (free *ids). */
 psy_status psy__rec_ids(psy_store *st, psy_id **ids, size_t *n, const char *sql, const char *fmt, ...);
 /* Copies column i of the current row into dst ("" for NULL). */
-void psy__rec_col(sqlite3_stmt *s, int i, char *dst, size_t len);
-char *psy__rec_col_dup(sqlite3_stmt *s, int i); /* malloc'd copy, "" for NULL */
+void psy__rec_col(psy__stmt *s, int i, char *dst, size_t len);
+char *psy__rec_col_dup(psy__stmt *s, int i); /* malloc'd copy, "" for NULL */
 
 /* Ends a write: commits when rc is PSY_OK, else undoes it (only it, inside a batch). Returns rc or the
  * commit's failure. */
 psy_status psy__rec_end(psy_store *st, psy_status rc);
 
 /* One write of one record, in one transaction: with id 0 fn validates and inserts (setting *id); else
- * the record must exist in practice at version, then fn validates and updates it (bumping version).
- * A history entry with action and actor follows. rec is the caller's struct, passed through. */
-typedef psy_status (*psy__rec_write)(psy_store *st, psy_id practice, const void *rec, psy_id *id);
+ * the record must exist in practice at version, then fn validates and updates it with psy__rec_update
+ * at that version (bumping it). A history entry with action and actor follows. rec is the caller's
+ * struct, passed through. */
+typedef psy_status (*psy__rec_write)(psy_store *st, psy_id practice, const void *rec, psy_id *id, int version);
 psy_status psy__rec_write_one(psy_store *st, psy_id practice, const char *table, psy_id id, int version,
                               const char *action, psy_id actor, psy__rec_write fn, const void *rec, psy_id *out_id);
 

@@ -73,14 +73,14 @@ static psy_status check_new_note(psy_store *st, psy_id practice, const struct ps
         return PSY_OK;
     }
     if (strcmp(n->kind, "member")) return psy__rec_bad(st, "kind", "a group session takes a 'group' note and 'member' notes");
-    rc = psy__rec_int(st, &present, "SELECT present FROM attendance WHERE session_id = ? AND client_id = ?", "ii",
-                      n->session_id, n->client_id);
+    rc = psy__rec_int(st, &present, "SELECT present FROM attendance WHERE practice_id = ? AND session_id = ? AND client_id = ?",
+                      "iii", practice, n->session_id, n->client_id);
     if (rc == PSY_ENOTFOUND || (!rc && !present))
         return psy__rec_bad(st, "client_id", "not marked present in this session (record attendance first)");
     return rc;
 }
 
-static psy_status write_note(psy_store *st, psy_id practice, const void *rec, psy_id *id)
+static psy_status write_note(psy_store *st, psy_id practice, const void *rec, psy_id *id, int version)
 {
     const struct psy_note *n = rec;
     const char *t[F_COUNT];
@@ -90,14 +90,20 @@ static psy_status write_note(psy_store *st, psy_id practice, const void *rec, ps
     note_texts(n, t);
     psy_status rc;
     if (*id) {
-        sqlite3_stmt *q;
-        if ((rc = psy__rec_prepare(st, &q, "SELECT kind, status, session_id FROM note WHERE id = ?", "i", *id))) return rc;
-        if (sqlite3_step(q) == SQLITE_ROW) {
+        psy__stmt *q;
+        if ((rc = psy__rec_prepare(st, &q, "SELECT kind, status, session_id FROM note WHERE practice_id = ? AND id = ?",
+                                   "ii", practice, *id)))
+            return rc;
+        int r = psy__sql_step(q);
+        if (r == PSY_SQL_ROW) {
             psy__rec_col(q, 0, kind, sizeof kind);
             psy__rec_col(q, 1, status, sizeof status);
-            session = sqlite3_column_int64(q, 2);
+            session = psy__sql_int64(q, 2);
+        } else if (r == PSY_SQL_ERROR) {
+            rc = psy__store_dbfail(st, "records");
         }
-        sqlite3_finalize(q);
+        psy__sql_finalize(q);
+        if (rc) return rc;
         if (!strcmp(status, "signed")) return psy__store_fail(st, PSY_EPERM, "note: signed; add an addendum instead");
     } else {
         if ((rc = check_new_note(st, practice, n))) return rc;
@@ -112,11 +118,10 @@ static psy_status write_note(psy_store *st, psy_id practice, const void *rec, ps
         if ((rc = psy__rec_text(st, field_names[i], t[i], PSY_REC_TEXT_MAX, PSY__MULTILINE))) return rc;
     }
     if (*id)
-        return psy__rec_exec(st, NULL,
-                             "UPDATE note SET author_id = ?, theme = ?, techniques = ?, dynamics = ?, factors = ?, "
-                             "participation = ?, response = ?, progress = ?, plan = ?, updated_at = ?, "
-                             "version = version + 1 WHERE id = ?",
-                             "iSSSSSSSSSi", n->author_id, t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], now, *id);
+        return psy__rec_update(st, "note", practice, *id, version,
+                               "author_id = ?, theme = ?, techniques = ?, dynamics = ?, factors = ?, participation = ?, "
+                               "response = ?, progress = ?, plan = ?, updated_at = ?",
+                               "iSSSSSSSSS", n->author_id, t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], now);
     return psy__rec_insert(st, id,
                            "INSERT INTO note (practice_id, session_id, client_id, kind, author_id, theme, techniques, "
                            "dynamics, factors, participation, response, progress, plan, created_at, updated_at) "
@@ -153,7 +158,7 @@ psy_status psy_records_note_list(psy_store *st, psy_id practice, psy_id session,
                          "ii", practice, session);
 }
 
-static psy_status write_note_sign(psy_store *st, psy_id practice, const void *rec, psy_id *id)
+static psy_status write_note_sign(psy_store *st, psy_id practice, const void *rec, psy_id *id, int version)
 {
     const psy_id *clinician = rec;
     struct psy_note n;
@@ -171,16 +176,16 @@ static psy_status write_note_sign(psy_store *st, psy_id practice, const void *re
         if (parts & (1u << i)) rc = psy__rec_text(st, field_names[i], t[i], PSY_REC_TEXT_MAX, PSY__REQ | PSY__MULTILINE);
     if (!rc && !strcmp(n.kind, "member")) {
         int64_t present = 0;
-        psy__rec_int(st, &present, "SELECT present FROM attendance WHERE session_id = ? AND client_id = ?", "ii",
-                     n.session_id, n.client_id);
-        if (!present) rc = psy__rec_bad(st, "client_id", "the member is no longer marked present");
+        psy_status q = psy__rec_int(st, &present,
+                                    "SELECT present FROM attendance WHERE practice_id = ? AND session_id = ? AND client_id = ?",
+                                    "iii", practice, n.session_id, n.client_id);
+        if (q && q != PSY_ENOTFOUND) rc = q;
+        else if (!present) rc = psy__rec_bad(st, "client_id", "the member is no longer marked present");
     }
     psy_note_clear(&n);
     if (rc) return rc;
-    return psy__rec_exec(st, NULL,
-                         "UPDATE note SET status = 'signed', signed_at = ?, signed_by = ?, updated_at = ?, "
-                         "version = version + 1 WHERE id = ?",
-                         "SiSi", now, *clinician, now, *id);
+    return psy__rec_update(st, "note", practice, *id, version, "status = 'signed', signed_at = ?, signed_by = ?, updated_at = ?",
+                           "SiS", now, *clinician, now);
 }
 
 psy_status psy_records_note_sign(psy_store *st, psy_id practice, psy_id note, psy_id clinician)

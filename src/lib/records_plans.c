@@ -46,15 +46,16 @@ static psy_status check_plan(psy_store *st, psy_id practice, const struct psy_pl
     return rc;
 }
 
-static psy_status write_plan(psy_store *st, psy_id practice, const void *rec, psy_id *id)
+static psy_status write_plan(psy_store *st, psy_id practice, const void *rec, psy_id *id, int version)
 {
     const struct psy_plan *p = rec;
     char now[PSY_REC_TIME_MAX], dx[PSY_REC_DX_MAX][PSY_CODE_MAX];
     int64_t signed_n = 0;
     psy__rec_now(now);
     if (*id) {
-        psy_status q = psy__rec_int(st, &signed_n, "SELECT clinician_signed_at IS NOT NULL FROM treatment_plan WHERE id = ?",
-                                    "i", *id);
+        psy_status q = psy__rec_int(st, &signed_n, "SELECT CASE WHEN clinician_signed_at IS NULL THEN 0 ELSE 1 END FROM treatment_plan "
+                                    "WHERE practice_id = ? AND id = ?",
+                                    "ii", practice, *id);
         if (q) return q;
         if (signed_n)
             return psy__store_fail(st, PSY_EPERM, "plan: signed by its clinician; write a new plan and close this one");
@@ -64,12 +65,12 @@ static psy_status write_plan(psy_store *st, psy_id practice, const void *rec, ps
     int ind = !!(p->modalities & PSY_MOD_INDIVIDUAL), grp = !!(p->modalities & PSY_MOD_GROUP),
         fam = !!(p->modalities & PSY_MOD_FAMILY);
     if (*id)
-        rc = psy__rec_exec(st, NULL,
-                           "UPDATE treatment_plan SET client_id = ?, clinician_id = ?, covers_individual = ?, "
-                           "covers_group = ?, covers_family = ?, frequency = ?, session_minutes = ?, start_date = ?, "
-                           "review_date = ?, end_date = ?, updated_at = ?, version = version + 1 WHERE id = ?",
-                           "iidddSdSSsSi", p->client_id, p->clinician_id, ind, grp, fam, p->frequency,
-                           p->session_minutes, p->start_date, p->review_date, p->end_date, now, *id);
+        rc = psy__rec_update(st, "treatment_plan", practice, *id, version,
+                             "client_id = ?, clinician_id = ?, covers_individual = ?, covers_group = ?, "
+                             "covers_family = ?, frequency = ?, session_minutes = ?, start_date = ?, review_date = ?, "
+                             "end_date = ?, updated_at = ?",
+                             "iidddSdSSsS", p->client_id, p->clinician_id, ind, grp, fam, p->frequency,
+                             p->session_minutes, p->start_date, p->review_date, p->end_date, now);
     else
         rc = psy__rec_insert(st, id,
                              "INSERT INTO treatment_plan (practice_id, client_id, clinician_id, covers_individual, "
@@ -107,18 +108,24 @@ static const struct psy__rec_map plan_map = PSY__MAP(plan_cols);
 
 psy_status psy_records_plan_get(psy_store *st, psy_id practice, psy_id id, struct psy_plan *p)
 {
-    sqlite3_stmt *s;
+    psy__stmt *s;
+    int r = PSY_SQL_DONE;
     memset(p, 0, sizeof *p);
     psy_status rc = psy__rec_get(st, p, &plan_map, "treatment plan", id,
                                  "FROM treatment_plan WHERE practice_id = ? AND id = ?", "ii", practice, id);
     if (rc) return rc;
-    rc = psy__rec_prepare(st, &s, "SELECT code FROM plan_diagnosis WHERE plan_id = ? ORDER BY position", "i", id);
-    while (!rc && sqlite3_step(s) == SQLITE_ROW && p->n_dx < PSY_REC_DX_MAX) psy__rec_col(s, 0, p->dx[p->n_dx++], PSY_CODE_MAX);
-    sqlite3_finalize(s);
-    if (!rc) rc = psy__rec_prepare(st, &s, "SELECT text FROM plan_goal WHERE plan_id = ? ORDER BY position", "i", id);
-    while (!rc && sqlite3_step(s) == SQLITE_ROW && p->n_goals < PSY_REC_GOALS_MAX) p->goals[p->n_goals++] = psy__rec_col_dup(s, 0);
-    sqlite3_finalize(s);
-    return rc;
+    rc = psy__rec_prepare(st, &s, "SELECT code FROM plan_diagnosis WHERE practice_id = ? AND plan_id = ? ORDER BY position",
+                          "ii", practice, id);
+    if (rc) return rc;
+    while (p->n_dx < PSY_REC_DX_MAX && (r = psy__sql_step(s)) == PSY_SQL_ROW) psy__rec_col(s, 0, p->dx[p->n_dx++], PSY_CODE_MAX);
+    psy__sql_finalize(s);
+    if (r == PSY_SQL_ERROR) return psy__store_dbfail(st, "records");
+    rc = psy__rec_prepare(st, &s, "SELECT text FROM plan_goal WHERE practice_id = ? AND plan_id = ? ORDER BY position", "ii",
+                          practice, id);
+    if (rc) return rc;
+    while (p->n_goals < PSY_REC_GOALS_MAX && (r = psy__sql_step(s)) == PSY_SQL_ROW) p->goals[p->n_goals++] = psy__rec_col_dup(s, 0);
+    psy__sql_finalize(s);
+    return r == PSY_SQL_ERROR ? psy__store_dbfail(st, "records") : PSY_OK;
 }
 
 struct plan_sign {
@@ -127,12 +134,11 @@ struct plan_sign {
     const char *at;
 };
 
-static psy_status write_plan_sign(psy_store *st, psy_id practice, const void *rec, psy_id *id)
+static psy_status write_plan_sign(psy_store *st, psy_id practice, const void *rec, psy_id *id, int version)
 {
     const struct plan_sign *ps = rec;
     char at[PSY_REC_TIME_MAX], now[PSY_REC_TIME_MAX];
     int64_t owner = 0, already = 0;
-    (void)practice;
     psy__rec_now(now);
     if (ps->at && *ps->at) {
         if (psy_records_time_utc(ps->at, at)) return psy__rec_bad(st, "at", "not an instant (YYYY-MM-DDTHH:MM:SSZ)");
@@ -141,21 +147,25 @@ static psy_status write_plan_sign(psy_store *st, psy_id practice, const void *re
     }
     const char *col = ps->who == 'c' ? "clinician_signed_at" : "client_signed_at";
     if (ps->who != 'c' && ps->who != 'p') return psy__rec_bad(st, "who", "'c' (clinician) or 'p' (client)");
-    char sql[128];
-    snprintf(sql, sizeof sql, "SELECT clinician_id, %s IS NOT NULL FROM treatment_plan WHERE id = ?", col);
-    sqlite3_stmt *s;
-    psy_status rc = psy__rec_prepare(st, &s, sql, "i", *id);
+    char sql[200];
+    snprintf(sql, sizeof sql,
+             "SELECT clinician_id, CASE WHEN %s IS NULL THEN 0 ELSE 1 END FROM treatment_plan WHERE practice_id = ? AND id = ?",
+             col);
+    psy__stmt *s;
+    psy_status rc = psy__rec_prepare(st, &s, sql, "ii", practice, *id);
     if (rc) return rc;
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        owner = sqlite3_column_int64(s, 0);
-        already = sqlite3_column_int64(s, 1);
+    int r = psy__sql_step(s);
+    if (r == PSY_SQL_ROW) {
+        owner = psy__sql_int64(s, 0);
+        already = psy__sql_int64(s, 1);
     }
-    sqlite3_finalize(s);
+    psy__sql_finalize(s);
+    if (r == PSY_SQL_ERROR) return psy__store_dbfail(st, "records");
     if (already) return psy__store_fail(st, PSY_ECONFLICT, "%s: the plan is already signed", col);
     if (ps->who == 'c' && ps->clinician != owner)
         return psy__store_fail(st, PSY_EPERM, "clinician: only the plan's clinician signs it");
-    snprintf(sql, sizeof sql, "UPDATE treatment_plan SET %s = ?, updated_at = ?, version = version + 1 WHERE id = ?", col);
-    return psy__rec_exec(st, NULL, sql, "SSi", at, now, *id);
+    snprintf(sql, sizeof sql, "%s = ?, updated_at = ?", col);
+    return psy__rec_update(st, "treatment_plan", practice, *id, version, sql, "SS", at, now);
 }
 
 psy_status psy_records_plan_sign(psy_store *st, psy_id practice, psy_id plan, char who, psy_id clinician,
@@ -166,22 +176,22 @@ psy_status psy_records_plan_sign(psy_store *st, psy_id practice, psy_id plan, ch
                                   write_plan_sign, &ps);
 }
 
-static psy_status write_plan_close(psy_store *st, psy_id practice, const void *rec, psy_id *id)
+static psy_status write_plan_close(psy_store *st, psy_id practice, const void *rec, psy_id *id, int version)
 {
     const char *end = rec;
     char now[PSY_REC_TIME_MAX], start[PSY_DATE_MAX] = "";
-    sqlite3_stmt *s;
-    (void)practice;
+    psy__stmt *s;
     psy__rec_now(now);
     psy_status rc = psy__rec_date(st, "end_date", end, 1);
     if (rc) return rc;
-    rc = psy__rec_prepare(st, &s, "SELECT start_date FROM treatment_plan WHERE id = ?", "i", *id);
+    rc = psy__rec_prepare(st, &s, "SELECT start_date FROM treatment_plan WHERE practice_id = ? AND id = ?", "ii", practice, *id);
     if (rc) return rc;
-    if (sqlite3_step(s) == SQLITE_ROW) psy__rec_col(s, 0, start, sizeof start);
-    sqlite3_finalize(s);
+    int r = psy__sql_step(s);
+    if (r == PSY_SQL_ROW) psy__rec_col(s, 0, start, sizeof start);
+    psy__sql_finalize(s);
+    if (r == PSY_SQL_ERROR) return psy__store_dbfail(st, "records");
     if (strcmp(end, start) < 0) return psy__rec_bad(st, "end_date", "before the plan's start_date");
-    return psy__rec_exec(st, NULL, "UPDATE treatment_plan SET end_date = ?, updated_at = ?, version = version + 1 WHERE id = ?",
-                         "SSi", end, now, *id);
+    return psy__rec_update(st, "treatment_plan", practice, *id, version, "end_date = ?, updated_at = ?", "SS", end, now);
 }
 
 psy_status psy_records_plan_close(psy_store *st, psy_id practice, psy_id plan, const char *end_date)
@@ -193,8 +203,9 @@ psy_status psy_records_plan_close(psy_store *st, psy_id practice, psy_id plan, c
 
 static const char *const group_modalities[] = {"group", "multifamily", NULL};
 
-static psy_status write_group(psy_store *st, psy_id practice, const void *rec, psy_id *id)
+static psy_status write_group(psy_store *st, psy_id practice, const void *rec, psy_id *id, int version)
 {
+    (void)version; /* creates only */
     const struct psy_group *g = rec;
     char now[PSY_REC_TIME_MAX];
     psy__rec_now(now);
@@ -246,8 +257,8 @@ psy_status psy_records_group_join(psy_store *st, psy_id practice, psy_id group, 
     if (!rc) rc = psy__rec_ref(st, "client_id", "client", practice, client, 1);
     if (!rc) rc = psy__rec_date(st, "joined", joined, 1);
     if (!rc) {
-        psy_status q = psy__rec_int(st, &was, "SELECT 1 FROM group_member WHERE group_id = ? AND client_id = ?", "ii",
-                                    group, client);
+        psy_status q = psy__rec_int(st, &was, "SELECT 1 FROM group_member WHERE practice_id = ? AND group_id = ? AND client_id = ?",
+                                    "iii", practice, group, client);
         if (q == PSY_OK) rc = psy__store_fail(st, PSY_ECONFLICT, "client_id: already on this group's roster");
         else if (q != PSY_ENOTFOUND) rc = q;
     }

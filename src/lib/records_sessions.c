@@ -98,16 +98,19 @@ static psy_status check_session(psy_store *st, psy_id practice, const struct psy
 }
 
 /* Fails with PSY_EPERM when the session is signed (or absent). */
-static psy_status session_open(psy_store *st, psy_id session, const char *what)
+static psy_status session_open(psy_store *st, psy_id practice, psy_id session, const char *what)
 {
     int64_t is_signed;
-    psy_status rc = psy__rec_int(st, &is_signed, "SELECT signed_at IS NOT NULL FROM session WHERE id = ?", "i", session);
+    psy_status rc = psy__rec_int(st, &is_signed,
+                                 "SELECT CASE WHEN signed_at IS NULL THEN 0 ELSE 1 END FROM session "
+                                 "WHERE practice_id = ? AND id = ?",
+                                 "ii", practice, session);
     if (rc == PSY_ENOTFOUND) return psy__rec_bad(st, "session_id", "no such session in this practice");
     if (rc) return rc;
     return is_signed ? psy__store_fail(st, PSY_EPERM, "%s: the session is signed", what) : PSY_OK;
 }
 
-static psy_status write_session(psy_store *st, psy_id practice, const void *rec, psy_id *id)
+static psy_status write_session(psy_store *st, psy_id practice, const void *rec, psy_id *id, int version)
 {
     const struct psy_session *s = rec;
     struct psy_session n;
@@ -115,7 +118,7 @@ static psy_status write_session(psy_store *st, psy_id practice, const void *rec,
     psy__rec_now(now);
     if (*id) {
         struct psy_session old;
-        psy_status rc = session_open(st, *id, "session");
+        psy_status rc = session_open(st, practice, *id, "session");
         if (!rc) rc = psy_records_session_get(st, practice, *id, &old);
         if (rc) return rc;
         if (strcmp(old.kind, s->kind) || old.client_id != s->client_id || old.group_id != s->group_id)
@@ -124,12 +127,12 @@ static psy_status write_session(psy_store *st, psy_id practice, const void *rec,
     psy_status rc = check_session(st, practice, s, &n);
     if (rc) return rc;
     if (*id)
-        return psy__rec_exec(st, NULL,
-                             "UPDATE session SET clinician_id = ?, service_date = ?, start_utc = ?, stop_utc = ?, "
-                             "minutes = ?, place_of_service = ?, telehealth = ?, th_modality = ?, patient_location = ?, "
-                             "billed_code = ?, updated_at = ?, version = version + 1 WHERE id = ?",
-                             "iSssdSdsssSi", n.clinician_id, n.service_date, n.start_utc, n.stop_utc, n.minutes, n.pos,
-                             n.telehealth, n.th_modality, n.patient_location, n.billed_code, now, *id);
+        return psy__rec_update(st, "session", practice, *id, version,
+                               "clinician_id = ?, service_date = ?, start_utc = ?, stop_utc = ?, minutes = ?, "
+                               "place_of_service = ?, telehealth = ?, th_modality = ?, patient_location = ?, "
+                               "billed_code = ?, updated_at = ?",
+                               "iSssdSdsssS", n.clinician_id, n.service_date, n.start_utc, n.stop_utc, n.minutes, n.pos,
+                               n.telehealth, n.th_modality, n.patient_location, n.billed_code, now);
     return psy__rec_insert(st, id,
                            "INSERT INTO session (practice_id, kind, client_id, group_id, clinician_id, service_date, "
                            "start_utc, stop_utc, minutes, place_of_service, telehealth, th_modality, patient_location, "
@@ -188,36 +191,40 @@ psy_status psy__rec_session_signer(psy_store *st, psy_id practice, psy_id sessio
     return ok ? PSY_OK : psy__store_fail(st, PSY_EPERM, "clinician: did not lead this session");
 }
 
-static psy_status write_session_sign(psy_store *st, psy_id practice, const void *rec, psy_id *id)
+static psy_status write_session_sign(psy_store *st, psy_id practice, const void *rec, psy_id *id, int version)
 {
     const psy_id *clinician = rec;
     struct psy_session s;
     char now[PSY_REC_TIME_MAX];
     int64_t missing = 0, present = 0;
     psy__rec_now(now);
-    psy_status rc = session_open(st, *id, "session");
+    psy_status rc = session_open(st, practice, *id, "session");
     if (!rc) rc = psy__rec_session_signer(st, practice, *id, *clinician);
     if (!rc) rc = psy_records_session_get(st, practice, *id, &s);
     if (rc) return rc;
     if (group_kind(s.kind)) {
-        rc = psy__rec_int(st, &present, "SELECT COUNT(*) FROM attendance WHERE session_id = ? AND present = 1", "i", *id);
+        rc = psy__rec_int(st, &present, "SELECT COUNT(*) FROM attendance WHERE practice_id = ? AND session_id = ? AND present = 1",
+                          "ii", practice, *id);
         if (!rc && !present) return psy__rec_bad(st, "attendance", "no member is marked present");
         /* the group note, then each present member's note, must exist and be signed */
         if (!rc)
             rc = psy__rec_int(st, &missing,
-                              "SELECT (SELECT COUNT(*) = 0 FROM note WHERE session_id = ?1 AND kind = 'group' AND status = 'signed') "
-                              "+ (SELECT COUNT(*) FROM attendance a WHERE a.session_id = ?1 AND a.present = 1 AND NOT EXISTS "
-                              "(SELECT 1 FROM note n WHERE n.session_id = ?1 AND n.client_id = a.client_id AND n.status = 'signed'))",
-                              "i", *id);
+                              "SELECT (SELECT CASE WHEN COUNT(*) = 0 THEN 1 ELSE 0 END FROM note WHERE practice_id = ? "
+                              "AND session_id = ? AND kind = 'group' AND status = 'signed') "
+                              "+ (SELECT COUNT(*) FROM attendance a WHERE a.practice_id = ? AND a.session_id = ? "
+                              "AND a.present = 1 AND NOT EXISTS (SELECT 1 FROM note n WHERE n.session_id = a.session_id "
+                              "AND n.client_id = a.client_id AND n.status = 'signed'))",
+                              "iiii", practice, *id, practice, *id);
     } else {
         rc = psy__rec_int(st, &missing,
-                          "SELECT COUNT(*) = 0 FROM note WHERE session_id = ? AND client_id = ? AND status = 'signed'", "ii",
-                          *id, s.client_id);
+                          "SELECT CASE WHEN COUNT(*) = 0 THEN 1 ELSE 0 END FROM note WHERE practice_id = ? "
+                          "AND session_id = ? AND client_id = ? AND status = 'signed'",
+                          "iii", practice, *id, s.client_id);
     }
     if (rc) return rc;
     if (missing) return psy__rec_bad(st, "notes", "%lld note(s) of this session missing or unsigned", (long long)missing);
-    return psy__rec_exec(st, NULL, "UPDATE session SET signed_at = ?, signed_by = ?, updated_at = ?, version = version + 1 WHERE id = ?",
-                         "SiSi", now, *clinician, now, *id);
+    return psy__rec_update(st, "session", practice, *id, version, "signed_at = ?, signed_by = ?, updated_at = ?", "SiS", now,
+                           *clinician, now);
 }
 
 psy_status psy_records_session_sign(psy_store *st, psy_id practice, psy_id session, psy_id clinician)
@@ -227,7 +234,7 @@ psy_status psy_records_session_sign(psy_store *st, psy_id practice, psy_id sessi
 
 /* --- attendance --------------------------------------------------------------------------------------- */
 
-static psy_status write_attendance(psy_store *st, psy_id practice, const void *rec, psy_id *id)
+static psy_status write_attendance(psy_store *st, psy_id practice, const void *rec, psy_id *id, int version)
 {
     const struct psy_attendance *a = rec;
     struct psy_session s;
@@ -238,7 +245,7 @@ static psy_status write_attendance(psy_store *st, psy_id practice, const void *r
     if (rc == PSY_ENOTFOUND) return psy__rec_bad(st, "session_id", "no such session in this practice");
     if (rc) return rc;
     if (!group_kind(s.kind)) return psy__rec_bad(st, "session_id", "attendance is kept for group sessions only");
-    rc = session_open(st, a->session_id, "attendance");
+    rc = session_open(st, practice, a->session_id, "attendance");
     if (!rc) rc = psy__rec_ref(st, "client_id", "client", practice, a->client_id, 0);
     if (!rc && a->present != 0 && a->present != 1) rc = psy__rec_bad(st, "present", "0 or 1");
     if (!rc && (a->late_minutes < 0 || a->late_minutes > 720)) rc = psy__rec_bad(st, "late_minutes", "between 0 and 720");
@@ -256,17 +263,17 @@ static psy_status write_attendance(psy_store *st, psy_id practice, const void *r
         else rc = q;
     }
     if (!rc && !a->present) {
-        psy_status q = psy__rec_int(st, &v, "SELECT id FROM note WHERE session_id = ? AND client_id = ?", "ii", a->session_id,
-                                    a->client_id);
+        psy_status q = psy__rec_int(st, &v, "SELECT id FROM note WHERE practice_id = ? AND session_id = ? AND client_id = ?",
+                                    "iii", practice, a->session_id, a->client_id);
         if (q == PSY_OK) rc = psy__rec_bad(st, "present", "this member already has a note in this session");
         else if (q != PSY_ENOTFOUND) rc = q;
     }
     if (rc) return rc;
     if (*id)
-        return psy__rec_exec(st, NULL,
-                             "UPDATE attendance SET present = ?, late_minutes = ?, early_minutes = ?, billed_code = ?, "
-                             "policy_id = ?, updated_at = ?, version = version + 1 WHERE id = ?",
-                             "dddsrSi", a->present, a->late_minutes, a->early_minutes, code, a->policy_id, now, *id);
+        return psy__rec_update(st, "attendance", practice, *id, version,
+                               "present = ?, late_minutes = ?, early_minutes = ?, billed_code = ?, policy_id = ?, "
+                               "updated_at = ?",
+                               "dddsrS", a->present, a->late_minutes, a->early_minutes, code, a->policy_id, now);
     return psy__rec_insert(st, id,
                            "INSERT INTO attendance (practice_id, session_id, client_id, present, late_minutes, "
                            "early_minutes, billed_code, policy_id, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -309,21 +316,17 @@ struct billed {
     int on_attendance;
 };
 
-static psy_status write_billed(psy_store *st, psy_id practice, const void *rec, psy_id *id)
+static psy_status write_billed(psy_store *st, psy_id practice, const void *rec, psy_id *id, int version)
 {
     const struct billed *b = rec;
     char code[PSY_CODE_MAX] = "", now[PSY_REC_TIME_MAX];
-    (void)practice;
     psy__rec_now(now);
     if (b->code && *b->code) {
         psy_status rc = psy__rec_proc_code(st, "code", b->code, code);
         if (rc) return rc;
     }
-    if (b->on_attendance)
-        return psy__rec_exec(st, NULL, "UPDATE attendance SET billed_code = ?, updated_at = ?, version = version + 1 WHERE id = ?",
-                             "sSi", code, now, *id);
-    return psy__rec_exec(st, NULL, "UPDATE session SET billed_code = ?, updated_at = ?, version = version + 1 WHERE id = ?",
-                         "sSi", code, now, *id);
+    return psy__rec_update(st, b->on_attendance ? "attendance" : "session", practice, *id, version,
+                           "billed_code = ?, updated_at = ?", "sS", code, now);
 }
 
 psy_status psy_records_billed_set(psy_store *st, psy_id practice, psy_id session, psy_id client, const char *code)
@@ -335,7 +338,8 @@ psy_status psy_records_billed_set(psy_store *st, psy_id practice, psy_id session
     if (rc) return rc;
     if (group_kind(s.kind)) {
         if (!client) return psy__rec_bad(st, "client_id", "name the group member billed");
-        rc = psy__rec_int(st, &row, "SELECT id FROM attendance WHERE session_id = ? AND client_id = ?", "ii", session, client);
+        rc = psy__rec_int(st, &row, "SELECT id FROM attendance WHERE practice_id = ? AND session_id = ? AND client_id = ?", "iii",
+                          practice, session, client);
         if (rc == PSY_ENOTFOUND) return psy__rec_bad(st, "client_id", "no attendance of this client at this session");
         if (rc) return rc;
         b.on_attendance = 1;

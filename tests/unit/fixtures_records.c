@@ -1,6 +1,8 @@
 /* fixtures_records.c -- the invented practice shared by the records and audit tests (see the header). */
 #include "fixtures_records.h"
 #include <stdio.h>
+#include "pg_scratch.h"
+#include "psy_db.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +51,17 @@ void fx_plan_init(struct psy_plan *p, psy_id client, psy_id clinician, int modal
     p->goals[0] = "reduce worry time";
 }
 
+void fx_policy_init(struct psy_policy *p, psy_id client, psy_id payer, const char *member_id, int priority)
+{
+    memset(p, 0, sizeof *p);
+    p->client_id = client;
+    p->payer_id = payer;
+    snprintf(p->member_id, sizeof p->member_id, "%s", member_id);
+    p->priority = priority;
+    snprintf(p->relation, sizeof p->relation, "self");
+    snprintf(p->start_date, sizeof p->start_date, "2024-01-01");
+}
+
 static psy_id add_client(struct fx *f, int i, psy_id payer)
 {
     struct psy_client c;
@@ -64,13 +77,9 @@ static psy_id add_client(struct fx *f, int i, psy_id payer)
     psy_id id;
     assert_int_equal(psy_records_client_add(f->st, f->pr, &c, &id), PSY_OK);
     struct psy_policy p;
-    memset(&p, 0, sizeof p);
-    p.client_id = id;
-    p.payer_id = payer;
-    snprintf(p.member_id, sizeof p.member_id, "MBR%d", i);
-    p.priority = 1;
-    snprintf(p.relation, sizeof p.relation, "self");
-    snprintf(p.start_date, sizeof p.start_date, "2024-01-01");
+    char member[16];
+    snprintf(member, sizeof member, "MBR%d", i);
+    fx_policy_init(&p, id, payer, member, 1);
     assert_int_equal(psy_records_policy_add(f->st, f->pr, &p, NULL), PSY_OK);
     struct psy_plan pl;
     fx_plan_init(&pl, id, f->clin, PSY_MOD_INDIVIDUAL | PSY_MOD_GROUP, "2024-01-05", "2025-12-31");
@@ -95,10 +104,93 @@ static psy_id add_client(struct fx *f, int i, psy_id payer)
     return id;
 }
 
-void fx_open(struct fx *f)
+void fx_db_open(struct fx_db *d, const char *server)
+{
+    memset(d, 0, sizeof *d);
+    d->server = server;
+    if (!server) {
+        d->st = test_open_store(&d->path);
+        d->uri = strdup(d->path);
+        return;
+    }
+    char why[600];
+    d->uri = pg_scratch_create(server, &d->schema, why, sizeof why);
+    if (!d->uri) fail_msg("%s", why);
+    d->st = fx_db_connect(d);
+    if (psy_catalog_seed(d->st)) fail_msg("seed: %s", psy_store_errmsg(d->st));
+}
+
+void fx_db_close(struct fx_db *d)
+{
+    psy_store_close(d->st);
+    if (d->server) pg_scratch_drop(d->server, d->schema);
+    else test_rm_db(d->path);
+    free(d->uri);
+    free(d->path);
+    free(d->schema);
+    memset(d, 0, sizeof *d);
+}
+
+psy_store *fx_db_connect(const struct fx_db *d)
+{
+    psy_store *st = NULL;
+    char err[600];
+    if (psy_store_open(d->uri, &st, err, sizeof err)) fail_msg("open: %s", err);
+    return st;
+}
+
+long fx_db_count(const struct fx_db *d, const char *sql)
+{
+    psy_store *st = fx_db_connect(d);
+    psy__stmt *s = psy__sql_prepare(st, sql);
+    if (!s) fail_msg("%s: %s", sql, psy__db_errtext(st));
+    int r = psy__sql_step(s);
+    if (r == PSY_SQL_ERROR) fail_msg("%s: %s", sql, psy__db_errtext(st));
+    long n = r == PSY_SQL_ROW ? (long)psy__sql_int64(s, 0) : -1;
+    psy__sql_finalize(s);
+    psy_store_close(st);
+    return n;
+}
+
+int fx_run_on_both(const char *prog, const struct CMUnitTest *tests, size_t n)
+{
+    static const char *sqlite = NULL, *postgres = NULL;
+    struct CMUnitTest *on_sqlite = calloc(n, sizeof *on_sqlite), *on_pg = calloc(n, sizeof *on_pg);
+    for (size_t i = 0; i < n; i++) {
+        on_sqlite[i] = on_pg[i] = tests[i];
+        on_sqlite[i].initial_state = (void *)&sqlite;
+        on_pg[i].initial_state = (void *)&postgres;
+    }
+    int failed = _cmocka_run_group_tests("sqlite", on_sqlite, n, NULL, NULL);
+    char why[600];
+    postgres = pg_scratch_server(why, sizeof why);
+    if (!postgres) {
+        fprintf(stderr, "%s: FAILED: %s\n", prog, why);
+        failed++;
+    } else {
+        failed += _cmocka_run_group_tests("postgres", on_pg, n, NULL, NULL);
+    }
+    free(on_sqlite);
+    free(on_pg);
+    return failed;
+}
+
+void fx_open(struct fx *f) { fx_open_on(f, NULL); }
+
+void fx_open_on(struct fx *f, const char *server)
 {
     memset(f, 0, sizeof *f);
-    f->st = test_open_store(&f->path);
+    fx_db_open(&f->db, server);
+    fx_build(f, f->db.st);
+    f->path = f->db.path;
+}
+
+void fx_build(struct fx *f, psy_store *st)
+{
+    struct fx_db db = f->db;
+    memset(f, 0, sizeof *f);
+    f->db = db;
+    f->st = st;
     struct psy_practice p;
     memset(&p, 0, sizeof p);
     snprintf(p.name, sizeof p.name, "Fixture Practice");
@@ -146,9 +238,15 @@ void fx_open(struct fx *f)
 
 void fx_close(struct fx *f)
 {
-    psy_store_close(f->st);
-    test_rm_db(f->path);
-    free(f->path);
+    if (f->db.st) {
+        fx_db_close(&f->db);
+    } else if (f->path) { /* a store the caller opened on a scratch file and put in f */
+        psy_store_close(f->st);
+        test_rm_db(f->path);
+        free(f->path);
+    }
+    f->st = NULL;
+    f->path = NULL;
 }
 
 static void times(const char *date, int start_min, int minutes, char start[PSY_REC_TIME_MAX], char stop[PSY_REC_TIME_MAX])

@@ -1,12 +1,16 @@
-/* test_records.c -- the practice records against a real SQLite file: create/read/update, validation
- * that names the field and stores nothing, versions, signing and locking, addenda, change history,
- * batches, tenancy, the billable lines of a signed session, and the demo generator. */
+/* test_records.c -- the practice records, run once on a SQLite file and once on a real PostgreSQL server
+ * (the ctest fixture pg_server, or $PSY_TEST_PG_URI): create/read/update, validation that names the
+ * field and stores nothing, versions (also two connections racing for one row), signing and locking,
+ * addenda, change history, batches, tenancy, the billable lines of a signed session, and the demo
+ * generator. */
 #include "fixtures_records.h"
 #include <jansson.h>
-#include <sqlite3.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include "psy_db.h"
 
 /* Asserts rc == want and that the store's message starts with "field:". */
 #define ASSERT_FIELD(st, rc, want, field)                                                           \
@@ -16,20 +20,6 @@
             fail_msg("expected %s on '%s', got %s: %s", psy_strerror(want), field, psy_strerror(rc_), \
                      psy_store_errmsg(st));                                                         \
     } while (0)
-
-/* Counts rows with a raw query on the file (a second connection, as another process would). */
-static long count(const char *path, const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_stmt *s;
-    long n = -1;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-    if (sqlite3_step(s) == SQLITE_ROW) n = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return n;
-}
 
 static void test_npi_dates_times(void **state)
 {
@@ -60,9 +50,8 @@ static void test_npi_dates_times(void **state)
 
 static void test_practice_and_clinicians(void **state)
 {
-    (void)state;
     struct fx f;
-    fx_open(&f);
+    fx_open_on(&f, FX_SERVER(state));
     struct psy_practice p;
     assert_int_equal(psy_records_practice_get(f.st, f.pr, &p), PSY_OK);
     assert_string_equal(p.tax_id, "123456789");
@@ -93,7 +82,7 @@ static void test_practice_and_clinicians(void **state)
     snprintf(dup.taxonomy, sizeof dup.taxonomy, "1041C0700X");
     dup.last_name[0] = 0;
     ASSERT_FIELD(f.st, psy_records_clinician_add(f.st, f.pr, &dup, NULL), PSY_EINVAL, "last_name");
-    assert_int_equal(count(f.path, "SELECT COUNT(*) FROM clinician"), 3);
+    assert_int_equal(fx_db_count(&f.db, "SELECT COUNT(*) FROM clinician"), 3);
     c.active = 0;
     assert_int_equal(psy_records_clinician_update(f.st, f.pr, &c), PSY_OK);
     struct psy_clinician *list;
@@ -107,14 +96,13 @@ static void test_practice_and_clinicians(void **state)
 
 static void test_clients_and_diagnoses(void **state)
 {
-    (void)state;
     struct fx f;
-    fx_open(&f);
+    fx_open_on(&f, FX_SERVER(state));
     struct psy_client c;
     assert_int_equal(psy_records_client_get(f.st, f.pr, f.client[0], &c), PSY_OK);
     assert_int_equal(c.n_dx, 1);
     assert_string_equal(c.dx[0], "F41.1");
-    long before = count(f.path, "SELECT COUNT(*) FROM client_diagnosis");
+    long before = fx_db_count(&f.db, "SELECT COUNT(*) FROM client_diagnosis");
 
     struct psy_client bad = c;
     bad.n_dx = 1;
@@ -138,8 +126,8 @@ static void test_clients_and_diagnoses(void **state)
     bad = c;
     snprintf(bad.first_name, sizeof bad.first_name, "Bad\x01name");
     ASSERT_FIELD(f.st, psy_records_client_update(f.st, f.pr, &bad), PSY_EINVAL, "first_name");
-    assert_int_equal(count(f.path, "SELECT COUNT(*) FROM client_diagnosis"), before);
-    assert_int_equal(count(f.path, "SELECT MAX(version) FROM client"), 1);
+    assert_int_equal(fx_db_count(&f.db, "SELECT COUNT(*) FROM client_diagnosis"), before);
+    assert_int_equal(fx_db_count(&f.db, "SELECT MAX(version) FROM client"), 1);
 
     /* a good update replaces the list, normalising the codes */
     c.n_dx = 2;
@@ -184,9 +172,8 @@ static void test_clients_and_diagnoses(void **state)
 
 static void test_payers_policies_authorisations(void **state)
 {
-    (void)state;
     struct fx f;
-    fx_open(&f);
+    fx_open_on(&f, FX_SERVER(state));
     struct psy_payer p;
     assert_int_equal(psy_records_payer_get(f.st, f.pr, f.medicaid, &p), PSY_OK);
     assert_int_equal(p.group_max, 3);
@@ -247,9 +234,8 @@ static void test_payers_policies_authorisations(void **state)
 
 static void test_plans(void **state)
 {
-    (void)state;
     struct fx f;
-    fx_open(&f);
+    fx_open_on(&f, FX_SERVER(state));
     struct psy_plan p;
     fx_plan_init(&p, f.client[1], f.co, PSY_MOD_FAMILY, "2024-03-01", "2024-02-01");
     snprintf(p.frequency, sizeof p.frequency, "every two weeks");
@@ -308,9 +294,8 @@ static void test_plans(void **state)
 
 static void test_sessions_and_attendance(void **state)
 {
-    (void)state;
     struct fx f;
-    fx_open(&f);
+    fx_open_on(&f, FX_SERVER(state));
     struct psy_session s;
     memset(&s, 0, sizeof s);
     snprintf(s.kind, sizeof s.kind, "individual");
@@ -344,7 +329,7 @@ static void test_sessions_and_attendance(void **state)
     snprintf(s.billed_code, sizeof s.billed_code, "99999");
     ASSERT_FIELD(f.st, psy_records_session_add(f.st, f.pr, &s, NULL), PSY_EINVAL, "billed_code");
     snprintf(s.billed_code, sizeof s.billed_code, "90837");
-    assert_int_equal(count(f.path, "SELECT COUNT(*) FROM session"), 0);
+    assert_int_equal(fx_db_count(&f.db, "SELECT COUNT(*) FROM session"), 0);
     psy_id sid;
     assert_int_equal(psy_records_session_add(f.st, f.pr, &s, &sid), PSY_OK);
     struct psy_session got;
@@ -415,9 +400,8 @@ static void test_sessions_and_attendance(void **state)
 
 static void test_notes_sign_lock_addendum(void **state)
 {
-    (void)state;
     struct fx f;
-    fx_open(&f);
+    fx_open_on(&f, FX_SERVER(state));
     psy_id present[] = {f.client[0], f.client[1]};
     psy_id sid = fx_group(&f, "2024-04-03", present, 2, 0);
     struct psy_note *notes;
@@ -476,12 +460,11 @@ static void test_notes_sign_lock_addendum(void **state)
     assert_int_equal(d.signed_by, f.co);
     ASSERT_FIELD(f.st, psy_records_note_save(f.st, f.pr, &d, NULL), PSY_EPERM, "note");
     psy_note_clear(&d);
-    sqlite3 *raw;
-    assert_int_equal(sqlite3_open(f.path, &raw), SQLITE_OK);
+    psy_store *raw = fx_db_connect(&f.db);
     char sql[128];
     snprintf(sql, sizeof sql, "UPDATE note SET plan = 'edited' WHERE id = %lld", (long long)member_note);
-    assert_int_not_equal(sqlite3_exec(raw, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(raw);
+    assert_int_not_equal(psy__sql_exec(raw, sql), PSY_OK);
+    psy_store_close(raw);
     struct psy_attendance a;
     memset(&a, 0, sizeof a);
     a.session_id = sid;
@@ -559,12 +542,11 @@ static void test_notes_sign_lock_addendum(void **state)
 
 static void test_batches_and_tenancy(void **state)
 {
-    (void)state;
     struct fx f;
-    fx_open(&f);
+    fx_open_on(&f, FX_SERVER(state));
     struct psy_client c;
     assert_int_equal(psy_records_client_get(f.st, f.pr, f.client[0], &c), PSY_OK);
-    long before = count(f.path, "SELECT COUNT(*) FROM client");
+    long before = fx_db_count(&f.db, "SELECT COUNT(*) FROM client");
     /* a failed write inside a batch undoes only itself */
     assert_int_equal(psy_records_batch_begin(f.st), PSY_OK);
     assert_int_equal(psy_records_client_add(f.st, f.pr, &c, NULL), PSY_OK);
@@ -572,13 +554,13 @@ static void test_batches_and_tenancy(void **state)
     bad.sex[0] = 'Q';
     assert_int_equal(psy_records_client_add(f.st, f.pr, &bad, NULL), PSY_EINVAL);
     assert_int_equal(psy_records_client_add(f.st, f.pr, &c, NULL), PSY_OK);
-    assert_int_equal(count(f.path, "SELECT COUNT(*) FROM client"), before); /* not visible before the end */
+    assert_int_equal(fx_db_count(&f.db, "SELECT COUNT(*) FROM client"), before); /* not visible before the end */
     assert_int_equal(psy_records_batch_end(f.st, 1), PSY_OK);
-    assert_int_equal(count(f.path, "SELECT COUNT(*) FROM client"), before + 2);
+    assert_int_equal(fx_db_count(&f.db, "SELECT COUNT(*) FROM client"), before + 2);
     assert_int_equal(psy_records_batch_begin(f.st), PSY_OK);
     assert_int_equal(psy_records_client_add(f.st, f.pr, &c, NULL), PSY_OK);
     assert_int_equal(psy_records_batch_end(f.st, 0), PSY_OK);
-    assert_int_equal(count(f.path, "SELECT COUNT(*) FROM client"), before + 2);
+    assert_int_equal(fx_db_count(&f.db, "SELECT COUNT(*) FROM client"), before + 2);
     assert_int_equal(psy_records_batch_end(f.st, 1), PSY_EINVAL);
 
     /* a second practice sees none of the first one's records */
@@ -590,13 +572,7 @@ static void test_batches_and_tenancy(void **state)
     struct psy_plan pl;
     assert_int_equal(psy_records_plan_get(f.st, other, f.plan[0], &pl), PSY_ENOTFOUND);
     struct psy_policy pol;
-    memset(&pol, 0, sizeof pol);
-    pol.client_id = f.client[0];
-    pol.payer_id = f.commercial;
-    snprintf(pol.member_id, sizeof pol.member_id, "X1");
-    pol.priority = 2;
-    snprintf(pol.relation, sizeof pol.relation, "self");
-    snprintf(pol.start_date, sizeof pol.start_date, "2024-01-01");
+    fx_policy_init(&pol, f.client[0], f.commercial, "X1", 2);
     ASSERT_FIELD(f.st, psy_records_policy_add(f.st, other, &pol, NULL), PSY_EINVAL, "client_id");
     ASSERT_FIELD(f.st, psy_records_client_add(f.st, 4242, &c, NULL), PSY_EINVAL, "practice");
     psy_id *ids;
@@ -604,15 +580,113 @@ static void test_batches_and_tenancy(void **state)
     assert_int_equal(psy_records_practice_list(f.st, &ids, &n), PSY_OK);
     assert_int_equal(n, 2);
     free(ids);
-    assert_int_equal(count(f.path, "PRAGMA foreign_key_check"), -1); /* no dangling reference */
+    if (!f.db.server) /* PostgreSQL checks every reference as it is written */
+        assert_int_equal(fx_db_count(&f.db, "PRAGMA foreign_key_check"), -1); /* no dangling reference */
+    fx_close(&f);
+}
+
+
+/* One writer of a race: its own connection updates the session it loaded at version v. */
+struct racer {
+    const struct fx_db *db;
+    psy_id practice;
+    struct psy_session s;
+    psy_status rc;
+    char err[300];
+};
+
+static void *race_update(void *arg)
+{
+    struct racer *r = arg;
+    psy_store *st = fx_db_connect(r->db);
+    r->rc = psy_records_session_update(st, r->practice, &r->s);
+    snprintf(r->err, sizeof r->err, "%s", psy_store_errmsg(st));
+    psy_store_close(st);
+    return NULL;
+}
+
+/* Whether another connection waits for a lock (PostgreSQL) -- the racer has read and is blocked. */
+static int someone_waits(const struct fx_db *d)
+{
+    return fx_db_count(d, "SELECT COUNT(*) FROM pg_locks WHERE NOT granted") > 0;
+}
+
+static void test_versions_across_connections(void **state)
+{
+    struct fx f;
+    fx_open_on(&f, FX_SERVER(state));
+    psy_id sid = fx_individual(&f, f.client[0], "2024-03-04", 53, "90837", 0);
+    struct psy_session s;
+    assert_int_equal(psy_records_session_get(f.st, f.pr, sid, &s), PSY_OK);
+    int v = s.version;
+
+    /* sequential: two handles load version v; the first update wins, the second is told it is stale */
+    psy_store *a = fx_db_connect(&f.db), *b = fx_db_connect(&f.db);
+    struct psy_session sa, sb;
+    assert_int_equal(psy_records_session_get(a, f.pr, sid, &sa), PSY_OK);
+    assert_int_equal(psy_records_session_get(b, f.pr, sid, &sb), PSY_OK);
+    assert_int_equal(sa.version, v);
+    assert_int_equal(sb.version, v);
+    sa.minutes = 50;
+    sb.minutes = 40;
+    assert_int_equal(psy_records_session_update(a, f.pr, &sa), PSY_OK);
+    ASSERT_FIELD(b, psy_records_session_update(b, f.pr, &sb), PSY_ECONFLICT, "version");
+
+    /* racing: a holds its update uncommitted while b's update starts from the same version; whichever
+     * order the database lets them through, exactly one of them changes the row */
+    assert_int_equal(psy_records_session_get(a, f.pr, sid, &sa), PSY_OK);
+    v = sa.version;
+    struct racer r = {&f.db, f.pr, sa, PSY_OK, ""};
+    r.s.minutes = 30;
+    sa.minutes = 35;
+    assert_int_equal(psy_records_batch_begin(a), PSY_OK);
+    assert_int_equal(psy_records_session_update(a, f.pr, &sa), PSY_OK);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, race_update, &r), 0);
+    if (f.db.server) /* let the racer read version v and block on the row before a commits */
+        for (int i = 0; i < 3000 && !someone_waits(&f.db); i++) usleep(10000);
+    assert_int_equal(psy_records_batch_end(a, 1), PSY_OK);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    if (r.rc != PSY_ECONFLICT || strncmp(r.err, "version:", 8) != 0)
+        fail_msg("the second writer got %s: %s", psy_strerror(r.rc), r.err);
+    /* on PostgreSQL the racer read version v before a committed: only the versioned UPDATE itself can
+     * have caught it (on SQLite, BEGIN IMMEDIATE made it wait before reading) */
+    if (f.db.server && !strstr(r.err, "is gone")) fail_msg("the stale write was not caught by its UPDATE: %s", r.err);
+    assert_int_equal(psy_records_session_get(f.st, f.pr, sid, &s), PSY_OK);
+    assert_int_equal(s.version, v + 1);
+    assert_int_equal(s.minutes, 35);
+    struct psy_history *h;
+    size_t nh;
+    assert_int_equal(psy_records_history(f.st, f.pr, "session", sid, &h, &nh), PSY_OK);
+    size_t updates = 0;
+    for (size_t i = 0; i < nh; i++) updates += !strcmp(h[i].action, "update");
+    assert_int_equal(updates, 2); /* one per winning write, none for the losers */
+    psy_history_free(h, nh);
+
+    /* a note saved from two connections at the same version: one draft wins */
+    struct psy_note *notes;
+    size_t nn;
+    assert_int_equal(psy_records_note_list(f.st, f.pr, sid, &notes, &nn), PSY_OK);
+    assert_int_equal(nn, 1);
+    struct psy_note na = notes[0], nb = notes[0];
+    char t1[] = "first edit of the plan", t2[] = "second edit of the plan";
+    na.plan = t1;
+    nb.plan = t2;
+    assert_int_equal(psy_records_note_save(a, f.pr, &na, NULL), PSY_OK);
+    ASSERT_FIELD(b, psy_records_note_save(b, f.pr, &nb, NULL), PSY_ECONFLICT, "version");
+    for (size_t i = 0; i < nn; i++) psy_note_clear(&notes[i]);
+    free(notes);
+    psy_store_close(a);
+    psy_store_close(b);
     fx_close(&f);
 }
 
 static void test_demo_generator(void **state)
 {
-    (void)state;
-    char *p1, *p2;
-    psy_store *a = test_open_store(&p1), *b = test_open_store(&p2);
+    struct fx_db d1, d2;
+    fx_db_open(&d1, FX_SERVER(state));
+    fx_db_open(&d2, FX_SERVER(state));
+    psy_store *a = d1.st, *b = d2.st;
     struct psy_demo_opts o = {7, "2025-03-31", 0, 0, 0, 0};
     struct psy_demo_result ra, rb;
     assert_int_equal(psy_records_demo(a, &o, &ra), PSY_OK);
@@ -629,9 +703,9 @@ static void test_demo_generator(void **state)
         assert_string_equal(ra.problems[i].rule, rb.problems[i].rule);
         assert_int_equal(ra.problems[i].record_id, rb.problems[i].record_id);
     }
-    assert_int_equal(count(p1, "SELECT COUNT(*) FROM session WHERE service_date < '2024-12-30' OR service_date > '2025-03-31'"), 0);
-    assert_int_equal(count(p1, "SELECT COUNT(*) FROM therapy_group"), 4);
-    assert_int_equal(count(p1, "SELECT COUNT(*) FROM note WHERE status = 'signed'"), ra.notes - count(p1,
+    assert_int_equal(fx_db_count(&d1, "SELECT COUNT(*) FROM session WHERE service_date < '2024-12-30' OR service_date > '2025-03-31'"), 0);
+    assert_int_equal(fx_db_count(&d1, "SELECT COUNT(*) FROM therapy_group"), 4);
+    assert_int_equal(fx_db_count(&d1, "SELECT COUNT(*) FROM note WHERE status = 'signed'"), ra.notes - fx_db_count(&d1,
                      "SELECT COUNT(*) FROM note WHERE status = 'draft'"));
     /* too few clients for the planted problems is refused, naming the field */
     struct psy_demo_opts small = {1, "2025-03-31", 0, 20, 0, 0};
@@ -639,26 +713,25 @@ static void test_demo_generator(void **state)
     ASSERT_FIELD(a, psy_records_demo(a, &small, &rb), PSY_EINVAL, "clients");
     assert_null(rb.problems);
     free(ra.problems);
-    psy_store_close(a);
-    psy_store_close(b);
-    test_rm_db(p1);
-    test_rm_db(p2);
-    free(p1);
-    free(p2);
+    fx_db_close(&d1);
+    fx_db_close(&d2);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_npi_dates_times),
-        cmocka_unit_test(test_practice_and_clinicians),
-        cmocka_unit_test(test_clients_and_diagnoses),
-        cmocka_unit_test(test_payers_policies_authorisations),
-        cmocka_unit_test(test_plans),
-        cmocka_unit_test(test_sessions_and_attendance),
-        cmocka_unit_test(test_notes_sign_lock_addendum),
-        cmocka_unit_test(test_batches_and_tenancy),
-        cmocka_unit_test(test_demo_generator),
+        cmocka_unit_test_prestate(test_practice_and_clinicians, NULL),
+        cmocka_unit_test_prestate(test_clients_and_diagnoses, NULL),
+        cmocka_unit_test_prestate(test_payers_policies_authorisations, NULL),
+        cmocka_unit_test_prestate(test_plans, NULL),
+        cmocka_unit_test_prestate(test_sessions_and_attendance, NULL),
+        cmocka_unit_test_prestate(test_notes_sign_lock_addendum, NULL),
+        cmocka_unit_test_prestate(test_batches_and_tenancy, NULL),
+        cmocka_unit_test_prestate(test_versions_across_connections, NULL),
+        cmocka_unit_test_prestate(test_demo_generator, NULL),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const struct CMUnitTest plain[] = {cmocka_unit_test(test_npi_dates_times)};
+    int failed = cmocka_run_group_tests_name("plain", plain, NULL, NULL);
+    failed += fx_run_on_both("test_records", tests, sizeof tests / sizeof tests[0]);
+    return failed ? 1 : 0;
 }
