@@ -99,6 +99,11 @@ void fx_open(struct fx *f)
 {
     memset(f, 0, sizeof *f);
     f->st = test_open_store(&f->path);
+    fx_build(f);
+}
+
+void fx_build(struct fx *f)
+{
     struct psy_practice p;
     memset(&p, 0, sizeof p);
     snprintf(p.name, sizeof p.name, "Fixture Practice");

@@ -19,6 +19,8 @@ struct fx {
 
 /* Builds the fixture in a fresh store (asserts on any failure). */
 void fx_open(struct fx *f);
+/* Builds the fixture in f->st, a store the caller opened and seeded (any backend). */
+void fx_build(struct fx *f);
 void fx_close(struct fx *f);
 
 /* A valid NPI starting with `first` derived from n. */
