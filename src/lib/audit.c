@@ -10,12 +10,15 @@
  * billable lines (the client of a session, each member of a group session), and run every check over
  * those arrays; checks about a client, plan or authorisation are gathered into one finding per record
  * with the count and first date. Clone detection streams the note texts into a MinHash/LSH index
- * (audit_clone.c), so the whole audit stays linear in the number of sessions.
+ * (audit_clone.c) and reads the texts of the pairs it proposes in one more pass over the notes, so the
+ * whole audit stays linear in the number of sessions. The SQL goes through psy_db.h: the same on
+ * SQLite and PostgreSQL.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "audit_int.h"
+#include "psy_db.h"
 
 /* --- settings ---------------------------------------------------------------------------------------- */
 
@@ -193,13 +196,51 @@ struct audit {
         if ((n) == (cap)) (arr) = psy__realloc((arr), ((cap) = (cap) ? (cap) * 2 : (init)) * sizeof *(arr)); \
     } while (0)
 
+/* A query of the audit, prepared with its parameters bound: fmt has one letter per `?` of sql,
+ * i = psy_id, S = text. Rows are read with next_row until it returns 0 (*rc says whether on error). */
 static psy_status prep(struct audit *au, psy__stmt **s, const char *sql, const char *fmt, ...)
 {
     va_list ap;
+    *s = psy__sql_prepare(au->st, sql);
+    if (!*s) return psy__store_dbfail(au->st, "audit");
     va_start(ap, fmt);
-    psy_status rc = psy__rec_prepare_v(au->st, s, sql, fmt, ap);
+    for (int i = 1; fmt[i - 1]; i++) {
+        if (fmt[i - 1] == 'i') psy__sql_bind_int64(*s, i, va_arg(ap, psy_id));
+        else psy__sql_bind_text(*s, i, va_arg(ap, const char *));
+    }
     va_end(ap);
-    return rc;
+    return PSY_OK;
+}
+
+static int next_row(struct audit *au, psy__stmt *s, psy_status *rc)
+{
+    if (*rc) return 0;
+    int r = psy__sql_step(s);
+    if (r == PSY_SQL_ERROR) *rc = psy__store_dbfail(au->st, "audit");
+    return r == PSY_SQL_ROW;
+}
+
+static int col_int(psy__stmt *s, int i) { return (int)psy__sql_int64(s, i); }
+
+/* Column i of the current row as text ("" for NULL). */
+static const char *col_str(psy__stmt *s, int i)
+{
+    const char *t = psy__sql_text(s, i);
+    return t ? t : "";
+}
+
+static void col_copy(psy__stmt *s, int i, char *dst, size_t len) { snprintf(dst, len, "%s", col_str(s, i)); }
+
+/* The text the clone checks compare: columns first..first+4 of the row (techniques, participation,
+ * response, progress, plan), a line each. */
+static void note_text(psy__stmt *s, int first, struct psy__buf *b)
+{
+    b->n = 0;
+    psy__buf_puts(b, "");
+    for (int c = first; c < first + 5; c++) {
+        psy__buf_puts(b, col_str(s, c));
+        psy__buf_puts(b, "\n");
+    }
 }
 
 static struct a_client *find_client(struct audit *au, psy_id id)
@@ -236,48 +277,59 @@ static const struct a_payer *find_payer(struct audit *au, psy_id id)
         }                                                                            \
     } while (0)
 
+/* The practice's own setting the checks use: how many days a note may stay unsigned. */
+static psy_status load_practice(struct audit *au)
+{
+    psy__stmt *s;
+    psy_status rc = prep(au, &s, "SELECT unsigned_note_days FROM practice WHERE id = ?", "i", au->practice);
+    if (next_row(au, s, &rc)) au->unsigned_days = col_int(s, 0);
+    else if (!rc) rc = psy__store_fail(au->st, PSY_ENOTFOUND, "id: no practice %lld in this practice", (long long)au->practice);
+    psy__sql_finalize(s);
+    return rc;
+}
+
 static psy_status load_reference(struct audit *au)
 {
     psy__stmt *s;
     size_t cap = 0;
     psy_id p = au->practice;
     psy_status rc = prep(au, &s, "SELECT id, group_max, requires_auth FROM payer WHERE practice_id = ? ORDER BY id", "i", p);
-    while (!rc && psy__sql_step(s) == PSY_SQL_ROW) {
+    while (next_row(au, s, &rc)) {
         GROW(au->payers, au->npayers, cap, 8);
         struct a_payer *x = &au->payers[au->npayers++];
         x->id = psy__sql_int64(s, 0);
-        x->group_max = (int)psy__sql_int64(s, 1);
-        x->requires_auth = (int)psy__sql_int64(s, 2);
+        x->group_max = col_int(s, 1);
+        x->requires_auth = col_int(s, 2);
     }
     psy__sql_finalize(s);
     cap = 0;
     if (!rc) rc = prep(au, &s, "SELECT id, telehealth_consent_date FROM client WHERE practice_id = ? ORDER BY id", "i", p);
-    while (!rc && psy__sql_step(s) == PSY_SQL_ROW) {
+    while (next_row(au, s, &rc)) {
         GROW(au->clients, au->nclients, cap, 64);
         struct a_client *c = &au->clients[au->nclients++];
         memset(c, 0, sizeof *c);
         c->id = psy__sql_int64(s, 0);
-        psy__rec_col(s, 1, c->consent, sizeof c->consent);
+        col_copy(s, 1, c->consent, sizeof c->consent);
     }
     psy__sql_finalize(s);
     if (!rc) rc = prep(au, &s, "SELECT client_id, code FROM client_diagnosis WHERE practice_id = ? ORDER BY client_id, position", "i", p);
-    while (!rc && psy__sql_step(s) == PSY_SQL_ROW) {
+    while (next_row(au, s, &rc)) {
         struct a_client *c = find_client(au, psy__sql_int64(s, 0));
-        if (c && c->ndx < PSY_REC_DX_MAX) psy__rec_col(s, 1, c->dx[c->ndx++], PSY_CODE_MAX);
+        if (c && c->ndx < PSY_REC_DX_MAX) col_copy(s, 1, c->dx[c->ndx++], PSY_CODE_MAX);
     }
     psy__sql_finalize(s);
     cap = 0;
     if (!rc)
         rc = prep(au, &s, "SELECT id, client_id, payer_id, start_date, end_date FROM policy WHERE practice_id = ? "
                           "AND priority = 1 ORDER BY client_id, start_date, id", "i", p);
-    while (!rc && psy__sql_step(s) == PSY_SQL_ROW) {
+    while (next_row(au, s, &rc)) {
         GROW(au->pols, au->npols, cap, 64);
         struct a_policy *x = &au->pols[au->npols++];
         x->id = psy__sql_int64(s, 0);
         x->client = psy__sql_int64(s, 1);
         x->payer = psy__sql_int64(s, 2);
-        psy__rec_col(s, 3, x->start, sizeof x->start);
-        psy__rec_col(s, 4, x->end, sizeof x->end);
+        col_copy(s, 3, x->start, sizeof x->start);
+        col_copy(s, 4, x->end, sizeof x->end);
     }
     psy__sql_finalize(s);
     cap = 0;
@@ -285,16 +337,15 @@ static psy_status load_reference(struct audit *au)
         rc = prep(au, &s, "SELECT id, client_id, covers_individual + 2 * covers_group + 4 * covers_family, "
                           "clinician_signed_at IS NOT NULL, start_date, end_date, review_date FROM treatment_plan "
                           "WHERE practice_id = ? ORDER BY client_id, start_date, id", "i", p);
-    while (!rc && psy__sql_step(s) == PSY_SQL_ROW) {
+    while (next_row(au, s, &rc)) {
         GROW(au->plans, au->nplans, cap, 64);
         struct a_plan *x = &au->plans[au->nplans++];
         x->id = psy__sql_int64(s, 0);
         x->client = psy__sql_int64(s, 1);
-        x->modalities = (int)psy__sql_int64(s, 2);
-        x->is_signed = (int)psy__sql_int64(s, 3);
-        psy__rec_col(s, 4, x->start, sizeof x->start);
-        psy__rec_col(s, 5, x->end, sizeof x->end);
-        psy__rec_col(s, 6, x->review, sizeof x->review);
+        x->modalities = col_int(s, 2);
+        x->is_signed = col_int(s, 3);
+        char *dates[] = {x->start, x->end, x->review};
+        for (int i = 0; i < 3; i++) col_copy(s, 4 + i, dates[i], sizeof(date_t));
     }
     psy__sql_finalize(s);
     cap = 0;
@@ -302,7 +353,7 @@ static psy_status load_reference(struct audit *au)
         rc = prep(au, &s, "SELECT a.id, a.client_id, a.payer_id, a.units_approved, a.units_prior, a.start_date, "
                           "a.end_date, c.code FROM authorisation a JOIN authorisation_code c ON c.authorisation_id = a.id "
                           "WHERE a.practice_id = ? ORDER BY a.client_id, a.start_date, a.id, c.code", "i", p);
-    while (!rc && psy__sql_step(s) == PSY_SQL_ROW) {
+    while (next_row(au, s, &rc)) {
         psy_id id = psy__sql_int64(s, 0);
         if (!au->nauths || au->auths[au->nauths - 1].id != id) {
             GROW(au->auths, au->nauths, cap, 32);
@@ -311,13 +362,13 @@ static psy_status load_reference(struct audit *au)
             x->id = id;
             x->client = psy__sql_int64(s, 1);
             x->payer = psy__sql_int64(s, 2);
-            x->approved = (int)psy__sql_int64(s, 3);
-            x->prior = (int)psy__sql_int64(s, 4);
-            psy__rec_col(s, 5, x->start, sizeof x->start);
-            psy__rec_col(s, 6, x->end, sizeof x->end);
+            x->approved = col_int(s, 3);
+            x->prior = col_int(s, 4);
+            col_copy(s, 5, x->start, sizeof x->start);
+            col_copy(s, 6, x->end, sizeof x->end);
         }
         struct a_auth *x = &au->auths[au->nauths - 1];
-        if (x->ncodes < PSY_REC_AUTH_CODES_MAX) psy__rec_col(s, 7, x->codes[x->ncodes++], PSY_CODE_MAX);
+        if (x->ncodes < PSY_REC_AUTH_CODES_MAX) col_copy(s, 7, x->codes[x->ncodes++], PSY_CODE_MAX);
     }
     psy__sql_finalize(s);
     ATTACH(au, au->pols, au->npols, pol, npol);
@@ -335,28 +386,28 @@ static psy_status load_sessions(struct audit *au)
                          "minutes, start_utc, stop_utc, telehealth, th_modality, patient_location, billed_code "
                          "FROM session WHERE practice_id = ? AND service_date BETWEEN ? AND ? ORDER BY service_date, id",
                          "iSS", au->practice, au->from, au->to);
-    while (!rc && psy__sql_step(s) == PSY_SQL_ROW) {
+    while (next_row(au, s, &rc)) {
         GROW(au->ss, au->nss, cap, 1024);
         struct a_session *x = &au->ss[au->nss++];
         struct psy_session tmp;
         memset(x, 0, sizeof *x);
         memset(&tmp, 0, sizeof tmp);
         x->id = psy__sql_int64(s, 0);
-        psy__rec_col(s, 1, x->kind, sizeof x->kind);
+        col_copy(s, 1, x->kind, sizeof x->kind);
         x->group_kind = !strcmp(x->kind, "group") || !strcmp(x->kind, "multifamily");
         x->client = psy__sql_int64(s, 2);
         x->group = psy__sql_int64(s, 3);
-        psy__rec_col(s, 4, x->date, sizeof x->date);
-        x->has_start = (int)psy__sql_int64(s, 5);
-        x->has_stop = (int)psy__sql_int64(s, 6);
-        x->explicit_minutes = tmp.minutes = (int)psy__sql_int64(s, 7);
-        psy__rec_col(s, 8, tmp.start_utc, sizeof tmp.start_utc);
-        psy__rec_col(s, 9, tmp.stop_utc, sizeof tmp.stop_utc);
+        col_copy(s, 4, x->date, sizeof x->date);
+        x->has_start = col_int(s, 5);
+        x->has_stop = col_int(s, 6);
+        x->explicit_minutes = tmp.minutes = col_int(s, 7);
+        col_copy(s, 8, tmp.start_utc, sizeof tmp.start_utc);
+        col_copy(s, 9, tmp.stop_utc, sizeof tmp.stop_utc);
         x->minutes = psy_records_session_minutes(&tmp);
-        x->telehealth = (int)psy__sql_int64(s, 10);
-        psy__rec_col(s, 11, x->th_modality, sizeof x->th_modality);
-        psy__rec_col(s, 12, x->location, sizeof x->location);
-        psy__rec_col(s, 13, x->billed, sizeof x->billed);
+        x->telehealth = col_int(s, 10);
+        col_copy(s, 11, x->th_modality, sizeof x->th_modality);
+        col_copy(s, 12, x->location, sizeof x->location);
+        col_copy(s, 13, x->billed, sizeof x->billed);
     }
     psy__sql_finalize(s);
     cap = 0;
@@ -366,7 +417,7 @@ static psy_status load_sessions(struct audit *au)
                   "a.billed_code FROM attendance a JOIN session s ON s.id = a.session_id WHERE s.practice_id = ? "
                   "AND s.service_date BETWEEN ? AND ? ORDER BY s.service_date, s.id, a.client_id",
                   "iSS", au->practice, au->from, au->to);
-    while (!rc && psy__sql_step(s) == PSY_SQL_ROW) {
+    while (next_row(au, s, &rc)) {
         GROW(au->att, au->natt, cap, 1024);
         struct a_att *x = &au->att[au->natt++];
         memset(x, 0, sizeof *x);
@@ -374,10 +425,10 @@ static psy_status load_sessions(struct audit *au)
         x->session = psy__sql_int64(s, 1);
         x->client = psy__sql_int64(s, 2);
         x->policy = psy__sql_int64(s, 3);
-        x->present = (int)psy__sql_int64(s, 4);
-        x->late = (int)psy__sql_int64(s, 5);
-        x->early = (int)psy__sql_int64(s, 6);
-        psy__rec_col(s, 7, x->billed, sizeof x->billed);
+        x->present = col_int(s, 4);
+        x->late = col_int(s, 5);
+        x->early = col_int(s, 6);
+        col_copy(s, 7, x->billed, sizeof x->billed);
     }
     psy__sql_finalize(s);
     /* both lists are in (date, session) order: walk them together */
@@ -401,6 +452,12 @@ static struct a_att *find_att(struct audit *au, struct a_session *x, psy_id clie
     return NULL;
 }
 
+/* The notes of the period in the sessions' order, with their text in columns 5 to 9. */
+static const char notes_sql[] =
+    "SELECT n.id, n.session_id, n.client_id, n.kind, n.status, n.techniques, n.participation, n.response, "
+    "n.progress, n.plan FROM note n JOIN session s ON s.id = n.session_id WHERE s.practice_id = ? AND "
+    "s.service_date BETWEEN ? AND ? ORDER BY s.service_date, s.id, n.id";
+
 /* Reads the notes of the period: their state for the signature check, and the member and individual
  * notes' text into the clone index. */
 static psy_status load_notes(struct audit *au, struct psy__lsh *lsh)
@@ -409,19 +466,15 @@ static psy_status load_notes(struct audit *au, struct psy__lsh *lsh)
     struct psy__shingles sh = {0};
     struct psy__buf text = {0};
     size_t cap = 0;
-    psy_status rc = prep(au, &s,
-                         "SELECT n.id, n.session_id, n.client_id, n.kind, n.status, n.techniques, n.participation, "
-                         "n.response, n.progress, n.plan FROM note n JOIN session s ON s.id = n.session_id "
-                         "WHERE s.practice_id = ? AND s.service_date BETWEEN ? AND ? ORDER BY s.service_date, s.id, n.id",
-                         "iSS", au->practice, au->from, au->to);
+    psy_status rc = prep(au, &s, notes_sql, "iSS", au->practice, au->from, au->to);
     size_t k = 0; /* notes come in the sessions' (date, id) order: walk both together */
-    while (!rc && psy__sql_step(s) == PSY_SQL_ROW) {
+    while (next_row(au, s, &rc)) {
         psy_id id = psy__sql_int64(s, 0), client = psy__sql_int64(s, 2), sid = psy__sql_int64(s, 1);
         while (k < au->nss && au->ss[k].id != sid) k++;
         if (k == au->nss) break;
         struct a_session *x = &au->ss[k];
-        const char *kind = psy__sql_text(s, 3);
-        int is_signed = !strcmp(psy__sql_text(s, 4), "signed");
+        const char *kind = col_str(s, 3);
+        int is_signed = !strcmp(col_str(s, 4), "signed");
         if (!strcmp(kind, "member")) {
             struct a_att *a = find_att(au, x, client);
             if (a) {
@@ -433,12 +486,7 @@ static psy_status load_notes(struct audit *au, struct psy__lsh *lsh)
             x->note_signed = is_signed;
         }
         if (!strcmp(kind, "group")) continue;
-        text.n = 0;
-        for (int c = 5; c <= 9; c++) {
-            const char *t = psy__sql_text(s, c);
-            psy__buf_puts(&text, t ? (const char *)t : "");
-            psy__buf_puts(&text, "\n");
-        }
+        note_text(s, 5, &text);
         psy__shingle(text.p, au->conf.shingle_words, 0, &sh);
         if (sh.n < (size_t)au->conf.min_shingles) continue;
         GROW(au->docs, au->ndocs, cap, 1024);
@@ -785,12 +833,12 @@ static psy_status mark_exhausted(struct audit *au)
                          "a.billed_code IS NOT NULL) AND a.client_id IN (SELECT client_id FROM authorisation WHERE "
                          "practice_id = ?) ORDER BY 3, 2, 1",
                          "iiii", au->practice, au->practice, au->practice, au->practice);
-    while (!rc && psy__sql_step(s) == PSY_SQL_ROW) {
+    while (next_row(au, s, &rc)) {
         psy_id sid = psy__sql_int64(s, 0), cid = psy__sql_int64(s, 2);
         date_t date;
         char code[PSY_CODE_MAX];
-        psy__rec_col(s, 1, date, sizeof date);
-        psy__rec_col(s, 3, code, sizeof code);
+        col_copy(s, 1, date, sizeof date);
+        col_copy(s, 3, code, sizeof code);
         const struct a_client *c = find_client(au, cid);
         for (size_t k = c ? c->auth : 0; c && k < c->auth + c->nauth; k++) {
             const struct a_auth *a = &au->auths[k];
@@ -871,51 +919,55 @@ static void check_consent(struct audit *au)
 
 /* --- clones -------------------------------------------------------------------------------------------- */
 
-static psy_status note_text(struct audit *au, psy__stmt *q, psy_id note, struct psy__buf *b)
-{
-    b->n = 0;
-    psy__buf_puts(b, "");
-    psy__sql_reset(q);
-    psy__sql_bind_int64(q, 1, note);
-    if (psy__sql_step(q) != PSY_SQL_ROW) return psy__store_dbfail(au->st, "audit");
-    for (int c = 0; c < 5; c++) {
-        const char *t = psy__sql_text(q, c);
-        psy__buf_puts(b, t ? (const char *)t : "");
-        psy__buf_puts(b, "\n");
-    }
-    return PSY_OK;
-}
-
 struct best {
     uint32_t other;
     double sim;
 };
 
+/* Reads the sorted shingles of the notes marked in need (indexes into docs), in one more pass over
+ * the period's notes: they come in the order load_notes indexed them. */
+static psy_status load_shingles(struct audit *au, const unsigned char *need, struct psy__shingles *out)
+{
+    psy__stmt *s;
+    struct psy__buf text = {0};
+    size_t k = 0;
+    psy_status rc = prep(au, &s, notes_sql, "iSS", au->practice, au->from, au->to);
+    while (k < au->ndocs && next_row(au, s, &rc)) {
+        if (psy__sql_int64(s, 0) != au->docs[k].note) continue;
+        if (need[k]) {
+            note_text(s, 5, &text);
+            psy__shingle(text.p, au->conf.shingle_words, 1, &out[k]);
+        }
+        k++;
+    }
+    psy__sql_finalize(s);
+    psy__buf_free(&text);
+    if (!rc && k < au->ndocs) rc = psy__store_fail(au->st, PSY_EDB, "audit: the notes changed during the audit");
+    return rc;
+}
+
 /* R-GRP-2 (copies among the members of one session) and R-DOC-CLONE (a note repeating a note of an
- * earlier session). */
+ * earlier session). The pairs whose MinHash estimate comes near the threshold are compared exactly. */
 static psy_status check_clones(struct audit *au, struct psy__lsh *lsh, double threshold)
 {
     uint64_t *pairs;
-    size_t np = psy__lsh_pairs(lsh, au->conf.compare_window, &pairs);
+    size_t np = psy__lsh_pairs(lsh, au->conf.compare_window, &pairs), nv = 0;
     au->candidates = (long)np;
-    psy__stmt *q;
-    psy_status rc = prep(au, &q, "SELECT techniques, participation, response, progress, plan FROM note WHERE id = ?", "");
-    struct psy__shingles sa = {0}, sb = {0};
-    struct psy__buf ta = {0}, tb = {0};
-    struct best *best = psy__calloc(au->ndocs ? au->ndocs : 1, sizeof *best);
-    uint32_t loaded = UINT32_MAX;
-    for (size_t i = 0; !rc && i < np; i++) {
+    size_t nd = au->ndocs ? au->ndocs : 1;
+    unsigned char *need = psy__calloc(nd, 1);
+    for (size_t i = 0; i < np; i++) {
         uint32_t a = (uint32_t)(pairs[i] >> 32), b = (uint32_t)pairs[i];
         if (psy__lsh_estimate(lsh, a, b) < threshold - 0.2) continue;
-        au->verified++;
-        if (loaded != a) {
-            if ((rc = note_text(au, q, au->docs[a].note, &ta))) break;
-            psy__shingle(ta.p, au->conf.shingle_words, 1, &sa);
-            loaded = a;
-        }
-        if ((rc = note_text(au, q, au->docs[b].note, &tb))) break;
-        psy__shingle(tb.p, au->conf.shingle_words, 1, &sb);
-        double sim = psy__jaccard(&sa, &sb);
+        pairs[nv++] = pairs[i];
+        need[a] = need[b] = 1;
+    }
+    au->verified = (long)nv;
+    struct psy__shingles *sh = psy__calloc(nd, sizeof *sh);
+    struct best *best = psy__calloc(nd, sizeof *best);
+    psy_status rc = nv ? load_shingles(au, need, sh) : PSY_OK;
+    for (size_t i = 0; !rc && i < nv; i++) {
+        uint32_t a = (uint32_t)(pairs[i] >> 32), b = (uint32_t)pairs[i];
+        double sim = psy__jaccard(&sh[a], &sh[b]);
         if (sim < threshold) continue;
         /* the later note (by session date, then id) is the copy */
         const struct a_doc *da = &au->docs[a], *db = &au->docs[b];
@@ -926,7 +978,9 @@ static psy_status check_clones(struct audit *au, struct psy__lsh *lsh, double th
         if (da->session == db->session && best[earlier].sim == 0)
             best[earlier] = (struct best){later, sim}; /* a member copy marks both notes of the session */
     }
-    psy__sql_finalize(q);
+    for (size_t d = 0; d < nd; d++) psy__shingles_free(&sh[d]);
+    free(sh);
+    free(need);
     for (size_t d = 0; !rc && d < au->ndocs; d++) {
         if (best[d].sim <= 0) continue;
         const struct a_doc *x = &au->docs[d], *y = &au->docs[best[d].other];
@@ -946,10 +1000,6 @@ static psy_status check_clones(struct audit *au, struct psy__lsh *lsh, double th
     }
     free(best);
     free(pairs);
-    psy__shingles_free(&sa);
-    psy__shingles_free(&sb);
-    psy__buf_free(&ta);
-    psy__buf_free(&tb);
     return rc;
 }
 
@@ -1022,22 +1072,22 @@ psy_status psy_audit_run(psy_store *st, psy_id practice, const struct psy_audit_
                          struct psy_audit_stats *stats)
 {
     struct audit au;
-    struct psy_practice p;
     memset(&au, 0, sizeof au);
     au.st = st;
     au.practice = practice;
     psy__audit_conf(&au.conf);
     double threshold = o && o->clone_threshold > 0 ? o->clone_threshold : au.conf.clone_threshold;
     psy_status rc = audit_dates(&au, o);
-    if (!rc) rc = psy_records_practice_get(st, practice, &p);
     if (rc) return rc;
-    au.unsigned_days = p.unsigned_note_days;
     struct psy__lsh *lsh = psy__lsh_new(au.conf.bands, au.conf.rows);
-    /* one read transaction: the audit sees one consistent state of the records */
+    /* one read transaction: the audit sees one consistent state of the records (on PostgreSQL that
+     * takes a snapshot isolation level: its default one takes a fresh snapshot per statement) */
     int own = !psy__store_in_transaction(st);
-    rc = own ? psy__store_exec(st, "BEGIN") : PSY_OK;
+    const char *begin = psy__db_dialect(st) == PSY_DB_POSTGRES ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN";
+    rc = own ? psy__store_exec(st, begin) : PSY_OK;
     if (!rc) {
-        rc = load_reference(&au);
+        rc = load_practice(&au);
+        if (!rc) rc = load_reference(&au);
         if (!rc) rc = load_sessions(&au);
         if (!rc) rc = load_notes(&au, lsh);
         if (!rc) rc = mark_exhausted(&au);

@@ -1,0 +1,239 @@
+/*
+ * bench_backends.c -- the same practice work on SQLite and on PostgreSQL, side by side in one run:
+ * generating a practice of about 100,000 sessions (the demo generator, psy_records_demo, scaled by
+ * its number of clients and groups), building claims for every signed session (psy_billing_build,
+ * what `psyclaim claims build` runs), and auditing every session (psy_audit_run). It prints the
+ * time of each step on each backend and the ratio PostgreSQL / SQLite, checks that both backends
+ * produced the same counts, and writes the section "backends" of docs/benchmarks.md.
+ *
+ * PostgreSQL: $PSY_TEST_PG_URI, else a throwaway server from scripts/pg-test-server.sh; each run
+ * works in a fresh schema. When the server is missing or the store cannot yet hold practice records
+ * there, the PostgreSQL column says "skipped" with the reason and the SQLite side runs alone.
+ *
+ * usage: bench_backends [--sessions N] [--out docs/benchmarks.md]
+ */
+#include <psyclaim/psyclaim.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "bench_util.h"
+#include "pg_scratch.h"
+
+/* The demo practice over 52 weeks gives about this many sessions per client (groups included, one
+ * group per 25 clients): 98963 sessions from 2500 clients and 100 groups with seed 11. */
+#define SESSIONS_PER_CLIENT 39.6
+#define SEED 11
+#define END_DATE "2025-06-29"
+#define AUDIT_RUNS 3
+
+struct side {
+    const char *name;
+    char skipped[1024]; /* why this backend did not run ("" when it did) */
+    long sessions, signed_sessions, members, claims, lines, findings, audited;
+    double gen_s, build_s, audit_s;
+};
+
+static int fail(psy_store *st, const char *what)
+{
+    fprintf(stderr, "bench_backends: %s: %s\n", what, st ? psy_store_errmsg(st) : "");
+    return -1;
+}
+
+/* Generates the practice in the store at uri, builds its claims and audits it, timing each step. */
+static int measure(const char *uri, int clients, int groups, struct side *r)
+{
+    psy_store *st = NULL;
+    char err[600];
+    if (psy_store_open(uri, &st, err, sizeof err)) {
+        fprintf(stderr, "bench_backends: %s: open: %s\n", r->name, err);
+        return -1;
+    }
+    if (psy_catalog_seed(st)) return fail(st, "catalog seed");
+
+    struct psy_demo_opts o = {SEED, END_DATE, 52, clients, groups, 0};
+    struct psy_demo_result dr;
+    fprintf(stderr, "  %s: generating %d clients over 52 weeks\n", r->name, clients);
+    double t0 = bench_now();
+    if (psy_records_demo(st, &o, &dr)) return fail(st, "generating");
+    r->gen_s = bench_now() - t0;
+    r->sessions = dr.sessions;
+    free(dr.problems);
+    fprintf(stderr, "  %s: %ld sessions in %.1f s; building claims\n", r->name, r->sessions, r->gen_s);
+
+    psy_coder *cx = NULL;
+    if (psy_coding_open(st, &cx, err, sizeof err)) {
+        fprintf(stderr, "bench_backends: %s: coder: %s\n", r->name, err);
+        return -1;
+    }
+    struct psy_billing_build_result br;
+    if (psy_billing_set_contact(st, dr.practice_id, "5555550100")) return fail(st, "billing contact");
+    t0 = bench_now();
+    psy_status rc = psy_billing_build(st, cx, dr.practice_id, NULL, NULL, &br);
+    r->build_s = bench_now() - t0;
+    psy_coding_close(cx);
+    if (rc) return fail(st, "claims build");
+    r->signed_sessions = br.sessions;
+    r->members = br.members;
+    r->claims = br.claims_new;
+    r->lines = br.lines;
+    fprintf(stderr, "  %s: %ld claims in %.1f s; auditing\n", r->name, r->claims, r->build_s);
+
+    struct psy_audit_opts ao = {NULL, NULL, END_DATE, 0};
+    r->audit_s = 1e9;
+    for (int i = 0; i < AUDIT_RUNS; i++) {
+        struct psy_audit_stats s;
+        t0 = bench_now();
+        if (psy_audit_run(st, dr.practice_id, &ao, NULL, NULL, &s)) return fail(st, "audit");
+        double t = bench_now() - t0;
+        if (t < r->audit_s) r->audit_s = t;
+        r->findings = s.findings;
+        r->audited = s.sessions;
+    }
+    psy_store_close(st);
+    return 0;
+}
+
+/* Whether the PostgreSQL store can hold practice records: a tiny practice generated in a scratch
+ * schema of its own. */
+static int pg_records_work(const char *server, char *why, size_t len)
+{
+    char *schema = NULL, *uri = pg_scratch_create(server, &schema, why, len);
+    if (!uri) return 0;
+    psy_store *st = NULL;
+    char err[600];
+    int ok = 0;
+    if (psy_store_open(uri, &st, err, sizeof err)) {
+        snprintf(why, len, "open: %s", err);
+    } else {
+        struct psy_demo_opts o = {SEED, END_DATE, 1, 10, 1, 1};
+        struct psy_demo_result dr;
+        ok = psy_catalog_seed(st) == PSY_OK && psy_records_demo(st, &o, &dr) == PSY_OK;
+        if (ok) free(dr.problems);
+        else {
+            char msg[300];
+            size_t n = (size_t)snprintf(msg, sizeof msg, "%s", psy_store_errmsg(st));
+            while (n && (msg[n - 1] == ' ' || msg[n - 1] == ':')) msg[--n] = 0; /* a message without detail */
+            snprintf(why, len, "the store cannot hold practice records there yet (%s)", msg);
+        }
+        psy_store_close(st);
+    }
+    pg_scratch_drop(server, schema);
+    free(schema);
+    free(uri);
+    return ok;
+}
+
+/* n with a comma between thousands. */
+static void thousands(long n, char *out, size_t len)
+{
+    char d[32];
+    int k = snprintf(d, sizeof d, "%ld", n), j = 0;
+    for (int i = 0; i < k && (size_t)j + 2 < len; i++) {
+        if (i && (k - i) % 3 == 0 && d[i - 1] != '-') out[j++] = ',';
+        out[j++] = d[i];
+    }
+    out[j] = 0;
+}
+
+static void cell(char *out, size_t len, const struct side *s, double v)
+{
+    if (*s->skipped) snprintf(out, len, "skipped");
+    else snprintf(out, len, "%.2f s", v);
+}
+
+static void ratio(char *out, size_t len, const struct side *pg, double p, double l)
+{
+    if (*pg->skipped || l <= 0) snprintf(out, len, "-");
+    else snprintf(out, len, "%.2f×", p / l);
+}
+
+int main(int argc, char **argv)
+{
+    const char *out = "docs/benchmarks.md";
+    long want = 100000;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
+        else if (!strcmp(argv[i], "--sessions") && i + 1 < argc) want = strtol(argv[++i], NULL, 10);
+        else {
+            fprintf(stderr, "usage: bench_backends [--sessions N] [--out docs/benchmarks.md]\n");
+            return 2;
+        }
+    }
+    if (want < 1000 || want > 10000000) {
+        fprintf(stderr, "bench_backends: --sessions: 1000 to 10000000\n");
+        return 2;
+    }
+    /* one group per 25 clients; the planted problems need 3 groups and 11 clients outside them */
+    int clients = (int)((double)want / SESSIONS_PER_CLIENT + 0.5), groups = clients / 25 > 3 ? clients / 25 : 3;
+    if (clients < groups * 10 + 11) clients = groups * 10 + 11;
+    struct side lite = {.name = "sqlite"}, pg = {.name = "postgres"};
+
+    char db[96];
+    snprintf(db, sizeof db, "/tmp/psyclaim-bench-backends-%d.db", (int)getpid());
+    bench_remove_db(db);
+    int rc = measure(db, clients, groups, &lite);
+    bench_remove_db(db);
+    if (rc) return 1;
+
+    const char *server = bench_pg_server();
+    if (!server) snprintf(pg.skipped, sizeof pg.skipped, "no PostgreSQL server (set PSY_TEST_PG_URI)");
+    else if (!pg_records_work(server, pg.skipped, sizeof pg.skipped) && !*pg.skipped)
+        snprintf(pg.skipped, sizeof pg.skipped, "the store cannot hold practice records there yet");
+    if (*pg.skipped) {
+        fprintf(stderr, "postgres: skipped: %s\n", pg.skipped);
+    } else {
+        char why[600], *schema = NULL, *uri = pg_scratch_create(server, &schema, why, sizeof why);
+        if (!uri) {
+            fprintf(stderr, "bench_backends: %s\n", why);
+            return 1;
+        }
+        rc = measure(uri, clients, groups, &pg);
+        pg_scratch_drop(server, schema);
+        free(uri);
+        free(schema);
+        if (rc) return 1;
+        if (pg.sessions != lite.sessions || pg.claims != lite.claims || pg.lines != lite.lines ||
+            pg.findings != lite.findings) {
+            fprintf(stderr, "bench_backends: the backends disagree: sessions %ld/%ld, claims %ld/%ld, lines %ld/%ld, "
+                            "findings %ld/%ld (SQLite/PostgreSQL)\n",
+                    lite.sessions, pg.sessions, lite.claims, pg.claims, lite.lines, pg.lines, lite.findings, pg.findings);
+            return 1;
+        }
+    }
+
+    char c[3][3][32];
+    const double lv[3] = {lite.gen_s, lite.build_s, lite.audit_s};
+    const double pv[3] = {pg.gen_s, pg.build_s, pg.audit_s};
+    for (int i = 0; i < 3; i++) {
+        cell(c[i][0], sizeof c[i][0], &lite, lv[i]);
+        cell(c[i][1], sizeof c[i][1], &pg, pv[i]);
+        ratio(c[i][2], sizeof c[i][2], &pg, pv[i], lv[i]);
+    }
+    char note[1100] = "";
+    if (*pg.skipped) snprintf(note, sizeof note, "PostgreSQL was skipped in this run: %s.\n\n", pg.skipped);
+    char title[32], body[4096];
+    thousands(want, title, sizeof title);
+    snprintf(body, sizeof body,
+             "## Backends: %s sessions\n\n"
+             "`build-release/bench/bench_backends --sessions %ld` (release build): the demo practice "
+             "(`psy_records_demo`, seed %d, 52 weeks to %s, %d clients and %d groups, its planted problems "
+             "included) generated through the records API, then `psy_billing_build` (what `psyclaim claims build` "
+             "runs) over all signed sessions, then `psy_audit_run` over all sessions (best of %d). SQLite: a file in "
+             "WAL mode. PostgreSQL: the Debian server on 127.0.0.1 started by `scripts/pg-test-server.sh` "
+             "(default settings), one connection, a fresh schema. Elapsed time on a shared machine.\n\n"
+             "| step | work | SQLite | PostgreSQL | PostgreSQL / SQLite |\n"
+             "|---|---|---:|---:|---:|\n"
+             "| generate | %ld sessions | %s | %s | %s |\n"
+             "| claims build | %ld signed sessions, %ld members, %ld claims, %ld lines | %s | %s | %s |\n"
+             "| audit | %ld sessions, %ld findings | %s | %s | %s |\n\n%s",
+             title, want, SEED, END_DATE, clients, groups, AUDIT_RUNS, lite.sessions, c[0][0],
+             c[0][1], c[0][2], lite.signed_sessions, lite.members, lite.claims, lite.lines, c[1][0], c[1][1], c[1][2],
+             lite.audited, lite.findings, c[2][0], c[2][1], c[2][2], note);
+    fputs(body, stdout);
+    if (bench_write_section(out, "backends", body)) {
+        fprintf(stderr, "bench_backends: cannot write %s\n", out);
+        return 1;
+    }
+    return 0;
+}
