@@ -14,7 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include "psy_int.h"
+#include "psy_db.h"
 #include "psyclaim/psy_auth.h"
 
 /* --- roles and the permission matrix ------------------------------------------------------------ */
@@ -108,9 +108,9 @@ static void utc_text(long long t, char out[PSY_TIME_MAX])
     strftime(out, PSY_TIME_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void copy_text(char *dst, size_t cap, const unsigned char *src)
+static void copy_text(char *dst, size_t cap, const char *src)
 {
-    snprintf(dst, cap, "%s", src ? (const char *)src : "");
+    snprintf(dst, cap, "%s", src ? src : "");
 }
 
 /* Hex of the BLAKE2b-256 hash of a session token: the only form a token takes in the store. */
@@ -129,23 +129,30 @@ static void random_token(char out[PSY_TOKEN_MAX])
     sodium_memzero(b, sizeof b);
 }
 
-static psy_status prepare(psy_store *st, const char *sql, sqlite3_stmt **s)
+static psy_status prepare(psy_store *st, const char *sql, psy__stmt **s)
 {
-    if (sqlite3_prepare_v2(psy__store_db(st), sql, -1, s, NULL) != SQLITE_OK) {
-        *s = NULL;
-        return psy__store_dbfail(st, "auth");
-    }
-    return PSY_OK;
+    *s = psy__sql_prepare(st, sql);
+    return *s ? PSY_OK : psy__store_dbfail(st, "auth");
 }
 
-/* Steps a statement that returns no rows and finalizes it. */
-static psy_status step_done(psy_store *st, sqlite3_stmt *s, const char *what)
+/* Steps a statement that returns no rows and gives it back; *changes (may be NULL) gets the rows it
+ * touched. */
+static psy_status step_done_n(psy_store *st, psy__stmt *s, const char *what, int64_t *changes)
 {
-    int rc = sqlite3_step(s);
-    psy_status out = rc == SQLITE_DONE ? PSY_OK : psy__store_dbfail(st, what);
-    sqlite3_finalize(s);
-    return out;
+    int rc = psy__sql_step(s);
+    if (changes) *changes = rc == PSY_SQL_DONE ? psy__sql_changes(s) : 0;
+    psy__sql_finalize(s);
+    return rc == PSY_SQL_DONE ? PSY_OK : psy__store_dbfail(st, what);
 }
+
+static psy_status step_done(psy_store *st, psy__stmt *s, const char *what)
+{
+    return step_done_n(st, s, what, NULL);
+}
+
+/* Sign-ins count and add failures under this lock (PostgreSQL; SQLite's write transaction already
+ * serialises them), so that two servers on one database keep one limit. */
+#define LOGIN_LOCK 0x70737961757468LL /* "psyauth" */
 
 /* --- users ---------------------------------------------------------------------------------------- */
 
@@ -204,57 +211,70 @@ psy_status psy_auth_user_add(psy_store *st, const struct psy_auth_policy *policy
     if ((rc = hash_password(st, pol, password, hash))) return rc;
     utc_text(clock_now(0), created);
 
-    sqlite3_stmt *s;
+    /* in a transaction of its own: a refused insert must not spoil a caller's transaction */
+    psy__stmt *s;
+    int64_t newid = 0;
+    if ((rc = psy__store_begin(st))) goto out;
     if ((rc = prepare(st, "INSERT INTO app_user (practice_id, username, role, clinician_id, password_hash, "
-                          "active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", &s)))
-        return rc;
-    sqlite3_bind_int64(s, 1, u->practice_id);
-    sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, role_names[u->role], -1, SQLITE_STATIC);
-    if (u->clinician_id) sqlite3_bind_int64(s, 4, u->clinician_id);
-    else sqlite3_bind_null(s, 4);
-    sqlite3_bind_text(s, 5, hash, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 6, u->active ? 1 : 0);
-    sqlite3_bind_text(s, 7, created, -1, SQLITE_STATIC);
-    int src = sqlite3_step(s);
-    sqlite3_finalize(s);
+                          "active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id", &s))) {
+        psy__store_rollback(st);
+        goto out;
+    }
+    psy__sql_bind_int64(s, 1, u->practice_id);
+    psy__sql_bind_text(s, 2, name);
+    psy__sql_bind_text(s, 3, role_names[u->role]);
+    if (u->clinician_id) psy__sql_bind_int64(s, 4, u->clinician_id);
+    else psy__sql_bind_null(s, 4);
+    psy__sql_bind_text(s, 5, hash);
+    psy__sql_bind_int64(s, 6, u->active ? 1 : 0);
+    psy__sql_bind_text(s, 7, created);
+    rc = psy__sql_insert_id(st, s, &newid);
+    psy__sql_finalize(s);
+    if (rc) {
+        psy__store_rollback(st);
+        if (psy__db_errkind(st) == PSY_DBE_CONSTRAINT)
+            rc = psy__store_fail(st, PSY_ECONFLICT, "username: practice %lld already has a user '%s'",
+                                 u->practice_id, name);
+        else
+            rc = psy__store_dbfail(st, "adding a user");
+        goto out;
+    }
+    if ((rc = psy__store_commit(st))) goto out;
+    if (id) *id = newid;
+out:
     sodium_memzero(hash, sizeof hash);
-    if (src == SQLITE_CONSTRAINT)
-        return psy__store_fail(st, PSY_ECONFLICT, "username: practice %lld already has a user '%s'",
-                               u->practice_id, name);
-    if (src != SQLITE_DONE) return psy__store_dbfail(st, "adding a user");
-    if (id) *id = sqlite3_last_insert_rowid(psy__store_db(st));
-    return PSY_OK;
+    return rc;
 }
 
 #define USER_COLS "u.id, u.practice_id, u.username, u.role, u.clinician_id, u.active, u.created_at"
 
 /* Reads USER_COLS starting at column col. */
-static void read_user(sqlite3_stmt *s, int col, struct psy_user *u)
+static void read_user(psy__stmt *s, int col, struct psy_user *u)
 {
     memset(u, 0, sizeof *u);
-    u->id = sqlite3_column_int64(s, col);
-    u->practice_id = sqlite3_column_int64(s, col + 1);
-    copy_text(u->username, sizeof u->username, sqlite3_column_text(s, col + 2));
+    u->id = psy__sql_int64(s, col);
+    u->practice_id = psy__sql_int64(s, col + 1);
+    copy_text(u->username, sizeof u->username, psy__sql_text(s, col + 2));
     psy_role r = PSY_ROLE_BILLER;
-    psy_auth_role_parse((const char *)sqlite3_column_text(s, col + 3), &r);
+    psy_auth_role_parse(psy__sql_text(s, col + 3), &r);
     u->role = r;
-    u->clinician_id = sqlite3_column_int64(s, col + 4);
-    u->active = sqlite3_column_int(s, col + 5);
-    copy_text(u->created_at, sizeof u->created_at, sqlite3_column_text(s, col + 6));
+    u->clinician_id = psy__sql_int64(s, col + 4);
+    u->active = (int)psy__sql_int64(s, col + 5);
+    copy_text(u->created_at, sizeof u->created_at, psy__sql_text(s, col + 6));
 }
 
 psy_status psy_auth_user_get(psy_store *st, long long id, struct psy_user *out)
 {
-    sqlite3_stmt *s;
+    psy__stmt *s;
     psy_status rc = prepare(st, "SELECT " USER_COLS " FROM app_user u WHERE u.id = ?", &s);
     if (rc) return rc;
-    sqlite3_bind_int64(s, 1, id);
-    int src = sqlite3_step(s);
-    if (src == SQLITE_ROW) read_user(s, 0, out);
-    else rc = src == SQLITE_DONE ? psy__store_fail(st, PSY_ENOTFOUND, "no user %lld", id)
+    psy__sql_bind_int64(s, 1, id);
+    int src = psy__sql_step(s);
+    if (src == PSY_SQL_ROW) read_user(s, 0, out);
+    psy__sql_finalize(s);
+    if (src != PSY_SQL_ROW)
+        rc = src == PSY_SQL_DONE ? psy__store_fail(st, PSY_ENOTFOUND, "no user %lld", id)
                                  : psy__store_dbfail(st, "reading a user");
-    sqlite3_finalize(s);
     return rc;
 }
 
@@ -262,20 +282,20 @@ psy_status psy_auth_user_list(psy_store *st, long long practice_id, struct psy_u
 {
     *users = NULL;
     *n = 0;
-    sqlite3_stmt *s;
-    psy_status rc = prepare(st, "SELECT " USER_COLS " FROM app_user u WHERE ? = 0 OR u.practice_id = ? "
-                                "ORDER BY u.practice_id, u.username", &s);
+    psy__stmt *s;
+    psy_status rc = prepare(st, "SELECT " USER_COLS " FROM app_user u WHERE CAST(? AS BIGINT) = 0 "
+                                "OR u.practice_id = ? ORDER BY u.practice_id, u.username", &s);
     if (rc) return rc;
-    sqlite3_bind_int64(s, 1, practice_id);
-    sqlite3_bind_int64(s, 2, practice_id);
+    psy__sql_bind_int64(s, 1, practice_id);
+    psy__sql_bind_int64(s, 2, practice_id);
     size_t cap = 0;
     int src;
-    while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((src = psy__sql_step(s)) == PSY_SQL_ROW) {
         if (*n == cap) *users = psy__realloc(*users, (cap = cap ? cap * 2 : 8) * sizeof **users);
         read_user(s, 0, &(*users)[(*n)++]);
     }
-    sqlite3_finalize(s);
-    if (src != SQLITE_DONE) {
+    psy__sql_finalize(s);
+    if (src != PSY_SQL_DONE) {
         free(*users);
         *users = NULL;
         *n = 0;
@@ -286,10 +306,10 @@ psy_status psy_auth_user_list(psy_store *st, long long practice_id, struct psy_u
 
 static psy_status end_sessions_of(psy_store *st, long long user_id)
 {
-    sqlite3_stmt *s;
+    psy__stmt *s;
     psy_status rc = prepare(st, "DELETE FROM web_session WHERE user_id = ?", &s);
     if (rc) return rc;
-    sqlite3_bind_int64(s, 1, user_id);
+    psy__sql_bind_int64(s, 1, user_id);
     return step_done(st, s, "ending sessions");
 }
 
@@ -297,15 +317,16 @@ static psy_status end_sessions_of(psy_store *st, long long user_id)
  * transaction. */
 static psy_status update_user(psy_store *st, long long id, const char *sql, const char *text, int value)
 {
-    sqlite3_stmt *s;
+    psy__stmt *s;
+    int64_t changed;
     psy_status rc = psy__store_begin(st);
     if (rc) return rc;
     if ((rc = prepare(st, sql, &s))) goto fail;
-    if (text) sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
-    else sqlite3_bind_int(s, 1, value);
-    sqlite3_bind_int64(s, 2, id);
-    if ((rc = step_done(st, s, "updating a user"))) goto fail;
-    if (sqlite3_changes(psy__store_db(st)) == 0) {
+    if (text) psy__sql_bind_text(s, 1, text);
+    else psy__sql_bind_int64(s, 1, value);
+    psy__sql_bind_int64(s, 2, id);
+    if ((rc = step_done_n(st, s, "updating a user", &changed))) goto fail;
+    if (changed == 0) {
         rc = psy__store_fail(st, PSY_ENOTFOUND, "no user %lld", id);
         goto fail;
     }
@@ -352,21 +373,24 @@ static psy_status audit_add(psy_store *st, const struct psy_user *who, const cha
     if (ip && strlen(ip) >= PSY_IP_MAX) return psy__store_fail(st, PSY_EINVAL, "audit: address too long");
     char at[PSY_TIME_MAX];
     utc_text(clock_now(0), at);
-    sqlite3_stmt *s;
+    psy__stmt *s;
     psy_status rc = prepare(st, "INSERT INTO audit_event (practice_id, at, user_id, username, action, "
                                 "record_type, record_id, ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &s);
     if (rc) return rc;
     if (who) {
-        sqlite3_bind_int64(s, 1, who->practice_id);
-        sqlite3_bind_int64(s, 3, who->id);
+        psy__sql_bind_int64(s, 1, who->practice_id);
+        psy__sql_bind_int64(s, 3, who->id);
         username = who->username;
+    } else {
+        psy__sql_bind_null(s, 1);
+        psy__sql_bind_null(s, 3);
     }
-    sqlite3_bind_text(s, 2, at, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, username ? username : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, action, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 6, record_type ? record_type : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 7, record_id ? record_id : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 8, ip ? ip : "", -1, SQLITE_STATIC);
+    psy__sql_bind_text(s, 2, at);
+    psy__sql_bind_text(s, 4, username ? username : "");
+    psy__sql_bind_text(s, 5, action);
+    psy__sql_bind_text(s, 6, record_type ? record_type : "");
+    psy__sql_bind_text(s, 7, record_id ? record_id : "");
+    psy__sql_bind_text(s, 8, ip ? ip : "");
     return step_done(st, s, "writing the audit trail");
 }
 
@@ -385,37 +409,39 @@ psy_status psy_auth_audit_list(psy_store *st, long long practice_id, long long o
     if (offset < 0) offset = 0;
     if (limit < 0) limit = 0;
     if (limit > 500) limit = 500;
-    sqlite3_stmt *s;
+    psy__stmt *s;
     psy_status rc;
     if (total) {
         if ((rc = prepare(st, "SELECT count(*) FROM audit_event WHERE practice_id = ?", &s))) return rc;
-        sqlite3_bind_int64(s, 1, practice_id);
-        *total = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-        sqlite3_finalize(s);
+        psy__sql_bind_int64(s, 1, practice_id);
+        int src = psy__sql_step(s);
+        *total = src == PSY_SQL_ROW ? psy__sql_int64(s, 0) : 0;
+        psy__sql_finalize(s);
+        if (src == PSY_SQL_ERROR) return psy__store_dbfail(st, "reading the audit trail");
     }
     if ((rc = prepare(st, "SELECT id, coalesce(practice_id, 0), at, coalesce(user_id, 0), username, action, "
                           "record_type, record_id, ip FROM audit_event WHERE practice_id = ? "
                           "ORDER BY id DESC LIMIT ? OFFSET ?", &s)))
         return rc;
-    sqlite3_bind_int64(s, 1, practice_id);
-    sqlite3_bind_int64(s, 2, limit);
-    sqlite3_bind_int64(s, 3, offset);
+    psy__sql_bind_int64(s, 1, practice_id);
+    psy__sql_bind_int64(s, 2, limit);
+    psy__sql_bind_int64(s, 3, offset);
     if (limit) *events = psy__calloc((size_t)limit, sizeof **events);
     int src;
-    while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((src = psy__sql_step(s)) == PSY_SQL_ROW && *n < (size_t)limit) {
         struct psy_audit_event *e = &(*events)[(*n)++];
-        e->id = sqlite3_column_int64(s, 0);
-        e->practice_id = sqlite3_column_int64(s, 1);
-        copy_text(e->at, sizeof e->at, sqlite3_column_text(s, 2));
-        e->user_id = sqlite3_column_int64(s, 3);
-        copy_text(e->username, sizeof e->username, sqlite3_column_text(s, 4));
-        copy_text(e->action, sizeof e->action, sqlite3_column_text(s, 5));
-        copy_text(e->record_type, sizeof e->record_type, sqlite3_column_text(s, 6));
-        copy_text(e->record_id, sizeof e->record_id, sqlite3_column_text(s, 7));
-        copy_text(e->ip, sizeof e->ip, sqlite3_column_text(s, 8));
+        e->id = psy__sql_int64(s, 0);
+        e->practice_id = psy__sql_int64(s, 1);
+        copy_text(e->at, sizeof e->at, psy__sql_text(s, 2));
+        e->user_id = psy__sql_int64(s, 3);
+        copy_text(e->username, sizeof e->username, psy__sql_text(s, 4));
+        copy_text(e->action, sizeof e->action, psy__sql_text(s, 5));
+        copy_text(e->record_type, sizeof e->record_type, psy__sql_text(s, 6));
+        copy_text(e->record_id, sizeof e->record_id, psy__sql_text(s, 7));
+        copy_text(e->ip, sizeof e->ip, psy__sql_text(s, 8));
     }
-    sqlite3_finalize(s);
-    if (src != SQLITE_DONE) {
+    psy__sql_finalize(s);
+    if (src == PSY_SQL_ERROR) {
         free(*events);
         *events = NULL;
         *n = 0;
@@ -430,18 +456,18 @@ psy_status psy_auth_audit_list(psy_store *st, long long practice_id, long long o
 static psy_status count_failures(psy_store *st, const char *col_sql, const char *value, long long since,
                                  long *count, long long *oldest)
 {
-    sqlite3_stmt *s;
+    psy__stmt *s;
     psy_status rc = prepare(st, col_sql, &s);
     if (rc) return rc;
-    sqlite3_bind_text(s, 1, value, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, since);
-    if (sqlite3_step(s) != SQLITE_ROW) rc = psy__store_dbfail(st, "counting sign-in failures");
-    else {
-        *count = sqlite3_column_int(s, 0);
-        *oldest = sqlite3_column_int64(s, 1);
+    psy__sql_bind_text(s, 1, value);
+    psy__sql_bind_int64(s, 2, since);
+    int src = psy__sql_step(s);
+    if (src == PSY_SQL_ROW) {
+        *count = (long)psy__sql_int64(s, 0);
+        *oldest = psy__sql_int64(s, 1);
     }
-    sqlite3_finalize(s);
-    return rc;
+    psy__sql_finalize(s);
+    return src == PSY_SQL_ROW ? PSY_OK : psy__store_dbfail(st, "counting sign-in failures");
 }
 
 /* Seconds until sign-in may be tried again for this user name and address; 0 when it may now. */
@@ -468,15 +494,15 @@ static psy_status rate_limited(psy_store *st, const struct psy_auth_policy *pol,
 static psy_status note_failure(psy_store *st, const struct psy_auth_policy *pol, const char *name,
                                const char *ip, long long now)
 {
-    sqlite3_stmt *s;
+    psy__stmt *s;
     psy_status rc = prepare(st, "DELETE FROM login_failure WHERE at <= ?", &s);
     if (rc) return rc;
-    sqlite3_bind_int64(s, 1, now - pol->failure_window);
+    psy__sql_bind_int64(s, 1, now - pol->failure_window);
     if ((rc = step_done(st, s, "pruning sign-in failures"))) return rc;
     if ((rc = prepare(st, "INSERT INTO login_failure (username, ip, at) VALUES (?, ?, ?)", &s))) return rc;
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, ip, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, now);
+    psy__sql_bind_text(s, 1, name);
+    psy__sql_bind_text(s, 2, ip);
+    psy__sql_bind_int64(s, 3, now);
     return step_done(st, s, "noting a sign-in failure");
 }
 
@@ -505,34 +531,35 @@ static int dummy_hash(const struct psy_auth_policy *pol, char out[crypto_pwhash_
 static psy_status find_login(psy_store *st, long long practice_id, const char *name, struct psy_user *u,
                              char hash[crypto_pwhash_STRBYTES], int *found)
 {
-    sqlite3_stmt *s;
+    psy__stmt *s;
     psy_status rc = prepare(st, "SELECT " USER_COLS ", u.password_hash FROM app_user u "
-                                "WHERE u.username = ? AND (? = 0 OR u.practice_id = ?) LIMIT 2", &s);
+                                "WHERE u.username = ? AND (CAST(? AS BIGINT) = 0 OR u.practice_id = ?) "
+                                "ORDER BY u.id LIMIT 2", &s);
     if (rc) return rc;
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, practice_id);
-    sqlite3_bind_int64(s, 3, practice_id);
+    psy__sql_bind_text(s, 1, name);
+    psy__sql_bind_int64(s, 2, practice_id);
+    psy__sql_bind_int64(s, 3, practice_id);
     *found = 0;
     int src;
-    while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((src = psy__sql_step(s)) == PSY_SQL_ROW) {
         if (++*found == 1) {
             read_user(s, 0, u);
-            copy_text(hash, crypto_pwhash_STRBYTES, sqlite3_column_text(s, 7));
+            copy_text(hash, crypto_pwhash_STRBYTES, psy__sql_text(s, 7));
         }
     }
-    sqlite3_finalize(s);
-    return src == SQLITE_DONE ? PSY_OK : psy__store_dbfail(st, "signing in");
+    psy__sql_finalize(s);
+    return src == PSY_SQL_DONE ? PSY_OK : psy__store_dbfail(st, "signing in");
 }
 
 static psy_status new_session(psy_store *st, const struct psy_auth_policy *pol, const struct psy_user *u,
                               const char *ip, long long now, struct psy_auth_session *out)
 {
     char th[PSY_TOKEN_MAX];
-    sqlite3_stmt *s;
+    psy__stmt *s;
     psy_status rc = prepare(st, "DELETE FROM web_session WHERE expires_at <= ? OR last_seen <= ?", &s);
     if (rc) return rc;
-    sqlite3_bind_int64(s, 1, now);
-    sqlite3_bind_int64(s, 2, now - pol->idle_seconds);
+    psy__sql_bind_int64(s, 1, now);
+    psy__sql_bind_int64(s, 2, now - pol->idle_seconds);
     if ((rc = step_done(st, s, "pruning sessions"))) return rc;
     memset(out, 0, sizeof *out);
     random_token(out->token);
@@ -546,13 +573,13 @@ static psy_status new_session(psy_store *st, const struct psy_auth_policy *pol, 
     if ((rc = prepare(st, "INSERT INTO web_session (token_hash, user_id, csrf_token, ip, created_at, "
                           "last_seen, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)", &s)))
         return rc;
-    sqlite3_bind_text(s, 1, th, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, u->id);
-    sqlite3_bind_text(s, 3, out->csrf, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, ip, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 5, now);
-    sqlite3_bind_int64(s, 6, now);
-    sqlite3_bind_int64(s, 7, out->expires_at);
+    psy__sql_bind_text(s, 1, th);
+    psy__sql_bind_int64(s, 2, u->id);
+    psy__sql_bind_text(s, 3, out->csrf);
+    psy__sql_bind_text(s, 4, ip);
+    psy__sql_bind_int64(s, 5, now);
+    psy__sql_bind_int64(s, 6, now);
+    psy__sql_bind_int64(s, 7, out->expires_at);
     return step_done(st, s, "starting a session");
 }
 
@@ -579,6 +606,7 @@ psy_status psy_auth_login(psy_store *st, const struct psy_auth_policy *policy, l
     size_t pwlen = password ? strlen(password) : 0;
 
     if ((rc = psy__store_begin(st))) return rc;
+    if ((rc = psy__store_lock(st, LOGIN_LOCK))) goto fail;
     if ((rc = rate_limited(st, pol, name, ip, now, &wait))) goto fail;
     if ((rc = find_login(st, practice_id, name, &u, hash, &found))) goto fail;
     if (wait > 0) { /* refused unchecked; on the trail of the user's practice when there is one */
@@ -602,15 +630,25 @@ psy_status psy_auth_login(psy_store *st, const struct psy_auth_policy *policy, l
     sodium_memzero(hash, sizeof hash);
 
     if ((rc = psy__store_begin(st))) return rc;
+    if ((rc = psy__store_lock(st, LOGIN_LOCK))) goto fail;
+    /* attempts running alongside (another thread or server) may have reached the limit meanwhile: then
+     * it holds for this one too, whatever the password, so parallel guesses gain nothing */
+    if ((rc = rate_limited(st, pol, name, ip, now, &wait))) goto fail;
+    if (wait > 0) {
+        *result = PSY_LOGIN_LIMITED;
+        if (retry_after) *retry_after = wait;
+        if ((rc = audit_add(st, found ? &u : NULL, name, "login.limited", "", "", ip))) goto fail;
+        return psy__store_commit(st);
+    }
     if (!ok) {
         if ((rc = note_failure(st, pol, name, ip, now))) goto fail;
         if ((rc = audit_add(st, found ? &u : NULL, name, "login.failed", "", "", ip))) goto fail;
         return psy__store_commit(st);
     }
     /* A good sign-in forgets the user name's failures (not the address's). */
-    sqlite3_stmt *del;
+    psy__stmt *del;
     if ((rc = prepare(st, "DELETE FROM login_failure WHERE username = ?", &del))) goto fail;
-    sqlite3_bind_text(del, 1, name, -1, SQLITE_STATIC);
+    psy__sql_bind_text(del, 1, name);
     if ((rc = step_done(st, del, "clearing sign-in failures"))) goto fail;
     if ((rc = new_session(st, pol, &u, ip, now, s))) goto fail;
     if ((rc = audit_add(st, &u, NULL, "login", "", "", ip))) goto fail;
@@ -635,31 +673,34 @@ psy_status psy_auth_session_check(psy_store *st, const struct psy_auth_policy *p
     now = clock_now(now);
     char th[PSY_TOKEN_MAX];
     token_hash(token, th);
-    sqlite3_stmt *s;
+    psy__stmt *s;
     if ((rc = prepare(st, "SELECT w.id, w.csrf_token, w.created_at, w.last_seen, w.expires_at, " USER_COLS
                           " FROM web_session w JOIN app_user u ON u.id = w.user_id WHERE w.token_hash = ?",
                       &s)))
         return rc;
-    sqlite3_bind_text(s, 1, th, -1, SQLITE_STATIC);
-    int src = sqlite3_step(s);
-    if (src != SQLITE_ROW) {
-        sqlite3_finalize(s);
-        return src == SQLITE_DONE ? PSY_ENOTFOUND : psy__store_dbfail(st, "checking a session");
+    psy__sql_bind_text(s, 1, th);
+    int src = psy__sql_step(s);
+    if (src != PSY_SQL_ROW) {
+        psy__sql_finalize(s);
+        return src == PSY_SQL_DONE ? PSY_ENOTFOUND : psy__store_dbfail(st, "checking a session");
     }
-    long long sid = sqlite3_column_int64(s, 0), last_seen = sqlite3_column_int64(s, 3);
-    copy_text(out->csrf, sizeof out->csrf, sqlite3_column_text(s, 1));
-    out->created_at = sqlite3_column_int64(s, 2);
-    out->expires_at = sqlite3_column_int64(s, 4);
+    long long sid = psy__sql_int64(s, 0), last_seen = psy__sql_int64(s, 3);
+    copy_text(out->csrf, sizeof out->csrf, psy__sql_text(s, 1));
+    out->created_at = psy__sql_int64(s, 2);
+    out->expires_at = psy__sql_int64(s, 4);
     read_user(s, 5, &out->user);
-    sqlite3_finalize(s);
+    psy__sql_finalize(s);
 
     int expired = now >= out->expires_at || now - last_seen >= pol->idle_seconds || !out->user.active;
-    const char *sql = expired ? "DELETE FROM web_session WHERE id = ?2"
-                              : "UPDATE web_session SET last_seen = ?1 WHERE id = ?2";
     if (expired || now - last_seen >= 60) {
-        if ((rc = prepare(st, sql, &s))) return rc;
-        if (!expired) sqlite3_bind_int64(s, 1, now);
-        sqlite3_bind_int64(s, 2, sid);
+        if (expired) {
+            if ((rc = prepare(st, "DELETE FROM web_session WHERE id = ?", &s))) return rc;
+            psy__sql_bind_int64(s, 1, sid);
+        } else {
+            if ((rc = prepare(st, "UPDATE web_session SET last_seen = ? WHERE id = ?", &s))) return rc;
+            psy__sql_bind_int64(s, 1, now);
+            psy__sql_bind_int64(s, 2, sid);
+        }
         if ((rc = step_done(st, s, "noting a session's use"))) return rc;
         last_seen = now;
     }
@@ -679,9 +720,9 @@ psy_status psy_auth_logout(psy_store *st, const char *token)
     if (rc) return rc;
     char th[PSY_TOKEN_MAX];
     token_hash(token, th);
-    sqlite3_stmt *s;
+    psy__stmt *s;
     if ((rc = prepare(st, "DELETE FROM web_session WHERE token_hash = ?", &s))) return rc;
-    sqlite3_bind_text(s, 1, th, -1, SQLITE_STATIC);
+    psy__sql_bind_text(s, 1, th);
     return step_done(st, s, "ending a session");
 }
 

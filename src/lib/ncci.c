@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "psy_int.h"
+#include "psy_db.h"
 
 /* --- dates ---------------------------------------------------------------------------------------- */
 
@@ -235,10 +235,10 @@ static psy_status load_builtin(psy_ncci_kind kind, struct rows *out, char *err, 
 
 /* --- loading: the store --------------------------------------------------------------------------- */
 
-static int date_or(const unsigned char *s, int dflt)
+static int date_or(const char *s, int dflt)
 {
     if (!s || !*s) return dflt;
-    int d = psy__date_int((const char *)s);
+    int d = psy__date_int(s);
     return d ? d : dflt;
 }
 
@@ -253,44 +253,44 @@ static const char *const load_sql[PSY_NCCI_KIND_COUNT] = {
 
 static psy_status load_store(psy_store *st, psy_ncci_kind kind, struct rows *out, char *err, size_t errlen)
 {
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(psy__store_db(st), load_sql[kind], -1, &s, NULL) != SQLITE_OK) {
-        if (errlen) snprintf(err, errlen, "NCCI tables: %s", sqlite3_errmsg(psy__store_db(st)));
+    psy__stmt *s = psy__sql_prepare(st, load_sql[kind]);
+    if (!s) {
+        if (errlen) snprintf(err, errlen, "NCCI tables: %s", psy__db_errtext(st));
         return PSY_EDB;
     }
     int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        uint32_t a = psy__code_key((const char *)sqlite3_column_text(s, 0));
+    while ((rc = psy__sql_step(s)) == PSY_SQL_ROW) {
+        uint32_t a = psy__code_key(psy__sql_text(s, 0));
         if (!a) continue; /* the importer only writes codes; a hand-edited row is passed over */
         if (kind == PSY_NCCI_MUE) {
             struct psy__mue_row *m = rows_add(out);
             m->key = a;
-            m->units = sqlite3_column_int(s, 1);
-            m->mai = (uint8_t)sqlite3_column_int(s, 2);
+            m->units = (int32_t)psy__sql_int64(s, 1);
+            m->mai = (uint8_t)psy__sql_int64(s, 2);
             continue;
         }
-        const char *btext = (const char *)sqlite3_column_text(s, 1);
+        const char *btext = psy__sql_text(s, 1);
         uint32_t b = psy__code_key(btext);
         if (kind == PSY_NCCI_PTP) {
             if (!b) continue;
             struct psy__ptp_row *p = rows_add(out);
             p->key = (uint64_t)a << 32 | b;
-            p->effective = date_or(sqlite3_column_text(s, 2), 0);
-            p->deleted = date_or(sqlite3_column_text(s, 3), 99991231);
-            p->indicator = (uint8_t)sqlite3_column_int(s, 4);
+            p->effective = date_or(psy__sql_text(s, 2), 0);
+            p->deleted = date_or(psy__sql_text(s, 3), 99991231);
+            p->indicator = (uint8_t)psy__sql_int64(s, 4);
         } else {
             if (!b && strcmp(btext ? btext : "", "CCCCC") != 0) continue;
             struct psy__aoc_row *r = rows_add(out);
             r->key = a;
             r->primary = b;
-            r->effective = date_or(sqlite3_column_text(s, 3), 0);
-            r->deleted = date_or(sqlite3_column_text(s, 4), 99991231);
-            r->type = (uint8_t)sqlite3_column_int(s, 2);
+            r->effective = date_or(psy__sql_text(s, 3), 0);
+            r->deleted = date_or(psy__sql_text(s, 4), 99991231);
+            r->type = (uint8_t)psy__sql_int64(s, 2);
         }
     }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) {
-        if (errlen) snprintf(err, errlen, "NCCI tables: %s", sqlite3_errmsg(psy__store_db(st)));
+    psy__sql_finalize(s);
+    if (rc != PSY_SQL_DONE) {
+        if (errlen) snprintf(err, errlen, "NCCI tables: %s", psy__db_errtext(st));
         return PSY_EDB;
     }
     return PSY_OK;

@@ -7,7 +7,9 @@
  * position. It skips lines until it meets a header row naming the columns it needs, maps them by name,
  * and from then on checks every row strictly: a malformed one stops the import with FILE:LINE and the
  * transaction keeps nothing. Rows are upserted by their key, so a newer release, or a second file of
- * the same release (CMS splits PTP into several), adds to what is there.
+ * the same release (CMS splits PTP into several), adds to what is there. Rows travel to the store in
+ * multi-row upserts (psy__batch); a key met twice within one chunk sends the chunk first, so the later
+ * row wins as it would row by row.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -17,7 +19,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include "psy_int.h"
+#include "psy_db.h"
 
 #define LINE_MAX_BYTES 8192
 #define MAX_CELLS 48
@@ -27,6 +29,8 @@
  *   MUE: A code, B units, IND adjudication indicator, RAT rationale, SVC service type
  *   AOC: A add-on code, B primary code, IND edit type, EFF/DEL edit dates */
 enum { A, B, IND, EFF, DEL, RAT, SVC, NFIELDS };
+
+#define SEEN_SLOTS 1024 /* a power of two, well above a batch chunk's rows */
 
 static const char *const kind_names[PSY_NCCI_KIND_COUNT] = {"ncci-ptp", "ncci-mue", "ncci-aoc"};
 static const char *const short_names[PSY_NCCI_KIND_COUNT] = {"ptp", "mue", "aoc"};
@@ -51,11 +55,12 @@ psy_status psy_ncci_counts(psy_store *st, long counts[PSY_NCCI_KIND_COUNT])
     static const char *const sql[PSY_NCCI_KIND_COUNT] = {"SELECT count(*) FROM ncci_ptp", "SELECT count(*) FROM ncci_mue",
                                                          "SELECT count(*) FROM ncci_aoc"};
     for (int k = 0; k < PSY_NCCI_KIND_COUNT; k++) {
-        sqlite3_stmt *s;
-        if (sqlite3_prepare_v2(psy__store_db(st), sql[k], -1, &s, NULL) != SQLITE_OK)
-            return psy__store_dbfail(st, "NCCI tables");
-        counts[k] = sqlite3_step(s) == SQLITE_ROW ? (long)sqlite3_column_int64(s, 0) : 0;
-        sqlite3_finalize(s);
+        psy__stmt *s = psy__sql_prepare(st, sql[k]);
+        if (!s) return psy__store_dbfail(st, "NCCI tables");
+        int r = psy__sql_step(s);
+        counts[k] = r == PSY_SQL_ROW ? (long)psy__sql_int64(s, 0) : 0;
+        psy__sql_finalize(s);
+        if (r == PSY_SQL_ERROR) return psy__store_dbfail(st, "NCCI tables");
     }
     return PSY_OK;
 }
@@ -74,7 +79,9 @@ struct nimp {
     char delim;                 /* 0 until the header is found */
     int col[NFIELDS];
     int data_started;
-    sqlite3_stmt *put;
+    struct psy__batch put;
+    uint64_t seen[SEEN_SLOTS]; /* hashes of the keys queued since the batch was last sent; 0 free */
+    size_t seen_flushes;       /* put.flushes when seen was cleared */
 };
 
 static psy_status bad(struct nimp *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -228,6 +235,31 @@ static const char *cell_at(char **cell, int n, int col) { return col >= 0 && col
 
 /* --- one row ---------------------------------------------------------------------------------------- */
 
+/* Notes the key (a, b, c) of the row about to be queued; when it may already be in the chunk being
+ * collected, sends that chunk first (one statement must not upsert a key twice). Returns 1 when that
+ * send failed. */
+static int once_per_chunk(struct nimp *im, const char *a, const char *b, const char *c)
+{
+    char key[64];
+    int kn = snprintf(key, sizeof key, "%s|%s|%s", a, b, c);
+    uint64_t h = psy__hash64(key, kn > 0 && (size_t)kn < sizeof key ? (size_t)kn : sizeof key - 1);
+    if (!h) h = 1;
+    for (int pass = 0; pass < 2; pass++) {
+        if (im->put.flushes != im->seen_flushes) {
+            memset(im->seen, 0, sizeof im->seen);
+            im->seen_flushes = im->put.flushes;
+        }
+        size_t i = (size_t)h & (SEEN_SLOTS - 1);
+        while (im->seen[i] && im->seen[i] != h) i = (i + 1) & (SEEN_SLOTS - 1);
+        if (!im->seen[i]) {
+            im->seen[i] = h;
+            return 0;
+        }
+        if (pass == 0 && psy__batch_flush(&im->put)) return 1;
+    }
+    return 0; /* not reached: after a send the set is empty */
+}
+
 static psy_status row(struct nimp *im, char *line)
 {
     char *cell[MAX_CELLS];
@@ -248,7 +280,8 @@ static psy_status row(struct nimp *im, char *line)
     if (im->col[IND] > need) need = im->col[IND];
     if (n <= need) return bad(im, "row has %d columns; the header promised at least %d (truncated?)", n, need + 1);
     const char *b = cell[im->col[B]], *ind = cell[im->col[IND]];
-    sqlite3_stmt *s = im->put;
+    struct psy__batch *s = &im->put;
+    int send_failed = 0;
     char eff[PSY_DATE_MAX], del[PSY_DATE_MAX];
     if (!cell_date(cell_at(cell, n, im->col[EFF]), eff)) return bad(im, "effective date '%s' is not a date", cell_at(cell, n, im->col[EFF]));
     if (!cell_date(cell_at(cell, n, im->col[DEL]), del)) return bad(im, "deletion date '%s' is not a date", cell_at(cell, n, im->col[DEL]));
@@ -259,12 +292,13 @@ static psy_status row(struct nimp *im, char *line)
         if (!psy__code_key(b)) return bad(im, "column 2 '%s' is not a procedure code", b);
         if (strlen(ind) != 1 || (v != 0 && v != 1 && v != 9))
             return bad(im, "modifier indicator '%s' is not 0, 1 or 9", ind);
-        sqlite3_bind_text(s, 1, a, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(s, 2, b, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(s, 3, eff, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(s, 4, del, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int(s, 5, v);
-        sqlite3_bind_text(s, 6, cell_at(cell, n, im->col[RAT]), -1, SQLITE_TRANSIENT);
+        if ((send_failed = once_per_chunk(im, a, b, del))) break;
+        psy__batch_text(s, a);
+        psy__batch_text(s, b);
+        psy__batch_text(s, eff);
+        psy__batch_text(s, del);
+        psy__batch_int64(s, v);
+        psy__batch_text(s, cell_at(cell, n, im->col[RAT]));
         break;
     case PSY_NCCI_MUE: {
         char svc[64];
@@ -278,48 +312,45 @@ static psy_status row(struct nimp *im, char *line)
         long units = strtol(b, &end, 10);
         if (!*b || *end || errno || units < 0 || units > 100000) return bad(im, "MUE units '%s' is not a whole number", b);
         if (v < 1 || v > 3) return bad(im, "MUE adjudication indicator '%s' does not start with 1, 2 or 3", ind);
-        sqlite3_bind_text(s, 1, a, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int(s, 2, (int)units);
-        sqlite3_bind_int(s, 3, v);
-        sqlite3_bind_text(s, 4, cell_at(cell, n, im->col[RAT]), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(s, 5, im->release, -1, SQLITE_TRANSIENT);
+        if ((send_failed = once_per_chunk(im, a, "", ""))) break;
+        psy__batch_text(s, a);
+        psy__batch_int64(s, units);
+        psy__batch_int64(s, v);
+        psy__batch_text(s, cell_at(cell, n, im->col[RAT]));
+        psy__batch_text(s, im->release);
         break;
     }
     default:
         if (!psy__code_key(b) && strcmp(b, "CCCCC") != 0)
             return bad(im, "primary code '%s' is not a procedure code nor CCCCC (any primary)", b);
         if (v < 1 || v > 3) return bad(im, "AOC edit type '%s' is not 1, 2 or 3", ind);
-        sqlite3_bind_text(s, 1, a, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(s, 2, b, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int(s, 3, v);
-        sqlite3_bind_text(s, 4, eff, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(s, 5, del, -1, SQLITE_TRANSIENT);
+        if ((send_failed = once_per_chunk(im, a, b, ""))) break;
+        psy__batch_text(s, a);
+        psy__batch_text(s, b);
+        psy__batch_int64(s, v);
+        psy__batch_text(s, eff);
+        psy__batch_text(s, del);
         break;
     }
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-    if (rc != SQLITE_DONE) {
-        psy__store_dbfail(im->st, "import");
-        return bad(im, "%s", psy_store_errmsg(im->st));
-    }
+    if (send_failed || psy__batch_row(s)) return bad(im, "%s", psy_store_errmsg(im->st));
     im->stats->rows++;
     return PSY_OK;
 }
 
 /* --- driver ------------------------------------------------------------------------------------- */
 
-static const char *const upsert_sql[PSY_NCCI_KIND_COUNT] = {
-    "INSERT INTO ncci_ptp(column1, column2, effective, deleted, modifier_indicator, rationale) "
-    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(column1, column2, deleted) DO UPDATE SET "
-    "effective = excluded.effective, modifier_indicator = excluded.modifier_indicator, "
-    "rationale = excluded.rationale",
-    "INSERT INTO ncci_mue(code, units, mai, rationale, effective) VALUES (?, ?, ?, ?, ?) "
-    "ON CONFLICT(code) DO UPDATE SET units = excluded.units, mai = excluded.mai, "
-    "rationale = excluded.rationale, effective = excluded.effective",
-    "INSERT INTO ncci_aoc(addon, primary_code, edit_type, effective, deleted) VALUES (?, ?, ?, ?, ?) "
-    "ON CONFLICT(addon, primary_code) DO UPDATE SET edit_type = excluded.edit_type, "
-    "effective = excluded.effective, deleted = excluded.deleted",
+/* Per table: the upsert's head, one row's values, and its tail (psy__batch). */
+static const char *const upsert_sql[PSY_NCCI_KIND_COUNT][3] = {
+    {"INSERT INTO ncci_ptp(column1, column2, effective, deleted, modifier_indicator, rationale) VALUES",
+     "(?, ?, ?, ?, ?, ?)",
+     "ON CONFLICT(column1, column2, deleted) DO UPDATE SET effective = excluded.effective, "
+     "modifier_indicator = excluded.modifier_indicator, rationale = excluded.rationale"},
+    {"INSERT INTO ncci_mue(code, units, mai, rationale, effective) VALUES", "(?, ?, ?, ?, ?)",
+     "ON CONFLICT(code) DO UPDATE SET units = excluded.units, mai = excluded.mai, "
+     "rationale = excluded.rationale, effective = excluded.effective"},
+    {"INSERT INTO ncci_aoc(addon, primary_code, edit_type, effective, deleted) VALUES", "(?, ?, ?, ?, ?)",
+     "ON CONFLICT(addon, primary_code) DO UPDATE SET edit_type = excluded.edit_type, "
+     "effective = excluded.effective, deleted = excluded.deleted"},
 };
 
 /* The release date from a file name: "..._eff_2024-07-01..." or "..._Eff_07-01-2024...". */
@@ -358,7 +389,6 @@ static void latin1_to_utf8(const char *in, size_t n, char *out, size_t outlen)
 
 static psy_status record_release(struct nimp *im)
 {
-    sqlite3_stmt *s;
     const char *base = strrchr(im->path, '/');
     base = base ? base + 1 : im->path;
     char now[32];
@@ -366,20 +396,19 @@ static psy_status record_release(struct nimp *im)
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    if (sqlite3_prepare_v2(psy__store_db(im->st),
-                           "INSERT INTO ncci_release(kind, file, effective, row_count, imported_at) VALUES (?,?,?,?,?) "
-                           "ON CONFLICT(kind, file) DO UPDATE SET effective = excluded.effective, "
-                           "row_count = excluded.row_count, imported_at = excluded.imported_at",
-                           -1, &s, NULL) != SQLITE_OK)
-        return psy__store_dbfail(im->st, "import");
-    sqlite3_bind_text(s, 1, short_names[im->kind], -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, base, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 3, im->release, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 4, im->stats->rows);
-    sqlite3_bind_text(s, 5, now, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(s);
-    sqlite3_finalize(s);
-    return rc == SQLITE_DONE ? PSY_OK : psy__store_dbfail(im->st, "import");
+    psy__stmt *s = psy__sql_prepare(im->st, "INSERT INTO ncci_release(kind, file, effective, row_count, imported_at) "
+                                             "VALUES (?,?,?,?,?) ON CONFLICT(kind, file) DO UPDATE SET "
+                                             "effective = excluded.effective, row_count = excluded.row_count, "
+                                             "imported_at = excluded.imported_at");
+    if (!s) return psy__store_dbfail(im->st, "import");
+    psy__sql_bind_text(s, 1, short_names[im->kind]);
+    psy__sql_bind_text(s, 2, base);
+    psy__sql_bind_text(s, 3, im->release);
+    psy__sql_bind_int64(s, 4, im->stats->rows);
+    psy__sql_bind_text(s, 5, now);
+    int rc = psy__sql_step(s);
+    psy__sql_finalize(s);
+    return rc == PSY_SQL_DONE ? PSY_OK : psy__store_dbfail(im->st, "import");
 }
 
 /* Reads the file line by line into the prepared upsert; the caller owns the transaction. */
@@ -493,15 +522,15 @@ psy_status psy_ncci_import(psy_store *st, psy_ncci_kind kind, const char *path, 
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return PSY_EIO;
     }
+    psy__batch_init(&im.put, st, upsert_sql[kind][0], upsert_sql[kind][1], upsert_sql[kind][2]);
     rc = psy__store_begin(st);
-    if (!rc && sqlite3_prepare_v2(psy__store_db(st), upsert_sql[kind], -1, &im.put, NULL) != SQLITE_OK)
-        rc = psy__store_dbfail(st, "import");
     if (!rc) rc = import_file(&im, opts);
+    if (!rc && psy__batch_flush(&im.put)) rc = bad(&im, "%s", psy_store_errmsg(st));
     im.line = 0;
     if (!rc && !im.delim) rc = bad(&im, "no header row naming %s; is this the %s file?", needs[kind], kind_names[kind]);
     if (!rc && im.stats->rows == 0) rc = bad(&im, "no edit rows found in the file");
     if (!rc) rc = record_release(&im);
     if (!rc && opts->progress) opts->progress(opts->progress_ud, 1, 1);
-    sqlite3_finalize(im.put);
+    psy__batch_free(&im.put);
     return finish(&im, rc);
 }

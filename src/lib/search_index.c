@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "psy_db.h"
 #include "search_int.h"
 
 /* BM25F: saturation, and weight and length normalisation per field (title, other title, synonyms,
@@ -403,19 +404,17 @@ struct pages {
 
 static psy_status read_pages(psy_store *st, struct pages *pg)
 {
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(psy__store_db(st), "SELECT system, code, body FROM code_page", -1, &s, NULL) != SQLITE_OK)
-        return psy__store_dbfail(st, "search: reading explainer pages");
+    psy__stmt *s = psy__sql_prepare(st, "SELECT system, code, body FROM code_page");
+    if (!s) return psy__store_dbfail(st, "search: reading explainer pages");
     struct psy__buf text = {0};
     int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = psy__sql_step(s)) == PSY_SQL_ROW) {
         char key[64];
-        int kn = snprintf(key, sizeof key, "%s:%s", (const char *)sqlite3_column_text(s, 0),
-                          (const char *)sqlite3_column_text(s, 1));
+        int kn = snprintf(key, sizeof key, "%s:%s", psy__sql_text(s, 0), psy__sql_text(s, 1));
         if (kn <= 0 || (size_t)kn >= sizeof key) continue;
         text.n = 0;
         psy__buf_puts(&text, "");
-        psy__catalog_page_text((const char *)sqlite3_column_text(s, 2), &text);
+        psy__catalog_page_text(psy__sql_text(s, 2), &text);
         grow((void **)&pg->key, &pg->cap, pg->n + 1, sizeof *pg->key);
         pg->text = psy__realloc(pg->text, pg->cap * sizeof *pg->text);
         pg->key[pg->n] = psy__spool_add(&pg->pool, key, (size_t)kn);
@@ -424,8 +423,8 @@ static psy_status read_pages(psy_store *st, struct pages *pg)
         pg->n++;
     }
     psy__buf_free(&text);
-    sqlite3_finalize(s);
-    return rc == SQLITE_DONE ? PSY_OK : psy__store_dbfail(st, "search: reading explainer pages");
+    psy__sql_finalize(s);
+    return rc == PSY_SQL_DONE ? PSY_OK : psy__store_dbfail(st, "search: reading explainer pages");
 }
 
 /* The flattened page of (sys, code), or NULL. Keys are "system:code". */
@@ -441,10 +440,10 @@ static const char *page_of(const struct pages *pg, const char *sys, size_t nsys,
     return i == UINT32_MAX ? NULL : pg->pool.p + pg->text[i];
 }
 
-/* A text column and its length (one library call per column: each call takes the connection's lock). */
-static const char *col(sqlite3_stmt *s, int i, size_t *n)
+/* A text column and its length. */
+static const char *col(psy__stmt *s, int i, size_t *n)
 {
-    const char *p = (const char *)sqlite3_column_text(s, i);
+    const char *p = psy__sql_text(s, i);
     *n = p ? strlen(p) : 0;
     return p ? p : "";
 }
@@ -493,7 +492,7 @@ static float doc_boost(const struct psy__sdoc *d, const char *ncode, int curated
 static const char *const system_words[PSY_SYS_COUNT] = {"CPT", "HCPCS", NULL, "modifier", "place of service POS"};
 
 /* Columns: system, code, short_title, long_title, billable, terminated, synonyms, source, addon. */
-static void add_doc(struct builder *b, sqlite3_stmt *s, const struct pages *pg)
+static void add_doc(struct builder *b, psy__stmt *s, const struct pages *pg)
 {
     psy_search *ix = b->ix;
     size_t nsys, ncode, nshort, nlong, nsyn, nsrc, nend;
@@ -511,7 +510,7 @@ static void add_doc(struct builder *b, sqlite3_stmt *s, const struct pages *pg)
     memset(d, 0, sizeof *d);
     memset(b->len[ix->ndocs], 0, sizeof b->len[0]);
     d->system = (uint8_t)sys;
-    d->billable = sqlite3_column_int(s, 4) != 0;
+    d->billable = psy__sql_int64(s, 4) != 0;
     d->code = psy__spool_add(&ix->pool, code, ncode);
     char nc[PSY_CODE_MAX];
     size_t k = 0;
@@ -550,22 +549,25 @@ static void add_doc(struct builder *b, sqlite3_stmt *s, const struct pages *pg)
     }
     const char *page = page_of(pg, sysname, nsys, code, ncode);
     if (page) add_text(b, PSY__SF_TEXT, page, strlen(page));
-    d->boost = doc_boost(d, nc, nsyn > 0 || page != NULL, sqlite3_column_int(s, 8) != 0, nend > 0,
+    d->boost = doc_boost(d, nc, nsyn > 0 || page != NULL, psy__sql_int64(s, 8) != 0, nend > 0,
                          sys == PSY_SYS_ICD10CM && plain_title(b, ntitle_toks));
     flush_doc(b, d);
     ix->ndocs++;
 }
+
+/* Entries are numbered in this order, and equal scores rank the lower number first: the order is fixed
+ * so that every backend gives the same answers. */
+#define CATALOG_ORDER " ORDER BY system, code"
 
 static psy_status read_catalog(struct builder *b, psy_store *st)
 {
     psy_search *ix = b->ix;
     struct pages pg = {0};
     psy_status rc = read_pages(st, &pg);
-    sqlite3_stmt *s = NULL;
+    psy__stmt *s = NULL;
     /* sized from the row count, so that the big arrays are not copied as they grow */
-    if (!rc && sqlite3_prepare_v2(psy__store_db(st), "SELECT count(*) FROM code", -1, &s, NULL) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW) {
-        size_t rows = (size_t)sqlite3_column_int64(s, 0) + 1;
+    if (!rc && (s = psy__sql_prepare(st, "SELECT count(*) FROM code")) && psy__sql_step(s) == PSY_SQL_ROW) {
+        size_t rows = (size_t)psy__sql_int64(s, 0) + 1;
         b->dcap = (uint32_t)rows;
         ix->docs = psy__malloc(rows * sizeof *ix->docs);
         b->len = psy__malloc(rows * sizeof *b->len);
@@ -575,19 +577,17 @@ static psy_status read_catalog(struct builder *b, psy_store *st)
         ix->pool.cap = rows * POOL_PER_DOC;
         ix->pool.p = psy__realloc(ix->pool.p, ix->pool.cap);
     }
-    sqlite3_finalize(s);
+    psy__sql_finalize(s);
     s = NULL;
-    if (!rc && sqlite3_prepare_v2(psy__store_db(st),
-                                  "SELECT system, code, short_title, long_title, billable, terminated, synonyms, "
-                                  "source, addon FROM code",
-                                  -1, &s, NULL) != SQLITE_OK)
+    if (!rc && !(s = psy__sql_prepare(st, "SELECT system, code, short_title, long_title, billable, terminated, "
+                                          "synonyms, source, addon FROM code" CATALOG_ORDER)))
         rc = psy__store_dbfail(st, "search: reading the catalog");
     if (!rc) {
         int r;
-        while ((r = sqlite3_step(s)) == SQLITE_ROW) add_doc(b, s, &pg);
-        if (r != SQLITE_DONE) rc = psy__store_dbfail(st, "search: reading the catalog");
+        while ((r = psy__sql_step(s)) == PSY_SQL_ROW) add_doc(b, s, &pg);
+        if (r != PSY_SQL_DONE) rc = psy__store_dbfail(st, "search: reading the catalog");
     }
-    sqlite3_finalize(s);
+    psy__sql_finalize(s);
     free(pg.pool.p);
     free(pg.key);
     free(pg.text);

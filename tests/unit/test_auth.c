@@ -1,7 +1,7 @@
 /* test_auth.c -- users, passwords, sessions and their expiry, sign-in rate limiting, the role matrix,
- * the append-only audit trail, and the `psyclaim user` command. */
-#include "support.h"
-#include <sqlite3.h>
+ * the append-only audit trail, and the `psyclaim user` command; on SQLite and on PostgreSQL. */
+#include "backends.h"
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +10,7 @@
 
 static struct psy_auth_policy fast; /* Argon2id at its minimum cost, so tests stay quick */
 static psy_store *st;                /* a fresh seeded store per test */
-static char *path;
+static struct test_db sdb;           /* its database */
 
 static int setup_policy(void **state)
 {
@@ -23,8 +23,8 @@ static int setup_policy(void **state)
 
 static int open_store(void **state)
 {
-    (void)state;
-    st = test_open_store(&path);
+    test_db_make(*state, &sdb);
+    st = test_db_open(&sdb, 1);
     return 0;
 }
 
@@ -32,8 +32,7 @@ static int close_store(void **state)
 {
     (void)state;
     psy_store_close(st);
-    test_rm_db(path);
-    free(path);
+    test_db_drop(&sdb);
     return 0;
 }
 
@@ -60,18 +59,7 @@ static psy_login_result login(psy_store *store, long long practice, const char *
     return res;
 }
 
-static long long count_rows(const char *sql)
-{
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_stmt *s;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    long long n = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return n;
-}
+static long long count_rows(const char *sql) { return test_db_count(&sdb, sql); }
 
 static void test_roles_and_matrix(void **state)
 {
@@ -263,9 +251,60 @@ static void test_rate_limit(void **state)
     assert_int_equal(count_rows("SELECT count(*) FROM audit_event WHERE action = 'login'"), 2);
 }
 
-static void test_audit_trail(void **state)
+/* Wrong passwords tried from several connections at once (as from several servers): no more of them
+ * are answered "wrong" than the limit allows; the others are refused as limited. */
+struct guesser {
+    const struct test_db *db;
+    int bad, limited, other;
+};
+
+static void *guess_main(void *arg)
+{
+    struct guesser *g = arg;
+    psy_store *mine;
+    if (psy_store_open(g->db->uri, &mine, NULL, 0)) {
+        g->other = -1;
+        return NULL;
+    }
+    for (int i = 0; i < 8; i++) {
+        psy_login_result res;
+        struct psy_auth_session s;
+        if (psy_auth_login(mine, &fast, 0, "gus", "not the password", "10.1.1.1", T0, &res, &s, NULL)) g->other++;
+        else if (res == PSY_LOGIN_BAD) g->bad++;
+        else if (res == PSY_LOGIN_LIMITED) g->limited++;
+        else g->other++;
+    }
+    psy_store_close(mine);
+    return NULL;
+}
+
+static void test_rate_limit_parallel(void **state)
 {
     (void)state;
+    add(1, "gus", PSY_ROLE_BILLER, "the right one");
+    enum { N = 3 };
+    struct guesser g[N];
+    pthread_t t[N];
+    for (int k = 0; k < N; k++) {
+        g[k] = (struct guesser){.db = &sdb};
+        assert_int_equal(pthread_create(&t[k], NULL, guess_main, &g[k]), 0);
+    }
+    int bad = 0, limited = 0;
+    for (int k = 0; k < N; k++) {
+        pthread_join(t[k], NULL);
+        assert_int_equal(g[k].other, 0);
+        bad += g[k].bad;
+        limited += g[k].limited;
+    }
+    assert_int_equal(bad, fast.max_failures_user);
+    assert_int_equal(limited, N * 8 - fast.max_failures_user);
+    assert_int_equal(count_rows("SELECT count(*) FROM login_failure WHERE username = 'gus'"), fast.max_failures_user);
+    struct psy_auth_session s;
+    assert_int_equal(login(st, 0, "gus", "the right one", "10.1.1.2", T0 + 1, &s, NULL), PSY_LOGIN_LIMITED);
+}
+
+static void test_audit_trail(void **state)
+{
     long long id = add(1, "erin", PSY_ROLE_ADMIN, "audit test pw");
     add(2, "finn", PSY_ROLE_ADMIN, "audit test pw");
     struct psy_user u, other;
@@ -305,23 +344,27 @@ static void test_audit_trail(void **state)
     assert_int_equal(n, 0);
     free(ev);
 
-    /* append-only: the database itself refuses to change or remove a row */
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_not_equal(sqlite3_exec(db, "UPDATE audit_event SET action = 'nothing' WHERE id = 1", NULL, NULL, NULL),
-                         SQLITE_OK);
-    assert_non_null(strstr(sqlite3_errmsg(db), "append-only"));
-    assert_int_not_equal(sqlite3_exec(db, "DELETE FROM audit_event", NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
+    /* append-only: the database itself refuses to change or remove a row, however asked */
+    const struct test_backend *b = *state;
+    char msg[600];
+    static const char *const changes[] = {"UPDATE audit_event SET action = 'nothing' WHERE id = 1",
+                                          "UPDATE audit_event SET ip = ''", "DELETE FROM audit_event WHERE id = 2",
+                                          "DELETE FROM audit_event", "TRUNCATE audit_event"};
+    for (size_t i = 0; i < sizeof changes / sizeof *changes; i++) {
+        if (!b->pg && !strncmp(changes[i], "TRUNCATE", 8)) continue; /* SQLite has no TRUNCATE */
+        assert_int_equal(test_db_exec(&sdb, changes[i], msg, sizeof msg), PSY_EDB);
+        if (!strstr(msg, "append-only")) fail_msg("%s: %s", changes[i], msg);
+    }
     assert_int_equal(count_rows("SELECT count(*) FROM audit_event WHERE action = 'client.read'"), 8);
+    assert_int_equal(count_rows("SELECT count(*) FROM audit_event WHERE action = 'nothing' OR ip = ''"), 1);
 }
 
-/* Runs `psyclaim user ARGS --db <db>` with stdin in; checks the exit status and that want (may be
+/* Runs `psyclaim user ARGS --db '<db>'` with stdin in; checks the exit status and that want (may be
  * NULL) is in stdout, or in stderr when the status is not 0. */
 static void user_cli(const char *db, const char *args, const char *in, int status, const char *want)
 {
-    char cmd[512], *out, *err;
-    snprintf(cmd, sizeof cmd, "user %s --db %s", args, db);
+    char cmd[1400], *out, *err;
+    snprintf(cmd, sizeof cmd, "user %s --db '%s'", args, db);
     int got = test_run_cli(cmd, in, &out, &err);
     if (got != status) fprintf(stderr, "psyclaim %s: exit %d\n%s%s", cmd, got, out, err);
     assert_int_equal(got, status);
@@ -332,8 +375,9 @@ static void user_cli(const char *db, const char *args, const char *in, int statu
 
 static void test_user_cli(void **state)
 {
-    (void)state;
-    char *db = test_tmp_path(".db");
+    struct test_db fresh;
+    test_db_make(*state, &fresh);
+    const char *db = fresh.uri;
     user_cli(db, "add --username Gale --role clinician --clinician 3", "gale password\n", 0, "added user gale");
     /* the same name again, a short password, no password, a bad role, a password on the command line,
      * a clinician id for a biller */
@@ -350,8 +394,8 @@ static void test_user_cli(void **state)
     user_cli(db, "list", NULL, 0, "hal");
     user_cli(db, "list --practice 2", NULL, 0, "biller");
     char *out;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "user list --db %s --practice 2", db);
+    char cmd[1300];
+    snprintf(cmd, sizeof cmd, "user list --db '%s' --practice 2", db);
     assert_int_equal(test_run_cli(cmd, NULL, &out, NULL), 0);
     assert_null(strstr(out, "gale"));
     assert_null(strstr(out, "argon2"));
@@ -376,8 +420,7 @@ static void test_user_cli(void **state)
 
     user_cli(db, "frobnicate", NULL, 2, "no subcommand");
     user_cli(db, "--help", NULL, 0, "standard input");
-    test_rm_db(db);
-    free(db);
+    test_db_drop(&fresh);
 }
 
 int main(void)
@@ -387,8 +430,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_users, open_store, close_store),
         cmocka_unit_test_setup_teardown(test_login_and_sessions, open_store, close_store),
         cmocka_unit_test_setup_teardown(test_rate_limit, open_store, close_store),
+        cmocka_unit_test_setup_teardown(test_rate_limit_parallel, open_store, close_store),
         cmocka_unit_test_setup_teardown(test_audit_trail, open_store, close_store),
         cmocka_unit_test(test_user_cli),
     };
-    return cmocka_run_group_tests(tests, setup_policy, NULL);
+    return test_run_on_backends("test_auth", tests, sizeof tests / sizeof *tests, setup_policy, NULL) ? 1 : 0;
 }

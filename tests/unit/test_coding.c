@@ -5,10 +5,9 @@
  * test runs one file. The C tests below cover what data cannot: the importer on fixtures and on the
  * official files, the same cases against imported tables, JSON output, the CLI contract, and the
  * rules document itself. */
-#include "support.h"
+#include "backends.h"
 #include <dirent.h>
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -459,9 +458,9 @@ static psy_status import(psy_store *st, psy_ncci_kind kind, const char *path, st
 
 static void test_ncci_import_fixtures(void **state)
 {
-    (void)state;
-    char *db;
-    psy_store *st = test_open_store(&db);
+    struct test_db db;
+    test_db_make(*state, &db);
+    psy_store *st = test_db_open(&db, 1);
     struct psy_ncci_import_stats s;
     char err[600];
     psy_status rc = import(st, PSY_NCCI_PTP, NCCI_FIXTURES "/ptp_cms_layout.txt", &s, err, sizeof err);
@@ -478,15 +477,12 @@ static void test_ncci_import_fixtures(void **state)
     assert_int_equal(psy_ncci_counts(st, counts), PSY_OK);
     assert_int_equal(counts[PSY_NCCI_PTP], 4);
     /* the release date comes from the MUE file name */
-    sqlite3 *h;
-    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-    sqlite3_stmt *q;
-    assert_int_equal(sqlite3_prepare_v2(h, "SELECT effective, rationale FROM ncci_mue WHERE code = '90853'", -1, &q, NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(q, 0), "2025-01-01");
-    assert_string_equal((const char *)sqlite3_column_text(q, 1), "Invented, with a \"quoted\" word");
-    sqlite3_finalize(q);
+    char *text = test_db_text(&db, "SELECT effective FROM ncci_mue WHERE code = '90853'");
+    assert_string_equal(text, "2025-01-01");
+    free(text);
+    text = test_db_text(&db, "SELECT rationale FROM ncci_mue WHERE code = '90853'");
+    assert_string_equal(text, "Invented, with a \"quoted\" word");
+    free(text);
 
     /* the coder now reads these tables instead of the built-in ones */
     psy_coder *cx;
@@ -527,14 +523,21 @@ static void test_ncci_import_fixtures(void **state)
     assert_int_equal(rc, PSY_OK);
     assert_int_equal(psy_ncci_counts(st, counts), PSY_OK);
     assert_int_equal(counts[PSY_NCCI_PTP], 6);
-    assert_int_equal(sqlite3_prepare_v2(h, "SELECT count(*) FROM ncci_release", -1, &q, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(q, 0), 4);
-    sqlite3_finalize(q);
-    sqlite3_close(h);
+    assert_int_equal(test_db_count(&db, "SELECT count(*) FROM ncci_release"), 4);
+
+    /* a key twice in one file: the later row wins, as it would row by row */
+    const char twice[] = "HCPCS/CPT Code,Practitioner Services MUE Values,MUE Adjudication Indicator\n"
+                         "90834,2,3\n90834,4,3\n90853,1,2\n";
+    char *tp = test_write_file(twice, sizeof twice - 1);
+    rc = import(st, PSY_NCCI_MUE, tp, &s, err, sizeof err);
+    if (rc) fail_msg("%s", err);
+    assert_int_equal(s.rows, 3);
+    assert_int_equal(test_db_count(&db, "SELECT units FROM ncci_mue WHERE code = '90834'"), 4);
+    assert_int_equal(test_db_count(&db, "SELECT count(*) FROM ncci_mue WHERE code IN ('90834', '90853')"), 2);
+    unlink(tp);
+    free(tp);
     psy_store_close(st);
-    test_rm_db(db);
-    free(db);
+    test_db_drop(&db);
 }
 
 struct bad_file {
@@ -544,7 +547,6 @@ struct bad_file {
 
 static void test_ncci_import_errors(void **state)
 {
-    (void)state;
     static const struct bad_file bad[] = {
         {PSY_NCCI_PTP, "Column 1\tColumn 2\tModifier\n90834\t90853\t7\n", ":2: modifier indicator '7' is not 0, 1 or 9"},
         {PSY_NCCI_PTP, "Column 1\tColumn 2\tModifier\n90834\t9085\t1\n", ":2: column 2 '9085' is not a procedure code"},
@@ -562,8 +564,9 @@ static void test_ncci_import_errors(void **state)
         {PSY_NCCI_AOC, "Column 1\tColumn 2\tModifier\n90834\t90853\t1\n", "is this the ncci-aoc file?"},
         {PSY_NCCI_PTP, "Column 1\tColumn 2\tModifier\n90834\t90853\t1\0\n", "NUL byte"},
     };
-    char *db;
-    psy_store *st = test_open_store(&db);
+    struct test_db db;
+    test_db_make(*state, &db);
+    psy_store *st = test_db_open(&db, 1);
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         size_t len = strlen(bad[i].text) + (strstr(bad[i].message, "NUL") ? 2 : 0);
         char *path = test_write_file(bad[i].text, len);
@@ -585,14 +588,9 @@ static void test_ncci_import_errors(void **state)
     struct psy_ncci_import_stats s;
     char err[600];
     assert_int_equal(psy_ncci_import(st, PSY_NCCI_PTP, path, NULL, &s, err, sizeof err), PSY_OK);
-    sqlite3 *h;
-    sqlite3_stmt *q;
-    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(h, "SELECT rationale FROM ncci_ptp", -1, &q, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(q, 0), "Pr\xc3\xa9vu");
-    sqlite3_finalize(q);
-    sqlite3_close(h);
+    char *text = test_db_text(&db, "SELECT rationale FROM ncci_ptp");
+    assert_string_equal(text, "Pr\xc3\xa9vu");
+    free(text);
     struct psy_import_opts o = {.effective = "2024-02-30"};
     assert_int_equal(psy_ncci_import(st, PSY_NCCI_PTP, path, &o, &s, err, sizeof err), PSY_EPARSE);
     assert_non_null(strstr(err, "--effective"));
@@ -605,15 +603,13 @@ static void test_ncci_import_errors(void **state)
     assert_int_equal(psy_ncci_kind_parse("ncci-xyz", &k), PSY_EINVAL);
     assert_string_equal(psy_ncci_kind_name(PSY_NCCI_AOC), "ncci-aoc");
     psy_store_close(st);
-    test_rm_db(db);
-    free(db);
+    test_db_drop(&db);
 }
 
 /* The official files: import each, then run the PTP pair and add-on anchor cases against the imported
  * tables, so the built-in set and CMS's own rows are shown to agree. */
 static void test_ncci_import_official(void **state)
 {
-    (void)state;
     static const struct {
         psy_ncci_kind kind;
         const char *rel;
@@ -624,8 +620,9 @@ static void test_ncci_import_official(void **state)
     char path[600];
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
         if (!test_have_shared(files[i].rel, path, sizeof path)) skip();
-    char *db;
-    psy_store *st = test_open_store(&db);
+    struct test_db db;
+    test_db_make(*state, &db);
+    psy_store *st = test_db_open(&db, 1);
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         test_have_shared(files[i].rel, path, sizeof path);
         struct psy_ncci_import_stats s;
@@ -654,8 +651,7 @@ static void test_ncci_import_official(void **state)
     }
     psy_coding_close(cx);
     psy_store_close(st);
-    test_rm_db(db);
-    free(db);
+    test_db_drop(&db);
 }
 
 /* --- the CLI --------------------------------------------------------------------------------------- */
@@ -832,9 +828,14 @@ int main(void)
     static const struct CMUnitTest fixed[] = {
         cmocka_unit_test(test_payer_profiles),     cmocka_unit_test(test_same_day_api),
         cmocka_unit_test(test_session_struct),     cmocka_unit_test(test_result_json),
-        cmocka_unit_test(test_ncci_import_fixtures), cmocka_unit_test(test_ncci_import_errors),
-        cmocka_unit_test(test_ncci_import_official), cmocka_unit_test(test_cli_code_session),
-        cmocka_unit_test(test_cli_batch),          cmocka_unit_test(test_cli_import_and_db),
+        cmocka_unit_test(test_cli_code_session),   cmocka_unit_test(test_cli_batch),
+        cmocka_unit_test(test_cli_import_and_db),
+    };
+    /* the NCCI importer and the coder reading its tables, on every backend */
+    static const struct CMUnitTest ncci[] = {
+        cmocka_unit_test(test_ncci_import_fixtures),
+        cmocka_unit_test(test_ncci_import_errors),
+        cmocka_unit_test(test_ncci_import_official),
     };
     size_t nfixed = sizeof fixed / sizeof fixed[0];
     /* one test per case file */
@@ -868,5 +869,6 @@ int main(void)
     for (size_t i = 0; i < nfiles; i++) free(files[i]);
     free(files);
     free(tests);
-    return rc;
+    rc += test_run_on_backends("test_coding_ncci", ncci, sizeof ncci / sizeof *ncci, NULL, NULL);
+    return rc ? 1 : 0;
 }

@@ -1,6 +1,7 @@
 /* test_search.c -- the search index: ranking of known cases, codes, typos and prefixes, filters and
- * paging, bad queries, determinism, threads, rebuilding after an import, and the CLI's contract. */
-#include "support.h"
+ * paging, bad queries, determinism, threads, rebuilding after an import, and the CLI's contract. The
+ * index built from a store is built on SQLite and on PostgreSQL, which must give the same answers. */
+#include "backends.h"
 #include <jansson.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -336,12 +337,44 @@ static void test_threads(void **state)
     run_threads(jobs, N);
 }
 
+/* A digest of the hits (codes and scores) of a set of queries: the same on every backend. */
+static uint64_t answers_digest(const psy_search *index)
+{
+    static const char *const qs[] = {"therapy", "908", "disorder", "d", "ptsd", "anx", "phobia", "unspecified"};
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t q = 0; q < sizeof qs / sizeof qs[0]; q++) {
+        struct result r;
+        if (psy_search_query(index, qs[q], NULL, r.hit, CAP, &r.n, &r.total)) fail_msg("query '%s'", qs[q]);
+        for (size_t i = 0; i < r.n; i++) {
+            char line[64];
+            snprintf(line, sizeof line, "%d:%s:%.6f;", (int)r.hit[i].system, r.hit[i].code, (double)r.hit[i].score);
+            for (const char *c = line; *c; c++) h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+        }
+        h = (h ^ r.total) * 1099511628211ULL;
+    }
+    return h;
+}
+
+/* The first backend's digest is kept; the next must match it. */
+static void same_on_every_backend(const char *what, uint64_t d, uint64_t *kept, const char **kept_by,
+                                  const struct test_backend *b)
+{
+    if (!*kept_by) {
+        *kept = d;
+        *kept_by = b->name;
+        return;
+    }
+    if (d != *kept) fail_msg("%s: %s answers differ from %s's", what, b->name, *kept_by);
+}
+
 /* After an import, a rebuilt index finds what the file brought; the old one is replaced. */
 static void test_rebuild_after_import(void **state)
 {
-    (void)state;
-    char *p2;
-    psy_store *st2 = test_open_store(&p2);
+    static uint64_t kept;
+    static const char *kept_by;
+    struct test_db db;
+    test_db_make(*state, &db);
+    psy_store *st2 = test_db_open(&db, 1);
     psy_search *ix2;
     assert_int_equal(psy_search_build(st2, &ix2), PSY_OK);
     psy_search_hit h[4];
@@ -364,12 +397,12 @@ static void test_rebuild_after_import(void **state)
     struct result r;
     run("xenoglossophobia", &r); /* the index of the other store knows nothing of it */
     assert_int_equal(r.n, 0);
+    same_on_every_backend("rebuilt index", answers_digest(ix2), &kept, &kept_by, *state);
     psy_search_free(ix2);
     psy_store_close(st2);
-    test_rm_db(p2);
+    test_db_drop(&db);
     unlink(f);
     free(f);
-    free(p2);
 }
 
 /* --- the CLI -------------------------------------------------------------------------------------------- */
@@ -476,15 +509,18 @@ static void test_cli_text_and_errors(void **state)
 /* With the official files imported (about 105,000 entries): the same known cases hold. */
 static void test_full_corpus(void **state)
 {
-    (void)state;
+    static uint64_t kept;
+    static const char *kept_by;
     char icd[600], hcpcs[600];
     if (!test_have_shared("icd10cm/icd10cm_order_2022_fixedwidth.txt", icd, sizeof icd) ||
         !test_have_shared("hcpcs/HCPC2025_OCT_ANWEB.tsv", hcpcs, sizeof hcpcs)) {
         skip();
         return;
     }
-    char *p2, err[600];
-    psy_store *st2 = test_open_store(&p2);
+    char err[600];
+    struct test_db db;
+    test_db_make(*state, &db);
+    psy_store *st2 = test_db_open(&db, 1);
     struct psy_import_stats s;
     assert_int_equal(psy_catalog_import(st2, PSY_IMPORT_ICD10CM, icd, NULL, &s, err, sizeof err), PSY_OK);
     assert_int_equal(psy_catalog_import(st2, PSY_IMPORT_HCPCS, hcpcs, NULL, &s, err, sizeof err), PSY_OK);
@@ -521,10 +557,10 @@ static void test_full_corpus(void **state)
         for (size_t k = 0; k < n; k++) found |= h[k].system == cases[i].sys && !strcmp(h[k].code, cases[i].code);
         if (!found) fail_msg("full corpus: '%s' misses %s in its first 5", cases[i].q, cases[i].code);
     }
+    same_on_every_backend("full corpus", answers_digest(big), &kept, &kept_by, *state);
     psy_search_free(big);
     psy_store_close(st2);
-    test_rm_db(p2);
-    free(p2);
+    test_db_drop(&db);
 }
 
 int main(void)
@@ -539,10 +575,16 @@ int main(void)
         cmocka_unit_test(test_bad_queries),
         cmocka_unit_test(test_order_is_deterministic),
         cmocka_unit_test(test_threads),
-        cmocka_unit_test(test_rebuild_after_import),
         cmocka_unit_test(test_cli_json),
         cmocka_unit_test(test_cli_text_and_errors),
+    };
+    /* building from a store: each backend's index gives the same answers */
+    const struct CMUnitTest from_store[] = {
+        cmocka_unit_test(test_rebuild_after_import),
         cmocka_unit_test(test_full_corpus),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    int failed = cmocka_run_group_tests(tests, setup, teardown);
+    failed += test_run_on_backends("test_search_store", from_store, sizeof from_store / sizeof *from_store, setup,
+                                   teardown);
+    return failed ? 1 : 0;
 }

@@ -64,3 +64,7 @@ $$;
 
 CREATE TRIGGER audit_event_no_change BEFORE UPDATE OR DELETE ON audit_event
   FOR EACH ROW EXECUTE FUNCTION audit_event_append_only();
+
+-- TRUNCATE passes row triggers by; a statement trigger refuses it too.
+CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_event
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only();
