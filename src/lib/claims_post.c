@@ -80,10 +80,23 @@ psy_status psy_billing_export(psy_store *st, psy_id practice, psy_id payer, cons
     *len = 0;
     *n_claims = 0;
     if (err && errlen) err[0] = 0;
+    /* One transaction from choosing the ready claims to marking them submitted, under a lock per
+     * practice: two exports running at once (two servers, two billers) never put a claim into two
+     * files, and control numbers drawn for a file that fails go back with the rollback. */
+    psy_status rc = psy__store_begin(st);
+    if (rc) return rc;
+    if ((rc = psy__store_lock(st, PSY__LOCK_EXPORT ^ (int64_t)practice))) {
+        psy__store_rollback(st);
+        return rc;
+    }
     psy__stmt *s = psy__sql_prepare(st, "SELECT c.id FROM claim c JOIN payer p ON p.id = c.payer_id WHERE "
                                         "c.practice_id = ? AND c.status = 'ready' AND (c.payer_id = ? OR "
                                         "p.payer_code = CAST(? AS TEXT)) ORDER BY c.id");
-    if (!s) return psy__store_dbfail(st, "claim");
+    if (!s) {
+        rc = psy__store_dbfail(st, "claim");
+        psy__store_rollback(st);
+        return rc;
+    }
     psy__sql_bind_int64(s, 1, practice);
     psy__sql_bind_int64(s, 2, payer);
     psy__sql_bind_text(s, 3, payer ? "" : payer_code ? payer_code : "");
@@ -97,9 +110,10 @@ psy_status psy_billing_export(psy_store *st, psy_id practice, psy_id payer, cons
     psy__sql_finalize(s);
     if (r == PSY_SQL_ERROR) {
         free(ids);
-        return psy__store_dbfail(st, "claim");
+        rc = psy__store_dbfail(st, "claim");
+        psy__store_rollback(st);
+        return rc;
     }
-    psy_status rc = PSY_OK;
     struct psy__loaded *L = n ? psy__calloc(n, sizeof *L) : NULL;
     struct psy_claim *claims = n ? psy__calloc(n, sizeof *claims) : NULL;
     for (size_t i = 0; !rc && i < n; i++) {
@@ -114,13 +128,10 @@ psy_status psy_billing_export(psy_store *st, psy_id practice, psy_id payer, cons
         rc = psy_x12_837_write(&b, &o, out, len, err, errlen);
         if (rc) psy__store_fail(st, rc, "%s", err ? err : "837P");
     }
-    if (!rc && n && !(rc = psy__store_begin(st))) {
-        for (size_t i = 0; !rc && i < n; i++)
-            rc = psy_billing_transition(st, practice, ids[i], PSY_CLAIM_SUBMITTED,
-                                        "written into an 837P batch");
-        if (!rc) rc = psy__store_commit(st);
-        else psy__store_rollback(st);
-    }
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = psy_billing_transition(st, practice, ids[i], PSY_CLAIM_SUBMITTED, "written into an 837P batch");
+    if (!rc) rc = psy__store_commit(st);
+    else psy__store_rollback(st);
     if (rc) {
         free(*out);
         *out = NULL;

@@ -44,6 +44,7 @@ void psy__store_rollback(psy_store *st);
 psy_status psy__store_lock(psy_store *st, int64_t key);
 #define PSY__LOCK_MIGRATE 0x707379636c61696dLL /* "psyclaim" */
 #define PSY__LOCK_SEED (PSY__LOCK_MIGRATE + 1)
+#define PSY__LOCK_EXPORT 0x6578706f72740000LL /* "export", xored with the practice id */
 int psy__store_in_transaction(psy_store *st);
 const char *psy__store_meta_get(psy_store *st, const char *key, char *buf, size_t len);
 psy_status psy__store_meta_set(psy_store *st, const char *key, const char *value);
