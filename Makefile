@@ -23,6 +23,9 @@ test: deps
 	cmake --build build-asan -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir build-asan --output-on-failure -j $(JOBS)
+	@# the optimised build must compile too: -O3 finds warnings (errors here) that -O0 does not
+	@test -f build-release/build.ninja || cmake --preset release
+	cmake --build build-release -j $(JOBS)
 
 release: deps
 	@test -f build-release/build.ninja || cmake --preset release

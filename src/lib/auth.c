@@ -457,6 +457,8 @@ static psy_status count_failures(psy_store *st, const char *col_sql, const char 
                                  long *count, long long *oldest)
 {
     psy__stmt *s;
+    *count = 0;
+    *oldest = 0;
     psy_status rc = prepare(st, col_sql, &s);
     if (rc) return rc;
     psy__sql_bind_text(s, 1, value);

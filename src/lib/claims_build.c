@@ -727,6 +727,42 @@ static psy_status bill_member(psy_store *st, const psy_coder *cx, psy_id practic
     return PSY_OK;
 }
 
+/* A transaction that is committed and begun again every CHUNK_ITEMS steps. Inside a caller's own
+ * transaction it does nothing: the caller decides when its work becomes durable. */
+enum { CHUNK_ITEMS = 256 };
+struct chunk {
+    psy_store *st;
+    int open;   /* items in the open transaction, or -1 when the caller's transaction is used */
+};
+
+static psy_status chunk_step(struct chunk *c)
+{
+    if (c->open < 0) return PSY_OK;
+    if (c->open == 0 && psy__store_in_transaction(c->st)) {
+        c->open = -1;
+        return PSY_OK;
+    }
+    if (c->open >= CHUNK_ITEMS) {
+        psy_status rc = psy__store_commit(c->st);
+        c->open = 0;
+        if (rc) return rc;
+    }
+    if (c->open == 0) {
+        psy_status rc = psy__store_begin(c->st);
+        if (rc) return rc;
+    }
+    c->open++;
+    return PSY_OK;
+}
+
+/* Commits what the chunk holds (the items that failed rolled back their own savepoints). */
+static psy_status chunk_end(struct chunk *c)
+{
+    if (c->open <= 0) return PSY_OK;
+    c->open = 0;
+    return psy__store_commit(c->st);
+}
+
 static int cmp_id(const void *a, const void *b)
 {
     psy_id x = *(const psy_id *)a, y = *(const psy_id *)b;
@@ -744,8 +780,14 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
     psy_id *touched = NULL;
     size_t nt = 0, capt = 0;
     struct psy_coding_result *cr = psy__malloc(sizeof *cr);
+    /* Work is committed in chunks: one transaction per member would spend most of the time committing,
+     * one for the whole build would hold the write lock for minutes. Each member still has its own
+     * savepoint, and what a chunk committed stays built if a later member fails (a build run again
+     * leaves billed members alone). */
+    struct chunk ch = {st, 0};
     for (size_t i = 0; !rc && i < n; i++) {
         if (!ss[i].signed_at[0]) continue;
+        if ((rc = chunk_step(&ch))) break;
         r->sessions++;
         struct psy_billable *bs = NULL;
         size_t nb = 0;
@@ -761,12 +803,15 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
         }
         free(bs);
     }
+    psy_status crc = chunk_end(&ch);
+    if (!rc) rc = crc;
     free(cr);
     free(ss);
     if (nt) qsort(touched, nt, sizeof *touched, cmp_id);
     struct audit_cache cache = {0};
     for (size_t i = 0; !rc && i < nt; i++) {
         if (i && touched[i] == touched[i - 1]) continue;
+        if ((rc = chunk_step(&ch))) break;
         if ((rc = scrub(st, practice, touched[i], &cache))) break;
         psy__stmt *s = psy__sql_prepare(st, "SELECT status FROM claim WHERE id = ?");
         if (!s) {
@@ -780,6 +825,8 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
         }
         psy__sql_finalize(s);
     }
+    crc = chunk_end(&ch);
+    if (!rc) rc = crc;
     audit_cache_free(&cache);
     free(touched);
     return rc;

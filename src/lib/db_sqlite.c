@@ -130,7 +130,8 @@ struct psy__db *psy__sqlite_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     sqlite3_busy_timeout(db->h, 5000);
-    if (sq_exec(&db->base, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL")) {
+    if (sq_exec(&db->base, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; "
+                                "PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY")) {
         snprintf(err, errlen, "%s", db->base.err);
         sq_close(&db->base);
         return NULL;
