@@ -1,7 +1,7 @@
 /*
  * bench_backends.c -- the same practice work on SQLite and on PostgreSQL, side by side in one run:
- * generating a practice of about 100,000 sessions (the demo generator, psy_records_demo, scaled by
- * its number of clients and groups), building claims for every signed session (psy_billing_build,
+ * a practice of about 100,000 sessions (the demo generator, psy_records_demo, scaled by its number
+ * of clients and groups, run on SQLite and copied into PostgreSQL with the same ids), building claims for every signed session (psy_billing_build,
  * what `psyclaim claims build` runs), and auditing every session (psy_audit_run). It prints the
  * time of each step on each backend and the ratio PostgreSQL / SQLite, checks that both backends
  * produced the same counts, and writes the section "backends" of docs/benchmarks.md.
@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "bench_util.h"
+#include "pg_copy.h"
 #include "pg_scratch.h"
 
 /* The demo practice over 52 weeks gives about this many sessions per client (groups included, one
@@ -31,6 +32,7 @@ struct side {
     const char *name;
     char skipped[1024]; /* why this backend did not run ("" when it did) */
     long sessions, signed_sessions, members, claims, lines, findings, audited;
+    psy_id practice;
     double gen_s, build_s, audit_s;
 };
 
@@ -40,58 +42,90 @@ static int fail(psy_store *st, const char *what)
     return -1;
 }
 
-/* Generates the practice in the store at uri, builds its claims and audits it, timing each step. */
-static int measure(const char *uri, int clients, int groups, struct side *r)
+/* Opens the store at uri and puts the practice into it: generated through the records API, or, when
+ * source is given, copied from it row by row (the same rows and ids). Times the step. */
+static psy_store *fill(const char *uri, psy_store *source, const struct side *from, int clients, int groups,
+                       struct side *r)
 {
     psy_store *st = NULL;
     char err[600];
     if (psy_store_open(uri, &st, err, sizeof err)) {
         fprintf(stderr, "bench_backends: %s: open: %s\n", r->name, err);
-        return -1;
+        return NULL;
     }
-    if (psy_catalog_seed(st)) return fail(st, "catalog seed");
-
-    struct psy_demo_opts o = {SEED, END_DATE, 52, clients, groups, 0};
-    struct psy_demo_result dr;
-    fprintf(stderr, "  %s: generating %d clients over 52 weeks\n", r->name, clients);
+    if (psy_catalog_seed(st)) goto failed;
     double t0 = bench_now();
-    if (psy_records_demo(st, &o, &dr)) return fail(st, "generating");
+    if (source) {
+        fprintf(stderr, "  %s: copying the practice's records from %s\n", r->name, from->name);
+        if (pg_copy_records(source, st, err, sizeof err)) {
+            fprintf(stderr, "bench_backends: %s: copy: %s\n", r->name, err);
+            psy_store_close(st);
+            return NULL;
+        }
+        r->sessions = from->sessions;
+        r->practice = from->practice;
+    } else {
+        struct psy_demo_opts o = {SEED, END_DATE, 52, clients, groups, 0};
+        struct psy_demo_result dr;
+        fprintf(stderr, "  %s: generating %d clients over 52 weeks\n", r->name, clients);
+        if (psy_records_demo(st, &o, &dr)) goto failed;
+        r->sessions = dr.sessions;
+        r->practice = dr.practice_id;
+        free(dr.problems);
+    }
     r->gen_s = bench_now() - t0;
-    r->sessions = dr.sessions;
-    free(dr.problems);
-    fprintf(stderr, "  %s: %ld sessions in %.1f s; building claims\n", r->name, r->sessions, r->gen_s);
+    fprintf(stderr, "  %s: %ld sessions in %.1f s\n", r->name, r->sessions, r->gen_s);
+    if (psy_billing_set_contact(st, r->practice, "5555550100")) goto failed;
+    return st;
+failed:
+    fail(st, r->name);
+    psy_store_close(st);
+    return NULL;
+}
 
+/* Builds the practice's claims and audits it, timing each step; closes the store. */
+static int work(psy_store *st, struct side *r)
+{
     psy_coder *cx = NULL;
+    char err[600];
+    int ok = 0;
     if (psy_coding_open(st, &cx, err, sizeof err)) {
         fprintf(stderr, "bench_backends: %s: coder: %s\n", r->name, err);
-        return -1;
+        goto out;
     }
     struct psy_billing_build_result br;
-    if (psy_billing_set_contact(st, dr.practice_id, "5555550100")) return fail(st, "billing contact");
-    t0 = bench_now();
-    psy_status rc = psy_billing_build(st, cx, dr.practice_id, NULL, NULL, &br);
+    fprintf(stderr, "  %s: building claims\n", r->name);
+    double t0 = bench_now();
+    psy_status rc = psy_billing_build(st, cx, r->practice, NULL, NULL, &br);
     r->build_s = bench_now() - t0;
     psy_coding_close(cx);
-    if (rc) return fail(st, "claims build");
+    if (rc) {
+        fail(st, "claims build");
+        goto out;
+    }
     r->signed_sessions = br.sessions;
     r->members = br.members;
     r->claims = br.claims_new;
     r->lines = br.lines;
     fprintf(stderr, "  %s: %ld claims in %.1f s; auditing\n", r->name, r->claims, r->build_s);
-
     struct psy_audit_opts ao = {NULL, NULL, END_DATE, 0};
     r->audit_s = 1e9;
     for (int i = 0; i < AUDIT_RUNS; i++) {
         struct psy_audit_stats s;
         t0 = bench_now();
-        if (psy_audit_run(st, dr.practice_id, &ao, NULL, NULL, &s)) return fail(st, "audit");
+        if (psy_audit_run(st, r->practice, &ao, NULL, NULL, &s)) {
+            fail(st, "audit");
+            goto out;
+        }
         double t = bench_now() - t0;
         if (t < r->audit_s) r->audit_s = t;
         r->findings = s.findings;
         r->audited = s.sessions;
     }
+    ok = 1;
+out:
     psy_store_close(st);
-    return 0;
+    return ok ? 0 : -1;
 }
 
 /* Whether the PostgreSQL store can hold practice records: a tiny practice generated in a scratch
@@ -172,34 +206,43 @@ int main(int argc, char **argv)
     char db[96];
     snprintf(db, sizeof db, "/tmp/psyclaim-bench-backends-%d.db", (int)getpid());
     bench_remove_db(db);
-    int rc = measure(db, clients, groups, &lite);
-    bench_remove_db(db);
-    if (rc) return 1;
-
+    psy_store *lite_st = fill(db, NULL, NULL, clients, groups, &lite);
+    if (!lite_st) {
+        bench_remove_db(db);
+        return 1;
+    }
+    /* PostgreSQL gets the very practice SQLite generated, copied before SQLite bills it */
     const char *server = bench_pg_server();
+    char *schema = NULL, *uri = NULL;
+    psy_store *pg_st = NULL;
     if (!server) snprintf(pg.skipped, sizeof pg.skipped, "no PostgreSQL server (set PSY_TEST_PG_URI)");
     else if (!pg_records_work(server, pg.skipped, sizeof pg.skipped) && !*pg.skipped)
         snprintf(pg.skipped, sizeof pg.skipped, "the store cannot hold practice records there yet");
     if (*pg.skipped) {
         fprintf(stderr, "postgres: skipped: %s\n", pg.skipped);
     } else {
-        char why[600], *schema = NULL, *uri = pg_scratch_create(server, &schema, why, sizeof why);
-        if (!uri) {
+        char why[600];
+        if (!(uri = pg_scratch_create(server, &schema, why, sizeof why))) {
             fprintf(stderr, "bench_backends: %s\n", why);
+            psy_store_close(lite_st);
+            bench_remove_db(db);
             return 1;
         }
-        rc = measure(uri, clients, groups, &pg);
-        pg_scratch_drop(server, schema);
-        free(uri);
-        free(schema);
-        if (rc) return 1;
-        if (pg.sessions != lite.sessions || pg.claims != lite.claims || pg.lines != lite.lines ||
-            pg.findings != lite.findings) {
-            fprintf(stderr, "bench_backends: the backends disagree: sessions %ld/%ld, claims %ld/%ld, lines %ld/%ld, "
-                            "findings %ld/%ld (SQLite/PostgreSQL)\n",
-                    lite.sessions, pg.sessions, lite.claims, pg.claims, lite.lines, pg.lines, lite.findings, pg.findings);
-            return 1;
-        }
+        pg_st = fill(uri, lite_st, &lite, clients, groups, &pg);
+    }
+    int rc = *pg.skipped || pg_st ? work(lite_st, &lite) : (psy_store_close(lite_st), -1);
+    bench_remove_db(db);
+    if (!rc && pg_st) rc = work(pg_st, &pg);
+    if (uri) pg_scratch_drop(server, schema);
+    free(uri);
+    free(schema);
+    if (rc) return 1;
+    if (!*pg.skipped && (pg.sessions != lite.sessions || pg.claims != lite.claims || pg.lines != lite.lines ||
+                         pg.findings != lite.findings)) {
+        fprintf(stderr, "bench_backends: the backends disagree: sessions %ld/%ld, claims %ld/%ld, lines %ld/%ld, "
+                        "findings %ld/%ld (SQLite/PostgreSQL)\n",
+                lite.sessions, pg.sessions, lite.claims, pg.claims, lite.lines, pg.lines, lite.findings, pg.findings);
+        return 1;
     }
 
     char c[3][3][32];
@@ -210,6 +253,7 @@ int main(int argc, char **argv)
         cell(c[i][1], sizeof c[i][1], &pg, pv[i]);
         ratio(c[i][2], sizeof c[i][2], &pg, pv[i], lv[i]);
     }
+    snprintf(c[0][2], sizeof c[0][2], "-"); /* generating and copying are different work */
     char note[1100] = "";
     if (*pg.skipped) snprintf(note, sizeof note, "PostgreSQL was skipped in this run: %s.\n\n", pg.skipped);
     char title[32], body[4096];
@@ -218,13 +262,14 @@ int main(int argc, char **argv)
              "## Backends: %s sessions\n\n"
              "`build-release/bench/bench_backends --sessions %ld` (release build): the demo practice "
              "(`psy_records_demo`, seed %d, 52 weeks to %s, %d clients and %d groups, its planted problems "
-             "included) generated through the records API, then `psy_billing_build` (what `psyclaim claims build` "
-             "runs) over all signed sessions, then `psy_audit_run` over all sessions (best of %d). SQLite: a file in "
+             "included) generated through the records API on SQLite and copied row for row into PostgreSQL "
+             "(multi-row inserts, ids kept) before either bills it; then on each `psy_billing_build` (what "
+             "`psyclaim claims build` runs) over all signed sessions, then `psy_audit_run` over all sessions (best of %d). SQLite: a file in "
              "WAL mode. PostgreSQL: the Debian server on 127.0.0.1 started by `scripts/pg-test-server.sh` "
              "(default settings), one connection, a fresh schema. Elapsed time on a shared machine.\n\n"
              "| step | work | SQLite | PostgreSQL | PostgreSQL / SQLite |\n"
              "|---|---|---:|---:|---:|\n"
-             "| generate | %ld sessions | %s | %s | %s |\n"
+             "| records in: generated (SQLite), copied (PostgreSQL) | %ld sessions | %s | %s | %s |\n"
              "| claims build | %ld signed sessions, %ld members, %ld claims, %ld lines | %s | %s | %s |\n"
              "| audit | %ld sessions, %ld findings | %s | %s | %s |\n\n%s",
              title, want, SEED, END_DATE, clients, groups, AUDIT_RUNS, lite.sessions, c[0][0],

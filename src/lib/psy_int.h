@@ -37,6 +37,10 @@ psy_status psy__store_exec(psy_store *st, const char *sql);
 /* Transactions nest: the outermost begin starts one, inner ones set savepoints. An inner rollback
  * undoes only the work since its begin; the outermost commit makes everything durable. */
 psy_status psy__store_begin(psy_store *st);
+/* An all-or-nothing transaction for bulk work: units inside it set no savepoints (thousands of them
+ * make PostgreSQL track every row lock of every unit), and when any unit rolls back the outermost
+ * commit rolls everything back and fails. Inside an open transaction it is an ordinary begin. */
+psy_status psy__store_begin_bulk(psy_store *st);
 psy_status psy__store_commit(psy_store *st);
 void psy__store_rollback(psy_store *st);
 /* Inside a transaction: waits for a lock that only one process at a time holds until its transaction

@@ -23,6 +23,8 @@ struct psy_store {
     struct psy__db *db;
     char errmsg[512];
     int depth; /* nesting of psy__store_begin */
+    int bulk;        /* the outermost transaction is all-or-nothing: inner begins set no savepoint */
+    int bulk_failed; /* an inner unit of a bulk transaction rolled back: the whole of it must */
 };
 
 const char *psy_store_default_uri(void)
@@ -67,6 +69,10 @@ psy_status psy__store_exec(psy_store *st, const char *sql)
 psy_status psy__store_begin(psy_store *st)
 {
     char sql[48];
+    if (st->bulk) {
+        st->depth++;
+        return PSY_OK;
+    }
     if (st->depth == 0)
         snprintf(sql, sizeof sql, "%s", st->db->ops->dialect == PSY_DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN");
     else
@@ -80,6 +86,15 @@ psy_status psy__store_commit(psy_store *st)
 {
     char sql[48];
     if (st->depth == 0) return PSY_OK;
+    if (st->bulk && st->depth > 1) {
+        st->depth--;
+        return PSY_OK;
+    }
+    if (st->bulk && st->bulk_failed) {
+        psy__store_rollback(st);
+        return psy__store_fail(st, PSY_EDB, "batch: a write inside it failed, so none of it was saved");
+    }
+    st->bulk = 0;
     if (--st->depth > 0) {
         snprintf(sql, sizeof sql, "RELEASE SAVEPOINT psy_sp%d", st->depth);
         return psy__store_exec(st, sql);
@@ -93,6 +108,12 @@ void psy__store_rollback(psy_store *st)
 {
     char sql[96];
     if (st->depth == 0) return;
+    if (st->bulk && st->depth > 1) {
+        st->depth--;
+        st->bulk_failed = 1; /* nothing to roll back to: the outermost end rolls everything back */
+        return;
+    }
+    st->bulk = st->bulk_failed = 0;
     if (--st->depth > 0)
         snprintf(sql, sizeof sql, "ROLLBACK TO SAVEPOINT psy_sp%d; RELEASE SAVEPOINT psy_sp%d", st->depth,
                  st->depth);
@@ -109,6 +130,15 @@ psy_status psy__store_lock(psy_store *st, int64_t key)
     psy__sql_bind_int64(s, 1, key);
     psy_status rc = psy__sql_step(s) == PSY_SQL_ERROR ? psy__store_dbfail(st, "lock") : PSY_OK;
     psy__sql_finalize(s);
+    return rc;
+}
+
+psy_status psy__store_begin_bulk(psy_store *st)
+{
+    if (st->depth) return psy__store_begin(st); /* inside a caller's transaction: an ordinary unit of it */
+    psy_status rc = psy__store_begin(st);
+    if (!rc) st->bulk = 1;
+    st->bulk_failed = 0;
     return rc;
 }
 
@@ -333,6 +363,7 @@ void psy_store_close(psy_store *st)
     if (!st) return;
     if (st->depth) {
         st->depth = 1;
+        st->bulk = 0;
         psy__store_rollback(st);
     }
     psy__db_close(st->db);

@@ -4,6 +4,7 @@
  * once on SQLite and once on PostgreSQL (the ctest fixture pg_server, or $PSY_TEST_PG_URI), the same
  * test functions on both. */
 #include "fixtures_records.h"
+#include "pg_copy.h"
 #include "pg_scratch.h"
 #include "psy_db.h"
 #include <jansson.h>
@@ -499,51 +500,6 @@ static void test_cli(void **state)
 
 /* --- the same records on both backends ----------------------------------------------------------- */
 
-static const char *const record_tables[] = {"practice", "clinician", "client", "client_diagnosis", "payer",
-                                            "policy", "authorisation", "authorisation_code", "treatment_plan",
-                                            "plan_diagnosis", "plan_goal", "therapy_group", "group_member",
-                                            "session", "attendance", "note", "note_addendum", NULL};
-
-/* Copies the records tables of a SQLite store into a PostgreSQL one, in an order that keeps every
- * reference valid, the columns being those the PostgreSQL table has. */
-static void copy_records(psy_store *from, psy_store *to)
-{
-    assert_int_equal(psy__store_begin(to), PSY_OK);
-    for (int t = 0; record_tables[t]; t++) {
-        struct psy__buf cols = {0}, row = {0}, head = {0}, sel = {0};
-        psy__stmt *c = psy__sql_prepare(to, "SELECT column_name FROM information_schema.columns WHERE table_schema = "
-                                            "current_schema() AND table_name = ? ORDER BY ordinal_position");
-        assert_non_null(c);
-        psy__sql_bind_text(c, 1, record_tables[t]);
-        int n = 0;
-        while (psy__sql_step(c) == PSY_SQL_ROW) {
-            psy__buf_printf(&cols, "%s%s", n ? ", " : "", psy__sql_text(c, 0));
-            psy__buf_puts(&row, n++ ? ", ?" : "(?");
-        }
-        psy__sql_finalize(c);
-        assert_true(n > 0);
-        psy__buf_puts(&row, ")");
-        psy__buf_printf(&sel, "SELECT %s FROM %s", cols.p, record_tables[t]);
-        psy__buf_printf(&head, "INSERT INTO %s (%s) VALUES ", record_tables[t], cols.p);
-        psy__stmt *r = psy__sql_prepare(from, sel.p);
-        if (!r) fail_msg("%s: %s", record_tables[t], psy__db_errtext(from));
-        struct psy__batch b;
-        psy__batch_init(&b, to, head.p, row.p, "");
-        while (psy__sql_step(r) == PSY_SQL_ROW) {
-            for (int i = 0; i < n; i++) psy__batch_text(&b, psy__sql_text(r, i));
-            assert_int_equal(psy__batch_row(&b), PSY_OK);
-        }
-        psy__sql_finalize(r);
-        if (psy__batch_flush(&b)) fail_msg("%s: %s", record_tables[t], psy_store_errmsg(to));
-        psy__batch_free(&b);
-        psy__buf_free(&cols);
-        psy__buf_free(&row);
-        psy__buf_free(&head);
-        psy__buf_free(&sel);
-    }
-    assert_int_equal(psy__store_commit(to), PSY_OK);
-}
-
 static int same_finding(const struct psy_audit_finding *a, const struct psy_audit_finding *b)
 {
     return !strcmp(a->rule, b->rule) && a->severity == b->severity && !strcmp(a->record_type, b->record_type) &&
@@ -565,7 +521,8 @@ static void test_demo_same_on_both(void **state)
         struct psy_demo_opts o = {seed, "2025-03-31", 0, 0, 0, clean};
         struct psy_demo_result r;
         assert_int_equal(psy_records_demo(a, &o, &r), PSY_OK);
-        copy_records(a, b);
+        char why[400];
+        if (pg_copy_records(a, b, why, sizeof why)) fail_msg("copy: %s", why);
         const char *from[] = {NULL, "2025-02-01"};
         for (int k = 0; k < 2; k++) {
             struct psy_audit_opts ao = {from[k], NULL, "2025-03-31", 0};
