@@ -271,7 +271,11 @@ int main(int argc, char **argv)
              "|---|---|---:|---:|---:|\n"
              "| records in: generated (SQLite), copied (PostgreSQL) | %ld sessions | %s | %s | %s |\n"
              "| claims build | %ld signed sessions, %ld members, %ld claims, %ld lines | %s | %s | %s |\n"
-             "| audit | %ld sessions, %ld findings | %s | %s | %s |\n\n%s",
+             "| audit | %ld sessions, %ld findings | %s | %s | %s |\n\n"
+             "The claims build sends its statements one at a time, several per member (look-ups, the claim, "
+             "its lines, the billed code, the scrubber's findings and status), so on PostgreSQL it pays a "
+             "round trip to the server for each; the audit reads each table with one query and pays them "
+             "once.\n\n%s",
              title, want, SEED, END_DATE, clients, groups, AUDIT_RUNS, lite.sessions, c[0][0],
              c[0][1], c[0][2], lite.signed_sessions, lite.members, lite.claims, lite.lines, c[1][0], c[1][1], c[1][2],
              lite.audited, lite.findings, c[2][0], c[2][1], c[2][2], note);

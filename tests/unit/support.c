@@ -6,11 +6,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* A name no earlier run left behind: process ids come round again, and a test that failed may not
+ * have removed its files, so whatever has this name already is removed first. */
 char *test_tmp_path(const char *suffix)
 {
     static int counter;
     char *p = malloc(256);
     snprintf(p, 256, "/tmp/psyclaim-test-%d-%d%s", (int)getpid(), ++counter, suffix);
+    test_rm_db(p);
     return p;
 }
 

@@ -540,6 +540,63 @@ static void test_transactions(void **state)
     fresh_drop(&f);
 }
 
+/* A bulk transaction is all or nothing: its units set no savepoints, and one unit rolled back makes
+ * the outermost commit roll everything back and fail. */
+static void test_bulk_transactions(void **state)
+{
+    const struct backend *b = *state;
+    struct fresh f;
+    psy_store *st = open_with_table(b, &f);
+    psy_store *other = open_store(f.uri);
+
+    /* units that all succeed: everything is kept */
+    assert_int_equal(psy__store_begin_bulk(st), PSY_OK);
+    for (int i = 0; i < 300; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "k%d", i);
+        assert_int_equal(psy__store_begin(st), PSY_OK);
+        assert_int_equal(insert_row(st, name, i, NULL), PSY_OK);
+        assert_int_equal(psy__store_commit(st), PSY_OK);
+    }
+    assert_int_equal(count_rows(other, "SELECT count(*) FROM t_layer"), 0);
+    assert_int_equal(psy__store_commit(st), PSY_OK);
+    assert_int_equal(count_rows(other, "SELECT count(*) FROM t_layer"), 300);
+
+    /* one unit rolled back (here after a failed statement): nothing of the transaction is kept */
+    assert_int_equal(psy__store_begin_bulk(st), PSY_OK);
+    assert_int_equal(psy__store_begin(st), PSY_OK);
+    assert_int_equal(insert_row(st, "m1", 1000, NULL), PSY_OK);
+    assert_int_equal(psy__store_commit(st), PSY_OK);
+    assert_int_equal(psy__store_begin(st), PSY_OK);
+    assert_int_equal(insert_row(st, "k1", 1001, NULL), PSY_EDB); /* a duplicate name */
+    psy__store_rollback(st);
+    assert_int_equal(psy__store_commit(st), PSY_EDB);
+    assert_non_null(strstr(psy_store_errmsg(st), "none of it was saved"));
+    assert_false(psy__store_in_transaction(st));
+    assert_int_equal(count_rows(other, "SELECT count(*) FROM t_layer"), 300);
+
+    /* the store is usable afterwards, with ordinary savepoints again */
+    assert_int_equal(psy__store_begin(st), PSY_OK);
+    assert_int_equal(psy__store_begin(st), PSY_OK);
+    assert_int_equal(insert_row(st, "n1", 2000, NULL), PSY_OK);
+    psy__store_rollback(st);
+    assert_int_equal(insert_row(st, "n2", 2001, NULL), PSY_OK);
+    assert_int_equal(psy__store_commit(st), PSY_OK);
+    assert_int_equal(count_rows(other, "SELECT count(*) FROM t_layer WHERE name LIKE 'n%'"), 1);
+
+    /* inside an open transaction a bulk begin is an ordinary unit of it */
+    assert_int_equal(psy__store_begin(st), PSY_OK);
+    assert_int_equal(psy__store_begin_bulk(st), PSY_OK);
+    assert_int_equal(insert_row(st, "p1", 3000, NULL), PSY_OK);
+    psy__store_rollback(st);
+    assert_int_equal(insert_row(st, "p2", 3001, NULL), PSY_OK);
+    assert_int_equal(psy__store_commit(st), PSY_OK);
+    assert_int_equal(count_rows(other, "SELECT count(*) FROM t_layer WHERE name LIKE 'p%'"), 1);
+    psy_store_close(other);
+    psy_store_close(st);
+    fresh_drop(&f);
+}
+
 static void test_batch(void **state)
 {
     const struct backend *b = *state;
@@ -677,6 +734,7 @@ int main(void)
         cmocka_unit_test_prestate(test_import_official, NULL),
         cmocka_unit_test_prestate(test_sql_layer, NULL),
         cmocka_unit_test_prestate(test_transactions, NULL),
+        cmocka_unit_test_prestate(test_bulk_transactions, NULL),
         cmocka_unit_test_prestate(test_batch, NULL),
         cmocka_unit_test_prestate(test_cli_db_uri, NULL),
     };
