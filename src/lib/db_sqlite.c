@@ -138,8 +138,3 @@ struct psy__db *psy__sqlite_open(const char *path, char *err, size_t errlen)
     }
     return &db->base;
 }
-
-sqlite3 *psy__sqlite_handle(struct psy__db *db)
-{
-    return db && db->ops == &sqlite_ops ? ((struct sq_db *)db)->h : NULL;
-}

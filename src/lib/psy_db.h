@@ -154,8 +154,6 @@ void psy__db_close(struct psy__db *db); /* finalizes cached statements, then clo
 void psy__db_seterr(struct psy__db *db, psy__dberr kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* The SQLite handle of a SQLite connection (NULL on PostgreSQL): for modules not yet on this layer. */
-struct sqlite3 *psy__sqlite_handle(struct psy__db *db);
 
 /* Rewrites `?` placeholders as $1..$n outside quotes and comments; returns a new string and the count. */
 char *psy__sql_numbered(const char *sql, int *nparams);

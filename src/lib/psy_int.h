@@ -27,9 +27,7 @@ int psy__buf_puts(struct psy__buf *b, const char *s);
 int psy__buf_printf(struct psy__buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void psy__buf_free(struct psy__buf *b);
 
-/* store.c. SQL goes through the layer in psy_db.h; psy__store_db is the raw SQLite handle for modules
- * not yet ported to it (NULL on a PostgreSQL store). */
-sqlite3 *psy__store_db(psy_store *st);
+/* store.c. SQL goes through the layer in psy_db.h, on either backend. */
 psy_status psy__store_fail(psy_store *st, psy_status rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 psy_status psy__store_dbfail(psy_store *st, const char *what); /* records the backend's message */

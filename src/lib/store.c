@@ -35,8 +35,6 @@ const char *psy_store_default_uri(void)
 
 struct psy__db *psy__store_conn(psy_store *st) { return st->db; }
 
-sqlite3 *psy__store_db(psy_store *st) { return psy__sqlite_handle(st->db); }
-
 const char *psy_store_errmsg(const psy_store *st) { return st ? st->errmsg : ""; }
 
 const char *psy_store_backend(const psy_store *st)
