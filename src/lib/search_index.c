@@ -30,7 +30,8 @@ static const float field_b[PSY__SF_COUNT] = {0.75f, 0.5f, 0.0f, 0.75f}; /* synon
 #define BOOST_BILLABLE 1.0f
 #define BOOST_CURATED 2.0f   /* entries the project describes: synonyms or an explainer page */
 #define BOOST_FAMILY 1.0f    /* the psychotherapy family, CPT 90785-90899 */
-#define BOOST_MENTAL 0.4f    /* ICD-10-CM chapter F */
+#define BOOST_MENTAL 0.4f    /* ICD-10-CM chapter F; HCPCS H codes (behavioural health services) */
+#define BOOST_PRODUCT (-1.5f) /* HCPCS supplies, equipment, orthotics, vision and hearing products */
 #define BOOST_ENDED (-1.5f)  /* codes with an end date */
 #define BOOST_DEFAULT 0.8f   /* billable ICD-10-CM codes titled unspecified / uncomplicated */
 #define BOOST_ADDON (-0.5f)  /* add-on codes rank below the primary codes they ride on */
@@ -485,6 +486,9 @@ static float doc_boost(const struct psy__sdoc *d, const char *ncode, int curated
     if (d->system == PSY_SYS_CPT && d->ncode_len == 5 && strcmp(ncode, "90785") >= 0 && strcmp(ncode, "90899") <= 0)
         b += BOOST_FAMILY;
     if (d->system == PSY_SYS_ICD10CM && ncode[0] == 'f') b += BOOST_MENTAL;
+    if (d->system == PSY_SYS_HCPCS && ncode[0] == 'h') b += BOOST_MENTAL;
+    /* a practice bills services: products rank below services that match as well */
+    if (d->system == PSY_SYS_HCPCS && ncode[1] && strchr("abeklv", ncode[0])) b += BOOST_PRODUCT;
     return b;
 }
 

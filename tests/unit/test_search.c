@@ -557,6 +557,15 @@ static void test_full_corpus(void **state)
         for (size_t k = 0; k < n; k++) found |= h[k].system == cases[i].sys && !strcmp(h[k].code, cases[i].code);
         if (!found) fail_msg("full corpus: '%s' misses %s in its first 5", cases[i].q, cases[i].code);
     }
+    /* a product whose title shares the word ranks below the diagnoses a practice means */
+    {
+        psy_search_hit h[5];
+        size_t n, total;
+        assert_int_equal(psy_search_query(big, "depress", NULL, h, 5, &n, &total), PSY_OK);
+        assert_int_equal(n, 5);
+        for (size_t k = 0; k < n; k++)
+            if (h[k].system != PSY_SYS_ICD10CM) fail_msg("full corpus: 'depress' ranks %s among its first 5", h[k].code);
+    }
     same_on_every_backend("full corpus", answers_digest(big), &kept, &kept_by, *state);
     psy_search_free(big);
     psy_store_close(st2);
