@@ -47,11 +47,19 @@ function buildForm(onBuilt) {
   const message = h('p', { class: 'error', role: 'alert' });
   const out = h('div', { class: 'build-out', id: 'build-out', 'aria-live': 'polite' });
   const button = h('button', { type: 'submit', class: 'primary' }, 'Build claims');
+  const rescrub = h('button', { type: 'button', id: 'scrub-all' }, 'Scrub all again');
   const form = h('form', { class: 'card claims-build', id: 'build-form' },
     h('h2', {}, 'Build claims'),
-    h('p', { class: 'hint' }, 'Codes every billable member of the signed sessions in the period and scrubs each claim; members already billed are left alone. Leave the dates empty for every session.'),
+    h('p', { class: 'hint' }, 'Codes every billable member of the signed sessions in the period and scrubs each claim; members already billed are left alone. Leave the dates empty for every session. After correcting records, scrub all again to release the drafts they held back.'),
     h('div', { class: 'row' }, field('build-from', 'From', from), field('build-to', 'To', to)),
-    button, message, out);
+    h('div', { class: 'row' }, button, rescrub), message, out);
+  rescrub.addEventListener('click', async () => {
+    const r = await act(message, rescrub, () => request('POST', '/api/claims/scrub', {}));
+    if (!r) return;
+    replace(out, h('p', { role: 'status', class: 'build-summary' },
+      `${r.ready + r.draft} claims scrubbed: `, h('strong', {}, `${r.ready} ready`), `, ${r.draft} held in draft.`));
+    onBuilt();
+  });
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const body = {};

@@ -42,6 +42,11 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
  * to ready when no finding is an error, else back to (or keeps it in) draft. */
 psy_status psy_billing_scrub(psy_store *st, psy_id practice, psy_id claim);
 
+/* Scrubs every claim of the practice in draft or ready again -- after records were corrected (an
+ * address, a plan, a missing time) drafts become ready without building anything anew. Counts the
+ * verdicts in *ready and *draft. */
+psy_status psy_billing_scrub_all(psy_store *st, psy_id practice, long *ready /* OUT */, long *draft /* OUT */);
+
 struct psy_billing_claim {
     psy_id id;
     char number[PSY_CLAIM_ID_MAX + 1]; /* CLM01 */

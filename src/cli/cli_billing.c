@@ -106,6 +106,22 @@ static int claims_build(psy_store *st, psy_id pid, const struct bopts *b)
     return CLI_OK;
 }
 
+static int claims_scrub(psy_store *st, psy_id pid, const struct bopts *b)
+{
+    long ready, draft;
+    if (b->phone && psy_billing_set_contact(st, pid, b->phone)) {
+        cli_error("%s", psy_store_errmsg(st));
+        return CLI_USAGE;
+    }
+    if (psy_billing_scrub_all(st, pid, &ready, &draft)) {
+        cli_error("claims scrub: %s", psy_store_errmsg(st));
+        return CLI_FAIL;
+    }
+    if (b->json) print_json(json_pack("{s:I, s:I}", "ready", (json_int_t)ready, "draft", (json_int_t)draft));
+    else printf("%ld claims scrubbed: %ld ready, %ld draft with findings\n", ready + draft, ready, draft);
+    return CLI_OK;
+}
+
 static int claims_list(psy_store *st, psy_id pid, const struct bopts *b)
 {
     psy_claim_state unused;
@@ -177,18 +193,19 @@ static int run_claims(int argc, char **argv)
     struct bopts b;
     if (!parse_opts(argc, argv, &cli_cmd_claims, &b)) return CLI_USAGE;
     if (optind != argc - 1) {
-        cli_error("claims: give one action, build, list or export (see 'psyclaim claims --help')");
+        cli_error("claims: give one action, build, scrub, list or export (see 'psyclaim claims --help')");
         return CLI_USAGE;
     }
     const char *action = argv[optind];
-    if (strcmp(action, "build") && strcmp(action, "list") && strcmp(action, "export")) {
-        cli_error("claims: unknown action '%s' (build, list, export)", action);
+    if (strcmp(action, "build") && strcmp(action, "scrub") && strcmp(action, "list") && strcmp(action, "export")) {
+        cli_error("claims: unknown action '%s' (build, scrub, list, export)", action);
         return CLI_USAGE;
     }
     psy_id pid;
     psy_store *st = cli_open_practice(b.db, b.practice, &pid);
     if (!st) return CLI_FAIL;
     int rc = !strcmp(action, "build") ? claims_build(st, pid, &b)
+             : !strcmp(action, "scrub") ? claims_scrub(st, pid, &b)
              : !strcmp(action, "list") ? claims_list(st, pid, &b)
                                        : claims_export(st, pid, &b);
     psy_store_close(st);
@@ -196,8 +213,9 @@ static int run_claims(int argc, char **argv)
 }
 
 const struct cli_command cli_cmd_claims = {
-    "claims", run_claims, "build claims from signed sessions, list them, export an 837P batch",
+    "claims", run_claims, "build claims from signed sessions, scrub, list them, export an 837P batch",
     "usage: psyclaim claims build [--db PATH] [--practice ID] [--from DATE] [--to DATE] [--phone DIGITS] [--json]\n"
+    "       psyclaim claims scrub [--db PATH] [--practice ID] [--phone DIGITS] [--json]\n"
     "       psyclaim claims list [--db PATH] [--practice ID] [--status STATE] [--json]\n"
     "       psyclaim claims export [--db PATH] [--practice ID] --payer ID --out FILE.837\n\n"
     "build    codes every billable member of the signed sessions in the period (each present group\n"
@@ -205,6 +223,8 @@ const struct cli_command cli_cmd_claims = {
     "         claim per client, payer, clinician and date of service. A member already on a claim is not\n"
     "         billed again. The scrubber then checks each claim it touched (coding findings, the audit's\n"
     "         findings for its sessions, the 837P rules): no error makes it ready, else it stays draft.\n"
+    "scrub    checks every draft and ready claim again, after the records were corrected (an address,\n"
+    "         a plan, a missing time): drafts with no error left become ready, and the reverse.\n"
     "list     the claims with status, totals and the number of findings (--json: the findings too).\n"
     "export   writes every ready claim of one payer (its electronic id, e.g. DEMOBLU01, or record id)\n"
     "         into one 837P (005010X222A1) file; control numbers come from the database and never\n"

@@ -763,6 +763,34 @@ static psy_status chunk_end(struct chunk *c)
     return psy__store_commit(c->st);
 }
 
+/* Scrubs the claims of ids (sorted; repeats skipped), committing in chunks, and counts the verdicts. */
+static psy_status scrub_many(psy_store *st, psy_id practice, const psy_id *ids, size_t n, long *ready, long *draft)
+{
+    struct chunk ch = {st, 0};
+    struct audit_cache cache = {0};
+    psy_status rc = PSY_OK;
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (i && ids[i] == ids[i - 1]) continue;
+        if ((rc = chunk_step(&ch))) break;
+        if ((rc = scrub(st, practice, ids[i], &cache))) break;
+        psy__stmt *s = psy__sql_prepare(st, "SELECT status FROM claim WHERE id = ?");
+        if (!s) {
+            rc = psy__store_dbfail(st, "claim");
+            break;
+        }
+        psy__sql_bind_int64(s, 1, ids[i]);
+        if (psy__sql_step(s) == PSY_SQL_ROW) {
+            if (!strcmp(psy__sql_text(s, 0), "ready")) (*ready)++;
+            else (*draft)++;
+        }
+        psy__sql_finalize(s);
+    }
+    psy_status crc = chunk_end(&ch);
+    if (!rc) rc = crc;
+    audit_cache_free(&cache);
+    return rc;
+}
+
 static int cmp_id(const void *a, const void *b)
 {
     psy_id x = *(const psy_id *)a, y = *(const psy_id *)b;
@@ -808,27 +836,28 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
     free(cr);
     free(ss);
     if (nt) qsort(touched, nt, sizeof *touched, cmp_id);
-    struct audit_cache cache = {0};
-    for (size_t i = 0; !rc && i < nt; i++) {
-        if (i && touched[i] == touched[i - 1]) continue;
-        if ((rc = chunk_step(&ch))) break;
-        if ((rc = scrub(st, practice, touched[i], &cache))) break;
-        psy__stmt *s = psy__sql_prepare(st, "SELECT status FROM claim WHERE id = ?");
-        if (!s) {
-            rc = psy__store_dbfail(st, "claim");
-            break;
-        }
-        psy__sql_bind_int64(s, 1, touched[i]);
-        if (psy__sql_step(s) == PSY_SQL_ROW) {
-            if (!strcmp(psy__sql_text(s, 0), "ready")) r->ready++;
-            else r->draft++;
-        }
-        psy__sql_finalize(s);
-    }
-    crc = chunk_end(&ch);
-    if (!rc) rc = crc;
-    audit_cache_free(&cache);
+    if (!rc) rc = scrub_many(st, practice, touched, nt, &r->ready, &r->draft);
     free(touched);
+    return rc;
+}
+
+psy_status psy_billing_scrub_all(psy_store *st, psy_id practice, long *ready, long *draft)
+{
+    *ready = *draft = 0;
+    psy__stmt *s = psy__sql_prepare(st, "SELECT id FROM claim WHERE practice_id = ? AND status IN ('draft', 'ready') "
+                                        "ORDER BY id");
+    if (!s) return psy__store_dbfail(st, "claim");
+    psy__sql_bind_int64(s, 1, practice);
+    psy_id *ids = NULL;
+    size_t n = 0, cap = 0;
+    int r;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
+        if (n == cap) ids = psy__realloc(ids, (cap = cap ? 2 * cap : 64) * sizeof *ids);
+        ids[n++] = psy__sql_int64(s, 0);
+    }
+    psy__sql_finalize(s);
+    psy_status rc = r == PSY_SQL_ERROR ? psy__store_dbfail(st, "claim") : scrub_many(st, practice, ids, n, ready, draft);
+    free(ids);
     return rc;
 }
 

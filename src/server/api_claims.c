@@ -291,6 +291,22 @@ out:
     json_decref(body);
 }
 
+/* POST /api/claims/scrub: every draft and ready claim scrubbed again (after records were corrected). */
+void api_claims_scrub(struct srv_req *r)
+{
+    json_t *body = srv_body_object(r);
+    if (!body) return;
+    json_decref(body);
+    if (api_audit_rec(r, "claim.scrub", "claim", 0)) return;
+    long ready, draft;
+    psy_status rc = psy_billing_scrub_all(r->st, r->session.user.practice_id, &ready, &draft);
+    if (rc) {
+        srv_reply_status(r, rc, NULL);
+        return;
+    }
+    srv_reply_json(r, 200, json_pack("{s:I, s:I}", "ready", (json_int_t)ready, "draft", (json_int_t)draft));
+}
+
 /* POST /api/claims/export {"payer": code or id}: the 837P of the payer's ready claims, as a download. */
 void api_claims_export(struct srv_req *r)
 {

@@ -139,6 +139,7 @@ void api_claim(struct srv_req *r);
 void api_claim_scrub(struct srv_req *r);
 void api_claim_cms1500(struct srv_req *r);
 void api_claims_build(struct srv_req *r);
+void api_claims_scrub(struct srv_req *r);
 void api_claims_export(struct srv_req *r);
 void api_superbill(struct srv_req *r);
 void api_suspense(struct srv_req *r);

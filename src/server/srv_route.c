@@ -32,6 +32,7 @@ static const struct srv_route routes[] = {
      * scrubbing and sending span the practice */
     {"GET", "/api/claims", api_claims, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_NONE},
     {"POST", "/api/claims/build", api_claims_build, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
+    {"POST", "/api/claims/scrub", api_claims_scrub, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
     {"POST", "/api/claims/export", api_claims_export, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
     {"GET", "/api/claims/:id", api_claim, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_NONE},
     {"POST", "/api/claims/:id/scrub", api_claim_scrub, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},

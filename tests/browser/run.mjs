@@ -456,6 +456,10 @@ async function main() {
     await cpage.locator('table.claims tbody tr').first().waitFor();
     const rows = await cpage.locator('table.claims tbody tr').count();
     check('the claims list shows the built claims', rows > 10, String(rows));
+    await cpage.getByRole('button', { name: 'Scrub all again' }).click();
+    await cpage.locator('.build-summary', { hasText: 'claims scrubbed' }).waitFor();
+    const rescrubbed = await cpage.locator('.build-summary').textContent();
+    check('scrubbing all again gives the same verdicts', Number((rescrubbed.match(/(\d+) ready/) || [])[1]) === ready, rescrubbed);
     await cpage.getByLabel('Status').selectOption('ready');
     await cpage.getByRole('button', { name: 'Show' }).click();
     await cpage.waitForFunction(() => [...document.querySelectorAll('table.claims tbody .claim-status')].every((e) => e.textContent === 'ready'));

@@ -380,13 +380,42 @@ static void test_cli(void **state)
     cli("claims export --payer DEMOBLU01", 2, NULL, "--out", NULL);
 }
 
+/* After the records are corrected, scrubbing every draft and ready claim again makes the held claim
+ * ready without building anything anew; the counts match the claims' states. */
+static void test_scrub_all(void **state)
+{
+    (void)state;
+    char sql[320];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM claim c JOIN claim_line l ON l.claim_id = c.id WHERE "
+             "l.session_id = %lld AND c.status = '%s'", (long long)W.faulted_session, "draft");
+    assert_int_equal(q1(sql), 1);
+    long ready, draft;
+    assert_int_equal(psy_billing_scrub_all(W.st, W.pr, &ready, &draft), PSY_OK);
+    assert_int_equal(ready, q1("SELECT count(*) FROM claim WHERE status = 'ready'"));
+    assert_int_equal(draft, q1("SELECT count(*) FROM claim WHERE status = 'draft'"));
+    assert_int_equal(q1(sql), 1); /* nothing changed yet: still held */
+    long drafts_before = draft;
+    /* the billed code put right for the session's minutes */
+    struct psy_session s;
+    assert_int_equal(psy_records_session_get(W.st, W.pr, W.faulted_session, &s), PSY_OK);
+    int m = psy_records_session_minutes(&s);
+    const char *code = m <= 37 ? "90832" : m <= 52 ? "90834" : "90837";
+    assert_int_equal(psy_records_billed_set(W.st, W.pr, W.faulted_session, 0, code), PSY_OK);
+    assert_int_equal(psy_billing_scrub_all(W.st, W.pr, &ready, &draft), PSY_OK);
+    assert_int_equal(draft, drafts_before - 1);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM claim c JOIN claim_line l ON l.claim_id = c.id WHERE "
+             "l.session_id = %lld AND c.status = '%s'", (long long)W.faulted_session, "ready");
+    assert_int_equal(q1(sql), 1);
+    cli("claims scrub --json", 0, "\"ready\"", NULL, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_build_groups_members), cmocka_unit_test(test_build_is_idempotent),
         cmocka_unit_test(test_scrubber_holds_audit_error), cmocka_unit_test(test_export_two_payers),
         cmocka_unit_test(test_pdfs), cmocka_unit_test(test_era_post), cmocka_unit_test(test_era_denial),
-        cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_cli), cmocka_unit_test(test_scrub_all),
     };
     int rc = cmocka_run_group_tests_name("billing", tests, setup, teardown);
     free(exported[0]);

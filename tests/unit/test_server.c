@@ -421,6 +421,7 @@ static void test_role_matrix(void **state)
         {"GET", "/api/claims/1/cms1500", {401, 404, 404, 404}},
         {"POST", "/api/claims/1/scrub", {401, 404, 403, 404}},
         {"POST", "/api/claims/build", {401, 415, 403, 415}},
+        {"POST", "/api/claims/scrub", {401, 415, 403, 415}},
         {"POST", "/api/claims/export", {401, 415, 403, 415}},
         {"GET", "/api/superbill", {401, 400, 400, 400}},
         {"POST", "/api/era/post", {401, 422, 403, 422}},
@@ -1597,6 +1598,11 @@ static void test_claims(void **state)
     http_free(&h);
     assert_int_equal(call(&admin, "POST", "/api/claims/build", "{}", &h), 200); /* again: nothing new */
     assert_int_equal(json_integer_value(json_object_get(h.json, "claims_new")), 0);
+    http_free(&h);
+    /* scrubbing them all again: only billing roles; the verdicts account for every claim built */
+    call_error(&lead, "POST", "/api/claims/scrub", "{}", 403, "forbidden", NULL);
+    assert_int_equal(call(&biller, "POST", "/api/claims/scrub", "{}", &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "ready")) + json_integer_value(json_object_get(h.json, "draft")), made);
     http_free(&h);
 
     /* the list: filters, totals, who sees what */
