@@ -197,9 +197,12 @@ int main(int argc, char **argv)
         }
         pg_st = fill(uri, lite_st, &lite, clients, groups, &pg);
     }
-    int rc = *pg.skipped || pg_st ? work(lite_st, &lite) : (psy_store_close(lite_st), -1);
+    int rc = -1;
+    if (*pg.skipped || pg_st) rc = work(lite_st, &lite);
+    else psy_store_close(lite_st); /* the copy into PostgreSQL failed (fill said why) */
     bench_remove_db(db);
-    if (!rc && pg_st) rc = work(pg_st, &pg);
+    if (pg_st && !rc) rc = work(pg_st, &pg);
+    else if (pg_st) psy_store_close(pg_st);
     if (uri) pg_scratch_drop(server, schema);
     free(uri);
     free(schema);

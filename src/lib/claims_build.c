@@ -334,7 +334,8 @@ static psy_status audit_day(psy_store *st, psy_id practice, const char *iso, str
     return PSY_OK;
 }
 
-static psy_status scrub(psy_store *st, psy_id practice, psy_id claim, struct audit_cache *cache)
+/* ready (may be NULL) says whether the claim ended ready (1) or draft (0). */
+static psy_status scrub(psy_store *st, psy_id practice, psy_id claim, struct audit_cache *cache, int *ready)
 {
     struct psy__loaded *L = psy__calloc(1, sizeof *L);
     psy_status rc = psy__billing_load(st, practice, claim, L);
@@ -418,6 +419,7 @@ static psy_status scrub(psy_store *st, psy_id practice, psy_id claim, struct aud
         rc = psy_billing_transition(st, practice, claim, PSY_CLAIM_READY, "the scrubber found no errors");
     else if (errors && L->c.state == PSY_CLAIM_READY)
         rc = psy_billing_transition(st, practice, claim, PSY_CLAIM_DRAFT, "the scrubber found errors");
+    if (ready) *ready = !errors;
 out:
     free(L);
     return rc;
@@ -425,7 +427,7 @@ out:
 
 psy_status psy_billing_scrub(psy_store *st, psy_id practice, psy_id claim)
 {
-    return scrub(st, practice, claim, NULL);
+    return scrub(st, practice, claim, NULL, NULL);
 }
 
 /* --- assembly ----------------------------------------------------------------------------------- */
@@ -772,18 +774,10 @@ static psy_status scrub_many(psy_store *st, psy_id practice, const psy_id *ids, 
     for (size_t i = 0; !rc && i < n; i++) {
         if (i && ids[i] == ids[i - 1]) continue;
         if ((rc = chunk_step(&ch))) break;
-        if ((rc = scrub(st, practice, ids[i], &cache))) break;
-        psy__stmt *s = psy__sql_prepare(st, "SELECT status FROM claim WHERE id = ?");
-        if (!s) {
-            rc = psy__store_dbfail(st, "claim");
-            break;
-        }
-        psy__sql_bind_int64(s, 1, ids[i]);
-        if (psy__sql_step(s) == PSY_SQL_ROW) {
-            if (!strcmp(psy__sql_text(s, 0), "ready")) (*ready)++;
-            else (*draft)++;
-        }
-        psy__sql_finalize(s);
+        int ok = 0;
+        if ((rc = scrub(st, practice, ids[i], &cache, &ok))) break;
+        if (ok) (*ready)++;
+        else (*draft)++;
     }
     psy_status crc = chunk_end(&ch);
     if (!rc) rc = crc;
@@ -815,12 +809,12 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
     struct chunk ch = {st, 0};
     for (size_t i = 0; !rc && i < n; i++) {
         if (!ss[i].signed_at[0]) continue;
-        if ((rc = chunk_step(&ch))) break;
         r->sessions++;
         struct psy_billable *bs = NULL;
         size_t nb = 0;
         if ((rc = psy_records_session_billables(st, practice, ss[i].id, &bs, &nb))) break;
         for (size_t k = 0; !rc && k < nb; k++) {
+            if ((rc = chunk_step(&ch))) break;
             r->members++;
             psy_id claim = 0;
             rc = bill_member(st, cx, practice, &bs[k], r, &claim, cr);

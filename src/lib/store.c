@@ -361,7 +361,6 @@ void psy_store_close(psy_store *st)
     if (!st) return;
     if (st->depth) {
         st->depth = 1;
-        st->bulk = 0;
         psy__store_rollback(st);
     }
     psy__db_close(st->db);
