@@ -28,6 +28,11 @@ struct psy_server_config {
     size_t max_body;           /* 0 = PSY_SERVER_MAX_BODY */
     FILE *access_log;          /* one line per request; NULL = none. Never carries patient data. */
     const struct psy_auth_policy *policy; /* NULL = psy_auth_policy_init; copied at start */
+    /* Addresses of reverse proxies (TLS terminators) in front of the server. Only for a request whose
+     * peer is one of them is the client address taken from X-Forwarded-For: the right-most entry that
+     * is not itself a trusted proxy. Without them X-Forwarded-For is ignored. */
+    const char *const *trusted_proxies;
+    size_t ntrusted_proxies;
 };
 
 /* Opens the database (migrating and seeding the built-in catalog as needed) and starts serving.

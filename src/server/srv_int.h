@@ -37,6 +37,8 @@ struct psy_server {
     int in_flight; /* requests begun and not yet completed (atomic) */
     psy_coder *coder; /* the coding engine's tables and payer profiles, read once at start */
     psy_search *index; /* the catalog's search index, built once at start; read-only, shared */
+    char (*proxies)[PSY_IP_MAX]; /* trusted proxies, in inet_ntop's form */
+    size_t nproxies;
 };
 
 struct srv_req {
@@ -129,6 +131,15 @@ void api_login(struct srv_req *r);
 void api_logout(struct srv_req *r);
 void api_me(struct srv_req *r);
 void api_audit(struct srv_req *r);
+void api_me_password(struct srv_req *r);
+void api_me_totp_begin(struct srv_req *r);
+void api_me_totp_confirm(struct srv_req *r);
+void api_users(struct srv_req *r);
+void api_user_add(struct srv_req *r);
+void api_users_two_factor(struct srv_req *r);
+void api_user_patch(struct srv_req *r);
+void api_user_password(struct srv_req *r);
+void api_user_totp_reset(struct srv_req *r);
 void api_code(struct srv_req *r);
 void api_code_session(struct srv_req *r);
 void api_payers(struct srv_req *r);

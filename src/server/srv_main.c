@@ -62,7 +62,31 @@ static double ms_since(const struct timespec *t0)
     return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-static void client_ip(struct MHD_Connection *conn, char out[PSY_IP_MAX])
+/* An address in inet_ntop's form (so that "::1" and "0:0::1" are one); -1 when text is none. */
+static int canonical_ip(const char *text, size_t len, char out[PSY_IP_MAX])
+{
+    char buf[PSY_IP_MAX];
+    unsigned char bin[sizeof(struct in6_addr)];
+    while (len && (*text == ' ' || *text == '\t')) text++, len--;
+    while (len && (text[len - 1] == ' ' || text[len - 1] == '\t')) len--;
+    if (len == 0 || len >= sizeof buf) return -1;
+    memcpy(buf, text, len);
+    buf[len] = 0;
+    if (inet_pton(AF_INET, buf, bin) == 1) return inet_ntop(AF_INET, bin, out, PSY_IP_MAX) ? 0 : -1;
+    if (inet_pton(AF_INET6, buf, bin) == 1) return inet_ntop(AF_INET6, bin, out, PSY_IP_MAX) ? 0 : -1;
+    return -1;
+}
+
+static int is_trusted_proxy(const psy_server *srv, const char *ip)
+{
+    for (size_t i = 0; i < srv->nproxies; i++)
+        if (strcmp(srv->proxies[i], ip) == 0) return 1;
+    return 0;
+}
+
+/* The client's address: the peer's; behind a trusted proxy, the right-most X-Forwarded-For entry that
+ * is not a trusted proxy (entries to its left are whatever the client claimed). */
+static void client_ip(const psy_server *srv, struct MHD_Connection *conn, char out[PSY_IP_MAX])
 {
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     snprintf(out, PSY_IP_MAX, "unknown");
@@ -72,6 +96,19 @@ static void client_ip(struct MHD_Connection *conn, char out[PSY_IP_MAX])
         inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, PSY_IP_MAX);
     else if (sa->sa_family == AF_INET6)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, PSY_IP_MAX);
+    if (!is_trusted_proxy(srv, out)) return;
+    const char *xff = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For");
+    if (!xff) return;
+    const char *end = xff + strlen(xff);
+    while (end > xff) {
+        const char *comma = end;
+        while (comma > xff && comma[-1] != ',') comma--;
+        char ip[PSY_IP_MAX];
+        if (canonical_ip(comma, (size_t)(end - comma), ip)) return; /* garbage: keep the proxy's address */
+        memcpy(out, ip, PSY_IP_MAX);
+        if (!is_trusted_proxy(srv, ip)) return;
+        end = comma > xff ? comma - 1 : xff;
+    }
 }
 
 static void free_req(struct srv_req *r)
@@ -148,7 +185,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->method = method;
         r->path = url;
         r->route = "(no route)";
-        client_ip(conn, r->ip);
+        client_ip(srv, conn, r->ip);
         __atomic_add_fetch(&srv->in_flight, 1, __ATOMIC_SEQ_CST);
         *con_cls = r;
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -319,6 +356,18 @@ psy_status psy_server_start(const struct psy_server_config *cfg, psy_server **ou
     srv->db_uri = strdup(cfg->db_uri ? cfg->db_uri : psy_store_default_uri());
     if (!srv->db_uri) return fail(srv, PSY_ENOMEM);
 
+    if (cfg->ntrusted_proxies) {
+        srv->proxies = calloc(cfg->ntrusted_proxies, sizeof *srv->proxies);
+        if (!srv->proxies) return fail(srv, PSY_ENOMEM);
+        for (size_t i = 0; i < cfg->ntrusted_proxies; i++) {
+            const char *p = cfg->trusted_proxies[i] ? cfg->trusted_proxies[i] : "";
+            if (canonical_ip(p, strlen(p), srv->proxies[srv->nproxies++])) {
+                snprintf(err, errlen, "trusted proxy '%.100s' is not an IPv4 or IPv6 address", p);
+                return fail(srv, PSY_EINVAL);
+            }
+        }
+    }
+
     struct sockaddr_storage ss;
     if (parse_listen(cfg->listen ? cfg->listen : PSY_SERVER_LISTEN_DEFAULT, &ss, err, errlen))
         return fail(srv, PSY_EINVAL);
@@ -409,5 +458,6 @@ void psy_server_stop(psy_server *srv)
     free(srv->db_uri);
     free(srv->cert);
     free(srv->key);
+    free(srv->proxies);
     free(srv);
 }

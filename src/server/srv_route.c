@@ -18,6 +18,17 @@ static const struct srv_route routes[] = {
     {"POST", "/api/login", api_login, 1, PSY_PERM_SESSION, PSY_SCOPE_NONE},
     {"POST", "/api/logout", api_logout, 0, PSY_PERM_SESSION, PSY_SCOPE_NONE},
     {"GET", "/api/me", api_me, 0, PSY_PERM_SESSION, PSY_SCOPE_NONE},
+    /* one's own password and second factor; a session that must enrol may do only these */
+    {"POST", "/api/me/password", api_me_password, 0, PSY_PERM_SESSION, PSY_SCOPE_NONE},
+    {"POST", "/api/me/totp", api_me_totp_begin, 0, PSY_PERM_SESSION, PSY_SCOPE_NONE},
+    {"POST", "/api/me/totp/confirm", api_me_totp_confirm, 0, PSY_PERM_SESSION, PSY_SCOPE_NONE},
+    /* the practice's users (admins) */
+    {"GET", "/api/users", api_users, 0, PSY_PERM_USERS_ADMIN, PSY_SCOPE_PRACTICE},
+    {"POST", "/api/users", api_user_add, 0, PSY_PERM_USERS_ADMIN, PSY_SCOPE_PRACTICE},
+    {"PUT", "/api/users/two-factor", api_users_two_factor, 0, PSY_PERM_USERS_ADMIN, PSY_SCOPE_PRACTICE},
+    {"PATCH", "/api/users/:id", api_user_patch, 0, PSY_PERM_USERS_ADMIN, PSY_SCOPE_PRACTICE},
+    {"POST", "/api/users/:id/password", api_user_password, 0, PSY_PERM_USERS_ADMIN, PSY_SCOPE_PRACTICE},
+    {"POST", "/api/users/:id/totp-reset", api_user_totp_reset, 0, PSY_PERM_USERS_ADMIN, PSY_SCOPE_PRACTICE},
     {"GET", "/api/codes/:system/:code", api_code, 1, PSY_PERM_CODES_READ, PSY_SCOPE_NONE},
     {"GET", "/api/search", api_search, 1, PSY_PERM_CODES_READ, PSY_SCOPE_NONE},
     {"GET", "/api/icd10cm/v3/search", api_nlm_icd10cm, 1, PSY_PERM_CODES_READ, PSY_SCOPE_NONE},
@@ -92,6 +103,16 @@ static int match(const char *pattern, const char *path, struct srv_req *r)
     return !*p && !*q;
 }
 
+/* What a session that must first set up a second factor (the practice requires one) may reach. */
+static int enrol_route(const char *pattern)
+{
+    static const char *const open_[] = {"/api/me", "/api/logout", "/api/me/password", "/api/me/totp",
+                                        "/api/me/totp/confirm"};
+    for (size_t i = 0; i < sizeof open_ / sizeof open_[0]; i++)
+        if (strcmp(pattern, open_[i]) == 0) return 1;
+    return 0;
+}
+
 static int is_unsafe(const char *m) { return strcmp(m, "GET") && strcmp(m, "HEAD") && strcmp(m, "OPTIONS"); }
 
 /* The session of the request's cookie, or a 401. Returns 0 when signed in. */
@@ -151,6 +172,11 @@ void srv_dispatch(struct srv_req *r)
         if (is_unsafe(r->method) &&
             !psy_auth_csrf_ok(&r->session, MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-CSRF-Token"))) {
             srv_reply_error(r, 403, "csrf", NULL, "missing or wrong X-CSRF-Token header");
+            return;
+        }
+        if (r->session.must_enrol && !enrol_route(rt->pattern)) {
+            srv_reply_error(r, 403, "enrol_required", NULL,
+                            "your practice requires two-factor sign-in: set it up first (POST /api/me/totp)");
             return;
         }
         psy_scope sc = psy_auth_scope(r->session.user.role, rt->perm);

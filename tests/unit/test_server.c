@@ -317,7 +317,8 @@ static void test_login(void **state)
     /* bad requests name the field */
     expect_error("POST", "/api/login", "{\"password\": \"x\"}", JSON_CT, 400, "missing_field", "username");
     expect_error("POST", "/api/login", "{\"username\": \"admin\"}", JSON_CT, 400, "missing_field", "password");
-    expect_error("POST", "/api/login", "{\"username\": \"admin\", \"password\": \"x\", \"practice_id\": \"one\"}", JSON_CT, 400, "invalid", "practice_id");
+    expect_error("POST", "/api/login", "{\"username\": \"admin\", \"password\": \"x\", \"practice\": 1}", JSON_CT, 400, "invalid", "practice");
+    expect_error("POST", "/api/login", "{\"username\": \"admin\", \"password\": \"x\", \"code\": 123456}", JSON_CT, 400, "invalid", "code");
     expect_error("POST", "/api/login", "{\"username\": ", JSON_CT, 400, "invalid_json", NULL);
     expect_error("POST", "/api/login", "[1, 2]", JSON_CT, 400, "invalid_json", NULL);
     expect_error("POST", "/api/login", "{\"a\": 1, \"a\": 2}", JSON_CT, 400, "invalid_json", NULL);
