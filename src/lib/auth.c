@@ -721,7 +721,7 @@ static psy_status new_session(psy_store *st, const struct psy_auth_policy *pol, 
     out->idle_expires_at = now + pol->idle_seconds;
     if (out->idle_expires_at > out->expires_at) out->idle_expires_at = out->expires_at;
     if ((rc = prepare(st, "INSERT INTO web_session (token_hash, user_id, csrf_token, ip, created_at, "
-                          "last_seen, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)", &s)))
+                          "last_seen, expires_at, must_enrol) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &s)))
         return rc;
     psy__sql_bind_text(s, 1, th);
     psy__sql_bind_int64(s, 2, u->id);
@@ -730,6 +730,7 @@ static psy_status new_session(psy_store *st, const struct psy_auth_policy *pol, 
     psy__sql_bind_int64(s, 5, now);
     psy__sql_bind_int64(s, 6, now);
     psy__sql_bind_int64(s, 7, out->expires_at);
+    psy__sql_bind_int64(s, 8, out->must_enrol);
     return step_done(st, s, "starting a session");
 }
 
@@ -899,7 +900,7 @@ psy_status psy_auth_session_check(psy_store *st, const struct psy_auth_policy *p
     char th[PSY_TOKEN_MAX];
     token_hash(token, th);
     psy__stmt *s;
-    if ((rc = prepare(st, "SELECT w.id, w.csrf_token, w.created_at, w.last_seen, w.expires_at, " USER_COLS
+    if ((rc = prepare(st, "SELECT w.id, w.csrf_token, w.created_at, w.last_seen, w.expires_at, " USER_COLS ", w.must_enrol"
                           " FROM web_session w JOIN app_user u ON u.id = w.user_id WHERE w.token_hash = ?",
                       &s)))
         return rc;
@@ -914,7 +915,7 @@ psy_status psy_auth_session_check(psy_store *st, const struct psy_auth_policy *p
     out->created_at = psy__sql_int64(s, 2);
     out->expires_at = psy__sql_int64(s, 4);
     read_user(s, 5, &out->user);
-    out->must_enrol = out->user.totp_required && !out->user.totp;
+    out->must_enrol = psy__sql_int64(s, 5 + USER_NCOLS) && !out->user.totp;
     psy__sql_finalize(s);
 
     int expired = now >= out->expires_at || now - last_seen >= pol->idle_seconds || !out->user.active;

@@ -13,6 +13,7 @@
 #include <math.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 #include "era_835.h"
 
@@ -173,6 +174,21 @@ static void login_as(const char *user, struct session *s)
 }
 
 /* --- fixtures -------------------------------------------------------------------------------------- */
+
+/* One number from the test database (SQLite), read directly. */
+static long long db_count(const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    long long n = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return n;
+}
 
 static void start(size_t max_body, const char *cert, const char *key)
 {
@@ -337,16 +353,126 @@ static void test_rate_limit(void **state)
         assert_error(&h, 401, "bad_credentials", NULL);
         http_free(&h);
     }
-    try_login("biller", PW, &h); /* the right password, too late */
+    try_login("biller", PW, &h); /* the right password, too soon */
     assert_error(&h, 429, "rate_limited", NULL);
     assert_non_null(header(&h, "Retry-After", v, sizeof v));
     long secs = atol(v);
-    assert_true(secs > 0 && secs <= fast.failure_window);
+    assert_true(secs > 0 && secs <= fast.delay_base);
     assert_null(header(&h, "Set-Cookie", v, sizeof v));
     http_free(&h);
-    /* other users are not locked out (the address limit is higher) */
+    /* other users are not held up (the address allows more) */
     assert_int_equal(try_login("admin", PW, &h), 200);
     http_free(&h);
+    /* a delay, not a lock: once it has passed the right password gets in */
+    sleep((unsigned)secs + 1);
+    assert_int_equal(try_login("biller", PW, &h), 200);
+    http_free(&h);
+}
+
+/* Finding 2 of issue 14: a name in several practices, an unknown name and a wrong password answer
+ * alike; the practices are named only after the right password, and chosen by name. */
+static void test_login_no_enumeration(void **state)
+{
+    (void)state;
+    psy_store *st;
+    assert_int_equal(psy_store_open(db_path, &st, NULL, 0), PSY_OK);
+    struct psy_practice p = {0};
+    psy_id p2 = 0;
+    snprintf(p.name, sizeof p.name, "Riverbend Therapy");
+    snprintf(p.npi, sizeof p.npi, "1234567893");
+    snprintf(p.tax_id, sizeof p.tax_id, "123456789");
+    snprintf(p.time_zone, sizeof p.time_zone, "America/Chicago");
+    assert_int_equal(psy_records_practice_add(st, &p, &p2), PSY_OK);
+    assert_int_equal(p2, 1);
+    snprintf(p.name, sizeof p.name, "Lakeside Counseling");
+    snprintf(p.npi, sizeof p.npi, "1234567893");
+    snprintf(p.tax_id, sizeof p.tax_id, "123456789");
+    snprintf(p.time_zone, sizeof p.time_zone, "America/Chicago");
+    assert_int_equal(psy_records_practice_add(st, &p, &p2), PSY_OK);
+    assert_int_equal(p2, 2);
+    struct psy_user u = {0};
+    u.practice_id = p2;
+    u.active = 1;
+    u.role = PSY_ROLE_BILLER;
+    snprintf(u.username, sizeof u.username, "admin");
+    assert_int_equal(psy_auth_user_add(st, &fast, &u, PW, NULL), PSY_OK); /* same name and password */
+    psy_store_close(st);
+
+    struct http h;
+    try_login("admin", "not the password", &h);
+    assert_error(&h, 401, "bad_credentials", NULL);
+    char first[512];
+    snprintf(first, sizeof first, "%s", h.body.p);
+    assert_null(strstr(h.body.p, "Lakeside"));
+    http_free(&h);
+    try_login("nobody-here", "not the password", &h);
+    assert_string_equal(h.body.p, first);
+    http_free(&h);
+    try_login("clinician", "not the password", &h);
+    assert_string_equal(h.body.p, first);
+    http_free(&h);
+
+    /* the right password: choose the practice by its name */
+    try_login("admin", PW, &h);
+    assert_error(&h, 409, "choose_practice", "practice");
+    json_t *names = json_object_get(h.json, "practices");
+    assert_int_equal(json_array_size(names), 2);
+    assert_string_equal(json_string_value(json_array_get(names, 1)), "Lakeside Counseling");
+    assert_null(header(&h, "Set-Cookie", first, sizeof first));
+    http_free(&h);
+    assert_int_equal(post_json("/api/login", "{\"username\": \"admin\", \"password\": \"" PW "\", "
+                               "\"practice\": \"lakeside counseling\"}", &h), 200);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(h.json, "user"), "role")), "biller");
+    http_free(&h);
+    /* a practice the password does not open answers like a wrong password */
+    post_json("/api/login", "{\"username\": \"admin\", \"password\": \"" PW "\", \"practice\": \"Elsewhere\"}", &h);
+    assert_error(&h, 401, "bad_credentials", NULL);
+    http_free(&h);
+}
+
+/* The client address comes from X-Forwarded-For only behind a configured proxy. */
+static void test_trusted_proxy(void **state)
+{
+    (void)state;
+    struct http h;
+    /* not configured: the header is ignored, so a forged one does not escape the address limit */
+    const char *const hdr[] = {"Content-Type: application/json", "X-Forwarded-For: 203.0.113.7", NULL};
+    const char *body = "{\"username\": \"nobody\", \"password\": \"x\"}";
+    request("POST", "/api/login", body, strlen(body), hdr, &h);
+    http_free(&h);
+    psy_server_stop(srv);
+    srv = NULL;
+    assert_int_equal(db_count("SELECT count(*) FROM login_failure WHERE ip = '127.0.0.1'"), 1);
+
+    struct psy_server_config cfg = {0};
+    const char *const proxies[] = {"127.0.0.1"};
+    cfg.db_uri = db_path;
+    cfg.listen = "127.0.0.1:0";
+    cfg.threads = 2;
+    cfg.policy = &fast;
+    cfg.trusted_proxies = proxies;
+    cfg.ntrusted_proxies = 1;
+    char err[256];
+    assert_int_equal(psy_server_start(&cfg, &srv, err, sizeof err), PSY_OK);
+    snprintf(base, sizeof base, "http://127.0.0.1:%u", psy_server_port(srv));
+    /* the right-most entry that is not the proxy is the client; what the client wrote left of it is not */
+    const char *const chain[] = {"Content-Type: application/json", "X-Forwarded-For: 10.66.0.1, 198.51.100.4", NULL};
+    request("POST", "/api/login", body, strlen(body), chain, &h);
+    http_free(&h);
+    const char *const junk[] = {"Content-Type: application/json", "X-Forwarded-For: not-an-address", NULL};
+    request("POST", "/api/login", body, strlen(body), junk, &h);
+    http_free(&h);
+    psy_server_stop(srv);
+    srv = NULL;
+    assert_int_equal(db_count("SELECT count(*) FROM login_failure WHERE ip = '198.51.100.4'"), 1);
+    assert_int_equal(db_count("SELECT count(*) FROM login_failure WHERE ip = '10.66.0.1'"), 0);
+    assert_int_equal(db_count("SELECT count(*) FROM login_failure WHERE ip = '127.0.0.1'"), 2);
+    /* a proxy that is no address is refused at start */
+    const char *const bad[] = {"proxy.example"};
+    cfg.trusted_proxies = bad;
+    assert_int_equal(psy_server_start(&cfg, &srv, err, sizeof err), PSY_EINVAL);
+    assert_non_null(strstr(err, "trusted proxy"));
+    start(4096, NULL, NULL);
 }
 
 static void test_csrf_and_logout(void **state)
@@ -428,6 +554,16 @@ static void test_role_matrix(void **state)
         {"POST", "/api/era/post", {401, 422, 403, 422}},
         {"GET", "/api/suspense", {401, 200, 403, 200}},
         {"GET", "/api/reports/revenue", {401, 200, 403, 200}},
+        /* users: admins only; one's own password and second factor: everyone */
+        {"GET", "/api/users", {401, 200, 403, 403}},
+        {"POST", "/api/users", {401, 415, 403, 403}},
+        {"PUT", "/api/users/two-factor", {401, 415, 403, 403}},
+        {"PATCH", "/api/users/1", {401, 415, 403, 403}},
+        {"PATCH", "/api/users/999", {401, 404, 403, 403}},
+        {"POST", "/api/users/999/password", {401, 404, 403, 403}},
+        {"POST", "/api/users/999/totp-reset", {401, 404, 403, 403}},
+        {"POST", "/api/me/password", {401, 415, 415, 415}},
+        {"POST", "/api/me/totp/confirm", {401, 415, 415, 415}},
         {"POST", "/api/logout", {401, 204, 204, 204}},
     };
     for (int who = 0; who < 4; who++) {
@@ -454,6 +590,188 @@ static void test_role_matrix(void **state)
             http_free(&h);
         }
     }
+}
+
+/* The users page's routes: an admin manages the practice's users, never another practice's. */
+static void test_users(void **state)
+{
+    (void)state;
+    struct session a;
+    login_as("admin", &a);
+    const char *const ah[] = {a.cookie, a.csrf, "Content-Type: application/json", NULL};
+    struct http h;
+    assert_int_equal(request("GET", "/api/users", NULL, 0, ah, &h), 200);
+    assert_int_equal(json_array_size(json_object_get(h.json, "users")), 3);
+    assert_null(strstr(h.body.p, "argon2"));
+    assert_true(json_is_false(json_object_get(h.json, "two_factor_required")));
+    http_free(&h);
+
+    const char *add = "{\"username\": \"Nora\", \"role\": \"biller\", \"password\": \"nora's password\"}";
+    assert_int_equal(request("POST", "/api/users", add, strlen(add), ah, &h), 201);
+    long long nora = json_integer_value(json_object_get(h.json, "id"));
+    assert_string_equal(json_string_value(json_object_get(h.json, "username")), "nora");
+    http_free(&h);
+    expect_error("POST", "/api/users", add, ah, 409, "conflict", "username");
+    const char *bad[][2] = {
+        {"{\"username\": \"x y\", \"role\": \"biller\", \"password\": \"long enough\"}", "username"},
+        {"{\"username\": \"xy\", \"role\": \"owner\", \"password\": \"long enough\"}", "role"},
+        {"{\"username\": \"xy\", \"role\": \"biller\", \"password\": \"short\"}", "password"},
+        {"{\"username\": \"xy\", \"role\": \"clinician\", \"clinician_id\": 999, \"password\": \"long enough\"}",
+         "clinician_id"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) expect_error("POST", "/api/users", bad[i][0], ah, 422, "invalid", bad[i][1]);
+
+    char path[64], body[200];
+    snprintf(path, sizeof path, "/api/users/%lld", nora);
+    const char *patch = "{\"role\": \"admin\", \"active\": false}";
+    assert_int_equal(request("PATCH", path, patch, strlen(patch), ah, &h), 200);
+    assert_string_equal(json_string_value(json_object_get(h.json, "role")), "admin");
+    assert_true(json_is_false(json_object_get(h.json, "active")));
+    http_free(&h);
+    try_login("nora", "nora's password", &h);
+    assert_error(&h, 401, "bad_credentials", NULL); /* turned off */
+    http_free(&h);
+    patch = "{\"active\": true}";
+    assert_int_equal(request("PATCH", path, patch, strlen(patch), ah, &h), 200);
+    http_free(&h);
+    snprintf(path, sizeof path, "/api/users/%lld/password", nora);
+    snprintf(body, sizeof body, "{\"password\": \"reset by admin\"}");
+    assert_int_equal(request("POST", path, body, strlen(body), ah, &h), 204);
+    http_free(&h);
+    assert_int_equal(try_login("nora", "reset by admin", &h), 200);
+    http_free(&h);
+    /* an admin cannot lock themselves out */
+    assert_int_equal(request("GET", "/api/me", NULL, 0, ah, &h), 200);
+    snprintf(path, sizeof path, "/api/users/%lld", (long long)json_integer_value(json_object_get(json_object_get(h.json, "user"), "id")));
+    http_free(&h);
+    expect_error("PATCH", path, "{\"active\": false}", ah, 422, "invalid", "active");
+    expect_error("PATCH", path, "{\"role\": \"biller\"}", ah, 422, "invalid", "role");
+
+    /* another practice's user is not there for this admin */
+    psy_store *st;
+    assert_int_equal(psy_store_open(db_path, &st, NULL, 0), PSY_OK);
+    struct psy_user u = {0};
+    u.practice_id = 2;
+    u.active = 1;
+    u.role = PSY_ROLE_BILLER;
+    snprintf(u.username, sizeof u.username, "theirs");
+    long long theirs = 0;
+    assert_int_equal(psy_auth_user_add(st, &fast, &u, PW, &theirs), PSY_OK);
+    psy_store_close(st);
+    snprintf(path, sizeof path, "/api/users/%lld", theirs);
+    expect_error("PATCH", path, "{\"role\": \"admin\"}", ah, 404, "not_found", NULL);
+    snprintf(path, sizeof path, "/api/users/%lld/password", theirs);
+    expect_error("POST", path, "{\"password\": \"taken over!\"}", ah, 404, "not_found", NULL);
+    snprintf(path, sizeof path, "/api/users/%lld/totp-reset", theirs);
+    expect_error("POST", path, NULL, ah, 404, "not_found", NULL);
+    assert_int_equal(request("GET", "/api/users", NULL, 0, ah, &h), 200);
+    assert_null(strstr(h.body.p, "theirs"));
+    http_free(&h);
+
+    /* one's own password: the current one is needed */
+    struct session c;
+    login_as("clinician", &c);
+    const char *const ch[] = {c.cookie, c.csrf, "Content-Type: application/json", NULL};
+    expect_error("POST", "/api/me/password", "{\"current_password\": \"nope nope\", \"password\": \"clinician new pw\"}",
+                 ch, 403, "wrong_password", "current_password");
+    snprintf(body, sizeof body, "{\"current_password\": \"%s\", \"password\": \"clinician new pw\"}", PW);
+    assert_int_equal(request("POST", "/api/me/password", body, strlen(body), ch, &h), 204);
+    http_free(&h);
+    assert_int_equal(request("GET", "/api/me", NULL, 0, ch, &h), 200); /* this session goes on */
+    http_free(&h);
+    assert_int_equal(try_login("clinician", "clinician new pw", &h), 200);
+    http_free(&h);
+    /* all of it is on the trail */
+    assert_int_equal(db_count("SELECT count(*) FROM audit_event WHERE action IN ('user.add', 'user.update', "
+                              "'user.password_reset', 'me.password', 'me.password_refused')"), 6);
+}
+
+/* The code an authenticator app shows for a base32 secret at time t. */
+static void app_code(const char *b32, long long t, char out[7])
+{
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    unsigned char key[PSY_TOTP_SECRET_BYTES];
+    unsigned long long acc = 0;
+    int bits = 0;
+    size_t n = 0;
+    for (const char *p = b32; *p && n < sizeof key; p++) {
+        acc = (acc << 5) | (unsigned long long)(strchr(alphabet, *p) - alphabet);
+        if ((bits += 5) >= 8) key[n++] = (unsigned char)(acc >> (bits -= 8));
+    }
+    assert_int_equal(n, sizeof key);
+    assert_int_equal(psy_auth_totp_code(key, sizeof key, t, 6, out), PSY_OK);
+}
+
+/* Enrolling a second factor over HTTP, then signing in with it; the practice's rule. */
+static void test_two_factor(void **state)
+{
+    (void)state;
+    struct session b;
+    login_as("biller", &b);
+    const char *const bh[] = {b.cookie, b.csrf, "Content-Type: application/json", NULL};
+    struct http h;
+    assert_int_equal(request("POST", "/api/me/totp", NULL, 0, bh, &h), 200);
+    char secret[64];
+    snprintf(secret, sizeof secret, "%s", json_string_value(json_object_get(h.json, "secret")));
+    assert_int_equal(strlen(secret), 32);
+    assert_true(strncmp(json_string_value(json_object_get(h.json, "qr")), "data:image/svg+xml;base64,", 26) == 0);
+    http_free(&h);
+    expect_error("POST", "/api/me/totp/confirm", "{\"code\": \"12345\"}", bh, 422, "invalid", "code");
+    char code[7], body[128];
+    long long now = (long long)time(NULL);
+    app_code(secret, now, code);
+    snprintf(body, sizeof body, "{\"code\": \"%s\"}", code);
+    assert_int_equal(request("POST", "/api/me/totp/confirm", body, strlen(body), bh, &h), 200);
+    http_free(&h);
+    expect_error("POST", "/api/me/totp", NULL, bh, 409, "conflict", NULL); /* the secret is not shown again */
+    assert_int_equal(request("GET", "/api/me", NULL, 0, bh, &h), 200);
+    assert_null(strstr(h.body.p, secret));
+    assert_true(json_is_true(json_object_get(json_object_get(h.json, "user"), "two_factor")));
+    http_free(&h);
+
+    try_login("biller", PW, &h);
+    assert_error(&h, 401, "code_required", "code");
+    http_free(&h);
+    /* the code just used to confirm is refused (replay); the next step's code gets in */
+    snprintf(body, sizeof body, "{\"username\": \"biller\", \"password\": \"%s\", \"code\": \"%s\"}", PW, code);
+    post_json("/api/login", body, &h);
+    assert_error(&h, 401, "bad_code", "code");
+    http_free(&h);
+    app_code(secret, now + 30, code);
+    snprintf(body, sizeof body, "{\"username\": \"biller\", \"password\": \"%s\", \"code\": \"%s\"}", PW, code);
+    assert_int_equal(post_json("/api/login", body, &h), 200);
+    http_free(&h);
+
+    /* the admin requires it for the practice: the clinician without one must enrol before anything else */
+    struct session a;
+    login_as("admin", &a);
+    const char *const ah[] = {a.cookie, a.csrf, "Content-Type: application/json", NULL};
+    assert_int_equal(request("PUT", "/api/users/two-factor", "{\"required\": true}", 18, ah, &h), 200);
+    http_free(&h);
+    struct session c;
+    login_as("clinician", &c);
+    const char *const ch[] = {c.cookie, c.csrf, "Content-Type: application/json", NULL};
+    assert_int_equal(request("GET", "/api/me", NULL, 0, ch, &h), 200);
+    assert_true(json_is_true(json_object_get(h.json, "must_enrol")));
+    http_free(&h);
+    expect_error("GET", "/api/clients", NULL, ch, 403, "enrol_required", NULL);
+    assert_int_equal(request("POST", "/api/me/totp", NULL, 0, ch, &h), 200);
+    http_free(&h);
+    /* an admin's reset of the biller's factor (a lost phone) */
+    assert_int_equal(request("GET", "/api/users", NULL, 0, ah, &h), 200);
+    long long biller = 0;
+    json_t *users = json_object_get(h.json, "users");
+    for (size_t i = 0; i < json_array_size(users); i++)
+        if (!strcmp(json_string_value(json_object_get(json_array_get(users, i), "username")), "biller"))
+            biller = json_integer_value(json_object_get(json_array_get(users, i), "id"));
+    http_free(&h);
+    char path[64];
+    snprintf(path, sizeof path, "/api/users/%lld/totp-reset", biller);
+    assert_int_equal(request("POST", path, NULL, 0, ah, &h), 204);
+    http_free(&h);
+    assert_int_equal(db_count("SELECT count(*) FROM user_totp WHERE confirmed_at IS NOT NULL"), 0);
+    assert_int_equal(db_count("SELECT count(*) FROM audit_event WHERE action IN ('me.totp_begin', 'me.totp_enrol', "
+                              "'practice.two_factor_on', 'user.totp_reset')"), 5);
 }
 
 static void test_errors(void **state)
@@ -1824,7 +2142,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_health_and_static), T(test_login), T(test_rate_limit), T(test_csrf_and_logout),
-        T(test_role_matrix), T(test_errors), T(test_body_cap), T(test_code_page), T(test_nlm_search), T(test_search), T(test_code_session),
+        T(test_role_matrix), T(test_login_no_enumeration), T(test_trusted_proxy), T(test_users), T(test_two_factor), T(test_errors), T(test_body_cap), T(test_code_page), T(test_nlm_search), T(test_search), T(test_code_session),
         T(test_payers), T(test_era_read), T(test_audit), T(test_clients_and_groups), T(test_session_documentation), T(test_reports),
         T(test_claims),
         T(test_access_log), T(test_concurrent_requests), T(test_tls), T(test_bad_config),

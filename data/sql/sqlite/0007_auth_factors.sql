@@ -28,3 +28,7 @@ CREATE TABLE practice_security (
   require_totp  INTEGER NOT NULL DEFAULT 0 CHECK (require_totp IN (0, 1)),
   updated_at    TEXT NOT NULL
 );
+
+-- A session begun while the practice required a second factor the user had not set up: it may only
+-- enrol one (the rule applies from each user's next sign-in).
+ALTER TABLE web_session ADD COLUMN must_enrol INTEGER NOT NULL DEFAULT 0;
