@@ -588,7 +588,39 @@ static void test_user_cli(void **state)
     struct test_db fresh;
     test_db_make(*state, &fresh);
     const char *db = fresh.uri;
-    user_cli(db, "add --username Gale --role clinician --clinician 3", "gale password\n", 0, "added user gale");
+    /* two practices with a clinician each (user add checks both against the store) */
+    psy_id prac[2], clin[2];
+    {
+        psy_store *setup;
+        assert_int_equal(psy_store_open(db, &setup, NULL, 0), PSY_OK);
+        static const char *const npi[2][2] = {{"1234567893", "1111111112"}, {"2222222228", "1333333338"}};
+        for (int i = 0; i < 2; i++) {
+            struct psy_practice p = {0};
+            snprintf(p.name, sizeof p.name, "Practice %d", i + 1);
+            snprintf(p.npi, sizeof p.npi, "%s", npi[i][0]);
+            snprintf(p.tax_id, sizeof p.tax_id, "12345678%d", i);
+            snprintf(p.time_zone, sizeof p.time_zone, "America/Chicago");
+            assert_int_equal(psy_records_practice_add(setup, &p, &prac[i]), PSY_OK);
+            struct psy_clinician c = {0};
+            snprintf(c.first_name, sizeof c.first_name, "Clin%d", i);
+            snprintf(c.last_name, sizeof c.last_name, "Cli");
+            snprintf(c.npi, sizeof c.npi, "%s", npi[i][1]);
+            snprintf(c.taxonomy, sizeof c.taxonomy, "1041C0700X");
+            snprintf(c.credential, sizeof c.credential, "LCSW");
+            assert_int_equal(psy_records_clinician_add(setup, prac[i], &c, &clin[i]), PSY_OK);
+        }
+        psy_store_close(setup);
+        assert_int_equal(prac[0], 1);
+        assert_int_equal(prac[1], 2);
+    }
+    char args[200];
+    /* issue 14 finding 4: no such practice, no such clinician, another practice's clinician */
+    user_cli(db, "add --username ivy --role admin --practice 99", "long enough pw\n", 2, "--practice 99");
+    user_cli(db, "add --username ivy --role clinician --clinician 999", "long enough pw\n", 2, "--clinician 999");
+    snprintf(args, sizeof args, "add --username ivy --role clinician --practice 1 --clinician %lld", (long long)clin[1]);
+    user_cli(db, args, "long enough pw\n", 2, "--clinician");
+    snprintf(args, sizeof args, "add --username Gale --role clinician --clinician %lld", (long long)clin[0]);
+    user_cli(db, args, "gale password\n", 0, "added user gale");
     /* the same name again, a short password, no password, a bad role, a password on the command line,
      * a clinician id for a biller */
     user_cli(db, "add --username gale --role clinician", "gale password\n", 1, "already has a user");
@@ -623,11 +655,12 @@ static void test_user_cli(void **state)
     user_cli(db, "passwd --username gale --role admin", "changed password\n", 2, NULL);
     assert_int_equal(login(other, 2, "hal", "long enough pw", "127.0.0.1", 0, &s, NULL), PSY_LOGIN_BAD);
     assert_int_equal(login(other, 1, "gale", "changed password", "127.0.0.1", 0, &s, NULL), PSY_LOGIN_OK);
-    assert_int_equal(s.user.clinician_id, 3);
+    assert_int_equal(s.user.clinician_id, clin[0]);
     user_cli(db, "enable --username hal", NULL, 0, "enabled");
     assert_int_equal(login(other, 2, "hal", "long enough pw", "127.0.0.1", 0, &s, NULL), PSY_LOGIN_OK);
     psy_store_close(other);
 
+    user_cli(db, "totp-reset --username gale", NULL, 0, "second factor removed");
     user_cli(db, "frobnicate", NULL, 2, "no subcommand");
     user_cli(db, "--help", NULL, 0, "standard input");
     test_db_drop(&fresh);
