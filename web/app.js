@@ -1,6 +1,6 @@
 // app.js -- the web app's shell: who is signed in, the sign-in form, the header, and the router that
 // maps the address (#/ and #/search?q=..., #/lookup, #/codes/cpt/90853, #/coding, #/clients, #/groups,
-// #/sessions/ID, #/claims, #/claims/ID, #/reports, #/remittances, #/audit) to a view. Views live in their own modules and get the
+// #/sessions/ID, #/claims, #/claims/ID, #/reports, #/remittances, #/audit, #/users, #/account) to a view. Views live in their own modules and get the
 // main element; a route names the permission (and scope) it needs.
 
 import { h, replace } from './dom.js';
@@ -14,6 +14,7 @@ import { clientsView, clientView, groupsView, groupView } from './records.js';
 import { sessionView } from './session.js';
 import { reportsView } from './reports.js';
 import { claimsView, claimView } from './claims.js';
+import { usersView, accountView } from './users.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -34,6 +35,8 @@ const routes = [
   { pattern: /^#\/claims\/(\d+)$/, view: (m) => claimView(main, m[1], allowed('claims.write', 'practice')), perm: 'claims.read' },
   { pattern: /^#\/remittances$/, view: () => eraView(main, allowed('claims.write', 'practice')), perm: 'claims.read', scope: 'practice' },
   { pattern: /^#\/audit$/, view: () => auditView(main), perm: 'audit.read' },
+  { pattern: /^#\/users$/, view: () => usersView(main, session), perm: 'users.admin' },
+  { pattern: /^#\/account$/, view: () => accountView(main, session, enrolled) },
   // the home page: search as you type (the search box, not the heading, takes the focus)
   { pattern: /^(#\/?)?$|^#\/search(\?.*)?$/, view: () => searchView(main), typing: true },
 ];
@@ -58,8 +61,10 @@ function renderHeader() {
     if (allowed('reports.read')) links.push(h('a', { href: '#/reports' }, 'Reports'));
     if (allowed('claims.read', 'practice')) links.push(h('a', { href: '#/remittances' }, 'Remittances'));
     if (allowed('audit.read')) links.push(h('a', { href: '#/audit' }, 'Audit trail'));
+    if (allowed('users.admin')) links.push(h('a', { href: '#/users' }, 'Users'));
   }
-  replace(nav, links, session ? headerSearch() : null);
+  if (session && session.must_enrol) links.length = 0; // nothing else opens until a second factor is set up
+  replace(nav, links, session && !session.must_enrol ? headerSearch() : null);
   if (!session) {
     replace(account);
     return;
@@ -67,7 +72,7 @@ function renderHeader() {
   const out = h('button', { type: 'button', class: 'link-button' }, 'Sign out');
   out.addEventListener('click', signOut);
   replace(account,
-    h('span', { class: 'who' }, session.user.username, ' ', h('span', { class: 'role' }, session.user.role)),
+    h('a', { class: 'who', href: '#/account', title: 'Your account' }, session.user.username, ' ', h('span', { class: 'role' }, session.user.role)),
     out);
 }
 
@@ -84,6 +89,10 @@ function markCurrentLink() {
 async function route() {
   if (!session) {
     loginView();
+    return;
+  }
+  if (session.must_enrol && location.hash !== '#/account') {
+    location.hash = '#/account'; // the practice requires a second factor first
     return;
   }
   markCurrentLink();
@@ -138,19 +147,29 @@ function field(label, input, hint) {
   return h('div', { class: 'field' }, h('label', { for: input.id }, label), input, hint || null);
 }
 
+/** A second factor was set up: the rest of the app opens. */
+function enrolled() {
+  renderHeader();
+}
+
+// The sign-in form. It asks for the user name and password; only when the answer asks for them, for
+// the practice (chosen by name, after the password is proven) and the code of the authenticator app.
 function loginView(notice) {
   document.title = 'Sign in · psyclaim';
   const user = h('input', { id: 'login-username', name: 'username', autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false' });
   const pass = h('input', { id: 'login-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
-  const practice = h('input', { id: 'login-practice', name: 'practice', inputmode: 'numeric', pattern: '[0-9]+' });
-  const practiceField = field('Practice number', practice, h('p', { class: 'hint' }, 'Your user name exists in more than one practice.'));
+  const practice = h('select', { id: 'login-practice', name: 'practice' });
+  const practiceField = field('Practice', practice, h('p', { class: 'hint' }, 'You work in more than one practice: choose one.'));
   practiceField.hidden = true;
+  const code = h('input', { id: 'login-code', name: 'code', inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '[0-9 ]*' });
+  const codeField = field('Code from your authenticator app', code);
+  codeField.hidden = true;
   const message = h('p', { class: 'error', role: 'alert', id: 'login-error' });
   const button = h('button', { type: 'submit', class: 'primary' }, 'Sign in');
   const form = h('form', { class: 'card login', novalidate: true, 'aria-describedby': 'login-error' },
     h('h1', {}, 'Sign in'),
     notice ? h('p', { class: 'notice' }, notice) : null,
-    field('User name', user), field('Password', pass), practiceField, message, button);
+    field('User name', user), field('Password', pass), practiceField, codeField, message, button);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     message.textContent = '';
@@ -160,7 +179,8 @@ function loginView(notice) {
       return;
     }
     const body = { username: user.value.trim(), password: pass.value };
-    if (!practiceField.hidden && practice.value) body.practice_id = Number(practice.value);
+    if (!practiceField.hidden && practice.value) body.practice = practice.value;
+    if (!codeField.hidden && code.value) body.code = code.value.trim();
     button.disabled = true;
     try {
       session = await request('POST', '/api/login', body);
@@ -168,10 +188,17 @@ function loginView(notice) {
       renderHeader();
       await route();
     } catch (e) {
-      if (e instanceof ApiError && e.field === 'practice_id') {
+      if (e instanceof ApiError && e.code === 'choose_practice') {
+        replace(practice, (e.body.practices || []).map((n) => h('option', { value: n }, n)));
         practiceField.hidden = false;
         practice.focus();
+      } else if (e instanceof ApiError && e.field === 'code') {
+        codeField.hidden = false;
+        code.value = '';
+        code.focus();
       } else {
+        practiceField.hidden = true;
+        codeField.hidden = true;
         pass.value = '';
         pass.focus();
       }

@@ -280,7 +280,8 @@ async function main() {
 
     await page.goto(url + '/');
     await page.getByLabel('User name').waitFor();
-    check('the practice field stays hidden until it is needed', await page.getByLabel('Practice number').isHidden());
+    check('the sign-in form asks for no practice number', (await page.getByLabel('Practice number').count()) === 0);
+    check('the practice chooser stays hidden until the password opens several practices', await page.locator('#login-practice').isHidden());
     await signIn(page, url, 'casey', 'wrong-password-here');
     const alert = page.locator('#login-error');
     await alert.filter({ hasText: /wrong user name or password/i }).waitFor();
