@@ -91,18 +91,38 @@ psy_status psy_billing_superbill(psy_store *st, const psy_coder *cx, psy_id prac
                                  char **out, size_t *len, char *err, size_t errlen);
 
 struct psy_billing_post_result {
-    int already_posted;       /* 1: this file was posted before; nothing changed */
+    int already_posted;       /* 1: every payment of this file was posted before; nothing changed */
+    long payments;            /* 835 payments (ST..SE) posted by this call */
+    long payments_seen_before; /* payments of the file already posted (same payer, trace and content) */
+    psy_id earlier_file;      /* when a payment was seen before: the file it was posted from */
+    char earlier_name[128];   /* ... its name as given then ("" for an upload without one) */
+    char earlier_posted_at[PSY_REC_TIME_MAX];
     long claims, lines;       /* claims and lines matched */
-    long suspense;            /* items kept in suspense (no claim, or no line) */
+    long suspense;            /* items kept in suspense (no claim, or no line, or a reversal of nothing) */
     long denied;              /* claims that ended denied */
     long unbalanced;          /* claims whose charge differs from paid + adjustments */
+    long overpaid;            /* claims or lines paid more than their charge (a finding R-835-OVERPAID each) */
+    long reversals;           /* earlier claim payments taken back (CLP02 22) */
     long long paid_cents;     /* money posted to claims */
 };
 
 /* Posts an 835 file: claims matched by CLP01 (the CLM01 we sent), lines by code and modifiers (a line
  * whose modifiers the payer dropped still matches), payments and adjustments stored, unmatched items
- * put in suspense, claims moved to paid, partially paid or denied. The file's hash makes a second
- * posting of the same bytes change nothing. err names the segment on malformed input. */
+ * put in suspense, claims moved to paid, partially paid or denied.
+ *
+ * Checked first, per payment (ST..SE): BPR02 equals the claim payments less the provider adjustments
+ * (else PSY_EPARSE, nothing posted); every sum fits in 64 bits (else PSY_EPARSE naming the segment).
+ * A payment is known by its payer and TRN02 trace number: one posted before with the same canonical
+ * content (psy_era_payment.content_hash, so line ends, separators and trailing blanks do not matter) is
+ * skipped and named in earlier_*; with other content the file is refused (PSY_ECONFLICT). A reversal
+ * (CLP02 22) takes back the earlier payment it negates, or goes to suspense when it names none; a
+ * payment above the charge is stored with a finding. An empty (or blank) file or one without any 835
+ * transaction is refused. err names the segment on malformed input. `name` (may be NULL) is kept to
+ * say which file a later duplicate repeats. */
+psy_status psy_billing_era_post_named(psy_store *st, psy_id practice, const char *name, const void *data, size_t len,
+                                      struct psy_billing_post_result *r /* OUT */, char *err, size_t errlen);
+
+/* psy_billing_era_post_named without a file name. */
 psy_status psy_billing_era_post(psy_store *st, psy_id practice, const void *data, size_t len,
                                 struct psy_billing_post_result *r /* OUT */, char *err, size_t errlen);
 

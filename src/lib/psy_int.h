@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include "psyclaim/psyclaim.h"
+#include "psyclaim/psy_cents.h"
 
 /* alloc.c: allocation never fails from the caller's view; out of memory aborts with a message. */
 void *psy__malloc(size_t n);
