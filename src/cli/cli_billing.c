@@ -341,7 +341,8 @@ int cli_era_post(int argc, char **argv)
     }
     struct psy_billing_post_result r;
     char err[400];
-    psy_status rc = psy_billing_era_post(st, pid, data, len, &r, err, sizeof err);
+    const char *base = strrchr(path, '/');
+    psy_status rc = psy_billing_era_post_named(st, pid, base ? base + 1 : path, data, len, &r, err, sizeof err);
     free(data);
     if (rc) {
         cli_error("%s: %s", path, err[0] ? err : psy_store_errmsg(st));
@@ -349,15 +350,29 @@ int cli_era_post(int argc, char **argv)
         return CLI_FAIL;
     }
     psy_store_close(st);
-    if (b.json)
-        print_json(json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I}", "already_posted", r.already_posted, "claims",
-                             (json_int_t)r.claims, "lines", (json_int_t)r.lines, "suspense", (json_int_t)r.suspense,
-                             "denied", (json_int_t)r.denied, "unbalanced", (json_int_t)r.unbalanced, "paid_cents",
-                             (json_int_t)r.paid_cents));
-    else if (r.already_posted)
-        printf("%s was posted before; nothing changed\n", path);
-    else
-        printf("%ld claims and %ld lines posted, %lld.%02lld paid; %ld denied, %ld unbalanced, %ld items in suspense\n",
-               r.claims, r.lines, r.paid_cents / 100, llabs(r.paid_cents % 100), r.denied, r.unbalanced, r.suspense);
+    char paid[PSY_CENTS_TEXT_MAX];
+    if (b.json) {
+        json_t *o = json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "already_posted",
+                              r.already_posted, "payments", (json_int_t)r.payments, "payments_seen_before",
+                              (json_int_t)r.payments_seen_before, "claims", (json_int_t)r.claims, "lines",
+                              (json_int_t)r.lines, "suspense", (json_int_t)r.suspense, "denied", (json_int_t)r.denied,
+                              "unbalanced", (json_int_t)r.unbalanced, "overpaid", (json_int_t)r.overpaid, "reversals",
+                              (json_int_t)r.reversals, "paid_cents", (json_int_t)r.paid_cents);
+        if (r.earlier_file)
+            json_object_set_new(o, "earlier_file", json_pack("{s:I, s:s, s:s}", "id", (json_int_t)r.earlier_file, "name",
+                                                             r.earlier_name, "posted_at", r.earlier_posted_at));
+        print_json(o);
+    } else if (r.already_posted) {
+        printf("%s was posted before, from file #%lld %s(%s); nothing changed\n", path, (long long)r.earlier_file,
+               r.earlier_name[0] ? r.earlier_name : "", r.earlier_posted_at);
+    } else {
+        printf("%ld claims and %ld lines posted, %s paid; %ld denied, %ld unbalanced, %ld overpaid, %ld reversed, "
+               "%ld items in suspense\n",
+               r.claims, r.lines, psy_cents_format(r.paid_cents, paid), r.denied, r.unbalanced, r.overpaid, r.reversals,
+               r.suspense);
+        if (r.payments_seen_before)
+            printf("%ld payments of the file were posted before, from file #%lld %s(%s), and were skipped\n",
+                   r.payments_seen_before, (long long)r.earlier_file, r.earlier_name, r.earlier_posted_at);
+    }
     return CLI_OK;
 }

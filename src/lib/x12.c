@@ -338,8 +338,8 @@ psy_status psy_x12_next(psy_x12_reader *r, const struct psy_x12_segment **seg)
             rfail(r, PSY_EPARSE, "segment %lu: input ends before the segment terminator '%c'", r->number, term);
             return r->rc;
         }
-        if (term == '\n' || term == '\r')
-            while (r->seg_len && (r->seg[r->seg_len - 1] == ' ' || r->seg[r->seg_len - 1] == '\t')) r->seg_len--;
+        /* blanks before a terminator are layout (X12 suppresses trailing spaces in values) */
+        while (r->seg_len && (r->seg[r->seg_len - 1] == ' ' || r->seg[r->seg_len - 1] == '\t')) r->seg_len--;
     }
     if (split(r)) return r->rc;
     *seg = &r->cur;

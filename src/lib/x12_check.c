@@ -213,6 +213,7 @@ psy_status psy_x12_check(psy_x12_reader *r, struct psy_x12_problem *out, size_t 
             break;
         }
         if (!s) {
+            if (!stats->segments) report(&p, NULL, "the input is empty: no ISA interchange in it");
             if (psy__x12_env_finish(&env, msg, sizeof msg)) report(&p, NULL, "%s", msg);
             break;
         }

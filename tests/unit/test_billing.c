@@ -380,6 +380,200 @@ static void test_cli(void **state)
     cli("claims export --payer DEMOBLU01", 2, NULL, "--out", NULL);
 }
 
+
+/* A crafted 835 under tests/data/x12. */
+static char *data_file(const char *name, size_t *len)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/tests/data/x12/%s", PSY_SOURCE_DIR, name);
+    FILE *f = fopen(path, "rb");
+    if (!f) fail_msg("cannot open %s", name);
+    char *d = malloc(1 << 16);
+    *len = fread(d, 1, 1 << 16, f);
+    fclose(f);
+    return d;
+}
+
+/* Posts a crafted file; returns its status, the message in err. */
+static psy_status post_file(const char *name, struct psy_billing_post_result *r, char *err, size_t errlen)
+{
+    size_t len;
+    char *d = data_file(name, &len);
+    psy_status rc = psy_billing_era_post_named(W.st, W.pr, name, d, len, r, err, errlen);
+    free(d);
+    return rc;
+}
+
+/* Bad remittances post nothing and say why, naming the segment or the total: sums past 64 bits, a BPR
+ * total that is not the claims paid, a negative payment outside a reversal, units that are no count,
+ * an empty or blank file. */
+static void test_era_refused(void **state)
+{
+    (void)state;
+    struct {
+        const char *file, *want1, *want2;
+    } cases[] = {
+        {"835-cas-overflow.x12", "(CAS)", "largest amount"},
+        {"835-bpr-mismatch.x12", "BPR02 total $10.00", "$999,999.99"},
+        {"835-negative-paid.x12", "CLP04", "reversal"},
+        {"835-units-abc.x12", "SVC05", "'abc' is not a number"},
+        {"835-units-negative.x12", "SVC05", "'-1'"},
+        {"835-empty.x12", "empty", "nothing to post"},
+        {"835-blank.x12", "empty", "nothing to post"},
+    };
+    long long files = q1("SELECT count(*) FROM era_file"), pays = q1("SELECT count(*) FROM payment"),
+              sus = q1("SELECT count(*) FROM suspense_item");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct psy_billing_post_result r;
+        char err[400] = "";
+        assert_int_equal(post_file(cases[i].file, &r, err, sizeof err), PSY_EPARSE);
+        if (!strstr(err, cases[i].want1) || !strstr(err, cases[i].want2)) fail_msg("%s: %s", cases[i].file, err);
+        assert_int_equal(r.claims + r.payments + r.paid_cents, 0);
+    }
+    assert_int_equal(q1("SELECT count(*) FROM era_file"), files);
+    assert_int_equal(q1("SELECT count(*) FROM payment"), pays);
+    assert_int_equal(q1("SELECT count(*) FROM suspense_item"), sus);
+    /* the structure check says the same of the overflow (it wrapped to "balanced" before) */
+    size_t len, n;
+    char *d = data_file("835-cas-overflow.x12", &len);
+    struct psy_x12_problem pr[8];
+    psy_x12_reader *rd = psy_x12_reader_mem(d, len, 0);
+    psy_x12_check(rd, pr, 8, &n, NULL);
+    psy_x12_reader_free(rd);
+    free(d);
+    assert_true(n > 0);
+    assert_string_equal(pr[0].seg_id, "CAS");
+    assert_non_null(strstr(pr[0].message, "largest amount"));
+}
+
+/* The same payment re-sent with other line ends, blanks, renumbered ST02 and trailing empty elements
+ * posts nothing and names the first file; the same trace number with other amounts is refused. */
+static void test_era_posted_once(void **state)
+{
+    (void)state;
+    struct psy_billing_post_result r;
+    char err[400] = "";
+    if (post_file("835-small.x12", &r, err, sizeof err)) fail_msg("%s", err);
+    assert_int_equal(r.payments, 1);
+    assert_int_equal(r.suspense, 2); /* its claims are not ours */
+    long long sus = q1("SELECT count(*) FROM suspense_item"), files = q1("SELECT count(*) FROM era_file");
+    assert_int_equal(post_file("835-small-relaid.x12", &r, err, sizeof err), PSY_OK);
+    assert_int_equal(r.already_posted, 1);
+    assert_int_equal(r.payments, 0);
+    assert_string_equal(r.earlier_name, "835-small.x12");
+    assert_int_equal(post_file("835-small.x12", &r, err, sizeof err), PSY_OK);
+    assert_int_equal(r.already_posted, 1);
+    assert_int_equal(post_file("835-small-altered.x12", &r, err, sizeof err), PSY_ECONFLICT);
+    assert_non_null(strstr(err, "835-small.x12"));
+    assert_non_null(strstr(err, "EFT424242"));
+    assert_int_equal(q1("SELECT count(*) FROM suspense_item"), sus);
+    assert_int_equal(q1("SELECT count(*) FROM era_file"), files);
+    char line[700];
+    snprintf(line, sizeof line, "era post %s/tests/data/x12/835-small-relaid.x12", PSY_SOURCE_DIR);
+    cli(line, 0, "posted before, from file #", NULL, NULL);
+    snprintf(line, sizeof line, "era post %s/tests/data/x12/835-blank.x12", PSY_SOURCE_DIR);
+    cli(line, 1, NULL, "empty", NULL);
+}
+
+/* An 835 paying one claim: CLP segments given, BPR the claims paid less PLB. */
+static char *remit(const char *trace, const char *clps, long long plb, size_t *len)
+{
+    struct b835 out = {0};
+    char m[32], body[1200];
+    long long total = 0;
+    snprintf(body, sizeof body, "%s", clps);
+    for (char *c = strtok(body, "~"); c; c = strtok(NULL, "~")) {
+        long long v = 0;
+        char amt[32];
+        if (strncmp(c, "CLP*", 4)) continue;
+        const char *p = c;
+        for (int k = 0; k < 4 && p; k++) p = strchr(p + 1, '*');
+        snprintf(amt, sizeof amt, "%.*s", (int)strcspn(p + 1, "*"), p + 1);
+        assert_int_equal(psy_x12_parse_cents(amt, &v, NULL), PSY_OK);
+        total += v;
+    }
+    money(total - plb, m);
+    put(&out, 0, "ISA*00*          *00*          *ZZ*PAYER          *ZZ*PRACTICE       *260415*1200*^*00501*000000778*0*P*:");
+    put(&out, 0, "GS*HP*PAYER*PRACTICE*20260415*1200*778*X*005010X221A1");
+    put(&out, 1, "ST*835*0001");
+    put(&out, 1, "BPR*I*%s*C*ACH*CCP*01*999999999*DA*1234*1512345678**01*999999999*DA*5678*20260415", m);
+    put(&out, 1, "TRN*1*%s*1512345678", trace);
+    put(&out, 1, "N1*PR*DEMO PAYER");
+    put(&out, 1, "N1*PE*DEMO PRACTICE*XX*1234567893");
+    put(&out, 1, "LX*1");
+    snprintf(body, sizeof body, "%s", clps);
+    for (char *c = strtok(body, "~"); c; c = strtok(NULL, "~")) put(&out, 1, "%s", c);
+    if (plb) {
+        money(plb, m);
+        put(&out, 1, "PLB*1234567893*20261231*FB:RI1*%s", m);
+    }
+    put(&out, 0, "SE*%d*0001", out.segs + 1);
+    put(&out, 0, "GE*1*778");
+    put(&out, 0, "IEA*1*000000778");
+    *len = out.len;
+    return out.s;
+}
+
+/* A reversal (CLP02 22) and its re-issue: the earlier payment is taken back and marked, the corrected
+ * one stands; a reversal of nothing posted goes to suspense; a payment above the charge is stored with
+ * a finding. */
+static void test_era_reversal(void **state)
+{
+    (void)state;
+    char number[32], sql[300], clps[600], t1[32], t2[32];
+    long long total = q1("SELECT total_cents FROM claim WHERE status = 'paid' ORDER BY id LIMIT 1");
+    psy_id id = q1("SELECT id FROM claim WHERE status = 'paid' ORDER BY id LIMIT 1");
+    struct psy_billing_claim *c;
+    size_t n;
+    assert_int_equal(psy_billing_claim_list(W.st, W.pr, "paid", &c, &n), PSY_OK);
+    snprintf(number, sizeof number, "%s", c[0].number);
+    assert_int_equal(c[0].id, id);
+    psy_billing_claims_free(c, n);
+    money(-total, t1);
+    money(total - 1000, t2);
+    snprintf(clps, sizeof clps, "CLP*%s*22*%s*%s**MC~CLP*%s*1*%s*%s**MC*ICNR1~CAS*CO*45*10", number, t1, t1, number,
+             t1 + 1, t2);
+    size_t len;
+    char *era = remit("REV0001", clps, -1000, &len);
+    struct psy_billing_post_result r;
+    char err[400];
+    if (psy_billing_era_post(W.st, W.pr, era, len, &r, err, sizeof err)) fail_msg("%s", err);
+    free(era);
+    assert_int_equal(r.reversals, 1);
+    assert_int_equal(r.claims, 2);
+    snprintf(sql, sizeof sql, "SELECT paid_cents FROM claim WHERE id = %lld", (long long)id);
+    assert_int_equal(q1(sql), total - 1000);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM claim WHERE id = %lld AND status = 'partially_paid'", (long long)id);
+    assert_int_equal(q1(sql), 1);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM payment WHERE claim_id = %lld AND reversed_by IS NOT NULL", (long long)id);
+    assert_int_equal(q1(sql), 1);
+    /* the same reversal under a new trace: nothing left to take back */
+    snprintf(clps, sizeof clps, "CLP*%s*22*%s*%s**MC", number, t1, t1);
+    money(total, t2);
+    era = remit("REV0002", clps, -total, &len);
+    long long sus = q1("SELECT count(*) FROM suspense_item");
+    if (psy_billing_era_post(W.st, W.pr, era, len, &r, err, sizeof err)) fail_msg("%s", err);
+    free(era);
+    assert_int_equal(r.reversals, 0);
+    assert_int_equal(q1("SELECT count(*) FROM suspense_item"), sus + 2); /* the claim and the PLB */
+    snprintf(sql, sizeof sql, "SELECT paid_cents FROM claim WHERE id = %lld", (long long)id);
+    assert_int_equal(q1(sql), total - 1000);
+    /* paid 20.00 more: above the charge, kept with a finding */
+    snprintf(clps, sizeof clps, "CLP*%s*1*%s*20**MC*ICNR2~CAS*CO*45*%lld", number, t1 + 1, (total - 2000) / 100);
+    if ((total - 2000) % 100) {
+        money(total - 2000, t2);
+        snprintf(clps, sizeof clps, "CLP*%s*1*%s*20**MC*ICNR2~CAS*CO*45*%s", number, t1 + 1, t2);
+    }
+    era = remit("REV0003", clps, 0, &len);
+    if (psy_billing_era_post(W.st, W.pr, era, len, &r, err, sizeof err)) fail_msg("%s", err);
+    free(era);
+    assert_int_equal(r.overpaid, 1);
+    assert_int_equal(psy_billing_claim_list(W.st, W.pr, NULL, &c, &n), PSY_OK);
+    for (size_t i = 0; i < n; i++)
+        if (c[i].id == id) assert_non_null(strstr(c[i].findings, "R-835-OVERPAID"));
+    psy_billing_claims_free(c, n);
+}
+
 /* After the records are corrected, scrubbing every draft and ready claim again makes the held claim
  * ready without building anything anew; the counts match the claims' states. */
 static void test_scrub_all(void **state)
@@ -415,7 +609,8 @@ int main(void)
         cmocka_unit_test(test_build_groups_members), cmocka_unit_test(test_build_is_idempotent),
         cmocka_unit_test(test_scrubber_holds_audit_error), cmocka_unit_test(test_export_two_payers),
         cmocka_unit_test(test_pdfs), cmocka_unit_test(test_era_post), cmocka_unit_test(test_era_denial),
-        cmocka_unit_test(test_cli), cmocka_unit_test(test_scrub_all),
+        cmocka_unit_test(test_cli), cmocka_unit_test(test_era_refused), cmocka_unit_test(test_era_posted_once),
+        cmocka_unit_test(test_era_reversal), cmocka_unit_test(test_scrub_all),
     };
     int rc = cmocka_run_group_tests_name("billing", tests, setup, teardown);
     free(exported[0]);
