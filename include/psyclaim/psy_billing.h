@@ -76,6 +76,38 @@ psy_status psy_billing_transition(psy_store *st, psy_id practice, psy_id claim, 
 psy_status psy_billing_export(psy_store *st, psy_id practice, psy_id payer, const char *payer_code, char **out,
                               size_t *len, size_t *n_claims, char *err, size_t errlen);
 
+/* psy_billing_export that also keeps the batch: its bytes, control numbers, payer and claims are stored
+ * in the same transaction that marks the claims submitted, so a batch can always be fetched again
+ * (psy_billing_batch_get) and no claim is submitted outside one. *batch = its id (0 when none ready). */
+psy_status psy_billing_export_batch(psy_store *st, psy_id practice, psy_id payer, const char *payer_code, char **out,
+                                    size_t *len, size_t *n_claims, psy_id *batch /* OUT */, char *err, size_t errlen);
+
+struct psy_billing_batch {
+    psy_id id, payer_id;
+    char payer_code[81];
+    unsigned long isa13, gs06;
+    char st02[16];
+    long n_claims;
+    size_t bytes;
+    char created_at[PSY_REC_TIME_MAX];
+    char written_to[256];                 /* the file it last reached ("" never) */
+    char written_at[PSY_REC_TIME_MAX];
+};
+
+/* The practice's 837P batches, newest first. Free *out with free(). */
+psy_status psy_billing_batch_list(psy_store *st, psy_id practice, struct psy_billing_batch **out /* OUT */,
+                                  size_t *n /* OUT */);
+
+/* The bytes of one batch as they were exported (*out, *len; free it). PSY_ENOTFOUND when the practice
+ * has no such batch. */
+psy_status psy_billing_batch_get(psy_store *st, psy_id practice, psy_id batch, char **out /* OUT */, size_t *len /* OUT */);
+
+/* Writes a stored batch to path durably (a temporary file in the same directory, fsync, rename, fsync
+ * of the directory) and notes where it went. On failure the file at path is untouched and err says
+ * why; the batch stays in the database. */
+psy_status psy_billing_batch_write(psy_store *st, psy_id practice, psy_id batch, const char *path, char *err,
+                                   size_t errlen);
+
 /* The next control number of a kind for the practice (1..999999999, never repeated). */
 psy_status psy_billing_control_next(psy_store *st, psy_id practice, int kind, unsigned long *out);
 

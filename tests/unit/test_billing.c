@@ -185,12 +185,15 @@ static unsigned long check_file(const char *doc, size_t len, size_t claims)
 
 static char *exported[2];
 static size_t exported_len[2];
+static void cli(const char *args, int status, const char *want_out, const char *want_err, const char *not_out);
 
 static void test_export_two_payers(void **state)
 {
     (void)state;
     const char *payers[2] = {"DEMOMCR01", "DEMOBLU01"};
     unsigned long ctl[2];
+    char *doc0 = NULL;
+    size_t len0 = 0;
     for (int i = 0; i < 2; i++) {
         char sql[200], err[300];
         snprintf(sql, sizeof sql, "SELECT count(*) FROM claim c JOIN payer p ON p.id = c.payer_id WHERE c.status = "
@@ -198,8 +201,36 @@ static void test_export_two_payers(void **state)
         long long ready = q1(sql);
         assert_true(ready > 0);
         size_t n = 0;
-        assert_int_equal(psy_billing_export(W.st, W.pr, 0, payers[i], &exported[i], &exported_len[i], &n, err, sizeof err),
-                         PSY_OK);
+        if (i == 0) {
+            /* the file cannot be written: the claims are submitted all the same, in a stored batch that
+             * can be fetched again -- nothing stranded */
+            cli("claims export --payer DEMOMCR01 --out /no/such/dir/x.837", 1, NULL, "claims batch get", NULL);
+            struct psy_billing_batch *b;
+            size_t nb;
+            assert_int_equal(psy_billing_batch_list(W.st, W.pr, &b, &nb), PSY_OK);
+            assert_int_equal(nb, 1);
+            assert_int_equal(b[0].n_claims, ready);
+            assert_string_equal(b[0].written_to, "");
+            assert_int_equal(psy_billing_batch_get(W.st, W.pr, b[0].id, &exported[i], &exported_len[i]), PSY_OK);
+            assert_int_equal(psy_billing_batch_get(W.st, W.pr + 1000, b[0].id, &doc0, &len0), PSY_ENOTFOUND);
+            char *out = test_tmp_path(".837");
+            assert_int_equal(psy_billing_batch_write(W.st, W.pr, b[0].id, out, err, sizeof err), PSY_OK);
+            FILE *f = fopen(out, "rb");
+            assert_non_null(f);
+            char *back = malloc(exported_len[i] + 1);
+            assert_int_equal(fread(back, 1, exported_len[i] + 1, f), exported_len[i]);
+            fclose(f);
+            assert_memory_equal(back, exported[i], exported_len[i]);
+            free(back);
+            remove(out);
+            free(out);
+            free(b);
+            n = (size_t)ready;
+        } else {
+            assert_int_equal(psy_billing_export(W.st, W.pr, 0, payers[i], &exported[i], &exported_len[i], &n, err,
+                                                sizeof err),
+                             PSY_OK);
+        }
         assert_int_equal(n, ready);
         ctl[i] = check_file(exported[i], exported_len[i], n);
         assert_non_null(strstr(exported[i], payers[i]));
@@ -217,6 +248,12 @@ static void test_export_two_payers(void **state)
     assert_true(next > ctl[0] && next > ctl[1]);
     assert_int_equal(q1("SELECT count(*) FROM claim_status_history WHERE to_status = 'submitted'"),
                      q1("SELECT count(*) FROM claim WHERE status = 'submitted'"));
+    /* no claim submitted outside a batch, none both ready and in one */
+    assert_int_equal(q1("SELECT count(*) FROM claim WHERE status = 'submitted' AND id NOT IN (SELECT claim_id FROM "
+                        "claim_batch_claim)"), 0);
+    assert_int_equal(q1("SELECT count(*) FROM claim WHERE status = 'ready' AND id IN (SELECT claim_id FROM "
+                        "claim_batch_claim)"), 0);
+    assert_int_equal(q1("SELECT count(*) FROM claim_batch"), 2);
 }
 
 static char *slurp_cmd(const char *cmd)
