@@ -60,7 +60,8 @@ int psy__utf8_valid(const char *s, size_t n); /* 1 when n bytes are valid UTF-8 
 size_t psy__edit_distance(const char *a, const char *b, size_t limit); /* Damerau, capped at limit+1 */
 uint64_t psy__hash64(const void *p, size_t n);                         /* FNV-1a */
 /* "PATH:LINE: message" (or "PATH: message" when line is 0) into err; returns PSY_EPARSE. */
-psy_status psy__vline_error(char *err, size_t errlen, const char *path, long line, const char *fmt, va_list ap);
+psy_status psy__vline_error(char *err, size_t errlen, const char *path, long line, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
 
 /* --- coding tables (ncci.c, payer.c, coding*.c) ------------------------------------------------ */
 
