@@ -26,6 +26,7 @@ struct psy_billing_build_result {
     long lines;             /* claim lines added */
     long claims_new;        /* claims created */
     long ready, draft;      /* claims touched by this build, by the scrubber's verdict */
+    long resumed;           /* drafts an interrupted build left unscrubbed, scrubbed now (in ready/draft) */
 };
 
 /* Sets the billing office's phone (digits only), which the 837P needs as the submitter's contact and
@@ -33,7 +34,9 @@ struct psy_billing_build_result {
 psy_status psy_billing_set_contact(psy_store *st, psy_id practice, const char *phone);
 
 /* Builds claims for the signed sessions with service dates in [from, to] ("" or NULL = unbounded),
- * then scrubs every claim it touched. Building again adds nothing for members already billed. */
+ * committing in chunks and scrubbing every claim a chunk touched in that chunk's transaction. Building
+ * again adds nothing for members already billed, and first scrubs any draft an interrupted build left
+ * unscrubbed (claim.scrubbed_at = ''). */
 psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice, const char *from, const char *to,
                              struct psy_billing_build_result *r /* OUT */);
 

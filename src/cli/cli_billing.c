@@ -92,7 +92,7 @@ static int claims_build(psy_store *st, psy_id pid, const struct bopts *b)
         return CLI_FAIL;
     }
     if (b->json) {
-        print_json(json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "sessions", (json_int_t)r.sessions,
+        print_json(json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "resumed", (json_int_t)r.resumed, "sessions", (json_int_t)r.sessions,
                              "members", (json_int_t)r.members, "already_billed", (json_int_t)r.already_billed,
                              "uninsured", (json_int_t)r.uninsured, "not_coded", (json_int_t)r.not_coded, "lines",
                              (json_int_t)r.lines, "claims_new", (json_int_t)r.claims_new, "ready", (json_int_t)r.ready,
@@ -100,6 +100,8 @@ static int claims_build(psy_store *st, psy_id pid, const struct bopts *b)
     } else {
         printf("%ld signed sessions, %ld billable members (%ld already billed, %ld without insurance, %ld not codable)\n",
                r.sessions, r.members, r.already_billed, r.uninsured, r.not_coded);
+        if (r.resumed)
+            printf("%ld drafts an interrupted build left unchecked were scrubbed\n", r.resumed);
         printf("%ld lines added, %ld new claims; %ld ready, %ld draft with findings\n", r.lines, r.claims_new, r.ready,
                r.draft);
     }

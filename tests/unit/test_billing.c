@@ -3,15 +3,17 @@
  * read back by the X12 check with control numbers that never repeat, the CMS-1500 and superbill PDFs,
  * and the posting of an 835 made from the exported claims (paid, posted twice, unknown claim). */
 #include "support.h"
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "backends.h"
 #include "era_835.h"
 
 struct world {
     psy_store *st;
-    char *path;
+    struct test_db db;
     psy_coder *cx;
     psy_id pr;
     psy_id faulted_session; /* an individual session whose recorded code the audit faults */
@@ -19,28 +21,35 @@ struct world {
 
 static struct world W;
 
-/* One integer from a query on the database file (a second connection, as an outsider reads it). */
-static long long q1(const char *sql)
-{
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open_v2(W.path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-    long long v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return v;
-}
+/* One integer from a query on the database (a second connection, as an outsider reads it). */
+static long long q1(const char *sql) { return test_db_count(&W.db, sql); }
 
-static int setup(void **state)
+/* The demo practice every test of a backend shares, made on a fresh database. */
+static psy_id demo_practice(psy_store *st)
 {
-    (void)state;
-    W.st = test_open_store(&W.path);
     struct psy_demo_opts o = {.seed = 11, .end_date = "2026-03-31", .weeks = 3, .clients = 16, .groups = 1, .clean = 1};
     struct psy_demo_result r;
-    assert_int_equal(psy_records_demo(W.st, &o, &r), PSY_OK);
-    W.pr = r.practice_id;
+    assert_int_equal(psy_records_demo(st, &o, &r), PSY_OK);
     free(r.problems);
+    return r.practice_id;
+}
+
+static void close_world(void)
+{
+    if (!W.st) return;
+    psy_coding_close(W.cx);
+    psy_store_close(W.st);
+    test_db_drop(&W.db);
+    memset(&W, 0, sizeof W);
+}
+
+/* The first test of each backend: a fresh database holding the demo practice. */
+static void world_up(void **state)
+{
+    close_world();
+    test_db_make(*state, &W.db);
+    W.st = test_db_open(&W.db, 1);
+    W.pr = demo_practice(W.st);
     /* what the 837P needs that the demo leaves out: a ZIP+4 for the practice, client street addresses,
      * the billing office's phone */
     struct psy_practice p;
@@ -74,16 +83,12 @@ static int setup(void **state)
     assert_true(W.faulted_session > 0);
     char err[300];
     assert_int_equal(psy_coding_open(W.st, &W.cx, err, sizeof err), PSY_OK);
-    return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    psy_coding_close(W.cx);
-    psy_store_close(W.st);
-    test_rm_db(W.path);
-    free(W.path);
+    close_world();
     return 0;
 }
 
@@ -143,6 +148,79 @@ static void test_build_is_idempotent(void **state)
     assert_int_equal(r.already_billed, r.members);
     assert_int_equal(q1("SELECT count(*) FROM claim_line"), lines);
     assert_int_equal(q1("SELECT count(*) FROM claim"), claims);
+}
+
+/* Library internals a test drives: a hook run after each committed chunk of a build, the chunk size. */
+extern void (*psy__billing_chunk_hook)(void);
+extern int psy__billing_chunk_items;
+
+static void stop_here(void) { _exit(0); } /* as a kill right after a commit */
+
+/* A build killed right after its first chunk committed: what that chunk built is already scrubbed
+ * (nothing committed unchecked), and a rerun bills the rest exactly once and scrubs everything. A draft
+ * an older interruption left unscrubbed is scrubbed by the next build. */
+static void test_build_resumes(void **state)
+{
+    struct test_db d;
+    test_db_make(*state, &d);
+    psy_store *st = test_db_open(&d, 1);
+    psy_id pr = demo_practice(st);
+    psy_store_close(st);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        psy_store *cst = NULL;
+        psy_coder *cx = NULL;
+        char err[300];
+        if (psy_store_open(d.uri, &cst, err, sizeof err) || psy_coding_open(cst, &cx, err, sizeof err)) _exit(2);
+        psy__billing_chunk_items = 5;
+        psy__billing_chunk_hook = stop_here;
+        struct psy_billing_build_result r;
+        psy_billing_build(cst, cx, pr, "", "", &r);
+        _exit(3); /* the hook never ran: the test is wrong */
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    long long first = test_db_count(&d, "SELECT count(*) FROM claim_session");
+    assert_true(first > 0 && first <= 5);
+    assert_int_equal(test_db_count(&d, "SELECT count(*) FROM claim WHERE scrubbed_at = ''"), 0);
+    assert_true(test_db_count(&d, "SELECT count(*) FROM claim_status_history WHERE to_status = 'ready'") > 0);
+
+    st = test_db_open(&d, 0);
+    psy_coder *cx;
+    char err[300];
+    assert_int_equal(psy_coding_open(st, &cx, err, sizeof err), PSY_OK);
+    struct psy_billing_build_result r;
+    assert_int_equal(psy_billing_build(st, cx, pr, "", "", &r), PSY_OK);
+    assert_int_equal(r.resumed, 0);
+    assert_int_equal(r.already_billed, first);
+    assert_true(r.lines > 0);
+    /* every billable member billed once, every line once, every claim scrubbed and its total its lines */
+    assert_int_equal(test_db_count(&d, "SELECT count(*) FROM claim_session"), r.members - r.uninsured - r.not_coded);
+    assert_int_equal(test_db_count(&d, "SELECT count(*) FROM (SELECT session_id, client_id, code FROM claim_line "
+                                       "GROUP BY session_id, client_id, code HAVING count(*) > 1) x"), 0);
+    assert_int_equal(test_db_count(&d, "SELECT count(*) FROM claim WHERE scrubbed_at = ''"), 0);
+    assert_int_equal(test_db_count(&d, "SELECT count(*) FROM claim c WHERE total_cents <> (SELECT sum(charge_cents) "
+                                       "FROM claim_line l WHERE l.claim_id = c.id)"), 0);
+    long long ready = test_db_count(&d, "SELECT count(*) FROM claim WHERE status = 'ready'");
+    assert_true(ready > 0);
+
+    /* a ready claim put back as an older build left its drafts: draft, coding findings only, unscrubbed */
+    char msg[300];
+    assert_int_equal(test_db_exec(&d, "UPDATE claim SET status = 'draft', scrubbed_at = '' WHERE id = (SELECT min(id) "
+                                      "FROM claim WHERE status = 'ready')", msg, sizeof msg), PSY_OK);
+    assert_int_equal(psy_billing_build(st, cx, pr, "", "", &r), PSY_OK);
+    assert_int_equal(r.resumed, 1);
+    assert_int_equal(r.lines, 0);
+    assert_int_equal(r.ready, 1);
+    assert_int_equal(test_db_count(&d, "SELECT count(*) FROM claim WHERE status = 'ready'"), ready);
+    assert_int_equal(test_db_count(&d, "SELECT count(*) FROM claim WHERE scrubbed_at = ''"), 0);
+    psy_coding_close(cx);
+    psy_store_close(st);
+    test_db_drop(&d);
 }
 
 static void test_scrubber_holds_audit_error(void **state)
@@ -211,6 +289,7 @@ static void test_export_two_payers(void **state)
             assert_int_equal(nb, 1);
             assert_int_equal(b[0].n_claims, ready);
             assert_string_equal(b[0].written_to, "");
+            free(exported[i]);
             assert_int_equal(psy_billing_batch_get(W.st, W.pr, b[0].id, &exported[i], &exported_len[i]), PSY_OK);
             assert_int_equal(psy_billing_batch_get(W.st, W.pr + 1000, b[0].id, &doc0, &len0), PSY_ENOTFOUND);
             char *out = test_tmp_path(".837");
@@ -227,6 +306,7 @@ static void test_export_two_payers(void **state)
             free(b);
             n = (size_t)ready;
         } else {
+            free(exported[i]);
             assert_int_equal(psy_billing_export(W.st, W.pr, 0, payers[i], &exported[i], &exported_len[i], &n, err,
                                                 sizeof err),
                              PSY_OK);
@@ -394,7 +474,7 @@ static void test_era_denial(void **state)
 static void cli(const char *args, int status, const char *want_out, const char *want_err, const char *not_out)
 {
     char line[600], *out = NULL, *err = NULL;
-    snprintf(line, sizeof line, "%s --db %s", args, W.path);
+    snprintf(line, sizeof line, "%s --db '%s'", args, W.db.uri);
     int rc = test_run_cli(line, NULL, &out, &err);
     if (rc != status) fail_msg("'%s' exited %d: %s", args, rc, err ? err : "");
     if (want_out) assert_non_null(strstr(out, want_out));
@@ -643,13 +723,14 @@ static void test_scrub_all(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_build_groups_members), cmocka_unit_test(test_build_is_idempotent),
+        cmocka_unit_test(world_up), cmocka_unit_test(test_build_groups_members),
+        cmocka_unit_test(test_build_is_idempotent), cmocka_unit_test(test_build_resumes),
         cmocka_unit_test(test_scrubber_holds_audit_error), cmocka_unit_test(test_export_two_payers),
         cmocka_unit_test(test_pdfs), cmocka_unit_test(test_era_post), cmocka_unit_test(test_era_denial),
         cmocka_unit_test(test_cli), cmocka_unit_test(test_era_refused), cmocka_unit_test(test_era_posted_once),
         cmocka_unit_test(test_era_reversal), cmocka_unit_test(test_scrub_all),
     };
-    int rc = cmocka_run_group_tests_name("billing", tests, setup, teardown);
+    int rc = test_run_on_backends("billing", tests, sizeof tests / sizeof *tests, NULL, teardown);
     free(exported[0]);
     free(exported[1]);
     return rc;
