@@ -215,6 +215,16 @@ static int plb(struct step *k, struct psy__era_state *st, char sep)
     return 0;
 }
 
+/* CLP02, the claim status: a code of the 835's list (005010X221A1 2100 CLP02). */
+static int claim_status_check(struct step *k)
+{
+    static const char *const codes[] = {"1", "2", "3", "4", "19", "20", "21", "22", "23", "25"};
+    const char *v = psy_x12_element(k->s, 2);
+    for (size_t i = 0; i < sizeof codes / sizeof *codes; i++)
+        if (!strcmp(v, codes[i])) return 0;
+    return fail(k, 2, "'%.8s' is not a claim status code (1, 2, 3, 4, 19, 20, 21, 22, 23 or 25)", v);
+}
+
 /* CLP03 and CLP04 are required from 5010 on; older interchanges may leave them out (read as 0). */
 static int clp(struct step *k, struct psy__era_state *st, const struct psy__x12_env *env)
 {
@@ -224,7 +234,9 @@ static int clp(struct step *k, struct psy__era_state *st, const struct psy__x12_
     st->svc = -1;
     struct psy_era_claim *c = APPEND(p->claims, p->n_claims);
     st->claim_adj = st->line_adj = 0;
-    if (text(k, 1, c->claim_id, sizeof c->claim_id, 1) || text(k, 2, c->status, sizeof c->status, 1)) return -1;
+    if (text(k, 1, c->claim_id, sizeof c->claim_id, 1) || text(k, 2, c->status, sizeof c->status, 1) ||
+        claim_status_check(k))
+        return -1;
     int reversal = !strcmp(c->status, "22");
     return money_sign(k, 3, &c->charge_cents, v5010, reversal) || money_sign(k, 4, &c->paid_cents, v5010, reversal) ||
                    money_sign(k, 5, &c->patient_responsibility_cents, 0, reversal) ||
@@ -295,6 +307,40 @@ static int st_open(struct step *k, struct psy__era_state *st, const struct psy__
     return 0;
 }
 
+/* The numeric elements (X12 types N0 and R) of the 835 segments this reader does not parse field by
+ * field: each must be a number even when its value is not kept, so a garbled remittance is refused
+ * whole rather than half understood. Ranges are inclusive element positions (005010X221A1); LX01, an
+ * assigned number, is checked on its own. */
+static const struct {
+    const char *seg;
+    unsigned char from, to;
+} numeric_elements[] = {
+    {"TS3", 4, 24}, /* provider summary: count and amounts */
+    {"TS2", 1, 19}, /* supplemental provider summary amounts */
+    {"CLP", 12, 13}, /* DRG weight, discharge fraction */
+    {"MIA", 1, 4},  {"MIA", 6, 19}, /* inpatient adjudication amounts and counts (MIA05 is a remark) */
+    {"MOA", 1, 2},  {"MOA", 8, 9}, /* outpatient adjudication rate and amounts */
+    {"AMT", 2, 2},  /* claim and line supplemental amounts */
+    {"QTY", 2, 2},  /* claim and line supplemental quantities */
+    {"CUR", 3, 3},  /* exchange rate */
+};
+
+static int numeric_check(struct step *k)
+{
+    char scratch[32];
+    for (size_t t = 0; t < sizeof numeric_elements / sizeof *numeric_elements; t++) {
+        if (strcmp(k->s->id, numeric_elements[t].seg)) continue;
+        for (size_t i = numeric_elements[t].from; i <= numeric_elements[t].to; i++)
+            if (number(k, i, scratch, sizeof scratch, 1)) return -1;
+    }
+    if (!strcmp(k->s->id, "LX")) {
+        const char *v = psy_x12_element(k->s, 1);
+        if (!*v || strspn(v, "0123456789") != strlen(v) || !strcmp(v, "0") || strlen(v) > 6)
+            return fail(k, 1, "'%.16s' is not an assigned number (1 to 6 digits)", v);
+    }
+    return 0;
+}
+
 int psy__era_step(struct psy__era_state *st, const struct psy__x12_env *env, const struct psy_x12_segment *s,
                   struct psy_era_payment **done, char *msg, size_t len)
 {
@@ -308,6 +354,7 @@ int psy__era_step(struct psy__era_state *st, const struct psy__x12_env *env, con
     struct psy_era_payment *p = st->pay;
     if (!p) return 0; /* inside a transaction that failed to open: already reported */
     hash_segment(st, s);
+    if (numeric_check(&k)) return -1;
     if (!strcmp(id, "SE")) {
         unsigned char h[32];
         crypto_generichash_final(&st->hash, h, sizeof h);

@@ -535,6 +535,9 @@ static void test_era_refused(void **state)
         {"835-negative-paid.x12", "CLP04", "reversal"},
         {"835-units-abc.x12", "SVC05", "'abc' is not a number"},
         {"835-units-negative.x12", "SVC05", "'-1'"},
+        {"835-amt-letter.x12", "AMT02", "'1O0' is not a number"},
+        {"835-lx-letter.x12", "LX01", "not an assigned number"},
+        {"835-clp-status.x12", "CLP02", "not a claim status code"},
         {"835-empty.x12", "empty", "nothing to post"},
         {"835-blank.x12", "empty", "nothing to post"},
     };
