@@ -75,6 +75,7 @@ struct imp {
     struct rec pending;
     int have_pending;
     int order_file; /* ICD-10-CM: a full order file (headers included) was read */
+    int tsv_cols;   /* columns in the TSV header: every row has them all */
 };
 
 static psy_status bad(struct imp *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -435,6 +436,7 @@ static psy_status tsv_header(struct imp *im, char *line)
 {
     char *f[64];
     int n = split_tab(line, f, 64);
+    im->tsv_cols = n;
     im->col_code = im->col_recid = im->col_long = im->col_short = im->col_add = im->col_term = -1;
     for (int i = 0; i < n; i++) {
         trim(f[i]);
@@ -460,6 +462,7 @@ static psy_status tsv_line(struct imp *im, psy_import_kind kind, char *line)
     int need = im->col_code > im->col_short ? im->col_code : im->col_short;
     if (im->col_recid > need) need = im->col_recid;
     if (n <= need) return bad(im, "row has %d columns; the header promised at least %d (truncated?)", n, need + 1);
+    if (n < im->tsv_cols) return bad(im, "row has %d columns; the header has %d (truncated?)", n, im->tsv_cols);
     struct rec r = {0};
     rec_reset(&r);
     int cpt_modifier_list = im->col_recid < 0 && im->col_long < 0; /* mod_code / mod_type / mod_category */
@@ -631,11 +634,17 @@ psy_status psy_catalog_import(psy_store *st, psy_import_kind kind, const char *p
             memmove(line, line + 3, n - 2);
             n -= 3;
         }
+        int unterminated = !n || line[n - 1] != '\n'; /* only the last line of a file that was cut short */
         while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = 0;
         size_t blank = 0;
         while (blank < n && (line[blank] == ' ' || line[blank] == '\t')) blank++;
         if (blank == n) continue;
         if (kind == PSY_IMPORT_ICD10CM) {
+            /* an ICD-10-CM line's end is its title's end: without its line end a title may be cut */
+            if (unterminated) {
+                rc = bad(&im, "the file ends inside this line (no line end after it); the file was cut short?");
+                break;
+            }
             rc = icd_line(&im, line, n, &r);
             if (!rc) rc = write_rec(&im, &r);
         } else {

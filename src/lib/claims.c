@@ -39,6 +39,8 @@ static const struct {
     {PSY_CLAIM_ACCEPTED, PSY_CLAIM_PARTIALLY_PAID, "an 835 paid part of it"},
     {PSY_CLAIM_PAID, PSY_CLAIM_PARTIALLY_PAID, "a later 835 took part of the payment back"},
     {PSY_CLAIM_PAID, PSY_CLAIM_CLOSED, "nothing is left to collect"},
+    {PSY_CLAIM_PAID, PSY_CLAIM_ACCEPTED, "an 835 reversed the payment (CLP02 22); a corrected one follows"},
+    {PSY_CLAIM_PARTIALLY_PAID, PSY_CLAIM_ACCEPTED, "an 835 reversed the payment (CLP02 22); a corrected one follows"},
     {PSY_CLAIM_DENIED, PSY_CLAIM_PAID, "an appeal or reprocessing paid it"},
     {PSY_CLAIM_DENIED, PSY_CLAIM_PARTIALLY_PAID, "an appeal or reprocessing paid part of it"},
     {PSY_CLAIM_DENIED, PSY_CLAIM_CLOSED, "the denial is accepted (or a replacement claim takes over)"},

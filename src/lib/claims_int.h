@@ -51,6 +51,10 @@ void psy__billing_input(const struct psy_billable *b, const struct psy_clinician
 
 /* A finding as the claim's findings list keeps it; and appending items to that list. */
 json_t *psy__billing_finding(const char *sev, const char *rule, const char *field, const char *msg, const char *source);
+/* Tests: called after each chunk of a build is committed (to stop a build there, as a kill would), and
+ * the number of members per chunk. */
+extern void (*psy__billing_chunk_hook)(void);
+extern int psy__billing_chunk_items;
 psy_status psy__billing_append(psy_store *st, psy_id claim, json_t *items);
 
 #endif

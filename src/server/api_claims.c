@@ -326,7 +326,9 @@ void api_claims_export(struct srv_req *r)
     if (api_audit_rec(r, "claim.export", "payer", payer)) return;
     char *out = NULL, err[400];
     size_t len, n;
-    psy_status rc = psy_billing_export(r->st, r->session.user.practice_id, payer, code, &out, &len, &n, err, sizeof err);
+    psy_id batch = 0;
+    psy_status rc = psy_billing_export_batch(r->st, r->session.user.practice_id, payer, code, &out, &len, &n, &batch, err,
+                                             sizeof err);
     if (rc == PSY_EINVAL) {
         reply_field(r, "preflight", *err ? err : "claims: the 837P writer refused the batch");
         return;
@@ -346,6 +348,52 @@ void api_claims_export(struct srv_req *r)
     snprintf(cnt, sizeof cnt, "%zu", n);
     srv_reply_download(r, "application/edi-x12", name, out, len);
     srv_add_header(r, "X-Claims", cnt);
+    snprintf(cnt, sizeof cnt, "%lld", (long long)batch);
+    srv_add_header(r, "X-Batch", cnt); /* GET /api/claims/batches/:id/download fetches it again */
+}
+
+/* GET /api/claims/batches: the practice's 837P batches, newest first. */
+void api_claims_batches(struct srv_req *r)
+{
+    struct psy_billing_batch *v;
+    size_t n;
+    psy_status rc = psy_billing_batch_list(r->st, r->session.user.practice_id, &v, &n);
+    if (rc) {
+        srv_reply_status(r, rc, NULL);
+        return;
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, json_pack("{s:I, s:I, s:s, s:I, s:I, s:s, s:I, s:I, s:s, s:b}", "id", (json_int_t)v[i].id,
+                                             "payer_id", (json_int_t)v[i].payer_id, "payer_code", v[i].payer_code, "isa13",
+                                             (json_int_t)v[i].isa13, "gs06", (json_int_t)v[i].gs06, "st02", v[i].st02,
+                                             "claims", (json_int_t)v[i].n_claims, "bytes", (json_int_t)v[i].bytes,
+                                             "created_at", v[i].created_at, "written", v[i].written_at[0] != 0));
+    free(v);
+    srv_reply_json(r, 200, json_pack("{s:o}", "batches", arr));
+}
+
+/* GET /api/claims/batches/:id/download: one batch's 837P again, byte for byte as exported. */
+void api_claims_batch_download(struct srv_req *r)
+{
+    char *end;
+    const char *idp = srv_param(r, "id");
+    long long id = strtoll(idp, &end, 10);
+    if (*end || id <= 0) {
+        srv_reply_error(r, 404, "not_found", NULL, "no such batch");
+        return;
+    }
+    if (api_audit_rec(r, "claim.batch.download", "batch", id)) return;
+    char *out;
+    size_t len;
+    psy_status rc = psy_billing_batch_get(r->st, r->session.user.practice_id, id, &out, &len);
+    if (rc) {
+        srv_reply_status(r, rc, NULL);
+        return;
+    }
+    char name[64];
+    snprintf(name, sizeof name, "batch-%lld.837", id);
+    srv_reply_download(r, "application/edi-x12", name, out, len);
 }
 
 /* GET /api/claims/:id/cms1500 */

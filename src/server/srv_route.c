@@ -45,6 +45,9 @@ static const struct srv_route routes[] = {
     {"POST", "/api/claims/build", api_claims_build, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
     {"POST", "/api/claims/scrub", api_claims_scrub, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
     {"POST", "/api/claims/export", api_claims_export, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
+    /* batches are the practice's files sent to payers: they hold every clinician's claims */
+    {"GET", "/api/claims/batches", api_claims_batches, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_PRACTICE},
+    {"GET", "/api/claims/batches/:id/download", api_claims_batch_download, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_PRACTICE},
     {"GET", "/api/claims/:id", api_claim, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_NONE},
     {"POST", "/api/claims/:id/scrub", api_claim_scrub, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
     {"GET", "/api/claims/:id/cms1500", api_claim_cms1500, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_NONE},

@@ -550,6 +550,8 @@ static void test_role_matrix(void **state)
         {"POST", "/api/claims/build", {401, 415, 403, 415}},
         {"POST", "/api/claims/scrub", {401, 415, 403, 415}},
         {"POST", "/api/claims/export", {401, 415, 403, 415}},
+        {"GET", "/api/claims/batches", {401, 200, 403, 200}},
+        {"GET", "/api/claims/batches/1/download", {401, 404, 403, 404}},
         {"GET", "/api/superbill", {401, 400, 400, 400}},
         {"POST", "/api/era/post", {401, 422, 403, 422}},
         {"GET", "/api/suspense", {401, 200, 403, 200}},
@@ -2034,6 +2036,21 @@ static void test_claims(void **state)
     char hv[32];
     assert_non_null(header(&h, "X-Claims", hv, sizeof hv));
     assert_int_equal(atol(hv), sent);
+    /* the batch is kept: listed, and its download is the same bytes */
+    assert_non_null(header(&h, "X-Batch", hv, sizeof hv));
+    {
+        char bpath[64];
+        snprintf(bpath, sizeof bpath, "/api/claims/batches/%s/download", hv);
+        struct http b;
+        call(&biller, "GET", bpath, NULL, &b);
+        assert_int_equal(b.body.n, h.body.n);
+        assert_memory_equal(b.body.p, h.body.p, h.body.n);
+        http_free(&b);
+        call(&biller, "GET", "/api/claims/batches", NULL, &b);
+        assert_non_null(strstr(b.body.p, "\"payer_code\""));
+        http_free(&b);
+        call_error(&lead, "GET", bpath, NULL, 403, "forbidden", NULL);
+    }
     size_t elen;
     char *era = make_835(h.body.p, h.body.n, 1, &elen);
     http_free(&h);
