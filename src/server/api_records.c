@@ -238,10 +238,7 @@ static json_t *group_json(struct srv_req *r, const struct psy_group *g)
 
 void api_today(char out[PSY_DATE_MAX])
 {
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, PSY_DATE_MAX, "%Y-%m-%d", &tm);
+    psy_date_today("UTC", out);
 }
 
 void api_groups(struct srv_req *r)
