@@ -1424,6 +1424,9 @@ static void test_session_documentation(void **state)
     /* open a session: a bad date names the field */
     snprintf(path, sizeof path, "/api/groups/%lld/sessions", (long long)f.group);
     call_error(&lead, "POST", path, "{\"service_date\": \"2025-02-30\"}", 422, "invalid", "service_date");
+    /* sessions dated in the future or before 2000 are refused, naming the field */
+    call_error(&lead, "POST", path, "{\"service_date\": \"2031-01-06\"}", 422, "invalid", "service_date");
+    call_error(&lead, "POST", path, "{\"service_date\": \"1900-01-01\"}", 422, "invalid", "service_date");
     call_error(&other, "POST", path, "{\"service_date\": \"2025-04-07\"}", 404, "not_found", NULL);
     assert_int_equal(call(&lead, "POST", path, "{\"service_date\": \"2025-04-07\"}", &h), 201);
     json_int_t sid = json_integer_value(json_object_get(h.json, "id"));
