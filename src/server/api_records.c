@@ -15,10 +15,11 @@
 
 int api_id_param(struct srv_req *r, const char *name, psy_id *out)
 {
+    /* one form only: decimal digits without a sign or leading zeros, 1 to 18 of them (within psy_id) */
     const char *s = srv_param(r, name);
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (!*s || *end || v <= 0) {
+    size_t n = strspn(s, "0123456789");
+    long long v = n && !s[n] && n <= 18 && s[0] != '0' ? strtoll(s, NULL, 10) : 0;
+    if (v <= 0) {
         srv_reply_error(r, 404, "not_found", NULL, "no such %s", name);
         return -1;
     }

@@ -57,6 +57,7 @@ struct srv_req {
     size_t nparams;
     psy_store *st; /* from the pool while the request runs */
     int signed_in;
+    int noncanonical; /* the raw path had a percent escape or an empty, "." or ".." segment: 404 */
     struct psy_auth_session session;
     /* the response */
     unsigned status;

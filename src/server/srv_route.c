@@ -113,6 +113,10 @@ static int authenticate(struct srv_req *r)
 
 void srv_dispatch(struct srv_req *r)
 {
+    if (r->noncanonical) { /* one form per path: "/api/clients/%31" is not "/api/clients/1" */
+        srv_reply_error(r, 404, "not_found", NULL, "no such path");
+        return;
+    }
     if (strncmp(r->path, "/api/", 5) != 0 && strcmp(r->path, "/api") != 0) {
         srv_static(r);
         return;

@@ -14,6 +14,12 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
 #include "era_835.h"
 
 static struct psy_auth_policy fast;
@@ -1820,6 +1826,197 @@ static void test_claims(void **state)
     }
 }
 
+/* --- hardening (one form per path, answers libmicrohttpd makes itself, slow clients) ----------------- */
+
+/* Sends raw bytes from source address src (NULL: any) to the server and reads the answer until the
+ * server closes or wait_ms pass without data. Returns the bytes read (out is NUL-terminated), or -1
+ * when the connection could not be made. */
+static long raw_http(const char *src, const char *req, size_t len, char *out, size_t cap, int wait_ms)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    if (src) {
+        struct sockaddr_in a = {.sin_family = AF_INET};
+        inet_pton(AF_INET, src, &a.sin_addr);
+        assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    }
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)psy_server_port(srv))};
+    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    if (connect(fd, (struct sockaddr *)&to, sizeof to)) {
+        close(fd);
+        return -1;
+    }
+    for (size_t off = 0; off < len;) {
+        ssize_t w = send(fd, req + off, len - off, MSG_NOSIGNAL);
+        if (w <= 0) break; /* the server may answer and close before it has read everything */
+        off += (size_t)w;
+    }
+    size_t n = 0;
+    for (;;) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, wait_ms) <= 0 || n + 1 >= cap) break;
+        ssize_t r = recv(fd, out + n, cap - 1 - n, 0);
+        if (r <= 0) break;
+        n += (size_t)r;
+    }
+    out[n] = 0;
+    close(fd);
+    return (long)n;
+}
+
+/* A raw answer's status, and whether it carries a header (name and value as sent, any case). */
+static int raw_status(const char *ans) { return strncmp(ans, "HTTP/1.", 7) ? 0 : atoi(ans + 9); }
+
+static int raw_has(const char *ans, const char *header_line) { return strstr(ans, header_line) != NULL; }
+
+static void assert_secure_json(const char *ans, int status, const char *code)
+{
+    if (raw_status(ans) != status) fprintf(stderr, "answer: %.300s\n", ans);
+    assert_int_equal(raw_status(ans), status);
+    assert_true(raw_has(ans, "\r\nContent-Security-Policy: default-src 'self'"));
+    assert_true(raw_has(ans, "\r\nX-Content-Type-Options: nosniff\r\n"));
+    assert_true(raw_has(ans, "\r\nX-Frame-Options: DENY\r\n"));
+    assert_true(raw_has(ans, "\r\nReferrer-Policy: no-referrer\r\n"));
+    assert_true(raw_has(ans, "\r\nContent-Type: application/json"));
+    char want[64];
+    snprintf(want, sizeof want, "{\"error\":{\"code\":\"%s\"", code);
+    assert_non_null(strstr(ans, want));
+}
+
+/* Ids and paths are taken in one form only (issue 14, finding 5). */
+static void test_canonical_paths(void **state)
+{
+    (void)state;
+    struct rec_fixture f;
+    rec_setup(&f);
+    struct session a;
+    login_as("admin", &a);
+    const char *const admin[] = {a.cookie, NULL};
+    char id[32], path[128];
+    struct http h;
+    snprintf(id, sizeof id, "%lld", (long long)f.client);
+    snprintf(path, sizeof path, "/api/clients/%s", id);
+    assert_int_equal(request("GET", path, NULL, 0, admin, &h), 200);
+    http_free(&h);
+    /* the same client written other ways */
+    const char *const forms[][2] = {{"0", ""}, {"+", ""}, {"", "%00"}, {"", "/"}, {"", "%2F"}, {"%20", ""}, {"-", ""}};
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        snprintf(path, sizeof path, "/api/clients/%s%s%s", forms[i][0], id, forms[i][1]);
+        expect_error("GET", path, NULL, admin, 404, "not_found", NULL);
+    }
+    snprintf(path, sizeof path, "/api/clients/%%%02X%s", (unsigned)id[0], id + 1); /* "%31" for '1' */
+    expect_error("GET", path, NULL, admin, 404, "not_found", NULL);
+    expect_error("GET", "/api/clients/99999999999999999999", NULL, admin, 404, "not_found", NULL);
+    expect_error("GET", "/api/clients/9223372036854775808", NULL, admin, 404, "not_found", NULL);
+    expect_error("GET", "/api/clients/0", NULL, admin, 404, "not_found", NULL);
+    /* pages: a NUL or escape in the name is not the page */
+    assert_int_equal(request("GET", "/app.js", NULL, 0, NULL, &h), 200);
+    http_free(&h);
+    expect_error("GET", "/app.js%00.png", NULL, NULL, 404, "not_found", NULL);
+    expect_error("GET", "/app%2Ejs", NULL, NULL, 404, "not_found", NULL);
+    /* dot segments, sent as they are (a browser would squash them) */
+    char ans[8192];
+    const char dots[] = "GET /api/./health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    raw_http(NULL, dots, strlen(dots), ans, sizeof ans, 5000);
+    assert_secure_json(ans, 404, "not_found");
+    const char up[] = "GET /api/codes/../health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    raw_http(NULL, up, strlen(up), ans, sizeof ans, 5000);
+    assert_secure_json(ans, 404, "not_found");
+    /* query strings are still decoded */
+    assert_int_equal(request("GET", "/api/search?q=panic%20attack", NULL, 0, NULL, &h), 200);
+    http_free(&h);
+}
+
+/* Answers libmicrohttpd makes itself carry the same headers and JSON errors (issue 14, finding 6). */
+static void test_own_answers(void **state)
+{
+    (void)state;
+    size_t big = 200 * 1024;
+    char *req = malloc(big + 256), *ans = malloc(16384);
+    /* a request line longer than the connection's memory: 414 */
+    int n = snprintf(req, 256, "GET /");
+    memset(req + n, 'a', big);
+    snprintf(req + n + big, 256, " HTTP/1.1\r\nHost: x\r\n\r\n");
+    raw_http(NULL, req, strlen(req), ans, 16384, 5000);
+    assert_secure_json(ans, 414, "uri_too_long");
+    /* a header that does not fit: 431 */
+    n = snprintf(req, 256, "GET /api/health HTTP/1.1\r\nHost: x\r\nX-Big: ");
+    memset(req + n, 'b', big);
+    snprintf(req + n + big, 256, "\r\n\r\n");
+    raw_http(NULL, req, strlen(req), ans, 16384, 5000);
+    assert_secure_json(ans, 431, "headers_too_large");
+    /* a malformed request and an HTTP version the server does not speak */
+    const char bad[] = "GET /api/health HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n";
+    raw_http(NULL, bad, strlen(bad), ans, 16384, 5000);
+    assert_secure_json(ans, 400, "bad_request");
+    const char v2[] = "GET /api/health HTTP/2.5\r\nHost: x\r\n\r\n";
+    raw_http(NULL, v2, strlen(v2), ans, 16384, 5000);
+    assert_secure_json(ans, 505, "http_version");
+    free(req);
+    free(ans);
+}
+
+/* Idle connections from one address neither exhaust the server nor slow a normal request from
+ * another (issue 14, finding 7). */
+static void test_slow_clients(void **state)
+{
+    (void)state;
+    psy_server_stop(srv);
+    struct psy_server_config cfg = {0};
+    cfg.db_uri = db_path;
+    cfg.listen = "127.0.0.1:0";
+    cfg.threads = 2;
+    cfg.policy = &fast;
+    cfg.per_address = 16;
+    cfg.timeout = 2;
+    char err[256];
+    assert_int_equal(psy_server_start(&cfg, &srv, err, sizeof err), PSY_OK);
+    snprintf(base, sizeof base, "http://127.0.0.1:%u", psy_server_port(srv));
+    enum { IDLE = 300 };
+    int fds[IDLE], open_ = 0;
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)psy_server_port(srv))};
+    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    for (int i = 0; i < IDLE; i++) { /* half a request line each, then silence */
+        fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+        assert_true(fds[i] >= 0);
+        if (connect(fds[i], (struct sockaddr *)&to, sizeof to) == 0) {
+            send(fds[i], "GET /api/hea", 12, MSG_NOSIGNAL);
+            open_++;
+        }
+    }
+    assert_true(open_ > 16);
+    /* a normal request from another address answers at once */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    char ans[8192];
+    const char health[] = "GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    assert_true(raw_http("127.0.0.2", health, strlen(health), ans, sizeof ans, 5000) > 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_int_equal(raw_status(ans), 200);
+    assert_true(t1.tv_sec - t0.tv_sec < 5);
+    /* the connections over the per-address limit were closed at once: at most 16 are still open */
+    usleep(300 * 1000);
+    int alive = 0;
+    for (int i = 0; i < IDLE; i++) {
+        char c;
+        ssize_t r = recv(fds[i], &c, 1, MSG_DONTWAIT);
+        alive += r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    }
+    assert_true(alive <= 16);
+    /* silent connections are closed after the timeout, and the address is served again */
+    sleep(4);
+    alive = 0;
+    for (int i = 0; i < IDLE; i++) {
+        char c;
+        ssize_t r = recv(fds[i], &c, 1, MSG_DONTWAIT);
+        alive += r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+        close(fds[i]);
+    }
+    assert_int_equal(alive, 0);
+    assert_true(raw_http(NULL, health, strlen(health), ans, sizeof ans, 5000) > 0);
+    assert_int_equal(raw_status(ans), 200);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -1830,6 +2027,7 @@ int main(void)
         T(test_payers), T(test_era_read), T(test_audit), T(test_clients_and_groups), T(test_session_documentation), T(test_reports),
         T(test_claims),
         T(test_access_log), T(test_concurrent_requests), T(test_tls), T(test_bad_config),
+        T(test_canonical_paths), T(test_own_answers), T(test_slow_clients),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
