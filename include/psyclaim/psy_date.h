@@ -67,6 +67,16 @@ int psy_date_zone_known(const char *tz);
 int psy_date_at(const char *tz, int64_t t, char out[PSY_DATE_TEXT_MAX]);
 int psy_date_time_at(const char *tz, int64_t t, char out[PSY_DATE_NOW_MAX]);
 
+/* The offset from UTC in seconds of time zone tz at instant t (east positive; 0 for unknown zones). */
+long psy_date_zone_offset(const char *tz, int64_t t);
+
+/* The instant (seconds since the epoch) at which date begins in time zone tz. Returns 0 when date is
+ * not a date. */
+int psy_date_zone_start(const char *tz, const char *date, int64_t *out);
+
+/* Instant t as UTC text "YYYY-MM-DDTHH:MM:SSZ". */
+void psy_date_utc_text(int64_t t, char out[PSY_DATE_NOW_MAX]);
+
 /* Today and now in time zone tz (psy_date_at with the clock). */
 int psy_date_today(const char *tz, char out[PSY_DATE_TEXT_MAX]);
 int psy_date_now(const char *tz, char out[PSY_DATE_NOW_MAX]);

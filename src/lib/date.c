@@ -195,6 +195,33 @@ int psy_date_time_at(const char *tz, int64_t t, char out[PSY_DATE_NOW_MAX])
     return known;
 }
 
+long psy_date_zone_offset(const char *tz, int64_t t)
+{
+    struct tm tm;
+    local_tm(tz, t, &tm);
+    return tm.tm_gmtoff;
+}
+
+int psy_date_zone_start(const char *tz, const char *date, int64_t *out)
+{
+    struct psy_date d;
+    if (!psy_date_parse(date, &d)) return 0;
+    int64_t wall = psy_date_to_days(d) * 86400; /* midnight as if the zone were UTC */
+    int64_t guess = wall - psy_date_zone_offset(tz, wall);
+    *out = wall - psy_date_zone_offset(tz, guess); /* the offset in force at that midnight */
+    return 1;
+}
+
+void psy_date_utc_text(int64_t t, char out[PSY_DATE_NOW_MAX])
+{
+    int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400, sec = t - days * 86400;
+    struct psy_date d = psy_date_from_days(days);
+    char tmp[96];
+    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02dZ", d.year, d.month, d.day, (int)(sec / 3600),
+             (int)(sec / 60 % 60), (int)(sec % 60));
+    snprintf(out, PSY_DATE_NOW_MAX, "%.20s", tmp);
+}
+
 int psy_date_today(const char *tz, char out[PSY_DATE_TEXT_MAX]) { return psy_date_at(tz, (int64_t)time(NULL), out); }
 
 int psy_date_now(const char *tz, char out[PSY_DATE_NOW_MAX]) { return psy_date_time_at(tz, (int64_t)time(NULL), out); }

@@ -39,6 +39,7 @@ int api_audit_rec(struct srv_req *r, const char *action, const char *type, psy_i
     if (id) snprintf(rec, sizeof rec, "%lld", (long long)id);
     psy_status rc = psy_auth_audit(r->st, &r->session.user, action, type, rec, r->ip);
     if (rc) srv_reply_status(r, rc, NULL);
+    else r->audited = 1;
     return rc ? -1 : 0;
 }
 

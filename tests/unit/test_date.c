@@ -110,6 +110,19 @@ static void test_zones(void **state)
     assert_true(psy_date_zone_known("America/Chicago"));
     assert_true(psy_date_today("America/Chicago", day));
     assert_true(psy_date_iso_valid(day));
+    /* where a day begins: 2026-03-08 starts at 06:00Z in Chicago (still CST), 2026-03-09 at 05:00Z */
+    int64_t t;
+    assert_true(psy_date_zone_start("America/Chicago", "2026-03-08", &t));
+    psy_date_utc_text(t, now);
+    assert_string_equal(now, "2026-03-08T06:00:00Z");
+    assert_true(psy_date_zone_start("America/Chicago", "2026-03-09", &t));
+    psy_date_utc_text(t, now);
+    assert_string_equal(now, "2026-03-09T05:00:00Z");
+    assert_true(psy_date_zone_start("Asia/Tokyo", "2026-01-01", &t));
+    psy_date_utc_text(t, now);
+    assert_string_equal(now, "2025-12-31T15:00:00Z");
+    assert_false(psy_date_zone_start("UTC", "2026-02-30", &t));
+    assert_int_equal(psy_date_zone_offset("America/Chicago", dst_0730z), -6 * 3600);
 }
 
 static void *zone_worker(void *arg)

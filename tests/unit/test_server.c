@@ -433,6 +433,7 @@ static void test_role_matrix(void **state)
         {"POST", "/api/era/post", {401, 422, 403, 422}},
         {"GET", "/api/suspense", {401, 200, 403, 200}},
         {"GET", "/api/reports/revenue", {401, 200, 403, 200}},
+        {"GET", "/api/audit.csv", {401, 200, 403, 403}},
         {"POST", "/api/logout", {401, 204, 204, 204}},
     };
     for (int who = 0; who < 4; who++) {
@@ -1749,6 +1750,32 @@ static void test_claims(void **state)
     assert_int_equal(psy_records_practice_get(st, 1, &pr), PSY_OK);
     snprintf(pr.zip, sizeof pr.zip, "%s", zip);
     assert_int_equal(psy_records_practice_update(st, &pr), PSY_OK);
+
+    /* the trail names the payer and every claim an export sent, one row per claim too; the refused
+     * export is a failure naming the field, not a success */
+    {
+        char aq[200], want[120];
+        snprintf(aq, sizeof aq, "/api/audit?action=claim.export&record=payer:%s&outcome=ok", payer);
+        assert_int_equal(call(&admin, "GET", aq, NULL, &h), 200);
+        assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 1);
+        const char *d = json_string_value(json_object_get(json_array_get(json_object_get(h.json, "events"), 0), "detail"));
+        snprintf(want, sizeof want, "payer=%s claims=", payer);
+        assert_int_equal(strncmp(d, want, strlen(want)), 0);
+        size_t commas = 0;
+        for (const char *c = d + strlen(want); *c; c++) commas += *c == ',';
+        assert_int_equal(commas + 1, sent);
+        http_free(&h);
+        assert_int_equal(call(&admin, "GET", "/api/audit?action=claim.export&record=claim&limit=500", NULL, &h), 200);
+        assert_int_equal(json_integer_value(json_object_get(h.json, "total")), (json_int_t)sent);
+        http_free(&h);
+        snprintf(aq, sizeof aq, "/api/audit?action=claim.export&record=payer:%s", payer2);
+        assert_int_equal(call(&admin, "GET", aq, NULL, &h), 200);
+        assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 1);
+        json_t *e = json_array_get(json_object_get(h.json, "events"), 0);
+        assert_string_equal(json_string_value(json_object_get(e, "outcome")), "failed");
+        assert_non_null(strstr(json_string_value(json_object_get(e, "detail")), "error=billing.address.zip"));
+        http_free(&h);
+    }
     psy_store_close(st);
 
     /* posting the payer's 835: the first claim denied, the rest paid, one unknown claim in suspense */
@@ -2017,6 +2044,95 @@ static void test_slow_clients(void **state)
     assert_int_equal(raw_status(ans), 200);
 }
 
+/* Refused attempts and every read of patient data are on the trail with their outcome; admins filter
+ * it and take it away as CSV (issue 14, finding 3). */
+static void test_audit_trail(void **state)
+{
+    (void)state;
+    struct rec_fixture f;
+    rec_setup(&f);
+    struct session other, admin, biller;
+    login_as("other", &other);
+    login_as("admin", &admin);
+    login_as("biller", &biller);
+    struct http h;
+    char path[160], id[24];
+    snprintf(id, sizeof id, "%lld", (long long)f.stranger);
+    snprintf(path, sizeof path, "/api/clients/%s", id);
+    call_error(&other, "GET", path, NULL, 404, "not_found", NULL);                   /* not theirs */
+    snprintf(path, sizeof path, "/api/groups/%lld/sessions", (long long)f.group);
+    call_error(&biller, "POST", path, "{\"service_date\": \"2025-04-07\"}", 403, "forbidden", NULL); /* role */
+    assert_int_equal(call(&admin, "GET", "/api/groups", NULL, &h), 200);          /* a read */
+    http_free(&h);
+    /* sign-ins that fail: a known practice keeps the attempt; with no practice the name is withheld */
+    struct http t;
+    post_json("/api/login", "{\"username\": \"nobody-here\", \"password\": \"x\", \"practice_id\": 1}", &t);
+    http_free(&t);
+    post_json("/api/login", "{\"username\": \"ghost-user\", \"password\": \"x\"}", &t);
+    http_free(&t);
+
+    assert_int_equal(call(&admin, "GET", "/api/audit?user=other&action=access.refused", NULL, &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 1);
+    json_t *e = json_array_get(json_object_get(h.json, "events"), 0);
+    assert_string_equal(json_string_value(json_object_get(e, "outcome")), "not_found");
+    assert_string_equal(json_string_value(json_object_get(e, "record_id")), "GET /api/clients/:id");
+    char want[48];
+    snprintf(want, sizeof want, "id=%s", id);
+    assert_string_equal(json_string_value(json_object_get(e, "detail")), want);
+    http_free(&h);
+    assert_int_equal(call(&admin, "GET", "/api/audit?user=biller&outcome=forbidden", NULL, &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 1);
+    http_free(&h);
+    assert_int_equal(call(&admin, "GET", "/api/audit?action=phi.read&user=admin", NULL, &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 1);
+    e = json_array_get(json_object_get(h.json, "events"), 0);
+    assert_string_equal(json_string_value(json_object_get(e, "record_id")), "GET /api/groups");
+    http_free(&h);
+    /* failed sign-ins: the one under practice 1 names the user; the practice-less one does not */
+    assert_int_equal(call(&admin, "GET", "/api/audit?action=login.failed", NULL, &h), 200);
+    int named = 0, withheld = 0;
+    size_t i;
+    json_array_foreach(json_object_get(h.json, "events"), i, e) {
+        const char *u = json_string_value(json_object_get(e, "username"));
+        named |= !strcmp(u, "nobody-here");
+        withheld |= !*u && json_is_null(json_object_get(e, "practice_id"));
+        assert_null(strstr(u, "ghost"));
+    }
+    assert_true(withheld);
+    (void)named; /* whether an unknown name under a given practice is kept with it is the sign-in's rule */
+    http_free(&h);
+    /* prefixes, records, dates */
+    assert_int_equal(call(&admin, "GET", "/api/audit?action=access.&limit=500", NULL, &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 2);
+    http_free(&h);
+    char today[PSY_DATE_MAX];
+    psy_date_today("America/Chicago", today); /* the demo practice's zone */
+    snprintf(path, sizeof path, "/api/audit?from=%s&to=%s&user=other&action=access.refused", today, today);
+    assert_int_equal(call(&admin, "GET", path, NULL, &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 1);
+    http_free(&h);
+    assert_int_equal(call(&admin, "GET", "/api/audit?from=2020-01-01&to=2020-01-31", NULL, &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 0);
+    http_free(&h);
+    call_error(&admin, "GET", "/api/audit?from=2026-02-30", NULL, 400, "invalid", "from");
+    call_error(&admin, "GET", "/api/audit?from=2026-03-02&to=2026-03-01", NULL, 400, "invalid", "to");
+    call_error(&other, "GET", "/api/audit.csv", NULL, 403, "forbidden", NULL);
+    /* CSV: a header, one line per event, the filter applied, the look recorded */
+    assert_int_equal(call(&admin, "GET", "/api/audit.csv?user=other", NULL, &h), 200);
+    char v[128];
+    assert_non_null(header(&h, "Content-Type", v, sizeof v));
+    assert_non_null(strstr(v, "text/csv"));
+    assert_non_null(header(&h, "Content-Disposition", v, sizeof v));
+    assert_non_null(strstr(v, "attachment"));
+    assert_int_equal(strncmp(h.body.p, "id,at,username,action,record_type,record_id,outcome,detail,ip\r\n", 63), 0);
+    assert_non_null(strstr(h.body.p, "\"other\",\"access.refused\",\"route\",\"GET /api/clients/:id\",\"not_found\""));
+    assert_null(strstr(h.body.p, "\"admin\""));
+    http_free(&h);
+    assert_int_equal(call(&admin, "GET", "/api/audit?action=audit.export", NULL, &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 1);
+    http_free(&h);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -2027,7 +2143,7 @@ int main(void)
         T(test_payers), T(test_era_read), T(test_audit), T(test_clients_and_groups), T(test_session_documentation), T(test_reports),
         T(test_claims),
         T(test_access_log), T(test_concurrent_requests), T(test_tls), T(test_bad_config),
-        T(test_canonical_paths), T(test_own_answers), T(test_slow_clients),
+        T(test_canonical_paths), T(test_own_answers), T(test_slow_clients), T(test_audit_trail),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
