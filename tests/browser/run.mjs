@@ -569,6 +569,14 @@ async function main() {
     const actions = await apage.locator('table.audit td .action').allTextContents();
     check('the audit trail lists sign-ins, the failure, the sign-out and the remittance read',
       ['login', 'login.failed', 'logout', 'audit.read', 'era.read'].every((a) => actions.includes(a)), actions.join(', '));
+    await apage.getByLabel('Action').fill('login.failed');
+    await apage.getByRole('button', { name: 'Filter' }).click();
+    await apage.waitForFunction(() => [...document.querySelectorAll('table.audit td .action')].every((e) => e.textContent === 'login.failed'));
+    const failedOnly = await apage.locator('table.audit td .action').allTextContents();
+    check('the audit filter shows only the action asked for', failedOnly.length >= 1 && failedOnly.every((a) => a === 'login.failed'), failedOnly.join(', '));
+    const [csv] = await Promise.all([apage.waitForEvent('download'), apage.getByRole('button', { name: 'Download CSV' }).click()]);
+    const csvText = readFileSync(await csv.path(), 'utf8');
+    check('the audit CSV holds the filtered events', csvText.startsWith('id,at,username,action') && csvText.includes('"login.failed"') && !csvText.includes('"era.read"'), csvText.slice(0, 120));
     await actx.close();
 
     await widgetChecks(browser, url);
