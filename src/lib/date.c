@@ -160,14 +160,13 @@ static int local_tm(const char *tz, int64_t t, struct tm *out)
     }
     pthread_mutex_lock(&zone_lock);
     const char *old = getenv("TZ");
-    char saved[256];
-    int had = old != NULL && strlen(old) < sizeof saved;
-    if (had) snprintf(saved, sizeof saved, "%s", old);
+    char *saved = old ? strdup(old) : NULL;
     setenv("TZ", tz, 1);
     tzset();
     localtime_r(&tt, out);
-    if (had) setenv("TZ", saved, 1);
+    if (saved) setenv("TZ", saved, 1);
     else unsetenv("TZ");
+    free(saved);
     tzset();
     pthread_mutex_unlock(&zone_lock);
     return 1;

@@ -464,7 +464,8 @@ psy_status psy_server_start(const struct psy_server_config *cfg, psy_server **ou
             setrlimit(RLIMIT_NOFILE, &rl);
             getrlimit(RLIMIT_NOFILE, &rl);
         }
-        if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > 256) max_conns = (unsigned)((rl.rlim_cur - 128) > 1000000 ? 1000000 : rl.rlim_cur - 128);
+        rlim_t usable = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1000128 ? 1000128 : rl.rlim_cur;
+        if (usable > 256) max_conns = (unsigned)(usable - 128);
     }
     unsigned per_address = cfg->per_address ? cfg->per_address : PSY_SERVER_PER_ADDRESS;
     unsigned timeout = cfg->timeout ? cfg->timeout : PSY_SERVER_TIMEOUT;
