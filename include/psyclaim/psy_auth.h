@@ -224,6 +224,8 @@ int psy_auth_csrf_ok(const struct psy_auth_session *s, const char *header);
 #define PSY_AUDIT_ACTION_MAX 48
 #define PSY_AUDIT_TYPE_MAX 32
 #define PSY_AUDIT_ID_MAX 64
+#define PSY_AUDIT_OUTCOME_MAX 16
+#define PSY_AUDIT_DETAIL_MAX 1024 /* longer details are cut, ending in "..." */
 
 struct psy_audit_event {
     long long id;
@@ -235,6 +237,8 @@ struct psy_audit_event {
     char record_type[PSY_AUDIT_TYPE_MAX];
     char record_id[PSY_AUDIT_ID_MAX];
     char ip[PSY_IP_MAX];
+    char outcome[PSY_AUDIT_OUTCOME_MAX]; /* "ok", "failed", "forbidden", "not_found" */
+    char detail[PSY_AUDIT_DETAIL_MAX];   /* e.g. "payer=DEMOBLU01 claims=4,7,9"; never patient data */
 };
 
 /* Appends one event: `who` did `action` to the record record_type/record_id (both may be NULL or "")
@@ -242,6 +246,31 @@ struct psy_audit_event {
  * column caps above are refused with PSY_EINVAL. */
 psy_status psy_auth_audit(psy_store *st, const struct psy_user *who, const char *action,
                           const char *record_type, const char *record_id, const char *ip);
+
+/* psy_auth_audit with how the attempt ended (outcome NULL = "ok"; at most PSY_AUDIT_OUTCOME_MAX - 1
+ * characters) and what it concerned (detail, may be NULL; cut to PSY_AUDIT_DETAIL_MAX - 1 bytes). */
+psy_status psy_auth_audit_outcome(psy_store *st, const struct psy_user *who, const char *action,
+                                  const char *record_type, const char *record_id, const char *outcome,
+                                  const char *detail, const char *ip);
+
+/* What an admin looks for on the trail; NULL or "" leaves a condition out. */
+struct psy_audit_filter {
+    const char *username;    /* exactly this user name */
+    const char *action;      /* exactly this action, or every action under a prefix ending in "." */
+    const char *record_type; /* e.g. "client" */
+    const char *record_id;   /* e.g. "12" */
+    const char *outcome;     /* e.g. "not_found" */
+    const char *from_utc;    /* events at or after this instant ("YYYY-MM-DDTHH:MM:SSZ") */
+    const char *to_utc;      /* events before this instant */
+};
+
+/* A page of the events a practice's admin sees, newest first, under filter f (may be NULL): the
+ * practice's own events, and failed sign-ins that named no practice (the user name typed is not
+ * shown: it may belong to another practice, or be a password typed in the wrong box). Arrays as for
+ * psy_auth_audit_list; limit is capped at 500. */
+psy_status psy_auth_audit_query(psy_store *st, long long practice_id, const struct psy_audit_filter *f,
+                                long long offset, long long limit, struct psy_audit_event **events, size_t *n,
+                                long long *total);
 
 /* A page of a practice's events, newest first. OUT *events is an array of *n (free with free()), OUT
  * *total (may be NULL) the number of events of the practice. limit is capped at 500. */

@@ -31,6 +31,9 @@ typedef int64_t psy_id;
 #define PSY_REC_GOALS_MAX 10 /* goals per plan */
 #define PSY_REC_AUTH_CODES_MAX 8
 #define PSY_REC_TEXT_MAX 20000 /* bytes per note field */
+/* The earliest date a session may carry (docs/records.md): sessions are also refused after today in the
+ * practice's time zone and before the client's birth date. */
+#define PSY_REC_SESSION_DATE_MIN "2000-01-01"
 #define PSY_REC_TIME_MAX 32    /* instants: "YYYY-MM-DDTHH:MM:SSZ", on input also "...+HH:MM" */
 
 /* --- batches ----------------------------------------------------------------------------------- */

@@ -38,6 +38,7 @@ void psy_data_each(const char *prefix, void (*fn)(void *ud, const char *name, co
                    void *ud);
 
 #include "psy_cents.h"
+#include "psy_date.h"
 #include "psy_store.h"
 #include "psy_catalog.h"
 #include "psy_auth.h"

@@ -21,6 +21,8 @@ static int run_serve(int argc, char **argv)
                                          {"threads", required_argument, NULL, 't'},
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"trusted-proxy", required_argument, NULL, 'P'},
+                                         {"per-address", required_argument, NULL, 'p'},
+                                         {"timeout", required_argument, NULL, 'T'},
                                          {NULL, 0, NULL, 0}};
     struct psy_server_config cfg = {0};
     int quiet = 0, o;
@@ -28,7 +30,7 @@ static int run_serve(int argc, char **argv)
     const char *proxies[MAX_PROXIES];
     size_t nproxies = 0;
     optind = 1;
-    while ((o = getopt_long(argc, argv, "d:l:c:k:t:qP:", opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "d:l:c:k:t:qP:p:T:", opts, NULL)) != -1) {
         switch (o) {
         case 'd': cfg.db_uri = optarg; break;
         case 'l': cfg.listen = optarg; break;
@@ -42,6 +44,18 @@ static int run_serve(int argc, char **argv)
                 return CLI_USAGE;
             }
             cfg.threads = (unsigned)n;
+            break;
+        }
+        case 'p':
+        case 'T': {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || n < 1 || n > 100000) {
+                cli_error("%s: give a number from 1 to 100000", o == 'p' ? "--per-address" : "--timeout");
+                return CLI_USAGE;
+            }
+            if (o == 'p') cfg.per_address = (unsigned)n;
+            else cfg.timeout = (unsigned)n;
             break;
         }
         case 'q': quiet = 1; break;
@@ -101,7 +115,8 @@ static int run_serve(int argc, char **argv)
 const struct cli_command cli_cmd_serve = {
     "serve", run_serve, "run the web app (JSON API and pages)",
     "usage: psyclaim serve [--db PATH] [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]\n"
-    "                      [--threads N] [--quiet] [--trusted-proxy ADDR]...\n\n"
+    "                      [--threads N] [--per-address N] [--timeout S] [--quiet]\n"
+    "                      [--trusted-proxy ADDR]...\n\n"
     "Serves the web app: the pages at / and the JSON API under /api/ (docs/api.yaml). Runs in the\n"
     "foreground until SIGTERM or Ctrl-C, then finishes running requests and stops.\n\n"
     "  --db PATH          database (default $PSYCLAIM_DB or ./psyclaim.db)\n"
@@ -110,6 +125,9 @@ const struct cli_command cli_cmd_serve = {
     "  --tls-cert FILE    PEM certificate chain; with --tls-key serves HTTPS only and marks the\n"
     "  --tls-key FILE     session cookie Secure\n"
     "  --threads N        worker threads (default: one per CPU, at least 2)\n"
+    "  --per-address N    open connections one client address may hold (default 64; behind a proxy\n"
+    "                     every connection comes from the proxy: raise it to the proxy's own limit)\n"
+    "  --timeout S        close a connection silent for S seconds (default 15)\n"
     "  --quiet            no access log (by default one line per request on stderr: time, method,\n"
     "                     route pattern, status, milliseconds; never ids or query strings)\n"
     "  --trusted-proxy ADDR  the address of a reverse proxy in front (repeatable, up to 16): only\n"

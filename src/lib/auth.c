@@ -456,9 +456,9 @@ out:
 /* --- audit trail ---------------------------------------------------------------------------------- */
 
 /* Appends an event; who may be NULL (then username, possibly "", names the attempt). */
-static psy_status audit_add(psy_store *st, const struct psy_user *who, const char *username,
-                            const char *action, const char *record_type, const char *record_id,
-                            const char *ip)
+static psy_status audit_add_outcome(psy_store *st, const struct psy_user *who, const char *username,
+                                    const char *action, const char *record_type, const char *record_id,
+                                    const char *outcome, const char *detail, const char *ip)
 {
     if (!action || !*action || strlen(action) >= PSY_AUDIT_ACTION_MAX)
         return psy__store_fail(st, PSY_EINVAL, "audit: action must be 1 to %d characters",
@@ -468,11 +468,19 @@ static psy_status audit_add(psy_store *st, const struct psy_user *who, const cha
     if (record_id && strlen(record_id) >= PSY_AUDIT_ID_MAX)
         return psy__store_fail(st, PSY_EINVAL, "audit: record id too long");
     if (ip && strlen(ip) >= PSY_IP_MAX) return psy__store_fail(st, PSY_EINVAL, "audit: address too long");
+    if (outcome && strlen(outcome) >= PSY_AUDIT_OUTCOME_MAX)
+        return psy__store_fail(st, PSY_EINVAL, "audit: outcome too long");
+    char cut[PSY_AUDIT_DETAIL_MAX];
+    if (detail && strlen(detail) >= sizeof cut) {
+        snprintf(cut, sizeof cut, "%.*s...", (int)sizeof cut - 4, detail);
+        detail = cut;
+    }
     char at[PSY_TIME_MAX];
     utc_text(clock_now(0), at);
     psy__stmt *s;
     psy_status rc = prepare(st, "INSERT INTO audit_event (practice_id, at, user_id, username, action, "
-                                "record_type, record_id, ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &s);
+                                "record_type, record_id, ip, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            &s);
     if (rc) return rc;
     if (who) {
         psy__sql_bind_int64(s, 1, who->practice_id);
@@ -488,7 +496,23 @@ static psy_status audit_add(psy_store *st, const struct psy_user *who, const cha
     psy__sql_bind_text(s, 6, record_type ? record_type : "");
     psy__sql_bind_text(s, 7, record_id ? record_id : "");
     psy__sql_bind_text(s, 8, ip ? ip : "");
+    psy__sql_bind_text(s, 9, outcome && *outcome ? outcome : "ok");
+    psy__sql_bind_text(s, 10, detail ? detail : "");
     return step_done(st, s, "writing the audit trail");
+}
+
+static psy_status audit_add(psy_store *st, const struct psy_user *who, const char *username, const char *action,
+                            const char *record_type, const char *record_id, const char *ip)
+{
+    return audit_add_outcome(st, who, username, action, record_type, record_id, NULL, NULL, ip);
+}
+
+psy_status psy_auth_audit_outcome(psy_store *st, const struct psy_user *who, const char *action,
+                                  const char *record_type, const char *record_id, const char *outcome,
+                                  const char *detail, const char *ip)
+{
+    if (!who) return psy__store_fail(st, PSY_EINVAL, "audit: no user");
+    return audit_add_outcome(st, who, NULL, action, record_type, record_id, outcome, detail, ip);
 }
 
 psy_status psy_auth_audit(psy_store *st, const struct psy_user *who, const char *action,
@@ -496,6 +520,96 @@ psy_status psy_auth_audit(psy_store *st, const struct psy_user *who, const char 
 {
     if (!who) return psy__store_fail(st, PSY_EINVAL, "audit: no user");
     return audit_add(st, who, NULL, action, record_type, record_id, ip);
+}
+
+/* The WHERE clause of an admin's view under filter f, and its values in order (at most 8). */
+static void audit_where(const struct psy_audit_filter *f, char *sql, size_t cap, const char **vals, int *nvals)
+{
+    *nvals = 0;
+    snprintf(sql, cap, "(practice_id = ? OR (practice_id IS NULL AND action LIKE 'login.%%'))");
+    if (!f) return;
+#define COND(v, text)                                                                                             \
+    if ((v) && *(v)) {                                                                                            \
+        strncat(sql, text, cap - strlen(sql) - 1);                                                                \
+        vals[(*nvals)++] = (v);                                                                                   \
+    }
+    /* a name is matched only on the practice's own rows, where it is shown */
+    COND(f->username, " AND practice_id IS NOT NULL AND username = ?")
+    size_t al = f->action ? strlen(f->action) : 0;
+    if (al && al < PSY_AUDIT_ACTION_MAX && f->action[al - 1] == '.') { /* "claim.": every claim action */
+        char cond[64];
+        snprintf(cond, sizeof cond, " AND substr(action, 1, %zu) = ?", al);
+        COND(f->action, cond)
+    } else {
+        COND(f->action, " AND action = ?")
+    }
+    COND(f->record_type, " AND record_type = ?")
+    COND(f->record_id, " AND record_id = ?")
+    COND(f->outcome, " AND outcome = ?")
+    COND(f->from_utc, " AND at >= ?")
+    COND(f->to_utc, " AND at < ?")
+#undef COND
+}
+
+psy_status psy_auth_audit_query(psy_store *st, long long practice_id, const struct psy_audit_filter *f,
+                                long long offset, long long limit, struct psy_audit_event **events, size_t *n,
+                                long long *total)
+{
+    *events = NULL;
+    *n = 0;
+    if (offset < 0) offset = 0;
+    if (limit < 0) limit = 0;
+    if (limit > 500) limit = 500;
+    char where[768], sql[1200];
+    const char *vals[10];
+    int nv;
+    audit_where(f, where, sizeof where, vals, &nv);
+    psy__stmt *s;
+    psy_status rc;
+    if (total) {
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM audit_event WHERE %s", where);
+        if ((rc = prepare(st, sql, &s))) return rc;
+        psy__sql_bind_int64(s, 1, practice_id);
+        for (int i = 0; i < nv; i++) psy__sql_bind_text(s, 2 + i, vals[i]);
+        int src = psy__sql_step(s);
+        *total = src == PSY_SQL_ROW ? psy__sql_int64(s, 0) : 0;
+        psy__sql_finalize(s);
+        if (src == PSY_SQL_ERROR) return psy__store_dbfail(st, "reading the audit trail");
+    }
+    snprintf(sql, sizeof sql,
+             "SELECT id, coalesce(practice_id, 0), at, coalesce(user_id, 0), "
+             "CASE WHEN practice_id IS NULL THEN '' ELSE username END, action, record_type, record_id, ip, outcome, "
+             "detail FROM audit_event WHERE %s ORDER BY id DESC LIMIT ? OFFSET ?",
+             where);
+    if ((rc = prepare(st, sql, &s))) return rc;
+    psy__sql_bind_int64(s, 1, practice_id);
+    for (int i = 0; i < nv; i++) psy__sql_bind_text(s, 2 + i, vals[i]);
+    psy__sql_bind_int64(s, 2 + nv, limit);
+    psy__sql_bind_int64(s, 3 + nv, offset);
+    if (limit) *events = psy__calloc((size_t)limit, sizeof **events);
+    int src;
+    while ((src = psy__sql_step(s)) == PSY_SQL_ROW && *n < (size_t)limit) {
+        struct psy_audit_event *e = &(*events)[(*n)++];
+        e->id = psy__sql_int64(s, 0);
+        e->practice_id = psy__sql_int64(s, 1);
+        copy_text(e->at, sizeof e->at, psy__sql_text(s, 2));
+        e->user_id = psy__sql_int64(s, 3);
+        copy_text(e->username, sizeof e->username, psy__sql_text(s, 4));
+        copy_text(e->action, sizeof e->action, psy__sql_text(s, 5));
+        copy_text(e->record_type, sizeof e->record_type, psy__sql_text(s, 6));
+        copy_text(e->record_id, sizeof e->record_id, psy__sql_text(s, 7));
+        copy_text(e->ip, sizeof e->ip, psy__sql_text(s, 8));
+        copy_text(e->outcome, sizeof e->outcome, psy__sql_text(s, 9));
+        copy_text(e->detail, sizeof e->detail, psy__sql_text(s, 10));
+    }
+    psy__sql_finalize(s);
+    if (src == PSY_SQL_ERROR) {
+        free(*events);
+        *events = NULL;
+        *n = 0;
+        return psy__store_dbfail(st, "reading the audit trail");
+    }
+    return PSY_OK;
 }
 
 psy_status psy_auth_audit_list(psy_store *st, long long practice_id, long long offset, long long limit,

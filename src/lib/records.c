@@ -328,10 +328,6 @@ psy_status psy__rec_text(psy_store *st, const char *field, const char *v, size_t
     return PSY_OK;
 }
 
-static const int month_days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-
-static int is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
 static int digits_at(const char *s, int n, int *out)
 {
     int v = 0;
@@ -343,20 +339,21 @@ static int digits_at(const char *s, int n, int *out)
     return 1;
 }
 
-/* Parses YYYY-MM-DD at s (exactly 10 characters consumed). */
-static int parse_ymd(const char *s, int *y, int *m, int *d)
+/* Parses the YYYY-MM-DD at s (the first 10 characters; what follows is the caller's), a real date in
+ * the records' years 1900-2199. */
+static int parse_ymd(const char *s, struct psy_date *d)
 {
-    if (!digits_at(s, 4, y) || s[4] != '-' || !digits_at(s + 5, 2, m) || s[7] != '-' || !digits_at(s + 8, 2, d))
-        return 0;
-    if (*y < 1900 || *y > 2199 || *m < 1 || *m > 12 || *d < 1) return 0;
-    int md = month_days[*m - 1] + (*m == 2 && is_leap(*y));
-    return *d <= md;
+    char ten[PSY_DATE_MAX];
+    if (strnlen(s, 10) < 10) return 0;
+    memcpy(ten, s, 10);
+    ten[10] = 0;
+    return psy_date_parse(ten, d) && d->year <= 2199;
 }
 
 int psy_records_date_valid(const char *date)
 {
-    int y, m, d;
-    return date && strlen(date) == 10 && parse_ymd(date, &y, &m, &d);
+    struct psy_date d;
+    return date && strlen(date) == 10 && parse_ymd(date, &d);
 }
 
 psy_status psy__rec_date(psy_store *st, const char *field, const char *v, int required)
@@ -488,53 +485,27 @@ psy_status psy__rec_ref(psy_store *st, const char *field, const char *table, psy
 
 /* --- time ---------------------------------------------------------------------------------------- */
 
-/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 int64_t psy__rec_day_number(const char *date)
 {
-    int y, m, d;
-    if (!date || strlen(date) < 10 || !parse_ymd(date, &y, &m, &d)) return INT64_MIN;
-    return days_from_civil(y, m, d);
+    struct psy_date d;
+    if (!date || !parse_ymd(date, &d)) return INT64_MIN;
+    return psy_date_to_days(d);
 }
 
 void psy__rec_date_add(const char *date, int days, char out[PSY_DATE_MAX])
 {
-    int y, m, d;
-    char tmp[48];
-    civil_from_days(psy__rec_day_number(date) + days, &y, &m, &d);
-    snprintf(tmp, sizeof tmp, "%04d-%02d-%02d", y, m, d);
-    snprintf(out, PSY_DATE_MAX, "%.10s", tmp);
+    struct psy_date d;
+    out[0] = 0;
+    if (date && parse_ymd(date, &d)) psy_date_format(psy_date_from_days(psy_date_to_days(d) + days), out);
 }
 
 static void format_utc(int64_t t, char out[PSY_REC_TIME_MAX])
 {
-    int y, m, d;
     int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400, sec = t - days * 86400;
     char tmp[80];
-    civil_from_days(days, &y, &m, &d);
-    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, (int)(sec / 3600), (int)(sec / 60 % 60),
+    struct psy_date d = psy_date_from_days(days);
+    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02dZ", d.year, d.month, d.day, (int)(sec / 3600),
+             (int)(sec / 60 % 60),
              (int)(sec % 60));
     snprintf(out, PSY_REC_TIME_MAX, "%.20s", tmp);
 }
@@ -552,8 +523,9 @@ void psy__rec_today(char out[PSY_DATE_MAX])
 /* Parses an instant with an optional seconds part and a Z or +/-HH:MM offset into epoch seconds. */
 static int parse_instant(const char *s, int64_t *out)
 {
-    int y, mo, d, h, mi, sec = 0, oh = 0, om = 0, sign = 0;
-    if (!s || strlen(s) < 17 || !parse_ymd(s, &y, &mo, &d) || (s[10] != 'T' && s[10] != ' ')) return 0;
+    struct psy_date day;
+    int h, mi, sec = 0, oh = 0, om = 0, sign = 0;
+    if (!s || strlen(s) < 17 || !parse_ymd(s, &day) || (s[10] != 'T' && s[10] != ' ')) return 0;
     const char *p = s + 11;
     if (!digits_at(p, 2, &h) || p[2] != ':' || !digits_at(p + 3, 2, &mi)) return 0;
     p += 5;
@@ -571,7 +543,7 @@ static int parse_instant(const char *s, int64_t *out)
         return 0;
     }
     if (*p || h > 23 || mi > 59 || sec > 59) return 0;
-    *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60);
+    *out = psy_date_to_days(day) * 86400 + h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60);
     return 1;
 }
 

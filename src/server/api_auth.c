@@ -1,5 +1,6 @@
 /*
- * api_auth.c -- signing in and out, the signed-in user, the audit trail, and the health check.
+ * api_auth.c -- signing in and out, the signed-in user, and the health check (the audit trail is
+ * api_audit.c's).
  *
  * JSON mapping first, handlers below. Sign-in answers 401 alike, after the same work, for an unknown
  * user name, a wrong password, a turned-off user and a name several practices hold, so the answer does
@@ -35,15 +36,6 @@ static json_t *session_json(const struct psy_auth_session *s)
     return json_pack("{s:o, s:s, s:o, s:o, s:o, s:b}", "user", srv_user_json(&s->user), "csrf_token", s->csrf,
                      "expires_at", utc_json(s->expires_at), "idle_expires_at", utc_json(s->idle_expires_at),
                      "permissions", perms, "must_enrol", s->must_enrol);
-}
-
-static json_t *event_json(const struct psy_audit_event *e)
-{
-    json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)e->id, "at", e->at,
-                          "username", e->username, "action", e->action, "record_type", e->record_type,
-                          "record_id", e->record_id, "ip", e->ip);
-    json_object_set_new(j, "user_id", e->user_id ? json_integer(e->user_id) : json_null());
-    return j;
 }
 
 /* --- handlers -------------------------------------------------------------------------------------- */
@@ -133,25 +125,3 @@ void api_logout(struct srv_req *r)
 }
 
 void api_me(struct srv_req *r) { srv_reply_json(r, 200, session_json(&r->session)); }
-
-void api_audit(struct srv_req *r)
-{
-    long long limit, offset;
-    if (srv_query_int(r, "limit", 1, 500, 50, &limit) || srv_query_int(r, "offset", 0, 1LL << 40, 0, &offset))
-        return;
-    struct psy_audit_event *ev;
-    size_t n;
-    long long total;
-    /* the look at the trail is itself on the trail */
-    psy_status rc = psy_auth_audit(r->st, &r->session.user, "audit.read", "audit_event", NULL, r->ip);
-    if (!rc) rc = psy_auth_audit_list(r->st, r->session.user.practice_id, offset, limit, &ev, &n, &total);
-    if (rc) {
-        srv_reply_status(r, rc, NULL);
-        return;
-    }
-    json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++) json_array_append_new(arr, event_json(&ev[i]));
-    free(ev);
-    srv_reply_json(r, 200, json_pack("{s:I, s:I, s:I, s:o}", "total", (json_int_t)total, "offset",
-                                     (json_int_t)offset, "limit", (json_int_t)limit, "events", arr));
-}

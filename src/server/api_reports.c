@@ -21,20 +21,8 @@
 /* The Monday on or before date (YYYY-MM-DD). */
 static void week_of(const char *date, char out[PSY_DATE_MAX])
 {
-    struct tm tm = {0};
-    if (sscanf(date, "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3) {
-        snprintf(out, PSY_DATE_MAX, "%s", date);
-        return;
-    }
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    tm.tm_hour = 12;
-    time_t t = timegm(&tm);
-    struct tm g;
-    gmtime_r(&t, &g);
-    t -= (time_t)((g.tm_wday + 6) % 7) * 86400;
-    gmtime_r(&t, &g);
-    strftime(out, PSY_DATE_MAX, "%Y-%m-%d", &g);
+    int wd = psy_date_weekday(date);
+    if (wd < 0 || !psy_date_add(date, -((wd + 6) % 7), out)) snprintf(out, PSY_DATE_MAX, "%s", date);
 }
 
 void api_report_attendance(struct srv_req *r)

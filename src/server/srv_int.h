@@ -59,6 +59,8 @@ struct srv_req {
     size_t nparams;
     psy_store *st; /* from the pool while the request runs */
     int signed_in;
+    int audited;      /* the handler wrote the request's audit row (api_audit_rec) */
+    int noncanonical; /* the raw path had a percent escape or an empty, "." or ".." segment: 404 */
     struct psy_auth_session session;
     /* the response */
     unsigned status;
@@ -140,6 +142,7 @@ void api_users_two_factor(struct srv_req *r);
 void api_user_patch(struct srv_req *r);
 void api_user_password(struct srv_req *r);
 void api_user_totp_reset(struct srv_req *r);
+void api_audit_csv(struct srv_req *r);
 void api_code(struct srv_req *r);
 void api_code_session(struct srv_req *r);
 void api_payers(struct srv_req *r);

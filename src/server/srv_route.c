@@ -68,6 +68,7 @@ static const struct srv_route routes[] = {
     /* revenue is the practice's money across every clinician's claims */
     {"GET", "/api/reports/revenue", api_report_revenue, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_PRACTICE},
     {"GET", "/api/audit", api_audit, 0, PSY_PERM_AUDIT_READ, PSY_SCOPE_NONE},
+    {"GET", "/api/audit.csv", api_audit_csv, 0, PSY_PERM_AUDIT_READ, PSY_SCOPE_NONE},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -135,8 +136,40 @@ static int authenticate(struct srv_req *r)
     return 0;
 }
 
+/* Permissions whose routes carry patient data. */
+static int phi_perm(psy_perm p)
+{
+    return p == PSY_PERM_CLIENTS_READ || p == PSY_PERM_CLIENTS_WRITE || p == PSY_PERM_NOTES_READ ||
+           p == PSY_PERM_NOTES_WRITE || p == PSY_PERM_CLAIMS_READ || p == PSY_PERM_CLAIMS_WRITE ||
+           p == PSY_PERM_REPORTS_READ;
+}
+
+/* The audit trail's view of a finished request on a route with patient data (HIPAA 164.312(b)): a
+ * refusal (403, 404) is recorded with its outcome and the ids asked for; a read that answered without
+ * an audit row of its handler's own gets one naming the route. Writes record themselves. */
+static void audit_outcome(struct srv_req *r, const struct srv_route *rt)
+{
+    if (!r->signed_in || !phi_perm(rt->perm) || !r->st) return;
+    const char *outcome = r->status == 403 ? "forbidden" : r->status == 404 ? "not_found" : NULL;
+    int read = r->status >= 200 && r->status < 300 && !r->audited && strcmp(rt->method, "GET") == 0;
+    if (!outcome && !read) return;
+    char rec[PSY_AUDIT_ID_MAX], detail[256] = "";
+    snprintf(rec, sizeof rec, "%s %s", rt->method, rt->pattern);
+    for (size_t i = 0; i < r->nparams; i++) {
+        size_t k = strlen(detail);
+        snprintf(detail + k, sizeof detail - k, "%s%s=%.40s", k ? " " : "", r->param_name[i], r->param[i]);
+    }
+    psy_status rc = psy_auth_audit_outcome(r->st, &r->session.user, outcome ? "access.refused" : "phi.read", "route",
+                                           rec, outcome ? outcome : "ok", detail, r->ip);
+    if (rc && read) srv_reply_status(r, rc, NULL); /* no patient data leaves unrecorded */
+}
+
 void srv_dispatch(struct srv_req *r)
 {
+    if (r->noncanonical) { /* one form per path: "/api/clients/%31" is not "/api/clients/1" */
+        srv_reply_error(r, 404, "not_found", NULL, "no such path");
+        return;
+    }
     if (strncmp(r->path, "/api/", 5) != 0 && strcmp(r->path, "/api") != 0) {
         srv_static(r);
         return;
@@ -175,6 +208,7 @@ void srv_dispatch(struct srv_req *r)
         if (is_unsafe(r->method) &&
             !psy_auth_csrf_ok(&r->session, MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-CSRF-Token"))) {
             srv_reply_error(r, 403, "csrf", NULL, "missing or wrong X-CSRF-Token header");
+            audit_outcome(r, rt);
             return;
         }
         if (r->session.must_enrol && !enrol_route(rt->pattern)) {
@@ -187,8 +221,10 @@ void srv_dispatch(struct srv_req *r)
             srv_reply_error(r, 403, "forbidden", NULL, "a %s may not do this (%s%s)",
                             psy_auth_role_name(r->session.user.role), psy_auth_perm_name(rt->perm),
                             sc == PSY_SCOPE_NONE ? "" : " for the whole practice");
+            audit_outcome(r, rt);
             return;
         }
     }
     rt->handler(r);
+    audit_outcome(r, rt);
 }

@@ -329,6 +329,33 @@ static void test_sessions_and_attendance(void **state)
     snprintf(s.billed_code, sizeof s.billed_code, "99999");
     ASSERT_FIELD(f.st, psy_records_session_add(f.st, f.pr, &s, NULL), PSY_EINVAL, "billed_code");
     snprintf(s.billed_code, sizeof s.billed_code, "90837");
+
+    /* the date window: not after today in the practice's time zone (the fixture's is America/Chicago),
+     * not before 2000-01-01, not before the client's birth */
+    char today[PSY_DATE_MAX], tomorrow[PSY_DATE_MAX];
+    psy_date_today("America/Chicago", today);
+    psy_date_add(today, 1, tomorrow);
+    snprintf(s.service_date, sizeof s.service_date, "%s", tomorrow);
+    ASSERT_FIELD(f.st, psy_records_session_add(f.st, f.pr, &s, NULL), PSY_EINVAL, "service_date");
+    assert_non_null(strstr(psy_store_errmsg(f.st), "in the future"));
+    snprintf(s.service_date, sizeof s.service_date, "2031-06-02");
+    ASSERT_FIELD(f.st, psy_records_session_add(f.st, f.pr, &s, NULL), PSY_EINVAL, "service_date");
+    snprintf(s.service_date, sizeof s.service_date, "1999-12-31");
+    ASSERT_FIELD(f.st, psy_records_session_add(f.st, f.pr, &s, NULL), PSY_EINVAL, "service_date");
+    snprintf(s.service_date, sizeof s.service_date, "1900-01-01");
+    ASSERT_FIELD(f.st, psy_records_session_add(f.st, f.pr, &s, NULL), PSY_EINVAL, "service_date");
+    struct psy_client young;
+    assert_int_equal(psy_records_client_get(f.st, f.pr, f.client[0], &young), PSY_OK);
+    char born[PSY_DATE_MAX];
+    snprintf(born, sizeof born, "%s", young.birth_date);
+    snprintf(young.birth_date, sizeof young.birth_date, "2024-03-06"); /* born the day after the session */
+    assert_int_equal(psy_records_client_update(f.st, f.pr, &young), PSY_OK);
+    snprintf(s.service_date, sizeof s.service_date, "2024-03-05");
+    ASSERT_FIELD(f.st, psy_records_session_add(f.st, f.pr, &s, NULL), PSY_EINVAL, "service_date");
+    assert_non_null(strstr(psy_store_errmsg(f.st), "birth"));
+    assert_int_equal(psy_records_client_get(f.st, f.pr, f.client[0], &young), PSY_OK);
+    snprintf(young.birth_date, sizeof young.birth_date, "%s", born);
+    assert_int_equal(psy_records_client_update(f.st, f.pr, &young), PSY_OK);
     assert_int_equal(fx_db_count(&f.db, "SELECT COUNT(*) FROM session"), 0);
     psy_id sid;
     assert_int_equal(psy_records_session_add(f.st, f.pr, &s, &sid), PSY_OK);
@@ -370,6 +397,18 @@ static void test_sessions_and_attendance(void **state)
     a.policy_id = 12345;
     ASSERT_FIELD(f.st, psy_records_attendance_set(f.st, f.pr, &a, NULL), PSY_EINVAL, "policy_id");
     a.policy_id = 0;
+    {
+        /* a member born after the group session's date */
+        struct psy_client c;
+        assert_int_equal(psy_records_client_get(f.st, f.pr, f.client[0], &c), PSY_OK);
+        snprintf(born, sizeof born, "%s", c.birth_date);
+        snprintf(c.birth_date, sizeof c.birth_date, "2024-03-07");
+        assert_int_equal(psy_records_client_update(f.st, f.pr, &c), PSY_OK);
+        ASSERT_FIELD(f.st, psy_records_attendance_set(f.st, f.pr, &a, NULL), PSY_EINVAL, "client_id");
+        assert_int_equal(psy_records_client_get(f.st, f.pr, f.client[0], &c), PSY_OK);
+        snprintf(c.birth_date, sizeof c.birth_date, "%s", born);
+        assert_int_equal(psy_records_client_update(f.st, f.pr, &c), PSY_OK);
+    }
     assert_int_equal(psy_records_attendance_set(f.st, f.pr, &a, NULL), PSY_OK);
     a.late_minutes = 5; /* setting again replaces */
     assert_int_equal(psy_records_attendance_set(f.st, f.pr, &a, NULL), PSY_OK);

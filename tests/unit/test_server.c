@@ -15,6 +15,12 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
 #include "era_835.h"
 
 static struct psy_auth_policy fast;
@@ -566,6 +572,7 @@ static void test_role_matrix(void **state)
         {"POST", "/api/users/999/totp-reset", {401, 404, 403, 403}},
         {"POST", "/api/me/password", {401, 415, 415, 415}},
         {"POST", "/api/me/totp/confirm", {401, 415, 415, 415}},
+        {"GET", "/api/audit.csv", {401, 200, 403, 403}},
         {"POST", "/api/logout", {401, 204, 204, 204}},
     };
     for (int who = 0; who < 4; who++) {
@@ -1745,6 +1752,9 @@ static void test_session_documentation(void **state)
     /* open a session: a bad date names the field */
     snprintf(path, sizeof path, "/api/groups/%lld/sessions", (long long)f.group);
     call_error(&lead, "POST", path, "{\"service_date\": \"2025-02-30\"}", 422, "invalid", "service_date");
+    /* sessions dated in the future or before 2000 are refused, naming the field */
+    call_error(&lead, "POST", path, "{\"service_date\": \"2031-01-06\"}", 422, "invalid", "service_date");
+    call_error(&lead, "POST", path, "{\"service_date\": \"1900-01-01\"}", 422, "invalid", "service_date");
     call_error(&other, "POST", path, "{\"service_date\": \"2025-04-07\"}", 404, "not_found", NULL);
     assert_int_equal(call(&lead, "POST", path, "{\"service_date\": \"2025-04-07\"}", &h), 201);
     json_int_t sid = json_integer_value(json_object_get(h.json, "id"));
@@ -2076,6 +2086,29 @@ static void test_claims(void **state)
     assert_int_equal(psy_records_practice_get(st, 1, &pr), PSY_OK);
     snprintf(pr.zip, sizeof pr.zip, "%s", zip);
     assert_int_equal(psy_records_practice_update(st, &pr), PSY_OK);
+
+    /* the trail names the payer and every claim an export sent, one row per claim too; the refused
+     * export is a failure naming the field, not a success */
+    {
+        char aq[200], want[120];
+        snprintf(aq, sizeof aq, "/api/audit?action=claim.export&record=payer:%s&outcome=ok", payer);
+        assert_int_equal(call(&admin, "GET", aq, NULL, &h), 200);
+        assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 1);
+        const char *d = json_string_value(json_object_get(json_array_get(json_object_get(h.json, "events"), 0), "detail"));
+        snprintf(want, sizeof want, "payer=%s claims=", payer);
+        assert_int_equal(strncmp(d, want, strlen(want)), 0);
+        size_t commas = 0;
+        for (const char *c = d + strlen(want); *c; c++) commas += *c == ',';
+        assert_int_equal(commas + 1, sent);
+        http_free(&h);
+        snprintf(aq, sizeof aq, "/api/audit?action=claim.export&record=payer:%s", payer2);
+        assert_int_equal(call(&admin, "GET", aq, NULL, &h), 200);
+        assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 1);
+        json_t *e = json_array_get(json_object_get(h.json, "events"), 0);
+        assert_string_equal(json_string_value(json_object_get(e, "outcome")), "failed");
+        assert_non_null(strstr(json_string_value(json_object_get(e, "detail")), "error=billing.address.zip"));
+        http_free(&h);
+    }
     psy_store_close(st);
 
     /* posting the payer's 835: the first claim denied, the rest paid, one unknown claim in suspense */
@@ -2153,6 +2186,286 @@ static void test_claims(void **state)
     }
 }
 
+/* --- hardening (one form per path, answers libmicrohttpd makes itself, slow clients) ----------------- */
+
+/* Sends raw bytes from source address src (NULL: any) to the server and reads the answer until the
+ * server closes or wait_ms pass without data. Returns the bytes read (out is NUL-terminated), or -1
+ * when the connection could not be made. */
+static long raw_http(const char *src, const char *req, size_t len, char *out, size_t cap, int wait_ms)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    if (src) {
+        struct sockaddr_in a = {.sin_family = AF_INET};
+        inet_pton(AF_INET, src, &a.sin_addr);
+        assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    }
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)psy_server_port(srv))};
+    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    if (connect(fd, (struct sockaddr *)&to, sizeof to)) {
+        close(fd);
+        return -1;
+    }
+    for (size_t off = 0; off < len;) {
+        ssize_t w = send(fd, req + off, len - off, MSG_NOSIGNAL);
+        if (w <= 0) break; /* the server may answer and close before it has read everything */
+        off += (size_t)w;
+    }
+    size_t n = 0;
+    for (;;) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, wait_ms) <= 0 || n + 1 >= cap) break;
+        ssize_t r = recv(fd, out + n, cap - 1 - n, 0);
+        if (r <= 0) break;
+        n += (size_t)r;
+    }
+    out[n] = 0;
+    close(fd);
+    return (long)n;
+}
+
+/* A raw answer's status, and whether it carries a header (name and value as sent, any case). */
+static int raw_status(const char *ans) { return strncmp(ans, "HTTP/1.", 7) ? 0 : atoi(ans + 9); }
+
+static int raw_has(const char *ans, const char *header_line) { return strstr(ans, header_line) != NULL; }
+
+static void assert_secure_json(const char *ans, int status, const char *code)
+{
+    if (raw_status(ans) != status) fprintf(stderr, "answer: %.300s\n", ans);
+    assert_int_equal(raw_status(ans), status);
+    assert_true(raw_has(ans, "\r\nContent-Security-Policy: default-src 'self'"));
+    assert_true(raw_has(ans, "\r\nX-Content-Type-Options: nosniff\r\n"));
+    assert_true(raw_has(ans, "\r\nX-Frame-Options: DENY\r\n"));
+    assert_true(raw_has(ans, "\r\nReferrer-Policy: no-referrer\r\n"));
+    assert_true(raw_has(ans, "\r\nContent-Type: application/json"));
+    char want[64];
+    snprintf(want, sizeof want, "{\"error\":{\"code\":\"%s\"", code);
+    assert_non_null(strstr(ans, want));
+}
+
+/* Ids and paths are taken in one form only (issue 14, finding 5). */
+static void test_canonical_paths(void **state)
+{
+    (void)state;
+    struct rec_fixture f;
+    rec_setup(&f);
+    struct session a;
+    login_as("admin", &a);
+    const char *const admin[] = {a.cookie, NULL};
+    char id[32], path[128];
+    struct http h;
+    snprintf(id, sizeof id, "%lld", (long long)f.client);
+    snprintf(path, sizeof path, "/api/clients/%s", id);
+    assert_int_equal(request("GET", path, NULL, 0, admin, &h), 200);
+    http_free(&h);
+    /* the same client written other ways */
+    const char *const forms[][2] = {{"0", ""}, {"+", ""}, {"", "%00"}, {"", "/"}, {"", "%2F"}, {"%20", ""}, {"-", ""}};
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        snprintf(path, sizeof path, "/api/clients/%s%s%s", forms[i][0], id, forms[i][1]);
+        expect_error("GET", path, NULL, admin, 404, "not_found", NULL);
+    }
+    snprintf(path, sizeof path, "/api/clients/%%%02X%s", (unsigned)id[0], id + 1); /* "%31" for '1' */
+    expect_error("GET", path, NULL, admin, 404, "not_found", NULL);
+    expect_error("GET", "/api/clients/99999999999999999999", NULL, admin, 404, "not_found", NULL);
+    expect_error("GET", "/api/clients/9223372036854775808", NULL, admin, 404, "not_found", NULL);
+    expect_error("GET", "/api/clients/0", NULL, admin, 404, "not_found", NULL);
+    /* pages: a NUL or escape in the name is not the page */
+    assert_int_equal(request("GET", "/app.js", NULL, 0, NULL, &h), 200);
+    http_free(&h);
+    expect_error("GET", "/app.js%00.png", NULL, NULL, 404, "not_found", NULL);
+    expect_error("GET", "/app%2Ejs", NULL, NULL, 404, "not_found", NULL);
+    /* dot segments, sent as they are (a browser would squash them) */
+    char ans[8192];
+    const char dots[] = "GET /api/./health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    raw_http(NULL, dots, strlen(dots), ans, sizeof ans, 5000);
+    assert_secure_json(ans, 404, "not_found");
+    const char up[] = "GET /api/codes/../health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    raw_http(NULL, up, strlen(up), ans, sizeof ans, 5000);
+    assert_secure_json(ans, 404, "not_found");
+    /* query strings are still decoded */
+    assert_int_equal(request("GET", "/api/search?q=panic%20attack", NULL, 0, NULL, &h), 200);
+    http_free(&h);
+}
+
+/* Answers libmicrohttpd makes itself carry the same headers and JSON errors (issue 14, finding 6). */
+static void test_own_answers(void **state)
+{
+    (void)state;
+    size_t big = 200 * 1024;
+    char *req = malloc(big + 256), *ans = malloc(16384);
+    /* a request line longer than the connection's memory: 414 */
+    int n = snprintf(req, 256, "GET /");
+    memset(req + n, 'a', big);
+    snprintf(req + n + big, 256, " HTTP/1.1\r\nHost: x\r\n\r\n");
+    raw_http(NULL, req, strlen(req), ans, 16384, 5000);
+    assert_secure_json(ans, 414, "uri_too_long");
+    /* a header that does not fit: 431 */
+    n = snprintf(req, 256, "GET /api/health HTTP/1.1\r\nHost: x\r\nX-Big: ");
+    memset(req + n, 'b', big);
+    snprintf(req + n + big, 256, "\r\n\r\n");
+    raw_http(NULL, req, strlen(req), ans, 16384, 5000);
+    assert_secure_json(ans, 431, "headers_too_large");
+    /* a malformed request and an HTTP version the server does not speak */
+    const char bad[] = "GET /api/health HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n";
+    raw_http(NULL, bad, strlen(bad), ans, 16384, 5000);
+    assert_secure_json(ans, 400, "bad_request");
+    const char v2[] = "GET /api/health HTTP/2.5\r\nHost: x\r\n\r\n";
+    raw_http(NULL, v2, strlen(v2), ans, 16384, 5000);
+    assert_secure_json(ans, 505, "http_version");
+    free(req);
+    free(ans);
+}
+
+/* Idle connections from one address neither exhaust the server nor slow a normal request from
+ * another (issue 14, finding 7). */
+static void test_slow_clients(void **state)
+{
+    (void)state;
+    psy_server_stop(srv);
+    struct psy_server_config cfg = {0};
+    cfg.db_uri = db_path;
+    cfg.listen = "127.0.0.1:0";
+    cfg.threads = 2;
+    cfg.policy = &fast;
+    cfg.per_address = 16;
+    cfg.timeout = 2;
+    char err[256];
+    assert_int_equal(psy_server_start(&cfg, &srv, err, sizeof err), PSY_OK);
+    snprintf(base, sizeof base, "http://127.0.0.1:%u", psy_server_port(srv));
+    enum { IDLE = 300 };
+    int fds[IDLE], open_ = 0;
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)psy_server_port(srv))};
+    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    for (int i = 0; i < IDLE; i++) { /* half a request line each, then silence */
+        fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+        assert_true(fds[i] >= 0);
+        if (connect(fds[i], (struct sockaddr *)&to, sizeof to) == 0) {
+            send(fds[i], "GET /api/hea", 12, MSG_NOSIGNAL);
+            open_++;
+        }
+    }
+    assert_true(open_ > 16);
+    /* a normal request from another address answers at once */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    char ans[8192];
+    const char health[] = "GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    assert_true(raw_http("127.0.0.2", health, strlen(health), ans, sizeof ans, 5000) > 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_int_equal(raw_status(ans), 200);
+    assert_true(t1.tv_sec - t0.tv_sec < 5);
+    /* the connections over the per-address limit were closed at once: at most 16 are still open */
+    usleep(300 * 1000);
+    int alive = 0;
+    for (int i = 0; i < IDLE; i++) {
+        char c;
+        ssize_t r = recv(fds[i], &c, 1, MSG_DONTWAIT);
+        alive += r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    }
+    assert_true(alive <= 16);
+    /* silent connections are closed after the timeout, and the address is served again */
+    sleep(4);
+    alive = 0;
+    for (int i = 0; i < IDLE; i++) {
+        char c;
+        ssize_t r = recv(fds[i], &c, 1, MSG_DONTWAIT);
+        alive += r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+        close(fds[i]);
+    }
+    assert_int_equal(alive, 0);
+    assert_true(raw_http(NULL, health, strlen(health), ans, sizeof ans, 5000) > 0);
+    assert_int_equal(raw_status(ans), 200);
+}
+
+/* Refused attempts and every read of patient data are on the trail with their outcome; admins filter
+ * it and take it away as CSV (issue 14, finding 3). */
+static void test_audit_trail(void **state)
+{
+    (void)state;
+    struct rec_fixture f;
+    rec_setup(&f);
+    struct session other, admin, biller;
+    login_as("other", &other);
+    login_as("admin", &admin);
+    login_as("biller", &biller);
+    struct http h;
+    char path[160], id[24];
+    snprintf(id, sizeof id, "%lld", (long long)f.stranger);
+    snprintf(path, sizeof path, "/api/clients/%s", id);
+    call_error(&other, "GET", path, NULL, 404, "not_found", NULL);                   /* not theirs */
+    snprintf(path, sizeof path, "/api/groups/%lld/sessions", (long long)f.group);
+    call_error(&biller, "POST", path, "{\"service_date\": \"2025-04-07\"}", 403, "forbidden", NULL); /* role */
+    assert_int_equal(call(&admin, "GET", "/api/groups", NULL, &h), 200);          /* a read */
+    http_free(&h);
+    /* sign-ins that fail: a known practice keeps the attempt; with no practice the name is withheld */
+    struct http t;
+    post_json("/api/login", "{\"username\": \"nobody-here\", \"password\": \"x\", \"practice_id\": 1}", &t);
+    http_free(&t);
+    post_json("/api/login", "{\"username\": \"ghost-user\", \"password\": \"x\"}", &t);
+    http_free(&t);
+
+    assert_int_equal(call(&admin, "GET", "/api/audit?user=other&action=access.refused", NULL, &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 1);
+    json_t *e = json_array_get(json_object_get(h.json, "events"), 0);
+    assert_string_equal(json_string_value(json_object_get(e, "outcome")), "not_found");
+    assert_string_equal(json_string_value(json_object_get(e, "record_id")), "GET /api/clients/:id");
+    char want[48];
+    snprintf(want, sizeof want, "id=%s", id);
+    assert_string_equal(json_string_value(json_object_get(e, "detail")), want);
+    http_free(&h);
+    assert_int_equal(call(&admin, "GET", "/api/audit?user=biller&outcome=forbidden", NULL, &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 1);
+    http_free(&h);
+    assert_int_equal(call(&admin, "GET", "/api/audit?action=phi.read&user=admin", NULL, &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 1);
+    e = json_array_get(json_object_get(h.json, "events"), 0);
+    assert_string_equal(json_string_value(json_object_get(e, "record_id")), "GET /api/groups");
+    http_free(&h);
+    /* failed sign-ins: the one under practice 1 names the user; the practice-less one does not */
+    assert_int_equal(call(&admin, "GET", "/api/audit?action=login.failed", NULL, &h), 200);
+    int named = 0, withheld = 0;
+    size_t i;
+    json_array_foreach(json_object_get(h.json, "events"), i, e) {
+        const char *u = json_string_value(json_object_get(e, "username"));
+        named |= !strcmp(u, "nobody-here");
+        withheld |= !*u && json_is_null(json_object_get(e, "practice_id"));
+        assert_null(strstr(u, "ghost"));
+    }
+    assert_true(withheld);
+    (void)named; /* whether an unknown name under a given practice is kept with it is the sign-in's rule */
+    http_free(&h);
+    /* prefixes, records, dates */
+    assert_int_equal(call(&admin, "GET", "/api/audit?action=access.&limit=500", NULL, &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 2);
+    http_free(&h);
+    char today[PSY_DATE_MAX];
+    psy_date_today("America/Chicago", today); /* the demo practice's zone */
+    snprintf(path, sizeof path, "/api/audit?from=%s&to=%s&user=other&action=access.refused", today, today);
+    assert_int_equal(call(&admin, "GET", path, NULL, &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 1);
+    http_free(&h);
+    assert_int_equal(call(&admin, "GET", "/api/audit?from=2020-01-01&to=2020-01-31", NULL, &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 0);
+    http_free(&h);
+    call_error(&admin, "GET", "/api/audit?from=2026-02-30", NULL, 400, "invalid", "from");
+    call_error(&admin, "GET", "/api/audit?from=2026-03-02&to=2026-03-01", NULL, 400, "invalid", "to");
+    call_error(&other, "GET", "/api/audit.csv", NULL, 403, "forbidden", NULL);
+    /* CSV: a header, one line per event, the filter applied, the look recorded */
+    assert_int_equal(call(&admin, "GET", "/api/audit.csv?user=other", NULL, &h), 200);
+    char v[128];
+    assert_non_null(header(&h, "Content-Type", v, sizeof v));
+    assert_non_null(strstr(v, "text/csv"));
+    assert_non_null(header(&h, "Content-Disposition", v, sizeof v));
+    assert_non_null(strstr(v, "attachment"));
+    assert_int_equal(strncmp(h.body.p, "id,at,username,action,record_type,record_id,outcome,detail,ip\r\n", 63), 0);
+    assert_non_null(strstr(h.body.p, "\"other\",\"access.refused\",\"route\",\"GET /api/clients/:id\",\"not_found\""));
+    assert_null(strstr(h.body.p, "\"admin\""));
+    http_free(&h);
+    assert_int_equal(call(&admin, "GET", "/api/audit?action=audit.export", NULL, &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 1);
+    http_free(&h);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -2163,6 +2476,7 @@ int main(void)
         T(test_payers), T(test_era_read), T(test_audit), T(test_clients_and_groups), T(test_session_documentation), T(test_reports),
         T(test_claims),
         T(test_access_log), T(test_concurrent_requests), T(test_tls), T(test_bad_config),
+        T(test_canonical_paths), T(test_own_answers), T(test_slow_clients), T(test_audit_trail),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();

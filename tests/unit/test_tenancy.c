@@ -289,6 +289,35 @@ static void test_audit_and_claims_isolation(void **state)
     assert_string_equal(cl[0].status, status);
     psy_billing_claims_free(cl, nc);
     psy_coding_close(cx);
+
+    /* the audit trail: each practice's admin sees its own events, and a failed sign-in that named no
+     * practice without the name typed */
+    struct psy_user ua = {.id = 0, .practice_id = a.pr}, ub = {.id = 0, .practice_id = b.pr};
+    snprintf(ua.username, sizeof ua.username, "mine");
+    snprintf(ub.username, sizeof ub.username, "theirs");
+    assert_int_equal(psy_auth_audit_outcome(a.st, &ua, "client.read", "client", "1", "ok", "", "127.0.0.1"), PSY_OK);
+    assert_int_equal(psy_auth_audit_outcome(a.st, &ub, "access.refused", "route", "GET /api/clients/:id", "not_found",
+                                            "id=1", "127.0.0.1"), PSY_OK);
+    struct psy_audit_event *ev;
+    size_t ne;
+    long long total;
+    struct psy_audit_filter any = {0};
+    assert_int_equal(psy_auth_audit_query(a.st, a.pr, &any, 0, 500, &ev, &ne, &total), PSY_OK);
+    assert_true(ne >= 1);
+    for (size_t i = 0; i < ne; i++) {
+        assert_true(ev[i].practice_id == a.pr || ev[i].practice_id == 0);
+        assert_string_not_equal(ev[i].username, "theirs");
+        if (!ev[i].practice_id) assert_string_equal(ev[i].username, "");
+    }
+    free(ev);
+    struct psy_audit_filter by_name = {.username = "theirs"};
+    assert_int_equal(psy_auth_audit_query(a.st, a.pr, &by_name, 0, 500, &ev, &ne, &total), PSY_OK);
+    assert_int_equal(total, 0);
+    free(ev);
+    assert_int_equal(psy_auth_audit_query(a.st, b.pr, &by_name, 0, 500, &ev, &ne, &total), PSY_OK);
+    assert_int_equal(total, 1);
+    assert_string_equal(ev[0].outcome, "not_found");
+    free(ev);
     fx_close(&a);
 }
 
