@@ -62,6 +62,9 @@ struct psy_practice {
     char zip[11];     /* 5 or 9 digits; input may have a dash */
     char time_zone[65]; /* IANA name for display, e.g. "America/Chicago" */
     int unsigned_note_days; /* the audit flags notes unsigned this many days after the session; 0 = 7 */
+    char billing_contact[65]; /* who payers call about claims (837P submitter contact); "" = the practice */
+    char billing_phone[16];   /* 10 to 15 digits; input may have spaces, dashes, dots, parentheses */
+    char billing_email[129];
     int version;
 };
 
