@@ -122,14 +122,6 @@ static const char *filing_indicator(const char *kind)
     return "11";
 }
 
-const char *psy__billing_profile(const char *payer_kind)
-{
-    if (!strcmp(payer_kind, "medicare")) return "medicare";
-    if (!strcmp(payer_kind, "medicaid")) return "example-medicaid";
-    if (!strcmp(payer_kind, "commercial")) return "example-commercial";
-    return "default";
-}
-
 /* Splits "a,b,c" into up to cap entries of width w. */
 static int split_list(const char *s, char *out, size_t w, int cap)
 {
@@ -704,7 +696,7 @@ static psy_status bill_member(psy_store *st, const psy_coder *cx, psy_id practic
     if ((rc = psy_records_payer_get(st, practice, b->payer_id, &payer)) ||
         (rc = psy_records_clinician_get(st, practice, b->clinician_id, &cl)))
         return rc;
-    const char *profile = psy__billing_profile(payer.kind);
+    const char *profile = psy_records_payer_profile(&payer);
     char auth[51];
     auth_number(st, practice, b, auth);
     struct psy_coding_input in;

@@ -687,6 +687,9 @@ json_t *psy__rec_row(psy_store *st, const char *table, psy_id id)
         {"client", "client_diagnosis", "client_id", "code", "position"},
         {"treatment_plan", "plan_diagnosis", "plan_id", "code", "position"},
         {"treatment_plan", "plan_goal", "plan_id", "text", "position"},
+        {"treatment_plan", "plan_problem", "plan_id", "text", "position"},
+        {"treatment_plan", "plan_objective", "plan_id", "text", "position"},
+        {"treatment_plan", "plan_intervention", "plan_id", "text", "position"},
         {"authorisation", "authorisation_code", "authorisation_id", "code", "code"},
     };
     for (size_t i = 0; row && i < sizeof lists / sizeof lists[0]; i++) {
@@ -932,6 +935,16 @@ static psy_status check_clinician(psy_store *st, psy_id practice, const struct p
         if (!ok) rc = psy__rec_bad(st, "taxonomy", "a 10-character NUCC code ending in X (e.g. 1041C0700X)");
     }
     if (!rc) rc = psy__rec_text(st, "credential", c->credential, 16, PSY__REQ);
+    if (!rc) rc = psy__rec_text(st, "licence_number", c->licence_number, 30, 0);
+    if (!rc && (*c->licence_state || *c->licence_number) &&
+        (strlen(c->licence_state) != 2 || !isupper((unsigned char)c->licence_state[0]) ||
+         !isupper((unsigned char)c->licence_state[1])))
+        rc = psy__rec_bad(st, "licence_state", "two capital letters (postal code), required with a licence number");
+    if (!rc && *c->licence_state && !*c->licence_number) rc = psy__rec_bad(st, "licence_number", "required with a licence state");
+    if (!rc && c->supervisor_id) {
+        rc = psy__rec_ref(st, "supervisor_id", "clinician", practice, c->supervisor_id, 1);
+        if (!rc && c->supervisor_id == c->id) rc = psy__rec_bad(st, "supervisor_id", "a clinician cannot supervise themself");
+    }
     if (!rc) {
         int64_t other;
         psy_status q = psy__rec_int(st, &other, "SELECT id FROM clinician WHERE practice_id = ? AND npi = ? AND id <> ?",
@@ -953,14 +966,16 @@ static psy_status write_clinician(psy_store *st, psy_id practice, const void *re
     if (!*id)
         return psy__rec_insert(st, id,
                                "INSERT INTO clinician (practice_id, first_name, last_name, npi, taxonomy, credential, "
-                               "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
-                               "iSSSSSSS", practice, c.first_name, c.last_name, c.npi, c.taxonomy, c.credential,
-                               now, now);
+                               "licence_number, licence_state, supervisor_id, created_at, updated_at) "
+                               "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                               "iSSSSSSSrSS", practice, c.first_name, c.last_name, c.npi, c.taxonomy, c.credential,
+                               c.licence_number, c.licence_state, c.supervisor_id, now, now);
     if (c.active != 0 && c.active != 1) return psy__rec_bad(st, "active", "0 or 1");
     return psy__rec_update(st, "clinician", practice, c.id, version,
                            "first_name = ?, last_name = ?, npi = ?, taxonomy = ?, credential = ?, active = ?, "
-                           "updated_at = ?",
-                           "SSSSSdS", c.first_name, c.last_name, c.npi, c.taxonomy, c.credential, c.active, now);
+                           "licence_number = ?, licence_state = ?, supervisor_id = ?, updated_at = ?",
+                           "SSSSSdSSrS", c.first_name, c.last_name, c.npi, c.taxonomy, c.credential, c.active,
+                           c.licence_number, c.licence_state, c.supervisor_id, now);
 }
 
 psy_status psy_records_clinician_add(psy_store *st, psy_id practice, const struct psy_clinician *c, psy_id *id)
@@ -970,7 +985,10 @@ psy_status psy_records_clinician_add(psy_store *st, psy_id practice, const struc
 
 #define C(f, t) PSY__COL(struct psy_clinician, f, t)
 static const struct psy__rec_col clinician_cols[] = {C(id, 'i'),       C(first_name, 's'), C(last_name, 's'), C(npi, 's'),
-                                                     C(taxonomy, 's'), C(credential, 's'), C(active, 'd'),    C(version, 'd')};
+                                                     C(taxonomy, 's'), C(credential, 's'), C(active, 'd'),    C(version, 'd'),
+                                                     C(licence_number, 's'), C(licence_state, 's'),
+                                                     PSY__COLX(struct psy_clinician, "COALESCE(supervisor_id, 0)",
+                                                               supervisor_id, 'i')};
 #undef C
 static const struct psy__rec_map clinician_map = PSY__MAP(clinician_cols);
 
