@@ -1,9 +1,9 @@
 /*
  * api_setup.c -- the first run: GET /api/setup says whether the database still needs its first practice
  * (and which payer profiles it can start with), POST /api/setup creates the practice, its first admin
- * user and its payers (psy_setup_practice). Both are open without a session only while the database
- * has no practice at all; afterwards GET answers 404 and POST 403, and setting up more practices is
- * `psyclaim init`'s work. Two racing POSTs cannot both succeed: the library checks and creates under
+ * user and its payers (psy_setup_practice). Setting up is open without a session only while the
+ * database has no practice at all; afterwards GET says only {"needed": false} and POST answers 403, and
+ * adding more practices is `psyclaim init`'s work. Two racing POSTs cannot both succeed: the library checks and creates under
  * one lock, in one transaction.
  */
 #include <stdio.h>
@@ -31,7 +31,7 @@ void api_setup_get(struct srv_req *r)
 {
     int needed = psy_setup_needed(r->st);
     if (needed < 0) srv_reply_status(r, PSY_EDB, NULL);
-    else if (!needed) srv_reply_error(r, 404, "not_found", NULL, "this database has its practice: sign in");
+    else if (!needed) srv_reply_json(r, 200, json_pack("{s:b}", "needed", 0));
     else srv_reply_json(r, 200, json_pack("{s:b, s:o}", "needed", 1, "profiles", profiles_json()));
 }
 
