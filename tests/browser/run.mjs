@@ -335,6 +335,7 @@ async function firstRunChecks(browser, dir) {
     await page.getByLabel('Sex').selectOption('F');
     await fill('Phone', '217-555-0199');
     await fill('Emergency contact', 'Sam Avery');
+    await fill('Emergency contact phone', '217-555-0123');
     await page.getByRole('combobox', { name: 'Diagnoses (ICD-10-CM, in order)' }).fill('ptsd chronic');
     await page.locator('.picker .pick[data-code="F43.12"]').click();
     await page.getByRole('button', { name: 'Add client' }).click();
