@@ -25,7 +25,7 @@ struct psy_setup {
     const char *admin_password; /* PSY_PASSWORD_MIN..PSY_PASSWORD_MAX bytes */
     const struct psy_setup_payer *payers;
     size_t n_payers;
-    int only_first;             /* 1: refuse (PSY_ECONFLICT) when the store holds any practice already */
+    int only_first;             /* 1: refuse (PSY_ECONFLICT) unless psy_setup_needed (no practice, no user) */
 };
 
 /* Creates the practice, its admin user and its payers in one transaction. Writers are serialised, so of
@@ -36,8 +36,8 @@ struct psy_setup {
 psy_status psy_setup_practice(psy_store *st, const struct psy_auth_policy *policy, const struct psy_setup *s,
                               psy_id *practice, long long *admin);
 
-/* 1 when the store holds no practice yet (the web app then shows its first-run page), 0 when it does,
- * -1 when it cannot tell. */
+/* 1 when the store holds no practice and no user yet (the web app then shows its first-run page), 0
+ * when it holds either, -1 when it cannot tell. */
 int psy_setup_needed(psy_store *st);
 
 /* The built-in payer profiles a practice can start with: id and name of the i-th; NULL past the end. */

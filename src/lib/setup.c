@@ -47,6 +47,11 @@ int psy_setup_needed(psy_store *st)
     size_t n;
     if (psy_records_practice_list(st, &ids, &n)) return -1;
     free(ids);
+    if (n) return 0;
+    /* users made by `psyclaim user add` before any practice record: not an empty database either */
+    struct psy_user *users;
+    if (psy_auth_user_list(st, 0, &users, &n)) return -1;
+    free(users);
     return n == 0;
 }
 
