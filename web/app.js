@@ -15,6 +15,8 @@ import { sessionView } from './session.js';
 import { reportsView } from './reports.js';
 import { claimsView, claimView } from './claims.js';
 import { usersView, accountView } from './users.js';
+import { setupView } from './setup.js';
+import { practiceView, clinicianView, payerView, clientEditView, policyView, authView, planView, groupEditView } from './forms.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -25,10 +27,24 @@ const routes = [
   { pattern: /^#\/codes\/([^/]+)\/([^/]+)$/, view: (m) => codeView(main, decodeURIComponent(m[1]), decodeURIComponent(m[2])) },
   { pattern: /^#\/lookup$/, view: () => lookupView(main) },
   { pattern: /^#\/coding$/, view: () => codingView(main) },
-  { pattern: /^#\/clients$/, view: () => clientsView(main), perm: 'clients.read' },
-  { pattern: /^#\/clients\/(\d+)$/, view: (m) => clientView(main, m[1]), perm: 'clients.read' },
-  { pattern: /^#\/groups$/, view: () => groupsView(main), perm: 'clients.read' },
-  { pattern: /^#\/groups\/(\d+)$/, view: (m) => groupView(main, m[1], allowed('notes.write')), perm: 'clients.read' },
+  { pattern: /^#\/clients$/, view: () => clientsView(main, can()), perm: 'clients.read' },
+  { pattern: /^#\/clients\/(\d+)$/, view: (m) => clientView(main, m[1], can()), perm: 'clients.read' },
+  // record forms (forms.js)
+  { pattern: /^#\/practice$/, view: () => practiceView(main, can()) },
+  { pattern: /^#\/clinicians\/(new|\d+)$/, view: (m) => clinicianView(main, m[1]), perm: 'practice.write' },
+  { pattern: /^#\/payers\/(new|\d+)$/, view: (m) => payerView(main, m[1]), perm: 'insurance.write' },
+  { pattern: /^#\/clients\/new$/, view: () => clientEditView(main, 'new'), perm: 'clients.write', scope: 'practice' },
+  { pattern: /^#\/clients\/(\d+)\/edit$/, view: (m) => clientEditView(main, m[1]), perm: 'clients.write' },
+  { pattern: /^#\/clients\/(\d+)\/policies\/new$/, view: (m) => policyView(main, m[1], null), perm: 'insurance.write' },
+  { pattern: /^#\/policies\/(\d+)$/, view: (m) => policyView(main, null, m[1]), perm: 'insurance.write' },
+  { pattern: /^#\/clients\/(\d+)\/authorisations\/new$/, view: (m) => authView(main, m[1], null), perm: 'insurance.write' },
+  { pattern: /^#\/authorisations\/(\d+)$/, view: (m) => authView(main, null, m[1]), perm: 'insurance.write' },
+  { pattern: /^#\/clients\/(\d+)\/plans\/new$/, view: (m) => planView(main, m[1], null, session.user), perm: 'clients.write' },
+  { pattern: /^#\/plans\/(\d+)$/, view: (m) => planView(main, null, m[1], session.user), perm: 'clients.read' },
+  { pattern: /^#\/groups\/new$/, view: () => groupEditView(main, 'new'), perm: 'clients.write' },
+  { pattern: /^#\/groups\/(\d+)\/edit$/, view: (m) => groupEditView(main, m[1]), perm: 'clients.write' },
+  { pattern: /^#\/groups$/, view: () => groupsView(main, can()), perm: 'clients.read' },
+  { pattern: /^#\/groups\/(\d+)$/, view: (m) => groupView(main, m[1], allowed('notes.write'), can()), perm: 'clients.read' },
   { pattern: /^#\/sessions\/(\d+)$/, view: (m) => sessionView(main, m[1]), perm: 'clients.read' },
   { pattern: /^#\/reports$/, view: () => reportsView(main, allowed('claims.read', 'practice')), perm: 'reports.read' },
   { pattern: /^#\/claims(\?.*)?$/, view: () => claimsView(main, allowed('claims.write', 'practice')), perm: 'claims.read' },
@@ -48,6 +64,16 @@ function allowed(perm, scope) {
   return scope === 'practice' ? has === 'practice' : Boolean(has && has !== 'none');
 }
 
+// What the signed-in user may write, for the record pages' links and forms.
+function can() {
+  return {
+    practice: allowed('practice.write'),
+    insurance: allowed('insurance.write'),
+    clients: allowed('clients.write'),
+    newClient: allowed('clients.write', 'practice'),
+  };
+}
+
 function renderHeader() {
   const links = [];
   if (session) {
@@ -62,6 +88,7 @@ function renderHeader() {
     if (allowed('claims.read', 'practice')) links.push(h('a', { href: '#/remittances' }, 'Remittances'));
     if (allowed('audit.read')) links.push(h('a', { href: '#/audit' }, 'Audit trail'));
     if (allowed('users.admin')) links.push(h('a', { href: '#/users' }, 'Users'));
+    links.push(h('a', { href: '#/practice' }, 'Practice'));
   }
   if (session && session.must_enrol) links.length = 0; // nothing else opens until a second factor is set up
   replace(nav, links, session && !session.must_enrol ? headerSearch() : null);
@@ -234,6 +261,22 @@ async function start() {
     setCsrf(session.csrf_token);
   } catch (e) {
     session = null;
+  }
+  if (!session) {
+    // a database without a practice opens on the first-run page (GET /api/setup answers 404 afterwards)
+    const setup = await request('GET', '/api/setup').catch(() => null);
+    if (setup && setup.needed) {
+      renderHeader();
+      setupView(main, setup, async (s) => {
+        session = s;
+        setCsrf(s.csrf_token);
+        renderHeader();
+        window.addEventListener('hashchange', route);
+        window.addEventListener('psyclaim:error', (ev) => viewFailed(ev.detail));
+        await route();
+      });
+      return;
+    }
   }
   renderHeader();
   window.addEventListener('hashchange', route);

@@ -35,6 +35,8 @@ typedef enum {
     PSY_PERM_CLAIMS_WRITE,
     PSY_PERM_REPORTS_READ,
     PSY_PERM_USERS_ADMIN, /* the practice's users: add, change, reset; the practice's two-factor rule */
+    PSY_PERM_PRACTICE_WRITE,  /* the practice's settings and its clinicians */
+    PSY_PERM_INSURANCE_WRITE, /* payers, clients' insurance policies and prior authorisations */
     PSY_PERM_COUNT
 } psy_perm;
 

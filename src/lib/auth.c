@@ -41,7 +41,10 @@ psy_status psy_auth_role_parse(const char *name, psy_role *out)
 #define O PSY_SCOPE_OWN
 #define P PSY_SCOPE_PRACTICE
 /* Who may do what. A clinician reaches only their own clients, groups and notes; a biller works on
- * every claim but never reads note text; the audit trail is for admins. */
+ * every claim but never reads note text; the audit trail is for admins. The practice's settings and
+ * clinicians are the admin's; payers, policies and authorisations are the billing office's (admins and
+ * billers); clinical records (clients, diagnoses, plans, groups) are the admin's and, for their own
+ * clients, the clinician's. */
 static const struct {
     const char *name;
     psy_scope scope[PSY_ROLE_COUNT]; /* admin, clinician, biller */
@@ -57,6 +60,8 @@ static const struct {
     [PSY_PERM_CLAIMS_WRITE] = {"claims.write", {P, N, P}},
     [PSY_PERM_REPORTS_READ] = {"reports.read", {P, O, P}},
     [PSY_PERM_USERS_ADMIN] = {"users.admin", {P, N, N}},
+    [PSY_PERM_PRACTICE_WRITE] = {"practice.write", {P, N, N}},
+    [PSY_PERM_INSURANCE_WRITE] = {"insurance.write", {P, N, P}},
 };
 #undef N
 #undef O

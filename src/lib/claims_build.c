@@ -122,14 +122,6 @@ static const char *filing_indicator(const char *kind)
     return "11";
 }
 
-const char *psy__billing_profile(const char *payer_kind)
-{
-    if (!strcmp(payer_kind, "medicare")) return "medicare";
-    if (!strcmp(payer_kind, "medicaid")) return "example-medicaid";
-    if (!strcmp(payer_kind, "commercial")) return "example-commercial";
-    return "default";
-}
-
 /* Splits "a,b,c" into up to cap entries of width w. */
 static int split_list(const char *s, char *out, size_t w, int cap)
 {
@@ -202,10 +194,13 @@ psy_status psy__billing_load(psy_store *st, psy_id practice, psy_id claim, struc
     L->cpayer = (struct psy_claim_payer){L->payer.name, L->payer.payer_code, filing_indicator(L->payer.kind), {0}};
     char key[64];
     snprintf(key, sizeof key, "billing_contact_phone:%lld", (long long)practice);
-    psy__store_meta_get(st, key, L->phone, sizeof L->phone);
+    /* the billing contact entered with the practice, else the phone set by psy_billing_set_contact */
+    if (L->practice.billing_phone[0]) snprintf(L->phone, sizeof L->phone, "%s", L->practice.billing_phone);
+    else psy__store_meta_get(st, key, L->phone, sizeof L->phone);
     L->billing.phone = L->phone[0] ? L->phone : NULL;
-    L->submitter = (struct psy_claim_submitter){L->practice.name, L->practice.npi, L->practice.name,
-                                                L->phone[0] ? L->phone : NULL, NULL};
+    L->submitter = (struct psy_claim_submitter){
+        L->practice.name, L->practice.npi, L->practice.billing_contact[0] ? L->practice.billing_contact : L->practice.name,
+        L->phone[0] ? L->phone : NULL, L->practice.billing_email[0] ? L->practice.billing_email : NULL};
     L->receiver = (struct psy_claim_receiver){L->payer.name, L->payer.payer_code};
 
     s = psy__sql_prepare(st, "SELECT code, modifiers, units, charge_cents, place_of_service, dx_pointers, id "
@@ -705,7 +700,7 @@ static psy_status bill_member(psy_store *st, const psy_coder *cx, psy_id practic
     if ((rc = psy_records_payer_get(st, practice, b->payer_id, &payer)) ||
         (rc = psy_records_clinician_get(st, practice, b->clinician_id, &cl)))
         return rc;
-    const char *profile = psy__billing_profile(payer.kind);
+    const char *profile = psy_records_payer_profile(&payer);
     char auth[51];
     auth_number(st, practice, b, auth);
     struct psy_coding_input in;

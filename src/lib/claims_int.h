@@ -40,7 +40,6 @@ struct psy__loaded {
 };
 
 void psy__billing_now(char out[PSY_REC_TIME_MAX]);
-const char *psy__billing_profile(const char *payer_kind); /* the payer profile id for a records payer kind */
 psy_status psy__billing_load(psy_store *st, psy_id practice, psy_id claim, struct psy__loaded *L);
 /* A batch of claims sent under L's practice and payer, dated now. */
 void psy__billing_batch(struct psy__loaded *L, struct psy_claim_batch *b, const struct psy_claim *claims, size_t n);

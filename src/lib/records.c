@@ -659,6 +659,9 @@ json_t *psy__rec_row(psy_store *st, const char *table, psy_id id)
         {"client", "client_diagnosis", "client_id", "code", "position"},
         {"treatment_plan", "plan_diagnosis", "plan_id", "code", "position"},
         {"treatment_plan", "plan_goal", "plan_id", "text", "position"},
+        {"treatment_plan", "plan_problem", "plan_id", "text", "position"},
+        {"treatment_plan", "plan_objective", "plan_id", "text", "position"},
+        {"treatment_plan", "plan_intervention", "plan_id", "text", "position"},
         {"authorisation", "authorisation_code", "authorisation_id", "code", "code"},
     };
     for (size_t i = 0; row && i < sizeof lists / sizeof lists[0]; i++) {
@@ -762,7 +765,35 @@ static psy_status check_address(psy_store *st, const char *address, const char *
     return rc;
 }
 
-static psy_status check_practice(psy_store *st, const struct psy_practice *p, char tax[10], char zip[10])
+/* A phone number's digits (10 to 15; spaces, dashes, dots, parentheses and a leading + are dropped). */
+static psy_status check_phone(psy_store *st, const char *field, const char *in, char out[16])
+{
+    size_t k = 0;
+    for (const char *c = in; *c; c++) {
+        if (isdigit((unsigned char)*c)) {
+            if (k == 15) return psy__rec_bad(st, field, "10 to 15 digits");
+            out[k++] = *c;
+        } else if (!strchr(" -.()+", *c)) {
+            return psy__rec_bad(st, field, "digits only (spaces, dashes and parentheses are fine)");
+        }
+    }
+    out[k] = 0;
+    if (k && k < 10) return psy__rec_bad(st, field, "10 to 15 digits, area code first");
+    return PSY_OK;
+}
+
+static psy_status check_email(psy_store *st, const char *field, const char *v)
+{
+    psy_status rc = psy__rec_text(st, field, v, 128, 0);
+    if (rc || !*v) return rc;
+    const char *at = strchr(v, '@');
+    if (!at || at == v || !strchr(at, '.') || strchr(at + 1, '@') || strpbrk(v, " \t<>\"") || at[strlen(at) - 1] == '.')
+        return psy__rec_bad(st, field, "an e-mail address such as billing@example.org");
+    return PSY_OK;
+}
+
+static psy_status check_practice(psy_store *st, const struct psy_practice *p, char tax[10], char zip[10],
+                                 char phone[16])
 {
     static const int tax_len[] = {9, 0};
     psy_status rc = psy__rec_text(st, "name", p->name, 128, PSY__REQ);
@@ -778,29 +809,34 @@ static psy_status check_practice(psy_store *st, const struct psy_practice *p, ch
     }
     if (!rc && (p->unsigned_note_days < 0 || p->unsigned_note_days > 365))
         rc = psy__rec_bad(st, "unsigned_note_days", "between 1 and 365 (0 = 7)");
+    if (!rc) rc = psy__rec_text(st, "billing_contact", p->billing_contact, 64, 0);
+    if (!rc) rc = check_phone(st, "billing_phone", p->billing_phone, phone);
+    if (!rc) rc = check_email(st, "billing_email", p->billing_email);
     return rc;
 }
 
 static psy_status write_practice(psy_store *st, psy_id practice, const void *rec, psy_id *id, int version)
 {
     const struct psy_practice *p = rec;
-    char tax[10], zip[10], now[PSY_REC_TIME_MAX];
+    char tax[10], zip[10], phone[16], now[PSY_REC_TIME_MAX];
     psy__rec_now(now);
     (void)practice;
-    psy_status rc = check_practice(st, p, tax, zip);
+    psy_status rc = check_practice(st, p, tax, zip, phone);
     if (rc) return rc;
     int days = p->unsigned_note_days ? p->unsigned_note_days : 7;
     if (*id)
         return psy__rec_update(st, "practice", *id, *id, version,
                                "name = ?, npi = ?, tax_id = ?, address = ?, city = ?, state = ?, zip = ?, "
-                               "time_zone = ?, unsigned_note_days = ?, updated_at = ?",
-                               "SSSSSSSSdS", p->name, p->npi, tax, p->address, p->city, p->state, zip, p->time_zone,
-                               days, now);
+                               "time_zone = ?, unsigned_note_days = ?, billing_contact = ?, billing_phone = ?, "
+                               "billing_email = ?, updated_at = ?",
+                               "SSSSSSSSdSSSS", p->name, p->npi, tax, p->address, p->city, p->state, zip, p->time_zone,
+                               days, p->billing_contact, phone, p->billing_email, now);
     return psy__rec_insert(st, id,
                            "INSERT INTO practice (name, npi, tax_id, address, city, state, zip, time_zone, "
-                           "unsigned_note_days, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                           "SSSSSSSSdSS", p->name, p->npi, tax, p->address, p->city, p->state, zip, p->time_zone,
-                           days, now, now);
+                           "unsigned_note_days, billing_contact, billing_phone, billing_email, created_at, updated_at) "
+                           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           "SSSSSSSSdSSSSS", p->name, p->npi, tax, p->address, p->city, p->state, zip, p->time_zone,
+                           days, p->billing_contact, phone, p->billing_email, now, now);
 }
 
 psy_status psy_records_practice_add(psy_store *st, const struct psy_practice *p, psy_id *id)
@@ -811,7 +847,8 @@ psy_status psy_records_practice_add(psy_store *st, const struct psy_practice *p,
 #define C(f, t) PSY__COL(struct psy_practice, f, t)
 static const struct psy__rec_col practice_cols[] = {
     C(id, 'i'),   C(name, 's'), C(npi, 's'),       C(tax_id, 's'),             C(address, 's'), C(city, 's'),
-    C(state, 's'), C(zip, 's'), C(time_zone, 's'), C(unsigned_note_days, 'd'), C(version, 'd')};
+    C(state, 's'), C(zip, 's'), C(time_zone, 's'), C(unsigned_note_days, 'd'), C(billing_contact, 's'),
+    C(billing_phone, 's'), C(billing_email, 's'), C(version, 'd')};
 #undef C
 static const struct psy__rec_map practice_map = PSY__MAP(practice_cols);
 
@@ -870,6 +907,16 @@ static psy_status check_clinician(psy_store *st, psy_id practice, const struct p
         if (!ok) rc = psy__rec_bad(st, "taxonomy", "a 10-character NUCC code ending in X (e.g. 1041C0700X)");
     }
     if (!rc) rc = psy__rec_text(st, "credential", c->credential, 16, PSY__REQ);
+    if (!rc) rc = psy__rec_text(st, "licence_number", c->licence_number, 30, 0);
+    if (!rc && (*c->licence_state || *c->licence_number) &&
+        (strlen(c->licence_state) != 2 || !isupper((unsigned char)c->licence_state[0]) ||
+         !isupper((unsigned char)c->licence_state[1])))
+        rc = psy__rec_bad(st, "licence_state", "two capital letters (postal code), required with a licence number");
+    if (!rc && *c->licence_state && !*c->licence_number) rc = psy__rec_bad(st, "licence_number", "required with a licence state");
+    if (!rc && c->supervisor_id) {
+        rc = psy__rec_ref(st, "supervisor_id", "clinician", practice, c->supervisor_id, 1);
+        if (!rc && c->supervisor_id == c->id) rc = psy__rec_bad(st, "supervisor_id", "a clinician cannot supervise themself");
+    }
     if (!rc) {
         int64_t other;
         psy_status q = psy__rec_int(st, &other, "SELECT id FROM clinician WHERE practice_id = ? AND npi = ? AND id <> ?",
@@ -891,14 +938,16 @@ static psy_status write_clinician(psy_store *st, psy_id practice, const void *re
     if (!*id)
         return psy__rec_insert(st, id,
                                "INSERT INTO clinician (practice_id, first_name, last_name, npi, taxonomy, credential, "
-                               "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
-                               "iSSSSSSS", practice, c.first_name, c.last_name, c.npi, c.taxonomy, c.credential,
-                               now, now);
+                               "licence_number, licence_state, supervisor_id, created_at, updated_at) "
+                               "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                               "iSSSSSSSrSS", practice, c.first_name, c.last_name, c.npi, c.taxonomy, c.credential,
+                               c.licence_number, c.licence_state, c.supervisor_id, now, now);
     if (c.active != 0 && c.active != 1) return psy__rec_bad(st, "active", "0 or 1");
     return psy__rec_update(st, "clinician", practice, c.id, version,
                            "first_name = ?, last_name = ?, npi = ?, taxonomy = ?, credential = ?, active = ?, "
-                           "updated_at = ?",
-                           "SSSSSdS", c.first_name, c.last_name, c.npi, c.taxonomy, c.credential, c.active, now);
+                           "licence_number = ?, licence_state = ?, supervisor_id = ?, updated_at = ?",
+                           "SSSSSdSSrS", c.first_name, c.last_name, c.npi, c.taxonomy, c.credential, c.active,
+                           c.licence_number, c.licence_state, c.supervisor_id, now);
 }
 
 psy_status psy_records_clinician_add(psy_store *st, psy_id practice, const struct psy_clinician *c, psy_id *id)
@@ -908,7 +957,10 @@ psy_status psy_records_clinician_add(psy_store *st, psy_id practice, const struc
 
 #define C(f, t) PSY__COL(struct psy_clinician, f, t)
 static const struct psy__rec_col clinician_cols[] = {C(id, 'i'),       C(first_name, 's'), C(last_name, 's'), C(npi, 's'),
-                                                     C(taxonomy, 's'), C(credential, 's'), C(active, 'd'),    C(version, 'd')};
+                                                     C(taxonomy, 's'), C(credential, 's'), C(active, 'd'),    C(version, 'd'),
+                                                     C(licence_number, 's'), C(licence_state, 's'),
+                                                     PSY__COLX(struct psy_clinician, "COALESCE(supervisor_id, 0)",
+                                                               supervisor_id, 'i')};
 #undef C
 static const struct psy__rec_map clinician_map = PSY__MAP(clinician_cols);
 

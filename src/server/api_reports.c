@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "srv_api.h"
+#include "srv_form.h"
 
 #define GROUP_CODE "90853"
 
@@ -126,9 +126,20 @@ static long long member_fee(struct srv_req *r, psy_id client, const char *date, 
 void api_report_economics(struct srv_req *r)
 {
     long long cost, minutes;
-    if (srv_query_int(r, "cost_per_hour_cents", 0, 100000000, 12000, &cost) ||
-        srv_query_int(r, "minutes", 15, 480, 90, &minutes))
+    /* people type dollars: cost_per_hour ("120", "$1,200.50"); cost_per_hour_cents is kept for scripts */
+    const char *dollars = srv_query(r, "cost_per_hour");
+    if (dollars) {
+        int64_t c;
+        if (form_dollars(dollars, &c) || c < 0 || c > 100000000) {
+            srv_reply_error(r, 400, "invalid", "cost_per_hour",
+                            "cost_per_hour: an amount in dollars from $0 to $1,000,000, such as 120 or 120.50");
+            return;
+        }
+        cost = c;
+    } else if (srv_query_int(r, "cost_per_hour_cents", 0, 100000000, 12000, &cost)) {
         return;
+    }
+    if (srv_query_int(r, "minutes", 15, 480, 90, &minutes)) return;
     psy_id pr = r->session.user.practice_id, *gids;
     size_t ng;
     if (api_visible(r, 1, PSY_PERM_REPORTS_READ, &gids, &ng)) return;

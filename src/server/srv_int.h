@@ -175,5 +175,31 @@ void api_report_economics(struct srv_req *r);
 void api_search(struct srv_req *r);
 void api_nlm_icd10cm(struct srv_req *r);
 void api_nlm_hcpcs(struct srv_req *r);
+/* api_setup.c, api_forms.c: the first run and the record forms */
+void api_setup_get(struct srv_req *r);
+void api_setup_post(struct srv_req *r);
+void api_practice_get(struct srv_req *r);
+void api_practice_put(struct srv_req *r);
+void api_clinicians(struct srv_req *r);
+void api_clinician_post(struct srv_req *r);
+void api_clinician_put(struct srv_req *r);
+void api_payer_records(struct srv_req *r);
+void api_payer_post(struct srv_req *r);
+void api_payer_put(struct srv_req *r);
+void api_client_post(struct srv_req *r);
+void api_client_put(struct srv_req *r);
+void api_policy_post(struct srv_req *r);
+void api_policy_get(struct srv_req *r);
+void api_policy_put(struct srv_req *r);
+void api_auth_post(struct srv_req *r);
+void api_auth_get(struct srv_req *r);
+void api_auth_put(struct srv_req *r);
+void api_plan_post(struct srv_req *r);
+void api_plan_get(struct srv_req *r);
+void api_plan_put(struct srv_req *r);
+void api_plan_sign(struct srv_req *r);
+void api_group_post(struct srv_req *r);
+void api_group_put(struct srv_req *r);
+void api_group_roster(struct srv_req *r);
 
 #endif

@@ -69,6 +69,33 @@ static const struct srv_route routes[] = {
     {"GET", "/api/reports/revenue", api_report_revenue, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_PRACTICE},
     {"GET", "/api/audit", api_audit, 0, PSY_PERM_AUDIT_READ, PSY_SCOPE_NONE},
     {"GET", "/api/audit.csv", api_audit_csv, 0, PSY_PERM_AUDIT_READ, PSY_SCOPE_NONE},
+    /* the first run: open only while the database has no practice (the handlers refuse afterwards) */
+    {"GET", "/api/setup", api_setup_get, 1, PSY_PERM_SESSION, PSY_SCOPE_NONE},
+    {"POST", "/api/setup", api_setup_post, 1, PSY_PERM_SESSION, PSY_SCOPE_NONE},
+    /* record forms (api_forms.c): a clinician's "own" scope is applied by the handlers */
+    {"GET", "/api/practice", api_practice_get, 0, PSY_PERM_SESSION, PSY_SCOPE_NONE},
+    {"PUT", "/api/practice", api_practice_put, 0, PSY_PERM_PRACTICE_WRITE, PSY_SCOPE_PRACTICE},
+    {"GET", "/api/clinicians", api_clinicians, 0, PSY_PERM_CLIENTS_READ, PSY_SCOPE_NONE},
+    {"POST", "/api/clinicians", api_clinician_post, 0, PSY_PERM_PRACTICE_WRITE, PSY_SCOPE_PRACTICE},
+    {"PUT", "/api/clinicians/:id", api_clinician_put, 0, PSY_PERM_PRACTICE_WRITE, PSY_SCOPE_PRACTICE},
+    {"GET", "/api/payer-records", api_payer_records, 0, PSY_PERM_CLIENTS_READ, PSY_SCOPE_NONE},
+    {"POST", "/api/payer-records", api_payer_post, 0, PSY_PERM_INSURANCE_WRITE, PSY_SCOPE_PRACTICE},
+    {"PUT", "/api/payer-records/:id", api_payer_put, 0, PSY_PERM_INSURANCE_WRITE, PSY_SCOPE_PRACTICE},
+    {"POST", "/api/clients", api_client_post, 0, PSY_PERM_CLIENTS_WRITE, PSY_SCOPE_PRACTICE},
+    {"PUT", "/api/clients/:id", api_client_put, 0, PSY_PERM_CLIENTS_WRITE, PSY_SCOPE_NONE},
+    {"POST", "/api/clients/:id/policies", api_policy_post, 0, PSY_PERM_INSURANCE_WRITE, PSY_SCOPE_PRACTICE},
+    {"GET", "/api/policies/:id", api_policy_get, 0, PSY_PERM_CLIENTS_READ, PSY_SCOPE_NONE},
+    {"PUT", "/api/policies/:id", api_policy_put, 0, PSY_PERM_INSURANCE_WRITE, PSY_SCOPE_PRACTICE},
+    {"POST", "/api/clients/:id/authorisations", api_auth_post, 0, PSY_PERM_INSURANCE_WRITE, PSY_SCOPE_PRACTICE},
+    {"GET", "/api/authorisations/:id", api_auth_get, 0, PSY_PERM_CLIENTS_READ, PSY_SCOPE_NONE},
+    {"PUT", "/api/authorisations/:id", api_auth_put, 0, PSY_PERM_INSURANCE_WRITE, PSY_SCOPE_PRACTICE},
+    {"POST", "/api/clients/:id/plans", api_plan_post, 0, PSY_PERM_CLIENTS_WRITE, PSY_SCOPE_NONE},
+    {"GET", "/api/plans/:id", api_plan_get, 0, PSY_PERM_CLIENTS_READ, PSY_SCOPE_NONE},
+    {"PUT", "/api/plans/:id", api_plan_put, 0, PSY_PERM_CLIENTS_WRITE, PSY_SCOPE_NONE},
+    {"POST", "/api/plans/:id/sign", api_plan_sign, 0, PSY_PERM_CLIENTS_WRITE, PSY_SCOPE_NONE},
+    {"POST", "/api/groups", api_group_post, 0, PSY_PERM_CLIENTS_WRITE, PSY_SCOPE_NONE},
+    {"PUT", "/api/groups/:id", api_group_put, 0, PSY_PERM_CLIENTS_WRITE, PSY_SCOPE_NONE},
+    {"POST", "/api/groups/:id/roster", api_group_roster, 0, PSY_PERM_CLIENTS_WRITE, PSY_SCOPE_NONE},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

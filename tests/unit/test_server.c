@@ -573,6 +573,34 @@ static void test_role_matrix(void **state)
         {"POST", "/api/me/password", {401, 415, 415, 415}},
         {"POST", "/api/me/totp/confirm", {401, 415, 415, 415}},
         {"GET", "/api/audit.csv", {401, 200, 403, 403}},
+        /* first run: the database has its practice, so setting up is closed to everyone */
+        {"GET", "/api/setup", {200, 200, 200, 200}},
+        {"POST", "/api/setup", {403, 403, 403, 403}},
+        /* record forms: practice settings and clinicians are the admin's; payers, policies and
+         * authorisations the billing office's; clinical records the admin's and a clinician's own */
+        {"GET", "/api/practice", {401, 404, 404, 404}}, /* this fixture has users and no practice record */
+        {"PUT", "/api/practice", {401, 415, 403, 403}},
+        {"GET", "/api/clinicians", {401, 200, 200, 200}},
+        {"POST", "/api/clinicians", {401, 415, 403, 403}},
+        {"PUT", "/api/clinicians/999", {401, 404, 403, 403}},
+        {"GET", "/api/payer-records", {401, 200, 200, 200}},
+        {"POST", "/api/payer-records", {401, 415, 403, 415}},
+        {"PUT", "/api/payer-records/999", {401, 404, 403, 404}},
+        {"POST", "/api/clients", {401, 415, 403, 403}},
+        {"PUT", "/api/clients/999", {401, 404, 404, 403}},
+        {"POST", "/api/clients/999/policies", {401, 404, 403, 404}},
+        {"GET", "/api/policies/999", {401, 404, 404, 404}},
+        {"PUT", "/api/policies/999", {401, 404, 403, 404}},
+        {"POST", "/api/clients/999/authorisations", {401, 404, 403, 404}},
+        {"GET", "/api/authorisations/999", {401, 404, 404, 404}},
+        {"PUT", "/api/authorisations/999", {401, 404, 403, 404}},
+        {"POST", "/api/clients/999/plans", {401, 404, 404, 403}},
+        {"GET", "/api/plans/999", {401, 404, 404, 404}},
+        {"PUT", "/api/plans/999", {401, 404, 404, 403}},
+        {"POST", "/api/plans/999/sign", {401, 404, 404, 403}},
+        {"POST", "/api/groups", {401, 415, 415, 403}},
+        {"PUT", "/api/groups/999", {401, 404, 404, 403}},
+        {"POST", "/api/groups/999/roster", {401, 404, 404, 403}},
         {"POST", "/api/logout", {401, 204, 204, 204}},
     };
     for (int who = 0; who < 4; who++) {

@@ -162,6 +162,18 @@ static void test_records_isolation(void **state)
     assert_no_ids(rc, ids, n);
     rc = psy_records_group_sessions(st, me, b.group, &ids, &n);
     assert_no_ids(rc, ids, n);
+    struct psy_payer *pys;
+    assert_int_equal(psy_records_payer_list(st, me, &pys, &n), PSY_OK);
+    for (size_t i = 0; i < n; i++) assert_int_not_equal(pys[i].id, b.commercial);
+    free(pys);
+    psy_id found;
+    assert_int_equal(psy_records_payer_get(st, b.pr, b.commercial, &py), PSY_OK);
+    if (psy_records_payer_find(st, me, py.payer_code, &found) == PSY_OK) assert_int_not_equal(found, b.commercial);
+    assert_int_equal(psy_records_client_get(st, b.pr, b.client[0], &c), PSY_OK);
+    if (psy_records_client_find(st, me, c.first_name, c.last_name, c.birth_date, &found) == PSY_OK)
+        assert_int_not_equal(found, b.client[0]);
+    struct psy_membership *mem;
+    NOT_THEIRS(st, psy_records_group_members(st, me, b.group, &mem, &n));
 
     /* updates, signatures and references: their rows as they are read by their owner, sent with my id */
     assert_int_equal(psy_records_clinician_get(st, b.pr, b.clin, &cl), PSY_OK);
@@ -182,6 +194,21 @@ static void test_records_isolation(void **state)
     NOT_THEIRS(st, psy_records_group_join(st, me, b.group, a.client[0], "2024-03-01"));
     NOT_THEIRS(st, psy_records_group_join(st, me, a.group, b.client[0], "2024-03-01"));
     NOT_THEIRS(st, psy_records_group_leave(st, me, b.group, b.client[1], "2024-06-30"));
+    NOT_THEIRS(st, psy_records_client_dx_add(st, me, b.client[1], c.version, "F32.1", 0));
+    NOT_THEIRS(st, psy_records_client_dx_remove(st, me, b.client[1], c.version, "F41.1"));
+    NOT_THEIRS(st, psy_records_client_dx_move(st, me, b.client[1], c.version, "F41.1", 1));
+    assert_int_equal(psy_records_policy_get(st, b.pr, t.policy, &pol), PSY_OK);
+    pol.copay_cents = 100;
+    NOT_THEIRS(st, psy_records_policy_update(st, me, &pol));
+    assert_int_equal(psy_records_auth_get(st, b.pr, b.auth[2], &au), PSY_OK);
+    au.units_prior = 1;
+    NOT_THEIRS(st, psy_records_auth_update(st, me, &au));
+    assert_int_equal(psy_records_group_get(st, b.pr, b.group, &g), PSY_OK);
+    g.capacity = 9;
+    NOT_THEIRS(st, psy_records_group_update(st, me, &g));
+    assert_int_equal(psy_records_clinician_get(st, me, a.co, &cl), PSY_OK);
+    cl.supervisor_id = b.clin; /* my clinician supervised by theirs */
+    NOT_THEIRS(st, psy_records_clinician_update(st, me, &cl));
     assert_int_equal(psy_records_session_get(st, b.pr, t.session, &s), PSY_OK);
     s.minutes = 45;
     NOT_THEIRS(st, psy_records_session_update(st, me, &s));
