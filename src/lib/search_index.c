@@ -1020,6 +1020,7 @@ psy_status psy_search_build(psy_store *st, psy_search **out)
     struct builder b = {0};
     b.ix = ix;
     psy_status rc = psy__lexicon_load(&ix->lex, err, sizeof err);
+    if (!rc) psy__dict_load(&ix->dict);
     if (!rc && !(b.sb = sb_stemmer_new("english", NULL))) {
         snprintf(err, sizeof err, "search: cannot create the English stemmer");
         rc = PSY_ENOMEM;
@@ -1048,7 +1049,8 @@ psy_status psy_search_build(psy_store *st, psy_search **out)
     builder_free(&b);
     find_long_keys(ix);
     ix->bytes += ix->pool.cap + ix->pre_pool.cap + stab_bytes(&ix->class_tab) + stab_bytes(&ix->pre_tab) + stab_bytes(&ix->lex.tab) +
-                 ix->lex.pool.cap + (size_t)ix->lex.n * 8;
+                 ix->lex.pool.cap + (size_t)ix->lex.n * 8 + ix->dict.pool.cap + stab_bytes(&ix->dict.tab) +
+                 (size_t)ix->dict.n * sizeof *ix->dict.off;
     ix->build_peak = b.peak > ix->bytes ? b.peak : ix->bytes;
     ix->build_ms = now_ms() - t0;
     *out = ix;
@@ -1075,6 +1077,7 @@ void psy_search_free(psy_search *ix)
     }
     pthread_mutex_destroy(&ix->lock);
     psy__lexicon_free(&ix->lex);
+    psy__dict_free(&ix->dict);
     for (uint32_t i = 0; ix->answers && i < ix->nslots; i++) free(atomic_load(&ix->answers[i]));
     free((void *)ix->answers);
     void *arrays[] = {ix->pool.p,    ix->pre_pool.p,    ix->docs,        ix->code_sorted, ix->term_off,   ix->term_len,

@@ -98,6 +98,18 @@ void psy__lexicon_free(struct psy__lexicon *lx);
 /* Looks w up: returns 0 when it is a plain word, 1 when a stop word, 2 when rewritten (*to, *tolen). */
 int psy__lexicon_get(const struct psy__lexicon *lx, const char *w, size_t n, const char **to, size_t *tolen);
 
+/* English words (search_text.c): a query word in this list is spelled correctly and is never taken for
+ * a typo of another word. Read from Debian's word lists when the index is built; empty when they are
+ * absent (then only the catalog's own words count as known). */
+struct psy__dict {
+    struct psy__spool pool;
+    uint32_t *off, n;
+    struct psy__stab tab;
+};
+size_t psy__dict_load(struct psy__dict *d); /* returns how many words it holds */
+int psy__dict_has(const struct psy__dict *d, const char *w, size_t n);
+void psy__dict_free(struct psy__dict *d);
+
 /* --- the index ------------------------------------------------------------------------------------ */
 
 enum { PSY__SF_TITLE, PSY__SF_ALT, PSY__SF_SYN, PSY__SF_TEXT, PSY__SF_COUNT };
@@ -128,6 +140,7 @@ struct psy__sscratch;
 struct psy_search {
     struct psy__spool pool;
     struct psy__lexicon lex;
+    struct psy__dict dict;
 
     uint32_t ndocs;
     struct psy__sdoc *docs;       /* by doc id = (system, code) order */

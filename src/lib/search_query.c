@@ -61,6 +61,7 @@ struct qslot {
     uint32_t name_cls;         /* stem class of the word, for recognising names */
     char word[PSY__SWORD_MAX + 1];
     uint8_t wlen, prefix, code_prefix, pos;
+    uint8_t english;           /* the word is an English word (spelled as meant) */
 };
 
 struct scored {
@@ -362,13 +363,19 @@ static void make_slot(const psy_search *ix, struct psy__sscratch *sc, struct qsl
         if (c != UINT32_MAX) s->name_cls = c;
     }
     int known = s->nt > 0;
-    int shortword = !prefix && n <= 4; /* "gen anx", "maj dep": short words are often cut-down ones */
+    int digits = 0;
+    for (size_t i = 0; i < n; i++) digits |= w[i] >= '0' && w[i] <= '9';
+    /* an English word is spelled as meant: never a typo, and once finished never the start of another */
+    int english = !digits && psy__dict_has(&ix->dict, w, n);
+    s->english = (uint8_t)english;
+    /* "gen anx", "maj dep": short words that are not words are often cut-down ones */
+    int shortword = !prefix && n <= 4 && !english;
     uint64_t known_df = 0;
     for (uint32_t i = 0; i < s->nt; i++) {
         uint32_t t = sc->st[s->t_first + i].term;
         known_df += ix->post_off[t + 1] - ix->post_off[t];
     }
-    if (prefix || !known || shortword) {
+    if (prefix || (!known && !english) || shortword) {
         term_range(ix, w, n, &s->lo, &s->hi);
         s->pw_base = prefix ? W_PREFIX_BASE : W_LOOSE_BASE;
         /* other forms of the word that are also its completions count as completions */
@@ -379,9 +386,7 @@ static void make_slot(const psy_search *ix, struct psy__sscratch *sc, struct qsl
         }
         s->nt = keep;
     }
-    int digits = 0;
-    for (size_t i = 0; i < n; i++) digits |= w[i] >= '0' && w[i] <= '9';
-    int k = digits ? 0 : n >= 8 ? 2 : n >= 4 ? 1 : 0; /* numbers and codes have no typos */
+    int k = english || digits ? 0 : n >= 8 ? 2 : n >= 4 ? 1 : 0; /* numbers and codes have no typos */
     /* a finished word this rare may itself be a misspelling (a word being typed is most likely the start
      * of a longer one, unless nothing longer starts with it) */
     if (known && k && known_df <= RARE_DF && (!prefix || s->hi - s->lo <= 1)) {
