@@ -51,6 +51,20 @@ typedef struct {
 psy_status psy_search_query(const psy_search *ix, const char *query, const psy_search_opts *o,
                             psy_search_hit *hits, size_t cap, size_t *n_hits, size_t *total);
 
+/* What psy_search_run says about its answer besides the hits. */
+typedef struct {
+    size_t total;       /* how many entries matched in all, for paging */
+    int close;          /* 1: the best hit is a close match for every word of the query; 0: there is no close
+                         * match and the hits are only the nearest suggestions (none: no hit at all) */
+    psy_system system;  /* the code system the query named or is a code of, listed first (PSY_SYS_COUNT:
+                         * none named) */
+} psy_search_info;
+
+/* psy_search_query, also saying whether the answer is a close match and which system the query asked
+ * for (see docs/search.md, "What the query asks for" and "No close match"). */
+psy_status psy_search_run(const psy_search *ix, const char *query, const psy_search_opts *o, psy_search_hit *hits,
+                          size_t cap, size_t *n_hits, psy_search_info *info);
+
 /* Checks a query without running it: PSY_OK, PSY_EINVAL when it is NULL or not valid UTF-8, PSY_ETOOBIG
  * when it is longer than PSY_SEARCH_QUERY_MAX bytes (the same checks psy_search_query makes). */
 psy_status psy_search_check(const char *query);

@@ -492,6 +492,18 @@ static float doc_boost(const struct psy__sdoc *d, const char *ncode, int curated
     return b;
 }
 
+/* 1 when needle (lower case ASCII) occurs in hay[0..n), ignoring ASCII case. */
+static int title_has(const char *hay, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+    for (size_t i = 0; i + k <= n; i++) {
+        size_t j = 0;
+        while (j < k && (hay[i + j] | 0x20) == needle[j]) j++;
+        if (j == k) return 1;
+    }
+    return 0;
+}
+
 /* Words that name a code system, indexed with its entries ("modifier 25", "place of service 11"). */
 static const char *const system_words[PSY_SYS_COUNT] = {"CPT", "HCPCS", NULL, "modifier", "place of service POS"};
 
@@ -553,7 +565,10 @@ static void add_doc(struct builder *b, psy__stmt *s, const struct pages *pg)
     }
     const char *page = page_of(pg, sysname, nsys, code, ncode);
     if (page) add_text(b, PSY__SF_TEXT, page, strlen(page));
-    d->boost = doc_boost(d, nc, nsyn > 0 || page != NULL, psy__sql_int64(s, 8) != 0, nend > 0,
+    /* add-on: flagged in the catalog, or worded so in an official title (HCPCS: "each additional") */
+    d->addon = psy__sql_int64(s, 8) != 0 || title_has(title, ntitle, "each additional") ||
+               title_has(title, ntitle, "in addition to code for primary");
+    d->boost = doc_boost(d, nc, nsyn > 0 || page != NULL, d->addon,  nend > 0,
                          sys == PSY_SYS_ICD10CM && plain_title(b, ntitle_toks));
     flush_doc(b, d);
     ix->ndocs++;
@@ -819,6 +834,8 @@ static void weigh(struct builder *b, const uint32_t *order)
     ix->npostings = b->ne;
     ix->post_doc = psy__sx_alloc(ix, ne * sizeof *ix->post_doc);
     ix->post_imp = psy__sx_alloc(ix, ne * sizeof *ix->post_imp);
+    ix->post_name = psy__sx_alloc(ix, ne);
+    ix->fwd_name = psy__sx_alloc(ix, ne);
     uint32_t *cursor = psy__malloc((nt + 1) * sizeof *cursor);
     memcpy(cursor, ix->post_off, (nt + 1) * sizeof *cursor);
     for (uint32_t d = 0; d < nd; d++) { /* in new id order, so each posting list is in doc order */
@@ -831,12 +848,17 @@ static void weigh(struct builder *b, const uint32_t *order)
             uint32_t t = ix->fwd_term[e], tf;
             memcpy(&tf, &ix->fwd_imp[e], sizeof tf);
             float w = 0;
+            uint8_t fl = 0;
             for (int f = 0; tf; f++, tf >>= 8)
-                if (tf & 0xff) w += (float)(tf & 0xff) * inv[f];
+                if (tf & 0xff) {
+                    w += (float)(tf & 0xff) * inv[f];
+                    fl |= (uint8_t)(1u << f);
+                }
             float imp = ix->term_idf[t] * w * (BM25_K1 + 1.0f) / (BM25_K1 + w);
             uint32_t p = cursor[t]++;
             ix->post_doc[p] = d;
             ix->post_imp[p] = imp;
+            ix->post_name[p] = (fl & ~(1u << PSY__SF_TEXT)) != 0;
         }
     }
     free(cursor);
@@ -857,6 +879,7 @@ static void forward_from_postings(psy_search *ix, const uint32_t *order)
             uint32_t k = at[ix->post_doc[p]]++;
             ix->fwd_term[k] = t;
             ix->fwd_imp[k] = ix->post_imp[p];
+            ix->fwd_name[k] = ix->post_name[p];
         }
     free(at);
 }
@@ -1082,7 +1105,7 @@ void psy_search_free(psy_search *ix)
     free((void *)ix->answers);
     void *arrays[] = {ix->pool.p,    ix->pre_pool.p,    ix->docs,        ix->code_sorted, ix->term_off,   ix->term_len,
                       ix->term_class, ix->term_idf,   ix->post_off,   ix->post_doc,
-                      ix->post_imp,  ix->fwd_term,    ix->fwd_imp,     ix->len_first,  ix->len_terms,   ix->len_mask,
+                      ix->post_imp,  ix->post_name, ix->fwd_name, ix->fwd_term,    ix->fwd_imp,     ix->len_first,  ix->len_terms,   ix->len_mask,
                       ix->class_stem, ix->class_first, ix->class_terms, ix->pre_slot,  ix->pre_off,
                       ix->name_hash, ix->name_doc};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) free(arrays[i]);

@@ -122,6 +122,7 @@ struct psy__sdoc {
     float boost;     /* static part of the score (family, curated, billable, add-on, ended) */
     uint16_t nfwd;   /* length of its forward list */
     uint8_t system, billable, ncode_len;
+    uint8_t addon;   /* an add-on code (reported only with a primary code) */
 };
 
 /* The ranked answer to a one-word query whose postings are long: its best PSY__KEEP entries and how
@@ -155,6 +156,9 @@ struct psy_search {
     uint32_t *post_off;           /* nterms + 1; df(t) = post_off[t+1] - post_off[t] */
     uint32_t *post_doc;
     float *post_imp;
+    uint8_t *post_name;           /* 1: the word is in the entry's title, other title or synonyms, not only
+                                   * in its explainer prose */
+    uint8_t *fwd_name;            /* the same, along the forward lists */
     uint32_t *fwd_term;           /* per doc, from docs[d].fwd, nfwd entries in term order */
     float *fwd_imp;
     uint32_t *len_first;          /* PSY__SWORD_MAX + 2: typo candidates by length, into len_terms */
