@@ -266,6 +266,44 @@ static uint32_t new_group(struct builder *b)
     return b->ngroups++;
 }
 
+/* data/search/everyday.json: how people say a condition ("say") and the clinical wording of the titles it
+ * means ("means"); every entry holding a "means" phrase is also found by the words of the "say" phrases. */
+static psy_status load_everyday(struct builder *b, char *err, size_t errlen)
+{
+    json_error_t je;
+    json_t *root = json_loads(psy_data_get("search/everyday.json", NULL), 0, &je);
+    json_t *list = json_object_get(root, "phrases"), *sources = json_object_get(root, "sources");
+    if (!json_is_array(list) || !json_is_object(sources)) {
+        snprintf(err, errlen, "search/everyday.json: needs \"phrases\" (a list) and \"sources\"");
+        json_decref(root);
+        return PSY_EPARSE;
+    }
+    size_t i, k;
+    json_t *e, *p;
+    psy_status rc = PSY_OK;
+    json_array_foreach(list, i, e)
+    {
+        json_t *say = json_object_get(e, "say"), *means = json_object_get(e, "means");
+        const char *src = json_string_value(json_object_get(e, "source"));
+        int ok = json_is_array(say) && json_array_size(say) > 0 && json_is_array(means) &&
+                 json_array_size(means) > 0 && src && json_object_get(sources, src);
+        uint32_t id = new_group(b);
+        json_array_foreach(say, k, p) ok = ok && json_is_string(p) && add_phrase(b, id, json_string_value(p), 0);
+        json_array_foreach(means, k, p) ok = ok && json_is_string(p) && add_phrase(b, id, json_string_value(p), 1);
+        b->gfirst[id + 1] = b->ngterms;
+        if (!ok) {
+            snprintf(err, errlen,
+                     "search/everyday.json: phrase %zu needs \"say\" and \"means\" (lists of phrases with words) and "
+                     "a \"source\" named in \"sources\"",
+                     i + 1);
+            rc = PSY_EPARSE;
+            break;
+        }
+    }
+    json_decref(root);
+    return rc;
+}
+
 static psy_status load_groups(struct builder *b, char *err, size_t errlen)
 {
     json_t *root = json_loads(psy_data_get("search/synonyms.json", NULL), 0, NULL);
@@ -303,6 +341,7 @@ static psy_status load_groups(struct builder *b, char *err, size_t errlen)
         if (rc) snprintf(err, errlen, "search/synonyms.json: one_way \"%s\" must list phrases with words", key);
     }
     json_decref(root);
+    if (!rc) rc = load_everyday(b, err, errlen);
     if (rc) return rc;
     b->nrule = b->ncls; /* every phrase class exists by now */
     b->rule_head = psy__malloc((b->nrule ? b->nrule : 1) * sizeof *b->rule_head);

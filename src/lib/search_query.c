@@ -49,6 +49,7 @@
 #define ADDON_PENALTY 3.0f   /* add-on codes when the query does not ask for one (add, additional, each, extra) */
 #define WANT_SYSTEM 8.0f     /* the system the query names (dx, cpt, modifier, pos ...) or a code query's own */
 #define WANT_DIAGNOSIS 2.0f  /* ICD-10-CM, when the query names a condition and no service */
+#define DURATION_BONUS 4.0f /* thin answers: matching all but the duration ("60 min") of a query */
 #define DROP_TRIES 6         /* thin answers: each word dropped in turn up to this many words */
 #define PART_MAX 4096        /* entries kept from the answers with one word dropped */
 #define CLOSE_SLOT 0.9f      /* a close match: each word weighs at least this share of its idf in the entry */
@@ -928,6 +929,22 @@ static void grow_scored(struct scored **p, size_t *cap, size_t need)
     *p = psy__realloc(*p, *cap * sizeof **p);
 }
 
+/* The slots of a duration, a number and a unit of time ("60 min", "1 hour"), as a bit set; 0 for none. */
+static uint32_t duration_slots(const struct qslot *sl, uint32_t ns)
+{
+    static const char *const units[] = {"min", "mins", "minute", "minutes", "hour", "hours", "hr", "hrs", NULL};
+    uint32_t num = 0, unit = 0;
+    for (uint32_t j = 0; j < ns && j < 32; j++) {
+        const struct qslot *s = &sl[j];
+        int digits = s->wlen > 0;
+        for (uint32_t i = 0; i < s->wlen; i++) digits &= s->word[i] >= '0' && s->word[i] <= '9';
+        if (digits && !num) num = 1u << j;
+        for (const char *const *u = units; *u; u++)
+            if (strlen(*u) == s->wlen && memcmp(*u, s->word, s->wlen) == 0 && !unit) unit = 1u << j;
+    }
+    return num && unit ? num | unit : 0;
+}
+
 static int by_doc(const void *a, const void *b)
 {
     const struct scored *x = a, *y = b;
@@ -949,16 +966,21 @@ static uint32_t fill_dropped(const psy_search *ix, struct psy__sscratch *sc, con
     size_t npart = 0;
     struct qslot all[MAX_SLOTS];
     memcpy(all, sc->slots, ns * sizeof *all);
-    uint32_t from = ns > DROP_TRIES ? ns - 1 : 0;
-    for (uint32_t k = from; k < ns && npart < PART_MAX; k++) {
-        for (uint32_t j = 0, o = 0; j < ns; j++) /* every slot but k, still by cost */
-            if (j != k) sc->slots[o++] = all[j];
-        sc->nslots = ns - 1;
+    uint32_t from = ns > DROP_TRIES ? ns - 1 : 0, dur = duration_slots(all, ns);
+    for (uint32_t k = from; k <= ns && npart < PART_MAX; k++) {
+        /* every slot but k, still by cost; k == ns: a duration ("60 min") as a whole, when the rest is left */
+        uint32_t drop = k < ns ? 1u << k : dur, o = 0;
+        if (!drop || (k == ns && (uint32_t)__builtin_popcount(drop) >= ns)) break;
+        for (uint32_t j = 0; j < ns; j++)
+            if (!(drop >> j & 1)) sc->slots[o++] = all[j];
+        sc->nslots = o;
         uint32_t m = match_all(ix, sc, f);
         grow_scored(&sc->part, &sc->partcap, npart + m);
+        /* missing only the duration ranks before missing a word of what is asked for */
+        float bonus = k == ns ? DURATION_BONUS : 0;
         for (uint32_t i = 0; i < m && npart < PART_MAX; i++) {
             uint32_t d = sc->cand[i];
-            sc->part[npart++] = (struct scored){sc->acc[d], d, sc->weak[d]};
+            sc->part[npart++] = (struct scored){sc->acc[d] + bonus, d, sc->weak[d]};
         }
     }
     memcpy(sc->slots, all, ns * sizeof *all);
@@ -975,8 +997,8 @@ static uint32_t fill_dropped(const psy_search *ix, struct psy__sscratch *sc, con
         sc->weak[d] = sc->part[i].weak;
         sc->cnt[d] = 1;
     }
-    float full_min = 0, part_max = 0;
-    int anyfull = 0, anypart = 0;
+    /* three tiers, each below the one before, each keeping its order: every word in a name field, all
+     * words but one in a name field, and entries some word matched only in prose */
     for (uint32_t i = 0; i < nfirst; i++) { /* the entries with every word, with their full score */
         uint32_t d = sc->first[i].doc;
         if (sc->stamp[d] != sc->epoch) {
@@ -986,23 +1008,30 @@ static uint32_t fill_dropped(const psy_search *ix, struct psy__sscratch *sc, con
         sc->acc[d] = sc->first[i].score;
         sc->weak[d] = sc->first[i].weak;
         sc->cnt[d] = 2;
-        if (sc->weak[d]) continue;
-        float v = sc->acc[d] + adjust(ix, sc, d);
-        if (!anyfull || v < full_min) full_min = v;
-        anyfull = 1;
     }
-    for (uint32_t i = 0; i < nc; i++) {
-        uint32_t d = sc->cand[i];
-        if (sc->cnt[d] != 1) continue;
-        float v = sc->acc[d] + adjust(ix, sc, d);
-        if (!anypart || v > part_max) part_max = v;
-        anypart = 1;
-    }
-    /* the others follow them all: their scores move down together, keeping their order */
-    if (anyfull && anypart && part_max >= full_min) {
-        float shift = part_max - full_min + 1.0f;
-        for (uint32_t i = 0; i < nc; i++)
-            if (sc->cnt[sc->cand[i]] == 1) sc->acc[sc->cand[i]] -= shift;
+    float prev_min = 0;
+    int any_prev = 0;
+    for (int tier = 0; tier < 3; tier++) {
+        float tmax = 0, tmin = 0;
+        int any = 0;
+        for (uint32_t i = 0; i < nc; i++) {
+            uint32_t d = sc->cand[i];
+            int t = sc->weak[d] ? 2 : sc->cnt[d] == 2 ? 0 : 1;
+            if (t != tier) continue;
+            float v = sc->acc[d] + adjust(ix, sc, d);
+            if (!any || v > tmax) tmax = v;
+            if (!any || v < tmin) tmin = v;
+            any = 1;
+        }
+        if (!any) continue;
+        float shift = any_prev && tmax >= prev_min ? tmax - prev_min + 1.0f : 0;
+        if (shift > 0)
+            for (uint32_t i = 0; i < nc; i++) {
+                uint32_t d = sc->cand[i];
+                if ((sc->weak[d] ? 2 : sc->cnt[d] == 2 ? 0 : 1) == tier) sc->acc[d] -= shift;
+            }
+        prev_min = tmin - shift;
+        any_prev = 1;
     }
     return nc;
 }
@@ -1030,6 +1059,12 @@ static uint32_t evaluate(const psy_search *ix, struct psy__sscratch *sc, const s
     uint32_t strong = 0;
     for (uint32_t i = 0; i < nc && strong < FILL_MIN; i++) strong += !sc->weak[sc->cand[i]];
     if (nc && strong < FILL_MIN && sc->nslots > 1) nc = fill_dropped(ix, sc, f, nc);
+    if (sc->nslots == 1 && sc->slots[0].ncx) { /* a code: the entries it is or starts, not those that mention it */
+        uint32_t keep = 0;
+        for (uint32_t i = 0; i < nc; i++)
+            if (code_score(ix, &sc->slots[0], sc->cand[i]) >= 0) sc->cand[keep++] = sc->cand[i];
+        nc = keep;
+    }
     return with_names(ix, sc, nc);
 }
 
@@ -1124,6 +1159,12 @@ psy_status psy_search_check(const char *query)
 static int close_match(const psy_search *ix, struct psy__sscratch *sc, uint32_t doc)
 {
     if (sc->dropped || sc->nparsed == 0) return 0;
+    const struct psy__sdoc *d = &ix->docs[doc];
+    char c0 = ix->pool.p[d->ncode];
+    /* external causes (V00-Y99) are never a first-listed diagnosis (ICD-10-CM Official Guidelines,
+     * I.C.20); HCPCS supplies, equipment, orthotics, vision and hearing products are not services */
+    if (d->system == PSY_SYS_ICD10CM && c0 >= 'v' && c0 <= 'y') return 0;
+    if (d->system == PSY_SYS_HCPCS && d->ncode_len > 1 && strchr("abeklv", c0)) return 0;
     for (uint32_t k = 0; k < sc->nparsed; k++) {
         const struct qslot *s = &sc->slots[k];
         if (!s->sure) return 0;
