@@ -69,6 +69,20 @@ psy_status psy_search_run(const psy_search *ix, const char *query, const psy_sea
  * when it is longer than PSY_SEARCH_QUERY_MAX bytes (the same checks psy_search_query makes). */
 psy_status psy_search_check(const char *query);
 
+/* Imports the ICD-10-CM Alphabetic Index (the CDC's icd10cm_index_YYYY.xml) as search vocabulary: each
+ * main term and subterm that leads to a code, and each "see" reference, becomes words of that code's
+ * entry, ranked below its title. Replaces the index terms imported before; all or nothing. Rebuild the
+ * search index afterwards (psy_search_rebuild). Errors name the file and line: PSY_EIO (cannot read),
+ * PSY_EPARSE (not well-formed XML, not the index, or no term with a code), PSY_EDB. */
+struct psy_index_import_stats {
+    long main_terms;   /* <mainTerm> elements */
+    long terms;        /* <term> subterms */
+    long rows;         /* (code, words) pairs stored */
+    long see_resolved; /* "see" references that led to a main term with a code */
+};
+psy_status psy_search_import_index(psy_store *st, const char *path, struct psy_index_import_stats *stats, char *err,
+                                   size_t errlen);
+
 /* Frees the index; accepts NULL. */
 void psy_search_free(psy_search *ix);
 

@@ -467,6 +467,45 @@ static psy_status read_pages(psy_store *st, struct pages *pg)
     return rc == PSY_SQL_DONE ? PSY_OK : psy__store_dbfail(st, "search: reading explainer pages");
 }
 
+/* The ICD-10-CM index terms of each code (code_term, from psyclaim import icd10cm-index), joined into one
+ * text per code, in the same table as the pages. */
+static psy_status read_terms(psy_store *st, struct pages *pg)
+{
+    psy__stmt *s = psy__sql_prepare(st, "SELECT system, code, term FROM code_term ORDER BY system, code");
+    if (!s) return psy__store_dbfail(st, "search: reading index terms");
+    struct psy__buf text = {0};
+    char key[64], cur[64] = "";
+    size_t curn = 0;
+    int rc;
+    for (;;) {
+        rc = psy__sql_step(s);
+        int kn = 0;
+        if (rc == PSY_SQL_ROW) kn = snprintf(key, sizeof key, "%s:%s", psy__sql_text(s, 0), psy__sql_text(s, 1));
+        if (rc == PSY_SQL_ROW && (kn <= 0 || (size_t)kn >= sizeof key)) continue;
+        if (curn && (rc != PSY_SQL_ROW || (size_t)kn != curn || memcmp(key, cur, curn) != 0)) {
+            grow((void **)&pg->key, &pg->cap, pg->n + 1, sizeof *pg->key);
+            pg->text = psy__realloc(pg->text, pg->cap * sizeof *pg->text);
+            pg->key[pg->n] = psy__spool_add(&pg->pool, cur, curn);
+            pg->text[pg->n] = psy__spool_add(&pg->pool, text.p, text.n);
+            psy__stab_put(&pg->tab, psy__stab_hash(cur, curn), pg->n);
+            pg->n++;
+            curn = 0;
+        }
+        if (rc != PSY_SQL_ROW) break;
+        if (!curn) {
+            memcpy(cur, key, (size_t)kn);
+            curn = (size_t)kn;
+            text.n = 0;
+            psy__buf_puts(&text, "");
+        } else
+            psy__buf_puts(&text, " | ");
+        psy__buf_puts(&text, psy__sql_text(s, 2));
+    }
+    psy__buf_free(&text);
+    psy__sql_finalize(s);
+    return rc == PSY_SQL_DONE ? PSY_OK : psy__store_dbfail(st, "search: reading index terms");
+}
+
 /* The flattened page of (sys, code), or NULL. Keys are "system:code". */
 static const char *page_of(const struct pages *pg, const char *sys, size_t nsys, const char *code, size_t ncode)
 {
@@ -547,7 +586,7 @@ static int title_has(const char *hay, size_t n, const char *needle)
 static const char *const system_words[PSY_SYS_COUNT] = {"CPT", "HCPCS", NULL, "modifier", "place of service POS"};
 
 /* Columns: system, code, short_title, long_title, billable, terminated, synonyms, source, addon. */
-static void add_doc(struct builder *b, psy__stmt *s, const struct pages *pg)
+static void add_doc(struct builder *b, psy__stmt *s, const struct pages *pg, const struct pages *tm)
 {
     psy_search *ix = b->ix;
     size_t nsys, ncode, nshort, nlong, nsyn, nsrc, nend;
@@ -602,6 +641,9 @@ static void add_doc(struct builder *b, psy__stmt *s, const struct pages *pg)
         add_name(b, from);
         p = bar + 1;
     }
+    /* index terms: the words coders look codes up by, weighted as the other title (below title and synonyms) */
+    const char *terms = page_of(tm, sysname, nsys, code, ncode);
+    if (terms) add_text(b, PSY__SF_ALT, terms, strlen(terms));
     const char *page = page_of(pg, sysname, nsys, code, ncode);
     if (page) add_text(b, PSY__SF_TEXT, page, strlen(page));
     /* add-on: flagged in the catalog, or worded so in an official title (HCPCS: "each additional") */
@@ -620,8 +662,9 @@ static void add_doc(struct builder *b, psy__stmt *s, const struct pages *pg)
 static psy_status read_catalog(struct builder *b, psy_store *st)
 {
     psy_search *ix = b->ix;
-    struct pages pg = {0};
+    struct pages pg = {0}, tm = {0};
     psy_status rc = read_pages(st, &pg);
+    if (!rc) rc = read_terms(st, &tm);
     psy__stmt *s = NULL;
     /* sized from the row count, so that the big arrays are not copied as they grow */
     if (!rc && (s = psy__sql_prepare(st, "SELECT count(*) FROM code")) && psy__sql_step(s) == PSY_SQL_ROW) {
@@ -642,14 +685,17 @@ static psy_status read_catalog(struct builder *b, psy_store *st)
         rc = psy__store_dbfail(st, "search: reading the catalog");
     if (!rc) {
         int r;
-        while ((r = psy__sql_step(s)) == PSY_SQL_ROW) add_doc(b, s, &pg);
+        while ((r = psy__sql_step(s)) == PSY_SQL_ROW) add_doc(b, s, &pg, &tm);
         if (r != PSY_SQL_DONE) rc = psy__store_dbfail(st, "search: reading the catalog");
     }
     psy__sql_finalize(s);
-    free(pg.pool.p);
-    free(pg.key);
-    free(pg.text);
-    psy__stab_free(&pg.tab);
+    struct pages *both[2] = {&pg, &tm};
+    for (int i = 0; i < 2; i++) {
+        free(both[i]->pool.p);
+        free(both[i]->key);
+        free(both[i]->text);
+        psy__stab_free(&both[i]->tab);
+    }
     return rc;
 }
 

@@ -62,7 +62,7 @@ struct sterm {
 struct qslot {
     uint32_t t_first, nt;      /* explicit terms, sc->st[t_first..+nt), by term id */
     uint32_t lo, hi;           /* terms that start with the word (lo == hi: none) */
-    float pw_base, range_idf;
+    float pw_base, range_idf, shared_idf;
     uint32_t cx[6], ncx;       /* entries whose code is the word */
     uint32_t cp_lo, cp_hi;     /* code_sorted range whose code starts with the word */
     uint64_t cost;             /* postings to walk */
@@ -458,6 +458,7 @@ static void make_slot(const psy_search *ix, struct psy__sscratch *sc, struct qsl
             df += ix->post_off[t + 1] - ix->post_off[t];
         }
         float shared = idf_of(ix, df);
+        s->shared_idf = shared;
         for (uint32_t i = 0; i < s->nt; i++) {
             struct sterm *e = &sc->st[s->t_first + i];
             e->w *= shared / ix->term_idf[e->term];
@@ -1174,11 +1175,9 @@ static int close_match(const psy_search *ix, struct psy__sscratch *sc, uint32_t 
         if (s->ncx || s->code_prefix) {
             if (code_score(ix, s, doc) >= 0) continue;
         }
-        float idf = s->range_idf;
-        for (uint32_t i = 0; i < s->nt; i++) {
-            float t = ix->term_idf[sc->st[s->t_first + i].term];
-            if (t > idf) idf = t;
-        }
+        /* what the word can weigh: the idf its terms share (the smaller, when it also has completions) */
+        float idf = s->nt ? s->shared_idf : s->range_idf;
+        if (s->nt && s->lo < s->hi && s->range_idf < idf) idf = s->range_idf;
         if (v < CLOSE_SLOT * idf) return 0;
     }
     return 1;
