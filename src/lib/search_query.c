@@ -51,7 +51,8 @@
 #define WANT_DIAGNOSIS 2.0f  /* ICD-10-CM, when the query names a condition and no service */
 #define DURATION_BONUS 4.0f /* thin answers: matching all but the duration ("60 min") of a query */
 #define DROP_TRIES 6         /* thin answers: each word dropped in turn up to this many words */
-#define PART_MAX 4096        /* entries kept from the answers with one word dropped */
+#define PART_MAX 1024        /* entries kept from the answers with one word dropped */
+#define DROP_BUDGET 1000     /* postings the cheapest remaining word may have, for a drop to be tried */
 #define CLOSE_SLOT 0.9f      /* a close match: each word weighs at least this share of its idf in the entry */
 
 struct sterm {
@@ -975,6 +976,9 @@ static uint32_t fill_dropped(const psy_search *ix, struct psy__sscratch *sc, con
         for (uint32_t j = 0; j < ns; j++)
             if (!(drop >> j & 1)) sc->slots[o++] = all[j];
         sc->nslots = o;
+        /* the entries the cheapest remaining word matches are walked: skip a drop that leaves only long
+         * postings (a letter or two being typed), unless it is the costliest word's, as it always was */
+        if (k != ns - 1 && sc->slots[0].cost > DROP_BUDGET) continue;
         uint32_t m = match_all(ix, sc, f);
         grow_scored(&sc->part, &sc->partcap, npart + m);
         /* missing only the duration ranks before missing a word of what is asked for */
