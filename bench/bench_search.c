@@ -10,11 +10,19 @@
  * unicode61 tokenizer and prefix indexes, the typed words as an AND query with a prefix query on the
  * last word, ordered by bm25 with column weights.
  *
- * Reported: index build time and memory, queries per second, p50/p99 latency, recall@1 and recall@5 on
- * the finished queries, and how much of a query had to be typed before an acceptable answer showed in
- * the first five hits.
+ * The everyday sets (bench/data/search_eval_everyday.tsv, development, and
+ * search_eval_everyday_holdout.tsv, held out) add everyday words, words about the query and the order
+ * of related codes; bench/data/search_nonsense.txt lists 100 common English words and phrases with no
+ * medical meaning.
  *
- * usage: bench_search [--out docs/benchmarks.md] [--eval FILE] [--held-out FILE] [--quick]
+ * Reported: index build time and memory, queries per second, p50/p99 latency, recall@1, recall@5 and
+ * precision@3 (the share of the first three hits that are acceptable) on the finished queries of each
+ * set, the nonsense rate (how many of the nonsense queries get a close match as their top answer; for
+ * FTS5, any answer), and how much of a query had to be typed before an acceptable answer showed in the
+ * first five hits.
+ *
+ * usage: bench_search [--out docs/benchmarks.md] [--eval FILE] [--held-out FILE] [--everyday FILE]
+ *                     [--everyday-held-out FILE] [--nonsense FILE] [--quick]
  * BENCH_FTS_NO_PREFIX=1 in the environment builds FTS5 without its prefix indexes (slower for it).
  * --quick: psyclaim's recall only (one build, no FTS5, no timing, nothing written); with BENCH_MISSES set
  * in the environment the queries it misses are listed on stderr. --slow: with --quick, also lists the 30
@@ -560,10 +568,10 @@ int main(int argc, char **argv)
                           "## Search: psyclaim's index and SQLite FTS5\n\n"
                           "`build-release/bench/bench_search` (release build, one thread, both engines in one "
                           "process).\n"
-                          "Corpus: %ld entries, %s. Queries: %zu, every prefix of the %zu labelled queries of "
-                          "`bench/data/search_eval.tsv` (%zu, the development set the ranking was tuned on) and "
+                          "Corpus: %ld entries, %s. Queries: %zu, every prefix of the %zu labelled queries of the four sets: "
+                          "`bench/data/search_eval.tsv` (%zu, the development set the ranking was tuned on), "
                           "`bench/data/search_eval_holdout.tsv` (%zu, written afterwards; none of its queries was used to "
-                          "add vocabulary or set weights), as a "
+                          "add vocabulary or set weights) and the two everyday sets below, as a "
                           "typist produces them. FTS5 (SQLite %s, in memory): porter + unicode61 tokenizer with "
                           "prefix indexes 1-3, the typed words ANDed with a prefix query on the last one, `ORDER "
                           "BY bm25` with column weights, `LIMIT 5`. Each engine returns its best 5. Timings are "
