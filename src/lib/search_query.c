@@ -396,13 +396,17 @@ static void make_slot(const psy_search *ix, struct psy__sscratch *sc, struct qsl
     int english = !digits && psy__dict_has(&ix->dict, w, n);
     s->english = (uint8_t)english;
     /* "gen anx", "maj dep": short words that are not words are often cut-down ones */
-    int shortword = !prefix && n <= 4 && !english;
+    int shortword = !prefix && n <= 4 && !english && !digits;
     uint64_t known_df = 0;
     for (uint32_t i = 0; i < s->nt; i++) {
         uint32_t t = sc->st[s->t_first + i].term;
         known_df += ix->post_off[t + 1] - ix->post_off[t];
     }
-    if (prefix || (!known && !english) || shortword) {
+    /* a number is typed whole: a known number being typed ("lvl 4") is not the start of others ("40");
+     * the codes it starts are found as codes */
+    int number = 1;
+    for (size_t i = 0; i < n; i++) number &= w[i] >= '0' && w[i] <= '9';
+    if ((prefix && !(number && known)) || (!known && !english) || shortword) {
         term_range(ix, w, n, &s->lo, &s->hi);
         s->pw_base = prefix ? W_PREFIX_BASE : W_LOOSE_BASE;
         /* other forms of the word that are also its completions count as completions */
