@@ -579,16 +579,15 @@ static void read_intent(struct psy__sscratch *sc, uint8_t *soft)
         if (one_of(w, n, service_words)) service++;
     }
     for (uint32_t i = 0; i < sc->nwords; i++) content += !soft[i];
-    if (content == 0 || want == PSY_SYS_COUNT) { /* only words about the query: they are its content */
-        if (content == 0) memset(soft, 0, sc->nwords);
-        else for (uint32_t i = 0; i < sc->nwords; i++) /* question words stay soft */
-            soft[i] = soft[i] && one_of(sc->words[i], sc->wlens[i], question_words);
-    }
+    if (content == 0) /* only words about the query: they are its content */
+        memset(soft, 0, sc->nwords);
     if (content && want != PSY_SYS_COUNT) {
         sc->want_sys = want;
         sc->want_boost = WANT_SYSTEM;
-    } else if (!service)
-        sc->want_sys = PSY_SYS_ICD10CM, sc->want_boost = WANT_DIAGNOSIS;
+    } else if (!service) {
+        sc->want_sys = PSY_SYS_ICD10CM;
+        sc->want_boost = WANT_DIAGNOSIS;
+    }
 }
 
 /* A query that is a code or the start of codes lists its own system first: the system of the code it
