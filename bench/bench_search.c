@@ -10,11 +10,19 @@
  * unicode61 tokenizer and prefix indexes, the typed words as an AND query with a prefix query on the
  * last word, ordered by bm25 with column weights.
  *
- * Reported: index build time and memory, queries per second, p50/p99 latency, recall@1 and recall@5 on
- * the finished queries, and how much of a query had to be typed before an acceptable answer showed in
- * the first five hits.
+ * The everyday sets (bench/data/search_eval_everyday.tsv, development, and
+ * search_eval_everyday_holdout.tsv, held out) add everyday words, words about the query and the order
+ * of related codes; bench/data/search_nonsense.txt lists 100 common English words and phrases with no
+ * medical meaning.
  *
- * usage: bench_search [--out docs/benchmarks.md] [--eval FILE] [--held-out FILE] [--quick]
+ * Reported: index build time and memory, queries per second, p50/p99 latency, recall@1, recall@5 and
+ * precision@3 (the share of the first three hits that are acceptable) on the finished queries of each
+ * set, the nonsense rate (how many of the nonsense queries get a close match as their top answer; for
+ * FTS5, any answer), and how much of a query had to be typed before an acceptable answer showed in the
+ * first five hits.
+ *
+ * usage: bench_search [--out docs/benchmarks.md] [--eval FILE] [--held-out FILE] [--everyday FILE]
+ *                     [--everyday-held-out FILE] [--nonsense FILE] [--quick]
  * BENCH_FTS_NO_PREFIX=1 in the environment builds FTS5 without its prefix indexes (slower for it).
  * --quick: psyclaim's recall only (one build, no FTS5, no timing, nothing written); with BENCH_MISSES set
  * in the environment the queries it misses are listed on stderr. --slow: with --quick, also lists the 30
@@ -33,8 +41,13 @@
 #define BUILDS 5
 #define PASSES 3
 
+/* The labelled sets, in the order they are read. */
+enum { SET_DEV, SET_HELD, SET_EVERY_DEV, SET_EVERY_HELD, NSETS };
+static const char *const set_name[NSETS + 1] = {"development set", "held-out set", "everyday development set",
+                                                "everyday held-out set", "all sets"};
+
 struct evalq {
-    int held_out; /* from the held-out file */
+    int held_out; /* which set (SET_*) */
     char kind[16];
     char *query;
     char **answers; /* "system:code" */
@@ -50,6 +63,7 @@ struct typed {
 struct engine_result {
     char hit[TOPK][32]; /* "system:code" */
     size_t n;
+    int close; /* psyclaim: the best hit is a close match */
 };
 
 /* --- evaluation set ------------------------------------------------------------------------------ */
@@ -83,6 +97,19 @@ static struct evalq *load_eval(const char *path, int held_out, struct evalq *v, 
     }
     fclose(f);
     return v;
+}
+
+/* How many of the first k hits are acceptable answers. */
+static size_t acceptable_n(const struct evalq *e, const struct engine_result *r, size_t k)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n && i < k; i++)
+        for (size_t j = 0; j < e->nanswers; j++)
+            if (strcmp(r->hit[i], e->answers[j]) == 0) {
+                n++;
+                break;
+            }
+    return n;
 }
 
 static int acceptable(const struct evalq *e, const struct engine_result *r, size_t k)
@@ -208,9 +235,12 @@ static void fts_query(struct fts *f, const char *q, struct engine_result *r)
 static void ps_query(const psy_search *ix, const char *q, struct engine_result *r)
 {
     psy_search_hit h[TOPK];
-    size_t n = 0, total;
+    size_t n = 0;
+    psy_search_info info;
     r->n = 0;
-    if (psy_search_query(ix, q, NULL, h, TOPK, &n, &total) != PSY_OK) return;
+    r->close = 0;
+    if (psy_search_run(ix, q, NULL, h, TOPK, &n, &info) != PSY_OK) return;
+    r->close = info.close;
     for (size_t i = 0; i < n; i++)
         snprintf(r->hit[r->n++], sizeof r->hit[0], "%s:%s", psy_catalog_system_name(h[i].system), h[i].code);
 }
@@ -239,7 +269,7 @@ static struct pass median_pass(struct timing *t)
 }
 
 struct recall {
-    size_t n, at1, at5;
+    size_t n, at1, at5, good3; /* good3: acceptable hits among the first three, summed */
 };
 
 static void count_recall(struct recall *r, const struct evalq *e, const struct engine_result *res)
@@ -247,7 +277,11 @@ static void count_recall(struct recall *r, const struct evalq *e, const struct e
     r->n++;
     r->at1 += (size_t)acceptable(e, res, 1);
     r->at5 += (size_t)acceptable(e, res, TOPK);
+    r->good3 += acceptable_n(e, res, 3);
 }
+
+/* precision@3: the share of the first three hits a coder would accept, over the queries */
+static double prec3(const struct recall *r) { return r->n ? 100.0 * (double)r->good3 / (3.0 * (double)r->n) : 0; }
 
 static double pct(size_t a, size_t b) { return b ? 100.0 * (double)a / (double)b : 0; }
 
@@ -274,7 +308,10 @@ static double load_average(void)
 int main(int argc, char **argv)
 {
     const char *out = "docs/benchmarks.md", *evalpath = PSY_SOURCE_DIR "/bench/data/search_eval.tsv",
-               *heldpath = PSY_SOURCE_DIR "/bench/data/search_eval_holdout.tsv";
+               *heldpath = PSY_SOURCE_DIR "/bench/data/search_eval_holdout.tsv",
+               *everypath = PSY_SOURCE_DIR "/bench/data/search_eval_everyday.tsv",
+               *everyheld = PSY_SOURCE_DIR "/bench/data/search_eval_everyday_holdout.tsv",
+               *nonsensepath = PSY_SOURCE_DIR "/bench/data/search_nonsense.txt";
     int quick = 0, slow = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick")) quick = 1;
@@ -282,6 +319,9 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
         else if (!strcmp(argv[i], "--eval") && i + 1 < argc) evalpath = argv[++i];
         else if (!strcmp(argv[i], "--held-out") && i + 1 < argc) heldpath = argv[++i];
+        else if (!strcmp(argv[i], "--everyday") && i + 1 < argc) everypath = argv[++i];
+        else if (!strcmp(argv[i], "--everyday-held-out") && i + 1 < argc) everyheld = argv[++i];
+        else if (!strcmp(argv[i], "--nonsense") && i + 1 < argc) nonsensepath = argv[++i];
     }
     size_t neval = 0, ndev;
     struct evalq *ev = load_eval(evalpath, 0, NULL, &neval);
@@ -292,6 +332,28 @@ int main(int argc, char **argv)
         return 1;
     }
     ev = more;
+    size_t nset[NSETS] = {ndev, neval - ndev, 0, 0};
+    const char *extra[2] = {everypath, everyheld};
+    for (int k = 0; k < 2; k++) { /* the everyday sets: optional */
+        size_t before = neval;
+        more = load_eval(extra[k], SET_EVERY_DEV + k, ev, &neval);
+        if (more) ev = more;
+        nset[SET_EVERY_DEV + k] = neval - before;
+    }
+    /* nonsense: common English with no medical meaning, one a line */
+    char **nonsense = NULL;
+    size_t nnon = 0;
+    FILE *nf = fopen(nonsensepath, "r");
+    if (nf) {
+        char line[512];
+        while (fgets(line, sizeof line, nf)) {
+            line[strcspn(line, "\r\n")] = 0;
+            if (!line[0] || line[0] == '#') continue;
+            nonsense = realloc(nonsense, (nnon + 1) * sizeof *nonsense);
+            nonsense[nnon++] = strdup(line);
+        }
+        fclose(nf);
+    }
     /* corpus */
     char db[64], err[600];
     snprintf(db, sizeof db, "/tmp/psyclaim-bench-search-%d.db", (int)getpid());
@@ -438,9 +500,10 @@ int main(int argc, char **argv)
 
     /* recall on the finished queries (development set, held-out set, both; and by kind over both);
      * share of a query typed before an answer showed */
-    static const char *const kinds[] = {"lay", "clinical", "abbrev", "typo", "partial", "code", "british"};
+    static const char *const kinds[] = {"lay",  "clinical", "abbrev", "typo",  "partial",
+                                        "code", "british",  "everyday", "intent", "order"};
     enum { NK = sizeof kinds / sizeof kinds[0] };
-    struct recall rp_set[3] = {{0}}, rf_set[3] = {{0}}, rpk[NK] = {{0}}, rfk[NK] = {{0}};
+    struct recall rp_set[NSETS + 1] = {{0}}, rf_set[NSETS + 1] = {{0}}, rpk[NK] = {{0}}, rfk[NK] = {{0}};
     double typed_p = 0, typed_f = 0;
     size_t found_p = 0, found_f = 0;
     FILE *miss = getenv("BENCH_MISSES") ? stderr : NULL;
@@ -449,15 +512,15 @@ int main(int argc, char **argv)
         const struct evalq *e = &ev[qs[i].eval];
         count_recall(&rp_set[e->held_out], e, &rp[i]);
         count_recall(&rf_set[e->held_out], e, &rf[i]);
-        count_recall(&rp_set[2], e, &rp[i]);
-        count_recall(&rf_set[2], e, &rf[i]);
+        count_recall(&rp_set[NSETS], e, &rp[i]);
+        count_recall(&rf_set[NSETS], e, &rf[i]);
         for (size_t k = 0; k < NK; k++)
             if (!strcmp(e->kind, kinds[k])) {
                 count_recall(&rpk[k], e, &rp[i]);
                 count_recall(&rfk[k], e, &rf[i]);
             }
         if (miss && !acceptable(e, &rp[i], TOPK)) {
-            fprintf(miss, "miss%s: %-40s got", e->held_out ? " (held out)" : "", e->query);
+            fprintf(miss, "miss (%s): %-40s got", set_name[e->held_out], e->query);
             for (size_t h = 0; h < rp[i].n; h++) fprintf(miss, " %s", rp[i].hit[h]);
             fprintf(miss, "\n");
         }
@@ -476,34 +539,55 @@ int main(int argc, char **argv)
             found_f++;
         }
     }
+    /* nonsense rate: the top answer is a close match (psyclaim); FTS5 has no such notion: any answer */
+    size_t non_close = 0, non_any_f = 0;
+    for (size_t i = 0; i < nnon; i++) {
+        struct engine_result r;
+        ps_query(ix, nonsense[i], &r);
+        non_close += r.n > 0 && r.close;
+        if (miss && r.n > 0 && r.close) fprintf(miss, "nonsense close match: %-30s %s\n", nonsense[i], r.hit[0]);
+        fts_query(&f, nonsense[i], &r);
+        non_any_f += r.n > 0;
+    }
     if (quick) {
-        static const char *const sets[] = {"development", "held-out", "both"};
-        for (int k = 0; k < 3; k++)
-            printf("%-12s %3zu queries  recall@1 %5.1f%%  recall@5 %5.1f%%\n", sets[k], rp_set[k].n,
-                   pct(rp_set[k].at1, rp_set[k].n), pct(rp_set[k].at5, rp_set[k].n));
+        for (int k = 0; k <= NSETS; k++)
+            printf("%-26s %3zu queries  recall@1 %5.1f%%  recall@5 %5.1f%%  precision@3 %5.1f%%\n", set_name[k],
+                   rp_set[k].n, pct(rp_set[k].at1, rp_set[k].n), pct(rp_set[k].at5, rp_set[k].n), prec3(&rp_set[k]));
         for (size_t k = 0; k < NK; k++)
-            printf("  %-9s %3zu  @1 %5.1f%%  @5 %5.1f%%\n", kinds[k], rpk[k].n, pct(rpk[k].at1, rpk[k].n),
-                   pct(rpk[k].at5, rpk[k].n));
+            printf("  %-9s %3zu  @1 %5.1f%%  @5 %5.1f%%  p@3 %5.1f%%\n", kinds[k], rpk[k].n, pct(rpk[k].at1, rpk[k].n),
+                   pct(rpk[k].at5, rpk[k].n), prec3(&rpk[k]));
+        printf("nonsense rate: %zu of %zu common English words or phrases get a close match\n", non_close, nnon);
         printf("share typed before an answer stays in the top 5: %.0f%%\n",
                found_p ? 100 * typed_p / (double)found_p : 0);
     }
 
     /* report */
-    char body[8192];
+    char body[16384];
     size_t o = 0;
     o += (size_t)snprintf(body + o, sizeof body - o,
                           "## Search: psyclaim's index and SQLite FTS5\n\n"
                           "`build-release/bench/bench_search` (release build, one thread, both engines in one "
                           "process).\n"
-                          "Corpus: %ld entries, %s. Queries: %zu, every prefix of the %zu labelled queries of "
-                          "`bench/data/search_eval.tsv` (%zu, the development set the ranking was tuned on) and "
+                          "Corpus: %ld entries, %s. Queries: %zu, every prefix of the %zu labelled queries of the four sets: "
+                          "`bench/data/search_eval.tsv` (%zu, the development set the ranking was tuned on), "
                           "`bench/data/search_eval_holdout.tsv` (%zu, written afterwards; none of its queries was used to "
-                          "add vocabulary or set weights), as a "
+                          "add vocabulary or set weights) and the two everyday sets below, as a "
                           "typist produces them. FTS5 (SQLite %s, in memory): porter + unicode61 tokenizer with "
                           "prefix indexes 1-3, the typed words ANDed with a prefix query on the last one, `ORDER "
                           "BY bm25` with column weights, `LIMIT 5`. Each engine returns its best 5. Timings are "
                           "the median of %d timed passes after a first pass.\n\n",
-                          entries, corpus, nq, neval, ndev, neval - ndev, sqlite3_libversion(), PASSES);
+                          entries, corpus, nq, neval, nset[SET_DEV], nset[SET_HELD], sqlite3_libversion(), PASSES);
+    o += (size_t)snprintf(body + o, sizeof body - o,
+                          "The everyday sets (`bench/data/search_eval_everyday.tsv`, %zu queries written from the "
+                          "code sets before they were first run, and `search_eval_everyday_holdout.tsv`, %zu written "
+                          "afterwards) hold everyday words, words about the query (dx, cpt, modifier, place of "
+                          "service, question forms) and the order of related codes. precision@3 is the share of the "
+                          "first three hits a coder would accept (a query with one right answer scores at most 33%%). "
+                          "Nonsense rate: of the %zu common English words and phrases with no medical meaning in "
+                          "`bench/data/search_nonsense.txt`, how many get a close match as their top answer "
+                          "(psyclaim says \"no close match\" otherwise; FTS5 has no such notion, so its figure is how "
+                          "many get any answer at all).\n\n",
+                          nset[SET_EVERY_DEV], nset[SET_EVERY_HELD], nnon);
     o += (size_t)snprintf(body + o, sizeof body - o,
                           "| | psyclaim index | SQLite FTS5 | ratio |\n|---|---:|---:|---:|\n"
                           "| queries per second | %.0f | %.0f | %.1fx |\n"
@@ -514,14 +598,20 @@ int main(int argc, char **argv)
                           "%u such words) | %.0f ms | | |\n",
                           (double)nq / mp.total, (double)nq / mf.total, mf.total / mp.total, mp.p50 * 1e6,
                           mf.p50 * 1e6, mp.p99 * 1e6, mf.p99 * 1e6, ss.kept, first_pass * 1e3);
-    static const char *const setname[] = {"development set", "held-out set", "both sets"};
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k <= NSETS; k++) {
+        if (!rp_set[k].n) continue;
         o += (size_t)snprintf(body + o, sizeof body - o,
                               "| recall@1, %s (%zu finished queries) | %.1f%% | %.1f%% | |\n"
-                              "| recall@5, %s | %.1f%% | %.1f%% | |\n",
-                              setname[k], rp_set[k].n, pct(rp_set[k].at1, rp_set[k].n),
-                              pct(rf_set[k].at1, rf_set[k].n), setname[k], pct(rp_set[k].at5, rp_set[k].n),
-                              pct(rf_set[k].at5, rf_set[k].n));
+                              "| recall@5, %s | %.1f%% | %.1f%% | |\n"
+                              "| precision@3, %s | %.1f%% | %.1f%% | |\n",
+                              set_name[k], rp_set[k].n, pct(rp_set[k].at1, rp_set[k].n),
+                              pct(rf_set[k].at1, rf_set[k].n), set_name[k], pct(rp_set[k].at5, rp_set[k].n),
+                              pct(rf_set[k].at5, rf_set[k].n), set_name[k], prec3(&rp_set[k]), prec3(&rf_set[k]));
+    }
+    o += (size_t)snprintf(body + o, sizeof body - o,
+                          "| nonsense rate (close match as the top answer; FTS5: any answer) | %zu of %zu | %zu of %zu "
+                          "| |\n",
+                          non_close, nnon, non_any_f, nnon);
     o += (size_t)snprintf(body + o, sizeof body - o,
                           "| share of a query typed before an answer stays in the top 5 | %.0f%% | %.0f%% | |\n"
                           "| index build, wall time | %.0f ms (median of %d; fastest %.0f ms) | %.0f ms | |\n"
@@ -532,11 +622,12 @@ int main(int argc, char **argv)
                           build_med, BUILDS, build_min, fts_build_ms, cpu_med, (double)ss.bytes / 1e6,
                           (double)ss.build_peak / 1e6, (double)ss.query_bytes / 1e6, fts_mem / 1e6);
     o += (size_t)snprintf(body + o, sizeof body - o,
-                          "Recall@5 by kind of query, both sets (psyclaim / FTS5):\n\n| kind | queries | psyclaim | "
-                          "FTS5 |\n|---|---:|---:|---:|\n");
+                          "Recall@5 and precision@3 by kind of query, all sets (psyclaim / FTS5):\n\n| kind | queries | "
+                          "recall@5 psyclaim | FTS5 | precision@3 psyclaim | FTS5 |\n|---|---:|---:|---:|---:|---:|\n");
     for (size_t k = 0; k < NK; k++)
-        o += (size_t)snprintf(body + o, sizeof body - o, "| %s | %zu | %.0f%% | %.0f%% |\n", kinds[k], rpk[k].n,
-                              pct(rpk[k].at5, rpk[k].n), pct(rfk[k].at5, rfk[k].n));
+        o += (size_t)snprintf(body + o, sizeof body - o, "| %s | %zu | %.0f%% | %.0f%% | %.0f%% | %.0f%% |\n", kinds[k],
+                              rpk[k].n, pct(rpk[k].at5, rpk[k].n), pct(rfk[k].at5, rfk[k].n), prec3(&rpk[k]),
+                              prec3(&rfk[k]));
     o += (size_t)snprintf(body + o, sizeof body - o,
                           "\nIndex: %zu entries, %zu distinct words, %zu postings. Machine: a 2-core VM shared "
                           "with other jobs (1-minute load average %.1f at the start, %.1f at the end), so absolute "
@@ -565,5 +656,7 @@ int main(int argc, char **argv)
         free(ev[e].query);
     }
     free(ev);
+    for (size_t i = 0; i < nnon; i++) free(nonsense[i]);
+    free(nonsense);
     return rc;
 }

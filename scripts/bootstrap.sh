@@ -14,7 +14,7 @@ case "$mode" in
   "") PKGS="build-essential cmake ninja-build pkg-config libsqlite3-dev libjansson-dev libutf8proc-dev
 libstemmer-dev libcmocka-dev libsodium-dev libmicrohttpd-dev libcurl4-openssl-dev libhpdf-dev
 poppler-utils chromium libpq-dev postgresql liboath-dev libqrencode-dev libcsv-dev wamerican wbritish
-clang postgresql-15-auto-failover" ;;
+clang postgresql-15-auto-failover libexpat1-dev" ;;
   --bench) PKGS="wrk nginx curl procps" ;;
   *) echo "usage: scripts/bootstrap.sh [--bench]" >&2; exit 2 ;;
 esac

@@ -98,6 +98,7 @@ export function searchView(main) {
     input.setAttribute('aria-expanded', String(data.hits.length > 0));
     const n = data.total;
     status.textContent = n === 0 ? 'No code matches.'
+      : data.close === false && data.hits.length ? 'No close match. The nearest codes are shown.'
       : n > data.hits.length ? `${n} codes match; the best ${data.hits.length} are shown.`
         : `${n} ${n === 1 ? 'code matches' : 'codes match'}.`;
     if (recent) recent.parentElement.hidden = true;

@@ -51,9 +51,37 @@ typedef struct {
 psy_status psy_search_query(const psy_search *ix, const char *query, const psy_search_opts *o,
                             psy_search_hit *hits, size_t cap, size_t *n_hits, size_t *total);
 
+/* What psy_search_run says about its answer besides the hits. */
+typedef struct {
+    size_t total;       /* how many entries matched in all, for paging */
+    int close;          /* 1: the best hit is a close match for every word of the query; 0: there is no close
+                         * match and the hits are only the nearest suggestions (none: no hit at all) */
+    psy_system system;  /* the code system the query named or is a code of, listed first (PSY_SYS_COUNT:
+                         * none named) */
+} psy_search_info;
+
+/* psy_search_query, also saying whether the answer is a close match and which system the query asked
+ * for (see docs/search.md, "What the query asks for" and "No close match"). */
+psy_status psy_search_run(const psy_search *ix, const char *query, const psy_search_opts *o, psy_search_hit *hits,
+                          size_t cap, size_t *n_hits, psy_search_info *info);
+
 /* Checks a query without running it: PSY_OK, PSY_EINVAL when it is NULL or not valid UTF-8, PSY_ETOOBIG
  * when it is longer than PSY_SEARCH_QUERY_MAX bytes (the same checks psy_search_query makes). */
 psy_status psy_search_check(const char *query);
+
+/* Imports the ICD-10-CM Alphabetic Index (the CDC's icd10cm_index_YYYY.xml) as search vocabulary: each
+ * main term and subterm that leads to a code, and each "see" reference, becomes words of that code's
+ * entry, ranked below its title. Replaces the index terms imported before; all or nothing. Rebuild the
+ * search index afterwards (psy_search_rebuild). Errors name the file and line: PSY_EIO (cannot read),
+ * PSY_EPARSE (not well-formed XML, not the index, or no term with a code), PSY_EDB. */
+struct psy_index_import_stats {
+    long main_terms;   /* <mainTerm> elements */
+    long terms;        /* <term> subterms */
+    long rows;         /* (code, words) pairs stored */
+    long see_resolved; /* "see" references that led to a main term with a code */
+};
+psy_status psy_search_import_index(psy_store *st, const char *path, struct psy_index_import_stats *stats, char *err,
+                                   size_t errlen);
 
 /* Frees the index; accepts NULL. */
 void psy_search_free(psy_search *ix);

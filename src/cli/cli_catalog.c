@@ -243,11 +243,14 @@ static int run_import(int argc, char **argv)
     const char *kindname = argv[optind], *path = argv[optind + 1];
     psy_import_kind kind = PSY_IMPORT_ICD10CM;
     psy_ncci_kind ncci = PSY_NCCI_KIND_COUNT;
-    if (!strcmp(kindname, "icd10cm") || !strcmp(kindname, "icd10")) kind = PSY_IMPORT_ICD10CM;
+    int index = !strcmp(kindname, "icd10cm-index");
+    if (index) kind = PSY_IMPORT_ICD10CM;
+    else if (!strcmp(kindname, "icd10cm") || !strcmp(kindname, "icd10")) kind = PSY_IMPORT_ICD10CM;
     else if (!strcmp(kindname, "hcpcs")) kind = PSY_IMPORT_HCPCS;
     else if (!strcmp(kindname, "modifiers") || !strcmp(kindname, "modifier")) kind = PSY_IMPORT_MODIFIERS;
     else if (strncmp(kindname, "ncci-", 5) != 0 || psy_ncci_kind_parse(kindname, &ncci)) {
-        cli_error("import: unknown kind '%s' (icd10cm, hcpcs, modifiers, ncci-ptp, ncci-mue or ncci-aoc)", kindname);
+        cli_error("import: unknown kind '%s' (icd10cm, icd10cm-index, hcpcs, modifiers, ncci-ptp, ncci-mue or ncci-aoc)",
+                  kindname);
         return CLI_USAGE;
     }
     if (access(path, R_OK) != 0) {
@@ -261,11 +264,13 @@ static int run_import(int argc, char **argv)
     io.progress_ud = &pr;
     struct psy_import_stats s;
     struct psy_ncci_import_stats ns;
+    struct psy_index_import_stats xs;
     char err[600];
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    psy_status rc = ncci < PSY_NCCI_KIND_COUNT ? psy_ncci_import(st, ncci, path, &io, &ns, err, sizeof err)
-                                               : psy_catalog_import(st, kind, path, &io, &s, err, sizeof err);
+    psy_status rc = index ? psy_search_import_index(st, path, &xs, err, sizeof err)
+                    : ncci < PSY_NCCI_KIND_COUNT ? psy_ncci_import(st, ncci, path, &io, &ns, err, sizeof err)
+                                                 : psy_catalog_import(st, kind, path, &io, &s, err, sizeof err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     psy_store_close(st);
     if (rc) {
@@ -275,6 +280,11 @@ static int run_import(int argc, char **argv)
         return CLI_FAIL;
     }
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    if (index) {
+        printf("%s: %ld main terms, %ld subterms, %ld search terms for codes (%ld through \"see\") in %.2f s\n",
+               kindname, xs.main_terms, xs.terms, xs.rows, xs.see_resolved, secs);
+        return CLI_OK;
+    }
     if (ncci < PSY_NCCI_KIND_COUNT) {
         printf("%s: %ld lines, %ld edit rows, %ld other lines passed over in %.2f s\n", kindname, ns.lines, ns.rows,
                ns.skipped, secs);
@@ -294,6 +304,8 @@ const struct cli_command cli_cmd_import = {
     "KIND is one of:\n"
     "  icd10cm     the CMS ICD-10-CM order file (icd10cm_order_YYYY.txt) or codes file\n"
     "              (icd10cm_codes_YYYY.txt)\n"
+    "  icd10cm-index  the CDC ICD-10-CM Alphabetic Index (icd10cm_index_YYYY.xml): its terms\n"
+    "              become search words of the codes they lead to\n"
     "  hcpcs       the CMS HCPCS Level II file: the 320-byte record file (HCPCYYYY_..._ANWEB.txt) or\n"
     "              the spreadsheet saved as tab-separated text with its header row; its modifier\n"
     "              records are imported too\n"

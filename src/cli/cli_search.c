@@ -108,7 +108,8 @@ static int run_search(int argc, char **argv)
         free(query);
         return CLI_USAGE;
     }
-    size_t n = 0, total = 0;
+    size_t n = 0;
+    psy_search_info info = {0};
     psy_store *st = cli_open_store(db);
     if (!st) {
         free(query);
@@ -122,7 +123,7 @@ static int run_search(int argc, char **argv)
         return CLI_FAIL;
     }
     psy_search_hit *hits = calloc(so.limit, sizeof *hits);
-    rc = hits ? psy_search_query(ix, query, &so, hits, so.limit, &n, &total) : PSY_ENOMEM;
+    rc = hits ? psy_search_run(ix, query, &so, hits, so.limit, &n, &info) : PSY_ENOMEM;
     int ret = CLI_OK;
     if (rc) {
         cli_error("search: %s", psy_strerror(rc));
@@ -130,7 +131,8 @@ static int run_search(int argc, char **argv)
     } else if (as_json)
         print_json(hits, n);
     else {
-        print_text(hits, n, total);
+        if (n && !info.close) printf("No close match for '%s'. Nearest codes:\n", query);
+        print_text(hits, n, info.total);
         if (n == 0) fprintf(stderr, "No code matches '%s'.\n", query);
     }
     free(hits);

@@ -266,6 +266,44 @@ static uint32_t new_group(struct builder *b)
     return b->ngroups++;
 }
 
+/* data/search/everyday.json: how people say a condition ("say") and the clinical wording of the titles it
+ * means ("means"); every entry holding a "means" phrase is also found by the words of the "say" phrases. */
+static psy_status load_everyday(struct builder *b, char *err, size_t errlen)
+{
+    json_error_t je;
+    json_t *root = json_loads(psy_data_get("search/everyday.json", NULL), 0, &je);
+    json_t *list = json_object_get(root, "phrases"), *sources = json_object_get(root, "sources");
+    if (!json_is_array(list) || !json_is_object(sources)) {
+        snprintf(err, errlen, "search/everyday.json: needs \"phrases\" (a list) and \"sources\"");
+        json_decref(root);
+        return PSY_EPARSE;
+    }
+    size_t i, k;
+    json_t *e, *p;
+    psy_status rc = PSY_OK;
+    json_array_foreach(list, i, e)
+    {
+        json_t *say = json_object_get(e, "say"), *means = json_object_get(e, "means");
+        const char *src = json_string_value(json_object_get(e, "source"));
+        int ok = json_is_array(say) && json_array_size(say) > 0 && json_is_array(means) &&
+                 json_array_size(means) > 0 && src && json_object_get(sources, src);
+        uint32_t id = new_group(b);
+        json_array_foreach(say, k, p) ok = ok && json_is_string(p) && add_phrase(b, id, json_string_value(p), 0);
+        json_array_foreach(means, k, p) ok = ok && json_is_string(p) && add_phrase(b, id, json_string_value(p), 1);
+        b->gfirst[id + 1] = b->ngterms;
+        if (!ok) {
+            snprintf(err, errlen,
+                     "search/everyday.json: phrase %zu needs \"say\" and \"means\" (lists of phrases with words) and "
+                     "a \"source\" named in \"sources\"",
+                     i + 1);
+            rc = PSY_EPARSE;
+            break;
+        }
+    }
+    json_decref(root);
+    return rc;
+}
+
 static psy_status load_groups(struct builder *b, char *err, size_t errlen)
 {
     json_t *root = json_loads(psy_data_get("search/synonyms.json", NULL), 0, NULL);
@@ -303,6 +341,7 @@ static psy_status load_groups(struct builder *b, char *err, size_t errlen)
         if (rc) snprintf(err, errlen, "search/synonyms.json: one_way \"%s\" must list phrases with words", key);
     }
     json_decref(root);
+    if (!rc) rc = load_everyday(b, err, errlen);
     if (rc) return rc;
     b->nrule = b->ncls; /* every phrase class exists by now */
     b->rule_head = psy__malloc((b->nrule ? b->nrule : 1) * sizeof *b->rule_head);
@@ -428,6 +467,45 @@ static psy_status read_pages(psy_store *st, struct pages *pg)
     return rc == PSY_SQL_DONE ? PSY_OK : psy__store_dbfail(st, "search: reading explainer pages");
 }
 
+/* The ICD-10-CM index terms of each code (code_term, from psyclaim import icd10cm-index), joined into one
+ * text per code, in the same table as the pages. */
+static psy_status read_terms(psy_store *st, struct pages *pg)
+{
+    psy__stmt *s = psy__sql_prepare(st, "SELECT system, code, term FROM code_term ORDER BY system, code");
+    if (!s) return psy__store_dbfail(st, "search: reading index terms");
+    struct psy__buf text = {0};
+    char key[64], cur[64] = "";
+    size_t curn = 0;
+    int rc;
+    for (;;) {
+        rc = psy__sql_step(s);
+        int kn = 0;
+        if (rc == PSY_SQL_ROW) kn = snprintf(key, sizeof key, "%s:%s", psy__sql_text(s, 0), psy__sql_text(s, 1));
+        if (rc == PSY_SQL_ROW && (kn <= 0 || (size_t)kn >= sizeof key)) continue;
+        if (curn && (rc != PSY_SQL_ROW || (size_t)kn != curn || memcmp(key, cur, curn) != 0)) {
+            grow((void **)&pg->key, &pg->cap, pg->n + 1, sizeof *pg->key);
+            pg->text = psy__realloc(pg->text, pg->cap * sizeof *pg->text);
+            pg->key[pg->n] = psy__spool_add(&pg->pool, cur, curn);
+            pg->text[pg->n] = psy__spool_add(&pg->pool, text.p, text.n);
+            psy__stab_put(&pg->tab, psy__stab_hash(cur, curn), pg->n);
+            pg->n++;
+            curn = 0;
+        }
+        if (rc != PSY_SQL_ROW) break;
+        if (!curn) {
+            memcpy(cur, key, (size_t)kn);
+            curn = (size_t)kn;
+            text.n = 0;
+            psy__buf_puts(&text, "");
+        } else
+            psy__buf_puts(&text, " | ");
+        psy__buf_puts(&text, psy__sql_text(s, 2));
+    }
+    psy__buf_free(&text);
+    psy__sql_finalize(s);
+    return rc == PSY_SQL_DONE ? PSY_OK : psy__store_dbfail(st, "search: reading index terms");
+}
+
 /* The flattened page of (sys, code), or NULL. Keys are "system:code". */
 static const char *page_of(const struct pages *pg, const char *sys, size_t nsys, const char *code, size_t ncode)
 {
@@ -492,11 +570,23 @@ static float doc_boost(const struct psy__sdoc *d, const char *ncode, int curated
     return b;
 }
 
+/* 1 when needle (lower case ASCII) occurs in hay[0..n), ignoring ASCII case. */
+static int title_has(const char *hay, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+    for (size_t i = 0; i + k <= n; i++) {
+        size_t j = 0;
+        while (j < k && (hay[i + j] | 0x20) == needle[j]) j++;
+        if (j == k) return 1;
+    }
+    return 0;
+}
+
 /* Words that name a code system, indexed with its entries ("modifier 25", "place of service 11"). */
 static const char *const system_words[PSY_SYS_COUNT] = {"CPT", "HCPCS", NULL, "modifier", "place of service POS"};
 
 /* Columns: system, code, short_title, long_title, billable, terminated, synonyms, source, addon. */
-static void add_doc(struct builder *b, psy__stmt *s, const struct pages *pg)
+static void add_doc(struct builder *b, psy__stmt *s, const struct pages *pg, const struct pages *tm)
 {
     psy_search *ix = b->ix;
     size_t nsys, ncode, nshort, nlong, nsyn, nsrc, nend;
@@ -551,9 +641,15 @@ static void add_doc(struct builder *b, psy__stmt *s, const struct pages *pg)
         add_name(b, from);
         p = bar + 1;
     }
+    /* index terms: the words coders look codes up by, weighted as the other title (below title and synonyms) */
+    const char *terms = page_of(tm, sysname, nsys, code, ncode);
+    if (terms) add_text(b, PSY__SF_ALT, terms, strlen(terms));
     const char *page = page_of(pg, sysname, nsys, code, ncode);
     if (page) add_text(b, PSY__SF_TEXT, page, strlen(page));
-    d->boost = doc_boost(d, nc, nsyn > 0 || page != NULL, psy__sql_int64(s, 8) != 0, nend > 0,
+    /* add-on: flagged in the catalog, or worded so in an official title (HCPCS: "each additional") */
+    d->addon = psy__sql_int64(s, 8) != 0 || title_has(title, ntitle, "each additional") ||
+               title_has(title, ntitle, "in addition to code for primary");
+    d->boost = doc_boost(d, nc, nsyn > 0 || page != NULL, d->addon,  nend > 0,
                          sys == PSY_SYS_ICD10CM && plain_title(b, ntitle_toks));
     flush_doc(b, d);
     ix->ndocs++;
@@ -566,8 +662,9 @@ static void add_doc(struct builder *b, psy__stmt *s, const struct pages *pg)
 static psy_status read_catalog(struct builder *b, psy_store *st)
 {
     psy_search *ix = b->ix;
-    struct pages pg = {0};
+    struct pages pg = {0}, tm = {0};
     psy_status rc = read_pages(st, &pg);
+    if (!rc) rc = read_terms(st, &tm);
     psy__stmt *s = NULL;
     /* sized from the row count, so that the big arrays are not copied as they grow */
     if (!rc && (s = psy__sql_prepare(st, "SELECT count(*) FROM code")) && psy__sql_step(s) == PSY_SQL_ROW) {
@@ -588,14 +685,17 @@ static psy_status read_catalog(struct builder *b, psy_store *st)
         rc = psy__store_dbfail(st, "search: reading the catalog");
     if (!rc) {
         int r;
-        while ((r = psy__sql_step(s)) == PSY_SQL_ROW) add_doc(b, s, &pg);
+        while ((r = psy__sql_step(s)) == PSY_SQL_ROW) add_doc(b, s, &pg, &tm);
         if (r != PSY_SQL_DONE) rc = psy__store_dbfail(st, "search: reading the catalog");
     }
     psy__sql_finalize(s);
-    free(pg.pool.p);
-    free(pg.key);
-    free(pg.text);
-    psy__stab_free(&pg.tab);
+    struct pages *both[2] = {&pg, &tm};
+    for (int i = 0; i < 2; i++) {
+        free(both[i]->pool.p);
+        free(both[i]->key);
+        free(both[i]->text);
+        psy__stab_free(&both[i]->tab);
+    }
     return rc;
 }
 
@@ -819,6 +919,8 @@ static void weigh(struct builder *b, const uint32_t *order)
     ix->npostings = b->ne;
     ix->post_doc = psy__sx_alloc(ix, ne * sizeof *ix->post_doc);
     ix->post_imp = psy__sx_alloc(ix, ne * sizeof *ix->post_imp);
+    ix->post_name = psy__sx_alloc(ix, ne);
+    ix->fwd_name = psy__sx_alloc(ix, ne);
     uint32_t *cursor = psy__malloc((nt + 1) * sizeof *cursor);
     memcpy(cursor, ix->post_off, (nt + 1) * sizeof *cursor);
     for (uint32_t d = 0; d < nd; d++) { /* in new id order, so each posting list is in doc order */
@@ -831,12 +933,17 @@ static void weigh(struct builder *b, const uint32_t *order)
             uint32_t t = ix->fwd_term[e], tf;
             memcpy(&tf, &ix->fwd_imp[e], sizeof tf);
             float w = 0;
+            uint8_t fl = 0;
             for (int f = 0; tf; f++, tf >>= 8)
-                if (tf & 0xff) w += (float)(tf & 0xff) * inv[f];
+                if (tf & 0xff) {
+                    w += (float)(tf & 0xff) * inv[f];
+                    fl |= (uint8_t)(1u << f);
+                }
             float imp = ix->term_idf[t] * w * (BM25_K1 + 1.0f) / (BM25_K1 + w);
             uint32_t p = cursor[t]++;
             ix->post_doc[p] = d;
             ix->post_imp[p] = imp;
+            ix->post_name[p] = (fl & ~(1u << PSY__SF_TEXT)) != 0;
         }
     }
     free(cursor);
@@ -857,6 +964,7 @@ static void forward_from_postings(psy_search *ix, const uint32_t *order)
             uint32_t k = at[ix->post_doc[p]]++;
             ix->fwd_term[k] = t;
             ix->fwd_imp[k] = ix->post_imp[p];
+            ix->fwd_name[k] = ix->post_name[p];
         }
     free(at);
 }
@@ -1020,6 +1128,7 @@ psy_status psy_search_build(psy_store *st, psy_search **out)
     struct builder b = {0};
     b.ix = ix;
     psy_status rc = psy__lexicon_load(&ix->lex, err, sizeof err);
+    if (!rc) psy__dict_load(&ix->dict);
     if (!rc && !(b.sb = sb_stemmer_new("english", NULL))) {
         snprintf(err, sizeof err, "search: cannot create the English stemmer");
         rc = PSY_ENOMEM;
@@ -1048,7 +1157,8 @@ psy_status psy_search_build(psy_store *st, psy_search **out)
     builder_free(&b);
     find_long_keys(ix);
     ix->bytes += ix->pool.cap + ix->pre_pool.cap + stab_bytes(&ix->class_tab) + stab_bytes(&ix->pre_tab) + stab_bytes(&ix->lex.tab) +
-                 ix->lex.pool.cap + (size_t)ix->lex.n * 8;
+                 ix->lex.pool.cap + (size_t)ix->lex.n * 8 + ix->dict.pool.cap + stab_bytes(&ix->dict.tab) +
+                 (size_t)ix->dict.n * sizeof *ix->dict.off;
     ix->build_peak = b.peak > ix->bytes ? b.peak : ix->bytes;
     ix->build_ms = now_ms() - t0;
     *out = ix;
@@ -1075,11 +1185,12 @@ void psy_search_free(psy_search *ix)
     }
     pthread_mutex_destroy(&ix->lock);
     psy__lexicon_free(&ix->lex);
+    psy__dict_free(&ix->dict);
     for (uint32_t i = 0; ix->answers && i < ix->nslots; i++) free(atomic_load(&ix->answers[i]));
     free((void *)ix->answers);
     void *arrays[] = {ix->pool.p,    ix->pre_pool.p,    ix->docs,        ix->code_sorted, ix->term_off,   ix->term_len,
                       ix->term_class, ix->term_idf,   ix->post_off,   ix->post_doc,
-                      ix->post_imp,  ix->fwd_term,    ix->fwd_imp,     ix->len_first,  ix->len_terms,   ix->len_mask,
+                      ix->post_imp,  ix->post_name, ix->fwd_name, ix->fwd_term,    ix->fwd_imp,     ix->len_first,  ix->len_terms,   ix->len_mask,
                       ix->class_stem, ix->class_first, ix->class_terms, ix->pre_slot,  ix->pre_off,
                       ix->name_hash, ix->name_doc};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) free(arrays[i]);

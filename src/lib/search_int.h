@@ -98,6 +98,18 @@ void psy__lexicon_free(struct psy__lexicon *lx);
 /* Looks w up: returns 0 when it is a plain word, 1 when a stop word, 2 when rewritten (*to, *tolen). */
 int psy__lexicon_get(const struct psy__lexicon *lx, const char *w, size_t n, const char **to, size_t *tolen);
 
+/* English words (search_text.c): a query word in this list is spelled correctly and is never taken for
+ * a typo of another word. Read from Debian's word lists when the index is built; empty when they are
+ * absent (then only the catalog's own words count as known). */
+struct psy__dict {
+    struct psy__spool pool;
+    uint32_t *off, n;
+    struct psy__stab tab;
+};
+size_t psy__dict_load(struct psy__dict *d); /* returns how many words it holds */
+int psy__dict_has(const struct psy__dict *d, const char *w, size_t n);
+void psy__dict_free(struct psy__dict *d);
+
 /* --- the index ------------------------------------------------------------------------------------ */
 
 enum { PSY__SF_TITLE, PSY__SF_ALT, PSY__SF_SYN, PSY__SF_TEXT, PSY__SF_COUNT };
@@ -110,6 +122,7 @@ struct psy__sdoc {
     float boost;     /* static part of the score (family, curated, billable, add-on, ended) */
     uint16_t nfwd;   /* length of its forward list */
     uint8_t system, billable, ncode_len;
+    uint8_t addon;   /* an add-on code (reported only with a primary code) */
 };
 
 /* The ranked answer to a one-word query whose postings are long: its best PSY__KEEP entries and how
@@ -128,6 +141,7 @@ struct psy__sscratch;
 struct psy_search {
     struct psy__spool pool;
     struct psy__lexicon lex;
+    struct psy__dict dict;
 
     uint32_t ndocs;
     struct psy__sdoc *docs;       /* by doc id = (system, code) order */
@@ -142,6 +156,9 @@ struct psy_search {
     uint32_t *post_off;           /* nterms + 1; df(t) = post_off[t+1] - post_off[t] */
     uint32_t *post_doc;
     float *post_imp;
+    uint8_t *post_name;           /* 1: the word is in the entry's title, other title or synonyms, not only
+                                   * in its explainer prose */
+    uint8_t *fwd_name;            /* the same, along the forward lists */
     uint32_t *fwd_term;           /* per doc, from docs[d].fwd, nfwd entries in term order */
     float *fwd_imp;
     uint32_t *len_first;          /* PSY__SWORD_MAX + 2: typo candidates by length, into len_terms */

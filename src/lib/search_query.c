@@ -45,6 +45,15 @@
 #define CODE_EXACT 40.0f
 #define CODE_PREFIX 20.0f
 #define CODE_PREFIX_SPAN 10.0f
+#define PROSE_PENALTY 2.0f   /* an entry some word matches only in its explainer prose loses its boosts, and this */
+#define ADDON_PENALTY 3.0f   /* add-on codes when the query does not ask for one (add, additional, each, extra) */
+#define WANT_SYSTEM 8.0f     /* the system the query names (dx, cpt, modifier, pos ...) or a code query's own */
+#define WANT_DIAGNOSIS 2.0f  /* ICD-10-CM, when the query names a condition and no service */
+#define DURATION_BONUS 4.0f /* thin answers: matching all but the duration ("60 min") of a query */
+#define DROP_TRIES 6         /* thin answers: each word dropped in turn up to this many words */
+#define PART_MAX 1024        /* entries kept from the answers with one word dropped */
+#define DROP_BUDGET 1000     /* postings the cheapest remaining word may have, for a drop to be tried */
+#define CLOSE_SLOT 0.9f      /* a close match: each word weighs at least this share of its idf in the entry */
 
 struct sterm {
     uint32_t term;
@@ -54,18 +63,21 @@ struct sterm {
 struct qslot {
     uint32_t t_first, nt;      /* explicit terms, sc->st[t_first..+nt), by term id */
     uint32_t lo, hi;           /* terms that start with the word (lo == hi: none) */
-    float pw_base, range_idf;
+    float pw_base, range_idf, shared_idf;
     uint32_t cx[6], ncx;       /* entries whose code is the word */
     uint32_t cp_lo, cp_hi;     /* code_sorted range whose code starts with the word */
     uint64_t cost;             /* postings to walk */
     uint32_t name_cls;         /* stem class of the word, for recognising names */
     char word[PSY__SWORD_MAX + 1];
     uint8_t wlen, prefix, code_prefix, pos;
+    uint8_t english;           /* the word is an English word (spelled as meant) */
+    uint8_t sure;              /* matched by itself, its forms or rewrites, a code, or as a non-word's fix */
 };
 
 struct scored {
     float score;
     uint32_t doc;
+    uint8_t weak;
 };
 
 struct psy__sscratch {
@@ -75,6 +87,14 @@ struct psy__sscratch {
     uint32_t *stamp, *stamp2, *cand, *touched, ntouched;
     float *acc, *tmp;
     uint8_t *cnt;
+    uint8_t *weak, *tname;     /* per entry: words matched only in prose; this word matched in a name field */
+    int want_sys;              /* the system the query asks for (PSY_SYS_COUNT: none) */
+    float want_boost;
+    uint8_t addon_ok;          /* the query asks for an add-on code */
+    uint8_t dropped;           /* words that matched nothing anywhere (English words, not soft ones) */
+    uint32_t nparsed;          /* slots as parsed (evaluate may drop some) */
+    struct scored *part;       /* answers with one word dropped */
+    size_t partcap;
     struct scored *heap;
     size_t heapcap;
     struct sterm st[MAX_SLOTS * MAX_SLOT_TERMS];
@@ -118,6 +138,10 @@ static void scratch_arrays(struct psy__sscratch *sc)
     sc->acc = psy__calloc(n, sizeof *sc->acc);
     sc->tmp = psy__calloc(n, sizeof *sc->tmp);
     sc->cnt = psy__calloc(n, 1);
+    sc->weak = psy__calloc(n, 1);
+    sc->tname = psy__calloc(n, 1);
+    memset(sc->weak, 0, n);
+    memset(sc->tname, 0, n);
     memset(sc->stamp, 0, n * sizeof *sc->stamp);
     memset(sc->stamp2, 0, n * sizeof *sc->stamp2);
     memset(sc->cand, 0, n * sizeof *sc->cand);
@@ -139,7 +163,7 @@ void psy__sscratch_put(const psy_search *ixc, struct psy__sscratch *sc)
 size_t psy__sscratch_bytes(const psy_search *ix)
 {
     /* stamp, stamp2, cand, touched, acc, tmp and cnt per entry, and the scratch itself */
-    return (size_t)ix->ndocs * (6 * sizeof(uint32_t) + 1) + sizeof(struct psy__sscratch);
+    return (size_t)ix->ndocs * (6 * sizeof(uint32_t) + 3) + sizeof(struct psy__sscratch);
 }
 
 void psy__sscratch_free(struct psy__sscratch *sc)
@@ -153,6 +177,9 @@ void psy__sscratch_free(struct psy__sscratch *sc)
     free(sc->acc);
     free(sc->tmp);
     free(sc->cnt);
+    free(sc->weak);
+    free(sc->tname);
+    free(sc->part);
     free(sc->heap);
     free(sc->first);
     free(sc);
@@ -362,13 +389,24 @@ static void make_slot(const psy_search *ix, struct psy__sscratch *sc, struct qsl
         if (c != UINT32_MAX) s->name_cls = c;
     }
     int known = s->nt > 0;
-    int shortword = !prefix && n <= 4; /* "gen anx", "maj dep": short words are often cut-down ones */
+    for (uint32_t i = 0; i < s->nt; i++) s->sure |= sc->st[s->t_first + i].w >= W_STEM;
+    int digits = 0;
+    for (size_t i = 0; i < n; i++) digits |= w[i] >= '0' && w[i] <= '9';
+    /* an English word is spelled as meant: never a typo, and once finished never the start of another */
+    int english = !digits && psy__dict_has(&ix->dict, w, n);
+    s->english = (uint8_t)english;
+    /* "gen anx", "maj dep": short words that are not words are often cut-down ones */
+    int shortword = !prefix && n <= 4 && !english && !digits;
     uint64_t known_df = 0;
     for (uint32_t i = 0; i < s->nt; i++) {
         uint32_t t = sc->st[s->t_first + i].term;
         known_df += ix->post_off[t + 1] - ix->post_off[t];
     }
-    if (prefix || !known || shortword) {
+    /* a number is typed whole: a known number being typed ("lvl 4") is not the start of others ("40");
+     * the codes it starts are found as codes */
+    int number = 1;
+    for (size_t i = 0; i < n; i++) number &= w[i] >= '0' && w[i] <= '9';
+    if ((prefix && !(number && known)) || (!known && !english) || shortword) {
         term_range(ix, w, n, &s->lo, &s->hi);
         s->pw_base = prefix ? W_PREFIX_BASE : W_LOOSE_BASE;
         /* other forms of the word that are also its completions count as completions */
@@ -379,9 +417,7 @@ static void make_slot(const psy_search *ix, struct psy__sscratch *sc, struct qsl
         }
         s->nt = keep;
     }
-    int digits = 0;
-    for (size_t i = 0; i < n; i++) digits |= w[i] >= '0' && w[i] <= '9';
-    int k = digits ? 0 : n >= 8 ? 2 : n >= 4 ? 1 : 0; /* numbers and codes have no typos */
+    int k = english || digits ? 0 : n >= 8 ? 2 : n >= 4 ? 1 : 0; /* numbers and codes have no typos */
     /* a finished word this rare may itself be a misspelling (a word being typed is most likely the start
      * of a longer one, unless nothing longer starts with it) */
     if (known && k && known_df <= RARE_DF && (!prefix || s->hi - s->lo <= 1)) {
@@ -415,6 +451,7 @@ static void make_slot(const psy_search *ix, struct psy__sscratch *sc, struct qsl
         }
     }
     if (codes) code_parts(ix, s, codes > 1 || n >= 3);
+    if (!english || s->ncx || s->code_prefix) s->sure = 1;
     /* The terms a word stands for share one idf, that of all of them together, and so do the
      * completions of a half-typed word: a rare form ("harmful" for "harm", a rare completion of
      * "dep") must not outrank the common one the user means. */
@@ -426,6 +463,7 @@ static void make_slot(const psy_search *ix, struct psy__sscratch *sc, struct qsl
             df += ix->post_off[t + 1] - ix->post_off[t];
         }
         float shared = idf_of(ix, df);
+        s->shared_idf = shared;
         for (uint32_t i = 0; i < s->nt; i++) {
             struct sterm *e = &sc->st[s->t_first + i];
             e->w *= shared / ix->term_idf[e->term];
@@ -477,6 +515,101 @@ static void find_names(const psy_search *ix, struct psy__sscratch *sc, int dropp
     sc->name_hi = a;
 }
 
+/* --- what the query asks for ------------------------------------------------------------------------ */
+
+static int is_word(const char *w, size_t n, const char *x) { return strlen(x) == n && memcmp(w, x, n) == 0; }
+
+static int one_of(const char *w, size_t n, const char *const *list)
+{
+    for (; *list; list++)
+        if (is_word(w, n, *list)) return 1;
+    return 0;
+}
+
+/* Words about the query rather than its content: they name the code system wanted, or ask a question. */
+static const char *const sys_words[PSY_SYS_COUNT][8] = {
+    [PSY_SYS_CPT] = {"cpt", "procedure", "procedures", NULL},
+    [PSY_SYS_HCPCS] = {"hcpcs", NULL},
+    [PSY_SYS_ICD10CM] = {"dx", "dxs", "diagnosis", "diagnoses", "icd", "icd10", "icd10cm", NULL},
+    [PSY_SYS_MODIFIER] = {"modifier", "modifiers", NULL},
+    [PSY_SYS_POS] = {"pos", NULL},
+};
+static const char *const question_words[] = {"code", "codes", "bill", "billing", "billed", "coded", "coding", NULL};
+/* Words that name a service rather than a condition: a query without them is taken to name a diagnosis. */
+static const char *const service_words[] = {
+    "therapy", "therapies", "psychotherapy", "session", "sessions", "visit", "visits", "minutes", "minute", "min",
+    "mins", "hour", "hours", "hr", "evaluation", "eval", "assessment", "testing", "test", "tests", "counseling",
+    "counselling", "management", "service", "services", "add", "addon", "crisis", "intake", "consultation",
+    "consult", "telehealth", "telemedicine", "screening", "office", "group", "grp", "individual", "indiv",
+    "interactive", "program", "training", "level", "lvl", "em", "established", "est", "new", "patient", "pt",
+    "supply", "supplies", "injection", "home", "modifier", "place", "code", "cpt", "hcpcs", NULL};
+/* Words that ask for an add-on code. */
+static const char *const addon_words[] = {"add", "addon", "additional", "each", "extra", "plus", NULL};
+
+/* Marks the words of sc->words that are about the query (soft[i] = 1) and sets what the query asks for:
+ * the system it names, or ICD-10-CM when it names a condition and no service; whether it asks for an
+ * add-on. Soft words are kept as content when nothing else is left. */
+static void read_intent(struct psy__sscratch *sc, uint8_t *soft)
+{
+    sc->want_sys = PSY_SYS_COUNT;
+    sc->want_boost = 0;
+    sc->addon_ok = 0;
+    uint32_t content = 0, service = 0;
+    int want = PSY_SYS_COUNT;
+    for (uint32_t i = 0; i < sc->nwords; i++) {
+        const char *w = sc->words[i];
+        size_t n = sc->wlens[i];
+        soft[i] = 0;
+        for (int y = 0; y < PSY_SYS_COUNT; y++)
+            if (one_of(w, n, sys_words[y])) {
+                soft[i] = 1;
+                want = y;
+            }
+        if (one_of(w, n, question_words)) soft[i] = 1;
+        if (i > 0 && is_word(sc->words[i - 1], sc->wlens[i - 1], "icd") && (is_word(w, n, "10") || is_word(w, n, "cm") ||
+                                                                           is_word(w, n, "10cm")))
+            soft[i] = 1;
+        /* "place of service" */
+        if (is_word(w, n, "place") && i + 2 < sc->nwords && is_word(sc->words[i + 2], sc->wlens[i + 2], "service") &&
+            is_word(sc->words[i + 1], sc->wlens[i + 1], "of")) {
+            soft[i] = soft[i + 2] = 1;
+            want = PSY_SYS_POS;
+        }
+        if (one_of(w, n, addon_words) || (is_word(w, n, "em") && i > 0)) sc->addon_ok = 1;
+        if (one_of(w, n, service_words)) service++;
+    }
+    for (uint32_t i = 0; i < sc->nwords; i++) content += !soft[i];
+    if (content == 0) /* only words about the query: they are its content */
+        memset(soft, 0, sc->nwords);
+    if (content && want != PSY_SYS_COUNT) {
+        sc->want_sys = want;
+        sc->want_boost = WANT_SYSTEM;
+    } else if (!service) {
+        sc->want_sys = PSY_SYS_ICD10CM;
+        sc->want_boost = WANT_DIAGNOSIS;
+    }
+}
+
+/* A query that is a code or the start of codes lists its own system first: the system of the code it
+ * is, else the one most of the codes it starts belong to. */
+static void code_intent(const psy_search *ix, struct psy__sscratch *sc)
+{
+    if (sc->nslots != 1) return;
+    const struct qslot *s = &sc->slots[0];
+    if (s->ncx) {
+        sc->want_sys = ix->docs[s->cx[0]].system;
+        sc->want_boost = WANT_SYSTEM;
+        return;
+    }
+    if (!s->code_prefix || s->cp_lo == s->cp_hi) return;
+    uint32_t count[PSY_SYS_COUNT] = {0}, best = 0;
+    for (uint32_t i = s->cp_lo; i < s->cp_hi && i < s->cp_lo + 64; i++) count[ix->docs[ix->code_sorted[i]].system]++;
+    for (uint32_t y = 1; y < PSY_SYS_COUNT; y++)
+        if (count[y] > count[best]) best = y;
+    sc->want_sys = (int)best;
+    sc->want_boost = WANT_SYSTEM;
+}
+
 /* Turns the query into slots (sc->slots, by increasing cost). */
 static void parse(const psy_search *ix, struct psy__sscratch *sc, const char *q, size_t n, int prefix)
 {
@@ -488,16 +621,20 @@ static void parse(const psy_search *ix, struct psy__sscratch *sc, const char *q,
         prefix = 0;
     }
     int stop_prefix = -1, dropped = 0;
+    uint8_t soft[MAX_SLOTS + 1];
+    read_intent(sc, soft);
+    sc->dropped = 0;
     uint32_t plain = 0; /* words that are not stop words */
     for (uint32_t i = 0; i < sc->nwords; i++) {
         const char *to;
         size_t tolen;
-        plain += psy__lexicon_get(&ix->lex, sc->words[i], sc->wlens[i], &to, &tolen) != 1;
+        plain += !soft[i] && psy__lexicon_get(&ix->lex, sc->words[i], sc->wlens[i], &to, &tolen) != 1;
     }
     for (uint32_t i = 0; i < sc->nwords; i++) {
         const char *w = sc->words[i], *to;
         size_t wl = sc->wlens[i], tolen;
         int last_prefix = prefix && i + 1 == sc->nwords;
+        if (soft[i]) continue;
         if (psy__lexicon_get(&ix->lex, w, wl, &to, &tolen) == 1) {
             if (last_prefix) stop_prefix = (int)i; /* a stop word being typed may start another word */
             continue;
@@ -509,6 +646,7 @@ static void parse(const psy_search *ix, struct psy__sscratch *sc, const char *q,
         else {
             sc->nst -= s->nt;
             dropped = 1;
+            sc->dropped += s->english;
         }
     }
     if (stop_prefix >= 0 && sc->nslots == 0) {
@@ -517,6 +655,8 @@ static void parse(const psy_search *ix, struct psy__sscratch *sc, const char *q,
         if (s->cost) sc->nslots++;
     }
     find_names(ix, sc, dropped);
+    sc->nparsed = sc->nslots;
+    code_intent(ix, sc);
     for (uint32_t i = 1; i < sc->nslots; i++) { /* by cost, then position: stable and deterministic */
         struct qslot x = sc->slots[i];
         uint32_t j = i;
@@ -554,9 +694,11 @@ static float code_score(const psy_search *ix, const struct qslot *s, uint32_t do
 }
 
 /* The slot's score in one entry, from its forward list; -1 when the slot does not match it. */
-static float fwd_score(const psy_search *ix, const struct psy__sscratch *sc, const struct qslot *s, uint32_t doc)
+static float fwd_score(const psy_search *ix, const struct psy__sscratch *sc, const struct qslot *s, uint32_t doc,
+                       uint8_t *name)
 {
     float best = -1;
+    *name = 0;
     uint32_t a = ix->docs[doc].fwd, b = a + ix->docs[doc].nfwd;
     const struct sterm *e = sc->st + s->t_first, *ee = e + s->nt;
     for (uint32_t i = a; i < b; i++) {
@@ -565,15 +707,18 @@ static float fwd_score(const psy_search *ix, const struct psy__sscratch *sc, con
         if (e < ee && e->term == t) {
             float v = e->w * ix->fwd_imp[i];
             if (v > best) best = v;
+            *name |= ix->fwd_name[i];
         }
         if (t >= s->lo && t < s->hi) {
             float v = prefix_weight(ix, s, t) * ix->fwd_imp[i];
             if (v > best) best = v;
+            *name |= ix->fwd_name[i];
         }
     }
     if (s->ncx || s->code_prefix) {
         float v = code_score(ix, s, doc);
         if (v > best) best = v;
+        if (v >= 0) *name = 1;
     }
     return best;
 }
@@ -593,15 +738,19 @@ enum walk_mode { WALK_DRIVE, WALK_KEEP, WALK_ANY };
 
 /* Visits one (doc, value) of a slot's postings in the given mode. */
 static inline void visit(const psy_search *ix, struct psy__sscratch *sc, enum walk_mode mode, const struct filter *f,
-                         uint32_t doc, float v, uint32_t *n)
+                         uint32_t doc, float v, uint8_t name, uint32_t *n)
 {
     if (mode == WALK_DRIVE) { /* the first slot: every entry it matches is a candidate */
         if (sc->stamp[doc] != sc->epoch) {
             if (f && !passes(ix, f, doc)) return;
             sc->stamp[doc] = sc->epoch;
             sc->acc[doc] = v;
+            sc->weak[doc] = !name;
             sc->cand[(*n)++] = doc;
-        } else if (v > sc->acc[doc]) sc->acc[doc] = v;
+        } else {
+            if (v > sc->acc[doc]) sc->acc[doc] = v;
+            if (name) sc->weak[doc] = 0;
+        }
         return;
     }
     if (mode == WALK_ANY && sc->stamp[doc] != sc->epoch) { /* any entry may join (match_most) */
@@ -609,14 +758,19 @@ static inline void visit(const psy_search *ix, struct psy__sscratch *sc, enum wa
         sc->stamp[doc] = sc->epoch;
         sc->acc[doc] = 0;
         sc->cnt[doc] = 0;
+        sc->weak[doc] = 0;
         sc->cand[(*n)++] = doc;
     }
     if (sc->stamp[doc] != sc->epoch) return; /* a later slot: its best value, for candidates only */
     if (sc->stamp2[doc] != sc->epoch2) {
         sc->stamp2[doc] = sc->epoch2;
         sc->tmp[doc] = v;
+        sc->tname[doc] = name;
         if (mode == WALK_ANY) sc->touched[sc->ntouched++] = doc;
-    } else if (v > sc->tmp[doc]) sc->tmp[doc] = v;
+    } else {
+        if (v > sc->tmp[doc]) sc->tmp[doc] = v;
+        sc->tname[doc] |= name;
+    }
 }
 
 /* Walks every posting of a slot; entries that become candidates are appended to sc->cand after the
@@ -627,17 +781,17 @@ static uint32_t walk(const psy_search *ix, struct psy__sscratch *sc, const struc
     for (uint32_t i = 0; i < s->nt; i++) {
         const struct sterm *e = &sc->st[s->t_first + i];
         for (uint32_t p = ix->post_off[e->term]; p < ix->post_off[e->term + 1]; p++)
-            visit(ix, sc, mode, f, ix->post_doc[p], e->w * ix->post_imp[p], &n);
+            visit(ix, sc, mode, f, ix->post_doc[p], e->w * ix->post_imp[p], ix->post_name[p], &n);
     }
     for (uint32_t t = s->lo; t < s->hi; t++) {
         float w = prefix_weight(ix, s, t);
         for (uint32_t p = ix->post_off[t]; p < ix->post_off[t + 1]; p++)
-            visit(ix, sc, mode, f, ix->post_doc[p], w * ix->post_imp[p], &n);
+            visit(ix, sc, mode, f, ix->post_doc[p], w * ix->post_imp[p], ix->post_name[p], &n);
     }
-    for (uint32_t i = 0; i < s->ncx; i++) visit(ix, sc, mode, f, s->cx[i], CODE_EXACT, &n);
+    for (uint32_t i = 0; i < s->ncx; i++) visit(ix, sc, mode, f, s->cx[i], CODE_EXACT, 1, &n);
     for (uint32_t i = s->cp_lo; i < s->cp_hi; i++) {
         uint32_t d = ix->code_sorted[i];
-        visit(ix, sc, mode, f, d, code_score(ix, s, d), &n);
+        visit(ix, sc, mode, f, d, code_score(ix, s, d), 1, &n);
     }
     return n;
 }
@@ -657,15 +811,18 @@ static uint32_t match_all(const psy_search *ix, struct psy__sscratch *sc, const 
                 uint32_t d = sc->cand[i];
                 if (sc->stamp2[d] == sc->epoch2) {
                     sc->acc[d] += sc->tmp[d];
+                    sc->weak[d] += !sc->tname[d];
                     sc->cand[keep++] = d;
                 } else sc->stamp[d] = 0;
             }
         } else {
             for (uint32_t i = 0; i < nc; i++) {
                 uint32_t d = sc->cand[i];
-                float v = fwd_score(ix, sc, s, d);
+                uint8_t name;
+                float v = fwd_score(ix, sc, s, d, &name);
                 if (v >= 0) {
                     sc->acc[d] += v;
+                    sc->weak[d] += !name;
                     sc->cand[keep++] = d;
                 } else sc->stamp[d] = 0;
             }
@@ -673,6 +830,18 @@ static uint32_t match_all(const psy_search *ix, struct psy__sscratch *sc, const 
         nc = keep;
     }
     return nc;
+}
+
+/* What is added to an entry's word scores: its static boost, less when a word matched it only in its
+ * explainer prose, an add-on's penalty unless the query asks for one, and the wanted system's boost. */
+static inline float adjust(const psy_search *ix, const struct psy__sscratch *sc, uint32_t d)
+{
+    const struct psy__sdoc *doc = &ix->docs[d];
+    float b = doc->boost;
+    if (sc->weak[d]) b = (b < 0 ? b : 0) - PROSE_PENALTY;
+    if (doc->addon && !sc->addon_ok) b -= ADDON_PENALTY;
+    if (doc->system == sc->want_sys) b += sc->want_boost;
+    return b;
 }
 
 /* a ranks before b */
@@ -704,8 +873,8 @@ static size_t top_k(const psy_search *ix, struct psy__sscratch *sc, uint32_t nc,
     size_t n = 0;
     for (uint32_t i = 0; i < nc && k; i++) {
         uint32_t d = sc->cand[i];
-        if (n == k && sc->acc[d] + ix->max_boost < h[0].score) continue; /* cannot enter */
-        struct scored x = {sc->acc[d] + ix->docs[d].boost, d};
+        if (n == k && sc->acc[d] + ix->max_boost + sc->want_boost < h[0].score) continue; /* cannot enter */
+        struct scored x = {sc->acc[d] + adjust(ix, sc, d), d, sc->weak[d]};
         if (n < k) { /* sift up */
             size_t j = n++;
             while (j > 0 && better(h[(j - 1) / 2], x)) {
@@ -738,6 +907,7 @@ static uint32_t match_most(const psy_search *ix, struct psy__sscratch *sc, const
         for (uint32_t i = 0; i < sc->ntouched; i++) {
             uint32_t d = sc->touched[i];
             sc->acc[d] += sc->tmp[d];
+            sc->weak[d] += !sc->tname[d];
             if (++sc->cnt[d] > most) most = sc->cnt[d];
         }
     }
@@ -753,6 +923,123 @@ static uint32_t with_names(const psy_search *ix, struct psy__sscratch *sc, uint3
     for (uint32_t i = sc->name_lo; i < sc->name_hi; i++) {
         uint32_t d = ix->name_doc[i];
         if (sc->stamp[d] == sc->epoch) sc->acc[d] += NAME_BONUS;
+    }
+    return nc;
+}
+
+static void grow_scored(struct scored **p, size_t *cap, size_t need)
+{
+    if (need <= *cap) return;
+    *cap = need > 2 * *cap ? need : 2 * *cap;
+    *p = psy__realloc(*p, *cap * sizeof **p);
+}
+
+/* The slots of a duration, a number and a unit of time ("60 min", "1 hour"), as a bit set; 0 for none. */
+static uint32_t duration_slots(const struct qslot *sl, uint32_t ns)
+{
+    static const char *const units[] = {"min", "mins", "minute", "minutes", "hour", "hours", "hr", "hrs", NULL};
+    uint32_t num = 0, unit = 0;
+    for (uint32_t j = 0; j < ns && j < 32; j++) {
+        const struct qslot *s = &sl[j];
+        int digits = s->wlen > 0;
+        for (uint32_t i = 0; i < s->wlen; i++) digits &= s->word[i] >= '0' && s->word[i] <= '9';
+        if (digits && !num) num = 1u << j;
+        for (const char *const *u = units; *u; u++)
+            if (strlen(*u) == s->wlen && memcmp(*u, s->word, s->wlen) == 0 && !unit) unit = 1u << j;
+    }
+    return num && unit ? num | unit : 0;
+}
+
+static int by_doc(const void *a, const void *b)
+{
+    const struct scored *x = a, *y = b;
+    return x->doc < y->doc ? -1 : x->doc > y->doc ? 1 : (x->score > y->score ? -1 : x->score < y->score);
+}
+
+/* Too few entries match every word (or match them only in prose): the entries that match all words but
+ * one follow them, for each word dropped in turn (the costliest only when the query is long), their
+ * scores moved down together below the weakest entry that matched every word in a name field. The nc
+ * entries with every word are in sc->cand; returns the new number of candidates. */
+static uint32_t fill_dropped(const psy_search *ix, struct psy__sscratch *sc, const struct filter *f, uint32_t nc)
+{
+    grow_scored(&sc->first, &sc->firstcap, nc);
+    for (uint32_t i = 0; i < nc; i++) {
+        uint32_t d = sc->cand[i];
+        sc->first[i] = (struct scored){sc->acc[d], d, sc->weak[d]};
+    }
+    uint32_t nfirst = nc, ns = sc->nslots;
+    size_t npart = 0;
+    struct qslot all[MAX_SLOTS];
+    memcpy(all, sc->slots, ns * sizeof *all);
+    uint32_t from = ns > DROP_TRIES ? ns - 1 : 0, dur = duration_slots(all, ns);
+    for (uint32_t k = from; k <= ns && npart < PART_MAX; k++) {
+        /* every slot but k, still by cost; k == ns: a duration ("60 min") as a whole, when the rest is left */
+        uint32_t drop = k < ns ? 1u << k : dur, o = 0;
+        if (!drop || (k == ns && (uint32_t)__builtin_popcount(drop) >= ns)) break;
+        for (uint32_t j = 0; j < ns; j++)
+            if (!(drop >> j & 1)) sc->slots[o++] = all[j];
+        sc->nslots = o;
+        /* the entries the cheapest remaining word matches are walked: skip a drop that leaves only long
+         * postings (a letter or two being typed), unless it is the costliest word's, as it always was */
+        if (k != ns - 1 && sc->slots[0].cost > DROP_BUDGET) continue;
+        uint32_t m = match_all(ix, sc, f);
+        grow_scored(&sc->part, &sc->partcap, npart + m);
+        /* missing only the duration ranks before missing a word of what is asked for */
+        float bonus = k == ns ? DURATION_BONUS : 0;
+        for (uint32_t i = 0; i < m && npart < PART_MAX; i++) {
+            uint32_t d = sc->cand[i];
+            sc->part[npart++] = (struct scored){sc->acc[d] + bonus, d, sc->weak[d]};
+        }
+    }
+    memcpy(sc->slots, all, ns * sizeof *all);
+    sc->nslots = ns;
+    qsort(sc->part, npart, sizeof *sc->part, by_doc); /* the best of each entry first */
+    next_epoch(&sc->epoch, sc->stamp, sc->ndocs);
+    nc = 0;
+    for (size_t i = 0; i < npart; i++) {
+        uint32_t d = sc->part[i].doc;
+        if (sc->stamp[d] == sc->epoch) continue;
+        sc->stamp[d] = sc->epoch;
+        sc->cand[nc++] = d;
+        sc->acc[d] = sc->part[i].score;
+        sc->weak[d] = sc->part[i].weak;
+        sc->cnt[d] = 1;
+    }
+    /* three tiers, each below the one before, each keeping its order: every word in a name field, all
+     * words but one in a name field, and entries some word matched only in prose */
+    for (uint32_t i = 0; i < nfirst; i++) { /* the entries with every word, with their full score */
+        uint32_t d = sc->first[i].doc;
+        if (sc->stamp[d] != sc->epoch) {
+            sc->stamp[d] = sc->epoch;
+            sc->cand[nc++] = d;
+        }
+        sc->acc[d] = sc->first[i].score;
+        sc->weak[d] = sc->first[i].weak;
+        sc->cnt[d] = 2;
+    }
+    float prev_min = 0;
+    int any_prev = 0;
+    for (int tier = 0; tier < 3; tier++) {
+        float tmax = 0, tmin = 0;
+        int any = 0;
+        for (uint32_t i = 0; i < nc; i++) {
+            uint32_t d = sc->cand[i];
+            int t = sc->weak[d] ? 2 : sc->cnt[d] == 2 ? 0 : 1;
+            if (t != tier) continue;
+            float v = sc->acc[d] + adjust(ix, sc, d);
+            if (!any || v > tmax) tmax = v;
+            if (!any || v < tmin) tmin = v;
+            any = 1;
+        }
+        if (!any) continue;
+        float shift = any_prev && tmax >= prev_min ? tmax - prev_min + 1.0f : 0;
+        if (shift > 0)
+            for (uint32_t i = 0; i < nc; i++) {
+                uint32_t d = sc->cand[i];
+                if ((sc->weak[d] ? 2 : sc->cnt[d] == 2 ? 0 : 1) == tier) sc->acc[d] -= shift;
+            }
+        prev_min = tmin - shift;
+        any_prev = 1;
     }
     return nc;
 }
@@ -777,41 +1064,14 @@ static uint32_t evaluate(const psy_search *ix, struct psy__sscratch *sc, const s
         sc->nslots--; /* slots are in increasing cost: the last one goes */
         nc = match_all(ix, sc, f);
     }
-    if (nc && nc < FILL_MIN && sc->nslots > 1) {
-        if (nc > sc->firstcap) {
-            sc->firstcap = nc;
-            sc->first = psy__realloc(sc->first, nc * sizeof *sc->first);
-        }
-        for (uint32_t i = 0; i < nc; i++) sc->first[i] = (struct scored){sc->acc[sc->cand[i]], sc->cand[i]};
-        uint32_t nfirst = nc;
-        sc->nslots--;
-        nc = match_all(ix, sc, f);
-        for (uint32_t i = 0; i < nc; i++) sc->cnt[sc->cand[i]] = 1;
-        float full_min = 0, part_max = 0;
-        for (uint32_t i = 0; i < nfirst; i++) { /* the entries with every word, with their full score */
-            uint32_t d = sc->first[i].doc;
-            if (sc->stamp[d] != sc->epoch) {
-                sc->stamp[d] = sc->epoch;
-                sc->cand[nc++] = d;
-            }
-            sc->acc[d] = sc->first[i].score;
-            sc->cnt[d] = 2;
-            float v = sc->acc[d] + ix->docs[d].boost;
-            if (i == 0 || v < full_min) full_min = v;
-        }
-        int any = 0;
-        for (uint32_t i = 0; i < nc; i++) {
-            uint32_t d = sc->cand[i];
-            float v = sc->acc[d] + ix->docs[d].boost;
-            if (sc->cnt[d] == 1 && (!any || v > part_max)) part_max = v;
-            any |= sc->cnt[d] == 1;
-        }
-        /* the others follow them all: their scores move down together, keeping their order */
-        if (any && part_max >= full_min) {
-            float shift = part_max - full_min + 1.0f;
-            for (uint32_t i = 0; i < nc; i++)
-                if (sc->cnt[sc->cand[i]] == 1) sc->acc[sc->cand[i]] -= shift;
-        }
+    uint32_t strong = 0;
+    for (uint32_t i = 0; i < nc && strong < FILL_MIN; i++) strong += !sc->weak[sc->cand[i]];
+    if (nc && strong < FILL_MIN && sc->nslots > 1) nc = fill_dropped(ix, sc, f, nc);
+    if (sc->nslots == 1 && sc->slots[0].ncx) { /* a code: the entries it is or starts, not those that mention it */
+        uint32_t keep = 0;
+        for (uint32_t i = 0; i < nc; i++)
+            if (code_score(ix, &sc->slots[0], sc->cand[i]) >= 0) sc->cand[keep++] = sc->cand[i];
+        nc = keep;
     }
     return with_names(ix, sc, nc);
 }
@@ -884,7 +1144,7 @@ static int from_kept(const psy_search *ix, struct psy__sscratch *sc, const struc
     }
     size_t n = 0;
     for (uint32_t j = 0; j < a->n && n < want; j++)
-        if (passes(ix, f, a->doc[j])) sc->heap[n++] = (struct scored){a->score[j], a->doc[j]};
+        if (passes(ix, f, a->doc[j])) sc->heap[n++] = (struct scored){a->score[j], a->doc[j], 0};
     if (n < want && all > a->n) return 0; /* the page reaches past what is kept */
     *total = matching;
     return (int)(n + 1);
@@ -900,11 +1160,51 @@ psy_status psy_search_check(const char *query)
     return psy__utf8_valid(query, len) ? PSY_OK : PSY_EINVAL;
 }
 
+/* Whether the best entry is a close match: no English word of the query matched nothing, and every word
+ * matched the entry by itself, its forms, a rewrite, a code or as the fix of a non-word, in a name field
+ * (title, other title, synonyms; not only in explainer prose), weighing at least CLOSE_SLOT of what the
+ * word can weigh (its idf). Anything less is a suggestion. */
+static int close_match(const psy_search *ix, struct psy__sscratch *sc, uint32_t doc)
+{
+    if (sc->dropped || sc->nparsed == 0) return 0;
+    const struct psy__sdoc *d = &ix->docs[doc];
+    char c0 = ix->pool.p[d->ncode];
+    /* external causes (V00-Y99) are never a first-listed diagnosis (ICD-10-CM Official Guidelines,
+     * I.C.20); HCPCS supplies, equipment, orthotics, vision and hearing products are not services */
+    if (d->system == PSY_SYS_ICD10CM && c0 >= 'v' && c0 <= 'y') return 0;
+    if (d->system == PSY_SYS_HCPCS && d->ncode_len > 1 && strchr("abeklv", c0)) return 0;
+    for (uint32_t k = 0; k < sc->nparsed; k++) {
+        const struct qslot *s = &sc->slots[k];
+        if (!s->sure) return 0;
+        uint8_t name;
+        float v = fwd_score(ix, sc, s, doc, &name);
+        if (v < 0 || !name) return 0;
+        if (s->ncx || s->code_prefix) {
+            if (code_score(ix, s, doc) >= 0) continue;
+        }
+        /* what the word can weigh: the idf its terms share (the smaller, when it also has completions) */
+        float idf = s->nt ? s->shared_idf : s->range_idf;
+        if (s->nt && s->lo < s->hi && s->range_idf < idf) idf = s->range_idf;
+        if (v < CLOSE_SLOT * idf) return 0;
+    }
+    return 1;
+}
+
 psy_status psy_search_query(const psy_search *ix, const char *query, const psy_search_opts *o,
                             psy_search_hit *hits, size_t cap, size_t *n_hits, size_t *total)
 {
+    psy_search_info info;
+    psy_status rc = psy_search_run(ix, query, o, hits, cap, n_hits, &info);
+    if (total) *total = info.total;
+    return rc;
+}
+
+psy_status psy_search_run(const psy_search *ix, const char *query, const psy_search_opts *o, psy_search_hit *hits,
+                          size_t cap, size_t *n_hits, psy_search_info *info)
+{
     *n_hits = 0;
-    if (total) *total = 0;
+    memset(info, 0, sizeof *info);
+    size_t *total = &info->total;
     psy_status rc = psy_search_check(query);
     if (rc) return rc;
     if (!ix) return PSY_EINVAL;
@@ -940,7 +1240,12 @@ psy_status psy_search_query(const psy_search *ix, const char *query, const psy_s
         h->score = sc->heap[i].score;
         (*n_hits)++;
     }
-    if (total) *total = matches;
+    *total = matches;
+    if (n > 0) {
+        scratch_arrays(sc);
+        info->close = close_match(ix, sc, sc->heap[0].doc);
+    }
+    info->system = sc->want_boost >= WANT_SYSTEM ? (psy_system)sc->want_sys : PSY_SYS_COUNT;
     psy__sscratch_put(ix, sc);
     return PSY_OK;
 }

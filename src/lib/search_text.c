@@ -447,3 +447,81 @@ uint32_t psy__search_letters(const char *w, size_t n)
     }
     return m;
 }
+
+/* --- English words ----------------------------------------------------------------------------------- */
+
+/* The word lists read when the index is built: Debian's wamerican and wbritish (scripts/bootstrap.sh
+ * installs them). PSY_SEARCH_WORDS, a colon-separated list of files, replaces them; set to "" it reads
+ * none, and search then treats the words of the catalog as the only known words. */
+#define DICT_FILES "/usr/share/dict/american-english:/usr/share/dict/british-english"
+
+/* Adds the lower-case, letters-only lines of buf[0..n) (proper nouns, abbreviations written in capitals
+ * and possessives are left out: they are not the words people type in lower case). */
+static void dict_add_lines(struct psy__dict *d, const char *buf, size_t n, size_t *cap)
+{
+    for (const char *p = buf, *end = buf + n; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl) nl = end;
+        size_t len = (size_t)(nl - p);
+        int ok = len >= 1 && len <= PSY__SWORD_MAX;
+        for (size_t i = 0; ok && i < len; i++) ok = p[i] >= 'a' && p[i] <= 'z';
+        if (ok) {
+            uint32_t h = psy__stab_hash(p, len);
+            if (psy__stab_find(&d->tab, d->pool.p, d->off, p, len, h) == UINT32_MAX) {
+                if (d->n == *cap) {
+                    *cap = *cap ? *cap * 2 : 65536;
+                    d->off = psy__realloc(d->off, *cap * sizeof *d->off);
+                }
+                d->off[d->n] = psy__spool_add(&d->pool, p, len);
+                psy__stab_put(&d->tab, h, d->n++);
+            }
+        }
+        p = nl + 1;
+    }
+}
+
+size_t psy__dict_load(struct psy__dict *d)
+{
+    memset(d, 0, sizeof *d);
+    const char *env = getenv("PSY_SEARCH_WORDS");
+    const char *list = env ? env : DICT_FILES;
+    size_t cap = 0;
+    while (*list) {
+        const char *colon = strchr(list, ':');
+        size_t pn = colon ? (size_t)(colon - list) : strlen(list);
+        char path[512];
+        if (pn && pn < sizeof path) {
+            memcpy(path, list, pn);
+            path[pn] = 0;
+            FILE *f = fopen(path, "rb");
+            if (f) {
+                char *buf = NULL;
+                size_t n = 0, bcap = 0, r;
+                do {
+                    if (bcap - n < 65536) buf = psy__realloc(buf, bcap = bcap ? bcap * 2 : 1 << 20);
+                    r = fread(buf + n, 1, bcap - n, f);
+                    n += r;
+                } while (r > 0);
+                fclose(f);
+                dict_add_lines(d, buf, n, &cap);
+                free(buf);
+            }
+        }
+        list += pn;
+        if (*list == ':') list++;
+    }
+    return d->n;
+}
+
+int psy__dict_has(const struct psy__dict *d, const char *w, size_t n)
+{
+    return d->n && psy__stab_find(&d->tab, d->pool.p, d->off, w, n, psy__stab_hash(w, n)) != UINT32_MAX;
+}
+
+void psy__dict_free(struct psy__dict *d)
+{
+    free(d->pool.p);
+    free(d->off);
+    psy__stab_free(&d->tab);
+    memset(d, 0, sizeof *d);
+}

@@ -20,7 +20,7 @@
 /* Runs one query into a fresh array of at most limit hits (limit may be 0); replies and returns NULL on
  * failure. A terms error names the field the caller gave. */
 static psy_search_hit *run_query(struct srv_req *r, const char *q, const char *field, const psy_search_opts *o,
-                                 size_t *n, size_t *total)
+                                 size_t *n, size_t *total, int *close)
 {
     psy_status rc = psy_search_check(q);
     if (rc) {
@@ -34,13 +34,16 @@ static psy_search_hit *run_query(struct srv_req *r, const char *q, const char *f
         return NULL;
     }
     *n = *total = 0;
-    if (o->limit) rc = psy_search_query(r->srv->index, q, o, hits, o->limit, n, total);
+    psy_search_info info = {0};
+    if (o->limit) rc = psy_search_run(r->srv->index, q, o, hits, o->limit, n, &info);
     else { /* only the count: ask for one hit and drop it */
         psy_search_opts one = *o;
         one.limit = 1;
-        rc = psy_search_query(r->srv->index, q, &one, hits, 1, n, total);
+        rc = psy_search_run(r->srv->index, q, &one, hits, 1, n, &info);
         *n = 0;
     }
+    *total = info.total;
+    if (close) *close = info.close;
     if (rc) {
         free(hits);
         srv_reply_status(r, rc, field);
@@ -82,7 +85,8 @@ void api_search(struct srv_req *r)
     o.limit = (size_t)limit;
     o.offset = (size_t)offset;
     size_t n, total;
-    psy_search_hit *hits = run_query(r, q, "q", &o, &n, &total);
+    int close = 0;
+    psy_search_hit *hits = run_query(r, q, "q", &o, &n, &total, &close);
     if (!hits) return;
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
@@ -91,7 +95,9 @@ void api_search(struct srv_req *r)
                                              "title", hits[i].title, "billable", hits[i].billable, "score",
                                              hits[i].score));
     free(hits);
-    srv_reply_json(r, 200, json_pack("{s:I, s:o}", "total", (json_int_t)total, "hits", arr));
+    /* close: false when the hits are only the nearest suggestions (no close match for the query) */
+    srv_reply_json(r, 200,
+                   json_pack("{s:I, s:b, s:o}", "total", (json_int_t)total, "close", n > 0 && close, "hits", arr));
 }
 
 /* --- the NLM Clinical Table Search Service dialect ---------------------------------------------------- */
@@ -169,7 +175,7 @@ static void nlm_search(struct srv_req *r, psy_system sys)
     if (page_size(r, &size) || srv_query_int(r, "offset", 0, OFFSET_MAX, 0, &offset)) return;
     psy_search_opts o = {sys, 0, (size_t)size, (size_t)offset};
     size_t n, total;
-    psy_search_hit *hits = run_query(r, terms, "terms", &o, &n, &total);
+    psy_search_hit *hits = run_query(r, terms, "terms", &o, &n, &total, NULL);
     if (!hits) return;
     json_t *codes = json_array(), *display = json_array(), *extras = nef ? json_object() : json_null();
     for (size_t i = 0; i < n; i++) {

@@ -506,6 +506,326 @@ static void test_cli_text_and_errors(void **state)
     free(out);
 }
 
+
+/* --- issue 21: what people type, what the query asks for, the order of related codes ---------------- */
+
+/* The built-in catalog plus the official ICD-10-CM and HCPCS files, built once for the class tests
+ * below (skipped without ../shared/data). */
+static char *big_path;
+static psy_store *big_st;
+static psy_search *big_ix;
+
+static int big_setup(void **state)
+{
+    (void)state;
+    char icd[600], hcpcs[600], err[600];
+    if (!test_have_shared("icd10cm/icd10cm_order_2022_fixedwidth.txt", icd, sizeof icd) ||
+        !test_have_shared("hcpcs/HCPC2025_OCT_ANWEB.tsv", hcpcs, sizeof hcpcs))
+        return 0;
+    big_st = test_open_store(&big_path);
+    struct psy_import_stats s;
+    if (psy_catalog_import(big_st, PSY_IMPORT_ICD10CM, icd, NULL, &s, err, sizeof err) ||
+        psy_catalog_import(big_st, PSY_IMPORT_HCPCS, hcpcs, NULL, &s, err, sizeof err)) {
+        fprintf(stderr, "import: %s\n", err);
+        return -1;
+    }
+    return psy_search_build(big_st, &big_ix) == PSY_OK ? 0 : -1;
+}
+
+static int big_teardown(void **state)
+{
+    (void)state;
+    psy_search_free(big_ix);
+    if (big_st) psy_store_close(big_st);
+    if (big_path) test_rm_db(big_path);
+    free(big_path);
+    big_ix = NULL;
+    big_st = NULL;
+    big_path = NULL;
+    return 0;
+}
+
+struct bigres {
+    psy_search_hit hit[10];
+    size_t n;
+    psy_search_info info;
+};
+
+static void big_run(const char *q, struct bigres *r)
+{
+    psy_status rc = psy_search_run(big_ix, q, NULL, r->hit, 10, &r->n, &r->info);
+    if (rc) fail_msg("query '%s': %s", q, psy_strerror(rc));
+}
+
+static int big_rank(const struct bigres *r, psy_system sys, const char *code)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->hit[i].system == sys && !strcmp(r->hit[i].code, code)) return (int)i;
+    return -1;
+}
+
+static void big_expect(const char *q, psy_system sys, const char *code, int within)
+{
+    struct bigres r;
+    big_run(q, &r);
+    int k = big_rank(&r, sys, code);
+    if (k < 0 || k >= within) {
+        fprintf(stderr, "query '%s' gave:", q);
+        for (size_t i = 0; i < r.n && i < 8; i++) fprintf(stderr, " %s", r.hit[i].code);
+        fail_msg("expected %s %s within the first %d, got rank %d", psy_catalog_system_name(sys), code, within, k);
+    }
+}
+
+/* a before b in the answer to q (both present) */
+static void big_before(const char *q, psy_system sys, const char *a, const char *b)
+{
+    struct bigres r;
+    big_run(q, &r);
+    int ka = big_rank(&r, sys, a), kb = big_rank(&r, sys, b);
+    if (ka < 0 || (kb >= 0 && kb < ka)) fail_msg("query '%s': %s should come before %s (ranks %d, %d)", q, a, b, ka, kb);
+}
+
+#define NEED_BIG()                                                                                                     \
+    do {                                                                                                               \
+        if (!big_ix) {                                                                                                 \
+            skip();                                                                                                    \
+            return;                                                                                                    \
+        }                                                                                                              \
+    } while (0)
+
+/* An English word is spelled as meant: it is never "corrected" into a rarer word of the catalog. */
+static void test_english_words_are_not_typos(void **state)
+{
+    (void)state;
+    NEED_BIG();
+    static const struct { const char *q, *not_word; } cases[] = {
+        {"wants ", "wart"}, {"pot ", "potent"}, {"dyspraxia ", "dysphagia"}, {"sad ", "sadism"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct bigres r;
+        big_run(cases[i].q, &r);
+        for (size_t k = 0; k < r.n && k < 5; k++) {
+            char low[1024];
+            size_t j = 0;
+            for (; r.hit[k].title[j] && j < sizeof low - 1; j++) low[j] = (char)(r.hit[k].title[j] | 0x20);
+            low[j] = 0;
+            if (strstr(low, cases[i].not_word))
+                fail_msg("'%s' was taken for '%s': %s %s", cases[i].q, cases[i].not_word, r.hit[k].code, r.hit[k].title);
+        }
+    }
+    /* a word that is not English is still fixed */
+    big_expect("anxeity disorder", PSY_SYS_ICD10CM, "F41.9", 3);
+    big_expect("schizophrnia", PSY_SYS_ICD10CM, "F20.9", 5);
+}
+
+/* Without the word lists (PSY_SEARCH_WORDS empty) the catalog's words are the only known ones: typos
+ * are still fixed and known words still found. */
+static void test_english_words_fallback_without_word_list(void **state)
+{
+    (void)state;
+    setenv("PSY_SEARCH_WORDS", "", 1);
+    psy_search *bare;
+    psy_status rc = psy_search_build(st, &bare);
+    unsetenv("PSY_SEARCH_WORDS");
+    assert_int_equal(rc, PSY_OK);
+    psy_search_hit h[5];
+    size_t n, total;
+    assert_int_equal(psy_search_query(bare, "anxeity", NULL, h, 5, &n, &total), PSY_OK);
+    assert_true(n > 0);
+    assert_int_equal(psy_search_query(bare, "psychotherapy", NULL, h, 5, &n, &total), PSY_OK);
+    assert_true(n > 0);
+    psy_search_free(bare);
+}
+
+/* A finished word (a space after it) is not the start of a longer word. */
+static void test_finished_word_is_not_a_prefix(void **state)
+{
+    (void)state;
+    NEED_BIG();
+    struct bigres r;
+    big_run("sad ", &r);
+    for (size_t k = 0; k < r.n; k++)
+        if (strstr(r.hit[k].title, "adism")) fail_msg("'sad ' found %s %s", r.hit[k].code, r.hit[k].title);
+}
+
+/* Everyday words (data/search/everyday.json) find the clinical titles they mean. */
+static void test_everyday_words(void **state)
+{
+    (void)state;
+    NEED_BIG();
+    big_expect("hearing voices", PSY_SYS_ICD10CM, "R44.0", 1);        /* Auditory hallucinations */
+    big_expect("wants to die", PSY_SYS_ICD10CM, "R45.851", 1);        /* Suicidal ideations */
+    big_expect("bed wetting", PSY_SYS_ICD10CM, "F98.0", 3);           /* Enuresis not due to a substance ... */
+    big_expect("wets the bed", PSY_SYS_ICD10CM, "F98.0", 1);
+    big_expect("panic attacks", PSY_SYS_ICD10CM, "F41.0", 1);         /* Panic disorder */
+    big_expect("drinking problem", PSY_SYS_ICD10CM, "F10.10", 3);     /* Alcohol abuse, uncomplicated */
+    big_expect("can't sleep", PSY_SYS_ICD10CM, "G47.00", 3);          /* Insomnia, unspecified */
+    big_expect("stressed out at work", PSY_SYS_ICD10CM, "Z56.6", 1);  /* ... mental strain related to work */
+}
+
+/* Words that name a system or ask a question are not required: they say which system comes first. */
+static void test_intent_words(void **state)
+{
+    (void)state;
+    NEED_BIG();
+    big_expect("dx code for generalized anxiety", PSY_SYS_ICD10CM, "F41.1", 1);
+    big_expect("cpt code for group therapy", PSY_SYS_CPT, "90853", 1);
+    big_expect("what is the code for family therapy", PSY_SYS_CPT, "90847", 2);
+    big_expect("place of service home", PSY_SYS_POS, "12", 1);
+    struct bigres r;
+    big_run("telehealth modifier", &r);
+    assert_true(r.n >= 3);
+    for (size_t k = 0; k < 3; k++) assert_int_equal(r.hit[k].system, PSY_SYS_MODIFIER);
+    assert_int_equal(r.info.system, PSY_SYS_MODIFIER);
+    /* a word naming a system alone is the query's content */
+    big_run("modifier", &r);
+    assert_true(r.n > 0);
+    assert_int_equal(r.hit[0].system, PSY_SYS_MODIFIER);
+}
+
+/* A query that names a condition and no service ranks diagnoses first. */
+static void test_diagnosis_queries_rank_icd_first(void **state)
+{
+    (void)state;
+    NEED_BIG();
+    static const char *const qs[] = {"family history of depression", "stressed out at work", "ptsd chron",
+                                     "generalized anxiety"};
+    for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
+        struct bigres r;
+        big_run(qs[i], &r);
+        assert_true(r.n >= 3);
+        if (r.hit[0].system != PSY_SYS_ICD10CM) fail_msg("'%s' ranks %s first", qs[i], r.hit[0].code);
+        for (size_t k = 0; k < 3; k++) /* no psychotherapy code through its explainer's words */
+            if (r.hit[k].system == PSY_SYS_CPT) fail_msg("'%s' ranks %s at %zu", qs[i], r.hit[k].code, k);
+    }
+    big_expect("family history of depression", PSY_SYS_ICD10CM, "Z81.8", 1);
+}
+
+/* A code, or the start of codes, lists that code's own system first, not entries that mention it. */
+static void test_code_queries_list_their_system_first(void **state)
+{
+    (void)state;
+    NEED_BIG();
+    struct bigres r;
+    big_run("90853", &r);
+    assert_true(r.n >= 1);
+    assert_string_equal(r.hit[0].code, "90853");
+    for (size_t k = 1; k < r.n; k++)
+        if (r.hit[k].system != PSY_SYS_CPT) fail_msg("'90853' lists %s %s", psy_catalog_system_name(r.hit[k].system), r.hit[k].code);
+    big_run("9083", &r);
+    assert_true(r.n >= 3);
+    for (size_t k = 0; k < 3; k++) assert_int_equal(r.hit[k].system, PSY_SYS_CPT);
+}
+
+/* Primary codes come before their add-ons unless the query asks for the add-on (CPT: an add-on is
+ * reported only with its primary). */
+static void test_primaries_before_addons(void **state)
+{
+    (void)state;
+    NEED_BIG();
+    big_before("60 min therapy", PSY_SYS_CPT, "90837", "90838");
+    big_before("30 min crisis", PSY_SYS_CPT, "90839", "90840");
+    big_expect("60 min therapy", PSY_SYS_CPT, "90837", 1);
+    big_expect("30 min crisis", PSY_SYS_CPT, "90839", 1);
+    big_expect("psychotherapy add-on with e/m", PSY_SYS_CPT, "90833", 3);
+}
+
+/* Clinician shorthand: grp, fam, indiv, w/, est pt, minutes written as "60 min". */
+static void test_clinician_shorthand(void **state)
+{
+    (void)state;
+    NEED_BIG();
+    big_expect("fam therapy w/ pt", PSY_SYS_CPT, "90847", 2);
+    big_expect("fam therapy w/o pt", PSY_SYS_CPT, "90846", 2);
+    big_expect("indiv therapy 30 min", PSY_SYS_CPT, "90832", 1);
+    big_expect("grp therapy", PSY_SYS_CPT, "90853", 1);
+    big_expect("grp therapy 60 min", PSY_SYS_CPT, "90853", 10);
+    big_expect("e/m est pt lvl 4", PSY_SYS_CPT, "99214", 1);
+}
+
+/* When few entries match every word, entries matching all words but one follow. */
+static void test_one_word_dropped_when_thin(void **state)
+{
+    (void)state;
+    NEED_BIG();
+    big_expect("60 min family therapy", PSY_SYS_CPT, "90847", 5);
+}
+
+/* Below the floor the answer says there is no close match; the hits are suggestions. */
+static void test_no_close_match(void **state)
+{
+    (void)state;
+    NEED_BIG();
+    static const char *const nonsense[] = {"good morning", "see you later", "shopping list", "birthday party",
+                                           "the quick brown fox", "kitchen", "restaurant"};
+    for (size_t i = 0; i < sizeof nonsense / sizeof nonsense[0]; i++) {
+        struct bigres r;
+        big_run(nonsense[i], &r);
+        if (r.n && r.info.close) fail_msg("'%s' is a close match for %s %s", nonsense[i], r.hit[0].code, r.hit[0].title);
+    }
+    static const char *const real[] = {"generalized anxiety disorder", "f41.1", "90837", "hearing voices",
+                                       "major depressive disorder recurrent"};
+    for (size_t i = 0; i < sizeof real / sizeof real[0]; i++) {
+        struct bigres r;
+        big_run(real[i], &r);
+        if (!r.n || !r.info.close) fail_msg("'%s' has no close match", real[i]);
+    }
+    /* the CLI says so */
+    char *out = NULL, cmd[700];
+    snprintf(cmd, sizeof cmd, "search --db %s 'good morning'", big_path);
+    test_run_cli(cmd, NULL, &out, NULL);
+    if (out && out[0]) assert_non_null(strstr(out, "No close match"));
+    free(out);
+}
+
+/* The ICD-10-CM Alphabetic Index importer, on a fixture in the published schema
+ * (tests/data/search/icd10cm_index_fixture.xml): its terms find the codes they lead to, "see"
+ * references included; a bad file changes nothing. */
+static void test_icd_index_import(void **state)
+{
+    struct test_db db;
+    test_db_make(*state, &db);
+    psy_store *s2 = test_db_open(&db, 1);
+    char err[600];
+    struct psy_index_import_stats xs;
+    const char *fixture = PSY_SOURCE_DIR "/tests/data/search/icd10cm_index_fixture.xml";
+    assert_int_equal(psy_search_import_index(s2, fixture, &xs, err, sizeof err), PSY_OK);
+    assert_int_equal(xs.main_terms, 6);
+    assert_int_equal(xs.terms, 10);
+    assert_int_equal(xs.see_resolved, 1); /* Wetting > bed: see Enuresis */
+    assert_int_equal(xs.rows, 13);
+    psy_search *x;
+    assert_int_equal(psy_search_build(s2, &x), PSY_OK);
+    psy_search_hit h[5];
+    size_t n, total;
+    /* a word only the index has ("quxlexia fixture term" -> F41.1) */
+    assert_int_equal(psy_search_query(x, "quxlexia", NULL, h, 5, &n, &total), PSY_OK);
+    assert_true(n >= 1);
+    assert_string_equal(h[0].code, "F41.1");
+    /* index words rank below titles: "generalized anxiety" still finds F41.1 by its title first */
+    assert_int_equal(psy_search_query(x, "generalized anxiety disorder", NULL, h, 5, &n, &total), PSY_OK);
+    assert_string_equal(h[0].code, "F41.1");
+    psy_search_free(x);
+    /* not the index, or cut short: an error naming the file and line; the terms imported stay */
+    char *bad = test_write_file("<html><body/></html>", 20);
+    assert_int_equal(psy_search_import_index(s2, bad, &xs, err, sizeof err), PSY_EPARSE);
+    assert_non_null(strstr(err, "line 1"));
+    test_rm_db(bad);
+    free(bad);
+    static const char cut[] = "<ICD10CM.index><letter><mainTerm><title>Worry</title><code>F41.1";
+    char *trunc = test_write_file(cut, sizeof cut - 1);
+    assert_int_equal(psy_search_import_index(s2, trunc, &xs, err, sizeof err), PSY_EPARSE);
+    test_rm_db(trunc);
+    free(trunc);
+    assert_int_equal(psy_search_import_index(s2, "/nonexistent/index.xml", &xs, err, sizeof err), PSY_EIO);
+    assert_int_equal(psy_search_build(s2, &x), PSY_OK);
+    assert_int_equal(psy_search_query(x, "quxlexia", NULL, h, 5, &n, &total), PSY_OK);
+    assert_true(n >= 1);
+    assert_string_equal(h[0].code, "F41.1");
+    psy_search_free(x);
+    psy_store_close(s2);
+    test_db_drop(&db);
+}
+
 /* With the official files imported (about 105,000 entries): the same known cases hold. */
 static void test_full_corpus(void **state)
 {
@@ -586,13 +906,28 @@ int main(void)
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_cli_json),
         cmocka_unit_test(test_cli_text_and_errors),
+        cmocka_unit_test(test_english_words_fallback_without_word_list),
     };
     /* building from a store: each backend's index gives the same answers */
     const struct CMUnitTest from_store[] = {
         cmocka_unit_test(test_rebuild_after_import),
         cmocka_unit_test(test_full_corpus),
+        cmocka_unit_test(test_icd_index_import),
+    };
+    const struct CMUnitTest classes[] = {
+        cmocka_unit_test(test_english_words_are_not_typos),
+        cmocka_unit_test(test_finished_word_is_not_a_prefix),
+        cmocka_unit_test(test_everyday_words),
+        cmocka_unit_test(test_intent_words),
+        cmocka_unit_test(test_diagnosis_queries_rank_icd_first),
+        cmocka_unit_test(test_code_queries_list_their_system_first),
+        cmocka_unit_test(test_primaries_before_addons),
+        cmocka_unit_test(test_clinician_shorthand),
+        cmocka_unit_test(test_one_word_dropped_when_thin),
+        cmocka_unit_test(test_no_close_match),
     };
     int failed = cmocka_run_group_tests(tests, setup, teardown);
+    failed += cmocka_run_group_tests_name("search_classes", classes, big_setup, big_teardown);
     failed += test_run_on_backends("test_search_store", from_store, sizeof from_store / sizeof *from_store, setup,
                                    teardown);
     return failed ? 1 : 0;
