@@ -454,6 +454,39 @@ psy_status psy_records_history(psy_store *st, psy_id practice, const char *recor
                                struct psy_history **out /* OUT */, size_t *n /* OUT */);
 void psy_history_free(struct psy_history *h, size_t n);
 
+/* --- importing clients from CSV (docs/importing.md, "Clients from another system") ---------------- */
+
+enum { PSY_IMPORT_DRY_RUN = 1, PSY_IMPORT_SKIP_BAD = 2 };
+
+/* One refused row: its number in the file (the header is row 1; a quoted field spanning lines is
+ * still one row), the CSV column at fault ("" when the row as a whole), and why, without the value. */
+struct psy_import_problem {
+    long row;
+    char column[32];
+    char message[200];
+};
+
+struct psy_import_report {
+    long rows;            /* data rows read (blank rows are skipped) */
+    long good, refused;   /* rows that are (or would be) imported, rows refused */
+    long clients, policies; /* written (0 on a dry run, or when refused rows stopped the import) */
+    int committed;        /* 1 when the good rows were written */
+    size_t n_problems;
+    struct psy_import_problem *problems; /* psy_import_report_clear frees them */
+};
+void psy_import_report_clear(struct psy_import_report *r);
+
+/* Imports clients, their diagnoses and one insurance policy per row from CSV text (UTF-8, an optional
+ * byte-order mark, LF or CRLF, quoted fields with commas, quotes and line breaks). Every row is
+ * checked as it would be written -- fields, dates, diagnoses against the catalog, payers by electronic
+ * id against the practice's payers, the same name and birth date already present or earlier in the
+ * file -- inside one transaction. Nothing is written when any row is refused, unless flags has
+ * PSY_IMPORT_SKIP_BAD (then the good rows are); PSY_IMPORT_DRY_RUN writes nothing and reports the
+ * same. Returns PSY_OK whenever the report is filled (refusals are in it); PSY_EPARSE for a file that
+ * is not CSV or lacks a required column (message on the store). */
+psy_status psy_records_import_clients(psy_store *st, psy_id practice, const char *text, size_t len, int flags,
+                                      struct psy_import_report *r /* OUT */);
+
 /* --- demo practice --------------------------------------------------------------------------------- */
 
 struct psy_demo_opts {

@@ -39,6 +39,9 @@ int cli_int_arg(const char *opt, const char *v, long max, long *out);
  * printed) on failure. */
 psy_store *cli_open_practice(const char *db, long practice, psy_id *pid);
 
+/* `psyclaim import clients FILE.csv` (cli_edit.c), reached through `psyclaim import`. */
+int cli_import_clients(int argc, char **argv);
+
 /* `psyclaim session add|sign` (cli_records.c, after the options of `session`). */
 int cli_session_write(int argc, char **argv);
 

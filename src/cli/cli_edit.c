@@ -504,6 +504,13 @@ static int parse_args(int argc, char **argv, struct args *a, const char *cmd)
             a->client_sign = 1;
             continue;
         }
+        if (!strcmp(name, "dry-run") || !strcmp(name, "skip-bad")) { /* switches, kept as valueless flags */
+            if (a->n >= 128) return 0;
+            snprintf(a->namebuf[a->n], sizeof a->namebuf[a->n], "%s", name);
+            a->names[a->n] = a->namebuf[a->n];
+            a->values[a->n++] = NULL;
+            continue;
+        }
         if (eq) val = eq + 1;
         else if (i + 1 < argc) val = argv[++i];
         else {
@@ -940,6 +947,91 @@ static int run_kind(const struct kind *k, const struct cli_command *cmd, int arg
     cli_error("%s: no action '%s' (see 'psyclaim help %s')", k->name, action, k->name);
     (void)cmd;
     return CLI_USAGE;
+}
+
+/* --- import clients ---------------------------------------------------------------------------------- */
+
+int cli_import_clients(int argc, char **argv)
+{
+    struct args a;
+    if (!parse_args(argc, argv, &a, "import clients")) return CLI_USAGE;
+    int flags = 0;
+    const char *path = NULL;
+    for (int i = 0; i < a.n; i++) {
+        if (!strcmp(a.names[i], "dry-run")) flags |= PSY_IMPORT_DRY_RUN;
+        else if (!strcmp(a.names[i], "skip-bad")) flags |= PSY_IMPORT_SKIP_BAD;
+        else {
+            cli_error("import clients: no option --%s (see 'psyclaim help import')", a.names[i]);
+            return CLI_USAGE;
+        }
+    }
+    for (int i = 0; i < a.n_words; i++) {
+        if (!strcmp(a.words[i], "clients")) continue;
+        if (path) {
+            cli_error("import clients: give one FILE");
+            return CLI_USAGE;
+        }
+        path = a.words[i];
+    }
+    if (!path) {
+        cli_error("import clients: give the CSV FILE");
+        return CLI_USAGE;
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        cli_error("import clients: cannot read %s", path);
+        return CLI_FAIL;
+    }
+    char *text = NULL;
+    size_t len = 0, cap = 0, got;
+    char buf[65536];
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
+        if (len + got > cap) {
+            cap = (len + got) * 2;
+            char *t = realloc(text, cap);
+            if (!t) {
+                free(text);
+                fclose(f);
+                cli_error("import clients: out of memory");
+                return CLI_FAIL;
+            }
+            text = t;
+        }
+        memcpy(text + len, buf, got);
+        len += got;
+    }
+    fclose(f);
+    psy_id pid;
+    psy_store *st = cli_open_practice(a.db, a.practice, &pid);
+    if (!st) {
+        free(text);
+        return CLI_FAIL;
+    }
+    struct psy_import_report r;
+    psy_status rc = psy_records_import_clients(st, pid, text ? text : "", len, flags, &r);
+    free(text);
+    if (rc) {
+        cli_error("import clients: %s: %s", path, psy_store_errmsg(st));
+        psy_store_close(st);
+        return rc == PSY_EPARSE ? CLI_USAGE : CLI_FAIL;
+    }
+    for (size_t i = 0; i < r.n_problems; i++)
+        fprintf(stderr, "%s:%ld: %s%s%s\n", path, r.problems[i].row, r.problems[i].column, *r.problems[i].column ? ": " : "",
+                r.problems[i].message);
+    if (flags & PSY_IMPORT_DRY_RUN)
+        printf("dry run: %ld row%s read, %ld would be imported, %ld refused; nothing was written\n", r.rows,
+               r.rows == 1 ? "" : "s", r.good, r.refused);
+    else if (r.committed)
+        printf("%ld client%s and %ld polic%s imported from %ld row%s; %ld row%s refused\n", r.clients,
+               r.clients == 1 ? "" : "s", r.policies, r.policies == 1 ? "y" : "ies", r.rows, r.rows == 1 ? "" : "s",
+               r.refused, r.refused == 1 ? "" : "s");
+    else
+        printf("%ld of %ld row%s refused: nothing was imported (fix them, or use --skip-bad to import the %ld good "
+               "row%s)\n", r.refused, r.rows, r.rows == 1 ? "" : "s", r.good, r.good == 1 ? "" : "s");
+    int ret = r.refused ? CLI_FAIL : CLI_OK;
+    psy_import_report_clear(&r);
+    psy_store_close(st);
+    return ret;
 }
 
 /* --- help ------------------------------------------------------------------------------------------------ */

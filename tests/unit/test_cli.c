@@ -406,12 +406,112 @@ static void test_record_commands(void **state)
     free(nf);
 }
 
+/* The number of clients `client list --json` prints. */
+static size_t client_count(void)
+{
+    char *out;
+    assert_int_equal(cli("client list --json", NULL, &out, NULL), 0);
+    json_t *j = json_loads(out, 0, NULL);
+    assert_non_null(j);
+    size_t n = json_array_size(j);
+    json_decref(j);
+    free(out);
+    return n;
+}
+
+/* CSV import of clients (tests/data/import/: invented people). Runs after test_record_commands, in
+ * its practice; the payer EXH01 the files name is added here when missing. */
+static void test_import_clients(void **state)
+{
+    (void)state;
+    char *out, *err, line[1024];
+    const char *mixed = PSY_SOURCE_DIR "/tests/data/import/mixed.csv", *good = PSY_SOURCE_DIR "/tests/data/import/good.csv";
+    cli("payer add --name 'Example Health' --payer-id EXH01 --kind commercial", NULL, &out, &err);
+    free(out);
+    free(err);
+    size_t before = client_count();
+
+    /* a dry run lists every refused row with its number and column, and writes nothing */
+    snprintf(line, sizeof line, "import clients %s --dry-run", mixed);
+    assert_int_equal(cli(line, NULL, &out, &err), 1);
+    static const char *const want[] = {"mixed.csv:2: birth_date: not a date", "mixed.csv:4: diagnoses: a category",
+                                       "mixed.csv:5: payer_id: no payer", "mixed.csv:6: the same first name, last name "
+                                                                          "and birth_date as row 3",
+                                       "mixed.csv:7: policy_order:"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(err, want[i])) fail_msg("dry run: missing '%s' in: %s", want[i], err);
+    assert_null(strstr(err, "mixed.csv:3:")); /* good rows are not listed */
+    assert_null(strstr(err, "mixed.csv:8:"));
+    assert_null(strstr(err, "Badrow"));       /* no patient data in the report */
+    assert_non_null(strstr(out, "2 would be imported, 5 refused"));
+    free(out);
+    free(err);
+    assert_int_equal(client_count(), before);
+    /* without --skip-bad a single bad row stops everything */
+    snprintf(line, sizeof line, "import clients %s", mixed);
+    assert_int_equal(cli(line, NULL, &out, &err), 1);
+    assert_non_null(strstr(out, "nothing was imported"));
+    free(out);
+    free(err);
+    assert_int_equal(client_count(), before);
+
+    /* BOM, CRLF, quoted commas and quotes: all three rows, with their policies */
+    snprintf(line, sizeof line, "import clients %s", good);
+    assert_int_equal(cli(line, NULL, &out, &err), 0);
+    assert_non_null(strstr(out, "3 clients and 2 policies imported"));
+    free(out);
+    free(err);
+    assert_int_equal(client_count(), before + 3);
+    assert_int_equal(cli("client list --json", NULL, &out, NULL), 0);
+    assert_non_null(strstr(out, "\"first_name\": \"Blake, Jr.\""));
+    assert_non_null(strstr(out, "\"last_name\": \"Quoted \\\"Nick\\\" Testrow\""));
+    assert_non_null(strstr(out, "\"first_name\": \"Avery\""));
+    free(out);
+    /* importing the same file again: every row is a duplicate, named */
+    assert_int_equal(cli(line, NULL, &out, &err), 1);
+    assert_non_null(strstr(err, "good.csv:2: a client with the same first name, last name and birth_date is already"));
+    free(out);
+    free(err);
+    assert_int_equal(client_count(), before + 3);
+
+    /* --skip-bad writes the good rows and reports the rest */
+    snprintf(line, sizeof line, "import clients %s --skip-bad", mixed);
+    assert_int_equal(cli(line, NULL, &out, &err), 1);
+    assert_non_null(strstr(out, "2 clients and 2 policies imported from 7 rows; 5 rows refused"));
+    assert_non_null(strstr(err, "mixed.csv:2: birth_date:"));
+    free(out);
+    free(err);
+    assert_int_equal(client_count(), before + 5);
+
+    /* a file that is not in the layout is refused whole, naming the column */
+    const char *odd = "first_name,last_name,birthday,sex\nA,B,1990-01-01,F\n";
+    char *f = test_write_file(odd, strlen(odd));
+    snprintf(line, sizeof line, "import clients %s", f);
+    assert_int_equal(cli(line, NULL, &out, &err), 2);
+    assert_non_null(strstr(err, "'birthday'"));
+    free(out);
+    free(err);
+    unlink(f);
+    free(f);
+    const char *unterminated = "first_name,last_name,birth_date,sex\n\"A,B,1990-01-01,F\n";
+    f = test_write_file(unterminated, strlen(unterminated));
+    snprintf(line, sizeof line, "import clients %s", f);
+    assert_int_equal(cli(line, NULL, &out, &err), 2);
+    assert_non_null(strstr(err, "not valid CSV"));
+    free(out);
+    free(err);
+    unlink(f);
+    free(f);
+    assert_int_equal(client_count(), before + 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_help_and_version), cmocka_unit_test(test_show_json),
         cmocka_unit_test(test_show_text),        cmocka_unit_test(test_show_errors),
         cmocka_unit_test(test_import_cli),       cmocka_unit_test(test_record_commands),
+        cmocka_unit_test(test_import_clients),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
