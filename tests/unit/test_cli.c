@@ -164,7 +164,7 @@ static void test_import_cli(void **state)
 /* Runs "psyclaim ARGS --db <scratch>" with stdin in; returns the exit status. */
 static int cli(const char *args, const char *in, char **out, char **err)
 {
-    char line[2048];
+    char line[4096];
     snprintf(line, sizeof line, "%s --db %s", args, db);
     return test_run_cli(line, in, out, err);
 }
