@@ -401,6 +401,8 @@ psy_status psy_records_client_auths(psy_store *st, psy_id practice, psy_id clien
 psy_status psy_records_client_plans(psy_store *st, psy_id practice, psy_id client, psy_id **ids, size_t *n);
 psy_status psy_records_client_groups(psy_store *st, psy_id practice, psy_id client, psy_id **ids, size_t *n);
 /* A group's sessions by date. */
+/* A client's individual-type sessions (individual, family, intake, crisis) by date. */
+psy_status psy_records_client_sessions(psy_store *st, psy_id practice, psy_id client, psy_id **ids, size_t *n);
 psy_status psy_records_group_sessions(psy_store *st, psy_id practice, psy_id group, psy_id **ids, size_t *n);
 
 /* --- change history --------------------------------------------------------------------------------- */
