@@ -234,7 +234,7 @@ function render(main, s, templates, notice) {
   const absent = check('session-absent', 'Without the patient (90846)', s.patient_absent, edit);
   const medical = check('session-medical', 'With medical services (90792)', s.medical, edit);
   const th = h('select', { id: 'session-telehealth', disabled: !edit || null },
-    [['', 'In person'], ['video', 'Video'], ['audio', 'Audio only']].map(([v, t]) => h('option', { value: v, selected: v === s.telehealth || null }, t)));
+    [['', 'In person'], ['video', 'Video'], ['audio', 'Audio only']].map(([v, t]) => h('option', { value: v, selected: v === (s.th_modality || '') || null }, t)));
   const where = h('select', { id: 'session-location', disabled: !edit || null },
     [['home', 'At home'], ['other', 'Somewhere else']].map(([v, t]) => h('option', { value: v, selected: v === s.patient_location || null }, t)));
   const whereField = h('div', { class: 'field' }, h('label', { for: where.id }, 'Where the patient was'), where);

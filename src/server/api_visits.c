@@ -115,7 +115,7 @@ void api_visit_fields(const struct psy_session *s, json_t *j)
     json_object_set_new(j, "patient_absent", json_boolean(s->patient_absent));
     json_object_set_new(j, "medical", json_boolean(s->medical));
     json_object_set_new(j, "em_code", json_string(s->em_code));
-    json_object_set_new(j, "telehealth", json_string(s->telehealth ? s->th_modality : ""));
+    json_object_set_new(j, "th_modality", json_string(s->telehealth ? s->th_modality : ""));
     json_object_set_new(j, "patient_location", json_string(s->patient_location));
 }
 
@@ -186,7 +186,7 @@ static void code_member(struct srv_req *r, const struct psy_session *s, psy_id c
         json_array_append(findings, x);
     }
     if (!b.payer_id) {
-        json_array_append_new(findings, json_pack("{s:s, s:s, s:s, s:I, s:s}", "severity", "warning", "rule", "R-INS-0",
+        json_array_append_new(findings, json_pack("{s:s, s:s, s:s, s:I, s:s}", "severity", "warning", "rule", "NO-POLICY",
                                                   "message", "no insurance policy in force on the date: coded at the "
                                                   "default fees, and no claim will be built",
                                                   "client_id", (json_int_t)client, "source", "coding"));
