@@ -14,6 +14,7 @@ import { clientsView, clientView, groupsView, groupView } from './records.js';
 import { sessionView } from './session.js';
 import { reportsView } from './reports.js';
 import { claimsView, claimView } from './claims.js';
+import { setPracticeZone } from './clock.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -25,7 +26,7 @@ const routes = [
   { pattern: /^#\/lookup$/, view: () => lookupView(main) },
   { pattern: /^#\/coding$/, view: () => codingView(main) },
   { pattern: /^#\/clients$/, view: () => clientsView(main), perm: 'clients.read' },
-  { pattern: /^#\/clients\/(\d+)$/, view: (m) => clientView(main, m[1]), perm: 'clients.read' },
+  { pattern: /^#\/clients\/(\d+)$/, view: (m) => clientView(main, m[1], allowed('notes.write')), perm: 'clients.read' },
   { pattern: /^#\/groups$/, view: () => groupsView(main), perm: 'clients.read' },
   { pattern: /^#\/groups\/(\d+)$/, view: (m) => groupView(main, m[1], allowed('notes.write')), perm: 'clients.read' },
   { pattern: /^#\/sessions\/(\d+)$/, view: (m) => sessionView(main, m[1]), perm: 'clients.read' },
@@ -165,6 +166,7 @@ function loginView(notice) {
     try {
       session = await request('POST', '/api/login', body);
       setCsrf(session.csrf_token);
+      setPracticeZone(session.practice && session.practice.time_zone);
       renderHeader();
       await route();
     } catch (e) {
@@ -205,6 +207,7 @@ async function start() {
   try {
     session = await request('GET', '/api/me');
     setCsrf(session.csrf_token);
+    setPracticeZone(session.practice && session.practice.time_zone);
   } catch (e) {
     session = null;
   }

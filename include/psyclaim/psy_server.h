@@ -28,6 +28,7 @@ struct psy_server_config {
     size_t max_body;           /* 0 = PSY_SERVER_MAX_BODY */
     FILE *access_log;          /* one line per request; NULL = none. Never carries patient data. */
     const struct psy_auth_policy *policy; /* NULL = psy_auth_policy_init; copied at start */
+    const char *note_templates_dir; /* a practice's own note templates (*.json); NULL = $PSYCLAIM_NOTE_TEMPLATES */
 };
 
 /* Opens the database (migrating and seeding the built-in catalog as needed) and starts serving.

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <psyclaim/psyclaim.h>
 #include <psyclaim/psy_server.h>
+#include <psyclaim/psy_templates.h>
 #include <time.h>
 
 #define SRV_SESSION_COOKIE "psy_session"
@@ -37,6 +38,7 @@ struct psy_server {
     int in_flight; /* requests begun and not yet completed (atomic) */
     psy_coder *coder; /* the coding engine's tables and payer profiles, read once at start */
     psy_search *index; /* the catalog's search index, built once at start; read-only, shared */
+    char *note_templates; /* GET /api/note-templates: {"templates": [...]}, made once at start */
 };
 
 struct srv_req {
@@ -149,6 +151,10 @@ void api_client(struct srv_req *r);
 void api_groups(struct srv_req *r);
 void api_group(struct srv_req *r);
 void api_group_session_add(struct srv_req *r);
+void api_client_session_add(struct srv_req *r);
+void api_note_templates(struct srv_req *r);
+/* {id, name, time_zone} of a practice, for GET /api/me (null when it cannot be read). */
+json_t *api_practice_brief(psy_store *st, psy_id practice);
 void api_session_get(struct srv_req *r);
 void api_session_put(struct srv_req *r);
 void api_session_check(struct srv_req *r);

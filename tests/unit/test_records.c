@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "psy_db.h"
+#include "psyclaim/psy_templates.h"
 
 /* Asserts rc == want and that the store's message starts with "field:". */
 #define ASSERT_FIELD(st, rc, want, field)                                                           \
@@ -939,6 +940,151 @@ static void test_first_day_fields(void **state)
     fx_close(&f);
 }
 
+/* Note templates: the built-in ones are valid; a bad one is refused naming the field; a practice's
+ * directory adds templates and replaces a built-in of the same id. */
+static void test_note_templates(void **state)
+{
+    (void)state;
+    char err[256], *out;
+    assert_int_equal(psy_note_templates_json(NULL, &out, err, sizeof err), PSY_OK);
+    json_t *j = json_loads(out, 0, NULL);
+    free(out);
+    assert_int_equal(json_array_size(json_object_get(j, "templates")), 4);
+    json_decref(j);
+    static const struct { const char *json, *field; } bad[] = {
+        {"{\"id\": \"x\", \"name\": \"X\", \"session_kinds\": [\"individual\"], \"notes\": {\"individual\": ["
+         "{\"part\": \"techniques\", \"label\": \"A\"}, {\"part\": \"response\", \"label\": \"B\"},"
+         "{\"part\": \"progress\", \"label\": \"C\"}, {\"part\": \"theme\", \"label\": \"D\"}]}}", "notes.individual[3].part"},
+        {"{\"id\": \"x\", \"name\": \"X\", \"session_kinds\": [\"individual\"], \"notes\": {\"individual\": ["
+         "{\"part\": \"techniques\", \"label\": \"A\"}, {\"part\": \"response\", \"label\": \"B\"},"
+         "{\"part\": \"progress\", \"label\": \"C\"}, {\"part\": \"progress\", \"label\": \"D\"}]}}", "notes.individual[3].part"},
+        {"{\"id\": \"Bad Id\", \"name\": \"X\", \"session_kinds\": [\"individual\"], \"notes\": {}}", "id"},
+        {"{\"id\": \"x\", \"name\": \"X\", \"session_kinds\": [\"individual\", \"group\"], \"notes\": {}}", "session_kinds"},
+        {"{\"id\": \"x\", \"name\": \"X\", \"session_kinds\": [\"group\"], \"notes\": {\"group\": []}}", "notes.group"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(psy_note_template_check(bad[i].json, strlen(bad[i].json), err, sizeof err), PSY_EINVAL);
+        if (strncmp(err, bad[i].field, strlen(bad[i].field)) || err[strlen(bad[i].field)] != ':')
+            fail_msg("template %zu: %s (wanted %s)", i, err, bad[i].field);
+    }
+    /* a practice's directory */
+    char dir[] = "/tmp/psy-notes-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[300];
+    snprintf(path, sizeof path, "%s/soap.json", dir);
+    FILE *fp = fopen(path, "w");
+    fputs("{\"id\": \"soap\", \"name\": \"Our SOAP\", \"session_kinds\": [\"individual\"], \"notes\": {\"individual\": ["
+          "{\"part\": \"response\", \"label\": \"S\"}, {\"part\": \"techniques\", \"label\": \"O\"},"
+          "{\"part\": \"progress\", \"label\": \"A\"}, {\"part\": \"plan\", \"label\": \"P\"}]}}", fp);
+    fclose(fp);
+    snprintf(path, sizeof path, "%s/girp.json", dir);
+    fp = fopen(path, "w");
+    fputs("{\"id\": \"girp\", \"name\": \"GIRP\", \"session_kinds\": [\"individual\", \"family\"], \"notes\": {\"individual\": ["
+          "{\"part\": \"progress\", \"label\": \"Goals\"}, {\"part\": \"techniques\", \"label\": \"Intervention\"},"
+          "{\"part\": \"response\", \"label\": \"Response\"}, {\"part\": \"plan\", \"label\": \"Plan\"}]}}", fp);
+    fclose(fp);
+    assert_int_equal(psy_note_templates_json(dir, &out, err, sizeof err), PSY_OK);
+    j = json_loads(out, 0, NULL);
+    free(out);
+    json_t *ts = json_object_get(j, "templates"), *t;
+    size_t i;
+    assert_int_equal(json_array_size(ts), 5);
+    json_array_foreach(ts, i, t) {
+        const char *id = json_string_value(json_object_get(t, "id"));
+        if (!strcmp(id, "soap")) assert_string_equal(json_string_value(json_object_get(t, "name")), "Our SOAP");
+        if (!strcmp(id, "girp")) assert_string_equal(json_string_value(json_object_get(t, "source")), "practice");
+    }
+    json_decref(j);
+    /* a broken file fails the whole list, naming the file and the field */
+    snprintf(path, sizeof path, "%s/broken.json", dir);
+    fp = fopen(path, "w");
+    fputs("{\"id\": \"broken\", \"name\": \"\", \"session_kinds\": [\"individual\"], \"notes\": {}}", fp);
+    fclose(fp);
+    assert_int_equal(psy_note_templates_json(dir, &out, err, sizeof err), PSY_EINVAL);
+    assert_non_null(strstr(err, "broken.json: name:"));
+    unlink(path);
+    snprintf(path, sizeof path, "%s/soap.json", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/girp.json", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* The fields an individual-type session adds for coding, and signing over errors with a kept reason. */
+static void test_session_kinds_and_override(void **state)
+{
+    struct fx f;
+    fx_open_on(&f, FX_SERVER(state));
+    struct psy_session s;
+    memset(&s, 0, sizeof s);
+    snprintf(s.kind, sizeof s.kind, "individual");
+    s.client_id = f.client[0];
+    s.clinician_id = f.clin;
+    snprintf(s.service_date, sizeof s.service_date, "2024-03-04");
+    snprintf(s.pos, sizeof s.pos, "11");
+    s.minutes = 50;
+    psy_id id;
+    s.patient_absent = 1;
+    assert_int_equal(psy_records_session_add(f.st, f.pr, &s, &id), PSY_EINVAL);
+    assert_non_null(strstr(psy_store_errmsg(f.st), "patient_absent"));
+    s.patient_absent = 0;
+    s.medical = 1;
+    assert_int_equal(psy_records_session_add(f.st, f.pr, &s, &id), PSY_EINVAL);
+    assert_non_null(strstr(psy_store_errmsg(f.st), "medical"));
+    s.medical = 0;
+    snprintf(s.em_code, sizeof s.em_code, "90834");
+    assert_int_equal(psy_records_session_add(f.st, f.pr, &s, &id), PSY_EINVAL);
+    assert_non_null(strstr(psy_store_errmsg(f.st), "em_code"));
+    snprintf(s.em_code, sizeof s.em_code, "99213");
+    s.interactive_complexity = 1;
+    assert_int_equal(psy_records_session_add(f.st, f.pr, &s, &id), PSY_OK);
+    struct psy_session r;
+    assert_int_equal(psy_records_session_get(f.st, f.pr, id, &r), PSY_OK);
+    assert_string_equal(r.em_code, "99213");
+    assert_int_equal(r.interactive_complexity, 1);
+    /* family without the patient */
+    snprintf(s.kind, sizeof s.kind, "family");
+    s.em_code[0] = 0;
+    s.patient_absent = 1;
+    psy_id fam;
+    assert_int_equal(psy_records_session_add(f.st, f.pr, &s, &fam), PSY_OK);
+    assert_int_equal(psy_records_session_get(f.st, f.pr, fam, &r), PSY_OK);
+    assert_int_equal(r.patient_absent, 1);
+    struct psy_note nt;
+    memset(&nt, 0, sizeof nt);
+    nt.session_id = fam;
+    nt.client_id = f.client[0];
+    snprintf(nt.kind, sizeof nt.kind, "individual");
+    nt.author_id = f.clin;
+    snprintf(nt.template_id, sizeof nt.template_id, "birp");
+    nt.techniques = "Structural family therapy: mapped the parents' roles in the evening routine.";
+    nt.response = "Both parents agreed on one rule to try; the father questioned the second.";
+    nt.progress = "Goal 2, consistent bedtime: four nights of seven, up from one.";
+    nt.plan = "Meet in two weeks; the parents keep a log of bedtimes.";
+    psy_id nid;
+    assert_int_equal(psy_records_note_save(f.st, f.pr, &nt, &nid), PSY_OK);
+    assert_int_equal(psy_records_note_sign(f.st, f.pr, nid, f.clin), PSY_OK);
+    assert_int_equal(psy_records_note_get(f.st, f.pr, nid, &nt), PSY_OK);
+    assert_string_equal(nt.template_id, "birp");
+    psy_note_clear(&nt);
+    /* a reason too short is refused and signs nothing; a reason is kept */
+    assert_int_equal(psy_records_session_sign_override(f.st, f.pr, fam, f.clin, "  ok  "), PSY_EINVAL);
+    assert_non_null(strstr(psy_store_errmsg(f.st), "override_reason"));
+    assert_int_equal(psy_records_session_get(f.st, f.pr, fam, &r), PSY_OK);
+    assert_string_equal(r.signed_at, "");
+    assert_int_equal(psy_records_session_sign_override(f.st, f.pr, fam, f.clin, "Times confirmed by phone with the family."), PSY_OK);
+    assert_int_equal(psy_records_session_get(f.st, f.pr, fam, &r), PSY_OK);
+    assert_string_equal(r.sign_override, "Times confirmed by phone with the family.");
+    /* the billable line carries what the coding engine needs */
+    struct psy_billable *b;
+    size_t n;
+    assert_int_equal(psy_records_session_billables(f.st, f.pr, fam, &b, &n), PSY_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(b[0].patient_absent, 1);
+    free(b);
+    fx_close(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -952,8 +1098,9 @@ int main(void)
         cmocka_unit_test_prestate(test_versions_across_connections, NULL),
         cmocka_unit_test_prestate(test_demo_generator, NULL),
         cmocka_unit_test_prestate(test_first_day_fields, NULL),
+        cmocka_unit_test_prestate(test_session_kinds_and_override, NULL),
     };
-    const struct CMUnitTest plain[] = {cmocka_unit_test(test_npi_dates_times)};
+    const struct CMUnitTest plain[] = {cmocka_unit_test(test_npi_dates_times), cmocka_unit_test(test_note_templates)};
     int failed = cmocka_run_group_tests_name("plain", plain, NULL, NULL);
     failed += fx_run_on_both("test_records", tests, sizeof tests / sizeof tests[0]);
     return failed ? 1 : 0;

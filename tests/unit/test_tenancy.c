@@ -174,6 +174,15 @@ static void test_records_isolation(void **state)
         assert_int_not_equal(found, b.client[0]);
     struct psy_membership *mem;
     NOT_THEIRS(st, psy_records_group_members(st, me, b.group, &mem, &n));
+    rc = psy_records_client_sessions(st, me, b.client[0], &ids, &n);
+    assert_no_ids(rc, ids, n);
+    {
+        struct psy_note *earlier = NULL;
+        size_t ne = 99;
+        assert_int_equal(psy_records_client_notes_before(st, me, b.client[0], "9999-12-31", 0, 10, &earlier, &ne), PSY_OK);
+        assert_int_equal(ne, 0);
+        free(earlier);
+    }
 
     /* updates, signatures and references: their rows as they are read by their owner, sent with my id */
     assert_int_equal(psy_records_clinician_get(st, b.pr, b.clin, &cl), PSY_OK);
@@ -214,6 +223,7 @@ static void test_records_isolation(void **state)
     NOT_THEIRS(st, psy_records_session_update(st, me, &s));
     NOT_THEIRS(st, psy_records_session_sign(st, me, t.session, a.clin));
     NOT_THEIRS(st, psy_records_session_sign(st, me, t.session, b.clin));
+    NOT_THEIRS(st, psy_records_session_sign_override(st, me, t.session, b.clin, "signed over the errors on purpose"));
     NOT_THEIRS(st, psy_records_billed_set(st, me, t.session, 0, "90834"));
     NOT_THEIRS(st, psy_records_billed_set(st, me, t.group_session, t.attendance_client, "90853"));
     struct psy_attendance at;
