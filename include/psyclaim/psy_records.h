@@ -480,8 +480,9 @@ void psy_history_free(struct psy_history *h, size_t n);
 
 enum { PSY_IMPORT_DRY_RUN = 1, PSY_IMPORT_SKIP_BAD = 2 };
 
-/* One refused row: its number in the file (the header is row 1; a quoted field spanning lines is
- * still one row), the CSV column at fault ("" when the row as a whole), and why, without the value. */
+/* One problem of a refused row: its number in the file (the header is row 1; a quoted field spanning
+ * lines is still one row), the CSV column at fault ("row" when about the row as a whole, such as a
+ * duplicate), and why, without the value. A row has one problem per column at fault. */
 struct psy_import_problem {
     long row;
     char column[32];

@@ -434,10 +434,11 @@ static void test_import_clients(void **state)
     /* a dry run lists every refused row with its number and column, and writes nothing */
     snprintf(line, sizeof line, "import clients %s --dry-run", mixed);
     assert_int_equal(cli(line, NULL, &out, &err), 1);
-    static const char *const want[] = {"mixed.csv:2: birth_date: not a date", "mixed.csv:4: diagnoses: a category",
-                                       "mixed.csv:5: payer_id: no payer", "mixed.csv:6: the same first name, last name "
+    static const char *const want[] = {"mixed.csv:2: birth_date: not a date", "mixed.csv:4: diagnoses: code 1: a category",
+                                       "mixed.csv:5: payer_id: no payer", "mixed.csv:6: row: the same first name, last name "
                                                                           "and birth_date as row 3",
-                                       "mixed.csv:7: policy_order:"};
+                                       "mixed.csv:7: sex:", "mixed.csv:7: policy_order:",
+                                       "mixed.csv:2: address: control character"}; /* every problem of a row */
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         if (!strstr(err, want[i])) fail_msg("dry run: missing '%s' in: %s", want[i], err);
     assert_null(strstr(err, "mixed.csv:3:")); /* good rows are not listed */
@@ -469,7 +470,7 @@ static void test_import_clients(void **state)
     free(out);
     /* importing the same file again: every row is a duplicate, named */
     assert_int_equal(cli(line, NULL, &out, &err), 1);
-    assert_non_null(strstr(err, "good.csv:2: a client with the same first name, last name and birth_date is already"));
+    assert_non_null(strstr(err, "good.csv:2: row: a client with the same first name, last name and birth_date is already"));
     free(out);
     free(err);
     assert_int_equal(client_count(), before + 3);

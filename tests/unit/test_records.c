@@ -1085,6 +1085,103 @@ static void test_session_kinds_and_override(void **state)
     fx_close(&f);
 }
 
+/* Whether report r has a problem in row under column whose message contains part (NULL: any). */
+static int has_problem(const struct psy_import_report *r, long row, const char *column, const char *part)
+{
+    for (size_t i = 0; i < r->n_problems; i++)
+        if (r->problems[i].row == row && !strcmp(r->problems[i].column, column) &&
+            (!part || strstr(r->problems[i].message, part)))
+            return 1;
+    return 0;
+}
+
+/* Clients from CSV (docs/importing.md): every problem of a row under its column, never the value;
+ * nothing written on a dry run or when a row is refused, the good rows with PSY_IMPORT_SKIP_BAD. */
+static void test_import_clients_lib(void **state)
+{
+    struct fx f;
+    fx_open_on(&f, FX_SERVER(state));
+    struct psy_payer py;
+    assert_int_equal(psy_records_payer_get(f.st, f.pr, f.commercial, &py), PSY_OK);
+    char csv[2048];
+    snprintf(csv, sizeof csv,
+             "first_name,last_name,birth_date,sex,state,email,diagnoses,payer_id,member_id,policy_start,copay\r\n"
+             "Avery,Libtest,1988-02-14,F,IL,,F41.1;F32.1,%s,M-1,2025-01-01,$25.00\r\n"
+             ",Libtest,1990-02-30,X,il,not-an-email,\"F41;F32.1;Z99.999\",%s,bad id!,,abc\r\n"
+             "Avery,Libtest,1988-02-14,F,,,,,,,\r\n"
+             "Blair,Libtest,1991-01-01,M,,,F41.1,NOPE1,bad id!,2025-01-01,\r\n"
+             "Casey,Libtest,1992-02-02,F,,,,,M-9,,\r\n",
+             py.payer_code, py.payer_code);
+    long before = fx_db_count(&f.db, "SELECT COUNT(*) FROM client");
+    struct psy_import_report r;
+    assert_int_equal(psy_records_import_clients(f.st, f.pr, csv, strlen(csv), PSY_IMPORT_DRY_RUN, &r), PSY_OK);
+    assert_int_equal(r.rows, 5);
+    assert_int_equal(r.good, 1);
+    assert_int_equal(r.refused, 4);
+    assert_int_equal(r.committed, 0);
+    /* row 3: every field that breaks a rule, each under its column */
+    assert_true(has_problem(&r, 3, "first_name", NULL));
+    assert_true(has_problem(&r, 3, "birth_date", "date"));
+    assert_true(has_problem(&r, 3, "sex", NULL));
+    assert_true(has_problem(&r, 3, "state", "two capital letters"));
+    assert_true(has_problem(&r, 3, "email", "not an email address"));
+    assert_true(has_problem(&r, 3, "diagnoses", "code 1: a category"));
+    assert_true(has_problem(&r, 3, "diagnoses", "code 3:"));
+    assert_false(has_problem(&r, 3, "diagnoses", "code 2:"));
+    assert_true(has_problem(&r, 3, "member_id", "letters, digits"));
+    assert_true(has_problem(&r, 3, "policy_start", NULL));
+    assert_true(has_problem(&r, 3, "copay", "dollars"));
+    /* row 4: the same person as row 2, about the row; row 5: an unknown payer and still its member id */
+    assert_true(has_problem(&r, 4, "row", "as row 2"));
+    assert_true(has_problem(&r, 5, "payer_id", "no payer"));
+    assert_true(has_problem(&r, 5, "member_id", NULL));
+    /* row 6: a policy column without a payer */
+    assert_true(has_problem(&r, 6, "member_id", "without payer_id"));
+    assert_false(has_problem(&r, 2, "row", NULL));
+    for (size_t i = 0; i < r.n_problems; i++) {
+        assert_true(*r.problems[i].column);
+        assert_null(strstr(r.problems[i].message, "Libtest"));
+        assert_null(strstr(r.problems[i].message, "not-an-email"));
+        assert_null(strstr(r.problems[i].message, "bad id"));
+        assert_null(strstr(r.problems[i].message, "Z99"));
+    }
+    psy_import_report_clear(&r);
+    assert_int_equal(fx_db_count(&f.db, "SELECT COUNT(*) FROM client"), before);
+
+    /* without flags a refused row stops everything */
+    assert_int_equal(psy_records_import_clients(f.st, f.pr, csv, strlen(csv), 0, &r), PSY_OK);
+    assert_int_equal(r.committed, 0);
+    assert_int_equal(r.clients, 0);
+    psy_import_report_clear(&r);
+    assert_int_equal(fx_db_count(&f.db, "SELECT COUNT(*) FROM client"), before);
+    assert_int_equal(fx_db_count(&f.db, "SELECT COUNT(*) FROM policy WHERE member_id = 'M-1'"), 0);
+
+    /* skipping the bad rows writes the good one with its diagnoses and policy, and nothing of the rest */
+    assert_int_equal(psy_records_import_clients(f.st, f.pr, csv, strlen(csv), PSY_IMPORT_SKIP_BAD, &r), PSY_OK);
+    assert_int_equal(r.committed, 1);
+    assert_int_equal(r.clients, 1);
+    assert_int_equal(r.policies, 1);
+    assert_int_equal(r.refused, 4);
+    psy_import_report_clear(&r);
+    assert_int_equal(fx_db_count(&f.db, "SELECT COUNT(*) FROM client"), before + 1);
+    assert_int_equal(fx_db_count(&f.db, "SELECT copay_cents FROM policy WHERE member_id = 'M-1'"), 2500);
+    psy_id id;
+    assert_int_equal(psy_records_client_find(f.st, f.pr, "avery", "LIBTEST", "1988-02-14", &id), PSY_OK);
+    struct psy_client c;
+    assert_int_equal(psy_records_client_get(f.st, f.pr, id, &c), PSY_OK);
+    assert_int_equal(c.n_dx, 2);
+    assert_string_equal(c.dx[1], "F32.1");
+    assert_int_equal(psy_records_client_find(f.st, f.pr, "Blair", "Libtest", "1991-01-01", &id), PSY_ENOTFOUND);
+
+    /* a file that is not in the layout: refused whole */
+    const char *odd = "first_name,last_name,birthday,sex\nA,B,1990-01-01,F\n";
+    assert_int_equal(psy_records_import_clients(f.st, f.pr, odd, strlen(odd), 0, &r), PSY_EPARSE);
+    assert_non_null(strstr(psy_store_errmsg(f.st), "'birthday'"));
+    psy_import_report_clear(&r);
+    assert_int_equal(fx_db_count(&f.db, "SELECT COUNT(*) FROM client"), before + 1);
+    fx_close(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1099,6 +1196,7 @@ int main(void)
         cmocka_unit_test_prestate(test_demo_generator, NULL),
         cmocka_unit_test_prestate(test_first_day_fields, NULL),
         cmocka_unit_test_prestate(test_session_kinds_and_override, NULL),
+        cmocka_unit_test_prestate(test_import_clients_lib, NULL),
     };
     const struct CMUnitTest plain[] = {cmocka_unit_test(test_npi_dates_times), cmocka_unit_test(test_note_templates)};
     int failed = cmocka_run_group_tests_name("plain", plain, NULL, NULL);
