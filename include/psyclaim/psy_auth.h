@@ -34,6 +34,7 @@ typedef enum {
     PSY_PERM_CLAIMS_READ,
     PSY_PERM_CLAIMS_WRITE,
     PSY_PERM_REPORTS_READ,
+    PSY_PERM_CLIENTS_IMPORT, /* clients, diagnoses and insurance from another system's CSV */
     PSY_PERM_COUNT
 } psy_perm;
 

@@ -55,6 +55,8 @@ static const struct {
     [PSY_PERM_CLAIMS_READ] = {"claims.read", {P, O, P}},
     [PSY_PERM_CLAIMS_WRITE] = {"claims.write", {P, N, P}},
     [PSY_PERM_REPORTS_READ] = {"reports.read", {P, O, P}},
+    /* bringing a practice's clients and their insurance over is office work: admins and billers */
+    [PSY_PERM_CLIENTS_IMPORT] = {"clients.import", {P, N, P}},
 };
 #undef N
 #undef O

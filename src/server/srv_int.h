@@ -136,6 +136,7 @@ void api_code_session(struct srv_req *r);
 void api_payers(struct srv_req *r);
 void api_era_read(struct srv_req *r);
 void api_era_post(struct srv_req *r);
+void api_import_clients(struct srv_req *r);
 void api_claims(struct srv_req *r);
 void api_claim(struct srv_req *r);
 void api_claim_scrub(struct srv_req *r);

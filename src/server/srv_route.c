@@ -27,6 +27,8 @@ static const struct srv_route routes[] = {
     /* a remittance pays claims of every clinician of the practice: "own" claims are not enough */
     {"POST", "/api/era/read", api_era_read, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_PRACTICE},
     {"POST", "/api/era/post", api_era_post, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
+    /* clients from another system's CSV: writes clients of the whole practice */
+    {"POST", "/api/import/clients", api_import_clients, 0, PSY_PERM_CLIENTS_IMPORT, PSY_SCOPE_PRACTICE},
     {"GET", "/api/suspense", api_suspense, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_PRACTICE},
     /* claims: a clinician reads the claims of their own clients (applied by the handlers); building,
      * scrubbing and sending span the practice */

@@ -427,6 +427,7 @@ static void test_role_matrix(void **state)
         {"POST", "/api/claims/export", {401, 415, 403, 415}},
         {"GET", "/api/superbill", {401, 400, 400, 400}},
         {"POST", "/api/era/post", {401, 422, 403, 422}},
+        {"POST", "/api/import/clients", {401, 422, 403, 422}}, /* admins and billers; the empty body is refused */
         {"GET", "/api/suspense", {401, 200, 403, 200}},
         {"GET", "/api/reports/revenue", {401, 200, 403, 200}},
         {"POST", "/api/logout", {401, 204, 204, 204}},
@@ -1781,6 +1782,154 @@ static long post_raw(const struct session *s, const char *path, const char *body
     return request("POST", path, body, len, hdrs, h);
 }
 
+/* --- importing clients from CSV ------------------------------------------------------------------ */
+
+static long post_csv(const struct session *s, const char *path, const char *body, struct http *h)
+{
+    const char *const hdrs[] = {s->cookie, s->csrf, "Content-Type: text/csv", NULL};
+    return request("POST", path, body, strlen(body), hdrs, h);
+}
+
+/* A problem of the answer's report in row under column. */
+static int http_problem(const struct http *h, long row, const char *column)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(h->json, "problems"), i, p)
+        if (json_integer_value(json_object_get(p, "row")) == row &&
+            !strcmp(json_string_value(json_object_get(p, "column")), column) &&
+            *json_string_value(json_object_get(p, "message")))
+            return 1;
+    return 0;
+}
+
+static long count_clients(psy_id practice, const char *last_name)
+{
+    psy_store *st;
+    char err[256];
+    assert_int_equal(psy_store_open(db_path, &st, err, sizeof err), PSY_OK);
+    psy_id *ids;
+    size_t n;
+    long found = 0;
+    assert_int_equal(psy_records_client_ids(st, practice, 0, &ids, &n), PSY_OK);
+    for (size_t i = 0; i < n; i++) {
+        struct psy_client c;
+        assert_int_equal(psy_records_client_get(st, practice, ids[i], &c), PSY_OK);
+        found += !strcmp(c.last_name, last_name);
+    }
+    free(ids);
+    psy_store_close(st);
+    return found;
+}
+
+/* POST /api/import/clients: a dry run lists every problem by row and column, never a value; refused
+ * rows stop the import unless skip_bad; the rows land in the caller's practice, whose payers alone are
+ * found; every import is audited. */
+static void test_import_clients_http(void **state)
+{
+    (void)state;
+    struct rec_fixture f;
+    rec_setup(&f);
+    /* a payer of this practice, and a second practice with a payer of its own */
+    psy_store *st;
+    char err[256], mine[81];
+    assert_int_equal(psy_store_open(db_path, &st, err, sizeof err), PSY_OK);
+    struct psy_payer *ps;
+    size_t np;
+    assert_int_equal(psy_records_payer_list(st, 1, &ps, &np), PSY_OK);
+    assert_true(np > 0);
+    snprintf(mine, sizeof mine, "%s", ps[0].payer_code);
+    free(ps);
+    struct psy_practice pr;
+    memset(&pr, 0, sizeof pr);
+    snprintf(pr.name, sizeof pr.name, "Other Practice (fixture)");
+    for (char d = '0'; d <= '9' && !psy_records_npi_valid(pr.npi); d++) snprintf(pr.npi, sizeof pr.npi, "223456789%c", d);
+    snprintf(pr.tax_id, sizeof pr.tax_id, "98-7654321");
+    snprintf(pr.time_zone, sizeof pr.time_zone, "America/Chicago");
+    psy_id other_practice;
+    assert_int_equal(psy_records_practice_add(st, &pr, &other_practice), PSY_OK);
+    struct psy_payer theirs;
+    memset(&theirs, 0, sizeof theirs);
+    snprintf(theirs.name, sizeof theirs.name, "Their payer (fixture)");
+    snprintf(theirs.payer_code, sizeof theirs.payer_code, "ONLYP2");
+    snprintf(theirs.kind, sizeof theirs.kind, "commercial");
+    assert_int_equal(psy_records_payer_add(st, other_practice, &theirs, NULL), PSY_OK);
+    psy_store_close(st);
+
+    struct session admin, biller, lead;
+    login_as("admin", &admin);
+    login_as("biller", &biller);
+    login_as("lead", &lead);
+    char csv[1024];
+    snprintf(csv, sizeof csv,
+             "first_name,last_name,birth_date,sex,diagnoses,payer_id,member_id,policy_start\n"
+             "Avery,Httptest,1988-02-14,F,F41.1,%s,H-1,2025-01-01\n"
+             "Blake,Httptest,1990-02-30,Q,F41,%s,H-2,2025-01-01\n"
+             "Casey,Httptest,1991-03-03,M,,ONLYP2,H-3,2025-01-01\n"
+             "Drew,Httptest,1992-04-04,U,,,,\n",
+             mine, mine);
+    struct http h;
+    /* a clinician may not; a form, an empty body, a wrong flag and a foreign layout are refused */
+    assert_int_equal(post_csv(&lead, "/api/import/clients?dry_run=1", csv, &h), 403);
+    http_free(&h);
+    const char *const form[] = {admin.cookie, admin.csrf, "Content-Type: multipart/form-data; boundary=x", NULL};
+    request("POST", "/api/import/clients", csv, strlen(csv), form, &h);
+    assert_error(&h, 415, "unsupported_media_type", NULL);
+    http_free(&h);
+    post_csv(&admin, "/api/import/clients", "", &h);
+    assert_error(&h, 422, "invalid_csv", "body");
+    http_free(&h);
+    post_csv(&admin, "/api/import/clients?dry_run=maybe", csv, &h);
+    assert_error(&h, 400, "invalid_argument", "dry_run");
+    http_free(&h);
+    post_csv(&admin, "/api/import/clients", "first_name,last_name,birthday,sex\nA,B,1990-01-01,F\n", &h);
+    assert_error(&h, 422, "invalid_csv", "body");
+    assert_non_null(strstr(json_string_value(json_object_get(json_object_get(h.json, "error"), "message")), "birthday"));
+    http_free(&h);
+
+    /* a dry run: every problem of row 3 under its column, the other practice's payer not found */
+    assert_int_equal(post_csv(&admin, "/api/import/clients?dry_run=1", csv, &h), 200);
+    assert_true(json_is_true(json_object_get(h.json, "dry_run")));
+    assert_int_equal(json_integer_value(json_object_get(h.json, "rows")), 4);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "good")), 2);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "refused")), 2);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "clients")), 0);
+    assert_false(json_is_true(json_object_get(h.json, "committed")));
+    assert_true(http_problem(&h, 3, "birth_date"));
+    assert_true(http_problem(&h, 3, "sex"));
+    assert_true(http_problem(&h, 3, "diagnoses"));
+    assert_true(http_problem(&h, 4, "payer_id"));
+    assert_false(http_problem(&h, 2, "payer_id"));
+    assert_null(strstr(h.body.p, "Httptest"));
+    assert_null(strstr(h.body.p, "1990-02-30"));
+    http_free(&h);
+    assert_int_equal(count_clients(1, "Httptest"), 0);
+    assert_true(audited("clients.import.dry_run"));
+
+    /* refused rows stop a real import: 422 with the report, nothing written */
+    assert_int_equal(post_csv(&admin, "/api/import/clients", csv, &h), 422);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(h.json, "error"), "code")), "rows_refused");
+    assert_false(json_is_true(json_object_get(h.json, "committed")));
+    assert_int_equal(json_integer_value(json_object_get(h.json, "refused")), 2);
+    http_free(&h);
+    assert_int_equal(count_clients(1, "Httptest"), 0);
+    assert_true(audited("clients.import"));
+
+    /* a biller imports the good rows; they land in the caller's practice only */
+    assert_int_equal(post_csv(&biller, "/api/import/clients?skip_bad=1", csv, &h), 200);
+    assert_true(json_is_true(json_object_get(h.json, "committed")));
+    assert_int_equal(json_integer_value(json_object_get(h.json, "clients")), 2);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "policies")), 1);
+    http_free(&h);
+    assert_int_equal(count_clients(1, "Httptest"), 2);
+    assert_int_equal(count_clients(other_practice, "Httptest"), 0);
+    /* the same file again: every row now a duplicate or otherwise refused */
+    assert_int_equal(post_csv(&biller, "/api/import/clients?dry_run=1", csv, &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "good")), 0);
+    assert_true(http_problem(&h, 2, "row"));
+    http_free(&h);
+}
+
 static void test_claims(void **state)
 {
     (void)state;
@@ -2036,7 +2185,7 @@ int main(void)
         T(test_health_and_static), T(test_login), T(test_rate_limit), T(test_csrf_and_logout),
         T(test_role_matrix), T(test_errors), T(test_body_cap), T(test_code_page), T(test_nlm_search), T(test_search), T(test_code_session),
         T(test_payers), T(test_era_read), T(test_audit), T(test_clients_and_groups), T(test_session_documentation), T(test_visit_documentation), T(test_reports),
-        T(test_claims),
+        T(test_claims), T(test_import_clients_http),
         T(test_access_log), T(test_concurrent_requests), T(test_tls), T(test_bad_config),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
