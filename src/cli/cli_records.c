@@ -393,14 +393,27 @@ const struct cli_command cli_cmd_session = {
     "session", run_session, "document, sign and show sessions",
     "usage: psyclaim session add --kind KIND --client ID --clinician ID --date DATE [--start T --stop T]\n"
     "                            [--minutes N] [--pos NN] [--telehealth video|audio --location home|other]\n"
-    "                            [--note FILE] [--sign]\n"
+    "                            [--patient-absent] [--medical] [--em CODE]\n"
+    "                            [--interactive-complexity FACTOR] [--note FILE] [--sign]\n"
     "       psyclaim session sign ID --clinician ID\n"
     "       psyclaim session show ID [--json]\n\n"
     "add documents an individual-type session: KIND is individual, family, crisis or intake. Times are\n"
     "instants with an offset (2025-03-04T18:00:00-06:00) or UTC (...Z); --minutes gives the total\n"
     "psychotherapy minutes instead. --note FILE is a JSON object with the note's parts: techniques,\n"
     "response, progress and plan (all four are needed to sign); it is saved as a draft, or signed with\n"
-    "the session when --sign is given. The session is coded when claims are built.\n\n"
+    "the session when --sign is given. A signed session prints the claim lines the coding engine gives\n"
+    "it, with any error or warning; claims are built from it later.\n\n"
+    "  --patient-absent  family: without the patient (90846; with the patient 90847)\n"
+    "  --medical         intake: with medical services by a prescriber (90792; without 90791)\n"
+    "  --em CODE         an E/M visit (99202-99499) in the same session: the psychotherapy is then an\n"
+    "                    add-on by minutes (90833, 90836, 90838)\n"
+    "  --interactive-complexity FACTOR\n"
+    "                    interactive complexity (90785), naming the factor that occurred: communication\n"
+    "                    (communication among participants to manage), caregiver (a caregiver's emotions\n"
+    "                    or behaviour interfere with the plan), sentinel-event (an event to report to a\n"
+    "                    third party, discussed), play-or-interpreter (play equipment, devices or an\n"
+    "                    interpreter to overcome a barrier). With --note the factor is added to the note's\n"
+    "                    techniques, where the documentation rule R-DOC-IC looks for it.\n\n"
     "sign signs a session whose note is signed (the signer led the session).\n\n"
     "show prints one session: kind, date, times (UTC), minutes, place of service, telehealth, what was\n"
     "billed, attendance of a group session, and every note with its status.\n\n"
@@ -450,6 +463,53 @@ static int read_note(const char *path, json_t **j, struct psy_note *n)
     return 1;
 }
 
+/* The sentence a note gets for an interactive-complexity factor (domain.md 1.5); NULL when unknown. */
+static const char *ic_sentence(const char *factor)
+{
+    static const struct { const char *name, *sentence; } factors[] = {
+        {"communication", "Interactive complexity: communication among the participants had to be managed."},
+        {"caregiver", "Interactive complexity: a caregiver's emotions or behaviour interfered with the treatment plan."},
+        {"sentinel-event", "Interactive complexity: a sentinel event to be reported to a third party was discussed."},
+        {"play-or-interpreter", "Interactive complexity: play equipment, a device or an interpreter was needed to "
+                                "overcome a communication barrier."},
+    };
+    for (size_t i = 0; i < sizeof factors / sizeof factors[0]; i++)
+        if (!strcmp(factors[i].name, factor)) return factors[i].sentence;
+    return NULL;
+}
+
+/* Prints the claim lines the coding engine gives a signed session, then its errors and warnings. */
+static void print_coded(psy_store *st, psy_id practice, psy_id session)
+{
+    struct psy_billable *b = NULL;
+    size_t n = 0;
+    psy_coder *cx = NULL;
+    char err[256];
+    struct psy_coding_result *res = calloc(1, sizeof *res);
+    if (!res || psy_records_session_billables(st, practice, session, &b, &n) || !n ||
+        psy_coding_open(st, &cx, err, sizeof err)) {
+        free(res);
+        free(b);
+        return;
+    }
+    psy_status rc = psy_billing_code_line(st, cx, practice, &b[0], res);
+    if (!rc || rc == PSY_EINVAL) {
+        printf("  lines:");
+        for (size_t i = 0; i < res->n_lines; i++) {
+            printf(" %s", res->lines[i].code);
+            for (int m = 0; m < res->lines[i].n_modifiers; m++) printf("-%s", res->lines[i].modifiers[m]);
+            if (res->lines[i].units > 1) printf(" x%d", res->lines[i].units);
+        }
+        printf("%s\n", res->n_lines ? "" : " none");
+        for (size_t i = 0; i < res->n_findings; i++)
+            printf("  %s %s: %s\n", res->findings[i].severity == PSY_SEVERITY_ERROR ? "error" : "warning",
+                   res->findings[i].rule, res->findings[i].message);
+    }
+    psy_coding_close(cx);
+    free(res);
+    free(b);
+}
+
 int cli_session_write(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -460,8 +520,10 @@ int cli_session_write(int argc, char **argv)
         {"minutes", required_argument, NULL, 'm'},   {"pos", required_argument, NULL, 'P'},
         {"telehealth", required_argument, NULL, 't'}, {"location", required_argument, NULL, 'l'},
         {"note", required_argument, NULL, 'n'},      {"sign", no_argument, NULL, 'g'},
+        {"patient-absent", no_argument, NULL, 'A'},  {"medical", no_argument, NULL, 'M'},
+        {"em", required_argument, NULL, 'E'},        {"interactive-complexity", required_argument, NULL, 'I'},
         {NULL, 0, NULL, 0}};
-    const char *db = NULL, *note_path = NULL, *action = argv[1];
+    const char *db = NULL, *note_path = NULL, *action = argv[1], *ic_factor = NULL;
     long practice = 0, v;
     int sign = 0, o;
     struct psy_session s;
@@ -498,6 +560,17 @@ int cli_session_write(int argc, char **argv)
         case 'l': snprintf(s.patient_location, sizeof s.patient_location, "%s", optarg); break;
         case 'n': note_path = optarg; break;
         case 'g': sign = 1; break;
+        case 'A': s.patient_absent = 1; break;
+        case 'M': s.medical = 1; break;
+        case 'E': snprintf(s.em_code, sizeof s.em_code, "%s", optarg); break;
+        case 'I':
+            if (!(ic_factor = ic_sentence(optarg))) {
+                cli_error("session add: interactive_complexity: the factor is communication, caregiver, "
+                          "sentinel-event or play-or-interpreter (--interactive-complexity)");
+                return CLI_USAGE;
+            }
+            s.interactive_complexity = 1;
+            break;
         default: fputs(cli_cmd_session.usage, stderr); return CLI_USAGE;
         }
     }
@@ -532,6 +605,17 @@ int cli_session_write(int argc, char **argv)
     json_t *nj = NULL;
     memset(&n, 0, sizeof n);
     if (note_path && !read_note(note_path, &nj, &n)) return CLI_USAGE;
+    char *techniques = NULL; /* the note's techniques with the complexity factor (R-DOC-IC) */
+    if (nj && ic_factor) {
+        const char *had = n.techniques ? n.techniques : "";
+        size_t len = strlen(had) + strlen(ic_factor) + 2;
+        if (!(techniques = malloc(len))) {
+            json_decref(nj);
+            return CLI_FAIL;
+        }
+        snprintf(techniques, len, "%s%s%s", had, *had ? "\n" : "", ic_factor);
+        n.techniques = techniques;
+    }
     if (sign && !note_path) {
         cli_error("session add: --sign needs --note FILE (a session is signed with its note)");
         return CLI_USAGE;
@@ -540,6 +624,7 @@ int cli_session_write(int argc, char **argv)
     psy_store *st = cli_open_practice(db, practice, &pid);
     if (!st) {
         json_decref(nj);
+        free(techniques);
         return CLI_FAIL;
     }
     /* the session, its note and the signatures are one batch: all stored, or none */
@@ -560,6 +645,7 @@ int cli_session_write(int argc, char **argv)
         }
     }
     json_decref(nj);
+    free(techniques);
     if (rc) {
         char msg[512];
         snprintf(msg, sizeof msg, "%s", psy_store_errmsg(st));
@@ -570,6 +656,7 @@ int cli_session_write(int argc, char **argv)
     }
     if ((rc = psy_records_batch_end(st, 1))) return session_fail(st, rc, "session add");
     printf("session %lld added%s\n", (long long)sid, sign ? " and signed" : nj || note_path ? " with a draft note" : "");
+    if (sign) print_coded(st, pid, sid);
     psy_store_close(st);
     return CLI_OK;
 }

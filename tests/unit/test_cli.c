@@ -506,13 +506,78 @@ static void test_import_clients(void **state)
     assert_int_equal(client_count(), before + 5);
 }
 
+/* Signed sessions of every individual-type kind print their claim lines. The expected codes are the
+ * CPT rules of domain.md 1.2-1.5 and 1.9: family 90846 without the patient and 90847 with; intake
+ * 90792 with medical services by a prescriber, 90791 without; with an E/M visit the psychotherapy is
+ * an add-on by minutes (16-37 90833, 38-52 90836, 53+ 90838); 90785 rides on a psychotherapy code
+ * when a complexity factor occurred. Runs after test_record_commands, in its practice. */
+static void test_session_kinds_cli(void **state)
+{
+    (void)state;
+    char *out, *err, line[1024], npi[11];
+    npi_of("176543210", npi);
+    snprintf(line, sizeof line, "clinician add --first-name Mira --last-name Prescriber --npi %s --taxonomy 2084P0800X "
+                                "--credential MD", npi);
+    long long md = cli_id(line, NULL);
+    long long client = cli_id("client add --first-name Kit --last-name Sessiontest --birth-date 2012-05-05 --sex M "
+                              "--dx F43.10", NULL);
+    const char *note = "{\"techniques\": \"parent-child interaction coaching with a timed exercise\", \"response\": "
+                       "\"engaged after the first minutes\", \"progress\": \"two of three goals met this week\", "
+                       "\"plan\": \"continue weekly\"}";
+    char *nf = test_write_file(note, strlen(note));
+    long long sid = 0;
+    static const struct {
+        const char *kind, *flags, *lines;
+    } cases[] = {
+        {"family", "--minutes 50 --patient-absent", "lines: 90846\n"},
+        {"family", "--minutes 50", "lines: 90847\n"},
+        {"intake", "--minutes 60 --medical", "lines: 90792\n"},
+        {"intake", "--minutes 60", "lines: 90791\n"},
+        {"individual", "--minutes 25 --em 99213", "lines: 99213 90833\n"},
+        {"individual", "--minutes 40 --em 99213", "lines: 99213 90836\n"},
+        {"individual", "--minutes 55 --em 99214", "lines: 99214 90838\n"},
+        {"individual", "--minutes 45 --interactive-complexity communication", "lines: 90834 90785\n"},
+        {"individual", "--minutes 40 --em 99213 --interactive-complexity caregiver", "lines: 99213 90836 90785\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(line, sizeof line, "session add --kind %s --client %lld --clinician %lld --date 2025-02-%02zu %s "
+                                    "--note %s --sign", cases[i].kind, client, md, i + 3, cases[i].flags, nf);
+        int rc = cli(line, NULL, &out, &err);
+        if (rc != 0 || !strstr(out, cases[i].lines) || strstr(out, "  error "))
+            fail_msg("%s: exit %d, wanted '%s' without errors: %s%s", line, rc, cases[i].lines, out, err);
+        assert_int_equal(sscanf(out, "session %lld added", &sid), 1);
+        free(out);
+        free(err);
+    }
+    /* the complexity factor of the last session is in its note, as R-DOC-IC asks */
+    snprintf(line, sizeof line, "session show %lld --json", sid);
+    assert_int_equal(cli(line, NULL, &out, NULL), 0);
+    assert_non_null(strstr(out, "Interactive complexity: a caregiver's emotions or behaviour"));
+    free(out);
+    /* flags that do not fit the kind are refused, naming the field */
+    snprintf(line, sizeof line, "session add --kind individual --client %lld --clinician %lld --date 2025-03-01 "
+                                "--minutes 50 --patient-absent", client, md);
+    cli_refused(line, 2, "patient_absent:", NULL);
+    snprintf(line, sizeof line, "session add --kind family --client %lld --clinician %lld --date 2025-03-01 "
+                                "--minutes 50 --medical", client, md);
+    cli_refused(line, 2, "medical:", NULL);
+    snprintf(line, sizeof line, "session add --kind individual --client %lld --clinician %lld --date 2025-03-01 "
+                                "--minutes 50 --em 90834", client, md);
+    cli_refused(line, 2, "em_code:", NULL);
+    snprintf(line, sizeof line, "session add --kind individual --client %lld --clinician %lld --date 2025-03-01 "
+                                "--minutes 50 --interactive-complexity interpreter", client, md);
+    cli_refused(line, 2, "interactive_complexity:", "--interactive-complexity");
+    unlink(nf);
+    free(nf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_help_and_version), cmocka_unit_test(test_show_json),
         cmocka_unit_test(test_show_text),        cmocka_unit_test(test_show_errors),
         cmocka_unit_test(test_import_cli),       cmocka_unit_test(test_record_commands),
-        cmocka_unit_test(test_import_clients),
+        cmocka_unit_test(test_import_clients),   cmocka_unit_test(test_session_kinds_cli),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
