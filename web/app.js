@@ -1,6 +1,6 @@
 // app.js -- the web app's shell: who is signed in, the sign-in form, the header, and the router that
 // maps the address (#/ and #/search?q=..., #/lookup, #/codes/cpt/90853, #/coding, #/clients, #/groups,
-// #/sessions/ID, #/claims, #/claims/ID, #/reports, #/remittances, #/audit) to a view. Views live in their own modules and get the
+// #/sessions/ID, #/claims, #/claims/ID, #/reports, #/remittances, #/audit, #/import) to a view. Views live in their own modules and get the
 // main element; a route names the permission (and scope) it needs.
 
 import { h, replace } from './dom.js';
@@ -15,6 +15,7 @@ import { sessionView } from './session.js';
 import { reportsView } from './reports.js';
 import { claimsView, claimView } from './claims.js';
 import { setPracticeZone } from './clock.js';
+import { importView } from './import.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -35,6 +36,7 @@ const routes = [
   { pattern: /^#\/claims\/(\d+)$/, view: (m) => claimView(main, m[1], allowed('claims.write', 'practice')), perm: 'claims.read' },
   { pattern: /^#\/remittances$/, view: () => eraView(main, allowed('claims.write', 'practice')), perm: 'claims.read', scope: 'practice' },
   { pattern: /^#\/audit$/, view: () => auditView(main), perm: 'audit.read' },
+  { pattern: /^#\/import$/, view: () => importView(main), perm: 'clients.import', scope: 'practice' },
   // the home page: search as you type (the search box, not the heading, takes the focus)
   { pattern: /^(#\/?)?$|^#\/search(\?.*)?$/, view: () => searchView(main), typing: true },
 ];
@@ -59,6 +61,7 @@ function renderHeader() {
     if (allowed('reports.read')) links.push(h('a', { href: '#/reports' }, 'Reports'));
     if (allowed('claims.read', 'practice')) links.push(h('a', { href: '#/remittances' }, 'Remittances'));
     if (allowed('audit.read')) links.push(h('a', { href: '#/audit' }, 'Audit trail'));
+    if (allowed('clients.import', 'practice')) links.push(h('a', { href: '#/import' }, 'Import clients'));
   }
   replace(nav, links, session ? headerSearch() : null);
   if (!session) {

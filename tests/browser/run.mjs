@@ -5,7 +5,8 @@
 // pointed at psyclaim's /api/icd10cm/v3/search, the look-up form, the 90853 code page with all its sections, a similar code, an unknown code, coding a session (60 minutes -> 90837,
 // live as the form changes), a biller reading an 835 remittance, a biller building claims, reading a
 // claim's lines and CMS-1500, exporting a payer's 837P and posting the 835 that answers it, the reports
-// with revenue, the audit trail for an admin, sign-out.
+// with revenue, a biller importing clients from CSV (dry run, then the good rows), the audit trail for an
+// admin, sign-out.
 //
 // usage: node run.mjs [--bin PATH_TO_PSYCLAIM] [--screenshot FILE.png]
 // Exit 0 when every check passed, 1 on a failure, 77 (ctest: skipped) only when Chromium cannot start.
@@ -396,6 +397,7 @@ async function main() {
     await page.getByRole('link', { name: 'Code a session' }).click();
     await page.getByRole('heading', { level: 1, name: 'Code a session' }).waitFor();
     check('a clinician sees no remittances link', (await page.getByRole('link', { name: 'Remittances' }).count()) === 0);
+    check('a clinician sees no import link', (await page.getByRole('link', { name: 'Import clients' }).count()) === 0);
     await page.locator('#coding-status', { hasText: 'Type the minutes' }).waitFor();
     const minutesError = await page.locator('#cs-minutes-error').textContent();
     check('without minutes the form asks for them, without an error', minutesError === '' &&
@@ -704,6 +706,30 @@ async function main() {
     check('a group of 8 shows every member\'s line', perMember === 8, String(perMember));
     check('and the group\'s total', cents(total) === 8 * cents(each), `${total} vs 8 x ${each}`);
     await kctx.close();
+
+    // --- a biller imports clients from CSV: the dry run lists the bad row, the good rows are imported ---
+    const { ctx: ictx, page: ipage, errors: iErrors } = await watchedPage(browser, 15000);
+    await signIn(ipage, url, 'bo', PASSWORDS.biller);
+    await ipage.getByRole('link', { name: 'Import clients' }).click();
+    await ipage.getByRole('heading', { level: 1, name: 'Import clients' }).waitFor();
+    await ipage.getByLabel('Clients CSV file').setInputFiles(join(here, '../data/import/three.csv'));
+    const dry = await ipage.locator('#import-summary').textContent();
+    check('the dry run counts the rows', /3 rows read: 2 rows can be imported, 1 row would be refused/.test(dry), dry);
+    const refused = await ipage.locator('#import-problems tbody tr').allTextContents();
+    check('the dry run lists every problem of the bad row by column, without the values',
+      refused.length === 2 && refused.every((r) => r.startsWith('3')) && /birth_date/.test(refused.join(' ')) &&
+      /sex/.test(refused.join(' ')) && !/1990-02-30|Reese/.test(refused.join(' ')), refused.join(' | '));
+    check('importing every row is not offered while a row is refused', await ipage.locator('#import-all').isDisabled());
+    await ipage.getByRole('button', { name: 'Import the 2 good rows only' }).click();
+    const imported = await ipage.locator('#import-result').textContent();
+    check('skipping the bad row imports the other two', /^2 clients and 0 policies imported; 1 row refused/.test(imported), imported);
+    await ipage.getByRole('link', { name: 'See the clients' }).click();
+    await ipage.getByRole('heading', { level: 1, name: 'Clients' }).waitFor();
+    await ipage.getByText('Browsertest').first().waitFor().catch(() => {});
+    const importedShown = await ipage.getByText(/Browsertest/).count();
+    check('the imported clients are listed', importedShown >= 2, String(importedShown));
+    check('no errors in the importer\'s console', iErrors.length === 0, iErrors.join(' | '));
+    await ictx.close();
 
     // --- an admin sees the audit trail, with the clinician's sign-ins in it ---
     const actx = await browser.newContext();
