@@ -38,6 +38,18 @@ export function request(method, path, body, signal) {
   return send(method, path, headers, body === undefined ? undefined : JSON.stringify(body), signal);
 }
 
+/**
+ * keepalive('PUT', path, body): a request that outlives the page (sent while the page is hidden or
+ * closed); its answer is not awaited. The CSRF header goes with it, which navigator.sendBeacon cannot do.
+ */
+export function keepalive(method, path, body) {
+  const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
+  if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  try {
+    fetch(path, { method, headers, body: JSON.stringify(body), credentials: 'same-origin', keepalive: true }).catch(() => {});
+  } catch (e) { /* a body over the keepalive quota: the local copy remains */ }
+}
+
 /** upload('/api/era/read', file, 'application/edi-x12') -> parsed JSON: POSTs the bytes as they are. */
 export function upload(path, blob, type) {
   return send('POST', path, { 'Content-Type': type }, blob);

@@ -1,6 +1,6 @@
 // app.js -- the web app's shell: who is signed in, the sign-in form, the header, and the router that
 // maps the address (#/ and #/search?q=..., #/lookup, #/codes/cpt/90853, #/coding, #/clients, #/groups,
-// #/sessions/ID, #/claims, #/claims/ID, #/reports, #/remittances, #/audit, #/users, #/account) to a view. Views live in their own modules and get the
+// #/sessions/ID, #/claims, #/claims/ID, #/reports, #/remittances, #/audit, #/users, #/account, #/import) to a view. Views live in their own modules and get the
 // main element; a route names the permission (and scope) it needs.
 
 import { h, replace } from './dom.js';
@@ -17,6 +17,8 @@ import { claimsView, claimView } from './claims.js';
 import { usersView, accountView } from './users.js';
 import { setupView } from './setup.js';
 import { practiceView, clinicianView, payerView, clientEditView, policyView, authView, planView, groupEditView } from './forms.js';
+import { setPracticeZone } from './clock.js';
+import { importView } from './import.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -28,7 +30,7 @@ const routes = [
   { pattern: /^#\/lookup$/, view: () => lookupView(main) },
   { pattern: /^#\/coding$/, view: () => codingView(main) },
   { pattern: /^#\/clients$/, view: () => clientsView(main, can()), perm: 'clients.read' },
-  { pattern: /^#\/clients\/(\d+)$/, view: (m) => clientView(main, m[1], can()), perm: 'clients.read' },
+  { pattern: /^#\/clients\/(\d+)$/, view: (m) => clientView(main, m[1], can(), allowed('notes.write')), perm: 'clients.read' },
   // record forms (forms.js)
   { pattern: /^#\/practice$/, view: () => practiceView(main, can()) },
   { pattern: /^#\/clinicians\/(new|\d+)$/, view: (m) => clinicianView(main, m[1]), perm: 'practice.write' },
@@ -53,6 +55,7 @@ const routes = [
   { pattern: /^#\/audit$/, view: () => auditView(main), perm: 'audit.read' },
   { pattern: /^#\/users$/, view: () => usersView(main, session), perm: 'users.admin' },
   { pattern: /^#\/account$/, view: () => accountView(main, session, enrolled) },
+  { pattern: /^#\/import$/, view: () => importView(main), perm: 'clients.import', scope: 'practice' },
   // the home page: search as you type (the search box, not the heading, takes the focus)
   { pattern: /^(#\/?)?$|^#\/search(\?.*)?$/, view: () => searchView(main), typing: true },
 ];
@@ -89,6 +92,7 @@ function renderHeader() {
     if (allowed('audit.read')) links.push(h('a', { href: '#/audit' }, 'Audit trail'));
     if (allowed('users.admin')) links.push(h('a', { href: '#/users' }, 'Users'));
     links.push(h('a', { href: '#/practice' }, 'Practice'));
+    if (allowed('clients.import', 'practice')) links.push(h('a', { href: '#/import' }, 'Import clients'));
   }
   if (session && session.must_enrol) links.length = 0; // nothing else opens until a second factor is set up
   replace(nav, links, session && !session.must_enrol ? headerSearch() : null);
@@ -212,6 +216,7 @@ function loginView(notice) {
     try {
       session = await request('POST', '/api/login', body);
       setCsrf(session.csrf_token);
+      setPracticeZone(session.practice && session.practice.time_zone);
       renderHeader();
       await route();
     } catch (e) {
@@ -259,6 +264,7 @@ async function start() {
   try {
     session = await request('GET', '/api/me');
     setCsrf(session.csrf_token);
+    setPracticeZone(session.practice && session.practice.time_zone);
   } catch (e) {
     session = null;
   }

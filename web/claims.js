@@ -100,17 +100,42 @@ function exportBox(payers, onSent) {
 }
 
 function superbillForm() {
-  const client = h('input', { inputmode: 'numeric', pattern: '[0-9]+', required: true, size: 6 });
+  // the client by name: type part of a name, pick from the list (the practice's clients, loaded once)
+  const client = h('input', { id: 'superbill-client-name', list: 'superbill-clients', required: true, autocomplete: 'off', placeholder: 'Type a name' });
+  const options = h('datalist', { id: 'superbill-clients' });
+  let byLabel = null;
+  const label = (c) => `${c.last_name}, ${c.first_name} (born ${c.birth_date})`;
+  async function load() {
+    if (byLabel) return byLabel;
+    const data = await request('GET', '/api/clients');
+    byLabel = new Map(data.clients.map((c) => [label(c), c.id]));
+    replace(options, data.clients.map((c) => h('option', { value: label(c) })));
+    return byLabel;
+  }
+  client.addEventListener('focus', () => { load().catch(() => {}); });
   const month = h('input', { type: 'month', required: true });
   const message = h('p', { class: 'error', role: 'alert' });
   const button = h('button', { type: 'submit' }, 'Superbill PDF');
   const form = h('form', { class: 'card superbill-form' }, h('h2', {}, 'Superbill'),
     h('p', { class: 'hint' }, 'An itemised statement of one client\'s month for an out-of-network claim.'),
-    h('div', { class: 'row' }, field('superbill-client', 'Client number', client), field('superbill-month', 'Month', month, 'YYYY-MM')),
+    h('div', { class: 'row' }, field('superbill-client', 'Client', client), options, field('superbill-month', 'Month', month, 'YYYY-MM')),
     button, message);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    const q = `client=${encodeURIComponent(client.value.trim())}&month=${encodeURIComponent(month.value.trim())}`;
+    message.textContent = '';
+    let id;
+    try {
+      id = (await load()).get(client.value.trim());
+    } catch (e) {
+      message.textContent = e.message;
+      return;
+    }
+    if (!id) {
+      message.textContent = 'Choose a client from the list (type part of the name).';
+      client.focus();
+      return;
+    }
+    const q = `client=${encodeURIComponent(id)}&month=${encodeURIComponent(month.value.trim())}`;
     const file = await act(message, button, () => download('GET', `/api/superbill?${q}`));
     if (file) saveFile(file);
   });

@@ -5,6 +5,7 @@
 
 import { h, replace } from './dom.js';
 import { request, ApiError } from './api.js';
+import { practiceToday } from './clock.js';
 
 const KINDS = [
   ['individual', 'Individual psychotherapy'],
@@ -23,12 +24,6 @@ const DELAY_MS = 200; // typing pauses this long before the engine is asked
 
 const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 
-function today() {
-  const d = new Date();
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
-
 function field(id, label, input, hint) {
   return h('div', { class: 'field', id: `${id}-field` },
     h('label', { for: id }, label), input,
@@ -45,7 +40,7 @@ function buildForm(payers) {
   const el = {
     kind: select('cs-kind', KINDS, 'individual'),
     minutes: h('input', { id: 'cs-minutes', name: 'minutes', type: 'number', min: '0', max: '1440', step: '1', inputmode: 'numeric', 'aria-describedby': 'cs-minutes-hint' }),
-    date: h('input', { id: 'cs-date', name: 'date', type: 'date', value: today(), required: true }),
+    date: h('input', { id: 'cs-date', name: 'date', type: 'date', value: practiceToday(), required: true }),
     em_code: h('input', { id: 'cs-em_code', name: 'em_code', list: 'cs-em-codes', maxlength: '5', autocomplete: 'off', spellcheck: 'false', placeholder: 'none', 'aria-describedby': 'cs-em_code-hint' }),
     interactive_complexity: h('input', { id: 'cs-interactive_complexity', name: 'interactive_complexity', type: 'checkbox' }),
     telehealth: select('cs-telehealth', [['', 'In person'], ['video', 'Video'], ['audio', 'Audio only']], ''),
@@ -80,7 +75,11 @@ function sessionOf(el) {
     s.telehealth = el.telehealth.value;
     s.patient_location = el.patient_location.value;
   }
-  if (GROUPS.has(kind) && el.group_size.value !== '') s.group_size = Number(el.group_size.value);
+  if (GROUPS.has(kind) && el.group_size.value !== '') {
+    s.group_size = Number(el.group_size.value);
+    // every member's line, so the total is the group's (the engine caps it at its own limit)
+    if (s.group_size >= 1 && s.group_size <= 60 && !s.em_code) s.members = s.group_size;
+  }
   return s;
 }
 
@@ -123,7 +122,7 @@ function linesTable(lines) {
       h('tr', { class: 'line-main' },
         h('th', { scope: 'row' },
           h('a', { href: `#/codes/any/${encodeURIComponent(l.code)}`, class: 'code' }, l.code),
-          l.member ? h('span', { class: 'sub' }, `member ${l.member}`) : null),
+          l.member ? h('span', { class: 'sub' }, `member ${l.member} of ${lines.length}`) : null),
         h('td', {}, String(l.units)),
         h('td', {}, l.modifiers.length ? l.modifiers.map((m) => h('span', { class: 'mod' }, m)) : '—'),
         h('td', {}, h('span', { class: 'code' }, l.place_of_service)),
@@ -167,6 +166,14 @@ export async function codingView(main) {
     if (!form.isConnected) return; // the reader has moved on to another page
     const mine = ++seq;
     showRelevant(el);
+    if (TIMED.has(el.kind.value) && el.minutes.value === '') {
+      // nothing typed yet is not an error: say what is needed
+      clearFieldErrors(el);
+      status.className = 'coding-status';
+      status.textContent = 'Type the minutes to see the claim lines.';
+      replace(result);
+      return;
+    }
     result.setAttribute('aria-busy', 'true');
     let answer;
     let error = null;

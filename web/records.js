@@ -3,6 +3,8 @@
 
 import { h, replace } from './dom.js';
 import { request } from './api.js';
+import { practiceToday } from './clock.js';
+import { newSessionForm } from './visit.js';
 
 const dash = (v) => (v === '' || v === null || v === undefined ? '—' : v);
 const dollars = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
@@ -31,10 +33,10 @@ export async function clientsView(main, can = none) {
       'No clients to show.'));
 }
 
-export async function clientView(main, id, can = none) {
+export async function clientView(main, id, can = none, canWrite = false) {
   const c = await request('GET', `/api/clients/${encodeURIComponent(id)}`);
   document.title = `${fullName(c)} · psyclaim`;
-  const today = new Date().toISOString().slice(0, 10);
+  const today = practiceToday();
   replace(main,
     h('p', { class: 'eyebrow' }, h('a', { href: '#/clients' }, 'Clients')),
     h('h1', {}, fullName(c)),
@@ -49,6 +51,7 @@ export async function clientView(main, id, can = none) {
         ? c.diagnoses.map((d, i) => [i ? ', ' : '', h('a', { href: `#/codes/icd10cm/${d}`, class: 'code' }, d)]) : '—'),
       h('dt', {}, 'Groups'), h('dd', {}, c.groups.length
         ? c.groups.map((g, i) => [i ? ', ' : '', h('a', { href: `#/groups/${g.id}` }, g.name)]) : '—')),
+    canWrite ? newSessionForm(c) : null,
     h('h2', {}, 'Insurance'),
     can.insurance ? h('p', {}, h('a', { href: `#/clients/${c.id}/policies/new`, class: 'button' }, 'Add a policy')) : null,
     table('Policies by priority', ['Priority', 'Payer', 'Member id', 'Copay', 'From', 'To'],
@@ -91,7 +94,7 @@ export async function groupView(main, id, canWrite, can = none) {
   document.title = `${g.name} · psyclaim`;
   let opener = null;
   if (canWrite) {
-    const date = h('input', { id: 'new-session-date', type: 'date', value: new Date().toISOString().slice(0, 10), required: true });
+    const date = h('input', { id: 'new-session-date', type: 'date', value: practiceToday(), required: true });
     const msg = h('p', { class: 'error', role: 'alert' });
     opener = h('form', { class: 'card new-session' },
       h('h2', {}, 'Document a new session'),

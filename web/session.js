@@ -1,42 +1,22 @@
 // session.js -- documenting a group session (#/sessions/ID): the attendance grid, start and stop times,
-// the group note and one note per present member, with the audit's warnings for the draft refreshed as
-// the user types (POST /api/sessions/ID/check, nothing saved). "Save draft" stores it at the version
-// read (409 when someone else saved first); "Sign and lock" saves, then signs every note and the
-// session. A signed session is read-only; its notes take addenda.
+// the group note and one note per present member, with the audit's warnings and the coding engine's
+// lines for each present member refreshed as the user types (POST /api/sessions/ID/check). The draft
+// is kept as it is typed (visit.js: this browser at once, the server after a pause and on leaving the
+// page); "Save draft" stores it at the version read (409 when someone else saved first); "Sign and lock"
+// saves, asks for confirmation and signs every note and the session, or lists the errors that stand in
+// the way, naming the members. A signed session is read-only; its notes take addenda. Sessions of the
+// other kinds are documented by visit.js.
 
 import { h, replace } from './dom.js';
 import { request, ApiError } from './api.js';
+import { localTime, utcOf } from './clock.js';
+import { visitView, draftKeeper, signPanel, renderFindings, renderLines, allFindings } from './visit.js';
 
 const GROUP_PARTS = [['theme', 'Theme'], ['techniques', 'Techniques and interventions'], ['dynamics', 'Group dynamics'], ['factors', 'Therapeutic factors']];
 const MEMBER_PARTS = [['participation', 'Participation'], ['response', 'Response to interventions'], ['progress', 'Progress toward goals'], ['plan', 'Plan']];
 
 const fullName = (c) => `${c.first_name} ${c.last_name}`;
 
-/** "2025-01-07T18:00:00Z" -> "12:00" in the browser's time zone; "" stays "". */
-function localTime(utc) {
-  if (!utc) return '';
-  const d = new Date(utc);
-  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-}
-
-/** The service date and a local "HH:MM" -> UTC instant without milliseconds; "" when no time. */
-function utcOf(date, hhmm) {
-  if (!hhmm) return '';
-  return new Date(`${date}T${hhmm}:00`).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-function findingItem(f) {
-  const sim = f.similarity !== undefined && f.similarity >= 0 ? ` (similarity ${Math.round(f.similarity * 100)}%)` : '';
-  return h('li', { class: `finding ${f.severity}` },
-    h('span', { class: 'severity' }, f.severity), ' ', h('span', { class: 'rule' }, f.rule), ' ',
-    h('span', { class: 'message' }, f.message + sim));
-}
-
-function renderFindings(box, findings) {
-  replace(box, findings.length
-    ? h('ul', { class: 'findings' }, findings.map(findingItem))
-    : h('p', { class: 'notice' }, 'No warnings for this session.'));
-}
 
 function textArea(id, label, value, readonly) {
   const t = h('textarea', { id, rows: 3, readonly: readonly || null }, value || '');
@@ -45,6 +25,7 @@ function textArea(id, label, value, readonly) {
 
 export async function sessionView(main, id) {
   const s = await request('GET', `/api/sessions/${encodeURIComponent(id)}`);
+  if (s.kind !== 'group' && s.kind !== 'multifamily') return visitView(main, s);
   render(main, s);
 }
 
@@ -53,7 +34,9 @@ function render(main, s, notice) {
   document.title = `${title} · psyclaim`;
   const edit = s.editable;
   const notes = s.notes || null; // null: this role reads no note text
-  const noteOf = (clientId) => (notes || []).find((n) => n.client_id === clientId) || null;
+  let saved = s; // the latest answer of the server: note ids and versions for the next save
+  const noteOf = (clientId) => (saved.notes || notes || []).find((n) => n.client_id === clientId) || null;
+  const names = new Map(s.members.map((c) => [c.id, fullName(c)]));
   const att = new Map(s.attendance.map((a) => [a.client_id, a]));
 
   const start = h('input', { id: 'session-start', type: 'time', value: localTime(s.start_utc), readonly: !edit || null });
@@ -68,7 +51,10 @@ function render(main, s, notice) {
   });
 
   const findingsBox = h('div', { class: 'findings-box', 'aria-live': 'polite', id: 'session-findings' });
-  renderFindings(findingsBox, s.findings);
+  renderFindings(findingsBox, allFindings(s), names);
+  const linesBox = h('div', { class: 'coding-out', id: 'session-coding', 'aria-live': 'polite' });
+  renderLines(linesBox, s.coding, names);
+  const saveStatus = h('p', { class: 'hint', id: 'save-status', role: 'status' });
   const message = h('p', { class: 'error', role: 'alert', id: 'session-error' });
   const memberNotes = h('div', { class: 'member-notes' });
 
@@ -98,7 +84,7 @@ function render(main, s, notice) {
 
   function draft() {
     const d = {
-      version: s.version,
+      version: keeper ? keeper.state.version : s.version,
       start_utc: utcOf(s.service_date, start.value),
       stop_utc: utcOf(s.service_date, stop.value),
       attendance: rows.map((r) => ({
@@ -127,17 +113,26 @@ function render(main, s, notice) {
       const mine = ++seq;
       try {
         const r = await request('POST', `/api/sessions/${s.id}/check`, draft());
-        if (mine === seq) renderFindings(findingsBox, r.findings);
+        if (mine !== seq) return;
+        renderFindings(findingsBox, allFindings(r), names);
+        renderLines(linesBox, r.coding, names);
       } catch (e) {
         if (mine === seq) message.textContent = e.message;
       }
     }, 300);
   }
 
+  const keeper = edit ? draftKeeper(s, draft, (x) => {
+    saved = x;
+    renderFindings(findingsBox, allFindings(x), names);
+    renderLines(linesBox, x.coding, names);
+  }, saveStatus) : null;
+
   async function save() {
     message.textContent = '';
+    keeper.markDirty();
     try {
-      return await request('PUT', `/api/sessions/${s.id}`, draft());
+      return await keeper.save();
     } catch (e) {
       showSaveError(e);
       return null;
@@ -147,7 +142,7 @@ function render(main, s, notice) {
   function showSaveError(e) {
     if (e instanceof ApiError && e.status === 409) {
       const reload = h('button', { type: 'button' }, 'Reload the session');
-      reload.addEventListener('click', () => sessionView(main, s.id).catch((err) => dispatchEvent(new CustomEvent('psyclaim:error', { detail: err }))));
+      reload.addEventListener('click', () => { keeper.stop(); localStorage.removeItem(`psyclaim.draft.session.${s.id}`); sessionView(main, s.id).catch((err) => dispatchEvent(new CustomEvent('psyclaim:error', { detail: err }))); });
       replace(message, e.message, ' ', reload);
     } else {
       message.textContent = e.field ? `${e.field}: ${e.message.replace(/^[^:]*: /, '')}` : e.message;
@@ -157,29 +152,21 @@ function render(main, s, notice) {
   let actions = null;
   if (edit) {
     const saveBtn = h('button', { type: 'button', id: 'session-save' }, 'Save draft');
-    const signBtn = h('button', { type: 'button', class: 'primary', id: 'session-sign' }, 'Sign and lock');
     saveBtn.addEventListener('click', async () => {
       saveBtn.disabled = true;
-      const saved = await save();
+      const x = await save();
       saveBtn.disabled = false;
-      if (saved) render(main, saved, 'Draft saved.');
-    });
-    signBtn.addEventListener('click', async () => {
-      signBtn.disabled = true;
-      const saved = await save();
-      if (saved) {
-        try {
-          render(main, await request('POST', `/api/sessions/${s.id}/sign`, { version: saved.version }), 'Signed and locked.');
-          return;
-        } catch (e) {
-          render(main, saved);
-          showSaveError(e);
-          main.querySelector('#session-error').textContent = message.textContent;
-        }
+      if (x) {
+        keeper.stop();
+        render(main, x, 'Draft saved.');
       }
-      signBtn.disabled = false;
     });
-    actions = h('div', { class: 'actions' }, saveBtn, signBtn);
+    const signed = (x) => {
+      keeper.stop();
+      localStorage.removeItem(`psyclaim.draft.session.${s.id}`);
+      render(main, x, 'Signed and locked.');
+    };
+    actions = [h('div', { class: 'actions' }, saveBtn, saveStatus), signPanel(s, names, save, signed)];
     for (const r of rows) r.present.addEventListener('change', drawMemberNotes);
   }
 
@@ -196,12 +183,44 @@ function render(main, s, notice) {
         h('thead', {}, h('tr', {}, ['Member', 'Present', 'Minutes late', 'Minutes left early'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, rows.map((r) => r.row))))),
     h('section', {}, h('h2', {}, 'Warnings'), findingsBox),
+    h('section', {}, h('h2', {}, 'Claim lines'), linesBox),
     notes ? h('section', {}, h('h2', {}, 'Notes'), groupNote, memberNotes)
       : h('p', { class: 'notice' }, 'Note text is not shown to your role.'),
     message, actions);
   // the listener lives on this page's element, so it goes when the page is replaced
-  if (edit) page.addEventListener('input', scheduleCheck);
+  if (edit) {
+    page.addEventListener('input', (ev) => { if (ev.target.id !== 'override-reason') { keeper.changed(); scheduleCheck(); } });
+    page.addEventListener('change', (ev) => { if (ev.target.type === 'checkbox') { keeper.changed(); scheduleCheck(); } });
+  }
   replace(main, page);
+  if (edit) restore();
+
+  // what was typed and not saved (a closed tab, an ended sign-in): put it back and save it
+  function restore() {
+    const local = keeper.pending();
+    if (!local) return;
+    const d = local.draft;
+    start.value = localTime(d.start_utc);
+    stop.value = localTime(d.stop_utc);
+    for (const a of d.attendance || []) {
+      const r = rows.find((x) => x.c.id === a.client_id);
+      if (!r) continue;
+      r.present.checked = a.present;
+      r.late.value = a.late_minutes;
+      r.early.value = a.early_minutes;
+    }
+    drawMemberNotes();
+    for (const n of d.notes || []) {
+      const parts = n.client_id ? MEMBER_PARTS : GROUP_PARTS;
+      for (const [k] of parts) {
+        const t = main.querySelector(`#note-${n.client_id}-${k}`);
+        if (t && typeof n[k] === 'string') t.value = n[k];
+      }
+    }
+    saveStatus.textContent = 'Restored what you typed before; saving it…';
+    keeper.changed();
+    keeper.save().catch(() => {});
+  }
 }
 
 /** The addenda of a signed note, with a form to add one when the role writes notes. */

@@ -37,6 +37,7 @@ typedef enum {
     PSY_PERM_USERS_ADMIN, /* the practice's users: add, change, reset; the practice's two-factor rule */
     PSY_PERM_PRACTICE_WRITE,  /* the practice's settings and its clinicians */
     PSY_PERM_INSURANCE_WRITE, /* payers, clients' insurance policies and prior authorisations */
+    PSY_PERM_CLIENTS_IMPORT, /* clients, diagnoses and insurance from another system's CSV */
     PSY_PERM_COUNT
 } psy_perm;
 

@@ -40,6 +40,12 @@ psy_status psy_billing_set_contact(psy_store *st, psy_id practice, const char *p
 psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice, const char *from, const char *to,
                              struct psy_billing_build_result *r /* OUT */);
 
+/* Codes one billable line the way building claims would (the payer's profile from its kind, the
+ * clinician's credential, the prior authorisation on file), without writing anything: for a session
+ * still being documented. b->payer_id 0 (no policy in force) codes under the default profile. */
+psy_status psy_billing_code_line(psy_store *st, const psy_coder *cx, psy_id practice, const struct psy_billable *b,
+                                 struct psy_coding_result *out /* OUT */);
+
 /* Runs the scrubber on one claim in draft or ready: the coding engine's findings recorded when its
  * lines were built, the audit's findings for the sessions behind it and the 837P preflight. Moves it
  * to ready when no finding is an error, else back to (or keeps it in) draft. */

@@ -35,6 +35,7 @@ typedef int64_t psy_id;
  * practice's time zone and before the client's birth date. */
 #define PSY_REC_SESSION_DATE_MIN "2000-01-01"
 #define PSY_REC_TIME_MAX 32    /* instants: "YYYY-MM-DDTHH:MM:SSZ", on input also "...+HH:MM" */
+#define PSY_REC_REASON_MAX 1001 /* a reason for signing despite errors, 1000 characters */
 
 /* --- batches ----------------------------------------------------------------------------------- */
 
@@ -314,7 +315,12 @@ struct psy_session {
     char th_modality[6];     /* video or audio; "" = not recorded */
     char patient_location[6]; /* home or other; "" = not recorded */
     char billed_code[PSY_CODE_MAX]; /* "" = not billed yet */
+    int patient_absent;      /* family: 1 when the session was without the patient (90846) */
+    int medical;             /* intake: 1 with medical services (90792) */
+    char em_code[PSY_CODE_MAX]; /* non-group kinds: an E/M visit (99202-99499) in the same session; "" none */
+    int interactive_complexity; /* 1 when a complexity factor occurred (90785) */
     char signed_at[PSY_REC_TIME_MAX]; /* output only; "" = open */
+    char sign_override[PSY_REC_REASON_MAX]; /* output only: why it was signed despite errors; "" none */
     int version;
 };
 
@@ -332,6 +338,10 @@ int psy_records_session_minutes(const struct psy_session *s);
  * client's note) must exist and be signed, else PSY_EINVAL naming "notes". A signed session and its
  * attendance no longer change; only what was billed may still be recorded. */
 psy_status psy_records_session_sign(psy_store *st, psy_id practice, psy_id session, psy_id clinician);
+/* The same, keeping the clinician's written reason for signing despite error findings (reason "" or
+ * NULL: none; else 10 to 1000 characters, PSY_EINVAL naming "override_reason"). */
+psy_status psy_records_session_sign_override(psy_store *st, psy_id practice, psy_id session, psy_id clinician,
+                                             const char *reason);
 
 struct psy_attendance {
     psy_id id;
@@ -377,6 +387,10 @@ struct psy_billable {
     char payer_code[81];
     char member_id[31];
     char billed_code[PSY_CODE_MAX];
+    int patient_absent;          /* family without the patient */
+    int medical;                 /* intake with medical services */
+    char em_code[PSY_CODE_MAX];  /* the session's E/M visit, "" none */
+    int interactive_complexity;
     int n_dx;
     char dx[PSY_REC_DX_MAX][PSY_CODE_MAX];
 };
@@ -392,6 +406,7 @@ struct psy_note {
     psy_id client_id;    /* 0 for the group-level note */
     char kind[12];       /* group, member or individual */
     psy_id author_id;
+    char template_id[41]; /* the note template it was written with ("soap", "dap" ...); "" none */
     /* group-level note */
     char *theme, *techniques, *dynamics, *factors;
     /* member and individual notes (an individual note also uses techniques) */
@@ -412,6 +427,11 @@ psy_status psy_records_note_get(psy_store *st, psy_id practice, psy_id id, struc
 /* The notes of a session, group note first (clear each, then free *out). */
 psy_status psy_records_note_list(psy_store *st, psy_id practice, psy_id session, struct psy_note **out /* OUT */,
                                  size_t *n /* OUT */);
+/* A client's member and individual notes of sessions before date (other than session), newest first,
+ * at most max (clear each, then free *out): what a new note of theirs is compared with for copies. */
+psy_status psy_records_client_notes_before(psy_store *st, psy_id practice, psy_id client, const char *date,
+                                           psy_id session, size_t max, struct psy_note **out /* OUT */,
+                                           size_t *n /* OUT */);
 /* Signs and locks a draft: the signer must be the session's clinician or co-therapist; every part
  * the kind requires must be written (else PSY_EINVAL naming it). */
 psy_status psy_records_note_sign(psy_store *st, psy_id practice, psy_id note, psy_id clinician);
@@ -442,6 +462,8 @@ psy_status psy_records_client_auths(psy_store *st, psy_id practice, psy_id clien
 psy_status psy_records_client_plans(psy_store *st, psy_id practice, psy_id client, psy_id **ids, size_t *n);
 psy_status psy_records_client_groups(psy_store *st, psy_id practice, psy_id client, psy_id **ids, size_t *n);
 /* A group's sessions by date. */
+/* A client's individual-type sessions (individual, family, intake, crisis) by date. */
+psy_status psy_records_client_sessions(psy_store *st, psy_id practice, psy_id client, psy_id **ids, size_t *n);
 psy_status psy_records_group_sessions(psy_store *st, psy_id practice, psy_id group, psy_id **ids, size_t *n);
 
 /* --- change history --------------------------------------------------------------------------------- */
@@ -459,6 +481,40 @@ struct psy_history {
 psy_status psy_records_history(psy_store *st, psy_id practice, const char *record_type, psy_id id,
                                struct psy_history **out /* OUT */, size_t *n /* OUT */);
 void psy_history_free(struct psy_history *h, size_t n);
+
+/* --- importing clients from CSV (docs/importing.md, "Clients from another system") ---------------- */
+
+enum { PSY_IMPORT_DRY_RUN = 1, PSY_IMPORT_SKIP_BAD = 2 };
+
+/* One problem of a refused row: its number in the file (the header is row 1; a quoted field spanning
+ * lines is still one row), the CSV column at fault ("row" when about the row as a whole, such as a
+ * duplicate), and why, without the value. A row has one problem per column at fault. */
+struct psy_import_problem {
+    long row;
+    char column[32];
+    char message[200];
+};
+
+struct psy_import_report {
+    long rows;            /* data rows read (blank rows are skipped) */
+    long good, refused;   /* rows that are (or would be) imported, rows refused */
+    long clients, policies; /* written (0 on a dry run, or when refused rows stopped the import) */
+    int committed;        /* 1 when the good rows were written */
+    size_t n_problems;
+    struct psy_import_problem *problems; /* psy_import_report_clear frees them */
+};
+void psy_import_report_clear(struct psy_import_report *r);
+
+/* Imports clients, their diagnoses and one insurance policy per row from CSV text (UTF-8, an optional
+ * byte-order mark, LF or CRLF, quoted fields with commas, quotes and line breaks). Every row is
+ * checked as it would be written -- fields, dates, diagnoses against the catalog, payers by electronic
+ * id against the practice's payers, the same name and birth date already present or earlier in the
+ * file -- inside one transaction. Nothing is written when any row is refused, unless flags has
+ * PSY_IMPORT_SKIP_BAD (then the good rows are); PSY_IMPORT_DRY_RUN writes nothing and reports the
+ * same. Returns PSY_OK whenever the report is filled (refusals are in it); PSY_EPARSE for a file that
+ * is not CSV or lacks a required column (message on the store). */
+psy_status psy_records_import_clients(psy_store *st, psy_id practice, const char *text, size_t len, int flags,
+                                      struct psy_import_report *r /* OUT */);
 
 /* --- demo practice --------------------------------------------------------------------------------- */
 

@@ -37,6 +37,7 @@ struct psy_server_config {
      * is not itself a trusted proxy. Without them X-Forwarded-For is ignored. */
     const char *const *trusted_proxies;
     size_t ntrusted_proxies;
+    const char *note_templates_dir; /* a practice's own note templates (*.json); NULL = $PSYCLAIM_NOTE_TEMPLATES */
 };
 
 /* Opens the database (migrating and seeding the built-in catalog as needed) and starts serving.

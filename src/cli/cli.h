@@ -39,12 +39,21 @@ int cli_int_arg(const char *opt, const char *v, long max, long *out);
  * printed) on failure. */
 psy_store *cli_open_practice(const char *db, long practice, psy_id *pid);
 
+/* `psyclaim import clients FILE.csv` (cli_edit.c), reached through `psyclaim import`. */
+int cli_import_clients(int argc, char **argv);
+
+/* `psyclaim session add|sign` (cli_records.c, after the options of `session`). */
+int cli_session_write(int argc, char **argv);
+
 /* `psyclaim era post` (cli_billing.c); `psyclaim era read` is in cli_claims.c. */
 int cli_era_post(int argc, char **argv);
 
 /* The commands, one per file. */
 extern const struct cli_command cli_cmd_show, cli_cmd_import, cli_cmd_search, cli_cmd_serve,
     cli_cmd_user, cli_cmd_code_session, cli_cmd_era, cli_cmd_x12, cli_cmd_audit, cli_cmd_demo,
-    cli_cmd_client, cli_cmd_session, cli_cmd_claims, cli_cmd_cms1500, cli_cmd_superbill;
+    cli_cmd_session, cli_cmd_claims, cli_cmd_cms1500, cli_cmd_superbill;
+/* The record commands (cli_edit.c); their help is built from their field tables at start-up. */
+extern struct cli_command cli_cmd_clinician, cli_cmd_payer, cli_cmd_client, cli_cmd_policy, cli_cmd_auth, cli_cmd_plan,
+    cli_cmd_group;
 
 #endif

@@ -227,6 +227,9 @@ static int run_import(int argc, char **argv)
     const char *db = NULL;
     struct psy_import_opts io = {0};
     int quiet = 0, o;
+    for (int i = 1; i < argc; i++) /* "import clients FILE": the practice's clients, not a code set */
+        if (!strcmp(argv[i], "clients") && strcmp(argv[i - 1], "--db") && strcmp(argv[i - 1], "--effective"))
+            return cli_import_clients(argc, argv);
     optind = 1;
     while ((o = getopt_long(argc, argv, "d:e:q", opts, NULL)) != -1) {
         switch (o) {
@@ -299,8 +302,15 @@ static int run_import(int argc, char **argv)
 }
 
 const struct cli_command cli_cmd_import = {
-    "import", run_import, "import an official ICD-10-CM, HCPCS, modifier or NCCI file",
-    "usage: psyclaim import [--db DB] [--effective YYYY-MM-DD] [--quiet] KIND FILE\n\n"
+    "import", run_import, "import a code set (ICD-10-CM, HCPCS, modifiers, NCCI) or clients from CSV",
+    "usage: psyclaim import [--db DB] [--effective YYYY-MM-DD] [--quiet] KIND FILE\n"
+    "       psyclaim import clients FILE.csv [--dry-run] [--skip-bad] [--db DB] [--practice ID]\n\n"
+    "import clients reads clients, their diagnoses and insurance from a CSV file in the layout of\n"
+    "docs/importing.md (a header row naming the columns: first_name, last_name, birth_date, sex, ...,\n"
+    "diagnoses, payer_id, member_id, policy_start ...). Every row is checked first; nothing is written\n"
+    "unless every row is good. --dry-run only reports; --skip-bad writes the good rows and reports the\n"
+    "others. Each refused row is listed with its row number (the header is row 1) and column. Exits 0\n"
+    "when written (or a dry run found nothing wrong), 1 when rows were refused, 2 on bad options.\n\n"
     "KIND is one of:\n"
     "  icd10cm     the CMS ICD-10-CM order file (icd10cm_order_YYYY.txt) or codes file\n"
     "              (icd10cm_codes_YYYY.txt)\n"

@@ -20,7 +20,13 @@ static const struct cli_command *const commands[] = {
     &cli_cmd_x12,
     &cli_cmd_demo,
     &cli_cmd_audit,
+    &cli_cmd_clinician,
+    &cli_cmd_payer,
     &cli_cmd_client,
+    &cli_cmd_policy,
+    &cli_cmd_auth,
+    &cli_cmd_plan,
+    &cli_cmd_group,
     &cli_cmd_session,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -1,7 +1,7 @@
 /*
  * cli_records.c -- `psyclaim audit` (the auditor's checks over a period), `psyclaim demo-data` (an
- * invented practice with planted problems), and two views of the records: `psyclaim client list` and
- * `psyclaim session show ID`.
+ * invented practice with planted problems), and `psyclaim session show ID` (the record commands are in
+ * cli_edit.c).
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -300,56 +300,6 @@ static int common_opts(int argc, char **argv, const struct cli_command *cmd, con
     return 1;
 }
 
-static int run_client(int argc, char **argv)
-{
-    const char *db = NULL;
-    long practice = 0;
-    int as_json = 0;
-    if (!common_opts(argc, argv, &cli_cmd_client, &db, &practice, &as_json)) return CLI_USAGE;
-    if (optind != argc - 1 || strcmp(argv[optind], "list") != 0) {
-        cli_error("client: the only action is 'list' (see 'psyclaim client --help')");
-        return CLI_USAGE;
-    }
-    psy_id pid;
-    psy_store *st = cli_open_practice(db, practice, &pid);
-    if (!st) return CLI_FAIL;
-    struct psy_client *cs;
-    size_t n;
-    if (psy_records_client_list(st, pid, &cs, &n)) {
-        cli_error("%s", psy_store_errmsg(st));
-        psy_store_close(st);
-        return CLI_FAIL;
-    }
-    json_t *arr = as_json ? json_array() : NULL;
-    for (size_t i = 0; i < n; i++) {
-        char dx[PSY_REC_DX_MAX * PSY_CODE_MAX] = "";
-        for (int k = 0; k < cs[i].n_dx; k++) {
-            size_t l = strlen(dx);
-            snprintf(dx + l, sizeof dx - l, "%s%s", k ? "," : "", cs[i].dx[k]);
-        }
-        if (arr)
-            json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:s, s:b}", "id", (json_int_t)cs[i].id, "first_name",
-                                                 cs[i].first_name, "last_name", cs[i].last_name, "birth_date",
-                                                 cs[i].birth_date, "diagnoses", dx, "active", cs[i].active));
-        else
-            printf("%-6lld %-14s %-16s %s  %s%s\n", (long long)cs[i].id, cs[i].first_name, cs[i].last_name,
-                   cs[i].birth_date, *dx ? dx : "(no diagnosis)", cs[i].active ? "" : "  inactive");
-    }
-    if (arr) print_json(arr);
-    free(cs);
-    psy_store_close(st);
-    return CLI_OK;
-}
-
-const struct cli_command cli_cmd_client = {
-    "client", run_client, "list the practice's clients",
-    "usage: psyclaim client list [--db PATH] [--practice ID] [--json]\n\n"
-    "Lists the clients: id, name, birth date and diagnoses.\n\n"
-    "  --db PATH       database (default $PSYCLAIM_DB or ./psyclaim.db)\n"
-    "  --practice ID   the practice (needed only when the database holds several)\n"
-    "  --json          a JSON array\n",
-};
-
 static void print_text(const char *label, const char *text)
 {
     if (text && *text) printf("    %-14s %s\n", label, text);
@@ -360,9 +310,10 @@ static int run_session(int argc, char **argv)
     const char *db = NULL;
     long practice = 0, id;
     int as_json = 0;
+    if (argc > 1 && (!strcmp(argv[1], "add") || !strcmp(argv[1], "sign"))) return cli_session_write(argc, argv);
     if (!common_opts(argc, argv, &cli_cmd_session, &db, &practice, &as_json)) return CLI_USAGE;
     if (optind != argc - 2 || strcmp(argv[optind], "show") != 0) {
-        cli_error("session: give 'show ID' (see 'psyclaim session --help')");
+        cli_error("session: give add, sign ID or show ID (see 'psyclaim session --help')");
         return CLI_USAGE;
     }
     if (!cli_int_arg("ID", argv[optind + 1], 1L << 40, &id)) return CLI_USAGE;
@@ -439,11 +390,273 @@ static int run_session(int argc, char **argv)
 }
 
 const struct cli_command cli_cmd_session = {
-    "session", run_session, "show a session with its attendance and notes",
-    "usage: psyclaim session show ID [--db PATH] [--practice ID] [--json]\n\n"
-    "Shows one session: kind, date, times (UTC), minutes, place of service, telehealth, what was\n"
+    "session", run_session, "document, sign and show sessions",
+    "usage: psyclaim session add --kind KIND --client ID --clinician ID --date DATE [--start T --stop T]\n"
+    "                            [--minutes N] [--pos NN] [--telehealth video|audio --location home|other]\n"
+    "                            [--patient-absent] [--medical] [--em CODE]\n"
+    "                            [--interactive-complexity FACTOR] [--note FILE] [--sign]\n"
+    "       psyclaim session sign ID --clinician ID\n"
+    "       psyclaim session show ID [--json]\n\n"
+    "add documents an individual-type session: KIND is individual, family, crisis or intake. Times are\n"
+    "instants with an offset (2025-03-04T18:00:00-06:00) or UTC (...Z); --minutes gives the total\n"
+    "psychotherapy minutes instead. --note FILE is a JSON object with the note's parts: techniques,\n"
+    "response, progress and plan (all four are needed to sign); it is saved as a draft, or signed with\n"
+    "the session when --sign is given. A signed session prints the claim lines the coding engine gives\n"
+    "it, with any error or warning; claims are built from it later.\n\n"
+    "  --patient-absent  family: without the patient (90846; with the patient 90847)\n"
+    "  --medical         intake: with medical services by a prescriber (90792; without 90791)\n"
+    "  --em CODE         an E/M visit (99202-99499) in the same session: the psychotherapy is then an\n"
+    "                    add-on by minutes (90833, 90836, 90838)\n"
+    "  --interactive-complexity FACTOR\n"
+    "                    interactive complexity (90785), naming the factor that occurred: communication\n"
+    "                    (communication among participants to manage), caregiver (a caregiver's emotions\n"
+    "                    or behaviour interfere with the plan), sentinel-event (an event to report to a\n"
+    "                    third party, discussed), play-or-interpreter (play equipment, devices or an\n"
+    "                    interpreter to overcome a barrier). With --note the factor is added to the note's\n"
+    "                    techniques, where the documentation rule R-DOC-IC looks for it.\n\n"
+    "sign signs a session whose note is signed (the signer led the session).\n\n"
+    "show prints one session: kind, date, times (UTC), minutes, place of service, telehealth, what was\n"
     "billed, attendance of a group session, and every note with its status.\n\n"
     "  --db PATH       database (default $PSYCLAIM_DB or ./psyclaim.db)\n"
     "  --practice ID   the practice (needed only when the database holds several)\n"
-    "  --json          one JSON object\n",
+    "  --json          show: one JSON object\n\n"
+    "Exit status: 0 done; 1 not found or the database failed; 2 bad input (the message names the field).\n\n"
+    "example:\n  psyclaim session add --kind individual --client 7 --clinician 1 --date 2025-03-04 \\\n"
+    "      --start 2025-03-04T10:00:00-06:00 --stop 2025-03-04T10:53:00-06:00 --pos 11 --note note.json --sign\n",
 };
+
+/* --- session add, session sign --------------------------------------------------------------------- */
+
+static int session_fail(psy_store *st, psy_status rc, const char *what)
+{
+    cli_error("%s: %s", what, psy_store_errmsg(st));
+    psy_store_close(st);
+    return rc == PSY_EINVAL ? CLI_USAGE : CLI_FAIL;
+}
+
+/* Reads the note parts from a JSON file into n (the strings stay owned by *j). */
+static int read_note(const char *path, json_t **j, struct psy_note *n)
+{
+    json_error_t e;
+    *j = json_load_file(path, 0, &e);
+    if (!*j || !json_is_object(*j)) {
+        cli_error("--note %s: %s", path, *j ? "a JSON object with techniques, response, progress and plan" : e.text);
+        json_decref(*j);
+        return 0;
+    }
+    static const char *const keys[] = {"techniques", "response", "progress", "plan"};
+    char **dst[] = {&n->techniques, &n->response, &n->progress, &n->plan};
+    const char *key;
+    json_t *v;
+    json_object_foreach(*j, key, v)
+    {
+        size_t k = 0;
+        while (k < 4 && strcmp(keys[k], key)) k++;
+        if (k == 4 || !json_is_string(v)) {
+            cli_error("--note %s: %s: %s", path, key, k == 4 ? "not a part of an individual note (techniques, response, "
+                                                             "progress, plan)" : "a string");
+            json_decref(*j);
+            return 0;
+        }
+        *dst[k] = (char *)json_string_value(v);
+    }
+    return 1;
+}
+
+/* The sentence a note gets for an interactive-complexity factor (domain.md 1.5); NULL when unknown. */
+static const char *ic_sentence(const char *factor)
+{
+    static const struct { const char *name, *sentence; } factors[] = {
+        {"communication", "Interactive complexity: communication among the participants had to be managed."},
+        {"caregiver", "Interactive complexity: a caregiver's emotions or behaviour interfered with the treatment plan."},
+        {"sentinel-event", "Interactive complexity: a sentinel event to be reported to a third party was discussed."},
+        {"play-or-interpreter", "Interactive complexity: play equipment, a device or an interpreter was needed to "
+                                "overcome a communication barrier."},
+    };
+    for (size_t i = 0; i < sizeof factors / sizeof factors[0]; i++)
+        if (!strcmp(factors[i].name, factor)) return factors[i].sentence;
+    return NULL;
+}
+
+/* Prints the claim lines the coding engine gives a signed session, then its errors and warnings. */
+static void print_coded(psy_store *st, psy_id practice, psy_id session)
+{
+    struct psy_billable *b = NULL;
+    size_t n = 0;
+    psy_coder *cx = NULL;
+    char err[256];
+    struct psy_coding_result *res = calloc(1, sizeof *res);
+    if (!res || psy_records_session_billables(st, practice, session, &b, &n) || !n ||
+        psy_coding_open(st, &cx, err, sizeof err)) {
+        free(res);
+        free(b);
+        return;
+    }
+    psy_status rc = psy_billing_code_line(st, cx, practice, &b[0], res);
+    if (!rc || rc == PSY_EINVAL) {
+        printf("  lines:");
+        for (size_t i = 0; i < res->n_lines; i++) {
+            printf(" %s", res->lines[i].code);
+            for (int m = 0; m < res->lines[i].n_modifiers; m++) printf("-%s", res->lines[i].modifiers[m]);
+            if (res->lines[i].units > 1) printf(" x%d", res->lines[i].units);
+        }
+        printf("%s\n", res->n_lines ? "" : " none");
+        for (size_t i = 0; i < res->n_findings; i++)
+            printf("  %s %s: %s\n", res->findings[i].severity == PSY_SEVERITY_ERROR ? "error" : "warning",
+                   res->findings[i].rule, res->findings[i].message);
+    }
+    psy_coding_close(cx);
+    free(res);
+    free(b);
+}
+
+int cli_session_write(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},        {"practice", required_argument, NULL, 'p'},
+        {"kind", required_argument, NULL, 'k'},      {"client", required_argument, NULL, 'c'},
+        {"clinician", required_argument, NULL, 'C'}, {"date", required_argument, NULL, 'D'},
+        {"start", required_argument, NULL, 's'},     {"stop", required_argument, NULL, 'S'},
+        {"minutes", required_argument, NULL, 'm'},   {"pos", required_argument, NULL, 'P'},
+        {"telehealth", required_argument, NULL, 't'}, {"location", required_argument, NULL, 'l'},
+        {"note", required_argument, NULL, 'n'},      {"sign", no_argument, NULL, 'g'},
+        {"patient-absent", no_argument, NULL, 'A'},  {"medical", no_argument, NULL, 'M'},
+        {"em", required_argument, NULL, 'E'},        {"interactive-complexity", required_argument, NULL, 'I'},
+        {NULL, 0, NULL, 0}};
+    const char *db = NULL, *note_path = NULL, *action = argv[1], *ic_factor = NULL;
+    long practice = 0, v;
+    int sign = 0, o;
+    struct psy_session s;
+    memset(&s, 0, sizeof s);
+    snprintf(s.pos, sizeof s.pos, "11");
+    optind = 2;
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (o) {
+        case 'd': db = optarg; break;
+        case 'p':
+            if (!cli_int_arg("--practice", optarg, 1L << 40, &practice)) return CLI_USAGE;
+            break;
+        case 'k': snprintf(s.kind, sizeof s.kind, "%s", optarg); break;
+        case 'c':
+            if (!cli_int_arg("--client", optarg, 1L << 40, &v)) return CLI_USAGE;
+            s.client_id = v;
+            break;
+        case 'C':
+            if (!cli_int_arg("--clinician", optarg, 1L << 40, &v)) return CLI_USAGE;
+            s.clinician_id = v;
+            break;
+        case 'D': snprintf(s.service_date, sizeof s.service_date, "%s", optarg); break;
+        case 's': snprintf(s.start_utc, sizeof s.start_utc, "%s", optarg); break;
+        case 'S': snprintf(s.stop_utc, sizeof s.stop_utc, "%s", optarg); break;
+        case 'm':
+            if (!cli_int_arg("--minutes", optarg, 720, &v)) return CLI_USAGE;
+            s.minutes = (int)v;
+            break;
+        case 'P': snprintf(s.pos, sizeof s.pos, "%s", optarg); break;
+        case 't':
+            s.telehealth = 1;
+            snprintf(s.th_modality, sizeof s.th_modality, "%s", optarg);
+            break;
+        case 'l': snprintf(s.patient_location, sizeof s.patient_location, "%s", optarg); break;
+        case 'n': note_path = optarg; break;
+        case 'g': sign = 1; break;
+        case 'A': s.patient_absent = 1; break;
+        case 'M': s.medical = 1; break;
+        case 'E': snprintf(s.em_code, sizeof s.em_code, "%s", optarg); break;
+        case 'I':
+            if (!(ic_factor = ic_sentence(optarg))) {
+                cli_error("session add: interactive_complexity: the factor is communication, caregiver, "
+                          "sentinel-event or play-or-interpreter (--interactive-complexity)");
+                return CLI_USAGE;
+            }
+            s.interactive_complexity = 1;
+            break;
+        default: fputs(cli_cmd_session.usage, stderr); return CLI_USAGE;
+        }
+    }
+    if (!strcmp(action, "sign")) {
+        if (optind != argc - 1 || !s.clinician_id) {
+            cli_error("session sign: give the session's ID and --clinician ID");
+            return CLI_USAGE;
+        }
+        if (!cli_int_arg("ID", argv[optind], 1L << 40, &v)) return CLI_USAGE;
+        psy_id pid;
+        psy_store *st = cli_open_practice(db, practice, &pid);
+        if (!st) return CLI_FAIL;
+        psy_status rc = psy_records_session_sign(st, pid, v, s.clinician_id);
+        if (rc) return session_fail(st, rc, "session sign");
+        printf("session %ld signed\n", v);
+        psy_store_close(st);
+        return CLI_OK;
+    }
+    if (optind != argc) {
+        cli_error("session add: unexpected argument '%s'", argv[optind]);
+        return CLI_USAGE;
+    }
+    static const char *const kinds[] = {"individual", "family", "crisis", "intake", NULL};
+    int known = 0;
+    for (int i = 0; kinds[i]; i++) known |= !strcmp(kinds[i], s.kind);
+    if (!known) {
+        cli_error("session add: kind: individual, family, crisis or intake (--kind; group sessions are documented "
+                  "in the web app)");
+        return CLI_USAGE;
+    }
+    struct psy_note n;
+    json_t *nj = NULL;
+    memset(&n, 0, sizeof n);
+    if (note_path && !read_note(note_path, &nj, &n)) return CLI_USAGE;
+    char *techniques = NULL; /* the note's techniques with the complexity factor (R-DOC-IC) */
+    if (nj && ic_factor) {
+        const char *had = n.techniques ? n.techniques : "";
+        size_t len = strlen(had) + strlen(ic_factor) + 2;
+        if (!(techniques = malloc(len))) {
+            json_decref(nj);
+            return CLI_FAIL;
+        }
+        snprintf(techniques, len, "%s%s%s", had, *had ? "\n" : "", ic_factor);
+        n.techniques = techniques;
+    }
+    if (sign && !note_path) {
+        cli_error("session add: --sign needs --note FILE (a session is signed with its note)");
+        return CLI_USAGE;
+    }
+    psy_id pid, sid, nid;
+    psy_store *st = cli_open_practice(db, practice, &pid);
+    if (!st) {
+        json_decref(nj);
+        free(techniques);
+        return CLI_FAIL;
+    }
+    /* the session, its note and the signatures are one batch: all stored, or none */
+    psy_status rc = psy_records_batch_begin(st);
+    const char *what = "session add";
+    if (!rc) rc = psy_records_session_add(st, pid, &s, &sid);
+    if (!rc && nj) {
+        what = "session add: note";
+        n.session_id = sid;
+        n.client_id = s.client_id;
+        n.author_id = s.clinician_id;
+        snprintf(n.kind, sizeof n.kind, "individual");
+        rc = psy_records_note_save(st, pid, &n, &nid);
+        if (!rc && sign) rc = psy_records_note_sign(st, pid, nid, s.clinician_id);
+        if (!rc && sign) {
+            what = "session add: sign";
+            rc = psy_records_session_sign(st, pid, sid, s.clinician_id);
+        }
+    }
+    json_decref(nj);
+    free(techniques);
+    if (rc) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", psy_store_errmsg(st));
+        psy_records_batch_end(st, 0);
+        cli_error("%s: %s", what, msg);
+        psy_store_close(st);
+        return rc == PSY_EINVAL || rc == PSY_EPERM ? CLI_USAGE : CLI_FAIL;
+    }
+    if ((rc = psy_records_batch_end(st, 1))) return session_fail(st, rc, "session add");
+    printf("session %lld added%s\n", (long long)sid, sign ? " and signed" : nj || note_path ? " with a draft note" : "");
+    if (sign) print_coded(st, pid, sid);
+    psy_store_close(st);
+    return CLI_OK;
+}

@@ -62,6 +62,8 @@ static const struct {
     [PSY_PERM_USERS_ADMIN] = {"users.admin", {P, N, N}},
     [PSY_PERM_PRACTICE_WRITE] = {"practice.write", {P, N, N}},
     [PSY_PERM_INSURANCE_WRITE] = {"insurance.write", {P, N, P}},
+    /* bringing a practice's clients and their insurance over is office work: admins and billers */
+    [PSY_PERM_CLIENTS_IMPORT] = {"clients.import", {P, N, P}},
 };
 #undef N
 #undef O

@@ -430,10 +430,11 @@ psy_status psy_billing_scrub(psy_store *st, psy_id practice, psy_id claim)
 
 /* --- assembly ----------------------------------------------------------------------------------- */
 
-static psy_session_kind session_kind(const char *k)
+static psy_session_kind session_kind(const struct psy_billable *b)
 {
-    if (!strcmp(k, "family")) return PSY_SESSION_FAMILY_WITH_PATIENT;
-    if (!strcmp(k, "intake")) return PSY_SESSION_DIAGNOSTIC_EVALUATION;
+    const char *k = b->kind;
+    if (!strcmp(k, "family")) return b->patient_absent ? PSY_SESSION_FAMILY_WITHOUT_PATIENT : PSY_SESSION_FAMILY_WITH_PATIENT;
+    if (!strcmp(k, "intake")) return b->medical ? PSY_SESSION_DIAGNOSTIC_EVALUATION_MEDICAL : PSY_SESSION_DIAGNOSTIC_EVALUATION;
     if (!strcmp(k, "crisis")) return PSY_SESSION_CRISIS;
     if (!strcmp(k, "group")) return PSY_SESSION_GROUP;
     if (!strcmp(k, "multifamily")) return PSY_SESSION_MULTIPLE_FAMILY_GROUP;
@@ -462,7 +463,9 @@ void psy__billing_input(const struct psy_billable *b, const struct psy_clinician
 {
     psy_session_init(in);
     snprintf(in->date, sizeof in->date, "%s", b->service_date);
-    in->kind = session_kind(b->kind);
+    in->kind = session_kind(b);
+    snprintf(in->em_code, sizeof in->em_code, "%s", b->em_code);
+    in->interactive_complexity = b->interactive_complexity;
     in->minutes = b->minutes > 0 ? b->minutes : -1;
     if (b->telehealth) {
         in->telehealth = !strcmp(b->th_modality, "audio") ? PSY_TELEHEALTH_AUDIO : PSY_TELEHEALTH_VIDEO;
@@ -480,6 +483,23 @@ void psy__billing_input(const struct psy_billable *b, const struct psy_clinician
     in->group_size = b->participants;
     in->members = 1;
     in->prior_auth = auth[0] ? 1 : requires_auth ? 0 : -1;
+}
+
+psy_status psy_billing_code_line(psy_store *st, const psy_coder *cx, psy_id practice, const struct psy_billable *b,
+                                 struct psy_coding_result *out)
+{
+    struct psy_payer payer;
+    struct psy_clinician cl;
+    psy_status rc = psy_records_clinician_get(st, practice, b->clinician_id, &cl);
+    if (rc) return rc;
+    memset(&payer, 0, sizeof payer);
+    snprintf(payer.kind, sizeof payer.kind, "other");
+    if (b->payer_id && (rc = psy_records_payer_get(st, practice, b->payer_id, &payer))) return rc;
+    char auth[51] = "";
+    if (b->payer_id) auth_number(st, practice, b, auth);
+    struct psy_coding_input in;
+    psy__billing_input(b, &cl, psy_records_payer_profile(&payer), payer.requires_auth, auth, &in);
+    return psy_coding_session(cx, &in, out);
 }
 
 /* The open claim (draft or ready) of a client, payer and date, or a new one. */

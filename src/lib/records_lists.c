@@ -53,6 +53,13 @@ psy_status psy_records_client_groups(psy_store *st, psy_id practice, psy_id clie
                         "ii", practice, client);
 }
 
+psy_status psy_records_client_sessions(psy_store *st, psy_id practice, psy_id client, psy_id **ids, size_t *n)
+{
+    return psy__rec_ids(st, ids, n,
+                        "SELECT id FROM session WHERE practice_id = ? AND client_id = ? ORDER BY service_date, id",
+                        "ii", practice, client);
+}
+
 psy_status psy_records_group_sessions(psy_store *st, psy_id practice, psy_id group, psy_id **ids, size_t *n)
 {
     return psy__rec_ids(st, ids, n,

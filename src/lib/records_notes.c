@@ -110,6 +110,9 @@ static psy_status write_note(psy_store *st, psy_id practice, const void *rec, ps
         snprintf(kind, sizeof kind, "%s", n->kind);
     }
     if ((rc = psy__rec_ref(st, "author_id", "clinician", practice, n->author_id, 1))) return rc;
+    for (const char *p = n->template_id; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+            return psy__rec_bad(st, "template", "a template id: lower-case letters, digits, - and _");
     if ((rc = psy__rec_session_signer(st, practice, session, n->author_id))) return rc;
     unsigned parts = kind_parts(kind);
     for (int i = 0; i < F_COUNT; i++) {
@@ -120,14 +123,15 @@ static psy_status write_note(psy_store *st, psy_id practice, const void *rec, ps
     if (*id)
         return psy__rec_update(st, "note", practice, *id, version,
                                "author_id = ?, theme = ?, techniques = ?, dynamics = ?, factors = ?, participation = ?, "
-                               "response = ?, progress = ?, plan = ?, updated_at = ?",
-                               "iSSSSSSSSS", n->author_id, t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], now);
+                               "response = ?, progress = ?, plan = ?, template = ?, updated_at = ?",
+                               "iSSSSSSSSsS", n->author_id, t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], n->template_id,
+                               now);
     return psy__rec_insert(st, id,
                            "INSERT INTO note (practice_id, session_id, client_id, kind, author_id, theme, techniques, "
-                           "dynamics, factors, participation, response, progress, plan, created_at, updated_at) "
-                           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                           "iirSiSSSSSSSSSS", practice, n->session_id, n->client_id, kind, n->author_id, t[0], t[1], t[2],
-                           t[3], t[4], t[5], t[6], t[7], now, now);
+                           "dynamics, factors, participation, response, progress, plan, template, created_at, updated_at) "
+                           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           "iirSiSSSSSSSSsSS", practice, n->session_id, n->client_id, kind, n->author_id, t[0], t[1], t[2],
+                           t[3], t[4], t[5], t[6], t[7], n->template_id, now, now);
 }
 
 psy_status psy_records_note_save(psy_store *st, psy_id practice, const struct psy_note *n, psy_id *id)
@@ -141,7 +145,7 @@ static const struct psy__rec_col note_cols[] = {
     C(id, 'i'),           C(session_id, 'i'), C(client_id, 'i'), C(kind, 's'),     C(author_id, 'i'),
     C(theme, 'S'),        C(techniques, 'S'), C(dynamics, 'S'),  C(factors, 'S'),  C(participation, 'S'),
     C(response, 'S'),     C(progress, 'S'),   C(plan, 'S'),      C(status, 's'),   C(signed_at, 's'),
-    C(signed_by, 'i'),    C(version, 'd')};
+    C(signed_by, 'i'),    PSY__COLX(struct psy_note, "template", template_id, 's'), C(version, 'd')};
 #undef C
 static const struct psy__rec_map note_map = PSY__MAP(note_cols);
 
@@ -156,6 +160,19 @@ psy_status psy_records_note_list(psy_store *st, psy_id practice, psy_id session,
     return psy__rec_list(st, (void **)out, n, sizeof **out, &note_map, "FROM note WHERE practice_id = ? AND session_id = ? "
                          "ORDER BY client_id IS NOT NULL, client_id",
                          "ii", practice, session);
+}
+
+psy_status psy_records_client_notes_before(psy_store *st, psy_id practice, psy_id client, const char *date,
+                                           psy_id session, size_t max, struct psy_note **out, size_t *n)
+{
+    char sql[600];
+    snprintf(sql, sizeof sql,
+             "FROM note WHERE practice_id = ? AND client_id = ? AND kind IN ('member', 'individual') AND session_id <> ? "
+             "AND session_id IN (SELECT id FROM session WHERE practice_id = ? AND service_date < ?) "
+             "ORDER BY (SELECT service_date FROM session s WHERE s.id = note.session_id) DESC, id DESC LIMIT %zu",
+             max ? max : 1);
+    return psy__rec_list(st, (void **)out, n, sizeof **out, &note_map, sql, "iiiiS", practice, client, session, practice,
+                         date);
 }
 
 static psy_status write_note_sign(psy_store *st, psy_id practice, const void *rec, psy_id *id, int version)

@@ -114,6 +114,21 @@ static psy_status check_session(psy_store *st, psy_id practice, const struct psy
     if (!rc && *s->patient_location) rc = psy__rec_oneof(st, "patient_location", s->patient_location, locations);
     if (!rc && !s->telehealth && (*s->th_modality || *s->patient_location))
         rc = psy__rec_bad(st, *s->th_modality ? "th_modality" : "patient_location", "only for telehealth sessions");
+    if (!rc && (s->patient_absent != 0 && s->patient_absent != 1)) rc = psy__rec_bad(st, "patient_absent", "0 or 1");
+    if (!rc && s->patient_absent && strcmp(s->kind, "family") != 0)
+        rc = psy__rec_bad(st, "patient_absent", "only family sessions are held without the patient");
+    if (!rc && (s->medical != 0 && s->medical != 1)) rc = psy__rec_bad(st, "medical", "0 or 1");
+    if (!rc && s->medical && strcmp(s->kind, "intake") != 0)
+        rc = psy__rec_bad(st, "medical", "only an intake is a diagnostic evaluation with medical services");
+    if (!rc && s->interactive_complexity != 0 && s->interactive_complexity != 1)
+        rc = psy__rec_bad(st, "interactive_complexity", "0 or 1");
+    n->em_code[0] = 0;
+    if (!rc && *s->em_code) {
+        if (group_kind(s->kind)) rc = psy__rec_bad(st, "em_code", "an E/M visit is recorded on individual-type sessions");
+        else rc = psy__rec_proc_code(st, "em_code", s->em_code, n->em_code);
+        if (!rc && (strcmp(n->em_code, "99202") < 0 || strcmp(n->em_code, "99499") > 0))
+            rc = psy__rec_bad(st, "em_code", "an E/M code, 99202 to 99499");
+    }
     n->billed_code[0] = 0;
     if (!rc && *s->billed_code) {
         if (group_kind(s->kind)) rc = psy__rec_bad(st, "billed_code", "group members are billed on their attendance");
@@ -155,16 +170,20 @@ static psy_status write_session(psy_store *st, psy_id practice, const void *rec,
         return psy__rec_update(st, "session", practice, *id, version,
                                "clinician_id = ?, service_date = ?, start_utc = ?, stop_utc = ?, minutes = ?, "
                                "place_of_service = ?, telehealth = ?, th_modality = ?, patient_location = ?, "
-                               "billed_code = ?, updated_at = ?",
-                               "iSssdSdsssS", n.clinician_id, n.service_date, n.start_utc, n.stop_utc, n.minutes, n.pos,
-                               n.telehealth, n.th_modality, n.patient_location, n.billed_code, now);
+                               "billed_code = ?, patient_absent = ?, medical = ?, em_code = ?, interactive_complexity = ?, "
+                               "updated_at = ?",
+                               "iSssdSdsssddsdS", n.clinician_id, n.service_date, n.start_utc, n.stop_utc, n.minutes, n.pos,
+                               n.telehealth, n.th_modality, n.patient_location, n.billed_code, n.patient_absent, n.medical,
+                               n.em_code, n.interactive_complexity, now);
     return psy__rec_insert(st, id,
                            "INSERT INTO session (practice_id, kind, client_id, group_id, clinician_id, service_date, "
                            "start_utc, stop_utc, minutes, place_of_service, telehealth, th_modality, patient_location, "
-                           "billed_code, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                           "iSrriSssdSdsssSS", practice, n.kind, n.client_id, n.group_id, n.clinician_id,
+                           "billed_code, patient_absent, medical, em_code, interactive_complexity, created_at, updated_at) "
+                           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           "iSrriSssdSdsssddsdSS", practice, n.kind, n.client_id, n.group_id, n.clinician_id,
                            n.service_date, n.start_utc, n.stop_utc, n.minutes, n.pos, n.telehealth, n.th_modality,
-                           n.patient_location, n.billed_code, now, now);
+                           n.patient_location, n.billed_code, n.patient_absent, n.medical, n.em_code,
+                           n.interactive_complexity, now, now);
 }
 
 psy_status psy_records_session_add(psy_store *st, psy_id practice, const struct psy_session *s, psy_id *id)
@@ -182,7 +201,8 @@ static const struct psy__rec_col session_cols[] = {
     C(id, 'i'),          C(kind, 's'),      C(client_id, 'i'),   C(group_id, 'i'),       C(clinician_id, 'i'),
     C(service_date, 's'), C(start_utc, 's'), C(stop_utc, 's'),    C(minutes, 'd'),
     PSY__COLX(struct psy_session, "place_of_service", pos, 's'),  C(telehealth, 'd'),    C(th_modality, 's'),
-    C(patient_location, 's'), C(billed_code, 's'), C(signed_at, 's'), C(version, 'd')};
+    C(patient_location, 's'), C(billed_code, 's'), C(patient_absent, 'd'), C(medical, 'd'), C(em_code, 's'),
+    C(interactive_complexity, 'd'), C(signed_at, 's'), C(sign_override, 's'), C(version, 'd')};
 #undef C
 static const struct psy__rec_map session_map = PSY__MAP(session_cols);
 
@@ -216,9 +236,15 @@ psy_status psy__rec_session_signer(psy_store *st, psy_id practice, psy_id sessio
     return ok ? PSY_OK : psy__store_fail(st, PSY_EPERM, "clinician: did not lead this session");
 }
 
+struct sign_req {
+    psy_id clinician;
+    const char *reason;
+};
+
 static psy_status write_session_sign(psy_store *st, psy_id practice, const void *rec, psy_id *id, int version)
 {
-    const psy_id *clinician = rec;
+    const struct sign_req *req = rec;
+    const psy_id *clinician = &req->clinician;
     struct psy_session s;
     char now[PSY_REC_TIME_MAX];
     int64_t missing = 0, present = 0;
@@ -248,13 +274,28 @@ static psy_status write_session_sign(psy_store *st, psy_id practice, const void 
     }
     if (rc) return rc;
     if (missing) return psy__rec_bad(st, "notes", "%lld note(s) of this session missing or unsigned", (long long)missing);
-    return psy__rec_update(st, "session", practice, *id, version, "signed_at = ?, signed_by = ?, updated_at = ?", "SiS", now,
-                           *clinician, now);
+    return psy__rec_update(st, "session", practice, *id, version,
+                           "signed_at = ?, signed_by = ?, sign_override = ?, updated_at = ?", "SisS", now, *clinician,
+                           req->reason, now);
 }
 
 psy_status psy_records_session_sign(psy_store *st, psy_id practice, psy_id session, psy_id clinician)
 {
-    return psy__rec_write_current(st, practice, "session", session, "sign", clinician, write_session_sign, &clinician);
+    return psy_records_session_sign_override(st, practice, session, clinician, NULL);
+}
+
+psy_status psy_records_session_sign_override(psy_store *st, psy_id practice, psy_id session, psy_id clinician,
+                                             const char *reason)
+{
+    struct sign_req req = {clinician, reason && *reason ? reason : ""};
+    if (*req.reason) {
+        psy_status rc = psy__rec_text(st, "override_reason", req.reason, PSY_REC_REASON_MAX - 1, PSY__REQ | PSY__MULTILINE);
+        if (rc) return rc;
+        size_t letters = 0;
+        for (const char *p = req.reason; *p; p++) letters += *p != ' ' && *p != '\n' && *p != '\t';
+        if (letters < 10) return psy__rec_bad(st, "override_reason", "say in at least 10 characters why it may be signed");
+    }
+    return psy__rec_write_current(st, practice, "session", session, "sign", clinician, write_session_sign, &req);
 }
 
 /* --- attendance --------------------------------------------------------------------------------------- */
@@ -426,6 +467,7 @@ psy_status psy_records_session_billables(psy_store *st, psy_id practice, psy_id 
     proto.telehealth = s.telehealth;
     memcpy(proto.th_modality, s.th_modality, sizeof proto.th_modality);
     memcpy(proto.patient_location, s.patient_location, sizeof proto.patient_location);
+    proto.interactive_complexity = s.interactive_complexity;
     int mins = psy_records_session_minutes(&s);
     if (!group_kind(s.kind)) {
         *out = psy__calloc(1, sizeof **out);
@@ -434,6 +476,9 @@ psy_status psy_records_session_billables(psy_store *st, psy_id practice, psy_id 
         (*out)->minutes = mins;
         (*out)->participants = 1;
         memcpy((*out)->billed_code, s.billed_code, sizeof s.billed_code);
+        (*out)->patient_absent = s.patient_absent;
+        (*out)->medical = s.medical;
+        memcpy((*out)->em_code, s.em_code, sizeof s.em_code);
         *n = 1;
         rc = fill_billable(st, practice, *out, 0);
     } else {

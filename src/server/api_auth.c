@@ -25,7 +25,7 @@ static json_t *utc_json(long long t)
 }
 
 /* The signed-in user, their CSRF token, when the session ends, and what their role may do. */
-static json_t *session_json(const struct psy_auth_session *s)
+static json_t *session_json(const struct psy_auth_session *s, psy_store *st)
 {
     json_t *perms = json_object();
     static const char *const scope_names[] = {"none", "own", "practice"};
@@ -33,9 +33,10 @@ static json_t *session_json(const struct psy_auth_session *s)
         psy_scope sc = psy_auth_scope(s->user.role, (psy_perm)p);
         json_object_set_new(perms, psy_auth_perm_name((psy_perm)p), json_string(scope_names[sc]));
     }
-    return json_pack("{s:o, s:s, s:o, s:o, s:o, s:b}", "user", srv_user_json(&s->user), "csrf_token", s->csrf,
+    return json_pack("{s:o, s:s, s:o, s:o, s:o, s:b, s:o}", "user", srv_user_json(&s->user), "csrf_token", s->csrf,
                      "expires_at", utc_json(s->expires_at), "idle_expires_at", utc_json(s->idle_expires_at),
-                     "permissions", perms, "must_enrol", s->must_enrol);
+                     "permissions", perms, "must_enrol", s->must_enrol, "practice",
+                     api_practice_brief(st, s->user.practice_id));
 }
 
 /* --- handlers -------------------------------------------------------------------------------------- */
@@ -84,7 +85,7 @@ void api_login(struct srv_req *r)
             srv_reply_status(r, rc, NULL);
         } else if (l.result == PSY_LOGIN_OK) {
             srv_set_session_cookie(r, s.token, r->srv->policy.absolute_seconds);
-            srv_reply_json(r, 200, session_json(&s));
+            srv_reply_json(r, 200, session_json(&s, r->st));
         } else if (l.result == PSY_LOGIN_LIMITED) {
             char secs[32];
             snprintf(secs, sizeof secs, "%ld", l.retry_after);
@@ -124,4 +125,4 @@ void api_logout(struct srv_req *r)
     srv_set_session_cookie(r, "", 0);
 }
 
-void api_me(struct srv_req *r) { srv_reply_json(r, 200, session_json(&r->session)); }
+void api_me(struct srv_req *r) { srv_reply_json(r, 200, session_json(&r->session, r->st)); }

@@ -189,6 +189,14 @@ static json_t *plan_item(struct srv_req *r, psy_id pr, psy_id id)
     return j;
 }
 
+static json_t *session_item(struct srv_req *r, psy_id pr, psy_id id)
+{
+    struct psy_session s;
+    if (psy_records_session_get(r->st, pr, id, &s)) return NULL;
+    return json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)s.id, "kind", s.kind, "service_date", s.service_date,
+                     "signed_at", s.signed_at);
+}
+
 static json_t *group_item(struct srv_req *r, psy_id pr, psy_id id)
 {
     struct psy_group g;
@@ -216,6 +224,7 @@ void api_client(struct srv_req *r)
     json_object_set_new(j, "authorisations", records_json(r, pr, id, psy_records_client_auths, auth_item));
     json_object_set_new(j, "plans", records_json(r, pr, id, psy_records_client_plans, plan_item));
     json_object_set_new(j, "groups", records_json(r, pr, id, psy_records_client_groups, group_item));
+    json_object_set_new(j, "sessions", records_json(r, pr, id, psy_records_client_sessions, session_item));
     srv_reply_json(r, 200, j);
 }
 

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "srv_api.h"
+#include "api_visits.h"
 
-static const char *const GROUP_PARTS[] = {"theme", "techniques", "dynamics", "factors", NULL};
 static const char *const MEMBER_PARTS[] = {"participation", "response", "progress", "plan", NULL};
 
 #define CLONE_THRESHOLD 0.8 /* data/audit/audit.json clone_threshold */
@@ -143,9 +143,13 @@ static void stored_findings(struct srv_req *r, const struct psy_session *s, json
         } else if (!strcmp(f[i].record_type, "session") && f[i].record_id == s->id) {
             client = -1;
         }
-        if (client == -1 || (client > 0 && is_present(draft, client)))
-            json_array_append_new(out, finding_json(f[i].rule, psy_audit_severity_name(f[i].severity), f[i].record_type,
-                                                    f[i].record_id, f[i].similarity, f[i].message));
+        int ours = client > 0 && (s->group_id ? is_present(draft, client) : client == s->client_id);
+        if (client == -1 || ours) {
+            json_t *j = finding_json(f[i].rule, psy_audit_severity_name(f[i].severity), f[i].record_type, f[i].record_id,
+                                     f[i].similarity, f[i].message);
+            if (client > 0) json_object_set_new(j, "client_id", json_integer(client));
+            json_array_append_new(out, j);
+        }
     }
     free(f);
 }
@@ -158,21 +162,26 @@ static json_t *run_checks(struct srv_req *r, const struct psy_session *s, json_t
     if ((!*start || !*stop) && !json_integer_value(json_object_get(draft, "minutes")))
         json_array_append_new(out, finding_json("R-TIME-4", "error", "session", s->id, -1,
                                                 "the session has no start or no stop time and no total minutes"));
-    check_size(r, s, draft, out);
-    check_clones(draft, s->id, out);
+    if (s->group_id) {
+        check_size(r, s, draft, out);
+        check_clones(draft, s->id, out);
+    }
+    api_visit_clone_checks(r, s, draft, out);
     stored_findings(r, s, draft, out);
     return out;
 }
 
 static json_t *note_json(struct srv_req *r, const struct psy_note *n)
 {
-    json_t *j = json_pack("{s:I, s:s, s:I, s:s, s:s, s:i}", "id", (json_int_t)n->id, "kind", n->kind, "client_id",
+    json_t *j = json_pack("{s:I, s:s, s:I, s:s, s:s, s:i, s:s}", "id", (json_int_t)n->id, "kind", n->kind, "client_id",
                           (json_int_t)n->client_id, "status", n->status, "signed_at", n->signed_at, "version",
-                          n->version);
-    const char *const *parts = n->client_id ? MEMBER_PARTS : GROUP_PARTS;
-    char *const vals[2][4] = {{n->theme, n->techniques, n->dynamics, n->factors},
-                              {n->participation, n->response, n->progress, n->plan}};
-    for (int k = 0; parts[k]; k++) json_object_set_new(j, parts[k], json_string(vals[n->client_id ? 1 : 0][k] ?: ""));
+                          n->version, "template", n->template_id);
+    const char *const *parts = api_note_parts(n->kind);
+    struct psy_note copy = *n;
+    for (int k = 0; parts[k]; k++) {
+        char **v = api_note_slot(&copy, parts[k]);
+        json_object_set_new(j, parts[k], json_string(v && *v ? *v : ""));
+    }
     struct psy_addendum *ad;
     size_t na;
     json_t *arr = json_array();
@@ -227,6 +236,14 @@ static json_t *session_doc(struct srv_req *r, const struct psy_session *s, int w
                           members, "attendance", att);
     if (with_notes) json_object_set_new(j, "notes", notes);
     else json_decref(notes);
+    api_visit_fields(s, j);
+    if (!s->group_id) {
+        struct psy_client cl;
+        if (psy_records_client_get(r->st, pr, s->client_id, &cl) == PSY_OK) {
+            json_object_set_new(j, "client", api_client_brief(&cl));
+            json_array_append_new(members, api_client_brief(&cl));
+        }
+    }
     if (s->group_id) {
         struct psy_group g;
         if (psy_records_group_get(r->st, pr, s->group_id, &g) == PSY_OK)
@@ -246,6 +263,7 @@ static void reply_session(struct srv_req *r, const struct psy_session *s)
     int with_notes = notes_readable(r);
     json_t *j = session_doc(r, s, with_notes);
     json_object_set_new(j, "findings", run_checks(r, s, j));
+    json_object_set_new(j, "coding", api_visit_coding(r, s, j));
     int writes = psy_auth_scope(r->session.user.role, PSY_PERM_NOTES_WRITE) != PSY_SCOPE_NONE;
     json_object_set_new(j, "editable", json_boolean(!*s->signed_at && writes));
     json_object_set_new(j, "may_addend", json_boolean(*s->signed_at && writes));
@@ -326,9 +344,14 @@ void api_session_check(struct srv_req *r)
         json_decref(b);
         return;
     }
+    if (api_visit_apply(r, &s, b)) {
+        json_decref(b);
+        return;
+    }
     json_t *f = run_checks(r, &s, b);
+    json_t *c = api_visit_coding(r, &s, b);
     json_decref(b);
-    srv_reply_json(r, 200, json_pack("{s:o}", "findings", f));
+    srv_reply_json(r, 200, json_pack("{s:o, s:o}", "findings", f, "coding", c));
 }
 
 static psy_status save_note(struct srv_req *r, const struct psy_session *s, json_t *j)
@@ -339,12 +362,11 @@ static psy_status save_note(struct srv_req *r, const struct psy_session *s, json
     n.version = (int)json_integer_value(json_object_get(j, "version"));
     n.session_id = s->id;
     n.client_id = json_integer_value(json_object_get(j, "client_id"));
-    snprintf(n.kind, sizeof n.kind, "%s", n.client_id ? "member" : "group");
+    snprintf(n.kind, sizeof n.kind, "%s", !s->group_id ? "individual" : n.client_id ? "member" : "group");
     n.author_id = r->session.user.clinician_id;
-    char **dst[2][4] = {{&n.theme, &n.techniques, &n.dynamics, &n.factors},
-                        {&n.participation, &n.response, &n.progress, &n.plan}};
-    const char *const *parts = n.client_id ? MEMBER_PARTS : GROUP_PARTS;
-    for (int k = 0; parts[k]; k++) *dst[n.client_id ? 1 : 0][k] = (char *)(json_string_value(json_object_get(j, parts[k])) ?: "");
+    snprintf(n.template_id, sizeof n.template_id, "%s", json_string_value(json_object_get(j, "template")) ?: "");
+    const char *const *parts = api_note_parts(n.kind);
+    for (int k = 0; parts[k]; k++) *api_note_slot(&n, parts[k]) = (char *)(json_string_value(json_object_get(j, parts[k])) ?: "");
     return psy_records_note_save(r->st, r->session.user.practice_id, &n, NULL);
 }
 
@@ -369,6 +391,7 @@ void api_session_put(struct srv_req *r)
     s.version = (int)json_integer_value(ver);
     snprintf(s.start_utc, sizeof s.start_utc, "%s", json_string_value(json_object_get(b, "start_utc")) ?: s.start_utc);
     snprintf(s.stop_utc, sizeof s.stop_utc, "%s", json_string_value(json_object_get(b, "stop_utc")) ?: s.stop_utc);
+    if (api_visit_apply(r, &s, b)) goto out;
     psy_status rc = psy_records_batch_begin(r->st);
     if (!rc) rc = psy_records_session_update(r->st, pr, &s);
     size_t i;
@@ -407,19 +430,45 @@ void api_session_sign(struct srv_req *r)
     if (load_session(r, &s)) return;
     json_t *b = srv_body_object(r);
     if (!b) return;
-    json_t *ver = json_object_get(b, "version");
+    json_t *ver = json_object_get(b, "version"), *why = json_object_get(b, "override_reason");
     json_int_t v = json_integer_value(ver);
-    int ok = json_is_integer(ver);
+    int ok = json_is_integer(ver), why_ok = !why || json_is_string(why);
+    char *reason = strdup(json_string_value(why) ?: "");
     json_decref(b);
-    if (!ok) {
-        srv_reply_error(r, 422, "invalid", "version", "version: the session's version as read");
+    if (!ok || !why_ok || !reason) {
+        free(reason);
+        if (!ok) srv_reply_error(r, 422, "invalid", "version", "version: the session's version as read");
+        else if (!why_ok) srv_reply_error(r, 422, "invalid", "override_reason", "override_reason: text");
+        else srv_reply_status(r, PSY_ENOMEM, NULL);
         return;
     }
     if (v != s.version) {
+        free(reason);
         api_reply_store(r, PSY_ECONFLICT);
         return;
     }
-    if (api_audit_rec(r, "session.sign", "session", s.id)) return;
+    /* every error of the audit and the coding engine blocks signing, unless a written reason overrides */
+    json_t *doc = session_doc(r, &s, 1), *found = run_checks(r, &s, doc), *coded = api_visit_coding(r, &s, doc);
+    json_array_extend(found, json_object_get(coded, "findings"));
+    json_decref(coded);
+    json_decref(doc);
+    size_t errors = 0, fi;
+    json_t *f;
+    json_array_foreach(found, fi, f) errors += !strcmp(json_string_value(json_object_get(f, "severity")) ?: "", "error");
+    if (errors && !*reason) {
+        free(reason);
+        json_t *err = json_pack("{s:s, s:s, s:s}", "code", "unresolved", "message",
+                                "errors stand in the way of signing: correct them, or give a written reason to sign anyway",
+                                "field", "override_reason");
+        srv_reply_json(r, 422, json_pack("{s:o, s:o}", "error", err, "findings", found));
+        return;
+    }
+    json_decref(found);
+    if (!errors) *reason = 0; /* nothing to override */
+    if (api_audit_rec(r, *reason ? "session.sign_override" : "session.sign", "session", s.id)) {
+        free(reason);
+        return;
+    }
     psy_id pr = r->session.user.practice_id, who = r->session.user.clinician_id;
     struct psy_note *n = NULL;
     size_t nn = 0;
@@ -430,7 +479,8 @@ void api_session_sign(struct srv_req *r)
         psy_note_clear(&n[i]);
     }
     free(n);
-    if (!rc) rc = psy_records_session_sign(r->st, pr, s.id, who);
+    if (!rc) rc = psy_records_session_sign_override(r->st, pr, s.id, who, reason);
+    free(reason);
     if (rc) {
         api_reply_store(r, rc);
         psy_records_batch_end(r->st, 0);
@@ -471,6 +521,18 @@ void api_note_addendum(struct srv_req *r)
         else reply_session(r, &s);
     }
     json_decref(b);
+}
+
+void api_session_reply_created(struct srv_req *r, psy_id id)
+{
+    struct psy_session s;
+    psy_status rc = psy_records_session_get(r->st, r->session.user.practice_id, id, &s);
+    if (rc) {
+        api_reply_store(r, rc);
+        return;
+    }
+    reply_session(r, &s);
+    r->status = 201;
 }
 
 void api_group_session_add(struct srv_req *r)

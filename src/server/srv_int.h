@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <psyclaim/psyclaim.h>
 #include <psyclaim/psy_server.h>
+#include <psyclaim/psy_templates.h>
 #include <time.h>
 
 #define SRV_SESSION_COOKIE "psy_session"
@@ -39,6 +40,7 @@ struct psy_server {
     psy_search *index; /* the catalog's search index, built once at start; read-only, shared */
     char (*proxies)[PSY_IP_MAX]; /* trusted proxies, in inet_ntop's form */
     size_t nproxies;
+    char *note_templates; /* GET /api/note-templates: {"templates": [...]}, made once at start */
 };
 
 struct srv_req {
@@ -150,6 +152,7 @@ void api_era_read(struct srv_req *r);
 void api_era_post(struct srv_req *r);
 void api_claims_batches(struct srv_req *r);
 void api_claims_batch_download(struct srv_req *r);
+void api_import_clients(struct srv_req *r);
 void api_claims(struct srv_req *r);
 void api_claim(struct srv_req *r);
 void api_claim_scrub(struct srv_req *r);
@@ -165,6 +168,10 @@ void api_client(struct srv_req *r);
 void api_groups(struct srv_req *r);
 void api_group(struct srv_req *r);
 void api_group_session_add(struct srv_req *r);
+void api_client_session_add(struct srv_req *r);
+void api_note_templates(struct srv_req *r);
+/* {id, name, time_zone} of a practice, for GET /api/me (null when it cannot be read). */
+json_t *api_practice_brief(psy_store *st, psy_id practice);
 void api_session_get(struct srv_req *r);
 void api_session_put(struct srv_req *r);
 void api_session_check(struct srv_req *r);

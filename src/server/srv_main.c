@@ -500,6 +500,11 @@ psy_status psy_server_start(const struct psy_server_config *cfg, psy_server **ou
     /* the search index over the whole catalog, once: queries share it without locks */
     if (!rc && (rc = psy_search_build(st, &srv->index)))
         snprintf(err, errlen, "database %s: cannot build the search index (%s)", srv->db_uri, psy_strerror(rc));
+    /* note templates: the built-in ones and the practice's directory, checked once */
+    if (!rc) {
+        const char *dir = cfg->note_templates_dir ? cfg->note_templates_dir : getenv("PSYCLAIM_NOTE_TEMPLATES");
+        rc = psy_note_templates_json(dir, &srv->note_templates, err, errlen);
+    }
     srv_store_put(srv, st);
     if (rc) return fail(srv, rc);
 
@@ -560,6 +565,7 @@ void psy_server_stop(psy_server *srv)
     }
     psy_coding_close(srv->coder);
     psy_search_free(srv->index);
+    free(srv->note_templates);
     for (size_t i = 0; i < srv->npool; i++) psy_store_close(srv->pool[i]);
     free(srv->pool);
     pthread_mutex_destroy(&srv->pool_mu);

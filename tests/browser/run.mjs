@@ -5,7 +5,8 @@
 // pointed at psyclaim's /api/icd10cm/v3/search, the look-up form, the 90853 code page with all its sections, a similar code, an unknown code, coding a session (60 minutes -> 90837,
 // live as the form changes), a biller reading an 835 remittance, a biller building claims, reading a
 // claim's lines and CMS-1500, exporting a payer's 837P and posting the 835 that answers it, the reports
-// with revenue, the audit trail for an admin, sign-out.
+// with revenue, a biller importing clients from CSV (dry run, then the good rows), the audit trail for an
+// admin, sign-out.
 //
 // usage: node run.mjs [--bin PATH_TO_PSYCLAIM] [--screenshot FILE.png]
 // Exit 0 when every check passed, 1 on a failure, 77 (ctest: skipped) only when Chromium cannot start.
@@ -129,6 +130,24 @@ async function watchedPage(browser, timeout) {
   });
   page.on('pageerror', (e) => errors.push(String(e)));
   return { ctx, page, errors };
+}
+
+/**
+ * Signs the open session with the page's Sign and lock button (the page's dialog handler confirms); when
+ * errors stand in the way, gives the reason and signs again. Resolves with the findings listed then.
+ */
+async function signSession(page, reason) {
+  await page.getByRole('button', { name: 'Sign and lock' }).click();
+  const outcome = await Promise.race([
+    page.locator('#session-state', { hasText: 'Signed and locked' }).waitFor().then(() => 'signed'),
+    page.locator('#override-reason').waitFor({ state: 'visible' }).then(() => 'errors'),
+  ]);
+  if (outcome === 'signed') return [];
+  const listed = await page.locator('#sign-findings .finding').allTextContents();
+  await page.locator('#override-reason').fill(reason);
+  await page.getByRole('button', { name: 'Sign and lock' }).click();
+  await page.locator('#session-state', { hasText: 'Signed and locked' }).waitFor();
+  return listed;
 }
 
 async function signIn(page, url, username, password) {
@@ -547,9 +566,11 @@ async function main() {
     await page.getByRole('link', { name: 'Code a session' }).click();
     await page.getByRole('heading', { level: 1, name: 'Code a session' }).waitFor();
     check('a clinician sees no remittances link', (await page.getByRole('link', { name: 'Remittances' }).count()) === 0);
-    await page.locator('#coding-status', { hasText: 'not complete' }).waitFor();
+    check('a clinician sees no import link', (await page.getByRole('link', { name: 'Import clients' }).count()) === 0);
+    await page.locator('#coding-status', { hasText: 'Type the minutes' }).waitFor();
     const minutesError = await page.locator('#cs-minutes-error').textContent();
-    check('without minutes the form says minutes are needed', /minutes/.test(minutesError), minutesError);
+    check('without minutes the form asks for them, without an error', minutesError === '' &&
+      (await page.locator('[aria-invalid="true"]').count()) === 0, minutesError);
     await page.getByLabel('Minutes').fill('60');
     const firstLine = page.locator('table.coded-lines tbody.coded-line').first();
     await firstLine.locator('a.code', { hasText: '90837' }).waitFor();
@@ -668,6 +689,102 @@ async function main() {
     check('no errors in the claims console', cErrors.length === 0, cErrors.join(' | '));
     await cctx.close();
 
+    // --- the demo clinician documents an individual session from a client's page, with the SOAP template ---
+    // the browser runs in Tokyo, the practice in Chicago: dates and times must follow the practice
+    const vctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'Asia/Tokyo' });
+    const vpage = await vctx.newPage();
+    vpage.setDefaultTimeout(15000);
+    const vErrors = [];
+    vpage.on('console', (m) => { if (m.type() === 'error' && !/status of (401|409|422)/.test(m.text())) vErrors.push(m.text()); });
+    vpage.on('pageerror', (e) => vErrors.push(String(e)));
+    let confirmations = 0;
+    vpage.on('dialog', (d) => { confirmations++; d.accept(); });
+    await signIn(vpage, url, 'dana', PASSWORDS.clinician);
+    await vpage.getByRole('link', { name: 'Groups' }).click();
+    await vpage.locator('table th a').first().click();
+    await vpage.getByRole('heading', { level: 2, name: 'Roster' }).waitFor();
+    const rosterFirst = vpage.locator('table th a[href^="#/clients/"]').first();
+    const clientName = await rosterFirst.textContent(); // "Last, First"
+    await rosterFirst.click();
+    await vpage.getByRole('button', { name: 'New session' }).waitFor();
+    const chicagoToday = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Chicago' }).format(new Date());
+    // claims are not billed ahead of their date: the individual session yesterday, the group's today
+    const chicagoYesterday = new Date(Date.parse(chicagoToday + 'T12:00:00Z') - 86400000).toISOString().slice(0, 10);
+    check('a new session\'s date defaults to today in the practice\'s time zone', await vpage.locator('#new-session-date').inputValue() === chicagoToday,
+      await vpage.locator('#new-session-date').inputValue());
+    await vpage.getByLabel('Kind').selectOption('individual');
+    await vpage.locator('#new-session-date').fill(chicagoYesterday);
+    await vpage.getByRole('button', { name: 'New session' }).click();
+    await vpage.locator('#session-state', { hasText: 'Open' }).waitFor();
+    const visitUrl = vpage.url();
+    check('the session opens from the client\'s page', /#\/sessions\/\d+$/.test(visitUrl), visitUrl);
+    await vpage.getByLabel('Started').fill('10:00');
+    await vpage.getByLabel('Ended').fill('10:55');
+    await vpage.locator('#session-lines .code', { hasText: '90837' }).waitFor();
+    check('typing the times codes the session live (55 minutes: 90837)', true);
+    const lineRules = await vpage.locator('#session-lines .rule-ids').first().textContent();
+    check('the lines show their rule ids beside the form', /R-TIME-1/.test(lineRules), lineRules);
+    await vpage.getByLabel('Ended').fill('10:40');
+    await vpage.locator('#session-lines .code', { hasText: '90834' }).waitFor();
+    check('changing the end time changes the code (40 minutes: 90834)', true);
+    await vpage.getByLabel('Template').selectOption('soap');
+    for (const label of ['Subjective', 'Objective', 'Assessment', 'Plan'])
+      check(`the SOAP template shows its ${label} section`, (await vpage.getByLabel(label, { exact: true }).count()) === 1);
+    await vpage.getByLabel('Subjective', { exact: true }).fill('Reported fewer panic episodes since starting the breathing routine; described a hard week at work.');
+    await vpage.getByLabel('Objective', { exact: true }).fill('Calm affect, good eye contact. Cognitive restructuring of catastrophic thoughts about the job review.');
+    // leave the page before the pause that saves: the draft must survive
+    await vpage.reload();
+    await vpage.locator('#session-state', { hasText: 'Open' }).waitFor();
+    await vpage.locator('#save-status', { hasText: /Draft saved|Restored/ }).waitFor();
+    check('a reload keeps what was typed (nothing lost to a page change)',
+      /fewer panic episodes/.test(await vpage.getByLabel('Subjective', { exact: true }).inputValue()) &&
+      await vpage.getByLabel('Ended').inputValue() === '10:40');
+    await vpage.getByLabel('Assessment', { exact: true }).fill('Progress on goal 1 (reduce panic to one episode a week): three episodes, down from six.');
+    await vpage.getByLabel('Plan', { exact: true }).fill('Continue weekly; practise the thought record twice before next session.');
+    await vpage.locator('#save-status', { hasText: 'Draft saved' }).waitFor();
+    check('the draft is saved on the server after a pause in typing', true);
+    // the sign-in ends: the page keeps what is typed and saves it after the next sign-in
+    await vctx.clearCookies();
+    await vpage.getByLabel('Plan', { exact: true }).fill('Continue weekly; practise the thought record twice before next session. Review sleep diary.');
+    await vpage.locator('#save-status', { hasText: 'sign in again' }).waitFor();
+    check('an ended sign-in is said, and the draft kept', true);
+    await signIn(vpage, url, 'dana', PASSWORDS.clinician);
+    await vpage.goto(visitUrl);
+    await vpage.locator('#session-state', { hasText: 'Open' }).waitFor();
+    await vpage.locator('#save-status', { hasText: 'Draft saved' }).waitFor();
+    check('signing in again restores the draft and saves it', /sleep diary/.test(await vpage.getByLabel('Plan', { exact: true }).inputValue()));
+    const dialogsBefore = confirmations;
+    const unexpected = await signSession(vpage, 'Reviewed with the supervisor before signing.');
+    check('the individual session is signed without errors', unexpected.length === 0 || !unexpected.some((t) => /^error/.test(t)), unexpected.join(' | '));
+    check('signing asks for confirmation', confirmations === dialogsBefore + 1, `${confirmations - dialogsBefore} dialogs`);
+    check('the signed note is read-only', (await vpage.getByLabel('Plan', { exact: true }).getAttribute('readonly')) !== null);
+
+    // a crisis session of 20 minutes cannot be billed (90839 needs 30): signing lists the error by the
+    // client's name and needs a written reason, which the session then shows
+    const clientFull = clientName.split(', ').reverse().join(' ');
+    const twoDaysAgo = new Date(Date.parse(chicagoToday + 'T12:00:00Z') - 2 * 86400000).toISOString().slice(0, 10);
+    await vpage.getByRole('link', { name: clientFull }).click();
+    await vpage.getByLabel('Kind').selectOption('crisis');
+    await vpage.locator('#new-session-date').fill(twoDaysAgo);
+    await vpage.getByRole('button', { name: 'New session' }).click();
+    await vpage.locator('#session-state', { hasText: 'Open' }).waitFor();
+    await vpage.getByLabel('Started').fill('09:00');
+    await vpage.getByLabel('Ended').fill('09:20');
+    await vpage.getByLabel('Template').selectOption('dap');
+    await vpage.getByLabel('Data: interventions', { exact: true }).fill('Safety planning after a panic attack at work; grounding and paced breathing practised.');
+    await vpage.getByLabel('Data: the client', { exact: true }).fill('Arrived tearful, settled within ten minutes, named two people to call.');
+    await vpage.getByLabel('Assessment', { exact: true }).fill('No risk to self; goal 1 set back by the week, skills used when prompted.');
+    await vpage.getByLabel('Plan', { exact: true }).fill('Regular session on Thursday; call the clinic line if the panic returns.');
+    const crisisDialogs = confirmations;
+    const listed = await signSession(vpage, 'Brief crisis contact documented for the record; not to be billed.');
+    check('signing lists the errors beside the button, naming the client',
+      listed.some((t) => /^error/.test(t) && t.includes(`${clientFull}: `)), listed.join(' | '));
+    check('a written reason signs over the errors and the session shows it',
+      /not to be billed/.test(await vpage.locator('#session-override').textContent()));
+    check('signing over errors asks for confirmation too', confirmations === crisisDialogs + 1, `${confirmations - crisisDialogs} dialogs`);
+    check('no errors in the individual session\'s console', vErrors.length === 0, vErrors.join(' | '));
+    await vctx.close();
+
     // --- the demo clinician documents a group session and signs it ---
     const { ctx: dctx, page: dpage, errors: dErrors } = await watchedPage(browser, 15000);
     await signIn(dpage, url, 'dana', PASSWORDS.clinician);
@@ -677,11 +794,12 @@ async function main() {
     check('a clinician sees only the groups they lead', groupLinks.length === 1, groupLinks.join(' | '));
     await dpage.locator('table th a').first().click();
     await dpage.getByRole('heading', { level: 2, name: 'Roster' }).waitFor();
-    // a Sunday in the past (sessions after today in the practice's zone are refused; the demo meets on
-    // weekdays, so the day is free)
-    const sunday = new Date(Date.now() - 86400000);
-    while (sunday.getUTCDay() !== 0) sunday.setTime(sunday.getTime() - 86400000);
-    await dpage.getByLabel('Date').fill(sunday.toISOString().slice(0, 10));
+    // the latest Sunday up to today in the practice's zone: never after today (refused), and free of the
+    // demo's own group sessions (they meet on weekdays; a second session of a group on one date is refused)
+    let groupDay = chicagoToday;
+    while (new Date(groupDay + 'T12:00:00Z').getUTCDay() !== 0)
+      groupDay = new Date(Date.parse(groupDay + 'T12:00:00Z') - 86400000).toISOString().slice(0, 10);
+    await dpage.getByLabel('Date').fill(groupDay);
     await dpage.getByRole('button', { name: 'Open session' }).click();
     await dpage.locator('#session-state', { hasText: 'Open' }).waitFor();
     check('a new session opens for documentation', /#\/sessions\/\d+$/.test(dpage.url()), dpage.url());
@@ -706,12 +824,86 @@ async function main() {
     const clone = dpage.locator('#session-findings .finding', { hasText: 'near copies' });
     await clone.waitFor();
     check('two identical member notes raise the clone warning while typing', /R-GRP-2/.test(await clone.textContent()));
-    await dpage.getByRole('button', { name: 'Sign and lock' }).click();
-    await dpage.locator('#session-state', { hasText: 'Signed and locked' }).waitFor();
-    check('the session is signed and locked', true);
+    dpage.on('dialog', (d) => d.accept());
+    await signSession(dpage, 'Reviewed with the supervisor; corrections follow as addenda.');
+    const gLines = await dpage.locator('#session-lines tbody tr').count();
+    check('the group session is signed and locked', true);
+    check('the group session shows a claim line per present member', gLines === 2, String(gLines));
     check('signed notes are read-only', (await dpage.locator('#note-0-theme').getAttribute('readonly')) !== null);
     check('no errors in the clinician\'s session console', dErrors.length === 0, dErrors.join(' | '));
     await dctx.close();
+
+    // --- the biller builds the claims of those two sessions and exports them through the Claims page ---
+    const { ctx: ectx, page: epage, errors: eErrors } = await watchedPage(browser, 20000);
+    await signIn(epage, url, 'bo', PASSWORDS.biller);
+    await epage.getByRole('link', { name: 'Claims' }).click();
+    await epage.getByRole('button', { name: 'Build claims' }).click();
+    await epage.locator('.build-summary').waitFor();
+    await epage.locator('table.claims tbody tr').first().waitFor();
+    const newRows = [...await epage.locator('table.claims tbody tr', { hasText: chicagoYesterday }).allTextContents(),
+      ...await epage.locator('table.claims tbody tr', { hasText: groupDay }).allTextContents()];
+    check('claims are built for the documented individual and group sessions',
+      newRows.some((r) => r.includes(chicagoYesterday) && r.includes(clientName)) && newRows.some((r) => r.includes(groupDay) && r.includes(clientName)),
+      newRows.join(' | '));
+    const newRow = epage.locator('table.claims tbody tr', { hasText: chicagoYesterday }).filter({ hasText: clientName }).first();
+    const newPayer = (await newRow.locator('td').nth(1).textContent()).trim();
+    const exp = epage.locator(`.claims-export button[data-payer="${newPayer}"]:not([disabled])`);
+    if (await exp.count()) {
+      const [edl] = await Promise.all([epage.waitForEvent('download'), exp.click()]);
+      const ex837 = readFileSync(await edl.path(), 'utf8');
+      check('the new claims export as an 837P', ex837.startsWith('ISA*') && ex837.includes('*D8*' + chicagoYesterday.replace(/-/g, '')), edl.suggestedFilename() + ' ' + newRows.join(' | '));
+    } else {
+      await newRow.locator('th a').click();
+      await epage.getByRole('heading', { level: 2, name: 'Lines' }).waitFor();
+      check('the new claims export as an 837P', false, 'no payer with ready claims: ' + await epage.locator('main').textContent());
+    }
+    await epage.locator('#superbill-client').fill(clientName.split(',')[0]);
+    await epage.locator('#superbill-clients option').first().waitFor({ state: 'attached' });
+    const option = await epage.locator('#superbill-clients option').first().getAttribute('value');
+    check('the superbill picks its client by name', option !== null && option.startsWith(clientName.split(',')[0]), String(option));
+    check('no errors in the biller\'s console after the new sessions', eErrors.length === 0, eErrors.join(' | '));
+    await ectx.close();
+
+    // --- Code a session: nothing typed is no error; a group of 8 shows 8 lines and the group's total ---
+    const { ctx: kctx, page: kpage } = await watchedPage(browser, 15000);
+    await signIn(kpage, url, 'bo', PASSWORDS.biller);
+    await kpage.getByRole('link', { name: 'Code a session' }).click();
+    await kpage.locator('#coding-status', { hasText: 'Type the minutes' }).waitFor();
+    check('Code a session opens without an error', (await kpage.locator('#coding-result .error, [aria-invalid="true"]').count()) === 0);
+    await kpage.getByLabel('Kind of session').selectOption('group');
+    await kpage.getByLabel('Participants present').fill('8');
+    await kpage.locator('.coded-line .sub', { hasText: 'member 8 of 8' }).waitFor();
+    const perMember = await kpage.locator('tbody.coded-line').count();
+    const total = await kpage.locator('table.coded-lines tfoot td.num').textContent();
+    const each = await kpage.locator('tbody.coded-line td.num').first().textContent();
+    const cents = (t) => Math.round(Number(t.replace(/[$,]/g, '')) * 100);
+    check('a group of 8 shows every member\'s line', perMember === 8, String(perMember));
+    check('and the group\'s total', cents(total) === 8 * cents(each), `${total} vs 8 x ${each}`);
+    await kctx.close();
+
+    // --- a biller imports clients from CSV: the dry run lists the bad row, the good rows are imported ---
+    const { ctx: ictx, page: ipage, errors: iErrors } = await watchedPage(browser, 15000);
+    await signIn(ipage, url, 'bo', PASSWORDS.biller);
+    await ipage.getByRole('link', { name: 'Import clients' }).click();
+    await ipage.getByRole('heading', { level: 1, name: 'Import clients' }).waitFor();
+    await ipage.getByLabel('Clients CSV file').setInputFiles(join(here, '../data/import/three.csv'));
+    const dry = await ipage.locator('#import-summary').textContent();
+    check('the dry run counts the rows', /3 rows read: 2 rows can be imported, 1 row would be refused/.test(dry), dry);
+    const refused = await ipage.locator('#import-problems tbody tr').allTextContents();
+    check('the dry run lists every problem of the bad row by column, without the values',
+      refused.length === 2 && refused.every((r) => r.startsWith('3')) && /birth_date/.test(refused.join(' ')) &&
+      /sex/.test(refused.join(' ')) && !/1990-02-30|Reese/.test(refused.join(' ')), refused.join(' | '));
+    check('importing every row is not offered while a row is refused', await ipage.locator('#import-all').isDisabled());
+    await ipage.getByRole('button', { name: 'Import the 2 good rows only' }).click();
+    const imported = await ipage.locator('#import-result').textContent();
+    check('skipping the bad row imports the other two', /^2 clients and 0 policies imported; 1 row refused/.test(imported), imported);
+    await ipage.getByRole('link', { name: 'See the clients' }).click();
+    await ipage.getByRole('heading', { level: 1, name: 'Clients' }).waitFor();
+    await ipage.getByText('Browsertest').first().waitFor().catch(() => {});
+    const importedShown = await ipage.getByText(/Browsertest/).count();
+    check('the imported clients are listed', importedShown >= 2, String(importedShown));
+    check('no errors in the importer\'s console', iErrors.length === 0, iErrors.join(' | '));
+    await ictx.close();
 
     // --- an admin sees the audit trail, with the clinician's sign-ins in it ---
     const actx = await browser.newContext();
@@ -740,6 +932,13 @@ async function main() {
     await apage.getByRole('link', { name: 'Audit trail' }).click();
     await apage.getByRole('heading', { level: 1, name: 'Audit trail' }).waitFor();
     const actions = await apage.locator('table.audit td .action').allTextContents();
+    // the trail is paged, newest first: read the older pages too
+    for (let pageNo = 0; pageNo < 5 && !(await apage.getByRole('button', { name: 'Older' }).isDisabled()); pageNo++) {
+      const first = await apage.locator('table.audit tbody tr').first().textContent();
+      await apage.getByRole('button', { name: 'Older' }).click();
+      await apage.waitForFunction((f) => document.querySelector('table.audit tbody tr').textContent !== f, first);
+      actions.push(...await apage.locator('table.audit td .action').allTextContents());
+    }
     check('the audit trail lists sign-ins, the failure, the sign-out and the remittance read',
       ['login', 'login.failed', 'logout', 'audit.read', 'era.read'].every((a) => actions.includes(a)), actions.join(', '));
     await apage.getByLabel('Action').fill('login.failed');

@@ -303,6 +303,43 @@ static void test_copy_forward(void **state)
     fx_stop(state, &f);
 }
 
+/* The copy checks read every note kind alike: an individual note that repeats the same client's member
+ * note of an earlier group session is a copy too (a practice's templates map onto these same parts). */
+static void test_copy_across_kinds(void **state)
+{
+    struct fx f;
+    fx_start(state, &f);
+    psy_id present[] = {f.client[0], f.client[1]};
+    psy_id g = fx_group(&f, "2024-06-04", present, 2, 1);
+    psy_id s = fx_individual(&f, f.client[0], "2024-06-11", 45, "90834", 0);
+    struct psy_note m, n;
+    assert_int_equal(psy_records_note_get(f.st, f.pr, note_of(&f, g, f.client[0]), &m), PSY_OK);
+    assert_int_equal(psy_records_note_get(f.st, f.pr, note_of(&f, s, f.client[0]), &n), PSY_OK);
+    char **src[] = {&m.participation, &m.response, &m.progress, &m.plan};
+    char **dst[] = {&n.techniques, &n.response, &n.progress, &n.plan};
+    for (int i = 0; i < 4; i++) {
+        free(*dst[i]);
+        *dst[i] = strdup(*src[i]);
+    }
+    snprintf(n.template_id, sizeof n.template_id, "soap");
+    assert_int_equal(psy_records_note_save(f.st, f.pr, &n, NULL), PSY_OK);
+    psy_note_clear(&m);
+    psy_note_clear(&n);
+    sign_all(&f, s);
+    /* EVIDENCE: R-DOC-CLONE -- the individual note repeats the member note of the week before */
+    struct want w[] = {{"R-DOC-CLONE", "note", note_of(&f, s, f.client[0])}};
+    expect(&f, "2024-06-12", w, 1);
+    /* the earlier notes a draft is compared with: the member note, newest first, not the session's own */
+    struct psy_note *earlier;
+    size_t ne;
+    assert_int_equal(psy_records_client_notes_before(f.st, f.pr, f.client[0], "2024-06-11", s, 5, &earlier, &ne), PSY_OK);
+    assert_int_equal(ne, 1);
+    assert_string_equal(earlier[0].kind, "member");
+    psy_note_clear(&earlier[0]);
+    free(earlier);
+    fx_stop(state, &f);
+}
+
 static void test_plans_and_diagnoses(void **state)
 {
     struct fx f;
@@ -559,6 +596,7 @@ int main(void)
         cmocka_unit_test_prestate(test_signatures_and_times, NULL),
         cmocka_unit_test_prestate(test_group_rules, NULL),
         cmocka_unit_test_prestate(test_copy_forward, NULL),
+        cmocka_unit_test_prestate(test_copy_across_kinds, NULL),
         cmocka_unit_test_prestate(test_plans_and_diagnoses, NULL),
         cmocka_unit_test_prestate(test_authorisations, NULL),
         cmocka_unit_test_prestate(test_telehealth, NULL),

@@ -159,12 +159,425 @@ static void test_import_cli(void **state)
     free(f);
 }
 
+/* --- the record commands ------------------------------------------------------------------------------ */
+
+/* Runs "psyclaim ARGS --db <scratch>" with stdin in; returns the exit status. */
+static int cli(const char *args, const char *in, char **out, char **err)
+{
+    char line[4096];
+    snprintf(line, sizeof line, "%s --db %s", args, db);
+    return test_run_cli(line, in, out, err);
+}
+
+/* Runs an add or edit with --json output and returns the record's id (asserting exit 0). */
+static long long cli_id(const char *args, const char *in)
+{
+    char *out, *err, line[2048];
+    snprintf(line, sizeof line, "%s --json", args);
+    int rc = cli(line, in, &out, &err);
+    if (rc != 0) fail_msg("%s: exit %d: %s", args, rc, err);
+    json_t *j = json_loads(out, 0, NULL);
+    if (!j) fail_msg("%s: not JSON: %s", args, out);
+    long long id = json_integer_value(json_object_get(j, "id"));
+    json_decref(j);
+    free(out);
+    free(err);
+    return id;
+}
+
+/* Asserts that the command exits with status want and that stderr contains every given text. */
+static void cli_refused(const char *args, int want, const char *needle1, const char *needle2)
+{
+    char *out, *err;
+    int rc = cli(args, NULL, &out, &err);
+    if (rc != want || !strstr(err, needle1) || (needle2 && !strstr(err, needle2)))
+        fail_msg("%s: expected exit %d naming '%s'%s%s, got %d: %s", args, want, needle1, needle2 ? " and " : "",
+                 needle2 ? needle2 : "", rc, err);
+    free(out);
+    free(err);
+}
+
+/* The value of key in the JSON "show" output of a record, as text (free it). */
+static char *cli_show(const char *kind, long long id, const char *key)
+{
+    char *out, line[128];
+    snprintf(line, sizeof line, "%s show %lld --json", kind, id);
+    assert_int_equal(cli(line, NULL, &out, NULL), 0);
+    json_t *j = json_loads(out, 0, NULL);
+    assert_non_null(j);
+    json_t *v = json_object_get(j, key);
+    char *text = json_is_string(v) ? strdup(json_string_value(v)) : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref(j);
+    free(out);
+    return text;
+}
+
+/* A valid NPI: the nine digits given plus the Luhn check digit over the prefix 80840. */
+static void npi_of(const char *nine, char out[11])
+{
+    char all[16];
+    snprintf(all, sizeof all, "80840%s", nine);
+    int sum = 0;
+    for (int i = (int)strlen(all) - 1, dbl = 1; i >= 0; i--, dbl = !dbl) {
+        int d = all[i] - '0';
+        if (dbl && (d *= 2) > 9) d -= 9;
+        sum += d;
+    }
+    snprintf(out, 11, "%s%d", nine, (10 - sum % 10) % 10);
+}
+
+static void test_record_commands(void **state)
+{
+    (void)state;
+    char *out, *err, line[1024], npi[11];
+    /* a practice to work in (made through the library; creating one is `psyclaim init`'s job) */
+    psy_store *st;
+    char emsg[256];
+    assert_int_equal(psy_store_open(db, &st, emsg, sizeof emsg), PSY_OK);
+    assert_int_equal(psy_catalog_seed(st), PSY_OK);
+    struct psy_practice pr = {0};
+    snprintf(pr.name, sizeof pr.name, "Example Counseling");
+    npi_of("123456789", pr.npi);
+    snprintf(pr.tax_id, sizeof pr.tax_id, "12-3456789");
+    snprintf(pr.time_zone, sizeof pr.time_zone, "America/Chicago");
+    psy_id pid;
+    assert_int_equal(psy_records_practice_add(st, &pr, &pid), PSY_OK);
+    psy_store_close(st);
+
+    /* help for every record command names its fields */
+    assert_int_equal(test_run_cli("help client", NULL, &out, NULL), 0);
+    assert_non_null(strstr(out, "--birth-date"));
+    assert_non_null(strstr(out, "client dx add"));
+    free(out);
+    static const char *const cmds[] = {"clinician", "payer", "policy", "auth", "plan", "group", "session"};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        snprintf(line, sizeof line, "%s --help", cmds[i]);
+        assert_int_equal(test_run_cli(line, NULL, &out, NULL), 0);
+        snprintf(line, sizeof line, "usage: psyclaim %s", cmds[i]);
+        assert_non_null(strstr(out, line));
+        free(out);
+    }
+
+    /* clinicians: the NPI check digit is checked and the error names the field and its flag */
+    npi_of("187654321", npi);
+    char bad_npi[11];
+    snprintf(bad_npi, sizeof bad_npi, "%.9s%c", npi, npi[9] == '9' ? '0' : npi[9] + 1);
+    snprintf(line, sizeof line, "clinician add --first-name Ada --last-name Quill --npi %s --taxonomy 1041C0700X "
+                                "--credential LCSW", bad_npi);
+    cli_refused(line, 2, "npi: check digit", "(--npi)");
+    cli_refused("clinician add --first-name Ada --nickname A", 2, "--nickname", NULL);
+    snprintf(line, sizeof line, "clinician add --first-name Ada --last-name Quill --npi %s --taxonomy 1041C0700X "
+                                "--credential LCSW --licence-number 149.0001 --licence-state IL", npi);
+    long long clin = cli_id(line, NULL);
+    assert_true(clin > 0);
+
+    /* payers from a JSON file; clients from flags and from stdin */
+    const char *payer_json = "{\"name\": \"Example Health\", \"payer_code\": \"EXH01\", \"kind\": \"commercial\", "
+                             "\"timely_filing_days\": 90, \"requires_auth\": true}";
+    char *pf = test_write_file(payer_json, strlen(payer_json));
+    snprintf(line, sizeof line, "payer add --json %s", pf);
+    long long payer = cli_id(line, NULL);
+    char *v = cli_show("payer", payer, "timely_filing_days");
+    assert_string_equal(v, "90");
+    free(v);
+    unlink(pf);
+    free(pf);
+    cli_refused("client add --first-name Robin --last-name Example --birth-date 2024-02-30 --sex F", 2, "birth_date:",
+                "--birth-date");
+    cli_refused("client add --first-name Robin --last-name Example --birth-date 1990-04-02 --sex F --dx F41", 2,
+                "dx[0]:", NULL);
+    long long client = cli_id("client add --first-name Robin --last-name Example --birth-date 1990-04-02 --sex F "
+                              "--dx F41.1 --email robin@example.org", NULL);
+    long long other = cli_id("client add --json -", "{\"first_name\": \"Sam\", \"last_name\": \"Example\", "
+                                                    "\"birth_date\": \"1985-11-20\", \"sex\": \"M\", \"dx\": [\"F43.10\"]}");
+    assert_int_not_equal(client, other);
+
+    /* diagnoses one at a time, in pointer order */
+    snprintf(line, sizeof line, "client dx add %lld f321 --position 1", client);
+    assert_int_equal(cli(line, NULL, &out, NULL), 0);
+    free(out);
+    snprintf(line, sizeof line, "client dx move %lld F41.1 --position 1", client);
+    assert_int_equal(cli(line, NULL, &out, NULL), 0);
+    free(out);
+    v = cli_show("client", client, "dx");
+    assert_string_equal(v, "[\"F41.1\",\"F32.1\"]");
+    free(v);
+
+    /* an edit at a stale version is refused and changes nothing; without --version it applies */
+    snprintf(line, sizeof line, "client edit %lld --version 1 --phone 555-0100", client);
+    cli_refused(line, 1, "version:", "changed since");
+    v = cli_show("client", client, "phone");
+    assert_string_equal(v, "");
+    free(v);
+    snprintf(line, sizeof line, "client edit %lld --status discharged --discharge-date 2025-06-30", client);
+    assert_int_equal(cli(line, NULL, &out, NULL), 0);
+    free(out);
+    v = cli_show("client", client, "status");
+    assert_string_equal(v, "discharged");
+    free(v);
+
+    /* a policy: order by name, copay in dollars */
+    snprintf(line, sizeof line, "policy add --client %lld --payer %lld --member-id XJ-123 --order secondary "
+                                "--relation self --start 2025-01-01 --copay 12.50", other, payer);
+    long long policy = cli_id(line, NULL);
+    v = cli_show("policy", policy, "copay");
+    assert_string_equal(v, "12.50");
+    free(v);
+    v = cli_show("policy", policy, "order");
+    assert_string_equal(v, "secondary");
+    free(v);
+    snprintf(line, sizeof line, "policy edit %lld --relation spouse", policy);
+    cli_refused(line, 2, "subscriber_first:", "--subscriber-first");
+    snprintf(line, sizeof line, "policy edit %lld --copay twelve", policy);
+    cli_refused(line, 2, "copay:", NULL);
+    snprintf(line, sizeof line, "policy list --client %lld", other);
+    assert_int_equal(cli(line, NULL, &out, NULL), 0);
+    assert_non_null(strstr(out, "XJ-123"));
+    free(out);
+
+    /* an authorisation, a plan with its lists and signatures, a group with a roster */
+    snprintf(line, sizeof line, "auth add --client %lld --payer %lld --number PA-77 --codes 90834,90837 "
+                                "--unit-kind visit --units 12 --start 2025-01-01 --end 2025-06-30", other, payer);
+    long long auth = cli_id(line, NULL);
+    snprintf(line, sizeof line, "auth edit %lld --codes 90834,9083", auth);
+    cli_refused(line, 2, "codes[1]:", "--codes");
+    snprintf(line, sizeof line, "plan add --client %lld --clinician %lld --modalities individual,group --frequency weekly "
+                                "--session-minutes 45 --start 2025-01-06 --review 2025-04-06 --dx F43.10 "
+                                "--problem 'avoids driving' --goal 'drives to work' --goal 'sleeps through' "
+                                "--objective 'drives one mile' --intervention 'graded exposure'", other, clin);
+    long long plan = cli_id(line, NULL);
+    v = cli_show("plan", plan, "goals");
+    assert_string_equal(v, "[\"drives to work\",\"sleeps through\"]");
+    free(v);
+    v = cli_show("plan", plan, "modalities");
+    assert_string_equal(v, "individual,group");
+    free(v);
+    snprintf(line, sizeof line, "plan sign %lld --clinician %lld --at 2025-01-06T17:00:00Z", plan, clin);
+    assert_int_equal(cli(line, NULL, &out, NULL), 0);
+    free(out);
+    snprintf(line, sizeof line, "plan edit %lld --frequency monthly", plan);
+    cli_refused(line, 1, "plan: signed", NULL);
+    snprintf(line, sizeof line, "group add --name 'Tuesday group' --clinician %lld --modality group --capacity 8 "
+                                "--schedule 'Tue 18:00'", clin);
+    long long group = cli_id(line, NULL);
+    snprintf(line, sizeof line, "group join %lld --client %lld --date 2025-01-07", group, other);
+    assert_int_equal(cli(line, NULL, &out, NULL), 0);
+    free(out);
+    snprintf(line, sizeof line, "group show %lld", group);
+    assert_int_equal(cli(line, NULL, &out, NULL), 0);
+    snprintf(line, sizeof line, "member %lld", other);
+    assert_non_null(strstr(out, line));
+    free(out);
+
+    /* sessions: a note that lacks parts cannot be signed, and nothing of that session is kept */
+    const char *part = "{\"techniques\": \"graded exposure, reviewed the driving log\"}";
+    const char *full = "{\"techniques\": \"graded exposure, reviewed the driving log\", \"response\": \"engaged\", "
+                       "\"progress\": \"drove two miles\", \"plan\": \"continue weekly\"}";
+    char *nf = test_write_file(part, strlen(part));
+    snprintf(line, sizeof line, "session add --kind individual --client %lld --clinician %lld --date 2025-01-13 "
+                                "--start 2025-01-13T10:00:00-06:00 --stop 2025-01-13T10:50:00-06:00 --note %s --sign",
+             other, clin, nf);
+    cli_refused(line, 2, "response:", NULL);
+    unlink(nf);
+    free(nf);
+    nf = test_write_file(full, strlen(full));
+    snprintf(line, sizeof line, "session add --kind crisis --client %lld --clinician %lld --date 2025-01-13 "
+                                "--start 2025-01-13T10:00:00-06:00 --stop 2025-01-13T09:50:00-06:00", other, clin);
+    cli_refused(line, 2, "stop_utc:", NULL);
+    snprintf(line, sizeof line, "session add --kind intake --client %lld --clinician %lld --date 2025-01-13 "
+                                "--start 2025-01-13T10:00:00-06:00 --stop 2025-01-13T11:00:00-06:00 --note %s --sign",
+             other, clin, nf);
+    assert_int_equal(cli(line, NULL, &out, &err), 0);
+    long long sid = 0;
+    assert_int_equal(sscanf(out, "session %lld added and signed", &sid), 1);
+    free(out);
+    free(err);
+    snprintf(line, sizeof line, "session show %lld --json", sid);
+    assert_int_equal(cli(line, NULL, &out, NULL), 0);
+    assert_non_null(strstr(out, "\"kind\": \"intake\""));
+    assert_non_null(strstr(out, "\"status\": \"signed\""));
+    free(out);
+    /* the refused sessions left nothing: only the intake exists */
+    assert_int_equal(cli("session show 1", NULL, &out, NULL), 0);
+    assert_non_null(strstr(out, "intake"));
+    free(out);
+    cli_refused("session show 2", 1, "session 2", NULL);
+    unlink(nf);
+    free(nf);
+}
+
+/* The number of clients `client list --json` prints. */
+static size_t client_count(void)
+{
+    char *out;
+    assert_int_equal(cli("client list --json", NULL, &out, NULL), 0);
+    json_t *j = json_loads(out, 0, NULL);
+    assert_non_null(j);
+    size_t n = json_array_size(j);
+    json_decref(j);
+    free(out);
+    return n;
+}
+
+/* CSV import of clients (tests/data/import/: invented people). Runs after test_record_commands, in
+ * its practice; the payer EXH01 the files name is added here when missing. */
+static void test_import_clients(void **state)
+{
+    (void)state;
+    char *out, *err, line[1024];
+    const char *mixed = PSY_SOURCE_DIR "/tests/data/import/mixed.csv", *good = PSY_SOURCE_DIR "/tests/data/import/good.csv";
+    cli("payer add --name 'Example Health' --payer-id EXH01 --kind commercial", NULL, &out, &err);
+    free(out);
+    free(err);
+    size_t before = client_count();
+
+    /* a dry run lists every refused row with its number and column, and writes nothing */
+    snprintf(line, sizeof line, "import clients %s --dry-run", mixed);
+    assert_int_equal(cli(line, NULL, &out, &err), 1);
+    static const char *const want[] = {"mixed.csv:2: birth_date: not a date", "mixed.csv:4: diagnoses: code 1: a category",
+                                       "mixed.csv:5: payer_id: no payer", "mixed.csv:6: row: the same first name, last name "
+                                                                          "and birth_date as row 3",
+                                       "mixed.csv:7: sex:", "mixed.csv:7: policy_order:",
+                                       "mixed.csv:2: address: control character"}; /* every problem of a row */
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(err, want[i])) fail_msg("dry run: missing '%s' in: %s", want[i], err);
+    assert_null(strstr(err, "mixed.csv:3:")); /* good rows are not listed */
+    assert_null(strstr(err, "mixed.csv:8:"));
+    assert_null(strstr(err, "Badrow"));       /* no patient data in the report */
+    assert_non_null(strstr(out, "2 would be imported, 5 refused"));
+    free(out);
+    free(err);
+    assert_int_equal(client_count(), before);
+    /* without --skip-bad a single bad row stops everything */
+    snprintf(line, sizeof line, "import clients %s", mixed);
+    assert_int_equal(cli(line, NULL, &out, &err), 1);
+    assert_non_null(strstr(out, "nothing was imported"));
+    free(out);
+    free(err);
+    assert_int_equal(client_count(), before);
+
+    /* BOM, CRLF, quoted commas and quotes: all three rows, with their policies */
+    snprintf(line, sizeof line, "import clients %s", good);
+    assert_int_equal(cli(line, NULL, &out, &err), 0);
+    assert_non_null(strstr(out, "3 clients and 2 policies imported"));
+    free(out);
+    free(err);
+    assert_int_equal(client_count(), before + 3);
+    assert_int_equal(cli("client list --json", NULL, &out, NULL), 0);
+    assert_non_null(strstr(out, "\"first_name\": \"Blake, Jr.\""));
+    assert_non_null(strstr(out, "\"last_name\": \"Quoted \\\"Nick\\\" Testrow\""));
+    assert_non_null(strstr(out, "\"first_name\": \"Avery\""));
+    free(out);
+    /* importing the same file again: every row is a duplicate, named */
+    assert_int_equal(cli(line, NULL, &out, &err), 1);
+    assert_non_null(strstr(err, "good.csv:2: row: a client with the same first name, last name and birth_date is already"));
+    free(out);
+    free(err);
+    assert_int_equal(client_count(), before + 3);
+
+    /* --skip-bad writes the good rows and reports the rest */
+    snprintf(line, sizeof line, "import clients %s --skip-bad", mixed);
+    assert_int_equal(cli(line, NULL, &out, &err), 1);
+    assert_non_null(strstr(out, "2 clients and 2 policies imported from 7 rows; 5 rows refused"));
+    assert_non_null(strstr(err, "mixed.csv:2: birth_date:"));
+    free(out);
+    free(err);
+    assert_int_equal(client_count(), before + 5);
+
+    /* a file that is not in the layout is refused whole, naming the column */
+    const char *odd = "first_name,last_name,birthday,sex\nA,B,1990-01-01,F\n";
+    char *f = test_write_file(odd, strlen(odd));
+    snprintf(line, sizeof line, "import clients %s", f);
+    assert_int_equal(cli(line, NULL, &out, &err), 2);
+    assert_non_null(strstr(err, "'birthday'"));
+    free(out);
+    free(err);
+    unlink(f);
+    free(f);
+    const char *unterminated = "first_name,last_name,birth_date,sex\n\"A,B,1990-01-01,F\n";
+    f = test_write_file(unterminated, strlen(unterminated));
+    snprintf(line, sizeof line, "import clients %s", f);
+    assert_int_equal(cli(line, NULL, &out, &err), 2);
+    assert_non_null(strstr(err, "not valid CSV"));
+    free(out);
+    free(err);
+    unlink(f);
+    free(f);
+    assert_int_equal(client_count(), before + 5);
+}
+
+/* Signed sessions of every individual-type kind print their claim lines. The expected codes are the
+ * CPT rules of domain.md 1.2-1.5 and 1.9: family 90846 without the patient and 90847 with; intake
+ * 90792 with medical services by a prescriber, 90791 without; with an E/M visit the psychotherapy is
+ * an add-on by minutes (16-37 90833, 38-52 90836, 53+ 90838); 90785 rides on a psychotherapy code
+ * when a complexity factor occurred. Runs after test_record_commands, in its practice. */
+static void test_session_kinds_cli(void **state)
+{
+    (void)state;
+    char *out, *err, line[1024], npi[11];
+    npi_of("176543210", npi);
+    snprintf(line, sizeof line, "clinician add --first-name Mira --last-name Prescriber --npi %s --taxonomy 2084P0800X "
+                                "--credential MD", npi);
+    long long md = cli_id(line, NULL);
+    long long client = cli_id("client add --first-name Kit --last-name Sessiontest --birth-date 2012-05-05 --sex M "
+                              "--dx F43.10", NULL);
+    const char *note = "{\"techniques\": \"parent-child interaction coaching with a timed exercise\", \"response\": "
+                       "\"engaged after the first minutes\", \"progress\": \"two of three goals met this week\", "
+                       "\"plan\": \"continue weekly\"}";
+    char *nf = test_write_file(note, strlen(note));
+    long long sid = 0;
+    static const struct {
+        const char *kind, *flags, *lines;
+    } cases[] = {
+        {"family", "--minutes 50 --patient-absent", "lines: 90846\n"},
+        {"family", "--minutes 50", "lines: 90847\n"},
+        {"intake", "--minutes 60 --medical", "lines: 90792\n"},
+        {"intake", "--minutes 60", "lines: 90791\n"},
+        {"individual", "--minutes 25 --em 99213", "lines: 99213 90833\n"},
+        {"individual", "--minutes 40 --em 99213", "lines: 99213 90836\n"},
+        {"individual", "--minutes 55 --em 99214", "lines: 99214 90838\n"},
+        {"individual", "--minutes 45 --interactive-complexity communication", "lines: 90834 90785\n"},
+        {"individual", "--minutes 40 --em 99213 --interactive-complexity caregiver", "lines: 99213 90836 90785\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(line, sizeof line, "session add --kind %s --client %lld --clinician %lld --date 2025-02-%02zu %s "
+                                    "--note %s --sign", cases[i].kind, client, md, i + 3, cases[i].flags, nf);
+        int rc = cli(line, NULL, &out, &err);
+        if (rc != 0 || !strstr(out, cases[i].lines) || strstr(out, "  error "))
+            fail_msg("%s: exit %d, wanted '%s' without errors: %s%s", line, rc, cases[i].lines, out, err);
+        assert_int_equal(sscanf(out, "session %lld added", &sid), 1);
+        free(out);
+        free(err);
+    }
+    /* the complexity factor of the last session is in its note, as R-DOC-IC asks */
+    snprintf(line, sizeof line, "session show %lld --json", sid);
+    assert_int_equal(cli(line, NULL, &out, NULL), 0);
+    assert_non_null(strstr(out, "Interactive complexity: a caregiver's emotions or behaviour"));
+    free(out);
+    /* flags that do not fit the kind are refused, naming the field */
+    snprintf(line, sizeof line, "session add --kind individual --client %lld --clinician %lld --date 2025-03-01 "
+                                "--minutes 50 --patient-absent", client, md);
+    cli_refused(line, 2, "patient_absent:", NULL);
+    snprintf(line, sizeof line, "session add --kind family --client %lld --clinician %lld --date 2025-03-01 "
+                                "--minutes 50 --medical", client, md);
+    cli_refused(line, 2, "medical:", NULL);
+    snprintf(line, sizeof line, "session add --kind individual --client %lld --clinician %lld --date 2025-03-01 "
+                                "--minutes 50 --em 90834", client, md);
+    cli_refused(line, 2, "em_code:", NULL);
+    snprintf(line, sizeof line, "session add --kind individual --client %lld --clinician %lld --date 2025-03-01 "
+                                "--minutes 50 --interactive-complexity interpreter", client, md);
+    cli_refused(line, 2, "interactive_complexity:", "--interactive-complexity");
+    unlink(nf);
+    free(nf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_help_and_version), cmocka_unit_test(test_show_json),
         cmocka_unit_test(test_show_text),        cmocka_unit_test(test_show_errors),
-        cmocka_unit_test(test_import_cli),
+        cmocka_unit_test(test_import_cli),       cmocka_unit_test(test_record_commands),
+        cmocka_unit_test(test_import_clients),   cmocka_unit_test(test_session_kinds_cli),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "psy_db.h"
+#include "psyclaim/psy_templates.h"
 
 /* Asserts rc == want and that the store's message starts with "field:". */
 #define ASSERT_FIELD(st, rc, want, field)                                                           \
@@ -978,6 +979,248 @@ static void test_first_day_fields(void **state)
     fx_close(&f);
 }
 
+/* Note templates: the built-in ones are valid; a bad one is refused naming the field; a practice's
+ * directory adds templates and replaces a built-in of the same id. */
+static void test_note_templates(void **state)
+{
+    (void)state;
+    char err[256], *out;
+    assert_int_equal(psy_note_templates_json(NULL, &out, err, sizeof err), PSY_OK);
+    json_t *j = json_loads(out, 0, NULL);
+    free(out);
+    assert_int_equal(json_array_size(json_object_get(j, "templates")), 4);
+    json_decref(j);
+    static const struct { const char *json, *field; } bad[] = {
+        {"{\"id\": \"x\", \"name\": \"X\", \"session_kinds\": [\"individual\"], \"notes\": {\"individual\": ["
+         "{\"part\": \"techniques\", \"label\": \"A\"}, {\"part\": \"response\", \"label\": \"B\"},"
+         "{\"part\": \"progress\", \"label\": \"C\"}, {\"part\": \"theme\", \"label\": \"D\"}]}}", "notes.individual[3].part"},
+        {"{\"id\": \"x\", \"name\": \"X\", \"session_kinds\": [\"individual\"], \"notes\": {\"individual\": ["
+         "{\"part\": \"techniques\", \"label\": \"A\"}, {\"part\": \"response\", \"label\": \"B\"},"
+         "{\"part\": \"progress\", \"label\": \"C\"}, {\"part\": \"progress\", \"label\": \"D\"}]}}", "notes.individual[3].part"},
+        {"{\"id\": \"Bad Id\", \"name\": \"X\", \"session_kinds\": [\"individual\"], \"notes\": {}}", "id"},
+        {"{\"id\": \"x\", \"name\": \"X\", \"session_kinds\": [\"individual\", \"group\"], \"notes\": {}}", "session_kinds"},
+        {"{\"id\": \"x\", \"name\": \"X\", \"session_kinds\": [\"group\"], \"notes\": {\"group\": []}}", "notes.group"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(psy_note_template_check(bad[i].json, strlen(bad[i].json), err, sizeof err), PSY_EINVAL);
+        if (strncmp(err, bad[i].field, strlen(bad[i].field)) || err[strlen(bad[i].field)] != ':')
+            fail_msg("template %zu: %s (wanted %s)", i, err, bad[i].field);
+    }
+    /* a practice's directory */
+    char dir[] = "/tmp/psy-notes-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[300];
+    snprintf(path, sizeof path, "%s/soap.json", dir);
+    FILE *fp = fopen(path, "w");
+    fputs("{\"id\": \"soap\", \"name\": \"Our SOAP\", \"session_kinds\": [\"individual\"], \"notes\": {\"individual\": ["
+          "{\"part\": \"response\", \"label\": \"S\"}, {\"part\": \"techniques\", \"label\": \"O\"},"
+          "{\"part\": \"progress\", \"label\": \"A\"}, {\"part\": \"plan\", \"label\": \"P\"}]}}", fp);
+    fclose(fp);
+    snprintf(path, sizeof path, "%s/girp.json", dir);
+    fp = fopen(path, "w");
+    fputs("{\"id\": \"girp\", \"name\": \"GIRP\", \"session_kinds\": [\"individual\", \"family\"], \"notes\": {\"individual\": ["
+          "{\"part\": \"progress\", \"label\": \"Goals\"}, {\"part\": \"techniques\", \"label\": \"Intervention\"},"
+          "{\"part\": \"response\", \"label\": \"Response\"}, {\"part\": \"plan\", \"label\": \"Plan\"}]}}", fp);
+    fclose(fp);
+    assert_int_equal(psy_note_templates_json(dir, &out, err, sizeof err), PSY_OK);
+    j = json_loads(out, 0, NULL);
+    free(out);
+    json_t *ts = json_object_get(j, "templates"), *t;
+    size_t i;
+    assert_int_equal(json_array_size(ts), 5);
+    json_array_foreach(ts, i, t) {
+        const char *id = json_string_value(json_object_get(t, "id"));
+        if (!strcmp(id, "soap")) assert_string_equal(json_string_value(json_object_get(t, "name")), "Our SOAP");
+        if (!strcmp(id, "girp")) assert_string_equal(json_string_value(json_object_get(t, "source")), "practice");
+    }
+    json_decref(j);
+    /* a broken file fails the whole list, naming the file and the field */
+    snprintf(path, sizeof path, "%s/broken.json", dir);
+    fp = fopen(path, "w");
+    fputs("{\"id\": \"broken\", \"name\": \"\", \"session_kinds\": [\"individual\"], \"notes\": {}}", fp);
+    fclose(fp);
+    assert_int_equal(psy_note_templates_json(dir, &out, err, sizeof err), PSY_EINVAL);
+    assert_non_null(strstr(err, "broken.json: name:"));
+    unlink(path);
+    snprintf(path, sizeof path, "%s/soap.json", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/girp.json", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* The fields an individual-type session adds for coding, and signing over errors with a kept reason. */
+static void test_session_kinds_and_override(void **state)
+{
+    struct fx f;
+    fx_open_on(&f, FX_SERVER(state));
+    struct psy_session s;
+    memset(&s, 0, sizeof s);
+    snprintf(s.kind, sizeof s.kind, "individual");
+    s.client_id = f.client[0];
+    s.clinician_id = f.clin;
+    snprintf(s.service_date, sizeof s.service_date, "2024-03-04");
+    snprintf(s.pos, sizeof s.pos, "11");
+    s.minutes = 50;
+    psy_id id;
+    s.patient_absent = 1;
+    assert_int_equal(psy_records_session_add(f.st, f.pr, &s, &id), PSY_EINVAL);
+    assert_non_null(strstr(psy_store_errmsg(f.st), "patient_absent"));
+    s.patient_absent = 0;
+    s.medical = 1;
+    assert_int_equal(psy_records_session_add(f.st, f.pr, &s, &id), PSY_EINVAL);
+    assert_non_null(strstr(psy_store_errmsg(f.st), "medical"));
+    s.medical = 0;
+    snprintf(s.em_code, sizeof s.em_code, "90834");
+    assert_int_equal(psy_records_session_add(f.st, f.pr, &s, &id), PSY_EINVAL);
+    assert_non_null(strstr(psy_store_errmsg(f.st), "em_code"));
+    snprintf(s.em_code, sizeof s.em_code, "99213");
+    s.interactive_complexity = 1;
+    assert_int_equal(psy_records_session_add(f.st, f.pr, &s, &id), PSY_OK);
+    struct psy_session r;
+    assert_int_equal(psy_records_session_get(f.st, f.pr, id, &r), PSY_OK);
+    assert_string_equal(r.em_code, "99213");
+    assert_int_equal(r.interactive_complexity, 1);
+    /* family without the patient */
+    snprintf(s.kind, sizeof s.kind, "family");
+    s.em_code[0] = 0;
+    s.patient_absent = 1;
+    psy_id fam;
+    assert_int_equal(psy_records_session_add(f.st, f.pr, &s, &fam), PSY_OK);
+    assert_int_equal(psy_records_session_get(f.st, f.pr, fam, &r), PSY_OK);
+    assert_int_equal(r.patient_absent, 1);
+    struct psy_note nt;
+    memset(&nt, 0, sizeof nt);
+    nt.session_id = fam;
+    nt.client_id = f.client[0];
+    snprintf(nt.kind, sizeof nt.kind, "individual");
+    nt.author_id = f.clin;
+    snprintf(nt.template_id, sizeof nt.template_id, "birp");
+    nt.techniques = "Structural family therapy: mapped the parents' roles in the evening routine.";
+    nt.response = "Both parents agreed on one rule to try; the father questioned the second.";
+    nt.progress = "Goal 2, consistent bedtime: four nights of seven, up from one.";
+    nt.plan = "Meet in two weeks; the parents keep a log of bedtimes.";
+    psy_id nid;
+    assert_int_equal(psy_records_note_save(f.st, f.pr, &nt, &nid), PSY_OK);
+    assert_int_equal(psy_records_note_sign(f.st, f.pr, nid, f.clin), PSY_OK);
+    assert_int_equal(psy_records_note_get(f.st, f.pr, nid, &nt), PSY_OK);
+    assert_string_equal(nt.template_id, "birp");
+    psy_note_clear(&nt);
+    /* a reason too short is refused and signs nothing; a reason is kept */
+    assert_int_equal(psy_records_session_sign_override(f.st, f.pr, fam, f.clin, "  ok  "), PSY_EINVAL);
+    assert_non_null(strstr(psy_store_errmsg(f.st), "override_reason"));
+    assert_int_equal(psy_records_session_get(f.st, f.pr, fam, &r), PSY_OK);
+    assert_string_equal(r.signed_at, "");
+    assert_int_equal(psy_records_session_sign_override(f.st, f.pr, fam, f.clin, "Times confirmed by phone with the family."), PSY_OK);
+    assert_int_equal(psy_records_session_get(f.st, f.pr, fam, &r), PSY_OK);
+    assert_string_equal(r.sign_override, "Times confirmed by phone with the family.");
+    /* the billable line carries what the coding engine needs */
+    struct psy_billable *b;
+    size_t n;
+    assert_int_equal(psy_records_session_billables(f.st, f.pr, fam, &b, &n), PSY_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(b[0].patient_absent, 1);
+    free(b);
+    fx_close(&f);
+}
+
+/* Whether report r has a problem in row under column whose message contains part (NULL: any). */
+static int has_problem(const struct psy_import_report *r, long row, const char *column, const char *part)
+{
+    for (size_t i = 0; i < r->n_problems; i++)
+        if (r->problems[i].row == row && !strcmp(r->problems[i].column, column) &&
+            (!part || strstr(r->problems[i].message, part)))
+            return 1;
+    return 0;
+}
+
+/* Clients from CSV (docs/importing.md): every problem of a row under its column, never the value;
+ * nothing written on a dry run or when a row is refused, the good rows with PSY_IMPORT_SKIP_BAD. */
+static void test_import_clients_lib(void **state)
+{
+    struct fx f;
+    fx_open_on(&f, FX_SERVER(state));
+    struct psy_payer py;
+    assert_int_equal(psy_records_payer_get(f.st, f.pr, f.commercial, &py), PSY_OK);
+    char csv[2048];
+    snprintf(csv, sizeof csv,
+             "first_name,last_name,birth_date,sex,state,email,diagnoses,payer_id,member_id,policy_start,copay\r\n"
+             "Avery,Libtest,1988-02-14,F,IL,,F41.1;F32.1,%s,M-1,2025-01-01,$25.00\r\n"
+             ",Libtest,1990-02-30,X,il,not-an-email,\"F41;F32.1;Z99.999\",%s,bad id!,,abc\r\n"
+             "Avery,Libtest,1988-02-14,F,,,,,,,\r\n"
+             "Blair,Libtest,1991-01-01,M,,,F41.1,NOPE1,bad id!,2025-01-01,\r\n"
+             "Casey,Libtest,1992-02-02,F,,,,,M-9,,\r\n",
+             py.payer_code, py.payer_code);
+    long before = fx_db_count(&f.db, "SELECT COUNT(*) FROM client");
+    struct psy_import_report r;
+    assert_int_equal(psy_records_import_clients(f.st, f.pr, csv, strlen(csv), PSY_IMPORT_DRY_RUN, &r), PSY_OK);
+    assert_int_equal(r.rows, 5);
+    assert_int_equal(r.good, 1);
+    assert_int_equal(r.refused, 4);
+    assert_int_equal(r.committed, 0);
+    /* row 3: every field that breaks a rule, each under its column */
+    assert_true(has_problem(&r, 3, "first_name", NULL));
+    assert_true(has_problem(&r, 3, "birth_date", "date"));
+    assert_true(has_problem(&r, 3, "sex", NULL));
+    assert_true(has_problem(&r, 3, "state", "two capital letters"));
+    assert_true(has_problem(&r, 3, "email", "not an email address"));
+    assert_true(has_problem(&r, 3, "diagnoses", "code 1: a category"));
+    assert_true(has_problem(&r, 3, "diagnoses", "code 3:"));
+    assert_false(has_problem(&r, 3, "diagnoses", "code 2:"));
+    assert_true(has_problem(&r, 3, "member_id", "letters, digits"));
+    assert_true(has_problem(&r, 3, "policy_start", NULL));
+    assert_true(has_problem(&r, 3, "copay", "dollars"));
+    /* row 4: the same person as row 2, about the row; row 5: an unknown payer and still its member id */
+    assert_true(has_problem(&r, 4, "row", "as row 2"));
+    assert_true(has_problem(&r, 5, "payer_id", "no payer"));
+    assert_true(has_problem(&r, 5, "member_id", NULL));
+    /* row 6: a policy column without a payer */
+    assert_true(has_problem(&r, 6, "member_id", "without payer_id"));
+    assert_false(has_problem(&r, 2, "row", NULL));
+    for (size_t i = 0; i < r.n_problems; i++) {
+        assert_true(*r.problems[i].column);
+        assert_null(strstr(r.problems[i].message, "Libtest"));
+        assert_null(strstr(r.problems[i].message, "not-an-email"));
+        assert_null(strstr(r.problems[i].message, "bad id"));
+        assert_null(strstr(r.problems[i].message, "Z99"));
+    }
+    psy_import_report_clear(&r);
+    assert_int_equal(fx_db_count(&f.db, "SELECT COUNT(*) FROM client"), before);
+
+    /* without flags a refused row stops everything */
+    assert_int_equal(psy_records_import_clients(f.st, f.pr, csv, strlen(csv), 0, &r), PSY_OK);
+    assert_int_equal(r.committed, 0);
+    assert_int_equal(r.clients, 0);
+    psy_import_report_clear(&r);
+    assert_int_equal(fx_db_count(&f.db, "SELECT COUNT(*) FROM client"), before);
+    assert_int_equal(fx_db_count(&f.db, "SELECT COUNT(*) FROM policy WHERE member_id = 'M-1'"), 0);
+
+    /* skipping the bad rows writes the good one with its diagnoses and policy, and nothing of the rest */
+    assert_int_equal(psy_records_import_clients(f.st, f.pr, csv, strlen(csv), PSY_IMPORT_SKIP_BAD, &r), PSY_OK);
+    assert_int_equal(r.committed, 1);
+    assert_int_equal(r.clients, 1);
+    assert_int_equal(r.policies, 1);
+    assert_int_equal(r.refused, 4);
+    psy_import_report_clear(&r);
+    assert_int_equal(fx_db_count(&f.db, "SELECT COUNT(*) FROM client"), before + 1);
+    assert_int_equal(fx_db_count(&f.db, "SELECT copay_cents FROM policy WHERE member_id = 'M-1'"), 2500);
+    psy_id id;
+    assert_int_equal(psy_records_client_find(f.st, f.pr, "avery", "LIBTEST", "1988-02-14", &id), PSY_OK);
+    struct psy_client c;
+    assert_int_equal(psy_records_client_get(f.st, f.pr, id, &c), PSY_OK);
+    assert_int_equal(c.n_dx, 2);
+    assert_string_equal(c.dx[1], "F32.1");
+    assert_int_equal(psy_records_client_find(f.st, f.pr, "Blair", "Libtest", "1991-01-01", &id), PSY_ENOTFOUND);
+
+    /* a file that is not in the layout: refused whole */
+    const char *odd = "first_name,last_name,birthday,sex\nA,B,1990-01-01,F\n";
+    assert_int_equal(psy_records_import_clients(f.st, f.pr, odd, strlen(odd), 0, &r), PSY_EPARSE);
+    assert_non_null(strstr(psy_store_errmsg(f.st), "'birthday'"));
+    psy_import_report_clear(&r);
+    assert_int_equal(fx_db_count(&f.db, "SELECT COUNT(*) FROM client"), before + 1);
+    fx_close(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -991,8 +1234,10 @@ int main(void)
         cmocka_unit_test_prestate(test_versions_across_connections, NULL),
         cmocka_unit_test_prestate(test_demo_generator, NULL),
         cmocka_unit_test_prestate(test_first_day_fields, NULL),
+        cmocka_unit_test_prestate(test_session_kinds_and_override, NULL),
+        cmocka_unit_test_prestate(test_import_clients_lib, NULL),
     };
-    const struct CMUnitTest plain[] = {cmocka_unit_test(test_npi_dates_times)};
+    const struct CMUnitTest plain[] = {cmocka_unit_test(test_npi_dates_times), cmocka_unit_test(test_note_templates)};
     int failed = cmocka_run_group_tests_name("plain", plain, NULL, NULL);
     failed += fx_run_on_both("test_records", tests, sizeof tests / sizeof tests[0]);
     return failed ? 1 : 0;

@@ -542,6 +542,8 @@ static void test_role_matrix(void **state)
         {"POST", "/api/sessions/1/check", {401, 404, 404, 403}},
         {"POST", "/api/sessions/1/sign", {401, 403, 404, 403}},
         {"POST", "/api/groups/1/sessions", {401, 403, 404, 403}},
+        {"POST", "/api/clients/1/sessions", {401, 403, 404, 403}},
+        {"GET", "/api/note-templates", {401, 200, 200, 200}},
         {"POST", "/api/notes/1/addendum", {401, 403, 404, 403}},
         {"GET", "/api/reports/attendance", {401, 200, 200, 200}},
         {"GET", "/api/reports/group-economics", {401, 200, 200, 200}},
@@ -560,6 +562,7 @@ static void test_role_matrix(void **state)
         {"GET", "/api/claims/batches/1/download", {401, 404, 403, 404}},
         {"GET", "/api/superbill", {401, 400, 400, 400}},
         {"POST", "/api/era/post", {401, 422, 403, 422}},
+        {"POST", "/api/import/clients", {401, 422, 403, 422}}, /* admins and billers; the empty body is refused */
         {"GET", "/api/suspense", {401, 200, 403, 200}},
         {"GET", "/api/reports/revenue", {401, 200, 403, 200}},
         /* users: admins only; one's own password and second factor: everyone */
@@ -1856,6 +1859,215 @@ static void test_session_documentation(void **state)
     http_free(&h);
 }
 
+/* The codes of a check's or session's coding lines, space-separated, into out. */
+static const char *line_codes(json_t *doc, char *out, size_t len)
+{
+    size_t i, n = 0;
+    json_t *l;
+    out[0] = 0;
+    json_array_foreach(json_object_get(json_object_get(doc, "coding"), "lines"), i, l)
+        n += (size_t)snprintf(out + n, n < len ? len - n : 0, "%s ", json_string_value(json_object_get(l, "code")));
+    return out;
+}
+
+/* A check of the session at path with the draft body; returns the line codes. */
+static const char *check_codes(const struct session *s, const char *path, const char *body, char *out, size_t len)
+{
+    struct http h;
+    assert_int_equal(call(s, "POST", path, body, &h), 200);
+    line_codes(h.json, out, len);
+    http_free(&h);
+    return out;
+}
+
+#define SOAP_NOTE(who)                                                                                                  \
+    "\"template\": \"soap\", \"response\": \"" who " reported fewer panic episodes since starting the breathing routine.\"," \
+    " \"techniques\": \"Cognitive restructuring of catastrophic thoughts about the review at work.\","                \
+    " \"progress\": \"Goal 1, panic once a week: three episodes, down from six.\","                                   \
+    " \"plan\": \"Continue weekly; thought record twice before the next session.\""
+
+/* Individual, family, crisis and intake sessions: opened from a client, coded live, noted, signed. */
+static void test_visit_documentation(void **state)
+{
+    (void)state;
+    struct rec_fixture f;
+    rec_setup(&f);
+    struct session lead, other, biller;
+    login_as("lead", &lead);
+    login_as("other", &other);
+    login_as("biller", &biller);
+    char path[96], spath[64], cpath[80], body[2048], codes[200];
+    struct http h;
+
+    /* the templates: the four built in, each covering its note's parts */
+    assert_int_equal(call(&lead, "GET", "/api/note-templates", NULL, &h), 200);
+    json_t *ts = json_object_get(h.json, "templates"), *t;
+    size_t i;
+    int found = 0;
+    json_array_foreach(ts, i, t) {
+        const char *id = json_string_value(json_object_get(t, "id"));
+        found += !strcmp(id, "soap") || !strcmp(id, "dap") || !strcmp(id, "birp") || !strcmp(id, "group");
+        json_t *notes = json_object_get(t, "notes");
+        if (!strcmp(id, "group")) {
+            assert_int_equal(json_array_size(json_object_get(notes, "member")), 4);
+            assert_int_equal(json_array_size(json_object_get(notes, "group")), 4);
+        } else {
+            assert_int_equal(json_array_size(json_object_get(notes, "individual")), 4);
+        }
+    }
+    assert_int_equal(found, 4);
+    http_free(&h);
+
+    /* /api/me names the practice and its time zone, for dates shown and typed */
+    assert_int_equal(call(&lead, "GET", "/api/me", NULL, &h), 200);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(h.json, "practice"), "time_zone")), "America/Chicago");
+    http_free(&h);
+
+    /* opening: bad input names the field; another clinician's client is not found */
+    snprintf(path, sizeof path, "/api/clients/%lld/sessions", (long long)f.client);
+    call_error(&lead, "POST", path, "{\"kind\": \"group\", \"service_date\": \"2025-04-08\"}", 422, "invalid", "kind");
+    call_error(&lead, "POST", path, "{\"kind\": \"individual\", \"service_date\": \"2025-04-31\"}", 422, "invalid", "service_date");
+    call_error(&lead, "POST", path, "{\"kind\": \"individual\"}", 422, "invalid", "service_date");
+    call_error(&lead, "POST", path, "{\"kind\": \"individual\", \"service_date\": \"2025-04-08\", \"patient_absent\": true}", 422,
+               "invalid", "patient_absent");
+    call_error(&lead, "POST", path, "{\"kind\": \"individual\", \"service_date\": \"2025-04-08\", \"minutes\": 721}", 422,
+               "invalid", "minutes");
+    snprintf(cpath, sizeof cpath, "/api/clients/%lld/sessions", (long long)f.stranger);
+    call_error(&other, "POST", cpath, "{\"kind\": \"individual\", \"service_date\": \"2025-04-08\"}", 404, "not_found", NULL);
+    call_error(&biller, "POST", path, "{\"kind\": \"individual\", \"service_date\": \"2025-04-08\"}", 403, "forbidden", NULL);
+    assert_int_equal(call(&lead, "POST", path, "{\"kind\": \"individual\", \"service_date\": \"2025-04-08\"}", &h), 201);
+    json_int_t sid = json_integer_value(json_object_get(h.json, "id"));
+    assert_string_equal(json_string_value(json_object_get(h.json, "kind")), "individual");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(h.json, "client"), "id")), f.client);
+    assert_true(has_finding(json_object_get(h.json, "findings"), "R-TIME-4"));
+    assert_non_null(json_object_get(json_object_get(h.json, "coding"), "lines"));
+    http_free(&h);
+    snprintf(spath, sizeof spath, "/api/sessions/%lld", (long long)sid);
+    snprintf(cpath, sizeof cpath, "/api/sessions/%lld/check", (long long)sid);
+
+    /* coded live on the draft (CPT time bands: 53+ minutes 90837, 38-52 90834, 16-37 90832; 90785 adds on) */
+    check_codes(&lead, cpath, "{\"start_utc\": \"2025-04-08T15:00:00Z\", \"stop_utc\": \"2025-04-08T15:55:00Z\"}", codes, sizeof codes);
+    assert_string_equal(codes, "90837 ");
+    check_codes(&lead, cpath, "{\"minutes\": 40}", codes, sizeof codes);
+    assert_string_equal(codes, "90834 ");
+    check_codes(&lead, cpath, "{\"minutes\": 20, \"interactive_complexity\": true}", codes, sizeof codes);
+    assert_non_null(strstr(codes, "90832 "));
+    assert_non_null(strstr(codes, "90785 "));
+    /* the check saved nothing */
+    assert_int_equal(call(&lead, "GET", spath, NULL, &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "version")), 1);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "minutes")), 0);
+    http_free(&h);
+
+    /* family without the patient (90846), crisis (90839 for 30-74 minutes), intake (90791) */
+    static const struct { const char *open, *draft, *code; } kinds[] = {
+        {"{\"kind\": \"family\", \"service_date\": \"2025-04-09\"}", "{\"minutes\": 50, \"patient_absent\": true}", "90846 "},
+        {"{\"kind\": \"family\", \"service_date\": \"2025-04-09\"}", "{\"minutes\": 50}", "90847 "},
+        {"{\"kind\": \"crisis\", \"service_date\": \"2025-04-10\"}", "{\"minutes\": 60}", "90839 "},
+        {"{\"kind\": \"intake\", \"service_date\": \"2025-04-11\"}", "{\"minutes\": 60}", "90791 "},
+    };
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        char p2[80];
+        assert_int_equal(call(&lead, "POST", path, kinds[k].open, &h), 201);
+        snprintf(p2, sizeof p2, "/api/sessions/%lld/check", (long long)json_integer_value(json_object_get(h.json, "id")));
+        http_free(&h);
+        check_codes(&lead, p2, kinds[k].draft, codes, sizeof codes);
+        if (strcmp(codes, kinds[k].code)) fprintf(stderr, "%s %s: %s\n", kinds[k].open, kinds[k].draft, codes);
+        assert_string_equal(codes, kinds[k].code);
+    }
+
+    /* an E/M visit with psychotherapy: the add-on code, or a finding about the E/M */
+    assert_int_equal(call(&lead, "POST", cpath, "{\"minutes\": 40, \"em_code\": \"99213\"}", &h), 200);
+    line_codes(h.json, codes, sizeof codes);
+    int em_field = 0;
+    json_t *x;
+    json_array_foreach(json_object_get(json_object_get(h.json, "coding"), "findings"), i, x)
+        em_field |= !strcmp(json_string_value(json_object_get(x, "field")) ?: "", "em_code") ||
+                    !strcmp(json_string_value(json_object_get(x, "field")) ?: "", "credential");
+    assert_true(strstr(codes, "90836 ") || em_field);
+    http_free(&h);
+
+    /* save: bad input names the field; the note under the SOAP template */
+    call_error(&lead, "PUT", spath, "{\"version\": 1, \"em_code\": \"90837\"}", 422, "invalid", "em_code");
+    call_error(&lead, "PUT", spath, "{\"version\": 1, \"telehealth\": \"phone\"}", 422, "invalid", "telehealth");
+    snprintf(body, sizeof body,
+             "{\"version\": 1, \"start_utc\": \"2025-04-08T15:00:00Z\", \"stop_utc\": \"2025-04-08T15:45:00Z\","
+             " \"notes\": [{\"client_id\": %lld, " SOAP_NOTE("Client") "}]}", (long long)f.client);
+    call_error(&other, "PUT", spath, body, 404, "not_found", NULL);
+    assert_int_equal(call(&lead, "PUT", spath, body, &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "version")), 2);
+    json_t *note = json_array_get(json_object_get(h.json, "notes"), 0);
+    assert_string_equal(json_string_value(json_object_get(note, "kind")), "individual");
+    assert_string_equal(json_string_value(json_object_get(note, "template")), "soap");
+    assert_non_null(strstr(json_string_value(json_object_get(note, "techniques")), "restructuring"));
+    assert_string_equal(line_codes(h.json, codes, sizeof codes), "90834 ");
+    http_free(&h);
+    call_error(&lead, "PUT", spath, body, 409, "conflict", "version"); /* the same draft at the old version */
+
+    /* a biller reads it without note text */
+    assert_int_equal(call(&biller, "GET", spath, NULL, &h), 200);
+    assert_null(json_object_get(h.json, "notes"));
+    assert_null(strstr(h.body.p, "panic"));
+    http_free(&h);
+
+    /* the client page lists the session */
+    snprintf(path, sizeof path, "/api/clients/%lld", (long long)f.client);
+    assert_int_equal(call(&lead, "GET", path, NULL, &h), 200);
+    int listed = 0;
+    json_array_foreach(json_object_get(h.json, "sessions"), i, x) listed |= json_integer_value(json_object_get(x, "id")) == sid;
+    assert_true(listed);
+    http_free(&h);
+
+    /* signing: stale version 409; then signed */
+    snprintf(cpath, sizeof cpath, "/api/sessions/%lld/sign", (long long)sid);
+    call_error(&lead, "POST", cpath, "{\"version\": 1}", 409, "conflict", "version");
+    call_error(&lead, "POST", cpath, "{\"version\": 2, \"override_reason\": 5}", 422, "invalid", "override_reason");
+    assert_int_equal(call(&lead, "POST", cpath, "{\"version\": 2}", &h), 200);
+    assert_true(strlen(json_string_value(json_object_get(h.json, "signed_at"))) > 0);
+    assert_string_equal(json_string_value(json_object_get(h.json, "sign_override")), "");
+    http_free(&h);
+
+    /* a later session whose note repeats the earlier one: the clone warning names the client */
+    snprintf(path, sizeof path, "/api/clients/%lld/sessions", (long long)f.client);
+    assert_int_equal(call(&lead, "POST", path, "{\"kind\": \"individual\", \"service_date\": \"2025-04-15\"}", &h), 201);
+    json_int_t sid2 = json_integer_value(json_object_get(h.json, "id"));
+    http_free(&h);
+    snprintf(cpath, sizeof cpath, "/api/sessions/%lld/check", (long long)sid2);
+    snprintf(body, sizeof body, "{\"minutes\": 45, \"notes\": [{\"client_id\": %lld, " SOAP_NOTE("Client") "}]}",
+             (long long)f.client);
+    assert_int_equal(call(&lead, "POST", cpath, body, &h), 200);
+    int clone = 0;
+    json_array_foreach(json_object_get(h.json, "findings"), i, x)
+        clone |= !strcmp(json_string_value(json_object_get(x, "rule")), "R-DOC-CLONE") &&
+                 json_integer_value(json_object_get(x, "client_id")) == f.client;
+    assert_true(clone);
+    http_free(&h);
+
+    /* errors block signing unless a written reason overrides them, and the reason is kept */
+    snprintf(spath, sizeof spath, "/api/sessions/%lld", (long long)sid2);
+    snprintf(body, sizeof body,
+             "{\"version\": 1, \"start_utc\": \"2025-04-15T15:00:00Z\", \"notes\": [{\"client_id\": %lld, "
+             SOAP_NOTE("She") "}]}", (long long)f.client);
+    assert_int_equal(call(&lead, "PUT", spath, body, &h), 200);
+    http_free(&h);
+    snprintf(cpath, sizeof cpath, "/api/sessions/%lld/sign", (long long)sid2);
+    assert_int_equal(call(&lead, "POST", cpath, "{\"version\": 2}", &h), 422);
+    assert_error(&h, 422, "unresolved", "override_reason");
+    assert_true(has_finding(json_object_get(h.json, "findings"), "R-TIME-4")); /* no stop time, no minutes */
+    http_free(&h);
+    call_error(&lead, "POST", cpath, "{\"version\": 2, \"override_reason\": \"ok\"}", 422, "invalid", "override_reason");
+    assert_int_equal(call(&lead, "GET", spath, NULL, &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "version")), 2); /* nothing was signed */
+    assert_true(json_is_true(json_object_get(h.json, "editable")));
+    http_free(&h);
+    assert_int_equal(call(&lead, "POST", cpath,
+                          "{\"version\": 2, \"override_reason\": \"Stop time is on the paper sign-in sheet; added by addendum.\"}", &h),
+                     200);
+    assert_string_equal(json_string_value(json_object_get(h.json, "sign_override")),
+                        "Stop time is on the paper sign-in sheet; added by addendum.");
+    http_free(&h);
+}
+
 /* --- claims ------------------------------------------------------------------------------------------ */
 
 /* Fails when any object in v has a key that would carry note text. */
@@ -1927,6 +2139,154 @@ static long post_raw(const struct session *s, const char *path, const char *body
 {
     const char *const hdrs[] = {s->cookie, s->csrf, "Content-Type: application/edi-x12", NULL};
     return request("POST", path, body, len, hdrs, h);
+}
+
+/* --- importing clients from CSV ------------------------------------------------------------------ */
+
+static long post_csv(const struct session *s, const char *path, const char *body, struct http *h)
+{
+    const char *const hdrs[] = {s->cookie, s->csrf, "Content-Type: text/csv", NULL};
+    return request("POST", path, body, strlen(body), hdrs, h);
+}
+
+/* A problem of the answer's report in row under column. */
+static int http_problem(const struct http *h, long row, const char *column)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(h->json, "problems"), i, p)
+        if (json_integer_value(json_object_get(p, "row")) == row &&
+            !strcmp(json_string_value(json_object_get(p, "column")), column) &&
+            *json_string_value(json_object_get(p, "message")))
+            return 1;
+    return 0;
+}
+
+static long count_clients(psy_id practice, const char *last_name)
+{
+    psy_store *st;
+    char err[256];
+    assert_int_equal(psy_store_open(db_path, &st, err, sizeof err), PSY_OK);
+    psy_id *ids;
+    size_t n;
+    long found = 0;
+    assert_int_equal(psy_records_client_ids(st, practice, 0, &ids, &n), PSY_OK);
+    for (size_t i = 0; i < n; i++) {
+        struct psy_client c;
+        assert_int_equal(psy_records_client_get(st, practice, ids[i], &c), PSY_OK);
+        found += !strcmp(c.last_name, last_name);
+    }
+    free(ids);
+    psy_store_close(st);
+    return found;
+}
+
+/* POST /api/import/clients: a dry run lists every problem by row and column, never a value; refused
+ * rows stop the import unless skip_bad; the rows land in the caller's practice, whose payers alone are
+ * found; every import is audited. */
+static void test_import_clients_http(void **state)
+{
+    (void)state;
+    struct rec_fixture f;
+    rec_setup(&f);
+    /* a payer of this practice, and a second practice with a payer of its own */
+    psy_store *st;
+    char err[256], mine[81];
+    assert_int_equal(psy_store_open(db_path, &st, err, sizeof err), PSY_OK);
+    struct psy_payer *ps;
+    size_t np;
+    assert_int_equal(psy_records_payer_list(st, 1, &ps, &np), PSY_OK);
+    assert_true(np > 0);
+    snprintf(mine, sizeof mine, "%s", ps[0].payer_code);
+    free(ps);
+    struct psy_practice pr;
+    memset(&pr, 0, sizeof pr);
+    snprintf(pr.name, sizeof pr.name, "Other Practice (fixture)");
+    for (char d = '0'; d <= '9' && !psy_records_npi_valid(pr.npi); d++) snprintf(pr.npi, sizeof pr.npi, "223456789%c", d);
+    snprintf(pr.tax_id, sizeof pr.tax_id, "98-7654321");
+    snprintf(pr.time_zone, sizeof pr.time_zone, "America/Chicago");
+    psy_id other_practice;
+    assert_int_equal(psy_records_practice_add(st, &pr, &other_practice), PSY_OK);
+    struct psy_payer theirs;
+    memset(&theirs, 0, sizeof theirs);
+    snprintf(theirs.name, sizeof theirs.name, "Their payer (fixture)");
+    snprintf(theirs.payer_code, sizeof theirs.payer_code, "ONLYP2");
+    snprintf(theirs.kind, sizeof theirs.kind, "commercial");
+    assert_int_equal(psy_records_payer_add(st, other_practice, &theirs, NULL), PSY_OK);
+    psy_store_close(st);
+
+    struct session admin, biller, lead;
+    login_as("admin", &admin);
+    login_as("biller", &biller);
+    login_as("lead", &lead);
+    char csv[1024];
+    snprintf(csv, sizeof csv,
+             "first_name,last_name,birth_date,sex,diagnoses,payer_id,member_id,policy_start\n"
+             "Avery,Httptest,1988-02-14,F,F41.1,%s,H-1,2025-01-01\n"
+             "Blake,Httptest,1990-02-30,Q,F41,%s,H-2,2025-01-01\n"
+             "Casey,Httptest,1991-03-03,M,,ONLYP2,H-3,2025-01-01\n"
+             "Drew,Httptest,1992-04-04,U,,,,\n",
+             mine, mine);
+    struct http h;
+    /* a clinician may not; a form, an empty body, a wrong flag and a foreign layout are refused */
+    assert_int_equal(post_csv(&lead, "/api/import/clients?dry_run=1", csv, &h), 403);
+    http_free(&h);
+    const char *const form[] = {admin.cookie, admin.csrf, "Content-Type: multipart/form-data; boundary=x", NULL};
+    request("POST", "/api/import/clients", csv, strlen(csv), form, &h);
+    assert_error(&h, 415, "unsupported_media_type", NULL);
+    http_free(&h);
+    post_csv(&admin, "/api/import/clients", "", &h);
+    assert_error(&h, 422, "invalid_csv", "body");
+    http_free(&h);
+    post_csv(&admin, "/api/import/clients?dry_run=maybe", csv, &h);
+    assert_error(&h, 400, "invalid_argument", "dry_run");
+    http_free(&h);
+    post_csv(&admin, "/api/import/clients", "first_name,last_name,birthday,sex\nA,B,1990-01-01,F\n", &h);
+    assert_error(&h, 422, "invalid_csv", "body");
+    assert_non_null(strstr(json_string_value(json_object_get(json_object_get(h.json, "error"), "message")), "birthday"));
+    http_free(&h);
+
+    /* a dry run: every problem of row 3 under its column, the other practice's payer not found */
+    assert_int_equal(post_csv(&admin, "/api/import/clients?dry_run=1", csv, &h), 200);
+    assert_true(json_is_true(json_object_get(h.json, "dry_run")));
+    assert_int_equal(json_integer_value(json_object_get(h.json, "rows")), 4);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "good")), 2);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "refused")), 2);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "clients")), 0);
+    assert_false(json_is_true(json_object_get(h.json, "committed")));
+    assert_true(http_problem(&h, 3, "birth_date"));
+    assert_true(http_problem(&h, 3, "sex"));
+    assert_true(http_problem(&h, 3, "diagnoses"));
+    assert_true(http_problem(&h, 4, "payer_id"));
+    assert_false(http_problem(&h, 2, "payer_id"));
+    assert_null(strstr(h.body.p, "Httptest"));
+    assert_null(strstr(h.body.p, "1990-02-30"));
+    http_free(&h);
+    assert_int_equal(count_clients(1, "Httptest"), 0);
+    assert_true(audited("clients.import.dry_run"));
+
+    /* refused rows stop a real import: 422 with the report, nothing written */
+    assert_int_equal(post_csv(&admin, "/api/import/clients", csv, &h), 422);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(h.json, "error"), "code")), "rows_refused");
+    assert_false(json_is_true(json_object_get(h.json, "committed")));
+    assert_int_equal(json_integer_value(json_object_get(h.json, "refused")), 2);
+    http_free(&h);
+    assert_int_equal(count_clients(1, "Httptest"), 0);
+    assert_true(audited("clients.import"));
+
+    /* a biller imports the good rows; they land in the caller's practice only */
+    assert_int_equal(post_csv(&biller, "/api/import/clients?skip_bad=1", csv, &h), 200);
+    assert_true(json_is_true(json_object_get(h.json, "committed")));
+    assert_int_equal(json_integer_value(json_object_get(h.json, "clients")), 2);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "policies")), 1);
+    http_free(&h);
+    assert_int_equal(count_clients(1, "Httptest"), 2);
+    assert_int_equal(count_clients(other_practice, "Httptest"), 0);
+    /* the same file again: every row now a duplicate or otherwise refused */
+    assert_int_equal(post_csv(&biller, "/api/import/clients?dry_run=1", csv, &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "good")), 0);
+    assert_true(http_problem(&h, 2, "row"));
+    http_free(&h);
 }
 
 static void test_claims(void **state)
@@ -2501,8 +2861,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_health_and_static), T(test_login), T(test_rate_limit), T(test_csrf_and_logout),
         T(test_role_matrix), T(test_login_no_enumeration), T(test_trusted_proxy), T(test_users), T(test_two_factor), T(test_errors), T(test_body_cap), T(test_code_page), T(test_nlm_search), T(test_search), T(test_code_session),
-        T(test_payers), T(test_era_read), T(test_audit), T(test_clients_and_groups), T(test_session_documentation), T(test_reports),
-        T(test_claims),
+        T(test_payers), T(test_era_read), T(test_audit), T(test_clients_and_groups), T(test_session_documentation), T(test_visit_documentation), T(test_reports),
+        T(test_claims), T(test_import_clients_http),
         T(test_access_log), T(test_concurrent_requests), T(test_tls), T(test_bad_config),
         T(test_canonical_paths), T(test_own_answers), T(test_slow_clients), T(test_audit_trail),
     };

@@ -85,6 +85,21 @@ static void test_records_isolation(void **state)
     make_theirs(&b, &t);
     psy_store *st = a.st;
     psy_id me = a.pr;
+    struct psy_payer only_theirs;
+    memset(&only_theirs, 0, sizeof only_theirs);
+    snprintf(only_theirs.name, sizeof only_theirs.name, "Their payer (fixture)");
+    snprintf(only_theirs.payer_code, sizeof only_theirs.payer_code, "ONLYB1");
+    snprintf(only_theirs.kind, sizeof only_theirs.kind, "commercial");
+    assert_int_equal(psy_records_payer_add(st, b.pr, &only_theirs, NULL), PSY_OK);
+    struct psy_client sole; /* a person only the second practice has */
+    memset(&sole, 0, sizeof sole);
+    snprintf(sole.first_name, sizeof sole.first_name, "Sole");
+    snprintf(sole.last_name, sizeof sole.last_name, "Theirsonly");
+    snprintf(sole.birth_date, sizeof sole.birth_date, "1977-07-07");
+    snprintf(sole.sex, sizeof sole.sex, "F");
+    sole.active = 1;
+    psy_id sole_id;
+    assert_int_equal(psy_records_client_add(st, b.pr, &sole, &sole_id), PSY_OK);
     long before = fingerprint(&a.db, b.pr);
 
     /* reads */
@@ -174,6 +189,15 @@ static void test_records_isolation(void **state)
         assert_int_not_equal(found, b.client[0]);
     struct psy_membership *mem;
     NOT_THEIRS(st, psy_records_group_members(st, me, b.group, &mem, &n));
+    rc = psy_records_client_sessions(st, me, b.client[0], &ids, &n);
+    assert_no_ids(rc, ids, n);
+    {
+        struct psy_note *earlier = NULL;
+        size_t ne = 99;
+        assert_int_equal(psy_records_client_notes_before(st, me, b.client[0], "9999-12-31", 0, 10, &earlier, &ne), PSY_OK);
+        assert_int_equal(ne, 0);
+        free(earlier);
+    }
 
     /* updates, signatures and references: their rows as they are read by their owner, sent with my id */
     assert_int_equal(psy_records_clinician_get(st, b.pr, b.clin, &cl), PSY_OK);
@@ -214,6 +238,7 @@ static void test_records_isolation(void **state)
     NOT_THEIRS(st, psy_records_session_update(st, me, &s));
     NOT_THEIRS(st, psy_records_session_sign(st, me, t.session, a.clin));
     NOT_THEIRS(st, psy_records_session_sign(st, me, t.session, b.clin));
+    NOT_THEIRS(st, psy_records_session_sign_override(st, me, t.session, b.clin, "signed over the errors on purpose"));
     NOT_THEIRS(st, psy_records_billed_set(st, me, t.session, 0, "90834"));
     NOT_THEIRS(st, psy_records_billed_set(st, me, t.group_session, t.attendance_client, "90853"));
     struct psy_attendance at;
@@ -244,6 +269,36 @@ static void test_records_isolation(void **state)
     struct psy_plan np;
     fx_plan_init(&np, b.client[0], a.clin, PSY_MOD_INDIVIDUAL, "2024-02-01", "2024-08-01");
     NOT_THEIRS(st, psy_records_plan_add(st, me, &np, NULL));
+
+    /* a CSV import: their payers are not found, their clients are not duplicates of mine, and the good
+     * row lands in my practice only */
+    {
+        struct psy_client theirs;
+        assert_int_equal(psy_records_client_get(st, b.pr, sole_id, &theirs), PSY_OK);
+        char csv[512];
+        snprintf(csv, sizeof csv,
+                 "first_name,last_name,birth_date,sex,payer_id,member_id,policy_start\n"
+                 "%s,%s,%s,%s,,,\n"
+                 "Rowan,Tenancytest,1980-01-01,F,ONLYB1,T-1,2025-01-01\n",
+                 theirs.first_name, theirs.last_name, theirs.birth_date, theirs.sex);
+        struct psy_import_report r;
+        long mine = fx_db_count(&a.db, "SELECT COUNT(*) FROM client");
+        assert_int_equal(psy_records_import_clients(st, me, csv, strlen(csv), PSY_IMPORT_SKIP_BAD, &r), PSY_OK);
+        assert_int_equal(r.good, 1);
+        assert_int_equal(r.refused, 1);
+        assert_int_equal(r.n_problems, 1);
+        assert_int_equal(r.problems[0].row, 3);
+        assert_string_equal(r.problems[0].column, "payer_id");
+        assert_int_equal(r.clients, 1);
+        psy_import_report_clear(&r);
+        assert_int_equal(fx_db_count(&a.db, "SELECT COUNT(*) FROM client"), mine + 1);
+        psy_id imported;
+        assert_int_equal(psy_records_client_find(st, me, theirs.first_name, theirs.last_name, theirs.birth_date,
+                                                 &imported), PSY_OK);
+        assert_int_not_equal(imported, sole_id);
+        assert_int_equal(psy_records_client_get(st, me, imported, &c), PSY_OK);
+        NOT_THEIRS(st, psy_records_client_get(st, b.pr, imported, &c));
+    }
 
     /* nothing of theirs changed, and my practice still has only its own */
     assert_int_equal(fingerprint(&a.db, b.pr), before);
