@@ -663,7 +663,9 @@ async function main() {
     await epage.getByRole('link', { name: 'Claims' }).click();
     await epage.getByRole('button', { name: 'Build claims' }).click();
     await epage.locator('.build-summary').waitFor();
-    await epage.locator('table.claims tbody tr').first().waitFor();
+    // the list is drawn again after the build: wait for the new claims rather than read the old list
+    await epage.locator('table.claims tbody tr', { hasText: chicagoToday }).filter({ hasText: clientName }).first().waitFor();
+    await epage.locator('table.claims tbody tr', { hasText: chicagoYesterday }).filter({ hasText: clientName }).first().waitFor();
     const newRows = [...await epage.locator('table.claims tbody tr', { hasText: chicagoYesterday }).allTextContents(),
       ...await epage.locator('table.claims tbody tr', { hasText: chicagoToday }).allTextContents()];
     check('claims are built for the documented individual and group sessions',
