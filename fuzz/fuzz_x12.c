@@ -12,22 +12,33 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Every payment the reader hands over has sums that fit (checked with psy_cents): each claim's
+ * adjustments with its lines', the claim payments less the provider adjustments. The total over all
+ * payments is taken with the same checked helper and may stop growing, never wrap. */
 static psy_status walk(void *ud, struct psy_era_payment *p)
 {
-    long long *sum = ud;
+    long long *sum = ud, net = 0;
+    int over = 0;
     for (size_t i = 0; i < p->n_claims; i++) {
         const struct psy_era_claim *c = &p->claims[i];
         if (!c->claim_id[0] || !c->status[0]) abort(); /* required elements were checked */
-        *sum += c->paid_cents;
-        for (size_t j = 0; j < c->n_adjustments; j++) *sum += c->adjustments[j].amount_cents;
+        long long adj = 0;
+        int cover = 0;
+        psy_cents_acc(&net, c->paid_cents, &over);
+        for (size_t j = 0; j < c->n_adjustments; j++) psy_cents_acc(&adj, c->adjustments[j].amount_cents, &cover);
         for (size_t j = 0; j < c->n_services; j++) {
             const struct psy_era_service *v = &c->services[j];
             if (!v->code[0] || !v->units[0]) abort();
-            *sum += v->paid_cents + (long long)strlen(v->line_control) + (long long)v->n_remarks;
-            for (size_t k = 0; k < v->n_adjustments; k++) *sum += v->adjustments[k].amount_cents;
+            if (strcmp(c->status, "22") && (v->paid_cents < 0 || v->charge_cents < 0)) abort();
+            for (size_t k = 0; k < v->n_adjustments; k++) psy_cents_acc(&adj, v->adjustments[k].amount_cents, &cover);
         }
+        if (cover) abort();
+        if (strcmp(c->status, "22") && c->paid_cents < 0) abort(); /* negative only in a reversal */
     }
-    for (size_t i = 0; i < p->n_provider_adjustments; i++) *sum += p->provider_adjustments[i].amount_cents;
+    for (size_t i = 0; i < p->n_provider_adjustments; i++) psy_cents_acc(&net, -p->provider_adjustments[i].amount_cents, &over);
+    if (over || p->paid_cents < 0 || strlen(p->content_hash) != 64) abort();
+    long long s2;
+    if (!psy_cents_add(*sum, net, &s2)) *sum = s2;
     psy_era_payment_free(p);
     return PSY_OK;
 }

@@ -1,6 +1,6 @@
 // app.js -- the web app's shell: who is signed in, the sign-in form, the header, and the router that
 // maps the address (#/ and #/search?q=..., #/lookup, #/codes/cpt/90853, #/coding, #/clients, #/groups,
-// #/sessions/ID, #/claims, #/claims/ID, #/reports, #/remittances, #/audit) to a view. Views live in their own modules and get the
+// #/sessions/ID, #/claims, #/claims/ID, #/reports, #/remittances, #/audit, #/users, #/account) to a view. Views live in their own modules and get the
 // main element; a route names the permission (and scope) it needs.
 
 import { h, replace } from './dom.js';
@@ -15,6 +15,9 @@ import { sessionView } from './session.js';
 import { reportsView } from './reports.js';
 import { claimsView, claimView } from './claims.js';
 import { setPracticeZone } from './clock.js';
+import { usersView, accountView } from './users.js';
+import { setupView } from './setup.js';
+import { practiceView, clinicianView, payerView, clientEditView, policyView, authView, planView, groupEditView } from './forms.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -25,16 +28,32 @@ const routes = [
   { pattern: /^#\/codes\/([^/]+)\/([^/]+)$/, view: (m) => codeView(main, decodeURIComponent(m[1]), decodeURIComponent(m[2])) },
   { pattern: /^#\/lookup$/, view: () => lookupView(main) },
   { pattern: /^#\/coding$/, view: () => codingView(main) },
-  { pattern: /^#\/clients$/, view: () => clientsView(main), perm: 'clients.read' },
-  { pattern: /^#\/clients\/(\d+)$/, view: (m) => clientView(main, m[1], allowed('notes.write')), perm: 'clients.read' },
-  { pattern: /^#\/groups$/, view: () => groupsView(main), perm: 'clients.read' },
-  { pattern: /^#\/groups\/(\d+)$/, view: (m) => groupView(main, m[1], allowed('notes.write')), perm: 'clients.read' },
+  { pattern: /^#\/clients$/, view: () => clientsView(main, can()), perm: 'clients.read' },
+  { pattern: /^#\/clients\/(\d+)$/, view: (m) => clientView(main, m[1], can()), perm: 'clients.read' },
+  // record forms (forms.js)
+  { pattern: /^#\/practice$/, view: () => practiceView(main, can()) },
+  { pattern: /^#\/clinicians\/(new|\d+)$/, view: (m) => clinicianView(main, m[1]), perm: 'practice.write' },
+  { pattern: /^#\/payers\/(new|\d+)$/, view: (m) => payerView(main, m[1]), perm: 'insurance.write' },
+  { pattern: /^#\/clients\/new$/, view: () => clientEditView(main, 'new'), perm: 'clients.write', scope: 'practice' },
+  { pattern: /^#\/clients\/(\d+)\/edit$/, view: (m) => clientEditView(main, m[1]), perm: 'clients.write' },
+  { pattern: /^#\/clients\/(\d+)\/policies\/new$/, view: (m) => policyView(main, m[1], null), perm: 'insurance.write' },
+  { pattern: /^#\/policies\/(\d+)$/, view: (m) => policyView(main, null, m[1]), perm: 'insurance.write' },
+  { pattern: /^#\/clients\/(\d+)\/authorisations\/new$/, view: (m) => authView(main, m[1], null), perm: 'insurance.write' },
+  { pattern: /^#\/authorisations\/(\d+)$/, view: (m) => authView(main, null, m[1]), perm: 'insurance.write' },
+  { pattern: /^#\/clients\/(\d+)\/plans\/new$/, view: (m) => planView(main, m[1], null, session.user), perm: 'clients.write' },
+  { pattern: /^#\/plans\/(\d+)$/, view: (m) => planView(main, null, m[1], session.user), perm: 'clients.read' },
+  { pattern: /^#\/groups\/new$/, view: () => groupEditView(main, 'new'), perm: 'clients.write' },
+  { pattern: /^#\/groups\/(\d+)\/edit$/, view: (m) => groupEditView(main, m[1]), perm: 'clients.write' },
+  { pattern: /^#\/groups$/, view: () => groupsView(main, can()), perm: 'clients.read' },
+  { pattern: /^#\/groups\/(\d+)$/, view: (m) => groupView(main, m[1], allowed('notes.write'), can()), perm: 'clients.read' },
   { pattern: /^#\/sessions\/(\d+)$/, view: (m) => sessionView(main, m[1]), perm: 'clients.read' },
   { pattern: /^#\/reports$/, view: () => reportsView(main, allowed('claims.read', 'practice')), perm: 'reports.read' },
   { pattern: /^#\/claims(\?.*)?$/, view: () => claimsView(main, allowed('claims.write', 'practice')), perm: 'claims.read' },
   { pattern: /^#\/claims\/(\d+)$/, view: (m) => claimView(main, m[1], allowed('claims.write', 'practice')), perm: 'claims.read' },
   { pattern: /^#\/remittances$/, view: () => eraView(main, allowed('claims.write', 'practice')), perm: 'claims.read', scope: 'practice' },
   { pattern: /^#\/audit$/, view: () => auditView(main), perm: 'audit.read' },
+  { pattern: /^#\/users$/, view: () => usersView(main, session), perm: 'users.admin' },
+  { pattern: /^#\/account$/, view: () => accountView(main, session, enrolled) },
   // the home page: search as you type (the search box, not the heading, takes the focus)
   { pattern: /^(#\/?)?$|^#\/search(\?.*)?$/, view: () => searchView(main), typing: true },
 ];
@@ -44,6 +63,17 @@ function allowed(perm, scope) {
   if (!perm) return true;
   const has = session && session.permissions[perm];
   return scope === 'practice' ? has === 'practice' : Boolean(has && has !== 'none');
+}
+
+// What the signed-in user may write, for the record pages' links and forms.
+function can() {
+  return {
+    practice: allowed('practice.write'),
+    insurance: allowed('insurance.write'),
+    clients: allowed('clients.write'),
+    newClient: allowed('clients.write', 'practice'),
+    notes: allowed('notes.write'), // documents sessions
+  };
 }
 
 function renderHeader() {
@@ -59,8 +89,11 @@ function renderHeader() {
     if (allowed('reports.read')) links.push(h('a', { href: '#/reports' }, 'Reports'));
     if (allowed('claims.read', 'practice')) links.push(h('a', { href: '#/remittances' }, 'Remittances'));
     if (allowed('audit.read')) links.push(h('a', { href: '#/audit' }, 'Audit trail'));
+    if (allowed('users.admin')) links.push(h('a', { href: '#/users' }, 'Users'));
+    links.push(h('a', { href: '#/practice' }, 'Practice'));
   }
-  replace(nav, links, session ? headerSearch() : null);
+  if (session && session.must_enrol) links.length = 0; // nothing else opens until a second factor is set up
+  replace(nav, links, session && !session.must_enrol ? headerSearch() : null);
   if (!session) {
     replace(account);
     return;
@@ -68,7 +101,7 @@ function renderHeader() {
   const out = h('button', { type: 'button', class: 'link-button' }, 'Sign out');
   out.addEventListener('click', signOut);
   replace(account,
-    h('span', { class: 'who' }, session.user.username, ' ', h('span', { class: 'role' }, session.user.role)),
+    h('a', { class: 'who', href: '#/account', title: 'Your account' }, session.user.username, ' ', h('span', { class: 'role' }, session.user.role)),
     out);
 }
 
@@ -85,6 +118,10 @@ function markCurrentLink() {
 async function route() {
   if (!session) {
     loginView();
+    return;
+  }
+  if (session.must_enrol && location.hash !== '#/account') {
+    location.hash = '#/account'; // the practice requires a second factor first
     return;
   }
   markCurrentLink();
@@ -139,19 +176,29 @@ function field(label, input, hint) {
   return h('div', { class: 'field' }, h('label', { for: input.id }, label), input, hint || null);
 }
 
+/** A second factor was set up: the rest of the app opens. */
+function enrolled() {
+  renderHeader();
+}
+
+// The sign-in form. It asks for the user name and password; only when the answer asks for them, for
+// the practice (chosen by name, after the password is proven) and the code of the authenticator app.
 function loginView(notice) {
   document.title = 'Sign in · psyclaim';
   const user = h('input', { id: 'login-username', name: 'username', autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false' });
   const pass = h('input', { id: 'login-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
-  const practice = h('input', { id: 'login-practice', name: 'practice', inputmode: 'numeric', pattern: '[0-9]+' });
-  const practiceField = field('Practice number', practice, h('p', { class: 'hint' }, 'Your user name exists in more than one practice.'));
+  const practice = h('select', { id: 'login-practice', name: 'practice' });
+  const practiceField = field('Practice', practice, h('p', { class: 'hint' }, 'You work in more than one practice: choose one.'));
   practiceField.hidden = true;
+  const code = h('input', { id: 'login-code', name: 'code', inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '[0-9 ]*' });
+  const codeField = field('Code from your authenticator app', code);
+  codeField.hidden = true;
   const message = h('p', { class: 'error', role: 'alert', id: 'login-error' });
   const button = h('button', { type: 'submit', class: 'primary' }, 'Sign in');
   const form = h('form', { class: 'card login', novalidate: true, 'aria-describedby': 'login-error' },
     h('h1', {}, 'Sign in'),
     notice ? h('p', { class: 'notice' }, notice) : null,
-    field('User name', user), field('Password', pass), practiceField, message, button);
+    field('User name', user), field('Password', pass), practiceField, codeField, message, button);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     message.textContent = '';
@@ -161,7 +208,8 @@ function loginView(notice) {
       return;
     }
     const body = { username: user.value.trim(), password: pass.value };
-    if (!practiceField.hidden && practice.value) body.practice_id = Number(practice.value);
+    if (!practiceField.hidden && practice.value) body.practice = practice.value;
+    if (!codeField.hidden && code.value) body.code = code.value.trim();
     button.disabled = true;
     try {
       session = await request('POST', '/api/login', body);
@@ -170,10 +218,17 @@ function loginView(notice) {
       renderHeader();
       await route();
     } catch (e) {
-      if (e instanceof ApiError && e.field === 'practice_id') {
+      if (e instanceof ApiError && e.code === 'choose_practice') {
+        replace(practice, (e.body.practices || []).map((n) => h('option', { value: n }, n)));
         practiceField.hidden = false;
         practice.focus();
+      } else if (e instanceof ApiError && e.field === 'code') {
+        codeField.hidden = false;
+        code.value = '';
+        code.focus();
       } else {
+        practiceField.hidden = true;
+        codeField.hidden = true;
         pass.value = '';
         pass.focus();
       }
@@ -210,6 +265,22 @@ async function start() {
     setPracticeZone(session.practice && session.practice.time_zone);
   } catch (e) {
     session = null;
+  }
+  if (!session) {
+    // a database without a practice opens on the first-run page (GET /api/setup answers 404 afterwards)
+    const setup = await request('GET', '/api/setup').catch(() => null);
+    if (setup && setup.needed) {
+      renderHeader();
+      setupView(main, setup, async (s) => {
+        session = s;
+        setCsrf(s.csrf_token);
+        renderHeader();
+        window.addEventListener('hashchange', route);
+        window.addEventListener('psyclaim:error', (ev) => viewFailed(ev.detail));
+        await route();
+      });
+      return;
+    }
   }
   renderHeader();
   window.addEventListener('hashchange', route);

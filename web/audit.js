@@ -1,38 +1,74 @@
-// audit.js -- the audit trail view (#/audit, admins): every sign-in, sign-out and read of protected
-// records of the practice, newest first, a page at a time.
+// audit.js -- the audit trail view (#/audit, admins): every sign-in, sign-out, read of protected
+// records and refused attempt of the practice, newest first, a page at a time; filtered by user,
+// action, record, outcome and dates (in the practice's time zone), and downloadable as CSV.
 
 import { h, replace } from './dom.js';
-import { request } from './api.js';
+import { request, download, saveFile } from './api.js';
 
 const PAGE = 50;
+const FIELDS = [
+  ['user', 'User', 'text', 'e.g. alex'],
+  ['action', 'Action', 'text', 'e.g. client.read, or claim. for every claim action'],
+  ['record', 'Record', 'text', 'e.g. client:12'],
+  ['outcome', 'Outcome', 'text', 'ok, failed, forbidden, not_found'],
+  ['from', 'From', 'date', ''],
+  ['to', 'To', 'date', ''],
+];
 
 function describe(e) {
   return e.record_type ? `${e.record_type}${e.record_id ? ' ' + e.record_id : ''}` : '';
 }
 
-/** Renders one page of events; offset comes from the pager buttons. */
-export async function auditView(main, offset = 0) {
+function query(filter) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(filter)) if (v) q.set(k, v);
+  return q.toString();
+}
+
+/** Renders one page of events under filter; offset comes from the pager buttons. */
+export async function auditView(main, offset = 0, filter = {}) {
   document.title = 'Audit trail · psyclaim';
-  const data = await request('GET', `/api/audit?limit=${PAGE}&offset=${offset}`);
+  const qs = query(filter);
+  const data = await request('GET', `/api/audit?limit=${PAGE}&offset=${offset}${qs ? '&' + qs : ''}`);
   const first = data.total ? offset + 1 : 0;
   const last = offset + data.events.length;
   const prev = h('button', { type: 'button', disabled: offset === 0 }, 'Newer');
   const next = h('button', { type: 'button', disabled: last >= data.total }, 'Older');
-  prev.addEventListener('click', () => auditView(main, Math.max(0, offset - PAGE)).then(() => main.querySelector('h1').focus()));
-  next.addEventListener('click', () => auditView(main, offset + PAGE).then(() => main.querySelector('h1').focus()));
+  const again = (o, f) => auditView(main, o, f).then(() => main.querySelector('h1').focus());
+  prev.addEventListener('click', () => again(Math.max(0, offset - PAGE), filter));
+  next.addEventListener('click', () => again(offset + PAGE, filter));
+
+  const inputs = {};
+  const form = h('form', { class: 'audit-filter' },
+    FIELDS.map(([name, label, type, hint]) => {
+      inputs[name] = h('input', { id: `audit-${name}`, name, type, value: filter[name] || '', placeholder: hint || null });
+      return h('label', { for: `audit-${name}` }, label, ' ', inputs[name]);
+    }),
+    h('button', { type: 'submit' }, 'Filter'),
+    h('button', { type: 'button', class: 'csv' }, 'Download CSV'));
+  const read = () => Object.fromEntries(FIELDS.map(([name]) => [name, inputs[name].value.trim()]));
+  form.addEventListener('submit', (ev) => { ev.preventDefault(); again(0, read()); });
+  form.querySelector('button.csv').addEventListener('click', async () => {
+    const q = query(read());
+    saveFile(await download('GET', `/api/audit.csv${q ? '?' + q : ''}`));
+  });
+
   replace(main,
     h('h1', { tabindex: '-1' }, 'Audit trail'),
-    h('p', { class: 'intro' }, 'Every sign-in, sign-out and look at protected records of your practice. Entries cannot be changed or removed.'),
+    h('p', { class: 'intro' }, 'Every sign-in, sign-out, look at protected records and refused attempt of your practice. Entries cannot be changed or removed.'),
+    form,
     h('div', { class: 'table-wrap' },
       h('table', { class: 'audit' },
         h('caption', {}, `Entries ${first}–${last} of ${data.total}`),
         h('thead', {}, h('tr', {},
-          ['When (UTC)', 'User', 'Action', 'Record', 'From'].map((t) => h('th', { scope: 'col' }, t)))),
-        h('tbody', {}, data.events.map((e) => h('tr', {},
+          ['When (UTC)', 'User', 'Action', 'Record', 'Outcome', 'Detail', 'From'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, data.events.map((e) => h('tr', { class: e.outcome && e.outcome !== 'ok' ? 'warn' : null },
           h('td', {}, h('time', { datetime: e.at }, e.at.replace('T', ' ').replace('Z', ''))),
           h('td', {}, e.username || '—'),
           h('td', {}, h('span', { class: 'action' }, e.action)),
           h('td', {}, describe(e) || '—'),
+          h('td', {}, e.outcome || 'ok'),
+          h('td', { class: 'detail' }, e.detail || ''),
           h('td', {}, e.ip || '—')))))),
     h('div', { class: 'pager' }, prev, next));
 }

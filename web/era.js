@@ -105,7 +105,8 @@ const STATE_WORDS = { paid: 'paid in full', partially_paid: 'partly paid', denie
 /** What posting did: the counts, then each claim with the state it is in now and, when denied, why. */
 function postingResult(r) {
   const p = r.posted;
-  if (p.already_posted) return h('p', { class: 'notice', role: 'status', id: 'post-result' }, 'This file was posted before; nothing changed.');
+  const earlier = p.earlier_file ? ` (file #${p.earlier_file.id}${p.earlier_file.name ? ' ' + p.earlier_file.name : ''}, ${p.earlier_file.posted_at})` : '';
+  if (p.already_posted) return h('p', { class: 'notice', role: 'status', id: 'post-result' }, `This remittance was posted before${earlier}; nothing changed.`);
   const byNumber = new Map();
   for (const pay of r.remittance.payments) for (const c of pay.claims) byNumber.set(c.claim_id, c);
   const adjusted = (c) => [...c.adjustments, ...c.services.flatMap((s) => s.adjustments)];
@@ -116,7 +117,10 @@ function postingResult(r) {
       h('li', { class: 'ok' }, `${cents(p.paid_cents)} paid`),
       h('li', { class: p.denied ? 'warn' : null }, `${p.denied} denied`),
       h('li', { class: p.suspense ? 'warn' : null }, `${p.suspense} in suspense`),
-      p.unbalanced ? h('li', { class: 'warn' }, `${p.unbalanced} not balanced`) : null),
+      p.unbalanced ? h('li', { class: 'warn' }, `${p.unbalanced} not balanced`) : null,
+      p.overpaid ? h('li', { class: 'warn' }, `${p.overpaid} paid above the charge`) : null,
+      p.reversals ? h('li', {}, `${p.reversals} earlier payment${p.reversals === 1 ? '' : 's'} reversed`) : null,
+      p.payments_seen_before ? h('li', {}, `${p.payments_seen_before} payment${p.payments_seen_before === 1 ? '' : 's'} posted before${earlier}, skipped`) : null),
     h('table', { class: 'posted-claims' },
       h('thead', {}, h('tr', {}, ['Claim', 'Now', 'Billed', 'Paid', 'Adjusted', 'Why'].map((t, i) => h('th', { scope: 'col', class: i >= 2 && i <= 4 ? 'num' : null }, t)))),
       h('tbody', {}, r.claims.map((c) => {

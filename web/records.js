@@ -7,7 +7,9 @@ import { practiceToday } from './clock.js';
 import { newSessionForm } from './visit.js';
 
 const dash = (v) => (v === '' || v === null || v === undefined ? '—' : v);
-const money = (cents) => `$${(cents / 100).toFixed(2)}`;
+const dollars = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
+const money = (cents) => dollars.format(cents / 100);
+const none = {};
 
 function table(caption, heads, rows, empty) {
   if (!rows.length) return h('p', { class: 'notice' }, empty);
@@ -19,10 +21,11 @@ function table(caption, heads, rows, empty) {
 
 const fullName = (c) => `${c.last_name}, ${c.first_name}`;
 
-export async function clientsView(main) {
+export async function clientsView(main, can = none) {
   document.title = 'Clients · psyclaim';
   const data = await request('GET', '/api/clients');
   replace(main, h('h1', {}, 'Clients'),
+    can.newClient ? h('p', {}, h('a', { href: '#/clients/new', class: 'button' }, 'Add a client')) : null,
     table(`${data.clients.length} clients`, ['Name', 'Born', 'Diagnoses', 'Active'],
       data.clients.map((c) => h('tr', {},
         h('th', { scope: 'row' }, h('a', { href: `#/clients/${c.id}` }, fullName(c))),
@@ -30,13 +33,14 @@ export async function clientsView(main) {
       'No clients to show.'));
 }
 
-export async function clientView(main, id, canWrite) {
+export async function clientView(main, id, can = none) {
   const c = await request('GET', `/api/clients/${encodeURIComponent(id)}`);
   document.title = `${fullName(c)} · psyclaim`;
   const today = practiceToday();
   replace(main,
     h('p', { class: 'eyebrow' }, h('a', { href: '#/clients' }, 'Clients')),
     h('h1', {}, fullName(c)),
+    can.clients ? h('p', {}, h('a', { href: `#/clients/${c.id}/edit`, class: 'button' }, 'Edit client')) : null,
     h('dl', { class: 'facts' },
       h('dt', {}, 'Born'), h('dd', {}, c.birth_date),
       h('dt', {}, 'Sex'), h('dd', {}, c.sex),
@@ -47,33 +51,37 @@ export async function clientView(main, id, canWrite) {
         ? c.diagnoses.map((d, i) => [i ? ', ' : '', h('a', { href: `#/codes/icd10cm/${d}`, class: 'code' }, d)]) : '—'),
       h('dt', {}, 'Groups'), h('dd', {}, c.groups.length
         ? c.groups.map((g, i) => [i ? ', ' : '', h('a', { href: `#/groups/${g.id}` }, g.name)]) : '—')),
-    canWrite ? newSessionForm(c) : null,
+    can.notes ? newSessionForm(c) : null,
     h('h2', {}, 'Insurance'),
+    can.insurance ? h('p', {}, h('a', { href: `#/clients/${c.id}/policies/new`, class: 'button' }, 'Add a policy')) : null,
     table('Policies by priority', ['Priority', 'Payer', 'Member id', 'Copay', 'From', 'To'],
-      c.policies.map((p) => h('tr', {}, h('td', {}, p.priority), h('th', { scope: 'row' }, p.payer), h('td', {}, p.member_id),
+      c.policies.map((p) => h('tr', {}, h('td', {}, p.priority), h('th', { scope: 'row' }, can.insurance ? h('a', { href: `#/policies/${p.id}` }, p.payer) : p.payer), h('td', {}, p.member_id),
         h('td', { class: 'num' }, money(p.copay_cents)), h('td', {}, p.start_date), h('td', {}, dash(p.end_date)))),
       'No insurance on record.'),
     h('h2', {}, 'Authorisations'),
+    can.insurance ? h('p', {}, h('a', { href: `#/clients/${c.id}/authorisations/new`, class: 'button' }, 'Add an authorisation')) : null,
     table('Prior authorisations', ['Number', 'Codes', 'From', 'To', 'Approved', 'Used', 'Left'],
       c.authorisations.map((a) => h('tr', { class: a.units_left <= 0 || a.end_date < today ? 'warn' : null },
-        h('th', { scope: 'row' }, a.number), h('td', {}, a.codes.join(', ')), h('td', {}, a.start_date), h('td', {}, a.end_date),
+        h('th', { scope: 'row' }, can.insurance ? h('a', { href: `#/authorisations/${a.id}` }, a.number) : a.number), h('td', {}, a.codes.join(', ')), h('td', {}, a.start_date), h('td', {}, a.end_date),
         h('td', { class: 'num' }, `${a.units_approved} ${a.unit_kind}s`), h('td', { class: 'num' }, a.units_used),
         h('td', { class: 'num' }, a.units_left))),
       'No authorisations on record.'),
     h('h2', {}, 'Treatment plans'),
+    can.clients ? h('p', {}, h('a', { href: `#/clients/${c.id}/plans/new`, class: 'button' }, 'Add a treatment plan')) : null,
     table('Plans', ['Modalities', 'Frequency', 'Diagnoses', 'From', 'Review by', 'Ends', 'Signed'],
       c.plans.map((p) => h('tr', {},
-        h('th', { scope: 'row' }, p.modalities.join(', ')), h('td', {}, p.frequency), h('td', {}, p.diagnoses.join(', ')),
+        h('th', { scope: 'row' }, h('a', { href: `#/plans/${p.id}` }, p.modalities.join(', '))), h('td', {}, p.frequency), h('td', {}, p.diagnoses.join(', ')),
         h('td', {}, p.start_date),
         h('td', {}, p.review_date, !p.end_date && p.review_date && p.review_date < today ? h('span', { class: 'warn-tag' }, ' overdue') : null),
         h('td', {}, dash(p.end_date)), h('td', {}, p.clinician_signed_at ? p.clinician_signed_at.slice(0, 10) : 'not signed'))),
       'No treatment plan on record.'));
 }
 
-export async function groupsView(main) {
+export async function groupsView(main, can = none) {
   document.title = 'Groups · psyclaim';
   const data = await request('GET', '/api/groups');
   replace(main, h('h1', {}, 'Groups'),
+    can.clients ? h('p', {}, h('a', { href: '#/groups/new', class: 'button' }, 'Add a group')) : null,
     table(`${data.groups.length} groups`, ['Group', 'Clinician', 'Meets', 'Members', 'Capacity', 'Mode'],
       data.groups.map((g) => h('tr', {},
         h('th', { scope: 'row' }, h('a', { href: `#/groups/${g.id}` }, g.name)), h('td', {}, g.clinician), h('td', {}, dash(g.schedule)),
@@ -81,7 +89,7 @@ export async function groupsView(main) {
       'No groups to show.'));
 }
 
-export async function groupView(main, id, canWrite) {
+export async function groupView(main, id, canWrite, can = none) {
   const g = await request('GET', `/api/groups/${encodeURIComponent(id)}`);
   document.title = `${g.name} · psyclaim`;
   let opener = null;
@@ -106,6 +114,7 @@ export async function groupView(main, id, canWrite) {
   replace(main,
     h('p', { class: 'eyebrow' }, h('a', { href: '#/groups' }, 'Groups')),
     h('h1', {}, g.name),
+    can.clients ? h('p', {}, h('a', { href: `#/groups/${g.id}/edit`, class: 'button' }, 'Edit group and roster')) : null,
     h('dl', { class: 'facts' },
       h('dt', {}, 'Clinician'), h('dd', {}, g.clinician),
       h('dt', {}, 'Meets'), h('dd', {}, dash(g.schedule), g.telehealth ? ' (video)' : ''),

@@ -9,7 +9,8 @@ import { request } from './api.js';
 import uPlot from './vendor/uPlot.esm.js';
 
 const COLOURS = ['#1f5fa8', '#b3541e', '#2e7d32', '#7b3fa0', '#8a6d00', '#00838f'];
-const dollars = (cents) => `$${(cents / 100).toFixed(2)}`;
+const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
+const dollars = (cents) => usd.format(cents / 100);
 
 function ensureCss() {
   if (document.querySelector('link[data-uplot]')) return;
@@ -128,7 +129,7 @@ function revenueTable(data) {
 export async function reportsView(main, showRevenue) {
   document.title = 'Reports · psyclaim';
   ensureCss();
-  const cost = h('input', { id: 'report-cost', type: 'number', min: 0, step: 1, value: 120 });
+  const cost = h('input', { id: 'report-cost', type: 'text', inputmode: 'decimal', value: '120', 'aria-describedby': 'report-cost-err' });
   const minutes = h('input', { id: 'report-minutes', type: 'number', min: 15, max: 480, step: 5, value: 90 });
   const attendanceBox = h('div', { class: 'plot', id: 'attendance-plot' });
   const economicsBox = h('div', { class: 'economics' });
@@ -155,15 +156,17 @@ export async function reportsView(main, showRevenue) {
 
   async function loadEconomics() {
     message.textContent = '';
-    const c = Math.round(Number(cost.value) * 100);
+    cost.removeAttribute('aria-invalid');
+    const c = cost.value.trim();
     try {
-      const data = await request('GET', `/api/reports/group-economics?cost_per_hour_cents=${c}&minutes=${Number(minutes.value)}`);
+      const data = await request('GET', `/api/reports/group-economics?cost_per_hour=${encodeURIComponent(c)}&minutes=${Number(minutes.value)}`);
       const parts = economicsSection(data);
       replace(economicsBox, h('p', {}, `Clinician cost per session: ${dollars(data.session_cost_cents)}.`),
         parts.length ? parts.map((p) => p.section) : h('p', { class: 'notice' }, 'No groups to show.'));
       for (const p of parts) economicsPlot(p.plot, p.g, data.session_cost_cents);
     } catch (e) {
-      message.textContent = e.field ? `${e.field}: ${e.message}` : e.message;
+      message.textContent = e.field === 'cost_per_hour' ? 'Clinician cost per hour: type an amount in dollars, such as 120 or 120.50.' : e.message;
+      if (e.field === 'cost_per_hour') cost.setAttribute('aria-invalid', 'true');
     }
   }
   form.addEventListener('submit', (ev) => {

@@ -26,6 +26,7 @@ struct psy_billing_build_result {
     long lines;             /* claim lines added */
     long claims_new;        /* claims created */
     long ready, draft;      /* claims touched by this build, by the scrubber's verdict */
+    long resumed;           /* drafts an interrupted build left unscrubbed, scrubbed now (in ready/draft) */
 };
 
 /* Sets the billing office's phone (digits only), which the 837P needs as the submitter's contact and
@@ -33,7 +34,9 @@ struct psy_billing_build_result {
 psy_status psy_billing_set_contact(psy_store *st, psy_id practice, const char *phone);
 
 /* Builds claims for the signed sessions with service dates in [from, to] ("" or NULL = unbounded),
- * then scrubs every claim it touched. Building again adds nothing for members already billed. */
+ * committing in chunks and scrubbing every claim a chunk touched in that chunk's transaction. Building
+ * again adds nothing for members already billed, and first scrubs any draft an interrupted build left
+ * unscrubbed (claim.scrubbed_at = ''). */
 psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice, const char *from, const char *to,
                              struct psy_billing_build_result *r /* OUT */);
 
@@ -82,6 +85,38 @@ psy_status psy_billing_transition(psy_store *st, psy_id practice, psy_id claim, 
 psy_status psy_billing_export(psy_store *st, psy_id practice, psy_id payer, const char *payer_code, char **out,
                               size_t *len, size_t *n_claims, char *err, size_t errlen);
 
+/* psy_billing_export that also keeps the batch: its bytes, control numbers, payer and claims are stored
+ * in the same transaction that marks the claims submitted, so a batch can always be fetched again
+ * (psy_billing_batch_get) and no claim is submitted outside one. *batch = its id (0 when none ready). */
+psy_status psy_billing_export_batch(psy_store *st, psy_id practice, psy_id payer, const char *payer_code, char **out,
+                                    size_t *len, size_t *n_claims, psy_id *batch /* OUT */, char *err, size_t errlen);
+
+struct psy_billing_batch {
+    psy_id id, payer_id;
+    char payer_code[81];
+    unsigned long isa13, gs06;
+    char st02[16];
+    long n_claims;
+    size_t bytes;
+    char created_at[PSY_REC_TIME_MAX];
+    char written_to[256];                 /* the file it last reached ("" never) */
+    char written_at[PSY_REC_TIME_MAX];
+};
+
+/* The practice's 837P batches, newest first. Free *out with free(). */
+psy_status psy_billing_batch_list(psy_store *st, psy_id practice, struct psy_billing_batch **out /* OUT */,
+                                  size_t *n /* OUT */);
+
+/* The bytes of one batch as they were exported (*out, *len; free it). PSY_ENOTFOUND when the practice
+ * has no such batch. */
+psy_status psy_billing_batch_get(psy_store *st, psy_id practice, psy_id batch, char **out /* OUT */, size_t *len /* OUT */);
+
+/* Writes a stored batch to path durably (a temporary file in the same directory, fsync, rename, fsync
+ * of the directory) and notes where it went. On failure the file at path is untouched and err says
+ * why; the batch stays in the database. */
+psy_status psy_billing_batch_write(psy_store *st, psy_id practice, psy_id batch, const char *path, char *err,
+                                   size_t errlen);
+
 /* The next control number of a kind for the practice (1..999999999, never repeated). */
 psy_status psy_billing_control_next(psy_store *st, psy_id practice, int kind, unsigned long *out);
 
@@ -97,18 +132,38 @@ psy_status psy_billing_superbill(psy_store *st, const psy_coder *cx, psy_id prac
                                  char **out, size_t *len, char *err, size_t errlen);
 
 struct psy_billing_post_result {
-    int already_posted;       /* 1: this file was posted before; nothing changed */
+    int already_posted;       /* 1: every payment of this file was posted before; nothing changed */
+    long payments;            /* 835 payments (ST..SE) posted by this call */
+    long payments_seen_before; /* payments of the file already posted (same payer, trace and content) */
+    psy_id earlier_file;      /* when a payment was seen before: the file it was posted from */
+    char earlier_name[128];   /* ... its name as given then ("" for an upload without one) */
+    char earlier_posted_at[PSY_REC_TIME_MAX];
     long claims, lines;       /* claims and lines matched */
-    long suspense;            /* items kept in suspense (no claim, or no line) */
+    long suspense;            /* items kept in suspense (no claim, or no line, or a reversal of nothing) */
     long denied;              /* claims that ended denied */
     long unbalanced;          /* claims whose charge differs from paid + adjustments */
+    long overpaid;            /* claims or lines paid more than their charge (a finding R-835-OVERPAID each) */
+    long reversals;           /* earlier claim payments taken back (CLP02 22) */
     long long paid_cents;     /* money posted to claims */
 };
 
 /* Posts an 835 file: claims matched by CLP01 (the CLM01 we sent), lines by code and modifiers (a line
  * whose modifiers the payer dropped still matches), payments and adjustments stored, unmatched items
- * put in suspense, claims moved to paid, partially paid or denied. The file's hash makes a second
- * posting of the same bytes change nothing. err names the segment on malformed input. */
+ * put in suspense, claims moved to paid, partially paid or denied.
+ *
+ * Checked first, per payment (ST..SE): BPR02 equals the claim payments less the provider adjustments
+ * (else PSY_EPARSE, nothing posted); every sum fits in 64 bits (else PSY_EPARSE naming the segment).
+ * A payment is known by its payer and TRN02 trace number: one posted before with the same canonical
+ * content (psy_era_payment.content_hash, so line ends, separators and trailing blanks do not matter) is
+ * skipped and named in earlier_*; with other content the file is refused (PSY_ECONFLICT). A reversal
+ * (CLP02 22) takes back the earlier payment it negates, or goes to suspense when it names none; a
+ * payment above the charge is stored with a finding. An empty (or blank) file or one without any 835
+ * transaction is refused. err names the segment on malformed input. `name` (may be NULL) is kept to
+ * say which file a later duplicate repeats. */
+psy_status psy_billing_era_post_named(psy_store *st, psy_id practice, const char *name, const void *data, size_t len,
+                                      struct psy_billing_post_result *r /* OUT */, char *err, size_t errlen);
+
+/* psy_billing_era_post_named without a file name. */
 psy_status psy_billing_era_post(psy_store *st, psy_id practice, const void *data, size_t len,
                                 struct psy_billing_post_result *r /* OUT */, char *err, size_t errlen);
 

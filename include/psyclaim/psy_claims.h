@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include "psyclaim.h"
+#include "psy_date.h" /* psy_date_valid: CCYYMMDD */
 
 #define PSY_CLAIM_MAX_DX 12       /* diagnoses per claim (837P HI, CMS-1500 item 21 A-L) */
 #define PSY_CLAIM_MAX_MODS 4      /* modifiers per line */
@@ -181,8 +182,5 @@ struct psy_claim_finding {
 
 /* NPI check digit (Luhn with the 80840 prefix): 1 when npi is 10 digits and its check digit is right. */
 int psy_npi_valid(const char *npi);
-
-/* 1 when s is a real calendar date written CCYYMMDD. */
-int psy_date_valid(const char *s);
 
 #endif

@@ -31,6 +31,9 @@ typedef int64_t psy_id;
 #define PSY_REC_GOALS_MAX 10 /* goals per plan */
 #define PSY_REC_AUTH_CODES_MAX 8
 #define PSY_REC_TEXT_MAX 20000 /* bytes per note field */
+/* The earliest date a session may carry (docs/records.md): sessions are also refused after today in the
+ * practice's time zone and before the client's birth date. */
+#define PSY_REC_SESSION_DATE_MIN "2000-01-01"
 #define PSY_REC_TIME_MAX 32    /* instants: "YYYY-MM-DDTHH:MM:SSZ", on input also "...+HH:MM" */
 #define PSY_REC_REASON_MAX 1001 /* a reason for signing despite errors, 1000 characters */
 
@@ -63,6 +66,9 @@ struct psy_practice {
     char zip[11];     /* 5 or 9 digits; input may have a dash */
     char time_zone[65]; /* IANA name for display, e.g. "America/Chicago" */
     int unsigned_note_days; /* the audit flags notes unsigned this many days after the session; 0 = 7 */
+    char billing_contact[65]; /* who payers call about claims (837P submitter contact); "" = the practice */
+    char billing_phone[16];   /* 10 to 15 digits; input may have spaces, dashes, dots, parentheses */
+    char billing_email[129];
     int version;
 };
 
@@ -81,6 +87,9 @@ struct psy_clinician {
     char credential[17]; /* LCSW, PhD, LPC, LMFT, PsyD, MD, ... */
     int active;          /* input: ignored by add (always 1) */
     int version;
+    char licence_number[31]; /* state licence number; "" = not recorded */
+    char licence_state[3];   /* the licensing state's postal code; required with a licence number */
+    psy_id supervisor_id;    /* the supervising clinician of this practice; 0 = none */
 };
 
 psy_status psy_records_clinician_add(psy_store *st, psy_id practice, const struct psy_clinician *c,
@@ -106,8 +115,13 @@ struct psy_client {
     char telehealth_consent_date[PSY_DATE_MAX]; /* "" = no consent recorded */
     int n_dx;                                   /* diagnoses in pointer order, billable ICD-10-CM codes */
     char dx[PSY_REC_DX_MAX][PSY_CODE_MAX];
-    int active;
+    int active;                                 /* 1 active, 0 discharged (input: ignored by add) */
     int version;
+    char email[PSY_REC_NAME_MAX];
+    char emergency_name[PSY_REC_NAME_MAX];      /* emergency contact; "" = none */
+    char emergency_phone[21];
+    char emergency_relation[33];                /* e.g. "mother", "spouse" */
+    char discharge_date[PSY_DATE_MAX];          /* "" while active; only a discharged client has one */
 };
 
 psy_status psy_records_client_add(psy_store *st, psy_id practice, const struct psy_client *c, psy_id *id /* OUT */);
@@ -115,6 +129,18 @@ psy_status psy_records_client_get(psy_store *st, psy_id practice, psy_id id, str
 psy_status psy_records_client_update(psy_store *st, psy_id practice, const struct psy_client *c);
 psy_status psy_records_client_list(psy_store *st, psy_id practice, struct psy_client **out /* OUT, free() */,
                                    size_t *n /* OUT */);
+/* One diagnosis of a client, changed at the version the caller read (PSY_ECONFLICT when stale): add
+ * code at position (1-based; 0 = last), remove code, or move code to position. The rest keep their
+ * order. Errors name "dx" or "position". */
+psy_status psy_records_client_dx_add(psy_store *st, psy_id practice, psy_id client, int version, const char *code,
+                                     int position);
+psy_status psy_records_client_dx_remove(psy_store *st, psy_id practice, psy_id client, int version, const char *code);
+psy_status psy_records_client_dx_move(psy_store *st, psy_id practice, psy_id client, int version, const char *code,
+                                      int position);
+/* The id of a client of the practice with that first name, last name (both compared without regard
+ * to case) and birth date (PSY_ENOTFOUND when none): duplicate detection on entry and import. */
+psy_status psy_records_client_find(psy_store *st, psy_id practice, const char *first_name, const char *last_name,
+                                   const char *birth_date, psy_id *id /* OUT */);
 
 /* --- payers, policies, authorisations ---------------------------------------------------------- */
 
@@ -126,11 +152,23 @@ struct psy_payer {
     int group_max;       /* most participants the payer pays a group session for; 0 = default (12) */
     int requires_auth;   /* 1 when sessions need a prior authorisation */
     int version;
+    char profile[32];    /* the billing profile (data/payers/<profile>.json); "" = chosen by kind */
+    char address[PSY_REC_NAME_MAX]; /* where paper claims and appeals go; "" = not recorded */
+    char city[65];
+    char state[3];
+    char zip[11];
+    int timely_filing_days; /* days after the service date a claim must reach the payer; 0 = not known */
 };
 
 psy_status psy_records_payer_add(psy_store *st, psy_id practice, const struct psy_payer *p, psy_id *id /* OUT */);
 psy_status psy_records_payer_get(psy_store *st, psy_id practice, psy_id id, struct psy_payer *p /* OUT */);
 psy_status psy_records_payer_update(psy_store *st, psy_id practice, const struct psy_payer *p);
+/* The practice's payers by id (free *out). */
+psy_status psy_records_payer_list(psy_store *st, psy_id practice, struct psy_payer **out /* OUT */, size_t *n /* OUT */);
+/* The payer of the practice with that electronic payer id (PSY_ENOTFOUND when none). */
+psy_status psy_records_payer_find(psy_store *st, psy_id practice, const char *payer_code, psy_id *id /* OUT */);
+/* The billing profile a payer's claims use: its own, else the one its kind implies. */
+const char *psy_records_payer_profile(const struct psy_payer *p);
 
 struct psy_policy {
     psy_id id;
@@ -150,6 +188,8 @@ struct psy_policy {
 
 psy_status psy_records_policy_add(psy_store *st, psy_id practice, const struct psy_policy *p, psy_id *id /* OUT */);
 psy_status psy_records_policy_get(psy_store *st, psy_id practice, psy_id id, struct psy_policy *p /* OUT */);
+/* Changes a policy at p->version (its client stays the same: client_id must match). */
+psy_status psy_records_policy_update(psy_store *st, psy_id practice, const struct psy_policy *p);
 /* The client's policy of that priority in force on date (PSY_ENOTFOUND when none). */
 psy_status psy_records_policy_on(psy_store *st, psy_id practice, psy_id client, const char *date, int priority,
                                  struct psy_policy *p /* OUT */);
@@ -172,6 +212,8 @@ struct psy_authorisation {
 psy_status psy_records_auth_add(psy_store *st, psy_id practice, const struct psy_authorisation *a,
                                 psy_id *id /* OUT */);
 psy_status psy_records_auth_get(psy_store *st, psy_id practice, psy_id id, struct psy_authorisation *a /* OUT */);
+/* Changes an authorisation at a->version (its client stays the same); the codes are replaced whole. */
+psy_status psy_records_auth_update(psy_store *st, psy_id practice, const struct psy_authorisation *a);
 /* Units used so far: units_prior plus one per billed session line of that client within the
  * authorisation's dates whose code it covers (or any code when the line has none yet). */
 psy_status psy_records_auth_used(psy_store *st, psy_id practice, psy_id id, int *used /* OUT */);
@@ -179,6 +221,7 @@ psy_status psy_records_auth_used(psy_store *st, psy_id practice, psy_id id, int 
 /* --- treatment plans ----------------------------------------------------------------------------- */
 
 enum { PSY_MOD_INDIVIDUAL = 1, PSY_MOD_GROUP = 2, PSY_MOD_FAMILY = 4 };
+#define PSY_REC_PLAN_ITEMS_MAX 20 /* problems, objectives, interventions per plan */
 
 struct psy_plan {
     psy_id id;
@@ -197,9 +240,17 @@ struct psy_plan {
     char clinician_signed_at[PSY_REC_TIME_MAX]; /* output only */
     char client_signed_at[PSY_REC_TIME_MAX];    /* output only */
     int version;
+    /* optional numbered lists, like goals (pointers: the caller's on input, owned on output) */
+    int n_problems;
+    char *problems[PSY_REC_PLAN_ITEMS_MAX];
+    int n_objectives;
+    char *objectives[PSY_REC_PLAN_ITEMS_MAX];
+    int n_interventions;
+    char *interventions[PSY_REC_PLAN_ITEMS_MAX];
 };
 
-void psy_plan_clear(struct psy_plan *p); /* frees the goals of a plan filled by psy_records_plan_get */
+/* Frees the goals, problems, objectives and interventions of a plan filled by psy_records_plan_get. */
+void psy_plan_clear(struct psy_plan *p);
 
 psy_status psy_records_plan_add(psy_store *st, psy_id practice, const struct psy_plan *p, psy_id *id /* OUT */);
 psy_status psy_records_plan_get(psy_store *st, psy_id practice, psy_id id, struct psy_plan *p /* OUT */);
@@ -229,6 +280,8 @@ struct psy_group {
 
 psy_status psy_records_group_add(psy_store *st, psy_id practice, const struct psy_group *g, psy_id *id /* OUT */);
 psy_status psy_records_group_get(psy_store *st, psy_id practice, psy_id id, struct psy_group *g /* OUT */);
+/* Changes a group at g->version (name, clinicians, modality, telehealth, capacity, schedule, active). */
+psy_status psy_records_group_update(psy_store *st, psy_id practice, const struct psy_group *g);
 /* Adds a client to a group's roster from joined (PSY_ECONFLICT when already a member), or ends the
  * membership on left. */
 psy_status psy_records_group_join(psy_store *st, psy_id practice, psy_id group, psy_id client, const char *joined);
@@ -236,6 +289,14 @@ psy_status psy_records_group_leave(psy_store *st, psy_id practice, psy_id group,
 /* The clients on the roster on date, ascending (free *ids). */
 psy_status psy_records_group_roster(psy_store *st, psy_id practice, psy_id group, const char *date,
                                     psy_id **ids /* OUT */, size_t *n /* OUT */);
+/* Every membership of a group, past and present, by client id (free *out). */
+struct psy_membership {
+    psy_id client_id;
+    char joined[PSY_DATE_MAX];
+    char left[PSY_DATE_MAX]; /* "" = still a member */
+};
+psy_status psy_records_group_members(psy_store *st, psy_id practice, psy_id group, struct psy_membership **out /* OUT */,
+                                     size_t *n /* OUT */);
 
 /* --- sessions and attendance ---------------------------------------------------------------------- */
 

@@ -17,6 +17,8 @@ typedef struct psy_server psy_server;
 
 #define PSY_SERVER_LISTEN_DEFAULT "127.0.0.1:8080"
 #define PSY_SERVER_MAX_BODY (1024 * 1024) /* request bodies above this are refused with 413 */
+#define PSY_SERVER_PER_ADDRESS 64           /* open connections one client address may hold */
+#define PSY_SERVER_TIMEOUT 15               /* seconds a connection may stay silent before it is closed */
 
 struct psy_server_config {
     const char *db_uri;        /* NULL = psy_store_default_uri() */
@@ -26,8 +28,15 @@ struct psy_server_config {
     const char *tls_key_file;
     unsigned threads;          /* worker threads; 0 = one per CPU, at least 2 */
     size_t max_body;           /* 0 = PSY_SERVER_MAX_BODY */
+    unsigned per_address;      /* open connections per client address; 0 = PSY_SERVER_PER_ADDRESS */
+    unsigned timeout;          /* seconds of silence before a connection is closed; 0 = PSY_SERVER_TIMEOUT */
     FILE *access_log;          /* one line per request; NULL = none. Never carries patient data. */
     const struct psy_auth_policy *policy; /* NULL = psy_auth_policy_init; copied at start */
+    /* Addresses of reverse proxies (TLS terminators) in front of the server. Only for a request whose
+     * peer is one of them is the client address taken from X-Forwarded-For: the right-most entry that
+     * is not itself a trusted proxy. Without them X-Forwarded-For is ignored. */
+    const char *const *trusted_proxies;
+    size_t ntrusted_proxies;
     const char *note_templates_dir; /* a practice's own note templates (*.json); NULL = $PSYCLAIM_NOTE_TEMPLATES */
 };
 

@@ -163,6 +163,10 @@ struct psy_era_payment {
     size_t n_claims;
     struct psy_era_provider_adjustment *provider_adjustments;
     size_t n_provider_adjustments;
+    /* BLAKE2b-256 (hex) of the transaction's segments in canonical form: element, component and
+     * repetition separators, line ends, trailing blanks and trailing empty elements do not change it,
+     * nor do the control numbers ST02/SE02. The same payment sent twice in any layout hashes the same. */
+    char content_hash[65];
 };
 
 void psy_era_payment_free(struct psy_era_payment *p);

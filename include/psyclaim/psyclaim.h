@@ -37,6 +37,8 @@ const char *psy_data_get(const char *name, size_t *len);
 void psy_data_each(const char *prefix, void (*fn)(void *ud, const char *name, const char *data, size_t len),
                    void *ud);
 
+#include "psy_cents.h"
+#include "psy_date.h"
 #include "psy_store.h"
 #include "psy_catalog.h"
 #include "psy_auth.h"
@@ -51,5 +53,6 @@ void psy_data_each(const char *prefix, void (*fn)(void *ud, const char *name, co
 #include "psy_audit.h"
 #include "psy_search.h"
 #include "psy_billing.h"
+#include "psy_setup.h"
 
 #endif

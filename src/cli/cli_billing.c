@@ -92,7 +92,7 @@ static int claims_build(psy_store *st, psy_id pid, const struct bopts *b)
         return CLI_FAIL;
     }
     if (b->json) {
-        print_json(json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "sessions", (json_int_t)r.sessions,
+        print_json(json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "resumed", (json_int_t)r.resumed, "sessions", (json_int_t)r.sessions,
                              "members", (json_int_t)r.members, "already_billed", (json_int_t)r.already_billed,
                              "uninsured", (json_int_t)r.uninsured, "not_coded", (json_int_t)r.not_coded, "lines",
                              (json_int_t)r.lines, "claims_new", (json_int_t)r.claims_new, "ready", (json_int_t)r.ready,
@@ -100,6 +100,8 @@ static int claims_build(psy_store *st, psy_id pid, const struct bopts *b)
     } else {
         printf("%ld signed sessions, %ld billable members (%ld already billed, %ld without insurance, %ld not codable)\n",
                r.sessions, r.members, r.already_billed, r.uninsured, r.not_coded);
+        if (r.resumed)
+            printf("%ld drafts an interrupted build left unchecked were scrubbed\n", r.resumed);
         printf("%ld lines added, %ld new claims; %ld ready, %ld draft with findings\n", r.lines, r.claims_new, r.ready,
                r.draft);
     }
@@ -173,18 +175,76 @@ static int claims_export(psy_store *st, psy_id pid, const struct bopts *b)
     long long pay = strtoll(b->payer, &end, 10);
     if (*end || pay < 0) pay = 0;
     size_t len = 0, n = 0;
-    if (psy_billing_export(st, pid, (psy_id)pay, b->payer, &doc, &len, &n, err, sizeof err)) {
+    psy_id batch = 0;
+    if (psy_billing_export_batch(st, pid, (psy_id)pay, b->payer, &doc, &len, &n, &batch, err, sizeof err)) {
         cli_error("claims export: %s", err[0] ? err : psy_store_errmsg(st));
         return CLI_FAIL;
     }
+    free(doc);
     if (!n) {
         printf("no ready claims for payer %s\n", b->payer);
         return CLI_OK;
     }
-    int ok = write_file(b->out, doc, len);
+    /* the claims are submitted and the batch is stored: the file is written from that stored copy */
+    if (psy_billing_batch_write(st, pid, batch, b->out, err, sizeof err)) {
+        cli_error("claims export: %s; the %zu claims are submitted in batch %lld, kept in the database: get it with "
+                  "'psyclaim claims batch get %lld --out FILE'", err, n, (long long)batch, (long long)batch);
+        return CLI_FAIL;
+    }
+    printf("%zu claims written to %s (%zu bytes, batch %lld); they are now submitted\n", n, b->out, len, (long long)batch);
+    return CLI_OK;
+}
+
+static int claims_batch(psy_store *st, psy_id pid, const struct bopts *b, const char *verb, const char *id_arg)
+{
+    if (!strcmp(verb, "list")) {
+        struct psy_billing_batch *v;
+        size_t n;
+        if (psy_billing_batch_list(st, pid, &v, &n)) {
+            cli_error("claims batch list: %s", psy_store_errmsg(st));
+            return CLI_FAIL;
+        }
+        json_t *arr = b->json ? json_array() : NULL;
+        for (size_t i = 0; i < n; i++) {
+            if (arr)
+                json_array_append_new(arr, json_pack("{s:I, s:s, s:I, s:I, s:s, s:I, s:I, s:s, s:s, s:s}", "id",
+                                                     (json_int_t)v[i].id, "payer", v[i].payer_code, "isa13",
+                                                     (json_int_t)v[i].isa13, "gs06", (json_int_t)v[i].gs06, "st02",
+                                                     v[i].st02, "claims", (json_int_t)v[i].n_claims, "bytes",
+                                                     (json_int_t)v[i].bytes, "created_at", v[i].created_at,
+                                                     "written_to", v[i].written_to, "written_at", v[i].written_at));
+            else
+                printf("%-6lld %-12s ISA13 %09lu  %4ld claims  %8zu bytes  %s  %s\n", (long long)v[i].id,
+                       v[i].payer_code, v[i].isa13, v[i].n_claims, v[i].bytes, v[i].created_at,
+                       v[i].written_at[0] ? v[i].written_to : "(never written to a file)");
+        }
+        if (arr) print_json(arr);
+        else printf("%zu batch%s\n", n, n == 1 ? "" : "es");
+        free(v);
+        return CLI_OK;
+    }
+    long id = 0;
+    if (strcmp(verb, "get") || !id_arg || !cli_int_arg("batch ID", id_arg, 1L << 40, &id)) {
+        if (strcmp(verb, "get") || !id_arg) cli_error("claims batch: give 'list' or 'get ID [--out FILE]'");
+        return CLI_USAGE;
+    }
+    char err[400];
+    if (b->out) {
+        if (psy_billing_batch_write(st, pid, id, b->out, err, sizeof err)) {
+            cli_error("claims batch get: %s", err);
+            return CLI_FAIL;
+        }
+        printf("batch %ld written to %s\n", id, b->out);
+        return CLI_OK;
+    }
+    char *doc;
+    size_t len;
+    if (psy_billing_batch_get(st, pid, id, &doc, &len)) {
+        cli_error("claims batch get: %s", psy_store_errmsg(st));
+        return CLI_FAIL;
+    }
+    fwrite(doc, 1, len, stdout);
     free(doc);
-    if (!ok) return CLI_FAIL;
-    printf("%zu claims written to %s (%zu bytes); they are now submitted\n", n, b->out, len);
     return CLI_OK;
 }
 
@@ -192,19 +252,22 @@ static int run_claims(int argc, char **argv)
 {
     struct bopts b;
     if (!parse_opts(argc, argv, &cli_cmd_claims, &b)) return CLI_USAGE;
-    if (optind != argc - 1) {
-        cli_error("claims: give one action, build, scrub, list or export (see 'psyclaim claims --help')");
+    int batch = optind < argc && !strcmp(argv[optind], "batch");
+    if (batch ? optind + 2 > argc || optind + 3 < argc : optind != argc - 1) {
+        cli_error("claims: give one action, build, scrub, list, export or batch (see 'psyclaim claims --help')");
         return CLI_USAGE;
     }
     const char *action = argv[optind];
-    if (strcmp(action, "build") && strcmp(action, "scrub") && strcmp(action, "list") && strcmp(action, "export")) {
-        cli_error("claims: unknown action '%s' (build, scrub, list, export)", action);
+    if (strcmp(action, "build") && strcmp(action, "scrub") && strcmp(action, "list") && strcmp(action, "export") &&
+        !batch) {
+        cli_error("claims: unknown action '%s' (build, scrub, list, export, batch)", action);
         return CLI_USAGE;
     }
     psy_id pid;
     psy_store *st = cli_open_practice(b.db, b.practice, &pid);
     if (!st) return CLI_FAIL;
-    int rc = !strcmp(action, "build") ? claims_build(st, pid, &b)
+    int rc = batch                      ? claims_batch(st, pid, &b, argv[optind + 1], optind + 2 < argc ? argv[optind + 2] : NULL)
+             : !strcmp(action, "build") ? claims_build(st, pid, &b)
              : !strcmp(action, "scrub") ? claims_scrub(st, pid, &b)
              : !strcmp(action, "list") ? claims_list(st, pid, &b)
                                        : claims_export(st, pid, &b);
@@ -217,7 +280,9 @@ const struct cli_command cli_cmd_claims = {
     "usage: psyclaim claims build [--db PATH] [--practice ID] [--from DATE] [--to DATE] [--phone DIGITS] [--json]\n"
     "       psyclaim claims scrub [--db PATH] [--practice ID] [--phone DIGITS] [--json]\n"
     "       psyclaim claims list [--db PATH] [--practice ID] [--status STATE] [--json]\n"
-    "       psyclaim claims export [--db PATH] [--practice ID] --payer ID --out FILE.837\n\n"
+    "       psyclaim claims export [--db PATH] [--practice ID] --payer ID --out FILE.837\n"
+    "       psyclaim claims batch list [--db PATH] [--practice ID] [--json]\n"
+    "       psyclaim claims batch get ID [--db PATH] [--practice ID] [--out FILE.837]\n\n"
     "build    codes every billable member of the signed sessions in the period (each present group\n"
     "         member on their own primary insurance, under the payer's profile) and puts the lines on one\n"
     "         claim per client, payer, clinician and date of service. A member already on a claim is not\n"
@@ -228,7 +293,10 @@ const struct cli_command cli_cmd_claims = {
     "list     the claims with status, totals and the number of findings (--json: the findings too).\n"
     "export   writes every ready claim of one payer (its electronic id, e.g. DEMOBLU01, or record id)\n"
     "         into one 837P (005010X222A1) file; control numbers come from the database and never\n"
-    "         repeat; the claims become submitted.\n\n"
+    "         repeat; the claims become submitted. The batch is kept in the database in the same\n"
+    "         transaction, and the file is written from that copy (temporary file, fsync, rename).\n"
+    "batch    the exported batches (list), or one batch's bytes again (get ID, to stdout or --out FILE):\n"
+    "         a batch whose file was lost or never written can always be fetched again.\n\n"
     "  --db PATH       database (default $PSYCLAIM_DB or ./psyclaim.db)\n"
     "  --practice ID   the practice (needed only when the database holds several)\n"
     "  --from, --to    service dates YYYY-MM-DD, inclusive (default: all)\n"
@@ -341,7 +409,8 @@ int cli_era_post(int argc, char **argv)
     }
     struct psy_billing_post_result r;
     char err[400];
-    psy_status rc = psy_billing_era_post(st, pid, data, len, &r, err, sizeof err);
+    const char *base = strrchr(path, '/');
+    psy_status rc = psy_billing_era_post_named(st, pid, base ? base + 1 : path, data, len, &r, err, sizeof err);
     free(data);
     if (rc) {
         cli_error("%s: %s", path, err[0] ? err : psy_store_errmsg(st));
@@ -349,15 +418,29 @@ int cli_era_post(int argc, char **argv)
         return CLI_FAIL;
     }
     psy_store_close(st);
-    if (b.json)
-        print_json(json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I}", "already_posted", r.already_posted, "claims",
-                             (json_int_t)r.claims, "lines", (json_int_t)r.lines, "suspense", (json_int_t)r.suspense,
-                             "denied", (json_int_t)r.denied, "unbalanced", (json_int_t)r.unbalanced, "paid_cents",
-                             (json_int_t)r.paid_cents));
-    else if (r.already_posted)
-        printf("%s was posted before; nothing changed\n", path);
-    else
-        printf("%ld claims and %ld lines posted, %lld.%02lld paid; %ld denied, %ld unbalanced, %ld items in suspense\n",
-               r.claims, r.lines, r.paid_cents / 100, llabs(r.paid_cents % 100), r.denied, r.unbalanced, r.suspense);
+    char paid[PSY_CENTS_TEXT_MAX];
+    if (b.json) {
+        json_t *o = json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "already_posted",
+                              r.already_posted, "payments", (json_int_t)r.payments, "payments_seen_before",
+                              (json_int_t)r.payments_seen_before, "claims", (json_int_t)r.claims, "lines",
+                              (json_int_t)r.lines, "suspense", (json_int_t)r.suspense, "denied", (json_int_t)r.denied,
+                              "unbalanced", (json_int_t)r.unbalanced, "overpaid", (json_int_t)r.overpaid, "reversals",
+                              (json_int_t)r.reversals, "paid_cents", (json_int_t)r.paid_cents);
+        if (r.earlier_file)
+            json_object_set_new(o, "earlier_file", json_pack("{s:I, s:s, s:s}", "id", (json_int_t)r.earlier_file, "name",
+                                                             r.earlier_name, "posted_at", r.earlier_posted_at));
+        print_json(o);
+    } else if (r.already_posted) {
+        printf("%s was posted before, from file #%lld %s(%s); nothing changed\n", path, (long long)r.earlier_file,
+               r.earlier_name[0] ? r.earlier_name : "", r.earlier_posted_at);
+    } else {
+        printf("%ld claims and %ld lines posted, %s paid; %ld denied, %ld unbalanced, %ld overpaid, %ld reversed, "
+               "%ld items in suspense\n",
+               r.claims, r.lines, psy_cents_format(r.paid_cents, paid), r.denied, r.unbalanced, r.overpaid, r.reversals,
+               r.suspense);
+        if (r.payments_seen_before)
+            printf("%ld payments of the file were posted before, from file #%lld %s(%s), and were skipped\n",
+                   r.payments_seen_before, (long long)r.earlier_file, r.earlier_name, r.earlier_posted_at);
+    }
     return CLI_OK;
 }

@@ -20,11 +20,17 @@ static int run_serve(int argc, char **argv)
                                          {"tls-key", required_argument, NULL, 'k'},
                                          {"threads", required_argument, NULL, 't'},
                                          {"quiet", no_argument, NULL, 'q'},
+                                         {"trusted-proxy", required_argument, NULL, 'P'},
+                                         {"per-address", required_argument, NULL, 'p'},
+                                         {"timeout", required_argument, NULL, 'T'},
                                          {NULL, 0, NULL, 0}};
     struct psy_server_config cfg = {0};
     int quiet = 0, o;
+    enum { MAX_PROXIES = 16 };
+    const char *proxies[MAX_PROXIES];
+    size_t nproxies = 0;
     optind = 1;
-    while ((o = getopt_long(argc, argv, "d:l:c:k:t:q", opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "d:l:c:k:t:qP:p:T:", opts, NULL)) != -1) {
         switch (o) {
         case 'd': cfg.db_uri = optarg; break;
         case 'l': cfg.listen = optarg; break;
@@ -40,7 +46,26 @@ static int run_serve(int argc, char **argv)
             cfg.threads = (unsigned)n;
             break;
         }
+        case 'p':
+        case 'T': {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || n < 1 || n > 100000) {
+                cli_error("%s: give a number from 1 to 100000", o == 'p' ? "--per-address" : "--timeout");
+                return CLI_USAGE;
+            }
+            if (o == 'p') cfg.per_address = (unsigned)n;
+            else cfg.timeout = (unsigned)n;
+            break;
+        }
         case 'q': quiet = 1; break;
+        case 'P':
+            if (nproxies == MAX_PROXIES) {
+                cli_error("--trusted-proxy: at most %d", MAX_PROXIES);
+                return CLI_USAGE;
+            }
+            proxies[nproxies++] = optarg;
+            break;
         default: fputs(cli_cmd_serve.usage, stderr); return CLI_USAGE;
         }
     }
@@ -53,6 +78,8 @@ static int run_serve(int argc, char **argv)
         return CLI_USAGE;
     }
     cfg.access_log = quiet ? NULL : stderr;
+    cfg.trusted_proxies = proxies;
+    cfg.ntrusted_proxies = nproxies;
 
     sigset_t set;
     sigemptyset(&set);
@@ -88,7 +115,8 @@ static int run_serve(int argc, char **argv)
 const struct cli_command cli_cmd_serve = {
     "serve", run_serve, "run the web app (JSON API and pages)",
     "usage: psyclaim serve [--db PATH] [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]\n"
-    "                      [--threads N] [--quiet]\n\n"
+    "                      [--threads N] [--per-address N] [--timeout S] [--quiet]\n"
+    "                      [--trusted-proxy ADDR]...\n\n"
     "Serves the web app: the pages at / and the JSON API under /api/ (docs/api.yaml). Runs in the\n"
     "foreground until SIGTERM or Ctrl-C, then finishes running requests and stops.\n\n"
     "  --db PATH          database (default $PSYCLAIM_DB or ./psyclaim.db)\n"
@@ -97,7 +125,13 @@ const struct cli_command cli_cmd_serve = {
     "  --tls-cert FILE    PEM certificate chain; with --tls-key serves HTTPS only and marks the\n"
     "  --tls-key FILE     session cookie Secure\n"
     "  --threads N        worker threads (default: one per CPU, at least 2)\n"
+    "  --per-address N    open connections one client address may hold (default 64; behind a proxy\n"
+    "                     every connection comes from the proxy: raise it to the proxy's own limit)\n"
+    "  --timeout S        close a connection silent for S seconds (default 15)\n"
     "  --quiet            no access log (by default one line per request on stderr: time, method,\n"
-    "                     route pattern, status, milliseconds; never ids or query strings)\n\n"
+    "                     route pattern, status, milliseconds; never ids or query strings)\n"
+    "  --trusted-proxy ADDR  the address of a reverse proxy in front (repeatable, up to 16): only\n"
+    "                     for requests from it is the client address read from X-Forwarded-For\n"
+    "                     (sign-in throttling and the audit trail); otherwise that header is ignored\n\n"
     "Users are added with 'psyclaim user add'. See docs/web.md.\n",
 };

@@ -1,6 +1,6 @@
 /*
  * cli_user.c -- `psyclaim user`: the people who may sign in to the web app (add, list, passwd,
- * disable, enable).
+ * disable, enable, totp-reset). `add` checks its practice and clinician against the store.
  *
  * Passwords are read from standard input, never from the command line, where other users of the
  * machine could see them: from a terminal it asks twice without echo, otherwise it reads one line.
@@ -164,7 +164,28 @@ static int user_add(int argc, char **argv)
     char pw[PSY_PASSWORD_MAX + 2];
     if (read_password(pw, sizeof pw)) return CLI_USAGE;
     psy_store *st = cli_open_store(o.db);
-    if (!st) return CLI_FAIL;
+    if (!st) {
+        memset(pw, 0, sizeof pw);
+        return CLI_FAIL;
+    }
+    /* the practice and the clinician must exist, and the clinician must be the practice's */
+    struct psy_practice pr;
+    struct psy_clinician cl;
+    psy_status chk = psy_records_practice_get(st, u.practice_id, &pr);
+    if (chk == PSY_ENOTFOUND) {
+        cli_error("--practice %lld: no such practice in this database%s", u.practice_id,
+                  o.practice ? "" : "; the default is 1");
+    } else if (!chk && u.clinician_id &&
+               (chk = psy_records_clinician_get(st, u.practice_id, u.clinician_id, &cl)) == PSY_ENOTFOUND) {
+        cli_error("--clinician %lld: practice %lld has no such clinician", u.clinician_id, u.practice_id);
+    } else if (chk) {
+        cli_error("%s", psy_store_errmsg(st));
+    }
+    if (chk) {
+        memset(pw, 0, sizeof pw);
+        psy_store_close(st);
+        return chk == PSY_ENOTFOUND ? CLI_USAGE : CLI_FAIL;
+    }
     long long id;
     psy_status s = psy_auth_user_add(st, NULL, &u, pw, &id);
     memset(pw, 0, sizeof pw);
@@ -212,7 +233,7 @@ static int user_change(int argc, char **argv)
     struct user_opts o;
     int rc = parse_opts(argc, argv, "dup", &o);
     if (rc) return rc;
-    int passwd = strcmp(argv[0], "passwd") == 0;
+    int passwd = strcmp(argv[0], "passwd") == 0, totp = strcmp(argv[0], "totp-reset") == 0;
     char pw[PSY_PASSWORD_MAX + 2] = "";
     if (passwd && read_password(pw, sizeof pw)) return CLI_USAGE;
     psy_store *st = cli_open_store(o.db);
@@ -221,14 +242,17 @@ static int user_change(int argc, char **argv)
     rc = find_user(st, o.practice, o.username, &u);
     if (!rc) {
         psy_status s = passwd ? psy_auth_user_set_password(st, NULL, u.id, pw)
+                       : totp ? psy_auth_totp_reset(st, u.id)
                               : psy_auth_user_set_active(st, u.id, strcmp(argv[0], "enable") == 0);
         if (s) {
             cli_error("%s", psy_store_errmsg(st));
             rc = s == PSY_EINVAL ? CLI_USAGE : CLI_FAIL;
         } else {
             printf("%s: %s%s\n", u.username,
-                   passwd ? "password changed" : strcmp(argv[0], "enable") == 0 ? "enabled" : "disabled",
-                   passwd || strcmp(argv[0], "enable") ? "; their sessions are ended" : "");
+                   passwd ? "password changed"
+                   : totp ? "second factor removed (they may set up a new one at sign-in)"
+                   : strcmp(argv[0], "enable") == 0 ? "enabled" : "disabled",
+                   passwd || totp || strcmp(argv[0], "enable") ? "; their sessions are ended" : "");
         }
     }
     memset(pw, 0, sizeof pw);
@@ -240,7 +264,7 @@ static int run_user(int argc, char **argv)
 {
     static const struct { const char *name; int (*fn)(int, char **); } subs[] = {
         {"add", user_add}, {"list", user_list}, {"passwd", user_change},
-        {"disable", user_change}, {"enable", user_change},
+        {"disable", user_change}, {"enable", user_change}, {"totp-reset", user_change},
     };
     if (argc < 2) {
         fputs(cli_cmd_user.usage, stderr);
@@ -248,7 +272,7 @@ static int run_user(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
         if (strcmp(argv[1], subs[i].name) == 0) return subs[i].fn(argc - 1, argv + 1);
-    cli_error("user: no subcommand '%s' (add, list, passwd, disable, enable)", argv[1]);
+    cli_error("user: no subcommand '%s' (add, list, passwd, disable, enable, totp-reset)", argv[1]);
     return CLI_USAGE;
 }
 
@@ -258,15 +282,18 @@ const struct cli_command cli_cmd_user = {
     "       psyclaim user list    [--db PATH] [--practice ID]\n"
     "       psyclaim user passwd  [--db PATH] --username U [--practice ID]\n"
     "       psyclaim user disable [--db PATH] --username U [--practice ID]\n"
-    "       psyclaim user enable  [--db PATH] --username U [--practice ID]\n\n"
+    "       psyclaim user enable  [--db PATH] --username U [--practice ID]\n"
+    "       psyclaim user totp-reset [--db PATH] --username U [--practice ID]\n\n"
     "The password is read from standard input (asked twice, without echo, at a terminal); it is\n"
     "never taken from the command line. It must be 8 to 1024 bytes.\n\n"
     "  --username U     1 to 64 characters of letters, digits and . _ - @ (stored in lower case)\n"
     "  --role R         admin (everything, the audit trail), clinician (own clients and notes) or\n"
     "                   biller (claims, no note text)\n"
-    "  --practice ID    the practice the user belongs to (default 1; list: every practice)\n"
-    "  --clinician ID   for a clinician: the clinician record they act as\n\n"
-    "passwd and disable end the user's sessions at once.\n\n"
+    "  --practice ID    the practice the user belongs to (default 1; list: every practice); add\n"
+    "                   refuses a practice the database does not have\n"
+    "  --clinician ID   for a clinician: the clinician record they act as (one of the practice's)\n\n"
+    "passwd, disable and totp-reset end the user's sessions at once. totp-reset removes a user's\n"
+    "two-factor sign-in (a lost phone, or an admin locked out); they set up a new one in the web app.\n\n"
     "examples:\n"
     "  psyclaim user add --username ada --role admin < pwfile\n"
     "  printf '%s\\n' \"$PW\" | psyclaim user add --username sam --role clinician --clinician 3\n",

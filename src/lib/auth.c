@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include "auth_int.h"
 #include "psy_db.h"
 #include "psyclaim/psy_auth.h"
 
@@ -40,7 +41,10 @@ psy_status psy_auth_role_parse(const char *name, psy_role *out)
 #define O PSY_SCOPE_OWN
 #define P PSY_SCOPE_PRACTICE
 /* Who may do what. A clinician reaches only their own clients, groups and notes; a biller works on
- * every claim but never reads note text; the audit trail is for admins. */
+ * every claim but never reads note text; the audit trail is for admins. The practice's settings and
+ * clinicians are the admin's; payers, policies and authorisations are the billing office's (admins and
+ * billers); clinical records (clients, diagnoses, plans, groups) are the admin's and, for their own
+ * clients, the clinician's. */
 static const struct {
     const char *name;
     psy_scope scope[PSY_ROLE_COUNT]; /* admin, clinician, biller */
@@ -55,6 +59,9 @@ static const struct {
     [PSY_PERM_CLAIMS_READ] = {"claims.read", {P, O, P}},
     [PSY_PERM_CLAIMS_WRITE] = {"claims.write", {P, N, P}},
     [PSY_PERM_REPORTS_READ] = {"reports.read", {P, O, P}},
+    [PSY_PERM_USERS_ADMIN] = {"users.admin", {P, N, N}},
+    [PSY_PERM_PRACTICE_WRITE] = {"practice.write", {P, N, N}},
+    [PSY_PERM_INSURANCE_WRITE] = {"insurance.write", {P, N, P}},
 };
 #undef N
 #undef O
@@ -81,7 +88,9 @@ void psy_auth_policy_init(struct psy_auth_policy *p)
     p->absolute_seconds = 12 * 60 * 60;
     p->max_failures_user = 5;
     p->max_failures_ip = 20;
-    p->failure_window = 15 * 60;
+    p->failure_window = 60 * 60;
+    p->delay_base = 2;
+    p->delay_cap = 15 * 60;
 }
 
 static const struct psy_auth_policy *policy_or_default(const struct psy_auth_policy *p,
@@ -246,7 +255,11 @@ out:
     return rc;
 }
 
-#define USER_COLS "u.id, u.practice_id, u.username, u.role, u.clinician_id, u.active, u.created_at"
+#define USER_COLS                                                                                        \
+    "u.id, u.practice_id, u.username, u.role, u.clinician_id, u.active, u.created_at, "                  \
+    "(SELECT count(*) FROM user_totp t WHERE t.user_id = u.id AND t.confirmed_at IS NOT NULL), "          \
+    "(SELECT coalesce(max(ps.require_totp), 0) FROM practice_security ps WHERE ps.practice_id = u.practice_id)"
+#define USER_NCOLS 9
 
 /* Reads USER_COLS starting at column col. */
 static void read_user(psy__stmt *s, int col, struct psy_user *u)
@@ -261,6 +274,8 @@ static void read_user(psy__stmt *s, int col, struct psy_user *u)
     u->clinician_id = psy__sql_int64(s, col + 4);
     u->active = (int)psy__sql_int64(s, col + 5);
     copy_text(u->created_at, sizeof u->created_at, psy__sql_text(s, col + 6));
+    u->totp = psy__sql_int64(s, col + 7) > 0;
+    u->totp_required = psy__sql_int64(s, col + 8) > 0;
 }
 
 psy_status psy_auth_user_get(psy_store *st, long long id, struct psy_user *out)
@@ -356,12 +371,99 @@ psy_status psy_auth_user_set_active(psy_store *st, long long id, int active)
     return update_user(st, id, "UPDATE app_user SET active = ? WHERE id = ?", NULL, active ? 1 : 0);
 }
 
+psy_status psy_auth_user_update(psy_store *st, long long practice_id, long long id, psy_role role,
+                                long long clinician_id)
+{
+    if ((unsigned)role >= PSY_ROLE_COUNT) return psy__store_fail(st, PSY_EINVAL, "role: unknown");
+    if (clinician_id < 0) return psy__store_fail(st, PSY_EINVAL, "clinician_id: must be a positive id");
+    if (clinician_id && role != PSY_ROLE_CLINICIAN)
+        return psy__store_fail(st, PSY_EINVAL, "clinician_id: only a clinician user has a clinician");
+    psy__stmt *s;
+    psy_status rc = psy__store_begin(st);
+    if (rc) return rc;
+    if (clinician_id) {
+        if ((rc = prepare(st, "SELECT count(*) FROM clinician WHERE id = ? AND practice_id = ?", &s))) goto fail;
+        psy__sql_bind_int64(s, 1, clinician_id);
+        psy__sql_bind_int64(s, 2, practice_id);
+        int src = psy__sql_step(s);
+        long long n = src == PSY_SQL_ROW ? psy__sql_int64(s, 0) : -1;
+        psy__sql_finalize(s);
+        if (n < 0) {
+            rc = psy__store_dbfail(st, "checking a clinician");
+            goto fail;
+        }
+        if (n == 0) {
+            rc = psy__store_fail(st, PSY_EINVAL, "clinician_id: the practice has no clinician %lld", clinician_id);
+            goto fail;
+        }
+    }
+    if ((rc = prepare(st, "UPDATE app_user SET role = ?, clinician_id = ? WHERE id = ? AND practice_id = ?", &s)))
+        goto fail;
+    psy__sql_bind_text(s, 1, role_names[role]);
+    if (clinician_id) psy__sql_bind_int64(s, 2, clinician_id);
+    else psy__sql_bind_null(s, 2);
+    psy__sql_bind_int64(s, 3, id);
+    psy__sql_bind_int64(s, 4, practice_id);
+    int64_t changed;
+    if ((rc = step_done_n(st, s, "updating a user", &changed))) goto fail;
+    if (changed == 0) {
+        rc = psy__store_fail(st, PSY_ENOTFOUND, "no user %lld in the practice", id);
+        goto fail;
+    }
+    return psy__store_commit(st);
+fail:
+    psy__store_rollback(st);
+    return rc;
+}
+
+psy_status psy_auth_password_change(psy_store *st, const struct psy_auth_policy *policy, long long id,
+                                    const char *current, const char *password, const char *keep_token)
+{
+    struct psy_auth_policy tmp;
+    const struct psy_auth_policy *pol = policy_or_default(policy, &tmp);
+    char old[crypto_pwhash_STRBYTES] = "", hash[crypto_pwhash_STRBYTES] = "", th[PSY_TOKEN_MAX] = "";
+    psy_status rc = need_sodium(st);
+    if (rc) return rc;
+    if ((rc = check_password(st, password))) return rc;
+    psy__stmt *s;
+    if ((rc = prepare(st, "SELECT password_hash FROM app_user WHERE id = ?", &s))) return rc;
+    psy__sql_bind_int64(s, 1, id);
+    int src = psy__sql_step(s);
+    if (src == PSY_SQL_ROW) copy_text(old, sizeof old, psy__sql_text(s, 0));
+    psy__sql_finalize(s);
+    if (src != PSY_SQL_ROW)
+        return src == PSY_SQL_DONE ? psy__store_fail(st, PSY_ENOTFOUND, "no user %lld", id)
+                                   : psy__store_dbfail(st, "reading a user");
+    size_t n = current ? strlen(current) : 0;
+    int ok = n <= PSY_PASSWORD_MAX && crypto_pwhash_str_verify(old, current ? current : "", n) == 0;
+    sodium_memzero(old, sizeof old);
+    if (!ok) return psy__store_fail(st, PSY_EPERM, "current_password: not your password");
+    if ((rc = hash_password(st, pol, password, hash))) return rc;
+    if (keep_token && *keep_token) token_hash(keep_token, th);
+    if ((rc = psy__store_begin(st))) goto out;
+    if ((rc = prepare(st, "UPDATE app_user SET password_hash = ? WHERE id = ?", &s))) goto fail;
+    psy__sql_bind_text(s, 1, hash);
+    psy__sql_bind_int64(s, 2, id);
+    if ((rc = step_done(st, s, "changing a password"))) goto fail;
+    if ((rc = prepare(st, "DELETE FROM web_session WHERE user_id = ? AND token_hash <> ?", &s))) goto fail;
+    psy__sql_bind_int64(s, 1, id);
+    psy__sql_bind_text(s, 2, th);
+    if ((rc = step_done(st, s, "ending sessions"))) goto fail;
+    rc = psy__store_commit(st);
+    goto out;
+fail:
+    psy__store_rollback(st);
+out:
+    sodium_memzero(hash, sizeof hash);
+    return rc;
+}
+
 /* --- audit trail ---------------------------------------------------------------------------------- */
 
 /* Appends an event; who may be NULL (then username, possibly "", names the attempt). */
-static psy_status audit_add(psy_store *st, const struct psy_user *who, const char *username,
-                            const char *action, const char *record_type, const char *record_id,
-                            const char *ip)
+static psy_status audit_add_outcome(psy_store *st, const struct psy_user *who, const char *username,
+                                    const char *action, const char *record_type, const char *record_id,
+                                    const char *outcome, const char *detail, const char *ip)
 {
     if (!action || !*action || strlen(action) >= PSY_AUDIT_ACTION_MAX)
         return psy__store_fail(st, PSY_EINVAL, "audit: action must be 1 to %d characters",
@@ -371,11 +473,19 @@ static psy_status audit_add(psy_store *st, const struct psy_user *who, const cha
     if (record_id && strlen(record_id) >= PSY_AUDIT_ID_MAX)
         return psy__store_fail(st, PSY_EINVAL, "audit: record id too long");
     if (ip && strlen(ip) >= PSY_IP_MAX) return psy__store_fail(st, PSY_EINVAL, "audit: address too long");
+    if (outcome && strlen(outcome) >= PSY_AUDIT_OUTCOME_MAX)
+        return psy__store_fail(st, PSY_EINVAL, "audit: outcome too long");
+    char cut[PSY_AUDIT_DETAIL_MAX];
+    if (detail && strlen(detail) >= sizeof cut) {
+        snprintf(cut, sizeof cut, "%.*s...", (int)sizeof cut - 4, detail);
+        detail = cut;
+    }
     char at[PSY_TIME_MAX];
     utc_text(clock_now(0), at);
     psy__stmt *s;
     psy_status rc = prepare(st, "INSERT INTO audit_event (practice_id, at, user_id, username, action, "
-                                "record_type, record_id, ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &s);
+                                "record_type, record_id, ip, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            &s);
     if (rc) return rc;
     if (who) {
         psy__sql_bind_int64(s, 1, who->practice_id);
@@ -391,7 +501,23 @@ static psy_status audit_add(psy_store *st, const struct psy_user *who, const cha
     psy__sql_bind_text(s, 6, record_type ? record_type : "");
     psy__sql_bind_text(s, 7, record_id ? record_id : "");
     psy__sql_bind_text(s, 8, ip ? ip : "");
+    psy__sql_bind_text(s, 9, outcome && *outcome ? outcome : "ok");
+    psy__sql_bind_text(s, 10, detail ? detail : "");
     return step_done(st, s, "writing the audit trail");
+}
+
+static psy_status audit_add(psy_store *st, const struct psy_user *who, const char *username, const char *action,
+                            const char *record_type, const char *record_id, const char *ip)
+{
+    return audit_add_outcome(st, who, username, action, record_type, record_id, NULL, NULL, ip);
+}
+
+psy_status psy_auth_audit_outcome(psy_store *st, const struct psy_user *who, const char *action,
+                                  const char *record_type, const char *record_id, const char *outcome,
+                                  const char *detail, const char *ip)
+{
+    if (!who) return psy__store_fail(st, PSY_EINVAL, "audit: no user");
+    return audit_add_outcome(st, who, NULL, action, record_type, record_id, outcome, detail, ip);
 }
 
 psy_status psy_auth_audit(psy_store *st, const struct psy_user *who, const char *action,
@@ -399,6 +525,96 @@ psy_status psy_auth_audit(psy_store *st, const struct psy_user *who, const char 
 {
     if (!who) return psy__store_fail(st, PSY_EINVAL, "audit: no user");
     return audit_add(st, who, NULL, action, record_type, record_id, ip);
+}
+
+/* The WHERE clause of an admin's view under filter f, and its values in order (at most 8). */
+static void audit_where(const struct psy_audit_filter *f, char *sql, size_t cap, const char **vals, int *nvals)
+{
+    *nvals = 0;
+    snprintf(sql, cap, "(practice_id = ? OR (practice_id IS NULL AND action LIKE 'login.%%'))");
+    if (!f) return;
+#define COND(v, text)                                                                                             \
+    if ((v) && *(v)) {                                                                                            \
+        strncat(sql, text, cap - strlen(sql) - 1);                                                                \
+        vals[(*nvals)++] = (v);                                                                                   \
+    }
+    /* a name is matched only on the practice's own rows, where it is shown */
+    COND(f->username, " AND practice_id IS NOT NULL AND username = ?")
+    size_t al = f->action ? strlen(f->action) : 0;
+    if (al && al < PSY_AUDIT_ACTION_MAX && f->action[al - 1] == '.') { /* "claim.": every claim action */
+        char cond[64];
+        snprintf(cond, sizeof cond, " AND substr(action, 1, %zu) = ?", al);
+        COND(f->action, cond)
+    } else {
+        COND(f->action, " AND action = ?")
+    }
+    COND(f->record_type, " AND record_type = ?")
+    COND(f->record_id, " AND record_id = ?")
+    COND(f->outcome, " AND outcome = ?")
+    COND(f->from_utc, " AND at >= ?")
+    COND(f->to_utc, " AND at < ?")
+#undef COND
+}
+
+psy_status psy_auth_audit_query(psy_store *st, long long practice_id, const struct psy_audit_filter *f,
+                                long long offset, long long limit, struct psy_audit_event **events, size_t *n,
+                                long long *total)
+{
+    *events = NULL;
+    *n = 0;
+    if (offset < 0) offset = 0;
+    if (limit < 0) limit = 0;
+    if (limit > 500) limit = 500;
+    char where[768], sql[1200];
+    const char *vals[10];
+    int nv;
+    audit_where(f, where, sizeof where, vals, &nv);
+    psy__stmt *s;
+    psy_status rc;
+    if (total) {
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM audit_event WHERE %s", where);
+        if ((rc = prepare(st, sql, &s))) return rc;
+        psy__sql_bind_int64(s, 1, practice_id);
+        for (int i = 0; i < nv; i++) psy__sql_bind_text(s, 2 + i, vals[i]);
+        int src = psy__sql_step(s);
+        *total = src == PSY_SQL_ROW ? psy__sql_int64(s, 0) : 0;
+        psy__sql_finalize(s);
+        if (src == PSY_SQL_ERROR) return psy__store_dbfail(st, "reading the audit trail");
+    }
+    snprintf(sql, sizeof sql,
+             "SELECT id, coalesce(practice_id, 0), at, coalesce(user_id, 0), "
+             "CASE WHEN practice_id IS NULL THEN '' ELSE username END, action, record_type, record_id, ip, outcome, "
+             "detail FROM audit_event WHERE %s ORDER BY id DESC LIMIT ? OFFSET ?",
+             where);
+    if ((rc = prepare(st, sql, &s))) return rc;
+    psy__sql_bind_int64(s, 1, practice_id);
+    for (int i = 0; i < nv; i++) psy__sql_bind_text(s, 2 + i, vals[i]);
+    psy__sql_bind_int64(s, 2 + nv, limit);
+    psy__sql_bind_int64(s, 3 + nv, offset);
+    if (limit) *events = psy__calloc((size_t)limit, sizeof **events);
+    int src;
+    while ((src = psy__sql_step(s)) == PSY_SQL_ROW && *n < (size_t)limit) {
+        struct psy_audit_event *e = &(*events)[(*n)++];
+        e->id = psy__sql_int64(s, 0);
+        e->practice_id = psy__sql_int64(s, 1);
+        copy_text(e->at, sizeof e->at, psy__sql_text(s, 2));
+        e->user_id = psy__sql_int64(s, 3);
+        copy_text(e->username, sizeof e->username, psy__sql_text(s, 4));
+        copy_text(e->action, sizeof e->action, psy__sql_text(s, 5));
+        copy_text(e->record_type, sizeof e->record_type, psy__sql_text(s, 6));
+        copy_text(e->record_id, sizeof e->record_id, psy__sql_text(s, 7));
+        copy_text(e->ip, sizeof e->ip, psy__sql_text(s, 8));
+        copy_text(e->outcome, sizeof e->outcome, psy__sql_text(s, 9));
+        copy_text(e->detail, sizeof e->detail, psy__sql_text(s, 10));
+    }
+    psy__sql_finalize(s);
+    if (src == PSY_SQL_ERROR) {
+        free(*events);
+        *events = NULL;
+        *n = 0;
+        return psy__store_dbfail(st, "reading the audit trail");
+    }
+    return PSY_OK;
 }
 
 psy_status psy_auth_audit_list(psy_store *st, long long practice_id, long long offset, long long limit,
@@ -452,61 +668,135 @@ psy_status psy_auth_audit_list(psy_store *st, long long practice_id, long long o
 
 /* --- sign-in -------------------------------------------------------------------------------------- */
 
-/* Failures since `since` for one column value (username or ip), and the oldest one's time. */
-static psy_status count_failures(psy_store *st, const char *col_sql, const char *value, long long since,
-                                 long *count, long long *oldest)
+/* Seconds still to wait after n failures, the last at `last`: nothing for the first `free_n`, then
+ * delay_base, doubling with each further failure, at most delay_cap. */
+static long backoff(const struct psy_auth_policy *pol, long n, int free_n, long long last, long long now)
+{
+    if (n < free_n) return 0;
+    long d = pol->delay_base > 0 ? pol->delay_base : 1;
+    for (long k = free_n; k < n && d < pol->delay_cap; k++) d *= 2;
+    if (d > pol->delay_cap) d = pol->delay_cap;
+    long long w = last + d - now;
+    return w > 0 ? (long)w : 0;
+}
+
+/* Failures since `since` matching the statement (values bound at 1 and 2, since at 3), and the newest
+ * one's time. */
+static psy_status count_failures(psy_store *st, const char *sql, long long v1, const char *v2, long long since,
+                                 long *count, long long *newest)
 {
     psy__stmt *s;
     *count = 0;
-    *oldest = 0;
-    psy_status rc = prepare(st, col_sql, &s);
+    *newest = 0;
+    psy_status rc = prepare(st, sql, &s);
     if (rc) return rc;
-    psy__sql_bind_text(s, 1, value);
-    psy__sql_bind_int64(s, 2, since);
+    psy__sql_bind_int64(s, 1, v1);
+    psy__sql_bind_text(s, 2, v2);
+    psy__sql_bind_int64(s, 3, since);
     int src = psy__sql_step(s);
     if (src == PSY_SQL_ROW) {
         *count = (long)psy__sql_int64(s, 0);
-        *oldest = psy__sql_int64(s, 1);
+        *newest = psy__sql_int64(s, 1);
     }
     psy__sql_finalize(s);
     return src == PSY_SQL_ROW ? PSY_OK : psy__store_dbfail(st, "counting sign-in failures");
 }
 
-/* Seconds until sign-in may be tried again for this user name and address; 0 when it may now. */
-static psy_status rate_limited(psy_store *st, const struct psy_auth_policy *pol, const char *name,
-                               const char *ip, long long now, long *wait)
+/* The accounts a sign-in aims at: the users of that name (in the chosen practice, when one is named).
+ * An unknown name has none and is counted under practice 0. */
+struct candidate {
+    struct psy_user u;
+    char hash[crypto_pwhash_STRBYTES];
+    char practice[PSY_PRACTICE_NAME_MAX];
+    long wait[2]; /* seconds this account must wait: after password failures, after code failures */
+};
+
+struct attempt {
+    char name[PSY_USERNAME_MAX];
+    struct candidate c[PSY_LOGIN_CHOICES];
+    size_t n;
+    long account_wait, ip_wait; /* seconds: the least of the accounts', the address's */
+};
+
+static void forget_candidates(struct attempt *a)
 {
-    long n;
-    long long oldest, since = now - pol->failure_window;
-    *wait = 0;
-    psy_status rc = count_failures(st, "SELECT count(*), coalesce(min(at), 0) FROM login_failure "
-                                       "WHERE username = ? AND at > ?", name, since, &n, &oldest);
+    for (size_t i = 0; i < a->n; i++) sodium_memzero(a->c[i].hash, sizeof a->c[i].hash);
+}
+
+static psy_status find_candidates(psy_store *st, const char *practice, struct attempt *a)
+{
+    psy__stmt *s;
+    psy_status rc = prepare(st, "SELECT " USER_COLS ", u.password_hash, coalesce(p.name, '') FROM app_user u "
+                                "LEFT JOIN practice p ON p.id = u.practice_id WHERE u.username = ? ORDER BY u.id",
+                            &s);
     if (rc) return rc;
-    if (n >= pol->max_failures_user) *wait = (long)(oldest + pol->failure_window - now);
-    rc = count_failures(st, "SELECT count(*), coalesce(min(at), 0) FROM login_failure "
-                            "WHERE ip = ? AND at > ?", ip, since, &n, &oldest);
-    if (rc) return rc;
-    if (n >= pol->max_failures_ip) {
-        long w = (long)(oldest + pol->failure_window - now);
-        if (w > *wait) *wait = w;
+    psy__sql_bind_text(s, 1, a->name);
+    a->n = 0;
+    int src;
+    while ((src = psy__sql_step(s)) == PSY_SQL_ROW && a->n < PSY_LOGIN_CHOICES) {
+        struct candidate *c = &a->c[a->n];
+        read_user(s, 0, &c->u);
+        copy_text(c->practice, sizeof c->practice, psy__sql_text(s, USER_NCOLS + 1));
+        if (!*c->practice) snprintf(c->practice, sizeof c->practice, "Practice %lld", c->u.practice_id);
+        if (practice && *practice && strcasecmp(practice, c->practice) != 0) continue;
+        copy_text(c->hash, sizeof c->hash, psy__sql_text(s, USER_NCOLS));
+        a->n++;
     }
+    psy__sql_finalize(s);
+    return src == PSY_SQL_ERROR ? psy__store_dbfail(st, "signing in") : PSY_OK;
+}
+
+/* How long this attempt must wait: per account (password and code failures apart; the least of the
+ * accounts of the name, so that one practice's throttled user does not hold up another's) and per
+ * address. */
+static psy_status throttle(psy_store *st, const struct psy_auth_policy *pol, const char *ip, long long now,
+                           struct attempt *a)
+{
+    static const char *const sql[2] = {
+        "SELECT count(*), coalesce(max(at), 0) FROM login_failure WHERE practice_id = ? AND username = ? "
+        "AND kind = 'password' AND at > ?",
+        "SELECT count(*), coalesce(max(at), 0) FROM login_failure WHERE practice_id = ? AND username = ? "
+        "AND kind = 'code' AND at > ?"};
+    long long since = now - pol->failure_window, newest;
+    long n, none[2] = {0, 0};
+    a->account_wait = -1;
+    for (size_t i = 0; i < (a->n ? a->n : 1); i++) {
+        long long practice = a->n ? a->c[i].u.practice_id : 0;
+        long *w = a->n ? a->c[i].wait : none;
+        for (int k = 0; k < 2; k++) {
+            psy_status rc = count_failures(st, sql[k], practice, a->name, since, &n, &newest);
+            if (rc) return rc;
+            w[k] = backoff(pol, n, pol->max_failures_user, newest, now);
+        }
+        if (a->account_wait < 0 || w[0] < a->account_wait) a->account_wait = w[0];
+    }
+    psy_status rc = count_failures(st, "SELECT count(*), coalesce(max(at), 0) FROM login_failure "
+                                       "WHERE CAST(? AS BIGINT) = 0 AND ip = ? AND at > ?",
+                                   0, ip, since, &n, &newest);
+    if (rc) return rc;
+    a->ip_wait = backoff(pol, n, pol->max_failures_ip, newest, now);
     return PSY_OK;
 }
 
-static psy_status note_failure(psy_store *st, const struct psy_auth_policy *pol, const char *name,
-                               const char *ip, long long now)
+static psy_status note_failure(psy_store *st, const struct psy_auth_policy *pol, long long practice,
+                               const char *name, const char *ip, const char *kind, long long now)
 {
     psy__stmt *s;
     psy_status rc = prepare(st, "DELETE FROM login_failure WHERE at <= ?", &s);
     if (rc) return rc;
     psy__sql_bind_int64(s, 1, now - pol->failure_window);
     if ((rc = step_done(st, s, "pruning sign-in failures"))) return rc;
-    if ((rc = prepare(st, "INSERT INTO login_failure (username, ip, at) VALUES (?, ?, ?)", &s))) return rc;
-    psy__sql_bind_text(s, 1, name);
-    psy__sql_bind_text(s, 2, ip);
-    psy__sql_bind_int64(s, 3, now);
+    if ((rc = prepare(st, "INSERT INTO login_failure (practice_id, username, ip, at, kind) VALUES (?, ?, ?, ?, ?)",
+                      &s)))
+        return rc;
+    psy__sql_bind_int64(s, 1, practice);
+    psy__sql_bind_text(s, 2, name);
+    psy__sql_bind_text(s, 3, ip);
+    psy__sql_bind_int64(s, 4, now);
+    psy__sql_bind_text(s, 5, kind);
     return step_done(st, s, "noting a sign-in failure");
 }
+
 
 /* Copies into out a hash made with the policy's parameters, to verify against when the user name is
  * unknown, so that the answer takes as long either way and does not tell which user names exist. The
@@ -529,30 +819,6 @@ static int dummy_hash(const struct psy_auth_policy *pol, char out[crypto_pwhash_
     return rc ? -1 : 0;
 }
 
-/* Looks the user and their hash up. OUT *found: 0 none, 1 one, 2 several (practice needed). */
-static psy_status find_login(psy_store *st, long long practice_id, const char *name, struct psy_user *u,
-                             char hash[crypto_pwhash_STRBYTES], int *found)
-{
-    psy__stmt *s;
-    psy_status rc = prepare(st, "SELECT " USER_COLS ", u.password_hash FROM app_user u "
-                                "WHERE u.username = ? AND (CAST(? AS BIGINT) = 0 OR u.practice_id = ?) "
-                                "ORDER BY u.id LIMIT 2", &s);
-    if (rc) return rc;
-    psy__sql_bind_text(s, 1, name);
-    psy__sql_bind_int64(s, 2, practice_id);
-    psy__sql_bind_int64(s, 3, practice_id);
-    *found = 0;
-    int src;
-    while ((src = psy__sql_step(s)) == PSY_SQL_ROW) {
-        if (++*found == 1) {
-            read_user(s, 0, u);
-            copy_text(hash, crypto_pwhash_STRBYTES, psy__sql_text(s, 7));
-        }
-    }
-    psy__sql_finalize(s);
-    return src == PSY_SQL_DONE ? PSY_OK : psy__store_dbfail(st, "signing in");
-}
-
 static psy_status new_session(psy_store *st, const struct psy_auth_policy *pol, const struct psy_user *u,
                               const char *ip, long long now, struct psy_auth_session *out)
 {
@@ -568,12 +834,13 @@ static psy_status new_session(psy_store *st, const struct psy_auth_policy *pol, 
     random_token(out->csrf);
     token_hash(out->token, th);
     out->user = *u;
+    out->must_enrol = u->totp_required && !u->totp;
     out->created_at = now;
     out->expires_at = now + pol->absolute_seconds;
     out->idle_expires_at = now + pol->idle_seconds;
     if (out->idle_expires_at > out->expires_at) out->idle_expires_at = out->expires_at;
     if ((rc = prepare(st, "INSERT INTO web_session (token_hash, user_id, csrf_token, ip, created_at, "
-                          "last_seen, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)", &s)))
+                          "last_seen, expires_at, must_enrol) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &s)))
         return rc;
     psy__sql_bind_text(s, 1, th);
     psy__sql_bind_int64(s, 2, u->id);
@@ -582,84 +849,160 @@ static psy_status new_session(psy_store *st, const struct psy_auth_policy *pol, 
     psy__sql_bind_int64(s, 5, now);
     psy__sql_bind_int64(s, 6, now);
     psy__sql_bind_int64(s, 7, out->expires_at);
+    psy__sql_bind_int64(s, 8, out->must_enrol);
     return step_done(st, s, "starting a session");
 }
 
-psy_status psy_auth_login(psy_store *st, const struct psy_auth_policy *policy, long long practice_id,
-                          const char *username, const char *password, const char *ip, long long now,
-                          psy_login_result *result, struct psy_auth_session *s, long *retry_after)
+/* Notes a failure of `kind` against every account of the attempt (or practice 0 for none). */
+static psy_status note_failures(psy_store *st, const struct psy_auth_policy *pol, const struct attempt *a,
+                                const char *ip, const char *kind, long long now)
+{
+    psy_status rc = PSY_OK;
+    for (size_t i = 0; !rc && i < (a->n ? a->n : 1); i++)
+        rc = note_failure(st, pol, a->n ? a->c[i].u.practice_id : 0, a->name, ip, kind, now);
+    return rc;
+}
+
+/* The audit event of an attempt: on the trail of the account when there is exactly one. */
+static psy_status audit_attempt(psy_store *st, const struct attempt *a, const struct psy_user *who,
+                                const char *action, const char *ip)
+{
+    if (!who && a->n == 1) who = &a->c[0].u;
+    return audit_add(st, who, who ? NULL : a->name, action, "", "", ip);
+}
+
+psy_status psy_auth_login(psy_store *st, const struct psy_auth_policy *policy, struct psy_login *l,
+                          struct psy_auth_session *s)
 {
     struct psy_auth_policy tmp;
     const struct psy_auth_policy *pol = policy_or_default(policy, &tmp);
-    char name[PSY_USERNAME_MAX], hash[crypto_pwhash_STRBYTES] = "";
-    struct psy_user u;
-    memset(&u, 0, sizeof u);
-    int found = 0;
-    long wait = 0;
+    struct attempt *a = psy__calloc(1, sizeof *a);
     psy_status rc = need_sodium(st);
-    if (rc) return rc;
-    now = clock_now(now);
-    ip = ip ? ip : "";
-    *result = PSY_LOGIN_BAD;
-    if (retry_after) *retry_after = 0;
+    if (rc) goto out;
+    long long now = clock_now(l->now);
+    const char *ip = l->ip ? l->ip : "";
+    const char *code = l->code && *l->code ? l->code : NULL;
+    l->result = PSY_LOGIN_BAD;
+    l->retry_after = 0;
+    l->nchoices = 0;
     memset(s, 0, sizeof *s);
-    /* A name that cannot exist is still counted as a failure, under a fixed key. */
-    if (psy_auth_username_normalize(username, name)) snprintf(name, sizeof name, "(invalid)");
-    size_t pwlen = password ? strlen(password) : 0;
+    /* a name that cannot exist is still counted as a failure, under a fixed key */
+    if (psy_auth_username_normalize(l->username, a->name)) snprintf(a->name, sizeof a->name, "(invalid)");
+    size_t pwlen = l->password ? strlen(l->password) : 0;
 
-    if ((rc = psy__store_begin(st))) return rc;
+    if ((rc = psy__store_begin(st))) goto out;
     if ((rc = psy__store_lock(st, LOGIN_LOCK))) goto fail;
-    if ((rc = rate_limited(st, pol, name, ip, now, &wait))) goto fail;
-    if ((rc = find_login(st, practice_id, name, &u, hash, &found))) goto fail;
-    if (wait > 0) { /* refused unchecked; on the trail of the user's practice when there is one */
-        *result = PSY_LOGIN_LIMITED;
-        if (retry_after) *retry_after = wait;
-        sodium_memzero(hash, sizeof hash);
-        if ((rc = audit_add(st, found == 1 ? &u : NULL, name, "login.limited", "", "", ip))) goto fail;
-        return psy__store_commit(st);
+    if ((rc = find_candidates(st, l->practice, a))) goto fail;
+    if ((rc = throttle(st, pol, ip, now, a))) goto fail;
+    long wait = a->account_wait > a->ip_wait ? a->account_wait : a->ip_wait;
+    /* slowed down: only a code can get through (checked below, with the account's own code limit) */
+    if (wait > 0 && !code) {
+        l->result = PSY_LOGIN_LIMITED;
+        l->retry_after = wait;
+        if ((rc = audit_attempt(st, a, NULL, "login.limited", ip))) goto fail;
+        rc = psy__store_commit(st);
+        goto out;
     }
-    if (found > 1) {
-        *result = PSY_LOGIN_AMBIGUOUS;
-        return psy__store_commit(st);
+    /* release the write lock while Argon2 runs: it takes a good part of a second */
+    if ((rc = psy__store_commit(st))) goto out;
+
+    /* the same work whatever exists: one verification per account of the name, a dummy for none */
+    int match[PSY_LOGIN_CHOICES] = {0}, nmatch = 0;
+    size_t first = 0;
+    if (a->n == 0) {
+        char dummy[crypto_pwhash_STRBYTES];
+        volatile int sink = 0; /* the answer is thrown away; the work is the point */
+        if (dummy_hash(pol, dummy) == 0 && pwlen <= PSY_PASSWORD_MAX)
+            sink = crypto_pwhash_str_verify(dummy, l->password ? l->password : "", pwlen);
+        (void)sink;
+        sodium_memzero(dummy, sizeof dummy);
     }
-    /* Release the write lock while Argon2 runs: it takes a good part of a second. */
-    if ((rc = psy__store_commit(st))) return rc;
+    for (size_t i = 0; i < a->n; i++) {
+        match[i] = pwlen <= PSY_PASSWORD_MAX &&
+                   crypto_pwhash_str_verify(a->c[i].hash, l->password ? l->password : "", pwlen) == 0 &&
+                   a->c[i].u.active;
+        if (match[i] && nmatch++ == 0) first = i;
+    }
+    forget_candidates(a);
 
-    int have_hash = found || dummy_hash(pol, hash) == 0;
-    int ok = have_hash && pwlen <= PSY_PASSWORD_MAX &&
-             crypto_pwhash_str_verify(hash, password ? password : "", pwlen) == 0;
-    ok = ok && found && u.active;
-    sodium_memzero(hash, sizeof hash);
-
-    if ((rc = psy__store_begin(st))) return rc;
+    if ((rc = psy__store_begin(st))) goto out;
     if ((rc = psy__store_lock(st, LOGIN_LOCK))) goto fail;
-    /* attempts running alongside (another thread or server) may have reached the limit meanwhile: then
-     * it holds for this one too, whatever the password, so parallel guesses gain nothing */
-    if ((rc = rate_limited(st, pol, name, ip, now, &wait))) goto fail;
-    if (wait > 0) {
-        *result = PSY_LOGIN_LIMITED;
-        if (retry_after) *retry_after = wait;
-        if ((rc = audit_add(st, found ? &u : NULL, name, "login.limited", "", "", ip))) goto fail;
-        return psy__store_commit(st);
+    /* attempts running alongside (another thread or server) may have reached a limit meanwhile: then it
+     * holds for this one too, so parallel guesses gain nothing */
+    if ((rc = throttle(st, pol, ip, now, a))) goto fail;
+    const struct psy_user *u = nmatch == 1 ? &a->c[first].u : NULL;
+    wait = u ? a->c[first].wait[0] : a->account_wait;
+    if (a->ip_wait > wait) wait = a->ip_wait;
+    if (u && u->totp && code && a->c[first].wait[1] > 0) { /* codes tried too often: no way through */
+        wait = a->c[first].wait[1] > wait ? a->c[first].wait[1] : wait;
+        code = NULL;
     }
-    if (!ok) {
-        if ((rc = note_failure(st, pol, name, ip, now))) goto fail;
-        if ((rc = audit_add(st, found ? &u : NULL, name, "login.failed", "", "", ip))) goto fail;
-        return psy__store_commit(st);
+
+    if (nmatch == 0) {
+        if ((rc = note_failures(st, pol, a, ip, "password", now))) goto fail;
+        if ((rc = audit_attempt(st, a, NULL, "login.failed", ip))) goto fail;
+        l->result = PSY_LOGIN_BAD;
+    } else if (nmatch > 1) { /* the password is proven: say where it fits */
+        for (size_t i = 0; i < a->n; i++)
+            if (match[i]) copy_text(l->choices[l->nchoices++], PSY_PRACTICE_NAME_MAX, a->c[i].practice);
+        l->result = PSY_LOGIN_CHOOSE;
+    } else if (u->totp && !code) {
+        l->result = wait > 0 ? PSY_LOGIN_LIMITED : PSY_LOGIN_CODE_NEEDED;
+    } else if (u->totp) {
+        int ok = 0;
+        if ((rc = psy__totp_use(st, u->id, code, now, &ok))) goto fail;
+        if (!ok) {
+            struct attempt one = *a;
+            one.c[0] = a->c[first];
+            one.n = 1;
+            if ((rc = note_failures(st, pol, &one, ip, "code", now))) goto fail;
+            if ((rc = audit_attempt(st, a, u, "login.code_failed", ip))) goto fail;
+            l->result = PSY_LOGIN_CODE_BAD;
+        } else {
+            l->result = PSY_LOGIN_OK;
+        }
+    } else {
+        l->result = wait > 0 ? PSY_LOGIN_LIMITED : PSY_LOGIN_OK;
     }
-    /* A good sign-in forgets the user name's failures (not the address's). */
+    /* while slowed down, every answer but success is "wait": it tells nothing about the password; the
+     * wait counts the failure just noted */
+    if (wait > 0 && (l->result == PSY_LOGIN_BAD || l->result == PSY_LOGIN_CODE_BAD)) {
+        if ((rc = throttle(st, pol, ip, now, a))) goto fail;
+        long w = u ? a->c[first].wait[0] : a->account_wait;
+        if (a->ip_wait > w) w = a->ip_wait;
+        if (u && a->c[first].wait[1] > w) w = a->c[first].wait[1];
+        if (w > wait) wait = w;
+    }
+    if (wait > 0 && l->result != PSY_LOGIN_OK) {
+        /* failures are on the trail already */
+        if ((l->result == PSY_LOGIN_CHOOSE || l->result == PSY_LOGIN_CODE_NEEDED || l->result == PSY_LOGIN_LIMITED) &&
+            (rc = audit_attempt(st, a, u, "login.limited", ip)))
+            goto fail;
+        l->result = PSY_LOGIN_LIMITED;
+        l->retry_after = wait;
+        l->nchoices = 0;
+    }
+    if (l->result != PSY_LOGIN_OK) {
+        rc = psy__store_commit(st);
+        goto out;
+    }
+    /* a good sign-in forgets the account's failures (not the address's) */
     psy__stmt *del;
-    if ((rc = prepare(st, "DELETE FROM login_failure WHERE username = ?", &del))) goto fail;
-    psy__sql_bind_text(del, 1, name);
+    if ((rc = prepare(st, "DELETE FROM login_failure WHERE practice_id = ? AND username = ?", &del))) goto fail;
+    psy__sql_bind_int64(del, 1, u->practice_id);
+    psy__sql_bind_text(del, 2, a->name);
     if ((rc = step_done(st, del, "clearing sign-in failures"))) goto fail;
-    if ((rc = new_session(st, pol, &u, ip, now, s))) goto fail;
-    if ((rc = audit_add(st, &u, NULL, "login", "", "", ip))) goto fail;
+    if ((rc = new_session(st, pol, u, ip, now, s))) goto fail;
+    if ((rc = audit_add(st, u, NULL, "login", "", "", ip))) goto fail;
     if ((rc = psy__store_commit(st))) goto fail;
-    *result = PSY_LOGIN_OK;
-    return PSY_OK;
+    goto out;
 fail:
     psy__store_rollback(st);
     memset(s, 0, sizeof *s);
+out:
+    if (rc) l->result = PSY_LOGIN_BAD;
+    forget_candidates(a);
+    free(a);
     return rc;
 }
 
@@ -676,7 +1019,7 @@ psy_status psy_auth_session_check(psy_store *st, const struct psy_auth_policy *p
     char th[PSY_TOKEN_MAX];
     token_hash(token, th);
     psy__stmt *s;
-    if ((rc = prepare(st, "SELECT w.id, w.csrf_token, w.created_at, w.last_seen, w.expires_at, " USER_COLS
+    if ((rc = prepare(st, "SELECT w.id, w.csrf_token, w.created_at, w.last_seen, w.expires_at, " USER_COLS ", w.must_enrol"
                           " FROM web_session w JOIN app_user u ON u.id = w.user_id WHERE w.token_hash = ?",
                       &s)))
         return rc;
@@ -691,6 +1034,7 @@ psy_status psy_auth_session_check(psy_store *st, const struct psy_auth_policy *p
     out->created_at = psy__sql_int64(s, 2);
     out->expires_at = psy__sql_int64(s, 4);
     read_user(s, 5, &out->user);
+    out->must_enrol = psy__sql_int64(s, 5 + USER_NCOLS) && !out->user.totp;
     psy__sql_finalize(s);
 
     int expired = now >= out->expires_at || now - last_seen >= pol->idle_seconds || !out->user.active;

@@ -75,6 +75,7 @@ struct imp {
     struct rec pending;
     int have_pending;
     int order_file; /* ICD-10-CM: a full order file (headers included) was read */
+    int tsv_cols;   /* columns in the TSV header: every row has them all */
 };
 
 static psy_status bad(struct imp *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -109,23 +110,15 @@ static int all_digits(const char *s, size_t n)
     return 1;
 }
 
-static int valid_date(const char *d) /* YYYY-MM-DD */
-{
-    if (strlen(d) != 10 || d[4] != '-' || d[7] != '-' || !all_digits(d, 4) || !all_digits(d + 5, 2) ||
-        !all_digits(d + 8, 2))
-        return 0;
-    int m = (d[5] - '0') * 10 + (d[6] - '0'), day = (d[8] - '0') * 10 + (d[9] - '0');
-    return m >= 1 && m <= 12 && day >= 1 && day <= 31;
-}
-
 /* "20240101" -> "2024-01-01"; "" stays "". Returns 0 on a malformed date. */
 static int ymd(const char *in, char out[PSY_DATE_MAX])
 {
     out[0] = 0;
     if (!*in) return 1;
-    if (strlen(in) != 8 || !all_digits(in, 8)) return 0;
-    snprintf(out, PSY_DATE_MAX, "%.4s-%.2s-%.2s", in, in + 4, in + 6);
-    return valid_date(out);
+    struct psy_date d;
+    if (!psy_date_parse8(in, &d)) return 0;
+    psy_date_format(d, out);
+    return 1;
 }
 
 static void rec_reset(struct rec *r)
@@ -435,6 +428,7 @@ static psy_status tsv_header(struct imp *im, char *line)
 {
     char *f[64];
     int n = split_tab(line, f, 64);
+    im->tsv_cols = n;
     im->col_code = im->col_recid = im->col_long = im->col_short = im->col_add = im->col_term = -1;
     for (int i = 0; i < n; i++) {
         trim(f[i]);
@@ -460,6 +454,7 @@ static psy_status tsv_line(struct imp *im, psy_import_kind kind, char *line)
     int need = im->col_code > im->col_short ? im->col_code : im->col_short;
     if (im->col_recid > need) need = im->col_recid;
     if (n <= need) return bad(im, "row has %d columns; the header promised at least %d (truncated?)", n, need + 1);
+    if (n < im->tsv_cols) return bad(im, "row has %d columns; the header has %d (truncated?)", n, im->tsv_cols);
     struct rec r = {0};
     rec_reset(&r);
     int cpt_modifier_list = im->col_recid < 0 && im->col_long < 0; /* mod_code / mod_type / mod_category */
@@ -539,21 +534,7 @@ static void imp_free(struct imp *im)
 }
 
 /* The day before an ISO date. */
-static void day_before(const char *iso, char out[PSY_DATE_MAX])
-{
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int y = atoi(iso), m = atoi(iso + 5), d = atoi(iso + 8) - 1;
-    if (d == 0) {
-        if (--m == 0) {
-            m = 12;
-            y--;
-        }
-        d = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
-    }
-    char tmp[40];
-    snprintf(tmp, sizeof tmp, "%04d-%02d-%02d", y, m, d);
-    snprintf(out, PSY_DATE_MAX, "%.10s", tmp);
-}
+static void day_before(const char *iso, char out[PSY_DATE_MAX]) { psy_date_add(iso, -1, out); }
 
 /* Codes imported from an earlier full ICD-10-CM release and absent from this one end the day before
  * this release starts. */
@@ -588,7 +569,7 @@ psy_status psy_catalog_import(psy_store *st, psy_import_kind kind, const char *p
     memset(im.stats, 0, sizeof *im.stats);
     if (errlen) err[0] = 0;
     if (im.opts->effective) {
-        if (!valid_date(im.opts->effective)) return bad(&im, "--effective '%s' is not YYYY-MM-DD", im.opts->effective);
+        if (!psy_date_iso_valid(im.opts->effective)) return bad(&im, "--effective '%s' is not YYYY-MM-DD", im.opts->effective);
         snprintf(im.release_effective, sizeof im.release_effective, "%s", im.opts->effective);
     } else if (kind == PSY_IMPORT_ICD10CM) {
         guess_release(path, im.release_effective);
@@ -631,11 +612,17 @@ psy_status psy_catalog_import(psy_store *st, psy_import_kind kind, const char *p
             memmove(line, line + 3, n - 2);
             n -= 3;
         }
+        int unterminated = !n || line[n - 1] != '\n'; /* only the last line of a file that was cut short */
         while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = 0;
         size_t blank = 0;
         while (blank < n && (line[blank] == ' ' || line[blank] == '\t')) blank++;
         if (blank == n) continue;
         if (kind == PSY_IMPORT_ICD10CM) {
+            /* an ICD-10-CM line's end is its title's end: without its line end a title may be cut */
+            if (unterminated) {
+                rc = bad(&im, "the file ends inside this line (no line end after it); the file was cut short?");
+                break;
+            }
             rc = icd_line(&im, line, n, &r);
             if (!rc) rc = write_rec(&im, &r);
         } else {

@@ -1,6 +1,6 @@
 /*
- * claims.c -- the claim lifecycle and the small validators every claim check shares (NPI check digit,
- * calendar dates).
+ * claims.c -- the claim lifecycle and the small validator every claim check shares (the NPI check digit;
+ * calendar dates are date.c's).
  *
  * The lifecycle is one table: for each state, the states it may move to and why that edge exists.
  * psy_claim_transition is the only gate; anything not in the table is refused with a sentence that
@@ -39,6 +39,8 @@ static const struct {
     {PSY_CLAIM_ACCEPTED, PSY_CLAIM_PARTIALLY_PAID, "an 835 paid part of it"},
     {PSY_CLAIM_PAID, PSY_CLAIM_PARTIALLY_PAID, "a later 835 took part of the payment back"},
     {PSY_CLAIM_PAID, PSY_CLAIM_CLOSED, "nothing is left to collect"},
+    {PSY_CLAIM_PAID, PSY_CLAIM_ACCEPTED, "an 835 reversed the payment (CLP02 22); a corrected one follows"},
+    {PSY_CLAIM_PARTIALLY_PAID, PSY_CLAIM_ACCEPTED, "an 835 reversed the payment (CLP02 22); a corrected one follows"},
     {PSY_CLAIM_DENIED, PSY_CLAIM_PAID, "an appeal or reprocessing paid it"},
     {PSY_CLAIM_DENIED, PSY_CLAIM_PARTIALLY_PAID, "an appeal or reprocessing paid part of it"},
     {PSY_CLAIM_DENIED, PSY_CLAIM_CLOSED, "the denial is accepted (or a replacement claim takes over)"},
@@ -99,15 +101,3 @@ int psy_npi_valid(const char *npi)
     return (10 - sum % 10) % 10 == npi[9] - '0';
 }
 
-int psy_date_valid(const char *s)
-{
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (!s || strlen(s) != 8) return 0;
-    for (int i = 0; i < 8; i++)
-        if (s[i] < '0' || s[i] > '9') return 0;
-    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-    int m = (s[4] - '0') * 10 + (s[5] - '0'), d = (s[6] - '0') * 10 + (s[7] - '0');
-    if (y < 1900 || m < 1 || m > 12 || d < 1) return 0;
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return d <= mdays[m - 1] + (m == 2 && leap);
-}

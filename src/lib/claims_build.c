@@ -122,14 +122,6 @@ static const char *filing_indicator(const char *kind)
     return "11";
 }
 
-const char *psy__billing_profile(const char *payer_kind)
-{
-    if (!strcmp(payer_kind, "medicare")) return "medicare";
-    if (!strcmp(payer_kind, "medicaid")) return "example-medicaid";
-    if (!strcmp(payer_kind, "commercial")) return "example-commercial";
-    return "default";
-}
-
 /* Splits "a,b,c" into up to cap entries of width w. */
 static int split_list(const char *s, char *out, size_t w, int cap)
 {
@@ -202,10 +194,13 @@ psy_status psy__billing_load(psy_store *st, psy_id practice, psy_id claim, struc
     L->cpayer = (struct psy_claim_payer){L->payer.name, L->payer.payer_code, filing_indicator(L->payer.kind), {0}};
     char key[64];
     snprintf(key, sizeof key, "billing_contact_phone:%lld", (long long)practice);
-    psy__store_meta_get(st, key, L->phone, sizeof L->phone);
+    /* the billing contact entered with the practice, else the phone set by psy_billing_set_contact */
+    if (L->practice.billing_phone[0]) snprintf(L->phone, sizeof L->phone, "%s", L->practice.billing_phone);
+    else psy__store_meta_get(st, key, L->phone, sizeof L->phone);
     L->billing.phone = L->phone[0] ? L->phone : NULL;
-    L->submitter = (struct psy_claim_submitter){L->practice.name, L->practice.npi, L->practice.name,
-                                                L->phone[0] ? L->phone : NULL, NULL};
+    L->submitter = (struct psy_claim_submitter){
+        L->practice.name, L->practice.npi, L->practice.billing_contact[0] ? L->practice.billing_contact : L->practice.name,
+        L->phone[0] ? L->phone : NULL, L->practice.billing_email[0] ? L->practice.billing_email : NULL};
     L->receiver = (struct psy_claim_receiver){L->payer.name, L->payer.payer_code};
 
     s = psy__sql_prepare(st, "SELECT code, modifiers, units, charge_cents, place_of_service, dx_pointers, id "
@@ -400,14 +395,17 @@ static psy_status scrub(psy_store *st, psy_id practice, psy_id claim, struct aud
     json_array_foreach(arr, i, v) errors += !strcmp(json_string_value(json_object_get(v, "severity")), "error");
     char *text = json_dumps(arr, JSON_COMPACT);
     json_decref(arr);
-    s = psy__sql_prepare(st, "UPDATE claim SET findings = ? WHERE id = ?");
+    s = psy__sql_prepare(st, "UPDATE claim SET findings = ?, scrubbed_at = ? WHERE id = ?");
     if (!s) {
         free(text);
         rc = psy__store_dbfail(st, "claim");
         goto out;
     }
+    char now[PSY_REC_TIME_MAX];
+    psy__billing_now(now);
     psy__sql_bind_text(s, 1, text);
-    psy__sql_bind_int64(s, 2, claim);
+    psy__sql_bind_text(s, 2, now);
+    psy__sql_bind_int64(s, 3, claim);
     int r = psy__sql_step(s);
     psy__sql_finalize(s);
     free(text);
@@ -500,7 +498,7 @@ psy_status psy_billing_code_line(psy_store *st, const psy_coder *cx, psy_id prac
     char auth[51] = "";
     if (b->payer_id) auth_number(st, practice, b, auth);
     struct psy_coding_input in;
-    psy__billing_input(b, &cl, psy__billing_profile(payer.kind), payer.requires_auth, auth, &in);
+    psy__billing_input(b, &cl, psy_records_payer_profile(&payer), payer.requires_auth, auth, &in);
     return psy_coding_session(cx, &in, out);
 }
 
@@ -661,9 +659,10 @@ static psy_status add_lines(psy_store *st, psy_id practice, psy_id claim, const 
         count++;
         ++*added;
     }
-    /* the claim's place of service is its first line's */
+    /* the claim's place of service is its first line's; new lines want the scrubber again */
     s = psy__sql_prepare(st, "UPDATE claim SET total_cents = total_cents + ?, place_of_service = CASE WHEN "
-                             "place_of_service = '' THEN ? ELSE place_of_service END, version = version + 1 WHERE id = ?");
+                             "place_of_service = '' THEN ? ELSE place_of_service END, scrubbed_at = '', "
+                             "version = version + 1 WHERE id = ?");
     if (!s) return psy__store_dbfail(st, "claim");
     psy__sql_bind_int64(s, 1, total);
     psy__sql_bind_text(s, 2, cr->n_lines ? cr->lines[0].place_of_service : "");
@@ -721,7 +720,7 @@ static psy_status bill_member(psy_store *st, const psy_coder *cx, psy_id practic
     if ((rc = psy_records_payer_get(st, practice, b->payer_id, &payer)) ||
         (rc = psy_records_clinician_get(st, practice, b->clinician_id, &cl)))
         return rc;
-    const char *profile = psy__billing_profile(payer.kind);
+    const char *profile = psy_records_payer_profile(&payer);
     char auth[51];
     auth_number(st, practice, b, auth);
     struct psy_coding_input in;
@@ -749,13 +748,76 @@ static psy_status bill_member(psy_store *st, const psy_coder *cx, psy_id practic
     return PSY_OK;
 }
 
-/* A transaction that is committed and begun again every CHUNK_ITEMS steps. Inside a caller's own
- * transaction it does nothing: the caller decides when its work becomes durable. */
-enum { CHUNK_ITEMS = 256 };
+/* A transaction that is committed and begun again every psy__billing_chunk_items steps; the claims its steps
+ * touched are scrubbed in that same transaction, just before it commits, so a claim is never committed
+ * built but unchecked (an interrupted build leaves nothing for a person to find by hand). Inside a
+ * caller's own transaction it commits nothing: the caller decides when its work becomes durable. */
+int psy__billing_chunk_items = 256;
+void (*psy__billing_chunk_hook)(void);
+
+struct touched {
+    psy_id id;
+    size_t seq; /* order of touching: the last scrub of a claim holds its verdict */
+    int ok;
+};
 struct chunk {
     psy_store *st;
-    int open;   /* items in the open transaction, or -1 when the caller's transaction is used */
+    psy_id practice;
+    int open;            /* items in the open transaction, or -1 when the caller's transaction is used */
+    struct touched *t;   /* every claim touched; [from, n) by the open transaction */
+    size_t n, cap, from;
 };
+
+static void chunk_touch(struct chunk *c, psy_id claim)
+{
+    if (c->n == c->cap) c->t = psy__realloc(c->t, (c->cap = c->cap ? 2 * c->cap : 64) * sizeof *c->t);
+    c->t[c->n] = (struct touched){claim, c->n, 0};
+    c->n++;
+}
+
+static int cmp_touched(const void *a, const void *b)
+{
+    const struct touched *x = a, *y = b;
+    return x->id != y->id ? (x->id < y->id ? -1 : 1) : (x->seq < y->seq ? -1 : x->seq > y->seq);
+}
+
+/* Scrubs the claims touched since the last flush (each once, in id order, a savepoint each). */
+static psy_status chunk_scrub(struct chunk *c)
+{
+    size_t k = c->n - c->from;
+    if (!k) return PSY_OK;
+    struct touched *p = c->t + c->from;
+    qsort(p, k, sizeof *p, cmp_touched);
+    struct audit_cache cache = {0};
+    psy_status rc = PSY_OK;
+    for (size_t i = 0; !rc && i < k; i++) {
+        if (i && p[i].id == p[i - 1].id) {
+            p[i].ok = p[i - 1].ok;
+            continue;
+        }
+        int ok = 0;
+        if ((rc = psy__store_begin(c->st))) break;
+        if ((rc = scrub(c->st, c->practice, p[i].id, &cache, &ok))) psy__store_rollback(c->st);
+        else rc = psy__store_commit(c->st);
+        p[i].ok = ok;
+    }
+    audit_cache_free(&cache);
+    if (!rc) c->from = c->n;
+    return rc;
+}
+
+/* Scrubs what the open transaction touched and commits it. */
+static psy_status chunk_flush(struct chunk *c)
+{
+    psy_status rc = chunk_scrub(c);
+    if (c->open <= 0) return rc;
+    c->open = 0;
+    /* a failed scrub leaves its claims unscrubbed ('' in scrubbed_at); what was built is kept and the
+     * next build scrubs them */
+    psy_status crc = psy__store_commit(c->st);
+    if (!crc && psy__billing_chunk_hook) psy__billing_chunk_hook();
+    return rc ? rc : crc;
+}
 
 static psy_status chunk_step(struct chunk *c)
 {
@@ -764,9 +826,8 @@ static psy_status chunk_step(struct chunk *c)
         c->open = -1;
         return PSY_OK;
     }
-    if (c->open >= CHUNK_ITEMS) {
-        psy_status rc = psy__store_commit(c->st);
-        c->open = 0;
+    if (c->open >= psy__billing_chunk_items) {
+        psy_status rc = chunk_flush(c);
         if (rc) return rc;
     }
     if (c->open == 0) {
@@ -777,38 +838,65 @@ static psy_status chunk_step(struct chunk *c)
     return PSY_OK;
 }
 
-/* Commits what the chunk holds (the items that failed rolled back their own savepoints). */
-static psy_status chunk_end(struct chunk *c)
+/* Scrubs and commits what the chunk holds (the items that failed rolled back their own savepoints),
+ * counts the verdicts of every claim touched (its last scrub's) and frees the list. */
+static psy_status chunk_end(struct chunk *c, psy_status rc, long *ready, long *draft)
 {
-    if (c->open <= 0) return PSY_OK;
-    c->open = 0;
-    return psy__store_commit(c->st);
-}
-
-/* Scrubs the claims of ids (sorted; repeats skipped), committing in chunks, and counts the verdicts. */
-static psy_status scrub_many(psy_store *st, psy_id practice, const psy_id *ids, size_t n, long *ready, long *draft)
-{
-    struct chunk ch = {st, 0};
-    struct audit_cache cache = {0};
-    psy_status rc = PSY_OK;
-    for (size_t i = 0; !rc && i < n; i++) {
-        if (i && ids[i] == ids[i - 1]) continue;
-        if ((rc = chunk_step(&ch))) break;
-        int ok = 0;
-        if ((rc = scrub(st, practice, ids[i], &cache, &ok))) break;
-        if (ok) (*ready)++;
-        else (*draft)++;
+    psy_status frc = rc ? PSY_OK : chunk_scrub(c);
+    if (c->open > 0) {
+        c->open = 0;
+        psy_status crc = psy__store_commit(c->st);
+        if (!frc) frc = crc;
     }
-    psy_status crc = chunk_end(&ch);
-    if (!rc) rc = crc;
-    audit_cache_free(&cache);
+    if (!rc) rc = frc;
+    if (!rc && c->n) {
+        qsort(c->t, c->n, sizeof *c->t, cmp_touched);
+        for (size_t i = 0; i < c->n; i++)
+            if (i + 1 == c->n || c->t[i + 1].id != c->t[i].id) {
+                if (c->t[i].ok) (*ready)++;
+                else (*draft)++;
+            }
+    }
+    free(c->t);
+    c->t = NULL;
+    c->n = c->cap = c->from = 0;
     return rc;
 }
 
-static int cmp_id(const void *a, const void *b)
+/* Scrubs the claims of ids, committing in chunks, and counts the verdicts. */
+static psy_status scrub_many(psy_store *st, psy_id practice, const psy_id *ids, size_t n, long *ready, long *draft)
 {
-    psy_id x = *(const psy_id *)a, y = *(const psy_id *)b;
-    return x < y ? -1 : x > y;
+    struct chunk ch = {.st = st, .practice = practice};
+    psy_status rc = PSY_OK;
+    for (size_t i = 0; !rc && i < n; i++) {
+        if ((rc = chunk_step(&ch))) break;
+        chunk_touch(&ch, ids[i]);
+    }
+    return chunk_end(&ch, rc, ready, draft);
+}
+
+/* The ids of the practice's claims matched by where (a condition on claim, one ? for the practice). */
+static psy_status claim_ids(psy_store *st, psy_id practice, const char *where, psy_id **ids, size_t *n)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT id FROM claim WHERE practice_id = ? AND %s ORDER BY id", where);
+    *ids = NULL;
+    *n = 0;
+    psy__stmt *s = psy__sql_prepare(st, sql);
+    if (!s) return psy__store_dbfail(st, "claim");
+    psy__sql_bind_int64(s, 1, practice);
+    size_t cap = 0;
+    int r;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
+        if (*n == cap) *ids = psy__realloc(*ids, (cap = cap ? 2 * cap : 64) * sizeof **ids);
+        (*ids)[(*n)++] = psy__sql_int64(s, 0);
+    }
+    psy__sql_finalize(s);
+    if (r != PSY_SQL_ERROR) return PSY_OK;
+    free(*ids);
+    *ids = NULL;
+    *n = 0;
+    return psy__store_dbfail(st, "claim");
 }
 
 psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice, const char *from, const char *to,
@@ -819,14 +907,20 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
     size_t n = 0;
     psy_status rc = psy_records_session_list(st, practice, from ? from : "", to ? to : "", &ss, &n);
     if (rc) return rc;
-    psy_id *touched = NULL;
-    size_t nt = 0, capt = 0;
-    struct psy_coding_result *cr = psy__malloc(sizeof *cr);
     /* Work is committed in chunks: one transaction per member would spend most of the time committing,
      * one for the whole build would hold the write lock for minutes. Each member still has its own
-     * savepoint, and what a chunk committed stays built if a later member fails (a build run again
-     * leaves billed members alone). */
-    struct chunk ch = {st, 0};
+     * savepoint, and what a chunk committed stays built and scrubbed if a later member fails (a build run
+     * again leaves billed members alone). The drafts an interrupted build committed without scrubbing
+     * them are scrubbed first. */
+    struct chunk ch = {.st = st, .practice = practice};
+    psy_id *left = NULL;
+    size_t nl = 0;
+    rc = claim_ids(st, practice, "status = 'draft' AND scrubbed_at = ''", &left, &nl);
+    for (size_t i = 0; !rc && i < nl; i++)
+        if (!(rc = chunk_step(&ch))) chunk_touch(&ch, left[i]);
+    free(left);
+    r->resumed = (long)nl;
+    struct psy_coding_result *cr = psy__malloc(sizeof *cr);
     for (size_t i = 0; !rc && i < n; i++) {
         if (!ss[i].signed_at[0]) continue;
         r->sessions++;
@@ -838,39 +932,23 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
             r->members++;
             psy_id claim = 0;
             rc = bill_member(st, cx, practice, &bs[k], r, &claim, cr);
-            if (!rc && claim) {
-                if (nt == capt) touched = psy__realloc(touched, (capt = capt ? 2 * capt : 64) * sizeof *touched);
-                touched[nt++] = claim;
-            }
+            if (!rc && claim) chunk_touch(&ch, claim);
         }
         free(bs);
     }
-    psy_status crc = chunk_end(&ch);
-    if (!rc) rc = crc;
+    rc = chunk_end(&ch, rc, &r->ready, &r->draft);
     free(cr);
     free(ss);
-    if (nt) qsort(touched, nt, sizeof *touched, cmp_id);
-    if (!rc) rc = scrub_many(st, practice, touched, nt, &r->ready, &r->draft);
-    free(touched);
     return rc;
 }
 
 psy_status psy_billing_scrub_all(psy_store *st, psy_id practice, long *ready, long *draft)
 {
     *ready = *draft = 0;
-    psy__stmt *s = psy__sql_prepare(st, "SELECT id FROM claim WHERE practice_id = ? AND status IN ('draft', 'ready') "
-                                        "ORDER BY id");
-    if (!s) return psy__store_dbfail(st, "claim");
-    psy__sql_bind_int64(s, 1, practice);
-    psy_id *ids = NULL;
-    size_t n = 0, cap = 0;
-    int r;
-    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
-        if (n == cap) ids = psy__realloc(ids, (cap = cap ? 2 * cap : 64) * sizeof *ids);
-        ids[n++] = psy__sql_int64(s, 0);
-    }
-    psy__sql_finalize(s);
-    psy_status rc = r == PSY_SQL_ERROR ? psy__store_dbfail(st, "claim") : scrub_many(st, practice, ids, n, ready, draft);
+    psy_id *ids;
+    size_t n;
+    psy_status rc = claim_ids(st, practice, "status IN ('draft', 'ready')", &ids, &n);
+    if (!rc) rc = scrub_many(st, practice, ids, n, ready, draft);
     free(ids);
     return rc;
 }

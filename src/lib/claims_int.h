@@ -40,7 +40,6 @@ struct psy__loaded {
 };
 
 void psy__billing_now(char out[PSY_REC_TIME_MAX]);
-const char *psy__billing_profile(const char *payer_kind); /* the payer profile id for a records payer kind */
 psy_status psy__billing_load(psy_store *st, psy_id practice, psy_id claim, struct psy__loaded *L);
 /* A batch of claims sent under L's practice and payer, dated now. */
 void psy__billing_batch(struct psy__loaded *L, struct psy_claim_batch *b, const struct psy_claim *claims, size_t n);
@@ -51,6 +50,10 @@ void psy__billing_input(const struct psy_billable *b, const struct psy_clinician
 
 /* A finding as the claim's findings list keeps it; and appending items to that list. */
 json_t *psy__billing_finding(const char *sev, const char *rule, const char *field, const char *msg, const char *source);
+/* Tests: called after each chunk of a build is committed (to stop a build there, as a kill would), and
+ * the number of members per chunk. */
+extern void (*psy__billing_chunk_hook)(void);
+extern int psy__billing_chunk_items;
 psy_status psy__billing_append(psy_store *st, psy_id claim, json_t *items);
 
 #endif

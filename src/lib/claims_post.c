@@ -1,11 +1,18 @@
 /*
  * claims_post.c -- claims leaving and money coming back: the practice's control-number counters, the
- * 837P batch of a payer's ready claims, the CMS-1500 of a stored claim, and the posting of an 835
- * (payments, adjustments, suspense items, lifecycle moves; a file is posted once, known by its hash).
+ * 837P batch of a payer's ready claims (kept whole in the database with the claims it submits, written
+ * to a file only from that stored copy), the CMS-1500 of a stored claim, and the posting of an 835
+ * (payments, adjustments, suspense items, reversals, lifecycle moves; a payment is posted once, known by
+ * its payer, trace number and canonical hash).
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "psy_db.h"
 #include "claims_int.h"
 
@@ -50,12 +57,15 @@ psy_status psy_billing_control_next(psy_store *st, psy_id practice, int kind, un
 struct control_ctx {
     psy_store *st;
     psy_id practice;
+    unsigned long last[3]; /* the last number drawn of each kind: ISA13, GS06, ST02 of the batch */
 };
 
 static psy_status next_control(void *ud, psy_x12_control kind, unsigned long *out)
 {
     struct control_ctx *c = ud;
-    return psy_billing_control_next(c->st, c->practice, (int)kind, out);
+    psy_status rc = psy_billing_control_next(c->st, c->practice, (int)kind, out);
+    if (!rc && (unsigned)kind < 3) c->last[kind] = *out;
+    return rc;
 }
 
 /* --- 837P export --------------------------------------------------------------------------------- */
@@ -73,10 +83,51 @@ static psy_status claim_by_number(psy_store *st, psy_id practice, const char *nu
     return r == PSY_SQL_ROW ? PSY_OK : PSY_ENOTFOUND;
 }
 
-psy_status psy_billing_export(psy_store *st, psy_id practice, psy_id payer, const char *payer_code, char **out,
-                              size_t *len, size_t *n_claims, char *err, size_t errlen)
+/* Keeps an 837P batch: its bytes, control numbers, payer and claims. */
+static psy_status store_batch(psy_store *st, psy_id practice, const struct psy__loaded *first, const struct control_ctx *cc,
+                              const char *bytes, size_t len, const psy_id *ids, size_t n, psy_id *batch)
+{
+    char now[PSY_REC_TIME_MAX], st02[16];
+    psy__billing_now(now);
+    snprintf(st02, sizeof st02, "%04lu", cc->last[2]);
+    psy__stmt *s = psy__sql_prepare(st, "INSERT INTO claim_batch (practice_id, payer_id, payer_code, isa13, gs06, st02, "
+                                        "n_claims, bytes, created_at) SELECT ?, c.payer_id, p.payer_code, ?, ?, ?, ?, ?, ? "
+                                        "FROM claim c JOIN payer p ON p.id = c.payer_id WHERE c.id = ? RETURNING id");
+    if (!s) return psy__store_dbfail(st, "claim_batch");
+    char *text = psy__malloc(len + 1);
+    memcpy(text, bytes, len);
+    text[len] = 0;
+    psy__sql_bind_int64(s, 1, practice);
+    psy__sql_bind_int64(s, 2, (int64_t)cc->last[0]);
+    psy__sql_bind_int64(s, 3, (int64_t)cc->last[1]);
+    psy__sql_bind_text(s, 4, st02);
+    psy__sql_bind_int64(s, 5, (int64_t)n);
+    psy__sql_bind_text(s, 6, text);
+    psy__sql_bind_text(s, 7, now);
+    psy__sql_bind_int64(s, 8, first->id);
+    int64_t id = 0;
+    psy_status rc = psy__sql_insert_id(st, s, &id);
+    psy__sql_finalize(s);
+    free(text);
+    if (rc) return psy__store_dbfail(st, "claim_batch");
+    for (size_t i = 0; i < n; i++) {
+        s = psy__sql_prepare(st, "INSERT INTO claim_batch_claim (batch_id, claim_id) VALUES (?, ?)");
+        if (!s) return psy__store_dbfail(st, "claim_batch_claim");
+        psy__sql_bind_int64(s, 1, id);
+        psy__sql_bind_int64(s, 2, ids[i]);
+        int r = psy__sql_step(s);
+        psy__sql_finalize(s);
+        if (r != PSY_SQL_DONE) return psy__store_dbfail(st, "claim_batch_claim");
+    }
+    if (batch) *batch = id;
+    return PSY_OK;
+}
+
+psy_status psy_billing_export_batch(psy_store *st, psy_id practice, psy_id payer, const char *payer_code, char **out,
+                                    size_t *len, size_t *n_claims, psy_id *batch, char *err, size_t errlen)
 {
     *out = NULL;
+    if (batch) *batch = 0;
     *len = 0;
     *n_claims = 0;
     if (err && errlen) err[0] = 0;
@@ -123,10 +174,13 @@ psy_status psy_billing_export(psy_store *st, psy_id practice, psy_id payer, cons
     if (!rc && n) {
         struct psy_claim_batch b;
         psy__billing_batch(&L[0], &b, claims, n);
-        struct control_ctx cc = {st, practice};
+        struct control_ctx cc = {st, practice, {0, 0, 0}};
         struct psy_x12_write_opts o = {.next_control = next_control, .control_ud = &cc};
         rc = psy_x12_837_write(&b, &o, out, len, err, errlen);
         if (rc) psy__store_fail(st, rc, "%s", err ? err : "837P");
+        /* the batch is kept whole in the same transaction that submits its claims: a file that then
+         * fails to be written can always be fetched again, and no claim is submitted outside a batch */
+        if (!rc) rc = store_batch(st, practice, &L[0], &cc, *out, *len, ids, n, batch);
     }
     for (size_t i = 0; !rc && i < n; i++)
         rc = psy_billing_transition(st, practice, ids[i], PSY_CLAIM_SUBMITTED, "written into an 837P batch");
@@ -143,6 +197,149 @@ psy_status psy_billing_export(psy_store *st, psy_id practice, psy_id payer, cons
     free(L);
     free(ids);
     return rc;
+}
+
+psy_status psy_billing_export(psy_store *st, psy_id practice, psy_id payer, const char *payer_code, char **out,
+                              size_t *len, size_t *n_claims, char *err, size_t errlen)
+{
+    return psy_billing_export_batch(st, practice, payer, payer_code, out, len, n_claims, NULL, err, errlen);
+}
+
+psy_status psy_billing_batch_list(psy_store *st, psy_id practice, struct psy_billing_batch **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    psy__stmt *s = psy__sql_prepare(st, "SELECT id, payer_id, payer_code, isa13, gs06, st02, n_claims, length(bytes), "
+                                        "created_at, written_to, written_at FROM claim_batch WHERE practice_id = ? "
+                                        "ORDER BY id DESC");
+    if (!s) return psy__store_dbfail(st, "claim_batch");
+    psy__sql_bind_int64(s, 1, practice);
+    size_t cap = 0;
+    int r;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
+        if (*n == cap) *out = psy__realloc(*out, (cap = cap ? 2 * cap : 16) * sizeof **out);
+        struct psy_billing_batch *b = &(*out)[(*n)++];
+        memset(b, 0, sizeof *b);
+        b->id = psy__sql_int64(s, 0);
+        b->payer_id = psy__sql_int64(s, 1);
+        snprintf(b->payer_code, sizeof b->payer_code, "%s", psy__sql_text(s, 2));
+        b->isa13 = (unsigned long)psy__sql_int64(s, 3);
+        b->gs06 = (unsigned long)psy__sql_int64(s, 4);
+        snprintf(b->st02, sizeof b->st02, "%s", psy__sql_text(s, 5));
+        b->n_claims = (long)psy__sql_int64(s, 6);
+        b->bytes = (size_t)psy__sql_int64(s, 7);
+        snprintf(b->created_at, sizeof b->created_at, "%s", psy__sql_text(s, 8));
+        snprintf(b->written_to, sizeof b->written_to, "%s", psy__sql_text(s, 9));
+        snprintf(b->written_at, sizeof b->written_at, "%s", psy__sql_text(s, 10));
+    }
+    psy__sql_finalize(s);
+    if (r == PSY_SQL_ERROR) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        return psy__store_dbfail(st, "claim_batch");
+    }
+    return PSY_OK;
+}
+
+psy_status psy_billing_batch_get(psy_store *st, psy_id practice, psy_id batch, char **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    psy__stmt *s = psy__sql_prepare(st, "SELECT bytes FROM claim_batch WHERE practice_id = ? AND id = ?");
+    if (!s) return psy__store_dbfail(st, "claim_batch");
+    psy__sql_bind_int64(s, 1, practice);
+    psy__sql_bind_int64(s, 2, batch);
+    int r = psy__sql_step(s);
+    if (r == PSY_SQL_ROW) {
+        const char *t = psy__sql_text(s, 0);
+        *len = strlen(t);
+        *out = psy__malloc(*len + 1);
+        memcpy(*out, t, *len + 1);
+    }
+    psy__sql_finalize(s);
+    if (r == PSY_SQL_ERROR) return psy__store_dbfail(st, "claim_batch");
+    if (r != PSY_SQL_ROW) return psy__store_fail(st, PSY_ENOTFOUND, "batch: no batch %lld", (long long)batch);
+    return PSY_OK;
+}
+
+/* Writes len bytes to path so that after a crash the path holds either its old content or all of
+ * the new: a temporary file in the same directory, fsync, rename over path, fsync of the directory. */
+static psy_status write_durable(const char *path, const char *data, size_t len, char *err, size_t errlen)
+{
+    size_t pl = strlen(path);
+    char *tmp = psy__malloc(pl + 16);
+    snprintf(tmp, pl + 16, "%s.tmp-XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot create a file next to %s: %s", path, strerror(errno));
+        free(tmp);
+        return PSY_EIO;
+    }
+    const char *what = NULL;
+    for (size_t off = 0; !what && off < len;) {
+        ssize_t w = write(fd, data + off, len - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) what = "write";
+        else off += (size_t)w;
+    }
+    if (!what && fchmod(fd, 0644)) what = "chmod";
+    if (!what && fsync(fd)) what = "fsync";
+    int e = errno;
+    if (close(fd) && !what) what = "close", e = errno;
+    if (!what && rename(tmp, path)) what = "rename", e = errno;
+    if (what) {
+        snprintf(err, errlen, "cannot write %s (%s): %s", path, what, strerror(e));
+        unlink(tmp);
+        free(tmp);
+        return PSY_EIO;
+    }
+    free(tmp);
+    char *dir = psy__malloc(pl + 2);
+    memcpy(dir, path, pl + 1);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir) dir[1] = 0;
+    else if (slash) *slash = 0;
+    else memcpy(dir, ".", 2);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) {
+        fsync(dfd); /* best effort: some file systems refuse fsync on a directory */
+        close(dfd);
+    }
+    free(dir);
+    return PSY_OK;
+}
+
+psy_status psy_billing_batch_write(psy_store *st, psy_id practice, psy_id batch, const char *path, char *err,
+                                   size_t errlen)
+{
+    char *data;
+    size_t len;
+    psy_status rc = psy_billing_batch_get(st, practice, batch, &data, &len);
+    if (rc) {
+        snprintf(err, errlen, "%s", psy_store_errmsg(st));
+        return rc;
+    }
+    rc = write_durable(path, data, len, err, errlen);
+    free(data);
+    if (rc) return rc;
+    char now[PSY_REC_TIME_MAX];
+    psy__billing_now(now);
+    psy__stmt *s = psy__sql_prepare(st, "UPDATE claim_batch SET written_to = ?, written_at = ? WHERE practice_id = ? AND id = ?");
+    int r = PSY_SQL_ERROR;
+    if (s) {
+        psy__sql_bind_text(s, 1, path);
+        psy__sql_bind_text(s, 2, now);
+        psy__sql_bind_int64(s, 3, practice);
+        psy__sql_bind_int64(s, 4, batch);
+        r = psy__sql_step(s);
+        psy__sql_finalize(s);
+    }
+    if (r != PSY_SQL_DONE) { /* the file is there; only the note of it is missing */
+        snprintf(err, errlen, "%s", psy_store_errmsg(st));
+        return psy__store_dbfail(st, "claim_batch");
+    }
+    return PSY_OK;
 }
 
 /* --- CMS-1500 ------------------------------------------------------------------------------------ */
@@ -180,6 +377,9 @@ struct post_ctx {
     psy_id practice, file;
     struct psy_billing_post_result *r;
     psy_status rc;
+    char *err;
+    size_t errlen;
+    crypto_generichash_state file_hash; /* over the content hashes of the payments posted */
 };
 
 static psy_status suspense(struct post_ctx *p, const char *claim, const char *code, const char *mods,
@@ -203,10 +403,11 @@ static psy_status suspense(struct post_ctx *p, const char *claim, const char *co
     return PSY_OK;
 }
 
-/* Stores one payment row (line 0 = the claim as a whole) and its adjustments. */
+/* Stores one payment row (line 0 = the claim as a whole) and its adjustments; *id_out (may be NULL)
+ * gets the row's id. */
 static psy_status payment_row(struct post_ctx *p, const struct psy_era_payment *pay, const struct psy_era_claim *c,
                               psy_id claim, psy_id line, long long charge, long long paid,
-                              const struct psy_era_adjustment *adj, size_t nadj)
+                              const struct psy_era_adjustment *adj, size_t nadj, int64_t *id_out)
 {
     psy__stmt *s = psy__sql_prepare(p->st, "INSERT INTO payment (era_file_id, claim_id, claim_line_id, check_number, "
                                            "payer_claim_number, claim_status, charge_cents, paid_cents) "
@@ -225,6 +426,7 @@ static psy_status payment_row(struct post_ctx *p, const struct psy_era_payment *
     psy_status rc = psy__sql_insert_id(p->st, s, &id);
     psy__sql_finalize(s);
     if (rc) return psy__store_dbfail(p->st, "payment");
+    if (id_out) *id_out = id;
     for (size_t i = 0; i < nadj; i++) {
         s = psy__sql_prepare(p->st, "INSERT INTO adjustment (payment_id, group_code, reason, amount_cents) VALUES (?, ?, ?, ?)");
         if (!s) return psy__store_dbfail(p->st, "adjustment");
@@ -274,11 +476,10 @@ static size_t match_line(const struct psy__loaded *L, const int *used, const str
     return (size_t)-1;
 }
 
-static long long adj_sum(const struct psy_era_adjustment *a, size_t n)
+/* Sum of n adjustments added to *acc with the checked helper (sticky *over). */
+static void adj_sum(long long *acc, const struct psy_era_adjustment *a, size_t n, int *over)
 {
-    long long t = 0;
-    for (size_t i = 0; i < n; i++) t += a[i].amount_cents;
-    return t;
+    for (size_t i = 0; i < n; i++) psy_cents_acc(acc, a[i].amount_cents, over);
 }
 
 /* Keeps a denial's reason codes with the claim, each in plain words. */
@@ -290,11 +491,11 @@ static psy_status denial_finding(psy_store *st, psy_id claim, const struct psy_e
         size_t n = j ? c->services[j - 1].n_adjustments : c->n_adjustments;
         for (size_t i = 0; i < n; i++) {
             const char *words = psy_x12_describe(PSY_X12_TEXT_REASON, a[i].reason);
-            char field[48], msg[200];
+            char field[48], msg[200], amt[PSY_CENTS_TEXT_MAX];
             if (j) snprintf(field, sizeof field, "era.services[%zu]", j - 1);
             else snprintf(field, sizeof field, "era.claim");
-            snprintf(msg, sizeof msg, "denied: %s %s, %lld cents%s%s", a[i].group, a[i].reason, a[i].amount_cents,
-                     words ? ": " : "", words ? words : "");
+            snprintf(msg, sizeof msg, "denied: %s %s, %s%s%s", a[i].group, a[i].reason,
+                     psy_cents_format(a[i].amount_cents, amt), words ? ": " : "", words ? words : "");
             json_array_append_new(arr, psy__billing_finding("error", "R-835-DENIED", field, msg, "835"));
         }
     }
@@ -306,9 +507,42 @@ static psy_status denial_finding(psy_store *st, psy_id claim, const struct psy_e
     return rc;
 }
 
+static psy_status one_finding(psy_store *st, psy_id claim, const char *sev, const char *rule, const char *field,
+                              const char *msg)
+{
+    json_t *arr = json_array();
+    json_array_append_new(arr, psy__billing_finding(sev, rule, field, msg, "835"));
+    psy_status rc = psy__billing_append(st, claim, arr);
+    json_decref(arr);
+    return rc;
+}
+
+/* A reversal (CLP02 = 22) takes back an earlier claim payment: the one on this claim, not reversed
+ * yet, whose amount it negates (and whose payer claim number it carries, when it carries one).
+ * *earlier = its id, 0 when the reversal names nothing posted. */
+static psy_status find_reversed(struct post_ctx *p, psy_id claim, const struct psy_era_claim *c, int64_t *earlier)
+{
+    *earlier = 0;
+    psy__stmt *s = psy__sql_prepare(p->st, "SELECT id FROM payment WHERE claim_id = ? AND claim_line_id IS NULL AND "
+                                           "reversed_by IS NULL AND claim_status <> '22' AND paid_cents = ? AND "
+                                           "charge_cents = ? AND (CAST(? AS TEXT) = '' OR payer_claim_number = "
+                                           "CAST(? AS TEXT)) ORDER BY id DESC LIMIT 1");
+    if (!s) return psy__store_dbfail(p->st, "payment");
+    psy__sql_bind_int64(s, 1, claim);
+    psy__sql_bind_int64(s, 2, -c->paid_cents);
+    psy__sql_bind_int64(s, 3, -c->charge_cents);
+    psy__sql_bind_text(s, 4, c->payer_claim_number);
+    psy__sql_bind_text(s, 5, c->payer_claim_number);
+    int r = psy__sql_step(s);
+    if (r == PSY_SQL_ROW) *earlier = psy__sql_int64(s, 0);
+    psy__sql_finalize(s);
+    return r == PSY_SQL_ERROR ? psy__store_dbfail(p->st, "payment") : PSY_OK;
+}
+
 static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *pay, const struct psy_era_claim *c)
 {
     psy_id id = 0;
+    char a1[PSY_CENTS_TEXT_MAX], a2[PSY_CENTS_TEXT_MAX], a3[PSY_CENTS_TEXT_MAX];
     psy_status rc = claim_by_number(p->st, p->practice, c->claim_id, &id);
     if (rc == PSY_ENOTFOUND)
         return suspense(p, c->claim_id, "", "", c->charge_cents, c->paid_cents, "no claim with this number");
@@ -323,14 +557,40 @@ static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *p
         rc = suspense(p, c->claim_id, "", "", c->charge_cents, c->paid_cents, why);
         goto out;
     }
+    int reversal = !strcmp(c->status, "22");
+    int64_t earlier = 0, row = 0;
+    if (reversal) {
+        if ((rc = find_reversed(p, id, c, &earlier))) goto out;
+        if (!earlier) {
+            rc = suspense(p, c->claim_id, "", "", c->charge_cents, c->paid_cents,
+                          "a reversal (CLP02 22) of a payment that was never posted: nothing taken back");
+            goto out;
+        }
+        p->r->reversals++;
+    }
     p->r->claims++;
-    if ((rc = payment_row(p, pay, c, id, 0, c->charge_cents, c->paid_cents, c->adjustments, c->n_adjustments)))
+    if ((rc = payment_row(p, pay, c, id, 0, c->charge_cents, c->paid_cents, c->adjustments, c->n_adjustments, &row)))
         goto out;
-    int used[PSY_CLAIM_MAX_LINES] = {0};
-    long long adjusted = adj_sum(c->adjustments, c->n_adjustments);
+    if (earlier) {
+        psy__stmt *s = psy__sql_prepare(p->st, "UPDATE payment SET reversed_by = ? WHERE id = ?");
+        int r = PSY_SQL_ERROR;
+        if (s) {
+            psy__sql_bind_int64(s, 1, row);
+            psy__sql_bind_int64(s, 2, earlier);
+            r = psy__sql_step(s);
+            psy__sql_finalize(s);
+        }
+        if (r != PSY_SQL_DONE) {
+            rc = psy__store_dbfail(p->st, "payment");
+            goto out;
+        }
+    }
+    int used[PSY_CLAIM_MAX_LINES] = {0}, over = 0;
+    long long adjusted = 0;
+    adj_sum(&adjusted, c->adjustments, c->n_adjustments, &over);
     for (size_t j = 0; j < c->n_services; j++) {
         const struct psy_era_service *v = &c->services[j];
-        adjusted += adj_sum(v->adjustments, v->n_adjustments);
+        adj_sum(&adjusted, v->adjustments, v->n_adjustments, &over);
         size_t k = match_line(L, used, v);
         if (k == (size_t)-1) {
             char mods[16];
@@ -343,19 +603,30 @@ static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *p
         used[k] = 1;
         p->r->lines++;
         if ((rc = payment_row(p, pay, c, id, L->lx[k].id, v->charge_cents, v->paid_cents, v->adjustments,
-                              v->n_adjustments)))
+                              v->n_adjustments, NULL)))
             goto out;
+        if (!reversal && v->paid_cents > L->lines[k].charge_cents) {
+            char field[48], msg[200];
+            snprintf(field, sizeof field, "era.services[%zu]", j);
+            snprintf(msg, sizeof msg, "the 835 pays %s on a line charged %s: more than was billed",
+                     psy_cents_format(v->paid_cents, a1), psy_cents_format(L->lines[k].charge_cents, a2));
+            p->r->overpaid++;
+            if ((rc = one_finding(p->st, id, "warning", "R-835-OVERPAID", field, msg))) goto out;
+        }
     }
-    if (c->charge_cents != c->paid_cents + adjusted) {
+    long long expect;
+    if (over || psy_cents_add(c->paid_cents, adjusted, &expect)) {
+        snprintf(p->err, p->errlen, "claim %s: its adjustments add up past the largest amount this system can hold",
+                 c->claim_id);
+        rc = PSY_EPARSE;
+        goto out;
+    }
+    if (c->charge_cents != expect) {
         p->r->unbalanced++;
         char msg[200];
-        snprintf(msg, sizeof msg, "the 835 charge %lld cents is not paid %lld + adjustments %lld", c->charge_cents,
-                 c->paid_cents, adjusted);
-        json_t *arr = json_array();
-        json_array_append_new(arr, psy__billing_finding("warning", "R-835-BALANCE", "era", msg, "835"));
-        rc = psy__billing_append(p->st, id, arr);
-        json_decref(arr);
-        if (rc) goto out;
+        snprintf(msg, sizeof msg, "the 835 charge %s is not paid %s + adjustments %s", psy_cents_format(c->charge_cents, a1),
+                 psy_cents_format(c->paid_cents, a2), psy_cents_format(adjusted, a3));
+        if ((rc = one_finding(p->st, id, "warning", "R-835-BALANCE", "era", msg))) goto out;
     }
     psy__stmt *s = psy__sql_prepare(p->st, "UPDATE claim SET paid_cents = paid_cents + ?, patient_cents = patient_cents "
                                            "+ ?, version = version + 1 WHERE id = ? RETURNING paid_cents, total_cents");
@@ -378,10 +649,23 @@ static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *p
         rc = psy__store_dbfail(p->st, "claim");
         goto out;
     }
-    p->r->paid_cents += c->paid_cents;
-    psy_claim_state to = !strcmp(c->status, "4") || paid <= 0 ? PSY_CLAIM_DENIED
-                         : paid >= total                      ? PSY_CLAIM_PAID
-                                                              : PSY_CLAIM_PARTIALLY_PAID;
+    if (!reversal && paid > total) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "payments on this claim reach %s, more than its charge %s",
+                 psy_cents_format(paid, a1), psy_cents_format(total, a2));
+        p->r->overpaid++;
+        if ((rc = one_finding(p->st, id, "warning", "R-835-OVERPAID", "era.claim", msg))) goto out;
+    }
+    if (psy_cents_add(p->r->paid_cents, c->paid_cents, &p->r->paid_cents)) {
+        snprintf(p->err, p->errlen, "claim %s: the money posted adds up past the largest amount this system can hold",
+                 c->claim_id);
+        rc = PSY_EPARSE;
+        goto out;
+    }
+    psy_claim_state to = reversal ? (paid <= 0 ? PSY_CLAIM_ACCEPTED : paid >= total ? PSY_CLAIM_PAID : PSY_CLAIM_PARTIALLY_PAID)
+                         : !strcmp(c->status, "4") || paid <= 0 ? PSY_CLAIM_DENIED
+                         : paid >= total                        ? PSY_CLAIM_PAID
+                                                                : PSY_CLAIM_PARTIALLY_PAID;
     if (to == PSY_CLAIM_DENIED) {
         p->r->denied++;
         if ((rc = denial_finding(p->st, id, c))) goto out;
@@ -391,16 +675,92 @@ static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *p
         st = PSY_CLAIM_ACCEPTED;
     }
     if (to != st && psy_claim_transition(st, to, NULL, 0) == PSY_OK)
-        rc = psy_billing_transition(p->st, p->practice, id, to, c->status[0] == '4' ? "denied in an 835" : "paid in an 835");
+        rc = psy_billing_transition(p->st, p->practice, id, to,
+                                    reversal            ? "payment reversed in an 835"
+                                    : c->status[0] == '4' ? "denied in an 835"
+                                                          : "paid in an 835");
 out:
     free(L);
     return rc;
 }
 
-static psy_status on_payment(void *ud, struct psy_era_payment *pay)
+/* The earlier posting of a payment with this payer and trace number: 1 (with its hash and file), 0 none. */
+static int earlier_payment(struct post_ctx *p, const char *payer, const char *trace, char hash[65], psy_status *rc)
 {
-    struct post_ctx *p = ud;
+    psy__stmt *s = psy__sql_prepare(p->st, "SELECT e.content_hash, f.id, f.name, f.posted_at FROM era_payment e JOIN "
+                                           "era_file f ON f.id = e.era_file_id WHERE e.practice_id = ? AND e.payer_key = ? "
+                                           "AND e.trace_number = ?");
+    if (!s) {
+        *rc = psy__store_dbfail(p->st, "era_payment");
+        return 0;
+    }
+    psy__sql_bind_int64(s, 1, p->practice);
+    psy__sql_bind_text(s, 2, payer);
+    psy__sql_bind_text(s, 3, trace);
+    int r = psy__sql_step(s), found = r == PSY_SQL_ROW;
+    if (found) {
+        snprintf(hash, 65, "%s", psy__sql_text(s, 0));
+        p->r->earlier_file = psy__sql_int64(s, 1);
+        snprintf(p->r->earlier_name, sizeof p->r->earlier_name, "%s", psy__sql_text(s, 2));
+        snprintf(p->r->earlier_posted_at, sizeof p->r->earlier_posted_at, "%s", psy__sql_text(s, 3));
+    }
+    psy__sql_finalize(s);
+    if (r == PSY_SQL_ERROR) *rc = psy__store_dbfail(p->st, "era_payment");
+    return found;
+}
+
+static psy_status payment_posted(struct post_ctx *p, const struct psy_era_payment *pay)
+{
+    char a1[PSY_CENTS_TEXT_MAX], a2[PSY_CENTS_TEXT_MAX];
+    /* the transaction balances: BPR02 = the claim payments less the provider adjustments (the reader
+     * made sure these sums fit) */
+    long long net = 0;
+    int over = 0;
+    for (size_t i = 0; i < pay->n_claims; i++) psy_cents_acc(&net, pay->claims[i].paid_cents, &over);
+    for (size_t i = 0; i < pay->n_provider_adjustments; i++)
+        psy_cents_acc(&net, -pay->provider_adjustments[i].amount_cents, &over);
+    if (over) {
+        snprintf(p->err, p->errlen, "835 transaction %s: the claim payments add up past the largest amount this "
+                 "system can hold; nothing was posted", pay->transaction_control);
+        return PSY_EPARSE;
+    }
+    if (net != pay->paid_cents) {
+        snprintf(p->err, p->errlen, "835 transaction %s: BPR02 total %s is not the claim payments less provider "
+                 "adjustments %s; nothing was posted", pay->transaction_control, psy_cents_format(pay->paid_cents, a1),
+                 psy_cents_format(net, a2));
+        return PSY_EPARSE;
+    }
+    const char *payer = pay->payer_id[0] ? pay->payer_id : pay->payer_name;
+    char hash[65] = "";
     psy_status rc = PSY_OK;
+    if (earlier_payment(p, payer, pay->check_number, hash, &rc)) {
+        if (!strcmp(hash, pay->content_hash)) {
+            p->r->payments_seen_before++;
+            return PSY_OK;
+        }
+        snprintf(p->err, p->errlen, "835 transaction %s: payment %s of payer %s was already posted from file #%lld "
+                 "%s(%s) with other content; nothing was posted (a correction comes as a reversal, CLP02 22, under "
+                 "a new trace number)", pay->transaction_control, pay->check_number, payer,
+                 (long long)p->r->earlier_file, p->r->earlier_name, p->r->earlier_posted_at);
+        return PSY_ECONFLICT;
+    }
+    if (rc) return rc;
+    psy__stmt *s = psy__sql_prepare(p->st, "INSERT INTO era_payment (practice_id, era_file_id, payer_key, trace_number, "
+                                           "content_hash, paid_cents) VALUES (?, ?, ?, ?, ?, ?)");
+    int r = PSY_SQL_ERROR;
+    if (s) {
+        psy__sql_bind_int64(s, 1, p->practice);
+        psy__sql_bind_int64(s, 2, p->file);
+        psy__sql_bind_text(s, 3, payer);
+        psy__sql_bind_text(s, 4, pay->check_number);
+        psy__sql_bind_text(s, 5, pay->content_hash);
+        psy__sql_bind_int64(s, 6, pay->paid_cents);
+        r = psy__sql_step(s);
+        psy__sql_finalize(s);
+    }
+    if (r != PSY_SQL_DONE) return psy__store_dbfail(p->st, "era_payment");
+    crypto_generichash_update(&p->file_hash, (const unsigned char *)pay->content_hash, strlen(pay->content_hash));
+    p->r->payments++;
     for (size_t i = 0; !rc && i < pay->n_claims; i++) rc = post_claim(p, pay, &pay->claims[i]);
     for (size_t i = 0; !rc && i < pay->n_provider_adjustments; i++) {
         const struct psy_era_provider_adjustment *a = &pay->provider_adjustments[i];
@@ -408,59 +768,115 @@ static psy_status on_payment(void *ud, struct psy_era_payment *pay)
         snprintf(why, sizeof why, "provider-level adjustment %s %s", a->reason, a->reference);
         rc = suspense(p, "", "", "", 0, -a->amount_cents, why);
     }
+    return rc;
+}
+
+static psy_status on_payment(void *ud, struct psy_era_payment *pay)
+{
+    struct post_ctx *p = ud;
+    psy_status rc = payment_posted(p, pay);
     psy_era_payment_free(pay);
     p->rc = rc;
+    return rc;
+}
+
+/* 1 when the bytes hold nothing but blanks, line ends and a UTF-8 byte-order mark. */
+static int blank(const unsigned char *d, size_t len)
+{
+    size_t i = len >= 3 && d[0] == 0xEF && d[1] == 0xBB && d[2] == 0xBF ? 3 : 0;
+    for (; i < len; i++)
+        if (d[i] != ' ' && d[i] != '\t' && d[i] != '\r' && d[i] != '\n' && d[i] != '\f' && d[i] != '\v') return 0;
+    return 1;
+}
+
+psy_status psy_billing_era_post_named(psy_store *st, psy_id practice, const char *name, const void *data, size_t len,
+                                      struct psy_billing_post_result *r, char *err, size_t errlen)
+{
+    memset(r, 0, sizeof *r);
+    char dummy[8];
+    if (!err || !errlen) err = dummy, errlen = sizeof dummy;
+    err[0] = 0;
+    if (blank(data, len)) {
+        snprintf(err, errlen, "the 835 file is empty: nothing to post");
+        return PSY_EPARSE;
+    }
+    char pending[48], now[PSY_REC_TIME_MAX];
+    unsigned char nonce[12];
+    if (sodium_init() < 0) return psy__store_fail(st, PSY_EIO, "libsodium cannot start");
+    randombytes_buf(nonce, sizeof nonce);
+    memcpy(pending, "pending:", 8);
+    sodium_bin2hex(pending + 8, sizeof pending - 8, nonce, sizeof nonce);
+    psy__billing_now(now);
+    psy_status rc = psy__store_begin(st);
+    if (rc) return rc;
+    psy__stmt *s = psy__sql_prepare(st, "INSERT INTO era_file (practice_id, file_hash, bytes, posted_at, name) VALUES "
+                                        "(?, ?, ?, ?, ?) RETURNING id");
+    struct post_ctx p = {.st = st, .practice = practice, .r = r, .err = err, .errlen = errlen};
+    int q = PSY_SQL_ERROR;
+    if (s) {
+        psy__sql_bind_int64(s, 1, practice);
+        psy__sql_bind_text(s, 2, pending);
+        psy__sql_bind_int64(s, 3, (int64_t)len);
+        psy__sql_bind_text(s, 4, now);
+        psy__sql_bind_text(s, 5, name ? name : "");
+        q = psy__sql_step(s);
+        if (q == PSY_SQL_ROW) {
+            p.file = psy__sql_int64(s, 0);
+            q = psy__sql_step(s);
+        }
+        psy__sql_finalize(s);
+    }
+    if (q != PSY_SQL_DONE) {
+        rc = psy__store_dbfail(st, "era_file");
+        psy__store_rollback(st);
+        return rc;
+    }
+    crypto_generichash_init(&p.file_hash, NULL, 0, 32);
+    psy_x12_reader *rd = psy_x12_reader_mem(data, len, 0);
+    rc = psy_x12_835_read(rd, on_payment, &p, err, errlen);
+    psy_x12_reader_free(rd);
+    if (!rc && !r->payments && !r->payments_seen_before) {
+        snprintf(err, errlen, "the file holds no 835 transaction: nothing to post");
+        rc = PSY_EPARSE;
+    }
+    if (!rc && !r->payments) { /* every payment of the file was posted before */
+        psy__store_rollback(st);
+        struct psy_billing_post_result keep = *r;
+        memset(r, 0, sizeof *r);
+        r->already_posted = 1;
+        r->payments_seen_before = keep.payments_seen_before;
+        r->earlier_file = keep.earlier_file;
+        memcpy(r->earlier_name, keep.earlier_name, sizeof r->earlier_name);
+        memcpy(r->earlier_posted_at, keep.earlier_posted_at, sizeof r->earlier_posted_at);
+        return PSY_OK;
+    }
+    if (!rc) {
+        unsigned char h[32];
+        char hex[80] = "blake2b:";
+        crypto_generichash_final(&p.file_hash, h, sizeof h);
+        sodium_bin2hex(hex + 8, sizeof hex - 8, h, sizeof h);
+        s = psy__sql_prepare(st, "UPDATE era_file SET file_hash = ? WHERE id = ?");
+        q = PSY_SQL_ERROR;
+        if (s) {
+            psy__sql_bind_text(s, 1, hex);
+            psy__sql_bind_int64(s, 2, p.file);
+            q = psy__sql_step(s);
+            psy__sql_finalize(s);
+        }
+        if (q != PSY_SQL_DONE) rc = psy__store_dbfail(st, "era_file");
+    }
+    if (rc) psy__store_rollback(st);
+    else rc = psy__store_commit(st);
+    if (rc) {
+        if (p.rc && !err[0]) snprintf(err, errlen, "%s", psy_store_errmsg(st));
+        struct psy_billing_post_result zero = {0};
+        *r = zero;
+    }
     return rc;
 }
 
 psy_status psy_billing_era_post(psy_store *st, psy_id practice, const void *data, size_t len,
                                 struct psy_billing_post_result *r, char *err, size_t errlen)
 {
-    memset(r, 0, sizeof *r);
-    if (err && errlen) err[0] = 0;
-    char hash[40], now[PSY_REC_TIME_MAX];
-    snprintf(hash, sizeof hash, "fnv64:%016llx:%zu", (unsigned long long)psy__hash64(data, len), len);
-    psy__billing_now(now);
-    psy_status rc = psy__store_begin(st);
-    if (rc) return rc;
-    psy__stmt *s = psy__sql_prepare(st, "INSERT INTO era_file (practice_id, file_hash, bytes, posted_at) VALUES (?, ?, ?, ?) "
-                                        "ON CONFLICT (practice_id, file_hash) DO NOTHING RETURNING id");
-    if (!s) {
-        rc = psy__store_dbfail(st, "era_file");
-        psy__store_rollback(st);
-        return rc;
-    }
-    psy__sql_bind_int64(s, 1, practice);
-    psy__sql_bind_text(s, 2, hash);
-    psy__sql_bind_int64(s, 3, (int64_t)len);
-    psy__sql_bind_text(s, 4, now);
-    int q = psy__sql_step(s);
-    struct post_ctx p = {st, practice, 0, r, PSY_OK};
-    if (q == PSY_SQL_ROW) {
-        p.file = psy__sql_int64(s, 0);
-        q = psy__sql_step(s);
-    } else if (q == PSY_SQL_DONE) {
-        r->already_posted = 1;
-    }
-    psy__sql_finalize(s);
-    if (q != PSY_SQL_DONE) {
-        rc = psy__store_dbfail(st, "era_file");
-        psy__store_rollback(st);
-        return rc;
-    }
-    if (r->already_posted) {
-        psy__store_rollback(st);
-        return PSY_OK;
-    }
-    psy_x12_reader *rd = psy_x12_reader_mem(data, len, 0);
-    rc = psy_x12_835_read(rd, on_payment, &p, err, errlen);
-    psy_x12_reader_free(rd);
-    if (rc) psy__store_rollback(st);
-    else rc = psy__store_commit(st);
-    if (rc) {
-        if (p.rc && err && errlen && !err[0]) snprintf(err, errlen, "%s", psy_store_errmsg(st));
-        struct psy_billing_post_result zero = {0};
-        *r = zero;
-    }
-    return rc;
+    return psy_billing_era_post_named(st, practice, "", data, len, r, err, errlen);
 }

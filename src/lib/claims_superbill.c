@@ -52,7 +52,7 @@ psy_status psy_billing_superbill(psy_store *st, const psy_coder *cx, psy_id prac
             struct psy_payer py;
             const char *profile = "default";
             if (bs[k].payer_id && !psy_records_payer_get(st, practice, bs[k].payer_id, &py)) {
-                profile = psy__billing_profile(py.kind);
+                profile = psy_records_payer_profile(&py);
                 payer = bs[k].payer_id;
             }
             if (!clinician) clinician = bs[k].clinician_id;

@@ -182,9 +182,9 @@ psy_status psy_billing_suspense_list(psy_store *st, psy_id practice, int include
 /* 1 when m is "" or a month YYYY-MM. */
 static int month_ok(const char *m)
 {
+    char first[16];
     if (!m || !*m) return 1;
-    return strlen(m) == 7 && strspn(m, "0123456789") == 4 && m[4] == '-' && strspn(m + 5, "0123456789") == 2 &&
-           atoi(m + 5) >= 1 && atoi(m + 5) <= 12;
+    return strlen(m) == 7 && snprintf(first, sizeof first, "%s-01", m) == 10 && psy_date_iso_valid(first);
 }
 
 psy_status psy_billing_revenue(psy_store *st, psy_id practice, const char *from, const char *to,

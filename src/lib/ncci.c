@@ -1,7 +1,7 @@
 /*
  * ncci.c -- the NCCI tables in memory for the coding engine: loading them (from the store when it holds
  * an import, else from the built-in set in data/ncci/), and the look-ups the engine makes per line.
- * Also the small shared helpers of the coding modules: calendar dates as integers and the key index.
+ * Also the small shared helpers of the coding modules: the key index (calendar dates are date.c's).
  *
  * The one idea: every code is packed into a 30-bit key (psy__code_key), and every table is an array of
  * rows sorted by key with an open-addressing hash from key to the first row, so a look-up on the coding
@@ -14,26 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "psy_db.h"
-
-/* --- dates ---------------------------------------------------------------------------------------- */
-
-int psy__date_int(const char *s)
-{
-    for (int i = 0; i < 10; i++) {
-        if (i == 4 || i == 7) {
-            if (s[i] != '-') return 0;
-        } else if (s[i] < '0' || s[i] > '9') {
-            return 0;
-        }
-    }
-    if (s[10]) return 0;
-    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-    int m = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
-    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (y < 1900 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1]) return 0;
-    if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return 0;
-    return y * 10000 + m * 100 + d;
-}
 
 void psy__code_text(uint32_t key, char out[6])
 {

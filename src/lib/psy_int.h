@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include "psyclaim/psyclaim.h"
+#include "psyclaim/psy_cents.h"
 
 /* alloc.c: allocation never fails from the caller's view; out of memory aborts with a message. */
 void *psy__malloc(size_t n);
@@ -59,7 +60,8 @@ int psy__utf8_valid(const char *s, size_t n); /* 1 when n bytes are valid UTF-8 
 size_t psy__edit_distance(const char *a, const char *b, size_t limit); /* Damerau, capped at limit+1 */
 uint64_t psy__hash64(const void *p, size_t n);                         /* FNV-1a */
 /* "PATH:LINE: message" (or "PATH: message" when line is 0) into err; returns PSY_EPARSE. */
-psy_status psy__vline_error(char *err, size_t errlen, const char *path, long line, const char *fmt, va_list ap);
+psy_status psy__vline_error(char *err, size_t errlen, const char *path, long line, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
 
 /* --- coding tables (ncci.c, payer.c, coding*.c) ------------------------------------------------ */
 

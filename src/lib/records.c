@@ -328,10 +328,6 @@ psy_status psy__rec_text(psy_store *st, const char *field, const char *v, size_t
     return PSY_OK;
 }
 
-static const int month_days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-
-static int is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
 static int digits_at(const char *s, int n, int *out)
 {
     int v = 0;
@@ -343,20 +339,21 @@ static int digits_at(const char *s, int n, int *out)
     return 1;
 }
 
-/* Parses YYYY-MM-DD at s (exactly 10 characters consumed). */
-static int parse_ymd(const char *s, int *y, int *m, int *d)
+/* Parses the YYYY-MM-DD at s (the first 10 characters; what follows is the caller's), a real date in
+ * the records' years 1900-2199. */
+static int parse_ymd(const char *s, struct psy_date *d)
 {
-    if (!digits_at(s, 4, y) || s[4] != '-' || !digits_at(s + 5, 2, m) || s[7] != '-' || !digits_at(s + 8, 2, d))
-        return 0;
-    if (*y < 1900 || *y > 2199 || *m < 1 || *m > 12 || *d < 1) return 0;
-    int md = month_days[*m - 1] + (*m == 2 && is_leap(*y));
-    return *d <= md;
+    char ten[PSY_DATE_MAX];
+    if (strnlen(s, 10) < 10) return 0;
+    memcpy(ten, s, 10);
+    ten[10] = 0;
+    return psy_date_parse(ten, d) && d->year <= 2199;
 }
 
 int psy_records_date_valid(const char *date)
 {
-    int y, m, d;
-    return date && strlen(date) == 10 && parse_ymd(date, &y, &m, &d);
+    struct psy_date d;
+    return date && strlen(date) == 10 && parse_ymd(date, &d);
 }
 
 psy_status psy__rec_date(psy_store *st, const char *field, const char *v, int required)
@@ -488,53 +485,27 @@ psy_status psy__rec_ref(psy_store *st, const char *field, const char *table, psy
 
 /* --- time ---------------------------------------------------------------------------------------- */
 
-/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 int64_t psy__rec_day_number(const char *date)
 {
-    int y, m, d;
-    if (!date || strlen(date) < 10 || !parse_ymd(date, &y, &m, &d)) return INT64_MIN;
-    return days_from_civil(y, m, d);
+    struct psy_date d;
+    if (!date || !parse_ymd(date, &d)) return INT64_MIN;
+    return psy_date_to_days(d);
 }
 
 void psy__rec_date_add(const char *date, int days, char out[PSY_DATE_MAX])
 {
-    int y, m, d;
-    char tmp[48];
-    civil_from_days(psy__rec_day_number(date) + days, &y, &m, &d);
-    snprintf(tmp, sizeof tmp, "%04d-%02d-%02d", y, m, d);
-    snprintf(out, PSY_DATE_MAX, "%.10s", tmp);
+    struct psy_date d;
+    out[0] = 0;
+    if (date && parse_ymd(date, &d)) psy_date_format(psy_date_from_days(psy_date_to_days(d) + days), out);
 }
 
 static void format_utc(int64_t t, char out[PSY_REC_TIME_MAX])
 {
-    int y, m, d;
     int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400, sec = t - days * 86400;
     char tmp[80];
-    civil_from_days(days, &y, &m, &d);
-    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, (int)(sec / 3600), (int)(sec / 60 % 60),
+    struct psy_date d = psy_date_from_days(days);
+    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02dZ", d.year, d.month, d.day, (int)(sec / 3600),
+             (int)(sec / 60 % 60),
              (int)(sec % 60));
     snprintf(out, PSY_REC_TIME_MAX, "%.20s", tmp);
 }
@@ -552,8 +523,9 @@ void psy__rec_today(char out[PSY_DATE_MAX])
 /* Parses an instant with an optional seconds part and a Z or +/-HH:MM offset into epoch seconds. */
 static int parse_instant(const char *s, int64_t *out)
 {
-    int y, mo, d, h, mi, sec = 0, oh = 0, om = 0, sign = 0;
-    if (!s || strlen(s) < 17 || !parse_ymd(s, &y, &mo, &d) || (s[10] != 'T' && s[10] != ' ')) return 0;
+    struct psy_date day;
+    int h, mi, sec = 0, oh = 0, om = 0, sign = 0;
+    if (!s || strlen(s) < 17 || !parse_ymd(s, &day) || (s[10] != 'T' && s[10] != ' ')) return 0;
     const char *p = s + 11;
     if (!digits_at(p, 2, &h) || p[2] != ':' || !digits_at(p + 3, 2, &mi)) return 0;
     p += 5;
@@ -571,7 +543,7 @@ static int parse_instant(const char *s, int64_t *out)
         return 0;
     }
     if (*p || h > 23 || mi > 59 || sec > 59) return 0;
-    *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60);
+    *out = psy_date_to_days(day) * 86400 + h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60);
     return 1;
 }
 
@@ -687,6 +659,9 @@ json_t *psy__rec_row(psy_store *st, const char *table, psy_id id)
         {"client", "client_diagnosis", "client_id", "code", "position"},
         {"treatment_plan", "plan_diagnosis", "plan_id", "code", "position"},
         {"treatment_plan", "plan_goal", "plan_id", "text", "position"},
+        {"treatment_plan", "plan_problem", "plan_id", "text", "position"},
+        {"treatment_plan", "plan_objective", "plan_id", "text", "position"},
+        {"treatment_plan", "plan_intervention", "plan_id", "text", "position"},
         {"authorisation", "authorisation_code", "authorisation_id", "code", "code"},
     };
     for (size_t i = 0; row && i < sizeof lists / sizeof lists[0]; i++) {
@@ -790,7 +765,35 @@ static psy_status check_address(psy_store *st, const char *address, const char *
     return rc;
 }
 
-static psy_status check_practice(psy_store *st, const struct psy_practice *p, char tax[10], char zip[10])
+/* A phone number's digits (10 to 15; spaces, dashes, dots, parentheses and a leading + are dropped). */
+static psy_status check_phone(psy_store *st, const char *field, const char *in, char out[16])
+{
+    size_t k = 0;
+    for (const char *c = in; *c; c++) {
+        if (isdigit((unsigned char)*c)) {
+            if (k == 15) return psy__rec_bad(st, field, "10 to 15 digits");
+            out[k++] = *c;
+        } else if (!strchr(" -.()+", *c)) {
+            return psy__rec_bad(st, field, "digits only (spaces, dashes and parentheses are fine)");
+        }
+    }
+    out[k] = 0;
+    if (k && k < 10) return psy__rec_bad(st, field, "10 to 15 digits, area code first");
+    return PSY_OK;
+}
+
+static psy_status check_email(psy_store *st, const char *field, const char *v)
+{
+    psy_status rc = psy__rec_text(st, field, v, 128, 0);
+    if (rc || !*v) return rc;
+    const char *at = strchr(v, '@');
+    if (!at || at == v || !strchr(at, '.') || strchr(at + 1, '@') || strpbrk(v, " \t<>\"") || at[strlen(at) - 1] == '.')
+        return psy__rec_bad(st, field, "an e-mail address such as billing@example.org");
+    return PSY_OK;
+}
+
+static psy_status check_practice(psy_store *st, const struct psy_practice *p, char tax[10], char zip[10],
+                                 char phone[16])
 {
     static const int tax_len[] = {9, 0};
     psy_status rc = psy__rec_text(st, "name", p->name, 128, PSY__REQ);
@@ -806,29 +809,34 @@ static psy_status check_practice(psy_store *st, const struct psy_practice *p, ch
     }
     if (!rc && (p->unsigned_note_days < 0 || p->unsigned_note_days > 365))
         rc = psy__rec_bad(st, "unsigned_note_days", "between 1 and 365 (0 = 7)");
+    if (!rc) rc = psy__rec_text(st, "billing_contact", p->billing_contact, 64, 0);
+    if (!rc) rc = check_phone(st, "billing_phone", p->billing_phone, phone);
+    if (!rc) rc = check_email(st, "billing_email", p->billing_email);
     return rc;
 }
 
 static psy_status write_practice(psy_store *st, psy_id practice, const void *rec, psy_id *id, int version)
 {
     const struct psy_practice *p = rec;
-    char tax[10], zip[10], now[PSY_REC_TIME_MAX];
+    char tax[10], zip[10], phone[16], now[PSY_REC_TIME_MAX];
     psy__rec_now(now);
     (void)practice;
-    psy_status rc = check_practice(st, p, tax, zip);
+    psy_status rc = check_practice(st, p, tax, zip, phone);
     if (rc) return rc;
     int days = p->unsigned_note_days ? p->unsigned_note_days : 7;
     if (*id)
         return psy__rec_update(st, "practice", *id, *id, version,
                                "name = ?, npi = ?, tax_id = ?, address = ?, city = ?, state = ?, zip = ?, "
-                               "time_zone = ?, unsigned_note_days = ?, updated_at = ?",
-                               "SSSSSSSSdS", p->name, p->npi, tax, p->address, p->city, p->state, zip, p->time_zone,
-                               days, now);
+                               "time_zone = ?, unsigned_note_days = ?, billing_contact = ?, billing_phone = ?, "
+                               "billing_email = ?, updated_at = ?",
+                               "SSSSSSSSdSSSS", p->name, p->npi, tax, p->address, p->city, p->state, zip, p->time_zone,
+                               days, p->billing_contact, phone, p->billing_email, now);
     return psy__rec_insert(st, id,
                            "INSERT INTO practice (name, npi, tax_id, address, city, state, zip, time_zone, "
-                           "unsigned_note_days, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                           "SSSSSSSSdSS", p->name, p->npi, tax, p->address, p->city, p->state, zip, p->time_zone,
-                           days, now, now);
+                           "unsigned_note_days, billing_contact, billing_phone, billing_email, created_at, updated_at) "
+                           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           "SSSSSSSSdSSSSS", p->name, p->npi, tax, p->address, p->city, p->state, zip, p->time_zone,
+                           days, p->billing_contact, phone, p->billing_email, now, now);
 }
 
 psy_status psy_records_practice_add(psy_store *st, const struct psy_practice *p, psy_id *id)
@@ -839,7 +847,8 @@ psy_status psy_records_practice_add(psy_store *st, const struct psy_practice *p,
 #define C(f, t) PSY__COL(struct psy_practice, f, t)
 static const struct psy__rec_col practice_cols[] = {
     C(id, 'i'),   C(name, 's'), C(npi, 's'),       C(tax_id, 's'),             C(address, 's'), C(city, 's'),
-    C(state, 's'), C(zip, 's'), C(time_zone, 's'), C(unsigned_note_days, 'd'), C(version, 'd')};
+    C(state, 's'), C(zip, 's'), C(time_zone, 's'), C(unsigned_note_days, 'd'), C(billing_contact, 's'),
+    C(billing_phone, 's'), C(billing_email, 's'), C(version, 'd')};
 #undef C
 static const struct psy__rec_map practice_map = PSY__MAP(practice_cols);
 
@@ -898,6 +907,16 @@ static psy_status check_clinician(psy_store *st, psy_id practice, const struct p
         if (!ok) rc = psy__rec_bad(st, "taxonomy", "a 10-character NUCC code ending in X (e.g. 1041C0700X)");
     }
     if (!rc) rc = psy__rec_text(st, "credential", c->credential, 16, PSY__REQ);
+    if (!rc) rc = psy__rec_text(st, "licence_number", c->licence_number, 30, 0);
+    if (!rc && (*c->licence_state || *c->licence_number) &&
+        (strlen(c->licence_state) != 2 || !isupper((unsigned char)c->licence_state[0]) ||
+         !isupper((unsigned char)c->licence_state[1])))
+        rc = psy__rec_bad(st, "licence_state", "two capital letters (postal code), required with a licence number");
+    if (!rc && *c->licence_state && !*c->licence_number) rc = psy__rec_bad(st, "licence_number", "required with a licence state");
+    if (!rc && c->supervisor_id) {
+        rc = psy__rec_ref(st, "supervisor_id", "clinician", practice, c->supervisor_id, 1);
+        if (!rc && c->supervisor_id == c->id) rc = psy__rec_bad(st, "supervisor_id", "a clinician cannot supervise themself");
+    }
     if (!rc) {
         int64_t other;
         psy_status q = psy__rec_int(st, &other, "SELECT id FROM clinician WHERE practice_id = ? AND npi = ? AND id <> ?",
@@ -919,14 +938,16 @@ static psy_status write_clinician(psy_store *st, psy_id practice, const void *re
     if (!*id)
         return psy__rec_insert(st, id,
                                "INSERT INTO clinician (practice_id, first_name, last_name, npi, taxonomy, credential, "
-                               "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
-                               "iSSSSSSS", practice, c.first_name, c.last_name, c.npi, c.taxonomy, c.credential,
-                               now, now);
+                               "licence_number, licence_state, supervisor_id, created_at, updated_at) "
+                               "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                               "iSSSSSSSrSS", practice, c.first_name, c.last_name, c.npi, c.taxonomy, c.credential,
+                               c.licence_number, c.licence_state, c.supervisor_id, now, now);
     if (c.active != 0 && c.active != 1) return psy__rec_bad(st, "active", "0 or 1");
     return psy__rec_update(st, "clinician", practice, c.id, version,
                            "first_name = ?, last_name = ?, npi = ?, taxonomy = ?, credential = ?, active = ?, "
-                           "updated_at = ?",
-                           "SSSSSdS", c.first_name, c.last_name, c.npi, c.taxonomy, c.credential, c.active, now);
+                           "licence_number = ?, licence_state = ?, supervisor_id = ?, updated_at = ?",
+                           "SSSSSdSSrS", c.first_name, c.last_name, c.npi, c.taxonomy, c.credential, c.active,
+                           c.licence_number, c.licence_state, c.supervisor_id, now);
 }
 
 psy_status psy_records_clinician_add(psy_store *st, psy_id practice, const struct psy_clinician *c, psy_id *id)
@@ -936,7 +957,10 @@ psy_status psy_records_clinician_add(psy_store *st, psy_id practice, const struc
 
 #define C(f, t) PSY__COL(struct psy_clinician, f, t)
 static const struct psy__rec_col clinician_cols[] = {C(id, 'i'),       C(first_name, 's'), C(last_name, 's'), C(npi, 's'),
-                                                     C(taxonomy, 's'), C(credential, 's'), C(active, 'd'),    C(version, 'd')};
+                                                     C(taxonomy, 's'), C(credential, 's'), C(active, 'd'),    C(version, 'd'),
+                                                     C(licence_number, 's'), C(licence_state, 's'),
+                                                     PSY__COLX(struct psy_clinician, "COALESCE(supervisor_id, 0)",
+                                                               supervisor_id, 'i')};
 #undef C
 static const struct psy__rec_map clinician_map = PSY__MAP(clinician_cols);
 

@@ -17,6 +17,26 @@
 
 static const char *const sexes[] = {"F", "M", "U", NULL};
 
+/* Phone numbers: digits and ()+-. and spaces, at most 20 bytes. */
+static psy_status check_phone(psy_store *st, const char *field, const char *v)
+{
+    for (const char *p = v; *p; p++)
+        if (!isdigit((unsigned char)*p) && !strchr(" ()+-.", *p)) return psy__rec_bad(st, field, "digits and ()+-. only");
+    return psy__rec_text(st, field, v, 20, 0);
+}
+
+/* An email address: one '@' with text on both sides and a dot in the domain, no spaces. */
+static psy_status check_email(psy_store *st, const char *field, const char *v)
+{
+    psy_status rc = psy__rec_text(st, field, v, 128, 0);
+    if (rc || !*v) return rc;
+    const char *at = strchr(v, '@');
+    if (!at || at == v || strchr(at + 1, '@') || !strchr(at + 1, '.') || at[1] == '.' || v[strlen(v) - 1] == '.' ||
+        strpbrk(v, " \t,;<>\"()[]"))
+        return psy__rec_bad(st, field, "not an email address (name@example.org)");
+    return PSY_OK;
+}
+
 static psy_status check_client(psy_store *st, const struct psy_client *c, char zip[10],
                                char (*dx)[PSY_CODE_MAX])
 {
@@ -34,12 +54,22 @@ static psy_status check_client(psy_store *st, const struct psy_client *c, char z
         (strlen(c->state) != 2 || !isupper((unsigned char)c->state[0]) || !isupper((unsigned char)c->state[1])))
         rc = psy__rec_bad(st, "state", "two capital letters (postal code)");
     if (!rc) rc = psy__rec_digits(st, "zip", c->zip, zip_lengths, zip, 10, 0);
-    for (const char *p = c->phone; !rc && *p; p++)
-        if (!isdigit((unsigned char)*p) && !strchr(" ()+-.", *p)) rc = psy__rec_bad(st, "phone", "digits and ()+-. only");
-    if (!rc) rc = psy__rec_text(st, "phone", c->phone, 20, 0);
+    if (!rc) rc = check_phone(st, "phone", c->phone);
+    if (!rc) rc = check_email(st, "email", c->email);
+    if (!rc) rc = psy__rec_text(st, "emergency_name", c->emergency_name, 128, 0);
+    if (!rc) rc = check_phone(st, "emergency_phone", c->emergency_phone);
+    if (!rc && *c->emergency_name && !*c->emergency_phone)
+        rc = psy__rec_bad(st, "emergency_phone", "required with an emergency contact");
+    if (!rc && !*c->emergency_name && (*c->emergency_phone || *c->emergency_relation))
+        rc = psy__rec_bad(st, "emergency_name", "required with an emergency phone or relation");
+    if (!rc) rc = psy__rec_text(st, "emergency_relation", c->emergency_relation, 32, 0);
     if (!rc) rc = psy__rec_date(st, "telehealth_consent_date", c->telehealth_consent_date, 0);
     if (!rc) rc = psy__rec_dx(st, "dx", c->n_dx, c->dx, dx, today);
     if (!rc && c->active != 0 && c->active != 1) rc = psy__rec_bad(st, "active", "0 or 1");
+    if (!rc) rc = psy__rec_date(st, "discharge_date", c->discharge_date, 0);
+    if (!rc && c->active && *c->discharge_date) rc = psy__rec_bad(st, "discharge_date", "only a discharged client has one");
+    if (!rc && *c->discharge_date && strcmp(c->discharge_date, c->birth_date) < 0)
+        rc = psy__rec_bad(st, "discharge_date", "before birth_date");
     return rc;
 }
 
@@ -53,16 +83,20 @@ static psy_status write_client(psy_store *st, psy_id practice, const void *rec, 
     if (*id)
         rc = psy__rec_update(st, "client", practice, *id, version,
                              "first_name = ?, last_name = ?, birth_date = ?, sex = ?, address = ?, city = ?, "
-                             "state = ?, zip = ?, phone = ?, telehealth_consent_date = ?, active = ?, updated_at = ?",
-                             "SSSSSSSSSsdS", c->first_name, c->last_name, c->birth_date, c->sex, c->address, c->city,
-                             c->state, zip, c->phone, c->telehealth_consent_date, c->active, now);
+                             "state = ?, zip = ?, phone = ?, telehealth_consent_date = ?, active = ?, email = ?, "
+                             "emergency_name = ?, emergency_phone = ?, emergency_relation = ?, discharge_date = ?, "
+                             "updated_at = ?",
+                             "SSSSSSSSSsdSSSSsS", c->first_name, c->last_name, c->birth_date, c->sex, c->address,
+                             c->city, c->state, zip, c->phone, c->telehealth_consent_date, c->active, c->email,
+                             c->emergency_name, c->emergency_phone, c->emergency_relation, c->discharge_date, now);
     else
         rc = psy__rec_insert(st, id,
                              "INSERT INTO client (practice_id, first_name, last_name, birth_date, sex, address, city, "
-                             "state, zip, phone, telehealth_consent_date, created_at, updated_at) "
-                             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                             "iSSSSSSSSSsSS", practice, c->first_name, c->last_name, c->birth_date, c->sex, c->address,
-                             c->city, c->state, zip, c->phone, c->telehealth_consent_date, now, now);
+                             "state, zip, phone, telehealth_consent_date, email, emergency_name, emergency_phone, "
+                             "emergency_relation, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                             "iSSSSSSSSSsSSSSSS", practice, c->first_name, c->last_name, c->birth_date, c->sex,
+                             c->address, c->city, c->state, zip, c->phone, c->telehealth_consent_date, c->email,
+                             c->emergency_name, c->emergency_phone, c->emergency_relation, now, now);
     const char *vals[PSY_REC_DX_MAX];
     for (int i = 0; i < c->n_dx; i++) vals[i] = dx[i];
     if (!rc) rc = psy__rec_put_list(st, "client_diagnosis", "client_id", "code", practice, *id, c->n_dx, vals, 1);
@@ -73,6 +107,7 @@ psy_status psy_records_client_add(psy_store *st, psy_id practice, const struct p
 {
     struct psy_client tmp = *c;
     tmp.active = 1;
+    tmp.discharge_date[0] = '\0';
     return psy__rec_write_one(st, practice, "client", 0, 0, "create", 0, write_client, &tmp, id);
 }
 
@@ -85,7 +120,8 @@ psy_status psy_records_client_update(psy_store *st, psy_id practice, const struc
 static const struct psy__rec_col client_cols[] = {
     C(id, 'i'),    C(first_name, 's'), C(last_name, 's'), C(birth_date, 's'), C(sex, 's'),
     C(address, 's'), C(city, 's'),     C(state, 's'),     C(zip, 's'),        C(phone, 's'),
-    C(telehealth_consent_date, 's'),   C(active, 'd'),    C(version, 'd')};
+    C(telehealth_consent_date, 's'),   C(active, 'd'),    C(version, 'd'),    C(email, 's'),
+    C(emergency_name, 's'), C(emergency_phone, 's'), C(emergency_relation, 's'), C(discharge_date, 's')};
 #undef C
 static const struct psy__rec_map client_map = PSY__MAP(client_cols);
 
@@ -126,14 +162,114 @@ psy_status psy_records_client_list(psy_store *st, psy_id practice, struct psy_cl
     return rc ? rc : attach_dx(st, practice, 0, *out, *n);
 }
 
+/* One change of the diagnosis list: op 'a' add at position (0 = last), 'r' remove, 'm' move. */
+static psy_status client_dx_change(psy_store *st, psy_id practice, psy_id client, int version, const char *code,
+                                   int position, char op)
+{
+    struct psy_client c;
+    char want[PSY_CODE_MAX], norm[1][PSY_CODE_MAX];
+    psy_status rc = psy_records_client_get(st, practice, client, &c);
+    if (rc) return rc;
+    if (c.version != version)
+        return psy__store_fail(st, PSY_ECONFLICT, "version: client %lld changed since it was read (now version %d)",
+                               (long long)client, c.version);
+    if (!code || !*code) return psy__rec_bad(st, "dx", "a diagnosis code is required");
+    snprintf(want, sizeof want, "%s", code);
+    /* the display form, so "f321" finds "F32.1" */
+    if (op == 'a') {
+        char today[PSY_DATE_MAX];
+        psy__rec_today(today);
+        if ((rc = psy__rec_dx(st, "dx", 1, (const char(*)[PSY_CODE_MAX])&want, norm, today))) return rc;
+    } else if (psy_catalog_normalize(PSY_SYS_ICD10CM, want, norm[0])) {
+        return psy__rec_bad(st, "dx", "not an ICD-10-CM code");
+    }
+    int at = -1;
+    for (int i = 0; i < c.n_dx; i++)
+        if (!strcmp(c.dx[i], norm[0])) at = i;
+    int n = c.n_dx;
+    if (op == 'a') {
+        if (at >= 0) return psy__rec_bad(st, "dx", "the client already has this diagnosis");
+        if (n >= PSY_REC_DX_MAX) return psy__rec_bad(st, "dx", "at most %d diagnoses", PSY_REC_DX_MAX);
+        if (position < 0 || position > n + 1) return psy__rec_bad(st, "position", "between 1 and %d", n + 1);
+        int to = position ? position - 1 : n;
+        memmove(c.dx[to + 1], c.dx[to], (size_t)(n - to) * PSY_CODE_MAX);
+        snprintf(c.dx[to], PSY_CODE_MAX, "%s", norm[0]);
+        c.n_dx++;
+    } else {
+        if (at < 0) return psy__rec_bad(st, "dx", "the client does not have this diagnosis");
+        if (op == 'r') {
+            memmove(c.dx[at], c.dx[at + 1], (size_t)(n - at - 1) * PSY_CODE_MAX);
+            c.n_dx--;
+        } else {
+            if (position < 1 || position > n) return psy__rec_bad(st, "position", "between 1 and %d", n);
+            char keep[PSY_CODE_MAX];
+            memcpy(keep, c.dx[at], PSY_CODE_MAX);
+            memmove(c.dx[at], c.dx[at + 1], (size_t)(n - at - 1) * PSY_CODE_MAX);
+            int to = position - 1;
+            memmove(c.dx[to + 1], c.dx[to], (size_t)(n - 1 - to) * PSY_CODE_MAX);
+            memcpy(c.dx[to], keep, PSY_CODE_MAX);
+        }
+    }
+    return psy_records_client_update(st, practice, &c);
+}
+
+psy_status psy_records_client_dx_add(psy_store *st, psy_id practice, psy_id client, int version, const char *code,
+                                     int position)
+{
+    return client_dx_change(st, practice, client, version, code, position, 'a');
+}
+
+psy_status psy_records_client_dx_remove(psy_store *st, psy_id practice, psy_id client, int version, const char *code)
+{
+    return client_dx_change(st, practice, client, version, code, 0, 'r');
+}
+
+psy_status psy_records_client_dx_move(psy_store *st, psy_id practice, psy_id client, int version, const char *code,
+                                      int position)
+{
+    return client_dx_change(st, practice, client, version, code, position, 'm');
+}
+
+psy_status psy_records_client_find(psy_store *st, psy_id practice, const char *first_name, const char *last_name,
+                                   const char *birth_date, psy_id *id)
+{
+    int64_t v;
+    psy_status rc = psy__rec_int(st, &v,
+                                 "SELECT id FROM client WHERE practice_id = ? AND birth_date = ? AND lower(first_name) = "
+                                 "lower(?) AND lower(last_name) = lower(?) ORDER BY id",
+                                 "iSSS", practice, birth_date, first_name, last_name);
+    if (rc == PSY_OK) *id = v;
+    return rc;
+}
+
 /* --- payers ------------------------------------------------------------------------------------------ */
 
 static const char *const payer_kinds[] = {"medicare", "medicaid", "commercial", "other", NULL};
 
+/* A payer profile id must name a built-in profile (data/payers/). */
+static psy_status check_profile(psy_store *st, const char *profile)
+{
+    char err[256];
+    psy_payers *ps = NULL;
+    if (psy_payers_builtin(&ps, err, sizeof err)) return psy__store_fail(st, PSY_EPARSE, "profile: %s", err);
+    struct psy__buf known = {0};
+    int found = 0;
+    for (size_t i = 0; i < psy_payers_count(ps); i++) {
+        if (!strcmp(psy_payers_id(ps, i), profile)) found = 1;
+        psy__buf_printf(&known, "%s%s", i ? ", " : "", psy_payers_id(ps, i));
+    }
+    psy_status rc = found ? PSY_OK : psy__rec_bad(st, "profile", "no payer profile '%.31s' (known: %s)", profile,
+                                                  known.p ? known.p : "");
+    psy__buf_free(&known);
+    psy_payers_free(ps);
+    return rc;
+}
+
 static psy_status write_payer(psy_store *st, psy_id practice, const void *rec, psy_id *id, int version)
 {
+    static const int zip_lengths[] = {5, 9, 0};
     const struct psy_payer *p = rec;
-    char now[PSY_REC_TIME_MAX];
+    char now[PSY_REC_TIME_MAX], zip[10];
     int64_t other;
     psy__rec_now(now);
     psy_status rc = psy__rec_text(st, "name", p->name, 128, PSY__REQ);
@@ -145,6 +281,15 @@ static psy_status write_payer(psy_store *st, psy_id practice, const void *rec, p
     if (!rc && p->group_max != 0 && (p->group_max < 2 || p->group_max > 100))
         rc = psy__rec_bad(st, "group_max", "0 (default) or 2 to 100");
     if (!rc && p->requires_auth != 0 && p->requires_auth != 1) rc = psy__rec_bad(st, "requires_auth", "0 or 1");
+    if (!rc && *p->profile) rc = check_profile(st, p->profile);
+    if (!rc) rc = psy__rec_text(st, "address", p->address, 128, 0);
+    if (!rc) rc = psy__rec_text(st, "city", p->city, 64, 0);
+    if (!rc && *p->state &&
+        (strlen(p->state) != 2 || !isupper((unsigned char)p->state[0]) || !isupper((unsigned char)p->state[1])))
+        rc = psy__rec_bad(st, "state", "two capital letters (postal code)");
+    if (!rc) rc = psy__rec_digits(st, "zip", p->zip, zip_lengths, zip, 10, 0);
+    if (!rc && (p->timely_filing_days < 0 || p->timely_filing_days > 3650))
+        rc = psy__rec_bad(st, "timely_filing_days", "0 (not known) to 3650 days");
     if (!rc) {
         psy_status q = psy__rec_int(st, &other, "SELECT id FROM payer WHERE practice_id = ? AND payer_code = ? AND id <> ?",
                                     "iSi", practice, p->payer_code, *id);
@@ -154,13 +299,16 @@ static psy_status write_payer(psy_store *st, psy_id practice, const void *rec, p
     if (rc) return rc;
     if (*id)
         return psy__rec_update(st, "payer", practice, *id, version,
-                               "name = ?, payer_code = ?, kind = ?, group_max = ?, requires_auth = ?, updated_at = ?",
-                               "SSSddS", p->name, p->payer_code, p->kind, p->group_max, p->requires_auth, now);
+                               "name = ?, payer_code = ?, kind = ?, group_max = ?, requires_auth = ?, profile = ?, "
+                               "address = ?, city = ?, state = ?, zip = ?, timely_filing_days = ?, updated_at = ?",
+                               "SSSddSSSSSdS", p->name, p->payer_code, p->kind, p->group_max, p->requires_auth,
+                               p->profile, p->address, p->city, p->state, zip, p->timely_filing_days, now);
     return psy__rec_insert(st, id,
-                           "INSERT INTO payer (practice_id, name, payer_code, kind, group_max, requires_auth, created_at, "
-                           "updated_at) VALUES (?,?,?,?,?,?,?,?)",
-                           "iSSSddSS", practice, p->name, p->payer_code, p->kind, p->group_max, p->requires_auth, now,
-                           now);
+                           "INSERT INTO payer (practice_id, name, payer_code, kind, group_max, requires_auth, profile, "
+                           "address, city, state, zip, timely_filing_days, created_at, updated_at) "
+                           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           "iSSSddSSSSSdSS", practice, p->name, p->payer_code, p->kind, p->group_max, p->requires_auth,
+                           p->profile, p->address, p->city, p->state, zip, p->timely_filing_days, now, now);
 }
 
 psy_status psy_records_payer_add(psy_store *st, psy_id practice, const struct psy_payer *p, psy_id *id)
@@ -175,7 +323,9 @@ psy_status psy_records_payer_update(psy_store *st, psy_id practice, const struct
 
 #define C(f, t) PSY__COL(struct psy_payer, f, t)
 static const struct psy__rec_col payer_cols[] = {C(id, 'i'),        C(name, 's'),          C(payer_code, 's'), C(kind, 's'),
-                                                 C(group_max, 'd'), C(requires_auth, 'd'), C(version, 'd')};
+                                                 C(group_max, 'd'), C(requires_auth, 'd'), C(version, 'd'),
+                                                 C(profile, 's'),   C(address, 's'),       C(city, 's'),
+                                                 C(state, 's'),     C(zip, 's'),           C(timely_filing_days, 'd')};
 #undef C
 static const struct psy__rec_map payer_map = PSY__MAP(payer_cols);
 
@@ -185,6 +335,30 @@ psy_status psy_records_payer_get(psy_store *st, psy_id practice, psy_id id, stru
     return psy__rec_get(st, p, &payer_map, "payer", id, "FROM payer WHERE practice_id = ? AND id = ?", "ii", practice, id);
 }
 
+psy_status psy_records_payer_list(psy_store *st, psy_id practice, struct psy_payer **out, size_t *n)
+{
+    return psy__rec_list(st, (void **)out, n, sizeof **out, &payer_map, "FROM payer WHERE practice_id = ? ORDER BY id", "i",
+                         practice);
+}
+
+psy_status psy_records_payer_find(psy_store *st, psy_id practice, const char *payer_code, psy_id *id)
+{
+    int64_t v;
+    psy_status rc = psy__rec_int(st, &v, "SELECT id FROM payer WHERE practice_id = ? AND payer_code = ?", "iS", practice,
+                                 payer_code ? payer_code : "");
+    if (rc == PSY_OK) *id = v;
+    return rc;
+}
+
+const char *psy_records_payer_profile(const struct psy_payer *p)
+{
+    if (*p->profile) return p->profile;
+    if (!strcmp(p->kind, "medicare")) return "medicare";
+    if (!strcmp(p->kind, "medicaid")) return "example-medicaid";
+    if (!strcmp(p->kind, "commercial")) return "example-commercial";
+    return "default";
+}
+
 /* --- policies ------------------------------------------------------------------------------------------ */
 
 static const char *const relations[] = {"self", "spouse", "child", "other", NULL};
@@ -192,21 +366,33 @@ static const char *const relations[] = {"self", "spouse", "child", "other", NULL
 /* Checks that [start, end] (end "" = open) of a new row does not overlap another row of the same
  * client and key in table. */
 static psy_status check_overlap(psy_store *st, const char *field, const char *sql, psy_id practice, psy_id client,
-                                int key, const char *start, const char *end)
+                                int key, const char *start, const char *end, psy_id self)
 {
     int64_t other;
-    psy_status rc = psy__rec_int(st, &other, sql, "iidSs", practice, client, key, end && *end ? end : "9999-12-31", start);
+    psy_status rc = psy__rec_int(st, &other, sql, "iidSsi", practice, client, key, end && *end ? end : "9999-12-31", start,
+                                 self);
     if (rc == PSY_OK) return psy__rec_bad(st, field, "overlaps record %lld of this client", (long long)other);
     return rc == PSY_ENOTFOUND ? PSY_OK : rc;
 }
 
+/* On update, the record's client may not change: field names the refusal. */
+static psy_status same_client(psy_store *st, const char *table, psy_id practice, psy_id id, psy_id client)
+{
+    char sql[96];
+    int64_t have;
+    snprintf(sql, sizeof sql, "SELECT client_id FROM %s WHERE practice_id = ? AND id = ?", table);
+    psy_status rc = psy__rec_int(st, &have, sql, "ii", practice, id);
+    if (!rc && have != client) rc = psy__rec_bad(st, "client_id", "cannot change: add a new record for the other client");
+    return rc;
+}
+
 static psy_status write_policy(psy_store *st, psy_id practice, const void *rec, psy_id *id, int version)
 {
-    (void)version; /* creates only */
     const struct psy_policy *p = rec;
     char now[PSY_REC_TIME_MAX];
     psy__rec_now(now);
-    psy_status rc = psy__rec_ref(st, "client_id", "client", practice, p->client_id, 0);
+    psy_status rc = *id ? same_client(st, "policy", practice, *id, p->client_id) : PSY_OK;
+    if (!rc) rc = psy__rec_ref(st, "client_id", "client", practice, p->client_id, 0);
     if (!rc) rc = psy__rec_ref(st, "payer_id", "payer", practice, p->payer_id, 0);
     if (!rc) rc = psy__rec_text(st, "member_id", p->member_id, 30, PSY__REQ);
     for (const char *c = p->member_id; !rc && *c; c++)
@@ -227,9 +413,17 @@ static psy_status write_policy(psy_store *st, psy_id practice, const void *rec, 
     if (!rc)
         rc = check_overlap(st, "priority",
                            "SELECT id FROM policy WHERE practice_id = ? AND client_id = ? AND priority = ? "
-                           "AND start_date <= ? AND (end_date IS NULL OR end_date >= ?)",
-                           practice, p->client_id, p->priority, p->end_date, p->start_date);
+                           "AND start_date <= ? AND (end_date IS NULL OR end_date >= ?) AND id <> ?",
+                           practice, p->client_id, p->priority, p->end_date, p->start_date, *id);
     if (rc) return rc;
+    if (*id)
+        return psy__rec_update(st, "policy", practice, *id, version,
+                               "payer_id = ?, member_id = ?, group_number = ?, priority = ?, relation = ?, "
+                               "subscriber_first = ?, subscriber_last = ?, subscriber_birth = ?, copay_cents = ?, "
+                               "start_date = ?, end_date = ?, updated_at = ?",
+                               "iSSdSSSsiSsS", p->payer_id, p->member_id, p->group_number, p->priority, p->relation,
+                               p->subscriber_first, p->subscriber_last, p->subscriber_birth, (psy_id)p->copay_cents,
+                               p->start_date, p->end_date, now);
     return psy__rec_insert(st, id,
                            "INSERT INTO policy (practice_id, client_id, payer_id, member_id, group_number, priority, "
                            "relation, subscriber_first, subscriber_last, subscriber_birth, copay_cents, start_date, "
@@ -242,6 +436,11 @@ static psy_status write_policy(psy_store *st, psy_id practice, const void *rec, 
 psy_status psy_records_policy_add(psy_store *st, psy_id practice, const struct psy_policy *p, psy_id *id)
 {
     return psy__rec_write_one(st, practice, "policy", 0, 0, "create", 0, write_policy, p, id);
+}
+
+psy_status psy_records_policy_update(psy_store *st, psy_id practice, const struct psy_policy *p)
+{
+    return psy__rec_write_one(st, practice, "policy", p->id, p->version, "update", 0, write_policy, p, NULL);
 }
 
 #define C(f, t) PSY__COL(struct psy_policy, f, t)
@@ -274,11 +473,11 @@ static const char *const unit_kinds[] = {"unit", "visit", NULL};
 
 static psy_status write_auth(psy_store *st, psy_id practice, const void *rec, psy_id *id, int version)
 {
-    (void)version; /* creates only */
     const struct psy_authorisation *a = rec;
     char now[PSY_REC_TIME_MAX], codes[PSY_REC_AUTH_CODES_MAX][PSY_CODE_MAX], f[24];
     psy__rec_now(now);
-    psy_status rc = psy__rec_ref(st, "client_id", "client", practice, a->client_id, 0);
+    psy_status rc = *id ? same_client(st, "authorisation", practice, *id, a->client_id) : PSY_OK;
+    if (!rc) rc = psy__rec_ref(st, "client_id", "client", practice, a->client_id, 0);
     if (!rc) rc = psy__rec_ref(st, "payer_id", "payer", practice, a->payer_id, 0);
     if (!rc) rc = psy__rec_text(st, "number", a->number, 50, PSY__REQ);
     if (!rc) rc = psy__rec_oneof(st, "unit_kind", a->unit_kind, unit_kinds);
@@ -297,7 +496,14 @@ static psy_status write_auth(psy_store *st, psy_id practice, const void *rec, ps
             if (!strcmp(codes[i], codes[j])) rc = psy__rec_bad(st, f, "listed twice");
     }
     if (rc) return rc;
-    rc = psy__rec_insert(st, id,
+    if (*id)
+        rc = psy__rec_update(st, "authorisation", practice, *id, version,
+                             "payer_id = ?, number = ?, unit_kind = ?, units_approved = ?, units_prior = ?, "
+                             "start_date = ?, end_date = ?, updated_at = ?",
+                             "iSSddSSS", a->payer_id, a->number, a->unit_kind, a->units_approved, a->units_prior,
+                             a->start_date, a->end_date, now);
+    else
+        rc = psy__rec_insert(st, id,
                          "INSERT INTO authorisation (practice_id, client_id, payer_id, number, unit_kind, units_approved, "
                          "units_prior, start_date, end_date, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                          "iiiSSddSSSS", practice, a->client_id, a->payer_id, a->number, a->unit_kind, a->units_approved,
@@ -311,6 +517,11 @@ static psy_status write_auth(psy_store *st, psy_id practice, const void *rec, ps
 psy_status psy_records_auth_add(psy_store *st, psy_id practice, const struct psy_authorisation *a, psy_id *id)
 {
     return psy__rec_write_one(st, practice, "authorisation", 0, 0, "create", 0, write_auth, a, id);
+}
+
+psy_status psy_records_auth_update(psy_store *st, psy_id practice, const struct psy_authorisation *a)
+{
+    return psy__rec_write_one(st, practice, "authorisation", a->id, a->version, "update", 0, write_auth, a, NULL);
 }
 
 #define C(f, t) PSY__COL(struct psy_authorisation, f, t)

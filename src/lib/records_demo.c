@@ -14,6 +14,8 @@
 #include <string.h>
 #include "records_int.h"
 
+#define DEMO_ZONE "America/Chicago" /* the demo practice's time zone */
+
 /* --- randomness and text ------------------------------------------------------------------------------ */
 
 static uint64_t next(uint64_t *s)
@@ -254,7 +256,7 @@ static psy_status make_practice(struct gen *g)
     snprintf(p.state, sizeof p.state, "IL");
     /* ZIP+4: the 837P wants all nine digits for the billing provider */
     snprintf(p.zip, sizeof p.zip, "6%04d%04d", rnd(&g->rng, 10000), 1000 + (int)(g->rng % 9000));
-    snprintf(p.time_zone, sizeof p.time_zone, "America/Chicago");
+    snprintf(p.time_zone, sizeof p.time_zone, "%s", DEMO_ZONE);
     p.unsigned_note_days = 7;
     psy_status rc = psy_records_practice_add(g->st, &p, &g->pr);
     g->r->practice_id = g->pr;
@@ -685,7 +687,7 @@ psy_status psy_records_demo(psy_store *st, const struct psy_demo_opts *o, struct
         if (!psy_records_date_valid(o->end_date)) return psy__rec_bad(st, "end_date", "not a date (YYYY-MM-DD)");
         snprintf(g.end, sizeof g.end, "%s", o->end_date);
     } else {
-        psy__rec_today(g.end);
+        psy_date_today(DEMO_ZONE, g.end); /* sessions after today in the practice's zone are refused */
     }
     psy__rec_date_add(g.end, 1 - 7 * g.weeks, g.start);
     if (g.nclients < g.ngroups * 10) return psy__rec_bad(st, "clients", "at least 10 per group");

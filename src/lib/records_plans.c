@@ -17,6 +17,9 @@ void psy_plan_clear(struct psy_plan *p)
 {
     if (!p) return;
     for (int i = 0; i < p->n_goals && i < PSY_REC_GOALS_MAX; i++) free(p->goals[i]);
+    for (int i = 0; i < p->n_problems && i < PSY_REC_PLAN_ITEMS_MAX; i++) free(p->problems[i]);
+    for (int i = 0; i < p->n_objectives && i < PSY_REC_PLAN_ITEMS_MAX; i++) free(p->objectives[i]);
+    for (int i = 0; i < p->n_interventions && i < PSY_REC_PLAN_ITEMS_MAX; i++) free(p->interventions[i]);
     memset(p, 0, sizeof *p);
 }
 
@@ -42,6 +45,19 @@ static psy_status check_plan(psy_store *st, psy_id practice, const struct psy_pl
     for (int i = 0; !rc && i < p->n_goals; i++) {
         snprintf(f, sizeof f, "goals[%d]", i);
         rc = psy__rec_text(st, f, p->goals[i], 2000, PSY__REQ | PSY__MULTILINE);
+    }
+    const struct { const char *name; int n; char *const *items; } lists[] = {
+        {"problems", p->n_problems, p->problems},
+        {"objectives", p->n_objectives, p->objectives},
+        {"interventions", p->n_interventions, p->interventions},
+    };
+    for (size_t l = 0; !rc && l < sizeof lists / sizeof lists[0]; l++) {
+        if (lists[l].n < 0 || lists[l].n > PSY_REC_PLAN_ITEMS_MAX)
+            rc = psy__rec_bad(st, lists[l].name, "at most %d", PSY_REC_PLAN_ITEMS_MAX);
+        for (int i = 0; !rc && i < lists[l].n; i++) {
+            snprintf(f, sizeof f, "%s[%d]", lists[l].name, i);
+            rc = psy__rec_text(st, f, lists[l].items[i], 2000, PSY__REQ | PSY__MULTILINE);
+        }
     }
     return rc;
 }
@@ -84,6 +100,15 @@ static psy_status write_plan(psy_store *st, psy_id practice, const void *rec, ps
     if (!rc)
         rc = psy__rec_put_list(st, "plan_goal", "plan_id", "text", practice, *id, p->n_goals,
                                (const char *const *)p->goals, 1);
+    if (!rc)
+        rc = psy__rec_put_list(st, "plan_problem", "plan_id", "text", practice, *id, p->n_problems,
+                               (const char *const *)p->problems, 1);
+    if (!rc)
+        rc = psy__rec_put_list(st, "plan_objective", "plan_id", "text", practice, *id, p->n_objectives,
+                               (const char *const *)p->objectives, 1);
+    if (!rc)
+        rc = psy__rec_put_list(st, "plan_intervention", "plan_id", "text", practice, *id, p->n_interventions,
+                               (const char *const *)p->interventions, 1);
     return rc;
 }
 
@@ -120,12 +145,27 @@ psy_status psy_records_plan_get(psy_store *st, psy_id practice, psy_id id, struc
     while (p->n_dx < PSY_REC_DX_MAX && (r = psy__sql_step(s)) == PSY_SQL_ROW) psy__rec_col(s, 0, p->dx[p->n_dx++], PSY_CODE_MAX);
     psy__sql_finalize(s);
     if (r == PSY_SQL_ERROR) return psy__store_dbfail(st, "records");
-    rc = psy__rec_prepare(st, &s, "SELECT text FROM plan_goal WHERE practice_id = ? AND plan_id = ? ORDER BY position", "ii",
-                          practice, id);
-    if (rc) return rc;
-    while (p->n_goals < PSY_REC_GOALS_MAX && (r = psy__sql_step(s)) == PSY_SQL_ROW) p->goals[p->n_goals++] = psy__rec_col_dup(s, 0);
-    psy__sql_finalize(s);
-    return r == PSY_SQL_ERROR ? psy__store_dbfail(st, "records") : PSY_OK;
+    const struct { const char *table; int *n; char **items; int cap; } lists[] = {
+        {"plan_goal", &p->n_goals, p->goals, PSY_REC_GOALS_MAX},
+        {"plan_problem", &p->n_problems, p->problems, PSY_REC_PLAN_ITEMS_MAX},
+        {"plan_objective", &p->n_objectives, p->objectives, PSY_REC_PLAN_ITEMS_MAX},
+        {"plan_intervention", &p->n_interventions, p->interventions, PSY_REC_PLAN_ITEMS_MAX},
+    };
+    for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "SELECT text FROM %s WHERE practice_id = ? AND plan_id = ? ORDER BY position",
+                 lists[l].table);
+        if ((rc = psy__rec_prepare(st, &s, sql, "ii", practice, id))) break;
+        while (*lists[l].n < lists[l].cap && (r = psy__sql_step(s)) == PSY_SQL_ROW)
+            lists[l].items[(*lists[l].n)++] = psy__rec_col_dup(s, 0);
+        psy__sql_finalize(s);
+        if (r == PSY_SQL_ERROR) {
+            rc = psy__store_dbfail(st, "records");
+            break;
+        }
+    }
+    if (rc) psy_plan_clear(p);
+    return rc;
 }
 
 struct plan_sign {
@@ -205,7 +245,6 @@ static const char *const group_modalities[] = {"group", "multifamily", NULL};
 
 static psy_status write_group(psy_store *st, psy_id practice, const void *rec, psy_id *id, int version)
 {
-    (void)version; /* creates only */
     const struct psy_group *g = rec;
     char now[PSY_REC_TIME_MAX];
     psy__rec_now(now);
@@ -220,7 +259,21 @@ static psy_status write_group(psy_store *st, psy_id practice, const void *rec, p
     if (!rc && g->telehealth != 0 && g->telehealth != 1) rc = psy__rec_bad(st, "telehealth", "0 or 1");
     if (!rc && (g->capacity < 2 || g->capacity > 50)) rc = psy__rec_bad(st, "capacity", "between 2 and 50");
     if (!rc) rc = psy__rec_text(st, "schedule", g->schedule, 64, 0);
+    if (!rc && *id && g->active != 0 && g->active != 1) rc = psy__rec_bad(st, "active", "0 or 1");
+    if (!rc && *id) {
+        int64_t members = 0;
+        rc = psy__rec_int(st, &members, "SELECT COUNT(*) FROM group_member WHERE practice_id = ? AND group_id = ? "
+                          "AND left_date IS NULL", "ii", practice, *id);
+        if (!rc && members > g->capacity)
+            rc = psy__rec_bad(st, "capacity", "below the %lld current members", (long long)members);
+    }
     if (rc) return rc;
+    if (*id)
+        return psy__rec_update(st, "therapy_group", practice, *id, version,
+                               "name = ?, clinician_id = ?, co_clinician_id = ?, modality = ?, telehealth = ?, "
+                               "capacity = ?, schedule = ?, active = ?, updated_at = ?",
+                               "SirSddSdS", g->name, g->clinician_id, g->co_clinician_id, g->modality, g->telehealth,
+                               g->capacity, g->schedule, g->active, now);
     return psy__rec_insert(st, id,
                            "INSERT INTO therapy_group (practice_id, name, clinician_id, co_clinician_id, modality, "
                            "telehealth, capacity, schedule, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -231,6 +284,11 @@ static psy_status write_group(psy_store *st, psy_id practice, const void *rec, p
 psy_status psy_records_group_add(psy_store *st, psy_id practice, const struct psy_group *g, psy_id *id)
 {
     return psy__rec_write_one(st, practice, "therapy_group", 0, 0, "create", 0, write_group, g, id);
+}
+
+psy_status psy_records_group_update(psy_store *st, psy_id practice, const struct psy_group *g)
+{
+    return psy__rec_write_one(st, practice, "therapy_group", g->id, g->version, "update", 0, write_group, g, NULL);
 }
 
 #define C(f, t) PSY__COL(struct psy_group, f, t)
@@ -290,4 +348,19 @@ psy_status psy_records_group_roster(psy_store *st, psy_id practice, psy_id group
                         "SELECT client_id FROM group_member WHERE practice_id = ? AND group_id = ? AND joined_date <= ? "
                         "AND (left_date IS NULL OR left_date >= ?) ORDER BY client_id",
                         "iiSS", practice, group, date, date);
+}
+
+#define C(f, t) PSY__COL(struct psy_membership, f, t)
+static const struct psy__rec_col member_cols[] = {C(client_id, 'i'), PSY__COLX(struct psy_membership, "joined_date", joined, 's'),
+                                                  PSY__COLX(struct psy_membership, "left_date", left, 's')};
+#undef C
+static const struct psy__rec_map member_map = PSY__MAP(member_cols);
+
+psy_status psy_records_group_members(psy_store *st, psy_id practice, psy_id group, struct psy_membership **out, size_t *n)
+{
+    psy_status rc = psy__rec_ref(st, "group_id", "therapy_group", practice, group, 0);
+    if (rc) return rc;
+    return psy__rec_list(st, (void **)out, n, sizeof **out, &member_map,
+                         "FROM group_member WHERE practice_id = ? AND group_id = ? ORDER BY client_id", "ii", practice,
+                         group);
 }

@@ -35,6 +35,30 @@ static psy_status check_instant(psy_store *st, const char *field, const char *in
     return PSY_OK;
 }
 
+/* A session's date must be a day therapy could have happened on: not before PSY_REC_SESSION_DATE_MIN,
+ * not after today in the practice's time zone, and not before the client's birth date (client 0: no
+ * client to compare with). field names the date in errors. */
+static psy_status check_session_date(psy_store *st, psy_id practice, psy_id client, const char *field,
+                                     const char *date)
+{
+    struct psy_practice p;
+    char today[PSY_DATE_MAX];
+    if (strcmp(date, PSY_REC_SESSION_DATE_MIN) < 0)
+        return psy__rec_bad(st, field, "before %s, the earliest session date psyclaim keeps", PSY_REC_SESSION_DATE_MIN);
+    psy_status rc = psy_records_practice_get(st, practice, &p);
+    if (rc) return rc;
+    psy_date_today(p.time_zone, today);
+    if (strcmp(date, today) > 0)
+        return psy__rec_bad(st, field, "in the future (today is %s in the practice's time zone)", today);
+    if (client) {
+        struct psy_client c;
+        rc = psy_records_client_get(st, practice, client, &c);
+        if (rc) return rc;
+        if (strcmp(date, c.birth_date) < 0) return psy__rec_bad(st, field, "before the client's birth date");
+    }
+    return PSY_OK;
+}
+
 /* Validates s; writes the normalised instants, place of service and billed code to n. */
 static psy_status check_session(psy_store *st, psy_id practice, const struct psy_session *s, struct psy_session *n)
 {
@@ -53,6 +77,7 @@ static psy_status check_session(psy_store *st, psy_id practice, const struct psy
     }
     if (!rc) rc = psy__rec_ref(st, "clinician_id", "clinician", practice, s->clinician_id, 1);
     if (!rc) rc = psy__rec_date(st, "service_date", s->service_date, 1);
+    if (!rc) rc = check_session_date(st, practice, group_kind(s->kind) ? 0 : s->client_id, "service_date", s->service_date);
     if (!rc) rc = check_instant(st, "start_utc", s->start_utc, n->start_utc);
     if (!rc) rc = check_instant(st, "stop_utc", s->stop_utc, n->stop_utc);
     if (!rc && *n->start_utc) {
@@ -288,6 +313,12 @@ static psy_status write_attendance(psy_store *st, psy_id practice, const void *r
     if (!group_kind(s.kind)) return psy__rec_bad(st, "session_id", "attendance is kept for group sessions only");
     rc = session_open(st, practice, a->session_id, "attendance");
     if (!rc) rc = psy__rec_ref(st, "client_id", "client", practice, a->client_id, 0);
+    if (!rc) {
+        struct psy_client c;
+        rc = psy_records_client_get(st, practice, a->client_id, &c);
+        if (!rc && strcmp(s.service_date, c.birth_date) < 0)
+            rc = psy__rec_bad(st, "client_id", "the session is dated before this client's birth date");
+    }
     if (!rc && a->present != 0 && a->present != 1) rc = psy__rec_bad(st, "present", "0 or 1");
     if (!rc && (a->late_minutes < 0 || a->late_minutes > 720)) rc = psy__rec_bad(st, "late_minutes", "between 0 and 720");
     if (!rc && (a->early_minutes < 0 || a->early_minutes > 720)) rc = psy__rec_bad(st, "early_minutes", "between 0 and 720");

@@ -338,8 +338,8 @@ psy_status psy_x12_next(psy_x12_reader *r, const struct psy_x12_segment **seg)
             rfail(r, PSY_EPARSE, "segment %lu: input ends before the segment terminator '%c'", r->number, term);
             return r->rc;
         }
-        if (term == '\n' || term == '\r')
-            while (r->seg_len && (r->seg[r->seg_len - 1] == ' ' || r->seg[r->seg_len - 1] == '\t')) r->seg_len--;
+        /* blanks before a terminator are layout (X12 suppresses trailing spaces in values) */
+        while (r->seg_len && (r->seg[r->seg_len - 1] == ' ' || r->seg[r->seg_len - 1] == '\t')) r->seg_len--;
     }
     if (split(r)) return r->rc;
     *seg = &r->cur;
@@ -382,41 +382,7 @@ void psy_x12_format_cents(long long cents, char *out)
 
 psy_status psy_x12_parse_cents(const char *s, long long *out, const char **why)
 {
-    const char *p = s;
-    int neg = 0;
-    if (*p == '-') neg = 1, p++;
-    long long v = 0;
-    int digits = 0, frac = 0, point = 0;
-    for (; *p; p++) {
-        if (*p == '.' && !point) {
-            point = 1;
-            continue;
-        }
-        if (*p < '0' || *p > '9') {
-            if (why) *why = "is not a decimal number";
-            return PSY_EINVAL;
-        }
-        if (!point) {
-            if (++digits > 15) {
-                if (why) *why = "has too many digits";
-                return PSY_EINVAL;
-            }
-            v = v * 10 + (*p - '0');
-        } else if (frac < 2) {
-            v = v * 10 + (*p - '0');
-            frac++;
-        } else if (*p != '0') {
-            if (why) *why = "has digits below one cent";
-            return PSY_EINVAL;
-        }
-    }
-    if (!digits && !frac) {
-        if (why) *why = *s ? "is not a decimal number" : "is empty";
-        return PSY_EINVAL;
-    }
-    for (; frac < 2; frac++) v *= 10;
-    *out = neg ? -v : v;
-    return PSY_OK;
+    return psy_cents_parse(s, out, why);
 }
 
 /* --- writer --------------------------------------------------------------------------------- */

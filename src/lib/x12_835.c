@@ -6,7 +6,10 @@
  * file with many interchanges never sits in memory whole. Read: BPR (payment), TRN (check/EFT
  * number), N1 (payer, payee), CLP (claim), CAS (adjustments, claim or line level by position), SVC
  * (line), DTM, REF*6R, AMT*B6, LQ*HE, PLB (provider-level adjustments). Other segments are passed
- * over. Every amount goes through psy_x12_parse_cents; every fixed field is length-checked.
+ * over. Every amount goes through psy_cents_parse and every running sum through the checked psy_cents
+ * helpers (a sum past 64 bits is an error naming the element); amounts are negative only in a
+ * reversal claim (CLP02 = 22) and provider or claim adjustments; every fixed field is length-checked.
+ * Each transaction's canonical segments are hashed (BLAKE2b) so that posting knows a payment again.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -71,7 +74,50 @@ static int money(struct step *k, size_t i, long long *out, int required)
     const char *v = psy_x12_element(k->s, i), *why = NULL;
     *out = 0;
     if (!*v) return required ? fail(k, i, "required amount missing") : 0;
-    if (psy_x12_parse_cents(v, out, &why)) return fail(k, i, "'%.24s' %s", v, why);
+    if (psy_cents_parse(v, out, &why)) return fail(k, i, "'%.24s' %s", v, why);
+    return 0;
+}
+
+/* An amount that may be negative only in a reversal (CLP02 = 22), where the payer sends back the
+ * earlier adjudication with its signs turned. */
+static int money_sign(struct step *k, size_t i, long long *out, int required, int reversal)
+{
+    if (money(k, i, out, required)) return -1;
+    if (*out < 0 && !reversal)
+        return fail(k, i, "'%.24s' is negative, which the 835 allows only in a reversal (CLP02 = 22)",
+                    psy_x12_element(k->s, i));
+    return 0;
+}
+
+/* A decimal number (X12 type R: quantities, units): digits with at most one point and, when
+ * negative_ok, a leading minus. Copied into dst; "" when absent. */
+static int number(struct step *k, size_t i, char *dst, size_t cap, int negative_ok)
+{
+    const char *v = psy_x12_element(k->s, i), *p = v;
+    if (!*v) {
+        dst[0] = 0;
+        return 0;
+    }
+    if (*p == '-') {
+        if (!negative_ok) return fail(k, i, "'%.16s' is negative, which this count cannot be", v);
+        p++;
+    }
+    int digits = 0, point = 0;
+    for (; *p; p++) {
+        if (*p == '.' && !point) point = 1;
+        else if (*p >= '0' && *p <= '9') digits++;
+        else return fail(k, i, "'%.16s' is not a number", v);
+    }
+    if (!digits) return fail(k, i, "'%.16s' is not a number", v);
+    if (psy__x12_copy(dst, cap, v)) return fail(k, i, "longer than %zu characters", cap - 1);
+    return 0;
+}
+
+/* Adds v to a running sum of the payment; -1 naming the element when the sum would not fit. */
+static int sum_into(struct step *k, size_t i, long long *sum, long long v, const char *what)
+{
+    if (psy_cents_add(*sum, v, sum))
+        return fail(k, i, "%s add up past the largest amount this system can hold", what);
     return 0;
 }
 
@@ -112,7 +158,10 @@ static int cas(struct step *k, struct psy__era_state *st)
         struct psy_era_adjustment *a = APPEND(*arr, *n);
         memcpy(a->group, group, sizeof group);
         if (text(k, r, a->reason, sizeof a->reason, 1) || money(k, r + 1, &a->amount_cents, 1) ||
-            text(k, r + 2, a->quantity, sizeof a->quantity, 0))
+            number(k, r + 2, a->quantity, sizeof a->quantity, 1))
+            return -1;
+        if (sum_into(k, r + 1, &st->claim_adj, a->amount_cents, "the adjustments of this claim")) return -1;
+        if (v && sum_into(k, r + 1, &st->line_adj, a->amount_cents, "the adjustments of this service line"))
             return -1;
     }
     return 0;
@@ -129,8 +178,13 @@ static int svc(struct step *k, struct psy__era_state *st, char sep)
     if (!v->code[0]) return fail(k, 1, "the procedure code is missing");
     for (size_t m = 0; m < PSY_CLAIM_MAX_MODS; m++)
         if (comp(k, 1, 3 + m, v->modifiers[m], sizeof v->modifiers[m], sep)) return -1;
-    if (money(k, 2, &v->charge_cents, 1) || money(k, 3, &v->paid_cents, 1) || text(k, 5, v->units, sizeof v->units, 0) ||
-        comp(k, 6, 2, v->submitted_code, sizeof v->submitted_code, sep))
+    int reversal = !strcmp(c->status, "22");
+    char original_units[16];
+    st->line_adj = 0;
+    if (money_sign(k, 2, &v->charge_cents, 1, reversal) || money_sign(k, 3, &v->paid_cents, 1, reversal) ||
+        number(k, 5, v->units, sizeof v->units, reversal) ||
+        comp(k, 6, 2, v->submitted_code, sizeof v->submitted_code, sep) ||
+        number(k, 7, original_units, sizeof original_units, reversal))
         return -1;
     if (!v->units[0]) memcpy(v->units, "1", 2);
     return 0;
@@ -152,8 +206,23 @@ static int plb(struct step *k, struct psy__era_state *st, char sep)
             money(k, i + 1, &a->amount_cents, 1))
             return -1;
         if (!a->reason[0]) return fail(k, i, "the adjustment reason is missing");
+        long long net;
+        if (sum_into(k, i + 1, &st->plb, a->amount_cents, "the provider adjustments of this payment") ||
+            psy_cents_sub(st->claims_paid, st->plb, &net))
+            return fail(k, i + 1, "the claims paid less the provider adjustments go past the largest amount "
+                                  "this system can hold");
     }
     return 0;
+}
+
+/* CLP02, the claim status: a code of the 835's list (005010X221A1 2100 CLP02). */
+static int claim_status_check(struct step *k)
+{
+    static const char *const codes[] = {"1", "2", "3", "4", "19", "20", "21", "22", "23", "25"};
+    const char *v = psy_x12_element(k->s, 2);
+    for (size_t i = 0; i < sizeof codes / sizeof *codes; i++)
+        if (!strcmp(v, codes[i])) return 0;
+    return fail(k, 2, "'%.8s' is not a claim status code (1, 2, 3, 4, 19, 20, 21, 22, 23 or 25)", v);
 }
 
 /* CLP03 and CLP04 are required from 5010 on; older interchanges may leave them out (read as 0). */
@@ -164,12 +233,17 @@ static int clp(struct step *k, struct psy__era_state *st, const struct psy__x12_
     st->claim = (long)p->n_claims;
     st->svc = -1;
     struct psy_era_claim *c = APPEND(p->claims, p->n_claims);
-    return text(k, 1, c->claim_id, sizeof c->claim_id, 1) || text(k, 2, c->status, sizeof c->status, 1) ||
-                   money(k, 3, &c->charge_cents, v5010) || money(k, 4, &c->paid_cents, v5010) ||
-                   money(k, 5, &c->patient_responsibility_cents, 0) ||
+    st->claim_adj = st->line_adj = 0;
+    if (text(k, 1, c->claim_id, sizeof c->claim_id, 1) || text(k, 2, c->status, sizeof c->status, 1) ||
+        claim_status_check(k))
+        return -1;
+    int reversal = !strcmp(c->status, "22");
+    return money_sign(k, 3, &c->charge_cents, v5010, reversal) || money_sign(k, 4, &c->paid_cents, v5010, reversal) ||
+                   money_sign(k, 5, &c->patient_responsibility_cents, 0, reversal) ||
                    text(k, 6, c->filing_indicator, sizeof c->filing_indicator, 0) ||
                    text(k, 7, c->payer_claim_number, sizeof c->payer_claim_number, 0) ||
-                   text(k, 9, c->frequency, sizeof c->frequency, 0)
+                   text(k, 9, c->frequency, sizeof c->frequency, 0) ||
+                   sum_into(k, 4, &st->claims_paid, c->paid_cents, "the claim payments of this transaction")
                ? -1
                : 0;
 }
@@ -186,14 +260,84 @@ static int dtm(struct step *k, struct psy__era_state *st)
     return date(k, 2, scratch); /* other dates are checked, not kept */
 }
 
+/* Feeds one segment to the transaction's hash in canonical form: the id, then each element with its
+ * trailing blanks cut, components and repetitions split on the interchange's own separators and
+ * joined with fixed bytes, trailing empty elements left out. ST02 and SE02 (control numbers a re-sent
+ * file may renumber) are left out. */
+static void hash_segment(struct psy__era_state *st, const struct psy_x12_segment *s)
+{
+    size_t n = s->n;
+    int ctl = !strcmp(s->id, "ST") || !strcmp(s->id, "SE");
+    while (n > 0) {
+        const char *v = s->el[n];
+        size_t l = strlen(v);
+        while (l && (v[l - 1] == ' ' || v[l - 1] == '\t' || v[l - 1] == '\r' || v[l - 1] == '\n')) l--;
+        if (l) break;
+        n--;
+    }
+    crypto_generichash_update(&st->hash, (const unsigned char *)s->id, strlen(s->id));
+    for (size_t i = 1; i <= n; i++) {
+        static const unsigned char el = 0x1d, comp = 0x1f, rep = 0x1e;
+        crypto_generichash_update(&st->hash, &el, 1);
+        if (ctl && i == 2) continue;
+        const char *v = s->el[i];
+        size_t l = strlen(v);
+        while (l && (v[l - 1] == ' ' || v[l - 1] == '\t' || v[l - 1] == '\r' || v[l - 1] == '\n')) l--;
+        for (size_t j = 0; j < l; j++) {
+            const unsigned char *b = (const unsigned char *)v + j;
+            if (st->component && v[j] == st->component) b = &comp;
+            else if (st->repetition && v[j] == st->repetition) b = &rep;
+            crypto_generichash_update(&st->hash, b, 1);
+        }
+    }
+    static const unsigned char end = 0x1c;
+    crypto_generichash_update(&st->hash, &end, 1);
+}
+
 static int st_open(struct step *k, struct psy__era_state *st, const struct psy__x12_env *env)
 {
     psy__era_reset(st);
     if (strcmp(env->st01, "835")) return fail(k, 1, "transaction set %.3s is not an 835", env->st01);
     struct psy_era_payment *p = st->pay = psy__calloc(1, sizeof *p);
+    st->claim_adj = st->line_adj = st->claims_paid = st->plb = 0;
+    crypto_generichash_init(&st->hash, NULL, 0, 32);
     p->interchange_control = strtoul(env->isa13, NULL, 10);
     p->group_control = strtoul(env->gs06, NULL, 10);
     memcpy(p->transaction_control, env->st02, sizeof p->transaction_control);
+    return 0;
+}
+
+/* The numeric elements (X12 types N0 and R) of the 835 segments this reader does not parse field by
+ * field: each must be a number even when its value is not kept, so a garbled remittance is refused
+ * whole rather than half understood. Ranges are inclusive element positions (005010X221A1); LX01, an
+ * assigned number, is checked on its own. */
+static const struct {
+    const char *seg;
+    unsigned char from, to;
+} numeric_elements[] = {
+    {"TS3", 4, 24}, /* provider summary: count and amounts */
+    {"TS2", 1, 19}, /* supplemental provider summary amounts */
+    {"CLP", 12, 13}, /* DRG weight, discharge fraction */
+    {"MIA", 1, 4},  {"MIA", 6, 19}, /* inpatient adjudication amounts and counts (MIA05 is a remark) */
+    {"MOA", 1, 2},  {"MOA", 8, 9}, /* outpatient adjudication rate and amounts */
+    {"AMT", 2, 2},  /* claim and line supplemental amounts */
+    {"QTY", 2, 2},  /* claim and line supplemental quantities */
+    {"CUR", 3, 3},  /* exchange rate */
+};
+
+static int numeric_check(struct step *k)
+{
+    char scratch[32];
+    for (size_t t = 0; t < sizeof numeric_elements / sizeof *numeric_elements; t++) {
+        if (strcmp(k->s->id, numeric_elements[t].seg)) continue;
+        for (size_t i = numeric_elements[t].from; i <= numeric_elements[t].to; i++)
+            if (number(k, i, scratch, sizeof scratch, 1)) return -1;
+    }
+    if (!strcmp(k->s->id, "LX")) {
+        const char *v = psy_x12_element(k->s, 1);
+        if (!*v || strspn(v, "0123456789") != strlen(v) || !strcmp(v, "0") || strlen(v) > 6)
+            return fail(k, 1, "'%.16s' is not an assigned number (1 to 6 digits)", v);
+    }
     return 0;
 }
 
@@ -202,10 +346,19 @@ int psy__era_step(struct psy__era_state *st, const struct psy__x12_env *env, con
 {
     struct step k = {s, msg, len};
     const char *id = s->id;
-    if (!strcmp(id, "ST")) return st_open(&k, st, env);
+    if (!strcmp(id, "ST")) {
+        int r = st_open(&k, st, env);
+        if (!r) hash_segment(st, s);
+        return r;
+    }
     struct psy_era_payment *p = st->pay;
     if (!p) return 0; /* inside a transaction that failed to open: already reported */
+    hash_segment(st, s);
+    if (numeric_check(&k)) return -1;
     if (!strcmp(id, "SE")) {
+        unsigned char h[32];
+        crypto_generichash_final(&st->hash, h, sizeof h);
+        sodium_bin2hex(p->content_hash, sizeof p->content_hash, h, sizeof h);
         *done = p;
         st->pay = NULL;
         st->claim = st->svc = -1;
@@ -213,7 +366,7 @@ int psy__era_step(struct psy__era_state *st, const struct psy__x12_env *env, con
     }
     if (!strcmp(id, "BPR")) {
         if (env->segs != 2) return fail(&k, 0, "the BPR must come right after the ST");
-        return text(&k, 1, p->handling, sizeof p->handling, 1) || money(&k, 2, &p->paid_cents, 1) ||
+        return text(&k, 1, p->handling, sizeof p->handling, 1) || money_sign(&k, 2, &p->paid_cents, 1, 0) ||
                        text(&k, 3, p->credit_debit, sizeof p->credit_debit, 0) ||
                        text(&k, 4, p->method, sizeof p->method, 0) || date(&k, 16, p->payment_date)
                    ? -1
@@ -253,7 +406,7 @@ int psy__era_step(struct psy__era_state *st, const struct psy__x12_env *env, con
         return text(&k, 2, v->line_control, sizeof v->line_control, 0);
     if (!strcmp(id, "AMT") && v && !strcmp(psy_x12_element(s, 1), "B6")) {
         v->has_allowed = 1;
-        return money(&k, 2, &v->allowed_cents, 1);
+        return money_sign(&k, 2, &v->allowed_cents, 1, !strcmp(c->status, "22"));
     }
     if (!strcmp(id, "LQ") && v && !strcmp(psy_x12_element(s, 1), "HE")) {
         char(*r)[6] = APPEND(v->remarks, v->n_remarks);
@@ -265,7 +418,7 @@ int psy__era_step(struct psy__era_state *st, const struct psy__x12_env *env, con
 psy_status psy_x12_835_read(psy_x12_reader *r, psy_era_fn fn, void *ud, char *err, size_t errlen)
 {
     struct psy__x12_env env = {0};
-    struct psy__era_state st = {NULL, -1, -1, 0};
+    struct psy__era_state st = {.pay = NULL, .claim = -1, .svc = -1};
     char msg[240], dummy[8];
     if (!err || !errlen) err = dummy, errlen = sizeof dummy;
     err[0] = 0;
@@ -287,6 +440,7 @@ psy_status psy_x12_835_read(psy_x12_reader *r, psy_era_fn fn, void *ud, char *er
         int k = psy__x12_env_step(&env, s, msg, sizeof msg);
         if (!k && env.level >= 2) {
             st.component = psy_x12_reader_delims(r)->component;
+            st.repetition = psy_x12_reader_delims(r)->repetition;
             k = psy__era_step(&st, &env, s, &done, msg, sizeof msg);
         }
         if (k < 0) {
@@ -295,7 +449,7 @@ psy_status psy_x12_835_read(psy_x12_reader *r, psy_era_fn fn, void *ud, char *er
             break;
         }
         if (done && (rc = fn(ud, done))) {
-            snprintf(err, errlen, "stopped by the caller at segment %lu", s->number);
+            if (!err[0]) snprintf(err, errlen, "stopped by the caller at segment %lu", s->number);
             break;
         }
     }

@@ -124,7 +124,8 @@ static void c837_step(struct c837 *c, const struct psy_x12_segment *s, char comp
         if (!c->clm_segment) report(p, s, "a service line outside a claim");
         if (!psy_x12_component(psy_x12_element(s, 1), comp, 2, code, sizeof code))
             report(p, s, "element SV101: the procedure code is missing");
-        c->lines_sum += parse_amount(p, s, 2);
+        if (psy_cents_add(c->lines_sum, parse_amount(p, s, 2), &c->lines_sum))
+            report(p, s, "element SV102: the lines of this claim add up past the largest amount this system can hold");
         return;
     }
     if (!strcmp(id, "SE")) {
@@ -136,40 +137,55 @@ static void c837_step(struct c837 *c, const struct psy_x12_segment *s, char comp
 
 /* --- 835 balancing --------------------------------------------------------------------------- */
 
-static long long cas_sum(const struct psy_era_adjustment *a, size_t n)
+/* Sum of n adjustments into *out; -1 when it does not fit in 64 bits. */
+static int cas_sum(const struct psy_era_adjustment *a, size_t n, long long *out)
 {
     long long t = 0;
-    for (size_t i = 0; i < n; i++) t += a[i].amount_cents;
-    return t;
+    int over = 0;
+    for (size_t i = 0; i < n; i++) psy_cents_acc(&t, a[i].amount_cents, &over);
+    *out = t;
+    return over ? -1 : 0;
 }
 
 static void balance(const struct psy_era_payment *pay, const struct psy_x12_segment *se, struct problems *p)
 {
     char a[24], b[24];
-    long long paid = 0;
+    long long paid = 0, diff;
+    int over = 0;
     for (size_t i = 0; i < pay->n_claims; i++) {
         const struct psy_era_claim *c = &pay->claims[i];
-        long long adj = cas_sum(c->adjustments, c->n_adjustments);
+        long long adj;
+        int cover = cas_sum(c->adjustments, c->n_adjustments, &adj);
         for (size_t j = 0; j < c->n_services; j++) {
             const struct psy_era_service *v = &c->services[j];
-            long long line = cas_sum(v->adjustments, v->n_adjustments);
-            adj += line;
-            if (v->charge_cents - v->paid_cents != line) {
-                psy_x12_format_cents(v->charge_cents - v->paid_cents, a);
+            long long line;
+            if (cas_sum(v->adjustments, v->n_adjustments, &line) || psy_cents_sub(v->charge_cents, v->paid_cents, &diff)) {
+                report(p, se, "claim %zu line %zu: its amounts add up past the largest amount this system can hold",
+                       i + 1, j + 1);
+                cover = 1;
+                continue;
+            }
+            if (psy_cents_add(adj, line, &adj)) cover = 1;
+            if (diff != line) {
+                psy_x12_format_cents(diff, a);
                 psy_x12_format_cents(line, b);
                 report(p, se, "claim %zu line %zu does not balance: billed less paid is %s, its adjustments %s", i + 1,
                        j + 1, a, b);
             }
         }
-        if (c->charge_cents - c->paid_cents != adj) {
-            psy_x12_format_cents(c->charge_cents - c->paid_cents, a);
+        if (cover || psy_cents_sub(c->charge_cents, c->paid_cents, &diff)) {
+            report(p, se, "claim %zu: its adjustments add up past the largest amount this system can hold", i + 1);
+        } else if (diff != adj) {
+            psy_x12_format_cents(diff, a);
             psy_x12_format_cents(adj, b);
             report(p, se, "claim %zu does not balance: billed less paid is %s, its adjustments %s", i + 1, a, b);
         }
-        paid += c->paid_cents;
+        psy_cents_acc(&paid, c->paid_cents, &over);
     }
-    for (size_t i = 0; i < pay->n_provider_adjustments; i++) paid -= pay->provider_adjustments[i].amount_cents;
-    if (paid != pay->paid_cents) {
+    for (size_t i = 0; i < pay->n_provider_adjustments; i++) psy_cents_acc(&paid, -pay->provider_adjustments[i].amount_cents, &over);
+    if (over) {
+        report(p, se, "the claim payments less provider adjustments add up past the largest amount this system can hold");
+    } else if (paid != pay->paid_cents) {
         psy_x12_format_cents(pay->paid_cents, a);
         psy_x12_format_cents(paid, b);
         report(p, se, "the payment does not balance: BPR02 is %s, claims paid less provider adjustments %s", a, b);
@@ -183,7 +199,7 @@ psy_status psy_x12_check(psy_x12_reader *r, struct psy_x12_problem *out, size_t 
 {
     struct problems p = {out, cap, 0};
     struct psy__x12_env env = {0};
-    struct psy__era_state era = {NULL, -1, -1, 0};
+    struct psy__era_state era = {.pay = NULL, .claim = -1, .svc = -1};
     struct c837 c = {0};
     struct psy_x12_check_stats local;
     if (!stats) stats = &local;
@@ -197,6 +213,7 @@ psy_status psy_x12_check(psy_x12_reader *r, struct psy_x12_problem *out, size_t 
             break;
         }
         if (!s) {
+            if (!stats->segments) report(&p, NULL, "the input is empty: no ISA interchange in it");
             if (psy__x12_env_finish(&env, msg, sizeof msg)) report(&p, NULL, "%s", msg);
             break;
         }
@@ -213,6 +230,7 @@ psy_status psy_x12_check(psy_x12_reader *r, struct psy_x12_problem *out, size_t 
         if (!strcmp(s->id, "SVC")) stats->lines++;
         struct psy_era_payment *done = NULL;
         era.component = comp;
+        era.repetition = psy_x12_reader_delims(r)->repetition;
         if (psy__era_step(&era, &env, s, &done, msg, sizeof msg) < 0) report(&p, s, "%s", msg);
         if (done) balance(done, s, &p);
         psy_era_payment_free(done);

@@ -6,6 +6,7 @@
 #ifndef PSY_X12_INT_H
 #define PSY_X12_INT_H
 
+#include <sodium.h>
 #include "psy_int.h"
 #include "psyclaim/psy_x12.h"
 
@@ -71,6 +72,11 @@ struct psy__era_state {
     struct psy_era_payment *pay; /* the open transaction, NULL outside */
     long claim, svc;             /* indexes of the current CLP and SVC, -1 none */
     char component;              /* the interchange's component separator (set by the caller) */
+    char repetition;             /* its repetition separator, 0 none (set by the caller) */
+    /* running sums, checked as they grow so that every sum over the payment fits in 64 bits */
+    long long claim_adj, line_adj; /* CAS of the open claim (its lines included) and of the open line */
+    long long claims_paid, plb;    /* CLP04 and PLB amounts of the payment so far */
+    crypto_generichash_state hash; /* BLAKE2b of the transaction's canonical segments */
 };
 
 /* Feeds one segment of an 835 transaction, ST and SE included, after the envelope tracker has seen

@@ -1,8 +1,10 @@
 /*
- * api_auth.c -- signing in and out, the signed-in user, the audit trail, and the health check.
+ * api_auth.c -- signing in and out, the signed-in user, and the health check (the audit trail is
+ * api_audit.c's).
  *
- * JSON mapping first, handlers below. Sign-in answers 401 alike for an unknown user name, a wrong
- * password and a turned-off user, so the answer does not tell which user names exist.
+ * JSON mapping first, handlers below. Sign-in answers 401 alike, after the same work, for an unknown
+ * user name, a wrong password, a turned-off user and a name several practices hold, so the answer does
+ * not tell which user names exist; the practices are named only once the password is proven.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,18 +33,10 @@ static json_t *session_json(const struct psy_auth_session *s, psy_store *st)
         psy_scope sc = psy_auth_scope(s->user.role, (psy_perm)p);
         json_object_set_new(perms, psy_auth_perm_name((psy_perm)p), json_string(scope_names[sc]));
     }
-    return json_pack("{s:o, s:s, s:o, s:o, s:o, s:o}", "user", srv_user_json(&s->user), "csrf_token", s->csrf,
+    return json_pack("{s:o, s:s, s:o, s:o, s:o, s:b, s:o}", "user", srv_user_json(&s->user), "csrf_token", s->csrf,
                      "expires_at", utc_json(s->expires_at), "idle_expires_at", utc_json(s->idle_expires_at),
-                     "permissions", perms, "practice", api_practice_brief(st, s->user.practice_id));
-}
-
-static json_t *event_json(const struct psy_audit_event *e)
-{
-    json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)e->id, "at", e->at,
-                          "username", e->username, "action", e->action, "record_type", e->record_type,
-                          "record_id", e->record_id, "ip", e->ip);
-    json_object_set_new(j, "user_id", e->user_id ? json_integer(e->user_id) : json_null());
-    return j;
+                     "permissions", perms, "must_enrol", s->must_enrol, "practice",
+                     api_practice_brief(st, s->user.practice_id));
 }
 
 /* --- handlers -------------------------------------------------------------------------------------- */
@@ -53,40 +47,63 @@ void api_health(struct srv_req *r)
                                      "schema_version", psy_store_schema_version(r->st)));
 }
 
+/* An optional string member: NULL when absent or null; else replies 400 naming it and sets *bad. */
+static const char *opt_string(struct srv_req *r, json_t *body, const char *name, int *bad)
+{
+    json_t *v = json_object_get(body, name);
+    if (!v || json_is_null(v)) return NULL;
+    if (!json_is_string(v)) {
+        srv_reply_error(r, 400, "invalid", name, "%s must be a string", name);
+        *bad = 1;
+        return NULL;
+    }
+    return json_string_value(v);
+}
+
 void api_login(struct srv_req *r)
 {
     json_t *body = srv_body_object(r);
     if (!body) return;
-    json_t *ju = json_object_get(body, "username"), *jp = json_object_get(body, "password"),
-           *jprac = json_object_get(body, "practice_id");
+    json_t *ju = json_object_get(body, "username"), *jp = json_object_get(body, "password");
+    int bad = 0;
     if (!json_is_string(ju) || !*json_string_value(ju)) {
         srv_reply_error(r, 400, "missing_field", "username", "username is required (a string)");
     } else if (!json_is_string(jp) || !*json_string_value(jp)) {
         srv_reply_error(r, 400, "missing_field", "password", "password is required (a string)");
-    } else if (jprac && !json_is_null(jprac) && (!json_is_integer(jprac) || json_integer_value(jprac) <= 0)) {
-        srv_reply_error(r, 400, "invalid", "practice_id", "practice_id must be a positive whole number");
     } else {
-        long long practice = json_is_integer(jprac) ? json_integer_value(jprac) : 0;
-        psy_login_result res;
+        struct psy_login l = {0};
+        l.username = json_string_value(ju);
+        l.password = json_string_value(jp);
+        l.practice = opt_string(r, body, "practice", &bad);
+        if (!bad) l.code = opt_string(r, body, "code", &bad);
+        l.ip = r->ip;
         struct psy_auth_session s;
-        long wait = 0;
-        psy_status rc = psy_auth_login(r->st, &r->srv->policy, practice, json_string_value(ju),
-                                       json_string_value(jp), r->ip, 0, &res, &s, &wait);
-        if (rc) {
+        psy_status rc = bad ? PSY_OK : psy_auth_login(r->st, &r->srv->policy, &l, &s);
+        if (bad) {
+            /* answered */
+        } else if (rc) {
             srv_reply_status(r, rc, NULL);
-        } else if (res == PSY_LOGIN_OK) {
+        } else if (l.result == PSY_LOGIN_OK) {
             srv_set_session_cookie(r, s.token, r->srv->policy.absolute_seconds);
             srv_reply_json(r, 200, session_json(&s, r->st));
-        } else if (res == PSY_LOGIN_LIMITED) {
+        } else if (l.result == PSY_LOGIN_LIMITED) {
             char secs[32];
-            snprintf(secs, sizeof secs, "%ld", wait);
+            snprintf(secs, sizeof secs, "%ld", l.retry_after);
             srv_add_header(r, "Retry-After", secs);
             srv_reply_error(r, 429, "rate_limited", NULL,
-                            "too many failed sign-ins; try again in %ld minute%s", (wait + 59) / 60,
-                            (wait + 59) / 60 == 1 ? "" : "s");
-        } else if (res == PSY_LOGIN_AMBIGUOUS) {
-            srv_reply_error(r, 400, "missing_field", "practice_id",
-                            "several practices have this user name: give practice_id");
+                            "too many failed sign-ins; try again in %ld second%s", l.retry_after,
+                            l.retry_after == 1 ? "" : "s");
+        } else if (l.result == PSY_LOGIN_CHOOSE) {
+            /* only now that the password is proven: the names of the practices it opens */
+            json_t *names = json_array();
+            for (size_t i = 0; i < l.nchoices; i++) json_array_append_new(names, json_string(l.choices[i]));
+            srv_reply_error(r, 409, "choose_practice", "practice",
+                            "you work in several practices: choose the one to sign in to");
+            json_object_set_new(r->json, "practices", names);
+        } else if (l.result == PSY_LOGIN_CODE_NEEDED) {
+            srv_reply_error(r, 401, "code_required", "code", "enter the 6-digit code from your authenticator app");
+        } else if (l.result == PSY_LOGIN_CODE_BAD) {
+            srv_reply_error(r, 401, "bad_code", "code", "that code is wrong or was used already; wait for the next one");
         } else {
             srv_reply_error(r, 401, "bad_credentials", NULL, "wrong user name or password");
         }
@@ -109,25 +126,3 @@ void api_logout(struct srv_req *r)
 }
 
 void api_me(struct srv_req *r) { srv_reply_json(r, 200, session_json(&r->session, r->st)); }
-
-void api_audit(struct srv_req *r)
-{
-    long long limit, offset;
-    if (srv_query_int(r, "limit", 1, 500, 50, &limit) || srv_query_int(r, "offset", 0, 1LL << 40, 0, &offset))
-        return;
-    struct psy_audit_event *ev;
-    size_t n;
-    long long total;
-    /* the look at the trail is itself on the trail */
-    psy_status rc = psy_auth_audit(r->st, &r->session.user, "audit.read", "audit_event", NULL, r->ip);
-    if (!rc) rc = psy_auth_audit_list(r->st, r->session.user.practice_id, offset, limit, &ev, &n, &total);
-    if (rc) {
-        srv_reply_status(r, rc, NULL);
-        return;
-    }
-    json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++) json_array_append_new(arr, event_json(&ev[i]));
-    free(ev);
-    srv_reply_json(r, 200, json_pack("{s:I, s:I, s:I, s:o}", "total", (json_int_t)total, "offset",
-                                     (json_int_t)offset, "limit", (json_int_t)limit, "events", arr));
-}

@@ -307,6 +307,56 @@ void api_claims_scrub(struct srv_req *r)
     srv_reply_json(r, 200, json_pack("{s:I, s:I}", "ready", (json_int_t)ready, "draft", (json_int_t)draft));
 }
 
+/* The ready claims of a payer (by id, or code when payer is 0): the claims an export sends, their ids
+ * into *ids (free it) and the payer's code into code_out. */
+static psy_status export_ids(struct srv_req *r, psy_id payer, const char *code, char code_out[81], psy_id **ids,
+                             size_t *nids)
+{
+    struct psy_billing_claim *c;
+    size_t n;
+    *ids = NULL;
+    *nids = 0;
+    snprintf(code_out, 81, "%s", code);
+    psy_status rc = psy_billing_claim_list(r->st, r->session.user.practice_id, "ready", &c, &n);
+    if (rc) return rc;
+    *ids = calloc(n ? n : 1, sizeof **ids);
+    if (!*ids) abort(); /* out of memory: the library's rule */
+    for (size_t i = 0; i < n; i++)
+        if (payer ? c[i].payer_id == payer : !strcmp(c[i].payer_code, code)) {
+            (*ids)[(*nids)++] = c[i].id;
+            snprintf(code_out, 81, "%s", c[i].payer_code);
+        }
+    psy_billing_claims_free(c, n);
+    return PSY_OK;
+}
+
+#define EXPORT_IDS_PER_ROW 100 /* claim ids per audit row: a row's detail holds them all */
+
+/* Records an export as rows "claim.export" on the payer, with outcome and detail "payer=CODE
+ * claims=4,7,9" (a batch of more than EXPORT_IDS_PER_ROW claims takes several rows, "part 2/3"); a
+ * failure adds "error=" and the field refused. */
+static int export_audit(struct srv_req *r, psy_id payer, const char *code, const char *outcome, const char *error,
+                        const psy_id *ids, size_t nids)
+{
+    char rec[PSY_AUDIT_ID_MAX], detail[PSY_AUDIT_DETAIL_MAX];
+    if (payer) snprintf(rec, sizeof rec, "%lld", (long long)payer);
+    else snprintf(rec, sizeof rec, "%.60s", code);
+    size_t parts = nids ? (nids + EXPORT_IDS_PER_ROW - 1) / EXPORT_IDS_PER_ROW : 1;
+    psy_status rc = PSY_OK;
+    for (size_t p = 0; !rc && p < parts; p++) {
+        int k = snprintf(detail, sizeof detail, "payer=%s claims=", *code ? code : "?");
+        for (size_t i = p * EXPORT_IDS_PER_ROW; i < nids && i < (p + 1) * EXPORT_IDS_PER_ROW; i++)
+            k += snprintf(detail + k, sizeof detail - (size_t)k, "%s%lld", i % EXPORT_IDS_PER_ROW ? "," : "",
+                          (long long)ids[i]);
+        if (parts > 1) k += snprintf(detail + k, sizeof detail - (size_t)k, " part=%zu/%zu", p + 1, parts);
+        if (error) snprintf(detail + k, sizeof detail - (size_t)k, " error=%.*s", (int)strcspn(error, ":"), error);
+        rc = psy_auth_audit_outcome(r->st, &r->session.user, "claim.export", "payer", rec, outcome, detail, r->ip);
+    }
+    if (rc) srv_reply_status(r, rc, NULL);
+    r->audited = 1;
+    return rc ? -1 : 0;
+}
+
 /* POST /api/claims/export {"payer": code or id}: the 837P of the payer's ready claims, as a download. */
 void api_claims_export(struct srv_req *r)
 {
@@ -323,22 +373,32 @@ void api_claims_export(struct srv_req *r)
         srv_reply_error(r, 400, "invalid", "payer", "payer: the payer's electronic id (e.g. DEMOBLU01) or record id");
         return;
     }
-    if (api_audit_rec(r, "claim.export", "payer", payer)) return;
-    char *out = NULL, err[400];
-    size_t len, n;
-    psy_status rc = psy_billing_export(r->st, r->session.user.practice_id, payer, code, &out, &len, &n, err, sizeof err);
-    if (rc == PSY_EINVAL) {
-        reply_field(r, "preflight", *err ? err : "claims: the 837P writer refused the batch");
-        return;
-    }
+    char *out = NULL, err[400], payer_code[81];
+    size_t len, n, nids;
+    psy_id *ids, batch = 0;
+    psy_status rc = export_ids(r, payer, code, payer_code, &ids, &nids);
     if (rc) {
         srv_reply_status(r, rc, NULL);
         return;
     }
-    if (!n) {
-        srv_reply_error(r, 422, "invalid", "payer", "payer: no ready claim for this payer");
+    rc = psy_billing_export_batch(r->st, r->session.user.practice_id, payer, code, &out, &len, &n, &batch, err,
+                                  sizeof err);
+    if (rc || !n) { /* the failure names the field refused, never the data in it */
+        const char *why = rc == PSY_EINVAL ? (*err ? err : "preflight") : rc ? psy_strerror(rc) : "no ready claim";
+        if (export_audit(r, payer, payer_code, "failed", why, ids, nids)) rc = PSY_EDB;
+        else if (rc == PSY_EINVAL) reply_field(r, "preflight", *err ? err : "claims: the 837P writer refused the batch");
+        else if (rc) srv_reply_status(r, rc, NULL);
+        else srv_reply_error(r, 422, "invalid", "payer", "payer: no ready claim for this payer");
+        free(ids);
+        free(out);
         return;
     }
+    if (export_audit(r, payer, payer_code, "ok", NULL, ids, nids)) {
+        free(ids);
+        free(out);
+        return;
+    }
+    free(ids);
     char name[120], cnt[24], today[PSY_DATE_MAX];
     api_today(today);
     if (*code) snprintf(name, sizeof name, "%s-%s.837", code, today);
@@ -346,6 +406,52 @@ void api_claims_export(struct srv_req *r)
     snprintf(cnt, sizeof cnt, "%zu", n);
     srv_reply_download(r, "application/edi-x12", name, out, len);
     srv_add_header(r, "X-Claims", cnt);
+    snprintf(cnt, sizeof cnt, "%lld", (long long)batch);
+    srv_add_header(r, "X-Batch", cnt); /* GET /api/claims/batches/:id/download fetches it again */
+}
+
+/* GET /api/claims/batches: the practice's 837P batches, newest first. */
+void api_claims_batches(struct srv_req *r)
+{
+    struct psy_billing_batch *v;
+    size_t n;
+    psy_status rc = psy_billing_batch_list(r->st, r->session.user.practice_id, &v, &n);
+    if (rc) {
+        srv_reply_status(r, rc, NULL);
+        return;
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, json_pack("{s:I, s:I, s:s, s:I, s:I, s:s, s:I, s:I, s:s, s:b}", "id", (json_int_t)v[i].id,
+                                             "payer_id", (json_int_t)v[i].payer_id, "payer_code", v[i].payer_code, "isa13",
+                                             (json_int_t)v[i].isa13, "gs06", (json_int_t)v[i].gs06, "st02", v[i].st02,
+                                             "claims", (json_int_t)v[i].n_claims, "bytes", (json_int_t)v[i].bytes,
+                                             "created_at", v[i].created_at, "written", v[i].written_at[0] != 0));
+    free(v);
+    srv_reply_json(r, 200, json_pack("{s:o}", "batches", arr));
+}
+
+/* GET /api/claims/batches/:id/download: one batch's 837P again, byte for byte as exported. */
+void api_claims_batch_download(struct srv_req *r)
+{
+    char *end;
+    const char *idp = srv_param(r, "id");
+    long long id = strtoll(idp, &end, 10);
+    if (*end || id <= 0) {
+        srv_reply_error(r, 404, "not_found", NULL, "no such batch");
+        return;
+    }
+    if (api_audit_rec(r, "claim.batch.download", "batch", id)) return;
+    char *out;
+    size_t len;
+    psy_status rc = psy_billing_batch_get(r->st, r->session.user.practice_id, id, &out, &len);
+    if (rc) {
+        srv_reply_status(r, rc, NULL);
+        return;
+    }
+    char name[64];
+    snprintf(name, sizeof name, "batch-%lld.837", id);
+    srv_reply_download(r, "application/edi-x12", name, out, len);
 }
 
 /* GET /api/claims/:id/cms1500 */

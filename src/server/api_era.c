@@ -109,6 +109,21 @@ static json_t *posted_claims(struct srv_req *r, json_t *doc)
     return out;
 }
 
+/* What a posting did, as JSON (the CLI's `era post --json` says the same). */
+static json_t *post_result_json(const struct psy_billing_post_result *p)
+{
+    json_t *o = json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "already_posted", p->already_posted,
+                          "payments", (json_int_t)p->payments, "payments_seen_before", (json_int_t)p->payments_seen_before,
+                          "claims", (json_int_t)p->claims, "lines", (json_int_t)p->lines, "suspense",
+                          (json_int_t)p->suspense, "denied", (json_int_t)p->denied, "unbalanced",
+                          (json_int_t)p->unbalanced, "overpaid", (json_int_t)p->overpaid, "reversals",
+                          (json_int_t)p->reversals, "paid_cents", (json_int_t)p->paid_cents);
+    if (p->earlier_file)
+        json_object_set_new(o, "earlier_file", json_pack("{s:I, s:s, s:s}", "id", (json_int_t)p->earlier_file, "name",
+                                                         p->earlier_name, "posted_at", p->earlier_posted_at));
+    return o;
+}
+
 /* POST /api/era/post: stores the remittance's payments and adjustments against the claims it names. */
 void api_era_post(struct srv_req *r)
 {
@@ -117,9 +132,10 @@ void api_era_post(struct srv_req *r)
     struct psy_billing_post_result p;
     char err[400] = "";
     psy_status rc = psy_billing_era_post(r->st, r->session.user.practice_id, r->body, r->body_len, &p, err, sizeof err);
-    if (rc == PSY_EPARSE) {
+    if (rc == PSY_EPARSE || rc == PSY_ECONFLICT) {
         json_decref(j);
-        srv_reply_error(r, 422, "invalid_x12", "body", "%s", err);
+        if (rc == PSY_EPARSE) srv_reply_error(r, 422, "invalid_x12", "body", "%s", err);
+        else srv_reply_error(r, 409, "conflict", "body", "%s", err);
         return;
     }
     if (rc) {
@@ -127,9 +143,6 @@ void api_era_post(struct srv_req *r)
         srv_reply_status(r, rc, NULL);
         return;
     }
-    json_t *posted = json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I}", "already_posted", p.already_posted, "claims",
-                               (json_int_t)p.claims, "lines", (json_int_t)p.lines, "suspense", (json_int_t)p.suspense,
-                               "denied", (json_int_t)p.denied, "unbalanced", (json_int_t)p.unbalanced, "paid_cents",
-                               (json_int_t)p.paid_cents);
+    json_t *posted = post_result_json(&p);
     srv_reply_json(r, 200, json_pack("{s:o, s:o, s:o}", "posted", posted, "claims", posted_claims(r, j), "remittance", j));
 }

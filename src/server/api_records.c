@@ -15,10 +15,11 @@
 
 int api_id_param(struct srv_req *r, const char *name, psy_id *out)
 {
+    /* one form only: decimal digits without a sign or leading zeros, 1 to 18 of them (within psy_id) */
     const char *s = srv_param(r, name);
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (!*s || *end || v <= 0) {
+    size_t n = strspn(s, "0123456789");
+    long long v = n && !s[n] && n <= 18 && s[0] != '0' ? strtoll(s, NULL, 10) : 0;
+    if (v <= 0) {
         srv_reply_error(r, 404, "not_found", NULL, "no such %s", name);
         return -1;
     }
@@ -38,6 +39,7 @@ int api_audit_rec(struct srv_req *r, const char *action, const char *type, psy_i
     if (id) snprintf(rec, sizeof rec, "%lld", (long long)id);
     psy_status rc = psy_auth_audit(r->st, &r->session.user, action, type, rec, r->ip);
     if (rc) srv_reply_status(r, rc, NULL);
+    else r->audited = 1;
     return rc ? -1 : 0;
 }
 
@@ -247,10 +249,7 @@ static json_t *group_json(struct srv_req *r, const struct psy_group *g)
 
 void api_today(char out[PSY_DATE_MAX])
 {
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, PSY_DATE_MAX, "%Y-%m-%d", &tm);
+    psy_date_today("UTC", out);
 }
 
 void api_groups(struct srv_req *r)

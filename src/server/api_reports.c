@@ -14,27 +14,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "srv_api.h"
+#include "srv_form.h"
 
 #define GROUP_CODE "90853"
 
 /* The Monday on or before date (YYYY-MM-DD). */
 static void week_of(const char *date, char out[PSY_DATE_MAX])
 {
-    struct tm tm = {0};
-    if (sscanf(date, "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3) {
-        snprintf(out, PSY_DATE_MAX, "%s", date);
-        return;
-    }
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    tm.tm_hour = 12;
-    time_t t = timegm(&tm);
-    struct tm g;
-    gmtime_r(&t, &g);
-    t -= (time_t)((g.tm_wday + 6) % 7) * 86400;
-    gmtime_r(&t, &g);
-    strftime(out, PSY_DATE_MAX, "%Y-%m-%d", &g);
+    int wd = psy_date_weekday(date);
+    if (wd < 0 || !psy_date_add(date, -((wd + 6) % 7), out)) snprintf(out, PSY_DATE_MAX, "%s", date);
 }
 
 void api_report_attendance(struct srv_req *r)
@@ -138,9 +126,20 @@ static long long member_fee(struct srv_req *r, psy_id client, const char *date, 
 void api_report_economics(struct srv_req *r)
 {
     long long cost, minutes;
-    if (srv_query_int(r, "cost_per_hour_cents", 0, 100000000, 12000, &cost) ||
-        srv_query_int(r, "minutes", 15, 480, 90, &minutes))
+    /* people type dollars: cost_per_hour ("120", "$1,200.50"); cost_per_hour_cents is kept for scripts */
+    const char *dollars = srv_query(r, "cost_per_hour");
+    if (dollars) {
+        int64_t c;
+        if (form_dollars(dollars, &c) || c < 0 || c > 100000000) {
+            srv_reply_error(r, 400, "invalid", "cost_per_hour",
+                            "cost_per_hour: an amount in dollars from $0 to $1,000,000, such as 120 or 120.50");
+            return;
+        }
+        cost = c;
+    } else if (srv_query_int(r, "cost_per_hour_cents", 0, 100000000, 12000, &cost)) {
         return;
+    }
+    if (srv_query_int(r, "minutes", 15, 480, 90, &minutes)) return;
     psy_id pr = r->session.user.practice_id, *gids;
     size_t ng;
     if (api_visible(r, 1, PSY_PERM_REPORTS_READ, &gids, &ng)) return;

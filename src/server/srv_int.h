@@ -38,6 +38,8 @@ struct psy_server {
     int in_flight; /* requests begun and not yet completed (atomic) */
     psy_coder *coder; /* the coding engine's tables and payer profiles, read once at start */
     psy_search *index; /* the catalog's search index, built once at start; read-only, shared */
+    char (*proxies)[PSY_IP_MAX]; /* trusted proxies, in inet_ntop's form */
+    size_t nproxies;
     char *note_templates; /* GET /api/note-templates: {"templates": [...]}, made once at start */
 };
 
@@ -59,6 +61,8 @@ struct srv_req {
     size_t nparams;
     psy_store *st; /* from the pool while the request runs */
     int signed_in;
+    int audited;      /* the handler wrote the request's audit row (api_audit_rec) */
+    int noncanonical; /* the raw path had a percent escape or an empty, "." or ".." segment: 404 */
     struct psy_auth_session session;
     /* the response */
     unsigned status;
@@ -131,11 +135,23 @@ void api_login(struct srv_req *r);
 void api_logout(struct srv_req *r);
 void api_me(struct srv_req *r);
 void api_audit(struct srv_req *r);
+void api_me_password(struct srv_req *r);
+void api_me_totp_begin(struct srv_req *r);
+void api_me_totp_confirm(struct srv_req *r);
+void api_users(struct srv_req *r);
+void api_user_add(struct srv_req *r);
+void api_users_two_factor(struct srv_req *r);
+void api_user_patch(struct srv_req *r);
+void api_user_password(struct srv_req *r);
+void api_user_totp_reset(struct srv_req *r);
+void api_audit_csv(struct srv_req *r);
 void api_code(struct srv_req *r);
 void api_code_session(struct srv_req *r);
 void api_payers(struct srv_req *r);
 void api_era_read(struct srv_req *r);
 void api_era_post(struct srv_req *r);
+void api_claims_batches(struct srv_req *r);
+void api_claims_batch_download(struct srv_req *r);
 void api_claims(struct srv_req *r);
 void api_claim(struct srv_req *r);
 void api_claim_scrub(struct srv_req *r);
@@ -165,5 +181,31 @@ void api_report_economics(struct srv_req *r);
 void api_search(struct srv_req *r);
 void api_nlm_icd10cm(struct srv_req *r);
 void api_nlm_hcpcs(struct srv_req *r);
+/* api_setup.c, api_forms.c: the first run and the record forms */
+void api_setup_get(struct srv_req *r);
+void api_setup_post(struct srv_req *r);
+void api_practice_get(struct srv_req *r);
+void api_practice_put(struct srv_req *r);
+void api_clinicians(struct srv_req *r);
+void api_clinician_post(struct srv_req *r);
+void api_clinician_put(struct srv_req *r);
+void api_payer_records(struct srv_req *r);
+void api_payer_post(struct srv_req *r);
+void api_payer_put(struct srv_req *r);
+void api_client_post(struct srv_req *r);
+void api_client_put(struct srv_req *r);
+void api_policy_post(struct srv_req *r);
+void api_policy_get(struct srv_req *r);
+void api_policy_put(struct srv_req *r);
+void api_auth_post(struct srv_req *r);
+void api_auth_get(struct srv_req *r);
+void api_auth_put(struct srv_req *r);
+void api_plan_post(struct srv_req *r);
+void api_plan_get(struct srv_req *r);
+void api_plan_put(struct srv_req *r);
+void api_plan_sign(struct srv_req *r);
+void api_group_post(struct srv_req *r);
+void api_group_put(struct srv_req *r);
+void api_group_roster(struct srv_req *r);
 
 #endif

@@ -108,6 +108,8 @@ json_t *srv_user_json(const struct psy_user *u)
                           (json_int_t)u->practice_id, "username", u->username, "role",
                           psy_auth_role_name(u->role));
     json_object_set_new(j, "clinician_id", u->clinician_id ? json_integer(u->clinician_id) : json_null());
+    json_object_set_new(j, "active", json_boolean(u->active));
+    json_object_set_new(j, "two_factor", json_boolean(u->totp));
     return j;
 }
 

@@ -9,8 +9,17 @@
  * record. Each request borrows one store handle from the pool for its duration, because a handle is
  * used by one thread at a time. The coding engine and the search index are made once at start and
  * shared: they are read-only.
+ *
+ * Answers libmicrohttpd makes itself (400 for a malformed request, 414 and 431 when the request line or
+ * headers do not fit the connection's memory, 505, ...) never reach the access handler; they pass
+ * through MHD_queue_response, which this file defines over the library's own (see there), so they
+ * too are JSON errors with the security headers. Paths are taken in one form only: the raw URI is
+ * looked at before libmicrohttpd decodes it, and a path with a percent escape or an empty, "." or ".."
+ * segment answers 404.
  */
+#define _GNU_SOURCE /* RTLD_NEXT */
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -18,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include "srv_int.h"
@@ -62,7 +72,31 @@ static double ms_since(const struct timespec *t0)
     return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-static void client_ip(struct MHD_Connection *conn, char out[PSY_IP_MAX])
+/* An address in inet_ntop's form (so that "::1" and "0:0::1" are one); -1 when text is none. */
+static int canonical_ip(const char *text, size_t len, char out[PSY_IP_MAX])
+{
+    char buf[PSY_IP_MAX];
+    unsigned char bin[sizeof(struct in6_addr)];
+    while (len && (*text == ' ' || *text == '\t')) text++, len--;
+    while (len && (text[len - 1] == ' ' || text[len - 1] == '\t')) len--;
+    if (len == 0 || len >= sizeof buf) return -1;
+    memcpy(buf, text, len);
+    buf[len] = 0;
+    if (inet_pton(AF_INET, buf, bin) == 1) return inet_ntop(AF_INET, bin, out, PSY_IP_MAX) ? 0 : -1;
+    if (inet_pton(AF_INET6, buf, bin) == 1) return inet_ntop(AF_INET6, bin, out, PSY_IP_MAX) ? 0 : -1;
+    return -1;
+}
+
+static int is_trusted_proxy(const psy_server *srv, const char *ip)
+{
+    for (size_t i = 0; i < srv->nproxies; i++)
+        if (strcmp(srv->proxies[i], ip) == 0) return 1;
+    return 0;
+}
+
+/* The client's address: the peer's; behind a trusted proxy, the right-most X-Forwarded-For entry that
+ * is not a trusted proxy (entries to its left are whatever the client claimed). */
+static void client_ip(const psy_server *srv, struct MHD_Connection *conn, char out[PSY_IP_MAX])
 {
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     snprintf(out, PSY_IP_MAX, "unknown");
@@ -72,6 +106,19 @@ static void client_ip(struct MHD_Connection *conn, char out[PSY_IP_MAX])
         inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, PSY_IP_MAX);
     else if (sa->sa_family == AF_INET6)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, PSY_IP_MAX);
+    if (!is_trusted_proxy(srv, out)) return;
+    const char *xff = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For");
+    if (!xff) return;
+    const char *end = xff + strlen(xff);
+    while (end > xff) {
+        const char *comma = end;
+        while (comma > xff && comma[-1] != ',') comma--;
+        char ip[PSY_IP_MAX];
+        if (canonical_ip(comma, (size_t)(end - comma), ip)) return; /* garbage: keep the proxy's address */
+        memcpy(out, ip, PSY_IP_MAX);
+        if (!is_trusted_proxy(srv, ip)) return;
+        end = comma > xff ? comma - 1 : xff;
+    }
 }
 
 static void free_req(struct srv_req *r)
@@ -84,7 +131,7 @@ static void free_req(struct srv_req *r)
 }
 
 /* The security headers every response carries. */
-static void common_headers(const psy_server *srv, struct MHD_Response *resp)
+static void common_headers(int tls, struct MHD_Response *resp)
 {
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
@@ -92,7 +139,85 @@ static void common_headers(const psy_server *srv, struct MHD_Response *resp)
     MHD_add_response_header(resp, "Content-Security-Policy",
                             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                             "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
-    if (srv->tls) MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
+    if (tls) MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
+}
+
+static int conn_tls(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON);
+    const union MHD_DaemonInfo *di = ci ? MHD_get_daemon_info(ci->daemon, MHD_DAEMON_INFO_FLAGS) : NULL;
+    return di && (di->flags & MHD_USE_TLS);
+}
+
+/* The error code of an answer libmicrohttpd made itself. */
+static const char *own_error_code(unsigned status)
+{
+    switch (status) {
+    case MHD_HTTP_BAD_REQUEST: return "bad_request";
+    case MHD_HTTP_CONTENT_TOO_LARGE: return "payload_too_large";
+    case MHD_HTTP_URI_TOO_LONG: return "uri_too_long";
+    case MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE: return "headers_too_large";
+    case MHD_HTTP_HTTP_VERSION_NOT_SUPPORTED: return "http_version";
+    case MHD_HTTP_NOT_IMPLEMENTED: return "not_implemented";
+    default: return "error";
+    }
+}
+
+typedef enum MHD_Result (*queue_fn)(struct MHD_Connection *, unsigned int, struct MHD_Response *);
+static queue_fn real_queue;
+static pthread_once_t real_queue_once = PTHREAD_ONCE_INIT;
+
+static void find_real_queue(void) { *(void **)&real_queue = dlsym(RTLD_NEXT, "MHD_queue_response"); }
+
+/* Takes the place of libmicrohttpd's MHD_queue_response: the library calls its exported functions
+ * through the dynamic linker, which binds them to this definition first. A response made here already
+ * carries the security headers and goes through unchanged; one libmicrohttpd made itself (an HTML page
+ * without headers) is replaced by a JSON error of the same status with the headers. */
+enum MHD_Result MHD_queue_response(struct MHD_Connection *conn, unsigned int status, struct MHD_Response *resp)
+{
+    pthread_once(&real_queue_once, find_real_queue);
+    if (!real_queue) return MHD_NO;
+    if (!resp || MHD_get_response_header(resp, "Content-Security-Policy")) return real_queue(conn, status, resp);
+    if (status < 400) {
+        common_headers(conn_tls(conn), resp);
+        return real_queue(conn, status, resp);
+    }
+    char body[256];
+    const char *reason = MHD_get_reason_phrase_for(status);
+    int n = snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\",\"field\":null}}",
+                     own_error_code(status), reason && *reason ? reason : "error");
+    struct MHD_Response *json = MHD_create_response_from_buffer((size_t)n, body, MHD_RESPMEM_MUST_COPY);
+    if (!json) return real_queue(conn, status, resp);
+    MHD_add_response_header(json, "Content-Type", "application/json; charset=utf-8");
+    MHD_add_response_header(json, "Cache-Control", "no-store");
+    MHD_add_response_header(json, "Connection", "close");
+    common_headers(conn_tls(conn), json);
+    enum MHD_Result ok = real_queue(conn, status, json);
+    MHD_destroy_response(json);
+    return ok;
+}
+
+/* Marks a request whose raw path is not in the one accepted form: a percent escape anywhere in the
+ * path (libmicrohttpd would decode "%31" to "1" and stop at "%00"), or an empty, "." or ".." segment.
+ * The query string is decoded as usual. */
+static char noncanonical_mark;
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls;
+    (void)conn;
+    size_t n = strcspn(uri, "?#");
+    if (n == 0 || uri[0] != '/' || memchr(uri, '%', n)) return &noncanonical_mark;
+    const char *seg = uri + 1, *end = uri + n;
+    if (seg == end) return NULL; /* "/" */
+    for (;;) {
+        const char *slash = memchr(seg, '/', (size_t)(end - seg));
+        const char *stop = slash ? slash : end;
+        size_t l = (size_t)(stop - seg);
+        if (l == 0 || (l == 1 && seg[0] == '.') || (l == 2 && seg[0] == '.' && seg[1] == '.')) return &noncanonical_mark;
+        if (!slash) return NULL;
+        seg = slash + 1;
+    }
 }
 
 static enum MHD_Result send_reply(struct srv_req *r)
@@ -120,7 +245,7 @@ static enum MHD_Result send_reply(struct srv_req *r)
             MHD_add_response_header(resp, "Cache-Control", "no-store");
         }
     }
-    common_headers(r->srv, resp);
+    common_headers(r->srv->tls, resp);
     for (size_t i = 0; i < r->nhdr; i++) MHD_add_response_header(resp, r->hdr_name[i], r->hdr_value[i]);
     enum MHD_Result ok = MHD_queue_response(r->conn, r->status, resp);
     MHD_destroy_response(resp);
@@ -139,7 +264,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     psy_server *srv = cls;
     (void)version;
     struct srv_req *r = *con_cls;
-    if (!r) { /* headers are in */
+    if (!r || r == (void *)&noncanonical_mark) { /* headers are in */
+        int noncanonical = r != NULL;
         r = calloc(1, sizeof *r);
         if (!r) return MHD_NO;
         clock_gettime(CLOCK_MONOTONIC, &r->t0);
@@ -147,8 +273,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->conn = conn;
         r->method = method;
         r->path = url;
+        r->noncanonical = noncanonical;
         r->route = "(no route)";
-        client_ip(conn, r->ip);
+        client_ip(srv, conn, r->ip);
         __atomic_add_fetch(&srv->in_flight, 1, __ATOMIC_SEQ_CST);
         *con_cls = r;
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -207,7 +334,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     psy_server *srv = cls;
     struct srv_req *r = *con_cls;
     (void)conn;
-    if (!r) return;
+    *con_cls = NULL;
+    if (!r || r == (void *)&noncanonical_mark) return;
     if (srv->access_log) {
         char when[PSY_TIME_MAX];
         time_t now = time(NULL);
@@ -319,6 +447,18 @@ psy_status psy_server_start(const struct psy_server_config *cfg, psy_server **ou
     srv->db_uri = strdup(cfg->db_uri ? cfg->db_uri : psy_store_default_uri());
     if (!srv->db_uri) return fail(srv, PSY_ENOMEM);
 
+    if (cfg->ntrusted_proxies) {
+        srv->proxies = calloc(cfg->ntrusted_proxies, sizeof *srv->proxies);
+        if (!srv->proxies) return fail(srv, PSY_ENOMEM);
+        for (size_t i = 0; i < cfg->ntrusted_proxies; i++) {
+            const char *p = cfg->trusted_proxies[i] ? cfg->trusted_proxies[i] : "";
+            if (canonical_ip(p, strlen(p), srv->proxies[srv->nproxies++])) {
+                snprintf(err, errlen, "trusted proxy '%.100s' is not an IPv4 or IPv6 address", p);
+                return fail(srv, PSY_EINVAL);
+            }
+        }
+    }
+
     struct sockaddr_storage ss;
     if (parse_listen(cfg->listen ? cfg->listen : PSY_SERVER_LISTEN_DEFAULT, &ss, err, errlen))
         return fail(srv, PSY_EINVAL);
@@ -368,6 +508,21 @@ psy_status psy_server_start(const struct psy_server_config *cfg, psy_server **ou
     srv_store_put(srv, st);
     if (rc) return fail(srv, rc);
 
+    /* slow clients: every open connection holds a descriptor, so take as many as the system allows,
+     * keep some for the database and files, cap connections per client address, and close silent ones */
+    struct rlimit rl;
+    unsigned max_conns = 1000;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        if (rl.rlim_cur < rl.rlim_max) {
+            rl.rlim_cur = rl.rlim_max;
+            setrlimit(RLIMIT_NOFILE, &rl);
+            getrlimit(RLIMIT_NOFILE, &rl);
+        }
+        rlim_t usable = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1000128 ? 1000128 : rl.rlim_cur;
+        if (usable > 256) max_conns = (unsigned)(usable - 128);
+    }
+    unsigned per_address = cfg->per_address ? cfg->per_address : PSY_SERVER_PER_ADDRESS;
+    unsigned timeout = cfg->timeout ? cfg->timeout : PSY_SERVER_TIMEOUT;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = cfg->threads ? cfg->threads : (unsigned)(ncpu > 2 ? ncpu : 2);
     struct MHD_OptionItem tls_opts[] = {
@@ -378,7 +533,9 @@ psy_status psy_server_start(const struct psy_server_config *cfg, psy_server **ou
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, srv,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_address,
+        MHD_OPTION_CONNECTION_LIMIT, max_conns, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
     if (!srv->daemon) {
         snprintf(err, errlen, "cannot listen on %s (address in use, not local, or not allowed)",
@@ -415,5 +572,6 @@ void psy_server_stop(psy_server *srv)
     free(srv->db_uri);
     free(srv->cert);
     free(srv->key);
+    free(srv->proxies);
     free(srv);
 }

@@ -18,6 +18,17 @@ static const struct srv_route routes[] = {
     {"POST", "/api/login", api_login, 1, PSY_PERM_SESSION, PSY_SCOPE_NONE},
     {"POST", "/api/logout", api_logout, 0, PSY_PERM_SESSION, PSY_SCOPE_NONE},
     {"GET", "/api/me", api_me, 0, PSY_PERM_SESSION, PSY_SCOPE_NONE},
+    /* one's own password and second factor; a session that must enrol may do only these */
+    {"POST", "/api/me/password", api_me_password, 0, PSY_PERM_SESSION, PSY_SCOPE_NONE},
+    {"POST", "/api/me/totp", api_me_totp_begin, 0, PSY_PERM_SESSION, PSY_SCOPE_NONE},
+    {"POST", "/api/me/totp/confirm", api_me_totp_confirm, 0, PSY_PERM_SESSION, PSY_SCOPE_NONE},
+    /* the practice's users (admins) */
+    {"GET", "/api/users", api_users, 0, PSY_PERM_USERS_ADMIN, PSY_SCOPE_PRACTICE},
+    {"POST", "/api/users", api_user_add, 0, PSY_PERM_USERS_ADMIN, PSY_SCOPE_PRACTICE},
+    {"PUT", "/api/users/two-factor", api_users_two_factor, 0, PSY_PERM_USERS_ADMIN, PSY_SCOPE_PRACTICE},
+    {"PATCH", "/api/users/:id", api_user_patch, 0, PSY_PERM_USERS_ADMIN, PSY_SCOPE_PRACTICE},
+    {"POST", "/api/users/:id/password", api_user_password, 0, PSY_PERM_USERS_ADMIN, PSY_SCOPE_PRACTICE},
+    {"POST", "/api/users/:id/totp-reset", api_user_totp_reset, 0, PSY_PERM_USERS_ADMIN, PSY_SCOPE_PRACTICE},
     {"GET", "/api/codes/:system/:code", api_code, 1, PSY_PERM_CODES_READ, PSY_SCOPE_NONE},
     {"GET", "/api/search", api_search, 1, PSY_PERM_CODES_READ, PSY_SCOPE_NONE},
     {"GET", "/api/icd10cm/v3/search", api_nlm_icd10cm, 1, PSY_PERM_CODES_READ, PSY_SCOPE_NONE},
@@ -34,6 +45,9 @@ static const struct srv_route routes[] = {
     {"POST", "/api/claims/build", api_claims_build, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
     {"POST", "/api/claims/scrub", api_claims_scrub, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
     {"POST", "/api/claims/export", api_claims_export, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
+    /* batches are the practice's files sent to payers: they hold every clinician's claims */
+    {"GET", "/api/claims/batches", api_claims_batches, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_PRACTICE},
+    {"GET", "/api/claims/batches/:id/download", api_claims_batch_download, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_PRACTICE},
     {"GET", "/api/claims/:id", api_claim, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_NONE},
     {"POST", "/api/claims/:id/scrub", api_claim_scrub, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
     {"GET", "/api/claims/:id/cms1500", api_claim_cms1500, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_NONE},
@@ -56,6 +70,34 @@ static const struct srv_route routes[] = {
     /* revenue is the practice's money across every clinician's claims */
     {"GET", "/api/reports/revenue", api_report_revenue, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_PRACTICE},
     {"GET", "/api/audit", api_audit, 0, PSY_PERM_AUDIT_READ, PSY_SCOPE_NONE},
+    {"GET", "/api/audit.csv", api_audit_csv, 0, PSY_PERM_AUDIT_READ, PSY_SCOPE_NONE},
+    /* the first run: open only while the database has no practice (the handlers refuse afterwards) */
+    {"GET", "/api/setup", api_setup_get, 1, PSY_PERM_SESSION, PSY_SCOPE_NONE},
+    {"POST", "/api/setup", api_setup_post, 1, PSY_PERM_SESSION, PSY_SCOPE_NONE},
+    /* record forms (api_forms.c): a clinician's "own" scope is applied by the handlers */
+    {"GET", "/api/practice", api_practice_get, 0, PSY_PERM_SESSION, PSY_SCOPE_NONE},
+    {"PUT", "/api/practice", api_practice_put, 0, PSY_PERM_PRACTICE_WRITE, PSY_SCOPE_PRACTICE},
+    {"GET", "/api/clinicians", api_clinicians, 0, PSY_PERM_CLIENTS_READ, PSY_SCOPE_NONE},
+    {"POST", "/api/clinicians", api_clinician_post, 0, PSY_PERM_PRACTICE_WRITE, PSY_SCOPE_PRACTICE},
+    {"PUT", "/api/clinicians/:id", api_clinician_put, 0, PSY_PERM_PRACTICE_WRITE, PSY_SCOPE_PRACTICE},
+    {"GET", "/api/payer-records", api_payer_records, 0, PSY_PERM_CLIENTS_READ, PSY_SCOPE_NONE},
+    {"POST", "/api/payer-records", api_payer_post, 0, PSY_PERM_INSURANCE_WRITE, PSY_SCOPE_PRACTICE},
+    {"PUT", "/api/payer-records/:id", api_payer_put, 0, PSY_PERM_INSURANCE_WRITE, PSY_SCOPE_PRACTICE},
+    {"POST", "/api/clients", api_client_post, 0, PSY_PERM_CLIENTS_WRITE, PSY_SCOPE_PRACTICE},
+    {"PUT", "/api/clients/:id", api_client_put, 0, PSY_PERM_CLIENTS_WRITE, PSY_SCOPE_NONE},
+    {"POST", "/api/clients/:id/policies", api_policy_post, 0, PSY_PERM_INSURANCE_WRITE, PSY_SCOPE_PRACTICE},
+    {"GET", "/api/policies/:id", api_policy_get, 0, PSY_PERM_CLIENTS_READ, PSY_SCOPE_NONE},
+    {"PUT", "/api/policies/:id", api_policy_put, 0, PSY_PERM_INSURANCE_WRITE, PSY_SCOPE_PRACTICE},
+    {"POST", "/api/clients/:id/authorisations", api_auth_post, 0, PSY_PERM_INSURANCE_WRITE, PSY_SCOPE_PRACTICE},
+    {"GET", "/api/authorisations/:id", api_auth_get, 0, PSY_PERM_CLIENTS_READ, PSY_SCOPE_NONE},
+    {"PUT", "/api/authorisations/:id", api_auth_put, 0, PSY_PERM_INSURANCE_WRITE, PSY_SCOPE_PRACTICE},
+    {"POST", "/api/clients/:id/plans", api_plan_post, 0, PSY_PERM_CLIENTS_WRITE, PSY_SCOPE_NONE},
+    {"GET", "/api/plans/:id", api_plan_get, 0, PSY_PERM_CLIENTS_READ, PSY_SCOPE_NONE},
+    {"PUT", "/api/plans/:id", api_plan_put, 0, PSY_PERM_CLIENTS_WRITE, PSY_SCOPE_NONE},
+    {"POST", "/api/plans/:id/sign", api_plan_sign, 0, PSY_PERM_CLIENTS_WRITE, PSY_SCOPE_NONE},
+    {"POST", "/api/groups", api_group_post, 0, PSY_PERM_CLIENTS_WRITE, PSY_SCOPE_NONE},
+    {"PUT", "/api/groups/:id", api_group_put, 0, PSY_PERM_CLIENTS_WRITE, PSY_SCOPE_NONE},
+    {"POST", "/api/groups/:id/roster", api_group_roster, 0, PSY_PERM_CLIENTS_WRITE, PSY_SCOPE_NONE},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -94,6 +136,16 @@ static int match(const char *pattern, const char *path, struct srv_req *r)
     return !*p && !*q;
 }
 
+/* What a session that must first set up a second factor (the practice requires one) may reach. */
+static int enrol_route(const char *pattern)
+{
+    static const char *const open_[] = {"/api/me", "/api/logout", "/api/me/password", "/api/me/totp",
+                                        "/api/me/totp/confirm"};
+    for (size_t i = 0; i < sizeof open_ / sizeof open_[0]; i++)
+        if (strcmp(pattern, open_[i]) == 0) return 1;
+    return 0;
+}
+
 static int is_unsafe(const char *m) { return strcmp(m, "GET") && strcmp(m, "HEAD") && strcmp(m, "OPTIONS"); }
 
 /* The session of the request's cookie, or a 401. Returns 0 when signed in. */
@@ -113,8 +165,40 @@ static int authenticate(struct srv_req *r)
     return 0;
 }
 
+/* Permissions whose routes carry patient data. */
+static int phi_perm(psy_perm p)
+{
+    return p == PSY_PERM_CLIENTS_READ || p == PSY_PERM_CLIENTS_WRITE || p == PSY_PERM_NOTES_READ ||
+           p == PSY_PERM_NOTES_WRITE || p == PSY_PERM_CLAIMS_READ || p == PSY_PERM_CLAIMS_WRITE ||
+           p == PSY_PERM_REPORTS_READ;
+}
+
+/* The audit trail's view of a finished request on a route with patient data (HIPAA 164.312(b)): a
+ * refusal (403, 404) is recorded with its outcome and the ids asked for; a read that answered without
+ * an audit row of its handler's own gets one naming the route. Writes record themselves. */
+static void audit_outcome(struct srv_req *r, const struct srv_route *rt)
+{
+    if (!r->signed_in || !phi_perm(rt->perm) || !r->st) return;
+    const char *outcome = r->status == 403 ? "forbidden" : r->status == 404 ? "not_found" : NULL;
+    int read = r->status >= 200 && r->status < 300 && !r->audited && strcmp(rt->method, "GET") == 0;
+    if (!outcome && !read) return;
+    char rec[PSY_AUDIT_ID_MAX], detail[256] = "";
+    snprintf(rec, sizeof rec, "%s %s", rt->method, rt->pattern);
+    for (size_t i = 0; i < r->nparams; i++) {
+        size_t k = strlen(detail);
+        snprintf(detail + k, sizeof detail - k, "%s%s=%.40s", k ? " " : "", r->param_name[i], r->param[i]);
+    }
+    psy_status rc = psy_auth_audit_outcome(r->st, &r->session.user, outcome ? "access.refused" : "phi.read", "route",
+                                           rec, outcome ? outcome : "ok", detail, r->ip);
+    if (rc && read) srv_reply_status(r, rc, NULL); /* no patient data leaves unrecorded */
+}
+
 void srv_dispatch(struct srv_req *r)
 {
+    if (r->noncanonical) { /* one form per path: "/api/clients/%31" is not "/api/clients/1" */
+        srv_reply_error(r, 404, "not_found", NULL, "no such path");
+        return;
+    }
     if (strncmp(r->path, "/api/", 5) != 0 && strcmp(r->path, "/api") != 0) {
         srv_static(r);
         return;
@@ -153,6 +237,12 @@ void srv_dispatch(struct srv_req *r)
         if (is_unsafe(r->method) &&
             !psy_auth_csrf_ok(&r->session, MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-CSRF-Token"))) {
             srv_reply_error(r, 403, "csrf", NULL, "missing or wrong X-CSRF-Token header");
+            audit_outcome(r, rt);
+            return;
+        }
+        if (r->session.must_enrol && !enrol_route(rt->pattern)) {
+            srv_reply_error(r, 403, "enrol_required", NULL,
+                            "your practice requires two-factor sign-in: set it up first (POST /api/me/totp)");
             return;
         }
         psy_scope sc = psy_auth_scope(r->session.user.role, rt->perm);
@@ -160,8 +250,10 @@ void srv_dispatch(struct srv_req *r)
             srv_reply_error(r, 403, "forbidden", NULL, "a %s may not do this (%s%s)",
                             psy_auth_role_name(r->session.user.role), psy_auth_perm_name(rt->perm),
                             sc == PSY_SCOPE_NONE ? "" : " for the whole practice");
+            audit_outcome(r, rt);
             return;
         }
     }
     rt->handler(r);
+    audit_outcome(r, rt);
 }

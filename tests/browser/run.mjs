@@ -246,6 +246,174 @@ async function widgetChecks(browser, apiBase) {
   }
 }
 
+/** The page's width beyond the viewport (0 when nothing scrolls sideways). */
+async function sideScroll(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+}
+
+/** At 390 px (a phone), the Claims list, a claim and the Remittances page do not scroll sideways. */
+async function narrowChecks(browser, url) {
+  const { ctx, page } = await watchedPage(browser, 15000);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signIn(page, url, 'alex', PASSWORDS.admin);
+  await page.getByRole('heading', { level: 1, name: 'Search codes' }).waitFor();
+  await page.goto(url + '/#/claims');
+  await page.getByRole('heading', { level: 1, name: 'Claims' }).waitFor();
+  await page.locator('table tbody tr').first().waitFor();
+  check('the Claims page does not scroll sideways at 390 px', (await sideScroll(page)) <= 0, `${await sideScroll(page)} px too wide`);
+  const claim = await page.locator('table tbody tr a[href^="#/claims/"]').first().getAttribute('href');
+  await page.goto(url + '/' + claim);
+  await page.getByRole('heading', { level: 1 }).waitFor();
+  await page.locator('table').first().waitFor();
+  check('a claim page does not scroll sideways at 390 px', (await sideScroll(page)) <= 0, `${await sideScroll(page)} px too wide`);
+  await page.goto(url + '/#/remittances');
+  await page.getByRole('heading', { level: 1, name: 'Remittances' }).waitFor();
+  await page.getByLabel('835 remittance file').setInputFiles(join(here, '../data/x12/835-small.x12'));
+  await page.locator('main table').first().waitFor();
+  check('the Remittances page with a file read does not scroll sideways at 390 px', (await sideScroll(page)) <= 0, `${await sideScroll(page)} px too wide`);
+  await ctx.close();
+}
+
+/**
+ * A practice's first day, in the browser only: `psyclaim serve` on an empty database shows the first-run
+ * page; the practice and its admin are created there; then a clinician, a payer, a client with a
+ * diagnosis found by searching, an insurance policy and a treatment plan are added through the forms.
+ * No command line step, no demo data.
+ */
+async function firstRunChecks(browser, dir) {
+  const db = join(dir, 'first-run.db');
+  const log = [];
+  const server = await startServer(db, log);
+  const { url } = server;
+  const { ctx, page, errors } = await watchedPage(browser, 15000);
+  try {
+    await page.goto(url + '/');
+    await page.getByRole('heading', { level: 1, name: 'Start your practice' }).waitFor();
+    check('an empty database opens on the first-run page', true);
+    const fill = async (label, value) => page.getByLabel(label, { exact: true }).fill(value);
+    await fill('Legal name', 'Riverbend Counseling Group LLC');
+    await fill('Organisation NPI (type 2)', '1234567893'); // a valid NPI, but an individual's (type 1)
+    await fill('Tax id (EIN)', '12-3456789');
+    await fill('Street address', '200 River Road, Suite 4');
+    await fill('City', 'Springfield');
+    await page.getByLabel('State', { exact: true }).selectOption('IL');
+    await fill('ZIP+4', '62701-1234');
+    await page.getByLabel('Time zone').selectOption('America/Chicago');
+    await fill('Billing contact', 'Morgan Reyes');
+    await fill('Billing phone', '(217) 555-0142');
+    await fill('Your user name', 'owner');
+    await fill('Password', 'first-day-pass-1');
+    await fill('Password again', 'first-day-pass-1');
+    await page.getByRole('checkbox', { name: 'Medicare Part B (national amounts)' }).check();
+    await page.getByLabel('electronic payer id for Medicare Part B (national amounts)').fill('MCRIL1');
+    await page.getByRole('button', { name: 'Create the practice' }).click();
+    const npiErr = page.locator('.field', { has: page.getByLabel('Organisation NPI (type 2)') }).locator('.field-error');
+    await npiErr.filter({ hasText: /type 2/ }).waitFor();
+    check('a type 1 NPI is refused next to the NPI field', true);
+    await fill('Organisation NPI (type 2)', '2234567891');
+    await page.getByRole('button', { name: 'Create the practice' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Riverbend Counseling Group LLC' }).waitFor();
+    check('setting up signs the new admin in on the practice page', true);
+    const again = await page.evaluate(async () => (await fetch('/api/setup', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).status);
+    check('the first-run endpoint is closed once the practice exists', again === 403, `HTTP ${again}`);
+    check('the payer chosen at setup is listed', (await page.locator('table tbody tr', { hasText: 'MCRIL1' }).count()) === 1);
+
+    // a clinician
+    await page.getByRole('link', { name: 'Add a clinician' }).click();
+    await fill('First name', 'Jordan');
+    await fill('Last name', 'Ellis');
+    await fill('Credential', 'LCSW');
+    await fill('NPI (type 1)', '1234567890');
+    await fill('Taxonomy code', '1041C0700X');
+    await page.getByRole('button', { name: 'Add clinician' }).click();
+    const clinErr = page.locator('.field', { has: page.getByLabel('NPI (type 1)') }).locator('.field-error');
+    await clinErr.filter({ hasText: /check digit/i }).waitFor();
+    check('a clinician NPI with a wrong check digit is refused next to the field', true);
+    await fill('NPI (type 1)', '1234567893');
+    await page.getByRole('button', { name: 'Add clinician' }).click();
+    await page.locator('table tbody tr', { hasText: 'Ellis, Jordan' }).waitFor();
+    check('the clinician is added through the form', true);
+
+    // a payer
+    await page.getByRole('link', { name: 'Add a payer' }).click();
+    await fill('Name', 'Prairie Health Plan');
+    await fill('Electronic payer id', 'PRAIRIE01');
+    await page.getByLabel('Kind').selectOption('commercial');
+    await fill('Timely filing (days)', '90');
+    await page.getByRole('button', { name: 'Add payer' }).click();
+    await page.locator('table tbody tr', { hasText: 'PRAIRIE01' }).waitFor();
+    check('the payer is added through the form', true);
+
+    // a client with a diagnosis found by searching
+    await page.getByRole('link', { name: 'Clients', exact: true }).click();
+    await page.getByRole('link', { name: 'Add a client' }).click();
+    await fill('First name', 'Robin');
+    await fill('Last name', 'Avery');
+    await fill('Birth date', '1988-07-14');
+    await page.getByLabel('Sex').selectOption('F');
+    await fill('Phone', '217-555-0199');
+    await fill('Emergency contact', 'Sam Avery');
+    await fill('Emergency contact phone', '217-555-0123');
+    await page.getByRole('combobox', { name: 'Diagnoses (ICD-10-CM, in order)' }).fill('ptsd chronic');
+    await page.locator('.picker .pick[data-code="F43.12"]').click();
+    await page.getByRole('button', { name: 'Add client' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Avery, Robin' }).waitFor();
+    check('the client is added with the diagnosis picked from the search', (await page.locator('.facts a.code').allTextContents()).includes('F43.12'));
+    const clientUrl = page.url();
+
+    // an insurance policy with a copay typed in dollars
+    await page.getByRole('link', { name: 'Add a policy' }).click();
+    await page.getByLabel('Payer').selectOption({ label: 'Prairie Health Plan' });
+    await fill('Member id', 'PHP-0042');
+    await fill('Copay ($)', '1,250.5');
+    await fill('From', '2025-01-01');
+    await page.getByRole('button', { name: 'Add policy' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Avery, Robin' }).waitFor();
+    const policyRow = await page.locator('tr', { hasText: 'PHP-0042' }).textContent();
+    check('the policy is added and its copay shown as dollars with a thousands separator', policyRow.includes('$1,250.50'), policyRow);
+
+    // a treatment plan
+    await page.getByRole('link', { name: 'Add a treatment plan' }).click();
+    await page.getByLabel('Clinician').selectOption({ label: 'Jordan Ellis, LCSW' });
+    await page.getByRole('combobox', { name: 'Diagnoses', exact: true }).fill('F43.12');
+    await page.locator('.picker .pick[data-code="F43.12"]').click();
+    await fill('Problems', 'Nightmares and avoidance since the accident');
+    await fill('Goals', 'Sleep through most nights\nDrive to work again');
+    await fill('Objectives', 'Fewer than two nightmares a week by the review');
+    await fill('Interventions', 'Cognitive processing therapy, weekly');
+    await fill('Starts', '2025-01-06');
+    await fill('Review by', '2025-04-06');
+    await page.getByRole('button', { name: 'Add plan' }).click();
+    await page.getByRole('heading', { level: 1, name: /Treatment plan from 2025-01-06/ }).waitFor();
+    check('the treatment plan is added through the form', true);
+
+    // a stale save shows both versions
+    await page.goto(clientUrl + '/edit');
+    await page.getByRole('heading', { level: 1, name: 'Avery, Robin' }).waitFor();
+    await page.evaluate(async () => {
+      const me = await (await fetch('/api/me')).json();
+      const id = location.hash.match(/clients\/(\d+)/)[1];
+      const c = await (await fetch(`/api/clients/${id}`)).json();
+      await fetch(`/api/clients/${id}`, { method: 'PUT', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token }, body: JSON.stringify({ version: c.version, phone: '217-555-0111' }) });
+    });
+    await fill('Phone', '217-555-0122');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('.conflict', { hasText: '217-555-0111' }).filter({ hasText: '217-555-0122' }).waitFor();
+    check('a stale save says so and shows both versions', true);
+
+    for (const hash of ['#/practice', clientUrl.slice(clientUrl.indexOf('#'))]) {
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.goto(url + '/' + hash);
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      check(`${hash} does not scroll sideways at 390 px`, (await sideScroll(page)) <= 0, `${await sideScroll(page)} px too wide`);
+    }
+    check('no errors in the first-run console', errors.filter((e) => !/status of (403|404|409)/.test(e)).length === 0, errors.join(' | '));
+  } finally {
+    await ctx.close();
+    await stopServer(server.proc);
+  }
+}
+
 async function main() {
   let playwright;
   try {
@@ -298,7 +466,8 @@ async function main() {
 
     await page.goto(url + '/');
     await page.getByLabel('User name').waitFor();
-    check('the practice field stays hidden until it is needed', await page.getByLabel('Practice number').isHidden());
+    check('the sign-in form asks for no practice number', (await page.getByLabel('Practice number').count()) === 0);
+    check('the practice chooser stays hidden until the password opens several practices', await page.locator('#login-practice').isHidden());
     await signIn(page, url, 'casey', 'wrong-password-here');
     const alert = page.locator('#login-error');
     await alert.filter({ hasText: /wrong user name or password/i }).waitFor();
@@ -537,12 +706,17 @@ async function main() {
     await rosterFirst.click();
     await vpage.getByRole('button', { name: 'New session' }).waitFor();
     const chicagoToday = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Chicago' }).format(new Date());
-    // claims are not billed ahead of their date: the individual session yesterday, the group's today
-    const chicagoYesterday = new Date(Date.parse(chicagoToday + 'T12:00:00Z') - 86400000).toISOString().slice(0, 10);
+    // sessions after today in the practice's zone are refused, and claims are not billed ahead of their
+    // date: the group session on the last Sunday before today, the individual session the day before it
+    // (the demo meets on weekdays, so both days are free)
+    const sunday = new Date(Date.now() - 86400000);
+    while (sunday.getUTCDay() !== 0) sunday.setTime(sunday.getTime() - 86400000);
+    const sundayDate = sunday.toISOString().slice(0, 10);
+    const saturdayDate = new Date(sunday.getTime() - 86400000).toISOString().slice(0, 10); // that Saturday
     check('a new session\'s date defaults to today in the practice\'s time zone', await vpage.locator('#new-session-date').inputValue() === chicagoToday,
       await vpage.locator('#new-session-date').inputValue());
     await vpage.getByLabel('Kind').selectOption('individual');
-    await vpage.locator('#new-session-date').fill(chicagoYesterday);
+    await vpage.locator('#new-session-date').fill(saturdayDate);
     await vpage.getByRole('button', { name: 'New session' }).click();
     await vpage.locator('#session-state', { hasText: 'Open' }).waitFor();
     const visitUrl = vpage.url();
@@ -591,7 +765,7 @@ async function main() {
     // a crisis session of 20 minutes cannot be billed (90839 needs 30): signing lists the error by the
     // client's name and needs a written reason, which the session then shows
     const clientFull = clientName.split(', ').reverse().join(' ');
-    const twoDaysAgo = new Date(Date.parse(chicagoToday + 'T12:00:00Z') - 2 * 86400000).toISOString().slice(0, 10);
+    const twoDaysAgo = new Date(sunday.getTime() - 2 * 86400000).toISOString().slice(0, 10);
     await vpage.getByRole('link', { name: clientFull }).click();
     await vpage.getByLabel('Kind').selectOption('crisis');
     await vpage.locator('#new-session-date').fill(twoDaysAgo);
@@ -623,7 +797,7 @@ async function main() {
     check('a clinician sees only the groups they lead', groupLinks.length === 1, groupLinks.join(' | '));
     await dpage.locator('table th a').first().click();
     await dpage.getByRole('heading', { level: 2, name: 'Roster' }).waitFor();
-    await dpage.getByLabel('Date').fill(chicagoToday);
+    await dpage.getByLabel('Date').fill(sundayDate);
     await dpage.getByRole('button', { name: 'Open session' }).click();
     await dpage.locator('#session-state', { hasText: 'Open' }).waitFor();
     check('a new session opens for documentation', /#\/sessions\/\d+$/.test(dpage.url()), dpage.url());
@@ -664,20 +838,20 @@ async function main() {
     await epage.getByRole('button', { name: 'Build claims' }).click();
     await epage.locator('.build-summary').waitFor();
     // the list is drawn again after the build: wait for the new claims rather than read the old list
-    await epage.locator('table.claims tbody tr', { hasText: chicagoToday }).filter({ hasText: clientName }).first().waitFor();
-    await epage.locator('table.claims tbody tr', { hasText: chicagoYesterday }).filter({ hasText: clientName }).first().waitFor();
-    const newRows = [...await epage.locator('table.claims tbody tr', { hasText: chicagoYesterday }).allTextContents(),
-      ...await epage.locator('table.claims tbody tr', { hasText: chicagoToday }).allTextContents()];
+    await epage.locator('table.claims tbody tr', { hasText: sundayDate }).filter({ hasText: clientName }).first().waitFor();
+    await epage.locator('table.claims tbody tr', { hasText: saturdayDate }).filter({ hasText: clientName }).first().waitFor();
+    const newRows = [...await epage.locator('table.claims tbody tr', { hasText: saturdayDate }).allTextContents(),
+      ...await epage.locator('table.claims tbody tr', { hasText: sundayDate }).allTextContents()];
     check('claims are built for the documented individual and group sessions',
-      newRows.some((r) => r.includes(chicagoYesterday) && r.includes(clientName)) && newRows.some((r) => r.includes(chicagoToday) && r.includes(clientName)),
+      newRows.some((r) => r.includes(saturdayDate) && r.includes(clientName)) && newRows.some((r) => r.includes(sundayDate) && r.includes(clientName)),
       newRows.join(' | '));
-    const newRow = epage.locator('table.claims tbody tr', { hasText: chicagoYesterday }).filter({ hasText: clientName }).first();
+    const newRow = epage.locator('table.claims tbody tr', { hasText: saturdayDate }).filter({ hasText: clientName }).first();
     const newPayer = (await newRow.locator('td').nth(1).textContent()).trim();
     const exp = epage.locator(`.claims-export button[data-payer="${newPayer}"]:not([disabled])`);
     if (await exp.count()) {
       const [edl] = await Promise.all([epage.waitForEvent('download'), exp.click()]);
       const ex837 = readFileSync(await edl.path(), 'utf8');
-      check('the new claims export as an 837P', ex837.startsWith('ISA*') && ex837.includes('*D8*' + chicagoYesterday.replace(/-/g, '')), edl.suggestedFilename() + ' ' + newRows.join(' | '));
+      check('the new claims export as an 837P', ex837.startsWith('ISA*') && ex837.includes('*D8*' + saturdayDate.replace(/-/g, '')), edl.suggestedFilename() + ' ' + newRows.join(' | '));
     } else {
       await newRow.locator('th a').click();
       await epage.getByRole('heading', { level: 2, name: 'Lines' }).waitFor();
@@ -743,9 +917,19 @@ async function main() {
     }
     check('the audit trail lists sign-ins, the failure, the sign-out and the remittance read',
       ['login', 'login.failed', 'logout', 'audit.read', 'era.read'].every((a) => actions.includes(a)), actions.join(', '));
+    await apage.getByLabel('Action').fill('login.failed');
+    await apage.getByRole('button', { name: 'Filter' }).click();
+    await apage.waitForFunction(() => [...document.querySelectorAll('table.audit td .action')].every((e) => e.textContent === 'login.failed'));
+    const failedOnly = await apage.locator('table.audit td .action').allTextContents();
+    check('the audit filter shows only the action asked for', failedOnly.length >= 1 && failedOnly.every((a) => a === 'login.failed'), failedOnly.join(', '));
+    const [csv] = await Promise.all([apage.waitForEvent('download'), apage.getByRole('button', { name: 'Download CSV' }).click()]);
+    const csvText = readFileSync(await csv.path(), 'utf8');
+    check('the audit CSV holds the filtered events', csvText.startsWith('id,at,username,action') && csvText.includes('"login.failed"') && !csvText.includes('"era.read"'), csvText.slice(0, 120));
     await actx.close();
 
     await widgetChecks(browser, url);
+    await narrowChecks(browser, url);
+    await firstRunChecks(browser, dir);
 
     const { code, signal } = await stopServer(server.proc);
     server = null;

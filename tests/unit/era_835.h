@@ -80,7 +80,8 @@ static char *make_835(const char *doc, size_t len, int deny_first, size_t *outle
     put(&out, 0, "GS*HP*PAYER*PRACTICE*20260415*1200*777*X*005010X221A1");
     put(&out, 1, "ST*835*0001");
     put(&out, 1, "BPR*I*%s*C*ACH*CCP*01*999999999*DA*1234*1512345678**01*999999999*DA*5678*20260415", m);
-    put(&out, 1, "TRN*1*EFT0001*1512345678");
+    static int trace; /* each remittance its own trace number, as a payer sends them */
+    put(&out, 1, "TRN*1*EFT%04d*1512345678", ++trace);
     put(&out, 1, "N1*PR*DEMO PAYER");
     put(&out, 1, "N1*PE*DEMO PRACTICE*XX*1234567893");
     put(&out, 1, "LX*1");

@@ -3,15 +3,17 @@
  * read back by the X12 check with control numbers that never repeat, the CMS-1500 and superbill PDFs,
  * and the posting of an 835 made from the exported claims (paid, posted twice, unknown claim). */
 #include "support.h"
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "backends.h"
 #include "era_835.h"
 
 struct world {
     psy_store *st;
-    char *path;
+    struct test_db db;
     psy_coder *cx;
     psy_id pr;
     psy_id faulted_session; /* an individual session whose recorded code the audit faults */
@@ -19,28 +21,35 @@ struct world {
 
 static struct world W;
 
-/* One integer from a query on the database file (a second connection, as an outsider reads it). */
-static long long q1(const char *sql)
-{
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open_v2(W.path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-    long long v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return v;
-}
+/* One integer from a query on the database (a second connection, as an outsider reads it). */
+static long long q1(const char *sql) { return test_db_count(&W.db, sql); }
 
-static int setup(void **state)
+/* The demo practice every test of a backend shares, made on a fresh database. */
+static psy_id demo_practice(psy_store *st)
 {
-    (void)state;
-    W.st = test_open_store(&W.path);
     struct psy_demo_opts o = {.seed = 11, .end_date = "2026-03-31", .weeks = 3, .clients = 16, .groups = 1, .clean = 1};
     struct psy_demo_result r;
-    assert_int_equal(psy_records_demo(W.st, &o, &r), PSY_OK);
-    W.pr = r.practice_id;
+    assert_int_equal(psy_records_demo(st, &o, &r), PSY_OK);
     free(r.problems);
+    return r.practice_id;
+}
+
+static void close_world(void)
+{
+    if (!W.st) return;
+    psy_coding_close(W.cx);
+    psy_store_close(W.st);
+    test_db_drop(&W.db);
+    memset(&W, 0, sizeof W);
+}
+
+/* The first test of each backend: a fresh database holding the demo practice. */
+static void world_up(void **state)
+{
+    close_world();
+    test_db_make(*state, &W.db);
+    W.st = test_db_open(&W.db, 1);
+    W.pr = demo_practice(W.st);
     /* what the 837P needs that the demo leaves out: a ZIP+4 for the practice, client street addresses,
      * the billing office's phone */
     struct psy_practice p;
@@ -74,16 +83,12 @@ static int setup(void **state)
     assert_true(W.faulted_session > 0);
     char err[300];
     assert_int_equal(psy_coding_open(W.st, &W.cx, err, sizeof err), PSY_OK);
-    return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    psy_coding_close(W.cx);
-    psy_store_close(W.st);
-    test_rm_db(W.path);
-    free(W.path);
+    close_world();
     return 0;
 }
 
@@ -145,6 +150,79 @@ static void test_build_is_idempotent(void **state)
     assert_int_equal(q1("SELECT count(*) FROM claim"), claims);
 }
 
+/* Library internals a test drives: a hook run after each committed chunk of a build, the chunk size. */
+extern void (*psy__billing_chunk_hook)(void);
+extern int psy__billing_chunk_items;
+
+static void stop_here(void) { _exit(0); } /* as a kill right after a commit */
+
+/* A build killed right after its first chunk committed: what that chunk built is already scrubbed
+ * (nothing committed unchecked), and a rerun bills the rest exactly once and scrubs everything. A draft
+ * an older interruption left unscrubbed is scrubbed by the next build. */
+static void test_build_resumes(void **state)
+{
+    struct test_db d;
+    test_db_make(*state, &d);
+    psy_store *st = test_db_open(&d, 1);
+    psy_id pr = demo_practice(st);
+    psy_store_close(st);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        psy_store *cst = NULL;
+        psy_coder *cx = NULL;
+        char err[300];
+        if (psy_store_open(d.uri, &cst, err, sizeof err) || psy_coding_open(cst, &cx, err, sizeof err)) _exit(2);
+        psy__billing_chunk_items = 5;
+        psy__billing_chunk_hook = stop_here;
+        struct psy_billing_build_result r;
+        psy_billing_build(cst, cx, pr, "", "", &r);
+        _exit(3); /* the hook never ran: the test is wrong */
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    long long first = test_db_count(&d, "SELECT count(*) FROM claim_session");
+    assert_true(first > 0 && first <= 5);
+    assert_int_equal(test_db_count(&d, "SELECT count(*) FROM claim WHERE scrubbed_at = ''"), 0);
+    assert_true(test_db_count(&d, "SELECT count(*) FROM claim_status_history WHERE to_status = 'ready'") > 0);
+
+    st = test_db_open(&d, 0);
+    psy_coder *cx;
+    char err[300];
+    assert_int_equal(psy_coding_open(st, &cx, err, sizeof err), PSY_OK);
+    struct psy_billing_build_result r;
+    assert_int_equal(psy_billing_build(st, cx, pr, "", "", &r), PSY_OK);
+    assert_int_equal(r.resumed, 0);
+    assert_int_equal(r.already_billed, first);
+    assert_true(r.lines > 0);
+    /* every billable member billed once, every line once, every claim scrubbed and its total its lines */
+    assert_int_equal(test_db_count(&d, "SELECT count(*) FROM claim_session"), r.members - r.uninsured - r.not_coded);
+    assert_int_equal(test_db_count(&d, "SELECT count(*) FROM (SELECT session_id, client_id, code FROM claim_line "
+                                       "GROUP BY session_id, client_id, code HAVING count(*) > 1) x"), 0);
+    assert_int_equal(test_db_count(&d, "SELECT count(*) FROM claim WHERE scrubbed_at = ''"), 0);
+    assert_int_equal(test_db_count(&d, "SELECT count(*) FROM claim c WHERE total_cents <> (SELECT sum(charge_cents) "
+                                       "FROM claim_line l WHERE l.claim_id = c.id)"), 0);
+    long long ready = test_db_count(&d, "SELECT count(*) FROM claim WHERE status = 'ready'");
+    assert_true(ready > 0);
+
+    /* a ready claim put back as an older build left its drafts: draft, coding findings only, unscrubbed */
+    char msg[300];
+    assert_int_equal(test_db_exec(&d, "UPDATE claim SET status = 'draft', scrubbed_at = '' WHERE id = (SELECT min(id) "
+                                      "FROM claim WHERE status = 'ready')", msg, sizeof msg), PSY_OK);
+    assert_int_equal(psy_billing_build(st, cx, pr, "", "", &r), PSY_OK);
+    assert_int_equal(r.resumed, 1);
+    assert_int_equal(r.lines, 0);
+    assert_int_equal(r.ready, 1);
+    assert_int_equal(test_db_count(&d, "SELECT count(*) FROM claim WHERE status = 'ready'"), ready);
+    assert_int_equal(test_db_count(&d, "SELECT count(*) FROM claim WHERE scrubbed_at = ''"), 0);
+    psy_coding_close(cx);
+    psy_store_close(st);
+    test_db_drop(&d);
+}
+
 static void test_scrubber_holds_audit_error(void **state)
 {
     (void)state;
@@ -185,12 +263,15 @@ static unsigned long check_file(const char *doc, size_t len, size_t claims)
 
 static char *exported[2];
 static size_t exported_len[2];
+static void cli(const char *args, int status, const char *want_out, const char *want_err, const char *not_out);
 
 static void test_export_two_payers(void **state)
 {
     (void)state;
     const char *payers[2] = {"DEMOMCR01", "DEMOBLU01"};
     unsigned long ctl[2];
+    char *doc0 = NULL;
+    size_t len0 = 0;
     for (int i = 0; i < 2; i++) {
         char sql[200], err[300];
         snprintf(sql, sizeof sql, "SELECT count(*) FROM claim c JOIN payer p ON p.id = c.payer_id WHERE c.status = "
@@ -198,8 +279,38 @@ static void test_export_two_payers(void **state)
         long long ready = q1(sql);
         assert_true(ready > 0);
         size_t n = 0;
-        assert_int_equal(psy_billing_export(W.st, W.pr, 0, payers[i], &exported[i], &exported_len[i], &n, err, sizeof err),
-                         PSY_OK);
+        if (i == 0) {
+            /* the file cannot be written: the claims are submitted all the same, in a stored batch that
+             * can be fetched again -- nothing stranded */
+            cli("claims export --payer DEMOMCR01 --out /no/such/dir/x.837", 1, NULL, "claims batch get", NULL);
+            struct psy_billing_batch *b;
+            size_t nb;
+            assert_int_equal(psy_billing_batch_list(W.st, W.pr, &b, &nb), PSY_OK);
+            assert_int_equal(nb, 1);
+            assert_int_equal(b[0].n_claims, ready);
+            assert_string_equal(b[0].written_to, "");
+            free(exported[i]);
+            assert_int_equal(psy_billing_batch_get(W.st, W.pr, b[0].id, &exported[i], &exported_len[i]), PSY_OK);
+            assert_int_equal(psy_billing_batch_get(W.st, W.pr + 1000, b[0].id, &doc0, &len0), PSY_ENOTFOUND);
+            char *out = test_tmp_path(".837");
+            assert_int_equal(psy_billing_batch_write(W.st, W.pr, b[0].id, out, err, sizeof err), PSY_OK);
+            FILE *f = fopen(out, "rb");
+            assert_non_null(f);
+            char *back = malloc(exported_len[i] + 1);
+            assert_int_equal(fread(back, 1, exported_len[i] + 1, f), exported_len[i]);
+            fclose(f);
+            assert_memory_equal(back, exported[i], exported_len[i]);
+            free(back);
+            remove(out);
+            free(out);
+            free(b);
+            n = (size_t)ready;
+        } else {
+            free(exported[i]);
+            assert_int_equal(psy_billing_export(W.st, W.pr, 0, payers[i], &exported[i], &exported_len[i], &n, err,
+                                                sizeof err),
+                             PSY_OK);
+        }
         assert_int_equal(n, ready);
         ctl[i] = check_file(exported[i], exported_len[i], n);
         assert_non_null(strstr(exported[i], payers[i]));
@@ -217,6 +328,12 @@ static void test_export_two_payers(void **state)
     assert_true(next > ctl[0] && next > ctl[1]);
     assert_int_equal(q1("SELECT count(*) FROM claim_status_history WHERE to_status = 'submitted'"),
                      q1("SELECT count(*) FROM claim WHERE status = 'submitted'"));
+    /* no claim submitted outside a batch, none both ready and in one */
+    assert_int_equal(q1("SELECT count(*) FROM claim WHERE status = 'submitted' AND id NOT IN (SELECT claim_id FROM "
+                        "claim_batch_claim)"), 0);
+    assert_int_equal(q1("SELECT count(*) FROM claim WHERE status = 'ready' AND id IN (SELECT claim_id FROM "
+                        "claim_batch_claim)"), 0);
+    assert_int_equal(q1("SELECT count(*) FROM claim_batch"), 2);
 }
 
 static char *slurp_cmd(const char *cmd)
@@ -357,7 +474,7 @@ static void test_era_denial(void **state)
 static void cli(const char *args, int status, const char *want_out, const char *want_err, const char *not_out)
 {
     char line[600], *out = NULL, *err = NULL;
-    snprintf(line, sizeof line, "%s --db %s", args, W.path);
+    snprintf(line, sizeof line, "%s --db '%s'", args, W.db.uri);
     int rc = test_run_cli(line, NULL, &out, &err);
     if (rc != status) fail_msg("'%s' exited %d: %s", args, rc, err ? err : "");
     if (want_out) assert_non_null(strstr(out, want_out));
@@ -378,6 +495,203 @@ static void test_cli(void **state)
     cli("cms1500 PC99999999 --out /dev/null", 2, NULL, "no claim numbered", NULL);
     cli("era post /nonexistent/file.835", 1, NULL, "cannot read", NULL);
     cli("claims export --payer DEMOBLU01", 2, NULL, "--out", NULL);
+}
+
+
+/* A crafted 835 under tests/data/x12. */
+static char *data_file(const char *name, size_t *len)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/tests/data/x12/%s", PSY_SOURCE_DIR, name);
+    FILE *f = fopen(path, "rb");
+    if (!f) fail_msg("cannot open %s", name);
+    char *d = malloc(1 << 16);
+    *len = fread(d, 1, 1 << 16, f);
+    fclose(f);
+    return d;
+}
+
+/* Posts a crafted file; returns its status, the message in err. */
+static psy_status post_file(const char *name, struct psy_billing_post_result *r, char *err, size_t errlen)
+{
+    size_t len;
+    char *d = data_file(name, &len);
+    psy_status rc = psy_billing_era_post_named(W.st, W.pr, name, d, len, r, err, errlen);
+    free(d);
+    return rc;
+}
+
+/* Bad remittances post nothing and say why, naming the segment or the total: sums past 64 bits, a BPR
+ * total that is not the claims paid, a negative payment outside a reversal, units that are no count,
+ * an empty or blank file. */
+static void test_era_refused(void **state)
+{
+    (void)state;
+    struct {
+        const char *file, *want1, *want2;
+    } cases[] = {
+        {"835-cas-overflow.x12", "(CAS)", "largest amount"},
+        {"835-bpr-mismatch.x12", "BPR02 total $10.00", "$999,999.99"},
+        {"835-negative-paid.x12", "CLP04", "reversal"},
+        {"835-units-abc.x12", "SVC05", "'abc' is not a number"},
+        {"835-units-negative.x12", "SVC05", "'-1'"},
+        {"835-amt-letter.x12", "AMT02", "'1O0' is not a number"},
+        {"835-lx-letter.x12", "LX01", "not an assigned number"},
+        {"835-clp-status.x12", "CLP02", "not a claim status code"},
+        {"835-empty.x12", "empty", "nothing to post"},
+        {"835-blank.x12", "empty", "nothing to post"},
+    };
+    long long files = q1("SELECT count(*) FROM era_file"), pays = q1("SELECT count(*) FROM payment"),
+              sus = q1("SELECT count(*) FROM suspense_item");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct psy_billing_post_result r;
+        char err[400] = "";
+        assert_int_equal(post_file(cases[i].file, &r, err, sizeof err), PSY_EPARSE);
+        if (!strstr(err, cases[i].want1) || !strstr(err, cases[i].want2)) fail_msg("%s: %s", cases[i].file, err);
+        assert_int_equal(r.claims + r.payments + r.paid_cents, 0);
+    }
+    assert_int_equal(q1("SELECT count(*) FROM era_file"), files);
+    assert_int_equal(q1("SELECT count(*) FROM payment"), pays);
+    assert_int_equal(q1("SELECT count(*) FROM suspense_item"), sus);
+    /* the structure check says the same of the overflow (it wrapped to "balanced" before) */
+    size_t len, n;
+    char *d = data_file("835-cas-overflow.x12", &len);
+    struct psy_x12_problem pr[8];
+    psy_x12_reader *rd = psy_x12_reader_mem(d, len, 0);
+    psy_x12_check(rd, pr, 8, &n, NULL);
+    psy_x12_reader_free(rd);
+    free(d);
+    assert_true(n > 0);
+    assert_string_equal(pr[0].seg_id, "CAS");
+    assert_non_null(strstr(pr[0].message, "largest amount"));
+}
+
+/* The same payment re-sent with other line ends, blanks, renumbered ST02 and trailing empty elements
+ * posts nothing and names the first file; the same trace number with other amounts is refused. */
+static void test_era_posted_once(void **state)
+{
+    (void)state;
+    struct psy_billing_post_result r;
+    char err[400] = "";
+    if (post_file("835-small.x12", &r, err, sizeof err)) fail_msg("%s", err);
+    assert_int_equal(r.payments, 1);
+    assert_int_equal(r.suspense, 2); /* its claims are not ours */
+    long long sus = q1("SELECT count(*) FROM suspense_item"), files = q1("SELECT count(*) FROM era_file");
+    assert_int_equal(post_file("835-small-relaid.x12", &r, err, sizeof err), PSY_OK);
+    assert_int_equal(r.already_posted, 1);
+    assert_int_equal(r.payments, 0);
+    assert_string_equal(r.earlier_name, "835-small.x12");
+    assert_int_equal(post_file("835-small.x12", &r, err, sizeof err), PSY_OK);
+    assert_int_equal(r.already_posted, 1);
+    assert_int_equal(post_file("835-small-altered.x12", &r, err, sizeof err), PSY_ECONFLICT);
+    assert_non_null(strstr(err, "835-small.x12"));
+    assert_non_null(strstr(err, "EFT424242"));
+    assert_int_equal(q1("SELECT count(*) FROM suspense_item"), sus);
+    assert_int_equal(q1("SELECT count(*) FROM era_file"), files);
+    char line[700];
+    snprintf(line, sizeof line, "era post %s/tests/data/x12/835-small-relaid.x12", PSY_SOURCE_DIR);
+    cli(line, 0, "posted before, from file #", NULL, NULL);
+    snprintf(line, sizeof line, "era post %s/tests/data/x12/835-blank.x12", PSY_SOURCE_DIR);
+    cli(line, 1, NULL, "empty", NULL);
+}
+
+/* An 835 paying one claim: CLP segments given, BPR the claims paid less PLB. */
+static char *remit(const char *trace, const char *clps, long long plb, size_t *len)
+{
+    struct b835 out = {0};
+    char m[32], body[1200];
+    long long total = 0;
+    snprintf(body, sizeof body, "%s", clps);
+    for (char *c = strtok(body, "~"); c; c = strtok(NULL, "~")) {
+        long long v = 0;
+        char amt[32];
+        if (strncmp(c, "CLP*", 4)) continue;
+        const char *p = c;
+        for (int k = 0; k < 4 && p; k++) p = strchr(p + 1, '*');
+        snprintf(amt, sizeof amt, "%.*s", (int)strcspn(p + 1, "*"), p + 1);
+        assert_int_equal(psy_x12_parse_cents(amt, &v, NULL), PSY_OK);
+        total += v;
+    }
+    money(total - plb, m);
+    put(&out, 0, "ISA*00*          *00*          *ZZ*PAYER          *ZZ*PRACTICE       *260415*1200*^*00501*000000778*0*P*:");
+    put(&out, 0, "GS*HP*PAYER*PRACTICE*20260415*1200*778*X*005010X221A1");
+    put(&out, 1, "ST*835*0001");
+    put(&out, 1, "BPR*I*%s*C*ACH*CCP*01*999999999*DA*1234*1512345678**01*999999999*DA*5678*20260415", m);
+    put(&out, 1, "TRN*1*%s*1512345678", trace);
+    put(&out, 1, "N1*PR*DEMO PAYER");
+    put(&out, 1, "N1*PE*DEMO PRACTICE*XX*1234567893");
+    put(&out, 1, "LX*1");
+    snprintf(body, sizeof body, "%s", clps);
+    for (char *c = strtok(body, "~"); c; c = strtok(NULL, "~")) put(&out, 1, "%s", c);
+    if (plb) {
+        money(plb, m);
+        put(&out, 1, "PLB*1234567893*20261231*FB:RI1*%s", m);
+    }
+    put(&out, 0, "SE*%d*0001", out.segs + 1);
+    put(&out, 0, "GE*1*778");
+    put(&out, 0, "IEA*1*000000778");
+    *len = out.len;
+    return out.s;
+}
+
+/* A reversal (CLP02 22) and its re-issue: the earlier payment is taken back and marked, the corrected
+ * one stands; a reversal of nothing posted goes to suspense; a payment above the charge is stored with
+ * a finding. */
+static void test_era_reversal(void **state)
+{
+    (void)state;
+    char number[32], sql[300], clps[600], t1[32], t2[32];
+    long long total = q1("SELECT total_cents FROM claim WHERE status = 'paid' ORDER BY id LIMIT 1");
+    psy_id id = q1("SELECT id FROM claim WHERE status = 'paid' ORDER BY id LIMIT 1");
+    struct psy_billing_claim *c;
+    size_t n;
+    assert_int_equal(psy_billing_claim_list(W.st, W.pr, "paid", &c, &n), PSY_OK);
+    snprintf(number, sizeof number, "%s", c[0].number);
+    assert_int_equal(c[0].id, id);
+    psy_billing_claims_free(c, n);
+    money(-total, t1);
+    money(total - 1000, t2);
+    snprintf(clps, sizeof clps, "CLP*%s*22*%s*%s**MC~CLP*%s*1*%s*%s**MC*ICNR1~CAS*CO*45*10", number, t1, t1, number,
+             t1 + 1, t2);
+    size_t len;
+    char *era = remit("REV0001", clps, -1000, &len);
+    struct psy_billing_post_result r;
+    char err[400];
+    if (psy_billing_era_post(W.st, W.pr, era, len, &r, err, sizeof err)) fail_msg("%s", err);
+    free(era);
+    assert_int_equal(r.reversals, 1);
+    assert_int_equal(r.claims, 2);
+    snprintf(sql, sizeof sql, "SELECT paid_cents FROM claim WHERE id = %lld", (long long)id);
+    assert_int_equal(q1(sql), total - 1000);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM claim WHERE id = %lld AND status = 'partially_paid'", (long long)id);
+    assert_int_equal(q1(sql), 1);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM payment WHERE claim_id = %lld AND reversed_by IS NOT NULL", (long long)id);
+    assert_int_equal(q1(sql), 1);
+    /* the same reversal under a new trace: nothing left to take back */
+    snprintf(clps, sizeof clps, "CLP*%s*22*%s*%s**MC", number, t1, t1);
+    money(total, t2);
+    era = remit("REV0002", clps, -total, &len);
+    long long sus = q1("SELECT count(*) FROM suspense_item");
+    if (psy_billing_era_post(W.st, W.pr, era, len, &r, err, sizeof err)) fail_msg("%s", err);
+    free(era);
+    assert_int_equal(r.reversals, 0);
+    assert_int_equal(q1("SELECT count(*) FROM suspense_item"), sus + 2); /* the claim and the PLB */
+    snprintf(sql, sizeof sql, "SELECT paid_cents FROM claim WHERE id = %lld", (long long)id);
+    assert_int_equal(q1(sql), total - 1000);
+    /* paid 20.00 more: above the charge, kept with a finding */
+    snprintf(clps, sizeof clps, "CLP*%s*1*%s*20**MC*ICNR2~CAS*CO*45*%lld", number, t1 + 1, (total - 2000) / 100);
+    if ((total - 2000) % 100) {
+        money(total - 2000, t2);
+        snprintf(clps, sizeof clps, "CLP*%s*1*%s*20**MC*ICNR2~CAS*CO*45*%s", number, t1 + 1, t2);
+    }
+    era = remit("REV0003", clps, 0, &len);
+    if (psy_billing_era_post(W.st, W.pr, era, len, &r, err, sizeof err)) fail_msg("%s", err);
+    free(era);
+    assert_int_equal(r.overpaid, 1);
+    assert_int_equal(psy_billing_claim_list(W.st, W.pr, NULL, &c, &n), PSY_OK);
+    for (size_t i = 0; i < n; i++)
+        if (c[i].id == id) assert_non_null(strstr(c[i].findings, "R-835-OVERPAID"));
+    psy_billing_claims_free(c, n);
 }
 
 /* After the records are corrected, scrubbing every draft and ready claim again makes the held claim
@@ -412,12 +726,14 @@ static void test_scrub_all(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_build_groups_members), cmocka_unit_test(test_build_is_idempotent),
+        cmocka_unit_test(world_up), cmocka_unit_test(test_build_groups_members),
+        cmocka_unit_test(test_build_is_idempotent), cmocka_unit_test(test_build_resumes),
         cmocka_unit_test(test_scrubber_holds_audit_error), cmocka_unit_test(test_export_two_payers),
         cmocka_unit_test(test_pdfs), cmocka_unit_test(test_era_post), cmocka_unit_test(test_era_denial),
-        cmocka_unit_test(test_cli), cmocka_unit_test(test_scrub_all),
+        cmocka_unit_test(test_cli), cmocka_unit_test(test_era_refused), cmocka_unit_test(test_era_posted_once),
+        cmocka_unit_test(test_era_reversal), cmocka_unit_test(test_scrub_all),
     };
-    int rc = cmocka_run_group_tests_name("billing", tests, setup, teardown);
+    int rc = test_run_on_backends("billing", tests, sizeof tests / sizeof *tests, NULL, teardown);
     free(exported[0]);
     free(exported[1]);
     return rc;

@@ -232,6 +232,10 @@ static void test_broken_inputs(void **state)
     /* truncated line (cut inside the short title) */
     snprintf(buf, sizeof buf, "%s%.40s\n", good, good2);
     expect_rejected(PSY_IMPORT_ICD10CM, buf, strlen(buf), "2", "characters long");
+    /* the last line cut inside the long title: long enough, but its line end is gone */
+    snprintf(buf, sizeof buf, "%s%.84s", good, good2);
+    assert_true(strlen(good2) > 85);
+    expect_rejected(PSY_IMPORT_ICD10CM, buf, strlen(buf), "2", "cut short");
     /* bad code */
     order_line(good2, sizeof good2, 2, "9F901", 1, "Bad", "Bad code");
     snprintf(buf, sizeof buf, "%s%s", good, good2);
@@ -260,6 +264,12 @@ static void test_broken_inputs(void **state)
                       "H0004\t0010\t3\tBehavioural health counselling\tBH counsel\n"
                       "HX004\t0010\t3\tBroken\tBroken\n";
     expect_rejected(PSY_IMPORT_HCPCS, tsv, strlen(tsv), "3", "HX004");
+    /* HCPCS TSV: the last row cut after its 10th column (of the header's 12) */
+    const char *tsv3 = "HCPC\tSEQNUM\tRECID\tLONG DESCRIPTION\tSHORT DESCRIPTION\tPRICE1\tPRICE2\tPRICE3\tPRICE4\t"
+                       "MULT_PI\tCIM1\tCIM2\n"
+                       "H0004\t0010\t3\tBehavioural health counselling\tBH counsel\t57\t\t\t\tA\t\t\n"
+                       "H0005\t0010\t3\tAlcohol and drug services, group\tAlcohol/drug group\t57\t\t\t\tA";
+    expect_rejected(PSY_IMPORT_HCPCS, tsv3, strlen(tsv3), "3", "truncated");
     const char *tsv2 = "HCPC\tSEQNUM\tRECID\tLONG DESCRIPTION\nH0004\t0010\t3\tx\n";
     expect_rejected(PSY_IMPORT_HCPCS, tsv2, strlen(tsv2), "1", "SHORT DESCRIPTION");
 }

@@ -330,6 +330,33 @@ static void test_sessions_and_attendance(void **state)
     snprintf(s.billed_code, sizeof s.billed_code, "99999");
     ASSERT_FIELD(f.st, psy_records_session_add(f.st, f.pr, &s, NULL), PSY_EINVAL, "billed_code");
     snprintf(s.billed_code, sizeof s.billed_code, "90837");
+
+    /* the date window: not after today in the practice's time zone (the fixture's is America/Chicago),
+     * not before 2000-01-01, not before the client's birth */
+    char today[PSY_DATE_MAX], tomorrow[PSY_DATE_MAX];
+    psy_date_today("America/Chicago", today);
+    psy_date_add(today, 1, tomorrow);
+    snprintf(s.service_date, sizeof s.service_date, "%s", tomorrow);
+    ASSERT_FIELD(f.st, psy_records_session_add(f.st, f.pr, &s, NULL), PSY_EINVAL, "service_date");
+    assert_non_null(strstr(psy_store_errmsg(f.st), "in the future"));
+    snprintf(s.service_date, sizeof s.service_date, "2031-06-02");
+    ASSERT_FIELD(f.st, psy_records_session_add(f.st, f.pr, &s, NULL), PSY_EINVAL, "service_date");
+    snprintf(s.service_date, sizeof s.service_date, "1999-12-31");
+    ASSERT_FIELD(f.st, psy_records_session_add(f.st, f.pr, &s, NULL), PSY_EINVAL, "service_date");
+    snprintf(s.service_date, sizeof s.service_date, "1900-01-01");
+    ASSERT_FIELD(f.st, psy_records_session_add(f.st, f.pr, &s, NULL), PSY_EINVAL, "service_date");
+    struct psy_client young;
+    assert_int_equal(psy_records_client_get(f.st, f.pr, f.client[0], &young), PSY_OK);
+    char born[PSY_DATE_MAX];
+    snprintf(born, sizeof born, "%s", young.birth_date);
+    snprintf(young.birth_date, sizeof young.birth_date, "2024-03-06"); /* born the day after the session */
+    assert_int_equal(psy_records_client_update(f.st, f.pr, &young), PSY_OK);
+    snprintf(s.service_date, sizeof s.service_date, "2024-03-05");
+    ASSERT_FIELD(f.st, psy_records_session_add(f.st, f.pr, &s, NULL), PSY_EINVAL, "service_date");
+    assert_non_null(strstr(psy_store_errmsg(f.st), "birth"));
+    assert_int_equal(psy_records_client_get(f.st, f.pr, f.client[0], &young), PSY_OK);
+    snprintf(young.birth_date, sizeof young.birth_date, "%s", born);
+    assert_int_equal(psy_records_client_update(f.st, f.pr, &young), PSY_OK);
     assert_int_equal(fx_db_count(&f.db, "SELECT COUNT(*) FROM session"), 0);
     psy_id sid;
     assert_int_equal(psy_records_session_add(f.st, f.pr, &s, &sid), PSY_OK);
@@ -371,6 +398,18 @@ static void test_sessions_and_attendance(void **state)
     a.policy_id = 12345;
     ASSERT_FIELD(f.st, psy_records_attendance_set(f.st, f.pr, &a, NULL), PSY_EINVAL, "policy_id");
     a.policy_id = 0;
+    {
+        /* a member born after the group session's date */
+        struct psy_client c;
+        assert_int_equal(psy_records_client_get(f.st, f.pr, f.client[0], &c), PSY_OK);
+        snprintf(born, sizeof born, "%s", c.birth_date);
+        snprintf(c.birth_date, sizeof c.birth_date, "2024-03-07");
+        assert_int_equal(psy_records_client_update(f.st, f.pr, &c), PSY_OK);
+        ASSERT_FIELD(f.st, psy_records_attendance_set(f.st, f.pr, &a, NULL), PSY_EINVAL, "client_id");
+        assert_int_equal(psy_records_client_get(f.st, f.pr, f.client[0], &c), PSY_OK);
+        snprintf(c.birth_date, sizeof c.birth_date, "%s", born);
+        assert_int_equal(psy_records_client_update(f.st, f.pr, &c), PSY_OK);
+    }
     assert_int_equal(psy_records_attendance_set(f.st, f.pr, &a, NULL), PSY_OK);
     a.late_minutes = 5; /* setting again replaces */
     assert_int_equal(psy_records_attendance_set(f.st, f.pr, &a, NULL), PSY_OK);
@@ -863,6 +902,228 @@ static void test_session_kinds_and_override(void **state)
     fx_close(&f);
 }
 
+/* The fields a practice enters from its first day (migration 0009) and the updates that came with
+ * them: licence and supervisor, payer profile/address/filing limit, client contact and discharge,
+ * diagnosis add/remove/move, policy, authorisation and group updates, plan lists, rosters. */
+static void test_first_day_fields(void **state)
+{
+    struct fx f;
+    fx_open_on(&f, FX_SERVER(state));
+
+    /* clinicians: licence number and state go together; the supervisor is an active clinician of
+     * this practice and not the clinician */
+    struct psy_clinician c;
+    assert_int_equal(psy_records_clinician_get(f.st, f.pr, f.co, &c), PSY_OK);
+    assert_string_equal(c.licence_number, "");
+    assert_int_equal(c.supervisor_id, 0);
+    snprintf(c.licence_number, sizeof c.licence_number, "LCSW-12345");
+    ASSERT_FIELD(f.st, psy_records_clinician_update(f.st, f.pr, &c), PSY_EINVAL, "licence_state");
+    snprintf(c.licence_state, sizeof c.licence_state, "il");
+    ASSERT_FIELD(f.st, psy_records_clinician_update(f.st, f.pr, &c), PSY_EINVAL, "licence_state");
+    snprintf(c.licence_state, sizeof c.licence_state, "IL");
+    c.supervisor_id = f.co;
+    ASSERT_FIELD(f.st, psy_records_clinician_update(f.st, f.pr, &c), PSY_EINVAL, "supervisor_id");
+    c.supervisor_id = 999999;
+    ASSERT_FIELD(f.st, psy_records_clinician_update(f.st, f.pr, &c), PSY_EINVAL, "supervisor_id");
+    c.supervisor_id = f.clin;
+    assert_int_equal(psy_records_clinician_update(f.st, f.pr, &c), PSY_OK);
+    struct psy_clinician got;
+    assert_int_equal(psy_records_clinician_get(f.st, f.pr, f.co, &got), PSY_OK);
+    assert_string_equal(got.licence_number, "LCSW-12345");
+    assert_string_equal(got.licence_state, "IL");
+    assert_int_equal(got.supervisor_id, f.clin);
+    assert_int_equal(got.version, 2);
+    /* a stale edit is refused and the current version stays readable */
+    ASSERT_FIELD(f.st, psy_records_clinician_update(f.st, f.pr, &c), PSY_ECONFLICT, "version");
+    assert_non_null(strstr(psy_store_errmsg(f.st), "now version 2"));
+
+    /* payers: profile must be a built-in profile; address; timely filing; list and find */
+    struct psy_payer p;
+    assert_int_equal(psy_records_payer_get(f.st, f.pr, f.commercial, &p), PSY_OK);
+    assert_string_equal(psy_records_payer_profile(&p), "example-commercial");
+    snprintf(p.profile, sizeof p.profile, "no-such-payer");
+    ASSERT_FIELD(f.st, psy_records_payer_update(f.st, f.pr, &p), PSY_EINVAL, "profile");
+    snprintf(p.profile, sizeof p.profile, "default");
+    p.timely_filing_days = -1;
+    ASSERT_FIELD(f.st, psy_records_payer_update(f.st, f.pr, &p), PSY_EINVAL, "timely_filing_days");
+    p.timely_filing_days = 90;
+    snprintf(p.zip, sizeof p.zip, "6270");
+    ASSERT_FIELD(f.st, psy_records_payer_update(f.st, f.pr, &p), PSY_EINVAL, "zip");
+    snprintf(p.zip, sizeof p.zip, "62701-1234");
+    snprintf(p.address, sizeof p.address, "PO Box 100");
+    snprintf(p.city, sizeof p.city, "Springfield");
+    snprintf(p.state, sizeof p.state, "IL");
+    assert_int_equal(psy_records_payer_update(f.st, f.pr, &p), PSY_OK);
+    assert_int_equal(psy_records_payer_get(f.st, f.pr, f.commercial, &p), PSY_OK);
+    assert_string_equal(p.zip, "627011234");
+    assert_int_equal(p.timely_filing_days, 90);
+    assert_string_equal(psy_records_payer_profile(&p), "default");
+    struct psy_payer *payers;
+    size_t np;
+    assert_int_equal(psy_records_payer_list(f.st, f.pr, &payers, &np), PSY_OK);
+    assert_int_equal(np, 2);
+    assert_true(payers[0].id < payers[1].id);
+    psy_id found = 0;
+    assert_int_equal(psy_records_payer_find(f.st, f.pr, payers[1].payer_code, &found), PSY_OK);
+    assert_int_equal(found, payers[1].id);
+    assert_int_equal(psy_records_payer_find(f.st, f.pr, "NOSUCH", &found), PSY_ENOTFOUND);
+    free(payers);
+
+    /* clients: email, emergency contact, discharge */
+    struct psy_client cl;
+    assert_int_equal(psy_records_client_get(f.st, f.pr, f.client[1], &cl), PSY_OK);
+    struct psy_client bad = cl;
+    snprintf(bad.email, sizeof bad.email, "not-an-address");
+    ASSERT_FIELD(f.st, psy_records_client_update(f.st, f.pr, &bad), PSY_EINVAL, "email");
+    bad = cl;
+    snprintf(bad.emergency_name, sizeof bad.emergency_name, "Rowan Fixture");
+    ASSERT_FIELD(f.st, psy_records_client_update(f.st, f.pr, &bad), PSY_EINVAL, "emergency_phone");
+    bad = cl;
+    snprintf(bad.emergency_phone, sizeof bad.emergency_phone, "555-0100");
+    ASSERT_FIELD(f.st, psy_records_client_update(f.st, f.pr, &bad), PSY_EINVAL, "emergency_name");
+    bad = cl;
+    snprintf(bad.discharge_date, sizeof bad.discharge_date, "2024-06-30");
+    ASSERT_FIELD(f.st, psy_records_client_update(f.st, f.pr, &bad), PSY_EINVAL, "discharge_date");
+    snprintf(cl.email, sizeof cl.email, "client@example.org");
+    snprintf(cl.emergency_name, sizeof cl.emergency_name, "Rowan Fixture");
+    snprintf(cl.emergency_phone, sizeof cl.emergency_phone, "(555) 010-0100");
+    snprintf(cl.emergency_relation, sizeof cl.emergency_relation, "sibling");
+    cl.active = 0;
+    snprintf(cl.discharge_date, sizeof cl.discharge_date, "2024-06-30");
+    assert_int_equal(psy_records_client_update(f.st, f.pr, &cl), PSY_OK);
+    assert_int_equal(psy_records_client_get(f.st, f.pr, f.client[1], &cl), PSY_OK);
+    assert_string_equal(cl.email, "client@example.org");
+    assert_string_equal(cl.emergency_relation, "sibling");
+    assert_string_equal(cl.discharge_date, "2024-06-30");
+    assert_int_equal(cl.active, 0);
+    psy_id dup = 0;
+    char upper_first[65];
+    snprintf(upper_first, sizeof upper_first, "%s", cl.first_name);
+    for (char *q = upper_first; *q; q++) *q = (char)((*q >= 'a' && *q <= 'z') ? *q - 32 : *q);
+    assert_int_equal(psy_records_client_find(f.st, f.pr, upper_first, cl.last_name, cl.birth_date, &dup), PSY_OK);
+    assert_int_equal(dup, f.client[1]);
+    assert_int_equal(psy_records_client_find(f.st, f.pr, cl.first_name, cl.last_name, "1901-01-01", &dup), PSY_ENOTFOUND);
+
+    /* diagnoses one at a time, each version-checked: [F41.1] -> add F32.1 first -> add F43.10 last
+     * -> move F43.10 to 1 -> remove F41.1 */
+    int v = cl.version;
+    ASSERT_FIELD(f.st, psy_records_client_dx_add(f.st, f.pr, f.client[1], v - 1, "F32.1", 1), PSY_ECONFLICT, "version");
+    ASSERT_FIELD(f.st, psy_records_client_dx_add(f.st, f.pr, f.client[1], v, "F32", 1), PSY_EINVAL, "dx[0]");
+    ASSERT_FIELD(f.st, psy_records_client_dx_add(f.st, f.pr, f.client[1], v, "F41.1", 0), PSY_EINVAL, "dx");
+    ASSERT_FIELD(f.st, psy_records_client_dx_add(f.st, f.pr, f.client[1], v, "F32.1", 3), PSY_EINVAL, "position");
+    assert_int_equal(psy_records_client_dx_add(f.st, f.pr, f.client[1], v++, "f321", 1), PSY_OK);
+    assert_int_equal(psy_records_client_dx_add(f.st, f.pr, f.client[1], v++, "F43.10", 0), PSY_OK);
+    ASSERT_FIELD(f.st, psy_records_client_dx_move(f.st, f.pr, f.client[1], v, "F43.10", 4), PSY_EINVAL, "position");
+    assert_int_equal(psy_records_client_dx_move(f.st, f.pr, f.client[1], v++, "F43.10", 1), PSY_OK);
+    ASSERT_FIELD(f.st, psy_records_client_dx_remove(f.st, f.pr, f.client[1], v, "F20.0"), PSY_EINVAL, "dx");
+    assert_int_equal(psy_records_client_dx_remove(f.st, f.pr, f.client[1], v++, "F41.1"), PSY_OK);
+    assert_int_equal(psy_records_client_get(f.st, f.pr, f.client[1], &cl), PSY_OK);
+    assert_int_equal(cl.version, v);
+    assert_int_equal(cl.n_dx, 2);
+    assert_string_equal(cl.dx[0], "F43.10");
+    assert_string_equal(cl.dx[1], "F32.1");
+
+    /* policies: a version-checked update that keeps the client and the no-overlap rule */
+    struct psy_policy pol;
+    assert_int_equal(psy_records_policy_on(f.st, f.pr, f.client[2], "2024-06-01", 1, &pol), PSY_OK);
+    struct psy_policy pb = pol;
+    pb.client_id = f.client[3];
+    ASSERT_FIELD(f.st, psy_records_policy_update(f.st, f.pr, &pb), PSY_EINVAL, "client_id");
+    pb = pol;
+    snprintf(pb.member_id, sizeof pb.member_id, "bad id!");
+    ASSERT_FIELD(f.st, psy_records_policy_update(f.st, f.pr, &pb), PSY_EINVAL, "member_id");
+    snprintf(pol.group_number, sizeof pol.group_number, "GRP-7");
+    snprintf(pol.end_date, sizeof pol.end_date, "2024-12-31");
+    assert_int_equal(psy_records_policy_update(f.st, f.pr, &pol), PSY_OK); /* overlaps only itself */
+    ASSERT_FIELD(f.st, psy_records_policy_update(f.st, f.pr, &pol), PSY_ECONFLICT, "version");
+    assert_int_equal(psy_records_policy_get(f.st, f.pr, pol.id, &pol), PSY_OK);
+    assert_string_equal(pol.group_number, "GRP-7");
+    assert_int_equal(pol.version, 2);
+    struct psy_history *h;
+    size_t nh;
+    assert_int_equal(psy_records_history(f.st, f.pr, "policy", pol.id, &h, &nh), PSY_OK);
+    assert_int_equal(nh, 2);
+    assert_non_null(strstr(h[1].previous, "\"group_number\""));
+    psy_history_free(h, nh);
+
+    /* authorisations: codes replaced whole, validated, history keeps the old list */
+    struct psy_authorisation a;
+    assert_int_equal(psy_records_auth_get(f.st, f.pr, f.auth[2], &a), PSY_OK);
+    struct psy_authorisation ab = a;
+    ab.units_approved = 0;
+    ASSERT_FIELD(f.st, psy_records_auth_update(f.st, f.pr, &ab), PSY_EINVAL, "units_approved");
+    a.n_codes = 1;
+    snprintf(a.codes[0], PSY_CODE_MAX, "90837");
+    a.units_approved = 30;
+    assert_int_equal(psy_records_auth_update(f.st, f.pr, &a), PSY_OK);
+    assert_int_equal(psy_records_auth_get(f.st, f.pr, f.auth[2], &a), PSY_OK);
+    assert_int_equal(a.n_codes, 1);
+    assert_string_equal(a.codes[0], "90837");
+    assert_int_equal(a.units_approved, 30);
+    assert_int_equal(psy_records_history(f.st, f.pr, "authorisation", a.id, &h, &nh), PSY_OK);
+    json_t *prev = json_loads(h[nh - 1].previous, 0, NULL);
+    assert_int_equal(json_array_size(json_object_get(prev, "authorisation_code")), 3);
+    json_decref(prev);
+    psy_history_free(h, nh);
+
+    /* plans: problems, objectives and interventions are numbered lists like goals */
+    struct psy_plan pl;
+    fx_plan_init(&pl, f.client[0], f.clin, PSY_MOD_INDIVIDUAL, "2024-07-01", "2024-10-01");
+    char *problems[] = {"panic attacks at work"}, *objectives[] = {"names three triggers", ""},
+         *interventions[] = {"CBT, weekly", "relaxation training"};
+    pl.n_problems = 1;
+    memcpy(pl.problems, problems, sizeof problems);
+    pl.n_objectives = 2;
+    memcpy(pl.objectives, objectives, sizeof objectives);
+    pl.n_interventions = 2;
+    memcpy(pl.interventions, interventions, sizeof interventions);
+    ASSERT_FIELD(f.st, psy_records_plan_add(f.st, f.pr, &pl, NULL), PSY_EINVAL, "objectives[1]");
+    pl.n_objectives = 1;
+    psy_id plan;
+    assert_int_equal(psy_records_plan_add(f.st, f.pr, &pl, &plan), PSY_OK);
+    struct psy_plan pg;
+    assert_int_equal(psy_records_plan_get(f.st, f.pr, plan, &pg), PSY_OK);
+    assert_int_equal(pg.n_problems, 1);
+    assert_string_equal(pg.problems[0], "panic attacks at work");
+    assert_int_equal(pg.n_objectives, 1);
+    assert_int_equal(pg.n_interventions, 2);
+    assert_string_equal(pg.interventions[1], "relaxation training");
+    free(pg.interventions[1]);
+    pg.n_interventions = 1;
+    assert_int_equal(psy_records_plan_update(f.st, f.pr, &pg), PSY_OK);
+    psy_plan_clear(&pg);
+    assert_int_equal(psy_records_plan_get(f.st, f.pr, plan, &pg), PSY_OK);
+    assert_int_equal(pg.n_interventions, 1);
+    psy_plan_clear(&pg);
+    assert_int_equal(fx_db_count(&f.db, "SELECT COUNT(*) FROM plan_intervention"), 1);
+
+    /* groups: a version-checked update; capacity cannot drop below the current members; rosters */
+    struct psy_group g;
+    assert_int_equal(psy_records_group_get(f.st, f.pr, f.group, &g), PSY_OK);
+    struct psy_group gb = g;
+    gb.capacity = 3;
+    ASSERT_FIELD(f.st, psy_records_group_update(f.st, f.pr, &gb), PSY_EINVAL, "capacity");
+    gb = g;
+    gb.co_clinician_id = gb.clinician_id;
+    ASSERT_FIELD(f.st, psy_records_group_update(f.st, f.pr, &gb), PSY_EINVAL, "co_clinician_id");
+    snprintf(g.schedule, sizeof g.schedule, "Thu 17:30");
+    g.capacity = 6;
+    assert_int_equal(psy_records_group_update(f.st, f.pr, &g), PSY_OK);
+    ASSERT_FIELD(f.st, psy_records_group_update(f.st, f.pr, &g), PSY_ECONFLICT, "version");
+    assert_int_equal(psy_records_group_get(f.st, f.pr, f.group, &g), PSY_OK);
+    assert_string_equal(g.schedule, "Thu 17:30");
+    assert_int_equal(psy_records_group_leave(f.st, f.pr, f.group, f.client[3], "2024-08-01"), PSY_OK);
+    struct psy_membership *m;
+    size_t nm;
+    assert_int_equal(psy_records_group_members(f.st, f.pr, f.group, &m, &nm), PSY_OK);
+    assert_int_equal(nm, 4);
+    assert_string_equal(m[3].left, "2024-08-01");
+    assert_string_equal(m[0].left, "");
+    assert_true(*m[0].joined);
+    free(m);
+    fx_close(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -876,6 +1137,7 @@ int main(void)
         cmocka_unit_test_prestate(test_versions_across_connections, NULL),
         cmocka_unit_test_prestate(test_demo_generator, NULL),
         cmocka_unit_test_prestate(test_session_kinds_and_override, NULL),
+        cmocka_unit_test_prestate(test_first_day_fields, NULL),
     };
     const struct CMUnitTest plain[] = {cmocka_unit_test(test_npi_dates_times), cmocka_unit_test(test_note_templates)};
     int failed = cmocka_run_group_tests_name("plain", plain, NULL, NULL);

@@ -171,6 +171,18 @@ static void test_records_isolation(void **state)
         assert_int_equal(ne, 0);
         free(earlier);
     }
+    struct psy_payer *pys;
+    assert_int_equal(psy_records_payer_list(st, me, &pys, &n), PSY_OK);
+    for (size_t i = 0; i < n; i++) assert_int_not_equal(pys[i].id, b.commercial);
+    free(pys);
+    psy_id found;
+    assert_int_equal(psy_records_payer_get(st, b.pr, b.commercial, &py), PSY_OK);
+    if (psy_records_payer_find(st, me, py.payer_code, &found) == PSY_OK) assert_int_not_equal(found, b.commercial);
+    assert_int_equal(psy_records_client_get(st, b.pr, b.client[0], &c), PSY_OK);
+    if (psy_records_client_find(st, me, c.first_name, c.last_name, c.birth_date, &found) == PSY_OK)
+        assert_int_not_equal(found, b.client[0]);
+    struct psy_membership *mem;
+    NOT_THEIRS(st, psy_records_group_members(st, me, b.group, &mem, &n));
 
     /* updates, signatures and references: their rows as they are read by their owner, sent with my id */
     assert_int_equal(psy_records_clinician_get(st, b.pr, b.clin, &cl), PSY_OK);
@@ -191,6 +203,21 @@ static void test_records_isolation(void **state)
     NOT_THEIRS(st, psy_records_group_join(st, me, b.group, a.client[0], "2024-03-01"));
     NOT_THEIRS(st, psy_records_group_join(st, me, a.group, b.client[0], "2024-03-01"));
     NOT_THEIRS(st, psy_records_group_leave(st, me, b.group, b.client[1], "2024-06-30"));
+    NOT_THEIRS(st, psy_records_client_dx_add(st, me, b.client[1], c.version, "F32.1", 0));
+    NOT_THEIRS(st, psy_records_client_dx_remove(st, me, b.client[1], c.version, "F41.1"));
+    NOT_THEIRS(st, psy_records_client_dx_move(st, me, b.client[1], c.version, "F41.1", 1));
+    assert_int_equal(psy_records_policy_get(st, b.pr, t.policy, &pol), PSY_OK);
+    pol.copay_cents = 100;
+    NOT_THEIRS(st, psy_records_policy_update(st, me, &pol));
+    assert_int_equal(psy_records_auth_get(st, b.pr, b.auth[2], &au), PSY_OK);
+    au.units_prior = 1;
+    NOT_THEIRS(st, psy_records_auth_update(st, me, &au));
+    assert_int_equal(psy_records_group_get(st, b.pr, b.group, &g), PSY_OK);
+    g.capacity = 9;
+    NOT_THEIRS(st, psy_records_group_update(st, me, &g));
+    assert_int_equal(psy_records_clinician_get(st, me, a.co, &cl), PSY_OK);
+    cl.supervisor_id = b.clin; /* my clinician supervised by theirs */
+    NOT_THEIRS(st, psy_records_clinician_update(st, me, &cl));
     assert_int_equal(psy_records_session_get(st, b.pr, t.session, &s), PSY_OK);
     s.minutes = 45;
     NOT_THEIRS(st, psy_records_session_update(st, me, &s));
@@ -299,6 +326,35 @@ static void test_audit_and_claims_isolation(void **state)
     assert_string_equal(cl[0].status, status);
     psy_billing_claims_free(cl, nc);
     psy_coding_close(cx);
+
+    /* the audit trail: each practice's admin sees its own events, and a failed sign-in that named no
+     * practice without the name typed */
+    struct psy_user ua = {.id = 0, .practice_id = a.pr}, ub = {.id = 0, .practice_id = b.pr};
+    snprintf(ua.username, sizeof ua.username, "mine");
+    snprintf(ub.username, sizeof ub.username, "theirs");
+    assert_int_equal(psy_auth_audit_outcome(a.st, &ua, "client.read", "client", "1", "ok", "", "127.0.0.1"), PSY_OK);
+    assert_int_equal(psy_auth_audit_outcome(a.st, &ub, "access.refused", "route", "GET /api/clients/:id", "not_found",
+                                            "id=1", "127.0.0.1"), PSY_OK);
+    struct psy_audit_event *ev;
+    size_t ne;
+    long long total;
+    struct psy_audit_filter any = {0};
+    assert_int_equal(psy_auth_audit_query(a.st, a.pr, &any, 0, 500, &ev, &ne, &total), PSY_OK);
+    assert_true(ne >= 1);
+    for (size_t i = 0; i < ne; i++) {
+        assert_true(ev[i].practice_id == a.pr || ev[i].practice_id == 0);
+        assert_string_not_equal(ev[i].username, "theirs");
+        if (!ev[i].practice_id) assert_string_equal(ev[i].username, "");
+    }
+    free(ev);
+    struct psy_audit_filter by_name = {.username = "theirs"};
+    assert_int_equal(psy_auth_audit_query(a.st, a.pr, &by_name, 0, 500, &ev, &ne, &total), PSY_OK);
+    assert_int_equal(total, 0);
+    free(ev);
+    assert_int_equal(psy_auth_audit_query(a.st, b.pr, &by_name, 0, 500, &ev, &ne, &total), PSY_OK);
+    assert_int_equal(total, 1);
+    assert_string_equal(ev[0].outcome, "not_found");
+    free(ev);
     fx_close(&a);
 }
 

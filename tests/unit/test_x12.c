@@ -98,6 +98,42 @@ static void test_lifecycle(void **state)
 
 /* --- money ------------------------------------------------------------------------------------ */
 
+/* The checked helpers refuse what does not fit in 64 bits (2^63 - 1 = 9223372036854775807) and the
+ * people's format groups thousands. */
+static void test_cents_checked(void **state)
+{
+    (void)state;
+    long long v = 7;
+    assert_int_equal(psy_cents_add(9223372036854775807LL, 1, &v), -1);
+    assert_int_equal(v, 7); /* untouched */
+    assert_int_equal(psy_cents_sub(-9223372036854775807LL - 1, 1, &v), -1);
+    assert_int_equal(psy_cents_mul(4611686018427387904LL, 2, &v), -1);
+    assert_int_equal(psy_cents_mul(-3, 5, &v), 0);
+    assert_int_equal(v, -15);
+    const long long big[] = {9000000000000000000LL, 300000000000000000LL, -500000000000000000LL};
+    assert_int_equal(psy_cents_sum(big, 3, &v), -1); /* the partial sum passes 2^63 - 1 */
+    const long long ok[] = {150, -25, 1000};
+    assert_int_equal(psy_cents_sum(ok, 3, &v), 0);
+    assert_int_equal(v, 1125);
+    int over = 0;
+    long long acc = 9223372036854775800LL;
+    psy_cents_acc(&acc, 100, &over);
+    psy_cents_acc(&acc, -100, &over); /* sticky: no longer adds */
+    assert_int_equal(over, 1);
+    char out[PSY_CENTS_TEXT_MAX];
+    assert_string_equal(psy_cents_format(123456, out), "$1,234.56");
+    assert_string_equal(psy_cents_format(-5, out), "-$0.05");
+    assert_string_equal(psy_cents_format(0, out), "$0.00");
+    assert_string_equal(psy_cents_format(99999999, out), "$999,999.99");
+    assert_string_equal(psy_cents_format(-9223372036854775807LL - 1, out), "-$92,233,720,368,547,758.08");
+    const char *why = NULL;
+    assert_int_equal(psy_cents_parse("", &v, &why), PSY_EINVAL);
+    assert_string_equal(why, "is empty");
+    assert_int_equal(psy_cents_parse("1234567890123456", &v, &why), PSY_EINVAL);
+    assert_int_equal(psy_cents_parse("999999999999999.99", &v, NULL), PSY_OK);
+    assert_int_equal(v, 99999999999999999LL);
+}
+
 static void test_cents(void **state)
 {
     (void)state;
@@ -1033,7 +1069,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_npi_and_dates),       cmocka_unit_test(test_lifecycle),
-        cmocka_unit_test(test_cents),               cmocka_unit_test(test_reader_delimiters),
+        cmocka_unit_test(test_cents),               cmocka_unit_test(test_cents_checked),
+        cmocka_unit_test(test_reader_delimiters),
         cmocka_unit_test(test_reader_variants),     cmocka_unit_test(test_837_exact),
         cmocka_unit_test(test_837_batch_structure), cmocka_unit_test(test_837_custom_delimiters),
         cmocka_unit_test(test_837_refuses_delimiters), cmocka_unit_test(test_837_preflight),
