@@ -74,6 +74,7 @@ function can() {
     insurance: allowed('insurance.write'),
     clients: allowed('clients.write'),
     newClient: allowed('clients.write', 'practice'),
+    notes: allowed('notes.write'), // documents sessions
   };
 }
 

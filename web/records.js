@@ -51,7 +51,7 @@ export async function clientView(main, id, can = none, canWrite = false) {
         ? c.diagnoses.map((d, i) => [i ? ', ' : '', h('a', { href: `#/codes/icd10cm/${d}`, class: 'code' }, d)]) : '—'),
       h('dt', {}, 'Groups'), h('dd', {}, c.groups.length
         ? c.groups.map((g, i) => [i ? ', ' : '', h('a', { href: `#/groups/${g.id}` }, g.name)]) : '—')),
-    canWrite ? newSessionForm(c) : null,
+    can.notes ? newSessionForm(c) : null,
     h('h2', {}, 'Insurance'),
     can.insurance ? h('p', {}, h('a', { href: `#/clients/${c.id}/policies/new`, class: 'button' }, 'Add a policy')) : null,
     table('Policies by priority', ['Priority', 'Payer', 'Member id', 'Copay', 'From', 'To'],

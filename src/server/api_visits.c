@@ -336,12 +336,14 @@ out:
     json_decref(b);
 }
 
-/* --- the practice for the page: its name, time zone and today's date there ---------------------------- */
+/* --- the practice for the page: its name, time zone and today's date there (psy_date_today) ---------------------------- */
 
 json_t *api_practice_brief(psy_store *st, psy_id practice)
 {
     struct psy_practice p;
     if (!st || psy_records_practice_get(st, practice, &p) != PSY_OK) return json_null();
-    return json_pack("{s:I, s:s, s:s}", "id", (json_int_t)p.id, "name", p.name, "time_zone",
-                     *p.time_zone ? p.time_zone : "UTC");
+    const char *tz = *p.time_zone ? p.time_zone : "UTC";
+    char today[PSY_DATE_TEXT_MAX] = "";
+    psy_date_today(tz, today);
+    return json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)p.id, "name", p.name, "time_zone", tz, "today", today);
 }
