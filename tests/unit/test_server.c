@@ -2620,6 +2620,39 @@ static void test_record_forms(void **state)
 #undef PLAN_FMT
 }
 
+/* Issue 14: wrong current passwords on POST /api/me/password are sign-in failures of the account: after
+ * the free ones every try waits, the right password too, and a sign-in meanwhile is slowed down as well. */
+static void test_password_change_throttled(void **state)
+{
+    (void)state;
+    struct session c;
+    login_as("clinician", &c);
+    struct http h;
+    char v[64], body[200];
+    const char *wrong = "{\"current_password\": \"wrong wrong wrong\", \"password\": \"clinician new pw\"}";
+    for (int i = 0; i < fast.max_failures_user; i++) call_error(&c, "POST", "/api/me/password", wrong, 403, "wrong_password", "current_password");
+    snprintf(body, sizeof body, "{\"current_password\": \"%s\", \"password\": \"clinician new pw\"}", PW);
+    call(&c, "POST", "/api/me/password", body, &h); /* the right one, too soon */
+    assert_error(&h, 429, "rate_limited", "current_password");
+    assert_non_null(header(&h, "Retry-After", v, sizeof v));
+    long secs = atol(v);
+    assert_true(secs > 0 && secs <= fast.delay_base);
+    http_free(&h);
+    /* the same account's sign-ins wait too; another user's do not */
+    try_login("clinician", PW, &h);
+    assert_error(&h, 429, "rate_limited", NULL);
+    http_free(&h);
+    assert_int_equal(try_login("biller", PW, &h), 200);
+    http_free(&h);
+    /* the password is unchanged, and once the wait is over the right one changes it */
+    sleep((unsigned)secs + 1);
+    assert_int_equal(call(&c, "POST", "/api/me/password", body, &h), 204);
+    http_free(&h);
+    assert_int_equal(db_count("SELECT count(*) FROM audit_event WHERE action = 'me.password_limited'"), 1);
+    assert_int_equal(db_count("SELECT count(*) FROM audit_event WHERE action = 'me.password_refused'"),
+                     fast.max_failures_user);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -2631,7 +2664,7 @@ int main(void)
         T(test_claims),
         T(test_access_log), T(test_concurrent_requests), T(test_tls), T(test_bad_config),
         T(test_canonical_paths), T(test_own_answers), T(test_slow_clients), T(test_audit_trail),
-        T(test_record_forms),
+        T(test_record_forms), T(test_password_change_throttled),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
