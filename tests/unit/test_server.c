@@ -2653,6 +2653,53 @@ static void test_password_change_throttled(void **state)
                      fast.max_failures_user);
 }
 
+/* Issue 14: "today" and the audit trail's times are the practice's, not UTC's. Of Pacific/Kiritimati
+ * (UTC+14) and Pacific/Pago_Pago (UTC-11), one is always on another date than UTC: the practice takes
+ * that one. */
+static void test_practice_time_zone(void **state)
+{
+    (void)state;
+    add_practice_one();
+    char utc[PSY_DATE_MAX], today[PSY_DATE_MAX];
+    const char *zone = "Pacific/Kiritimati", *offset = "+14:00";
+    psy_date_today("UTC", utc);
+    psy_date_today(zone, today);
+    if (!strcmp(today, utc)) {
+        zone = "Pacific/Pago_Pago";
+        offset = "-11:00";
+        psy_date_today(zone, today);
+    }
+    assert_string_not_equal(today, utc);
+    struct session a;
+    login_as("admin", &a);
+    struct http h;
+    char body[120], v[200];
+    snprintf(body, sizeof body, "{\"version\": 1, \"time_zone\": \"%s\"}", zone);
+    assert_int_equal(call(&a, "PUT", "/api/practice", body, &h), 200);
+    http_free(&h);
+    /* the CSV download is named after today in the practice's zone */
+    assert_int_equal(call(&a, "GET", "/api/audit.csv", NULL, &h), 200);
+    assert_non_null(header(&h, "Content-Disposition", v, sizeof v));
+    char want[40];
+    snprintf(want, sizeof want, "audit-%s.csv", today);
+    if (!strstr(v, want)) fail_msg("Content-Disposition: %s, not %s", v, want);
+    http_free(&h);
+    /* each event's time in the zone, with its offset, beside the UTC one */
+    assert_int_equal(call(&a, "GET", "/api/audit?limit=1", NULL, &h), 200);
+    assert_string_equal(json_string_value(json_object_get(h.json, "time_zone")), zone);
+    json_t *e = json_array_get(json_object_get(h.json, "events"), 0);
+    const char *at = json_string_value(json_object_get(e, "at")), *local = json_string_value(json_object_get(e, "at_local"));
+    assert_non_null(local);
+    assert_int_equal(strlen(local), 25);
+    assert_int_equal(strncmp(local, today, 10), 0);
+    assert_string_equal(local + 19, offset);
+    assert_int_equal(strncmp(at, utc, 10), 0);
+    assert_string_equal(at + 19, "Z");
+    /* the same minute and second as the UTC time (both zones are whole hours from UTC) */
+    assert_int_equal(strncmp(local + 13, at + 13, 6), 0);
+    http_free(&h);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -2665,6 +2712,7 @@ int main(void)
         T(test_access_log), T(test_concurrent_requests), T(test_tls), T(test_bad_config),
         T(test_canonical_paths), T(test_own_answers), T(test_slow_clients), T(test_audit_trail),
         T(test_record_forms), T(test_password_change_throttled),
+        T(test_practice_time_zone),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
