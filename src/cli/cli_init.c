@@ -308,18 +308,24 @@ static int ask_payers(struct init *in)
     return 0;
 }
 
-/* The password for scripts: the first line of FILE, else of standard input. */
+/* The password for scripts: the first line of FILE, else of standard input (without echo at a terminal,
+ * as with --json FILE). */
 static int read_password_line(struct init *in, const char *file)
 {
-    FILE *f = file ? fopen(file, "r") : stdin;
-    if (!f) {
-        cli_error("--admin-password-file %s: cannot be read", file);
-        return -1;
+    int ok;
+    if (file) {
+        FILE *f = fopen(file, "r");
+        if (!f) {
+            cli_error("--admin-password-file %s: cannot be read", file);
+            return -1;
+        }
+        ok = fgets(in->password, sizeof in->password, f) != NULL;
+        fclose(f);
+        size_t n = ok ? strlen(in->password) : 0;
+        while (n && (in->password[n - 1] == '\n' || in->password[n - 1] == '\r')) in->password[--n] = 0;
+    } else {
+        ok = cli_read_secret("Administrator's password: ", in->password, sizeof in->password) == 0;
     }
-    int ok = fgets(in->password, sizeof in->password, f) != NULL;
-    if (file) fclose(f);
-    size_t n = ok ? strlen(in->password) : 0;
-    while (n && (in->password[n - 1] == '\n' || in->password[n - 1] == '\r')) in->password[--n] = 0;
     if (!ok) {
         cli_error("admin_password: none given (one line on standard input, or --admin-password-file FILE)");
         return -1;
