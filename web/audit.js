@@ -25,6 +25,9 @@ function query(filter) {
   return q.toString();
 }
 
+// The event's time in the practice's time zone ("2026-12-05 21:14:03"; the offset is in the title).
+const localTime = (e) => (e.at_local || e.at).slice(0, 19).replace('T', ' ');
+
 /** Renders one page of events under filter; offset comes from the pager buttons. */
 export async function auditView(main, offset = 0, filter = {}) {
   document.title = 'Audit trail · psyclaim';
@@ -61,9 +64,9 @@ export async function auditView(main, offset = 0, filter = {}) {
       h('table', { class: 'audit' },
         h('caption', {}, `Entries ${first}–${last} of ${data.total}`),
         h('thead', {}, h('tr', {},
-          ['When (UTC)', 'User', 'Action', 'Record', 'Outcome', 'Detail', 'From'].map((t) => h('th', { scope: 'col' }, t)))),
+          [`When (${(data.time_zone || 'UTC').replace(/_/g, ' ')})`, 'User', 'Action', 'Record', 'Outcome', 'Detail', 'From'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, data.events.map((e) => h('tr', { class: e.outcome && e.outcome !== 'ok' ? 'warn' : null },
-          h('td', {}, h('time', { datetime: e.at }, e.at.replace('T', ' ').replace('Z', ''))),
+          h('td', {}, h('time', { datetime: e.at, title: e.at_local || e.at }, localTime(e))),
           h('td', {}, e.username || '—'),
           h('td', {}, h('span', { class: 'action' }, e.action)),
           h('td', {}, describe(e) || '—'),

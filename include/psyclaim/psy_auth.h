@@ -124,9 +124,13 @@ psy_status psy_auth_user_update(psy_store *st, long long practice_id, long long 
                                 long long clinician_id);
 
 /* A user changes their own password: current must be their password (else PSY_EPERM, after the same
- * Argon2id work). Ends every session of theirs except the one of keep_token (may be NULL). */
+ * Argon2id work). Ends every session of theirs except the one of keep_token (may be NULL). A wrong
+ * current password counts as a failed sign-in of the account from address ip, and the same growing
+ * delays apply: while the account or the address is slowed down every attempt is PSY_EPERM with
+ * *retry_after (may be NULL) the seconds to wait; 0 when it is simply the wrong password. */
 psy_status psy_auth_password_change(psy_store *st, const struct psy_auth_policy *policy, long long id,
-                                    const char *current, const char *password, const char *keep_token);
+                                    const char *current, const char *password, const char *keep_token,
+                                    const char *ip, long *retry_after);
 
 /* --- second factor (TOTP, RFC 6238: HMAC-SHA1, 30-second steps, 6 digits) ----------------------- */
 

@@ -30,6 +30,10 @@ void cli_wrap(const char *lead, const char *indent, const char *text);
 /* Prints a command's help when argv has --help/-h; returns 1 when it did. */
 int cli_wants_help(int argc, char **argv, const struct cli_command *cmd);
 
+/* Reads one line from stdin into buf without its line end; at a terminal, prints prompt to stderr and
+ * reads without echo. Returns 0, or -1 at end of input or when the line is longer than the buffer. */
+int cli_read_secret(const char *prompt, char *buf, size_t len);
+
 const struct cli_command *cli_find(const char *name);
 
 /* Parses a whole number option from 0 to max; prints the error naming opt and returns 0 when it is not one. */
@@ -51,7 +55,7 @@ int cli_era_post(int argc, char **argv);
 /* The commands, one per file. */
 extern const struct cli_command cli_cmd_show, cli_cmd_import, cli_cmd_search, cli_cmd_serve,
     cli_cmd_user, cli_cmd_code_session, cli_cmd_era, cli_cmd_x12, cli_cmd_audit, cli_cmd_demo,
-    cli_cmd_session, cli_cmd_claims, cli_cmd_cms1500, cli_cmd_superbill;
+    cli_cmd_session, cli_cmd_claims, cli_cmd_cms1500, cli_cmd_superbill, cli_cmd_init;
 /* The record commands (cli_edit.c); their help is built from their field tables at start-up. */
 extern struct cli_command cli_cmd_clinician, cli_cmd_payer, cli_cmd_client, cli_cmd_policy, cli_cmd_auth, cli_cmd_plan,
     cli_cmd_group;

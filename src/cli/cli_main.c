@@ -4,9 +4,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 #include "cli.h"
 
 static const struct cli_command *const commands[] = {
+    &cli_cmd_init,
     &cli_cmd_show,
     &cli_cmd_search,
     &cli_cmd_import,
@@ -55,6 +58,30 @@ psy_store *cli_open_store(const char *uri)
         return NULL;
     }
     return st;
+}
+
+int cli_read_secret(const char *prompt, char *buf, size_t len)
+{
+    int tty = isatty(0);
+    struct termios old, quiet;
+    if (tty) { /* echo off before the prompt, so that nothing typed after the prompt is echoed or lost */
+        tcgetattr(0, &old);
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(0, TCSAFLUSH, &quiet);
+        fputs(prompt, stderr);
+        fflush(stderr);
+    }
+    char *got = fgets(buf, (int)len, stdin);
+    if (tty) {
+        tcsetattr(0, TCSADRAIN, &old);
+        fputc('\n', stderr);
+    }
+    if (!got) return -1;
+    size_t n = strlen(buf);
+    if (n && buf[n - 1] != '\n' && !feof(stdin)) return -1; /* longer than the buffer */
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) buf[--n] = 0;
+    return 0;
 }
 
 /* Prints text wrapped at 78 columns; the first line starts after lead, later ones after indent. */

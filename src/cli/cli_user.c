@@ -9,47 +9,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 #include "cli.h"
-
-/* Reads one line from stdin into buf without its line end; at a terminal, prompts without echo.
- * Returns 0, or -1 at end of input or when the line is longer than the buffer. */
-static int read_line(const char *prompt, char *buf, size_t len)
-{
-    int tty = isatty(0);
-    struct termios old, quiet;
-    if (tty) {
-        fputs(prompt, stderr);
-        fflush(stderr);
-        tcgetattr(0, &old);
-        quiet = old;
-        quiet.c_lflag &= ~(tcflag_t)ECHO;
-        tcsetattr(0, TCSAFLUSH, &quiet);
-    }
-    char *got = fgets(buf, (int)len, stdin);
-    if (tty) {
-        tcsetattr(0, TCSAFLUSH, &old);
-        fputc('\n', stderr);
-    }
-    if (!got) return -1;
-    size_t n = strlen(buf);
-    if (n && buf[n - 1] != '\n' && !feof(stdin)) return -1; /* longer than the buffer */
-    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) buf[--n] = 0;
-    return 0;
-}
 
 /* The new password, from stdin (twice at a terminal). Returns 0 or prints why not and returns -1. */
 static int read_password(char *pw, size_t len)
 {
-    if (read_line("Password: ", pw, len)) {
+    if (cli_read_secret("Password: ", pw, len)) {
         cli_error("no password on standard input (one line, %d to %d bytes)", PSY_PASSWORD_MIN,
                   PSY_PASSWORD_MAX);
         return -1;
     }
     if (isatty(0)) {
         char again[PSY_PASSWORD_MAX + 2];
-        int differ = read_line("Again: ", again, sizeof again) || strcmp(pw, again) != 0;
+        int differ = cli_read_secret("Again: ", again, sizeof again) || strcmp(pw, again) != 0;
         memset(again, 0, sizeof again);
         if (differ) {
             cli_error("the two passwords differ");

@@ -418,48 +418,6 @@ fail:
     return rc;
 }
 
-psy_status psy_auth_password_change(psy_store *st, const struct psy_auth_policy *policy, long long id,
-                                    const char *current, const char *password, const char *keep_token)
-{
-    struct psy_auth_policy tmp;
-    const struct psy_auth_policy *pol = policy_or_default(policy, &tmp);
-    char old[crypto_pwhash_STRBYTES] = "", hash[crypto_pwhash_STRBYTES] = "", th[PSY_TOKEN_MAX] = "";
-    psy_status rc = need_sodium(st);
-    if (rc) return rc;
-    if ((rc = check_password(st, password))) return rc;
-    psy__stmt *s;
-    if ((rc = prepare(st, "SELECT password_hash FROM app_user WHERE id = ?", &s))) return rc;
-    psy__sql_bind_int64(s, 1, id);
-    int src = psy__sql_step(s);
-    if (src == PSY_SQL_ROW) copy_text(old, sizeof old, psy__sql_text(s, 0));
-    psy__sql_finalize(s);
-    if (src != PSY_SQL_ROW)
-        return src == PSY_SQL_DONE ? psy__store_fail(st, PSY_ENOTFOUND, "no user %lld", id)
-                                   : psy__store_dbfail(st, "reading a user");
-    size_t n = current ? strlen(current) : 0;
-    int ok = n <= PSY_PASSWORD_MAX && crypto_pwhash_str_verify(old, current ? current : "", n) == 0;
-    sodium_memzero(old, sizeof old);
-    if (!ok) return psy__store_fail(st, PSY_EPERM, "current_password: not your password");
-    if ((rc = hash_password(st, pol, password, hash))) return rc;
-    if (keep_token && *keep_token) token_hash(keep_token, th);
-    if ((rc = psy__store_begin(st))) goto out;
-    if ((rc = prepare(st, "UPDATE app_user SET password_hash = ? WHERE id = ?", &s))) goto fail;
-    psy__sql_bind_text(s, 1, hash);
-    psy__sql_bind_int64(s, 2, id);
-    if ((rc = step_done(st, s, "changing a password"))) goto fail;
-    if ((rc = prepare(st, "DELETE FROM web_session WHERE user_id = ? AND token_hash <> ?", &s))) goto fail;
-    psy__sql_bind_int64(s, 1, id);
-    psy__sql_bind_text(s, 2, th);
-    if ((rc = step_done(st, s, "ending sessions"))) goto fail;
-    rc = psy__store_commit(st);
-    goto out;
-fail:
-    psy__store_rollback(st);
-out:
-    sodium_memzero(hash, sizeof hash);
-    return rc;
-}
-
 /* --- audit trail ---------------------------------------------------------------------------------- */
 
 /* Appends an event; who may be NULL (then username, possibly "", names the attempt). */
@@ -799,7 +757,6 @@ static psy_status note_failure(psy_store *st, const struct psy_auth_policy *pol,
     return step_done(st, s, "noting a sign-in failure");
 }
 
-
 /* Copies into out a hash made with the policy's parameters, to verify against when the user name is
  * unknown, so that the answer takes as long either way and does not tell which user names exist. The
  * hash is made once per parameter set. Returns 0, or -1 when it cannot be made. */
@@ -1003,6 +960,83 @@ fail:
     memset(s, 0, sizeof *s);
 out:
     if (rc) l->result = PSY_LOGIN_BAD;
+    forget_candidates(a);
+    free(a);
+    return rc;
+}
+
+/* A wrong current password is a failed sign-in of the account from ip: counted, and slowed down, the same
+ * way (psy_auth_login's throttle). */
+psy_status psy_auth_password_change(psy_store *st, const struct psy_auth_policy *policy, long long id,
+                                    const char *current, const char *password, const char *keep_token,
+                                    const char *ip, long *retry_after)
+{
+    struct psy_auth_policy tmp;
+    const struct psy_auth_policy *pol = policy_or_default(policy, &tmp);
+    char hash[crypto_pwhash_STRBYTES] = "", th[PSY_TOKEN_MAX] = "";
+    long long now = clock_now(0);
+    long wait_dummy;
+    long *wait = retry_after ? retry_after : &wait_dummy;
+    *wait = 0;
+    ip = ip ? ip : "";
+    psy_status rc = need_sodium(st);
+    if (rc) return rc;
+    if ((rc = check_password(st, password))) return rc;
+    struct attempt *a = psy__calloc(1, sizeof *a);
+    if ((rc = psy_auth_user_get(st, id, &a->c[0].u))) goto out;
+    a->n = 1;
+    copy_text(a->name, sizeof a->name, a->c[0].u.username);
+    psy__stmt *s;
+    if ((rc = prepare(st, "SELECT password_hash FROM app_user WHERE id = ?", &s))) goto out;
+    psy__sql_bind_int64(s, 1, id);
+    int src = psy__sql_step(s);
+    if (src == PSY_SQL_ROW) copy_text(a->c[0].hash, sizeof a->c[0].hash, psy__sql_text(s, 0));
+    psy__sql_finalize(s);
+    if (src != PSY_SQL_ROW) {
+        rc = psy__store_dbfail(st, "reading a user");
+        goto out;
+    }
+    /* slowed down: refused without looking at the password */
+    if ((rc = psy__store_begin(st))) goto out;
+    if ((rc = psy__store_lock(st, LOGIN_LOCK)) || (rc = throttle(st, pol, ip, now, a))) goto fail;
+    if ((rc = psy__store_commit(st))) goto out;
+    *wait = a->account_wait > a->ip_wait ? a->account_wait : a->ip_wait;
+    if (*wait > 0) {
+        rc = psy__store_fail(st, PSY_EPERM, "current_password: too many wrong passwords; try again in %ld seconds", *wait);
+        goto out;
+    }
+    size_t n = current ? strlen(current) : 0;
+    int ok = n <= PSY_PASSWORD_MAX && crypto_pwhash_str_verify(a->c[0].hash, current ? current : "", n) == 0;
+    forget_candidates(a);
+    if (!ok) {
+        if ((rc = psy__store_begin(st))) goto out;
+        if ((rc = psy__store_lock(st, LOGIN_LOCK)) || (rc = note_failures(st, pol, a, ip, "password", now))) goto fail;
+        if ((rc = psy__store_commit(st))) goto out;
+        rc = psy__store_fail(st, PSY_EPERM, "current_password: not your password");
+        goto out;
+    }
+    if ((rc = hash_password(st, pol, password, hash))) goto out;
+    if (keep_token && *keep_token) token_hash(keep_token, th);
+    if ((rc = psy__store_begin(st))) goto out;
+    if ((rc = prepare(st, "UPDATE app_user SET password_hash = ? WHERE id = ?", &s))) goto fail;
+    psy__sql_bind_text(s, 1, hash);
+    psy__sql_bind_int64(s, 2, id);
+    if ((rc = step_done(st, s, "changing a password"))) goto fail;
+    if ((rc = prepare(st, "DELETE FROM web_session WHERE user_id = ? AND token_hash <> ?", &s))) goto fail;
+    psy__sql_bind_int64(s, 1, id);
+    psy__sql_bind_text(s, 2, th);
+    if ((rc = step_done(st, s, "ending sessions"))) goto fail;
+    /* like a good sign-in, the right password forgets the account's failures */
+    if ((rc = prepare(st, "DELETE FROM login_failure WHERE practice_id = ? AND username = ?", &s))) goto fail;
+    psy__sql_bind_int64(s, 1, a->c[0].u.practice_id);
+    psy__sql_bind_text(s, 2, a->name);
+    if ((rc = step_done(st, s, "clearing sign-in failures"))) goto fail;
+    rc = psy__store_commit(st);
+    goto out;
+fail:
+    psy__store_rollback(st);
+out:
+    sodium_memzero(hash, sizeof hash);
     forget_candidates(a);
     free(a);
     return rc;

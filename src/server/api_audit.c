@@ -1,20 +1,40 @@
 /*
  * api_audit.c -- the audit trail for a practice's admins: GET /api/audit (a page of events as JSON) and
  * GET /api/audit.csv (every event matching the filter as a CSV download), both filtered by user,
- * action, record, outcome and a date range in the practice's time zone. Looking is itself recorded.
+ * action, record, outcome and a date range in the practice's time zone; each event's time is given in UTC
+ * (`at`) and in the practice's time zone (`at_local`). Looking is itself recorded.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "srv_api.h"
 
-static json_t *event_json(const struct psy_audit_event *e)
+/* The event's instant (stored as UTC "YYYY-MM-DDTHH:MM:SSZ") as local time with its offset in time zone
+ * tz ("2026-12-05T21:14:03-06:00"); "" when it is not such a text. */
+static void local_time(const char *tz, const char *utc, char out[PSY_DATE_NOW_MAX])
 {
+    char date[PSY_DATE_TEXT_MAX];
+    int hh, mm, ss, n = 0;
+    int64_t t;
+    out[0] = 0;
+    if (strlen(utc) != 20 || utc[10] != 'T' || utc[19] != 'Z') return;
+    snprintf(date, sizeof date, "%.10s", utc);
+    if (sscanf(utc + 11, "%2d:%2d:%2d%n", &hh, &mm, &ss, &n) != 3 || n != 8 || hh > 23 || mm > 59 || ss > 60 ||
+        !psy_date_zone_start("UTC", date, &t))
+        return;
+    psy_date_time_at(tz, t + hh * 3600 + mm * 60 + ss, out);
+}
+
+static json_t *event_json(const struct psy_audit_event *e, const char *tz)
+{
+    char local[PSY_DATE_NOW_MAX];
+    local_time(tz, e->at, local);
     json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)e->id, "at", e->at,
                           "username", e->username, "action", e->action, "record_type", e->record_type,
                           "record_id", e->record_id, "ip", e->ip, "outcome", e->outcome, "detail", e->detail);
     json_object_set_new(j, "user_id", e->user_id ? json_integer(e->user_id) : json_null());
     json_object_set_new(j, "practice_id", e->practice_id ? json_integer(e->practice_id) : json_null());
+    json_object_set_new(j, "at_local", json_string(local));
     return j;
 }
 
@@ -55,8 +75,8 @@ static int read_filter(struct srv_req *r, struct audit_query *q)
             q->f.record_type = record;
         }
     }
-    struct psy_practice p;
-    const char *tz = psy_records_practice_get(r->st, r->session.user.practice_id, &p) == PSY_OK ? p.time_zone : "UTC";
+    char tz[PSY_TZ_MAX];
+    api_zone(r, tz);
     int64_t t;
     if (from && *from) {
         if (!psy_date_zone_start(tz, from, &t)) {
@@ -111,11 +131,13 @@ void api_audit(struct srv_req *r)
         srv_reply_status(r, rc, NULL);
         return;
     }
+    char tz[PSY_TZ_MAX];
+    api_zone(r, tz);
     json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++) json_array_append_new(arr, event_json(&ev[i]));
+    for (size_t i = 0; i < n; i++) json_array_append_new(arr, event_json(&ev[i], tz));
     free(ev);
-    srv_reply_json(r, 200, json_pack("{s:I, s:I, s:I, s:o}", "total", (json_int_t)total, "offset",
-                                     (json_int_t)offset, "limit", (json_int_t)limit, "events", arr));
+    srv_reply_json(r, 200, json_pack("{s:I, s:I, s:I, s:s, s:o}", "total", (json_int_t)total, "offset",
+                                     (json_int_t)offset, "limit", (json_int_t)limit, "time_zone", tz, "events", arr));
 }
 
 struct csv_buf {
@@ -182,7 +204,7 @@ void api_audit_csv(struct srv_req *r)
         offset += (long long)n;
     }
     char name[64], today[PSY_DATE_MAX];
-    api_today(today);
+    api_today(r, today);
     snprintf(name, sizeof name, "audit-%s.csv", today);
     srv_reply_download(r, "text/csv; charset=utf-8", name, b.p, b.n);
 }

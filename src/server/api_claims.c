@@ -400,7 +400,7 @@ void api_claims_export(struct srv_req *r)
     }
     free(ids);
     char name[120], cnt[24], today[PSY_DATE_MAX];
-    api_today(today);
+    api_today(r, today);
     if (*code) snprintf(name, sizeof name, "%s-%s.837", code, today);
     else snprintf(name, sizeof name, "payer%lld-%s.837", (long long)payer, today);
     snprintf(cnt, sizeof cnt, "%zu", n);

@@ -247,9 +247,18 @@ static json_t *group_json(struct srv_req *r, const struct psy_group *g)
                      "capacity", g->capacity, "schedule", g->schedule, "active", g->active, "version", g->version);
 }
 
-void api_today(char out[PSY_DATE_MAX])
+void api_zone(struct srv_req *r, char out[PSY_TZ_MAX])
 {
-    psy_date_today("UTC", out);
+    struct psy_practice p;
+    int ok = psy_records_practice_get(r->st, r->session.user.practice_id, &p) == PSY_OK && *p.time_zone;
+    snprintf(out, PSY_TZ_MAX, "%s", ok ? p.time_zone : "UTC");
+}
+
+void api_today(struct srv_req *r, char out[PSY_DATE_MAX])
+{
+    char tz[PSY_TZ_MAX];
+    api_zone(r, tz);
+    psy_date_today(tz, out);
 }
 
 void api_groups(struct srv_req *r)
@@ -258,7 +267,7 @@ void api_groups(struct srv_req *r)
     size_t n;
     if (api_visible(r, 1, PSY_PERM_CLIENTS_READ, &ids, &n)) return;
     char today[PSY_DATE_MAX];
-    api_today(today);
+    api_today(r, today);
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++) {
         struct psy_group g;
@@ -283,7 +292,7 @@ void api_group(struct srv_req *r)
     psy_id pr = r->session.user.practice_id;
     json_t *j = group_json(r, &g);
     char today[PSY_DATE_MAX];
-    api_today(today);
+    api_today(r, today);
     psy_id *ids;
     size_t n;
     json_t *roster = json_array();

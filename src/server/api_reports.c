@@ -148,7 +148,7 @@ void api_report_economics(struct srv_req *r)
         return;
     }
     char today[PSY_DATE_MAX];
-    api_today(today);
+    api_today(r, today);
     long long session_cost = cost * minutes / 60;
     json_t *fees = json_object(), *groups = json_array();
     for (size_t i = 0; i < ng; i++) {

@@ -225,8 +225,18 @@ void api_me_password(struct srv_req *r)
     const char *cur = password_field(r, body, "current_password"), *pw = cur ? password_field(r, body, "password") : NULL;
     if (pw) {
         const char *token = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, SRV_SESSION_COOKIE);
-        psy_status rc = psy_auth_password_change(r->st, &r->srv->policy, r->session.user.id, cur, pw, token);
-        if (rc == PSY_EPERM) {
+        long wait = 0;
+        psy_status rc = psy_auth_password_change(r->st, &r->srv->policy, r->session.user.id, cur, pw, token, r->ip,
+                                                 &wait);
+        if (rc == PSY_EPERM && wait > 0) {
+            char secs[32];
+            snprintf(secs, sizeof secs, "%ld", wait);
+            srv_add_header(r, "Retry-After", secs);
+            if (!api_audit_rec(r, "me.password_limited", "user", r->session.user.id))
+                srv_reply_error(r, 429, "rate_limited", "current_password",
+                                "current_password: too many wrong passwords; try again in %ld second%s", wait,
+                                wait == 1 ? "" : "s");
+        } else if (rc == PSY_EPERM) {
             if (!api_audit_rec(r, "me.password_refused", "user", r->session.user.id))
                 srv_reply_error(r, 403, "wrong_password", "current_password", "current_password: not your password");
         } else if (rc) {

@@ -26,6 +26,9 @@ int api_found(struct srv_req *r, psy_status rc, const char *what);
 /* Replies for a failed records write: 422 naming the field, 409 for a stale version, else the table. */
 void api_reply_store(struct srv_req *r, psy_status rc);
 json_t *api_client_brief(const struct psy_client *c);
-void api_today(char out[PSY_DATE_MAX]);
+#define PSY_TZ_MAX 65 /* struct psy_practice's time_zone */
+/* The practice's time zone (an IANA name; "UTC" when its record has none), and today's date in it. */
+void api_zone(struct srv_req *r, char out[PSY_TZ_MAX]);
+void api_today(struct srv_req *r, char out[PSY_DATE_MAX]);
 
 #endif

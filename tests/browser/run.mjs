@@ -5,7 +5,8 @@
 // pointed at psyclaim's /api/icd10cm/v3/search, the look-up form, the 90853 code page with all its sections, a similar code, an unknown code, coding a session (60 minutes -> 90837,
 // live as the form changes), a biller reading an 835 remittance, a biller building claims, reading a
 // claim's lines and CMS-1500, exporting a payer's 837P and posting the 835 that answers it, the reports
-// with revenue, the audit trail for an admin, sign-out.
+// with revenue, the audit trail for an admin, the Users page (an admin adds a clinician user, who signs
+// in and changes their own password), sign-out.
 //
 // usage: node run.mjs [--bin PATH_TO_PSYCLAIM] [--screenshot FILE.png]
 // Exit 0 when every check passed, 1 on a failure, 77 (ctest: skipped) only when Chromium cannot start.
@@ -412,6 +413,53 @@ async function firstRunChecks(browser, dir) {
     await ctx.close();
     await stopServer(server.proc);
   }
+}
+
+// --- the Users page: an admin adds a clinician user, who signs in and changes their own password ----------
+async function usersChecks(browser, url) {
+  const admin = await watchedPage(browser, 15000);
+  const apage = admin.page;
+  await signIn(apage, url, 'alex', PASSWORDS.admin);
+  await apage.getByRole('link', { name: 'Users' }).click();
+  await apage.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+  await apage.locator('#new-user-name').fill('Riley');
+  await apage.locator('#new-user-role').selectOption('clinician');
+  await apage.locator('#new-user-clinician').selectOption({ index: 1 });
+  await apage.locator('#new-user-password').fill('riley-first-pass');
+  await apage.getByRole('button', { name: 'Add user' }).click();
+  await apage.locator('#users-status', { hasText: 'Added riley.' }).waitFor();
+  const row = await apage.locator('tbody tr', { hasText: 'riley' }).textContent();
+  check('the admin adds a clinician user on the Users page', /clinician/.test(await apage.locator('tbody tr', { hasText: 'riley' }).locator('select').first().inputValue()) && /active/.test(row), row);
+  check('no errors in the Users page console', admin.errors.length === 0, admin.errors.join(' | '));
+  await admin.ctx.close();
+
+  const user = await watchedPage(browser, 15000);
+  const page = user.page;
+  await signIn(page, url, 'riley', 'riley-first-pass');
+  await page.locator('#account .who', { hasText: 'riley' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
+  check('the new user signs in and opens their account', (await page.locator('#account .who .role').textContent()) === 'clinician');
+  await page.getByLabel('Current password').fill('not-my-password');
+  await page.getByLabel('New password').fill('riley-own-pass');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  const refused = await page.locator('p.error[role="alert"]', { hasText: 'current_password' }).textContent();
+  check('a wrong current password is refused, naming the field', /not your password/.test(refused), refused);
+  await page.getByLabel('Current password').fill('riley-first-pass');
+  await page.getByLabel('New password').fill('riley-own-pass');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await page.getByText('Password changed.').waitFor();
+  check('the user changes their own password', true);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+  await signIn(page, url, 'riley', 'riley-first-pass');
+  await page.locator('#login-error', { hasText: /wrong/i }).waitFor();
+  check('the old password no longer signs in', true);
+  await signIn(page, url, 'riley', 'riley-own-pass');
+  await page.locator('#account .who', { hasText: 'riley' }).waitFor();
+  check('the new password signs in', true);
+  const unexpected = user.errors.filter((e) => !/status of 403/.test(e)); // the wrong current password
+  check('no errors in the account page console', unexpected.length === 0, unexpected.join(' | '));
+  await user.ctx.close();
 }
 
 async function main() {
@@ -927,6 +975,7 @@ async function main() {
     check('the audit CSV holds the filtered events', csvText.startsWith('id,at,username,action') && csvText.includes('"login.failed"') && !csvText.includes('"era.read"'), csvText.slice(0, 120));
     await actx.close();
 
+    await usersChecks(browser, url);
     await widgetChecks(browser, url);
     await narrowChecks(browser, url);
     await firstRunChecks(browser, dir);

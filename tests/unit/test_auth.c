@@ -451,9 +451,9 @@ static void test_user_update(void **state)
     struct psy_auth_session a, b, c;
     assert_int_equal(login(st, 0, "fay", "fay password", "10.4.0.1", 0, &a, NULL), PSY_LOGIN_OK);
     assert_int_equal(login(st, 0, "fay", "fay password", "10.4.0.1", 0, &b, NULL), PSY_LOGIN_OK);
-    assert_int_equal(psy_auth_password_change(st, &fast, id, "not it at all", "fay new password", a.token), PSY_EPERM);
-    assert_int_equal(psy_auth_password_change(st, &fast, id, "fay password", "short", a.token), PSY_EINVAL);
-    assert_int_equal(psy_auth_password_change(st, &fast, id, "fay password", "fay new password", a.token), PSY_OK);
+    assert_int_equal(psy_auth_password_change(st, &fast, id, "not it at all", "fay new password", a.token, "10.4.0.1", NULL), PSY_EPERM);
+    assert_int_equal(psy_auth_password_change(st, &fast, id, "fay password", "short", a.token, "10.4.0.1", NULL), PSY_EINVAL);
+    assert_int_equal(psy_auth_password_change(st, &fast, id, "fay password", "fay new password", a.token, "10.4.0.1", NULL), PSY_OK);
     assert_int_equal(psy_auth_session_check(st, &fast, a.token, 0, &c), PSY_OK);
     assert_int_equal(psy_auth_session_check(st, &fast, b.token, 0, &c), PSY_ENOTFOUND);
     assert_int_equal(login(st, 0, "fay", "fay password", "10.4.0.1", 0, &a, NULL), PSY_LOGIN_BAD);

@@ -2,6 +2,8 @@
  * (one per server) save the same group session at the same version, round after round, and exactly one
  * save wins each round while the other gets 409 (never a silent overwrite); then one `psyclaim claims
  * export` per payer runs at once and every 837P control number (ISA13, GS06, ST02) is distinct.
+ * And the first run: on an empty database, concurrent POST /api/setup to both servers create exactly one
+ * practice; every other answers 403, and the setup page is closed from then on.
  * On SQLite (WAL, busy timeout) and on PostgreSQL. */
 #include "backends.h"
 #include <curl/curl.h>
@@ -464,11 +466,103 @@ static void test_two_servers(void **state)
     test_db_drop(&w.db);
 }
 
+/* --- the first run ----------------------------------------------------------------------------------- */
+
+#define SETUP_RACERS 4
+
+struct setup_racer {
+    const struct server *srv;
+    pthread_barrier_t *go;
+    int k;
+    long status;
+};
+
+static void *setup_main(void *arg)
+{
+    struct setup_racer *r = arg;
+    struct client c = {.srv = r->srv};
+    char body[700];
+    snprintf(body, sizeof body,
+             "{\"name\": \"Racing Practice %d\", \"npi\": \"2123456784\", \"tax_id\": \"12-3456789\","
+             " \"address\": \"100 Main St\", \"city\": \"Springfield\", \"state\": \"IL\", \"zip\": \"62701-1234\","
+             " \"time_zone\": \"America/Chicago\", \"billing_contact\": \"Pat Doe\", \"billing_phone\": \"2175550100\","
+             " \"admin_username\": \"admin%d\", \"admin_password\": \"" PW "\","
+             " \"payers\": [{\"profile\": \"medicare\", \"payer_code\": \"MCR%d\"}]}",
+             r->k, r->k, r->k);
+    pthread_barrier_wait(r->go);
+    json_decref(request(&c, "POST", "/api/setup", body, &r->status, NULL));
+    return NULL;
+}
+
+/* Round after round on a fresh empty database: SETUP_RACERS first-run setups at once, half on each
+ * server; one wins, the others are told the database has its practice. */
+static void test_first_run_race(void **state)
+{
+    const struct test_backend *b = *state;
+    for (int round = 0; round < 3; round++) {
+        struct test_db d;
+        test_db_make(b, &d);
+        psy_store_close(test_db_open(&d, 1));
+        for (int k = 0; k < 2; k++) server_start(d.uri, &servers[k]);
+        struct client probe = {.srv = &servers[0]};
+        json_t *j = expect(&probe, "GET", "/api/setup", NULL, 200);
+        assert_true(json_is_true(json_object_get(j, "needed")));
+        json_decref(j);
+        pthread_barrier_t go;
+        pthread_barrier_init(&go, NULL, SETUP_RACERS);
+        struct setup_racer r[SETUP_RACERS];
+        pthread_t t[SETUP_RACERS];
+        for (int k = 0; k < SETUP_RACERS; k++) {
+            r[k] = (struct setup_racer){&servers[k % 2], &go, k, 0};
+            assert_int_equal(pthread_create(&t[k], NULL, setup_main, &r[k]), 0);
+        }
+        int won = -1, refused = 0;
+        for (int k = 0; k < SETUP_RACERS; k++) {
+            pthread_join(t[k], NULL);
+            if (r[k].status == 201) {
+                if (won >= 0) fail_msg("round %d: racers %d and %d both set up a practice", round, won, k);
+                won = k;
+            } else if (r[k].status == 403) {
+                refused++;
+            } else {
+                fail_msg("round %d: racer %d got %ld", round, k, r[k].status);
+            }
+        }
+        pthread_barrier_destroy(&go);
+        assert_true(won >= 0);
+        assert_int_equal(refused, SETUP_RACERS - 1);
+        /* exactly the winner's practice, admin and payer: nothing of the losers */
+        assert_int_equal(test_db_count(&d, "SELECT COUNT(*) FROM practice"), 1);
+        assert_int_equal(test_db_count(&d, "SELECT COUNT(*) FROM app_user"), 1);
+        assert_int_equal(test_db_count(&d, "SELECT COUNT(*) FROM payer"), 1);
+        char sql[120];
+        snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM app_user WHERE username = 'admin%d'", won);
+        assert_int_equal(test_db_count(&d, sql), 1);
+        /* closed from now on, on both servers, whatever is sent */
+        for (int k = 0; k < 2; k++) {
+            struct client c = {.srv = &servers[k]};
+            j = expect(&c, "GET", "/api/setup", NULL, 200);
+            assert_true(json_is_false(json_object_get(j, "needed")));
+            assert_null(json_object_get(j, "profiles"));
+            json_decref(j);
+            json_decref(expect(&c, "POST", "/api/setup", "{}", 403));
+        }
+        /* the winner signs in */
+        char user[16];
+        snprintf(user, sizeof user, "admin%d", won);
+        struct client c;
+        sign_in(&servers[won % 2], user, &c);
+        for (int k = 0; k < 2; k++) assert_true(server_stop(&servers[k]));
+        test_db_drop(&d);
+    }
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    const struct CMUnitTest tests[] = {cmocka_unit_test_teardown(test_two_servers, stop_servers)};
-    int failed = test_run_on_backends("test_race", tests, 1, NULL, NULL);
+    const struct CMUnitTest tests[] = {cmocka_unit_test_teardown(test_two_servers, stop_servers),
+                                       cmocka_unit_test_teardown(test_first_run_race, stop_servers)};
+    int failed = test_run_on_backends("test_race", tests, sizeof tests / sizeof tests[0], NULL, NULL);
     curl_global_cleanup();
     return failed ? 1 : 0;
 }

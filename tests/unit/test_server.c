@@ -2854,6 +2854,212 @@ static void test_audit_trail(void **state)
     http_free(&h);
 }
 
+/* --- record forms (api_forms.c) ---------------------------------------------------------------------- */
+
+/* Practice 1 as psy_setup would make it (the fixture's users belong to it). */
+static void add_practice_one(void)
+{
+    psy_store *st = NULL;
+    char err[256];
+    assert_int_equal(psy_store_open(db_path, &st, err, sizeof err), PSY_OK);
+    struct psy_practice p = {.name = "Lakeside Counseling LLC", .npi = "2123456784", .tax_id = "123456789",
+                             .address = "100 Main St", .city = "Springfield", .state = "IL", .zip = "627011234",
+                             .time_zone = "America/Chicago", .billing_contact = "Pat Doe", .billing_phone = "2175550100"};
+    psy_id id;
+    assert_int_equal(psy_records_practice_add(st, &p, &id), PSY_OK);
+    assert_int_equal(id, 1);
+    psy_store_close(st);
+}
+
+/* POSTs body and returns the new record's id (201 expected). */
+static psy_id created(const struct session *s, const char *path, const char *body)
+{
+    struct http h;
+    call(s, "POST", path, body, &h);
+    if (h.status != 201) fprintf(stderr, "POST %s: %ld %s\n", path, h.status, h.body.p ? h.body.p : "");
+    assert_int_equal(h.status, 201);
+    psy_id id = json_integer_value(json_object_get(h.json, "id"));
+    assert_true(id > 0);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "version")), 1);
+    http_free(&h);
+    return id;
+}
+
+/* A save with version 1 after someone else's: 409 with the stored record (`current`, at version 2, with
+ * their value of member) and the one sent (`yours`, with mine). */
+static void assert_stale(const struct session *s, const char *path, const char *member, const char *theirs,
+                         const char *mine)
+{
+    char body[300];
+    struct http h;
+    snprintf(body, sizeof body, "{\"version\": 1, \"%s\": \"%s\"}", member, theirs);
+    assert_int_equal(call(s, "PUT", path, body, &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "version")), 2);
+    http_free(&h);
+    snprintf(body, sizeof body, "{\"version\": 1, \"%s\": \"%s\"}", member, mine);
+    call(s, "PUT", path, body, &h);
+    assert_error(&h, 409, "conflict", "version");
+    json_t *cur = json_object_get(h.json, "current"), *yours = json_object_get(h.json, "yours");
+    assert_true(json_is_object(cur) && json_is_object(yours));
+    assert_int_equal(json_integer_value(json_object_get(cur, "version")), 2);
+    assert_string_equal(json_string_value(json_object_get(cur, member)), theirs);
+    assert_int_equal(json_integer_value(json_object_get(yours, "version")), 1);
+    assert_string_equal(json_string_value(json_object_get(yours, member)), mine);
+    http_free(&h);
+    /* nothing of the stale save was written */
+    assert_int_equal(call(s, "PUT", path, "{\"version\": 2}", &h), 200);
+    assert_string_equal(json_string_value(json_object_get(h.json, member)), theirs);
+    http_free(&h);
+}
+
+static void test_record_forms(void **state)
+{
+    (void)state;
+    add_practice_one();
+    struct session a;
+    login_as("admin", &a);
+    char path[96], body[600];
+    /* clinician: the NPI's check digit (CMS: Luhn over 80840 and the first nine digits; 1234567893 is
+     * the standard's example, so ...890 is a typing mistake) */
+#define CLIN_FMT "{\"first_name\": \"Ann\", \"last_name\": \"Lee\", \"npi\": \"%s\", \"taxonomy\": \"101YP2500X\","\
+                     " \"credential\": \"LCSW\"}"
+    snprintf(body, sizeof body, CLIN_FMT, "1234567890");
+    call_error(&a, "POST", "/api/clinicians", body, 422, "invalid", "npi");
+    snprintf(body, sizeof body, CLIN_FMT, "123456789");
+    call_error(&a, "POST", "/api/clinicians", body, 422, "invalid", "npi");
+    snprintf(body, sizeof body, CLIN_FMT, "1234567893");
+    psy_id clin = created(&a, "/api/clinicians", body);
+    /* client: 2001 is not a leap year */
+#define CLIENT_FMT "{\"first_name\": \"Jo\", \"last_name\": \"Diaz\", \"birth_date\": \"%s\", \"sex\": \"F\","\
+                     " \"diagnoses\": [\"F43.10\"]}"
+    snprintf(body, sizeof body, CLIENT_FMT, "2001-02-29");
+    call_error(&a, "POST", "/api/clients", body, 422, "invalid", "birth_date");
+    snprintf(body, sizeof body, CLIENT_FMT, "3001-01-01");
+    call_error(&a, "POST", "/api/clients", body, 422, "invalid", "birth_date");
+    snprintf(body, sizeof body, CLIENT_FMT, "2001-02-28");
+    psy_id client = created(&a, "/api/clients", body);
+    /* payer and policy: a member id of letters, digits and dashes */
+    psy_id payer = created(&a, "/api/payer-records",
+                           "{\"name\": \"Blue Example\", \"payer_code\": \"BLU01\", \"kind\": \"commercial\","
+                           " \"profile\": \"example-commercial\"}");
+    snprintf(path, sizeof path, "/api/clients/%lld/policies", (long long)client);
+#define POLICY_FMT "{\"payer_id\": %lld, \"member_id\": \"%s\", \"start_date\": \"2025-01-01\", \"copay\": \"$20.00\"}"
+    snprintf(body, sizeof body, POLICY_FMT, (long long)payer, "AB 12;");
+    call_error(&a, "POST", path, body, 422, "invalid", "member_id");
+    snprintf(body, sizeof body, POLICY_FMT, (long long)payer, "");
+    call_error(&a, "POST", path, body, 422, "invalid", "member_id");
+    snprintf(body, sizeof body, POLICY_FMT, (long long)payer, "AB-12");
+    psy_id policy = created(&a, path, body);
+    /* treatment plan: the review comes after the start, on a real date */
+    snprintf(path, sizeof path, "/api/clients/%lld/plans", (long long)client);
+#define PLAN_FMT "{\"clinician_id\": %lld, \"frequency\": \"weekly\", \"start_date\": \"2025-03-01\","\
+                     " \"review_date\": \"%s\", \"diagnoses\": [\"F43.10\"], \"problems\": [\"sleep\"],"\
+                     " \"goals\": [\"sleeps six hours\"], \"modalities\": [\"individual\"]}"
+    snprintf(body, sizeof body, PLAN_FMT, (long long)clin, "2025-02-01");
+    call_error(&a, "POST", path, body, 422, "invalid", "review_date");
+    snprintf(body, sizeof body, PLAN_FMT, (long long)clin, "2025-06-31");
+    call_error(&a, "POST", path, body, 422, "invalid", "review_date");
+    snprintf(body, sizeof body, PLAN_FMT, (long long)clin, "2025-06-01");
+    psy_id plan = created(&a, path, body);
+    /* an edit without the version it was loaded at */
+    snprintf(path, sizeof path, "/api/clients/%lld", (long long)client);
+    call_error(&a, "PUT", path, "{\"last_name\": \"Diaz\"}", 422, "invalid", "version");
+    /* stale versions: 409 with both */
+    assert_stale(&a, path, "last_name", "Diaz-Moreno", "Dias");
+    snprintf(path, sizeof path, "/api/clinicians/%lld", (long long)clin);
+    assert_stale(&a, path, "credential", "LICSW", "LMFT");
+    snprintf(path, sizeof path, "/api/policies/%lld", (long long)policy);
+    assert_stale(&a, path, "group_number", "G100", "G200");
+    snprintf(path, sizeof path, "/api/plans/%lld", (long long)plan);
+    assert_stale(&a, path, "frequency", "twice a week", "every other week");
+    snprintf(path, sizeof path, "/api/payer-records/%lld", (long long)payer);
+    assert_stale(&a, path, "name", "Blue Example PPO", "Blue Example HMO");
+#undef CLIN_FMT
+#undef CLIENT_FMT
+#undef POLICY_FMT
+#undef PLAN_FMT
+}
+
+/* Issue 14: wrong current passwords on POST /api/me/password are sign-in failures of the account: after
+ * the free ones every try waits, the right password too, and a sign-in meanwhile is slowed down as well. */
+static void test_password_change_throttled(void **state)
+{
+    (void)state;
+    struct session c;
+    login_as("clinician", &c);
+    struct http h;
+    char v[64], body[200];
+    const char *wrong = "{\"current_password\": \"wrong wrong wrong\", \"password\": \"clinician new pw\"}";
+    for (int i = 0; i < fast.max_failures_user; i++) call_error(&c, "POST", "/api/me/password", wrong, 403, "wrong_password", "current_password");
+    snprintf(body, sizeof body, "{\"current_password\": \"%s\", \"password\": \"clinician new pw\"}", PW);
+    call(&c, "POST", "/api/me/password", body, &h); /* the right one, too soon */
+    assert_error(&h, 429, "rate_limited", "current_password");
+    assert_non_null(header(&h, "Retry-After", v, sizeof v));
+    long secs = atol(v);
+    assert_true(secs > 0 && secs <= fast.delay_base);
+    http_free(&h);
+    /* the same account's sign-ins wait too; another user's do not */
+    try_login("clinician", PW, &h);
+    assert_error(&h, 429, "rate_limited", NULL);
+    http_free(&h);
+    assert_int_equal(try_login("biller", PW, &h), 200);
+    http_free(&h);
+    /* the password is unchanged, and once the wait is over the right one changes it */
+    sleep((unsigned)secs + 1);
+    assert_int_equal(call(&c, "POST", "/api/me/password", body, &h), 204);
+    http_free(&h);
+    assert_int_equal(db_count("SELECT count(*) FROM audit_event WHERE action = 'me.password_limited'"), 1);
+    assert_int_equal(db_count("SELECT count(*) FROM audit_event WHERE action = 'me.password_refused'"),
+                     fast.max_failures_user);
+}
+
+/* Issue 14: "today" and the audit trail's times are the practice's, not UTC's. Of Pacific/Kiritimati
+ * (UTC+14) and Pacific/Pago_Pago (UTC-11), one is always on another date than UTC: the practice takes
+ * that one. */
+static void test_practice_time_zone(void **state)
+{
+    (void)state;
+    add_practice_one();
+    char utc[PSY_DATE_MAX], today[PSY_DATE_MAX];
+    const char *zone = "Pacific/Kiritimati", *offset = "+14:00";
+    psy_date_today("UTC", utc);
+    psy_date_today(zone, today);
+    if (!strcmp(today, utc)) {
+        zone = "Pacific/Pago_Pago";
+        offset = "-11:00";
+        psy_date_today(zone, today);
+    }
+    assert_string_not_equal(today, utc);
+    struct session a;
+    login_as("admin", &a);
+    struct http h;
+    char body[120], v[200];
+    snprintf(body, sizeof body, "{\"version\": 1, \"time_zone\": \"%s\"}", zone);
+    assert_int_equal(call(&a, "PUT", "/api/practice", body, &h), 200);
+    http_free(&h);
+    /* the CSV download is named after today in the practice's zone */
+    assert_int_equal(call(&a, "GET", "/api/audit.csv", NULL, &h), 200);
+    assert_non_null(header(&h, "Content-Disposition", v, sizeof v));
+    char want[40];
+    snprintf(want, sizeof want, "audit-%s.csv", today);
+    if (!strstr(v, want)) fail_msg("Content-Disposition: %s, not %s", v, want);
+    http_free(&h);
+    /* each event's time in the zone, with its offset, beside the UTC one */
+    assert_int_equal(call(&a, "GET", "/api/audit?limit=1", NULL, &h), 200);
+    assert_string_equal(json_string_value(json_object_get(h.json, "time_zone")), zone);
+    json_t *e = json_array_get(json_object_get(h.json, "events"), 0);
+    const char *at = json_string_value(json_object_get(e, "at")), *local = json_string_value(json_object_get(e, "at_local"));
+    assert_non_null(local);
+    assert_int_equal(strlen(local), 25);
+    assert_int_equal(strncmp(local, today, 10), 0);
+    assert_string_equal(local + 19, offset);
+    assert_int_equal(strncmp(at, utc, 10), 0);
+    assert_string_equal(at + 19, "Z");
+    /* the same minute and second as the UTC time (both zones are whole hours from UTC) */
+    assert_int_equal(strncmp(local + 13, at + 13, 6), 0);
+    http_free(&h);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -2865,6 +3071,8 @@ int main(void)
         T(test_claims), T(test_import_clients_http),
         T(test_access_log), T(test_concurrent_requests), T(test_tls), T(test_bad_config),
         T(test_canonical_paths), T(test_own_answers), T(test_slow_clients), T(test_audit_trail),
+        T(test_record_forms), T(test_password_change_throttled),
+        T(test_practice_time_zone),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();

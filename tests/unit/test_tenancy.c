@@ -1,8 +1,12 @@
 /* test_tenancy.c -- two practices in one database, on SQLite and on a real PostgreSQL server (the ctest
  * fixture pg_server, or $PSY_TEST_PG_URI). Every public records call that takes a practice, given the
  * first practice's id and the second practice's rows, must find nothing or refuse -- never return,
- * list or change them; the audit and the claim listings of one practice never show the other's. */
+ * list or change them; the audit and the claim listings of one practice never show the other's. Over
+ * HTTP, the second practice's admin gets 404 for every record form route given the first's ids. */
 #include "fixtures_records.h"
+#include <curl/curl.h>
+#include <jansson.h>
+#include <psyclaim/psy_server.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -403,12 +407,182 @@ static void test_audit_and_claims_isolation(void **state)
     fx_close(&a);
 }
 
+/* --- over HTTP ------------------------------------------------------------------------------------- */
+
+#define PW "tenancy test password"
+
+struct web {
+    char base[64], cookie[300], csrf[160];
+};
+
+static size_t web_keep(char *p, size_t size, size_t n, void *ud)
+{
+    size_t len = size * n;
+    fwrite(p, 1, len, ud);
+    return len;
+}
+
+/* One request; its status, and the answer's JSON in *out (may be NULL) when it has one. */
+static long web_call(const struct web *w, const char *method, const char *path, const char *body, json_t **out,
+                     char *head, size_t headlen)
+{
+    char url[256], *text = NULL, *hd = NULL;
+    size_t len = 0, hlen = 0;
+    snprintf(url, sizeof url, "%s%s", w->base, path);
+    CURL *c = curl_easy_init();
+    struct curl_slist *hl = curl_slist_append(NULL, "Content-Type: application/json");
+    if (*w->cookie) hl = curl_slist_append(hl, w->cookie);
+    if (*w->csrf) hl = curl_slist_append(hl, w->csrf);
+    FILE *mem = open_memstream(&text, &len), *hmem = open_memstream(&hd, &hlen);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PROXY, "");
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    if (body) curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, web_keep);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, mem);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, web_keep);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, hmem);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    long status = 0;
+    if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(hl);
+    curl_easy_cleanup(c);
+    fclose(mem);
+    fclose(hmem);
+    if (out) *out = text ? json_loads(text, 0, NULL) : NULL;
+    if (head) snprintf(head, headlen, "%s", hd ? hd : "");
+    free(text);
+    free(hd);
+    return status;
+}
+
+static void web_sign_in(struct web *w, const char *user)
+{
+    char body[160], head[2048];
+    json_t *j;
+    snprintf(body, sizeof body, "{\"username\": \"%s\", \"password\": \"" PW "\"}", user);
+    assert_int_equal(web_call(w, "POST", "/api/login", body, &j, head, sizeof head), 200);
+    const char *sc = strstr(head, "Set-Cookie: ");
+    assert_non_null(sc);
+    sc += 12;
+    snprintf(w->cookie, sizeof w->cookie, "Cookie: %.*s", (int)strcspn(sc, ";\r\n"), sc);
+    snprintf(w->csrf, sizeof w->csrf, "X-CSRF-Token: %s", json_string_value(json_object_get(j, "csrf_token")));
+    json_decref(j);
+}
+
+static void add_admin(psy_store *st, const struct psy_auth_policy *fast, psy_id practice, const char *name)
+{
+    struct psy_user u = {.practice_id = practice, .role = PSY_ROLE_ADMIN, .active = 1};
+    snprintf(u.username, sizeof u.username, "%s", name);
+    assert_int_equal(psy_auth_user_add(st, fast, &u, PW, NULL), PSY_OK);
+}
+
+/* The second practice's admin, signed in, aims every record form route at the first practice's
+ * records: 404 each time, and nothing of the first practice changes. The same calls on its own
+ * records succeed, so the 404s are the tenancy's and not a broken route's. */
+static void test_http_isolation(void **state)
+{
+    struct fx a, b;
+    fx_open_on(&a, FX_SERVER(state));
+    fx_build(&b, a.st);
+    struct psy_auth_policy fast;
+    psy_auth_policy_init(&fast);
+    fast.pwhash_opslimit = 1;
+    fast.pwhash_memlimit = 8192 * 1024;
+    add_admin(a.st, &fast, a.pr, "boss_a");
+    add_admin(a.st, &fast, b.pr, "boss_b");
+    psy_id *ids;
+    size_t n;
+    psy_id pol[2];
+    struct fx *both[2] = {&a, &b};
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(psy_records_client_policies(a.st, both[k]->pr, both[k]->client[0], &ids, &n), PSY_OK);
+        assert_true(n >= 1);
+        pol[k] = ids[0];
+        free(ids);
+    }
+    struct psy_server_config cfg = {.db_uri = a.db.uri, .listen = "127.0.0.1:0", .threads = 2, .max_body = 65536,
+                                    .policy = &fast};
+    psy_server *srv;
+    char err[512];
+    if (psy_server_start(&cfg, &srv, err, sizeof err)) fail_msg("server: %s", err);
+    struct web w = {0};
+    snprintf(w.base, sizeof w.base, "http://127.0.0.1:%u", psy_server_port(srv));
+    web_sign_in(&w, "boss_b");
+    long before = fingerprint(&a.db, a.pr);
+
+    /* {method, path before the id, my id (practice b), theirs (practice a), body} */
+    struct {
+        const char *method, *prefix;
+        psy_id mine, theirs;
+        const char *body;
+        long own; /* the answer on its own record: 200 (409 for its signed plans, which no longer change) */
+    } calls[] = {
+        {"PUT", "/api/clinicians/", b.clin, a.clin, "{\"version\": 1, \"credential\": \"LMFT\"}", 200},
+        {"PUT", "/api/payer-records/", b.commercial, a.commercial, "{\"version\": 1, \"name\": \"Renamed\"}", 200},
+        {"GET", "/api/clients/", b.client[0], a.client[0], NULL, 200},
+        {"PUT", "/api/clients/", b.client[0], a.client[0], "{\"version\": 1, \"last_name\": \"Renamed\"}", 200},
+        {"GET", "/api/policies/", pol[1], pol[0], NULL, 200},
+        {"PUT", "/api/policies/", pol[1], pol[0], "{\"version\": 1, \"group_number\": \"G9\"}", 200},
+        {"GET", "/api/authorisations/", b.auth[2], a.auth[2], NULL, 200},
+        {"PUT", "/api/authorisations/", b.auth[2], a.auth[2], "{\"version\": 1, \"number\": \"R9\"}", 200},
+        {"GET", "/api/plans/", b.plan[0], a.plan[0], NULL, 200},
+        {"PUT", "/api/plans/", b.plan[0], a.plan[0], "{\"version\": 1, \"frequency\": \"daily\"}", 409},
+        {"GET", "/api/groups/", b.group, a.group, NULL, 200},
+        {"PUT", "/api/groups/", b.group, a.group, "{\"version\": 1, \"schedule\": \"Fridays\"}", 200},
+    };
+    char path[96];
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+        json_t *j;
+        snprintf(path, sizeof path, "%s%lld", calls[i].prefix, (long long)calls[i].theirs);
+        long st = web_call(&w, calls[i].method, path, calls[i].body, &j, NULL, 0);
+        if (st != 404) fail_msg("%s %s (practice 1's) as practice 2's admin: %ld", calls[i].method, path, st);
+        assert_string_equal(json_string_value(json_object_get(json_object_get(j, "error"), "code")), "not_found");
+        json_decref(j);
+        snprintf(path, sizeof path, "%s%lld", calls[i].prefix, (long long)calls[i].mine);
+        st = web_call(&w, calls[i].method, path, calls[i].body, NULL, NULL, 0);
+        if (st != calls[i].own) fail_msg("%s %s (its own) as practice 2's admin: %ld", calls[i].method, path, st);
+    }
+    /* adding to the first practice's client: a policy (with the admin's own payer), an authorisation, a plan */
+    const char *adds[][2] = {
+        {"policies", "\"member_id\": \"ZZ1\", \"start_date\": \"2025-01-01\"}"},
+        {"authorisations", "\"number\": \"A1\", \"units_approved\": 4, \"start_date\": \"2025-01-01\","
+                           " \"end_date\": \"2025-12-31\", \"codes\": [\"90837\"]}"},
+    };
+    for (size_t i = 0; i < sizeof adds / sizeof adds[0]; i++) {
+        char body[400];
+        snprintf(path, sizeof path, "/api/clients/%lld/%s", (long long)a.client[0], adds[i][0]);
+        snprintf(body, sizeof body, "{\"payer_id\": %lld, %s", (long long)b.commercial, adds[i][1]);
+        assert_int_equal(web_call(&w, "POST", path, body, NULL, NULL, 0), 404);
+    }
+    snprintf(path, sizeof path, "/api/clients/%lld/plans", (long long)a.client[0]);
+    assert_int_equal(web_call(&w, "POST", path, "{}", NULL, NULL, 0), 404);
+    snprintf(path, sizeof path, "/api/groups/%lld/roster", (long long)a.group);
+    char body[100];
+    snprintf(body, sizeof body, "{\"client_id\": %lld, \"joined\": \"2025-01-06\"}", (long long)b.client[1]);
+    assert_int_equal(web_call(&w, "POST", path, body, NULL, NULL, 0), 404);
+    snprintf(path, sizeof path, "/api/plans/%lld/sign", (long long)a.plan[0]);
+    assert_int_equal(web_call(&w, "POST", path, "{\"who\": \"client\"}", NULL, NULL, 0), 404);
+    assert_int_equal(fingerprint(&a.db, a.pr), before);
+    /* its own client takes a policy */
+    snprintf(path, sizeof path, "/api/clients/%lld/policies", (long long)b.client[1]);
+    snprintf(body, sizeof body, "{\"payer_id\": %lld, \"member_id\": \"ZZ1\", \"start_date\": \"2025-01-01\", \"priority\": 2}",
+             (long long)b.commercial);
+    assert_int_equal(web_call(&w, "POST", path, body, NULL, NULL, 0), 201);
+    psy_server_stop(srv);
+    fx_close(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_prestate(test_records_isolation, NULL),
         cmocka_unit_test_prestate(test_audit_and_claims_isolation, NULL),
+        cmocka_unit_test_prestate(test_http_isolation, NULL),
     };
+    curl_global_init(CURL_GLOBAL_DEFAULT);
     int failed = fx_run_on_both("test_tenancy", tests, sizeof tests / sizeof tests[0]);
+    curl_global_cleanup();
     return failed ? 1 : 0;
 }
