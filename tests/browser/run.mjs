@@ -481,6 +481,10 @@ async function main() {
     check('Export 837P downloads an X12 file', x837.startsWith('ISA*') && /ST\*837\*/.test(x837), dl.suggestedFilename());
     await cpage.locator('#export-result', { hasText: 'submitted' }).waitFor();
     check('the export names the payer\'s file', (await cpage.locator('#export-result').textContent()).includes(payerCode));
+    const batchRow = cpage.locator('#claims-batches tr[data-batch]', { hasText: payerCode }).first();
+    await batchRow.waitFor();
+    const [again] = await Promise.all([cpage.waitForEvent('download'), batchRow.getByRole('link', { name: 'Download' }).click()]);
+    check('an exported batch downloads again, byte for byte', readFileSync(await again.path(), 'utf8') === x837, again.suggestedFilename());
     await cpage.getByRole('link', { name: 'Remittances' }).click();
     await cpage.getByRole('heading', { level: 1, name: 'Remittances' }).waitFor();
     await cpage.getByLabel('835 remittance file').setInputFiles({ name: 'payer.835', mimeType: 'text/plain', buffer: Buffer.from(make835(x837)) });
