@@ -1,5 +1,6 @@
 /*
- * api_auth.c -- signing in and out, the signed-in user, the audit trail, and the health check.
+ * api_auth.c -- signing in and out, the signed-in user, the audit trail, the health check (liveness) and
+ * the readiness check (the database answers).
  *
  * JSON mapping first, handlers below. Sign-in answers 401 alike for an unknown user name, a wrong
  * password and a turned-off user, so the answer does not tell which user names exist.
@@ -51,6 +52,19 @@ void api_health(struct srv_req *r)
 {
     srv_reply_json(r, 200, json_pack("{s:s, s:s, s:i}", "status", "ok", "version", psy_version(),
                                      "schema_version", psy_store_schema_version(r->st)));
+}
+
+/* Readiness: the database answers a read (a PostgreSQL handle that lost its connection reopens it
+ * here). /api/health stays the liveness answer and never touches the database. */
+void api_ready(struct srv_req *r)
+{
+    if (psy_store_ping(r->st)) {
+        srv_add_header(r, "Retry-After", "5");
+        srv_reply_json(r, 503, json_pack("{s:s, s:s}", "status", "unavailable", "message",
+                                         psy_store_unavailable(r->st) ? "database unavailable" : "the database cannot be read"));
+        return;
+    }
+    srv_reply_json(r, 200, json_pack("{s:s, s:s}", "status", "ready", "backend", psy_store_backend(r->st)));
 }
 
 void api_login(struct srv_req *r)
