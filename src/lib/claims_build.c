@@ -540,6 +540,24 @@ static psy_status claim_for(psy_store *st, psy_id practice, const struct psy_bil
     return PSY_OK;
 }
 
+/* Stores arr (released here) as the claim's findings. */
+static psy_status findings_store(psy_store *st, psy_id claim, json_t *arr)
+{
+    char *text = json_dumps(arr, JSON_COMPACT);
+    json_decref(arr);
+    psy__stmt *s = psy__sql_prepare(st, "UPDATE claim SET findings = ? WHERE id = ?");
+    if (!s) {
+        free(text);
+        return psy__store_dbfail(st, "claim");
+    }
+    psy__sql_bind_text(s, 1, text);
+    psy__sql_bind_int64(s, 2, claim);
+    int r = psy__sql_step(s);
+    psy__sql_finalize(s);
+    free(text);
+    return r == PSY_SQL_DONE ? PSY_OK : psy__store_dbfail(st, "claim");
+}
+
 psy_status psy__billing_append(psy_store *st, psy_id claim, json_t *items)
 {
     psy__stmt *s = psy__sql_prepare(st, "SELECT findings FROM claim WHERE id = ?");
@@ -552,19 +570,7 @@ psy_status psy__billing_append(psy_store *st, psy_id claim, json_t *items)
         arr = json_array();
     }
     json_array_extend(arr, items);
-    char *text = json_dumps(arr, JSON_COMPACT);
-    json_decref(arr);
-    s = psy__sql_prepare(st, "UPDATE claim SET findings = ? WHERE id = ?");
-    if (!s) {
-        free(text);
-        return psy__store_dbfail(st, "claim");
-    }
-    psy__sql_bind_text(s, 1, text);
-    psy__sql_bind_int64(s, 2, claim);
-    int r = psy__sql_step(s);
-    psy__sql_finalize(s);
-    free(text);
-    return r == PSY_SQL_DONE ? PSY_OK : psy__store_dbfail(st, "claim");
+    return findings_store(st, claim, arr);
 }
 
 json_t *psy__billing_finding(const char *sev, const char *rule, const char *field, const char *msg, const char *source)
@@ -742,19 +748,7 @@ static psy_status same_day_mue(psy_store *st, const psy_coder *cx, psy_id practi
                                                          f[k].rule, field, f[k].message, "coding"));
     }
     free(lines);
-    char *text = json_dumps(keep, JSON_COMPACT);
-    json_decref(keep);
-    s = psy__sql_prepare(st, "UPDATE claim SET findings = ? WHERE id = ?");
-    if (!s) {
-        free(text);
-        return psy__store_dbfail(st, "claim");
-    }
-    psy__sql_bind_text(s, 1, text);
-    psy__sql_bind_int64(s, 2, claim);
-    r = psy__sql_step(s);
-    psy__sql_finalize(s);
-    free(text);
-    return r == PSY_SQL_DONE ? PSY_OK : psy__store_dbfail(st, "claim");
+    return findings_store(st, claim, keep);
 }
 
 static int already_billed(psy_store *st, psy_id practice, const struct psy_billable *b)

@@ -336,14 +336,14 @@ static char *btext(const char *sql, size_t *len)
     return out;
 }
 
-enum { KILLS = 8 };
+enum { KILLS = 6 };
 
 static void test_kill_billing(void **state)
 {
     (void)state;
     rng = seed ^ 0x5bd1e995;
     psy_store *st = test_open_store(&bpath);
-    struct psy_demo_opts o = {.seed = 7, .end_date = "2026-03-31", .weeks = 8, .clients = 60, .groups = 3, .clean = 1};
+    struct psy_demo_opts o = {.seed = 7, .end_date = "2026-03-31", .weeks = 6, .clients = 50, .groups = 2, .clean = 1};
     struct psy_demo_result r;
     assert_int_equal(psy_records_demo(st, &o, &r), PSY_OK);
     free(r.problems);
