@@ -110,15 +110,20 @@ static psy_status session_open(psy_store *st, psy_id practice, psy_id session, c
     return is_signed ? psy__store_fail(st, PSY_EPERM, "%s: the session is signed", what) : PSY_OK;
 }
 
-/* A group meets once a date unless a session is marked distinct and its times overlap no other. */
+/* A group meets once a date: any further session that day is marked distinct, and when there are
+ * several each has its own times, overlapping none of the others. */
 static psy_status same_day_group(psy_store *st, psy_id practice, psy_id id, const struct psy_session *n)
 {
-    int64_t others = 0, clash = 0;
+    int64_t others = 0, plain = 0, clash = 0;
     psy_status rc = psy__rec_int(st, &others,
                                  "SELECT COUNT(*) FROM session WHERE practice_id = ? AND group_id = ? AND service_date = ? "
                                  "AND id <> ?", "iiSi", practice, n->group_id, n->service_date, id);
+    if (!rc && others)
+        rc = psy__rec_int(st, &plain,
+                          "SELECT COUNT(*) FROM session WHERE practice_id = ? AND group_id = ? AND service_date = ? "
+                          "AND id <> ? AND distinct_session = 0", "iiSi", practice, n->group_id, n->service_date, id);
     if (rc || !others) return rc;
-    if (!n->distinct_session)
+    if (!n->distinct_session && plain)
         return psy__rec_bad(st, "service_date", "the group already has a session on %s; a second one that day must be "
                                                 "marked as a distinct session with its own start and stop times",
                             n->service_date);

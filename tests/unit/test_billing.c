@@ -762,6 +762,32 @@ static void test_group_twice_a_day(void **state)
     strftime(s2.start_utc, sizeof s2.start_utc, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t0, &tm));
     strftime(s2.stop_utc, sizeof s2.stop_utc, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t1, &tm));
     assert_int_equal(psy_records_session_add(W.st, W.pr, &s2, &sid), PSY_OK);
+    /* the distinct one cannot turn plain while the first stands, nor move onto the first's times */
+    struct psy_session e;
+    assert_int_equal(psy_records_session_get(W.st, W.pr, sid, &e), PSY_OK);
+    e.distinct_session = 0;
+    assert_int_equal(psy_records_session_update(W.st, W.pr, &e), PSY_EINVAL);
+    e.distinct_session = 1;
+    memcpy(e.start_utc, g.start_utc, sizeof e.start_utc);
+    assert_int_equal(psy_records_session_update(W.st, W.pr, &e), PSY_EINVAL);
+    assert_non_null(strstr(psy_store_errmsg(W.st), "overlaps"));
+    /* a day later, both open: the plain first one stays editable while a distinct second exists */
+    struct psy_session d1 = s2, d2 = s2;
+    t0 = (time_t)(a + 86400), t1 = (time_t)(b + 86400);
+    strftime(d1.service_date, sizeof d1.service_date, "%Y-%m-%d", gmtime_r(&t0, &tm));
+    memcpy(d2.service_date, d1.service_date, sizeof d2.service_date);
+    strftime(d1.start_utc, sizeof d1.start_utc, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t0, &tm));
+    strftime(d1.stop_utc, sizeof d1.stop_utc, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t1, &tm));
+    d1.distinct_session = 0;
+    t0 = (time_t)(b + 86400 + 3600), t1 = (time_t)(b + 86400 + 3600 + (b - a));
+    strftime(d2.start_utc, sizeof d2.start_utc, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t0, &tm));
+    strftime(d2.stop_utc, sizeof d2.stop_utc, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t1, &tm));
+    psy_id id1, id2;
+    assert_int_equal(psy_records_session_add(W.st, W.pr, &d1, &id1), PSY_OK);
+    assert_int_equal(psy_records_session_add(W.st, W.pr, &d2, &id2), PSY_OK);
+    assert_int_equal(psy_records_session_get(W.st, W.pr, id1, &e), PSY_OK);
+    e.minutes = 50;
+    assert_int_equal(psy_records_session_update(W.st, W.pr, &e), PSY_OK);
     /* the same members present, the same notes, signed */
     struct psy_attendance *at;
     size_t na, present = 0;
