@@ -5,6 +5,9 @@
 #                                                 127.0.0.1 on a free port with trust auth, prints its URI
 #   scripts/pg-test-server.sh stop [STATE_DIR]    stops it and removes the cluster
 #   scripts/pg-test-server.sh uri [STATE_DIR]     prints the URI of the running server
+#   scripts/pg-test-server.sh down [STATE_DIR]    stops the server but keeps its cluster (a database
+#                                                 that went away: tests of reconnecting)
+#   scripts/pg-test-server.sh up [STATE_DIR]      starts a server stopped with `down` on its old port
 #
 # STATE_DIR (default $TMPDIR/psyclaim-pg-test-UID) holds the server's URI (file `uri`) and where its cluster lives; the
 # cluster itself is in a temp dir owned by the user that runs the server. As root the server runs as
@@ -94,9 +97,27 @@ stop_server() {
   [ "${1:-}" = quiet ] || rmdir "$state" 2>/dev/null || true
 }
 
+# Stops (down) or starts again (up) the recorded server, keeping its cluster and port.
+down_up() {
+  local data user bin port
+  [ -f "$state/datadir" ] && [ -f "$state/uri" ] || die "no server recorded in $state"
+  data=$(cat "$state/datadir")
+  user=$(cat "$state/user" 2>/dev/null || id -un)
+  bin=$(bindir)
+  if [ "$1" = down ]; then
+    as_user "$user" "$bin/pg_ctl" -D "$data/cluster" -m immediate -w stop >/dev/null
+  else
+    port=$(sed -E 's|.*:([0-9]+)/.*|\1|' "$state/uri")
+    as_user "$user" "$bin/pg_ctl" -D "$data/cluster" -l "$data/server.log" -w -t 60 \
+      -o "-c listen_addresses=127.0.0.1 -c port=$port -k $data -c max_connections=60" start >/dev/null ||
+      die "could not start the server again (log: $data/server.log)"
+  fi
+}
+
 case "$cmd" in
   start) start ;;
+  down|up) down_up "$cmd" ;;
   stop) state=$(cd "$state" 2>/dev/null && pwd || echo "$state"); stop_server ;;
   uri) [ -f "$state/uri" ] || die "no server running for $state"; cat "$state/uri" ;;
-  *) echo "usage: $0 start|stop|uri [STATE_DIR]" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|uri|down|up [STATE_DIR]" >&2; exit 2 ;;
 esac

@@ -1,6 +1,7 @@
 // claims.js -- "Claims" (#/claims and #/claims/ID): the claims built from signed sessions, filtered by
 // status, payer and month with their totals; building claims for a date range; an 837P file per payer
-// (a download; the claims become submitted); a client's monthly superbill; and one claim's page: its
+// (a download; the claims become submitted) and the batches exported so far, each downloadable again;
+// a client's monthly superbill; and one claim's page: its
 // lines with the coding engine's explanation and rule ids, the scrubber's findings, the payments posted
 // to it, its status history and its CMS-1500. Admins and billers act on claims; a clinician reads the
 // claims of their own clients.
@@ -99,6 +100,23 @@ function exportBox(payers, onSent) {
     h('p', { class: 'hint' }, 'One X12 837P file per payer with every ready claim; control numbers never repeat.'), list, message);
 }
 
+/** "2026-03-03T12:00:00Z" -> the date and time in the browser's (the practice's) time zone. */
+const when = (utc) => (utc ? new Date(utc).toLocaleString('en-US', { dateStyle: 'medium', timeStyle: 'short' }) : '');
+
+/** Every 837P batch exported, newest first, each with a link that downloads its stored bytes again. */
+function batchesBox(batches) {
+  const list = batches.length ? h('table', { class: 'batches' },
+    h('thead', {}, h('tr', {}, ['Batch', 'Payer', 'Claims', 'Exported', 'Control numbers', 'File', ''].map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, batches.map((b) => h('tr', { 'data-batch': b.id },
+      h('td', {}, `#${b.id}`), h('td', { class: 'code' }, b.payer_code), h('td', { class: 'num' }, String(b.claims)),
+      h('td', {}, when(b.created_at)), h('td', { class: 'code' }, `ISA13 ${b.isa13} · GS06 ${b.gs06} · ST02 ${b.st02}`),
+      h('td', {}, b.written ? 'written' : h('strong', {}, 'never written to a file')),
+      h('td', {}, h('a', { href: `/api/claims/batches/${b.id}/download`, download: `batch-${b.id}.837`, class: 'batch-download' }, 'Download'))))))
+    : h('p', { class: 'notice' }, 'No batch exported yet.');
+  return h('section', { class: 'card claims-batches', id: 'claims-batches' }, h('h2', {}, 'Exported batches'),
+    h('p', { class: 'hint' }, 'Every 837P file is kept as it was sent: download one again if a file was lost or never reached its folder.'), list);
+}
+
 function superbillForm() {
   // the client by name: type part of a name, pick from the list (the practice's clients, loaded once)
   const client = h('input', { id: 'superbill-client-name', list: 'superbill-clients', required: true, autocomplete: 'off', placeholder: 'Type a name' });
@@ -179,6 +197,7 @@ export async function claimsView(main, canWrite) {
   const exportHolder = h('div', { class: 'tool' });
   const superbillHolder = h('div', { class: 'tool' }, superbillForm());
   const sent = h('p', { class: 'notice', role: 'status', hidden: true, id: 'export-result' });
+  const batchesHolder = h('div', { class: 'tool' });
 
   async function load() {
     const q = new URLSearchParams();
@@ -197,6 +216,8 @@ export async function claimsView(main, canWrite) {
         sent.hidden = false;
         load().catch((e) => window.dispatchEvent(new CustomEvent('psyclaim:error', { detail: e })));
       }));
+      const b = await request('GET', '/api/claims/batches');
+      replace(batchesHolder, batchesBox(b.batches));
     }
   }
   filters.addEventListener('submit', (ev) => {
@@ -210,7 +231,7 @@ export async function claimsView(main, canWrite) {
     h('div', { class: 'claims-tools' },
       canWrite ? h('div', { class: 'tool' }, buildForm(() => load().catch((e) => window.dispatchEvent(new CustomEvent('psyclaim:error', { detail: e }))))) : null,
       canWrite ? exportHolder : null, superbillHolder),
-    sent, filters, summary, table);
+    sent, filters, summary, table, canWrite ? batchesHolder : null);
   await load();
 }
 

@@ -322,8 +322,12 @@ struct psy_session {
     char signed_at[PSY_REC_TIME_MAX]; /* output only; "" = open */
     char sign_override[PSY_REC_REASON_MAX]; /* output only: why it was signed despite errors; "" none */
     int version;
+    int distinct_session;    /* groups: a second, distinct session of the group on its date (own times) */
 };
 
+/* Adds a session. A group's second session on one date is refused (PSY_EINVAL naming service_date)
+ * unless marked distinct_session, with start and stop times that overlap no other session of the group
+ * that day (each of which must have its times too). */
 psy_status psy_records_session_add(psy_store *st, psy_id practice, const struct psy_session *s, psy_id *id /* OUT */);
 psy_status psy_records_session_get(psy_store *st, psy_id practice, psy_id id, struct psy_session *s /* OUT */);
 /* Changes an open session (PSY_EPERM once signed). */

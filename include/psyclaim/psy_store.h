@@ -30,6 +30,14 @@ const char *psy_store_errmsg(const psy_store *st);
 /* "sqlite" or "postgres". */
 const char *psy_store_backend(const psy_store *st);
 
+/* Reads from the database (SELECT 1): PSY_OK when it answers, else PSY_EDB with the reason. A
+ * PostgreSQL store whose connection was lost reopens it here, as on any call between transactions. */
+psy_status psy_store_ping(psy_store *st);
+
+/* 1 when the last failure on the store was the database server being out of reach ("database
+ * unavailable": stopped, restarting, failing over); such a call may succeed again later. */
+int psy_store_unavailable(const psy_store *st);
+
 /* The schema version the store is at (the highest applied migration). */
 int psy_store_schema_version(psy_store *st);
 

@@ -555,6 +555,24 @@ static psy_status claim_for(psy_store *st, psy_id practice, const struct psy_bil
     return PSY_OK;
 }
 
+/* Stores arr (released here) as the claim's findings. */
+static psy_status findings_store(psy_store *st, psy_id claim, json_t *arr)
+{
+    char *text = json_dumps(arr, JSON_COMPACT);
+    json_decref(arr);
+    psy__stmt *s = psy__sql_prepare(st, "UPDATE claim SET findings = ? WHERE id = ?");
+    if (!s) {
+        free(text);
+        return psy__store_dbfail(st, "claim");
+    }
+    psy__sql_bind_text(s, 1, text);
+    psy__sql_bind_int64(s, 2, claim);
+    int r = psy__sql_step(s);
+    psy__sql_finalize(s);
+    free(text);
+    return r == PSY_SQL_DONE ? PSY_OK : psy__store_dbfail(st, "claim");
+}
+
 psy_status psy__billing_append(psy_store *st, psy_id claim, json_t *items)
 {
     psy__stmt *s = psy__sql_prepare(st, "SELECT findings FROM claim WHERE id = ?");
@@ -567,19 +585,7 @@ psy_status psy__billing_append(psy_store *st, psy_id claim, json_t *items)
         arr = json_array();
     }
     json_array_extend(arr, items);
-    char *text = json_dumps(arr, JSON_COMPACT);
-    json_decref(arr);
-    s = psy__sql_prepare(st, "UPDATE claim SET findings = ? WHERE id = ?");
-    if (!s) {
-        free(text);
-        return psy__store_dbfail(st, "claim");
-    }
-    psy__sql_bind_text(s, 1, text);
-    psy__sql_bind_int64(s, 2, claim);
-    int r = psy__sql_step(s);
-    psy__sql_finalize(s);
-    free(text);
-    return r == PSY_SQL_DONE ? PSY_OK : psy__store_dbfail(st, "claim");
+    return findings_store(st, claim, arr);
 }
 
 json_t *psy__billing_finding(const char *sev, const char *rule, const char *field, const char *msg, const char *source)
@@ -681,6 +687,85 @@ static psy_status add_lines(psy_store *st, psy_id practice, psy_id claim, const 
     return r == PSY_SQL_DONE ? PSY_OK : psy__store_dbfail(st, "claim_session");
 }
 
+/* A member billed for two distinct sessions of one date (a group meeting twice, marked distinct): the
+ * MUE counts units per date of service, which no single session's coding sees. The day's MUE over all
+ * the member's lines of that date (on any of its claims) goes onto this claim, naming its line of the
+ * code, and replaces an earlier such finding. */
+static psy_status same_day_mue(psy_store *st, const psy_coder *cx, psy_id practice, psy_id claim, const char *date)
+{
+    psy__stmt *s = psy__sql_prepare(st, "SELECT l.code, l.units, l.modifiers, l.session_id, CASE WHEN l.claim_id = ? "
+                                        "THEN l.line_number ELSE 0 END FROM claim_line l JOIN claim c ON c.id = l.claim_id "
+                                        "WHERE c.practice_id = ? AND c.service_date = ? AND c.client_id = (SELECT client_id "
+                                        "FROM claim WHERE id = ?) ORDER BY l.session_id, l.claim_id, l.line_number");
+    if (!s) return psy__store_dbfail(st, "claim_line");
+    enum { DAY_LINES = 4 * PSY_CLAIM_MAX_LINES };
+    struct psy_coded_line *lines = psy__calloc(DAY_LINES, sizeof *lines);
+    int64_t number[DAY_LINES];
+    psy__sql_bind_int64(s, 1, claim);
+    psy__sql_bind_int64(s, 2, practice);
+    psy__sql_bind_text(s, 3, date);
+    psy__sql_bind_int64(s, 4, claim);
+    size_t n = 0;
+    int sessions = 0, r;
+    int64_t last = 0;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW && n < DAY_LINES) {
+        struct psy_coded_line *l = &lines[n];
+        memset(l, 0, sizeof *l);
+        snprintf(l->code, sizeof l->code, "%s", psy__sql_text(s, 0));
+        l->units = (int)psy__sql_int64(s, 1);
+        const char *m = psy__sql_text(s, 2);
+        while (m && *m && l->n_modifiers < PSY_LINE_MAX_MODIFIERS) {
+            snprintf(l->modifiers[l->n_modifiers++], 3, "%.2s", m);
+            m = strchr(m, ',');
+            if (m) m++;
+        }
+        int64_t sid = psy__sql_int64(s, 3);
+        if (sid != last) sessions++, last = sid;
+        number[n++] = psy__sql_int64(s, 4);
+    }
+    psy__sql_finalize(s);
+    struct psy_finding f[PSY_CODING_MAX_FINDINGS];
+    size_t nf = 0;
+    int check = r != PSY_SQL_ERROR && sessions >= 2 &&
+                psy_coding_same_day(cx, date, lines, n, f, PSY_CODING_MAX_FINDINGS, &nf) == PSY_OK;
+    if (r == PSY_SQL_ERROR || !check) {
+        free(lines);
+        return r == PSY_SQL_ERROR ? psy__store_dbfail(st, "claim_line") : PSY_OK;
+    }
+    /* the claim's findings without an earlier day-level MUE finding, then the new ones */
+    s = psy__sql_prepare(st, "SELECT findings FROM claim WHERE id = ?");
+    if (!s) {
+        free(lines);
+        return psy__store_dbfail(st, "claim");
+    }
+    psy__sql_bind_int64(s, 1, claim);
+    json_t *old = psy__sql_step(s) == PSY_SQL_ROW ? json_loads(psy__sql_text(s, 0), 0, NULL) : NULL;
+    psy__sql_finalize(s);
+    json_t *keep = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(old, i, v) {
+        const char *field = json_string_value(json_object_get(v, "field"));
+        if (!field || strncmp(field, "claim_line[", 11)) json_array_append(keep, v);
+    }
+    json_decref(old);
+    for (size_t k = 0; k < nf; k++) {
+        if (strcmp(f[k].rule, "R-MUE-1")) continue; /* pairs and add-ons are the audit's, per session */
+        size_t li = n;
+        sscanf(f[k].field, "lines[%zu]", &li);
+        int64_t mine = 0; /* this claim's last line of the code */
+        for (size_t j = 0; li < n && j < n; j++)
+            if (number[j] > mine && !strcmp(lines[j].code, lines[li].code)) mine = number[j];
+        if (!mine) continue;
+        char field[64];
+        snprintf(field, sizeof field, "claim_line[%lld]", (long long)mine);
+        json_array_append_new(keep, psy__billing_finding(f[k].severity == PSY_SEVERITY_ERROR ? "error" : "warning",
+                                                         f[k].rule, field, f[k].message, "coding"));
+    }
+    free(lines);
+    return findings_store(st, claim, keep);
+}
+
 static int already_billed(psy_store *st, psy_id practice, const struct psy_billable *b)
 {
     psy__stmt *s = psy__sql_prepare(st, "SELECT 1 FROM claim_session WHERE practice_id = ? AND session_id = ? AND client_id = ?");
@@ -734,6 +819,7 @@ static psy_status bill_member(psy_store *st, const psy_coder *cx, psy_id practic
     if (!(rc = claim_for(st, practice, b, profile, auth, claim, &created)) &&
         !(rc = add_lines(st, practice, *claim, b, cr, &r->lines)) &&
         !(rc = add_coding_findings(st, *claim, cr, b->session_id)) &&
+        !(rc = same_day_mue(st, cx, practice, *claim, b->service_date)) &&
         !(rc = b->billed_code[0] ? PSY_OK
                                  : psy_records_billed_set(st, practice, b->session_id,
                                                           member_of_group(b) ? b->client_id : 0, cr->lines[0].code)))

@@ -8,7 +8,13 @@
  * The one idea about failures: a connection lost between transactions is reopened on the next call
  * (statements are prepared again lazily, and a read that failed is retried once); a connection lost
  * inside a transaction stays failed until the transaction is rolled back, so work is never half-kept.
+ * Only a BEGIN and a read (SELECT) outside a transaction are ever sent twice: a write or a COMMIT whose
+ * answer was lost may have been applied, so its failure goes to the caller. Reopening tries a few times
+ * with growing pauses (RETRY_MS, about 1.3 s in all); when that fails the store says "database
+ * unavailable" and calls in the next second fail at once instead of waiting again, so a server whose
+ * database is down answers quickly and picks up again by itself once it is back.
  */
+#include <time.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +28,20 @@ struct pg_db {
     unsigned names; /* statement names handed out */
     unsigned gen;   /* bumped when the connection is reopened */
     int idle;       /* the connection was outside a transaction after the last call */
+    int64_t quiet_until; /* monotonic ms: after a failed reopen, calls fail at once until then */
 };
+
+/* The pauses before each attempt to reopen a lost connection (ms), and how long a store that could not
+ * reopen fails at once before trying again. */
+static const int RETRY_MS[] = {0, 100, 300, 900};
+enum { DOWN_QUIET_MS = 1000 };
+
+static int64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
 
 struct pg_stmt {
     psy__stmt base;
@@ -55,8 +74,14 @@ static void fail(struct pg_db *db, const PGresult *r)
     const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     if (!msg || !*msg) msg = PQerrorMessage(db->conn);
     if (!strncmp(msg, "FATAL:  ", 8) || !strncmp(msg, "ERROR:  ", 8)) msg += 8;
-    psy__db_seterr(&db->base, kind_of(r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL), "%.*s",
-                   (int)strcspn(msg, "\n"), *msg ? msg : "unknown PostgreSQL error");
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    /* class 08: connection exception; 57P01-03: the server shut down or cannot take connections */
+    if (PQstatus(db->conn) != CONNECTION_OK || (state && (!strncmp(state, "08", 2) || !strncmp(state, "57P0", 4)))) {
+        psy__db_seterr(&db->base, PSY_DBE_UNAVAILABLE, "database unavailable (%.*s)", (int)strcspn(msg, "\n"),
+                       *msg ? msg : "connection lost");
+        return;
+    }
+    psy__db_seterr(&db->base, kind_of(state), "%.*s", (int)strcspn(msg, "\n"), *msg ? msg : "unknown PostgreSQL error");
 }
 
 static int ok_status(const PGresult *r)
@@ -65,15 +90,23 @@ static int ok_status(const PGresult *r)
     return t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK || t == PGRES_EMPTY_QUERY;
 }
 
-/* Before a call: reopens a connection that was lost outside a transaction. */
+/* Before a call: reopens a connection that was lost outside a transaction, trying a few times with
+ * growing pauses; none while a recent attempt failed. */
 static int usable(struct pg_db *db)
 {
     if (PQstatus(db->conn) == CONNECTION_OK) return 1;
-    if (!db->idle) return 0;
-    PQreset(db->conn);
-    if (PQstatus(db->conn) != CONNECTION_OK) return 0;
-    db->gen++;
-    return 1;
+    if (!db->idle || now_ms() < db->quiet_until) return 0;
+    for (size_t i = 0; i < sizeof RETRY_MS / sizeof *RETRY_MS; i++) {
+        if (RETRY_MS[i]) nanosleep(&(struct timespec){RETRY_MS[i] / 1000, (long)(RETRY_MS[i] % 1000) * 1000000L}, NULL);
+        PQreset(db->conn);
+        if (PQstatus(db->conn) == CONNECTION_OK) {
+            db->gen++;
+            db->quiet_until = 0;
+            return 1;
+        }
+    }
+    db->quiet_until = now_ms() + DOWN_QUIET_MS;
+    return 0;
 }
 
 /* After a call: whether it failed because the connection went away while idle. */

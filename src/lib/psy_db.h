@@ -33,7 +33,8 @@ typedef enum { PSY_DB_SQLITE, PSY_DB_POSTGRES } psy__dialect;
 typedef enum {
     PSY_DBE_OTHER,
     PSY_DBE_CONSTRAINT, /* unique, foreign key, check or not-null violation */
-    PSY_DBE_BUSY        /* lock timeout, deadlock or serialization failure: worth a retry */
+    PSY_DBE_BUSY,       /* lock timeout, deadlock or serialization failure: worth a retry */
+    PSY_DBE_UNAVAILABLE /* the database server cannot be reached (PostgreSQL down, restarting, failing over) */
 } psy__dberr;
 
 enum { PSY_SQL_ERROR = -1, PSY_SQL_DONE = 0, PSY_SQL_ROW = 1 };

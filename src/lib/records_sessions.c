@@ -150,6 +150,36 @@ static psy_status session_open(psy_store *st, psy_id practice, psy_id session, c
     return is_signed ? psy__store_fail(st, PSY_EPERM, "%s: the session is signed", what) : PSY_OK;
 }
 
+/* A group meets once a date: any further session that day is marked distinct, and when there are
+ * several each has its own times, overlapping none of the others. */
+static psy_status same_day_group(psy_store *st, psy_id practice, psy_id id, const struct psy_session *n)
+{
+    int64_t others = 0, plain = 0, clash = 0;
+    psy_status rc = psy__rec_int(st, &others,
+                                 "SELECT COUNT(*) FROM session WHERE practice_id = ? AND group_id = ? AND service_date = ? "
+                                 "AND id <> ?", "iiSi", practice, n->group_id, n->service_date, id);
+    if (!rc && others)
+        rc = psy__rec_int(st, &plain,
+                          "SELECT COUNT(*) FROM session WHERE practice_id = ? AND group_id = ? AND service_date = ? "
+                          "AND id <> ? AND distinct_session = 0", "iiSi", practice, n->group_id, n->service_date, id);
+    if (rc || !others) return rc;
+    if (!n->distinct_session && plain)
+        return psy__rec_bad(st, "service_date", "the group already has a session on %s; a second one that day must be "
+                                                "marked as a distinct session with its own start and stop times",
+                            n->service_date);
+    if (!*n->start_utc || !*n->stop_utc)
+        return psy__rec_bad(st, *n->start_utc ? "stop_utc" : "start_utc",
+                            "a distinct second session of the group that day needs its own start and stop times");
+    rc = psy__rec_int(st, &clash,
+                      "SELECT COUNT(*) FROM session WHERE practice_id = ? AND group_id = ? AND service_date = ? AND id <> ? "
+                      "AND (COALESCE(start_utc, '') = '' OR COALESCE(stop_utc, '') = '' OR (start_utc < ? AND ? < stop_utc))",
+                      "iiSiss", practice, n->group_id, n->service_date, id, n->stop_utc, n->start_utc);
+    if (!rc && clash)
+        rc = psy__rec_bad(st, "start_utc", "overlaps (or cannot be told apart from, having no times) the group's "
+                                           "other session on %s", n->service_date);
+    return rc;
+}
+
 static psy_status write_session(psy_store *st, psy_id practice, const void *rec, psy_id *id, int version)
 {
     const struct psy_session *s = rec;
@@ -165,25 +195,26 @@ static psy_status write_session(psy_store *st, psy_id practice, const void *rec,
             return psy__rec_bad(st, "kind", "kind, client and group of a session do not change; record a new session");
     }
     psy_status rc = check_session(st, practice, s, &n);
+    if (!rc && group_kind(n.kind)) rc = same_day_group(st, practice, *id, &n);
     if (rc) return rc;
     if (*id)
         return psy__rec_update(st, "session", practice, *id, version,
                                "clinician_id = ?, service_date = ?, start_utc = ?, stop_utc = ?, minutes = ?, "
                                "place_of_service = ?, telehealth = ?, th_modality = ?, patient_location = ?, "
                                "billed_code = ?, patient_absent = ?, medical = ?, em_code = ?, interactive_complexity = ?, "
-                               "updated_at = ?",
-                               "iSssdSdsssddsdS", n.clinician_id, n.service_date, n.start_utc, n.stop_utc, n.minutes, n.pos,
+                               "distinct_session = ?, updated_at = ?",
+                               "iSssdSdsssddsddS", n.clinician_id, n.service_date, n.start_utc, n.stop_utc, n.minutes, n.pos,
                                n.telehealth, n.th_modality, n.patient_location, n.billed_code, n.patient_absent, n.medical,
-                               n.em_code, n.interactive_complexity, now);
+                               n.em_code, n.interactive_complexity, n.distinct_session != 0, now);
     return psy__rec_insert(st, id,
                            "INSERT INTO session (practice_id, kind, client_id, group_id, clinician_id, service_date, "
                            "start_utc, stop_utc, minutes, place_of_service, telehealth, th_modality, patient_location, "
-                           "billed_code, patient_absent, medical, em_code, interactive_complexity, created_at, updated_at) "
-                           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                           "iSrriSssdSdsssddsdSS", practice, n.kind, n.client_id, n.group_id, n.clinician_id,
+                           "billed_code, patient_absent, medical, em_code, interactive_complexity, distinct_session, "
+                           "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           "iSrriSssdSdsssddsddSS", practice, n.kind, n.client_id, n.group_id, n.clinician_id,
                            n.service_date, n.start_utc, n.stop_utc, n.minutes, n.pos, n.telehealth, n.th_modality,
                            n.patient_location, n.billed_code, n.patient_absent, n.medical, n.em_code,
-                           n.interactive_complexity, now, now);
+                           n.interactive_complexity, n.distinct_session != 0, now, now);
 }
 
 psy_status psy_records_session_add(psy_store *st, psy_id practice, const struct psy_session *s, psy_id *id)
@@ -202,7 +233,8 @@ static const struct psy__rec_col session_cols[] = {
     C(service_date, 's'), C(start_utc, 's'), C(stop_utc, 's'),    C(minutes, 'd'),
     PSY__COLX(struct psy_session, "place_of_service", pos, 's'),  C(telehealth, 'd'),    C(th_modality, 's'),
     C(patient_location, 's'), C(billed_code, 's'), C(patient_absent, 'd'), C(medical, 'd'), C(em_code, 's'),
-    C(interactive_complexity, 'd'), C(signed_at, 's'), C(sign_override, 's'), C(version, 'd')};
+    C(interactive_complexity, 'd'), C(signed_at, 's'), C(sign_override, 's'), C(version, 'd'),
+    C(distinct_session, 'd')};
 #undef C
 static const struct psy__rec_map session_map = PSY__MAP(session_cols);
 

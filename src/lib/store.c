@@ -190,6 +190,19 @@ static int read_version(psy_store *st)
     return v;
 }
 
+psy_status psy_store_ping(psy_store *st)
+{
+    psy__stmt *s = psy__sql_prepare(st, "SELECT 1");
+    int r = s ? psy__sql_step(s) : PSY_SQL_ERROR;
+    psy__sql_finalize(s);
+    return r == PSY_SQL_ROW ? PSY_OK : psy__store_fail(st, PSY_EDB, "database: %s", psy__db_errtext(st));
+}
+
+int psy_store_unavailable(const psy_store *st)
+{
+    return st && st->db->errkind == PSY_DBE_UNAVAILABLE;
+}
+
 int psy_store_schema_version(psy_store *st)
 {
     int v = read_version(st);

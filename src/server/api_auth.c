@@ -1,6 +1,6 @@
 /*
- * api_auth.c -- signing in and out, the signed-in user, and the health check (the audit trail is
- * api_audit.c's).
+ * api_auth.c -- signing in and out, the signed-in user, the health check (liveness) and the readiness
+ * check (the database answers); the audit trail is api_audit.c's.
  *
  * JSON mapping first, handlers below. Sign-in answers 401 alike, after the same work, for an unknown
  * user name, a wrong password, a turned-off user and a name several practices hold, so the answer does
@@ -58,6 +58,19 @@ static const char *opt_string(struct srv_req *r, json_t *body, const char *name,
         return NULL;
     }
     return json_string_value(v);
+}
+
+/* Readiness: the database answers a read (a PostgreSQL handle that lost its connection reopens it
+ * here). /api/health stays the liveness answer and never touches the database. */
+void api_ready(struct srv_req *r)
+{
+    if (psy_store_ping(r->st)) {
+        srv_add_header(r, "Retry-After", "5");
+        srv_reply_json(r, 503, json_pack("{s:s, s:s}", "status", "unavailable", "message",
+                                         psy_store_unavailable(r->st) ? "database unavailable" : "the database cannot be read"));
+        return;
+    }
+    srv_reply_json(r, 200, json_pack("{s:s, s:s}", "status", "ready", "backend", psy_store_backend(r->st)));
 }
 
 void api_login(struct srv_req *r)

@@ -131,6 +131,7 @@ void srv_static(struct srv_req *r);
 
 /* api_*.c: the handlers. */
 void api_health(struct srv_req *r);
+void api_ready(struct srv_req *r);
 void api_login(struct srv_req *r);
 void api_logout(struct srv_req *r);
 void api_me(struct srv_req *r);

@@ -78,6 +78,11 @@ static const struct {
 
 void srv_reply_status(struct srv_req *r, psy_status rc, const char *field)
 {
+    if (rc == PSY_EDB && r->st && psy_store_unavailable(r->st)) {
+        srv_add_header(r, "Retry-After", "5");
+        srv_reply_error(r, 503, "unavailable", NULL, "database unavailable: try again in a moment");
+        return;
+    }
     for (size_t i = 0; i < sizeof status_map / sizeof status_map[0]; i++)
         if (status_map[i].st == rc) {
             srv_reply_error(r, status_map[i].http, status_map[i].code, field, "%s", psy_strerror(rc));

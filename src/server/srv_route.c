@@ -15,6 +15,7 @@
  * reference lets other programs (and the load benchmark) read it without an account. */
 static const struct srv_route routes[] = {
     {"GET", "/api/health", api_health, 1, PSY_PERM_SESSION, PSY_SCOPE_NONE},
+    {"GET", "/api/ready", api_ready, 1, PSY_PERM_SESSION, PSY_SCOPE_NONE},
     {"POST", "/api/login", api_login, 1, PSY_PERM_SESSION, PSY_SCOPE_NONE},
     {"POST", "/api/logout", api_logout, 0, PSY_PERM_SESSION, PSY_SCOPE_NONE},
     {"GET", "/api/me", api_me, 0, PSY_PERM_SESSION, PSY_SCOPE_NONE},

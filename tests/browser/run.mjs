@@ -717,6 +717,10 @@ async function main() {
     check('Export 837P downloads an X12 file', x837.startsWith('ISA*') && /ST\*837\*/.test(x837), dl.suggestedFilename());
     await cpage.locator('#export-result', { hasText: 'submitted' }).waitFor();
     check('the export names the payer\'s file', (await cpage.locator('#export-result').textContent()).includes(payerCode));
+    const batchRow = cpage.locator('#claims-batches tr[data-batch]', { hasText: payerCode }).first();
+    await batchRow.waitFor();
+    const [again] = await Promise.all([cpage.waitForEvent('download'), batchRow.getByRole('link', { name: 'Download' }).click()]);
+    check('an exported batch downloads again, byte for byte', readFileSync(await again.path(), 'utf8') === x837, again.suggestedFilename());
     await cpage.getByRole('link', { name: 'Remittances' }).click();
     await cpage.getByRole('heading', { level: 1, name: 'Remittances' }).waitFor();
     await cpage.getByLabel('835 remittance file').setInputFiles({ name: 'payer.835', mimeType: 'text/plain', buffer: Buffer.from(make835(x837)) });
@@ -755,16 +759,16 @@ async function main() {
     await vpage.getByRole('button', { name: 'New session' }).waitFor();
     const chicagoToday = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Chicago' }).format(new Date());
     // sessions after today in the practice's zone are refused, and claims are not billed ahead of their
-    // date: the group session on the last Sunday before today, the individual session the day before it
-    // (the demo meets on weekdays, so both days are free)
-    const sunday = new Date(Date.now() - 86400000);
-    while (sunday.getUTCDay() !== 0) sunday.setTime(sunday.getTime() - 86400000);
-    const sundayDate = sunday.toISOString().slice(0, 10);
-    const saturdayDate = new Date(sunday.getTime() - 86400000).toISOString().slice(0, 10); // that Saturday
+    // date: the group session on the last Saturday before today, the individual session the day before it
+    // (the demo's groups meet Sunday to Wednesday, and a group's second session on a date is refused)
+    const groupDay = new Date(Date.now() - 86400000);
+    while (groupDay.getUTCDay() !== 6) groupDay.setTime(groupDay.getTime() - 86400000);
+    const groupDate = groupDay.toISOString().slice(0, 10);
+    const dayBeforeDate = new Date(groupDay.getTime() - 86400000).toISOString().slice(0, 10); // the Friday before
     check('a new session\'s date defaults to today in the practice\'s time zone', await vpage.locator('#new-session-date').inputValue() === chicagoToday,
       await vpage.locator('#new-session-date').inputValue());
     await vpage.getByLabel('Kind').selectOption('individual');
-    await vpage.locator('#new-session-date').fill(saturdayDate);
+    await vpage.locator('#new-session-date').fill(dayBeforeDate);
     await vpage.getByRole('button', { name: 'New session' }).click();
     await vpage.locator('#session-state', { hasText: 'Open' }).waitFor();
     const visitUrl = vpage.url();
@@ -813,7 +817,7 @@ async function main() {
     // a crisis session of 20 minutes cannot be billed (90839 needs 30): signing lists the error by the
     // client's name and needs a written reason, which the session then shows
     const clientFull = clientName.split(', ').reverse().join(' ');
-    const twoDaysAgo = new Date(sunday.getTime() - 2 * 86400000).toISOString().slice(0, 10);
+    const twoDaysAgo = new Date(groupDay.getTime() - 2 * 86400000).toISOString().slice(0, 10);
     await vpage.getByRole('link', { name: clientFull }).click();
     await vpage.getByLabel('Kind').selectOption('crisis');
     await vpage.locator('#new-session-date').fill(twoDaysAgo);
@@ -845,7 +849,7 @@ async function main() {
     check('a clinician sees only the groups they lead', groupLinks.length === 1, groupLinks.join(' | '));
     await dpage.locator('table th a').first().click();
     await dpage.getByRole('heading', { level: 2, name: 'Roster' }).waitFor();
-    await dpage.getByLabel('Date').fill(sundayDate);
+    await dpage.getByLabel('Date').fill(groupDate);
     await dpage.getByRole('button', { name: 'Open session' }).click();
     await dpage.locator('#session-state', { hasText: 'Open' }).waitFor();
     check('a new session opens for documentation', /#\/sessions\/\d+$/.test(dpage.url()), dpage.url());
@@ -886,20 +890,20 @@ async function main() {
     await epage.getByRole('button', { name: 'Build claims' }).click();
     await epage.locator('.build-summary').waitFor();
     // the list is drawn again after the build: wait for the new claims rather than read the old list
-    await epage.locator('table.claims tbody tr', { hasText: sundayDate }).filter({ hasText: clientName }).first().waitFor();
-    await epage.locator('table.claims tbody tr', { hasText: saturdayDate }).filter({ hasText: clientName }).first().waitFor();
-    const newRows = [...await epage.locator('table.claims tbody tr', { hasText: saturdayDate }).allTextContents(),
-      ...await epage.locator('table.claims tbody tr', { hasText: sundayDate }).allTextContents()];
+    await epage.locator('table.claims tbody tr', { hasText: groupDate }).filter({ hasText: clientName }).first().waitFor();
+    await epage.locator('table.claims tbody tr', { hasText: dayBeforeDate }).filter({ hasText: clientName }).first().waitFor();
+    const newRows = [...await epage.locator('table.claims tbody tr', { hasText: dayBeforeDate }).allTextContents(),
+      ...await epage.locator('table.claims tbody tr', { hasText: groupDate }).allTextContents()];
     check('claims are built for the documented individual and group sessions',
-      newRows.some((r) => r.includes(saturdayDate) && r.includes(clientName)) && newRows.some((r) => r.includes(sundayDate) && r.includes(clientName)),
+      newRows.some((r) => r.includes(dayBeforeDate) && r.includes(clientName)) && newRows.some((r) => r.includes(groupDate) && r.includes(clientName)),
       newRows.join(' | '));
-    const newRow = epage.locator('table.claims tbody tr', { hasText: saturdayDate }).filter({ hasText: clientName }).first();
+    const newRow = epage.locator('table.claims tbody tr', { hasText: dayBeforeDate }).filter({ hasText: clientName }).first();
     const newPayer = (await newRow.locator('td').nth(1).textContent()).trim();
     const exp = epage.locator(`.claims-export button[data-payer="${newPayer}"]:not([disabled])`);
     if (await exp.count()) {
       const [edl] = await Promise.all([epage.waitForEvent('download'), exp.click()]);
       const ex837 = readFileSync(await edl.path(), 'utf8');
-      check('the new claims export as an 837P', ex837.startsWith('ISA*') && ex837.includes('*D8*' + saturdayDate.replace(/-/g, '')), edl.suggestedFilename() + ' ' + newRows.join(' | '));
+      check('the new claims export as an 837P', ex837.startsWith('ISA*') && ex837.includes('*D8*' + dayBeforeDate.replace(/-/g, '')), edl.suggestedFilename() + ' ' + newRows.join(' | '));
     } else {
       await newRow.locator('th a').click();
       await epage.getByRole('heading', { level: 2, name: 'Lines' }).waitFor();

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "backends.h"
 #include "era_835.h"
@@ -152,6 +153,7 @@ static void test_build_is_idempotent(void **state)
 
 /* Library internals a test drives: a hook run after each committed chunk of a build, the chunk size. */
 extern void (*psy__billing_chunk_hook)(void);
+int psy__rec_epoch(const char *iso, int64_t *out);
 extern int psy__billing_chunk_items;
 
 static void stop_here(void) { _exit(0); } /* as a kill right after a commit */
@@ -723,6 +725,113 @@ static void test_scrub_all(void **state)
     cli("claims scrub --json", 0, "\"ready\"", NULL, NULL);
 }
 
+/* A group that meets twice on one date: the second session is refused unless marked distinct with its
+ * own times that overlap nothing; once so recorded and signed, each present member is billed a second
+ * 90853 that day and the claim says it passes the 90853 MUE of 1 per date (MAI 3: payable on appeal
+ * with records; domain.md 1.8, CMS practitioner MUE table 2024-07-01). */
+static void test_group_twice_a_day(void **state)
+{
+    (void)state;
+    struct psy_session *ss, g = {0};
+    size_t n;
+    assert_int_equal(psy_records_session_list(W.st, W.pr, "", "", &ss, &n), PSY_OK);
+    for (size_t i = 0; i < n && !g.id; i++)
+        if (!strcmp(ss[i].kind, "group") && ss[i].signed_at[0] && ss[i].start_utc[0] && ss[i].stop_utc[0]) g = ss[i];
+    free(ss);
+    assert_true(g.id > 0);
+    struct psy_session s2 = g;
+    s2.id = 0;
+    s2.version = 0;
+    s2.signed_at[0] = 0;
+    s2.billed_code[0] = 0;
+    psy_id sid = 0;
+    assert_int_equal(psy_records_session_add(W.st, W.pr, &s2, &sid), PSY_EINVAL);
+    assert_non_null(strstr(psy_store_errmsg(W.st), "service_date"));
+    s2.distinct_session = 1;
+    assert_int_equal(psy_records_session_add(W.st, W.pr, &s2, &sid), PSY_EINVAL); /* the very same times */
+    assert_non_null(strstr(psy_store_errmsg(W.st), "overlaps"));
+    s2.start_utc[0] = s2.stop_utc[0] = 0;
+    assert_int_equal(psy_records_session_add(W.st, W.pr, &s2, &sid), PSY_EINVAL);
+    assert_non_null(strstr(psy_store_errmsg(W.st), "start_utc"));
+    /* two hours after the first one ends, for as long */
+    int64_t a, b;
+    assert_int_equal(psy__rec_epoch(g.start_utc, &a), 0);
+    assert_int_equal(psy__rec_epoch(g.stop_utc, &b), 0);
+    time_t t0 = (time_t)(b + 7200), t1 = (time_t)(b + 7200 + (b - a));
+    struct tm tm;
+    strftime(s2.start_utc, sizeof s2.start_utc, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t0, &tm));
+    strftime(s2.stop_utc, sizeof s2.stop_utc, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t1, &tm));
+    assert_int_equal(psy_records_session_add(W.st, W.pr, &s2, &sid), PSY_OK);
+    /* the distinct one cannot turn plain while the first stands, nor move onto the first's times */
+    struct psy_session e;
+    assert_int_equal(psy_records_session_get(W.st, W.pr, sid, &e), PSY_OK);
+    e.distinct_session = 0;
+    assert_int_equal(psy_records_session_update(W.st, W.pr, &e), PSY_EINVAL);
+    e.distinct_session = 1;
+    memcpy(e.start_utc, g.start_utc, sizeof e.start_utc);
+    assert_int_equal(psy_records_session_update(W.st, W.pr, &e), PSY_EINVAL);
+    assert_non_null(strstr(psy_store_errmsg(W.st), "overlaps"));
+    /* a day later, both open: the plain first one stays editable while a distinct second exists */
+    struct psy_session d1 = s2, d2 = s2;
+    t0 = (time_t)(a + 86400), t1 = (time_t)(b + 86400);
+    strftime(d1.service_date, sizeof d1.service_date, "%Y-%m-%d", gmtime_r(&t0, &tm));
+    memcpy(d2.service_date, d1.service_date, sizeof d2.service_date);
+    strftime(d1.start_utc, sizeof d1.start_utc, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t0, &tm));
+    strftime(d1.stop_utc, sizeof d1.stop_utc, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t1, &tm));
+    d1.distinct_session = 0;
+    t0 = (time_t)(b + 86400 + 3600), t1 = (time_t)(b + 86400 + 3600 + (b - a));
+    strftime(d2.start_utc, sizeof d2.start_utc, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t0, &tm));
+    strftime(d2.stop_utc, sizeof d2.stop_utc, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t1, &tm));
+    psy_id id1, id2;
+    assert_int_equal(psy_records_session_add(W.st, W.pr, &d1, &id1), PSY_OK);
+    assert_int_equal(psy_records_session_add(W.st, W.pr, &d2, &id2), PSY_OK);
+    assert_int_equal(psy_records_session_get(W.st, W.pr, id1, &e), PSY_OK);
+    e.minutes = 50;
+    assert_int_equal(psy_records_session_update(W.st, W.pr, &e), PSY_OK);
+    /* the same members present, the same notes, signed */
+    struct psy_attendance *at;
+    size_t na, present = 0;
+    assert_int_equal(psy_records_attendance_list(W.st, W.pr, g.id, &at, &na), PSY_OK);
+    for (size_t i = 0; i < na; i++) {
+        struct psy_attendance x = {.session_id = sid, .client_id = at[i].client_id, .present = at[i].present};
+        assert_int_equal(psy_records_attendance_set(W.st, W.pr, &x, NULL), PSY_OK);
+        present += at[i].present != 0;
+    }
+    free(at);
+    struct psy_note *notes;
+    size_t nn;
+    assert_int_equal(psy_records_note_list(W.st, W.pr, g.id, &notes, &nn), PSY_OK);
+    for (size_t i = 0; i < nn; i++) {
+        struct psy_note x = notes[i];
+        x.id = 0;
+        x.version = 0;
+        x.session_id = sid;
+        psy_id nid;
+        assert_int_equal(psy_records_note_save(W.st, W.pr, &x, &nid), PSY_OK);
+        assert_int_equal(psy_records_note_sign(W.st, W.pr, nid, g.clinician_id), PSY_OK);
+    }
+    for (size_t i = 0; i < nn; i++) psy_note_clear(&notes[i]);
+    free(notes);
+    assert_int_equal(psy_records_session_sign(W.st, W.pr, sid, g.clinician_id), PSY_OK);
+
+    struct psy_billing_build_result r;
+    assert_int_equal(psy_billing_build(W.st, W.cx, W.pr, g.service_date, g.service_date, &r), PSY_OK);
+    char sql[400];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM claim_line WHERE session_id = %lld AND code = '90853'", (long long)sid);
+    long long billed = q1(sql);
+    assert_true(billed > 0);
+    assert_true((size_t)billed <= present); /* members without insurance are not billed */
+    /* each billed member: 90853 twice that day, the second claim line carrying the MUE finding */
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM claim c WHERE c.id IN (SELECT claim_id FROM claim_line WHERE "
+             "session_id = %lld) AND c.findings LIKE '%%R-MUE-1%%' AND c.findings LIKE '%%MAI 3%%' AND c.findings LIKE "
+             "'%%\"severity\":\"warning\"%%'", (long long)sid);
+    assert_int_equal(q1(sql), billed);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM claim_line l JOIN claim c ON c.id = l.claim_id WHERE l.code = '90853' "
+             "AND c.service_date = '%s' AND l.client_id IN (SELECT client_id FROM claim_line WHERE session_id = %lld)",
+             g.service_date, (long long)sid);
+    assert_int_equal(q1(sql), 2 * billed);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -731,7 +840,7 @@ int main(void)
         cmocka_unit_test(test_scrubber_holds_audit_error), cmocka_unit_test(test_export_two_payers),
         cmocka_unit_test(test_pdfs), cmocka_unit_test(test_era_post), cmocka_unit_test(test_era_denial),
         cmocka_unit_test(test_cli), cmocka_unit_test(test_era_refused), cmocka_unit_test(test_era_posted_once),
-        cmocka_unit_test(test_era_reversal), cmocka_unit_test(test_scrub_all),
+        cmocka_unit_test(test_era_reversal), cmocka_unit_test(test_scrub_all), cmocka_unit_test(test_group_twice_a_day),
     };
     int rc = test_run_on_backends("billing", tests, sizeof tests / sizeof *tests, NULL, teardown);
     free(exported[0]);

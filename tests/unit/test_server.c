@@ -525,6 +525,7 @@ static void test_role_matrix(void **state)
         long want[4]; /* no session, admin, clinician, biller */
     } cases[] = {
         {"GET", "/api/health", {200, 200, 200, 200}},
+        {"GET", "/api/ready", {200, 200, 200, 200}}, /* readiness: the database answers */
         {"GET", "/api/me", {401, 200, 200, 200}},
         {"GET", "/api/codes/cpt/90853", {200, 200, 200, 200}}, /* the code reference is public */
         {"GET", "/api/codes/icd10cm/f4310", {200, 200, 200, 200}},

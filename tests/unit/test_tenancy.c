@@ -4,6 +4,7 @@
  * list or change them; the audit and the claim listings of one practice never show the other's. Over
  * HTTP, the second practice's admin gets 404 for every record form route given the first's ids. */
 #include "fixtures_records.h"
+#include "psy_db.h"
 #include <curl/curl.h>
 #include <jansson.h>
 #include <psyclaim/psy_server.h>
@@ -374,6 +375,32 @@ static void test_audit_and_claims_isolation(void **state)
     assert_int_equal(cl[0].id, t.claim);
     assert_string_equal(cl[0].status, status);
     psy_billing_claims_free(cl, nc);
+    /* an 837P batch of theirs, holding their claim: not listed for me, not downloadable nor writable by
+     * my id, and listed for them */
+    char sql[600];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO claim_batch (practice_id, payer_id, payer_code, isa13, gs06, st02, n_claims, bytes, created_at) "
+             "SELECT %lld, payer_id, 'THEIRS', 990001, 990001, '0001', 1, 'ISA*theirs~', '2024-03-12T10:00:00Z' "
+             "FROM claim WHERE id = %lld",
+             (long long)b.pr, (long long)t.claim);
+    assert_int_equal(psy__sql_exec(a.st, sql), PSY_OK);
+    struct psy_billing_batch *bl;
+    size_t nbl;
+    assert_int_equal(psy_billing_batch_list(a.st, a.pr, &bl, &nbl), PSY_OK);
+    assert_int_equal(nbl, 0);
+    free(bl);
+    assert_int_equal(psy_billing_batch_list(a.st, b.pr, &bl, &nbl), PSY_OK);
+    assert_int_equal(nbl, 1);
+    psy_id theirs_batch = bl[0].id;
+    free(bl);
+    char *doc = NULL, werr[300];
+    size_t dlen = 0;
+    assert_int_equal(psy_billing_batch_get(a.st, a.pr, theirs_batch, &doc, &dlen), PSY_ENOTFOUND);
+    assert_null(doc);
+    assert_int_equal(psy_billing_batch_write(a.st, a.pr, theirs_batch, "/dev/null", werr, sizeof werr), PSY_ENOTFOUND);
+    assert_int_equal(psy_billing_batch_get(a.st, b.pr, theirs_batch, &doc, &dlen), PSY_OK);
+    assert_int_equal(dlen, strlen("ISA*theirs~"));
+    free(doc);
     psy_coding_close(cx);
 
     /* the audit trail: each practice's admin sees its own events, and a failed sign-in that named no
