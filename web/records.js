@@ -3,7 +3,7 @@
 
 import { h, replace } from './dom.js';
 import { request } from './api.js';
-import { practiceToday } from './clock.js';
+import { practiceToday, utcOf } from './clock.js';
 import { newSessionForm } from './visit.js';
 
 const dash = (v) => (v === '' || v === null || v === undefined ? '—' : v);
@@ -95,16 +95,32 @@ export async function groupView(main, id, canWrite, can = none) {
   let opener = null;
   if (canWrite) {
     const date = h('input', { id: 'new-session-date', type: 'date', value: practiceToday(), required: true });
+    // a group's second session on one date is billed only as a distinct session with its own times
+    const distinct = h('input', { id: 'new-session-distinct', type: 'checkbox' });
+    const start = h('input', { id: 'new-session-start', type: 'time' });
+    const stop = h('input', { id: 'new-session-stop', type: 'time' });
+    const times = h('div', { class: 'session-times', hidden: true },
+      h('div', { class: 'field' }, h('label', { for: start.id }, 'Starts'), start),
+      h('div', { class: 'field' }, h('label', { for: stop.id }, 'Ends'), stop));
+    distinct.addEventListener('change', () => {
+      times.hidden = !distinct.checked;
+      start.required = stop.required = distinct.checked;
+    });
     const msg = h('p', { class: 'error', role: 'alert' });
     opener = h('form', { class: 'card new-session' },
       h('h2', {}, 'Document a new session'),
-      h('div', { class: 'field' }, h('label', { for: date.id }, 'Date'), date), msg,
+      h('div', { class: 'field' }, h('label', { for: date.id }, 'Date'), date),
+      h('div', { class: 'field check' }, h('label', {}, distinct, 'second, distinct session this day')),
+      times, msg,
       h('button', { type: 'submit', class: 'primary' }, 'Open session'));
     opener.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       msg.textContent = '';
+      const body = { service_date: date.value };
+      if (distinct.checked)
+        Object.assign(body, { distinct_session: true, start_utc: utcOf(date.value, start.value), stop_utc: utcOf(date.value, stop.value) });
       try {
-        const s = await request('POST', `/api/groups/${g.id}/sessions`, { service_date: date.value });
+        const s = await request('POST', `/api/groups/${g.id}/sessions`, body);
         location.hash = `#/sessions/${s.id}`;
       } catch (e) {
         msg.textContent = e.message;

@@ -1,5 +1,6 @@
 /*
- * api_sessions.c -- documenting a group session over HTTP: open a new one (POST /api/groups/:id/sessions),
+ * api_sessions.c -- documenting a group session over HTTP: open a new one (POST /api/groups/:id/sessions;
+ * a group's second session on a date only as distinct_session, with its own start and stop),
  * read it with its attendance grid, notes and warnings (GET /api/sessions/:id), save a draft of times,
  * attendance and notes at the version read (PUT, 409 when stale), check a draft without saving it
  * (POST .../check), sign and lock it (POST .../sign) and add an addendum to a signed note
@@ -234,6 +235,7 @@ static json_t *session_doc(struct srv_req *r, const struct psy_session *s, int w
                           "stop_utc", s->stop_utc, "minutes", s->minutes, "pos", s->pos, "telehealth", s->telehealth,
                           "signed_at", s->signed_at, "billed_code", s->billed_code, "version", s->version, "members",
                           members, "attendance", att);
+    if (s->group_id) json_object_set_new(j, "distinct_session", json_boolean(s->distinct_session));
     if (with_notes) json_object_set_new(j, "notes", notes);
     else json_decref(notes);
     api_visit_fields(s, j);
@@ -551,6 +553,25 @@ void api_group_session_add(struct srv_req *r)
         return;
     }
     snprintf(s.service_date, sizeof s.service_date, "%s", date);
+    /* a second, distinct session of the group on that date comes with its own start and stop */
+    json_t *dv = json_object_get(b, "distinct_session");
+    if (dv && !json_is_boolean(dv)) {
+        srv_reply_error(r, 422, "invalid", "distinct_session", "distinct_session: true or false");
+        json_decref(b);
+        return;
+    }
+    s.distinct_session = json_is_true(dv);
+    static const char *const times[] = {"start_utc", "stop_utc"};
+    for (int k = 0; k < 2; k++) {
+        json_t *v = json_object_get(b, times[k]);
+        const char *t = json_string_value(v);
+        char *out = k ? s.stop_utc : s.start_utc;
+        if ((v && !t) || (t && *t && psy_records_time_utc(t, out))) {
+            srv_reply_error(r, 422, "invalid", times[k], "%s: a UTC instant such as 2025-01-07T18:00:00Z, or \"\"", times[k]);
+            json_decref(b);
+            return;
+        }
+    }
     json_decref(b);
     snprintf(s.kind, sizeof s.kind, "%s", g.modality);
     s.group_id = gid;

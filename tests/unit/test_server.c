@@ -1858,6 +1858,35 @@ static void test_session_documentation(void **state)
     json_t *first = json_array_get(json_object_get(h.json, "notes"), 0);
     assert_int_equal(json_array_size(json_object_get(first, "addenda")), 1);
     http_free(&h);
+
+    /* a second session of the group on 2025-04-07 (the first ran 18:00-19:30Z): refused as a plain one,
+     * naming the date; as distinct_session it needs its own times, overlapping nothing (docs/records.md) */
+    call_error(&lead, "POST", path, "{\"service_date\": \"2025-04-07\"}", 422, "invalid", "service_date");
+    call_error(&lead, "POST", path, "{\"service_date\": \"2025-04-07\", \"distinct_session\": \"yes\"}", 422, "invalid",
+               "distinct_session");
+    call_error(&lead, "POST", path, "{\"service_date\": \"2025-04-07\", \"distinct_session\": true}", 422, "invalid", "start_utc");
+    call_error(&lead, "POST", path,
+               "{\"service_date\": \"2025-04-07\", \"distinct_session\": true, \"start_utc\": \"at six\","
+               " \"stop_utc\": \"2025-04-07T22:30:00Z\"}", 422, "invalid", "start_utc");
+    call_error(&lead, "POST", path,
+               "{\"service_date\": \"2025-04-07\", \"distinct_session\": true, \"start_utc\": \"2025-04-07T19:00:00Z\","
+               " \"stop_utc\": \"2025-04-07T20:00:00Z\"}", 422, "invalid", "start_utc");
+    call_error(&other, "POST", path,
+               "{\"service_date\": \"2025-04-07\", \"distinct_session\": true, \"start_utc\": \"2025-04-07T21:00:00Z\","
+               " \"stop_utc\": \"2025-04-07T22:30:00Z\"}", 404, "not_found", NULL);
+    assert_int_equal(call(&lead, "POST", path,
+                          "{\"service_date\": \"2025-04-07\", \"distinct_session\": true,"
+                          " \"start_utc\": \"2025-04-07T16:00:00-05:00\", \"stop_utc\": \"2025-04-07T22:30:00Z\"}", &h), 201);
+    assert_true(json_is_true(json_object_get(h.json, "distinct_session")));
+    assert_string_equal(json_string_value(json_object_get(h.json, "start_utc")), "2025-04-07T21:00:00Z");
+    assert_string_equal(json_string_value(json_object_get(h.json, "stop_utc")), "2025-04-07T22:30:00Z");
+    assert_string_equal(json_string_value(json_object_get(h.json, "service_date")), "2025-04-07");
+    assert_true(json_integer_value(json_object_get(h.json, "id")) != sid);
+    http_free(&h);
+    /* and not a third time on those same times */
+    call_error(&lead, "POST", path,
+               "{\"service_date\": \"2025-04-07\", \"distinct_session\": true, \"start_utc\": \"2025-04-07T21:30:00Z\","
+               " \"stop_utc\": \"2025-04-07T22:00:00Z\"}", 422, "invalid", "start_utc");
 }
 
 /* The codes of a check's or session's coding lines, space-separated, into out. */
