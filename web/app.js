@@ -277,6 +277,7 @@ async function start() {
       setupView(main, setup, async (s) => {
         session = s;
         setCsrf(s.csrf_token);
+        setPracticeZone(s.practice && s.practice.time_zone); // the new practice's zone, as after a sign-in
         renderHeader();
         window.addEventListener('hashchange', route);
         window.addEventListener('psyclaim:error', (ev) => viewFailed(ev.detail));

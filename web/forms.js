@@ -5,6 +5,7 @@
 
 import { h, replace } from './dom.js';
 import { request, ApiError } from './api.js';
+import { practiceToday } from './clock.js';
 
 export const dollars = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 export const money = (cents) => (cents === null || cents === undefined ? '—' : dollars.format(cents / 100));
@@ -430,12 +431,12 @@ export async function groupEditView(main, id) {
     const on = new Set(g.roster.map((c) => c.id));
     roster.push(recordForm({ title: 'Add a member', submit: 'Add to roster',
       fields: [{ name: 'client_id', label: 'Client', type: 'select', number: true, options: [['', 'choose…'], ...clients.filter((c) => !on.has(c.id)).map((c) => [c.id, `${c.last_name}, ${c.first_name}`])] },
-        { name: 'joined', label: 'Joined on', type: 'date', value: new Date().toISOString().slice(0, 10) }],
+        { name: 'joined', label: 'Joined on', type: 'date', value: practiceToday() }],
       send: (b) => request('POST', `/api/groups/${g.id}/roster`, b), done: () => groupEditView(main, id) }));
     roster.push(table('Members today', ['Name', ''], g.roster.map((c) => {
       const b = h('button', { type: 'button', class: 'link-button' }, 'Leaves the group');
       b.addEventListener('click', async () => {
-        await request('POST', `/api/groups/${g.id}/roster`, { client_id: c.id, left: new Date().toISOString().slice(0, 10) });
+        await request('POST', `/api/groups/${g.id}/roster`, { client_id: c.id, left: practiceToday() });
         await groupEditView(main, id);
       });
       return h('tr', {}, h('th', { scope: 'row' }, `${c.last_name}, ${c.first_name}`), h('td', {}, b));

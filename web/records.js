@@ -99,7 +99,7 @@ export async function groupView(main, id, canWrite, can = none) {
     const distinct = h('input', { id: 'new-session-distinct', type: 'checkbox' });
     const start = h('input', { id: 'new-session-start', type: 'time' });
     const stop = h('input', { id: 'new-session-stop', type: 'time' });
-    const times = h('div', { class: 'session-times', hidden: true },
+    const times = h('div', { class: 'row', hidden: true },
       h('div', { class: 'field' }, h('label', { for: start.id }, 'Starts'), start),
       h('div', { class: 'field' }, h('label', { for: stop.id }, 'Ends'), stop));
     distinct.addEventListener('change', () => {

@@ -6,9 +6,14 @@
 // live as the form changes), a biller reading an 835 remittance, a biller building claims, reading a
 // claim's lines and CMS-1500, exporting a payer's 837P and posting the 835 that answers it, the reports
 // with revenue, the audit trail for an admin, the Users page (an admin adds a clinician user, who signs
-// in and changes their own password), sign-out.
+// in and changes their own password), sign-out. Then a practice from an empty database, in the web app
+// only: first-run setup, a clinician, a payer, a client with a policy and a plan, a user for the
+// clinician, a group with the client on its roster; the clinician signs the plan, documents and signs an
+// individual and a group session (a second group session that day only as a distinct one); the admin
+// builds the claims, adds the address they were held for, and exports the 837P.
 //
-// usage: node run.mjs [--bin PATH_TO_PSYCLAIM] [--screenshot FILE.png]
+// usage: node run.mjs [--bin PATH_TO_PSYCLAIM] [--screenshot FILE.png] [--first-run-only]
+// (--first-run-only: only the empty-database scenario, from first-run setup to the exported 837P)
 // Exit 0 when every check passed, 1 on a failure, 77 (ctest: skipped) only when Chromium cannot start.
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -288,6 +293,10 @@ async function firstRunChecks(browser, dir) {
   const { url } = server;
   const { ctx, page, errors } = await watchedPage(browser, 15000);
   try {
+    // the admin's browser reads 22:30 in Chicago (winter; 23:30 in summer), when the UTC date is already
+    // tomorrow's: every date the pages offer must still be the practice's today
+    const chicago = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Chicago' }).format(new Date());
+    await page.clock.setFixedTime(new Date(Date.parse(chicago + 'T04:30:00Z') + 86400000));
     await page.goto(url + '/');
     await page.getByRole('heading', { level: 1, name: 'Start your practice' }).waitFor();
     check('an empty database opens on the first-run page', true);
@@ -373,6 +382,12 @@ async function firstRunChecks(browser, dir) {
     const policyRow = await page.locator('tr', { hasText: 'PHP-0042' }).textContent();
     check('the policy is added and its copay shown as dollars with a thousands separator', policyRow.includes('$1,250.50'), policyRow);
 
+    // the days of this practice's first records, in its own zone: a plan that began a month ago, an
+    // individual session three days ago and a group session two days ago (never in the future)
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Chicago' }).format(new Date());
+    const daysFrom = (n) => new Date(Date.parse(today + 'T12:00:00Z') + n * 86400000).toISOString().slice(0, 10);
+    const planStart = daysFrom(-30);
+
     // a treatment plan
     await page.getByRole('link', { name: 'Add a treatment plan' }).click();
     await page.getByLabel('Clinician').selectOption({ label: 'Jordan Ellis, LCSW' });
@@ -381,12 +396,14 @@ async function firstRunChecks(browser, dir) {
     await fill('Problems', 'Nightmares and avoidance since the accident');
     await fill('Goals', 'Sleep through most nights\nDrive to work again');
     await fill('Objectives', 'Fewer than two nightmares a week by the review');
-    await fill('Interventions', 'Cognitive processing therapy, weekly');
-    await fill('Starts', '2025-01-06');
-    await fill('Review by', '2025-04-06');
+    await fill('Interventions', 'Cognitive processing therapy, weekly; a trauma group on Thursdays');
+    await fill('Modalities', 'individual\ngroup');
+    await fill('Starts', planStart);
+    await fill('Review by', daysFrom(60));
     await page.getByRole('button', { name: 'Add plan' }).click();
-    await page.getByRole('heading', { level: 1, name: /Treatment plan from 2025-01-06/ }).waitFor();
+    await page.getByRole('heading', { level: 1, name: `Treatment plan from ${planStart}` }).waitFor();
     check('the treatment plan is added through the form', true);
+    const planUrl = page.url();
 
     // a stale save shows both versions
     await page.goto(clientUrl + '/edit');
@@ -409,10 +426,164 @@ async function firstRunChecks(browser, dir) {
       check(`${hash} does not scroll sideways at 390 px`, (await sideScroll(page)) <= 0, `${await sideScroll(page)} px too wide`);
     }
     check('no errors in the first-run console', errors.filter((e) => !/status of (403|404|409)/.test(e)).length === 0, errors.join(' | '));
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await firstDayCare(browser, page, url, { clientUrl, planUrl, daysFrom });
   } finally {
     await ctx.close();
     await stopServer(server.proc);
   }
+}
+
+/**
+ * The new practice's first week of care, in the web app only: the admin adds a user for the clinician and
+ * a group with the client on its roster; the clinician signs the plan, documents and signs an individual
+ * session and a group session; the admin builds the claims and exports the payer's 837P.
+ */
+async function firstDayCare(browser, page, url, { clientUrl, planUrl, daysFrom }) {
+  const fill = async (label, value) => page.getByLabel(label, { exact: true }).fill(value);
+  const soloDate = daysFrom(-3);
+  const groupDate = daysFrom(-2);
+
+  // the admin adds the clinician's user, linked to the clinician record
+  await page.goto(url + '/#/users');
+  await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+  await page.locator('#new-user-name').fill('jellis');
+  await page.locator('#new-user-role').selectOption('clinician');
+  await page.locator('#new-user-clinician').selectOption({ index: 1 });
+  await page.locator('#new-user-password').fill('ellis-first-pass');
+  await page.getByRole('button', { name: 'Add user' }).click();
+  await page.locator('#users-status', { hasText: 'Added jellis.' }).waitFor();
+  check('the admin adds a user for the new clinician', true);
+
+  // a group led by the clinician, with the client on its roster since the plan began
+  await page.goto(url + '/#/groups');
+  await page.getByRole('link', { name: 'Add a group' }).click();
+  await fill('Name', 'Thursday trauma group');
+  await page.getByLabel('Clinician', { exact: true }).selectOption({ label: 'Jordan Ellis, LCSW' });
+  await fill('Meets', 'Thu 18:00');
+  await page.getByRole('button', { name: 'Add group' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Thursday trauma group' }).waitFor();
+  const groupUrl = page.url();
+  await page.getByRole('link', { name: 'Edit group and roster' }).click();
+  await page.getByLabel('Client', { exact: true }).selectOption({ label: 'Avery, Robin' });
+  const joinedDefault = await page.getByLabel('Joined on', { exact: true }).inputValue();
+  check('a roster member joins today in the practice\'s zone by default', joinedDefault === daysFrom(0), joinedDefault);
+  await fill('Joined on', daysFrom(-30));
+  await page.getByRole('button', { name: 'Add to roster' }).click();
+  await page.locator('table tbody tr', { hasText: 'Avery, Robin' }).waitFor();
+  check('the group is added with the client on its roster', true);
+
+  // the clinician signs in, signs the plan and documents the sessions
+  const clin = await watchedPage(browser, 15000);
+  const cpage = clin.page;
+  cpage.on('dialog', (d) => d.accept());
+  await signIn(cpage, url, 'jellis', 'ellis-first-pass');
+  await cpage.locator('#account .who', { hasText: 'jellis' }).waitFor();
+  await cpage.goto(planUrl);
+  await cpage.getByRole('button', { name: 'Sign the plan' }).click();
+  await cpage.getByRole('button', { name: 'Sign the plan' }).waitFor({ state: 'detached' });
+  const planSigned = await cpage.locator('.card dl.facts dd').first().textContent();
+  check('the clinician signs the treatment plan', /^\d{4}-\d{2}-\d{2}$/.test(planSigned), planSigned);
+
+  await cpage.goto(clientUrl);
+  await cpage.locator('#new-session-kind').selectOption('individual');
+  await cpage.locator('#new-session-date').fill(soloDate);
+  await cpage.getByRole('button', { name: 'New session' }).click();
+  await cpage.locator('#session-state', { hasText: 'Open' }).waitFor();
+  await cpage.getByLabel('Started').fill('10:00');
+  await cpage.getByLabel('Ended').fill('10:45');
+  // 45 minutes: 90834 (CPT time bands, 38-52 minutes)
+  await cpage.locator('#session-lines .code', { hasText: '90834' }).waitFor();
+  await cpage.getByLabel('Template').selectOption('soap');
+  await cpage.getByLabel('Subjective', { exact: true }).fill('Two nightmares this week, down from five; drove to the shop once with a friend.');
+  await cpage.getByLabel('Objective', { exact: true }).fill('Alert, affect brighter than at intake; completed the stuck-points worksheet in session.');
+  await cpage.getByLabel('Assessment', { exact: true }).fill('Progress on the sleep goal; avoidance of driving remains the main target.');
+  await cpage.getByLabel('Plan', { exact: true }).fill('Weekly CPT; a short solo drive before the next session; join the Thursday group.');
+  await cpage.locator('#save-status', { hasText: 'Draft saved' }).waitFor();
+  const soloFindings = await signSession(cpage, 'Reviewed before signing.');
+  check('the individual session is documented and signed (45 minutes: 90834)',
+    !soloFindings.some((t) => /^error/.test(t)), soloFindings.join(' | '));
+
+  await cpage.goto(groupUrl);
+  await cpage.getByRole('heading', { level: 2, name: 'Roster' }).waitFor();
+  await cpage.getByLabel('Date').fill(groupDate);
+  await cpage.getByRole('button', { name: 'Open session' }).click();
+  await cpage.locator('#session-state', { hasText: 'Open' }).waitFor();
+  const groupSessionUrl = cpage.url();
+  await cpage.getByLabel('Started').fill('18:00');
+  await cpage.getByLabel('Ended').fill('19:30');
+  await cpage.locator('table.attendance input[type=checkbox]').first().check();
+  for (const [id, label] of [['theme', 'Theme'], ['techniques', 'Techniques and interventions'], ['dynamics', 'Group dynamics'], ['factors', 'Therapeutic factors']])
+    await cpage.locator(`#note-0-${id}`).fill(`${label}: safety and trust after a trauma, first meeting of the group.`);
+  const member = cpage.locator('.member-notes fieldset').first();
+  await member.getByLabel('Participation').fill('Introduced herself and named driving as the goal she brings to the group.');
+  await member.getByLabel('Response to interventions').fill('Practised grounding with the group; calmer by the end.');
+  await member.getByLabel('Progress toward goals').fill('Shared one short drive this week.');
+  await member.getByLabel('Plan').fill('Continue weekly group alongside individual CPT.');
+  await cpage.locator('#save-status', { hasText: 'Draft saved' }).waitFor();
+  const groupFindings = await signSession(cpage, 'First meeting of a new group; reviewed before signing.');
+  const groupLines = await cpage.locator('#session-lines tbody tr').allTextContents();
+  check('the group session with the client is documented and signed (90853)',
+    groupLines.length === 1 && groupLines[0].includes('90853'), groupLines.join(' | ') + ' / ' + groupFindings.join(' | '));
+
+  // a second session of the group that day: refused as a plain one, opened as a distinct one
+  await cpage.goto(groupUrl);
+  await cpage.getByRole('heading', { level: 2, name: 'Roster' }).waitFor();
+  await cpage.getByLabel('Date').fill(groupDate);
+  await cpage.getByRole('button', { name: 'Open session' }).click();
+  const refused = await cpage.locator('.new-session p.error', { hasText: 'service_date' }).textContent();
+  check('a plain second group session on one date is refused, naming the date', true, refused);
+  await cpage.getByLabel('second, distinct session this day').check();
+  await cpage.getByLabel('Starts').fill('20:00');
+  await cpage.getByLabel('Ends').fill('21:00');
+  await cpage.getByRole('button', { name: 'Open session' }).click();
+  await cpage.locator('#session-state', { hasText: 'Open' }).waitFor();
+  check('a distinct second session opens with its own times', cpage.url() !== groupSessionUrl && await cpage.getByLabel('Started').inputValue() === '20:00',
+    `${cpage.url()} ${await cpage.getByLabel('Started').inputValue()}`);
+  check('no errors in the new clinician\'s console', clin.errors.filter((e) => !/status of 422/.test(e)).length === 0, clin.errors.join(' | '));
+  await clin.ctx.close();
+
+  // the admin builds the claims and exports the payer's 837P
+  await page.goto(url + '/#/claims');
+  await page.getByRole('heading', { level: 1, name: 'Claims' }).waitFor();
+  await page.getByRole('button', { name: 'Build claims' }).click();
+  await page.locator('.build-summary').waitFor();
+  const soloRow = page.locator('table.claims tbody tr', { hasText: soloDate }).filter({ hasText: 'Avery, Robin' }).first();
+  await soloRow.waitFor();
+  await page.locator('table.claims tbody tr', { hasText: groupDate }).filter({ hasText: 'Avery, Robin' }).first().waitFor();
+  check('claims are built for both sessions', true);
+  // the client was entered without an address, which an 837P needs for the subscriber: the claims are
+  // held in draft, naming the field; the address is added through the client's form and a new scrub
+  // releases them
+  const held = await page.locator('.build-summary').textContent() + ' ' + await page.locator('.build-problems').textContent();
+  check('claims without the subscriber\'s address are held in draft, naming it', /2 held in draft/.test(held) && held.includes('subscriber.address.line1'), held.slice(0, 300));
+  await page.goto(clientUrl + '/edit');
+  await page.getByRole('heading', { level: 1, name: 'Avery, Robin' }).waitFor();
+  await fill('Street address', '14 Mill Lane');
+  await fill('City', 'Springfield');
+  await page.getByLabel('State', { exact: true }).selectOption('IL');
+  await fill('ZIP', '62704');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.locator('.facts', { hasText: '14 Mill Lane' }).waitFor();
+  await page.goto(url + '/#/claims');
+  await page.getByRole('button', { name: 'Scrub all again' }).click();
+  await soloRow.locator('.claim-status', { hasText: 'ready' }).waitFor();
+  const rescrubbed = await page.locator('.build-summary').textContent();
+  check('after the address is added, a new scrub makes the claims ready', /2 ready, 0 held/.test(rescrubbed), rescrubbed);
+  const payer = (await soloRow.locator('td').nth(1).textContent()).trim();
+  if (!(await page.locator(`.claims-export button[data-payer="${payer}"]:not([disabled])`).count()))
+    throw new Error(`no claims ready for ${payer}: ${(await page.locator('main').textContent()).slice(0, 3000)}`);
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.locator(`.claims-export button[data-payer="${payer}"]:not([disabled])`).click()]);
+  const x837 = readFileSync(await dl.path(), 'utf8');
+  const segs = x837.split('~').map((x) => x.trim());
+  check('the 837P goes to the new payer for the new client',
+    segs.some((x) => x.startsWith('NM1*PR*') && x.endsWith('*PRAIRIE01')) && segs.some((x) => x.startsWith('NM1*IL*') && x.includes('*AVERY*ROBIN*') && x.endsWith('*PHP-0042')),
+    segs.filter((x) => /^NM1\*(PR|IL)/.test(x)).join(' | '));
+  const lines = segs.filter((x) => x.startsWith('SV1*')).map((x) => x.split('*')[1]);
+  const dates = segs.filter((x) => x.startsWith('DTP*472*D8*')).map((x) => x.split('*')[3]);
+  check('the 837P has the individual line (90834) and the group line (90853) on their dates',
+    lines.includes('HC:90834') && lines.includes('HC:90853') && dates.includes(soloDate.replace(/-/g, '')) && dates.includes(groupDate.replace(/-/g, '')),
+    `${lines.join(',')} ${dates.join(',')}`);
 }
 
 // --- the Users page: an admin adds a clinician user, who signs in and changes their own password ----------
@@ -487,6 +658,18 @@ async function main() {
   }
 
   const dir = mkdtempSync(join(tmpdir(), 'psyclaim-browser-'));
+  if (args.includes('--first-run-only')) {
+    try {
+      await firstRunChecks(browser, dir);
+    } catch (e) {
+      check('the first-run scenario finished', false, e.stack || String(e));
+    } finally {
+      await browser.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    console.log(`browser: ${passed} passed, ${failed} failed`);
+    return failed ? 1 : 0;
+  }
   const db = join(dir, 'test.db');
   const log = [];
   let server;
