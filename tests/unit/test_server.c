@@ -62,6 +62,10 @@ static void http_free(struct http *h)
     memset(h, 0, sizeof *h);
 }
 
+/* Set while a test sends bodies past the cap: the server may answer 413 and close while the body is
+ * still going out, which curl reports as a failed send; request() then returns status 0. */
+static int allow_cut_upload;
+
 /* Sends one request. headers is a NULL-terminated list of "Name: value" (may be NULL). */
 static long request(const char *method, const char *path, const char *body, size_t body_len,
                     const char *const *headers, struct http *out)
@@ -90,6 +94,11 @@ static long request(const char *method, const char *path, const char *body, size
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &out->head);
     CURLcode rc = curl_easy_perform(c);
+    if (allow_cut_upload && (rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR)) {
+        curl_slist_free_all(hl);
+        curl_easy_cleanup(c);
+        return out->status = 0;
+    }
     if (rc != CURLE_OK) fprintf(stderr, "%s %s: %s\n", method, path, curl_easy_strerror(rc));
     assert_int_equal(rc, CURLE_OK);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
@@ -845,9 +854,23 @@ static void test_errors(void **state)
     http_free(&h);
 }
 
+/* A body past the cap is refused: 413 with the error envelope, or, when the server answered and closed
+ * while curl was still sending, a cut upload (status 0) after which the server still answers. */
+static void assert_too_large(struct http *h)
+{
+    if (h->status == 0) {
+        struct http ok;
+        assert_int_equal(request("GET", "/api/health", NULL, 0, NULL, &ok), 200);
+        http_free(&ok);
+        return;
+    }
+    assert_error(h, 413, "payload_too_large", NULL);
+}
+
 static void test_body_cap(void **state)
 {
     (void)state;
+    allow_cut_upload = 1;
     struct http h;
     size_t n = 5000; /* the fixture's server caps bodies at 4096 bytes */
     char *big = malloc(n + 1);
@@ -856,12 +879,12 @@ static void test_body_cap(void **state)
     big[n - 1] = '}';
     big[n] = 0;
     request("POST", "/api/login", big, n, JSON_CT, &h);
-    assert_error(&h, 413, "payload_too_large", NULL);
+    assert_too_large(&h);
     http_free(&h);
     /* without a Content-Length (chunked) the cap holds as well */
     const char *const chunked[] = {"Content-Type: application/json", "Transfer-Encoding: chunked", NULL};
     request("POST", "/api/login", big, n, chunked, &h);
-    assert_error(&h, 413, "payload_too_large", NULL);
+    assert_too_large(&h);
     http_free(&h);
     /* just under the cap is read and judged on its content */
     request("POST", "/api/login", big, 4000, JSON_CT, &h);
@@ -876,12 +899,13 @@ static void test_body_cap(void **state)
     big = malloc(n);
     memset(big, ' ', n);
     request("POST", "/api/login", big, n, JSON_CT, &h);
-    assert_error(&h, 413, "payload_too_large", NULL);
+    assert_too_large(&h);
     http_free(&h);
     request("POST", "/api/login", big, n - 1, JSON_CT, &h);
     assert_error(&h, 400, "invalid_json", NULL);
     http_free(&h);
     free(big);
+    allow_cut_upload = 0;
 }
 
 static void test_code_page(void **state)
