@@ -90,7 +90,8 @@ psy_status psy_search_import_index(psy_store *st, const char *path, struct psy_i
  * damaged, cut short, from another format or for another catalog generation (every import makes a new
  * one) is never used: the index is built again and the file replaced atomically (written aside, then
  * renamed). The file is mapped, not read: a query touches only the pages it needs. A file that cannot
- * be written (a read-only directory) only costs the build. Same ownership as psy_search_build. */
+ * be written (a read-only directory) only costs the build. PSYCLAIM_SEARCH_INDEX_FILE=off in the
+ * environment builds every time and leaves the file alone. Same ownership as psy_search_build. */
 psy_status psy_search_open(psy_store *st, const char *uri, psy_search **out);
 
 /* The file psy_search_open uses for the store at uri, into buf; 0 when the store has none (an

@@ -495,7 +495,8 @@ psy_status psy_search_open(psy_store *st, const char *uri, psy_search **out)
     *out = NULL;
     double t0 = now_ms();
     char path[4096], gen[64];
-    if (sodium_init() < 0 || !psy_search_index_path(uri, path, sizeof path) ||
+    const char *off = getenv("PSYCLAIM_SEARCH_INDEX_FILE");
+    if ((off && strcmp(off, "off") == 0) || sodium_init() < 0 || !psy_search_index_path(uri, path, sizeof path) ||
         psy__catalog_generation(st, gen, sizeof gen) != PSY_OK)
         return psy_search_build(st, out);
     unsigned char fp[32];

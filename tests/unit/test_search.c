@@ -436,7 +436,7 @@ static void change_byte(const char *file, long at)
 
 static int tmp_files_left(const char *file)
 {
-    char cmd[600];
+    char cmd[700];
     snprintf(cmd, sizeof cmd, "ls %s.*.tmp >/dev/null 2>&1", file);
     return system(cmd) == 0;
 }
