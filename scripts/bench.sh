@@ -1,5 +1,6 @@
 #!/bin/sh
-# Runs every benchmark of a build directory, then the web load test (bench/web_load.sh: psyclaim serve
+# Runs every benchmark of a build directory, then the command-line search start-up (bench/search_start.sh)
+# and the web load test (bench/web_load.sh: psyclaim serve
 # against nginx under wrk; WEB_BENCH_SECONDS shortens it); each refreshes its own section of the
 # results file.
 set -eu
@@ -10,5 +11,7 @@ for b in "$dir"/bench/bench_*; do
   echo "== $(basename "$b")"
   "$b" --out "$out"
 done
+echo "== search_start"
+bench/search_start.sh --bin "$dir/psyclaim" --out "$out"
 echo "== web_load"
 bench/web_load.sh --bin "$dir/psyclaim" --out "$out"

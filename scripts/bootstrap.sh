@@ -5,7 +5,7 @@
 # independent X12 parser the 837P writer's output is compared with).
 #
 # scripts/bootstrap.sh --bench installs instead the optional tools of the web load benchmark
-# (bench/web_load.sh, run by `make bench`): wrk, nginx, curl, procps. The build and the tests never need them;
+# (bench/web_load.sh, run by `make bench`): wrk, nginx, curl, procps, and hyperfine and time for the search start-up benchmark. The build and the tests never need them;
 # the benchmark runs its own nginx with a scratch configuration, never the system's service.
 set -eu
 cd "$(dirname "$0")/.."
@@ -14,8 +14,8 @@ case "$mode" in
   "") PKGS="build-essential cmake ninja-build pkg-config libsqlite3-dev libjansson-dev libutf8proc-dev
 libstemmer-dev libcmocka-dev libsodium-dev libmicrohttpd-dev libcurl4-openssl-dev libhpdf-dev
 poppler-utils chromium libpq-dev postgresql liboath-dev libqrencode-dev libcsv-dev wamerican wbritish
-clang postgresql-15-auto-failover libexpat1-dev" ;;
-  --bench) PKGS="wrk nginx curl procps" ;;
+clang postgresql-15-auto-failover libexpat1-dev zlib1g-dev" ;;
+  --bench) PKGS="wrk nginx curl procps hyperfine time" ;;
   *) echo "usage: scripts/bootstrap.sh [--bench]" >&2; exit 2 ;;
 esac
 missing=""

@@ -83,6 +83,21 @@ struct psy_index_import_stats {
 psy_status psy_search_import_index(psy_store *st, const char *path, struct psy_index_import_stats *stats, char *err,
                                    size_t errlen);
 
+/* The index of the store at uri (the URI it was opened with; NULL: psy_store_default_uri), from its file
+ * on disk when that file is for the catalog as it is now, else built and saved for the next time.
+ * The file is DB.search-index beside a SQLite file; for PostgreSQL, psyclaim/search-HASH.index under
+ * $XDG_CACHE_HOME (else ~/.cache, else the system temp directory), HASH naming the URI. A file that is
+ * damaged, cut short, from another format or for another catalog generation (every import makes a new
+ * one) is never used: the index is built again and the file replaced atomically (written aside, then
+ * renamed). The file is mapped, not read: a query touches only the pages it needs. A file that cannot
+ * be written (a read-only directory) only costs the build. PSYCLAIM_SEARCH_INDEX_FILE=off in the
+ * environment builds every time and leaves the file alone. Same ownership as psy_search_build. */
+psy_status psy_search_open(psy_store *st, const char *uri, psy_search **out);
+
+/* The file psy_search_open uses for the store at uri, into buf; 0 when the store has none (an
+ * in-memory SQLite database) or buf is too short. */
+int psy_search_index_path(const char *uri, char *buf, size_t cap);
+
 /* Frees the index; accepts NULL. */
 void psy_search_free(psy_search *ix);
 
@@ -95,7 +110,9 @@ struct psy_search_stats {
     size_t query_bytes; /* working memory of one query, kept for reuse (one per query at a time) */
     unsigned kept;      /* one-word queries whose answer is kept once first computed */
     size_t build_peak;  /* most memory held at once while building, same counting */
-    double build_ms;    /* wall time of the build, reading the store included */
+    double build_ms;    /* wall time of the build, reading the store included (for an index read from
+                         * its file: the time to check and map it) */
+    int mapped;         /* 1: read from its file on disk (psy_search_open), not built */
 };
 void psy_search_stats(const psy_search *ix, struct psy_search_stats *out);
 

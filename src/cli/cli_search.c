@@ -116,7 +116,7 @@ static int run_search(int argc, char **argv)
         return CLI_FAIL;
     }
     psy_search *ix;
-    if (psy_search_build(st, &ix)) {
+    if (psy_search_open(st, db, &ix)) {
         cli_error("%s", psy_store_errmsg(st));
         psy_store_close(st);
         free(query);

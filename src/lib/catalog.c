@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 #include "psy_db.h"
 
 static const char *const system_names[PSY_SYS_COUNT] = {"cpt", "hcpcs", "icd10cm", "modifier", "pos"};
@@ -347,4 +348,40 @@ psy_status psy_catalog_counts(psy_store *st, long counts[PSY_SYS_COUNT])
     psy_status out = rc == PSY_SQL_ERROR ? psy__store_dbfail(st, "catalog") : PSY_OK;
     psy__sql_finalize(s);
     return out;
+}
+
+/* --- the catalog's generation ------------------------------------------------------------------------ */
+
+#define GENERATION_KEY "catalog_generation"
+
+static void new_generation(char out[33])
+{
+    unsigned char r[16];
+    if (sodium_init() < 0) memset(r, 0, sizeof r); /* cannot happen after the first successful call */
+    else randombytes_buf(r, sizeof r);
+    sodium_bin2hex(out, 33, r, sizeof r);
+}
+
+psy_status psy__catalog_touch(psy_store *st)
+{
+    char gen[33];
+    new_generation(gen);
+    return psy__store_meta_set(st, GENERATION_KEY, gen);
+}
+
+psy_status psy__catalog_generation(psy_store *st, char *buf, size_t cap)
+{
+    if (psy__store_meta_get(st, GENERATION_KEY, buf, cap)) return PSY_OK;
+    /* a store from before generations were kept: give it one (another process may do the same at once;
+     * the first one written stays) */
+    char gen[33];
+    new_generation(gen);
+    psy__stmt *s = psy__sql_prepare(st, "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING");
+    if (!s) return psy__store_dbfail(st, "meta");
+    psy__sql_bind_text(s, 1, GENERATION_KEY);
+    psy__sql_bind_text(s, 2, gen);
+    int rc = psy__sql_step(s);
+    psy__sql_finalize(s);
+    if (rc != PSY_SQL_DONE) return psy__store_dbfail(st, "meta");
+    return psy__store_meta_get(st, GENERATION_KEY, buf, cap) ? PSY_OK : psy__store_dbfail(st, "meta");
 }

@@ -656,6 +656,7 @@ psy_status psy_catalog_import(psy_store *st, psy_import_kind kind, const char *p
     psy__buf_free(&im.pending.long_title);
     imp_free(&im);
     fclose(f);
+    if (!rc) rc = psy__catalog_touch(st);
     if (!rc) rc = psy__store_commit(st);
     if (rc) {
         psy__store_rollback(st);

@@ -236,6 +236,7 @@ psy_status psy_catalog_seed(psy_store *st)
     psy__sql_finalize(sd.ins_link);
     psy__sql_finalize(sd.ins_page);
     if (!rc) rc = psy__store_meta_set(st, "builtin_catalog", want);
+    if (!rc) rc = psy__catalog_touch(st);
     if (rc) {
         psy__store_rollback(st);
         return rc;

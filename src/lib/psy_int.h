@@ -49,6 +49,12 @@ psy_status psy__store_lock(psy_store *st, int64_t key);
 #define PSY__LOCK_SEED (PSY__LOCK_MIGRATE + 1)
 #define PSY__LOCK_EXPORT 0x6578706f72740000LL /* "export", xored with the practice id */
 int psy__store_in_transaction(psy_store *st);
+/* The catalog's generation (meta key catalog_generation): a random token every change to the code
+ * tables (an import, a new built-in catalog) replaces in the same transaction, so anything derived from
+ * the catalog (the search index on disk) knows when it is stale. psy__catalog_touch sets a new one;
+ * psy__catalog_generation reads it into buf (cap >= 33), creating one when the store has none yet. */
+psy_status psy__catalog_touch(psy_store *st);
+psy_status psy__catalog_generation(psy_store *st, char *buf, size_t cap);
 const char *psy__store_meta_get(psy_store *st, const char *key, char *buf, size_t len);
 psy_status psy__store_meta_set(psy_store *st, const char *key, const char *value);
 

@@ -286,6 +286,7 @@ psy_status psy_search_import_index(psy_store *st, const char *path, struct psy_i
         rc = PSY_EPARSE;
         snprintf(err, errlen, "%s: no index term with a code found", path);
     }
+    if (!rc && (rc = psy__catalog_touch(st)) != PSY_OK) snprintf(err, errlen, "%s: %s", path, psy_store_errmsg(st));
     if (rc) {
         if (began) psy__store_rollback(st);
     } else if ((rc = psy__store_commit(st)) != PSY_OK)

@@ -1184,6 +1184,7 @@ void psy_search_free(psy_search *ix)
         psy__sscratch_free(sc);
     }
     pthread_mutex_destroy(&ix->lock);
+    psy__search_unmap(ix);
     psy__lexicon_free(&ix->lex);
     psy__dict_free(&ix->dict);
     for (uint32_t i = 0; ix->answers && i < ix->nslots; i++) free(atomic_load(&ix->answers[i]));
@@ -1211,4 +1212,5 @@ void psy_search_stats(const psy_search *ix, struct psy_search_stats *out)
     out->kept = ix->npre;
     out->build_peak = ix->build_peak;
     out->build_ms = ix->build_ms;
+    out->mapped = ix->map != NULL;
 }

@@ -186,6 +186,11 @@ struct psy_search {
     size_t npostings, bytes, build_peak;
     double build_ms;
 
+    /* search_disk.c: an index read from its file points into this read-only mapping instead of owning
+     * its arrays (psy_search_free unmaps it) */
+    void *map;
+    size_t map_len;
+
     pthread_mutex_t lock;
     struct psy__sscratch *spare;  /* scratch areas not in use */
 };
@@ -207,5 +212,10 @@ size_t psy__sscratch_bytes(const psy_search *ix); /* the size of one scratch are
  * | hi), which alone decides the answer; else 0. */
 uint64_t psy__search_word_cost(const psy_search *ix, struct psy__sscratch *sc, const char *word, size_t n, int prefix,
                                uint64_t *range);
+
+/* --- search_disk.c ----------------------------------------------------------------------------- */
+
+/* Frees what psy_search_free must not: clears every array of a mapped index and unmaps it. */
+void psy__search_unmap(psy_search *ix);
 
 #endif

@@ -84,6 +84,7 @@ struct psy__sscratch {
     struct psy__sscratch *next; /* must stay first (psy_search_free walks the spare list through it) */
     struct sb_stemmer *sb;
     uint32_t ndocs, epoch, epoch2;
+    int prefault;              /* touch the per-entry arrays when made (not for a mapped index) */
     uint32_t *stamp, *stamp2, *cand, *touched, ntouched;
     float *acc, *tmp;
     uint8_t *cnt;
@@ -122,11 +123,14 @@ struct psy__sscratch *psy__sscratch_get(const psy_search *ixc)
     sc = psy__calloc(1, sizeof *sc);
     sc->sb = sb_stemmer_new("english", NULL); /* NULL (no memory): words are their own stems */
     sc->ndocs = ix->ndocs;
+    sc->prefault = ix->map == NULL;
     return sc;
 }
 
 /* The per-entry arrays of a scratch area, made the first time a query is evaluated with it (parsing
- * alone does not need them). Every page is touched now: a first touch costs far more than a query. */
+ * alone does not need them). Every page is touched now: a first touch costs far more than a query --
+ * except for an index mapped from its file, which is opened for a few queries (the CLI) and where the
+ * memory a process holds matters more than the first query's page faults. */
 static void scratch_arrays(struct psy__sscratch *sc)
 {
     if (sc->stamp) return;
@@ -140,6 +144,7 @@ static void scratch_arrays(struct psy__sscratch *sc)
     sc->cnt = psy__calloc(n, 1);
     sc->weak = psy__calloc(n, 1);
     sc->tname = psy__calloc(n, 1);
+    if (!sc->prefault) return;
     memset(sc->weak, 0, n);
     memset(sc->tname, 0, n);
     memset(sc->stamp, 0, n * sizeof *sc->stamp);

@@ -301,6 +301,31 @@ static int split(psy_x12_reader *r)
     return 0;
 }
 
+/* Appends to seg the bytes of the window from the current position up to (not including) the next
+ * terminator, NUL or CR, as in_get would deliver them one by one: only for single-byte input with no
+ * pushed-back character, and within the input cap and the segment limit (the byte past either goes
+ * through raw_get and seg_putc, which refuse it). */
+static void seg_run(psy_x12_reader *r, int term)
+{
+    if (r->back >= 0 || r->enc != ENC_BYTES || r->rc) return;
+    const unsigned char *p = r->src + r->src_pos;
+    size_t n = r->src_len - r->src_pos;
+    if ((unsigned long long)n > r->max_bytes - r->raw) n = (size_t)(r->max_bytes - r->raw);
+    size_t k = 0;
+    while (k < n && p[k] != (unsigned char)term && p[k] != 0 && p[k] != '\r') k++;
+    if (!k) return;
+    while (r->seg_len + k + 2 > r->seg_cap && r->seg_cap < PSY_X12_MAX_SEGMENT) {
+        r->seg_cap *= 2;
+        r->seg = psy__realloc(r->seg, r->seg_cap);
+    }
+    /* what does not fit is left to seg_putc, which refuses the segment */
+    if (r->seg_len + k + 1 > r->seg_cap) k = r->seg_cap - 1 - r->seg_len;
+    memcpy(r->seg + r->seg_len, p, k);
+    r->seg_len += k;
+    r->src_pos += k;
+    r->raw += k;
+}
+
 psy_status psy_x12_next(psy_x12_reader *r, const struct psy_x12_segment **seg)
 {
     *seg = NULL;
@@ -321,7 +346,13 @@ psy_status psy_x12_next(psy_x12_reader *r, const struct psy_x12_segment **seg)
         }
         if (c == '\r' && term == '\n') continue;
         if (seg_putc(r, c)) return r->rc;
-        if (r->seg_len == 3 && !strncasecmp(r->seg, "ISA", 3)) {
+        if (r->seg_len > 3 && term >= 0) {
+            /* inside a segment whose id is read: copy the run of ordinary bytes up to the next byte the
+             * loop must look at (the terminator, NUL, CR) straight from the window */
+            seg_run(r, term);
+            continue;
+        }
+        if (r->seg_len == 3 && (r->seg[0] & 0xDF) == 'I' && (r->seg[1] & 0xDF) == 'S' && (r->seg[2] & 0xDF) == 'A') {
             /* an ISA declares the delimiters for everything up to the next ISA */
             if (read_isa(r)) return r->rc;
             isa = 1;
@@ -595,7 +626,7 @@ int psy__x12_env_step(struct psy__x12_env *e, const struct psy_x12_segment *s, c
 {
     const char *id = s->id;
     int bad = 0;
-    if (!strcmp(id, "ISA")) {
+    if (psy__x12_id_is(id, "ISA")) {
         if (e->level) bad = msgf(msg, len, "an ISA while the previous interchange is still open (IEA missing)");
         memset(e->isa13, 0, sizeof e->isa13);
         psy__x12_copy(e->isa12, sizeof e->isa12, psy_x12_element(s, 12));
@@ -606,7 +637,7 @@ int psy__x12_env_step(struct psy__x12_env *e, const struct psy_x12_segment *s, c
         e->interchanges++;
         return bad;
     }
-    if (!strcmp(id, "IEA")) {
+    if (psy__x12_id_is(id, "IEA")) {
         if (e->level != 1)
             bad = msgf(msg, len, e->level ? "an IEA while a group is still open (GE missing)"
                                           : "an IEA outside an interchange (ISA missing)");
@@ -615,7 +646,7 @@ int psy__x12_env_step(struct psy__x12_env *e, const struct psy_x12_segment *s, c
         e->level = 0;
         return bad;
     }
-    if (!strcmp(id, "GS")) {
+    if (psy__x12_id_is(id, "GS")) {
         if (e->level != 1)
             bad = msgf(msg, len, e->level ? "a GS while the previous group is still open (GE missing)"
                                           : "a GS outside an interchange (ISA missing)");
@@ -628,7 +659,7 @@ int psy__x12_env_step(struct psy__x12_env *e, const struct psy_x12_segment *s, c
         e->sets = 0;
         return bad;
     }
-    if (!strcmp(id, "GE")) {
+    if (psy__x12_id_is(id, "GE")) {
         if (e->level != 2)
             bad = msgf(msg, len, e->level == 3 ? "a GE while a transaction set is still open (SE missing)"
                                                : "a GE outside a functional group (GS missing)");
@@ -637,7 +668,7 @@ int psy__x12_env_step(struct psy__x12_env *e, const struct psy_x12_segment *s, c
         e->level = e->level ? 1 : 0;
         return bad;
     }
-    if (!strcmp(id, "ST")) {
+    if (psy__x12_id_is(id, "ST")) {
         if (e->level != 2)
             bad = msgf(msg, len, e->level == 3 ? "an ST while the previous set is still open (SE missing)"
                                                : "an ST outside a functional group (GS missing)");
@@ -655,7 +686,7 @@ int psy__x12_env_step(struct psy__x12_env *e, const struct psy_x12_segment *s, c
         e->total_sets++;
         return bad;
     }
-    if (!strcmp(id, "SE")) {
+    if (psy__x12_id_is(id, "SE")) {
         if (e->level != 3) bad = msgf(msg, len, "an SE outside a transaction set (ST missing)");
         e->segs++;
         if (!bad && !(bad = count_check(psy_x12_element(s, 1), "SE01", e->segs, "segments", msg, len)) &&

@@ -267,7 +267,7 @@ static int dtm(struct step *k, struct psy__era_state *st)
 static void hash_segment(struct psy__era_state *st, const struct psy_x12_segment *s)
 {
     size_t n = s->n;
-    int ctl = !strcmp(s->id, "ST") || !strcmp(s->id, "SE");
+    int ctl = psy__x12_id_is(s->id, "ST") || psy__x12_id_is(s->id, "SE");
     while (n > 0) {
         const char *v = s->el[n];
         size_t l = strlen(v);
@@ -275,23 +275,33 @@ static void hash_segment(struct psy__era_state *st, const struct psy_x12_segment
         if (l) break;
         n--;
     }
-    crypto_generichash_update(&st->hash, (const unsigned char *)s->id, strlen(s->id));
+    /* gathered in a buffer: one hash update per segment (or per 4 KB), not one per byte */
+    unsigned char buf[4096];
+    size_t nb = 0;
+#define PUT(byte)                                                     \
+    do {                                                              \
+        if (nb == sizeof buf) {                                       \
+            crypto_generichash_update(&st->hash, buf, nb);            \
+            nb = 0;                                                   \
+        }                                                             \
+        buf[nb++] = (unsigned char)(byte);                            \
+    } while (0)
+    for (const char *p = s->id; *p; p++) PUT(*p);
     for (size_t i = 1; i <= n; i++) {
-        static const unsigned char el = 0x1d, comp = 0x1f, rep = 0x1e;
-        crypto_generichash_update(&st->hash, &el, 1);
+        PUT(0x1d); /* element */
         if (ctl && i == 2) continue;
         const char *v = s->el[i];
         size_t l = strlen(v);
         while (l && (v[l - 1] == ' ' || v[l - 1] == '\t' || v[l - 1] == '\r' || v[l - 1] == '\n')) l--;
         for (size_t j = 0; j < l; j++) {
-            const unsigned char *b = (const unsigned char *)v + j;
-            if (st->component && v[j] == st->component) b = &comp;
-            else if (st->repetition && v[j] == st->repetition) b = &rep;
-            crypto_generichash_update(&st->hash, b, 1);
+            if (st->component && v[j] == st->component) PUT(0x1f);       /* component */
+            else if (st->repetition && v[j] == st->repetition) PUT(0x1e); /* repetition */
+            else PUT(v[j]);
         }
     }
-    static const unsigned char end = 0x1c;
-    crypto_generichash_update(&st->hash, &end, 1);
+    PUT(0x1c); /* segment end */
+#undef PUT
+    crypto_generichash_update(&st->hash, buf, nb);
 }
 
 static int st_open(struct step *k, struct psy__era_state *st, const struct psy__x12_env *env)
@@ -329,11 +339,11 @@ static int numeric_check(struct step *k)
 {
     char scratch[32];
     for (size_t t = 0; t < sizeof numeric_elements / sizeof *numeric_elements; t++) {
-        if (strcmp(k->s->id, numeric_elements[t].seg)) continue;
+        if (!psy__x12_id_is(k->s->id, numeric_elements[t].seg)) continue;
         for (size_t i = numeric_elements[t].from; i <= numeric_elements[t].to; i++)
             if (number(k, i, scratch, sizeof scratch, 1)) return -1;
     }
-    if (!strcmp(k->s->id, "LX")) {
+    if (psy__x12_id_is(k->s->id, "LX")) {
         const char *v = psy_x12_element(k->s, 1);
         if (!*v || strspn(v, "0123456789") != strlen(v) || !strcmp(v, "0") || strlen(v) > 6)
             return fail(k, 1, "'%.16s' is not an assigned number (1 to 6 digits)", v);
@@ -346,7 +356,7 @@ int psy__era_step(struct psy__era_state *st, const struct psy__x12_env *env, con
 {
     struct step k = {s, msg, len};
     const char *id = s->id;
-    if (!strcmp(id, "ST")) {
+    if (psy__x12_id_is(id, "ST")) {
         int r = st_open(&k, st, env);
         if (!r) hash_segment(st, s);
         return r;
@@ -355,7 +365,7 @@ int psy__era_step(struct psy__era_state *st, const struct psy__x12_env *env, con
     if (!p) return 0; /* inside a transaction that failed to open: already reported */
     hash_segment(st, s);
     if (numeric_check(&k)) return -1;
-    if (!strcmp(id, "SE")) {
+    if (psy__x12_id_is(id, "SE")) {
         unsigned char h[32];
         crypto_generichash_final(&st->hash, h, sizeof h);
         sodium_bin2hex(p->content_hash, sizeof p->content_hash, h, sizeof h);
@@ -364,7 +374,7 @@ int psy__era_step(struct psy__era_state *st, const struct psy__x12_env *env, con
         st->claim = st->svc = -1;
         return 1;
     }
-    if (!strcmp(id, "BPR")) {
+    if (psy__x12_id_is(id, "BPR")) {
         if (env->segs != 2) return fail(&k, 0, "the BPR must come right after the ST");
         return text(&k, 1, p->handling, sizeof p->handling, 1) || money_sign(&k, 2, &p->paid_cents, 1, 0) ||
                        text(&k, 3, p->credit_debit, sizeof p->credit_debit, 0) ||
@@ -372,12 +382,12 @@ int psy__era_step(struct psy__era_state *st, const struct psy__x12_env *env, con
                    ? -1
                    : 0;
     }
-    if (!strcmp(id, "TRN")) {
+    if (psy__x12_id_is(id, "TRN")) {
         if (text(&k, 2, p->check_number, sizeof p->check_number, 1)) return -1;
         if (!p->payer_id[0] && text(&k, 3, p->payer_id, sizeof p->payer_id, 0)) return -1;
         return 0;
     }
-    if (!strcmp(id, "N1")) {
+    if (psy__x12_id_is(id, "N1")) {
         const char *who = psy_x12_element(s, 1);
         if (!strcmp(who, "PR"))
             return text(&k, 2, p->payer_name, sizeof p->payer_name, 0) ||
@@ -391,24 +401,24 @@ int psy__era_step(struct psy__era_state *st, const struct psy__x12_env *env, con
                        : 0;
         return 0;
     }
-    if (!strcmp(id, "LX")) {
+    if (psy__x12_id_is(id, "LX")) {
         st->claim = st->svc = -1;
         return 0;
     }
-    if (!strcmp(id, "CLP")) return clp(&k, st, env);
-    if (!strcmp(id, "SVC")) return svc(&k, st, st->component);
-    if (!strcmp(id, "PLB")) return plb(&k, st, st->component);
-    if (!strcmp(id, "CAS")) return cas(&k, st);
-    if (!strcmp(id, "DTM")) return dtm(&k, st);
+    if (psy__x12_id_is(id, "CLP")) return clp(&k, st, env);
+    if (psy__x12_id_is(id, "SVC")) return svc(&k, st, st->component);
+    if (psy__x12_id_is(id, "PLB")) return plb(&k, st, st->component);
+    if (psy__x12_id_is(id, "CAS")) return cas(&k, st);
+    if (psy__x12_id_is(id, "DTM")) return dtm(&k, st);
     struct psy_era_claim *c = st->claim >= 0 ? &p->claims[st->claim] : NULL;
     struct psy_era_service *v = c && st->svc >= 0 ? &c->services[st->svc] : NULL;
-    if (!strcmp(id, "REF") && v && !strcmp(psy_x12_element(s, 1), "6R"))
+    if (psy__x12_id_is(id, "REF") && v && !strcmp(psy_x12_element(s, 1), "6R"))
         return text(&k, 2, v->line_control, sizeof v->line_control, 0);
-    if (!strcmp(id, "AMT") && v && !strcmp(psy_x12_element(s, 1), "B6")) {
+    if (psy__x12_id_is(id, "AMT") && v && !strcmp(psy_x12_element(s, 1), "B6")) {
         v->has_allowed = 1;
         return money_sign(&k, 2, &v->allowed_cents, 1, !strcmp(c->status, "22"));
     }
-    if (!strcmp(id, "LQ") && v && !strcmp(psy_x12_element(s, 1), "HE")) {
+    if (psy__x12_id_is(id, "LQ") && v && !strcmp(psy_x12_element(s, 1), "HE")) {
         char(*r)[6] = APPEND(v->remarks, v->n_remarks);
         return text(&k, 2, *r, sizeof *r, 1);
     }

@@ -90,4 +90,8 @@ void psy__era_reset(struct psy__era_state *st);
 static inline int psy__grow_at(size_t n) { return n == 0 || (n >= 4 && !(n & (n - 1))); }
 static inline size_t psy__grow_to(size_t n) { return n ? n * 2 : 4; }
 
+/* Whether the segment id a (as psy_x12_next gives it: 2 or 3 characters, upper case) is b, a literal id.
+ * Compares the three bytes directly: the id dispatch runs for every segment read. */
+static inline int psy__x12_id_is(const char *a, const char *b) { return a[0] == b[0] && a[1] == b[1] && a[2] == b[2]; }
+
 #endif

@@ -497,8 +497,9 @@ psy_status psy_server_start(const struct psy_server_config *cfg, psy_server **ou
     }
     /* the coding engine: NCCI tables (imported into this database, else built in) and payer profiles */
     rc = psy_coding_open(st, &srv->coder, err, errlen);
-    /* the search index over the whole catalog, once: queries share it without locks */
-    if (!rc && (rc = psy_search_build(st, &srv->index)))
+    /* the search index over the whole catalog, from its file when the catalog has not changed since it
+     * was saved (else built and saved): queries share it without locks */
+    if (!rc && (rc = psy_search_open(st, srv->db_uri, &srv->index)))
         snprintf(err, errlen, "database %s: cannot build the search index (%s)", srv->db_uri, psy_strerror(rc));
     /* note templates: the built-in ones and the practice's directory, checked once */
     if (!rc) {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "pg_scratch.h"
 #include "psy_db.h"
 
@@ -24,6 +25,12 @@ void test_db_drop(struct test_db *d)
 {
     if (d->b && d->b->pg) pg_scratch_drop(d->b->server, d->schema);
     else if (d->path) test_rm_db(d->path);
+    char ix[700];
+    if (d->uri && psy_search_index_path(d->uri, ix, sizeof ix - 16)) { /* psy_search_open's file */
+        unlink(ix);
+        strcat(ix, ".verified");
+        unlink(ix);
+    }
     free(d->uri);
     free(d->path);
     free(d->schema);

@@ -25,6 +25,10 @@ void test_rm_db(const char *path)
     unlink(buf);
     snprintf(buf, sizeof buf, "%s-shm", path);
     unlink(buf);
+    snprintf(buf, sizeof buf, "%s.search-index", path); /* psy_search_open's file */
+    unlink(buf);
+    snprintf(buf, sizeof buf, "%s.search-index.verified", path);
+    unlink(buf);
 }
 
 char *test_write_file(const char *text, size_t len)

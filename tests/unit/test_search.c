@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char *path;
@@ -403,6 +405,149 @@ static void test_rebuild_after_import(void **state)
     test_db_drop(&db);
     unlink(f);
     free(f);
+}
+
+/* --- the index file ----------------------------------------------------------------------------------- */
+
+/* Opens the index of (s, uri); returns 1 when it came from its file, 0 when it was built. */
+static int open_index(psy_store *s, const char *uri, uint64_t *digest)
+{
+    psy_search *x;
+    assert_int_equal(psy_search_open(s, uri, &x), PSY_OK);
+    struct psy_search_stats ss;
+    psy_search_stats(x, &ss);
+    if (digest) *digest = answers_digest(x);
+    psy_search_free(x);
+    return ss.mapped;
+}
+
+static void change_byte(const char *file, long at)
+{
+    FILE *f = fopen(file, "r+b");
+    assert_non_null(f);
+    if (at < 0) fseek(f, at, SEEK_END);
+    else fseek(f, at, SEEK_SET);
+    int c = fgetc(f);
+    assert_int_not_equal(c, EOF);
+    fseek(f, -1, SEEK_CUR);
+    fputc(c ^ 0x10, f);
+    fclose(f);
+}
+
+static int tmp_files_left(const char *file)
+{
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "ls %s.*.tmp >/dev/null 2>&1", file);
+    return system(cmd) == 0;
+}
+
+/* The index saved beside the database is used while the catalog is unchanged; a damaged, cut short or
+ * stale file is never used: the index is built again and the file replaced. */
+static void test_index_file(void **state)
+{
+    (void)state;
+    char *p2;
+    psy_store *s2 = test_open_store(&p2);
+    char file[600], verified[700];
+    assert_int_equal(psy_search_index_path(p2, file, sizeof file), 1);
+    snprintf(verified, sizeof verified, "%s.verified", file);
+    unlink(file);
+    unlink(verified);
+    uint64_t built, d;
+    psy_search *b;
+    assert_int_equal(psy_search_build(s2, &b), PSY_OK);
+    built = answers_digest(b);
+    psy_search_free(b);
+
+    assert_int_equal(open_index(s2, p2, &d), 0); /* no file yet: built, then saved */
+    assert_int_equal(access(file, R_OK), 0);
+    assert_int_equal(open_index(s2, p2, &d), 1);
+    assert_true(d == built);
+    sleep(1); /* old enough for its check to be recorded (PATH.verified) */
+    assert_int_equal(open_index(s2, p2, &d), 1);
+    assert_int_equal(access(verified, R_OK), 0);
+    assert_int_equal(open_index(s2, p2, &d), 1);
+    assert_true(d == built);
+
+    /* one byte of the payload changed, after the check was recorded: caught */
+    change_byte(file, -5);
+    assert_int_equal(open_index(s2, p2, &d), 0);
+    assert_true(d == built);
+    assert_int_equal(open_index(s2, p2, &d), 1);
+    /* in the header (the scalars of the index) */
+    change_byte(file, 140);
+    assert_int_equal(open_index(s2, p2, NULL), 0);
+    assert_int_equal(open_index(s2, p2, NULL), 1);
+    /* cut short */
+    struct stat sb;
+    assert_int_equal(stat(file, &sb), 0);
+    assert_int_equal(truncate(file, sb.st_size - 64), 0);
+    assert_int_equal(open_index(s2, p2, NULL), 0);
+    assert_int_equal(open_index(s2, p2, &d), 1);
+    assert_true(d == built);
+    /* not an index at all */
+    FILE *f = fopen(file, "wb");
+    fputs("not an index", f);
+    fclose(f);
+    assert_int_equal(open_index(s2, p2, NULL), 0);
+    assert_int_equal(open_index(s2, p2, NULL), 1);
+
+    /* the catalog changes (an import): the file is stale, and the new index finds what came in */
+    char line[256];
+    snprintf(line, sizeof line, "%05d %-7s %d %-60s %s\n", 1, "F40298", 1, "Other specified phobia",
+             "Xenoglossophobia and other specified phobia");
+    char *imp = test_write_file(line, strlen(line));
+    char err[600];
+    struct psy_import_stats is;
+    assert_int_equal(psy_catalog_import(s2, PSY_IMPORT_ICD10CM, imp, NULL, &is, err, sizeof err), PSY_OK);
+    assert_int_equal(open_index(s2, p2, NULL), 0);
+    psy_search *x;
+    assert_int_equal(psy_search_open(s2, p2, &x), PSY_OK);
+    struct psy_search_stats ss;
+    psy_search_stats(x, &ss);
+    assert_int_equal(ss.mapped, 1);
+    psy_search_hit h[4];
+    size_t n, total;
+    assert_int_equal(psy_search_query(x, "xenoglossophobia", NULL, h, 4, &n, &total), PSY_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(h[0].code, "F40.298");
+    psy_search_free(x);
+
+    /* several processes find no file at once: each builds and saves; the file is whole afterwards */
+    unlink(file);
+    unlink(verified);
+    enum { KIDS = 3 };
+    pid_t kid[KIDS];
+    for (int i = 0; i < KIDS; i++) {
+        kid[i] = fork();
+        assert_true(kid[i] >= 0);
+        if (kid[i] == 0) {
+            psy_store *ks;
+            char e[256];
+            psy_search *kx = NULL;
+            int bad = psy_store_open(p2, &ks, e, sizeof e) || psy_search_open(ks, p2, &kx);
+            psy_search_free(kx);
+            if (!bad) psy_store_close(ks);
+            _exit(bad);
+        }
+    }
+    for (int i = 0; i < KIDS; i++) {
+        int ws;
+        assert_int_equal(waitpid(kid[i], &ws, 0), kid[i]);
+        assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+    }
+    assert_int_equal(open_index(s2, p2, NULL), 1);
+    assert_false(tmp_files_left(file));
+
+    /* an in-memory database has no file */
+    assert_int_equal(psy_search_index_path(":memory:", file, sizeof file), 0);
+    psy_store_close(s2);
+    test_rm_db(p2);
+    unlink(file);
+    unlink(verified);
+    unlink(imp);
+    free(imp);
+    free(p2);
 }
 
 /* --- the CLI -------------------------------------------------------------------------------------------- */
@@ -904,6 +1049,7 @@ int main(void)
         cmocka_unit_test(test_bad_queries),
         cmocka_unit_test(test_order_is_deterministic),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_index_file),
         cmocka_unit_test(test_cli_json),
         cmocka_unit_test(test_cli_text_and_errors),
         cmocka_unit_test(test_english_words_fallback_without_word_list),
