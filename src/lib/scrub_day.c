@@ -3,7 +3,8 @@
  * client, one payer, one rendering clinician and one date of service. Every line that clinician billed
  * the client that day under that payer (whichever sessions and open or sent claims they came from) goes
  * through the same-day edits of coding_sameday.c: NCCI PTP pairs, MUE units per day (MAI 2 and 3) and
- * add-on anchors. Rules: docs/rules.md (R-DAY-*, with the R-PTP/R-MUE/R-ADDON ids they apply).
+ * add-on anchors. Rules: docs/rules.md (R-DAY-1; findings keep the edit's own id, R-PTP-*, R-MUE-1,
+ * R-ADDON-*, with source "day").
  *
  * A pair of lines from two sessions counts as separately documented when both sessions have start and
  * stop times and the times do not overlap; the distinct-service modifier must then be on the claim line
@@ -43,15 +44,6 @@ static int already(json_t *arr, const char *rule, const char *msg)
         if (r && m && !strcmp(r, rule) && !strcmp(m, msg)) return 1;
     }
     return 0;
-}
-
-/* The rule id a same-day finding is reported under on a claim: the edit's own id (R-PTP-*, R-MUE-1,
- * R-ADDON-*) is kept in the message; the claim-level id says the day was checked across sessions. */
-static const char *day_rule(const char *rule)
-{
-    if (!strncmp(rule, "R-PTP", 5) || !strcmp(rule, "R-ADDON-3")) return "R-DAY-PTP";
-    if (!strcmp(rule, "R-MUE-1")) return "R-DAY-MUE";
-    return "R-DAY-ADDON";
 }
 
 /* 1 when the same edit fires on the lines of line li's session alone: the coding of that session
@@ -139,12 +131,13 @@ psy_status psy__scrub_day(psy_store *st, const psy_coder *cx, psy_id practice, p
         /* the finding goes on the claim whose line it names; another claim of the day carries its own */
         if (dl[li].claim != claim) continue;
         if (already(arr, f[k].rule, f[k].message) || within_session(cx, date, lines, dl, n, li, &f[k])) continue;
-        char field[64], msg[PSY_MESSAGE_MAX + 64];
+        char field[64], msg[PSY_MESSAGE_MAX + 128];
         snprintf(field, sizeof field, "claim_line[%lld]", (long long)dl[li].number);
-        snprintf(msg, sizeof msg, "%s (%s, over the client's whole date of service)", f[k].message, f[k].rule);
-        if (already(arr, day_rule(f[k].rule), msg)) continue;
+        snprintf(msg, sizeof msg, "%s (over the client's whole date of service with this clinician and payer)",
+                 f[k].message);
+        if (already(arr, f[k].rule, msg)) continue;
         json_array_append_new(arr, psy__billing_finding(f[k].severity == PSY_SEVERITY_ERROR ? "error" : "warning",
-                                                        day_rule(f[k].rule), field, msg, "day"));
+                                                        f[k].rule, field, msg, "day"));
     }
 out:
     free(lines);
