@@ -796,6 +796,17 @@ static void test_rules_document(void **state)
     char **files = *state;
     json_t *seen = json_object();
     for (char **f = files; *f; f++) collect_rules(*f, seen);
+    /* the claim-level cases (run by test_scrub_day) */
+    DIR *cd = opendir(PSY_SOURCE_DIR "/tests/data/claims");
+    assert_non_null(cd);
+    for (struct dirent *e; (e = readdir(cd));) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || strcmp(e->d_name + len - 5, ".json")) continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/tests/data/claims/%s", PSY_SOURCE_DIR, e->d_name);
+        collect_rules(path, seen);
+    }
+    closedir(cd);
     FILE *md = fopen(PSY_SOURCE_DIR "/docs/rules.md", "r");
     assert_non_null(md);
     char line[2048];
