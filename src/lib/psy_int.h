@@ -219,4 +219,14 @@ struct psy_finding *psy__sink_add(struct psy__sink *k, psy_severity sev, const c
 void psy__same_day(const struct psy__ncci *t, int date, const struct psy_coded_line *lines, size_t n,
                    const char *const *fields, const char *sep_field, struct psy__sink *out);
 
+/* The code set by date of service (coding_codeset.c): the E/M code exists, is in force on the date and
+ * is not an add-on; the place of service exists and fits the E/M's category (pos_given: the place came
+ * from the input, else from the payer's default). */
+void psy__codeset_check(int date, const char *em_code, const char *pos, int pos_given, struct psy__sink *out);
+int psy__pos_exists(const char *pos);
+/* Sets each line's billable flag from the error findings (a finding names a line by "lines[i]" or by
+ * its origin field; one naming no line refuses them all) and the add-on anchors. */
+void psy__codeset_billable(const struct psy__ncci *t, int date, struct psy_coded_line *lines, size_t n,
+                           const char *const *origin, const struct psy_finding *f, size_t nf);
+
 #endif
