@@ -497,7 +497,7 @@ void psy__billing_input(const struct psy_billable *b, const struct psy_clinician
     for (; cn < sizeof in->credential - 1 && cl->credential[cn]; cn++)
         in->credential[cn] = (char)toupper((unsigned char)cl->credential[cn]);
     in->credential[cn] = 0;
-    in->group_size = b->participants;
+    if (in->kind == PSY_SESSION_GROUP || in->kind == PSY_SESSION_MULTIPLE_FAMILY_GROUP) in->group_size = b->participants;
     in->members = 1;
     in->prior_auth = auth[0] ? 1 : requires_auth ? 0 : -1;
 }

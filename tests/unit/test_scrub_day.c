@@ -1,4 +1,5 @@
-/* test_scrub_day.c -- claims judged by the client's whole date of service (R-DAY-1): each case of
+/* test_scrub_day.c -- claims judged by the client's whole date of service (R-DAY-1) and the audit's
+ * impossible days (R-IMP-1..3): each case of
  * tests/data/claims/day.json is a day of sessions by one clinician for one client, recorded in the demo
  * practice on a date of its own, built with `claims build` for that date; the claim must end in the
  * status the case gives with the findings it names (rule, severity, the codes in the message). The
@@ -19,6 +20,7 @@ struct world {
     psy_id pr;
     struct psy_session group;  /* a signed demo group session: the template of every case's sessions */
     psy_id client;             /* a present member of it with a policy: the case's client */
+    psy_id other;              /* another present member: "client": "other" in a case */
     struct psy_note *notes;    /* the template's notes */
     size_t n_notes;
     struct psy_attendance *at; /* the template's attendance */
@@ -87,10 +89,12 @@ static void world_up(void **state)
     struct psy_billable *b;
     size_t nb;
     assert_int_equal(psy_records_session_billables(W.st, W.pr, W.group.id, &b, &nb), PSY_OK);
-    for (size_t i = 0; i < nb && !W.client; i++)
-        if (b[i].policy_id) W.client = b[i].client_id;
+    for (size_t i = 0; i < nb && !W.other; i++)
+        if (b[i].policy_id && !W.client) W.client = b[i].client_id;
+        else if (b[i].policy_id) W.other = b[i].client_id;
     free(b);
     assert_true(W.client > 0);
+    assert_true(W.other > 0);
 }
 
 static const struct psy_note *template_note(psy_id client)
@@ -135,7 +139,7 @@ static void add_session(json_t *js, const char *date, int *groups_that_day)
         s.distinct_session = (*groups_that_day)++ > 0;
     } else {
         s.group_id = 0;
-        s.client_id = W.client;
+        s.client_id = json_object_get(js, "client") ? W.other : W.client;
         s.distinct_session = 0;
     }
     psy_id sid;
@@ -148,9 +152,9 @@ static void add_session(json_t *js, const char *date, int *groups_that_day)
         }
         for (size_t i = 0; i < W.n_notes; i++) save_signed_note(&W.notes[i], sid, W.notes[i].client_id, W.notes[i].kind);
     } else {
-        const struct psy_note *t = template_note(W.client);
+        const struct psy_note *t = template_note(s.client_id);
         assert_non_null(t);
-        save_signed_note(t, sid, W.client, "individual");
+        save_signed_note(t, sid, s.client_id, "individual");
     }
     rc = psy_records_session_sign(W.st, W.pr, sid, W.group.clinician_id);
     if (rc) rc = psy_records_session_sign_override(W.st, W.pr, sid, W.group.clinician_id,
@@ -204,6 +208,8 @@ static void test_clean_practice(void **state)
     assert_true(r.claims_new > 0);
     /* the demo's clean practice breaks no same-day edit: no finding of the day check */
     assert_int_equal(test_db_count(&W.db, "SELECT count(*) FROM claim WHERE findings LIKE '%\"source\":\"day\"%'"), 0);
+    /* nor an impossible day (R-IMP-*) */
+    assert_int_equal(test_db_count(&W.db, "SELECT count(*) FROM claim WHERE findings LIKE '%R-IMP-%'"), 0);
 }
 
 static void test_cases(void **state)
