@@ -575,10 +575,11 @@ static psy_status individual_session(struct gen *g, int ci, int week, const char
         telehealth = week == 5;
         modality = week == 5 ? "" : "video";
     }
-    /* each client of a clinician has an hour of its own (6:00 to 17:00; a 13th at 20:00), so no clinician
-     * or client is booked twice at once (audit R-IMP-1/2); the draw keeps the generator's sequence */
+    /* each client of a clinician has an hour of its own (6:00 to 17:00, then 5:00, 4:00 ...), clear of
+     * the groups from 18:00, so no clinician or client is booked twice at once (audit R-IMP-1/2); the
+     * draw keeps the generator's sequence */
     (void)rnd(&g->rng, 8);
-    int q = ci / g->nclin, begin = q < 12 ? (6 + q) * 60 : (8 + q) * 60;
+    int q = ci / g->nclin, begin = q < 12 ? (6 + q) * 60 : (17 - q > 0 ? 17 - q : 0) * 60;
     struct psy_session s;
     memset(&s, 0, sizeof s);
     snprintf(s.kind, sizeof s.kind, "individual");
