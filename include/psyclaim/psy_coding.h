@@ -81,6 +81,7 @@ struct psy_coded_line {
     long long charge_cents;                /* the payer's fee x units; 0 when the profile has no fee */
     int member;                            /* group kinds: 1..members; 0 otherwise */
     int separate_times;                    /* its own start/stop times are documented (see psy_session) */
+    int billable;                          /* 1 when no error refuses this line (nor its primary) */
     char explanation[PSY_EXPLANATION_MAX]; /* one sentence */
 };
 

@@ -31,6 +31,7 @@ void psy__audit_conf(struct psy__audit_conf *c)
     c->min_shingles = 5;
     c->compare_window = 4;
     c->group_max_default = 12;
+    c->clinician_day_minutes_max = 720;
     const char *text = psy_data_get("audit/audit.json", NULL);
     json_t *j = text ? json_loads(text, 0, NULL) : NULL;
     if (!j) return;
@@ -43,6 +44,7 @@ void psy__audit_conf(struct psy__audit_conf *c)
         {"min_shingles", offsetof(struct psy__audit_conf, min_shingles)},
         {"compare_window", offsetof(struct psy__audit_conf, compare_window)},
         {"group_max_default", offsetof(struct psy__audit_conf, group_max_default)},
+        {"clinician_day_minutes_max", offsetof(struct psy__audit_conf, clinician_day_minutes_max)},
     };
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
         if ((v = json_object_get(j, ints[i].key)) && json_is_integer(v) && json_integer_value(v) > 0)
@@ -502,7 +504,8 @@ static psy_status load_notes(struct audit *au, struct psy__lsh *lsh)
 /* --- findings ------------------------------------------------------------------------------------------ */
 
 static const char *const rule_order[] = {"R-DOC-SIGN", "R-TIME-4", "R-TIME-1", "R-GRP-1", "R-GRP-2", "R-GRP-3",
-                                         "R-DOC-CLONE", "R-PLAN-1", "R-DX-1", "R-AUTH-1", "R-TH-2", NULL};
+                                         "R-DOC-CLONE", "R-PLAN-1", "R-DX-1", "R-AUTH-1", "R-TH-2", "R-IMP-1",
+                                         "R-IMP-2", "R-IMP-3", NULL};
 
 static struct psy_audit_finding *add(struct audit *au, const char *rule, psy_audit_severity sev, const char *type,
                                      psy_id id, const char *date)
@@ -517,6 +520,13 @@ static struct psy_audit_finding *add(struct audit *au, const char *rule, psy_aud
     snprintf(f->date, sizeof f->date, "%s", date ? date : "");
     f->similarity = -1;
     return f;
+}
+
+/* A finding of the impossible-day checks (audit_day.c). */
+static void emit_day(void *ud, const char *rule, int error, psy_id session, const char *date, const char *msg)
+{
+    struct psy_audit_finding *f = add(ud, rule, error ? PSY_AUDIT_ERROR : PSY_AUDIT_WARNING, "session", session, date);
+    snprintf(f->message, sizeof f->message, "%s", msg);
 }
 
 /* The gathered finding for (rule, record, variant), created on first use; counts one more line. */
@@ -1103,6 +1113,7 @@ psy_status psy_audit_run(psy_store *st, psy_id practice, const struct psy_audit_
             check_consent(&au);
             rc = check_clones(&au, lsh, threshold);
         }
+        if (!rc) rc = psy__audit_day(st, practice, au.from, au.to, au.conf.clinician_day_minutes_max, emit_day, &au);
         if (own) psy__store_exec(st, "COMMIT");
     }
     if (!rc) {

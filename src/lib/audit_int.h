@@ -14,6 +14,7 @@ struct psy__audit_conf {
     int min_shingles;      /* notes with fewer shingles are not compared */
     int compare_window;    /* a bucket member is paired with at most this many earlier members */
     int group_max_default; /* group size limit of a payer that sets none */
+    int clinician_day_minutes_max; /* a clinician's minutes on one date beyond which R-IMP-3 warns; 0 = none */
 };
 /* Reads data/audit/audit.json (the values above; defaults for any missing). */
 void psy__audit_conf(struct psy__audit_conf *c);
@@ -37,5 +38,12 @@ size_t psy__lsh_pairs(struct psy__lsh *l, int window, uint64_t **pairs);
 /* Share of MinHash values two documents agree on: an estimate of their Jaccard similarity. */
 double psy__lsh_estimate(const struct psy__lsh *l, uint32_t a, uint32_t b);
 void psy__lsh_free(struct psy__lsh *l);
+
+/* The impossible-day checks (audit_day.c) over sessions with service dates in [from, to]: each finding
+ * is passed to emit (error 1, else warning) for a session record. */
+typedef void (*psy__audit_emit)(void *ud, const char *rule, int error, psy_id session, const char *date,
+                                const char *msg);
+psy_status psy__audit_day(psy_store *st, psy_id practice, const char *from, const char *to, int day_minutes_max,
+                          psy__audit_emit emit, void *ud);
 
 #endif

@@ -299,10 +299,13 @@ struct audit_day {
 struct audit_cache {
     struct audit_day *days;
     size_t n, cap;
+    const psy_coder *cx; /* the NCCI tables for the day check (scrub_day.c) */
+    psy_coder *own;      /* opened here when the caller gave none */
 };
 
 static void audit_cache_free(struct audit_cache *c)
 {
+    psy_coding_close(c->own);
     for (size_t i = 0; i < c->n; i++) free(c->days[i].af);
     free(c->days);
 }
@@ -380,6 +383,20 @@ static psy_status scrub(psy_store *st, psy_id practice, psy_id claim, struct aud
             }
     }
     if (!cache) free(af);
+    /* the client's whole date of service under this payer and clinician (scrub_day.c) */
+    struct audit_cache one = {0};
+    struct audit_cache *cc = cache ? cache : &one;
+    if (!cc->cx) {
+        char err[200];
+        if (psy_coding_open(st, &cc->own, err, sizeof err)) rc = psy__store_fail(st, PSY_EDB, "ncci: %s", err);
+        cc->cx = cc->own;
+    }
+    if (!rc) rc = psy__scrub_day(st, cc->cx, practice, claim, arr);
+    if (!cache) audit_cache_free(&one);
+    if (rc) {
+        json_decref(arr);
+        goto out;
+    }
     /* the 837P rules */
     struct psy_claim_batch b;
     psy__billing_batch(L, &b, &L->c, 1);
@@ -480,7 +497,7 @@ void psy__billing_input(const struct psy_billable *b, const struct psy_clinician
     for (; cn < sizeof in->credential - 1 && cl->credential[cn]; cn++)
         in->credential[cn] = (char)toupper((unsigned char)cl->credential[cn]);
     in->credential[cn] = 0;
-    in->group_size = b->participants;
+    if (in->kind == PSY_SESSION_GROUP || in->kind == PSY_SESSION_MULTIPLE_FAMILY_GROUP) in->group_size = b->participants;
     in->members = 1;
     in->prior_auth = auth[0] ? 1 : requires_auth ? 0 : -1;
 }
@@ -848,6 +865,7 @@ struct touched {
 };
 struct chunk {
     psy_store *st;
+    const psy_coder *cx; /* NULL: the scrubber opens the NCCI tables itself */
     psy_id practice;
     int open;            /* items in the open transaction, or -1 when the caller's transaction is used */
     struct touched *t;   /* every claim touched; [from, n) by the open transaction */
@@ -874,7 +892,7 @@ static psy_status chunk_scrub(struct chunk *c)
     if (!k) return PSY_OK;
     struct touched *p = c->t + c->from;
     qsort(p, k, sizeof *p, cmp_touched);
-    struct audit_cache cache = {0};
+    struct audit_cache cache = {.cx = c->cx};
     psy_status rc = PSY_OK;
     for (size_t i = 0; !rc && i < k; i++) {
         if (i && p[i].id == p[i - 1].id) {
@@ -998,7 +1016,7 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
      * savepoint, and what a chunk committed stays built and scrubbed if a later member fails (a build run
      * again leaves billed members alone). The drafts an interrupted build committed without scrubbing
      * them are scrubbed first. */
-    struct chunk ch = {.st = st, .practice = practice};
+    struct chunk ch = {.st = st, .cx = cx, .practice = practice};
     psy_id *left = NULL;
     size_t nl = 0;
     rc = claim_ids(st, practice, "status = 'draft' AND scrubbed_at = ''", &left, &nl);

@@ -693,7 +693,12 @@ psy_status psy_coding_session(const psy_coder *cx, const struct psy_coding_input
     place(&j);
     payer_terms(&j);
     separate_encounters(&j);
+    psy__input_warnings(s, date, t, &j.sink);
+    psy__codeset_check(date, s->em_code, r->n_lines ? r->lines[0].place_of_service : s->place_of_service,
+                       s->telehealth == PSY_TELEHEALTH_NONE && *s->place_of_service, &j.sink);
     psy__same_day(&cx->ncci, date, r->lines, r->n_lines, j.origin, "separate_times", &j.sink);
+    psy__codeset_billable(&cx->ncci, date, r->lines, r->n_lines, j.origin, r->findings,
+                          j.sink.n < PSY_CODING_MAX_FINDINGS ? j.sink.n : PSY_CODING_MAX_FINDINGS);
     size_t one = r->n_lines;
     int members = j.per_member && s->members > 1 ? s->members : 1;
     for (int m = 2; m <= members; m++)

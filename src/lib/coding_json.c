@@ -237,6 +237,8 @@ static void line_json(struct psy__buf *b, const struct psy_coded_line *l, int pr
     str(b, l->explanation);
     key(b, pretty, d + 1, 0, "charge_cents");
     num(b, l->charge_cents);
+    key(b, pretty, d + 1, 0, "billable");
+    psy__buf_puts(b, l->billable ? "true" : "false");
     if (l->member) {
         key(b, pretty, d + 1, 0, "member");
         num(b, l->member);

@@ -273,7 +273,7 @@ static int fee_cmp(const void *a, const void *b)
 static psy_status read_version(struct rd *r, json_t *v, struct psy__payer_terms *t, int prev_effective)
 {
     static const char *const keys[] = {"effective", "notes", "place_of_service", "telehealth", "credential_modifiers",
-                                       "kind_modifiers", "group_size_max", "not_covered", "prior_authorization",
+                                       "kind_modifiers", "group_size_max", "group_minutes_min", "not_covered", "prior_authorization",
                                        "em_modifier_25", "fees_cents", NULL};
     if (!json_is_object(v)) return bad(r, "", "must be an object");
     psy_status rc = only_keys(r, v, "", keys);
@@ -301,6 +301,12 @@ static psy_status read_version(struct rd *r, json_t *v, struct psy__payer_terms 
         else if (!json_is_integer(x) || json_integer_value(x) < 1 || json_integer_value(x) > 999)
             return bad(r, "group_size_max", "must be a whole number of participants from 1 to 999, or null");
         else t->group_size_max = (int)json_integer_value(x);
+    }
+    if ((x = json_object_get(v, "group_minutes_min"))) {
+        if (json_is_null(x)) t->group_minutes_min = 0;
+        else if (!json_is_integer(x) || json_integer_value(x) < 1 || json_integer_value(x) > 600)
+            return bad(r, "group_minutes_min", "must be whole minutes from 1 to 600, or null");
+        else t->group_minutes_min = (int)json_integer_value(x);
     }
     if ((x = json_object_get(v, "not_covered")) && (rc = read_not_covered(r, x, t))) return rc;
     if ((x = json_object_get(v, "prior_authorization")) &&

@@ -171,6 +171,7 @@ struct psy__payer_terms {
     } creds[16];
     char kind_mod[PSY_SESSION_KIND_COUNT][3]; /* program/setting modifier per session kind */
     int group_size_max;                       /* 0 = no limit */
+    int group_minutes_min;                    /* shortest group session the payer pays; 0 = none stated */
     size_t n_not_covered;
     struct psy__not_covered not_covered[PSY__PAYER_MAX_LIST];
     int prior_auth_all;
@@ -224,5 +225,20 @@ struct psy_finding *psy__sink_add(struct psy__sink *k, psy_severity sev, const c
  * (NULL: "lines[i]"); sep_field names where separate times are stated (NULL: the line's own field). */
 void psy__same_day(const struct psy__ncci *t, int date, const struct psy_coded_line *lines, size_t n,
                    const char *const *fields, const char *sep_field, struct psy__sink *out);
+
+/* The code set by date of service (coding_codeset.c): the E/M code exists, is in force on the date and
+ * is not an add-on; the place of service exists and fits the E/M's category (pos_given: the place came
+ * from the input, else from the payer's default). */
+void psy__codeset_check(int date, const char *em_code, const char *pos, int pos_given, struct psy__sink *out);
+int psy__pos_exists(const char *pos);
+/* What a payer questions though it is billable (coding_warn.c): a group of one, a group shorter than
+ * the payer's minimum, an individual session over 3 hours, a date of service in the future, input that
+ * contradicts itself. Warnings only. */
+void psy__input_warnings(const struct psy_coding_input *s, int date, const struct psy__payer_terms *t,
+                         struct psy__sink *out);
+/* Sets each line's billable flag from the error findings (a finding names a line by "lines[i]" or by
+ * its origin field; one naming no line refuses them all) and the add-on anchors. */
+void psy__codeset_billable(const struct psy__ncci *t, int date, struct psy_coded_line *lines, size_t n,
+                           const char *const *origin, const struct psy_finding *f, size_t nf);
 
 #endif

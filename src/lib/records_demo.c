@@ -451,8 +451,10 @@ static psy_status group_session(struct gen *g, int gi, int week, const char *dat
     s.group_id = grp.id;
     s.clinician_id = grp.clinician_id;
     snprintf(s.service_date, sizeof s.service_date, "%s", date);
-    instant(s.start_utc, date, 18 * 60);
-    instant(s.stop_utc, date, 19 * 60 + 30);
+    /* groups of one clinician on one weekday follow each other (gi, gi + 5 ... share a weekday) */
+    int begin = 18 * 60 + ((gi / 5) % 3) * 95;
+    instant(s.start_utc, date, begin);
+    instant(s.stop_utc, date, begin + 90);
     snprintf(s.pos, sizeof s.pos, "%s", grp.telehealth ? "10" : "11");
     s.telehealth = grp.telehealth;
     if (grp.telehealth) {
@@ -573,7 +575,11 @@ static psy_status individual_session(struct gen *g, int ci, int week, const char
         telehealth = week == 5;
         modality = week == 5 ? "" : "video";
     }
-    int begin = (9 + rnd(&g->rng, 8)) * 60;
+    /* each client of a clinician has an hour of its own (6:00 to 17:00, then 5:00, 4:00 ...), clear of
+     * the groups from 18:00, so no clinician or client is booked twice at once (audit R-IMP-1/2); the
+     * draw keeps the generator's sequence */
+    (void)rnd(&g->rng, 8);
+    int q = ci / g->nclin, begin = q < 12 ? (6 + q) * 60 : (17 - q > 0 ? 17 - q : 0) * 60;
     struct psy_session s;
     memset(&s, 0, sizeof s);
     snprintf(s.kind, sizeof s.kind, "individual");

@@ -290,7 +290,10 @@ psy_id fx_individual(struct fx *f, psy_id client, const char *date, int minutes,
     s.client_id = client;
     s.clinician_id = f->clin;
     snprintf(s.service_date, sizeof s.service_date, "%s", date);
-    times(date, 600, minutes, s.start_utc, s.stop_utc);
+    /* each individual session an hour of its own (7:00 to 16:00 in turn), so the fixture's one clinician
+     * is never booked twice at once (audit R-IMP-1) */
+    static int slot;
+    times(date, 7 * 60 + (slot++ % 10) * 60, minutes, s.start_utc, s.stop_utc);
     snprintf(s.pos, sizeof s.pos, "11");
     snprintf(s.billed_code, sizeof s.billed_code, "%s", code);
     psy_id sid;

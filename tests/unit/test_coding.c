@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "psy_int.h"
 
 #define CASES_DIR PSY_SOURCE_DIR "/tests/data/coding"
 #define NCCI_FIXTURES PSY_SOURCE_DIR "/tests/data/ncci"
@@ -112,6 +113,8 @@ static void check_line(const struct psy_coded_line *l, json_t *want, size_t i, c
         why(fail, flen, " line %zu POS '%s', not '%s';", i, l->place_of_service, json_string_value(v));
     if ((v = json_object_get(want, "charge_cents")) && json_integer_value(v) != l->charge_cents)
         why(fail, flen, " line %zu charge %lld, not %lld;", i, l->charge_cents, (long long)json_integer_value(v));
+    if ((v = json_object_get(want, "billable")) && json_is_true(v) != (l->billable != 0))
+        why(fail, flen, " line %zu billable %d, not %d;", i, l->billable, json_is_true(v));
     if ((v = json_object_get(want, "member")) && json_integer_value(v) != l->member)
         why(fail, flen, " line %zu member %d, not %lld;", i, l->member, (long long)json_integer_value(v));
     if ((v = json_object_get(want, "modifiers"))) {
@@ -403,12 +406,13 @@ static void test_result_json(void **state)
         json_t *lines = json_object_get(j, "lines"), *l0 = json_array_get(lines, 0);
         assert_int_equal(json_array_size(lines), 2);
         static const char *const keys[] = {"code", "units", "modifiers", "place_of_service", "rules", "explanation",
-                                           "charge_cents", "member"};
+                                           "charge_cents", "billable", "member"};
         const char *key;
         json_t *val;
         size_t k = 0;
         json_object_foreach(l0, key, val) assert_string_equal(key, keys[k++]); /* the contract's order */
-        assert_int_equal(k, 8);
+        assert_int_equal(k, 9);
+        assert_true(json_is_true(json_object_get(l0, "billable")));
         assert_string_equal(json_string_value(json_array_get(json_object_get(l0, "modifiers"), 0)), "95");
         assert_int_equal(json_integer_value(json_object_get(json_array_get(lines, 1), "member")), 2);
         assert_int_equal(json_array_size(json_object_get(j, "findings")), 0);
@@ -779,6 +783,25 @@ static void test_cli_import_and_db(void **state)
     free(db);
 }
 
+/* The engine's place-of-service set is the catalog's (R-CODE-4). */
+static void test_pos_set(void **state)
+{
+    (void)state;
+    json_t *doc = load_json(PSY_SOURCE_DIR "/data/catalog/pos.json");
+    size_t i, n = 0;
+    json_t *e;
+    json_array_foreach(json_object_get(doc, "entries"), i, e) {
+        const char *code = json_string_value(json_object_get(e, "code"));
+        if (!psy__pos_exists(code)) fail_msg("POS %s of the catalog is unknown to the engine", code);
+        n++;
+    }
+    json_decref(doc);
+    assert_true(n > 30);
+    assert_false(psy__pos_exists("44"));
+    assert_false(psy__pos_exists("00"));
+    assert_false(psy__pos_exists(""));
+}
+
 /* --- docs/rules.md agrees with the cases -------------------------------------------------------------- */
 
 static void collect_rules(const char *path, json_t *seen)
@@ -796,6 +819,17 @@ static void test_rules_document(void **state)
     char **files = *state;
     json_t *seen = json_object();
     for (char **f = files; *f; f++) collect_rules(*f, seen);
+    /* the claim-level cases (run by test_scrub_day) */
+    DIR *cd = opendir(PSY_SOURCE_DIR "/tests/data/claims");
+    assert_non_null(cd);
+    for (struct dirent *e; (e = readdir(cd));) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || strcmp(e->d_name + len - 5, ".json")) continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/tests/data/claims/%s", PSY_SOURCE_DIR, e->d_name);
+        collect_rules(path, seen);
+    }
+    closedir(cd);
     FILE *md = fopen(PSY_SOURCE_DIR "/docs/rules.md", "r");
     assert_non_null(md);
     char line[2048];
@@ -836,6 +870,7 @@ int main(void)
         cmocka_unit_test(test_ncci_import_fixtures),
         cmocka_unit_test(test_ncci_import_errors),
         cmocka_unit_test(test_ncci_import_official),
+        cmocka_unit_test(test_pos_set),
     };
     size_t nfixed = sizeof fixed / sizeof fixed[0];
     /* one test per case file */
