@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "psy_db.h"
-#include "claims_int.h"
+#include "billing_int.h"
 
 /* Runs sql with integer parameters and appends one object per row to arr. cols names the columns in
  * order, each "name:t" with t = i (integer), s (text) or l (comma list as an array of strings). */

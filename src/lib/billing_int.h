@@ -1,9 +1,9 @@
 /*
- * claims_int.h -- what claims_build.c and claims_post.c share: a stored claim loaded into the structs
+ * billing_int.h -- what claims_build.c and claims_post.c share: a stored claim loaded into the structs
  * of psy_claims.h (with the storage those structs point into).
  */
-#ifndef PSY_CLAIMS_INT_H
-#define PSY_CLAIMS_INT_H
+#ifndef PSY_BILLING_INT_H
+#define PSY_BILLING_INT_H
 
 #include <jansson.h>
 #include "psy_int.h"

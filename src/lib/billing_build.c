@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include "psy_db.h"
-#include "claims_int.h"
+#include "billing_int.h"
 
 void psy__billing_now(char out[PSY_REC_TIME_MAX])
 {

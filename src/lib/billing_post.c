@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "psy_db.h"
-#include "claims_int.h"
+#include "billing_int.h"
 
 /* --- control numbers --------------------------------------------------------------------------- */
 

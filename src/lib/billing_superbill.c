@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "claims_int.h"
+#include "billing_int.h"
 
 static void d8(const char *iso, char out[9])
 {
