@@ -1,6 +1,6 @@
 /*
- * cli_billing.c -- billing from the practice's records: `psyclaim claims build|list|export`,
- * `psyclaim cms1500 CLAIM`, `psyclaim superbill CLIENT --month YYYY-MM` and `psyclaim era post FILE`.
+ * cli_claims.c -- billing from the practice's records: `psyclaim claims build|scrub|list|export|batches`,
+ * `psyclaim cms1500 CLAIM` and `psyclaim superbill CLIENT --month YYYY-MM` (`era post` is in cli_era.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -10,65 +10,9 @@
 #include <string.h>
 #include "cli.h"
 
-struct bopts {
-    const char *db, *from, *to, *status, *payer, *out, *month, *phone;
-    long practice;
-    int json;
-};
-
-/* Parses the options every billing command shares; returns 0 (usage printed) on a bad one. */
-static int parse_opts(int argc, char **argv, const struct cli_command *cmd, struct bopts *b)
-{
-    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},     {"practice", required_argument, NULL, 'p'},
-                                         {"from", required_argument, NULL, 'f'},   {"to", required_argument, NULL, 't'},
-                                         {"status", required_argument, NULL, 's'}, {"payer", required_argument, NULL, 'P'},
-                                         {"out", required_argument, NULL, 'o'},    {"month", required_argument, NULL, 'm'},
-                                         {"json", no_argument, NULL, 'j'},         {"phone", required_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    memset(b, 0, sizeof *b);
-    int o;
-    optind = 1;
-    while ((o = getopt_long(argc, argv, "d:p:f:t:s:P:o:m:jh:", opts, NULL)) != -1) {
-        switch (o) {
-        case 'd': b->db = optarg; break;
-        case 'p':
-            if (!cli_int_arg("--practice", optarg, 1L << 40, &b->practice)) return 0;
-            break;
-        case 'f': b->from = optarg; break;
-        case 't': b->to = optarg; break;
-        case 's': b->status = optarg; break;
-        case 'P': b->payer = optarg; break;
-        case 'o': b->out = optarg; break;
-        case 'm': b->month = optarg; break;
-        case 'j': b->json = 1; break;
-        case 'h': b->phone = optarg; break;
-        default: fputs(cmd->usage, stderr); return 0;
-        }
-    }
-    return 1;
-}
-
-static int write_file(const char *path, const char *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f || fwrite(data, 1, len, f) != len || fclose(f)) {
-        cli_error("--out: cannot write %s: %s", path, strerror(errno));
-        if (f) fclose(f);
-        return 0;
-    }
-    return 1;
-}
-
-static void print_json(json_t *doc)
-{
-    json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    fputc('\n', stdout);
-    json_decref(doc);
-}
-
 /* --- claims ------------------------------------------------------------------------------------- */
 
-static int claims_build(psy_store *st, psy_id pid, const struct bopts *b)
+static int claims_build(psy_store *st, psy_id pid, const struct cli_bopts *b)
 {
     if ((b->from && !psy_records_date_valid(b->from)) || (b->to && !psy_records_date_valid(b->to))) {
         cli_error("%s: a date YYYY-MM-DD", b->from && !psy_records_date_valid(b->from) ? "--from" : "--to");
@@ -92,7 +36,7 @@ static int claims_build(psy_store *st, psy_id pid, const struct bopts *b)
         return CLI_FAIL;
     }
     if (b->json) {
-        print_json(json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "resumed", (json_int_t)r.resumed, "sessions", (json_int_t)r.sessions,
+        cli_print_json(json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "resumed", (json_int_t)r.resumed, "sessions", (json_int_t)r.sessions,
                              "members", (json_int_t)r.members, "already_billed", (json_int_t)r.already_billed,
                              "uninsured", (json_int_t)r.uninsured, "not_coded", (json_int_t)r.not_coded, "lines",
                              (json_int_t)r.lines, "claims_new", (json_int_t)r.claims_new, "ready", (json_int_t)r.ready,
@@ -108,7 +52,7 @@ static int claims_build(psy_store *st, psy_id pid, const struct bopts *b)
     return CLI_OK;
 }
 
-static int claims_scrub(psy_store *st, psy_id pid, const struct bopts *b)
+static int claims_scrub(psy_store *st, psy_id pid, const struct cli_bopts *b)
 {
     long ready, draft;
     if (b->phone && psy_billing_set_contact(st, pid, b->phone)) {
@@ -119,12 +63,12 @@ static int claims_scrub(psy_store *st, psy_id pid, const struct bopts *b)
         cli_error("claims scrub: %s", psy_store_errmsg(st));
         return CLI_FAIL;
     }
-    if (b->json) print_json(json_pack("{s:I, s:I}", "ready", (json_int_t)ready, "draft", (json_int_t)draft));
+    if (b->json) cli_print_json(json_pack("{s:I, s:I}", "ready", (json_int_t)ready, "draft", (json_int_t)draft));
     else printf("%ld claims scrubbed: %ld ready, %ld draft with findings\n", ready + draft, ready, draft);
     return CLI_OK;
 }
 
-static int claims_list(psy_store *st, psy_id pid, const struct bopts *b)
+static int claims_list(psy_store *st, psy_id pid, const struct cli_bopts *b)
 {
     psy_claim_state unused;
     if (b->status && psy_claim_state_parse(b->status, &unused)) {
@@ -149,7 +93,7 @@ static int claims_list(psy_store *st, psy_id pid, const struct bopts *b)
                                                  "paid_cents", (json_int_t)c[i].paid_cents, "findings",
                                                  f ? f : json_array()));
         }
-        print_json(json_pack("{s:o}", "claims", arr));
+        cli_print_json(json_pack("{s:o}", "claims", arr));
     } else {
         for (size_t i = 0; i < n; i++) {
             json_t *f = json_loads(c[i].findings, 0, NULL);
@@ -165,7 +109,7 @@ static int claims_list(psy_store *st, psy_id pid, const struct bopts *b)
     return CLI_OK;
 }
 
-static int claims_export(psy_store *st, psy_id pid, const struct bopts *b)
+static int claims_export(psy_store *st, psy_id pid, const struct cli_bopts *b)
 {
     if (!b->payer || !b->out) {
         cli_error("claims export: give --payer ID (the payer's electronic id or record id) and --out FILE");
@@ -195,7 +139,7 @@ static int claims_export(psy_store *st, psy_id pid, const struct bopts *b)
     return CLI_OK;
 }
 
-static int claims_batch(psy_store *st, psy_id pid, const struct bopts *b, const char *verb, const char *id_arg)
+static int claims_batch(psy_store *st, psy_id pid, const struct cli_bopts *b, const char *verb, const char *id_arg)
 {
     if (!strcmp(verb, "list")) {
         struct psy_billing_batch *v;
@@ -218,7 +162,7 @@ static int claims_batch(psy_store *st, psy_id pid, const struct bopts *b, const 
                        v[i].payer_code, v[i].isa13, v[i].n_claims, v[i].bytes, v[i].created_at,
                        v[i].written_at[0] ? v[i].written_to : "(never written to a file)");
         }
-        if (arr) print_json(arr);
+        if (arr) cli_print_json(arr);
         else printf("%zu batch%s\n", n, n == 1 ? "" : "es");
         free(v);
         return CLI_OK;
@@ -250,8 +194,8 @@ static int claims_batch(psy_store *st, psy_id pid, const struct bopts *b, const 
 
 static int run_claims(int argc, char **argv)
 {
-    struct bopts b;
-    if (!parse_opts(argc, argv, &cli_cmd_claims, &b)) return CLI_USAGE;
+    struct cli_bopts b;
+    if (!cli_bopts_parse(argc, argv, &cli_cmd_claims, &b)) return CLI_USAGE;
     int batch = optind < argc && !strcmp(argv[optind], "batch");
     if (batch ? optind + 2 > argc || optind + 3 < argc : optind != argc - 1) {
         cli_error("claims: give one action, build, scrub, list, export or batch (see 'psyclaim claims --help')");
@@ -309,8 +253,8 @@ const struct cli_command cli_cmd_claims = {
 
 static int run_cms1500(int argc, char **argv)
 {
-    struct bopts b;
-    if (!parse_opts(argc, argv, &cli_cmd_cms1500, &b)) return CLI_USAGE;
+    struct cli_bopts b;
+    if (!cli_bopts_parse(argc, argv, &cli_cmd_cms1500, &b)) return CLI_USAGE;
     if (optind != argc - 1 || !b.out) {
         cli_error("cms1500: give one CLAIM number and --out FILE.pdf");
         return CLI_USAGE;
@@ -326,7 +270,7 @@ static int run_cms1500(int argc, char **argv)
         cli_error("cms1500: %s", err);
         return rc == PSY_ENOTFOUND ? CLI_USAGE : CLI_FAIL;
     }
-    int ok = write_file(b.out, pdf, len);
+    int ok = cli_write_file(b.out, pdf, len);
     free(pdf);
     if (ok) printf("CMS-1500 of %s written to %s (%zu bytes)\n", argv[optind], b.out, len);
     return ok ? CLI_OK : CLI_FAIL;
@@ -341,8 +285,8 @@ const struct cli_command cli_cmd_cms1500 = {
 
 static int run_superbill(int argc, char **argv)
 {
-    struct bopts b;
-    if (!parse_opts(argc, argv, &cli_cmd_superbill, &b)) return CLI_USAGE;
+    struct cli_bopts b;
+    if (!cli_bopts_parse(argc, argv, &cli_cmd_superbill, &b)) return CLI_USAGE;
     long client = 0;
     if (optind != argc - 1 || !b.out || !b.month) {
         cli_error("superbill: give one CLIENT id, --month YYYY-MM and --out FILE.pdf");
@@ -363,7 +307,7 @@ static int run_superbill(int argc, char **argv)
         cli_error("superbill: %s", err);
         return rc == PSY_EINVAL || rc == PSY_ENOTFOUND ? CLI_USAGE : CLI_FAIL;
     }
-    int ok = write_file(b.out, pdf, len);
+    int ok = cli_write_file(b.out, pdf, len);
     free(pdf);
     if (ok) printf("superbill written to %s (%zu bytes)\n", b.out, len);
     return ok ? CLI_OK : CLI_FAIL;
@@ -376,71 +320,3 @@ const struct cli_command cli_cmd_superbill = {
     "licence, the client, the diagnoses, and one line per signed session of the month (date, place of\n"
     "service, code and modifiers, fee), coded as for a claim. CLIENT is the client's record id.\n",
 };
-
-/* --- era post ------------------------------------------------------------------------------------ */
-
-int cli_era_post(int argc, char **argv)
-{
-    struct bopts b;
-    if (!parse_opts(argc - 1, argv + 1, &cli_cmd_era, &b)) return CLI_USAGE;
-    if (optind != argc - 2) {
-        cli_error("era post: give one FILE (see 'psyclaim era --help')");
-        return CLI_USAGE;
-    }
-    const char *path = argv[optind + 1];
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        cli_error("era post: cannot read %s: %s", path, strerror(errno));
-        return CLI_FAIL;
-    }
-    char *data = NULL;
-    size_t len = 0, cap = 0, got;
-    do {
-        if (len == cap) data = realloc(data, cap = cap ? 2 * cap : 65536);
-        got = fread(data + len, 1, cap - len, f);
-        len += got;
-    } while (got && len < PSY_X12_DEFAULT_MAX_INPUT);
-    fclose(f);
-    psy_id pid;
-    psy_store *st = cli_open_practice(b.db, b.practice, &pid);
-    if (!st) {
-        free(data);
-        return CLI_FAIL;
-    }
-    struct psy_billing_post_result r;
-    char err[400];
-    const char *base = strrchr(path, '/');
-    psy_status rc = psy_billing_era_post_named(st, pid, base ? base + 1 : path, data, len, &r, err, sizeof err);
-    free(data);
-    if (rc) {
-        cli_error("%s: %s", path, err[0] ? err : psy_store_errmsg(st));
-        psy_store_close(st);
-        return CLI_FAIL;
-    }
-    psy_store_close(st);
-    char paid[PSY_CENTS_TEXT_MAX];
-    if (b.json) {
-        json_t *o = json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "already_posted",
-                              r.already_posted, "payments", (json_int_t)r.payments, "payments_seen_before",
-                              (json_int_t)r.payments_seen_before, "claims", (json_int_t)r.claims, "lines",
-                              (json_int_t)r.lines, "suspense", (json_int_t)r.suspense, "denied", (json_int_t)r.denied,
-                              "unbalanced", (json_int_t)r.unbalanced, "overpaid", (json_int_t)r.overpaid, "reversals",
-                              (json_int_t)r.reversals, "paid_cents", (json_int_t)r.paid_cents);
-        if (r.earlier_file)
-            json_object_set_new(o, "earlier_file", json_pack("{s:I, s:s, s:s}", "id", (json_int_t)r.earlier_file, "name",
-                                                             r.earlier_name, "posted_at", r.earlier_posted_at));
-        print_json(o);
-    } else if (r.already_posted) {
-        printf("%s was posted before, from file #%lld %s(%s); nothing changed\n", path, (long long)r.earlier_file,
-               r.earlier_name[0] ? r.earlier_name : "", r.earlier_posted_at);
-    } else {
-        printf("%ld claims and %ld lines posted, %s paid; %ld denied, %ld unbalanced, %ld overpaid, %ld reversed, "
-               "%ld items in suspense\n",
-               r.claims, r.lines, psy_cents_format(r.paid_cents, paid), r.denied, r.unbalanced, r.overpaid, r.reversals,
-               r.suspense);
-        if (r.payments_seen_before)
-            printf("%ld payments of the file were posted before, from file #%lld %s(%s), and were skipped\n",
-                   r.payments_seen_before, (long long)r.earlier_file, r.earlier_name, r.earlier_posted_at);
-    }
-    return CLI_OK;
-}

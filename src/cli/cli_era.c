@@ -1,6 +1,6 @@
 /*
- * cli_claims.c -- `psyclaim era` (read an 835 remittance) and `psyclaim x12` (check the structure of
- * any 837P or 835 file).
+ * cli_era.c -- `psyclaim era read` (an 835 remittance as text or JSON) and `psyclaim era post` (its
+ * payments recorded on the practice's claims).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -9,79 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
-
-/* Parses --max-bytes; 0 on a bad value. */
-static size_t max_bytes_arg(const char *s)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end || !v || v > (1ULL << 40)) return 0;
-    return (size_t)v;
-}
-
-/* The input of a command: "ACTION [--json] [--max-bytes N] FILE" parsed, FILE opened, a reader on it. */
-struct input {
-    int json;
-    const char *path;
-    FILE *f;
-    psy_x12_reader *r;
-};
-
-/* Parses the arguments after the command name and opens the input. Returns -1 when the command should
- * go on (close with input_close), else the exit status. */
-static int input_open(int argc, char **argv, const struct cli_command *cmd, const char *action, struct input *in)
-{
-    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
-                                         {"max-bytes", required_argument, NULL, 'm'},
-                                         {NULL, 0, NULL, 0}};
-    memset(in, 0, sizeof *in);
-    if (argc < 2 || strcmp(argv[1], action)) {
-        cli_error("%s: the only action is '%s' (see 'psyclaim %s --help')", cmd->name, action, cmd->name);
-        return CLI_USAGE;
-    }
-    int o;
-    size_t max = 0;
-    optind = 1;
-    while ((o = getopt_long(argc - 1, argv + 1, "jm:", opts, NULL)) != -1) {
-        switch (o) {
-        case 'j': in->json = 1; break;
-        case 'm':
-            if (!(max = max_bytes_arg(optarg))) {
-                cli_error("--max-bytes: '%s' is not a positive number of bytes", optarg);
-                return CLI_USAGE;
-            }
-            break;
-        default: fputs(cmd->usage, stderr); return CLI_USAGE;
-        }
-    }
-    if (optind != argc - 2) {
-        cli_error("%s %s: give one FILE (see 'psyclaim %s --help')", cmd->name, action, cmd->name);
-        return CLI_USAGE;
-    }
-    in->path = argv[optind + 1];
-    in->f = !strcmp(in->path, "-") ? stdin : fopen(in->path, "rb");
-    if (!in->f) {
-        cli_error("%s %s: cannot read %s: %s", cmd->name, action, in->path, strerror(errno));
-        return CLI_FAIL;
-    }
-    in->r = psy_x12_reader_file(in->f, max);
-    return -1;
-}
-
-static void input_close(struct input *in)
-{
-    psy_x12_reader_free(in->r);
-    if (in->f && in->f != stdin) fclose(in->f);
-}
-
-/* Prints a JSON document (and releases it). */
-static void print_json(json_t *doc)
-{
-    json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    fputc('\n', stdout);
-    json_decref(doc);
-}
 
 static void money(long long cents, char *out, size_t cap)
 {
@@ -143,22 +70,90 @@ static psy_status on_payment(void *ud, struct psy_era_payment *p)
     return PSY_OK;
 }
 
+/* --- era post ------------------------------------------------------------------------------------ */
+
+static int era_post(int argc, char **argv)
+{
+    struct cli_bopts b;
+    if (!cli_bopts_parse(argc - 1, argv + 1, &cli_cmd_era, &b)) return CLI_USAGE;
+    if (optind != argc - 2) {
+        cli_error("era post: give one FILE (see 'psyclaim era --help')");
+        return CLI_USAGE;
+    }
+    const char *path = argv[optind + 1];
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        cli_error("era post: cannot read %s: %s", path, strerror(errno));
+        return CLI_FAIL;
+    }
+    char *data = NULL;
+    size_t len = 0, cap = 0, got;
+    do {
+        if (len == cap) data = realloc(data, cap = cap ? 2 * cap : 65536);
+        got = fread(data + len, 1, cap - len, f);
+        len += got;
+    } while (got && len < PSY_X12_DEFAULT_MAX_INPUT);
+    fclose(f);
+    psy_id pid;
+    psy_store *st = cli_open_practice(b.db, b.practice, &pid);
+    if (!st) {
+        free(data);
+        return CLI_FAIL;
+    }
+    struct psy_billing_post_result r;
+    char err[400];
+    const char *base = strrchr(path, '/');
+    psy_status rc = psy_billing_era_post_named(st, pid, base ? base + 1 : path, data, len, &r, err, sizeof err);
+    free(data);
+    if (rc) {
+        cli_error("%s: %s", path, err[0] ? err : psy_store_errmsg(st));
+        psy_store_close(st);
+        return CLI_FAIL;
+    }
+    psy_store_close(st);
+    char paid[PSY_CENTS_TEXT_MAX];
+    if (b.json) {
+        json_t *o = json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "already_posted",
+                              r.already_posted, "payments", (json_int_t)r.payments, "payments_seen_before",
+                              (json_int_t)r.payments_seen_before, "claims", (json_int_t)r.claims, "lines",
+                              (json_int_t)r.lines, "suspense", (json_int_t)r.suspense, "denied", (json_int_t)r.denied,
+                              "unbalanced", (json_int_t)r.unbalanced, "overpaid", (json_int_t)r.overpaid, "reversals",
+                              (json_int_t)r.reversals, "paid_cents", (json_int_t)r.paid_cents);
+        if (r.earlier_file)
+            json_object_set_new(o, "earlier_file", json_pack("{s:I, s:s, s:s}", "id", (json_int_t)r.earlier_file, "name",
+                                                             r.earlier_name, "posted_at", r.earlier_posted_at));
+        cli_print_json(o);
+    } else if (r.already_posted) {
+        printf("%s was posted before, from file #%lld %s(%s); nothing changed\n", path, (long long)r.earlier_file,
+               r.earlier_name[0] ? r.earlier_name : "", r.earlier_posted_at);
+    } else {
+        printf("%ld claims and %ld lines posted, %s paid; %ld denied, %ld unbalanced, %ld overpaid, %ld reversed, "
+               "%ld items in suspense\n",
+               r.claims, r.lines, psy_cents_format(r.paid_cents, paid), r.denied, r.unbalanced, r.overpaid, r.reversals,
+               r.suspense);
+        if (r.payments_seen_before)
+            printf("%ld payments of the file were posted before, from file #%lld %s(%s), and were skipped\n",
+                   r.payments_seen_before, (long long)r.earlier_file, r.earlier_name, r.earlier_posted_at);
+    }
+    return CLI_OK;
+}
+
 static int run_era(int argc, char **argv)
 {
-    if (argc >= 2 && !strcmp(argv[1], "post")) return cli_era_post(argc, argv);
+    if (argc >= 2 && !strcmp(argv[1], "post")) return era_post(argc, argv);
     if (argc < 2 || strcmp(argv[1], "read")) {
         cli_error("era: the actions are 'read' and 'post' (see 'psyclaim era --help')");
         return CLI_USAGE;
     }
-    struct input in;
-    int status = input_open(argc, argv, &cli_cmd_era, "read", &in);
+    struct cli_x12_input in;
+    int status = cli_x12_input_open(argc, argv, &cli_cmd_era, "read", &in);
     if (status >= 0) return status;
     const char *path = in.path;
     size_t n = 0;
     char err[400], *doc = NULL;
     psy_status rc = in.json ? psy_x12_835_json(in.r, PSY_ERA_JSON_PRETTY, &doc, NULL, NULL, err, sizeof err)
                             : psy_x12_835_read(in.r, on_payment, &n, err, sizeof err);
-    input_close(&in);
+    cli_x12_input_close(&in);
     if (rc) {
         cli_error("%s: %s", path, err);
         return CLI_FAIL;
@@ -192,55 +187,4 @@ const struct cli_command cli_cmd_era = {
     "CLP01 (the CLM01 psyclaim sent), lines by code and modifiers (also when the payer dropped a\n"
     "modifier); claims move to paid, partially_paid or denied; what matches nothing is kept as a suspense\n"
     "item. Posting the same file again changes nothing.\n",
-};
-
-/* --- x12 check -------------------------------------------------------------------------------- */
-
-static int run_x12(int argc, char **argv)
-{
-    struct input in;
-    int status = input_open(argc, argv, &cli_cmd_x12, "check", &in);
-    if (status >= 0) return status;
-    const char *path = in.path;
-    enum { CAP = 200 };
-    struct psy_x12_problem *probs = calloc(CAP, sizeof *probs);
-    struct psy_x12_check_stats s;
-    size_t n = 0;
-    psy_x12_check(in.r, probs, CAP, &n, &s);
-    input_close(&in);
-    if (in.json) {
-        json_t *arr = json_array();
-        for (size_t i = 0; i < n && i < CAP; i++)
-            json_array_append_new(arr, json_pack("{s:I, s:s, s:s}", "segment", (json_int_t)probs[i].segment,
-                                                 "segment_id", probs[i].seg_id, "message", probs[i].message));
-        json_t *doc = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "interchanges", (json_int_t)s.interchanges,
-                                "groups", (json_int_t)s.groups, "transactions", (json_int_t)s.transactions,
-                                "segments", (json_int_t)s.segments, "claims", (json_int_t)s.claims, "lines",
-                                (json_int_t)s.lines, "problem_count", (json_int_t)n, "problems", arr);
-        print_json(doc);
-    } else {
-        printf("%s: %lu interchanges, %lu groups, %lu transactions, %lu segments, %lu claims, %lu lines\n", path,
-               s.interchanges, s.groups, s.transactions, s.segments, s.claims, s.lines);
-        for (size_t i = 0; i < n && i < CAP; i++) {
-            if (probs[i].segment) printf("segment %lu (%s)%s%s\n", probs[i].segment, probs[i].seg_id,
-                                         strncmp(probs[i].message, "element ", 8) ? ": " : " ", probs[i].message);
-            else printf("%s\n", probs[i].message);
-        }
-        if (n > CAP) printf("... and %zu more problems\n", n - CAP);
-        printf("%zu problem%s\n", n, n == 1 ? "" : "s");
-    }
-    free(probs);
-    return n ? CLI_FAIL : CLI_OK;
-}
-
-const struct cli_command cli_cmd_x12 = {
-    "x12", run_x12, "check the structure of an 837P or 835 file",
-    "usage: psyclaim x12 check [--json] [--max-bytes N] FILE\n\n"
-    "Reads FILE ('-' = standard input) to its end and lists every structural problem: envelopes\n"
-    "(ISA/GS/ST opened and closed in order), segment and set counts (SE01, GE01, IEA01), control numbers,\n"
-    "for 837P the HL tree, LX numbering and claim totals (CLM02 = the sum of SV102), and for 835 the\n"
-    "amounts and the balancing of lines, claims and the payment (BPR02).\n\n"
-    "  --json          print the counts and {\"problems\": [{\"segment\", \"segment_id\", \"message\"}]}\n"
-    "  --max-bytes N   refuse input larger than N bytes (default 256 MiB)\n\n"
-    "Exit status 0 when no problem was found, 1 otherwise.\n",
 };

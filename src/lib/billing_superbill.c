@@ -1,5 +1,5 @@
 /*
- * claims_superbill.c -- a client's monthly superbill drawn from the records: the signed sessions of the
+ * billing_superbill.c -- a client's monthly superbill drawn from the records: the signed sessions of the
  * month, coded as for a claim, with the practice, clinician, client and insurance on file.
  */
 #include <stdio.h>
