@@ -11,7 +11,7 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "psy_int.h"
+#include "coding_int.h"
 
 enum em_cat { CAT_OFFICE, CAT_HOSPITAL, CAT_NURSING, CAT_HOME, CAT_ED, CAT_OTHER };
 

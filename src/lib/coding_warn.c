@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include "psy_int.h"
+#include "coding_int.h"
 
 /* Licences the engine knows (domain.md 1.6, 3.1, 8.2), besides those a payer profile maps to a modifier. */
 static int known_credential(const char *c, const struct psy__payer_terms *t)

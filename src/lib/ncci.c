@@ -1,7 +1,8 @@
 /*
  * ncci.c -- the NCCI tables in memory for the coding engine: loading them (from the store when it holds
  * an import, else from the built-in set in data/ncci/), and the look-ups the engine makes per line.
- * Also the small shared helpers of the coding modules: the key index (calendar dates are date.c's).
+ * Also the small shared helpers of the coding modules: the key index (calendar dates are date.c's); and
+ * the row counts of the imported tables (psy_ncci_counts; importing them is ncci_import.c's).
  *
  * The one idea: every code is packed into a 30-bit key (psy__code_key), and every table is an array of
  * rows sorted by key with an open-addressing hash from key to the first row, so a look-up on the coding
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "psy_db.h"
+#include "coding_int.h"
 
 void psy__code_text(uint32_t key, char out[6])
 {
@@ -323,4 +325,20 @@ void psy__ncci_free(struct psy__ncci *t)
     psy__keyidx_free(&t->ix_mue);
     psy__keyidx_free(&t->ix_aoc);
     memset(t, 0, sizeof *t);
+}
+
+/* The rows of each imported table (0 for a kind never imported). */
+psy_status psy_ncci_counts(psy_store *st, long counts[PSY_NCCI_KIND_COUNT])
+{
+    static const char *const sql[PSY_NCCI_KIND_COUNT] = {"SELECT count(*) FROM ncci_ptp", "SELECT count(*) FROM ncci_mue",
+                                                         "SELECT count(*) FROM ncci_aoc"};
+    for (int k = 0; k < PSY_NCCI_KIND_COUNT; k++) {
+        psy__stmt *s = psy__sql_prepare(st, sql[k]);
+        if (!s) return psy__store_dbfail(st, "NCCI tables");
+        int r = psy__sql_step(s);
+        counts[k] = r == PSY_SQL_ROW ? (long)psy__sql_int64(s, 0) : 0;
+        psy__sql_finalize(s);
+        if (r == PSY_SQL_ERROR) return psy__store_dbfail(st, "NCCI tables");
+    }
+    return PSY_OK;
 }

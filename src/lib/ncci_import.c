@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "psy_db.h"
+#include "coding_int.h"
 
 #define LINE_MAX_BYTES 8192
 #define MAX_CELLS 48
@@ -48,21 +49,6 @@ psy_status psy_ncci_kind_parse(const char *name, psy_ncci_kind *out)
             return PSY_OK;
         }
     return PSY_EINVAL;
-}
-
-psy_status psy_ncci_counts(psy_store *st, long counts[PSY_NCCI_KIND_COUNT])
-{
-    static const char *const sql[PSY_NCCI_KIND_COUNT] = {"SELECT count(*) FROM ncci_ptp", "SELECT count(*) FROM ncci_mue",
-                                                         "SELECT count(*) FROM ncci_aoc"};
-    for (int k = 0; k < PSY_NCCI_KIND_COUNT; k++) {
-        psy__stmt *s = psy__sql_prepare(st, sql[k]);
-        if (!s) return psy__store_dbfail(st, "NCCI tables");
-        int r = psy__sql_step(s);
-        counts[k] = r == PSY_SQL_ROW ? (long)psy__sql_int64(s, 0) : 0;
-        psy__sql_finalize(s);
-        if (r == PSY_SQL_ERROR) return psy__store_dbfail(st, "NCCI tables");
-    }
-    return PSY_OK;
 }
 
 /* --- state --------------------------------------------------------------------------------------- */

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "psy_db.h"
-#include "claims_int.h"
+#include "billing_int.h"
 
 enum { DAY_LINES = 4 * PSY_CLAIM_MAX_LINES };
 
