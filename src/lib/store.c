@@ -353,6 +353,12 @@ psy_status psy_store_open(const char *uri, psy_store **out, char *errbuf, size_t
     }
     err[0] = 0;
     struct psy__db *db = pg ? psy__pg_open(uri, err, sizeof err) : psy__sqlite_open(path, err, sizeof err);
+    if (db && db->ops->version != PSY_DB_OPS_VERSION) {
+        snprintf(err, sizeof err, "backend interface version %d, this build needs %d", db->ops->version,
+                 PSY_DB_OPS_VERSION);
+        psy__db_close(db);
+        db = NULL;
+    }
     if (!db) {
         if (errbuf) snprintf(errbuf, errlen, "database %s: %s", shown, err);
         return PSY_EDB;
