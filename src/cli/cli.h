@@ -5,6 +5,8 @@
 #ifndef PSY_CLI_H
 #define PSY_CLI_H
 
+#include <jansson.h>
+#include <stdio.h>
 #include <psyclaim/psyclaim.h>
 
 struct cli_command {
@@ -36,7 +38,7 @@ int cli_read_secret(const char *prompt, char *buf, size_t len);
 
 const struct cli_command *cli_find(const char *name);
 
-/* Parses a whole number option from 0 to max; prints the error naming opt and returns 0 when it is not one. */
+/* cli_util.c: parses a whole number option from 0 to max; prints the error naming opt and returns 0 when it is not one. */
 int cli_int_arg(const char *opt, const char *v, long max, long *out);
 
 /* Opens the store and picks the practice (the one given, else the only one); NULL (the reason
@@ -49,8 +51,35 @@ int cli_import_clients(int argc, char **argv);
 /* `psyclaim session add|sign` (cli_records.c, after the options of `session`). */
 int cli_session_write(int argc, char **argv);
 
-/* `psyclaim era post` (cli_billing.c); `psyclaim era read` is in cli_claims.c. */
-int cli_era_post(int argc, char **argv);
+/* --- cli_util.c ------------------------------------------------------------------------------ */
+
+/* Prints a JSON value (indented, keys in order) and releases it. */
+void cli_print_json(json_t *j);
+
+/* Writes data to path; prints the error naming --out and returns 0 when it cannot. */
+int cli_write_file(const char *path, const char *data, size_t len);
+
+/* The options the billing commands share (claims, cms1500, superbill, era post). */
+struct cli_bopts {
+    const char *db, *from, *to, *status, *payer, *out, *month, *phone;
+    long practice;
+    int json;
+};
+/* Parses them; returns 0 (usage printed) on a bad one. */
+int cli_bopts_parse(int argc, char **argv, const struct cli_command *cmd, struct cli_bopts *b);
+
+/* The input of a command: "ACTION [--json] [--max-bytes N] FILE" parsed, FILE opened, a reader on it. */
+struct cli_x12_input {
+    int json;
+    const char *path;
+    FILE *f;
+    psy_x12_reader *r;
+};
+/* Parses "ACTION [--json] [--max-bytes N] FILE" after the command name and opens the input. Returns -1
+ * when the command should go on (close with cli_x12_input_close), else the exit status. */
+int cli_x12_input_open(int argc, char **argv, const struct cli_command *cmd, const char *action,
+                       struct cli_x12_input *in);
+void cli_x12_input_close(struct cli_x12_input *in);
 
 /* The commands, one per file. */
 extern const struct cli_command cli_cmd_show, cli_cmd_import, cli_cmd_search, cli_cmd_serve,

@@ -1,6 +1,6 @@
 /*
- * cli_claims.c -- `psyclaim era` (read an 835 remittance) and `psyclaim x12` (check the structure of
- * any 837P or 835 file).
+ * cli_claims.c -- billing from the practice's records: `psyclaim claims build|scrub|list|export|batches`,
+ * `psyclaim cms1500 CLAIM` and `psyclaim superbill CLIENT --month YYYY-MM` (`era post` is in cli_era.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -10,237 +10,313 @@
 #include <string.h>
 #include "cli.h"
 
-/* Parses --max-bytes; 0 on a bad value. */
-static size_t max_bytes_arg(const char *s)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end || !v || v > (1ULL << 40)) return 0;
-    return (size_t)v;
-}
+/* --- claims ------------------------------------------------------------------------------------- */
 
-/* The input of a command: "ACTION [--json] [--max-bytes N] FILE" parsed, FILE opened, a reader on it. */
-struct input {
-    int json;
-    const char *path;
-    FILE *f;
-    psy_x12_reader *r;
-};
-
-/* Parses the arguments after the command name and opens the input. Returns -1 when the command should
- * go on (close with input_close), else the exit status. */
-static int input_open(int argc, char **argv, const struct cli_command *cmd, const char *action, struct input *in)
+static int claims_build(psy_store *st, psy_id pid, const struct cli_bopts *b)
 {
-    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
-                                         {"max-bytes", required_argument, NULL, 'm'},
-                                         {NULL, 0, NULL, 0}};
-    memset(in, 0, sizeof *in);
-    if (argc < 2 || strcmp(argv[1], action)) {
-        cli_error("%s: the only action is '%s' (see 'psyclaim %s --help')", cmd->name, action, cmd->name);
+    if ((b->from && !psy_records_date_valid(b->from)) || (b->to && !psy_records_date_valid(b->to))) {
+        cli_error("%s: a date YYYY-MM-DD", b->from && !psy_records_date_valid(b->from) ? "--from" : "--to");
         return CLI_USAGE;
     }
-    int o;
-    size_t max = 0;
-    optind = 1;
-    while ((o = getopt_long(argc - 1, argv + 1, "jm:", opts, NULL)) != -1) {
-        switch (o) {
-        case 'j': in->json = 1; break;
-        case 'm':
-            if (!(max = max_bytes_arg(optarg))) {
-                cli_error("--max-bytes: '%s' is not a positive number of bytes", optarg);
-                return CLI_USAGE;
-            }
-            break;
-        default: fputs(cmd->usage, stderr); return CLI_USAGE;
-        }
-    }
-    if (optind != argc - 2) {
-        cli_error("%s %s: give one FILE (see 'psyclaim %s --help')", cmd->name, action, cmd->name);
+    if (b->phone && psy_billing_set_contact(st, pid, b->phone)) {
+        cli_error("--%s", psy_store_errmsg(st));
         return CLI_USAGE;
     }
-    in->path = argv[optind + 1];
-    in->f = !strcmp(in->path, "-") ? stdin : fopen(in->path, "rb");
-    if (!in->f) {
-        cli_error("%s %s: cannot read %s: %s", cmd->name, action, in->path, strerror(errno));
+    psy_coder *cx = NULL;
+    char err[300];
+    if (psy_coding_open(st, &cx, err, sizeof err)) {
+        cli_error("%s", err);
         return CLI_FAIL;
     }
-    in->r = psy_x12_reader_file(in->f, max);
-    return -1;
-}
-
-static void input_close(struct input *in)
-{
-    psy_x12_reader_free(in->r);
-    if (in->f && in->f != stdin) fclose(in->f);
-}
-
-/* Prints a JSON document (and releases it). */
-static void print_json(json_t *doc)
-{
-    json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    fputc('\n', stdout);
-    json_decref(doc);
-}
-
-static void money(long long cents, char *out, size_t cap)
-{
-    unsigned long long v = cents < 0 ? 0ULL - (unsigned long long)cents : (unsigned long long)cents;
-    snprintf(out, cap, "%s%llu.%02llu", cents < 0 ? "-" : "", v / 100, v % 100);
-}
-
-/* --- era read -------------------------------------------------------------------------------- */
-
-static void print_adjustments(const char *indent, const struct psy_era_adjustment *a, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        char m[32];
-        money(a[i].amount_cents, m, sizeof m);
-        const char *why = psy_x12_describe(PSY_X12_TEXT_REASON, a[i].reason);
-        printf("%sadjustment %-2s %-5s %12s%s%s\n", indent, a[i].group, a[i].reason, m, why ? "  " : "", why ? why : "");
-    }
-}
-
-static void payment_text(const struct psy_era_payment *p, size_t k)
-{
-    char m[32], b[32], q[32];
-    money(p->paid_cents, m, sizeof m);
-    printf("payment %zu: %s, check/EFT %s, %s %s%s%s\n", k, p->payer_name[0] ? p->payer_name : "(payer not named)",
-           p->check_number, m, p->method, p->payment_date[0] ? " on " : "", p->payment_date);
-    for (size_t i = 0; i < p->n_claims; i++) {
-        const struct psy_era_claim *c = &p->claims[i];
-        money(c->charge_cents, b, sizeof b);
-        money(c->paid_cents, m, sizeof m);
-        money(c->patient_responsibility_cents, q, sizeof q);
-        printf("  claim %-20s status %-2s billed %10s paid %10s patient %10s\n", c->claim_id, c->status, b, m, q);
-        print_adjustments("    ", c->adjustments, c->n_adjustments);
-        for (size_t j = 0; j < c->n_services; j++) {
-            const struct psy_era_service *v = &c->services[j];
-            char code[80];
-            snprintf(code, sizeof code, "%s", v->code);
-            for (int x = 0; x < PSY_CLAIM_MAX_MODS && v->modifiers[x][0]; x++) {
-                size_t len = strlen(code);
-                snprintf(code + len, sizeof code - len, ":%s", v->modifiers[x]);
-            }
-            money(v->charge_cents, b, sizeof b);
-            money(v->paid_cents, m, sizeof m);
-            printf("    line %-14s %8s billed %10s paid %10s units %s\n", code, v->date, b, m, v->units);
-            print_adjustments("      ", v->adjustments, v->n_adjustments);
-        }
-    }
-    for (size_t i = 0; i < p->n_provider_adjustments; i++) {
-        const struct psy_era_provider_adjustment *a = &p->provider_adjustments[i];
-        money(a->amount_cents, m, sizeof m);
-        printf("  provider adjustment %-2s %-20s %12s\n", a->reason, a->reference, m);
-    }
-}
-
-static psy_status on_payment(void *ud, struct psy_era_payment *p)
-{
-    size_t *n = ud;
-    payment_text(p, ++*n);
-    psy_era_payment_free(p);
-    return PSY_OK;
-}
-
-static int run_era(int argc, char **argv)
-{
-    if (argc >= 2 && !strcmp(argv[1], "post")) return cli_era_post(argc, argv);
-    if (argc < 2 || strcmp(argv[1], "read")) {
-        cli_error("era: the actions are 'read' and 'post' (see 'psyclaim era --help')");
-        return CLI_USAGE;
-    }
-    struct input in;
-    int status = input_open(argc, argv, &cli_cmd_era, "read", &in);
-    if (status >= 0) return status;
-    const char *path = in.path;
-    size_t n = 0;
-    char err[400], *doc = NULL;
-    psy_status rc = in.json ? psy_x12_835_json(in.r, PSY_ERA_JSON_PRETTY, &doc, NULL, NULL, err, sizeof err)
-                            : psy_x12_835_read(in.r, on_payment, &n, err, sizeof err);
-    input_close(&in);
+    struct psy_billing_build_result r;
+    psy_status rc = psy_billing_build(st, cx, pid, b->from, b->to, &r);
+    psy_coding_close(cx);
     if (rc) {
-        cli_error("%s: %s", path, err);
+        cli_error("%s", psy_store_errmsg(st));
         return CLI_FAIL;
     }
-    if (doc) {
-        puts(doc);
-        free(doc);
-    } else if (!n) {
-        printf("no 835 transactions in %s\n", path);
+    if (b->json) {
+        cli_print_json(json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "resumed", (json_int_t)r.resumed, "sessions", (json_int_t)r.sessions,
+                             "members", (json_int_t)r.members, "already_billed", (json_int_t)r.already_billed,
+                             "uninsured", (json_int_t)r.uninsured, "not_coded", (json_int_t)r.not_coded, "lines",
+                             (json_int_t)r.lines, "claims_new", (json_int_t)r.claims_new, "ready", (json_int_t)r.ready,
+                             "draft", (json_int_t)r.draft));
+    } else {
+        printf("%ld signed sessions, %ld billable members (%ld already billed, %ld without insurance, %ld not codable)\n",
+               r.sessions, r.members, r.already_billed, r.uninsured, r.not_coded);
+        if (r.resumed)
+            printf("%ld drafts an interrupted build left unchecked were scrubbed\n", r.resumed);
+        printf("%ld lines added, %ld new claims; %ld ready, %ld draft with findings\n", r.lines, r.claims_new, r.ready,
+               r.draft);
     }
     return CLI_OK;
 }
 
-const struct cli_command cli_cmd_era = {
-    "era", run_era, "read an 835 remittance (what the payer paid and why)",
-    "usage: psyclaim era read [--json] [--max-bytes N] FILE\n"
-    "       psyclaim era post [--db PATH] [--practice ID] [--json] FILE\n\n"
-    "Reads every 835 (005010X221A1) payment in FILE ('-' = standard input): several interchanges and\n"
-    "transactions per file, any delimiters the ISA declares, segments ended by '~' or by line breaks.\n"
-    "Amounts are exact integer cents.\n\n"
-    "  --json          print {\"payments\": [{\"payer\", \"check_number\", \"paid_cents\", \"claims\": [{\"claim_id\",\n"
-    "                  \"status\", \"charge_cents\", \"paid_cents\", \"patient_responsibility_cents\",\n"
-    "                  \"adjustments\": [{\"group\", \"reason\", \"amount_cents\"}], \"services\": [{\"code\",\n"
-    "                  \"modifiers\", \"charge_cents\", \"paid_cents\", \"allowed_cents\", \"units\", \"date\",\n"
-    "                  \"line_control\", \"adjustments\", \"remarks\"}]}], \"provider_adjustments\": [{\"provider_id\",\n"
-    "                  \"reason\", \"reference\", \"amount_cents\"}]}]}\n"
-    "  --max-bytes N   refuse input larger than N bytes (default 256 MiB)\n\n"
-    "A malformed file stops the command with exit status 1 and a message naming the segment number\n"
-    "(1 = the first segment of the file) and the element at fault; nothing is printed to standard output.\n\n"
-    "'era post' records the file's payments and adjustments on the practice's claims: claims matched by\n"
-    "CLP01 (the CLM01 psyclaim sent), lines by code and modifiers (also when the payer dropped a\n"
-    "modifier); claims move to paid, partially_paid or denied; what matches nothing is kept as a suspense\n"
-    "item. Posting the same file again changes nothing.\n",
-};
-
-/* --- x12 check -------------------------------------------------------------------------------- */
-
-static int run_x12(int argc, char **argv)
+static int claims_scrub(psy_store *st, psy_id pid, const struct cli_bopts *b)
 {
-    struct input in;
-    int status = input_open(argc, argv, &cli_cmd_x12, "check", &in);
-    if (status >= 0) return status;
-    const char *path = in.path;
-    enum { CAP = 200 };
-    struct psy_x12_problem *probs = calloc(CAP, sizeof *probs);
-    struct psy_x12_check_stats s;
-    size_t n = 0;
-    psy_x12_check(in.r, probs, CAP, &n, &s);
-    input_close(&in);
-    if (in.json) {
-        json_t *arr = json_array();
-        for (size_t i = 0; i < n && i < CAP; i++)
-            json_array_append_new(arr, json_pack("{s:I, s:s, s:s}", "segment", (json_int_t)probs[i].segment,
-                                                 "segment_id", probs[i].seg_id, "message", probs[i].message));
-        json_t *doc = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "interchanges", (json_int_t)s.interchanges,
-                                "groups", (json_int_t)s.groups, "transactions", (json_int_t)s.transactions,
-                                "segments", (json_int_t)s.segments, "claims", (json_int_t)s.claims, "lines",
-                                (json_int_t)s.lines, "problem_count", (json_int_t)n, "problems", arr);
-        print_json(doc);
-    } else {
-        printf("%s: %lu interchanges, %lu groups, %lu transactions, %lu segments, %lu claims, %lu lines\n", path,
-               s.interchanges, s.groups, s.transactions, s.segments, s.claims, s.lines);
-        for (size_t i = 0; i < n && i < CAP; i++) {
-            if (probs[i].segment) printf("segment %lu (%s)%s%s\n", probs[i].segment, probs[i].seg_id,
-                                         strncmp(probs[i].message, "element ", 8) ? ": " : " ", probs[i].message);
-            else printf("%s\n", probs[i].message);
-        }
-        if (n > CAP) printf("... and %zu more problems\n", n - CAP);
-        printf("%zu problem%s\n", n, n == 1 ? "" : "s");
+    long ready, draft;
+    if (b->phone && psy_billing_set_contact(st, pid, b->phone)) {
+        cli_error("%s", psy_store_errmsg(st));
+        return CLI_USAGE;
     }
-    free(probs);
-    return n ? CLI_FAIL : CLI_OK;
+    if (psy_billing_scrub_all(st, pid, &ready, &draft)) {
+        cli_error("claims scrub: %s", psy_store_errmsg(st));
+        return CLI_FAIL;
+    }
+    if (b->json) cli_print_json(json_pack("{s:I, s:I}", "ready", (json_int_t)ready, "draft", (json_int_t)draft));
+    else printf("%ld claims scrubbed: %ld ready, %ld draft with findings\n", ready + draft, ready, draft);
+    return CLI_OK;
 }
 
-const struct cli_command cli_cmd_x12 = {
-    "x12", run_x12, "check the structure of an 837P or 835 file",
-    "usage: psyclaim x12 check [--json] [--max-bytes N] FILE\n\n"
-    "Reads FILE ('-' = standard input) to its end and lists every structural problem: envelopes\n"
-    "(ISA/GS/ST opened and closed in order), segment and set counts (SE01, GE01, IEA01), control numbers,\n"
-    "for 837P the HL tree, LX numbering and claim totals (CLM02 = the sum of SV102), and for 835 the\n"
-    "amounts and the balancing of lines, claims and the payment (BPR02).\n\n"
-    "  --json          print the counts and {\"problems\": [{\"segment\", \"segment_id\", \"message\"}]}\n"
-    "  --max-bytes N   refuse input larger than N bytes (default 256 MiB)\n\n"
-    "Exit status 0 when no problem was found, 1 otherwise.\n",
+static int claims_list(psy_store *st, psy_id pid, const struct cli_bopts *b)
+{
+    psy_claim_state unused;
+    if (b->status && psy_claim_state_parse(b->status, &unused)) {
+        cli_error("--status: '%s' is not a claim state (draft, ready, submitted, accepted, rejected, paid, "
+                  "denied, partially_paid, closed)", b->status);
+        return CLI_USAGE;
+    }
+    struct psy_billing_claim *c;
+    size_t n;
+    if (psy_billing_claim_list(st, pid, b->status, &c, &n)) {
+        cli_error("%s", psy_store_errmsg(st));
+        return CLI_FAIL;
+    }
+    if (b->json) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < n; i++) {
+            json_t *f = json_loads(c[i].findings, 0, NULL);
+            json_array_append_new(arr, json_pack("{s:s, s:I, s:s, s:s, s:s, s:i, s:I, s:I, s:o}", "claim", c[i].number,
+                                                 "client_id", (json_int_t)c[i].client_id, "payer", c[i].payer_code,
+                                                 "service_date", c[i].service_date, "status", c[i].status, "lines",
+                                                 c[i].n_lines, "total_cents", (json_int_t)c[i].total_cents,
+                                                 "paid_cents", (json_int_t)c[i].paid_cents, "findings",
+                                                 f ? f : json_array()));
+        }
+        cli_print_json(json_pack("{s:o}", "claims", arr));
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            json_t *f = json_loads(c[i].findings, 0, NULL);
+            printf("%-12s %s client %-6lld %-12s %-15s %2d lines %10lld.%02lld paid %10lld.%02lld %zu findings\n",
+                   c[i].number, c[i].service_date, (long long)c[i].client_id, c[i].payer_code, c[i].status,
+                   c[i].n_lines, c[i].total_cents / 100, c[i].total_cents % 100, c[i].paid_cents / 100,
+                   llabs(c[i].paid_cents % 100), json_array_size(f));
+            json_decref(f);
+        }
+        printf("%zu claim%s\n", n, n == 1 ? "" : "s");
+    }
+    psy_billing_claims_free(c, n);
+    return CLI_OK;
+}
+
+static int claims_export(psy_store *st, psy_id pid, const struct cli_bopts *b)
+{
+    if (!b->payer || !b->out) {
+        cli_error("claims export: give --payer ID (the payer's electronic id or record id) and --out FILE");
+        return CLI_USAGE;
+    }
+    char *end, *doc = NULL, err[400];
+    long long pay = strtoll(b->payer, &end, 10);
+    if (*end || pay < 0) pay = 0;
+    size_t len = 0, n = 0;
+    psy_id batch = 0;
+    if (psy_billing_export_batch(st, pid, (psy_id)pay, b->payer, &doc, &len, &n, &batch, err, sizeof err)) {
+        cli_error("claims export: %s", err[0] ? err : psy_store_errmsg(st));
+        return CLI_FAIL;
+    }
+    free(doc);
+    if (!n) {
+        printf("no ready claims for payer %s\n", b->payer);
+        return CLI_OK;
+    }
+    /* the claims are submitted and the batch is stored: the file is written from that stored copy */
+    if (psy_billing_batch_write(st, pid, batch, b->out, err, sizeof err)) {
+        cli_error("claims export: %s; the %zu claims are submitted in batch %lld, kept in the database: get it with "
+                  "'psyclaim claims batch get %lld --out FILE'", err, n, (long long)batch, (long long)batch);
+        return CLI_FAIL;
+    }
+    printf("%zu claims written to %s (%zu bytes, batch %lld); they are now submitted\n", n, b->out, len, (long long)batch);
+    return CLI_OK;
+}
+
+static int claims_batch(psy_store *st, psy_id pid, const struct cli_bopts *b, const char *verb, const char *id_arg)
+{
+    if (!strcmp(verb, "list")) {
+        struct psy_billing_batch *v;
+        size_t n;
+        if (psy_billing_batch_list(st, pid, &v, &n)) {
+            cli_error("claims batch list: %s", psy_store_errmsg(st));
+            return CLI_FAIL;
+        }
+        json_t *arr = b->json ? json_array() : NULL;
+        for (size_t i = 0; i < n; i++) {
+            if (arr)
+                json_array_append_new(arr, json_pack("{s:I, s:s, s:I, s:I, s:s, s:I, s:I, s:s, s:s, s:s}", "id",
+                                                     (json_int_t)v[i].id, "payer", v[i].payer_code, "isa13",
+                                                     (json_int_t)v[i].isa13, "gs06", (json_int_t)v[i].gs06, "st02",
+                                                     v[i].st02, "claims", (json_int_t)v[i].n_claims, "bytes",
+                                                     (json_int_t)v[i].bytes, "created_at", v[i].created_at,
+                                                     "written_to", v[i].written_to, "written_at", v[i].written_at));
+            else
+                printf("%-6lld %-12s ISA13 %09lu  %4ld claims  %8zu bytes  %s  %s\n", (long long)v[i].id,
+                       v[i].payer_code, v[i].isa13, v[i].n_claims, v[i].bytes, v[i].created_at,
+                       v[i].written_at[0] ? v[i].written_to : "(never written to a file)");
+        }
+        if (arr) cli_print_json(arr);
+        else printf("%zu batch%s\n", n, n == 1 ? "" : "es");
+        free(v);
+        return CLI_OK;
+    }
+    long id = 0;
+    if (strcmp(verb, "get") || !id_arg || !cli_int_arg("batch ID", id_arg, 1L << 40, &id)) {
+        if (strcmp(verb, "get") || !id_arg) cli_error("claims batch: give 'list' or 'get ID [--out FILE]'");
+        return CLI_USAGE;
+    }
+    char err[400];
+    if (b->out) {
+        if (psy_billing_batch_write(st, pid, id, b->out, err, sizeof err)) {
+            cli_error("claims batch get: %s", err);
+            return CLI_FAIL;
+        }
+        printf("batch %ld written to %s\n", id, b->out);
+        return CLI_OK;
+    }
+    char *doc;
+    size_t len;
+    if (psy_billing_batch_get(st, pid, id, &doc, &len)) {
+        cli_error("claims batch get: %s", psy_store_errmsg(st));
+        return CLI_FAIL;
+    }
+    fwrite(doc, 1, len, stdout);
+    free(doc);
+    return CLI_OK;
+}
+
+static int run_claims(int argc, char **argv)
+{
+    struct cli_bopts b;
+    if (!cli_bopts_parse(argc, argv, &cli_cmd_claims, &b)) return CLI_USAGE;
+    int batch = optind < argc && !strcmp(argv[optind], "batch");
+    if (batch ? optind + 2 > argc || optind + 3 < argc : optind != argc - 1) {
+        cli_error("claims: give one action, build, scrub, list, export or batch (see 'psyclaim claims --help')");
+        return CLI_USAGE;
+    }
+    const char *action = argv[optind];
+    if (strcmp(action, "build") && strcmp(action, "scrub") && strcmp(action, "list") && strcmp(action, "export") &&
+        !batch) {
+        cli_error("claims: unknown action '%s' (build, scrub, list, export, batch)", action);
+        return CLI_USAGE;
+    }
+    psy_id pid;
+    psy_store *st = cli_open_practice(b.db, b.practice, &pid);
+    if (!st) return CLI_FAIL;
+    int rc = batch                      ? claims_batch(st, pid, &b, argv[optind + 1], optind + 2 < argc ? argv[optind + 2] : NULL)
+             : !strcmp(action, "build") ? claims_build(st, pid, &b)
+             : !strcmp(action, "scrub") ? claims_scrub(st, pid, &b)
+             : !strcmp(action, "list") ? claims_list(st, pid, &b)
+                                       : claims_export(st, pid, &b);
+    psy_store_close(st);
+    return rc;
+}
+
+const struct cli_command cli_cmd_claims = {
+    "claims", run_claims, "build claims from signed sessions, scrub, list them, export an 837P batch",
+    "usage: psyclaim claims build [--db PATH] [--practice ID] [--from DATE] [--to DATE] [--phone DIGITS] [--json]\n"
+    "       psyclaim claims scrub [--db PATH] [--practice ID] [--phone DIGITS] [--json]\n"
+    "       psyclaim claims list [--db PATH] [--practice ID] [--status STATE] [--json]\n"
+    "       psyclaim claims export [--db PATH] [--practice ID] --payer ID --out FILE.837\n"
+    "       psyclaim claims batch list [--db PATH] [--practice ID] [--json]\n"
+    "       psyclaim claims batch get ID [--db PATH] [--practice ID] [--out FILE.837]\n\n"
+    "build    codes every billable member of the signed sessions in the period (each present group\n"
+    "         member on their own primary insurance, under the payer's profile) and puts the lines on one\n"
+    "         claim per client, payer, clinician and date of service. A member already on a claim is not\n"
+    "         billed again. The scrubber then checks each claim it touched (coding findings, the audit's\n"
+    "         findings for its sessions, the 837P rules): no error makes it ready, else it stays draft.\n"
+    "scrub    checks every draft and ready claim again, after the records were corrected (an address,\n"
+    "         a plan, a missing time): drafts with no error left become ready, and the reverse.\n"
+    "list     the claims with status, totals and the number of findings (--json: the findings too).\n"
+    "export   writes every ready claim of one payer (its electronic id, e.g. DEMOBLU01, or record id)\n"
+    "         into one 837P (005010X222A1) file; control numbers come from the database and never\n"
+    "         repeat; the claims become submitted. The batch is kept in the database in the same\n"
+    "         transaction, and the file is written from that copy (temporary file, fsync, rename).\n"
+    "batch    the exported batches (list), or one batch's bytes again (get ID, to stdout or --out FILE):\n"
+    "         a batch whose file was lost or never written can always be fetched again.\n\n"
+    "  --db PATH       database (default $PSYCLAIM_DB or ./psyclaim.db)\n"
+    "  --practice ID   the practice (needed only when the database holds several)\n"
+    "  --from, --to    service dates YYYY-MM-DD, inclusive (default: all)\n"
+    "  --phone DIGITS  the billing office's phone, kept for the 837P submitter contact (required once)\n"
+    "  --status STATE  draft, ready, submitted, accepted, rejected, paid, denied, partially_paid, closed\n\n"
+    "example:\n  psyclaim claims build --db demo.db && psyclaim claims export --db demo.db --payer DEMOBLU01 --out blu.837\n",
+};
+
+/* --- PDFs ---------------------------------------------------------------------------------------- */
+
+static int run_cms1500(int argc, char **argv)
+{
+    struct cli_bopts b;
+    if (!cli_bopts_parse(argc, argv, &cli_cmd_cms1500, &b)) return CLI_USAGE;
+    if (optind != argc - 1 || !b.out) {
+        cli_error("cms1500: give one CLAIM number and --out FILE.pdf");
+        return CLI_USAGE;
+    }
+    psy_id pid;
+    psy_store *st = cli_open_practice(b.db, b.practice, &pid);
+    if (!st) return CLI_FAIL;
+    char *pdf = NULL, err[300];
+    size_t len = 0;
+    psy_status rc = psy_billing_cms1500(st, pid, argv[optind], &pdf, &len, err, sizeof err);
+    psy_store_close(st);
+    if (rc) {
+        cli_error("cms1500: %s", err);
+        return rc == PSY_ENOTFOUND ? CLI_USAGE : CLI_FAIL;
+    }
+    int ok = cli_write_file(b.out, pdf, len);
+    free(pdf);
+    if (ok) printf("CMS-1500 of %s written to %s (%zu bytes)\n", argv[optind], b.out, len);
+    return ok ? CLI_OK : CLI_FAIL;
+}
+
+const struct cli_command cli_cmd_cms1500 = {
+    "cms1500", run_cms1500, "the CMS-1500 (02/12) of a claim as a PDF",
+    "usage: psyclaim cms1500 [--db PATH] [--practice ID] CLAIM --out FILE.pdf\n\n"
+    "Draws the claim's data (CLAIM is its number as 'claims list' shows it, e.g. PC00000012) in the\n"
+    "numbered boxes of the CMS-1500 (02/12): one page per six service lines.\n",
+};
+
+static int run_superbill(int argc, char **argv)
+{
+    struct cli_bopts b;
+    if (!cli_bopts_parse(argc, argv, &cli_cmd_superbill, &b)) return CLI_USAGE;
+    long client = 0;
+    if (optind != argc - 1 || !b.out || !b.month) {
+        cli_error("superbill: give one CLIENT id, --month YYYY-MM and --out FILE.pdf");
+        return CLI_USAGE;
+    }
+    if (!cli_int_arg("CLIENT", argv[optind], 1L << 40, &client)) return CLI_USAGE;
+    psy_id pid;
+    psy_store *st = cli_open_practice(b.db, b.practice, &pid);
+    if (!st) return CLI_FAIL;
+    psy_coder *cx = NULL;
+    char *pdf = NULL, err[300];
+    size_t len = 0;
+    psy_status rc = psy_coding_open(st, &cx, err, sizeof err);
+    if (!rc) rc = psy_billing_superbill(st, cx, pid, client, b.month, &pdf, &len, err, sizeof err);
+    psy_coding_close(cx);
+    psy_store_close(st);
+    if (rc) {
+        cli_error("superbill: %s", err);
+        return rc == PSY_EINVAL || rc == PSY_ENOTFOUND ? CLI_USAGE : CLI_FAIL;
+    }
+    int ok = cli_write_file(b.out, pdf, len);
+    free(pdf);
+    if (ok) printf("superbill written to %s (%zu bytes)\n", b.out, len);
+    return ok ? CLI_OK : CLI_FAIL;
+}
+
+const struct cli_command cli_cmd_superbill = {
+    "superbill", run_superbill, "a client's superbill for a month as a PDF",
+    "usage: psyclaim superbill [--db PATH] [--practice ID] CLIENT --month YYYY-MM --out FILE.pdf\n\n"
+    "The statement a client sends to an out-of-network insurer: the practice and clinician with NPI and\n"
+    "licence, the client, the diagnoses, and one line per signed session of the month (date, place of\n"
+    "service, code and modifiers, fee), coded as for a claim. CLIENT is the client's record id.\n",
 };

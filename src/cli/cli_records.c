@@ -10,65 +10,6 @@
 #include <string.h>
 #include "cli.h"
 
-/* Parses a positive integer option; prints the error and returns 0 when it is not one. */
-int cli_int_arg(const char *opt, const char *v, long max, long *out)
-{
-    char *end;
-    long n = strtol(v, &end, 10);
-    if (!*v || *end || n < 0 || n > max) {
-        cli_error("%s: a whole number from 0 to %ld", opt, max);
-        return 0;
-    }
-    *out = n;
-    return 1;
-}
-
-/* The practice a command works on: the one given, else the only one in the store. */
-static int pick_practice(psy_store *st, long given, psy_id *out)
-{
-    psy_id *ids;
-    size_t n;
-    if (psy_records_practice_list(st, &ids, &n)) {
-        cli_error("%s", psy_store_errmsg(st));
-        return 0;
-    }
-    int ok = 0;
-    if (given) {
-        for (size_t i = 0; i < n; i++) ok |= ids[i] == given;
-        if (!ok) cli_error("--practice: no practice %ld in this database", given);
-        *out = given;
-    } else if (n == 1) {
-        *out = ids[0];
-        ok = 1;
-    } else if (n == 0) {
-        cli_error("the database has no practice yet (try 'psyclaim demo-data')");
-    } else {
-        cli_error("the database has %zu practices; choose one with --practice ID", n);
-    }
-    free(ids);
-    return ok;
-}
-
-/* Opens the store and picks the practice; NULL (the reason printed) on failure. */
-psy_store *cli_open_practice(const char *db, long practice, psy_id *pid)
-{
-    psy_store *st = cli_open_store(db);
-    if (st && !pick_practice(st, practice, pid)) {
-        psy_store_close(st);
-        st = NULL;
-    }
-    return st;
-}
-
-/* Prints a JSON value and releases it. */
-static void print_json(json_t *j)
-{
-    char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    puts(s);
-    free(s);
-    json_decref(j);
-}
-
 /* --- audit ------------------------------------------------------------------------------------------ */
 
 struct audit_out {
@@ -153,7 +94,7 @@ static int run_audit(int argc, char **argv)
                               ao.from ? ao.from : "", "to", ao.to ? ao.to : "", "sessions", (json_int_t)stats.sessions,
                               "notes_compared", (json_int_t)stats.notes, "errors", (json_int_t)out.errors, "warnings",
                               (json_int_t)out.warnings, "findings", out.list);
-        print_json(j);
+        cli_print_json(j);
     } else {
         printf("%s%ld session%s audited, %ld note%s compared: %ld error%s, %ld warning%s\n", out.errors + out.warnings ? "\n" : "",
                stats.sessions, stats.sessions == 1 ? "" : "s", stats.notes, stats.notes == 1 ? "" : "s", out.errors,
@@ -355,7 +296,7 @@ static int run_session(int argc, char **argv)
                                                 notes[i].progress, "plan", notes[i].plan, "signed_at", notes[i].signed_at));
         json_object_set_new(j, "attendance", ja);
         json_object_set_new(j, "notes", jn);
-        print_json(j);
+        cli_print_json(j);
     } else {
         printf("session %lld  %s  %s\n", (long long)s.id, s.kind, s.service_date);
         if (s.group_id) printf("  group %lld", (long long)s.group_id);

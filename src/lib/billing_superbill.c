@@ -1,11 +1,11 @@
 /*
- * claims_superbill.c -- a client's monthly superbill drawn from the records: the signed sessions of the
+ * billing_superbill.c -- a client's monthly superbill drawn from the records: the signed sessions of the
  * month, coded as for a claim, with the practice, clinician, client and insurance on file.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "claims_int.h"
+#include "billing_int.h"
 
 static void d8(const char *iso, char out[9])
 {

@@ -1,15 +1,15 @@
 /*
- * claims_view.c -- stored claims as a reader sees them: one claim with its lines (each with the coding
+ * billing_view.c -- stored claims as a reader sees them: one claim with its lines (each with the coding
  * engine's rule ids and explanation), its findings, its status history and the payments posted to it
  * as a JSON document; the remittance items held in suspense; and revenue by service month and payer
- * (billed against paid). Read-only: nothing here changes a claim.
+ * (billed against paid); the practice's claims listed by status. Read-only: nothing here changes a claim.
  */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "psy_db.h"
-#include "claims_int.h"
+#include "billing_int.h"
 
 /* Runs sql with integer parameters and appends one object per row to arr. cols names the columns in
  * order, each "name:t" with t = i (integer), s (text) or l (comma list as an array of strings). */
@@ -227,4 +227,54 @@ psy_status psy_billing_revenue(psy_store *st, psy_id practice, const char *from,
     psy_status rc = list_end(st, s, r, *out, "claim");
     if (rc) *out = NULL, *n = 0;
     return rc;
+}
+
+/* --- listing ------------------------------------------------------------------------------------ */
+
+psy_status psy_billing_claim_list(psy_store *st, psy_id practice, const char *status, struct psy_billing_claim **out,
+                                  size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    psy__stmt *s = psy__sql_prepare(st, "SELECT c.id, c.claim_number, c.client_id, c.payer_id, p.payer_code, "
+                                        "c.service_date, c.status, c.total_cents, c.paid_cents, c.findings, "
+                                        "(SELECT count(*) FROM claim_line l WHERE l.claim_id = c.id) "
+                                        "FROM claim c JOIN payer p ON p.id = c.payer_id WHERE c.practice_id = ? "
+                                        "AND (CAST(? AS TEXT) = '' OR c.status = CAST(? AS TEXT)) ORDER BY c.id");
+    if (!s) return psy__store_dbfail(st, "claim");
+    psy__sql_bind_int64(s, 1, practice);
+    psy__sql_bind_text(s, 2, status ? status : "");
+    psy__sql_bind_text(s, 3, status ? status : "");
+    size_t cap = 0;
+    int r;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
+        if (*n == cap) *out = psy__realloc(*out, (cap = cap ? 2 * cap : 32) * sizeof **out);
+        struct psy_billing_claim *c = &(*out)[(*n)++];
+        memset(c, 0, sizeof *c);
+        c->id = psy__sql_int64(s, 0);
+        snprintf(c->number, sizeof c->number, "%s", psy__sql_text(s, 1));
+        c->client_id = psy__sql_int64(s, 2);
+        c->payer_id = psy__sql_int64(s, 3);
+        snprintf(c->payer_code, sizeof c->payer_code, "%s", psy__sql_text(s, 4));
+        snprintf(c->service_date, sizeof c->service_date, "%s", psy__sql_text(s, 5));
+        snprintf(c->status, sizeof c->status, "%s", psy__sql_text(s, 6));
+        c->total_cents = psy__sql_int64(s, 7);
+        c->paid_cents = psy__sql_int64(s, 8);
+        c->findings = psy__strdup(psy__sql_text(s, 9));
+        c->n_lines = (int)psy__sql_int64(s, 10);
+    }
+    psy__sql_finalize(s);
+    if (r == PSY_SQL_ERROR) {
+        psy_billing_claims_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+        return psy__store_dbfail(st, "claim");
+    }
+    return PSY_OK;
+}
+
+void psy_billing_claims_free(struct psy_billing_claim *c, size_t n)
+{
+    for (size_t i = 0; c && i < n; i++) free(c[i].findings);
+    free(c);
 }

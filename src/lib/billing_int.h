@@ -1,9 +1,9 @@
 /*
- * claims_int.h -- what claims_build.c and claims_post.c share: a stored claim loaded into the structs
+ * billing_int.h -- what the billing_*.c files share: a stored claim loaded into the structs
  * of psy_claims.h (with the storage those structs point into).
  */
-#ifndef PSY_CLAIMS_INT_H
-#define PSY_CLAIMS_INT_H
+#ifndef PSY_BILLING_INT_H
+#define PSY_BILLING_INT_H
 
 #include <jansson.h>
 #include "psy_int.h"
@@ -55,5 +55,33 @@ json_t *psy__billing_finding(const char *sev, const char *rule, const char *fiel
 extern void (*psy__billing_chunk_hook)(void);
 extern int psy__billing_chunk_items;
 psy_status psy__billing_append(psy_store *st, psy_id claim, json_t *items);
+
+/* Stores arr (released here) as the claim's findings (billing_claim.c, with psy__billing_append and
+ * psy__billing_finding). */
+psy_status psy__billing_findings_store(psy_store *st, psy_id claim, json_t *arr);
+
+/* The id of the practice's claim of that number (billing_claim.c); PSY_ENOTFOUND when none. */
+psy_status psy__billing_claim_by_number(psy_store *st, psy_id practice, const char *number, psy_id *id);
+
+/* The chunked transactions of a build or a scrub of many claims (billing_scrub.c): psy__chunk_step before
+ * each item, psy__chunk_touch for each claim an item built, psy__chunk_end once (it scrubs and commits
+ * what is left, counts the verdicts into *ready and *draft, and frees the list). */
+struct psy__touched {
+    psy_id id;
+    size_t seq; /* order of touching: the last scrub of a claim holds its verdict */
+    int ok;
+};
+struct psy__chunk {
+    psy_store *st;
+    psy_id practice;
+    int open;            /* items in the open transaction, or -1 when the caller's transaction is used */
+    struct psy__touched *t;   /* every claim touched; [from, n) by the open transaction */
+    size_t n, cap, from;
+};
+void psy__chunk_touch(struct psy__chunk *c, psy_id claim);
+psy_status psy__chunk_step(struct psy__chunk *c);
+psy_status psy__chunk_end(struct psy__chunk *c, psy_status rc, long *ready, long *draft);
+/* The ids of the practice's claims matched by where (a condition on claim, one ? for the practice). */
+psy_status psy__billing_claim_ids(psy_store *st, psy_id practice, const char *where, psy_id **ids, size_t *n);
 
 #endif

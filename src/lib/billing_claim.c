@@ -1,0 +1,308 @@
+/*
+ * billing_claim.c -- one stored claim: its lifecycle with the history rows every move leaves, the
+ * practice's billing contact, and the loading of a stored claim into the structs of psy_claims.h for
+ * the 837P writer and the CMS-1500 (psy__billing_load, psy__billing_batch); its stored findings.
+ */
+#include <ctype.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "psy_db.h"
+#include "billing_int.h"
+
+void psy__billing_now(char out[PSY_REC_TIME_MAX])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, PSY_REC_TIME_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static psy_status sqlfail(psy_store *st, psy__stmt *s, const char *what)
+{
+    psy__sql_finalize(s);
+    return psy__store_dbfail(st, what);
+}
+
+/* Runs sql (parameters: practice, claim) and leaves *s on its row; PSY_ENOTFOUND when no such claim. */
+static psy_status claim_row(psy_store *st, psy_id practice, psy_id claim, const char *sql, psy__stmt **s)
+{
+    *s = psy__sql_prepare(st, sql);
+    if (!*s) return psy__store_dbfail(st, "claim");
+    psy__sql_bind_int64(*s, 1, practice);
+    psy__sql_bind_int64(*s, 2, claim);
+    int r = psy__sql_step(*s);
+    if (r == PSY_SQL_ROW) return PSY_OK;
+    psy__sql_finalize(*s);
+    *s = NULL;
+    return r == PSY_SQL_DONE ? psy__store_fail(st, PSY_ENOTFOUND, "claim: no claim %lld", (long long)claim)
+                             : psy__store_dbfail(st, "claim");
+}
+
+psy_status psy__billing_claim_by_number(psy_store *st, psy_id practice, const char *number, psy_id *id)
+{
+    psy__stmt *s = psy__sql_prepare(st, "SELECT id FROM claim WHERE practice_id = ? AND claim_number = ?");
+    if (!s) return psy__store_dbfail(st, "claim");
+    psy__sql_bind_int64(s, 1, practice);
+    psy__sql_bind_text(s, 2, number);
+    int r = psy__sql_step(s);
+    if (r == PSY_SQL_ROW) *id = psy__sql_int64(s, 0);
+    psy__sql_finalize(s);
+    if (r == PSY_SQL_ERROR) return psy__store_dbfail(st, "claim");
+    return r == PSY_SQL_ROW ? PSY_OK : PSY_ENOTFOUND;
+}
+
+/* --- lifecycle -------------------------------------------------------------------------------- */
+
+psy_status psy_billing_transition(psy_store *st, psy_id practice, psy_id claim, psy_claim_state to, const char *reason)
+{
+    psy__stmt *s = NULL;
+    psy_status rc = claim_row(st, practice, claim, "SELECT status FROM claim WHERE practice_id = ? AND id = ?", &s);
+    if (rc) return rc;
+    psy_claim_state from;
+    char fromname[16];
+    snprintf(fromname, sizeof fromname, "%s", psy__sql_text(s, 0));
+    psy__sql_finalize(s);
+    if (psy_claim_state_parse(fromname, &from)) return psy__store_fail(st, PSY_EDB, "claim: unknown status stored");
+    char why[300];
+    if (psy_claim_transition(from, to, why, sizeof why)) return psy__store_fail(st, PSY_EINVAL, "status: %s", why);
+    char now[PSY_REC_TIME_MAX];
+    psy__billing_now(now);
+    rc = psy__store_begin(st);
+    if (rc) return rc;
+    s = psy__sql_prepare(st, "UPDATE claim SET status = ?, version = version + 1 WHERE practice_id = ? AND id = ?");
+    if (!s) goto fail;
+    psy__sql_bind_text(s, 1, psy_claim_state_name(to));
+    psy__sql_bind_int64(s, 2, practice);
+    psy__sql_bind_int64(s, 3, claim);
+    if (psy__sql_step(s) != PSY_SQL_DONE) goto fail;
+    psy__sql_finalize(s);
+    s = psy__sql_prepare(st, "INSERT INTO claim_status_history (claim_id, from_status, to_status, reason, changed_at) "
+                             "VALUES (?, ?, ?, ?, ?)");
+    if (!s) goto fail;
+    psy__sql_bind_int64(s, 1, claim);
+    psy__sql_bind_text(s, 2, fromname);
+    psy__sql_bind_text(s, 3, psy_claim_state_name(to));
+    psy__sql_bind_text(s, 4, reason ? reason : "");
+    psy__sql_bind_text(s, 5, now);
+    if (psy__sql_step(s) != PSY_SQL_DONE) goto fail;
+    psy__sql_finalize(s);
+    return psy__store_commit(st);
+fail:
+    rc = sqlfail(st, s, "claim status");
+    psy__store_rollback(st);
+    return rc;
+}
+
+psy_status psy_billing_set_contact(psy_store *st, psy_id practice, const char *phone)
+{
+    size_t n = phone ? strlen(phone) : 0;
+    if (n < 10 || n > 15 || strspn(phone, "0123456789") != n)
+        return psy__store_fail(st, PSY_EINVAL, "phone: 10 to 15 digits");
+    struct psy_practice p;
+    psy_status rc = psy_records_practice_get(st, practice, &p);
+    if (rc) return rc;
+    char key[64];
+    snprintf(key, sizeof key, "billing_contact_phone:%lld", (long long)practice);
+    return psy__store_meta_set(st, key, phone);
+}
+
+/* --- findings ---------------------------------------------------------------------------------- */
+
+/* Stores arr (released here) as the claim's findings. */
+psy_status psy__billing_findings_store(psy_store *st, psy_id claim, json_t *arr)
+{
+    char *text = json_dumps(arr, JSON_COMPACT);
+    json_decref(arr);
+    psy__stmt *s = psy__sql_prepare(st, "UPDATE claim SET findings = ? WHERE id = ?");
+    if (!s) {
+        free(text);
+        return psy__store_dbfail(st, "claim");
+    }
+    psy__sql_bind_text(s, 1, text);
+    psy__sql_bind_int64(s, 2, claim);
+    int r = psy__sql_step(s);
+    psy__sql_finalize(s);
+    free(text);
+    return r == PSY_SQL_DONE ? PSY_OK : psy__store_dbfail(st, "claim");
+}
+
+psy_status psy__billing_append(psy_store *st, psy_id claim, json_t *items)
+{
+    psy__stmt *s = psy__sql_prepare(st, "SELECT findings FROM claim WHERE id = ?");
+    if (!s) return psy__store_dbfail(st, "claim");
+    psy__sql_bind_int64(s, 1, claim);
+    json_t *arr = psy__sql_step(s) == PSY_SQL_ROW ? json_loads(psy__sql_text(s, 0), 0, NULL) : NULL;
+    psy__sql_finalize(s);
+    if (!json_is_array(arr)) {
+        json_decref(arr);
+        arr = json_array();
+    }
+    json_array_extend(arr, items);
+    return psy__billing_findings_store(st, claim, arr);
+}
+
+json_t *psy__billing_finding(const char *sev, const char *rule, const char *field, const char *msg, const char *source)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "severity", sev, "rule", rule, "field", field, "message", msg,
+                     "source", source);
+}
+
+/* --- loading a stored claim ------------------------------------------------------------------- */
+
+static void date8(const char *iso, char out[9])
+{
+    size_t k = 0;
+    for (const char *p = iso; *p && k < 8; p++)
+        if (*p != '-') out[k++] = *p;
+    out[k] = 0;
+}
+
+static const char *relation_code(const char *rel)
+{
+    if (!strcmp(rel, "spouse")) return "01";
+    if (!strcmp(rel, "child")) return "19";
+    return "G8";
+}
+
+static const char *filing_indicator(const char *kind)
+{
+    if (!strcmp(kind, "medicare")) return "MB";
+    if (!strcmp(kind, "medicaid")) return "MC";
+    if (!strcmp(kind, "commercial")) return "CI";
+    return "11";
+}
+
+/* Splits "a,b,c" into up to cap entries of width w. */
+static int split_list(const char *s, char *out, size_t w, int cap)
+{
+    int n = 0;
+    while (*s && n < cap) {
+        const char *e = strchr(s, ',');
+        size_t len = e ? (size_t)(e - s) : strlen(s);
+        if (len >= w) len = w - 1;
+        memcpy(out + (size_t)n * w, s, len);
+        out[(size_t)n * w + len] = 0;
+        if (len) n++;
+        if (!e) break;
+        s = e + 1;
+    }
+    return n;
+}
+
+psy_status psy__billing_load(psy_store *st, psy_id practice, psy_id claim, struct psy__loaded *L)
+{
+    memset(L, 0, sizeof *L);
+    psy__stmt *s = NULL;
+    psy_status rc = claim_row(st, practice, claim,
+                              "SELECT claim_number, client_id, payer_id, policy_id, clinician_id, service_date, "
+                              "frequency, place_of_service, prior_auth, status, total_cents FROM claim "
+                              "WHERE practice_id = ? AND id = ?", &s);
+    if (rc) return rc;
+    L->id = claim;
+    snprintf(L->number, sizeof L->number, "%s", psy__sql_text(s, 0));
+    psy_id client = psy__sql_int64(s, 1), payer = psy__sql_int64(s, 2), policy = psy__sql_int64(s, 3),
+           clin = psy__sql_int64(s, 4);
+    date8(psy__sql_text(s, 5), L->date);
+    int freq = (int)psy__sql_int64(s, 6);
+    snprintf(L->pos, sizeof L->pos, "%s", psy__sql_text(s, 7));
+    snprintf(L->prior_auth, sizeof L->prior_auth, "%s", psy__sql_text(s, 8));
+    psy_claim_state_parse(psy__sql_text(s, 9), &L->c.state);
+    L->c.total_cents = psy__sql_int64(s, 10);
+    psy__sql_finalize(s);
+    if ((rc = psy_records_practice_get(st, practice, &L->practice)) ||
+        (rc = psy_records_client_get(st, practice, client, &L->client)) ||
+        (rc = psy_records_payer_get(st, practice, payer, &L->payer)) ||
+        (rc = psy_records_policy_get(st, practice, policy, &L->policy)) ||
+        (rc = psy_records_clinician_get(st, practice, clin, &L->clinician)))
+        return rc;
+    L->billing = (struct psy_claim_provider){.is_person = 0, .last_name = L->practice.name, .npi = L->practice.npi,
+                                             .taxonomy = L->clinician.taxonomy, .tax_id = L->practice.tax_id,
+                                             .address = {L->practice.address, NULL, L->practice.city,
+                                                         L->practice.state, L->practice.zip}};
+    L->rendering = (struct psy_claim_provider){.is_person = 1, .last_name = L->clinician.last_name,
+                                               .first_name = L->clinician.first_name,
+                                               .credentials = L->clinician.credential, .npi = L->clinician.npi,
+                                               .taxonomy = L->clinician.taxonomy};
+    date8(L->client.birth_date, L->birth);
+    L->patient = (struct psy_claim_person){.last_name = L->client.last_name, .first_name = L->client.first_name,
+                                           .birth_date = L->birth, .sex = L->client.sex[0] ? L->client.sex[0] : 'U',
+                                           .address = {L->client.address, NULL, L->client.city, L->client.state,
+                                                       L->client.zip}};
+    L->sub.member_id = L->policy.member_id;
+    L->sub.group_number = L->policy.group_number[0] ? L->policy.group_number : NULL;
+    L->sub.payer_sequence = L->policy.priority == 2 ? 'S' : L->policy.priority == 3 ? 'T' : 'P';
+    int self = !strcmp(L->policy.relation, "self") || !L->policy.relation[0];
+    if (self) {
+        L->sub.person = L->patient;
+    } else {
+        date8(L->policy.subscriber_birth, L->sub_birth);
+        L->sub.person = (struct psy_claim_person){.last_name = L->policy.subscriber_last,
+                                                  .first_name = L->policy.subscriber_first,
+                                                  .birth_date = L->sub_birth[0] ? L->sub_birth : NULL,
+                                                  .sex = 'U', .address = L->patient.address};
+    }
+    L->cpayer = (struct psy_claim_payer){L->payer.name, L->payer.payer_code, filing_indicator(L->payer.kind), {0}};
+    char key[64];
+    snprintf(key, sizeof key, "billing_contact_phone:%lld", (long long)practice);
+    /* the billing contact entered with the practice, else the phone set by psy_billing_set_contact */
+    if (L->practice.billing_phone[0]) snprintf(L->phone, sizeof L->phone, "%s", L->practice.billing_phone);
+    else psy__store_meta_get(st, key, L->phone, sizeof L->phone);
+    L->billing.phone = L->phone[0] ? L->phone : NULL;
+    L->submitter = (struct psy_claim_submitter){
+        L->practice.name, L->practice.npi, L->practice.billing_contact[0] ? L->practice.billing_contact : L->practice.name,
+        L->phone[0] ? L->phone : NULL, L->practice.billing_email[0] ? L->practice.billing_email : NULL};
+    L->receiver = (struct psy_claim_receiver){L->payer.name, L->payer.payer_code};
+
+    s = psy__sql_prepare(st, "SELECT code, modifiers, units, charge_cents, place_of_service, dx_pointers, id "
+                             "FROM claim_line WHERE claim_id = ? ORDER BY line_number");
+    if (!s) return psy__store_dbfail(st, "claim_line");
+    psy__sql_bind_int64(s, 1, claim);
+    int r;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW && L->n_lines < PSY_CLAIM_MAX_LINES) {
+        size_t i = L->n_lines++;
+        struct psy__loaded_line *x = &L->lx[i];
+        x->id = psy__sql_int64(s, 6);
+        snprintf(x->code, sizeof x->code, "%s", psy__sql_text(s, 0));
+        int nm = split_list(psy__sql_text(s, 1), &x->mods[0][0], sizeof x->mods[0], PSY_CLAIM_MAX_MODS);
+        snprintf(x->pos, sizeof x->pos, "%s", psy__sql_text(s, 4));
+        char ptr[PSY_CLAIM_MAX_PTRS][4];
+        int np = split_list(psy__sql_text(s, 5), &ptr[0][0], sizeof ptr[0], PSY_CLAIM_MAX_PTRS);
+        struct psy_claim_line *l = &L->lines[i];
+        l->code = x->code;
+        for (int k = 0; k < nm; k++) l->modifiers[k] = x->mods[k];
+        l->units = (unsigned)psy__sql_int64(s, 2);
+        l->charge_cents = psy__sql_int64(s, 3);
+        l->date = L->date;
+        l->place_of_service = x->pos[0] && strcmp(x->pos, L->pos) ? x->pos : NULL;
+        for (int k = 0; k < np; k++) l->dx_pointers[k] = (unsigned char)atoi(ptr[k]);
+    }
+    psy__sql_finalize(s);
+    if (r == PSY_SQL_ERROR) return psy__store_dbfail(st, "claim_line");
+    L->c.id = L->number;
+    L->c.frequency = freq == 7 ? PSY_FREQ_REPLACEMENT : freq == 8 ? PSY_FREQ_VOID : PSY_FREQ_ORIGINAL;
+    L->c.place_of_service = L->pos;
+    L->c.prior_auth = L->prior_auth[0] ? L->prior_auth : NULL;
+    for (int k = 0; k < L->client.n_dx && k < PSY_CLAIM_MAX_DX; k++) L->c.diagnoses[L->c.n_diagnoses++] = L->client.dx[k];
+    L->c.lines = L->lines;
+    L->c.n_lines = L->n_lines;
+    L->c.rendering = &L->rendering;
+    L->c.subscriber = &L->sub;
+    if (!self) {
+        L->c.patient = &L->patient;
+        L->c.patient_relationship = relation_code(L->policy.relation);
+    }
+    L->c.payer = &L->cpayer;
+    return PSY_OK;
+}
+
+void psy__billing_batch(struct psy__loaded *L, struct psy_claim_batch *b, const struct psy_claim *claims, size_t n)
+{
+    char now[PSY_REC_TIME_MAX];
+    psy__billing_now(now);
+    date8(now, L->today);
+    snprintf(L->hhmm, sizeof L->hhmm, "%.2s%.2s", now + 11, now + 14);
+    *b = (struct psy_claim_batch){&L->submitter, &L->receiver, &L->billing, claims, n, L->today, L->hhmm, NULL, 1};
+}
