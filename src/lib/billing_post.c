@@ -166,21 +166,21 @@ static psy_status one_finding(psy_store *st, psy_id claim, const char *sev, cons
  * *earlier = its id, 0 when the reversal names nothing posted. */
 static psy_status find_reversed(struct post_ctx *p, psy_id claim, const struct psy_era_claim *c, int64_t *earlier)
 {
+    long long paid, charge;
     *earlier = 0;
-    psy__stmt *s = psy__sql_prepare(p->st, "SELECT id FROM payment WHERE claim_id = ? AND claim_line_id IS NULL AND "
-                                           "reversed_by IS NULL AND claim_status <> '22' AND paid_cents = ? AND "
-                                           "charge_cents = ? AND (CAST(? AS TEXT) = '' OR payer_claim_number = "
-                                           "CAST(? AS TEXT)) ORDER BY id DESC LIMIT 1");
-    if (!s) return psy__store_dbfail(p->st, "payment");
-    psy__sql_bind_int64(s, 1, claim);
-    psy__sql_bind_int64(s, 2, -c->paid_cents);
-    psy__sql_bind_int64(s, 3, -c->charge_cents);
-    psy__sql_bind_text(s, 4, c->payer_claim_number);
-    psy__sql_bind_text(s, 5, c->payer_claim_number);
-    int r = psy__sql_step(s);
-    if (r == PSY_SQL_ROW) *earlier = psy__sql_int64(s, 0);
-    psy__sql_finalize(s);
-    return r == PSY_SQL_ERROR ? psy__store_dbfail(p->st, "payment") : PSY_OK;
+    if (psy_cents_sub(0, c->paid_cents, &paid) || psy_cents_sub(0, c->charge_cents, &charge))
+        return PSY_OK; /* no posted amount negates it */
+    struct psy__query q;
+    psy__query_init(&q, "SELECT id FROM payment", PSY_NOARGS);
+    psy__query_where(&q, "claim_id = ?", PSY_INT(claim));
+    psy__query_where_n(&q, "claim_line_id IS NULL AND reversed_by IS NULL AND claim_status <> '22'", PSY_NOARGS);
+    psy__query_where(&q, "paid_cents = ?", PSY_INT(paid));
+    psy__query_where(&q, "charge_cents = ?", PSY_INT(charge));
+    if (*c->payer_claim_number) psy__query_where(&q, "payer_claim_number = ?", PSY_TEXT(c->payer_claim_number));
+    psy__query_sql(&q, " ORDER BY id DESC LIMIT 1");
+    psy_status rc = psy__db_int(p->st, earlier, q.sql.p, q.args, q.n);
+    psy__query_free(&q);
+    return rc == PSY_ENOTFOUND ? PSY_OK : rc;
 }
 
 static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *pay, const struct psy_era_claim *c)
