@@ -16,9 +16,10 @@
 static psy_status rows_json(psy_store *st, const char *sql, const int64_t *args, int nargs, const char *cols,
                             json_t *arr)
 {
-    psy__stmt *s = psy__sql_prepare(st, sql);
+    psy__arg a[8];
+    for (int i = 0; i < nargs && i < 8; i++) a[i] = PSY_INT(args[i]);
+    psy__stmt *s = psy__db_stmt(st, sql, a, nargs < 8 ? nargs : 8);
     if (!s) return psy__store_dbfail(st, "claim");
-    for (int i = 0; i < nargs; i++) psy__sql_bind_int64(s, i + 1, args[i]);
     int r;
     while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
         json_t *o = json_object();
@@ -151,13 +152,11 @@ psy_status psy_billing_suspense_list(psy_store *st, psy_id practice, int include
 {
     *out = NULL;
     *n = 0;
-    psy__stmt *s = psy__sql_prepare(st, "SELECT s.id, s.claim_number, s.code, s.modifiers, s.charge_cents, s.paid_cents, "
+    psy__stmt *s = psy__db_stmt(st, "SELECT s.id, s.claim_number, s.code, s.modifiers, s.charge_cents, s.paid_cents, "
                                         "s.why, s.resolved, f.posted_at FROM suspense_item s JOIN era_file f ON "
                                         "f.id = s.era_file_id WHERE s.practice_id = ? AND (? = 1 OR s.resolved = 0) "
-                                        "ORDER BY s.id");
+                                        "ORDER BY s.id", PSY_ARGS(PSY_INT(practice), PSY_INT(include_resolved ? 1 : 0)));
     if (!s) return psy__store_dbfail(st, "suspense_item");
-    psy__sql_bind_int64(s, 1, practice);
-    psy__sql_bind_int64(s, 2, include_resolved ? 1 : 0);
     size_t cap = 0;
     int r;
     while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {

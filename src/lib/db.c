@@ -351,17 +351,20 @@ int psy__sql_bind_args(psy__stmt *s, int first, const psy__arg *a, int n)
     return 0;
 }
 
-psy_status psy__db_query(psy_store *st, psy__stmt **out, const char *sql, const psy__arg *a, int n)
+psy__stmt *psy__db_stmt(psy_store *st, const char *sql, const psy__arg *a, int n)
 {
     psy__stmt *s = psy__sql_prepare(st, sql);
-    *out = NULL;
-    if (!s) return psy__store_dbfail(st, "database");
-    if (psy__sql_bind_args(s, 1, a, n)) {
+    if (s && psy__sql_bind_args(s, 1, a, n)) {
         psy__sql_finalize(s);
-        return psy__store_dbfail(st, "database");
+        s = NULL;
     }
-    *out = s;
-    return PSY_OK;
+    return s;
+}
+
+psy_status psy__db_query(psy_store *st, psy__stmt **out, const char *sql, const psy__arg *a, int n)
+{
+    *out = psy__db_stmt(st, sql, a, n);
+    return *out ? PSY_OK : psy__store_dbfail(st, "database");
 }
 
 psy_status psy__db_run(psy_store *st, int64_t *changes, const char *sql, const psy__arg *a, int n)
@@ -546,5 +549,11 @@ void psy__query_where_n(struct psy__query *q, const char *cond, const psy__arg *
 void psy__query_where(struct psy__query *q, const char *cond, psy__arg a) { psy__query_where_n(q, cond, &a, 1); }
 
 void psy__query_sql(struct psy__query *q, const char *text) { psy__buf_puts(&q->sql, text); }
+
+void psy__query_sql_n(struct psy__query *q, const char *text, const psy__arg *a, int n)
+{
+    psy__buf_puts(&q->sql, text);
+    query_args(q, a, n);
+}
 
 void psy__query_free(struct psy__query *q) { psy__buf_free(&q->sql); }

@@ -233,7 +233,7 @@ static const char *const load_sql[PSY_NCCI_KIND_COUNT] = {
 
 static psy_status load_store(psy_store *st, psy_ncci_kind kind, struct rows *out, char *err, size_t errlen)
 {
-    psy__stmt *s = psy__sql_prepare(st, load_sql[kind]);
+    psy__stmt *s = psy__db_stmt(st, load_sql[kind], PSY_NOARGS);
     if (!s) {
         if (errlen) snprintf(err, errlen, "NCCI tables: %s", psy__db_errtext(st));
         return PSY_EDB;

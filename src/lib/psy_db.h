@@ -133,6 +133,9 @@ int psy__sql_bind_args(psy__stmt *s, int first, const psy__arg *a, int n);
 /* A statement for sql with its arguments bound, to step through by hand; give it back with
  * psy__sql_finalize. On failure *out is NULL. */
 psy_status psy__db_query(psy_store *st, psy__stmt **out, const char *sql, const psy__arg *a, int n);
+/* The same without a message on the store: the statement, or NULL with the reason on psy__db_errtext
+ * (for modules that name the failure themselves with psy__store_dbfail). */
+psy__stmt *psy__db_stmt(psy_store *st, const char *sql, const psy__arg *a, int n);
 /* Runs a statement that returns no rows; *changes (may be NULL) gets the rows it changed. */
 psy_status psy__db_run(psy_store *st, int64_t *changes, const char *sql, const psy__arg *a, int n);
 /* Runs an INSERT (sql without RETURNING; "RETURNING id" is added) and gives the new row's id. */
@@ -211,6 +214,7 @@ void psy__query_init(struct psy__query *q, const char *head, const psy__arg *a, 
 void psy__query_where(struct psy__query *q, const char *cond, psy__arg a); /* cond has one `?` */
 void psy__query_where_n(struct psy__query *q, const char *cond, const psy__arg *a, int n);
 void psy__query_sql(struct psy__query *q, const char *text); /* appends text as it is */
+void psy__query_sql_n(struct psy__query *q, const char *text, const psy__arg *a, int n); /* and its `?` values */
 void psy__query_free(struct psy__query *q);
 
 /* Multi-row writes: rows of one "HEAD ROW, ROW, ... TAIL" statement collected and sent in chunks

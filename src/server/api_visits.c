@@ -215,10 +215,12 @@ json_t *api_visit_coding(struct srv_req *r, const struct psy_session *s0, json_t
                         findings);
         }
     }
-    json_int_t total = 0;
+    long long total = 0;
+    int over = 0;
     size_t i;
     json_t *l;
-    json_array_foreach(lines, i, l) total += json_integer_value(json_object_get(l, "charge_cents"));
+    json_array_foreach(lines, i, l) psy_cents_acc(&total, json_integer_value(json_object_get(l, "charge_cents")), &over);
+    if (over) total = -1; /* not a total: the lines' charges do not fit in one amount */
     return json_pack("{s:o, s:o, s:I}", "lines", lines, "findings", findings, "total_cents", total);
 }
 
