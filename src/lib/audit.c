@@ -261,9 +261,11 @@ static const struct a_payer *find_payer(struct audit *au, psy_id id)
 static psy_status load_practice(struct audit *au)
 {
     psy__stmt *s;
-    psy_status rc = psy__db_query(au->st, &s, "SELECT unsigned_note_days FROM practice WHERE id = ?", PSY_ARGS(PSY_INT(au->practice)));
+    psy_status rc = psy__db_query(au->st, &s, "SELECT unsigned_note_days FROM practice WHERE id = ?",
+                                  PSY_ARGS(PSY_INT(au->practice)));
     if (next_row(au, s, &rc)) au->unsigned_days = col_int(s, 0);
-    else if (!rc) rc = psy__store_fail(au->st, PSY_ENOTFOUND, "id: no practice %lld in this practice", (long long)au->practice);
+    else if (!rc)
+        rc = psy__store_fail(au->st, PSY_ENOTFOUND, "id: no practice %lld in this practice", (long long)au->practice);
     psy__sql_finalize(s);
     return rc;
 }
@@ -273,7 +275,9 @@ static psy_status load_reference(struct audit *au)
     psy__stmt *s;
     size_t cap = 0;
     psy_id p = au->practice;
-    psy_status rc = psy__db_query(au->st, &s, "SELECT id, group_max, requires_auth FROM payer WHERE practice_id = ? ORDER BY id", PSY_ARGS(PSY_INT(p)));
+    psy_status rc =
+        psy__db_query(au->st, &s, "SELECT id, group_max, requires_auth FROM payer WHERE practice_id = ? ORDER BY id",
+                      PSY_ARGS(PSY_INT(p)));
     while (next_row(au, s, &rc)) {
         struct a_payer *x = PSY__PUSH(au->payers, au->npayers, cap);
         x->id = psy__sql_int64(s, 0);
@@ -282,14 +286,21 @@ static psy_status load_reference(struct audit *au)
     }
     psy__sql_finalize(s);
     cap = 0;
-    if (!rc) rc = psy__db_query(au->st, &s, "SELECT id, telehealth_consent_date FROM client WHERE practice_id = ? ORDER BY id", PSY_ARGS(PSY_INT(p)));
+    if (!rc)
+        rc = psy__db_query(au->st, &s,
+                           "SELECT id, telehealth_consent_date FROM client WHERE practice_id = ? ORDER BY id",
+                           PSY_ARGS(PSY_INT(p)));
     while (next_row(au, s, &rc)) {
         struct a_client *c = PSY__PUSH(au->clients, au->nclients, cap);
         c->id = psy__sql_int64(s, 0);
         psy__db_col_copy(s, 1, c->consent, sizeof c->consent);
     }
     psy__sql_finalize(s);
-    if (!rc) rc = psy__db_query(au->st, &s, "SELECT client_id, code FROM client_diagnosis WHERE practice_id = ? ORDER BY client_id, position", PSY_ARGS(PSY_INT(p)));
+    if (!rc)
+        rc = psy__db_query(
+            au->st, &s,
+            "SELECT client_id, code FROM client_diagnosis WHERE practice_id = ? ORDER BY client_id, position",
+            PSY_ARGS(PSY_INT(p)));
     while (next_row(au, s, &rc)) {
         struct a_client *c = find_client(au, psy__sql_int64(s, 0));
         if (c && c->ndx < PSY_REC_DX_MAX) psy__db_col_copy(s, 1, c->dx[c->ndx++], PSY_CODE_MAX);
@@ -297,8 +308,10 @@ static psy_status load_reference(struct audit *au)
     psy__sql_finalize(s);
     cap = 0;
     if (!rc)
-        rc = psy__db_query(au->st, &s, "SELECT id, client_id, payer_id, start_date, end_date FROM policy WHERE practice_id = ? "
-                          "AND priority = 1 ORDER BY client_id, start_date, id", PSY_ARGS(PSY_INT(p)));
+        rc = psy__db_query(au->st, &s,
+                           "SELECT id, client_id, payer_id, start_date, end_date FROM policy WHERE practice_id = ? "
+                           "AND priority = 1 ORDER BY client_id, start_date, id",
+                           PSY_ARGS(PSY_INT(p)));
     while (next_row(au, s, &rc)) {
         struct a_policy *x = PSY__PUSH(au->pols, au->npols, cap);
         x->id = psy__sql_int64(s, 0);
@@ -310,9 +323,11 @@ static psy_status load_reference(struct audit *au)
     psy__sql_finalize(s);
     cap = 0;
     if (!rc)
-        rc = psy__db_query(au->st, &s, "SELECT id, client_id, covers_individual + 2 * covers_group + 4 * covers_family, "
-                          "clinician_signed_at IS NOT NULL, start_date, end_date, review_date FROM treatment_plan "
-                          "WHERE practice_id = ? ORDER BY client_id, start_date, id", PSY_ARGS(PSY_INT(p)));
+        rc = psy__db_query(au->st, &s,
+                           "SELECT id, client_id, covers_individual + 2 * covers_group + 4 * covers_family, "
+                           "clinician_signed_at IS NOT NULL, start_date, end_date, review_date FROM treatment_plan "
+                           "WHERE practice_id = ? ORDER BY client_id, start_date, id",
+                           PSY_ARGS(PSY_INT(p)));
     while (next_row(au, s, &rc)) {
         struct a_plan *x = PSY__PUSH(au->plans, au->nplans, cap);
         x->id = psy__sql_int64(s, 0);
@@ -325,9 +340,12 @@ static psy_status load_reference(struct audit *au)
     psy__sql_finalize(s);
     cap = 0;
     if (!rc)
-        rc = psy__db_query(au->st, &s, "SELECT a.id, a.client_id, a.payer_id, a.units_approved, a.units_prior, a.start_date, "
-                          "a.end_date, c.code FROM authorisation a JOIN authorisation_code c ON c.authorisation_id = a.id "
-                          "WHERE a.practice_id = ? ORDER BY a.client_id, a.start_date, a.id, c.code", PSY_ARGS(PSY_INT(p)));
+        rc = psy__db_query(
+            au->st, &s,
+            "SELECT a.id, a.client_id, a.payer_id, a.units_approved, a.units_prior, a.start_date, "
+            "a.end_date, c.code FROM authorisation a JOIN authorisation_code c ON c.authorisation_id = a.id "
+            "WHERE a.practice_id = ? ORDER BY a.client_id, a.start_date, a.id, c.code",
+            PSY_ARGS(PSY_INT(p)));
     while (next_row(au, s, &rc)) {
         psy_id id = psy__sql_int64(s, 0);
         if (!au->nauths || au->auths[au->nauths - 1].id != id) {
@@ -354,10 +372,12 @@ static psy_status load_sessions(struct audit *au)
 {
     psy__stmt *s;
     size_t cap = 0;
-    psy_status rc = psy__db_query(au->st, &s,
-                         "SELECT id, kind, client_id, group_id, service_date, start_utc IS NOT NULL, stop_utc IS NOT NULL, "
-                         "minutes, start_utc, stop_utc, telehealth, th_modality, patient_location, billed_code "
-                         "FROM session WHERE practice_id = ? AND service_date BETWEEN ? AND ? ORDER BY service_date, id", PSY_ARGS(PSY_INT(au->practice), PSY_TEXT(au->from), PSY_TEXT(au->to)));
+    psy_status rc = psy__db_query(
+        au->st, &s,
+        "SELECT id, kind, client_id, group_id, service_date, start_utc IS NOT NULL, stop_utc IS NOT NULL, "
+        "minutes, start_utc, stop_utc, telehealth, th_modality, patient_location, billed_code "
+        "FROM session WHERE practice_id = ? AND service_date BETWEEN ? AND ? ORDER BY service_date, id",
+        PSY_ARGS(PSY_INT(au->practice), PSY_TEXT(au->from), PSY_TEXT(au->to)));
     while (next_row(au, s, &rc)) {
         struct a_session *x = PSY__PUSH(au->ss, au->nss, cap);
         struct psy_session tmp;
@@ -383,10 +403,12 @@ static psy_status load_sessions(struct audit *au)
     psy__sql_finalize(s);
     cap = 0;
     if (!rc)
-        rc = psy__db_query(au->st, &s,
-                  "SELECT a.id, a.session_id, a.client_id, a.policy_id, a.present, a.late_minutes, a.early_minutes, "
-                  "a.billed_code FROM attendance a JOIN session s ON s.id = a.session_id WHERE s.practice_id = ? "
-                  "AND s.service_date BETWEEN ? AND ? ORDER BY s.service_date, s.id, a.client_id", PSY_ARGS(PSY_INT(au->practice), PSY_TEXT(au->from), PSY_TEXT(au->to)));
+        rc = psy__db_query(
+            au->st, &s,
+            "SELECT a.id, a.session_id, a.client_id, a.policy_id, a.present, a.late_minutes, a.early_minutes, "
+            "a.billed_code FROM attendance a JOIN session s ON s.id = a.session_id WHERE s.practice_id = ? "
+            "AND s.service_date BETWEEN ? AND ? ORDER BY s.service_date, s.id, a.client_id",
+            PSY_ARGS(PSY_INT(au->practice), PSY_TEXT(au->from), PSY_TEXT(au->to)));
     while (next_row(au, s, &rc)) {
         struct a_att *x = PSY__PUSH(au->att, au->natt, cap);
         x->id = psy__sql_int64(s, 0);
@@ -434,7 +456,8 @@ static psy_status load_notes(struct audit *au, struct psy__lsh *lsh)
     struct psy__shingles sh = {0};
     struct psy__buf text = {0};
     size_t cap = 0;
-    psy_status rc = psy__db_query(au->st, &s, notes_sql, PSY_ARGS(PSY_INT(au->practice), PSY_TEXT(au->from), PSY_TEXT(au->to)));
+    psy_status rc =
+        psy__db_query(au->st, &s, notes_sql, PSY_ARGS(PSY_INT(au->practice), PSY_TEXT(au->from), PSY_TEXT(au->to)));
     size_t k = 0; /* notes come in the sessions' (date, id) order: walk both together */
     while (next_row(au, s, &rc)) {
         psy_id id = psy__sql_int64(s, 0), client = psy__sql_int64(s, 2), sid = psy__sql_int64(s, 1);
@@ -786,13 +809,15 @@ static psy_status mark_exhausted(struct audit *au)
     size_t cap = 0;
     if (!au->nauths) return PSY_OK;
     int *used = psy__calloc(au->nauths, sizeof *used);
-    psy_status rc = psy__db_query(au->st, &s,
-                         "SELECT s.id, s.service_date, s.client_id, s.billed_code FROM session s WHERE s.practice_id = ? "
-                         "AND s.client_id IN (SELECT client_id FROM authorisation WHERE practice_id = ?) "
-                         "UNION ALL SELECT s.id, s.service_date, a.client_id, a.billed_code FROM attendance a "
-                         "JOIN session s ON s.id = a.session_id WHERE a.practice_id = ? AND (a.present = 1 OR "
-                         "a.billed_code IS NOT NULL) AND a.client_id IN (SELECT client_id FROM authorisation WHERE "
-                         "practice_id = ?) ORDER BY 3, 2, 1", PSY_ARGS(PSY_INT(au->practice), PSY_INT(au->practice), PSY_INT(au->practice), PSY_INT(au->practice)));
+    psy_status rc = psy__db_query(
+        au->st, &s,
+        "SELECT s.id, s.service_date, s.client_id, s.billed_code FROM session s WHERE s.practice_id = ? "
+        "AND s.client_id IN (SELECT client_id FROM authorisation WHERE practice_id = ?) "
+        "UNION ALL SELECT s.id, s.service_date, a.client_id, a.billed_code FROM attendance a "
+        "JOIN session s ON s.id = a.session_id WHERE a.practice_id = ? AND (a.present = 1 OR "
+        "a.billed_code IS NOT NULL) AND a.client_id IN (SELECT client_id FROM authorisation WHERE "
+        "practice_id = ?) ORDER BY 3, 2, 1",
+        PSY_ARGS(PSY_INT(au->practice), PSY_INT(au->practice), PSY_INT(au->practice), PSY_INT(au->practice)));
     while (next_row(au, s, &rc)) {
         psy_id sid = psy__sql_int64(s, 0), cid = psy__sql_int64(s, 2);
         date_t date;
@@ -890,7 +915,8 @@ static psy_status load_shingles(struct audit *au, const unsigned char *need, str
     psy__stmt *s;
     struct psy__buf text = {0};
     size_t k = 0;
-    psy_status rc = psy__db_query(au->st, &s, notes_sql, PSY_ARGS(PSY_INT(au->practice), PSY_TEXT(au->from), PSY_TEXT(au->to)));
+    psy_status rc =
+        psy__db_query(au->st, &s, notes_sql, PSY_ARGS(PSY_INT(au->practice), PSY_TEXT(au->from), PSY_TEXT(au->to)));
     while (k < au->ndocs && next_row(au, s, &rc)) {
         if (psy__sql_int64(s, 0) != au->docs[k].note) continue;
         if (need[k]) {
@@ -1042,7 +1068,8 @@ psy_status psy_audit_run(psy_store *st, psy_id practice, const struct psy_audit_
     /* one read transaction: the audit sees one consistent state of the records (on PostgreSQL that
      * takes a snapshot isolation level: its default one takes a fresh snapshot per statement) */
     int own = !psy__store_in_transaction(st);
-    const char *begin = psy__db_dialect(st) == PSY_DB_POSTGRES ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN";
+    const char *begin =
+        psy__db_dialect(st) == PSY_DB_POSTGRES ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN";
     rc = own ? psy__store_exec(st, begin) : PSY_OK;
     if (!rc) {
         rc = load_practice(&au);

@@ -227,11 +227,13 @@ psy_status psy_auth_user_add(psy_store *st, const struct psy_auth_policy *policy
     psy__stmt *s;
     int64_t newid = 0;
     if ((rc = psy__store_begin(st))) goto out;
-    if ((rc = prepare(st, "INSERT INTO app_user (practice_id, username, role, clinician_id, password_hash, "
-                          "active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                      &s, PSY_ARGS(PSY_INT(u->practice_id), PSY_TEXT(name), PSY_TEXT(role_names[u->role]),
-                                   PSY_INT_OR_NULL(u->clinician_id), PSY_TEXT(hash), PSY_INT(u->active ? 1 : 0),
-                                   PSY_TEXT(created))))) {
+    if ((rc = prepare(st,
+                      "INSERT INTO app_user (practice_id, username, role, clinician_id, password_hash, "
+                      "active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                      &s,
+                      PSY_ARGS(PSY_INT(u->practice_id), PSY_TEXT(name), PSY_TEXT(role_names[u->role]),
+                               PSY_INT_OR_NULL(u->clinician_id), PSY_TEXT(hash), PSY_INT(u->active ? 1 : 0),
+                               PSY_TEXT(created))))) {
         psy__store_rollback(st);
         goto out;
     }
@@ -295,8 +297,10 @@ psy_status psy_auth_user_list(psy_store *st, long long practice_id, struct psy_u
     *users = NULL;
     *n = 0;
     psy__stmt *s;
-    psy_status rc = prepare(st, "SELECT " USER_COLS " FROM app_user u WHERE CAST(? AS BIGINT) = 0 "
-                                "OR u.practice_id = ? ORDER BY u.practice_id, u.username", &s, PSY_ARGS(PSY_INT(practice_id), PSY_INT(practice_id)));
+    psy_status rc = prepare(st,
+                            "SELECT " USER_COLS " FROM app_user u WHERE CAST(? AS BIGINT) = 0 "
+                            "OR u.practice_id = ? ORDER BY u.practice_id, u.username",
+                            &s, PSY_ARGS(PSY_INT(practice_id), PSY_INT(practice_id)));
     if (rc) return rc;
     size_t cap = 0;
     int src;
@@ -373,7 +377,9 @@ psy_status psy_auth_user_update(psy_store *st, long long practice_id, long long 
     psy_status rc = psy__store_begin(st);
     if (rc) return rc;
     if (clinician_id) {
-        if ((rc = prepare(st, "SELECT count(*) FROM clinician WHERE id = ? AND practice_id = ?", &s, PSY_ARGS(PSY_INT(clinician_id), PSY_INT(practice_id))))) goto fail;
+        if ((rc = prepare(st, "SELECT count(*) FROM clinician WHERE id = ? AND practice_id = ?", &s,
+                          PSY_ARGS(PSY_INT(clinician_id), PSY_INT(practice_id)))))
+            goto fail;
         int src = psy__sql_step(s);
         long long n = src == PSY_SQL_ROW ? psy__sql_int64(s, 0) : -1;
         psy__sql_finalize(s);
@@ -386,9 +392,9 @@ psy_status psy_auth_user_update(psy_store *st, long long practice_id, long long 
             goto fail;
         }
     }
-    if ((rc = prepare(st, "UPDATE app_user SET role = ?, clinician_id = ? WHERE id = ? AND practice_id = ?", &s,
-                      PSY_ARGS(PSY_TEXT(role_names[role]), PSY_INT_OR_NULL(clinician_id), PSY_INT(id),
-                               PSY_INT(practice_id)))))
+    if ((rc = prepare(
+             st, "UPDATE app_user SET role = ?, clinician_id = ? WHERE id = ? AND practice_id = ?", &s,
+             PSY_ARGS(PSY_TEXT(role_names[role]), PSY_INT_OR_NULL(clinician_id), PSY_INT(id), PSY_INT(practice_id)))))
         goto fail;
     int64_t changed;
     if ((rc = step_done_n(st, s, "updating a user", &changed))) goto fail;
@@ -428,13 +434,15 @@ static psy_status audit_add_outcome(psy_store *st, const struct psy_user *who, c
     utc_text(clock_now(0), at);
     if (who) username = who->username;
     psy__stmt *s;
-    psy_status rc = prepare(st, "INSERT INTO audit_event (practice_id, at, user_id, username, action, "
-                                "record_type, record_id, ip, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            &s,
-                            PSY_ARGS(who ? PSY_INT(who->practice_id) : PSY_NULL, PSY_TEXT(at),
-                                     who ? PSY_INT(who->id) : PSY_NULL, PSY_TEXT_OR_EMPTY(username), PSY_TEXT(action),
-                                     PSY_TEXT_OR_EMPTY(record_type), PSY_TEXT_OR_EMPTY(record_id), PSY_TEXT_OR_EMPTY(ip),
-                                     PSY_TEXT(outcome && *outcome ? outcome : "ok"), PSY_TEXT_OR_EMPTY(detail)));
+    psy_status rc =
+        prepare(st,
+                "INSERT INTO audit_event (practice_id, at, user_id, username, action, "
+                "record_type, record_id, ip, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                &s,
+                PSY_ARGS(who ? PSY_INT(who->practice_id) : PSY_NULL, PSY_TEXT(at), who ? PSY_INT(who->id) : PSY_NULL,
+                         PSY_TEXT_OR_EMPTY(username), PSY_TEXT(action), PSY_TEXT_OR_EMPTY(record_type),
+                         PSY_TEXT_OR_EMPTY(record_id), PSY_TEXT_OR_EMPTY(ip),
+                         PSY_TEXT(outcome && *outcome ? outcome : "ok"), PSY_TEXT_OR_EMPTY(detail)));
     if (rc) return rc;
     return step_done(st, s, "writing the audit trail");
 }
@@ -468,7 +476,7 @@ static void audit_where(struct psy__query *q, const char *head, long long practi
     psy__query_init(q, head, PSY_NOARGS);
     psy__query_where(q, "practice_id = ? OR (practice_id IS NULL AND action LIKE 'login.%')", PSY_INT(practice_id));
     if (!f) return;
-#define COND(v, text)                                                                                             \
+#define COND(v, text)                                                                                                  \
     if ((v) && *(v)) psy__query_where(q, text, PSY_TEXT(v));
     /* a name is matched only on the practice's own rows, where it is shown */
     COND(f->username, "practice_id IS NOT NULL AND username = ?")
@@ -556,15 +564,19 @@ psy_status psy_auth_audit_list(psy_store *st, long long practice_id, long long o
     psy__stmt *s;
     psy_status rc;
     if (total) {
-        if ((rc = prepare(st, "SELECT count(*) FROM audit_event WHERE practice_id = ?", &s, PSY_ARGS(PSY_INT(practice_id))))) return rc;
+        if ((rc = prepare(st, "SELECT count(*) FROM audit_event WHERE practice_id = ?", &s,
+                          PSY_ARGS(PSY_INT(practice_id)))))
+            return rc;
         int src = psy__sql_step(s);
         *total = src == PSY_SQL_ROW ? psy__sql_int64(s, 0) : 0;
         psy__sql_finalize(s);
         if (src == PSY_SQL_ERROR) return psy__store_dbfail(st, "reading the audit trail");
     }
-    if ((rc = prepare(st, "SELECT id, coalesce(practice_id, 0), at, coalesce(user_id, 0), username, action, "
-                          "record_type, record_id, ip FROM audit_event WHERE practice_id = ? "
-                          "ORDER BY id DESC LIMIT ? OFFSET ?", &s, PSY_ARGS(PSY_INT(practice_id), PSY_INT(limit), PSY_INT(offset)))))
+    if ((rc = prepare(st,
+                      "SELECT id, coalesce(practice_id, 0), at, coalesce(user_id, 0), username, action, "
+                      "record_type, record_id, ip FROM audit_event WHERE practice_id = ? "
+                      "ORDER BY id DESC LIMIT ? OFFSET ?",
+                      &s, PSY_ARGS(PSY_INT(practice_id), PSY_INT(limit), PSY_INT(offset)))))
         return rc;
     if (limit) *events = psy__calloc((size_t)limit, sizeof **events);
     int src;
@@ -647,8 +659,9 @@ static void forget_candidates(struct attempt *a)
 static psy_status find_candidates(psy_store *st, const char *practice, struct attempt *a)
 {
     psy__stmt *s;
-    psy_status rc = prepare(st, "SELECT " USER_COLS ", u.password_hash, coalesce(p.name, '') FROM app_user u "
-                                "LEFT JOIN practice p ON p.id = u.practice_id WHERE u.username = ? ORDER BY u.id",
+    psy_status rc = prepare(st,
+                            "SELECT " USER_COLS ", u.password_hash, coalesce(p.name, '') FROM app_user u "
+                            "LEFT JOIN practice p ON p.id = u.practice_id WHERE u.username = ? ORDER BY u.id",
                             &s, PSY_ARGS(PSY_TEXT(a->name)));
     if (rc) return rc;
     a->n = 0;
@@ -702,11 +715,12 @@ static psy_status note_failure(psy_store *st, const struct psy_auth_policy *pol,
                                const char *name, const char *ip, const char *kind, long long now)
 {
     psy__stmt *s;
-    psy_status rc = prepare(st, "DELETE FROM login_failure WHERE at <= ?", &s, PSY_ARGS(PSY_INT(now - pol->failure_window)));
+    psy_status rc =
+        prepare(st, "DELETE FROM login_failure WHERE at <= ?", &s, PSY_ARGS(PSY_INT(now - pol->failure_window)));
     if (rc) return rc;
     if ((rc = step_done(st, s, "pruning sign-in failures"))) return rc;
-    if ((rc = prepare(st, "INSERT INTO login_failure (practice_id, username, ip, at, kind) VALUES (?, ?, ?, ?, ?)",
-                      &s, PSY_ARGS(PSY_INT(practice), PSY_TEXT(name), PSY_TEXT(ip), PSY_INT(now), PSY_TEXT(kind)))))
+    if ((rc = prepare(st, "INSERT INTO login_failure (practice_id, username, ip, at, kind) VALUES (?, ?, ?, ?, ?)", &s,
+                      PSY_ARGS(PSY_INT(practice), PSY_TEXT(name), PSY_TEXT(ip), PSY_INT(now), PSY_TEXT(kind)))))
         return rc;
     return step_done(st, s, "noting a sign-in failure");
 }
@@ -737,7 +751,8 @@ static psy_status new_session(psy_store *st, const struct psy_auth_policy *pol, 
 {
     char th[PSY_TOKEN_MAX];
     psy__stmt *s;
-    psy_status rc = prepare(st, "DELETE FROM web_session WHERE expires_at <= ? OR last_seen <= ?", &s, PSY_ARGS(PSY_INT(now), PSY_INT(now - pol->idle_seconds)));
+    psy_status rc = prepare(st, "DELETE FROM web_session WHERE expires_at <= ? OR last_seen <= ?", &s,
+                            PSY_ARGS(PSY_INT(now), PSY_INT(now - pol->idle_seconds)));
     if (rc) return rc;
     if ((rc = step_done(st, s, "pruning sessions"))) return rc;
     memset(out, 0, sizeof *out);
@@ -750,8 +765,12 @@ static psy_status new_session(psy_store *st, const struct psy_auth_policy *pol, 
     out->expires_at = now + pol->absolute_seconds;
     out->idle_expires_at = now + pol->idle_seconds;
     if (out->idle_expires_at > out->expires_at) out->idle_expires_at = out->expires_at;
-    if ((rc = prepare(st, "INSERT INTO web_session (token_hash, user_id, csrf_token, ip, created_at, "
-                          "last_seen, expires_at, must_enrol) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &s, PSY_ARGS(PSY_TEXT(th), PSY_INT(u->id), PSY_TEXT(out->csrf), PSY_TEXT(ip), PSY_INT(now), PSY_INT(now), PSY_INT(out->expires_at), PSY_INT(out->must_enrol)))))
+    if ((rc = prepare(st,
+                      "INSERT INTO web_session (token_hash, user_id, csrf_token, ip, created_at, "
+                      "last_seen, expires_at, must_enrol) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                      &s,
+                      PSY_ARGS(PSY_TEXT(th), PSY_INT(u->id), PSY_TEXT(out->csrf), PSY_TEXT(ip), PSY_INT(now),
+                               PSY_INT(now), PSY_INT(out->expires_at), PSY_INT(out->must_enrol)))))
         return rc;
     return step_done(st, s, "starting a session");
 }
@@ -891,7 +910,9 @@ psy_status psy_auth_login(psy_store *st, const struct psy_auth_policy *policy, s
     }
     /* a good sign-in forgets the account's failures (not the address's) */
     psy__stmt *del;
-    if ((rc = prepare(st, "DELETE FROM login_failure WHERE practice_id = ? AND username = ?", &del, PSY_ARGS(PSY_INT(u->practice_id), PSY_TEXT(a->name))))) goto fail;
+    if ((rc = prepare(st, "DELETE FROM login_failure WHERE practice_id = ? AND username = ?", &del,
+                      PSY_ARGS(PSY_INT(u->practice_id), PSY_TEXT(a->name)))))
+        goto fail;
     if ((rc = step_done(st, del, "clearing sign-in failures"))) goto fail;
     if ((rc = new_session(st, pol, u, ip, now, s))) goto fail;
     if ((rc = audit_add(st, u, NULL, "login", "", "", ip))) goto fail;
@@ -943,7 +964,8 @@ psy_status psy_auth_password_change(psy_store *st, const struct psy_auth_policy 
     if ((rc = psy__store_commit(st))) goto out;
     *wait = a->account_wait > a->ip_wait ? a->account_wait : a->ip_wait;
     if (*wait > 0) {
-        rc = psy__store_fail(st, PSY_EPERM, "current_password: too many wrong passwords; try again in %ld seconds", *wait);
+        rc = psy__store_fail(st, PSY_EPERM, "current_password: too many wrong passwords; try again in %ld seconds",
+                             *wait);
         goto out;
     }
     size_t n = current ? strlen(current) : 0;
@@ -959,12 +981,18 @@ psy_status psy_auth_password_change(psy_store *st, const struct psy_auth_policy 
     if ((rc = hash_password(st, pol, password, hash))) goto out;
     if (keep_token && *keep_token) token_hash(keep_token, th);
     if ((rc = psy__store_begin(st))) goto out;
-    if ((rc = prepare(st, "UPDATE app_user SET password_hash = ? WHERE id = ?", &s, PSY_ARGS(PSY_TEXT(hash), PSY_INT(id))))) goto fail;
+    if ((rc = prepare(st, "UPDATE app_user SET password_hash = ? WHERE id = ?", &s,
+                      PSY_ARGS(PSY_TEXT(hash), PSY_INT(id)))))
+        goto fail;
     if ((rc = step_done(st, s, "changing a password"))) goto fail;
-    if ((rc = prepare(st, "DELETE FROM web_session WHERE user_id = ? AND token_hash <> ?", &s, PSY_ARGS(PSY_INT(id), PSY_TEXT(th))))) goto fail;
+    if ((rc = prepare(st, "DELETE FROM web_session WHERE user_id = ? AND token_hash <> ?", &s,
+                      PSY_ARGS(PSY_INT(id), PSY_TEXT(th)))))
+        goto fail;
     if ((rc = step_done(st, s, "ending sessions"))) goto fail;
     /* like a good sign-in, the right password forgets the account's failures */
-    if ((rc = prepare(st, "DELETE FROM login_failure WHERE practice_id = ? AND username = ?", &s, PSY_ARGS(PSY_INT(a->c[0].u.practice_id), PSY_TEXT(a->name))))) goto fail;
+    if ((rc = prepare(st, "DELETE FROM login_failure WHERE practice_id = ? AND username = ?", &s,
+                      PSY_ARGS(PSY_INT(a->c[0].u.practice_id), PSY_TEXT(a->name)))))
+        goto fail;
     if ((rc = step_done(st, s, "clearing sign-in failures"))) goto fail;
     rc = psy__store_commit(st);
     goto out;
@@ -990,8 +1018,9 @@ psy_status psy_auth_session_check(psy_store *st, const struct psy_auth_policy *p
     char th[PSY_TOKEN_MAX];
     token_hash(token, th);
     psy__stmt *s;
-    if ((rc = prepare(st, "SELECT w.id, w.csrf_token, w.created_at, w.last_seen, w.expires_at, " USER_COLS ", w.must_enrol"
-                          " FROM web_session w JOIN app_user u ON u.id = w.user_id WHERE w.token_hash = ?",
+    if ((rc = prepare(st,
+                      "SELECT w.id, w.csrf_token, w.created_at, w.last_seen, w.expires_at, " USER_COLS ", w.must_enrol"
+                      " FROM web_session w JOIN app_user u ON u.id = w.user_id WHERE w.token_hash = ?",
                       &s, PSY_ARGS(PSY_TEXT(th)))))
         return rc;
     int src = psy__sql_step(s);
@@ -1012,7 +1041,9 @@ psy_status psy_auth_session_check(psy_store *st, const struct psy_auth_policy *p
         if (expired) {
             if ((rc = prepare(st, "DELETE FROM web_session WHERE id = ?", &s, PSY_ARGS(PSY_INT(sid))))) return rc;
         } else {
-            if ((rc = prepare(st, "UPDATE web_session SET last_seen = ? WHERE id = ?", &s, PSY_ARGS(PSY_INT(now), PSY_INT(sid))))) return rc;
+            if ((rc = prepare(st, "UPDATE web_session SET last_seen = ? WHERE id = ?", &s,
+                              PSY_ARGS(PSY_INT(now), PSY_INT(sid)))))
+                return rc;
         }
         if ((rc = step_done(st, s, "noting a session's use"))) return rc;
         last_seen = now;

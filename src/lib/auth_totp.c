@@ -65,10 +65,12 @@ static int clean_code(const char *in, char out[TOTP_DIGITS + 1])
 static psy_status read_secret(psy_store *st, long long user_id, int confirmed, unsigned char key[PSY_TOTP_SECRET_BYTES],
                               long long *last_step, int *found)
 {
-    psy__stmt *s = psy__db_stmt(st, confirmed ? "SELECT secret, last_step FROM user_totp WHERE user_id = ? "
-                                                    "AND confirmed_at IS NOT NULL"
-                                                  : "SELECT secret, last_step FROM user_totp WHERE user_id = ? "
-                                                    "AND confirmed_at IS NULL", PSY_ARGS(PSY_INT(user_id)));
+    psy__stmt *s = psy__db_stmt(st,
+                                confirmed ? "SELECT secret, last_step FROM user_totp WHERE user_id = ? "
+                                            "AND confirmed_at IS NOT NULL"
+                                          : "SELECT secret, last_step FROM user_totp WHERE user_id = ? "
+                                            "AND confirmed_at IS NULL",
+                                PSY_ARGS(PSY_INT(user_id)));
     if (!s) return psy__store_dbfail(st, "reading a second factor");
     int src = psy__sql_step(s);
     *found = 0;
@@ -161,12 +163,14 @@ psy_status psy_auth_totp_begin(psy_store *st, long long user_id, char secret_b32
     /* replace any enrolment begun before (a confirmed secret was refused above) */
     psy__stmt *s;
     if ((rc = psy__store_begin(st))) goto out;
-    s = psy__db_stmt(st, "DELETE FROM user_totp WHERE user_id = ? AND confirmed_at IS NULL", PSY_ARGS(PSY_INT(user_id)));
+    s = psy__db_stmt(st, "DELETE FROM user_totp WHERE user_id = ? AND confirmed_at IS NULL",
+                     PSY_ARGS(PSY_INT(user_id)));
     if (!s) goto dbfail;
     int src = psy__sql_step(s);
     psy__sql_finalize(s);
     if (src != PSY_SQL_DONE) goto dbfail;
-    s = psy__db_stmt(st, "INSERT INTO user_totp (user_id, secret, created_at) VALUES (?, ?, ?)", PSY_ARGS(PSY_INT(user_id), PSY_TEXT(hex), PSY_TEXT(created)));
+    s = psy__db_stmt(st, "INSERT INTO user_totp (user_id, secret, created_at) VALUES (?, ?, ?)",
+                     PSY_ARGS(PSY_INT(user_id), PSY_TEXT(hex), PSY_TEXT(created)));
     if (!s) goto dbfail;
     src = psy__sql_step(s);
     psy__sql_finalize(s);
@@ -199,8 +203,10 @@ psy_status psy_auth_totp_confirm(psy_store *st, long long user_id, const char *c
     if (step < 0) return psy__store_fail(st, PSY_EINVAL, "code: not the code the app shows now");
     char at[PSY_TIME_MAX];
     utc_now(at);
-    psy__stmt *s = psy__db_stmt(st, "UPDATE user_totp SET last_step = ?, confirmed_at = ? WHERE user_id = ? "
-                                        "AND confirmed_at IS NULL", PSY_ARGS(PSY_INT(step), PSY_TEXT(at), PSY_INT(user_id)));
+    psy__stmt *s = psy__db_stmt(st,
+                                "UPDATE user_totp SET last_step = ?, confirmed_at = ? WHERE user_id = ? "
+                                "AND confirmed_at IS NULL",
+                                PSY_ARGS(PSY_INT(step), PSY_TEXT(at), PSY_INT(user_id)));
     if (!s) return psy__store_dbfail(st, "confirming a second factor");
     int src = psy__sql_step(s);
     psy__sql_finalize(s);
@@ -229,8 +235,10 @@ psy_status psy_auth_totp_reset(psy_store *st, long long user_id)
 
 psy_status psy_auth_totp_required(psy_store *st, long long practice_id, int *required)
 {
-    psy__stmt *s = psy__db_stmt(st, "SELECT coalesce(max(require_totp), 0) FROM practice_security "
-                                        "WHERE practice_id = ?", PSY_ARGS(PSY_INT(practice_id)));
+    psy__stmt *s = psy__db_stmt(st,
+                                "SELECT coalesce(max(require_totp), 0) FROM practice_security "
+                                "WHERE practice_id = ?",
+                                PSY_ARGS(PSY_INT(practice_id)));
     if (!s) return psy__store_dbfail(st, "reading the two-factor rule");
     int src = psy__sql_step(s);
     *required = src == PSY_SQL_ROW && psy__sql_int64(s, 0) > 0;
@@ -242,9 +250,11 @@ psy_status psy_auth_totp_require(psy_store *st, long long practice_id, int requi
 {
     char at[PSY_TIME_MAX];
     utc_now(at);
-    psy__stmt *s = psy__db_stmt(st, "INSERT INTO practice_security (practice_id, require_totp, updated_at) "
-                                        "VALUES (?, ?, ?) ON CONFLICT (practice_id) DO UPDATE SET "
-                                        "require_totp = excluded.require_totp, updated_at = excluded.updated_at", PSY_ARGS(PSY_INT(practice_id), PSY_INT(required ? 1 : 0), PSY_TEXT(at)));
+    psy__stmt *s = psy__db_stmt(st,
+                                "INSERT INTO practice_security (practice_id, require_totp, updated_at) "
+                                "VALUES (?, ?, ?) ON CONFLICT (practice_id) DO UPDATE SET "
+                                "require_totp = excluded.require_totp, updated_at = excluded.updated_at",
+                                PSY_ARGS(PSY_INT(practice_id), PSY_INT(required ? 1 : 0), PSY_TEXT(at)));
     if (!s) return psy__store_dbfail(st, "setting the two-factor rule");
     int src = psy__sql_step(s);
     psy__sql_finalize(s);

@@ -16,8 +16,10 @@
 static psy_session_kind session_kind(const struct psy_billable *b)
 {
     const char *k = b->kind;
-    if (!strcmp(k, "family")) return b->patient_absent ? PSY_SESSION_FAMILY_WITHOUT_PATIENT : PSY_SESSION_FAMILY_WITH_PATIENT;
-    if (!strcmp(k, "intake")) return b->medical ? PSY_SESSION_DIAGNOSTIC_EVALUATION_MEDICAL : PSY_SESSION_DIAGNOSTIC_EVALUATION;
+    if (!strcmp(k, "family"))
+        return b->patient_absent ? PSY_SESSION_FAMILY_WITHOUT_PATIENT : PSY_SESSION_FAMILY_WITH_PATIENT;
+    if (!strcmp(k, "intake"))
+        return b->medical ? PSY_SESSION_DIAGNOSTIC_EVALUATION_MEDICAL : PSY_SESSION_DIAGNOSTIC_EVALUATION;
     if (!strcmp(k, "crisis")) return PSY_SESSION_CRISIS;
     if (!strcmp(k, "group")) return PSY_SESSION_GROUP;
     if (!strcmp(k, "multifamily")) return PSY_SESSION_MULTIPLE_FAMILY_GROUP;
@@ -28,8 +30,11 @@ static psy_session_kind session_kind(const struct psy_billable *b)
 static void auth_number(psy_store *st, psy_id practice, const struct psy_billable *b, char out[51])
 {
     out[0] = 0;
-    psy__stmt *s = psy__db_stmt(st, "SELECT number FROM authorisation WHERE practice_id = ? AND client_id = ? "
-                                        "AND payer_id = ? AND start_date <= ? AND end_date >= ? ORDER BY id", PSY_ARGS(PSY_INT(practice), PSY_INT(b->client_id), PSY_INT(b->payer_id), PSY_TEXT(b->service_date), PSY_TEXT(b->service_date)));
+    psy__stmt *s = psy__db_stmt(st,
+                                "SELECT number FROM authorisation WHERE practice_id = ? AND client_id = ? "
+                                "AND payer_id = ? AND start_date <= ? AND end_date >= ? ORDER BY id",
+                                PSY_ARGS(PSY_INT(practice), PSY_INT(b->client_id), PSY_INT(b->payer_id),
+                                         PSY_TEXT(b->service_date), PSY_TEXT(b->service_date)));
     if (!s) return;
     if (psy__sql_step(s) == PSY_SQL_ROW) snprintf(out, 51, "%s", psy__sql_text(s, 0));
     psy__sql_finalize(s);
@@ -85,9 +90,12 @@ static psy_status claim_for(psy_store *st, psy_id practice, const struct psy_bil
                             const char *auth, psy_id *claim, int *created)
 {
     *created = 0;
-    psy__stmt *s = psy__db_stmt(st, "SELECT id FROM claim WHERE practice_id = ? AND client_id = ? AND payer_id = ? "
-                                        "AND service_date = ? AND clinician_id = ? AND status IN ('draft', 'ready') "
-                                        "ORDER BY id", PSY_ARGS(PSY_INT(practice), PSY_INT(b->client_id), PSY_INT(b->payer_id), PSY_TEXT(b->service_date), PSY_INT(b->clinician_id)));
+    psy__stmt *s = psy__db_stmt(st,
+                                "SELECT id FROM claim WHERE practice_id = ? AND client_id = ? AND payer_id = ? "
+                                "AND service_date = ? AND clinician_id = ? AND status IN ('draft', 'ready') "
+                                "ORDER BY id",
+                                PSY_ARGS(PSY_INT(practice), PSY_INT(b->client_id), PSY_INT(b->payer_id),
+                                         PSY_TEXT(b->service_date), PSY_INT(b->clinician_id)));
     if (!s) return psy__store_dbfail(st, "claim");
     int r = psy__sql_step(s);
     if (r == PSY_SQL_ROW) *claim = psy__sql_int64(s, 0);
@@ -97,9 +105,13 @@ static psy_status claim_for(psy_store *st, psy_id practice, const struct psy_bil
     char now[PSY_REC_TIME_MAX], tmp[64];
     psy__billing_now(now);
     snprintf(tmp, sizeof tmp, "new-%lld-%lld", (long long)b->session_id, (long long)b->client_id);
-    s = psy__db_stmt(st, "INSERT INTO claim (practice_id, claim_number, client_id, payer_id, policy_id, clinician_id, "
-                             "service_date, place_of_service, prior_auth, payer_profile, created_at) "
-                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", PSY_ARGS(PSY_INT(practice), PSY_TEXT(tmp), PSY_INT(b->client_id), PSY_INT(b->payer_id), PSY_INT(b->policy_id), PSY_INT(b->clinician_id), PSY_TEXT(b->service_date), PSY_TEXT(""), PSY_TEXT(auth), PSY_TEXT(profile), PSY_TEXT(now)));
+    s = psy__db_stmt(st,
+                     "INSERT INTO claim (practice_id, claim_number, client_id, payer_id, policy_id, clinician_id, "
+                     "service_date, place_of_service, prior_auth, payer_profile, created_at) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                     PSY_ARGS(PSY_INT(practice), PSY_TEXT(tmp), PSY_INT(b->client_id), PSY_INT(b->payer_id),
+                              PSY_INT(b->policy_id), PSY_INT(b->clinician_id), PSY_TEXT(b->service_date), PSY_TEXT(""),
+                              PSY_TEXT(auth), PSY_TEXT(profile), PSY_TEXT(now)));
     if (!s) return psy__store_dbfail(st, "claim");
     psy_status rc = psy__sql_insert_id(st, s, claim);
     psy__sql_finalize(s);
@@ -123,8 +135,9 @@ static psy_status add_coding_findings(psy_store *st, psy_id claim, const struct 
     for (size_t i = 0; i < cr->n_findings; i++) {
         char field[96];
         snprintf(field, sizeof field, "session[%lld].%s", (long long)session, cr->findings[i].field);
-        json_array_append_new(arr, psy__billing_finding(cr->findings[i].severity == PSY_SEVERITY_ERROR ? "error" : "warning",
-                                                        cr->findings[i].rule, field, cr->findings[i].message, "coding"));
+        json_array_append_new(arr,
+                              psy__billing_finding(cr->findings[i].severity == PSY_SEVERITY_ERROR ? "error" : "warning",
+                                                   cr->findings[i].rule, field, cr->findings[i].message, "coding"));
     }
     psy_status rc = psy__billing_append(st, claim, arr);
     json_decref(arr);
@@ -135,7 +148,8 @@ static psy_status add_coding_findings(psy_store *st, psy_id claim, const struct 
 static psy_status add_lines(psy_store *st, psy_id practice, psy_id claim, const struct psy_billable *b,
                             const struct psy_coding_result *cr, long *added)
 {
-    psy__stmt *s = psy__db_stmt(st, "SELECT count(*), COALESCE(max(line_number), 0) FROM claim_line WHERE claim_id = ?", PSY_ARGS(PSY_INT(claim)));
+    psy__stmt *s = psy__db_stmt(st, "SELECT count(*), COALESCE(max(line_number), 0) FROM claim_line WHERE claim_id = ?",
+                                PSY_ARGS(PSY_INT(claim)));
     if (!s) return psy__store_dbfail(st, "claim_line");
     int r = psy__sql_step(s);
     int64_t count = r == PSY_SQL_ROW ? psy__sql_int64(s, 0) : 0, next = r == PSY_SQL_ROW ? psy__sql_int64(s, 1) : 0;
@@ -150,7 +164,10 @@ static psy_status add_lines(psy_store *st, psy_id practice, psy_id claim, const 
     int over = 0;
     for (size_t i = 0; i < cr->n_lines; i++)
         if (cr->lines[i].member <= 1) psy_cents_acc(&total, cr->lines[i].charge_cents, &over);
-    if (over) return psy__store_fail(st, PSY_EINVAL, "charge_cents: the lines of claim %lld add up to more than an amount holds", (long long)claim);
+    if (over)
+        return psy__store_fail(st, PSY_EINVAL,
+                               "charge_cents: the lines of claim %lld add up to more than an amount holds",
+                               (long long)claim);
     for (size_t i = 0; i < cr->n_lines; i++) {
         const struct psy_coded_line *l = &cr->lines[i];
         if (l->member > 1) continue;
@@ -166,9 +183,14 @@ static psy_status add_lines(psy_store *st, psy_id practice, psy_id claim, const 
             size_t len = strlen(rules);
             snprintf(rules + len, sizeof rules - len, "%s%s", k ? "," : "", l->rules[k]);
         }
-        s = psy__db_stmt(st, "INSERT INTO claim_line (claim_id, line_number, session_id, client_id, code, modifiers, "
-                                 "units, charge_cents, place_of_service, dx_pointers, rules, explanation) "
-                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", PSY_ARGS(PSY_INT(claim), PSY_INT(++next), PSY_INT(b->session_id), PSY_INT(b->client_id), PSY_TEXT(l->code), PSY_TEXT(mods), PSY_INT(l->units), PSY_INT(l->charge_cents), PSY_TEXT(l->place_of_service), PSY_TEXT(ptrs), PSY_TEXT(rules), PSY_TEXT(l->explanation)));
+        s = psy__db_stmt(st,
+                         "INSERT INTO claim_line (claim_id, line_number, session_id, client_id, code, modifiers, "
+                         "units, charge_cents, place_of_service, dx_pointers, rules, explanation) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         PSY_ARGS(PSY_INT(claim), PSY_INT(++next), PSY_INT(b->session_id), PSY_INT(b->client_id),
+                                  PSY_TEXT(l->code), PSY_TEXT(mods), PSY_INT(l->units), PSY_INT(l->charge_cents),
+                                  PSY_TEXT(l->place_of_service), PSY_TEXT(ptrs), PSY_TEXT(rules),
+                                  PSY_TEXT(l->explanation)));
         if (!s) return psy__store_dbfail(st, "claim_line");
         r = psy__sql_step(s);
         psy__sql_finalize(s);
@@ -177,14 +199,18 @@ static psy_status add_lines(psy_store *st, psy_id practice, psy_id claim, const 
         ++*added;
     }
     /* the claim's place of service is its first line's; new lines want the scrubber again */
-    s = psy__db_stmt(st, "UPDATE claim SET total_cents = total_cents + ?, place_of_service = CASE WHEN "
-                             "place_of_service = '' THEN ? ELSE place_of_service END, scrubbed_at = '', "
-                             "version = version + 1 WHERE id = ?", PSY_ARGS(PSY_INT(total), PSY_TEXT(cr->n_lines ? cr->lines[0].place_of_service : ""), PSY_INT(claim)));
+    s = psy__db_stmt(
+        st,
+        "UPDATE claim SET total_cents = total_cents + ?, place_of_service = CASE WHEN "
+        "place_of_service = '' THEN ? ELSE place_of_service END, scrubbed_at = '', "
+        "version = version + 1 WHERE id = ?",
+        PSY_ARGS(PSY_INT(total), PSY_TEXT(cr->n_lines ? cr->lines[0].place_of_service : ""), PSY_INT(claim)));
     if (!s) return psy__store_dbfail(st, "claim");
     r = psy__sql_step(s);
     psy__sql_finalize(s);
     if (r != PSY_SQL_DONE) return psy__store_dbfail(st, "claim");
-    s = psy__db_stmt(st, "INSERT INTO claim_session (practice_id, session_id, client_id, claim_id) VALUES (?, ?, ?, ?)", PSY_ARGS(PSY_INT(practice), PSY_INT(b->session_id), PSY_INT(b->client_id), PSY_INT(claim)));
+    s = psy__db_stmt(st, "INSERT INTO claim_session (practice_id, session_id, client_id, claim_id) VALUES (?, ?, ?, ?)",
+                     PSY_ARGS(PSY_INT(practice), PSY_INT(b->session_id), PSY_INT(b->client_id), PSY_INT(claim)));
     if (!s) return psy__store_dbfail(st, "claim_session");
     r = psy__sql_step(s);
     psy__sql_finalize(s);
@@ -197,11 +223,12 @@ static psy_status add_lines(psy_store *st, psy_id practice, psy_id claim, const 
  * code, and replaces an earlier such finding. */
 static psy_status same_day_mue(psy_store *st, const psy_coder *cx, psy_id practice, psy_id claim, const char *date)
 {
-    psy__stmt *s = psy__db_stmt(st, "SELECT l.code, l.units, l.modifiers, l.session_id, CASE WHEN l.claim_id = ? "
-                                        "THEN l.line_number ELSE 0 END FROM claim_line l JOIN claim c ON c.id = l.claim_id "
-                                        "WHERE c.practice_id = ? AND c.service_date = ? AND c.client_id = (SELECT client_id "
-                                        "FROM claim WHERE id = ?) ORDER BY l.session_id, l.claim_id, l.line_number",
-                                   PSY_ARGS(PSY_INT(claim), PSY_INT(practice), PSY_TEXT(date), PSY_INT(claim)));
+    psy__stmt *s = psy__db_stmt(st,
+                                "SELECT l.code, l.units, l.modifiers, l.session_id, CASE WHEN l.claim_id = ? "
+                                "THEN l.line_number ELSE 0 END FROM claim_line l JOIN claim c ON c.id = l.claim_id "
+                                "WHERE c.practice_id = ? AND c.service_date = ? AND c.client_id = (SELECT client_id "
+                                "FROM claim WHERE id = ?) ORDER BY l.session_id, l.claim_id, l.line_number",
+                                PSY_ARGS(PSY_INT(claim), PSY_INT(practice), PSY_TEXT(date), PSY_INT(claim)));
     if (!s) return psy__store_dbfail(st, "claim_line");
     enum { DAY_LINES = 4 * PSY_CLAIM_MAX_LINES };
     struct psy_coded_line *lines = psy__calloc(DAY_LINES, sizeof *lines);
@@ -268,7 +295,9 @@ static psy_status same_day_mue(psy_store *st, const psy_coder *cx, psy_id practi
 
 static int already_billed(psy_store *st, psy_id practice, const struct psy_billable *b)
 {
-    psy__stmt *s = psy__db_stmt(st, "SELECT 1 FROM claim_session WHERE practice_id = ? AND session_id = ? AND client_id = ?", PSY_ARGS(PSY_INT(practice), PSY_INT(b->session_id), PSY_INT(b->client_id)));
+    psy__stmt *s =
+        psy__db_stmt(st, "SELECT 1 FROM claim_session WHERE practice_id = ? AND session_id = ? AND client_id = ?",
+                     PSY_ARGS(PSY_INT(practice), PSY_INT(b->session_id), PSY_INT(b->client_id)));
     if (!s) return -1;
     int r = psy__sql_step(s);
     psy__sql_finalize(s);

@@ -41,7 +41,8 @@ static psy_status claim_row(psy_store *st, psy_id practice, psy_id claim, const 
 
 psy_status psy__billing_claim_by_number(psy_store *st, psy_id practice, const char *number, psy_id *id)
 {
-    psy__stmt *s = psy__db_stmt(st, "SELECT id FROM claim WHERE practice_id = ? AND claim_number = ?", PSY_ARGS(PSY_INT(practice), PSY_TEXT(number)));
+    psy__stmt *s = psy__db_stmt(st, "SELECT id FROM claim WHERE practice_id = ? AND claim_number = ?",
+                                PSY_ARGS(PSY_INT(practice), PSY_TEXT(number)));
     if (!s) return psy__store_dbfail(st, "claim");
     int r = psy__sql_step(s);
     if (r == PSY_SQL_ROW) *id = psy__sql_int64(s, 0);
@@ -68,12 +69,16 @@ psy_status psy_billing_transition(psy_store *st, psy_id practice, psy_id claim, 
     psy__billing_now(now);
     rc = psy__store_begin(st);
     if (rc) return rc;
-    s = psy__db_stmt(st, "UPDATE claim SET status = ?, version = version + 1 WHERE practice_id = ? AND id = ?", PSY_ARGS(PSY_TEXT(psy_claim_state_name(to)), PSY_INT(practice), PSY_INT(claim)));
+    s = psy__db_stmt(st, "UPDATE claim SET status = ?, version = version + 1 WHERE practice_id = ? AND id = ?",
+                     PSY_ARGS(PSY_TEXT(psy_claim_state_name(to)), PSY_INT(practice), PSY_INT(claim)));
     if (!s) goto fail;
     if (psy__sql_step(s) != PSY_SQL_DONE) goto fail;
     psy__sql_finalize(s);
-    s = psy__db_stmt(st, "INSERT INTO claim_status_history (claim_id, from_status, to_status, reason, changed_at) "
-                             "VALUES (?, ?, ?, ?, ?)", PSY_ARGS(PSY_INT(claim), PSY_TEXT(fromname), PSY_TEXT(psy_claim_state_name(to)), PSY_TEXT(reason ? reason : ""), PSY_TEXT(now)));
+    s = psy__db_stmt(st,
+                     "INSERT INTO claim_status_history (claim_id, from_status, to_status, reason, changed_at) "
+                     "VALUES (?, ?, ?, ?, ?)",
+                     PSY_ARGS(PSY_INT(claim), PSY_TEXT(fromname), PSY_TEXT(psy_claim_state_name(to)),
+                              PSY_TEXT(reason ? reason : ""), PSY_TEXT(now)));
     if (!s) goto fail;
     if (psy__sql_step(s) != PSY_SQL_DONE) goto fail;
     psy__sql_finalize(s);
@@ -104,7 +109,8 @@ psy_status psy__billing_findings_store(psy_store *st, psy_id claim, json_t *arr)
 {
     char *text = json_dumps(arr, JSON_COMPACT);
     json_decref(arr);
-    psy__stmt *s = psy__db_stmt(st, "UPDATE claim SET findings = ? WHERE id = ?", PSY_ARGS(PSY_TEXT(text), PSY_INT(claim)));
+    psy__stmt *s =
+        psy__db_stmt(st, "UPDATE claim SET findings = ? WHERE id = ?", PSY_ARGS(PSY_TEXT(text), PSY_INT(claim)));
     if (!s) {
         free(text);
         return psy__store_dbfail(st, "claim");
@@ -241,8 +247,10 @@ psy_status psy__billing_load(psy_store *st, psy_id practice, psy_id claim, struc
         L->phone[0] ? L->phone : NULL, L->practice.billing_email[0] ? L->practice.billing_email : NULL};
     L->receiver = (struct psy_claim_receiver){L->payer.name, L->payer.payer_code};
 
-    s = psy__db_stmt(st, "SELECT code, modifiers, units, charge_cents, place_of_service, dx_pointers, id "
-                             "FROM claim_line WHERE claim_id = ? ORDER BY line_number", PSY_ARGS(PSY_INT(claim)));
+    s = psy__db_stmt(st,
+                     "SELECT code, modifiers, units, charge_cents, place_of_service, dx_pointers, id "
+                     "FROM claim_line WHERE claim_id = ? ORDER BY line_number",
+                     PSY_ARGS(PSY_INT(claim)));
     if (!s) return psy__store_dbfail(st, "claim_line");
     int r;
     while ((r = psy__sql_step(s)) == PSY_SQL_ROW && L->n_lines < PSY_CLAIM_MAX_LINES) {
@@ -269,7 +277,8 @@ psy_status psy__billing_load(psy_store *st, psy_id practice, psy_id claim, struc
     L->c.frequency = freq == 7 ? PSY_FREQ_REPLACEMENT : freq == 8 ? PSY_FREQ_VOID : PSY_FREQ_ORIGINAL;
     L->c.place_of_service = L->pos;
     L->c.prior_auth = L->prior_auth[0] ? L->prior_auth : NULL;
-    for (int k = 0; k < L->client.n_dx && k < PSY_CLAIM_MAX_DX; k++) L->c.diagnoses[L->c.n_diagnoses++] = L->client.dx[k];
+    for (int k = 0; k < L->client.n_dx && k < PSY_CLAIM_MAX_DX; k++)
+        L->c.diagnoses[L->c.n_diagnoses++] = L->client.dx[k];
     L->c.lines = L->lines;
     L->c.n_lines = L->n_lines;
     L->c.rendering = &L->rendering;

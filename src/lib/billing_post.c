@@ -29,8 +29,11 @@ struct post_ctx {
 static psy_status suspense(struct post_ctx *p, const char *claim, const char *code, const char *mods,
                            long long charge, long long paid, const char *why)
 {
-    psy__stmt *s = psy__db_stmt(p->st, "INSERT INTO suspense_item (practice_id, era_file_id, claim_number, code, "
-                                           "modifiers, charge_cents, paid_cents, why) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", PSY_ARGS(PSY_INT(p->practice), PSY_INT(p->file), PSY_TEXT(claim), PSY_TEXT(code), PSY_TEXT(mods), PSY_INT(charge), PSY_INT(paid), PSY_TEXT(why)));
+    psy__stmt *s = psy__db_stmt(p->st,
+                                "INSERT INTO suspense_item (practice_id, era_file_id, claim_number, code, "
+                                "modifiers, charge_cents, paid_cents, why) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                PSY_ARGS(PSY_INT(p->practice), PSY_INT(p->file), PSY_TEXT(claim), PSY_TEXT(code),
+                                         PSY_TEXT(mods), PSY_INT(charge), PSY_INT(paid), PSY_TEXT(why)));
     if (!s) return psy__store_dbfail(p->st, "suspense_item");
     int r = psy__sql_step(s);
     psy__sql_finalize(s);
@@ -45,9 +48,13 @@ static psy_status payment_row(struct post_ctx *p, const struct psy_era_payment *
                               psy_id claim, psy_id line, long long charge, long long paid,
                               const struct psy_era_adjustment *adj, size_t nadj, int64_t *id_out)
 {
-    psy__stmt *s = psy__db_stmt(p->st, "INSERT INTO payment (era_file_id, claim_id, claim_line_id, check_number, "
-                                           "payer_claim_number, claim_status, charge_cents, paid_cents) "
-                                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", PSY_ARGS(PSY_INT(p->file), PSY_INT(claim), PSY_INT_OR_NULL(line), PSY_TEXT(pay->check_number), PSY_TEXT(c->payer_claim_number), PSY_TEXT(c->status), PSY_INT(charge), PSY_INT(paid)));
+    psy__stmt *s =
+        psy__db_stmt(p->st,
+                     "INSERT INTO payment (era_file_id, claim_id, claim_line_id, check_number, "
+                     "payer_claim_number, claim_status, charge_cents, paid_cents) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                     PSY_ARGS(PSY_INT(p->file), PSY_INT(claim), PSY_INT_OR_NULL(line), PSY_TEXT(pay->check_number),
+                              PSY_TEXT(c->payer_claim_number), PSY_TEXT(c->status), PSY_INT(charge), PSY_INT(paid)));
     if (!s) return psy__store_dbfail(p->st, "payment");
     int64_t id;
     psy_status rc = psy__sql_insert_id(p->st, s, &id);
@@ -55,14 +62,17 @@ static psy_status payment_row(struct post_ctx *p, const struct psy_era_payment *
     if (rc) return psy__store_dbfail(p->st, "payment");
     if (id_out) *id_out = id;
     for (size_t i = 0; i < nadj; i++) {
-        s = psy__db_stmt(p->st, "INSERT INTO adjustment (payment_id, group_code, reason, amount_cents) VALUES (?, ?, ?, ?)", PSY_ARGS(PSY_INT(id), PSY_TEXT(adj[i].group), PSY_TEXT(adj[i].reason), PSY_INT(adj[i].amount_cents)));
+        s = psy__db_stmt(
+            p->st, "INSERT INTO adjustment (payment_id, group_code, reason, amount_cents) VALUES (?, ?, ?, ?)",
+            PSY_ARGS(PSY_INT(id), PSY_TEXT(adj[i].group), PSY_TEXT(adj[i].reason), PSY_INT(adj[i].amount_cents)));
         if (!s) return psy__store_dbfail(p->st, "adjustment");
         int r = psy__sql_step(s);
         psy__sql_finalize(s);
         if (r != PSY_SQL_DONE) return psy__store_dbfail(p->st, "adjustment");
     }
     if (line) {
-        s = psy__db_stmt(p->st, "UPDATE claim_line SET paid_cents = paid_cents + ? WHERE id = ?", PSY_ARGS(PSY_INT(paid), PSY_INT(line)));
+        s = psy__db_stmt(p->st, "UPDATE claim_line SET paid_cents = paid_cents + ? WHERE id = ?",
+                         PSY_ARGS(PSY_INT(paid), PSY_INT(line)));
         if (!s) return psy__store_dbfail(p->st, "claim_line");
         int r = psy__sql_step(s);
         psy__sql_finalize(s);
@@ -193,7 +203,8 @@ static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *p
     if ((rc = payment_row(p, pay, c, id, 0, c->charge_cents, c->paid_cents, c->adjustments, c->n_adjustments, &row)))
         goto out;
     if (earlier) {
-        psy__stmt *s = psy__db_stmt(p->st, "UPDATE payment SET reversed_by = ? WHERE id = ?", PSY_ARGS(PSY_INT(row), PSY_INT(earlier)));
+        psy__stmt *s = psy__db_stmt(p->st, "UPDATE payment SET reversed_by = ? WHERE id = ?",
+                                    PSY_ARGS(PSY_INT(row), PSY_INT(earlier)));
         int r = PSY_SQL_ERROR;
         if (s) {
             r = psy__sql_step(s);
@@ -243,12 +254,16 @@ static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *p
     if (c->charge_cents != expect) {
         p->r->unbalanced++;
         char msg[200];
-        snprintf(msg, sizeof msg, "the 835 charge %s is not paid %s + adjustments %s", psy_cents_format(c->charge_cents, a1),
-                 psy_cents_format(c->paid_cents, a2), psy_cents_format(adjusted, a3));
+        snprintf(msg, sizeof msg, "the 835 charge %s is not paid %s + adjustments %s",
+                 psy_cents_format(c->charge_cents, a1), psy_cents_format(c->paid_cents, a2),
+                 psy_cents_format(adjusted, a3));
         if ((rc = one_finding(p->st, id, "warning", "R-835-BALANCE", "era", msg))) goto out;
     }
-    psy__stmt *s = psy__db_stmt(p->st, "UPDATE claim SET paid_cents = paid_cents + ?, patient_cents = patient_cents "
-                                           "+ ?, version = version + 1 WHERE id = ? RETURNING paid_cents, total_cents", PSY_ARGS(PSY_INT(c->paid_cents), PSY_INT(c->patient_responsibility_cents), PSY_INT(id)));
+    psy__stmt *s =
+        psy__db_stmt(p->st,
+                     "UPDATE claim SET paid_cents = paid_cents + ?, patient_cents = patient_cents "
+                     "+ ?, version = version + 1 WHERE id = ? RETURNING paid_cents, total_cents",
+                     PSY_ARGS(PSY_INT(c->paid_cents), PSY_INT(c->patient_responsibility_cents), PSY_INT(id)));
     if (!s) {
         rc = psy__store_dbfail(p->st, "claim");
         goto out;
@@ -278,7 +293,9 @@ static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *p
         rc = PSY_EPARSE;
         goto out;
     }
-    psy_claim_state to = reversal ? (paid <= 0 ? PSY_CLAIM_ACCEPTED : paid >= total ? PSY_CLAIM_PAID : PSY_CLAIM_PARTIALLY_PAID)
+    psy_claim_state to = reversal                               ? (paid <= 0       ? PSY_CLAIM_ACCEPTED
+                                                                   : paid >= total ? PSY_CLAIM_PAID
+                                                                                   : PSY_CLAIM_PARTIALLY_PAID)
                          : !strcmp(c->status, "4") || paid <= 0 ? PSY_CLAIM_DENIED
                          : paid >= total                        ? PSY_CLAIM_PAID
                                                                 : PSY_CLAIM_PARTIALLY_PAID;
@@ -287,7 +304,8 @@ static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *p
         if ((rc = denial_finding(p->st, id, c))) goto out;
     }
     if (st == PSY_CLAIM_SUBMITTED) {
-        if ((rc = psy_billing_transition(p->st, p->practice, id, PSY_CLAIM_ACCEPTED, "adjudicated in an 835"))) goto out;
+        if ((rc = psy_billing_transition(p->st, p->practice, id, PSY_CLAIM_ACCEPTED, "adjudicated in an 835")))
+            goto out;
         st = PSY_CLAIM_ACCEPTED;
     }
     if (to != st && psy_claim_transition(st, to, NULL, 0) == PSY_OK)
@@ -303,9 +321,11 @@ out:
 /* The earlier posting of a payment with this payer and trace number: 1 (with its hash and file), 0 none. */
 static int earlier_payment(struct post_ctx *p, const char *payer, const char *trace, char hash[65], psy_status *rc)
 {
-    psy__stmt *s = psy__db_stmt(p->st, "SELECT e.content_hash, f.id, f.name, f.posted_at FROM era_payment e JOIN "
-                                           "era_file f ON f.id = e.era_file_id WHERE e.practice_id = ? AND e.payer_key = ? "
-                                           "AND e.trace_number = ?", PSY_ARGS(PSY_INT(p->practice), PSY_TEXT(payer), PSY_TEXT(trace)));
+    psy__stmt *s = psy__db_stmt(p->st,
+                                "SELECT e.content_hash, f.id, f.name, f.posted_at FROM era_payment e JOIN "
+                                "era_file f ON f.id = e.era_file_id WHERE e.practice_id = ? AND e.payer_key = ? "
+                                "AND e.trace_number = ?",
+                                PSY_ARGS(PSY_INT(p->practice), PSY_TEXT(payer), PSY_TEXT(trace)));
     if (!s) {
         *rc = psy__store_dbfail(p->st, "era_payment");
         return 0;
@@ -358,8 +378,12 @@ static psy_status payment_posted(struct post_ctx *p, const struct psy_era_paymen
         return PSY_ECONFLICT;
     }
     if (rc) return rc;
-    psy__stmt *s = psy__db_stmt(p->st, "INSERT INTO era_payment (practice_id, era_file_id, payer_key, trace_number, "
-                                           "content_hash, paid_cents) VALUES (?, ?, ?, ?, ?, ?)", PSY_ARGS(PSY_INT(p->practice), PSY_INT(p->file), PSY_TEXT(payer), PSY_TEXT(pay->check_number), PSY_TEXT(pay->content_hash), PSY_INT(pay->paid_cents)));
+    psy__stmt *s =
+        psy__db_stmt(p->st,
+                     "INSERT INTO era_payment (practice_id, era_file_id, payer_key, trace_number, "
+                     "content_hash, paid_cents) VALUES (?, ?, ?, ?, ?, ?)",
+                     PSY_ARGS(PSY_INT(p->practice), PSY_INT(p->file), PSY_TEXT(payer), PSY_TEXT(pay->check_number),
+                              PSY_TEXT(pay->content_hash), PSY_INT(pay->paid_cents)));
     int r = PSY_SQL_ERROR;
     if (s) {
         r = psy__sql_step(s);
@@ -416,10 +440,11 @@ psy_status psy_billing_era_post_named(psy_store *st, psy_id practice, const char
     psy__billing_now(now);
     psy_status rc = psy__store_begin(st);
     if (rc) return rc;
-    psy__stmt *s = psy__db_stmt(st, "INSERT INTO era_file (practice_id, file_hash, bytes, posted_at, name) VALUES "
-                                    "(?, ?, ?, ?, ?) RETURNING id",
-                                PSY_ARGS(PSY_INT(practice), PSY_TEXT(pending), PSY_INT((int64_t)len), PSY_TEXT(now),
-                                         PSY_TEXT_OR_EMPTY(name)));
+    psy__stmt *s = psy__db_stmt(
+        st,
+        "INSERT INTO era_file (practice_id, file_hash, bytes, posted_at, name) VALUES "
+        "(?, ?, ?, ?, ?) RETURNING id",
+        PSY_ARGS(PSY_INT(practice), PSY_TEXT(pending), PSY_INT((int64_t)len), PSY_TEXT(now), PSY_TEXT_OR_EMPTY(name)));
     struct post_ctx p = {.st = st, .practice = practice, .r = r, .err = err, .errlen = errlen};
     int q = PSY_SQL_ERROR;
     if (s) {
@@ -459,7 +484,8 @@ psy_status psy_billing_era_post_named(psy_store *st, psy_id practice, const char
         char hex[80] = "blake2b:";
         crypto_generichash_final(&p.file_hash, h, sizeof h);
         sodium_bin2hex(hex + 8, sizeof hex - 8, h, sizeof h);
-        s = psy__db_stmt(st, "UPDATE era_file SET file_hash = ? WHERE id = ?", PSY_ARGS(PSY_TEXT(hex), PSY_INT(p.file)));
+        s = psy__db_stmt(st, "UPDATE era_file SET file_hash = ? WHERE id = ?",
+                         PSY_ARGS(PSY_TEXT(hex), PSY_INT(p.file)));
         q = PSY_SQL_ERROR;
         if (s) {
             q = psy__sql_step(s);

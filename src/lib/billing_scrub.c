@@ -25,7 +25,8 @@ static void finding_add(json_t *arr, const char *sev, const char *rule, const ch
 static size_t claim_sessions(psy_store *st, psy_id claim, psy_id *out, size_t cap)
 {
     size_t n = 0;
-    psy__stmt *s = psy__db_stmt(st, "SELECT DISTINCT session_id FROM claim_line WHERE claim_id = ?", PSY_ARGS(PSY_INT(claim)));
+    psy__stmt *s =
+        psy__db_stmt(st, "SELECT DISTINCT session_id FROM claim_line WHERE claim_id = ?", PSY_ARGS(PSY_INT(claim)));
     if (!s) return 0;
     while (n < cap && psy__sql_step(s) == PSY_SQL_ROW) out[n++] = psy__sql_int64(s, 0);
     psy__sql_finalize(s);

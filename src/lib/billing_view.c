@@ -152,10 +152,12 @@ psy_status psy_billing_suspense_list(psy_store *st, psy_id practice, int include
 {
     *out = NULL;
     *n = 0;
-    psy__stmt *s = psy__db_stmt(st, "SELECT s.id, s.claim_number, s.code, s.modifiers, s.charge_cents, s.paid_cents, "
-                                        "s.why, s.resolved, f.posted_at FROM suspense_item s JOIN era_file f ON "
-                                        "f.id = s.era_file_id WHERE s.practice_id = ? AND (? = 1 OR s.resolved = 0) "
-                                        "ORDER BY s.id", PSY_ARGS(PSY_INT(practice), PSY_INT(include_resolved ? 1 : 0)));
+    psy__stmt *s = psy__db_stmt(st,
+                                "SELECT s.id, s.claim_number, s.code, s.modifiers, s.charge_cents, s.paid_cents, "
+                                "s.why, s.resolved, f.posted_at FROM suspense_item s JOIN era_file f ON "
+                                "f.id = s.era_file_id WHERE s.practice_id = ? AND (? = 1 OR s.resolved = 0) "
+                                "ORDER BY s.id",
+                                PSY_ARGS(PSY_INT(practice), PSY_INT(include_resolved ? 1 : 0)));
     if (!s) return psy__store_dbfail(st, "suspense_item");
     size_t cap = 0;
     int r;
@@ -188,7 +190,8 @@ static int month_ok(const char *m)
 
 #define C(f, k) PSY__COL(struct psy_billing_revenue, f, k)
 static const struct psy__col revenue_cols[] = {
-    PSY__COLX(struct psy_billing_revenue, "substr(c.service_date, 1, 7) AS m", month, s), PSY__COLX(struct psy_billing_revenue, "c.payer_id", payer_id, i),
+    PSY__COLX(struct psy_billing_revenue, "substr(c.service_date, 1, 7) AS m", month, s),
+    PSY__COLX(struct psy_billing_revenue, "c.payer_id", payer_id, i),
     PSY__COLX(struct psy_billing_revenue, "p.payer_code", payer_code, s),
     PSY__COLX(struct psy_billing_revenue, "p.name", payer_name, s),
     PSY__COLX(struct psy_billing_revenue, "count(*)", claims, l),
@@ -213,7 +216,8 @@ psy_status psy_billing_revenue(psy_store *st, psy_id practice, const char *from,
     psy__query_where_n(&q, "c.status NOT IN ('draft', 'ready')", PSY_NOARGS);
     if (from && *from) psy__query_where(&q, "substr(c.service_date, 1, 7) >= ?", PSY_TEXT(from));
     if (to && *to) psy__query_where(&q, "substr(c.service_date, 1, 7) <= ?", PSY_TEXT(to));
-    psy__query_sql(&q, " GROUP BY substr(c.service_date, 1, 7), c.payer_id, p.payer_code, p.name ORDER BY m, p.payer_code");
+    psy__query_sql(&q,
+                   " GROUP BY substr(c.service_date, 1, 7), c.payer_id, p.payer_code, p.name ORDER BY m, p.payer_code");
     psy_status rc = psy__db_rows(st, &v, n, sizeof **out, &revenue_map, q.sql.p, q.args, q.n);
     psy__query_free(&q);
     *out = v;

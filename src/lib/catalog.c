@@ -123,10 +123,13 @@ static void row_to_code(psy__stmt *s, struct psy_code *c)
 
 static psy_status get_one(psy_store *st, psy_system sys, const char *display, struct psy_code *c)
 {
-    psy__stmt *s = psy__db_stmt(st, "SELECT " CODE_COLUMNS " FROM code c WHERE system = ? AND code = ?", PSY_ARGS(PSY_TEXT(system_names[sys]), PSY_TEXT(display)));
+    psy__stmt *s = psy__db_stmt(st, "SELECT " CODE_COLUMNS " FROM code c WHERE system = ? AND code = ?",
+                                PSY_ARGS(PSY_TEXT(system_names[sys]), PSY_TEXT(display)));
     if (!s) return psy__store_dbfail(st, "catalog");
     int step = psy__sql_step(s);
-    psy_status rc = step == PSY_SQL_ROW ? PSY_OK : step == PSY_SQL_DONE ? PSY_ENOTFOUND : psy__store_dbfail(st, "catalog");
+    psy_status rc = step == PSY_SQL_ROW    ? PSY_OK
+                    : step == PSY_SQL_DONE ? PSY_ENOTFOUND
+                                           : psy__store_dbfail(st, "catalog");
     if (step == PSY_SQL_ROW) row_to_code(s, c);
     psy__sql_finalize(s);
     return rc;
@@ -167,10 +170,12 @@ psy_status psy_catalog_links(psy_store *st, psy_system sys, const char *code, st
     psy_system rsys;
     psy_status rc = resolve(st, sys, code, &rsys, display);
     if (rc) return rc;
-    psy__stmt *s = psy__db_stmt(st, "SELECT kind, target_system, target_code, note FROM code_link "
-                                        "WHERE system = ? AND code = ? ORDER BY CASE kind WHEN 'primary' THEN 0 "
-                                        "WHEN 'addon' THEN 1 WHEN 'instead' THEN 2 ELSE 3 END, target_system, "
-                                        "target_code", PSY_ARGS(PSY_TEXT(system_names[rsys]), PSY_TEXT(display)));
+    psy__stmt *s = psy__db_stmt(st,
+                                "SELECT kind, target_system, target_code, note FROM code_link "
+                                "WHERE system = ? AND code = ? ORDER BY CASE kind WHEN 'primary' THEN 0 "
+                                "WHEN 'addon' THEN 1 WHEN 'instead' THEN 2 ELSE 3 END, target_system, "
+                                "target_code",
+                                PSY_ARGS(PSY_TEXT(system_names[rsys]), PSY_TEXT(display)));
     if (!s) return psy__store_dbfail(st, "catalog links");
     size_t cap = 0;
     int step;
@@ -206,7 +211,8 @@ psy_status psy_catalog_page(psy_store *st, psy_system sys, const char *code, cha
     psy_system rsys;
     psy_status rc = resolve(st, sys, code, &rsys, display);
     if (rc) return rc;
-    psy__stmt *s = psy__db_stmt(st, "SELECT body FROM code_page WHERE system = ? AND code = ?", PSY_ARGS(PSY_TEXT(system_names[rsys]), PSY_TEXT(display)));
+    psy__stmt *s = psy__db_stmt(st, "SELECT body FROM code_page WHERE system = ? AND code = ?",
+                                PSY_ARGS(PSY_TEXT(system_names[rsys]), PSY_TEXT(display)));
     if (!s) return psy__store_dbfail(st, "catalog page");
     int step = psy__sql_step(s);
     rc = step == PSY_SQL_ROW ? PSY_OK : step == PSY_SQL_DONE ? PSY_ENOTFOUND : psy__store_dbfail(st, "catalog page");
@@ -305,9 +311,11 @@ void psy__catalog_page_text(const char *body, struct psy__buf *b)
 
 psy_status psy_catalog_foreach(psy_store *st, psy_catalog_visit fn, void *ud)
 {
-    psy__stmt *s = psy__db_stmt(st, "SELECT " CODE_COLUMNS ", (SELECT body FROM code_page p WHERE "
-                                        "p.system = c.system AND p.code = c.code) FROM code c "
-                                        "ORDER BY c.system, c.code", PSY_NOARGS);
+    psy__stmt *s = psy__db_stmt(st,
+                                "SELECT " CODE_COLUMNS ", (SELECT body FROM code_page p WHERE "
+                                "p.system = c.system AND p.code = c.code) FROM code c "
+                                "ORDER BY c.system, c.code",
+                                PSY_NOARGS);
     if (!s) return psy__store_dbfail(st, "catalog");
     struct psy__buf extra = {0};
     int rc;

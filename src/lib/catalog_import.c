@@ -221,8 +221,10 @@ static struct have *have_slot(struct imp *im, psy_system sys, const char *code)
 static psy_status load_system(struct imp *im, psy_system sys)
 {
     im->loaded[sys] = 1;
-    psy__stmt *s = psy__db_stmt(im->st, "SELECT code, short_title, long_title, billable, effective, "
-                                            "terminated, source FROM code WHERE system = ?", PSY_ARGS(PSY_TEXT(psy_catalog_system_name(sys))));
+    psy__stmt *s = psy__db_stmt(im->st,
+                                "SELECT code, short_title, long_title, billable, effective, "
+                                "terminated, source FROM code WHERE system = ?",
+                                PSY_ARGS(PSY_TEXT(psy_catalog_system_name(sys))));
     if (!s) return psy__store_dbfail(im->st, "import");
     int rc;
     while ((rc = psy__sql_step(s)) == PSY_SQL_ROW) {

@@ -82,7 +82,11 @@ static void load_entry(struct seed *sd, const char *file, psy_system sys, size_t
         psy__buf_puts(&syn, json_string_value(it));
     }
     psy__stmt *s = sd->ins_code;
-    int unbound = psy__sql_bind_args(s, 1, PSY_ARGS(PSY_TEXT(psy_catalog_system_name(sys)), PSY_TEXT(code), PSY_TEXT(shortt), PSY_TEXT(longt), PSY_INT(json_is_true(billable)), PSY_INT(strcmp(str_or(e, "kind", ""), "addon") == 0), PSY_TEXT(str_or(e, "effective", NULL)), PSY_TEXT(str_or(e, "terminated", NULL)), PSY_TEXT(syn.p)));
+    int unbound = psy__sql_bind_args(
+        s, 1,
+        PSY_ARGS(PSY_TEXT(psy_catalog_system_name(sys)), PSY_TEXT(code), PSY_TEXT(shortt), PSY_TEXT(longt),
+                 PSY_INT(json_is_true(billable)), PSY_INT(strcmp(str_or(e, "kind", ""), "addon") == 0),
+                 PSY_TEXT(str_or(e, "effective", NULL)), PSY_TEXT(str_or(e, "terminated", NULL)), PSY_TEXT(syn.p)));
     psy__buf_free(&syn);
     if (unbound || !step_reset(s)) {
         sd->rc = psy__store_dbfail(sd->st, "seeding the catalog");
@@ -104,7 +108,10 @@ static void load_entry(struct seed *sd, const char *file, psy_system sys, size_t
             return;
         }
         psy__stmt *l = sd->ins_link;
-        int bad_link = psy__sql_bind_args(l, 1, PSY_ARGS(PSY_TEXT(psy_catalog_system_name(sys)), PSY_TEXT(code), PSY_TEXT(kind), PSY_TEXT(psy_catalog_system_name(tsys)), PSY_TEXT(tcode), PSY_TEXT(str_or(it, "note", ""))));
+        int bad_link = psy__sql_bind_args(l, 1,
+                                          PSY_ARGS(PSY_TEXT(psy_catalog_system_name(sys)), PSY_TEXT(code),
+                                                   PSY_TEXT(kind), PSY_TEXT(psy_catalog_system_name(tsys)),
+                                                   PSY_TEXT(tcode), PSY_TEXT(str_or(it, "note", ""))));
         if (bad_link || !step_reset(l)) {
             sd->rc = psy__store_dbfail(sd->st, "seeding code links");
             return;
@@ -174,7 +181,8 @@ static void load_page_file(void *ud, const char *name, const char *data, size_t 
     else {
         char *body = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
         psy__stmt *s = sd->ins_page;
-        int unbound = psy__sql_bind_args(s, 1, PSY_ARGS(PSY_TEXT(psy_catalog_system_name(sys)), PSY_TEXT(code), PSY_TEXT(body)));
+        int unbound =
+            psy__sql_bind_args(s, 1, PSY_ARGS(PSY_TEXT(psy_catalog_system_name(sys)), PSY_TEXT(code), PSY_TEXT(body)));
         free(body);
         if (unbound || !step_reset(s)) sd->rc = psy__store_dbfail(sd->st, "seeding explainer pages");
     }
@@ -201,15 +209,21 @@ psy_status psy_catalog_seed(psy_store *st)
         rc = psy__store_exec(st, "DELETE FROM code WHERE source = 'builtin'; DELETE FROM code_link; "
                                  "DELETE FROM code_page; UPDATE code SET synonyms = ''");
     if (!rc) {
-        sd.ins_code = psy__db_stmt(st, "INSERT INTO code(system, code, short_title, long_title, billable, "
-                                           "addon, effective, terminated, synonyms, source) "
-                                           "VALUES (?,?,?,?,?,?,?,?,?,'builtin') ON CONFLICT(system, code) "
-                                           "DO UPDATE SET synonyms = excluded.synonyms, addon = excluded.addon", PSY_NOARGS);
-        sd.ins_link = psy__db_stmt(st, "INSERT INTO code_link(system, code, kind, target_system, target_code, "
-                                           "note) VALUES (?,?,?,?,?,?) ON CONFLICT(system, code, kind, "
-                                           "target_system, target_code) DO UPDATE SET note = excluded.note", PSY_NOARGS);
-        sd.ins_page = psy__db_stmt(st, "INSERT INTO code_page(system, code, body) VALUES (?,?,?) "
-                                           "ON CONFLICT(system, code) DO UPDATE SET body = excluded.body", PSY_NOARGS);
+        sd.ins_code = psy__db_stmt(st,
+                                   "INSERT INTO code(system, code, short_title, long_title, billable, "
+                                   "addon, effective, terminated, synonyms, source) "
+                                   "VALUES (?,?,?,?,?,?,?,?,?,'builtin') ON CONFLICT(system, code) "
+                                   "DO UPDATE SET synonyms = excluded.synonyms, addon = excluded.addon",
+                                   PSY_NOARGS);
+        sd.ins_link = psy__db_stmt(st,
+                                   "INSERT INTO code_link(system, code, kind, target_system, target_code, "
+                                   "note) VALUES (?,?,?,?,?,?) ON CONFLICT(system, code, kind, "
+                                   "target_system, target_code) DO UPDATE SET note = excluded.note",
+                                   PSY_NOARGS);
+        sd.ins_page = psy__db_stmt(st,
+                                   "INSERT INTO code_page(system, code, body) VALUES (?,?,?) "
+                                   "ON CONFLICT(system, code) DO UPDATE SET body = excluded.body",
+                                   PSY_NOARGS);
         if (!sd.ins_code || !sd.ins_link || !sd.ins_page) rc = psy__store_dbfail(st, "seeding the catalog");
     }
     if (!rc) {

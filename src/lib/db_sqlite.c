@@ -33,10 +33,7 @@ static psy__dberr kind_of(int rc)
     }
 }
 
-static void fail(struct sq_db *db, int rc)
-{
-    psy__db_seterr(&db->base, kind_of(rc), "%s", sqlite3_errmsg(db->h));
-}
+static void fail(struct sq_db *db, int rc) { psy__db_seterr(&db->base, kind_of(rc), "%s", sqlite3_errmsg(db->h)); }
 
 static void sq_close(struct psy__db *db)
 {

@@ -52,8 +52,8 @@ psy_status psy_ncci_kind_parse(const char *name, psy_ncci_kind *out)
 
 psy_status psy_ncci_counts(psy_store *st, long counts[PSY_NCCI_KIND_COUNT])
 {
-    static const char *const sql[PSY_NCCI_KIND_COUNT] = {"SELECT count(*) FROM ncci_ptp", "SELECT count(*) FROM ncci_mue",
-                                                         "SELECT count(*) FROM ncci_aoc"};
+    static const char *const sql[PSY_NCCI_KIND_COUNT] = {
+        "SELECT count(*) FROM ncci_ptp", "SELECT count(*) FROM ncci_mue", "SELECT count(*) FROM ncci_aoc"};
     for (int k = 0; k < PSY_NCCI_KIND_COUNT; k++) {
         psy__stmt *s = psy__db_stmt(st, sql[k], PSY_NOARGS);
         if (!s) return psy__store_dbfail(st, "NCCI tables");
@@ -396,10 +396,13 @@ static psy_status record_release(struct nimp *im)
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    psy__stmt *s = psy__db_stmt(im->st, "INSERT INTO ncci_release(kind, file, effective, row_count, imported_at) "
-                                             "VALUES (?,?,?,?,?) ON CONFLICT(kind, file) DO UPDATE SET "
-                                             "effective = excluded.effective, row_count = excluded.row_count, "
-                                             "imported_at = excluded.imported_at", PSY_ARGS(PSY_TEXT(short_names[im->kind]), PSY_TEXT(base), PSY_TEXT(im->release), PSY_INT(im->stats->rows), PSY_TEXT(now)));
+    psy__stmt *s = psy__db_stmt(im->st,
+                                "INSERT INTO ncci_release(kind, file, effective, row_count, imported_at) "
+                                "VALUES (?,?,?,?,?) ON CONFLICT(kind, file) DO UPDATE SET "
+                                "effective = excluded.effective, row_count = excluded.row_count, "
+                                "imported_at = excluded.imported_at",
+                                PSY_ARGS(PSY_TEXT(short_names[im->kind]), PSY_TEXT(base), PSY_TEXT(im->release),
+                                         PSY_INT(im->stats->rows), PSY_TEXT(now)));
     if (!s) return psy__store_dbfail(im->st, "import");
     int rc = psy__sql_step(s);
     psy__sql_finalize(s);

@@ -600,7 +600,8 @@ static void cms1500_middle(struct pdf *p, const struct psy_claim *c, const struc
     }
     char freq[8] = "";
     if (c->frequency != PSY_FREQ_ORIGINAL) snprintf(freq, sizeof freq, "%d", (int)c->frequency);
-    snprintf(a, sizeof a, "%-4s %s", freq, c->frequency != PSY_FREQ_ORIGINAL && c->payer_claim_number ? c->payer_claim_number : "");
+    snprintf(a, sizeof a, "%-4s %s", freq,
+             c->frequency != PSY_FREQ_ORIGINAL && c->payer_claim_number ? c->payer_claim_number : "");
     box(p, 378, y, 216, 24, "22. RESUBMISSION CODE / ORIGINAL REF. NO.", *freq ? a : NULL, NULL, NULL);
     box(p, 378, y + 24, 216, 24, "23. PRIOR AUTHORIZATION NUMBER", c->prior_auth, NULL, NULL);
 }
@@ -644,7 +645,8 @@ static void cms1500_lines(struct pdf *p, const struct psy_claim *c, const struct
         a[0] = 0;
         for (int q = 0; q < PSY_CLAIM_MAX_PTRS && l->dx_pointers[q]; q++) {
             size_t len = strlen(a);
-            if (l->dx_pointers[q] <= PSY_CLAIM_MAX_DX) snprintf(a + len, sizeof a - len, "%c", 'A' + l->dx_pointers[q] - 1);
+            if (l->dx_pointers[q] <= PSY_CLAIM_MAX_DX)
+                snprintf(a + len, sizeof a - len, "%c", 'A' + l->dx_pointers[q] - 1);
         }
         text(p, p->mono, 8.5f, col24[4].x + 3, y + 21, 0, a);
         money(l->charge_cents, a, sizeof a);

@@ -100,7 +100,10 @@ typedef struct {
 } psy__arg;
 
 static inline psy__arg psy__arg_int(int64_t v) { return (psy__arg){PSY__ARG_INT, v, 0, NULL}; }
-static inline psy__arg psy__arg_int_or_null(int64_t v) { return (psy__arg){v ? PSY__ARG_INT : PSY__ARG_NULL, v, 0, NULL}; }
+static inline psy__arg psy__arg_int_or_null(int64_t v)
+{
+    return (psy__arg){v ? PSY__ARG_INT : PSY__ARG_NULL, v, 0, NULL};
+}
 static inline psy__arg psy__arg_real(double v) { return (psy__arg){PSY__ARG_REAL, 0, v, NULL}; }
 static inline psy__arg psy__arg_text(const char *v) { return (psy__arg){v ? PSY__ARG_TEXT : PSY__ARG_NULL, 0, 0, v}; }
 static inline psy__arg psy__arg_text_or_empty(const char *v) { return (psy__arg){PSY__ARG_TEXT, 0, 0, v ? v : ""}; }
@@ -159,7 +162,16 @@ char *psy__db_col_dup(psy__stmt *s, int col);
  * PSY__COL(struct psy_client, last_name, s) reads column last_name; PSY__COLX gives an expression. */
 #define PSY__COL(T, f, k) PSY__COLX(T, #f, f, k)
 #define PSY__COLX(T, expr, f, k) {expr, PSY__K_##k, offsetof(T, f), sizeof(((T *)0)->f) * PSY__CK_##k(T, f)}
-enum { PSY__K_i = 'i', PSY__K_c = 'c', PSY__K_d = 'd', PSY__K_l = 'l', PSY__K_f = 'f', PSY__K_s = 's', PSY__K_S = 'S', PSY__K_N = 'N' };
+enum {
+    PSY__K_i = 'i',
+    PSY__K_c = 'c',
+    PSY__K_d = 'd',
+    PSY__K_l = 'l',
+    PSY__K_f = 'f',
+    PSY__K_s = 's',
+    PSY__K_S = 'S',
+    PSY__K_N = 'N'
+};
 /* Each is the integer constant 1 when the member has the kind's type, and a compile error otherwise. */
 #define PSY__CK_i(T, f) _Generic(((T *)0)->f, int64_t: 1)
 #define PSY__CK_c(T, f) _Generic(((T *)0)->f, long long: 1)

@@ -39,8 +39,8 @@ psy_status psy__rec_update(psy_store *st, const char *table, psy_id practice, ps
     else changes = psy__sql_changes(s);
     psy__sql_finalize(s);
     if (!rc && changes != 1)
-        rc = psy__store_fail(st, PSY_ECONFLICT, "version: %s %lld changed since it was read (version %d is gone)", table,
-                             (long long)id, version);
+        rc = psy__store_fail(st, PSY_ECONFLICT, "version: %s %lld changed since it was read (version %d is gone)",
+                             table, (long long)id, version);
     return rc;
 }
 
@@ -48,7 +48,8 @@ psy_status psy__rec_get(psy_store *st, void *item, const struct psy__map *m, con
                         const char *rest, const psy__arg *args, int n)
 {
     psy_status rc = psy__db_row(st, item, m, rest, args, n);
-    if (rc == PSY_ENOTFOUND) rc = psy__store_fail(st, PSY_ENOTFOUND, "id: no %s %lld in this practice", what, (long long)id);
+    if (rc == PSY_ENOTFOUND)
+        rc = psy__store_fail(st, PSY_ENOTFOUND, "id: no %s %lld in this practice", what, (long long)id);
     return rc;
 }
 
@@ -402,12 +403,12 @@ static psy_status read_columns(psy_store *st, const char *table, struct table_co
     psy__stmt *s;
     struct psy__buf cols = {0};
     psy_status rc = psy__db_query(st, &s,
-                                     psy__db_dialect(st) == PSY_DB_SQLITE
-                                         ? "SELECT name, type FROM pragma_table_info(?) ORDER BY cid"
-                                         : "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
-                                           "WHERE attrelid = to_regclass(CAST(? AS TEXT)) AND attnum > 0 "
-                                           "AND NOT attisdropped ORDER BY attnum",
-                                     PSY_ARGS(PSY_TEXT_OR_EMPTY(table)));
+                                  psy__db_dialect(st) == PSY_DB_SQLITE
+                                      ? "SELECT name, type FROM pragma_table_info(?) ORDER BY cid"
+                                      : "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+                                        "WHERE attrelid = to_regclass(CAST(? AS TEXT)) AND attnum > 0 "
+                                        "AND NOT attisdropped ORDER BY attnum",
+                                  PSY_ARGS(PSY_TEXT_OR_EMPTY(table)));
     if (rc) return rc;
     int r;
     t->n = 0;
@@ -421,7 +422,8 @@ static psy_status read_columns(psy_store *st, const char *table, struct table_co
     }
     if (r == PSY_SQL_ERROR) rc = psy__store_dbfail(st, "history");
     psy__sql_finalize(s);
-    if (!rc && (!t->n || cols.n >= sizeof t->cols)) rc = psy__store_fail(st, PSY_EDB, "history: cannot read the columns of %s", table);
+    if (!rc && (!t->n || cols.n >= sizeof t->cols))
+        rc = psy__store_fail(st, PSY_EDB, "history: cannot read the columns of %s", table);
     if (!rc) memcpy(t->cols, cols.p, cols.n + 1);
     psy__buf_free(&cols);
     return rc;
@@ -527,10 +529,11 @@ psy_status psy__rec_history(psy_store *st, psy_id practice, const char *table, p
     char now[PSY_REC_TIME_MAX];
     psy__rec_now(now);
     psy_status rc = psy__db_run(st, NULL,
-                                  "INSERT INTO record_history (practice_id, record_type, record_id, version, action, "
-                                  "actor_id, changed_at, previous) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                  PSY_ARGS(PSY_INT(practice), PSY_TEXT_OR_EMPTY(table), PSY_INT(id), PSY_INT((psy_id)(version ? version : 1)), PSY_TEXT_OR_EMPTY(action), PSY_INT_OR_NULL(actor),
-                                  PSY_TEXT_OR_EMPTY(now), PSY_TEXT_OR_NULL(prev)));
+                                "INSERT INTO record_history (practice_id, record_type, record_id, version, action, "
+                                "actor_id, changed_at, previous) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                PSY_ARGS(PSY_INT(practice), PSY_TEXT_OR_EMPTY(table), PSY_INT(id),
+                                         PSY_INT((psy_id)(version ? version : 1)), PSY_TEXT_OR_EMPTY(action),
+                                         PSY_INT_OR_NULL(actor), PSY_TEXT_OR_EMPTY(now), PSY_TEXT_OR_NULL(prev)));
     free(prev);
     json_decref(after);
     json_decref(before);
@@ -570,8 +573,8 @@ psy_status psy_records_history(psy_store *st, psy_id practice, const char *recor
                                struct psy_history **out, size_t *n)
 {
     return psy__db_rows(st, (void **)out, n, sizeof **out, &history_map,
-                         "FROM record_history WHERE practice_id = ? AND record_type = ? AND record_id = ? ORDER BY id",
-                         PSY_ARGS(PSY_INT(practice), PSY_TEXT_OR_EMPTY(record_type), PSY_INT(id)));
+                        "FROM record_history WHERE practice_id = ? AND record_type = ? AND record_id = ? ORDER BY id",
+                        PSY_ARGS(PSY_INT(practice), PSY_TEXT_OR_EMPTY(record_type), PSY_INT(id)));
 }
 
 /* --- practice ---------------------------------------------------------------------------------------- */
@@ -655,14 +658,22 @@ static psy_status write_practice(psy_store *st, psy_id practice, const void *rec
                                "name = ?, npi = ?, tax_id = ?, address = ?, city = ?, state = ?, zip = ?, "
                                "time_zone = ?, unsigned_note_days = ?, billing_contact = ?, billing_phone = ?, "
                                "billing_email = ?, updated_at = ?",
-                               PSY_ARGS(PSY_TEXT_OR_EMPTY(p->name), PSY_TEXT_OR_EMPTY(p->npi), PSY_TEXT_OR_EMPTY(tax), PSY_TEXT_OR_EMPTY(p->address), PSY_TEXT_OR_EMPTY(p->city), PSY_TEXT_OR_EMPTY(p->state), PSY_TEXT_OR_EMPTY(zip), PSY_TEXT_OR_EMPTY(p->time_zone),
-                               PSY_INT(days), PSY_TEXT_OR_EMPTY(p->billing_contact), PSY_TEXT_OR_EMPTY(phone), PSY_TEXT_OR_EMPTY(p->billing_email), PSY_TEXT_OR_EMPTY(now)));
+                               PSY_ARGS(PSY_TEXT_OR_EMPTY(p->name), PSY_TEXT_OR_EMPTY(p->npi), PSY_TEXT_OR_EMPTY(tax),
+                                        PSY_TEXT_OR_EMPTY(p->address), PSY_TEXT_OR_EMPTY(p->city),
+                                        PSY_TEXT_OR_EMPTY(p->state), PSY_TEXT_OR_EMPTY(zip),
+                                        PSY_TEXT_OR_EMPTY(p->time_zone), PSY_INT(days),
+                                        PSY_TEXT_OR_EMPTY(p->billing_contact), PSY_TEXT_OR_EMPTY(phone),
+                                        PSY_TEXT_OR_EMPTY(p->billing_email), PSY_TEXT_OR_EMPTY(now)));
     return psy__db_insert(st, id,
-                           "INSERT INTO practice (name, npi, tax_id, address, city, state, zip, time_zone, "
-                           "unsigned_note_days, billing_contact, billing_phone, billing_email, created_at, updated_at) "
-                           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                           PSY_ARGS(PSY_TEXT_OR_EMPTY(p->name), PSY_TEXT_OR_EMPTY(p->npi), PSY_TEXT_OR_EMPTY(tax), PSY_TEXT_OR_EMPTY(p->address), PSY_TEXT_OR_EMPTY(p->city), PSY_TEXT_OR_EMPTY(p->state), PSY_TEXT_OR_EMPTY(zip), PSY_TEXT_OR_EMPTY(p->time_zone),
-                           PSY_INT(days), PSY_TEXT_OR_EMPTY(p->billing_contact), PSY_TEXT_OR_EMPTY(phone), PSY_TEXT_OR_EMPTY(p->billing_email), PSY_TEXT_OR_EMPTY(now), PSY_TEXT_OR_EMPTY(now)));
+                          "INSERT INTO practice (name, npi, tax_id, address, city, state, zip, time_zone, "
+                          "unsigned_note_days, billing_contact, billing_phone, billing_email, created_at, updated_at) "
+                          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                          PSY_ARGS(PSY_TEXT_OR_EMPTY(p->name), PSY_TEXT_OR_EMPTY(p->npi), PSY_TEXT_OR_EMPTY(tax),
+                                   PSY_TEXT_OR_EMPTY(p->address), PSY_TEXT_OR_EMPTY(p->city),
+                                   PSY_TEXT_OR_EMPTY(p->state), PSY_TEXT_OR_EMPTY(zip), PSY_TEXT_OR_EMPTY(p->time_zone),
+                                   PSY_INT(days), PSY_TEXT_OR_EMPTY(p->billing_contact), PSY_TEXT_OR_EMPTY(phone),
+                                   PSY_TEXT_OR_EMPTY(p->billing_email), PSY_TEXT_OR_EMPTY(now),
+                                   PSY_TEXT_OR_EMPTY(now)));
 }
 
 psy_status psy_records_practice_add(psy_store *st, const struct psy_practice *p, psy_id *id)
@@ -720,7 +731,7 @@ static psy_status check_clinician(psy_store *st, psy_id practice, const struct p
     if (!rc) {
         int64_t other;
         psy_status q = psy__db_int(st, &other, "SELECT id FROM clinician WHERE practice_id = ? AND npi = ? AND id <> ?",
-                                    PSY_ARGS(PSY_INT(practice), PSY_TEXT_OR_EMPTY(c->npi), PSY_INT(c->id)));
+                                   PSY_ARGS(PSY_INT(practice), PSY_TEXT_OR_EMPTY(c->npi), PSY_INT(c->id)));
         if (q == PSY_OK) rc = psy__store_fail(st, PSY_ECONFLICT, "npi: another clinician of this practice has it");
         else if (q != PSY_ENOTFOUND) rc = q;
     }
@@ -736,18 +747,24 @@ static psy_status write_clinician(psy_store *st, psy_id practice, const void *re
     psy_status rc = check_clinician(st, practice, &c);
     if (rc) return rc;
     if (!*id)
-        return psy__db_insert(st, id,
-                               "INSERT INTO clinician (practice_id, first_name, last_name, npi, taxonomy, credential, "
-                               "licence_number, licence_state, supervisor_id, created_at, updated_at) "
-                               "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                               PSY_ARGS(PSY_INT(practice), PSY_TEXT_OR_EMPTY(c.first_name), PSY_TEXT_OR_EMPTY(c.last_name), PSY_TEXT_OR_EMPTY(c.npi), PSY_TEXT_OR_EMPTY(c.taxonomy), PSY_TEXT_OR_EMPTY(c.credential),
-                               PSY_TEXT_OR_EMPTY(c.licence_number), PSY_TEXT_OR_EMPTY(c.licence_state), PSY_INT_OR_NULL(c.supervisor_id), PSY_TEXT_OR_EMPTY(now), PSY_TEXT_OR_EMPTY(now)));
+        return psy__db_insert(
+            st, id,
+            "INSERT INTO clinician (practice_id, first_name, last_name, npi, taxonomy, credential, "
+            "licence_number, licence_state, supervisor_id, created_at, updated_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            PSY_ARGS(PSY_INT(practice), PSY_TEXT_OR_EMPTY(c.first_name), PSY_TEXT_OR_EMPTY(c.last_name),
+                     PSY_TEXT_OR_EMPTY(c.npi), PSY_TEXT_OR_EMPTY(c.taxonomy), PSY_TEXT_OR_EMPTY(c.credential),
+                     PSY_TEXT_OR_EMPTY(c.licence_number), PSY_TEXT_OR_EMPTY(c.licence_state),
+                     PSY_INT_OR_NULL(c.supervisor_id), PSY_TEXT_OR_EMPTY(now), PSY_TEXT_OR_EMPTY(now)));
     if (c.active != 0 && c.active != 1) return psy__rec_bad(st, "active", "0 or 1");
     return psy__rec_update(st, "clinician", practice, c.id, version,
                            "first_name = ?, last_name = ?, npi = ?, taxonomy = ?, credential = ?, active = ?, "
                            "licence_number = ?, licence_state = ?, supervisor_id = ?, updated_at = ?",
-                           PSY_ARGS(PSY_TEXT_OR_EMPTY(c.first_name), PSY_TEXT_OR_EMPTY(c.last_name), PSY_TEXT_OR_EMPTY(c.npi), PSY_TEXT_OR_EMPTY(c.taxonomy), PSY_TEXT_OR_EMPTY(c.credential), PSY_INT(c.active),
-                           PSY_TEXT_OR_EMPTY(c.licence_number), PSY_TEXT_OR_EMPTY(c.licence_state), PSY_INT_OR_NULL(c.supervisor_id), PSY_TEXT_OR_EMPTY(now)));
+                           PSY_ARGS(PSY_TEXT_OR_EMPTY(c.first_name), PSY_TEXT_OR_EMPTY(c.last_name),
+                                    PSY_TEXT_OR_EMPTY(c.npi), PSY_TEXT_OR_EMPTY(c.taxonomy),
+                                    PSY_TEXT_OR_EMPTY(c.credential), PSY_INT(c.active),
+                                    PSY_TEXT_OR_EMPTY(c.licence_number), PSY_TEXT_OR_EMPTY(c.licence_state),
+                                    PSY_INT_OR_NULL(c.supervisor_id), PSY_TEXT_OR_EMPTY(now)));
 }
 
 psy_status psy_records_clinician_add(psy_store *st, psy_id practice, const struct psy_clinician *c, psy_id *id)
@@ -767,7 +784,8 @@ static const struct psy__map clinician_map = PSY__MAP(clinician_cols);
 psy_status psy_records_clinician_get(psy_store *st, psy_id practice, psy_id id, struct psy_clinician *c)
 {
     memset(c, 0, sizeof *c);
-    return psy__rec_get(st, c, &clinician_map, "clinician", id, "FROM clinician WHERE practice_id = ? AND id = ?", PSY_ARGS(PSY_INT(practice), PSY_INT(id)));
+    return psy__rec_get(st, c, &clinician_map, "clinician", id, "FROM clinician WHERE practice_id = ? AND id = ?",
+                        PSY_ARGS(PSY_INT(practice), PSY_INT(id)));
 }
 
 psy_status psy_records_clinician_update(psy_store *st, psy_id practice, const struct psy_clinician *c)
@@ -777,6 +795,6 @@ psy_status psy_records_clinician_update(psy_store *st, psy_id practice, const st
 
 psy_status psy_records_clinician_list(psy_store *st, psy_id practice, struct psy_clinician **out, size_t *n)
 {
-    return psy__db_rows(st, (void **)out, n, sizeof **out, &clinician_map, "FROM clinician WHERE practice_id = ? ORDER BY id",
-                         PSY_ARGS(PSY_INT(practice)));
+    return psy__db_rows(st, (void **)out, n, sizeof **out, &clinician_map,
+                        "FROM clinician WHERE practice_id = ? ORDER BY id", PSY_ARGS(PSY_INT(practice)));
 }

@@ -86,17 +86,27 @@ static psy_status write_client(psy_store *st, psy_id practice, const void *rec, 
                              "state = ?, zip = ?, phone = ?, telehealth_consent_date = ?, active = ?, email = ?, "
                              "emergency_name = ?, emergency_phone = ?, emergency_relation = ?, discharge_date = ?, "
                              "updated_at = ?",
-                             PSY_ARGS(PSY_TEXT_OR_EMPTY(c->first_name), PSY_TEXT_OR_EMPTY(c->last_name), PSY_TEXT_OR_EMPTY(c->birth_date), PSY_TEXT_OR_EMPTY(c->sex), PSY_TEXT_OR_EMPTY(c->address),
-                             PSY_TEXT_OR_EMPTY(c->city), PSY_TEXT_OR_EMPTY(c->state), PSY_TEXT_OR_EMPTY(zip), PSY_TEXT_OR_EMPTY(c->phone), PSY_TEXT_OR_NULL(c->telehealth_consent_date), PSY_INT(c->active), PSY_TEXT_OR_EMPTY(c->email),
-                             PSY_TEXT_OR_EMPTY(c->emergency_name), PSY_TEXT_OR_EMPTY(c->emergency_phone), PSY_TEXT_OR_EMPTY(c->emergency_relation), PSY_TEXT_OR_NULL(c->discharge_date), PSY_TEXT_OR_EMPTY(now)));
+                             PSY_ARGS(PSY_TEXT_OR_EMPTY(c->first_name), PSY_TEXT_OR_EMPTY(c->last_name),
+                                      PSY_TEXT_OR_EMPTY(c->birth_date), PSY_TEXT_OR_EMPTY(c->sex),
+                                      PSY_TEXT_OR_EMPTY(c->address), PSY_TEXT_OR_EMPTY(c->city),
+                                      PSY_TEXT_OR_EMPTY(c->state), PSY_TEXT_OR_EMPTY(zip), PSY_TEXT_OR_EMPTY(c->phone),
+                                      PSY_TEXT_OR_NULL(c->telehealth_consent_date), PSY_INT(c->active),
+                                      PSY_TEXT_OR_EMPTY(c->email), PSY_TEXT_OR_EMPTY(c->emergency_name),
+                                      PSY_TEXT_OR_EMPTY(c->emergency_phone), PSY_TEXT_OR_EMPTY(c->emergency_relation),
+                                      PSY_TEXT_OR_NULL(c->discharge_date), PSY_TEXT_OR_EMPTY(now)));
     else
         rc = psy__db_insert(st, id,
-                             "INSERT INTO client (practice_id, first_name, last_name, birth_date, sex, address, city, "
-                             "state, zip, phone, telehealth_consent_date, email, emergency_name, emergency_phone, "
-                             "emergency_relation, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                             PSY_ARGS(PSY_INT(practice), PSY_TEXT_OR_EMPTY(c->first_name), PSY_TEXT_OR_EMPTY(c->last_name), PSY_TEXT_OR_EMPTY(c->birth_date), PSY_TEXT_OR_EMPTY(c->sex),
-                             PSY_TEXT_OR_EMPTY(c->address), PSY_TEXT_OR_EMPTY(c->city), PSY_TEXT_OR_EMPTY(c->state), PSY_TEXT_OR_EMPTY(zip), PSY_TEXT_OR_EMPTY(c->phone), PSY_TEXT_OR_NULL(c->telehealth_consent_date), PSY_TEXT_OR_EMPTY(c->email),
-                             PSY_TEXT_OR_EMPTY(c->emergency_name), PSY_TEXT_OR_EMPTY(c->emergency_phone), PSY_TEXT_OR_EMPTY(c->emergency_relation), PSY_TEXT_OR_EMPTY(now), PSY_TEXT_OR_EMPTY(now)));
+                            "INSERT INTO client (practice_id, first_name, last_name, birth_date, sex, address, city, "
+                            "state, zip, phone, telehealth_consent_date, email, emergency_name, emergency_phone, "
+                            "emergency_relation, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                            PSY_ARGS(PSY_INT(practice), PSY_TEXT_OR_EMPTY(c->first_name),
+                                     PSY_TEXT_OR_EMPTY(c->last_name), PSY_TEXT_OR_EMPTY(c->birth_date),
+                                     PSY_TEXT_OR_EMPTY(c->sex), PSY_TEXT_OR_EMPTY(c->address),
+                                     PSY_TEXT_OR_EMPTY(c->city), PSY_TEXT_OR_EMPTY(c->state), PSY_TEXT_OR_EMPTY(zip),
+                                     PSY_TEXT_OR_EMPTY(c->phone), PSY_TEXT_OR_NULL(c->telehealth_consent_date),
+                                     PSY_TEXT_OR_EMPTY(c->email), PSY_TEXT_OR_EMPTY(c->emergency_name),
+                                     PSY_TEXT_OR_EMPTY(c->emergency_phone), PSY_TEXT_OR_EMPTY(c->emergency_relation),
+                                     PSY_TEXT_OR_EMPTY(now), PSY_TEXT_OR_EMPTY(now)));
     const char *vals[PSY_REC_DX_MAX];
     for (int i = 0; i < c->n_dx; i++) vals[i] = dx[i];
     if (!rc) rc = psy__rec_put_list(st, "client_diagnosis", "client_id", "code", practice, *id, c->n_dx, vals, 1);
@@ -130,9 +140,9 @@ static psy_status attach_dx(psy_store *st, psy_id practice, psy_id only, struct 
 {
     psy__stmt *s;
     psy_status rc = psy__db_query(st, &s,
-                                     "SELECT client_id, code FROM client_diagnosis WHERE practice_id = ? "
-                                     "AND (CAST(? AS BIGINT) = 0 OR client_id = ?) ORDER BY client_id, position",
-                                     PSY_ARGS(PSY_INT(practice), PSY_INT(only), PSY_INT(only)));
+                                  "SELECT client_id, code FROM client_diagnosis WHERE practice_id = ? "
+                                  "AND (CAST(? AS BIGINT) = 0 OR client_id = ?) ORDER BY client_id, position",
+                                  PSY_ARGS(PSY_INT(practice), PSY_INT(only), PSY_INT(only)));
     if (rc) return rc;
     size_t j = 0;
     int r;
@@ -150,14 +160,15 @@ static psy_status attach_dx(psy_store *st, psy_id practice, psy_id only, struct 
 psy_status psy_records_client_get(psy_store *st, psy_id practice, psy_id id, struct psy_client *c)
 {
     memset(c, 0, sizeof *c);
-    psy_status rc = psy__rec_get(st, c, &client_map, "client", id, "FROM client WHERE practice_id = ? AND id = ?", PSY_ARGS(PSY_INT(practice), PSY_INT(id)));
+    psy_status rc = psy__rec_get(st, c, &client_map, "client", id, "FROM client WHERE practice_id = ? AND id = ?",
+                                 PSY_ARGS(PSY_INT(practice), PSY_INT(id)));
     return rc ? rc : attach_dx(st, practice, id, c, 1);
 }
 
 psy_status psy_records_client_list(psy_store *st, psy_id practice, struct psy_client **out, size_t *n)
 {
     psy_status rc = psy__db_rows(st, (void **)out, n, sizeof **out, &client_map,
-                                  "FROM client WHERE practice_id = ? ORDER BY id", PSY_ARGS(PSY_INT(practice)));
+                                 "FROM client WHERE practice_id = ? ORDER BY id", PSY_ARGS(PSY_INT(practice)));
     return rc ? rc : attach_dx(st, practice, 0, *out, *n);
 }
 
@@ -233,10 +244,12 @@ psy_status psy_records_client_find(psy_store *st, psy_id practice, const char *f
                                    const char *birth_date, psy_id *id)
 {
     int64_t v;
-    psy_status rc = psy__db_int(st, &v,
-                                 "SELECT id FROM client WHERE practice_id = ? AND birth_date = ? AND lower(first_name) = "
-                                 "lower(?) AND lower(last_name) = lower(?) ORDER BY id",
-                                 PSY_ARGS(PSY_INT(practice), PSY_TEXT_OR_EMPTY(birth_date), PSY_TEXT_OR_EMPTY(first_name), PSY_TEXT_OR_EMPTY(last_name)));
+    psy_status rc =
+        psy__db_int(st, &v,
+                    "SELECT id FROM client WHERE practice_id = ? AND birth_date = ? AND lower(first_name) = "
+                    "lower(?) AND lower(last_name) = lower(?) ORDER BY id",
+                    PSY_ARGS(PSY_INT(practice), PSY_TEXT_OR_EMPTY(birth_date), PSY_TEXT_OR_EMPTY(first_name),
+                             PSY_TEXT_OR_EMPTY(last_name)));
     if (rc == PSY_OK) *id = v;
     return rc;
 }
@@ -290,8 +303,9 @@ static psy_status write_payer(psy_store *st, psy_id practice, const void *rec, p
     if (!rc && (p->timely_filing_days < 0 || p->timely_filing_days > 3650))
         rc = psy__rec_bad(st, "timely_filing_days", "0 (not known) to 3650 days");
     if (!rc) {
-        psy_status q = psy__db_int(st, &other, "SELECT id FROM payer WHERE practice_id = ? AND payer_code = ? AND id <> ?",
-                                    PSY_ARGS(PSY_INT(practice), PSY_TEXT_OR_EMPTY(p->payer_code), PSY_INT(*id)));
+        psy_status q =
+            psy__db_int(st, &other, "SELECT id FROM payer WHERE practice_id = ? AND payer_code = ? AND id <> ?",
+                        PSY_ARGS(PSY_INT(practice), PSY_TEXT_OR_EMPTY(p->payer_code), PSY_INT(*id)));
         if (q == PSY_OK) rc = psy__store_fail(st, PSY_ECONFLICT, "payer_code: another payer of this practice has it");
         else if (q != PSY_ENOTFOUND) rc = q;
     }
@@ -300,14 +314,20 @@ static psy_status write_payer(psy_store *st, psy_id practice, const void *rec, p
         return psy__rec_update(st, "payer", practice, *id, version,
                                "name = ?, payer_code = ?, kind = ?, group_max = ?, requires_auth = ?, profile = ?, "
                                "address = ?, city = ?, state = ?, zip = ?, timely_filing_days = ?, updated_at = ?",
-                               PSY_ARGS(PSY_TEXT_OR_EMPTY(p->name), PSY_TEXT_OR_EMPTY(p->payer_code), PSY_TEXT_OR_EMPTY(p->kind), PSY_INT(p->group_max), PSY_INT(p->requires_auth),
-                               PSY_TEXT_OR_EMPTY(p->profile), PSY_TEXT_OR_EMPTY(p->address), PSY_TEXT_OR_EMPTY(p->city), PSY_TEXT_OR_EMPTY(p->state), PSY_TEXT_OR_EMPTY(zip), PSY_INT(p->timely_filing_days), PSY_TEXT_OR_EMPTY(now)));
+                               PSY_ARGS(PSY_TEXT_OR_EMPTY(p->name), PSY_TEXT_OR_EMPTY(p->payer_code),
+                                        PSY_TEXT_OR_EMPTY(p->kind), PSY_INT(p->group_max), PSY_INT(p->requires_auth),
+                                        PSY_TEXT_OR_EMPTY(p->profile), PSY_TEXT_OR_EMPTY(p->address),
+                                        PSY_TEXT_OR_EMPTY(p->city), PSY_TEXT_OR_EMPTY(p->state), PSY_TEXT_OR_EMPTY(zip),
+                                        PSY_INT(p->timely_filing_days), PSY_TEXT_OR_EMPTY(now)));
     return psy__db_insert(st, id,
-                           "INSERT INTO payer (practice_id, name, payer_code, kind, group_max, requires_auth, profile, "
-                           "address, city, state, zip, timely_filing_days, created_at, updated_at) "
-                           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                           PSY_ARGS(PSY_INT(practice), PSY_TEXT_OR_EMPTY(p->name), PSY_TEXT_OR_EMPTY(p->payer_code), PSY_TEXT_OR_EMPTY(p->kind), PSY_INT(p->group_max), PSY_INT(p->requires_auth),
-                           PSY_TEXT_OR_EMPTY(p->profile), PSY_TEXT_OR_EMPTY(p->address), PSY_TEXT_OR_EMPTY(p->city), PSY_TEXT_OR_EMPTY(p->state), PSY_TEXT_OR_EMPTY(zip), PSY_INT(p->timely_filing_days), PSY_TEXT_OR_EMPTY(now), PSY_TEXT_OR_EMPTY(now)));
+                          "INSERT INTO payer (practice_id, name, payer_code, kind, group_max, requires_auth, profile, "
+                          "address, city, state, zip, timely_filing_days, created_at, updated_at) "
+                          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                          PSY_ARGS(PSY_INT(practice), PSY_TEXT_OR_EMPTY(p->name), PSY_TEXT_OR_EMPTY(p->payer_code),
+                                   PSY_TEXT_OR_EMPTY(p->kind), PSY_INT(p->group_max), PSY_INT(p->requires_auth),
+                                   PSY_TEXT_OR_EMPTY(p->profile), PSY_TEXT_OR_EMPTY(p->address),
+                                   PSY_TEXT_OR_EMPTY(p->city), PSY_TEXT_OR_EMPTY(p->state), PSY_TEXT_OR_EMPTY(zip),
+                                   PSY_INT(p->timely_filing_days), PSY_TEXT_OR_EMPTY(now), PSY_TEXT_OR_EMPTY(now)));
 }
 
 psy_status psy_records_payer_add(psy_store *st, psy_id practice, const struct psy_payer *p, psy_id *id)
@@ -331,19 +351,21 @@ static const struct psy__map payer_map = PSY__MAP(payer_cols);
 psy_status psy_records_payer_get(psy_store *st, psy_id practice, psy_id id, struct psy_payer *p)
 {
     memset(p, 0, sizeof *p);
-    return psy__rec_get(st, p, &payer_map, "payer", id, "FROM payer WHERE practice_id = ? AND id = ?", PSY_ARGS(PSY_INT(practice), PSY_INT(id)));
+    return psy__rec_get(st, p, &payer_map, "payer", id, "FROM payer WHERE practice_id = ? AND id = ?",
+                        PSY_ARGS(PSY_INT(practice), PSY_INT(id)));
 }
 
 psy_status psy_records_payer_list(psy_store *st, psy_id practice, struct psy_payer **out, size_t *n)
 {
-    return psy__db_rows(st, (void **)out, n, sizeof **out, &payer_map, "FROM payer WHERE practice_id = ? ORDER BY id", PSY_ARGS(PSY_INT(practice)));
+    return psy__db_rows(st, (void **)out, n, sizeof **out, &payer_map, "FROM payer WHERE practice_id = ? ORDER BY id",
+                        PSY_ARGS(PSY_INT(practice)));
 }
 
 psy_status psy_records_payer_find(psy_store *st, psy_id practice, const char *payer_code, psy_id *id)
 {
     int64_t v;
-    psy_status rc = psy__db_int(st, &v, "SELECT id FROM payer WHERE practice_id = ? AND payer_code = ?", PSY_ARGS(PSY_INT(practice),
-                                 PSY_TEXT_OR_EMPTY(payer_code ? payer_code : "")));
+    psy_status rc = psy__db_int(st, &v, "SELECT id FROM payer WHERE practice_id = ? AND payer_code = ?",
+                                PSY_ARGS(PSY_INT(practice), PSY_TEXT_OR_EMPTY(payer_code ? payer_code : "")));
     if (rc == PSY_OK) *id = v;
     return rc;
 }
@@ -367,8 +389,10 @@ static psy_status check_overlap(psy_store *st, const char *field, const char *sq
                                 int key, const char *start, const char *end, psy_id self)
 {
     int64_t other;
-    psy_status rc = psy__db_int(st, &other, sql, PSY_ARGS(PSY_INT(practice), PSY_INT(client), PSY_INT(key), PSY_TEXT_OR_EMPTY(end && *end ? end : "9999-12-31"), PSY_TEXT_OR_NULL(start),
-                                 PSY_INT(self)));
+    psy_status rc = psy__db_int(st, &other, sql,
+                                PSY_ARGS(PSY_INT(practice), PSY_INT(client), PSY_INT(key),
+                                         PSY_TEXT_OR_EMPTY(end && *end ? end : "9999-12-31"), PSY_TEXT_OR_NULL(start),
+                                         PSY_INT(self)));
     if (rc == PSY_OK) return psy__rec_bad(st, field, "overlaps record %lld of this client", (long long)other);
     return rc == PSY_ENOTFOUND ? PSY_OK : rc;
 }
@@ -419,16 +443,23 @@ static psy_status write_policy(psy_store *st, psy_id practice, const void *rec, 
                                "payer_id = ?, member_id = ?, group_number = ?, priority = ?, relation = ?, "
                                "subscriber_first = ?, subscriber_last = ?, subscriber_birth = ?, copay_cents = ?, "
                                "start_date = ?, end_date = ?, updated_at = ?",
-                               PSY_ARGS(PSY_INT(p->payer_id), PSY_TEXT_OR_EMPTY(p->member_id), PSY_TEXT_OR_EMPTY(p->group_number), PSY_INT(p->priority), PSY_TEXT_OR_EMPTY(p->relation),
-                               PSY_TEXT_OR_EMPTY(p->subscriber_first), PSY_TEXT_OR_EMPTY(p->subscriber_last), PSY_TEXT_OR_NULL(p->subscriber_birth), PSY_INT((psy_id)p->copay_cents),
-                               PSY_TEXT_OR_EMPTY(p->start_date), PSY_TEXT_OR_NULL(p->end_date), PSY_TEXT_OR_EMPTY(now)));
+                               PSY_ARGS(PSY_INT(p->payer_id), PSY_TEXT_OR_EMPTY(p->member_id),
+                                        PSY_TEXT_OR_EMPTY(p->group_number), PSY_INT(p->priority),
+                                        PSY_TEXT_OR_EMPTY(p->relation), PSY_TEXT_OR_EMPTY(p->subscriber_first),
+                                        PSY_TEXT_OR_EMPTY(p->subscriber_last), PSY_TEXT_OR_NULL(p->subscriber_birth),
+                                        PSY_INT((psy_id)p->copay_cents), PSY_TEXT_OR_EMPTY(p->start_date),
+                                        PSY_TEXT_OR_NULL(p->end_date), PSY_TEXT_OR_EMPTY(now)));
     return psy__db_insert(st, id,
-                           "INSERT INTO policy (practice_id, client_id, payer_id, member_id, group_number, priority, "
-                           "relation, subscriber_first, subscriber_last, subscriber_birth, copay_cents, start_date, "
-                           "end_date, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                           PSY_ARGS(PSY_INT(practice), PSY_INT(p->client_id), PSY_INT(p->payer_id), PSY_TEXT_OR_EMPTY(p->member_id), PSY_TEXT_OR_EMPTY(p->group_number),
-                           PSY_INT(p->priority), PSY_TEXT_OR_EMPTY(p->relation), PSY_TEXT_OR_EMPTY(p->subscriber_first), PSY_TEXT_OR_EMPTY(p->subscriber_last), PSY_TEXT_OR_NULL(p->subscriber_birth),
-                           PSY_INT((psy_id)p->copay_cents), PSY_TEXT_OR_EMPTY(p->start_date), PSY_TEXT_OR_NULL(p->end_date), PSY_TEXT_OR_EMPTY(now), PSY_TEXT_OR_EMPTY(now)));
+                          "INSERT INTO policy (practice_id, client_id, payer_id, member_id, group_number, priority, "
+                          "relation, subscriber_first, subscriber_last, subscriber_birth, copay_cents, start_date, "
+                          "end_date, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                          PSY_ARGS(PSY_INT(practice), PSY_INT(p->client_id), PSY_INT(p->payer_id),
+                                   PSY_TEXT_OR_EMPTY(p->member_id), PSY_TEXT_OR_EMPTY(p->group_number),
+                                   PSY_INT(p->priority), PSY_TEXT_OR_EMPTY(p->relation),
+                                   PSY_TEXT_OR_EMPTY(p->subscriber_first), PSY_TEXT_OR_EMPTY(p->subscriber_last),
+                                   PSY_TEXT_OR_NULL(p->subscriber_birth), PSY_INT((psy_id)p->copay_cents),
+                                   PSY_TEXT_OR_EMPTY(p->start_date), PSY_TEXT_OR_NULL(p->end_date),
+                                   PSY_TEXT_OR_EMPTY(now), PSY_TEXT_OR_EMPTY(now)));
 }
 
 psy_status psy_records_policy_add(psy_store *st, psy_id practice, const struct psy_policy *p, psy_id *id)
@@ -452,7 +483,8 @@ static const struct psy__map policy_map = PSY__MAP(policy_cols);
 psy_status psy_records_policy_get(psy_store *st, psy_id practice, psy_id id, struct psy_policy *p)
 {
     memset(p, 0, sizeof *p);
-    return psy__rec_get(st, p, &policy_map, "policy", id, "FROM policy WHERE practice_id = ? AND id = ?", PSY_ARGS(PSY_INT(practice), PSY_INT(id)));
+    return psy__rec_get(st, p, &policy_map, "policy", id, "FROM policy WHERE practice_id = ? AND id = ?",
+                        PSY_ARGS(PSY_INT(practice), PSY_INT(id)));
 }
 
 psy_status psy_records_policy_on(psy_store *st, psy_id practice, psy_id client, const char *date, int priority,
@@ -462,7 +494,8 @@ psy_status psy_records_policy_on(psy_store *st, psy_id practice, psy_id client, 
     return psy__rec_get(st, p, &policy_map, "policy in force for client", client,
                         "FROM policy WHERE practice_id = ? AND client_id = ? AND priority = ? "
                         "AND start_date <= ? AND (end_date IS NULL OR end_date >= ?) ORDER BY start_date DESC, id DESC",
-                        PSY_ARGS(PSY_INT(practice), PSY_INT(client), PSY_INT(priority), PSY_TEXT_OR_EMPTY(date), PSY_TEXT_OR_EMPTY(date)));
+                        PSY_ARGS(PSY_INT(practice), PSY_INT(client), PSY_INT(priority), PSY_TEXT_OR_EMPTY(date),
+                                 PSY_TEXT_OR_EMPTY(date)));
 }
 
 /* --- authorisations ------------------------------------------------------------------------------------- */
@@ -498,14 +531,19 @@ static psy_status write_auth(psy_store *st, psy_id practice, const void *rec, ps
         rc = psy__rec_update(st, "authorisation", practice, *id, version,
                              "payer_id = ?, number = ?, unit_kind = ?, units_approved = ?, units_prior = ?, "
                              "start_date = ?, end_date = ?, updated_at = ?",
-                             PSY_ARGS(PSY_INT(a->payer_id), PSY_TEXT_OR_EMPTY(a->number), PSY_TEXT_OR_EMPTY(a->unit_kind), PSY_INT(a->units_approved), PSY_INT(a->units_prior),
-                             PSY_TEXT_OR_EMPTY(a->start_date), PSY_TEXT_OR_EMPTY(a->end_date), PSY_TEXT_OR_EMPTY(now)));
+                             PSY_ARGS(PSY_INT(a->payer_id), PSY_TEXT_OR_EMPTY(a->number),
+                                      PSY_TEXT_OR_EMPTY(a->unit_kind), PSY_INT(a->units_approved),
+                                      PSY_INT(a->units_prior), PSY_TEXT_OR_EMPTY(a->start_date),
+                                      PSY_TEXT_OR_EMPTY(a->end_date), PSY_TEXT_OR_EMPTY(now)));
     else
-        rc = psy__db_insert(st, id,
-                         "INSERT INTO authorisation (practice_id, client_id, payer_id, number, unit_kind, units_approved, "
-                         "units_prior, start_date, end_date, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                         PSY_ARGS(PSY_INT(practice), PSY_INT(a->client_id), PSY_INT(a->payer_id), PSY_TEXT_OR_EMPTY(a->number), PSY_TEXT_OR_EMPTY(a->unit_kind), PSY_INT(a->units_approved),
-                         PSY_INT(a->units_prior), PSY_TEXT_OR_EMPTY(a->start_date), PSY_TEXT_OR_EMPTY(a->end_date), PSY_TEXT_OR_EMPTY(now), PSY_TEXT_OR_EMPTY(now)));
+        rc = psy__db_insert(
+            st, id,
+            "INSERT INTO authorisation (practice_id, client_id, payer_id, number, unit_kind, units_approved, "
+            "units_prior, start_date, end_date, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            PSY_ARGS(PSY_INT(practice), PSY_INT(a->client_id), PSY_INT(a->payer_id), PSY_TEXT_OR_EMPTY(a->number),
+                     PSY_TEXT_OR_EMPTY(a->unit_kind), PSY_INT(a->units_approved), PSY_INT(a->units_prior),
+                     PSY_TEXT_OR_EMPTY(a->start_date), PSY_TEXT_OR_EMPTY(a->end_date), PSY_TEXT_OR_EMPTY(now),
+                     PSY_TEXT_OR_EMPTY(now)));
     const char *vals[PSY_REC_AUTH_CODES_MAX];
     for (int i = 0; i < a->n_codes; i++) vals[i] = codes[i];
     if (!rc) rc = psy__rec_put_list(st, "authorisation_code", "authorisation_id", "code", practice, *id, a->n_codes, vals, 0);
@@ -534,12 +572,13 @@ psy_status psy_records_auth_get(psy_store *st, psy_id practice, psy_id id, struc
 {
     psy__stmt *s;
     memset(a, 0, sizeof *a);
-    psy_status rc = psy__rec_get(st, a, &auth_map, "authorisation", id, "FROM authorisation WHERE practice_id = ? AND id = ?",
-                                 PSY_ARGS(PSY_INT(practice), PSY_INT(id)));
+    psy_status rc =
+        psy__rec_get(st, a, &auth_map, "authorisation", id, "FROM authorisation WHERE practice_id = ? AND id = ?",
+                     PSY_ARGS(PSY_INT(practice), PSY_INT(id)));
     if (rc) return rc;
-    rc = psy__db_query(st, &s,
-                          "SELECT code FROM authorisation_code WHERE practice_id = ? AND authorisation_id = ? ORDER BY code",
-                          PSY_ARGS(PSY_INT(practice), PSY_INT(id)));
+    rc = psy__db_query(
+        st, &s, "SELECT code FROM authorisation_code WHERE practice_id = ? AND authorisation_id = ? ORDER BY code",
+        PSY_ARGS(PSY_INT(practice), PSY_INT(id)));
     if (rc) return rc;
     int r;
     while ((r = psy__sql_step(s)) == PSY_SQL_ROW && a->n_codes < PSY_REC_AUTH_CODES_MAX)
@@ -558,15 +597,16 @@ psy_status psy_records_auth_used(psy_store *st, psy_id practice, psy_id id, int 
     /* A billed line: a non-group session of the client, or the client's attendance at a group session
      * when present or billed; it counts when its code is one the authorisation covers or not set yet. */
     rc = psy__db_int(st, &lines,
-                      "SELECT (SELECT COUNT(*) FROM session s WHERE s.practice_id = ? AND s.client_id = ? "
-                      "  AND s.service_date BETWEEN ? AND ? AND (s.billed_code IS NULL OR s.billed_code IN "
-                      "  (SELECT code FROM authorisation_code WHERE authorisation_id = ?))) + "
-                      "(SELECT COUNT(*) FROM attendance t JOIN session s ON s.id = t.session_id "
-                      "  WHERE t.practice_id = ? AND t.client_id = ? AND s.service_date BETWEEN ? AND ? "
-                      "  AND ((t.billed_code IS NULL AND t.present = 1) OR t.billed_code IN "
-                      "  (SELECT code FROM authorisation_code WHERE authorisation_id = ?)))",
-                      PSY_ARGS(PSY_INT(practice), PSY_INT(a.client_id), PSY_TEXT_OR_EMPTY(a.start_date), PSY_TEXT_OR_EMPTY(a.end_date), PSY_INT(id), PSY_INT(practice), PSY_INT(a.client_id),
-                      PSY_TEXT_OR_EMPTY(a.start_date), PSY_TEXT_OR_EMPTY(a.end_date), PSY_INT(id)));
+                     "SELECT (SELECT COUNT(*) FROM session s WHERE s.practice_id = ? AND s.client_id = ? "
+                     "  AND s.service_date BETWEEN ? AND ? AND (s.billed_code IS NULL OR s.billed_code IN "
+                     "  (SELECT code FROM authorisation_code WHERE authorisation_id = ?))) + "
+                     "(SELECT COUNT(*) FROM attendance t JOIN session s ON s.id = t.session_id "
+                     "  WHERE t.practice_id = ? AND t.client_id = ? AND s.service_date BETWEEN ? AND ? "
+                     "  AND ((t.billed_code IS NULL AND t.present = 1) OR t.billed_code IN "
+                     "  (SELECT code FROM authorisation_code WHERE authorisation_id = ?)))",
+                     PSY_ARGS(PSY_INT(practice), PSY_INT(a.client_id), PSY_TEXT_OR_EMPTY(a.start_date),
+                              PSY_TEXT_OR_EMPTY(a.end_date), PSY_INT(id), PSY_INT(practice), PSY_INT(a.client_id),
+                              PSY_TEXT_OR_EMPTY(a.start_date), PSY_TEXT_OR_EMPTY(a.end_date), PSY_INT(id)));
     if (!rc) *used = a.units_prior + (int)lines;
     return rc;
 }

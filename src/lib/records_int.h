@@ -1,7 +1,7 @@
 /*
  * records_int.h -- shared by the records modules (records*.c) and the audit (audit*.c) and nowhere
- * else: statement helpers with a compact binding format, field validation that names the field, the
- * date and time arithmetic, and the change history.
+ * else: the versioned update and the "no such record" read on top of the query API (psy_db.h), field
+ * validation that names the field, the date and time arithmetic, and the change history.
  */
 #ifndef PSY_RECORDS_INT_H
 #define PSY_RECORDS_INT_H

@@ -8,16 +8,21 @@
 
 psy_status psy_records_group_list(psy_store *st, psy_id practice, psy_id clinician, psy_id **ids, size_t *n)
 {
-    if (!clinician) return psy__db_ints(st, ids, n, "SELECT id FROM therapy_group WHERE practice_id = ? ORDER BY id", PSY_ARGS(PSY_INT(practice)));
-    return psy__db_ints(st, ids, n,
-                        "SELECT id FROM therapy_group WHERE practice_id = ? AND (clinician_id = ? OR co_clinician_id = ?) "
-                        "ORDER BY id",
-                        PSY_ARGS(PSY_INT(practice), PSY_INT(clinician), PSY_INT(clinician)));
+    if (!clinician)
+        return psy__db_ints(st, ids, n, "SELECT id FROM therapy_group WHERE practice_id = ? ORDER BY id",
+                            PSY_ARGS(PSY_INT(practice)));
+    return psy__db_ints(
+        st, ids, n,
+        "SELECT id FROM therapy_group WHERE practice_id = ? AND (clinician_id = ? OR co_clinician_id = ?) "
+        "ORDER BY id",
+        PSY_ARGS(PSY_INT(practice), PSY_INT(clinician), PSY_INT(clinician)));
 }
 
 psy_status psy_records_client_ids(psy_store *st, psy_id practice, psy_id clinician, psy_id **ids, size_t *n)
 {
-    if (!clinician) return psy__db_ints(st, ids, n, "SELECT id FROM client WHERE practice_id = ? ORDER BY id", PSY_ARGS(PSY_INT(practice)));
+    if (!clinician)
+        return psy__db_ints(st, ids, n, "SELECT id FROM client WHERE practice_id = ? ORDER BY id",
+                            PSY_ARGS(PSY_INT(practice)));
     return psy__db_ints(st, ids, n,
                         "SELECT id FROM client WHERE practice_id = ? AND ("
                         " id IN (SELECT m.client_id FROM group_member m JOIN therapy_group g ON g.id = m.group_id"
@@ -25,12 +30,14 @@ psy_status psy_records_client_ids(psy_store *st, psy_id practice, psy_id clinici
                         " OR id IN (SELECT client_id FROM treatment_plan WHERE practice_id = ? AND clinician_id = ?)"
                         " OR id IN (SELECT client_id FROM session WHERE practice_id = ? AND clinician_id = ?"
                         "           AND client_id IS NOT NULL)) ORDER BY id",
-                        PSY_ARGS(PSY_INT(practice), PSY_INT(practice), PSY_INT(clinician), PSY_INT(clinician), PSY_INT(practice), PSY_INT(clinician), PSY_INT(practice), PSY_INT(clinician)));
+                        PSY_ARGS(PSY_INT(practice), PSY_INT(practice), PSY_INT(clinician), PSY_INT(clinician),
+                                 PSY_INT(practice), PSY_INT(clinician), PSY_INT(practice), PSY_INT(clinician)));
 }
 
 psy_status psy_records_client_policies(psy_store *st, psy_id practice, psy_id client, psy_id **ids, size_t *n)
 {
-    return psy__db_ints(st, ids, n, "SELECT id FROM policy WHERE practice_id = ? AND client_id = ? ORDER BY priority, id",
+    return psy__db_ints(st, ids, n,
+                        "SELECT id FROM policy WHERE practice_id = ? AND client_id = ? ORDER BY priority, id",
                         PSY_ARGS(PSY_INT(practice), PSY_INT(client)));
 }
 

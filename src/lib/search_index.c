@@ -680,8 +680,10 @@ static psy_status read_catalog(struct builder *b, psy_store *st)
     }
     psy__sql_finalize(s);
     s = NULL;
-    if (!rc && !(s = psy__db_stmt(st, "SELECT system, code, short_title, long_title, billable, terminated, "
-                                          "synonyms, source, addon FROM code" CATALOG_ORDER, PSY_NOARGS)))
+    if (!rc && !(s = psy__db_stmt(st,
+                                  "SELECT system, code, short_title, long_title, billable, terminated, "
+                                  "synonyms, source, addon FROM code" CATALOG_ORDER,
+                                  PSY_NOARGS)))
         rc = psy__store_dbfail(st, "search: reading the catalog");
     if (!rc) {
         int r;

@@ -156,8 +156,10 @@ const char *psy__store_meta_get(psy_store *st, const char *key, char *buf, size_
 
 psy_status psy__store_meta_set(psy_store *st, const char *key, const char *value)
 {
-    psy__stmt *s = psy__db_stmt(st, "INSERT INTO meta(key, value) VALUES (?, ?) "
-                                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value", PSY_ARGS(PSY_TEXT(key), PSY_TEXT(value)));
+    psy__stmt *s = psy__db_stmt(st,
+                                "INSERT INTO meta(key, value) VALUES (?, ?) "
+                                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                                PSY_ARGS(PSY_TEXT(key), PSY_TEXT(value)));
     if (!s) return psy__store_dbfail(st, "meta");
     int rc = psy__sql_step(s);
     psy__sql_finalize(s);
@@ -178,8 +180,8 @@ static int read_version(psy_store *st)
 {
     int pg = st->db->ops->dialect == PSY_DB_POSTGRES, v;
     if (pg && (v = has_version_table(st)) <= 0) return v < 0 ? -1 : 0; /* 0: before the first migration */
-    psy__stmt *s = psy__db_stmt(st, pg ? "SELECT COALESCE(MAX(version), 0) FROM schema_version"
-                                           : "PRAGMA user_version", PSY_NOARGS);
+    psy__stmt *s = psy__db_stmt(st, pg ? "SELECT COALESCE(MAX(version), 0) FROM schema_version" : "PRAGMA user_version",
+                                PSY_NOARGS);
     if (!s) return -1;
     v = psy__sql_step(s) == PSY_SQL_ROW ? (int)psy__sql_int64(s, 0) : -1;
     psy__sql_finalize(s);

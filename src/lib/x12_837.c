@@ -243,7 +243,8 @@ static void check_claim(struct findings *f, const struct psy_claim_batch *b, siz
     for (size_t j = 0; j < n_lines && j < PSY_CLAIM_MAX_LINES; j++) {
         snprintf(f->ctx, sizeof f->ctx, "claims[%zu].lines[%zu]", ci, j);
         check_line(f, b, c, &c->lines[j]);
-        if (c->lines[j].charge_cents > 0 && c->lines[j].charge_cents <= 99999999999LL) psy_cents_acc(&sum, c->lines[j].charge_cents, &over);
+        if (c->lines[j].charge_cents > 0 && c->lines[j].charge_cents <= 99999999999LL)
+            psy_cents_acc(&sum, c->lines[j].charge_cents, &over);
     }
     snprintf(f->ctx, sizeof f->ctx, "claims[%zu]", ci);
     if (n_lines && (over || sum != c->total_cents))

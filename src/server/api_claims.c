@@ -394,7 +394,8 @@ void api_claims_export(struct srv_req *r)
     if (rc || !n) { /* the failure names the field refused, never the data in it */
         const char *why = rc == PSY_EINVAL ? (*err ? err : "preflight") : rc ? psy_strerror(rc) : "no ready claim";
         if (export_audit(r, payer, payer_code, "failed", why, ids, nids)) rc = PSY_EDB;
-        else if (rc == PSY_EINVAL) reply_field(r, "preflight", *err ? err : "claims: the 837P writer refused the batch");
+        else if (rc == PSY_EINVAL)
+            reply_field(r, "preflight", *err ? err : "claims: the 837P writer refused the batch");
         else if (rc) srv_reply_status(r, rc, NULL);
         else srv_reply_error(r, 422, "invalid", "payer", "payer: no ready claim for this payer");
         free(ids);

@@ -496,8 +496,9 @@ static void test_sql_layer(void **state)
     assert_int_equal(psy__sql_step(s), PSY_SQL_ERROR);
     psy__sql_finalize(s);
     int64_t changed = -1;
-    assert_int_equal(psy__db_run(st, &changed, "UPDATE t_layer SET x = 0 WHERE id = ?", PSY_ARGS(PSY_INT(id1), PSY_INT(id2))),
-                     PSY_EDB);
+    assert_int_equal(
+        psy__db_run(st, &changed, "UPDATE t_layer SET x = 0 WHERE id = ?", PSY_ARGS(PSY_INT(id1), PSY_INT(id2))),
+        PSY_EDB);
     assert_int_equal(changed, 0);
     assert_int_equal(count_rows(st, "SELECT count(*) FROM t_layer WHERE x = 0"), 0);
     psy_store_close(st);
