@@ -34,13 +34,13 @@ for line in open(sys.argv[2]):
     g = defs.get(sym)
     if g and g != f:
         edges[f].add(g); why[(f, g)].add(sym)
-# layers as the CMake libraries draw them (CMakeLists.txt); a file not named here is in its module's layer
+# layers as the CMake libraries draw them (PSY_LAYER_* in CMakeLists.txt), by module
 LAYER_OF_MODULE = {
     'alloc': 'base', 'status': 'base', 'text': 'base', 'date': 'base', 'cents': 'base', 'db': 'base',
-    'store': 'base', 'setup': 'base',
+    'store': 'base',
     'catalog': 'catalog', 'search': 'catalog',
-    'coding': 'coding', 'ncci': 'coding', 'payer': 'coding', 'note': 'coding',
-    'records': 'records', 'audit': 'records', 'auth': 'records',
+    'coding': 'coding', 'ncci': 'coding', 'payer': 'coding', 'session': 'coding',
+    'records': 'records', 'audit': 'records', 'auth': 'records', 'setup': 'records', 'note': 'records',
     'claims': 'billing', 'billing': 'billing', 'x12': 'billing', 'pdf': 'billing',
     'api': 'server', 'srv': 'server', 'cli': 'cli',
 }
@@ -80,6 +80,9 @@ ladj = collapse(layer)
 print('module graph:')
 for m in sorted(madj):
     print('  %-10s -> %s' % (m, ' '.join(sorted(madj[m]))))
+print('layer graph:')
+for m in sorted(ladj):
+    print('  %-10s -> %s' % (m, ' '.join(sorted(ladj[m]))))
 fc = scc(files, edges)
 mc = scc(set(madj) | {b for s in madj.values() for b in s}, madj)
 lc = scc(set(ladj) | {b for s in ladj.values() for b in s}, ladj)

@@ -28,6 +28,14 @@ const char *psy_version(void);
 /* A short English name for a status ("not found"); never NULL. */
 const char *psy_strerror(psy_status st);
 
+/* Memory. Every allocation in psyclaim -- the library, the server and the CLI -- goes through these
+ * (alloc.c): they never return NULL; out of memory prints a message and aborts, so no caller checks and
+ * no caller has a half-done path for it. What they return is released with free(). */
+void *psy_malloc(size_t n);
+void *psy_calloc(size_t n, size_t m);
+void *psy_realloc(void *p, size_t n);
+char *psy_strdup(const char *s);
+
 /* Built-in data compiled into the library (data/ in the source tree). Returns the file's bytes,
  * NUL-terminated, and its length in OUT len (may be NULL), or NULL when there is no such file.
  * The memory is static: never free it. */

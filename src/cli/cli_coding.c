@@ -16,21 +16,16 @@
 static char *read_all(FILE *f, size_t max, size_t *len)
 {
     size_t cap = 4096, n = 0;
-    char *p = malloc(cap);
+    char *p = psy_malloc(cap);
     size_t got;
-    while (p && (got = fread(p + n, 1, cap - n - 1, f)) > 0) {
+    while ((got = fread(p + n, 1, cap - n - 1, f)) > 0) {
         n += got;
         if (n > max) {
             free(p);
             return NULL;
         }
         if (cap - n - 1 == 0) {
-            char *q = realloc(p, cap * 2);
-            if (!q) {
-                free(p);
-                return NULL;
-            }
-            p = q;
+            p = psy_realloc(p, cap * 2);
             cap *= 2;
         }
     }

@@ -181,7 +181,7 @@ static int set_field(void *rec, const struct field *f, const char *v, int *fresh
             cli_error("%s: at most %d", f->key, f->max);
             return 0;
         }
-        items[(*count)++] = strdup(v);
+        items[(*count)++] = psy_strdup(v);
         return 1;
     }
     }
@@ -646,7 +646,7 @@ static int do_add_edit(const struct kind *k, struct args *a, int edit)
     psy_id pid;
     psy_store *st = cli_open_practice(a->db, a->practice, &pid);
     if (!st) return CLI_FAIL;
-    void *rec = calloc(1, k->size);
+    void *rec = psy_calloc(1, k->size);
     int ret = CLI_OK;
     psy_status rc = PSY_OK;
     snprintf(what, sizeof what, "%s %s", k->name, edit ? "edit" : "add");
@@ -696,7 +696,7 @@ static int do_show(const struct kind *k, struct args *a)
     psy_id pid;
     psy_store *st = cli_open_practice(a->db, a->practice, &pid);
     if (!st) return CLI_FAIL;
-    void *rec = calloc(1, k->size);
+    void *rec = psy_calloc(1, k->size);
     char what[64];
     snprintf(what, sizeof what, "%s %ld", k->name, id);
     psy_status rc = k->get(st, pid, id, rec);
@@ -800,7 +800,7 @@ static int do_list(const struct kind *k, struct args *a)
         struct psy_payer *ps;
         rc = psy_records_payer_list(st, pid, &ps, &n);
         if (!rc) {
-            ids = calloc(n + 1, sizeof *ids);
+            ids = psy_calloc(n + 1, sizeof *ids);
             for (size_t i = 0; i < n; i++) ids[i] = ps[i].id;
             free(ps);
         }
@@ -808,7 +808,7 @@ static int do_list(const struct kind *k, struct args *a)
         struct psy_clinician *cs;
         rc = psy_records_clinician_list(st, pid, &cs, &n);
         if (!rc) {
-            ids = calloc(n + 1, sizeof *ids);
+            ids = psy_calloc(n + 1, sizeof *ids);
             for (size_t i = 0; i < n; i++) ids[i] = cs[i].id;
             free(cs);
         }
@@ -819,7 +819,7 @@ static int do_list(const struct kind *k, struct args *a)
         return ret;
     }
     json_t *arr = a->as_json ? json_array() : NULL;
-    void *rec = calloc(1, k->size);
+    void *rec = psy_calloc(1, k->size);
     for (size_t i = 0; i < n && !rc; i++) {
         if ((rc = k->get(st, pid, ids[i], rec))) break;
         if (arr) json_array_append_new(arr, record_json(k, rec));
@@ -988,14 +988,7 @@ int cli_import_clients(int argc, char **argv)
     while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
         if (len + got > cap) {
             cap = (len + got) * 2;
-            char *t = realloc(text, cap);
-            if (!t) {
-                free(text);
-                fclose(f);
-                cli_error("import clients: out of memory");
-                return CLI_FAIL;
-            }
-            text = t;
+            text = psy_realloc(text, cap);
         }
         memcpy(text + len, buf, got);
         len += got;

@@ -89,7 +89,7 @@ static int era_post(int argc, char **argv)
     char *data = NULL;
     size_t len = 0, cap = 0, got;
     do {
-        if (len == cap) data = realloc(data, cap = cap ? 2 * cap : 65536);
+        if (len == cap) data = psy_realloc(data, cap = cap ? 2 * cap : 65536);
         got = fread(data + len, 1, cap - len, f);
         len += got;
     } while (got && len < PSY_X12_DEFAULT_MAX_INPUT);

@@ -550,10 +550,7 @@ int cli_session_write(int argc, char **argv)
     if (nj && ic_factor) {
         const char *had = n.techniques ? n.techniques : "";
         size_t len = strlen(had) + strlen(ic_factor) + 2;
-        if (!(techniques = malloc(len))) {
-            json_decref(nj);
-            return CLI_FAIL;
-        }
+        techniques = psy_malloc(len);
         snprintf(techniques, len, "%s%s%s", had, *had ? "\n" : "", ic_factor);
         n.techniques = techniques;
     }

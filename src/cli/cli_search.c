@@ -21,8 +21,7 @@ static char *join_words(int n, char **words)
         len += strlen(words[i]) + 1;
         if (len > PSY_SEARCH_QUERY_MAX + 1) return NULL;
     }
-    char *q = malloc(len + 1), *p = q;
-    if (!q) return NULL;
+    char *q = psy_malloc(len + 1), *p = q;
     for (int i = 0; i < n; i++) p += sprintf(p, "%s%s", i ? " " : "", words[i]);
     *p = 0;
     return q;

@@ -1,5 +1,6 @@
 /*
- * alloc.c -- memory for the whole library, and the growable capped buffer.
+ * alloc.c -- memory for the whole program (psy__ inside the library, psy_ for the server and the CLI),
+ * and the growable capped buffer.
  *
  * Out-of-memory policy lives here and only here: an allocation that fails prints a message and aborts,
  * so callers never check for NULL. Sizes that come from outside (files, requests) are capped before
@@ -46,6 +47,12 @@ char *psy__strndup(const char *s, size_t n)
 }
 
 char *psy__strdup(const char *s) { return psy__strndup(s, strlen(s)); }
+
+/* The same for the server and the CLI (psyclaim.h). */
+void *psy_malloc(size_t n) { return psy__malloc(n); }
+void *psy_calloc(size_t n, size_t m) { return psy__calloc(n, m); }
+void *psy_realloc(void *p, size_t n) { return psy__realloc(p, n); }
+char *psy_strdup(const char *s) { return psy__strdup(s); }
 
 int psy__buf_put(struct psy__buf *b, const char *s, size_t n)
 {

@@ -13,7 +13,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "psy_int.h"
+#include "coding_int.h"
 
 struct psy_coder {
     struct psy__ncci ncci;
@@ -21,60 +21,6 @@ struct psy_coder {
 };
 
 /* --- small helpers ------------------------------------------------------------------------------- */
-
-void psy__sb_int(struct psy__sb *b, long long v)
-{
-    char tmp[24];
-    int k = 0, neg = v < 0;
-    unsigned long long u = neg ? 0ull - (unsigned long long)v : (unsigned long long)v;
-    do {
-        tmp[k++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (neg) tmp[k++] = '-';
-    while (k > 0 && b->n + 1 < b->cap) b->p[b->n++] = tmp[--k];
-    b->p[b->n] = 0;
-}
-
-static void copy_field(char *dst, size_t cap, const char *src)
-{
-    size_t k = 0;
-    while (src[k] && k + 1 < cap) {
-        dst[k] = src[k];
-        k++;
-    }
-    dst[k] = 0;
-}
-
-struct psy_finding *psy__sink_add(struct psy__sink *k, psy_severity sev, const char *rule, const char *field)
-{
-    struct psy_finding *f = k->n < k->cap ? &k->f[k->n++] : &k->spill;
-    if (sev == PSY_SEVERITY_ERROR) k->n_errors++;
-    f->severity = sev;
-    f->rule = rule;
-    copy_field(f->field, sizeof f->field, field);
-    f->message[0] = 0;
-    return f;
-}
-
-static const char *const kind_names[PSY_SESSION_KIND_COUNT] = {
-    "individual", "crisis", "group", "family_with_patient", "family_without_patient", "multiple_family_group",
-    "diagnostic_evaluation", "diagnostic_evaluation_medical"};
-
-const char *psy_session_kind_name(psy_session_kind kind)
-{
-    return (unsigned)kind < PSY_SESSION_KIND_COUNT ? kind_names[kind] : "?";
-}
-
-psy_status psy_session_kind_parse(const char *name, psy_session_kind *out)
-{
-    for (int k = 0; k < PSY_SESSION_KIND_COUNT; k++)
-        if (!strcmp(name, kind_names[k])) {
-            *out = (psy_session_kind)k;
-            return PSY_OK;
-        }
-    return PSY_EINVAL;
-}
 
 void psy_session_init(struct psy_coding_input *s)
 {
@@ -195,7 +141,7 @@ static struct psy_coded_line *add_line(struct job *j, const char *code, int unit
     struct psy_coding_result *r = j->r;
     struct psy_coded_line *l = &r->lines[r->n_lines];
     j->origin[r->n_lines++] = origin;
-    copy_field(l->code, sizeof l->code, code);
+    psy__copy_field(l->code, sizeof l->code, code);
     l->units = units;
     l->n_modifiers = 0;
     l->place_of_service[0] = 0;
@@ -315,7 +261,7 @@ static void interactive_complexity(struct job *j, const struct psy_coded_line *a
     }
     struct psy__sb e;
     char acode[PSY_CODE_MAX];
-    copy_field(acode, sizeof acode, anchor->code);
+    psy__copy_field(acode, sizeof acode, anchor->code);
     struct psy_coded_line *l = add_line(j, "90785", 1, "interactive_complexity", &e);
     add_rule(l, R_ADDON_1);
     add_rule(l, R_DOC_IC);
@@ -522,7 +468,7 @@ static void place(struct job *j)
     }
     for (size_t i = 0; i < j->r->n_lines; i++) {
         struct psy_coded_line *l = &j->r->lines[i];
-        copy_field(l->place_of_service, sizeof l->place_of_service, pos);
+        psy__copy_field(l->place_of_service, sizeof l->place_of_service, pos);
         add_rule(l, rule);
         if (mod && *mod) add_modifier(j, l, mod, rule);
         b.p = l->explanation;

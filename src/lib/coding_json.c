@@ -10,7 +10,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
-#include "psy_int.h"
+#include "coding_int.h"
 
 /* --- input ---------------------------------------------------------------------------------------- */
 

@@ -11,7 +11,7 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "psy_int.h"
+#include "coding_int.h"
 
 #define MAX_DAY_LINES 256 /* lines beyond this are not compared (a day of one client never has so many) */
 

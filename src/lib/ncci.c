@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "psy_db.h"
+#include "coding_int.h"
 
 void psy__code_text(uint32_t key, char out[6])
 {

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "psy_db.h"
+#include "coding_int.h"
 
 #define LINE_MAX_BYTES 8192
 #define MAX_CELLS 48

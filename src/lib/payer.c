@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "psy_int.h"
+#include "coding_int.h"
 
 struct payer {
     char id[PSY_PAYER_ID_MAX];

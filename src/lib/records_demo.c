@@ -258,6 +258,8 @@ static psy_status make_practice(struct gen *g)
     snprintf(p.zip, sizeof p.zip, "6%04d%04d", rnd(&g->rng, 10000), 1000 + (int)(g->rng % 9000));
     snprintf(p.time_zone, sizeof p.time_zone, "%s", DEMO_ZONE);
     p.unsigned_note_days = 7;
+    /* the billing office's phone, which the 837P needs as the submitter's contact (555-01xx: fictional) */
+    snprintf(p.billing_phone, sizeof p.billing_phone, "2175550142");
     psy_status rc = psy_records_practice_add(g->st, &p, &g->pr);
     g->r->practice_id = g->pr;
     g->nclin = g->nclients / 12 < 3 ? 3 : g->nclients / 12;
@@ -702,8 +704,6 @@ psy_status psy_records_demo(psy_store *st, const struct psy_demo_opts *o, struct
         psy_status end = psy_records_batch_end(st, rc == PSY_OK);
         if (!rc) rc = end;
     }
-    /* the billing office's phone, which the 837P needs as the submitter's contact (555-01xx: fictional) */
-    if (!rc) rc = psy_billing_set_contact(st, g.pr, "2175550142");
     for (int i = 0; g.cl && i < g.nclients; i++)
         for (int f = 0; f < 4; f++) free(g.cl[i].last_note[f]);
     free(g.cl);

@@ -150,9 +150,7 @@ static void put(struct csv_buf *b, const char *s, size_t len)
     if (b->n + len + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 4096;
         while (cap < b->n + len + 1) cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) abort(); /* out of memory: the library's rule (alloc.c) */
-        b->p = p;
+        b->p = psy_realloc(b->p, cap);
         b->cap = cap;
     }
     memcpy(b->p + b->n, s, len);

@@ -327,8 +327,7 @@ static psy_status export_ids(struct srv_req *r, psy_id payer, const char *code, 
     snprintf(code_out, 81, "%s", code);
     psy_status rc = psy_billing_claim_list(r->st, r->session.user.practice_id, "ready", &c, &n);
     if (rc) return rc;
-    *ids = calloc(n ? n : 1, sizeof **ids);
-    if (!*ids) abort(); /* out of memory: the library's rule */
+    *ids = psy_calloc(n ? n : 1, sizeof **ids);
     for (size_t i = 0; i < n; i++)
         if (payer ? c[i].payer_id == payer : !strcmp(c[i].payer_code, code)) {
             (*ids)[(*nids)++] = c[i].id;

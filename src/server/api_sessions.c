@@ -57,8 +57,7 @@ static char *member_text(json_t *note)
 {
     size_t len = 0;
     for (int k = 0; MEMBER_PARTS[k]; k++) len += strlen(json_string_value(json_object_get(note, MEMBER_PARTS[k])) ?: "") + 1;
-    char *t = malloc(len + 1);
-    if (!t) return NULL;
+    char *t = psy_malloc(len + 1);
     *t = 0;
     for (int k = 0; MEMBER_PARTS[k]; k++) {
         strcat(t, json_string_value(json_object_get(note, MEMBER_PARTS[k])) ?: "");
@@ -76,7 +75,10 @@ static void check_clones(json_t *draft, psy_id sid, json_t *out)
     json_t *note;
     json_array_foreach(notes, i, note) {
         psy_id c = json_integer_value(json_object_get(note, "client_id"));
-        if (n < 64 && c && is_present(draft, c) && (text[n] = member_text(note))) m[n++] = note;
+        if (n < 64 && c && is_present(draft, c)) {
+            text[n] = member_text(note);
+            m[n++] = note;
+        }
     }
     for (size_t a = 0; a < n; a++)
         for (size_t b = a + 1; b < n; b++) {
@@ -433,13 +435,12 @@ void api_session_sign(struct srv_req *r)
     json_t *ver = json_object_get(b, "version"), *why = json_object_get(b, "override_reason");
     json_int_t v = json_integer_value(ver);
     int ok = json_is_integer(ver), why_ok = !why || json_is_string(why);
-    char *reason = strdup(json_string_value(why) ?: "");
+    char *reason = psy_strdup(json_string_value(why) ?: "");
     json_decref(b);
-    if (!ok || !why_ok || !reason) {
+    if (!ok || !why_ok) {
         free(reason);
         if (!ok) srv_reply_error(r, 422, "invalid", "version", "version: the session's version as read");
-        else if (!why_ok) srv_reply_error(r, 422, "invalid", "override_reason", "override_reason: text");
-        else srv_reply_status(r, PSY_ENOMEM, NULL);
+        else srv_reply_error(r, 422, "invalid", "override_reason", "override_reason: text");
         return;
     }
     if (v != s.version) {

@@ -231,8 +231,7 @@ static char *joined(json_t *note, const char *const *parts)
 {
     size_t len = 1;
     for (int k = 0; parts[k]; k++) len += strlen(json_string_value(json_object_get(note, parts[k])) ?: "") + 1;
-    char *t = malloc(len);
-    if (!t) return NULL;
+    char *t = psy_malloc(len);
     *t = 0;
     for (int k = 0; parts[k]; k++) {
         strcat(t, json_string_value(json_object_get(note, parts[k])) ?: "");
@@ -247,8 +246,7 @@ static char *stored_text(const struct psy_note *n)
     const char *p[] = {n->techniques, n->participation, n->response, n->progress, n->plan};
     size_t len = 1;
     for (int k = 0; k < 5; k++) len += strlen(p[k] ? p[k] : "") + 1;
-    char *t = malloc(len);
-    if (!t) return NULL;
+    char *t = psy_malloc(len);
     *t = 0;
     for (int k = 0; k < 5; k++) {
         strcat(t, p[k] ? p[k] : "");

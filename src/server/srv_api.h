@@ -1,5 +1,5 @@
 /*
- * srv_api.h -- helpers shared by the records and session handlers (api_records.c, api_sessions.c):
+ * srv_api.h -- helpers shared by the record, session, claim and report handlers (srv_api.c):
  * path ids, the clinician scope, audit events and the answers for library failures.
  */
 #ifndef PSY_SRV_API_H

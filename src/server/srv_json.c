@@ -1,7 +1,7 @@
 /*
  * srv_json.c -- what handlers answer with: JSON bodies, the error envelope
  * {"error": {"code", "message", "field"}}, the table from library status to HTTP status, extra headers,
- * the session cookie, and reading JSON bodies and query arguments.
+ * the session cookie, and reading JSON bodies, query arguments and path parameters.
  *
  * Error messages are written here or by the handlers, never copied from the store's message, which can
  * quote the data it failed on: no patient data leaves through an error.
@@ -174,4 +174,12 @@ int srv_query_int(struct srv_req *r, const char *name, long long min, long long 
     }
     *out = n;
     return 0;
+}
+
+/* The value of the route's path parameter name (":id" in the pattern); "" when it has none. */
+const char *srv_param(const struct srv_req *r, const char *name)
+{
+    for (size_t i = 0; i < r->nparams; i++)
+        if (strcmp(r->param_name[i], name) == 0) return r->param[i];
+    return "";
 }

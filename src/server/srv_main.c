@@ -266,8 +266,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct srv_req *r = *con_cls;
     if (!r || r == (void *)&noncanonical_mark) { /* headers are in */
         int noncanonical = r != NULL;
-        r = calloc(1, sizeof *r);
-        if (!r) return MHD_NO;
+        r = psy_calloc(1, sizeof *r);
         clock_gettime(CLOCK_MONOTONIC, &r->t0);
         r->srv = srv;
         r->conn = conn;
@@ -302,9 +301,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (r->body_len + n + 1 > r->body_cap) {
             size_t cap = r->body_cap ? r->body_cap : 1024;
             while (cap < r->body_len + n + 1) cap *= 2;
-            char *p = realloc(r->body, cap);
-            if (!p) return MHD_NO;
-            r->body = p;
+            r->body = psy_realloc(r->body, cap);
             r->body_cap = cap;
         }
         memcpy(r->body + r->body_len, upload_data, n);
@@ -372,11 +369,11 @@ static char *read_small_file(const char *path)
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
     size_t cap = 1 << 20, n;
-    char *buf = malloc(cap + 1);
-    n = buf ? fread(buf, 1, cap, f) : 0;
-    int big = buf && n == cap && fgetc(f) != EOF;
+    char *buf = psy_malloc(cap + 1);
+    n = fread(buf, 1, cap, f);
+    int big = n == cap && fgetc(f) != EOF;
     fclose(f);
-    if (!buf || big || n == 0) {
+    if (big || n == 0) {
         free(buf);
         return NULL;
     }
@@ -448,8 +445,7 @@ psy_status psy_server_start(const struct psy_server_config *cfg, psy_server **ou
     if (!srv->db_uri) return fail(srv, PSY_ENOMEM);
 
     if (cfg->ntrusted_proxies) {
-        srv->proxies = calloc(cfg->ntrusted_proxies, sizeof *srv->proxies);
-        if (!srv->proxies) return fail(srv, PSY_ENOMEM);
+        srv->proxies = psy_calloc(cfg->ntrusted_proxies, sizeof *srv->proxies);
         for (size_t i = 0; i < cfg->ntrusted_proxies; i++) {
             const char *p = cfg->trusted_proxies[i] ? cfg->trusted_proxies[i] : "";
             if (canonical_ip(p, strlen(p), srv->proxies[srv->nproxies++])) {

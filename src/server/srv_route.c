@@ -104,13 +104,6 @@ static const struct srv_route routes[] = {
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
-const char *srv_param(const struct srv_req *r, const char *name)
-{
-    for (size_t i = 0; i < r->nparams; i++)
-        if (strcmp(r->param_name[i], name) == 0) return r->param[i];
-    return "";
-}
-
 /* Matches path against pattern, filling r's parameters. Returns 1 on a match. */
 static int match(const char *pattern, const char *path, struct srv_req *r)
 {

@@ -1,7 +1,6 @@
 /* fixtures_records.c -- the invented practice shared by the records and audit tests (see the header). */
 #include "fixtures_records.h"
 #include <stdio.h>
-#include "pg_scratch.h"
 #include "psy_db.h"
 #include <stdlib.h>
 #include <string.h>
@@ -104,40 +103,28 @@ static psy_id add_client(struct fx *f, int i, psy_id payer)
     return id;
 }
 
+/* The scratch databases are backends.c's (test_db_make / test_db_open / test_db_drop). */
+static struct test_backend fx_sqlite = {"sqlite", 0, NULL}, fx_postgres = {"postgres", 1, NULL};
+
 void fx_db_open(struct fx_db *d, const char *server)
 {
     memset(d, 0, sizeof *d);
     d->server = server;
-    if (!server) {
-        d->st = test_open_store(&d->path);
-        d->uri = strdup(d->path);
-        return;
-    }
-    char why[600];
-    d->uri = pg_scratch_create(server, &d->schema, why, sizeof why);
-    if (!d->uri) fail_msg("%s", why);
-    d->st = fx_db_connect(d);
-    if (psy_catalog_seed(d->st)) fail_msg("seed: %s", psy_store_errmsg(d->st));
+    if (server) fx_postgres.server = server;
+    test_db_make(server ? &fx_postgres : &fx_sqlite, &d->t);
+    d->uri = d->t.uri;
+    d->path = d->t.path;
+    d->st = test_db_open(&d->t, 1);
 }
 
 void fx_db_close(struct fx_db *d)
 {
     psy_store_close(d->st);
-    if (d->server) pg_scratch_drop(d->server, d->schema);
-    else test_rm_db(d->path);
-    free(d->uri);
-    free(d->path);
-    free(d->schema);
+    test_db_drop(&d->t);
     memset(d, 0, sizeof *d);
 }
 
-psy_store *fx_db_connect(const struct fx_db *d)
-{
-    psy_store *st = NULL;
-    char err[600];
-    if (psy_store_open(d->uri, &st, err, sizeof err)) fail_msg("open: %s", err);
-    return st;
-}
+psy_store *fx_db_connect(const struct fx_db *d) { return test_db_open(&d->t, 0); }
 
 long fx_db_count(const struct fx_db *d, const char *sql)
 {
@@ -154,25 +141,7 @@ long fx_db_count(const struct fx_db *d, const char *sql)
 
 int fx_run_on_both(const char *prog, const struct CMUnitTest *tests, size_t n)
 {
-    static const char *sqlite = NULL, *postgres = NULL;
-    struct CMUnitTest *on_sqlite = calloc(n, sizeof *on_sqlite), *on_pg = calloc(n, sizeof *on_pg);
-    for (size_t i = 0; i < n; i++) {
-        on_sqlite[i] = on_pg[i] = tests[i];
-        on_sqlite[i].initial_state = (void *)&sqlite;
-        on_pg[i].initial_state = (void *)&postgres;
-    }
-    int failed = _cmocka_run_group_tests("sqlite", on_sqlite, n, NULL, NULL);
-    char why[600];
-    postgres = pg_scratch_server(why, sizeof why);
-    if (!postgres) {
-        fprintf(stderr, "%s: FAILED: %s\n", prog, why);
-        failed++;
-    } else {
-        failed += _cmocka_run_group_tests("postgres", on_pg, n, NULL, NULL);
-    }
-    free(on_sqlite);
-    free(on_pg);
-    return failed;
+    return test_run_on_backends(prog, tests, n, NULL, NULL);
 }
 
 void fx_open(struct fx *f) { fx_open_on(f, NULL); }

@@ -4,14 +4,15 @@
 #ifndef PSY_TEST_FIXTURES_RECORDS_H
 #define PSY_TEST_FIXTURES_RECORDS_H
 
-#include "support.h"
+#include "backends.h"
 
-/* A fresh seeded database on one backend: a scratch SQLite file (server NULL), or a scratch schema on
- * the PostgreSQL test server whose URI is server (see pg_scratch.h). */
+/* A fresh seeded database on one backend (a struct test_db of backends.c): a scratch SQLite file
+ * (server NULL), or a scratch schema on the PostgreSQL test server whose URI is server. */
 struct fx_db {
     psy_store *st;
     const char *server;
-    char *uri, *path, *schema; /* path: the SQLite file, NULL on PostgreSQL */
+    struct test_db t;
+    char *uri, *path; /* t's (not to be freed): path is the SQLite file, NULL on PostgreSQL */
 };
 void fx_db_open(struct fx_db *d, const char *server);
 void fx_db_close(struct fx_db *d);
@@ -20,11 +21,10 @@ psy_store *fx_db_connect(const struct fx_db *d);
 /* The first column of the first row of sql, read through another connection; -1 when there is no row. */
 long fx_db_count(const struct fx_db *d, const char *sql);
 
-/* Runs tests (registered with a NULL prestate) once on SQLite, then once on the PostgreSQL test server
- * (pg_scratch_server); each reads its backend with FX_SERVER(state): NULL for SQLite, else the
- * server's URI. No server is a failure, with the reason on stderr. Returns the failures. */
+/* Runs tests (registered with a NULL prestate) on both backends (test_run_on_backends); each reads its
+ * backend with FX_SERVER(state): NULL for SQLite, else the PostgreSQL server's URI. Returns the failures. */
 int fx_run_on_both(const char *prog, const struct CMUnitTest *tests, size_t n);
-#define FX_SERVER(state) (*(const char *const *)*(state))
+#define FX_SERVER(state) (((const struct test_backend *)*(state))->pg ? ((const struct test_backend *)*(state))->server : NULL)
 
 struct fx {
     psy_store *st;

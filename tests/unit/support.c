@@ -115,3 +115,21 @@ int test_run_cli(const char *args, const char *in, char **out, char **err)
     free(i);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
+
+void test_cli_file(const char *text, const char *args_fmt, const char *in, int status, const char *want_err)
+{
+    char *f = test_write_file(text, strlen(text)), *out, *err;
+    const char *at = strstr(args_fmt, "%s");
+    if (!at) fail_msg("test_cli_file: no %%s in '%s'", args_fmt);
+    size_t len = strlen(args_fmt) + strlen(f) + 1;
+    char *args = malloc(len);
+    snprintf(args, len, "%.*s%s%s", (int)(at - args_fmt), args_fmt, f, at + 2);
+    int rc = test_run_cli(args, in, &out, &err);
+    if (rc != status) fail_msg("psyclaim %s: exit %d, not %d: %s", args, rc, status, err);
+    if (want_err && !strstr(err, want_err)) fail_msg("psyclaim %s: stderr lacks \"%s\": %s", args, want_err, err);
+    free(out);
+    free(err);
+    free(args);
+    unlink(f);
+    free(f);
+}

@@ -28,4 +28,9 @@ int test_have_shared(const char *rel, char *out, size_t outlen);
  * Returns the exit status; *out gets stdout (free it), *err stderr when err is not NULL. */
 int test_run_cli(const char *args, const char *in, char **out, char **err);
 
+/* Writes text to a scratch file, runs the CLI with args_fmt (its one %s is the file's path; stdin from
+ * in, may be NULL), asserts the exit status and that stderr contains want_err (NULL: not checked), and
+ * removes the file. */
+void test_cli_file(const char *text, const char *args_fmt, const char *in, int status, const char *want_err);
+
 #endif

@@ -12,54 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct backend {
-    const char *name;
-    int pg;
-    const char *server; /* PostgreSQL: the test server's URI */
-    char *schema;       /* PostgreSQL: the running test's scratch schema */
-};
+/* The fixture practice on a fresh seeded database on the backend of the test (*state). */
+static void fx_start(void **state, struct fx *f) { fx_open_on(f, FX_SERVER(state)); }
 
-/* A fresh store with the catalog seeded, on the backend of the test (*state). */
-static psy_store *store_open(void **state, char **path)
+static void fx_stop(void **state, struct fx *f)
 {
-    struct backend *b = *state;
-    if (!b->pg) return test_open_store(path);
-    char why[600], err[600];
-    psy_store *st = NULL;
-    *path = NULL;
-    char *uri = pg_scratch_create(b->server, &b->schema, why, sizeof why);
-    if (!uri) fail_msg("%s", why);
-    psy_status rc = psy_store_open(uri, &st, err, sizeof err);
-    free(uri);
-    if (rc) fail_msg("open: %s", err);
-    if (psy_catalog_seed(st)) fail_msg("seed: %s", psy_store_errmsg(st));
-    return st;
+    (void)state;
+    fx_close(f);
 }
-
-static void store_close(void **state, psy_store *st, char *path)
-{
-    struct backend *b = *state;
-    psy_store_close(st);
-    if (b->pg) {
-        pg_scratch_drop(b->server, b->schema);
-        free(b->schema);
-        b->schema = NULL;
-    } else {
-        test_rm_db(path);
-    }
-    free(path);
-}
-
-static void fx_start(void **state, struct fx *f)
-{
-    char *path = NULL;
-    memset(f, 0, sizeof *f);
-    psy_store *st = store_open(state, &path);
-    fx_build(f, st);
-    f->path = path;
-}
-
-static void fx_stop(void **state, struct fx *f) { store_close(state, f->st, f->path); }
 
 struct want {
     const char *rule, *type;
@@ -464,7 +424,8 @@ static void test_demo_found_exactly(void **state)
         for (int clean = 0; clean <= 1; clean++) {
             struct fx f;
             memset(&f, 0, sizeof f);
-            f.st = store_open(state, &f.path);
+            fx_db_open(&f.db, FX_SERVER(state));
+            f.st = f.db.st;
             struct psy_demo_opts o = {seed, "2025-03-31", 0, 0, 0, clean};
             struct psy_demo_result r;
             assert_int_equal(psy_records_demo(f.st, &o, &r), PSY_OK);
@@ -549,12 +510,12 @@ static int same_finding(const struct psy_audit_finding *a, const struct psy_audi
  * and they are the planted ones. */
 static void test_demo_same_on_both(void **state)
 {
-    struct backend lite = {"sqlite", 0, NULL, NULL};
-    void *lite_state = &lite;
     const unsigned seed = 2;
     for (int clean = 0; clean <= 1; clean++) {
-        char *path, *none;
-        psy_store *a = store_open(&lite_state, &path), *b = store_open(state, &none);
+        struct fx_db da, db;
+        fx_db_open(&da, NULL);
+        fx_db_open(&db, FX_SERVER(state));
+        psy_store *a = da.st, *b = db.st;
         struct psy_demo_opts o = {seed, "2025-03-31", 0, 0, 0, clean};
         struct psy_demo_result r;
         assert_int_equal(psy_records_demo(a, &o, &r), PSY_OK);
@@ -579,14 +540,14 @@ static void test_demo_same_on_both(void **state)
             free(vb);
         }
         free(r.problems);
-        store_close(&lite_state, a, path);
-        store_close(state, b, none);
+        fx_db_close(&da);
+        fx_db_close(&db);
     }
 }
 
 int main(void)
 {
-    static struct backend sqlite = {"sqlite", 0, NULL, NULL}, postgres = {"postgres", 1, NULL, NULL};
+    static struct test_backend sqlite = {"sqlite", 0, NULL}, postgres = {"postgres", 1, NULL};
     const struct CMUnitTest common[] = {
         cmocka_unit_test(test_similarity),
         cmocka_unit_test(test_cli),

@@ -725,6 +725,50 @@ static void test_scrub_all(void **state)
     cli("claims scrub --json", 0, "\"ready\"", NULL, NULL);
 }
 
+/* Revenue by month and payer over the claims that left the practice (submitted or later): its sums are
+ * the claims' own, counted here by SQL of the test's own; rows in month, then payer-code order; a bad
+ * month is refused naming the field. Runs after the 835 postings, so paid amounts are in it. */
+static void test_revenue(void **state)
+{
+    (void)state;
+    struct psy_billing_revenue *v;
+    size_t n;
+    assert_int_equal(psy_billing_revenue(W.st, W.pr, NULL, NULL, &v, &n), PSY_OK);
+    assert_true(n > 0);
+    long long claims = 0, billed = 0, paid = 0;
+    for (size_t i = 0; i < n; i++) {
+        claims += v[i].claims;
+        billed += v[i].billed_cents;
+        paid += v[i].paid_cents;
+        if (i) {
+            int c = strcmp(v[i - 1].month, v[i].month);
+            assert_true(c < 0 || (c == 0 && strcmp(v[i - 1].payer_code, v[i].payer_code) < 0));
+        }
+    }
+    char sql[300];
+    const char *left = "status NOT IN ('draft', 'ready')";
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM claim WHERE practice_id = %lld AND %s", (long long)W.pr, left);
+    assert_int_equal(claims, q1(sql));
+    snprintf(sql, sizeof sql, "SELECT COALESCE(SUM(total_cents), 0) FROM claim WHERE practice_id = %lld AND %s",
+             (long long)W.pr, left);
+    assert_int_equal(billed, q1(sql));
+    snprintf(sql, sizeof sql, "SELECT COALESCE(SUM(paid_cents), 0) FROM claim WHERE practice_id = %lld AND %s",
+             (long long)W.pr, left);
+    assert_int_equal(paid, q1(sql));
+    assert_true(paid > 0);
+    char first[8];
+    snprintf(first, sizeof first, "%s", v[0].month);
+    free(v);
+    /* one month only: its rows, and no other month's */
+    size_t m;
+    assert_int_equal(psy_billing_revenue(W.st, W.pr, first, first, &v, &m), PSY_OK);
+    assert_true(m >= 1 && m <= n);
+    for (size_t i = 0; i < m; i++) assert_string_equal(v[i].month, first);
+    free(v);
+    assert_int_equal(psy_billing_revenue(W.st, W.pr, "2026-13", NULL, &v, &m), PSY_EINVAL);
+    assert_non_null(strstr(psy_store_errmsg(W.st), "from"));
+}
+
 /* A group that meets twice on one date: the second session is refused unless marked distinct with its
  * own times that overlap nothing; once so recorded and signed, each present member is billed a second
  * 90853 that day and the claim says it passes the 90853 MUE of 1 per date (MAI 3: payable on appeal
@@ -840,7 +884,7 @@ int main(void)
         cmocka_unit_test(test_scrubber_holds_audit_error), cmocka_unit_test(test_export_two_payers),
         cmocka_unit_test(test_pdfs), cmocka_unit_test(test_era_post), cmocka_unit_test(test_era_denial),
         cmocka_unit_test(test_cli), cmocka_unit_test(test_era_refused), cmocka_unit_test(test_era_posted_once),
-        cmocka_unit_test(test_era_reversal), cmocka_unit_test(test_scrub_all), cmocka_unit_test(test_group_twice_a_day),
+        cmocka_unit_test(test_era_reversal), cmocka_unit_test(test_scrub_all), cmocka_unit_test(test_revenue), cmocka_unit_test(test_group_twice_a_day),
     };
     int rc = test_run_on_backends("billing", tests, sizeof tests / sizeof *tests, NULL, teardown);
     free(exported[0]);

@@ -492,23 +492,10 @@ static void test_import_clients(void **state)
 
     /* a file that is not in the layout is refused whole, naming the column */
     const char *odd = "first_name,last_name,birthday,sex\nA,B,1990-01-01,F\n";
-    char *f = test_write_file(odd, strlen(odd));
-    snprintf(line, sizeof line, "import clients %s", f);
-    assert_int_equal(cli(line, NULL, &out, &err), 2);
-    assert_non_null(strstr(err, "'birthday'"));
-    free(out);
-    free(err);
-    unlink(f);
-    free(f);
+    snprintf(line, sizeof line, "import clients %%s --db %s", db);
+    test_cli_file(odd, line, NULL, 2, "'birthday'");
     const char *unterminated = "first_name,last_name,birth_date,sex\n\"A,B,1990-01-01,F\n";
-    f = test_write_file(unterminated, strlen(unterminated));
-    snprintf(line, sizeof line, "import clients %s", f);
-    assert_int_equal(cli(line, NULL, &out, &err), 2);
-    assert_non_null(strstr(err, "not valid CSV"));
-    free(out);
-    free(err);
-    unlink(f);
-    free(f);
+    test_cli_file(unterminated, line, NULL, 2, "not valid CSV");
     assert_int_equal(client_count(), before + 5);
 }
 

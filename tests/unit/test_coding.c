@@ -767,14 +767,7 @@ static void test_cli_import_and_db(void **state)
     free(out);
     /* a bad payer file names the field */
     const char *bad = "{\"id\":\"p\",\"name\":\"P\",\"versions\":[{\"effective\":\"2024-01-01\",\"group_size_max\":-2}]}";
-    char *pf = test_write_file(bad, strlen(bad));
-    snprintf(args, sizeof args, "code-session --payer-file %s", pf);
-    assert_int_equal(test_run_cli(args, "{}", &out, &err), 1);
-    assert_non_null(strstr(err, "versions[0].group_size_max"));
-    free(out);
-    free(err);
-    unlink(pf);
-    free(pf);
+    test_cli_file(bad, "code-session --payer-file %s", "{}", 1, "versions[0].group_size_max");
     test_rm_db(db);
     free(db);
 }
