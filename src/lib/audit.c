@@ -193,27 +193,8 @@ struct audit {
     long candidates, verified;
 };
 
-#define GROW(arr, n, cap, init)                                                                  \
-    do {                                                                                         \
-        if ((n) == (cap)) (arr) = psy__realloc((arr), ((cap) = (cap) ? (cap) * 2 : (init)) * sizeof *(arr)); \
-    } while (0)
-
-/* A query of the audit, prepared with its parameters bound: fmt has one letter per `?` of sql,
- * i = psy_id, S = text. Rows are read with next_row until it returns 0 (*rc says whether on error). */
-static psy_status prep(struct audit *au, psy__stmt **s, const char *sql, const char *fmt, ...)
-{
-    va_list ap;
-    *s = psy__sql_prepare(au->st, sql);
-    if (!*s) return psy__store_dbfail(au->st, "audit");
-    va_start(ap, fmt);
-    for (int i = 1; fmt[i - 1]; i++) {
-        if (fmt[i - 1] == 'i') psy__sql_bind_int64(*s, i, va_arg(ap, psy_id));
-        else psy__sql_bind_text(*s, i, va_arg(ap, const char *));
-    }
-    va_end(ap);
-    return PSY_OK;
-}
-
+/* Queries run through the query API (psy_db.h); rows are read with next_row until it returns 0 (*rc
+ * says whether on error), lists grow with PSY__PUSH. */
 static int next_row(struct audit *au, psy__stmt *s, psy_status *rc)
 {
     if (*rc) return 0;
@@ -231,7 +212,6 @@ static const char *col_str(psy__stmt *s, int i)
     return t ? t : "";
 }
 
-static void col_copy(psy__stmt *s, int i, char *dst, size_t len) { snprintf(dst, len, "%s", col_str(s, i)); }
 
 /* The text the clone checks compare: columns first..first+4 of the row (techniques, participation,
  * response, progress, plan), a line each. */
@@ -283,9 +263,11 @@ static const struct a_payer *find_payer(struct audit *au, psy_id id)
 static psy_status load_practice(struct audit *au)
 {
     psy__stmt *s;
-    psy_status rc = prep(au, &s, "SELECT unsigned_note_days FROM practice WHERE id = ?", "i", au->practice);
+    psy_status rc = psy__db_query(au->st, &s, "SELECT unsigned_note_days FROM practice WHERE id = ?",
+                                  PSY_ARGS(PSY_INT(au->practice)));
     if (next_row(au, s, &rc)) au->unsigned_days = col_int(s, 0);
-    else if (!rc) rc = psy__store_fail(au->st, PSY_ENOTFOUND, "id: no practice %lld in this practice", (long long)au->practice);
+    else if (!rc)
+        rc = psy__store_fail(au->st, PSY_ENOTFOUND, "id: no practice %lld in this practice", (long long)au->practice);
     psy__sql_finalize(s);
     return rc;
 }
@@ -295,82 +277,91 @@ static psy_status load_reference(struct audit *au)
     psy__stmt *s;
     size_t cap = 0;
     psy_id p = au->practice;
-    psy_status rc = prep(au, &s, "SELECT id, group_max, requires_auth FROM payer WHERE practice_id = ? ORDER BY id", "i", p);
+    psy_status rc =
+        psy__db_query(au->st, &s, "SELECT id, group_max, requires_auth FROM payer WHERE practice_id = ? ORDER BY id",
+                      PSY_ARGS(PSY_INT(p)));
     while (next_row(au, s, &rc)) {
-        GROW(au->payers, au->npayers, cap, 8);
-        struct a_payer *x = &au->payers[au->npayers++];
+        struct a_payer *x = PSY__PUSH(au->payers, au->npayers, cap);
         x->id = psy__sql_int64(s, 0);
         x->group_max = col_int(s, 1);
         x->requires_auth = col_int(s, 2);
     }
     psy__sql_finalize(s);
     cap = 0;
-    if (!rc) rc = prep(au, &s, "SELECT id, telehealth_consent_date FROM client WHERE practice_id = ? ORDER BY id", "i", p);
+    if (!rc)
+        rc = psy__db_query(au->st, &s,
+                           "SELECT id, telehealth_consent_date FROM client WHERE practice_id = ? ORDER BY id",
+                           PSY_ARGS(PSY_INT(p)));
     while (next_row(au, s, &rc)) {
-        GROW(au->clients, au->nclients, cap, 64);
-        struct a_client *c = &au->clients[au->nclients++];
-        memset(c, 0, sizeof *c);
+        struct a_client *c = PSY__PUSH(au->clients, au->nclients, cap);
         c->id = psy__sql_int64(s, 0);
-        col_copy(s, 1, c->consent, sizeof c->consent);
+        psy__db_col_copy(s, 1, c->consent, sizeof c->consent);
     }
     psy__sql_finalize(s);
-    if (!rc) rc = prep(au, &s, "SELECT client_id, code FROM client_diagnosis WHERE practice_id = ? ORDER BY client_id, position", "i", p);
+    if (!rc)
+        rc = psy__db_query(
+            au->st, &s,
+            "SELECT client_id, code FROM client_diagnosis WHERE practice_id = ? ORDER BY client_id, position",
+            PSY_ARGS(PSY_INT(p)));
     while (next_row(au, s, &rc)) {
         struct a_client *c = find_client(au, psy__sql_int64(s, 0));
-        if (c && c->ndx < PSY_REC_DX_MAX) col_copy(s, 1, c->dx[c->ndx++], PSY_CODE_MAX);
+        if (c && c->ndx < PSY_REC_DX_MAX) psy__db_col_copy(s, 1, c->dx[c->ndx++], PSY_CODE_MAX);
     }
     psy__sql_finalize(s);
     cap = 0;
     if (!rc)
-        rc = prep(au, &s, "SELECT id, client_id, payer_id, start_date, end_date FROM policy WHERE practice_id = ? "
-                          "AND priority = 1 ORDER BY client_id, start_date, id", "i", p);
+        rc = psy__db_query(au->st, &s,
+                           "SELECT id, client_id, payer_id, start_date, end_date FROM policy WHERE practice_id = ? "
+                           "AND priority = 1 ORDER BY client_id, start_date, id",
+                           PSY_ARGS(PSY_INT(p)));
     while (next_row(au, s, &rc)) {
-        GROW(au->pols, au->npols, cap, 64);
-        struct a_policy *x = &au->pols[au->npols++];
+        struct a_policy *x = PSY__PUSH(au->pols, au->npols, cap);
         x->id = psy__sql_int64(s, 0);
         x->client = psy__sql_int64(s, 1);
         x->payer = psy__sql_int64(s, 2);
-        col_copy(s, 3, x->start, sizeof x->start);
-        col_copy(s, 4, x->end, sizeof x->end);
+        psy__db_col_copy(s, 3, x->start, sizeof x->start);
+        psy__db_col_copy(s, 4, x->end, sizeof x->end);
     }
     psy__sql_finalize(s);
     cap = 0;
     if (!rc)
-        rc = prep(au, &s, "SELECT id, client_id, covers_individual + 2 * covers_group + 4 * covers_family, "
-                          "clinician_signed_at IS NOT NULL, start_date, end_date, review_date FROM treatment_plan "
-                          "WHERE practice_id = ? ORDER BY client_id, start_date, id", "i", p);
+        rc = psy__db_query(au->st, &s,
+                           "SELECT id, client_id, covers_individual + 2 * covers_group + 4 * covers_family, "
+                           "clinician_signed_at IS NOT NULL, start_date, end_date, review_date FROM treatment_plan "
+                           "WHERE practice_id = ? ORDER BY client_id, start_date, id",
+                           PSY_ARGS(PSY_INT(p)));
     while (next_row(au, s, &rc)) {
-        GROW(au->plans, au->nplans, cap, 64);
-        struct a_plan *x = &au->plans[au->nplans++];
+        struct a_plan *x = PSY__PUSH(au->plans, au->nplans, cap);
         x->id = psy__sql_int64(s, 0);
         x->client = psy__sql_int64(s, 1);
         x->modalities = col_int(s, 2);
         x->is_signed = col_int(s, 3);
         char *dates[] = {x->start, x->end, x->review};
-        for (int i = 0; i < 3; i++) col_copy(s, 4 + i, dates[i], sizeof(date_t));
+        for (int i = 0; i < 3; i++) psy__db_col_copy(s, 4 + i, dates[i], sizeof(date_t));
     }
     psy__sql_finalize(s);
     cap = 0;
     if (!rc)
-        rc = prep(au, &s, "SELECT a.id, a.client_id, a.payer_id, a.units_approved, a.units_prior, a.start_date, "
-                          "a.end_date, c.code FROM authorisation a JOIN authorisation_code c ON c.authorisation_id = a.id "
-                          "WHERE a.practice_id = ? ORDER BY a.client_id, a.start_date, a.id, c.code", "i", p);
+        rc = psy__db_query(
+            au->st, &s,
+            "SELECT a.id, a.client_id, a.payer_id, a.units_approved, a.units_prior, a.start_date, "
+            "a.end_date, c.code FROM authorisation a JOIN authorisation_code c ON c.authorisation_id = a.id "
+            "WHERE a.practice_id = ? ORDER BY a.client_id, a.start_date, a.id, c.code",
+            PSY_ARGS(PSY_INT(p)));
     while (next_row(au, s, &rc)) {
         psy_id id = psy__sql_int64(s, 0);
         if (!au->nauths || au->auths[au->nauths - 1].id != id) {
-            GROW(au->auths, au->nauths, cap, 32);
-            struct a_auth *x = &au->auths[au->nauths++];
-            memset(x, 0, sizeof *x);
+            struct a_auth *x = PSY__PUSH(au->auths, au->nauths, cap);
             x->id = id;
             x->client = psy__sql_int64(s, 1);
             x->payer = psy__sql_int64(s, 2);
             x->approved = col_int(s, 3);
             x->prior = col_int(s, 4);
-            col_copy(s, 5, x->start, sizeof x->start);
-            col_copy(s, 6, x->end, sizeof x->end);
+            psy__db_col_copy(s, 5, x->start, sizeof x->start);
+            psy__db_col_copy(s, 6, x->end, sizeof x->end);
         }
         struct a_auth *x = &au->auths[au->nauths - 1];
-        if (x->ncodes < PSY_REC_AUTH_CODES_MAX) col_copy(s, 7, x->codes[x->ncodes++], PSY_CODE_MAX);
+        if (x->ncodes < PSY_REC_AUTH_CODES_MAX) psy__db_col_copy(s, 7, x->codes[x->ncodes++], PSY_CODE_MAX);
     }
     psy__sql_finalize(s);
     ATTACH(au, au->pols, au->npols, pol, npol);
@@ -383,46 +374,45 @@ static psy_status load_sessions(struct audit *au)
 {
     psy__stmt *s;
     size_t cap = 0;
-    psy_status rc = prep(au, &s,
-                         "SELECT id, kind, client_id, group_id, service_date, start_utc IS NOT NULL, stop_utc IS NOT NULL, "
-                         "minutes, start_utc, stop_utc, telehealth, th_modality, patient_location, billed_code "
-                         "FROM session WHERE practice_id = ? AND service_date BETWEEN ? AND ? ORDER BY service_date, id",
-                         "iSS", au->practice, au->from, au->to);
+    psy_status rc = psy__db_query(
+        au->st, &s,
+        "SELECT id, kind, client_id, group_id, service_date, start_utc IS NOT NULL, stop_utc IS NOT NULL, "
+        "minutes, start_utc, stop_utc, telehealth, th_modality, patient_location, billed_code "
+        "FROM session WHERE practice_id = ? AND service_date BETWEEN ? AND ? ORDER BY service_date, id",
+        PSY_ARGS(PSY_INT(au->practice), PSY_TEXT(au->from), PSY_TEXT(au->to)));
     while (next_row(au, s, &rc)) {
-        GROW(au->ss, au->nss, cap, 1024);
-        struct a_session *x = &au->ss[au->nss++];
+        struct a_session *x = PSY__PUSH(au->ss, au->nss, cap);
         struct psy_session tmp;
         memset(x, 0, sizeof *x);
         memset(&tmp, 0, sizeof tmp);
         x->id = psy__sql_int64(s, 0);
-        col_copy(s, 1, x->kind, sizeof x->kind);
+        psy__db_col_copy(s, 1, x->kind, sizeof x->kind);
         x->group_kind = !strcmp(x->kind, "group") || !strcmp(x->kind, "multifamily");
         x->client = psy__sql_int64(s, 2);
         x->group = psy__sql_int64(s, 3);
-        col_copy(s, 4, x->date, sizeof x->date);
+        psy__db_col_copy(s, 4, x->date, sizeof x->date);
         x->has_start = col_int(s, 5);
         x->has_stop = col_int(s, 6);
         x->explicit_minutes = tmp.minutes = col_int(s, 7);
-        col_copy(s, 8, tmp.start_utc, sizeof tmp.start_utc);
-        col_copy(s, 9, tmp.stop_utc, sizeof tmp.stop_utc);
+        psy__db_col_copy(s, 8, tmp.start_utc, sizeof tmp.start_utc);
+        psy__db_col_copy(s, 9, tmp.stop_utc, sizeof tmp.stop_utc);
         x->minutes = psy_records_session_minutes(&tmp);
         x->telehealth = col_int(s, 10);
-        col_copy(s, 11, x->th_modality, sizeof x->th_modality);
-        col_copy(s, 12, x->location, sizeof x->location);
-        col_copy(s, 13, x->billed, sizeof x->billed);
+        psy__db_col_copy(s, 11, x->th_modality, sizeof x->th_modality);
+        psy__db_col_copy(s, 12, x->location, sizeof x->location);
+        psy__db_col_copy(s, 13, x->billed, sizeof x->billed);
     }
     psy__sql_finalize(s);
     cap = 0;
     if (!rc)
-        rc = prep(au, &s,
-                  "SELECT a.id, a.session_id, a.client_id, a.policy_id, a.present, a.late_minutes, a.early_minutes, "
-                  "a.billed_code FROM attendance a JOIN session s ON s.id = a.session_id WHERE s.practice_id = ? "
-                  "AND s.service_date BETWEEN ? AND ? ORDER BY s.service_date, s.id, a.client_id",
-                  "iSS", au->practice, au->from, au->to);
+        rc = psy__db_query(
+            au->st, &s,
+            "SELECT a.id, a.session_id, a.client_id, a.policy_id, a.present, a.late_minutes, a.early_minutes, "
+            "a.billed_code FROM attendance a JOIN session s ON s.id = a.session_id WHERE s.practice_id = ? "
+            "AND s.service_date BETWEEN ? AND ? ORDER BY s.service_date, s.id, a.client_id",
+            PSY_ARGS(PSY_INT(au->practice), PSY_TEXT(au->from), PSY_TEXT(au->to)));
     while (next_row(au, s, &rc)) {
-        GROW(au->att, au->natt, cap, 1024);
-        struct a_att *x = &au->att[au->natt++];
-        memset(x, 0, sizeof *x);
+        struct a_att *x = PSY__PUSH(au->att, au->natt, cap);
         x->id = psy__sql_int64(s, 0);
         x->session = psy__sql_int64(s, 1);
         x->client = psy__sql_int64(s, 2);
@@ -430,7 +420,7 @@ static psy_status load_sessions(struct audit *au)
         x->present = col_int(s, 4);
         x->late = col_int(s, 5);
         x->early = col_int(s, 6);
-        col_copy(s, 7, x->billed, sizeof x->billed);
+        psy__db_col_copy(s, 7, x->billed, sizeof x->billed);
     }
     psy__sql_finalize(s);
     /* both lists are in (date, session) order: walk them together */
@@ -468,7 +458,8 @@ static psy_status load_notes(struct audit *au, struct psy__lsh *lsh)
     struct psy__shingles sh = {0};
     struct psy__buf text = {0};
     size_t cap = 0;
-    psy_status rc = prep(au, &s, notes_sql, "iSS", au->practice, au->from, au->to);
+    psy_status rc =
+        psy__db_query(au->st, &s, notes_sql, PSY_ARGS(PSY_INT(au->practice), PSY_TEXT(au->from), PSY_TEXT(au->to)));
     size_t k = 0; /* notes come in the sessions' (date, id) order: walk both together */
     while (next_row(au, s, &rc)) {
         psy_id id = psy__sql_int64(s, 0), client = psy__sql_int64(s, 2), sid = psy__sql_int64(s, 1);
@@ -491,8 +482,7 @@ static psy_status load_notes(struct audit *au, struct psy__lsh *lsh)
         note_text(s, 5, &text);
         psy__shingle(text.p, au->conf.shingle_words, 0, &sh);
         if (sh.n < (size_t)au->conf.min_shingles) continue;
-        GROW(au->docs, au->ndocs, cap, 1024);
-        au->docs[au->ndocs++] = (struct a_doc){id, x->id, client, k};
+        *PSY__PUSH(au->docs, au->ndocs, cap) = (struct a_doc){id, x->id, client, k};
         psy__lsh_add(lsh, &sh);
     }
     psy__sql_finalize(s);
@@ -510,9 +500,7 @@ static const char *const rule_order[] = {"R-DOC-SIGN", "R-TIME-4", "R-TIME-1", "
 static struct psy_audit_finding *add(struct audit *au, const char *rule, psy_audit_severity sev, const char *type,
                                      psy_id id, const char *date)
 {
-    GROW(au->out, au->nout, au->capout, 64);
-    struct psy_audit_finding *f = &au->out[au->nout++];
-    memset(f, 0, sizeof *f);
+    struct psy_audit_finding *f = PSY__PUSH(au->out, au->nout, au->capout);
     snprintf(f->rule, sizeof f->rule, "%s", rule);
     f->severity = sev;
     snprintf(f->record_type, sizeof f->record_type, "%s", type);
@@ -556,10 +544,8 @@ static struct agg *gather(struct audit *au, const char *rule, psy_audit_severity
             return g;
         }
     }
-    GROW(au->aggs, au->naggs, au->capaggs, 32);
-    struct agg *g = &au->aggs[au->naggs];
-    memset(g, 0, sizeof *g);
-    au->agg_index[h] = au->naggs++;
+    struct agg *g = PSY__PUSH(au->aggs, au->naggs, au->capaggs);
+    au->agg_index[h] = au->naggs - 1;
     g->key = key;
     g->count = 1;
     snprintf(g->first, sizeof g->first, "%s", date);
@@ -591,8 +577,7 @@ static void build_lines(struct audit *au)
         if (!x->group_kind) {
             struct a_client *c = find_client(au, x->client);
             if (!c) continue;
-            GROW(au->lines, au->nlines, cap, 1024);
-            struct a_line *l = &au->lines[au->nlines++];
+            struct a_line *l = PSY__PUSH(au->lines, au->nlines, cap);
             *l = (struct a_line){i, -1, c, policy_on(au, c, 0, x->date), NULL};
             l->payer = l->pol ? find_payer(au, l->pol->payer) : NULL;
             continue;
@@ -601,8 +586,7 @@ static void build_lines(struct audit *au)
             struct a_att *a = &au->att[k];
             struct a_client *c = find_client(au, a->client);
             if (!c || (!a->present && !*a->billed)) continue;
-            GROW(au->lines, au->nlines, cap, 1024);
-            struct a_line *l = &au->lines[au->nlines++];
+            struct a_line *l = PSY__PUSH(au->lines, au->nlines, cap);
             *l = (struct a_line){i, (long)k, c, policy_on(au, c, a->policy, x->date), NULL};
             l->payer = l->pol ? find_payer(au, l->pol->payer) : NULL;
         }
@@ -835,27 +819,27 @@ static psy_status mark_exhausted(struct audit *au)
     size_t cap = 0;
     if (!au->nauths) return PSY_OK;
     int *used = psy__calloc(au->nauths, sizeof *used);
-    psy_status rc = prep(au, &s,
-                         "SELECT s.id, s.service_date, s.client_id, s.billed_code FROM session s WHERE s.practice_id = ? "
-                         "AND s.client_id IN (SELECT client_id FROM authorisation WHERE practice_id = ?) "
-                         "UNION ALL SELECT s.id, s.service_date, a.client_id, a.billed_code FROM attendance a "
-                         "JOIN session s ON s.id = a.session_id WHERE a.practice_id = ? AND (a.present = 1 OR "
-                         "a.billed_code IS NOT NULL) AND a.client_id IN (SELECT client_id FROM authorisation WHERE "
-                         "practice_id = ?) ORDER BY 3, 2, 1",
-                         "iiii", au->practice, au->practice, au->practice, au->practice);
+    psy_status rc = psy__db_query(
+        au->st, &s,
+        "SELECT s.id, s.service_date, s.client_id, s.billed_code FROM session s WHERE s.practice_id = ? "
+        "AND s.client_id IN (SELECT client_id FROM authorisation WHERE practice_id = ?) "
+        "UNION ALL SELECT s.id, s.service_date, a.client_id, a.billed_code FROM attendance a "
+        "JOIN session s ON s.id = a.session_id WHERE a.practice_id = ? AND (a.present = 1 OR "
+        "a.billed_code IS NOT NULL) AND a.client_id IN (SELECT client_id FROM authorisation WHERE "
+        "practice_id = ?) ORDER BY 3, 2, 1",
+        PSY_ARGS(PSY_INT(au->practice), PSY_INT(au->practice), PSY_INT(au->practice), PSY_INT(au->practice)));
     while (next_row(au, s, &rc)) {
         psy_id sid = psy__sql_int64(s, 0), cid = psy__sql_int64(s, 2);
         date_t date;
         char code[PSY_CODE_MAX];
-        col_copy(s, 1, date, sizeof date);
-        col_copy(s, 3, code, sizeof code);
+        psy__db_col_copy(s, 1, date, sizeof date);
+        psy__db_col_copy(s, 3, code, sizeof code);
         const struct a_client *c = find_client(au, cid);
         for (size_t k = c ? c->auth : 0; c && k < c->auth + c->nauth; k++) {
             const struct a_auth *a = &au->auths[k];
             if (strcmp(a->start, date) > 0 || strcmp(date, a->end) > 0 || !auth_covers_code(a, code)) continue;
             if (a->prior + ++used[k] > a->approved) {
-                GROW(au->exhausted, au->nexhausted, cap, 64);
-                au->exhausted[au->nexhausted++] = (struct a_used){sid, cid, a->id};
+                *PSY__PUSH(au->exhausted, au->nexhausted, cap) = (struct a_used){sid, cid, a->id};
             }
         }
     }
@@ -941,7 +925,8 @@ static psy_status load_shingles(struct audit *au, const unsigned char *need, str
     psy__stmt *s;
     struct psy__buf text = {0};
     size_t k = 0;
-    psy_status rc = prep(au, &s, notes_sql, "iSS", au->practice, au->from, au->to);
+    psy_status rc =
+        psy__db_query(au->st, &s, notes_sql, PSY_ARGS(PSY_INT(au->practice), PSY_TEXT(au->from), PSY_TEXT(au->to)));
     while (k < au->ndocs && next_row(au, s, &rc)) {
         if (psy__sql_int64(s, 0) != au->docs[k].note) continue;
         if (need[k]) {
@@ -1093,7 +1078,8 @@ psy_status psy_audit_run(psy_store *st, psy_id practice, const struct psy_audit_
     /* one read transaction: the audit sees one consistent state of the records (on PostgreSQL that
      * takes a snapshot isolation level: its default one takes a fresh snapshot per statement) */
     int own = !psy__store_in_transaction(st);
-    const char *begin = psy__db_dialect(st) == PSY_DB_POSTGRES ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN";
+    const char *begin =
+        psy__db_dialect(st) == PSY_DB_POSTGRES ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN";
     rc = own ? psy__store_exec(st, begin) : PSY_OK;
     if (!rc) {
         rc = load_practice(&au);
@@ -1142,8 +1128,7 @@ struct collect {
 static int collect_one(void *ud, const struct psy_audit_finding *f)
 {
     struct collect *c = ud;
-    GROW(c->v, c->n, c->cap, 16);
-    c->v[c->n++] = *f;
+    *PSY__PUSH(c->v, c->n, c->cap) = *f;
     return 0;
 }
 

@@ -140,9 +140,10 @@ static void random_token(char out[PSY_TOKEN_MAX])
     sodium_memzero(b, sizeof b);
 }
 
-static psy_status prepare(psy_store *st, const char *sql, psy__stmt **s)
+/* sql prepared with its arguments bound (the query API of psy_db.h). */
+static psy_status prepare(psy_store *st, const char *sql, psy__stmt **s, const psy__arg *a, int n)
 {
-    *s = psy__sql_prepare(st, sql);
+    *s = psy__db_stmt(st, sql, a, n);
     return *s ? PSY_OK : psy__store_dbfail(st, "auth");
 }
 
@@ -226,19 +227,16 @@ psy_status psy_auth_user_add(psy_store *st, const struct psy_auth_policy *policy
     psy__stmt *s;
     int64_t newid = 0;
     if ((rc = psy__store_begin(st))) goto out;
-    if ((rc = prepare(st, "INSERT INTO app_user (practice_id, username, role, clinician_id, password_hash, "
-                          "active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id", &s))) {
+    if ((rc = prepare(st,
+                      "INSERT INTO app_user (practice_id, username, role, clinician_id, password_hash, "
+                      "active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                      &s,
+                      PSY_ARGS(PSY_INT(u->practice_id), PSY_TEXT(name), PSY_TEXT(role_names[u->role]),
+                               PSY_INT_OR_NULL(u->clinician_id), PSY_TEXT(hash), PSY_INT(u->active ? 1 : 0),
+                               PSY_TEXT(created))))) {
         psy__store_rollback(st);
         goto out;
     }
-    psy__sql_bind_int64(s, 1, u->practice_id);
-    psy__sql_bind_text(s, 2, name);
-    psy__sql_bind_text(s, 3, role_names[u->role]);
-    if (u->clinician_id) psy__sql_bind_int64(s, 4, u->clinician_id);
-    else psy__sql_bind_null(s, 4);
-    psy__sql_bind_text(s, 5, hash);
-    psy__sql_bind_int64(s, 6, u->active ? 1 : 0);
-    psy__sql_bind_text(s, 7, created);
     rc = psy__sql_insert_id(st, s, &newid);
     psy__sql_finalize(s);
     if (rc) {
@@ -283,9 +281,8 @@ static void read_user(psy__stmt *s, int col, struct psy_user *u)
 psy_status psy_auth_user_get(psy_store *st, long long id, struct psy_user *out)
 {
     psy__stmt *s;
-    psy_status rc = prepare(st, "SELECT " USER_COLS " FROM app_user u WHERE u.id = ?", &s);
+    psy_status rc = prepare(st, "SELECT " USER_COLS " FROM app_user u WHERE u.id = ?", &s, PSY_ARGS(PSY_INT(id)));
     if (rc) return rc;
-    psy__sql_bind_int64(s, 1, id);
     int src = psy__sql_step(s);
     if (src == PSY_SQL_ROW) read_user(s, 0, out);
     psy__sql_finalize(s);
@@ -300,11 +297,11 @@ psy_status psy_auth_user_list(psy_store *st, long long practice_id, struct psy_u
     *users = NULL;
     *n = 0;
     psy__stmt *s;
-    psy_status rc = prepare(st, "SELECT " USER_COLS " FROM app_user u WHERE CAST(? AS BIGINT) = 0 "
-                                "OR u.practice_id = ? ORDER BY u.practice_id, u.username", &s);
+    psy_status rc = prepare(st,
+                            "SELECT " USER_COLS " FROM app_user u WHERE CAST(? AS BIGINT) = 0 "
+                            "OR u.practice_id = ? ORDER BY u.practice_id, u.username",
+                            &s, PSY_ARGS(PSY_INT(practice_id), PSY_INT(practice_id)));
     if (rc) return rc;
-    psy__sql_bind_int64(s, 1, practice_id);
-    psy__sql_bind_int64(s, 2, practice_id);
     size_t cap = 0;
     int src;
     while ((src = psy__sql_step(s)) == PSY_SQL_ROW) {
@@ -324,9 +321,8 @@ psy_status psy_auth_user_list(psy_store *st, long long practice_id, struct psy_u
 static psy_status end_sessions_of(psy_store *st, long long user_id)
 {
     psy__stmt *s;
-    psy_status rc = prepare(st, "DELETE FROM web_session WHERE user_id = ?", &s);
+    psy_status rc = prepare(st, "DELETE FROM web_session WHERE user_id = ?", &s, PSY_ARGS(PSY_INT(user_id)));
     if (rc) return rc;
-    psy__sql_bind_int64(s, 1, user_id);
     return step_done(st, s, "ending sessions");
 }
 
@@ -338,10 +334,7 @@ static psy_status update_user(psy_store *st, long long id, const char *sql, cons
     int64_t changed;
     psy_status rc = psy__store_begin(st);
     if (rc) return rc;
-    if ((rc = prepare(st, sql, &s))) goto fail;
-    if (text) psy__sql_bind_text(s, 1, text);
-    else psy__sql_bind_int64(s, 1, value);
-    psy__sql_bind_int64(s, 2, id);
+    if ((rc = prepare(st, sql, &s, PSY_ARGS(text ? PSY_TEXT(text) : PSY_INT(value), PSY_INT(id))))) goto fail;
     if ((rc = step_done_n(st, s, "updating a user", &changed))) goto fail;
     if (changed == 0) {
         rc = psy__store_fail(st, PSY_ENOTFOUND, "no user %lld", id);
@@ -384,9 +377,9 @@ psy_status psy_auth_user_update(psy_store *st, long long practice_id, long long 
     psy_status rc = psy__store_begin(st);
     if (rc) return rc;
     if (clinician_id) {
-        if ((rc = prepare(st, "SELECT count(*) FROM clinician WHERE id = ? AND practice_id = ?", &s))) goto fail;
-        psy__sql_bind_int64(s, 1, clinician_id);
-        psy__sql_bind_int64(s, 2, practice_id);
+        if ((rc = prepare(st, "SELECT count(*) FROM clinician WHERE id = ? AND practice_id = ?", &s,
+                          PSY_ARGS(PSY_INT(clinician_id), PSY_INT(practice_id)))))
+            goto fail;
         int src = psy__sql_step(s);
         long long n = src == PSY_SQL_ROW ? psy__sql_int64(s, 0) : -1;
         psy__sql_finalize(s);
@@ -399,13 +392,10 @@ psy_status psy_auth_user_update(psy_store *st, long long practice_id, long long 
             goto fail;
         }
     }
-    if ((rc = prepare(st, "UPDATE app_user SET role = ?, clinician_id = ? WHERE id = ? AND practice_id = ?", &s)))
+    if ((rc = prepare(
+             st, "UPDATE app_user SET role = ?, clinician_id = ? WHERE id = ? AND practice_id = ?", &s,
+             PSY_ARGS(PSY_TEXT(role_names[role]), PSY_INT_OR_NULL(clinician_id), PSY_INT(id), PSY_INT(practice_id)))))
         goto fail;
-    psy__sql_bind_text(s, 1, role_names[role]);
-    if (clinician_id) psy__sql_bind_int64(s, 2, clinician_id);
-    else psy__sql_bind_null(s, 2);
-    psy__sql_bind_int64(s, 3, id);
-    psy__sql_bind_int64(s, 4, practice_id);
     int64_t changed;
     if ((rc = step_done_n(st, s, "updating a user", &changed))) goto fail;
     if (changed == 0) {
@@ -442,27 +432,18 @@ static psy_status audit_add_outcome(psy_store *st, const struct psy_user *who, c
     }
     char at[PSY_TIME_MAX];
     utc_text(clock_now(0), at);
+    if (who) username = who->username;
     psy__stmt *s;
-    psy_status rc = prepare(st, "INSERT INTO audit_event (practice_id, at, user_id, username, action, "
-                                "record_type, record_id, ip, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            &s);
+    psy_status rc =
+        prepare(st,
+                "INSERT INTO audit_event (practice_id, at, user_id, username, action, "
+                "record_type, record_id, ip, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                &s,
+                PSY_ARGS(who ? PSY_INT(who->practice_id) : PSY_NULL, PSY_TEXT(at), who ? PSY_INT(who->id) : PSY_NULL,
+                         PSY_TEXT_OR_EMPTY(username), PSY_TEXT(action), PSY_TEXT_OR_EMPTY(record_type),
+                         PSY_TEXT_OR_EMPTY(record_id), PSY_TEXT_OR_EMPTY(ip),
+                         PSY_TEXT(outcome && *outcome ? outcome : "ok"), PSY_TEXT_OR_EMPTY(detail)));
     if (rc) return rc;
-    if (who) {
-        psy__sql_bind_int64(s, 1, who->practice_id);
-        psy__sql_bind_int64(s, 3, who->id);
-        username = who->username;
-    } else {
-        psy__sql_bind_null(s, 1);
-        psy__sql_bind_null(s, 3);
-    }
-    psy__sql_bind_text(s, 2, at);
-    psy__sql_bind_text(s, 4, username ? username : "");
-    psy__sql_bind_text(s, 5, action);
-    psy__sql_bind_text(s, 6, record_type ? record_type : "");
-    psy__sql_bind_text(s, 7, record_id ? record_id : "");
-    psy__sql_bind_text(s, 8, ip ? ip : "");
-    psy__sql_bind_text(s, 9, outcome && *outcome ? outcome : "ok");
-    psy__sql_bind_text(s, 10, detail ? detail : "");
     return step_done(st, s, "writing the audit trail");
 }
 
@@ -488,31 +469,30 @@ psy_status psy_auth_audit(psy_store *st, const struct psy_user *who, const char 
 }
 
 /* The WHERE clause of an admin's view under filter f, and its values in order (at most 8). */
-static void audit_where(const struct psy_audit_filter *f, char *sql, size_t cap, const char **vals, int *nvals)
+/* The audit query from head on: the practice's rows (and sign-ins outside any practice), narrowed by
+ * the filters given, each a bound parameter. */
+static void audit_where(struct psy__query *q, const char *head, long long practice_id, const struct psy_audit_filter *f)
 {
-    *nvals = 0;
-    snprintf(sql, cap, "(practice_id = ? OR (practice_id IS NULL AND action LIKE 'login.%%'))");
+    psy__query_init(q, head, PSY_NOARGS);
+    psy__query_where(q, "practice_id = ? OR (practice_id IS NULL AND action LIKE 'login.%')", PSY_INT(practice_id));
     if (!f) return;
-#define COND(v, text)                                                                                             \
-    if ((v) && *(v)) {                                                                                            \
-        strncat(sql, text, cap - strlen(sql) - 1);                                                                \
-        vals[(*nvals)++] = (v);                                                                                   \
-    }
+#define COND(v, text)                                                                                                  \
+    if ((v) && *(v)) psy__query_where(q, text, PSY_TEXT(v));
     /* a name is matched only on the practice's own rows, where it is shown */
-    COND(f->username, " AND practice_id IS NOT NULL AND username = ?")
+    COND(f->username, "practice_id IS NOT NULL AND username = ?")
     size_t al = f->action ? strlen(f->action) : 0;
     if (al && al < PSY_AUDIT_ACTION_MAX && f->action[al - 1] == '.') { /* "claim.": every claim action */
         char cond[64];
-        snprintf(cond, sizeof cond, " AND substr(action, 1, %zu) = ?", al);
+        snprintf(cond, sizeof cond, "substr(action, 1, %zu) = ?", al);
         COND(f->action, cond)
     } else {
-        COND(f->action, " AND action = ?")
+        COND(f->action, "action = ?")
     }
-    COND(f->record_type, " AND record_type = ?")
-    COND(f->record_id, " AND record_id = ?")
-    COND(f->outcome, " AND outcome = ?")
-    COND(f->from_utc, " AND at >= ?")
-    COND(f->to_utc, " AND at < ?")
+    COND(f->record_type, "record_type = ?")
+    COND(f->record_id, "record_id = ?")
+    COND(f->outcome, "outcome = ?")
+    COND(f->from_utc, "at >= ?")
+    COND(f->to_utc, "at < ?")
 #undef COND
 }
 
@@ -525,32 +505,28 @@ psy_status psy_auth_audit_query(psy_store *st, long long practice_id, const stru
     if (offset < 0) offset = 0;
     if (limit < 0) limit = 0;
     if (limit > 500) limit = 500;
-    char where[768], sql[1200];
-    const char *vals[10];
-    int nv;
-    audit_where(f, where, sizeof where, vals, &nv);
+    struct psy__query q;
     psy__stmt *s;
     psy_status rc;
     if (total) {
-        snprintf(sql, sizeof sql, "SELECT count(*) FROM audit_event WHERE %s", where);
-        if ((rc = prepare(st, sql, &s))) return rc;
-        psy__sql_bind_int64(s, 1, practice_id);
-        for (int i = 0; i < nv; i++) psy__sql_bind_text(s, 2 + i, vals[i]);
+        audit_where(&q, "SELECT count(*) FROM audit_event", practice_id, f);
+        rc = prepare(st, q.sql.p, &s, q.args, q.n);
+        psy__query_free(&q);
+        if (rc) return rc;
         int src = psy__sql_step(s);
         *total = src == PSY_SQL_ROW ? psy__sql_int64(s, 0) : 0;
         psy__sql_finalize(s);
         if (src == PSY_SQL_ERROR) return psy__store_dbfail(st, "reading the audit trail");
     }
-    snprintf(sql, sizeof sql,
-             "SELECT id, coalesce(practice_id, 0), at, coalesce(user_id, 0), "
-             "CASE WHEN practice_id IS NULL THEN '' ELSE username END, action, record_type, record_id, ip, outcome, "
-             "detail FROM audit_event WHERE %s ORDER BY id DESC LIMIT ? OFFSET ?",
-             where);
-    if ((rc = prepare(st, sql, &s))) return rc;
-    psy__sql_bind_int64(s, 1, practice_id);
-    for (int i = 0; i < nv; i++) psy__sql_bind_text(s, 2 + i, vals[i]);
-    psy__sql_bind_int64(s, 2 + nv, limit);
-    psy__sql_bind_int64(s, 3 + nv, offset);
+    audit_where(&q,
+                "SELECT id, coalesce(practice_id, 0), at, coalesce(user_id, 0), "
+                "CASE WHEN practice_id IS NULL THEN '' ELSE username END, action, record_type, record_id, ip, outcome, "
+                "detail FROM audit_event",
+                practice_id, f);
+    psy__query_sql_n(&q, " ORDER BY id DESC LIMIT ? OFFSET ?", PSY_ARGS(PSY_INT(limit), PSY_INT(offset)));
+    rc = prepare(st, q.sql.p, &s, q.args, q.n);
+    psy__query_free(&q);
+    if (rc) return rc;
     if (limit) *events = psy__calloc((size_t)limit, sizeof **events);
     int src;
     while ((src = psy__sql_step(s)) == PSY_SQL_ROW && *n < (size_t)limit) {
@@ -588,20 +564,20 @@ psy_status psy_auth_audit_list(psy_store *st, long long practice_id, long long o
     psy__stmt *s;
     psy_status rc;
     if (total) {
-        if ((rc = prepare(st, "SELECT count(*) FROM audit_event WHERE practice_id = ?", &s))) return rc;
-        psy__sql_bind_int64(s, 1, practice_id);
+        if ((rc = prepare(st, "SELECT count(*) FROM audit_event WHERE practice_id = ?", &s,
+                          PSY_ARGS(PSY_INT(practice_id)))))
+            return rc;
         int src = psy__sql_step(s);
         *total = src == PSY_SQL_ROW ? psy__sql_int64(s, 0) : 0;
         psy__sql_finalize(s);
         if (src == PSY_SQL_ERROR) return psy__store_dbfail(st, "reading the audit trail");
     }
-    if ((rc = prepare(st, "SELECT id, coalesce(practice_id, 0), at, coalesce(user_id, 0), username, action, "
-                          "record_type, record_id, ip FROM audit_event WHERE practice_id = ? "
-                          "ORDER BY id DESC LIMIT ? OFFSET ?", &s)))
+    if ((rc = prepare(st,
+                      "SELECT id, coalesce(practice_id, 0), at, coalesce(user_id, 0), username, action, "
+                      "record_type, record_id, ip FROM audit_event WHERE practice_id = ? "
+                      "ORDER BY id DESC LIMIT ? OFFSET ?",
+                      &s, PSY_ARGS(PSY_INT(practice_id), PSY_INT(limit), PSY_INT(offset)))))
         return rc;
-    psy__sql_bind_int64(s, 1, practice_id);
-    psy__sql_bind_int64(s, 2, limit);
-    psy__sql_bind_int64(s, 3, offset);
     if (limit) *events = psy__calloc((size_t)limit, sizeof **events);
     int src;
     while ((src = psy__sql_step(s)) == PSY_SQL_ROW && *n < (size_t)limit) {
@@ -648,11 +624,8 @@ static psy_status count_failures(psy_store *st, const char *sql, long long v1, c
     psy__stmt *s;
     *count = 0;
     *newest = 0;
-    psy_status rc = prepare(st, sql, &s);
+    psy_status rc = prepare(st, sql, &s, PSY_ARGS(PSY_INT(v1), PSY_TEXT(v2), PSY_INT(since)));
     if (rc) return rc;
-    psy__sql_bind_int64(s, 1, v1);
-    psy__sql_bind_text(s, 2, v2);
-    psy__sql_bind_int64(s, 3, since);
     int src = psy__sql_step(s);
     if (src == PSY_SQL_ROW) {
         *count = (long)psy__sql_int64(s, 0);
@@ -686,11 +659,11 @@ static void forget_candidates(struct attempt *a)
 static psy_status find_candidates(psy_store *st, const char *practice, struct attempt *a)
 {
     psy__stmt *s;
-    psy_status rc = prepare(st, "SELECT " USER_COLS ", u.password_hash, coalesce(p.name, '') FROM app_user u "
-                                "LEFT JOIN practice p ON p.id = u.practice_id WHERE u.username = ? ORDER BY u.id",
-                            &s);
+    psy_status rc = prepare(st,
+                            "SELECT " USER_COLS ", u.password_hash, coalesce(p.name, '') FROM app_user u "
+                            "LEFT JOIN practice p ON p.id = u.practice_id WHERE u.username = ? ORDER BY u.id",
+                            &s, PSY_ARGS(PSY_TEXT(a->name)));
     if (rc) return rc;
-    psy__sql_bind_text(s, 1, a->name);
     a->n = 0;
     int src;
     while ((src = psy__sql_step(s)) == PSY_SQL_ROW && a->n < PSY_LOGIN_CHOICES) {
@@ -742,18 +715,13 @@ static psy_status note_failure(psy_store *st, const struct psy_auth_policy *pol,
                                const char *name, const char *ip, const char *kind, long long now)
 {
     psy__stmt *s;
-    psy_status rc = prepare(st, "DELETE FROM login_failure WHERE at <= ?", &s);
+    psy_status rc =
+        prepare(st, "DELETE FROM login_failure WHERE at <= ?", &s, PSY_ARGS(PSY_INT(now - pol->failure_window)));
     if (rc) return rc;
-    psy__sql_bind_int64(s, 1, now - pol->failure_window);
     if ((rc = step_done(st, s, "pruning sign-in failures"))) return rc;
-    if ((rc = prepare(st, "INSERT INTO login_failure (practice_id, username, ip, at, kind) VALUES (?, ?, ?, ?, ?)",
-                      &s)))
+    if ((rc = prepare(st, "INSERT INTO login_failure (practice_id, username, ip, at, kind) VALUES (?, ?, ?, ?, ?)", &s,
+                      PSY_ARGS(PSY_INT(practice), PSY_TEXT(name), PSY_TEXT(ip), PSY_INT(now), PSY_TEXT(kind)))))
         return rc;
-    psy__sql_bind_int64(s, 1, practice);
-    psy__sql_bind_text(s, 2, name);
-    psy__sql_bind_text(s, 3, ip);
-    psy__sql_bind_int64(s, 4, now);
-    psy__sql_bind_text(s, 5, kind);
     return step_done(st, s, "noting a sign-in failure");
 }
 
@@ -783,10 +751,9 @@ static psy_status new_session(psy_store *st, const struct psy_auth_policy *pol, 
 {
     char th[PSY_TOKEN_MAX];
     psy__stmt *s;
-    psy_status rc = prepare(st, "DELETE FROM web_session WHERE expires_at <= ? OR last_seen <= ?", &s);
+    psy_status rc = prepare(st, "DELETE FROM web_session WHERE expires_at <= ? OR last_seen <= ?", &s,
+                            PSY_ARGS(PSY_INT(now), PSY_INT(now - pol->idle_seconds)));
     if (rc) return rc;
-    psy__sql_bind_int64(s, 1, now);
-    psy__sql_bind_int64(s, 2, now - pol->idle_seconds);
     if ((rc = step_done(st, s, "pruning sessions"))) return rc;
     memset(out, 0, sizeof *out);
     random_token(out->token);
@@ -798,17 +765,13 @@ static psy_status new_session(psy_store *st, const struct psy_auth_policy *pol, 
     out->expires_at = now + pol->absolute_seconds;
     out->idle_expires_at = now + pol->idle_seconds;
     if (out->idle_expires_at > out->expires_at) out->idle_expires_at = out->expires_at;
-    if ((rc = prepare(st, "INSERT INTO web_session (token_hash, user_id, csrf_token, ip, created_at, "
-                          "last_seen, expires_at, must_enrol) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &s)))
+    if ((rc = prepare(st,
+                      "INSERT INTO web_session (token_hash, user_id, csrf_token, ip, created_at, "
+                      "last_seen, expires_at, must_enrol) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                      &s,
+                      PSY_ARGS(PSY_TEXT(th), PSY_INT(u->id), PSY_TEXT(out->csrf), PSY_TEXT(ip), PSY_INT(now),
+                               PSY_INT(now), PSY_INT(out->expires_at), PSY_INT(out->must_enrol)))))
         return rc;
-    psy__sql_bind_text(s, 1, th);
-    psy__sql_bind_int64(s, 2, u->id);
-    psy__sql_bind_text(s, 3, out->csrf);
-    psy__sql_bind_text(s, 4, ip);
-    psy__sql_bind_int64(s, 5, now);
-    psy__sql_bind_int64(s, 6, now);
-    psy__sql_bind_int64(s, 7, out->expires_at);
-    psy__sql_bind_int64(s, 8, out->must_enrol);
     return step_done(st, s, "starting a session");
 }
 
@@ -947,9 +910,9 @@ psy_status psy_auth_login(psy_store *st, const struct psy_auth_policy *policy, s
     }
     /* a good sign-in forgets the account's failures (not the address's) */
     psy__stmt *del;
-    if ((rc = prepare(st, "DELETE FROM login_failure WHERE practice_id = ? AND username = ?", &del))) goto fail;
-    psy__sql_bind_int64(del, 1, u->practice_id);
-    psy__sql_bind_text(del, 2, a->name);
+    if ((rc = prepare(st, "DELETE FROM login_failure WHERE practice_id = ? AND username = ?", &del,
+                      PSY_ARGS(PSY_INT(u->practice_id), PSY_TEXT(a->name)))))
+        goto fail;
     if ((rc = step_done(st, del, "clearing sign-in failures"))) goto fail;
     if ((rc = new_session(st, pol, u, ip, now, s))) goto fail;
     if ((rc = audit_add(st, u, NULL, "login", "", "", ip))) goto fail;
@@ -987,8 +950,7 @@ psy_status psy_auth_password_change(psy_store *st, const struct psy_auth_policy 
     a->n = 1;
     copy_text(a->name, sizeof a->name, a->c[0].u.username);
     psy__stmt *s;
-    if ((rc = prepare(st, "SELECT password_hash FROM app_user WHERE id = ?", &s))) goto out;
-    psy__sql_bind_int64(s, 1, id);
+    if ((rc = prepare(st, "SELECT password_hash FROM app_user WHERE id = ?", &s, PSY_ARGS(PSY_INT(id))))) goto out;
     int src = psy__sql_step(s);
     if (src == PSY_SQL_ROW) copy_text(a->c[0].hash, sizeof a->c[0].hash, psy__sql_text(s, 0));
     psy__sql_finalize(s);
@@ -1002,7 +964,8 @@ psy_status psy_auth_password_change(psy_store *st, const struct psy_auth_policy 
     if ((rc = psy__store_commit(st))) goto out;
     *wait = a->account_wait > a->ip_wait ? a->account_wait : a->ip_wait;
     if (*wait > 0) {
-        rc = psy__store_fail(st, PSY_EPERM, "current_password: too many wrong passwords; try again in %ld seconds", *wait);
+        rc = psy__store_fail(st, PSY_EPERM, "current_password: too many wrong passwords; try again in %ld seconds",
+                             *wait);
         goto out;
     }
     size_t n = current ? strlen(current) : 0;
@@ -1018,18 +981,18 @@ psy_status psy_auth_password_change(psy_store *st, const struct psy_auth_policy 
     if ((rc = hash_password(st, pol, password, hash))) goto out;
     if (keep_token && *keep_token) token_hash(keep_token, th);
     if ((rc = psy__store_begin(st))) goto out;
-    if ((rc = prepare(st, "UPDATE app_user SET password_hash = ? WHERE id = ?", &s))) goto fail;
-    psy__sql_bind_text(s, 1, hash);
-    psy__sql_bind_int64(s, 2, id);
+    if ((rc = prepare(st, "UPDATE app_user SET password_hash = ? WHERE id = ?", &s,
+                      PSY_ARGS(PSY_TEXT(hash), PSY_INT(id)))))
+        goto fail;
     if ((rc = step_done(st, s, "changing a password"))) goto fail;
-    if ((rc = prepare(st, "DELETE FROM web_session WHERE user_id = ? AND token_hash <> ?", &s))) goto fail;
-    psy__sql_bind_int64(s, 1, id);
-    psy__sql_bind_text(s, 2, th);
+    if ((rc = prepare(st, "DELETE FROM web_session WHERE user_id = ? AND token_hash <> ?", &s,
+                      PSY_ARGS(PSY_INT(id), PSY_TEXT(th)))))
+        goto fail;
     if ((rc = step_done(st, s, "ending sessions"))) goto fail;
     /* like a good sign-in, the right password forgets the account's failures */
-    if ((rc = prepare(st, "DELETE FROM login_failure WHERE practice_id = ? AND username = ?", &s))) goto fail;
-    psy__sql_bind_int64(s, 1, a->c[0].u.practice_id);
-    psy__sql_bind_text(s, 2, a->name);
+    if ((rc = prepare(st, "DELETE FROM login_failure WHERE practice_id = ? AND username = ?", &s,
+                      PSY_ARGS(PSY_INT(a->c[0].u.practice_id), PSY_TEXT(a->name)))))
+        goto fail;
     if ((rc = step_done(st, s, "clearing sign-in failures"))) goto fail;
     rc = psy__store_commit(st);
     goto out;
@@ -1055,11 +1018,11 @@ psy_status psy_auth_session_check(psy_store *st, const struct psy_auth_policy *p
     char th[PSY_TOKEN_MAX];
     token_hash(token, th);
     psy__stmt *s;
-    if ((rc = prepare(st, "SELECT w.id, w.csrf_token, w.created_at, w.last_seen, w.expires_at, " USER_COLS ", w.must_enrol"
-                          " FROM web_session w JOIN app_user u ON u.id = w.user_id WHERE w.token_hash = ?",
-                      &s)))
+    if ((rc = prepare(st,
+                      "SELECT w.id, w.csrf_token, w.created_at, w.last_seen, w.expires_at, " USER_COLS ", w.must_enrol"
+                      " FROM web_session w JOIN app_user u ON u.id = w.user_id WHERE w.token_hash = ?",
+                      &s, PSY_ARGS(PSY_TEXT(th)))))
         return rc;
-    psy__sql_bind_text(s, 1, th);
     int src = psy__sql_step(s);
     if (src != PSY_SQL_ROW) {
         psy__sql_finalize(s);
@@ -1076,12 +1039,11 @@ psy_status psy_auth_session_check(psy_store *st, const struct psy_auth_policy *p
     int expired = now >= out->expires_at || now - last_seen >= pol->idle_seconds || !out->user.active;
     if (expired || now - last_seen >= 60) {
         if (expired) {
-            if ((rc = prepare(st, "DELETE FROM web_session WHERE id = ?", &s))) return rc;
-            psy__sql_bind_int64(s, 1, sid);
+            if ((rc = prepare(st, "DELETE FROM web_session WHERE id = ?", &s, PSY_ARGS(PSY_INT(sid))))) return rc;
         } else {
-            if ((rc = prepare(st, "UPDATE web_session SET last_seen = ? WHERE id = ?", &s))) return rc;
-            psy__sql_bind_int64(s, 1, now);
-            psy__sql_bind_int64(s, 2, sid);
+            if ((rc = prepare(st, "UPDATE web_session SET last_seen = ? WHERE id = ?", &s,
+                              PSY_ARGS(PSY_INT(now), PSY_INT(sid)))))
+                return rc;
         }
         if ((rc = step_done(st, s, "noting a session's use"))) return rc;
         last_seen = now;
@@ -1103,8 +1065,7 @@ psy_status psy_auth_logout(psy_store *st, const char *token)
     char th[PSY_TOKEN_MAX];
     token_hash(token, th);
     psy__stmt *s;
-    if ((rc = prepare(st, "DELETE FROM web_session WHERE token_hash = ?", &s))) return rc;
-    psy__sql_bind_text(s, 1, th);
+    if ((rc = prepare(st, "DELETE FROM web_session WHERE token_hash = ?", &s, PSY_ARGS(PSY_TEXT(th))))) return rc;
     return step_done(st, s, "ending a session");
 }
 

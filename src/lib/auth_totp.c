@@ -65,12 +65,13 @@ static int clean_code(const char *in, char out[TOTP_DIGITS + 1])
 static psy_status read_secret(psy_store *st, long long user_id, int confirmed, unsigned char key[PSY_TOTP_SECRET_BYTES],
                               long long *last_step, int *found)
 {
-    psy__stmt *s = psy__sql_prepare(st, confirmed ? "SELECT secret, last_step FROM user_totp WHERE user_id = ? "
-                                                    "AND confirmed_at IS NOT NULL"
-                                                  : "SELECT secret, last_step FROM user_totp WHERE user_id = ? "
-                                                    "AND confirmed_at IS NULL");
+    psy__stmt *s = psy__db_stmt(st,
+                                confirmed ? "SELECT secret, last_step FROM user_totp WHERE user_id = ? "
+                                            "AND confirmed_at IS NOT NULL"
+                                          : "SELECT secret, last_step FROM user_totp WHERE user_id = ? "
+                                            "AND confirmed_at IS NULL",
+                                PSY_ARGS(PSY_INT(user_id)));
     if (!s) return psy__store_dbfail(st, "reading a second factor");
-    psy__sql_bind_int64(s, 1, user_id);
     int src = psy__sql_step(s);
     *found = 0;
     if (src == PSY_SQL_ROW) {
@@ -98,10 +99,8 @@ static long long code_step(const unsigned char key[PSY_TOTP_SECRET_BYTES], const
 
 static psy_status take_step(psy_store *st, long long user_id, long long step, const char *confirm_sql)
 {
-    psy__stmt *s = psy__sql_prepare(st, confirm_sql);
+    psy__stmt *s = psy__db_stmt(st, confirm_sql, PSY_ARGS(PSY_INT(step), PSY_INT(user_id)));
     if (!s) return psy__store_dbfail(st, "using a second factor");
-    psy__sql_bind_int64(s, 1, step);
-    psy__sql_bind_int64(s, 2, user_id);
     int rc = psy__sql_step(s);
     psy__sql_finalize(s);
     return rc == PSY_SQL_DONE ? PSY_OK : psy__store_dbfail(st, "using a second factor");
@@ -164,17 +163,15 @@ psy_status psy_auth_totp_begin(psy_store *st, long long user_id, char secret_b32
     /* replace any enrolment begun before (a confirmed secret was refused above) */
     psy__stmt *s;
     if ((rc = psy__store_begin(st))) goto out;
-    s = psy__sql_prepare(st, "DELETE FROM user_totp WHERE user_id = ? AND confirmed_at IS NULL");
+    s = psy__db_stmt(st, "DELETE FROM user_totp WHERE user_id = ? AND confirmed_at IS NULL",
+                     PSY_ARGS(PSY_INT(user_id)));
     if (!s) goto dbfail;
-    psy__sql_bind_int64(s, 1, user_id);
     int src = psy__sql_step(s);
     psy__sql_finalize(s);
     if (src != PSY_SQL_DONE) goto dbfail;
-    s = psy__sql_prepare(st, "INSERT INTO user_totp (user_id, secret, created_at) VALUES (?, ?, ?)");
+    s = psy__db_stmt(st, "INSERT INTO user_totp (user_id, secret, created_at) VALUES (?, ?, ?)",
+                     PSY_ARGS(PSY_INT(user_id), PSY_TEXT(hex), PSY_TEXT(created)));
     if (!s) goto dbfail;
-    psy__sql_bind_int64(s, 1, user_id);
-    psy__sql_bind_text(s, 2, hex);
-    psy__sql_bind_text(s, 3, created);
     src = psy__sql_step(s);
     psy__sql_finalize(s);
     if (src != PSY_SQL_DONE) goto dbfail;
@@ -206,12 +203,11 @@ psy_status psy_auth_totp_confirm(psy_store *st, long long user_id, const char *c
     if (step < 0) return psy__store_fail(st, PSY_EINVAL, "code: not the code the app shows now");
     char at[PSY_TIME_MAX];
     utc_now(at);
-    psy__stmt *s = psy__sql_prepare(st, "UPDATE user_totp SET last_step = ?, confirmed_at = ? WHERE user_id = ? "
-                                        "AND confirmed_at IS NULL");
+    psy__stmt *s = psy__db_stmt(st,
+                                "UPDATE user_totp SET last_step = ?, confirmed_at = ? WHERE user_id = ? "
+                                "AND confirmed_at IS NULL",
+                                PSY_ARGS(PSY_INT(step), PSY_TEXT(at), PSY_INT(user_id)));
     if (!s) return psy__store_dbfail(st, "confirming a second factor");
-    psy__sql_bind_int64(s, 1, step);
-    psy__sql_bind_text(s, 2, at);
-    psy__sql_bind_int64(s, 3, user_id);
     int src = psy__sql_step(s);
     psy__sql_finalize(s);
     return src == PSY_SQL_DONE ? PSY_OK : psy__store_dbfail(st, "confirming a second factor");
@@ -225,8 +221,8 @@ psy_status psy_auth_totp_reset(psy_store *st, long long user_id)
     if ((rc = psy__store_begin(st))) return rc;
     static const char *const sql[] = {"DELETE FROM user_totp WHERE user_id = ?", "DELETE FROM web_session WHERE user_id = ?"};
     for (size_t i = 0; i < 2; i++) {
-        psy__stmt *s = psy__sql_prepare(st, sql[i]);
-        int src = s ? (psy__sql_bind_int64(s, 1, user_id), psy__sql_step(s)) : PSY_SQL_ERROR;
+        psy__stmt *s = psy__db_stmt(st, sql[i], PSY_ARGS(PSY_INT(user_id)));
+        int src = s ? psy__sql_step(s) : PSY_SQL_ERROR;
         psy__sql_finalize(s);
         if (src != PSY_SQL_DONE) {
             rc = psy__store_dbfail(st, "removing a second factor");
@@ -239,10 +235,11 @@ psy_status psy_auth_totp_reset(psy_store *st, long long user_id)
 
 psy_status psy_auth_totp_required(psy_store *st, long long practice_id, int *required)
 {
-    psy__stmt *s = psy__sql_prepare(st, "SELECT coalesce(max(require_totp), 0) FROM practice_security "
-                                        "WHERE practice_id = ?");
+    psy__stmt *s = psy__db_stmt(st,
+                                "SELECT coalesce(max(require_totp), 0) FROM practice_security "
+                                "WHERE practice_id = ?",
+                                PSY_ARGS(PSY_INT(practice_id)));
     if (!s) return psy__store_dbfail(st, "reading the two-factor rule");
-    psy__sql_bind_int64(s, 1, practice_id);
     int src = psy__sql_step(s);
     *required = src == PSY_SQL_ROW && psy__sql_int64(s, 0) > 0;
     psy__sql_finalize(s);
@@ -253,13 +250,12 @@ psy_status psy_auth_totp_require(psy_store *st, long long practice_id, int requi
 {
     char at[PSY_TIME_MAX];
     utc_now(at);
-    psy__stmt *s = psy__sql_prepare(st, "INSERT INTO practice_security (practice_id, require_totp, updated_at) "
-                                        "VALUES (?, ?, ?) ON CONFLICT (practice_id) DO UPDATE SET "
-                                        "require_totp = excluded.require_totp, updated_at = excluded.updated_at");
+    psy__stmt *s = psy__db_stmt(st,
+                                "INSERT INTO practice_security (practice_id, require_totp, updated_at) "
+                                "VALUES (?, ?, ?) ON CONFLICT (practice_id) DO UPDATE SET "
+                                "require_totp = excluded.require_totp, updated_at = excluded.updated_at",
+                                PSY_ARGS(PSY_INT(practice_id), PSY_INT(required ? 1 : 0), PSY_TEXT(at)));
     if (!s) return psy__store_dbfail(st, "setting the two-factor rule");
-    psy__sql_bind_int64(s, 1, practice_id);
-    psy__sql_bind_int64(s, 2, required ? 1 : 0);
-    psy__sql_bind_text(s, 3, at);
     int src = psy__sql_step(s);
     psy__sql_finalize(s);
     return src == PSY_SQL_DONE ? PSY_OK : psy__store_dbfail(st, "setting the two-factor rule");

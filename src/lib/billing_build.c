@@ -16,8 +16,10 @@
 static psy_session_kind session_kind(const struct psy_billable *b)
 {
     const char *k = b->kind;
-    if (!strcmp(k, "family")) return b->patient_absent ? PSY_SESSION_FAMILY_WITHOUT_PATIENT : PSY_SESSION_FAMILY_WITH_PATIENT;
-    if (!strcmp(k, "intake")) return b->medical ? PSY_SESSION_DIAGNOSTIC_EVALUATION_MEDICAL : PSY_SESSION_DIAGNOSTIC_EVALUATION;
+    if (!strcmp(k, "family"))
+        return b->patient_absent ? PSY_SESSION_FAMILY_WITHOUT_PATIENT : PSY_SESSION_FAMILY_WITH_PATIENT;
+    if (!strcmp(k, "intake"))
+        return b->medical ? PSY_SESSION_DIAGNOSTIC_EVALUATION_MEDICAL : PSY_SESSION_DIAGNOSTIC_EVALUATION;
     if (!strcmp(k, "crisis")) return PSY_SESSION_CRISIS;
     if (!strcmp(k, "group")) return PSY_SESSION_GROUP;
     if (!strcmp(k, "multifamily")) return PSY_SESSION_MULTIPLE_FAMILY_GROUP;
@@ -28,14 +30,12 @@ static psy_session_kind session_kind(const struct psy_billable *b)
 static void auth_number(psy_store *st, psy_id practice, const struct psy_billable *b, char out[51])
 {
     out[0] = 0;
-    psy__stmt *s = psy__sql_prepare(st, "SELECT number FROM authorisation WHERE practice_id = ? AND client_id = ? "
-                                        "AND payer_id = ? AND start_date <= ? AND end_date >= ? ORDER BY id");
+    psy__stmt *s = psy__db_stmt(st,
+                                "SELECT number FROM authorisation WHERE practice_id = ? AND client_id = ? "
+                                "AND payer_id = ? AND start_date <= ? AND end_date >= ? ORDER BY id",
+                                PSY_ARGS(PSY_INT(practice), PSY_INT(b->client_id), PSY_INT(b->payer_id),
+                                         PSY_TEXT(b->service_date), PSY_TEXT(b->service_date)));
     if (!s) return;
-    psy__sql_bind_int64(s, 1, practice);
-    psy__sql_bind_int64(s, 2, b->client_id);
-    psy__sql_bind_int64(s, 3, b->payer_id);
-    psy__sql_bind_text(s, 4, b->service_date);
-    psy__sql_bind_text(s, 5, b->service_date);
     if (psy__sql_step(s) == PSY_SQL_ROW) snprintf(out, 51, "%s", psy__sql_text(s, 0));
     psy__sql_finalize(s);
 }
@@ -90,15 +90,13 @@ static psy_status claim_for(psy_store *st, psy_id practice, const struct psy_bil
                             const char *auth, psy_id *claim, int *created)
 {
     *created = 0;
-    psy__stmt *s = psy__sql_prepare(st, "SELECT id FROM claim WHERE practice_id = ? AND client_id = ? AND payer_id = ? "
-                                        "AND service_date = ? AND clinician_id = ? AND status IN ('draft', 'ready') "
-                                        "ORDER BY id");
+    psy__stmt *s = psy__db_stmt(st,
+                                "SELECT id FROM claim WHERE practice_id = ? AND client_id = ? AND payer_id = ? "
+                                "AND service_date = ? AND clinician_id = ? AND status IN ('draft', 'ready') "
+                                "ORDER BY id",
+                                PSY_ARGS(PSY_INT(practice), PSY_INT(b->client_id), PSY_INT(b->payer_id),
+                                         PSY_TEXT(b->service_date), PSY_INT(b->clinician_id)));
     if (!s) return psy__store_dbfail(st, "claim");
-    psy__sql_bind_int64(s, 1, practice);
-    psy__sql_bind_int64(s, 2, b->client_id);
-    psy__sql_bind_int64(s, 3, b->payer_id);
-    psy__sql_bind_text(s, 4, b->service_date);
-    psy__sql_bind_int64(s, 5, b->clinician_id);
     int r = psy__sql_step(s);
     if (r == PSY_SQL_ROW) *claim = psy__sql_int64(s, 0);
     psy__sql_finalize(s);
@@ -107,30 +105,21 @@ static psy_status claim_for(psy_store *st, psy_id practice, const struct psy_bil
     char now[PSY_REC_TIME_MAX], tmp[64];
     psy__billing_now(now);
     snprintf(tmp, sizeof tmp, "new-%lld-%lld", (long long)b->session_id, (long long)b->client_id);
-    s = psy__sql_prepare(st, "INSERT INTO claim (practice_id, claim_number, client_id, payer_id, policy_id, clinician_id, "
-                             "service_date, place_of_service, prior_auth, payer_profile, created_at) "
-                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+    s = psy__db_stmt(st,
+                     "INSERT INTO claim (practice_id, claim_number, client_id, payer_id, policy_id, clinician_id, "
+                     "service_date, place_of_service, prior_auth, payer_profile, created_at) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                     PSY_ARGS(PSY_INT(practice), PSY_TEXT(tmp), PSY_INT(b->client_id), PSY_INT(b->payer_id),
+                              PSY_INT(b->policy_id), PSY_INT(b->clinician_id), PSY_TEXT(b->service_date), PSY_TEXT(""),
+                              PSY_TEXT(auth), PSY_TEXT(profile), PSY_TEXT(now)));
     if (!s) return psy__store_dbfail(st, "claim");
-    psy__sql_bind_int64(s, 1, practice);
-    psy__sql_bind_text(s, 2, tmp);
-    psy__sql_bind_int64(s, 3, b->client_id);
-    psy__sql_bind_int64(s, 4, b->payer_id);
-    psy__sql_bind_int64(s, 5, b->policy_id);
-    psy__sql_bind_int64(s, 6, b->clinician_id);
-    psy__sql_bind_text(s, 7, b->service_date);
-    psy__sql_bind_text(s, 8, "");
-    psy__sql_bind_text(s, 9, auth);
-    psy__sql_bind_text(s, 10, profile);
-    psy__sql_bind_text(s, 11, now);
     psy_status rc = psy__sql_insert_id(st, s, claim);
     psy__sql_finalize(s);
     if (rc) return psy__store_dbfail(st, "claim");
     char number[PSY_CLAIM_ID_MAX + 1];
     snprintf(number, sizeof number, "PC%08lld", (long long)*claim);
-    s = psy__sql_prepare(st, "UPDATE claim SET claim_number = ? WHERE id = ?");
+    s = psy__db_stmt(st, "UPDATE claim SET claim_number = ? WHERE id = ?", PSY_ARGS(PSY_TEXT(number), PSY_INT(*claim)));
     if (!s) return psy__store_dbfail(st, "claim");
-    psy__sql_bind_text(s, 1, number);
-    psy__sql_bind_int64(s, 2, *claim);
     r = psy__sql_step(s);
     psy__sql_finalize(s);
     if (r != PSY_SQL_DONE) return psy__store_dbfail(st, "claim");
@@ -146,8 +135,9 @@ static psy_status add_coding_findings(psy_store *st, psy_id claim, const struct 
     for (size_t i = 0; i < cr->n_findings; i++) {
         char field[96];
         snprintf(field, sizeof field, "session[%lld].%s", (long long)session, cr->findings[i].field);
-        json_array_append_new(arr, psy__billing_finding(cr->findings[i].severity == PSY_SEVERITY_ERROR ? "error" : "warning",
-                                                        cr->findings[i].rule, field, cr->findings[i].message, "coding"));
+        json_array_append_new(arr,
+                              psy__billing_finding(cr->findings[i].severity == PSY_SEVERITY_ERROR ? "error" : "warning",
+                                                   cr->findings[i].rule, field, cr->findings[i].message, "coding"));
     }
     psy_status rc = psy__billing_append(st, claim, arr);
     json_decref(arr);
@@ -158,9 +148,9 @@ static psy_status add_coding_findings(psy_store *st, psy_id claim, const struct 
 static psy_status add_lines(psy_store *st, psy_id practice, psy_id claim, const struct psy_billable *b,
                             const struct psy_coding_result *cr, long *added)
 {
-    psy__stmt *s = psy__sql_prepare(st, "SELECT count(*), COALESCE(max(line_number), 0) FROM claim_line WHERE claim_id = ?");
+    psy__stmt *s = psy__db_stmt(st, "SELECT count(*), COALESCE(max(line_number), 0) FROM claim_line WHERE claim_id = ?",
+                                PSY_ARGS(PSY_INT(claim)));
     if (!s) return psy__store_dbfail(st, "claim_line");
-    psy__sql_bind_int64(s, 1, claim);
     int r = psy__sql_step(s);
     int64_t count = r == PSY_SQL_ROW ? psy__sql_int64(s, 0) : 0, next = r == PSY_SQL_ROW ? psy__sql_int64(s, 1) : 0;
     psy__sql_finalize(s);
@@ -171,6 +161,13 @@ static psy_status add_lines(psy_store *st, psy_id practice, psy_id claim, const 
         snprintf(ptrs + len, sizeof ptrs - len, "%s%d", k ? "," : "", k + 1);
     }
     long long total = 0;
+    int over = 0;
+    for (size_t i = 0; i < cr->n_lines; i++)
+        if (cr->lines[i].member <= 1) psy_cents_acc(&total, cr->lines[i].charge_cents, &over);
+    if (over)
+        return psy__store_fail(st, PSY_EINVAL,
+                               "charge_cents: the lines of claim %lld add up to more than an amount holds",
+                               (long long)claim);
     for (size_t i = 0; i < cr->n_lines; i++) {
         const struct psy_coded_line *l = &cr->lines[i];
         if (l->member > 1) continue;
@@ -186,46 +183,35 @@ static psy_status add_lines(psy_store *st, psy_id practice, psy_id claim, const 
             size_t len = strlen(rules);
             snprintf(rules + len, sizeof rules - len, "%s%s", k ? "," : "", l->rules[k]);
         }
-        s = psy__sql_prepare(st, "INSERT INTO claim_line (claim_id, line_number, session_id, client_id, code, modifiers, "
-                                 "units, charge_cents, place_of_service, dx_pointers, rules, explanation) "
-                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        s = psy__db_stmt(st,
+                         "INSERT INTO claim_line (claim_id, line_number, session_id, client_id, code, modifiers, "
+                         "units, charge_cents, place_of_service, dx_pointers, rules, explanation) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         PSY_ARGS(PSY_INT(claim), PSY_INT(++next), PSY_INT(b->session_id), PSY_INT(b->client_id),
+                                  PSY_TEXT(l->code), PSY_TEXT(mods), PSY_INT(l->units), PSY_INT(l->charge_cents),
+                                  PSY_TEXT(l->place_of_service), PSY_TEXT(ptrs), PSY_TEXT(rules),
+                                  PSY_TEXT(l->explanation)));
         if (!s) return psy__store_dbfail(st, "claim_line");
-        psy__sql_bind_int64(s, 1, claim);
-        psy__sql_bind_int64(s, 2, ++next);
-        psy__sql_bind_int64(s, 3, b->session_id);
-        psy__sql_bind_int64(s, 4, b->client_id);
-        psy__sql_bind_text(s, 5, l->code);
-        psy__sql_bind_text(s, 6, mods);
-        psy__sql_bind_int64(s, 7, l->units);
-        psy__sql_bind_int64(s, 8, l->charge_cents);
-        psy__sql_bind_text(s, 9, l->place_of_service);
-        psy__sql_bind_text(s, 10, ptrs);
-        psy__sql_bind_text(s, 11, rules);
-        psy__sql_bind_text(s, 12, l->explanation);
         r = psy__sql_step(s);
         psy__sql_finalize(s);
         if (r != PSY_SQL_DONE) return psy__store_dbfail(st, "claim_line");
-        total += l->charge_cents;
         count++;
         ++*added;
     }
     /* the claim's place of service is its first line's; new lines want the scrubber again */
-    s = psy__sql_prepare(st, "UPDATE claim SET total_cents = total_cents + ?, place_of_service = CASE WHEN "
-                             "place_of_service = '' THEN ? ELSE place_of_service END, scrubbed_at = '', "
-                             "version = version + 1 WHERE id = ?");
+    s = psy__db_stmt(
+        st,
+        "UPDATE claim SET total_cents = total_cents + ?, place_of_service = CASE WHEN "
+        "place_of_service = '' THEN ? ELSE place_of_service END, scrubbed_at = '', "
+        "version = version + 1 WHERE id = ?",
+        PSY_ARGS(PSY_INT(total), PSY_TEXT(cr->n_lines ? cr->lines[0].place_of_service : ""), PSY_INT(claim)));
     if (!s) return psy__store_dbfail(st, "claim");
-    psy__sql_bind_int64(s, 1, total);
-    psy__sql_bind_text(s, 2, cr->n_lines ? cr->lines[0].place_of_service : "");
-    psy__sql_bind_int64(s, 3, claim);
     r = psy__sql_step(s);
     psy__sql_finalize(s);
     if (r != PSY_SQL_DONE) return psy__store_dbfail(st, "claim");
-    s = psy__sql_prepare(st, "INSERT INTO claim_session (practice_id, session_id, client_id, claim_id) VALUES (?, ?, ?, ?)");
+    s = psy__db_stmt(st, "INSERT INTO claim_session (practice_id, session_id, client_id, claim_id) VALUES (?, ?, ?, ?)",
+                     PSY_ARGS(PSY_INT(practice), PSY_INT(b->session_id), PSY_INT(b->client_id), PSY_INT(claim)));
     if (!s) return psy__store_dbfail(st, "claim_session");
-    psy__sql_bind_int64(s, 1, practice);
-    psy__sql_bind_int64(s, 2, b->session_id);
-    psy__sql_bind_int64(s, 3, b->client_id);
-    psy__sql_bind_int64(s, 4, claim);
     r = psy__sql_step(s);
     psy__sql_finalize(s);
     return r == PSY_SQL_DONE ? PSY_OK : psy__store_dbfail(st, "claim_session");
@@ -237,18 +223,16 @@ static psy_status add_lines(psy_store *st, psy_id practice, psy_id claim, const 
  * code, and replaces an earlier such finding. */
 static psy_status same_day_mue(psy_store *st, const psy_coder *cx, psy_id practice, psy_id claim, const char *date)
 {
-    psy__stmt *s = psy__sql_prepare(st, "SELECT l.code, l.units, l.modifiers, l.session_id, CASE WHEN l.claim_id = ? "
-                                        "THEN l.line_number ELSE 0 END FROM claim_line l JOIN claim c ON c.id = l.claim_id "
-                                        "WHERE c.practice_id = ? AND c.service_date = ? AND c.client_id = (SELECT client_id "
-                                        "FROM claim WHERE id = ?) ORDER BY l.session_id, l.claim_id, l.line_number");
+    psy__stmt *s = psy__db_stmt(st,
+                                "SELECT l.code, l.units, l.modifiers, l.session_id, CASE WHEN l.claim_id = ? "
+                                "THEN l.line_number ELSE 0 END FROM claim_line l JOIN claim c ON c.id = l.claim_id "
+                                "WHERE c.practice_id = ? AND c.service_date = ? AND c.client_id = (SELECT client_id "
+                                "FROM claim WHERE id = ?) ORDER BY l.session_id, l.claim_id, l.line_number",
+                                PSY_ARGS(PSY_INT(claim), PSY_INT(practice), PSY_TEXT(date), PSY_INT(claim)));
     if (!s) return psy__store_dbfail(st, "claim_line");
     enum { DAY_LINES = 4 * PSY_CLAIM_MAX_LINES };
     struct psy_coded_line *lines = psy__calloc(DAY_LINES, sizeof *lines);
     int64_t number[DAY_LINES];
-    psy__sql_bind_int64(s, 1, claim);
-    psy__sql_bind_int64(s, 2, practice);
-    psy__sql_bind_text(s, 3, date);
-    psy__sql_bind_int64(s, 4, claim);
     size_t n = 0;
     int sessions = 0, r;
     int64_t last = 0;
@@ -277,12 +261,11 @@ static psy_status same_day_mue(psy_store *st, const psy_coder *cx, psy_id practi
         return r == PSY_SQL_ERROR ? psy__store_dbfail(st, "claim_line") : PSY_OK;
     }
     /* the claim's findings without an earlier day-level MUE finding, then the new ones */
-    s = psy__sql_prepare(st, "SELECT findings FROM claim WHERE id = ?");
+    s = psy__db_stmt(st, "SELECT findings FROM claim WHERE id = ?", PSY_ARGS(PSY_INT(claim)));
     if (!s) {
         free(lines);
         return psy__store_dbfail(st, "claim");
     }
-    psy__sql_bind_int64(s, 1, claim);
     json_t *old = psy__sql_step(s) == PSY_SQL_ROW ? json_loads(psy__sql_text(s, 0), 0, NULL) : NULL;
     psy__sql_finalize(s);
     json_t *keep = json_array();
@@ -312,11 +295,10 @@ static psy_status same_day_mue(psy_store *st, const psy_coder *cx, psy_id practi
 
 static int already_billed(psy_store *st, psy_id practice, const struct psy_billable *b)
 {
-    psy__stmt *s = psy__sql_prepare(st, "SELECT 1 FROM claim_session WHERE practice_id = ? AND session_id = ? AND client_id = ?");
+    psy__stmt *s =
+        psy__db_stmt(st, "SELECT 1 FROM claim_session WHERE practice_id = ? AND session_id = ? AND client_id = ?",
+                     PSY_ARGS(PSY_INT(practice), PSY_INT(b->session_id), PSY_INT(b->client_id)));
     if (!s) return -1;
-    psy__sql_bind_int64(s, 1, practice);
-    psy__sql_bind_int64(s, 2, b->session_id);
-    psy__sql_bind_int64(s, 3, b->client_id);
     int r = psy__sql_step(s);
     psy__sql_finalize(s);
     return r == PSY_SQL_ROW ? 1 : r == PSY_SQL_DONE ? 0 : -1;

@@ -29,10 +29,8 @@ static psy_status sqlfail(psy_store *st, psy__stmt *s, const char *what)
 /* Runs sql (parameters: practice, claim) and leaves *s on its row; PSY_ENOTFOUND when no such claim. */
 static psy_status claim_row(psy_store *st, psy_id practice, psy_id claim, const char *sql, psy__stmt **s)
 {
-    *s = psy__sql_prepare(st, sql);
+    *s = psy__db_stmt(st, sql, PSY_ARGS(PSY_INT(practice), PSY_INT(claim)));
     if (!*s) return psy__store_dbfail(st, "claim");
-    psy__sql_bind_int64(*s, 1, practice);
-    psy__sql_bind_int64(*s, 2, claim);
     int r = psy__sql_step(*s);
     if (r == PSY_SQL_ROW) return PSY_OK;
     psy__sql_finalize(*s);
@@ -43,10 +41,9 @@ static psy_status claim_row(psy_store *st, psy_id practice, psy_id claim, const 
 
 psy_status psy__billing_claim_by_number(psy_store *st, psy_id practice, const char *number, psy_id *id)
 {
-    psy__stmt *s = psy__sql_prepare(st, "SELECT id FROM claim WHERE practice_id = ? AND claim_number = ?");
+    psy__stmt *s = psy__db_stmt(st, "SELECT id FROM claim WHERE practice_id = ? AND claim_number = ?",
+                                PSY_ARGS(PSY_INT(practice), PSY_TEXT(number)));
     if (!s) return psy__store_dbfail(st, "claim");
-    psy__sql_bind_int64(s, 1, practice);
-    psy__sql_bind_text(s, 2, number);
     int r = psy__sql_step(s);
     if (r == PSY_SQL_ROW) *id = psy__sql_int64(s, 0);
     psy__sql_finalize(s);
@@ -72,21 +69,17 @@ psy_status psy_billing_transition(psy_store *st, psy_id practice, psy_id claim, 
     psy__billing_now(now);
     rc = psy__store_begin(st);
     if (rc) return rc;
-    s = psy__sql_prepare(st, "UPDATE claim SET status = ?, version = version + 1 WHERE practice_id = ? AND id = ?");
+    s = psy__db_stmt(st, "UPDATE claim SET status = ?, version = version + 1 WHERE practice_id = ? AND id = ?",
+                     PSY_ARGS(PSY_TEXT(psy_claim_state_name(to)), PSY_INT(practice), PSY_INT(claim)));
     if (!s) goto fail;
-    psy__sql_bind_text(s, 1, psy_claim_state_name(to));
-    psy__sql_bind_int64(s, 2, practice);
-    psy__sql_bind_int64(s, 3, claim);
     if (psy__sql_step(s) != PSY_SQL_DONE) goto fail;
     psy__sql_finalize(s);
-    s = psy__sql_prepare(st, "INSERT INTO claim_status_history (claim_id, from_status, to_status, reason, changed_at) "
-                             "VALUES (?, ?, ?, ?, ?)");
+    s = psy__db_stmt(st,
+                     "INSERT INTO claim_status_history (claim_id, from_status, to_status, reason, changed_at) "
+                     "VALUES (?, ?, ?, ?, ?)",
+                     PSY_ARGS(PSY_INT(claim), PSY_TEXT(fromname), PSY_TEXT(psy_claim_state_name(to)),
+                              PSY_TEXT(reason ? reason : ""), PSY_TEXT(now)));
     if (!s) goto fail;
-    psy__sql_bind_int64(s, 1, claim);
-    psy__sql_bind_text(s, 2, fromname);
-    psy__sql_bind_text(s, 3, psy_claim_state_name(to));
-    psy__sql_bind_text(s, 4, reason ? reason : "");
-    psy__sql_bind_text(s, 5, now);
     if (psy__sql_step(s) != PSY_SQL_DONE) goto fail;
     psy__sql_finalize(s);
     return psy__store_commit(st);
@@ -116,13 +109,12 @@ psy_status psy__billing_findings_store(psy_store *st, psy_id claim, json_t *arr)
 {
     char *text = json_dumps(arr, JSON_COMPACT);
     json_decref(arr);
-    psy__stmt *s = psy__sql_prepare(st, "UPDATE claim SET findings = ? WHERE id = ?");
+    psy__stmt *s =
+        psy__db_stmt(st, "UPDATE claim SET findings = ? WHERE id = ?", PSY_ARGS(PSY_TEXT(text), PSY_INT(claim)));
     if (!s) {
         free(text);
         return psy__store_dbfail(st, "claim");
     }
-    psy__sql_bind_text(s, 1, text);
-    psy__sql_bind_int64(s, 2, claim);
     int r = psy__sql_step(s);
     psy__sql_finalize(s);
     free(text);
@@ -131,9 +123,8 @@ psy_status psy__billing_findings_store(psy_store *st, psy_id claim, json_t *arr)
 
 psy_status psy__billing_append(psy_store *st, psy_id claim, json_t *items)
 {
-    psy__stmt *s = psy__sql_prepare(st, "SELECT findings FROM claim WHERE id = ?");
+    psy__stmt *s = psy__db_stmt(st, "SELECT findings FROM claim WHERE id = ?", PSY_ARGS(PSY_INT(claim)));
     if (!s) return psy__store_dbfail(st, "claim");
-    psy__sql_bind_int64(s, 1, claim);
     json_t *arr = psy__sql_step(s) == PSY_SQL_ROW ? json_loads(psy__sql_text(s, 0), 0, NULL) : NULL;
     psy__sql_finalize(s);
     if (!json_is_array(arr)) {
@@ -256,10 +247,11 @@ psy_status psy__billing_load(psy_store *st, psy_id practice, psy_id claim, struc
         L->phone[0] ? L->phone : NULL, L->practice.billing_email[0] ? L->practice.billing_email : NULL};
     L->receiver = (struct psy_claim_receiver){L->payer.name, L->payer.payer_code};
 
-    s = psy__sql_prepare(st, "SELECT code, modifiers, units, charge_cents, place_of_service, dx_pointers, id "
-                             "FROM claim_line WHERE claim_id = ? ORDER BY line_number");
+    s = psy__db_stmt(st,
+                     "SELECT code, modifiers, units, charge_cents, place_of_service, dx_pointers, id "
+                     "FROM claim_line WHERE claim_id = ? ORDER BY line_number",
+                     PSY_ARGS(PSY_INT(claim)));
     if (!s) return psy__store_dbfail(st, "claim_line");
-    psy__sql_bind_int64(s, 1, claim);
     int r;
     while ((r = psy__sql_step(s)) == PSY_SQL_ROW && L->n_lines < PSY_CLAIM_MAX_LINES) {
         size_t i = L->n_lines++;
@@ -285,7 +277,8 @@ psy_status psy__billing_load(psy_store *st, psy_id practice, psy_id claim, struc
     L->c.frequency = freq == 7 ? PSY_FREQ_REPLACEMENT : freq == 8 ? PSY_FREQ_VOID : PSY_FREQ_ORIGINAL;
     L->c.place_of_service = L->pos;
     L->c.prior_auth = L->prior_auth[0] ? L->prior_auth : NULL;
-    for (int k = 0; k < L->client.n_dx && k < PSY_CLAIM_MAX_DX; k++) L->c.diagnoses[L->c.n_diagnoses++] = L->client.dx[k];
+    for (int k = 0; k < L->client.n_dx && k < PSY_CLAIM_MAX_DX; k++)
+        L->c.diagnoses[L->c.n_diagnoses++] = L->client.dx[k];
     L->c.lines = L->lines;
     L->c.n_lines = L->n_lines;
     L->c.rendering = &L->rendering;

@@ -20,26 +20,26 @@ psy_status psy_billing_control_next(psy_store *st, psy_id practice, int kind, un
 {
     psy_status rc = psy__store_begin(st);
     if (rc) return rc;
-    psy__stmt *s = psy__sql_prepare(st, "INSERT INTO control_number (practice_id, kind, last_value) VALUES (?, ?, 0) "
-                                        "ON CONFLICT (practice_id, kind) DO NOTHING");
+    psy__stmt *s = psy__db_stmt(st,
+                                "INSERT INTO control_number (practice_id, kind, last_value) VALUES (?, ?, 0) "
+                                "ON CONFLICT (practice_id, kind) DO NOTHING",
+                                PSY_ARGS(PSY_INT(practice), PSY_INT(kind)));
     int r = PSY_SQL_ERROR;
     if (s) {
-        psy__sql_bind_int64(s, 1, practice);
-        psy__sql_bind_int64(s, 2, kind);
         r = psy__sql_step(s);
         psy__sql_finalize(s);
     }
-    s = r == PSY_SQL_DONE ? psy__sql_prepare(st, "UPDATE control_number SET last_value = CASE WHEN last_value >= "
-                                                 "999999999 THEN 1 ELSE last_value + 1 END WHERE practice_id = ? "
-                                                 "AND kind = ? RETURNING last_value")
+    s = r == PSY_SQL_DONE ? psy__db_stmt(st,
+                                         "UPDATE control_number SET last_value = CASE WHEN last_value >= "
+                                         "999999999 THEN 1 ELSE last_value + 1 END WHERE practice_id = ? "
+                                         "AND kind = ? RETURNING last_value",
+                                         PSY_ARGS(PSY_INT(practice), PSY_INT(kind)))
                           : NULL;
     if (!s) {
         rc = psy__store_dbfail(st, "control_number");
         psy__store_rollback(st);
         return rc;
     }
-    psy__sql_bind_int64(s, 1, practice);
-    psy__sql_bind_int64(s, 2, kind);
     r = psy__sql_step(s);
     if (r == PSY_SQL_ROW) *out = (unsigned long)psy__sql_int64(s, 0);
     if (r == PSY_SQL_ROW) r = psy__sql_step(s);
@@ -75,31 +75,29 @@ static psy_status store_batch(psy_store *st, psy_id practice, const struct psy__
     char now[PSY_REC_TIME_MAX], st02[16];
     psy__billing_now(now);
     snprintf(st02, sizeof st02, "%04lu", cc->last[2]);
-    psy__stmt *s = psy__sql_prepare(st, "INSERT INTO claim_batch (practice_id, payer_id, payer_code, isa13, gs06, st02, "
-                                        "n_claims, bytes, created_at) SELECT ?, c.payer_id, p.payer_code, ?, ?, ?, ?, ?, ? "
-                                        "FROM claim c JOIN payer p ON p.id = c.payer_id WHERE c.id = ? RETURNING id");
-    if (!s) return psy__store_dbfail(st, "claim_batch");
     char *text = psy__malloc(len + 1);
     memcpy(text, bytes, len);
     text[len] = 0;
-    psy__sql_bind_int64(s, 1, practice);
-    psy__sql_bind_int64(s, 2, (int64_t)cc->last[0]);
-    psy__sql_bind_int64(s, 3, (int64_t)cc->last[1]);
-    psy__sql_bind_text(s, 4, st02);
-    psy__sql_bind_int64(s, 5, (int64_t)n);
-    psy__sql_bind_text(s, 6, text);
-    psy__sql_bind_text(s, 7, now);
-    psy__sql_bind_int64(s, 8, first->id);
+    psy__stmt *s =
+        psy__db_stmt(st,
+                     "INSERT INTO claim_batch (practice_id, payer_id, payer_code, isa13, gs06, st02, "
+                     "n_claims, bytes, created_at) SELECT ?, c.payer_id, p.payer_code, ?, ?, ?, ?, ?, ? "
+                     "FROM claim c JOIN payer p ON p.id = c.payer_id WHERE c.id = ? RETURNING id",
+                     PSY_ARGS(PSY_INT(practice), PSY_INT((int64_t)cc->last[0]), PSY_INT((int64_t)cc->last[1]),
+                              PSY_TEXT(st02), PSY_INT((int64_t)n), PSY_TEXT(text), PSY_TEXT(now), PSY_INT(first->id)));
+    if (!s) {
+        free(text);
+        return psy__store_dbfail(st, "claim_batch");
+    }
     int64_t id = 0;
     psy_status rc = psy__sql_insert_id(st, s, &id);
     psy__sql_finalize(s);
     free(text);
     if (rc) return psy__store_dbfail(st, "claim_batch");
     for (size_t i = 0; i < n; i++) {
-        s = psy__sql_prepare(st, "INSERT INTO claim_batch_claim (batch_id, claim_id) VALUES (?, ?)");
+        s = psy__db_stmt(st, "INSERT INTO claim_batch_claim (batch_id, claim_id) VALUES (?, ?)",
+                         PSY_ARGS(PSY_INT(id), PSY_INT(ids[i])));
         if (!s) return psy__store_dbfail(st, "claim_batch_claim");
-        psy__sql_bind_int64(s, 1, id);
-        psy__sql_bind_int64(s, 2, ids[i]);
         int r = psy__sql_step(s);
         psy__sql_finalize(s);
         if (r != PSY_SQL_DONE) return psy__store_dbfail(st, "claim_batch_claim");
@@ -125,17 +123,19 @@ psy_status psy_billing_export_batch(psy_store *st, psy_id practice, psy_id payer
         psy__store_rollback(st);
         return rc;
     }
-    psy__stmt *s = psy__sql_prepare(st, "SELECT c.id FROM claim c JOIN payer p ON p.id = c.payer_id WHERE "
-                                        "c.practice_id = ? AND c.status = 'ready' AND (c.payer_id = ? OR "
-                                        "p.payer_code = CAST(? AS TEXT)) ORDER BY c.id");
+    psy__stmt *s = psy__db_stmt(st,
+                                "SELECT c.id FROM claim c JOIN payer p ON p.id = c.payer_id WHERE "
+                                "c.practice_id = ? AND c.status = 'ready' AND (c.payer_id = ? OR "
+                                "p.payer_code = CAST(? AS TEXT)) ORDER BY c.id",
+                                PSY_ARGS(PSY_INT(practice), PSY_INT(payer),
+                                         PSY_TEXT(payer        ? ""
+                                                  : payer_code ? payer_code
+                                                               : "")));
     if (!s) {
         rc = psy__store_dbfail(st, "claim");
         psy__store_rollback(st);
         return rc;
     }
-    psy__sql_bind_int64(s, 1, practice);
-    psy__sql_bind_int64(s, 2, payer);
-    psy__sql_bind_text(s, 3, payer ? "" : payer_code ? payer_code : "");
     psy_id *ids = NULL;
     size_t n = 0, cap = 0;
     int r;
@@ -194,11 +194,12 @@ psy_status psy_billing_batch_list(psy_store *st, psy_id practice, struct psy_bil
 {
     *out = NULL;
     *n = 0;
-    psy__stmt *s = psy__sql_prepare(st, "SELECT id, payer_id, payer_code, isa13, gs06, st02, n_claims, length(bytes), "
-                                        "created_at, written_to, written_at FROM claim_batch WHERE practice_id = ? "
-                                        "ORDER BY id DESC");
+    psy__stmt *s = psy__db_stmt(st,
+                                "SELECT id, payer_id, payer_code, isa13, gs06, st02, n_claims, length(bytes), "
+                                "created_at, written_to, written_at FROM claim_batch WHERE practice_id = ? "
+                                "ORDER BY id DESC",
+                                PSY_ARGS(PSY_INT(practice)));
     if (!s) return psy__store_dbfail(st, "claim_batch");
-    psy__sql_bind_int64(s, 1, practice);
     size_t cap = 0;
     int r;
     while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
@@ -231,10 +232,9 @@ psy_status psy_billing_batch_get(psy_store *st, psy_id practice, psy_id batch, c
 {
     *out = NULL;
     *len = 0;
-    psy__stmt *s = psy__sql_prepare(st, "SELECT bytes FROM claim_batch WHERE practice_id = ? AND id = ?");
+    psy__stmt *s = psy__db_stmt(st, "SELECT bytes FROM claim_batch WHERE practice_id = ? AND id = ?",
+                                PSY_ARGS(PSY_INT(practice), PSY_INT(batch)));
     if (!s) return psy__store_dbfail(st, "claim_batch");
-    psy__sql_bind_int64(s, 1, practice);
-    psy__sql_bind_int64(s, 2, batch);
     int r = psy__sql_step(s);
     if (r == PSY_SQL_ROW) {
         const char *t = psy__sql_text(s, 0);
@@ -310,13 +310,11 @@ psy_status psy_billing_batch_write(psy_store *st, psy_id practice, psy_id batch,
     if (rc) return rc;
     char now[PSY_REC_TIME_MAX];
     psy__billing_now(now);
-    psy__stmt *s = psy__sql_prepare(st, "UPDATE claim_batch SET written_to = ?, written_at = ? WHERE practice_id = ? AND id = ?");
+    psy__stmt *s =
+        psy__db_stmt(st, "UPDATE claim_batch SET written_to = ?, written_at = ? WHERE practice_id = ? AND id = ?",
+                     PSY_ARGS(PSY_TEXT(path), PSY_TEXT(now), PSY_INT(practice), PSY_INT(batch)));
     int r = PSY_SQL_ERROR;
     if (s) {
-        psy__sql_bind_text(s, 1, path);
-        psy__sql_bind_text(s, 2, now);
-        psy__sql_bind_int64(s, 3, practice);
-        psy__sql_bind_int64(s, 4, batch);
         r = psy__sql_step(s);
         psy__sql_finalize(s);
     }

@@ -29,17 +29,12 @@ struct post_ctx {
 static psy_status suspense(struct post_ctx *p, const char *claim, const char *code, const char *mods,
                            long long charge, long long paid, const char *why)
 {
-    psy__stmt *s = psy__sql_prepare(p->st, "INSERT INTO suspense_item (practice_id, era_file_id, claim_number, code, "
-                                           "modifiers, charge_cents, paid_cents, why) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    psy__stmt *s = psy__db_stmt(p->st,
+                                "INSERT INTO suspense_item (practice_id, era_file_id, claim_number, code, "
+                                "modifiers, charge_cents, paid_cents, why) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                PSY_ARGS(PSY_INT(p->practice), PSY_INT(p->file), PSY_TEXT(claim), PSY_TEXT(code),
+                                         PSY_TEXT(mods), PSY_INT(charge), PSY_INT(paid), PSY_TEXT(why)));
     if (!s) return psy__store_dbfail(p->st, "suspense_item");
-    psy__sql_bind_int64(s, 1, p->practice);
-    psy__sql_bind_int64(s, 2, p->file);
-    psy__sql_bind_text(s, 3, claim);
-    psy__sql_bind_text(s, 4, code);
-    psy__sql_bind_text(s, 5, mods);
-    psy__sql_bind_int64(s, 6, charge);
-    psy__sql_bind_int64(s, 7, paid);
-    psy__sql_bind_text(s, 8, why);
     int r = psy__sql_step(s);
     psy__sql_finalize(s);
     if (r != PSY_SQL_DONE) return psy__store_dbfail(p->st, "suspense_item");
@@ -53,40 +48,32 @@ static psy_status payment_row(struct post_ctx *p, const struct psy_era_payment *
                               psy_id claim, psy_id line, long long charge, long long paid,
                               const struct psy_era_adjustment *adj, size_t nadj, int64_t *id_out)
 {
-    psy__stmt *s = psy__sql_prepare(p->st, "INSERT INTO payment (era_file_id, claim_id, claim_line_id, check_number, "
-                                           "payer_claim_number, claim_status, charge_cents, paid_cents) "
-                                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+    psy__stmt *s =
+        psy__db_stmt(p->st,
+                     "INSERT INTO payment (era_file_id, claim_id, claim_line_id, check_number, "
+                     "payer_claim_number, claim_status, charge_cents, paid_cents) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                     PSY_ARGS(PSY_INT(p->file), PSY_INT(claim), PSY_INT_OR_NULL(line), PSY_TEXT(pay->check_number),
+                              PSY_TEXT(c->payer_claim_number), PSY_TEXT(c->status), PSY_INT(charge), PSY_INT(paid)));
     if (!s) return psy__store_dbfail(p->st, "payment");
-    psy__sql_bind_int64(s, 1, p->file);
-    psy__sql_bind_int64(s, 2, claim);
-    if (line) psy__sql_bind_int64(s, 3, line);
-    else psy__sql_bind_null(s, 3);
-    psy__sql_bind_text(s, 4, pay->check_number);
-    psy__sql_bind_text(s, 5, c->payer_claim_number);
-    psy__sql_bind_text(s, 6, c->status);
-    psy__sql_bind_int64(s, 7, charge);
-    psy__sql_bind_int64(s, 8, paid);
     int64_t id;
     psy_status rc = psy__sql_insert_id(p->st, s, &id);
     psy__sql_finalize(s);
     if (rc) return psy__store_dbfail(p->st, "payment");
     if (id_out) *id_out = id;
     for (size_t i = 0; i < nadj; i++) {
-        s = psy__sql_prepare(p->st, "INSERT INTO adjustment (payment_id, group_code, reason, amount_cents) VALUES (?, ?, ?, ?)");
+        s = psy__db_stmt(
+            p->st, "INSERT INTO adjustment (payment_id, group_code, reason, amount_cents) VALUES (?, ?, ?, ?)",
+            PSY_ARGS(PSY_INT(id), PSY_TEXT(adj[i].group), PSY_TEXT(adj[i].reason), PSY_INT(adj[i].amount_cents)));
         if (!s) return psy__store_dbfail(p->st, "adjustment");
-        psy__sql_bind_int64(s, 1, id);
-        psy__sql_bind_text(s, 2, adj[i].group);
-        psy__sql_bind_text(s, 3, adj[i].reason);
-        psy__sql_bind_int64(s, 4, adj[i].amount_cents);
         int r = psy__sql_step(s);
         psy__sql_finalize(s);
         if (r != PSY_SQL_DONE) return psy__store_dbfail(p->st, "adjustment");
     }
     if (line) {
-        s = psy__sql_prepare(p->st, "UPDATE claim_line SET paid_cents = paid_cents + ? WHERE id = ?");
+        s = psy__db_stmt(p->st, "UPDATE claim_line SET paid_cents = paid_cents + ? WHERE id = ?",
+                         PSY_ARGS(PSY_INT(paid), PSY_INT(line)));
         if (!s) return psy__store_dbfail(p->st, "claim_line");
-        psy__sql_bind_int64(s, 1, paid);
-        psy__sql_bind_int64(s, 2, line);
         int r = psy__sql_step(s);
         psy__sql_finalize(s);
         if (r != PSY_SQL_DONE) return psy__store_dbfail(p->st, "claim_line");
@@ -166,21 +153,21 @@ static psy_status one_finding(psy_store *st, psy_id claim, const char *sev, cons
  * *earlier = its id, 0 when the reversal names nothing posted. */
 static psy_status find_reversed(struct post_ctx *p, psy_id claim, const struct psy_era_claim *c, int64_t *earlier)
 {
+    long long paid, charge;
     *earlier = 0;
-    psy__stmt *s = psy__sql_prepare(p->st, "SELECT id FROM payment WHERE claim_id = ? AND claim_line_id IS NULL AND "
-                                           "reversed_by IS NULL AND claim_status <> '22' AND paid_cents = ? AND "
-                                           "charge_cents = ? AND (CAST(? AS TEXT) = '' OR payer_claim_number = "
-                                           "CAST(? AS TEXT)) ORDER BY id DESC LIMIT 1");
-    if (!s) return psy__store_dbfail(p->st, "payment");
-    psy__sql_bind_int64(s, 1, claim);
-    psy__sql_bind_int64(s, 2, -c->paid_cents);
-    psy__sql_bind_int64(s, 3, -c->charge_cents);
-    psy__sql_bind_text(s, 4, c->payer_claim_number);
-    psy__sql_bind_text(s, 5, c->payer_claim_number);
-    int r = psy__sql_step(s);
-    if (r == PSY_SQL_ROW) *earlier = psy__sql_int64(s, 0);
-    psy__sql_finalize(s);
-    return r == PSY_SQL_ERROR ? psy__store_dbfail(p->st, "payment") : PSY_OK;
+    if (psy_cents_sub(0, c->paid_cents, &paid) || psy_cents_sub(0, c->charge_cents, &charge))
+        return PSY_OK; /* no posted amount negates it */
+    struct psy__query q;
+    psy__query_init(&q, "SELECT id FROM payment", PSY_NOARGS);
+    psy__query_where(&q, "claim_id = ?", PSY_INT(claim));
+    psy__query_where_n(&q, "claim_line_id IS NULL AND reversed_by IS NULL AND claim_status <> '22'", PSY_NOARGS);
+    psy__query_where(&q, "paid_cents = ?", PSY_INT(paid));
+    psy__query_where(&q, "charge_cents = ?", PSY_INT(charge));
+    if (*c->payer_claim_number) psy__query_where(&q, "payer_claim_number = ?", PSY_TEXT(c->payer_claim_number));
+    psy__query_sql(&q, " ORDER BY id DESC LIMIT 1");
+    psy_status rc = psy__db_int(p->st, earlier, q.sql.p, q.args, q.n);
+    psy__query_free(&q);
+    return rc == PSY_ENOTFOUND ? PSY_OK : rc;
 }
 
 static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *pay, const struct psy_era_claim *c)
@@ -216,11 +203,10 @@ static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *p
     if ((rc = payment_row(p, pay, c, id, 0, c->charge_cents, c->paid_cents, c->adjustments, c->n_adjustments, &row)))
         goto out;
     if (earlier) {
-        psy__stmt *s = psy__sql_prepare(p->st, "UPDATE payment SET reversed_by = ? WHERE id = ?");
+        psy__stmt *s = psy__db_stmt(p->st, "UPDATE payment SET reversed_by = ? WHERE id = ?",
+                                    PSY_ARGS(PSY_INT(row), PSY_INT(earlier)));
         int r = PSY_SQL_ERROR;
         if (s) {
-            psy__sql_bind_int64(s, 1, row);
-            psy__sql_bind_int64(s, 2, earlier);
             r = psy__sql_step(s);
             psy__sql_finalize(s);
         }
@@ -268,19 +254,20 @@ static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *p
     if (c->charge_cents != expect) {
         p->r->unbalanced++;
         char msg[200];
-        snprintf(msg, sizeof msg, "the 835 charge %s is not paid %s + adjustments %s", psy_cents_format(c->charge_cents, a1),
-                 psy_cents_format(c->paid_cents, a2), psy_cents_format(adjusted, a3));
+        snprintf(msg, sizeof msg, "the 835 charge %s is not paid %s + adjustments %s",
+                 psy_cents_format(c->charge_cents, a1), psy_cents_format(c->paid_cents, a2),
+                 psy_cents_format(adjusted, a3));
         if ((rc = one_finding(p->st, id, "warning", "R-835-BALANCE", "era", msg))) goto out;
     }
-    psy__stmt *s = psy__sql_prepare(p->st, "UPDATE claim SET paid_cents = paid_cents + ?, patient_cents = patient_cents "
-                                           "+ ?, version = version + 1 WHERE id = ? RETURNING paid_cents, total_cents");
+    psy__stmt *s =
+        psy__db_stmt(p->st,
+                     "UPDATE claim SET paid_cents = paid_cents + ?, patient_cents = patient_cents "
+                     "+ ?, version = version + 1 WHERE id = ? RETURNING paid_cents, total_cents",
+                     PSY_ARGS(PSY_INT(c->paid_cents), PSY_INT(c->patient_responsibility_cents), PSY_INT(id)));
     if (!s) {
         rc = psy__store_dbfail(p->st, "claim");
         goto out;
     }
-    psy__sql_bind_int64(s, 1, c->paid_cents);
-    psy__sql_bind_int64(s, 2, c->patient_responsibility_cents);
-    psy__sql_bind_int64(s, 3, id);
     long long paid = 0, total = 0;
     int r = psy__sql_step(s);
     if (r == PSY_SQL_ROW) {
@@ -306,7 +293,9 @@ static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *p
         rc = PSY_EPARSE;
         goto out;
     }
-    psy_claim_state to = reversal ? (paid <= 0 ? PSY_CLAIM_ACCEPTED : paid >= total ? PSY_CLAIM_PAID : PSY_CLAIM_PARTIALLY_PAID)
+    psy_claim_state to = reversal                               ? (paid <= 0       ? PSY_CLAIM_ACCEPTED
+                                                                   : paid >= total ? PSY_CLAIM_PAID
+                                                                                   : PSY_CLAIM_PARTIALLY_PAID)
                          : !strcmp(c->status, "4") || paid <= 0 ? PSY_CLAIM_DENIED
                          : paid >= total                        ? PSY_CLAIM_PAID
                                                                 : PSY_CLAIM_PARTIALLY_PAID;
@@ -315,7 +304,8 @@ static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *p
         if ((rc = denial_finding(p->st, id, c))) goto out;
     }
     if (st == PSY_CLAIM_SUBMITTED) {
-        if ((rc = psy_billing_transition(p->st, p->practice, id, PSY_CLAIM_ACCEPTED, "adjudicated in an 835"))) goto out;
+        if ((rc = psy_billing_transition(p->st, p->practice, id, PSY_CLAIM_ACCEPTED, "adjudicated in an 835")))
+            goto out;
         st = PSY_CLAIM_ACCEPTED;
     }
     if (to != st && psy_claim_transition(st, to, NULL, 0) == PSY_OK)
@@ -331,16 +321,15 @@ out:
 /* The earlier posting of a payment with this payer and trace number: 1 (with its hash and file), 0 none. */
 static int earlier_payment(struct post_ctx *p, const char *payer, const char *trace, char hash[65], psy_status *rc)
 {
-    psy__stmt *s = psy__sql_prepare(p->st, "SELECT e.content_hash, f.id, f.name, f.posted_at FROM era_payment e JOIN "
-                                           "era_file f ON f.id = e.era_file_id WHERE e.practice_id = ? AND e.payer_key = ? "
-                                           "AND e.trace_number = ?");
+    psy__stmt *s = psy__db_stmt(p->st,
+                                "SELECT e.content_hash, f.id, f.name, f.posted_at FROM era_payment e JOIN "
+                                "era_file f ON f.id = e.era_file_id WHERE e.practice_id = ? AND e.payer_key = ? "
+                                "AND e.trace_number = ?",
+                                PSY_ARGS(PSY_INT(p->practice), PSY_TEXT(payer), PSY_TEXT(trace)));
     if (!s) {
         *rc = psy__store_dbfail(p->st, "era_payment");
         return 0;
     }
-    psy__sql_bind_int64(s, 1, p->practice);
-    psy__sql_bind_text(s, 2, payer);
-    psy__sql_bind_text(s, 3, trace);
     int r = psy__sql_step(s), found = r == PSY_SQL_ROW;
     if (found) {
         snprintf(hash, 65, "%s", psy__sql_text(s, 0));
@@ -389,16 +378,14 @@ static psy_status payment_posted(struct post_ctx *p, const struct psy_era_paymen
         return PSY_ECONFLICT;
     }
     if (rc) return rc;
-    psy__stmt *s = psy__sql_prepare(p->st, "INSERT INTO era_payment (practice_id, era_file_id, payer_key, trace_number, "
-                                           "content_hash, paid_cents) VALUES (?, ?, ?, ?, ?, ?)");
+    psy__stmt *s =
+        psy__db_stmt(p->st,
+                     "INSERT INTO era_payment (practice_id, era_file_id, payer_key, trace_number, "
+                     "content_hash, paid_cents) VALUES (?, ?, ?, ?, ?, ?)",
+                     PSY_ARGS(PSY_INT(p->practice), PSY_INT(p->file), PSY_TEXT(payer), PSY_TEXT(pay->check_number),
+                              PSY_TEXT(pay->content_hash), PSY_INT(pay->paid_cents)));
     int r = PSY_SQL_ERROR;
     if (s) {
-        psy__sql_bind_int64(s, 1, p->practice);
-        psy__sql_bind_int64(s, 2, p->file);
-        psy__sql_bind_text(s, 3, payer);
-        psy__sql_bind_text(s, 4, pay->check_number);
-        psy__sql_bind_text(s, 5, pay->content_hash);
-        psy__sql_bind_int64(s, 6, pay->paid_cents);
         r = psy__sql_step(s);
         psy__sql_finalize(s);
     }
@@ -453,16 +440,14 @@ psy_status psy_billing_era_post_named(psy_store *st, psy_id practice, const char
     psy__billing_now(now);
     psy_status rc = psy__store_begin(st);
     if (rc) return rc;
-    psy__stmt *s = psy__sql_prepare(st, "INSERT INTO era_file (practice_id, file_hash, bytes, posted_at, name) VALUES "
-                                        "(?, ?, ?, ?, ?) RETURNING id");
+    psy__stmt *s = psy__db_stmt(
+        st,
+        "INSERT INTO era_file (practice_id, file_hash, bytes, posted_at, name) VALUES "
+        "(?, ?, ?, ?, ?) RETURNING id",
+        PSY_ARGS(PSY_INT(practice), PSY_TEXT(pending), PSY_INT((int64_t)len), PSY_TEXT(now), PSY_TEXT_OR_EMPTY(name)));
     struct post_ctx p = {.st = st, .practice = practice, .r = r, .err = err, .errlen = errlen};
     int q = PSY_SQL_ERROR;
     if (s) {
-        psy__sql_bind_int64(s, 1, practice);
-        psy__sql_bind_text(s, 2, pending);
-        psy__sql_bind_int64(s, 3, (int64_t)len);
-        psy__sql_bind_text(s, 4, now);
-        psy__sql_bind_text(s, 5, name ? name : "");
         q = psy__sql_step(s);
         if (q == PSY_SQL_ROW) {
             p.file = psy__sql_int64(s, 0);
@@ -499,11 +484,10 @@ psy_status psy_billing_era_post_named(psy_store *st, psy_id practice, const char
         char hex[80] = "blake2b:";
         crypto_generichash_final(&p.file_hash, h, sizeof h);
         sodium_bin2hex(hex + 8, sizeof hex - 8, h, sizeof h);
-        s = psy__sql_prepare(st, "UPDATE era_file SET file_hash = ? WHERE id = ?");
+        s = psy__db_stmt(st, "UPDATE era_file SET file_hash = ? WHERE id = ?",
+                         PSY_ARGS(PSY_TEXT(hex), PSY_INT(p.file)));
         q = PSY_SQL_ERROR;
         if (s) {
-            psy__sql_bind_text(s, 1, hex);
-            psy__sql_bind_int64(s, 2, p.file);
             q = psy__sql_step(s);
             psy__sql_finalize(s);
         }

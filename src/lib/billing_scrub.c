@@ -25,9 +25,9 @@ static void finding_add(json_t *arr, const char *sev, const char *rule, const ch
 static size_t claim_sessions(psy_store *st, psy_id claim, psy_id *out, size_t cap)
 {
     size_t n = 0;
-    psy__stmt *s = psy__sql_prepare(st, "SELECT DISTINCT session_id FROM claim_line WHERE claim_id = ?");
+    psy__stmt *s =
+        psy__db_stmt(st, "SELECT DISTINCT session_id FROM claim_line WHERE claim_id = ?", PSY_ARGS(PSY_INT(claim)));
     if (!s) return 0;
-    psy__sql_bind_int64(s, 1, claim);
     while (n < cap && psy__sql_step(s) == PSY_SQL_ROW) out[n++] = psy__sql_int64(s, 0);
     psy__sql_finalize(s);
     return n;
@@ -41,9 +41,8 @@ static psy_id finding_session(psy_store *st, const struct psy_audit_finding *f)
                       : !strcmp(f->record_type, "note")     ? "SELECT session_id FROM note WHERE id = ?"
                                                             : NULL;
     if (!sql) return 0;
-    psy__stmt *s = psy__sql_prepare(st, sql);
+    psy__stmt *s = psy__db_stmt(st, sql, PSY_ARGS(PSY_INT(f->record_id)));
     if (!s) return 0;
-    psy__sql_bind_int64(s, 1, f->record_id);
     psy_id id = psy__sql_step(s) == PSY_SQL_ROW ? psy__sql_int64(s, 0) : 0;
     psy__sql_finalize(s);
     return id;
@@ -104,9 +103,8 @@ static psy_status scrub(psy_store *st, psy_id practice, psy_id claim, struct aud
     }
     json_t *arr = json_array();
     /* the coding findings recorded when the lines were built */
-    psy__stmt *s = psy__sql_prepare(st, "SELECT findings FROM claim WHERE id = ?");
+    psy__stmt *s = psy__db_stmt(st, "SELECT findings FROM claim WHERE id = ?", PSY_ARGS(PSY_INT(claim)));
     if (s) {
-        psy__sql_bind_int64(s, 1, claim);
         if (psy__sql_step(s) == PSY_SQL_ROW) {
             json_t *old = json_loads(psy__sql_text(s, 0), 0, NULL);
             size_t i;
@@ -171,17 +169,15 @@ static psy_status scrub(psy_store *st, psy_id practice, psy_id claim, struct aud
     json_array_foreach(arr, i, v) errors += !strcmp(json_string_value(json_object_get(v, "severity")), "error");
     char *text = json_dumps(arr, JSON_COMPACT);
     json_decref(arr);
-    s = psy__sql_prepare(st, "UPDATE claim SET findings = ?, scrubbed_at = ? WHERE id = ?");
+    char now[PSY_REC_TIME_MAX];
+    psy__billing_now(now);
+    s = psy__db_stmt(st, "UPDATE claim SET findings = ?, scrubbed_at = ? WHERE id = ?",
+                     PSY_ARGS(PSY_TEXT(text), PSY_TEXT(now), PSY_INT(claim)));
     if (!s) {
         free(text);
         rc = psy__store_dbfail(st, "claim");
         goto out;
     }
-    char now[PSY_REC_TIME_MAX];
-    psy__billing_now(now);
-    psy__sql_bind_text(s, 1, text);
-    psy__sql_bind_text(s, 2, now);
-    psy__sql_bind_int64(s, 3, claim);
     int r = psy__sql_step(s);
     psy__sql_finalize(s);
     free(text);
@@ -327,9 +323,8 @@ psy_status psy__billing_claim_ids(psy_store *st, psy_id practice, const char *wh
     snprintf(sql, sizeof sql, "SELECT id FROM claim WHERE practice_id = ? AND %s ORDER BY id", where);
     *ids = NULL;
     *n = 0;
-    psy__stmt *s = psy__sql_prepare(st, sql);
+    psy__stmt *s = psy__db_stmt(st, sql, PSY_ARGS(PSY_INT(practice)));
     if (!s) return psy__store_dbfail(st, "claim");
-    psy__sql_bind_int64(s, 1, practice);
     size_t cap = 0;
     int r;
     while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {

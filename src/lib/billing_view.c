@@ -16,9 +16,10 @@
 static psy_status rows_json(psy_store *st, const char *sql, const int64_t *args, int nargs, const char *cols,
                             json_t *arr)
 {
-    psy__stmt *s = psy__sql_prepare(st, sql);
+    psy__arg a[8];
+    for (int i = 0; i < nargs && i < 8; i++) a[i] = PSY_INT(args[i]);
+    psy__stmt *s = psy__db_stmt(st, sql, a, nargs < 8 ? nargs : 8);
     if (!s) return psy__store_dbfail(st, "claim");
-    for (int i = 0; i < nargs; i++) psy__sql_bind_int64(s, i + 1, args[i]);
     int r;
     while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
         json_t *o = json_object();
@@ -151,13 +152,13 @@ psy_status psy_billing_suspense_list(psy_store *st, psy_id practice, int include
 {
     *out = NULL;
     *n = 0;
-    psy__stmt *s = psy__sql_prepare(st, "SELECT s.id, s.claim_number, s.code, s.modifiers, s.charge_cents, s.paid_cents, "
-                                        "s.why, s.resolved, f.posted_at FROM suspense_item s JOIN era_file f ON "
-                                        "f.id = s.era_file_id WHERE s.practice_id = ? AND (? = 1 OR s.resolved = 0) "
-                                        "ORDER BY s.id");
+    psy__stmt *s = psy__db_stmt(st,
+                                "SELECT s.id, s.claim_number, s.code, s.modifiers, s.charge_cents, s.paid_cents, "
+                                "s.why, s.resolved, f.posted_at FROM suspense_item s JOIN era_file f ON "
+                                "f.id = s.era_file_id WHERE s.practice_id = ? AND (? = 1 OR s.resolved = 0) "
+                                "ORDER BY s.id",
+                                PSY_ARGS(PSY_INT(practice), PSY_INT(include_resolved ? 1 : 0)));
     if (!s) return psy__store_dbfail(st, "suspense_item");
-    psy__sql_bind_int64(s, 1, practice);
-    psy__sql_bind_int64(s, 2, include_resolved ? 1 : 0);
     size_t cap = 0;
     int r;
     while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
@@ -187,6 +188,19 @@ static int month_ok(const char *m)
     return strlen(m) == 7 && snprintf(first, sizeof first, "%s-01", m) == 10 && psy_date_iso_valid(first);
 }
 
+#define C(f, k) PSY__COL(struct psy_billing_revenue, f, k)
+static const struct psy__col revenue_cols[] = {
+    PSY__COLX(struct psy_billing_revenue, "substr(c.service_date, 1, 7) AS m", month, s),
+    PSY__COLX(struct psy_billing_revenue, "c.payer_id", payer_id, i),
+    PSY__COLX(struct psy_billing_revenue, "p.payer_code", payer_code, s),
+    PSY__COLX(struct psy_billing_revenue, "p.name", payer_name, s),
+    PSY__COLX(struct psy_billing_revenue, "count(*)", claims, l),
+    PSY__COLX(struct psy_billing_revenue, "sum(c.total_cents)", billed_cents, c),
+    PSY__COLX(struct psy_billing_revenue, "sum(c.paid_cents)", paid_cents, c),
+    PSY__COLX(struct psy_billing_revenue, "sum(c.patient_cents)", patient_cents, c)};
+#undef C
+static const struct psy__map revenue_map = PSY__MAP(revenue_cols);
+
 psy_status psy_billing_revenue(psy_store *st, psy_id practice, const char *from, const char *to,
                                struct psy_billing_revenue **out, size_t *n)
 {
@@ -195,82 +209,55 @@ psy_status psy_billing_revenue(psy_store *st, psy_id practice, const char *from,
     if (!month_ok(from)) return psy__store_fail(st, PSY_EINVAL, "from: a month YYYY-MM");
     if (!month_ok(to)) return psy__store_fail(st, PSY_EINVAL, "to: a month YYYY-MM");
     /* billed: claims that left (submitted or later); paid: what remittances posted to them */
-    psy__stmt *s = psy__sql_prepare(st, "SELECT substr(c.service_date, 1, 7) AS m, c.payer_id, p.payer_code, p.name, "
-                                        "count(*), sum(c.total_cents), sum(c.paid_cents), sum(c.patient_cents) "
-                                        "FROM claim c JOIN payer p ON p.id = c.payer_id WHERE c.practice_id = ? "
-                                        "AND c.status NOT IN ('draft', 'ready') "
-                                        "AND (CAST(? AS TEXT) = '' OR substr(c.service_date, 1, 7) >= CAST(? AS TEXT)) "
-                                        "AND (CAST(? AS TEXT) = '' OR substr(c.service_date, 1, 7) <= CAST(? AS TEXT)) "
-                                        "GROUP BY substr(c.service_date, 1, 7), c.payer_id, p.payer_code, p.name "
-                                        "ORDER BY m, p.payer_code");
-    if (!s) return psy__store_dbfail(st, "claim");
-    psy__sql_bind_int64(s, 1, practice);
-    psy__sql_bind_text(s, 2, from ? from : "");
-    psy__sql_bind_text(s, 3, from ? from : "");
-    psy__sql_bind_text(s, 4, to ? to : "");
-    psy__sql_bind_text(s, 5, to ? to : "");
-    size_t cap = 0;
-    int r;
-    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
-        if (*n == cap) *out = psy__realloc(*out, (cap = cap ? 2 * cap : 16) * sizeof **out);
-        struct psy_billing_revenue *x = &(*out)[(*n)++];
-        memset(x, 0, sizeof *x);
-        snprintf(x->month, sizeof x->month, "%s", psy__sql_text(s, 0));
-        x->payer_id = psy__sql_int64(s, 1);
-        snprintf(x->payer_code, sizeof x->payer_code, "%s", psy__sql_text(s, 2));
-        snprintf(x->payer_name, sizeof x->payer_name, "%s", psy__sql_text(s, 3));
-        x->claims = (long)psy__sql_int64(s, 4);
-        x->billed_cents = psy__sql_int64(s, 5);
-        x->paid_cents = psy__sql_int64(s, 6);
-        x->patient_cents = psy__sql_int64(s, 7);
+    struct psy__query q;
+    void *v;
+    psy__query_init(&q, "FROM claim c JOIN payer p ON p.id = c.payer_id", PSY_NOARGS);
+    psy__query_where(&q, "c.practice_id = ?", PSY_INT(practice));
+    psy__query_where_n(&q, "c.status NOT IN ('draft', 'ready')", PSY_NOARGS);
+    if (from && *from) psy__query_where(&q, "substr(c.service_date, 1, 7) >= ?", PSY_TEXT(from));
+    if (to && *to) psy__query_where(&q, "substr(c.service_date, 1, 7) <= ?", PSY_TEXT(to));
+    psy__query_sql(&q,
+                   " GROUP BY substr(c.service_date, 1, 7), c.payer_id, p.payer_code, p.name ORDER BY m, p.payer_code");
+    psy_status rc = psy__db_rows(st, &v, n, sizeof **out, &revenue_map, q.sql.p, q.args, q.n);
+    psy__query_free(&q);
+    *out = v;
+    if (rc) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
     }
-    psy_status rc = list_end(st, s, r, *out, "claim");
-    if (rc) *out = NULL, *n = 0;
     return rc;
 }
 
 /* --- listing ------------------------------------------------------------------------------------ */
 
+#define C(expr, f, k) PSY__COLX(struct psy_billing_claim, expr, f, k)
+static const struct psy__col claim_cols[] = {
+    C("c.id", id, i),           C("c.claim_number", number, s),   C("c.client_id", client_id, i),
+    C("c.payer_id", payer_id, i), C("p.payer_code", payer_code, s), C("c.service_date", service_date, s),
+    C("c.status", status, s),   C("c.total_cents", total_cents, c), C("c.paid_cents", paid_cents, c),
+    C("c.findings", findings, S), C("(SELECT count(*) FROM claim_line l WHERE l.claim_id = c.id)", n_lines, d)};
+#undef C
+static const struct psy__map claim_map = PSY__MAP(claim_cols);
+
 psy_status psy_billing_claim_list(psy_store *st, psy_id practice, const char *status, struct psy_billing_claim **out,
                                   size_t *n)
 {
-    *out = NULL;
-    *n = 0;
-    psy__stmt *s = psy__sql_prepare(st, "SELECT c.id, c.claim_number, c.client_id, c.payer_id, p.payer_code, "
-                                        "c.service_date, c.status, c.total_cents, c.paid_cents, c.findings, "
-                                        "(SELECT count(*) FROM claim_line l WHERE l.claim_id = c.id) "
-                                        "FROM claim c JOIN payer p ON p.id = c.payer_id WHERE c.practice_id = ? "
-                                        "AND (CAST(? AS TEXT) = '' OR c.status = CAST(? AS TEXT)) ORDER BY c.id");
-    if (!s) return psy__store_dbfail(st, "claim");
-    psy__sql_bind_int64(s, 1, practice);
-    psy__sql_bind_text(s, 2, status ? status : "");
-    psy__sql_bind_text(s, 3, status ? status : "");
-    size_t cap = 0;
-    int r;
-    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
-        if (*n == cap) *out = psy__realloc(*out, (cap = cap ? 2 * cap : 32) * sizeof **out);
-        struct psy_billing_claim *c = &(*out)[(*n)++];
-        memset(c, 0, sizeof *c);
-        c->id = psy__sql_int64(s, 0);
-        snprintf(c->number, sizeof c->number, "%s", psy__sql_text(s, 1));
-        c->client_id = psy__sql_int64(s, 2);
-        c->payer_id = psy__sql_int64(s, 3);
-        snprintf(c->payer_code, sizeof c->payer_code, "%s", psy__sql_text(s, 4));
-        snprintf(c->service_date, sizeof c->service_date, "%s", psy__sql_text(s, 5));
-        snprintf(c->status, sizeof c->status, "%s", psy__sql_text(s, 6));
-        c->total_cents = psy__sql_int64(s, 7);
-        c->paid_cents = psy__sql_int64(s, 8);
-        c->findings = psy__strdup(psy__sql_text(s, 9));
-        c->n_lines = (int)psy__sql_int64(s, 10);
-    }
-    psy__sql_finalize(s);
-    if (r == PSY_SQL_ERROR) {
+    struct psy__query q;
+    void *v;
+    psy__query_init(&q, "FROM claim c JOIN payer p ON p.id = c.payer_id", PSY_NOARGS);
+    psy__query_where(&q, "c.practice_id = ?", PSY_INT(practice));
+    if (status && *status) psy__query_where(&q, "c.status = ?", PSY_TEXT(status));
+    psy__query_sql(&q, " ORDER BY c.id");
+    psy_status rc = psy__db_rows(st, &v, n, sizeof **out, &claim_map, q.sql.p, q.args, q.n);
+    psy__query_free(&q);
+    *out = v;
+    if (rc) {
         psy_billing_claims_free(*out, *n);
         *out = NULL;
         *n = 0;
-        return psy__store_dbfail(st, "claim");
     }
-    return PSY_OK;
+    return rc;
 }
 
 void psy_billing_claims_free(struct psy_billing_claim *c, size_t n)

@@ -124,12 +124,13 @@ static void row_to_code(psy__stmt *s, struct psy_code *c)
 
 static psy_status get_one(psy_store *st, psy_system sys, const char *display, struct psy_code *c)
 {
-    psy__stmt *s = psy__sql_prepare(st, "SELECT " CODE_COLUMNS " FROM code c WHERE system = ? AND code = ?");
+    psy__stmt *s = psy__db_stmt(st, "SELECT " CODE_COLUMNS " FROM code c WHERE system = ? AND code = ?",
+                                PSY_ARGS(PSY_TEXT(system_names[sys]), PSY_TEXT(display)));
     if (!s) return psy__store_dbfail(st, "catalog");
-    psy__sql_bind_text(s, 1, system_names[sys]);
-    psy__sql_bind_text(s, 2, display);
     int step = psy__sql_step(s);
-    psy_status rc = step == PSY_SQL_ROW ? PSY_OK : step == PSY_SQL_DONE ? PSY_ENOTFOUND : psy__store_dbfail(st, "catalog");
+    psy_status rc = step == PSY_SQL_ROW    ? PSY_OK
+                    : step == PSY_SQL_DONE ? PSY_ENOTFOUND
+                                           : psy__store_dbfail(st, "catalog");
     if (step == PSY_SQL_ROW) row_to_code(s, c);
     psy__sql_finalize(s);
     return rc;
@@ -170,13 +171,13 @@ psy_status psy_catalog_links(psy_store *st, psy_system sys, const char *code, st
     psy_system rsys;
     psy_status rc = resolve(st, sys, code, &rsys, display);
     if (rc) return rc;
-    psy__stmt *s = psy__sql_prepare(st, "SELECT kind, target_system, target_code, note FROM code_link "
-                                        "WHERE system = ? AND code = ? ORDER BY CASE kind WHEN 'primary' THEN 0 "
-                                        "WHEN 'addon' THEN 1 WHEN 'instead' THEN 2 ELSE 3 END, target_system, "
-                                        "target_code");
+    psy__stmt *s = psy__db_stmt(st,
+                                "SELECT kind, target_system, target_code, note FROM code_link "
+                                "WHERE system = ? AND code = ? ORDER BY CASE kind WHEN 'primary' THEN 0 "
+                                "WHEN 'addon' THEN 1 WHEN 'instead' THEN 2 ELSE 3 END, target_system, "
+                                "target_code",
+                                PSY_ARGS(PSY_TEXT(system_names[rsys]), PSY_TEXT(display)));
     if (!s) return psy__store_dbfail(st, "catalog links");
-    psy__sql_bind_text(s, 1, system_names[rsys]);
-    psy__sql_bind_text(s, 2, display);
     size_t cap = 0;
     int step;
     while ((step = psy__sql_step(s)) == PSY_SQL_ROW) {
@@ -211,10 +212,9 @@ psy_status psy_catalog_page(psy_store *st, psy_system sys, const char *code, cha
     psy_system rsys;
     psy_status rc = resolve(st, sys, code, &rsys, display);
     if (rc) return rc;
-    psy__stmt *s = psy__sql_prepare(st, "SELECT body FROM code_page WHERE system = ? AND code = ?");
+    psy__stmt *s = psy__db_stmt(st, "SELECT body FROM code_page WHERE system = ? AND code = ?",
+                                PSY_ARGS(PSY_TEXT(system_names[rsys]), PSY_TEXT(display)));
     if (!s) return psy__store_dbfail(st, "catalog page");
-    psy__sql_bind_text(s, 1, system_names[rsys]);
-    psy__sql_bind_text(s, 2, display);
     int step = psy__sql_step(s);
     rc = step == PSY_SQL_ROW ? PSY_OK : step == PSY_SQL_DONE ? PSY_ENOTFOUND : psy__store_dbfail(st, "catalog page");
     if (step == PSY_SQL_ROW) *json = dup_text(psy__sql_text(s, 0));
@@ -245,9 +245,9 @@ size_t psy_catalog_suggest(psy_store *st, psy_system sys, const char *code, stru
     if (!*want || max == 0) return 0;
     const char *sql = sys == PSY_SYS_COUNT ? "SELECT system, code FROM code"
                                            : "SELECT system, code FROM code WHERE system = ?";
-    psy__stmt *s = psy__sql_prepare(st, sql);
+    psy__stmt *s = sys == PSY_SYS_COUNT ? psy__db_stmt(st, sql, PSY_NOARGS)
+                                        : psy__db_stmt(st, sql, PSY_ARGS(PSY_TEXT(system_names[sys])));
     if (!s) return 0;
-    if (sys != PSY_SYS_COUNT) psy__sql_bind_text(s, 1, system_names[sys]);
     struct cand best[16];
     size_t nbest = 0, keep = max < 16 ? max : 16;
     size_t wlen = strlen(want);
@@ -312,9 +312,11 @@ void psy__catalog_page_text(const char *body, struct psy__buf *b)
 
 psy_status psy_catalog_foreach(psy_store *st, psy_catalog_visit fn, void *ud)
 {
-    psy__stmt *s = psy__sql_prepare(st, "SELECT " CODE_COLUMNS ", (SELECT body FROM code_page p WHERE "
-                                        "p.system = c.system AND p.code = c.code) FROM code c "
-                                        "ORDER BY c.system, c.code");
+    psy__stmt *s = psy__db_stmt(st,
+                                "SELECT " CODE_COLUMNS ", (SELECT body FROM code_page p WHERE "
+                                "p.system = c.system AND p.code = c.code) FROM code c "
+                                "ORDER BY c.system, c.code",
+                                PSY_NOARGS);
     if (!s) return psy__store_dbfail(st, "catalog");
     struct psy__buf extra = {0};
     int rc;
@@ -338,7 +340,7 @@ psy_status psy_catalog_foreach(psy_store *st, psy_catalog_visit fn, void *ud)
 psy_status psy_catalog_counts(psy_store *st, long counts[PSY_SYS_COUNT])
 {
     memset(counts, 0, sizeof(long) * PSY_SYS_COUNT);
-    psy__stmt *s = psy__sql_prepare(st, "SELECT system, count(*) FROM code GROUP BY system");
+    psy__stmt *s = psy__db_stmt(st, "SELECT system, count(*) FROM code GROUP BY system", PSY_NOARGS);
     if (!s) return psy__store_dbfail(st, "catalog");
     int rc;
     while ((rc = psy__sql_step(s)) == PSY_SQL_ROW) {

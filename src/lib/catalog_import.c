@@ -221,10 +221,11 @@ static struct have *have_slot(struct imp *im, psy_system sys, const char *code)
 static psy_status load_system(struct imp *im, psy_system sys)
 {
     im->loaded[sys] = 1;
-    psy__stmt *s = psy__sql_prepare(im->st, "SELECT code, short_title, long_title, billable, effective, "
-                                            "terminated, source FROM code WHERE system = ?");
+    psy__stmt *s = psy__db_stmt(im->st,
+                                "SELECT code, short_title, long_title, billable, effective, "
+                                "terminated, source FROM code WHERE system = ?",
+                                PSY_ARGS(PSY_TEXT(psy_catalog_system_name(sys))));
     if (!s) return psy__store_dbfail(im->st, "import");
-    psy__sql_bind_text(s, 1, psy_catalog_system_name(sys));
     int rc;
     while ((rc = psy__sql_step(s)) == PSY_SQL_ROW) {
         struct have *h = have_slot(im, sys, psy__sql_text(s, 0));

@@ -82,17 +82,13 @@ static void load_entry(struct seed *sd, const char *file, psy_system sys, size_t
         psy__buf_puts(&syn, json_string_value(it));
     }
     psy__stmt *s = sd->ins_code;
-    psy__sql_bind_text(s, 1, psy_catalog_system_name(sys));
-    psy__sql_bind_text(s, 2, code);
-    psy__sql_bind_text(s, 3, shortt);
-    psy__sql_bind_text(s, 4, longt);
-    psy__sql_bind_int64(s, 5, json_is_true(billable));
-    psy__sql_bind_int64(s, 6, strcmp(str_or(e, "kind", ""), "addon") == 0);
-    psy__sql_bind_text(s, 7, str_or(e, "effective", NULL));
-    psy__sql_bind_text(s, 8, str_or(e, "terminated", NULL));
-    psy__sql_bind_text(s, 9, syn.p);
+    int unbound = psy__sql_bind_args(
+        s, 1,
+        PSY_ARGS(PSY_TEXT(psy_catalog_system_name(sys)), PSY_TEXT(code), PSY_TEXT(shortt), PSY_TEXT(longt),
+                 PSY_INT(json_is_true(billable)), PSY_INT(strcmp(str_or(e, "kind", ""), "addon") == 0),
+                 PSY_TEXT(str_or(e, "effective", NULL)), PSY_TEXT(str_or(e, "terminated", NULL)), PSY_TEXT(syn.p)));
     psy__buf_free(&syn);
-    if (!step_reset(s)) {
+    if (unbound || !step_reset(s)) {
         sd->rc = psy__store_dbfail(sd->st, "seeding the catalog");
         return;
     }
@@ -112,13 +108,11 @@ static void load_entry(struct seed *sd, const char *file, psy_system sys, size_t
             return;
         }
         psy__stmt *l = sd->ins_link;
-        psy__sql_bind_text(l, 1, psy_catalog_system_name(sys));
-        psy__sql_bind_text(l, 2, code);
-        psy__sql_bind_text(l, 3, kind);
-        psy__sql_bind_text(l, 4, psy_catalog_system_name(tsys));
-        psy__sql_bind_text(l, 5, tcode);
-        psy__sql_bind_text(l, 6, str_or(it, "note", ""));
-        if (!step_reset(l)) {
+        int bad_link = psy__sql_bind_args(l, 1,
+                                          PSY_ARGS(PSY_TEXT(psy_catalog_system_name(sys)), PSY_TEXT(code),
+                                                   PSY_TEXT(kind), PSY_TEXT(psy_catalog_system_name(tsys)),
+                                                   PSY_TEXT(tcode), PSY_TEXT(str_or(it, "note", ""))));
+        if (bad_link || !step_reset(l)) {
             sd->rc = psy__store_dbfail(sd->st, "seeding code links");
             return;
         }
@@ -187,11 +181,10 @@ static void load_page_file(void *ud, const char *name, const char *data, size_t 
     else {
         char *body = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
         psy__stmt *s = sd->ins_page;
-        psy__sql_bind_text(s, 1, psy_catalog_system_name(sys));
-        psy__sql_bind_text(s, 2, code);
-        psy__sql_bind_text(s, 3, body);
+        int unbound =
+            psy__sql_bind_args(s, 1, PSY_ARGS(PSY_TEXT(psy_catalog_system_name(sys)), PSY_TEXT(code), PSY_TEXT(body)));
         free(body);
-        if (!step_reset(s)) sd->rc = psy__store_dbfail(sd->st, "seeding explainer pages");
+        if (unbound || !step_reset(s)) sd->rc = psy__store_dbfail(sd->st, "seeding explainer pages");
     }
     json_decref(root);
 }
@@ -216,15 +209,21 @@ psy_status psy_catalog_seed(psy_store *st)
         rc = psy__store_exec(st, "DELETE FROM code WHERE source = 'builtin'; DELETE FROM code_link; "
                                  "DELETE FROM code_page; UPDATE code SET synonyms = ''");
     if (!rc) {
-        sd.ins_code = psy__sql_prepare(st, "INSERT INTO code(system, code, short_title, long_title, billable, "
-                                           "addon, effective, terminated, synonyms, source) "
-                                           "VALUES (?,?,?,?,?,?,?,?,?,'builtin') ON CONFLICT(system, code) "
-                                           "DO UPDATE SET synonyms = excluded.synonyms, addon = excluded.addon");
-        sd.ins_link = psy__sql_prepare(st, "INSERT INTO code_link(system, code, kind, target_system, target_code, "
-                                           "note) VALUES (?,?,?,?,?,?) ON CONFLICT(system, code, kind, "
-                                           "target_system, target_code) DO UPDATE SET note = excluded.note");
-        sd.ins_page = psy__sql_prepare(st, "INSERT INTO code_page(system, code, body) VALUES (?,?,?) "
-                                           "ON CONFLICT(system, code) DO UPDATE SET body = excluded.body");
+        sd.ins_code = psy__db_stmt(st,
+                                   "INSERT INTO code(system, code, short_title, long_title, billable, "
+                                   "addon, effective, terminated, synonyms, source) "
+                                   "VALUES (?,?,?,?,?,?,?,?,?,'builtin') ON CONFLICT(system, code) "
+                                   "DO UPDATE SET synonyms = excluded.synonyms, addon = excluded.addon",
+                                   PSY_NOARGS);
+        sd.ins_link = psy__db_stmt(st,
+                                   "INSERT INTO code_link(system, code, kind, target_system, target_code, "
+                                   "note) VALUES (?,?,?,?,?,?) ON CONFLICT(system, code, kind, "
+                                   "target_system, target_code) DO UPDATE SET note = excluded.note",
+                                   PSY_NOARGS);
+        sd.ins_page = psy__db_stmt(st,
+                                   "INSERT INTO code_page(system, code, body) VALUES (?,?,?) "
+                                   "ON CONFLICT(system, code) DO UPDATE SET body = excluded.body",
+                                   PSY_NOARGS);
         if (!sd.ins_code || !sd.ins_link || !sd.ins_page) rc = psy__store_dbfail(st, "seeding the catalog");
     }
     if (!rc) {

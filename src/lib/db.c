@@ -114,14 +114,19 @@ void psy__db_close(struct psy__db *db)
 
 /* --- running statements --------------------------------------------------------------------------- */
 
-void psy__sql_bind_int64(psy__stmt *s, int i, int64_t v) { s->db->ops->bind_int64(s, i, v); }
-void psy__sql_bind_double(psy__stmt *s, int i, double v) { s->db->ops->bind_double(s, i, v); }
-void psy__sql_bind_null(psy__stmt *s, int i) { s->db->ops->bind_null(s, i); }
-
-void psy__sql_bind_text(psy__stmt *s, int i, const char *v)
+/* A refused bind leaves the statement failed, so its next step reports the failure. */
+static int bound(psy__stmt *s, int rc)
 {
-    if (v) s->db->ops->bind_text(s, i, v);
-    else s->db->ops->bind_null(s, i);
+    if (rc) s->state = 3;
+    return rc ? -1 : 0;
+}
+int psy__sql_bind_int64(psy__stmt *s, int i, int64_t v) { return bound(s, s->db->ops->bind_int64(s, i, v)); }
+int psy__sql_bind_double(psy__stmt *s, int i, double v) { return bound(s, s->db->ops->bind_double(s, i, v)); }
+int psy__sql_bind_null(psy__stmt *s, int i) { return bound(s, s->db->ops->bind_null(s, i)); }
+
+int psy__sql_bind_text(psy__stmt *s, int i, const char *v)
+{
+    return bound(s, v ? s->db->ops->bind_text(s, i, v) : s->db->ops->bind_null(s, i));
 }
 
 int psy__sql_step(psy__stmt *s)
@@ -328,3 +333,227 @@ void psy__batch_free(struct psy__batch *b)
     psy__buf_free(&b->text);
     memset(b, 0, sizeof *b);
 }
+
+/* --- the query API -------------------------------------------------------------------------------- */
+
+int psy__sql_bind_args(psy__stmt *s, int first, const psy__arg *a, int n)
+{
+    for (int k = 0; k < n; k++) {
+        int rc;
+        switch (a[k].type) {
+        case PSY__ARG_INT: rc = psy__sql_bind_int64(s, first + k, a[k].i); break;
+        case PSY__ARG_REAL: rc = psy__sql_bind_double(s, first + k, a[k].d); break;
+        case PSY__ARG_TEXT: rc = psy__sql_bind_text(s, first + k, a[k].s); break;
+        default: rc = psy__sql_bind_null(s, first + k); break;
+        }
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+psy__stmt *psy__db_stmt(psy_store *st, const char *sql, const psy__arg *a, int n)
+{
+    psy__stmt *s = psy__sql_prepare(st, sql);
+    if (s && psy__sql_bind_args(s, 1, a, n)) {
+        psy__sql_finalize(s);
+        s = NULL;
+    }
+    return s;
+}
+
+psy_status psy__db_query(psy_store *st, psy__stmt **out, const char *sql, const psy__arg *a, int n)
+{
+    *out = psy__db_stmt(st, sql, a, n);
+    return *out ? PSY_OK : psy__store_dbfail(st, "database");
+}
+
+psy_status psy__db_run(psy_store *st, int64_t *changes, const char *sql, const psy__arg *a, int n)
+{
+    psy__stmt *s;
+    if (changes) *changes = 0;
+    psy_status rc = psy__db_query(st, &s, sql, a, n);
+    if (rc) return rc;
+    if (psy__sql_step(s) == PSY_SQL_ERROR) rc = psy__store_dbfail(st, "database");
+    else if (changes) *changes = psy__sql_changes(s);
+    psy__sql_finalize(s);
+    return rc;
+}
+
+psy_status psy__db_insert(psy_store *st, int64_t *id, const char *sql, const psy__arg *a, int n)
+{
+    struct psy__buf q = {0};
+    psy__stmt *s;
+    int64_t newid = 0;
+    psy__buf_printf(&q, "%s RETURNING id", sql);
+    psy_status rc = psy__db_query(st, &s, q.p, a, n);
+    psy__buf_free(&q);
+    if (rc) return rc;
+    rc = psy__sql_insert_id(st, s, &newid);
+    psy__sql_finalize(s);
+    if (!rc) *id = newid;
+    return rc;
+}
+
+/* Steps s once: PSY_OK on a row, PSY_ENOTFOUND when there is none, else the recorded failure. */
+static psy_status first_row(psy_store *st, psy__stmt *s)
+{
+    int r = psy__sql_step(s);
+    return r == PSY_SQL_ROW ? PSY_OK : r == PSY_SQL_DONE ? PSY_ENOTFOUND : psy__store_dbfail(st, "database");
+}
+
+psy_status psy__db_int(psy_store *st, int64_t *out, const char *sql, const psy__arg *a, int n)
+{
+    psy__stmt *s;
+    psy_status rc = psy__db_query(st, &s, sql, a, n);
+    if (rc) return rc;
+    rc = first_row(st, s);
+    if (!rc) *out = psy__sql_int64(s, 0);
+    psy__sql_finalize(s);
+    return rc;
+}
+
+psy_status psy__db_text(psy_store *st, char *dst, size_t len, const char *sql, const psy__arg *a, int n)
+{
+    psy__stmt *s;
+    psy_status rc = psy__db_query(st, &s, sql, a, n);
+    if (rc) return rc;
+    rc = first_row(st, s);
+    if (!rc) psy__db_col_copy(s, 0, dst, len);
+    psy__sql_finalize(s);
+    return rc;
+}
+
+psy_status psy__db_ints(psy_store *st, int64_t **out, size_t *n_out, const char *sql, const psy__arg *a, int n)
+{
+    psy__stmt *s;
+    size_t cap = 0;
+    int r;
+    *out = NULL;
+    *n_out = 0;
+    psy_status rc = psy__db_query(st, &s, sql, a, n);
+    if (rc) return rc;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) *PSY__PUSH(*out, *n_out, cap) = psy__sql_int64(s, 0);
+    if (r != PSY_SQL_DONE) {
+        rc = psy__store_dbfail(st, "database");
+        free(*out);
+        *out = NULL;
+        *n_out = 0;
+    }
+    psy__sql_finalize(s);
+    return rc;
+}
+
+void psy__db_col_copy(psy__stmt *s, int col, char *dst, size_t len)
+{
+    const char *t = psy__sql_text(s, col);
+    snprintf(dst, len, "%s", t ? t : "");
+}
+
+char *psy__db_col_dup(psy__stmt *s, int col)
+{
+    const char *t = psy__sql_text(s, col);
+    return psy__strdup(t ? t : "");
+}
+
+void psy__db_read(psy__stmt *s, const struct psy__map *m, void *item)
+{
+    unsigned char *base = item;
+    for (size_t i = 0; i < m->n; i++) {
+        const struct psy__col *c = &m->cols[i];
+        void *dst = base + c->off;
+        int col = (int)i;
+        switch (c->kind) {
+        case 'i': *(int64_t *)dst = psy__sql_int64(s, col); break;
+        case 'c': *(long long *)dst = (long long)psy__sql_int64(s, col); break;
+        case 'd': *(int *)dst = (int)psy__sql_int64(s, col); break;
+        case 'l': *(long *)dst = (long)psy__sql_int64(s, col); break;
+        case 'f': *(double *)dst = psy__sql_double(s, col); break;
+        case 's': psy__db_col_copy(s, col, dst, c->size); break;
+        case 'S': *(char **)dst = psy__db_col_dup(s, col); break;
+        default: *(char **)dst = psy__sql_is_null(s, col) ? NULL : psy__db_col_dup(s, col); break;
+        }
+    }
+}
+
+static psy_status map_query(psy_store *st, psy__stmt **s, const struct psy__map *m, const char *rest,
+                            const psy__arg *a, int n)
+{
+    struct psy__buf sql = {0};
+    psy__buf_puts(&sql, "SELECT ");
+    for (size_t i = 0; i < m->n; i++) psy__buf_printf(&sql, "%s%s", i ? ", " : "", m->cols[i].expr);
+    psy__buf_printf(&sql, " %s", rest);
+    psy_status rc = psy__db_query(st, s, sql.p, a, n);
+    psy__buf_free(&sql);
+    return rc;
+}
+
+psy_status psy__db_row(psy_store *st, void *item, const struct psy__map *m, const char *rest, const psy__arg *a, int n)
+{
+    psy__stmt *s;
+    psy_status rc = map_query(st, &s, m, rest, a, n);
+    if (rc) return rc;
+    rc = first_row(st, s);
+    if (!rc) psy__db_read(s, m, item);
+    psy__sql_finalize(s);
+    return rc;
+}
+
+psy_status psy__db_rows(psy_store *st, void **out, size_t *n_out, size_t size, const struct psy__map *m,
+                        const char *rest, const psy__arg *a, int n)
+{
+    psy__stmt *s;
+    size_t cap = 0;
+    int r;
+    *out = NULL;
+    *n_out = 0;
+    psy_status rc = map_query(st, &s, m, rest, a, n);
+    if (rc) return rc;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
+        *out = psy__db_grow(*out, n_out, &cap, size);
+        psy__db_read(s, m, (unsigned char *)*out + (*n_out - 1) * size);
+    }
+    if (r != PSY_SQL_DONE) rc = psy__store_dbfail(st, "database");
+    psy__sql_finalize(s);
+    return rc;
+}
+
+void *psy__db_grow(void *v, size_t *n, size_t *cap, size_t size)
+{
+    if (*n == *cap) v = psy__realloc(v, (*cap = *cap ? *cap * 2 : 16) * size);
+    memset((unsigned char *)v + *n * size, 0, size);
+    (*n)++;
+    return v;
+}
+
+/* --- WHERE from the filters given ---------------------------------------------------------------- */
+
+static void query_args(struct psy__query *q, const psy__arg *a, int n)
+{
+    if (q->n + n > PSY__QUERY_ARGS) abort(); /* a programming error: raise PSY__QUERY_ARGS */
+    for (int k = 0; k < n; k++) q->args[q->n++] = a[k];
+}
+
+void psy__query_init(struct psy__query *q, const char *head, const psy__arg *a, int n)
+{
+    memset(q, 0, sizeof *q);
+    psy__buf_puts(&q->sql, head);
+    query_args(q, a, n);
+}
+
+void psy__query_where_n(struct psy__query *q, const char *cond, const psy__arg *a, int n)
+{
+    psy__buf_printf(&q->sql, " %s (%s)", q->nwhere++ ? "AND" : "WHERE", cond);
+    query_args(q, a, n);
+}
+
+void psy__query_where(struct psy__query *q, const char *cond, psy__arg a) { psy__query_where_n(q, cond, &a, 1); }
+
+void psy__query_sql(struct psy__query *q, const char *text) { psy__buf_puts(&q->sql, text); }
+
+void psy__query_sql_n(struct psy__query *q, const char *text, const psy__arg *a, int n)
+{
+    psy__buf_puts(&q->sql, text);
+    query_args(q, a, n);
+}
+
+void psy__query_free(struct psy__query *q) { psy__buf_free(&q->sql); }

@@ -201,10 +201,19 @@ static psy__stmt *pg_prepare(struct psy__db *base, const char *sql, int persiste
     return &s->base;
 }
 
-static void set_param(psy__stmt *base, int i, const char *v, size_t n)
+/* Binds return 0, or -1 with the failure recorded: a parameter number the statement does not have. */
+static int out_of_range(psy__stmt *base, int i)
 {
     struct pg_stmt *s = (struct pg_stmt *)base;
-    if (i < 1 || i > s->nparams) return;
+    if (i >= 1 && i <= s->nparams) return 0;
+    psy__db_seterr(base->db, PSY_DBE_OTHER, "parameter: number %d out of range (the statement has %d)", i, s->nparams);
+    return -1;
+}
+
+static int set_param(psy__stmt *base, int i, const char *v, size_t n)
+{
+    struct pg_stmt *s = (struct pg_stmt *)base;
+    if (out_of_range(base, i)) return -1;
     i--;
     if (n + 1 > s->caps[i]) {
         s->caps[i] = n + 1 < 32 ? 32 : n + 1;
@@ -213,28 +222,30 @@ static void set_param(psy__stmt *base, int i, const char *v, size_t n)
     memcpy(s->bufs[i], v, n);
     s->bufs[i][n] = 0;
     s->vals[i] = s->bufs[i];
+    return 0;
 }
 
-static void pg_bind_int64(psy__stmt *s, int i, int64_t v)
+static int pg_bind_int64(psy__stmt *s, int i, int64_t v)
 {
     char t[24];
     int n = snprintf(t, sizeof t, "%lld", (long long)v);
-    set_param(s, i, t, (size_t)n);
+    return set_param(s, i, t, (size_t)n);
 }
 
-static void pg_bind_double(psy__stmt *s, int i, double v)
+static int pg_bind_double(psy__stmt *s, int i, double v)
 {
     char t[40];
     int n = snprintf(t, sizeof t, "%.17g", v);
-    set_param(s, i, t, (size_t)n);
+    return set_param(s, i, t, (size_t)n);
 }
 
-static void pg_bind_text(psy__stmt *s, int i, const char *v) { set_param(s, i, v, strlen(v)); }
+static int pg_bind_text(psy__stmt *s, int i, const char *v) { return set_param(s, i, v, strlen(v)); }
 
-static void pg_bind_null(psy__stmt *base, int i)
+static int pg_bind_null(psy__stmt *base, int i)
 {
-    struct pg_stmt *s = (struct pg_stmt *)base;
-    if (i >= 1 && i <= s->nparams) s->vals[i - 1] = NULL;
+    if (out_of_range(base, i)) return -1;
+    ((struct pg_stmt *)base)->vals[i - 1] = NULL;
+    return 0;
 }
 
 static PGresult *run(struct pg_db *db, struct pg_stmt *s)
@@ -326,9 +337,23 @@ static int pg_is_null(psy__stmt *base, int col)
 static int64_t pg_changes(psy__stmt *s) { return ((struct pg_stmt *)s)->changes; }
 
 static const struct psy__db_ops pg_ops = {
-    PSY_DB_POSTGRES, pg_close,    pg_exec, pg_prepare, pg_finalize, pg_bind_int64, pg_bind_double,
-    pg_bind_text,    pg_bind_null, pg_step, pg_reset,  pg_col_int64,    pg_col_double,     pg_col_text,
-    pg_is_null,      pg_changes,
+    .version = PSY_DB_OPS_VERSION,
+    .dialect = PSY_DB_POSTGRES,
+    .close = pg_close,
+    .exec = pg_exec,
+    .prepare = pg_prepare,
+    .finalize = pg_finalize,
+    .bind_int64 = pg_bind_int64,
+    .bind_double = pg_bind_double,
+    .bind_text = pg_bind_text,
+    .bind_null = pg_bind_null,
+    .step = pg_step,
+    .reset = pg_reset,
+    .col_int64 = pg_col_int64,
+    .col_double = pg_col_double,
+    .col_text = pg_col_text,
+    .col_is_null = pg_is_null,
+    .changes = pg_changes,
 };
 
 struct psy__db *psy__pg_open(const char *conninfo, char *err, size_t errlen)

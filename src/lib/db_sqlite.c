@@ -33,10 +33,7 @@ static psy__dberr kind_of(int rc)
     }
 }
 
-static void fail(struct sq_db *db, int rc)
-{
-    psy__db_seterr(&db->base, kind_of(rc), "%s", sqlite3_errmsg(db->h));
-}
+static void fail(struct sq_db *db, int rc) { psy__db_seterr(&db->base, kind_of(rc), "%s", sqlite3_errmsg(db->h)); }
 
 static void sq_close(struct psy__db *db)
 {
@@ -81,10 +78,20 @@ static void sq_finalize(psy__stmt *s)
     free(s);
 }
 
-static void sq_bind_int64(psy__stmt *s, int i, int64_t v) { sqlite3_bind_int64(sh(s), i, v); }
-static void sq_bind_double(psy__stmt *s, int i, double v) { sqlite3_bind_double(sh(s), i, v); }
-static void sq_bind_text(psy__stmt *s, int i, const char *v) { sqlite3_bind_text(sh(s), i, v, -1, SQLITE_TRANSIENT); }
-static void sq_bind_null(psy__stmt *s, int i) { sqlite3_bind_null(sh(s), i); }
+/* Binds return 0, or -1 with the failure recorded (a parameter number out of range, a value too big). */
+static int bound(psy__stmt *s, int rc)
+{
+    if (rc == SQLITE_OK) return 0;
+    psy__db_seterr(s->db, PSY_DBE_OTHER, "parameter: %s", sqlite3_errstr(rc));
+    return -1;
+}
+static int sq_bind_int64(psy__stmt *s, int i, int64_t v) { return bound(s, sqlite3_bind_int64(sh(s), i, v)); }
+static int sq_bind_double(psy__stmt *s, int i, double v) { return bound(s, sqlite3_bind_double(sh(s), i, v)); }
+static int sq_bind_text(psy__stmt *s, int i, const char *v)
+{
+    return bound(s, sqlite3_bind_text(sh(s), i, v, -1, SQLITE_TRANSIENT));
+}
+static int sq_bind_null(psy__stmt *s, int i) { return bound(s, sqlite3_bind_null(sh(s), i)); }
 
 static int sq_step(psy__stmt *s)
 {
@@ -113,9 +120,23 @@ static int sq_is_null(psy__stmt *s, int col) { return sqlite3_column_type(sh(s),
 static int64_t sq_changes(psy__stmt *s) { return ((struct sq_stmt *)s)->changes; }
 
 static const struct psy__db_ops sqlite_ops = {
-    PSY_DB_SQLITE, sq_close,    sq_exec,  sq_prepare, sq_finalize, sq_bind_int64, sq_bind_double,
-    sq_bind_text,  sq_bind_null, sq_step, sq_reset,   sq_int64,    sq_double,     sq_text,
-    sq_is_null,    sq_changes,
+    .version = PSY_DB_OPS_VERSION,
+    .dialect = PSY_DB_SQLITE,
+    .close = sq_close,
+    .exec = sq_exec,
+    .prepare = sq_prepare,
+    .finalize = sq_finalize,
+    .bind_int64 = sq_bind_int64,
+    .bind_double = sq_bind_double,
+    .bind_text = sq_bind_text,
+    .bind_null = sq_bind_null,
+    .step = sq_step,
+    .reset = sq_reset,
+    .col_int64 = sq_int64,
+    .col_double = sq_double,
+    .col_text = sq_text,
+    .col_is_null = sq_is_null,
+    .changes = sq_changes,
 };
 
 struct psy__db *psy__sqlite_open(const char *path, char *err, size_t errlen)

@@ -235,7 +235,7 @@ static const char *const load_sql[PSY_NCCI_KIND_COUNT] = {
 
 static psy_status load_store(psy_store *st, psy_ncci_kind kind, struct rows *out, char *err, size_t errlen)
 {
-    psy__stmt *s = psy__sql_prepare(st, load_sql[kind]);
+    psy__stmt *s = psy__db_stmt(st, load_sql[kind], PSY_NOARGS);
     if (!s) {
         if (errlen) snprintf(err, errlen, "NCCI tables: %s", psy__db_errtext(st));
         return PSY_EDB;
@@ -333,7 +333,7 @@ psy_status psy_ncci_counts(psy_store *st, long counts[PSY_NCCI_KIND_COUNT])
     static const char *const sql[PSY_NCCI_KIND_COUNT] = {"SELECT count(*) FROM ncci_ptp", "SELECT count(*) FROM ncci_mue",
                                                          "SELECT count(*) FROM ncci_aoc"};
     for (int k = 0; k < PSY_NCCI_KIND_COUNT; k++) {
-        psy__stmt *s = psy__sql_prepare(st, sql[k]);
+        psy__stmt *s = psy__db_stmt(st, sql[k], PSY_NOARGS);
         if (!s) return psy__store_dbfail(st, "NCCI tables");
         int r = psy__sql_step(s);
         counts[k] = r == PSY_SQL_ROW ? (long)psy__sql_int64(s, 0) : 0;

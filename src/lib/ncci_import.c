@@ -382,16 +382,14 @@ static psy_status record_release(struct nimp *im)
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    psy__stmt *s = psy__sql_prepare(im->st, "INSERT INTO ncci_release(kind, file, effective, row_count, imported_at) "
-                                             "VALUES (?,?,?,?,?) ON CONFLICT(kind, file) DO UPDATE SET "
-                                             "effective = excluded.effective, row_count = excluded.row_count, "
-                                             "imported_at = excluded.imported_at");
+    psy__stmt *s = psy__db_stmt(im->st,
+                                "INSERT INTO ncci_release(kind, file, effective, row_count, imported_at) "
+                                "VALUES (?,?,?,?,?) ON CONFLICT(kind, file) DO UPDATE SET "
+                                "effective = excluded.effective, row_count = excluded.row_count, "
+                                "imported_at = excluded.imported_at",
+                                PSY_ARGS(PSY_TEXT(short_names[im->kind]), PSY_TEXT(base), PSY_TEXT(im->release),
+                                         PSY_INT(im->stats->rows), PSY_TEXT(now)));
     if (!s) return psy__store_dbfail(im->st, "import");
-    psy__sql_bind_text(s, 1, short_names[im->kind]);
-    psy__sql_bind_text(s, 2, base);
-    psy__sql_bind_text(s, 3, im->release);
-    psy__sql_bind_int64(s, 4, im->stats->rows);
-    psy__sql_bind_text(s, 5, now);
     int rc = psy__sql_step(s);
     psy__sql_finalize(s);
     return rc == PSY_SQL_DONE ? PSY_OK : psy__store_dbfail(im->st, "import");

@@ -14,6 +14,7 @@
 #include <string.h>
 #include "psy_int.h"
 #include "psyclaim/psy_catalog.h"
+#include "psyclaim/psy_cents.h"
 #include "psyclaim/psy_pdf.h"
 
 #define PAGE_W 612.0f
@@ -403,19 +404,24 @@ psy_status psy_pdf_superbill(const struct psy_superbill *sb, char **out, size_t 
     }
     text(&p, p.mono, 9, LEFT + 110, y + 8, PAGE_W - 2 * LEFT - 110, a);
     y = superbill_table_head(&p, y + 16);
-    long long total = 0, paid = 0;
+    long long total = 0, paid = 0, balance = 0;
+    int over = 0;
     for (size_t i = 0; i < sb->n_lines; i++) {
         if (y > PAGE_H - 200) {
             text_right(&p, p.sans, 8, PAGE_W - LEFT, y + 14, "continued on the next page");
             y = superbill_table_head(&p, superbill_header(&p, sb));
         }
         superbill_row(&p, sb, &sb->lines[i], y);
-        total += sb->lines[i].charge_cents;
+        psy_cents_acc(&total, sb->lines[i].charge_cents, &over);
         y += 16;
     }
-    for (size_t i = 0; i < sb->n_payments; i++) paid += sb->payments[i].amount_cents;
+    for (size_t i = 0; i < sb->n_payments; i++) psy_cents_acc(&paid, sb->payments[i].amount_cents, &over);
+    if (over || psy_cents_sub(total, paid, &balance)) {
+        HPDF_Free(p.doc);
+        return fail(err, errlen, "charge_cents", "the superbill's totals do not fit in an amount");
+    }
     static const char *const labels[] = {"Total charges", "Amount paid", "Balance due"};
-    long long sums[3] = {total, paid, total - paid};
+    long long sums[3] = {total, paid, balance};
     for (int i = 0; i < 3; i++) {
         money(sums[i], a, sizeof a);
         text(&p, i == 2 ? p.bold : p.sans, 9.5f, LEFT + 380, y + 14 + 13.0f * (float)i, 0, labels[i]);
@@ -594,7 +600,8 @@ static void cms1500_middle(struct pdf *p, const struct psy_claim *c, const struc
     }
     char freq[8] = "";
     if (c->frequency != PSY_FREQ_ORIGINAL) snprintf(freq, sizeof freq, "%d", (int)c->frequency);
-    snprintf(a, sizeof a, "%-4s %s", freq, c->frequency != PSY_FREQ_ORIGINAL && c->payer_claim_number ? c->payer_claim_number : "");
+    snprintf(a, sizeof a, "%-4s %s", freq,
+             c->frequency != PSY_FREQ_ORIGINAL && c->payer_claim_number ? c->payer_claim_number : "");
     box(p, 378, y, 216, 24, "22. RESUBMISSION CODE / ORIGINAL REF. NO.", *freq ? a : NULL, NULL, NULL);
     box(p, 378, y + 24, 216, 24, "23. PRIOR AUTHORIZATION NUMBER", c->prior_auth, NULL, NULL);
 }
@@ -638,7 +645,8 @@ static void cms1500_lines(struct pdf *p, const struct psy_claim *c, const struct
         a[0] = 0;
         for (int q = 0; q < PSY_CLAIM_MAX_PTRS && l->dx_pointers[q]; q++) {
             size_t len = strlen(a);
-            if (l->dx_pointers[q] <= PSY_CLAIM_MAX_DX) snprintf(a + len, sizeof a - len, "%c", 'A' + l->dx_pointers[q] - 1);
+            if (l->dx_pointers[q] <= PSY_CLAIM_MAX_DX)
+                snprintf(a + len, sizeof a - len, "%c", 'A' + l->dx_pointers[q] - 1);
         }
         text(p, p->mono, 8.5f, col24[4].x + 3, y + 21, 0, a);
         money(l->charge_cents, a, sizeof a);

@@ -53,11 +53,14 @@ psy_status psy__sql_exec(psy_store *st, const char *script);
 psy__stmt *psy__sql_prepare(psy_store *st, const char *sql);
 void psy__sql_finalize(psy__stmt *s); /* resets, clears bindings, returns it to the cache; NULL ok */
 
-/* Parameters count from 1. Text is copied; a NULL string binds SQL NULL. */
-void psy__sql_bind_int64(psy__stmt *s, int i, int64_t v);
-void psy__sql_bind_double(psy__stmt *s, int i, double v);
-void psy__sql_bind_text(psy__stmt *s, int i, const char *v);
-void psy__sql_bind_null(psy__stmt *s, int i);
+/* Parameters count from 1. Text is copied; a NULL string binds SQL NULL. Each returns 0, or -1 when the
+ * backend refuses the value (a parameter number the statement lacks, a value too big): the failure is
+ * recorded (psy__db_errtext) and the statement's next step returns PSY_SQL_ERROR, so a refused bind is
+ * never run with a missing value. Modules bind through psy__db_query and PSY_ARGS below, not these. */
+int psy__sql_bind_int64(psy__stmt *s, int i, int64_t v);
+int psy__sql_bind_double(psy__stmt *s, int i, double v);
+int psy__sql_bind_text(psy__stmt *s, int i, const char *v);
+int psy__sql_bind_null(psy__stmt *s, int i);
 
 /* Runs the statement or moves to its next row: PSY_SQL_ROW, PSY_SQL_DONE, or PSY_SQL_ERROR. After
  * DONE or ERROR it stays there until psy__sql_reset. */
@@ -75,6 +78,156 @@ void psy__sql_reset(psy__stmt *s);      /* ready to run again; bindings cleared 
 /* Runs an "INSERT ... RETURNING id" statement (bound beforehand) and stores the new row's id; resets
  * the statement. */
 psy_status psy__sql_insert_id(psy_store *st, psy__stmt *s, int64_t *id);
+
+/* --- the query API: what every module uses ------------------------------------------------------
+ *
+ * Arguments are typed values made by macros that the compiler checks (an integer macro refuses a
+ * pointer or a double, a text macro refuses anything but a char pointer or array), passed as one array:
+ *
+ *     int64_t n;
+ *     psy_status rc = psy__db_int(st, &n, "SELECT count(*) FROM claim WHERE practice_id = ? AND status = ?",
+ *                                 PSY_ARGS(PSY_INT(practice), PSY_TEXT(status)));
+ *
+ * Rows are read into structs through column maps (PSY__COL below), whose every entry is checked at
+ * compile time against the member's declared type. Failures are recorded on the store with the
+ * backend's message ("database: ..."); PSY_ENOTFOUND (no row) records nothing. */
+typedef enum { PSY__ARG_NULL, PSY__ARG_INT, PSY__ARG_REAL, PSY__ARG_TEXT } psy__argtype;
+typedef struct {
+    psy__argtype type;
+    int64_t i;
+    double d;
+    const char *s;
+} psy__arg;
+
+static inline psy__arg psy__arg_int(int64_t v) { return (psy__arg){PSY__ARG_INT, v, 0, NULL}; }
+static inline psy__arg psy__arg_int_or_null(int64_t v)
+{
+    return (psy__arg){v ? PSY__ARG_INT : PSY__ARG_NULL, v, 0, NULL};
+}
+static inline psy__arg psy__arg_real(double v) { return (psy__arg){PSY__ARG_REAL, 0, v, NULL}; }
+static inline psy__arg psy__arg_text(const char *v) { return (psy__arg){v ? PSY__ARG_TEXT : PSY__ARG_NULL, 0, 0, v}; }
+static inline psy__arg psy__arg_text_or_empty(const char *v) { return (psy__arg){PSY__ARG_TEXT, 0, 0, v ? v : ""}; }
+static inline psy__arg psy__arg_text_or_null(const char *v)
+{
+    return (psy__arg){v && *v ? PSY__ARG_TEXT : PSY__ARG_NULL, 0, 0, v};
+}
+
+#define PSY__INTEGER(x, f)                                                                                       \
+    _Generic((x), _Bool: f, char: f, signed char: f, unsigned char: f, short: f, unsigned short: f, int: f,      \
+             unsigned: f, long: f, unsigned long: f, long long: f, unsigned long long: f)(x)
+#define PSY__STRING(x, f) _Generic((x), char *: f, const char *: f)(x)
+
+#define PSY_INT(x) PSY__INTEGER(x, psy__arg_int)                 /* any integer: ids, counts, cents, flags */
+#define PSY_INT_OR_NULL(x) PSY__INTEGER(x, psy__arg_int_or_null) /* 0 binds SQL NULL (an optional reference) */
+#define PSY_REAL(x) _Generic((x), double: psy__arg_real, float: psy__arg_real)(x)
+#define PSY_TEXT(x) PSY__STRING(x, psy__arg_text)                   /* NULL binds SQL NULL */
+#define PSY_TEXT_OR_EMPTY(x) PSY__STRING(x, psy__arg_text_or_empty) /* NULL binds '' */
+#define PSY_TEXT_OR_NULL(x) PSY__STRING(x, psy__arg_text_or_null)   /* NULL and "" bind SQL NULL */
+#define PSY_NULL ((psy__arg){PSY__ARG_NULL, 0, 0, NULL})
+
+/* The argument list of a query: PSY_ARGS(a, b, ...) or PSY_NOARGS. */
+#define PSY_ARGS(...)                                                                                            \
+    ((const psy__arg[]){__VA_ARGS__}), (int)(sizeof((const psy__arg[]){__VA_ARGS__}) / sizeof(psy__arg))
+#define PSY_NOARGS NULL, 0
+
+/* Binds n arguments to parameters first, first + 1, ...; 0, or -1 at the first the backend refuses. */
+int psy__sql_bind_args(psy__stmt *s, int first, const psy__arg *a, int n);
+
+/* A statement for sql with its arguments bound, to step through by hand; give it back with
+ * psy__sql_finalize. On failure *out is NULL. */
+psy_status psy__db_query(psy_store *st, psy__stmt **out, const char *sql, const psy__arg *a, int n);
+/* The same without a message on the store: the statement, or NULL with the reason on psy__db_errtext
+ * (for modules that name the failure themselves with psy__store_dbfail). */
+psy__stmt *psy__db_stmt(psy_store *st, const char *sql, const psy__arg *a, int n);
+/* Runs a statement that returns no rows; *changes (may be NULL) gets the rows it changed. */
+psy_status psy__db_run(psy_store *st, int64_t *changes, const char *sql, const psy__arg *a, int n);
+/* Runs an INSERT (sql without RETURNING; "RETURNING id" is added) and gives the new row's id. */
+psy_status psy__db_insert(psy_store *st, int64_t *id, const char *sql, const psy__arg *a, int n);
+/* The first column of the first row as an integer (as text into dst, "" for NULL); PSY_ENOTFOUND when
+ * there is no row. */
+psy_status psy__db_int(psy_store *st, int64_t *out, const char *sql, const psy__arg *a, int n);
+psy_status psy__db_text(psy_store *st, char *dst, size_t len, const char *sql, const psy__arg *a, int n);
+/* The first column of every row as integers (free *out). */
+psy_status psy__db_ints(psy_store *st, int64_t **out, size_t *n_out, const char *sql, const psy__arg *a, int n);
+
+/* Column n of the current row: copied into dst ("" for NULL); or a malloc'd copy ("" for NULL). */
+void psy__db_col_copy(psy__stmt *s, int col, char *dst, size_t len);
+char *psy__db_col_dup(psy__stmt *s, int col);
+
+/* How a struct is read from a row: one entry per column (a column name or an SQL expression) with the
+ * member it fills. The kind says the member's type and is checked against it when the map compiles:
+ *   i int64_t (ids)      c long long (cents)     d int      l long      f double
+ *   s char array (text, "" for NULL, cut to the array)
+ *   S char * (malloc'd text, "" for NULL)     N char * (malloc'd text, or NULL for NULL)
+ * PSY__COL(struct psy_client, last_name, s) reads column last_name; PSY__COLX gives an expression. */
+#define PSY__COL(T, f, k) PSY__COLX(T, #f, f, k)
+#define PSY__COLX(T, expr, f, k) {expr, PSY__K_##k, offsetof(T, f), sizeof(((T *)0)->f) * PSY__CK_##k(T, f)}
+enum {
+    PSY__K_i = 'i',
+    PSY__K_c = 'c',
+    PSY__K_d = 'd',
+    PSY__K_l = 'l',
+    PSY__K_f = 'f',
+    PSY__K_s = 's',
+    PSY__K_S = 'S',
+    PSY__K_N = 'N'
+};
+/* Each is the integer constant 1 when the member has the kind's type, and a compile error otherwise. */
+#define PSY__CK_i(T, f) _Generic(((T *)0)->f, int64_t: 1)
+#define PSY__CK_c(T, f) _Generic(((T *)0)->f, long long: 1)
+#define PSY__CK_d(T, f) _Generic(((T *)0)->f, int: 1)
+#define PSY__CK_l(T, f) _Generic(((T *)0)->f, long: 1)
+#define PSY__CK_f(T, f) _Generic(((T *)0)->f, double: 1)
+#define PSY__CK_s(T, f) _Generic(&((T *)0)->f, char(*)[sizeof(((T *)0)->f)]: 1)
+#define PSY__CK_S(T, f) _Generic(((T *)0)->f, char *: 1)
+#define PSY__CK_N(T, f) _Generic(((T *)0)->f, char *: 1)
+struct psy__col {
+    const char *expr;
+    int kind;
+    size_t off, size;
+};
+struct psy__map {
+    const struct psy__col *cols;
+    size_t n;
+};
+#define PSY__MAP(arr) {arr, sizeof arr / sizeof arr[0]}
+
+/* Fills item from the current row of s, by m (columns from 0). */
+void psy__db_read(psy__stmt *s, const struct psy__map *m, void *item);
+/* "SELECT <m's columns> " + rest: the first row into item, PSY_ENOTFOUND when there is none. */
+psy_status psy__db_row(psy_store *st, void *item, const struct psy__map *m, const char *rest, const psy__arg *a, int n);
+/* The same for every row, into a new array of zeroed items of size bytes (free *out, also after a
+ * failure: it holds the rows read before it). */
+psy_status psy__db_rows(psy_store *st, void **out, size_t *n_out, size_t size, const struct psy__map *m,
+                        const char *rest, const psy__arg *a, int n);
+
+/* Growable result lists: a new zeroed element of size bytes at the end of *v (n elements, room for
+ * *cap), growing it by doubling. Aborts on out-of-memory like every allocation in the library. */
+void *psy__db_grow(void *v, size_t *n, size_t *cap, size_t size);
+/* The same for a typed array: PSY__PUSH(list, n, cap) is a pointer to its new last element. */
+#define PSY__PUSH(v, n, cap) ((v) = psy__db_grow(v, &(n), &(cap), sizeof *(v)), &(v)[(n) - 1])
+
+/* WHERE clauses built from the filters actually given: conditions are joined with AND and their values
+ * always travel as bound parameters. Start with the SELECT up to (not including) WHERE and its
+ * arguments; add filters; then the tail; then run psy__db_query(st, &s, q.sql.p, q.args, q.n).
+ *     struct psy__query q;
+ *     psy__query_init(&q, "SELECT id FROM claim", PSY_ARGS(...)) or PSY_NOARGS;
+ *     psy__query_where(&q, "practice_id = ?", PSY_INT(practice));
+ *     if (*status) psy__query_where(&q, "status = ?", PSY_TEXT(status));
+ *     psy__query_sql(&q, " ORDER BY id");
+ * Up to PSY__QUERY_ARGS arguments in all (more aborts: a programming error). */
+#define PSY__QUERY_ARGS 32
+struct psy__query {
+    struct psy__buf sql;
+    psy__arg args[PSY__QUERY_ARGS];
+    int n, nwhere;
+};
+void psy__query_init(struct psy__query *q, const char *head, const psy__arg *a, int n);
+void psy__query_where(struct psy__query *q, const char *cond, psy__arg a); /* cond has one `?` */
+void psy__query_where_n(struct psy__query *q, const char *cond, const psy__arg *a, int n);
+void psy__query_sql(struct psy__query *q, const char *text); /* appends text as it is */
+void psy__query_sql_n(struct psy__query *q, const char *text, const psy__arg *a, int n); /* and its `?` values */
+void psy__query_free(struct psy__query *q);
 
 /* Multi-row writes: rows of one "HEAD ROW, ROW, ... TAIL" statement collected and sent in chunks
  * (one round trip per chunk on PostgreSQL). ROW is a parenthesised template such as "(?, ?, 'x')";
@@ -106,18 +259,24 @@ void psy__batch_free(struct psy__batch *b);
 
 /* --- the backend interface (db_sqlite.c, db_pg.c) ------------------------------------------------ */
 
+/* The version of struct psy__db_ops below. A backend fills its table with designated initialisers and
+ * sets .version = PSY_DB_OPS_VERSION; a store refuses a connection whose table has another version.
+ * Raise it whenever a member is added, removed or changes meaning. Binds return 0, or -1 with the
+ * failure recorded by psy__db_seterr. */
+#define PSY_DB_OPS_VERSION 2
 struct psy__db;
 struct psy__db_ops {
+    int version;
     psy__dialect dialect;
     void (*close)(struct psy__db *db);
     int (*exec)(struct psy__db *db, const char *script); /* 0 ok */
     /* persistent: kept for the life of the connection (prepared server-side on PostgreSQL) */
     psy__stmt *(*prepare)(struct psy__db *db, const char *sql, int persistent);
     void (*finalize)(psy__stmt *s);
-    void (*bind_int64)(psy__stmt *s, int i, int64_t v);
-    void (*bind_double)(psy__stmt *s, int i, double v);
-    void (*bind_text)(psy__stmt *s, int i, const char *v);
-    void (*bind_null)(psy__stmt *s, int i);
+    int (*bind_int64)(psy__stmt *s, int i, int64_t v);
+    int (*bind_double)(psy__stmt *s, int i, double v);
+    int (*bind_text)(psy__stmt *s, int i, const char *v);
+    int (*bind_null)(psy__stmt *s, int i);
     int (*step)(psy__stmt *s);
     void (*reset)(psy__stmt *s);
     int64_t (*col_int64)(psy__stmt *s, int col);

@@ -22,211 +22,35 @@ static const char *tenant_column(const char *table) { return strcmp(table, "prac
 
 /* --- statements ------------------------------------------------------------------------------------ */
 
-static void bind_v(psy__stmt *s, int first, const char *fmt, va_list ap)
-{
-    for (int i = first; fmt && fmt[i - first]; i++) {
-        switch (fmt[i - first]) {
-        case 'i': psy__sql_bind_int64(s, i, va_arg(ap, psy_id)); break;
-        case 'd': psy__sql_bind_int64(s, i, va_arg(ap, int)); break;
-        case 'r': {
-            psy_id v = va_arg(ap, psy_id);
-            if (v) psy__sql_bind_int64(s, i, v);
-            else psy__sql_bind_null(s, i);
-            break;
-        }
-        case 's': {
-            const char *v = va_arg(ap, const char *);
-            if (v && *v) psy__sql_bind_text(s, i, v);
-            else psy__sql_bind_null(s, i);
-            break;
-        }
-        default: {
-            const char *v = va_arg(ap, const char *);
-            psy__sql_bind_text(s, i, v ? v : "");
-            break;
-        }
-        }
-    }
-}
-
-psy_status psy__rec_prepare_v(psy_store *st, psy__stmt **out, const char *sql, const char *fmt, va_list ap)
-{
-    psy__stmt *s = psy__sql_prepare(st, sql);
-    *out = s;
-    if (!s) return psy__store_dbfail(st, "records");
-    bind_v(s, 1, fmt, ap);
-    return PSY_OK;
-}
-
-psy_status psy__rec_prepare(psy_store *st, psy__stmt **out, const char *sql, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    psy_status rc = psy__rec_prepare_v(st, out, sql, fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
-/* Runs a row-less statement and gives it back; *changes (may be NULL) gets the rows it changed. */
-static psy_status step_done(psy_store *st, psy__stmt *s, int *changes)
-{
-    int rc = psy__sql_step(s);
-    psy_status out = PSY_OK;
-    if (rc == PSY_SQL_ERROR) out = psy__store_dbfail(st, "records");
-    if (changes) *changes = out ? 0 : (int)psy__sql_changes(s);
-    psy__sql_finalize(s);
-    return out;
-}
-
-psy_status psy__rec_exec(psy_store *st, int *changes, const char *sql, const char *fmt, ...)
-{
-    psy__stmt *s;
-    va_list ap;
-    va_start(ap, fmt);
-    psy_status rc = psy__rec_prepare_v(st, &s, sql, fmt, ap);
-    va_end(ap);
-    if (changes) *changes = 0;
-    return rc ? rc : step_done(st, s, changes);
-}
-
-psy_status psy__rec_insert(psy_store *st, psy_id *id, const char *sql, const char *fmt, ...)
-{
-    struct psy__buf q = {0};
-    psy__stmt *s;
-    va_list ap;
-    int64_t newid = 0;
-    psy__buf_printf(&q, "%s RETURNING id", sql);
-    va_start(ap, fmt);
-    psy_status rc = psy__rec_prepare_v(st, &s, q.p, fmt, ap);
-    va_end(ap);
-    psy__buf_free(&q);
-    if (rc) return rc;
-    rc = psy__sql_insert_id(st, s, &newid);
-    psy__sql_finalize(s);
-    if (!rc) *id = newid;
-    return rc;
-}
-
 psy_status psy__rec_update(psy_store *st, const char *table, psy_id practice, psy_id id, int version, const char *set,
-                           const char *fmt, ...)
+                           const psy__arg *args, int n)
 {
     struct psy__buf q = {0};
     psy__stmt *s;
-    va_list ap;
-    int changes = 0, n = (int)strlen(fmt);
+    int64_t changes = 0;
     psy__buf_printf(&q, "UPDATE %s SET %s, version = version + 1 WHERE id = ? AND %s = ? AND version = ?", table, set,
                     tenant_column(table));
-    va_start(ap, fmt);
-    psy_status rc = psy__rec_prepare_v(st, &s, q.p, fmt, ap);
-    va_end(ap);
+    psy_status rc = psy__db_query(st, &s, q.p, args, n);
     psy__buf_free(&q);
     if (rc) return rc;
-    psy__sql_bind_int64(s, n + 1, id);
-    psy__sql_bind_int64(s, n + 2, practice);
-    psy__sql_bind_int64(s, n + 3, version);
-    rc = step_done(st, s, &changes);
+    if (psy__sql_bind_args(s, n + 1, PSY_ARGS(PSY_INT(id), PSY_INT(practice), PSY_INT(version))) ||
+        psy__sql_step(s) == PSY_SQL_ERROR)
+        rc = psy__store_dbfail(st, "database");
+    else changes = psy__sql_changes(s);
+    psy__sql_finalize(s);
     if (!rc && changes != 1)
-        rc = psy__store_fail(st, PSY_ECONFLICT, "version: %s %lld changed since it was read (version %d is gone)", table,
-                             (long long)id, version);
+        rc = psy__store_fail(st, PSY_ECONFLICT, "version: %s %lld changed since it was read (version %d is gone)",
+                             table, (long long)id, version);
     return rc;
 }
 
-static void map_row(psy__stmt *s, const struct psy__rec_map *m, void *item)
+psy_status psy__rec_get(psy_store *st, void *item, const struct psy__map *m, const char *what, psy_id id,
+                        const char *rest, const psy__arg *args, int n)
 {
-    unsigned char *base = item;
-    for (size_t i = 0; i < m->n; i++) {
-        const struct psy__rec_col *c = &m->cols[i];
-        void *dst = base + c->off;
-        switch (c->type) {
-        case 'i': *(psy_id *)dst = psy__sql_int64(s, (int)i); break;
-        case 'd': *(int *)dst = (int)psy__sql_int64(s, (int)i); break;
-        case 's': psy__rec_col(s, (int)i, dst, c->size); break;
-        case 'S': *(char **)dst = psy__rec_col_dup(s, (int)i); break;
-        default: *(char **)dst = psy__sql_is_null(s, (int)i) ? NULL : psy__rec_col_dup(s, (int)i); break;
-        }
-    }
-}
-
-static psy_status map_prepare(psy_store *st, psy__stmt **s, const struct psy__rec_map *m, const char *rest,
-                              const char *fmt, va_list ap)
-{
-    struct psy__buf sql = {0};
-    psy__buf_puts(&sql, "SELECT ");
-    for (size_t i = 0; i < m->n; i++) psy__buf_printf(&sql, "%s%s", i ? ", " : "", m->cols[i].expr);
-    psy__buf_printf(&sql, " %s", rest);
-    psy_status rc = psy__rec_prepare_v(st, s, sql.p, fmt, ap);
-    psy__buf_free(&sql);
+    psy_status rc = psy__db_row(st, item, m, rest, args, n);
+    if (rc == PSY_ENOTFOUND)
+        rc = psy__store_fail(st, PSY_ENOTFOUND, "id: no %s %lld in this practice", what, (long long)id);
     return rc;
-}
-
-psy_status psy__rec_get(psy_store *st, void *item, const struct psy__rec_map *m, const char *what, psy_id id,
-                        const char *rest, const char *fmt, ...)
-{
-    psy__stmt *s;
-    va_list ap;
-    va_start(ap, fmt);
-    psy_status rc = map_prepare(st, &s, m, rest, fmt, ap);
-    va_end(ap);
-    if (rc) return rc;
-    int r = psy__sql_step(s);
-    if (r == PSY_SQL_ROW) map_row(s, m, item);
-    else if (r == PSY_SQL_DONE) rc = psy__store_fail(st, PSY_ENOTFOUND, "id: no %s %lld in this practice", what, (long long)id);
-    else rc = psy__store_dbfail(st, "records");
-    psy__sql_finalize(s);
-    return rc;
-}
-
-psy_status psy__rec_list(psy_store *st, void **out, size_t *n, size_t size, const struct psy__rec_map *m,
-                         const char *rest, const char *fmt, ...)
-{
-    psy__stmt *s;
-    va_list ap;
-    size_t cap = 0;
-    unsigned char *v = NULL;
-    *out = NULL;
-    *n = 0;
-    va_start(ap, fmt);
-    psy_status rc = map_prepare(st, &s, m, rest, fmt, ap);
-    va_end(ap);
-    if (rc) return rc;
-    int r;
-    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
-        if (*n == cap) v = psy__realloc(v, (cap = cap ? cap * 2 : 16) * size);
-        memset(v + *n * size, 0, size);
-        map_row(s, m, v + (*n)++ * size);
-    }
-    if (r != PSY_SQL_DONE) rc = psy__store_dbfail(st, "records");
-    psy__sql_finalize(s);
-    *out = v;
-    return rc;
-}
-
-psy_status psy__rec_int(psy_store *st, int64_t *out, const char *sql, const char *fmt, ...)
-{
-    psy__stmt *s;
-    va_list ap;
-    va_start(ap, fmt);
-    psy_status rc = psy__rec_prepare_v(st, &s, sql, fmt, ap);
-    va_end(ap);
-    if (rc) return rc;
-    int r = psy__sql_step(s);
-    if (r == PSY_SQL_ROW) *out = psy__sql_int64(s, 0);
-    else if (r == PSY_SQL_DONE) rc = PSY_ENOTFOUND;
-    else rc = psy__store_dbfail(st, "records");
-    psy__sql_finalize(s);
-    return rc;
-}
-
-void psy__rec_col(psy__stmt *s, int i, char *dst, size_t len)
-{
-    const char *t = psy__sql_text(s, i);
-    snprintf(dst, len, "%s", t ? t : "");
-}
-
-char *psy__rec_col_dup(psy__stmt *s, int i)
-{
-    const char *t = psy__sql_text(s, i);
-    return psy__strdup(t ? t : "");
 }
 
 psy_status psy__rec_end(psy_store *st, psy_status rc)
@@ -283,10 +107,13 @@ psy_status psy__rec_put_list(psy_store *st, const char *table, const char *paren
 {
     char sql[200];
     snprintf(sql, sizeof sql, "DELETE FROM %s WHERE practice_id = ? AND %s = ?", table, parent_col);
-    psy_status rc = psy__rec_exec(st, NULL, sql, "ii", practice, parent);
+    psy_status rc = psy__db_run(st, NULL, sql, PSY_ARGS(PSY_INT(practice), PSY_INT(parent)));
     snprintf(sql, sizeof sql, "INSERT INTO %s (practice_id, %s, %s%s) VALUES (?, ?, ?%s)", table, parent_col, value_col,
              positioned ? ", position" : "", positioned ? ", ?" : "");
-    for (int i = 0; !rc && i < n; i++) rc = psy__rec_exec(st, NULL, sql, "iiSd", practice, parent, vals[i], i + 1);
+    for (int i = 0; !rc && i < n; i++) {
+        const psy__arg row[] = {PSY_INT(practice), PSY_INT(parent), PSY_TEXT_OR_EMPTY(vals[i]), PSY_INT(i + 1)};
+        rc = psy__db_run(st, NULL, sql, row, positioned ? 4 : 3); /* the position only where there is one */
+    }
     return rc;
 }
 
@@ -295,7 +122,7 @@ psy_status psy__rec_version(psy_store *st, const char *table, psy_id practice, p
     char sql[128];
     int64_t v;
     snprintf(sql, sizeof sql, "SELECT version FROM %s WHERE id = ? AND %s = ?", table, tenant_column(table));
-    psy_status rc = psy__rec_int(st, &v, sql, "ii", id, practice);
+    psy_status rc = psy__db_int(st, &v, sql, PSY_ARGS(PSY_INT(id), PSY_INT(practice)));
     if (rc == PSY_ENOTFOUND) return psy__store_fail(st, rc, "id: no %s %lld in this practice", table, (long long)id);
     *version = (int)v;
     return rc;
@@ -477,7 +304,7 @@ psy_status psy__rec_ref(psy_store *st, const char *field, const char *table, psy
     if (id <= 0) return psy__rec_bad(st, field, "required");
     snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE id = ? AND %s = ?", active_only ? "active" : "1", table,
              tenant_column(table));
-    psy_status rc = psy__rec_int(st, &active, sql, "ii", id, practice);
+    psy_status rc = psy__db_int(st, &active, sql, PSY_ARGS(PSY_INT(id), PSY_INT(practice)));
     if (rc == PSY_ENOTFOUND) return psy__rec_bad(st, field, "no %s %lld in this practice", table, (long long)id);
     if (rc) return rc;
     return active ? PSY_OK : psy__rec_bad(st, field, "%s %lld is inactive", table, (long long)id);
@@ -575,13 +402,13 @@ static psy_status read_columns(psy_store *st, const char *table, struct table_co
 {
     psy__stmt *s;
     struct psy__buf cols = {0};
-    psy_status rc = psy__rec_prepare(st, &s,
-                                     psy__db_dialect(st) == PSY_DB_SQLITE
-                                         ? "SELECT name, type FROM pragma_table_info(?) ORDER BY cid"
-                                         : "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
-                                           "WHERE attrelid = to_regclass(CAST(? AS TEXT)) AND attnum > 0 "
-                                           "AND NOT attisdropped ORDER BY attnum",
-                                     "S", table);
+    psy_status rc = psy__db_query(st, &s,
+                                  psy__db_dialect(st) == PSY_DB_SQLITE
+                                      ? "SELECT name, type FROM pragma_table_info(?) ORDER BY cid"
+                                      : "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+                                        "WHERE attrelid = to_regclass(CAST(? AS TEXT)) AND attnum > 0 "
+                                        "AND NOT attisdropped ORDER BY attnum",
+                                  PSY_ARGS(PSY_TEXT_OR_EMPTY(table)));
     if (rc) return rc;
     int r;
     t->n = 0;
@@ -595,7 +422,8 @@ static psy_status read_columns(psy_store *st, const char *table, struct table_co
     }
     if (r == PSY_SQL_ERROR) rc = psy__store_dbfail(st, "history");
     psy__sql_finalize(s);
-    if (!rc && (!t->n || cols.n >= sizeof t->cols)) rc = psy__store_fail(st, PSY_EDB, "history: cannot read the columns of %s", table);
+    if (!rc && (!t->n || cols.n >= sizeof t->cols))
+        rc = psy__store_fail(st, PSY_EDB, "history: cannot read the columns of %s", table);
     if (!rc) memcpy(t->cols, cols.p, cols.n + 1);
     psy__buf_free(&cols);
     return rc;
@@ -635,7 +463,7 @@ json_t *psy__rec_row(psy_store *st, const char *table, psy_id id)
     psy_status rc = table_columns(st, table, &t);
     if (!rc) {
         psy__buf_printf(&q, "SELECT %s FROM %s WHERE id = ?", t.cols, table);
-        rc = psy__rec_prepare(st, &s, q.p, "i", id);
+        rc = psy__db_query(st, &s, q.p, PSY_ARGS(PSY_INT(id)));
     }
     if (!rc && psy__sql_step(s) == PSY_SQL_ROW) {
         row = json_object();
@@ -668,7 +496,7 @@ json_t *psy__rec_row(psy_store *st, const char *table, psy_id id)
         if (strcmp(lists[i].parent, table) != 0) continue;
         snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE %s = ? ORDER BY %s", lists[i].key, lists[i].table,
                  lists[i].column, lists[i].order);
-        if (psy__rec_prepare(st, &s, sql, "i", id)) continue;
+        if (psy__db_query(st, &s, sql, PSY_ARGS(PSY_INT(id)))) continue;
         json_t *arr = json_array();
         while (psy__sql_step(s) == PSY_SQL_ROW) json_array_append_new(arr, json_string(psy__sql_text(s, 0)));
         psy__sql_finalize(s);
@@ -700,11 +528,12 @@ psy_status psy__rec_history(psy_store *st, psy_id practice, const char *table, p
     json_int_t version = json_integer_value(json_object_get(after, "version"));
     char now[PSY_REC_TIME_MAX];
     psy__rec_now(now);
-    psy_status rc = psy__rec_exec(st, NULL,
-                                  "INSERT INTO record_history (practice_id, record_type, record_id, version, action, "
-                                  "actor_id, changed_at, previous) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                  "iSiiSrSs", practice, table, id, (psy_id)(version ? version : 1), action, actor,
-                                  now, prev);
+    psy_status rc = psy__db_run(st, NULL,
+                                "INSERT INTO record_history (practice_id, record_type, record_id, version, action, "
+                                "actor_id, changed_at, previous) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                PSY_ARGS(PSY_INT(practice), PSY_TEXT_OR_EMPTY(table), PSY_INT(id),
+                                         PSY_INT((psy_id)(version ? version : 1)), PSY_TEXT_OR_EMPTY(action),
+                                         PSY_INT_OR_NULL(actor), PSY_TEXT_OR_EMPTY(now), PSY_TEXT_OR_NULL(prev)));
     free(prev);
     json_decref(after);
     json_decref(before);
@@ -718,7 +547,7 @@ psy_status psy__rec_check_version(psy_store *st, const char *table, psy_id pract
     int64_t have;
     if (before) *before = NULL;
     snprintf(sql, sizeof sql, "SELECT version FROM %s WHERE id = ? AND %s = ?", table, tenant_column(table));
-    psy_status rc = psy__rec_int(st, &have, sql, "ii", id, practice);
+    psy_status rc = psy__db_int(st, &have, sql, PSY_ARGS(PSY_INT(id), PSY_INT(practice)));
     if (rc == PSY_ENOTFOUND) return psy__store_fail(st, rc, "id: no %s %lld in this practice", table, (long long)id);
     if (rc) return rc;
     if (have != version)
@@ -735,17 +564,17 @@ void psy_history_free(struct psy_history *h, size_t n)
 }
 
 #define C(f, t) PSY__COL(struct psy_history, f, t)
-static const struct psy__rec_col history_cols[] = {C(version, 'd'), C(action, 's'), C(actor_id, 'i'), C(changed_at, 's'),
-                                                   C(previous, 'N')};
+static const struct psy__col history_cols[] = {C(version, d), C(action, s), C(actor_id, i), C(changed_at, s),
+                                                   C(previous, N)};
 #undef C
-static const struct psy__rec_map history_map = PSY__MAP(history_cols);
+static const struct psy__map history_map = PSY__MAP(history_cols);
 
 psy_status psy_records_history(psy_store *st, psy_id practice, const char *record_type, psy_id id,
                                struct psy_history **out, size_t *n)
 {
-    return psy__rec_list(st, (void **)out, n, sizeof **out, &history_map,
-                         "FROM record_history WHERE practice_id = ? AND record_type = ? AND record_id = ? ORDER BY id",
-                         "iSi", practice, record_type, id);
+    return psy__db_rows(st, (void **)out, n, sizeof **out, &history_map,
+                        "FROM record_history WHERE practice_id = ? AND record_type = ? AND record_id = ? ORDER BY id",
+                        PSY_ARGS(PSY_INT(practice), PSY_TEXT_OR_EMPTY(record_type), PSY_INT(id)));
 }
 
 /* --- practice ---------------------------------------------------------------------------------------- */
@@ -829,14 +658,22 @@ static psy_status write_practice(psy_store *st, psy_id practice, const void *rec
                                "name = ?, npi = ?, tax_id = ?, address = ?, city = ?, state = ?, zip = ?, "
                                "time_zone = ?, unsigned_note_days = ?, billing_contact = ?, billing_phone = ?, "
                                "billing_email = ?, updated_at = ?",
-                               "SSSSSSSSdSSSS", p->name, p->npi, tax, p->address, p->city, p->state, zip, p->time_zone,
-                               days, p->billing_contact, phone, p->billing_email, now);
-    return psy__rec_insert(st, id,
-                           "INSERT INTO practice (name, npi, tax_id, address, city, state, zip, time_zone, "
-                           "unsigned_note_days, billing_contact, billing_phone, billing_email, created_at, updated_at) "
-                           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                           "SSSSSSSSdSSSSS", p->name, p->npi, tax, p->address, p->city, p->state, zip, p->time_zone,
-                           days, p->billing_contact, phone, p->billing_email, now, now);
+                               PSY_ARGS(PSY_TEXT_OR_EMPTY(p->name), PSY_TEXT_OR_EMPTY(p->npi), PSY_TEXT_OR_EMPTY(tax),
+                                        PSY_TEXT_OR_EMPTY(p->address), PSY_TEXT_OR_EMPTY(p->city),
+                                        PSY_TEXT_OR_EMPTY(p->state), PSY_TEXT_OR_EMPTY(zip),
+                                        PSY_TEXT_OR_EMPTY(p->time_zone), PSY_INT(days),
+                                        PSY_TEXT_OR_EMPTY(p->billing_contact), PSY_TEXT_OR_EMPTY(phone),
+                                        PSY_TEXT_OR_EMPTY(p->billing_email), PSY_TEXT_OR_EMPTY(now)));
+    return psy__db_insert(st, id,
+                          "INSERT INTO practice (name, npi, tax_id, address, city, state, zip, time_zone, "
+                          "unsigned_note_days, billing_contact, billing_phone, billing_email, created_at, updated_at) "
+                          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                          PSY_ARGS(PSY_TEXT_OR_EMPTY(p->name), PSY_TEXT_OR_EMPTY(p->npi), PSY_TEXT_OR_EMPTY(tax),
+                                   PSY_TEXT_OR_EMPTY(p->address), PSY_TEXT_OR_EMPTY(p->city),
+                                   PSY_TEXT_OR_EMPTY(p->state), PSY_TEXT_OR_EMPTY(zip), PSY_TEXT_OR_EMPTY(p->time_zone),
+                                   PSY_INT(days), PSY_TEXT_OR_EMPTY(p->billing_contact), PSY_TEXT_OR_EMPTY(phone),
+                                   PSY_TEXT_OR_EMPTY(p->billing_email), PSY_TEXT_OR_EMPTY(now),
+                                   PSY_TEXT_OR_EMPTY(now)));
 }
 
 psy_status psy_records_practice_add(psy_store *st, const struct psy_practice *p, psy_id *id)
@@ -845,17 +682,17 @@ psy_status psy_records_practice_add(psy_store *st, const struct psy_practice *p,
 }
 
 #define C(f, t) PSY__COL(struct psy_practice, f, t)
-static const struct psy__rec_col practice_cols[] = {
-    C(id, 'i'),   C(name, 's'), C(npi, 's'),       C(tax_id, 's'),             C(address, 's'), C(city, 's'),
-    C(state, 's'), C(zip, 's'), C(time_zone, 's'), C(unsigned_note_days, 'd'), C(billing_contact, 's'),
-    C(billing_phone, 's'), C(billing_email, 's'), C(version, 'd')};
+static const struct psy__col practice_cols[] = {
+    C(id, i),   C(name, s), C(npi, s),       C(tax_id, s),             C(address, s), C(city, s),
+    C(state, s), C(zip, s), C(time_zone, s), C(unsigned_note_days, d), C(billing_contact, s),
+    C(billing_phone, s), C(billing_email, s), C(version, d)};
 #undef C
-static const struct psy__rec_map practice_map = PSY__MAP(practice_cols);
+static const struct psy__map practice_map = PSY__MAP(practice_cols);
 
 psy_status psy_records_practice_get(psy_store *st, psy_id id, struct psy_practice *p)
 {
     memset(p, 0, sizeof *p);
-    return psy__rec_get(st, p, &practice_map, "practice", id, "FROM practice WHERE id = ?", "i", id);
+    return psy__rec_get(st, p, &practice_map, "practice", id, "FROM practice WHERE id = ?", PSY_ARGS(PSY_INT(id)));
 }
 
 psy_status psy_records_practice_update(psy_store *st, const struct psy_practice *p)
@@ -863,35 +700,9 @@ psy_status psy_records_practice_update(psy_store *st, const struct psy_practice 
     return psy__rec_write_one(st, p->id, "practice", p->id, p->version, "update", 0, write_practice, p, NULL);
 }
 
-psy_status psy__rec_ids(psy_store *st, psy_id **ids, size_t *n, const char *sql, const char *fmt, ...)
-{
-    psy__stmt *s;
-    va_list ap;
-    size_t cap = 0;
-    *ids = NULL;
-    *n = 0;
-    va_start(ap, fmt);
-    psy_status rc = psy__rec_prepare_v(st, &s, sql, fmt, ap);
-    va_end(ap);
-    if (rc) return rc;
-    int r;
-    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
-        if (*n == cap) *ids = psy__realloc(*ids, (cap = cap ? cap * 2 : 16) * sizeof **ids);
-        (*ids)[(*n)++] = psy__sql_int64(s, 0);
-    }
-    if (r == PSY_SQL_ERROR) {
-        rc = psy__store_dbfail(st, "records");
-        free(*ids);
-        *ids = NULL;
-        *n = 0;
-    }
-    psy__sql_finalize(s);
-    return rc;
-}
-
 psy_status psy_records_practice_list(psy_store *st, psy_id **ids, size_t *n)
 {
-    return psy__rec_ids(st, ids, n, "SELECT id FROM practice ORDER BY id", "");
+    return psy__db_ints(st, ids, n, "SELECT id FROM practice ORDER BY id", PSY_NOARGS);
 }
 
 /* --- clinicians ---------------------------------------------------------------------------------------- */
@@ -919,8 +730,8 @@ static psy_status check_clinician(psy_store *st, psy_id practice, const struct p
     }
     if (!rc) {
         int64_t other;
-        psy_status q = psy__rec_int(st, &other, "SELECT id FROM clinician WHERE practice_id = ? AND npi = ? AND id <> ?",
-                                    "iSi", practice, c->npi, c->id);
+        psy_status q = psy__db_int(st, &other, "SELECT id FROM clinician WHERE practice_id = ? AND npi = ? AND id <> ?",
+                                   PSY_ARGS(PSY_INT(practice), PSY_TEXT_OR_EMPTY(c->npi), PSY_INT(c->id)));
         if (q == PSY_OK) rc = psy__store_fail(st, PSY_ECONFLICT, "npi: another clinician of this practice has it");
         else if (q != PSY_ENOTFOUND) rc = q;
     }
@@ -936,18 +747,24 @@ static psy_status write_clinician(psy_store *st, psy_id practice, const void *re
     psy_status rc = check_clinician(st, practice, &c);
     if (rc) return rc;
     if (!*id)
-        return psy__rec_insert(st, id,
-                               "INSERT INTO clinician (practice_id, first_name, last_name, npi, taxonomy, credential, "
-                               "licence_number, licence_state, supervisor_id, created_at, updated_at) "
-                               "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                               "iSSSSSSSrSS", practice, c.first_name, c.last_name, c.npi, c.taxonomy, c.credential,
-                               c.licence_number, c.licence_state, c.supervisor_id, now, now);
+        return psy__db_insert(
+            st, id,
+            "INSERT INTO clinician (practice_id, first_name, last_name, npi, taxonomy, credential, "
+            "licence_number, licence_state, supervisor_id, created_at, updated_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            PSY_ARGS(PSY_INT(practice), PSY_TEXT_OR_EMPTY(c.first_name), PSY_TEXT_OR_EMPTY(c.last_name),
+                     PSY_TEXT_OR_EMPTY(c.npi), PSY_TEXT_OR_EMPTY(c.taxonomy), PSY_TEXT_OR_EMPTY(c.credential),
+                     PSY_TEXT_OR_EMPTY(c.licence_number), PSY_TEXT_OR_EMPTY(c.licence_state),
+                     PSY_INT_OR_NULL(c.supervisor_id), PSY_TEXT_OR_EMPTY(now), PSY_TEXT_OR_EMPTY(now)));
     if (c.active != 0 && c.active != 1) return psy__rec_bad(st, "active", "0 or 1");
     return psy__rec_update(st, "clinician", practice, c.id, version,
                            "first_name = ?, last_name = ?, npi = ?, taxonomy = ?, credential = ?, active = ?, "
                            "licence_number = ?, licence_state = ?, supervisor_id = ?, updated_at = ?",
-                           "SSSSSdSSrS", c.first_name, c.last_name, c.npi, c.taxonomy, c.credential, c.active,
-                           c.licence_number, c.licence_state, c.supervisor_id, now);
+                           PSY_ARGS(PSY_TEXT_OR_EMPTY(c.first_name), PSY_TEXT_OR_EMPTY(c.last_name),
+                                    PSY_TEXT_OR_EMPTY(c.npi), PSY_TEXT_OR_EMPTY(c.taxonomy),
+                                    PSY_TEXT_OR_EMPTY(c.credential), PSY_INT(c.active),
+                                    PSY_TEXT_OR_EMPTY(c.licence_number), PSY_TEXT_OR_EMPTY(c.licence_state),
+                                    PSY_INT_OR_NULL(c.supervisor_id), PSY_TEXT_OR_EMPTY(now)));
 }
 
 psy_status psy_records_clinician_add(psy_store *st, psy_id practice, const struct psy_clinician *c, psy_id *id)
@@ -956,19 +773,19 @@ psy_status psy_records_clinician_add(psy_store *st, psy_id practice, const struc
 }
 
 #define C(f, t) PSY__COL(struct psy_clinician, f, t)
-static const struct psy__rec_col clinician_cols[] = {C(id, 'i'),       C(first_name, 's'), C(last_name, 's'), C(npi, 's'),
-                                                     C(taxonomy, 's'), C(credential, 's'), C(active, 'd'),    C(version, 'd'),
-                                                     C(licence_number, 's'), C(licence_state, 's'),
+static const struct psy__col clinician_cols[] = {C(id, i),       C(first_name, s), C(last_name, s), C(npi, s),
+                                                     C(taxonomy, s), C(credential, s), C(active, d),    C(version, d),
+                                                     C(licence_number, s), C(licence_state, s),
                                                      PSY__COLX(struct psy_clinician, "COALESCE(supervisor_id, 0)",
-                                                               supervisor_id, 'i')};
+                                                               supervisor_id, i)};
 #undef C
-static const struct psy__rec_map clinician_map = PSY__MAP(clinician_cols);
+static const struct psy__map clinician_map = PSY__MAP(clinician_cols);
 
 psy_status psy_records_clinician_get(psy_store *st, psy_id practice, psy_id id, struct psy_clinician *c)
 {
     memset(c, 0, sizeof *c);
-    return psy__rec_get(st, c, &clinician_map, "clinician", id, "FROM clinician WHERE practice_id = ? AND id = ?", "ii",
-                        practice, id);
+    return psy__rec_get(st, c, &clinician_map, "clinician", id, "FROM clinician WHERE practice_id = ? AND id = ?",
+                        PSY_ARGS(PSY_INT(practice), PSY_INT(id)));
 }
 
 psy_status psy_records_clinician_update(psy_store *st, psy_id practice, const struct psy_clinician *c)
@@ -978,6 +795,6 @@ psy_status psy_records_clinician_update(psy_store *st, psy_id practice, const st
 
 psy_status psy_records_clinician_list(psy_store *st, psy_id practice, struct psy_clinician **out, size_t *n)
 {
-    return psy__rec_list(st, (void **)out, n, sizeof **out, &clinician_map, "FROM clinician WHERE practice_id = ? ORDER BY id",
-                         "i", practice);
+    return psy__db_rows(st, (void **)out, n, sizeof **out, &clinician_map,
+                        "FROM clinician WHERE practice_id = ? ORDER BY id", PSY_ARGS(PSY_INT(practice)));
 }

@@ -86,17 +86,27 @@ static psy_status write_client(psy_store *st, psy_id practice, const void *rec, 
                              "state = ?, zip = ?, phone = ?, telehealth_consent_date = ?, active = ?, email = ?, "
                              "emergency_name = ?, emergency_phone = ?, emergency_relation = ?, discharge_date = ?, "
                              "updated_at = ?",
-                             "SSSSSSSSSsdSSSSsS", c->first_name, c->last_name, c->birth_date, c->sex, c->address,
-                             c->city, c->state, zip, c->phone, c->telehealth_consent_date, c->active, c->email,
-                             c->emergency_name, c->emergency_phone, c->emergency_relation, c->discharge_date, now);
+                             PSY_ARGS(PSY_TEXT_OR_EMPTY(c->first_name), PSY_TEXT_OR_EMPTY(c->last_name),
+                                      PSY_TEXT_OR_EMPTY(c->birth_date), PSY_TEXT_OR_EMPTY(c->sex),
+                                      PSY_TEXT_OR_EMPTY(c->address), PSY_TEXT_OR_EMPTY(c->city),
+                                      PSY_TEXT_OR_EMPTY(c->state), PSY_TEXT_OR_EMPTY(zip), PSY_TEXT_OR_EMPTY(c->phone),
+                                      PSY_TEXT_OR_NULL(c->telehealth_consent_date), PSY_INT(c->active),
+                                      PSY_TEXT_OR_EMPTY(c->email), PSY_TEXT_OR_EMPTY(c->emergency_name),
+                                      PSY_TEXT_OR_EMPTY(c->emergency_phone), PSY_TEXT_OR_EMPTY(c->emergency_relation),
+                                      PSY_TEXT_OR_NULL(c->discharge_date), PSY_TEXT_OR_EMPTY(now)));
     else
-        rc = psy__rec_insert(st, id,
-                             "INSERT INTO client (practice_id, first_name, last_name, birth_date, sex, address, city, "
-                             "state, zip, phone, telehealth_consent_date, email, emergency_name, emergency_phone, "
-                             "emergency_relation, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                             "iSSSSSSSSSsSSSSSS", practice, c->first_name, c->last_name, c->birth_date, c->sex,
-                             c->address, c->city, c->state, zip, c->phone, c->telehealth_consent_date, c->email,
-                             c->emergency_name, c->emergency_phone, c->emergency_relation, now, now);
+        rc = psy__db_insert(st, id,
+                            "INSERT INTO client (practice_id, first_name, last_name, birth_date, sex, address, city, "
+                            "state, zip, phone, telehealth_consent_date, email, emergency_name, emergency_phone, "
+                            "emergency_relation, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                            PSY_ARGS(PSY_INT(practice), PSY_TEXT_OR_EMPTY(c->first_name),
+                                     PSY_TEXT_OR_EMPTY(c->last_name), PSY_TEXT_OR_EMPTY(c->birth_date),
+                                     PSY_TEXT_OR_EMPTY(c->sex), PSY_TEXT_OR_EMPTY(c->address),
+                                     PSY_TEXT_OR_EMPTY(c->city), PSY_TEXT_OR_EMPTY(c->state), PSY_TEXT_OR_EMPTY(zip),
+                                     PSY_TEXT_OR_EMPTY(c->phone), PSY_TEXT_OR_NULL(c->telehealth_consent_date),
+                                     PSY_TEXT_OR_EMPTY(c->email), PSY_TEXT_OR_EMPTY(c->emergency_name),
+                                     PSY_TEXT_OR_EMPTY(c->emergency_phone), PSY_TEXT_OR_EMPTY(c->emergency_relation),
+                                     PSY_TEXT_OR_EMPTY(now), PSY_TEXT_OR_EMPTY(now)));
     const char *vals[PSY_REC_DX_MAX];
     for (int i = 0; i < c->n_dx; i++) vals[i] = dx[i];
     if (!rc) rc = psy__rec_put_list(st, "client_diagnosis", "client_id", "code", practice, *id, c->n_dx, vals, 1);
@@ -117,22 +127,22 @@ psy_status psy_records_client_update(psy_store *st, psy_id practice, const struc
 }
 
 #define C(f, t) PSY__COL(struct psy_client, f, t)
-static const struct psy__rec_col client_cols[] = {
-    C(id, 'i'),    C(first_name, 's'), C(last_name, 's'), C(birth_date, 's'), C(sex, 's'),
-    C(address, 's'), C(city, 's'),     C(state, 's'),     C(zip, 's'),        C(phone, 's'),
-    C(telehealth_consent_date, 's'),   C(active, 'd'),    C(version, 'd'),    C(email, 's'),
-    C(emergency_name, 's'), C(emergency_phone, 's'), C(emergency_relation, 's'), C(discharge_date, 's')};
+static const struct psy__col client_cols[] = {
+    C(id, i),    C(first_name, s), C(last_name, s), C(birth_date, s), C(sex, s),
+    C(address, s), C(city, s),     C(state, s),     C(zip, s),        C(phone, s),
+    C(telehealth_consent_date, s),   C(active, d),    C(version, d),    C(email, s),
+    C(emergency_name, s), C(emergency_phone, s), C(emergency_relation, s), C(discharge_date, s)};
 #undef C
-static const struct psy__rec_map client_map = PSY__MAP(client_cols);
+static const struct psy__map client_map = PSY__MAP(client_cols);
 
 /* Reads (client_id, code) rows ordered by client then position into the clients (sorted by id). */
 static psy_status attach_dx(psy_store *st, psy_id practice, psy_id only, struct psy_client *cs, size_t n)
 {
     psy__stmt *s;
-    psy_status rc = psy__rec_prepare(st, &s,
-                                     "SELECT client_id, code FROM client_diagnosis WHERE practice_id = ? "
-                                     "AND (CAST(? AS BIGINT) = 0 OR client_id = ?) ORDER BY client_id, position",
-                                     "iii", practice, only, only);
+    psy_status rc = psy__db_query(st, &s,
+                                  "SELECT client_id, code FROM client_diagnosis WHERE practice_id = ? "
+                                  "AND (CAST(? AS BIGINT) = 0 OR client_id = ?) ORDER BY client_id, position",
+                                  PSY_ARGS(PSY_INT(practice), PSY_INT(only), PSY_INT(only)));
     if (rc) return rc;
     size_t j = 0;
     int r;
@@ -140,7 +150,7 @@ static psy_status attach_dx(psy_store *st, psy_id practice, psy_id only, struct 
         psy_id cid = psy__sql_int64(s, 0);
         while (j < n && cs[j].id < cid) j++;
         if (j < n && cs[j].id == cid && cs[j].n_dx < PSY_REC_DX_MAX)
-            psy__rec_col(s, 1, cs[j].dx[cs[j].n_dx++], PSY_CODE_MAX);
+            psy__db_col_copy(s, 1, cs[j].dx[cs[j].n_dx++], PSY_CODE_MAX);
     }
     if (r == PSY_SQL_ERROR) rc = psy__store_dbfail(st, "records");
     psy__sql_finalize(s);
@@ -150,15 +160,15 @@ static psy_status attach_dx(psy_store *st, psy_id practice, psy_id only, struct 
 psy_status psy_records_client_get(psy_store *st, psy_id practice, psy_id id, struct psy_client *c)
 {
     memset(c, 0, sizeof *c);
-    psy_status rc = psy__rec_get(st, c, &client_map, "client", id, "FROM client WHERE practice_id = ? AND id = ?", "ii",
-                                 practice, id);
+    psy_status rc = psy__rec_get(st, c, &client_map, "client", id, "FROM client WHERE practice_id = ? AND id = ?",
+                                 PSY_ARGS(PSY_INT(practice), PSY_INT(id)));
     return rc ? rc : attach_dx(st, practice, id, c, 1);
 }
 
 psy_status psy_records_client_list(psy_store *st, psy_id practice, struct psy_client **out, size_t *n)
 {
-    psy_status rc = psy__rec_list(st, (void **)out, n, sizeof **out, &client_map,
-                                  "FROM client WHERE practice_id = ? ORDER BY id", "i", practice);
+    psy_status rc = psy__db_rows(st, (void **)out, n, sizeof **out, &client_map,
+                                 "FROM client WHERE practice_id = ? ORDER BY id", PSY_ARGS(PSY_INT(practice)));
     return rc ? rc : attach_dx(st, practice, 0, *out, *n);
 }
 
@@ -234,10 +244,12 @@ psy_status psy_records_client_find(psy_store *st, psy_id practice, const char *f
                                    const char *birth_date, psy_id *id)
 {
     int64_t v;
-    psy_status rc = psy__rec_int(st, &v,
-                                 "SELECT id FROM client WHERE practice_id = ? AND birth_date = ? AND lower(first_name) = "
-                                 "lower(?) AND lower(last_name) = lower(?) ORDER BY id",
-                                 "iSSS", practice, birth_date, first_name, last_name);
+    psy_status rc =
+        psy__db_int(st, &v,
+                    "SELECT id FROM client WHERE practice_id = ? AND birth_date = ? AND lower(first_name) = "
+                    "lower(?) AND lower(last_name) = lower(?) ORDER BY id",
+                    PSY_ARGS(PSY_INT(practice), PSY_TEXT_OR_EMPTY(birth_date), PSY_TEXT_OR_EMPTY(first_name),
+                             PSY_TEXT_OR_EMPTY(last_name)));
     if (rc == PSY_OK) *id = v;
     return rc;
 }
@@ -291,8 +303,9 @@ static psy_status write_payer(psy_store *st, psy_id practice, const void *rec, p
     if (!rc && (p->timely_filing_days < 0 || p->timely_filing_days > 3650))
         rc = psy__rec_bad(st, "timely_filing_days", "0 (not known) to 3650 days");
     if (!rc) {
-        psy_status q = psy__rec_int(st, &other, "SELECT id FROM payer WHERE practice_id = ? AND payer_code = ? AND id <> ?",
-                                    "iSi", practice, p->payer_code, *id);
+        psy_status q =
+            psy__db_int(st, &other, "SELECT id FROM payer WHERE practice_id = ? AND payer_code = ? AND id <> ?",
+                        PSY_ARGS(PSY_INT(practice), PSY_TEXT_OR_EMPTY(p->payer_code), PSY_INT(*id)));
         if (q == PSY_OK) rc = psy__store_fail(st, PSY_ECONFLICT, "payer_code: another payer of this practice has it");
         else if (q != PSY_ENOTFOUND) rc = q;
     }
@@ -301,14 +314,20 @@ static psy_status write_payer(psy_store *st, psy_id practice, const void *rec, p
         return psy__rec_update(st, "payer", practice, *id, version,
                                "name = ?, payer_code = ?, kind = ?, group_max = ?, requires_auth = ?, profile = ?, "
                                "address = ?, city = ?, state = ?, zip = ?, timely_filing_days = ?, updated_at = ?",
-                               "SSSddSSSSSdS", p->name, p->payer_code, p->kind, p->group_max, p->requires_auth,
-                               p->profile, p->address, p->city, p->state, zip, p->timely_filing_days, now);
-    return psy__rec_insert(st, id,
-                           "INSERT INTO payer (practice_id, name, payer_code, kind, group_max, requires_auth, profile, "
-                           "address, city, state, zip, timely_filing_days, created_at, updated_at) "
-                           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                           "iSSSddSSSSSdSS", practice, p->name, p->payer_code, p->kind, p->group_max, p->requires_auth,
-                           p->profile, p->address, p->city, p->state, zip, p->timely_filing_days, now, now);
+                               PSY_ARGS(PSY_TEXT_OR_EMPTY(p->name), PSY_TEXT_OR_EMPTY(p->payer_code),
+                                        PSY_TEXT_OR_EMPTY(p->kind), PSY_INT(p->group_max), PSY_INT(p->requires_auth),
+                                        PSY_TEXT_OR_EMPTY(p->profile), PSY_TEXT_OR_EMPTY(p->address),
+                                        PSY_TEXT_OR_EMPTY(p->city), PSY_TEXT_OR_EMPTY(p->state), PSY_TEXT_OR_EMPTY(zip),
+                                        PSY_INT(p->timely_filing_days), PSY_TEXT_OR_EMPTY(now)));
+    return psy__db_insert(st, id,
+                          "INSERT INTO payer (practice_id, name, payer_code, kind, group_max, requires_auth, profile, "
+                          "address, city, state, zip, timely_filing_days, created_at, updated_at) "
+                          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                          PSY_ARGS(PSY_INT(practice), PSY_TEXT_OR_EMPTY(p->name), PSY_TEXT_OR_EMPTY(p->payer_code),
+                                   PSY_TEXT_OR_EMPTY(p->kind), PSY_INT(p->group_max), PSY_INT(p->requires_auth),
+                                   PSY_TEXT_OR_EMPTY(p->profile), PSY_TEXT_OR_EMPTY(p->address),
+                                   PSY_TEXT_OR_EMPTY(p->city), PSY_TEXT_OR_EMPTY(p->state), PSY_TEXT_OR_EMPTY(zip),
+                                   PSY_INT(p->timely_filing_days), PSY_TEXT_OR_EMPTY(now), PSY_TEXT_OR_EMPTY(now)));
 }
 
 psy_status psy_records_payer_add(psy_store *st, psy_id practice, const struct psy_payer *p, psy_id *id)
@@ -322,30 +341,31 @@ psy_status psy_records_payer_update(psy_store *st, psy_id practice, const struct
 }
 
 #define C(f, t) PSY__COL(struct psy_payer, f, t)
-static const struct psy__rec_col payer_cols[] = {C(id, 'i'),        C(name, 's'),          C(payer_code, 's'), C(kind, 's'),
-                                                 C(group_max, 'd'), C(requires_auth, 'd'), C(version, 'd'),
-                                                 C(profile, 's'),   C(address, 's'),       C(city, 's'),
-                                                 C(state, 's'),     C(zip, 's'),           C(timely_filing_days, 'd')};
+static const struct psy__col payer_cols[] = {C(id, i),        C(name, s),          C(payer_code, s), C(kind, s),
+                                                 C(group_max, d), C(requires_auth, d), C(version, d),
+                                                 C(profile, s),   C(address, s),       C(city, s),
+                                                 C(state, s),     C(zip, s),           C(timely_filing_days, d)};
 #undef C
-static const struct psy__rec_map payer_map = PSY__MAP(payer_cols);
+static const struct psy__map payer_map = PSY__MAP(payer_cols);
 
 psy_status psy_records_payer_get(psy_store *st, psy_id practice, psy_id id, struct psy_payer *p)
 {
     memset(p, 0, sizeof *p);
-    return psy__rec_get(st, p, &payer_map, "payer", id, "FROM payer WHERE practice_id = ? AND id = ?", "ii", practice, id);
+    return psy__rec_get(st, p, &payer_map, "payer", id, "FROM payer WHERE practice_id = ? AND id = ?",
+                        PSY_ARGS(PSY_INT(practice), PSY_INT(id)));
 }
 
 psy_status psy_records_payer_list(psy_store *st, psy_id practice, struct psy_payer **out, size_t *n)
 {
-    return psy__rec_list(st, (void **)out, n, sizeof **out, &payer_map, "FROM payer WHERE practice_id = ? ORDER BY id", "i",
-                         practice);
+    return psy__db_rows(st, (void **)out, n, sizeof **out, &payer_map, "FROM payer WHERE practice_id = ? ORDER BY id",
+                        PSY_ARGS(PSY_INT(practice)));
 }
 
 psy_status psy_records_payer_find(psy_store *st, psy_id practice, const char *payer_code, psy_id *id)
 {
     int64_t v;
-    psy_status rc = psy__rec_int(st, &v, "SELECT id FROM payer WHERE practice_id = ? AND payer_code = ?", "iS", practice,
-                                 payer_code ? payer_code : "");
+    psy_status rc = psy__db_int(st, &v, "SELECT id FROM payer WHERE practice_id = ? AND payer_code = ?",
+                                PSY_ARGS(PSY_INT(practice), PSY_TEXT_OR_EMPTY(payer_code ? payer_code : "")));
     if (rc == PSY_OK) *id = v;
     return rc;
 }
@@ -369,8 +389,10 @@ static psy_status check_overlap(psy_store *st, const char *field, const char *sq
                                 int key, const char *start, const char *end, psy_id self)
 {
     int64_t other;
-    psy_status rc = psy__rec_int(st, &other, sql, "iidSsi", practice, client, key, end && *end ? end : "9999-12-31", start,
-                                 self);
+    psy_status rc = psy__db_int(st, &other, sql,
+                                PSY_ARGS(PSY_INT(practice), PSY_INT(client), PSY_INT(key),
+                                         PSY_TEXT_OR_EMPTY(end && *end ? end : "9999-12-31"), PSY_TEXT_OR_NULL(start),
+                                         PSY_INT(self)));
     if (rc == PSY_OK) return psy__rec_bad(st, field, "overlaps record %lld of this client", (long long)other);
     return rc == PSY_ENOTFOUND ? PSY_OK : rc;
 }
@@ -381,7 +403,7 @@ static psy_status same_client(psy_store *st, const char *table, psy_id practice,
     char sql[96];
     int64_t have;
     snprintf(sql, sizeof sql, "SELECT client_id FROM %s WHERE practice_id = ? AND id = ?", table);
-    psy_status rc = psy__rec_int(st, &have, sql, "ii", practice, id);
+    psy_status rc = psy__db_int(st, &have, sql, PSY_ARGS(PSY_INT(practice), PSY_INT(id)));
     if (!rc && have != client) rc = psy__rec_bad(st, "client_id", "cannot change: add a new record for the other client");
     return rc;
 }
@@ -421,16 +443,23 @@ static psy_status write_policy(psy_store *st, psy_id practice, const void *rec, 
                                "payer_id = ?, member_id = ?, group_number = ?, priority = ?, relation = ?, "
                                "subscriber_first = ?, subscriber_last = ?, subscriber_birth = ?, copay_cents = ?, "
                                "start_date = ?, end_date = ?, updated_at = ?",
-                               "iSSdSSSsiSsS", p->payer_id, p->member_id, p->group_number, p->priority, p->relation,
-                               p->subscriber_first, p->subscriber_last, p->subscriber_birth, (psy_id)p->copay_cents,
-                               p->start_date, p->end_date, now);
-    return psy__rec_insert(st, id,
-                           "INSERT INTO policy (practice_id, client_id, payer_id, member_id, group_number, priority, "
-                           "relation, subscriber_first, subscriber_last, subscriber_birth, copay_cents, start_date, "
-                           "end_date, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                           "iiiSSdSSSsiSsSS", practice, p->client_id, p->payer_id, p->member_id, p->group_number,
-                           p->priority, p->relation, p->subscriber_first, p->subscriber_last, p->subscriber_birth,
-                           (psy_id)p->copay_cents, p->start_date, p->end_date, now, now);
+                               PSY_ARGS(PSY_INT(p->payer_id), PSY_TEXT_OR_EMPTY(p->member_id),
+                                        PSY_TEXT_OR_EMPTY(p->group_number), PSY_INT(p->priority),
+                                        PSY_TEXT_OR_EMPTY(p->relation), PSY_TEXT_OR_EMPTY(p->subscriber_first),
+                                        PSY_TEXT_OR_EMPTY(p->subscriber_last), PSY_TEXT_OR_NULL(p->subscriber_birth),
+                                        PSY_INT((psy_id)p->copay_cents), PSY_TEXT_OR_EMPTY(p->start_date),
+                                        PSY_TEXT_OR_NULL(p->end_date), PSY_TEXT_OR_EMPTY(now)));
+    return psy__db_insert(st, id,
+                          "INSERT INTO policy (practice_id, client_id, payer_id, member_id, group_number, priority, "
+                          "relation, subscriber_first, subscriber_last, subscriber_birth, copay_cents, start_date, "
+                          "end_date, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                          PSY_ARGS(PSY_INT(practice), PSY_INT(p->client_id), PSY_INT(p->payer_id),
+                                   PSY_TEXT_OR_EMPTY(p->member_id), PSY_TEXT_OR_EMPTY(p->group_number),
+                                   PSY_INT(p->priority), PSY_TEXT_OR_EMPTY(p->relation),
+                                   PSY_TEXT_OR_EMPTY(p->subscriber_first), PSY_TEXT_OR_EMPTY(p->subscriber_last),
+                                   PSY_TEXT_OR_NULL(p->subscriber_birth), PSY_INT((psy_id)p->copay_cents),
+                                   PSY_TEXT_OR_EMPTY(p->start_date), PSY_TEXT_OR_NULL(p->end_date),
+                                   PSY_TEXT_OR_EMPTY(now), PSY_TEXT_OR_EMPTY(now)));
 }
 
 psy_status psy_records_policy_add(psy_store *st, psy_id practice, const struct psy_policy *p, psy_id *id)
@@ -444,17 +473,18 @@ psy_status psy_records_policy_update(psy_store *st, psy_id practice, const struc
 }
 
 #define C(f, t) PSY__COL(struct psy_policy, f, t)
-static const struct psy__rec_col policy_cols[] = {
-    C(id, 'i'),         C(client_id, 'i'),       C(payer_id, 'i'),         C(member_id, 's'),   C(group_number, 's'),
-    C(priority, 'd'),   C(relation, 's'),        C(subscriber_first, 's'), C(subscriber_last, 's'),
-    C(subscriber_birth, 's'), C(copay_cents, 'i'), C(start_date, 's'),    C(end_date, 's'),    C(version, 'd')};
+static const struct psy__col policy_cols[] = {
+    C(id, i),         C(client_id, i),       C(payer_id, i),         C(member_id, s),   C(group_number, s),
+    C(priority, d),   C(relation, s),        C(subscriber_first, s), C(subscriber_last, s),
+    C(subscriber_birth, s), C(copay_cents, i), C(start_date, s),    C(end_date, s),    C(version, d)};
 #undef C
-static const struct psy__rec_map policy_map = PSY__MAP(policy_cols);
+static const struct psy__map policy_map = PSY__MAP(policy_cols);
 
 psy_status psy_records_policy_get(psy_store *st, psy_id practice, psy_id id, struct psy_policy *p)
 {
     memset(p, 0, sizeof *p);
-    return psy__rec_get(st, p, &policy_map, "policy", id, "FROM policy WHERE practice_id = ? AND id = ?", "ii", practice, id);
+    return psy__rec_get(st, p, &policy_map, "policy", id, "FROM policy WHERE practice_id = ? AND id = ?",
+                        PSY_ARGS(PSY_INT(practice), PSY_INT(id)));
 }
 
 psy_status psy_records_policy_on(psy_store *st, psy_id practice, psy_id client, const char *date, int priority,
@@ -464,7 +494,8 @@ psy_status psy_records_policy_on(psy_store *st, psy_id practice, psy_id client, 
     return psy__rec_get(st, p, &policy_map, "policy in force for client", client,
                         "FROM policy WHERE practice_id = ? AND client_id = ? AND priority = ? "
                         "AND start_date <= ? AND (end_date IS NULL OR end_date >= ?) ORDER BY start_date DESC, id DESC",
-                        "iidSS", practice, client, priority, date, date);
+                        PSY_ARGS(PSY_INT(practice), PSY_INT(client), PSY_INT(priority), PSY_TEXT_OR_EMPTY(date),
+                                 PSY_TEXT_OR_EMPTY(date)));
 }
 
 /* --- authorisations ------------------------------------------------------------------------------------- */
@@ -500,14 +531,19 @@ static psy_status write_auth(psy_store *st, psy_id practice, const void *rec, ps
         rc = psy__rec_update(st, "authorisation", practice, *id, version,
                              "payer_id = ?, number = ?, unit_kind = ?, units_approved = ?, units_prior = ?, "
                              "start_date = ?, end_date = ?, updated_at = ?",
-                             "iSSddSSS", a->payer_id, a->number, a->unit_kind, a->units_approved, a->units_prior,
-                             a->start_date, a->end_date, now);
+                             PSY_ARGS(PSY_INT(a->payer_id), PSY_TEXT_OR_EMPTY(a->number),
+                                      PSY_TEXT_OR_EMPTY(a->unit_kind), PSY_INT(a->units_approved),
+                                      PSY_INT(a->units_prior), PSY_TEXT_OR_EMPTY(a->start_date),
+                                      PSY_TEXT_OR_EMPTY(a->end_date), PSY_TEXT_OR_EMPTY(now)));
     else
-        rc = psy__rec_insert(st, id,
-                         "INSERT INTO authorisation (practice_id, client_id, payer_id, number, unit_kind, units_approved, "
-                         "units_prior, start_date, end_date, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                         "iiiSSddSSSS", practice, a->client_id, a->payer_id, a->number, a->unit_kind, a->units_approved,
-                         a->units_prior, a->start_date, a->end_date, now, now);
+        rc = psy__db_insert(
+            st, id,
+            "INSERT INTO authorisation (practice_id, client_id, payer_id, number, unit_kind, units_approved, "
+            "units_prior, start_date, end_date, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            PSY_ARGS(PSY_INT(practice), PSY_INT(a->client_id), PSY_INT(a->payer_id), PSY_TEXT_OR_EMPTY(a->number),
+                     PSY_TEXT_OR_EMPTY(a->unit_kind), PSY_INT(a->units_approved), PSY_INT(a->units_prior),
+                     PSY_TEXT_OR_EMPTY(a->start_date), PSY_TEXT_OR_EMPTY(a->end_date), PSY_TEXT_OR_EMPTY(now),
+                     PSY_TEXT_OR_EMPTY(now)));
     const char *vals[PSY_REC_AUTH_CODES_MAX];
     for (int i = 0; i < a->n_codes; i++) vals[i] = codes[i];
     if (!rc) rc = psy__rec_put_list(st, "authorisation_code", "authorisation_id", "code", practice, *id, a->n_codes, vals, 0);
@@ -525,27 +561,28 @@ psy_status psy_records_auth_update(psy_store *st, psy_id practice, const struct 
 }
 
 #define C(f, t) PSY__COL(struct psy_authorisation, f, t)
-static const struct psy__rec_col auth_cols[] = {C(id, 'i'),          C(client_id, 'i'),      C(payer_id, 'i'),
-                                                C(number, 's'),      C(unit_kind, 's'),      C(units_approved, 'd'),
-                                                C(units_prior, 'd'), C(start_date, 's'),     C(end_date, 's'),
-                                                C(version, 'd')};
+static const struct psy__col auth_cols[] = {C(id, i),          C(client_id, i),      C(payer_id, i),
+                                                C(number, s),      C(unit_kind, s),      C(units_approved, d),
+                                                C(units_prior, d), C(start_date, s),     C(end_date, s),
+                                                C(version, d)};
 #undef C
-static const struct psy__rec_map auth_map = PSY__MAP(auth_cols);
+static const struct psy__map auth_map = PSY__MAP(auth_cols);
 
 psy_status psy_records_auth_get(psy_store *st, psy_id practice, psy_id id, struct psy_authorisation *a)
 {
     psy__stmt *s;
     memset(a, 0, sizeof *a);
-    psy_status rc = psy__rec_get(st, a, &auth_map, "authorisation", id, "FROM authorisation WHERE practice_id = ? AND id = ?",
-                                 "ii", practice, id);
+    psy_status rc =
+        psy__rec_get(st, a, &auth_map, "authorisation", id, "FROM authorisation WHERE practice_id = ? AND id = ?",
+                     PSY_ARGS(PSY_INT(practice), PSY_INT(id)));
     if (rc) return rc;
-    rc = psy__rec_prepare(st, &s,
-                          "SELECT code FROM authorisation_code WHERE practice_id = ? AND authorisation_id = ? ORDER BY code",
-                          "ii", practice, id);
+    rc = psy__db_query(
+        st, &s, "SELECT code FROM authorisation_code WHERE practice_id = ? AND authorisation_id = ? ORDER BY code",
+        PSY_ARGS(PSY_INT(practice), PSY_INT(id)));
     if (rc) return rc;
     int r;
     while ((r = psy__sql_step(s)) == PSY_SQL_ROW && a->n_codes < PSY_REC_AUTH_CODES_MAX)
-        psy__rec_col(s, 0, a->codes[a->n_codes++], PSY_CODE_MAX);
+        psy__db_col_copy(s, 0, a->codes[a->n_codes++], PSY_CODE_MAX);
     if (r == PSY_SQL_ERROR) rc = psy__store_dbfail(st, "records");
     psy__sql_finalize(s);
     return rc;
@@ -559,16 +596,17 @@ psy_status psy_records_auth_used(psy_store *st, psy_id practice, psy_id id, int 
     if (rc) return rc;
     /* A billed line: a non-group session of the client, or the client's attendance at a group session
      * when present or billed; it counts when its code is one the authorisation covers or not set yet. */
-    rc = psy__rec_int(st, &lines,
-                      "SELECT (SELECT COUNT(*) FROM session s WHERE s.practice_id = ? AND s.client_id = ? "
-                      "  AND s.service_date BETWEEN ? AND ? AND (s.billed_code IS NULL OR s.billed_code IN "
-                      "  (SELECT code FROM authorisation_code WHERE authorisation_id = ?))) + "
-                      "(SELECT COUNT(*) FROM attendance t JOIN session s ON s.id = t.session_id "
-                      "  WHERE t.practice_id = ? AND t.client_id = ? AND s.service_date BETWEEN ? AND ? "
-                      "  AND ((t.billed_code IS NULL AND t.present = 1) OR t.billed_code IN "
-                      "  (SELECT code FROM authorisation_code WHERE authorisation_id = ?)))",
-                      "iiSSiiiSSi", practice, a.client_id, a.start_date, a.end_date, id, practice, a.client_id,
-                      a.start_date, a.end_date, id);
+    rc = psy__db_int(st, &lines,
+                     "SELECT (SELECT COUNT(*) FROM session s WHERE s.practice_id = ? AND s.client_id = ? "
+                     "  AND s.service_date BETWEEN ? AND ? AND (s.billed_code IS NULL OR s.billed_code IN "
+                     "  (SELECT code FROM authorisation_code WHERE authorisation_id = ?))) + "
+                     "(SELECT COUNT(*) FROM attendance t JOIN session s ON s.id = t.session_id "
+                     "  WHERE t.practice_id = ? AND t.client_id = ? AND s.service_date BETWEEN ? AND ? "
+                     "  AND ((t.billed_code IS NULL AND t.present = 1) OR t.billed_code IN "
+                     "  (SELECT code FROM authorisation_code WHERE authorisation_id = ?)))",
+                     PSY_ARGS(PSY_INT(practice), PSY_INT(a.client_id), PSY_TEXT_OR_EMPTY(a.start_date),
+                              PSY_TEXT_OR_EMPTY(a.end_date), PSY_INT(id), PSY_INT(practice), PSY_INT(a.client_id),
+                              PSY_TEXT_OR_EMPTY(a.start_date), PSY_TEXT_OR_EMPTY(a.end_date), PSY_INT(id)));
     if (!rc) *used = a.units_prior + (int)lines;
     return rc;
 }

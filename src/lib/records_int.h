@@ -1,7 +1,7 @@
 /*
  * records_int.h -- shared by the records modules (records*.c) and the audit (audit*.c) and nowhere
- * else: statement helpers with a compact binding format, field validation that names the field, the
- * date and time arithmetic, and the change history.
+ * else: the versioned update and the "no such record" read on top of the query API (psy_db.h), field
+ * validation that names the field, the date and time arithmetic, and the change history.
  */
 #ifndef PSY_RECORDS_INT_H
 #define PSY_RECORDS_INT_H
@@ -12,49 +12,17 @@
 #include "psyclaim/psy_audit.h"
 
 /* --- statements ------------------------------------------------------------------------------------
- * fmt has one letter per '?' of sql: i = psy_id, d = int, r = psy_id or NULL when 0 (an optional
- * reference), s = text or NULL when NULL/"", S = text as given (NULL binds ''). */
-psy_status psy__rec_prepare(psy_store *st, psy__stmt **out, const char *sql, const char *fmt, ...);
-psy_status psy__rec_prepare_v(psy_store *st, psy__stmt **out, const char *sql, const char *fmt, va_list ap);
-/* Runs a statement that returns no rows; *changes (may be NULL) gets the rows it changed. */
-psy_status psy__rec_exec(psy_store *st, int *changes, const char *sql, const char *fmt, ...);
-/* Runs an INSERT (sql without RETURNING; the helper adds it) and returns the new row's id. */
-psy_status psy__rec_insert(psy_store *st, psy_id *id, const char *sql, const char *fmt, ...);
+ * SQL runs through the query API of psy_db.h (psy__db_query, psy__db_run, psy__db_insert, psy__db_int,
+ * psy__db_rows, column maps with PSY__COL); these two add what is particular to records. */
 /* Updates one versioned row, optimistically: "UPDATE table SET <set>, version = version + 1 WHERE
- * id = ? AND practice_id = ? AND version = ?" (fmt binds the `?` of set). No row changed means another
+ * id = ? AND practice_id = ? AND version = ?" (args bind the `?` of set). No row changed means another
  * writer got there first (or the row is not in practice): PSY_ECONFLICT naming "version". The check
  * is in the UPDATE itself, so it holds across processes and connections on both backends. */
 psy_status psy__rec_update(psy_store *st, const char *table, psy_id practice, psy_id id, int version, const char *set,
-                           const char *fmt, ...);
-/* The first column of the first row as an integer; PSY_ENOTFOUND when there is no row. */
-psy_status psy__rec_int(psy_store *st, int64_t *out, const char *sql, const char *fmt, ...);
-/* How a struct is read from a row: one entry per column (a column name or an SQL expression), with
- * the member it fills. Types: i psy_id, d int, s text into a char array, S malloc'd text ("" for
- * NULL), N malloc'd text or NULL. */
-struct psy__rec_col {
-    const char *expr;
-    char type;
-    size_t off, size;
-};
-#define PSY__COL(T, f, t) {#f, t, offsetof(T, f), sizeof(((T *)0)->f)}
-#define PSY__COLX(T, expr, f, t) {expr, t, offsetof(T, f), sizeof(((T *)0)->f)}
-struct psy__rec_map {
-    const struct psy__rec_col *cols;
-    size_t n;
-};
-#define PSY__MAP(arr) {arr, sizeof arr / sizeof arr[0]}
-/* "SELECT <the map's columns> " + rest: the first row into item (PSY_ENOTFOUND "id: no WHAT ID in
- * this practice" when none). */
-psy_status psy__rec_get(psy_store *st, void *item, const struct psy__rec_map *m, const char *what, psy_id id,
-                        const char *rest, const char *fmt, ...);
-/* The same for every row, into a new array of zeroed items of size bytes (free *out). */
-psy_status psy__rec_list(psy_store *st, void **out, size_t *n, size_t size, const struct psy__rec_map *m,
-                         const char *rest, const char *fmt, ...);
-/* The first column of every row as ids (free *ids). */
-psy_status psy__rec_ids(psy_store *st, psy_id **ids, size_t *n, const char *sql, const char *fmt, ...);
-/* Copies column i of the current row into dst ("" for NULL). */
-void psy__rec_col(psy__stmt *s, int i, char *dst, size_t len);
-char *psy__rec_col_dup(psy__stmt *s, int i); /* malloc'd copy, "" for NULL */
+                           const psy__arg *args, int n);
+/* psy__db_row, with PSY_ENOTFOUND as "id: no WHAT ID in this practice". */
+psy_status psy__rec_get(psy_store *st, void *item, const struct psy__map *m, const char *what, psy_id id,
+                        const char *rest, const psy__arg *args, int n);
 
 /* Ends a write: commits when rc is PSY_OK, else undoes it (only it, inside a batch). Returns rc or the
  * commit's failure. */

@@ -73,8 +73,9 @@ static psy_status check_new_note(psy_store *st, psy_id practice, const struct ps
         return PSY_OK;
     }
     if (strcmp(n->kind, "member")) return psy__rec_bad(st, "kind", "a group session takes a 'group' note and 'member' notes");
-    rc = psy__rec_int(st, &present, "SELECT present FROM attendance WHERE practice_id = ? AND session_id = ? AND client_id = ?",
-                      "iii", practice, n->session_id, n->client_id);
+    rc = psy__db_int(st, &present,
+                     "SELECT present FROM attendance WHERE practice_id = ? AND session_id = ? AND client_id = ?",
+                     PSY_ARGS(PSY_INT(practice), PSY_INT(n->session_id), PSY_INT(n->client_id)));
     if (rc == PSY_ENOTFOUND || (!rc && !present))
         return psy__rec_bad(st, "client_id", "not marked present in this session (record attendance first)");
     return rc;
@@ -91,13 +92,13 @@ static psy_status write_note(psy_store *st, psy_id practice, const void *rec, ps
     psy_status rc;
     if (*id) {
         psy__stmt *q;
-        if ((rc = psy__rec_prepare(st, &q, "SELECT kind, status, session_id FROM note WHERE practice_id = ? AND id = ?",
-                                   "ii", practice, *id)))
+        if ((rc = psy__db_query(st, &q, "SELECT kind, status, session_id FROM note WHERE practice_id = ? AND id = ?",
+                                PSY_ARGS(PSY_INT(practice), PSY_INT(*id)))))
             return rc;
         int r = psy__sql_step(q);
         if (r == PSY_SQL_ROW) {
-            psy__rec_col(q, 0, kind, sizeof kind);
-            psy__rec_col(q, 1, status, sizeof status);
+            psy__db_col_copy(q, 0, kind, sizeof kind);
+            psy__db_col_copy(q, 1, status, sizeof status);
             session = psy__sql_int64(q, 2);
         } else if (r == PSY_SQL_ERROR) {
             rc = psy__store_dbfail(st, "records");
@@ -121,17 +122,23 @@ static psy_status write_note(psy_store *st, psy_id practice, const void *rec, ps
         if ((rc = psy__rec_text(st, field_names[i], t[i], PSY_REC_TEXT_MAX, PSY__MULTILINE))) return rc;
     }
     if (*id)
-        return psy__rec_update(st, "note", practice, *id, version,
-                               "author_id = ?, theme = ?, techniques = ?, dynamics = ?, factors = ?, participation = ?, "
-                               "response = ?, progress = ?, plan = ?, template = ?, updated_at = ?",
-                               "iSSSSSSSSsS", n->author_id, t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], n->template_id,
-                               now);
-    return psy__rec_insert(st, id,
-                           "INSERT INTO note (practice_id, session_id, client_id, kind, author_id, theme, techniques, "
-                           "dynamics, factors, participation, response, progress, plan, template, created_at, updated_at) "
-                           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                           "iirSiSSSSSSSSsSS", practice, n->session_id, n->client_id, kind, n->author_id, t[0], t[1], t[2],
-                           t[3], t[4], t[5], t[6], t[7], n->template_id, now, now);
+        return psy__rec_update(
+            st, "note", practice, *id, version,
+            "author_id = ?, theme = ?, techniques = ?, dynamics = ?, factors = ?, participation = ?, "
+            "response = ?, progress = ?, plan = ?, template = ?, updated_at = ?",
+            PSY_ARGS(PSY_INT(n->author_id), PSY_TEXT_OR_EMPTY(t[0]), PSY_TEXT_OR_EMPTY(t[1]), PSY_TEXT_OR_EMPTY(t[2]),
+                     PSY_TEXT_OR_EMPTY(t[3]), PSY_TEXT_OR_EMPTY(t[4]), PSY_TEXT_OR_EMPTY(t[5]), PSY_TEXT_OR_EMPTY(t[6]),
+                     PSY_TEXT_OR_EMPTY(t[7]), PSY_TEXT_OR_NULL(n->template_id), PSY_TEXT_OR_EMPTY(now)));
+    return psy__db_insert(
+        st, id,
+        "INSERT INTO note (practice_id, session_id, client_id, kind, author_id, theme, techniques, "
+        "dynamics, factors, participation, response, progress, plan, template, created_at, updated_at) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        PSY_ARGS(PSY_INT(practice), PSY_INT(n->session_id), PSY_INT_OR_NULL(n->client_id), PSY_TEXT_OR_EMPTY(kind),
+                 PSY_INT(n->author_id), PSY_TEXT_OR_EMPTY(t[0]), PSY_TEXT_OR_EMPTY(t[1]), PSY_TEXT_OR_EMPTY(t[2]),
+                 PSY_TEXT_OR_EMPTY(t[3]), PSY_TEXT_OR_EMPTY(t[4]), PSY_TEXT_OR_EMPTY(t[5]), PSY_TEXT_OR_EMPTY(t[6]),
+                 PSY_TEXT_OR_EMPTY(t[7]), PSY_TEXT_OR_NULL(n->template_id), PSY_TEXT_OR_EMPTY(now),
+                 PSY_TEXT_OR_EMPTY(now)));
 }
 
 psy_status psy_records_note_save(psy_store *st, psy_id practice, const struct psy_note *n, psy_id *id)
@@ -141,25 +148,27 @@ psy_status psy_records_note_save(psy_store *st, psy_id practice, const struct ps
 }
 
 #define C(f, t) PSY__COL(struct psy_note, f, t)
-static const struct psy__rec_col note_cols[] = {
-    C(id, 'i'),           C(session_id, 'i'), C(client_id, 'i'), C(kind, 's'),     C(author_id, 'i'),
-    C(theme, 'S'),        C(techniques, 'S'), C(dynamics, 'S'),  C(factors, 'S'),  C(participation, 'S'),
-    C(response, 'S'),     C(progress, 'S'),   C(plan, 'S'),      C(status, 's'),   C(signed_at, 's'),
-    C(signed_by, 'i'),    PSY__COLX(struct psy_note, "template", template_id, 's'), C(version, 'd')};
+static const struct psy__col note_cols[] = {
+    C(id, i),           C(session_id, i), C(client_id, i), C(kind, s),     C(author_id, i),
+    C(theme, S),        C(techniques, S), C(dynamics, S),  C(factors, S),  C(participation, S),
+    C(response, S),     C(progress, S),   C(plan, S),      C(status, s),   C(signed_at, s),
+    C(signed_by, i),    PSY__COLX(struct psy_note, "template", template_id, s), C(version, d)};
 #undef C
-static const struct psy__rec_map note_map = PSY__MAP(note_cols);
+static const struct psy__map note_map = PSY__MAP(note_cols);
 
 psy_status psy_records_note_get(psy_store *st, psy_id practice, psy_id id, struct psy_note *n)
 {
     memset(n, 0, sizeof *n);
-    return psy__rec_get(st, n, &note_map, "note", id, "FROM note WHERE practice_id = ? AND id = ?", "ii", practice, id);
+    return psy__rec_get(st, n, &note_map, "note", id, "FROM note WHERE practice_id = ? AND id = ?",
+                        PSY_ARGS(PSY_INT(practice), PSY_INT(id)));
 }
 
 psy_status psy_records_note_list(psy_store *st, psy_id practice, psy_id session, struct psy_note **out, size_t *n)
 {
-    return psy__rec_list(st, (void **)out, n, sizeof **out, &note_map, "FROM note WHERE practice_id = ? AND session_id = ? "
-                         "ORDER BY client_id IS NOT NULL, client_id",
-                         "ii", practice, session);
+    return psy__db_rows(st, (void **)out, n, sizeof **out, &note_map,
+                        "FROM note WHERE practice_id = ? AND session_id = ? "
+                        "ORDER BY client_id IS NOT NULL, client_id",
+                        PSY_ARGS(PSY_INT(practice), PSY_INT(session)));
 }
 
 psy_status psy_records_client_notes_before(psy_store *st, psy_id practice, psy_id client, const char *date,
@@ -171,8 +180,9 @@ psy_status psy_records_client_notes_before(psy_store *st, psy_id practice, psy_i
              "AND session_id IN (SELECT id FROM session WHERE practice_id = ? AND service_date < ?) "
              "ORDER BY (SELECT service_date FROM session s WHERE s.id = note.session_id) DESC, id DESC LIMIT %zu",
              max ? max : 1);
-    return psy__rec_list(st, (void **)out, n, sizeof **out, &note_map, sql, "iiiiS", practice, client, session, practice,
-                         date);
+    return psy__db_rows(
+        st, (void **)out, n, sizeof **out, &note_map, sql,
+        PSY_ARGS(PSY_INT(practice), PSY_INT(client), PSY_INT(session), PSY_INT(practice), PSY_TEXT_OR_EMPTY(date)));
 }
 
 static psy_status write_note_sign(psy_store *st, psy_id practice, const void *rec, psy_id *id, int version)
@@ -190,19 +200,21 @@ static psy_status write_note_sign(psy_store *st, psy_id practice, const void *re
     note_texts(&n, t);
     unsigned parts = kind_parts(n.kind);
     for (int i = 0; !rc && i < F_COUNT; i++)
-        if (parts & (1u << i)) rc = psy__rec_text(st, field_names[i], t[i], PSY_REC_TEXT_MAX, PSY__REQ | PSY__MULTILINE);
+        if (parts & (1u << i))
+            rc = psy__rec_text(st, field_names[i], t[i], PSY_REC_TEXT_MAX, PSY__REQ | PSY__MULTILINE);
     if (!rc && !strcmp(n.kind, "member")) {
         int64_t present = 0;
-        psy_status q = psy__rec_int(st, &present,
-                                    "SELECT present FROM attendance WHERE practice_id = ? AND session_id = ? AND client_id = ?",
-                                    "iii", practice, n.session_id, n.client_id);
+        psy_status q = psy__db_int(
+            st, &present, "SELECT present FROM attendance WHERE practice_id = ? AND session_id = ? AND client_id = ?",
+            PSY_ARGS(PSY_INT(practice), PSY_INT(n.session_id), PSY_INT(n.client_id)));
         if (q && q != PSY_ENOTFOUND) rc = q;
         else if (!present) rc = psy__rec_bad(st, "client_id", "the member is no longer marked present");
     }
     psy_note_clear(&n);
     if (rc) return rc;
-    return psy__rec_update(st, "note", practice, *id, version, "status = 'signed', signed_at = ?, signed_by = ?, updated_at = ?",
-                           "SiS", now, *clinician, now);
+    return psy__rec_update(st, "note", practice, *id, version,
+                           "status = 'signed', signed_at = ?, signed_by = ?, updated_at = ?",
+                           PSY_ARGS(PSY_TEXT_OR_EMPTY(now), PSY_INT(*clinician), PSY_TEXT_OR_EMPTY(now)));
 }
 
 psy_status psy_records_note_sign(psy_store *st, psy_id practice, psy_id note, psy_id clinician)
@@ -220,13 +232,17 @@ psy_status psy_records_note_addendum(psy_store *st, psy_id practice, psy_id note
     psy_status rc = psy__store_begin(st);
     if (rc) return rc;
     rc = psy_records_note_get(st, practice, note, &n);
-    if (!rc && strcmp(n.status, "signed")) rc = psy__store_fail(st, PSY_EPERM, "note: a draft; edit it instead of adding an addendum");
+    if (!rc && strcmp(n.status, "signed"))
+        rc = psy__store_fail(st, PSY_EPERM, "note: a draft; edit it instead of adding an addendum");
     if (!rc) rc = psy__rec_ref(st, "clinician", "clinician", practice, clinician, 1);
     if (!rc) rc = psy__rec_session_signer(st, practice, n.session_id, clinician);
     if (!rc) rc = psy__rec_text(st, "text", text, PSY_REC_TEXT_MAX, PSY__REQ | PSY__MULTILINE);
     if (!rc)
-        rc = psy__rec_insert(st, &aid, "INSERT INTO note_addendum (practice_id, note_id, author_id, text, created_at) VALUES (?,?,?,?,?)",
-                             "iiiSS", practice, note, clinician, text, now);
+        rc = psy__db_insert(
+            st, &aid,
+            "INSERT INTO note_addendum (practice_id, note_id, author_id, text, created_at) VALUES (?,?,?,?,?)",
+            PSY_ARGS(PSY_INT(practice), PSY_INT(note), PSY_INT(clinician), PSY_TEXT_OR_EMPTY(text),
+                     PSY_TEXT_OR_EMPTY(now)));
     if (!rc) rc = psy__rec_history(st, practice, "note", note, "addendum", clinician, NULL);
     psy_note_clear(&n);
     if (!rc && id) *id = aid;
@@ -234,14 +250,15 @@ psy_status psy_records_note_addendum(psy_store *st, psy_id practice, psy_id note
 }
 
 #define C(f, t) PSY__COL(struct psy_addendum, f, t)
-static const struct psy__rec_col addendum_cols[] = {C(id, 'i'), C(author_id, 'i'), C(created_at, 's'), C(text, 'S')};
+static const struct psy__col addendum_cols[] = {C(id, i), C(author_id, i), C(created_at, s), C(text, S)};
 #undef C
-static const struct psy__rec_map addendum_map = PSY__MAP(addendum_cols);
+static const struct psy__map addendum_map = PSY__MAP(addendum_cols);
 
 psy_status psy_records_addenda(psy_store *st, psy_id practice, psy_id note, struct psy_addendum **out, size_t *n)
 {
-    return psy__rec_list(st, (void **)out, n, sizeof **out, &addendum_map,
-                         "FROM note_addendum WHERE practice_id = ? AND note_id = ? ORDER BY id", "ii", practice, note);
+    return psy__db_rows(st, (void **)out, n, sizeof **out, &addendum_map,
+                        "FROM note_addendum WHERE practice_id = ? AND note_id = ? ORDER BY id",
+                        PSY_ARGS(PSY_INT(practice), PSY_INT(note)));
 }
 
 void psy_addenda_free(struct psy_addendum *a, size_t n)

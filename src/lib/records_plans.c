@@ -69,9 +69,10 @@ static psy_status write_plan(psy_store *st, psy_id practice, const void *rec, ps
     int64_t signed_n = 0;
     psy__rec_now(now);
     if (*id) {
-        psy_status q = psy__rec_int(st, &signed_n, "SELECT CASE WHEN clinician_signed_at IS NULL THEN 0 ELSE 1 END FROM treatment_plan "
-                                    "WHERE practice_id = ? AND id = ?",
-                                    "ii", practice, *id);
+        psy_status q = psy__db_int(st, &signed_n,
+                                   "SELECT CASE WHEN clinician_signed_at IS NULL THEN 0 ELSE 1 END FROM treatment_plan "
+                                   "WHERE practice_id = ? AND id = ?",
+                                   PSY_ARGS(PSY_INT(practice), PSY_INT(*id)));
         if (q) return q;
         if (signed_n)
             return psy__store_fail(st, PSY_EPERM, "plan: signed by its clinician; write a new plan and close this one");
@@ -85,15 +86,20 @@ static psy_status write_plan(psy_store *st, psy_id practice, const void *rec, ps
                              "client_id = ?, clinician_id = ?, covers_individual = ?, covers_group = ?, "
                              "covers_family = ?, frequency = ?, session_minutes = ?, start_date = ?, review_date = ?, "
                              "end_date = ?, updated_at = ?",
-                             "iidddSdSSsS", p->client_id, p->clinician_id, ind, grp, fam, p->frequency,
-                             p->session_minutes, p->start_date, p->review_date, p->end_date, now);
+                             PSY_ARGS(PSY_INT(p->client_id), PSY_INT(p->clinician_id), PSY_INT(ind), PSY_INT(grp),
+                                      PSY_INT(fam), PSY_TEXT_OR_EMPTY(p->frequency), PSY_INT(p->session_minutes),
+                                      PSY_TEXT_OR_EMPTY(p->start_date), PSY_TEXT_OR_EMPTY(p->review_date),
+                                      PSY_TEXT_OR_NULL(p->end_date), PSY_TEXT_OR_EMPTY(now)));
     else
-        rc = psy__rec_insert(st, id,
-                             "INSERT INTO treatment_plan (practice_id, client_id, clinician_id, covers_individual, "
-                             "covers_group, covers_family, frequency, session_minutes, start_date, review_date, "
-                             "end_date, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                             "iiidddSdSSsSS", practice, p->client_id, p->clinician_id, ind, grp, fam, p->frequency,
-                             p->session_minutes, p->start_date, p->review_date, p->end_date, now, now);
+        rc = psy__db_insert(st, id,
+                            "INSERT INTO treatment_plan (practice_id, client_id, clinician_id, covers_individual, "
+                            "covers_group, covers_family, frequency, session_minutes, start_date, review_date, "
+                            "end_date, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                            PSY_ARGS(PSY_INT(practice), PSY_INT(p->client_id), PSY_INT(p->clinician_id), PSY_INT(ind),
+                                     PSY_INT(grp), PSY_INT(fam), PSY_TEXT_OR_EMPTY(p->frequency),
+                                     PSY_INT(p->session_minutes), PSY_TEXT_OR_EMPTY(p->start_date),
+                                     PSY_TEXT_OR_EMPTY(p->review_date), PSY_TEXT_OR_NULL(p->end_date),
+                                     PSY_TEXT_OR_EMPTY(now), PSY_TEXT_OR_EMPTY(now)));
     const char *vals[PSY_REC_DX_MAX];
     for (int i = 0; i < p->n_dx; i++) vals[i] = dx[i];
     if (!rc) rc = psy__rec_put_list(st, "plan_diagnosis", "plan_id", "code", practice, *id, p->n_dx, vals, 1);
@@ -123,26 +129,29 @@ psy_status psy_records_plan_update(psy_store *st, psy_id practice, const struct 
 }
 
 #define C(f, t) PSY__COL(struct psy_plan, f, t)
-static const struct psy__rec_col plan_cols[] = {
-    C(id, 'i'), C(client_id, 'i'), C(clinician_id, 'i'),
-    PSY__COLX(struct psy_plan, "covers_individual + 2 * covers_group + 4 * covers_family", modalities, 'd'),
-    C(frequency, 's'), C(session_minutes, 'd'), C(start_date, 's'), C(review_date, 's'), C(end_date, 's'),
-    C(clinician_signed_at, 's'), C(client_signed_at, 's'), C(version, 'd')};
+static const struct psy__col plan_cols[] = {
+    C(id, i), C(client_id, i), C(clinician_id, i),
+    PSY__COLX(struct psy_plan, "covers_individual + 2 * covers_group + 4 * covers_family", modalities, d),
+    C(frequency, s), C(session_minutes, d), C(start_date, s), C(review_date, s), C(end_date, s),
+    C(clinician_signed_at, s), C(client_signed_at, s), C(version, d)};
 #undef C
-static const struct psy__rec_map plan_map = PSY__MAP(plan_cols);
+static const struct psy__map plan_map = PSY__MAP(plan_cols);
 
 psy_status psy_records_plan_get(psy_store *st, psy_id practice, psy_id id, struct psy_plan *p)
 {
     psy__stmt *s;
     int r = PSY_SQL_DONE;
     memset(p, 0, sizeof *p);
-    psy_status rc = psy__rec_get(st, p, &plan_map, "treatment plan", id,
-                                 "FROM treatment_plan WHERE practice_id = ? AND id = ?", "ii", practice, id);
+    psy_status rc =
+        psy__rec_get(st, p, &plan_map, "treatment plan", id, "FROM treatment_plan WHERE practice_id = ? AND id = ?",
+                     PSY_ARGS(PSY_INT(practice), PSY_INT(id)));
     if (rc) return rc;
-    rc = psy__rec_prepare(st, &s, "SELECT code FROM plan_diagnosis WHERE practice_id = ? AND plan_id = ? ORDER BY position",
-                          "ii", practice, id);
+    rc =
+        psy__db_query(st, &s, "SELECT code FROM plan_diagnosis WHERE practice_id = ? AND plan_id = ? ORDER BY position",
+                      PSY_ARGS(PSY_INT(practice), PSY_INT(id)));
     if (rc) return rc;
-    while (p->n_dx < PSY_REC_DX_MAX && (r = psy__sql_step(s)) == PSY_SQL_ROW) psy__rec_col(s, 0, p->dx[p->n_dx++], PSY_CODE_MAX);
+    while (p->n_dx < PSY_REC_DX_MAX && (r = psy__sql_step(s)) == PSY_SQL_ROW)
+        psy__db_col_copy(s, 0, p->dx[p->n_dx++], PSY_CODE_MAX);
     psy__sql_finalize(s);
     if (r == PSY_SQL_ERROR) return psy__store_dbfail(st, "records");
     const struct { const char *table; int *n; char **items; int cap; } lists[] = {
@@ -155,9 +164,9 @@ psy_status psy_records_plan_get(psy_store *st, psy_id practice, psy_id id, struc
         char sql[128];
         snprintf(sql, sizeof sql, "SELECT text FROM %s WHERE practice_id = ? AND plan_id = ? ORDER BY position",
                  lists[l].table);
-        if ((rc = psy__rec_prepare(st, &s, sql, "ii", practice, id))) break;
+        if ((rc = psy__db_query(st, &s, sql, PSY_ARGS(PSY_INT(practice), PSY_INT(id))))) break;
         while (*lists[l].n < lists[l].cap && (r = psy__sql_step(s)) == PSY_SQL_ROW)
-            lists[l].items[(*lists[l].n)++] = psy__rec_col_dup(s, 0);
+            lists[l].items[(*lists[l].n)++] = psy__db_col_dup(s, 0);
         psy__sql_finalize(s);
         if (r == PSY_SQL_ERROR) {
             rc = psy__store_dbfail(st, "records");
@@ -192,7 +201,7 @@ static psy_status write_plan_sign(psy_store *st, psy_id practice, const void *re
              "SELECT clinician_id, CASE WHEN %s IS NULL THEN 0 ELSE 1 END FROM treatment_plan WHERE practice_id = ? AND id = ?",
              col);
     psy__stmt *s;
-    psy_status rc = psy__rec_prepare(st, &s, sql, "ii", practice, *id);
+    psy_status rc = psy__db_query(st, &s, sql, PSY_ARGS(PSY_INT(practice), PSY_INT(*id)));
     if (rc) return rc;
     int r = psy__sql_step(s);
     if (r == PSY_SQL_ROW) {
@@ -205,7 +214,8 @@ static psy_status write_plan_sign(psy_store *st, psy_id practice, const void *re
     if (ps->who == 'c' && ps->clinician != owner)
         return psy__store_fail(st, PSY_EPERM, "clinician: only the plan's clinician signs it");
     snprintf(sql, sizeof sql, "%s = ?, updated_at = ?", col);
-    return psy__rec_update(st, "treatment_plan", practice, *id, version, sql, "SS", at, now);
+    return psy__rec_update(st, "treatment_plan", practice, *id, version, sql,
+                           PSY_ARGS(PSY_TEXT_OR_EMPTY(at), PSY_TEXT_OR_EMPTY(now)));
 }
 
 psy_status psy_records_plan_sign(psy_store *st, psy_id practice, psy_id plan, char who, psy_id clinician,
@@ -224,14 +234,16 @@ static psy_status write_plan_close(psy_store *st, psy_id practice, const void *r
     psy__rec_now(now);
     psy_status rc = psy__rec_date(st, "end_date", end, 1);
     if (rc) return rc;
-    rc = psy__rec_prepare(st, &s, "SELECT start_date FROM treatment_plan WHERE practice_id = ? AND id = ?", "ii", practice, *id);
+    rc = psy__db_query(st, &s, "SELECT start_date FROM treatment_plan WHERE practice_id = ? AND id = ?",
+                       PSY_ARGS(PSY_INT(practice), PSY_INT(*id)));
     if (rc) return rc;
     int r = psy__sql_step(s);
-    if (r == PSY_SQL_ROW) psy__rec_col(s, 0, start, sizeof start);
+    if (r == PSY_SQL_ROW) psy__db_col_copy(s, 0, start, sizeof start);
     psy__sql_finalize(s);
     if (r == PSY_SQL_ERROR) return psy__store_dbfail(st, "records");
     if (strcmp(end, start) < 0) return psy__rec_bad(st, "end_date", "before the plan's start_date");
-    return psy__rec_update(st, "treatment_plan", practice, *id, version, "end_date = ?, updated_at = ?", "SS", end, now);
+    return psy__rec_update(st, "treatment_plan", practice, *id, version, "end_date = ?, updated_at = ?",
+                           PSY_ARGS(PSY_TEXT_OR_EMPTY(end), PSY_TEXT_OR_EMPTY(now)));
 }
 
 psy_status psy_records_plan_close(psy_store *st, psy_id practice, psy_id plan, const char *end_date)
@@ -262,8 +274,10 @@ static psy_status write_group(psy_store *st, psy_id practice, const void *rec, p
     if (!rc && *id && g->active != 0 && g->active != 1) rc = psy__rec_bad(st, "active", "0 or 1");
     if (!rc && *id) {
         int64_t members = 0;
-        rc = psy__rec_int(st, &members, "SELECT COUNT(*) FROM group_member WHERE practice_id = ? AND group_id = ? "
-                          "AND left_date IS NULL", "ii", practice, *id);
+        rc = psy__db_int(st, &members,
+                         "SELECT COUNT(*) FROM group_member WHERE practice_id = ? AND group_id = ? "
+                         "AND left_date IS NULL",
+                         PSY_ARGS(PSY_INT(practice), PSY_INT(*id)));
         if (!rc && members > g->capacity)
             rc = psy__rec_bad(st, "capacity", "below the %lld current members", (long long)members);
     }
@@ -272,13 +286,17 @@ static psy_status write_group(psy_store *st, psy_id practice, const void *rec, p
         return psy__rec_update(st, "therapy_group", practice, *id, version,
                                "name = ?, clinician_id = ?, co_clinician_id = ?, modality = ?, telehealth = ?, "
                                "capacity = ?, schedule = ?, active = ?, updated_at = ?",
-                               "SirSddSdS", g->name, g->clinician_id, g->co_clinician_id, g->modality, g->telehealth,
-                               g->capacity, g->schedule, g->active, now);
-    return psy__rec_insert(st, id,
-                           "INSERT INTO therapy_group (practice_id, name, clinician_id, co_clinician_id, modality, "
-                           "telehealth, capacity, schedule, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                           "iSirSddSSS", practice, g->name, g->clinician_id, g->co_clinician_id, g->modality,
-                           g->telehealth, g->capacity, g->schedule, now, now);
+                               PSY_ARGS(PSY_TEXT_OR_EMPTY(g->name), PSY_INT(g->clinician_id),
+                                        PSY_INT_OR_NULL(g->co_clinician_id), PSY_TEXT_OR_EMPTY(g->modality),
+                                        PSY_INT(g->telehealth), PSY_INT(g->capacity), PSY_TEXT_OR_EMPTY(g->schedule),
+                                        PSY_INT(g->active), PSY_TEXT_OR_EMPTY(now)));
+    return psy__db_insert(st, id,
+                          "INSERT INTO therapy_group (practice_id, name, clinician_id, co_clinician_id, modality, "
+                          "telehealth, capacity, schedule, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                          PSY_ARGS(PSY_INT(practice), PSY_TEXT_OR_EMPTY(g->name), PSY_INT(g->clinician_id),
+                                   PSY_INT_OR_NULL(g->co_clinician_id), PSY_TEXT_OR_EMPTY(g->modality),
+                                   PSY_INT(g->telehealth), PSY_INT(g->capacity), PSY_TEXT_OR_EMPTY(g->schedule),
+                                   PSY_TEXT_OR_EMPTY(now), PSY_TEXT_OR_EMPTY(now)));
 }
 
 psy_status psy_records_group_add(psy_store *st, psy_id practice, const struct psy_group *g, psy_id *id)
@@ -292,18 +310,18 @@ psy_status psy_records_group_update(psy_store *st, psy_id practice, const struct
 }
 
 #define C(f, t) PSY__COL(struct psy_group, f, t)
-static const struct psy__rec_col group_cols[] = {C(id, 'i'),         C(name, 's'),       C(clinician_id, 'i'),
-                                                 C(co_clinician_id, 'i'), C(modality, 's'), C(telehealth, 'd'),
-                                                 C(capacity, 'd'),   C(schedule, 's'),   C(active, 'd'),
-                                                 C(version, 'd')};
+static const struct psy__col group_cols[] = {C(id, i),         C(name, s),       C(clinician_id, i),
+                                                 C(co_clinician_id, i), C(modality, s), C(telehealth, d),
+                                                 C(capacity, d),   C(schedule, s),   C(active, d),
+                                                 C(version, d)};
 #undef C
-static const struct psy__rec_map group_map = PSY__MAP(group_cols);
+static const struct psy__map group_map = PSY__MAP(group_cols);
 
 psy_status psy_records_group_get(psy_store *st, psy_id practice, psy_id id, struct psy_group *g)
 {
     memset(g, 0, sizeof *g);
-    return psy__rec_get(st, g, &group_map, "group", id, "FROM therapy_group WHERE practice_id = ? AND id = ?", "ii",
-                        practice, id);
+    return psy__rec_get(st, g, &group_map, "group", id, "FROM therapy_group WHERE practice_id = ? AND id = ?",
+                        PSY_ARGS(PSY_INT(practice), PSY_INT(id)));
 }
 
 psy_status psy_records_group_join(psy_store *st, psy_id practice, psy_id group, psy_id client, const char *joined)
@@ -315,28 +333,32 @@ psy_status psy_records_group_join(psy_store *st, psy_id practice, psy_id group, 
     if (!rc) rc = psy__rec_ref(st, "client_id", "client", practice, client, 1);
     if (!rc) rc = psy__rec_date(st, "joined", joined, 1);
     if (!rc) {
-        psy_status q = psy__rec_int(st, &was, "SELECT 1 FROM group_member WHERE practice_id = ? AND group_id = ? AND client_id = ?",
-                                    "iii", practice, group, client);
+        psy_status q =
+            psy__db_int(st, &was, "SELECT 1 FROM group_member WHERE practice_id = ? AND group_id = ? AND client_id = ?",
+                        PSY_ARGS(PSY_INT(practice), PSY_INT(group), PSY_INT(client)));
         if (q == PSY_OK) rc = psy__store_fail(st, PSY_ECONFLICT, "client_id: already on this group's roster");
         else if (q != PSY_ENOTFOUND) rc = q;
     }
     if (!rc)
-        rc = psy__rec_exec(st, NULL, "INSERT INTO group_member (practice_id, group_id, client_id, joined_date) VALUES (?,?,?,?)",
-                           "iiiS", practice, group, client, joined);
+        rc = psy__db_run(st, NULL,
+                         "INSERT INTO group_member (practice_id, group_id, client_id, joined_date) VALUES (?,?,?,?)",
+                         PSY_ARGS(PSY_INT(practice), PSY_INT(group), PSY_INT(client), PSY_TEXT_OR_EMPTY(joined)));
     return psy__rec_end(st, rc);
 }
 
 psy_status psy_records_group_leave(psy_store *st, psy_id practice, psy_id group, psy_id client, const char *left)
 {
-    int changed = 0;
+    int64_t changed = 0;
     psy_status rc = psy__store_begin(st);
     if (rc) return rc;
     rc = psy__rec_date(st, "left", left, 1);
     if (!rc)
-        rc = psy__rec_exec(st, &changed,
-                           "UPDATE group_member SET left_date = ? WHERE practice_id = ? AND group_id = ? AND client_id = ? "
-                           "AND left_date IS NULL AND joined_date <= ?",
-                           "SiiiS", left, practice, group, client, left);
+        rc = psy__db_run(
+            st, &changed,
+            "UPDATE group_member SET left_date = ? WHERE practice_id = ? AND group_id = ? AND client_id = ? "
+            "AND left_date IS NULL AND joined_date <= ?",
+            PSY_ARGS(PSY_TEXT_OR_EMPTY(left), PSY_INT(practice), PSY_INT(group), PSY_INT(client),
+                     PSY_TEXT_OR_EMPTY(left)));
     if (!rc && !changed) rc = psy__rec_bad(st, "client_id", "not a current member who joined on or before that date");
     return psy__rec_end(st, rc);
 }
@@ -344,23 +366,25 @@ psy_status psy_records_group_leave(psy_store *st, psy_id practice, psy_id group,
 psy_status psy_records_group_roster(psy_store *st, psy_id practice, psy_id group, const char *date, psy_id **ids,
                                     size_t *n)
 {
-    return psy__rec_ids(st, ids, n,
-                        "SELECT client_id FROM group_member WHERE practice_id = ? AND group_id = ? AND joined_date <= ? "
-                        "AND (left_date IS NULL OR left_date >= ?) ORDER BY client_id",
-                        "iiSS", practice, group, date, date);
+    return psy__db_ints(
+        st, ids, n,
+        "SELECT client_id FROM group_member WHERE practice_id = ? AND group_id = ? AND joined_date <= ? "
+        "AND (left_date IS NULL OR left_date >= ?) ORDER BY client_id",
+        PSY_ARGS(PSY_INT(practice), PSY_INT(group), PSY_TEXT_OR_EMPTY(date), PSY_TEXT_OR_EMPTY(date)));
 }
 
 #define C(f, t) PSY__COL(struct psy_membership, f, t)
-static const struct psy__rec_col member_cols[] = {C(client_id, 'i'), PSY__COLX(struct psy_membership, "joined_date", joined, 's'),
-                                                  PSY__COLX(struct psy_membership, "left_date", left, 's')};
+static const struct psy__col member_cols[] = {C(client_id, i),
+                                              PSY__COLX(struct psy_membership, "joined_date", joined, s),
+                                              PSY__COLX(struct psy_membership, "left_date", left, s)};
 #undef C
-static const struct psy__rec_map member_map = PSY__MAP(member_cols);
+static const struct psy__map member_map = PSY__MAP(member_cols);
 
 psy_status psy_records_group_members(psy_store *st, psy_id practice, psy_id group, struct psy_membership **out, size_t *n)
 {
     psy_status rc = psy__rec_ref(st, "group_id", "therapy_group", practice, group, 0);
     if (rc) return rc;
-    return psy__rec_list(st, (void **)out, n, sizeof **out, &member_map,
-                         "FROM group_member WHERE practice_id = ? AND group_id = ? ORDER BY client_id", "ii", practice,
-                         group);
+    return psy__db_rows(st, (void **)out, n, sizeof **out, &member_map,
+                        "FROM group_member WHERE practice_id = ? AND group_id = ? ORDER BY client_id",
+                        PSY_ARGS(PSY_INT(practice), PSY_INT(group)));
 }

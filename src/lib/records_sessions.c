@@ -141,10 +141,10 @@ static psy_status check_session(psy_store *st, psy_id practice, const struct psy
 static psy_status session_open(psy_store *st, psy_id practice, psy_id session, const char *what)
 {
     int64_t is_signed;
-    psy_status rc = psy__rec_int(st, &is_signed,
-                                 "SELECT CASE WHEN signed_at IS NULL THEN 0 ELSE 1 END FROM session "
-                                 "WHERE practice_id = ? AND id = ?",
-                                 "ii", practice, session);
+    psy_status rc = psy__db_int(st, &is_signed,
+                                "SELECT CASE WHEN signed_at IS NULL THEN 0 ELSE 1 END FROM session "
+                                "WHERE practice_id = ? AND id = ?",
+                                PSY_ARGS(PSY_INT(practice), PSY_INT(session)));
     if (rc == PSY_ENOTFOUND) return psy__rec_bad(st, "session_id", "no such session in this practice");
     if (rc) return rc;
     return is_signed ? psy__store_fail(st, PSY_EPERM, "%s: the session is signed", what) : PSY_OK;
@@ -155,13 +155,17 @@ static psy_status session_open(psy_store *st, psy_id practice, psy_id session, c
 static psy_status same_day_group(psy_store *st, psy_id practice, psy_id id, const struct psy_session *n)
 {
     int64_t others = 0, plain = 0, clash = 0;
-    psy_status rc = psy__rec_int(st, &others,
-                                 "SELECT COUNT(*) FROM session WHERE practice_id = ? AND group_id = ? AND service_date = ? "
-                                 "AND id <> ?", "iiSi", practice, n->group_id, n->service_date, id);
+    psy_status rc =
+        psy__db_int(st, &others,
+                    "SELECT COUNT(*) FROM session WHERE practice_id = ? AND group_id = ? AND service_date = ? "
+                    "AND id <> ?",
+                    PSY_ARGS(PSY_INT(practice), PSY_INT(n->group_id), PSY_TEXT_OR_EMPTY(n->service_date), PSY_INT(id)));
     if (!rc && others)
-        rc = psy__rec_int(st, &plain,
-                          "SELECT COUNT(*) FROM session WHERE practice_id = ? AND group_id = ? AND service_date = ? "
-                          "AND id <> ? AND distinct_session = 0", "iiSi", practice, n->group_id, n->service_date, id);
+        rc = psy__db_int(
+            st, &plain,
+            "SELECT COUNT(*) FROM session WHERE practice_id = ? AND group_id = ? AND service_date = ? "
+            "AND id <> ? AND distinct_session = 0",
+            PSY_ARGS(PSY_INT(practice), PSY_INT(n->group_id), PSY_TEXT_OR_EMPTY(n->service_date), PSY_INT(id)));
     if (rc || !others) return rc;
     if (!n->distinct_session && plain)
         return psy__rec_bad(st, "service_date", "the group already has a session on %s; a second one that day must be "
@@ -170,10 +174,12 @@ static psy_status same_day_group(psy_store *st, psy_id practice, psy_id id, cons
     if (!*n->start_utc || !*n->stop_utc)
         return psy__rec_bad(st, *n->start_utc ? "stop_utc" : "start_utc",
                             "a distinct second session of the group that day needs its own start and stop times");
-    rc = psy__rec_int(st, &clash,
-                      "SELECT COUNT(*) FROM session WHERE practice_id = ? AND group_id = ? AND service_date = ? AND id <> ? "
-                      "AND (COALESCE(start_utc, '') = '' OR COALESCE(stop_utc, '') = '' OR (start_utc < ? AND ? < stop_utc))",
-                      "iiSiss", practice, n->group_id, n->service_date, id, n->stop_utc, n->start_utc);
+    rc = psy__db_int(
+        st, &clash,
+        "SELECT COUNT(*) FROM session WHERE practice_id = ? AND group_id = ? AND service_date = ? AND id <> ? "
+        "AND (COALESCE(start_utc, '') = '' OR COALESCE(stop_utc, '') = '' OR (start_utc < ? AND ? < stop_utc))",
+        PSY_ARGS(PSY_INT(practice), PSY_INT(n->group_id), PSY_TEXT_OR_EMPTY(n->service_date), PSY_INT(id),
+                 PSY_TEXT_OR_NULL(n->stop_utc), PSY_TEXT_OR_NULL(n->start_utc)));
     if (!rc && clash)
         rc = psy__rec_bad(st, "start_utc", "overlaps (or cannot be told apart from, having no times) the group's "
                                            "other session on %s", n->service_date);
@@ -198,23 +204,31 @@ static psy_status write_session(psy_store *st, psy_id practice, const void *rec,
     if (!rc && group_kind(n.kind)) rc = same_day_group(st, practice, *id, &n);
     if (rc) return rc;
     if (*id)
-        return psy__rec_update(st, "session", practice, *id, version,
-                               "clinician_id = ?, service_date = ?, start_utc = ?, stop_utc = ?, minutes = ?, "
-                               "place_of_service = ?, telehealth = ?, th_modality = ?, patient_location = ?, "
-                               "billed_code = ?, patient_absent = ?, medical = ?, em_code = ?, interactive_complexity = ?, "
-                               "distinct_session = ?, updated_at = ?",
-                               "iSssdSdsssddsddS", n.clinician_id, n.service_date, n.start_utc, n.stop_utc, n.minutes, n.pos,
-                               n.telehealth, n.th_modality, n.patient_location, n.billed_code, n.patient_absent, n.medical,
-                               n.em_code, n.interactive_complexity, n.distinct_session != 0, now);
-    return psy__rec_insert(st, id,
-                           "INSERT INTO session (practice_id, kind, client_id, group_id, clinician_id, service_date, "
-                           "start_utc, stop_utc, minutes, place_of_service, telehealth, th_modality, patient_location, "
-                           "billed_code, patient_absent, medical, em_code, interactive_complexity, distinct_session, "
-                           "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                           "iSrriSssdSdsssddsddSS", practice, n.kind, n.client_id, n.group_id, n.clinician_id,
-                           n.service_date, n.start_utc, n.stop_utc, n.minutes, n.pos, n.telehealth, n.th_modality,
-                           n.patient_location, n.billed_code, n.patient_absent, n.medical, n.em_code,
-                           n.interactive_complexity, n.distinct_session != 0, now, now);
+        return psy__rec_update(
+            st, "session", practice, *id, version,
+            "clinician_id = ?, service_date = ?, start_utc = ?, stop_utc = ?, minutes = ?, "
+            "place_of_service = ?, telehealth = ?, th_modality = ?, patient_location = ?, "
+            "billed_code = ?, patient_absent = ?, medical = ?, em_code = ?, interactive_complexity = ?, "
+            "distinct_session = ?, updated_at = ?",
+            PSY_ARGS(PSY_INT(n.clinician_id), PSY_TEXT_OR_EMPTY(n.service_date), PSY_TEXT_OR_NULL(n.start_utc),
+                     PSY_TEXT_OR_NULL(n.stop_utc), PSY_INT(n.minutes), PSY_TEXT_OR_EMPTY(n.pos), PSY_INT(n.telehealth),
+                     PSY_TEXT_OR_NULL(n.th_modality), PSY_TEXT_OR_NULL(n.patient_location),
+                     PSY_TEXT_OR_NULL(n.billed_code), PSY_INT(n.patient_absent), PSY_INT(n.medical),
+                     PSY_TEXT_OR_NULL(n.em_code), PSY_INT(n.interactive_complexity), PSY_INT(n.distinct_session != 0),
+                     PSY_TEXT_OR_EMPTY(now)));
+    return psy__db_insert(
+        st, id,
+        "INSERT INTO session (practice_id, kind, client_id, group_id, clinician_id, service_date, "
+        "start_utc, stop_utc, minutes, place_of_service, telehealth, th_modality, patient_location, "
+        "billed_code, patient_absent, medical, em_code, interactive_complexity, distinct_session, "
+        "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        PSY_ARGS(PSY_INT(practice), PSY_TEXT_OR_EMPTY(n.kind), PSY_INT_OR_NULL(n.client_id),
+                 PSY_INT_OR_NULL(n.group_id), PSY_INT(n.clinician_id), PSY_TEXT_OR_EMPTY(n.service_date),
+                 PSY_TEXT_OR_NULL(n.start_utc), PSY_TEXT_OR_NULL(n.stop_utc), PSY_INT(n.minutes),
+                 PSY_TEXT_OR_EMPTY(n.pos), PSY_INT(n.telehealth), PSY_TEXT_OR_NULL(n.th_modality),
+                 PSY_TEXT_OR_NULL(n.patient_location), PSY_TEXT_OR_NULL(n.billed_code), PSY_INT(n.patient_absent),
+                 PSY_INT(n.medical), PSY_TEXT_OR_NULL(n.em_code), PSY_INT(n.interactive_complexity),
+                 PSY_INT(n.distinct_session != 0), PSY_TEXT_OR_EMPTY(now), PSY_TEXT_OR_EMPTY(now)));
 }
 
 psy_status psy_records_session_add(psy_store *st, psy_id practice, const struct psy_session *s, psy_id *id)
@@ -228,30 +242,31 @@ psy_status psy_records_session_update(psy_store *st, psy_id practice, const stru
 }
 
 #define C(f, t) PSY__COL(struct psy_session, f, t)
-static const struct psy__rec_col session_cols[] = {
-    C(id, 'i'),          C(kind, 's'),      C(client_id, 'i'),   C(group_id, 'i'),       C(clinician_id, 'i'),
-    C(service_date, 's'), C(start_utc, 's'), C(stop_utc, 's'),    C(minutes, 'd'),
-    PSY__COLX(struct psy_session, "place_of_service", pos, 's'),  C(telehealth, 'd'),    C(th_modality, 's'),
-    C(patient_location, 's'), C(billed_code, 's'), C(patient_absent, 'd'), C(medical, 'd'), C(em_code, 's'),
-    C(interactive_complexity, 'd'), C(signed_at, 's'), C(sign_override, 's'), C(version, 'd'),
-    C(distinct_session, 'd')};
+static const struct psy__col session_cols[] = {
+    C(id, i),          C(kind, s),      C(client_id, i),   C(group_id, i),       C(clinician_id, i),
+    C(service_date, s), C(start_utc, s), C(stop_utc, s),    C(minutes, d),
+    PSY__COLX(struct psy_session, "place_of_service", pos, s),  C(telehealth, d),    C(th_modality, s),
+    C(patient_location, s), C(billed_code, s), C(patient_absent, d), C(medical, d), C(em_code, s),
+    C(interactive_complexity, d), C(signed_at, s), C(sign_override, s), C(version, d),
+    C(distinct_session, d)};
 #undef C
-static const struct psy__rec_map session_map = PSY__MAP(session_cols);
+static const struct psy__map session_map = PSY__MAP(session_cols);
 
 psy_status psy_records_session_get(psy_store *st, psy_id practice, psy_id id, struct psy_session *s)
 {
     memset(s, 0, sizeof *s);
-    return psy__rec_get(st, s, &session_map, "session", id, "FROM session WHERE practice_id = ? AND id = ?", "ii", practice,
-                        id);
+    return psy__rec_get(st, s, &session_map, "session", id, "FROM session WHERE practice_id = ? AND id = ?",
+                        PSY_ARGS(PSY_INT(practice), PSY_INT(id)));
 }
 
 psy_status psy_records_session_list(psy_store *st, psy_id practice, const char *from, const char *to,
                                     struct psy_session **out, size_t *n)
 {
-    return psy__rec_list(st, (void **)out, n, sizeof **out, &session_map,
-                         "FROM session WHERE practice_id = ? AND service_date >= ? "
-                         "AND service_date <= ? ORDER BY service_date, id",
-                         "iSS", practice, from && *from ? from : "0000-00-00", to && *to ? to : "9999-99-99");
+    return psy__db_rows(st, (void **)out, n, sizeof **out, &session_map,
+                        "FROM session WHERE practice_id = ? AND service_date >= ? "
+                        "AND service_date <= ? ORDER BY service_date, id",
+                        PSY_ARGS(PSY_INT(practice), PSY_TEXT_OR_EMPTY(from && *from ? from : "0000-00-00"),
+                                 PSY_TEXT_OR_EMPTY(to && *to ? to : "9999-99-99")));
 }
 
 /* --- signing ------------------------------------------------------------------------------------------ */
@@ -260,10 +275,11 @@ psy_status psy_records_session_list(psy_store *st, psy_id practice, const char *
 psy_status psy__rec_session_signer(psy_store *st, psy_id practice, psy_id session, psy_id clinician)
 {
     int64_t ok = 0;
-    psy_status rc = psy__rec_int(st, &ok,
-                                 "SELECT COUNT(*) FROM session s LEFT JOIN therapy_group g ON g.id = s.group_id "
-                                 "WHERE s.id = ? AND s.practice_id = ? AND (s.clinician_id = ? OR g.co_clinician_id = ?)",
-                                 "iiii", session, practice, clinician, clinician);
+    psy_status rc =
+        psy__db_int(st, &ok,
+                    "SELECT COUNT(*) FROM session s LEFT JOIN therapy_group g ON g.id = s.group_id "
+                    "WHERE s.id = ? AND s.practice_id = ? AND (s.clinician_id = ? OR g.co_clinician_id = ?)",
+                    PSY_ARGS(PSY_INT(session), PSY_INT(practice), PSY_INT(clinician), PSY_INT(clinician)));
     if (rc) return rc;
     return ok ? PSY_OK : psy__store_fail(st, PSY_EPERM, "clinician: did not lead this session");
 }
@@ -286,29 +302,30 @@ static psy_status write_session_sign(psy_store *st, psy_id practice, const void 
     if (!rc) rc = psy_records_session_get(st, practice, *id, &s);
     if (rc) return rc;
     if (group_kind(s.kind)) {
-        rc = psy__rec_int(st, &present, "SELECT COUNT(*) FROM attendance WHERE practice_id = ? AND session_id = ? AND present = 1",
-                          "ii", practice, *id);
+        rc = psy__db_int(st, &present,
+                         "SELECT COUNT(*) FROM attendance WHERE practice_id = ? AND session_id = ? AND present = 1",
+                         PSY_ARGS(PSY_INT(practice), PSY_INT(*id)));
         if (!rc && !present) return psy__rec_bad(st, "attendance", "no member is marked present");
         /* the group note, then each present member's note, must exist and be signed */
         if (!rc)
-            rc = psy__rec_int(st, &missing,
-                              "SELECT (SELECT CASE WHEN COUNT(*) = 0 THEN 1 ELSE 0 END FROM note WHERE practice_id = ? "
-                              "AND session_id = ? AND kind = 'group' AND status = 'signed') "
-                              "+ (SELECT COUNT(*) FROM attendance a WHERE a.practice_id = ? AND a.session_id = ? "
-                              "AND a.present = 1 AND NOT EXISTS (SELECT 1 FROM note n WHERE n.session_id = a.session_id "
-                              "AND n.client_id = a.client_id AND n.status = 'signed'))",
-                              "iiii", practice, *id, practice, *id);
+            rc = psy__db_int(st, &missing,
+                             "SELECT (SELECT CASE WHEN COUNT(*) = 0 THEN 1 ELSE 0 END FROM note WHERE practice_id = ? "
+                             "AND session_id = ? AND kind = 'group' AND status = 'signed') "
+                             "+ (SELECT COUNT(*) FROM attendance a WHERE a.practice_id = ? AND a.session_id = ? "
+                             "AND a.present = 1 AND NOT EXISTS (SELECT 1 FROM note n WHERE n.session_id = a.session_id "
+                             "AND n.client_id = a.client_id AND n.status = 'signed'))",
+                             PSY_ARGS(PSY_INT(practice), PSY_INT(*id), PSY_INT(practice), PSY_INT(*id)));
     } else {
-        rc = psy__rec_int(st, &missing,
-                          "SELECT CASE WHEN COUNT(*) = 0 THEN 1 ELSE 0 END FROM note WHERE practice_id = ? "
-                          "AND session_id = ? AND client_id = ? AND status = 'signed'",
-                          "iii", practice, *id, s.client_id);
+        rc = psy__db_int(st, &missing,
+                         "SELECT CASE WHEN COUNT(*) = 0 THEN 1 ELSE 0 END FROM note WHERE practice_id = ? "
+                         "AND session_id = ? AND client_id = ? AND status = 'signed'",
+                         PSY_ARGS(PSY_INT(practice), PSY_INT(*id), PSY_INT(s.client_id)));
     }
     if (rc) return rc;
     if (missing) return psy__rec_bad(st, "notes", "%lld note(s) of this session missing or unsigned", (long long)missing);
-    return psy__rec_update(st, "session", practice, *id, version,
-                           "signed_at = ?, signed_by = ?, sign_override = ?, updated_at = ?", "SisS", now, *clinician,
-                           req->reason, now);
+    return psy__rec_update(
+        st, "session", practice, *id, version, "signed_at = ?, signed_by = ?, sign_override = ?, updated_at = ?",
+        PSY_ARGS(PSY_TEXT_OR_EMPTY(now), PSY_INT(*clinician), PSY_TEXT_OR_NULL(req->reason), PSY_TEXT_OR_EMPTY(now)));
 }
 
 psy_status psy_records_session_sign(psy_store *st, psy_id practice, psy_id session, psy_id clinician)
@@ -321,7 +338,8 @@ psy_status psy_records_session_sign_override(psy_store *st, psy_id practice, psy
 {
     struct sign_req req = {clinician, reason && *reason ? reason : ""};
     if (*req.reason) {
-        psy_status rc = psy__rec_text(st, "override_reason", req.reason, PSY_REC_REASON_MAX - 1, PSY__REQ | PSY__MULTILINE);
+        psy_status rc =
+            psy__rec_text(st, "override_reason", req.reason, PSY_REC_REASON_MAX - 1, PSY__REQ | PSY__MULTILINE);
         if (rc) return rc;
         size_t letters = 0;
         for (const char *p = req.reason; *p; p++) letters += *p != ' ' && *p != '\n' && *p != '\t';
@@ -361,14 +379,15 @@ static psy_status write_attendance(psy_store *st, psy_id practice, const void *r
         rc = psy__rec_bad(st, "late_minutes", "late plus early minutes cover the whole session");
     if (!rc && *a->billed_code) rc = psy__rec_proc_code(st, "billed_code", a->billed_code, code);
     if (!rc && a->policy_id) {
-        psy_status q = psy__rec_int(st, &v, "SELECT 1 FROM policy WHERE id = ? AND practice_id = ? AND client_id = ?", "iii",
-                                    a->policy_id, practice, a->client_id);
+        psy_status q = psy__db_int(st, &v, "SELECT 1 FROM policy WHERE id = ? AND practice_id = ? AND client_id = ?",
+                                   PSY_ARGS(PSY_INT(a->policy_id), PSY_INT(practice), PSY_INT(a->client_id)));
         if (q == PSY_ENOTFOUND) rc = psy__rec_bad(st, "policy_id", "not a policy of this client");
         else rc = q;
     }
     if (!rc && !a->present) {
-        psy_status q = psy__rec_int(st, &v, "SELECT id FROM note WHERE practice_id = ? AND session_id = ? AND client_id = ?",
-                                    "iii", practice, a->session_id, a->client_id);
+        psy_status q =
+            psy__db_int(st, &v, "SELECT id FROM note WHERE practice_id = ? AND session_id = ? AND client_id = ?",
+                        PSY_ARGS(PSY_INT(practice), PSY_INT(a->session_id), PSY_INT(a->client_id)));
         if (q == PSY_OK) rc = psy__rec_bad(st, "present", "this member already has a note in this session");
         else if (q != PSY_ENOTFOUND) rc = q;
     }
@@ -377,20 +396,24 @@ static psy_status write_attendance(psy_store *st, psy_id practice, const void *r
         return psy__rec_update(st, "attendance", practice, *id, version,
                                "present = ?, late_minutes = ?, early_minutes = ?, billed_code = ?, policy_id = ?, "
                                "updated_at = ?",
-                               "dddsrS", a->present, a->late_minutes, a->early_minutes, code, a->policy_id, now);
-    return psy__rec_insert(st, id,
-                           "INSERT INTO attendance (practice_id, session_id, client_id, present, late_minutes, "
-                           "early_minutes, billed_code, policy_id, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                           "iiidddsrSS", practice, a->session_id, a->client_id, a->present, a->late_minutes,
-                           a->early_minutes, code, a->policy_id, now, now);
+                               PSY_ARGS(PSY_INT(a->present), PSY_INT(a->late_minutes), PSY_INT(a->early_minutes),
+                                        PSY_TEXT_OR_NULL(code), PSY_INT_OR_NULL(a->policy_id), PSY_TEXT_OR_EMPTY(now)));
+    return psy__db_insert(st, id,
+                          "INSERT INTO attendance (practice_id, session_id, client_id, present, late_minutes, "
+                          "early_minutes, billed_code, policy_id, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                          PSY_ARGS(PSY_INT(practice), PSY_INT(a->session_id), PSY_INT(a->client_id),
+                                   PSY_INT(a->present), PSY_INT(a->late_minutes), PSY_INT(a->early_minutes),
+                                   PSY_TEXT_OR_NULL(code), PSY_INT_OR_NULL(a->policy_id), PSY_TEXT_OR_EMPTY(now),
+                                   PSY_TEXT_OR_EMPTY(now)));
 }
 
 psy_status psy_records_attendance_set(psy_store *st, psy_id practice, const struct psy_attendance *a, psy_id *id)
 {
     int64_t existing = 0;
     int version = 0;
-    psy_status rc = psy__rec_int(st, &existing, "SELECT id FROM attendance WHERE practice_id = ? AND session_id = ? AND client_id = ?",
-                                 "iii", practice, a->session_id, a->client_id);
+    psy_status rc = psy__db_int(st, &existing,
+                                "SELECT id FROM attendance WHERE practice_id = ? AND session_id = ? AND client_id = ?",
+                                PSY_ARGS(PSY_INT(practice), PSY_INT(a->session_id), PSY_INT(a->client_id)));
     if (rc == PSY_ENOTFOUND) existing = 0;
     else if (rc) return rc;
     if (existing && (rc = psy__rec_version(st, "attendance", practice, existing, &version))) return rc;
@@ -399,17 +422,18 @@ psy_status psy_records_attendance_set(psy_store *st, psy_id practice, const stru
 }
 
 #define C(f, t) PSY__COL(struct psy_attendance, f, t)
-static const struct psy__rec_col attendance_cols[] = {C(id, 'i'),           C(session_id, 'i'),    C(client_id, 'i'),
-                                                      C(present, 'd'),      C(late_minutes, 'd'),  C(early_minutes, 'd'),
-                                                      C(billed_code, 's'),  C(policy_id, 'i'),     C(version, 'd')};
+static const struct psy__col attendance_cols[] = {C(id, i),           C(session_id, i),    C(client_id, i),
+                                                      C(present, d),      C(late_minutes, d),  C(early_minutes, d),
+                                                      C(billed_code, s),  C(policy_id, i),     C(version, d)};
 #undef C
-static const struct psy__rec_map attendance_map = PSY__MAP(attendance_cols);
+static const struct psy__map attendance_map = PSY__MAP(attendance_cols);
 
 psy_status psy_records_attendance_list(psy_store *st, psy_id practice, psy_id session, struct psy_attendance **out,
                                        size_t *n)
 {
-    return psy__rec_list(st, (void **)out, n, sizeof **out, &attendance_map,
-                         "FROM attendance WHERE practice_id = ? AND session_id = ? ORDER BY client_id", "ii", practice, session);
+    return psy__db_rows(st, (void **)out, n, sizeof **out, &attendance_map,
+                        "FROM attendance WHERE practice_id = ? AND session_id = ? ORDER BY client_id",
+                        PSY_ARGS(PSY_INT(practice), PSY_INT(session)));
 }
 
 /* --- billing ------------------------------------------------------------------------------------------ */
@@ -430,7 +454,7 @@ static psy_status write_billed(psy_store *st, psy_id practice, const void *rec, 
         if (rc) return rc;
     }
     return psy__rec_update(st, b->on_attendance ? "attendance" : "session", practice, *id, version,
-                           "billed_code = ?, updated_at = ?", "sS", code, now);
+                           "billed_code = ?, updated_at = ?", PSY_ARGS(PSY_TEXT_OR_NULL(code), PSY_TEXT_OR_EMPTY(now)));
 }
 
 psy_status psy_records_billed_set(psy_store *st, psy_id practice, psy_id session, psy_id client, const char *code)
@@ -442,8 +466,9 @@ psy_status psy_records_billed_set(psy_store *st, psy_id practice, psy_id session
     if (rc) return rc;
     if (group_kind(s.kind)) {
         if (!client) return psy__rec_bad(st, "client_id", "name the group member billed");
-        rc = psy__rec_int(st, &row, "SELECT id FROM attendance WHERE practice_id = ? AND session_id = ? AND client_id = ?", "iii",
-                          practice, session, client);
+        rc = psy__db_int(st, &row,
+                         "SELECT id FROM attendance WHERE practice_id = ? AND session_id = ? AND client_id = ?",
+                         PSY_ARGS(PSY_INT(practice), PSY_INT(session), PSY_INT(client)));
         if (rc == PSY_ENOTFOUND) return psy__rec_bad(st, "client_id", "no attendance of this client at this session");
         if (rc) return rc;
         b.on_attendance = 1;
@@ -485,7 +510,8 @@ psy_status psy_records_session_billables(psy_store *st, psy_id practice, psy_id 
     *out = NULL;
     *n = 0;
     psy_status rc = psy_records_session_get(st, practice, session, &s);
-    if (!rc && !*s.signed_at) rc = psy__store_fail(st, PSY_EPERM, "session: not signed; sign its notes and the session first");
+    if (!rc && !*s.signed_at)
+        rc = psy__store_fail(st, PSY_EPERM, "session: not signed; sign its notes and the session first");
     if (!rc) rc = psy_records_clinician_get(st, practice, s.clinician_id, &cl);
     if (rc) return rc;
     struct psy_billable proto;

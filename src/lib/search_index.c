@@ -444,7 +444,7 @@ struct pages {
 
 static psy_status read_pages(psy_store *st, struct pages *pg)
 {
-    psy__stmt *s = psy__sql_prepare(st, "SELECT system, code, body FROM code_page");
+    psy__stmt *s = psy__db_stmt(st, "SELECT system, code, body FROM code_page", PSY_NOARGS);
     if (!s) return psy__store_dbfail(st, "search: reading explainer pages");
     struct psy__buf text = {0};
     int rc;
@@ -471,7 +471,7 @@ static psy_status read_pages(psy_store *st, struct pages *pg)
  * text per code, in the same table as the pages. */
 static psy_status read_terms(psy_store *st, struct pages *pg)
 {
-    psy__stmt *s = psy__sql_prepare(st, "SELECT system, code, term FROM code_term ORDER BY system, code");
+    psy__stmt *s = psy__db_stmt(st, "SELECT system, code, term FROM code_term ORDER BY system, code", PSY_NOARGS);
     if (!s) return psy__store_dbfail(st, "search: reading index terms");
     struct psy__buf text = {0};
     char key[64], cur[64] = "";
@@ -667,7 +667,7 @@ static psy_status read_catalog(struct builder *b, psy_store *st)
     if (!rc) rc = read_terms(st, &tm);
     psy__stmt *s = NULL;
     /* sized from the row count, so that the big arrays are not copied as they grow */
-    if (!rc && (s = psy__sql_prepare(st, "SELECT count(*) FROM code")) && psy__sql_step(s) == PSY_SQL_ROW) {
+    if (!rc && (s = psy__db_stmt(st, "SELECT count(*) FROM code", PSY_NOARGS)) && psy__sql_step(s) == PSY_SQL_ROW) {
         size_t rows = (size_t)psy__sql_int64(s, 0) + 1;
         b->dcap = (uint32_t)rows;
         ix->docs = psy__malloc(rows * sizeof *ix->docs);
@@ -680,8 +680,10 @@ static psy_status read_catalog(struct builder *b, psy_store *st)
     }
     psy__sql_finalize(s);
     s = NULL;
-    if (!rc && !(s = psy__sql_prepare(st, "SELECT system, code, short_title, long_title, billable, terminated, "
-                                          "synonyms, source, addon FROM code" CATALOG_ORDER)))
+    if (!rc && !(s = psy__db_stmt(st,
+                                  "SELECT system, code, short_title, long_title, billable, terminated, "
+                                  "synonyms, source, addon FROM code" CATALOG_ORDER,
+                                  PSY_NOARGS)))
         rc = psy__store_dbfail(st, "search: reading the catalog");
     if (!rc) {
         int r;

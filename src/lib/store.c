@@ -123,9 +123,8 @@ void psy__store_rollback(psy_store *st)
 psy_status psy__store_lock(psy_store *st, int64_t key)
 {
     if (st->db->ops->dialect != PSY_DB_POSTGRES) return PSY_OK; /* BEGIN IMMEDIATE already serialises */
-    psy__stmt *s = psy__sql_prepare(st, "SELECT pg_advisory_xact_lock(?)");
+    psy__stmt *s = psy__db_stmt(st, "SELECT pg_advisory_xact_lock(?)", PSY_ARGS(PSY_INT(key)));
     if (!s) return psy__store_dbfail(st, "lock");
-    psy__sql_bind_int64(s, 1, key);
     psy_status rc = psy__sql_step(s) == PSY_SQL_ERROR ? psy__store_dbfail(st, "lock") : PSY_OK;
     psy__sql_finalize(s);
     return rc;
@@ -144,10 +143,9 @@ int psy__store_in_transaction(psy_store *st) { return st->depth > 0; }
 
 const char *psy__store_meta_get(psy_store *st, const char *key, char *buf, size_t len)
 {
-    psy__stmt *s = psy__sql_prepare(st, "SELECT value FROM meta WHERE key = ?");
+    psy__stmt *s = psy__db_stmt(st, "SELECT value FROM meta WHERE key = ?", PSY_ARGS(PSY_TEXT(key)));
     const char *out = NULL;
     if (!s) return NULL;
-    psy__sql_bind_text(s, 1, key);
     if (psy__sql_step(s) == PSY_SQL_ROW) {
         snprintf(buf, len, "%s", psy__sql_text(s, 0));
         out = buf;
@@ -158,11 +156,11 @@ const char *psy__store_meta_get(psy_store *st, const char *key, char *buf, size_
 
 psy_status psy__store_meta_set(psy_store *st, const char *key, const char *value)
 {
-    psy__stmt *s = psy__sql_prepare(st, "INSERT INTO meta(key, value) VALUES (?, ?) "
-                                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    psy__stmt *s = psy__db_stmt(st,
+                                "INSERT INTO meta(key, value) VALUES (?, ?) "
+                                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                                PSY_ARGS(PSY_TEXT(key), PSY_TEXT(value)));
     if (!s) return psy__store_dbfail(st, "meta");
-    psy__sql_bind_text(s, 1, key);
-    psy__sql_bind_text(s, 2, value);
     int rc = psy__sql_step(s);
     psy__sql_finalize(s);
     return rc == PSY_SQL_DONE ? PSY_OK : psy__store_dbfail(st, "meta");
@@ -171,7 +169,7 @@ psy_status psy__store_meta_set(psy_store *st, const char *key, const char *value
 /* PostgreSQL: whether the table of applied migrations exists on the search path (1, 0; -1 on error). */
 static int has_version_table(psy_store *st)
 {
-    psy__stmt *s = psy__sql_prepare(st, "SELECT to_regclass('schema_version') IS NOT NULL");
+    psy__stmt *s = psy__db_stmt(st, "SELECT to_regclass('schema_version') IS NOT NULL", PSY_NOARGS);
     int yes = s && psy__sql_step(s) == PSY_SQL_ROW ? (int)psy__sql_int64(s, 0) : -1;
     psy__sql_finalize(s);
     return yes;
@@ -182,8 +180,8 @@ static int read_version(psy_store *st)
 {
     int pg = st->db->ops->dialect == PSY_DB_POSTGRES, v;
     if (pg && (v = has_version_table(st)) <= 0) return v < 0 ? -1 : 0; /* 0: before the first migration */
-    psy__stmt *s = psy__sql_prepare(st, pg ? "SELECT COALESCE(MAX(version), 0) FROM schema_version"
-                                           : "PRAGMA user_version");
+    psy__stmt *s = psy__db_stmt(st, pg ? "SELECT COALESCE(MAX(version), 0) FROM schema_version" : "PRAGMA user_version",
+                                PSY_NOARGS);
     if (!s) return -1;
     v = psy__sql_step(s) == PSY_SQL_ROW ? (int)psy__sql_int64(s, 0) : -1;
     psy__sql_finalize(s);
@@ -192,7 +190,7 @@ static int read_version(psy_store *st)
 
 psy_status psy_store_ping(psy_store *st)
 {
-    psy__stmt *s = psy__sql_prepare(st, "SELECT 1");
+    psy__stmt *s = psy__db_stmt(st, "SELECT 1", PSY_NOARGS);
     int r = s ? psy__sql_step(s) : PSY_SQL_ERROR;
     psy__sql_finalize(s);
     return r == PSY_SQL_ROW ? PSY_OK : psy__store_fail(st, PSY_EDB, "database: %s", psy__db_errtext(st));
@@ -253,9 +251,9 @@ static void apply_one(void *ud, const char *name, const char *sql, size_t len)
         return;
     }
     if (st->db->ops->dialect == PSY_DB_POSTGRES) {
-        psy__stmt *s = psy__sql_prepare(st, "INSERT INTO schema_version(version, name) VALUES (?, ?)");
-        if (!s || (psy__sql_bind_int64(s, 1, version), psy__sql_bind_text(s, 2, base), psy__sql_step(s)) ==
-                      PSY_SQL_ERROR)
+        psy__stmt *s = psy__db_stmt(st, "INSERT INTO schema_version(version, name) VALUES (?, ?)",
+                                    PSY_ARGS(PSY_INT(version), PSY_TEXT(base)));
+        if (!s || psy__sql_step(s) == PSY_SQL_ERROR)
             w->rc = psy__store_dbfail(st, "migration");
         psy__sql_finalize(s);
     }
@@ -353,6 +351,12 @@ psy_status psy_store_open(const char *uri, psy_store **out, char *errbuf, size_t
     }
     err[0] = 0;
     struct psy__db *db = pg ? psy__pg_open(uri, err, sizeof err) : psy__sqlite_open(path, err, sizeof err);
+    if (db && db->ops->version != PSY_DB_OPS_VERSION) {
+        snprintf(err, sizeof err, "backend interface version %d, this build needs %d", db->ops->version,
+                 PSY_DB_OPS_VERSION);
+        psy__db_close(db);
+        db = NULL;
+    }
     if (!db) {
         if (errbuf) snprintf(errbuf, errlen, "database %s: %s", shown, err);
         return PSY_EDB;

@@ -101,6 +101,7 @@ void api_claims(struct srv_req *r)
     }
     json_t *arr = json_array(), *by_status = json_object(), *payers = json_object(), *names = json_object();
     long long total = 0, paid = 0;
+    int over = 0;
     for (size_t i = 0; i < n; i++) {
         if (own && !id_in(ids, nids, c[i].client_id)) continue;
         /* the payers of the visible claims, with how many are ready to send: the export choices */
@@ -128,8 +129,8 @@ void api_claims(struct srv_req *r)
                                              (json_int_t)c[i].paid_cents, "lines", c[i].n_lines, "findings",
                                              (int)json_array_size(f), "errors", count_errors(f)));
         json_decref(f);
-        total += c[i].total_cents;
-        paid += c[i].paid_cents;
+        psy_cents_acc(&total, c[i].total_cents, &over);
+        psy_cents_acc(&paid, c[i].paid_cents, &over);
         json_object_set_new(by_status, c[i].status,
                             json_integer(json_integer_value(json_object_get(by_status, c[i].status)) + 1));
     }
@@ -140,6 +141,13 @@ void api_claims(struct srv_req *r)
     const char *k;
     json_object_foreach(payers, k, v) json_array_append(plist, v);
     json_decref(payers);
+    if (over) {
+        json_decref(arr);
+        json_decref(by_status);
+        json_decref(plist);
+        srv_reply_error(r, 500, "overflow", NULL, "total_cents: the claims' amounts add up to more than an amount holds");
+        return;
+    }
     srv_reply_json(r, 200, json_pack("{s:o, s:{s:I, s:I, s:I, s:o}, s:o}", "claims", arr, "totals", "claims",
                                      (json_int_t)json_array_size(arr), "total_cents", (json_int_t)total, "paid_cents",
                                      (json_int_t)paid, "by_status", by_status, "payers", plist));
@@ -385,7 +393,8 @@ void api_claims_export(struct srv_req *r)
     if (rc || !n) { /* the failure names the field refused, never the data in it */
         const char *why = rc == PSY_EINVAL ? (*err ? err : "preflight") : rc ? psy_strerror(rc) : "no ready claim";
         if (export_audit(r, payer, payer_code, "failed", why, ids, nids)) rc = PSY_EDB;
-        else if (rc == PSY_EINVAL) reply_field(r, "preflight", *err ? err : "claims: the 837P writer refused the batch");
+        else if (rc == PSY_EINVAL)
+            reply_field(r, "preflight", *err ? err : "claims: the 837P writer refused the batch");
         else if (rc) srv_reply_status(r, rc, NULL);
         else srv_reply_error(r, 422, "invalid", "payer", "payer: no ready claim for this payer");
         free(ids);
@@ -528,13 +537,19 @@ void api_suspense(struct srv_req *r)
     }
     json_t *arr = json_array();
     long long sum = 0;
+    int over = 0;
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:s, s:s}", "id", (json_int_t)s[i].id, "claim_number",
                                              s[i].claim_number, "code", s[i].code, "modifiers", s[i].modifiers,
                                              "charge_cents", (json_int_t)s[i].charge_cents, "paid_cents",
                                              (json_int_t)s[i].paid_cents, "why", s[i].why, "posted_at", s[i].posted_at));
-        sum += s[i].paid_cents;
+        psy_cents_acc(&sum, s[i].paid_cents, &over);
     }
     free(s);
+    if (over) {
+        json_decref(arr);
+        srv_reply_error(r, 500, "overflow", NULL, "paid_cents: the items add up to more than an amount holds");
+        return;
+    }
     srv_reply_json(r, 200, json_pack("{s:o, s:I}", "items", arr, "paid_cents", (json_int_t)sum));
 }

@@ -215,10 +215,13 @@ json_t *api_visit_coding(struct srv_req *r, const struct psy_session *s0, json_t
                         findings);
         }
     }
-    json_int_t total = 0;
+    long long total = 0;
+    int over = 0;
     size_t i;
     json_t *l;
-    json_array_foreach(lines, i, l) total += json_integer_value(json_object_get(l, "charge_cents"));
+    json_array_foreach(lines, i, l)
+        psy_cents_acc(&total, json_integer_value(json_object_get(l, "charge_cents")), &over);
+    if (over) total = -1; /* not a total: the lines' charges do not fit in one amount */
     return json_pack("{s:o, s:o, s:I}", "lines", lines, "findings", findings, "total_cents", total);
 }
 
@@ -265,7 +268,8 @@ void api_visit_clone_checks(struct srv_req *r, const struct psy_session *s, json
         size_t n = 0;
         double best = 0;
         if (text && strlen(text) > 20 &&
-            psy_records_client_notes_before(r->st, pr, client, s->service_date, s->id, EARLIER_NOTES, &old, &n) == PSY_OK) {
+            psy_records_client_notes_before(r->st, pr, client, s->service_date, s->id, EARLIER_NOTES, &old, &n) ==
+                PSY_OK) {
             for (size_t k = 0; k < n; k++) {
                 char *t = stored_text(&old[k]);
                 double sim = t ? psy_audit_similarity(text, t) : 0;

@@ -486,6 +486,79 @@ static void test_sql_layer(void **state)
     assert_int_equal(psy__db_errkind(st), PSY_DBE_CONSTRAINT);
     assert_non_null(strstr(psy_store_errmsg(st), "insert"));
     assert_int_equal(count_rows(st, "SELECT count(*) FROM t_layer"), 2);
+
+    /* a bind the statement cannot take is reported, and the statement does not run without it */
+    s = psy__sql_prepare(st, "UPDATE t_layer SET x = 0 WHERE id = ?");
+    assert_non_null(s);
+    assert_int_equal(psy__sql_bind_int64(s, 1, id1), 0);
+    assert_int_equal(psy__sql_bind_int64(s, 2, id2), -1);
+    assert_non_null(strstr(psy__db_errtext(st), "parameter"));
+    assert_int_equal(psy__sql_step(s), PSY_SQL_ERROR);
+    psy__sql_finalize(s);
+    int64_t changed = -1;
+    assert_int_equal(
+        psy__db_run(st, &changed, "UPDATE t_layer SET x = 0 WHERE id = ?", PSY_ARGS(PSY_INT(id1), PSY_INT(id2))),
+        PSY_EDB);
+    assert_int_equal(changed, 0);
+    assert_int_equal(count_rows(st, "SELECT count(*) FROM t_layer WHERE x = 0"), 0);
+    psy_store_close(st);
+    fresh_drop(&f);
+}
+
+/* The query API: typed arguments, row maps, WHERE from the filters given (psy_db.h). */
+struct layer_row {
+    int64_t id;
+    char name[64];
+    long long n;
+    double x;
+    char *note;
+};
+
+static void test_query_api(void **state)
+{
+    const struct backend *b = *state;
+    struct fresh f;
+    psy_store *st = open_with_table(b, &f);
+    int64_t id1 = 0, id2 = 0, n = 0;
+    assert_int_equal(insert_row(st, "first", 5, &id1), PSY_OK);
+    assert_int_equal(insert_row(st, "second", 6, &id2), PSY_OK);
+    static const struct psy__col cols[] = {PSY__COL(struct layer_row, id, i), PSY__COL(struct layer_row, name, s),
+                                           PSY__COL(struct layer_row, n, c), PSY__COL(struct layer_row, x, f),
+                                           PSY__COLX(struct layer_row, "NULL", note, N)};
+    static const struct psy__map map = PSY__MAP(cols);
+    struct layer_row row;
+    memset(&row, 0, sizeof row);
+    assert_int_equal(psy__db_row(st, &row, &map, "FROM t_layer WHERE id = ?", PSY_ARGS(PSY_INT(id2))), PSY_OK);
+    assert_int_equal(row.id, id2);
+    assert_string_equal(row.name, "second");
+    assert_true(row.n == 6);
+    assert_true(row.x == 3.25);
+    assert_null(row.note);
+    assert_int_equal(psy__db_row(st, &row, &map, "FROM t_layer WHERE id = ?", PSY_ARGS(PSY_INT(id2 + 100))),
+                     PSY_ENOTFOUND);
+    /* the WHERE holds only the filters given */
+    const char *names[] = {NULL, "", "first"};
+    const size_t want[] = {2, 2, 1};
+    for (int k = 0; k < 3; k++) {
+        struct psy__query q;
+        void *v;
+        size_t count = 0;
+        psy__query_init(&q, "FROM t_layer", PSY_NOARGS);
+        psy__query_where(&q, "id > ?", PSY_INT(0));
+        if (names[k] && *names[k]) psy__query_where(&q, "name = ?", PSY_TEXT(names[k]));
+        psy__query_sql(&q, " ORDER BY id");
+        assert_non_null(strstr(q.sql.p, " WHERE (id > ?)"));
+        assert_true((strstr(q.sql.p, "name") != NULL) == (want[k] == 1));
+        assert_int_equal(psy__db_rows(st, &v, &count, sizeof row, &map, q.sql.p, q.args, q.n), PSY_OK);
+        psy__query_free(&q);
+        assert_int_equal(count, want[k]);
+        assert_int_equal(((struct layer_row *)v)[0].id, id1);
+        free(v);
+    }
+    assert_int_equal(psy__db_int(st, &n, "SELECT count(*) FROM t_layer WHERE name = ? OR id = ?",
+                                 PSY_ARGS(PSY_TEXT_OR_NULL(""), PSY_INT_OR_NULL(0))),
+                     PSY_OK);
+    assert_int_equal(n, 0); /* "" and 0 bound NULL, which equals nothing */
     psy_store_close(st);
     fresh_drop(&f);
 }
@@ -733,6 +806,7 @@ int main(void)
         cmocka_unit_test_prestate(test_import, NULL),
         cmocka_unit_test_prestate(test_import_official, NULL),
         cmocka_unit_test_prestate(test_sql_layer, NULL),
+        cmocka_unit_test_prestate(test_query_api, NULL),
         cmocka_unit_test_prestate(test_transactions, NULL),
         cmocka_unit_test_prestate(test_bulk_transactions, NULL),
         cmocka_unit_test_prestate(test_batch, NULL),
