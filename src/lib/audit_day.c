@@ -27,13 +27,11 @@ static psy_status load(psy_store *st, const char *sql, psy_id practice, const ch
 {
     *out = NULL;
     *n = 0;
-    psy__stmt *s = psy__sql_prepare(st, sql);
+    psy__stmt *s = twice ? psy__db_stmt(st, sql,
+                                        PSY_ARGS(PSY_INT(practice), PSY_TEXT(from), PSY_TEXT(to), PSY_INT(practice),
+                                                 PSY_TEXT(from), PSY_TEXT(to)))
+                         : psy__db_stmt(st, sql, PSY_ARGS(PSY_INT(practice), PSY_TEXT(from), PSY_TEXT(to)));
     if (!s) return psy__store_dbfail(st, "audit");
-    for (int k = 0; k <= twice; k++) {
-        psy__sql_bind_int64(s, 3 * k + 1, practice);
-        psy__sql_bind_text(s, 3 * k + 2, from);
-        psy__sql_bind_text(s, 3 * k + 3, to);
-    }
     size_t cap = 0;
     int r;
     while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {

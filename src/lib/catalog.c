@@ -378,12 +378,8 @@ psy_status psy__catalog_generation(psy_store *st, char *buf, size_t cap)
      * the first one written stays) */
     char gen[33];
     new_generation(gen);
-    psy__stmt *s = psy__sql_prepare(st, "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING");
-    if (!s) return psy__store_dbfail(st, "meta");
-    psy__sql_bind_text(s, 1, GENERATION_KEY);
-    psy__sql_bind_text(s, 2, gen);
-    int rc = psy__sql_step(s);
-    psy__sql_finalize(s);
-    if (rc != PSY_SQL_DONE) return psy__store_dbfail(st, "meta");
+    if (psy__db_run(st, NULL, "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
+                    PSY_ARGS(PSY_TEXT(GENERATION_KEY), PSY_TEXT(gen))))
+        return psy__store_dbfail(st, "meta");
     return psy__store_meta_get(st, GENERATION_KEY, buf, cap) ? PSY_OK : psy__store_dbfail(st, "meta");
 }

@@ -71,17 +71,16 @@ static int within_session(const psy_coder *cx, const char *date, const struct ps
 
 psy_status psy__scrub_day(psy_store *st, const psy_coder *cx, psy_id practice, psy_id claim, json_t *arr)
 {
-    psy__stmt *s = psy__sql_prepare(
+    psy__stmt *s = psy__db_stmt(
         st, "SELECT l.claim_id, l.line_number, l.session_id, l.code, l.units, l.modifiers, "
             "COALESCE(s.start_utc, ''), COALESCE(s.stop_utc, ''), c.service_date FROM claim k "
             "JOIN claim c ON c.practice_id = k.practice_id AND c.client_id = k.client_id AND c.payer_id = k.payer_id "
             "AND c.clinician_id = k.clinician_id AND c.service_date = k.service_date "
             "JOIN claim_line l ON l.claim_id = c.id LEFT JOIN session s ON s.id = l.session_id "
             "WHERE k.practice_id = ? AND k.id = ? AND (c.id = k.id OR c.status IN ('draft', 'ready', 'submitted', "
-            "'accepted', 'paid', 'partially_paid')) ORDER BY c.id, l.line_number");
+            "'accepted', 'paid', 'partially_paid')) ORDER BY c.id, l.line_number",
+        PSY_ARGS(PSY_INT(practice), PSY_INT(claim)));
     if (!s) return psy__store_dbfail(st, "claim_line");
-    psy__sql_bind_int64(s, 1, practice);
-    psy__sql_bind_int64(s, 2, claim);
     struct psy_coded_line *lines = psy__calloc(DAY_LINES, sizeof *lines);
     struct day_line *dl = psy__calloc(DAY_LINES, sizeof *dl);
     char date[PSY_DATE_MAX] = "";
