@@ -55,7 +55,7 @@ json_t *psy__billing_finding(const char *sev, const char *rule, const char *fiel
 extern void (*psy__billing_chunk_hook)(void);
 extern int psy__billing_chunk_items;
 psy_status psy__billing_append(psy_store *st, psy_id claim, json_t *items);
-/* The claim-level day check (scrub_day.c): appends to arr the same-day edits over every line the claim's
+/* The claim-level day check (billing_day.c): appends to arr the same-day edits over every line the claim's
  * clinician billed its client under its payer on its date, each on the claim line it concerns. */
 psy_status psy__scrub_day(psy_store *st, const psy_coder *cx, psy_id practice, psy_id claim, json_t *arr);
 

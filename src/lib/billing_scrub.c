@@ -57,7 +57,7 @@ struct audit_day {
 struct audit_cache {
     struct audit_day *days;
     size_t n, cap;
-    const psy_coder *cx; /* the NCCI tables for the day check (scrub_day.c) */
+    const psy_coder *cx; /* the NCCI tables for the day check (billing_day.c) */
     psy_coder *own;      /* opened here when the caller gave none */
 };
 
@@ -140,7 +140,7 @@ static psy_status scrub(psy_store *st, psy_id practice, psy_id claim, struct aud
             }
     }
     if (!cache) free(af);
-    /* the client's whole date of service under this payer and clinician (scrub_day.c) */
+    /* the client's whole date of service under this payer and clinician (billing_day.c) */
     struct audit_cache one = {0};
     struct audit_cache *cc = cache ? cache : &one;
     if (!cc->cx) {

@@ -1,4 +1,4 @@
-/* test_scrub_day.c -- claims judged by the client's whole date of service (R-DAY-1) and the audit's
+/* test_billing_day.c -- claims judged by the client's whole date of service (R-DAY-1) and the audit's
  * impossible days (R-IMP-1..3): each case of
  * tests/data/claims/day.json is a day of sessions by one clinician for one client, recorded in the demo
  * practice on a date of its own, built with `claims build` for that date; the claim must end in the

@@ -1,5 +1,5 @@
 /*
- * scrub_day.c -- the scrubber's claim-level day check: a claim judged as the payer judges it, by one
+ * billing_day.c -- the scrubber's claim-level day check: a claim judged as the payer judges it, by one
  * client, one payer, one rendering clinician and one date of service. Every line that clinician billed
  * the client that day under that payer (whichever sessions and open or sent claims they came from) goes
  * through the same-day edits of coding_sameday.c: NCCI PTP pairs, MUE units per day (MAI 2 and 3) and
