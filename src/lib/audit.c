@@ -494,7 +494,7 @@ static psy_status load_notes(struct audit *au, struct psy__lsh *lsh)
 /* --- findings ------------------------------------------------------------------------------------------ */
 
 static const char *const rule_order[] = {"R-DOC-SIGN", "R-TIME-4", "R-TIME-1", "R-GRP-1", "R-GRP-2", "R-GRP-3",
-                                         "R-DOC-CLONE", "R-PLAN-1", "R-DX-1", "R-AUTH-1", "R-TH-2", "R-IMP-1",
+                                         "R-DOC-CLONE", "R-PLAN-1", "R-DX-1", "R-DX-2", "R-AUTH-1", "R-TH-2", "R-IMP-1",
                                          "R-IMP-2", "R-IMP-3", NULL};
 
 static struct psy_audit_finding *add(struct audit *au, const char *rule, psy_audit_severity sev, const char *type,
@@ -725,7 +725,27 @@ static const char *modality_name(int m)
     return m == PSY_MOD_GROUP ? "group therapy" : m == PSY_MOD_FAMILY ? "family therapy" : "individual therapy";
 }
 
-/* R-PLAN-1 and R-DX-1, gathered per client or plan. */
+/* Psychotherapy: the CPT 90832-90853 family (individual, crisis, family, group); a line with no code yet
+ * counts by its session's kind. */
+static int is_psychotherapy(const char *code, int mod)
+{
+    static const char *const codes[] = {"90832", "90833", "90834", "90836", "90837", "90838", "90839",
+                                        "90840", "90845", "90846", "90847", "90849", "90853"};
+    if (!*code) return mod != 0;
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+        if (!strcmp(code, codes[i])) return 1;
+    return 0;
+}
+
+/* R-DX-2: every diagnosis a Z code (Z00-Z99, factors influencing health status), none a disorder. */
+static int only_z_codes(const struct a_client *c)
+{
+    for (int d = 0; d < c->ndx; d++)
+        if (c->dx[d][0] != 'Z' && c->dx[d][0] != 'z') return 0;
+    return c->ndx > 0;
+}
+
+/* R-PLAN-1, R-DX-1 and R-DX-2, gathered per client or plan. */
 static psy_status check_plans_and_dx(struct audit *au)
 {
     struct {
@@ -765,6 +785,12 @@ static psy_status check_plans_and_dx(struct audit *au)
         if (!c->ndx) {
             struct agg *g = gather(au, "R-DX-1", PSY_AUDIT_ERROR, "client", c->id, 0, x->date);
             snprintf(g->f.message, sizeof g->f.message, "client %lld has no diagnosis recorded", (long long)c->id);
+        }
+        if (only_z_codes(c) && is_psychotherapy(line_code(au, l), mod)) {
+            struct agg *g = gather(au, "R-DX-2", PSY_AUDIT_ERROR, "client", c->id, 0, x->date);
+            snprintf(g->f.message, sizeof g->f.message, "client %lld is billed psychotherapy with only Z codes as "
+                     "diagnoses (%s%s): a Z code alone does not support medical necessity", (long long)c->id, c->dx[0],
+                     c->ndx > 1 ? " ..." : "");
         }
         for (int d = 0; d < c->ndx; d++) {
             size_t k = 0;

@@ -340,6 +340,34 @@ static void test_plans_and_diagnoses(void **state)
     fx_stop(state, &f);
 }
 
+/* R-DX-2, from domain.md 7.1: the disorders are chapter 5 (F01-F99); Z codes (e.g. Z63 family problems)
+ * are secondary diagnoses in therapy, so psychotherapy billed on Z codes alone lacks medical necessity. */
+static void test_z_codes_only(void **state)
+{
+    struct fx f;
+    fx_start(state, &f);
+    struct psy_client c;
+    assert_int_equal(psy_records_client_get(f.st, f.pr, f.client[0], &c), PSY_OK);
+    /* near miss: a disorder first, a Z code second */
+    c.n_dx = 2;
+    snprintf(c.dx[0], PSY_CODE_MAX, "F41.1");
+    snprintf(c.dx[1], PSY_CODE_MAX, "Z63.0");
+    assert_int_equal(psy_records_client_update(f.st, f.pr, &c), PSY_OK);
+    fx_individual(&f, f.client[0], "2024-07-02", 45, "90834", 1);
+    NONE(&f, "2024-07-10");
+    /* EVIDENCE: R-DX-2 -- the disorder removed: Z63.0 alone under 90834 */
+    assert_int_equal(psy_records_client_get(f.st, f.pr, f.client[0], &c), PSY_OK);
+    snprintf(c.dx[0], PSY_CODE_MAX, "Z63.0");
+    c.n_dx = 1;
+    assert_int_equal(psy_records_client_update(f.st, f.pr, &c), PSY_OK);
+    struct want w[] = {{"R-DX-2", "client", f.client[0]}};
+    expect(&f, "2024-07-10", w, 1);
+    /* one finding for the client, however many sessions (a second one, a group) */
+    fx_individual(&f, f.client[0], "2024-07-09", 53, "90837", 1);
+    expect(&f, "2024-07-10", w, 1);
+    fx_stop(state, &f);
+}
+
 static void test_authorisations(void **state)
 {
     struct fx f;
@@ -559,6 +587,7 @@ int main(void)
         cmocka_unit_test_prestate(test_copy_forward, NULL),
         cmocka_unit_test_prestate(test_copy_across_kinds, NULL),
         cmocka_unit_test_prestate(test_plans_and_diagnoses, NULL),
+        cmocka_unit_test_prestate(test_z_codes_only, NULL),
         cmocka_unit_test_prestate(test_authorisations, NULL),
         cmocka_unit_test_prestate(test_telehealth, NULL),
         cmocka_unit_test_prestate(test_demo_found_exactly, NULL),
