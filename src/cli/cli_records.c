@@ -119,6 +119,8 @@ const struct cli_command cli_cmd_audit = {
     "  R-PLAN-1     no signed treatment plan in force for the modality, or a plan past its review date\n"
     "  R-DX-1       a client without a diagnosis, or one that is not a billable code\n"
     "  R-DX-2       psychotherapy billed for a client whose diagnoses are all Z codes\n"
+    "  R-CRED-1     an LMFT or mental health counselor's psychotherapy billed to Medicare before 2024-01-01\n"
+    "  R-CRED-2     group psychotherapy (90853) billed by a peer specialist\n"
     "  R-AUTH-1     prior authorisation missing, expired or used up, where the payer requires one\n"
     "  R-TH-2       telehealth without modality, patient location or consent on record\n\n"
     "  --db PATH       database (default $PSYCLAIM_DB or ./psyclaim.db)\n"

@@ -96,7 +96,11 @@ typedef char date_t[PSY_DATE_MAX];
 
 struct a_payer {
     psy_id id;
-    int group_max, requires_auth;
+    int group_max, requires_auth, medicare;
+};
+struct a_clinician {
+    psy_id id;
+    char credential[16];
 };
 struct a_policy {
     psy_id id, client, payer;
@@ -129,6 +133,7 @@ struct a_session {
     size_t att, natt;
     psy_id note;       /* the individual note, or the group note */
     int note_signed;
+    psy_id clinician;
 };
 struct a_att {
     psy_id id, session, client, policy;
@@ -174,6 +179,8 @@ struct audit {
     size_t nauths;
     struct a_client *clients;
     size_t nclients;
+    struct a_clinician *clins;
+    size_t nclins;
     struct a_session *ss;
     size_t nss;
     struct a_att *att;
@@ -278,13 +285,24 @@ static psy_status load_reference(struct audit *au)
     size_t cap = 0;
     psy_id p = au->practice;
     psy_status rc =
-        psy__db_query(au->st, &s, "SELECT id, group_max, requires_auth FROM payer WHERE practice_id = ? ORDER BY id",
+        psy__db_query(au->st, &s, "SELECT id, group_max, requires_auth, kind = 'medicare' FROM payer WHERE practice_id = ? ORDER BY id",
                       PSY_ARGS(PSY_INT(p)));
     while (next_row(au, s, &rc)) {
         struct a_payer *x = PSY__PUSH(au->payers, au->npayers, cap);
         x->id = psy__sql_int64(s, 0);
         x->group_max = col_int(s, 1);
         x->requires_auth = col_int(s, 2);
+        x->medicare = col_int(s, 3);
+    }
+    psy__sql_finalize(s);
+    cap = 0;
+    if (!rc)
+        rc = psy__db_query(au->st, &s, "SELECT id, credential FROM clinician WHERE practice_id = ? ORDER BY id",
+                           PSY_ARGS(PSY_INT(p)));
+    while (next_row(au, s, &rc)) {
+        struct a_clinician *x = PSY__PUSH(au->clins, au->nclins, cap);
+        x->id = psy__sql_int64(s, 0);
+        psy__db_col_copy(s, 1, x->credential, sizeof x->credential);
     }
     psy__sql_finalize(s);
     cap = 0;
@@ -377,7 +395,7 @@ static psy_status load_sessions(struct audit *au)
     psy_status rc = psy__db_query(
         au->st, &s,
         "SELECT id, kind, client_id, group_id, service_date, start_utc IS NOT NULL, stop_utc IS NOT NULL, "
-        "minutes, start_utc, stop_utc, telehealth, th_modality, patient_location, billed_code "
+        "minutes, start_utc, stop_utc, telehealth, th_modality, patient_location, billed_code, clinician_id "
         "FROM session WHERE practice_id = ? AND service_date BETWEEN ? AND ? ORDER BY service_date, id",
         PSY_ARGS(PSY_INT(au->practice), PSY_TEXT(au->from), PSY_TEXT(au->to)));
     while (next_row(au, s, &rc)) {
@@ -401,6 +419,7 @@ static psy_status load_sessions(struct audit *au)
         psy__db_col_copy(s, 11, x->th_modality, sizeof x->th_modality);
         psy__db_col_copy(s, 12, x->location, sizeof x->location);
         psy__db_col_copy(s, 13, x->billed, sizeof x->billed);
+        x->clinician = psy__sql_int64(s, 14);
     }
     psy__sql_finalize(s);
     cap = 0;
@@ -494,7 +513,7 @@ static psy_status load_notes(struct audit *au, struct psy__lsh *lsh)
 /* --- findings ------------------------------------------------------------------------------------------ */
 
 static const char *const rule_order[] = {"R-DOC-SIGN", "R-TIME-4", "R-TIME-1", "R-GRP-1", "R-GRP-2", "R-GRP-3",
-                                         "R-DOC-CLONE", "R-PLAN-1", "R-DX-1", "R-DX-2", "R-AUTH-1", "R-TH-2", "R-IMP-1",
+                                         "R-DOC-CLONE", "R-PLAN-1", "R-DX-1", "R-DX-2", "R-CRED-1", "R-CRED-2", "R-AUTH-1", "R-TH-2", "R-IMP-1",
                                          "R-IMP-2", "R-IMP-3", NULL};
 
 static struct psy_audit_finding *add(struct audit *au, const char *rule, psy_audit_severity sev, const char *type,
@@ -708,6 +727,64 @@ static void check_minutes(struct audit *au)
             else snprintf(need, sizeof need, "%d or more", bands[b].min);
             snprintf(f->message, sizeof f->message, "session %lld: %d minutes recorded for client %lld, but %s needs %s",
                      (long long)x->id, mins, (long long)l->c->id, code, need);
+        }
+    }
+}
+
+static const struct a_clinician *find_clinician(struct audit *au, psy_id id)
+{
+    size_t lo = 0, hi = au->nclins; /* loaded in id order */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (au->clins[mid].id < id) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < au->nclins && au->clins[lo].id == id ? &au->clins[lo] : NULL;
+}
+
+/* Whether the credential, upper-cased and without dots, is one of the list. */
+static int credential_in(const char *cred, const char *const *list)
+{
+    char u[16];
+    size_t k = 0;
+    for (const char *p = cred; *p && k + 1 < sizeof u; p++)
+        if (*p != '.' && *p != ' ') u[k++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+    u[k] = 0;
+    for (size_t i = 0; list[i]; i++)
+        if (!strcmp(u, list[i])) return 1;
+    return 0;
+}
+
+static int is_psychotherapy(const char *code, int mod);
+static int modality_of(const char *kind);
+
+/* R-CRED-1: Medicare pays marriage and family therapists and mental health counselors from 2024-01-01
+ * only; R-CRED-2: a peer specialist does not bill group psychotherapy (90853). */
+static void check_credentials(struct audit *au)
+{
+    static const char *const mft_mhc[] = {"LMFT", "MFT", "LPC", "LMHC", "LCPC", "LPCC", "MHC", "LCMHC", NULL};
+    static const char *const peer[] = {"CPS", "PEER", "CPRS", "CPSS", "PRS", NULL};
+    for (size_t i = 0; i < au->nlines; i++) {
+        const struct a_line *l = &au->lines[i];
+        const struct a_session *x = &au->ss[l->s];
+        const struct a_clinician *cl = find_clinician(au, x->clinician);
+        const char *code = line_code(au, l);
+        if (!cl || !line_present(au, l)) continue;
+        const char *type = l->a >= 0 ? "attendance" : "session";
+        psy_id id = l->a >= 0 ? au->att[l->a].id : x->id;
+        struct psy_audit_finding *f;
+        if (l->payer && l->payer->medicare && strcmp(x->date, "2024-01-01") < 0 && credential_in(cl->credential, mft_mhc) &&
+            is_psychotherapy(code, modality_of(x->kind))) {
+            f = add(au, "R-CRED-1", PSY_AUDIT_ERROR, type, id, x->date);
+            snprintf(f->message, sizeof f->message, "session %lld: clinician %lld (%s) is not paid by Medicare payer "
+                     "%lld for psychotherapy before 2024-01-01 (client %lld)", (long long)x->id, (long long)cl->id,
+                     cl->credential, (long long)l->payer->id, (long long)l->c->id);
+        }
+        if (!strcmp(code, "90853") && credential_in(cl->credential, peer)) {
+            f = add(au, "R-CRED-2", PSY_AUDIT_ERROR, type, id, x->date);
+            snprintf(f->message, sizeof f->message, "session %lld: peer specialist clinician %lld (%s) cannot bill "
+                     "90853 group psychotherapy (client %lld, payer %lld)", (long long)x->id, (long long)cl->id,
+                     cl->credential, (long long)l->c->id, l->payer ? (long long)l->payer->id : 0LL);
         }
     }
 }
@@ -1064,6 +1141,7 @@ static void audit_free(struct audit *au)
     free(au->plans);
     free(au->auths);
     free(au->clients);
+    free(au->clins);
     free(au->ss);
     free(au->att);
     free(au->lines);
@@ -1118,6 +1196,7 @@ psy_status psy_audit_run(psy_store *st, psy_id practice, const struct psy_audit_
             check_signatures(&au);
             check_sessions(&au);
             check_minutes(&au);
+            check_credentials(&au);
             rc = check_plans_and_dx(&au);
         }
         if (!rc) {

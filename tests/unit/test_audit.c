@@ -368,6 +368,67 @@ static void test_z_codes_only(void **state)
     fx_stop(state, &f);
 }
 
+static void set_credential(struct fx *f, psy_id clin, const char *credential)
+{
+    struct psy_clinician c;
+    assert_int_equal(psy_records_clinician_get(f->st, f->pr, clin, &c), PSY_OK);
+    snprintf(c.credential, sizeof c.credential, "%s", credential);
+    assert_int_equal(psy_records_clinician_update(f->st, f->pr, &c), PSY_OK);
+}
+
+/* R-CRED-1, from domain.md 8.2 (CAA 2023 §4121, CY2024 PFS): Medicare pays marriage and family
+ * therapists and mental health counselors from 2024-01-01; before it their services are not payable. */
+static void test_medicare_mft_mhc(void **state)
+{
+    struct fx f;
+    fx_start(state, &f);
+    struct psy_payer py;
+    assert_int_equal(psy_records_payer_get(f.st, f.pr, f.commercial, &py), PSY_OK);
+    snprintf(py.kind, sizeof py.kind, "medicare");
+    assert_int_equal(psy_records_payer_update(f.st, f.pr, &py), PSY_OK);
+    struct psy_policy pol;
+    assert_int_equal(psy_records_policy_on(f.st, f.pr, f.client[0], "2024-01-02", 1, &pol), PSY_OK);
+    snprintf(pol.start_date, sizeof pol.start_date, "2023-01-01");
+    assert_int_equal(psy_records_policy_update(f.st, f.pr, &pol), PSY_OK);
+    set_credential(&f, f.clin, "LMFT");
+    /* near miss: the first day Medicare pays an LMFT */
+    fx_individual(&f, f.client[0], "2024-01-08", 45, "90834", 1);
+    NONE(&f, "2024-01-10");
+    /* EVIDENCE: R-CRED-1 -- an LMFT's 90834 for a Medicare client on 2023-12-28 (no plan then either) */
+    psy_id s = fx_individual(&f, f.client[0], "2023-12-28", 45, "90834", 1);
+    struct want w[] = {{"R-CRED-1", "session", s}, {"R-PLAN-1", "client", f.client[0]}};
+    expect(&f, "2024-01-10", w, 2);
+    /* the same session by an LCSW: Medicare has paid clinical social workers all along */
+    set_credential(&f, f.clin, "LCSW");
+    expect(&f, "2024-01-10", &w[1], 1);
+    set_credential(&f, f.clin, "L.P.C.");
+    expect(&f, "2024-01-10", w, 2);
+    fx_stop(state, &f);
+}
+
+/* R-CRED-2: 90853 is psychotherapy, furnished by a clinician Medicare lets bill psychotherapy (Benefit
+ * Policy Manual ch. 15 §160: physicians, clinical psychologists, clinical social workers, and the
+ * practitioners named there); a peer specialist is none of them, whatever the payer. */
+static void test_peer_group(void **state)
+{
+    struct fx f;
+    fx_start(state, &f);
+    psy_id present[] = {f.client[0], f.client[1]};
+    fx_group(&f, "2024-07-03", present, 2, 1);
+    NONE(&f, "2024-07-10"); /* near miss: the same group led by an LCSW */
+    /* EVIDENCE: R-CRED-2 -- the group's clinician a certified peer specialist: each billed member */
+    set_credential(&f, f.clin, "CPS");
+    struct psy_audit_finding *v;
+    size_t n;
+    assert_int_equal(psy_audit_collect(f.st, f.pr, NULL, &v, &n), PSY_OK);
+    size_t cred = 0;
+    for (size_t i = 0; i < n; i++) cred += !strcmp(v[i].rule, "R-CRED-2") && !strcmp(v[i].record_type, "attendance");
+    if (cred != 2) print_findings(v, n);
+    free(v);
+    assert_int_equal(cred, 2);
+    fx_stop(state, &f);
+}
+
 static void test_authorisations(void **state)
 {
     struct fx f;
@@ -588,6 +649,8 @@ int main(void)
         cmocka_unit_test_prestate(test_copy_across_kinds, NULL),
         cmocka_unit_test_prestate(test_plans_and_diagnoses, NULL),
         cmocka_unit_test_prestate(test_z_codes_only, NULL),
+        cmocka_unit_test_prestate(test_medicare_mft_mhc, NULL),
+        cmocka_unit_test_prestate(test_peer_group, NULL),
         cmocka_unit_test_prestate(test_authorisations, NULL),
         cmocka_unit_test_prestate(test_telehealth, NULL),
         cmocka_unit_test_prestate(test_demo_found_exactly, NULL),
