@@ -115,6 +115,7 @@ const struct cli_command cli_cmd_audit = {
     "  R-GRP-1      more participants than a member's payer pays a group for\n"
     "  R-GRP-2      member notes of one group session that are near copies (Jaccard similarity)\n"
     "  R-GRP-3      a member billed for a group session they were absent from\n"
+    "  R-GRP-4      a member present fewer minutes than the payer's group_minutes_min for 90853\n"
     "  R-DOC-CLONE  a note that repeats a note of an earlier session\n"
     "  R-PLAN-1     no signed treatment plan in force for the modality, or a plan past its review date\n"
     "  R-DX-1       a client without a diagnosis, or one that is not a billable code\n"

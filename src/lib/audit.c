@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "audit_int.h"
+#include "coding_int.h"
 #include "psy_db.h"
 
 /* --- settings ---------------------------------------------------------------------------------------- */
@@ -97,6 +98,7 @@ typedef char date_t[PSY_DATE_MAX];
 struct a_payer {
     psy_id id;
     int group_max, requires_auth, medicare;
+    char profile[32]; /* the billing profile's id (data/payers) */
 };
 struct a_clinician {
     psy_id id;
@@ -285,7 +287,8 @@ static psy_status load_reference(struct audit *au)
     size_t cap = 0;
     psy_id p = au->practice;
     psy_status rc =
-        psy__db_query(au->st, &s, "SELECT id, group_max, requires_auth, kind = 'medicare' FROM payer WHERE practice_id = ? ORDER BY id",
+        psy__db_query(au->st, &s, "SELECT id, group_max, requires_auth, kind = 'medicare', kind, profile FROM payer WHERE practice_id = ? "
+                      "ORDER BY id",
                       PSY_ARGS(PSY_INT(p)));
     while (next_row(au, s, &rc)) {
         struct a_payer *x = PSY__PUSH(au->payers, au->npayers, cap);
@@ -293,6 +296,11 @@ static psy_status load_reference(struct audit *au)
         x->group_max = col_int(s, 1);
         x->requires_auth = col_int(s, 2);
         x->medicare = col_int(s, 3);
+        struct psy_payer py;
+        memset(&py, 0, sizeof py);
+        psy__db_col_copy(s, 4, py.kind, sizeof py.kind);
+        psy__db_col_copy(s, 5, py.profile, sizeof py.profile);
+        snprintf(x->profile, sizeof x->profile, "%s", psy_records_payer_profile(&py));
     }
     psy__sql_finalize(s);
     cap = 0;
@@ -512,7 +520,7 @@ static psy_status load_notes(struct audit *au, struct psy__lsh *lsh)
 
 /* --- findings ------------------------------------------------------------------------------------------ */
 
-static const char *const rule_order[] = {"R-DOC-SIGN", "R-TIME-4", "R-TIME-1", "R-GRP-1", "R-GRP-2", "R-GRP-3",
+static const char *const rule_order[] = {"R-DOC-SIGN", "R-TIME-4", "R-TIME-1", "R-GRP-1", "R-GRP-2", "R-GRP-3", "R-GRP-4",
                                          "R-DOC-CLONE", "R-PLAN-1", "R-DX-1", "R-DX-2", "R-CRED-1", "R-CRED-2", "R-AUTH-1", "R-TH-2", "R-IMP-1",
                                          "R-IMP-2", "R-IMP-3", NULL};
 
@@ -787,6 +795,35 @@ static void check_credentials(struct audit *au)
                      cl->credential, (long long)l->c->id, l->payer ? (long long)l->payer->id : 0LL);
         }
     }
+}
+
+/* R-GRP-4: a group member's minutes present (the session's less late arrival and early departure)
+ * under the shortest group session the payer's profile pays (group_minutes_min) on the date. */
+static psy_status check_member_minutes(struct audit *au)
+{
+    psy_payers *ps = NULL;
+    for (size_t i = 0; i < au->nlines; i++) {
+        const struct a_line *l = &au->lines[i];
+        const struct a_session *x = &au->ss[l->s];
+        if (l->a < 0 || !l->payer || !x->minutes || !line_present(au, l) || strcmp(line_code(au, l), "90853")) continue;
+        if (!ps) {
+            char err[256];
+            if (psy_payers_builtin(&ps, err, sizeof err))
+                return psy__store_fail(au->st, PSY_EINVAL, "payer profiles: %s", err);
+        }
+        const struct psy__payer_terms *t;
+        if (psy__payer_terms(ps, l->payer->profile, psy__date_int(x->date), &t) || !t || !t->group_minutes_min) continue;
+        const struct a_att *a = &au->att[l->a];
+        int mins = x->minutes - a->late - a->early;
+        if (mins >= t->group_minutes_min) continue;
+        struct psy_audit_finding *f = add(au, "R-GRP-4", PSY_AUDIT_ERROR, "attendance", a->id, x->date);
+        snprintf(f->message, sizeof f->message, "session %lld: client %lld was present %d minutes of a %d-minute group "
+                 "(late %d, left early %d); payer %lld pays group members from %d minutes", (long long)x->id,
+                 (long long)a->client, mins, x->minutes, a->late, a->early, (long long)l->payer->id,
+                 t->group_minutes_min);
+    }
+    psy_payers_free(ps);
+    return PSY_OK;
 }
 
 static int modality_of(const char *kind)
@@ -1198,6 +1235,7 @@ psy_status psy_audit_run(psy_store *st, psy_id practice, const struct psy_audit_
             check_minutes(&au);
             check_credentials(&au);
             rc = check_plans_and_dx(&au);
+            if (!rc) rc = check_member_minutes(&au);
         }
         if (!rc) {
             check_auths(&au);

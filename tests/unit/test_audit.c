@@ -429,6 +429,48 @@ static void test_peer_group(void **state)
     fx_stop(state, &f);
 }
 
+/* Marks client present at session (90853 billed) with the minutes missed at each end. */
+static void set_presence(struct fx *f, psy_id session, psy_id client, int late, int early)
+{
+    struct psy_attendance a;
+    memset(&a, 0, sizeof a);
+    a.session_id = session;
+    a.client_id = client;
+    a.present = 1;
+    a.late_minutes = late;
+    a.early_minutes = early;
+    snprintf(a.billed_code, sizeof a.billed_code, "90853");
+    assert_int_equal(psy_records_attendance_set(f->st, f->pr, &a, NULL), PSY_OK);
+}
+
+/* R-GRP-4: 90853 has no time rule in CPT; a payer profile that sets group_minutes_min (the example
+ * Medicaid profile: 45, data/payers/example-medicaid.json) pays a member present at least that long. */
+static void test_member_minutes(void **state)
+{
+    struct fx f;
+    fx_start(state, &f);
+    psy_id present[] = {f.client[0], f.client[2]}; /* commercial (no minimum) and Medicaid-like (45) */
+    psy_id g = fx_group(&f, "2024-07-03", present, 2, 0); /* 90 minutes; signed once the presences are set */
+    set_presence(&f, g, f.client[2], 30, 15); /* 45 present: exactly the minimum */
+    set_presence(&f, g, f.client[0], 60, 20); /* 10 present: the commercial profile sets no minimum */
+    sign_all(&f, g);
+    NONE(&f, "2024-07-10");
+    /* EVIDENCE: R-GRP-4 -- 44 minutes present for a payer that pays from 45 */
+    g = fx_group(&f, "2024-07-04", present, 2, 0);
+    set_presence(&f, g, f.client[2], 30, 16);
+    sign_all(&f, g);
+    struct psy_audit_finding *v;
+    size_t n;
+    assert_int_equal(psy_audit_collect(f.st, f.pr, NULL, &v, &n), PSY_OK);
+    if (n != 1) print_findings(v, n);
+    assert_int_equal(n, 1);
+    assert_string_equal(v[0].rule, "R-GRP-4");
+    assert_string_equal(v[0].record_type, "attendance");
+    assert_non_null(strstr(v[0].message, "present 44 minutes"));
+    free(v);
+    fx_stop(state, &f);
+}
+
 static void test_authorisations(void **state)
 {
     struct fx f;
@@ -651,6 +693,7 @@ int main(void)
         cmocka_unit_test_prestate(test_z_codes_only, NULL),
         cmocka_unit_test_prestate(test_medicare_mft_mhc, NULL),
         cmocka_unit_test_prestate(test_peer_group, NULL),
+        cmocka_unit_test_prestate(test_member_minutes, NULL),
         cmocka_unit_test_prestate(test_authorisations, NULL),
         cmocka_unit_test_prestate(test_telehealth, NULL),
         cmocka_unit_test_prestate(test_demo_found_exactly, NULL),
