@@ -2,9 +2,11 @@
  * audit.c -- the auditor's checks over a practice's records in a period (rule ids in docs/records.md):
  * R-DOC-SIGN unsigned or missing notes, R-TIME-4 missing times, R-TIME-1 minutes outside the billed
  * code's band, R-GRP-1 group size over a payer's limit, R-GRP-2 member notes of one session that copy
- * each other, R-GRP-3 an absent member billed, R-DOC-CLONE a note repeating an earlier session's note,
- * R-PLAN-1 no plan in force or a plan past review, R-DX-1 diagnosis missing or not billable,
- * R-AUTH-1 authorisation missing, expired or used up, R-TH-2 telehealth without modality or consent.
+ * each other, R-GRP-3 an absent member billed, R-GRP-4 a member present under the payer's group
+ * minimum, R-DOC-CLONE a note repeating an earlier session's note, R-PLAN-1 no plan in force or a plan
+ * past review, R-DX-1 diagnosis missing or not billable, R-DX-2 psychotherapy on Z codes alone,
+ * R-CRED-1/2 a clinician's credential the payer does not pay for the code, R-AUTH-1 authorisation
+ * missing, expired or used up, R-TH-2 telehealth without modality or consent.
  *
  * The one idea: load the period once (a handful of ordered queries, no query per session), turn it into
  * billable lines (the client of a session, each member of a group session), and run every check over
