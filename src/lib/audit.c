@@ -2,9 +2,11 @@
  * audit.c -- the auditor's checks over a practice's records in a period (rule ids in docs/records.md):
  * R-DOC-SIGN unsigned or missing notes, R-TIME-4 missing times, R-TIME-1 minutes outside the billed
  * code's band, R-GRP-1 group size over a payer's limit, R-GRP-2 member notes of one session that copy
- * each other, R-GRP-3 an absent member billed, R-DOC-CLONE a note repeating an earlier session's note,
- * R-PLAN-1 no plan in force or a plan past review, R-DX-1 diagnosis missing or not billable,
- * R-AUTH-1 authorisation missing, expired or used up, R-TH-2 telehealth without modality or consent.
+ * each other, R-GRP-3 an absent member billed, R-GRP-4 a member present under the payer's group
+ * minimum, R-DOC-CLONE a note repeating an earlier session's note, R-PLAN-1 no plan in force or a plan
+ * past review, R-DX-1 diagnosis missing or not billable, R-DX-2 psychotherapy on Z codes alone,
+ * R-CRED-1/2 a clinician's credential the payer does not pay for the code, R-AUTH-1 authorisation
+ * missing, expired or used up, R-TH-2 telehealth without modality or consent.
  *
  * The one idea: load the period once (a handful of ordered queries, no query per session), turn it into
  * billable lines (the client of a session, each member of a group session), and run every check over
@@ -18,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "audit_int.h"
+#include "coding_int.h"
 #include "psy_db.h"
 
 /* --- settings ---------------------------------------------------------------------------------------- */
@@ -96,7 +99,12 @@ typedef char date_t[PSY_DATE_MAX];
 
 struct a_payer {
     psy_id id;
-    int group_max, requires_auth;
+    int group_max, requires_auth, medicare;
+    char profile[32]; /* the billing profile's id (data/payers) */
+};
+struct a_clinician {
+    psy_id id;
+    char credential[16];
 };
 struct a_policy {
     psy_id id, client, payer;
@@ -129,6 +137,7 @@ struct a_session {
     size_t att, natt;
     psy_id note;       /* the individual note, or the group note */
     int note_signed;
+    psy_id clinician;
 };
 struct a_att {
     psy_id id, session, client, policy;
@@ -174,6 +183,8 @@ struct audit {
     size_t nauths;
     struct a_client *clients;
     size_t nclients;
+    struct a_clinician *clins;
+    size_t nclins;
     struct a_session *ss;
     size_t nss;
     struct a_att *att;
@@ -278,13 +289,30 @@ static psy_status load_reference(struct audit *au)
     size_t cap = 0;
     psy_id p = au->practice;
     psy_status rc =
-        psy__db_query(au->st, &s, "SELECT id, group_max, requires_auth FROM payer WHERE practice_id = ? ORDER BY id",
+        psy__db_query(au->st, &s, "SELECT id, group_max, requires_auth, kind = 'medicare', kind, profile FROM payer WHERE practice_id = ? "
+                      "ORDER BY id",
                       PSY_ARGS(PSY_INT(p)));
     while (next_row(au, s, &rc)) {
         struct a_payer *x = PSY__PUSH(au->payers, au->npayers, cap);
         x->id = psy__sql_int64(s, 0);
         x->group_max = col_int(s, 1);
         x->requires_auth = col_int(s, 2);
+        x->medicare = col_int(s, 3);
+        struct psy_payer py;
+        memset(&py, 0, sizeof py);
+        psy__db_col_copy(s, 4, py.kind, sizeof py.kind);
+        psy__db_col_copy(s, 5, py.profile, sizeof py.profile);
+        snprintf(x->profile, sizeof x->profile, "%s", psy_records_payer_profile(&py));
+    }
+    psy__sql_finalize(s);
+    cap = 0;
+    if (!rc)
+        rc = psy__db_query(au->st, &s, "SELECT id, credential FROM clinician WHERE practice_id = ? ORDER BY id",
+                           PSY_ARGS(PSY_INT(p)));
+    while (next_row(au, s, &rc)) {
+        struct a_clinician *x = PSY__PUSH(au->clins, au->nclins, cap);
+        x->id = psy__sql_int64(s, 0);
+        psy__db_col_copy(s, 1, x->credential, sizeof x->credential);
     }
     psy__sql_finalize(s);
     cap = 0;
@@ -377,7 +405,7 @@ static psy_status load_sessions(struct audit *au)
     psy_status rc = psy__db_query(
         au->st, &s,
         "SELECT id, kind, client_id, group_id, service_date, start_utc IS NOT NULL, stop_utc IS NOT NULL, "
-        "minutes, start_utc, stop_utc, telehealth, th_modality, patient_location, billed_code "
+        "minutes, start_utc, stop_utc, telehealth, th_modality, patient_location, billed_code, clinician_id "
         "FROM session WHERE practice_id = ? AND service_date BETWEEN ? AND ? ORDER BY service_date, id",
         PSY_ARGS(PSY_INT(au->practice), PSY_TEXT(au->from), PSY_TEXT(au->to)));
     while (next_row(au, s, &rc)) {
@@ -401,6 +429,7 @@ static psy_status load_sessions(struct audit *au)
         psy__db_col_copy(s, 11, x->th_modality, sizeof x->th_modality);
         psy__db_col_copy(s, 12, x->location, sizeof x->location);
         psy__db_col_copy(s, 13, x->billed, sizeof x->billed);
+        x->clinician = psy__sql_int64(s, 14);
     }
     psy__sql_finalize(s);
     cap = 0;
@@ -493,8 +522,8 @@ static psy_status load_notes(struct audit *au, struct psy__lsh *lsh)
 
 /* --- findings ------------------------------------------------------------------------------------------ */
 
-static const char *const rule_order[] = {"R-DOC-SIGN", "R-TIME-4", "R-TIME-1", "R-GRP-1", "R-GRP-2", "R-GRP-3",
-                                         "R-DOC-CLONE", "R-PLAN-1", "R-DX-1", "R-AUTH-1", "R-TH-2", "R-IMP-1",
+static const char *const rule_order[] = {"R-DOC-SIGN", "R-TIME-4", "R-TIME-1", "R-GRP-1", "R-GRP-2", "R-GRP-3", "R-GRP-4",
+                                         "R-DOC-CLONE", "R-PLAN-1", "R-DX-1", "R-DX-2", "R-CRED-1", "R-CRED-2", "R-AUTH-1", "R-TH-2", "R-IMP-1",
                                          "R-IMP-2", "R-IMP-3", NULL};
 
 static struct psy_audit_finding *add(struct audit *au, const char *rule, psy_audit_severity sev, const char *type,
@@ -712,6 +741,93 @@ static void check_minutes(struct audit *au)
     }
 }
 
+static const struct a_clinician *find_clinician(struct audit *au, psy_id id)
+{
+    size_t lo = 0, hi = au->nclins; /* loaded in id order */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (au->clins[mid].id < id) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < au->nclins && au->clins[lo].id == id ? &au->clins[lo] : NULL;
+}
+
+/* Whether the credential, upper-cased and without dots, is one of the list. */
+static int credential_in(const char *cred, const char *const *list)
+{
+    char u[16];
+    size_t k = 0;
+    for (const char *p = cred; *p && k + 1 < sizeof u; p++)
+        if (*p != '.' && *p != ' ') u[k++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+    u[k] = 0;
+    for (size_t i = 0; list[i]; i++)
+        if (!strcmp(u, list[i])) return 1;
+    return 0;
+}
+
+static int is_psychotherapy(const char *code, int mod);
+static int modality_of(const char *kind);
+
+/* R-CRED-1: Medicare pays marriage and family therapists and mental health counselors from 2024-01-01
+ * only; R-CRED-2: a peer specialist does not bill group psychotherapy (90853). */
+static void check_credentials(struct audit *au)
+{
+    static const char *const mft_mhc[] = {"LMFT", "MFT", "LPC", "LMHC", "LCPC", "LPCC", "MHC", "LCMHC", NULL};
+    static const char *const peer[] = {"CPS", "PEER", "CPRS", "CPSS", "PRS", NULL};
+    for (size_t i = 0; i < au->nlines; i++) {
+        const struct a_line *l = &au->lines[i];
+        const struct a_session *x = &au->ss[l->s];
+        const struct a_clinician *cl = find_clinician(au, x->clinician);
+        const char *code = line_code(au, l);
+        if (!cl || !line_present(au, l)) continue;
+        const char *type = l->a >= 0 ? "attendance" : "session";
+        psy_id id = l->a >= 0 ? au->att[l->a].id : x->id;
+        struct psy_audit_finding *f;
+        if (l->payer && l->payer->medicare && strcmp(x->date, "2024-01-01") < 0 && credential_in(cl->credential, mft_mhc) &&
+            is_psychotherapy(code, modality_of(x->kind))) {
+            f = add(au, "R-CRED-1", PSY_AUDIT_ERROR, type, id, x->date);
+            snprintf(f->message, sizeof f->message, "session %lld: clinician %lld (%s) is not paid by Medicare payer "
+                     "%lld for psychotherapy before 2024-01-01 (client %lld)", (long long)x->id, (long long)cl->id,
+                     cl->credential, (long long)l->payer->id, (long long)l->c->id);
+        }
+        if (!strcmp(code, "90853") && credential_in(cl->credential, peer)) {
+            f = add(au, "R-CRED-2", PSY_AUDIT_ERROR, type, id, x->date);
+            snprintf(f->message, sizeof f->message, "session %lld: peer specialist clinician %lld (%s) cannot bill "
+                     "90853 group psychotherapy (client %lld, payer %lld)", (long long)x->id, (long long)cl->id,
+                     cl->credential, (long long)l->c->id, l->payer ? (long long)l->payer->id : 0LL);
+        }
+    }
+}
+
+/* R-GRP-4: a group member's minutes present (the session's less late arrival and early departure)
+ * under the shortest group session the payer's profile pays (group_minutes_min) on the date. */
+static psy_status check_member_minutes(struct audit *au)
+{
+    psy_payers *ps = NULL;
+    for (size_t i = 0; i < au->nlines; i++) {
+        const struct a_line *l = &au->lines[i];
+        const struct a_session *x = &au->ss[l->s];
+        if (l->a < 0 || !l->payer || !x->minutes || !line_present(au, l) || strcmp(line_code(au, l), "90853")) continue;
+        if (!ps) {
+            char err[256];
+            if (psy_payers_builtin(&ps, err, sizeof err))
+                return psy__store_fail(au->st, PSY_EINVAL, "payer profiles: %s", err);
+        }
+        const struct psy__payer_terms *t;
+        if (psy__payer_terms(ps, l->payer->profile, psy__date_int(x->date), &t) || !t || !t->group_minutes_min) continue;
+        const struct a_att *a = &au->att[l->a];
+        int mins = x->minutes - a->late - a->early;
+        if (mins >= t->group_minutes_min) continue;
+        struct psy_audit_finding *f = add(au, "R-GRP-4", PSY_AUDIT_ERROR, "attendance", a->id, x->date);
+        snprintf(f->message, sizeof f->message, "session %lld: client %lld was present %d minutes of a %d-minute group "
+                 "(late %d, left early %d); payer %lld pays group members from %d minutes", (long long)x->id,
+                 (long long)a->client, mins, x->minutes, a->late, a->early, (long long)l->payer->id,
+                 t->group_minutes_min);
+    }
+    psy_payers_free(ps);
+    return PSY_OK;
+}
+
 static int modality_of(const char *kind)
 {
     if (!strcmp(kind, "individual")) return PSY_MOD_INDIVIDUAL;
@@ -725,7 +841,27 @@ static const char *modality_name(int m)
     return m == PSY_MOD_GROUP ? "group therapy" : m == PSY_MOD_FAMILY ? "family therapy" : "individual therapy";
 }
 
-/* R-PLAN-1 and R-DX-1, gathered per client or plan. */
+/* Psychotherapy: the CPT 90832-90853 family (individual, crisis, family, group); a line with no code yet
+ * counts by its session's kind. */
+static int is_psychotherapy(const char *code, int mod)
+{
+    static const char *const codes[] = {"90832", "90833", "90834", "90836", "90837", "90838", "90839",
+                                        "90840", "90845", "90846", "90847", "90849", "90853"};
+    if (!*code) return mod != 0;
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+        if (!strcmp(code, codes[i])) return 1;
+    return 0;
+}
+
+/* R-DX-2: every diagnosis a Z code (Z00-Z99, factors influencing health status), none a disorder. */
+static int only_z_codes(const struct a_client *c)
+{
+    for (int d = 0; d < c->ndx; d++)
+        if (c->dx[d][0] != 'Z' && c->dx[d][0] != 'z') return 0;
+    return c->ndx > 0;
+}
+
+/* R-PLAN-1, R-DX-1 and R-DX-2, gathered per client or plan. */
 static psy_status check_plans_and_dx(struct audit *au)
 {
     struct {
@@ -765,6 +901,12 @@ static psy_status check_plans_and_dx(struct audit *au)
         if (!c->ndx) {
             struct agg *g = gather(au, "R-DX-1", PSY_AUDIT_ERROR, "client", c->id, 0, x->date);
             snprintf(g->f.message, sizeof g->f.message, "client %lld has no diagnosis recorded", (long long)c->id);
+        }
+        if (only_z_codes(c) && is_psychotherapy(line_code(au, l), mod)) {
+            struct agg *g = gather(au, "R-DX-2", PSY_AUDIT_ERROR, "client", c->id, 0, x->date);
+            snprintf(g->f.message, sizeof g->f.message, "client %lld is billed psychotherapy with only Z codes as "
+                     "diagnoses (%s%s): a Z code alone does not support medical necessity", (long long)c->id, c->dx[0],
+                     c->ndx > 1 ? " ..." : "");
         }
         for (int d = 0; d < c->ndx; d++) {
             size_t k = 0;
@@ -1038,6 +1180,7 @@ static void audit_free(struct audit *au)
     free(au->plans);
     free(au->auths);
     free(au->clients);
+    free(au->clins);
     free(au->ss);
     free(au->att);
     free(au->lines);
@@ -1092,7 +1235,9 @@ psy_status psy_audit_run(psy_store *st, psy_id practice, const struct psy_audit_
             check_signatures(&au);
             check_sessions(&au);
             check_minutes(&au);
+            check_credentials(&au);
             rc = check_plans_and_dx(&au);
+            if (!rc) rc = check_member_minutes(&au);
         }
         if (!rc) {
             check_auths(&au);

@@ -130,7 +130,7 @@ static void stored_findings(struct srv_req *r, const struct psy_session *s, json
     size_t n;
     if (psy_audit_collect(r->st, pr, &o, &f, &n)) return;
     for (size_t i = 0; i < n; i++) {
-        static const char *const rules[] = {"R-PLAN-1", "R-AUTH-1", "R-DX-1", "R-TH-2", NULL};
+        static const char *const rules[] = {"R-PLAN-1", "R-AUTH-1", "R-DX-1", "R-DX-2", "R-TH-2", NULL};
         int want = 0;
         for (int k = 0; rules[k]; k++) want |= strcmp(f[i].rule, rules[k]) == 0;
         if (!want || strcmp(f[i].date, s->service_date) != 0) continue;

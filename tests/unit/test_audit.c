@@ -340,6 +340,137 @@ static void test_plans_and_diagnoses(void **state)
     fx_stop(state, &f);
 }
 
+/* R-DX-2, from domain.md 7.1: the disorders are chapter 5 (F01-F99); Z codes (e.g. Z63 family problems)
+ * are secondary diagnoses in therapy, so psychotherapy billed on Z codes alone lacks medical necessity. */
+static void test_z_codes_only(void **state)
+{
+    struct fx f;
+    fx_start(state, &f);
+    struct psy_client c;
+    assert_int_equal(psy_records_client_get(f.st, f.pr, f.client[0], &c), PSY_OK);
+    /* near miss: a disorder first, a Z code second */
+    c.n_dx = 2;
+    snprintf(c.dx[0], PSY_CODE_MAX, "F41.1");
+    snprintf(c.dx[1], PSY_CODE_MAX, "Z63.0");
+    assert_int_equal(psy_records_client_update(f.st, f.pr, &c), PSY_OK);
+    fx_individual(&f, f.client[0], "2024-07-02", 45, "90834", 1);
+    NONE(&f, "2024-07-10");
+    /* EVIDENCE: R-DX-2 -- the disorder removed: Z63.0 alone under 90834 */
+    assert_int_equal(psy_records_client_get(f.st, f.pr, f.client[0], &c), PSY_OK);
+    snprintf(c.dx[0], PSY_CODE_MAX, "Z63.0");
+    c.n_dx = 1;
+    assert_int_equal(psy_records_client_update(f.st, f.pr, &c), PSY_OK);
+    struct want w[] = {{"R-DX-2", "client", f.client[0]}};
+    expect(&f, "2024-07-10", w, 1);
+    /* one finding for the client, however many sessions (a second one, a group) */
+    fx_individual(&f, f.client[0], "2024-07-09", 53, "90837", 1);
+    expect(&f, "2024-07-10", w, 1);
+    fx_stop(state, &f);
+}
+
+static void set_credential(struct fx *f, psy_id clin, const char *credential)
+{
+    struct psy_clinician c;
+    assert_int_equal(psy_records_clinician_get(f->st, f->pr, clin, &c), PSY_OK);
+    snprintf(c.credential, sizeof c.credential, "%s", credential);
+    assert_int_equal(psy_records_clinician_update(f->st, f->pr, &c), PSY_OK);
+}
+
+/* R-CRED-1, from domain.md 8.2 (CAA 2023 §4121, CY2024 PFS): Medicare pays marriage and family
+ * therapists and mental health counselors from 2024-01-01; before it their services are not payable. */
+static void test_medicare_mft_mhc(void **state)
+{
+    struct fx f;
+    fx_start(state, &f);
+    struct psy_payer py;
+    assert_int_equal(psy_records_payer_get(f.st, f.pr, f.commercial, &py), PSY_OK);
+    snprintf(py.kind, sizeof py.kind, "medicare");
+    assert_int_equal(psy_records_payer_update(f.st, f.pr, &py), PSY_OK);
+    struct psy_policy pol;
+    assert_int_equal(psy_records_policy_on(f.st, f.pr, f.client[0], "2024-01-02", 1, &pol), PSY_OK);
+    snprintf(pol.start_date, sizeof pol.start_date, "2023-01-01");
+    assert_int_equal(psy_records_policy_update(f.st, f.pr, &pol), PSY_OK);
+    set_credential(&f, f.clin, "LMFT");
+    /* near miss: the first day Medicare pays an LMFT */
+    fx_individual(&f, f.client[0], "2024-01-08", 45, "90834", 1);
+    NONE(&f, "2024-01-10");
+    /* EVIDENCE: R-CRED-1 -- an LMFT's 90834 for a Medicare client on 2023-12-28 (no plan then either) */
+    psy_id s = fx_individual(&f, f.client[0], "2023-12-28", 45, "90834", 1);
+    struct want w[] = {{"R-CRED-1", "session", s}, {"R-PLAN-1", "client", f.client[0]}};
+    expect(&f, "2024-01-10", w, 2);
+    /* the same session by an LCSW: Medicare has paid clinical social workers all along */
+    set_credential(&f, f.clin, "LCSW");
+    expect(&f, "2024-01-10", &w[1], 1);
+    set_credential(&f, f.clin, "L.P.C.");
+    expect(&f, "2024-01-10", w, 2);
+    fx_stop(state, &f);
+}
+
+/* R-CRED-2: 90853 is psychotherapy, furnished by a clinician Medicare lets bill psychotherapy (Benefit
+ * Policy Manual ch. 15 §160: physicians, clinical psychologists, clinical social workers, and the
+ * practitioners named there); a peer specialist is none of them, whatever the payer. */
+static void test_peer_group(void **state)
+{
+    struct fx f;
+    fx_start(state, &f);
+    psy_id present[] = {f.client[0], f.client[1]};
+    fx_group(&f, "2024-07-03", present, 2, 1);
+    NONE(&f, "2024-07-10"); /* near miss: the same group led by an LCSW */
+    /* EVIDENCE: R-CRED-2 -- the group's clinician a certified peer specialist: each billed member */
+    set_credential(&f, f.clin, "CPS");
+    struct psy_audit_finding *v;
+    size_t n;
+    assert_int_equal(psy_audit_collect(f.st, f.pr, NULL, &v, &n), PSY_OK);
+    size_t cred = 0;
+    for (size_t i = 0; i < n; i++) cred += !strcmp(v[i].rule, "R-CRED-2") && !strcmp(v[i].record_type, "attendance");
+    if (cred != 2) print_findings(v, n);
+    free(v);
+    assert_int_equal(cred, 2);
+    fx_stop(state, &f);
+}
+
+/* Marks client present at session (90853 billed) with the minutes missed at each end. */
+static void set_presence(struct fx *f, psy_id session, psy_id client, int late, int early)
+{
+    struct psy_attendance a;
+    memset(&a, 0, sizeof a);
+    a.session_id = session;
+    a.client_id = client;
+    a.present = 1;
+    a.late_minutes = late;
+    a.early_minutes = early;
+    snprintf(a.billed_code, sizeof a.billed_code, "90853");
+    assert_int_equal(psy_records_attendance_set(f->st, f->pr, &a, NULL), PSY_OK);
+}
+
+/* R-GRP-4: 90853 has no time rule in CPT; a payer profile that sets group_minutes_min (the example
+ * Medicaid profile: 45, data/payers/example-medicaid.json) pays a member present at least that long. */
+static void test_member_minutes(void **state)
+{
+    struct fx f;
+    fx_start(state, &f);
+    psy_id present[] = {f.client[0], f.client[2]}; /* commercial (no minimum) and Medicaid-like (45) */
+    psy_id g = fx_group(&f, "2024-07-03", present, 2, 0); /* 90 minutes; signed once the presences are set */
+    set_presence(&f, g, f.client[2], 30, 15); /* 45 present: exactly the minimum */
+    set_presence(&f, g, f.client[0], 60, 20); /* 10 present: the commercial profile sets no minimum */
+    sign_all(&f, g);
+    NONE(&f, "2024-07-10");
+    /* EVIDENCE: R-GRP-4 -- 44 minutes present for a payer that pays from 45 */
+    g = fx_group(&f, "2024-07-04", present, 2, 0);
+    set_presence(&f, g, f.client[2], 30, 16);
+    sign_all(&f, g);
+    struct psy_audit_finding *v;
+    size_t n;
+    assert_int_equal(psy_audit_collect(f.st, f.pr, NULL, &v, &n), PSY_OK);
+    if (n != 1) print_findings(v, n);
+    assert_int_equal(n, 1);
+    assert_string_equal(v[0].rule, "R-GRP-4");
+    assert_string_equal(v[0].record_type, "attendance");
+    assert_non_null(strstr(v[0].message, "present 44 minutes"));
+    free(v);
+    fx_stop(state, &f);
+}
+
 static void test_authorisations(void **state)
 {
     struct fx f;
@@ -559,6 +690,10 @@ int main(void)
         cmocka_unit_test_prestate(test_copy_forward, NULL),
         cmocka_unit_test_prestate(test_copy_across_kinds, NULL),
         cmocka_unit_test_prestate(test_plans_and_diagnoses, NULL),
+        cmocka_unit_test_prestate(test_z_codes_only, NULL),
+        cmocka_unit_test_prestate(test_medicare_mft_mhc, NULL),
+        cmocka_unit_test_prestate(test_peer_group, NULL),
+        cmocka_unit_test_prestate(test_member_minutes, NULL),
         cmocka_unit_test_prestate(test_authorisations, NULL),
         cmocka_unit_test_prestate(test_telehealth, NULL),
         cmocka_unit_test_prestate(test_demo_found_exactly, NULL),
