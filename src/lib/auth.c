@@ -468,7 +468,6 @@ psy_status psy_auth_audit(psy_store *st, const struct psy_user *who, const char 
     return audit_add(st, who, NULL, action, record_type, record_id, ip);
 }
 
-/* The WHERE clause of an admin's view under filter f, and its values in order (at most 8). */
 /* The audit query from head on: the practice's rows (and sign-ins outside any practice), narrowed by
  * the filters given, each a bound parameter. */
 static void audit_where(struct psy__query *q, const char *head, long long practice_id, const struct psy_audit_filter *f)
@@ -494,6 +493,39 @@ static void audit_where(struct psy__query *q, const char *head, long long practi
     COND(f->from_utc, "at >= ?")
     COND(f->to_utc, "at < ?")
 #undef COND
+}
+
+/* Reads up to limit events from s (columns id, practice, at, user, username, action, record type and
+ * id, ip, then outcome and detail when ncols is 11) into *events, and finalizes s. */
+static psy_status read_events(psy_store *st, psy__stmt *s, int ncols, long long limit, struct psy_audit_event **events,
+                              size_t *n)
+{
+    if (limit) *events = psy__calloc((size_t)limit, sizeof **events);
+    int src;
+    while ((src = psy__sql_step(s)) == PSY_SQL_ROW && *n < (size_t)limit) {
+        struct psy_audit_event *e = &(*events)[(*n)++];
+        e->id = psy__sql_int64(s, 0);
+        e->practice_id = psy__sql_int64(s, 1);
+        copy_text(e->at, sizeof e->at, psy__sql_text(s, 2));
+        e->user_id = psy__sql_int64(s, 3);
+        copy_text(e->username, sizeof e->username, psy__sql_text(s, 4));
+        copy_text(e->action, sizeof e->action, psy__sql_text(s, 5));
+        copy_text(e->record_type, sizeof e->record_type, psy__sql_text(s, 6));
+        copy_text(e->record_id, sizeof e->record_id, psy__sql_text(s, 7));
+        copy_text(e->ip, sizeof e->ip, psy__sql_text(s, 8));
+        if (ncols == 11) {
+            copy_text(e->outcome, sizeof e->outcome, psy__sql_text(s, 9));
+            copy_text(e->detail, sizeof e->detail, psy__sql_text(s, 10));
+        }
+    }
+    psy__sql_finalize(s);
+    if (src == PSY_SQL_ERROR) {
+        free(*events);
+        *events = NULL;
+        *n = 0;
+        return psy__store_dbfail(st, "reading the audit trail");
+    }
+    return PSY_OK;
 }
 
 psy_status psy_auth_audit_query(psy_store *st, long long practice_id, const struct psy_audit_filter *f,
@@ -527,30 +559,7 @@ psy_status psy_auth_audit_query(psy_store *st, long long practice_id, const stru
     rc = prepare(st, q.sql.p, &s, q.args, q.n);
     psy__query_free(&q);
     if (rc) return rc;
-    if (limit) *events = psy__calloc((size_t)limit, sizeof **events);
-    int src;
-    while ((src = psy__sql_step(s)) == PSY_SQL_ROW && *n < (size_t)limit) {
-        struct psy_audit_event *e = &(*events)[(*n)++];
-        e->id = psy__sql_int64(s, 0);
-        e->practice_id = psy__sql_int64(s, 1);
-        copy_text(e->at, sizeof e->at, psy__sql_text(s, 2));
-        e->user_id = psy__sql_int64(s, 3);
-        copy_text(e->username, sizeof e->username, psy__sql_text(s, 4));
-        copy_text(e->action, sizeof e->action, psy__sql_text(s, 5));
-        copy_text(e->record_type, sizeof e->record_type, psy__sql_text(s, 6));
-        copy_text(e->record_id, sizeof e->record_id, psy__sql_text(s, 7));
-        copy_text(e->ip, sizeof e->ip, psy__sql_text(s, 8));
-        copy_text(e->outcome, sizeof e->outcome, psy__sql_text(s, 9));
-        copy_text(e->detail, sizeof e->detail, psy__sql_text(s, 10));
-    }
-    psy__sql_finalize(s);
-    if (src == PSY_SQL_ERROR) {
-        free(*events);
-        *events = NULL;
-        *n = 0;
-        return psy__store_dbfail(st, "reading the audit trail");
-    }
-    return PSY_OK;
+    return read_events(st, s, 11, limit, events, n);
 }
 
 psy_status psy_auth_audit_list(psy_store *st, long long practice_id, long long offset, long long limit,
@@ -578,28 +587,7 @@ psy_status psy_auth_audit_list(psy_store *st, long long practice_id, long long o
                       "ORDER BY id DESC LIMIT ? OFFSET ?",
                       &s, PSY_ARGS(PSY_INT(practice_id), PSY_INT(limit), PSY_INT(offset)))))
         return rc;
-    if (limit) *events = psy__calloc((size_t)limit, sizeof **events);
-    int src;
-    while ((src = psy__sql_step(s)) == PSY_SQL_ROW && *n < (size_t)limit) {
-        struct psy_audit_event *e = &(*events)[(*n)++];
-        e->id = psy__sql_int64(s, 0);
-        e->practice_id = psy__sql_int64(s, 1);
-        copy_text(e->at, sizeof e->at, psy__sql_text(s, 2));
-        e->user_id = psy__sql_int64(s, 3);
-        copy_text(e->username, sizeof e->username, psy__sql_text(s, 4));
-        copy_text(e->action, sizeof e->action, psy__sql_text(s, 5));
-        copy_text(e->record_type, sizeof e->record_type, psy__sql_text(s, 6));
-        copy_text(e->record_id, sizeof e->record_id, psy__sql_text(s, 7));
-        copy_text(e->ip, sizeof e->ip, psy__sql_text(s, 8));
-    }
-    psy__sql_finalize(s);
-    if (src == PSY_SQL_ERROR) {
-        free(*events);
-        *events = NULL;
-        *n = 0;
-        return psy__store_dbfail(st, "reading the audit trail");
-    }
-    return PSY_OK;
+    return read_events(st, s, 9, limit, events, n);
 }
 
 /* --- sign-in -------------------------------------------------------------------------------------- */
