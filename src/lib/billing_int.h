@@ -88,4 +88,10 @@ psy_status psy__chunk_end(struct psy__chunk *c, psy_status rc, long *ready, long
 /* The ids of the practice's claims matched by where (a condition on claim, one ? for the practice). */
 psy_status psy__billing_claim_ids(psy_store *st, psy_id practice, const char *where, psy_id **ids, size_t *n);
 
+/* Who owes what is left of a claim once its payer has adjudicated it (billing_next.c): *next_policy gets
+ * the client's policy of the next priority that covers the claim's date of service (a secondary or
+ * tertiary payer), 0 when the claim's payer is the last and the patient's responsibility moves to the
+ * client's ledger. The 835 posting asks this after each claim payment. */
+psy_status psy__billing_next_payer(psy_store *st, psy_id practice, psy_id claim, psy_id *next_policy);
+
 #endif
