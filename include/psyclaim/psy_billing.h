@@ -182,12 +182,68 @@ struct psy_billing_suspense {
     char why[200];
     int resolved;
     char posted_at[PSY_REC_TIME_MAX];
+    char source[8];           /* the file it came from: "835", "999", "277CA", "277", "TA1" */
+    char segment[200];        /* for an acknowledgement: where and what ("segment 14: TRN*2*A12; STC*A7:21:85") */
+    char verdict[12];         /* for an acknowledgement: "accepted", "rejected", "other" */
+    char resolution[300];     /* "applied by hand to claim A12", "closed: <reason>" ("" while open) */
+    char resolved_at[PSY_REC_TIME_MAX];
 };
 
 /* What posted remittances reported that matched no claim or line, oldest first (open items only unless
  * include_resolved). Free *out with free(). */
 psy_status psy_billing_suspense_list(psy_store *st, psy_id practice, int include_resolved,
                                      struct psy_billing_suspense **out /* OUT */, size_t *n /* OUT */);
+
+/* Applies an open suspense item to a claim by hand (in one transaction): an acknowledgement's verdict
+ * (accepted or rejected, with its errors) is posted to the claim as if the file had named it, and the item
+ * is marked resolved with the claim; an 835 item is linked to the claim and marked resolved. PSY_ENOTFOUND
+ * naming the item or the claim, PSY_ECONFLICT when the item is already resolved, PSY_EINVAL when the
+ * claim's state cannot take the verdict. */
+psy_status psy_billing_suspense_apply(psy_store *st, psy_id practice, psy_id item, const char *claim_number);
+
+/* Closes an open suspense item without a claim; reason (required, else PSY_EINVAL naming "reason") is
+ * kept. PSY_ENOTFOUND / PSY_ECONFLICT as above. */
+psy_status psy_billing_suspense_close(psy_store *st, psy_id practice, psy_id item, const char *reason);
+
+/* --- acknowledgements (billing_ack.c) ------------------------------------------------------------ */
+
+struct psy_billing_ack_result {
+    char kind[8];             /* "TA1", "999", "277CA", "277" */
+    int already_posted;       /* the same file (same bytes) was posted before: nothing changed */
+    long accepted, rejected;  /* claims this file moved to accepted / rejected */
+    long unchanged;           /* verdicts posted before (from another file), or that left the claim as it was */
+    long other;               /* 277 statuses neither accepting nor rejecting (pending, finalized ...): recorded */
+    long suspense;            /* verdicts for a batch or claim psyclaim does not know, kept in suspense */
+    long errors;              /* errors recorded on claims */
+};
+
+/* Posts a TA1, 999 or 277CA file (name may be NULL) to the practice's claims, in one transaction:
+ *   TA1 R (TA101 = a batch's ISA13): the batch's claims rejected with the interchange note in words;
+ *   999: each AK2 set response (AK102 = a batch's GS06, AK202 = its ST02) with IK501 A or E accepts the
+ *     batch's claims, R, M, W or X rejects them with every IK3/IK4 error in words (segment, position,
+ *     loop, element, code and meaning, the bad value, the CTX context); an AK9 without set responses
+ *     decides for every batch of that GS06;
+ *   277CA (or a 277 claim status response): each claim (HL PT, or 22/23) by TRN02 = CLM01, accepted
+ *     (A1, A2, A5 or STC03 WQ) or rejected (A3, A4, A6, A7, A8 or STC03 U) with its statuses in words and
+ *     the payer's claim number (REF*1K); other statuses are recorded without moving the claim; a
+ *     rejected receiver or provider level goes to suspense.
+ * Accepted moves a submitted claim to accepted; rejected moves a submitted or accepted claim to rejected.
+ * Every verdict is kept (claim_ack) and shown with the claim (psy_billing_claim_json "acknowledgements").
+ * What matches no batch or claim goes to suspense with its segment. The same file posted again changes
+ * nothing (already_posted); the same verdict in another file changes nothing (counted in unchanged).
+ * A file of another transaction is PSY_EINVAL, a malformed one PSY_EPARSE with err naming the segment
+ * and element; either way nothing is written. */
+psy_status psy_billing_ack_post(psy_store *st, psy_id practice, const char *name, const void *data, size_t len,
+                                struct psy_billing_ack_result *r /* OUT */, char *err, size_t errlen);
+
+/* Takes a rejected claim back to work after its records were corrected: rejected -> draft (history row
+ * with reason, may be NULL) and the scrubber runs again, leaving it ready (to be exported again, with new
+ * control numbers, as a new original) or draft with its findings. A draft is scrubbed again. Other states:
+ * PSY_EINVAL naming the state. */
+psy_status psy_billing_claim_rebuild(psy_store *st, psy_id practice, psy_id claim, const char *reason);
+
+/* The id of the practice's claim numbered number (CLM01); PSY_ENOTFOUND naming it when none. */
+psy_status psy_billing_claim_find(psy_store *st, psy_id practice, const char *number, psy_id *id /* OUT */);
 
 struct psy_billing_revenue {
     char month[8];                  /* YYYY-MM of the service dates */

@@ -1,7 +1,8 @@
 /*
  * psy_x12.h -- X12 005010: a streaming segment reader, the 837P claim writer (005010X222A1), the 835
- * remittance reader (005010X221A1) with plain words for its codes and its JSON form, and a structure
- * check for any 837P or 835 file.
+ * remittance reader (005010X221A1) with plain words for its codes and its JSON form, the readers of the
+ * acknowledgements that answer an 837P (TA1, 999 005010X231A1, 277CA 005010X214), the detection of a
+ * file's transaction, and a structure check for any 837P or 835 file.
  *
  * Delimiters always come from the ISA of each interchange. Readers take input from a FILE* or a buffer
  * and stop at a byte cap; errors name the segment number (1 = first segment of the input) and, where
@@ -188,10 +189,20 @@ typedef enum {
     PSY_X12_TEXT_REASON,                 /* CAS02.. claim adjustment reason code (CARC): "45", "A1" */
     PSY_X12_TEXT_CLAIM_STATUS,           /* CLP02: "1", "4", "22" */
     PSY_X12_TEXT_PROVIDER_ADJUSTMENT,    /* PLB03-1: "L6", "WO" */
+    /* acknowledgements (table data/x12/ack.json) */
+    PSY_X12_TEXT_ACK,                    /* TA104, IK501, AK901: "A", "E", "R", "P" ... */
+    PSY_X12_TEXT_SEGMENT_ERROR,          /* IK304: "8", "I4" */
+    PSY_X12_TEXT_ELEMENT_ERROR,          /* IK403: "7", "I12" */
+    PSY_X12_TEXT_SET_ERROR,              /* IK502..IK506: "5", "I5" */
+    PSY_X12_TEXT_GROUP_ERROR,            /* AK905..AK909 */
+    PSY_X12_TEXT_INTERCHANGE_NOTE,       /* TA105: "000".."031" */
+    PSY_X12_TEXT_STATUS_CATEGORY,        /* STC01-1, claim status category (code list 507): "A2", "A7" */
+    PSY_X12_TEXT_STATUS_CODE,            /* STC01-2, claim status code (code list 508): "20", "21" */
+    PSY_X12_TEXT_ENTITY,                 /* STC01-3, entity identifier: "85", "QC" */
     PSY_X12_TEXT_KIND_COUNT
 } psy_x12_text_kind;
 
-/* psyclaim's own short explanation of a code (table data/x12/carc.json, compiled in), or NULL when
+/* psyclaim's own short explanation of a code (tables data/x12/carc.json and ack.json, compiled in), or NULL when
  * the table has none. Any case; the string is static. Thread-safe. */
 const char *psy_x12_describe(psy_x12_text_kind kind, const char *code);
 
@@ -217,6 +228,154 @@ size_t psy_x12_describe_count(psy_x12_text_kind kind);
  * and element, as for psy_x12_835_read. */
 psy_status psy_x12_835_json(psy_x12_reader *r, unsigned flags, char **out, size_t *len, size_t *n_payments,
                             char *err, size_t errlen);
+
+/* --- which transaction a file holds ---------------------------------------------------------- */
+
+typedef enum {
+    PSY_X12_KIND_UNKNOWN = 0,
+    PSY_X12_KIND_837P,   /* ST01 837 */
+    PSY_X12_KIND_835,    /* ST01 835 */
+    PSY_X12_KIND_999,    /* ST01 999 */
+    PSY_X12_KIND_277CA,  /* ST01 277 with 005010X214 in GS08 or ST03 */
+    PSY_X12_KIND_277,    /* ST01 277 of another guide (claim status response 005010X212) */
+    PSY_X12_KIND_271,    /* ST01 271 */
+    PSY_X12_KIND_270,    /* ST01 270 */
+    PSY_X12_KIND_TA1     /* an interchange holding only a TA1 */
+} psy_x12_kind;
+
+/* Reads up to the first ST (or to the end when there is none) and says what the file holds: ST01, and
+ * for a 277 the guide in GS08 (or ST03). *version gets GS08 (may be NULL; >= 13 bytes). A file that is
+ * not X12 (no ISA) or whose first set is of another kind is PSY_X12_KIND_UNKNOWN with err saying what
+ * was found; a malformed envelope is PSY_EPARSE with err naming the segment. */
+psy_status psy_x12_detect(psy_x12_reader *r, psy_x12_kind *kind, char *version, char *err, size_t errlen);
+
+/* "837P", "835", "999", "277CA", "277", "271", "270", "TA1", "unknown". */
+const char *psy_x12_kind_name(psy_x12_kind k);
+
+/* --- acknowledgements: TA1, 999, 277CA -------------------------------------------------------- */
+
+/* TA1: the answer about one interchange's envelope (ISA14 = 1 asks for it). */
+struct psy_ack_ta1 {
+    unsigned long control;     /* TA101: the ISA13 of the interchange it answers */
+    char date[7], time[5];     /* TA102, TA103 */
+    char ack[2];               /* TA104: A, E or R */
+    char note[4];              /* TA105: interchange note code, "000" no error */
+    unsigned long segment;     /* its segment number in the input */
+};
+
+/* One error of a 999: a segment (IK3) and, when the error is an element's, the element (IK4). */
+struct psy_ack_error {
+    char segment_id[4];        /* IK301 */
+    unsigned long position;    /* IK302: the segment's position in the transaction set, ST = 1 */
+    char loop[7];              /* IK303 */
+    char segment_code[4];      /* IK304 (an IK4 under an IK3 without a code: "8") */
+    int element;               /* IK401-1, 0 for an error of the segment as a whole */
+    int component;             /* IK401-2, 0 when not given */
+    char element_ref[7];       /* IK402, the data element reference number */
+    char element_code[4];      /* IK403 */
+    char bad_value[100];       /* IK404, a copy of the bad data ("" when not sent) */
+    char context[120];         /* CTX01 after the IK3 or IK4 (e.g. "CLM01:A12" names the claim) */
+    unsigned long segment;     /* where the IK3 (or IK4) is in the input */
+};
+
+/* AK2 .. IK5: the verdict on one transaction set that was sent. */
+struct psy_ack_set {
+    char set_id[4];            /* AK201, "837" */
+    char control[10];          /* AK202: the ST02 that was sent */
+    char version[36];          /* AK203 */
+    char ack[2];               /* IK501: A, E, M, R, W, X */
+    char codes[5][4];          /* IK502..IK506 ("" unused) */
+    struct psy_ack_error *errors;
+    size_t n_errors;
+    unsigned long segment;     /* the AK2 */
+};
+
+/* One 999 transaction set: the verdict on one functional group that was sent. */
+struct psy_ack_999 {
+    unsigned long isa13;       /* the 999's own interchange */
+    char st02[10];             /* the 999's own ST02 */
+    char functional_id[3];     /* AK101, "HC" */
+    unsigned long group_control; /* AK102: the GS06 that was sent */
+    char version[13];          /* AK103 */
+    struct psy_ack_set *sets;
+    size_t n_sets;
+    char ack[2];               /* AK901: A, E, P, R, M, W, X */
+    long included, received, accepted; /* AK902..AK904 */
+    char codes[5][4];          /* AK905..AK909 */
+    unsigned long segment;     /* the ST */
+};
+
+/* One status (STC01, STC10 or STC11) of a 277CA. */
+struct psy_ack_status {
+    char category[4];          /* -1: claim status category code, "A2", "A7" */
+    char code[6];              /* -2: claim status code, "20", "21" */
+    char entity[4];            /* -3: entity the status is about, "85", "QC" ("" none) */
+    char service[49];          /* the SVC01-2 procedure code of a service line's status, "" claim level */
+};
+
+/* One TRN of a 277 and what follows it up to the next HL: a claim (HL03 PT, or 22/23 in a 277) or an
+ * information receiver's or billing provider's summary (HL03 21, 19). */
+struct psy_ack_277 {
+    unsigned long isa13;
+    char st02[10];
+    char level[3];             /* HL03 of its HL: "PT", "22", "23", "21", "19" */
+    char trace_type[2];        /* TRN01: "2" referenced transaction (a claim), "1" current */
+    char trace[51];            /* TRN02: for a claim, the patient control number = the CLM01 sent */
+    char payer_name[61];       /* NM103 of NM1*PR under the information source (HL 20) */
+    char payer_id[81];         /* NM109 */
+    char payer_claim_number[51]; /* REF*1K */
+    char clearinghouse_trace[51];/* REF*D9 */
+    char from[9], to[9];       /* DTP*472 (D8 or RD8) */
+    char status_date[9];       /* STC02 of the first STC */
+    char action[3];            /* STC03 of the first STC: WQ accepted, U rejected */
+    long long charge_cents;    /* STC04 of the first STC */
+    int has_charge;
+    char message[265];         /* STC12 */
+    struct psy_ack_status *statuses; /* every status, the claim's first, then its lines' */
+    size_t n_statuses;
+    long accepted_qty, rejected_qty;            /* QTY*90 / QTY*AA (summary levels) */
+    long long accepted_cents, rejected_cents;   /* AMT*YU / AMT*YY */
+    unsigned long segment;     /* the TRN */
+};
+
+/* Receives what the reader found; the reader keeps ownership (valid during the call). NULL handlers
+ * are skipped. A status other than PSY_OK stops the reading and is returned. */
+struct psy_ack_handlers {
+    psy_status (*ta1)(void *ud, const struct psy_ack_ta1 *t);
+    psy_status (*ack999)(void *ud, const struct psy_ack_999 *a);
+    psy_status (*status277)(void *ud, const struct psy_ack_277 *c);
+    void *ud;
+};
+
+/* Reads every TA1, 999 and 277 of every interchange of the input. Envelopes and counts are checked as
+ * for the 835; within a 999 every IK3 needs an AK2, every IK4 an IK3, IK5 and AK9 codes are checked
+ * against their lists, AK1 and AK9 are required; within a 277 every STC needs a TRN and every TRN an
+ * HL, and STC01-1 is required. Transaction sets of other kinds are passed over. On malformed input
+ * returns PSY_EPARSE (or PSY_ETOOBIG) with err naming the segment number and element ("segment 7 (IK5)
+ * element IK501: ..."); what was already handed to the handlers stays handed. */
+psy_status psy_x12_ack_read(psy_x12_reader *r, const struct psy_ack_handlers *h, char *err, size_t errlen);
+
+/* A TA1, 999 or 277CA file as JSON, the document `psyclaim x12 read --json` prints for them:
+ *   {"kind", "ta1": [{"control", "ack", "ack_text", "note", "note_text"}],
+ *    "groups": [{"functional_id", "group_control", "ack", "ack_text", "included", "received",
+ *      "accepted", "errors": [{"code", "text"}], "sets": [{"set_id", "control", "ack", "ack_text",
+ *      "codes": [{"code", "text"}], "errors": [{"segment_id", "position", "loop", "segment_code",
+ *      "segment_text", "element", "component", "element_ref", "element_code", "element_text",
+ *      "bad_value", "context", "words"}]}]}],
+ *    "statuses": [{"level", "trace", "payer", "payer_claim_number", "clearinghouse_trace", "from", "to",
+ *      "action", "charge_cents", "message", "verdict", "statuses": [{"category", "category_text", "code",
+ *      "code_text", "entity", "entity_text", "service"}]}]}
+ * "words" is the error in one sentence (psy_x12_ack_error_words); "verdict" is psy_x12_277_verdict as
+ * "accepted", "rejected" or "other". On failure *out is NULL and err names the segment. */
+psy_status psy_x12_ack_json(psy_x12_reader *r, char **out, size_t *len, char *err, size_t errlen);
+
+/* One 999 error in plain words: "segment CLM at position 22 (loop 2300), element CLM05-3 (1325):
+ * Invalid code value (IK403 7), value 'Z'; context CLM01:A12". */
+void psy_x12_ack_error_words(const struct psy_ack_error *e, char *out, size_t len);
+
+/* What a 277 record says about its claim: 1 accepted (a first status of category A1, A2 or A5, or
+ * STC03 WQ), -1 rejected (A3, A4, A6, A7, A8, or STC03 U), 0 neither (pending, finalized, request). */
+int psy_x12_277_verdict(const struct psy_ack_277 *c);
 
 /* --- structure check -------------------------------------------------------------------------- */
 

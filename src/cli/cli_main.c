@@ -17,6 +17,8 @@ static const struct cli_command *const commands[] = {
     &cli_cmd_user,
     &cli_cmd_code_session,
     &cli_cmd_era,
+    &cli_cmd_ack,
+    &cli_cmd_suspense,
     &cli_cmd_claims,
     &cli_cmd_cms1500,
     &cli_cmd_superbill,

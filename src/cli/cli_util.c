@@ -198,6 +198,32 @@ int cli_bopts_parse(int argc, char **argv, const struct cli_command *cmd, struct
     return 1;
 }
 
+char *cli_read_all(const char *path, size_t *len)
+{
+    FILE *f = !strcmp(path, "-") ? stdin : fopen(path, "rb");
+    if (!f) {
+        cli_error("cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *data = NULL;
+    size_t n = 0, cap = 0, got;
+    do {
+        if (n + 1 >= cap) data = psy_realloc(data, cap = cap ? 2 * cap : 65536);
+        got = fread(data + n, 1, cap - n - 1, f);
+        n += got;
+    } while (got && n < PSY_X12_DEFAULT_MAX_INPUT);
+    int bad = ferror(f);
+    if (f != stdin) fclose(f);
+    if (bad) {
+        cli_error("cannot read %s", path);
+        free(data);
+        return NULL;
+    }
+    data[n] = 0;
+    *len = n;
+    return data;
+}
+
 int cli_write_file(const char *path, const char *data, size_t len)
 {
     FILE *f = fopen(path, "wb");

@@ -86,10 +86,15 @@ psy_status psy_billing_claim_json(psy_store *st, psy_id practice, psy_id claim, 
     json_t *findings = json_loads(json_string_value(json_object_get(doc, "findings")), 0, NULL);
     json_object_set_new(doc, "findings", json_is_array(findings) ? findings : json_array());
     if (!json_is_array(findings)) json_decref(findings);
-    json_t *lines = json_array(), *history = json_array(), *payments = json_array();
+    size_t i;
+    json_t *p;
+    json_t *lines = json_array(), *history = json_array(), *payments = json_array(), *batches = json_array(),
+           *acks = json_array();
     json_object_set_new(doc, "lines", lines);
     json_object_set_new(doc, "history", history);
     json_object_set_new(doc, "payments", payments);
+    json_object_set_new(doc, "batches", batches);
+    json_object_set_new(doc, "acknowledgements", acks);
     rc = rows_json(st,
                    "SELECT id, line_number, session_id, code, modifiers, units, charge_cents, paid_cents, "
                    "place_of_service, dx_pointers, rules, explanation FROM claim_line WHERE claim_id = ? "
@@ -103,6 +108,22 @@ psy_status psy_billing_claim_json(psy_store *st, psy_id practice, psy_id claim, 
                        "SELECT from_status, to_status, reason, changed_at FROM claim_status_history WHERE claim_id = ? "
                        "ORDER BY id",
                        one, 1, "from:s to:s reason:s at:s", history);
+    if (!rc) /* each round the claim was sent in, with its control numbers */
+        rc = rows_json(st,
+                       "SELECT b.id, b.isa13, b.gs06, b.st02, b.created_at, b.written_to FROM claim_batch b JOIN "
+                       "claim_batch_claim bc ON bc.batch_id = b.id WHERE bc.claim_id = ? ORDER BY b.id",
+                       one, 1, "id:i isa13:i gs06:i st02:s created_at:s written_to:s", batches);
+    if (!rc)
+        rc = rows_json(st,
+                       "SELECT a.kind, a.verdict, a.batch_id, a.payer_claim_number, a.errors, a.received_at, "
+                       "COALESCE(f.name, '') FROM claim_ack a LEFT JOIN era_file f ON f.id = a.file_id "
+                       "WHERE a.claim_id = ? ORDER BY a.id",
+                       one, 1, "kind:s verdict:s batch_id:i payer_claim_number:s errors:s received_at:s file:s", acks);
+    json_array_foreach(acks, i, p) {
+        json_t *errs = json_loads(json_string_value(json_object_get(p, "errors")), 0, NULL);
+        json_object_set_new(p, "errors", json_is_array(errs) ? errs : json_array());
+        if (!json_is_array(errs)) json_decref(errs);
+    }
     if (!rc)
         rc = rows_json(st,
                        "SELECT y.id, y.check_number, y.payer_claim_number, y.claim_status, l.line_number, y.charge_cents, "
@@ -112,8 +133,6 @@ psy_status psy_billing_claim_json(psy_store *st, psy_id practice, psy_id claim, 
                        "id:i check_number:s payer_claim_number:s claim_status:s line_number:i charge_cents:i "
                        "paid_cents:i posted_at:s",
                        payments);
-    size_t i;
-    json_t *p;
     json_array_foreach(payments, i, p) {
         if (rc) break;
         describe(p, "claim_status", PSY_X12_TEXT_CLAIM_STATUS, "claim_status_text");
@@ -154,7 +173,8 @@ psy_status psy_billing_suspense_list(psy_store *st, psy_id practice, int include
     *n = 0;
     psy__stmt *s = psy__db_stmt(st,
                                 "SELECT s.id, s.claim_number, s.code, s.modifiers, s.charge_cents, s.paid_cents, "
-                                "s.why, s.resolved, f.posted_at FROM suspense_item s JOIN era_file f ON "
+                                "s.why, s.resolved, f.posted_at, s.source, s.segment_text, s.ack_verdict, s.resolution, "
+                                "s.resolved_at FROM suspense_item s JOIN era_file f ON "
                                 "f.id = s.era_file_id WHERE s.practice_id = ? AND (? = 1 OR s.resolved = 0) "
                                 "ORDER BY s.id",
                                 PSY_ARGS(PSY_INT(practice), PSY_INT(include_resolved ? 1 : 0)));
@@ -174,6 +194,11 @@ psy_status psy_billing_suspense_list(psy_store *st, psy_id practice, int include
         snprintf(x->why, sizeof x->why, "%s", psy__sql_text(s, 6));
         x->resolved = (int)psy__sql_int64(s, 7);
         snprintf(x->posted_at, sizeof x->posted_at, "%s", psy__sql_text(s, 8));
+        psy__db_col_copy(s, 9, x->source, sizeof x->source);
+        psy__db_col_copy(s, 10, x->segment, sizeof x->segment);
+        psy__db_col_copy(s, 11, x->verdict, sizeof x->verdict);
+        psy__db_col_copy(s, 12, x->resolution, sizeof x->resolution);
+        psy__db_col_copy(s, 13, x->resolved_at, sizeof x->resolved_at);
     }
     psy_status rc = list_end(st, s, r, *out, "suspense_item");
     if (rc) *out = NULL, *n = 0;

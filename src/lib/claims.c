@@ -32,6 +32,7 @@ static const struct {
     {PSY_CLAIM_READY, PSY_CLAIM_SUBMITTED, "the claim was written into an 837P batch and sent"},
     {PSY_CLAIM_SUBMITTED, PSY_CLAIM_ACCEPTED, "a 277CA accepted it, or an 835 adjudicated it (which implies it)"},
     {PSY_CLAIM_SUBMITTED, PSY_CLAIM_REJECTED, "a 999/277CA rejected it"},
+    {PSY_CLAIM_ACCEPTED, PSY_CLAIM_REJECTED, "a 277CA rejected it after a 999 had accepted its batch"},
     {PSY_CLAIM_REJECTED, PSY_CLAIM_DRAFT, "the claim is corrected to be sent again as a new original"},
     {PSY_CLAIM_REJECTED, PSY_CLAIM_CLOSED, "the practice gives up on the claim"},
     {PSY_CLAIM_ACCEPTED, PSY_CLAIM_PAID, "an 835 paid it in full"},

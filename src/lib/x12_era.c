@@ -27,9 +27,31 @@ static struct text_entry *texts;
 static size_t n_texts;
 static pthread_once_t texts_once = PTHREAD_ONCE_INIT;
 
-/* The JSON object of each kind in data/x12/carc.json. */
-static const char *const kind_keys[PSY_X12_TEXT_KIND_COUNT] = {"groups", "reasons", "claim_status",
-                                                                "provider_adjustments"};
+/* The file and JSON object of each kind: the 835's codes in data/x12/carc.json, the
+ * acknowledgements' in data/x12/ack.json. */
+static const struct {
+    const char *file, *key;
+} kind_keys[PSY_X12_TEXT_KIND_COUNT] = {
+    {"x12/carc.json", "groups"},          {"x12/carc.json", "reasons"},
+    {"x12/carc.json", "claim_status"},    {"x12/carc.json", "provider_adjustments"},
+    {"x12/ack.json", "ack"},              {"x12/ack.json", "segment_errors"},
+    {"x12/ack.json", "element_errors"},   {"x12/ack.json", "set_errors"},
+    {"x12/ack.json", "group_errors"},     {"x12/ack.json", "interchange_notes"},
+    {"x12/ack.json", "status_categories"}, {"x12/ack.json", "status_codes"},
+    {"x12/ack.json", "entities"}};
+
+/* The table of kind k; roots[0] holds carc.json, roots[1] ack.json, loaded on first need. */
+static json_t *kind_table(json_t *roots[2], int k)
+{
+    int i = strcmp(kind_keys[k].file, "x12/carc.json") != 0;
+    if (!roots[i]) {
+        size_t len;
+        const char *data = psy_data_get(kind_keys[k].file, &len);
+        roots[i] = data ? json_loadb(data, len, 0, NULL) : json_object();
+        if (!roots[i]) roots[i] = json_object();
+    }
+    return json_object_get(roots[i], kind_keys[k].key);
+}
 
 static int entry_cmp(const void *a, const void *b)
 {
@@ -40,16 +62,14 @@ static int entry_cmp(const void *a, const void *b)
 
 static void load_texts(void)
 {
-    size_t len;
-    const char *data = psy_data_get("x12/carc.json", &len);
-    json_t *root = data ? json_loadb(data, len, 0, NULL) : NULL;
+    json_t *roots[2] = {NULL, NULL};
     size_t cap = 0;
-    for (int k = 0; k < PSY_X12_TEXT_KIND_COUNT; k++) cap += json_object_size(json_object_get(root, kind_keys[k]));
+    for (int k = 0; k < PSY_X12_TEXT_KIND_COUNT; k++) cap += json_object_size(kind_table(roots, k));
     texts = cap ? psy__calloc(cap, sizeof *texts) : NULL;
     for (int k = 0; k < PSY_X12_TEXT_KIND_COUNT; k++) {
         const char *code;
         json_t *v;
-        json_object_foreach(json_object_get(root, kind_keys[k]), code, v)
+        json_object_foreach(kind_table(roots, k), code, v)
         {
             /* the build's tests check that every entry is a non-empty string under a short code */
             if (!json_is_string(v) || !*json_string_value(v) || !*code || strlen(code) >= CODE_MAX) continue;
@@ -60,7 +80,8 @@ static void load_texts(void)
         }
     }
     if (n_texts) qsort(texts, n_texts, sizeof *texts, entry_cmp);
-    json_decref(root);
+    json_decref(roots[0]);
+    json_decref(roots[1]);
 }
 
 const char *psy_x12_describe(psy_x12_text_kind kind, const char *code)
