@@ -274,7 +274,7 @@ struct psy_ack_error {
     char element_ref[7];       /* IK402, the data element reference number */
     char element_code[4];      /* IK403 */
     char bad_value[100];       /* IK404, a copy of the bad data ("" when not sent) */
-    char context[120];         /* CTX01 after the IK3 or IK4 (e.g. "CLM01:A12" names the claim) */
+    char context[120];         /* the CTX after the IK3 or IK4, elements joined by spaces ("CLM01:A12" names the claim) */
     unsigned long segment;     /* where the IK3 (or IK4) is in the input */
 };
 
@@ -333,7 +333,7 @@ struct psy_ack_277 {
     char message[265];         /* STC12 */
     struct psy_ack_status *statuses; /* every status, the claim's first, then its lines' */
     size_t n_statuses;
-    long accepted_qty, rejected_qty;            /* QTY*90 / QTY*AA (summary levels) */
+    long accepted_qty, rejected_qty;            /* QTY*90 or QA / QTY*AA or QC (summary levels) */
     long long accepted_cents, rejected_cents;   /* AMT*YU / AMT*YY */
     unsigned long segment;     /* the TRN */
 };

@@ -192,11 +192,44 @@ static int claims_batch(psy_store *st, psy_id pid, const struct cli_bopts *b, co
     return CLI_OK;
 }
 
+/* A rejected claim, corrected in the records, made ready to be sent again. */
+static int claims_rebuild(psy_store *st, psy_id pid, const char *number)
+{
+    psy_id id;
+    if (psy_billing_claim_find(st, pid, number, &id) || psy_billing_claim_rebuild(st, pid, id, NULL)) {
+        cli_error("claims rebuild: %s", psy_store_errmsg(st));
+        return CLI_FAIL;
+    }
+    struct psy_billing_claim *c = NULL;
+    size_t n = 0;
+    int ready = 0;
+    if (!psy_billing_claim_list(st, pid, "ready", &c, &n))
+        for (size_t i = 0; i < n; i++) ready |= c[i].id == id;
+    psy_billing_claims_free(c, n);
+    printf("claim %s is %s\n", number,
+           ready ? "ready: the next export sends it with new control numbers"
+                 : "draft: its findings say what is still to correct (psyclaim claims list --status draft --json)");
+    return CLI_OK;
+}
+
 static int run_claims(int argc, char **argv)
 {
     struct cli_bopts b;
     if (!cli_bopts_parse(argc, argv, &cli_cmd_claims, &b)) return CLI_USAGE;
     int batch = optind < argc && !strcmp(argv[optind], "batch");
+    int rebuild = optind < argc && !strcmp(argv[optind], "rebuild");
+    if (rebuild) {
+        if (optind != argc - 2) {
+            cli_error("claims rebuild: give one CLAIM number");
+            return CLI_USAGE;
+        }
+        psy_id pid;
+        psy_store *st = cli_open_practice(b.db, b.practice, &pid);
+        if (!st) return CLI_FAIL;
+        int rc = claims_rebuild(st, pid, argv[optind + 1]);
+        psy_store_close(st);
+        return rc;
+    }
     if (batch ? optind + 2 > argc || optind + 3 < argc : optind != argc - 1) {
         cli_error("claims: give one action, build, scrub, list, export or batch (see 'psyclaim claims --help')");
         return CLI_USAGE;
@@ -226,7 +259,8 @@ const struct cli_command cli_cmd_claims = {
     "       psyclaim claims list [--db PATH] [--practice ID] [--status STATE] [--json]\n"
     "       psyclaim claims export [--db PATH] [--practice ID] --payer ID --out FILE.837\n"
     "       psyclaim claims batch list [--db PATH] [--practice ID] [--json]\n"
-    "       psyclaim claims batch get ID [--db PATH] [--practice ID] [--out FILE.837]\n\n"
+    "       psyclaim claims batch get ID [--db PATH] [--practice ID] [--out FILE.837]\n"
+    "       psyclaim claims rebuild CLAIM [--db PATH] [--practice ID]\n\n"
     "build    codes every billable member of the signed sessions in the period (each present group\n"
     "         member on their own primary insurance, under the payer's profile) and puts the lines on one\n"
     "         claim per client, payer, clinician and date of service. A member already on a claim is not\n"
@@ -240,7 +274,10 @@ const struct cli_command cli_cmd_claims = {
     "         repeat; the claims become submitted. The batch is kept in the database in the same\n"
     "         transaction, and the file is written from that copy (temporary file, fsync, rename).\n"
     "batch    the exported batches (list), or one batch's bytes again (get ID, to stdout or --out FILE):\n"
-    "         a batch whose file was lost or never written can always be fetched again.\n\n"
+    "         a batch whose file was lost or never written can always be fetched again.\n"
+    "rebuild  takes a claim a 999 or 277CA rejected (see 'psyclaim ack') back to work once its records\n"
+    "         are corrected: it is scrubbed again and becomes ready (or draft with its findings); the next\n"
+    "         export sends it as a new original with new control numbers. Its history keeps each round.\n\n"
     "  --db PATH       database (default $PSYCLAIM_DB or ./psyclaim.db)\n"
     "  --practice ID   the practice (needed only when the database holds several)\n"
     "  --from, --to    service dates YYYY-MM-DD, inclusive (default: all)\n"

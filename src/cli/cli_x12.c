@@ -55,7 +55,8 @@ static psy_status print_277(void *ud, const struct psy_ack_277 *c)
     int v = psy_x12_277_verdict(c);
     char m[PSY_CENTS_TEXT_MAX] = "";
     if (c->has_charge) money(c->charge_cents, m);
-    printf("%s %s (HL %s)%s%s: %s%s%s%s%s\n", !strcmp(c->trace_type, "2") ? "claim" : "trace", c->trace, c->level,
+    int claim = !strcmp(c->level, "PT") || !strcmp(c->level, "22") || !strcmp(c->level, "23");
+    printf("%s %s (HL %s)%s%s: %s%s%s%s%s\n", claim ? "claim" : "trace", c->trace, c->level,
            c->has_charge ? " billed " : "", m, v > 0 ? "accepted" : v < 0 ? "rejected" : "status",
            c->payer_claim_number[0] ? ", payer's claim number " : "", c->payer_claim_number,
            c->from[0] ? ", service " : "", c->from);
@@ -146,7 +147,8 @@ static int x12_read(int argc, char **argv)
         free(data);
         return CLI_FAIL;
     }
-    if (!rc && !in.json) printf("%s: %s (%s)\n", in.path, psy_x12_kind_name(kind), version);
+    if (!rc && !in.json)
+        printf("%s: %s%s%s%s\n", in.path, psy_x12_kind_name(kind), version[0] ? " (" : "", version, version[0] ? ")" : "");
     if (!rc) {
         r = psy_x12_reader_mem(data, len, 0);
         rc = read_kind(kind, r, in.json, &doc, err, sizeof err);

@@ -369,7 +369,7 @@ psy_status psy_billing_ack_post(psy_store *st, psy_id practice, const char *name
     if (!rc)
         rc = psy__db_insert(st, &a.file,
                             "INSERT INTO era_file (practice_id, file_hash, bytes, posted_at, name, kind) VALUES "
-                            "(?, ?, ?, ?, ?, ?) RETURNING id",
+                            "(?, ?, ?, ?, ?, ?)",
                             PSY_ARGS(PSY_INT(practice), PSY_TEXT(hash), PSY_INT((int64_t)len), PSY_TEXT(a.now),
                                      PSY_TEXT_OR_EMPTY(name), PSY_TEXT(r->kind)));
     if (!rc) {

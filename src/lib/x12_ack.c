@@ -232,12 +232,15 @@ static int step999(struct ack_state *k, const struct psy__x12_env *env)
     }
     if (psy__x12_id_is(s->id, "CTX")) {
         if (!e) return 0; /* a context before any error says nothing to keep */
-        const char *v = psy_x12_element(s, 1);
-        size_t n = strlen(v) < sizeof e->context - 1 ? strlen(v) : sizeof e->context - 1;
-        memcpy(e->context, v, n);
+        /* its elements joined by spaces, components by ':' ("CLM01:A12", "SITUATIONAL TRIGGER CLM 31 5:1") */
+        size_t n = 0;
+        for (size_t i = 1; i <= s->n && n + 1 < sizeof e->context; i++) {
+            const char *v = psy_x12_element(s, i);
+            if (!*v) continue;
+            if (n) e->context[n++] = ' ';
+            for (; *v && n + 1 < sizeof e->context; v++) e->context[n++] = *v == k->component ? ':' : *v;
+        }
         e->context[n] = 0;
-        for (size_t i = 0; i < n; i++)
-            if (e->context[i] == k->component) e->context[i] = ':';
         return 0;
     }
     if (psy__x12_id_is(s->id, "IK5")) {
@@ -345,7 +348,9 @@ static int step277(struct ack_state *k, psy_status *rc)
     }
     if (psy__x12_id_is(id, "QTY")) {
         const char *q = psy_x12_element(s, 1);
-        long *dst = !strcmp(q, "90") ? &c->accepted_qty : !strcmp(q, "AA") ? &c->rejected_qty : NULL;
+        long *dst = !strcmp(q, "90") || !strcmp(q, "QA")   ? &c->accepted_qty
+                    : !strcmp(q, "AA") || !strcmp(q, "QC") ? &c->rejected_qty
+                                                            : NULL;
         return dst ? count(k, 2, dst, 1) : 0;
     }
     if (psy__x12_id_is(id, "AMT")) {
