@@ -38,6 +38,10 @@ psy_status psy_x12_detect(psy_x12_reader *r, psy_x12_kind *kind, char *version, 
     for (;;) {
         const struct psy_x12_segment *s;
         psy_status rc = psy_x12_next(r, &s);
+        if (rc && !seen_isa && rc != PSY_ETOOBIG) { /* not even an interchange: a kind of its own */
+            snprintf(err, errlen, "the file is not X12: %s", psy_x12_reader_error(r));
+            return PSY_OK;
+        }
         if (rc) {
             snprintf(err, errlen, "%s", psy_x12_reader_error(r));
             return rc;
