@@ -530,7 +530,8 @@ void api_suspense(struct srv_req *r)
     if (api_audit_rec(r, "suspense.list", "suspense_item", 0)) return;
     struct psy_billing_suspense *s;
     size_t n;
-    psy_status rc = psy_billing_suspense_list(r->st, r->session.user.practice_id, 0, &s, &n);
+    const char *all = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "all");
+    psy_status rc = psy_billing_suspense_list(r->st, r->session.user.practice_id, all && !strcmp(all, "1"), &s, &n);
     if (rc) {
         srv_reply_status(r, rc, NULL);
         return;
@@ -539,10 +540,12 @@ void api_suspense(struct srv_req *r)
     long long sum = 0;
     int over = 0;
     for (size_t i = 0; i < n; i++) {
-        json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:s, s:s}", "id", (json_int_t)s[i].id, "claim_number",
-                                             s[i].claim_number, "code", s[i].code, "modifiers", s[i].modifiers,
-                                             "charge_cents", (json_int_t)s[i].charge_cents, "paid_cents",
-                                             (json_int_t)s[i].paid_cents, "why", s[i].why, "posted_at", s[i].posted_at));
+        json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "id",
+                                             (json_int_t)s[i].id, "claim_number", s[i].claim_number, "code", s[i].code,
+                                             "modifiers", s[i].modifiers, "charge_cents", (json_int_t)s[i].charge_cents,
+                                             "paid_cents", (json_int_t)s[i].paid_cents, "why", s[i].why, "posted_at",
+                                             s[i].posted_at, "source", s[i].source, "segment", s[i].segment, "verdict",
+                                             s[i].verdict, "resolved", s[i].resolved, "resolution", s[i].resolution));
         psy_cents_acc(&sum, s[i].paid_cents, &over);
     }
     free(s);

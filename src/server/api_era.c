@@ -11,11 +11,19 @@
  * stored against the claims it names, unmatched items in suspense, claims moved to paid, partially paid
  * or denied; a file already posted changes nothing. It answers with the posting's counts, the claims'
  * new states and the remittance in plain words. Posting needs claims.write for the whole practice.
+ *
+ * Incoming files: POST /api/incoming/read and /api/incoming/post take any file a clearinghouse or payer
+ * sends back, tell its transaction from ST01/GS08 (psy_x12_detect) and read or post it with its own
+ * reader: an 835 as above, a TA1, 999 or 277CA with psy_x12_ack_json / psy_billing_ack_post (claims
+ * accepted or rejected with their errors in words, unknown ones in suspense). A 271 is where the
+ * eligibility reader plugs in. The suspense items are resolved by hand (POST /api/suspense/:id/apply
+ * with {"claim_number"}, /close with {"reason"}) and a rejected claim is taken back to work (POST
+ * /api/claims/:id/rebuild); each is a write of the billing office (claims.write), on the audit trail.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include "srv_int.h"
+#include "srv_api.h"
 
 /* Form encodings wrap the file in something that is not X12; the page sends the bytes themselves. */
 static int is_form(const char *ct)
@@ -124,11 +132,11 @@ static json_t *post_result_json(const struct psy_billing_post_result *p)
     return o;
 }
 
-/* POST /api/era/post: stores the remittance's payments and adjustments against the claims it names. */
-void api_era_post(struct srv_req *r)
+/* Posts the request's 835 and builds the answer; NULL when it replied with an error. */
+static json_t *era_post_answer(struct srv_req *r)
 {
     json_t *j = remittance(r);
-    if (!j || audit_era(r, "era.post", j)) return;
+    if (!j || audit_era(r, "era.post", j)) return NULL;
     struct psy_billing_post_result p;
     char err[400] = "";
     psy_status rc = psy_billing_era_post(r->st, r->session.user.practice_id, r->body, r->body_len, &p, err, sizeof err);
@@ -136,13 +144,208 @@ void api_era_post(struct srv_req *r)
         json_decref(j);
         if (rc == PSY_EPARSE) srv_reply_error(r, 422, "invalid_x12", "body", "%s", err);
         else srv_reply_error(r, 409, "conflict", "body", "%s", err);
-        return;
+        return NULL;
     }
     if (rc) {
         json_decref(j);
         srv_reply_status(r, rc, NULL);
-        return;
+        return NULL;
     }
     json_t *posted = post_result_json(&p);
-    srv_reply_json(r, 200, json_pack("{s:o, s:o, s:o}", "posted", posted, "claims", posted_claims(r, j), "remittance", j));
+    return json_pack("{s:o, s:o, s:o}", "posted", posted, "claims", posted_claims(r, j), "remittance", j);
+}
+
+/* POST /api/era/post: stores the remittance's payments and adjustments against the claims it names. */
+void api_era_post(struct srv_req *r)
+{
+    json_t *a = era_post_answer(r);
+    if (a) srv_reply_json(r, 200, a);
+}
+
+/* --- incoming files: 835, TA1, 999, 277CA ------------------------------------------------------- */
+
+/* The kind of the request's file; on failure (a form, an empty body, not X12, a kind psyclaim does not
+ * take in) replies and returns -1. */
+static int incoming_kind(struct srv_req *r, psy_x12_kind *kind)
+{
+    const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (is_form(ct)) {
+        srv_reply_error(r, 415, "unsupported_media_type", NULL,
+                        "send the file's bytes as the body (application/edi-x12 or text/plain), not a form");
+        return -1;
+    }
+    if (!r->body_len) {
+        srv_reply_error(r, 422, "invalid_x12", "body", "the body is empty: send an 835, 999 or 277CA file");
+        return -1;
+    }
+    char err[400] = "";
+    psy_x12_reader *rd = psy_x12_reader_mem(r->body, r->body_len, r->srv->max_body);
+    psy_status rc = rd ? psy_x12_detect(rd, kind, NULL, err, sizeof err) : PSY_ENOMEM;
+    psy_x12_reader_free(rd);
+    if (rc == PSY_EPARSE || rc == PSY_ETOOBIG) {
+        srv_reply_error(r, rc == PSY_ETOOBIG ? 413 : 422, rc == PSY_ETOOBIG ? "payload_too_large" : "invalid_x12",
+                        "body", "%s", err);
+        return -1;
+    }
+    if (rc) {
+        srv_reply_status(r, rc, NULL);
+        return -1;
+    }
+    switch (*kind) {
+    case PSY_X12_KIND_835:
+    case PSY_X12_KIND_999:
+    case PSY_X12_KIND_277CA:
+    case PSY_X12_KIND_277:
+    case PSY_X12_KIND_TA1: return 0;
+    case PSY_X12_KIND_271: /* the dispatch point of eligibility responses, read by their own module */
+        srv_reply_error(r, 422, "unsupported_kind", "body",
+                        "the file is a 271 eligibility response: reading it here is not yet supported");
+        return -1;
+    default:
+        srv_reply_error(r, 422, "unsupported_kind", "body", "%s",
+                        *kind == PSY_X12_KIND_UNKNOWN ? (err[0] ? err : "not a file psyclaim reads")
+                                                      : "the file is an 837P or 270 psyclaim sends, not one it receives");
+        return -1;
+    }
+}
+
+/* The request's acknowledgement as the JSON document of psy_x12_ack_json; NULL when it replied. */
+static json_t *ack_doc(struct srv_req *r)
+{
+    char err[400] = "", *doc = NULL;
+    size_t len = 0;
+    psy_x12_reader *rd = psy_x12_reader_mem(r->body, r->body_len, r->srv->max_body);
+    psy_status rc = rd ? psy_x12_ack_json(rd, &doc, &len, err, sizeof err) : PSY_ENOMEM;
+    psy_x12_reader_free(rd);
+    if (rc == PSY_EPARSE || rc == PSY_ETOOBIG) {
+        srv_reply_error(r, 422, "invalid_x12", "body", "%s", err);
+        return NULL;
+    }
+    if (rc) {
+        srv_reply_status(r, rc, NULL);
+        return NULL;
+    }
+    json_t *j = json_loadb(doc, len, 0, NULL);
+    free(doc);
+    if (!j) srv_reply_error(r, 500, "internal", NULL, "the answer could not be encoded");
+    return j;
+}
+
+/* POST /api/incoming/read: what the file is and what it says; nothing is stored. */
+void api_incoming_read(struct srv_req *r)
+{
+    psy_x12_kind kind;
+    if (incoming_kind(r, &kind)) return;
+    json_t *j = kind == PSY_X12_KIND_835 ? remittance(r) : ack_doc(r);
+    if (!j) return;
+    if (kind == PSY_X12_KIND_835 ? audit_era(r, "era.read", j) : api_audit_rec(r, "ack.read", "ack", 0)) {
+        if (kind != PSY_X12_KIND_835) json_decref(j);
+        return;
+    }
+    srv_reply_json(r, 200, json_pack("{s:s, s:o}", "kind", psy_x12_kind_name(kind), "document", j));
+}
+
+/* POST /api/incoming/post: posts the file with its poster. */
+void api_incoming_post(struct srv_req *r)
+{
+    psy_x12_kind kind;
+    if (incoming_kind(r, &kind)) return;
+    if (kind == PSY_X12_KIND_835) {
+        json_t *a = era_post_answer(r);
+        if (a) {
+            json_object_set_new(a, "kind", json_string("835"));
+            srv_reply_json(r, 200, a);
+        }
+        return;
+    }
+    json_t *doc = ack_doc(r);
+    if (!doc) return;
+    if (api_audit_rec(r, "ack.post", "ack", 0)) {
+        json_decref(doc);
+        return;
+    }
+    struct psy_billing_ack_result a;
+    char err[600] = "";
+    psy_status rc = psy_billing_ack_post(r->st, r->session.user.practice_id, NULL, r->body, r->body_len, &a, err,
+                                         sizeof err);
+    if (rc) {
+        json_decref(doc);
+        if (rc == PSY_EPARSE || rc == PSY_EINVAL) srv_reply_error(r, 422, "invalid_x12", "body", "%s", err);
+        else srv_reply_status(r, rc, NULL);
+        return;
+    }
+    json_t *posted = json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I}", "already_posted", a.already_posted, "accepted",
+                               (json_int_t)a.accepted, "rejected", (json_int_t)a.rejected, "unchanged",
+                               (json_int_t)a.unchanged, "other", (json_int_t)a.other, "suspense",
+                               (json_int_t)a.suspense, "errors", (json_int_t)a.errors);
+    srv_reply_json(r, 200, json_pack("{s:s, s:o, s:o}", "kind", a.kind, "posted", posted, "acknowledgement", doc));
+}
+
+/* --- suspense by hand, rejected claims back to work ----------------------------------------------- */
+
+/* A string field of the request's JSON object, required; NULL when it replied 400. The caller frees body. */
+static const char *body_text(struct srv_req *r, json_t *body, const char *name, const char *what)
+{
+    const char *v = json_string_value(json_object_get(body, name));
+    if (!v || !*v) {
+        srv_reply_error(r, 400, "invalid", name, "%s: %s", name, what);
+        return NULL;
+    }
+    return v;
+}
+
+/* Replies for a failed billing write: 404, 409 or 422 with the library's message. */
+static void reply_billing(struct srv_req *r, psy_status rc, const char *field)
+{
+    if (rc == PSY_ENOTFOUND) srv_reply_error(r, 404, "not_found", field, "%s", psy_store_errmsg(r->st));
+    else if (rc == PSY_ECONFLICT) srv_reply_error(r, 409, "conflict", field, "%s", psy_store_errmsg(r->st));
+    else if (rc == PSY_EINVAL) srv_reply_error(r, 422, "invalid", field, "%s", psy_store_errmsg(r->st));
+    else srv_reply_status(r, rc, NULL);
+}
+
+/* POST /api/suspense/:id/apply {"claim_number"} and /close {"reason"}. */
+static void suspense_resolve(struct srv_req *r, int apply)
+{
+    psy_id id;
+    if (api_id_param(r, "id", &id)) return;
+    json_t *body = srv_body_object(r);
+    if (!body) return;
+    const char *v = apply ? body_text(r, body, "claim_number", "the number of the claim the item belongs to")
+                          : body_text(r, body, "reason", "say why the item is closed");
+    if (v && !api_audit_rec(r, apply ? "suspense.apply" : "suspense.close", "suspense_item", id)) {
+        psy_id pr = r->session.user.practice_id;
+        psy_status rc = apply ? psy_billing_suspense_apply(r->st, pr, id, v) : psy_billing_suspense_close(r->st, pr, id, v);
+        if (rc) reply_billing(r, rc, apply ? "claim_number" : NULL);
+        else srv_reply_json(r, 200, json_pack("{s:I, s:b, s:s}", "id", (json_int_t)id, "resolved", 1,
+                                             apply ? "claim_number" : "reason", v));
+    }
+    json_decref(body);
+}
+
+void api_suspense_apply(struct srv_req *r) { suspense_resolve(r, 1); }
+void api_suspense_close(struct srv_req *r) { suspense_resolve(r, 0); }
+
+/* POST /api/claims/:id/rebuild {"reason"?}: a rejected claim, corrected, made ready to be sent again. */
+void api_claim_rebuild(struct srv_req *r)
+{
+    psy_id id;
+    if (api_id_param(r, "id", &id)) return;
+    json_t *body = srv_body_object(r);
+    if (!body) return;
+    const char *reason = json_string_value(json_object_get(body, "reason"));
+    if (!api_audit_rec(r, "claim.rebuild", "claim", id)) {
+        psy_status rc = psy_billing_claim_rebuild(r->st, r->session.user.practice_id, id, reason);
+        struct psy_billing_claim *c = NULL;
+        size_t n = 0;
+        if (rc) reply_billing(r, rc, "status");
+        else if ((rc = psy_billing_claim_list(r->st, r->session.user.practice_id, NULL, &c, &n))) srv_reply_status(r, rc, NULL);
+        else {
+            const char *status = "";
+            for (size_t i = 0; i < n; i++)
+                if (c[i].id == id) status = c[i].status;
+            srv_reply_json(r, 200, json_pack("{s:I, s:s}", "id", (json_int_t)id, "status", status));
+        }
+        psy_billing_claims_free(c, n);
+    }
+    json_decref(body);
 }

@@ -39,9 +39,13 @@ static const struct srv_route routes[] = {
     /* a remittance pays claims of every clinician of the practice: "own" claims are not enough */
     {"POST", "/api/era/read", api_era_read, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_PRACTICE},
     {"POST", "/api/era/post", api_era_post, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
+    {"POST", "/api/incoming/read", api_incoming_read, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_PRACTICE},
+    {"POST", "/api/incoming/post", api_incoming_post, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
     /* clients from another system's CSV: writes clients of the whole practice */
     {"POST", "/api/import/clients", api_import_clients, 0, PSY_PERM_CLIENTS_IMPORT, PSY_SCOPE_PRACTICE},
     {"GET", "/api/suspense", api_suspense, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_PRACTICE},
+    {"POST", "/api/suspense/:id/apply", api_suspense_apply, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
+    {"POST", "/api/suspense/:id/close", api_suspense_close, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
     /* claims: a clinician reads the claims of their own clients (applied by the handlers); building,
      * scrubbing and sending span the practice */
     {"GET", "/api/claims", api_claims, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_NONE},
@@ -53,6 +57,7 @@ static const struct srv_route routes[] = {
     {"GET", "/api/claims/batches/:id/download", api_claims_batch_download, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_PRACTICE},
     {"GET", "/api/claims/:id", api_claim, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_NONE},
     {"POST", "/api/claims/:id/scrub", api_claim_scrub, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
+    {"POST", "/api/claims/:id/rebuild", api_claim_rebuild, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
     {"GET", "/api/claims/:id/cms1500", api_claim_cms1500, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_NONE},
     {"GET", "/api/superbill", api_superbill, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_NONE},
     /* records: a clinician's "own" scope is applied by the handlers (their clients and groups only) */

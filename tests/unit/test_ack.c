@@ -556,6 +556,13 @@ static void test_suspense(void **state)
     assert_non_null(strstr(v[0].segment, "TRN*2*PCX0000009"));
     free(v);
     assert_int_equal(psy_billing_suspense_apply(W.st, W.pr, item, "PCX0000009"), PSY_ENOTFOUND);
+    /* another practice reaches neither the item nor the claim */
+    assert_int_equal(psy_billing_suspense_apply(W.st, W.pr + 1000, item, W.blu[0]), PSY_ENOTFOUND);
+    assert_int_equal(psy_billing_suspense_close(W.st, W.pr + 1000, item, "not ours"), PSY_ENOTFOUND);
+    psy_id cid;
+    assert_int_equal(psy_billing_claim_find(W.st, W.pr + 1000, W.blu[0], &cid), PSY_ENOTFOUND);
+    assert_int_equal(psy_billing_claim_find(W.st, W.pr, W.blu[0], &cid), PSY_OK);
+    assert_int_equal(psy_billing_claim_rebuild(W.st, W.pr + 1000, cid, NULL), PSY_ENOTFOUND);
     assert_int_equal(psy_billing_suspense_apply(W.st, W.pr, item + 100, W.blu[0]), PSY_ENOTFOUND);
     assert_int_equal(psy_billing_suspense_apply(W.st, W.pr, item, W.blu[0]), PSY_OK);
     char sql[300];

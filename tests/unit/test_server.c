@@ -574,6 +574,11 @@ static void test_role_matrix(void **state)
         {"POST", "/api/era/post", {401, 422, 403, 422}},
         {"POST", "/api/import/clients", {401, 422, 403, 422}}, /* admins and billers; the empty body is refused */
         {"GET", "/api/suspense", {401, 200, 403, 200}},
+        {"POST", "/api/incoming/read", {401, 422, 403, 422}}, /* incoming files: billing roles; the empty body is refused */
+        {"POST", "/api/incoming/post", {401, 422, 403, 422}},
+        {"POST", "/api/suspense/1/apply", {401, 415, 403, 415}},
+        {"POST", "/api/suspense/1/close", {401, 415, 403, 415}},
+        {"POST", "/api/claims/1/rebuild", {401, 415, 403, 415}},
         {"GET", "/api/reports/revenue", {401, 200, 403, 200}},
         /* users: admins only; one's own password and second factor: everyone */
         {"GET", "/api/users", {401, 200, 403, 403}},
@@ -2343,6 +2348,116 @@ static void test_import_clients_http(void **state)
     http_free(&h);
 }
 
+/* --- incoming files: acknowledgements uploaded, suspense resolved by hand ------------------------- */
+
+/* tests/data/x12/NAME with the sent batch's GS06 and ST02 in place of the 999's (AK102 1, AK202 0001). */
+static char *batch_999(const char *name, json_int_t gs06, const char *st02, size_t *len)
+{
+    size_t n;
+    char rel[200], *d, *out;
+    snprintf(rel, sizeof rel, "tests/data/x12/%s", name);
+    d = slurp_source(rel, &n);
+    out = malloc(n + 64);
+    char *ak1 = strstr(d, "AK1*HC*1*"), *ak2 = strstr(d, "AK2*837*0001*");
+    assert_non_null(ak1);
+    assert_non_null(ak2);
+    *ak1 = *ak2 = 0;
+    *len = (size_t)snprintf(out, n + 64, "%sAK1*HC*%lld*%sAK2*837*%s*%s", d, (long long)gs06, ak1 + 9, st02, ak2 + 13);
+    free(d);
+    return out;
+}
+
+/* The billing office uploads what comes back: the 835 already posted (said so), a 999 for the batch
+ * sent (its claims, already adjudicated, stay as they are), a 277CA for claims psyclaim never sent
+ * (suspense, resolved by hand: applied to no claim that exists, closed with a reason), a 271 (not taken
+ * here), a clinician refused. */
+static void incoming_files(const struct session *lead, const struct session *biller, const char *payer)
+{
+    struct http h;
+    assert_int_equal(call(biller, "GET", "/api/claims/batches", NULL, &h), 200);
+    json_t *b = NULL, *x;
+    size_t i;
+    json_array_foreach(json_object_get(h.json, "batches"), i, x)
+        if (!b && !strcmp(json_string_value(json_object_get(x, "payer_code")), payer)) b = x;
+    assert_non_null(b);
+    json_int_t gs06 = json_integer_value(json_object_get(b, "gs06")), sent = json_integer_value(json_object_get(b, "claims"));
+    char st02[16];
+    snprintf(st02, sizeof st02, "%s", json_string_value(json_object_get(b, "st02")));
+    http_free(&h);
+    size_t len;
+    char *ack = batch_999("999-accepted.x12", gs06, st02, &len);
+    assert_int_equal(post_raw(lead, "/api/incoming/post", ack, len, &h), 403);
+    http_free(&h);
+    assert_int_equal(post_raw(biller, "/api/incoming/read", ack, len, &h), 200);
+    assert_string_equal(json_string_value(json_object_get(h.json, "kind")), "999");
+    http_free(&h);
+    assert_int_equal(post_raw(biller, "/api/incoming/post", ack, len, &h), 200);
+    assert_string_equal(json_string_value(json_object_get(h.json, "kind")), "999");
+    json_t *posted = json_object_get(h.json, "posted");
+    assert_int_equal(json_integer_value(json_object_get(posted, "accepted")), 0);
+    assert_int_equal(json_integer_value(json_object_get(posted, "unchanged")), sent);
+    http_free(&h);
+    assert_int_equal(post_raw(biller, "/api/incoming/post", ack, len, &h), 200);
+    assert_true(json_is_true(json_object_get(json_object_get(h.json, "posted"), "already_posted")));
+    http_free(&h);
+    free(ack);
+    assert_true(audited("ack.post"));
+    /* a malformed acknowledgement names its segment; a 271 is not taken here */
+    ack = slurp_source("tests/data/x12/999-bad-ik5.x12", &len);
+    assert_int_equal(post_raw(biller, "/api/incoming/post", ack, len, &h), 422);
+    assert_error(&h, 422, "invalid_x12", "body");
+    assert_non_null(strstr(json_string_value(json_object_get(json_object_get(h.json, "error"), "message")), "IK501"));
+    http_free(&h);
+    free(ack);
+    static const char s271[] = "ISA*00*          *00*          *ZZ*A              *ZZ*B              *260401*1200*^*00501*"
+                               "000000001*0*P*:~GS*HB*A*B*20260401*1200*1*X*005010X279A1~ST*271*0001*005010X279A1~"
+                               "SE*2*0001~GE*1*1~IEA*1*000000001~";
+    assert_int_equal(post_raw(biller, "/api/incoming/post", s271, sizeof s271 - 1, &h), 422);
+    assert_error(&h, 422, "unsupported_kind", "body");
+    http_free(&h);
+    /* a 277CA for claims never sent: the unknown one waits in suspense with its segment */
+    ack = slurp_source("tests/data/x12/277ca.x12", &len);
+    assert_int_equal(post_raw(biller, "/api/incoming/post", ack, len, &h), 200);
+    assert_string_equal(json_string_value(json_object_get(h.json, "kind")), "277CA");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(h.json, "posted"), "suspense")), 3);
+    http_free(&h);
+    free(ack);
+    assert_int_equal(call(biller, "GET", "/api/suspense", NULL, &h), 200);
+    json_int_t item = 0;
+    json_array_foreach(json_object_get(h.json, "items"), i, x)
+        if (!strcmp(json_string_value(json_object_get(x, "claim_number")), "PCX0000009")) {
+            item = json_integer_value(json_object_get(x, "id"));
+            assert_string_equal(json_string_value(json_object_get(x, "source")), "277CA");
+            assert_non_null(strstr(json_string_value(json_object_get(x, "segment")), "TRN*2*PCX0000009"));
+        }
+    assert_true(item > 0);
+    http_free(&h);
+    char path[80];
+    snprintf(path, sizeof path, "/api/suspense/%lld/apply", (long long)item);
+    call_error(lead, "POST", path, "{\"claim_number\": \"X\"}", 403, "forbidden", NULL);
+    call_error(biller, "POST", path, "{}", 400, "invalid", "claim_number");
+    call_error(biller, "POST", path, "{\"claim_number\": \"PCX0000009\"}", 404, "not_found", "claim_number");
+    snprintf(path, sizeof path, "/api/suspense/%lld/close", (long long)item);
+    call_error(biller, "POST", path, "{\"reason\": \"\"}", 400, "invalid", "reason");
+    assert_int_equal(call(biller, "POST", path, "{\"reason\": \"not our claim\"}", &h), 200);
+    http_free(&h);
+    call_error(biller, "POST", path, "{\"reason\": \"again\"}", 409, "conflict", NULL);
+    call_error(biller, "POST", "/api/suspense/999999/close", "{\"reason\": \"x\"}", 404, "not_found", NULL);
+    assert_true(audited("suspense.close"));
+    assert_int_equal(call(biller, "GET", "/api/suspense?all=1", NULL, &h), 200);
+    int closed = 0;
+    json_array_foreach(json_object_get(h.json, "items"), i, x)
+        closed |= !strcmp(json_string_value(json_object_get(x, "resolution")), "closed: not our claim");
+    assert_true(closed);
+    http_free(&h);
+    /* a claim that was not rejected is not rebuilt */
+    json_t *one = claims_of(biller, "?status=paid");
+    snprintf(path, sizeof path, "/api/claims/%lld/rebuild", (long long)json_integer_value(json_object_get(json_array_get(one, 0), "id")));
+    json_decref(one);
+    call_error(biller, "POST", path, "{}", 422, "invalid", "status");
+    call_error(biller, "POST", "/api/claims/999999/rebuild", "{}", 404, "not_found", "status");
+}
+
 static void test_claims(void **state)
 {
     (void)state;
@@ -2600,6 +2715,7 @@ static void test_claims(void **state)
     assert_int_equal(json_array_size(items), 1);
     assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "claim_number")), "PCX0000001");
     http_free(&h);
+    incoming_files(&lead, &biller, payer);
 
     /* revenue: billed against paid by month and payer, over the claims sent */
     call_error(&lead, "GET", "/api/reports/revenue", NULL, 403, "forbidden", NULL);
