@@ -89,7 +89,7 @@ function renderHeader() {
     }
     if (allowed('claims.read')) links.push(h('a', { href: '#/claims' }, 'Claims'));
     if (allowed('reports.read')) links.push(h('a', { href: '#/reports' }, 'Reports'));
-    if (allowed('claims.read', 'practice')) links.push(h('a', { href: '#/remittances' }, 'Remittances'));
+    if (allowed('claims.read', 'practice')) links.push(h('a', { href: '#/remittances' }, 'Incoming files'));
     if (allowed('audit.read')) links.push(h('a', { href: '#/audit' }, 'Audit trail'));
     if (allowed('users.admin')) links.push(h('a', { href: '#/users' }, 'Users'));
     links.push(h('a', { href: '#/practice' }, 'Practice'));

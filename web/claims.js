@@ -3,7 +3,9 @@
 // (a download; the claims become submitted) and the batches exported so far, each downloadable again;
 // a client's monthly superbill; and one claim's page: its
 // lines with the coding engine's explanation and rule ids, the scrubber's findings, the payments posted
-// to it, its status history and its CMS-1500. Admins and billers act on claims; a clinician reads the
+// to it, the acknowledgements (999, 277CA) with every error in words, each round it was sent in, its
+// status history and its CMS-1500; a rejected claim is made ready again once corrected. Admins and
+// billers act on claims; a clinician reads the
 // claims of their own clients.
 
 import { h, replace } from './dom.js';
@@ -271,6 +273,25 @@ function paymentsList(c) {
       h('span', { class: 'why' }, h('span', { class: 'reason-text' }, a.reason_text || `Reason code ${a.reason}`))))) : null)));
 }
 
+/** What the clearinghouse and payer answered (999, 277CA, TA1), each error in words. */
+function acknowledgementsList(c) {
+  const acks = c.acknowledgements || [];
+  if (!acks.length) return h('p', { class: 'hint' }, 'No acknowledgement has been posted for this claim.');
+  return h('ul', { class: 'acks' }, acks.map((a) => h('li', { class: a.verdict === 'rejected' ? 'rejected' : null },
+    h('p', {}, h('strong', {}, `${a.kind} ${a.verdict === 'other' ? 'status' : a.verdict}`), ` — received ${a.received_at}`,
+      a.file ? ` (${a.file})` : '', a.payer_claim_number ? `, payer's claim number ${a.payer_claim_number}` : ''),
+    a.errors.length ? h('ul', { class: 'ack-errors' }, a.errors.map((e) => h('li', {}, e.words || `${e.segment} ${e.code}: ${e.meaning}`))) : null)));
+}
+
+/** Each time the claim left in an 837P: the batch and its control numbers. */
+function roundsList(c) {
+  const b = c.batches || [];
+  if (!b.length) return h('p', { class: 'hint' }, 'Not sent yet.');
+  return h('ol', { class: 'rounds' }, b.map((x) => h('li', {},
+    `Batch ${x.id}, sent ${x.created_at}: interchange `, h('span', { class: 'code' }, String(x.isa13).padStart(9, '0')),
+    ', group ', h('span', { class: 'code' }, String(x.gs06)), ', transaction set ', h('span', { class: 'code' }, x.st02))));
+}
+
 /** #/claims/ID : one claim. */
 export async function claimView(main, id, canWrite) {
   const c = await request('GET', `/api/claims/${id}`);
@@ -288,6 +309,13 @@ export async function claimView(main, id, canWrite) {
       if (await act(message, scrub, () => request('POST', `/api/claims/${c.id}/scrub`))) await claimView(main, id, canWrite);
     });
   }
+  let rebuild = null;
+  if (canWrite && c.status === 'rejected') {
+    rebuild = h('button', { type: 'button', id: 'rebuild' }, 'Corrected: make ready again');
+    rebuild.addEventListener('click', async () => {
+      if (await act(message, rebuild, () => request('POST', `/api/claims/${c.id}/rebuild`, {}))) await claimView(main, id, canWrite);
+    });
+  }
   const client = c.client ? `${c.client.last_name}, ${c.client.first_name}` : `#${c.client_id}`;
   replace(main,
     h('p', { class: 'crumbs' }, h('a', { href: '#/claims' }, 'Claims'), ' › ', c.number),
@@ -301,10 +329,13 @@ export async function claimView(main, id, canWrite) {
       h('dt', {}, 'Diagnoses'), h('dd', {}, c.client && c.client.diagnoses.length ? c.client.diagnoses.join(', ') : 'none on file'),
       h('dt', {}, 'Billed'), h('dd', {}, cents(c.total_cents)),
       h('dt', {}, 'Paid'), h('dd', {}, cents(c.paid_cents), c.patient_cents ? ` (patient owes ${cents(c.patient_cents)})` : '')),
-    h('div', { class: 'actions' }, pdf, scrub), message,
+    h('div', { class: 'actions' }, pdf, scrub, rebuild), message,
+    c.status === 'rejected' ? h('p', { class: 'notice' }, 'Rejected before adjudication: correct what the errors below name in the records (client, policy, payer, practice), then make the claim ready again; the next export sends it as a new original with new control numbers.') : null,
+    h('section', { 'aria-labelledby': 'acks-h' }, h('h2', { id: 'acks-h' }, 'Acknowledgements'), acknowledgementsList(c)),
     h('section', { 'aria-labelledby': 'lines-h' }, h('h2', { id: 'lines-h' }, 'Lines'), linesTable(c)),
     h('section', { class: 'findings-box', 'aria-labelledby': 'findings-h' }, h('h2', { id: 'findings-h' }, 'Scrubber findings'), findingList(c.findings)),
     h('section', { 'aria-labelledby': 'payments-h' }, h('h2', { id: 'payments-h' }, 'Payments'), paymentsList(c)),
+    h('section', { 'aria-labelledby': 'rounds-h' }, h('h2', { id: 'rounds-h' }, 'Sent'), roundsList(c)),
     h('section', { 'aria-labelledby': 'history-h' }, h('h2', { id: 'history-h' }, 'History'),
       c.history.length ? h('ol', { class: 'history' }, c.history.map((x) => h('li', {},
         h('time', {}, x.at), ' ', stateName(x.from), ' → ', h('strong', {}, stateName(x.to)), x.reason ? `: ${x.reason}` : ''))) : h('p', { class: 'hint' }, 'Built and not moved since.')));

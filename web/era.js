@@ -1,8 +1,10 @@
-// era.js -- "Remittances" (#/remittances, admins and billers): read an 835 file from a payer and show
-// what it says: each payment, the claims it pays with their lines, and every adjustment with its group
-// and reason code in plain words (POST /api/era/read stores nothing). "Post" stores it against the
-// claims (POST /api/era/post) and shows what happened: claims paid, adjusted and denied with the reasons
-// in words, and items kept in suspense; the open suspense items are listed below.
+// era.js -- "Incoming files" (#/remittances, admins and billers): read any file a payer or clearinghouse
+// sends back (POST /api/incoming/read tells its kind and stores nothing). An 835 shows each payment, the
+// claims it pays with their lines, and every adjustment with its group and reason code in plain words; a
+// 999 or TA1 each group's and transaction set's verdict with every error in words; a 277CA each claim's
+// statuses in words. "Post" applies it (POST /api/incoming/post): an 835's claims paid, adjusted and
+// denied; an acknowledgement's claims accepted or rejected with their errors. The suspense items are
+// listed below; a biller applies one to a claim by hand or closes it with a reason.
 
 import { h, replace } from './dom.js';
 import { request, upload, ApiError } from './api.js';
@@ -136,40 +138,115 @@ function postingResult(r) {
       }))));
 }
 
-async function suspenseList(box) {
+/** A TA1, 999 or 277CA in words: verdicts, errors and statuses. */
+function ackView(doc, kind) {
+  const verdictClass = (a) => (/^[RMWX]$/.test(a) ? 'denied' : null);
+  return h('div', { class: 'ack-doc' },
+    h('p', { class: 'era-summary', role: 'status' }, `${kind}: `,
+      kind === '277CA' || kind === '277'
+        ? `${doc.statuses.filter((x) => x.verdict === 'accepted').length} accepted, ${doc.statuses.filter((x) => x.verdict === 'rejected').length} rejected, ${doc.statuses.length} statuses in all.`
+        : `${doc.groups.length} group${doc.groups.length === 1 ? '' : 's'} answered${doc.ta1.length ? `, ${doc.ta1.length} interchange acknowledgement${doc.ta1.length === 1 ? '' : 's'}` : ''}.`),
+    doc.ta1.map((t) => h('article', { class: `era-claim ${verdictClass(t.ack) || ''}` },
+      h('h3', {}, 'Interchange ', h('span', { class: 'code' }, String(t.control).padStart(9, '0'))),
+      h('p', {}, `${t.ack_text || t.ack}: ${t.note_text || `note ${t.note}`} (TA105 ${t.note})`))),
+    doc.groups.map((g) => h('article', { class: `era-claim ${verdictClass(g.ack) || ''}` },
+      h('h3', {}, 'Group ', h('span', { class: 'code' }, String(g.group_control)), ` (${g.functional_id})`),
+      h('p', { class: 'status' }, `${g.ack_text || g.ack}: ${g.accepted} of ${g.included} transaction sets accepted`),
+      g.errors.map((e) => h('p', {}, `${e.text || 'error'} (code ${e.code})`)),
+      g.sets.map((t) => h('section', { class: 'ack-set' },
+        h('h4', {}, `Transaction set ${t.set_id} `, h('span', { class: 'code' }, t.control), `: ${t.ack_text || t.ack}`),
+        t.codes.map((e) => h('p', {}, `${e.text || 'error'} (code ${e.code})`)),
+        t.errors.length ? h('ul', { class: 'ack-errors' }, t.errors.map((e) => h('li', {}, e.words))) : null)))),
+    doc.statuses.filter((x) => ['PT', '22', '23'].includes(x.level)).map((x) => h('article', { class: `era-claim${x.verdict === 'rejected' ? ' denied' : ''}` },
+      h('h3', {}, 'Claim ', h('span', { class: 'code' }, x.trace)),
+      h('p', { class: 'status' }, x.verdict === 'other' ? 'Status' : x.verdict === 'accepted' ? 'Accepted' : 'Rejected',
+        x.payer_claim_number ? h('span', { class: 'sub' }, `payer's number ${x.payer_claim_number}`) : null),
+      h('ul', { class: 'ack-errors' }, x.statuses.map((t) => h('li', {},
+        t.service ? `Line ${t.service}: ` : '', `${t.category_text || `category ${t.category}`}`,
+        t.code ? ` — ${t.code_text || `status code ${t.code}`}` : '', t.entity_text ? ` (about the ${t.entity_text.toLowerCase()})` : '',
+        h('span', { class: 'sub' }, ` ${t.category}${t.code ? ':' + t.code : ''}${t.entity ? ':' + t.entity : ''}`)))),
+      x.message ? h('p', { class: 'hint' }, x.message) : null)));
+}
+
+/** What posting an acknowledgement did. */
+function ackPostingResult(r) {
+  const p = r.posted;
+  if (p.already_posted) return h('p', { class: 'notice', role: 'status', id: 'post-result' }, `This ${r.kind} was posted before; nothing changed.`);
+  return h('section', { class: 'card post-result', id: 'post-result', 'aria-labelledby': 'post-h' },
+    h('h2', { id: 'post-h' }, 'Posted'),
+    h('ul', { class: 'badges', role: 'status' },
+      h('li', { class: 'ok' }, `${p.accepted} claim${p.accepted === 1 ? '' : 's'} accepted`),
+      h('li', { class: p.rejected ? 'warn' : null }, `${p.rejected} rejected (${p.errors} errors recorded)`),
+      h('li', {}, `${p.unchanged} unchanged`),
+      p.other ? h('li', {}, `${p.other} other statuses recorded`) : null,
+      h('li', { class: p.suspense ? 'warn' : null }, `${p.suspense} in suspense`)),
+    p.rejected ? h('p', {}, 'The rejected claims (', h('a', { href: '#/claims' }, 'Claims'), ', status rejected) show their errors in words on their pages.') : null);
+}
+
+/** A form of one input and one button in a table cell: an action on a suspense item. */
+function itemAction(label, name, placeholder, run) {
+  const input = h('input', { type: 'text', name, 'aria-label': label, placeholder, required: true });
+  const button = h('button', { type: 'submit' }, label);
+  const form = h('form', { class: 'item-action' }, input, button);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    button.disabled = true;
+    run(input.value.trim()).catch((e) => window.dispatchEvent(new CustomEvent('psyclaim:error', { detail: e }))).finally(() => {
+      button.disabled = false;
+    });
+  });
+  return form;
+}
+
+async function suspenseList(box, canPost) {
   const s = await request('GET', '/api/suspense');
-  replace(box, h('h2', { id: 'suspense-h' }, 'Suspense'),
+  const message = h('p', { class: 'error', role: 'alert', id: 'suspense-error' });
+  const resolve = (x, verb, body) => async () => {
+    message.textContent = '';
+    try {
+      await request('POST', `/api/suspense/${x.id}/${verb}`, body);
+      await suspenseList(box, canPost);
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status === 401) throw e;
+      message.textContent = e.message;
+    }
+  };
+  replace(box, h('h2', { id: 'suspense-h' }, 'Suspense'), message,
     s.items.length ? h('table', { class: 'suspense' },
-      h('caption', {}, `${s.items.length} item${s.items.length === 1 ? '' : 's'} a remittance reported that matched no claim or line; ${cents(s.paid_cents)} in all`),
-      h('thead', {}, h('tr', {}, ['Claim number', 'Line', 'Billed', 'Paid', 'Why', 'Posted'].map((t, i) => h('th', { scope: 'col', class: i === 2 || i === 3 ? 'num' : null }, t)))),
+      h('caption', {}, `${s.items.length} item${s.items.length === 1 ? '' : 's'} a posted file reported that matched no claim, line or batch; ${cents(s.paid_cents)} in all`),
+      h('thead', {}, h('tr', {}, ['Claim number', 'From', 'Line or segment', 'Paid', 'Why', 'Posted', canPost ? 'Resolve' : null].filter((t) => t).map((t, i) => h('th', { scope: 'col', class: i === 3 ? 'num' : null }, t)))),
       h('tbody', {}, s.items.map((x) => h('tr', {},
         h('th', { scope: 'row' }, h('span', { class: 'code' }, x.claim_number || '—')),
-        h('td', {}, x.code ? `${x.code}${x.modifiers ? ` ${x.modifiers}` : ''}` : '—'),
-        h('td', { class: 'num' }, cents(x.charge_cents)), h('td', { class: 'num' }, cents(x.paid_cents)),
-        h('td', {}, x.why), h('td', {}, x.posted_at)))))
+        h('td', {}, x.source),
+        h('td', {}, x.segment ? h('span', { class: 'code' }, x.segment) : x.code ? `${x.code}${x.modifiers ? ` ${x.modifiers}` : ''}` : '—'),
+        h('td', { class: 'num' }, cents(x.paid_cents)),
+        h('td', {}, x.why), h('td', {}, x.posted_at),
+        canPost ? h('td', { class: 'resolve' },
+          itemAction('Apply to claim', 'claim_number', 'claim number', (v) => resolve(x, 'apply', { claim_number: v })()),
+          itemAction('Close', 'reason', 'reason', (v) => resolve(x, 'close', { reason: v })())) : null))))
       : h('p', { class: 'hint' }, 'Nothing in suspense.'));
 }
 
 /** #/remittances : the upload form, what the file says, posting it, and the suspense list. */
 export async function eraView(main, canPost) {
-  document.title = 'Remittances · psyclaim';
-  const file = h('input', { id: 'era-file', name: 'file', type: 'file', accept: '.835,.x12,.edi,.txt,.dat,text/plain', required: true });
+  document.title = 'Incoming files · psyclaim';
+  const file = h('input', { id: 'era-file', name: 'file', type: 'file', accept: '.835,.999,.277,.x12,.edi,.txt,.dat,text/plain', required: true });
   const message = h('p', { class: 'error', role: 'alert', id: 'era-error' });
-  const button = h('button', { type: 'submit', class: 'primary' }, 'Read remittance');
+  const button = h('button', { type: 'submit', class: 'primary' }, 'Read file');
   const post = canPost ? h('button', { type: 'button', id: 'era-post' }, 'Post') : null;
   const out = h('div', { class: 'era-out', id: 'era-out' });
   const posted = h('div', { id: 'era-posted', 'aria-live': 'polite' });
   const suspense = h('section', { class: 'suspense-box', id: 'suspense', 'aria-labelledby': 'suspense-h' });
   const form = h('form', { class: 'lookup era-form', 'aria-describedby': 'era-error' },
-    h('div', { class: 'field' }, h('label', { for: 'era-file' }, '835 remittance file'), file,
-      h('p', { class: 'hint' }, 'An X12 835 (005010X221A1) from a payer or clearinghouse, up to 1 MiB.')),
+    h('div', { class: 'field' }, h('label', { for: 'era-file' }, 'Incoming file (835, 999 or 277CA)'), file,
+      h('p', { class: 'hint' }, 'An X12 file from a payer or clearinghouse, up to 1 MiB: an 835 remittance, a 999 or TA1 acknowledgement of a batch sent, a 277CA claim acknowledgement.')),
     button, post);
   /** Sends the chosen file to path with the button held down; onDone shows the answer, onFail clears. */
   async function send(path, btn, onDone, onFail) {
     message.textContent = '';
     const f = file.files[0];
     if (!f) {
-      message.textContent = 'Choose an 835 file first.';
+      message.textContent = 'Choose a file first.';
       file.focus();
       return;
     }
@@ -186,11 +263,13 @@ export async function eraView(main, canPost) {
   }
   const read = () => {
     if (file.files.length) replace(out, h('p', { class: 'loading', role: 'status' }, 'Reading…'));
-    return send('/api/era/read', button, (doc) => replace(out, summary(doc), doc.payments.map(paymentSection)), () => replace(out));
+    return send('/api/incoming/read', button, (r) => (r.kind === '835'
+      ? replace(out, summary(r.document), r.document.payments.map(paymentSection))
+      : replace(out, ackView(r.document, r.kind))), () => replace(out));
   };
-  const doPost = () => send('/api/era/post', post, async (r) => {
-    replace(posted, postingResult(r));
-    await suspenseList(suspense);
+  const doPost = () => send('/api/incoming/post', post, async (r) => {
+    replace(posted, r.kind === '835' ? postingResult(r) : ackPostingResult(r));
+    await suspenseList(suspense, canPost);
   });
   const fail = (e) => window.dispatchEvent(new CustomEvent('psyclaim:error', { detail: e }));
   form.addEventListener('submit', (ev) => {
@@ -202,8 +281,8 @@ export async function eraView(main, canPost) {
     if (file.files.length) form.requestSubmit();
   });
   replace(main,
-    h('h1', {}, 'Remittances'),
-    h('p', { class: 'intro' }, 'Open an 835 remittance to see what a payer paid, for which claims, and why amounts were adjusted, with every reason code in plain words. Reading a file stores nothing; Post stores its payments against the claims (a file is posted once).'),
+    h('h1', {}, 'Incoming files'),
+    h('p', { class: 'intro' }, 'Open what a payer or clearinghouse sent back: an 835 remittance shows what was paid, for which claims, and why amounts were adjusted; a 999 or 277CA acknowledgement shows which claims were accepted or rejected, with every error in plain words. Reading a file stores nothing; Post applies it to the claims (a file is posted once).'),
     form, message, posted, out, suspense);
-  await suspenseList(suspense);
+  await suspenseList(suspense, canPost);
 }

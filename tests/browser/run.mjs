@@ -262,7 +262,7 @@ async function sideScroll(page) {
   return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 }
 
-/** At 390 px (a phone), the Claims list, a claim and the Remittances page do not scroll sideways. */
+/** At 390 px (a phone), the Claims list, a claim and the Incoming files page do not scroll sideways. */
 async function narrowChecks(browser, url) {
   const { ctx, page } = await watchedPage(browser, 15000);
   await page.setViewportSize({ width: 390, height: 844 });
@@ -278,10 +278,10 @@ async function narrowChecks(browser, url) {
   await page.locator('table').first().waitFor();
   check('a claim page does not scroll sideways at 390 px', (await sideScroll(page)) <= 0, `${await sideScroll(page)} px too wide`);
   await page.goto(url + '/#/remittances');
-  await page.getByRole('heading', { level: 1, name: 'Remittances' }).waitFor();
-  await page.getByLabel('835 remittance file').setInputFiles(join(here, '../data/x12/835-small.x12'));
+  await page.getByRole('heading', { level: 1, name: 'Incoming files' }).waitFor();
+  await page.getByLabel('Incoming file (835, 999 or 277CA)').setInputFiles(join(here, '../data/x12/835-small.x12'));
   await page.locator('main table').first().waitFor();
-  check('the Remittances page with a file read does not scroll sideways at 390 px', (await sideScroll(page)) <= 0, `${await sideScroll(page)} px too wide`);
+  check('the Incoming files page with a file read does not scroll sideways at 390 px', (await sideScroll(page)) <= 0, `${await sideScroll(page)} px too wide`);
   await ctx.close();
 }
 
@@ -803,7 +803,7 @@ async function main() {
     // --- code a session: the lines follow the form ---
     await page.getByRole('link', { name: 'Code a session' }).click();
     await page.getByRole('heading', { level: 1, name: 'Code a session' }).waitFor();
-    check('a clinician sees no remittances link', (await page.getByRole('link', { name: 'Remittances' }).count()) === 0);
+    check('a clinician sees no incoming files link', (await page.getByRole('link', { name: 'Incoming files' }).count()) === 0);
     await page.locator('#coding-status', { hasText: 'Type the minutes' }).waitFor();
     const minutesError = await page.locator('#cs-minutes-error').textContent();
     check('without minutes the form asks for them, without an error', minutesError === '' &&
@@ -848,12 +848,12 @@ async function main() {
       if (m.type() === 'error' && !/status of (401|422)/.test(m.text())) bErrors.push(m.text());
     });
     await signIn(bpage, url, 'bo', PASSWORDS.biller);
-    await bpage.getByRole('link', { name: 'Remittances' }).click();
-    await bpage.getByRole('heading', { level: 1, name: 'Remittances' }).waitFor();
-    await bpage.getByLabel('835 remittance file').setInputFiles({ name: 'bad.835', mimeType: 'text/plain', buffer: Buffer.from('ISA*00*not an 835~') });
+    await bpage.getByRole('link', { name: 'Incoming files' }).click();
+    await bpage.getByRole('heading', { level: 1, name: 'Incoming files' }).waitFor();
+    await bpage.getByLabel('Incoming file (835, 999 or 277CA)').setInputFiles({ name: 'bad.835', mimeType: 'text/plain', buffer: Buffer.from('ISA*00*not an 835~') });
     await bpage.locator('#era-error', { hasText: /segment 1/ }).waitFor();
     check('a malformed 835 names the segment', true);
-    await bpage.getByLabel('835 remittance file').setInputFiles(join(here, '../data/x12/835-small.x12'));
+    await bpage.getByLabel('Incoming file (835, 999 or 277CA)').setInputFiles(join(here, '../data/x12/835-small.x12'));
     const payment = bpage.locator('section.era-payment').first();
     await payment.locator('h2', { hasText: 'INVENTED HEALTH PLAN' }).waitFor();
     const paid = await payment.locator('.era-paid').textContent();
@@ -912,9 +912,9 @@ async function main() {
     await batchRow.waitFor();
     const [again] = await Promise.all([cpage.waitForEvent('download'), batchRow.getByRole('link', { name: 'Download' }).click()]);
     check('an exported batch downloads again, byte for byte', readFileSync(await again.path(), 'utf8') === x837, again.suggestedFilename());
-    await cpage.getByRole('link', { name: 'Remittances' }).click();
-    await cpage.getByRole('heading', { level: 1, name: 'Remittances' }).waitFor();
-    await cpage.getByLabel('835 remittance file').setInputFiles({ name: 'payer.835', mimeType: 'text/plain', buffer: Buffer.from(make835(x837)) });
+    await cpage.getByRole('link', { name: 'Incoming files' }).click();
+    await cpage.getByRole('heading', { level: 1, name: 'Incoming files' }).waitFor();
+    await cpage.getByLabel('Incoming file (835, 999 or 277CA)').setInputFiles({ name: 'payer.835', mimeType: 'text/plain', buffer: Buffer.from(make835(x837)) });
     await cpage.locator('.era-summary').waitFor();
     await cpage.getByRole('button', { name: 'Post' }).click();
     const result = cpage.locator('#post-result');
