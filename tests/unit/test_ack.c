@@ -311,6 +311,21 @@ static void test_malformed_and_kinds(void **state)
     }
     assert_int_equal(kind_of("hello", 5, version, err), PSY_X12_KIND_UNKNOWN);
     assert_non_null(strstr(err, "not X12"));
+    /* every entry of data/x12/ack.json is a non-empty text under a short code, and the look-up finds it */
+    size_t n;
+    const char *tab = psy_data_get("x12/ack.json", &n);
+    json_t *root = json_loadb(tab, n, 0, NULL);
+    static const char *const keys[] = {"ack", "segment_errors", "element_errors", "set_errors", "group_errors",
+                                       "interchange_notes", "status_categories", "status_codes", "entities"};
+    for (int k = 0; k < 9; k++) {
+        json_t *obj = json_object_get(root, keys[k]), *v;
+        const char *code;
+        psy_x12_text_kind kind = (psy_x12_text_kind)(PSY_X12_TEXT_ACK + k);
+        assert_true(json_object_size(obj) > 0);
+        assert_int_equal(psy_x12_describe_count(kind), json_object_size(obj));
+        json_object_foreach(obj, code, v) assert_string_equal(psy_x12_describe(kind, code), json_string_value(v));
+    }
+    json_decref(root);
     /* the code tables name their codes in the lists' words */
     assert_string_equal(psy_x12_describe(PSY_X12_TEXT_ELEMENT_ERROR, "7"), "Invalid code value");
     assert_string_equal(psy_x12_describe(PSY_X12_TEXT_SEGMENT_ERROR, "3"), "Required segment missing");
