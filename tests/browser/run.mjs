@@ -88,6 +88,25 @@ function stopServer(proc) {
 }
 
 /**
+ * A 277CA (005010X214) for an exported 837P: the first claim rejected (A7:21, missing or invalid
+ * information, about the subscriber), every other accepted into adjudication (A2:20). Returns the file
+ * and the rejected claim's number.
+ */
+function make277(x837) {
+  const claims = x837.split('~').map((x) => x.trim()).filter((x) => x.startsWith('CLM*')).map((x) => x.split('*'));
+  const body = ['BHT*0085*08*1*20260402*0900*TH', 'HL*1**20*1', 'NM1*PR*2*PAYER*****PI*PAYER01', 'TRN*1*1',
+    'HL*2*1*21*1', 'NM1*41*2*SUBMITTER*****46*S1', 'TRN*2*1', 'HL*3*2*19*1', 'NM1*85*2*PROVIDER*****XX*1234567893', 'TRN*1*0'];
+  claims.forEach((c, i) => {
+    body.push(`HL*${4 + i}*3*PT`, `NM1*QC*1*PATIENT*${i + 1}`, `TRN*2*${c[1]}`,
+      i === 0 ? `STC*A7:21:IL*20260402*U*${c[2]}` : `STC*A2:20:PR*20260402*WQ*${c[2]}`, `REF*1K*PAYERNO${i + 1}`);
+  });
+  const st = ['ST*277*0001*005010X214', ...body];
+  st.push(`SE*${st.length + 1}*0001`);
+  const isa = 'ISA*00*          *00*          *ZZ*PAYER01        *ZZ*SUBMITTER      *260402*0900*^*00501*000000077*0*P*:';
+  return { file: [isa, 'GS*HN*PAYER01*SUBMITTER*20260402*0900*77*X*005010X214', ...st, 'GE*1*77', 'IEA*1*000000077'].join('~\n') + '~\n', rejected: claims[0][1] };
+}
+
+/**
  * An 835 that pays every claim of an exported 837P in full except the first, which is denied (CO-50),
  * plus a claim psyclaim never sent (kept in suspense). SVC lines carry the billed code without modifiers.
  */
@@ -927,6 +946,44 @@ async function main() {
     check('paid claims are shown as paid', (await result.locator('tbody tr', { hasText: 'paid in full' }).count()) > 0);
     await cpage.locator('#suspense table.suspense', { hasText: 'PCX0000001' }).waitFor();
     check('the unknown claim is in the suspense list', true);
+
+    // --- a second payer's batch: its 277CA rejects one claim, which is corrected and sent again ---
+    await cpage.getByRole('link', { name: 'Claims', exact: true }).first().click();
+    await cpage.getByRole('heading', { level: 1, name: 'Claims' }).waitFor();
+    const export2 = cpage.locator('.claims-export button[data-payer]:not([disabled])').first();
+    const payer2 = await export2.getAttribute('data-payer');
+    const [dl2] = await Promise.all([cpage.waitForEvent('download'), export2.click()]);
+    const x837b = readFileSync(await dl2.path(), 'utf8');
+    await cpage.locator('#export-result', { hasText: 'submitted' }).waitFor();
+    const ack = make277(x837b);
+    await cpage.getByRole('link', { name: 'Incoming files' }).click();
+    await cpage.getByLabel('Incoming file (835, 999 or 277CA)').setInputFiles({ name: 'payer.277', mimeType: 'text/plain', buffer: Buffer.from(ack.file) });
+    const ackRead = await cpage.locator('.era-summary').textContent();
+    check('a 277CA is read as one, with its verdicts', /277CA: \d+ accepted, 1 rejected/.test(ackRead), ackRead);
+    check('the rejected claim\'s status is in words', (await cpage.locator('article.era-claim.denied', { hasText: ack.rejected }).textContent()).includes('Missing or invalid information'));
+    await cpage.getByRole('button', { name: 'Post' }).click();
+    const ackBadges = await cpage.locator('#post-result .badges li').allTextContents();
+    check('posting the 277CA rejects one claim', ackBadges.some((b) => /^1 rejected/.test(b)), ackBadges.join(' | '));
+    await cpage.getByRole('link', { name: 'Claims', exact: true }).first().click();
+    await cpage.getByLabel('Status').selectOption('rejected');
+    await cpage.getByRole('button', { name: 'Show' }).click();
+    await cpage.locator('table.claims tbody tr th a', { hasText: ack.rejected }).click();
+    await cpage.getByRole('heading', { level: 2, name: 'Acknowledgements' }).waitFor();
+    const ackText = await cpage.locator('ul.acks').textContent();
+    check('the rejected claim shows its errors in words', /277CA rejected/.test(ackText) && /Missing or invalid information/.test(ackText), ackText);
+    await cpage.getByRole('button', { name: 'Corrected: make ready again' }).click();
+    await cpage.locator('h1 .claim-status', { hasText: 'ready' }).waitFor();
+    await cpage.getByRole('link', { name: 'Claims', exact: true }).first().click();
+    const again2 = cpage.locator(`.claims-export button[data-payer="${payer2}"]`);
+    const [dl3] = await Promise.all([cpage.waitForEvent('download'), again2.click()]);
+    const x837c = readFileSync(await dl3.path(), 'utf8');
+    const ctl = (x) => x.split('~')[0].split('*')[13];
+    check('the corrected claim is sent again with a new interchange control number', x837c.includes(`CLM*${ack.rejected}*`) && ctl(x837c) !== ctl(x837b), `${ctl(x837b)} -> ${ctl(x837c)}`);
+    await cpage.getByLabel('Status').selectOption('submitted');
+    await cpage.getByRole('button', { name: 'Show' }).click();
+    await cpage.locator('table.claims tbody tr th a', { hasText: ack.rejected }).click();
+    await cpage.getByRole('heading', { level: 2, name: 'Sent' }).waitFor();
+    check('the claim page shows both rounds', (await cpage.locator('ol.rounds li').count()) === 2);
     check('no errors in the claims console', cErrors.length === 0, cErrors.join(' | '));
     await cctx.close();
 
