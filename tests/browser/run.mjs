@@ -962,6 +962,7 @@ async function main() {
     check('a 277CA is read as one, with its verdicts', /277CA: \d+ accepted, 1 rejected/.test(ackRead), ackRead);
     check('the rejected claim\'s status is in words', (await cpage.locator('article.era-claim.denied', { hasText: ack.rejected }).textContent()).includes('Missing or invalid information'));
     await cpage.getByRole('button', { name: 'Post' }).click();
+    await cpage.locator('#post-result .badges li', { hasText: 'errors recorded' }).waitFor();
     const ackBadges = await cpage.locator('#post-result .badges li').allTextContents();
     check('posting the 277CA rejects one claim', ackBadges.some((b) => /^1 rejected/.test(b)), ackBadges.join(' | '));
     await cpage.getByRole('link', { name: 'Claims', exact: true }).first().click();
