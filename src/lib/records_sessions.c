@@ -126,8 +126,9 @@ static psy_status check_session(psy_store *st, psy_id practice, const struct psy
     if (!rc && *s->em_code) {
         if (group_kind(s->kind)) rc = psy__rec_bad(st, "em_code", "an E/M visit is recorded on individual-type sessions");
         else rc = psy__rec_proc_code(st, "em_code", s->em_code, n->em_code);
-        if (!rc && (strcmp(n->em_code, "99202") < 0 || strcmp(n->em_code, "99499") > 0))
-            rc = psy__rec_bad(st, "em_code", "an E/M code, 99202 to 99499");
+        if (!rc && (strcmp(n->em_code, "99202") < 0 || strcmp(n->em_code, "99499") > 0) &&
+            (strcmp(n->em_code, "98000") < 0 || strcmp(n->em_code, "98015") > 0))
+            rc = psy__rec_bad(st, "em_code", "an E/M code, 99202 to 99499 (or telemedicine 98000 to 98015)");
     }
     n->billed_code[0] = 0;
     if (!rc && *s->billed_code) {
