@@ -94,6 +94,21 @@ static void copy_note(struct fx *f, psy_id from, psy_id to)
     psy_note_clear(&b);
 }
 
+/* Appends text to the plan part of draft note id. */
+static void append_to_note(struct fx *f, psy_id id, const char *text)
+{
+    struct psy_note n;
+    assert_int_equal(psy_records_note_get(f->st, f->pr, id, &n), PSY_OK);
+    size_t l = strlen(n.plan);
+    char *p = malloc(l + strlen(text) + 1);
+    memcpy(p, n.plan, l);
+    strcpy(p + l, text);
+    free(n.plan);
+    n.plan = p;
+    assert_int_equal(psy_records_note_save(f->st, f->pr, &n, NULL), PSY_OK);
+    psy_note_clear(&n);
+}
+
 static void sign_all(struct fx *f, psy_id session)
 {
     struct psy_note *notes;
@@ -186,12 +201,12 @@ static void test_signatures_and_times(void **state)
     expect(&f, "2024-03-30", w4, 2);
 
     /* EVIDENCE: R-TIME-1 -- the billed code's band (data/audit/time_bands.json) */
-    psy_id shortish = fx_individual(&f, f.client[1], "2024-04-01", 45, "90837", 1);
-    fx_individual(&f, f.client[1], "2024-04-02", 52, "90834", 1);
-    fx_individual(&f, f.client[1], "2024-04-03", 16, "90832", 1);
-    psy_id too_short = fx_individual(&f, f.client[1], "2024-04-04", 15, "90832", 1);
+    psy_id shortish = fx_individual(&f, f.client[1], "2024-04-01", 45, "90837", 1); /* a week apart: the */
+    fx_individual(&f, f.client[1], "2024-04-08", 52, "90834", 1);                      /* plan is weekly */
+    fx_individual(&f, f.client[1], "2024-04-15", 16, "90832", 1);
+    psy_id too_short = fx_individual(&f, f.client[1], "2024-04-22", 15, "90832", 1);
     struct want w5[] = {{"R-TIME-1", "session", shortish}, {"R-TIME-1", "session", too_short}};
-    struct psy_audit_opts o = {"2024-04-01", "2024-04-30", "2024-04-05", 0};
+    struct psy_audit_opts o = {"2024-04-01", "2024-04-30", "2024-04-23", 0};
     expect_opts(&f, &o, w5, 2);
     fx_stop(state, &f);
 }
@@ -353,18 +368,19 @@ static void test_z_codes_only(void **state)
     snprintf(c.dx[0], PSY_CODE_MAX, "F41.1");
     snprintf(c.dx[1], PSY_CODE_MAX, "Z63.0");
     assert_int_equal(psy_records_client_update(f.st, f.pr, &c), PSY_OK);
-    fx_individual(&f, f.client[0], "2024-07-02", 45, "90834", 1);
+    psy_id s1 = fx_individual(&f, f.client[0], "2024-07-02", 45, "90834", 1);
     NONE(&f, "2024-07-10");
-    /* EVIDENCE: R-DX-2 -- the disorder removed: Z63.0 alone under 90834 */
+    /* EVIDENCE: R-DX-2 -- the disorder removed: Z63.0 alone under 90834; the plan still names F41.1, so
+     * the claim's diagnosis no longer matches it either (R-PLAN-2, on each session) */
     assert_int_equal(psy_records_client_get(f.st, f.pr, f.client[0], &c), PSY_OK);
     snprintf(c.dx[0], PSY_CODE_MAX, "Z63.0");
     c.n_dx = 1;
     assert_int_equal(psy_records_client_update(f.st, f.pr, &c), PSY_OK);
-    struct want w[] = {{"R-DX-2", "client", f.client[0]}};
-    expect(&f, "2024-07-10", w, 1);
-    /* one finding for the client, however many sessions (a second one, a group) */
-    fx_individual(&f, f.client[0], "2024-07-09", 53, "90837", 1);
-    expect(&f, "2024-07-10", w, 1);
+    struct want w[] = {{"R-DX-2", "client", f.client[0]}, {"R-PLAN-2", "session", s1}, {"R-PLAN-2", "session", 0}};
+    expect(&f, "2024-07-10", w, 2);
+    /* one R-DX-2 for the client, however many sessions (a second one the next week) */
+    w[2].id = fx_individual(&f, f.client[0], "2024-07-09", 53, "90837", 1);
+    expect(&f, "2024-07-10", w, 3);
     fx_stop(state, &f);
 }
 
@@ -456,7 +472,7 @@ static void test_member_minutes(void **state)
     sign_all(&f, g);
     NONE(&f, "2024-07-10");
     /* EVIDENCE: R-GRP-4 -- 44 minutes present for a payer that pays from 45 */
-    g = fx_group(&f, "2024-07-04", present, 2, 0);
+    g = fx_group(&f, "2024-07-09", present, 2, 0); /* the next week: the plan is weekly */
     set_presence(&f, g, f.client[2], 30, 16);
     sign_all(&f, g);
     struct psy_audit_finding *v;
@@ -531,6 +547,11 @@ static void test_telehealth(void **state)
     assert_int_equal(psy_records_session_get(f.st, f.pr, s1, &s), PSY_OK);
     snprintf(s.th_modality, sizeof s.th_modality, "audio");
     assert_int_equal(psy_records_session_update(f.st, f.pr, &s), PSY_OK);
+    /* EVIDENCE: R-DOC-AUDIO -- audio-only, and the note does not say why (CY2022 PFS: the clinician can
+     * offer video and the patient cannot use it or declines) */
+    struct want wa[] = {{"R-DOC-AUDIO", "session", s1}};
+    expect(&f, "2024-08-06", wa, 1);
+    append_to_note(&f, note_of(&f, s1, f.client[0]), " Audio only: the patient declined video today.");
     NONE(&f, "2024-08-06");
     struct psy_client c;
     assert_int_equal(psy_records_client_get(f.st, f.pr, f.client[0], &c), PSY_OK);
