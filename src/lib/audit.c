@@ -554,6 +554,14 @@ static void emit_day(void *ud, const char *rule, int error, psy_id session, cons
     snprintf(f->message, sizeof f->message, "%s", msg);
 }
 
+/* A finding of audit_necessity.c, on a session or an attendance record. */
+static void emit_rec(void *ud, const char *rule, int error, const char *type, psy_id id, const char *date,
+                     const char *msg)
+{
+    struct psy_audit_finding *f = add(ud, rule, error ? PSY_AUDIT_ERROR : PSY_AUDIT_WARNING, type, id, date);
+    snprintf(f->message, sizeof f->message, "%s", msg);
+}
+
 /* The gathered finding for (rule, record, variant), created on first use; counts one more line. */
 static struct agg *gather(struct audit *au, const char *rule, psy_audit_severity sev, const char *type, psy_id id,
                           uint64_t variant, const char *date)
@@ -1254,7 +1262,7 @@ psy_status psy_audit_run(psy_store *st, psy_id practice, const struct psy_audit_
         }
         if (!rc) rc = psy__audit_day(st, practice, au.from, au.to, au.conf.clinician_day_minutes_max, emit_day, &au);
         if (!rc)
-            rc = psy__audit_necessity(st, practice, au.from, au.to, au.conf.medicare_in_person_from, emit_day, &au);
+            rc = psy__audit_necessity(st, practice, au.from, au.to, au.conf.medicare_in_person_from, emit_rec, &au);
         if (own) psy__store_exec(st, "COMMIT");
     }
     if (!rc) {

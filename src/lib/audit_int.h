@@ -50,8 +50,10 @@ psy_status psy__audit_day(psy_store *st, psy_id practice, const char *from, cons
 /* Medical necessity, co-therapists and documentation elements (audit_necessity.c) over the billed lines
  * with service dates in [from, to]: R-PLAN-2, R-PLAN-3, R-CRED-3, R-DOC-IC, R-DOC-FAM, R-DOC-CRISIS,
  * R-DOC-AUDIO, and R-TH-4 from in_person_from (NULL or "": not checked). Each finding is an error on a
- * session record, passed to emit. */
+ * session record, or on a group member's attendance record, passed to emit. */
+typedef void (*psy__audit_emit_rec)(void *ud, const char *rule, int error, const char *type, psy_id id,
+                                    const char *date, const char *msg);
 psy_status psy__audit_necessity(psy_store *st, psy_id practice, const char *from, const char *to,
-                                const char *in_person_from, psy__audit_emit emit, void *ud);
+                                const char *in_person_from, psy__audit_emit_rec emit, void *ud);
 
 #endif

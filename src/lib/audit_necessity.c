@@ -21,7 +21,7 @@
 #include "psy_db.h"
 
 struct line {
-    psy_id session, client, clinician, group;
+    psy_id session, client, clinician, group, attendance; /* attendance 0: an individual-type session */
     char kind[12], date[PSY_DATE_MAX], start[PSY_REC_TIME_MAX], stop[PSY_REC_TIME_MAX];
     int telehealth, audio, home, patient_absent, complexity;
 };
@@ -48,7 +48,7 @@ struct ctx {
     psy_store *st;
     psy_id practice;
     const char *from, *to; /* the period reported */
-    psy__audit_emit emit;
+    psy__audit_emit_rec emit;
     void *ud;
     psy_status rc;
 };
@@ -83,9 +83,9 @@ static struct line *load_lines(struct ctx *c, const char *from, const char *to, 
                                "COALESCE(s.patient_location, ''), s.patient_absent, ";
     char sql[1024];
     snprintf(sql, sizeof sql,
-             "SELECT %s s.client_id, s.interactive_complexity FROM session s WHERE s.practice_id = ? AND "
+             "SELECT %s s.client_id, s.interactive_complexity, 0 FROM session s WHERE s.practice_id = ? AND "
              "s.service_date BETWEEN ? AND ? AND s.client_id IS NOT NULL UNION ALL SELECT %s a.client_id, "
-             "CASE WHEN s.interactive_complexity <> 0 OR a.interactive_complexity <> 0 THEN 1 ELSE 0 END "
+             "CASE WHEN s.interactive_complexity <> 0 OR a.interactive_complexity <> 0 THEN 1 ELSE 0 END, a.id "
              "FROM attendance a JOIN session s ON s.id = a.session_id WHERE s.practice_id = ? AND "
              "s.service_date BETWEEN ? AND ? AND a.present <> 0 ORDER BY 12, 3, 4, 1",
              cols, cols);
@@ -108,6 +108,7 @@ static struct line *load_lines(struct ctx *c, const char *from, const char *to, 
         x->patient_absent = (int)psy__sql_int64(s, 10);
         x->client = psy__sql_int64(s, 11);
         x->complexity = (int)psy__sql_int64(s, 12);
+        x->attendance = psy__sql_int64(s, 13);
     }
     psy__sql_finalize(s);
     return v;
@@ -327,7 +328,9 @@ static void say(struct ctx *c, const char *rule, const struct line *l, const cha
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    c->emit(c->ud, rule, 1, l->session, l->date, msg);
+    /* a group member's finding is on the member's attendance, so it reaches that member's claim alone */
+    c->emit(c->ud, rule, 1, l->attendance ? "attendance" : "session", l->attendance ? l->attendance : l->session,
+            l->date, msg);
 }
 
 /* The client's signed plan in force on the date that covers the modality (the latest started). */
@@ -473,23 +476,44 @@ static int same_meeting(const struct line *x, const struct line *y)
     return strcmp(x->start, y->stop) < 0 && strcmp(y->start, x->stop) < 0;
 }
 
-/* R-CRED-3 over one client's lines [a, b): two sessions of one group on one date, the member present
- * at both, that are the same meeting. */
-static void check_cotherapist(struct ctx *c, const struct line *l, size_t a, size_t b)
+/* R-CRED-3: a group meeting recorded (and billed) twice -- two sessions of one group on one date with
+ * present members that are the same meeting, e.g. the co-therapist's record of the leader's session.
+ * The records refuse it at entry (records_sessions.c); records imported or written before can hold it.
+ * One finding on the later session. */
+static void check_cotherapist(struct ctx *c, const char *from, const char *to)
 {
-    for (size_t i = a; i < b; i++) {
-        if (!l[i].group || !in_period(c, &l[i])) continue;
-        for (size_t k = a; k < i; k++) {
-            if (l[k].group != l[i].group || strcmp(l[k].date, l[i].date) || l[k].session == l[i].session ||
-                !same_meeting(&l[k], &l[i]))
-                continue;
-            say(c, "R-CRED-3", &l[i], "client %lld is billed for group %lld on %s twice: session %lld (clinician %lld) "
-                "and session %lld (clinician %lld) are the same meeting; a co-therapist does not bill the members "
-                "the leader bills", (long long)l[i].client, (long long)l[i].group, l[i].date, (long long)l[k].session,
-                (long long)l[k].clinician, (long long)l[i].session, (long long)l[i].clinician);
-            break;
-        }
+    psy__stmt *s;
+    c->rc = psy__db_query(c->st, &s,
+                          "SELECT s.id, s.group_id, s.service_date, COALESCE(s.start_utc, ''), COALESCE(s.stop_utc, ''), "
+                          "s.clinician_id FROM session s WHERE s.practice_id = ? AND s.group_id IS NOT NULL AND "
+                          "s.service_date BETWEEN ? AND ? AND EXISTS (SELECT 1 FROM attendance a WHERE "
+                          "a.session_id = s.id AND a.present <> 0) ORDER BY s.group_id, s.service_date, s.id",
+                          PSY_ARGS(PSY_INT(c->practice), PSY_TEXT(from), PSY_TEXT(to)));
+    struct line day[8];
+    size_t n = 0;
+    while (step(c, s)) {
+        struct line x;
+        memset(&x, 0, sizeof x);
+        x.session = psy__sql_int64(s, 0);
+        x.group = psy__sql_int64(s, 1);
+        COPY(x.date, s, 2);
+        COPY(x.start, s, 3);
+        COPY(x.stop, s, 4);
+        x.clinician = psy__sql_int64(s, 5);
+        if (n && (day[0].group != x.group || strcmp(day[0].date, x.date))) n = 0;
+        for (size_t k = 0; k < n; k++)
+            if (same_meeting(&day[k], &x)) {
+                char msg[320];
+                snprintf(msg, sizeof msg, "session %lld (clinician %lld) repeats session %lld (clinician %lld) of group "
+                         "%lld on %s: the same meeting with the same members; a co-therapist does not bill the "
+                         "members the leader bills", (long long)x.session, (long long)x.clinician,
+                         (long long)day[k].session, (long long)day[k].clinician, (long long)x.group, x.date);
+                c->emit(c->ud, "R-CRED-3", 1, "session", x.session, x.date, msg);
+                break;
+            }
+        if (n < sizeof day / sizeof day[0]) day[n++] = x;
     }
+    psy__sql_finalize(s);
 }
 
 static void check_docs(struct ctx *c, const struct line *l, const struct docmask *dm, size_t ndm)
@@ -552,7 +576,7 @@ static void check_in_person(struct ctx *c, const struct line *l, size_t a, size_
 }
 
 psy_status psy__audit_necessity(psy_store *st, psy_id practice, const char *from, const char *to,
-                                const char *in_person_from, psy__audit_emit emit, void *ud)
+                                const char *in_person_from, psy__audit_emit_rec emit, void *ud)
 {
     struct ctx c = {st, practice, from, to, emit, ud, PSY_OK};
     size_t np = 0, nl = 0, ndm = 0, npr = 0, nmp = 0;
@@ -577,12 +601,12 @@ psy_status psy__audit_necessity(psy_store *st, psy_id practice, const char *from
     struct primary *prim = c.rc ? NULL : load_primary(&c, &npr);
     struct medicare_policy *mp = c.rc || !th4 ? NULL : load_medicare(&c, &nmp);
     size_t pi = 0, cursor = 0;
+    if (!c.rc) check_cotherapist(&c, from, to);
     for (size_t a = 0; !c.rc && a < nl;) {
         size_t b = a;
         while (b < nl && l[b].client == l[a].client) b++;
         while (pi < npr && prim[pi].client < l[a].client) pi++;
         check_plan(&c, l, a, b, plans, np, &cursor, pi < npr && prim[pi].client == l[a].client ? &prim[pi] : NULL);
-        check_cotherapist(&c, l, a, b);
         for (size_t i = a; i < b; i++) check_docs(&c, &l[i], dm, ndm);
         if (th4) check_in_person(&c, l, a, b, in_person_from, mp, nmp);
         a = b;
