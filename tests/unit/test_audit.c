@@ -3,6 +3,7 @@
  * nothing else; nothing at all on clean data), the period filter, and `psyclaim audit`. The checks run
  * once on SQLite and once on PostgreSQL (the ctest fixture pg_server, or $PSY_TEST_PG_URI), the same
  * test functions on both. */
+#include "audit_int.h"
 #include "fixtures_records.h"
 #include "pg_copy.h"
 #include "pg_scratch.h"
@@ -568,6 +569,83 @@ static void test_telehealth(void **state)
     fx_stop(state, &f);
 }
 
+/* R-TH-4, from domain.md 2.2: Medicare mental-health telehealth to the patient's home needs an in-person
+ * visit within 6 months before the first telehealth service and within 12 months before each later one
+ * (statute since CAA 2021; delayed through 2027 by CAA 2026, so the audit's setting starts it on
+ * 2028-01-01). The check runs here with an earlier start date to see it work. */
+struct seen {
+    int n;
+    char rule[16][16];
+    psy_id id[16];
+};
+static void seen_one(void *ud, const char *rule, int error, const char *type, psy_id id, const char *date,
+                     const char *msg)
+{
+    struct seen *x = ud;
+    (void)error, (void)type, (void)date, (void)msg;
+    if (x->n < 16) snprintf(x->rule[x->n], sizeof x->rule[0], "%s", rule), x->id[x->n++] = id;
+}
+
+static psy_id home_telehealth(struct fx *f, psy_id client, const char *date)
+{
+    psy_id id = fx_individual(f, client, date, 45, "90834", 0);
+    struct psy_session s;
+    assert_int_equal(psy_records_session_get(f->st, f->pr, id, &s), PSY_OK);
+    s.telehealth = 1;
+    snprintf(s.pos, sizeof s.pos, "10");
+    snprintf(s.th_modality, sizeof s.th_modality, "video");
+    snprintf(s.patient_location, sizeof s.patient_location, "home");
+    assert_int_equal(psy_records_session_update(f->st, f->pr, &s), PSY_OK);
+    return id;
+}
+
+static void test_in_person_visit(void **state)
+{
+    struct fx f;
+    fx_start(state, &f);
+    struct psy_payer py; /* clients 0 and 1 become Medicare's (the commercial payer's kind changed) */
+    assert_int_equal(psy_records_payer_get(f.st, f.pr, f.commercial, &py), PSY_OK);
+    snprintf(py.kind, sizeof py.kind, "medicare");
+    assert_int_equal(psy_records_payer_update(f.st, f.pr, &py), PSY_OK);
+    struct {
+        psy_id client;
+        const char *date;
+        int telehealth, finding; /* finding: R-TH-4 expected on this session */
+    } cases[] = {
+        {f.client[0], "2025-01-06", 0, 0}, /* in person */
+        {f.client[0], "2025-07-07", 1, 0}, /* first telehealth 182 days later: within 6 months */
+        {f.client[0], "2025-12-29", 1, 0}, /* a later one within 12 months of the in-person visit */
+        {f.client[0], "2026-01-12", 1, 1}, /* past 12 months */
+        {f.client[1], "2024-12-02", 1, 0}, /* before the requirement starts (here 2025-01-01) */
+        {f.client[1], "2025-02-03", 1, 1}, /* no in-person visit before it at all */
+        {f.client[1], "2025-02-10", 0, 0}, /* in person */
+        {f.client[1], "2025-09-08", 1, 1}, /* first telehealth since then, 210 days later: over 6 months */
+        {f.client[2], "2025-03-03", 1, 0}, /* not Medicare */
+    };
+    enum { NC = sizeof cases / sizeof cases[0] };
+    psy_id ids[NC];
+    for (size_t i = 0; i < NC; i++)
+        ids[i] = cases[i].telehealth ? home_telehealth(&f, cases[i].client, cases[i].date)
+                                     : fx_individual(&f, cases[i].client, cases[i].date, 45, "90834", 0);
+    struct seen x = {0};
+    assert_int_equal(psy__audit_necessity(f.st, f.pr, "2024-01-01", "2026-12-31", "2025-01-01", seen_one, &x), PSY_OK);
+    int want = 0;
+    for (size_t i = 0; i < NC; i++) {
+        int hit = 0;
+        for (int k = 0; k < x.n; k++) hit |= !strcmp(x.rule[k], "R-TH-4") && x.id[k] == ids[i];
+        if (hit != cases[i].finding) fail_msg("R-TH-4 case %zu (%s): found %d, want %d", i, cases[i].date, hit, cases[i].finding);
+        want += cases[i].finding;
+    }
+    int n = 0;
+    for (int k = 0; k < x.n; k++) n += !strcmp(x.rule[k], "R-TH-4");
+    assert_int_equal(n, want);
+    /* the audit's own setting (2028-01-01) finds none of them */
+    memset(&x, 0, sizeof x);
+    assert_int_equal(psy__audit_necessity(f.st, f.pr, "2024-01-01", "2026-12-31", "2028-01-01", seen_one, &x), PSY_OK);
+    for (int k = 0; k < x.n; k++) assert_string_not_equal(x.rule[k], "R-TH-4");
+    fx_stop(state, &f);
+}
+
 /* --- the demo practice ------------------------------------------------------------------------------- */
 
 static void test_demo_found_exactly(void **state)
@@ -717,6 +795,7 @@ int main(void)
         cmocka_unit_test_prestate(test_member_minutes, NULL),
         cmocka_unit_test_prestate(test_authorisations, NULL),
         cmocka_unit_test_prestate(test_telehealth, NULL),
+        cmocka_unit_test_prestate(test_in_person_visit, NULL),
         cmocka_unit_test_prestate(test_demo_found_exactly, NULL),
     };
     enum { N = sizeof checks / sizeof checks[0] };
