@@ -46,7 +46,7 @@ function render(main, s, notice) {
     const present = h('input', { type: 'checkbox', id: `present-${c.id}`, checked: a.present || null, disabled: !edit || null, 'data-client': c.id });
     const late = h('input', { type: 'number', min: 0, max: 720, id: `late-${c.id}`, value: a.late_minutes, class: 'minutes', readonly: !edit || null, 'aria-label': `${fullName(c)}: minutes late` });
     const early = h('input', { type: 'number', min: 0, max: 720, id: `early-${c.id}`, value: a.early_minutes, class: 'minutes', readonly: !edit || null, 'aria-label': `${fullName(c)}: minutes left early` });
-    const ic = h('input', { type: 'checkbox', id: `ic-${c.id}`, checked: a.interactive_complexity || null, disabled: !edit || null, 'aria-label': `${fullName(c)}: interactive complexity (90785)` });
+    const ic = h('input', { type: 'checkbox', class: 'complexity', id: `ic-${c.id}`, checked: a.interactive_complexity || null, disabled: !edit || null, 'aria-label': `${fullName(c)}: interactive complexity (90785)` });
     return { c, present, late, early, ic, row: h('tr', {}, h('th', { scope: 'row' }, h('label', { for: present.id }, fullName(c))),
       h('td', {}, present), h('td', {}, late), h('td', {}, early), h('td', {}, ic)) };
   });
