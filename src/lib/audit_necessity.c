@@ -7,10 +7,11 @@
  * 90846, 90839 and audio-only telehealth, and R-TH-4 Medicare's in-person visit before home telehealth
  * (from the date the practice's settings give). Rules in docs/rules.md.
  *
- * The one idea: a few ordered queries over the period (widened to whole frequency periods, and a year
- * back only once R-TH-4 is enforced), each read once: the billed lines sorted by client and time, the
- * plans with their diagnoses, and a bit mask of the documentation elements per note (texts are never
- * kept). Every check is one pass over the sorted lines, so the work stays O(n log n) in the sessions.
+ * The one idea: a few ordered queries over the period (widened back to the start of the frequency
+ * periods, and a year back only once R-TH-4 is enforced), each read once: the billed lines sorted by
+ * client and time, the plans with their diagnoses, and a bit mask of the documentation elements per
+ * note (texts are never kept). Every check is one pass over the sorted lines, so the work stays
+ * O(n log n) in the sessions.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -581,22 +582,27 @@ psy_status psy__audit_necessity(psy_store *st, psy_id practice, const char *from
     struct ctx c = {st, practice, from, to, emit, ud, PSY_OK};
     size_t np = 0, nl = 0, ndm = 0, npr = 0, nmp = 0;
     struct plan *plans = load_plans(&c, &np);
-    /* widen the window to the periods of the plans' frequencies (at most a month each way) and, once
-     * R-TH-4 is enforced within the period, a year back */
-    char wfrom[PSY_DATE_MAX], wto[PSY_DATE_MAX];
+    /* widen the window back to the start of the plans' frequency periods holding `from` (a session's
+     * count in its period depends on the earlier ones only) and, once R-TH-4 is enforced within the
+     * period, a year back */
+    char wfrom[PSY_DATE_MAX];
     snprintf(wfrom, sizeof wfrom, "%s", from);
-    snprintf(wto, sizeof wto, "%s", to);
-    int widen = 0;
-    for (size_t i = 0; i < np; i++) {
-        int n;
-        enum period per = parse_frequency(plans[i].frequency, &n);
-        int days = per == PER_WEEK ? 7 : per == PER_TWO_WEEKS ? 14 : per == PER_MONTH ? 31 : 0;
-        if (days > widen) widen = days;
-    }
     int th4 = in_person_from && *in_person_from && strcmp(to, in_person_from) >= 0;
-    if (psy__rec_day_number(from) != INT64_MIN) psy__rec_date_add(from, th4 ? -366 : -widen, wfrom);
-    if (psy__rec_day_number(to) != INT64_MIN) psy__rec_date_add(to, widen, wto);
-    struct line *l = c.rc ? NULL : load_lines(&c, wfrom, wto, &nl);
+    if (psy__rec_day_number(from) != INT64_MIN) {
+        unsigned kinds = 0;
+        for (size_t i = 0; i < np; i++) {
+            int n;
+            kinds |= 1u << parse_frequency(plans[i].frequency, &n);
+        }
+        for (enum period per = PER_DAY; per <= PER_MONTH; per++) {
+            char ps[PSY_DATE_MAX];
+            if (!(kinds & (1u << per))) continue;
+            period_start(per, from, ps);
+            if (strcmp(ps, wfrom) < 0) snprintf(wfrom, sizeof wfrom, "%s", ps);
+        }
+        if (th4) psy__rec_date_add(from, -366, wfrom);
+    }
+    struct line *l = c.rc ? NULL : load_lines(&c, wfrom, to, &nl);
     struct docmask *dm = c.rc ? NULL : load_docs(&c, &ndm);
     struct primary *prim = c.rc ? NULL : load_primary(&c, &npr);
     struct medicare_policy *mp = c.rc || !th4 ? NULL : load_medicare(&c, &nmp);
