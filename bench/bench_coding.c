@@ -3,9 +3,10 @@
  * with the JSON read and written around it (what the batch form does per line), and the CLI batch form
  * (`psyclaim code-session --batch`) end to end, side by side on one mix of sessions.
  *
- * The mix: 24 session shapes (individual by every band, with and without an E/M, crisis with 90840
- * units, family, group with 90785, multiple-family, intakes, video and audio telehealth, four payer
- * profiles, some refused), repeated round-robin.
+ * The mix: 27 session shapes (individual by every band, with and without an E/M, crisis with 90840
+ * units and Medicare's G0017/G0018 at home, family, group with 90785, multiple-family, intakes, video and
+ * audio telehealth, a telemedicine E/M, Medicare before 2024, four payer profiles, some refused),
+ * repeated round-robin.
  *
  * usage: bench_coding [--out docs/benchmarks.md] [--seconds S]
  */
@@ -43,6 +44,11 @@ static const char *const mix[] = {
     "{\"date\":\"2024-07-01\",\"kind\":\"diagnostic_evaluation_medical\",\"credential\":\"MD\"}",
     "{\"date\":\"2024-07-01\",\"kind\":\"diagnostic_evaluation\",\"em_code\":\"99213\"}",
     "{\"date\":\"2025-06-02\",\"kind\":\"multiple_family_group\",\"telehealth\":\"video\",\"patient_location\":\"home\","
+    "\"payer\":\"medicare\"}",
+    "{\"date\":\"2024-07-01\",\"kind\":\"crisis\",\"minutes\":80,\"place_of_service\":\"12\",\"payer\":\"medicare\"}",
+    "{\"date\":\"2025-03-03\",\"kind\":\"individual\",\"minutes\":10,\"em_code\":\"98005\",\"telehealth\":\"video\","
+    "\"patient_location\":\"home\",\"payer\":\"example-commercial\",\"credential\":\"MD\"}",
+    "{\"date\":\"2021-05-03\",\"kind\":\"individual\",\"minutes\":45,\"telehealth\":\"audio\",\"patient_location\":\"home\","
     "\"payer\":\"medicare\"}",
 };
 #define NMIX (sizeof mix / sizeof mix[0])
@@ -151,7 +157,8 @@ int main(int argc, char **argv)
     snprintf(body, sizeof body,
              "## Coding sessions\n\n"
              "`build-release/bench/bench_coding` (release build, one thread, built-in NCCI tables; a mix of %zu "
-             "session shapes: every kind, E/M pairs, telehealth, four payer profiles, some refused).\n\n"
+             "session shapes: every kind, E/M pairs, telehealth, G0017 crisis, a 98005 telemedicine E/M, Medicare "
+             "in 2021, four payer profiles, some refused).\n\n"
              "| path | sessions | seconds | sessions/s | per session | vs library |\n"
              "|---|---:|---:|---:|---:|---:|\n"
              "| library: `psy_coding_session` (struct in, lines out) | %ld | %.2f | %.0f | %.0f ns | 1 |\n"

@@ -4,8 +4,8 @@
 # concern the codes the coding engine emits or meets on the same day: psychiatric codes 90785-90899,
 # the E/M codes that anchor a psychotherapy add-on plus emergency (99281-99285) and critical care
 # (99291-99292) visits, psychological/neuropsychological testing and health-behaviour codes
-# (96130-96171) and adaptive-behaviour codes (97151-97158). PTP rows are the edits in force
-# (deletion date 9999-12-31). Usage: tools/ncci_builtin.sh [SHARED_NCCI_DIR] [OUT_DIR]
+# (96130-96171), adaptive-behaviour codes (97151-97158) and Medicare crisis codes G0017/G0018. PTP rows
+# are the edits in force (deletion date 9999-12-31). Usage: tools/ncci_builtin.sh [SHARED_NCCI_DIR] [OUT_DIR]
 set -eu
 src=${1:-../shared/data/ncci}
 out=${2:-data/ncci}
@@ -17,7 +17,7 @@ aoc=$src/aoc_addon_code_edits_2024-06-03.tsv
 universe='
 function em(c) { return c ~ /^99(20[2-5]|21[1-5]|22[1-3]|23[1-9]|24[2-5]|25[2-5]|30[4-9]|310|31[56]|34[1-9]|350|44[1-3]|28[1-5]|29[12])$/ }
 function psych(c) { return c ~ /^90(7[89][0-9]|8[0-9][0-9])$/ && c >= "90785" && c <= "90899" }
-function other(c) { return (c ~ /^961[3-7][0-9]$/ && c <= "96171") || c ~ /^9715[1-8]$/ }
+function other(c) { return (c ~ /^961[3-7][0-9]$/ && c <= "96171") || c ~ /^9715[1-8]$/ || c ~ /^G001[78]$/ }
 function u(c) { return psych(c) || em(c) || other(c) }
 '
 

@@ -42,12 +42,13 @@ function render(main, s, notice) {
   const start = h('input', { id: 'session-start', type: 'time', value: localTime(s.start_utc), readonly: !edit || null });
   const stop = h('input', { id: 'session-stop', type: 'time', value: localTime(s.stop_utc), readonly: !edit || null });
   const rows = s.members.map((c) => {
-    const a = att.get(c.id) || { present: false, late_minutes: 0, early_minutes: 0 };
+    const a = att.get(c.id) || { present: false, late_minutes: 0, early_minutes: 0, interactive_complexity: false };
     const present = h('input', { type: 'checkbox', id: `present-${c.id}`, checked: a.present || null, disabled: !edit || null, 'data-client': c.id });
     const late = h('input', { type: 'number', min: 0, max: 720, id: `late-${c.id}`, value: a.late_minutes, class: 'minutes', readonly: !edit || null, 'aria-label': `${fullName(c)}: minutes late` });
     const early = h('input', { type: 'number', min: 0, max: 720, id: `early-${c.id}`, value: a.early_minutes, class: 'minutes', readonly: !edit || null, 'aria-label': `${fullName(c)}: minutes left early` });
-    return { c, present, late, early, row: h('tr', {}, h('th', { scope: 'row' }, h('label', { for: present.id }, fullName(c))),
-      h('td', {}, present), h('td', {}, late), h('td', {}, early)) };
+    const ic = h('input', { type: 'checkbox', class: 'complexity', id: `ic-${c.id}`, checked: a.interactive_complexity || null, disabled: !edit || null, 'aria-label': `${fullName(c)}: interactive complexity (90785)` });
+    return { c, present, late, early, ic, row: h('tr', {}, h('th', { scope: 'row' }, h('label', { for: present.id }, fullName(c))),
+      h('td', {}, present), h('td', {}, late), h('td', {}, early), h('td', {}, ic)) };
   });
 
   const findingsBox = h('div', { class: 'findings-box', 'aria-live': 'polite', id: 'session-findings' });
@@ -91,6 +92,7 @@ function render(main, s, notice) {
         client_id: r.c.id, present: r.present.checked,
         late_minutes: r.present.checked ? Number(r.late.value) || 0 : 0,
         early_minutes: r.present.checked ? Number(r.early.value) || 0 : 0,
+        interactive_complexity: r.present.checked && r.ic.checked,
       })),
     };
     if (notes) {
@@ -180,7 +182,7 @@ function render(main, s, notice) {
       h('div', { class: 'field' }, h('label', { for: stop.id }, 'Ended'), stop)),
     h('section', {}, h('h2', {}, 'Attendance'),
       h('div', { class: 'table-wrap' }, h('table', { class: 'attendance' },
-        h('thead', {}, h('tr', {}, ['Member', 'Present', 'Minutes late', 'Minutes left early'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('thead', {}, h('tr', {}, ['Member', 'Present', 'Minutes late', 'Minutes left early', '90785'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, rows.map((r) => r.row))))),
     h('section', {}, h('h2', {}, 'Warnings'), findingsBox),
     h('section', {}, h('h2', {}, 'Claim lines'), linesBox),
@@ -208,6 +210,7 @@ function render(main, s, notice) {
       r.present.checked = a.present;
       r.late.value = a.late_minutes;
       r.early.value = a.early_minutes;
+      r.ic.checked = !!a.interactive_complexity;
     }
     drawMemberNotes();
     for (const n of d.notes || []) {

@@ -356,6 +356,7 @@ struct psy_attendance {
     int early_minutes;  /* left early by */
     char billed_code[PSY_CODE_MAX]; /* "" = not billed */
     psy_id policy_id;   /* the policy billed; 0 = not chosen */
+    int interactive_complexity; /* 1: a complexity factor occurred for this member (90785 on their claim) */
     int version;
 };
 

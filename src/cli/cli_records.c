@@ -287,9 +287,10 @@ static int run_session(int argc, char **argv)
                               s.patient_location, "billed_code", s.billed_code, "signed_at", s.signed_at);
         json_t *ja = json_array(), *jn = json_array();
         for (size_t i = 0; i < na; i++)
-            json_array_append_new(ja, json_pack("{s:I, s:b, s:i, s:i, s:s}", "client_id", (json_int_t)att[i].client_id,
+            json_array_append_new(ja, json_pack("{s:I, s:b, s:i, s:i, s:s, s:b}", "client_id", (json_int_t)att[i].client_id,
                                                 "present", att[i].present, "late_minutes", att[i].late_minutes,
-                                                "early_minutes", att[i].early_minutes, "billed_code", att[i].billed_code));
+                                                "early_minutes", att[i].early_minutes, "billed_code", att[i].billed_code,
+                                                "interactive_complexity", att[i].interactive_complexity));
         for (size_t i = 0; i < nn; i++)
             json_array_append_new(jn, json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
                                                 (json_int_t)notes[i].id, "kind", notes[i].kind, "client_id",

@@ -6,7 +6,10 @@
  * minimum, R-DOC-CLONE a note repeating an earlier session's note, R-PLAN-1 no plan in force or a plan
  * past review, R-DX-1 diagnosis missing or not billable, R-DX-2 psychotherapy on Z codes alone,
  * R-CRED-1/2 a clinician's credential the payer does not pay for the code, R-AUTH-1 authorisation
- * missing, expired or used up, R-TH-2 telehealth without modality or consent.
+ * missing, expired or used up, R-TH-2 telehealth without modality or consent; with audit_day.c the
+ * impossible days (R-IMP-*) and with audit_necessity.c the plan's diagnosis and frequency (R-PLAN-2/3),
+ * co-therapists (R-CRED-3), documentation elements (R-DOC-IC/FAM/CRISIS/AUDIO) and Medicare's in-person
+ * visit (R-TH-4).
  *
  * The one idea: load the period once (a handful of ordered queries, no query per session), turn it into
  * billable lines (the client of a session, each member of a group session), and run every check over
@@ -35,11 +38,15 @@ void psy__audit_conf(struct psy__audit_conf *c)
     c->compare_window = 4;
     c->group_max_default = 12;
     c->clinician_day_minutes_max = 720;
+    snprintf(c->medicare_in_person_from, sizeof c->medicare_in_person_from, "2028-01-01");
     const char *text = psy_data_get("audit/audit.json", NULL);
     json_t *j = text ? json_loads(text, 0, NULL) : NULL;
     if (!j) return;
     json_t *v;
     if ((v = json_object_get(j, "clone_threshold")) && json_is_number(v)) c->clone_threshold = json_number_value(v);
+    if ((v = json_object_get(j, "medicare_in_person_from")) && (json_is_null(v) || json_is_string(v)))
+        snprintf(c->medicare_in_person_from, sizeof c->medicare_in_person_from, "%s",
+                 json_is_string(v) ? json_string_value(v) : "");
     static const struct { const char *key; size_t off; } ints[] = {
         {"shingle_words", offsetof(struct psy__audit_conf, shingle_words)},
         {"minhash_bands", offsetof(struct psy__audit_conf, bands)},
@@ -523,8 +530,9 @@ static psy_status load_notes(struct audit *au, struct psy__lsh *lsh)
 /* --- findings ------------------------------------------------------------------------------------------ */
 
 static const char *const rule_order[] = {"R-DOC-SIGN", "R-TIME-4", "R-TIME-1", "R-GRP-1", "R-GRP-2", "R-GRP-3", "R-GRP-4",
-                                         "R-DOC-CLONE", "R-PLAN-1", "R-DX-1", "R-DX-2", "R-CRED-1", "R-CRED-2", "R-AUTH-1", "R-TH-2", "R-IMP-1",
-                                         "R-IMP-2", "R-IMP-3", NULL};
+                                         "R-DOC-CLONE", "R-PLAN-1", "R-PLAN-2", "R-PLAN-3", "R-DX-1", "R-DX-2", "R-CRED-1", "R-CRED-2",
+                                         "R-CRED-3", "R-AUTH-1", "R-TH-2", "R-TH-4", "R-DOC-IC", "R-DOC-FAM", "R-DOC-CRISIS",
+                                         "R-DOC-AUDIO", "R-IMP-1", "R-IMP-2", "R-IMP-3", NULL};
 
 static struct psy_audit_finding *add(struct audit *au, const char *rule, psy_audit_severity sev, const char *type,
                                      psy_id id, const char *date)
@@ -543,6 +551,14 @@ static struct psy_audit_finding *add(struct audit *au, const char *rule, psy_aud
 static void emit_day(void *ud, const char *rule, int error, psy_id session, const char *date, const char *msg)
 {
     struct psy_audit_finding *f = add(ud, rule, error ? PSY_AUDIT_ERROR : PSY_AUDIT_WARNING, "session", session, date);
+    snprintf(f->message, sizeof f->message, "%s", msg);
+}
+
+/* A finding of audit_necessity.c, on a session or an attendance record. */
+static void emit_rec(void *ud, const char *rule, int error, const char *type, psy_id id, const char *date,
+                     const char *msg)
+{
+    struct psy_audit_finding *f = add(ud, rule, error ? PSY_AUDIT_ERROR : PSY_AUDIT_WARNING, type, id, date);
     snprintf(f->message, sizeof f->message, "%s", msg);
 }
 
@@ -1245,6 +1261,8 @@ psy_status psy_audit_run(psy_store *st, psy_id practice, const struct psy_audit_
             rc = check_clones(&au, lsh, threshold);
         }
         if (!rc) rc = psy__audit_day(st, practice, au.from, au.to, au.conf.clinician_day_minutes_max, emit_day, &au);
+        if (!rc)
+            rc = psy__audit_necessity(st, practice, au.from, au.to, au.conf.medicare_in_person_from, emit_rec, &au);
         if (own) psy__store_exec(st, "COMMIT");
     }
     if (!rc) {

@@ -15,6 +15,7 @@ struct psy__audit_conf {
     int compare_window;    /* a bucket member is paired with at most this many earlier members */
     int group_max_default; /* group size limit of a payer that sets none */
     int clinician_day_minutes_max; /* a clinician's minutes on one date beyond which R-IMP-3 warns; 0 = none */
+    char medicare_in_person_from[PSY_DATE_MAX]; /* first date R-TH-4 is enforced; "" = never */
 };
 /* Reads data/audit/audit.json (the values above; defaults for any missing). */
 void psy__audit_conf(struct psy__audit_conf *c);
@@ -45,5 +46,14 @@ typedef void (*psy__audit_emit)(void *ud, const char *rule, int error, psy_id se
                                 const char *msg);
 psy_status psy__audit_day(psy_store *st, psy_id practice, const char *from, const char *to, int day_minutes_max,
                           psy__audit_emit emit, void *ud);
+
+/* Medical necessity, co-therapists and documentation elements (audit_necessity.c) over the billed lines
+ * with service dates in [from, to]: R-PLAN-2, R-PLAN-3, R-CRED-3, R-DOC-IC, R-DOC-FAM, R-DOC-CRISIS,
+ * R-DOC-AUDIO, and R-TH-4 from in_person_from (NULL or "": not checked). Each finding is an error on a
+ * session record, or on a group member's attendance record, passed to emit. */
+typedef void (*psy__audit_emit_rec)(void *ud, const char *rule, int error, const char *type, psy_id id,
+                                    const char *date, const char *msg);
+psy_status psy__audit_necessity(psy_store *st, psy_id practice, const char *from, const char *to,
+                                const char *in_person_from, psy__audit_emit_rec emit, void *ud);
 
 #endif

@@ -16,11 +16,12 @@
 #include <string.h>
 #include "psy_db.h"
 #include "billing_int.h"
+#include "coding_int.h"
 
 enum { DAY_LINES = 4 * PSY_CLAIM_MAX_LINES };
 
 struct day_line {
-    psy_id claim, session;
+    psy_id claim, session, clinician;
     int64_t number;
     char start[PSY_REC_TIME_MAX], stop[PSY_REC_TIME_MAX];
 };
@@ -46,18 +47,20 @@ static int already(json_t *arr, const char *rule, const char *msg)
     return 0;
 }
 
-/* 1 when the same edit fires on the lines of line li's session alone: the coding of that session
- * reported it already (with its own wording), so the day check does not repeat it. */
-static int within_session(const psy_coder *cx, const char *date, const struct psy_coded_line *lines,
-                          const struct day_line *dl, size_t n, size_t li, const struct psy_finding *want)
+/* 1 when the same edit fires on a part of the day's lines alone: those of line li's session (the coding
+ * of that session reported it already, with its own wording) or, with clinician set, those of that
+ * clinician. */
+static int fires_within(const psy_coder *cx, const char *date, const struct psy_coded_line *lines,
+                        const struct day_line *dl, size_t n, size_t li, psy_id clinician, const struct psy_finding *want)
 {
     struct psy_coded_line *sub = psy__calloc(n, sizeof *sub);
     size_t m = 0, at = 0;
     for (size_t i = 0; i < n; i++)
-        if (dl[i].session == dl[li].session) {
+        if (clinician ? dl[i].clinician == clinician : dl[i].session == dl[li].session) {
             if (i == li) at = m;
             sub[m] = lines[i];
-            sub[m++].separate_times = 0;
+            if (!clinician) sub[m].separate_times = 0;
+            m++;
         }
     struct psy_finding f[PSY_CODING_MAX_FINDINGS];
     size_t nf = 0, hit = 0;
@@ -69,22 +72,43 @@ static int within_session(const psy_coder *cx, const char *date, const struct ps
     return hit != 0;
 }
 
+/* 1 when the claim's payer profile, on its date, counts the clinicians of one specialty as one. */
+static int one_provider(psy_store *st, const psy_coder *cx, psy_id practice, psy_id claim)
+{
+    psy__stmt *s = psy__db_stmt(st, "SELECT payer_profile, service_date FROM claim WHERE practice_id = ? AND id = ?",
+                                PSY_ARGS(PSY_INT(practice), PSY_INT(claim)));
+    int one = 0;
+    if (s && psy__sql_step(s) == PSY_SQL_ROW) {
+        const struct psy__payer_terms *t = NULL;
+        const char *profile = psy__sql_text(s, 0), *date = psy__sql_text(s, 1);
+        if (profile && *profile && date &&
+            psy__payer_terms(psy_coding_payers(cx), profile, psy__date_int(date), &t) == PSY_OK && t)
+            one = t->same_specialty_one_provider;
+    }
+    psy__sql_finalize(s);
+    return one;
+}
+
 psy_status psy__scrub_day(psy_store *st, const psy_coder *cx, psy_id practice, psy_id claim, json_t *arr)
 {
+    int one = one_provider(st, cx, practice, claim);
     psy__stmt *s = psy__db_stmt(
         st, "SELECT l.claim_id, l.line_number, l.session_id, l.code, l.units, l.modifiers, "
-            "COALESCE(s.start_utc, ''), COALESCE(s.stop_utc, ''), c.service_date FROM claim k "
+            "COALESCE(s.start_utc, ''), COALESCE(s.stop_utc, ''), c.service_date, c.clinician_id, k.clinician_id "
+            "FROM claim k JOIN clinician ck ON ck.id = k.clinician_id "
             "JOIN claim c ON c.practice_id = k.practice_id AND c.client_id = k.client_id AND c.payer_id = k.payer_id "
-            "AND c.clinician_id = k.clinician_id AND c.service_date = k.service_date "
+            "AND c.service_date = k.service_date JOIN clinician cc ON cc.id = c.clinician_id "
             "JOIN claim_line l ON l.claim_id = c.id LEFT JOIN session s ON s.id = l.session_id "
-            "WHERE k.practice_id = ? AND k.id = ? AND (c.id = k.id OR c.status IN ('draft', 'ready', 'submitted', "
+            "WHERE k.practice_id = ? AND k.id = ? AND (c.clinician_id = k.clinician_id OR (? <> 0 AND "
+            "cc.taxonomy = ck.taxonomy)) AND (c.id = k.id OR c.status IN ('draft', 'ready', 'submitted', "
             "'accepted', 'paid', 'partially_paid')) ORDER BY c.id, l.line_number",
-        PSY_ARGS(PSY_INT(practice), PSY_INT(claim)));
+        PSY_ARGS(PSY_INT(practice), PSY_INT(claim), PSY_INT(one)));
     if (!s) return psy__store_dbfail(st, "claim_line");
     struct psy_coded_line *lines = psy__calloc(DAY_LINES, sizeof *lines);
     struct day_line *dl = psy__calloc(DAY_LINES, sizeof *dl);
     char date[PSY_DATE_MAX] = "";
     size_t n = 0;
+    psy_id own = 0; /* the claim's clinician */
     int r;
     while ((r = psy__sql_step(s)) == PSY_SQL_ROW && n < DAY_LINES) {
         struct psy_coded_line *l = &lines[n];
@@ -103,6 +127,8 @@ psy_status psy__scrub_day(psy_store *st, const psy_coder *cx, psy_id practice, p
         snprintf(d->start, sizeof d->start, "%s", psy__sql_text(s, 6));
         snprintf(d->stop, sizeof d->stop, "%s", psy__sql_text(s, 7));
         snprintf(date, sizeof date, "%s", psy__sql_text(s, 8));
+        d->clinician = psy__sql_int64(s, 9);
+        own = psy__sql_int64(s, 10);
         n++;
     }
     psy__sql_finalize(s);
@@ -129,14 +155,24 @@ psy_status psy__scrub_day(psy_store *st, const psy_coder *cx, psy_id practice, p
         if (sscanf(f[k].field, "lines[%zu]", &li) != 1 || li >= n) continue;
         /* the finding goes on the claim whose line it names; another claim of the day carries its own */
         if (dl[li].claim != claim) continue;
-        if (already(arr, f[k].rule, f[k].message) || within_session(cx, date, lines, dl, n, li, &f[k])) continue;
-        char field[64], msg[PSY_MESSAGE_MAX + 128];
+        if (already(arr, f[k].rule, f[k].message) || fires_within(cx, date, lines, dl, n, li, 0, &f[k])) continue;
+        /* an edit that needs another clinician's line: the clinicians of one specialty as one provider */
+        int across = 0;
+        for (size_t i = 0; i < n && !across; i++) across = dl[i].clinician != own;
+        across = across && !fires_within(cx, date, lines, dl, n, li, own, &f[k]);
+        const char *rule = across ? "R-DAY-2" : f[k].rule;
+        char field[64], msg[PSY_MESSAGE_MAX + 192];
         snprintf(field, sizeof field, "claim_line[%lld]", (long long)dl[li].number);
-        snprintf(msg, sizeof msg, "%s (over the client's whole date of service with this clinician and payer)",
-                 f[k].message);
-        if (already(arr, f[k].rule, msg)) continue;
+        if (across)
+            snprintf(msg, sizeof msg, "%s: %s (the payer counts the practice's clinicians of one specialty as one "
+                     "provider: another clinician of the same specialty billed the client that day)",
+                     f[k].rule, f[k].message);
+        else
+            snprintf(msg, sizeof msg, "%s (over the client's whole date of service with this clinician and payer)",
+                     f[k].message);
+        if (already(arr, rule, msg)) continue;
         json_array_append_new(arr, psy__billing_finding(f[k].severity == PSY_SEVERITY_ERROR ? "error" : "warning",
-                                                        f[k].rule, field, msg, "day"));
+                                                        rule, field, msg, "day"));
     }
 out:
     free(lines);

@@ -33,10 +33,24 @@ static size_t claim_sessions(psy_store *st, psy_id claim, psy_id *out, size_t ca
     return n;
 }
 
-/* The session an audit finding concerns (0 when none). */
-static psy_id finding_session(psy_store *st, const struct psy_audit_finding *f)
+/* The session an audit finding concerns (0 when none); *client the one member an attendance finding
+ * concerns (0: every claim of the session). */
+static psy_id finding_session(psy_store *st, const struct psy_audit_finding *f, psy_id *client)
 {
+    *client = 0;
     if (!strcmp(f->record_type, "session")) return f->record_id;
+    if (!strcmp(f->record_type, "attendance")) {
+        psy__stmt *s = psy__db_stmt(st, "SELECT session_id, client_id FROM attendance WHERE id = ?",
+                                    PSY_ARGS(PSY_INT(f->record_id)));
+        if (!s) return 0;
+        psy_id id = 0;
+        if (psy__sql_step(s) == PSY_SQL_ROW) {
+            id = psy__sql_int64(s, 0);
+            *client = psy__sql_int64(s, 1);
+        }
+        psy__sql_finalize(s);
+        return id;
+    }
     const char *sql = !strcmp(f->record_type, "attendance") ? "SELECT session_id FROM attendance WHERE id = ?"
                       : !strcmp(f->record_type, "note")     ? "SELECT session_id FROM note WHERE id = ?"
                                                             : NULL;
@@ -129,7 +143,9 @@ static psy_status scrub(psy_store *st, psy_id practice, psy_id claim, struct aud
         goto out;
     }
     for (size_t i = 0; i < naf; i++) {
-        psy_id sid = finding_session(st, &af[i]);
+        psy_id member;
+        psy_id sid = finding_session(st, &af[i], &member);
+        if (member && member != L->client.id) continue; /* another member's claim carries it */
         for (size_t k = 0; k < ns; k++)
             if (sid && sid == sess[k]) {
                 char field[64];

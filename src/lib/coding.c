@@ -81,6 +81,8 @@ int psy_coding_table_imported(const psy_coder *cx, psy_ncci_kind kind, size_t *r
 #define R_EM_2 "R-EM-2"
 #define R_EM_3 "R-EM-3"
 #define R_CRISIS_1 "R-CRISIS-1"
+#define R_CRISIS_2 "R-CRISIS-2"
+#define R_CODE_6 "R-CODE-6"
 #define R_FAM_1 "R-FAM-1"
 #define R_GRP_1 "R-GRP-1"
 #define R_GRP_4 "R-GRP-4"
@@ -95,6 +97,7 @@ int psy_coding_table_imported(const psy_coder *cx, psy_ncci_kind kind, size_t *r
 #define R_TH_2 "R-TH-2"
 #define R_TH_5 "R-TH-5"
 #define R_TH_6 "R-TH-6"
+#define R_TH_7 "R-TH-7"
 #define R_POS_1 "R-POS-1"
 #define R_PAY_1 "R-PAY-1"
 #define R_PAY_2 "R-PAY-2"
@@ -193,7 +196,7 @@ static psy_status input_error(struct psy_coding_result *r, const char *field, co
     return PSY_EINVAL;
 }
 
-static int is_em(uint32_t key) { return key >= psy__code_key("99202") && key <= psy__code_key("99499"); }
+static int is_em(uint32_t key) { return psy__is_em_key(key); }
 
 static int is_prescriber(const char *cred)
 {
@@ -230,6 +233,8 @@ static struct psy_coded_line *em_line(struct job *j)
     struct psy__sb e;
     struct psy_coded_line *l = add_line(j, j->s->em_code, 1, "em_code", &e);
     add_rule(l, R_EM_1);
+    uint32_t k = psy__code_key(j->s->em_code);
+    if (k >= psy__code_key("98000") && k <= psy__code_key("98015")) add_rule(l, R_CODE_6);
     psy__sb_put(&e, j->s->em_code);
     psy__sb_put(&e, " is the E/M service of the same visit, its level chosen on medical decision making or on "
                     "time that leaves out every psychotherapy minute");
@@ -308,32 +313,59 @@ static psy_status code_individual(struct job *j)
     return PSY_OK;
 }
 
+/* The in-person place of a crisis session when the payer bills crisis psychotherapy there with
+ * G0017/G0018 (R-CRISIS-2): any place paid at the non-facility rate other than the office, or NULL.
+ * Facility-rate places are those the CMS physician fee schedule pays at the facility rate. */
+static const char *crisis_away_site(const struct job *j)
+{
+    static const char *const facility[] = {"19", "21", "22", "23", "24", "26", "31", "34", "41",
+                                           "42", "51", "52", "53", "56", "61", NULL};
+    const char *pos = *j->s->place_of_service ? j->s->place_of_service : j->t->default_pos;
+    if (!j->t->crisis_away_from_office || j->s->telehealth != PSY_TELEHEALTH_NONE) return NULL;
+    if (!psy__pos_exists(pos) || !strcmp(pos, "11") || !strcmp(pos, "02") || !strcmp(pos, "10")) return NULL;
+    for (const char *const *f = facility; *f; f++)
+        if (!strcmp(*f, pos)) return NULL;
+    return pos;
+}
+
 static psy_status code_crisis(struct job *j)
 {
     const struct psy_coding_input *s = j->s;
     psy_status rc = need_minutes(j, "crisis psychotherapy (total crisis minutes on the date)");
     if (rc) return rc;
     int m = s->minutes;
+    const char *away = crisis_away_site(j);
+    const char *first = away ? "G0017" : "90839", *more = away ? "G0018" : "90840";
     if (m < 30) {
         minutes_finding(j, PSY_SEVERITY_ERROR, R_CRISIS_1, " crisis minutes are under 30: not crisis psychotherapy; "
                                                            "describe the session as individual psychotherapy (90832 "
                                                            "from 16 minutes) if that is what it was");
     } else {
         struct psy__sb e;
-        struct psy_coded_line *l = add_line(j, "90839", 1, "minutes", &e);
+        struct psy_coded_line *l = add_line(j, first, 1, "minutes", &e);
         add_rule(l, R_CRISIS_1);
-        put_minutes(&e, m, " crisis minutes on the date reach 90839, the first hour of crisis psychotherapy (30 "
-                           "minutes and more)");
+        put_minutes(&e, m, " crisis minutes on the date reach ");
+        psy__sb_put(&e, first);
+        psy__sb_put(&e, ", the first hour of crisis psychotherapy (30 minutes and more)");
+        if (j->t->crisis_away_from_office) add_rule(l, R_CRISIS_2); /* considered: the place decides */
+        if (away) {
+            psy__sb_put(&e, "; this payer wants G0017/G0018 instead of 90839/90840 away from the office at POS ");
+            psy__sb_put(&e, away);
+            psy__sb_put(&e, ", a non-facility-rate site");
+        }
         if (m >= 75) {
             int units = (m - 75) / 30 + 1;
-            l = add_line(j, "90840", units, "minutes", &e);
+            l = add_line(j, more, units, "minutes", &e);
             add_rule(l, R_CRISIS_1);
+            if (j->t->crisis_away_from_office) add_rule(l, R_CRISIS_2);
             put_minutes(&e, m, " crisis minutes give (");
             psy__sb_int(&e, m);
             psy__sb_put(&e, " - 75) / 30 rounded down, plus 1 = ");
             psy__sb_int(&e, units);
             psy__sb_put(&e, units == 1 ? " unit" : " units");
-            psy__sb_put(&e, " of 90840, one per further 30 minutes once its midpoint is passed");
+            psy__sb_put(&e, " of ");
+            psy__sb_put(&e, more);
+            psy__sb_put(&e, ", one per further 30 minutes once its midpoint is passed");
         }
     }
     if (*s->em_code) em_line(j);
@@ -446,10 +478,17 @@ static void place(struct job *j)
                 say(j, PSY_SEVERITY_ERROR, R_TH_1, "place_of_service", "this payer bills telehealth with POS ", pos,
                     s->patient_location == PSY_LOCATION_HOME ? " (patient at home), not the place given"
                                                              : " (patient not at home), not the place given");
+        } else if (t->th_pos == PSY__TH_POS_02) {
+            pos = "02";
         } else {
             pos = *s->place_of_service ? s->place_of_service : t->default_pos;
         }
         mod = s->telehealth == PSY_TELEHEALTH_VIDEO ? t->video_mod : t->audio_mod;
+        if (t->th_home_refused && s->patient_location == PSY_LOCATION_HOME)
+            say(j, PSY_SEVERITY_ERROR, R_TH_7, "patient_location", "this payer does not pay telehealth with the "
+                                                                   "patient at home on this date of service (the "
+                                                                   "home is not an originating site)",
+                NULL, NULL);
         if (s->telehealth == PSY_TELEHEALTH_AUDIO) {
             if (!t->audio_only)
                 say(j, PSY_SEVERITY_ERROR, R_TH_5, "telehealth", "this payer does not pay audio-only telehealth",
@@ -572,7 +611,7 @@ static psy_status validate(const struct psy_coding_input *s, struct psy_coding_r
     if (s->minutes < -1) return input_error(r, "minutes", "must not be negative", NULL);
     if (s->minutes > 1440) return input_error(r, "minutes", "more than the minutes of one day", NULL);
     if (*s->em_code && !is_em(psy__code_key(s->em_code)))
-        return input_error(r, "em_code", "must be an E/M code (99202-99499)", NULL);
+        return input_error(r, "em_code", "must be an E/M code (99202-99499, or 98000-98015)", NULL);
     if ((unsigned)s->telehealth > PSY_TELEHEALTH_AUDIO) return input_error(r, "telehealth", "must be video or audio", NULL);
     if ((unsigned)s->patient_location > PSY_LOCATION_OTHER)
         return input_error(r, "patient_location", "must be home or other", NULL);
@@ -642,6 +681,7 @@ psy_status psy_coding_session(const psy_coder *cx, const struct psy_coding_input
     psy__input_warnings(s, date, t, &j.sink);
     psy__codeset_check(date, s->em_code, r->n_lines ? r->lines[0].place_of_service : s->place_of_service,
                        s->telehealth == PSY_TELEHEALTH_NONE && *s->place_of_service, &j.sink);
+    psy__telemed_em_check(date, s->em_code, s->telehealth, t, payer, &j.sink);
     psy__same_day(&cx->ncci, date, r->lines, r->n_lines, j.origin, "separate_times", &j.sink);
     psy__codeset_billable(&cx->ncci, date, r->lines, r->n_lines, j.origin, r->findings,
                           j.sink.n < PSY_CODING_MAX_FINDINGS ? j.sink.n : PSY_CODING_MAX_FINDINGS);

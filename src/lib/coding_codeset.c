@@ -3,7 +3,8 @@
  * deleted codes over the years), which are add-ons that can never be the visit itself, which places of
  * service exist, and whether a place of service fits the E/M's category (office, hospital inpatient,
  * nursing facility, home, emergency department). And, once a session is coded, whether each line may be
- * billed. Rules R-CODE-1 to R-CODE-5 and R-BILL-1 in docs/rules.md.
+ * billed; and the telemedicine E/M codes 98000-98015 (CPT 2025) only by the telecommunication they name and
+ * only where the payer's profile accepts them. Rules R-CODE-1 to R-CODE-6 in docs/rules.md.
  *
  * The engine touches no database, so the E/M part of the code set it needs is this table (the built-in
  * catalog in data/catalog holds the office codes only). Dates are CPT's: deletions take effect on
@@ -13,7 +14,7 @@
 #include <string.h>
 #include "coding_int.h"
 
-enum em_cat { CAT_OFFICE, CAT_HOSPITAL, CAT_NURSING, CAT_HOME, CAT_ED, CAT_OTHER };
+enum em_cat { CAT_OFFICE, CAT_HOSPITAL, CAT_NURSING, CAT_HOME, CAT_ED, CAT_OTHER, CAT_TELEMED };
 
 struct em_range {
     const char *lo, *hi;
@@ -53,6 +54,7 @@ static const struct em_range em_codes[] = {
     {"99417", "99417", CAT_OTHER, 20210101, 0, 1},
     {"99418", "99418", CAT_OTHER, 20230101, 0, 1},
     {"99441", "99443", CAT_OTHER, 0, 20250101, 0},
+    {"98000", "98015", CAT_TELEMED, 20250101, 0, 0}, /* CPT 2025 telemedicine E/M (R-CODE-6) */
 };
 
 /* The CMS place-of-service code set as the built-in catalog holds it (data/catalog/pos.json). */
@@ -89,7 +91,7 @@ static int pos_fits(enum em_cat cat, const char *pos)
                               : cat == CAT_HOME    ? home
                               : cat == CAT_ED      ? ed
                                                    : NULL;
-    if (!strcmp(pos, "02") || !strcmp(pos, "10") || cat == CAT_OTHER) return 1;
+    if (!strcmp(pos, "02") || !strcmp(pos, "10") || cat == CAT_OTHER || cat == CAT_TELEMED) return 1;
     if (cat == CAT_OFFICE) /* office or other outpatient: anywhere but the other categories' places */
         return !pos_fits(CAT_HOSPITAL, pos) && !pos_fits(CAT_NURSING, pos) && !pos_fits(CAT_HOME, pos) &&
                !pos_fits(CAT_ED, pos);
@@ -161,6 +163,37 @@ void psy__codeset_check(int date, const char *em_code, const char *pos, int pos_
         psy__sb_put(&b, pos);
         psy__sb_put(&b, pos_given ? ": the code or the place is wrong"
                                   : " (the payer's default): give the place where the visit happened");
+    }
+}
+
+void psy__telemed_em_check(int date, const char *em_code, psy_telehealth th, const struct psy__payer_terms *t,
+                           const char *payer, struct psy__sink *out)
+{
+    uint32_t k = psy__code_key(em_code);
+    if (!k || k < psy__code_key("98000") || k > psy__code_key("98015") || date < 20250101) return;
+    int audio_code = k >= psy__code_key("98008"); /* 98000-98007 audio-video, 98008-98015 audio-only */
+    const char *why = NULL;
+    if (th == PSY_TELEHEALTH_NONE)
+        why = " is a telemedicine E/M (real-time audio-video or audio-only): an in-person visit is coded 99202-99215";
+    else if (audio_code && th == PSY_TELEHEALTH_VIDEO)
+        why = " is an audio-only telemedicine E/M (98008-98015): a video visit is 98000-98007";
+    else if (!audio_code && th == PSY_TELEHEALTH_AUDIO)
+        why = " is an audio-video telemedicine E/M (98000-98007): an audio-only visit is 98008-98015";
+    struct psy__sb b;
+    struct psy_finding *f;
+    if (why) {
+        f = psy__sink_add(out, PSY_SEVERITY_ERROR, "R-CODE-6", th == PSY_TELEHEALTH_NONE ? "em_code" : "telehealth");
+        psy__sb_init(&b, f->message, sizeof f->message);
+        psy__sb_put(&b, em_code);
+        psy__sb_put(&b, why);
+    }
+    if (!t->telemedicine_em) {
+        f = psy__sink_add(out, PSY_SEVERITY_ERROR, "R-CODE-6", "em_code");
+        psy__sb_init(&b, f->message, sizeof f->message);
+        psy__sb_put(&b, "payer ");
+        psy__sb_put(&b, payer);
+        psy__sb_put(&b, " does not accept the telemedicine E/M codes 98000-98015: bill the visit's office E/M code "
+                        "(99202-99215) with the payer's telehealth place of service and modifier");
     }
 }
 

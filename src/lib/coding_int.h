@@ -26,6 +26,13 @@ static inline uint32_t psy__code_key(const char *c)
     return c[5] ? 0 : k;
 }
 
+/* An E/M code: 99202-99499, or a telemedicine E/M 98000-98015 (CPT 2025). */
+static inline int psy__is_em_key(uint32_t k)
+{
+    return (k >= psy__code_key("99202") && k <= psy__code_key("99499")) ||
+           (k >= psy__code_key("98000") && k <= psy__code_key("98015"));
+}
+
 /* A hash index from 64-bit keys (never 0) to the first of the rows that carry the key in an array
  * sorted by key. */
 struct psy__keyidx {
@@ -78,7 +85,7 @@ const struct psy__aoc_row *psy__ncci_aoc(const struct psy__ncci *t, uint32_t add
 #define PSY__PAYER_MAX_FEES 192
 #define PSY__PAYER_MAX_LIST 48
 
-enum { PSY__TH_POS_02_10 = 0, PSY__TH_POS_IN_PERSON = 1 };
+enum { PSY__TH_POS_02_10 = 0, PSY__TH_POS_IN_PERSON = 1, PSY__TH_POS_02 = 2 };
 
 struct psy__fee {
     uint32_t key;
@@ -98,6 +105,7 @@ struct psy__payer_terms {
     int th_pos;                      /* PSY__TH_POS_02_10 or PSY__TH_POS_IN_PERSON */
     char video_mod[3], audio_mod[3]; /* "" = none */
     int audio_only;                  /* 1 when audio-only telehealth is paid */
+    int th_home_refused;             /* 1 when telehealth with the patient at home is not paid */
     size_t n_th_excluded;
     uint32_t th_excluded[PSY__PAYER_MAX_LIST]; /* codes not paid by telehealth */
     size_t n_creds;
@@ -114,6 +122,9 @@ struct psy__payer_terms {
     size_t n_prior_auth;
     uint32_t prior_auth[PSY__PAYER_MAX_LIST];
     int em_modifier_25; /* the payer wants 25 on an E/M billed with a psychotherapy add-on */
+    int crisis_away_from_office;     /* crisis away from the office at a non-facility site: G0017/G0018 */
+    int telemedicine_em;             /* the payer pays the telemedicine E/M codes 98000-98015 */
+    int same_specialty_one_provider; /* clinicians of one specialty count as one provider (NCCI, MUE) */
     size_t n_fees;
     struct psy__fee fees[PSY__PAYER_MAX_FEES]; /* sorted by key */
 };
@@ -169,6 +180,10 @@ void psy__same_day(const struct psy__ncci *t, int date, const struct psy_coded_l
  * from the input, else from the payer's default). */
 void psy__codeset_check(int date, const char *em_code, const char *pos, int pos_given, struct psy__sink *out);
 int psy__pos_exists(const char *pos);
+/* The telemedicine E/M codes 98000-98015 (R-CODE-6): by the telecommunication they name, and only where
+ * the payer's profile accepts them (telemedicine_em). */
+void psy__telemed_em_check(int date, const char *em_code, psy_telehealth th, const struct psy__payer_terms *t,
+                           const char *payer, struct psy__sink *out);
 /* What a payer questions though it is billable (coding_warn.c): a group of one, a group shorter than
  * the payer's minimum, an individual session over 3 hours, a date of service in the future, input that
  * contradicts itself. Warnings only. */

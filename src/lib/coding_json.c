@@ -71,8 +71,7 @@ static psy_status one_field(struct in *in, const char *key, json_t *v, struct ps
     } else if (!strcmp(key, "em_code")) {
         if (json_is_null(v)) return PSY_OK;
         uint32_t k = json_is_string(v) ? psy__code_key(json_string_value(v)) : 0;
-        if (k < psy__code_key("99202") || k > psy__code_key("99499"))
-            return refuse(in, key, "must be an E/M code (99202-99499) as a string");
+        if (!psy__is_em_key(k)) return refuse(in, key, "must be an E/M code (99202-99499, 98000-98015) as a string");
         memcpy(s->em_code, json_string_value(v), 6);
     } else if (!strcmp(key, "interactive_complexity")) {
         return get_bool(in, v, key, &s->interactive_complexity);

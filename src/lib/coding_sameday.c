@@ -71,7 +71,7 @@ static void ptp_pair(const struct psy__ptp_row *p, const struct psy_coded_line *
         psy__sb_put(&b, " would be denied and no modifier changes that");
         return;
     }
-    int em = psy__code_key("99202") <= k2 && k2 <= psy__code_key("99499");
+    int em = psy__is_em_key(k2);
     const char *mod = override_modifier(deny, em);
     if (mod && deny->separate_times) return;
     struct psy_finding *f = psy__sink_add(out, PSY_SEVERITY_ERROR, rule, sep_field ? sep_field : field);

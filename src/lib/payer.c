@@ -10,6 +10,7 @@
  */
 #include <ctype.h>
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,17 +127,19 @@ static psy_status read_code_list(struct rd *r, json_t *v, const char *field, uin
 
 static psy_status read_telehealth(struct rd *r, json_t *th, struct psy__payer_terms *t)
 {
-    static const char *const keys[] = {"pos", "video_modifier", "audio_modifier", "audio_only", "excluded_codes",
-                                       "notes", NULL};
+    static const char *const keys[] = {"pos", "video_modifier", "audio_modifier", "audio_only", "home",
+                                       "excluded_codes", "notes", NULL};
     if (!json_is_object(th)) return bad(r, "telehealth", "must be an object");
     psy_status rc = only_keys(r, th, "telehealth", keys);
     json_t *v;
     if (!rc && (v = json_object_get(th, "pos"))) {
         const char *s = json_is_string(v) ? json_string_value(v) : "";
         if (!strcmp(s, "02_10")) t->th_pos = PSY__TH_POS_02_10;
+        else if (!strcmp(s, "02")) t->th_pos = PSY__TH_POS_02;
         else if (!strcmp(s, "in_person")) t->th_pos = PSY__TH_POS_IN_PERSON;
-        else rc = bad(r, "telehealth.pos", "must be \"02_10\" (POS 02 or 10 by the patient's location) or "
-                                           "\"in_person\" (the in-person POS with a modality modifier)");
+        else rc = bad(r, "telehealth.pos", "must be \"02_10\" (POS 02 or 10 by the patient's location), \"02\" "
+                                           "(POS 02 wherever the patient is) or \"in_person\" (the in-person POS "
+                                           "with a modality modifier)");
     }
     if (!rc && (v = json_object_get(th, "video_modifier")))
         rc = read_modifier(r, v, "telehealth.video_modifier", t->video_mod);
@@ -145,6 +148,10 @@ static psy_status read_telehealth(struct rd *r, json_t *th, struct psy__payer_te
     if (!rc && (v = json_object_get(th, "audio_only"))) {
         if (!json_is_boolean(v)) rc = bad(r, "telehealth.audio_only", "must be true or false");
         else t->audio_only = json_is_true(v);
+    }
+    if (!rc && (v = json_object_get(th, "home"))) {
+        if (!json_is_boolean(v)) rc = bad(r, "telehealth.home", "must be true or false");
+        else t->th_home_refused = json_is_false(v);
     }
     if (!rc && (v = json_object_get(th, "excluded_codes")))
         rc = read_code_list(r, v, "telehealth.excluded_codes", t->th_excluded, &t->n_th_excluded, NULL);
@@ -274,7 +281,8 @@ static psy_status read_version(struct rd *r, json_t *v, struct psy__payer_terms 
 {
     static const char *const keys[] = {"effective", "notes", "place_of_service", "telehealth", "credential_modifiers",
                                        "kind_modifiers", "group_size_max", "group_minutes_min", "not_covered", "prior_authorization",
-                                       "em_modifier_25", "fees_cents", NULL};
+                                       "em_modifier_25", "crisis_away_from_office", "telemedicine_em",
+                                       "same_specialty_one_provider", "fees_cents", NULL};
     if (!json_is_object(v)) return bad(r, "", "must be an object");
     psy_status rc = only_keys(r, v, "", keys);
     if (rc) return rc;
@@ -312,9 +320,17 @@ static psy_status read_version(struct rd *r, json_t *v, struct psy__payer_terms 
     if ((x = json_object_get(v, "prior_authorization")) &&
         (rc = read_code_list(r, x, "prior_authorization", t->prior_auth, &t->n_prior_auth, &t->prior_auth_all)))
         return rc;
-    if ((x = json_object_get(v, "em_modifier_25"))) {
-        if (!json_is_boolean(x)) return bad(r, "em_modifier_25", "must be true or false");
-        t->em_modifier_25 = json_is_true(x);
+    static const struct {
+        const char *key;
+        size_t off;
+    } flags[] = {{"em_modifier_25", offsetof(struct psy__payer_terms, em_modifier_25)},
+                 {"crisis_away_from_office", offsetof(struct psy__payer_terms, crisis_away_from_office)},
+                 {"telemedicine_em", offsetof(struct psy__payer_terms, telemedicine_em)},
+                 {"same_specialty_one_provider", offsetof(struct psy__payer_terms, same_specialty_one_provider)}};
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+        if (!(x = json_object_get(v, flags[i].key))) continue;
+        if (!json_is_boolean(x)) return bad(r, flags[i].key, "must be true or false");
+        *(int *)((char *)t + flags[i].off) = json_is_true(x);
     }
     if ((x = json_object_get(v, "fees_cents"))) {
         if ((rc = read_map(r, x, "fees_cents", "{code: cents}", fee_entry, t))) return rc;

@@ -126,8 +126,9 @@ static psy_status check_session(psy_store *st, psy_id practice, const struct psy
     if (!rc && *s->em_code) {
         if (group_kind(s->kind)) rc = psy__rec_bad(st, "em_code", "an E/M visit is recorded on individual-type sessions");
         else rc = psy__rec_proc_code(st, "em_code", s->em_code, n->em_code);
-        if (!rc && (strcmp(n->em_code, "99202") < 0 || strcmp(n->em_code, "99499") > 0))
-            rc = psy__rec_bad(st, "em_code", "an E/M code, 99202 to 99499");
+        if (!rc && (strcmp(n->em_code, "99202") < 0 || strcmp(n->em_code, "99499") > 0) &&
+            (strcmp(n->em_code, "98000") < 0 || strcmp(n->em_code, "98015") > 0))
+            rc = psy__rec_bad(st, "em_code", "an E/M code, 99202 to 99499 (or telemedicine 98000 to 98015)");
     }
     n->billed_code[0] = 0;
     if (!rc && *s->billed_code) {
@@ -372,6 +373,10 @@ static psy_status write_attendance(psy_store *st, psy_id practice, const void *r
     if (!rc && a->present != 0 && a->present != 1) rc = psy__rec_bad(st, "present", "0 or 1");
     if (!rc && (a->late_minutes < 0 || a->late_minutes > 720)) rc = psy__rec_bad(st, "late_minutes", "between 0 and 720");
     if (!rc && (a->early_minutes < 0 || a->early_minutes > 720)) rc = psy__rec_bad(st, "early_minutes", "between 0 and 720");
+    if (!rc && a->interactive_complexity != 0 && a->interactive_complexity != 1)
+        rc = psy__rec_bad(st, "interactive_complexity", "0 or 1");
+    if (!rc && !a->present && a->interactive_complexity)
+        rc = psy__rec_bad(st, "interactive_complexity", "an absent member has no interactive complexity");
     if (!rc && !a->present && (a->late_minutes || a->early_minutes))
         rc = psy__rec_bad(st, a->late_minutes ? "late_minutes" : "early_minutes", "an absent member has no minutes");
     int mins = psy_records_session_minutes(&s);
@@ -395,16 +400,18 @@ static psy_status write_attendance(psy_store *st, psy_id practice, const void *r
     if (*id)
         return psy__rec_update(st, "attendance", practice, *id, version,
                                "present = ?, late_minutes = ?, early_minutes = ?, billed_code = ?, policy_id = ?, "
-                               "updated_at = ?",
+                               "interactive_complexity = ?, updated_at = ?",
                                PSY_ARGS(PSY_INT(a->present), PSY_INT(a->late_minutes), PSY_INT(a->early_minutes),
-                                        PSY_TEXT_OR_NULL(code), PSY_INT_OR_NULL(a->policy_id), PSY_TEXT_OR_EMPTY(now)));
+                                        PSY_TEXT_OR_NULL(code), PSY_INT_OR_NULL(a->policy_id),
+                                        PSY_INT(a->interactive_complexity), PSY_TEXT_OR_EMPTY(now)));
     return psy__db_insert(st, id,
                           "INSERT INTO attendance (practice_id, session_id, client_id, present, late_minutes, "
-                          "early_minutes, billed_code, policy_id, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                          "early_minutes, billed_code, policy_id, interactive_complexity, created_at, updated_at) "
+                          "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                           PSY_ARGS(PSY_INT(practice), PSY_INT(a->session_id), PSY_INT(a->client_id),
                                    PSY_INT(a->present), PSY_INT(a->late_minutes), PSY_INT(a->early_minutes),
-                                   PSY_TEXT_OR_NULL(code), PSY_INT_OR_NULL(a->policy_id), PSY_TEXT_OR_EMPTY(now),
-                                   PSY_TEXT_OR_EMPTY(now)));
+                                   PSY_TEXT_OR_NULL(code), PSY_INT_OR_NULL(a->policy_id),
+                                   PSY_INT(a->interactive_complexity), PSY_TEXT_OR_EMPTY(now), PSY_TEXT_OR_EMPTY(now)));
 }
 
 psy_status psy_records_attendance_set(psy_store *st, psy_id practice, const struct psy_attendance *a, psy_id *id)
@@ -424,7 +431,8 @@ psy_status psy_records_attendance_set(psy_store *st, psy_id practice, const stru
 #define C(f, t) PSY__COL(struct psy_attendance, f, t)
 static const struct psy__col attendance_cols[] = {C(id, i),           C(session_id, i),    C(client_id, i),
                                                       C(present, d),      C(late_minutes, d),  C(early_minutes, d),
-                                                      C(billed_code, s),  C(policy_id, i),     C(version, d)};
+                                                      C(billed_code, s),  C(policy_id, i),     C(interactive_complexity, d),
+                                                      C(version, d)};
 #undef C
 static const struct psy__map attendance_map = PSY__MAP(attendance_cols);
 
@@ -552,6 +560,9 @@ psy_status psy_records_session_billables(psy_store *st, psy_id practice, psy_id 
             b->client_id = att[i].client_id;
             b->minutes = mins ? mins - att[i].late_minutes - att[i].early_minutes : 0;
             b->participants = (int)present;
+            /* interactive complexity member by member: the session's flag covers every member, a
+             * member's own flag that member alone (domain.md 1.8) */
+            b->interactive_complexity = s.interactive_complexity || att[i].interactive_complexity;
             memcpy(b->billed_code, att[i].billed_code, sizeof b->billed_code);
             rc = fill_billable(st, practice, b, att[i].policy_id);
         }

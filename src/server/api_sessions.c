@@ -208,9 +208,10 @@ static json_t *session_doc(struct srv_req *r, const struct psy_session *s, int w
     if (s->group_id) psy_records_group_roster(r->st, pr, s->group_id, s->service_date, &roster, &nr);
     psy_records_attendance_list(r->st, pr, s->id, &a, &na);
     for (size_t i = 0; i < na; i++)
-        json_array_append_new(att, json_pack("{s:I, s:b, s:i, s:i}", "client_id", (json_int_t)a[i].client_id, "present",
-                                             a[i].present, "late_minutes", a[i].late_minutes, "early_minutes",
-                                             a[i].early_minutes));
+        json_array_append_new(att, json_pack("{s:I, s:b, s:i, s:i, s:b}", "client_id", (json_int_t)a[i].client_id,
+                                             "present", a[i].present, "late_minutes", a[i].late_minutes,
+                                             "early_minutes", a[i].early_minutes, "interactive_complexity",
+                                             a[i].interactive_complexity));
     for (size_t i = 0; i < nr + na; i++) {
         psy_id c = i < nr ? roster[i] : a[i - nr].client_id;
         int dup = 0;
@@ -310,9 +311,10 @@ static int draft_shape(struct srv_req *r, json_t *b)
                 return -1;
             }
         }
-        if (!json_is_boolean(json_object_get(a, "present"))) {
-            char f[48];
-            snprintf(f, sizeof f, "attendance[%zu].present", i);
+        json_t *ic = json_object_get(a, "interactive_complexity");
+        if (!json_is_boolean(json_object_get(a, "present")) || (ic && !json_is_boolean(ic))) {
+            char f[64];
+            snprintf(f, sizeof f, "attendance[%zu].%s", i, ic && !json_is_boolean(ic) ? "interactive_complexity" : "present");
             srv_reply_error(r, 422, "invalid", f, "%s: true or false", f);
             return -1;
         }
@@ -409,6 +411,7 @@ void api_session_put(struct srv_req *r)
         at.present = json_is_true(json_object_get(a, "present"));
         at.late_minutes = at.present ? (int)json_integer_value(json_object_get(a, "late_minutes")) : 0;
         at.early_minutes = at.present ? (int)json_integer_value(json_object_get(a, "early_minutes")) : 0;
+        at.interactive_complexity = at.present && json_is_true(json_object_get(a, "interactive_complexity"));
         rc = psy_records_attendance_set(r->st, pr, &at, NULL);
     }
     json_array_foreach(json_object_get(b, "notes"), i, a) {

@@ -136,7 +136,7 @@ static int draft_minutes(const struct psy_session *s, json_t *draft)
 }
 
 static void code_member(struct srv_req *r, const struct psy_session *s, psy_id client, int minutes, int participants,
-                        json_t *lines, json_t *findings)
+                        int member_complexity, json_t *lines, json_t *findings)
 {
     psy_id pr = r->session.user.practice_id;
     struct psy_billable b;
@@ -155,7 +155,7 @@ static void code_member(struct srv_req *r, const struct psy_session *s, psy_id c
     b.patient_absent = s->patient_absent;
     b.medical = s->medical;
     snprintf(b.em_code, sizeof b.em_code, "%s", s->em_code);
-    b.interactive_complexity = s->interactive_complexity;
+    b.interactive_complexity = s->interactive_complexity || member_complexity;
     struct psy_policy pol;
     if (psy_records_policy_on(r->st, pr, client, s->service_date, 1, &pol) == PSY_OK) {
         b.policy_id = pol.id;
@@ -200,7 +200,7 @@ json_t *api_visit_coding(struct srv_req *r, const struct psy_session *s0, json_t
     json_t *lines = json_array(), *findings = json_array();
     int mins = draft_minutes(&s, draft);
     if (!api_visit_group_kind(s.kind)) {
-        code_member(r, &s, s.client_id, mins, 1, lines, findings);
+        code_member(r, &s, s.client_id, mins, 1, 0, lines, findings);
     } else {
         int present = 0;
         size_t i;
@@ -211,8 +211,8 @@ json_t *api_visit_coding(struct srv_req *r, const struct psy_session *s0, json_t
             int m = mins ? mins - (int)json_integer_value(json_object_get(a, "late_minutes")) -
                                (int)json_integer_value(json_object_get(a, "early_minutes"))
                          : 0;
-            code_member(r, &s, json_integer_value(json_object_get(a, "client_id")), m > 0 ? m : 0, present, lines,
-                        findings);
+            code_member(r, &s, json_integer_value(json_object_get(a, "client_id")), m > 0 ? m : 0, present,
+                        json_is_true(json_object_get(a, "interactive_complexity")), lines, findings);
         }
     }
     long long total = 0;

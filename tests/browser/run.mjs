@@ -536,7 +536,7 @@ async function firstDayCare(browser, page, url, { clientUrl, planUrl, daysFrom }
   const groupSessionUrl = cpage.url();
   await cpage.getByLabel('Started').fill('18:00');
   await cpage.getByLabel('Ended').fill('19:30');
-  await cpage.locator('table.attendance input[type=checkbox]').first().check();
+  await cpage.locator('table.attendance input[data-client]').first().check();
   for (const [id, label] of [['theme', 'Theme'], ['techniques', 'Techniques and interventions'], ['dynamics', 'Group dynamics'], ['factors', 'Therapeutic factors']])
     await cpage.locator(`#note-0-${id}`).fill(`${label}: safety and trust after a trauma, first meeting of the group.`);
   const member = cpage.locator('.member-notes fieldset').first();
@@ -1104,7 +1104,7 @@ async function main() {
     check('a new session opens for documentation', /#\/sessions\/\d+$/.test(dpage.url()), dpage.url());
     await dpage.getByLabel('Started').fill('18:00');
     await dpage.getByLabel('Ended').fill('19:30');
-    const boxes = dpage.locator('table.attendance input[type=checkbox]');
+    const boxes = dpage.locator('table.attendance input[data-client]');
     await boxes.nth(0).check();
     await boxes.nth(1).check();
     await boxes.nth(2).check();

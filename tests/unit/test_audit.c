@@ -3,6 +3,7 @@
  * nothing else; nothing at all on clean data), the period filter, and `psyclaim audit`. The checks run
  * once on SQLite and once on PostgreSQL (the ctest fixture pg_server, or $PSY_TEST_PG_URI), the same
  * test functions on both. */
+#include "audit_int.h"
 #include "fixtures_records.h"
 #include "pg_copy.h"
 #include "pg_scratch.h"
@@ -92,6 +93,21 @@ static void copy_note(struct fx *f, psy_id from, psy_id to)
     assert_int_equal(psy_records_note_save(f->st, f->pr, &b, NULL), PSY_OK);
     psy_note_clear(&a);
     psy_note_clear(&b);
+}
+
+/* Appends text to the plan part of draft note id. */
+static void append_to_note(struct fx *f, psy_id id, const char *text)
+{
+    struct psy_note n;
+    assert_int_equal(psy_records_note_get(f->st, f->pr, id, &n), PSY_OK);
+    size_t l = strlen(n.plan);
+    char *p = malloc(l + strlen(text) + 1);
+    memcpy(p, n.plan, l);
+    strcpy(p + l, text);
+    free(n.plan);
+    n.plan = p;
+    assert_int_equal(psy_records_note_save(f->st, f->pr, &n, NULL), PSY_OK);
+    psy_note_clear(&n);
 }
 
 static void sign_all(struct fx *f, psy_id session)
@@ -186,12 +202,12 @@ static void test_signatures_and_times(void **state)
     expect(&f, "2024-03-30", w4, 2);
 
     /* EVIDENCE: R-TIME-1 -- the billed code's band (data/audit/time_bands.json) */
-    psy_id shortish = fx_individual(&f, f.client[1], "2024-04-01", 45, "90837", 1);
-    fx_individual(&f, f.client[1], "2024-04-02", 52, "90834", 1);
-    fx_individual(&f, f.client[1], "2024-04-03", 16, "90832", 1);
-    psy_id too_short = fx_individual(&f, f.client[1], "2024-04-04", 15, "90832", 1);
+    psy_id shortish = fx_individual(&f, f.client[1], "2024-04-01", 45, "90837", 1); /* a week apart: the */
+    fx_individual(&f, f.client[1], "2024-04-08", 52, "90834", 1);                      /* plan is weekly */
+    fx_individual(&f, f.client[1], "2024-04-15", 16, "90832", 1);
+    psy_id too_short = fx_individual(&f, f.client[1], "2024-04-22", 15, "90832", 1);
     struct want w5[] = {{"R-TIME-1", "session", shortish}, {"R-TIME-1", "session", too_short}};
-    struct psy_audit_opts o = {"2024-04-01", "2024-04-30", "2024-04-05", 0};
+    struct psy_audit_opts o = {"2024-04-01", "2024-04-30", "2024-04-23", 0};
     expect_opts(&f, &o, w5, 2);
     fx_stop(state, &f);
 }
@@ -353,18 +369,19 @@ static void test_z_codes_only(void **state)
     snprintf(c.dx[0], PSY_CODE_MAX, "F41.1");
     snprintf(c.dx[1], PSY_CODE_MAX, "Z63.0");
     assert_int_equal(psy_records_client_update(f.st, f.pr, &c), PSY_OK);
-    fx_individual(&f, f.client[0], "2024-07-02", 45, "90834", 1);
+    psy_id s1 = fx_individual(&f, f.client[0], "2024-07-02", 45, "90834", 1);
     NONE(&f, "2024-07-10");
-    /* EVIDENCE: R-DX-2 -- the disorder removed: Z63.0 alone under 90834 */
+    /* EVIDENCE: R-DX-2 -- the disorder removed: Z63.0 alone under 90834; the plan still names F41.1, so
+     * the claim's diagnosis no longer matches it either (R-PLAN-2, on each session) */
     assert_int_equal(psy_records_client_get(f.st, f.pr, f.client[0], &c), PSY_OK);
     snprintf(c.dx[0], PSY_CODE_MAX, "Z63.0");
     c.n_dx = 1;
     assert_int_equal(psy_records_client_update(f.st, f.pr, &c), PSY_OK);
-    struct want w[] = {{"R-DX-2", "client", f.client[0]}};
-    expect(&f, "2024-07-10", w, 1);
-    /* one finding for the client, however many sessions (a second one, a group) */
-    fx_individual(&f, f.client[0], "2024-07-09", 53, "90837", 1);
-    expect(&f, "2024-07-10", w, 1);
+    struct want w[] = {{"R-DX-2", "client", f.client[0]}, {"R-PLAN-2", "session", s1}, {"R-PLAN-2", "session", 0}};
+    expect(&f, "2024-07-10", w, 2);
+    /* one R-DX-2 for the client, however many sessions (a second one the next week) */
+    w[2].id = fx_individual(&f, f.client[0], "2024-07-09", 53, "90837", 1);
+    expect(&f, "2024-07-10", w, 3);
     fx_stop(state, &f);
 }
 
@@ -456,7 +473,7 @@ static void test_member_minutes(void **state)
     sign_all(&f, g);
     NONE(&f, "2024-07-10");
     /* EVIDENCE: R-GRP-4 -- 44 minutes present for a payer that pays from 45 */
-    g = fx_group(&f, "2024-07-04", present, 2, 0);
+    g = fx_group(&f, "2024-07-09", present, 2, 0); /* the next week: the plan is weekly */
     set_presence(&f, g, f.client[2], 30, 16);
     sign_all(&f, g);
     struct psy_audit_finding *v;
@@ -531,6 +548,11 @@ static void test_telehealth(void **state)
     assert_int_equal(psy_records_session_get(f.st, f.pr, s1, &s), PSY_OK);
     snprintf(s.th_modality, sizeof s.th_modality, "audio");
     assert_int_equal(psy_records_session_update(f.st, f.pr, &s), PSY_OK);
+    /* EVIDENCE: R-DOC-AUDIO -- audio-only, and the note does not say why (CY2022 PFS: the clinician can
+     * offer video and the patient cannot use it or declines) */
+    struct want wa[] = {{"R-DOC-AUDIO", "session", s1}};
+    expect(&f, "2024-08-06", wa, 1);
+    append_to_note(&f, note_of(&f, s1, f.client[0]), " Audio only: the patient declined video today.");
     NONE(&f, "2024-08-06");
     struct psy_client c;
     assert_int_equal(psy_records_client_get(f.st, f.pr, f.client[0], &c), PSY_OK);
@@ -544,6 +566,83 @@ static void test_telehealth(void **state)
     assert_non_null(strstr(v[0].message, "consent"));
     assert_null(strstr(v[0].message, c.first_name)); /* no patient data in messages */
     free(v);
+    fx_stop(state, &f);
+}
+
+/* R-TH-4, from domain.md 2.2: Medicare mental-health telehealth to the patient's home needs an in-person
+ * visit within 6 months before the first telehealth service and within 12 months before each later one
+ * (statute since CAA 2021; delayed through 2027 by CAA 2026, so the audit's setting starts it on
+ * 2028-01-01). The check runs here with an earlier start date to see it work. */
+struct seen {
+    int n;
+    char rule[16][16];
+    psy_id id[16];
+};
+static void seen_one(void *ud, const char *rule, int error, const char *type, psy_id id, const char *date,
+                     const char *msg)
+{
+    struct seen *x = ud;
+    (void)error, (void)type, (void)date, (void)msg;
+    if (x->n < 16) snprintf(x->rule[x->n], sizeof x->rule[0], "%s", rule), x->id[x->n++] = id;
+}
+
+static psy_id home_telehealth(struct fx *f, psy_id client, const char *date)
+{
+    psy_id id = fx_individual(f, client, date, 45, "90834", 0);
+    struct psy_session s;
+    assert_int_equal(psy_records_session_get(f->st, f->pr, id, &s), PSY_OK);
+    s.telehealth = 1;
+    snprintf(s.pos, sizeof s.pos, "10");
+    snprintf(s.th_modality, sizeof s.th_modality, "video");
+    snprintf(s.patient_location, sizeof s.patient_location, "home");
+    assert_int_equal(psy_records_session_update(f->st, f->pr, &s), PSY_OK);
+    return id;
+}
+
+static void test_in_person_visit(void **state)
+{
+    struct fx f;
+    fx_start(state, &f);
+    struct psy_payer py; /* clients 0 and 1 become Medicare's (the commercial payer's kind changed) */
+    assert_int_equal(psy_records_payer_get(f.st, f.pr, f.commercial, &py), PSY_OK);
+    snprintf(py.kind, sizeof py.kind, "medicare");
+    assert_int_equal(psy_records_payer_update(f.st, f.pr, &py), PSY_OK);
+    struct {
+        psy_id client;
+        const char *date;
+        int telehealth, finding; /* finding: R-TH-4 expected on this session */
+    } cases[] = {
+        {f.client[0], "2025-01-06", 0, 0}, /* in person */
+        {f.client[0], "2025-07-07", 1, 0}, /* first telehealth 182 days later: within 6 months */
+        {f.client[0], "2025-12-29", 1, 0}, /* a later one within 12 months of the in-person visit */
+        {f.client[0], "2026-01-12", 1, 1}, /* past 12 months */
+        {f.client[1], "2024-12-02", 1, 0}, /* before the requirement starts (here 2025-01-01) */
+        {f.client[1], "2025-02-03", 1, 1}, /* no in-person visit before it at all */
+        {f.client[1], "2025-02-10", 0, 0}, /* in person */
+        {f.client[1], "2025-09-08", 1, 1}, /* first telehealth since then, 210 days later: over 6 months */
+        {f.client[2], "2025-03-03", 1, 0}, /* not Medicare */
+    };
+    enum { NC = sizeof cases / sizeof cases[0] };
+    psy_id ids[NC];
+    for (size_t i = 0; i < NC; i++)
+        ids[i] = cases[i].telehealth ? home_telehealth(&f, cases[i].client, cases[i].date)
+                                     : fx_individual(&f, cases[i].client, cases[i].date, 45, "90834", 0);
+    struct seen x = {0};
+    assert_int_equal(psy__audit_necessity(f.st, f.pr, "2024-01-01", "2026-12-31", "2025-01-01", seen_one, &x), PSY_OK);
+    int want = 0;
+    for (size_t i = 0; i < NC; i++) {
+        int hit = 0;
+        for (int k = 0; k < x.n; k++) hit |= !strcmp(x.rule[k], "R-TH-4") && x.id[k] == ids[i];
+        if (hit != cases[i].finding) fail_msg("R-TH-4 case %zu (%s): found %d, want %d", i, cases[i].date, hit, cases[i].finding);
+        want += cases[i].finding;
+    }
+    int n = 0;
+    for (int k = 0; k < x.n; k++) n += !strcmp(x.rule[k], "R-TH-4");
+    assert_int_equal(n, want);
+    /* the audit's own setting (2028-01-01) finds none of them */
+    memset(&x, 0, sizeof x);
+    assert_int_equal(psy__audit_necessity(f.st, f.pr, "2024-01-01", "2026-12-31", "2028-01-01", seen_one, &x), PSY_OK);
+    for (int k = 0; k < x.n; k++) assert_string_not_equal(x.rule[k], "R-TH-4");
     fx_stop(state, &f);
 }
 
@@ -696,6 +795,7 @@ int main(void)
         cmocka_unit_test_prestate(test_member_minutes, NULL),
         cmocka_unit_test_prestate(test_authorisations, NULL),
         cmocka_unit_test_prestate(test_telehealth, NULL),
+        cmocka_unit_test_prestate(test_in_person_visit, NULL),
         cmocka_unit_test_prestate(test_demo_found_exactly, NULL),
     };
     enum { N = sizeof checks / sizeof checks[0] };
