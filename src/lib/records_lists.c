@@ -4,6 +4,7 @@
  * and the groups a client belongs to. Each answer is an ascending id list; the records themselves come
  * from the *_get functions.
  */
+#include <stdio.h>
 #include "records_int.h"
 
 psy_status psy_records_group_list(psy_store *st, psy_id practice, psy_id clinician, psy_id **ids, size_t *n)
@@ -18,20 +19,31 @@ psy_status psy_records_group_list(psy_store *st, psy_id practice, psy_id clinici
         PSY_ARGS(PSY_INT(practice), PSY_INT(clinician), PSY_INT(clinician)));
 }
 
+void psy__records_seen_by(struct psy__query *q, const char *client_col, psy_id practice, psy_id clinician)
+{
+    char cond[640];
+    snprintf(cond, sizeof cond,
+             "%s IN (SELECT m.client_id FROM group_member m JOIN therapy_group g ON g.id = m.group_id"
+             "        WHERE g.practice_id = ? AND (g.clinician_id = ? OR g.co_clinician_id = ?)"
+             " UNION SELECT client_id FROM treatment_plan WHERE practice_id = ? AND clinician_id = ?"
+             " UNION SELECT client_id FROM session WHERE practice_id = ? AND clinician_id = ?"
+             "       AND client_id IS NOT NULL)",
+             client_col);
+    psy__query_where_n(q, cond,
+                       PSY_ARGS(PSY_INT(practice), PSY_INT(clinician), PSY_INT(clinician), PSY_INT(practice),
+                                PSY_INT(clinician), PSY_INT(practice), PSY_INT(clinician)));
+}
+
 psy_status psy_records_client_ids(psy_store *st, psy_id practice, psy_id clinician, psy_id **ids, size_t *n)
 {
-    if (!clinician)
-        return psy__db_ints(st, ids, n, "SELECT id FROM client WHERE practice_id = ? ORDER BY id",
-                            PSY_ARGS(PSY_INT(practice)));
-    return psy__db_ints(st, ids, n,
-                        "SELECT id FROM client WHERE practice_id = ? AND ("
-                        " id IN (SELECT m.client_id FROM group_member m JOIN therapy_group g ON g.id = m.group_id"
-                        "        WHERE g.practice_id = ? AND (g.clinician_id = ? OR g.co_clinician_id = ?))"
-                        " OR id IN (SELECT client_id FROM treatment_plan WHERE practice_id = ? AND clinician_id = ?)"
-                        " OR id IN (SELECT client_id FROM session WHERE practice_id = ? AND clinician_id = ?"
-                        "           AND client_id IS NOT NULL)) ORDER BY id",
-                        PSY_ARGS(PSY_INT(practice), PSY_INT(practice), PSY_INT(clinician), PSY_INT(clinician),
-                                 PSY_INT(practice), PSY_INT(clinician), PSY_INT(practice), PSY_INT(clinician)));
+    struct psy__query q;
+    psy__query_init(&q, "SELECT id FROM client", PSY_NOARGS);
+    psy__query_where(&q, "practice_id = ?", PSY_INT(practice));
+    if (clinician) psy__records_seen_by(&q, "id", practice, clinician);
+    psy__query_sql(&q, " ORDER BY id");
+    psy_status rc = psy__db_ints(st, ids, n, q.sql.p, q.args, q.n);
+    psy__query_free(&q);
+    return rc;
 }
 
 psy_status psy_records_client_policies(psy_store *st, psy_id practice, psy_id client, psy_id **ids, size_t *n)

@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <math.h>
@@ -2153,24 +2154,55 @@ static void assert_download(const struct http *h, const char *type, const char *
     assert_memory_equal(h->body.p, starts, strlen(starts));
 }
 
-/* The claims of a GET /api/claims answer, as the session sees them. */
+/* The claims of GET /api/claims answers, as the session sees them: every page, walked three claims at
+ * a time by next_cursor. Each row comes once, newest first, and the totals of the first page (by
+ * status, billed) add up to the rows of all pages. */
 static json_t *claims_of(const struct session *s, const char *query)
 {
     struct http h;
-    char path[200];
-    snprintf(path, sizeof path, "/api/claims%s", query);
-    assert_int_equal(call(s, "GET", path, NULL, &h), 200);
-    json_t *c = json_incref(json_object_get(h.json, "claims"));
-    /* the totals add up */
-    json_t *t = json_object_get(h.json, "totals"), *x;
+    char path[600], cursor[400] = "";
+    json_t *all = json_array(), *totals = NULL, *x;
+    json_int_t total = -1, last = 0;
+    for (int page = 0;; page++) {
+        snprintf(path, sizeof path, "/api/claims%s%slimit=3%s%s", query, *query ? "&" : "?", *cursor ? "&cursor=" : "",
+                 cursor);
+        assert_int_equal(call(s, "GET", path, NULL, &h), 200);
+        json_t *items = json_object_get(h.json, "items");
+        size_t i;
+        assert_true(json_array_size(items) <= 3);
+        json_array_foreach(items, i, x) {
+            json_int_t id = json_integer_value(json_object_get(x, "id"));
+            assert_true(last == 0 || id < last);
+            last = id;
+            json_array_append(all, x);
+        }
+        if (page == 0) {
+            total = json_integer_value(json_object_get(h.json, "total"));
+            totals = json_incref(json_object_get(h.json, "totals"));
+            assert_non_null(totals);
+            assert_true(json_is_array(json_object_get(h.json, "payers")));
+        } else {
+            assert_null(json_object_get(h.json, "totals")); /* counted once, on the first page */
+            assert_int_equal(json_integer_value(json_object_get(h.json, "total")), total);
+        }
+        assert_no_note_text(h.json);
+        json_t *next = json_object_get(h.json, "next_cursor");
+        assert_true(json_is_null(next) || json_is_string(next));
+        snprintf(cursor, sizeof cursor, "%s", json_is_string(next) ? json_string_value(next) : "");
+        http_free(&h);
+        if (!*cursor) break;
+    }
     size_t i;
-    json_int_t sum = 0;
-    json_array_foreach(c, i, x) sum += json_integer_value(json_object_get(x, "total_cents"));
-    assert_int_equal(json_integer_value(json_object_get(t, "claims")), json_array_size(c));
-    assert_int_equal(json_integer_value(json_object_get(t, "total_cents")), sum);
-    assert_no_note_text(h.json);
-    http_free(&h);
-    return c;
+    json_int_t sum = 0, by = 0;
+    json_array_foreach(all, i, x) sum += json_integer_value(json_object_get(x, "total_cents"));
+    const char *k;
+    json_object_foreach(json_object_get(totals, "by_status"), k, x) by += json_integer_value(x);
+    assert_int_equal(total, json_array_size(all));
+    assert_int_equal(json_integer_value(json_object_get(totals, "claims")), json_array_size(all));
+    assert_int_equal(by, json_array_size(all));
+    assert_int_equal(json_integer_value(json_object_get(totals, "total_cents")), sum);
+    json_decref(totals);
+    return all;
 }
 
 static int audited(const char *action)
@@ -2397,6 +2429,33 @@ static void test_claims(void **state)
     call_error(&biller, "GET", "/api/claims?status=lost", NULL, 400, "invalid", "status");
     call_error(&biller, "GET", "/api/claims?month=2025-13", NULL, 400, "invalid", "month");
     call_error(&biller, "GET", "/api/claims?client=abc", NULL, 400, "invalid", "client");
+    call_error(&biller, "GET", "/api/claims?cursor=p12.zz", NULL, 400, "invalid", "cursor");
+    call_error(&biller, "GET", "/api/claims?cursor=12", NULL, 400, "invalid", "cursor");
+    call_error(&biller, "GET", "/api/claims?limit=501", NULL, 400, "invalid", "limit");
+    /* searched on the server: by claim number (any case, part of it) and by the client's name */
+    {
+        const char *num = json_string_value(json_object_get(first, "number"));
+        char sq[160];
+        snprintf(sq, sizeof sq, "?q=%s", num);
+        json_t *hit = claims_of(&biller, sq);
+        assert_int_equal(json_array_size(hit), 1);
+        assert_string_equal(json_string_value(json_object_get(json_array_get(hit, 0), "number")), num);
+        json_decref(hit);
+        const char *last_name = json_string_value(json_object_get(json_object_get(first, "client"), "last_name"));
+        char lower[80];
+        size_t k = 0;
+        for (; last_name[k] && k < sizeof lower - 1; k++) lower[k] = (char)tolower((unsigned char)last_name[k]);
+        lower[k] = 0;
+        snprintf(sq, sizeof sq, "?q=%s", lower);
+        json_t *named = claims_of(&biller, sq);
+        assert_true(json_array_size(named) >= 1 && json_array_size(named) <= json_array_size(all));
+        json_array_foreach(named, i, x)
+            assert_string_equal(json_string_value(json_object_get(json_object_get(x, "client"), "last_name")), last_name);
+        json_decref(named);
+        json_t *none = claims_of(&biller, "?q=%25nobody_");
+        assert_int_equal(json_array_size(none), 0);
+        json_decref(none);
+    }
     psy_id *own;
     size_t nown;
     psy_store *st;
@@ -2582,8 +2641,8 @@ static void test_claims(void **state)
     free(era);
     /* the denied claim shows its payment with the reason in words */
     json_int_t denied_id = 0;
-    json_array_foreach(ready, i, x)
-        if (!denied_id && !strcmp(json_string_value(json_object_get(x, "payer_code")), payer)) denied_id = json_integer_value(json_object_get(x, "id"));
+    json_array_foreach(ready, i, x) /* the list is newest first; the 837P (and the remittance) oldest first */
+        if (!strcmp(json_string_value(json_object_get(x, "payer_code")), payer)) denied_id = json_integer_value(json_object_get(x, "id"));
     snprintf(path, sizeof path, "/api/claims/%lld", (long long)denied_id);
     assert_int_equal(call(&biller, "GET", path, NULL, &h), 200);
     assert_string_equal(json_string_value(json_object_get(h.json, "status")), "denied");
