@@ -5,6 +5,7 @@
 // in words, and items kept in suspense; the open suspense items are listed below.
 
 import { h, replace } from './dom.js';
+import { morePager } from './list.js';
 import { request, upload, ApiError } from './api.js';
 
 const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
@@ -136,18 +137,32 @@ function postingResult(r) {
       }))));
 }
 
-async function suspenseList(box) {
-  const s = await request('GET', '/api/suspense');
+function suspenseRow(x) {
+  return h('tr', {},
+    h('th', { scope: 'row' }, h('span', { class: 'code' }, x.claim_number || '—')),
+    h('td', {}, x.code ? `${x.code}${x.modifiers ? ` ${x.modifiers}` : ''}` : '—'),
+    h('td', { class: 'num' }, cents(x.charge_cents)), h('td', { class: 'num' }, cents(x.paid_cents)),
+    h('td', {}, x.why), h('td', {}, x.posted_at));
+}
+
+// The open suspense items a page at a time, searched by claim number or code on the server.
+async function suspenseList(box, q = '') {
+  const base = `/api/suspense?limit=100${q ? `&q=${encodeURIComponent(q)}` : ''}`;
+  const s = await request('GET', base);
+  const search = h('input', { id: 'suspense-q', type: 'search', value: q, placeholder: 'Claim number or code', autocomplete: 'off' });
+  const form = h('form', { class: 'row', role: 'search' }, h('label', { for: 'suspense-q' }, 'Search '), search, h('button', { type: 'submit' }, 'Search'));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    suspenseList(box, search.value.trim()).catch((e) => window.dispatchEvent(new CustomEvent('psyclaim:error', { detail: e })));
+  });
+  const body = h('tbody', {}, s.items.map(suspenseRow));
   replace(box, h('h2', { id: 'suspense-h' }, 'Suspense'),
-    s.items.length ? h('table', { class: 'suspense' },
-      h('caption', {}, `${s.items.length} item${s.items.length === 1 ? '' : 's'} a remittance reported that matched no claim or line; ${cents(s.paid_cents)} in all`),
+    s.total || q ? form : null,
+    s.items.length ? [h('table', { class: 'suspense' },
+      h('caption', {}, `${s.total} item${s.total === 1 ? '' : 's'} a remittance reported that matched no claim or line; ${cents(s.paid_cents)} in all`),
       h('thead', {}, h('tr', {}, ['Claim number', 'Line', 'Billed', 'Paid', 'Why', 'Posted'].map((t, i) => h('th', { scope: 'col', class: i === 2 || i === 3 ? 'num' : null }, t)))),
-      h('tbody', {}, s.items.map((x) => h('tr', {},
-        h('th', { scope: 'row' }, h('span', { class: 'code' }, x.claim_number || '—')),
-        h('td', {}, x.code ? `${x.code}${x.modifiers ? ` ${x.modifiers}` : ''}` : '—'),
-        h('td', { class: 'num' }, cents(x.charge_cents)), h('td', { class: 'num' }, cents(x.paid_cents)),
-        h('td', {}, x.why), h('td', {}, x.posted_at)))))
-      : h('p', { class: 'hint' }, 'Nothing in suspense.'));
+      body), morePager(s, body, (cursor) => request('GET', `${base}&cursor=${encodeURIComponent(cursor)}`), suspenseRow, 'More items')]
+      : h('p', { class: 'hint' }, q ? 'No open item matches.' : 'Nothing in suspense.'));
 }
 
 /** #/remittances : the upload form, what the file says, posting it, and the suspense list. */

@@ -217,6 +217,12 @@ struct psy_billing_suspense {
  * include_resolved). Free *out with free(). */
 psy_status psy_billing_suspense_list(psy_store *st, psy_id practice, int include_resolved,
                                      struct psy_billing_suspense **out /* OUT */, size_t *n /* OUT */);
+/* One page of the open items, oldest first (struct psy_page in psy_store.h), searched by q (part of
+ * the claim number or the code, any case; NULL or "": all); *paid_cents (may be NULL) is what the
+ * matching items paid in all, from an aggregate query. Free *out with free(). */
+psy_status psy_billing_suspense_page(psy_store *st, psy_id practice, const char *q, struct psy_page *pg,
+                                     struct psy_billing_suspense **out /* OUT */, size_t *n /* OUT */,
+                                     long long *paid_cents /* OUT */);
 
 struct psy_billing_revenue {
     char month[8];                  /* YYYY-MM of the service dates */

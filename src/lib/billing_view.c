@@ -261,6 +261,63 @@ psy_status psy_billing_claim_list(psy_store *st, psy_id practice, const char *st
     return rc;
 }
 
+static void suspense_filter(struct psy__query *q, psy_id practice, const char *text, char pat[PSY__LIKE_MAX])
+{
+    psy__query_where(q, "s.practice_id = ?", PSY_INT(practice));
+    psy__query_sql(q, " AND s.resolved = 0");
+    if (psy__like_pattern(text, pat))
+        psy__query_where_n(q, "lower(s.claim_number) LIKE ? ESCAPE '\\' OR lower(s.code) LIKE ? ESCAPE '\\'",
+                           PSY_ARGS(PSY_TEXT(pat), PSY_TEXT(pat)));
+}
+
+psy_status psy_billing_suspense_page(psy_store *st, psy_id practice, const char *text, struct psy_page *pg,
+                                     struct psy_billing_suspense **out, size_t *n, long long *paid_cents)
+{
+#define C(expr, f, k) PSY__COLX(struct psy_billing_suspense, expr, f, k)
+    static const struct psy__col cols[] = {
+        C("s.id", id, i),           C("s.claim_number", claim_number, s), C("s.code", code, s),
+        C("s.modifiers", modifiers, s), C("s.charge_cents", charge_cents, c), C("s.paid_cents", paid_cents, c),
+        C("s.why", why, s),         C("s.resolved", resolved, d),         C("f.posted_at", posted_at, s)};
+#undef C
+    static const struct psy__map map = PSY__MAP(cols);
+    struct psy__query q;
+    char pat[PSY__LIKE_MAX];
+    void *v = NULL;
+    *out = NULL;
+    *n = 0;
+    psy__query_init(&q, "SELECT count(*) FROM suspense_item s", PSY_NOARGS);
+    suspense_filter(&q, practice, text, pat);
+    psy_status rc = psy__page_total(st, pg, &q);
+    psy__query_free(&q);
+    if (!rc && paid_cents) {
+        int64_t sum = 0;
+        psy__query_init(&q, "SELECT coalesce(sum(s.paid_cents), 0) FROM suspense_item s", PSY_NOARGS);
+        suspense_filter(&q, practice, text, pat);
+        rc = psy__db_int(st, &sum, q.sql.p, q.args, q.n);
+        psy__query_free(&q);
+        *paid_cents = (long long)sum;
+    }
+    if (rc) return rc;
+    psy__query_init(&q, "FROM suspense_item s JOIN era_file f ON f.id = s.era_file_id", PSY_NOARGS);
+    suspense_filter(&q, practice, text, pat);
+    rc = psy__page_after(st, &q, pg, NULL, "s.id", 0);
+    if (!rc) {
+        psy__page_order(&q, pg, NULL, "s.id", 0);
+        rc = psy__db_rows(st, &v, n, sizeof **out, &map, q.sql.p, q.args, q.n);
+    }
+    psy__query_free(&q);
+    *out = v;
+    if (rc) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        return rc;
+    }
+    size_t lim = (size_t)psy__page_limit(pg);
+    *n = psy__page_done(pg, *n, NULL, *n > lim ? (*out)[lim - 1].id : 0);
+    return PSY_OK;
+}
+
 /* The texts a filter binds, alive as long as its query. */
 struct claim_texts {
     char lo[PSY_DATE_MAX + 4], hi[PSY_DATE_MAX + 4], pat[PSY__LIKE_MAX];

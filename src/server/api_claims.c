@@ -540,29 +540,22 @@ void api_superbill(struct srv_req *r)
 /* GET /api/suspense */
 void api_suspense(struct srv_req *r)
 {
-    if (api_audit_rec(r, "suspense.list", "suspense_item", 0)) return;
+    struct psy_page pg;
+    if (api_page(r, &pg) || api_audit_rec(r, "suspense.list", "suspense_item", 0)) return;
     struct psy_billing_suspense *s;
     size_t n;
-    psy_status rc = psy_billing_suspense_list(r->st, r->session.user.practice_id, 0, &s, &n);
+    long long sum = 0;
+    psy_status rc = psy_billing_suspense_page(r->st, r->session.user.practice_id, srv_query(r, "q"), &pg, &s, &n, &sum);
     if (rc) {
-        srv_reply_status(r, rc, NULL);
+        api_page_fail(r, rc);
         return;
     }
     json_t *arr = json_array();
-    long long sum = 0;
-    int over = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:s, s:s}", "id", (json_int_t)s[i].id, "claim_number",
                                              s[i].claim_number, "code", s[i].code, "modifiers", s[i].modifiers,
                                              "charge_cents", (json_int_t)s[i].charge_cents, "paid_cents",
                                              (json_int_t)s[i].paid_cents, "why", s[i].why, "posted_at", s[i].posted_at));
-        psy_cents_acc(&sum, s[i].paid_cents, &over);
-    }
     free(s);
-    if (over) {
-        json_decref(arr);
-        srv_reply_error(r, 500, "overflow", NULL, "paid_cents: the items add up to more than an amount holds");
-        return;
-    }
-    srv_reply_json(r, 200, json_pack("{s:o, s:I}", "items", arr, "paid_cents", (json_int_t)sum));
+    api_page_reply(r, &pg, arr, json_pack("{s:I}", "paid_cents", (json_int_t)sum));
 }

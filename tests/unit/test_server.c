@@ -1345,7 +1345,7 @@ static void test_era_read(void **state)
     http_free(&h);
     const char *const admin[] = {a.cookie, NULL};
     assert_int_equal(request("GET", "/api/audit", NULL, 0, admin, &h), 200);
-    json_t *ev = json_object_get(h.json, "events");
+    json_t *ev = json_object_get(h.json, "items");
     int reads = 0;
     for (size_t i = 0; i < json_array_size(ev); i++) {
         json_t *e = json_array_get(ev, i);
@@ -1372,7 +1372,7 @@ static void test_audit(void **state)
     const char *const admin[] = {a.cookie, NULL};
     assert_int_equal(request("GET", "/api/audit", NULL, 0, admin, &h), 200);
     assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 4);
-    json_t *ev = json_object_get(h.json, "events");
+    json_t *ev = json_object_get(h.json, "items");
     assert_int_equal(json_array_size(ev), 4);
     static const char *const newest_first[] = {"audit.read", "login", "login", "login.failed"};
     static const char *const who[] = {"admin", "admin", "clinician", "clinician"};
@@ -1386,8 +1386,8 @@ static void test_audit(void **state)
     http_free(&h);
     assert_int_equal(request("GET", "/api/audit?limit=1&offset=2", NULL, 0, admin, &h), 200);
     assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 5);
-    assert_int_equal(json_array_size(json_object_get(h.json, "events")), 1);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(h.json, "events"), 0),
+    assert_int_equal(json_array_size(json_object_get(h.json, "items")), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(h.json, "items"), 0),
                                                           "action")), "login");
     http_free(&h);
     expect_error("GET", "/api/audit?limit=0", NULL, admin, 400, "invalid", "limit");
@@ -1404,10 +1404,34 @@ static void test_audit(void **state)
     sqlite3_close(db);
     assert_int_equal(request("GET", "/api/audit", NULL, 0, admin, &h), 200);
     assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 6); /* 3 sign-ins, 3 looks */
-    json_t *oldest = json_array_get(json_object_get(h.json, "events"), 5);
+    json_t *oldest = json_array_get(json_object_get(h.json, "items"), 5);
     assert_string_equal(json_string_value(json_object_get(oldest, "action")), "login.failed");
     assert_string_equal(json_string_value(json_object_get(oldest, "username")), "clinician");
     http_free(&h);
+
+    /* by cursor, two at a time: each look adds a newer event, and the pages still go on exactly after
+     * the last row shown, newest first, down to the first sign-in */
+    char cpath[400], cursor[320] = "";
+    long long last = 0;
+    int seen = 0;
+    do {
+        snprintf(cpath, sizeof cpath, "/api/audit?limit=2%s%s", *cursor ? "&cursor=" : "", cursor);
+        assert_int_equal(request("GET", cpath, NULL, 0, admin, &h), 200);
+        json_t *e;
+        size_t i;
+        json_array_foreach(json_object_get(h.json, "items"), i, e) {
+            long long id = json_integer_value(json_object_get(e, "id"));
+            assert_true(!last || id == last - 1); /* no gap, no repeat */
+            last = id;
+            seen++;
+        }
+        json_t *next = json_object_get(h.json, "next_cursor");
+        snprintf(cursor, sizeof cursor, "%s", json_is_string(next) ? json_string_value(next) : "");
+        http_free(&h);
+    } while (*cursor);
+    assert_int_equal(seen, 7); /* the 6 above and the first look of this walk */
+    assert_int_equal(last, 1);
+    expect_error("GET", "/api/audit?cursor=x", NULL, admin, 400, "invalid", "cursor");
 }
 
 static void test_access_log(void **state)
@@ -1691,14 +1715,54 @@ static void test_clients_and_groups(void **state)
 
     /* the lead's client list holds only their own clients */
     assert_int_equal(call(&other, "GET", "/api/clients", NULL, &h), 200);
-    json_array_foreach(json_object_get(h.json, "clients"), i, a)
+    json_array_foreach(json_object_get(h.json, "items"), i, a)
         assert_true(json_integer_value(json_object_get(a, "id")) != f.stranger);
     http_free(&h);
+
+    /* the admin's list a client at a time: every client once, by last name, the count from the server */
+    {
+        char cpath[400], cursor[320] = "", prev[160] = "", name[160] = "";
+        json_int_t total = -1, seen = 0, stranger_seen = 0;
+        do {
+            snprintf(cpath, sizeof cpath, "/api/clients?limit=1%s%s", *cursor ? "&cursor=" : "", cursor);
+            assert_int_equal(call(&admin, "GET", cpath, NULL, &h), 200);
+            json_t *items = json_object_get(h.json, "items");
+            assert_true(json_array_size(items) <= 1);
+            if (total < 0) total = json_integer_value(json_object_get(h.json, "total"));
+            json_array_foreach(items, i, a) {
+                const char *ln = json_string_value(json_object_get(a, "last_name"));
+                assert_true(strcmp(prev, ln) <= 0);
+                snprintf(prev, sizeof prev, "%s", ln);
+                stranger_seen += json_integer_value(json_object_get(a, "id")) == f.stranger;
+                if (json_integer_value(json_object_get(a, "id")) == f.stranger)
+                    snprintf(name, sizeof name, "%s", json_string_value(json_object_get(a, "first_name")));
+                seen++;
+            }
+            json_t *next = json_object_get(h.json, "next_cursor");
+            snprintf(cursor, sizeof cursor, "%s", json_is_string(next) ? json_string_value(next) : "");
+            http_free(&h);
+        } while (*cursor);
+        assert_int_equal(seen, total);
+        assert_int_equal(stranger_seen, 1);
+        /* searched by part of a first name, in another case: the stranger is among the answers */
+        for (char *c = name; *c; c++) *c = (char)toupper((unsigned char)*c);
+        name[3] = 0;
+        snprintf(cpath, sizeof cpath, "/api/clients?q=%s", name);
+        assert_int_equal(call(&admin, "GET", cpath, NULL, &h), 200);
+        assert_true(json_integer_value(json_object_get(h.json, "total")) < total ||
+                    json_integer_value(json_object_get(h.json, "total")) == 1);
+        stranger_seen = 0;
+        json_array_foreach(json_object_get(h.json, "items"), i, a)
+            stranger_seen += json_integer_value(json_object_get(a, "id")) == f.stranger;
+        assert_int_equal(stranger_seen, 1);
+        http_free(&h);
+        call_error(&admin, "GET", "/api/clients?cursor=p1.zz", NULL, 400, "invalid", "cursor");
+    }
 
     /* every read is on the audit trail */
     assert_int_equal(call(&admin, "GET", "/api/audit?limit=50", NULL, &h), 200);
     int client_read = 0, group_read = 0;
-    json_array_foreach(json_object_get(h.json, "events"), i, a) {
+    json_array_foreach(json_object_get(h.json, "items"), i, a) {
         const char *act = json_string_value(json_object_get(a, "action"));
         client_read |= !strcmp(act, "client.read");
         group_read |= !strcmp(act, "group.read");
@@ -2595,7 +2659,7 @@ static void test_claims(void **state)
         snprintf(aq, sizeof aq, "/api/audit?action=claim.export&record=payer:%s&outcome=ok", payer);
         assert_int_equal(call(&admin, "GET", aq, NULL, &h), 200);
         assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 1);
-        const char *d = json_string_value(json_object_get(json_array_get(json_object_get(h.json, "events"), 0), "detail"));
+        const char *d = json_string_value(json_object_get(json_array_get(json_object_get(h.json, "items"), 0), "detail"));
         snprintf(want, sizeof want, "payer=%s claims=", payer);
         assert_int_equal(strncmp(d, want, strlen(want)), 0);
         size_t commas = 0;
@@ -2605,7 +2669,7 @@ static void test_claims(void **state)
         snprintf(aq, sizeof aq, "/api/audit?action=claim.export&record=payer:%s", payer2);
         assert_int_equal(call(&admin, "GET", aq, NULL, &h), 200);
         assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 1);
-        json_t *e = json_array_get(json_object_get(h.json, "events"), 0);
+        json_t *e = json_array_get(json_object_get(h.json, "items"), 0);
         assert_string_equal(json_string_value(json_object_get(e, "outcome")), "failed");
         assert_non_null(strstr(json_string_value(json_object_get(e, "detail")), "error=billing.address.zip"));
         http_free(&h);
@@ -2658,6 +2722,18 @@ static void test_claims(void **state)
     json_t *items = json_object_get(h.json, "items");
     assert_int_equal(json_array_size(items), 1);
     assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "claim_number")), "PCX0000001");
+    assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 1);
+    assert_true(json_is_null(json_object_get(h.json, "next_cursor")));
+    assert_int_equal(json_integer_value(json_object_get(h.json, "paid_cents")),
+                     json_integer_value(json_object_get(json_array_get(items, 0), "paid_cents")));
+    http_free(&h);
+    /* searched on the server: by part of the claim number, in any case */
+    assert_int_equal(call(&biller, "GET", "/api/suspense?q=pcx00", NULL, &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 1);
+    http_free(&h);
+    assert_int_equal(call(&biller, "GET", "/api/suspense?q=zzz", NULL, &h), 200);
+    assert_int_equal(json_array_size(json_object_get(h.json, "items")), 0);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "paid_cents")), 0);
     http_free(&h);
 
     /* revenue: billed against paid by month and payer, over the claims sent */
@@ -2907,7 +2983,7 @@ static void test_audit_trail(void **state)
 
     assert_int_equal(call(&admin, "GET", "/api/audit?user=other&action=access.refused", NULL, &h), 200);
     assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 1);
-    json_t *e = json_array_get(json_object_get(h.json, "events"), 0);
+    json_t *e = json_array_get(json_object_get(h.json, "items"), 0);
     assert_string_equal(json_string_value(json_object_get(e, "outcome")), "not_found");
     assert_string_equal(json_string_value(json_object_get(e, "record_id")), "GET /api/clients/:id");
     char want[48];
@@ -2919,14 +2995,14 @@ static void test_audit_trail(void **state)
     http_free(&h);
     assert_int_equal(call(&admin, "GET", "/api/audit?action=phi.read&user=admin", NULL, &h), 200);
     assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 1);
-    e = json_array_get(json_object_get(h.json, "events"), 0);
+    e = json_array_get(json_object_get(h.json, "items"), 0);
     assert_string_equal(json_string_value(json_object_get(e, "record_id")), "GET /api/groups");
     http_free(&h);
     /* failed sign-ins: the one under practice 1 names the user; the practice-less one does not */
     assert_int_equal(call(&admin, "GET", "/api/audit?action=login.failed", NULL, &h), 200);
     int named = 0, withheld = 0;
     size_t i;
-    json_array_foreach(json_object_get(h.json, "events"), i, e) {
+    json_array_foreach(json_object_get(h.json, "items"), i, e) {
         const char *u = json_string_value(json_object_get(e, "username"));
         named |= !strcmp(u, "nobody-here");
         withheld |= !*u && json_is_null(json_object_get(e, "practice_id"));
@@ -3160,7 +3236,7 @@ static void test_practice_time_zone(void **state)
     /* each event's time in the zone, with its offset, beside the UTC one */
     assert_int_equal(call(&a, "GET", "/api/audit?limit=1", NULL, &h), 200);
     assert_string_equal(json_string_value(json_object_get(h.json, "time_zone")), zone);
-    json_t *e = json_array_get(json_object_get(h.json, "events"), 0);
+    json_t *e = json_array_get(json_object_get(h.json, "items"), 0);
     const char *at = json_string_value(json_object_get(e, "at")), *local = json_string_value(json_object_get(e, "at_local"));
     assert_non_null(local);
     assert_int_equal(strlen(local), 25);
