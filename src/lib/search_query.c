@@ -1060,6 +1060,20 @@ static uint32_t evaluate(const psy_search *ix, struct psy__sscratch *sc, const s
     if (sc->nslots == 0) return 0;
     scratch_arrays(sc);
     uint32_t nc = match_all(ix, sc, f);
+    uint32_t dur = nc == 0 ? duration_slots(sc->slots, sc->nslots) : 0;
+    if (dur && (uint32_t)__builtin_popcount(dur) < sc->nslots) {
+        /* nothing has the duration ("grp therapy 60 min"): what is asked for decides, the duration goes */
+        struct qslot all[MAX_SLOTS];
+        uint32_t ns = sc->nslots, o = 0;
+        memcpy(all, sc->slots, ns * sizeof *all);
+        for (uint32_t j = 0; j < ns; j++)
+            if (!(dur >> j & 1)) sc->slots[o++] = all[j];
+        sc->nslots = o;
+        if (!(nc = match_all(ix, sc, f))) {
+            memcpy(sc->slots, all, ns * sizeof *all);
+            sc->nslots = ns;
+        }
+    }
     if (nc == 0 && sc->nslots > 1) {
         uint64_t cost = 0;
         for (uint32_t k = 0; k < sc->nslots; k++) cost += sc->slots[k].cost;
