@@ -223,7 +223,7 @@ export async function claimsView(main, canWrite) {
     if (payer.value || params.get('payer')) q.set('payer', payer.value || params.get('payer'));
     if (month.value) q.set('month', month.value);
     q.set('limit', String(PAGE));
-    const data = await request('GET', `/api/claims?${q}`);
+    const data = await request('GET', `/api/claims?${q}&totals=1`);
     const chosen = payer.value || params.get('payer') || '';
     params.delete('payer');
     replace(payer, h('option', { value: '' }, 'any payer'), data.payers.map((p) => h('option', { value: p.code }, `${p.name} (${p.code})`)));

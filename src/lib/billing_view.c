@@ -323,7 +323,7 @@ struct claim_texts {
     char lo[PSY_DATE_MAX + 4], hi[PSY_DATE_MAX + 4], pat[PSY__LIKE_MAX];
 };
 
-/* The conditions of f on claim c (joined to payer p). */
+/* The conditions of f on claim c (no join: counting stays on the claim indexes). */
 static void claim_filter(struct psy__query *q, psy_id practice, const struct psy_billing_claim_filter *f,
                          struct claim_texts *t)
 {
@@ -331,8 +331,8 @@ static void claim_filter(struct psy__query *q, psy_id practice, const struct psy
     psy__query_where(q, "c.practice_id = ?", PSY_INT(practice));
     if (f->status && *f->status) psy__query_where(q, "c.status = ?", PSY_TEXT(f->status));
     if (f->payer && *f->payer)
-        psy__query_where_n(q, "p.payer_code = ? OR c.payer_id = ?",
-                           PSY_ARGS(PSY_TEXT(f->payer), PSY_INT(strtoll(f->payer, NULL, 10))));
+        psy__query_where_n(q, "c.payer_id IN (SELECT y.id FROM payer y WHERE y.practice_id = ? AND (y.payer_code = ? OR y.id = ?))",
+                           PSY_ARGS(PSY_INT(practice), PSY_TEXT(f->payer), PSY_INT(strtoll(f->payer, NULL, 10))));
     if (f->month && *f->month) {
         snprintf(lo, sizeof t->lo, "%.7s-01", f->month);
         snprintf(hi, sizeof t->hi, "%.7s-31", f->month);
@@ -357,9 +357,12 @@ psy_status psy_billing_claim_page(psy_store *st, psy_id practice, const struct p
     void *v = NULL;
     *out = NULL;
     *n = 0;
-    psy__query_init(&count, "SELECT count(*) FROM claim c JOIN payer p ON p.id = c.payer_id", PSY_NOARGS);
+    psy__query_init(&count, "SELECT count(*) FROM claim c", PSY_NOARGS);
     claim_filter(&count, practice, f, &t);
-    psy_status rc = psy__page_total(st, pg, &count);
+    /* a filter on the claim's own columns counts again only when a claim changed; one on other tables
+     * (the client's name, the clinician's clients, a payer's code) counts every time */
+    int own = !(f->q && *f->q) && !f->clinician && !(f->payer && *f->payer);
+    psy_status rc = own ? psy__page_total_cached(st, pg, &count, "claim") : psy__page_total(st, pg, &count);
     psy__query_free(&count);
     if (rc) return rc;
     psy__query_init(&q, from, PSY_NOARGS);
@@ -395,7 +398,7 @@ psy_status psy_billing_claim_sums(psy_store *st, psy_id practice, const struct p
     struct psy__query q;
     struct claim_texts t;
     void *v = NULL;
-    psy__query_init(&q, "FROM claim c JOIN payer p ON p.id = c.payer_id", PSY_NOARGS);
+    psy__query_init(&q, "FROM claim c", PSY_NOARGS);
     claim_filter(&q, practice, f, &t);
     psy__query_sql(&q, " GROUP BY c.status ORDER BY c.status");
     psy_status rc = psy__db_rows(st, &v, n, sizeof **out, &map, q.sql.p, q.args, q.n);

@@ -649,3 +649,65 @@ int psy__like_pattern(const char *q, char pat[PSY__LIKE_MAX])
     pat[k] = 0;
     return 1;
 }
+
+/* The counts of paged lists, by query and arguments, with the list version each was computed at. */
+#define PAGE_CACHE_SLOTS 32
+struct page_cache {
+    struct {
+        char *key;
+        int64_t version;
+        long long total;
+    } e[PAGE_CACHE_SLOTS];
+    unsigned next;
+};
+
+void psy__page_cache_free(void *cache)
+{
+    struct page_cache *c = cache;
+    if (!c) return;
+    for (int i = 0; i < PAGE_CACHE_SLOTS; i++) free(c->e[i].key);
+    free(c);
+}
+
+/* The query's SQL and arguments as one text. */
+static void count_key(const struct psy__query *q, struct psy__buf *b)
+{
+    psy__buf_puts(b, q->sql.p);
+    for (int i = 0; i < q->n; i++) {
+        const psy__arg *a = &q->args[i];
+        if (a->type == PSY__ARG_INT) psy__buf_printf(b, "\x1fi%lld", (long long)a->i);
+        else if (a->type == PSY__ARG_TEXT) psy__buf_printf(b, "\x1ft%s", a->s);
+        else if (a->type == PSY__ARG_REAL) psy__buf_printf(b, "\x1f" "f%.17g", a->d);
+        else psy__buf_puts(b, "\x1fn");
+    }
+}
+
+psy_status psy__page_total_cached(psy_store *st, struct psy_page *pg, const struct psy__query *count,
+                                  const char *list)
+{
+    int64_t version;
+    if (psy__db_int(st, &version, "SELECT version FROM list_version WHERE name = ?", PSY_ARGS(PSY_TEXT(list))))
+        return psy__page_total(st, pg, count);
+    void **slot = psy__store_page_cache(st);
+    struct page_cache *c = *slot;
+    if (!c) *slot = c = psy__calloc(1, sizeof *c);
+    struct psy__buf key = {0};
+    count_key(count, &key);
+    for (int i = 0; i < PAGE_CACHE_SLOTS; i++)
+        if (c->e[i].key && c->e[i].version == version && !strcmp(c->e[i].key, key.p)) {
+            pg->total = c->e[i].total;
+            psy__buf_free(&key);
+            return PSY_OK;
+        }
+    psy_status rc = psy__page_total(st, pg, count);
+    if (rc) {
+        psy__buf_free(&key);
+        return rc;
+    }
+    unsigned k = c->next++ % PAGE_CACHE_SLOTS;
+    free(c->e[k].key);
+    c->e[k].key = key.p; /* taken */
+    c->e[k].version = version;
+    c->e[k].total = pg->total;
+    return PSY_OK;
+}

@@ -243,6 +243,12 @@ size_t psy__page_done(struct psy_page *pg, size_t n, const char *key, int64_t id
 int psy__page_limit(const struct psy_page *pg);
 /* The count of a query (its SQL and arguments as built) into pg->total. */
 psy_status psy__page_total(psy_store *st, struct psy_page *pg, const struct psy__query *count);
+/* The same, given again from the store's memory while the list's version (table list_version, raised
+ * by triggers on every change to the rows it counts) is the one it was computed at. */
+psy_status psy__page_total_cached(psy_store *st, struct psy_page *pg, const struct psy__query *count,
+                                  const char *list);
+void **psy__store_page_cache(psy_store *st);
+void psy__page_cache_free(void *cache);
 /* A search box's words as a LIKE pattern ("%word%", lower case, % and _ taken literally with \ as the
  * escape): cond is an expression with one `?` per use, such as
  * "(lower(c.last_name) LIKE ? ESCAPE '\\' OR ...)". pat holds at least PSY__LIKE_MAX bytes. */

@@ -104,7 +104,8 @@ static json_t *totals_json(struct srv_req *r, const struct psy_billing_claim_fil
 }
 
 /* GET /api/claims?status=&payer=&month=&client=&q=&limit=&cursor=&totals= : a page of claims, newest
- * first; the first page (or ?totals=1) also carries the totals by status and the export choices. */
+ * first, with the count of all that match; ?totals=1 adds the totals by status (amounts billed and
+ * paid) and the export choices, which read every matching claim: the page asks for them once. */
 void api_claims(struct srv_req *r)
 {
     const char *status = srv_query(r, "status"), *month = srv_query(r, "month"), *tot = srv_query(r, "totals");
@@ -146,7 +147,7 @@ void api_claims(struct srv_req *r)
     }
     psy_billing_claims_free(c, n);
     json_decref(names);
-    if ((!pg.cursor || !*pg.cursor) || (tot && !strcmp(tot, "1"))) {
+    if (tot && !strcmp(tot, "1")) {
         json_t *t = totals_json(r, &f, &rc);
         if (!t) {
             json_decref(arr);
