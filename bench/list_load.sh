@@ -6,8 +6,8 @@
 # 52 weeks to 2025-06-29, 2500 clients and 100 groups (the practice of bench_backends), then
 # `psyclaim claims build` over the whole period. Starts `psyclaim serve` on it, signs in a scratch
 # biller, and runs wrk with the same threads, connections and duration against
-#   GET /api/claims?status=ready   (the first page of the ready claims, with the totals by status and
-#                                   the export choices; every request also writes its audit event)
+#   GET /api/claims?status=ready   (the first page of the ready claims with their count; every request
+#                                   also writes its audit event)
 #   GET /api/search?q=...          (the code search, the fastest answer the server gives)
 # one after the other. Both must answer every request with 2xx and without socket errors. Writes the
 # section "lists" of the results file: requests per second, latency p50/p99, and whether the claims
@@ -156,8 +156,9 @@ them ready. \`$bin serve\` ($sthreads worker threads, SQLite) with the session c
 wrk ${wrk_version:-?}: $cthreads threads, $conns connections, ${seconds} s per endpoint after a ${warmup} s
 warm-up, one endpoint after the other, on the same $(nproc)-core machine over loopback (load average
 $load at the end of the run; wrk and other work share the cores). The claims list answers its first
-page of 50 with the totals by status (an aggregate query) and the export choices, and writes one audit
-event per request.
+page of 50 (newest first, each with its client's name, payer and number of lines) with the count of
+the ready claims (an aggregate query, given again from memory while no claim changed), and writes one
+audit event per request; the search answers from the index in memory and writes nothing.
 
 | endpoint | answer | requests/s | latency p50 | latency p99 | requests | socket errors / non-2xx |
 |---|---:|---:|---:|---:|---:|---:|

@@ -66,6 +66,7 @@ struct psy_billing_claim {
     long long total_cents, paid_cents;
     int n_lines;
     char *findings;                    /* JSON array [{"severity","rule","field","message"}], owned */
+    char client_first[PSY_REC_NAME_MAX], client_last[PSY_REC_NAME_MAX]; /* the client's name */
 };
 
 /* Claims of a practice, by id; status NULL or "" = all. Free with psy_billing_claims_free. */

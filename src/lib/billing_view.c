@@ -237,7 +237,8 @@ static const struct psy__col claim_cols[] = {
     C("c.id", id, i),           C("c.claim_number", number, s),   C("c.client_id", client_id, i),
     C("c.payer_id", payer_id, i), C("p.payer_code", payer_code, s), C("c.service_date", service_date, s),
     C("c.status", status, s),   C("c.total_cents", total_cents, c), C("c.paid_cents", paid_cents, c),
-    C("c.findings", findings, S), C("(SELECT count(*) FROM claim_line l WHERE l.claim_id = c.id)", n_lines, d)};
+    C("c.findings", findings, S), C("(SELECT count(*) FROM claim_line l WHERE l.claim_id = c.id)", n_lines, d),
+    C("k.first_name", client_first, s), C("k.last_name", client_last, s)};
 #undef C
 static const struct psy__map claim_map = PSY__MAP(claim_cols);
 
@@ -246,7 +247,7 @@ psy_status psy_billing_claim_list(psy_store *st, psy_id practice, const char *st
 {
     struct psy__query q;
     void *v;
-    psy__query_init(&q, "FROM claim c JOIN payer p ON p.id = c.payer_id", PSY_NOARGS);
+    psy__query_init(&q, "FROM claim c JOIN payer p ON p.id = c.payer_id JOIN client k ON k.id = c.client_id", PSY_NOARGS);
     psy__query_where(&q, "c.practice_id = ?", PSY_INT(practice));
     if (status && *status) psy__query_where(&q, "c.status = ?", PSY_TEXT(status));
     psy__query_sql(&q, " ORDER BY c.id");
@@ -351,7 +352,7 @@ static void claim_filter(struct psy__query *q, psy_id practice, const struct psy
 psy_status psy_billing_claim_page(psy_store *st, psy_id practice, const struct psy_billing_claim_filter *f,
                                   struct psy_page *pg, struct psy_billing_claim **out, size_t *n)
 {
-    static const char from[] = "FROM claim c JOIN payer p ON p.id = c.payer_id";
+    static const char from[] = "FROM claim c JOIN payer p ON p.id = c.payer_id JOIN client k ON k.id = c.client_id";
     struct psy__query q, count;
     struct claim_texts t;
     void *v = NULL;

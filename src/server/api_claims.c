@@ -30,22 +30,6 @@ static int month_valid(const char *m)
     return m && strlen(m) == 7 && snprintf(d, sizeof d, "%s-01", m) == 10 && psy_records_date_valid(d);
 }
 
-/* The client's name as {id, first_name, last_name}, looked up once per request through cache. */
-static json_t *client_ref(struct srv_req *r, psy_id id, json_t *cache)
-{
-    char key[24];
-    snprintf(key, sizeof key, "%lld", (long long)id);
-    json_t *c = json_object_get(cache, key);
-    if (!c) {
-        struct psy_client cl;
-        c = psy_records_client_get(r->st, r->session.user.practice_id, id, &cl) == PSY_OK
-                ? json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "first_name", cl.first_name, "last_name", cl.last_name)
-                : json_pack("{s:I, s:n, s:n}", "id", (json_int_t)id, "first_name", "last_name");
-        json_object_set_new(cache, key, c);
-    }
-    return json_incref(c);
-}
-
 static const char *str_of(json_t *v)
 {
     const char *s = json_string_value(v);
@@ -133,12 +117,14 @@ void api_claims(struct srv_req *r)
         api_page_fail(r, rc);
         return;
     }
-    json_t *arr = json_array(), *names = json_object(), *extra = json_object();
+    json_t *arr = json_array(), *extra = json_object();
     for (size_t i = 0; i < n; i++) {
         json_t *fd = json_loads(c[i].findings ? c[i].findings : "[]", 0, NULL);
         json_array_append_new(arr, json_pack("{s:I, s:s, s:o, s:I, s:s, s:s, s:s, s:I, s:I, s:i, s:i, s:i}", "id",
                                              (json_int_t)c[i].id, "number", c[i].number, "client",
-                                             client_ref(r, c[i].client_id, names), "payer_id", (json_int_t)c[i].payer_id,
+                                             json_pack("{s:I, s:s, s:s}", "id", (json_int_t)c[i].client_id, "first_name",
+                                                       c[i].client_first, "last_name", c[i].client_last),
+                                             "payer_id", (json_int_t)c[i].payer_id,
                                              "payer_code", c[i].payer_code, "service_date", c[i].service_date, "status",
                                              c[i].status, "total_cents", (json_int_t)c[i].total_cents, "paid_cents",
                                              (json_int_t)c[i].paid_cents, "lines", c[i].n_lines, "findings",
@@ -146,7 +132,6 @@ void api_claims(struct srv_req *r)
         json_decref(fd);
     }
     psy_billing_claims_free(c, n);
-    json_decref(names);
     if (tot && !strcmp(tot, "1")) {
         json_t *t = totals_json(r, &f, &rc);
         if (!t) {
