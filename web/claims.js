@@ -10,6 +10,7 @@
 
 import { h, replace } from './dom.js';
 import { request, download, saveFile, ApiError } from './api.js';
+import { morePager } from './list.js';
 
 const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 export const cents = (c) => (c === null || c === undefined ? '—' : money.format(c / 100));
@@ -123,16 +124,21 @@ function superbillForm() {
   // the client by name: type part of a name, pick from the list (the practice's clients, loaded once)
   const client = h('input', { id: 'superbill-client-name', list: 'superbill-clients', required: true, autocomplete: 'off', placeholder: 'Type a name' });
   const options = h('datalist', { id: 'superbill-clients' });
-  let byLabel = null;
+  const byLabel = new Map();
   const label = (c) => `${c.last_name}, ${c.first_name} (born ${c.birth_date})`;
+  // the clients whose name holds what was typed, asked of the server as the name is typed
+  let asked = null;
   async function load() {
-    if (byLabel) return byLabel;
-    const data = await request('GET', '/api/clients');
-    byLabel = new Map(data.clients.map((c) => [label(c), c.id]));
-    replace(options, data.clients.map((c) => h('option', { value: label(c) })));
+    const typed = client.value.trim();
+    if (byLabel.has(typed) || typed === asked) return byLabel;
+    asked = typed;
+    const data = await request('GET', `/api/clients?limit=20${typed ? `&q=${encodeURIComponent(typed.split(' (born')[0])}` : ''}`);
+    for (const c of data.items) byLabel.set(label(c), c.id);
+    replace(options, data.items.map((c) => h('option', { value: label(c) })));
     return byLabel;
   }
   client.addEventListener('focus', () => { load().catch(() => {}); });
+  client.addEventListener('input', () => { load().catch(() => {}); });
   const month = h('input', { type: 'month', required: true });
   const message = h('p', { class: 'error', role: 'alert' });
   const button = h('button', { type: 'submit' }, 'Superbill PDF');
@@ -162,38 +168,49 @@ function superbillForm() {
   return form;
 }
 
-function claimsTable(data) {
-  if (!data.claims.length) return h('p', { class: 'notice' }, 'No claims match.');
+const PAGE = 100;
+
+function claimRow(c) {
+  return h('tr', {},
+    h('th', { scope: 'row' }, h('a', { href: `#/claims/${c.id}`, class: 'code' }, c.number)),
+    h('td', {}, c.client.last_name ? `${c.client.last_name}, ${c.client.first_name}` : `#${c.client.id}`),
+    h('td', {}, h('span', { class: 'code' }, c.payer_code)),
+    h('td', {}, c.service_date),
+    h('td', {}, statusTag(c.status)),
+    h('td', { class: 'num' }, c.lines),
+    h('td', { class: 'num' }, cents(c.total_cents)),
+    h('td', { class: 'num' }, cents(c.paid_cents)),
+    h('td', { class: 'num' }, c.errors ? h('span', { class: 'error' }, `${c.errors} error${c.errors === 1 ? '' : 's'}`) : (c.findings || '—')));
+}
+
+// The first page of claims as a table; more(cursor) fetches the next page, whose rows are added below
+// with a "More claims" button while the server says there are more.
+function claimsTable(data, more) {
+  if (!data.items.length) return h('p', { class: 'notice' }, 'No claims match.');
   const t = data.totals;
-  return h('div', { class: 'table-wrap' }, h('table', { class: 'claims' },
+  const body = h('tbody', {}, data.items.map(claimRow));
+  const pager = morePager(data, body, more, claimRow, 'More claims');
+  return h('div', {}, h('div', { class: 'table-wrap' }, h('table', { class: 'claims' },
     h('caption', {}, `${t.claims} claim${t.claims === 1 ? '' : 's'}: billed ${cents(t.total_cents)}, paid ${cents(t.paid_cents)}`),
     h('thead', {}, h('tr', {}, ['Claim', 'Client', 'Payer', 'Service date', 'Status', 'Lines', 'Billed', 'Paid', 'Findings'].map((x, i) =>
       h('th', { scope: 'col', class: i >= 5 ? 'num' : null }, x)))),
-    h('tbody', {}, data.claims.map((c) => h('tr', {},
-      h('th', { scope: 'row' }, h('a', { href: `#/claims/${c.id}`, class: 'code' }, c.number)),
-      h('td', {}, c.client.last_name ? `${c.client.last_name}, ${c.client.first_name}` : `#${c.client.id}`),
-      h('td', {}, h('span', { class: 'code' }, c.payer_code)),
-      h('td', {}, c.service_date),
-      h('td', {}, statusTag(c.status)),
-      h('td', { class: 'num' }, c.lines),
-      h('td', { class: 'num' }, cents(c.total_cents)),
-      h('td', { class: 'num' }, cents(c.paid_cents)),
-      h('td', { class: 'num' }, c.errors ? h('span', { class: 'error' }, `${c.errors} error${c.errors === 1 ? '' : 's'}`) : (c.findings || '—'))))),
+    body,
     h('tfoot', {}, h('tr', {}, h('th', { scope: 'row', colspan: '6' }, 'Total'),
-      h('td', { class: 'num' }, cents(t.total_cents)), h('td', { class: 'num' }, cents(t.paid_cents)), h('td', {})))));
+      h('td', { class: 'num' }, cents(t.total_cents)), h('td', { class: 'num' }, cents(t.paid_cents)), h('td', {}))))), pager);
 }
 
-/** #/claims : filters, totals, and (for billing roles) build, export and superbill. */
+/** #/claims : search, filters, totals, a page at a time, and (for billing roles) build, export and superbill. */
 export async function claimsView(main, canWrite) {
   document.title = 'Claims · psyclaim';
   const params = new URLSearchParams(location.hash.split('?')[1] || '');
+  const search = h('input', { type: 'search', value: params.get('q') || '', placeholder: 'Claim number or client name', autocomplete: 'off' });
   const status = h('select', {}, h('option', { value: '' }, 'any status'), STATES.map((s) => h('option', { value: s }, stateName(s))));
   status.value = params.get('status') || '';
   const payer = h('select', {}, h('option', { value: '' }, 'any payer'));
   const month = h('input', { type: 'month', value: params.get('month') || '' });
   const filters = h('form', { class: 'claims-filter row', role: 'search' },
-    field('claims-status', 'Status', status), field('claims-payer', 'Payer', payer), field('claims-month', 'Service month', month),
-    h('button', { type: 'submit' }, 'Show'));
+    field('claims-q', 'Search', search), field('claims-status', 'Status', status), field('claims-payer', 'Payer', payer),
+    field('claims-month', 'Service month', month), h('button', { type: 'submit' }, 'Show'));
   const summary = h('div', { class: 'claims-summary' });
   const table = h('div', { id: 'claims-table' });
   const exportHolder = h('div', { class: 'tool' });
@@ -203,15 +220,18 @@ export async function claimsView(main, canWrite) {
 
   async function load() {
     const q = new URLSearchParams();
+    if (search.value.trim()) q.set('q', search.value.trim());
     if (status.value) q.set('status', status.value);
-    if (payer.value) q.set('payer', payer.value);
+    if (payer.value || params.get('payer')) q.set('payer', payer.value || params.get('payer'));
     if (month.value) q.set('month', month.value);
-    const data = await request('GET', `/api/claims?${q}`);
+    q.set('limit', String(PAGE));
+    const data = await request('GET', `/api/claims?${q}&totals=1`);
     const chosen = payer.value || params.get('payer') || '';
+    params.delete('payer');
     replace(payer, h('option', { value: '' }, 'any payer'), data.payers.map((p) => h('option', { value: p.code }, `${p.name} (${p.code})`)));
     payer.value = chosen;
     replace(summary, h('ul', { class: 'badges' }, Object.entries(data.totals.by_status).map(([s, n]) => h('li', {}, `${stateName(s)}: ${n}`))));
-    replace(table, claimsTable(data));
+    replace(table, claimsTable(data, (cursor) => request('GET', `/api/claims?${q}&cursor=${encodeURIComponent(cursor)}`)));
     if (canWrite) {
       replace(exportHolder, exportBox(data.payers, (text) => {
         sent.textContent = text;

@@ -7,6 +7,7 @@
 // listed below; a biller applies one to a claim by hand or closes it with a reason.
 
 import { h, replace } from './dom.js';
+import { morePager } from './list.js';
 import { request, upload, ApiError } from './api.js';
 
 const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
@@ -198,33 +199,45 @@ function itemAction(label, name, placeholder, run) {
   return form;
 }
 
-async function suspenseList(box, canPost) {
-  const s = await request('GET', '/api/suspense');
+// The open suspense items a page at a time, searched by claim number or code on the server; a biller
+// applies an item to a claim by hand or closes it with a reason.
+async function suspenseList(box, canPost, q = '') {
+  const base = `/api/suspense?limit=100${q ? `&q=${encodeURIComponent(q)}` : ''}`;
+  const s = await request('GET', base);
   const message = h('p', { class: 'error', role: 'alert', id: 'suspense-error' });
   const resolve = (x, verb, body) => async () => {
     message.textContent = '';
     try {
       await request('POST', `/api/suspense/${x.id}/${verb}`, body);
-      await suspenseList(box, canPost);
+      await suspenseList(box, canPost, q);
     } catch (e) {
       if (!(e instanceof ApiError) || e.status === 401) throw e;
       message.textContent = e.message;
     }
   };
+  const row = (x) => h('tr', {},
+    h('th', { scope: 'row' }, h('span', { class: 'code' }, x.claim_number || '—')),
+    h('td', {}, x.source),
+    h('td', {}, x.segment ? h('span', { class: 'code' }, x.segment) : x.code ? `${x.code}${x.modifiers ? ` ${x.modifiers}` : ''}` : '—'),
+    h('td', { class: 'num' }, cents(x.paid_cents)),
+    h('td', {}, x.why), h('td', {}, x.posted_at),
+    canPost ? h('td', { class: 'resolve' },
+      itemAction('Apply to claim', 'claim_number', 'claim number', (v) => resolve(x, 'apply', { claim_number: v })()),
+      itemAction('Close', 'reason', 'reason', (v) => resolve(x, 'close', { reason: v })())) : null);
+  const search = h('input', { id: 'suspense-q', type: 'search', value: q, placeholder: 'Claim number or code', autocomplete: 'off' });
+  const form = h('form', { class: 'row', role: 'search' }, h('label', { for: 'suspense-q' }, 'Search '), search, h('button', { type: 'submit' }, 'Search'));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    suspenseList(box, canPost, search.value.trim()).catch((e) => window.dispatchEvent(new CustomEvent('psyclaim:error', { detail: e })));
+  });
+  const body = h('tbody', {}, s.items.map(row));
   replace(box, h('h2', { id: 'suspense-h' }, 'Suspense'), message,
-    s.items.length ? h('table', { class: 'suspense' },
-      h('caption', {}, `${s.items.length} item${s.items.length === 1 ? '' : 's'} a posted file reported that matched no claim, line or batch; ${cents(s.paid_cents)} in all`),
+    s.total || q ? form : null,
+    s.items.length ? [h('table', { class: 'suspense' },
+      h('caption', {}, `${s.total} item${s.total === 1 ? '' : 's'} a posted file reported that matched no claim, line or batch; ${cents(s.paid_cents)} in all`),
       h('thead', {}, h('tr', {}, ['Claim number', 'From', 'Line or segment', 'Paid', 'Why', 'Posted', canPost ? 'Resolve' : null].filter((t) => t).map((t, i) => h('th', { scope: 'col', class: i === 3 ? 'num' : null }, t)))),
-      h('tbody', {}, s.items.map((x) => h('tr', {},
-        h('th', { scope: 'row' }, h('span', { class: 'code' }, x.claim_number || '—')),
-        h('td', {}, x.source),
-        h('td', {}, x.segment ? h('span', { class: 'code' }, x.segment) : x.code ? `${x.code}${x.modifiers ? ` ${x.modifiers}` : ''}` : '—'),
-        h('td', { class: 'num' }, cents(x.paid_cents)),
-        h('td', {}, x.why), h('td', {}, x.posted_at),
-        canPost ? h('td', { class: 'resolve' },
-          itemAction('Apply to claim', 'claim_number', 'claim number', (v) => resolve(x, 'apply', { claim_number: v })()),
-          itemAction('Close', 'reason', 'reason', (v) => resolve(x, 'close', { reason: v })())) : null))))
-      : h('p', { class: 'hint' }, 'Nothing in suspense.'));
+      body), morePager(s, body, (cursor) => request('GET', `${base}&cursor=${encodeURIComponent(cursor)}`), row, 'More items')]
+      : h('p', { class: 'hint' }, q ? 'No open item matches.' : 'Nothing in suspense.'));
 }
 
 /** #/remittances : the upload form, what the file says, posting it, and the suspense list. */

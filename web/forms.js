@@ -427,7 +427,7 @@ export async function groupEditView(main, id) {
   const { clinicians } = await request('GET', '/api/clinicians');
   const roster = [];
   if (g) {
-    const { clients } = await request('GET', '/api/clients');
+    const { items: clients } = await request('GET', `/api/clients?limit=500`);
     const on = new Set(g.roster.map((c) => c.id));
     roster.push(recordForm({ title: 'Add a member', submit: 'Add to roster',
       fields: [{ name: 'client_id', label: 'Client', type: 'select', number: true, options: [['', 'choose…'], ...clients.filter((c) => !on.has(c.id)).map((c) => [c.id, `${c.last_name}, ${c.first_name}`])] },

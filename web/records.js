@@ -5,6 +5,7 @@ import { h, replace } from './dom.js';
 import { request } from './api.js';
 import { practiceToday, utcOf } from './clock.js';
 import { newSessionForm } from './visit.js';
+import { morePager } from './list.js';
 
 const dash = (v) => (v === '' || v === null || v === undefined ? '—' : v);
 const dollars = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
@@ -21,16 +22,33 @@ function table(caption, heads, rows, empty) {
 
 const fullName = (c) => `${c.last_name}, ${c.first_name}`;
 
-export async function clientsView(main, can = none) {
+function clientRow(c) {
+  return h('tr', {},
+    h('th', { scope: 'row' }, h('a', { href: `#/clients/${c.id}` }, fullName(c))),
+    h('td', {}, c.birth_date), h('td', {}, c.diagnoses.join(', ') || '—'), h('td', {}, c.active ? 'yes' : 'no'));
+}
+
+/** #/clients : the clients by last name, a page at a time, searched by name or birth date on the server. */
+export async function clientsView(main, can = none, q = '') {
   document.title = 'Clients · psyclaim';
-  const data = await request('GET', '/api/clients');
+  const base = `/api/clients?limit=100${q ? `&q=${encodeURIComponent(q)}` : ''}`;
+  const data = await request('GET', base);
+  const search = h('input', { id: 'clients-q', type: 'search', value: q, placeholder: 'Name or birth date (YYYY-MM-DD)', autocomplete: 'off' });
+  const form = h('form', { class: 'clients-filter row', role: 'search' },
+    h('label', { for: 'clients-q' }, 'Search '), search, h('button', { type: 'submit' }, 'Search'));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    clientsView(main, can, search.value.trim()).catch((e) => window.dispatchEvent(new CustomEvent('psyclaim:error', { detail: e })));
+  });
+  const body = h('tbody', {}, data.items.map(clientRow));
   replace(main, h('h1', {}, 'Clients'),
     can.newClient ? h('p', {}, h('a', { href: '#/clients/new', class: 'button' }, 'Add a client')) : null,
-    table(`${data.clients.length} clients`, ['Name', 'Born', 'Diagnoses', 'Active'],
-      data.clients.map((c) => h('tr', {},
-        h('th', { scope: 'row' }, h('a', { href: `#/clients/${c.id}` }, fullName(c))),
-        h('td', {}, c.birth_date), h('td', {}, c.diagnoses.join(', ') || '—'), h('td', {}, c.active ? 'yes' : 'no'))),
-      'No clients to show.'));
+    form,
+    data.items.length ? [h('div', { class: 'table-wrap' }, h('table', {},
+      h('caption', {}, `${data.total} client${data.total === 1 ? '' : 's'}${q ? ` matching “${q}”` : ''}`),
+      h('thead', {}, h('tr', {}, ['Name', 'Born', 'Diagnoses', 'Active'].map((t) => h('th', { scope: 'col' }, t)))),
+      body)), morePager(data, body, (cursor) => request('GET', `${base}&cursor=${encodeURIComponent(cursor)}`), clientRow, 'More clients')]
+      : h('p', { class: 'notice' }, q ? 'No client matches.' : 'No clients to show.'));
 }
 
 export async function clientView(main, id, can = none, canWrite = false) {

@@ -279,6 +279,10 @@ psy_status psy_auth_audit_query(psy_store *st, long long practice_id, const stru
                                 long long offset, long long limit, struct psy_audit_event **events, size_t *n,
                                 long long *total);
 
+/* The same by keyset (struct psy_page in psy_store.h): the page after pg->cursor, newest first. */
+psy_status psy_auth_audit_page(psy_store *st, long long practice_id, const struct psy_audit_filter *f,
+                               struct psy_page *pg, struct psy_audit_event **events, size_t *n);
+
 /* A page of a practice's events, newest first. OUT *events is an array of *n (free with free()), OUT
  * *total (may be NULL) the number of events of the practice. limit is capped at 500. */
 psy_status psy_auth_audit_list(psy_store *st, long long practice_id, long long offset, long long limit,

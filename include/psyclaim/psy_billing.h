@@ -66,12 +66,42 @@ struct psy_billing_claim {
     long long total_cents, paid_cents;
     int n_lines;
     char *findings;                    /* JSON array [{"severity","rule","field","message"}], owned */
+    char client_first[PSY_REC_NAME_MAX], client_last[PSY_REC_NAME_MAX]; /* the client's name */
 };
 
 /* Claims of a practice, by id; status NULL or "" = all. Free with psy_billing_claims_free. */
 psy_status psy_billing_claim_list(psy_store *st, psy_id practice, const char *status,
                                   struct psy_billing_claim **out /* OUT */, size_t *n /* OUT */);
 void psy_billing_claims_free(struct psy_billing_claim *c, size_t n);
+
+/* What a claims list shows: every field optional (NULL, "" or 0 = any). payer is a payer code or id;
+ * month YYYY-MM of the date of service; q searches the claim number and the client's name (words in
+ * any case, part of a word); clinician nonzero keeps the claims of the clients that clinician sees
+ * (-1: none). */
+struct psy_billing_claim_filter {
+    const char *status, *payer, *month, *q;
+    psy_id client, clinician;
+};
+/* One page of the practice's claims matching f, newest first (struct psy_page in psy_store.h). Free
+ * with psy_billing_claims_free. */
+psy_status psy_billing_claim_page(psy_store *st, psy_id practice, const struct psy_billing_claim_filter *f,
+                                  struct psy_page *pg, struct psy_billing_claim **out /* OUT */, size_t *n /* OUT */);
+/* The totals of the claims matching f by status, from one aggregate query. */
+struct psy_billing_claim_sum {
+    char status[16];
+    long long claims, total_cents, paid_cents;
+};
+psy_status psy_billing_claim_sums(psy_store *st, psy_id practice, const struct psy_billing_claim_filter *f,
+                                  struct psy_billing_claim_sum **out /* OUT, free() */, size_t *n /* OUT */);
+/* The payers the claims seen through f's clinician are for (the other filters are not applied), with
+ * how many of them are ready to send: the export choices. */
+struct psy_billing_claim_payer {
+    psy_id id;
+    char code[81], name[PSY_REC_NAME_MAX];
+    long long ready;
+};
+psy_status psy_billing_claim_payers(psy_store *st, psy_id practice, psy_id clinician,
+                                    struct psy_billing_claim_payer **out /* OUT, free() */, size_t *n /* OUT */);
 
 /* Moves a claim to another state when the lifecycle allows it (PSY_EINVAL naming both states when
  * not), recording a history row with the reason. */
@@ -193,6 +223,13 @@ struct psy_billing_suspense {
  * include_resolved). Free *out with free(). */
 psy_status psy_billing_suspense_list(psy_store *st, psy_id practice, int include_resolved,
                                      struct psy_billing_suspense **out /* OUT */, size_t *n /* OUT */);
+/* One page of the items, oldest first (struct psy_page in psy_store.h; open items only unless
+ * include_resolved), searched by q (part of the claim number or the code, any case; NULL or "": all);
+ * *paid_cents (may be NULL) is what the matching items paid in all, from an aggregate query. Free *out
+ * with free(). */
+psy_status psy_billing_suspense_page(psy_store *st, psy_id practice, int include_resolved, const char *q,
+                                     struct psy_page *pg, struct psy_billing_suspense **out /* OUT */,
+                                     size_t *n /* OUT */, long long *paid_cents /* OUT */);
 
 /* Applies an open suspense item to a claim by hand (in one transaction): an acknowledgement's verdict
  * (accepted or rejected, with its errors) is posted to the claim as if the file had named it, and the item

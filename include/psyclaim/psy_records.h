@@ -461,6 +461,11 @@ psy_status psy_records_group_list(psy_store *st, psy_id practice, psy_id clinici
 /* The practice's clients; clinician != 0: only the clinician's own (on the roster of a group they lead
  * or co-lead, under a plan of theirs, or seen by them in an individual session). */
 psy_status psy_records_client_ids(psy_store *st, psy_id practice, psy_id clinician, psy_id **ids, size_t *n);
+/* One page of those clients by last name (struct psy_page in psy_store.h), searched by q (NULL or "":
+ * all): words of the name in any case, part of a word ("ann smi", "smith, ann"), or the birth date
+ * YYYY-MM-DD. The ids in *ids (free). */
+psy_status psy_records_client_page(psy_store *st, psy_id practice, psy_id clinician, const char *q,
+                                   struct psy_page *pg, psy_id **ids, size_t *n);
 /* A client's policies (by priority), authorisations, treatment plans and groups (ever joined). */
 psy_status psy_records_client_policies(psy_store *st, psy_id practice, psy_id client, psy_id **ids, size_t *n);
 psy_status psy_records_client_auths(psy_store *st, psy_id practice, psy_id client, psy_id **ids, size_t *n);

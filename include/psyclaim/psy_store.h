@@ -41,4 +41,23 @@ int psy_store_unavailable(const psy_store *st);
 /* The schema version the store is at (the highest applied migration). */
 int psy_store_schema_version(psy_store *st);
 
+/* One page of a list that grows with the practice (claims, clients, sessions, remittances, suspense,
+ * the audit trail). Lists are read in a fixed order, each row's sort key then its id, so a page
+ * continues exactly after the last row of the one before even while rows are added or changed:
+ * the cursor is that row's key and id, opaque to callers (give back next_cursor as it came).
+ * Set cursor ("" or NULL for the first page) and limit (1 to PSY_PAGE_MAX; 0 means PSY_PAGE_DEFAULT);
+ * a list function fills next_cursor ("" on the last page) and total (the rows matching the filter
+ * over all pages, from one aggregate query). A cursor that is not one a list gave answers PSY_EINVAL
+ * with "cursor: ..." as the store's message. */
+#define PSY_CURSOR_MAX 300
+#define PSY_PAGE_MAX 500
+#define PSY_PAGE_DEFAULT 50
+struct psy_page {
+    const char *cursor;
+    int limit;
+    char next_cursor[PSY_CURSOR_MAX];
+    long long total;
+    char after_key[PSY_CURSOR_MAX]; /* internal: the key read from cursor */
+};
+
 #endif

@@ -562,6 +562,36 @@ psy_status psy_auth_audit_query(psy_store *st, long long practice_id, const stru
     return read_events(st, s, 11, limit, events, n);
 }
 
+psy_status psy_auth_audit_page(psy_store *st, long long practice_id, const struct psy_audit_filter *f,
+                               struct psy_page *pg, struct psy_audit_event **events, size_t *n)
+{
+    struct psy__query q;
+    psy__stmt *s;
+    *events = NULL;
+    *n = 0;
+    audit_where(&q, "SELECT count(*) FROM audit_event", practice_id, f);
+    psy_status rc = psy__page_total(st, pg, &q);
+    psy__query_free(&q);
+    if (rc) return rc;
+    audit_where(&q,
+                "SELECT id, coalesce(practice_id, 0), at, coalesce(user_id, 0), "
+                "CASE WHEN practice_id IS NULL THEN '' ELSE username END, action, record_type, record_id, ip, outcome, "
+                "detail FROM audit_event",
+                practice_id, f);
+    rc = psy__page_after(st, &q, pg, NULL, "id", 1);
+    if (!rc) {
+        psy__page_order(&q, pg, NULL, "id", 1);
+        rc = prepare(st, q.sql.p, &s, q.args, q.n);
+    }
+    psy__query_free(&q);
+    if (!rc) rc = read_events(st, s, 11, psy__page_limit(pg) + 1, events, n);
+    if (!rc) {
+        size_t lim = (size_t)psy__page_limit(pg);
+        *n = psy__page_done(pg, *n, NULL, *n > lim ? (*events)[lim - 1].id : 0);
+    }
+    return rc;
+}
+
 psy_status psy_auth_audit_list(psy_store *st, long long practice_id, long long offset, long long limit,
                                struct psy_audit_event **events, size_t *n, long long *total)
 {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "psy_db.h"
 #include "billing_int.h"
+#include "records_int.h"
 
 /* Runs sql with integer parameters and appends one object per row to arr. cols names the columns in
  * order, each "name:t" with t = i (integer), s (text) or l (comma list as an array of strings). */
@@ -261,7 +262,8 @@ static const struct psy__col claim_cols[] = {
     C("c.id", id, i),           C("c.claim_number", number, s),   C("c.client_id", client_id, i),
     C("c.payer_id", payer_id, i), C("p.payer_code", payer_code, s), C("c.service_date", service_date, s),
     C("c.status", status, s),   C("c.total_cents", total_cents, c), C("c.paid_cents", paid_cents, c),
-    C("c.findings", findings, S), C("(SELECT count(*) FROM claim_line l WHERE l.claim_id = c.id)", n_lines, d)};
+    C("c.findings", findings, S), C("(SELECT count(*) FROM claim_line l WHERE l.claim_id = c.id)", n_lines, d),
+    C("k.first_name", client_first, s), C("k.last_name", client_last, s)};
 #undef C
 static const struct psy__map claim_map = PSY__MAP(claim_cols);
 
@@ -270,7 +272,7 @@ psy_status psy_billing_claim_list(psy_store *st, psy_id practice, const char *st
 {
     struct psy__query q;
     void *v;
-    psy__query_init(&q, "FROM claim c JOIN payer p ON p.id = c.payer_id", PSY_NOARGS);
+    psy__query_init(&q, "FROM claim c JOIN payer p ON p.id = c.payer_id JOIN client k ON k.id = c.client_id", PSY_NOARGS);
     psy__query_where(&q, "c.practice_id = ?", PSY_INT(practice));
     if (status && *status) psy__query_where(&q, "c.status = ?", PSY_TEXT(status));
     psy__query_sql(&q, " ORDER BY c.id");
@@ -282,6 +284,190 @@ psy_status psy_billing_claim_list(psy_store *st, psy_id practice, const char *st
         *out = NULL;
         *n = 0;
     }
+    return rc;
+}
+
+static void suspense_filter(struct psy__query *q, psy_id practice, int include_resolved, const char *text,
+                            char pat[PSY__LIKE_MAX])
+{
+    psy__query_where(q, "s.practice_id = ?", PSY_INT(practice));
+    if (!include_resolved) psy__query_sql(q, " AND s.resolved = 0");
+    if (psy__like_pattern(text, pat))
+        psy__query_where_n(q, "lower(s.claim_number) LIKE ? ESCAPE '\\' OR lower(s.code) LIKE ? ESCAPE '\\'",
+                           PSY_ARGS(PSY_TEXT(pat), PSY_TEXT(pat)));
+}
+
+psy_status psy_billing_suspense_page(psy_store *st, psy_id practice, int include_resolved, const char *text,
+                                     struct psy_page *pg, struct psy_billing_suspense **out, size_t *n,
+                                     long long *paid_cents)
+{
+#define C(expr, f, k) PSY__COLX(struct psy_billing_suspense, expr, f, k)
+    static const struct psy__col cols[] = {
+        C("s.id", id, i),           C("s.claim_number", claim_number, s), C("s.code", code, s),
+        C("s.modifiers", modifiers, s), C("s.charge_cents", charge_cents, c), C("s.paid_cents", paid_cents, c),
+        C("s.why", why, s),         C("s.resolved", resolved, d),         C("f.posted_at", posted_at, s),
+        C("s.source", source, s),   C("s.segment_text", segment, s),      C("s.ack_verdict", verdict, s),
+        C("s.resolution", resolution, s), C("s.resolved_at", resolved_at, s)};
+#undef C
+    static const struct psy__map map = PSY__MAP(cols);
+    struct psy__query q;
+    char pat[PSY__LIKE_MAX];
+    void *v = NULL;
+    *out = NULL;
+    *n = 0;
+    psy__query_init(&q, "SELECT count(*) FROM suspense_item s", PSY_NOARGS);
+    suspense_filter(&q, practice, include_resolved, text, pat);
+    psy_status rc = psy__page_total(st, pg, &q);
+    psy__query_free(&q);
+    if (!rc && paid_cents) {
+        int64_t sum = 0;
+        psy__query_init(&q, "SELECT coalesce(sum(s.paid_cents), 0) FROM suspense_item s", PSY_NOARGS);
+        suspense_filter(&q, practice, include_resolved, text, pat);
+        rc = psy__db_int(st, &sum, q.sql.p, q.args, q.n);
+        psy__query_free(&q);
+        *paid_cents = (long long)sum;
+    }
+    if (rc) return rc;
+    psy__query_init(&q, "FROM suspense_item s JOIN era_file f ON f.id = s.era_file_id", PSY_NOARGS);
+    suspense_filter(&q, practice, include_resolved, text, pat);
+    rc = psy__page_after(st, &q, pg, NULL, "s.id", 0);
+    if (!rc) {
+        psy__page_order(&q, pg, NULL, "s.id", 0);
+        rc = psy__db_rows(st, &v, n, sizeof **out, &map, q.sql.p, q.args, q.n);
+    }
+    psy__query_free(&q);
+    *out = v;
+    if (rc) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        return rc;
+    }
+    size_t lim = (size_t)psy__page_limit(pg);
+    *n = psy__page_done(pg, *n, NULL, *n > lim ? (*out)[lim - 1].id : 0);
+    return PSY_OK;
+}
+
+/* The texts a filter binds, alive as long as its query. */
+struct claim_texts {
+    char lo[PSY_DATE_MAX + 4], hi[PSY_DATE_MAX + 4], pat[PSY__LIKE_MAX];
+};
+
+/* The conditions of f on claim c (no join: counting stays on the claim indexes). */
+static void claim_filter(struct psy__query *q, psy_id practice, const struct psy_billing_claim_filter *f,
+                         struct claim_texts *t)
+{
+    char *lo = t->lo, *hi = t->hi, *pat = t->pat;
+    psy__query_where(q, "c.practice_id = ?", PSY_INT(practice));
+    if (f->status && *f->status) psy__query_where(q, "c.status = ?", PSY_TEXT(f->status));
+    if (f->payer && *f->payer)
+        psy__query_where_n(q, "c.payer_id IN (SELECT y.id FROM payer y WHERE y.practice_id = ? AND (y.payer_code = ? OR y.id = ?))",
+                           PSY_ARGS(PSY_INT(practice), PSY_TEXT(f->payer), PSY_INT(strtoll(f->payer, NULL, 10))));
+    if (f->month && *f->month) {
+        snprintf(lo, sizeof t->lo, "%.7s-01", f->month);
+        snprintf(hi, sizeof t->hi, "%.7s-31", f->month);
+        psy__query_where_n(q, "c.service_date BETWEEN ? AND ?", PSY_ARGS(PSY_TEXT(lo), PSY_TEXT(hi)));
+    }
+    if (f->client) psy__query_where(q, "c.client_id = ?", PSY_INT(f->client));
+    if (f->clinician) psy__records_seen_by(q, "c.client_id", practice, f->clinician);
+    if (psy__like_pattern(f->q, pat))
+        psy__query_where_n(q,
+                           "lower(c.claim_number) LIKE ? ESCAPE '\\' OR c.client_id IN (SELECT id FROM client k"
+                           " WHERE k.practice_id = ? AND (lower(k.first_name || ' ' || k.last_name) LIKE ? ESCAPE '\\'"
+                           " OR lower(k.last_name || ', ' || k.first_name) LIKE ? ESCAPE '\\'))",
+                           PSY_ARGS(PSY_TEXT(pat), PSY_INT(practice), PSY_TEXT(pat), PSY_TEXT(pat)));
+}
+
+psy_status psy_billing_claim_page(psy_store *st, psy_id practice, const struct psy_billing_claim_filter *f,
+                                  struct psy_page *pg, struct psy_billing_claim **out, size_t *n)
+{
+    static const char from[] = "FROM claim c JOIN payer p ON p.id = c.payer_id JOIN client k ON k.id = c.client_id";
+    struct psy__query q, count;
+    struct claim_texts t;
+    void *v = NULL;
+    *out = NULL;
+    *n = 0;
+    psy__query_init(&count, "SELECT count(*) FROM claim c", PSY_NOARGS);
+    claim_filter(&count, practice, f, &t);
+    /* a filter on the claim's own columns counts again only when a claim changed; one on other tables
+     * (the client's name, the clinician's clients, a payer's code) counts every time */
+    int own = !(f->q && *f->q) && !f->clinician && !(f->payer && *f->payer);
+    psy_status rc = own ? psy__page_total_cached(st, pg, &count, "claim") : psy__page_total(st, pg, &count);
+    psy__query_free(&count);
+    if (rc) return rc;
+    psy__query_init(&q, from, PSY_NOARGS);
+    claim_filter(&q, practice, f, &t);
+    rc = psy__page_after(st, &q, pg, NULL, "c.id", 1);
+    if (!rc) {
+        psy__page_order(&q, pg, NULL, "c.id", 1);
+        rc = psy__db_rows(st, &v, n, sizeof **out, &claim_map, q.sql.p, q.args, q.n);
+    }
+    psy__query_free(&q);
+    *out = v;
+    if (rc) {
+        psy_billing_claims_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+        return rc;
+    }
+    size_t lim = (size_t)psy__page_limit(pg), keep = psy__page_done(pg, *n, NULL, *n > lim ? (*out)[lim - 1].id : 0);
+    for (size_t i = keep; i < *n; i++) free((*out)[i].findings);
+    *n = keep;
+    return PSY_OK;
+}
+
+psy_status psy_billing_claim_sums(psy_store *st, psy_id practice, const struct psy_billing_claim_filter *f,
+                                  struct psy_billing_claim_sum **out, size_t *n)
+{
+#define C(expr, f, k) PSY__COLX(struct psy_billing_claim_sum, expr, f, k)
+    static const struct psy__col cols[] = {C("c.status", status, s), C("count(*)", claims, c),
+                                           C("coalesce(sum(c.total_cents), 0)", total_cents, c),
+                                           C("coalesce(sum(c.paid_cents), 0)", paid_cents, c)};
+#undef C
+    static const struct psy__map map = PSY__MAP(cols);
+    struct psy__query q;
+    struct claim_texts t;
+    void *v = NULL;
+    psy__query_init(&q, "FROM claim c", PSY_NOARGS);
+    claim_filter(&q, practice, f, &t);
+    psy__query_sql(&q, " GROUP BY c.status ORDER BY c.status");
+    psy_status rc = psy__db_rows(st, &v, n, sizeof **out, &map, q.sql.p, q.args, q.n);
+    psy__query_free(&q);
+    *out = v;
+    return rc;
+}
+
+psy_status psy_billing_claim_payers(psy_store *st, psy_id practice, psy_id clinician,
+                                    struct psy_billing_claim_payer **out, size_t *n)
+{
+    /* practice-wide: a probe of the (practice, payer, status) index per payer; a clinician's: one pass
+     * over their clients' claims */
+#define C(expr, f, k) PSY__COLX(struct psy_billing_claim_payer, expr, f, k)
+    static const struct psy__col all_cols[] = {
+        C("p.id", id, i), C("p.payer_code", code, s), C("p.name", name, s),
+        C("(SELECT count(*) FROM claim r WHERE r.practice_id = p.practice_id AND r.payer_id = p.id"
+          " AND r.status = 'ready')",
+          ready, c)};
+    static const struct psy__col own_cols[] = {C("p.id", id, i), C("p.payer_code", code, s), C("p.name", name, s),
+                                               C("sum(CASE WHEN c.status = 'ready' THEN 1 ELSE 0 END)", ready, c)};
+#undef C
+    static const struct psy__map all_map = PSY__MAP(all_cols), own_map = PSY__MAP(own_cols);
+    struct psy__query q;
+    void *v = NULL;
+    if (!clinician) {
+        psy__query_init(&q, "FROM payer p", PSY_NOARGS);
+        psy__query_where(&q, "p.practice_id = ?", PSY_INT(practice));
+        psy__query_sql(&q, " AND EXISTS (SELECT 1 FROM claim e WHERE e.practice_id = p.practice_id"
+                           " AND e.payer_id = p.id) ORDER BY p.payer_code, p.id");
+    } else {
+        psy__query_init(&q, "FROM claim c JOIN payer p ON p.id = c.payer_id", PSY_NOARGS);
+        psy__query_where(&q, "c.practice_id = ?", PSY_INT(practice));
+        psy__records_seen_by(&q, "c.client_id", practice, clinician);
+        psy__query_sql(&q, " GROUP BY p.id, p.payer_code, p.name ORDER BY p.payer_code, p.id");
+    }
+    psy_status rc = psy__db_rows(st, &v, n, sizeof **out, clinician ? &own_map : &all_map, q.sql.p, q.args, q.n);
+    psy__query_free(&q);
+    *out = v;
     return rc;
 }
 

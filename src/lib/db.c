@@ -557,3 +557,157 @@ void psy__query_sql_n(struct psy__query *q, const char *text, const psy__arg *a,
 }
 
 void psy__query_free(struct psy__query *q) { psy__buf_free(&q->sql); }
+
+/* --- keyset paging ------------------------------------------------------------------------------ */
+
+/* A cursor reads "p<id>.<key as hex>": the last row's id and sort key. */
+static int cursor_read(const char *c, int64_t *id, char *key, size_t keylen)
+{
+    char *end;
+    if (c[0] != 'p' || !isdigit((unsigned char)c[1])) return -1;
+    long long v = strtoll(c + 1, &end, 10);
+    if (*end != '.' || v < 0) return -1;
+    *id = v;
+    const char *h = end + 1;
+    size_t n = strlen(h);
+    if (n % 2 || n / 2 >= keylen) return -1;
+    for (size_t i = 0; i < n / 2; i++) {
+        unsigned x;
+        if (!isxdigit((unsigned char)h[2 * i]) || !isxdigit((unsigned char)h[2 * i + 1]) ||
+            sscanf(h + 2 * i, "%2x", &x) != 1 || !x)
+            return -1;
+        key[i] = (char)x;
+    }
+    key[n / 2] = 0;
+    return 0;
+}
+
+int psy__page_limit(const struct psy_page *pg)
+{
+    return pg->limit <= 0 ? PSY_PAGE_DEFAULT : pg->limit > PSY_PAGE_MAX ? PSY_PAGE_MAX : pg->limit;
+}
+
+psy_status psy__page_after(psy_store *st, struct psy__query *q, struct psy_page *pg, const char *key,
+                           const char *id, int desc)
+{
+    if (!pg->cursor || !*pg->cursor) return PSY_OK;
+    char *k = pg->after_key, cond[256];
+    int64_t last;
+    if (strlen(pg->cursor) >= PSY_CURSOR_MAX || cursor_read(pg->cursor, &last, k, sizeof pg->after_key) ||
+        (!key && *k))
+        return psy__store_fail(st, PSY_EINVAL, "cursor: not a cursor this list gave");
+    if (key) {
+        snprintf(cond, sizeof cond, "(%s, %s) %s (?, ?)", key, id, desc ? "<" : ">");
+        psy__query_where_n(q, cond, PSY_ARGS(PSY_TEXT(k), PSY_INT(last)));
+    } else {
+        snprintf(cond, sizeof cond, "%s %s ?", id, desc ? "<" : ">");
+        psy__query_where(q, cond, PSY_INT(last));
+    }
+    return PSY_OK;
+}
+
+void psy__page_order(struct psy__query *q, const struct psy_page *pg, const char *key, const char *id, int desc)
+{
+    const char *dir = desc ? " DESC" : "";
+    if (key) psy__buf_printf(&q->sql, " ORDER BY %s%s, %s%s", key, dir, id, dir);
+    else psy__buf_printf(&q->sql, " ORDER BY %s%s", id, dir);
+    psy__buf_printf(&q->sql, " LIMIT %d", psy__page_limit(pg) + 1);
+}
+
+size_t psy__page_done(struct psy_page *pg, size_t n, const char *key, int64_t id)
+{
+    size_t lim = (size_t)psy__page_limit(pg);
+    pg->next_cursor[0] = 0;
+    if (n <= lim) return n;
+    int k = snprintf(pg->next_cursor, sizeof pg->next_cursor, "p%lld.", (long long)id);
+    for (const char *c = key ? key : ""; *c && k + 3 < (int)sizeof pg->next_cursor; c++)
+        k += snprintf(pg->next_cursor + k, sizeof pg->next_cursor - (size_t)k, "%02x", (unsigned char)*c);
+    return lim;
+}
+
+psy_status psy__page_total(psy_store *st, struct psy_page *pg, const struct psy__query *count)
+{
+    int64_t n = 0;
+    psy_status rc = psy__db_int(st, &n, count->sql.p, count->args, count->n);
+    pg->total = (long long)n;
+    return rc;
+}
+
+int psy__like_pattern(const char *q, char pat[PSY__LIKE_MAX])
+{
+    size_t k = 0;
+    while (q && isspace((unsigned char)*q)) q++;
+    if (!q || !*q) return 0;
+    pat[k++] = '%';
+    for (; *q && k + 3 < PSY__LIKE_MAX; q++) {
+        char c = (char)tolower((unsigned char)*q);
+        if (c == '%' || c == '_' || c == '\\') pat[k++] = '\\';
+        pat[k++] = c;
+    }
+    while (k > 1 && isspace((unsigned char)pat[k - 1])) k--;
+    pat[k++] = '%';
+    pat[k] = 0;
+    return 1;
+}
+
+/* The counts of paged lists, by query and arguments, with the list version each was computed at. */
+#define PAGE_CACHE_SLOTS 32
+struct page_cache {
+    struct {
+        char *key;
+        int64_t version;
+        long long total;
+    } e[PAGE_CACHE_SLOTS];
+    unsigned next;
+};
+
+void psy__page_cache_free(void *cache)
+{
+    struct page_cache *c = cache;
+    if (!c) return;
+    for (int i = 0; i < PAGE_CACHE_SLOTS; i++) free(c->e[i].key);
+    free(c);
+}
+
+/* The query's SQL and arguments as one text. */
+static void count_key(const struct psy__query *q, struct psy__buf *b)
+{
+    psy__buf_puts(b, q->sql.p);
+    for (int i = 0; i < q->n; i++) {
+        const psy__arg *a = &q->args[i];
+        if (a->type == PSY__ARG_INT) psy__buf_printf(b, "\x1fi%lld", (long long)a->i);
+        else if (a->type == PSY__ARG_TEXT) psy__buf_printf(b, "\x1ft%s", a->s);
+        else if (a->type == PSY__ARG_REAL) psy__buf_printf(b, "\x1f" "f%.17g", a->d);
+        else psy__buf_puts(b, "\x1fn");
+    }
+}
+
+psy_status psy__page_total_cached(psy_store *st, struct psy_page *pg, const struct psy__query *count,
+                                  const char *list)
+{
+    int64_t version;
+    if (psy__db_int(st, &version, "SELECT version FROM list_version WHERE name = ?", PSY_ARGS(PSY_TEXT(list))))
+        return psy__page_total(st, pg, count);
+    void **slot = psy__store_page_cache(st);
+    struct page_cache *c = *slot;
+    if (!c) *slot = c = psy__calloc(1, sizeof *c);
+    struct psy__buf key = {0};
+    count_key(count, &key);
+    for (int i = 0; i < PAGE_CACHE_SLOTS; i++)
+        if (c->e[i].key && c->e[i].version == version && !strcmp(c->e[i].key, key.p)) {
+            pg->total = c->e[i].total;
+            psy__buf_free(&key);
+            return PSY_OK;
+        }
+    psy_status rc = psy__page_total(st, pg, count);
+    if (rc) {
+        psy__buf_free(&key);
+        return rc;
+    }
+    unsigned k = c->next++ % PAGE_CACHE_SLOTS;
+    free(c->e[k].key);
+    c->e[k].key = key.p; /* taken */
+    c->e[k].version = version;
+    c->e[k].total = pg->total;
+    return PSY_OK;
+}

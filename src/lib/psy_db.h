@@ -229,6 +229,32 @@ void psy__query_sql(struct psy__query *q, const char *text); /* appends text as 
 void psy__query_sql_n(struct psy__query *q, const char *text, const psy__arg *a, int n); /* and its `?` values */
 void psy__query_free(struct psy__query *q);
 
+/* Keyset paging (struct psy_page in psy_store.h), on a query built as above with every filter added:
+ *     if ((rc = psy__page_after(st, &q, pg, "c.service_date", "c.id", 0))) ...   (key NULL: by id only)
+ *     psy__page_order(&q, pg, "c.service_date", "c.id", 0);      ORDER BY key, id LIMIT limit + 1
+ * then read the rows, and psy__page_done(pg, n, key_of_row(limit - 1), id_of_row(limit - 1)) which
+ * says how many rows belong to the page (the extra one only tells that another page follows) and sets
+ * next_cursor. desc reads from the newest. The total comes from psy__page_total with the same filters
+ * ("SELECT count(*) FROM ... WHERE ..."). The key column must hold text (or be NULL: by id only). */
+psy_status psy__page_after(psy_store *st, struct psy__query *q, struct psy_page *pg, const char *key,
+                           const char *id, int desc);
+void psy__page_order(struct psy__query *q, const struct psy_page *pg, const char *key, const char *id, int desc);
+size_t psy__page_done(struct psy_page *pg, size_t n, const char *key, int64_t id);
+int psy__page_limit(const struct psy_page *pg);
+/* The count of a query (its SQL and arguments as built) into pg->total. */
+psy_status psy__page_total(psy_store *st, struct psy_page *pg, const struct psy__query *count);
+/* The same, given again from the store's memory while the list's version (table list_version, raised
+ * by triggers on every change to the rows it counts) is the one it was computed at. */
+psy_status psy__page_total_cached(psy_store *st, struct psy_page *pg, const struct psy__query *count,
+                                  const char *list);
+void **psy__store_page_cache(psy_store *st);
+void psy__page_cache_free(void *cache);
+/* A search box's words as a LIKE pattern ("%word%", lower case, % and _ taken literally with \ as the
+ * escape): cond is an expression with one `?` per use, such as
+ * "(lower(c.last_name) LIKE ? ESCAPE '\\' OR ...)". pat holds at least PSY__LIKE_MAX bytes. */
+#define PSY__LIKE_MAX 130
+int psy__like_pattern(const char *q, char pat[PSY__LIKE_MAX]);
+
 /* Multi-row writes: rows of one "HEAD ROW, ROW, ... TAIL" statement collected and sent in chunks
  * (one round trip per chunk on PostgreSQL). ROW is a parenthesised template such as "(?, ?, 'x')";
  * add its `?` values in order, then end the row. The same key must not appear twice in one chunk of an

@@ -139,10 +139,16 @@ static const struct psy__map client_map = PSY__MAP(client_cols);
 static psy_status attach_dx(psy_store *st, psy_id practice, psy_id only, struct psy_client *cs, size_t n)
 {
     psy__stmt *s;
-    psy_status rc = psy__db_query(st, &s,
-                                  "SELECT client_id, code FROM client_diagnosis WHERE practice_id = ? "
-                                  "AND (CAST(? AS BIGINT) = 0 OR client_id = ?) ORDER BY client_id, position",
-                                  PSY_ARGS(PSY_INT(practice), PSY_INT(only), PSY_INT(only)));
+    /* one client's through the key (client_id, position); "only = 0 OR client_id = only" would read
+     * every diagnosis of the practice for each client */
+    psy_status rc = only ? psy__db_query(st, &s,
+                                         "SELECT client_id, code FROM client_diagnosis WHERE practice_id = ? "
+                                         "AND client_id = ? ORDER BY client_id, position",
+                                         PSY_ARGS(PSY_INT(practice), PSY_INT(only)))
+                         : psy__db_query(st, &s,
+                                         "SELECT client_id, code FROM client_diagnosis WHERE practice_id = ? "
+                                         "ORDER BY client_id, position",
+                                         PSY_ARGS(PSY_INT(practice)));
     if (rc) return rc;
     size_t j = 0;
     int r;

@@ -85,4 +85,8 @@ psy_status psy__rec_history(psy_store *st, psy_id practice, const char *table, p
 psy_status psy__rec_check_version(psy_store *st, const char *table, psy_id practice, psy_id id, int version,
                                   json_t **before);
 
+/* Adds "client_col names a client the clinician sees" (through a group they lead, a plan they wrote or
+ * a session they held) to q: the rule of psy_records_client_ids, for lists filtered in SQL. */
+void psy__records_seen_by(struct psy__query *q, const char *client_col, psy_id practice, psy_id clinician);
+
 #endif

@@ -4,6 +4,8 @@
  * and the groups a client belongs to. Each answer is an ascending id list; the records themselves come
  * from the *_get functions.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include "records_int.h"
 
 psy_status psy_records_group_list(psy_store *st, psy_id practice, psy_id clinician, psy_id **ids, size_t *n)
@@ -18,20 +20,87 @@ psy_status psy_records_group_list(psy_store *st, psy_id practice, psy_id clinici
         PSY_ARGS(PSY_INT(practice), PSY_INT(clinician), PSY_INT(clinician)));
 }
 
+void psy__records_seen_by(struct psy__query *q, const char *client_col, psy_id practice, psy_id clinician)
+{
+    char cond[640];
+    snprintf(cond, sizeof cond,
+             "%s IN (SELECT m.client_id FROM group_member m JOIN therapy_group g ON g.id = m.group_id"
+             "        WHERE g.practice_id = ? AND (g.clinician_id = ? OR g.co_clinician_id = ?)"
+             " UNION SELECT client_id FROM treatment_plan WHERE practice_id = ? AND clinician_id = ?"
+             " UNION SELECT client_id FROM session WHERE practice_id = ? AND clinician_id = ?"
+             "       AND client_id IS NOT NULL)",
+             client_col);
+    psy__query_where_n(q, cond,
+                       PSY_ARGS(PSY_INT(practice), PSY_INT(clinician), PSY_INT(clinician), PSY_INT(practice),
+                                PSY_INT(clinician), PSY_INT(practice), PSY_INT(clinician)));
+}
+
 psy_status psy_records_client_ids(psy_store *st, psy_id practice, psy_id clinician, psy_id **ids, size_t *n)
 {
-    if (!clinician)
-        return psy__db_ints(st, ids, n, "SELECT id FROM client WHERE practice_id = ? ORDER BY id",
-                            PSY_ARGS(PSY_INT(practice)));
-    return psy__db_ints(st, ids, n,
-                        "SELECT id FROM client WHERE practice_id = ? AND ("
-                        " id IN (SELECT m.client_id FROM group_member m JOIN therapy_group g ON g.id = m.group_id"
-                        "        WHERE g.practice_id = ? AND (g.clinician_id = ? OR g.co_clinician_id = ?))"
-                        " OR id IN (SELECT client_id FROM treatment_plan WHERE practice_id = ? AND clinician_id = ?)"
-                        " OR id IN (SELECT client_id FROM session WHERE practice_id = ? AND clinician_id = ?"
-                        "           AND client_id IS NOT NULL)) ORDER BY id",
-                        PSY_ARGS(PSY_INT(practice), PSY_INT(practice), PSY_INT(clinician), PSY_INT(clinician),
-                                 PSY_INT(practice), PSY_INT(clinician), PSY_INT(practice), PSY_INT(clinician)));
+    struct psy__query q;
+    psy__query_init(&q, "SELECT id FROM client", PSY_NOARGS);
+    psy__query_where(&q, "practice_id = ?", PSY_INT(practice));
+    if (clinician) psy__records_seen_by(&q, "id", practice, clinician);
+    psy__query_sql(&q, " ORDER BY id");
+    psy_status rc = psy__db_ints(st, ids, n, q.sql.p, q.args, q.n);
+    psy__query_free(&q);
+    return rc;
+}
+
+/* The conditions of a client list on client c; pat holds the search's pattern while the query lives. */
+static void client_filter(struct psy__query *q, psy_id practice, psy_id clinician, const char *text,
+                          char pat[PSY__LIKE_MAX])
+{
+    psy__query_where(q, "c.practice_id = ?", PSY_INT(practice));
+    if (clinician) psy__records_seen_by(q, "c.id", practice, clinician);
+    if (psy__like_pattern(text, pat))
+        psy__query_where_n(q,
+                           "lower(c.first_name || ' ' || c.last_name) LIKE ? ESCAPE '\\'"
+                           " OR lower(c.last_name || ', ' || c.first_name) LIKE ? ESCAPE '\\'"
+                           " OR lower(c.last_name || ' ' || c.first_name) LIKE ? ESCAPE '\\' OR c.birth_date = ?",
+                           PSY_ARGS(PSY_TEXT(pat), PSY_TEXT(pat), PSY_TEXT(pat), PSY_TEXT(text)));
+}
+
+psy_status psy_records_client_page(psy_store *st, psy_id practice, psy_id clinician, const char *text,
+                                   struct psy_page *pg, psy_id **ids, size_t *n)
+{
+    struct client_key {
+        int64_t id;
+        char last[PSY_REC_NAME_MAX];
+    };
+    static const struct psy__col cols[] = {PSY__COLX(struct client_key, "c.id", id, i),
+                                           PSY__COLX(struct client_key, "c.last_name", last, s)};
+    static const struct psy__map map = PSY__MAP(cols);
+    char pat[PSY__LIKE_MAX];
+    struct psy__query q;
+    struct client_key *rows = NULL;
+    void *v = NULL;
+    size_t nr = 0;
+    *ids = NULL;
+    *n = 0;
+    psy__query_init(&q, "SELECT count(*) FROM client c", PSY_NOARGS);
+    client_filter(&q, practice, clinician, text, pat);
+    psy_status rc = psy__page_total(st, pg, &q);
+    psy__query_free(&q);
+    if (rc) return rc;
+    psy__query_init(&q, "FROM client c", PSY_NOARGS);
+    client_filter(&q, practice, clinician, text, pat);
+    rc = psy__page_after(st, &q, pg, "c.last_name", "c.id", 0);
+    if (!rc) {
+        psy__page_order(&q, pg, "c.last_name", "c.id", 0);
+        rc = psy__db_rows(st, &v, &nr, sizeof *rows, &map, q.sql.p, q.args, q.n);
+    }
+    psy__query_free(&q);
+    rows = v;
+    if (!rc) {
+        size_t lim = (size_t)psy__page_limit(pg);
+        nr = psy__page_done(pg, nr, nr > lim ? rows[lim - 1].last : NULL, nr > lim ? rows[lim - 1].id : 0);
+        *ids = psy_malloc((nr ? nr : 1) * sizeof **ids);
+        for (size_t i = 0; i < nr; i++) (*ids)[i] = rows[i].id;
+        *n = nr;
+    }
+    free(rows);
+    return rc;
 }
 
 psy_status psy_records_client_policies(psy_store *st, psy_id practice, psy_id client, psy_id **ids, size_t *n)

@@ -50,6 +50,7 @@
 #define WANT_SYSTEM 8.0f     /* the system the query names (dx, cpt, modifier, pos ...) or a code query's own */
 #define WANT_DIAGNOSIS 2.0f  /* ICD-10-CM, when the query names a condition and no service */
 #define DURATION_BONUS 4.0f /* thin answers: matching all but the duration ("60 min") of a query */
+#define DURATION_MATCH 6.0f /* at most this for having the duration of a query with other words too */
 #define DROP_TRIES 6         /* thin answers: each word dropped in turn up to this many words */
 #define PART_MAX 1024        /* entries kept from the answers with one word dropped */
 #define DROP_BUDGET 1000     /* postings the cheapest remaining word may have, for a drop to be tried */
@@ -1060,6 +1061,62 @@ static uint32_t evaluate(const psy_search *ix, struct psy__sscratch *sc, const s
     if (sc->nslots == 0) return 0;
     scratch_arrays(sc);
     uint32_t nc = match_all(ix, sc, f);
+    uint32_t dur = duration_slots(sc->slots, sc->nslots);
+    if (dur && (uint32_t)__builtin_popcount(dur) < sc->nslots) {
+        /* a duration ("60 min") qualifies what is asked for: the other words decide, and the entries
+         * that also have the duration gain DURATION_MATCH ("grp therapy 60 min": group psychotherapy,
+         * which has no time, before a code that mentions group therapy and 60 minutes in passing) */
+        grow_scored(&sc->first, &sc->firstcap, nc);
+        for (uint32_t i = 0; i < nc; i++)
+            sc->first[i] = (struct scored){sc->acc[sc->cand[i]], sc->cand[i], sc->weak[sc->cand[i]]};
+        uint32_t nfull = nc;
+        struct qslot all[MAX_SLOTS];
+        uint32_t ns = sc->nslots, o = 0;
+        memcpy(all, sc->slots, ns * sizeof *all);
+        for (uint32_t j = 0; j < ns; j++)
+            if (!(dur >> j & 1)) sc->slots[o++] = all[j];
+        sc->nslots = o;
+        uint32_t rest = match_all(ix, sc, f);
+        if (rest) {
+            /* each entry's place in first, in tmp (stamped): what the duration added to its score, up to
+             * DURATION_MATCH, when it is in a name field (not only in prose: "38-52 minutes" in the
+             * explainer of a 60-minute code) */
+            next_epoch(&sc->epoch2, sc->stamp2, sc->ndocs);
+            for (uint32_t i = 0; i < nfull; i++) {
+                sc->stamp2[sc->first[i].doc] = sc->epoch2;
+                sc->tmp[sc->first[i].doc] = (float)i;
+            }
+            /* scaled so that the most any entry gains is DURATION_MATCH, keeping their order */
+            float most = 0;
+            for (int pass = 0; pass < 2; pass++)
+                for (uint32_t i = 0; i < rest; i++) {
+                    uint32_t d = sc->cand[i];
+                    if (sc->stamp2[d] != sc->epoch2) continue;
+                    const struct scored *full = &sc->first[(uint32_t)sc->tmp[d]];
+                    float more = full->score - sc->acc[d];
+                    if (full->weak > sc->weak[d] || more <= 0) continue;
+                    if (pass == 0 && more > most) most = more;
+                    if (pass == 1) sc->acc[d] += DURATION_MATCH * more / most;
+                }
+            nc = rest;
+            if (sc->name_lo == sc->name_hi) { /* the other words may name an entry: "grp therapy" */
+                struct qslot byc[MAX_SLOTS];
+                memcpy(byc, sc->slots, o * sizeof *byc);
+                for (uint32_t a = 1; a < o; a++) /* query order, for find_names */
+                    for (uint32_t b = a; b > 0 && sc->slots[b - 1].pos > sc->slots[b].pos; b--) {
+                        struct qslot t = sc->slots[b];
+                        sc->slots[b] = sc->slots[b - 1];
+                        sc->slots[b - 1] = t;
+                    }
+                find_names(ix, sc, sc->dropped);
+                memcpy(sc->slots, byc, o * sizeof *byc);
+            }
+        } else {
+            memcpy(sc->slots, all, ns * sizeof *all);
+            sc->nslots = ns;
+            nc = match_all(ix, sc, f);
+        }
+    }
     if (nc == 0 && sc->nslots > 1) {
         uint64_t cost = 0;
         for (uint32_t k = 0; k < sc->nslots; k++) cost += sc->slots[k].cost;

@@ -7,7 +7,8 @@
  *
  * Word rules, in one place: a word is a run of letters and digits; an apostrophe inside a word is
  * dropped ("patient's" -> "patients"); the dot of an ICD-10-CM code joins ("f43.1" -> "f431"); a slash
- * or ampersand between single letters joins ("E/M", "E&M" -> "em"); a hyphen splits, and the joined
+ * or ampersand between single letters joins ("E/M", "E&M" -> "em"), and "w/" before anything else is
+ * the word "with" ("w/ pt", "w/family"); a hyphen splits, and the joined
  * form of an all-letter hyphenated word is indexed too ("self-harm" -> "self", "harm", "selfharm").
  */
 #include <jansson.h>
@@ -237,6 +238,11 @@ static void split(const char *s, size_t n, int compounds, psy__sword_fn fn, void
                 }
             }
             break;
+        }
+        if (wl == 1 && (w[0] == 'w' || w[0] == 'W') && !joined && i < n && s[i] == '/') {
+            memcpy(w, "with", 4); /* clinician shorthand "w/" ("w/ pt", "w/family"); "w/o" joined above */
+            wl = 4;
+            i++;
         }
         int hyphen = i < n && s[i] == '-' && is_word_at(s, n, i + 1);
         if (!toolong) fn(ud, w, wl, joined ? PSY__SW_JOINED : 0);

@@ -25,7 +25,10 @@ struct psy_store {
     int depth; /* nesting of psy__store_begin */
     int bulk;        /* the outermost transaction is all-or-nothing: inner begins set no savepoint */
     int bulk_failed; /* an inner unit of a bulk transaction rolled back: the whole of it must */
+    void *page_cache; /* counts of paged lists by list version (db.c) */
 };
+
+void **psy__store_page_cache(psy_store *st) { return &st->page_cache; }
 
 const char *psy_store_default_uri(void)
 {
@@ -381,5 +384,6 @@ void psy_store_close(psy_store *st)
         psy__store_rollback(st);
     }
     psy__db_close(st->db);
+    psy__page_cache_free(st->page_cache);
     free(st);
 }

@@ -116,19 +116,23 @@ static int audit_look(struct srv_req *r, const char *action, const struct audit_
     return rc ? -1 : 0;
 }
 
+/* GET /api/audit: a page of events, newest first, by cursor (docs/api.yaml, "Lists"); ?offset= pages
+ * by position as before (without a next_cursor). */
 void api_audit(struct srv_req *r)
 {
-    long long limit, offset;
+    long long offset;
     struct audit_query q;
-    if (srv_query_int(r, "limit", 1, 500, 50, &limit) || srv_query_int(r, "offset", 0, 1LL << 40, 0, &offset) ||
-        read_filter(r, &q) || audit_look(r, "audit.read", &q))
+    struct psy_page pg;
+    if (api_page(r, &pg) || srv_query_int(r, "offset", 0, 1LL << 40, 0, &offset) || read_filter(r, &q) ||
+        audit_look(r, "audit.read", &q))
         return;
     struct psy_audit_event *ev;
     size_t n;
-    long long total;
-    psy_status rc = psy_auth_audit_query(r->st, r->session.user.practice_id, &q.f, offset, limit, &ev, &n, &total);
+    psy_status rc = srv_query(r, "offset") && !(pg.cursor && *pg.cursor)
+                        ? psy_auth_audit_query(r->st, r->session.user.practice_id, &q.f, offset, pg.limit, &ev, &n, &pg.total)
+                        : psy_auth_audit_page(r->st, r->session.user.practice_id, &q.f, &pg, &ev, &n);
     if (rc) {
-        srv_reply_status(r, rc, NULL);
+        api_page_fail(r, rc);
         return;
     }
     char tz[PSY_TZ_MAX];
@@ -136,8 +140,8 @@ void api_audit(struct srv_req *r)
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++) json_array_append_new(arr, event_json(&ev[i], tz));
     free(ev);
-    srv_reply_json(r, 200, json_pack("{s:I, s:I, s:I, s:s, s:o}", "total", (json_int_t)total, "offset",
-                                     (json_int_t)offset, "limit", (json_int_t)limit, "time_zone", tz, "events", arr));
+    api_page_reply(r, &pg, arr, json_pack("{s:I, s:I, s:s}", "offset", (json_int_t)offset, "limit", (json_int_t)pg.limit,
+                                          "time_zone", tz));
 }
 
 struct csv_buf {

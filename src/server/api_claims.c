@@ -30,29 +30,6 @@ static int month_valid(const char *m)
     return m && strlen(m) == 7 && snprintf(d, sizeof d, "%s-01", m) == 10 && psy_records_date_valid(d);
 }
 
-static int id_in(const psy_id *ids, size_t n, psy_id id)
-{
-    for (size_t i = 0; i < n; i++)
-        if (ids[i] == id) return 1;
-    return 0;
-}
-
-/* The client's name as {id, first_name, last_name}, looked up once per request through cache. */
-static json_t *client_ref(struct srv_req *r, psy_id id, json_t *cache)
-{
-    char key[24];
-    snprintf(key, sizeof key, "%lld", (long long)id);
-    json_t *c = json_object_get(cache, key);
-    if (!c) {
-        struct psy_client cl;
-        c = psy_records_client_get(r->st, r->session.user.practice_id, id, &cl) == PSY_OK
-                ? json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "first_name", cl.first_name, "last_name", cl.last_name)
-                : json_pack("{s:I, s:n, s:n}", "id", (json_int_t)id, "first_name", "last_name");
-        json_object_set_new(cache, key, c);
-    }
-    return json_incref(c);
-}
-
 static const char *str_of(json_t *v)
 {
     const char *s = json_string_value(v);
@@ -68,12 +45,57 @@ static int count_errors(json_t *findings)
     return n;
 }
 
-/* GET /api/claims?status=&payer=&month=&client= */
+/* The export choices: the payers of the claims the user sees, with how many are ready to send. */
+static json_t *payers_json(struct srv_req *r, psy_id own, psy_status *rc)
+{
+    struct psy_billing_claim_payer *p;
+    size_t n;
+    json_t *arr = json_array();
+    if ((*rc = psy_billing_claim_payers(r->st, r->session.user.practice_id, own, &p, &n))) return arr;
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:I}", "id", (json_int_t)p[i].id, "code", p[i].code,
+                                             "name", p[i].name, "ready", (json_int_t)p[i].ready));
+    free(p);
+    return arr;
+}
+
+/* The totals of the claims matching f, by status and in all. */
+static json_t *totals_json(struct srv_req *r, const struct psy_billing_claim_filter *f, psy_status *rc)
+{
+    struct psy_billing_claim_sum *s;
+    size_t n;
+    json_t *by_status = json_object();
+    long long claims = 0, total = 0, paid = 0;
+    int over = 0;
+    if ((*rc = psy_billing_claim_sums(r->st, r->session.user.practice_id, f, &s, &n))) {
+        json_decref(by_status);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_object_set_new(by_status, s[i].status, json_integer(s[i].claims));
+        claims += s[i].claims;
+        psy_cents_acc(&total, s[i].total_cents, &over);
+        psy_cents_acc(&paid, s[i].paid_cents, &over);
+    }
+    free(s);
+    if (over) {
+        json_decref(by_status);
+        srv_reply_error(r, 500, "overflow", NULL, "total_cents: the claims' amounts add up to more than an amount holds");
+        return NULL;
+    }
+    return json_pack("{s:I, s:I, s:I, s:o}", "claims", (json_int_t)claims, "total_cents", (json_int_t)total,
+                     "paid_cents", (json_int_t)paid, "by_status", by_status);
+}
+
+/* GET /api/claims?status=&payer=&month=&client=&q=&limit=&cursor=&totals= : a page of claims, newest
+ * first, with the count of all that match; ?totals=1 adds the totals by status (amounts billed and
+ * paid) and the export choices, which read every matching claim: the page asks for them once. */
 void api_claims(struct srv_req *r)
 {
-    const char *status = srv_query(r, "status"), *payer = srv_query(r, "payer"), *month = srv_query(r, "month");
+    const char *status = srv_query(r, "status"), *month = srv_query(r, "month"), *tot = srv_query(r, "totals");
     long long client;
     psy_claim_state cs;
+    struct psy_page pg;
     if (status && *status && psy_claim_state_parse(status, &cs)) {
         srv_reply_error(r, 400, "invalid", "status", "status: one of draft, ready, submitted, accepted, rejected, paid, "
                                                      "denied, partially_paid, closed");
@@ -83,74 +105,51 @@ void api_claims(struct srv_req *r)
         srv_reply_error(r, 400, "invalid", "month", "month: a month YYYY-MM");
         return;
     }
-    if (srv_query_int(r, "client", 1, 1LL << 53, 0, &client)) return;
-    psy_id pr = r->session.user.practice_id, own = api_own_clinician(r, PSY_PERM_CLAIMS_READ), *ids = NULL;
-    size_t nids = 0;
-    if (own && api_visible(r, 0, PSY_PERM_CLAIMS_READ, &ids, &nids)) return;
-    if (api_audit_rec(r, "claim.list", "claim", 0)) {
-        free(ids);
-        return;
-    }
+    if (srv_query_int(r, "client", 1, 1LL << 53, 0, &client) || api_page(r, &pg)) return;
+    struct psy_billing_claim_filter f = {.status = status, .payer = srv_query(r, "payer"), .month = month,
+                                         .q = srv_query(r, "q"), .client = client,
+                                         .clinician = api_own_clinician(r, PSY_PERM_CLAIMS_READ)};
+    if (api_audit_rec(r, "claim.list", "claim", 0)) return;
     struct psy_billing_claim *c;
     size_t n;
-    psy_status rc = psy_billing_claim_list(r->st, pr, status, &c, &n);
+    psy_status rc = psy_billing_claim_page(r->st, r->session.user.practice_id, &f, &pg, &c, &n);
     if (rc) {
-        free(ids);
-        srv_reply_status(r, rc, NULL);
+        api_page_fail(r, rc);
         return;
     }
-    json_t *arr = json_array(), *by_status = json_object(), *payers = json_object(), *names = json_object();
-    long long total = 0, paid = 0;
-    int over = 0;
+    json_t *arr = json_array(), *extra = json_object();
     for (size_t i = 0; i < n; i++) {
-        if (own && !id_in(ids, nids, c[i].client_id)) continue;
-        /* the payers of the visible claims, with how many are ready to send: the export choices */
-        char pkey[24];
-        snprintf(pkey, sizeof pkey, "%lld", (long long)c[i].payer_id);
-        json_t *py = json_object_get(payers, pkey);
-        if (!py) {
-            struct psy_payer p;
-            int ok = psy_records_payer_get(r->st, pr, c[i].payer_id, &p) == PSY_OK;
-            json_object_set_new(payers, pkey, py = json_pack("{s:I, s:s, s:s, s:i}", "id", (json_int_t)c[i].payer_id, "code",
-                                                             c[i].payer_code, "name", ok ? p.name : c[i].payer_code,
-                                                             "ready", 0));
-        }
-        if (!strcmp(c[i].status, "ready"))
-            json_object_set_new(py, "ready", json_integer(json_integer_value(json_object_get(py, "ready")) + 1));
-        if (payer && *payer && strcmp(payer, c[i].payer_code) && strtoll(payer, NULL, 10) != c[i].payer_id) continue;
-        if (month && *month && strncmp(c[i].service_date, month, 7)) continue;
-        if (client && c[i].client_id != client) continue;
-        json_t *f = json_loads(c[i].findings ? c[i].findings : "[]", 0, NULL);
+        json_t *fd = json_loads(c[i].findings ? c[i].findings : "[]", 0, NULL);
         json_array_append_new(arr, json_pack("{s:I, s:s, s:o, s:I, s:s, s:s, s:s, s:I, s:I, s:i, s:i, s:i}", "id",
                                              (json_int_t)c[i].id, "number", c[i].number, "client",
-                                             client_ref(r, c[i].client_id, names), "payer_id", (json_int_t)c[i].payer_id,
+                                             json_pack("{s:I, s:s, s:s}", "id", (json_int_t)c[i].client_id, "first_name",
+                                                       c[i].client_first, "last_name", c[i].client_last),
+                                             "payer_id", (json_int_t)c[i].payer_id,
                                              "payer_code", c[i].payer_code, "service_date", c[i].service_date, "status",
                                              c[i].status, "total_cents", (json_int_t)c[i].total_cents, "paid_cents",
                                              (json_int_t)c[i].paid_cents, "lines", c[i].n_lines, "findings",
-                                             (int)json_array_size(f), "errors", count_errors(f)));
-        json_decref(f);
-        psy_cents_acc(&total, c[i].total_cents, &over);
-        psy_cents_acc(&paid, c[i].paid_cents, &over);
-        json_object_set_new(by_status, c[i].status,
-                            json_integer(json_integer_value(json_object_get(by_status, c[i].status)) + 1));
+                                             (int)json_array_size(fd), "errors", count_errors(fd)));
+        json_decref(fd);
     }
     psy_billing_claims_free(c, n);
-    free(ids);
-    json_decref(names);
-    json_t *plist = json_array(), *v;
-    const char *k;
-    json_object_foreach(payers, k, v) json_array_append(plist, v);
-    json_decref(payers);
-    if (over) {
-        json_decref(arr);
-        json_decref(by_status);
-        json_decref(plist);
-        srv_reply_error(r, 500, "overflow", NULL, "total_cents: the claims' amounts add up to more than an amount holds");
-        return;
+    if (tot && !strcmp(tot, "1")) {
+        json_t *t = totals_json(r, &f, &rc);
+        if (!t) {
+            json_decref(arr);
+            json_decref(extra);
+            if (rc) srv_reply_status(r, rc, NULL);
+            return;
+        }
+        json_object_set_new(extra, "totals", t);
+        json_object_set_new(extra, "payers", payers_json(r, f.clinician, &rc));
+        if (rc) {
+            json_decref(arr);
+            json_decref(extra);
+            srv_reply_status(r, rc, NULL);
+            return;
+        }
     }
-    srv_reply_json(r, 200, json_pack("{s:o, s:{s:I, s:I, s:I, s:o}, s:o}", "claims", arr, "totals", "claims",
-                                     (json_int_t)json_array_size(arr), "total_cents", (json_int_t)total, "paid_cents",
-                                     (json_int_t)paid, "by_status", by_status, "payers", plist));
+    api_page_reply(r, &pg, arr, extra);
 }
 
 /* The claim of the path's :id as its JSON document, when the user may see it; else replies (404) and
@@ -527,18 +526,19 @@ void api_superbill(struct srv_req *r)
 /* GET /api/suspense */
 void api_suspense(struct srv_req *r)
 {
-    if (api_audit_rec(r, "suspense.list", "suspense_item", 0)) return;
+    struct psy_page pg;
+    if (api_page(r, &pg) || api_audit_rec(r, "suspense.list", "suspense_item", 0)) return;
     struct psy_billing_suspense *s;
     size_t n;
-    const char *all = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "all");
-    psy_status rc = psy_billing_suspense_list(r->st, r->session.user.practice_id, all && !strcmp(all, "1"), &s, &n);
+    const char *all = srv_query(r, "all");
+    long long sum = 0;
+    psy_status rc = psy_billing_suspense_page(r->st, r->session.user.practice_id, all && !strcmp(all, "1"),
+                                              srv_query(r, "q"), &pg, &s, &n, &sum);
     if (rc) {
-        srv_reply_status(r, rc, NULL);
+        api_page_fail(r, rc);
         return;
     }
     json_t *arr = json_array();
-    long long sum = 0;
-    int over = 0;
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "id",
                                              (json_int_t)s[i].id, "claim_number", s[i].claim_number, "code", s[i].code,
@@ -546,13 +546,7 @@ void api_suspense(struct srv_req *r)
                                              "paid_cents", (json_int_t)s[i].paid_cents, "why", s[i].why, "posted_at",
                                              s[i].posted_at, "source", s[i].source, "segment", s[i].segment, "verdict",
                                              s[i].verdict, "resolved", s[i].resolved, "resolution", s[i].resolution));
-        psy_cents_acc(&sum, s[i].paid_cents, &over);
     }
     free(s);
-    if (over) {
-        json_decref(arr);
-        srv_reply_error(r, 500, "overflow", NULL, "paid_cents: the items add up to more than an amount holds");
-        return;
-    }
-    srv_reply_json(r, 200, json_pack("{s:o, s:I}", "items", arr, "paid_cents", (json_int_t)sum));
+    api_page_reply(r, &pg, arr, json_pack("{s:I}", "paid_cents", (json_int_t)sum));
 }

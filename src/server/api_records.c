@@ -13,13 +13,17 @@
 #include <string.h>
 #include "srv_api.h"
 
+/* GET /api/clients?q=&limit=&cursor= : a page of the clients the user sees, by last name. */
 void api_clients(struct srv_req *r)
 {
     psy_id pr = r->session.user.practice_id, *ids;
     size_t n;
-    if (api_visible(r, 0, PSY_PERM_CLIENTS_READ, &ids, &n)) return;
-    if (api_audit_rec(r, "client.list", "client", 0)) {
-        free(ids);
+    struct psy_page pg;
+    if (api_page(r, &pg) || api_audit_rec(r, "client.list", "client", 0)) return;
+    psy_status rc = psy_records_client_page(r->st, pr, api_own_clinician(r, PSY_PERM_CLIENTS_READ), srv_query(r, "q"), &pg,
+                                            &ids, &n);
+    if (rc) {
+        api_page_fail(r, rc);
         return;
     }
     json_t *arr = json_array();
@@ -28,7 +32,7 @@ void api_clients(struct srv_req *r)
         if (psy_records_client_get(r->st, pr, ids[i], &c) == PSY_OK) json_array_append_new(arr, api_client_brief(&c));
     }
     free(ids);
-    srv_reply_json(r, 200, json_pack("{s:o}", "clients", arr));
+    api_page_reply(r, &pg, arr, NULL);
 }
 
 static json_t *codes_json(int n, const char (*codes)[PSY_CODE_MAX])

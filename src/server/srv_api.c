@@ -61,6 +61,35 @@ void api_reply_store(struct srv_req *r, psy_status rc)
     }
 }
 
+int api_page(struct srv_req *r, struct psy_page *pg)
+{
+    long long limit;
+    memset(pg, 0, sizeof *pg);
+    if (srv_query_int(r, "limit", 1, PSY_PAGE_MAX, PSY_PAGE_DEFAULT, &limit)) return -1;
+    pg->limit = (int)limit;
+    pg->cursor = srv_query(r, "cursor");
+    if (pg->cursor && strlen(pg->cursor) >= PSY_CURSOR_MAX) {
+        srv_reply_error(r, 400, "invalid", "cursor", "cursor: not a cursor this list gave");
+        return -1;
+    }
+    return 0;
+}
+
+void api_page_reply(struct srv_req *r, const struct psy_page *pg, json_t *items, json_t *extra)
+{
+    json_t *j = extra ? extra : json_object();
+    json_object_set_new(j, "items", items);
+    json_object_set_new(j, "next_cursor", *pg->next_cursor ? json_string(pg->next_cursor) : json_null());
+    json_object_set_new(j, "total", json_integer(pg->total));
+    srv_reply_json(r, 200, j);
+}
+
+void api_page_fail(struct srv_req *r, psy_status rc)
+{
+    if (rc == PSY_EINVAL) srv_reply_error(r, 400, "invalid", "cursor", "%s", psy_store_errmsg(r->st));
+    else srv_reply_status(r, rc, NULL);
+}
+
 static int id_in(const psy_id *ids, size_t n, psy_id id)
 {
     for (size_t i = 0; i < n; i++)

@@ -29,6 +29,14 @@ json_t *api_client_brief(const struct psy_client *c);
 #define PSY_TZ_MAX 65 /* struct psy_practice's time_zone */
 /* The practice's time zone (an IANA name; "UTC" when its record has none), and today's date in it. */
 void api_zone(struct srv_req *r, char out[PSY_TZ_MAX]);
+/* Lists (docs/api.yaml, "Lists"): reads ?limit= (1-500, default 50) and ?cursor= into pg; replies 400
+ * naming the parameter and returns -1 when one is malformed. */
+int api_page(struct srv_req *r, struct psy_page *pg);
+/* The answer of a list: {"items": items, "next_cursor": "..." or null, "total": n} and the members of
+ * extra (may be NULL; taken). A list failing with PSY_EINVAL on its cursor answers 400 through
+ * api_page_fail. */
+void api_page_reply(struct srv_req *r, const struct psy_page *pg, json_t *items, json_t *extra);
+void api_page_fail(struct srv_req *r, psy_status rc);
 void api_today(struct srv_req *r, char out[PSY_DATE_MAX]);
 
 #endif

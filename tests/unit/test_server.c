@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <math.h>
@@ -1349,7 +1350,7 @@ static void test_era_read(void **state)
     http_free(&h);
     const char *const admin[] = {a.cookie, NULL};
     assert_int_equal(request("GET", "/api/audit", NULL, 0, admin, &h), 200);
-    json_t *ev = json_object_get(h.json, "events");
+    json_t *ev = json_object_get(h.json, "items");
     int reads = 0;
     for (size_t i = 0; i < json_array_size(ev); i++) {
         json_t *e = json_array_get(ev, i);
@@ -1376,7 +1377,7 @@ static void test_audit(void **state)
     const char *const admin[] = {a.cookie, NULL};
     assert_int_equal(request("GET", "/api/audit", NULL, 0, admin, &h), 200);
     assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 4);
-    json_t *ev = json_object_get(h.json, "events");
+    json_t *ev = json_object_get(h.json, "items");
     assert_int_equal(json_array_size(ev), 4);
     static const char *const newest_first[] = {"audit.read", "login", "login", "login.failed"};
     static const char *const who[] = {"admin", "admin", "clinician", "clinician"};
@@ -1390,8 +1391,8 @@ static void test_audit(void **state)
     http_free(&h);
     assert_int_equal(request("GET", "/api/audit?limit=1&offset=2", NULL, 0, admin, &h), 200);
     assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 5);
-    assert_int_equal(json_array_size(json_object_get(h.json, "events")), 1);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(h.json, "events"), 0),
+    assert_int_equal(json_array_size(json_object_get(h.json, "items")), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(h.json, "items"), 0),
                                                           "action")), "login");
     http_free(&h);
     expect_error("GET", "/api/audit?limit=0", NULL, admin, 400, "invalid", "limit");
@@ -1408,10 +1409,34 @@ static void test_audit(void **state)
     sqlite3_close(db);
     assert_int_equal(request("GET", "/api/audit", NULL, 0, admin, &h), 200);
     assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 6); /* 3 sign-ins, 3 looks */
-    json_t *oldest = json_array_get(json_object_get(h.json, "events"), 5);
+    json_t *oldest = json_array_get(json_object_get(h.json, "items"), 5);
     assert_string_equal(json_string_value(json_object_get(oldest, "action")), "login.failed");
     assert_string_equal(json_string_value(json_object_get(oldest, "username")), "clinician");
     http_free(&h);
+
+    /* by cursor, two at a time: each look adds a newer event, and the pages still go on exactly after
+     * the last row shown, newest first, down to the first sign-in */
+    char cpath[400], cursor[320] = "";
+    long long last = 0;
+    int seen = 0;
+    do {
+        snprintf(cpath, sizeof cpath, "/api/audit?limit=2%s%s", *cursor ? "&cursor=" : "", cursor);
+        assert_int_equal(request("GET", cpath, NULL, 0, admin, &h), 200);
+        json_t *e;
+        size_t i;
+        json_array_foreach(json_object_get(h.json, "items"), i, e) {
+            long long id = json_integer_value(json_object_get(e, "id"));
+            assert_true(!last || id == last - 1); /* no gap, no repeat */
+            last = id;
+            seen++;
+        }
+        json_t *next = json_object_get(h.json, "next_cursor");
+        snprintf(cursor, sizeof cursor, "%s", json_is_string(next) ? json_string_value(next) : "");
+        http_free(&h);
+    } while (*cursor);
+    assert_int_equal(seen, 7); /* the 6 above and the first look of this walk */
+    assert_int_equal(last, 1);
+    expect_error("GET", "/api/audit?cursor=x", NULL, admin, 400, "invalid", "cursor");
 }
 
 static void test_access_log(void **state)
@@ -1695,14 +1720,54 @@ static void test_clients_and_groups(void **state)
 
     /* the lead's client list holds only their own clients */
     assert_int_equal(call(&other, "GET", "/api/clients", NULL, &h), 200);
-    json_array_foreach(json_object_get(h.json, "clients"), i, a)
+    json_array_foreach(json_object_get(h.json, "items"), i, a)
         assert_true(json_integer_value(json_object_get(a, "id")) != f.stranger);
     http_free(&h);
+
+    /* the admin's list a client at a time: every client once, by last name, the count from the server */
+    {
+        char cpath[400], cursor[320] = "", prev[160] = "", name[160] = "";
+        json_int_t total = -1, seen = 0, stranger_seen = 0;
+        do {
+            snprintf(cpath, sizeof cpath, "/api/clients?limit=1%s%s", *cursor ? "&cursor=" : "", cursor);
+            assert_int_equal(call(&admin, "GET", cpath, NULL, &h), 200);
+            json_t *items = json_object_get(h.json, "items");
+            assert_true(json_array_size(items) <= 1);
+            if (total < 0) total = json_integer_value(json_object_get(h.json, "total"));
+            json_array_foreach(items, i, a) {
+                const char *ln = json_string_value(json_object_get(a, "last_name"));
+                assert_true(strcmp(prev, ln) <= 0);
+                snprintf(prev, sizeof prev, "%s", ln);
+                stranger_seen += json_integer_value(json_object_get(a, "id")) == f.stranger;
+                if (json_integer_value(json_object_get(a, "id")) == f.stranger)
+                    snprintf(name, sizeof name, "%s", json_string_value(json_object_get(a, "first_name")));
+                seen++;
+            }
+            json_t *next = json_object_get(h.json, "next_cursor");
+            snprintf(cursor, sizeof cursor, "%s", json_is_string(next) ? json_string_value(next) : "");
+            http_free(&h);
+        } while (*cursor);
+        assert_int_equal(seen, total);
+        assert_int_equal(stranger_seen, 1);
+        /* searched by part of a first name, in another case: the stranger is among the answers */
+        for (char *c = name; *c; c++) *c = (char)toupper((unsigned char)*c);
+        name[3] = 0;
+        snprintf(cpath, sizeof cpath, "/api/clients?q=%s", name);
+        assert_int_equal(call(&admin, "GET", cpath, NULL, &h), 200);
+        assert_true(json_integer_value(json_object_get(h.json, "total")) < total ||
+                    json_integer_value(json_object_get(h.json, "total")) == 1);
+        stranger_seen = 0;
+        json_array_foreach(json_object_get(h.json, "items"), i, a)
+            stranger_seen += json_integer_value(json_object_get(a, "id")) == f.stranger;
+        assert_int_equal(stranger_seen, 1);
+        http_free(&h);
+        call_error(&admin, "GET", "/api/clients?cursor=p1.zz", NULL, 400, "invalid", "cursor");
+    }
 
     /* every read is on the audit trail */
     assert_int_equal(call(&admin, "GET", "/api/audit?limit=50", NULL, &h), 200);
     int client_read = 0, group_read = 0;
-    json_array_foreach(json_object_get(h.json, "events"), i, a) {
+    json_array_foreach(json_object_get(h.json, "items"), i, a) {
         const char *act = json_string_value(json_object_get(a, "action"));
         client_read |= !strcmp(act, "client.read");
         group_read |= !strcmp(act, "group.read");
@@ -2158,24 +2223,55 @@ static void assert_download(const struct http *h, const char *type, const char *
     assert_memory_equal(h->body.p, starts, strlen(starts));
 }
 
-/* The claims of a GET /api/claims answer, as the session sees them. */
+/* The claims of GET /api/claims answers, as the session sees them: every page, walked three claims at
+ * a time by next_cursor. Each row comes once, newest first, and the totals of the first page (by
+ * status, billed) add up to the rows of all pages. */
 static json_t *claims_of(const struct session *s, const char *query)
 {
     struct http h;
-    char path[200];
-    snprintf(path, sizeof path, "/api/claims%s", query);
-    assert_int_equal(call(s, "GET", path, NULL, &h), 200);
-    json_t *c = json_incref(json_object_get(h.json, "claims"));
-    /* the totals add up */
-    json_t *t = json_object_get(h.json, "totals"), *x;
+    char path[600], cursor[400] = "";
+    json_t *all = json_array(), *totals = NULL, *x;
+    json_int_t total = -1, last = 0;
+    for (int page = 0;; page++) {
+        snprintf(path, sizeof path, "/api/claims%s%slimit=3%s%s%s", query, *query ? "&" : "?", *cursor ? "&cursor=" : "",
+                 cursor, page == 0 ? "&totals=1" : "");
+        assert_int_equal(call(s, "GET", path, NULL, &h), 200);
+        json_t *items = json_object_get(h.json, "items");
+        size_t i;
+        assert_true(json_array_size(items) <= 3);
+        json_array_foreach(items, i, x) {
+            json_int_t id = json_integer_value(json_object_get(x, "id"));
+            assert_true(last == 0 || id < last);
+            last = id;
+            json_array_append(all, x);
+        }
+        if (page == 0) {
+            total = json_integer_value(json_object_get(h.json, "total"));
+            totals = json_incref(json_object_get(h.json, "totals"));
+            assert_non_null(totals);
+            assert_true(json_is_array(json_object_get(h.json, "payers")));
+        } else {
+            assert_null(json_object_get(h.json, "totals")); /* only when asked for */
+            assert_int_equal(json_integer_value(json_object_get(h.json, "total")), total);
+        }
+        assert_no_note_text(h.json);
+        json_t *next = json_object_get(h.json, "next_cursor");
+        assert_true(json_is_null(next) || json_is_string(next));
+        snprintf(cursor, sizeof cursor, "%s", json_is_string(next) ? json_string_value(next) : "");
+        http_free(&h);
+        if (!*cursor) break;
+    }
     size_t i;
-    json_int_t sum = 0;
-    json_array_foreach(c, i, x) sum += json_integer_value(json_object_get(x, "total_cents"));
-    assert_int_equal(json_integer_value(json_object_get(t, "claims")), json_array_size(c));
-    assert_int_equal(json_integer_value(json_object_get(t, "total_cents")), sum);
-    assert_no_note_text(h.json);
-    http_free(&h);
-    return c;
+    json_int_t sum = 0, by = 0;
+    json_array_foreach(all, i, x) sum += json_integer_value(json_object_get(x, "total_cents"));
+    const char *k;
+    json_object_foreach(json_object_get(totals, "by_status"), k, x) by += json_integer_value(x);
+    assert_int_equal(total, json_array_size(all));
+    assert_int_equal(json_integer_value(json_object_get(totals, "claims")), json_array_size(all));
+    assert_int_equal(by, json_array_size(all));
+    assert_int_equal(json_integer_value(json_object_get(totals, "total_cents")), sum);
+    json_decref(totals);
+    return all;
 }
 
 static int audited(const char *action)
@@ -2512,6 +2608,33 @@ static void test_claims(void **state)
     call_error(&biller, "GET", "/api/claims?status=lost", NULL, 400, "invalid", "status");
     call_error(&biller, "GET", "/api/claims?month=2025-13", NULL, 400, "invalid", "month");
     call_error(&biller, "GET", "/api/claims?client=abc", NULL, 400, "invalid", "client");
+    call_error(&biller, "GET", "/api/claims?cursor=p12.zz", NULL, 400, "invalid", "cursor");
+    call_error(&biller, "GET", "/api/claims?cursor=12", NULL, 400, "invalid", "cursor");
+    call_error(&biller, "GET", "/api/claims?limit=501", NULL, 400, "invalid", "limit");
+    /* searched on the server: by claim number (any case, part of it) and by the client's name */
+    {
+        const char *num = json_string_value(json_object_get(first, "number"));
+        char sq[160];
+        snprintf(sq, sizeof sq, "?q=%s", num);
+        json_t *hit = claims_of(&biller, sq);
+        assert_int_equal(json_array_size(hit), 1);
+        assert_string_equal(json_string_value(json_object_get(json_array_get(hit, 0), "number")), num);
+        json_decref(hit);
+        const char *last_name = json_string_value(json_object_get(json_object_get(first, "client"), "last_name"));
+        char lower[80];
+        size_t k = 0;
+        for (; last_name[k] && k < sizeof lower - 1; k++) lower[k] = (char)tolower((unsigned char)last_name[k]);
+        lower[k] = 0;
+        snprintf(sq, sizeof sq, "?q=%s", lower);
+        json_t *named = claims_of(&biller, sq);
+        assert_true(json_array_size(named) >= 1 && json_array_size(named) <= json_array_size(all));
+        json_array_foreach(named, i, x)
+            assert_string_equal(json_string_value(json_object_get(json_object_get(x, "client"), "last_name")), last_name);
+        json_decref(named);
+        json_t *none = claims_of(&biller, "?q=%25nobody_");
+        assert_int_equal(json_array_size(none), 0);
+        json_decref(none);
+    }
     psy_id *own;
     size_t nown;
     psy_store *st;
@@ -2589,6 +2712,7 @@ static void test_claims(void **state)
     call_error(&biller, "POST", "/api/claims/export", "{\"payer\": \"NOSUCHPAYER\"}", 422, "invalid", "payer");
     char body[160];
     snprintf(body, sizeof body, "{\"payer\": \"%s\"}", payer);
+    json_decref(claims_of(&biller, "?status=submitted")); /* counted before the export */
     call(&biller, "POST", "/api/claims/export", body, &h);
     assert_download(&h, "application/edi-x12", "ISA*");
     psy_x12_reader *rd = psy_x12_reader_mem(h.body.p, h.body.n, 0);
@@ -2625,6 +2749,12 @@ static void test_claims(void **state)
     json_t *sub = claims_of(&biller, q);
     assert_int_equal(json_array_size(sub), sent);
     json_decref(sub);
+    /* the count of a status is given again from memory only while no claim changed: after the export
+     * it counts the claims sent (claims_of checks total against the rows) */
+    sub = claims_of(&biller, "?status=submitted");
+    assert_int_equal(json_array_size(sub), sent);
+    json_decref(sub);
+    json_decref(claims_of(&biller, "?status=ready"));
     call_error(&biller, "POST", "/api/claims/export", body, 422, "invalid", "payer"); /* none ready now */
 
     /* a ready claim the 837P writer refuses (the practice lost its ZIP+4): the answer names the field */
@@ -2651,7 +2781,7 @@ static void test_claims(void **state)
         snprintf(aq, sizeof aq, "/api/audit?action=claim.export&record=payer:%s&outcome=ok", payer);
         assert_int_equal(call(&admin, "GET", aq, NULL, &h), 200);
         assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 1);
-        const char *d = json_string_value(json_object_get(json_array_get(json_object_get(h.json, "events"), 0), "detail"));
+        const char *d = json_string_value(json_object_get(json_array_get(json_object_get(h.json, "items"), 0), "detail"));
         snprintf(want, sizeof want, "payer=%s claims=", payer);
         assert_int_equal(strncmp(d, want, strlen(want)), 0);
         size_t commas = 0;
@@ -2661,7 +2791,7 @@ static void test_claims(void **state)
         snprintf(aq, sizeof aq, "/api/audit?action=claim.export&record=payer:%s", payer2);
         assert_int_equal(call(&admin, "GET", aq, NULL, &h), 200);
         assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 1);
-        json_t *e = json_array_get(json_object_get(h.json, "events"), 0);
+        json_t *e = json_array_get(json_object_get(h.json, "items"), 0);
         assert_string_equal(json_string_value(json_object_get(e, "outcome")), "failed");
         assert_non_null(strstr(json_string_value(json_object_get(e, "detail")), "error=billing.address.zip"));
         http_free(&h);
@@ -2697,8 +2827,8 @@ static void test_claims(void **state)
     free(era);
     /* the denied claim shows its payment with the reason in words */
     json_int_t denied_id = 0;
-    json_array_foreach(ready, i, x)
-        if (!denied_id && !strcmp(json_string_value(json_object_get(x, "payer_code")), payer)) denied_id = json_integer_value(json_object_get(x, "id"));
+    json_array_foreach(ready, i, x) /* the list is newest first; the 837P (and the remittance) oldest first */
+        if (!strcmp(json_string_value(json_object_get(x, "payer_code")), payer)) denied_id = json_integer_value(json_object_get(x, "id"));
     snprintf(path, sizeof path, "/api/claims/%lld", (long long)denied_id);
     assert_int_equal(call(&biller, "GET", path, NULL, &h), 200);
     assert_string_equal(json_string_value(json_object_get(h.json, "status")), "denied");
@@ -2714,6 +2844,18 @@ static void test_claims(void **state)
     json_t *items = json_object_get(h.json, "items");
     assert_int_equal(json_array_size(items), 1);
     assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "claim_number")), "PCX0000001");
+    assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 1);
+    assert_true(json_is_null(json_object_get(h.json, "next_cursor")));
+    assert_int_equal(json_integer_value(json_object_get(h.json, "paid_cents")),
+                     json_integer_value(json_object_get(json_array_get(items, 0), "paid_cents")));
+    http_free(&h);
+    /* searched on the server: by part of the claim number, in any case */
+    assert_int_equal(call(&biller, "GET", "/api/suspense?q=pcx00", NULL, &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 1);
+    http_free(&h);
+    assert_int_equal(call(&biller, "GET", "/api/suspense?q=zzz", NULL, &h), 200);
+    assert_int_equal(json_array_size(json_object_get(h.json, "items")), 0);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "paid_cents")), 0);
     http_free(&h);
     incoming_files(&lead, &biller, payer);
 
@@ -2964,7 +3106,7 @@ static void test_audit_trail(void **state)
 
     assert_int_equal(call(&admin, "GET", "/api/audit?user=other&action=access.refused", NULL, &h), 200);
     assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 1);
-    json_t *e = json_array_get(json_object_get(h.json, "events"), 0);
+    json_t *e = json_array_get(json_object_get(h.json, "items"), 0);
     assert_string_equal(json_string_value(json_object_get(e, "outcome")), "not_found");
     assert_string_equal(json_string_value(json_object_get(e, "record_id")), "GET /api/clients/:id");
     char want[48];
@@ -2976,14 +3118,14 @@ static void test_audit_trail(void **state)
     http_free(&h);
     assert_int_equal(call(&admin, "GET", "/api/audit?action=phi.read&user=admin", NULL, &h), 200);
     assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 1);
-    e = json_array_get(json_object_get(h.json, "events"), 0);
+    e = json_array_get(json_object_get(h.json, "items"), 0);
     assert_string_equal(json_string_value(json_object_get(e, "record_id")), "GET /api/groups");
     http_free(&h);
     /* failed sign-ins: the one under practice 1 names the user; the practice-less one does not */
     assert_int_equal(call(&admin, "GET", "/api/audit?action=login.failed", NULL, &h), 200);
     int named = 0, withheld = 0;
     size_t i;
-    json_array_foreach(json_object_get(h.json, "events"), i, e) {
+    json_array_foreach(json_object_get(h.json, "items"), i, e) {
         const char *u = json_string_value(json_object_get(e, "username"));
         named |= !strcmp(u, "nobody-here");
         withheld |= !*u && json_is_null(json_object_get(e, "practice_id"));
@@ -3217,7 +3359,7 @@ static void test_practice_time_zone(void **state)
     /* each event's time in the zone, with its offset, beside the UTC one */
     assert_int_equal(call(&a, "GET", "/api/audit?limit=1", NULL, &h), 200);
     assert_string_equal(json_string_value(json_object_get(h.json, "time_zone")), zone);
-    json_t *e = json_array_get(json_object_get(h.json, "events"), 0);
+    json_t *e = json_array_get(json_object_get(h.json, "items"), 0);
     const char *at = json_string_value(json_object_get(e, "at")), *local = json_string_value(json_object_get(e, "at_local"));
     assert_non_null(local);
     assert_int_equal(strlen(local), 25);
