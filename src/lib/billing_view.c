@@ -252,6 +252,7 @@ psy_status psy_billing_claim_list(psy_store *st, psy_id practice, const char *st
     psy_status rc = psy__db_rows(st, &v, n, sizeof **out, &claim_map, q.sql.p, q.args, q.n);
     psy__query_free(&q);
     *out = v;
+    if (!rc) rc = psy__billing_timely_fill(st, practice, *out, *n);
     if (rc) {
         psy_billing_claims_free(*out, *n);
         *out = NULL;

@@ -114,6 +114,7 @@ struct psy__payer_terms {
     size_t n_prior_auth;
     uint32_t prior_auth[PSY__PAYER_MAX_LIST];
     int em_modifier_25; /* the payer wants 25 on an E/M billed with a psychotherapy add-on */
+    int timely_filing_days; /* days after the date of service a claim must reach the payer; 0 = not stated */
     size_t n_fees;
     struct psy__fee fees[PSY__PAYER_MAX_FEES]; /* sorted by key */
 };
