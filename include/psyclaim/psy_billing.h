@@ -80,6 +80,9 @@ void psy_billing_claims_free(struct psy_billing_claim *c, size_t n);
 psy_status psy_billing_transition(psy_store *st, psy_id practice, psy_id claim, psy_claim_state to,
                                   const char *reason);
 
+/* The id of the practice's claim numbered `number` (CLM01, e.g. PC00000012); PSY_ENOTFOUND when none. */
+psy_status psy_billing_claim_find(psy_store *st, psy_id practice, const char *number, psy_id *id /* OUT */);
+
 /* Corrects (frequency 7, replacement) or voids (8) a claim the payer adjudicated: a new claim with the
  * same lines (the records as they are now), the payer's claim control number of the original (835
  * CLP07) for REF*F8, linked to the original (whose payments stay with it), scrubbed to ready for the

@@ -150,3 +150,9 @@ psy_status psy_billing_claim_replace(psy_store *st, psy_id practice, psy_id clai
     free(L);
     return rc;
 }
+
+psy_status psy_billing_claim_find(psy_store *st, psy_id practice, const char *number, psy_id *id)
+{
+    *id = 0;
+    return psy__billing_claim_by_number(st, practice, number ? number : "", id);
+}
