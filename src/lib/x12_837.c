@@ -229,6 +229,11 @@ static void check_adjustments(struct findings *f, const char *field, const struc
 static void check_cob(struct findings *f, const struct psy_claim *c, size_t ci)
 {
     char fld[64];
+    char seq = c->subscriber ? c->subscriber->payer_sequence : 0;
+    if (seq && seq != 'P' && !c->n_others)
+        add(f, PSY_FINDING_ERROR, "R-837-COB", "others",
+            "a claim to a secondary or later payer carries the earlier payers' adjudication (2320), and none is "
+            "posted");
     for (size_t k = 0; k < c->n_others; k++) {
         const struct psy_claim_other_payer *o = &c->others[k];
         snprintf(f->ctx, sizeof f->ctx, "claims[%zu].others[%zu]", ci, k);
