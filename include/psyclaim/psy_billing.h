@@ -93,7 +93,7 @@ psy_status psy_billing_claim_replace(psy_store *st, psy_id practice, psy_id clai
                                      char *err, size_t errlen);
 
 struct psy_billing_timely {
-    psy_id claim;
+    psy_id claim, client_id;
     char number[PSY_CLAIM_ID_MAX + 1];
     char payer_code[81];
     char service_date[PSY_DATE_MAX];

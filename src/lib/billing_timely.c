@@ -112,7 +112,7 @@ psy_status psy_billing_timely(psy_store *st, psy_id practice, int within, const 
         practice_today(st, practice, day);
     }
     psy__stmt *s = psy__db_stmt(st,
-                                "SELECT c.id, c.claim_number, p.payer_code, c.service_date, c.status, c.payer_id "
+                                "SELECT c.id, c.claim_number, p.payer_code, c.service_date, c.status, c.payer_id, c.client_id "
                                 "FROM claim c JOIN payer p ON p.id = c.payer_id WHERE c.practice_id = ? AND "
                                 "c.status IN ('draft', 'ready', 'rejected') ORDER BY c.id",
                                 PSY_ARGS(PSY_INT(practice)));
@@ -123,6 +123,7 @@ psy_status psy_billing_timely(psy_store *st, psy_id practice, int within, const 
     while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
         struct psy_billing_timely t = {0};
         t.claim = psy__sql_int64(s, 0);
+        t.client_id = psy__sql_int64(s, 6);
         psy__db_col_copy(s, 1, t.number, sizeof t.number);
         psy__db_col_copy(s, 2, t.payer_code, sizeof t.payer_code);
         psy__db_col_copy(s, 3, t.service_date, sizeof t.service_date);

@@ -164,3 +164,15 @@ int test_pyx12(const char *x12, size_t len)
     if (!valid) fprintf(stderr, "pyx12 (status %d):\n%s\n", st, buf);
     return valid;
 }
+
+void test_payers_take_late_claims(psy_store *st, psy_id practice)
+{
+    struct psy_payer *p;
+    size_t n;
+    assert_int_equal(psy_records_payer_list(st, practice, &p, &n), PSY_OK);
+    for (size_t i = 0; i < n; i++) {
+        p[i].timely_filing_days = 3650;
+        assert_int_equal(psy_records_payer_update(st, practice, &p[i]), PSY_OK);
+    }
+    free(p);
+}

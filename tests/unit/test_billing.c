@@ -69,6 +69,7 @@ static void world_up(void **state)
         assert_int_equal(psy_records_client_update(W.st, W.pr, &cs[i]), PSY_OK);
     }
     free(cs);
+    test_payers_take_late_claims(W.st, W.pr);
     assert_int_equal(psy_billing_set_contact(W.st, W.pr, "12"), PSY_EINVAL);
     assert_int_equal(psy_billing_set_contact(W.st, W.pr, "5555550100"), PSY_OK);
     /* an individual session billed with a code whose time band its minutes miss (audit R-TIME-1) */
@@ -1077,6 +1078,16 @@ static void test_timely_filing(void **state)
     (void)state;
     struct psy_billing_claim *c;
     size_t n;
+    struct psy_payer p;
+    psy_id mcr = qn("SELECT id FROM payer WHERE payer_code = 'DEMOMCR01' AND practice_id = %lld", (long long)W.pr);
+    assert_int_equal(psy_records_payer_get(W.st, W.pr, mcr, &p), PSY_OK);
+    p.timely_filing_days = 0; /* the limit of its profile, then */
+    assert_int_equal(psy_records_payer_update(W.st, W.pr, &p), PSY_OK);
+    assert_int_equal(psy_records_payer_get(W.st, W.pr, qn("SELECT id FROM payer WHERE payer_code = 'DEMOBLU01' AND "
+                                                          "practice_id = %lld", (long long)W.pr), &p),
+                     PSY_OK);
+    p.timely_filing_days = 0;
+    assert_int_equal(psy_records_payer_update(W.st, W.pr, &p), PSY_OK);
     assert_int_equal(psy_billing_claim_list(W.st, W.pr, NULL, &c, &n), PSY_OK);
     int seen = 0;
     for (size_t i = 0; i < n; i++)
@@ -1088,8 +1099,8 @@ static void test_timely_filing(void **state)
         }
     assert_true(seen > 0);
     psy_billing_claims_free(c, n);
+    test_payers_take_late_claims(W.st, W.pr);
     psy_id pid = qn("SELECT id FROM payer WHERE payer_code = 'DEMOBLU01' AND practice_id = %lld", (long long)W.pr);
-    struct psy_payer p;
     assert_int_equal(psy_records_payer_get(W.st, W.pr, pid, &p), PSY_OK);
     p.timely_filing_days = 30;
     assert_int_equal(psy_records_payer_update(W.st, W.pr, &p), PSY_OK);
@@ -1138,9 +1149,7 @@ static void test_timely_filing(void **state)
         assert_int_equal(qn("SELECT count(*) FROM claim_status_history WHERE claim_id = %lld AND reason LIKE "
                             "'%%timely-filing limit of 30 days%%the payer granted an exception'", (long long)late), 1);
     }
-    assert_int_equal(psy_records_payer_get(W.st, W.pr, pid, &p), PSY_OK);
-    p.timely_filing_days = 0;
-    assert_int_equal(psy_records_payer_update(W.st, W.pr, &p), PSY_OK);
+    test_payers_take_late_claims(W.st, W.pr);
     free(num);
     free(dos);
 }
