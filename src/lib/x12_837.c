@@ -5,8 +5,10 @@
  * billing provider level (2000A/2010AA), then for every claim a subscriber level (2000B with 2010BA
  * subscriber and 2010BB payer), a patient level (2000C/2010CA) when the patient is not the subscriber,
  * the claim (2300: CLM, AMT*F5, REF*F8, REF*G1, HI), the rendering provider (2310B) when it is not the
- * billing provider, and the lines (2400: LX, SV1, DTP*472, REF*6R, 2420A when a line's clinician
- * differs). Nothing is written unless the preflight finds no error; control numbers come from a
+ * billing provider, the earlier payers of a secondary or tertiary claim (2320: SBR, CAS, AMT*D, AMT*EAF,
+ * OI; 2330A NM1*IL; 2330B NM1*PR), and the lines (2400: LX, SV1, DTP*472, REF*6R, 2420A when a line's
+ * clinician differs, 2430 per earlier payer: SVD, CAS, DTP*573), the COB amounts balanced as the guide
+ * asks. Nothing is written unless the preflight finds no error; control numbers come from a
  * caller's counter so that a store can guarantee they never repeat.
  */
 #include <ctype.h>
