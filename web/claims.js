@@ -190,7 +190,7 @@ function daysLeft(c) {
 async function timelyBox() {
   const within = h('input', { type: 'number', min: '0', max: '3650', value: '30', inputmode: 'numeric' });
   const out = h('div', {});
-  const form = h('form', { class: 'row timely-form' }, field('timely-within', 'Days left at most', within), h('button', { type: 'submit' }, 'Show'));
+  const form = h('form', { class: 'row timely-form' }, field('timely-within', 'Days left at most', within), h('button', { type: 'submit' }, 'List'));
   async function load() {
     const r = await request('GET', `/api/claims/timely?within=${encodeURIComponent(within.value || '0')}`);
     replace(out, r.claims.length ? h('ul', { class: 'timely' }, r.claims.map((c) => h('li', {},
