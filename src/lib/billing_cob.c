@@ -149,7 +149,7 @@ psy_status psy__billing_cob_load(psy_store *st, psy_id practice, struct psy__loa
     return PSY_OK;
 }
 
-psy_status psy__billing_cob_after(psy_store *st, psy_id practice, psy_id claim, psy_id *built)
+psy_status psy__billing_cob_after(psy_store *st, psy_id practice, psy_id claim, psy_id next, psy_id *built)
 {
     *built = 0;
     int64_t n = 0;
@@ -158,34 +158,26 @@ psy_status psy__billing_cob_after(psy_store *st, psy_id practice, psy_id claim, 
                                 "SELECT count(*) FROM payment WHERE claim_id = ? AND claim_line_id IS NULL AND "
                                 "crossover_payer <> '' AND reversed_by IS NULL",
                                 PSY_ARGS(PSY_INT(claim)));
-    if (rc || n) return rc;
-    psy_id next = 0;
-    if ((rc = psy__billing_next_payer(st, practice, claim, &next))) return rc;
-    if (!next) {
-        /* No next payer: what is left of the claim is the patient's responsibility, and the client ledger
-         * takes it from here (the ledger's posting of the claim's patient share goes here). */
-        return PSY_OK;
-    }
+    if (rc || n || !next) return rc;
     /* IMP: R-COB-1 -- once per claim and next policy: posting the same adjudication again builds nothing */
     if ((rc = psy__db_int(st, &n, "SELECT count(*) FROM claim WHERE cob_from_claim_id = ? AND policy_id = ?",
                           PSY_ARGS(PSY_INT(claim), PSY_INT(next)))) || n)
         return rc;
     if ((rc = psy__billing_claim_copy(st, practice, claim, next, PSY_FREQ_ORIGINAL, 0, claim, "", built))) return rc;
-    char number[PSY_CLAIM_ID_MAX + 1] = "", mine[PSY_CLAIM_ID_MAX + 1] = "", why[160];
-    psy__db_text(st, number, sizeof number, "SELECT claim_number FROM claim WHERE id = ?", PSY_ARGS(PSY_INT(*built)));
+    char mine[PSY_CLAIM_ID_MAX + 1] = "", why[160];
     psy__db_text(st, mine, sizeof mine, "SELECT claim_number FROM claim WHERE id = ?", PSY_ARGS(PSY_INT(claim)));
     snprintf(why, sizeof why, "built for the next payer after the 835 of claim %s (coordination of benefits)", mine);
     if ((rc = psy__billing_history(st, *built, "", "draft", why))) return rc;
     return psy_billing_scrub(st, practice, *built);
 }
 
-psy_status psy__billing_cob_crossover(psy_store *st, psy_id practice, psy_id claim, const char *to, psy_id *kept)
+psy_status psy__billing_cob_crossover(psy_store *st, psy_id practice, psy_id claim, psy_id next, const char *to,
+                                      psy_id *kept)
 {
     *kept = 0;
-    psy_id next = 0;
     int64_t n = 0;
-    psy_status rc = psy__billing_next_payer(st, practice, claim, &next);
-    if (rc || !next) return rc;
+    psy_status rc;
+    if (!next) return PSY_OK;
     if ((rc = psy__db_int(st, &n, "SELECT count(*) FROM claim WHERE cob_from_claim_id = ? AND policy_id = ?",
                           PSY_ARGS(PSY_INT(claim), PSY_INT(next)))) || n)
         return rc;

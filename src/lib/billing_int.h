@@ -148,13 +148,14 @@ psy_status psy__billing_timely_gate(psy_store *st, psy_id practice, const struct
  * payer's claim control number of a claim (CLP07 of its latest adjudication not taken back, "" none). */
 psy_status psy__billing_history(psy_store *st, psy_id claim, const char *from, const char *to, const char *reason);
 psy_status psy__billing_payer_number(psy_store *st, psy_id claim, char *out, size_t len);
-/* After an 835 posted a claim's adjudication: builds the claim for the next payer (billing_cob.c), unless
- * the payer forwarded it (crossover). *built gets the new claim's id (0 none). */
-psy_status psy__billing_cob_after(psy_store *st, psy_id practice, psy_id claim, psy_id *built);
+/* After an 835 posted a claim's adjudication and psy__billing_next_payer named the next policy: builds the
+ * claim for it (billing_cob.c), unless the payer forwarded the claim (crossover) or it was built before.
+ * *built gets the new claim's id (0 none). */
+psy_status psy__billing_cob_after(psy_store *st, psy_id practice, psy_id claim, psy_id next_policy, psy_id *built);
 /* A payer forwarded the claim to `to` (crossover): keeps a claim for the next policy, submitted without an
- * 837P of ours, for that payer's 835 to post to (*kept its id, 0 when the client has no next policy or
- * one is kept already). */
-psy_status psy__billing_cob_crossover(psy_store *st, psy_id practice, psy_id claim, const char *to, psy_id *kept);
+ * 837P of ours, for that payer's 835 to post to (*kept its id, 0 when one is kept already). */
+psy_status psy__billing_cob_crossover(psy_store *st, psy_id practice, psy_id claim, psy_id next_policy,
+                                      const char *to, psy_id *kept);
 /* The claim an 835 of payer (payer_id, payer_name) naming claim's number posts to: the claim itself, or the
  * later payer's claim linked to it when the 835 comes from that payer and not from claim's own. */
 psy_status psy__billing_cob_route(psy_store *st, psy_id practice, psy_id claim, const char *payer_id,

@@ -346,18 +346,24 @@ static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *p
                                     : to == PSY_CLAIM_DENIED ? "denied in an 835"
                                     : paid <= 0 ? "processed in an 835: nothing paid, the patient's share (CAS PR)"
                                                 : "paid in an 835");
-    /* the next payer: a claim built for it, or kept for the payer the claim was crossed over to */
-    psy_id next = 0;
-    if (!rc && !reversal && to != PSY_CLAIM_DENIED) {
+    /* who owes the rest once this payer has adjudicated the claim: the next payer (a claim built for it,
+     * or kept for the payer the claim was crossed over to), else the patient */
+    psy_id next_policy = 0, next = 0;
+    if (!rc && !reversal && to != PSY_CLAIM_DENIED) rc = psy__billing_next_payer(p->st, p->practice, id, &next_policy);
+    if (!rc && next_policy) {
         if (crossover(c)) {
             char to_payer[160];
             snprintf(to_payer, sizeof to_payer, "%s%s%s", c->crossover_name[0] ? c->crossover_name : "another payer",
                      c->crossover_id[0] ? " " : "", c->crossover_id);
-            rc = psy__billing_cob_crossover(p->st, p->practice, id, to_payer, &next);
+            rc = psy__billing_cob_crossover(p->st, p->practice, id, next_policy, to_payer, &next);
         } else {
-            rc = psy__billing_cob_after(p->st, p->practice, id, &next);
+            rc = psy__billing_cob_after(p->st, p->practice, id, next_policy, &next);
         }
         if (!rc && next) p->r->next_claims++;
+    } else if (!rc && !reversal && to != PSY_CLAIM_DENIED) {
+        /* No next payer: this payer was the last, and what it left to the patient (its CAS PR, CLP05
+         * c->patient_responsibility_cents) is the patient's responsibility -- the client ledger's posting
+         * of the claim's patient share goes here. */
     }
 out:
     free(L);
