@@ -48,22 +48,34 @@ static int crossover(const struct psy_era_claim *c)
     return !strcmp(c->status, "19") || !strcmp(c->status, "20") || !strcmp(c->status, "21");
 }
 
-/* IMP: R-835-ZERO -- a claim the payer paid nothing on is denied when CLP02 is 4, or when nothing of it went
- * to the patient (no CAS PR and no CLP05): the lines without payment carry CO/OA reasons only. A claim paid 0
- * because its whole amount went to the deductible, coinsurance or copay (CAS PR) was processed; the patient
- * owes it. */
+/* Adjustments that say how a payment was reached, not why a claim was refused: the fee schedule (CO 45),
+ * the prior payer's adjudication (OA 23), sequestration (CO 253). */
+static int denial_reason(const struct psy_era_adjustment *a)
+{
+    if (strcmp(a->group, "CO") && strcmp(a->group, "OA")) return 0;
+    return strcmp(a->reason, "45") && strcmp(a->reason, "23") && strcmp(a->reason, "253");
+}
+
+/* IMP: R-835-ZERO -- a claim the payer paid nothing on is denied when CLP02 is 4, or when nothing of it
+ * went to the patient (no CAS PR, no CLP05) and a CO/OA adjustment gives a denial reason (or none is
+ * given at all). A claim paid 0 because its whole amount went to the deductible, coinsurance or copay
+ * (CAS PR) was processed and the patient owes it; so was a later payer's 0 after the prior payer's
+ * adjudication (OA 23). */
 static int denied(const struct psy_era_claim *c, long long paid)
 {
     if (!strcmp(c->status, "4")) return 1;
-    if (paid > 0) return 0;
-    if (c->patient_responsibility_cents > 0) return 0;
+    if (paid > 0 || c->patient_responsibility_cents > 0) return 0;
+    int any = 0, reason = 0;
     for (size_t j = 0; j <= c->n_services; j++) {
         const struct psy_era_adjustment *a = j ? c->services[j - 1].adjustments : c->adjustments;
         size_t n = j ? c->services[j - 1].n_adjustments : c->n_adjustments;
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
             if (!strcmp(a[i].group, "PR") && a[i].amount_cents > 0) return 0;
+            any = 1;
+            reason |= denial_reason(&a[i]);
+        }
     }
-    return 1;
+    return !any || reason;
 }
 
 /* Stores one payment row (line 0 = the claim as a whole) and its adjustments; *id_out (may be NULL)

@@ -910,11 +910,12 @@ static long long qn(const char *fmt, ...)
     return q1(sql);
 }
 
-/* A paid original claim of payer code with one line, never replaced, of a client with one policy. */
+/* A paid original claim of payer code with one line, over 60.00, never replaced, of a client with one
+ * policy. */
 static psy_id lone_paid_claim(const char *payer)
 {
     return qn("SELECT c.id FROM claim c JOIN payer p ON p.id = c.payer_id WHERE c.status = 'paid' AND p.payer_code = "
-              "'%s' AND c.frequency = 1 AND c.replaces_claim_id IS NULL AND c.cob_from_claim_id IS NULL AND (SELECT "
+              "'%s' AND c.total_cents > 6000 AND c.frequency = 1 AND c.replaces_claim_id IS NULL AND c.cob_from_claim_id IS NULL AND (SELECT "
               "count(*) FROM claim_line l WHERE l.claim_id = c.id) = 1 AND NOT EXISTS (SELECT 1 FROM claim r WHERE "
               "r.replaces_claim_id = c.id) AND (SELECT count(*) FROM policy y WHERE y.client_id = c.client_id) = 1 "
               "ORDER BY c.id LIMIT 1", payer);
@@ -1050,6 +1051,8 @@ static void test_zero_pay_patient_share(void **state)
     if (!a) fail_msg("%s", err);
     psy_id b = replace(lone_paid_claim("DEMOBLU01"), 7, err, sizeof err);
     if (!b) fail_msg("%s", err);
+    psy_id z = replace(lone_paid_claim("DEMOBLU01"), 7, err, sizeof err);
+    if (!z) fail_msg("%s", err);
     size_t len;
     free(export_payer("DEMOBLU01", &len));
     char *na = qtext("SELECT claim_number FROM claim WHERE id = %lld", (long long)a);
@@ -1067,6 +1070,14 @@ static void test_zero_pay_patient_share(void **state)
     post("DEMO PAYER", "ZERO0002", clps, &r);
     assert_int_equal(r.denied, 1);
     assert_int_equal(qn("SELECT count(*) FROM claim WHERE id = %lld AND status = 'denied'", (long long)b), 1);
+    /* processed as secondary, nothing more to pay after the prior payer (OA 23): not a denial either */
+    char *nz = qtext("SELECT claim_number FROM claim WHERE id = %lld", (long long)z);
+    money(qn("SELECT total_cents FROM claim WHERE id = %lld", (long long)z), t);
+    snprintf(clps, sizeof clps, "CLP*%s*2*%s*0*0*CI*ICNZ3~CAS*OA*23*%s", nz, t, t);
+    post("DEMO PAYER", "ZERO0003", clps, &r);
+    assert_int_equal(r.denied, 0);
+    assert_int_equal(qn("SELECT count(*) FROM claim WHERE id = %lld AND status = 'partially_paid'", (long long)z), 1);
+    free(nz);
     free(na);
     free(nb);
 }
@@ -1287,8 +1298,7 @@ static void test_crossover(void **state)
     assert_int_equal(qn("SELECT count(*) FROM claim WHERE id = %lld AND status = 'submitted'", (long long)kept), 1);
     assert_int_equal(qn("SELECT count(*) FROM payment WHERE claim_id = %lld AND crossover_payer = 'DEMOCDR01'",
                         (long long)p), 1);
-    assert_int_equal(qn("SELECT count(*) FROM claim c JOIN payer y ON y.id = c.payer_id WHERE y.payer_code = "
-                        "'DEMOCDR01' AND c.status = 'ready'"), 0);
+    assert_int_equal(qn("SELECT count(*) FROM claim WHERE cob_from_claim_id = %lld", (long long)p), 1);
     /* the secondary's 835 names the primary's claim number */
     long long before = qn("SELECT paid_cents FROM claim WHERE id = %lld", (long long)p);
     snprintf(clps, sizeof clps, "CLP*%s*2*%s*%s*0*CI*ICNX2~CAS*OA*23*%s", num, t, rest, paid);
