@@ -214,7 +214,7 @@ static long long adj_total(const struct psy_claim_adjustment *a, size_t n, int *
 static void check_adjustments(struct findings *f, const char *field, const struct psy_claim_adjustment *a, size_t n)
 {
     static const char *const groups[] = {"CO", "CR", "OA", "PI", "PR", NULL};
-    char fld[64];
+    char fld[160];
     for (size_t i = 0; i < n; i++) {
         snprintf(fld, sizeof fld, "%s[%zu].group", field, i);
         if (empty(a[i].group) || !in_list(a[i].group, groups))
@@ -230,13 +230,14 @@ static void check_adjustments(struct findings *f, const char *field, const struc
  * charge is the payer's paid amount (2320 AMT*D) plus its claim-level and line-level adjustments. */
 static void check_cob(struct findings *f, const struct psy_claim *c, size_t ci)
 {
-    char fld[64];
+    char fld[160];
     char seq = c->subscriber ? c->subscriber->payer_sequence : 0;
     if (seq && seq != 'P' && !c->n_others)
         add(f, PSY_FINDING_ERROR, "R-837-COB", "others",
             "a claim to a secondary or later payer carries the earlier payers' adjudication (2320), and none is "
             "posted");
-    for (size_t k = 0; k < c->n_others; k++) {
+    if (c->n_others > 9) add(f, PSY_FINDING_ERROR, "R-837-COB", "others", "at most 9 other payers (2320 repeats)");
+    for (size_t k = 0; k < c->n_others && k < 9; k++) {
         const struct psy_claim_other_payer *o = &c->others[k];
         snprintf(f->ctx, sizeof f->ctx, "claims[%zu].others[%zu]", ci, k);
         if (!o->sequence || !strchr("PSTABCDEFGH", o->sequence))
