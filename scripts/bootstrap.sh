@@ -2,7 +2,8 @@
 # Installs what psyclaim needs to build and test, only what is missing: the Debian packages, Node.js
 # (when no node/npm is on the PATH), then the npm packages of the tests: tests/browser (playwright-core,
 # which drives Debian's /usr/bin/chromium and downloads no browser) and tests/node (node-x12, an
-# independent X12 parser the 837P writer's output is compared with).
+# independent X12 parser the 837P writer's output is compared with); python3-defusedxml lets the tests run
+# pyx12, the X12 validator kept beside the checkout (../shared/tools/pyx12), on the 837P files with COB loops.
 #
 # scripts/bootstrap.sh --bench installs instead the optional tools of the web load benchmark
 # (bench/web_load.sh, run by `make bench`): wrk, nginx, curl, procps, and hyperfine and time for the search start-up benchmark. The build and the tests never need them;
@@ -14,7 +15,7 @@ case "$mode" in
   "") PKGS="build-essential cmake ninja-build pkg-config libsqlite3-dev libjansson-dev libutf8proc-dev
 libstemmer-dev libcmocka-dev libsodium-dev libmicrohttpd-dev libcurl4-openssl-dev libhpdf-dev
 poppler-utils chromium libpq-dev postgresql liboath-dev libqrencode-dev libcsv-dev wamerican wbritish
-clang postgresql-15-auto-failover libexpat1-dev zlib1g-dev" ;;
+clang postgresql-15-auto-failover libexpat1-dev zlib1g-dev python3 python3-defusedxml" ;;
   --bench) PKGS="wrk nginx curl procps hyperfine time" ;;
   *) echo "usage: scripts/bootstrap.sh [--bench]" >&2; exit 2 ;;
 esac

@@ -1,11 +1,13 @@
 // claims.js -- "Claims" (#/claims and #/claims/ID): the claims built from signed sessions, filtered by
 // status, payer and month with their totals; building claims for a date range; an 837P file per payer
 // (a download; the claims become submitted) and the batches exported so far, each downloadable again;
-// a client's monthly superbill; and one claim's page: its
+// a client's monthly superbill; the claims whose timely-filing limit runs out soon (an export past it
+// asks for the reason it is sent late); and one claim's page: its
 // lines with the coding engine's explanation and rule ids, the scrubber's findings, the payments posted
 // to it, the acknowledgements (999, 277CA) with every error in words, each round it was sent in, its
-// status history and its CMS-1500; a rejected claim is made ready again once corrected. Admins and
-// billers act on claims; a clinician reads the
+// status history, its chain (the claim it replaces or follows, its replacement or void, the next
+// payer's claim), the buttons that correct or void it, and its CMS-1500; a rejected claim is made ready
+// again once corrected. Admins and billers act on claims; a clinician reads the
 // claims of their own clients.
 
 import { h, replace } from './dom.js';
@@ -91,13 +93,28 @@ function exportBox(payers, onSent) {
   const message = h('p', { class: 'error', role: 'alert' });
   const list = payers.length ? h('ul', { class: 'export-list' }, payers.map((p) => {
     const button = h('button', { type: 'button', 'data-payer': p.code, disabled: p.ready ? null : true }, `Export 837P (${p.ready} ready)`);
-    button.addEventListener('click', async () => {
-      const file = await act(message, button, () => download('POST', '/api/claims/export', { payer: p.code }));
-      if (!file) return;
+    const reason = h('input', { type: 'text', maxlength: '290', placeholder: 'why the payer takes it late' });
+    const late = h('button', { type: 'button', class: 'late-send' }, 'Send late with this reason');
+    const lateBox = h('div', { class: 'late row', hidden: true }, reason, late);
+    async function send(body, b) {
+      const file = await act(message, b, () => download('POST', '/api/claims/export', body));
+      if (!file) {
+        lateBox.hidden = !/timely-filing limit/.test(message.textContent);
+        return;
+      }
+      lateBox.hidden = true;
       saveFile(file);
       onSent(`${file.headers.get('X-Claims')} claims of ${p.name} written to ${file.filename}; they are now submitted.`);
+    }
+    button.addEventListener('click', () => send({ payer: p.code }, button));
+    late.addEventListener('click', () => {
+      if (!reason.value.trim()) {
+        message.textContent = 'late_reason: say why the payer will take the claim after its limit';
+        return;
+      }
+      send({ payer: p.code, late_reason: reason.value.trim() }, late);
     });
-    return h('li', {}, h('span', { class: 'payer' }, p.name, ' ', h('span', { class: 'code' }, p.code)), button);
+    return h('li', {}, h('span', { class: 'payer' }, p.name, ' ', h('span', { class: 'code' }, p.code)), button, lateBox);
   })) : h('p', { class: 'notice' }, 'No claims yet.');
   return h('section', { class: 'card claims-export' }, h('h2', {}, 'Send to payers'),
     h('p', { class: 'hint' }, 'One X12 837P file per payer with every ready claim; control numbers never repeat.'), list, message);
@@ -168,6 +185,37 @@ function superbillForm() {
   return form;
 }
 
+const UNSENT = ['draft', 'ready', 'rejected'];
+
+/** The days the payer's timely-filing limit leaves a claim not yet sent ("—" when sent or no limit known). */
+function daysLeft(c) {
+  if (!UNSENT.includes(c.status) || c.timely_days_left === null || c.timely_days_left === undefined) return '—';
+  const d = c.timely_days_left;
+  return h('span', { class: d < 0 ? 'error' : d <= 30 ? 'warn-tag' : null }, d < 0 ? `${-d} past` : String(d));
+}
+
+/** The claims not yet sent whose payer's limit runs out within 30 days, or has run out. */
+async function timelyBox() {
+  const within = h('input', { type: 'number', min: '0', max: '3650', value: '30', inputmode: 'numeric' });
+  const out = h('div', {});
+  const form = h('form', { class: 'row timely-form' }, field('timely-within', 'Days left at most', within), h('button', { type: 'submit' }, 'List'));
+  async function load() {
+    const r = await request('GET', `/api/claims/timely?within=${encodeURIComponent(within.value || '0')}`);
+    replace(out, r.claims.length ? h('ul', { class: 'timely' }, r.claims.map((c) => h('li', {},
+      h('a', { href: `#/claims/${c.id}`, class: 'code' }, c.number), ' ', h('span', { class: 'code' }, c.payer_code), ` ${c.service_date}, `,
+      stateName(c.status), ': ', h('strong', { class: c.days_left < 0 ? 'error' : null },
+        c.days_left < 0 ? `past the ${c.limit_days}-day limit (last day ${c.deadline})` : `${c.days_left} days left (last day ${c.deadline})`))))
+      : h('p', { class: 'notice ok' }, 'No unsent claim is that close to its payer\'s limit.'));
+  }
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    load().catch((e) => window.dispatchEvent(new CustomEvent('psyclaim:error', { detail: e })));
+  });
+  await load();
+  return h('section', { class: 'card claims-timely', id: 'timely' }, h('h2', {}, 'Timely filing'),
+    h('p', { class: 'hint' }, 'Claims not yet sent, by the days their payer\'s limit leaves from the date of service (the payer record\'s limit, else its profile\'s: Medicare 365).'), form, out);
+}
+
 const PAGE = 100;
 
 function claimRow(c) {
@@ -177,6 +225,7 @@ function claimRow(c) {
     h('td', {}, h('span', { class: 'code' }, c.payer_code)),
     h('td', {}, c.service_date),
     h('td', {}, statusTag(c.status)),
+    h('td', { class: 'num' }, daysLeft(c)),
     h('td', { class: 'num' }, c.lines),
     h('td', { class: 'num' }, cents(c.total_cents)),
     h('td', { class: 'num' }, cents(c.paid_cents)),
@@ -192,10 +241,10 @@ function claimsTable(data, more) {
   const pager = morePager(data, body, more, claimRow, 'More claims');
   return h('div', {}, h('div', { class: 'table-wrap' }, h('table', { class: 'claims' },
     h('caption', {}, `${t.claims} claim${t.claims === 1 ? '' : 's'}: billed ${cents(t.total_cents)}, paid ${cents(t.paid_cents)}`),
-    h('thead', {}, h('tr', {}, ['Claim', 'Client', 'Payer', 'Service date', 'Status', 'Lines', 'Billed', 'Paid', 'Findings'].map((x, i) =>
+    h('thead', {}, h('tr', {}, ['Claim', 'Client', 'Payer', 'Service date', 'Status', 'Days to file', 'Lines', 'Billed', 'Paid', 'Findings'].map((x, i) =>
       h('th', { scope: 'col', class: i >= 5 ? 'num' : null }, x)))),
     body,
-    h('tfoot', {}, h('tr', {}, h('th', { scope: 'row', colspan: '6' }, 'Total'),
+    h('tfoot', {}, h('tr', {}, h('th', { scope: 'row', colspan: '7' }, 'Total'),
       h('td', { class: 'num' }, cents(t.total_cents)), h('td', { class: 'num' }, cents(t.paid_cents)), h('td', {}))))), pager);
 }
 
@@ -217,6 +266,7 @@ export async function claimsView(main, canWrite) {
   const superbillHolder = h('div', { class: 'tool' }, superbillForm());
   const sent = h('p', { class: 'notice', role: 'status', hidden: true, id: 'export-result' });
   const batchesHolder = h('div', { class: 'tool' });
+  const timelyHolder = h('div', { class: 'tool' });
 
   async function load() {
     const q = new URLSearchParams();
@@ -240,6 +290,7 @@ export async function claimsView(main, canWrite) {
       }));
       const b = await request('GET', '/api/claims/batches');
       replace(batchesHolder, batchesBox(b.batches));
+      replace(timelyHolder, await timelyBox());
     }
   }
   filters.addEventListener('submit', (ev) => {
@@ -253,7 +304,7 @@ export async function claimsView(main, canWrite) {
     h('div', { class: 'claims-tools' },
       canWrite ? h('div', { class: 'tool' }, buildForm(() => load().catch((e) => window.dispatchEvent(new CustomEvent('psyclaim:error', { detail: e }))))) : null,
       canWrite ? exportHolder : null, superbillHolder),
-    sent, filters, summary, table, canWrite ? batchesHolder : null);
+    sent, canWrite ? timelyHolder : null, filters, summary, table, canWrite ? batchesHolder : null);
   await load();
 }
 
@@ -312,6 +363,14 @@ function roundsList(c) {
     ', group ', h('span', { class: 'code' }, String(x.gs06)), ', transaction set ', h('span', { class: 'code' }, x.st02))));
 }
 
+/** The claims linked to this one, the first first: replacements and voids, and the next payers' claims. */
+function chainList(c) {
+  const kind = (x) => (x.replaces ? (x.frequency === 8 ? 'void' : 'replacement') : x.follows ? 'next payer' : 'original');
+  return h('ol', { class: 'chain' }, c.chain.map((x) => h('li', {},
+    x.id === c.id ? h('strong', { class: 'code' }, x.number) : h('a', { href: `#/claims/${x.id}`, class: 'code' }, x.number),
+    ` ${kind(x)}, `, h('span', { class: 'code' }, x.payer_code), ' ', statusTag(x.status), ` paid ${cents(x.paid_cents)}`)));
+}
+
 /** #/claims/ID : one claim. */
 export async function claimView(main, id, canWrite) {
   const c = await request('GET', `/api/claims/${id}`);
@@ -336,6 +395,19 @@ export async function claimView(main, id, canWrite) {
       if (await act(message, rebuild, () => request('POST', `/api/claims/${c.id}/rebuild`, {}))) await claimView(main, id, canWrite);
     });
   }
+  const replaceable = ['accepted', 'paid', 'denied', 'partially_paid', 'closed'];
+  const changes = [];
+  if (canWrite && replaceable.includes(c.status) && c.frequency !== 8) {
+    for (const [what, label, word] of [['correct', 'Correct (replacement claim)', 'replacement'], ['void', 'Void', 'void']]) {
+      const b = h('button', { type: 'button', id: `claim-${what}` }, label);
+      b.addEventListener('click', async () => {
+        if (!window.confirm(`Write a ${word} of claim ${c.number}? It goes to ${c.payer_name} with the next export.`)) return;
+        const made = await act(message, b, () => request('POST', `/api/claims/${c.id}/${what}`));
+        if (made) location.hash = `#/claims/${made.id}`;
+      });
+      changes.push(b);
+    }
+  }
   const client = c.client ? `${c.client.last_name}, ${c.client.first_name}` : `#${c.client_id}`;
   replace(main,
     h('p', { class: 'crumbs' }, h('a', { href: '#/claims' }, 'Claims'), ' › ', c.number),
@@ -345,18 +417,22 @@ export async function claimView(main, id, canWrite) {
       h('dt', {}, 'Payer'), h('dd', {}, c.payer_name, ' ', h('span', { class: 'code' }, c.payer_code)),
       h('dt', {}, 'Date of service'), h('dd', {}, c.service_date),
       h('dt', {}, 'Place of service'), h('dd', {}, c.place_of_service || '—'),
+      c.frequency !== 1 ? [h('dt', {}, 'Kind'), h('dd', {}, c.frequency === 7 ? 'replacement (frequency 7)' : 'void (frequency 8)',
+        c.payer_claim_number ? ` of the payer's claim ${c.payer_claim_number}` : '')] : null,
+      c.late_reason ? [h('dt', {}, 'Sent late'), h('dd', {}, c.late_reason)] : null,
       c.prior_auth ? [h('dt', {}, 'Prior authorisation'), h('dd', {}, c.prior_auth)] : null,
       h('dt', {}, 'Diagnoses'), h('dd', {}, c.client && c.client.diagnoses.length ? c.client.diagnoses.join(', ') : 'none on file'),
       h('dt', {}, 'Billed'), h('dd', {}, cents(c.total_cents)),
       h('dt', {}, 'Paid'), h('dd', {}, cents(c.paid_cents), c.patient_cents ? ` (patient owes ${cents(c.patient_cents)})` : '')),
-    h('div', { class: 'actions' }, pdf, scrub, rebuild), message,
+    h('div', { class: 'actions' }, pdf, scrub, rebuild, changes), message,
     c.status === 'rejected' ? h('p', { class: 'notice' }, 'Rejected before adjudication: correct what the errors below name in the records (client, policy, payer, practice), then make the claim ready again; the next export sends it as a new original with new control numbers.') : null,
     h('section', { 'aria-labelledby': 'acks-h' }, h('h2', { id: 'acks-h' }, 'Acknowledgements'), acknowledgementsList(c)),
+    c.chain && c.chain.length ? h('section', { 'aria-labelledby': 'chain-h' }, h('h2', { id: 'chain-h' }, 'Chain'), chainList(c)) : null,
     h('section', { 'aria-labelledby': 'lines-h' }, h('h2', { id: 'lines-h' }, 'Lines'), linesTable(c)),
     h('section', { class: 'findings-box', 'aria-labelledby': 'findings-h' }, h('h2', { id: 'findings-h' }, 'Scrubber findings'), findingList(c.findings)),
     h('section', { 'aria-labelledby': 'payments-h' }, h('h2', { id: 'payments-h' }, 'Payments'), paymentsList(c)),
     h('section', { 'aria-labelledby': 'rounds-h' }, h('h2', { id: 'rounds-h' }, 'Sent'), roundsList(c)),
     h('section', { 'aria-labelledby': 'history-h' }, h('h2', { id: 'history-h' }, 'History'),
       c.history.length ? h('ol', { class: 'history' }, c.history.map((x) => h('li', {},
-        h('time', {}, x.at), ' ', stateName(x.from), ' → ', h('strong', {}, stateName(x.to)), x.reason ? `: ${x.reason}` : ''))) : h('p', { class: 'hint' }, 'Built and not moved since.')));
+        h('time', {}, x.at), ' ', x.from ? stateName(x.from) : 'new', ' → ', h('strong', {}, stateName(x.to)), x.reason ? `: ${x.reason}` : ''))) : h('p', { class: 'hint' }, 'Built and not moved since.')));
 }

@@ -123,6 +123,7 @@ function postingResult(r) {
       p.unbalanced ? h('li', { class: 'warn' }, `${p.unbalanced} not balanced`) : null,
       p.overpaid ? h('li', { class: 'warn' }, `${p.overpaid} paid above the charge`) : null,
       p.reversals ? h('li', {}, `${p.reversals} earlier payment${p.reversals === 1 ? '' : 's'} reversed`) : null,
+      p.next_claims ? h('li', {}, `${p.next_claims} claim${p.next_claims === 1 ? '' : 's'} for the next payer`) : null,
       p.payments_seen_before ? h('li', {}, `${p.payments_seen_before} payment${p.payments_seen_before === 1 ? '' : 's'} posted before${earlier}, skipped`) : null),
     h('table', { class: 'posted-claims' },
       h('thead', {}, h('tr', {}, ['Claim', 'Now', 'Billed', 'Paid', 'Adjusted', 'Why'].map((t, i) => h('th', { scope: 'col', class: i >= 2 && i <= 4 ? 'num' : null }, t)))),

@@ -65,6 +65,8 @@ struct psy_billing_claim {
     char status[16];
     long long total_cents, paid_cents;
     int n_lines;
+    int timely_limit;                  /* the payer's timely-filing limit in days, 0 = not known */
+    int timely_days_left;              /* days left to send it (negative: past); meaningful when the limit is known */
     char *findings;                    /* JSON array [{"severity","rule","field","message"}], owned */
     char client_first[PSY_REC_NAME_MAX], client_last[PSY_REC_NAME_MAX]; /* the client's name */
 };
@@ -108,6 +110,36 @@ psy_status psy_billing_claim_payers(psy_store *st, psy_id practice, psy_id clini
 psy_status psy_billing_transition(psy_store *st, psy_id practice, psy_id claim, psy_claim_state to,
                                   const char *reason);
 
+/* The id of the practice's claim numbered `number` (CLM01, e.g. PC00000012); PSY_ENOTFOUND naming it when
+ * none. */
+psy_status psy_billing_claim_find(psy_store *st, psy_id practice, const char *number, psy_id *id /* OUT */);
+
+/* Corrects (frequency 7, replacement) or voids (8) a claim the payer adjudicated: a new claim with the
+ * same lines (the records as they are now), the payer's claim control number of the original (835
+ * CLP07) for REF*F8, linked to the original (whose payments stay with it), scrubbed to ready for the
+ * next export; *out gets its id. PSY_EINVAL with err saying why when the claim was never sent (draft,
+ * ready), was rejected (send it again as an original), is a void, was already replaced or voided, or
+ * no posted 835 names the payer's claim number. Both claims' histories record the step. */
+psy_status psy_billing_claim_replace(psy_store *st, psy_id practice, psy_id claim, int frequency, psy_id *out /* OUT */,
+                                     char *err, size_t errlen);
+
+struct psy_billing_timely {
+    psy_id claim, client_id;
+    char number[PSY_CLAIM_ID_MAX + 1];
+    char payer_code[81];
+    char service_date[PSY_DATE_MAX];
+    char status[16];
+    int limit_days;   /* the payer's limit (its record, else its profile); 0 = not known */
+    int days_left;    /* days until the limit runs out (negative: past it) */
+    char deadline[PSY_DATE_MAX];
+};
+
+/* Timely filing (R-TF-1): the claims not yet sent (draft, ready, rejected) whose payer has a limit, with
+ * the days left, soonest first; within >= 0 keeps those with at most that many days left (past the
+ * limit included), within < 0 keeps all. today "" or NULL = the practice's today. Free *out. */
+psy_status psy_billing_timely(psy_store *st, psy_id practice, int within, const char *today,
+                              struct psy_billing_timely **out /* OUT */, size_t *n /* OUT */);
+
 /* Writes every ready claim of one payer (its id, or payer_code when payer is 0) into one 837P
  * interchange (*out, *len; free it), control numbers from the practice's counters, and moves the
  * claims to submitted. *n_claims = 0 and *out NULL when none is ready. err names the claim and field
@@ -120,6 +152,13 @@ psy_status psy_billing_export(psy_store *st, psy_id practice, psy_id payer, cons
  * (psy_billing_batch_get) and no claim is submitted outside one. *batch = its id (0 when none ready). */
 psy_status psy_billing_export_batch(psy_store *st, psy_id practice, psy_id payer, const char *payer_code, char **out,
                                     size_t *len, size_t *n_claims, psy_id *batch /* OUT */, char *err, size_t errlen);
+
+/* psy_billing_export_batch that refuses (PSY_EINVAL, err naming the claim, the limit and the date of
+ * service) a claim past its payer's timely-filing limit unless late_reason is given: then each late claim
+ * is sent and the reason kept in its history and in claim.late_reason. */
+psy_status psy_billing_export_late(psy_store *st, psy_id practice, psy_id payer, const char *payer_code,
+                                   const char *late_reason, char **out, size_t *len, size_t *n_claims,
+                                   psy_id *batch /* OUT */, char *err, size_t errlen);
 
 struct psy_billing_batch {
     psy_id id, payer_id;
@@ -175,6 +214,7 @@ struct psy_billing_post_result {
     long overpaid;            /* claims or lines paid more than their charge (a finding R-835-OVERPAID each) */
     long reversals;           /* earlier claim payments taken back (CLP02 22) */
     long long paid_cents;     /* money posted to claims */
+    long next_claims;         /* claims for the next payer built (or kept for a crossover) by this posting */
 };
 
 /* Posts an 835 file: claims matched by CLP01 (the CLM01 we sent), lines by code and modifiers (a line
@@ -279,8 +319,6 @@ psy_status psy_billing_ack_post(psy_store *st, psy_id practice, const char *name
  * PSY_EINVAL naming the state. */
 psy_status psy_billing_claim_rebuild(psy_store *st, psy_id practice, psy_id claim, const char *reason);
 
-/* The id of the practice's claim numbered number (CLM01); PSY_ENOTFOUND naming it when none. */
-psy_status psy_billing_claim_find(psy_store *st, psy_id practice, const char *number, psy_id *id /* OUT */);
 
 struct psy_billing_revenue {
     char month[8];                  /* YYYY-MM of the service dates */

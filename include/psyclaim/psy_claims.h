@@ -92,6 +92,39 @@ enum psy_claim_frequency {
     PSY_FREQ_VOID = 8
 };
 
+/* One adjustment an earlier payer made (837P CAS in 2320 or 2430, from that payer's 835). */
+struct psy_claim_adjustment {
+    const char *group;                       /* CO, PR, OA, PI, CR */
+    const char *reason;                      /* CARC */
+    long long amount_cents;
+};
+
+/* How one earlier payer adjudicated a line (837P loop 2430). */
+struct psy_claim_line_adjudication {
+    const char *payer_id;                    /* SVD01: the same id as that payer's 2330B NM109 */
+    long long paid_cents;                    /* SVD02 */
+    unsigned units;                          /* SVD05 */
+    const struct psy_claim_adjustment *adjustments; /* CAS; charge = paid + these (the IG's line balance) */
+    size_t n_adjustments;
+    const char *date;                        /* DTP*573 adjudication date, CCYYMMDD */
+};
+
+/* A payer that saw the claim before the one it is sent to (837P loops 2320, 2330A, 2330B). */
+struct psy_claim_other_payer {
+    char sequence;                           /* SBR01 of that payer: 'P' primary, 'S' secondary */
+    const char *relationship;                /* SBR02: 18 self, 01 spouse, 19 child, G8 other */
+    const char *group_number;                /* SBR03 */
+    const char *filing_indicator;            /* SBR09 */
+    const struct psy_claim_adjustment *adjustments; /* claim-level CAS */
+    size_t n_adjustments;
+    long long paid_cents;                    /* AMT*D: what that payer paid on the claim */
+    long long remaining_cents;               /* AMT*EAF: the patient's remaining liability; < 0 = not sent */
+    const char *subscriber_last, *subscriber_first; /* 2330A NM1*IL */
+    const char *member_id;                   /* 2330A NM109 */
+    const char *name, *id;                   /* 2330B NM1*PR, NM109 (PI) */
+    const char *date;                        /* 2330B DTP*573 when no line carries a 2430 */
+};
+
 struct psy_claim_line {
     const char *code;                        /* CPT or HCPCS Level II */
     const char *modifiers[PSY_CLAIM_MAX_MODS]; /* NULL/"" = none; no gaps */
@@ -102,6 +135,8 @@ struct psy_claim_line {
     unsigned char dx_pointers[PSY_CLAIM_MAX_PTRS]; /* 1..n_diagnoses, 0 ends the list */
     const struct psy_claim_provider *rendering; /* NULL = the claim's rendering provider */
     const char *line_control;                /* REF*6R; NULL = "<claim id>L<line number>" */
+    const struct psy_claim_line_adjudication *adjudications; /* 2430, one per earlier payer that paid */
+    size_t n_adjudications;                  /* the line (payer_id says which); 0 = none */
 };
 
 /* Lifecycle (see psy_claim_transition in claims.c for the table):
@@ -141,6 +176,8 @@ struct psy_claim {
     const char *patient_relationship;        /* PAT01 when the patient is not the subscriber: 01 spouse,
                                                 19 child, 20 employee, 21 unknown, 53 life partner, G8 other */
     const struct psy_claim_payer *payer;
+    const struct psy_claim_other_payer *others; /* earlier payers, in their order (secondary: 1, tertiary: 2) */
+    size_t n_others;
     psy_claim_state state;
 };
 

@@ -133,6 +133,7 @@ struct psy_era_claim {
     char payer_claim_number[51]; /* CLP07 */
     char frequency[2];        /* CLP09 */
     char start_date[9], end_date[9]; /* DTM*232 / DTM*233 */
+    char crossover_name[61], crossover_id[81]; /* NM1*TT: the payer the claim was forwarded to (crossover) */
     struct psy_era_adjustment *adjustments;
     size_t n_adjustments;
     struct psy_era_service *services;

@@ -65,9 +65,9 @@ char *cli_read_all(const char *path, size_t *len);
 
 /* The options the billing commands share (claims, cms1500, superbill, era post). */
 struct cli_bopts {
-    const char *db, *from, *to, *status, *payer, *out, *month, *phone;
-    long practice;
-    int json;
+    const char *db, *from, *to, *status, *payer, *out, *month, *phone, *reason;
+    long practice, within; /* within: -1 = not given */
+    int json, force_late;
 };
 /* Parses them; returns 0 (usage printed) on a bad one. */
 int cli_bopts_parse(int argc, char **argv, const struct cli_command *cmd, struct cli_bopts *b);

@@ -1,5 +1,5 @@
 /*
- * cli_claims.c -- billing from the practice's records: `psyclaim claims build|scrub|list|export|batches`,
+ * cli_claims.c -- billing from the practice's records: `psyclaim claims build|scrub|list|export|timely|correct|void|batch`,
  * `psyclaim cms1500 CLAIM` and `psyclaim superbill CLIENT --month YYYY-MM` (`era post` is in cli_era.c).
  */
 #include <errno.h>
@@ -86,21 +86,27 @@ static int claims_list(psy_store *st, psy_id pid, const struct cli_bopts *b)
         json_t *arr = json_array();
         for (size_t i = 0; i < n; i++) {
             json_t *f = json_loads(c[i].findings, 0, NULL);
-            json_array_append_new(arr, json_pack("{s:s, s:I, s:s, s:s, s:s, s:i, s:I, s:I, s:o}", "claim", c[i].number,
-                                                 "client_id", (json_int_t)c[i].client_id, "payer", c[i].payer_code,
-                                                 "service_date", c[i].service_date, "status", c[i].status, "lines",
-                                                 c[i].n_lines, "total_cents", (json_int_t)c[i].total_cents,
-                                                 "paid_cents", (json_int_t)c[i].paid_cents, "findings",
-                                                 f ? f : json_array()));
+            json_t *o = json_pack("{s:s, s:I, s:s, s:s, s:s, s:i, s:I, s:I, s:o}", "claim", c[i].number,
+                                  "client_id", (json_int_t)c[i].client_id, "payer", c[i].payer_code, "service_date",
+                                  c[i].service_date, "status", c[i].status, "lines", c[i].n_lines, "total_cents",
+                                  (json_int_t)c[i].total_cents, "paid_cents", (json_int_t)c[i].paid_cents, "findings",
+                                  f ? f : json_array());
+            json_object_set_new(o, "timely_limit_days", json_integer(c[i].timely_limit));
+            json_object_set_new(o, "timely_days_left", c[i].timely_limit ? json_integer(c[i].timely_days_left) : json_null());
+            json_array_append_new(arr, o);
         }
         cli_print_json(json_pack("{s:o}", "claims", arr));
     } else {
         for (size_t i = 0; i < n; i++) {
             json_t *f = json_loads(c[i].findings, 0, NULL);
-            printf("%-12s %s client %-6lld %-12s %-15s %2d lines %10lld.%02lld paid %10lld.%02lld %zu findings\n",
+            char left[32] = "";
+            if (c[i].timely_limit && (!strcmp(c[i].status, "draft") || !strcmp(c[i].status, "ready") ||
+                                      !strcmp(c[i].status, "rejected")))
+                snprintf(left, sizeof left, "  %d days left to file", c[i].timely_days_left);
+            printf("%-12s %s client %-6lld %-12s %-15s %2d lines %10lld.%02lld paid %10lld.%02lld %zu findings%s\n",
                    c[i].number, c[i].service_date, (long long)c[i].client_id, c[i].payer_code, c[i].status,
                    c[i].n_lines, c[i].total_cents / 100, c[i].total_cents % 100, c[i].paid_cents / 100,
-                   llabs(c[i].paid_cents % 100), json_array_size(f));
+                   llabs(c[i].paid_cents % 100), json_array_size(f), left);
             json_decref(f);
         }
         printf("%zu claim%s\n", n, n == 1 ? "" : "s");
@@ -120,7 +126,12 @@ static int claims_export(psy_store *st, psy_id pid, const struct cli_bopts *b)
     if (*end || pay < 0) pay = 0;
     size_t len = 0, n = 0;
     psy_id batch = 0;
-    if (psy_billing_export_batch(st, pid, (psy_id)pay, b->payer, &doc, &len, &n, &batch, err, sizeof err)) {
+    if (b->force_late != (b->reason != NULL) || (b->reason && !*b->reason)) {
+        cli_error("claims export: --force-late goes with --reason TEXT (why the payer will take a late claim)");
+        return CLI_USAGE;
+    }
+    if (psy_billing_export_late(st, pid, (psy_id)pay, b->payer, b->force_late ? b->reason : NULL, &doc, &len, &n,
+                                &batch, err, sizeof err)) {
         cli_error("claims export: %s", err[0] ? err : psy_store_errmsg(st));
         return CLI_FAIL;
     }
@@ -136,6 +147,67 @@ static int claims_export(psy_store *st, psy_id pid, const struct cli_bopts *b)
         return CLI_FAIL;
     }
     printf("%zu claims written to %s (%zu bytes, batch %lld); they are now submitted\n", n, b->out, len, (long long)batch);
+    return CLI_OK;
+}
+
+static int claims_replace(psy_store *st, psy_id pid, const struct cli_bopts *b, const char *action,
+                          const char *number)
+{
+    psy_id id = 0, made = 0;
+    char err[400];
+    if (psy_billing_claim_find(st, pid, number, &id)) {
+        cli_error("claims %s: no claim numbered %s", action, number);
+        return CLI_USAGE;
+    }
+    int freq = !strcmp(action, "void") ? PSY_FREQ_VOID : PSY_FREQ_REPLACEMENT;
+    if (psy_billing_claim_replace(st, pid, id, freq, &made, err, sizeof err)) {
+        cli_error("claims %s: %s", action, err);
+        return CLI_FAIL;
+    }
+    struct psy_billing_claim *c = NULL;
+    size_t n = 0;
+    char made_number[PSY_CLAIM_ID_MAX + 1] = "", status[16] = "";
+    if (!psy_billing_claim_list(st, pid, NULL, &c, &n))
+        for (size_t i = 0; i < n; i++)
+            if (c[i].id == made) {
+                snprintf(made_number, sizeof made_number, "%s", c[i].number);
+                snprintf(status, sizeof status, "%s", c[i].status);
+            }
+    psy_billing_claims_free(c, n);
+    if (b->json)
+        cli_print_json(json_pack("{s:s, s:s, s:i, s:s}", "claim", made_number, "replaces", number, "frequency", freq,
+                                 "status", status));
+    else
+        printf("claim %s (%s, frequency %d) written for claim %s; it is %s and goes out with the next export\n",
+               made_number, freq == PSY_FREQ_VOID ? "void" : "replacement", freq, number, status);
+    return CLI_OK;
+}
+
+static int claims_timely(psy_store *st, psy_id pid, const struct cli_bopts *b)
+{
+    struct psy_billing_timely *t;
+    size_t n;
+    if (psy_billing_timely(st, pid, (int)b->within, NULL, &t, &n)) {
+        cli_error("claims timely: %s", psy_store_errmsg(st));
+        return CLI_FAIL;
+    }
+    json_t *arr = b->json ? json_array() : NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (arr)
+            json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:i}", "claim", t[i].number, "payer",
+                                                 t[i].payer_code, "service_date", t[i].service_date, "status",
+                                                 t[i].status, "limit_days", t[i].limit_days, "deadline", t[i].deadline,
+                                                 "days_left", t[i].days_left));
+        else if (t[i].days_left < 0)
+            printf("%-12s %-12s %s %-9s limit %4d days, last day %s: past the limit by %d days\n", t[i].number,
+                   t[i].payer_code, t[i].service_date, t[i].status, t[i].limit_days, t[i].deadline, -t[i].days_left);
+        else
+            printf("%-12s %-12s %s %-9s limit %4d days, last day %s: %d days left\n", t[i].number,
+                   t[i].payer_code, t[i].service_date, t[i].status, t[i].limit_days, t[i].deadline, t[i].days_left);
+    }
+    if (arr) cli_print_json(json_pack("{s:o}", "claims", arr));
+    else printf("%zu claim%s not yet sent%s\n", n, n == 1 ? "" : "s", b->within >= 0 ? " within the window" : "");
+    free(t);
     return CLI_OK;
 }
 
@@ -230,14 +302,20 @@ static int run_claims(int argc, char **argv)
         psy_store_close(st);
         return rc;
     }
-    if (batch ? optind + 2 > argc || optind + 3 < argc : optind != argc - 1) {
-        cli_error("claims: give one action, build, scrub, list, export or batch (see 'psyclaim claims --help')");
+    int one = optind < argc && (!strcmp(argv[optind], "correct") || !strcmp(argv[optind], "void") ||
+                                !strcmp(argv[optind], "rebuild"));
+    if (batch ? optind + 2 > argc || optind + 3 < argc : one ? optind + 2 != argc : optind != argc - 1) {
+        cli_error(one ? "claims %s: give one CLAIM number"
+                      : "claims: give one action, build, scrub, list, export, timely, correct, void, rebuild or batch (see "
+                        "'psyclaim claims --help')",
+                  optind < argc ? argv[optind] : "");
         return CLI_USAGE;
     }
     const char *action = argv[optind];
     if (strcmp(action, "build") && strcmp(action, "scrub") && strcmp(action, "list") && strcmp(action, "export") &&
-        !batch) {
-        cli_error("claims: unknown action '%s' (build, scrub, list, export, batch)", action);
+        strcmp(action, "timely") && !batch && !one) {
+        cli_error("claims: unknown action '%s' (build, scrub, list, export, timely, correct, void, rebuild, batch)",
+                  action);
         return CLI_USAGE;
     }
     psy_id pid;
@@ -246,6 +324,9 @@ static int run_claims(int argc, char **argv)
     int rc = batch                      ? claims_batch(st, pid, &b, argv[optind + 1], optind + 2 < argc ? argv[optind + 2] : NULL)
              : !strcmp(action, "build") ? claims_build(st, pid, &b)
              : !strcmp(action, "scrub") ? claims_scrub(st, pid, &b)
+             : one && !strcmp(action, "rebuild") ? claims_rebuild(st, pid, argv[optind + 1])
+             : one                      ? claims_replace(st, pid, &b, action, argv[optind + 1])
+             : !strcmp(action, "timely") ? claims_timely(st, pid, &b)
              : !strcmp(action, "list") ? claims_list(st, pid, &b)
                                        : claims_export(st, pid, &b);
     psy_store_close(st);
@@ -257,7 +338,9 @@ const struct cli_command cli_cmd_claims = {
     "usage: psyclaim claims build [--db PATH] [--practice ID] [--from DATE] [--to DATE] [--phone DIGITS] [--json]\n"
     "       psyclaim claims scrub [--db PATH] [--practice ID] [--phone DIGITS] [--json]\n"
     "       psyclaim claims list [--db PATH] [--practice ID] [--status STATE] [--json]\n"
-    "       psyclaim claims export [--db PATH] [--practice ID] --payer ID --out FILE.837\n"
+    "       psyclaim claims export [--db PATH] [--practice ID] --payer ID --out FILE.837 [--force-late --reason TEXT]\n"
+    "       psyclaim claims timely [--db PATH] [--practice ID] [--within DAYS] [--json]\n"
+    "       psyclaim claims correct|void CLAIM [--db PATH] [--practice ID] [--json]\n"
     "       psyclaim claims batch list [--db PATH] [--practice ID] [--json]\n"
     "       psyclaim claims batch get ID [--db PATH] [--practice ID] [--out FILE.837]\n"
     "       psyclaim claims rebuild CLAIM [--db PATH] [--practice ID]\n\n"
@@ -273,6 +356,16 @@ const struct cli_command cli_cmd_claims = {
     "         into one 837P (005010X222A1) file; control numbers come from the database and never\n"
     "         repeat; the claims become submitted. The batch is kept in the database in the same\n"
     "         transaction, and the file is written from that copy (temporary file, fsync, rename).\n"
+    "         A claim past its payer's timely-filing limit (days from the date of service: the payer\n"
+    "         record's own, else its profile's, e.g. Medicare 365) stops the export, naming the claim and\n"
+    "         the limit, unless sent late with --force-late --reason TEXT (kept in the claim's history).\n"
+    "timely   the claims not yet sent (draft, ready, rejected) with the days their payer's limit leaves,\n"
+    "         soonest first; --within DAYS keeps those with at most that many days left (or past it).\n"
+    "correct  writes a replacement claim (frequency 7) for a claim the payer adjudicated, with the payer's\n"
+    "         claim number from its 835 (CLP07) in REF*F8 and the records as they are now; it is scrubbed\n"
+    "         and goes out with the next export. Refused, saying why, for a claim never sent, rejected\n"
+    "         (send it again as an original), already replaced or voided, or without a payer's number.\n"
+    "void     the same with frequency 8: asks the payer to cancel the claim it adjudicated.\n"
     "batch    the exported batches (list), or one batch's bytes again (get ID, to stdout or --out FILE):\n"
     "         a batch whose file was lost or never written can always be fetched again.\n"
     "rebuild  takes a claim a 999 or 277CA rejected (see 'psyclaim ack') back to work once its records\n"
@@ -282,7 +375,9 @@ const struct cli_command cli_cmd_claims = {
     "  --practice ID   the practice (needed only when the database holds several)\n"
     "  --from, --to    service dates YYYY-MM-DD, inclusive (default: all)\n"
     "  --phone DIGITS  the billing office's phone, kept for the 837P submitter contact (required once)\n"
-    "  --status STATE  draft, ready, submitted, accepted, rejected, paid, denied, partially_paid, closed\n\n"
+    "  --status STATE  draft, ready, submitted, accepted, rejected, paid, denied, partially_paid, closed\n"
+    "  --within DAYS   timely: only claims with at most DAYS left\n"
+    "  --force-late    export: send claims past the timely-filing limit (with --reason TEXT)\n\n"
     "example:\n  psyclaim claims build --db demo.db && psyclaim claims export --db demo.db --payer DEMOBLU01 --out blu.837\n",
 };
 

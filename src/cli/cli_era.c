@@ -119,6 +119,7 @@ static int era_post(int argc, char **argv)
                               (json_int_t)r.lines, "suspense", (json_int_t)r.suspense, "denied", (json_int_t)r.denied,
                               "unbalanced", (json_int_t)r.unbalanced, "overpaid", (json_int_t)r.overpaid, "reversals",
                               (json_int_t)r.reversals, "paid_cents", (json_int_t)r.paid_cents);
+        json_object_set_new(o, "next_claims", json_integer(r.next_claims));
         if (r.earlier_file)
             json_object_set_new(o, "earlier_file", json_pack("{s:I, s:s, s:s}", "id", (json_int_t)r.earlier_file, "name",
                                                              r.earlier_name, "posted_at", r.earlier_posted_at));
@@ -131,6 +132,9 @@ static int era_post(int argc, char **argv)
                "%ld items in suspense\n",
                r.claims, r.lines, psy_cents_format(r.paid_cents, paid), r.denied, r.unbalanced, r.overpaid, r.reversals,
                r.suspense);
+        if (r.next_claims)
+            printf("%ld claim%s for the next payer (secondary or tertiary) built or kept for a crossover\n",
+                   r.next_claims, r.next_claims == 1 ? "" : "s");
         if (r.payments_seen_before)
             printf("%ld payments of the file were posted before, from file #%lld %s(%s), and were skipped\n",
                    r.payments_seen_before, (long long)r.earlier_file, r.earlier_name, r.earlier_posted_at);

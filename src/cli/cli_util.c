@@ -174,11 +174,13 @@ int cli_bopts_parse(int argc, char **argv, const struct cli_command *cmd, struct
                                          {"status", required_argument, NULL, 's'}, {"payer", required_argument, NULL, 'P'},
                                          {"out", required_argument, NULL, 'o'},    {"month", required_argument, NULL, 'm'},
                                          {"json", no_argument, NULL, 'j'},         {"phone", required_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+                                         {"within", required_argument, NULL, 'w'}, {"force-late", no_argument, NULL, 'L'},
+                                         {"reason", required_argument, NULL, 'r'}, {NULL, 0, NULL, 0}};
     memset(b, 0, sizeof *b);
+    b->within = -1;
     int o;
     optind = 1;
-    while ((o = getopt_long(argc, argv, "d:p:f:t:s:P:o:m:jh:", opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "d:p:f:t:s:P:o:m:jh:w:Lr:", opts, NULL)) != -1) {
         switch (o) {
         case 'd': b->db = optarg; break;
         case 'p':
@@ -192,6 +194,11 @@ int cli_bopts_parse(int argc, char **argv, const struct cli_command *cmd, struct
         case 'm': b->month = optarg; break;
         case 'j': b->json = 1; break;
         case 'h': b->phone = optarg; break;
+        case 'w':
+            if (!cli_int_arg("--within", optarg, 3650, &b->within)) return 0;
+            break;
+        case 'L': b->force_late = 1; break;
+        case 'r': b->reason = optarg; break;
         default: fputs(cmd->usage, stderr); return 0;
         }
     }

@@ -416,6 +416,7 @@ psy_status psy_billing_claim_rebuild(psy_store *st, psy_id practice, psy_id clai
 
 psy_status psy_billing_claim_find(psy_store *st, psy_id practice, const char *number, psy_id *id)
 {
+    *id = 0;
     psy_status rc = psy__billing_claim_by_number(st, practice, number ? number : "", id);
     if (rc == PSY_ENOTFOUND) return psy__store_fail(st, rc, "claim: no claim numbered %.40s", number ? number : "");
     return rc;

@@ -85,7 +85,8 @@ psy_status psy_billing_code_line(psy_store *st, const psy_coder *cx, psy_id prac
     return psy_coding_session(cx, &in, out);
 }
 
-/* The open claim (draft or ready) of a client, payer and date, or a new one. */
+/* The open claim (draft or ready) of a client, payer and date, or a new one. A replacement, a void or a
+ * next payer's claim is a copy of a claim sent before: new lines never join it. */
 static psy_status claim_for(psy_store *st, psy_id practice, const struct psy_billable *b, const char *profile,
                             const char *auth, psy_id *claim, int *created)
 {
@@ -93,6 +94,7 @@ static psy_status claim_for(psy_store *st, psy_id practice, const struct psy_bil
     psy__stmt *s = psy__db_stmt(st,
                                 "SELECT id FROM claim WHERE practice_id = ? AND client_id = ? AND payer_id = ? "
                                 "AND service_date = ? AND clinician_id = ? AND status IN ('draft', 'ready') "
+                                "AND frequency = 1 AND replaces_claim_id IS NULL AND cob_from_claim_id IS NULL "
                                 "ORDER BY id",
                                 PSY_ARGS(PSY_INT(practice), PSY_INT(b->client_id), PSY_INT(b->payer_id),
                                          PSY_TEXT(b->service_date), PSY_INT(b->clinician_id)));

@@ -143,7 +143,7 @@ json_t *psy__billing_finding(const char *sev, const char *rule, const char *fiel
 
 /* --- loading a stored claim ------------------------------------------------------------------- */
 
-static void date8(const char *iso, char out[9])
+void psy__billing_date8(const char *iso, char out[9])
 {
     size_t k = 0;
     for (const char *p = iso; *p && k < 8; p++)
@@ -151,14 +151,14 @@ static void date8(const char *iso, char out[9])
     out[k] = 0;
 }
 
-static const char *relation_code(const char *rel)
+const char *psy__billing_relation_code(const char *rel)
 {
     if (!strcmp(rel, "spouse")) return "01";
     if (!strcmp(rel, "child")) return "19";
     return "G8";
 }
 
-static const char *filing_indicator(const char *kind)
+const char *psy__billing_filing_indicator(const char *kind)
 {
     if (!strcmp(kind, "medicare")) return "MB";
     if (!strcmp(kind, "medicaid")) return "MC";
@@ -189,19 +189,23 @@ psy_status psy__billing_load(psy_store *st, psy_id practice, psy_id claim, struc
     psy__stmt *s = NULL;
     psy_status rc = claim_row(st, practice, claim,
                               "SELECT claim_number, client_id, payer_id, policy_id, clinician_id, service_date, "
-                              "frequency, place_of_service, prior_auth, status, total_cents FROM claim "
+                              "frequency, place_of_service, prior_auth, status, total_cents, replaces_claim_id, "
+                              "cob_from_claim_id, payer_claim_number FROM claim "
                               "WHERE practice_id = ? AND id = ?", &s);
     if (rc) return rc;
     L->id = claim;
     snprintf(L->number, sizeof L->number, "%s", psy__sql_text(s, 0));
     psy_id client = psy__sql_int64(s, 1), payer = psy__sql_int64(s, 2), policy = psy__sql_int64(s, 3),
            clin = psy__sql_int64(s, 4);
-    date8(psy__sql_text(s, 5), L->date);
+    psy__billing_date8(psy__sql_text(s, 5), L->date);
     int freq = (int)psy__sql_int64(s, 6);
     snprintf(L->pos, sizeof L->pos, "%s", psy__sql_text(s, 7));
     snprintf(L->prior_auth, sizeof L->prior_auth, "%s", psy__sql_text(s, 8));
     psy_claim_state_parse(psy__sql_text(s, 9), &L->c.state);
     L->c.total_cents = psy__sql_int64(s, 10);
+    L->replaces = psy__sql_int64(s, 11);
+    L->cob_from = psy__sql_int64(s, 12);
+    snprintf(L->payer_claim_number, sizeof L->payer_claim_number, "%s", psy__sql_text(s, 13));
     psy__sql_finalize(s);
     if ((rc = psy_records_practice_get(st, practice, &L->practice)) ||
         (rc = psy_records_client_get(st, practice, client, &L->client)) ||
@@ -217,7 +221,7 @@ psy_status psy__billing_load(psy_store *st, psy_id practice, psy_id claim, struc
                                                .first_name = L->clinician.first_name,
                                                .credentials = L->clinician.credential, .npi = L->clinician.npi,
                                                .taxonomy = L->clinician.taxonomy};
-    date8(L->client.birth_date, L->birth);
+    psy__billing_date8(L->client.birth_date, L->birth);
     L->patient = (struct psy_claim_person){.last_name = L->client.last_name, .first_name = L->client.first_name,
                                            .birth_date = L->birth, .sex = L->client.sex[0] ? L->client.sex[0] : 'U',
                                            .address = {L->client.address, NULL, L->client.city, L->client.state,
@@ -229,13 +233,13 @@ psy_status psy__billing_load(psy_store *st, psy_id practice, psy_id claim, struc
     if (self) {
         L->sub.person = L->patient;
     } else {
-        date8(L->policy.subscriber_birth, L->sub_birth);
+        psy__billing_date8(L->policy.subscriber_birth, L->sub_birth);
         L->sub.person = (struct psy_claim_person){.last_name = L->policy.subscriber_last,
                                                   .first_name = L->policy.subscriber_first,
                                                   .birth_date = L->sub_birth[0] ? L->sub_birth : NULL,
                                                   .sex = 'U', .address = L->patient.address};
     }
-    L->cpayer = (struct psy_claim_payer){L->payer.name, L->payer.payer_code, filing_indicator(L->payer.kind), {0}};
+    L->cpayer = (struct psy_claim_payer){L->payer.name, L->payer.payer_code, psy__billing_filing_indicator(L->payer.kind), {0}};
     char key[64];
     snprintf(key, sizeof key, "billing_contact_phone:%lld", (long long)practice);
     /* the billing contact entered with the practice, else the phone set by psy_billing_set_contact */
@@ -275,6 +279,7 @@ psy_status psy__billing_load(psy_store *st, psy_id practice, psy_id claim, struc
     if (r == PSY_SQL_ERROR) return psy__store_dbfail(st, "claim_line");
     L->c.id = L->number;
     L->c.frequency = freq == 7 ? PSY_FREQ_REPLACEMENT : freq == 8 ? PSY_FREQ_VOID : PSY_FREQ_ORIGINAL;
+    L->c.payer_claim_number = L->payer_claim_number[0] ? L->payer_claim_number : NULL;
     L->c.place_of_service = L->pos;
     L->c.prior_auth = L->prior_auth[0] ? L->prior_auth : NULL;
     for (int k = 0; k < L->client.n_dx && k < PSY_CLAIM_MAX_DX; k++)
@@ -285,17 +290,17 @@ psy_status psy__billing_load(psy_store *st, psy_id practice, psy_id claim, struc
     L->c.subscriber = &L->sub;
     if (!self) {
         L->c.patient = &L->patient;
-        L->c.patient_relationship = relation_code(L->policy.relation);
+        L->c.patient_relationship = psy__billing_relation_code(L->policy.relation);
     }
     L->c.payer = &L->cpayer;
-    return PSY_OK;
+    return L->cob_from ? psy__billing_cob_load(st, practice, L) : PSY_OK;
 }
 
 void psy__billing_batch(struct psy__loaded *L, struct psy_claim_batch *b, const struct psy_claim *claims, size_t n)
 {
     char now[PSY_REC_TIME_MAX];
     psy__billing_now(now);
-    date8(now, L->today);
+    psy__billing_date8(now, L->today);
     snprintf(L->hhmm, sizeof L->hhmm, "%.2s%.2s", now + 11, now + 14);
     *b = (struct psy_claim_batch){&L->submitter, &L->receiver, &L->billing, claims, n, L->today, L->hhmm, NULL, 1};
 }

@@ -109,6 +109,13 @@ static psy_status store_batch(psy_store *st, psy_id practice, const struct psy__
 psy_status psy_billing_export_batch(psy_store *st, psy_id practice, psy_id payer, const char *payer_code, char **out,
                                     size_t *len, size_t *n_claims, psy_id *batch, char *err, size_t errlen)
 {
+    return psy_billing_export_late(st, practice, payer, payer_code, NULL, out, len, n_claims, batch, err, errlen);
+}
+
+psy_status psy_billing_export_late(psy_store *st, psy_id practice, psy_id payer, const char *payer_code,
+                                   const char *late_reason, char **out, size_t *len, size_t *n_claims, psy_id *batch,
+                                   char *err, size_t errlen)
+{
     *out = NULL;
     if (batch) *batch = 0;
     *len = 0;
@@ -152,10 +159,17 @@ psy_status psy_billing_export_batch(psy_store *st, psy_id practice, psy_id payer
     }
     struct psy__loaded *L = n ? psy__calloc(n, sizeof *L) : NULL;
     struct psy_claim *claims = n ? psy__calloc(n, sizeof *claims) : NULL;
+    void *tf = psy__billing_timely_cache();
+    char gate[400];
     for (size_t i = 0; !rc && i < n; i++) {
         rc = psy__billing_load(st, practice, ids[i], &L[i]);
         claims[i] = L[i].c;
+        gate[0] = 0;
+        if (!rc && (rc = psy__billing_timely_gate(st, practice, &L[i], late_reason, tf, gate, sizeof gate)) && err &&
+            errlen)
+            snprintf(err, errlen, "%s", gate[0] ? gate : psy_store_errmsg(st));
     }
+    psy__billing_timely_cache_free(tf);
     if (!rc && n) {
         struct psy_claim_batch b;
         psy__billing_batch(&L[0], &b, claims, n);

@@ -15,8 +15,30 @@ struct psy__loaded_line {
     char pos[3];
 };
 
+#define PSY__COB_MAX 2      /* earlier payers a claim carries (a tertiary claim: the primary and the secondary) */
+#define PSY__COB_MAX_ADJ 8 /* adjustments kept per claim or line of an earlier payer */
+
+/* An earlier payer's adjudication of a claim, as its 835 was posted (the storage behind
+ * psy_claim_other_payer and the lines' psy_claim_line_adjudication). */
+struct psy__cob_code {
+    char group[3], reason[6];
+};
+struct psy__cob {
+    psy_id claim;                 /* the earlier payer's claim */
+    struct psy_payer payer;
+    struct psy_policy policy;
+    char date[9], rel[3];
+    char member[31], group[31], last[65], first[65];
+    struct psy__cob_code codes[PSY__COB_MAX_ADJ];
+    struct psy_claim_adjustment adj[PSY__COB_MAX_ADJ];
+    struct psy__cob_code lcodes[PSY_CLAIM_MAX_LINES][PSY__COB_MAX_ADJ];
+    struct psy_claim_adjustment ladj[PSY_CLAIM_MAX_LINES][PSY__COB_MAX_ADJ];
+};
+
 struct psy__loaded {
     psy_id id;
+    psy_id replaces, cob_from;    /* the claim this one replaces or voids; the earlier payer's claim */
+    char payer_claim_number[51];  /* REF*F8 of a replacement or void */
     char number[PSY_CLAIM_ID_MAX + 1];
     char date[9], birth[9], sub_birth[9], today[9], hhmm[5];
     char pos[3];
@@ -37,9 +59,18 @@ struct psy__loaded {
     struct psy__loaded_line lx[PSY_CLAIM_MAX_LINES];
     struct psy_claim_line lines[PSY_CLAIM_MAX_LINES];
     struct psy_claim c;
+    size_t n_cob;
+    struct psy__cob cob[PSY__COB_MAX];
+    struct psy_claim_other_payer others[PSY__COB_MAX];
+    struct psy_claim_line_adjudication ladj[PSY_CLAIM_MAX_LINES][PSY__COB_MAX];
 };
 
 void psy__billing_now(char out[PSY_REC_TIME_MAX]);
+/* "2026-03-04" (or a timestamp) as CCYYMMDD; the PAT01/SBR02 code of a policy's relation (spouse 01, child
+ * 19, other G8); the claim filing indicator (SBR09) of a payer kind. */
+void psy__billing_date8(const char *iso, char out[9]);
+const char *psy__billing_relation_code(const char *rel);
+const char *psy__billing_filing_indicator(const char *kind);
 psy_status psy__billing_load(psy_store *st, psy_id practice, psy_id claim, struct psy__loaded *L);
 /* A batch of claims sent under L's practice and payer, dated now. */
 void psy__billing_batch(struct psy__loaded *L, struct psy_claim_batch *b, const struct psy_claim *claims, size_t n);
@@ -93,5 +124,41 @@ psy_status psy__billing_claim_ids(psy_store *st, psy_id practice, const char *wh
  * tertiary payer), 0 when the claim's payer is the last and the patient's responsibility moves to the
  * client's ledger. The 835 posting asks this after each claim payment. */
 psy_status psy__billing_next_payer(psy_store *st, psy_id practice, psy_id claim, psy_id *next_policy);
+
+/* Coordination of benefits (billing_cob.c). psy__billing_cob_load fills L's earlier payers (claims linked
+ * by cob_from_claim_id, oldest first) from their posted 835s; psy__billing_load calls it. */
+psy_status psy__billing_cob_load(psy_store *st, psy_id practice, struct psy__loaded *L);
+/* A new claim like `from` (its lines copied) for another policy or as a replacement (frequency 7) or void
+ * (8): *id gets it, in draft. replaces/cob_from/icn are stored as given (0 / 0 / "" when none). */
+psy_status psy__billing_claim_copy(psy_store *st, psy_id practice, psy_id from, psy_id policy, int frequency,
+                                   psy_id replaces, psy_id cob_from, const char *icn, psy_id *id);
+/* Timely filing (billing_timely.c): a cache of payers' limits for one run, a payer's limit on a date of
+ * service (0 unknown), the days from today to the deadline (dos + limit), the limits of listed claims, and
+ * the export's gate (PSY_EINVAL with err for a claim past its limit, unless late_reason is given: then the
+ * reason is stored and kept in the claim's history). */
+void *psy__billing_timely_cache(void);
+void psy__billing_timely_cache_free(void *cache);
+int psy__billing_timely_limit(psy_store *st, psy_id practice, void *cache, psy_id payer, const char *dos);
+int psy__billing_timely_left(int limit, const char *dos, const char *today, char deadline[PSY_DATE_MAX]);
+psy_status psy__billing_timely_fill(psy_store *st, psy_id practice, struct psy_billing_claim *c, size_t n);
+psy_status psy__billing_timely_gate(psy_store *st, psy_id practice, const struct psy__loaded *L, const char *late_reason,
+                                    void *cache, char *err, size_t errlen);
+
+/* A history row as psy_billing_transition leaves one, in the caller's transaction (billing_chain.c); the
+ * payer's claim control number of a claim (CLP07 of its latest adjudication not taken back, "" none). */
+psy_status psy__billing_history(psy_store *st, psy_id claim, const char *from, const char *to, const char *reason);
+psy_status psy__billing_payer_number(psy_store *st, psy_id claim, char *out, size_t len);
+/* After an 835 posted a claim's adjudication and psy__billing_next_payer named the next policy: builds the
+ * claim for it (billing_cob.c), unless the payer forwarded the claim (crossover) or it was built before.
+ * *built gets the new claim's id (0 none). */
+psy_status psy__billing_cob_after(psy_store *st, psy_id practice, psy_id claim, psy_id next_policy, psy_id *built);
+/* A payer forwarded the claim to `to` (crossover): keeps a claim for the next policy, submitted without an
+ * 837P of ours, for that payer's 835 to post to (*kept its id, 0 when one is kept already). */
+psy_status psy__billing_cob_crossover(psy_store *st, psy_id practice, psy_id claim, psy_id next_policy,
+                                      const char *to, psy_id *kept);
+/* The claim an 835 of payer (payer_id, payer_name) naming claim's number posts to: the claim itself, or the
+ * later payer's claim linked to it when the 835 comes from that payer and not from claim's own. */
+psy_status psy__billing_cob_route(psy_store *st, psy_id practice, psy_id claim, const char *payer_id,
+                                  const char *payer_name, psy_id *out);
 
 #endif

@@ -42,19 +42,62 @@ static psy_status suspense(struct post_ctx *p, const char *claim, const char *co
     return PSY_OK;
 }
 
+/* CLP02 19, 20, 21: processed as primary, secondary or tertiary and forwarded to another payer. */
+static int crossover(const struct psy_era_claim *c)
+{
+    return !strcmp(c->status, "19") || !strcmp(c->status, "20") || !strcmp(c->status, "21");
+}
+
+/* Adjustments that say how a payment was reached, not why a claim was refused: the fee schedule (CO 45),
+ * the prior payer's adjudication (OA 23), sequestration (CO 253). */
+static int denial_reason(const struct psy_era_adjustment *a)
+{
+    if (strcmp(a->group, "CO") && strcmp(a->group, "OA")) return 0;
+    return strcmp(a->reason, "45") && strcmp(a->reason, "23") && strcmp(a->reason, "253");
+}
+
+/* IMP: R-835-ZERO -- a claim the payer paid nothing on is denied when CLP02 is 4, or when nothing of it
+ * went to the patient (no CAS PR, no CLP05) and a CO/OA adjustment gives a denial reason (or none is
+ * given at all). A claim paid 0 because its whole amount went to the deductible, coinsurance or copay
+ * (CAS PR) was processed and the patient owes it; so was a later payer's 0 after the prior payer's
+ * adjudication (OA 23). */
+static int denied(const struct psy_era_claim *c, long long paid)
+{
+    if (!strcmp(c->status, "4")) return 1;
+    if (paid > 0 || c->patient_responsibility_cents > 0) return 0;
+    int any = 0, reason = 0;
+    for (size_t j = 0; j <= c->n_services; j++) {
+        const struct psy_era_adjustment *a = j ? c->services[j - 1].adjustments : c->adjustments;
+        size_t n = j ? c->services[j - 1].n_adjustments : c->n_adjustments;
+        for (size_t i = 0; i < n; i++) {
+            if (!strcmp(a[i].group, "PR") && a[i].amount_cents > 0) return 0;
+            any = 1;
+            reason |= denial_reason(&a[i]);
+        }
+    }
+    return !any || reason;
+}
+
 /* Stores one payment row (line 0 = the claim as a whole) and its adjustments; *id_out (may be NULL)
  * gets the row's id. */
 static psy_status payment_row(struct post_ctx *p, const struct psy_era_payment *pay, const struct psy_era_claim *c,
                               psy_id claim, psy_id line, long long charge, long long paid,
                               const struct psy_era_adjustment *adj, size_t nadj, int64_t *id_out)
 {
+    char cross[81] = "";
+    if (!line && crossover(c))
+        snprintf(cross, sizeof cross, "%s", c->crossover_id[0] ? c->crossover_id
+                                            : c->crossover_name[0] ? c->crossover_name
+                                                                   : "(not named)");
     psy__stmt *s =
         psy__db_stmt(p->st,
                      "INSERT INTO payment (era_file_id, claim_id, claim_line_id, check_number, "
-                     "payer_claim_number, claim_status, charge_cents, paid_cents) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                     "payer_claim_number, claim_status, charge_cents, paid_cents, payer_key, adjudicated_on, "
+                     "crossover_payer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                      PSY_ARGS(PSY_INT(p->file), PSY_INT(claim), PSY_INT_OR_NULL(line), PSY_TEXT(pay->check_number),
-                              PSY_TEXT(c->payer_claim_number), PSY_TEXT(c->status), PSY_INT(charge), PSY_INT(paid)));
+                              PSY_TEXT(c->payer_claim_number), PSY_TEXT(c->status), PSY_INT(charge), PSY_INT(paid),
+                              PSY_TEXT(pay->payer_id[0] ? pay->payer_id : pay->payer_name),
+                              PSY_TEXT(pay->payment_date), PSY_TEXT(cross)));
     if (!s) return psy__store_dbfail(p->st, "payment");
     int64_t id;
     psy_status rc = psy__sql_insert_id(p->st, s, &id);
@@ -177,6 +220,7 @@ static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *p
     psy_status rc = psy__billing_claim_by_number(p->st, p->practice, c->claim_id, &id);
     if (rc == PSY_ENOTFOUND)
         return suspense(p, c->claim_id, "", "", c->charge_cents, c->paid_cents, "no claim with this number");
+    if (!rc) rc = psy__billing_cob_route(p->st, p->practice, id, pay->payer_id, pay->payer_name, &id);
     if (rc) return rc;
     struct psy__loaded *L = psy__malloc(sizeof *L);
     if ((rc = psy__billing_load(p->st, p->practice, id, L))) goto out;
@@ -296,7 +340,7 @@ static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *p
     psy_claim_state to = reversal                               ? (paid <= 0       ? PSY_CLAIM_ACCEPTED
                                                                    : paid >= total ? PSY_CLAIM_PAID
                                                                                    : PSY_CLAIM_PARTIALLY_PAID)
-                         : !strcmp(c->status, "4") || paid <= 0 ? PSY_CLAIM_DENIED
+                         : denied(c, paid)                      ? PSY_CLAIM_DENIED
                          : paid >= total                        ? PSY_CLAIM_PAID
                                                                 : PSY_CLAIM_PARTIALLY_PAID;
     if (to == PSY_CLAIM_DENIED) {
@@ -310,9 +354,29 @@ static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *p
     }
     if (to != st && psy_claim_transition(st, to, NULL, 0) == PSY_OK)
         rc = psy_billing_transition(p->st, p->practice, id, to,
-                                    reversal            ? "payment reversed in an 835"
-                                    : c->status[0] == '4' ? "denied in an 835"
-                                                          : "paid in an 835");
+                                    reversal                 ? "payment reversed in an 835"
+                                    : to == PSY_CLAIM_DENIED ? "denied in an 835"
+                                    : paid <= 0 ? "processed in an 835: nothing paid, the patient's share (CAS PR)"
+                                                : "paid in an 835");
+    /* who owes the rest once this payer has adjudicated the claim: the next payer (a claim built for it,
+     * or kept for the payer the claim was crossed over to), else the patient */
+    psy_id next_policy = 0, next = 0;
+    if (!rc && !reversal && to != PSY_CLAIM_DENIED) rc = psy__billing_next_payer(p->st, p->practice, id, &next_policy);
+    if (!rc && next_policy) {
+        if (crossover(c)) {
+            char to_payer[160];
+            snprintf(to_payer, sizeof to_payer, "%s%s%s", c->crossover_name[0] ? c->crossover_name : "another payer",
+                     c->crossover_id[0] ? " " : "", c->crossover_id);
+            rc = psy__billing_cob_crossover(p->st, p->practice, id, next_policy, to_payer, &next);
+        } else {
+            rc = psy__billing_cob_after(p->st, p->practice, id, next_policy, &next);
+        }
+        if (!rc && next) p->r->next_claims++;
+    } else if (!rc && !reversal && to != PSY_CLAIM_DENIED) {
+        /* No next payer: this payer was the last, and what it left to the patient (its CAS PR, CLP05
+         * c->patient_responsibility_cents) is the patient's responsibility -- the client ledger's posting
+         * of the claim's patient share goes here. */
+    }
 out:
     free(L);
     return rc;

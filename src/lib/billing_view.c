@@ -60,6 +60,45 @@ static void describe(json_t *o, const char *key, psy_x12_text_kind kind, const c
     json_object_set_new(o, out_key, w ? json_string(w) : json_null());
 }
 
+/* The claims linked to this one, the original first: replacements and voids (replaces_claim_id) and the
+ * next payers' claims (cob_from_claim_id), each with the claim it follows, as "chain". */
+static psy_status chain_json(psy_store *st, psy_id practice, psy_id claim, json_t *doc)
+{
+    int64_t root = claim, up = 0;
+    for (int depth = 0; depth < 32; depth++) { /* up to the first claim */
+        psy_status rc = psy__db_int(st, &up,
+                                    "SELECT COALESCE(replaces_claim_id, cob_from_claim_id, 0) FROM claim WHERE id = ? "
+                                    "AND practice_id = ?",
+                                    PSY_ARGS(PSY_INT(root), PSY_INT(practice)));
+        if (rc) return rc;
+        if (!up) break;
+        root = up;
+    }
+    json_t *chain = json_array();
+    json_object_set_new(doc, "chain", chain);
+    const int64_t r1[2] = {practice, root};
+    psy_status rc = rows_json(st,
+                              "SELECT c.id, c.claim_number, p.payer_code, c.frequency, c.status, c.paid_cents, "
+                              "c.replaces_claim_id, c.cob_from_claim_id FROM claim c JOIN payer p ON p.id = c.payer_id "
+                              "WHERE c.practice_id = ? AND c.id = ?",
+                              r1, 2, "id:i number:s payer_code:s frequency:i status:s paid_cents:i replaces:i follows:i",
+                              chain);
+    /* breadth first: each claim's followers after it (a chain is a handful of claims) */
+    for (size_t i = 0; !rc && i < json_array_size(chain) && i < 64; i++) {
+        int64_t id = json_integer_value(json_object_get(json_array_get(chain, i), "id"));
+        const int64_t args[3] = {practice, id, id};
+        rc = rows_json(st,
+                       "SELECT c.id, c.claim_number, p.payer_code, c.frequency, c.status, c.paid_cents, "
+                       "c.replaces_claim_id, c.cob_from_claim_id FROM claim c JOIN payer p ON p.id = c.payer_id "
+                       "WHERE c.practice_id = ? AND (c.replaces_claim_id = ? OR (c.cob_from_claim_id = ? AND "
+                       "c.replaces_claim_id IS NULL)) ORDER BY c.id",
+                       args, 3, "id:i number:s payer_code:s frequency:i status:s paid_cents:i replaces:i follows:i",
+                       chain);
+    }
+    if (json_array_size(chain) == 1) json_array_clear(chain); /* a claim alone has no chain */
+    return rc;
+}
+
 psy_status psy_billing_claim_json(psy_store *st, psy_id practice, psy_id claim, char **out, size_t *len)
 {
     *out = NULL;
@@ -69,12 +108,14 @@ psy_status psy_billing_claim_json(psy_store *st, psy_id practice, psy_id claim, 
     psy_status rc = rows_json(st,
                               "SELECT c.id, c.claim_number, c.client_id, c.clinician_id, c.payer_id, p.payer_code, p.name, "
                               "c.service_date, c.status, c.frequency, c.place_of_service, c.prior_auth, c.payer_profile, "
-                              "c.total_cents, c.paid_cents, c.patient_cents, c.created_at, c.findings FROM claim c "
+                              "c.total_cents, c.paid_cents, c.patient_cents, c.created_at, c.findings, c.replaces_claim_id, "
+                              "c.cob_from_claim_id, c.payer_claim_number, c.late_reason FROM claim c "
                               "JOIN payer p ON p.id = c.payer_id WHERE c.practice_id = ? AND c.id = ?",
                               key, 2,
                               "id:i number:s client_id:i clinician_id:i payer_id:i payer_code:s payer_name:s "
                               "service_date:s status:s frequency:i place_of_service:s prior_auth:s payer_profile:s "
-                              "total_cents:i paid_cents:i patient_cents:i created_at:s findings:s",
+                              "total_cents:i paid_cents:i patient_cents:i created_at:s findings:s replaces_claim_id:i "
+                              "cob_from_claim_id:i payer_claim_number:s late_reason:s",
                               head);
     json_t *doc = json_array_get(head, 0);
     if (!rc && !doc) rc = psy__store_fail(st, PSY_ENOTFOUND, "claim: no claim %lld", (long long)claim);
@@ -128,12 +169,13 @@ psy_status psy_billing_claim_json(psy_store *st, psy_id practice, psy_id claim, 
     if (!rc)
         rc = rows_json(st,
                        "SELECT y.id, y.check_number, y.payer_claim_number, y.claim_status, l.line_number, y.charge_cents, "
-                       "y.paid_cents, f.posted_at FROM payment y JOIN era_file f ON f.id = y.era_file_id "
+                       "y.paid_cents, f.posted_at, y.crossover_payer, y.payer_key FROM payment y JOIN era_file f ON f.id = y.era_file_id "
                        "LEFT JOIN claim_line l ON l.id = y.claim_line_id WHERE y.claim_id = ? ORDER BY y.id",
                        one, 1,
                        "id:i check_number:s payer_claim_number:s claim_status:s line_number:i charge_cents:i "
-                       "paid_cents:i posted_at:s",
+                       "paid_cents:i posted_at:s crossover_payer:s payer_key:s",
                        payments);
+    if (!rc) rc = chain_json(st, practice, claim, doc);
     json_array_foreach(payments, i, p) {
         if (rc) break;
         describe(p, "claim_status", PSY_X12_TEXT_CLAIM_STATUS, "claim_status_text");
@@ -279,6 +321,7 @@ psy_status psy_billing_claim_list(psy_store *st, psy_id practice, const char *st
     psy_status rc = psy__db_rows(st, &v, n, sizeof **out, &claim_map, q.sql.p, q.args, q.n);
     psy__query_free(&q);
     *out = v;
+    if (!rc) rc = psy__billing_timely_fill(st, practice, *out, *n);
     if (rc) {
         psy_billing_claims_free(*out, *n);
         *out = NULL;
@@ -404,6 +447,7 @@ psy_status psy_billing_claim_page(psy_store *st, psy_id practice, const struct p
     }
     psy__query_free(&q);
     *out = v;
+    if (!rc) rc = psy__billing_timely_fill(st, practice, *out, *n);
     if (rc) {
         psy_billing_claims_free(*out, *n);
         *out = NULL;

@@ -125,6 +125,7 @@ struct psy__payer_terms {
     int crisis_away_from_office;     /* crisis away from the office at a non-facility site: G0017/G0018 */
     int telemedicine_em;             /* the payer pays the telemedicine E/M codes 98000-98015 */
     int same_specialty_one_provider; /* clinicians of one specialty count as one provider (NCCI, MUE) */
+    int timely_filing_days; /* days after the date of service a claim must reach the payer; 0 = not stated */
     size_t n_fees;
     struct psy__fee fees[PSY__PAYER_MAX_FEES]; /* sorted by key */
 };

@@ -282,7 +282,7 @@ static psy_status read_version(struct rd *r, json_t *v, struct psy__payer_terms 
     static const char *const keys[] = {"effective", "notes", "place_of_service", "telehealth", "credential_modifiers",
                                        "kind_modifiers", "group_size_max", "group_minutes_min", "not_covered", "prior_authorization",
                                        "em_modifier_25", "crisis_away_from_office", "telemedicine_em",
-                                       "same_specialty_one_provider", "fees_cents", NULL};
+                                       "same_specialty_one_provider", "fees_cents", "timely_filing_days", NULL};
     if (!json_is_object(v)) return bad(r, "", "must be an object");
     psy_status rc = only_keys(r, v, "", keys);
     if (rc) return rc;
@@ -320,6 +320,12 @@ static psy_status read_version(struct rd *r, json_t *v, struct psy__payer_terms 
     if ((x = json_object_get(v, "prior_authorization")) &&
         (rc = read_code_list(r, x, "prior_authorization", t->prior_auth, &t->n_prior_auth, &t->prior_auth_all)))
         return rc;
+    if ((x = json_object_get(v, "timely_filing_days"))) {
+        if (json_is_null(x)) t->timely_filing_days = 0;
+        else if (!json_is_integer(x) || json_integer_value(x) < 1 || json_integer_value(x) > 3650)
+            return bad(r, "timely_filing_days", "must be whole days from 1 to 3650 after the date of service, or null");
+        else t->timely_filing_days = (int)json_integer_value(x);
+    }
     static const struct {
         const char *key;
         size_t off;

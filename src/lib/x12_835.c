@@ -5,7 +5,7 @@
  * up in memory and handed to the caller when its SE has been checked, then the next one starts, so a
  * file with many interchanges never sits in memory whole. Read: BPR (payment), TRN (check/EFT
  * number), N1 (payer, payee), CLP (claim), CAS (adjustments, claim or line level by position), SVC
- * (line), DTM, REF*6R, AMT*B6, LQ*HE, PLB (provider-level adjustments). Other segments are passed
+ * (line), DTM, NM1*TT (crossover carrier), REF*6R, AMT*B6, LQ*HE, PLB (provider-level adjustments). Other segments are passed
  * over. Every amount goes through psy_cents_parse and every running sum through the checked psy_cents
  * helpers (a sum past 64 bits is an error naming the element); amounts are negative only in a
  * reversal claim (CLP02 = 22) and provider or claim adjustments; every fixed field is length-checked.
@@ -412,6 +412,11 @@ int psy__era_step(struct psy__era_state *st, const struct psy__x12_env *env, con
     if (psy__x12_id_is(id, "DTM")) return dtm(&k, st);
     struct psy_era_claim *c = st->claim >= 0 ? &p->claims[st->claim] : NULL;
     struct psy_era_service *v = c && st->svc >= 0 ? &c->services[st->svc] : NULL;
+    if (psy__x12_id_is(id, "NM1") && c && !v && !strcmp(psy_x12_element(s, 1), "TT"))
+        return text(&k, 3, c->crossover_name, sizeof c->crossover_name, 0) ||
+                       text(&k, 9, c->crossover_id, sizeof c->crossover_id, 0)
+                   ? -1
+                   : 0;
     if (psy__x12_id_is(id, "REF") && v && !strcmp(psy_x12_element(s, 1), "6R"))
         return text(&k, 2, v->line_control, sizeof v->line_control, 0);
     if (psy__x12_id_is(id, "AMT") && v && !strcmp(psy_x12_element(s, 1), "B6")) {

@@ -5,8 +5,10 @@
  * billing provider level (2000A/2010AA), then for every claim a subscriber level (2000B with 2010BA
  * subscriber and 2010BB payer), a patient level (2000C/2010CA) when the patient is not the subscriber,
  * the claim (2300: CLM, AMT*F5, REF*F8, REF*G1, HI), the rendering provider (2310B) when it is not the
- * billing provider, and the lines (2400: LX, SV1, DTP*472, REF*6R, 2420A when a line's clinician
- * differs). Nothing is written unless the preflight finds no error; control numbers come from a
+ * billing provider, the earlier payers of a secondary or tertiary claim (2320: SBR, CAS, AMT*D, AMT*EAF,
+ * OI; 2330A NM1*IL; 2330B NM1*PR), and the lines (2400: LX, SV1, DTP*472, REF*6R, 2420A when a line's
+ * clinician differs, 2430 per earlier payer: SVD, CAS, DTP*573), the COB amounts balanced as the guide
+ * asks. Nothing is written unless the preflight finds no error; control numbers come from a
  * caller's counter so that a store can guarantee they never repeat.
  */
 #include <ctype.h>
@@ -202,6 +204,85 @@ static void check_line(struct findings *f, const struct psy_claim_batch *b, cons
         add(f, PSY_FINDING_ERROR, "R-837-REF", "line_control", "longer than 50 characters");
 }
 
+static long long adj_total(const struct psy_claim_adjustment *a, size_t n, int *over)
+{
+    long long sum = 0;
+    for (size_t i = 0; i < n; i++) psy_cents_acc(&sum, a[i].amount_cents, over);
+    return sum;
+}
+
+static void check_adjustments(struct findings *f, const char *field, const struct psy_claim_adjustment *a, size_t n)
+{
+    static const char *const groups[] = {"CO", "CR", "OA", "PI", "PR", NULL};
+    char fld[160];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(fld, sizeof fld, "%s[%zu].group", field, i);
+        if (empty(a[i].group) || !in_list(a[i].group, groups))
+            add(f, PSY_FINDING_ERROR, "R-837-COB", fld, "a claim adjustment group is CO, CR, OA, PI or PR");
+        snprintf(fld, sizeof fld, "%s[%zu].reason", field, i);
+        if (empty(a[i].reason) || strlen(a[i].reason) > 5)
+            add(f, PSY_FINDING_ERROR, "R-837-COB", fld, "a claim adjustment reason code of 1 to 5 characters");
+    }
+}
+
+/* The earlier payers' adjudication (2320/2330/2430) and the balance 005010X222A1 asks of it: each
+ * line's charge is what the payer paid on it (SVD02) plus its adjustments (2430 CAS), and the claim's
+ * charge is the payer's paid amount (2320 AMT*D) plus its claim-level and line-level adjustments. */
+static void check_cob(struct findings *f, const struct psy_claim *c, size_t ci)
+{
+    char fld[160];
+    char seq = c->subscriber ? c->subscriber->payer_sequence : 0;
+    if (seq && seq != 'P' && !c->n_others)
+        add(f, PSY_FINDING_ERROR, "R-837-COB", "others",
+            "a claim to a secondary or later payer carries the earlier payers' adjudication (2320), and none is "
+            "posted");
+    if (c->n_others > 9) add(f, PSY_FINDING_ERROR, "R-837-COB", "others", "at most 9 other payers (2320 repeats)");
+    for (size_t k = 0; k < c->n_others && k < 9; k++) {
+        const struct psy_claim_other_payer *o = &c->others[k];
+        snprintf(f->ctx, sizeof f->ctx, "claims[%zu].others[%zu]", ci, k);
+        if (!o->sequence || !strchr("PSTABCDEFGH", o->sequence))
+            add(f, PSY_FINDING_ERROR, "R-837-COB", "sequence", "must be P, S, T or A-H");
+        required(f, "relationship", o->relationship);
+        required(f, "filing_indicator", o->filing_indicator);
+        required(f, "subscriber_last", o->subscriber_last);
+        required(f, "member_id", o->member_id);
+        required(f, "name", o->name);
+        required(f, "id", o->id);
+        check_adjustments(f, "adjustments", o->adjustments, o->n_adjustments);
+        int over = 0, lines = 0;
+        long long cas = adj_total(o->adjustments, o->n_adjustments, &over), svd = 0;
+        for (size_t j = 0; j < c->n_lines; j++)
+            for (size_t a = 0; a < c->lines[j].n_adjudications; a++) {
+                const struct psy_claim_line_adjudication *d = &c->lines[j].adjudications[a];
+                if (empty(d->payer_id) || empty(o->id) || strcmp(d->payer_id, o->id)) continue;
+                lines++;
+                snprintf(fld, sizeof fld, "lines[%zu].adjudications[%zu]", j, a);
+                long long la = adj_total(d->adjustments, d->n_adjustments, &over), sum;
+                check_adjustments(f, fld, d->adjustments, d->n_adjustments);
+                if (!psy_date_valid(d->date ? d->date : ""))
+                    add(f, PSY_FINDING_ERROR, "R-837-COB", fld, "the adjudication date (DTP*573) is not CCYYMMDD");
+                if (psy_cents_add(d->paid_cents, la, &sum) || sum != c->lines[j].charge_cents)
+                    add(f, PSY_FINDING_ERROR, "R-837-COB-BAL", fld,
+                        "the line charge %lld is not the paid amount %lld plus the adjustments %lld",
+                        c->lines[j].charge_cents, d->paid_cents, la);
+                psy_cents_acc(&svd, d->paid_cents, &over);
+                psy_cents_acc(&cas, la, &over);
+            }
+        if (!lines && !psy_date_valid(o->date ? o->date : ""))
+            add(f, PSY_FINDING_ERROR, "R-837-COB", "date",
+                "the adjudication date (2330B DTP*573) is required when no line carries the payer's 2430");
+        if (lines && svd != o->paid_cents)
+            add(f, PSY_FINDING_ERROR, "R-837-COB-BAL", "paid_cents",
+                "the payer paid amount %lld (AMT*D) is not the sum of its line payments %lld (SVD02)", o->paid_cents,
+                svd);
+        long long sum;
+        if (over || psy_cents_add(o->paid_cents, cas, &sum) || sum != c->total_cents)
+            add(f, PSY_FINDING_ERROR, "R-837-COB-BAL", "paid_cents",
+                "the claim charge %lld is not the payer paid amount %lld plus the adjustments %lld", c->total_cents,
+                o->paid_cents, cas);
+    }
+}
+
 static void check_claim(struct findings *f, const struct psy_claim_batch *b, size_t ci)
 {
     static const char *const filing[] = {"11", "12", "13", "14", "15", "16", "17", "AM", "BL", "CH", "CI", "DS",
@@ -281,6 +362,7 @@ static void check_claim(struct findings *f, const struct psy_claim_batch *b, siz
             add(f, PSY_FINDING_ERROR, "R-837-BATCH", "payer.id", "one file carries the claims of one payer only");
     }
     if (c->rendering) check_provider(f, "rendering", c->rendering, 0);
+    check_cob(f, c, ci);
 }
 
 /* Runs every check; f collects. */
@@ -415,6 +497,9 @@ static void hl(struct psy__x12w *w, unsigned long id, unsigned long parent, cons
 
 static const char *npi_of(const struct psy_claim_provider *p) { return p && p->npi ? p->npi : ""; }
 
+static void line_adjudication(struct psy__x12w *w, const struct psy_claim_line *l,
+                              const struct psy_claim_line_adjudication *d);
+
 static void line(struct psy__x12w *w, const struct psy_claim *c, const struct psy_claim_line *l, size_t j,
                  const struct psy_claim_provider *claim_rendering)
 {
@@ -461,6 +546,105 @@ static void line(struct psy__x12w *w, const struct psy_claim *c, const struct ps
         provider(w, 0, l->rendering);
         w->ctx[k] = 0;
     }
+    for (size_t a = 0; a < l->n_adjudications; a++) line_adjudication(w, l, &l->adjudications[a]);
+}
+
+/* CAS segments of a 2320 or 2430 loop: one per group code, up to six reason triplets each. */
+static void cas(struct psy__x12w *w, const struct psy_claim_adjustment *a, size_t n)
+{
+    int done[64] = {0};
+    for (size_t i = 0; i < n && i < 64; i++) {
+        if (done[i]) continue;
+        int k = 0;
+        psy__x12w_seg(w, "CAS");
+        el(w, "adjustments.group", a[i].group);
+        for (size_t j = i; j < n && j < 64 && k < 6; j++) {
+            if (done[j] || strcmp(a[j].group, a[i].group)) continue;
+            char money[24];
+            psy_x12_format_cents(a[j].amount_cents, money);
+            el(w, "adjustments.reason", a[j].reason);
+            el(w, "adjustments.amount_cents", money);
+            el(w, "", NULL);
+            done[j] = 1;
+            k++;
+        }
+        psy__x12w_end(w);
+    }
+}
+
+static void amt(struct psy__x12w *w, const char *qual, const char *field, long long cents)
+{
+    char money[24];
+    psy_x12_format_cents(cents, money);
+    psy__x12w_seg(w, "AMT");
+    el(w, "", qual);
+    el(w, field, money);
+    psy__x12w_end(w);
+}
+
+static void dtp573(struct psy__x12w *w, const char *date)
+{
+    psy__x12w_seg(w, "DTP");
+    el(w, "", "573");
+    el(w, "", "D8");
+    el(w, "date", date);
+    psy__x12w_end(w);
+}
+
+/* 2320 other subscriber information, 2330A other subscriber, 2330B other payer. */
+static void other_payer(struct psy__x12w *w, const struct psy_claim *c, const struct psy_claim_other_payer *o)
+{
+    char seq[2] = {o->sequence, 0};
+    int line_level = 0;
+    for (size_t j = 0; j < c->n_lines; j++)
+        for (size_t a = 0; a < c->lines[j].n_adjudications; a++)
+            line_level |= !strcmp(c->lines[j].adjudications[a].payer_id, o->id);
+    psy__x12w_seg(w, "SBR");
+    el(w, "sequence", seq);
+    el(w, "relationship", o->relationship);
+    el(w, "group_number", o->group_number);
+    el(w, "", NULL);
+    el(w, "", NULL);
+    el(w, "", NULL);
+    el(w, "", NULL);
+    el(w, "", NULL);
+    el(w, "filing_indicator", o->filing_indicator);
+    psy__x12w_end(w);
+    cas(w, o->adjustments, o->n_adjustments);
+    amt(w, "D", "paid_cents", o->paid_cents);
+    if (o->remaining_cents >= 0) amt(w, "EAF", "remaining_cents", o->remaining_cents);
+    psy__x12w_seg(w, "OI");
+    el(w, "", NULL);
+    el(w, "", NULL);
+    el(w, "", "Y");
+    el(w, "", NULL);
+    el(w, "", NULL);
+    el(w, "", "Y");
+    psy__x12w_end(w);
+    name_segment(w, "IL", 1, o->subscriber_last, o->subscriber_first, NULL, NULL, "MI", o->member_id);
+    name_segment(w, "PR", 0, o->name, NULL, NULL, NULL, "PI", o->id);
+    if (!line_level) dtp573(w, o->date);
+}
+
+/* 2430 line adjudication: SVD, CAS, DTP*573. */
+static void line_adjudication(struct psy__x12w *w, const struct psy_claim_line *l,
+                              const struct psy_claim_line_adjudication *d)
+{
+    char money[24], units[16], code[PSY_CODE_MAX];
+    if (psy_catalog_normalize(PSY_SYS_CPT, l->code, code)) psy_catalog_normalize(PSY_SYS_HCPCS, l->code, code);
+    const char *proc[2 + PSY_CLAIM_MAX_MODS] = {"HC", code};
+    for (int m = 0; m < PSY_CLAIM_MAX_MODS; m++) proc[2 + m] = l->modifiers[m];
+    psy_x12_format_cents(d->paid_cents, money);
+    snprintf(units, sizeof units, "%u", d->units ? d->units : l->units);
+    psy__x12w_seg(w, "SVD");
+    el(w, "payer_id", d->payer_id);
+    el(w, "paid_cents", money);
+    psy__x12w_comp(w, "modifiers", proc, 2 + PSY_CLAIM_MAX_MODS);
+    el(w, "", NULL);
+    el(w, "units", units);
+    psy__x12w_end(w);
+    cas(w, d->adjustments, d->n_adjustments);
+    dtp573(w, d->date);
 }
 
 static void claim(struct psy__x12w *w, const struct psy_claim_batch *b, size_t ci, unsigned long *hlid)
@@ -545,6 +729,10 @@ static void claim(struct psy__x12w *w, const struct psy_claim_batch *b, size_t c
     if (c->rendering && strcmp(npi_of(c->rendering), npi_of(b->billing))) {
         psy__x12w_ctx(w, "claims[%zu].rendering", ci);
         provider(w, 0, c->rendering);
+    }
+    for (size_t k = 0; k < c->n_others; k++) {
+        psy__x12w_ctx(w, "claims[%zu].others[%zu]", ci, k);
+        other_payer(w, c, &c->others[k]);
     }
     for (size_t j = 0; j < c->n_lines; j++) {
         psy__x12w_ctx(w, "claims[%zu].lines[%zu]", ci, j);

@@ -30,6 +30,29 @@ static int month_valid(const char *m)
     return m && strlen(m) == 7 && snprintf(d, sizeof d, "%s-01", m) == 10 && psy_records_date_valid(d);
 }
 
+static int id_in(const psy_id *ids, size_t n, psy_id id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] == id) return 1;
+    return 0;
+}
+
+/* The client's name as {id, first_name, last_name}, looked up once per request through cache. */
+static json_t *client_ref(struct srv_req *r, psy_id id, json_t *cache)
+{
+    char key[24];
+    snprintf(key, sizeof key, "%lld", (long long)id);
+    json_t *c = json_object_get(cache, key);
+    if (!c) {
+        struct psy_client cl;
+        c = psy_records_client_get(r->st, r->session.user.practice_id, id, &cl) == PSY_OK
+                ? json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "first_name", cl.first_name, "last_name", cl.last_name)
+                : json_pack("{s:I, s:n, s:n}", "id", (json_int_t)id, "first_name", "last_name");
+        json_object_set_new(cache, key, c);
+    }
+    return json_incref(c);
+}
+
 static const char *str_of(json_t *v)
 {
     const char *s = json_string_value(v);
@@ -120,7 +143,7 @@ void api_claims(struct srv_req *r)
     json_t *arr = json_array(), *extra = json_object();
     for (size_t i = 0; i < n; i++) {
         json_t *fd = json_loads(c[i].findings ? c[i].findings : "[]", 0, NULL);
-        json_array_append_new(arr, json_pack("{s:I, s:s, s:o, s:I, s:s, s:s, s:s, s:I, s:I, s:i, s:i, s:i}", "id",
+        json_t *item = json_pack("{s:I, s:s, s:o, s:I, s:s, s:s, s:s, s:I, s:I, s:i, s:i, s:i}", "id",
                                              (json_int_t)c[i].id, "number", c[i].number, "client",
                                              json_pack("{s:I, s:s, s:s}", "id", (json_int_t)c[i].client_id, "first_name",
                                                        c[i].client_first, "last_name", c[i].client_last),
@@ -128,7 +151,12 @@ void api_claims(struct srv_req *r)
                                              "payer_code", c[i].payer_code, "service_date", c[i].service_date, "status",
                                              c[i].status, "total_cents", (json_int_t)c[i].total_cents, "paid_cents",
                                              (json_int_t)c[i].paid_cents, "lines", c[i].n_lines, "findings",
-                                             (int)json_array_size(fd), "errors", count_errors(fd)));
+                                             (int)json_array_size(fd), "errors", count_errors(fd));
+        /* the days the payer's timely-filing limit leaves (null: no limit known) */
+        json_object_set_new(item, "timely_limit_days", json_integer(c[i].timely_limit));
+        json_object_set_new(item, "timely_days_left",
+                            c[i].timely_limit ? json_integer(c[i].timely_days_left) : json_null());
+        json_array_append_new(arr, item);
         json_decref(fd);
     }
     psy_billing_claims_free(c, n);
@@ -238,6 +266,74 @@ static const char *body_date(struct srv_req *r, json_t *body, const char *name)
         return NULL;
     }
     return s;
+}
+
+/* POST /api/claims/:id/correct and /api/claims/:id/void: a replacement (frequency 7) or void (8) of a
+ * claim the payer adjudicated; 201 with the new claim, 409 with the reason when it is refused. */
+static void claim_replace(struct srv_req *r, int freq)
+{
+    json_t *doc = claim_param(r);
+    if (!doc) return;
+    psy_id id = json_integer_value(json_object_get(doc, "id"));
+    json_decref(doc);
+    if (api_audit_rec(r, freq == PSY_FREQ_VOID ? "claim.void" : "claim.correct", "claim", id)) return;
+    psy_id made = 0;
+    char err[400];
+    psy_status rc = psy_billing_claim_replace(r->st, r->session.user.practice_id, id, freq, &made, err, sizeof err);
+    if (rc == PSY_EINVAL) {
+        srv_reply_error(r, 409, "conflict", "status", "%s", err);
+        return;
+    }
+    char *text;
+    size_t len;
+    if (!rc) rc = psy_billing_claim_json(r->st, r->session.user.practice_id, made, &text, &len);
+    if (rc) {
+        srv_reply_status(r, rc, NULL);
+        return;
+    }
+    doc = json_loadb(text, len, 0, NULL);
+    free(text);
+    if (!doc) srv_reply_error(r, 500, "internal", NULL, "the claim could not be read");
+    else srv_reply_json(r, 201, doc);
+}
+
+void api_claim_correct(struct srv_req *r) { claim_replace(r, PSY_FREQ_REPLACEMENT); }
+
+void api_claim_void(struct srv_req *r) { claim_replace(r, PSY_FREQ_VOID); }
+
+/* GET /api/claims/timely?within=DAYS: the claims not yet sent with the days their payer's limit leaves. */
+void api_claims_timely(struct srv_req *r)
+{
+    long long within;
+    if (srv_query_int(r, "within", 0, 3650, -1, &within)) return;
+    psy_id pr = r->session.user.practice_id, own = api_own_clinician(r, PSY_PERM_CLAIMS_READ), *ids = NULL;
+    size_t nids = 0, n;
+    if (own && api_visible(r, 0, PSY_PERM_CLAIMS_READ, &ids, &nids)) return;
+    if (api_audit_rec(r, "claim.timely", "claim", 0)) {
+        free(ids);
+        return;
+    }
+    struct psy_billing_timely *t;
+    psy_status rc = psy_billing_timely(r->st, pr, (int)within, NULL, &t, &n);
+    if (rc) {
+        free(ids);
+        srv_reply_status(r, rc, NULL);
+        return;
+    }
+    json_t *arr = json_array(), *names = json_object();
+    for (size_t i = 0; i < n; i++) {
+        psy_id client = t[i].client_id;
+        if (own && !id_in(ids, nids, client)) continue;
+        json_array_append_new(arr, json_pack("{s:I, s:s, s:o, s:s, s:s, s:s, s:i, s:s, s:i}", "id",
+                                             (json_int_t)t[i].claim, "number", t[i].number, "client",
+                                             client_ref(r, client, names), "payer_code", t[i].payer_code,
+                                             "service_date", t[i].service_date, "status", t[i].status, "limit_days",
+                                             t[i].limit_days, "deadline", t[i].deadline, "days_left", t[i].days_left));
+    }
+    free(t);
+    free(ids);
+    json_decref(names);
+    srv_reply_json(r, 200, json_pack("{s:o}", "claims", arr));
 }
 
 /* POST /api/claims/build {"from", "to", "phone"} */
@@ -368,8 +464,14 @@ void api_claims_export(struct srv_req *r)
 {
     json_t *body = srv_body_object(r);
     if (!body) return;
-    json_t *pv = json_object_get(body, "payer");
-    char code[81] = "";
+    json_t *pv = json_object_get(body, "payer"), *lv = json_object_get(body, "late_reason");
+    char code[81] = "", late[300] = "";
+    if (lv && !json_is_null(lv) && (!json_is_string(lv) || strlen(json_string_value(lv)) >= sizeof late)) {
+        json_decref(body);
+        srv_reply_error(r, 400, "invalid", "late_reason", "late_reason: why the payer takes a late claim, as text");
+        return;
+    }
+    if (json_is_string(lv)) snprintf(late, sizeof late, "%s", json_string_value(lv));
     psy_id payer = 0;
     if (json_is_integer(pv) && json_integer_value(pv) > 0) payer = json_integer_value(pv);
     else if (json_is_string(pv) && *json_string_value(pv) && strlen(json_string_value(pv)) < sizeof code)
@@ -387,8 +489,8 @@ void api_claims_export(struct srv_req *r)
         srv_reply_status(r, rc, NULL);
         return;
     }
-    rc = psy_billing_export_batch(r->st, r->session.user.practice_id, payer, code, &out, &len, &n, &batch, err,
-                                  sizeof err);
+    rc = psy_billing_export_late(r->st, r->session.user.practice_id, payer, code, *late ? late : NULL, &out, &len, &n,
+                                 &batch, err, sizeof err);
     if (rc || !n) { /* the failure names the field refused, never the data in it */
         const char *why = rc == PSY_EINVAL ? (*err ? err : "preflight") : rc ? psy_strerror(rc) : "no ready claim";
         if (export_audit(r, payer, payer_code, "failed", why, ids, nids)) rc = PSY_EDB;

@@ -55,7 +55,10 @@ static const struct srv_route routes[] = {
     /* batches are the practice's files sent to payers: they hold every clinician's claims */
     {"GET", "/api/claims/batches", api_claims_batches, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_PRACTICE},
     {"GET", "/api/claims/batches/:id/download", api_claims_batch_download, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_PRACTICE},
+    {"GET", "/api/claims/timely", api_claims_timely, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_NONE},
     {"GET", "/api/claims/:id", api_claim, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_NONE},
+    {"POST", "/api/claims/:id/correct", api_claim_correct, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
+    {"POST", "/api/claims/:id/void", api_claim_void, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
     {"POST", "/api/claims/:id/scrub", api_claim_scrub, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
     {"POST", "/api/claims/:id/rebuild", api_claim_rebuild, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
     {"GET", "/api/claims/:id/cms1500", api_claim_cms1500, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_NONE},

@@ -985,6 +985,28 @@ async function main() {
     await cpage.locator('table.claims tbody tr th a', { hasText: ack.rejected }).click();
     await cpage.getByRole('heading', { level: 2, name: 'Sent' }).waitFor();
     check('the claim page shows both rounds', (await cpage.locator('ol.rounds li').count()) === 2);
+    // a paid claim corrected: its replacement (frequency 7) carries the payer's claim number, and the
+    // claim page shows the chain, the original first
+    cpage.on('dialog', (d) => d.accept());
+    await cpage.getByRole('link', { name: 'Claims', exact: true }).first().click();
+    await cpage.getByRole('heading', { level: 1, name: 'Claims' }).waitFor();
+    await cpage.locator('#timely').waitFor();
+    check('the claims page has the timely-filing report', /Timely filing/.test(await cpage.locator('#timely').textContent()));
+    await cpage.getByLabel('Status').selectOption('paid');
+    await cpage.getByRole('button', { name: 'Show' }).click();
+    await cpage.waitForFunction(() => {
+      const s = [...document.querySelectorAll('table.claims tbody .claim-status')];
+      return s.length > 0 && s.every((e) => e.textContent === 'paid');
+    });
+    const original = await cpage.locator('table.claims tbody tr th a').first().textContent();
+    await cpage.locator('table.claims tbody tr th a').first().click();
+    await cpage.getByRole('button', { name: 'Correct (replacement claim)' }).click();
+    await cpage.locator('dd', { hasText: 'replacement (frequency 7)' }).waitFor();
+    const replFacts = await cpage.locator('dl.facts').textContent();
+    check('correcting a paid claim opens its replacement with the payer\'s claim number', /of the payer's claim ICN\d+/.test(replFacts), replFacts.slice(0, 400));
+    const chain = await cpage.locator('ol.chain li').allTextContents();
+    check('the replacement\'s page shows the chain, the original first', chain.length === 2 && chain[0].includes(original) && /replacement/.test(chain[1]), chain.join(' | '));
+    check('a replacement not yet sent offers no correction of its own', (await cpage.getByRole('button', { name: 'Void' }).count()) === 0);
     check('no errors in the claims console', cErrors.length === 0, cErrors.join(' | '));
     await cctx.close();
 

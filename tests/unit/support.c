@@ -137,3 +137,42 @@ void test_cli_file(const char *text, const char *args_fmt, const char *in, int s
     unlink(f);
     free(f);
 }
+
+int test_pyx12(const char *x12, size_t len)
+{
+    const char *dir = PSY_SHARED_DIR "/../tools/pyx12";
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "test -d '%s/pyx12' && /usr/bin/python3 -c 'import defusedxml' 2>/dev/null", dir);
+    if (system(cmd)) {
+        fprintf(stderr, "skipped: pyx12 cannot run here (%s and Debian's python3-defusedxml; scripts/bootstrap.sh "
+                        "installs the latter)\n", dir);
+        return -1;
+    }
+    char *path = test_write_file(x12, len);
+    snprintf(cmd, sizeof cmd, "PYTHONPATH='%s' /usr/bin/python3 -m pyx12.scripts.x12valid '%s' 2>&1", dir, path);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    char buf[8192];
+    size_t n = fread(buf, 1, sizeof buf - 1, p);
+    buf[n] = 0;
+    int st = pclose(p);
+    unlink(path);
+    char ok[600];
+    snprintf(ok, sizeof ok, "%s: OK", path);
+    free(path);
+    int valid = st == 0 && strstr(buf, ok) != NULL;
+    if (!valid) fprintf(stderr, "pyx12 (status %d):\n%s\n", st, buf);
+    return valid;
+}
+
+void test_payers_take_late_claims(psy_store *st, psy_id practice)
+{
+    struct psy_payer *p;
+    size_t n;
+    assert_int_equal(psy_records_payer_list(st, practice, &p, &n), PSY_OK);
+    for (size_t i = 0; i < n; i++) {
+        p[i].timely_filing_days = 3650;
+        assert_int_equal(psy_records_payer_update(st, practice, &p[i]), PSY_OK);
+    }
+    free(p);
+}

@@ -33,4 +33,13 @@ int test_run_cli(const char *args, const char *in, char **out, char **err);
  * removes the file. */
 void test_cli_file(const char *text, const char *args_fmt, const char *in, int status, const char *want_err);
 
+/* Gives every payer of the practice the longest timely-filing limit (3650 days): for fixtures whose dates
+ * of service are fixed, so that an export does not meet the limit (R-TF-1) as the calendar moves on. */
+void test_payers_take_late_claims(psy_store *st, psy_id practice);
+
+/* Validates X12 text with pyx12 (the validator beside the checkout, ../shared/tools/pyx12, run by Debian's
+ * python3 with python3-defusedxml): 1 valid, 0 not (its report printed), -1 when it cannot run on this
+ * machine (a skip message printed). */
+int test_pyx12(const char *x12, size_t len);
+
 #endif

@@ -3,6 +3,7 @@
  * read back by the X12 check with control numbers that never repeat, the CMS-1500 and superbill PDFs,
  * and the posting of an 835 made from the exported claims (paid, posted twice, unknown claim). */
 #include "support.h"
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,7 @@ static void world_up(void **state)
         assert_int_equal(psy_records_client_update(W.st, W.pr, &cs[i]), PSY_OK);
     }
     free(cs);
+    test_payers_take_late_claims(W.st, W.pr);
     assert_int_equal(psy_billing_set_contact(W.st, W.pr, "12"), PSY_EINVAL);
     assert_int_equal(psy_billing_set_contact(W.st, W.pr, "5555550100"), PSY_OK);
     /* an individual session billed with a code whose time band its minutes miss (audit R-TIME-1) */
@@ -598,7 +600,15 @@ static void test_era_posted_once(void **state)
 }
 
 /* An 835 paying one claim: CLP segments given, BPR the claims paid less PLB. */
+static char *remit_as(const char *payer, const char *trace, const char *clps, long long plb, size_t *len);
+
 static char *remit(const char *trace, const char *clps, long long plb, size_t *len)
+{
+    return remit_as("DEMO PAYER", trace, clps, plb, len);
+}
+
+/* remit from a named payer: payer is N1*PR's N102 (and N103/N104 when given as "NAME*XV*ID"). */
+static char *remit_as(const char *payer, const char *trace, const char *clps, long long plb, size_t *len)
 {
     struct b835 out = {0};
     char m[32], body[1200];
@@ -620,7 +630,7 @@ static char *remit(const char *trace, const char *clps, long long plb, size_t *l
     put(&out, 1, "ST*835*0001");
     put(&out, 1, "BPR*I*%s*C*ACH*CCP*01*999999999*DA*1234*1512345678**01*999999999*DA*5678*20260415", m);
     put(&out, 1, "TRN*1*%s*1512345678", trace);
-    put(&out, 1, "N1*PR*DEMO PAYER");
+    put(&out, 1, "N1*PR*%s", payer);
     put(&out, 1, "N1*PE*DEMO PRACTICE*XX*1234567893");
     put(&out, 1, "LX*1");
     snprintf(body, sizeof body, "%s", clps);
@@ -876,6 +886,431 @@ static void test_group_twice_a_day(void **state)
     assert_int_equal(q1(sql), 2 * billed);
 }
 
+/* --- after the first 835: corrections, voids, timely filing, the next payers, crossover ------------------ */
+
+static char *qtext(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *qtext(const char *fmt, ...)
+{
+    char sql[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    return test_db_text(&W.db, sql);
+}
+
+static long long qn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static long long qn(const char *fmt, ...)
+{
+    char sql[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    return q1(sql);
+}
+
+/* A paid original claim of payer code with one line, over 60.00, never replaced, of a client with one
+ * policy. */
+static psy_id lone_paid_claim(const char *payer)
+{
+    return qn("SELECT c.id FROM claim c JOIN payer p ON p.id = c.payer_id WHERE c.status = 'paid' AND p.payer_code = "
+              "'%s' AND c.total_cents > 6000 AND c.frequency = 1 AND c.replaces_claim_id IS NULL AND c.cob_from_claim_id IS NULL AND (SELECT "
+              "count(*) FROM claim_line l WHERE l.claim_id = c.id) = 1 AND NOT EXISTS (SELECT 1 FROM claim r WHERE "
+              "r.replaces_claim_id = c.id) AND (SELECT count(*) FROM policy y WHERE y.client_id = c.client_id) = 1 "
+              "ORDER BY c.id LIMIT 1", payer);
+}
+
+/* Exports the ready claims of a payer; returns the 837P (free it), asserting claims were in it. */
+static char *export_payer(const char *code, size_t *len)
+{
+    char *doc = NULL, err[400];
+    size_t n = 0;
+    psy_id batch = 0;
+    if (psy_billing_export_batch(W.st, W.pr, 0, code, &doc, len, &n, &batch, err, sizeof err)) fail_msg("%s", err);
+    assert_true(n > 0);
+    int v = test_pyx12(doc, *len);
+    if (v >= 0) assert_int_equal(v, 1);
+    return doc;
+}
+
+static void post(const char *payer, const char *trace, const char *clps, struct psy_billing_post_result *r)
+{
+    size_t len;
+    char *era = remit_as(payer, trace, clps, 0, &len), err[400];
+    if (psy_billing_era_post(W.st, W.pr, era, len, r, err, sizeof err)) fail_msg("post %s: %s", trace, err);
+    free(era);
+}
+
+/* Replaces (7) or voids (8) the claim; returns the new claim's id (0 and err when refused). */
+static psy_id replace(psy_id claim, int freq, char *err, size_t errlen)
+{
+    psy_id made = 0;
+    psy_status rc = psy_billing_claim_replace(W.st, W.pr, claim, freq, &made, err, errlen);
+    if (rc) assert_int_equal(made, 0);
+    return rc ? 0 : made;
+}
+
+/* IMP: R-CORR-1 -- a replacement (7) or void (8) carries the payer's claim number from the 835 (CLP07) in
+ * REF*F8; it is refused, saying why, for a claim never sent, a void, one replaced already, and one whose
+ * payer's number no 835 gave. The original keeps its payments; the claim page shows the chain. */
+static void test_correct_void(void **state)
+{
+    (void)state;
+    char err[400], *s;
+    psy_id open_claim = qn("SELECT id FROM claim WHERE status IN ('draft', 'ready') ORDER BY id LIMIT 1");
+    if (open_claim) {
+        assert_int_equal(replace(open_claim, 7, err, sizeof err), 0);
+        assert_non_null(strstr(err, "never sent"));
+    }
+    psy_id paid = lone_paid_claim("DEMOBLU01");
+    assert_true(paid > 0);
+    char *icn = qtext("SELECT payer_claim_number FROM payment WHERE claim_id = %lld AND claim_line_id IS NULL AND "
+                      "reversed_by IS NULL ORDER BY id DESC LIMIT 1", (long long)paid);
+    assert_true(strlen(icn) > 0);
+    long long payments = qn("SELECT count(*) FROM payment WHERE claim_id = %lld", (long long)paid);
+    psy_id r1 = replace(paid, 7, err, sizeof err);
+    if (!r1) fail_msg("correct: %s", err);
+    assert_int_equal(qn("SELECT count(*) FROM claim WHERE id = %lld AND frequency = 7 AND replaces_claim_id = %lld "
+                        "AND status = 'ready'", (long long)r1, (long long)paid), 1);
+    s = qtext("SELECT payer_claim_number FROM claim WHERE id = %lld", (long long)r1);
+    assert_string_equal(s, icn);
+    free(s);
+    assert_int_equal(qn("SELECT count(*) FROM payment WHERE claim_id = %lld", (long long)paid), payments);
+    assert_int_equal(replace(paid, 7, err, sizeof err), 0);
+    assert_non_null(strstr(err, "already replaced by claim"));
+    assert_int_equal(replace(paid, 8, err, sizeof err), 0);
+    assert_non_null(strstr(err, "already replaced"));
+    char *number = qtext("SELECT claim_number FROM claim WHERE id = %lld", (long long)r1);
+    assert_int_equal(qn("SELECT count(*) FROM claim_status_history WHERE claim_id = %lld AND reason LIKE '%%replaced by "
+                        "claim %s%%'", (long long)paid, number), 1);
+    /* the replacement leaves in the next export, CLM05-3 = 7 and REF*F8 with the payer's number */
+    size_t len;
+    char *doc = export_payer("DEMOBLU01", &len), want[120];
+    snprintf(want, sizeof want, "CLM*%s*", number);
+    const char *clm = strstr(doc, want);
+    assert_non_null(clm);
+    assert_non_null(strstr(clm, ":B:7*"));
+    snprintf(want, sizeof want, "REF*F8*%s~", icn);
+    assert_non_null(strstr(clm, want));
+    free(doc);
+    /* the claim page: the chain, the original first */
+    char *json = NULL;
+    assert_int_equal(psy_billing_claim_json(W.st, W.pr, r1, &json, &len), PSY_OK);
+    json_t *d = json_loads(json, 0, NULL), *chain = json_object_get(d, "chain");
+    assert_int_equal(json_array_size(chain), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(chain, 0), "id")), paid);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(chain, 1), "replaces")), paid);
+    json_decref(d);
+    free(json);
+    /* paid without a payer's claim number: nothing to put in REF*F8 */
+    struct psy_billing_post_result r;
+    long long total = qn("SELECT total_cents FROM claim WHERE id = %lld", (long long)r1);
+    char clps[400], t[32];
+    money(total, t);
+    snprintf(clps, sizeof clps, "CLP*%s*1*%s*%s**CI", number, t, t);
+    post("DEMO PAYER", "CORR0001", clps, &r);
+    assert_int_equal(r.claims, 1);
+    assert_int_equal(replace(r1, 7, err, sizeof err), 0);
+    assert_non_null(strstr(err, "payer's claim number (835 CLP07) is unknown"));
+    /* a void of a denied claim, and a void cannot be voided */
+    psy_id denied = qn("SELECT id FROM claim WHERE status = 'denied' ORDER BY id LIMIT 1");
+    assert_true(denied > 0);
+    psy_id v1 = replace(denied, 8, err, sizeof err);
+    if (!v1) fail_msg("void: %s", err);
+    char *payer = qtext("SELECT p.payer_code FROM claim c JOIN payer p ON p.id = c.payer_id WHERE c.id = %lld",
+                        (long long)v1);
+    char *vnum = qtext("SELECT claim_number FROM claim WHERE id = %lld", (long long)v1);
+    doc = export_payer(payer, &len);
+    snprintf(want, sizeof want, "CLM*%s*", vnum);
+    assert_non_null(clm = strstr(doc, want));
+    assert_non_null(strstr(clm, ":B:8*"));
+    assert_non_null(strstr(clm, "REF*F8*"));
+    free(doc);
+    assert_int_equal(replace(v1, 8, err, sizeof err), 0);
+    assert_non_null(strstr(err, "itself a void"));
+    /* the commands say the same */
+    char line[160];
+    snprintf(line, sizeof line, "claims void %s", vnum);
+    cli(line, 1, NULL, "itself a void", NULL);
+    cli("claims correct PC99999999", 2, NULL, "no claim numbered", NULL);
+    cli("claims correct", 2, NULL, "one CLAIM", NULL);
+    free(payer);
+    free(vnum);
+    free(number);
+    free(icn);
+}
+
+/* IMP: R-835-ZERO -- paid 0 with the whole amount on the patient (CAS PR 1, deductible) is processed and owed
+ * by the patient; paid 0 with only a CO reason is a denial. */
+static void test_zero_pay_patient_share(void **state)
+{
+    (void)state;
+    char err[400], clps[400], t[32];
+    psy_id a = replace(lone_paid_claim("DEMOBLU01"), 7, err, sizeof err);
+    if (!a) fail_msg("%s", err);
+    psy_id b = replace(lone_paid_claim("DEMOBLU01"), 7, err, sizeof err);
+    if (!b) fail_msg("%s", err);
+    psy_id z = replace(lone_paid_claim("DEMOBLU01"), 7, err, sizeof err);
+    if (!z) fail_msg("%s", err);
+    size_t len;
+    free(export_payer("DEMOBLU01", &len));
+    char *na = qtext("SELECT claim_number FROM claim WHERE id = %lld", (long long)a);
+    char *nb = qtext("SELECT claim_number FROM claim WHERE id = %lld", (long long)b);
+    money(qn("SELECT total_cents FROM claim WHERE id = %lld", (long long)a), t);
+    struct psy_billing_post_result r;
+    snprintf(clps, sizeof clps, "CLP*%s*1*%s*0*%s*CI*ICNZ1~CAS*PR*1*%s", na, t, t, t);
+    post("DEMO PAYER", "ZERO0001", clps, &r);
+    assert_int_equal(r.denied, 0);
+    assert_int_equal(qn("SELECT count(*) FROM claim WHERE id = %lld AND status = 'partially_paid' AND paid_cents = 0 "
+                        "AND patient_cents = total_cents", (long long)a), 1);
+    assert_int_equal(qn("SELECT count(*) FROM claim WHERE id = %lld AND findings LIKE '%%R-835-DENIED%%'", (long long)a), 0);
+    money(qn("SELECT total_cents FROM claim WHERE id = %lld", (long long)b), t);
+    snprintf(clps, sizeof clps, "CLP*%s*1*%s*0*0*CI*ICNZ2~CAS*CO*97*%s", nb, t, t);
+    post("DEMO PAYER", "ZERO0002", clps, &r);
+    assert_int_equal(r.denied, 1);
+    assert_int_equal(qn("SELECT count(*) FROM claim WHERE id = %lld AND status = 'denied'", (long long)b), 1);
+    /* processed as secondary, nothing more to pay after the prior payer (OA 23): not a denial either */
+    char *nz = qtext("SELECT claim_number FROM claim WHERE id = %lld", (long long)z);
+    money(qn("SELECT total_cents FROM claim WHERE id = %lld", (long long)z), t);
+    snprintf(clps, sizeof clps, "CLP*%s*2*%s*0*0*CI*ICNZ3~CAS*OA*23*%s", nz, t, t);
+    post("DEMO PAYER", "ZERO0003", clps, &r);
+    assert_int_equal(r.denied, 0);
+    assert_int_equal(qn("SELECT count(*) FROM claim WHERE id = %lld AND status = 'partially_paid'", (long long)z), 1);
+    free(nz);
+    free(na);
+    free(nb);
+}
+
+/* IMP: R-TF-1 -- the payer's own limit, else its profile's (Medicare 365 days from the date of service); an
+ * export past it is refused naming the claim and the limit, unless sent late with a reason kept in history. */
+static void test_timely_filing(void **state)
+{
+    (void)state;
+    struct psy_billing_claim *c;
+    size_t n;
+    struct psy_payer p;
+    psy_id mcr = qn("SELECT id FROM payer WHERE payer_code = 'DEMOMCR01' AND practice_id = %lld", (long long)W.pr);
+    assert_int_equal(psy_records_payer_get(W.st, W.pr, mcr, &p), PSY_OK);
+    p.timely_filing_days = 0; /* the limit of its profile, then */
+    assert_int_equal(psy_records_payer_update(W.st, W.pr, &p), PSY_OK);
+    assert_int_equal(psy_records_payer_get(W.st, W.pr, qn("SELECT id FROM payer WHERE payer_code = 'DEMOBLU01' AND "
+                                                          "practice_id = %lld", (long long)W.pr), &p),
+                     PSY_OK);
+    p.timely_filing_days = 0;
+    assert_int_equal(psy_records_payer_update(W.st, W.pr, &p), PSY_OK);
+    assert_int_equal(psy_billing_claim_list(W.st, W.pr, NULL, &c, &n), PSY_OK);
+    int seen = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(c[i].payer_code, "DEMOMCR01")) {
+            assert_int_equal(c[i].timely_limit, 365);
+            seen++;
+        } else if (!strcmp(c[i].payer_code, "DEMOBLU01")) {
+            assert_int_equal(c[i].timely_limit, 0); /* a commercial plan's limit is its contract's: not known */
+        }
+    assert_true(seen > 0);
+    psy_billing_claims_free(c, n);
+    test_payers_take_late_claims(W.st, W.pr);
+    psy_id pid = qn("SELECT id FROM payer WHERE payer_code = 'DEMOBLU01' AND practice_id = %lld", (long long)W.pr);
+    assert_int_equal(psy_records_payer_get(W.st, W.pr, pid, &p), PSY_OK);
+    p.timely_filing_days = 30;
+    assert_int_equal(psy_records_payer_update(W.st, W.pr, &p), PSY_OK);
+    char err[400];
+    psy_id late = replace(lone_paid_claim("DEMOBLU01"), 7, err, sizeof err);
+    if (!late) fail_msg("%s", err);
+    char *num = qtext("SELECT claim_number FROM claim WHERE id = %lld", (long long)late);
+    char *dos = qtext("SELECT service_date FROM claim WHERE id = %lld", (long long)late);
+    char today[PSY_DATE_MAX], want[200];
+    assert_true(psy_date_today("UTC", today));
+    long long left = 30 - psy_date_between(dos, today);
+    /* the report: days left from the date of service, soonest first */
+    struct psy_billing_timely *t;
+    assert_int_equal(psy_billing_timely(W.st, W.pr, -1, today, &t, &n), PSY_OK);
+    int found = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i) assert_true(t[i - 1].days_left <= t[i].days_left);
+        if (t[i].claim != late) continue;
+        found = 1;
+        assert_int_equal(t[i].limit_days, 30);
+        assert_int_equal(t[i].days_left, left);
+    }
+    free(t);
+    assert_true(found);
+    assert_int_equal(psy_billing_timely(W.st, W.pr, 5, "2026-02-30", &t, &n), PSY_EINVAL);
+    if (left < 0) {
+        char *doc = NULL;
+        size_t len = 0, sent = 0;
+        psy_id batch = 0;
+        assert_int_equal(psy_billing_export_batch(W.st, W.pr, pid, NULL, &doc, &len, &sent, &batch, err, sizeof err),
+                         PSY_EINVAL);
+        assert_non_null(strstr(err, num));
+        assert_non_null(strstr(err, "30 days"));
+        assert_null(doc);
+        assert_int_equal(qn("SELECT count(*) FROM claim WHERE id = %lld AND status = 'ready'", (long long)late), 1);
+        snprintf(want, sizeof want, "\"claim\": \"%s\"", num);
+        cli("claims timely --within 0 --json", 0, want, NULL, NULL);
+        cli("claims export --payer DEMOBLU01 --out /dev/null --force-late", 2, NULL, "--reason", NULL);
+        cli("claims export --payer DEMOBLU01 --out /dev/null", 1, NULL, "timely-filing limit of 30 days", NULL);
+        assert_int_equal(psy_billing_export_late(W.st, W.pr, pid, NULL, "the payer granted an exception", &doc, &len,
+                                                 &sent, &batch, err, sizeof err),
+                         PSY_OK);
+        free(doc);
+        assert_int_equal(qn("SELECT count(*) FROM claim WHERE id = %lld AND status = 'submitted' AND late_reason = "
+                            "'the payer granted an exception'", (long long)late), 1);
+        assert_int_equal(qn("SELECT count(*) FROM claim_status_history WHERE claim_id = %lld AND reason LIKE "
+                            "'%%timely-filing limit of 30 days%%the payer granted an exception'", (long long)late), 1);
+    }
+    test_payers_take_late_claims(W.st, W.pr);
+    free(num);
+    free(dos);
+}
+
+/* Adds a policy of priority to the client of claim, with the payer of code. */
+static void add_policy(psy_id claim, const char *code, int priority, const char *member)
+{
+    struct psy_policy y = {0};
+    y.client_id = qn("SELECT client_id FROM claim WHERE id = %lld", (long long)claim);
+    y.payer_id = qn("SELECT id FROM payer WHERE payer_code = '%s' AND practice_id = %lld", code, (long long)W.pr);
+    snprintf(y.member_id, sizeof y.member_id, "%s", member);
+    y.priority = priority;
+    snprintf(y.relation, sizeof y.relation, "self");
+    snprintf(y.start_date, sizeof y.start_date, "2020-01-01");
+    psy_id id;
+    assert_int_equal(psy_records_policy_add(W.st, W.pr, &y, &id), PSY_OK);
+}
+
+/* IMP: R-COB-1 -- once the primary's 835 is posted, a client with a secondary policy gets the secondary's
+ * claim: same lines, the primary's adjudication in 2320/2330A/2330B and each line's 2430, balanced; then
+ * the tertiary's after the secondary's 835, with two 2320 loops. Posting again builds nothing more. */
+static void test_secondary_claim(void **state)
+{
+    (void)state;
+    char err[400], clps[700], t[32], paid[32], co[32], pr[32];
+    psy_id orig = lone_paid_claim("DEMOBLU01");
+    assert_true(orig > 0);
+    add_policy(orig, "DEMOCDR01", 2, "CDR55501");
+    psy_id p = replace(orig, 7, err, sizeof err); /* sent again to the primary, now with a secondary on file */
+    if (!p) fail_msg("%s", err);
+    size_t len;
+    free(export_payer("DEMOBLU01", &len));
+    char *num = qtext("SELECT claim_number FROM claim WHERE id = %lld", (long long)p);
+    char *code = qtext("SELECT code FROM claim_line WHERE claim_id = %lld", (long long)p);
+    long long total = qn("SELECT total_cents FROM claim WHERE id = %lld", (long long)p);
+    assert_true(total > 6000);
+    money(total, t);
+    money(total - 5000, paid);
+    money(2000, co);
+    money(3000, pr);
+    snprintf(clps, sizeof clps, "CLP*%s*1*%s*%s*%s*CI*ICNP1~SVC*HC:%s*%s*%s**1~CAS*CO*45*%s~CAS*PR*2*%s", num, t,
+             paid, pr, code, t, paid, co, pr);
+    struct psy_billing_post_result r;
+    post("Bluestem Health Plan (demo)*XV*DEMOBLU01", "COB0001", clps, &r);
+    assert_int_equal(r.claims, 1);
+    assert_int_equal(r.next_claims, 1);
+    psy_id sec = qn("SELECT id FROM claim WHERE cob_from_claim_id = %lld", (long long)p);
+    assert_true(sec > 0);
+    assert_int_equal(qn("SELECT count(*) FROM claim c JOIN payer y ON y.id = c.payer_id WHERE c.id = %lld AND "
+                        "y.payer_code = 'DEMOCDR01' AND c.frequency = 1 AND c.total_cents = %lld",
+                        (long long)sec, total), 1);
+    char *st = qtext("SELECT status FROM claim WHERE id = %lld", (long long)sec);
+    if (strcmp(st, "ready")) fail_msg("secondary claim is %s: %s", st,
+                                      qtext("SELECT findings FROM claim WHERE id = %lld", (long long)sec));
+    free(st);
+    /* the same 835 again changes nothing */
+    post("Bluestem Health Plan (demo)*XV*DEMOBLU01", "COB0001", clps, &r);
+    assert_int_equal(r.already_posted, 1);
+    assert_int_equal(qn("SELECT count(*) FROM claim WHERE cob_from_claim_id = %lld", (long long)p), 1);
+    char *doc = export_payer("DEMOCDR01", &len), want[200];
+    char *snum = qtext("SELECT claim_number FROM claim WHERE id = %lld", (long long)sec);
+    snprintf(want, sizeof want, "CLM*%s*", snum);
+    const char *clm = strstr(doc, want);
+    assert_non_null(clm);
+    const char *sbr = strstr(doc, "SBR*S*");
+    assert_non_null(sbr);
+    assert_true(sbr < clm);
+    snprintf(want, sizeof want, "SBR*P*18*");
+    assert_non_null(strstr(clm, want));
+    snprintf(want, sizeof want, "AMT*D*%s~", paid);
+    assert_non_null(strstr(clm, want));
+    snprintf(want, sizeof want, "AMT*EAF*%s~", pr);
+    assert_non_null(strstr(clm, want));
+    assert_non_null(strstr(clm, "OI***Y***Y~"));
+    assert_non_null(strstr(clm, "NM1*PR*2*BLUESTEM HEALTH PLAN (DEMO)*****PI*DEMOBLU01~"));
+    snprintf(want, sizeof want, "SVD*DEMOBLU01*%s*HC:%s", paid, code);
+    assert_non_null(strstr(clm, want));
+    snprintf(want, sizeof want, "CAS*CO*45*%s~CAS*PR*2*%s~DTP*573*D8*20260415~", co, pr);
+    assert_non_null(strstr(clm, want));
+    free(doc);
+    /* the secondary pays 20.00 (OA 23, the primary's impact), a tertiary is on file now */
+    add_policy(orig, "DEMOMCR01", 3, "1EG4TE5MK73");
+    money(2000, co);
+    money(total - 3000, pr);
+    snprintf(clps, sizeof clps, "CLP*%s*2*%s*%s*1000*CI*ICNS1~SVC*HC:%s*%s*%s**1~CAS*OA*23*%s~CAS*PR*2*10", snum, t,
+             co, code, t, co, pr);
+    post("Cedar Mutual (demo)*XV*DEMOCDR01", "COB0002", clps, &r);
+    assert_int_equal(r.claims, 1);
+    assert_int_equal(r.next_claims, 1);
+    psy_id ter = qn("SELECT id FROM claim WHERE cob_from_claim_id = %lld", (long long)sec);
+    assert_true(ter > 0);
+    doc = export_payer("DEMOMCR01", &len);
+    char *tnum = qtext("SELECT claim_number FROM claim WHERE id = %lld", (long long)ter);
+    snprintf(want, sizeof want, "CLM*%s*", tnum);
+    assert_non_null(clm = strstr(doc, want));
+    assert_non_null(strstr(doc, "SBR*T*"));
+    const char *p1 = strstr(clm, "SBR*P*18*"), *p2 = strstr(clm, "SBR*S*18*");
+    assert_non_null(p1);
+    assert_non_null(p2);
+    assert_true(p1 < p2); /* the primary's 2320 first */
+    assert_non_null(strstr(clm, "SVD*DEMOBLU01*"));
+    assert_non_null(strstr(clm, "SVD*DEMOCDR01*"));
+    free(doc);
+    free(num);
+    free(code);
+    free(snum);
+    free(tnum);
+}
+
+/* IMP: R-COB-2, R-COB-3 -- a primary that forwarded the claim (CLP02 19, NM1*TT) gets no secondary claim
+ * built; the forwarded-to payer's 835 under the same claim number posts to the claim kept for it. */
+static void test_crossover(void **state)
+{
+    (void)state;
+    char err[400], clps[700], t[32], paid[32], rest[32];
+    psy_id orig = lone_paid_claim("DEMOBLU01");
+    assert_true(orig > 0);
+    add_policy(orig, "DEMOCDR01", 2, "CDR55502");
+    psy_id p = replace(orig, 7, err, sizeof err);
+    if (!p) fail_msg("%s", err);
+    size_t len;
+    free(export_payer("DEMOBLU01", &len));
+    char *num = qtext("SELECT claim_number FROM claim WHERE id = %lld", (long long)p);
+    long long total = qn("SELECT total_cents FROM claim WHERE id = %lld", (long long)p);
+    money(total, t);
+    money(total - 1000, paid);
+    money(1000, rest);
+    snprintf(clps, sizeof clps, "CLP*%s*19*%s*%s*%s*CI*ICNX1~CAS*PR*2*%s~NM1*TT*2*Cedar Mutual (demo)*****PI*DEMOCDR01",
+             num, t, paid, rest, rest);
+    struct psy_billing_post_result r;
+    post("Bluestem Health Plan (demo)*XV*DEMOBLU01", "XOV0001", clps, &r);
+    assert_int_equal(r.claims, 1);
+    psy_id kept = qn("SELECT id FROM claim WHERE cob_from_claim_id = %lld", (long long)p);
+    assert_true(kept > 0);
+    assert_int_equal(qn("SELECT count(*) FROM claim WHERE id = %lld AND status = 'submitted'", (long long)kept), 1);
+    assert_int_equal(qn("SELECT count(*) FROM payment WHERE claim_id = %lld AND crossover_payer = 'DEMOCDR01'",
+                        (long long)p), 1);
+    assert_int_equal(qn("SELECT count(*) FROM claim WHERE cob_from_claim_id = %lld", (long long)p), 1);
+    /* the secondary's 835 names the primary's claim number */
+    long long before = qn("SELECT paid_cents FROM claim WHERE id = %lld", (long long)p);
+    snprintf(clps, sizeof clps, "CLP*%s*2*%s*%s*0*CI*ICNX2~CAS*OA*23*%s", num, t, rest, paid);
+    post("Cedar Mutual (demo)*XV*DEMOCDR01", "XOV0002", clps, &r);
+    assert_int_equal(r.claims, 1);
+    assert_int_equal(qn("SELECT paid_cents FROM claim WHERE id = %lld", (long long)p), before);
+    assert_int_equal(qn("SELECT paid_cents FROM claim WHERE id = %lld", (long long)kept), 1000);
+    assert_int_equal(qn("SELECT count(*) FROM claim WHERE id = %lld AND status = 'paid'", (long long)kept), 0);
+    assert_int_equal(qn("SELECT count(*) FROM claim WHERE id = %lld AND status = 'partially_paid'", (long long)kept), 1);
+    free(num);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -885,6 +1320,8 @@ int main(void)
         cmocka_unit_test(test_pdfs), cmocka_unit_test(test_era_post), cmocka_unit_test(test_era_denial),
         cmocka_unit_test(test_cli), cmocka_unit_test(test_era_refused), cmocka_unit_test(test_era_posted_once),
         cmocka_unit_test(test_era_reversal), cmocka_unit_test(test_scrub_all), cmocka_unit_test(test_revenue), cmocka_unit_test(test_group_twice_a_day),
+        cmocka_unit_test(test_correct_void), cmocka_unit_test(test_zero_pay_patient_share),
+        cmocka_unit_test(test_timely_filing), cmocka_unit_test(test_secondary_claim), cmocka_unit_test(test_crossover),
     };
     int rc = test_run_on_backends("billing", tests, sizeof tests / sizeof *tests, NULL, teardown);
     free(exported[0]);

@@ -566,6 +566,10 @@ static void test_role_matrix(void **state)
         {"GET", "/api/claims/1", {401, 404, 404, 404}},
         {"GET", "/api/claims/1/cms1500", {401, 404, 404, 404}},
         {"POST", "/api/claims/1/scrub", {401, 404, 403, 404}},
+        {"POST", "/api/claims/1/correct", {401, 404, 403, 404}},
+        {"POST", "/api/claims/1/void", {401, 404, 403, 404}},
+        {"GET", "/api/claims/timely", {401, 200, 200, 200}},
+        {"GET", "/api/claims/timely?within=x", {401, 400, 400, 400}},
         {"POST", "/api/claims/build", {401, 415, 403, 415}},
         {"POST", "/api/claims/scrub", {401, 415, 403, 415}},
         {"POST", "/api/claims/export", {401, 415, 403, 415}},
@@ -1601,6 +1605,7 @@ static void rec_setup(struct rec_fixture *f)
     assert_int_equal(psy_records_demo(st, &o, &res), PSY_OK);
     free(res.problems);
     assert_int_equal(res.practice_id, 1);
+    test_payers_take_late_claims(st, 1);
     psy_id *ids;
     size_t n;
     assert_int_equal(psy_records_group_list(st, 1, 0, &ids, &n), PSY_OK);

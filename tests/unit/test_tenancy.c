@@ -371,6 +371,17 @@ static void test_audit_and_claims_isolation(void **state)
     psy_claim_state to = strcmp(status, "ready") ? PSY_CLAIM_CLOSED : PSY_CLAIM_DRAFT;
     assert_int_equal(psy_billing_transition(a.st, a.pr, t.claim, to, "not mine"), PSY_ENOTFOUND);
     assert_int_equal(psy_billing_scrub(a.st, a.pr, t.claim), PSY_ENOTFOUND);
+    /* their claim corrected or voided with my id: not found; their claims are not in my timely report */
+    psy_id made = 0;
+    char rerr[300];
+    assert_int_equal(psy_billing_claim_replace(a.st, a.pr, t.claim, 7, &made, rerr, sizeof rerr), PSY_ENOTFOUND);
+    assert_int_equal(psy_billing_claim_replace(a.st, a.pr, t.claim, 8, &made, rerr, sizeof rerr), PSY_ENOTFOUND);
+    assert_int_equal(made, 0);
+    struct psy_billing_timely *tl;
+    size_t ntl;
+    assert_int_equal(psy_billing_timely(a.st, a.pr, -1, "2024-03-20", &tl, &ntl), PSY_OK);
+    assert_int_equal(ntl, 0);
+    free(tl);
     assert_int_equal(psy_billing_claim_list(a.st, b.pr, NULL, &cl, &nc), PSY_OK);
     assert_int_equal(cl[0].id, t.claim);
     assert_string_equal(cl[0].status, status);

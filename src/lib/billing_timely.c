@@ -1,0 +1,173 @@
+/*
+ * billing_timely.c -- timely filing: how many days after the date of service a claim may still reach its
+ * payer (the payer record's own limit, else its billing profile's timely_filing_days, e.g. Medicare 365),
+ * the days each claim has left, the report of what is about to run out, and the export's refusal of a
+ * claim past its limit unless it is sent late with a reason (kept in its history).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "psy_db.h"
+#include "billing_int.h"
+#include "coding_int.h"
+
+/* Limits looked up once per payer while one list or export runs. */
+struct tf_cache {
+    psy_payers *ps;
+    int ps_failed;
+    struct {
+        psy_id payer;
+        int days;
+        int profile_days; /* -1: not read yet */
+        char profile[32];
+    } p[32];
+    size_t n;
+};
+
+static void tf_free(struct tf_cache *c) { psy_payers_free(c->ps); }
+
+/* IMP: R-TF-1 -- the payer record's limit when set (timely_filing_days > 0), else the limit of its billing
+ * profile in force on the date of service; 0 when neither states one. */
+int psy__billing_timely_limit(psy_store *st, psy_id practice, void *cache, psy_id payer, const char *dos)
+{
+    struct tf_cache *c = cache;
+    size_t i = 0;
+    while (i < c->n && c->p[i].payer != payer) i++;
+    if (i == c->n) {
+        struct psy_payer p;
+        if (psy_records_payer_get(st, practice, payer, &p)) return 0;
+        if (c->n == sizeof c->p / sizeof c->p[0]) i = c->n - 1; /* reuse the last slot */
+        else c->n++;
+        c->p[i].payer = payer;
+        c->p[i].days = p.timely_filing_days;
+        c->p[i].profile_days = -1;
+        snprintf(c->p[i].profile, sizeof c->p[i].profile, "%s", psy_records_payer_profile(&p));
+    }
+    if (c->p[i].days > 0) return c->p[i].days;
+    if (!c->ps && !c->ps_failed) {
+        char err[200];
+        c->ps_failed = psy_payers_builtin(&c->ps, err, sizeof err) != PSY_OK;
+    }
+    const struct psy__payer_terms *t = NULL;
+    if (!c->ps || psy__payer_terms(c->ps, c->p[i].profile, psy__date_int(dos), &t) || !t) return 0;
+    return t->timely_filing_days;
+}
+
+void *psy__billing_timely_cache(void) { return psy__calloc(1, sizeof(struct tf_cache)); }
+
+void psy__billing_timely_cache_free(void *cache)
+{
+    if (!cache) return;
+    tf_free(cache);
+    free(cache);
+}
+
+/* The practice's today, in its time zone. */
+static void practice_today(psy_store *st, psy_id practice, char out[PSY_DATE_MAX])
+{
+    struct psy_practice p;
+    out[0] = 0;
+    if (psy_records_practice_get(st, practice, &p) || !psy_date_today(p.time_zone[0] ? p.time_zone : "UTC", out))
+        psy_date_today("UTC", out);
+}
+
+int psy__billing_timely_left(int limit, const char *dos, const char *today, char deadline[PSY_DATE_MAX])
+{
+    deadline[0] = 0;
+    if (!limit || !psy_date_add(dos, limit, deadline)) return 0;
+    int64_t d = psy_date_between(today, deadline);
+    return d == INT64_MIN ? 0 : (int)d;
+}
+
+psy_status psy__billing_timely_fill(psy_store *st, psy_id practice, struct psy_billing_claim *c, size_t n)
+{
+    char today[PSY_DATE_MAX], deadline[PSY_DATE_MAX];
+    practice_today(st, practice, today);
+    void *cache = psy__billing_timely_cache();
+    for (size_t i = 0; i < n; i++) {
+        c[i].timely_limit = psy__billing_timely_limit(st, practice, cache, c[i].payer_id, c[i].service_date);
+        c[i].timely_days_left = psy__billing_timely_left(c[i].timely_limit, c[i].service_date, today, deadline);
+    }
+    psy__billing_timely_cache_free(cache);
+    return PSY_OK;
+}
+
+static int by_days_left(const void *a, const void *b)
+{
+    const struct psy_billing_timely *x = a, *y = b;
+    if (x->days_left != y->days_left) return x->days_left < y->days_left ? -1 : 1;
+    return x->claim < y->claim ? -1 : x->claim > y->claim;
+}
+
+psy_status psy_billing_timely(psy_store *st, psy_id practice, int within, const char *today,
+                              struct psy_billing_timely **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    char day[PSY_DATE_MAX];
+    if (today && *today) {
+        if (!psy_date_iso_valid(today)) return psy__store_fail(st, PSY_EINVAL, "today: not a date YYYY-MM-DD");
+        snprintf(day, sizeof day, "%s", today);
+    } else {
+        practice_today(st, practice, day);
+    }
+    psy__stmt *s = psy__db_stmt(st,
+                                "SELECT c.id, c.claim_number, p.payer_code, c.service_date, c.status, c.payer_id, c.client_id "
+                                "FROM claim c JOIN payer p ON p.id = c.payer_id WHERE c.practice_id = ? AND "
+                                "c.status IN ('draft', 'ready', 'rejected') ORDER BY c.id",
+                                PSY_ARGS(PSY_INT(practice)));
+    if (!s) return psy__store_dbfail(st, "claim");
+    void *cache = psy__billing_timely_cache();
+    size_t cap = 0;
+    int r;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
+        struct psy_billing_timely t = {0};
+        t.claim = psy__sql_int64(s, 0);
+        t.client_id = psy__sql_int64(s, 6);
+        psy__db_col_copy(s, 1, t.number, sizeof t.number);
+        psy__db_col_copy(s, 2, t.payer_code, sizeof t.payer_code);
+        psy__db_col_copy(s, 3, t.service_date, sizeof t.service_date);
+        psy__db_col_copy(s, 4, t.status, sizeof t.status);
+        t.limit_days = psy__billing_timely_limit(st, practice, cache, psy__sql_int64(s, 5), t.service_date);
+        if (!t.limit_days) continue;
+        t.days_left = psy__billing_timely_left(t.limit_days, t.service_date, day, t.deadline);
+        if (within >= 0 && t.days_left > within) continue;
+        if (*n == cap) *out = psy__realloc(*out, (cap = cap ? 2 * cap : 16) * sizeof **out);
+        (*out)[(*n)++] = t;
+    }
+    psy__sql_finalize(s);
+    psy__billing_timely_cache_free(cache);
+    if (r == PSY_SQL_ERROR) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        return psy__store_dbfail(st, "claim");
+    }
+    if (*n) qsort(*out, *n, sizeof **out, by_days_left);
+    return PSY_OK;
+}
+
+psy_status psy__billing_timely_gate(psy_store *st, psy_id practice, const struct psy__loaded *L, const char *late_reason,
+                                    void *cache, char *err, size_t errlen)
+{
+    char iso[PSY_DATE_MAX], today[PSY_DATE_MAX], deadline[PSY_DATE_MAX];
+    snprintf(iso, sizeof iso, "%.4s-%.2s-%.2s", L->date, L->date + 4, L->date + 6);
+    int limit = psy__billing_timely_limit(st, practice, cache, L->payer.id, iso);
+    if (!limit) return PSY_OK;
+    practice_today(st, practice, today);
+    int left = psy__billing_timely_left(limit, iso, today, deadline);
+    if (left >= 0) return PSY_OK;
+    if (!late_reason || !*late_reason) {
+        snprintf(err, errlen, "claim %s is past payer %s's timely-filing limit of %d days from the date of service %s "
+                 "(the last day was %s): nothing was exported; send it late with a reason (--force-late --reason "
+                 "TEXT) only if the payer will accept it", L->number, L->payer.payer_code, limit, iso, deadline);
+        return psy__store_fail(st, PSY_EINVAL, "%s", err);
+    }
+    char why[400];
+    snprintf(why, sizeof why, "sent after the timely-filing limit of %d days (last day %s): %s", limit, deadline,
+             late_reason);
+    psy_status rc = psy__db_run(st, NULL, "UPDATE claim SET late_reason = ? WHERE id = ?",
+                                PSY_ARGS(PSY_TEXT(late_reason), PSY_INT(L->id)));
+    if (!rc) rc = psy__billing_history(st, L->id, "ready", "ready", why);
+    return rc;
+}
