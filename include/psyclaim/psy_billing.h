@@ -204,4 +204,35 @@ struct psy_billing_revenue {
 psy_status psy_billing_revenue(psy_store *st, psy_id practice, const char *from, const char *to,
                                struct psy_billing_revenue **out /* OUT */, size_t *n /* OUT */);
 
+/* --- eligibility (270/271, 005010X279A1) ---------------------------------------------------------- */
+
+/* The 270 asking the payer about a client's policy (0 = the primary policy in force on date) on date
+ * (YYYY-MM-DD; NULL or "" = today), control numbers from the practice's counters (*out, *len; free it).
+ * TRN02 carries "P<policy>C<client>D<CCYYMMDD>" so that the 271 finds its policy again. PSY_EINVAL or
+ * PSY_ENOTFOUND with err naming the field (date, client, policy, or the writer's field). */
+psy_status psy_billing_eligibility_request(psy_store *st, psy_id practice, psy_id client, psy_id policy,
+                                           const char *date, char **out, size_t *len, char *err, size_t errlen);
+
+/* Reads a 271 file without storing anything: {"answers": [psy_elig_response_json ...]} (*json; free it),
+ * *n answers (may be NULL). PSY_EPARSE with err naming the segment and element when malformed. */
+psy_status psy_billing_eligibility_read(const void *data, size_t len, char **json, size_t *n, char *err, size_t errlen);
+
+struct psy_billing_elig_result {
+    long answers;       /* answers in the file */
+    long stored;        /* kept with a policy by this call */
+    long seen_before;   /* the same answer was kept before (nothing changed) */
+    long unmatched;     /* no policy of the practice fits (neither our trace nor one member id) */
+    psy_id client, policy; /* of the last answer kept or seen before */
+};
+
+/* Reads a 271 file and keeps each answer with the policy it answers (by our TRN02 trace, else a unique
+ * member id), all in one transaction: a malformed file (PSY_EPARSE, err naming the segment) changes
+ * nothing, and the same answer read again is counted in seen_before. name (may be NULL) is kept. */
+psy_status psy_billing_eligibility_post(psy_store *st, psy_id practice, const char *name, const void *data, size_t len,
+                                        struct psy_billing_elig_result *r /* OUT */, char *err, size_t errlen);
+
+/* The answers kept for a client, newest first, as a JSON array [{"id", "policy_id", "as_of", "status",
+ * "received_at", "file_name", "answer"}] (*out; free it). */
+psy_status psy_billing_eligibility_list(psy_store *st, psy_id practice, psy_id client, char **out, size_t *len);
+
 #endif

@@ -6,7 +6,8 @@
  * minimum, R-DOC-CLONE a note repeating an earlier session's note, R-PLAN-1 no plan in force or a plan
  * past review, R-DX-1 diagnosis missing or not billable, R-DX-2 psychotherapy on Z codes alone,
  * R-CRED-1/2 a clinician's credential the payer does not pay for the code, R-AUTH-1 authorisation
- * missing, expired or used up, R-TH-2 telehealth without modality or consent.
+ * missing, expired or used up, R-TH-2 telehealth without modality or consent; with audit_elig.c,
+ * R-ELIG-1/2 a session the payer's 271 reports uninsured or beyond the visits allowed.
  *
  * The one idea: load the period once (a handful of ordered queries, no query per session), turn it into
  * billable lines (the client of a session, each member of a group session), and run every check over
@@ -524,7 +525,7 @@ static psy_status load_notes(struct audit *au, struct psy__lsh *lsh)
 
 static const char *const rule_order[] = {"R-DOC-SIGN", "R-TIME-4", "R-TIME-1", "R-GRP-1", "R-GRP-2", "R-GRP-3", "R-GRP-4",
                                          "R-DOC-CLONE", "R-PLAN-1", "R-DX-1", "R-DX-2", "R-CRED-1", "R-CRED-2", "R-AUTH-1", "R-TH-2", "R-IMP-1",
-                                         "R-IMP-2", "R-IMP-3", NULL};
+                                         "R-IMP-2", "R-IMP-3", "R-ELIG-1", "R-ELIG-2", NULL};
 
 static struct psy_audit_finding *add(struct audit *au, const char *rule, psy_audit_severity sev, const char *type,
                                      psy_id id, const char *date)
@@ -1245,6 +1246,7 @@ psy_status psy_audit_run(psy_store *st, psy_id practice, const struct psy_audit_
             rc = check_clones(&au, lsh, threshold);
         }
         if (!rc) rc = psy__audit_day(st, practice, au.from, au.to, au.conf.clinician_day_minutes_max, emit_day, &au);
+        if (!rc) rc = psy__audit_elig(st, practice, au.from, au.to, emit_day, &au);
         if (own) psy__store_exec(st, "COMMIT");
     }
     if (!rc) {

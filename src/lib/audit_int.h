@@ -46,4 +46,9 @@ typedef void (*psy__audit_emit)(void *ud, const char *rule, int error, psy_id se
 psy_status psy__audit_day(psy_store *st, psy_id practice, const char *from, const char *to, int day_minutes_max,
                           psy__audit_emit emit, void *ud);
 
+/* The eligibility checks (audit_elig.c) over sessions with service dates in [from, to] against the 271
+ * answers kept with the clients' primary policies: R-ELIG-1 (error) and R-ELIG-2 (warning). */
+psy_status psy__audit_elig(psy_store *st, psy_id practice, const char *from, const char *to, psy__audit_emit emit,
+                           void *ud);
+
 #endif
