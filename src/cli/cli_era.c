@@ -81,19 +81,9 @@ static int era_post(int argc, char **argv)
         return CLI_USAGE;
     }
     const char *path = argv[optind + 1];
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        cli_error("era post: cannot read %s: %s", path, strerror(errno));
-        return CLI_FAIL;
-    }
-    char *data = NULL;
-    size_t len = 0, cap = 0, got;
-    do {
-        if (len == cap) data = psy_realloc(data, cap = cap ? 2 * cap : 65536);
-        got = fread(data + len, 1, cap - len, f);
-        len += got;
-    } while (got && len < PSY_X12_DEFAULT_MAX_INPUT);
-    fclose(f);
+    size_t len;
+    char *data = cli_slurp("era post", path, &len);
+    if (!data) return CLI_FAIL;
     psy_id pid;
     psy_store *st = cli_open_practice(b.db, b.practice, &pid);
     if (!st) {
