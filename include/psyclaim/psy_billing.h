@@ -144,6 +144,8 @@ struct psy_billing_post_result {
     long unbalanced;          /* claims whose charge differs from paid + adjustments */
     long overpaid;            /* claims or lines paid more than their charge (a finding R-835-OVERPAID each) */
     long reversals;           /* earlier claim payments taken back (CLP02 22) */
+    long warnings;            /* defects in fields posting does not need (read leniently, left empty) */
+    char first_warning[240];  /* the first of them: "segment N (ID) element X: ..." */
     long long paid_cents;     /* money posted to claims */
 };
 
@@ -151,8 +153,13 @@ struct psy_billing_post_result {
  * whose modifiers the payer dropped still matches), payments and adjustments stored, unmatched items
  * put in suspense, claims moved to paid, partially paid or denied.
  *
+ * The file is read leniently (psy_x12_835_read_lenient): only envelopes that cannot be parsed, or a
+ * payment without BPR02 or TRN02, refuse it (PSY_EPARSE naming the segment). A claim or service line
+ * that cannot be understood goes to suspense with its defect ("segment N (SVC) element SVC01: ...") as
+ * the why; defects in fields posting does not need are counted in warnings.
+ *
  * Checked first, per payment (ST..SE): BPR02 equals the claim payments less the provider adjustments
- * (else PSY_EPARSE, nothing posted); every sum fits in 64 bits (else PSY_EPARSE naming the segment).
+ * (else PSY_EPARSE, nothing posted; not checked when a claim or provider adjustment could not be read).
  * A payment is known by its payer and TRN02 trace number: one posted before with the same canonical
  * content (psy_era_payment.content_hash, so line ends, separators and trailing blanks do not matter) is
  * skipped and named in earlier_*; with other content the file is refused (PSY_ECONFLICT). A reversal

@@ -108,6 +108,8 @@ struct psy_era_adjustment {
 };
 
 struct psy_era_service {
+    size_t defect;            /* read leniently: 1 + the index in the payment's defects of what made this
+                                 line unreadable (it goes to suspense); 0 when it was read */
     char code[49];            /* adjudicated procedure code (SVC01-2) */
     char qualifier[3];        /* SVC01-1, e.g. HC */
     char modifiers[PSY_CLAIM_MAX_MODS][3];
@@ -125,6 +127,7 @@ struct psy_era_service {
 };
 
 struct psy_era_claim {
+    size_t defect;            /* as for a service line: the claim could not be read (all of it to suspense) */
     char claim_id[39];        /* CLP01: our CLM01 */
     char status[3];           /* CLP02 */
     long long charge_cents, paid_cents, patient_responsibility_cents;
@@ -146,6 +149,21 @@ struct psy_era_provider_adjustment {
     long long amount_cents;   /* positive reduces the payment */
 };
 
+/* A defect met by the lenient reader (psy_x12_835_read_lenient). */
+typedef enum {
+    PSY_ERA_DEFECT_WARNING = 0, /* a field posting does not need: left empty, the rest read */
+    PSY_ERA_DEFECT_CLAIM,       /* a claim that cannot be understood (psy_era_claim.defect) */
+    PSY_ERA_DEFECT_SERVICE,     /* a service line that cannot be understood (psy_era_service.defect) */
+    PSY_ERA_DEFECT_PAYMENT      /* something of the payment itself: a provider adjustment, a line or an
+                                   adjustment outside any claim */
+} psy_era_defect_kind;
+
+struct psy_era_defect {
+    psy_era_defect_kind kind;
+    unsigned long segment;    /* its segment number in the input */
+    char message[240];        /* "segment 12 (SVC) element SVC01: ..." */
+};
+
 /* One 835 transaction set: one payment (or remittance advice) from one payer to one payee. */
 struct psy_era_payment {
     unsigned long interchange_control; /* ISA13 */
@@ -163,6 +181,8 @@ struct psy_era_payment {
     size_t n_claims;
     struct psy_era_provider_adjustment *provider_adjustments;
     size_t n_provider_adjustments;
+    struct psy_era_defect *defects;    /* lenient reading only; in the order met */
+    size_t n_defects;
     /* BLAKE2b-256 (hex) of the transaction's segments in canonical form: element, component and
      * repetition separators, line ends, trailing blanks and trailing empty elements do not change it,
      * nor do the control numbers ST02/SE02. The same payment sent twice in any layout hashes the same. */
@@ -180,6 +200,14 @@ typedef psy_status (*psy_era_fn)(void *ud, struct psy_era_payment *p);
  * PSY_EPARSE (or PSY_ETOOBIG) with err naming the segment number and element; payments already handed
  * to fn stay handed. */
 psy_status psy_x12_835_read(psy_x12_reader *r, psy_era_fn fn, void *ud, char *err, size_t errlen);
+
+/* psy_x12_835_read for what payers really send: only an input whose envelopes (ISA/GS/ST ... SE/GE/IEA,
+ * counts and control numbers) cannot be parsed, or a payment without its BPR02 amount or TRN02 trace
+ * number, is refused. Any other defect is recorded in the payment's defects with its segment and
+ * element: a claim or service line that cannot be understood is marked (its defect) and kept for the
+ * caller to put into suspense, a field posting does not need (a date, a name, an allowed amount, a
+ * count in a segment not read) is left empty with a warning. `psyclaim x12 check` stays strict. */
+psy_status psy_x12_835_read_lenient(psy_x12_reader *r, psy_era_fn fn, void *ud, char *err, size_t errlen);
 
 /* --- an 835 in plain words and as JSON --------------------------------------------------------- */
 
@@ -200,6 +228,9 @@ size_t psy_x12_describe_count(psy_x12_text_kind kind);
 
 #define PSY_ERA_JSON_PRETTY 1u /* indented, two spaces */
 #define PSY_ERA_JSON_DETAIL 2u /* add plain words and payment details for display (below) */
+#define PSY_ERA_JSON_LENIENT 4u /* read with psy_x12_835_read_lenient; each payment gets "defects":
+                                  [{"kind", "segment", "message"}], each claim and line "defect" (null
+                                  when read) */
 
 /* Reads every payment of the input with psy_x12_835_read into one JSON document, the one
  * `psyclaim era read --json` prints:

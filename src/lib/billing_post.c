@@ -170,13 +170,29 @@ static psy_status find_reversed(struct post_ctx *p, psy_id claim, const struct p
     return rc == PSY_ENOTFOUND ? PSY_OK : rc;
 }
 
+/* The why of a suspense item for something the lenient reader could not understand: its defect. */
+static const char *unread(const struct psy_era_payment *pay, size_t defect)
+{
+    return defect && defect <= pay->n_defects ? pay->defects[defect - 1].message : "could not be read";
+}
+
 static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *pay, const struct psy_era_claim *c)
 {
     psy_id id = 0;
     char a1[PSY_CENTS_TEXT_MAX], a2[PSY_CENTS_TEXT_MAX], a3[PSY_CENTS_TEXT_MAX];
+    if (c->defect) /* a claim that cannot be understood is nobody's to post: all of it to suspense */
+        return suspense(p, c->claim_id, "", "", c->charge_cents, c->paid_cents, unread(pay, c->defect));
     psy_status rc = psy__billing_claim_by_number(p->st, p->practice, c->claim_id, &id);
-    if (rc == PSY_ENOTFOUND)
-        return suspense(p, c->claim_id, "", "", c->charge_cents, c->paid_cents, "no claim with this number");
+    if (rc == PSY_ENOTFOUND) { /* the first line that could not be understood is named too */
+        char why[300] = "no claim with this number";
+        for (size_t j = 0; j < c->n_services; j++)
+            if (c->services[j].defect) {
+                snprintf(why, sizeof why, "no claim with this number; a line not understood: %s",
+                         unread(pay, c->services[j].defect));
+                break;
+            }
+        return suspense(p, c->claim_id, "", "", c->charge_cents, c->paid_cents, why);
+    }
     if (rc) return rc;
     struct psy__loaded *L = psy__malloc(sizeof *L);
     if ((rc = psy__billing_load(p->st, p->practice, id, L))) goto out;
@@ -220,11 +236,16 @@ static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *p
     adj_sum(&adjusted, c->adjustments, c->n_adjustments, &over);
     for (size_t j = 0; j < c->n_services; j++) {
         const struct psy_era_service *v = &c->services[j];
+        char mods[16];
+        join_mods(v->modifiers, PSY_CLAIM_MAX_MODS, mods, sizeof mods);
+        if (v->defect) {
+            if ((rc = suspense(p, c->claim_id, v->code, mods, v->charge_cents, v->paid_cents, unread(pay, v->defect))))
+                goto out;
+            continue;
+        }
         adj_sum(&adjusted, v->adjustments, v->n_adjustments, &over);
         size_t k = match_line(L, used, v);
         if (k == (size_t)-1) {
-            char mods[16];
-            join_mods(v->modifiers, PSY_CLAIM_MAX_MODS, mods, sizeof mods);
             if ((rc = suspense(p, c->claim_id, v->code, mods, v->charge_cents, v->paid_cents,
                                "no line of the claim has this code and modifiers")))
                 goto out;
@@ -348,16 +369,23 @@ static psy_status payment_posted(struct post_ctx *p, const struct psy_era_paymen
     /* the transaction balances: BPR02 = the claim payments less the provider adjustments (the reader
      * made sure these sums fit) */
     long long net = 0;
-    int over = 0;
+    int over = 0, unreadable = 0;
+    for (size_t i = 0; i < pay->n_defects; i++) {
+        if (pay->defects[i].kind == PSY_ERA_DEFECT_WARNING && !p->r->warnings++)
+            snprintf(p->r->first_warning, sizeof p->r->first_warning, "%s", pay->defects[i].message);
+        unreadable += pay->defects[i].kind == PSY_ERA_DEFECT_CLAIM || pay->defects[i].kind == PSY_ERA_DEFECT_PAYMENT;
+    }
     for (size_t i = 0; i < pay->n_claims; i++) psy_cents_acc(&net, pay->claims[i].paid_cents, &over);
     for (size_t i = 0; i < pay->n_provider_adjustments; i++)
         psy_cents_acc(&net, -pay->provider_adjustments[i].amount_cents, &over);
-    if (over) {
+    if (over && !unreadable) {
         snprintf(p->err, p->errlen, "835 transaction %s: the claim payments add up past the largest amount this "
                  "system can hold; nothing was posted", pay->transaction_control);
         return PSY_EPARSE;
     }
-    if (net != pay->paid_cents) {
+    /* a claim or provider adjustment that could not be read leaves the sum unknown: its money waits
+     * in suspense, and the payment is posted without this check */
+    if (!unreadable && net != pay->paid_cents) {
         snprintf(p->err, p->errlen, "835 transaction %s: BPR02 total %s is not the claim payments less provider "
                  "adjustments %s; nothing was posted", pay->transaction_control, psy_cents_format(pay->paid_cents, a1),
                  psy_cents_format(net, a2));
@@ -392,6 +420,8 @@ static psy_status payment_posted(struct post_ctx *p, const struct psy_era_paymen
     if (r != PSY_SQL_DONE) return psy__store_dbfail(p->st, "era_payment");
     crypto_generichash_update(&p->file_hash, (const unsigned char *)pay->content_hash, strlen(pay->content_hash));
     p->r->payments++;
+    for (size_t i = 0; !rc && i < pay->n_defects; i++)
+        if (pay->defects[i].kind == PSY_ERA_DEFECT_PAYMENT) rc = suspense(p, "", "", "", 0, 0, pay->defects[i].message);
     for (size_t i = 0; !rc && i < pay->n_claims; i++) rc = post_claim(p, pay, &pay->claims[i]);
     for (size_t i = 0; !rc && i < pay->n_provider_adjustments; i++) {
         const struct psy_era_provider_adjustment *a = &pay->provider_adjustments[i];
@@ -462,7 +492,7 @@ psy_status psy_billing_era_post_named(psy_store *st, psy_id practice, const char
     }
     crypto_generichash_init(&p.file_hash, NULL, 0, 32);
     psy_x12_reader *rd = psy_x12_reader_mem(data, len, 0);
-    rc = psy_x12_835_read(rd, on_payment, &p, err, errlen);
+    rc = psy_x12_835_read_lenient(rd, on_payment, &p, err, errlen);
     psy_x12_reader_free(rd);
     if (!rc && !r->payments && !r->payments_seen_before) {
         snprintf(err, errlen, "the file holds no 835 transaction: nothing to post");

@@ -91,6 +91,7 @@ struct psy__era_state {
     long claim, svc;             /* indexes of the current CLP and SVC, -1 none */
     char component;              /* the interchange's component separator (set by the caller) */
     char repetition;             /* its repetition separator, 0 none (set by the caller) */
+    int lenient;                 /* 1: defects recorded in the payment (psy_x12_835_read_lenient) */
     /* running sums, checked as they grow so that every sum over the payment fits in 64 bits */
     long long claim_adj, line_adj; /* CAS of the open claim (its lines included) and of the open line */
     long long claims_paid, plb;    /* CLP04 and PLB amounts of the payment so far */
