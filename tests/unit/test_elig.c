@@ -339,6 +339,44 @@ static void test_270_node(void **state)
     assert_non_null(strstr(err, "service_date"));
 }
 
+/* The command: read in plain words and as JSON; a malformed file exits 1 naming the segment. */
+static void test_cli_read(void **state)
+{
+    (void)state;
+    char *out = NULL, *err = NULL;
+    assert_int_equal(test_run_cli("eligibility read " DATA "271-mh-benefits.x12", NULL, &out, &err), 0);
+    assert_non_null(strstr(out, "coverage active"));
+    assert_non_null(strstr(out, "copay in network             $25.00"));
+    assert_non_null(strstr(out, "coinsurance in network       20.00%"));
+    assert_non_null(strstr(out, "remaining                  $350.55"));
+    assert_non_null(strstr(out, "visits remaining             12"));
+    assert_non_null(strstr(out, "prior authorisation          required"));
+    free(out);
+    free(err);
+    assert_int_equal(test_run_cli("eligibility read " DATA "271-aaa-subscriber.x12", NULL, &out, &err), 0);
+    assert_non_null(strstr(out, "rejected (subscriber, segment 12): 72 invalid or missing subscriber (member) id; "
+                                "please correct and resubmit"));
+    free(out);
+    free(err);
+    assert_int_equal(test_run_cli("eligibility read --json " DATA "271-inactive.x12", NULL, &out, &err), 0);
+    json_t *j = json_loads(out, 0, NULL);
+    assert_non_null(j);
+    json_t *a = json_array_get(json_object_get(j, "answers"), 0);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(a, "summary"), "status")), "inactive");
+    assert_string_equal(json_string_value(json_object_get(a, "coverage_end")), "2023-12-31");
+    json_decref(j);
+    free(out);
+    free(err);
+    assert_int_equal(test_run_cli("eligibility read " DATA "271-bad-eb08.x12", NULL, &out, &err), 1);
+    assert_string_equal(out, "");
+    assert_non_null(strstr(err, "segment 19 (EB) element EB08"));
+    free(out);
+    free(err);
+    assert_int_equal(test_run_cli("eligibility frobnicate", NULL, &out, &err), 2);
+    free(out);
+    free(err);
+}
+
 /* Replaces every occurrence of a with b (same length or not) in a new string. */
 static char *replace(const char *s, const char *a, const char *b)
 {
@@ -465,6 +503,24 @@ static void test_store(void **state)
     assert_int_equal(r.stored, 1);
     assert_true(has_finding(&f, "R-ELIG-1", s1));
     assert_false(has_finding(&f, "R-ELIG-1", s0)); /* the answer speaks of 2024-03-05 only */
+
+    /* the commands on the same database: a 270 for the client, the answer read again changes nothing */
+    char line[1200], *out = NULL, *cerr = NULL;
+    snprintf(line, sizeof line, "eligibility request %lld --db '%s' --date 2024-03-05", (long long)client, f.db.uri);
+    assert_int_equal(test_run_cli(line, NULL, &out, &cerr), 0);
+    assert_memory_equal(out, "ISA*", 4);
+    assert_non_null(strstr(out, trn));
+    free(out);
+    free(cerr);
+    char *path = test_write_file(ans, strlen(ans));
+    snprintf(line, sizeof line, "eligibility post --json --db '%s' '%s'", f.db.uri, path);
+    assert_int_equal(test_run_cli(line, NULL, &out, &cerr), 0);
+    assert_non_null(strstr(out, "\"seen_before\": 1"));
+    unlink(path);
+    free(path);
+    free(out);
+    free(cerr);
+    assert_int_equal(rows(&f), 3);
     free(tmpl);
     free(ans);
     free(again);
@@ -483,6 +539,7 @@ int main(void)
         cmocka_unit_test(test_rejections),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_270_node),
+        cmocka_unit_test(test_cli_read),
     };
     const struct CMUnitTest both[] = {
         cmocka_unit_test(test_store),
