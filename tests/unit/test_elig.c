@@ -503,6 +503,27 @@ static void test_store(void **state)
     assert_int_equal(r.stored, 1);
     assert_true(has_finding(&f, "R-ELIG-1", s1));
     assert_false(has_finding(&f, "R-ELIG-1", s0)); /* the answer speaks of 2024-03-05 only */
+    /* the claims build: the claim of that date is held in draft with the finding, the day before not */
+    psy_coder *cx;
+    assert_int_equal(psy_coding_open(f.st, &cx, err, sizeof err), PSY_OK);
+    struct psy_billing_build_result br;
+    assert_int_equal(psy_billing_build(f.st, cx, f.pr, "2024-03-04", "2024-03-05", &br), PSY_OK);
+    psy_coding_close(cx);
+    struct psy_billing_claim *cl;
+    size_t ncl;
+    int held = 0, clear = 0;
+    assert_int_equal(psy_billing_claim_list(f.st, f.pr, NULL, &cl, &ncl), PSY_OK);
+    for (size_t i = 0; i < ncl; i++) {
+        if (cl[i].client_id != client) continue;
+        if (!strcmp(cl[i].service_date, "2024-03-05")) {
+            held = !strcmp(cl[i].status, "draft") && strstr(cl[i].findings, "R-ELIG-1") != NULL;
+            if (!held) fprintf(stderr, "claim of 2024-03-05: %s %s\n", cl[i].status, cl[i].findings);
+        }
+        if (!strcmp(cl[i].service_date, "2024-03-04")) clear = !strstr(cl[i].findings, "R-ELIG-1");
+    }
+    psy_billing_claims_free(cl, ncl);
+    assert_true(held);
+    assert_true(clear);
 
     /* the commands on the same database: a 270 for the client, the answer read again changes nothing */
     char line[1200], *out = NULL, *cerr = NULL;
