@@ -113,6 +113,21 @@ static void adj_sum(long long *acc, const struct psy_era_adjustment *a, size_t n
     for (size_t i = 0; i < n; i++) psy_cents_acc(acc, a[i].amount_cents, over);
 }
 
+/* 1 when the remittance puts some of the claim on the patient: CLP05, or a PR adjustment of the claim or
+ * of a line it could read. */
+static int patient_owes(const struct psy_era_claim *c)
+{
+    if (c->patient_responsibility_cents > 0) return 1;
+    for (size_t j = 0; j <= c->n_services; j++) {
+        if (j && c->services[j - 1].defect) continue;
+        const struct psy_era_adjustment *a = j ? c->services[j - 1].adjustments : c->adjustments;
+        size_t n = j ? c->services[j - 1].n_adjustments : c->n_adjustments;
+        for (size_t i = 0; i < n; i++)
+            if (!strcmp(a[i].group, "PR") && a[i].amount_cents > 0) return 1;
+    }
+    return 0;
+}
+
 /* Keeps a denial's reason codes with the claim, each in plain words. */
 static psy_status denial_finding(psy_store *st, psy_id claim, const struct psy_era_claim *c)
 {
@@ -314,12 +329,15 @@ static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *p
         rc = PSY_EPARSE;
         goto out;
     }
-    psy_claim_state to = reversal                               ? (paid <= 0       ? PSY_CLAIM_ACCEPTED
-                                                                   : paid >= total ? PSY_CLAIM_PAID
-                                                                                   : PSY_CLAIM_PARTIALLY_PAID)
-                         : !strcmp(c->status, "4") || paid <= 0 ? PSY_CLAIM_DENIED
-                         : paid >= total                        ? PSY_CLAIM_PAID
-                                                                : PSY_CLAIM_PARTIALLY_PAID;
+    /* nothing paid is a denial only when nobody else owes it: a claim whose amount went to the
+     * deductible, coinsurance or copay (CAS PR, or CLP05) was processed and the patient owes it */
+    int denied = !strcmp(c->status, "4") || (paid <= 0 && !patient_owes(c));
+    psy_claim_state to = reversal      ? (paid <= 0       ? PSY_CLAIM_ACCEPTED
+                                          : paid >= total ? PSY_CLAIM_PAID
+                                                          : PSY_CLAIM_PARTIALLY_PAID)
+                         : denied        ? PSY_CLAIM_DENIED
+                         : paid >= total ? PSY_CLAIM_PAID
+                                         : PSY_CLAIM_PARTIALLY_PAID;
     if (to == PSY_CLAIM_DENIED) {
         p->r->denied++;
         if ((rc = denial_finding(p->st, id, c))) goto out;

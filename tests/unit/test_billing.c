@@ -691,6 +691,28 @@ static void test_era_lenient(void **state)
                         "is missing'"), 1);
     snprintf(sql, sizeof sql, "SELECT paid_cents FROM claim WHERE id = %lld", (long long)id);
     assert_int_equal(q1(sql), paid);
+    /* paid nothing because all of it went to the deductible (CAS PR 1): processed, the patient owes it,
+     * not a denial; the same with a CO denial reason is one */
+    psy_id den = q1("SELECT id FROM claim WHERE status = 'denied' ORDER BY id LIMIT 1");
+    assert_true(den > 0);
+    assert_int_equal(psy_billing_claim_list(W.st, W.pr, "denied", &c, &n), PSY_OK);
+    char number[32], amt[32];
+    snprintf(number, sizeof number, "%s", c[0].number);
+    assert_int_equal(c[0].id, den);
+    money(c[0].total_cents, amt);
+    psy_billing_claims_free(c, n);
+    snprintf(clps, sizeof clps, "CLP*%s*1*%s*0*%s*MC*ICNPR1~CAS*PR*1*%s", number, amt, amt, amt);
+    era = remit("LEN0002", clps, 0, &len);
+    if (psy_billing_era_post(W.st, W.pr, era, len, &r, err, sizeof err)) fail_msg("%s", err);
+    free(era);
+    assert_int_equal(r.denied, 0);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM claim WHERE id = %lld AND status = 'partially_paid'", (long long)den);
+    assert_int_equal(q1(sql), 1);
+    snprintf(clps, sizeof clps, "CLP*%s*1*%s*0**MC*ICNCO1~CAS*CO*50*%s", number, amt, amt);
+    era = remit("LEN0003", clps, 0, &len);
+    if (psy_billing_era_post(W.st, W.pr, era, len, &r, err, sizeof err)) fail_msg("%s", err);
+    free(era);
+    assert_int_equal(r.denied, 1);
     /* the structure check stays strict about the same files */
     size_t np;
     char *d = data_file("835-bpr-date.x12", &len);
