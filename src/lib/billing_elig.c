@@ -160,7 +160,9 @@ psy_status psy_billing_eligibility_read(const void *data, size_t len, char **jso
     }
     if (n) *n = a.n;
     answers_free(&a);
-    *json = json_dumps(json_pack("{s:o}", "answers", arr), JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_t *doc = json_pack("{s:o}", "answers", arr);
+    *json = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(doc);
     return *json ? PSY_OK : PSY_ENOMEM;
 }
 
