@@ -5,7 +5,7 @@
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO_DB ?= demo.db
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS = fuzz_import fuzz_coding fuzz_x12 fuzz_837 fuzz_search fuzz_ack
+FUZZ_TARGETS = fuzz_import fuzz_coding fuzz_x12 fuzz_271 fuzz_837 fuzz_search fuzz_ack
 
 .PHONY: all deps build test test-debug test-asan release bench demo fuzz clean
 

@@ -1,6 +1,6 @@
 /*
- * fuzz_x12.c -- libFuzzer target for the X12 readers: any bytes through the 835 reader, its JSON
- * document and the structure check. Each may reject the input; none may crash, leak, or accept a
+ * fuzz_x12.c -- libFuzzer target for the X12 readers: any bytes through the 835 reader (strict and
+ * lenient), its JSON document and the structure check. Each may reject the input; none may crash, leak, or accept a
  * payment whose parts are out of bounds, a rejection always comes with a message, and the JSON
  * document agrees with the reader and is valid JSON whatever bytes the file holds.
  */
@@ -43,6 +43,29 @@ static psy_status walk(void *ud, struct psy_era_payment *p)
     return PSY_OK;
 }
 
+/* The lenient reader: every claim and line it read whole obeys what the strict reader promises; each
+ * defect has its message and a segment number, and each marked claim or line points at a defect. */
+static psy_status walk_lenient(void *ud, struct psy_era_payment *p)
+{
+    (void)ud;
+    for (size_t i = 0; i < p->n_defects; i++)
+        if (!p->defects[i].message[0] || !p->defects[i].segment || p->defects[i].kind > PSY_ERA_DEFECT_PAYMENT) abort();
+    for (size_t i = 0; i < p->n_claims; i++) {
+        const struct psy_era_claim *c = &p->claims[i];
+        if (c->defect > p->n_defects) abort();
+        if (c->defect) continue;
+        if (!c->claim_id[0] || !c->status[0]) abort();
+        for (size_t j = 0; j < c->n_services; j++) {
+            const struct psy_era_service *v = &c->services[j];
+            if (v->defect > p->n_defects) abort();
+            if (!v->defect && (!v->code[0] || !v->units[0])) abort();
+        }
+    }
+    if (strlen(p->content_hash) != 64) abort();
+    psy_era_payment_free(p);
+    return PSY_OK;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     long long sum = 0;
@@ -50,6 +73,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     psy_x12_reader *r = psy_x12_reader_mem(data, size, 1 << 20);
     psy_status rc = psy_x12_835_read(r, walk, &sum, err, sizeof err);
     if (rc != PSY_OK && !err[0]) abort();
+    psy_x12_reader_free(r);
+    r = psy_x12_reader_mem(data, size, 1 << 20);
+    psy_status lrc = psy_x12_835_read_lenient(r, walk_lenient, NULL, err, sizeof err);
+    if (lrc != PSY_OK && !err[0]) abort();
+    if (rc == PSY_OK && lrc != PSY_OK) abort(); /* lenient never refuses what strict reading accepts */
     psy_x12_reader_free(r);
 
     char *doc = NULL;

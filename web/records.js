@@ -6,6 +6,7 @@ import { request } from './api.js';
 import { practiceToday, utcOf } from './clock.js';
 import { newSessionForm } from './visit.js';
 import { morePager } from './list.js';
+import { eligibilitySection } from './elig.js';
 
 const dash = (v) => (v === '' || v === null || v === undefined ? '—' : v);
 const dollars = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
@@ -76,6 +77,7 @@ export async function clientView(main, id, can = none, canWrite = false) {
       c.policies.map((p) => h('tr', {}, h('td', {}, p.priority), h('th', { scope: 'row' }, can.insurance ? h('a', { href: `#/policies/${p.id}` }, p.payer) : p.payer), h('td', {}, p.member_id),
         h('td', { class: 'num' }, money(p.copay_cents)), h('td', {}, p.start_date), h('td', {}, dash(p.end_date)))),
       'No insurance on record.'),
+    eligibilitySection(c, can),
     h('h2', {}, 'Authorisations'),
     can.insurance ? h('p', {}, h('a', { href: `#/clients/${c.id}/authorisations/new`, class: 'button' }, 'Add an authorisation')) : null,
     table('Prior authorisations', ['Number', 'Codes', 'From', 'To', 'Approved', 'Used', 'Left'],

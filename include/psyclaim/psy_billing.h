@@ -213,6 +213,8 @@ struct psy_billing_post_result {
     long unbalanced;          /* claims whose charge differs from paid + adjustments */
     long overpaid;            /* claims or lines paid more than their charge (a finding R-835-OVERPAID each) */
     long reversals;           /* earlier claim payments taken back (CLP02 22) */
+    long warnings;            /* defects in fields posting does not need (read leniently, left empty) */
+    char first_warning[240];  /* the first of them: "segment N (ID) element X: ..." */
     long long paid_cents;     /* money posted to claims */
     long next_claims;         /* claims for the next payer built (or kept for a crossover) by this posting */
 };
@@ -221,8 +223,13 @@ struct psy_billing_post_result {
  * whose modifiers the payer dropped still matches), payments and adjustments stored, unmatched items
  * put in suspense, claims moved to paid, partially paid or denied.
  *
+ * The file is read leniently (psy_x12_835_read_lenient): only envelopes that cannot be parsed, or a
+ * payment without BPR02 or TRN02, refuse it (PSY_EPARSE naming the segment). A claim or service line
+ * that cannot be understood goes to suspense with its defect ("segment N (SVC) element SVC01: ...") as
+ * the why; defects in fields posting does not need are counted in warnings.
+ *
  * Checked first, per payment (ST..SE): BPR02 equals the claim payments less the provider adjustments
- * (else PSY_EPARSE, nothing posted); every sum fits in 64 bits (else PSY_EPARSE naming the segment).
+ * (else PSY_EPARSE, nothing posted; not checked when a claim or provider adjustment could not be read).
  * A payment is known by its payer and TRN02 trace number: one posted before with the same canonical
  * content (psy_era_payment.content_hash, so line ends, separators and trailing blanks do not matter) is
  * skipped and named in earlier_*; with other content the file is refused (PSY_ECONFLICT). A reversal
@@ -334,5 +341,36 @@ struct psy_billing_revenue {
  * month, then payer code. Free *out with free(). */
 psy_status psy_billing_revenue(psy_store *st, psy_id practice, const char *from, const char *to,
                                struct psy_billing_revenue **out /* OUT */, size_t *n /* OUT */);
+
+/* --- eligibility (270/271, 005010X279A1) ---------------------------------------------------------- */
+
+/* The 270 asking the payer about a client's policy (0 = the primary policy in force on date) on date
+ * (YYYY-MM-DD; NULL or "" = today), control numbers from the practice's counters (*out, *len; free it).
+ * TRN02 carries "P<policy>C<client>D<CCYYMMDD>" so that the 271 finds its policy again. PSY_EINVAL or
+ * PSY_ENOTFOUND with err naming the field (date, client, policy, or the writer's field). */
+psy_status psy_billing_eligibility_request(psy_store *st, psy_id practice, psy_id client, psy_id policy,
+                                           const char *date, char **out, size_t *len, char *err, size_t errlen);
+
+/* Reads a 271 file without storing anything: {"answers": [psy_elig_response_json ...]} (*json; free it),
+ * *n answers (may be NULL). PSY_EPARSE with err naming the segment and element when malformed. */
+psy_status psy_billing_eligibility_read(const void *data, size_t len, char **json, size_t *n, char *err, size_t errlen);
+
+struct psy_billing_elig_result {
+    long answers;       /* answers in the file */
+    long stored;        /* kept with a policy by this call */
+    long seen_before;   /* the same answer was kept before (nothing changed) */
+    long unmatched;     /* no policy of the practice fits (neither our trace nor one member id) */
+    psy_id client, policy; /* of the last answer kept or seen before */
+};
+
+/* Reads a 271 file and keeps each answer with the policy it answers (by our TRN02 trace, else a unique
+ * member id), all in one transaction: a malformed file (PSY_EPARSE, err naming the segment) changes
+ * nothing, and the same answer read again is counted in seen_before. name (may be NULL) is kept. */
+psy_status psy_billing_eligibility_post(psy_store *st, psy_id practice, const char *name, const void *data, size_t len,
+                                        struct psy_billing_elig_result *r /* OUT */, char *err, size_t errlen);
+
+/* The answers kept for a client, newest first, as a JSON array [{"id", "policy_id", "as_of", "status",
+ * "received_at", "file_name", "answer"}] (*out; free it). */
+psy_status psy_billing_eligibility_list(psy_store *st, psy_id practice, psy_id client, char **out, size_t *len);
 
 #endif

@@ -109,6 +109,8 @@ struct psy_era_adjustment {
 };
 
 struct psy_era_service {
+    size_t defect;            /* read leniently: 1 + the index in the payment's defects of what made this
+                                 line unreadable (it goes to suspense); 0 when it was read */
     char code[49];            /* adjudicated procedure code (SVC01-2) */
     char qualifier[3];        /* SVC01-1, e.g. HC */
     char modifiers[PSY_CLAIM_MAX_MODS][3];
@@ -126,6 +128,7 @@ struct psy_era_service {
 };
 
 struct psy_era_claim {
+    size_t defect;            /* as for a service line: the claim could not be read (all of it to suspense) */
     char claim_id[39];        /* CLP01: our CLM01 */
     char status[3];           /* CLP02 */
     long long charge_cents, paid_cents, patient_responsibility_cents;
@@ -148,6 +151,21 @@ struct psy_era_provider_adjustment {
     long long amount_cents;   /* positive reduces the payment */
 };
 
+/* A defect met by the lenient reader (psy_x12_835_read_lenient). */
+typedef enum {
+    PSY_ERA_DEFECT_WARNING = 0, /* a field posting does not need: left empty, the rest read */
+    PSY_ERA_DEFECT_CLAIM,       /* a claim that cannot be understood (psy_era_claim.defect) */
+    PSY_ERA_DEFECT_SERVICE,     /* a service line that cannot be understood (psy_era_service.defect) */
+    PSY_ERA_DEFECT_PAYMENT      /* something of the payment itself: a provider adjustment, a line or an
+                                   adjustment outside any claim */
+} psy_era_defect_kind;
+
+struct psy_era_defect {
+    psy_era_defect_kind kind;
+    unsigned long segment;    /* its segment number in the input */
+    char message[240];        /* "segment 12 (SVC) element SVC01: ..." */
+};
+
 /* One 835 transaction set: one payment (or remittance advice) from one payer to one payee. */
 struct psy_era_payment {
     unsigned long interchange_control; /* ISA13 */
@@ -165,6 +183,8 @@ struct psy_era_payment {
     size_t n_claims;
     struct psy_era_provider_adjustment *provider_adjustments;
     size_t n_provider_adjustments;
+    struct psy_era_defect *defects;    /* lenient reading only; in the order met */
+    size_t n_defects;
     /* BLAKE2b-256 (hex) of the transaction's segments in canonical form: element, component and
      * repetition separators, line ends, trailing blanks and trailing empty elements do not change it,
      * nor do the control numbers ST02/SE02. The same payment sent twice in any layout hashes the same. */
@@ -182,6 +202,14 @@ typedef psy_status (*psy_era_fn)(void *ud, struct psy_era_payment *p);
  * PSY_EPARSE (or PSY_ETOOBIG) with err naming the segment number and element; payments already handed
  * to fn stay handed. */
 psy_status psy_x12_835_read(psy_x12_reader *r, psy_era_fn fn, void *ud, char *err, size_t errlen);
+
+/* psy_x12_835_read for what payers really send: only an input whose envelopes (ISA/GS/ST ... SE/GE/IEA,
+ * counts and control numbers) cannot be parsed, or a payment without its BPR02 amount or TRN02 trace
+ * number, is refused. Any other defect is recorded in the payment's defects with its segment and
+ * element: a claim or service line that cannot be understood is marked (its defect) and kept for the
+ * caller to put into suspense, a field posting does not need (a date, a name, an allowed amount, a
+ * count in a segment not read) is left empty with a warning. `psyclaim x12 check` stays strict. */
+psy_status psy_x12_835_read_lenient(psy_x12_reader *r, psy_era_fn fn, void *ud, char *err, size_t errlen);
 
 /* --- an 835 in plain words and as JSON --------------------------------------------------------- */
 
@@ -212,6 +240,9 @@ size_t psy_x12_describe_count(psy_x12_text_kind kind);
 
 #define PSY_ERA_JSON_PRETTY 1u /* indented, two spaces */
 #define PSY_ERA_JSON_DETAIL 2u /* add plain words and payment details for display (below) */
+#define PSY_ERA_JSON_LENIENT 4u /* read with psy_x12_835_read_lenient; each payment gets "defects":
+                                  [{"kind", "segment", "message"}], each claim and line "defect" (null
+                                  when read) */
 
 /* Reads every payment of the input with psy_x12_835_read into one JSON document, the one
  * `psyclaim era read --json` prints:
@@ -399,5 +430,122 @@ struct psy_x12_check_stats {
  * last problem). */
 psy_status psy_x12_check(psy_x12_reader *r, struct psy_x12_problem *out, size_t cap, size_t *n,
                          struct psy_x12_check_stats *stats);
+
+/* --- eligibility: the 270 request and the 271 answer (005010X279A1) ---------------------------- */
+
+/* The service types a 270 asks about unless told otherwise (X12 code list 1365, as 005010X279A1 EQ01
+ * uses it): 30 health benefit plan coverage (whether the plan is active at all), MH mental health,
+ * A6 psychotherapy, A8 psychiatric - outpatient. NULL-terminated. */
+extern const char *const psy_x12_270_service_types[];
+
+struct psy_x12_270 {
+    const char *sender_id, *receiver_id;  /* ISA06/GS02 (the practice's NPI), ISA08/GS03 (the payer's id) */
+    const char *payer_name, *payer_id;    /* 2100A NM1*PR, NM109 qualifier PI */
+    const char *provider_name, *provider_npi; /* 2100B NM1*1P (an organisation), NM109 qualifier XX */
+    const char *member_id;                /* 2100C NM1*IL NM109 qualifier MI */
+    const char *group_number;             /* 2100C REF*6P; NULL or "" = none */
+    const char *sub_last, *sub_first, *sub_birth; /* 2100C name and DMG (CCYYMMDD; NULL = not sent) */
+    char sub_sex;                         /* F, M, U or 0 */
+    int dependent;                        /* 1: the patient is not the subscriber (2000D/2100D NM1*03) */
+    const char *pat_last, *pat_first, *pat_birth;
+    char pat_sex;
+    const char *trace;                    /* TRN*1 TRN02: the reference the 271 echoes in TRN*2 */
+    const char *trace_originator;         /* TRN03: "1" and the practice's EIN (10 characters) */
+    const char *service_date;             /* DTP*291, CCYYMMDD */
+    const char *const *service_types;     /* EQ01 (repeated); NULL = psy_x12_270_service_types */
+    const char *date, *time;              /* the file's date CCYYMMDD and time HHMM */
+    int production;
+};
+
+/* Writes one 270 interchange (ISA/GS*HS/ST*270 ... SE/GE/IEA) into a new buffer *out of *len bytes
+ * (free it). PSY_EINVAL with err naming the field when a required value is missing or malformed (NPI,
+ * dates, service type codes) or holds a delimiter. */
+psy_status psy_x12_270_write(const struct psy_x12_270 *q, const struct psy_x12_write_opts *o, char **out,
+                             size_t *len, char *err, size_t errlen);
+
+struct psy_elig_benefit {
+    char info[3];              /* EB01: 1 active coverage, 6 inactive, A coinsurance, B copayment, C deductible,
+                                  F limitations, G out of pocket, I non-covered, R other payer ... */
+    char level[4];             /* EB02: IND, FAM ... */
+    char service_types[100];   /* EB03, its repetitions joined with ',' ("" = the plan as a whole) */
+    char insurance_type[4];    /* EB04 */
+    char plan[51];             /* EB05 */
+    char period[3];            /* EB06: 29 remaining, 23 calendar year, 22 service year ... */
+    long long amount_cents;    /* EB07, -1 when absent */
+    int percent_bp;            /* EB08 in hundredths of a percent (0.2 = 2000), -1 when absent */
+    char quantity_qualifier[3]; /* EB09: VS visits ... */
+    long quantity;             /* EB10 (whole), -1 when absent */
+    char auth[2];              /* EB11: Y, N, U or "" */
+    char network[2];           /* EB12: Y in network, N out, W either, U unknown or "" */
+    long visits;               /* HSD with HSD01 VS: HSD02, -1 none */
+    char begin[9], end[9];     /* 2110 DTP: benefit (or plan) begin and end, CCYYMMDD */
+    char message[121];         /* the first MSG */
+};
+
+struct psy_elig_reject {
+    char where[12];            /* "payer", "provider", "subscriber", "dependent" or "benefit" */
+    char valid[2];             /* AAA01 Y/N */
+    char reason[3];            /* AAA03 (code list 901) */
+    char action[2];            /* AAA04 (code list 889) */
+    unsigned long segment;     /* the AAA's segment number */
+};
+
+/* One answer: a subscriber (2000C) or a dependent (2000D) loop with what the payer said about it. */
+struct psy_elig_response {
+    unsigned long interchange_control; /* ISA13 */
+    char transaction_control[10];      /* ST02 */
+    char trace[51], trace_originator[11]; /* TRN*2: our TRN*1 echoed */
+    char payer_name[61], payer_id[81];
+    char provider_name[61], provider_id[81];
+    char member_id[81], group_number[51];
+    char sub_last[61], sub_first[36], sub_birth[9];
+    int dependent;
+    char pat_last[61], pat_first[36], pat_birth[9];
+    char as_of[9];             /* the date asked about (2100 DTP*291/307 single date), else BHT04 */
+    char begin[9], end[9];     /* coverage dates the payer gave (2100 DTP 346/347, 356/357, or a 291/307 range) */
+    struct psy_elig_benefit *benefits;
+    size_t n_benefits;
+    struct psy_elig_reject *rejects;
+    size_t n_rejects;
+};
+
+void psy_elig_response_free(struct psy_elig_response *r);
+
+/* Receives each answer at the end of its transaction set; takes ownership (psy_elig_response_free). */
+typedef psy_status (*psy_elig_fn)(void *ud, struct psy_elig_response *r);
+
+/* Reads every 271 transaction of the input. Envelopes and counts are checked as for the 835; PSY_EPARSE
+ * (err: "segment N (EB) element EB07: ...") on malformed input, answers already handed stay handed.
+ * A payer-level or provider-level AAA without any subscriber loop yields one answer with the rejection. */
+psy_status psy_x12_271_read(psy_x12_reader *r, psy_elig_fn fn, void *ud, char *err, size_t errlen);
+
+#define PSY_ELIG_UNKNOWN (-1)
+
+/* What the front desk needs from one answer for outpatient mental health. Amounts in cents and
+ * percentages in hundredths of a percent; PSY_ELIG_UNKNOWN where the payer said nothing. A benefit
+ * naming a mental-health service type (MH, A4, A6, A8, CF, CH) wins over one for the plan as a whole (30
+ * or none); in-network values are EB12 Y (or W, or no EB12), out-of-network EB12 N (or W). */
+struct psy_elig_summary {
+    char status[10];            /* "active", "inactive", "rejected" or "unknown" */
+    long long copay_in, copay_out;
+    int coinsurance_in, coinsurance_out;
+    long long deductible_in, deductible_in_left, deductible_out, deductible_out_left;
+    long long oop_in, oop_in_left, oop_out, oop_out_left;
+    long visits_allowed, visits_left, visits_used;
+    int auth_required;          /* 1 Y, 0 N, PSY_ELIG_UNKNOWN */
+};
+void psy_elig_summarize(const struct psy_elig_response *r, struct psy_elig_summary *s);
+
+/* Plain words for an AAA03 reject reason (code list 901) and an AAA04 follow-up action (889), for an
+ * EB01 benefit code and an EB03 service type; NULL when unknown. Static strings. */
+const char *psy_elig_reject_text(const char *code);
+const char *psy_elig_action_text(const char *code);
+const char *psy_elig_info_text(const char *code);
+const char *psy_elig_service_type_text(const char *code);
+
+/* One answer as a JSON object (the `eligibility read --json` element): the names, ids and dates above,
+ * "summary" (the fields of psy_elig_summary, null where unknown), "benefits" and "rejections" (each with
+ * its codes in plain words). Free with free(). */
+char *psy_elig_response_json(const struct psy_elig_response *r, int pretty);
 
 #endif

@@ -63,9 +63,13 @@ int cli_write_file(const char *path, const char *data, size_t len);
  * (free it; NUL-terminated, *len without the NUL); NULL with a message on stderr when it cannot be read. */
 char *cli_read_all(const char *path, size_t *len);
 
+/* The bytes of the file at path (at most PSY_X12_DEFAULT_MAX_INPUT; free them), or NULL with an error
+ * printed as "cmd: cannot read PATH: why". */
+char *cli_slurp(const char *cmd, const char *path, size_t *len);
+
 /* The options the billing commands share (claims, cms1500, superbill, era post). */
 struct cli_bopts {
-    const char *db, *from, *to, *status, *payer, *out, *month, *phone, *reason;
+    const char *db, *from, *to, *status, *payer, *out, *month, *phone, *reason, *date, *policy;
     long practice, within; /* within: -1 = not given */
     int json, force_late;
 };
@@ -88,7 +92,8 @@ void cli_x12_input_close(struct cli_x12_input *in);
 /* The commands, one per file. */
 extern const struct cli_command cli_cmd_show, cli_cmd_import, cli_cmd_search, cli_cmd_serve,
     cli_cmd_user, cli_cmd_code_session, cli_cmd_era, cli_cmd_x12, cli_cmd_audit, cli_cmd_demo,
-    cli_cmd_session, cli_cmd_claims, cli_cmd_cms1500, cli_cmd_superbill, cli_cmd_init, cli_cmd_ack, cli_cmd_suspense;
+    cli_cmd_session, cli_cmd_claims, cli_cmd_cms1500, cli_cmd_superbill, cli_cmd_init, cli_cmd_ack, cli_cmd_suspense,
+    cli_cmd_eligibility;
 /* The record commands (cli_edit.c); their help is built from their field tables at start-up. */
 extern struct cli_command cli_cmd_clinician, cli_cmd_payer, cli_cmd_client, cli_cmd_policy, cli_cmd_auth, cli_cmd_plan,
     cli_cmd_group;

@@ -60,6 +60,9 @@ static void payment_text(const struct psy_era_payment *p, size_t k)
         money(a->amount_cents, m, sizeof m);
         printf("  provider adjustment %-2s %-20s %12s\n", a->reason, a->reference, m);
     }
+    static const char *const kinds[] = {"warning (left empty)", "claim not understood (suspense)",
+                                        "line not understood (suspense)", "not understood (suspense)"};
+    for (size_t i = 0; i < p->n_defects; i++) printf("  %s: %s\n", kinds[p->defects[i].kind], p->defects[i].message);
 }
 
 static psy_status on_payment(void *ud, struct psy_era_payment *p)
@@ -81,19 +84,9 @@ static int era_post(int argc, char **argv)
         return CLI_USAGE;
     }
     const char *path = argv[optind + 1];
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        cli_error("era post: cannot read %s: %s", path, strerror(errno));
-        return CLI_FAIL;
-    }
-    char *data = NULL;
-    size_t len = 0, cap = 0, got;
-    do {
-        if (len == cap) data = psy_realloc(data, cap = cap ? 2 * cap : 65536);
-        got = fread(data + len, 1, cap - len, f);
-        len += got;
-    } while (got && len < PSY_X12_DEFAULT_MAX_INPUT);
-    fclose(f);
+    size_t len;
+    char *data = cli_slurp("era post", path, &len);
+    if (!data) return CLI_FAIL;
     psy_id pid;
     psy_store *st = cli_open_practice(b.db, b.practice, &pid);
     if (!st) {
@@ -120,6 +113,7 @@ static int era_post(int argc, char **argv)
                               "unbalanced", (json_int_t)r.unbalanced, "overpaid", (json_int_t)r.overpaid, "reversals",
                               (json_int_t)r.reversals, "paid_cents", (json_int_t)r.paid_cents);
         json_object_set_new(o, "next_claims", json_integer(r.next_claims));
+        json_object_set_new(o, "warnings", json_integer(r.warnings));
         if (r.earlier_file)
             json_object_set_new(o, "earlier_file", json_pack("{s:I, s:s, s:s}", "id", (json_int_t)r.earlier_file, "name",
                                                              r.earlier_name, "posted_at", r.earlier_posted_at));
@@ -135,6 +129,9 @@ static int era_post(int argc, char **argv)
         if (r.next_claims)
             printf("%ld claim%s for the next payer (secondary or tertiary) built or kept for a crossover\n",
                    r.next_claims, r.next_claims == 1 ? "" : "s");
+        if (r.warnings)
+            printf("%ld defects in fields posting does not need were left empty; the first: %s\n", r.warnings,
+                   r.first_warning);
         if (r.payments_seen_before)
             printf("%ld payments of the file were posted before, from file #%lld %s(%s), and were skipped\n",
                    r.payments_seen_before, (long long)r.earlier_file, r.earlier_name, r.earlier_posted_at);
@@ -155,8 +152,9 @@ static int run_era(int argc, char **argv)
     const char *path = in.path;
     size_t n = 0;
     char err[400], *doc = NULL;
-    psy_status rc = in.json ? psy_x12_835_json(in.r, PSY_ERA_JSON_PRETTY, &doc, NULL, NULL, err, sizeof err)
-                            : psy_x12_835_read(in.r, on_payment, &n, err, sizeof err);
+    psy_status rc = in.json ? psy_x12_835_json(in.r, PSY_ERA_JSON_PRETTY | PSY_ERA_JSON_LENIENT, &doc, NULL, NULL, err,
+                                               sizeof err)
+                            : psy_x12_835_read_lenient(in.r, on_payment, &n, err, sizeof err);
     cli_x12_input_close(&in);
     if (rc) {
         cli_error("%s: %s", path, err);
@@ -185,8 +183,11 @@ const struct cli_command cli_cmd_era = {
     "                  \"line_control\", \"adjustments\", \"remarks\"}]}], \"provider_adjustments\": [{\"provider_id\",\n"
     "                  \"reason\", \"reference\", \"amount_cents\"}]}]}\n"
     "  --max-bytes N   refuse input larger than N bytes (default 256 MiB)\n\n"
-    "A malformed file stops the command with exit status 1 and a message naming the segment number\n"
-    "(1 = the first segment of the file) and the element at fault; nothing is printed to standard output.\n\n"
+    "Payers' files are read leniently: a claim or service line that cannot be understood is shown (and\n"
+    "posted to suspense) with its segment and element, a defect in a field posting does not need is a\n"
+    "warning. Only envelopes that cannot be parsed, or a payment without its BPR02 amount or TRN02 trace\n"
+    "number, stop the command with exit status 1 and a message naming the segment number (1 = the first\n"
+    "segment of the file) and the element; 'psyclaim x12 check' reports every defect strictly.\n\n"
     "'era post' records the file's payments and adjustments on the practice's claims: claims matched by\n"
     "CLP01 (the CLM01 psyclaim sent), lines by code and modifiers (also when the payer dropped a\n"
     "modifier); claims move to paid, partially_paid or denied; what matches nothing is kept as a suspense\n"

@@ -23,6 +23,7 @@ static const struct cli_command *const commands[] = {
     &cli_cmd_cms1500,
     &cli_cmd_superbill,
     &cli_cmd_x12,
+    &cli_cmd_eligibility,
     &cli_cmd_demo,
     &cli_cmd_audit,
     &cli_cmd_clinician,

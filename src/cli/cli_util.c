@@ -175,12 +175,13 @@ int cli_bopts_parse(int argc, char **argv, const struct cli_command *cmd, struct
                                          {"out", required_argument, NULL, 'o'},    {"month", required_argument, NULL, 'm'},
                                          {"json", no_argument, NULL, 'j'},         {"phone", required_argument, NULL, 'h'},
                                          {"within", required_argument, NULL, 'w'}, {"force-late", no_argument, NULL, 'L'},
-                                         {"reason", required_argument, NULL, 'r'}, {NULL, 0, NULL, 0}};
+                                         {"reason", required_argument, NULL, 'r'}, {"date", required_argument, NULL, 'D'},
+                                         {"policy", required_argument, NULL, 'y'}, {NULL, 0, NULL, 0}};
     memset(b, 0, sizeof *b);
     b->within = -1;
     int o;
     optind = 1;
-    while ((o = getopt_long(argc, argv, "d:p:f:t:s:P:o:m:jh:w:Lr:", opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "d:p:f:t:s:P:o:m:jh:w:Lr:D:y:", opts, NULL)) != -1) {
         switch (o) {
         case 'd': b->db = optarg; break;
         case 'p':
@@ -199,6 +200,8 @@ int cli_bopts_parse(int argc, char **argv, const struct cli_command *cmd, struct
             break;
         case 'L': b->force_late = 1; break;
         case 'r': b->reason = optarg; break;
+        case 'D': b->date = optarg; break;
+        case 'y': b->policy = optarg; break;
         default: fputs(cmd->usage, stderr); return 0;
         }
     }
@@ -297,4 +300,23 @@ void cli_x12_input_close(struct cli_x12_input *in)
 {
     psy_x12_reader_free(in->r);
     if (in->f && in->f != stdin) fclose(in->f);
+}
+
+char *cli_slurp(const char *cmd, const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        cli_error("%s: cannot read %s: %s", cmd, path, strerror(errno));
+        return NULL;
+    }
+    char *data = NULL;
+    size_t cap = 0, got;
+    *len = 0;
+    do {
+        if (*len == cap) data = psy_realloc(data, cap = cap ? 2 * cap : 65536);
+        got = fread(data + *len, 1, cap - *len, f);
+        *len += got;
+    } while (got && *len < PSY_X12_DEFAULT_MAX_INPUT);
+    fclose(f);
+    return data;
 }

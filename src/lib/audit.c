@@ -9,7 +9,8 @@
  * missing, expired or used up, R-TH-2 telehealth without modality or consent; with audit_day.c the
  * impossible days (R-IMP-*) and with audit_necessity.c the plan's diagnosis and frequency (R-PLAN-2/3),
  * co-therapists (R-CRED-3), documentation elements (R-DOC-IC/FAM/CRISIS/AUDIO) and Medicare's in-person
- * visit (R-TH-4).
+ * visit (R-TH-4); with audit_elig.c, R-ELIG-1/2 a session the payer's 271 reports uninsured or beyond
+ * the visits allowed.
  *
  * The one idea: load the period once (a handful of ordered queries, no query per session), turn it into
  * billable lines (the client of a session, each member of a group session), and run every check over
@@ -532,7 +533,7 @@ static psy_status load_notes(struct audit *au, struct psy__lsh *lsh)
 static const char *const rule_order[] = {"R-DOC-SIGN", "R-TIME-4", "R-TIME-1", "R-GRP-1", "R-GRP-2", "R-GRP-3", "R-GRP-4",
                                          "R-DOC-CLONE", "R-PLAN-1", "R-PLAN-2", "R-PLAN-3", "R-DX-1", "R-DX-2", "R-CRED-1", "R-CRED-2",
                                          "R-CRED-3", "R-AUTH-1", "R-TH-2", "R-TH-4", "R-DOC-IC", "R-DOC-FAM", "R-DOC-CRISIS",
-                                         "R-DOC-AUDIO", "R-IMP-1", "R-IMP-2", "R-IMP-3", NULL};
+                                         "R-DOC-AUDIO", "R-IMP-1", "R-IMP-2", "R-IMP-3", "R-ELIG-1", "R-ELIG-2", NULL};
 
 static struct psy_audit_finding *add(struct audit *au, const char *rule, psy_audit_severity sev, const char *type,
                                      psy_id id, const char *date)
@@ -1263,6 +1264,7 @@ psy_status psy_audit_run(psy_store *st, psy_id practice, const struct psy_audit_
         if (!rc) rc = psy__audit_day(st, practice, au.from, au.to, au.conf.clinician_day_minutes_max, emit_day, &au);
         if (!rc)
             rc = psy__audit_necessity(st, practice, au.from, au.to, au.conf.medicare_in_person_from, emit_rec, &au);
+        if (!rc) rc = psy__audit_elig(st, practice, au.from, au.to, emit_day, &au);
         if (own) psy__store_exec(st, "COMMIT");
     }
     if (!rc) {

@@ -56,6 +56,21 @@ static int denial_reason(const struct psy_era_adjustment *a)
     return strcmp(a->reason, "45") && strcmp(a->reason, "23") && strcmp(a->reason, "253");
 }
 
+/* 1 when the remittance puts some of the claim on the patient: CLP05, or a PR adjustment of the claim or
+ * of a line it could read. */
+static int patient_owes(const struct psy_era_claim *c)
+{
+    if (c->patient_responsibility_cents > 0) return 1;
+    for (size_t j = 0; j <= c->n_services; j++) {
+        if (j && c->services[j - 1].defect) continue;
+        const struct psy_era_adjustment *a = j ? c->services[j - 1].adjustments : c->adjustments;
+        size_t n = j ? c->services[j - 1].n_adjustments : c->n_adjustments;
+        for (size_t i = 0; i < n; i++)
+            if (!strcmp(a[i].group, "PR") && a[i].amount_cents > 0) return 1;
+    }
+    return 0;
+}
+
 /* IMP: R-835-ZERO -- a claim the payer paid nothing on is denied when CLP02 is 4, or when nothing of it
  * went to the patient (no CAS PR, no CLP05) and a CO/OA adjustment gives a denial reason (or none is
  * given at all). A claim paid 0 because its whole amount went to the deductible, coinsurance or copay
@@ -64,13 +79,13 @@ static int denial_reason(const struct psy_era_adjustment *a)
 static int denied(const struct psy_era_claim *c, long long paid)
 {
     if (!strcmp(c->status, "4")) return 1;
-    if (paid > 0 || c->patient_responsibility_cents > 0) return 0;
+    if (paid > 0 || patient_owes(c)) return 0;
     int any = 0, reason = 0;
     for (size_t j = 0; j <= c->n_services; j++) {
+        if (j && c->services[j - 1].defect) continue;
         const struct psy_era_adjustment *a = j ? c->services[j - 1].adjustments : c->adjustments;
         size_t n = j ? c->services[j - 1].n_adjustments : c->n_adjustments;
         for (size_t i = 0; i < n; i++) {
-            if (!strcmp(a[i].group, "PR") && a[i].amount_cents > 0) return 0;
             any = 1;
             reason |= denial_reason(&a[i]);
         }
@@ -213,13 +228,29 @@ static psy_status find_reversed(struct post_ctx *p, psy_id claim, const struct p
     return rc == PSY_ENOTFOUND ? PSY_OK : rc;
 }
 
+/* The why of a suspense item for something the lenient reader could not understand: its defect. */
+static const char *unread(const struct psy_era_payment *pay, size_t defect)
+{
+    return defect && defect <= pay->n_defects ? pay->defects[defect - 1].message : "could not be read";
+}
+
 static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *pay, const struct psy_era_claim *c)
 {
     psy_id id = 0;
     char a1[PSY_CENTS_TEXT_MAX], a2[PSY_CENTS_TEXT_MAX], a3[PSY_CENTS_TEXT_MAX];
+    if (c->defect) /* a claim that cannot be understood is nobody's to post: all of it to suspense */
+        return suspense(p, c->claim_id, "", "", c->charge_cents, c->paid_cents, unread(pay, c->defect));
     psy_status rc = psy__billing_claim_by_number(p->st, p->practice, c->claim_id, &id);
-    if (rc == PSY_ENOTFOUND)
-        return suspense(p, c->claim_id, "", "", c->charge_cents, c->paid_cents, "no claim with this number");
+    if (rc == PSY_ENOTFOUND) { /* the first line that could not be understood is named too */
+        char why[300] = "no claim with this number";
+        for (size_t j = 0; j < c->n_services; j++)
+            if (c->services[j].defect) {
+                snprintf(why, sizeof why, "no claim with this number; a line not understood: %s",
+                         unread(pay, c->services[j].defect));
+                break;
+            }
+        return suspense(p, c->claim_id, "", "", c->charge_cents, c->paid_cents, why);
+    }
     if (!rc) rc = psy__billing_cob_route(p->st, p->practice, id, pay->payer_id, pay->payer_name, &id);
     if (rc) return rc;
     struct psy__loaded *L = psy__malloc(sizeof *L);
@@ -264,11 +295,16 @@ static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *p
     adj_sum(&adjusted, c->adjustments, c->n_adjustments, &over);
     for (size_t j = 0; j < c->n_services; j++) {
         const struct psy_era_service *v = &c->services[j];
+        char mods[16];
+        join_mods(v->modifiers, PSY_CLAIM_MAX_MODS, mods, sizeof mods);
+        if (v->defect) {
+            if ((rc = suspense(p, c->claim_id, v->code, mods, v->charge_cents, v->paid_cents, unread(pay, v->defect))))
+                goto out;
+            continue;
+        }
         adj_sum(&adjusted, v->adjustments, v->n_adjustments, &over);
         size_t k = match_line(L, used, v);
         if (k == (size_t)-1) {
-            char mods[16];
-            join_mods(v->modifiers, PSY_CLAIM_MAX_MODS, mods, sizeof mods);
             if ((rc = suspense(p, c->claim_id, v->code, mods, v->charge_cents, v->paid_cents,
                                "no line of the claim has this code and modifiers")))
                 goto out;
@@ -412,16 +448,23 @@ static psy_status payment_posted(struct post_ctx *p, const struct psy_era_paymen
     /* the transaction balances: BPR02 = the claim payments less the provider adjustments (the reader
      * made sure these sums fit) */
     long long net = 0;
-    int over = 0;
+    int over = 0, unreadable = 0;
+    for (size_t i = 0; i < pay->n_defects; i++) {
+        if (pay->defects[i].kind == PSY_ERA_DEFECT_WARNING && !p->r->warnings++)
+            snprintf(p->r->first_warning, sizeof p->r->first_warning, "%s", pay->defects[i].message);
+        unreadable += pay->defects[i].kind == PSY_ERA_DEFECT_CLAIM || pay->defects[i].kind == PSY_ERA_DEFECT_PAYMENT;
+    }
     for (size_t i = 0; i < pay->n_claims; i++) psy_cents_acc(&net, pay->claims[i].paid_cents, &over);
     for (size_t i = 0; i < pay->n_provider_adjustments; i++)
         psy_cents_acc(&net, -pay->provider_adjustments[i].amount_cents, &over);
-    if (over) {
+    if (over && !unreadable) {
         snprintf(p->err, p->errlen, "835 transaction %s: the claim payments add up past the largest amount this "
                  "system can hold; nothing was posted", pay->transaction_control);
         return PSY_EPARSE;
     }
-    if (net != pay->paid_cents) {
+    /* a claim or provider adjustment that could not be read leaves the sum unknown: its money waits
+     * in suspense, and the payment is posted without this check */
+    if (!unreadable && net != pay->paid_cents) {
         snprintf(p->err, p->errlen, "835 transaction %s: BPR02 total %s is not the claim payments less provider "
                  "adjustments %s; nothing was posted", pay->transaction_control, psy_cents_format(pay->paid_cents, a1),
                  psy_cents_format(net, a2));
@@ -456,6 +499,8 @@ static psy_status payment_posted(struct post_ctx *p, const struct psy_era_paymen
     if (r != PSY_SQL_DONE) return psy__store_dbfail(p->st, "era_payment");
     crypto_generichash_update(&p->file_hash, (const unsigned char *)pay->content_hash, strlen(pay->content_hash));
     p->r->payments++;
+    for (size_t i = 0; !rc && i < pay->n_defects; i++)
+        if (pay->defects[i].kind == PSY_ERA_DEFECT_PAYMENT) rc = suspense(p, "", "", "", 0, 0, pay->defects[i].message);
     for (size_t i = 0; !rc && i < pay->n_claims; i++) rc = post_claim(p, pay, &pay->claims[i]);
     for (size_t i = 0; !rc && i < pay->n_provider_adjustments; i++) {
         const struct psy_era_provider_adjustment *a = &pay->provider_adjustments[i];
@@ -526,7 +571,7 @@ psy_status psy_billing_era_post_named(psy_store *st, psy_id practice, const char
     }
     crypto_generichash_init(&p.file_hash, NULL, 0, 32);
     psy_x12_reader *rd = psy_x12_reader_mem(data, len, 0);
-    rc = psy_x12_835_read(rd, on_payment, &p, err, errlen);
+    rc = psy_x12_835_read_lenient(rd, on_payment, &p, err, errlen);
     psy_x12_reader_free(rd);
     if (!rc && !r->payments && !r->payments_seen_before) {
         snprintf(err, errlen, "the file holds no 835 transaction: nothing to post");

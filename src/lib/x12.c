@@ -539,7 +539,8 @@ void psy__x12w_fixed(struct psy__x12w *w, const char *field, const char *value, 
     for (size_t i = n; !zero_pad && i < width; i++) put(w, " ", 1);
 }
 
-void psy__x12w_comp(struct psy__x12w *w, const char *field, const char *const *parts, size_t n)
+/* One element of n parts joined by sep (the component or the repetition separator). */
+static void joined(struct psy__x12w *w, const char *field, const char *const *parts, size_t n, char sep)
 {
     if (w->rc) return;
     while (n && (!parts[n - 1] || !*parts[n - 1])) n--;
@@ -552,9 +553,84 @@ void psy__x12w_comp(struct psy__x12w *w, const char *field, const char *const *p
     flush_empty(w);
     put(w, &w->d.element, 1);
     for (size_t i = 0; i < n; i++) {
-        if (i) put(w, &w->d.component, 1);
+        if (i) put(w, &sep, 1);
         if (parts[i]) put_upper(w, parts[i]);
     }
+}
+
+void psy__x12w_comp(struct psy__x12w *w, const char *field, const char *const *parts, size_t n)
+{
+    joined(w, field, parts, n, w->d.component);
+}
+
+void psy__x12w_rep(struct psy__x12w *w, const char *field, const char *const *values, size_t n)
+{
+    if (!w->rc && n > 1 && !w->d.repetition) {
+        psy__x12w_fail(w, field, "repeated values need a repetition separator");
+        return;
+    }
+    joined(w, field, values, n, w->d.repetition);
+}
+
+/* ISA and GS: fixed-width ISA with ISA11 and ISA16 written raw (they are the delimiters themselves). */
+void psy__x12w_open(struct psy__x12w *w, const struct psy__x12_envelope *e)
+{
+    char isa13[16], gs06[16], sep[2][2] = {{w->d.repetition, 0}, {w->d.component, 0}};
+    snprintf(isa13, sizeof isa13, "%lu", e->ctl[0]);
+    snprintf(gs06, sizeof gs06, "%lu", e->ctl[1]);
+    psy__x12w_seg(w, "ISA");
+    psy__x12w_fixed(w, "", "00", 2, 0);
+    psy__x12w_fixed(w, "", "", 10, 0);
+    psy__x12w_fixed(w, "", "00", 2, 0);
+    psy__x12w_fixed(w, "", "", 10, 0);
+    psy__x12w_fixed(w, "", "ZZ", 2, 0);
+    psy__x12w_fixed(w, "submitter.id", e->sender, 15, 0);
+    psy__x12w_fixed(w, "", "ZZ", 2, 0);
+    psy__x12w_fixed(w, "receiver.id", e->receiver, 15, 0);
+    psy__x12w_fixed(w, "date", e->date + 2, 6, 0);
+    psy__x12w_fixed(w, "time", e->time, 4, 0);
+    put(w, &w->d.element, 1);
+    put(w, sep[0], 1);
+    psy__x12w_fixed(w, "", "00501", 5, 0);
+    psy__x12w_fixed(w, "", isa13, 9, 1);
+    psy__x12w_fixed(w, "", "0", 1, 0);
+    psy__x12w_fixed(w, "", e->production ? "P" : "T", 1, 0);
+    put(w, &w->d.element, 1);
+    put(w, sep[1], 1);
+    psy__x12w_end(w);
+
+    psy__x12w_seg(w, "GS");
+    psy__x12w_el(w, "", e->functional_id);
+    psy__x12w_el(w, "submitter.id", e->sender);
+    psy__x12w_el(w, "receiver.id", e->receiver);
+    psy__x12w_el(w, "date", e->date);
+    psy__x12w_el(w, "time", e->time);
+    psy__x12w_el(w, "", gs06);
+    psy__x12w_el(w, "", "X");
+    psy__x12w_el(w, "", e->version);
+    psy__x12w_end(w);
+}
+
+/* SE (its count taken from the segments since ST), GE and IEA. */
+void psy__x12w_close(struct psy__x12w *w, const struct psy__x12_envelope *e, const char *st02)
+{
+    char count[24], gs06[16], isa13[16];
+    w->ctx[0] = 0;
+    snprintf(count, sizeof count, "%lu", w->segs + 1);
+    snprintf(gs06, sizeof gs06, "%lu", e->ctl[1]);
+    snprintf(isa13, sizeof isa13, "%09lu", e->ctl[0]);
+    psy__x12w_seg(w, "SE");
+    psy__x12w_el(w, "", count);
+    psy__x12w_el(w, "", st02);
+    psy__x12w_end(w);
+    psy__x12w_seg(w, "GE");
+    psy__x12w_el(w, "", "1");
+    psy__x12w_el(w, "", gs06);
+    psy__x12w_end(w);
+    psy__x12w_seg(w, "IEA");
+    psy__x12w_el(w, "", "1");
+    psy__x12w_el(w, "", isa13);
+    psy__x12w_end(w);
 }
 
 void psy__x12w_end(struct psy__x12w *w)
@@ -564,6 +640,43 @@ void psy__x12w_end(struct psy__x12w *w)
     put(w, &w->d.segment, 1);
     if (w->line_breaks && w->d.segment != '\n') put(w, "\n", 1);
     w->segs++;
+}
+
+psy_status psy__x12_delims_for(const struct psy_x12_write_opts *o, struct psy_x12_delims *d, char *err, size_t errlen)
+{
+    static const struct psy_x12_delims defaults = {'*', ':', '^', '~'};
+    *d = o->delims.element ? o->delims : defaults;
+    const char c[4] = {d->element, d->component, d->repetition, d->segment};
+    for (int i = 0; i < 4; i++) {
+        int ok = (c[i] > ' ' && c[i] < 0x7f && !isalnum((unsigned char)c[i])) || (i == 3 && c[i] == '\n');
+        for (int k = 0; k < i; k++) ok = ok && c[k] != c[i];
+        if (!ok) {
+            snprintf(err, errlen, "delimiters: the four delimiters must be distinct punctuation characters");
+            return PSY_EINVAL;
+        }
+    }
+    return PSY_OK;
+}
+
+psy_status psy__x12_controls(const struct psy_x12_write_opts *o, unsigned long ctl[3], char *err, size_t errlen)
+{
+    static const char *const names[3] = {"interchange", "group", "transaction"};
+    if (!o->next_control) {
+        snprintf(err, errlen, "next_control: no source of control numbers");
+        return PSY_EINVAL;
+    }
+    for (int k = 0; k < 3; k++) {
+        psy_status rc = o->next_control(o->control_ud, (psy_x12_control)k, &ctl[k]);
+        if (rc) {
+            snprintf(err, errlen, "control numbers: the %s counter failed (%s)", names[k], psy_strerror(rc));
+            return rc;
+        }
+        if (ctl[k] < 1 || ctl[k] > 999999999UL) {
+            snprintf(err, errlen, "control numbers: %s number %lu is outside 1..999999999", names[k], ctl[k]);
+            return PSY_EINVAL;
+        }
+    }
+    return PSY_OK;
 }
 
 /* --- envelopes ------------------------------------------------------------------------------ */

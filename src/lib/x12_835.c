@@ -31,6 +31,7 @@ void psy_era_payment_free(struct psy_era_payment *p)
     }
     free(p->claims);
     free(p->provider_adjustments);
+    free(p->defects);
     free(p);
 }
 
@@ -173,6 +174,10 @@ static int svc(struct step *k, struct psy__era_state *st, char sep)
     struct psy_era_claim *c = &st->pay->claims[st->claim];
     st->svc = (long)c->n_services;
     struct psy_era_service *v = APPEND(c->services, c->n_services);
+    const char *proc = psy_x12_element(k->s, 1);
+    if (strlen(proc) > 2 && !strchr(proc, sep) && strchr(":>^|<\\", proc[2]) && proc[2])
+        return fail(k, 1, "'%.24s' separates its components with '%c' but the interchange declares '%c' (ISA16)",
+                    proc, proc[2], sep);
     if (comp(k, 1, 1, v->qualifier, sizeof v->qualifier, sep) || comp(k, 1, 2, v->code, sizeof v->code, sep))
         return -1;
     if (!v->code[0]) return fail(k, 1, "the procedure code is missing");
@@ -199,7 +204,7 @@ static int plb(struct step *k, struct psy__era_state *st, char sep)
     for (size_t t = 0; t < 6; t++) {
         size_t i = 3 + 2 * t;
         if (!*psy_x12_element(k->s, i) && !*psy_x12_element(k->s, i + 1)) continue;
-        struct psy_era_provider_adjustment *a = APPEND(p->provider_adjustments, p->n_provider_adjustments);
+        struct psy_era_provider_adjustment one = {0}, *a = &one; /* kept only when read whole */
         memcpy(a->provider_id, provider, sizeof provider);
         memcpy(a->fiscal_date, fiscal, sizeof fiscal);
         if (comp(k, i, 1, a->reason, sizeof a->reason, sep) || comp(k, i, 2, a->reference, sizeof a->reference, sep) ||
@@ -211,6 +216,7 @@ static int plb(struct step *k, struct psy__era_state *st, char sep)
             psy_cents_sub(st->claims_paid, st->plb, &net))
             return fail(k, i + 1, "the claims paid less the provider adjustments go past the largest amount "
                                   "this system can hold");
+        *APPEND(p->provider_adjustments, p->n_provider_adjustments) = one;
     }
     return 0;
 }
@@ -351,8 +357,8 @@ static int numeric_check(struct step *k)
     return 0;
 }
 
-int psy__era_step(struct psy__era_state *st, const struct psy__x12_env *env, const struct psy_x12_segment *s,
-                  struct psy_era_payment **done, char *msg, size_t len)
+static int step(struct psy__era_state *st, const struct psy__x12_env *env, const struct psy_x12_segment *s,
+                struct psy_era_payment **done, char *msg, size_t len)
 {
     struct step k = {s, msg, len};
     const char *id = s->id;
@@ -430,10 +436,45 @@ int psy__era_step(struct psy__era_state *st, const struct psy__x12_env *env, con
     return 0;
 }
 
-psy_status psy_x12_835_read(psy_x12_reader *r, psy_era_fn fn, void *ud, char *err, size_t errlen)
+/* Lenient reading: a defect of segment s (msg from a step) recorded in the open payment. Returns -1 when
+ * it cannot be read past: the payment's amount (BPR02) or trace number (TRN02) is what posting knows a
+ * payment by. A claim or line already unreadable keeps its first defect. */
+static int defect(struct psy__era_state *st, const struct psy_x12_segment *s, const char *msg)
+{
+    struct psy_era_payment *p = st->pay;
+    const char *id = s->id;
+    if ((psy__x12_id_is(id, "BPR") && (strstr(msg, "BPR02") || strstr(msg, "right after"))) ||
+        (psy__x12_id_is(id, "TRN") && strstr(msg, "TRN02")))
+        return -1;
+    struct psy_era_claim *c = st->claim >= 0 ? &p->claims[st->claim] : NULL;
+    struct psy_era_service *v = c && st->svc >= 0 ? &c->services[st->svc] : NULL;
+    psy_era_defect_kind kind = PSY_ERA_DEFECT_WARNING;
+    size_t *slot = NULL;
+    int claim_seg = psy__x12_id_is(id, "CLP"), svc_seg = psy__x12_id_is(id, "SVC"), cas_seg = psy__x12_id_is(id, "CAS");
+    if ((claim_seg || (cas_seg && !v)) && c) kind = PSY_ERA_DEFECT_CLAIM, slot = &c->defect;
+    else if ((svc_seg || cas_seg) && v) kind = PSY_ERA_DEFECT_SERVICE, slot = &v->defect;
+    else if (svc_seg || cas_seg || psy__x12_id_is(id, "PLB")) kind = PSY_ERA_DEFECT_PAYMENT;
+    if (slot && (*slot || (kind == PSY_ERA_DEFECT_SERVICE && c->defect))) return 0;
+    struct psy_era_defect *d = APPEND(p->defects, p->n_defects);
+    d->kind = kind;
+    d->segment = s->number;
+    psy__x12_where(d->message, sizeof d->message, s, msg);
+    if (slot) *slot = p->n_defects;
+    return 0;
+}
+
+int psy__era_step(struct psy__era_state *st, const struct psy__x12_env *env, const struct psy_x12_segment *s,
+                  struct psy_era_payment **done, char *msg, size_t len)
+{
+    int r = step(st, env, s, done, msg, len);
+    if (r >= 0 || !st->lenient || !st->pay) return r;
+    return defect(st, s, msg);
+}
+
+static psy_status read_835(psy_x12_reader *r, int lenient, psy_era_fn fn, void *ud, char *err, size_t errlen)
 {
     struct psy__x12_env env = {0};
-    struct psy__era_state st = {.pay = NULL, .claim = -1, .svc = -1};
+    struct psy__era_state st = {.pay = NULL, .claim = -1, .svc = -1, .lenient = lenient};
     char msg[240], dummy[8];
     if (!err || !errlen) err = dummy, errlen = sizeof dummy;
     err[0] = 0;
@@ -470,4 +511,14 @@ psy_status psy_x12_835_read(psy_x12_reader *r, psy_era_fn fn, void *ud, char *er
     }
     psy__era_reset(&st);
     return rc;
+}
+
+psy_status psy_x12_835_read(psy_x12_reader *r, psy_era_fn fn, void *ud, char *err, size_t errlen)
+{
+    return read_835(r, 0, fn, ud, err, errlen);
+}
+
+psy_status psy_x12_835_read_lenient(psy_x12_reader *r, psy_era_fn fn, void *ud, char *err, size_t errlen)
+{
+    return read_835(r, 1, fn, ud, err, errlen);
 }

@@ -740,24 +740,9 @@ static void claim(struct psy__x12w *w, const struct psy_claim_batch *b, size_t c
     }
 }
 
-static psy_status delims_ok(const struct psy_x12_delims *d, char *err, size_t errlen)
-{
-    const char c[4] = {d->element, d->component, d->repetition, d->segment};
-    for (int i = 0; i < 4; i++) {
-        int ok = (c[i] > ' ' && c[i] < 0x7f && !isalnum((unsigned char)c[i])) || (i == 3 && c[i] == '\n');
-        for (int k = 0; k < i; k++) ok = ok && c[k] != c[i];
-        if (!ok) {
-            snprintf(err, errlen, "delimiters: the four delimiters must be distinct punctuation characters");
-            return PSY_EINVAL;
-        }
-    }
-    return PSY_OK;
-}
-
 psy_status psy_x12_837_write(const struct psy_claim_batch *b, const struct psy_x12_write_opts *o, char **out,
                              size_t *len, char *err, size_t errlen)
 {
-    static const struct psy_x12_delims defaults = {'*', ':', '^', '~'};
     *out = NULL;
     *len = 0;
     if (!errlen) err = NULL;
@@ -769,64 +754,17 @@ psy_status psy_x12_837_write(const struct psy_claim_batch *b, const struct psy_x
         snprintf(err, errlen, "%s", f.first_error);
         return PSY_EINVAL;
     }
-    struct psy_x12_delims d = o->delims.element ? o->delims : defaults;
-    if (delims_ok(&d, err, errlen)) return PSY_EINVAL;
-    if (!o->next_control) {
-        snprintf(err, errlen, "next_control: no source of control numbers");
-        return PSY_EINVAL;
-    }
+    struct psy_x12_delims d;
     unsigned long ctl[3];
-    static const char *const ctl_names[3] = {"interchange", "group", "transaction"};
-    for (int k = 0; k < 3; k++) {
-        psy_status rc = o->next_control(o->control_ud, (psy_x12_control)k, &ctl[k]);
-        if (rc) {
-            snprintf(err, errlen, "control numbers: the %s counter failed (%s)", ctl_names[k], psy_strerror(rc));
-            return rc;
-        }
-        if (ctl[k] < 1 || ctl[k] > 999999999UL) {
-            snprintf(err, errlen, "control numbers: %s number %lu is outside 1..999999999", ctl_names[k], ctl[k]);
-            return PSY_EINVAL;
-        }
-    }
-    char isa13[16], gs06[16], st02[16], sep[2][2] = {{d.repetition, 0}, {d.component, 0}};
-    snprintf(isa13, sizeof isa13, "%lu", ctl[0]);
-    snprintf(gs06, sizeof gs06, "%lu", ctl[1]);
+    psy_status rc = psy__x12_delims_for(o, &d, err, errlen);
+    if (rc || (rc = psy__x12_controls(o, ctl, err, errlen))) return rc;
+    char st02[16];
     snprintf(st02, sizeof st02, "%04lu", ctl[2]);
+    const struct psy__x12_envelope env = {b->submitter->id, b->receiver->id, b->date, b->time, "HC", "005010X222A1",
+                                          {ctl[0], ctl[1], ctl[2]}, b->production};
     struct psy__x12w w;
     psy__x12w_init(&w, &d, o->line_breaks);
-
-    /* ISA: fixed width; ISA11 and ISA16 are the delimiters themselves, written raw */
-    psy__x12w_seg(&w, "ISA");
-    psy__x12w_fixed(&w, "", "00", 2, 0);
-    psy__x12w_fixed(&w, "", "", 10, 0);
-    psy__x12w_fixed(&w, "", "00", 2, 0);
-    psy__x12w_fixed(&w, "", "", 10, 0);
-    psy__x12w_fixed(&w, "", "ZZ", 2, 0);
-    psy__x12w_fixed(&w, "submitter.id", b->submitter->id, 15, 0);
-    psy__x12w_fixed(&w, "", "ZZ", 2, 0);
-    psy__x12w_fixed(&w, "receiver.id", b->receiver->id, 15, 0);
-    psy__x12w_fixed(&w, "date", b->date + 2, 6, 0);
-    psy__x12w_fixed(&w, "time", b->time, 4, 0);
-    psy__buf_put(&w.out, &d.element, 1);
-    psy__buf_put(&w.out, sep[0], 1);
-    psy__x12w_fixed(&w, "", "00501", 5, 0);
-    psy__x12w_fixed(&w, "", isa13, 9, 1);
-    psy__x12w_fixed(&w, "", "0", 1, 0);
-    psy__x12w_fixed(&w, "", b->production ? "P" : "T", 1, 0);
-    psy__buf_put(&w.out, &d.element, 1);
-    psy__buf_put(&w.out, sep[1], 1);
-    psy__x12w_end(&w);
-
-    psy__x12w_seg(&w, "GS");
-    el(&w, "", "HC");
-    el(&w, "submitter.id", b->submitter->id);
-    el(&w, "receiver.id", b->receiver->id);
-    el(&w, "date", b->date);
-    el(&w, "time", b->time);
-    el(&w, "", gs06);
-    el(&w, "", "X");
-    el(&w, "", "005010X222A1");
-    psy__x12w_end(&w);
+    psy__x12w_open(&w, &env);
 
     w.segs = 0;
     psy__x12w_seg(&w, "ST");
@@ -871,22 +809,7 @@ psy_status psy_x12_837_write(const struct psy_claim_batch *b, const struct psy_x
     unsigned long hlid = 1;
     for (size_t i = 0; i < b->n_claims && !w.rc; i++) claim(&w, b, i, &hlid);
 
-    w.ctx[0] = 0;
-    char count[24];
-    snprintf(count, sizeof count, "%lu", w.segs + 1);
-    psy__x12w_seg(&w, "SE");
-    el(&w, "", count);
-    el(&w, "", st02);
-    psy__x12w_end(&w);
-    psy__x12w_seg(&w, "GE");
-    el(&w, "", "1");
-    el(&w, "", gs06);
-    psy__x12w_end(&w);
-    snprintf(isa13, sizeof isa13, "%09lu", ctl[0]);
-    psy__x12w_seg(&w, "IEA");
-    el(&w, "", "1");
-    el(&w, "", isa13);
-    psy__x12w_end(&w);
+    psy__x12w_close(&w, &env, st02);
     if (w.rc) {
         snprintf(err, errlen, "%s", w.err);
         psy__buf_free(&w.out);

@@ -143,7 +143,13 @@ static json_t *adjustments_json(const struct psy_era_adjustment *a, size_t n, in
     return arr;
 }
 
-static json_t *service_json(const struct psy_era_service *v, int detail)
+/* The message of a claim's or line's defect (1-based index into the payment's), null when it was read. */
+static json_t *defect_json(const struct psy_era_payment *p, size_t d)
+{
+    return d && d <= p->n_defects ? jstr(p->defects[d - 1].message) : json_null();
+}
+
+static json_t *service_json(const struct psy_era_payment *p, const struct psy_era_service *v, int detail)
 {
     json_t *mods = json_array(), *remarks = json_array();
     for (int m = 0; m < PSY_CLAIM_MAX_MODS; m++)
@@ -156,13 +162,14 @@ static json_t *service_json(const struct psy_era_service *v, int detail)
                           "adjustments", adjustments_json(v->adjustments, v->n_adjustments, detail), "remarks",
                           remarks);
     if (detail) json_object_set_new(j, "submitted_code", *v->submitted_code ? jstr(v->submitted_code) : json_null());
+    if (p->defects) json_object_set_new(j, "defect", defect_json(p, v->defect));
     return j;
 }
 
-static json_t *claim_json(const struct psy_era_claim *c, int detail)
+static json_t *claim_json(const struct psy_era_payment *p, const struct psy_era_claim *c, int detail)
 {
     json_t *svcs = json_array();
-    for (size_t j = 0; j < c->n_services; j++) json_array_append_new(svcs, service_json(&c->services[j], detail));
+    for (size_t j = 0; j < c->n_services; j++) json_array_append_new(svcs, service_json(p, &c->services[j], detail));
     json_t *j = json_pack("{s:o, s:o, s:I, s:I, s:I, s:o, s:o}", "claim_id", jstr(c->claim_id), "status",
                           jstr(c->status), "charge_cents", (json_int_t)c->charge_cents, "paid_cents",
                           (json_int_t)c->paid_cents, "patient_responsibility_cents",
@@ -174,13 +181,14 @@ static json_t *claim_json(const struct psy_era_claim *c, int detail)
         json_object_set_new(j, "start_date", jstr(c->start_date));
         json_object_set_new(j, "end_date", jstr(c->end_date));
     }
+    if (p->defects) json_object_set_new(j, "defect", defect_json(p, c->defect));
     return j;
 }
 
-static json_t *payment_json(const struct psy_era_payment *p, int detail)
+static json_t *payment_json(const struct psy_era_payment *p, int detail, int lenient)
 {
     json_t *claims = json_array(), *plb = json_array();
-    for (size_t i = 0; i < p->n_claims; i++) json_array_append_new(claims, claim_json(&p->claims[i], detail));
+    for (size_t i = 0; i < p->n_claims; i++) json_array_append_new(claims, claim_json(p, &p->claims[i], detail));
     for (size_t i = 0; i < p->n_provider_adjustments; i++) {
         const struct psy_era_provider_adjustment *a = &p->provider_adjustments[i];
         json_t *j = json_pack("{s:o, s:o, s:o, s:I}", "provider_id", jstr(a->provider_id), "reason", jstr(a->reason),
@@ -191,6 +199,15 @@ static json_t *payment_json(const struct psy_era_payment *p, int detail)
     json_t *j = json_pack("{s:o, s:o, s:I, s:o, s:o}", "payer", jstr(p->payer_name), "check_number",
                           jstr(p->check_number), "paid_cents", (json_int_t)p->paid_cents, "claims", claims,
                           "provider_adjustments", plb);
+    if (p->defects || lenient) {
+        static const char *const kinds[] = {"warning", "claim", "service", "payment"};
+        json_t *arr = json_array();
+        for (size_t i = 0; i < p->n_defects; i++)
+            json_array_append_new(arr, json_pack("{s:s, s:I, s:o}", "kind", kinds[p->defects[i].kind], "segment",
+                                                 (json_int_t)p->defects[i].segment, "message",
+                                                 jstr(p->defects[i].message)));
+        json_object_set_new(j, "defects", arr);
+    }
     if (detail) {
         json_t *d = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "payer_id", jstr(p->payer_id), "payee",
                               jstr(p->payee_name), "payee_id", jstr(p->payee_id), "method", jstr(p->method),
@@ -203,13 +220,13 @@ static json_t *payment_json(const struct psy_era_payment *p, int detail)
 
 struct collect {
     json_t *payments;
-    int detail;
+    int detail, lenient;
 };
 
 static psy_status on_payment(void *ud, struct psy_era_payment *p)
 {
     struct collect *c = ud;
-    json_array_append_new(c->payments, payment_json(p, c->detail));
+    json_array_append_new(c->payments, payment_json(p, c->detail, c->lenient));
     psy_era_payment_free(p);
     return PSY_OK;
 }
@@ -220,8 +237,9 @@ psy_status psy_x12_835_json(psy_x12_reader *r, unsigned flags, char **out, size_
     *out = NULL;
     if (len) *len = 0;
     if (n_payments) *n_payments = 0;
-    struct collect c = {json_array(), (flags & PSY_ERA_JSON_DETAIL) != 0};
-    psy_status rc = psy_x12_835_read(r, on_payment, &c, err, errlen);
+    struct collect c = {json_array(), (flags & PSY_ERA_JSON_DETAIL) != 0, (flags & PSY_ERA_JSON_LENIENT) != 0};
+    psy_status rc = c.lenient ? psy_x12_835_read_lenient(r, on_payment, &c, err, errlen)
+                              : psy_x12_835_read(r, on_payment, &c, err, errlen);
     if (rc) {
         json_decref(c.payments);
         return rc;

@@ -36,7 +36,25 @@ void psy__x12w_el(struct psy__x12w *w, const char *field, const char *value);
 void psy__x12w_fixed(struct psy__x12w *w, const char *field, const char *value, size_t width, int zero_pad);
 /* A composite element of n parts; trailing empty parts are dropped. */
 void psy__x12w_comp(struct psy__x12w *w, const char *field, const char *const *parts, size_t n);
+/* A repeated element: n values joined by the repetition separator (5010 ISA11). */
+void psy__x12w_rep(struct psy__x12w *w, const char *field, const char *const *values, size_t n);
 void psy__x12w_end(struct psy__x12w *w);
+
+/* The envelope of a written interchange of one group and one transaction set. */
+struct psy__x12_envelope {
+    const char *sender, *receiver; /* ISA06/GS02, ISA08/GS03 (qualifier ZZ) */
+    const char *date, *time;       /* CCYYMMDD, HHMM */
+    const char *functional_id;     /* GS01: HC 837, HS 270 */
+    const char *version;           /* GS08: e.g. 005010X222A1 */
+    unsigned long ctl[3];          /* ISA13, GS06, ST02 */
+    int production;                /* ISA15 P, else T */
+};
+void psy__x12w_open(struct psy__x12w *w, const struct psy__x12_envelope *e); /* ISA, GS */
+void psy__x12w_close(struct psy__x12w *w, const struct psy__x12_envelope *e, const char *st02); /* SE, GE, IEA */
+/* Draws the three control numbers from o->next_control into ctl; err names the counter on failure. */
+psy_status psy__x12_controls(const struct psy_x12_write_opts *o, unsigned long ctl[3], char *err, size_t errlen);
+/* The writer's delimiters: o's, else '*', ':', '^', '~'; PSY_EINVAL with err when they clash. */
+psy_status psy__x12_delims_for(const struct psy_x12_write_opts *o, struct psy_x12_delims *d, char *err, size_t errlen);
 
 /* 0 when v may be written as X12 data with delimiters d; else -1 and a message naming field. */
 int psy__x12_value_check(const struct psy_x12_delims *d, const char *field, const char *v, char *err,
@@ -73,6 +91,7 @@ struct psy__era_state {
     long claim, svc;             /* indexes of the current CLP and SVC, -1 none */
     char component;              /* the interchange's component separator (set by the caller) */
     char repetition;             /* its repetition separator, 0 none (set by the caller) */
+    int lenient;                 /* 1: defects recorded in the payment (psy_x12_835_read_lenient) */
     /* running sums, checked as they grow so that every sum over the payment fits in 64 bits */
     long long claim_adj, line_adj; /* CAS of the open claim (its lines included) and of the open line */
     long long claims_paid, plb;    /* CLP04 and PLB amounts of the payment so far */

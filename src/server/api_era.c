@@ -48,7 +48,7 @@ static json_t *remittance(struct srv_req *r)
     psy_x12_reader *rd = psy_x12_reader_mem(r->body, r->body_len, r->srv->max_body);
     char err[400], *doc = NULL;
     size_t len = 0, n = 0;
-    psy_status rc = rd ? psy_x12_835_json(rd, PSY_ERA_JSON_DETAIL, &doc, &len, &n, err, sizeof err) : PSY_ENOMEM;
+    psy_status rc = rd ? psy_x12_835_json(rd, PSY_ERA_JSON_DETAIL | PSY_ERA_JSON_LENIENT, &doc, &len, &n, err, sizeof err) : PSY_ENOMEM;
     psy_x12_reader_free(rd);
     if (rc == PSY_EPARSE || rc == PSY_ETOOBIG) {
         srv_reply_error(r, rc == PSY_ETOOBIG ? 413 : 422, rc == PSY_ETOOBIG ? "payload_too_large" : "invalid_x12",

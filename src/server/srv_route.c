@@ -66,6 +66,11 @@ static const struct srv_route routes[] = {
     /* records: a clinician's "own" scope is applied by the handlers (their clients and groups only) */
     {"GET", "/api/clients", api_clients, 0, PSY_PERM_CLIENTS_READ, PSY_SCOPE_NONE},
     {"GET", "/api/clients/:id", api_client, 0, PSY_PERM_CLIENTS_READ, PSY_SCOPE_NONE},
+    /* eligibility: answers read under the clinician's own scope; asking and keeping write for the practice */
+    {"GET", "/api/clients/:id/eligibility", api_client_eligibility, 0, PSY_PERM_CLIENTS_READ, PSY_SCOPE_NONE},
+    {"POST", "/api/clients/:id/eligibility/request", api_client_eligibility_request, 0, PSY_PERM_INSURANCE_WRITE,
+     PSY_SCOPE_PRACTICE},
+    {"POST", "/api/eligibility/post", api_eligibility_post, 0, PSY_PERM_INSURANCE_WRITE, PSY_SCOPE_PRACTICE},
     {"GET", "/api/groups", api_groups, 0, PSY_PERM_CLIENTS_READ, PSY_SCOPE_NONE},
     {"GET", "/api/groups/:id", api_group, 0, PSY_PERM_CLIENTS_READ, PSY_SCOPE_NONE},
     {"POST", "/api/groups/:id/sessions", api_group_session_add, 0, PSY_PERM_NOTES_WRITE, PSY_SCOPE_NONE},

@@ -406,6 +406,26 @@ async function firstRunChecks(browser, dir) {
     const policyRow = await page.locator('tr', { hasText: 'PHP-0042' }).textContent();
     check('the policy is added and its copay shown as dollars with a thousands separator', policyRow.includes('$1,250.50'), policyRow);
 
+    // eligibility: the 270 for the policy, then the payer's 271 read in and shown on the client's page
+    const [req270] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download a 270 request' }).click()]);
+    const x270 = readFileSync(await req270.path(), 'utf8').split('~').map((x) => x.trim());
+    const trn = x270.find((x) => x.startsWith('TRN*1*')) || '';
+    check('the 270 asks about the client\'s policy for mental health and psychotherapy',
+      x270.some((x) => x.startsWith('NM1*IL*1*AVERY*ROBIN*') && x.endsWith('*MI*PHP-0042')) && x270.includes('EQ*30^MH^A6^A8') && /^TRN\*1\*P\d+C\d+D\d{8}/.test(trn),
+      x270.join('~'));
+    const body = ['ST*271*0001*005010X279A1', 'BHT*0022*11*X*20250301*1200', 'HL*1**20*1', 'NM1*PR*2*PRAIRIE HEALTH PLAN*****PI*PRAIRIE01',
+      'HL*2*1*21*1', 'NM1*1P*2*PRACTICE', 'HL*3*2*22*0', `TRN*2*${trn.split('*')[2]}`, 'NM1*IL*1*AVERY*ROBIN****MI*PHP-0042',
+      'EB*1*IND*30^MH', 'EB*B*IND*MH*HM**27*25*****Y', 'EB*F*IND*A6***23***VS*20', 'EB*F*IND*A6***29***VS*12'];
+    body.push(`SE*${body.length + 1}*0001`);
+    const x271 = ['ISA*00*          *00*          *ZZ*PRAIRIE01      *ZZ*PRACTICE       *250301*1200*^*00501*000000001*0*P*:',
+      'GS*HB*PRAIRIE01*PRACTICE*20250301*1200*1*X*005010X279A1', ...body, 'GE*1*1', 'IEA*1*000000001'].join('~\n') + '~\n';
+    await page.getByLabel('Read a 271 answer').setInputFiles({ name: 'answer.271', mimeType: 'text/plain', buffer: Buffer.from(x271) });
+    const eligRow = page.locator('.eligibility tbody tr', { hasText: 'active' });
+    await eligRow.waitFor();
+    const eligText = await eligRow.textContent();
+    check('the payer\'s 271 is kept with the policy and shown: active, copay $25.00, 12 of 20 visits left',
+      eligText.includes('$25.00') && eligText.includes('12 of 20'), eligText);
+
     // the days of this practice's first records, in its own zone: a plan that began a month ago, an
     // individual session three days ago and a group session two days ago (never in the future)
     const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Chicago' }).format(new Date());

@@ -602,6 +602,34 @@ static void test_http_isolation(void **state)
     assert_int_equal(web_call(&w, "POST", path, body, NULL, NULL, 0), 404);
     snprintf(path, sizeof path, "/api/plans/%lld/sign", (long long)a.plan[0]);
     assert_int_equal(web_call(&w, "POST", path, "{\"who\": \"client\"}", NULL, NULL, 0), 404);
+    /* eligibility: the first practice's client is not found; a 271 naming its policy by our trace
+     * matches nothing of the second practice and keeps nothing */
+    snprintf(path, sizeof path, "/api/clients/%lld/eligibility", (long long)a.client[0]);
+    assert_int_equal(web_call(&w, "GET", path, NULL, NULL, NULL, 0), 404);
+    snprintf(path, sizeof path, "/api/clients/%lld/eligibility/request", (long long)a.client[0]);
+    assert_int_equal(web_call(&w, "POST", path, "{\"date\": \"2025-03-05\"}", NULL, NULL, 0), 404);
+    snprintf(path, sizeof path, "/api/clients/%lld/eligibility/request", (long long)b.client[0]);
+    assert_int_equal(web_call(&w, "POST", path, "{\"date\": \"2025-03-05\"}", NULL, NULL, 0), 200);
+    {
+        FILE *f = fopen(PSY_SOURCE_DIR "/tests/data/x12/271-mh-benefits.x12", "rb");
+        assert_non_null(f);
+        char x271[4096], trace[64], *at;
+        size_t n271 = fread(x271, 1, sizeof x271 - 80, f);
+        fclose(f);
+        x271[n271] = 0;
+        /* our trace for the first practice's policy: same length is not needed, the SE count is */
+        snprintf(trace, sizeof trace, "P%lldC%lldD20240305", (long long)pol[0], (long long)a.client[0]);
+        while ((at = strstr(x271, "P7C3D20240305"))) {
+            memmove(at + strlen(trace), at + 13, strlen(at + 13) + 1);
+            memcpy(at, trace, strlen(trace));
+        }
+        json_t *j;
+        assert_int_equal(web_call(&w, "POST", "/api/eligibility/post", x271, &j, NULL, 0), 200);
+        assert_int_equal(json_integer_value(json_object_get(j, "unmatched")), 1);
+        assert_int_equal(json_integer_value(json_object_get(j, "stored")), 0);
+        json_decref(j);
+        assert_int_equal(fx_db_count(&a.db, "SELECT COUNT(*) FROM eligibility_check"), 0);
+    }
     assert_int_equal(fingerprint(&a.db, a.pr), before);
     /* its own client takes a policy */
     snprintf(path, sizeof path, "/api/clients/%lld/policies", (long long)b.client[1]);

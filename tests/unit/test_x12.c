@@ -659,7 +659,8 @@ static void test_835_synthetic(void **state)
     collected_free(&c);
 }
 
-/* Every sample remittance reads without error, with totals computed independently of this reader. */
+/* Every sample remittance reads without error, with totals computed independently of this reader, and
+ * without a defect when read leniently. */
 static void test_835_samples(void **state)
 {
     (void)state;
@@ -709,6 +710,19 @@ static void test_835_samples(void **state)
         assert_true(billed == samples[i].billed);
         assert_true(paid == samples[i].paid);
         assert_true(plb == samples[i].plb);
+        collected_free(&c);
+        /* read leniently, the same file has no defect and the same claims */
+        f = fopen(path, "rb");
+        r = psy_x12_reader_file(f, 0);
+        assert_int_equal(psy_x12_835_read_lenient(r, collect, &c, err, sizeof err), PSY_OK);
+        psy_x12_reader_free(r);
+        fclose(f);
+        size_t lclaims = 0;
+        for (size_t k = 0; k < c.n; k++) {
+            assert_int_equal(c.p[k]->n_defects, 0);
+            lclaims += c.p[k]->n_claims;
+        }
+        assert_int_equal(lclaims, samples[i].claims);
         collected_free(&c);
     }
 }

@@ -1,0 +1,184 @@
+/*
+ * audit_elig.c -- the audit's eligibility checks against the 271 answers kept with each policy
+ * (eligibility_check, 0016_eligibility.sql): a session on a date the payer reported the coverage
+ * inactive (R-ELIG-1), and sessions beyond the visits the payer said the plan allows (R-ELIG-2). The
+ * claims scrubber runs the audit for each claim's sessions, so both reach the claims build as well.
+ * Rules in docs/rules.md.
+ *
+ * Which answer speaks about a date: the newest answer (by the order they were read) that was asked
+ * about that very date, or whose coverage dates contain it, or whose coverage dates show it outside them
+ * (ended before, or not yet begun: inactive). Answers that were rejected or said nothing about coverage
+ * do not speak.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "audit_int.h"
+#include "psy_db.h"
+
+struct check {
+    psy_id id, policy;
+    char as_of[PSY_DATE_MAX], status[10], begin[PSY_DATE_MAX], end[PSY_DATE_MAX];
+    long allowed, left;
+};
+
+/* 1 inactive, 0 active, -1 the answer says nothing about date. */
+static int verdict(const struct check *c, const char *date)
+{
+    int active = !strcmp(c->status, "active"), inactive = !strcmp(c->status, "inactive");
+    if (!active && !inactive) return -1;
+    if (c->end[0] && strcmp(date, c->end) > 0) return 1;
+    if (c->begin[0] && strcmp(date, c->begin) < 0) return 1;
+    if (!strcmp(date, c->as_of) || (c->begin[0] && c->end[0])) return inactive;
+    return -1;
+}
+
+/* The policy's answers, newest first (or of every policy of the practice when policy is 0, by policy). */
+static psy_status load(psy_store *st, psy_id practice, psy_id policy, struct check **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    const char *sql = "SELECT id, policy_id, as_of, status, coverage_begin, coverage_end, visits_allowed, visits_left "
+                      "FROM eligibility_check WHERE practice_id = ? AND (? = 0 OR policy_id = ?) "
+                      "ORDER BY policy_id, id DESC";
+    psy__stmt *s = psy__db_stmt(st, sql, PSY_ARGS(PSY_INT(practice), PSY_INT(policy), PSY_INT(policy)));
+    if (!s) return psy__store_dbfail(st, "eligibility_check");
+    size_t cap = 0;
+    int r;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
+        if (*n == cap) *out = psy__realloc(*out, (cap = cap ? 2 * cap : 16) * sizeof **out);
+        struct check *c = &(*out)[(*n)++];
+        c->id = psy__sql_int64(s, 0);
+        c->policy = psy__sql_int64(s, 1);
+        snprintf(c->as_of, sizeof c->as_of, "%s", psy__sql_text(s, 2));
+        snprintf(c->status, sizeof c->status, "%s", psy__sql_text(s, 3));
+        snprintf(c->begin, sizeof c->begin, "%s", psy__sql_text(s, 4));
+        snprintf(c->end, sizeof c->end, "%s", psy__sql_text(s, 5));
+        c->allowed = (long)psy__sql_int64(s, 6);
+        c->left = (long)psy__sql_int64(s, 7);
+    }
+    psy__sql_finalize(s);
+    if (r == PSY_SQL_ERROR) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        return psy__store_dbfail(st, "eligibility_check");
+    }
+    return PSY_OK;
+}
+
+/* The first answer in c[0..n) that speaks about date: its verdict, and *which its index. */
+static int speaks(const struct check *c, size_t n, const char *date, size_t *which)
+{
+    for (size_t i = 0; i < n; i++) {
+        int v = verdict(&c[i], date);
+        if (v >= 0) {
+            *which = i;
+            return v;
+        }
+    }
+    return -1;
+}
+
+struct visit {
+    psy_id session, client, policy;
+    char date[PSY_DATE_MAX];
+};
+
+psy_status psy__audit_elig(psy_store *st, psy_id practice, const char *from, const char *to, psy__audit_emit emit,
+                           void *ud)
+{
+    struct check *c;
+    size_t nc;
+    psy_status rc = load(st, practice, 0, &c, &nc);
+    if (rc || !nc) {
+        free(c);
+        return rc;
+    }
+    /* sessions from the start of the first year of the period (visits count from the benefit year's start) */
+    char year_start[PSY_DATE_MAX];
+    snprintf(year_start, sizeof year_start, "%.4s-01-01", from);
+    psy__stmt *s = psy__db_stmt(
+        st,
+        "SELECT x.sid, x.client_id, x.service_date, p.id FROM (SELECT id AS sid, client_id, service_date FROM session "
+        "WHERE practice_id = ? AND COALESCE(client_id, 0) <> 0 AND service_date BETWEEN ? AND ? UNION ALL "
+        "SELECT s.id, a.client_id, s.service_date FROM attendance a JOIN session s ON s.id = a.session_id "
+        "WHERE s.practice_id = ? AND a.present <> 0 AND s.service_date BETWEEN ? AND ?) x "
+        "JOIN policy p ON p.practice_id = ? AND p.client_id = x.client_id AND p.priority = 1 "
+        "AND p.start_date <= x.service_date AND (p.end_date IS NULL OR p.end_date = '' OR p.end_date >= x.service_date) "
+        "WHERE EXISTS (SELECT 1 FROM eligibility_check e WHERE e.practice_id = ? AND e.policy_id = p.id) "
+        "ORDER BY p.id, x.service_date, x.sid",
+        PSY_ARGS(PSY_INT(practice), PSY_TEXT(year_start), PSY_TEXT(to), PSY_INT(practice), PSY_TEXT(year_start),
+                 PSY_TEXT(to), PSY_INT(practice), PSY_INT(practice)));
+    if (!s) {
+        free(c);
+        return psy__store_dbfail(st, "audit");
+    }
+    struct visit *v = NULL;
+    size_t nv = 0, cap = 0;
+    int r;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
+        if (nv == cap) v = psy__realloc(v, (cap = cap ? 2 * cap : 256) * sizeof *v);
+        struct visit *x = &v[nv++];
+        x->session = psy__sql_int64(s, 0);
+        x->client = psy__sql_int64(s, 1);
+        snprintf(x->date, sizeof x->date, "%s", psy__sql_text(s, 2));
+        x->policy = psy__sql_int64(s, 3);
+    }
+    psy__sql_finalize(s);
+    if (r == PSY_SQL_ERROR) {
+        free(c);
+        free(v);
+        return psy__store_dbfail(st, "audit");
+    }
+    size_t ci = 0;
+    for (size_t i = 0; i < nv;) {
+        psy_id pol = v[i].policy;
+        while (ci < nc && c[ci].policy < pol) ci++;
+        size_t c0 = ci, c1 = ci;
+        while (c1 < nc && c[c1].policy == pol) c1++;
+        /* per benefit year (calendar year): the newest active answer of that year with a visit limit */
+        char year[5] = "";
+        long seen = 0, after = 0;
+        const struct check *lim = NULL;
+        for (; i < nv && v[i].policy == pol; i++) {
+            struct visit *x = &v[i];
+            int in_period = strcmp(x->date, from) >= 0;
+            size_t w;
+            char msg[256];
+            if (in_period && speaks(c + c0, c1 - c0, x->date, &w) == 1) {
+                snprintf(msg, sizeof msg,
+                         "the payer's eligibility answer of %s reports the coverage inactive on %s: the claim "
+                         "would be denied; check eligibility again or bill another policy",
+                         c[c0 + w].as_of, x->date);
+                emit(ud, "R-ELIG-1", 1, x->session, x->date, msg);
+            }
+            if (strncmp(year, x->date, 4)) {
+                snprintf(year, sizeof year, "%.4s", x->date);
+                seen = after = 0;
+                lim = NULL;
+                for (size_t k = c0; k < c1 && !lim; k++)
+                    if (!strcmp(c[k].status, "active") && !strncmp(c[k].as_of, year, 4) &&
+                        (c[k].allowed >= 0 || c[k].left >= 0))
+                        lim = &c[k];
+            }
+            seen++;
+            if (lim && strcmp(x->date, lim->as_of) > 0) after++;
+            if (!lim || !in_period) continue;
+            int over = lim->left >= 0 ? after > lim->left : seen > lim->allowed;
+            if (!over) continue;
+            if (lim->left >= 0)
+                snprintf(msg, sizeof msg,
+                         "visit %ld after the eligibility answer of %s, which left %ld visits this benefit year",
+                         after, lim->as_of, lim->left);
+            else
+                snprintf(msg, sizeof msg, "visit %ld of %.4s; the eligibility answer of %s allows %ld a year", seen,
+                         year, lim->as_of, lim->allowed);
+            emit(ud, "R-ELIG-2", 0, x->session, x->date, msg);
+        }
+        ci = c1;
+    }
+    free(c);
+    free(v);
+    return PSY_OK;
+}
