@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "psy_db.h"
 #include "billing_int.h"
+#include "ledger_int.h"
 
 /* --- 835 posting ---------------------------------------------------------------------------------- */
 
@@ -313,6 +314,9 @@ static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *p
                                     reversal            ? "payment reversed in an 835"
                                     : c->status[0] == '4' ? "denied in an 835"
                                                           : "paid in an 835");
+    /* the client's side: after the last payer, its patient responsibility goes on the client's ledger
+     * (ledger.c, which asks psy__billing_next_payer); a reversal takes back what the payment put there */
+    if (!rc) rc = psy__ledger_posted(p->st, p->practice, id, row, earlier, p->file, pay->check_number, c);
 out:
     free(L);
     return rc;
