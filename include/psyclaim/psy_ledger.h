@@ -151,4 +151,9 @@ struct psy_ledger_problem {
 psy_status psy_ledger_check(psy_store *st, psy_id practice, psy_id claim, struct psy_ledger_problem **out /* OUT */,
                             size_t *n /* OUT */);
 
+/* The demo practice's balances: the expected share of its signed sessions, and client payments such that
+ * some clients are paid up, some pay a month late, some owe everything and one holds a credit.
+ * *payments (may be NULL) counts the payments recorded. */
+psy_status psy_ledger_demo(psy_store *st, psy_id practice, long *payments /* OUT */);
+
 #endif
