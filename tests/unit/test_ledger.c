@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <jansson.h>
 #include "backends.h"
 #include "era_835.h"
 
@@ -441,13 +442,108 @@ static void test_reasons(void **state)
     rules_hold();
 }
 
+/* The CLI over the same database: a payment posted once under one key, its reversal, the statement PDF,
+ * aging as JSON moving by bucket, a closed month refusing a payment, amounts checked. */
+static int cli(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *cli_out, *cli_err;
+static int cli(const char *fmt, ...)
+{
+    char args[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(args + k, sizeof args - (size_t)k, " --db '%s'", W.db.uri);
+    free(cli_out);
+    free(cli_err);
+    cli_out = cli_err = NULL;
+    return test_run_cli(args, NULL, &cli_out, &cli_err);
+}
+
+static void test_cli(void **state)
+{
+    (void)state;
+    long long c = (long long)W.client, before = balance(NULL);
+    assert_int_equal(cli("ledger show %lld --json", c), 0);
+    json_t *j = json_loads(cli_out, 0, NULL);
+    assert_non_null(j);
+    assert_int_equal(json_integer_value(json_object_get(j, "balance_cents")), before);
+    json_decref(j);
+    assert_int_equal(cli("payment add %lld --amount 5.00 --method cash --idempotency-key cli-1", c), 0);
+    assert_non_null(strstr(cli_out, "recorded as entry"));
+    assert_int_equal(cli("payment add %lld --amount 5.00 --method cash --idempotency-key cli-1", c), 0);
+    assert_non_null(strstr(cli_out, "recorded before"));
+    assert_int_equal(balance(NULL), before - 500);
+    long long entry = q1("SELECT id FROM ledger_entry WHERE idempotency_key = 'cli-1'");
+    assert_int_equal(cli("payment reverse %lld --reason 'entered twice'", entry), 0);
+    assert_int_equal(balance(NULL), before);
+    assert_int_equal(cli("payment reverse %lld --reason again", entry), 1);
+    assert_non_null(strstr(cli_err, "reversed already"));
+    /* amounts are checked, never wrapped */
+    assert_int_equal(cli("payment add %lld --amount 99999999999999999999 --method cash", c), 2);
+    assert_non_null(strstr(cli_err, "--amount"));
+    assert_int_equal(cli("payment add %lld --amount 5.00 --method barter", c), 2);
+    assert_non_null(strstr(cli_err, "method"));
+    /* a closed month refuses a payment dated in it */
+    assert_int_equal(cli("payment add %lld --amount 5.00 --method cash --date %s", c, W.demo_end), 1);
+    assert_non_null(strstr(cli_err, "closed"));
+    assert_int_equal(cli("close --month %.7s", W.today), 2);
+    assert_int_equal(cli("adjust --reasons"), 0);
+    assert_non_null(strstr(cli_out, "hardship"));
+    assert_int_equal(cli("adjust %lld --amount 1.00 --reason hardship", c), 0);
+    /* the statements of this month: one PDF per client with a balance, this client's among them */
+    char *dir = test_tmp_path(".d"), path[600];
+    assert_int_equal(cli("statements --month %.7s --out %s", W.today, dir), 0);
+    snprintf(path, sizeof path, "%s/statement-%.7s-client-%lld.pdf", dir, W.today, c);
+    assert_true(balance(NULL) > 0); /* the client's other copays */
+    FILE *f = fopen(path, "rb");
+    {
+        assert_non_null(f);
+        fseek(f, 0, SEEK_END);
+        long len = ftell(f);
+        rewind(f);
+        char *pdf = malloc((size_t)len);
+        assert_int_equal(fread(pdf, 1, (size_t)len, f), (size_t)len);
+        fclose(f);
+        char *t = pdf_text(pdf, (size_t)len);
+        free(pdf);
+        struct psy_client cl;
+        assert_int_equal(psy_records_client_get(W.st, W.pr, W.client, &cl), PSY_OK);
+        assert_non_null(strstr(t, cl.last_name));
+        assert_non_null(strstr(t, "Written off: Financial hardship"));
+        free(t);
+        remove(path);
+    }
+    char rm[700];
+    snprintf(rm, sizeof rm, "rm -rf '%s'", dir);
+    assert_int_equal(system(rm), 0);
+    free(dir);
+    /* aging as JSON: the patients' row last, the buckets named */
+    assert_int_equal(cli("aging --as-of %s --json", W.today), 0);
+    j = json_loads(cli_out, 0, NULL);
+    assert_non_null(j);
+    json_t *rows = json_object_get(j, "rows");
+    json_t *last = json_array_get(rows, json_array_size(rows) - 1);
+    assert_true(json_is_true(json_object_get(last, "patient")));
+    assert_string_equal(json_string_value(json_array_get(json_object_get(j, "buckets"), 4)), "over 120");
+    struct psy_aging a;
+    assert_int_equal(psy_ledger_aging(W.st, W.pr, W.today, &a), PSY_OK);
+    assert_int_equal(json_integer_value(json_object_get(j, "total_cents")), a.total);
+    psy_ledger_aging_free(&a);
+    json_decref(j);
+    assert_int_equal(cli("ledger check"), 0);
+    free(cli_out);
+    free(cli_err);
+    cli_out = cli_err = NULL;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(world_up),          cmocka_unit_test(test_copay_at_service), cmocka_unit_test(test_835_deductible),
         cmocka_unit_test(test_payment),      cmocka_unit_test(test_statement),        cmocka_unit_test(test_aging_moves),
         cmocka_unit_test(test_reversals),    cmocka_unit_test(test_month_close),      cmocka_unit_test(test_two_billers),
-        cmocka_unit_test(test_reasons),
+        cmocka_unit_test(test_reasons),      cmocka_unit_test(test_cli),
     };
     return test_run_on_backends("ledger", tests, sizeof tests / sizeof tests[0], NULL, teardown);
 }
