@@ -151,6 +151,10 @@ struct psy_ledger_problem {
 psy_status psy_ledger_check(psy_store *st, psy_id practice, psy_id claim, struct psy_ledger_problem **out /* OUT */,
                             size_t *n /* OUT */);
 
+/* Whether a clinician sees the balances of their own clients (0 by default: billers and admins only). */
+psy_status psy_ledger_clinicians_see(psy_store *st, psy_id practice, int *yes /* OUT */);
+psy_status psy_ledger_clinicians_see_set(psy_store *st, psy_id practice, int yes);
+
 /* The demo practice's balances: the expected share of its signed sessions, and client payments such that
  * some clients are paid up, some pay a month late, some owe everything and one holds a credit.
  * *payments (may be NULL) counts the payments recorded. */

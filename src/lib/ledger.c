@@ -564,6 +564,23 @@ psy_status psy_ledger_close_month(psy_store *st, psy_id practice, const char *mo
     return rc;
 }
 
+psy_status psy_ledger_clinicians_see(psy_store *st, psy_id practice, int *yes)
+{
+    int64_t v = 0;
+    psy_status rc = psy__db_int(st, &v, "SELECT clinicians_see_balances FROM ledger_setting WHERE practice_id = ?",
+                                PSY_ARGS(PSY_INT(practice)));
+    *yes = !rc && v;
+    return rc == PSY_ENOTFOUND ? PSY_OK : rc;
+}
+
+psy_status psy_ledger_clinicians_see_set(psy_store *st, psy_id practice, int yes)
+{
+    return psy__db_run(st, NULL,
+                       "INSERT INTO ledger_setting (practice_id, clinicians_see_balances) VALUES (?, ?) ON CONFLICT "
+                       "(practice_id) DO UPDATE SET clinicians_see_balances = excluded.clinicians_see_balances",
+                       PSY_ARGS(PSY_INT(practice), PSY_INT(yes ? 1 : 0)));
+}
+
 /* --- the 835 hands patient responsibility over ------------------------------------------------- */
 
 /* One payer-share entry per CARC of group PR, summed over the claim's and its lines' adjustments. */

@@ -69,3 +69,9 @@ CREATE TABLE ledger_month (
   closed_by   TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (practice_id, month)
 );
+
+-- The practice's ledger settings: whether a clinician sees the balances of their own clients.
+CREATE TABLE ledger_setting (
+  practice_id             INTEGER PRIMARY KEY,
+  clinicians_see_balances INTEGER NOT NULL DEFAULT 0 CHECK (clinicians_see_balances IN (0, 1))
+);
