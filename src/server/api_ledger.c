@@ -9,7 +9,8 @@
  *   POST /api/ledger/close            closes a month (biller, admin)
  *   PUT  /api/ledger/settings         whether clinicians see their own clients' balances (admin)
  * A clinician reads the ledger and statement of their own clients only, and only when the practice allows
- * it. Every read and write is on the audit trail.
+ * it (else the ledger answers {hidden: true} and the statement 403). Every read and write is on the audit
+ * trail.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,8 +30,9 @@ static void reply_ledger(struct srv_req *r, psy_status rc, const char *err)
 }
 
 /* The path's client when the user may see its money: a clinician their own clients' only, and only when
- * the practice allows; else replies and returns -1. */
-static int money_client(struct srv_req *r, psy_id *client)
+ * the practice allows; else replies and returns -1 (*hidden set, nothing replied, when hidden is given
+ * and only the practice's setting stands in the way). */
+static int money_client_or_hidden(struct srv_req *r, psy_id *client, int *hidden)
 {
     if (api_id_param(r, "id", client)) return -1;
     if (!api_may_see(r, 0, *client)) {
@@ -44,6 +46,10 @@ static int money_client(struct srv_req *r, psy_id *client)
             srv_reply_status(r, rc, NULL);
             return -1;
         }
+        if (!yes && hidden) {
+            *hidden = 1;
+            return -1;
+        }
         if (!yes) {
             srv_reply_error(r, 403, "forbidden", NULL, "the practice shows balances to billers and admins only");
             return -1;
@@ -51,6 +57,8 @@ static int money_client(struct srv_req *r, psy_id *client)
     }
     return 0;
 }
+
+static int money_client(struct srv_req *r, psy_id *client) { return money_client_or_hidden(r, client, NULL); }
 
 static json_t *entry_json(const struct psy_ledger_entry *e)
 {
@@ -97,7 +105,14 @@ static void reply_ledger_of(struct srv_req *r, psy_id client, unsigned status, j
 void api_client_ledger(struct srv_req *r)
 {
     psy_id client;
-    if (money_client(r, &client)) return;
+    int hidden = 0;
+    if (money_client_or_hidden(r, &client, &hidden)) {
+        /* the page asks for every client it shows: a hidden ledger is an answer, not a failure */
+        if (hidden)
+            srv_reply_json(r, 200, json_pack("{s:I, s:b, s:s}", "client_id", (json_int_t)client, "hidden", 1, "message",
+                                             "the practice shows balances to billers and admins only"));
+        return;
+    }
     if (api_audit_rec(r, "ledger.read", "client", client)) return;
     psy_status rc = psy_ledger_sync(r->st, r->session.user.practice_id, NULL);
     if (rc) {

@@ -3187,7 +3187,13 @@ static void test_ledger_http(void **state)
     call_error(&biller, "POST", path, "{\"reason\": \"again\"}", 409, "conflict", "entry");
     /* a clinician sees their own client's balance only when the practice allows it */
     snprintf(path, sizeof path, "/api/clients/%lld/ledger", (long long)f.client);
+    assert_int_equal(call(&lead, "GET", path, NULL, &h), 200);
+    assert_true(json_is_true(json_object_get(h.json, "hidden")));
+    assert_null(json_object_get(h.json, "entries"));
+    http_free(&h);
+    snprintf(path, sizeof path, "/api/clients/%lld/statement?month=2025-03", (long long)f.client);
     call_error(&lead, "GET", path, NULL, 403, "forbidden", NULL);
+    snprintf(path, sizeof path, "/api/clients/%lld/ledger", (long long)f.client);
     call_error(&biller, "PUT", "/api/ledger/settings", "{\"clinicians_see_balances\": true}", 403, "forbidden", NULL);
     assert_int_equal(call(&admin, "PUT", "/api/ledger/settings", "{\"clinicians_see_balances\": true}", &h), 200);
     http_free(&h);
