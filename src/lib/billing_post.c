@@ -314,9 +314,15 @@ static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *p
                                     reversal            ? "payment reversed in an 835"
                                     : c->status[0] == '4' ? "denied in an 835"
                                                           : "paid in an 835");
-    /* the client's side: after the last payer, its patient responsibility goes on the client's ledger
-     * (ledger.c, which asks psy__billing_next_payer); a reversal takes back what the payment put there */
-    if (!rc) rc = psy__ledger_posted(p->st, p->practice, id, row, earlier, p->file, pay->check_number, c);
+    /* who owes the rest (billing_next.c): after the last payer, its patient responsibility goes on the
+     * client's ledger (ledger.c); a reversal takes back what the payment it reverses put there */
+    if (!rc) {
+        psy_id next_policy = 0;
+        if (!reversal) rc = psy__billing_next_payer(p->st, p->practice, id, &next_policy);
+        if (!rc && (reversal || !next_policy))
+            rc = psy__ledger_posted(p->st, p->practice, id, row, earlier, p->file, pay->check_number, c);
+        /* next_policy != 0: a later payer adjudicates what is left; the client owes nothing yet */
+    }
 out:
     free(L);
     return rc;

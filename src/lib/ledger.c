@@ -658,9 +658,6 @@ static psy_status posted(psy_store *st, psy_id practice, psy_id claim, psy_id ro
     snprintf(source, sizeof source, "835 file #%lld, trace %s, claim %s", (long long)file, trace, c->claim_id);
     if (earlier) /* a reversal takes back what the payment it reverses put on the client */
         return reverse_where(st, practice, "e.payment_id = ?", earlier, date, "the payer reversed its payment (CLP02 22)");
-    psy_id next = 0;
-    if ((rc = psy__billing_next_payer(st, practice, claim, &next))) return rc;
-    if (next) return PSY_OK; /* a later payer adjudicates what is left; the client owes nothing yet */
     if ((rc = payer_shares(st, practice, claim, client, service, row, source, date, c))) return rc;
     if (!strcmp(c->status, "4")) return PSY_OK; /* denied: the expected share stays */
     /* the payer's figure replaces the expected share of the claim's sessions */

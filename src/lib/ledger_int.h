@@ -25,10 +25,11 @@ psy_status psy__ledger_reverse_one(psy_store *st, psy_id practice, const struct 
                                    const char *reason, const char *by, psy_id *id);
 
 /* The 835 posting, inside its transaction, after it posted claim payment c as payment row `row` of era
- * file `file` under trace number `trace` (earlier: the payment row a reversal took back, 0 none). When
- * the claim's payer is the last (psy__billing_next_payer), its patient responsibility goes on the client's
- * ledger, one entry per CARC, replacing the expected share of the claim's sessions (unless denied); a
- * reversal takes back the entries of the payment it reverses. */
+ * file `file` under trace number `trace`, when the claim's payer is the last (psy__billing_next_payer
+ * found no later policy) or c is a reversal (earlier: the payment row it took back). The payer's patient
+ * responsibility goes on the client's ledger, one entry per CARC, replacing the expected share of the
+ * claim's sessions (unless denied); a reversal takes back the entries of the payment it reverses. Then
+ * the rules of ledger_check.c are checked over the claim; a broken one becomes a finding on it. */
 psy_status psy__ledger_posted(psy_store *st, psy_id practice, psy_id claim, psy_id row, psy_id earlier, psy_id file,
                               const char *trace, const struct psy_era_claim *c);
 

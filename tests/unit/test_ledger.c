@@ -170,6 +170,45 @@ static psy_id pay(long long cents, psy_id claim, const char *ref, const char *ke
     return id;
 }
 
+/* A client with a secondary policy: the primary's 835 puts nothing on the client (a later payer
+ * adjudicates the rest, psy__billing_next_payer), and the rules still hold. */
+static void test_secondary_payer_first(void **state)
+{
+    (void)state;
+    psy_id claim = q1("SELECT min(c.id) FROM claim c WHERE c.status = 'ready' AND c.client_id <> %lld AND (SELECT "
+                      "count(*) FROM policy x WHERE x.client_id = c.client_id) = 1", (long long)W.client);
+    assert_true(claim > 0);
+    psy_id client = q1("SELECT client_id FROM claim WHERE id = %lld", (long long)claim);
+    struct psy_policy p;
+    assert_int_equal(psy_records_policy_on(W.st, W.pr, client, W.demo_end, 1, &p), PSY_OK);
+    p.id = 0;
+    p.priority = 2;
+    snprintf(p.member_id, sizeof p.member_id, "SEC-1");
+    p.copay_cents = 0;
+    assert_int_equal(psy_records_policy_add(W.st, W.pr, &p, NULL), PSY_OK);
+    assert_int_equal(psy_billing_transition(W.st, W.pr, claim, PSY_CLAIM_SUBMITTED, "sent"), PSY_OK);
+    long long total = q1("SELECT total_cents FROM claim WHERE id = %lld", (long long)claim);
+    char clps[400], t[32], pd[32], number[32];
+    snprintf(number, sizeof number, "PC%08lld", (long long)claim);
+    long long pr = total / 4; /* coinsurance */
+    char prs[32];
+    money(total, t);
+    money(total - pr, pd);
+    money(pr, prs);
+    snprintf(clps, sizeof clps, "CLP*%s*1*%s*%s*%s*MC*ICNS1~CAS*PR*2*%s", number, t, pd, prs, prs);
+    size_t len;
+    char *era = remit("LEDG0010", clps, 0, &len), err[400];
+    struct psy_billing_post_result r;
+    if (psy_billing_era_post(W.st, W.pr, era, len, &r, err, sizeof err)) fail_msg("%s", err);
+    free(era);
+    assert_int_equal(r.claims, 1);
+    assert_int_equal(q1("SELECT count(*) FROM ledger_entry WHERE claim_id = %lld AND kind = 'payer_share'", (long long)claim), 0);
+    /* its copay still stands: the estimate stays until the last payer has spoken */
+    assert_int_equal(q1("SELECT count(*) FROM ledger_entry r JOIN ledger_entry c ON c.id = r.reverses JOIN claim_line l ON "
+                        "l.session_id = c.session_id AND l.client_id = c.client_id WHERE l.claim_id = %lld", (long long)claim), 0);
+    rules_hold();
+}
+
 /* The client pays $25.00 by check 1042 for the claim; a double-submitted form posts once. */
 static void test_payment(void **state)
 {
@@ -292,7 +331,7 @@ static void test_aging_moves(void **state)
     /* as of the demo's last day, nothing of today is in yet and the payers owe the claims sent */
     struct psy_aging a;
     assert_int_equal(psy_ledger_aging(W.st, W.pr, W.demo_end, &a), PSY_OK);
-    assert_int_equal(a.payer_total, W.total);
+    assert_int_equal(a.payer_total, q1("SELECT sum(total_cents) FROM claim WHERE status NOT IN ('draft', 'ready')"));
     psy_ledger_aging_free(&a);
     assert_int_equal(psy_ledger_aging(W.st, W.pr, "2026-02-30", &a), PSY_EINVAL);
 }
@@ -541,6 +580,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(world_up),          cmocka_unit_test(test_copay_at_service), cmocka_unit_test(test_835_deductible),
+        cmocka_unit_test(test_secondary_payer_first),
         cmocka_unit_test(test_payment),      cmocka_unit_test(test_statement),        cmocka_unit_test(test_aging_moves),
         cmocka_unit_test(test_reversals),    cmocka_unit_test(test_month_close),      cmocka_unit_test(test_two_billers),
         cmocka_unit_test(test_reasons),      cmocka_unit_test(test_cli),
