@@ -615,7 +615,7 @@ static psy_status payer_shares(psy_store *st, psy_id practice, psy_id claim, psy
         snprintf(e.kind, sizeof e.kind, "payer_share");
         snprintf(e.entry_date, sizeof e.entry_date, "%s", date);
         snprintf(e.service_date, sizeof e.service_date, "%s", service_date);
-        snprintf(e.reason_code, sizeof e.reason_code, "%s", sh[k].reason);
+        snprintf(e.reason_code, sizeof e.reason_code, "%.5s", sh[k].reason);
         const char *words = psy_x12_describe(PSY_X12_TEXT_REASON, sh[k].reason);
         snprintf(e.reason, sizeof e.reason, "%s", words ? words : "patient responsibility (reason code not known)");
         snprintf(e.source, sizeof e.source, "%s", source);
