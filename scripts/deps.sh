@@ -41,7 +41,7 @@ LAYER_OF_MODULE = {
     'catalog': 'catalog', 'search': 'catalog',
     'coding': 'coding', 'ncci': 'coding', 'payer': 'coding', 'session': 'coding',
     'records': 'records', 'audit': 'records', 'auth': 'records', 'setup': 'records', 'note': 'records',
-    'claims': 'billing', 'billing': 'billing', 'x12': 'billing', 'pdf': 'billing',
+    'claims': 'billing', 'billing': 'billing', 'x12': 'billing', 'pdf': 'billing', 'ledger': 'billing',
     'api': 'server', 'srv': 'server', 'cli': 'cli',
 }
 def module(f):

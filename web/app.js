@@ -1,6 +1,7 @@
 // app.js -- the web app's shell: who is signed in, the sign-in form, the header, and the router that
 // maps the address (#/ and #/search?q=..., #/lookup, #/codes/cpt/90853, #/coding, #/clients, #/groups,
-// #/sessions/ID, #/claims, #/claims/ID, #/reports, #/remittances, #/audit, #/users, #/account, #/import) to a view. Views live in their own modules and get the
+// #/sessions/ID, #/claims, #/claims/ID, #/reports, #/remittances, #/balances, #/aging, #/audit, #/users, #/account,
+// #/import) to a view. Views live in their own modules and get the
 // main element; a route names the permission (and scope) it needs.
 
 import { h, replace } from './dom.js';
@@ -19,6 +20,7 @@ import { setupView } from './setup.js';
 import { practiceView, clinicianView, payerView, clientEditView, policyView, authView, planView, groupEditView } from './forms.js';
 import { setPracticeZone } from './clock.js';
 import { importView } from './import.js';
+import { balancesView, agingView } from './ledger.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -51,6 +53,8 @@ const routes = [
   { pattern: /^#\/reports$/, view: () => reportsView(main, allowed('claims.read', 'practice')), perm: 'reports.read' },
   { pattern: /^#\/claims(\?.*)?$/, view: () => claimsView(main, allowed('claims.write', 'practice')), perm: 'claims.read' },
   { pattern: /^#\/claims\/(\d+)$/, view: (m) => claimView(main, m[1], allowed('claims.write', 'practice')), perm: 'claims.read' },
+  { pattern: /^#\/balances$/, view: () => balancesView(main, { write: allowed('claims.write', 'practice'), practice: allowed('practice.write') }), perm: 'claims.read', scope: 'practice' },
+  { pattern: /^#\/aging$/, view: () => agingView(main), perm: 'claims.read', scope: 'practice' },
   { pattern: /^#\/remittances$/, view: () => eraView(main, allowed('claims.write', 'practice')), perm: 'claims.read', scope: 'practice' },
   { pattern: /^#\/audit$/, view: () => auditView(main), perm: 'audit.read' },
   { pattern: /^#\/users$/, view: () => usersView(main, session), perm: 'users.admin' },
@@ -75,6 +79,8 @@ function can() {
     clients: allowed('clients.write'),
     newClient: allowed('clients.write', 'practice'),
     notes: allowed('notes.write'), // documents sessions
+    balance: allowed('claims.read'), // the client's ledger (a clinician's when the practice allows it)
+    money: allowed('claims.write', 'practice'), // records payments, refunds, write-offs
   };
 }
 
@@ -90,6 +96,7 @@ function renderHeader() {
     if (allowed('claims.read')) links.push(h('a', { href: '#/claims' }, 'Claims'));
     if (allowed('reports.read')) links.push(h('a', { href: '#/reports' }, 'Reports'));
     if (allowed('claims.read', 'practice')) links.push(h('a', { href: '#/remittances' }, 'Incoming files'));
+    if (allowed('claims.read', 'practice')) links.push(h('a', { href: '#/balances' }, 'Balances'));
     if (allowed('audit.read')) links.push(h('a', { href: '#/audit' }, 'Audit trail'));
     if (allowed('users.admin')) links.push(h('a', { href: '#/users' }, 'Users'));
     links.push(h('a', { href: '#/practice' }, 'Practice'));

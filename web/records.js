@@ -7,6 +7,7 @@ import { practiceToday, utcOf } from './clock.js';
 import { newSessionForm } from './visit.js';
 import { morePager } from './list.js';
 import { eligibilitySection } from './elig.js';
+import { ledgerSection } from './ledger.js';
 
 const dash = (v) => (v === '' || v === null || v === undefined ? '—' : v);
 const dollars = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
@@ -95,6 +96,10 @@ export async function clientView(main, id, can = none, canWrite = false) {
         h('td', {}, p.review_date, !p.end_date && p.review_date && p.review_date < today ? h('span', { class: 'warn-tag' }, ' overdue') : null),
         h('td', {}, dash(p.end_date)), h('td', {}, p.clinician_signed_at ? p.clinician_signed_at.slice(0, 10) : 'not signed'))),
       'No treatment plan on record.'));
+  if (can.balance) {
+    const ledger = await ledgerSection(c.id, can.money);
+    if (ledger) main.append(ledger);
+  }
 }
 
 export async function groupsView(main, can = none) {

@@ -54,4 +54,34 @@ struct psy_cms1500_opts {
 psy_status psy_pdf_cms1500(const struct psy_claim *c, const struct psy_claim_provider *billing,
                            const struct psy_cms1500_opts *o, char **out, size_t *len, char *err, size_t errlen);
 
+
+/* A client's statement: what the client owes for each service after insurance, the month's payments
+ * and corrections, the total due and how to pay. Dates CCYYMMDD; amounts in cents. */
+struct psy_statement_line {
+    const char *date;            /* date of service */
+    const char *code;            /* procedure code, may be "" */
+    const char *description;     /* the service in words */
+    long long charge_cents;      /* what was billed (0 when not billed to insurance) */
+    long long insurance_cents;   /* what insurance paid */
+    long long owed_cents;        /* what the client still owes for it */
+};
+struct psy_statement_item {
+    const char *date;
+    const char *what;            /* "Payment, check 1042", "Refund", "Write-off: hardship" */
+    long long amount_cents;      /* as it changed the balance: a payment is negative */
+};
+struct psy_statement {
+    const struct psy_claim_provider *practice;   /* name, address, phone */
+    const struct psy_claim_person *patient;      /* name and mailing address */
+    const char *statement_date;
+    const char *period;                          /* "2026-03" */
+    const struct psy_statement_line *lines;
+    size_t n_lines;
+    const struct psy_statement_item *items;      /* the period's payments, refunds and corrections */
+    size_t n_items;
+    long long total_due_cents;                   /* the balance at the period's end (< 0: a credit) */
+    const char *how_to_pay;                      /* one or two sentences */
+};
+psy_status psy_pdf_statement(const struct psy_statement *s, char **out, size_t *len, char *err, size_t errlen);
+
 #endif

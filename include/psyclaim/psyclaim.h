@@ -61,6 +61,7 @@ void psy_data_each(const char *prefix, void (*fn)(void *ud, const char *name, co
 #include "psy_audit.h"
 #include "psy_search.h"
 #include "psy_billing.h"
+#include "psy_ledger.h"
 #include "psy_setup.h"
 
 #endif

@@ -94,6 +94,9 @@ extern const struct cli_command cli_cmd_show, cli_cmd_import, cli_cmd_search, cl
     cli_cmd_user, cli_cmd_code_session, cli_cmd_era, cli_cmd_x12, cli_cmd_audit, cli_cmd_demo,
     cli_cmd_session, cli_cmd_claims, cli_cmd_cms1500, cli_cmd_superbill, cli_cmd_init, cli_cmd_ack, cli_cmd_suspense,
     cli_cmd_eligibility;
+/* The client ledger (cli_ledger.c). */
+extern const struct cli_command cli_cmd_ledger, cli_cmd_payment, cli_cmd_refund, cli_cmd_adjust, cli_cmd_statements,
+    cli_cmd_aging, cli_cmd_close;
 /* The record commands (cli_edit.c); their help is built from their field tables at start-up. */
 extern struct cli_command cli_cmd_clinician, cli_cmd_payer, cli_cmd_client, cli_cmd_policy, cli_cmd_auth, cli_cmd_plan,
     cli_cmd_group;

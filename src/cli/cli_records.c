@@ -185,13 +185,15 @@ static int run_demo(int argc, char **argv)
     if (!st) return CLI_FAIL;
     struct psy_demo_result r;
     psy_status rc = psy_records_demo(st, &d, &r);
+    long paid = 0;
+    if (!rc) rc = psy_ledger_demo(st, r.practice_id, &paid); /* client balances, some paid, some late */
     if (rc) {
         cli_error("demo-data: %s", psy_store_errmsg(st));
         psy_store_close(st);
         return rc == PSY_EINVAL ? CLI_USAGE : CLI_FAIL;
     }
-    printf("practice %lld: %ld clinicians, %ld clients, %ld groups, %ld sessions, %ld notes\n", (long long)r.practice_id,
-           r.clinicians, r.clients, r.groups, r.sessions, r.notes);
+    printf("practice %lld: %ld clinicians, %ld clients, %ld groups, %ld sessions, %ld notes, %ld client payments\n",
+           (long long)r.practice_id, r.clinicians, r.clients, r.groups, r.sessions, r.notes, paid);
     if (r.n_problems) {
         printf("planted for the audit to find:\n");
         for (size_t i = 0; i < r.n_problems; i++)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "psy_db.h"
 #include "billing_int.h"
+#include "ledger_int.h"
 
 /* --- 835 posting ---------------------------------------------------------------------------------- */
 
@@ -408,10 +409,10 @@ static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *p
             rc = psy__billing_cob_after(p->st, p->practice, id, next_policy, &next);
         }
         if (!rc && next) p->r->next_claims++;
-    } else if (!rc && !reversal && to != PSY_CLAIM_DENIED) {
-        /* No next payer: this payer was the last, and what it left to the patient (its CAS PR, CLP05
-         * c->patient_responsibility_cents) is the patient's responsibility -- the client ledger's posting
-         * of the claim's patient share goes here. */
+    } else if (!rc) {
+        /* no next payer: this payer was the last, and what it left to the patient (its CAS PR) goes on the
+         * client's ledger (ledger.c); a reversal takes back what the payment it reverses put there */
+        rc = psy__ledger_posted(p->st, p->practice, id, row, earlier, p->file, pay->check_number, c);
     }
 out:
     free(L);

@@ -1,5 +1,6 @@
 /*
- * pdf.c -- the superbill and the CMS-1500 (02/12) claim data as PDF pages, drawn with libharu.
+ * pdf.c -- the superbill, the client's statement and the CMS-1500 (02/12) claim data as PDF pages, drawn
+ * with libharu.
  *
  * Coordinates in this file are measured from the top-left corner of a US Letter page (612 x 792
  * points) and turned upside down only in the three drawing primitives, so the layouts read like the
@@ -456,6 +457,123 @@ psy_status psy_pdf_superbill(const struct psy_superbill *sb, char **out, size_t 
     date_fmt(sb->signature_date ? sb->signature_date : sb->statement_date, 0, a, sizeof a);
     text(&p, p.mono, 9, LEFT + 300, y - 3, 0, a);
     text(&p, p.sans, 8, LEFT + 300, y + 10, 0, "Date");
+    return pdf_close(&p, out, len, err, errlen);
+}
+
+/* --- client statement ------------------------------------------------------------------------ */
+
+static const float st_cols[] = {LEFT, LEFT + 64, LEFT + 104, LEFT + 330, LEFT + 410, LEFT + 490};
+
+static float statement_head(struct pdf *p, const struct psy_statement *s)
+{
+    const struct psy_claim_provider *pr = s->practice;
+    char a[200], b[200], c[420];
+    new_page(p);
+    text(p, p->bold, 15, LEFT + 6, 44, 300, pr->last_name);
+    street(&pr->address, a, sizeof a);
+    text(p, p->sans, 9, LEFT + 6, 58, 0, a);
+    city_line(&pr->address, a, sizeof a);
+    phone_fmt(pr->phone, b, sizeof b);
+    snprintf(c, sizeof c, "%s%s%s", a, empty(b) ? "" : "   Phone ", b);
+    text(p, p->sans, 9, LEFT + 6, 70, 0, c);
+    text_right(p, p->bold, 13, PAGE_W - LEFT - 6, 44, "STATEMENT");
+    date_fmt(s->statement_date, 0, a, sizeof a);
+    snprintf(b, sizeof b, "Statement date: %.40s", a);
+    text_right(p, p->sans, 9, PAGE_W - LEFT - 6, 58, b);
+    snprintf(b, sizeof b, "Period: %.40s", s->period ? s->period : "");
+    text_right(p, p->sans, 9, PAGE_W - LEFT - 6, 70, b);
+    hline(p, LEFT, 80, PAGE_W - 2 * LEFT);
+    text(p, p->sans, 9, LEFT + 6, 96, 0, "Statement for");
+    name_fmt(s->patient->last_name, s->patient->first_name, s->patient->middle_name, s->patient->suffix, 0, a, sizeof a);
+    text(p, p->bold, 10, LEFT + 6, 109, 0, a);
+    street(&s->patient->address, a, sizeof a);
+    text(p, p->sans, 9, LEFT + 6, 121, 0, a);
+    city_line(&s->patient->address, a, sizeof a);
+    text(p, p->sans, 9, LEFT + 6, 133, 0, a);
+    long long due = s->total_due_cents;
+    if (due < 0 && psy_cents_sub(0, due, &due)) due = 0;
+    rect(p, PAGE_W - LEFT - 170, 92, 170, 44, 0.92f);
+    text(p, p->sans, 9, PAGE_W - LEFT - 162, 106, 0, s->total_due_cents < 0 ? "Credit on your account" : "Total due");
+    text_right(p, p->bold, 16, PAGE_W - LEFT - 8, 128, psy_cents_format(due, b));
+    float y = 156;
+    static const char *const heads[] = {"Date", "Code", "Service", "Charge", "Insurance paid", "You owe"};
+    rect(p, LEFT, y, PAGE_W - 2 * LEFT, 14, 0.85f);
+    for (int i = 0; i < 6; i++)
+        if (i < 3) text(p, p->bold, 8, st_cols[i] + 3, y + 10, 0, heads[i]);
+        else text_right(p, p->bold, 8, (i < 5 ? st_cols[i + 1] : PAGE_W - LEFT) - 4, y + 10, heads[i]);
+    return y + 14;
+}
+
+psy_status psy_pdf_statement(const struct psy_statement *s, char **out, size_t *len, char *err, size_t errlen)
+{
+    *out = NULL;
+    *len = 0;
+    if (!s->practice || empty(s->practice->last_name)) return fail(err, errlen, "practice.last_name", "required");
+    if (!s->patient || empty(s->patient->last_name)) return fail(err, errlen, "patient.last_name", "required");
+    struct pdf p;
+    if (pdf_open(&p, "Statement")) return fail(err, errlen, "pdf", "the PDF library could not start");
+    float y = statement_head(&p, s);
+    char a[300];
+    for (size_t i = 0; i < s->n_lines; i++) {
+        const struct psy_statement_line *l = &s->lines[i];
+        if (y > PAGE_H - 190) {
+            text_right(&p, p.sans, 8, PAGE_W - LEFT, y + 14, "continued on the next page");
+            y = statement_head(&p, s);
+        }
+        date_fmt(l->date, 0, a, sizeof a);
+        text(&p, p.mono, 8.5f, st_cols[0] + 3, y + 11, 0, a);
+        text(&p, p.mono, 8.5f, st_cols[1] + 3, y + 11, 0, l->code);
+        text(&p, p.sans, 8.5f, st_cols[2] + 3, y + 11, st_cols[3] - st_cols[2] - 6, l->description);
+        long long v[3] = {l->charge_cents, l->insurance_cents, l->owed_cents};
+        for (int k = 0; k < 3; k++) {
+            psy_cents_format(v[k], a);
+            text_right(&p, k == 2 ? p.bold : p.mono, 8.5f, (k < 2 ? st_cols[k + 4] : PAGE_W - LEFT) - 4, y + 11, a);
+        }
+        hline(&p, LEFT, y + 15, PAGE_W - 2 * LEFT);
+        y += 15;
+    }
+    if (!s->n_lines) {
+        text(&p, p.sans, 9, LEFT + 3, y + 12, 0, "No service with an amount owed.");
+        y += 15;
+    }
+    y += 22;
+    text(&p, p.bold, 8, LEFT, y, 0, "PAYMENTS AND CORRECTIONS THIS PERIOD");
+    y += 13;
+    for (size_t i = 0; i < s->n_items; i++, y += 12) {
+        if (y > PAGE_H - 90) y = statement_head(&p, s) + 12;
+        char d[32], m[32];
+        date_fmt(s->items[i].date, 0, d, sizeof d);
+        psy_cents_format(s->items[i].amount_cents, m);
+        text(&p, p.mono, 8.5f, LEFT, y, 0, d);
+        text(&p, p.sans, 8.5f, LEFT + 70, y, 330, s->items[i].what);
+        text_right(&p, p.mono, 8.5f, PAGE_W - LEFT - 4, y, m);
+    }
+    if (!s->n_items) {
+        text(&p, p.sans, 8.5f, LEFT, y, 0, "none");
+        y += 12;
+    }
+    y += 10;
+    psy_cents_format(s->total_due_cents, a);
+    text(&p, p.bold, 10, LEFT + 330, y, 0, "Total due");
+    text_right(&p, p.bold, 10, PAGE_W - LEFT - 4, y, a);
+    y += 24;
+    if (!empty(s->how_to_pay)) {
+        text(&p, p.bold, 8, LEFT, y, 0, "HOW TO PAY");
+        /* wrapped at about 120 characters a line, at a blank */
+        const char *t = s->how_to_pay;
+        while (*t && y < PAGE_H - 30) {
+            size_t n = strlen(t);
+            if (n > 120) {
+                n = 120;
+                while (n > 40 && t[n] != ' ') n--;
+            }
+            snprintf(a, sizeof a, "%.*s", (int)n, t);
+            y += 12;
+            text(&p, p.sans, 8.5f, LEFT, y, PAGE_W - 2 * LEFT, a);
+            t += n;
+            while (*t == ' ') t++;
+        }
+    }
     return pdf_close(&p, out, len, err, errlen);
 }
 

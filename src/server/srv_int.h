@@ -172,6 +172,15 @@ void api_claims_export(struct srv_req *r);
 void api_superbill(struct srv_req *r);
 void api_suspense(struct srv_req *r);
 void api_report_revenue(struct srv_req *r);
+/* api_ledger.c: the client ledger, balances, statements, aging, month close */
+void api_client_ledger(struct srv_req *r);
+void api_client_ledger_post(struct srv_req *r);
+void api_ledger_reverse(struct srv_req *r);
+void api_client_statement(struct srv_req *r);
+void api_balances(struct srv_req *r);
+void api_report_aging(struct srv_req *r);
+void api_ledger_close(struct srv_req *r);
+void api_ledger_settings(struct srv_req *r);
 void api_clients(struct srv_req *r);
 void api_client_eligibility(struct srv_req *r);
 void api_client_eligibility_request(struct srv_req *r);

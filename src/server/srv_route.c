@@ -85,6 +85,17 @@ static const struct srv_route routes[] = {
     {"GET", "/api/reports/group-economics", api_report_economics, 0, PSY_PERM_REPORTS_READ, PSY_SCOPE_NONE},
     /* revenue is the practice's money across every clinician's claims */
     {"GET", "/api/reports/revenue", api_report_revenue, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_PRACTICE},
+    /* the client ledger (api_ledger.c): a clinician reads their own clients' balances when the practice
+     * allows it (the handlers decide); recording money, the balances list, aging and closing a month are
+     * the billing office's */
+    {"GET", "/api/clients/:id/ledger", api_client_ledger, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_NONE},
+    {"POST", "/api/clients/:id/ledger", api_client_ledger_post, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
+    {"GET", "/api/clients/:id/statement", api_client_statement, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_NONE},
+    {"POST", "/api/ledger/:id/reverse", api_ledger_reverse, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
+    {"POST", "/api/ledger/close", api_ledger_close, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
+    {"PUT", "/api/ledger/settings", api_ledger_settings, 0, PSY_PERM_PRACTICE_WRITE, PSY_SCOPE_PRACTICE},
+    {"GET", "/api/balances", api_balances, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_PRACTICE},
+    {"GET", "/api/reports/aging", api_report_aging, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_PRACTICE},
     {"GET", "/api/audit", api_audit, 0, PSY_PERM_AUDIT_READ, PSY_SCOPE_NONE},
     {"GET", "/api/audit.csv", api_audit_csv, 0, PSY_PERM_AUDIT_READ, PSY_SCOPE_NONE},
     /* the first run: open only while the database has no practice (the handlers refuse afterwards) */

@@ -305,6 +305,79 @@ async function narrowChecks(browser, url) {
 }
 
 /**
+ * The client ledger in the browser: the biller opens Billing > Balances (the demo practice's copays,
+ * some paid, some late), a client's ledger, records a check (a double click records it once), downloads
+ * the statement, reverses the payment, reads the A/R aging with its stacked bars; a clinician sees no
+ * balances until the practice allows it; the pages fit 390 px.
+ */
+async function ledgerChecks(browser, url) {
+  const { ctx, page, errors } = await watchedPage(browser, 15000);
+  page.on('dialog', (d) => d.accept('check returned unpaid'));
+  await signIn(page, url, 'bo', PASSWORDS.biller);
+  await page.getByRole('link', { name: 'Balances' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Balances' }).waitFor();
+  const rows = await page.locator('main table tbody tr').count();
+  check('Balances lists the demo clients who owe something', rows > 0, `${rows} rows`);
+  const late = await page.locator('main table tbody tr.warn').count();
+  check('clients with amounts open over 60 days stand out', late > 0, `${late} late`);
+  await page.locator('main table tbody tr th a').first().click();
+  await page.locator('#ledger-balance').waitFor();
+  const money = (t) => Math.round(Number(t.replace(/[^0-9.-]/g, '')) * 100);
+  const before = money(await page.locator('#ledger-balance').textContent());
+  check('the client page shows the balance', before > 0, String(before));
+  const payments = async () => page.locator('#ledger tbody tr', { hasText: 'check 555' }).count();
+  await page.locator('#ledger-amount').fill('10.00');
+  await page.locator('#ledger-method').selectOption('check');
+  await page.locator('#ledger-ref').fill('555');
+  await page.locator('#ledger-form button[type=submit]').dblclick();
+  await page.locator('#ledger tbody tr', { hasText: 'check 555' }).first().waitFor();
+  await page.waitForTimeout(500);
+  const after = money(await page.locator('#ledger-balance').textContent());
+  check('a payment lowers the balance by its amount', after === before - 1000, `${before} -> ${after}`);
+  check('a double-clicked form records once', (await payments()) === 1, `${await payments()} rows`);
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Statement (PDF)' }).click()]);
+  check('the statement downloads as a PDF', /^statement-\d+-\d{4}-\d{2}\.pdf$/.test(dl.suggestedFilename()), dl.suggestedFilename());
+  await page.locator('#ledger tbody tr', { hasText: 'check 555' }).getByRole('button', { name: 'Reverse' }).click();
+  await page.locator('#ledger tbody tr', { hasText: 'reversed by' }).first().waitFor();
+  check('a reversed payment restores the balance', money(await page.locator('#ledger-balance').textContent()) === before);
+  await page.setViewportSize({ width: 390, height: 844 });
+  check('a client page with its ledger does not scroll sideways at 390 px', (await sideScroll(page)) <= 0, `${await sideScroll(page)} px too wide`);
+  await page.goto(url + '/#/balances');
+  await page.getByRole('heading', { level: 1, name: 'Balances' }).waitFor();
+  check('Balances does not scroll sideways at 390 px', (await sideScroll(page)) <= 0, `${await sideScroll(page)} px too wide`);
+  await page.getByRole('link', { name: 'A/R aging report' }).click();
+  await page.locator('#aging-total').waitFor();
+  const bars = await page.locator('svg.aging-plot rect').count();
+  check('the aging report draws stacked bars, payers and patients per bucket', bars === 10, `${bars} bars`);
+  const total = await page.locator('#aging-total').textContent();
+  check('the aging report shows the total outstanding', /^\$[\d,]+\.\d\d$/.test(total), total);
+  check('A/R aging does not scroll sideways at 390 px', (await sideScroll(page)) <= 0, `${await sideScroll(page)} px too wide`);
+  check('no errors in the ledger console', errors.length === 0, errors.join(' | '));
+  await ctx.close();
+  // a clinician: no balance on their client's page until the admin allows it
+  const clin = await watchedPage(browser, 15000);
+  await signIn(clin.page, url, 'dana', PASSWORDS.clinician);
+  await clin.page.getByRole('link', { name: 'Groups' }).click();
+  await clin.page.locator('table th a').first().click();
+  await clin.page.locator('table th a[href^="#/clients/"]').first().click();
+  await clin.page.getByRole('heading', { level: 2, name: 'Insurance' }).waitFor();
+  await clin.page.waitForTimeout(500);
+  check('a clinician sees no balance unless the practice allows it', (await clin.page.locator('#ledger').count()) === 0);
+  const admin = await watchedPage(browser, 15000);
+  await signIn(admin.page, url, 'alex', PASSWORDS.admin);
+  await admin.page.goto(url + '/#/balances');
+  await admin.page.getByLabel('Clinicians see the balances of their own clients').check();
+  await admin.page.waitForTimeout(500);
+  await clin.page.reload();
+  await clin.page.locator('#ledger-balance').waitFor();
+  check('once allowed, the clinician sees the balance and no payment form', (await clin.page.locator('#ledger-form').count()) === 0);
+  await admin.page.getByLabel('Clinicians see the balances of their own clients').uncheck();
+  await admin.page.waitForTimeout(300);
+  await clin.ctx.close();
+  await admin.ctx.close();
+}
+
+/**
  * A practice's first day, in the browser only: `psyclaim serve` on an empty database shows the first-run
  * page; the practice and its admin are created there; then a clinician, a payer, a client with a
  * diagnosis found by searching, an insurance policy and a treatment plan are added through the forms.
@@ -1273,6 +1346,7 @@ async function main() {
     await usersChecks(browser, url);
     await widgetChecks(browser, url);
     await narrowChecks(browser, url);
+    await ledgerChecks(browser, url);
     await firstRunChecks(browser, dir);
 
     const { code, signal } = await stopServer(server.proc);

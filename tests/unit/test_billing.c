@@ -592,53 +592,6 @@ static void test_era_posted_once(void **state)
     cli(line, 1, NULL, "empty", NULL);
 }
 
-/* An 835 paying one claim: CLP segments given, BPR the claims paid less PLB. */
-static char *remit_as(const char *payer, const char *trace, const char *clps, long long plb, size_t *len);
-
-static char *remit(const char *trace, const char *clps, long long plb, size_t *len)
-{
-    return remit_as("DEMO PAYER", trace, clps, plb, len);
-}
-
-/* remit from a named payer: payer is N1*PR's N102 (and N103/N104 when given as "NAME*XV*ID"). */
-static char *remit_as(const char *payer, const char *trace, const char *clps, long long plb, size_t *len)
-{
-    struct b835 out = {0};
-    char m[32], body[1200];
-    long long total = 0;
-    snprintf(body, sizeof body, "%s", clps);
-    for (char *c = strtok(body, "~"); c; c = strtok(NULL, "~")) {
-        long long v = 0;
-        char amt[32];
-        if (strncmp(c, "CLP*", 4)) continue;
-        const char *p = c;
-        for (int k = 0; k < 4 && p; k++) p = strchr(p + 1, '*');
-        snprintf(amt, sizeof amt, "%.*s", (int)strcspn(p + 1, "*"), p + 1);
-        assert_int_equal(psy_x12_parse_cents(amt, &v, NULL), PSY_OK);
-        total += v;
-    }
-    money(total - plb, m);
-    put(&out, 0, "ISA*00*          *00*          *ZZ*PAYER          *ZZ*PRACTICE       *260415*1200*^*00501*000000778*0*P*:");
-    put(&out, 0, "GS*HP*PAYER*PRACTICE*20260415*1200*778*X*005010X221A1");
-    put(&out, 1, "ST*835*0001");
-    put(&out, 1, "BPR*I*%s*C*ACH*CCP*01*999999999*DA*1234*1512345678**01*999999999*DA*5678*20260415", m);
-    put(&out, 1, "TRN*1*%s*1512345678", trace);
-    put(&out, 1, "N1*PR*%s", payer);
-    put(&out, 1, "N1*PE*DEMO PRACTICE*XX*1234567893");
-    put(&out, 1, "LX*1");
-    snprintf(body, sizeof body, "%s", clps);
-    for (char *c = strtok(body, "~"); c; c = strtok(NULL, "~")) put(&out, 1, "%s", c);
-    if (plb) {
-        money(plb, m);
-        put(&out, 1, "PLB*1234567893*20261231*FB:RI1*%s", m);
-    }
-    put(&out, 0, "SE*%d*0001", out.segs + 1);
-    put(&out, 0, "GE*1*778");
-    put(&out, 0, "IEA*1*000000778");
-    *len = out.len;
-    return out.s;
-}
-
 /* What payers really send: each file holds one defect. A claim or line that cannot be
  * understood goes to suspense with the exact segment and element; a field posting does not need is a
  * warning; the rest of the file posts. */

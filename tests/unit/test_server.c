@@ -588,6 +588,15 @@ static void test_role_matrix(void **state)
         {"POST", "/api/suspense/1/close", {401, 415, 403, 415}},
         {"POST", "/api/claims/1/rebuild", {401, 415, 403, 415}},
         {"GET", "/api/reports/revenue", {401, 200, 403, 200}},
+        /* the client ledger: money is recorded by billers and admins; balances and aging span the practice */
+        {"GET", "/api/clients/1/ledger", {401, 404, 404, 404}},
+        {"POST", "/api/clients/1/ledger", {401, 415, 403, 415}},
+        {"GET", "/api/clients/1/statement?month=2026-01", {401, 404, 404, 404}},
+        {"POST", "/api/ledger/1/reverse", {401, 415, 403, 415}},
+        {"POST", "/api/ledger/close", {401, 415, 403, 415}},
+        {"PUT", "/api/ledger/settings", {401, 415, 403, 403}},
+        {"GET", "/api/balances", {401, 200, 403, 200}},
+        {"GET", "/api/reports/aging?as_of=2026-01-31", {401, 200, 403, 200}},
         /* users: admins only; one's own password and second factor: everyone */
         {"GET", "/api/users", {401, 200, 403, 403}},
         {"POST", "/api/users", {401, 415, 403, 403}},
@@ -3381,6 +3390,121 @@ static void test_practice_time_zone(void **state)
     http_free(&h);
 }
 
+/* The client ledger over HTTP: balances, a payment posted once under one key, its reversal, the
+ * statement PDF, aging, a clinician's view only when the practice allows it, a closed month, the trail. */
+static void test_ledger_http(void **state)
+{
+    (void)state;
+    struct rec_fixture f;
+    rec_setup(&f);
+    struct session lead, biller, admin;
+    login_as("lead", &lead);
+    login_as("biller", &biller);
+    login_as("admin", &admin);
+    struct http h;
+    char path[128];
+    assert_int_equal(call(&biller, "GET", "/api/balances", NULL, &h), 200);
+    assert_true(json_array_size(json_object_get(h.json, "clients")) > 0);
+    assert_false(json_is_true(json_object_get(h.json, "clinicians_see_balances")));
+    /* a client of the lead clinician who owes something */
+    psy_store *st = NULL;
+    char err[256];
+    assert_int_equal(psy_store_open(db_path, &st, err, sizeof err), PSY_OK);
+    psy_id *own;
+    size_t nown, i;
+    assert_int_equal(psy_records_client_ids(st, 1, f.lead, &own, &nown), PSY_OK);
+    psy_store_close(st);
+    json_t *c;
+    f.client = f.stranger = 0;
+    json_array_foreach(json_object_get(h.json, "clients"), i, c) {
+        psy_id id = json_integer_value(json_object_get(c, "client_id"));
+        int mine = 0;
+        for (size_t k = 0; k < nown; k++) mine |= own[k] == id;
+        if (mine && !f.client && json_integer_value(json_object_get(c, "balance_cents")) > 0) f.client = id;
+        if (!mine && !f.stranger) f.stranger = id;
+    }
+    assert_true(f.stranger > 0);
+    free(own);
+    assert_true(f.client > 0);
+    http_free(&h);
+    snprintf(path, sizeof path, "/api/clients/%lld/ledger", (long long)f.client);
+    assert_int_equal(call(&biller, "GET", path, NULL, &h), 200);
+    long long before = json_integer_value(json_object_get(h.json, "balance_cents"));
+    assert_true(before > 0); /* the demo's copays */
+    assert_true(json_array_size(json_object_get(h.json, "reasons")) >= 5);
+    http_free(&h);
+    const char *pay = "{\"kind\": \"payment\", \"amount\": \"25.00\", \"method\": \"check\", \"reference\": \"1042\", "
+                      "\"idempotency_key\": \"form-7\"}";
+    assert_int_equal(call(&biller, "POST", path, pay, &h), 201);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "balance_cents")), before - 2500);
+    long long entry = json_integer_value(json_object_get(h.json, "entry"));
+    http_free(&h);
+    assert_int_equal(call(&biller, "POST", path, pay, &h), 200); /* the form submitted twice */
+    assert_true(json_is_true(json_object_get(h.json, "replayed")));
+    assert_int_equal(json_integer_value(json_object_get(h.json, "balance_cents")), before - 2500);
+    http_free(&h);
+    call_error(&biller, "POST", path, "{\"kind\": \"payment\", \"amount\": \"25.00\", \"method\": \"barter\"}", 422,
+               "invalid", "method");
+    call_error(&biller, "POST", path, "{\"kind\": \"payment\", \"amount\": \"lots\", \"method\": \"cash\"}", 422,
+               "invalid", "amount");
+    call_error(&lead, "POST", path, pay, 403, "forbidden", NULL);
+    snprintf(path, sizeof path, "/api/ledger/%lld/reverse", entry);
+    assert_int_equal(call(&biller, "POST", path, "{\"reason\": \"check returned\"}", &h), 201);
+    http_free(&h);
+    call_error(&biller, "POST", path, "{\"reason\": \"again\"}", 409, "conflict", "entry");
+    /* a clinician sees their own client's balance only when the practice allows it */
+    snprintf(path, sizeof path, "/api/clients/%lld/ledger", (long long)f.client);
+    assert_int_equal(call(&lead, "GET", path, NULL, &h), 200);
+    assert_true(json_is_true(json_object_get(h.json, "hidden")));
+    assert_null(json_object_get(h.json, "entries"));
+    http_free(&h);
+    snprintf(path, sizeof path, "/api/clients/%lld/statement?month=2025-03", (long long)f.client);
+    call_error(&lead, "GET", path, NULL, 403, "forbidden", NULL);
+    snprintf(path, sizeof path, "/api/clients/%lld/ledger", (long long)f.client);
+    call_error(&biller, "PUT", "/api/ledger/settings", "{\"clinicians_see_balances\": true}", 403, "forbidden", NULL);
+    assert_int_equal(call(&admin, "PUT", "/api/ledger/settings", "{\"clinicians_see_balances\": true}", &h), 200);
+    http_free(&h);
+    assert_int_equal(call(&lead, "GET", path, NULL, &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "balance_cents")), before);
+    http_free(&h);
+    snprintf(path, sizeof path, "/api/clients/%lld/ledger", (long long)f.stranger);
+    call_error(&lead, "GET", path, NULL, 404, "not_found", NULL);
+    /* the statement of the demo's last month */
+    snprintf(path, sizeof path, "/api/clients/%lld/statement?month=2025-03", (long long)f.client);
+    assert_int_equal(call(&biller, "GET", path, NULL, &h), 200);
+    assert_true(h.body.n > 4 && !memcmp(h.body.p, "%PDF", 4));
+    http_free(&h);
+    snprintf(path, sizeof path, "/api/clients/%lld/statement?month=2025-13", (long long)f.client);
+    call_error(&biller, "GET", path, NULL, 422, "invalid", "month");
+    /* aging: the patients' row last, the totals add up */
+    assert_int_equal(call(&biller, "GET", "/api/reports/aging?as_of=2025-06-30", NULL, &h), 200);
+    json_t *rows = json_object_get(h.json, "rows");
+    assert_true(json_is_true(json_object_get(json_array_get(rows, json_array_size(rows) - 1), "patient")));
+    assert_int_equal(json_integer_value(json_object_get(h.json, "total_cents")),
+                     json_integer_value(json_object_get(h.json, "payer_total_cents")) +
+                         json_integer_value(json_object_get(h.json, "patient_total_cents")));
+    assert_true(json_integer_value(json_object_get(h.json, "patient_total_cents")) > 0);
+    http_free(&h);
+    call_error(&biller, "GET", "/api/reports/aging?as_of=June", NULL, 400, "invalid", "as_of");
+    /* a closed month refuses a payment dated in it */
+    assert_int_equal(call(&biller, "POST", "/api/ledger/close", "{\"month\": \"2025-03\"}", &h), 200);
+    http_free(&h);
+    snprintf(path, sizeof path, "/api/clients/%lld/ledger", (long long)f.client);
+    call_error(&biller, "POST", path,
+               "{\"kind\": \"payment\", \"amount\": \"5\", \"method\": \"cash\", \"date\": \"2025-03-15\"}", 409,
+               "conflict", "date");
+    /* every read and write is on the trail */
+    assert_int_equal(call(&admin, "GET", "/api/audit?limit=200", NULL, &h), 200);
+    char *text = json_dumps(h.json, 0);
+    for (const char *const *a = (const char *const[]){"ledger.payment", "ledger.reverse", "ledger.read", "ledger.balances",
+                                                      "statement.read", "report.aging", "ledger.close", "ledger.settings",
+                                                      NULL};
+         *a; a++)
+        if (!strstr(text, *a)) fail_msg("no %s on the audit trail", *a);
+    free(text);
+    http_free(&h);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -3389,7 +3513,7 @@ int main(void)
         T(test_health_and_static), T(test_login), T(test_rate_limit), T(test_csrf_and_logout),
         T(test_role_matrix), T(test_login_no_enumeration), T(test_trusted_proxy), T(test_users), T(test_two_factor), T(test_errors), T(test_body_cap), T(test_code_page), T(test_nlm_search), T(test_search), T(test_code_session),
         T(test_payers), T(test_era_read), T(test_audit), T(test_clients_and_groups), T(test_session_documentation), T(test_visit_documentation), T(test_reports),
-        T(test_claims), T(test_import_clients_http),
+        T(test_claims), T(test_import_clients_http), T(test_ledger_http),
         T(test_access_log), T(test_concurrent_requests), T(test_tls), T(test_bad_config),
         T(test_canonical_paths), T(test_own_answers), T(test_slow_clients), T(test_audit_trail),
         T(test_record_forms), T(test_password_change_throttled),

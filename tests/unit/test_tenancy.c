@@ -38,13 +38,14 @@ static long fingerprint(const struct fx_db *d, psy_id practice)
 {
     static const char *const tables[] = {"clinician", "client", "payer", "policy", "authorisation", "treatment_plan",
                                          "therapy_group", "session", "attendance", "note", "note_addendum",
-                                         "record_history", "group_member", "client_diagnosis", "plan_goal"};
+                                         "record_history", "group_member", "client_diagnosis", "plan_goal",
+                                         "ledger_entry"};
     long sum = 0;
     char sql[200];
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         int versioned = strcmp(tables[i], "note_addendum") && strcmp(tables[i], "record_history") &&
                         strcmp(tables[i], "group_member") && strcmp(tables[i], "client_diagnosis") &&
-                        strcmp(tables[i], "plan_goal");
+                        strcmp(tables[i], "plan_goal") && strcmp(tables[i], "ledger_entry");
         snprintf(sql, sizeof sql, "SELECT COUNT(*) * 1000 + COALESCE(SUM(%s), 0) FROM %s WHERE practice_id = %lld",
                  versioned ? "version" : "1", tables[i], (long long)practice);
         sum = sum * 7 + fx_db_count(d, sql);
@@ -105,6 +106,12 @@ static void test_records_isolation(void **state)
     sole.active = 1;
     psy_id sole_id;
     assert_int_equal(psy_records_client_add(st, b.pr, &sole, &sole_id), PSY_OK);
+    /* a payment on their client's ledger */
+    struct psy_ledger_write lw = {.kind = "payment", .client = b.client[0], .amount_cents = 2500, .method = "cash",
+                                  .idempotency_key = "theirs-1"};
+    psy_id their_entry;
+    char lerr[300];
+    assert_int_equal(psy_ledger_record(st, b.pr, &lw, &their_entry, NULL, lerr, sizeof lerr), PSY_OK);
     long before = fingerprint(&a.db, b.pr);
 
     /* reads */
@@ -274,6 +281,28 @@ static void test_records_isolation(void **state)
     struct psy_plan np;
     fx_plan_init(&np, b.client[0], a.clin, PSY_MOD_INDIVIDUAL, "2024-02-01", "2024-08-01");
     NOT_THEIRS(st, psy_records_plan_add(st, me, &np, NULL));
+
+    /* the client ledger: their client's entries, payments, reversals, fee and statement */
+    {
+        struct psy_ledger_entry *le = NULL;
+        size_t nle = 0;
+        NOT_THEIRS(st, psy_ledger_entries(st, me, b.client[0], NULL, &le, &nle, NULL));
+        free(le);
+        NOT_THEIRS(st, psy_ledger_record(st, me, &lw, &their_entry, NULL, lerr, sizeof lerr)); /* their key, my practice */
+        lw.idempotency_key = NULL;
+        NOT_THEIRS(st, psy_ledger_record(st, me, &lw, &their_entry, NULL, lerr, sizeof lerr));
+        NOT_THEIRS(st, psy_ledger_reverse(st, me, their_entry, "not mine", NULL, "x", NULL, lerr, sizeof lerr));
+        NOT_THEIRS(st, psy_ledger_fee_set(st, me, b.client[0], 9000));
+        char *pdf = NULL;
+        size_t plen;
+        NOT_THEIRS(st, psy_ledger_statement(st, me, b.client[0], "2024-03", &pdf, &plen, lerr, sizeof lerr));
+        free(pdf);
+        struct psy_ledger_balance *bal;
+        size_t nbal;
+        assert_int_equal(psy_ledger_balances(st, me, NULL, &bal, &nbal), PSY_OK);
+        for (size_t i = 0; i < nbal; i++) assert_int_not_equal(bal[i].client_id, b.client[0]);
+        free(bal);
+    }
 
     /* a CSV import: their payers are not found, their clients are not duplicates of mine, and the good
      * row lands in my practice only */
@@ -548,6 +577,10 @@ static void test_http_isolation(void **state)
     struct web w = {0};
     snprintf(w.base, sizeof w.base, "http://127.0.0.1:%u", psy_server_port(srv));
     web_sign_in(&w, "boss_b");
+    struct psy_ledger_write lw = {.kind = "payment", .client = a.client[0], .amount_cents = 1000, .method = "card"};
+    psy_id a_entry;
+    char lerr[300];
+    assert_int_equal(psy_ledger_record(a.st, a.pr, &lw, &a_entry, NULL, lerr, sizeof lerr), PSY_OK);
     long before = fingerprint(&a.db, a.pr);
 
     /* {method, path before the id, my id (practice b), theirs (practice a), body} */
@@ -630,6 +663,17 @@ static void test_http_isolation(void **state)
         json_decref(j);
         assert_int_equal(fx_db_count(&a.db, "SELECT COUNT(*) FROM eligibility_check"), 0);
     }
+    /* the client ledger of the first practice's client: not found, and its entry cannot be reversed */
+    snprintf(path, sizeof path, "/api/clients/%lld/ledger", (long long)a.client[0]);
+    assert_int_equal(web_call(&w, "GET", path, NULL, NULL, NULL, 0), 404);
+    assert_int_equal(web_call(&w, "POST", path, "{\"kind\": \"payment\", \"amount\": \"5\", \"method\": \"cash\"}",
+                              NULL, NULL, 0), 404);
+    snprintf(path, sizeof path, "/api/clients/%lld/statement?month=2024-03", (long long)a.client[0]);
+    assert_int_equal(web_call(&w, "GET", path, NULL, NULL, NULL, 0), 404);
+    snprintf(path, sizeof path, "/api/ledger/%lld/reverse", (long long)a_entry);
+    assert_int_equal(web_call(&w, "POST", path, "{\"reason\": \"not mine\"}", NULL, NULL, 0), 404);
+    snprintf(path, sizeof path, "/api/clients/%lld/ledger", (long long)b.client[0]);
+    assert_int_equal(web_call(&w, "GET", path, NULL, NULL, NULL, 0), 200);
     assert_int_equal(fingerprint(&a.db, a.pr), before);
     /* its own client takes a policy */
     snprintf(path, sizeof path, "/api/clients/%lld/policies", (long long)b.client[1]);

@@ -1,0 +1,259 @@
+/*
+ * bench_ledger.c -- the client ledger of a practice of about 100,000 sessions on SQLite and on
+ * PostgreSQL, side by side in one run: the demo practice (psy_records_demo, generated on SQLite and
+ * copied into PostgreSQL with the same ids), then on each backend the expected share of every signed
+ * session and the demo's client payments recorded one at a time (psy_ledger_demo), the clients'
+ * balances, A/R aging (best of 3) and every statement PDF of a month. Prints each step's time on each
+ * backend and the ratio PostgreSQL / SQLite, checks that both backends agree on every figure, and writes
+ * the section "ledger" of docs/benchmarks.md.
+ *
+ * usage: bench_ledger [--sessions N] [--out docs/benchmarks.md]
+ */
+#include <psyclaim/psyclaim.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "bench_util.h"
+#include "pg_copy.h"
+#include "pg_scratch.h"
+
+#define SESSIONS_PER_CLIENT 39.6 /* the demo over 52 weeks, one group per 25 clients (bench_backends.c) */
+#define SEED 11
+#define END_DATE "2025-06-29"
+#define MONTH "2025-06"
+#define RUNS 3
+
+struct side {
+    const char *name;
+    char skipped[1024];
+    long sessions, entries, payments, owing, statements;
+    long long total, patient;
+    size_t pdf_bytes;
+    psy_id practice;
+    double gen_s, demo_s, balances_s, aging_s, statements_s;
+};
+
+static int fail(psy_store *st, const char *what)
+{
+    fprintf(stderr, "bench_ledger: %s: %s\n", what, st ? psy_store_errmsg(st) : "");
+    return -1;
+}
+
+static psy_store *fill(const char *uri, psy_store *source, const struct side *from, int clients, int groups,
+                       struct side *r)
+{
+    psy_store *st = NULL;
+    char err[600];
+    if (psy_store_open(uri, &st, err, sizeof err)) {
+        fprintf(stderr, "bench_ledger: %s: open: %s\n", r->name, err);
+        return NULL;
+    }
+    if (psy_catalog_seed(st)) goto failed;
+    double t0 = bench_now();
+    if (source) {
+        if (pg_copy_records(source, st, err, sizeof err)) {
+            fprintf(stderr, "bench_ledger: %s: copy: %s\n", r->name, err);
+            psy_store_close(st);
+            return NULL;
+        }
+        r->sessions = from->sessions;
+        r->practice = from->practice;
+    } else {
+        struct psy_demo_opts o = {SEED, END_DATE, 52, clients, groups, 1};
+        struct psy_demo_result dr;
+        fprintf(stderr, "  %s: generating %d clients over 52 weeks\n", r->name, clients);
+        if (psy_records_demo(st, &o, &dr)) goto failed;
+        r->sessions = dr.sessions;
+        r->practice = dr.practice_id;
+        free(dr.problems);
+    }
+    r->gen_s = bench_now() - t0;
+    fprintf(stderr, "  %s: %ld sessions in %.1f s\n", r->name, r->sessions, r->gen_s);
+    return st;
+failed:
+    fail(st, r->name);
+    psy_store_close(st);
+    return NULL;
+}
+
+static int work(psy_store *st, struct side *r)
+{
+    int ok = 0;
+    double t0 = bench_now();
+    if (psy_ledger_demo(st, r->practice, &r->payments)) {
+        fail(st, "ledger demo");
+        goto out;
+    }
+    r->demo_s = bench_now() - t0;
+    fprintf(stderr, "  %s: expected shares and %ld payments in %.1f s\n", r->name, r->payments, r->demo_s);
+    struct psy_ledger_balance *b = NULL;
+    size_t nb = 0;
+    t0 = bench_now();
+    if (psy_ledger_balances(st, r->practice, END_DATE, &b, &nb)) {
+        fail(st, "balances");
+        goto out;
+    }
+    r->balances_s = bench_now() - t0;
+    r->owing = (long)nb;
+    r->aging_s = 1e9;
+    for (int i = 0; i < RUNS; i++) {
+        struct psy_aging a;
+        t0 = bench_now();
+        if (psy_ledger_aging(st, r->practice, END_DATE, &a)) {
+            fail(st, "aging");
+            free(b);
+            goto out;
+        }
+        double t = bench_now() - t0;
+        if (t < r->aging_s) r->aging_s = t;
+        r->total = a.total;
+        r->patient = a.patient_total;
+        psy_ledger_aging_free(&a);
+    }
+    t0 = bench_now();
+    for (size_t i = 0; i < nb; i++) {
+        if (b[i].balance_cents <= 0) continue;
+        char *pdf = NULL, err[300];
+        size_t len = 0;
+        if (psy_ledger_statement(st, r->practice, b[i].client_id, MONTH, &pdf, &len, err, sizeof err)) {
+            fprintf(stderr, "bench_ledger: statement: %s\n", err);
+            free(b);
+            goto out;
+        }
+        r->statements++;
+        r->pdf_bytes += len;
+        free(pdf);
+    }
+    r->statements_s = bench_now() - t0;
+    free(b);
+    struct psy_ledger_entry *e;
+    size_t n;
+    long long bal;
+    r->entries = 0;
+    psy_id *ids;
+    size_t nids;
+    if (!psy_records_client_ids(st, r->practice, 0, &ids, &nids)) {
+        for (size_t i = 0; i < nids; i++)
+            if (!psy_ledger_entries(st, r->practice, ids[i], NULL, &e, &n, &bal)) {
+                r->entries += (long)n;
+                free(e);
+            }
+        free(ids);
+    }
+    ok = 1;
+out:
+    psy_store_close(st);
+    return ok ? 0 : -1;
+}
+
+static void cell(char *out, size_t len, const struct side *s, double v)
+{
+    if (*s->skipped) snprintf(out, len, "skipped");
+    else snprintf(out, len, "%.2f s", v);
+}
+
+static void ratio(char *out, size_t len, const struct side *pg, double p, double l)
+{
+    if (*pg->skipped || l <= 0) snprintf(out, len, "-");
+    else snprintf(out, len, "%.2f×", p / l);
+}
+
+int main(int argc, char **argv)
+{
+    const char *out = "docs/benchmarks.md";
+    long want = 100000;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
+        else if (!strcmp(argv[i], "--sessions") && i + 1 < argc) want = strtol(argv[++i], NULL, 10);
+        else {
+            fprintf(stderr, "usage: bench_ledger [--sessions N] [--out docs/benchmarks.md]\n");
+            return 2;
+        }
+    }
+    if (want < 1000 || want > 10000000) {
+        fprintf(stderr, "bench_ledger: --sessions: 1000 to 10000000\n");
+        return 2;
+    }
+    int clients = (int)((double)want / SESSIONS_PER_CLIENT + 0.5), groups = clients / 25 > 3 ? clients / 25 : 3;
+    if (clients < groups * 10 + 11) clients = groups * 10 + 11;
+    struct side lite = {.name = "sqlite"}, pg = {.name = "postgres"};
+    char db[96];
+    snprintf(db, sizeof db, "/tmp/psyclaim-bench-ledger-%d.db", (int)getpid());
+    bench_remove_db(db);
+    psy_store *lite_st = fill(db, NULL, NULL, clients, groups, &lite);
+    if (!lite_st) {
+        bench_remove_db(db);
+        return 1;
+    }
+    const char *server = bench_pg_server();
+    char *schema = NULL, *uri = NULL;
+    psy_store *pg_st = NULL;
+    if (!server) snprintf(pg.skipped, sizeof pg.skipped, "no PostgreSQL server (set PSY_TEST_PG_URI)");
+    if (!*pg.skipped) {
+        char why[600];
+        if (!(uri = pg_scratch_create(server, &schema, why, sizeof why))) {
+            fprintf(stderr, "bench_ledger: %s\n", why);
+            psy_store_close(lite_st);
+            bench_remove_db(db);
+            return 1;
+        }
+        pg_st = fill(uri, lite_st, &lite, clients, groups, &pg);
+    }
+    int rc = -1;
+    if (*pg.skipped || pg_st) rc = work(lite_st, &lite);
+    else psy_store_close(lite_st);
+    bench_remove_db(db);
+    if (pg_st && !rc) rc = work(pg_st, &pg);
+    else if (pg_st) psy_store_close(pg_st);
+    if (uri) pg_scratch_drop(server, schema);
+    free(uri);
+    free(schema);
+    if (rc) return 1;
+    if (!*pg.skipped && (pg.entries != lite.entries || pg.payments != lite.payments || pg.owing != lite.owing ||
+                         pg.total != lite.total || pg.statements != lite.statements)) {
+        fprintf(stderr, "bench_ledger: the backends disagree: entries %ld/%ld, payments %ld/%ld, owing %ld/%ld, "
+                        "outstanding %lld/%lld, statements %ld/%ld (SQLite/PostgreSQL)\n",
+                lite.entries, pg.entries, lite.payments, pg.payments, lite.owing, pg.owing, lite.total, pg.total,
+                lite.statements, pg.statements);
+        return 1;
+    }
+    char c[4][3][32];
+    const double lv[4] = {lite.demo_s, lite.balances_s, lite.aging_s, lite.statements_s};
+    const double pv[4] = {pg.demo_s, pg.balances_s, pg.aging_s, pg.statements_s};
+    for (int i = 0; i < 4; i++) {
+        cell(c[i][0], sizeof c[i][0], &lite, lv[i]);
+        cell(c[i][1], sizeof c[i][1], &pg, pv[i]);
+        ratio(c[i][2], sizeof c[i][2], &pg, pv[i], lv[i]);
+    }
+    char note[1100] = "", money[PSY_CENTS_TEXT_MAX], patient[PSY_CENTS_TEXT_MAX];
+    if (*pg.skipped) snprintf(note, sizeof note, "PostgreSQL was skipped in this run: %s.\n\n", pg.skipped);
+    char body[4096];
+    snprintf(body, sizeof body,
+             "## Client ledger: %ld sessions\n\n"
+             "`build-release/bench/bench_ledger --sessions %ld` (release build): the demo practice "
+             "(`psy_records_demo`, seed %d, 52 weeks to %s, %d clients, %d groups) generated on SQLite and copied "
+             "row for row into PostgreSQL; then on each: the expected share of every signed session and the demo's "
+             "client payments, each recorded in a transaction of its own as a biller records it "
+             "(`psy_ledger_demo`); the clients' balances; A/R aging by payer and patient (best of %d); and the "
+             "statement PDF of %s for every client who owes something. SQLite: a file in WAL mode. PostgreSQL: "
+             "the Debian server on 127.0.0.1 started by `scripts/pg-test-server.sh` (default settings, fsync on), "
+             "one connection. No claims are built here, so the payers owe nothing and the aging is the patients' side. "
+             "Elapsed time on a shared machine.\n\n"
+             "| step | work | SQLite | PostgreSQL | PostgreSQL / SQLite |\n"
+             "|---|---|---:|---:|---:|\n"
+             "| expected shares and payments | %ld ledger entries, %ld payments | %s | %s | %s |\n"
+             "| balances | %ld clients with a balance | %s | %s | %s |\n"
+             "| A/R aging | %s outstanding, %s of it patients' | %s | %s | %s |\n"
+             "| statements | %ld PDFs, %zu KB | %s | %s | %s |\n\n%s",
+             lite.sessions, want, SEED, END_DATE, clients, groups, RUNS, MONTH, lite.entries, lite.payments, c[0][0],
+             c[0][1], c[0][2], lite.owing, c[1][0], c[1][1], c[1][2], psy_cents_format(lite.total, money),
+             psy_cents_format(lite.patient, patient), c[2][0], c[2][1], c[2][2], lite.statements,
+             lite.pdf_bytes / 1024, c[3][0], c[3][1], c[3][2], note);
+    fputs(body, stdout);
+    if (bench_write_section(out, "ledger", body)) {
+        fprintf(stderr, "bench_ledger: cannot write %s\n", out);
+        return 1;
+    }
+    return 0;
+}

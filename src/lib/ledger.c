@@ -1,0 +1,689 @@
+/*
+ * ledger.c -- the client ledger's entries (psy_ledger.h): the expected share of signed sessions, the
+ * payer's patient responsibility handed over by the 835 posting after the last payer, payments, refunds,
+ * adjustments with the practice's reasons, reversals, idempotency keys and month close. Entries are only
+ * ever added; every write takes the practice's ledger lock, so a month close and a write never cross.
+ * Reports over the entries (balances, aging, statements) are in ledger_report.c, the rules money keeps in
+ * ledger_check.c.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "psy_db.h"
+#include "billing_int.h"
+#include "ledger_int.h"
+
+#define LOCK_LEDGER 0x6c65646765720000LL /* "ledger", xored with the practice id */
+
+static const struct {
+    const char *code, *words;
+} default_reasons[] = {
+    {"small-balance", "Small balance written off"},
+    {"hardship", "Financial hardship"},
+    {"courtesy", "Professional courtesy"},
+    {"collections", "Sent to collections (bad debt)"},
+    {"correction", "Correction of an entry"},
+};
+
+psy_status psy__ledger_today(psy_store *st, psy_id practice, char out[11])
+{
+    char tz[64];
+    psy_status rc = psy__db_text(st, tz, sizeof tz, "SELECT time_zone FROM practice WHERE id = ?",
+                                 PSY_ARGS(PSY_INT(practice)));
+    if (rc) return rc;
+    if (!psy_date_today(tz, out)) return psy__store_fail(st, PSY_EINVAL, "the practice's time zone %s is unknown", tz);
+    return PSY_OK;
+}
+
+int psy_ledger_month_closed(psy_store *st, psy_id practice, const char *month)
+{
+    int64_t one;
+    char m[8];
+    snprintf(m, sizeof m, "%.7s", month ? month : "");
+    psy_status rc = psy__db_int(st, &one, "SELECT 1 FROM ledger_month WHERE practice_id = ? AND month = ?",
+                                PSY_ARGS(PSY_INT(practice), PSY_TEXT(m)));
+    return rc == PSY_ENOTFOUND ? 0 : rc ? -1 : 1;
+}
+
+/* The date an automatic entry for `date` takes: date itself, or the first day of the first open month
+ * after it when its month is closed. */
+static psy_status open_date(psy_store *st, psy_id practice, const char *date, char out[11])
+{
+    snprintf(out, 11, "%s", date);
+    for (int guard = 0; guard < 1200; guard++) {
+        int c = psy_ledger_month_closed(st, practice, out);
+        if (c < 0) return psy__store_dbfail(st, "ledger_month");
+        if (!c) return PSY_OK;
+        int y = atoi(out) % 10000, m = atoi(out + 5) % 12 + 1;
+        if (m == 1) y = (y + 1) % 10000;
+        char next[16];
+        snprintf(next, sizeof next, "%04d-%02d-01", y, m);
+        memcpy(out, next, 11);
+    }
+    return psy__store_fail(st, PSY_EINVAL, "no open month after %s", date);
+}
+
+psy_status psy__ledger_lock(psy_store *st, psy_id practice)
+{
+    return psy__store_lock(st, LOCK_LEDGER ^ (int64_t)practice);
+}
+
+psy_status psy__ledger_insert(psy_store *st, psy_id practice, const struct psy_ledger_entry *e, const char *key,
+                              psy_id *id)
+{
+    char now[PSY_REC_TIME_MAX];
+    psy__billing_now(now);
+    int64_t v = 0;
+    psy_status rc = psy__db_insert(
+        st, &v,
+        "INSERT INTO ledger_entry (practice_id, client_id, kind, amount_cents, entry_date, service_date, session_id, "
+        "claim_id, payment_id, method, reference, reason_code, reason, source, reverses, idempotency_key, created_by, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        PSY_ARGS(PSY_INT(practice), PSY_INT(e->client_id), PSY_TEXT(e->kind), PSY_INT(e->amount_cents),
+                 PSY_TEXT(e->entry_date), PSY_TEXT(e->service_date), PSY_INT_OR_NULL(e->session_id),
+                 PSY_INT_OR_NULL(e->claim_id), PSY_INT_OR_NULL(e->payment_id), PSY_TEXT(e->method),
+                 PSY_TEXT(e->reference), PSY_TEXT(e->reason_code), PSY_TEXT(e->reason), PSY_TEXT(e->source),
+                 PSY_INT_OR_NULL(e->reverses), PSY_TEXT_OR_NULL(key), PSY_TEXT(e->created_by), PSY_TEXT(now)));
+    if (id) *id = v;
+    return rc;
+}
+
+/* --- expected share at the time of service ---------------------------------------------------- */
+
+struct due {
+    int64_t session, client;
+    char date[11];
+    int64_t policy; /* the member's policy in force, 0 none */
+    long long copay, fee;
+};
+
+psy_status psy_ledger_sync(psy_store *st, psy_id practice, long *added)
+{
+    if (added) *added = 0;
+    /* each billable member not taken yet: the client of a signed non-group session, each present member
+     * of a signed group session; the member's policy (the one recorded on attendance, else the primary in
+     * force) and the client's fee */
+    static const char *const sql =
+        "SELECT x.sid, x.cid, x.service_date, COALESCE(x.pol, (SELECT p.id FROM policy p WHERE p.practice_id = "
+        "x.pid AND p.client_id = x.cid AND p.priority = 1 AND p.start_date <= x.service_date AND (p.end_date IS NULL "
+        "OR p.end_date >= x.service_date) ORDER BY p.id LIMIT 1), 0), COALESCE((SELECT f.self_pay_cents FROM "
+        "client_fee f WHERE f.practice_id = x.pid AND f.client_id = x.cid), 0) FROM ("
+        " SELECT s.practice_id AS pid, s.id AS sid, s.client_id AS cid, s.service_date, CAST(NULL AS BIGINT) AS pol"
+        " FROM session s WHERE s.practice_id = ? AND s.signed_at IS NOT NULL AND s.group_id IS NULL"
+        " AND s.client_id IS NOT NULL"
+        " UNION ALL SELECT s.practice_id, s.id, a.client_id, s.service_date, CAST(a.policy_id AS BIGINT) FROM session s"
+        " JOIN attendance a ON a.session_id = s.id AND a.practice_id = s.practice_id AND a.present = 1"
+        " WHERE s.practice_id = ? AND s.signed_at IS NOT NULL AND s.group_id IS NOT NULL) x"
+        " WHERE NOT EXISTS (SELECT 1 FROM ledger_session l WHERE l.practice_id = x.pid AND l.session_id = x.sid"
+        " AND l.client_id = x.cid) ORDER BY x.service_date, x.sid, x.cid";
+    psy_status rc = psy__store_begin(st);
+    if (rc) return rc;
+    if ((rc = psy__ledger_lock(st, practice))) goto out;
+    psy__stmt *s = NULL;
+    struct due *d = NULL;
+    size_t n = 0, cap = 0;
+    if ((rc = psy__db_query(st, &s, sql, PSY_ARGS(PSY_INT(practice), PSY_INT(practice))))) goto out;
+    int r;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
+        struct due *x = PSY__PUSH(d, n, cap);
+        x->session = psy__sql_int64(s, 0);
+        x->client = psy__sql_int64(s, 1);
+        psy__db_col_copy(s, 2, x->date, sizeof x->date);
+        x->policy = psy__sql_int64(s, 3);
+        x->fee = psy__sql_int64(s, 4);
+    }
+    psy__sql_finalize(s);
+    if (r == PSY_SQL_ERROR) rc = psy__store_dbfail(st, "session");
+    for (size_t i = 0; !rc && i < n; i++) {
+        int64_t changed = 0;
+        if ((rc = psy__db_run(st, &changed,
+                              "INSERT INTO ledger_session (practice_id, session_id, client_id) VALUES (?, ?, ?) "
+                              "ON CONFLICT (practice_id, session_id, client_id) DO NOTHING",
+                              PSY_ARGS(PSY_INT(practice), PSY_INT(d[i].session), PSY_INT(d[i].client)))))
+            break;
+        if (!changed) continue;
+        struct psy_ledger_entry e = {.client_id = d[i].client, .session_id = d[i].session};
+        if (d[i].policy) {
+            int64_t copay = 0;
+            if ((rc = psy__db_int(st, &copay, "SELECT copay_cents FROM policy WHERE id = ?",
+                                  PSY_ARGS(PSY_INT(d[i].policy)))))
+                break;
+            snprintf(e.kind, sizeof e.kind, "copay");
+            e.amount_cents = copay;
+            snprintf(e.reason, sizeof e.reason, "copay of the policy in force, due at the time of service");
+        } else {
+            snprintf(e.kind, sizeof e.kind, "fee");
+            e.amount_cents = d[i].fee;
+            snprintf(e.reason, sizeof e.reason, "the client's fee per session (no insurance in force)");
+        }
+        if (e.amount_cents <= 0) continue;
+        snprintf(e.service_date, sizeof e.service_date, "%s", d[i].date);
+        snprintf(e.source, sizeof e.source, "session #%lld", (long long)d[i].session);
+        snprintf(e.created_by, sizeof e.created_by, "psyclaim");
+        if ((rc = open_date(st, practice, d[i].date, e.entry_date))) break;
+        if ((rc = psy__ledger_insert(st, practice, &e, NULL, NULL))) break;
+        if (added) ++*added;
+    }
+    free(d);
+out:
+    if (rc) psy__store_rollback(st);
+    else rc = psy__store_commit(st);
+    return rc;
+}
+
+/* --- reading ---------------------------------------------------------------------------------- */
+
+#define C(f, k) PSY__COL(struct psy_ledger_entry, f, k)
+#define X(e, f, k) PSY__COLX(struct psy_ledger_entry, e, f, k)
+static const struct psy__col entry_cols[] = {
+    C(id, i), C(client_id, i), C(kind, s), C(amount_cents, c), C(entry_date, s), C(service_date, s),
+    X("COALESCE(session_id, 0)", session_id, i), X("cid", claim_id, i), X("COALESCE(payment_id, 0)", payment_id, i),
+    X("COALESCE(reverses, 0)", reverses, i), X("rby", reversed_by, i), C(method, s), C(reference, s),
+    C(reason_code, s), C(reason, s), C(source, s), C(created_by, s), C(created_at, s),
+    X("COALESCE((SELECT l.code FROM claim_line l WHERE l.claim_id = x.cid ORDER BY l.line_number LIMIT 1), '')", code,
+      s)};
+#undef C
+#undef X
+static const struct psy__map entry_map = PSY__MAP(entry_cols);
+
+/* The entries as of `through` (a reversal dated later does not count yet), of one client or (client 0)
+ * of every client, ordered by client, date and id. */
+psy_status psy__ledger_load(psy_store *st, psy_id practice, psy_id client, const char *through,
+                            struct psy_ledger_entry **out, size_t *n)
+{
+    const char *t = through && *through ? through : "9999-12-31";
+    struct psy__query q;
+    psy__query_init(&q,
+                    "FROM (SELECT e.*, COALESCE(e.claim_id, (SELECT min(l.claim_id) FROM claim_line l WHERE "
+                    "l.session_id = e.session_id AND l.client_id = e.client_id), 0) AS cid, COALESCE((SELECT r.id FROM "
+                    "ledger_entry r WHERE r.reverses = e.id AND r.entry_date <= ?), 0) AS rby FROM ledger_entry e",
+                    PSY_ARGS(PSY_TEXT(t)));
+    psy__query_where(&q, "e.practice_id = ?", PSY_INT(practice));
+    if (client) psy__query_where(&q, "e.client_id = ?", PSY_INT(client));
+    psy__query_where(&q, "e.entry_date <= ?", PSY_TEXT(t));
+    psy__query_sql(&q, ") x ORDER BY x.client_id, x.entry_date, x.id");
+    *out = NULL;
+    psy_status rc = psy__db_rows(st, (void **)out, n, sizeof **out, &entry_map, q.sql.p, q.args, q.n);
+    psy__query_free(&q);
+    return rc;
+}
+
+psy_status psy_ledger_entries(psy_store *st, psy_id practice, psy_id client, const char *through,
+                              struct psy_ledger_entry **out, size_t *n, long long *balance)
+{
+    *out = NULL;
+    *n = 0;
+    int64_t one;
+    psy_status rc = psy__db_int(st, &one, "SELECT 1 FROM client WHERE practice_id = ? AND id = ?",
+                                PSY_ARGS(PSY_INT(practice), PSY_INT(client)));
+    if (rc == PSY_ENOTFOUND) return psy__store_fail(st, PSY_ENOTFOUND, "client: no such client");
+    if (rc) return rc;
+    if ((rc = psy__ledger_load(st, practice, client, through, out, n))) return rc;
+    long long sum = 0;
+    int over = 0;
+    for (size_t i = 0; i < *n; i++) psy_cents_acc(&sum, (*out)[i].amount_cents, &over);
+    if (over) return psy__store_fail(st, PSY_EINVAL, "the client's balance is past the largest amount this system can hold");
+    if (balance) *balance = sum;
+    return PSY_OK;
+}
+
+/* --- writes by people ------------------------------------------------------------------------- */
+
+static psy_status bad(char *err, size_t errlen, psy_status rc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static psy_status bad(char *err, size_t errlen, psy_status rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* The date a person gave (NULL = today), refused when it lies in a closed month. */
+static psy_status write_date(psy_store *st, psy_id practice, const char *date, char out[11], char *err, size_t errlen)
+{
+    psy_status rc;
+    if (!date || !*date) {
+        if ((rc = psy__ledger_today(st, practice, out))) return bad(err, errlen, rc, "%s", psy_store_errmsg(st));
+    } else {
+        if (!psy_date_iso_valid(date)) return bad(err, errlen, PSY_EINVAL, "date: a date YYYY-MM-DD");
+        snprintf(out, 11, "%s", date);
+    }
+    int c = psy_ledger_month_closed(st, practice, out);
+    if (c < 0) return bad(err, errlen, PSY_EDB, "%s", psy_store_errmsg(st));
+    if (c)
+        return bad(err, errlen, PSY_ECONFLICT, "date: %.7s is closed; a correction is dated in an open month", out);
+    return PSY_OK;
+}
+
+/* The open amount of a claim for its client: what its sessions' expected shares and payer shares put on
+ * the client less what was applied to it. */
+static psy_status claim_open(psy_store *st, psy_id practice, psy_id client, psy_id claim, long long *open)
+{
+    struct psy_ledger_entry *e;
+    size_t n;
+    psy_status rc = psy__ledger_load(st, practice, client, NULL, &e, &n);
+    long long sum = 0;
+    int over = 0;
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (e[i].claim_id != claim) continue;
+        psy_cents_acc(&sum, e[i].amount_cents, &over);
+        /* a reversal's target may belong to the claim while the reversal carries no claim of its own */
+    }
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (e[i].claim_id == claim || !e[i].reverses) continue;
+        for (size_t k = 0; k < n; k++)
+            if (e[k].id == e[i].reverses && e[k].claim_id == claim) psy_cents_acc(&sum, e[i].amount_cents, &over);
+    }
+    free(e);
+    if (!rc && over) rc = psy__store_fail(st, PSY_EINVAL, "the claim's open amount does not fit");
+    *open = sum;
+    return rc;
+}
+
+static int method_ok(const char *m)
+{
+    return m && (!strcmp(m, "cash") || !strcmp(m, "check") || !strcmp(m, "card") || !strcmp(m, "other"));
+}
+
+/* A write with this key already stored: 1 with its id when it is the same write, PSY_ECONFLICT when not. */
+static psy_status replay(psy_store *st, psy_id practice, const struct psy_ledger_entry *e, const char *key,
+                         psy_id *id, int *same, char *err, size_t errlen)
+{
+    struct psy_ledger_entry *old = NULL;
+    size_t n = 0;
+    *same = 0;
+    psy_status rc = psy__db_rows(st, (void **)&old, &n, sizeof *old, &entry_map,
+                                 "FROM (SELECT e.*, COALESCE(e.claim_id, 0) AS cid, 0 AS rby FROM ledger_entry e "
+                                 "WHERE e.practice_id = ? AND e.idempotency_key = ?) x",
+                                 PSY_ARGS(PSY_INT(practice), PSY_TEXT(key)));
+    if (!rc && n == 1) {
+        if (old->client_id == e->client_id && !strcmp(old->kind, e->kind) && old->amount_cents == e->amount_cents &&
+            old->claim_id == e->claim_id) {
+            *id = old->id;
+            *same = 1;
+        } else {
+            rc = bad(err, errlen, PSY_ECONFLICT,
+                     "idempotency_key: already used for another entry (#%lld); nothing was recorded",
+                     (long long)old->id);
+        }
+    }
+    free(old);
+    return rc;
+}
+
+psy_status psy_ledger_record(psy_store *st, psy_id practice, const struct psy_ledger_write *w, psy_id *entry,
+                             int *replayed, char *err, size_t errlen)
+{
+    char dummy[8];
+    if (!err || !errlen) err = dummy, errlen = sizeof dummy;
+    err[0] = 0;
+    if (replayed) *replayed = 0;
+    *entry = 0;
+    struct psy_ledger_entry e = {.client_id = w->client, .claim_id = w->claim};
+    const char *kind = w->kind ? w->kind : "";
+    int pay = !strcmp(kind, "payment"), refund = !strcmp(kind, "refund"), adj = !strcmp(kind, "adjustment");
+    if (!pay && !refund && !adj) return bad(err, errlen, PSY_EINVAL, "kind: payment, refund or adjustment");
+    snprintf(e.kind, sizeof e.kind, "%s", kind);
+    if ((pay || refund) && w->amount_cents <= 0) return bad(err, errlen, PSY_EINVAL, "amount: more than $0.00");
+    if (adj && !w->amount_cents) return bad(err, errlen, PSY_EINVAL, "amount: not $0.00");
+    long long neg;
+    if (psy_cents_sub(0, w->amount_cents, &neg))
+        return bad(err, errlen, PSY_EINVAL, "amount: past the largest amount this system can hold");
+    if ((pay || refund) && !method_ok(w->method))
+        return bad(err, errlen, PSY_EINVAL, "method: cash, check, card or other (psyclaim records, it charges no card)");
+    if (refund && w->claim) return bad(err, errlen, PSY_EINVAL, "claim: a refund is of the client's credit, not of a claim");
+    const char *key = w->idempotency_key && *w->idempotency_key ? w->idempotency_key : NULL;
+    if (key && strlen(key) >= PSY_LEDGER_KEY_MAX) return bad(err, errlen, PSY_EINVAL, "idempotency_key: at most 64 characters");
+    if (strlen(w->reference ? w->reference : "") >= PSY_LEDGER_REF_MAX)
+        return bad(err, errlen, PSY_EINVAL, "reference: at most 64 characters");
+    /* payments and write-offs lower the balance; refunds and added charges raise it */
+    e.amount_cents = refund ? w->amount_cents : neg;
+    snprintf(e.method, sizeof e.method, "%s", pay || refund ? w->method : "");
+    snprintf(e.reference, sizeof e.reference, "%s", w->reference ? w->reference : "");
+    snprintf(e.created_by, sizeof e.created_by, "%s", w->by ? w->by : "");
+    snprintf(e.source, sizeof e.source, "recorded by %s", w->by && *w->by ? w->by : "the practice");
+    psy_status rc = psy__store_begin(st);
+    if (rc) return bad(err, errlen, rc, "%s", psy_store_errmsg(st));
+    if ((rc = psy__ledger_lock(st, practice))) goto fail_db;
+    int64_t one;
+    rc = psy__db_int(st, &one, "SELECT 1 FROM client WHERE practice_id = ? AND id = ?",
+                     PSY_ARGS(PSY_INT(practice), PSY_INT(w->client)));
+    if (rc == PSY_ENOTFOUND) {
+        rc = bad(err, errlen, PSY_ENOTFOUND, "client: no such client");
+        goto fail;
+    }
+    if (rc) goto fail_db;
+    if (key) {
+        int same;
+        psy_id old;
+        if ((rc = replay(st, practice, &e, key, &old, &same, err, errlen))) goto fail;
+        if (same) {
+            psy__store_rollback(st);
+            *entry = old;
+            if (replayed) *replayed = 1;
+            return PSY_OK;
+        }
+    }
+    if ((rc = write_date(st, practice, w->date, e.entry_date, err, errlen))) goto fail;
+    if (w->claim) {
+        rc = psy__db_text(st, e.service_date, sizeof e.service_date,
+                          "SELECT service_date FROM claim WHERE practice_id = ? AND id = ? AND client_id = ?",
+                          PSY_ARGS(PSY_INT(practice), PSY_INT(w->claim), PSY_INT(w->client)));
+        if (rc == PSY_ENOTFOUND) {
+            rc = bad(err, errlen, PSY_ENOTFOUND, "claim: no claim #%lld of this client", (long long)w->claim);
+            goto fail;
+        }
+        if (rc) goto fail_db;
+        long long open = 0;
+        if ((rc = claim_open(st, practice, w->client, w->claim, &open))) goto fail_db;
+        if (e.amount_cents < 0 && -e.amount_cents > open) {
+            char a[PSY_CENTS_TEXT_MAX], b[PSY_CENTS_TEXT_MAX];
+            rc = bad(err, errlen, PSY_EINVAL,
+                     "amount: %s is more than the %s the client owes on claim #%lld; record it without --claim to "
+                     "keep the rest as credit", psy_cents_format(-e.amount_cents, a),
+                     psy_cents_format(open < 0 ? 0 : open, b), (long long)w->claim);
+            goto fail;
+        }
+    }
+    if (adj) {
+        struct psy_ledger_reason *rs;
+        size_t nr;
+        if ((rc = psy_ledger_reasons(st, practice, &rs, &nr))) goto fail_db;
+        for (size_t i = 0; i < nr; i++)
+            if (rs[i].active && w->reason_code && !strcmp(rs[i].code, w->reason_code)) {
+                snprintf(e.reason_code, sizeof e.reason_code, "%s", rs[i].code);
+                snprintf(e.reason, sizeof e.reason, "%s", rs[i].words);
+            }
+        free(rs);
+        if (!e.reason_code[0]) {
+            rc = bad(err, errlen, PSY_EINVAL, "reason: not one of the practice's reasons (psyclaim adjust --reasons)");
+            goto fail;
+        }
+    }
+    if ((rc = psy__ledger_insert(st, practice, &e, key, entry))) goto fail_db;
+    if ((rc = psy__store_commit(st))) return bad(err, errlen, rc, "%s", psy_store_errmsg(st));
+    return PSY_OK;
+fail_db:
+    bad(err, errlen, rc, "%s", psy_store_errmsg(st));
+fail:
+    psy__store_rollback(st);
+    return rc;
+}
+
+psy_status psy__ledger_reverse_one(psy_store *st, psy_id practice, const struct psy_ledger_entry *old, const char *date,
+                                   const char *reason, const char *by, psy_id *id)
+{
+    struct psy_ledger_entry e = {.client_id = old->client_id, .claim_id = old->claim_id, .session_id = old->session_id,
+                                 .reverses = old->id};
+    snprintf(e.kind, sizeof e.kind, "reversal");
+    e.amount_cents = -old->amount_cents; /* the target's amount was stored, so its negation fits (> LLONG_MIN) */
+    snprintf(e.entry_date, sizeof e.entry_date, "%s", date);
+    snprintf(e.service_date, sizeof e.service_date, "%s", old->service_date);
+    snprintf(e.reason, sizeof e.reason, "%s", reason);
+    snprintf(e.source, sizeof e.source, "reverses entry #%lld (%s)", (long long)old->id, old->kind);
+    snprintf(e.created_by, sizeof e.created_by, "%s", by ? by : "");
+    return psy__ledger_insert(st, practice, &e, NULL, id);
+}
+
+psy_status psy_ledger_reverse(psy_store *st, psy_id practice, psy_id entry, const char *reason, const char *date,
+                              const char *by, psy_id *reversal, char *err, size_t errlen)
+{
+    char dummy[8];
+    if (!err || !errlen) err = dummy, errlen = sizeof dummy;
+    err[0] = 0;
+    if (!reason || !*reason) return bad(err, errlen, PSY_EINVAL, "reason: say why the entry is taken back");
+    psy_status rc = psy__store_begin(st);
+    if (rc) return bad(err, errlen, rc, "%s", psy_store_errmsg(st));
+    struct psy_ledger_entry *e = NULL;
+    size_t n = 0;
+    char d[11];
+    if ((rc = psy__ledger_lock(st, practice))) goto fail_db;
+    if ((rc = psy__db_rows(st, (void **)&e, &n, sizeof *e, &entry_map,
+                           "FROM (SELECT e.*, COALESCE(e.claim_id, 0) AS cid, COALESCE((SELECT r.id FROM ledger_entry r "
+                           "WHERE r.reverses = e.id), 0) AS rby FROM ledger_entry e WHERE e.practice_id = ? AND e.id = ?) x",
+                           PSY_ARGS(PSY_INT(practice), PSY_INT(entry)))))
+        goto fail_db;
+    if (!n) {
+        rc = bad(err, errlen, PSY_ENOTFOUND, "entry: no entry #%lld", (long long)entry);
+        goto fail;
+    }
+    if (!strcmp(e->kind, "reversal") || e->reversed_by) {
+        rc = bad(err, errlen, PSY_ECONFLICT, "entry: #%lld %s", (long long)entry,
+                 e->reversed_by ? "was reversed already" : "is a reversal; record a new entry instead");
+        goto fail;
+    }
+    if ((rc = write_date(st, practice, date, d, err, errlen))) goto fail;
+    if (strcmp(d, e->entry_date) < 0) {
+        rc = bad(err, errlen, PSY_EINVAL, "date: before the entry it reverses (%s)", e->entry_date);
+        goto fail;
+    }
+    if ((rc = psy__ledger_reverse_one(st, practice, e, d, reason, by, reversal))) goto fail_db;
+    free(e);
+    if ((rc = psy__store_commit(st))) return bad(err, errlen, rc, "%s", psy_store_errmsg(st));
+    return PSY_OK;
+fail_db:
+    bad(err, errlen, rc, "%s", psy_store_errmsg(st));
+fail:
+    free(e);
+    psy__store_rollback(st);
+    return rc;
+}
+
+/* --- the practice's reasons, client fees, month close ----------------------------------------- */
+
+psy_status psy_ledger_reasons(psy_store *st, psy_id practice, struct psy_ledger_reason **out, size_t *n)
+{
+    int64_t count = 0;
+    psy_status rc = psy__db_int(st, &count, "SELECT count(*) FROM ledger_reason WHERE practice_id = ?",
+                                PSY_ARGS(PSY_INT(practice)));
+    for (size_t i = 0; !rc && !count && i < sizeof default_reasons / sizeof default_reasons[0]; i++)
+        rc = psy__db_run(st, NULL,
+                         "INSERT INTO ledger_reason (practice_id, code, words) VALUES (?, ?, ?) "
+                         "ON CONFLICT (practice_id, code) DO NOTHING",
+                         PSY_ARGS(PSY_INT(practice), PSY_TEXT(default_reasons[i].code),
+                                  PSY_TEXT(default_reasons[i].words)));
+    *out = NULL;
+    *n = 0;
+    if (rc) return rc;
+    static const struct psy__col cols[] = {PSY__COL(struct psy_ledger_reason, code, s),
+                                           PSY__COL(struct psy_ledger_reason, words, s),
+                                           PSY__COL(struct psy_ledger_reason, active, d)};
+    static const struct psy__map map = PSY__MAP(cols);
+    return psy__db_rows(st, (void **)out, n, sizeof **out, &map, "FROM ledger_reason WHERE practice_id = ? ORDER BY code",
+                        PSY_ARGS(PSY_INT(practice)));
+}
+
+psy_status psy_ledger_reason_set(psy_store *st, psy_id practice, const char *code, const char *words, int active)
+{
+    if (!code || !*code || strlen(code) > 32) return psy__store_fail(st, PSY_EINVAL, "code: 1 to 32 characters");
+    if (!words || !*words || strlen(words) > 120) return psy__store_fail(st, PSY_EINVAL, "words: 1 to 120 characters");
+    struct psy_ledger_reason *r;
+    size_t n;
+    psy_status rc = psy_ledger_reasons(st, practice, &r, &n); /* the defaults first */
+    free(r);
+    if (rc) return rc;
+    return psy__db_run(st, NULL,
+                       "INSERT INTO ledger_reason (practice_id, code, words, active) VALUES (?, ?, ?, ?) "
+                       "ON CONFLICT (practice_id, code) DO UPDATE SET words = excluded.words, active = excluded.active",
+                       PSY_ARGS(PSY_INT(practice), PSY_TEXT(code), PSY_TEXT(words), PSY_INT(active ? 1 : 0)));
+}
+
+psy_status psy_ledger_fee_set(psy_store *st, psy_id practice, psy_id client, long long cents)
+{
+    if (cents < 0) return psy__store_fail(st, PSY_EINVAL, "self_pay: not below $0.00");
+    int64_t one;
+    psy_status rc = psy__db_int(st, &one, "SELECT 1 FROM client WHERE practice_id = ? AND id = ?",
+                                PSY_ARGS(PSY_INT(practice), PSY_INT(client)));
+    if (rc == PSY_ENOTFOUND) return psy__store_fail(st, PSY_ENOTFOUND, "client: no such client");
+    if (rc) return rc;
+    char now[PSY_REC_TIME_MAX];
+    psy__billing_now(now);
+    return psy__db_run(st, NULL,
+                       "INSERT INTO client_fee (practice_id, client_id, self_pay_cents, updated_at) VALUES (?, ?, ?, ?) "
+                       "ON CONFLICT (practice_id, client_id) DO UPDATE SET self_pay_cents = excluded.self_pay_cents, "
+                       "updated_at = excluded.updated_at",
+                       PSY_ARGS(PSY_INT(practice), PSY_INT(client), PSY_INT(cents), PSY_TEXT(now)));
+}
+
+psy_status psy_ledger_fee_get(psy_store *st, psy_id practice, psy_id client, long long *cents)
+{
+    int64_t v = 0;
+    psy_status rc = psy__db_int(st, &v, "SELECT self_pay_cents FROM client_fee WHERE practice_id = ? AND client_id = ?",
+                                PSY_ARGS(PSY_INT(practice), PSY_INT(client)));
+    *cents = rc ? 0 : v;
+    return rc == PSY_ENOTFOUND ? PSY_OK : rc;
+}
+
+psy_status psy_ledger_close_month(psy_store *st, psy_id practice, const char *month, const char *by, char *err,
+                                  size_t errlen)
+{
+    char dummy[8], first[11], today[11];
+    if (!err || !errlen) err = dummy, errlen = sizeof dummy;
+    err[0] = 0;
+    snprintf(first, sizeof first, "%.7s-01", month ? month : "");
+    if (!month || strlen(month) != 7 || !psy_date_iso_valid(first)) return bad(err, errlen, PSY_EINVAL, "month: YYYY-MM");
+    psy_status rc = psy__ledger_today(st, practice, today);
+    if (rc) return bad(err, errlen, rc, "%s", psy_store_errmsg(st));
+    if (strncmp(month, today, 7) >= 0) return bad(err, errlen, PSY_EINVAL, "month: %s is not over yet", month);
+    char now[PSY_REC_TIME_MAX];
+    psy__billing_now(now);
+    if ((rc = psy__store_begin(st))) return bad(err, errlen, rc, "%s", psy_store_errmsg(st));
+    if (!(rc = psy__ledger_lock(st, practice)))
+        rc = psy__db_run(st, NULL,
+                         "INSERT INTO ledger_month (practice_id, month, closed_at, closed_by) VALUES (?, ?, ?, ?) "
+                         "ON CONFLICT (practice_id, month) DO NOTHING",
+                         PSY_ARGS(PSY_INT(practice), PSY_TEXT(month), PSY_TEXT(now), PSY_TEXT(by ? by : "")));
+    if (rc) {
+        bad(err, errlen, rc, "%s", psy_store_errmsg(st));
+        psy__store_rollback(st);
+        return rc;
+    }
+    if ((rc = psy__store_commit(st))) bad(err, errlen, rc, "%s", psy_store_errmsg(st));
+    return rc;
+}
+
+psy_status psy_ledger_clinicians_see(psy_store *st, psy_id practice, int *yes)
+{
+    int64_t v = 0;
+    psy_status rc = psy__db_int(st, &v, "SELECT clinicians_see_balances FROM ledger_setting WHERE practice_id = ?",
+                                PSY_ARGS(PSY_INT(practice)));
+    *yes = !rc && v;
+    return rc == PSY_ENOTFOUND ? PSY_OK : rc;
+}
+
+psy_status psy_ledger_clinicians_see_set(psy_store *st, psy_id practice, int yes)
+{
+    return psy__db_run(st, NULL,
+                       "INSERT INTO ledger_setting (practice_id, clinicians_see_balances) VALUES (?, ?) ON CONFLICT "
+                       "(practice_id) DO UPDATE SET clinicians_see_balances = excluded.clinicians_see_balances",
+                       PSY_ARGS(PSY_INT(practice), PSY_INT(yes ? 1 : 0)));
+}
+
+/* --- the 835 hands patient responsibility over ------------------------------------------------- */
+
+/* One payer-share entry per CARC of group PR, summed over the claim's and its lines' adjustments. */
+static psy_status payer_shares(psy_store *st, psy_id practice, psy_id claim, psy_id client, const char *service_date,
+                               psy_id row, const char *source, const char *date, const struct psy_era_claim *c)
+{
+    struct share {
+        char reason[6];
+        long long cents;
+    } sh[32];
+    size_t n = 0;
+    int over = 0;
+    for (size_t j = 0; j <= c->n_services; j++) {
+        const struct psy_era_adjustment *a = j ? c->services[j - 1].adjustments : c->adjustments;
+        size_t na = j ? c->services[j - 1].n_adjustments : c->n_adjustments;
+        for (size_t i = 0; i < na; i++) {
+            if (strcmp(a[i].group, "PR")) continue;
+            size_t k = 0;
+            while (k < n && strcmp(sh[k].reason, a[i].reason)) k++;
+            if (k == n) {
+                if (n == sizeof sh / sizeof sh[0]) return psy__store_fail(st, PSY_EINVAL, "too many PR reasons");
+                snprintf(sh[n].reason, sizeof sh[n].reason, "%s", a[i].reason);
+                sh[n++].cents = 0;
+            }
+            psy_cents_acc(&sh[k].cents, a[i].amount_cents, &over);
+        }
+    }
+    if (over) return psy__store_fail(st, PSY_EINVAL, "claim %s: its patient responsibility does not fit", c->claim_id);
+    for (size_t k = 0; k < n; k++) {
+        if (!sh[k].cents) continue;
+        struct psy_ledger_entry e = {.client_id = client, .claim_id = claim, .payment_id = row, .amount_cents = sh[k].cents};
+        snprintf(e.kind, sizeof e.kind, "payer_share");
+        snprintf(e.entry_date, sizeof e.entry_date, "%s", date);
+        snprintf(e.service_date, sizeof e.service_date, "%s", service_date);
+        snprintf(e.reason_code, sizeof e.reason_code, "%.5s", sh[k].reason);
+        const char *words = psy_x12_describe(PSY_X12_TEXT_REASON, sh[k].reason);
+        snprintf(e.reason, sizeof e.reason, "%s", words ? words : "patient responsibility (reason code not known)");
+        snprintf(e.source, sizeof e.source, "%s", source);
+        snprintf(e.created_by, sizeof e.created_by, "835");
+        psy_status rc = psy__ledger_insert(st, practice, &e, NULL, NULL);
+        if (rc) return rc;
+    }
+    return PSY_OK;
+}
+
+/* Reverses what `where` selects among the entries that still stand (one `?` for the id it names). */
+static psy_status reverse_where(psy_store *st, psy_id practice, const char *where, psy_id id, const char *date,
+                                const char *why)
+{
+    struct psy_ledger_entry *e = NULL;
+    size_t n = 0;
+    char sql[600];
+    snprintf(sql, sizeof sql,
+             "FROM (SELECT e.*, COALESCE(e.claim_id, 0) AS cid, 0 AS rby FROM ledger_entry e WHERE e.practice_id = ? "
+             "AND %s AND e.kind <> 'reversal' AND NOT EXISTS (SELECT 1 FROM ledger_entry r WHERE r.reverses = e.id)) x "
+             "ORDER BY x.id", where);
+    psy_status rc = psy__db_rows(st, (void **)&e, &n, sizeof *e, &entry_map, sql, PSY_ARGS(PSY_INT(practice), PSY_INT(id)));
+    for (size_t i = 0; !rc && i < n; i++) rc = psy__ledger_reverse_one(st, practice, &e[i], date, why, "835", NULL);
+    free(e);
+    return rc;
+}
+
+static psy_status posted(psy_store *st, psy_id practice, psy_id claim, psy_id row, psy_id earlier, psy_id file,
+                         const char *trace, const struct psy_era_claim *c)
+{
+    char today[11], date[11], source[161], service[11];
+    int64_t client = 0;
+    psy_status rc = psy__ledger_lock(st, practice);
+    if (!rc) rc = psy__ledger_today(st, practice, today);
+    if (!rc) rc = open_date(st, practice, today, date);
+    if (!rc) rc = psy__db_int(st, &client, "SELECT client_id FROM claim WHERE id = ?", PSY_ARGS(PSY_INT(claim)));
+    if (!rc) rc = psy__db_text(st, service, sizeof service, "SELECT service_date FROM claim WHERE id = ?",
+                               PSY_ARGS(PSY_INT(claim)));
+    if (rc) return rc;
+    snprintf(source, sizeof source, "835 file #%lld, trace %s, claim %s", (long long)file, trace, c->claim_id);
+    if (earlier) /* a reversal takes back what the payment it reverses put on the client */
+        return reverse_where(st, practice, "e.payment_id = ?", earlier, date, "the payer reversed its payment (CLP02 22)");
+    if ((rc = payer_shares(st, practice, claim, client, service, row, source, date, c))) return rc;
+    if (!strcmp(c->status, "4")) return PSY_OK; /* denied: the expected share stays */
+    /* the payer's figure replaces the expected share of the claim's sessions */
+    return reverse_where(st, practice,
+                         "e.kind IN ('copay', 'fee') AND EXISTS (SELECT 1 FROM claim_line l WHERE l.claim_id = ? AND "
+                         "l.session_id = e.session_id AND l.client_id = e.client_id)",
+                         claim, date, "replaced by the payer's patient responsibility");
+}
+
+psy_status psy__ledger_posted(psy_store *st, psy_id practice, psy_id claim, psy_id row, psy_id earlier, psy_id file,
+                              const char *trace, const struct psy_era_claim *c)
+{
+    psy_status rc = posted(st, practice, claim, row, earlier, file, trace, c);
+    if (rc) return rc;
+    /* the rules money keeps, over this claim: a broken one stays on the claim as a finding */
+    struct psy_ledger_problem *pb;
+    size_t n;
+    if ((rc = psy_ledger_check(st, practice, claim, &pb, &n))) {
+        free(pb);
+        return rc;
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, psy__billing_finding("warning", pb[i].rule, "ledger", pb[i].message, "835"));
+    free(pb);
+    if (n) rc = psy__billing_append(st, claim, arr);
+    json_decref(arr);
+    return rc;
+}

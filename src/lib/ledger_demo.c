@@ -1,0 +1,50 @@
+/*
+ * ledger_demo.c -- the demo practice's client balances (psy_ledger_demo): the expected share of every
+ * signed session taken, then payments so that some clients are paid up, some pay late and some owe
+ * months of copays, and one client holds a credit.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "psy_db.h"
+#include "ledger_int.h"
+
+psy_status psy_ledger_demo(psy_store *st, psy_id practice, long *payments)
+{
+    if (payments) *payments = 0;
+    psy_status rc = psy_ledger_sync(st, practice, NULL);
+    struct psy_ledger_entry *e = NULL;
+    size_t n = 0;
+    if (!rc) rc = psy__ledger_load(st, practice, 0, NULL, &e, &n);
+    char today[11];
+    if (!rc) rc = psy__ledger_today(st, practice, today);
+    static const char *const methods[] = {"card", "check", "cash"};
+    size_t client_no = 0;
+    for (size_t i = 0, j; !rc && i < n; i = j, client_no++) {
+        for (j = i; j < n && e[j].client_id == e[i].client_id; j++) {}
+        /* 0: pays each copay on the day; 1: pays a month late, so the last month is open; 2: has paid
+         * nothing (late); 3: paid on the day and once too much (a credit); 4: pays a month late */
+        int how = (int)(client_no % 5);
+        if (how == 2) continue;
+        for (size_t k = i; !rc && k < j; k++) {
+            if (strcmp(e[k].kind, "copay") && strcmp(e[k].kind, "fee")) continue;
+            char day[11];
+            if ((how == 1 || how == 4) && (!psy_date_add(e[k].entry_date, 30, day) || strcmp(day, today) > 0)) continue;
+            if (how != 1 && how != 4) snprintf(day, sizeof day, "%s", e[k].entry_date);
+            char ref[24];
+            snprintf(ref, sizeof ref, "%s%lld", how == 1 ? "" : "D", (long long)e[k].id);
+            const char *method = methods[(client_no + k) % 3];
+            long long amount = e[k].amount_cents + (how == 3 && k == i ? 2000 : 0);
+            struct psy_ledger_write w = {.kind = "payment", .client = e[k].client_id, .amount_cents = amount,
+                                         .method = method, .reference = strcmp(method, "check") ? "" : ref,
+                                         .date = day, .by = "demo"};
+            psy_id id;
+            char err[200];
+            rc = psy_ledger_record(st, practice, &w, &id, NULL, err, sizeof err);
+            if (rc) psy__store_fail(st, rc, "%s", err);
+            else if (payments) ++*payments;
+        }
+    }
+    free(e);
+    return rc;
+}

@@ -1,0 +1,589 @@
+/* test_ledger.c -- the client ledger on SQLite and PostgreSQL: a demo client's copay at the time of
+ * service, an 835 putting a deductible on the client (CAS PR 1, X12 835 5010 CAS group PR) that replaces
+ * the copay, the client's payment applied to the claim, the statement PDF's text, aging moving by bucket
+ * as the date advances, a payment reversed, an 835 reversal (CLP02 22) taking back the payer's share, a
+ * closed month refusing a change, idempotency keys, two billers at once, checked arithmetic, and the
+ * rules R-LEDGER-1..5 checked after every posting, payment and correction. */
+#include "support.h"
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <jansson.h>
+#include "backends.h"
+#include "era_835.h"
+
+static struct {
+    psy_store *st;
+    struct test_db db;
+    psy_id pr, claim, client, session;
+    char number[32], today[11], demo_end[11];
+    long long total;
+} W;
+
+static long long q1(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static long long q1(const char *fmt, ...)
+{
+    char sql[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    return test_db_count(&W.db, sql);
+}
+
+/* Every rule money keeps holds over the whole practice. */
+static void rules_hold(void)
+{
+    struct psy_ledger_problem *p;
+    size_t n;
+    assert_int_equal(psy_ledger_check(W.st, W.pr, 0, &p, &n), PSY_OK);
+    for (size_t i = 0; i < n; i++) print_message("%s claim %lld: %s\n", p[i].rule, (long long)p[i].claim_id, p[i].message);
+    free(p);
+    assert_int_equal(n, 0);
+}
+
+static long long balance(const char *through)
+{
+    struct psy_ledger_entry *e;
+    size_t n;
+    long long b = 0;
+    assert_int_equal(psy_ledger_entries(W.st, W.pr, W.client, through, &e, &n, &b), PSY_OK);
+    free(e);
+    return b;
+}
+
+static void close_world(void)
+{
+    if (!W.st) return;
+    psy_store_close(W.st);
+    test_db_drop(&W.db);
+    memset(&W, 0, sizeof W);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    close_world();
+    return 0;
+}
+
+/* A demo practice whose sessions ended 130 days ago; its claims built, one individual claim of a client
+ * insured by Bluestem (copay $25.00, no second policy) sent. */
+static void world_up(void **state)
+{
+    close_world();
+    test_db_make(*state, &W.db);
+    W.st = test_db_open(&W.db, 1);
+    assert_int_equal(psy_date_today("UTC", W.today), 1);
+    assert_int_equal(psy_date_add(W.today, -130, W.demo_end), 1);
+    struct psy_demo_opts o = {.seed = 7, .end_date = W.demo_end, .weeks = 3, .clients = 12, .groups = 1, .clean = 1};
+    struct psy_demo_result r;
+    assert_int_equal(psy_records_demo(W.st, &o, &r), PSY_OK);
+    free(r.problems);
+    W.pr = r.practice_id;
+    char msg[300];
+    assert_int_equal(test_db_exec(&W.db, "UPDATE client SET address = '10 Juniper Row', city = 'Millbrook', state = 'IL', "
+                                         "zip = '62901'", msg, sizeof msg), PSY_OK);
+    assert_int_equal(test_db_exec(&W.db, "UPDATE practice SET zip = '629014321', time_zone = 'UTC'", msg, sizeof msg),
+                     PSY_OK);
+    assert_int_equal(psy_billing_set_contact(W.st, W.pr, "5555550100"), PSY_OK);
+    psy_coder *cx;
+    assert_int_equal(psy_coding_open(W.st, &cx, msg, sizeof msg), PSY_OK);
+    struct psy_billing_build_result b;
+    assert_int_equal(psy_billing_build(W.st, cx, W.pr, NULL, NULL, &b), PSY_OK);
+    psy_coding_close(cx);
+    W.claim = q1("SELECT min(c.id) FROM claim c JOIN payer p ON p.id = c.payer_id JOIN claim_line l ON l.claim_id = c.id "
+                 "JOIN session s ON s.id = l.session_id WHERE p.payer_code = 'DEMOBLU01' AND c.status = 'ready' AND "
+                 "s.group_id IS NULL AND (SELECT count(*) FROM policy x WHERE x.client_id = c.client_id) = 1");
+    assert_true(W.claim > 0);
+    W.client = q1("SELECT client_id FROM claim WHERE id = %lld", (long long)W.claim);
+    W.session = q1("SELECT min(session_id) FROM claim_line WHERE claim_id = %lld", (long long)W.claim);
+    W.total = q1("SELECT total_cents FROM claim WHERE id = %lld", (long long)W.claim);
+    snprintf(W.number, sizeof W.number, "PC%08lld", (long long)W.claim);
+    assert_int_equal(psy_billing_transition(W.st, W.pr, W.claim, PSY_CLAIM_SUBMITTED, "sent"), PSY_OK);
+}
+
+/* The expected share: each billable member of each signed session once, at the policy's copay. */
+static void test_copay_at_service(void **state)
+{
+    (void)state;
+    long added = 0;
+    assert_int_equal(psy_ledger_sync(W.st, W.pr, &added), PSY_OK);
+    assert_true(added > 0);
+    assert_int_equal(q1("SELECT count(*) FROM ledger_entry WHERE kind = 'copay' AND session_id = %lld AND client_id = %lld "
+                        "AND amount_cents = 2500", (long long)W.session, (long long)W.client), 1);
+    /* again: nothing new */
+    assert_int_equal(psy_ledger_sync(W.st, W.pr, &added), PSY_OK);
+    assert_int_equal(added, 0);
+    /* group sessions: each present member is taken on their own account, never another's */
+    assert_int_equal(q1("SELECT count(*) FROM ledger_session l JOIN session s ON s.id = l.session_id WHERE s.group_id IS "
+                        "NOT NULL"),
+                     q1("SELECT count(*) FROM attendance a JOIN session s ON s.id = a.session_id WHERE a.present = 1 AND "
+                        "s.signed_at IS NOT NULL"));
+    assert_int_equal(q1("SELECT count(*) FROM ledger_entry e JOIN session s ON s.id = e.session_id WHERE s.group_id IS NOT "
+                        "NULL AND NOT EXISTS (SELECT 1 FROM attendance a WHERE a.session_id = s.id AND a.client_id = "
+                        "e.client_id AND a.present = 1)"), 0);
+    assert_int_equal(balance(NULL), q1("SELECT sum(amount_cents) FROM ledger_entry WHERE client_id = %lld", (long long)W.client));
+    rules_hold();
+}
+
+/* The 835 puts a $40.00 deductible on the client (CAS PR 1) and $10.00 contractual (CO 45): the payer's
+ * figure replaces the copay. */
+static void test_835_deductible(void **state)
+{
+    (void)state;
+    long long before = balance(NULL);
+    char clps[400], t[32], p[32];
+    money(W.total, t);
+    money(W.total - 5000, p);
+    snprintf(clps, sizeof clps, "CLP*%s*1*%s*%s*40*MC*ICNL1~CAS*CO*45*10~CAS*PR*1*40", W.number, t, p);
+    size_t len;
+    char *era = remit("LEDG0001", clps, 0, &len), err[400];
+    struct psy_billing_post_result r;
+    if (psy_billing_era_post(W.st, W.pr, era, len, &r, err, sizeof err)) fail_msg("%s", err);
+    free(era);
+    assert_int_equal(r.claims, 1);
+    assert_int_equal(q1("SELECT count(*) FROM ledger_entry WHERE kind = 'payer_share' AND claim_id = %lld AND amount_cents = "
+                        "4000 AND reason_code = '1'", (long long)W.claim), 1);
+    char *words = test_db_text(&W.db, "SELECT reason FROM ledger_entry WHERE kind = 'payer_share'");
+    assert_non_null(strstr(words, "Deductible"));
+    free(words);
+    /* the copay of its session is reversed */
+    assert_int_equal(q1("SELECT count(*) FROM ledger_entry r JOIN ledger_entry c ON c.id = r.reverses WHERE c.kind = 'copay' "
+                        "AND c.session_id = %lld", (long long)W.session), 1);
+    assert_int_equal(balance(NULL), before - 2500 + 4000);
+    rules_hold();
+}
+
+static psy_id pay(long long cents, psy_id claim, const char *ref, const char *key, const char *date, psy_status want,
+                  int *replayed)
+{
+    struct psy_ledger_write w = {.kind = "payment", .client = W.client, .claim = claim, .amount_cents = cents,
+                                 .method = "check", .reference = ref, .idempotency_key = key, .date = date, .by = "biller"};
+    psy_id id = 0;
+    char err[300];
+    psy_status rc = psy_ledger_record(W.st, W.pr, &w, &id, replayed, err, sizeof err);
+    if (rc != want) fail_msg("payment %lld: %s (%s)", cents, psy_strerror(rc), err);
+    return id;
+}
+
+/* A client with a secondary policy: the primary's 835 puts nothing on the client (a later payer
+ * adjudicates the rest, psy__billing_next_payer), and the rules still hold. */
+static void test_secondary_payer_first(void **state)
+{
+    (void)state;
+    psy_id claim = q1("SELECT min(c.id) FROM claim c WHERE c.status = 'ready' AND c.client_id <> %lld AND (SELECT "
+                      "count(*) FROM policy x WHERE x.client_id = c.client_id) = 1", (long long)W.client);
+    assert_true(claim > 0);
+    psy_id client = q1("SELECT client_id FROM claim WHERE id = %lld", (long long)claim);
+    struct psy_policy p;
+    assert_int_equal(psy_records_policy_on(W.st, W.pr, client, W.demo_end, 1, &p), PSY_OK);
+    p.id = 0;
+    p.priority = 2;
+    snprintf(p.member_id, sizeof p.member_id, "SEC-1");
+    p.copay_cents = 0;
+    assert_int_equal(psy_records_policy_add(W.st, W.pr, &p, NULL), PSY_OK);
+    assert_int_equal(psy_billing_transition(W.st, W.pr, claim, PSY_CLAIM_SUBMITTED, "sent"), PSY_OK);
+    long long total = q1("SELECT total_cents FROM claim WHERE id = %lld", (long long)claim);
+    char clps[400], t[32], pd[32], number[32];
+    snprintf(number, sizeof number, "PC%08lld", (long long)claim);
+    long long pr = total / 4; /* coinsurance */
+    char prs[32];
+    money(total, t);
+    money(total - pr, pd);
+    money(pr, prs);
+    snprintf(clps, sizeof clps, "CLP*%s*1*%s*%s*%s*MC*ICNS1~CAS*PR*2*%s", number, t, pd, prs, prs);
+    size_t len;
+    char *era = remit("LEDG0010", clps, 0, &len), err[400];
+    struct psy_billing_post_result r;
+    if (psy_billing_era_post(W.st, W.pr, era, len, &r, err, sizeof err)) fail_msg("%s", err);
+    free(era);
+    assert_int_equal(r.claims, 1);
+    assert_int_equal(q1("SELECT count(*) FROM ledger_entry WHERE claim_id = %lld AND kind = 'payer_share'", (long long)claim), 0);
+    /* its copay still stands: the estimate stays until the last payer has spoken */
+    assert_int_equal(q1("SELECT count(*) FROM ledger_entry r JOIN ledger_entry c ON c.id = r.reverses JOIN claim_line l ON "
+                        "l.session_id = c.session_id AND l.client_id = c.client_id WHERE l.claim_id = %lld", (long long)claim), 0);
+    rules_hold();
+}
+
+/* The client pays $25.00 by check 1042 for the claim; a double-submitted form posts once. */
+static void test_payment(void **state)
+{
+    (void)state;
+    long long before = balance(NULL);
+    int again = 0;
+    psy_id a = pay(2500, W.claim, "1042", "form-1", NULL, PSY_OK, &again);
+    assert_int_equal(again, 0);
+    psy_id b = pay(2500, W.claim, "1042", "form-1", NULL, PSY_OK, &again);
+    assert_int_equal(again, 1);
+    assert_int_equal(a, b);
+    pay(9900, W.claim, "1042", "form-1", NULL, PSY_ECONFLICT, NULL); /* the key of another write */
+    assert_int_equal(balance(NULL), before - 2500);
+    /* more than the claim's open $15.00: refused, nothing written */
+    pay(1600, W.claim, "1043", NULL, NULL, PSY_EINVAL, NULL);
+    /* bad input names the field */
+    struct psy_ledger_write w = {.kind = "payment", .client = W.client, .amount_cents = 100, .method = "bitcoin"};
+    psy_id id;
+    char err[300];
+    assert_int_equal(psy_ledger_record(W.st, W.pr, &w, &id, NULL, err, sizeof err), PSY_EINVAL);
+    assert_non_null(strstr(err, "method"));
+    w.method = "cash";
+    w.amount_cents = 0;
+    assert_int_equal(psy_ledger_record(W.st, W.pr, &w, &id, NULL, err, sizeof err), PSY_EINVAL);
+    assert_non_null(strstr(err, "amount"));
+    /* checked arithmetic: an amount whose negation does not fit is refused, never wrapped */
+    w = (struct psy_ledger_write){.kind = "adjustment", .client = W.client, .amount_cents = LLONG_MIN,
+                                  .reason_code = "hardship"};
+    assert_int_equal(psy_ledger_record(W.st, W.pr, &w, &id, NULL, err, sizeof err), PSY_EINVAL);
+    w.amount_cents = 100;
+    w.reason_code = "no-such-reason";
+    assert_int_equal(psy_ledger_record(W.st, W.pr, &w, &id, NULL, err, sizeof err), PSY_EINVAL);
+    assert_non_null(strstr(err, "reason"));
+    /* another practice's client is not found */
+    w = (struct psy_ledger_write){.kind = "payment", .client = W.client, .amount_cents = 100, .method = "cash"};
+    assert_int_equal(psy_ledger_record(W.st, W.pr + 1000, &w, &id, NULL, err, sizeof err), PSY_ENOTFOUND);
+    assert_int_equal(balance(NULL), before - 2500);
+    rules_hold();
+}
+
+static char *pdf_text(const char *pdf, size_t len)
+{
+    char *path = test_tmp_path(".pdf");
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(pdf, 1, len, f), len);
+    fclose(f);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "pdftotext -layout '%s' -", path);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t cap = 1 << 16, n = 0, got;
+    char *buf = malloc(cap);
+    while ((got = fread(buf + n, 1, cap - n - 1, p)) > 0)
+        if ((n += got) + 1 == cap) buf = realloc(buf, cap *= 2);
+    buf[n] = 0;
+    assert_int_equal(pclose(p), 0);
+    remove(path);
+    free(path);
+    return buf;
+}
+
+/* The statement of this month: the practice, the service with its code and words, what insurance paid,
+ * the deductible, the check, the total due and how to pay. */
+static void test_statement(void **state)
+{
+    (void)state;
+    char month[8], err[300], want[64];
+    snprintf(month, sizeof month, "%.7s", W.today);
+    char *pdf = NULL;
+    size_t len = 0;
+    if (psy_ledger_statement(W.st, W.pr, W.client, month, &pdf, &len, err, sizeof err)) fail_msg("%s", err);
+    char *t = pdf_text(pdf, len);
+    free(pdf);
+    struct psy_client c;
+    struct psy_practice p;
+    assert_int_equal(psy_records_client_get(W.st, W.pr, W.client, &c), PSY_OK);
+    assert_int_equal(psy_records_practice_get(W.st, W.pr, &p), PSY_OK);
+    assert_non_null(strstr(t, c.last_name));
+    assert_non_null(strstr(t, p.name));
+    assert_non_null(strstr(t, "STATEMENT"));
+    char *code = test_db_text(&W.db, "SELECT code FROM claim_line WHERE line_number = 1 AND claim_id = (SELECT min(claim_id) "
+                                     "FROM ledger_entry WHERE kind = 'payer_share')");
+    assert_non_null(strstr(t, code));
+    free(code);
+    psy_cents_format(W.total - 5000, want); /* insurance paid */
+    assert_non_null(strstr(t, want));
+    assert_non_null(strstr(t, "$15.00"));   /* still owed on the service: $40.00 less the $25.00 check */
+    assert_non_null(strstr(t, "Payment, check 1042"));
+    psy_cents_format(balance(NULL), want);
+    assert_non_null(strstr(t, "Total due"));
+    assert_non_null(strstr(t, want));
+    assert_non_null(strstr(t, "HOW TO PAY"));
+    free(t);
+    assert_int_equal(psy_ledger_statement(W.st, W.pr, W.client, "2026-13", &pdf, &len, err, sizeof err), PSY_EINVAL);
+    assert_non_null(strstr(err, "month"));
+}
+
+/* The open $15.00 of today's deductible moves through the buckets as the date advances; the copays of
+ * four months ago are already over 120 days. */
+static void test_aging_moves(void **state)
+{
+    (void)state;
+    static const int days[] = {0, 45, 75, 100, 200};
+    long long total = -1;
+    for (int i = 0; i < 5; i++) {
+        char d[11];
+        assert_int_equal(psy_date_add(W.today, days[i], d), 1);
+        struct psy_aging a;
+        assert_int_equal(psy_ledger_aging(W.st, W.pr, d, &a), PSY_OK);
+        if (i < 4) assert_int_equal(a.patient[i], 1500);
+        for (int b = 0; b < 4; b++)
+            if (b != i) assert_int_equal(a.patient[b], 0);
+        if (total < 0) total = a.patient_total;
+        assert_int_equal(a.patient_total, total);
+        assert_int_equal(a.total, a.patient_total + a.payer_total);
+        assert_true(a.n_rows >= 1 && a.rows[a.n_rows - 1].patient);
+        psy_ledger_aging_free(&a);
+    }
+    /* as of the demo's last day, nothing of today is in yet and the payers owe the claims sent */
+    struct psy_aging a;
+    assert_int_equal(psy_ledger_aging(W.st, W.pr, W.demo_end, &a), PSY_OK);
+    assert_int_equal(a.payer_total, q1("SELECT sum(total_cents) FROM claim WHERE status NOT IN ('draft', 'ready')"));
+    psy_ledger_aging_free(&a);
+    assert_int_equal(psy_ledger_aging(W.st, W.pr, "2026-02-30", &a), PSY_EINVAL);
+}
+
+/* The check bounces: the payment is reversed, never edited; a reversal is not reversed twice. An 835
+ * reversal (CLP02 22) takes back the payer's share. */
+static void test_reversals(void **state)
+{
+    (void)state;
+    long long before = balance(NULL);
+    psy_id p = q1("SELECT id FROM ledger_entry WHERE kind = 'payment' AND reference = '1042'");
+    psy_id r = 0;
+    char err[300];
+    assert_int_equal(psy_ledger_reverse(W.st, W.pr, p, "check returned unpaid", NULL, "biller", &r, err, sizeof err), PSY_OK);
+    assert_true(r > p);
+    assert_int_equal(balance(NULL), before + 2500);
+    assert_int_equal(psy_ledger_reverse(W.st, W.pr, p, "again", NULL, "biller", NULL, err, sizeof err), PSY_ECONFLICT);
+    assert_int_equal(psy_ledger_reverse(W.st, W.pr, r, "undo", NULL, "biller", NULL, err, sizeof err), PSY_ECONFLICT);
+    assert_int_equal(psy_ledger_reverse(W.st, W.pr, p, "", NULL, "biller", NULL, err, sizeof err), PSY_EINVAL);
+    assert_int_equal(q1("SELECT amount_cents FROM ledger_entry WHERE id = %lld", (long long)p), -2500); /* unchanged */
+    rules_hold();
+    /* the payer takes its payment back */
+    char clps[400], t[32], pd[32];
+    money(-W.total, t);
+    money(-(W.total - 5000), pd);
+    snprintf(clps, sizeof clps, "CLP*%s*22*%s*%s*-40*MC*ICNL1~CAS*CO*45*-10~CAS*PR*1*-40", W.number, t, pd);
+    size_t len;
+    char *era = remit("LEDG0002", clps, -(W.total - 5000), &len); /* a PLB keeps BPR02 at zero */
+    struct psy_billing_post_result pr;
+    if (psy_billing_era_post(W.st, W.pr, era, len, &pr, err, sizeof err)) fail_msg("%s", err);
+    free(era);
+    assert_int_equal(pr.reversals, 1);
+    assert_int_equal(balance(NULL), before + 2500 - 4000);
+    rules_hold();
+}
+
+/* Month close: the demo's month takes no new entry; a correction of its entries lands in the open month
+ * and its reports stay as they were. */
+static void test_month_close(void **state)
+{
+    (void)state;
+    char month[8], err[300], end[11];
+    snprintf(month, sizeof month, "%.7s", W.demo_end);
+    snprintf(end, sizeof end, "%s", W.demo_end);
+    long long closed_balance = balance(end);
+    struct psy_aging before;
+    assert_int_equal(psy_ledger_aging(W.st, W.pr, end, &before), PSY_OK);
+    assert_int_equal(psy_ledger_close_month(W.st, W.pr, month, "admin", err, sizeof err), PSY_OK);
+    assert_int_equal(psy_ledger_close_month(W.st, W.pr, month, "admin", err, sizeof err), PSY_OK);
+    assert_int_equal(psy_ledger_month_closed(W.st, W.pr, month), 1);
+    char this_month[8];
+    snprintf(this_month, sizeof this_month, "%.7s", W.today);
+    assert_int_equal(psy_ledger_close_month(W.st, W.pr, this_month, "admin", err, sizeof err), PSY_EINVAL);
+    pay(500, 0, "cash", NULL, end, PSY_ECONFLICT, NULL);
+    /* a write-off of one of its copays: dated today */
+    psy_id copay = q1("SELECT min(id) FROM ledger_entry WHERE kind = 'copay' AND client_id <> %lld AND entry_date <= '%s' "
+                      "AND id NOT IN (SELECT reverses FROM ledger_entry WHERE reverses IS NOT NULL)",
+                      (long long)W.client, end);
+    psy_id rev;
+    assert_int_equal(psy_ledger_reverse(W.st, W.pr, copay, "charged in error", end, "biller", &rev, err, sizeof err),
+                     PSY_ECONFLICT);
+    assert_int_equal(psy_ledger_reverse(W.st, W.pr, copay, "charged in error", NULL, "biller", &rev, err, sizeof err), PSY_OK);
+    char *d = test_db_text(&W.db, "SELECT max(entry_date) FROM ledger_entry");
+    assert_string_equal(d, W.today);
+    free(d);
+    assert_int_equal(balance(end), closed_balance);
+    struct psy_aging after;
+    assert_int_equal(psy_ledger_aging(W.st, W.pr, end, &after), PSY_OK);
+    assert_int_equal(after.total, before.total);
+    for (int b = 0; b < PSY_AGING_BUCKETS; b++) assert_int_equal(after.patient[b], before.patient[b]);
+    psy_ledger_aging_free(&before);
+    psy_ledger_aging_free(&after);
+    rules_hold();
+}
+
+/* Two billers record a payment for the same client at the same moment, each on a connection of its own:
+ * both land, once each; two submissions of one form (one key) land once. */
+struct racer {
+    const char *key;
+    psy_status rc;
+};
+static pthread_barrier_t start;
+static void *racer_run(void *arg)
+{
+    struct racer *r = arg;
+    psy_store *st = test_db_open(&W.db, 0);
+    struct psy_ledger_write w = {.kind = "payment", .client = W.client, .amount_cents = 700, .method = "card",
+                                 .idempotency_key = r->key, .by = "biller"};
+    psy_id id;
+    char err[300];
+    pthread_barrier_wait(&start);
+    r->rc = psy_ledger_record(st, W.pr, &w, &id, NULL, err, sizeof err);
+    psy_store_close(st);
+    return NULL;
+}
+
+static void race(const char *k1, const char *k2)
+{
+    pthread_t t[2];
+    struct racer r[2] = {{k1, PSY_EDB}, {k2, PSY_EDB}};
+    pthread_barrier_init(&start, NULL, 2);
+    for (int i = 0; i < 2; i++) pthread_create(&t[i], NULL, racer_run, &r[i]);
+    for (int i = 0; i < 2; i++) pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&start);
+    assert_int_equal(r[0].rc, PSY_OK);
+    assert_int_equal(r[1].rc, PSY_OK);
+}
+
+static void test_two_billers(void **state)
+{
+    (void)state;
+    long long n = q1("SELECT count(*) FROM ledger_entry WHERE method = 'card'");
+    race("biller-a", "biller-b");
+    assert_int_equal(q1("SELECT count(*) FROM ledger_entry WHERE method = 'card'"), n + 2);
+    race("same-form", "same-form");
+    assert_int_equal(q1("SELECT count(*) FROM ledger_entry WHERE method = 'card'"), n + 3);
+    /* the credit they leave is refunded */
+    long long b = balance(NULL);
+    if (b < 0) {
+        struct psy_ledger_write w = {.kind = "refund", .client = W.client, .amount_cents = -b, .method = "check",
+                                     .reference = "2001"};
+        psy_id id;
+        char err[300];
+        assert_int_equal(psy_ledger_record(W.st, W.pr, &w, &id, NULL, err, sizeof err), PSY_OK);
+        assert_int_equal(balance(NULL), 0);
+    }
+    rules_hold();
+}
+
+/* The practice's reasons: a new one is usable, a retired one is not. */
+static void test_reasons(void **state)
+{
+    (void)state;
+    assert_int_equal(psy_ledger_reason_set(W.st, W.pr, "sliding-scale", "Sliding-scale reduction", 1), PSY_OK);
+    struct psy_ledger_write w = {.kind = "adjustment", .client = W.client, .amount_cents = 100,
+                                 .reason_code = "sliding-scale"};
+    psy_id id;
+    char err[300];
+    assert_int_equal(psy_ledger_record(W.st, W.pr, &w, &id, NULL, err, sizeof err), PSY_OK);
+    assert_int_equal(psy_ledger_reason_set(W.st, W.pr, "sliding-scale", "Sliding-scale reduction", 0), PSY_OK);
+    assert_int_equal(psy_ledger_record(W.st, W.pr, &w, &id, NULL, err, sizeof err), PSY_EINVAL);
+    struct psy_ledger_reason *r;
+    size_t n;
+    assert_int_equal(psy_ledger_reasons(W.st, W.pr, &r, &n), PSY_OK);
+    assert_true(n >= 6);
+    free(r);
+    rules_hold();
+}
+
+/* The CLI over the same database: a payment posted once under one key, its reversal, the statement PDF,
+ * aging as JSON moving by bucket, a closed month refusing a payment, amounts checked. */
+static int cli(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *cli_out, *cli_err;
+static int cli(const char *fmt, ...)
+{
+    char args[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(args + k, sizeof args - (size_t)k, " --db '%s'", W.db.uri);
+    free(cli_out);
+    free(cli_err);
+    cli_out = cli_err = NULL;
+    return test_run_cli(args, NULL, &cli_out, &cli_err);
+}
+
+static void test_cli(void **state)
+{
+    (void)state;
+    long long c = (long long)W.client, before = balance(NULL);
+    assert_int_equal(cli("ledger show %lld --json", c), 0);
+    json_t *j = json_loads(cli_out, 0, NULL);
+    assert_non_null(j);
+    assert_int_equal(json_integer_value(json_object_get(j, "balance_cents")), before);
+    json_decref(j);
+    assert_int_equal(cli("payment add %lld --amount 5.00 --method cash --idempotency-key cli-1", c), 0);
+    assert_non_null(strstr(cli_out, "recorded as entry"));
+    assert_int_equal(cli("payment add %lld --amount 5.00 --method cash --idempotency-key cli-1", c), 0);
+    assert_non_null(strstr(cli_out, "recorded before"));
+    assert_int_equal(balance(NULL), before - 500);
+    long long entry = q1("SELECT id FROM ledger_entry WHERE idempotency_key = 'cli-1'");
+    assert_int_equal(cli("payment reverse %lld --reason 'entered twice'", entry), 0);
+    assert_int_equal(balance(NULL), before);
+    assert_int_equal(cli("payment reverse %lld --reason again", entry), 1);
+    assert_non_null(strstr(cli_err, "reversed already"));
+    /* amounts are checked, never wrapped */
+    assert_int_equal(cli("payment add %lld --amount 99999999999999999999 --method cash", c), 2);
+    assert_non_null(strstr(cli_err, "--amount"));
+    assert_int_equal(cli("payment add %lld --amount 5.00 --method barter", c), 2);
+    assert_non_null(strstr(cli_err, "method"));
+    /* a closed month refuses a payment dated in it */
+    assert_int_equal(cli("payment add %lld --amount 5.00 --method cash --date %s", c, W.demo_end), 1);
+    assert_non_null(strstr(cli_err, "closed"));
+    assert_int_equal(cli("close --month %.7s", W.today), 2);
+    assert_int_equal(cli("adjust --reasons"), 0);
+    assert_non_null(strstr(cli_out, "hardship"));
+    assert_int_equal(cli("adjust %lld --amount 1.00 --reason hardship", c), 0);
+    /* the statements of this month: one PDF per client with a balance, this client's among them */
+    char *dir = test_tmp_path(".d"), path[600];
+    assert_int_equal(cli("statements --month %.7s --out %s", W.today, dir), 0);
+    snprintf(path, sizeof path, "%s/statement-%.7s-client-%lld.pdf", dir, W.today, c);
+    assert_true(balance(NULL) > 0); /* the client's other copays */
+    FILE *f = fopen(path, "rb");
+    {
+        assert_non_null(f);
+        fseek(f, 0, SEEK_END);
+        long len = ftell(f);
+        rewind(f);
+        char *pdf = malloc((size_t)len);
+        assert_int_equal(fread(pdf, 1, (size_t)len, f), (size_t)len);
+        fclose(f);
+        char *t = pdf_text(pdf, (size_t)len);
+        free(pdf);
+        struct psy_client cl;
+        assert_int_equal(psy_records_client_get(W.st, W.pr, W.client, &cl), PSY_OK);
+        assert_non_null(strstr(t, cl.last_name));
+        assert_non_null(strstr(t, "Written off: Financial hardship"));
+        free(t);
+        remove(path);
+    }
+    char rm[700];
+    snprintf(rm, sizeof rm, "rm -rf '%s'", dir);
+    assert_int_equal(system(rm), 0);
+    free(dir);
+    /* aging as JSON: the patients' row last, the buckets named */
+    assert_int_equal(cli("aging --as-of %s --json", W.today), 0);
+    j = json_loads(cli_out, 0, NULL);
+    assert_non_null(j);
+    json_t *rows = json_object_get(j, "rows");
+    json_t *last = json_array_get(rows, json_array_size(rows) - 1);
+    assert_true(json_is_true(json_object_get(last, "patient")));
+    assert_string_equal(json_string_value(json_array_get(json_object_get(j, "buckets"), 4)), "over 120");
+    struct psy_aging a;
+    assert_int_equal(psy_ledger_aging(W.st, W.pr, W.today, &a), PSY_OK);
+    assert_int_equal(json_integer_value(json_object_get(j, "total_cents")), a.total);
+    psy_ledger_aging_free(&a);
+    json_decref(j);
+    assert_int_equal(cli("ledger check"), 0);
+    free(cli_out);
+    free(cli_err);
+    cli_out = cli_err = NULL;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(world_up),          cmocka_unit_test(test_copay_at_service), cmocka_unit_test(test_835_deductible),
+        cmocka_unit_test(test_secondary_payer_first),
+        cmocka_unit_test(test_payment),      cmocka_unit_test(test_statement),        cmocka_unit_test(test_aging_moves),
+        cmocka_unit_test(test_reversals),    cmocka_unit_test(test_month_close),      cmocka_unit_test(test_two_billers),
+        cmocka_unit_test(test_reasons),      cmocka_unit_test(test_cli),
+    };
+    return test_run_on_backends("ledger", tests, sizeof tests / sizeof tests[0], NULL, teardown);
+}
