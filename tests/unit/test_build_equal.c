@@ -1,0 +1,104 @@
+/*
+ * test_build_equal.c -- the claims build with one query per table (psy_billing_build) gives the very
+ * claims, lines, findings, billed codes and status history of the build member by member
+ * (psy__billing_build_rowwise), on the demo practice with its planted problems, on every backend; and
+ * a second build of either adds nothing.
+ */
+#include <psyclaim/psyclaim.h>
+#include <stdlib.h>
+#include <string.h>
+#include "backends.h"
+
+psy_status psy__billing_build_rowwise(psy_store *st, const psy_coder *cx, psy_id practice, const char *from,
+                                      const char *to, struct psy_billing_build_result *r);
+
+/* Builds the demo practice's claims one way; fills the result. */
+static void build(const struct test_backend *b, struct test_db *d, int rowwise, struct psy_billing_build_result *r,
+                  struct psy_billing_claim **cl, size_t *n)
+{
+    test_db_make(b, d);
+    psy_store *st = test_db_open(d, 1);
+    struct psy_demo_opts o = {.seed = 7, .end_date = "2026-03-31", .weeks = 8, .clients = 45, .groups = 3};
+    struct psy_demo_result dr;
+    assert_int_equal(psy_records_demo(st, &o, &dr), PSY_OK);
+    free(dr.problems);
+    assert_int_equal(psy_billing_set_contact(st, dr.practice_id, "5555550100"), PSY_OK);
+    psy_coder *cx;
+    char err[300];
+    assert_int_equal(psy_coding_open(st, &cx, err, sizeof err), PSY_OK);
+    assert_int_equal((rowwise ? psy__billing_build_rowwise : psy_billing_build)(st, cx, dr.practice_id, "", "", r), PSY_OK);
+    struct psy_billing_build_result again;
+    assert_int_equal((rowwise ? psy__billing_build_rowwise : psy_billing_build)(st, cx, dr.practice_id, "", "", &again),
+                     PSY_OK);
+    assert_int_equal(again.lines, 0);
+    assert_int_equal(again.claims_new, 0);
+    assert_int_equal(psy_billing_claim_list(st, dr.practice_id, NULL, cl, n), PSY_OK);
+    psy_coding_close(cx);
+    psy_store_close(st);
+}
+
+static const char *const digests[] = {
+    "SELECT count(*) FROM claim_line",
+    "SELECT sum(l.line_number * 7 + l.units * 13 + l.charge_cents + l.session_id * 31 + l.client_id * 37 + "
+    "length(l.code) * 41 + length(l.modifiers) * 43 + length(l.rules) * 47 + length(l.explanation) * 53 + "
+    "length(l.dx_pointers) * 59 + length(l.place_of_service) * 61 + l.claim_id * 67) FROM claim_line l",
+    "SELECT sum(session_id * 3 + client_id * 5 + claim_id * 7) FROM claim_session",
+    "SELECT count(*) FROM claim_session",
+    "SELECT sum(claim_id) FROM claim_status_history",
+    "SELECT sum(policy_id * 3 + clinician_id * 5 + version * 7 + length(place_of_service) * 11 + "
+    "length(prior_auth) * 13 + length(payer_profile) * 17) FROM claim",
+    "SELECT count(*) FROM session WHERE billed_code IS NOT NULL",
+    "SELECT count(*) FROM attendance WHERE billed_code IS NOT NULL",
+    "SELECT sum(version) FROM session",
+    "SELECT sum(version) FROM attendance",
+    "SELECT count(*) FROM record_history",
+};
+
+static void test_same_claims(void **state)
+{
+    const struct test_backend *b = *state;
+    struct test_db d1, d2;
+    struct psy_billing_build_result r1, r2;
+    struct psy_billing_claim *c1, *c2;
+    size_t n1, n2;
+    build(b, &d1, 1, &r1, &c1, &n1);
+    build(b, &d2, 0, &r2, &c2, &n2);
+    assert_true(n1 > 100);
+    assert_int_equal(r1.sessions, r2.sessions);
+    assert_int_equal(r1.members, r2.members);
+    assert_int_equal(r1.claims_new, r2.claims_new);
+    assert_int_equal(r1.lines, r2.lines);
+    assert_int_equal(r1.already_billed, r2.already_billed);
+    assert_int_equal(r1.uninsured, r2.uninsured);
+    assert_int_equal(r1.not_coded, r2.not_coded);
+    assert_int_equal(r1.ready, r2.ready);
+    assert_int_equal(r1.draft, r2.draft);
+    assert_int_equal(n1, n2);
+    size_t with_findings = 0, errors = 0;
+    for (size_t i = 0; i < n1; i++) {
+        assert_int_equal(c1[i].id, c2[i].id);
+        assert_string_equal(c1[i].number, c2[i].number);
+        assert_int_equal(c1[i].client_id, c2[i].client_id);
+        assert_int_equal(c1[i].payer_id, c2[i].payer_id);
+        assert_string_equal(c1[i].service_date, c2[i].service_date);
+        assert_string_equal(c1[i].status, c2[i].status);
+        assert_int_equal(c1[i].total_cents, c2[i].total_cents);
+        assert_int_equal(c1[i].n_lines, c2[i].n_lines);
+        assert_string_equal(c1[i].findings, c2[i].findings);
+        with_findings += strcmp(c1[i].findings, "[]") != 0;
+        errors += strstr(c1[i].findings, "\"error\"") != NULL;
+    }
+    assert_true(with_findings > 0 && errors > 0); /* the planted problems reach the claims */
+    for (size_t k = 0; k < sizeof digests / sizeof *digests; k++)
+        assert_int_equal(test_db_count(&d1, digests[k]), test_db_count(&d2, digests[k]));
+    psy_billing_claims_free(c1, n1);
+    psy_billing_claims_free(c2, n2);
+    test_db_drop(&d1);
+    test_db_drop(&d2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_same_claims)};
+    return test_run_on_backends("build_equal", tests, sizeof tests / sizeof *tests, NULL, NULL);
+}
