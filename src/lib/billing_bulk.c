@@ -562,13 +562,7 @@ static psy_status owners(struct build *B, const char *from, const char *to, stru
     return PSY_OK;
 }
 
-struct audits {
-    char date[PSY_DATE_MAX];
-    struct psy_audit_finding *af;
-    size_t n;
-};
-
-static psy_status scrub_claim(struct build *B, size_t ci, struct audits *days, size_t *ndays, size_t *capdays,
+static psy_status scrub_claim(struct build *B, size_t ci, const struct psy_audit_finding *af, size_t naf,
                               struct owner *own[2], size_t nown[2], struct psy__loaded *L)
 {
     struct claim *c = &B->c[ci];
@@ -587,14 +581,8 @@ static psy_status scrub_claim(struct build *B, size_t ci, struct audits *days, s
         while (k < ns && sess[k] != B->l[li].session) k++;
         if (k == ns && ns < PSY_CLAIM_MAX_LINES) sess[ns++] = B->l[li].session;
     }
-    struct audits *d = NULL;
-    for (size_t k = 0; k < *ndays && !d; k++)
-        if (!strcmp(days[k].date, c->date)) d = &days[k];
-    if (!d) {
-        return PSY_EINVAL; /* the caller collects every date first */
-    }
-    for (size_t k = 0; k < d->n; k++) {
-        const struct psy_audit_finding *f = &d->af[k];
+    for (size_t k = 0; k < naf; k++) {
+        const struct psy_audit_finding *f = &af[k];
         psy_id sid = 0;
         if (!strcmp(f->record_type, "session")) sid = f->record_id;
         else {
@@ -611,7 +599,6 @@ static psy_status scrub_claim(struct build *B, size_t ci, struct audits *days, s
                 break;
             }
     }
-    (void)capdays;
     /* the day check: the key's lines of claims that count, and this claim's */
     struct pick *p = NULL;
     size_t cap = 0, n = day_lines(B, c->client, c->date, &p, &cap), m = 0;
@@ -743,7 +730,7 @@ static psy_status write_stretch(struct build *B)
                     "(?, ?, ?, ?)", "");
     psy__batch_init(&hb, B->st,
                     "INSERT INTO claim_status_history (claim_id, from_status, to_status, reason, changed_at) VALUES",
-                    "(?, 'draft', 'ready', 'the scrubber found no errors', ?)", "");
+                    "(?, ?, ?, ?, ?)", "");
     psy_status rc = PSY_OK;
     for (size_t i = 0; !rc && i < B->nc; i++) {
         const struct claim *c = &B->c[i];
@@ -798,6 +785,9 @@ static psy_status write_stretch(struct build *B)
     for (size_t i = 0; !rc && i < B->nc; i++) {
         if (!B->c[i].ready) continue;
         psy__batch_int64(&hb, B->c[i].id);
+        psy__batch_text(&hb, "draft");
+        psy__batch_text(&hb, "ready");
+        psy__batch_text(&hb, "the scrubber found no errors");
         psy__batch_text(&hb, now);
         rc = psy__batch_row(&hb);
     }
@@ -829,37 +819,36 @@ static psy_status stretch(struct build *B, const struct psy_session *ss, size_t 
     }
     if (!rc) rc = reserve_ids(B);
     if (!rc) rc = psy__records_billed_many(B->st, B->practice, from, to, B->bi, B->nbi);
-    struct audits *days = NULL;
-    size_t ndays = 0, capdays = 0;
+    /* the audit's findings over the stretch's dates, once its members are billed (the audit reads the
+     * billed codes) */
+    struct psy_audit_finding *af = NULL;
+    size_t naf = 0;
     struct owner *own[2] = {NULL, NULL};
     size_t nown[2] = {0, 0};
-    for (size_t i = 0; !rc && i < B->nc; i++) {
-        size_t k = 0;
-        while (k < ndays && strcmp(days[k].date, B->c[i].date)) k++;
-        if (k < ndays) continue;
-        struct audits *d = PSY__PUSH(days, ndays, capdays);
-        snprintf(d->date, sizeof d->date, "%s", B->c[i].date);
-        struct psy_audit_opts ao = {d->date, d->date, NULL, 0};
-        rc = psy_audit_collect(B->st, B->practice, &ao, &d->af, &d->n);
+    if (!rc && B->nc) {
+        rc = psy__audit_collect_days(B->st, B->practice, from, to, &af, &naf);
     }
     if (!rc && B->nc) rc = owners(B, from, to, &own[0], &nown[0], 0);
     if (!rc && B->nc) rc = owners(B, from, to, &own[1], &nown[1], 1);
     struct psy__loaded *L = psy__malloc(sizeof *L);
     for (size_t i = 0; !rc && i < B->nc; i++) {
-        rc = scrub_claim(B, i, days, &ndays, &capdays, own, nown, L);
+        rc = scrub_claim(B, i, af, naf, own, nown, L);
         if (!rc) *(B->c[i].ready ? &B->r->ready : &B->r->draft) += 1;
     }
     free(L);
-    for (size_t k = 0; k < ndays; k++) free(days[k].af);
-    free(days);
+    free(af);
     free(own[0]);
     free(own[1]);
     if (!rc) rc = write_stretch(B);
     return rc;
 }
 
-/* Members per stretch (psy__billing_chunk_items, at least): a stretch ends at a change of date when it
- * can, and never holds more than twice that many unless one session alone does. */
+/* Members per stretch (one transaction, at most about this many members' lines held in memory); tests
+ * make it small. A stretch ends at a change of date when it can and holds at most want members unless
+ * one session alone has more (that session is billed member by member). */
+int psy__billing_stretch_items = 4096;
+
+
 static size_t stretch_end(const struct psy_session *ss, size_t n, size_t from, const size_t *members, size_t want)
 {
     size_t m = 0, last_date_change = from;
@@ -921,14 +910,15 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
         psy__sql_finalize(s);
     }
     struct psy_coding_result *cr = psy__malloc(sizeof *cr);
-    size_t want = psy__billing_chunk_items > 0 ? (size_t)psy__billing_chunk_items : 1;
+    size_t want = psy__billing_stretch_items > 0 ? (size_t)psy__billing_stretch_items : 1;
     for (size_t at = 0; !rc && at < n;) {
         size_t end = stretch_end(ss, n, at, members, want);
         struct psy_billable *bs = NULL;
         size_t *of = NULL, nb = 0;
         int fallback = 0;
         /* one session with more members than a chunk holds goes member by member, as chunks were */
-        if (!(rc = psy__records_billables(st, practice, ss + at, end - at, &bs, &of, &nb)) && nb > want)
+        rc = psy__records_billables(st, practice, ss + at, end - at, &bs, &of, &nb);
+        if (!rc && nb > want)
             fallback = 1;
         else if (!rc && !(rc = psy__store_begin(st))) {
             rc = stretch(&B, ss + at, end - at, bs, of, nb, cr, &fallback);

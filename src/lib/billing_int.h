@@ -62,6 +62,8 @@ json_t *psy__billing_finding(const char *sev, const char *rule, const char *fiel
  * the number of members per chunk. */
 extern void (*psy__billing_chunk_hook)(void);
 extern int psy__billing_chunk_items;
+/* Tests: members per stretch of the set-based build (billing_bulk.c), one transaction each. */
+extern int psy__billing_stretch_items;
 psy_status psy__billing_append(psy_store *st, psy_id claim, json_t *items);
 /* The claim-level day check (billing_day.c): appends to arr the same-day edits over every line the claim's
  * clinician billed its client under its payer on its date, each on the claim line it concerns. */

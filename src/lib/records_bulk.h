@@ -28,4 +28,9 @@ psy_status psy__records_billed_many(psy_store *st, psy_id practice, const char *
 /* Every policy of the practice, by id (records_clients.c). */
 psy_status psy__records_policies(psy_store *st, psy_id practice, struct psy_policy **out, size_t *n);
 
+/* The audit's findings over [from, to] that concern sessions, attendance and notes, as the audit of each
+ * date alone gives them (audit.c): one pass, with notes compared as clones only within their date. */
+psy_status psy__audit_collect_days(psy_store *st, psy_id practice, const char *from, const char *to,
+                                   struct psy_audit_finding **out, size_t *n);
+
 #endif

@@ -808,7 +808,7 @@ psy_status psy__records_billed_many(psy_store *st, psy_id practice, const char *
     psy__batch_init(&hist, st,
                     "INSERT INTO record_history (practice_id, record_type, record_id, version, action, actor_id, "
                     "changed_at, previous) VALUES",
-                    "(?, ?, ?, ?, 'update', NULL, ?, ?)", "");
+                    "(?, ?, ?, ?, ?, ?, ?, ?)", "");
     for (size_t i = 0; !rc && i < n; i++) {
         const struct psy__billed_item *it = &items[i];
         int t = it->client != 0;
@@ -844,6 +844,8 @@ psy_status psy__records_billed_many(psy_store *st, psy_id practice, const char *
         psy__batch_text(&hist, t ? "attendance" : "session");
         psy__batch_int64(&hist, row->id);
         psy__batch_int64(&hist, row->version);
+        psy__batch_text(&hist, "update");
+        psy__batch_text(&hist, NULL);
         psy__batch_text(&hist, now);
         psy__batch_text(&hist, text);
         free(text);
