@@ -2,7 +2,8 @@
  * test_build_equal.c -- the claims build with one query per table (psy_billing_build) gives the very
  * claims, lines, findings, billed codes and status history of the build member by member
  * (psy__billing_build_rowwise), on the demo practice with its planted problems, on every backend; and
- * a second build of either adds nothing.
+ * a second build of either adds nothing. And the demo practice written on PostgreSQL (generated on a
+ * scratch SQLite file and copied) holds the same records, ids and history as on SQLite.
  */
 #include <psyclaim/psyclaim.h>
 #include <stdlib.h>
@@ -97,8 +98,56 @@ static void test_same_claims(void **state)
     test_db_drop(&d2);
 }
 
+static const char *const record_digests[] = {
+    "SELECT count(*) * 1000003 + COALESCE(sum(id), 0) FROM practice",
+    "SELECT count(*) * 1000003 + sum(id + length(last_name) * 7 + length(birth_date) * 11) FROM client",
+    "SELECT count(*) * 1000003 + sum(client_id * 3 + position * 5 + length(code) * 7) FROM client_diagnosis",
+    "SELECT count(*) * 1000003 + sum(id + client_id * 3 + payer_id * 5 + length(member_id) * 7) FROM policy",
+    "SELECT count(*) * 1000003 + sum(id + units_approved * 3 + length(number) * 5) FROM authorisation",
+    "SELECT count(*) * 1000003 + sum(id + COALESCE(client_id, 0) * 3 + COALESCE(group_id, 0) * 5 + "
+    "clinician_id * 7 + length(service_date) * 11 + minutes * 13 + length(COALESCE(start_utc, '')) * 17) FROM session",
+    "SELECT count(*) * 1000003 + sum(id + session_id * 3 + client_id * 5 + present * 7 + late_minutes * 11) "
+    "FROM attendance",
+    "SELECT count(*) * 1000003 + sum(id + session_id * 3 + COALESCE(client_id, 0) * 5 + length(theme) * 7 + "
+    "length(techniques) * 11 + length(plan) * 13) FROM note",
+    "SELECT count(*) * 1000003 + sum(id + record_id * 3 + version * 5 + length(record_type) * 7 + "
+    "length(action) * 11 + length(COALESCE(previous, '')) * 13) FROM record_history",
+};
+
+/* The demo practice on this backend holds what it holds on SQLite. */
+static void test_demo_same_records(void **state)
+{
+    const struct test_backend *b = *state, lite = {"sqlite", 0, NULL};
+    struct test_db d[2];
+    const struct test_backend *on[2] = {&lite, b};
+    long sessions[2];
+    for (int i = 0; i < 2; i++) {
+        test_db_make(on[i], &d[i]);
+        psy_store *st = test_db_open(&d[i], 1);
+        struct psy_demo_opts o = {.seed = 5, .end_date = "2026-03-31", .weeks = 9, .clients = 46, .groups = 3};
+        struct psy_demo_result dr;
+        assert_int_equal(psy_records_demo(st, &o, &dr), PSY_OK);
+        sessions[i] = dr.sessions;
+        free(dr.problems);
+        /* what comes after it gets new ids past the copied ones */
+        struct psy_client c;
+        assert_int_equal(psy_records_client_get(st, dr.practice_id, 1, &c), PSY_OK);
+        snprintf(c.last_name, sizeof c.last_name, "Abbot");
+        psy_id id = 0;
+        assert_int_equal(psy_records_client_add(st, dr.practice_id, &c, &id), PSY_OK);
+        assert_true(id > 46);
+        psy_store_close(st);
+    }
+    assert_true(sessions[0] > 100);
+    assert_int_equal(sessions[0], sessions[1]);
+    for (size_t k = 0; k < sizeof record_digests / sizeof *record_digests; k++)
+        assert_int_equal(test_db_count(&d[0], record_digests[k]), test_db_count(&d[1], record_digests[k]));
+    test_db_drop(&d[0]);
+    test_db_drop(&d[1]);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_same_claims)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_same_claims), cmocka_unit_test(test_demo_same_records)};
     return test_run_on_backends("build_equal", tests, sizeof tests / sizeof *tests, NULL, NULL);
 }
