@@ -846,7 +846,7 @@ static psy_status stretch(struct build *B, const struct psy_session *ss, size_t 
 /* Members per stretch (one transaction, at most about this many members' lines held in memory); tests
  * make it small. A stretch ends at a change of date when it can and holds at most want members unless
  * one session alone has more (that session is billed member by member). */
-int psy__billing_stretch_items = 4096;
+int psy__billing_stretch_items = 8192;
 
 
 static size_t stretch_end(const struct psy_session *ss, size_t n, size_t from, const size_t *members, size_t want)
@@ -863,77 +863,62 @@ static size_t stretch_end(const struct psy_session *ss, size_t n, size_t from, c
     return n;
 }
 
-psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice, const char *from, const char *to,
-                             struct psy_billing_build_result *r)
+/* How many members each session bills (present attendance of a group, else 1). */
+static psy_status members_of(psy_store *st, psy_id practice, const struct psy_session *ss, size_t n, size_t *members)
 {
-    memset(r, 0, sizeof *r);
-    struct psy_session *ss = NULL;
-    size_t n = 0;
-    psy_status rc = psy_records_session_list(st, practice, from ? from : "", to ? to : "", &ss, &n);
-    if (rc) return rc;
-    /* drafts an interrupted build committed without scrubbing them are scrubbed first */
-    struct psy__chunk ch = {.st = st, .cx = cx, .practice = practice};
-    psy_id *left = NULL;
-    size_t nl = 0;
-    rc = psy__billing_claim_ids(st, practice, "status = 'draft' AND scrubbed_at = ''", &left, &nl);
-    for (size_t i = 0; !rc && i < nl; i++)
-        if (!(rc = psy__chunk_step(&ch))) psy__chunk_touch(&ch, left[i]);
-    free(left);
-    r->resumed = (long)nl;
-    rc = psy__chunk_end(&ch, rc, &r->ready, &r->draft);
-    /* the signed sessions only, and how many members each bills (present attendance of a group) */
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (ss[i].signed_at[0]) ss[k++] = ss[i];
-    n = k;
-    r->sessions = (long)n;
-    struct build B = {.st = st, .cx = cx, .practice = practice, .r = r};
-    if (!rc && n) rc = load_practice(&B);
-    size_t *members = psy__calloc(n ? n : 1, sizeof *members);
     for (size_t i = 0; i < n; i++) members[i] = 1;
-    if (!rc && n) {
-        psy__stmt *s = psy__db_stmt(st,
-                                    "SELECT a.session_id, count(*) FROM attendance a JOIN session s ON s.id = "
-                                    "a.session_id WHERE a.practice_id = ? AND a.present = 1 AND s.service_date >= ? "
-                                    "AND s.service_date <= ? GROUP BY a.session_id ORDER BY a.session_id",
-                                    PSY_ARGS(PSY_INT(practice), PSY_TEXT(ss[0].service_date),
-                                             PSY_TEXT(ss[n - 1].service_date)));
-        if (!s) rc = psy__store_dbfail(st, "attendance");
-        struct owner *at = psy__malloc(n * sizeof *at); /* session id -> its index */
-        for (size_t i = 0; i < n; i++) at[i] = (struct owner){ss[i].id, (psy_id)i};
-        qsort(at, n, sizeof *at, cmp_owner);
-        while (s && psy__sql_step(s) == PSY_SQL_ROW) {
-            struct owner key = {psy__sql_int64(s, 0), 0}, *o = bsearch(&key, at, n, sizeof key, cmp_owner);
-            if (o) members[o->session] = (size_t)psy__sql_int64(s, 1);
-        }
-        free(at);
-        psy__sql_finalize(s);
+    if (!n) return PSY_OK;
+    psy__stmt *s = psy__db_stmt(st,
+                                "SELECT a.session_id, count(*) FROM attendance a JOIN session s ON s.id = "
+                                "a.session_id WHERE a.practice_id = ? AND a.present = 1 AND s.practice_id = ? AND "
+                                "s.service_date >= ? AND s.service_date <= ? GROUP BY a.session_id",
+                                PSY_ARGS(PSY_INT(practice), PSY_INT(practice), PSY_TEXT(ss[0].service_date),
+                                         PSY_TEXT(ss[n - 1].service_date)));
+    if (!s) return psy__store_dbfail(st, "attendance");
+    struct owner *at = psy__malloc(n * sizeof *at); /* session id -> its index */
+    for (size_t i = 0; i < n; i++) at[i] = (struct owner){ss[i].id, (psy_id)i};
+    qsort(at, n, sizeof *at, cmp_owner);
+    int r;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
+        struct owner key = {psy__sql_int64(s, 0), 0}, *o = bsearch(&key, at, n, sizeof key, cmp_owner);
+        if (o) members[o->session] = (size_t)psy__sql_int64(s, 1);
     }
-    struct psy_coding_result *cr = psy__malloc(sizeof *cr);
-    size_t want = psy__billing_stretch_items > 0 ? (size_t)psy__billing_stretch_items : 1;
+    free(at);
+    psy__sql_finalize(s);
+    return r == PSY_SQL_ERROR ? psy__store_dbfail(st, "attendance") : PSY_OK;
+}
+
+/* Bills the signed sessions ss[0..n) (whole dates) stretch by stretch. */
+static psy_status bill_window(struct build *B, struct psy_session *ss, size_t n, size_t want,
+                              struct psy_coding_result *cr)
+{
+    psy_store *st = B->st;
+    struct psy_billing_build_result *r = B->r;
+    size_t *members = psy__calloc(n ? n : 1, sizeof *members);
+    psy_status rc = members_of(st, B->practice, ss, n, members);
     for (size_t at = 0; !rc && at < n;) {
         size_t end = stretch_end(ss, n, at, members, want);
         struct psy_billable *bs = NULL;
         size_t *of = NULL, nb = 0;
         int fallback = 0;
-        /* one session with more members than a chunk holds goes member by member, as chunks were */
-        rc = psy__records_billables(st, practice, ss + at, end - at, &bs, &of, &nb);
+        /* one session with more members than a stretch holds goes member by member */
+        rc = psy__records_billables(st, B->practice, ss + at, end - at, &bs, &of, &nb);
         if (!rc && nb > want)
             fallback = 1;
         else if (!rc && !(rc = psy__store_begin(st))) {
-            rc = stretch(&B, ss + at, end - at, bs, of, nb, cr, &fallback);
+            rc = stretch(B, ss + at, end - at, bs, of, nb, cr, &fallback);
             if (rc || fallback) psy__store_rollback(st);
-            else if (!(rc = psy__store_commit(st)) && B.ncsr && psy__billing_chunk_hook) psy__billing_chunk_hook();
+            else if (!(rc = psy__store_commit(st)) && B->ncsr && psy__billing_chunk_hook) psy__billing_chunk_hook();
         }
-        stretch_clear(&B);
+        stretch_clear(B);
         if (!rc && fallback) {
             /* members joining claims open in the database: member by member (billing_build.c) */
-            struct psy__chunk c2 = {.st = st, .cx = cx, .practice = practice};
+            struct psy__chunk c2 = {.st = st, .cx = B->cx, .practice = B->practice};
             for (size_t i = 0; !rc && i < nb; i++) {
                 if ((rc = psy__chunk_step(&c2))) break;
                 r->members++;
                 psy_id claim = 0;
-                rc = psy__billing_bill_member(st, cx, practice, &bs[i], r, &claim, cr);
+                rc = psy__billing_bill_member(st, B->cx, B->practice, &bs[i], r, &claim, cr);
                 if (!rc && claim) psy__chunk_touch(&c2, claim);
             }
             rc = psy__chunk_end(&c2, rc, &r->ready, &r->draft);
@@ -942,8 +927,65 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
         free(of);
         at = end;
     }
-    free(cr);
     free(members);
+    return rc;
+}
+
+psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice, const char *from, const char *to,
+                             struct psy_billing_build_result *r)
+{
+    memset(r, 0, sizeof *r);
+    const char *lo = from && *from ? from : "0000-00-00", *hi = to && *to ? to : "9999-99-99";
+    /* drafts an interrupted build committed without scrubbing them are scrubbed first */
+    struct psy__chunk ch = {.st = st, .cx = cx, .practice = practice};
+    psy_id *left = NULL;
+    size_t nl = 0;
+    psy_status rc = psy__billing_claim_ids(st, practice, "status = 'draft' AND scrubbed_at = ''", &left, &nl);
+    for (size_t i = 0; !rc && i < nl; i++)
+        if (!(rc = psy__chunk_step(&ch))) psy__chunk_touch(&ch, left[i]);
+    free(left);
+    r->resumed = (long)nl;
+    rc = psy__chunk_end(&ch, rc, &r->ready, &r->draft);
+    /* the dates of the period with their number of sessions: the sessions are read a window of dates
+     * at a time, so what the build holds stays bounded whatever the period */
+    struct day {
+        char date[PSY_DATE_MAX];
+        size_t sessions;
+    } *days = NULL;
+    size_t ndays = 0, cap = 0;
+    psy__stmt *s = rc ? NULL
+                      : psy__db_stmt(st,
+                                     "SELECT service_date, count(*) FROM session WHERE practice_id = ? AND "
+                                     "service_date >= ? AND service_date <= ? GROUP BY service_date ORDER BY service_date",
+                                     PSY_ARGS(PSY_INT(practice), PSY_TEXT(lo), PSY_TEXT(hi)));
+    if (!rc && !s) rc = psy__store_dbfail(st, "session");
+    int sr;
+    while (s && (sr = psy__sql_step(s)) == PSY_SQL_ROW) {
+        struct day *d = PSY__PUSH(days, ndays, cap);
+        psy__db_col_copy(s, 0, d->date, sizeof d->date);
+        d->sessions = (size_t)psy__sql_int64(s, 1);
+    }
+    if (s && sr == PSY_SQL_ERROR) rc = psy__store_dbfail(st, "session");
+    psy__sql_finalize(s);
+    struct build B = {.st = st, .cx = cx, .practice = practice, .r = r};
+    if (!rc && ndays) rc = load_practice(&B);
+    struct psy_coding_result *cr = psy__malloc(sizeof *cr);
+    size_t want = psy__billing_stretch_items > 0 ? (size_t)psy__billing_stretch_items : 1;
+    for (size_t d = 0; !rc && d < ndays;) {
+        size_t e = d, count = 0;
+        while (e < ndays && (e == d || count + days[e].sessions <= 2 * want)) count += days[e++].sessions;
+        struct psy_session *ss = NULL;
+        size_t n = 0, k = 0;
+        rc = psy_records_session_list(st, practice, days[d].date, days[e - 1].date, &ss, &n);
+        for (size_t i = 0; !rc && i < n; i++) /* the signed sessions only */
+            if (ss[i].signed_at[0]) ss[k++] = ss[i];
+        r->sessions += (long)k;
+        if (!rc) rc = bill_window(&B, ss, k, want, cr);
+        free(ss);
+        d = e;
+    }
+    free(cr);
+    free(days);
     stretch_clear(&B);
     free(B.l);
     free(B.c);
@@ -955,6 +997,5 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
     free(B.po);
     free(B.cl);
     free(B.au);
-    free(ss);
     return rc;
 }
