@@ -1,7 +1,7 @@
 /*
  * bench_backends.c -- the same practice work on SQLite and on PostgreSQL, side by side in one run:
  * a practice of about 100,000 sessions (the demo generator, psy_records_demo, scaled by its number
- * of clients and groups, run on SQLite and copied into PostgreSQL with the same ids), building claims
+ * of clients and groups, generated on each with the same seed and so the same ids), building claims
  * for every signed session (psy_billing_build, what `psyclaim claims build` runs: set-based), and
  * auditing every session (psy_audit_run). The same practice is also billed on a copy of the SQLite file
  * by the member-by-member build (psy__billing_build_rowwise) unless --no-rowwise: the digest of the
@@ -233,7 +233,8 @@ int main(int argc, char **argv)
         row = lite;
         row.name = "sqlite, member by member";
     }
-    /* PostgreSQL gets the very practice SQLite generated, copied before SQLite bills it */
+    /* PostgreSQL generates the same practice (same seed and ids; psy_records_demo on a store without
+     * records generates on a scratch SQLite file and copies it over with COPY) */
     const char *server = bench_pg_server();
     char *schema = NULL, *uri = NULL;
     psy_store *pg_st = NULL;
@@ -248,7 +249,7 @@ int main(int argc, char **argv)
             bench_remove_db(db);
             return 1;
         }
-        pg_st = fill(uri, lite_st, &lite, clients, groups, &pg);
+        pg_st = fill(uri, NULL, NULL, clients, groups, &pg); /* the same seed: the same practice, ids included */
     }
     int rc = -1;
     if (*pg.skipped || pg_st) rc = work(lite_st, &lite, 0);
@@ -285,7 +286,6 @@ int main(int argc, char **argv)
         cell(c[i][1], sizeof c[i][1], &pg, pv[i]);
         ratio(c[i][2], sizeof c[i][2], &pg, pv[i], lv[i]);
     }
-    snprintf(c[0][2], sizeof c[0][2], "-"); /* generating and copying are different work */
     /* claims per second, CPU, peak memory of the build on each */
     char k[4][3][96];
     const struct side *sd[2] = {&lite, &pg};
@@ -326,8 +326,8 @@ int main(int argc, char **argv)
              "## Backends: %s sessions\n\n"
              "`build-release/bench/bench_backends --sessions %ld` (release build): the demo practice "
              "(`psy_records_demo`, seed %d, 52 weeks to %s, %d clients and %d groups, its planted problems "
-             "included) generated through the records API on SQLite and copied row for row into PostgreSQL "
-             "(multi-row inserts, ids kept) before either bills it; then on each `psy_billing_build` (what "
+             "included) generated on each through the records API (on PostgreSQL on a scratch SQLite file, then "
+             "copied with COPY in one transaction; the same ids); then on each `psy_billing_build` (what "
              "`psyclaim claims build` runs: one query per table for each stretch of dates, the scrubber on "
              "what the build holds, multi-row writes) over all signed sessions, then `psy_audit_run` over all "
              "sessions (best of %d). SQLite: a file in WAL mode. PostgreSQL: the Debian server on 127.0.0.1 "
@@ -338,7 +338,7 @@ int main(int argc, char **argv)
              "status, version, total, findings) with its lines, the billed codes and the status history.\n\n"
              "| step | work | SQLite | PostgreSQL | PostgreSQL / SQLite |\n"
              "|---|---|---:|---:|---:|\n"
-             "| records in: generated (SQLite), copied (PostgreSQL) | %ld sessions | %s | %s | %s |\n"
+             "| demo data (`psy_records_demo`, what `psyclaim demo-data` runs) | %ld sessions | %s | %s | %s |\n"
              "| claims build | %ld signed sessions, %ld members, %ld claims, %ld lines | %s | %s | %s |\n"
              "| claims build: claims per second (elapsed) | | %s | %s | %s of SQLite's |\n"
              "| claims build: CPU time | | %s | %s | %s |\n"

@@ -1,8 +1,10 @@
 /*
  * billing_build.c -- claims assembled from signed sessions: each billable member coded under the payer's
  * profile, one claim per client, payer and date of service, the same-day unit limits, and the build of a
- * date range (committed in the chunks of billing_scrub.c). The lifecycle and loading of a stored claim
- * are in billing_claim.c, the scrubber in billing_scrub.c, listing in billing_view.c.
+ * date range member by member, statement by statement (committed in the chunks of billing_scrub.c):
+ * psy__billing_build_rowwise, which the set-based psy_billing_build (billing_bulk.c) falls back on for
+ * members joining a claim already open and is compared against. The lifecycle and loading of a stored
+ * claim are in billing_claim.c, the scrubber in billing_scrub.c, listing in billing_view.c.
  */
 #include <ctype.h>
 #include <jansson.h>
