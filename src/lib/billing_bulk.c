@@ -207,7 +207,7 @@ static psy_status load_practice(struct build *B)
     }
     psy__sql_finalize(s);
     if (r == PSY_SQL_ERROR) return psy__store_dbfail(st, "authorisation");
-    qsort(B->au, B->nau, sizeof *B->au, cmp_auth);
+    if (B->nau > 1) qsort(B->au, B->nau, sizeof *B->au, cmp_auth);
     return PSY_OK;
 }
 
@@ -266,7 +266,7 @@ static psy_status load_stretch(struct build *B, const char *from, const char *to
     }
     psy__sql_finalize(s);
     if (r == PSY_SQL_ERROR) return psy__store_dbfail(st, "claim_session");
-    qsort(B->billed, B->nbilled, sizeof *B->billed, cmp_psy_id_pair);
+    if (B->nbilled > 1) qsort(B->billed, B->nbilled, sizeof *B->billed, cmp_psy_id_pair);
     s = psy__db_stmt(st,
                      "SELECT c.id, c.client_id, c.payer_id, c.clinician_id, c.service_date, c.status, l.line_number, "
                      "l.session_id, l.code, l.units, l.modifiers, COALESCE(s.start_utc, ''), COALESCE(s.stop_utc, '') "
@@ -351,7 +351,7 @@ static void same_day_mue(struct build *B, size_t ci)
         p[i].k2 = l->claim;
         p[i].k3 = l->number;
     }
-    qsort(p, n, sizeof *p, cmp_pick);
+    if (n > 1) qsort(p, n, sizeof *p, cmp_pick);
     enum { DAY_LINES = PSY__DAY_LINES };
     if (n > DAY_LINES) n = DAY_LINES;
     struct psy_coded_line *lines = psy__calloc(n ? n : 1, sizeof *lines);
@@ -400,7 +400,7 @@ static void same_day_mue(struct build *B, size_t ci)
 static int billed_already(const struct build *B, const struct psy_billable *b)
 {
     psy_id key[2] = {b->session_id, b->client_id};
-    return bsearch(key, B->billed, B->nbilled, sizeof *B->billed, cmp_psy_id_pair) != NULL;
+    return B->nbilled && bsearch(key, B->billed, B->nbilled, sizeof *B->billed, cmp_psy_id_pair) != NULL;
 }
 
 static int group_member(const struct psy_billable *b)
@@ -558,7 +558,7 @@ static psy_status owners(struct build *B, const char *from, const char *to, stru
     }
     psy__sql_finalize(s);
     if (r == PSY_SQL_ERROR) return psy__store_dbfail(B->st, t ? "note" : "attendance");
-    qsort(*out, *n, sizeof **out, cmp_owner);
+    if (*n > 1) qsort(*out, *n, sizeof **out, cmp_owner);
     return PSY_OK;
 }
 
@@ -587,7 +587,8 @@ static psy_status scrub_claim(struct build *B, size_t ci, const struct psy_audit
         if (!strcmp(f->record_type, "session")) sid = f->record_id;
         else {
             int t = !strcmp(f->record_type, "attendance") ? 0 : !strcmp(f->record_type, "note") ? 1 : -1;
-            struct owner key = {f->record_id, 0}, *o = t < 0 ? NULL : bsearch(&key, own[t], nown[t], sizeof key, cmp_owner);
+            struct owner key = {f->record_id, 0};
+            struct owner *o = t < 0 || !nown[t] ? NULL : bsearch(&key, own[t], nown[t], sizeof key, cmp_owner);
             sid = o ? o->session : 0;
         }
         for (size_t j = 0; j < ns; j++)
@@ -607,7 +608,7 @@ static psy_status scrub_claim(struct build *B, size_t ci, const struct psy_audit
         if (l->payer != c->payer || l->clinician != c->clinician || (l->claim != c->id && !l->counts)) continue;
         p[m++] = (struct pick){p[k].line, l->claim, 0, l->number};
     }
-    qsort(p, m, sizeof *p, cmp_pick);
+    if (m > 1) qsort(p, m, sizeof *p, cmp_pick);
     if (m > PSY__DAY_LINES) m = PSY__DAY_LINES;
     struct psy_coded_line *lines = psy__calloc(m ? m : 1, sizeof *lines);
     struct psy__day_line *dl = psy__calloc(m ? m : 1, sizeof *dl);

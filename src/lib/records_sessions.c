@@ -666,7 +666,7 @@ psy_status psy__records_billables(psy_store *st, psy_id practice, const struct p
         k.by_client = psy__malloc((k.npo ? k.npo : 1) * sizeof *k.by_client);
         for (size_t i = 0; i < k.npo; i++)
             if (k.po[i].priority == 1) k.by_client[k.nbc++] = &k.po[i];
-        qsort(k.by_client, k.nbc, sizeof *k.by_client, cmp_primary);
+        if (k.nbc > 1) qsort(k.by_client, k.nbc, sizeof *k.by_client, cmp_primary);
     }
     for (size_t i = 0; !rc && i < n; i++) {
         const struct psy_session *s = &ss[i];
@@ -783,7 +783,7 @@ static psy_status billed_rows(psy_store *st, psy_id practice, const char *from, 
     }
     psy__sql_finalize(s);
     if (r == PSY_SQL_ERROR) return psy__store_dbfail(st, "records");
-    qsort(*out, *n, sizeof **out, cmp_billed_row);
+    if (*n > 1) qsort(*out, *n, sizeof **out, cmp_billed_row);
     return PSY_OK;
 }
 
@@ -813,7 +813,7 @@ psy_status psy__records_billed_many(psy_store *st, psy_id practice, const char *
         const struct psy__billed_item *it = &items[i];
         int t = it->client != 0;
         struct billed_row key = {.session = it->session, .client = it->client};
-        struct billed_row *row = bsearch(&key, rows[t], nrows[t], sizeof key, cmp_billed_row);
+        struct billed_row *row = nrows[t] ? bsearch(&key, rows[t], nrows[t], sizeof key, cmp_billed_row) : NULL;
         if (!row) {
             rc = t ? psy__rec_bad(st, "client_id", "no attendance of this client at this session")
                    : psy__store_fail(st, PSY_ENOTFOUND, "id: no session %lld in this practice", (long long)it->session);
