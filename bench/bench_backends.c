@@ -1,16 +1,19 @@
 /*
  * bench_backends.c -- the same practice work on SQLite and on PostgreSQL, side by side in one run:
  * a practice of about 100,000 sessions (the demo generator, psy_records_demo, scaled by its number
- * of clients and groups, run on SQLite and copied into PostgreSQL with the same ids), building claims for every signed session (psy_billing_build,
- * what `psyclaim claims build` runs), and auditing every session (psy_audit_run). It prints the
- * time of each step on each backend and the ratio PostgreSQL / SQLite, checks that both backends
- * produced the same counts, and writes the section "backends" of docs/benchmarks.md.
+ * of clients and groups, generated on each with the same seed and so the same ids), building claims
+ * for every signed session (psy_billing_build, what `psyclaim claims build` runs: set-based), and
+ * auditing every session (psy_audit_run). The same practice is also billed on a copy of the SQLite file
+ * by the member-by-member build (psy__billing_build_rowwise) unless --no-rowwise: the digest of the
+ * claims, lines, findings, billed codes and status history must be the same on all three. It prints
+ * the time of each step on each backend, claims per second, the peak resident memory of the build and
+ * the ratio PostgreSQL / SQLite, and writes the section "backends" of docs/benchmarks.md.
  *
  * PostgreSQL: $PSY_TEST_PG_URI, else a throwaway server from scripts/pg-test-server.sh; each run
  * works in a fresh schema. When no server can be started, the PostgreSQL column says "skipped" with
  * the reason and the SQLite side runs alone.
  *
- * usage: bench_backends [--sessions N] [--out docs/benchmarks.md]
+ * usage: bench_backends [--sessions N] [--no-rowwise] [--out docs/benchmarks.md]
  */
 #include <psyclaim/psyclaim.h>
 #include <stdio.h>
@@ -31,10 +34,14 @@
 struct side {
     const char *name;
     char skipped[1024]; /* why this backend did not run ("" when it did) */
-    long sessions, signed_sessions, members, claims, lines, findings, audited;
+    long sessions, signed_sessions, members, claims, lines, findings, audited, peak_kb, digest_rows;
     psy_id practice;
-    double gen_s, build_s, audit_s;
+    double gen_s, build_s, build_cpu, audit_s;
+    char digest[17];
 };
+
+psy_status psy__billing_build_rowwise(psy_store *st, const psy_coder *cx, psy_id practice, const char *from,
+                                      const char *to, struct psy_billing_build_result *r);
 
 static int fail(psy_store *st, const char *what)
 {
@@ -83,8 +90,9 @@ failed:
     return NULL;
 }
 
-/* Builds the practice's claims and audits it, timing each step; closes the store. */
-static int work(psy_store *st, struct side *r)
+/* Builds the practice's claims (set-based, or member by member when rowwise) and audits it (unless
+ * rowwise), timing each step; closes the store. */
+static int work(psy_store *st, struct side *r, int rowwise)
 {
     psy_coder *cx = NULL;
     char err[600];
@@ -95,9 +103,12 @@ static int work(psy_store *st, struct side *r)
     }
     struct psy_billing_build_result br;
     fprintf(stderr, "  %s: building claims\n", r->name);
-    double t0 = bench_now();
-    psy_status rc = psy_billing_build(st, cx, r->practice, NULL, NULL, &br);
+    bench_peak_reset();
+    double t0 = bench_now(), c0 = bench_cpu();
+    psy_status rc = (rowwise ? psy__billing_build_rowwise : psy_billing_build)(st, cx, r->practice, NULL, NULL, &br);
     r->build_s = bench_now() - t0;
+    r->build_cpu = bench_cpu() - c0;
+    r->peak_kb = bench_peak_kb();
     psy_coding_close(cx);
     if (rc) {
         fail(st, "claims build");
@@ -107,7 +118,16 @@ static int work(psy_store *st, struct side *r)
     r->members = br.members;
     r->claims = br.claims_new;
     r->lines = br.lines;
-    fprintf(stderr, "  %s: %ld claims in %.1f s; auditing\n", r->name, r->claims, r->build_s);
+    if (pg_claims_digest(st, r->digest, &r->digest_rows, err, sizeof err)) {
+        fprintf(stderr, "bench_backends: %s: %s\n", r->name, err);
+        goto out;
+    }
+    fprintf(stderr, "  %s: %ld claims in %.2f s (%.2f s CPU), peak %ld KiB, digest %s\n", r->name, r->claims,
+            r->build_s, r->build_cpu, r->peak_kb, r->digest);
+    if (rowwise) {
+        ok = 1;
+        goto out;
+    }
     struct psy_audit_opts ao = {NULL, NULL, END_DATE, 0};
     r->audit_s = 1e9;
     for (int i = 0; i < AUDIT_RUNS; i++) {
@@ -126,6 +146,18 @@ static int work(psy_store *st, struct side *r)
 out:
     psy_store_close(st);
     return ok ? 0 : -1;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+    FILE *a = fopen(from, "rb"), *b = a ? fopen(to, "wb") : NULL;
+    char buf[1 << 16];
+    size_t n;
+    int bad = !a || !b;
+    while (!bad && (n = fread(buf, 1, sizeof buf, a)) > 0) bad = fwrite(buf, 1, n, b) != n;
+    if (a) fclose(a);
+    if (b && fclose(b)) bad = 1;
+    return bad ? -1 : 0;
 }
 
 static void thousands(long n, char *out, size_t len)
@@ -155,11 +187,13 @@ int main(int argc, char **argv)
 {
     const char *out = "docs/benchmarks.md";
     long want = 100000;
+    int rowwise = 1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
         else if (!strcmp(argv[i], "--sessions") && i + 1 < argc) want = strtol(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--no-rowwise")) rowwise = 0;
         else {
-            fprintf(stderr, "usage: bench_backends [--sessions N] [--out docs/benchmarks.md]\n");
+            fprintf(stderr, "usage: bench_backends [--sessions N] [--no-rowwise] [--out docs/benchmarks.md]\n");
             return 2;
         }
     }
@@ -170,17 +204,37 @@ int main(int argc, char **argv)
     /* one group per 25 clients; the planted problems need 3 groups and 11 clients outside them */
     int clients = (int)((double)want / SESSIONS_PER_CLIENT + 0.5), groups = clients / 25 > 3 ? clients / 25 : 3;
     if (clients < groups * 10 + 11) clients = groups * 10 + 11;
-    struct side lite = {.name = "sqlite"}, pg = {.name = "postgres"};
+    struct side lite = {.name = "sqlite"}, pg = {.name = "postgres"}, row = {.name = "sqlite, member by member"};
 
-    char db[96];
+    char db[96], db2[112];
     snprintf(db, sizeof db, "/tmp/psyclaim-bench-backends-%d.db", (int)getpid());
+    snprintf(db2, sizeof db2, "%s.rowwise.db", db);
     bench_remove_db(db);
+    bench_remove_db(db2);
     psy_store *lite_st = fill(db, NULL, NULL, clients, groups, &lite);
     if (!lite_st) {
         bench_remove_db(db);
         return 1;
     }
-    /* PostgreSQL gets the very practice SQLite generated, copied before SQLite bills it */
+    /* the member-by-member build gets a copy of the very file, taken before anything is billed */
+    psy_store *row_st = NULL;
+    if (rowwise) {
+        char err[600];
+        psy_store_close(lite_st);
+        lite_st = NULL;
+        if (copy_file(db, db2) || psy_store_open(db, &lite_st, err, sizeof err) ||
+            psy_store_open(db2, &row_st, err, sizeof err)) {
+            fprintf(stderr, "bench_backends: copying %s: %s\n", db, lite_st ? err : "");
+            psy_store_close(lite_st);
+            bench_remove_db(db);
+            bench_remove_db(db2);
+            return 1;
+        }
+        row = lite;
+        row.name = "sqlite, member by member";
+    }
+    /* PostgreSQL generates the same practice (same seed and ids; psy_records_demo on a store without
+     * records generates on a scratch SQLite file and copies it over with COPY) */
     const char *server = bench_pg_server();
     char *schema = NULL, *uri = NULL;
     psy_store *pg_st = NULL;
@@ -195,20 +249,29 @@ int main(int argc, char **argv)
             bench_remove_db(db);
             return 1;
         }
-        pg_st = fill(uri, lite_st, &lite, clients, groups, &pg);
+        pg_st = fill(uri, NULL, NULL, clients, groups, &pg); /* the same seed: the same practice, ids included */
     }
     int rc = -1;
-    if (*pg.skipped || pg_st) rc = work(lite_st, &lite);
+    if (*pg.skipped || pg_st) rc = work(lite_st, &lite, 0);
     else psy_store_close(lite_st); /* the copy into PostgreSQL failed (fill said why) */
     bench_remove_db(db);
-    if (pg_st && !rc) rc = work(pg_st, &pg);
+    if (pg_st && !rc) rc = work(pg_st, &pg, 0);
     else if (pg_st) psy_store_close(pg_st);
+    if (row_st && !rc) rc = work(row_st, &row, 1);
+    else if (row_st) psy_store_close(row_st);
+    bench_remove_db(db2);
     if (uri) pg_scratch_drop(server, schema);
     free(uri);
     free(schema);
     if (rc) return 1;
+    if (rowwise && (strcmp(row.digest, lite.digest) || row.claims != lite.claims || row.lines != lite.lines)) {
+        fprintf(stderr, "bench_backends: the set-based build and the member-by-member build disagree: digest %s/%s, "
+                        "claims %ld/%ld, lines %ld/%ld\n",
+                lite.digest, row.digest, lite.claims, row.claims, lite.lines, row.lines);
+        return 1;
+    }
     if (!*pg.skipped && (pg.sessions != lite.sessions || pg.claims != lite.claims || pg.lines != lite.lines ||
-                         pg.findings != lite.findings)) {
+                         pg.findings != lite.findings || strcmp(pg.digest, lite.digest))) {
         fprintf(stderr, "bench_backends: the backends disagree: sessions %ld/%ld, claims %ld/%ld, lines %ld/%ld, "
                         "findings %ld/%ld (SQLite/PostgreSQL)\n",
                 lite.sessions, pg.sessions, lite.claims, pg.claims, lite.lines, pg.lines, lite.findings, pg.findings);
@@ -223,32 +286,69 @@ int main(int argc, char **argv)
         cell(c[i][1], sizeof c[i][1], &pg, pv[i]);
         ratio(c[i][2], sizeof c[i][2], &pg, pv[i], lv[i]);
     }
-    snprintf(c[0][2], sizeof c[0][2], "-"); /* generating and copying are different work */
+    /* claims per second, CPU, peak memory of the build on each */
+    char k[4][3][96];
+    const struct side *sd[2] = {&lite, &pg};
+    for (int j = 0; j < 2; j++) {
+        if (*sd[j]->skipped) {
+            for (int i = 0; i < 4; i++) snprintf(k[i][j], sizeof k[i][j], "skipped");
+            continue;
+        }
+        char n[32];
+        thousands((long)(sd[j]->claims / (sd[j]->build_s > 0 ? sd[j]->build_s : 1e-9)), n, sizeof n);
+        snprintf(k[0][j], sizeof k[0][j], "%.24s", n);
+        thousands((long)(sd[j]->claims / (sd[j]->build_cpu > 0 ? sd[j]->build_cpu : 1e-9)), n, sizeof n);
+        snprintf(k[1][j], sizeof k[1][j], "%.2f s (%.24s claims/s)", sd[j]->build_cpu, n);
+        snprintf(k[2][j], sizeof k[2][j], "%.1f MiB", sd[j]->peak_kb / 1024.0);
+        snprintf(k[3][j], sizeof k[3][j], "`%s`", sd[j]->digest);
+    }
+    ratio(k[0][2], sizeof k[0][2], &pg, lite.build_s, pg.build_s);
+    ratio(k[1][2], sizeof k[1][2], &pg, pg.build_cpu, lite.build_cpu);
+    ratio(k[2][2], sizeof k[2][2], &pg, (double)pg.peak_kb, (double)lite.peak_kb);
+    snprintf(k[3][2], sizeof k[3][2], "%s", *pg.skipped ? "-" : "equal");
+    char rowline[600] = "";
+    if (rowwise) {
+        char n[32];
+        thousands((long)(row.claims / (row.build_s > 0 ? row.build_s : 1e-9)), n, sizeof n);
+        snprintf(rowline, sizeof rowline,
+                 "The build member by member (`psy__billing_build_rowwise`, the statements of the former build, "
+                 "one or more per look-up and write) on a copy of the same SQLite file before billing: %.2f s "
+                 "(%s claims/s, %.2f s CPU, peak %.1f MiB), digest `%s`, the same as the set-based build's: "
+                 "the set-based build is %.1f× faster on SQLite.\n\n",
+                 row.build_s, n, row.build_cpu, row.peak_kb / 1024.0, row.digest,
+                 lite.build_s > 0 ? row.build_s / lite.build_s : 0);
+    }
     char note[1100] = "";
     if (*pg.skipped) snprintf(note, sizeof note, "PostgreSQL was skipped in this run: %s.\n\n", pg.skipped);
-    char title[32], body[4096];
+    char title[32], body[8192];
     thousands(want, title, sizeof title);
     snprintf(body, sizeof body,
              "## Backends: %s sessions\n\n"
              "`build-release/bench/bench_backends --sessions %ld` (release build): the demo practice "
              "(`psy_records_demo`, seed %d, 52 weeks to %s, %d clients and %d groups, its planted problems "
-             "included) generated through the records API on SQLite and copied row for row into PostgreSQL "
-             "(multi-row inserts, ids kept) before either bills it; then on each `psy_billing_build` (what "
-             "`psyclaim claims build` runs) over all signed sessions, then `psy_audit_run` over all sessions (best of %d). SQLite: a file in "
-             "WAL mode. PostgreSQL: the Debian server on 127.0.0.1 started by `scripts/pg-test-server.sh` "
-             "(default settings), one connection, a fresh schema. Elapsed time on a shared machine.\n\n"
+             "included) generated on each through the records API (on PostgreSQL on a scratch SQLite file, then "
+             "copied with COPY in one transaction; the same ids); then on each `psy_billing_build` (what "
+             "`psyclaim claims build` runs: one query per table for each stretch of dates, the scrubber on "
+             "what the build holds, multi-row writes) over all signed sessions, then `psy_audit_run` over all "
+             "sessions (best of %d). SQLite: a file in WAL mode. PostgreSQL: the Debian server on 127.0.0.1 "
+             "started by `scripts/pg-test-server.sh` (default settings), one connection, a fresh schema. "
+             "Elapsed time on a shared machine (other builds and tests ran beside it: the CPU time of this "
+             "process is given too); peak memory is this process's resident peak during the build (VmHWM), "
+             "the PostgreSQL server's own not included. The digest covers every claim (number, parties, "
+             "status, version, total, findings) with its lines, the billed codes and the status history.\n\n"
              "| step | work | SQLite | PostgreSQL | PostgreSQL / SQLite |\n"
              "|---|---|---:|---:|---:|\n"
-             "| records in: generated (SQLite), copied (PostgreSQL) | %ld sessions | %s | %s | %s |\n"
+             "| demo data (`psy_records_demo`, what `psyclaim demo-data` runs) | %ld sessions | %s | %s | %s |\n"
              "| claims build | %ld signed sessions, %ld members, %ld claims, %ld lines | %s | %s | %s |\n"
-             "| audit | %ld sessions, %ld findings | %s | %s | %s |\n\n"
-             "The claims build sends its statements one at a time, several per member (look-ups, the claim, "
-             "its lines, the billed code, the scrubber's findings and status), so on PostgreSQL it pays a "
-             "round trip to the server for each; the audit reads each table with one query and pays them "
-             "once.\n\n%s",
-             title, want, SEED, END_DATE, clients, groups, AUDIT_RUNS, lite.sessions, c[0][0],
-             c[0][1], c[0][2], lite.signed_sessions, lite.members, lite.claims, lite.lines, c[1][0], c[1][1], c[1][2],
-             lite.audited, lite.findings, c[2][0], c[2][1], c[2][2], note);
+             "| claims build: claims per second (elapsed) | | %s | %s | %s of SQLite's |\n"
+             "| claims build: CPU time | | %s | %s | %s |\n"
+             "| claims build: peak resident memory | | %s | %s | %s |\n"
+             "| claims build: digest of the result | | %s | %s | %s |\n"
+             "| audit | %ld sessions, %ld findings | %s | %s | %s |\n\n%s%s",
+             title, want, SEED, END_DATE, clients, groups, AUDIT_RUNS, lite.sessions, c[0][0], c[0][1], c[0][2],
+             lite.signed_sessions, lite.members, lite.claims, lite.lines, c[1][0], c[1][1], c[1][2], k[0][0], k[0][1],
+             k[0][2], k[1][0], k[1][1], k[1][2], k[2][0], k[2][1], k[2][2], k[3][0], k[3][1], k[3][2], lite.audited,
+             lite.findings, c[2][0], c[2][1], c[2][2], rowline, note);
     fputs(body, stdout);
     if (bench_write_section(out, "backends", body)) {
         fprintf(stderr, "bench_backends: cannot write %s\n", out);

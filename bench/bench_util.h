@@ -7,6 +7,11 @@
 #include <stddef.h>
 
 double bench_now(void); /* seconds, monotonic */
+double bench_cpu(void); /* seconds of CPU this process used (user + system) */
+/* The process's peak resident memory: bench_peak_reset starts a new peak (Linux: /proc/self/clear_refs),
+ * bench_peak_kb reads it (VmHWM, KiB; 0 when unknown). */
+void bench_peak_reset(void);
+long bench_peak_kb(void);
 
 /* Sorts v in place and returns the p-th percentile (0..100). */
 double bench_percentile(double *v, size_t n, double p);

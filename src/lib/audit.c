@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "audit_int.h"
+#include "records_bulk.h"
 #include "coding_int.h"
 #include "psy_db.h"
 
@@ -178,6 +179,7 @@ struct agg { /* one finding gathered over many lines */
 struct audit {
     psy_store *st;
     psy_id practice;
+    int clones_by_day; /* notes compared only with notes of the same service date */
     struct psy__audit_conf conf;
     date_t from, to, as_of;
     int unsigned_days;
@@ -1105,6 +1107,12 @@ static psy_status load_shingles(struct audit *au, const unsigned char *need, str
 static psy_status check_clones(struct audit *au, struct psy__lsh *lsh, double threshold)
 {
     uint64_t *pairs;
+    for (size_t d = 0; au->clones_by_day && d < au->ndocs; d++) {
+        const char *date = au->ss[au->docs[d].s].date;
+        uint64_t salt = 1469598103934665603ULL;
+        for (const char *p = date; *p; p++) salt = (salt ^ (unsigned char)*p) * 1099511628211ULL;
+        psy__lsh_salt(lsh, (uint32_t)d, salt);
+    }
     size_t np = psy__lsh_pairs(lsh, au->conf.compare_window, &pairs), nv = 0;
     au->candidates = (long)np;
     size_t nd = au->ndocs ? au->ndocs : 1;
@@ -1223,13 +1231,14 @@ static psy_status audit_dates(struct audit *au, const struct psy_audit_opts *o)
     return PSY_OK;
 }
 
-psy_status psy_audit_run(psy_store *st, psy_id practice, const struct psy_audit_opts *o, psy_audit_cb cb, void *ud,
-                         struct psy_audit_stats *stats)
+static psy_status audit_run(psy_store *st, psy_id practice, const struct psy_audit_opts *o, psy_audit_cb cb, void *ud,
+                            struct psy_audit_stats *stats, int clones_by_day)
 {
     struct audit au;
     memset(&au, 0, sizeof au);
     au.st = st;
     au.practice = practice;
+    au.clones_by_day = clones_by_day;
     psy__audit_conf(&au.conf);
     double threshold = o && o->clone_threshold > 0 ? o->clone_threshold : au.conf.clone_threshold;
     psy_status rc = audit_dates(&au, o);
@@ -1285,6 +1294,12 @@ psy_status psy_audit_run(psy_store *st, psy_id practice, const struct psy_audit_
     return rc;
 }
 
+psy_status psy_audit_run(psy_store *st, psy_id practice, const struct psy_audit_opts *o, psy_audit_cb cb, void *ud,
+                         struct psy_audit_stats *stats)
+{
+    return audit_run(st, practice, o, cb, ud, stats, 0);
+}
+
 struct collect {
     struct psy_audit_finding *v;
     size_t n, cap;
@@ -1297,11 +1312,11 @@ static int collect_one(void *ud, const struct psy_audit_finding *f)
     return 0;
 }
 
-psy_status psy_audit_collect(psy_store *st, psy_id practice, const struct psy_audit_opts *o,
-                             struct psy_audit_finding **out, size_t *n)
+static psy_status collect(psy_store *st, psy_id practice, const struct psy_audit_opts *o,
+                          struct psy_audit_finding **out, size_t *n, int clones_by_day)
 {
     struct collect c = {0};
-    psy_status rc = psy_audit_run(st, practice, o, collect_one, &c, NULL);
+    psy_status rc = audit_run(st, practice, o, collect_one, &c, NULL, clones_by_day);
     if (rc) {
         free(c.v);
         c.v = NULL;
@@ -1310,4 +1325,17 @@ psy_status psy_audit_collect(psy_store *st, psy_id practice, const struct psy_au
     *out = c.v;
     *n = c.n;
     return rc;
+}
+
+psy_status psy_audit_collect(psy_store *st, psy_id practice, const struct psy_audit_opts *o,
+                             struct psy_audit_finding **out, size_t *n)
+{
+    return collect(st, practice, o, out, n, 0);
+}
+
+psy_status psy__audit_collect_days(psy_store *st, psy_id practice, const char *from, const char *to,
+                                   struct psy_audit_finding **out, size_t *n)
+{
+    struct psy_audit_opts o = {from, to, NULL, 0};
+    return collect(st, practice, &o, out, n, 1);
 }

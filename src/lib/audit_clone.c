@@ -202,6 +202,17 @@ static void radix_sort(void *items, void *tmp, size_t n, size_t size)
     }
 }
 
+void psy__lsh_salt(struct psy__lsh *l, uint32_t doc, uint64_t salt)
+{
+    for (int b = 0; doc < l->docs && b < l->bands; b++) {
+        uint64_t *k = &l->keys[b][doc];
+        if (!*k) continue;
+        uint64_t z = *k ^ (salt * 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 31)) * 0xbf58476d1ce4e5b9ULL;
+        *k = (z ^ (z >> 29)) | 1; /* never 0: 0 means no key */
+    }
+}
+
 size_t psy__lsh_pairs(struct psy__lsh *l, int window, uint64_t **pairs)
 {
     size_t np = 0, cap = 0, B = (size_t)l->bands;

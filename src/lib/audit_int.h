@@ -34,6 +34,9 @@ double psy__jaccard(const struct psy__shingles *a, const struct psy__shingles *b
 struct psy__lsh;
 struct psy__lsh *psy__lsh_new(int bands, int rows);
 uint32_t psy__lsh_add(struct psy__lsh *l, const struct psy__shingles *sh);
+/* Mixes salt into every band key of document doc: documents of different salts never share a bucket
+ * (an audit that compares notes only within one service date). */
+void psy__lsh_salt(struct psy__lsh *l, uint32_t doc, uint64_t salt);
 /* The candidate pairs (earlier << 32 | later), distinct and ascending; free *pairs. */
 size_t psy__lsh_pairs(struct psy__lsh *l, int window, uint64_t **pairs);
 /* Share of MinHash values two documents agree on: an estimate of their Jaccard similarity. */

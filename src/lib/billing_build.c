@@ -1,8 +1,10 @@
 /*
  * billing_build.c -- claims assembled from signed sessions: each billable member coded under the payer's
  * profile, one claim per client, payer and date of service, the same-day unit limits, and the build of a
- * date range (committed in the chunks of billing_scrub.c). The lifecycle and loading of a stored claim
- * are in billing_claim.c, the scrubber in billing_scrub.c, listing in billing_view.c.
+ * date range member by member, statement by statement (committed in the chunks of billing_scrub.c):
+ * psy__billing_build_rowwise, which the set-based psy_billing_build (billing_bulk.c) falls back on for
+ * members joining a claim already open and is compared against. The lifecycle and loading of a stored
+ * claim are in billing_claim.c, the scrubber in billing_scrub.c, listing in billing_view.c.
  */
 #include <ctype.h>
 #include <jansson.h>
@@ -146,6 +148,15 @@ static psy_status add_coding_findings(psy_store *st, psy_id claim, const struct 
     return rc;
 }
 
+void psy__billing_ptrs(const struct psy_billable *b, char ptrs[16])
+{
+    ptrs[0] = 0;
+    for (int k = 0; k < b->n_dx && k < PSY_CLAIM_MAX_PTRS; k++) {
+        size_t len = strlen(ptrs);
+        snprintf(ptrs + len, 16 - len, "%s%d", k ? "," : "", k + 1);
+    }
+}
+
 /* Writes the member's coded lines onto the claim and marks the member billed. */
 static psy_status add_lines(psy_store *st, psy_id practice, psy_id claim, const struct psy_billable *b,
                             const struct psy_coding_result *cr, long *added)
@@ -157,11 +168,8 @@ static psy_status add_lines(psy_store *st, psy_id practice, psy_id claim, const 
     int64_t count = r == PSY_SQL_ROW ? psy__sql_int64(s, 0) : 0, next = r == PSY_SQL_ROW ? psy__sql_int64(s, 1) : 0;
     psy__sql_finalize(s);
     if (r != PSY_SQL_ROW) return psy__store_dbfail(st, "claim_line");
-    char ptrs[16] = "";
-    for (int k = 0; k < b->n_dx && k < PSY_CLAIM_MAX_PTRS; k++) {
-        size_t len = strlen(ptrs);
-        snprintf(ptrs + len, sizeof ptrs - len, "%s%d", k ? "," : "", k + 1);
-    }
+    char ptrs[16];
+    psy__billing_ptrs(b, ptrs);
     long long total = 0;
     int over = 0;
     for (size_t i = 0; i < cr->n_lines; i++)
@@ -313,7 +321,7 @@ static int member_of_group(const struct psy_billable *b)
 
 /* Bills one member: codes it and puts its lines on its claim (one transaction). *claim = 0 when the
  * member was not billed. */
-static psy_status bill_member(psy_store *st, const psy_coder *cx, psy_id practice, const struct psy_billable *b,
+psy_status psy__billing_bill_member(psy_store *st, const psy_coder *cx, psy_id practice, const struct psy_billable *b,
                               struct psy_billing_build_result *r, psy_id *claim, struct psy_coding_result *cr)
 {
     *claim = 0;
@@ -362,8 +370,8 @@ static psy_status bill_member(psy_store *st, const psy_coder *cx, psy_id practic
     return PSY_OK;
 }
 
-psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice, const char *from, const char *to,
-                             struct psy_billing_build_result *r)
+psy_status psy__billing_build_rowwise(psy_store *st, const psy_coder *cx, psy_id practice, const char *from,
+                                      const char *to, struct psy_billing_build_result *r)
 {
     memset(r, 0, sizeof *r);
     struct psy_session *ss = NULL;
@@ -394,7 +402,7 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
             if ((rc = psy__chunk_step(&ch))) break;
             r->members++;
             psy_id claim = 0;
-            rc = bill_member(st, cx, practice, &bs[k], r, &claim, cr);
+            rc = psy__billing_bill_member(st, cx, practice, &bs[k], r, &claim, cr);
             if (!rc && claim) psy__chunk_touch(&ch, claim);
         }
         free(bs);

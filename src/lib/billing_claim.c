@@ -213,6 +213,29 @@ psy_status psy__billing_load(psy_store *st, psy_id practice, psy_id claim, struc
         (rc = psy_records_policy_get(st, practice, policy, &L->policy)) ||
         (rc = psy_records_clinician_get(st, practice, clin, &L->clinician)))
         return rc;
+    char key[64];
+    snprintf(key, sizeof key, "billing_contact_phone:%lld", (long long)practice);
+    /* the billing contact entered with the practice, else the phone set by psy_billing_set_contact */
+    if (L->practice.billing_phone[0]) snprintf(L->phone, sizeof L->phone, "%s", L->practice.billing_phone);
+    else psy__store_meta_get(st, key, L->phone, sizeof L->phone);
+    psy__billing_parties(L);
+    s = psy__db_stmt(st,
+                     "SELECT code, modifiers, units, charge_cents, place_of_service, dx_pointers, id "
+                     "FROM claim_line WHERE claim_id = ? ORDER BY line_number",
+                     PSY_ARGS(PSY_INT(claim)));
+    if (!s) return psy__store_dbfail(st, "claim_line");
+    int r;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW && L->n_lines < PSY_CLAIM_MAX_LINES)
+        psy__billing_line(L, psy__sql_int64(s, 6), psy__sql_text(s, 0), psy__sql_text(s, 1), (int)psy__sql_int64(s, 2),
+                          psy__sql_int64(s, 3), psy__sql_text(s, 4), psy__sql_text(s, 5));
+    psy__sql_finalize(s);
+    if (r == PSY_SQL_ERROR) return psy__store_dbfail(st, "claim_line");
+    psy__billing_finish(L, freq);
+    return L->cob_from ? psy__billing_cob_load(st, practice, L) : PSY_OK;
+}
+
+void psy__billing_parties(struct psy__loaded *L)
+{
     L->billing = (struct psy_claim_provider){.is_person = 0, .last_name = L->practice.name, .npi = L->practice.npi,
                                              .taxonomy = L->clinician.taxonomy, .tax_id = L->practice.tax_id,
                                              .address = {L->practice.address, NULL, L->practice.city,
@@ -240,43 +263,37 @@ psy_status psy__billing_load(psy_store *st, psy_id practice, psy_id claim, struc
                                                   .sex = 'U', .address = L->patient.address};
     }
     L->cpayer = (struct psy_claim_payer){L->payer.name, L->payer.payer_code, psy__billing_filing_indicator(L->payer.kind), {0}};
-    char key[64];
-    snprintf(key, sizeof key, "billing_contact_phone:%lld", (long long)practice);
-    /* the billing contact entered with the practice, else the phone set by psy_billing_set_contact */
-    if (L->practice.billing_phone[0]) snprintf(L->phone, sizeof L->phone, "%s", L->practice.billing_phone);
-    else psy__store_meta_get(st, key, L->phone, sizeof L->phone);
     L->billing.phone = L->phone[0] ? L->phone : NULL;
     L->submitter = (struct psy_claim_submitter){
         L->practice.name, L->practice.npi, L->practice.billing_contact[0] ? L->practice.billing_contact : L->practice.name,
         L->phone[0] ? L->phone : NULL, L->practice.billing_email[0] ? L->practice.billing_email : NULL};
     L->receiver = (struct psy_claim_receiver){L->payer.name, L->payer.payer_code};
+}
 
-    s = psy__db_stmt(st,
-                     "SELECT code, modifiers, units, charge_cents, place_of_service, dx_pointers, id "
-                     "FROM claim_line WHERE claim_id = ? ORDER BY line_number",
-                     PSY_ARGS(PSY_INT(claim)));
-    if (!s) return psy__store_dbfail(st, "claim_line");
-    int r;
-    while ((r = psy__sql_step(s)) == PSY_SQL_ROW && L->n_lines < PSY_CLAIM_MAX_LINES) {
-        size_t i = L->n_lines++;
-        struct psy__loaded_line *x = &L->lx[i];
-        x->id = psy__sql_int64(s, 6);
-        snprintf(x->code, sizeof x->code, "%s", psy__sql_text(s, 0));
-        int nm = split_list(psy__sql_text(s, 1), &x->mods[0][0], sizeof x->mods[0], PSY_CLAIM_MAX_MODS);
-        snprintf(x->pos, sizeof x->pos, "%s", psy__sql_text(s, 4));
-        char ptr[PSY_CLAIM_MAX_PTRS][4];
-        int np = split_list(psy__sql_text(s, 5), &ptr[0][0], sizeof ptr[0], PSY_CLAIM_MAX_PTRS);
-        struct psy_claim_line *l = &L->lines[i];
-        l->code = x->code;
-        for (int k = 0; k < nm; k++) l->modifiers[k] = x->mods[k];
-        l->units = (unsigned)psy__sql_int64(s, 2);
-        l->charge_cents = psy__sql_int64(s, 3);
-        l->date = L->date;
-        l->place_of_service = x->pos[0] && strcmp(x->pos, L->pos) ? x->pos : NULL;
-        for (int k = 0; k < np; k++) l->dx_pointers[k] = (unsigned char)atoi(ptr[k]);
-    }
-    psy__sql_finalize(s);
-    if (r == PSY_SQL_ERROR) return psy__store_dbfail(st, "claim_line");
+void psy__billing_line(struct psy__loaded *L, psy_id id, const char *code, const char *mods, int units,
+                       long long charge, const char *pos, const char *ptrs)
+{
+    size_t i = L->n_lines++;
+    struct psy__loaded_line *x = &L->lx[i];
+    x->id = id;
+    snprintf(x->code, sizeof x->code, "%s", code);
+    int nm = split_list(mods ? mods : "", &x->mods[0][0], sizeof x->mods[0], PSY_CLAIM_MAX_MODS);
+    snprintf(x->pos, sizeof x->pos, "%s", pos ? pos : "");
+    char ptr[PSY_CLAIM_MAX_PTRS][4];
+    int np = split_list(ptrs ? ptrs : "", &ptr[0][0], sizeof ptr[0], PSY_CLAIM_MAX_PTRS);
+    struct psy_claim_line *l = &L->lines[i];
+    l->code = x->code;
+    for (int k = 0; k < nm; k++) l->modifiers[k] = x->mods[k];
+    l->units = (unsigned)units;
+    l->charge_cents = charge;
+    l->date = L->date;
+    l->place_of_service = x->pos[0] && strcmp(x->pos, L->pos) ? x->pos : NULL;
+    for (int k = 0; k < np; k++) l->dx_pointers[k] = (unsigned char)atoi(ptr[k]);
+}
+
+void psy__billing_finish(struct psy__loaded *L, int freq)
+{
+    int self = !strcmp(L->policy.relation, "self") || !L->policy.relation[0];
     L->c.id = L->number;
     L->c.frequency = freq == 7 ? PSY_FREQ_REPLACEMENT : freq == 8 ? PSY_FREQ_VOID : PSY_FREQ_ORIGINAL;
     L->c.payer_claim_number = L->payer_claim_number[0] ? L->payer_claim_number : NULL;
@@ -293,7 +310,6 @@ psy_status psy__billing_load(psy_store *st, psy_id practice, psy_id claim, struc
         L->c.patient_relationship = psy__billing_relation_code(L->policy.relation);
     }
     L->c.payer = &L->cpayer;
-    return L->cob_from ? psy__billing_cob_load(st, practice, L) : PSY_OK;
 }
 
 void psy__billing_batch(struct psy__loaded *L, struct psy_claim_batch *b, const struct psy_claim *claims, size_t n)

@@ -18,13 +18,8 @@
 #include "billing_int.h"
 #include "coding_int.h"
 
-enum { DAY_LINES = 4 * PSY_CLAIM_MAX_LINES };
-
-struct day_line {
-    psy_id claim, session, clinician;
-    int64_t number;
-    char start[PSY_REC_TIME_MAX], stop[PSY_REC_TIME_MAX];
-};
+enum { DAY_LINES = PSY__DAY_LINES };
+#define day_line psy__day_line
 
 /* 1 when the two sessions have their own documented times and do not overlap (ISO-8601 UTC texts of one
  * format compare as strings). */
@@ -89,6 +84,48 @@ static int one_provider(psy_store *st, const psy_coder *cx, psy_id practice, psy
     return one;
 }
 
+void psy__day_check(const psy_coder *cx, psy_id claim, psy_id own, struct psy_coded_line *lines,
+                    const struct psy__day_line *dl, size_t n, const char *date, json_t *arr)
+{
+    /* a line's times count as separate when they are apart from every other session's line of the day */
+    for (size_t i = 0; i < n; i++) {
+        int sep = 1, others = 0;
+        for (size_t k = 0; k < n; k++)
+            if (dl[k].session != dl[i].session) {
+                others = 1;
+                sep &= separate(&dl[i], &dl[k]);
+            }
+        lines[i].separate_times = others && sep;
+    }
+    struct psy_finding f[PSY_CODING_MAX_FINDINGS];
+    size_t nf = 0;
+    if (!n || psy_coding_same_day(cx, date, lines, n, f, PSY_CODING_MAX_FINDINGS, &nf) != PSY_OK) return;
+    for (size_t k = 0; k < nf; k++) {
+        size_t li = n;
+        if (sscanf(f[k].field, "lines[%zu]", &li) != 1 || li >= n) continue;
+        /* the finding goes on the claim whose line it names; another claim of the day carries its own */
+        if (dl[li].claim != claim) continue;
+        if (already(arr, f[k].rule, f[k].message) || fires_within(cx, date, lines, dl, n, li, 0, &f[k])) continue;
+        /* an edit that needs another clinician's line: the clinicians of one specialty as one provider */
+        int across = 0;
+        for (size_t i = 0; i < n && !across; i++) across = dl[i].clinician != own;
+        across = across && !fires_within(cx, date, lines, dl, n, li, own, &f[k]);
+        const char *rule = across ? "R-DAY-2" : f[k].rule;
+        char field[64], msg[PSY_MESSAGE_MAX + 192];
+        snprintf(field, sizeof field, "claim_line[%lld]", (long long)dl[li].number);
+        if (across)
+            snprintf(msg, sizeof msg, "%s: %s (the payer counts the practice's clinicians of one specialty as one "
+                     "provider: another clinician of the same specialty billed the client that day)",
+                     f[k].rule, f[k].message);
+        else
+            snprintf(msg, sizeof msg, "%s (over the client's whole date of service with this clinician and payer)",
+                     f[k].message);
+        if (already(arr, rule, msg)) continue;
+        json_array_append_new(arr, psy__billing_finding(f[k].severity == PSY_SEVERITY_ERROR ? "error" : "warning",
+                                                        rule, field, msg, "day"));
+    }
+}
+
 psy_status psy__scrub_day(psy_store *st, const psy_coder *cx, psy_id practice, psy_id claim, json_t *arr)
 {
     int one = one_provider(st, cx, practice, claim);
@@ -133,48 +170,8 @@ psy_status psy__scrub_day(psy_store *st, const psy_coder *cx, psy_id practice, p
     }
     psy__sql_finalize(s);
     psy_status rc = PSY_OK;
-    if (r == PSY_SQL_ERROR) {
-        rc = psy__store_dbfail(st, "claim_line");
-        goto out;
-    }
-    /* a line's times count as separate when they are apart from every other session's line of the day */
-    for (size_t i = 0; i < n; i++) {
-        int sep = 1, others = 0;
-        for (size_t k = 0; k < n; k++)
-            if (dl[k].session != dl[i].session) {
-                others = 1;
-                sep &= separate(&dl[i], &dl[k]);
-            }
-        lines[i].separate_times = others && sep;
-    }
-    struct psy_finding f[PSY_CODING_MAX_FINDINGS];
-    size_t nf = 0;
-    if (!n || psy_coding_same_day(cx, date, lines, n, f, PSY_CODING_MAX_FINDINGS, &nf) != PSY_OK) goto out;
-    for (size_t k = 0; k < nf; k++) {
-        size_t li = n;
-        if (sscanf(f[k].field, "lines[%zu]", &li) != 1 || li >= n) continue;
-        /* the finding goes on the claim whose line it names; another claim of the day carries its own */
-        if (dl[li].claim != claim) continue;
-        if (already(arr, f[k].rule, f[k].message) || fires_within(cx, date, lines, dl, n, li, 0, &f[k])) continue;
-        /* an edit that needs another clinician's line: the clinicians of one specialty as one provider */
-        int across = 0;
-        for (size_t i = 0; i < n && !across; i++) across = dl[i].clinician != own;
-        across = across && !fires_within(cx, date, lines, dl, n, li, own, &f[k]);
-        const char *rule = across ? "R-DAY-2" : f[k].rule;
-        char field[64], msg[PSY_MESSAGE_MAX + 192];
-        snprintf(field, sizeof field, "claim_line[%lld]", (long long)dl[li].number);
-        if (across)
-            snprintf(msg, sizeof msg, "%s: %s (the payer counts the practice's clinicians of one specialty as one "
-                     "provider: another clinician of the same specialty billed the client that day)",
-                     f[k].rule, f[k].message);
-        else
-            snprintf(msg, sizeof msg, "%s (over the client's whole date of service with this clinician and payer)",
-                     f[k].message);
-        if (already(arr, rule, msg)) continue;
-        json_array_append_new(arr, psy__billing_finding(f[k].severity == PSY_SEVERITY_ERROR ? "error" : "warning",
-                                                        rule, field, msg, "day"));
-    }
-out:
+    if (r == PSY_SQL_ERROR) rc = psy__store_dbfail(st, "claim_line");
+    else psy__day_check(cx, claim, own, lines, dl, n, date, arr);
     free(lines);
     free(dl);
     return rc;

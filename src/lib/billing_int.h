@@ -72,6 +72,14 @@ void psy__billing_date8(const char *iso, char out[9]);
 const char *psy__billing_relation_code(const char *rel);
 const char *psy__billing_filing_indicator(const char *kind);
 psy_status psy__billing_load(psy_store *st, psy_id practice, psy_id claim, struct psy__loaded *L);
+/* Assembling a loaded claim from records already in L (practice, client, payer, policy, clinician,
+ * phone, number, date, pos, prior_auth, c.state, c.total_cents): the parties, each line, then the rest. */
+void psy__billing_parties(struct psy__loaded *L);
+void psy__billing_line(struct psy__loaded *L, psy_id id, const char *code, const char *mods, int units,
+                       long long charge, const char *pos, const char *ptrs);
+void psy__billing_finish(struct psy__loaded *L, int frequency);
+/* "YYYY-MM-DD" as "YYYYMMDD". */
+void psy__billing_date8(const char *iso, char out[9]);
 /* A batch of claims sent under L's practice and payer, dated now. */
 void psy__billing_batch(struct psy__loaded *L, struct psy_claim_batch *b, const struct psy_claim *claims, size_t n);
 /* The coding engine's input for one billable member of a signed session (auth: the authorisation
@@ -85,10 +93,24 @@ json_t *psy__billing_finding(const char *sev, const char *rule, const char *fiel
  * the number of members per chunk. */
 extern void (*psy__billing_chunk_hook)(void);
 extern int psy__billing_chunk_items;
+/* Tests: members per stretch of the set-based build (billing_bulk.c), one transaction each. */
+extern int psy__billing_stretch_items;
 psy_status psy__billing_append(psy_store *st, psy_id claim, json_t *items);
 /* The claim-level day check (billing_day.c): appends to arr the same-day edits over every line the claim's
  * clinician billed its client under its payer on its date, each on the claim line it concerns. */
 psy_status psy__scrub_day(psy_store *st, const psy_coder *cx, psy_id practice, psy_id claim, json_t *arr);
+/* The same check over lines already read: lines[i] (with dl[i], ordered by claim id then line number)
+ * are the day's lines of the key, date their date of service; findings for claim go onto arr. own is
+ * the claim's clinician: lines of other clinicians (of its specialty, where the payer profile counts
+ * them as one provider) make an edit that fires only with them R-DAY-2. */
+enum { PSY__DAY_LINES = 4 * PSY_CLAIM_MAX_LINES };
+struct psy__day_line {
+    psy_id claim, session, clinician;
+    int64_t number;
+    char start[PSY_REC_TIME_MAX], stop[PSY_REC_TIME_MAX];
+};
+void psy__day_check(const psy_coder *cx, psy_id claim, psy_id own, struct psy_coded_line *lines,
+                    const struct psy__day_line *dl, size_t n, const char *date, json_t *arr);
 
 /* Stores arr (released here) as the claim's findings (billing_claim.c, with psy__billing_append and
  * psy__billing_finding). */
@@ -118,6 +140,18 @@ psy_status psy__chunk_step(struct psy__chunk *c);
 psy_status psy__chunk_end(struct psy__chunk *c, psy_status rc, long *ready, long *draft);
 /* The ids of the practice's claims matched by where (a condition on claim, one ? for the practice). */
 psy_status psy__billing_claim_ids(psy_store *st, psy_id practice, const char *where, psy_id **ids, size_t *n);
+
+/* Bills one member the way a build does, statement by statement (billing_build.c): codes it and puts its
+ * lines on its open claim (found or made), in one transaction; *claim = 0 when it was not billed (counted
+ * in r). cr is scratch space. */
+psy_status psy__billing_bill_member(psy_store *st, const psy_coder *cx, psy_id practice, const struct psy_billable *b,
+                                    struct psy_billing_build_result *r, psy_id *claim, struct psy_coding_result *cr);
+/* The build member by member through those statements (billing_build.c): what psy_billing_build
+ * (billing_bulk.c) does with one query per table; kept to compare against. */
+psy_status psy__billing_build_rowwise(psy_store *st, const psy_coder *cx, psy_id practice, const char *from,
+                                      const char *to, struct psy_billing_build_result *r);
+/* The diagnosis pointers of a member's lines, "1,2,..." (billing_build.c). */
+void psy__billing_ptrs(const struct psy_billable *b, char ptrs[16]);
 
 /* Who owes what is left of a claim once its payer has adjudicated it (billing_next.c): *next_policy gets
  * the client's policy of the next priority that covers the claim's date of service (a secondary or

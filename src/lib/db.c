@@ -236,6 +236,54 @@ char *psy__sql_numbered(const char *sql, int *nparams)
 
 /* --- multi-row batches -------------------------------------------------------------------------- */
 
+/* "COPY t (cols) FROM STDIN" for a plain multi-row insert on a backend that copies, else NULL. */
+static char *copy_statement(psy_store *st, const char *head, const char *row, const char *tail)
+{
+    if (!psy__store_conn(st)->ops->copy || *tail || strncmp(head, "INSERT INTO ", 12)) return NULL;
+    for (const char *p = row; *p; p++)
+        if (!strchr("(?, )", *p)) return NULL;
+    size_t n = strlen(head);
+    while (n && head[n - 1] == ' ') n--;
+    if (n < 6 || strncmp(head + n - 6, "VALUES", 6)) return NULL;
+    const char *open = strchr(head, '('), *close = strrchr(head, ')');
+    if (!open || !close || close < open || close > head + n - 6) return NULL;
+    struct psy__buf q = {0};
+    psy__buf_printf(&q, "COPY %.*s FROM STDIN", (int)(close + 1 - (head + 12)), head + 12);
+    return q.p;
+}
+
+/* Appends v to out in COPY's text format. */
+static void copy_text(struct psy__buf *out, const char *v)
+{
+    for (const char *p = v; *p; p++) {
+        const char *rep = *p == '\\' ? "\\\\" : *p == '\t' ? "\\t" : *p == '\n' ? "\\n" : *p == '\r' ? "\\r" : NULL;
+        if (rep) psy__buf_puts(out, rep);
+        else psy__buf_put(out, p, 1);
+    }
+}
+
+static psy_status send_copy(struct psy__batch *b)
+{
+    struct psy__buf data = {0};
+    char num[40];
+    for (size_t i = 0; i < b->nvals; i++) {
+        const struct psy__batch_val *v = &b->vals[i];
+        switch (v->type) {
+        case 1: snprintf(num, sizeof num, "%lld", (long long)v->i); psy__buf_puts(&data, num); break;
+        case 2: copy_text(&data, b->text.p + v->off); break;
+        case 3: snprintf(num, sizeof num, "%.17g", v->d); psy__buf_puts(&data, num); break;
+        default: psy__buf_puts(&data, "\\N"); break;
+        }
+        psy__buf_puts(&data, (i + 1) % (size_t)b->ncols ? "\t" : "\n");
+    }
+    struct psy__db *db = psy__store_conn(b->st);
+    int r = db->ops->copy(db, b->copy, data.p ? data.p : "", data.n);
+    psy__buf_free(&data);
+    if (r) return psy__store_dbfail(b->st, "database");
+    b->changes += (int64_t)b->rows;
+    return PSY_OK;
+}
+
 void psy__batch_init(struct psy__batch *b, psy_store *st, const char *head, const char *row, const char *tail)
 {
     memset(b, 0, sizeof *b);
@@ -249,6 +297,8 @@ void psy__batch_init(struct psy__batch *b, psy_store *st, const char *head, cons
     b->max_rows = 256;
     while (b->ncols && b->max_rows > 1 && b->max_rows * (size_t)b->ncols > 8192) b->max_rows /= 2;
     psy__buf_put(&b->text, "", 0);
+    b->copy = copy_statement(st, head, row, b->tail);
+    if (b->copy) b->max_rows = 8192;
 }
 
 static struct psy__batch_val *batch_val(struct psy__batch *b, int type)
@@ -316,7 +366,8 @@ static psy_status send_chunk(struct psy__batch *b, size_t first, size_t rows)
 psy_status psy__batch_flush(struct psy__batch *b)
 {
     psy_status rc = PSY_OK;
-    for (size_t done = 0, chunk = b->max_rows; !rc && done < b->rows; done += chunk) {
+    if (b->copy && b->rows) rc = send_copy(b);
+    for (size_t done = 0, chunk = b->max_rows; !b->copy && !rc && done < b->rows; done += chunk) {
         while (chunk > b->rows - done) chunk /= 2;
         rc = send_chunk(b, done, chunk);
     }
@@ -329,6 +380,7 @@ psy_status psy__batch_flush(struct psy__batch *b)
 
 void psy__batch_free(struct psy__batch *b)
 {
+    free(b->copy);
     free(b->vals);
     psy__buf_free(&b->text);
     memset(b, 0, sizeof *b);

@@ -257,7 +257,9 @@ int psy__like_pattern(const char *q, char pat[PSY__LIKE_MAX]);
 
 /* Multi-row writes: rows of one "HEAD ROW, ROW, ... TAIL" statement collected and sent in chunks
  * (one round trip per chunk on PostgreSQL). ROW is a parenthesised template such as "(?, ?, 'x')";
- * add its `?` values in order, then end the row. The same key must not appear twice in one chunk of an
+ * add its `?` values in order, then end the row. A plain insert -- HEAD "INSERT INTO t (a, b) VALUES",
+ * ROW of `?` only, no TAIL -- goes out on PostgreSQL as COPY t (a, b) FROM STDIN, up to 8192 rows
+ * at a time. The same key must not appear twice in one chunk of an
  * ON CONFLICT DO UPDATE statement; psy__batch_flush first when it might. */
 struct psy__batch_val {
     int type; /* 0 null, 1 int64, 2 text (offset into text), 3 double */
@@ -274,6 +276,7 @@ struct psy__batch {
     struct psy__batch_val *vals;
     size_t nvals, capvals;
     struct psy__buf text;
+    char *copy; /* the COPY statement when the batch goes out that way, else NULL */
 };
 void psy__batch_init(struct psy__batch *b, psy_store *st, const char *head, const char *row, const char *tail);
 void psy__batch_int64(struct psy__batch *b, int64_t v);
@@ -289,7 +292,7 @@ void psy__batch_free(struct psy__batch *b);
  * sets .version = PSY_DB_OPS_VERSION; a store refuses a connection whose table has another version.
  * Raise it whenever a member is added, removed or changes meaning. Binds return 0, or -1 with the
  * failure recorded by psy__db_seterr. */
-#define PSY_DB_OPS_VERSION 2
+#define PSY_DB_OPS_VERSION 3
 struct psy__db;
 struct psy__db_ops {
     int version;
@@ -310,6 +313,8 @@ struct psy__db_ops {
     const char *(*col_text)(psy__stmt *s, int col);
     int (*col_is_null)(psy__stmt *s, int col);
     int64_t (*changes)(psy__stmt *s);
+    /* NULL, or: runs sql (a COPY ... FROM STDIN) with data, rows in COPY's text format; 0 ok */
+    int (*copy)(struct psy__db *db, const char *sql, const char *data, size_t len);
 };
 
 /* The common head of every backend's connection and statement. A backend records each failure with

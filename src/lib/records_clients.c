@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "records_int.h"
+#include "records_bulk.h"
 
 /* --- clients ---------------------------------------------------------------------------------------- */
 
@@ -615,4 +616,10 @@ psy_status psy_records_auth_used(psy_store *st, psy_id practice, psy_id id, int 
                               PSY_TEXT_OR_EMPTY(a.start_date), PSY_TEXT_OR_EMPTY(a.end_date), PSY_INT(id)));
     if (!rc) *used = a.units_prior + (int)lines;
     return rc;
+}
+
+psy_status psy__records_policies(psy_store *st, psy_id practice, struct psy_policy **out, size_t *n)
+{
+    return psy__db_rows(st, (void **)out, n, sizeof **out, &policy_map, "FROM policy WHERE practice_id = ? ORDER BY id",
+                        PSY_ARGS(PSY_INT(practice)));
 }

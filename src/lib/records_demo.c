@@ -4,6 +4,8 @@
  * individual and group sessions with attendance and notes written from sentence templates.
  *
  * Everything goes through the public records API (so it is validated like any input) inside one batch.
+ * On a PostgreSQL store without records it is generated on a scratch SQLite file and copied over with
+ * COPY in one transaction (ids kept), which spares a round trip to the server per statement.
  * The same seed gives the same practice. Unless asked for clean data, one instance of each problem the
  * audit looks for is planted on purpose and listed in the result as the audit should report it; the
  * rest is generated so that no check fires on it (plans in force, authorisations with units left,
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "records_int.h"
 
 #define DEMO_ZONE "America/Chicago" /* the demo practice's time zone */
@@ -679,6 +682,123 @@ static psy_status generate(struct gen *g)
     return rc;
 }
 
+/* --- PostgreSQL: generated on a scratch SQLite file, then copied ----------------------------------------- */
+
+/* Every table the generator writes, parents before children. */
+static const char *const demo_tables[] = {"practice", "clinician", "client", "client_diagnosis", "payer", "policy",
+                                          "authorisation", "authorisation_code", "treatment_plan", "plan_diagnosis",
+                                          "plan_goal", "plan_problem", "plan_objective", "plan_intervention",
+                                          "therapy_group", "group_member", "session", "attendance", "note",
+                                          "note_addendum", "record_history", NULL};
+
+/* Copies one table's rows (ids kept) from the scratch store into st, as COPY on PostgreSQL. */
+static psy_status copy_table(psy_store *from, psy_store *st, const char *table, int *has_id)
+{
+    struct psy__buf cols = {0}, row = {0}, head = {0}, sel = {0};
+    int n = 0;
+    *has_id = 0;
+    psy__stmt *c = psy__db_stmt(from, "SELECT name FROM pragma_table_info(?) ORDER BY cid", PSY_ARGS(PSY_TEXT(table)));
+    if (!c) return psy__store_fail(st, PSY_EDB, "demo: %s: %s", table, psy__db_errtext(from));
+    while (psy__sql_step(c) == PSY_SQL_ROW) {
+        const char *name = psy__sql_text(c, 0);
+        if (!strcmp(name, "id")) *has_id = 1;
+        psy__buf_printf(&cols, "%s%s", n ? ", " : "", name);
+        psy__buf_puts(&row, n++ ? ", ?" : "(?");
+    }
+    psy__sql_finalize(c);
+    psy_status rc = PSY_OK;
+    if (n) {
+        psy__buf_puts(&row, ")");
+        psy__buf_printf(&sel, "SELECT %s FROM %s ORDER BY rowid", cols.p, table);
+        psy__buf_printf(&head, "INSERT INTO %s (%s) VALUES", table, cols.p);
+        struct psy__batch b;
+        psy__batch_init(&b, st, head.p, row.p, "");
+        psy__stmt *s = psy__db_stmt(from, sel.p, PSY_NOARGS);
+        int r = s ? PSY_SQL_ROW : PSY_SQL_ERROR;
+        while (s && !rc && (r = psy__sql_step(s)) == PSY_SQL_ROW) {
+            for (int i = 0; i < n; i++) psy__batch_text(&b, psy__sql_text(s, i));
+            rc = psy__batch_row(&b);
+        }
+        psy__sql_finalize(s);
+        if (!rc && r == PSY_SQL_ERROR) rc = psy__store_fail(st, PSY_EDB, "demo: %s: %s", table, psy__db_errtext(from));
+        if (!rc) rc = psy__batch_flush(&b);
+        psy__batch_free(&b);
+    }
+    psy__buf_free(&cols);
+    psy__buf_free(&row);
+    psy__buf_free(&head);
+    psy__buf_free(&sel);
+    return rc;
+}
+
+static psy_status generate_into(struct gen *g);
+
+/* A PostgreSQL store without records gets the practice generated on a scratch SQLite file (the same
+ * validation, in-process) and copied with COPY in one transaction, ids kept: a round trip per
+ * statement would make it many times slower than SQLite. *done = 0 when st does not qualify. */
+static psy_status generate_copied(struct gen *g, int *done)
+{
+    psy_store *st = g->st, *scratch = NULL;
+    int64_t have = 0;
+    *done = 0;
+    if (psy__db_dialect(st) != PSY_DB_POSTGRES) return PSY_OK;
+    psy_status rc = psy__db_int(st, &have, "SELECT count(*) FROM practice", PSY_NOARGS);
+    if (rc || have) return rc;
+    const char *tmp = getenv("TMPDIR");
+    char path[512], err[300];
+    snprintf(path, sizeof path, "%s/psyclaim-demo-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    int fd = mkstemp(path);
+    if (fd < 0) return PSY_OK; /* no scratch file: generate directly */
+    close(fd);
+    *done = 1;
+    if (psy_store_open(path, &scratch, err, sizeof err)) {
+        rc = psy__store_fail(st, PSY_EDB, "demo: scratch store: %s", err);
+    } else if ((rc = psy_catalog_seed(scratch))) {
+        rc = psy__store_fail(st, rc, "demo: %s", psy_store_errmsg(scratch));
+    } else {
+        g->st = scratch;
+        rc = generate_into(g);
+        g->st = st;
+        if (rc) rc = psy__store_fail(st, rc, "%s", psy_store_errmsg(scratch));
+    }
+    int has_id[sizeof demo_tables / sizeof *demo_tables] = {0};
+    if (!rc && !(rc = psy__store_begin(st))) {
+        for (int t = 0; !rc && demo_tables[t]; t++) rc = copy_table(scratch, st, demo_tables[t], &has_id[t]);
+        rc = psy__rec_end(st, rc);
+    }
+    /* the copied ids came with the rows: move each id sequence past them */
+    for (int t = 0; !rc && demo_tables[t]; t++) {
+        if (!has_id[t]) continue;
+        char sql[300];
+        snprintf(sql, sizeof sql,
+                 "SELECT setval(pg_get_serial_sequence('%s', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM %s), false)",
+                 demo_tables[t], demo_tables[t]);
+        int64_t v;
+        rc = psy__db_int(st, &v, sql, PSY_NOARGS);
+    }
+    psy_store_close(scratch);
+    static const char *const sides[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < sizeof sides / sizeof *sides; i++) {
+        char f[540];
+        snprintf(f, sizeof f, "%s%s", path, sides[i]);
+        unlink(f);
+    }
+    return rc;
+}
+
+/* All or nothing, without a savepoint per record: a practice of 100,000 sessions written inside one
+ * PostgreSQL transaction with a savepoint per row slows down with every row lock it keeps. */
+static psy_status generate_into(struct gen *g)
+{
+    psy_status rc = psy__store_begin_bulk(g->st);
+    if (!rc) {
+        rc = generate(g);
+        psy_status end = psy_records_batch_end(g->st, rc == PSY_OK);
+        if (!rc) rc = end;
+    }
+    return rc;
+}
+
 psy_status psy_records_demo(psy_store *st, const struct psy_demo_opts *o, struct psy_demo_result *r)
 {
     struct gen g;
@@ -702,14 +822,9 @@ psy_status psy_records_demo(psy_store *st, const struct psy_demo_opts *o, struct
     if (!g.clean && (g.ngroups < 3 || g.nclients < g.ngroups * 10 + P_COUNT || g.weeks < 8))
         return psy__rec_bad(st, "clients", "the planted problems need 3 groups, %d clients outside them and 8 weeks",
                             P_COUNT);
-    /* all or nothing, without a savepoint per record: a practice of 100,000 sessions written inside
-     * one PostgreSQL transaction with a savepoint per row slows down with every row lock it keeps */
-    psy_status rc = psy__store_begin_bulk(st);
-    if (!rc) {
-        rc = generate(&g);
-        psy_status end = psy_records_batch_end(st, rc == PSY_OK);
-        if (!rc) rc = end;
-    }
+    int copied = 0;
+    psy_status rc = generate_copied(&g, &copied);
+    if (!rc && !copied) rc = generate_into(&g);
     for (int i = 0; g.cl && i < g.nclients; i++)
         for (int f = 0; f < 4; f++) free(g.cl[i].last_note[f]);
     free(g.cl);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "records_int.h"
+#include "records_bulk.h"
 
 static const char *const kinds[] = {"individual", "family", "intake", "crisis", "group", "multifamily", NULL};
 static const char *const th_modalities[] = {"video", "audio", NULL};
@@ -573,5 +574,301 @@ psy_status psy_records_session_billables(psy_store *st, psy_id practice, psy_id 
         *out = NULL;
         *n = 0;
     }
+    return rc;
+}
+
+/* --- many sessions at once (records_bulk.h) ---------------------------------------------------------------- */
+
+#define BSEARCH_BY_ID(name, T)                                                                                   \
+    static const T *name(const T *v, size_t n, psy_id id)                                                       \
+    {                                                                                                            \
+        size_t lo = 0, hi = n;                                                                                   \
+        while (lo < hi) {                                                                                        \
+            size_t mid = lo + (hi - lo) / 2;                                                                     \
+            if (v[mid].id < id) lo = mid + 1;                                                                    \
+            else hi = mid;                                                                                       \
+        }                                                                                                        \
+        return lo < n && v[lo].id == id ? &v[lo] : NULL;                                                         \
+    }
+BSEARCH_BY_ID(find_clinician, struct psy_clinician)
+BSEARCH_BY_ID(find_client, struct psy_client)
+BSEARCH_BY_ID(find_payer, struct psy_payer)
+BSEARCH_BY_ID(find_policy, struct psy_policy)
+#undef BSEARCH_BY_ID
+
+struct bulk {
+    struct psy_clinician *cl;
+    struct psy_client *cs;
+    struct psy_payer *py;
+    struct psy_policy *po; /* by id */
+    size_t ncl, ncs, npy, npo;
+    const struct psy_policy **by_client; /* primary policies by client, then start_date desc, id desc */
+    size_t nbc;
+};
+
+static int cmp_primary(const void *a, const void *b)
+{
+    const struct psy_policy *x = *(const struct psy_policy *const *)a, *y = *(const struct psy_policy *const *)b;
+    if (x->client_id != y->client_id) return x->client_id < y->client_id ? -1 : 1;
+    int c = strcmp(y->start_date, x->start_date);
+    if (c) return c;
+    return x->id < y->id ? 1 : x->id > y->id ? -1 : 0;
+}
+
+/* psy_records_policy_on(priority 1) over the loaded policies (end_date "" is stored as NULL: open). */
+static const struct psy_policy *primary_on(const struct bulk *k, psy_id client, const char *date)
+{
+    size_t lo = 0, hi = k->nbc;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (k->by_client[mid]->client_id < client) lo = mid + 1;
+        else hi = mid;
+    }
+    for (; lo < k->nbc && k->by_client[lo]->client_id == client; lo++) {
+        const struct psy_policy *p = k->by_client[lo];
+        if (strcmp(p->start_date, date) <= 0 && (!*p->end_date || strcmp(p->end_date, date) >= 0)) return p;
+    }
+    return NULL;
+}
+
+/* fill_billable over the loaded records. */
+static psy_status bulk_fill(psy_store *st, const struct bulk *k, struct psy_billable *b, psy_id policy_id)
+{
+    const struct psy_policy *pol =
+        policy_id ? find_policy(k->po, k->npo, policy_id) : primary_on(k, b->client_id, b->service_date);
+    if (!pol && policy_id)
+        return psy__store_fail(st, PSY_ENOTFOUND, "id: no policy %lld in this practice", (long long)policy_id);
+    if (pol) {
+        const struct psy_payer *p = find_payer(k->py, k->npy, pol->payer_id);
+        if (!p) return psy__store_fail(st, PSY_ENOTFOUND, "id: no payer %lld in this practice", (long long)pol->payer_id);
+        b->policy_id = pol->id;
+        b->payer_id = pol->payer_id;
+        memcpy(b->member_id, pol->member_id, sizeof b->member_id);
+        memcpy(b->payer_code, p->payer_code, sizeof b->payer_code);
+    }
+    const struct psy_client *c = find_client(k->cs, k->ncs, b->client_id);
+    if (!c) return psy__store_fail(st, PSY_ENOTFOUND, "id: no client %lld in this practice", (long long)b->client_id);
+    b->n_dx = c->n_dx;
+    memcpy(b->dx, c->dx, sizeof b->dx);
+    return PSY_OK;
+}
+
+psy_status psy__records_billables(psy_store *st, psy_id practice, const struct psy_session *ss, size_t n,
+                                  struct psy_billable **out, size_t **of, size_t *nout)
+{
+    struct bulk k = {0};
+    struct psy_attendance *att = NULL;
+    size_t na = 0, cap = 0;
+    *out = NULL;
+    *of = NULL;
+    *nout = 0;
+    if (!n) return PSY_OK;
+    psy_status rc = psy_records_clinician_list(st, practice, &k.cl, &k.ncl);
+    if (!rc) rc = psy_records_client_list(st, practice, &k.cs, &k.ncs);
+    if (!rc) rc = psy_records_payer_list(st, practice, &k.py, &k.npy);
+    if (!rc) rc = psy__records_policies(st, practice, &k.po, &k.npo);
+    if (!rc)
+        rc = psy__db_rows(st, (void **)&att, &na, sizeof *att, &attendance_map,
+                          "FROM attendance WHERE practice_id = ? AND session_id IN (SELECT id FROM session WHERE "
+                          "practice_id = ? AND service_date >= ? AND service_date <= ?) ORDER BY session_id, client_id",
+                          PSY_ARGS(PSY_INT(practice), PSY_INT(practice), PSY_TEXT(ss[0].service_date),
+                                   PSY_TEXT(ss[n - 1].service_date)));
+    if (!rc) {
+        k.by_client = psy__malloc((k.npo ? k.npo : 1) * sizeof *k.by_client);
+        for (size_t i = 0; i < k.npo; i++)
+            if (k.po[i].priority == 1) k.by_client[k.nbc++] = &k.po[i];
+        if (k.nbc > 1) qsort(k.by_client, k.nbc, sizeof *k.by_client, cmp_primary);
+    }
+    for (size_t i = 0; !rc && i < n; i++) {
+        const struct psy_session *s = &ss[i];
+        if (!*s->signed_at) continue;
+        const struct psy_clinician *cl = find_clinician(k.cl, k.ncl, s->clinician_id);
+        if (!cl) {
+            rc = psy__store_fail(st, PSY_ENOTFOUND, "id: no clinician %lld in this practice", (long long)s->clinician_id);
+            break;
+        }
+        struct psy_billable proto;
+        memset(&proto, 0, sizeof proto);
+        proto.session_id = s->id;
+        proto.clinician_id = s->clinician_id;
+        memcpy(proto.rendering_npi, cl->npi, sizeof proto.rendering_npi);
+        memcpy(proto.kind, s->kind, sizeof proto.kind);
+        memcpy(proto.service_date, s->service_date, sizeof proto.service_date);
+        memcpy(proto.pos, s->pos, sizeof proto.pos);
+        proto.telehealth = s->telehealth;
+        memcpy(proto.th_modality, s->th_modality, sizeof proto.th_modality);
+        memcpy(proto.patient_location, s->patient_location, sizeof proto.patient_location);
+        proto.interactive_complexity = s->interactive_complexity;
+        int mins = psy_records_session_minutes(s);
+        if (!group_kind(s->kind)) {
+            struct psy_billable *b = PSY__PUSH(*out, *nout, cap);
+            *b = proto;
+            b->client_id = s->client_id;
+            b->minutes = mins;
+            b->participants = 1;
+            memcpy(b->billed_code, s->billed_code, sizeof s->billed_code);
+            b->patient_absent = s->patient_absent;
+            b->medical = s->medical;
+            memcpy(b->em_code, s->em_code, sizeof s->em_code);
+            rc = bulk_fill(st, &k, b, 0);
+            continue;
+        }
+        size_t lo = 0, hi = na, present = 0;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (att[mid].session_id < s->id) lo = mid + 1;
+            else hi = mid;
+        }
+        for (size_t j = lo; j < na && att[j].session_id == s->id; j++) present += (size_t)att[j].present;
+        for (size_t j = lo; !rc && j < na && att[j].session_id == s->id; j++) {
+            if (!att[j].present) continue;
+            struct psy_billable *b = PSY__PUSH(*out, *nout, cap);
+            *b = proto;
+            b->client_id = att[j].client_id;
+            b->minutes = mins ? mins - att[j].late_minutes - att[j].early_minutes : 0;
+            b->participants = (int)present;
+            b->interactive_complexity = s->interactive_complexity || att[j].interactive_complexity;
+            memcpy(b->billed_code, att[j].billed_code, sizeof b->billed_code);
+            rc = bulk_fill(st, &k, b, att[j].policy_id);
+        }
+    }
+    if (!rc && *nout) {
+        /* the session of each member: members come in session order */
+        *of = psy__malloc(*nout * sizeof **of);
+        for (size_t i = 0, j = 0; i < *nout; i++) {
+            while (ss[j].id != (*out)[i].session_id) j++;
+            (*of)[i] = j;
+        }
+    }
+    free(att);
+    free(k.cl);
+    free(k.cs);
+    free(k.py);
+    free(k.po);
+    free(k.by_client);
+    if (rc) {
+        free(*out);
+        *out = NULL;
+        *nout = 0;
+    }
+    return rc;
+}
+
+struct billed_row {
+    psy_id id, session, client;
+    int version, was_null;
+    char updated_at[PSY_REC_TIME_MAX], code[PSY_CODE_MAX];
+};
+
+static int cmp_billed_row(const void *a, const void *b)
+{
+    const struct billed_row *x = a, *y = b;
+    if (x->session != y->session) return x->session < y->session ? -1 : 1;
+    return x->client < y->client ? -1 : x->client > y->client;
+}
+
+/* The current billing columns of the sessions (client 0) or attendance rows of the date range. */
+static psy_status billed_rows(psy_store *st, psy_id practice, const char *from, const char *to, int attendance,
+                              struct billed_row **out, size_t *n)
+{
+    size_t cap = 0;
+    psy__stmt *s;
+    psy_status rc = psy__db_query(
+        st, &s,
+        attendance ? "SELECT a.id, a.session_id, a.client_id, a.version, a.updated_at, CASE WHEN a.billed_code IS NULL "
+                     "THEN 1 ELSE 0 END, a.billed_code FROM attendance a JOIN session s ON s.id = a.session_id "
+                     "WHERE a.practice_id = ? AND s.service_date >= ? AND s.service_date <= ?"
+                   : "SELECT id, id, 0, version, updated_at, CASE WHEN billed_code IS NULL THEN 1 ELSE 0 END, "
+                     "billed_code FROM session WHERE practice_id = ? AND service_date >= ? AND service_date <= ?",
+        PSY_ARGS(PSY_INT(practice), PSY_TEXT(from), PSY_TEXT(to)));
+    if (rc) return rc;
+    int r;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
+        struct billed_row *b = PSY__PUSH(*out, *n, cap);
+        b->id = psy__sql_int64(s, 0);
+        b->session = psy__sql_int64(s, 1);
+        b->client = psy__sql_int64(s, 2);
+        b->version = (int)psy__sql_int64(s, 3);
+        psy__db_col_copy(s, 4, b->updated_at, sizeof b->updated_at);
+        b->was_null = (int)psy__sql_int64(s, 5);
+        psy__db_col_copy(s, 6, b->code, sizeof b->code);
+    }
+    psy__sql_finalize(s);
+    if (r == PSY_SQL_ERROR) return psy__store_dbfail(st, "records");
+    if (*n > 1) qsort(*out, *n, sizeof **out, cmp_billed_row);
+    return PSY_OK;
+}
+
+psy_status psy__records_billed_many(psy_store *st, psy_id practice, const char *from, const char *to,
+                                    const struct psy__billed_item *items, size_t n)
+{
+    struct billed_row *rows[2] = {NULL, NULL};
+    size_t nrows[2] = {0, 0};
+    char now[PSY_REC_TIME_MAX], last_in[PSY_CODE_MAX] = "", last_out[PSY_CODE_MAX] = "";
+    psy__rec_now(now);
+    if (!n) return PSY_OK;
+    psy_status rc = billed_rows(st, practice, from, to, 0, &rows[0], &nrows[0]);
+    if (!rc) rc = billed_rows(st, practice, from, to, 1, &rows[1], &nrows[1]);
+    struct psy__batch up[2], hist;
+    static const char *const heads[2] = {
+        "UPDATE session SET billed_code = v.column2, updated_at = v.column3, version = session.version + 1 FROM (VALUES",
+        "UPDATE attendance SET billed_code = v.column2, updated_at = v.column3, version = attendance.version + 1 "
+        "FROM (VALUES"};
+    static const char *const tails[2] = {") AS v WHERE session.id = v.column1", ") AS v WHERE attendance.id = v.column1"};
+    for (int t = 0; t < 2; t++)
+        psy__batch_init(&up[t], st, heads[t], "(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT))", tails[t]);
+    psy__batch_init(&hist, st,
+                    "INSERT INTO record_history (practice_id, record_type, record_id, version, action, actor_id, "
+                    "changed_at, previous) VALUES",
+                    "(?, ?, ?, ?, ?, ?, ?, ?)", "");
+    for (size_t i = 0; !rc && i < n; i++) {
+        const struct psy__billed_item *it = &items[i];
+        int t = it->client != 0;
+        struct billed_row key = {.session = it->session, .client = it->client};
+        struct billed_row *row = nrows[t] ? bsearch(&key, rows[t], nrows[t], sizeof key, cmp_billed_row) : NULL;
+        if (!row) {
+            rc = t ? psy__rec_bad(st, "client_id", "no attendance of this client at this session")
+                   : psy__store_fail(st, PSY_ENOTFOUND, "id: no session %lld in this practice", (long long)it->session);
+            break;
+        }
+        char code[PSY_CODE_MAX] = "";
+        if (it->code && *it->code) {
+            if (strcmp(it->code, last_in)) { /* members of one session mostly share a code */
+                if ((rc = psy__rec_proc_code(st, "code", it->code, code))) break;
+                snprintf(last_in, sizeof last_in, "%s", it->code);
+                memcpy(last_out, code, sizeof code);
+            }
+            memcpy(code, last_out, sizeof code);
+        }
+        /* the history row keeps the earlier values of the columns that changed (psy__rec_history) */
+        json_t *prev = json_object();
+        if (row->was_null ? *code != 0 : !*code || strcmp(row->code, code))
+            json_object_set_new(prev, "billed_code", row->was_null ? json_null() : json_string(row->code));
+        if (strcmp(row->updated_at, now)) json_object_set_new(prev, "updated_at", json_string(row->updated_at));
+        json_object_set_new(prev, "version", json_integer(row->version));
+        char *text = json_dumps(prev, JSON_COMPACT | JSON_SORT_KEYS);
+        json_decref(prev);
+        psy__batch_int64(&up[t], row->id);
+        psy__batch_text(&up[t], *code ? code : NULL);
+        psy__batch_text(&up[t], now);
+        row->version++;
+        psy__batch_int64(&hist, practice);
+        psy__batch_text(&hist, t ? "attendance" : "session");
+        psy__batch_int64(&hist, row->id);
+        psy__batch_int64(&hist, row->version);
+        psy__batch_text(&hist, "update");
+        psy__batch_text(&hist, NULL);
+        psy__batch_text(&hist, now);
+        psy__batch_text(&hist, text);
+        free(text);
+        if (!(rc = psy__batch_row(&up[t]))) rc = psy__batch_row(&hist);
+    }
+    for (int t = 0; t < 2; t++) {
+        if (!rc) rc = psy__batch_flush(&up[t]);
+        psy__batch_free(&up[t]);
+        free(rows[t]);
+    }
+    if (!rc) rc = psy__batch_flush(&hist);
+    psy__batch_free(&hist);
     return rc;
 }

@@ -4,6 +4,7 @@
  */
 #include "pg_copy.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include "psy_db.h"
@@ -94,5 +95,40 @@ int pg_copy_records(psy_store *from, psy_store *to, char *why, size_t whylen)
             return -1;
         }
     }
+    return 0;
+}
+
+int pg_claims_digest(psy_store *st, char out[17], long *rows, char *why, size_t whylen)
+{
+    static const char *const sql[] = {
+        "SELECT c.claim_number, c.client_id, c.payer_id, c.policy_id, c.clinician_id, c.service_date, c.status, "
+        "c.version, c.total_cents, c.place_of_service, c.prior_auth, c.payer_profile, c.findings, l.line_number, "
+        "l.session_id, l.client_id, l.code, l.modifiers, l.units, l.charge_cents, l.place_of_service, l.dx_pointers, "
+        "l.rules, l.explanation FROM claim c JOIN claim_line l ON l.claim_id = c.id ORDER BY c.id, l.line_number",
+        "SELECT id, COALESCE(billed_code, '-') FROM session ORDER BY id",
+        "SELECT id, COALESCE(billed_code, '-') FROM attendance ORDER BY id",
+        "SELECT claim_id, from_status, to_status, reason FROM claim_status_history ORDER BY claim_id, id",
+    };
+    uint64_t h = 1469598103934665603ULL;
+    *rows = 0;
+    for (size_t q = 0; q < sizeof sql / sizeof *sql; q++) {
+        psy__stmt *s = psy__sql_prepare(st, sql[q]);
+        int r = s ? PSY_SQL_ROW : PSY_SQL_ERROR;
+        while (s && (r = psy__sql_step(s)) == PSY_SQL_ROW) {
+            for (int c = 0; c < 24; c++) {
+                if (q && c >= (q == 3 ? 4 : 2)) break;
+                const char *v = psy__sql_text(s, c);
+                for (const char *p = v ? v : "\x01"; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+                h = (h ^ 0x1f) * 1099511628211ULL;
+            }
+            if (!q) ++*rows;
+        }
+        psy__sql_finalize(s);
+        if (r == PSY_SQL_ERROR) {
+            snprintf(why, whylen, "digest: %s", psy__db_errtext(st));
+            return -1;
+        }
+    }
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
     return 0;
 }

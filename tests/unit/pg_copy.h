@@ -13,4 +13,10 @@
  * those the target table has. Returns 0, or -1 with why. */
 int pg_copy_records(psy_store *from, psy_store *to, char *why, size_t whylen);
 
+/* A digest (FNV-1a, 16 hex digits) of every claim with its lines as stored: number, parties, date,
+ * status, version, total, findings, and each line's number, session, code, modifiers, units, charge,
+ * place, pointers, rules and explanation; plus the billed codes of sessions and attendance. Equal
+ * digests mean the same claims. *rows gets the number of claim lines. Returns 0, or -1 with why. */
+int pg_claims_digest(psy_store *st, char out[17], long *rows, char *why, size_t whylen);
+
 #endif

@@ -157,6 +157,7 @@ static void test_build_is_idempotent(void **state)
 extern void (*psy__billing_chunk_hook)(void);
 int psy__rec_epoch(const char *iso, int64_t *out);
 extern int psy__billing_chunk_items;
+extern int psy__billing_stretch_items;
 
 static void stop_here(void) { _exit(0); } /* as a kill right after a commit */
 
@@ -179,6 +180,7 @@ static void test_build_resumes(void **state)
         char err[300];
         if (psy_store_open(d.uri, &cst, err, sizeof err) || psy_coding_open(cst, &cx, err, sizeof err)) _exit(2);
         psy__billing_chunk_items = 5;
+        psy__billing_stretch_items = 5;
         psy__billing_chunk_hook = stop_here;
         struct psy_billing_build_result r;
         psy_billing_build(cst, cx, pr, "", "", &r);

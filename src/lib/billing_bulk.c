@@ -1,0 +1,1022 @@
+/*
+ * billing_bulk.c -- the claims build of a date range (psy_billing_build) with one query per table: the
+ * signed sessions of a stretch of dates and their members, clients, policies, payers, clinicians,
+ * authorisations, what is billed already and the claims of those dates are read at once; members are
+ * coded and put on claims in memory, the scrubber (the coding findings, the audit's findings of the
+ * sessions behind each claim, the claim-level day check of billing_day.c and the 837P preflight) runs on
+ * what is held, and the claims, lines, billed codes and status history are written with multi-row
+ * statements. Each stretch is one transaction, so a build stopped between two leaves whole claims,
+ * every one scrubbed. The claims and findings are those of the build member by member
+ * (psy__billing_build_rowwise in billing_build.c); a stretch whose members would join a claim already
+ * open in the database (an original: a replacement, void or next payer's claim never takes new lines)
+ * is billed that way, member by member.
+ */
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "psy_db.h"
+#include "billing_int.h"
+#include "coding_int.h"
+#include "records_bulk.h"
+
+/* --- a string-keyed index ------------------------------------------------------------------------ */
+
+struct slot {
+    char *key;
+    size_t val;
+};
+struct index {
+    struct slot *s;
+    size_t cap, n;
+};
+
+static uint64_t hash_text(const char *k)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *k; k++) h = (h ^ (unsigned char)*k) * 1099511628211ull;
+    return h;
+}
+
+static struct slot *index_slot(struct index *x, const char *key)
+{
+    if (!x->cap) return NULL;
+    for (size_t i = hash_text(key) & (x->cap - 1);; i = (i + 1) & (x->cap - 1))
+        if (!x->s[i].key || !strcmp(x->s[i].key, key)) return &x->s[i];
+}
+
+/* The value of key, or SIZE_MAX. */
+static size_t index_get(struct index *x, const char *key)
+{
+    struct slot *s = index_slot(x, key);
+    return s && s->key ? s->val : SIZE_MAX;
+}
+
+static void index_put(struct index *x, const char *key, size_t val)
+{
+    if (2 * (x->n + 1) > x->cap) {
+        struct index y = {psy__calloc(x->cap ? 2 * x->cap : 256, sizeof *y.s), x->cap ? 2 * x->cap : 256, 0};
+        for (size_t i = 0; i < x->cap; i++)
+            if (x->s[i].key) *index_slot(&y, x->s[i].key) = x->s[i], y.n++;
+        free(x->s);
+        *x = y;
+    }
+    struct slot *s = index_slot(x, key);
+    if (!s->key) {
+        s->key = psy__strdup(key);
+        x->n++;
+    }
+    s->val = val;
+}
+
+static void index_free(struct index *x)
+{
+    for (size_t i = 0; i < x->cap; i++) free(x->s[i].key);
+    free(x->s);
+    memset(x, 0, sizeof *x);
+}
+
+/* --- what a build holds -------------------------------------------------------------------------- */
+
+/* New claims get ids above every stored one while they are built (the order of ids is what the day
+ * checks sort by), and their real ids when the stretch is written. */
+#define PROVISIONAL ((psy_id)1 << 60)
+
+struct line {
+    psy_id claim;     /* the claim's id (provisional for a new one) */
+    size_t nc;        /* index of its new claim, SIZE_MAX for a stored one */
+    psy_id payer, clinician, session, client;
+    int64_t number;
+    int counts;       /* a stored claim whose status the day check counts */
+    int units;
+    long long charge;
+    char code[PSY_CODE_MAX], mods[16], pos[3], ptrs[16], rules[128];
+    char start[PSY_REC_TIME_MAX], stop[PSY_REC_TIME_MAX];
+    char *explanation;
+    size_t next_day;   /* the next line of the same client and date, SIZE_MAX at the end */
+    size_t next_claim; /* the next line of the same new claim, SIZE_MAX at the end */
+};
+
+struct claim {
+    psy_id id, client, payer, policy, clinician;
+    char date[PSY_DATE_MAX], pos[3], auth[51], profile[81], number[PSY_CLAIM_ID_MAX + 1];
+    long long total;
+    int version, nlines, ready;
+    int64_t next;
+    json_t *findings;
+    size_t first_line, last_line; /* its lines: first_line, then through next_claim */
+};
+
+struct build {
+    psy_store *st;
+    const psy_coder *cx;
+    psy_id practice;
+    struct psy_billing_build_result *r;
+    /* the practice's records, read once */
+    struct psy_practice pr;
+    char phone[32];
+    struct psy_client *cs;
+    struct psy_payer *py;
+    struct psy_policy *po;
+    struct psy_clinician *cl;
+    size_t ncs, npy, npo, ncl;
+    struct auth { psy_id client, payer, id; char start[PSY_DATE_MAX], end[PSY_DATE_MAX], number[51]; } *au;
+    size_t nau;
+    /* one stretch */
+    struct line *l;
+    size_t nl, capl;
+    struct claim *c;
+    size_t nc, capc;
+    struct index claims, days, open;
+    struct { psy_id session, client; } *billed;
+    size_t nbilled;
+    struct psy__billed_item *bi;
+    size_t nbi, capbi;
+    struct { psy_id session, client, claim; } *cs_rows;
+    size_t ncsr, capcsr;
+};
+
+#define FIND_BY_ID(name, T, idf)                                                                                 \
+    static T *name(T *v, size_t n, psy_id id)                                                                    \
+    {                                                                                                            \
+        size_t lo = 0, hi = n;                                                                                   \
+        while (lo < hi) {                                                                                        \
+            size_t mid = lo + (hi - lo) / 2;                                                                     \
+            if (v[mid].idf < id) lo = mid + 1;                                                                   \
+            else hi = mid;                                                                                       \
+        }                                                                                                        \
+        return lo < n && v[lo].idf == id ? &v[lo] : NULL;                                                        \
+    }
+FIND_BY_ID(find_client, struct psy_client, id)
+FIND_BY_ID(find_payer, struct psy_payer, id)
+FIND_BY_ID(find_policy, struct psy_policy, id)
+FIND_BY_ID(find_clinician, struct psy_clinician, id)
+#undef FIND_BY_ID
+
+static int cmp_auth(const void *a, const void *b)
+{
+    const struct auth *x = a, *y = b;
+    if (x->client != y->client) return x->client < y->client ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* auth_number of billing_build.c: the first (by id) authorisation of the client and payer in force. */
+static const char *auth_for(const struct build *B, const struct psy_billable *b)
+{
+    size_t lo = 0, hi = B->nau;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (B->au[mid].client < b->client_id) lo = mid + 1;
+        else hi = mid;
+    }
+    for (; lo < B->nau && B->au[lo].client == b->client_id; lo++) {
+        const struct auth *a = &B->au[lo];
+        if (a->payer == b->payer_id && strcmp(a->start, b->service_date) <= 0 && strcmp(a->end, b->service_date) >= 0)
+            return a->number;
+    }
+    return "";
+}
+
+static psy_status load_practice(struct build *B)
+{
+    psy_store *st = B->st;
+    psy_status rc = psy_records_practice_get(st, B->practice, &B->pr);
+    if (!rc) rc = psy_records_client_list(st, B->practice, &B->cs, &B->ncs);
+    if (!rc) rc = psy_records_payer_list(st, B->practice, &B->py, &B->npy);
+    if (!rc) rc = psy__records_policies(st, B->practice, &B->po, &B->npo);
+    if (!rc) rc = psy_records_clinician_list(st, B->practice, &B->cl, &B->ncl);
+    if (rc) return rc;
+    char key[64];
+    snprintf(key, sizeof key, "billing_contact_phone:%lld", (long long)B->practice);
+    if (B->pr.billing_phone[0]) snprintf(B->phone, sizeof B->phone, "%s", B->pr.billing_phone);
+    else psy__store_meta_get(st, key, B->phone, sizeof B->phone);
+    psy__stmt *s = psy__db_stmt(st,
+                                "SELECT client_id, payer_id, id, start_date, end_date, number FROM authorisation "
+                                "WHERE practice_id = ?",
+                                PSY_ARGS(PSY_INT(B->practice)));
+    if (!s) return psy__store_dbfail(st, "authorisation");
+    size_t cap = 0;
+    int r;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
+        struct auth *a = PSY__PUSH(B->au, B->nau, cap);
+        a->client = psy__sql_int64(s, 0);
+        a->payer = psy__sql_int64(s, 1);
+        a->id = psy__sql_int64(s, 2);
+        psy__db_col_copy(s, 3, a->start, sizeof a->start);
+        psy__db_col_copy(s, 4, a->end, sizeof a->end);
+        psy__db_col_copy(s, 5, a->number, sizeof a->number);
+    }
+    psy__sql_finalize(s);
+    if (r == PSY_SQL_ERROR) return psy__store_dbfail(st, "authorisation");
+    if (B->nau > 1) qsort(B->au, B->nau, sizeof *B->au, cmp_auth);
+    return PSY_OK;
+}
+
+static void day_key(char *k, size_t len, psy_id client, const char *date)
+{
+    snprintf(k, len, "%lld|%s", (long long)client, date);
+}
+
+static void claim_key(char *k, size_t len, psy_id client, psy_id payer, psy_id clinician, const char *date)
+{
+    snprintf(k, len, "%lld|%lld|%lld|%s", (long long)client, (long long)payer, (long long)clinician, date);
+}
+
+static struct line *add_line(struct build *B, const char *date)
+{
+    (void)date;
+    struct line *l = PSY__PUSH(B->l, B->nl, B->capl);
+    l->next_day = l->next_claim = SIZE_MAX;
+    l->nc = SIZE_MAX;
+    return l;
+}
+
+/* Links line i into the list of its client's date. */
+static void link_day(struct build *B, size_t i, const char *date)
+{
+    char k[64];
+    day_key(k, sizeof k, B->l[i].client, date);
+    size_t head = index_get(&B->days, k);
+    B->l[i].next_day = head;
+    index_put(&B->days, k, i);
+}
+
+static int cmp_psy_id_pair(const void *a, const void *b)
+{
+    const psy_id *x = a, *y = b;
+    if (x[0] != y[0]) return x[0] < y[0] ? -1 : 1;
+    return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+/* What the stretch's dates already hold: billed members, and every claim with its lines. */
+static psy_status load_stretch(struct build *B, const char *from, const char *to)
+{
+    psy_store *st = B->st;
+    psy__stmt *s = psy__db_stmt(st,
+                                "SELECT session_id, client_id FROM claim_session WHERE practice_id = ? AND session_id "
+                                "IN (SELECT id FROM session WHERE practice_id = ? AND service_date >= ? AND "
+                                "service_date <= ?)",
+                                PSY_ARGS(PSY_INT(B->practice), PSY_INT(B->practice), PSY_TEXT(from), PSY_TEXT(to)));
+    if (!s) return psy__store_dbfail(st, "claim_session");
+    size_t cap = 0;
+    int r;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
+        if (B->nbilled == cap) B->billed = psy__realloc(B->billed, (cap = cap ? 2 * cap : 256) * sizeof *B->billed);
+        B->billed[B->nbilled].session = psy__sql_int64(s, 0);
+        B->billed[B->nbilled++].client = psy__sql_int64(s, 1);
+    }
+    psy__sql_finalize(s);
+    if (r == PSY_SQL_ERROR) return psy__store_dbfail(st, "claim_session");
+    if (B->nbilled > 1) qsort(B->billed, B->nbilled, sizeof *B->billed, cmp_psy_id_pair);
+    s = psy__db_stmt(st,
+                     "SELECT c.id, c.client_id, c.payer_id, c.clinician_id, c.service_date, c.status, l.line_number, "
+                     "l.session_id, l.code, l.units, l.modifiers, COALESCE(s.start_utc, ''), COALESCE(s.stop_utc, ''), "
+                     "CASE WHEN c.frequency = 1 AND c.replaces_claim_id IS NULL AND c.cob_from_claim_id IS NULL "
+                     "THEN 1 ELSE 0 END "
+                     "FROM claim c LEFT JOIN claim_line l ON l.claim_id = c.id LEFT JOIN session s ON s.id = "
+                     "l.session_id WHERE c.practice_id = ? AND c.service_date >= ? AND c.service_date <= ? "
+                     "ORDER BY c.id, l.line_number",
+                     PSY_ARGS(PSY_INT(B->practice), PSY_TEXT(from), PSY_TEXT(to)));
+    if (!s) return psy__store_dbfail(st, "claim");
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
+        const char *status = psy__sql_text(s, 5), *date = psy__sql_text(s, 4);
+        psy_id client = psy__sql_int64(s, 1), payer = psy__sql_int64(s, 2), clin = psy__sql_int64(s, 3);
+        /* claim_for of billing_build.c: new lines join an open original, never a replacement, a void or a
+         * next payer's claim */
+        if ((!strcmp(status, "draft") || !strcmp(status, "ready")) && psy__sql_int64(s, 13)) {
+            char k[96];
+            claim_key(k, sizeof k, client, payer, clin, date);
+            index_put(&B->open, k, 1);
+        }
+        if (psy__sql_is_null(s, 6)) continue;
+        struct line *l = add_line(B, date);
+        l->claim = psy__sql_int64(s, 0);
+        l->client = client;
+        l->payer = payer;
+        l->clinician = clin;
+        l->counts = !strcmp(status, "draft") || !strcmp(status, "ready") || !strcmp(status, "submitted") ||
+                    !strcmp(status, "accepted") || !strcmp(status, "paid") || !strcmp(status, "partially_paid");
+        l->number = psy__sql_int64(s, 6);
+        l->session = psy__sql_int64(s, 7);
+        psy__db_col_copy(s, 8, l->code, sizeof l->code);
+        l->units = (int)psy__sql_int64(s, 9);
+        psy__db_col_copy(s, 10, l->mods, sizeof l->mods);
+        psy__db_col_copy(s, 11, l->start, sizeof l->start);
+        psy__db_col_copy(s, 12, l->stop, sizeof l->stop);
+        link_day(B, B->nl - 1, date);
+    }
+    psy__sql_finalize(s);
+    return r == PSY_SQL_ERROR ? psy__store_dbfail(st, "claim") : PSY_OK;
+}
+
+static void split_mods(const char *m, struct psy_coded_line *l)
+{
+    while (m && *m && l->n_modifiers < PSY_LINE_MAX_MODIFIERS) {
+        snprintf(l->modifiers[l->n_modifiers++], 3, "%.2s", m);
+        m = strchr(m, ',');
+        if (m) m++;
+    }
+}
+
+/* The lines of a client's date, as the day queries order them. */
+struct pick {
+    size_t line;
+    psy_id k1, k2;
+    int64_t k3;
+};
+static int cmp_pick(const void *a, const void *b)
+{
+    const struct pick *x = a, *y = b;
+    if (x->k1 != y->k1) return x->k1 < y->k1 ? -1 : 1;
+    if (x->k2 != y->k2) return x->k2 < y->k2 ? -1 : 1;
+    return x->k3 < y->k3 ? -1 : x->k3 > y->k3;
+}
+
+static size_t day_lines(struct build *B, psy_id client, const char *date, struct pick **out, size_t *cap)
+{
+    char k[64];
+    day_key(k, sizeof k, client, date);
+    size_t n = 0;
+    for (size_t i = index_get(&B->days, k); i != SIZE_MAX; i = B->l[i].next_day) {
+        if (n == *cap) *out = psy__realloc(*out, (*cap = *cap ? 2 * *cap : 32) * sizeof **out);
+        (*out)[n++] = (struct pick){i, 0, 0, 0};
+    }
+    return n;
+}
+
+/* same_day_mue of billing_build.c over the lines held. */
+static void same_day_mue(struct build *B, size_t ci)
+{
+    struct claim *c = &B->c[ci];
+    struct pick *p = NULL;
+    size_t cap = 0, n = day_lines(B, c->client, c->date, &p, &cap);
+    for (size_t i = 0; i < n; i++) {
+        const struct line *l = &B->l[p[i].line];
+        p[i].k1 = l->session;
+        p[i].k2 = l->claim;
+        p[i].k3 = l->number;
+    }
+    if (n > 1) qsort(p, n, sizeof *p, cmp_pick);
+    enum { DAY_LINES = PSY__DAY_LINES };
+    if (n > DAY_LINES) n = DAY_LINES;
+    struct psy_coded_line *lines = psy__calloc(n ? n : 1, sizeof *lines);
+    int64_t *number = psy__calloc(n ? n : 1, sizeof *number);
+    int sessions = 0;
+    psy_id last = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct line *l = &B->l[p[i].line];
+        snprintf(lines[i].code, sizeof lines[i].code, "%s", l->code);
+        lines[i].units = l->units;
+        split_mods(l->mods, &lines[i]);
+        if (l->session != last) sessions++, last = l->session;
+        number[i] = l->claim == c->id ? l->number : 0;
+    }
+    free(p);
+    struct psy_finding f[PSY_CODING_MAX_FINDINGS];
+    size_t nf = 0;
+    if (sessions >= 2 && psy_coding_same_day(B->cx, c->date, lines, n, f, PSY_CODING_MAX_FINDINGS, &nf) == PSY_OK) {
+        json_t *keep = json_array();
+        size_t i;
+        json_t *v;
+        json_array_foreach(c->findings, i, v) {
+            const char *field = json_string_value(json_object_get(v, "field"));
+            if (!field || strncmp(field, "claim_line[", 11)) json_array_append(keep, v);
+        }
+        for (size_t k = 0; k < nf; k++) {
+            if (strcmp(f[k].rule, "R-MUE-1")) continue;
+            size_t li = n;
+            sscanf(f[k].field, "lines[%zu]", &li);
+            int64_t mine = 0;
+            for (size_t j = 0; li < n && j < n; j++)
+                if (number[j] > mine && !strcmp(lines[j].code, lines[li].code)) mine = number[j];
+            if (!mine) continue;
+            char field[64];
+            snprintf(field, sizeof field, "claim_line[%lld]", (long long)mine);
+            json_array_append_new(keep, psy__billing_finding(f[k].severity == PSY_SEVERITY_ERROR ? "error" : "warning",
+                                                             f[k].rule, field, f[k].message, "coding"));
+        }
+        json_decref(c->findings);
+        c->findings = keep;
+    }
+    free(lines);
+    free(number);
+}
+
+static int billed_already(const struct build *B, const struct psy_billable *b)
+{
+    psy_id key[2] = {b->session_id, b->client_id};
+    return B->nbilled && bsearch(key, B->billed, B->nbilled, sizeof *B->billed, cmp_psy_id_pair) != NULL;
+}
+
+static int group_member(const struct psy_billable *b)
+{
+    return !strcmp(b->kind, "group") || !strcmp(b->kind, "multifamily");
+}
+
+/* bill_member of billing_build.c, in memory. */
+static psy_status bill(struct build *B, const struct psy_billable *b, const struct psy_session *s,
+                       struct psy_coding_result *cr)
+{
+    struct psy_billing_build_result *r = B->r;
+    if (billed_already(B, b)) {
+        r->already_billed++;
+        return PSY_OK;
+    }
+    if (!b->policy_id) {
+        r->uninsured++;
+        return PSY_OK;
+    }
+    const struct psy_payer *payer = find_payer(B->py, B->npy, b->payer_id);
+    const struct psy_clinician *cl = find_clinician(B->cl, B->ncl, b->clinician_id);
+    if (!payer) return psy__store_fail(B->st, PSY_ENOTFOUND, "id: no payer %lld in this practice", (long long)b->payer_id);
+    if (!cl)
+        return psy__store_fail(B->st, PSY_ENOTFOUND, "id: no clinician %lld in this practice", (long long)b->clinician_id);
+    const char *profile = psy_records_payer_profile(payer), *auth = auth_for(B, b);
+    struct psy_coding_input in;
+    psy__billing_input(b, cl, profile, payer->requires_auth, auth, &in);
+    if (psy_coding_session(B->cx, &in, cr) != PSY_OK || !cr->n_lines) {
+        r->not_coded++;
+        return PSY_OK;
+    }
+    char k[96];
+    claim_key(k, sizeof k, b->client_id, b->payer_id, b->clinician_id, b->service_date);
+    size_t ci = index_get(&B->claims, k);
+    if (ci == SIZE_MAX) {
+        ci = B->nc;
+        struct claim *c = PSY__PUSH(B->c, B->nc, B->capc);
+        c->id = PROVISIONAL + (psy_id)ci;
+        c->client = b->client_id;
+        c->payer = b->payer_id;
+        c->policy = b->policy_id;
+        c->clinician = b->clinician_id;
+        snprintf(c->date, sizeof c->date, "%s", b->service_date);
+        snprintf(c->auth, sizeof c->auth, "%s", auth);
+        snprintf(c->profile, sizeof c->profile, "%s", profile);
+        c->version = 1;
+        c->findings = json_array();
+        c->first_line = SIZE_MAX;
+        index_put(&B->claims, k, ci);
+        r->claims_new++;
+    }
+    struct claim *c = &B->c[ci];
+    /* add_lines */
+    char ptrs[16];
+    psy__billing_ptrs(b, ptrs);
+    long long total = 0;
+    int over = 0;
+    for (size_t i = 0; i < cr->n_lines; i++)
+        if (cr->lines[i].member <= 1) psy_cents_acc(&total, cr->lines[i].charge_cents, &over);
+    if (over)
+        return psy__store_fail(B->st, PSY_EINVAL, "charge_cents: the lines of claim %lld add up to more than an amount holds",
+                               (long long)c->id);
+    for (size_t i = 0; i < cr->n_lines; i++) {
+        const struct psy_coded_line *cl_ = &cr->lines[i];
+        if (cl_->member > 1) continue;
+        if (c->nlines >= PSY_CLAIM_MAX_LINES)
+            return psy__store_fail(B->st, PSY_ETOOBIG, "claim_line: claim %lld has %d lines already", (long long)c->id,
+                                   PSY_CLAIM_MAX_LINES);
+        struct line *l = add_line(B, b->service_date);
+        l->claim = c->id;
+        l->nc = ci;
+        l->payer = b->payer_id;
+        l->clinician = b->clinician_id;
+        l->session = b->session_id;
+        l->client = b->client_id;
+        l->number = ++c->next;
+        l->counts = 1;
+        snprintf(l->code, sizeof l->code, "%s", cl_->code);
+        for (int m = 0; m < cl_->n_modifiers; m++) {
+            size_t len = strlen(l->mods);
+            snprintf(l->mods + len, sizeof l->mods - len, "%s%s", m ? "," : "", cl_->modifiers[m]);
+        }
+        for (int m = 0; m < cl_->n_rules; m++) {
+            size_t len = strlen(l->rules);
+            snprintf(l->rules + len, sizeof l->rules - len, "%s%s", m ? "," : "", cl_->rules[m]);
+        }
+        l->units = cl_->units;
+        l->charge = cl_->charge_cents;
+        snprintf(l->pos, sizeof l->pos, "%s", cl_->place_of_service);
+        memcpy(l->ptrs, ptrs, sizeof ptrs);
+        l->explanation = psy__strdup(cl_->explanation);
+        snprintf(l->start, sizeof l->start, "%s", s->start_utc);
+        snprintf(l->stop, sizeof l->stop, "%s", s->stop_utc);
+        link_day(B, B->nl - 1, b->service_date);
+        if (c->first_line == SIZE_MAX) c->first_line = B->nl - 1;
+        else B->l[c->last_line].next_claim = B->nl - 1;
+        c->last_line = B->nl - 1;
+        c->nlines++;
+        r->lines++;
+    }
+    c->total += total;
+    if (!c->pos[0]) snprintf(c->pos, sizeof c->pos, "%s", cr->lines[0].place_of_service);
+    c->version++;
+    if (B->ncsr == B->capcsr)
+        B->cs_rows = psy__realloc(B->cs_rows, (B->capcsr = B->capcsr ? 2 * B->capcsr : 256) * sizeof *B->cs_rows);
+    B->cs_rows[B->ncsr].session = b->session_id;
+    B->cs_rows[B->ncsr].client = b->client_id;
+    B->cs_rows[B->ncsr++].claim = (psy_id)ci;
+    /* add_coding_findings */
+    for (size_t i = 0; i < cr->n_findings; i++) {
+        char field[96];
+        snprintf(field, sizeof field, "session[%lld].%s", (long long)b->session_id, cr->findings[i].field);
+        json_array_append_new(c->findings,
+                              psy__billing_finding(cr->findings[i].severity == PSY_SEVERITY_ERROR ? "error" : "warning",
+                                                   cr->findings[i].rule, field, cr->findings[i].message, "coding"));
+    }
+    same_day_mue(B, ci);
+    if (!b->billed_code[0]) {
+        struct psy__billed_item *it = PSY__PUSH(B->bi, B->nbi, B->capbi);
+        it->session = b->session_id;
+        it->client = group_member(b) ? b->client_id : 0;
+        it->code = psy__strdup(cr->lines[0].code);
+    }
+    return PSY_OK;
+}
+
+/* --- the scrubber on what is held --------------------------------------------------------------- */
+
+struct owner {
+    psy_id id, session, client; /* client: the member of an attendance row */
+};
+static int cmp_owner(const void *a, const void *b)
+{
+    const struct owner *x = a, *y = b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The sessions of the attendance rows (t 0, with their members) and notes (t 1) of the stretch's dates. */
+static psy_status owners(struct build *B, const char *from, const char *to, struct owner **out, size_t *n, int t)
+{
+    size_t cap = 0;
+    psy__stmt *s = psy__db_stmt(B->st,
+                                t ? "SELECT id, session_id, 0 FROM note WHERE session_id IN (SELECT id FROM session "
+                                    "WHERE practice_id = ? AND service_date >= ? AND service_date <= ?)"
+                                  : "SELECT id, session_id, client_id FROM attendance WHERE session_id IN (SELECT id "
+                                    "FROM session WHERE practice_id = ? AND service_date >= ? AND service_date <= ?)",
+                                PSY_ARGS(PSY_INT(B->practice), PSY_TEXT(from), PSY_TEXT(to)));
+    if (!s) return psy__store_dbfail(B->st, t ? "note" : "attendance");
+    int r;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
+        struct owner *o = PSY__PUSH(*out, *n, cap);
+        o->id = psy__sql_int64(s, 0);
+        o->session = psy__sql_int64(s, 1);
+        o->client = psy__sql_int64(s, 2);
+    }
+    psy__sql_finalize(s);
+    if (r == PSY_SQL_ERROR) return psy__store_dbfail(B->st, t ? "note" : "attendance");
+    if (*n > 1) qsort(*out, *n, sizeof **out, cmp_owner);
+    return PSY_OK;
+}
+
+static psy_status scrub_claim(struct build *B, size_t ci, const struct psy_audit_finding *af, size_t naf,
+                              struct owner *own[2], size_t nown[2], struct psy__loaded *L)
+{
+    struct claim *c = &B->c[ci];
+    json_t *arr = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(c->findings, i, v) {
+        const char *src = json_string_value(json_object_get(v, "source"));
+        if (src && !strcmp(src, "coding")) json_array_append(arr, v);
+    }
+    /* the audit's findings of the claim's sessions */
+    psy_id sess[PSY_CLAIM_MAX_LINES];
+    size_t ns = 0;
+    for (size_t li = c->first_line; li != SIZE_MAX; li = B->l[li].next_claim) {
+        size_t k = 0;
+        while (k < ns && sess[k] != B->l[li].session) k++;
+        if (k == ns && ns < PSY_CLAIM_MAX_LINES) sess[ns++] = B->l[li].session;
+    }
+    for (size_t k = 0; k < naf; k++) {
+        const struct psy_audit_finding *f = &af[k];
+        psy_id sid = 0;
+        if (!strcmp(f->record_type, "session")) sid = f->record_id;
+        else {
+            int t = !strcmp(f->record_type, "attendance") ? 0 : !strcmp(f->record_type, "note") ? 1 : -1;
+            struct owner key = {f->record_id, 0, 0};
+            struct owner *o = t < 0 || !nown[t] ? NULL : bsearch(&key, own[t], nown[t], sizeof key, cmp_owner);
+            sid = o ? o->session : 0;
+            /* a finding on a member's attendance goes on that member's claim alone (billing_scrub.c) */
+            if (o && o->client && o->client != c->client) continue;
+        }
+        for (size_t j = 0; j < ns; j++)
+            if (sid && sid == sess[j]) {
+                char field[64];
+                snprintf(field, sizeof field, "%s[%lld]", f->record_type, (long long)f->record_id);
+                json_array_append_new(arr, psy__billing_finding(f->severity == PSY_AUDIT_ERROR ? "error" : "warning",
+                                                                f->rule, field, f->message, "audit"));
+                break;
+            }
+    }
+    /* the day check: the key's lines of claims that count, and this claim's; with the clinicians of one
+     * specialty as one provider (the payer profile on the date), theirs too (R-DAY-2) */
+    const struct psy__payer_terms *terms = NULL;
+    int one = c->profile[0] &&
+              psy__payer_terms(psy_coding_payers(B->cx), c->profile, psy__date_int(c->date), &terms) == PSY_OK &&
+              terms && terms->same_specialty_one_provider;
+    const struct psy_clinician *mine = one ? find_clinician(B->cl, B->ncl, c->clinician) : NULL;
+    struct pick *p = NULL;
+    size_t cap = 0, n = day_lines(B, c->client, c->date, &p, &cap), m = 0;
+    for (size_t k = 0; k < n; k++) {
+        const struct line *l = &B->l[p[k].line];
+        if (l->payer != c->payer || (l->claim != c->id && !l->counts)) continue;
+        if (l->clinician != c->clinician) {
+            const struct psy_clinician *other = mine ? find_clinician(B->cl, B->ncl, l->clinician) : NULL;
+            if (!other || strcmp(other->taxonomy, mine->taxonomy)) continue;
+        }
+        p[m++] = (struct pick){p[k].line, l->claim, 0, l->number};
+    }
+    if (m > 1) qsort(p, m, sizeof *p, cmp_pick);
+    if (m > PSY__DAY_LINES) m = PSY__DAY_LINES;
+    struct psy_coded_line *lines = psy__calloc(m ? m : 1, sizeof *lines);
+    struct psy__day_line *dl = psy__calloc(m ? m : 1, sizeof *dl);
+    for (size_t k = 0; k < m; k++) {
+        const struct line *l = &B->l[p[k].line];
+        snprintf(lines[k].code, sizeof lines[k].code, "%s", l->code);
+        lines[k].units = l->units;
+        split_mods(l->mods, &lines[k]);
+        dl[k].claim = l->claim;
+        dl[k].session = l->session;
+        dl[k].clinician = l->clinician;
+        dl[k].number = l->number;
+        memcpy(dl[k].start, l->start, sizeof dl[k].start);
+        memcpy(dl[k].stop, l->stop, sizeof dl[k].stop);
+    }
+    psy__day_check(B->cx, c->id, c->clinician, lines, dl, m, c->date, arr);
+    free(lines);
+    free(dl);
+    free(p);
+    /* the 837P preflight on the claim as psy__billing_load would give it */
+    memset(L, 0, sizeof *L);
+    L->id = c->id;
+    snprintf(L->number, sizeof L->number, "%s", c->number);
+    psy__billing_date8(c->date, L->date);
+    snprintf(L->pos, sizeof L->pos, "%s", c->pos);
+    snprintf(L->prior_auth, sizeof L->prior_auth, "%s", c->auth);
+    L->c.state = PSY_CLAIM_DRAFT;
+    L->c.total_cents = c->total;
+    L->practice = B->pr;
+    const struct psy_client *cl = find_client(B->cs, B->ncs, c->client);
+    const struct psy_payer *py = find_payer(B->py, B->npy, c->payer);
+    const struct psy_policy *po = find_policy(B->po, B->npo, c->policy);
+    const struct psy_clinician *rc = find_clinician(B->cl, B->ncl, c->clinician);
+    if (!cl || !py || !po || !rc) {
+        json_decref(arr);
+        return psy__store_fail(B->st, PSY_ENOTFOUND, "claim: the records of claim %s are gone", c->number);
+    }
+    L->client = *cl;
+    L->payer = *py;
+    L->policy = *po;
+    L->clinician = *rc;
+    snprintf(L->phone, sizeof L->phone, "%s", B->phone);
+    psy__billing_parties(L);
+    for (size_t li = c->first_line; li != SIZE_MAX && L->n_lines < PSY_CLAIM_MAX_LINES; li = B->l[li].next_claim) {
+        const struct line *l = &B->l[li];
+        psy__billing_line(L, 0, l->code, l->mods, l->units, l->charge, l->pos, l->ptrs);
+    }
+    psy__billing_finish(L, 1);
+    struct psy_claim_batch b;
+    psy__billing_batch(L, &b, &L->c, 1);
+    struct psy_claim_finding pf[32];
+    size_t npf = 0;
+    psy_x12_837_preflight(&b, pf, 32, &npf);
+    for (size_t k = 0; k < npf && k < 32; k++)
+        json_array_append_new(arr, psy__billing_finding(pf[k].severity == PSY_FINDING_ERROR ? "error" : "warning",
+                                                        pf[k].rule, pf[k].field, pf[k].message, "837p"));
+    int errors = 0;
+    json_array_foreach(arr, i, v) errors += !strcmp(json_string_value(json_object_get(v, "severity")), "error");
+    json_decref(c->findings);
+    c->findings = arr;
+    c->ready = !errors;
+    if (c->ready) c->version++;
+    return PSY_OK;
+}
+
+/* --- a stretch of dates --------------------------------------------------------------------------- */
+
+static void stretch_clear(struct build *B)
+{
+    for (size_t i = 0; i < B->nl; i++) free(B->l[i].explanation);
+    for (size_t i = 0; i < B->nc; i++) json_decref(B->c[i].findings);
+    for (size_t i = 0; i < B->nbi; i++) free((char *)B->bi[i].code);
+    B->nl = B->nc = B->nbi = B->ncsr = B->nbilled = 0;
+    index_free(&B->claims);
+    index_free(&B->days);
+    index_free(&B->open);
+}
+
+/* Real ids for the new claims, in the order they were made. */
+static psy_status reserve_ids(struct build *B)
+{
+    if (!B->nc) return PSY_OK;
+    if (psy__db_dialect(B->st) == PSY_DB_POSTGRES) {
+        psy_id *ids = NULL;
+        size_t n = 0;
+        psy_status rc = psy__db_ints(B->st, &ids, &n,
+                                     "SELECT nextval(pg_get_serial_sequence('claim', 'id')) FROM generate_series(1, "
+                                     "CAST(? AS INTEGER)) ORDER BY 1",
+                                     PSY_ARGS(PSY_INT((long long)B->nc)));
+        if (!rc && n != B->nc) rc = psy__store_fail(B->st, PSY_EDB, "claim: no ids for new claims");
+        for (size_t i = 0; !rc && i < n; i++) B->c[i].id = ids[i];
+        free(ids);
+        if (rc) return rc;
+    } else {
+        int64_t top = 0;
+        psy_status rc = psy__db_int(B->st, &top, "SELECT COALESCE(max(id), 0) FROM claim", PSY_NOARGS);
+        if (rc) return rc;
+        for (size_t i = 0; i < B->nc; i++) B->c[i].id = top + 1 + (psy_id)i;
+    }
+    for (size_t i = 0; i < B->nl; i++)
+        if (B->l[i].nc != SIZE_MAX) B->l[i].claim = B->c[B->l[i].nc].id;
+    for (size_t i = 0; i < B->nc; i++) snprintf(B->c[i].number, sizeof B->c[i].number, "PC%08lld", (long long)B->c[i].id);
+    return PSY_OK;
+}
+
+static psy_status write_stretch(struct build *B)
+{
+    char now[PSY_REC_TIME_MAX];
+    psy__billing_now(now);
+    struct psy__batch cb, lb, sb, hb;
+    psy__batch_init(&cb, B->st,
+                    "INSERT INTO claim (id, practice_id, claim_number, client_id, payer_id, policy_id, clinician_id, "
+                    "service_date, place_of_service, prior_auth, payer_profile, status, total_cents, findings, "
+                    "created_at, scrubbed_at, version) VALUES",
+                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "");
+    psy__batch_init(&lb, B->st,
+                    "INSERT INTO claim_line (claim_id, line_number, session_id, client_id, code, modifiers, units, "
+                    "charge_cents, place_of_service, dx_pointers, rules, explanation) VALUES",
+                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "");
+    psy__batch_init(&sb, B->st, "INSERT INTO claim_session (practice_id, session_id, client_id, claim_id) VALUES",
+                    "(?, ?, ?, ?)", "");
+    psy__batch_init(&hb, B->st,
+                    "INSERT INTO claim_status_history (claim_id, from_status, to_status, reason, changed_at) VALUES",
+                    "(?, ?, ?, ?, ?)", "");
+    psy_status rc = PSY_OK;
+    for (size_t i = 0; !rc && i < B->nc; i++) {
+        const struct claim *c = &B->c[i];
+        char *f = json_dumps(c->findings, JSON_COMPACT);
+        psy__batch_int64(&cb, c->id);
+        psy__batch_int64(&cb, B->practice);
+        psy__batch_text(&cb, c->number);
+        psy__batch_int64(&cb, c->client);
+        psy__batch_int64(&cb, c->payer);
+        psy__batch_int64(&cb, c->policy);
+        psy__batch_int64(&cb, c->clinician);
+        psy__batch_text(&cb, c->date);
+        psy__batch_text(&cb, c->pos);
+        psy__batch_text(&cb, c->auth);
+        psy__batch_text(&cb, c->profile);
+        psy__batch_text(&cb, c->ready ? "ready" : "draft");
+        psy__batch_int64(&cb, c->total);
+        psy__batch_text(&cb, f);
+        psy__batch_text(&cb, now);
+        psy__batch_text(&cb, now);
+        psy__batch_int64(&cb, c->version);
+        free(f);
+        rc = psy__batch_row(&cb);
+    }
+    if (!rc) rc = psy__batch_flush(&cb);
+    for (size_t i = 0; !rc && i < B->nl; i++) {
+        const struct line *l = &B->l[i];
+        if (l->nc == SIZE_MAX) continue;
+        psy__batch_int64(&lb, l->claim);
+        psy__batch_int64(&lb, l->number);
+        psy__batch_int64(&lb, l->session);
+        psy__batch_int64(&lb, l->client);
+        psy__batch_text(&lb, l->code);
+        psy__batch_text(&lb, l->mods);
+        psy__batch_int64(&lb, l->units);
+        psy__batch_int64(&lb, l->charge);
+        psy__batch_text(&lb, l->pos);
+        psy__batch_text(&lb, l->ptrs);
+        psy__batch_text(&lb, l->rules);
+        psy__batch_text(&lb, l->explanation);
+        rc = psy__batch_row(&lb);
+    }
+    if (!rc) rc = psy__batch_flush(&lb);
+    for (size_t i = 0; !rc && i < B->ncsr; i++) {
+        psy__batch_int64(&sb, B->practice);
+        psy__batch_int64(&sb, B->cs_rows[i].session);
+        psy__batch_int64(&sb, B->cs_rows[i].client);
+        psy__batch_int64(&sb, B->c[B->cs_rows[i].claim].id);
+        rc = psy__batch_row(&sb);
+    }
+    if (!rc) rc = psy__batch_flush(&sb);
+    for (size_t i = 0; !rc && i < B->nc; i++) {
+        if (!B->c[i].ready) continue;
+        psy__batch_int64(&hb, B->c[i].id);
+        psy__batch_text(&hb, "draft");
+        psy__batch_text(&hb, "ready");
+        psy__batch_text(&hb, "the scrubber found no errors");
+        psy__batch_text(&hb, now);
+        rc = psy__batch_row(&hb);
+    }
+    if (!rc) rc = psy__batch_flush(&hb);
+    psy__batch_free(&cb);
+    psy__batch_free(&lb);
+    psy__batch_free(&sb);
+    psy__batch_free(&hb);
+    return rc;
+}
+
+/* Bills the members of sessions ss[0..n) (dates from..to) in one transaction. *fallback: a member would
+ * join a claim already open in the database, nothing was done. */
+static psy_status stretch(struct build *B, const struct psy_session *ss, size_t n, const struct psy_billable *bs,
+                          const size_t *of, size_t nb, struct psy_coding_result *cr, int *fallback)
+{
+    const char *from = ss[0].service_date, *to = ss[n - 1].service_date;
+    *fallback = 0;
+    psy_status rc = load_stretch(B, from, to);
+    for (size_t i = 0; !rc && i < nb; i++) {
+        char k[96];
+        claim_key(k, sizeof k, bs[i].client_id, bs[i].payer_id, bs[i].clinician_id, bs[i].service_date);
+        if (bs[i].policy_id && index_get(&B->open, k) != SIZE_MAX && !billed_already(B, &bs[i])) *fallback = 1;
+    }
+    if (rc || *fallback) return rc;
+    for (size_t i = 0; !rc && i < nb; i++) {
+        B->r->members++;
+        rc = bill(B, &bs[i], &ss[of[i]], cr);
+    }
+    if (!rc) rc = reserve_ids(B);
+    if (!rc) rc = psy__records_billed_many(B->st, B->practice, from, to, B->bi, B->nbi);
+    /* the audit's findings over the stretch's dates, once its members are billed (the audit reads the
+     * billed codes) */
+    struct psy_audit_finding *af = NULL;
+    size_t naf = 0;
+    struct owner *own[2] = {NULL, NULL};
+    size_t nown[2] = {0, 0};
+    if (!rc && B->nc) {
+        rc = psy__audit_collect_days(B->st, B->practice, from, to, &af, &naf);
+    }
+    if (!rc && B->nc) rc = owners(B, from, to, &own[0], &nown[0], 0);
+    if (!rc && B->nc) rc = owners(B, from, to, &own[1], &nown[1], 1);
+    struct psy__loaded *L = psy__malloc(sizeof *L);
+    for (size_t i = 0; !rc && i < B->nc; i++) {
+        rc = scrub_claim(B, i, af, naf, own, nown, L);
+        if (!rc) *(B->c[i].ready ? &B->r->ready : &B->r->draft) += 1;
+    }
+    free(L);
+    free(af);
+    free(own[0]);
+    free(own[1]);
+    if (!rc) rc = write_stretch(B);
+    return rc;
+}
+
+/* Members per stretch (one transaction, at most about this many members' lines held in memory); tests
+ * make it small. A stretch ends at a change of date when it can and holds at most want members unless
+ * one session alone has more (that session is billed member by member). */
+int psy__billing_stretch_items = 8192;
+
+
+static size_t stretch_end(const struct psy_session *ss, size_t n, size_t from, const size_t *members, size_t want)
+{
+    size_t m = 0, last_date_change = from;
+    for (size_t i = from; i < n; i++) {
+        if (i > from && strcmp(ss[i].service_date, ss[i - 1].service_date)) {
+            last_date_change = i;
+            if (m >= want) return i;
+        }
+        if (i > from && m + members[i] > want) return last_date_change > from ? last_date_change : i;
+        m += members[i];
+    }
+    return n;
+}
+
+/* How many members each session bills (present attendance of a group, else 1). */
+static psy_status members_of(psy_store *st, psy_id practice, const struct psy_session *ss, size_t n, size_t *members)
+{
+    for (size_t i = 0; i < n; i++) members[i] = 1;
+    if (!n) return PSY_OK;
+    psy__stmt *s = psy__db_stmt(st,
+                                "SELECT a.session_id, count(*) FROM attendance a JOIN session s ON s.id = "
+                                "a.session_id WHERE a.practice_id = ? AND a.present = 1 AND s.practice_id = ? AND "
+                                "s.service_date >= ? AND s.service_date <= ? GROUP BY a.session_id",
+                                PSY_ARGS(PSY_INT(practice), PSY_INT(practice), PSY_TEXT(ss[0].service_date),
+                                         PSY_TEXT(ss[n - 1].service_date)));
+    if (!s) return psy__store_dbfail(st, "attendance");
+    struct owner *at = psy__malloc(n * sizeof *at); /* session id -> its index */
+    for (size_t i = 0; i < n; i++) at[i] = (struct owner){ss[i].id, (psy_id)i, 0};
+    qsort(at, n, sizeof *at, cmp_owner);
+    int r;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
+        struct owner key = {psy__sql_int64(s, 0), 0, 0}, *o = bsearch(&key, at, n, sizeof key, cmp_owner);
+        if (o) members[o->session] = (size_t)psy__sql_int64(s, 1);
+    }
+    free(at);
+    psy__sql_finalize(s);
+    return r == PSY_SQL_ERROR ? psy__store_dbfail(st, "attendance") : PSY_OK;
+}
+
+/* Bills the signed sessions ss[0..n) (whole dates) stretch by stretch. */
+static psy_status bill_window(struct build *B, struct psy_session *ss, size_t n, size_t want,
+                              struct psy_coding_result *cr)
+{
+    psy_store *st = B->st;
+    struct psy_billing_build_result *r = B->r;
+    size_t *members = psy__calloc(n ? n : 1, sizeof *members);
+    psy_status rc = members_of(st, B->practice, ss, n, members);
+    for (size_t at = 0; !rc && at < n;) {
+        size_t end = stretch_end(ss, n, at, members, want);
+        struct psy_billable *bs = NULL;
+        size_t *of = NULL, nb = 0;
+        int fallback = 0;
+        /* one session with more members than a stretch holds goes member by member */
+        rc = psy__records_billables(st, B->practice, ss + at, end - at, &bs, &of, &nb);
+        if (!rc && nb > want)
+            fallback = 1;
+        else if (!rc && !(rc = psy__store_begin(st))) {
+            rc = stretch(B, ss + at, end - at, bs, of, nb, cr, &fallback);
+            if (rc || fallback) psy__store_rollback(st);
+            else if (!(rc = psy__store_commit(st)) && B->ncsr && psy__billing_chunk_hook) psy__billing_chunk_hook();
+        }
+        stretch_clear(B);
+        if (!rc && fallback) {
+            /* members joining claims open in the database: member by member (billing_build.c) */
+            struct psy__chunk c2 = {.st = st, .cx = B->cx, .practice = B->practice};
+            for (size_t i = 0; !rc && i < nb; i++) {
+                if ((rc = psy__chunk_step(&c2))) break;
+                r->members++;
+                psy_id claim = 0;
+                rc = psy__billing_bill_member(st, B->cx, B->practice, &bs[i], r, &claim, cr);
+                if (!rc && claim) psy__chunk_touch(&c2, claim);
+            }
+            rc = psy__chunk_end(&c2, rc, &r->ready, &r->draft);
+        }
+        free(bs);
+        free(of);
+        at = end;
+    }
+    free(members);
+    return rc;
+}
+
+psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice, const char *from, const char *to,
+                             struct psy_billing_build_result *r)
+{
+    memset(r, 0, sizeof *r);
+    const char *lo = from && *from ? from : "0000-00-00", *hi = to && *to ? to : "9999-99-99";
+    /* drafts an interrupted build committed without scrubbing them are scrubbed first */
+    struct psy__chunk ch = {.st = st, .cx = cx, .practice = practice};
+    psy_id *left = NULL;
+    size_t nl = 0;
+    psy_status rc = psy__billing_claim_ids(st, practice, "status = 'draft' AND scrubbed_at = ''", &left, &nl);
+    for (size_t i = 0; !rc && i < nl; i++)
+        if (!(rc = psy__chunk_step(&ch))) psy__chunk_touch(&ch, left[i]);
+    free(left);
+    r->resumed = (long)nl;
+    rc = psy__chunk_end(&ch, rc, &r->ready, &r->draft);
+    /* the dates of the period with their number of sessions: the sessions are read a window of dates
+     * at a time, so what the build holds stays bounded whatever the period */
+    struct day {
+        char date[PSY_DATE_MAX];
+        size_t sessions;
+    } *days = NULL;
+    size_t ndays = 0, cap = 0;
+    psy__stmt *s = rc ? NULL
+                      : psy__db_stmt(st,
+                                     "SELECT service_date, count(*) FROM session WHERE practice_id = ? AND "
+                                     "service_date >= ? AND service_date <= ? GROUP BY service_date ORDER BY service_date",
+                                     PSY_ARGS(PSY_INT(practice), PSY_TEXT(lo), PSY_TEXT(hi)));
+    if (!rc && !s) rc = psy__store_dbfail(st, "session");
+    int sr;
+    while (s && (sr = psy__sql_step(s)) == PSY_SQL_ROW) {
+        struct day *d = PSY__PUSH(days, ndays, cap);
+        psy__db_col_copy(s, 0, d->date, sizeof d->date);
+        d->sessions = (size_t)psy__sql_int64(s, 1);
+    }
+    if (s && sr == PSY_SQL_ERROR) rc = psy__store_dbfail(st, "session");
+    psy__sql_finalize(s);
+    struct build B = {.st = st, .cx = cx, .practice = practice, .r = r};
+    if (!rc && ndays) rc = load_practice(&B);
+    struct psy_coding_result *cr = psy__malloc(sizeof *cr);
+    size_t want = psy__billing_stretch_items > 0 ? (size_t)psy__billing_stretch_items : 1;
+    for (size_t d = 0; !rc && d < ndays;) {
+        size_t e = d, count = 0;
+        while (e < ndays && (e == d || count + days[e].sessions <= 2 * want)) count += days[e++].sessions;
+        struct psy_session *ss = NULL;
+        size_t n = 0, k = 0;
+        rc = psy_records_session_list(st, practice, days[d].date, days[e - 1].date, &ss, &n);
+        for (size_t i = 0; !rc && i < n; i++) /* the signed sessions only */
+            if (ss[i].signed_at[0]) ss[k++] = ss[i];
+        r->sessions += (long)k;
+        if (!rc) rc = bill_window(&B, ss, k, want, cr);
+        free(ss);
+        d = e;
+    }
+    free(cr);
+    free(days);
+    stretch_clear(&B);
+    free(B.l);
+    free(B.c);
+    free(B.billed);
+    free(B.bi);
+    free(B.cs_rows);
+    free(B.cs);
+    free(B.py);
+    free(B.po);
+    free(B.cl);
+    free(B.au);
+    return rc;
+}
