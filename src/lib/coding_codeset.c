@@ -6,9 +6,10 @@
  * billed; and the telemedicine E/M codes 98000-98015 (CPT 2025) only by the telecommunication they name and
  * only where the payer's profile accepts them. Rules R-CODE-1 to R-CODE-6 in docs/rules.md.
  *
- * The engine touches no database, so the E/M part of the code set it needs is this table (the built-in
- * catalog in data/catalog holds the office codes only). Dates are CPT's: deletions take effect on
- * January 1 of the CPT year (domain.md 8.1).
+ * The engine touches no database, so the E/M part of the code set it needs is this table; the built-in
+ * catalog (data/catalog/cpt.json) holds the same codes with the same dates, and test_coding's
+ * test_em_set keeps the two equal. Dates are CPT's: deletions take effect on January 1 of the CPT year
+ * (domain.md 8.1).
  */
 #include <stdio.h>
 #include <string.h>

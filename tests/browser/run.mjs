@@ -1225,6 +1225,23 @@ async function main() {
     await boxes.nth(2).check();
     await boxes.nth(2).uncheck();
     check('notes appear for present members only', (await dpage.locator('.member-notes fieldset').count()) === 2);
+    // a member's own 90785 box codes an interactive-complexity line for that member alone, and takes it
+    // back when cleared; on a phone (390 px) the attendance fits: no sideways scrolling, the box in view
+    await dpage.setViewportSize({ width: 390, height: 844 });
+    const fits = await dpage.evaluate(() => { const t = document.querySelector('table.attendance'); return t.scrollWidth - t.clientWidth; });
+    check('the group session page does not scroll sideways at 390 px', (await sideScroll(dpage)) <= 0 && fits <= 0,
+      `page ${await sideScroll(dpage)} px, attendance ${fits} px too wide`);
+    const icBox = dpage.locator('table.attendance input.complexity').first();
+    const icAt = await icBox.boundingBox();
+    check('a member\'s 90785 box is within the 390 px screen', icAt && icAt.x >= 0 && icAt.x + icAt.width <= 390, JSON.stringify(icAt));
+    await icBox.check();
+    const icLine = dpage.locator('#session-lines tbody tr', { hasText: '90785' });
+    await icLine.waitFor();
+    check('checking a member\'s 90785 box adds one 90785 line', (await icLine.count()) === 1, String(await icLine.count()));
+    await icBox.uncheck();
+    await icLine.waitFor({ state: 'detached' });
+    check('clearing it takes the 90785 line back', (await icLine.count()) === 0);
+    await dpage.setViewportSize({ width: 1280, height: 900 });
     await dpage.locator('table.attendance input.minutes').first().fill('5');
     const same = 'Practised paced breathing, named two triggers from the week and rehearsed a coping statement with a peer.';
     for (const [id, label] of [['theme', 'Theme'], ['techniques', 'Techniques and interventions'], ['dynamics', 'Group dynamics'], ['factors', 'Therapeutic factors']])

@@ -796,6 +796,72 @@ static void test_pos_set(void **state)
     assert_false(psy__pos_exists(""));
 }
 
+/* The rule the engine's code-set check gives an E/M code on a date (NULL: none). */
+static const char *em_rule(int date, const char *code)
+{
+    struct psy_finding f[4];
+    struct psy__sink k = {f, 4, 0, 0, {0}};
+    psy__codeset_check(date, code, "", 0, &k);
+    return k.n ? f[0].rule : NULL;
+}
+
+static int same_rule(const char *a, const char *b) { return a && b ? !strcmp(a, b) : a == b; }
+
+static int ymd_int(const char *d) { return atoi(d) * 10000 + atoi(d + 5) * 100 + atoi(d + 8); }
+
+/* The engine's E/M code set by date is the catalog's (R-CODE-1..3): every E/M code of
+ * data/catalog/cpt.json is known to the engine from its effective date through its last day, refused
+ * the day before and the day after, and an add-on there is an add-on here; and every code the engine
+ * knows is in the catalog. */
+static void test_em_set(void **state)
+{
+    (void)state;
+    json_t *doc = load_json(PSY_SOURCE_DIR "/data/catalog/cpt.json");
+    json_t *known = json_object();
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(doc, "entries"), i, e) {
+        const char *code = json_string_value(json_object_get(e, "code"));
+        if (strncmp(code, "992", 3) && strncmp(code, "993", 3) && strncmp(code, "994", 3) &&
+            (strcmp(code, "98000") < 0 || strcmp(code, "98015") > 0))
+            continue;
+        json_object_set_new(known, code, json_true());
+        const char *eff = json_string_value(json_object_get(e, "effective"));
+        const char *term = json_string_value(json_object_get(e, "terminated"));
+        int addon = !strcmp(json_string_value(json_object_get(e, "kind")), "addon");
+        const char *in_force = addon ? "R-CODE-3" : NULL;
+        char prev[PSY_DATE_TEXT_MAX], next[PSY_DATE_TEXT_MAX];
+        int first = eff ? ymd_int(eff) : 19920101, last = term ? ymd_int(term) : 20991231;
+        const char *r;
+        if (!same_rule(r = em_rule(first, code), in_force) || !same_rule(r = em_rule(last, code), in_force))
+            fail_msg("%s: the engine gives %s in force (catalog %s to %s)", code, r ? r : "nothing", eff ? eff : "-",
+                     term ? term : "-");
+        if (!addon && eff && psy_date_add(eff, -1, prev) && !same_rule(em_rule(ymd_int(prev), code), "R-CODE-2"))
+            fail_msg("%s: the engine takes it before its effective date %s", code, eff);
+        if (!addon && term && psy_date_add(term, 1, next) && !same_rule(em_rule(ymd_int(next), code), "R-CODE-2"))
+            fail_msg("%s: the engine takes it after its last day %s", code, term);
+    }
+    /* the other way: whatever the engine takes on some date is in the catalog */
+    static const int dates[] = {20200101, 20220601, 20240601, 20260601};
+    char code[16];
+    for (int c = 98000; c <= 99499; c++) {
+        if (c == 98016) c = 99201;
+        snprintf(code, sizeof code, "%d", c);
+        for (size_t d = 0; d < sizeof dates / sizeof dates[0]; d++) {
+            const char *r = em_rule(dates[d], code);
+            if ((!r || strcmp(r, "R-CODE-1")) && !json_object_get(known, code))
+                fail_msg("E/M %s is known to the engine but not in the catalog", code);
+        }
+    }
+    assert_true(json_object_size(known) >= 100);
+    assert_string_equal(em_rule(20260601, "99443"), "R-CODE-2"); /* CPT 2025 deleted the telephone E/M */
+    assert_string_equal(em_rule(20240601, "98000"), "R-CODE-2"); /* telemedicine E/M only from CPT 2025 */
+    assert_null(em_rule(20220601, "99241"));                      /* the lowest consultation level until 2023 */
+    assert_string_equal(em_rule(20230101, "99241"), "R-CODE-2");
+    json_decref(known);
+    json_decref(doc);
+}
+
 /* --- docs/rules.md agrees with the cases -------------------------------------------------------------- */
 
 static void collect_rules(const char *path, json_t *seen)
@@ -864,7 +930,7 @@ int main(void)
         cmocka_unit_test(test_ncci_import_fixtures),
         cmocka_unit_test(test_ncci_import_errors),
         cmocka_unit_test(test_ncci_import_official),
-        cmocka_unit_test(test_pos_set),
+        cmocka_unit_test(test_pos_set), cmocka_unit_test(test_em_set),
     };
     size_t nfixed = sizeof fixed / sizeof fixed[0];
     /* one test per case file */

@@ -1081,6 +1081,19 @@ static void test_session_kinds_and_override(void **state)
     assert_int_equal(psy_records_session_get(f.st, f.pr, id, &r), PSY_OK);
     assert_string_equal(r.em_code, "99213");
     assert_int_equal(r.interactive_complexity, 1);
+    /* the E/M codes of the catalog are recorded whatever their dates (R-CODE-2 judges the date when the
+     * session is coded): a hospital visit, a telemedicine visit of CPT 2025; a number that is no code is not */
+    s.interactive_complexity = 0;
+    static const char *const em_taken[] = {"99232", "98012"};
+    for (size_t k = 0; k < sizeof em_taken / sizeof em_taken[0]; k++) {
+        psy_id other;
+        snprintf(s.em_code, sizeof s.em_code, "%s", em_taken[k]);
+        if (psy_records_session_add(f.st, f.pr, &s, &other)) fail_msg("%s: %s", em_taken[k], psy_store_errmsg(f.st));
+    }
+    snprintf(s.em_code, sizeof s.em_code, "99260");
+    psy_id none;
+    assert_int_equal(psy_records_session_add(f.st, f.pr, &s, &none), PSY_EINVAL);
+    assert_non_null(strstr(psy_store_errmsg(f.st), "not in the catalog"));
     /* family without the patient */
     snprintf(s.kind, sizeof s.kind, "family");
     s.em_code[0] = 0;

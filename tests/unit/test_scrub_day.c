@@ -26,6 +26,7 @@ struct world {
     psy_id client;             /* a present member of it with a policy: the case's client */
     psy_id other;              /* another present member: "client": "other" in a case */
     psy_id colleague;          /* a second clinician of the template clinician's specialty (taxonomy) */
+    psy_id prescriber;         /* a psychiatrist (MD): the clinician of the cases with an E/M code */
     struct psy_note *notes;    /* the template's notes */
     size_t n_notes;
     struct psy_attendance *at; /* the template's attendance */
@@ -110,6 +111,13 @@ static void world_up(void **state)
     memcpy(col.credential, lead.credential, sizeof col.credential);
     if (psy_records_clinician_add(W.st, W.pr, &col, &W.colleague))
         fail_msg("colleague: %s", psy_store_errmsg(W.st));
+    snprintf(col.first_name, sizeof col.first_name, "Rafael");
+    snprintf(col.last_name, sizeof col.last_name, "Prescriber");
+    snprintf(col.npi, sizeof col.npi, "1245319599"); /* the UHIN sample NPI, a valid check digit */
+    snprintf(col.taxonomy, sizeof col.taxonomy, "2084P0800X"); /* psychiatry */
+    snprintf(col.credential, sizeof col.credential, "MD");
+    if (psy_records_clinician_add(W.st, W.pr, &col, &W.prescriber))
+        fail_msg("prescriber: %s", psy_store_errmsg(W.st));
 }
 
 static void date_add(const char *date, int days, char out[PSY_DATE_MAX])
@@ -152,14 +160,15 @@ static void save_signed_note(const struct psy_note *from, psy_id session, psy_id
     free(plan);
 }
 
-/* The session's options a case may give (tests/data/claims/practice.json): its clinician ("colleague"),
+/* The session's options a case may give (tests/data/claims/practice.json): its clinician ("colleague" or
+ * "prescriber"),
  * text the note adds, interactive complexity (a member's own with "member_complexity"), family without
  * the patient, telehealth and the patient's location, the place of service, an E/M code. */
 static void session_options(json_t *js, struct psy_session *s)
 {
     json_t *v;
-    if (json_is_string(v = json_object_get(js, "clinician")) && !strcmp(json_string_value(v), "colleague"))
-        s->clinician_id = W.colleague;
+    if (json_is_string(v = json_object_get(js, "clinician")))
+        s->clinician_id = !strcmp(json_string_value(v), "colleague") ? W.colleague : W.prescriber;
     s->interactive_complexity = json_is_true(json_object_get(js, "interactive_complexity"));
     s->patient_absent = json_is_true(json_object_get(js, "patient_absent"));
     if (json_is_string(v = json_object_get(js, "telehealth"))) {
@@ -269,7 +278,8 @@ static int has_finding(json_t *arr, json_t *want)
 
 /* The rules of tests/data/claims/practice.json: none of them fires on the clean demo practice. */
 static const char *const practice_rules[] = {"R-PLAN-2", "R-PLAN-3", "R-CRED-3", "R-DOC-IC", "R-DOC-FAM",
-                                             "R-DOC-CRISIS", "R-DOC-AUDIO", "R-TH-4", "R-DAY-2", "R-CODE-6", NULL};
+                                             "R-DOC-CRISIS", "R-DOC-AUDIO", "R-TH-4", "R-DAY-2", "R-CODE-6",
+                                             "R-CODE-2", "R-TH-7", NULL};
 
 static int count_rule(const struct psy_audit_finding *v, size_t n, const char *rule)
 {
@@ -401,6 +411,19 @@ static psy_id case_records(json_t *c, const char *date, char old_profile[32], ps
 {
     struct psy_policy pol;
     struct psy_payer py;
+    if (json_is_string(json_object_get(c, "date"))) { /* an older date: the policy and the consent reach back */
+        assert_int_equal(psy_records_policy_on(W.st, W.pr, W.client, "2026-05-04", 1, &pol), PSY_OK);
+        if (strcmp(pol.start_date, date) > 0) {
+            snprintf(pol.start_date, sizeof pol.start_date, "%s", date);
+            assert_int_equal(psy_records_policy_update(W.st, W.pr, &pol), PSY_OK);
+        }
+        struct psy_client cl;
+        assert_int_equal(psy_records_client_get(W.st, W.pr, W.client, &cl), PSY_OK);
+        if (strcmp(cl.telehealth_consent_date, date) > 0) {
+            date_add(date, -7, cl.telehealth_consent_date);
+            assert_int_equal(psy_records_client_update(W.st, W.pr, &cl), PSY_OK);
+        }
+    }
     assert_int_equal(psy_records_policy_on(W.st, W.pr, W.client, date, 1, &pol), PSY_OK);
     assert_int_equal(psy_records_payer_get(W.st, W.pr, pol.payer_id, &py), PSY_OK);
     *payer = py.id;
@@ -452,12 +475,17 @@ static void test_practice(void **state)
     if (!doc) fail_msg("%s: %s", PRACTICE_CASES, je.text);
     size_t i;
     json_t *c;
+    int week = 0;
     json_array_foreach(json_object_get(doc, "cases"), i, c) {
         const char *name = json_string_value(json_object_get(c, "name"));
         assert_non_null(json_string_value(json_object_get(c, "rule")));
         assert_non_null(json_string_value(json_object_get(c, "source")));
         char date[PSY_DATE_MAX], last[PSY_DATE_MAX], profile[32];
-        date_add("2026-05-04", (int)i * 14, date); /* a Monday, two weeks per case */
+        /* a Monday, a week per case, unless the case gives its date (the last week stays in the past) */
+        if (json_is_string(json_object_get(c, "date")))
+            snprintf(date, sizeof date, "%s", json_string_value(json_object_get(c, "date")));
+        else
+            date_add("2026-05-04", 7 * week++, date);
         psy_id payer, plan = case_records(c, date, profile, &payer);
         int groups = 0;
         size_t k;
@@ -477,9 +505,9 @@ static void test_practice(void **state)
         struct psy_billing_build_result r;
         assert_int_equal(psy_billing_build(W.st, W.cx, W.pr, date, last, &r), PSY_OK);
         json_t *expect = json_object_get(c, "expect");
-        if (json_is_string(json_object_get(expect, "clinician")) &&
-            !strcmp(json_string_value(json_object_get(expect, "clinician")), "colleague"))
-            checked = W.colleague;
+        if (json_is_string(json_object_get(expect, "clinician")))
+            checked = !strcmp(json_string_value(json_object_get(expect, "clinician")), "colleague") ? W.colleague
+                                                                                                    : W.prescriber;
         char status[16], cdate[PSY_DATE_MAX];
         date_add(date, (int)json_integer_value(json_object_get(expect, "day")), cdate);
         psy_id claim;
