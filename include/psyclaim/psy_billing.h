@@ -136,6 +136,10 @@ struct psy_billing_batch {
 /* The practice's 837P batches, newest first. Free *out with free(). */
 psy_status psy_billing_batch_list(psy_store *st, psy_id practice, struct psy_billing_batch **out /* OUT */,
                                   size_t *n /* OUT */);
+/* One page of them, newest first (struct psy_page in psy_store.h); payer ("" or NULL: every payer)
+ * narrows to one payer code. Free *out with free(). */
+psy_status psy_billing_batch_page(psy_store *st, psy_id practice, const char *payer, struct psy_page *pg,
+                                  struct psy_billing_batch **out /* OUT */, size_t *n /* OUT */);
 
 /* The bytes of one batch as they were exported (*out, *len; free it). PSY_ENOTFOUND when the practice
  * has no such batch. */

@@ -417,14 +417,16 @@ void api_claims_export(struct srv_req *r)
     srv_add_header(r, "X-Batch", cnt); /* GET /api/claims/batches/:id/download fetches it again */
 }
 
-/* GET /api/claims/batches: the practice's 837P batches, newest first. */
+/* GET /api/claims/batches: the practice's 837P batches, a page at a time, newest first. */
 void api_claims_batches(struct srv_req *r)
 {
     struct psy_billing_batch *v;
+    struct psy_page pg;
     size_t n;
-    psy_status rc = psy_billing_batch_list(r->st, r->session.user.practice_id, &v, &n);
+    if (api_page(r, &pg)) return;
+    psy_status rc = psy_billing_batch_page(r->st, r->session.user.practice_id, srv_query(r, "payer"), &pg, &v, &n);
     if (rc) {
-        srv_reply_status(r, rc, NULL);
+        api_page_fail(r, rc);
         return;
     }
     json_t *arr = json_array();
@@ -435,7 +437,7 @@ void api_claims_batches(struct srv_req *r)
                                              "claims", (json_int_t)v[i].n_claims, "bytes", (json_int_t)v[i].bytes,
                                              "created_at", v[i].created_at, "written", v[i].written_at[0] != 0));
     free(v);
-    srv_reply_json(r, 200, json_pack("{s:o}", "batches", arr));
+    api_page_reply(r, &pg, arr, NULL);
 }
 
 /* GET /api/claims/batches/:id/download: one batch's 837P again, byte for byte as exported. */

@@ -2473,7 +2473,7 @@ static void incoming_files(const struct session *lead, const struct session *bil
     assert_int_equal(call(biller, "GET", "/api/claims/batches", NULL, &h), 200);
     json_t *b = NULL, *x;
     size_t i;
-    json_array_foreach(json_object_get(h.json, "batches"), i, x)
+    json_array_foreach(json_object_get(h.json, "items"), i, x)
         if (!b && !strcmp(json_string_value(json_object_get(x, "payer_code")), payer)) b = x;
     assert_non_null(b);
     json_int_t gs06 = json_integer_value(json_object_get(b, "gs06")), sent = json_integer_value(json_object_get(b, "claims"));
