@@ -170,6 +170,7 @@ void api_superbill(struct srv_req *r);
 void api_suspense(struct srv_req *r);
 void api_report_revenue(struct srv_req *r);
 void api_clients(struct srv_req *r);
+void api_sessions(struct srv_req *r);
 void api_client(struct srv_req *r);
 void api_groups(struct srv_req *r);
 void api_group(struct srv_req *r);
