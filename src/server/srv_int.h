@@ -172,6 +172,7 @@ void api_code_session(struct srv_req *r);
 void api_payers(struct srv_req *r);
 void api_era_read(struct srv_req *r);
 void api_era_post(struct srv_req *r);
+void api_era_files(struct srv_req *r);
 void api_incoming_read(struct srv_req *r);
 void api_incoming_post(struct srv_req *r);
 void api_suspense_apply(struct srv_req *r);

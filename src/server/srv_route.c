@@ -39,6 +39,7 @@ static const struct srv_route routes[] = {
     /* a remittance pays claims of every clinician of the practice: "own" claims are not enough */
     {"POST", "/api/era/read", api_era_read, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_PRACTICE},
     {"POST", "/api/era/post", api_era_post, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
+    {"GET", "/api/era/files", api_era_files, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_PRACTICE},
     {"POST", "/api/incoming/read", api_incoming_read, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_PRACTICE},
     {"POST", "/api/incoming/post", api_incoming_post, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
     /* clients from another system's CSV: writes clients of the whole practice */

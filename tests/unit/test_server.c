@@ -579,6 +579,8 @@ static void test_role_matrix(void **state)
         {"POST", "/api/era/post", {401, 422, 403, 422}},
         {"POST", "/api/import/clients", {401, 422, 403, 422}}, /* admins and billers; the empty body is refused */
         {"GET", "/api/suspense", {401, 200, 403, 200}},
+        {"GET", "/api/era/files", {401, 200, 403, 200}},
+        {"GET", "/api/era/files?kind=820", {401, 400, 403, 400}},
         {"POST", "/api/incoming/read", {401, 422, 403, 422}}, /* incoming files: billing roles; the empty body is refused */
         {"POST", "/api/incoming/post", {401, 422, 403, 422}},
         {"POST", "/api/suspense/1/apply", {401, 415, 403, 415}},
@@ -2640,6 +2642,37 @@ static void incoming_files(const struct session *lead, const struct session *bil
     assert_int_equal(json_integer_value(json_object_get(json_object_get(h.json, "posted"), "suspense")), 3);
     http_free(&h);
     free(ack);
+    /* the incoming files posted so far, one a page: the 835 posted before, then the 999 and the 277CA
+     * (the 999 posted twice is one file), newest first, each once; by kind, the same files */
+    {
+        char fpath[400], cursor[320] = "", kinds[64] = "";
+        json_int_t last = 0, total = -1;
+        size_t seen = 0;
+        do {
+            snprintf(fpath, sizeof fpath, "/api/era/files?limit=1%s%s", *cursor ? "&cursor=" : "", cursor);
+            assert_int_equal(call(biller, "GET", fpath, NULL, &h), 200);
+            json_array_foreach(json_object_get(h.json, "items"), i, x) {
+                json_int_t id = json_integer_value(json_object_get(x, "id"));
+                assert_true(last == 0 || id < last);
+                last = id;
+                seen++;
+                size_t k = strlen(kinds);
+                snprintf(kinds + k, sizeof kinds - k, "%s ", json_string_value(json_object_get(x, "kind")));
+            }
+            if (total < 0) total = json_integer_value(json_object_get(h.json, "total"));
+            else assert_int_equal(json_integer_value(json_object_get(h.json, "total")), total);
+            json_t *next = json_object_get(h.json, "next_cursor");
+            snprintf(cursor, sizeof cursor, "%s", json_is_string(next) ? json_string_value(next) : "");
+            http_free(&h);
+        } while (*cursor);
+        assert_int_equal(seen, total);
+        assert_string_equal(kinds, "277CA 999 835 ");
+        assert_int_equal(call(biller, "GET", "/api/era/files?kind=999", NULL, &h), 200);
+        assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 1);
+        http_free(&h);
+        assert_int_equal(call(lead, "GET", "/api/era/files", NULL, &h), 403);
+        http_free(&h);
+    }
     assert_int_equal(call(biller, "GET", "/api/suspense", NULL, &h), 200);
     json_int_t item = 0;
     json_array_foreach(json_object_get(h.json, "items"), i, x)
