@@ -7,7 +7,8 @@
  * chunk of body (appended up to the cap; beyond it the rest is read and dropped), and once at the end,
  * when the request is dispatched. The completion callback writes the access-log line and frees the
  * record. Each request borrows one store handle from the pool for its duration, because a handle is
- * used by one thread at a time. The coding engine and the search index are made once at start and
+ * used by one thread at a time. On SQLite a thread of its own checkpoints the write-ahead log every
+ * SRV_CHECKPOINT_MS (the pool's handles never do), so no request waits for that copy and its sync. The coding engine and the search index are made once at start and
  * shared: they are read-only.
  *
  * Answers libmicrohttpd makes itself (400 for a malformed request, 414 and 431 when the request line or
