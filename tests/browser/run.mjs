@@ -296,6 +296,19 @@ async function narrowChecks(browser, url) {
   await page.getByRole('heading', { level: 1 }).waitFor();
   await page.locator('table').first().waitFor();
   check('a claim page does not scroll sideways at 390 px', (await sideScroll(page)) <= 0, `${await sideScroll(page)} px too wide`);
+  // the Sessions page: newest first, a page at a time; More adds the next page's rows after them
+  await page.goto(url + '/#/sessions');
+  await page.getByRole('heading', { level: 1, name: 'Sessions' }).waitFor();
+  await page.locator('table.sessions tbody tr').first().waitFor();
+  const firstPage = await page.locator('table.sessions tbody tr').count();
+  const firstDates = await page.locator('table.sessions tbody th').allTextContents();
+  check('the Sessions page lists the newest sessions first, 50 a page',
+    firstPage === 50 && firstDates.every((d, i) => i === 0 || firstDates[i - 1] >= d), `${firstPage} rows`);
+  check('the Sessions page does not scroll sideways at 390 px', (await sideScroll(page)) <= 0, `${await sideScroll(page)} px too wide`);
+  await page.getByRole('button', { name: 'More sessions' }).click();
+  await page.locator('table.sessions tbody tr').nth(50).waitFor();
+  const ids = await page.locator('table.sessions tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.session));
+  check('More sessions adds the next page without repeating a row', ids.length > 50 && new Set(ids).size === ids.length, `${ids.length} rows`);
   await page.goto(url + '/#/remittances');
   await page.getByRole('heading', { level: 1, name: 'Incoming files' }).waitFor();
   await page.getByLabel('Incoming file (835, 999 or 277CA)').setInputFiles(join(here, '../data/x12/835-small.x12'));
