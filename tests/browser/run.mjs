@@ -1172,7 +1172,11 @@ async function main() {
       check('the new claims export as an 837P', false, 'no payer with ready claims: ' + await epage.locator('main').textContent());
     }
     await epage.locator('#superbill-client').fill(clientName.split(',')[0]);
-    await epage.locator('#superbill-clients option').first().waitFor({ state: 'attached' });
+    // the list first holds the practice's first clients by name; the typed name's answer replaces it
+    await epage.waitForFunction((last) => {
+      const o = document.querySelector('#superbill-clients option');
+      return o && o.value.startsWith(last);
+    }, clientName.split(',')[0], { timeout: 5000 }).catch(() => {});
     const option = await epage.locator('#superbill-clients option').first().getAttribute('value');
     check('the superbill picks its client by name', option !== null && option.startsWith(clientName.split(',')[0]), String(option));
     check('no errors in the biller\'s console after the new sessions', eErrors.length === 0, eErrors.join(' | '));
