@@ -13,6 +13,7 @@ import { codingView } from './coding.js';
 import { eraView } from './era.js';
 import { clientsView, clientView, groupsView, groupView } from './records.js';
 import { sessionView } from './session.js';
+import { sessionsView } from './sessions.js';
 import { reportsView } from './reports.js';
 import { claimsView, claimView } from './claims.js';
 import { usersView, accountView } from './users.js';
@@ -49,6 +50,7 @@ const routes = [
   { pattern: /^#\/groups\/(\d+)\/edit$/, view: (m) => groupEditView(main, m[1]), perm: 'clients.write' },
   { pattern: /^#\/groups$/, view: () => groupsView(main, can()), perm: 'clients.read' },
   { pattern: /^#\/groups\/(\d+)$/, view: (m) => groupView(main, m[1], allowed('notes.write'), can()), perm: 'clients.read' },
+  { pattern: /^#\/sessions$/, view: () => sessionsView(main), perm: 'clients.read' },
   { pattern: /^#\/sessions\/(\d+)$/, view: (m) => sessionView(main, m[1]), perm: 'clients.read' },
   { pattern: /^#\/reports$/, view: () => reportsView(main, allowed('claims.read', 'practice')), perm: 'reports.read' },
   { pattern: /^#\/claims(\?.*)?$/, view: () => claimsView(main, allowed('claims.write', 'practice')), perm: 'claims.read' },
@@ -92,6 +94,7 @@ function renderHeader() {
     if (allowed('clients.read')) {
       links.push(h('a', { href: '#/clients' }, 'Clients'));
       links.push(h('a', { href: '#/groups' }, 'Groups'));
+      links.push(h('a', { href: '#/sessions' }, 'Sessions'));
     }
     if (allowed('claims.read')) links.push(h('a', { href: '#/claims' }, 'Claims'));
     if (allowed('reports.read')) links.push(h('a', { href: '#/reports' }, 'Reports'));

@@ -123,16 +123,23 @@ function exportBox(payers, onSent) {
 /** "2026-03-03T12:00:00Z" -> the date and time in the browser's (the practice's) time zone. */
 const when = (utc) => (utc ? new Date(utc).toLocaleString('en-US', { dateStyle: 'medium', timeStyle: 'short' }) : '');
 
-/** Every 837P batch exported, newest first, each with a link that downloads its stored bytes again. */
-function batchesBox(batches) {
-  const list = batches.length ? h('table', { class: 'batches' },
-    h('thead', {}, h('tr', {}, ['Batch', 'Payer', 'Claims', 'Exported', 'Control numbers', 'File', ''].map((t) => h('th', { scope: 'col' }, t)))),
-    h('tbody', {}, batches.map((b) => h('tr', { 'data-batch': b.id },
-      h('td', {}, `#${b.id}`), h('td', { class: 'code' }, b.payer_code), h('td', { class: 'num' }, String(b.claims)),
-      h('td', {}, when(b.created_at)), h('td', { class: 'code' }, `ISA13 ${b.isa13} · GS06 ${b.gs06} · ST02 ${b.st02}`),
-      h('td', {}, b.written ? 'written' : h('strong', {}, 'never written to a file')),
-      h('td', {}, h('a', { href: `/api/claims/batches/${b.id}/download`, download: `batch-${b.id}.837`, class: 'batch-download' }, 'Download'))))))
-    : h('p', { class: 'notice' }, 'No batch exported yet.');
+/** One exported batch's row. */
+const batchRow = (b) => h('tr', { 'data-batch': b.id },
+  h('td', {}, `#${b.id}`), h('td', { class: 'code' }, b.payer_code), h('td', { class: 'num' }, String(b.claims)),
+  h('td', {}, when(b.created_at)), h('td', { class: 'code' }, `ISA13 ${b.isa13} · GS06 ${b.gs06} · ST02 ${b.st02}`),
+  h('td', {}, b.written ? 'written' : h('strong', {}, 'never written to a file')),
+  h('td', {}, h('a', { href: `/api/claims/batches/${b.id}/download`, download: `batch-${b.id}.837`, class: 'batch-download' }, 'Download')));
+
+/** The 837P batches exported, newest first, a page at a time (first: the first page's answer), each with
+ *  a link that downloads its stored bytes again. */
+function batchesBox(first, fetchMore) {
+  let list = h('p', { class: 'notice' }, 'No batch exported yet.');
+  if (first.items.length) {
+    const body = h('tbody', {}, first.items.map(batchRow));
+    list = h('div', {}, h('table', { class: 'batches' },
+      h('thead', {}, h('tr', {}, ['Batch', 'Payer', 'Claims', 'Exported', 'Control numbers', 'File', ''].map((t) => h('th', { scope: 'col' }, t)))),
+      body), morePager(first, body, fetchMore, batchRow, 'More batches'));
+  }
   return h('section', { class: 'card claims-batches', id: 'claims-batches' }, h('h2', {}, 'Exported batches'),
     h('p', { class: 'hint' }, 'Every 837P file is kept as it was sent: download one again if a file was lost or never reached its folder.'), list);
 }
@@ -289,7 +296,7 @@ export async function claimsView(main, canWrite) {
         load().catch((e) => window.dispatchEvent(new CustomEvent('psyclaim:error', { detail: e })));
       }));
       const b = await request('GET', '/api/claims/batches');
-      replace(batchesHolder, batchesBox(b.batches));
+      replace(batchesHolder, batchesBox(b, (cursor) => request('GET', `/api/claims/batches?cursor=${encodeURIComponent(cursor)}`)));
       replace(timelyHolder, await timelyBox());
     }
   }

@@ -242,6 +242,43 @@ async function suspenseList(box, canPost, q = '') {
 }
 
 /** #/remittances : the upload form, what the file says, posting it, and the suspense list. */
+/** One posted file's row. */
+const fileRow = (f) => h('tr', { 'data-file': f.id },
+  h('td', {}, `#${f.id}`), h('td', { class: 'code' }, f.kind), h('td', {}, f.name || '—'),
+  h('td', { class: 'num' }, f.bytes.toLocaleString('en-US')), h('td', {}, f.posted_at));
+
+/** The files posted so far (835 remittances and acknowledgements), newest first, a page at a time,
+ *  narrowed by kind and searched by name on the server. */
+async function filesList(holder) {
+  const kind = h('select', { id: 'files-kind' }, h('option', { value: '' }, 'every kind'),
+    ['835', '999', 'TA1', '277CA', '277'].map((k) => h('option', { value: k }, k)));
+  const q = h('input', { id: 'files-q', type: 'search', placeholder: 'File name', autocomplete: 'off' });
+  const results = h('div', {});
+  const form = h('form', { class: 'files-filter row', role: 'search' },
+    h('label', { for: 'files-kind' }, 'Kind ', kind), h('label', { for: 'files-q' }, 'Search ', q), h('button', { type: 'submit' }, 'Show'));
+  const load = async () => {
+    const p = new URLSearchParams({ limit: '25' });
+    if (kind.value) p.set('kind', kind.value);
+    if (q.value.trim()) p.set('q', q.value.trim());
+    const path = `/api/era/files?${p}`;
+    const data = await request('GET', path);
+    if (!data.items.length) {
+      replace(results, h('p', { class: 'notice' }, 'No file posted yet.'));
+      return;
+    }
+    const body = h('tbody', {}, data.items.map(fileRow));
+    replace(results, h('div', { class: 'table-wrap' }, h('table', { class: 'era-files' },
+      h('thead', {}, h('tr', {}, ['File', 'Kind', 'Name', 'Bytes', 'Posted'].map((t) => h('th', { scope: 'col' }, t)))), body)),
+    morePager(data, body, (cursor) => request('GET', `${path}&cursor=${encodeURIComponent(cursor)}`), fileRow, 'More files'));
+  };
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    load().catch((e) => window.dispatchEvent(new CustomEvent('psyclaim:error', { detail: e })));
+  });
+  replace(holder, h('h2', { id: 'era-files-h' }, 'Files posted'), form, results);
+  await load();
+}
+
 export async function eraView(main, canPost) {
   document.title = 'Incoming files · psyclaim';
   const file = h('input', { id: 'era-file', name: 'file', type: 'file', accept: '.835,.999,.277,.x12,.edi,.txt,.dat,text/plain', required: true });
@@ -251,6 +288,7 @@ export async function eraView(main, canPost) {
   const out = h('div', { class: 'era-out', id: 'era-out' });
   const posted = h('div', { id: 'era-posted', 'aria-live': 'polite' });
   const suspense = h('section', { class: 'suspense-box', id: 'suspense', 'aria-labelledby': 'suspense-h' });
+  const files = h('section', { class: 'era-files-box', id: 'era-files', 'aria-labelledby': 'era-files-h' });
   const form = h('form', { class: 'lookup era-form', 'aria-describedby': 'era-error' },
     h('div', { class: 'field' }, h('label', { for: 'era-file' }, 'Incoming file (835, 999 or 277CA)'), file,
       h('p', { class: 'hint' }, 'An X12 file from a payer or clearinghouse, up to 1 MiB: an 835 remittance, a 999 or TA1 acknowledgement of a batch sent, a 277CA claim acknowledgement.')),
@@ -284,6 +322,7 @@ export async function eraView(main, canPost) {
   const doPost = () => send('/api/incoming/post', post, async (r) => {
     replace(posted, r.kind === '835' ? postingResult(r) : ackPostingResult(r));
     await suspenseList(suspense, canPost);
+    await filesList(files);
   });
   const fail = (e) => window.dispatchEvent(new CustomEvent('psyclaim:error', { detail: e }));
   form.addEventListener('submit', (ev) => {
@@ -297,6 +336,7 @@ export async function eraView(main, canPost) {
   replace(main,
     h('h1', {}, 'Incoming files'),
     h('p', { class: 'intro' }, 'Open what a payer or clearinghouse sent back: an 835 remittance shows what was paid, for which claims, and why amounts were adjusted; a 999 or 277CA acknowledgement shows which claims were accepted or rejected, with every error in plain words. Reading a file stores nothing; Post applies it to the claims (a file is posted once).'),
-    form, message, posted, out, suspense);
+    form, message, posted, out, suspense, files);
   await suspenseList(suspense, canPost);
+  await filesList(files);
 }

@@ -8,6 +8,7 @@ import { newSessionForm } from './visit.js';
 import { morePager } from './list.js';
 import { eligibilitySection } from './elig.js';
 import { ledgerSection } from './ledger.js';
+import { clientSessions } from './sessions.js';
 
 const dash = (v) => (v === '' || v === null || v === undefined ? '—' : v);
 const dollars = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
@@ -72,6 +73,8 @@ export async function clientView(main, id, can = none, canWrite = false) {
       h('dt', {}, 'Groups'), h('dd', {}, c.groups.length
         ? c.groups.map((g, i) => [i ? ', ' : '', h('a', { href: `#/groups/${g.id}` }, g.name)]) : '—')),
     can.notes ? newSessionForm(c) : null,
+    h('h2', {}, 'Sessions'),
+    clientSessions(c.id),
     h('h2', {}, 'Insurance'),
     can.insurance ? h('p', {}, h('a', { href: `#/clients/${c.id}/policies/new`, class: 'button' }, 'Add a policy')) : null,
     table('Policies by priority', ['Priority', 'Payer', 'Member id', 'Copay', 'From', 'To'],

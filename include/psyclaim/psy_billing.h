@@ -175,6 +175,24 @@ struct psy_billing_batch {
 /* The practice's 837P batches, newest first. Free *out with free(). */
 psy_status psy_billing_batch_list(psy_store *st, psy_id practice, struct psy_billing_batch **out /* OUT */,
                                   size_t *n /* OUT */);
+/* One page of them, newest first (struct psy_page in psy_store.h); payer ("" or NULL: every payer)
+ * narrows to one payer code. Free *out with free(). */
+psy_status psy_billing_batch_page(psy_store *st, psy_id practice, const char *payer, struct psy_page *pg,
+                                  struct psy_billing_batch **out /* OUT */, size_t *n /* OUT */);
+
+/* One received file as posted: an 835 or an acknowledgement (TA1, 999, 277CA, 277). */
+struct psy_billing_era_file {
+    psy_id id;
+    char kind[8];
+    char name[256];
+    long long bytes;
+    char posted_at[PSY_REC_TIME_MAX];
+};
+/* One page of the practice's posted incoming files, newest first (struct psy_page in psy_store.h); kind
+ * ("" or NULL: every kind) narrows to one kind, text to words of the file's name. Free *out with free(). */
+psy_status psy_billing_era_file_page(psy_store *st, psy_id practice, const char *kind, const char *text,
+                                     struct psy_page *pg, struct psy_billing_era_file **out /* OUT */,
+                                     size_t *n /* OUT */);
 
 /* The bytes of one batch as they were exported (*out, *len; free it). PSY_ENOTFOUND when the practice
  * has no such batch. */

@@ -335,6 +335,28 @@ psy_status psy_records_session_update(psy_store *st, psy_id practice, const stru
 /* Sessions with service_date in [from, to] ("" = unbounded), by date then id (free *out). */
 psy_status psy_records_session_list(psy_store *st, psy_id practice, const char *from, const char *to,
                                     struct psy_session **out /* OUT */, size_t *n /* OUT */);
+/* What GET /api/sessions narrows by; 0 and NULL or "" are "any". */
+struct psy_session_filter {
+    psy_id client, clinician, group;
+    const char *from, *to; /* service dates, both included */
+    const char *status;    /* "signed" or "draft" */
+    const char *q;         /* words of the client's or the group's name */
+    psy_id seen_by;        /* a clinician's own scope: their sessions and their groups' (0: the practice) */
+};
+/* One row of the sessions list. */
+struct psy_session_row {
+    psy_id id, client_id, group_id, clinician_id;
+    char service_date[PSY_DATE_MAX];
+    char kind[12];
+    char client_first[PSY_REC_NAME_MAX], client_last[PSY_REC_NAME_MAX], group_name[PSY_REC_NAME_MAX];
+    char clinician_name[2 * PSY_REC_NAME_MAX];
+    int signed_, minutes;
+    char billed_code[PSY_CODE_MAX];
+};
+/* One page of the practice's sessions matching f, newest service date first (then newest id; struct
+ * psy_page in psy_store.h). Free *out with free(). */
+psy_status psy_records_session_page(psy_store *st, psy_id practice, const struct psy_session_filter *f,
+                                    struct psy_page *pg, struct psy_session_row **out /* OUT */, size_t *n /* OUT */);
 /* The session's minutes: the explicit total, else stop - start; 0 when neither is known. */
 int psy_records_session_minutes(const struct psy_session *s);
 

@@ -38,6 +38,15 @@ psy_status psy_store_ping(psy_store *st);
  * unavailable": stopped, restarting, failing over); such a call may succeed again later. */
 int psy_store_unavailable(const psy_store *st);
 
+/* Checkpoints off the request path (a server): psy_store_defer_checkpoints stops this handle's commits
+ * from copying the SQLite write-ahead log into the database file themselves (a commit that happened to
+ * pass the log's threshold did that work, and its fsync, before answering); psy_store_checkpoint copies
+ * what the log holds, without waiting for readers or writers (a passive checkpoint), from a handle of
+ * its own. Nothing is lost either way: a commit is in the log before it returns. Both do nothing on
+ * PostgreSQL. */
+psy_status psy_store_defer_checkpoints(psy_store *st);
+psy_status psy_store_checkpoint(psy_store *st);
+
 /* The schema version the store is at (the highest applied migration). */
 int psy_store_schema_version(psy_store *st);
 

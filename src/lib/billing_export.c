@@ -204,15 +204,16 @@ psy_status psy_billing_export(psy_store *st, psy_id practice, psy_id payer, cons
     return psy_billing_export_batch(st, practice, payer, payer_code, out, len, n_claims, NULL, err, errlen);
 }
 
-psy_status psy_billing_batch_list(psy_store *st, psy_id practice, struct psy_billing_batch **out, size_t *n)
+#define BATCH_COLS                                                                                                     \
+    "SELECT id, payer_id, payer_code, isa13, gs06, st02, n_claims, length(bytes), created_at, written_to, written_at " \
+    "FROM claim_batch"
+
+/* Reads the batches of the query q (BATCH_COLS and its conditions) into *out, *n. */
+static psy_status batch_rows(psy_store *st, const struct psy__query *q, struct psy_billing_batch **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
-    psy__stmt *s = psy__db_stmt(st,
-                                "SELECT id, payer_id, payer_code, isa13, gs06, st02, n_claims, length(bytes), "
-                                "created_at, written_to, written_at FROM claim_batch WHERE practice_id = ? "
-                                "ORDER BY id DESC",
-                                PSY_ARGS(PSY_INT(practice)));
+    psy__stmt *s = psy__db_stmt(st, q->sql.p, q->args, q->n);
     if (!s) return psy__store_dbfail(st, "claim_batch");
     size_t cap = 0;
     int r;
@@ -239,6 +240,40 @@ psy_status psy_billing_batch_list(psy_store *st, psy_id practice, struct psy_bil
         *n = 0;
         return psy__store_dbfail(st, "claim_batch");
     }
+    return PSY_OK;
+}
+
+psy_status psy_billing_batch_list(psy_store *st, psy_id practice, struct psy_billing_batch **out, size_t *n)
+{
+    struct psy__query q;
+    psy__query_init(&q, BATCH_COLS, PSY_NOARGS);
+    psy__query_where(&q, "practice_id = ?", PSY_INT(practice));
+    psy__query_sql(&q, " ORDER BY id DESC");
+    psy_status rc = batch_rows(st, &q, out, n);
+    psy__query_free(&q);
+    return rc;
+}
+
+psy_status psy_billing_batch_page(psy_store *st, psy_id practice, const char *payer, struct psy_page *pg,
+                                  struct psy_billing_batch **out, size_t *n)
+{
+    struct psy__query q;
+    *out = NULL;
+    *n = 0;
+    for (int count = 1; count >= 0; count--) {
+        psy__query_init(&q, count ? "SELECT count(*) FROM claim_batch" : BATCH_COLS, PSY_NOARGS);
+        psy__query_where(&q, "practice_id = ?", PSY_INT(practice));
+        if (payer && *payer) psy__query_where(&q, "payer_code = ?", PSY_TEXT(payer));
+        psy_status rc = count ? psy__page_total(st, pg, &q) : psy__page_after(st, &q, pg, NULL, "id", 1);
+        if (!rc && !count) {
+            psy__page_order(&q, pg, NULL, "id", 1);
+            rc = batch_rows(st, &q, out, n);
+        }
+        psy__query_free(&q);
+        if (rc) return rc;
+    }
+    size_t lim = (size_t)psy__page_limit(pg);
+    *n = psy__page_done(pg, *n, NULL, *n > lim ? (*out)[lim - 1].id : 0);
     return PSY_OK;
 }
 

@@ -520,3 +520,50 @@ void psy_billing_claims_free(struct psy_billing_claim *c, size_t n)
     for (size_t i = 0; c && i < n; i++) free(c[i].findings);
     free(c);
 }
+
+/* The conditions of an incoming files list: the practice's, of one kind, with words of the name. */
+static void era_file_filter(struct psy__query *q, psy_id practice, const char *kind, const char *text,
+                            char pat[PSY__LIKE_MAX])
+{
+    psy__query_where(q, "f.practice_id = ?", PSY_INT(practice));
+    if (kind && *kind) psy__query_where(q, "f.kind = ?", PSY_TEXT(kind));
+    if (psy__like_pattern(text, pat)) psy__query_where(q, "lower(f.name) LIKE ? ESCAPE '\\'", PSY_TEXT(pat));
+}
+
+psy_status psy_billing_era_file_page(psy_store *st, psy_id practice, const char *kind, const char *text,
+                                     struct psy_page *pg, struct psy_billing_era_file **out, size_t *n)
+{
+#define C(expr, f, k) PSY__COLX(struct psy_billing_era_file, expr, f, k)
+    static const struct psy__col cols[] = {C("f.id", id, i), C("f.kind", kind, s), C("f.name", name, s),
+                                           C("f.bytes", bytes, c), C("f.posted_at", posted_at, s)};
+#undef C
+    static const struct psy__map map = PSY__MAP(cols);
+    char pat[PSY__LIKE_MAX];
+    struct psy__query q;
+    void *v = NULL;
+    *out = NULL;
+    *n = 0;
+    psy__query_init(&q, "SELECT count(*) FROM era_file f", PSY_NOARGS);
+    era_file_filter(&q, practice, kind, text, pat);
+    psy_status rc = psy__page_total(st, pg, &q);
+    psy__query_free(&q);
+    if (rc) return rc;
+    psy__query_init(&q, "FROM era_file f", PSY_NOARGS);
+    era_file_filter(&q, practice, kind, text, pat);
+    rc = psy__page_after(st, &q, pg, NULL, "f.id", 1);
+    if (!rc) {
+        psy__page_order(&q, pg, NULL, "f.id", 1);
+        rc = psy__db_rows(st, &v, n, sizeof **out, &map, q.sql.p, q.args, q.n);
+    }
+    psy__query_free(&q);
+    *out = v;
+    if (rc) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        return rc;
+    }
+    size_t lim = (size_t)psy__page_limit(pg);
+    *n = psy__page_done(pg, *n, NULL, *n > lim ? (*out)[lim - 1].id : 0);
+    return PSY_OK;
+}

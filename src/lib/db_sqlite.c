@@ -2,11 +2,15 @@
  * db_sqlite.c -- the SQLite backend of the SQL layer (psy_db.h): one sqlite3 connection per store.
  *
  * The database runs in WAL mode with foreign keys on and waits up to five seconds for a writer lock.
+ * The wait is its own (busy_wait): SQLite's built-in one sleeps 1, 2, 5, 10 ms ... between tries, so a
+ * writer that found the lock taken by another thread's short write (an audit event: tens of
+ * microseconds) slept for milliseconds; here the tries start 20 microseconds apart and grow to 1 ms.
  * Statements kept in the cache are prepared with SQLITE_PREPARE_PERSISTENT.
  */
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "psy_db.h"
 
 struct sq_db {
@@ -139,6 +143,23 @@ static const struct psy__db_ops sqlite_ops = {
     .changes = sq_changes,
 };
 
+#define BUSY_WAIT_MS 5000
+
+/* SQLite's busy handler: called with the number of earlier calls for this lock; nonzero tries again.
+ * Sleeps 20 us doubling to 1 ms per try, and gives up after BUSY_WAIT_MS in all. */
+static int busy_wait(void *arg, int tries)
+{
+    (void)arg;
+    long long us = 20LL << (tries < 6 ? tries : 6);
+    if (us > 1000) us = 1000;
+    /* the sleeps so far: 20, 40, ... 640 us (1260 in all), then 1 ms each */
+    long long waited = tries <= 6 ? 20LL * ((1LL << tries) - 1) : 1260 + (tries - 6) * 1000LL;
+    if (waited > BUSY_WAIT_MS * 1000LL) return 0;
+    struct timespec ts = {0, us * 1000};
+    nanosleep(&ts, NULL);
+    return 1;
+}
+
 struct psy__db *psy__sqlite_open(const char *path, char *err, size_t errlen)
 {
     struct sq_db *db = psy__calloc(1, sizeof *db);
@@ -150,7 +171,7 @@ struct psy__db *psy__sqlite_open(const char *path, char *err, size_t errlen)
         free(db);
         return NULL;
     }
-    sqlite3_busy_timeout(db->h, 5000);
+    sqlite3_busy_handler(db->h, busy_wait, NULL);
     if (sq_exec(&db->base, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; "
                                 "PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY")) {
         snprintf(err, errlen, "%s", db->base.err);

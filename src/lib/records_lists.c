@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "records_int.h"
 
 psy_status psy_records_group_list(psy_store *st, psy_id practice, psy_id clinician, psy_id **ids, size_t *n)
@@ -141,4 +142,80 @@ psy_status psy_records_group_sessions(psy_store *st, psy_id practice, psy_id gro
     return psy__db_ints(st, ids, n,
                         "SELECT id FROM session WHERE practice_id = ? AND group_id = ? ORDER BY service_date, id",
                         PSY_ARGS(PSY_INT(practice), PSY_INT(group)));
+}
+
+/* The conditions of f on session s (no join: counting stays on the session indexes). */
+static void session_filter(struct psy__query *q, psy_id practice, const struct psy_session_filter *f,
+                           char pat[PSY__LIKE_MAX])
+{
+    psy__query_where(q, "s.practice_id = ?", PSY_INT(practice));
+    if (f->client) psy__query_where(q, "s.client_id = ?", PSY_INT(f->client));
+    if (f->clinician) psy__query_where(q, "s.clinician_id = ?", PSY_INT(f->clinician));
+    if (f->group) psy__query_where(q, "s.group_id = ?", PSY_INT(f->group));
+    if (f->from && *f->from) psy__query_where(q, "s.service_date >= ?", PSY_TEXT(f->from));
+    if (f->to && *f->to) psy__query_where(q, "s.service_date <= ?", PSY_TEXT(f->to));
+    if (f->status && !strcmp(f->status, "signed")) psy__query_sql(q, " AND s.signed_at IS NOT NULL");
+    if (f->status && !strcmp(f->status, "draft")) psy__query_sql(q, " AND s.signed_at IS NULL");
+    if (f->seen_by) {
+        /* a clinician's own: their sessions, their clients' and their groups' */
+        psy__query_where_n(q,
+                           "s.clinician_id = ? OR s.group_id IN (SELECT g.id FROM therapy_group g WHERE g.practice_id = ?"
+                           " AND (g.clinician_id = ? OR g.co_clinician_id = ?))",
+                           PSY_ARGS(PSY_INT(f->seen_by), PSY_INT(practice), PSY_INT(f->seen_by), PSY_INT(f->seen_by)));
+    }
+    if (psy__like_pattern(f->q, pat))
+        psy__query_where_n(q,
+                           "s.client_id IN (SELECT k.id FROM client k WHERE k.practice_id = ? AND"
+                           " (lower(k.first_name || ' ' || k.last_name) LIKE ? ESCAPE '\\'"
+                           " OR lower(k.last_name || ', ' || k.first_name) LIKE ? ESCAPE '\\'))"
+                           " OR s.group_id IN (SELECT g.id FROM therapy_group g WHERE g.practice_id = ?"
+                           " AND lower(g.name) LIKE ? ESCAPE '\\')",
+                           PSY_ARGS(PSY_INT(practice), PSY_TEXT(pat), PSY_TEXT(pat), PSY_INT(practice), PSY_TEXT(pat)));
+}
+
+psy_status psy_records_session_page(psy_store *st, psy_id practice, const struct psy_session_filter *f,
+                                    struct psy_page *pg, struct psy_session_row **out, size_t *n)
+{
+#define C(expr, fld, k) PSY__COLX(struct psy_session_row, expr, fld, k)
+    static const struct psy__col cols[] = {
+        C("s.id", id, i), C("s.service_date", service_date, s), C("s.kind", kind, s),
+        C("coalesce(s.client_id, 0)", client_id, i), C("coalesce(s.group_id, 0)", group_id, i),
+        C("s.clinician_id", clinician_id, i), C("coalesce(k.first_name, '')", client_first, s),
+        C("coalesce(k.last_name, '')", client_last, s), C("coalesce(g.name, '')", group_name, s),
+        C("d.first_name || ' ' || d.last_name", clinician_name, s),
+        C("CASE WHEN s.signed_at IS NULL THEN 0 ELSE 1 END", signed_, d), C("s.minutes", minutes, d),
+        C("coalesce(s.billed_code, '')", billed_code, s)};
+#undef C
+    static const struct psy__map map = PSY__MAP(cols);
+    char pat[PSY__LIKE_MAX];
+    struct psy__query q;
+    void *v = NULL;
+    *out = NULL;
+    *n = 0;
+    psy__query_init(&q, "SELECT count(*) FROM session s", PSY_NOARGS);
+    session_filter(&q, practice, f, pat);
+    psy_status rc = psy__page_total(st, pg, &q);
+    psy__query_free(&q);
+    if (rc) return rc;
+    psy__query_init(&q,
+                    "FROM session s JOIN clinician d ON d.id = s.clinician_id LEFT JOIN client k ON k.id = s.client_id"
+                    " LEFT JOIN therapy_group g ON g.id = s.group_id",
+                    PSY_NOARGS);
+    session_filter(&q, practice, f, pat);
+    rc = psy__page_after(st, &q, pg, "s.service_date", "s.id", 1);
+    if (!rc) {
+        psy__page_order(&q, pg, "s.service_date", "s.id", 1);
+        rc = psy__db_rows(st, &v, n, sizeof **out, &map, q.sql.p, q.args, q.n);
+    }
+    psy__query_free(&q);
+    *out = v;
+    if (rc) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        return rc;
+    }
+    size_t lim = (size_t)psy__page_limit(pg);
+    *n = psy__page_done(pg, *n, *n > lim ? (*out)[lim - 1].service_date : NULL, *n > lim ? (*out)[lim - 1].id : 0);
+    return PSY_OK;
 }

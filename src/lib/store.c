@@ -191,6 +191,18 @@ static int read_version(psy_store *st)
     return v;
 }
 
+psy_status psy_store_defer_checkpoints(psy_store *st)
+{
+    if (st->db->ops->dialect == PSY_DB_POSTGRES) return PSY_OK;
+    return psy__sql_exec(st, "PRAGMA wal_autocheckpoint = 0");
+}
+
+psy_status psy_store_checkpoint(psy_store *st)
+{
+    if (st->db->ops->dialect == PSY_DB_POSTGRES) return PSY_OK;
+    return psy__sql_exec(st, "PRAGMA wal_checkpoint(PASSIVE)");
+}
+
 psy_status psy_store_ping(psy_store *st)
 {
     psy__stmt *s = psy__db_stmt(st, "SELECT 1", PSY_NOARGS);

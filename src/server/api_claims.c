@@ -140,30 +140,48 @@ void api_claims(struct srv_req *r)
         api_page_fail(r, rc);
         return;
     }
-    json_t *arr = json_array(), *extra = json_object();
+    /* the rows written as JSON directly: a page of 50 as jansson objects cost more than its query */
+    struct srv_jw w = {0};
+    json_t *extra = json_object();
+    srv_jw_raw(&w, "[");
     for (size_t i = 0; i < n; i++) {
-        json_t *fd = json_loads(c[i].findings ? c[i].findings : "[]", 0, NULL);
-        json_t *item = json_pack("{s:I, s:s, s:o, s:I, s:s, s:s, s:s, s:I, s:I, s:i, s:i, s:i}", "id",
-                                             (json_int_t)c[i].id, "number", c[i].number, "client",
-                                             json_pack("{s:I, s:s, s:s}", "id", (json_int_t)c[i].client_id, "first_name",
-                                                       c[i].client_first, "last_name", c[i].client_last),
-                                             "payer_id", (json_int_t)c[i].payer_id,
-                                             "payer_code", c[i].payer_code, "service_date", c[i].service_date, "status",
-                                             c[i].status, "total_cents", (json_int_t)c[i].total_cents, "paid_cents",
-                                             (json_int_t)c[i].paid_cents, "lines", c[i].n_lines, "findings",
-                                             (int)json_array_size(fd), "errors", count_errors(fd));
+        int nf = 0, ne = 0;
+        if (c[i].findings && strcmp(c[i].findings, "[]") && *c[i].findings) {
+            json_t *fd = json_loads(c[i].findings, 0, NULL);
+            nf = (int)json_array_size(fd);
+            ne = count_errors(fd);
+            json_decref(fd);
+        }
+        srv_jw_raw(&w, i ? ",{" : "{");
+        srv_jw_key(&w, "id", 1), srv_jw_int(&w, c[i].id);
+        srv_jw_key(&w, "number", 0), srv_jw_str(&w, c[i].number);
+        srv_jw_key(&w, "client", 0), srv_jw_raw(&w, "{");
+        srv_jw_key(&w, "id", 1), srv_jw_int(&w, c[i].client_id);
+        srv_jw_key(&w, "first_name", 0), srv_jw_str(&w, c[i].client_first);
+        srv_jw_key(&w, "last_name", 0), srv_jw_str(&w, c[i].client_last);
+        srv_jw_raw(&w, "}");
+        srv_jw_key(&w, "payer_id", 0), srv_jw_int(&w, c[i].payer_id);
+        srv_jw_key(&w, "payer_code", 0), srv_jw_str(&w, c[i].payer_code);
+        srv_jw_key(&w, "service_date", 0), srv_jw_str(&w, c[i].service_date);
+        srv_jw_key(&w, "status", 0), srv_jw_str(&w, c[i].status);
+        srv_jw_key(&w, "total_cents", 0), srv_jw_int(&w, c[i].total_cents);
+        srv_jw_key(&w, "paid_cents", 0), srv_jw_int(&w, c[i].paid_cents);
+        srv_jw_key(&w, "lines", 0), srv_jw_int(&w, c[i].n_lines);
+        srv_jw_key(&w, "findings", 0), srv_jw_int(&w, nf);
+        srv_jw_key(&w, "errors", 0), srv_jw_int(&w, ne);
         /* the days the payer's timely-filing limit leaves (null: no limit known) */
-        json_object_set_new(item, "timely_limit_days", json_integer(c[i].timely_limit));
-        json_object_set_new(item, "timely_days_left",
-                            c[i].timely_limit ? json_integer(c[i].timely_days_left) : json_null());
-        json_array_append_new(arr, item);
-        json_decref(fd);
+        srv_jw_key(&w, "timely_limit_days", 0), srv_jw_int(&w, c[i].timely_limit);
+        srv_jw_key(&w, "timely_days_left", 0);
+        if (c[i].timely_limit) srv_jw_int(&w, c[i].timely_days_left);
+        else srv_jw_raw(&w, "null");
+        srv_jw_raw(&w, "}");
     }
+    srv_jw_raw(&w, "]");
     psy_billing_claims_free(c, n);
     if (tot && !strcmp(tot, "1")) {
         json_t *t = totals_json(r, &f, &rc);
         if (!t) {
-            json_decref(arr);
+            free(w.p);
             json_decref(extra);
             if (rc) srv_reply_status(r, rc, NULL);
             return;
@@ -171,13 +189,13 @@ void api_claims(struct srv_req *r)
         json_object_set_new(extra, "totals", t);
         json_object_set_new(extra, "payers", payers_json(r, f.clinician, &rc));
         if (rc) {
-            json_decref(arr);
+            free(w.p);
             json_decref(extra);
             srv_reply_status(r, rc, NULL);
             return;
         }
     }
-    api_page_reply(r, &pg, arr, extra);
+    api_page_reply_jw(r, &pg, &w, extra);
 }
 
 /* The claim of the path's :id as its JSON document, when the user may see it; else replies (404) and
@@ -519,14 +537,16 @@ void api_claims_export(struct srv_req *r)
     srv_add_header(r, "X-Batch", cnt); /* GET /api/claims/batches/:id/download fetches it again */
 }
 
-/* GET /api/claims/batches: the practice's 837P batches, newest first. */
+/* GET /api/claims/batches: the practice's 837P batches, a page at a time, newest first. */
 void api_claims_batches(struct srv_req *r)
 {
     struct psy_billing_batch *v;
+    struct psy_page pg;
     size_t n;
-    psy_status rc = psy_billing_batch_list(r->st, r->session.user.practice_id, &v, &n);
+    if (api_page(r, &pg)) return;
+    psy_status rc = psy_billing_batch_page(r->st, r->session.user.practice_id, srv_query(r, "payer"), &pg, &v, &n);
     if (rc) {
-        srv_reply_status(r, rc, NULL);
+        api_page_fail(r, rc);
         return;
     }
     json_t *arr = json_array();
@@ -537,7 +557,7 @@ void api_claims_batches(struct srv_req *r)
                                              "claims", (json_int_t)v[i].n_claims, "bytes", (json_int_t)v[i].bytes,
                                              "created_at", v[i].created_at, "written", v[i].written_at[0] != 0));
     free(v);
-    srv_reply_json(r, 200, json_pack("{s:o}", "batches", arr));
+    api_page_reply(r, &pg, arr, NULL);
 }
 
 /* GET /api/claims/batches/:id/download: one batch's 837P again, byte for byte as exported. */

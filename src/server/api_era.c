@@ -350,3 +350,33 @@ void api_claim_rebuild(struct srv_req *r)
     }
     json_decref(body);
 }
+
+/* GET /api/era/files: the incoming files posted (835s and acknowledgements), a page at a time, newest
+ * first. */
+void api_era_files(struct srv_req *r)
+{
+    const char *kind = srv_query(r, "kind");
+    static const char *const kinds[] = {"835", "TA1", "999", "277CA", "277"};
+    int known = !kind || !*kind;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0] && !known; i++) known = !strcmp(kind, kinds[i]);
+    if (!known) {
+        srv_reply_error(r, 400, "invalid", "kind", "kind: one of 835, TA1, 999, 277CA, 277");
+        return;
+    }
+    struct psy_page pg;
+    if (api_page(r, &pg) || api_audit_rec(r, "era.file.list", "era_file", 0)) return;
+    struct psy_billing_era_file *v;
+    size_t n;
+    psy_status rc = psy_billing_era_file_page(r->st, r->session.user.practice_id, kind, srv_query(r, "q"), &pg, &v, &n);
+    if (rc) {
+        api_page_fail(r, rc);
+        return;
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:I, s:s}", "id", (json_int_t)v[i].id, "kind", v[i].kind,
+                                             "name", v[i].name, "bytes", (json_int_t)v[i].bytes, "posted_at",
+                                             v[i].posted_at));
+    free(v);
+    api_page_reply(r, &pg, arr, NULL);
+}

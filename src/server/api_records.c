@@ -35,6 +35,57 @@ void api_clients(struct srv_req *r)
     api_page_reply(r, &pg, arr, NULL);
 }
 
+/* GET /api/sessions: the practice's sessions a page at a time, newest first; a clinician sees their
+ * own sessions and their groups'. */
+void api_sessions(struct srv_req *r)
+{
+    long long client, clinician, group;
+    const char *from = srv_query(r, "from"), *to = srv_query(r, "to"), *status = srv_query(r, "status");
+    struct psy_page pg;
+    if (srv_query_int(r, "client", 1, 1LL << 53, 0, &client) || srv_query_int(r, "clinician", 1, 1LL << 53, 0, &clinician) ||
+        srv_query_int(r, "group", 1, 1LL << 53, 0, &group) || api_page(r, &pg))
+        return;
+    if (from && *from && !psy_records_date_valid(from)) {
+        srv_reply_error(r, 400, "invalid", "from", "from: a date YYYY-MM-DD");
+        return;
+    }
+    if (to && *to && !psy_records_date_valid(to)) {
+        srv_reply_error(r, 400, "invalid", "to", "to: a date YYYY-MM-DD");
+        return;
+    }
+    if (status && *status && strcmp(status, "signed") && strcmp(status, "draft")) {
+        srv_reply_error(r, 400, "invalid", "status", "status: signed or draft");
+        return;
+    }
+    psy_id own = api_own_clinician(r, PSY_PERM_CLIENTS_READ);
+    struct psy_session_filter f = {.client = client, .clinician = clinician, .group = group, .from = from, .to = to,
+                                   .status = status, .q = srv_query(r, "q"), .seen_by = own};
+    if (api_audit_rec(r, "session.list", "session", 0)) return;
+    struct psy_session_row *v;
+    size_t n;
+    psy_status rc = psy_records_session_page(r->st, r->session.user.practice_id, &f, &pg, &v, &n);
+    if (rc) {
+        api_page_fail(r, rc);
+        return;
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *who = v[i].client_id ? json_pack("{s:I, s:s, s:s}", "id", (json_int_t)v[i].client_id, "first_name",
+                                                 v[i].client_first, "last_name", v[i].client_last)
+                                     : json_null();
+        json_t *grp = v[i].group_id ? json_pack("{s:I, s:s}", "id", (json_int_t)v[i].group_id, "name", v[i].group_name)
+                                    : json_null();
+        json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:o, s:o, s:{s:I, s:s}, s:s, s:i, s:s}", "id",
+                                             (json_int_t)v[i].id, "service_date", v[i].service_date, "kind", v[i].kind,
+                                             "client", who, "group", grp, "clinician", "id",
+                                             (json_int_t)v[i].clinician_id, "name", v[i].clinician_name, "status",
+                                             v[i].signed_ ? "signed" : "draft", "minutes", v[i].minutes, "billed_code",
+                                             v[i].billed_code));
+    }
+    free(v);
+    api_page_reply(r, &pg, arr, NULL);
+}
+
 static json_t *codes_json(int n, const char (*codes)[PSY_CODE_MAX])
 {
     json_t *a = json_array();

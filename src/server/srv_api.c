@@ -84,6 +84,32 @@ void api_page_reply(struct srv_req *r, const struct psy_page *pg, json_t *items,
     srv_reply_json(r, 200, j);
 }
 
+void api_page_reply_jw(struct srv_req *r, const struct psy_page *pg, struct srv_jw *items, json_t *extra)
+{
+    struct srv_jw w = {0};
+    srv_jw_raw(&w, "{\"items\":");
+    srv_jw_raw(&w, items->p ? items->p : "[]");
+    srv_jw_key(&w, "next_cursor", 0);
+    if (*pg->next_cursor) srv_jw_str(&w, pg->next_cursor);
+    else srv_jw_raw(&w, "null");
+    srv_jw_key(&w, "total", 0);
+    srv_jw_int(&w, pg->total);
+    const char *k;
+    json_t *v;
+    json_object_foreach(extra, k, v) {
+        char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (!text) continue;
+        srv_jw_key(&w, k, 0);
+        srv_jw_raw(&w, text);
+        free(text);
+    }
+    srv_jw_raw(&w, "}");
+    free(items->p);
+    items->p = NULL;
+    json_decref(extra);
+    srv_reply_jw(r, 200, &w);
+}
+
 void api_page_fail(struct srv_req *r, psy_status rc)
 {
     if (rc == PSY_EINVAL) srv_reply_error(r, 400, "invalid", "cursor", "%s", psy_store_errmsg(r->st));

@@ -36,6 +36,8 @@ int api_page(struct srv_req *r, struct psy_page *pg);
  * extra (may be NULL; taken). A list failing with PSY_EINVAL on its cursor answers 400 through
  * api_page_fail. */
 void api_page_reply(struct srv_req *r, const struct psy_page *pg, json_t *items, json_t *extra);
+/* The same with the items written as JSON text ("[...]", taken over); extra (may be NULL) is stolen. */
+void api_page_reply_jw(struct srv_req *r, const struct psy_page *pg, struct srv_jw *items, json_t *extra);
 void api_page_fail(struct srv_req *r, psy_status rc);
 void api_today(struct srv_req *r, char out[PSY_DATE_MAX]);
 

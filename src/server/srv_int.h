@@ -41,7 +41,14 @@ struct psy_server {
     char (*proxies)[PSY_IP_MAX]; /* trusted proxies, in inet_ntop's form */
     size_t nproxies;
     char *note_templates; /* GET /api/note-templates: {"templates": [...]}, made once at start */
+    /* the checkpointer: copies the write-ahead log into the database file every SRV_CHECKPOINT_MS,
+     * so that no request's commit does it (and its fsync) before answering */
+    pthread_t ckpt;
+    int ckpt_running, ckpt_stop;
+    pthread_mutex_t ckpt_mu;
+    pthread_cond_t ckpt_cv;
 };
+#define SRV_CHECKPOINT_MS 200
 
 struct srv_req {
     psy_server *srv;
@@ -111,6 +118,20 @@ int srv_body_is_json(struct srv_req *r);
 json_t *srv_body_object(struct srv_req *r);
 /* Replies with JSON text made by the library (text is not freed); 500 when it does not parse. */
 void srv_reply_json_text(struct srv_req *r, unsigned status, const char *text, size_t len);
+/* JSON written straight into a growing buffer, for the answers that list many rows (building a jansson
+ * tree and dumping it costs more than the query). Text is escaped as JSON requires; a byte that is
+ * not part of valid UTF-8 is written as U+FFFD. */
+struct srv_jw {
+    char *p;
+    size_t n, cap;
+};
+void srv_jw_raw(struct srv_jw *w, const char *text);
+void srv_jw_str(struct srv_jw *w, const char *s);
+void srv_jw_int(struct srv_jw *w, long long v);
+/* "name": (with the comma before it unless first). */
+void srv_jw_key(struct srv_jw *w, const char *name, int first);
+/* Replies with w's text as application/json (taken over: w is emptied). */
+void srv_reply_jw(struct srv_req *r, unsigned status, struct srv_jw *w);
 /* A query-string argument, or NULL. */
 const char *srv_query(const struct srv_req *r, const char *name);
 /* Parses a query argument as a whole number within [min, max]; absent -> def. Replies 400 naming the
@@ -151,6 +172,7 @@ void api_code_session(struct srv_req *r);
 void api_payers(struct srv_req *r);
 void api_era_read(struct srv_req *r);
 void api_era_post(struct srv_req *r);
+void api_era_files(struct srv_req *r);
 void api_incoming_read(struct srv_req *r);
 void api_incoming_post(struct srv_req *r);
 void api_suspense_apply(struct srv_req *r);
@@ -185,6 +207,7 @@ void api_clients(struct srv_req *r);
 void api_client_eligibility(struct srv_req *r);
 void api_client_eligibility_request(struct srv_req *r);
 void api_eligibility_post(struct srv_req *r);
+void api_sessions(struct srv_req *r);
 void api_client(struct srv_req *r);
 void api_groups(struct srv_req *r);
 void api_group(struct srv_req *r);

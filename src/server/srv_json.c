@@ -183,3 +183,98 @@ const char *srv_param(const struct srv_req *r, const char *name)
         if (strcmp(r->param_name[i], name) == 0) return r->param[i];
     return "";
 }
+
+/* --- JSON written directly ----------------------------------------------------------------------- */
+
+static void jw_need(struct srv_jw *w, size_t more)
+{
+    if (w->n + more + 1 <= w->cap) return;
+    size_t cap = w->cap ? w->cap : 1024;
+    while (cap < w->n + more + 1) cap *= 2;
+    char *p = realloc(w->p, cap);
+    if (!p) abort(); /* as jansson's allocator would fail the request: out of memory */
+    w->p = p;
+    w->cap = cap;
+}
+
+static void jw_put(struct srv_jw *w, const char *s, size_t n)
+{
+    jw_need(w, n);
+    memcpy(w->p + w->n, s, n);
+    w->n += n;
+    w->p[w->n] = 0;
+}
+
+void srv_jw_raw(struct srv_jw *w, const char *text) { jw_put(w, text, strlen(text)); }
+
+/* The length of the valid UTF-8 sequence at s (1 to 4), or 0 when the bytes there are not one. */
+static int utf8_len(const unsigned char *s)
+{
+    unsigned c = s[0];
+    if (c < 0x80) return 1;
+    int n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    for (int i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80) return 0;
+    if (n == 3 && ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f))) return 0; /* overlong, surrogate */
+    if (n == 4 && ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))) return 0; /* overlong, > U+10FFFF */
+    return n;
+}
+
+void srv_jw_str(struct srv_jw *w, const char *s)
+{
+    const unsigned char *u = (const unsigned char *)(s ? s : "");
+    jw_put(w, "\"", 1);
+    while (*u) {
+        size_t run = 0;
+        while (u[run] >= 0x20 && u[run] < 0x80 && u[run] != '"' && u[run] != '\\') run++;
+        if (run) {
+            jw_put(w, (const char *)u, run);
+            u += run;
+            continue;
+        }
+        char esc[8];
+        if (*u == '"' || *u == '\\') {
+            esc[0] = '\\', esc[1] = (char)*u;
+            jw_put(w, esc, 2);
+            u++;
+        } else if (*u < 0x20) {
+            snprintf(esc, sizeof esc, "\\u%04x", *u);
+            jw_put(w, esc, 6);
+            u++;
+        } else {
+            int n = utf8_len(u);
+            if (n) jw_put(w, (const char *)u, (size_t)n);
+            else jw_put(w, "\\ufffd", 6);
+            u += n ? n : 1;
+        }
+    }
+    jw_put(w, "\"", 1);
+}
+
+void srv_jw_int(struct srv_jw *w, long long v)
+{
+    char buf[24], *e = buf + sizeof buf, *p = e;
+    unsigned long long m = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do *--p = (char)('0' + m % 10); while (m /= 10);
+    if (v < 0) *--p = '-';
+    jw_put(w, p, (size_t)(e - p));
+}
+
+void srv_jw_key(struct srv_jw *w, const char *name, int first)
+{
+    if (!first) jw_put(w, ",", 1);
+    srv_jw_str(w, name);
+    jw_put(w, ":", 1);
+}
+
+void srv_reply_jw(struct srv_req *r, unsigned status, struct srv_jw *w)
+{
+    clear_reply(r);
+    r->status = status;
+    r->owned = w->p ? w->p : strdup("{}");
+    r->raw = r->owned;
+    r->raw_len = w->p ? w->n : 2;
+    r->raw_type = "application/json; charset=utf-8";
+    w->p = NULL;
+    w->n = w->cap = 0;
+}

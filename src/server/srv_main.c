@@ -7,7 +7,8 @@
  * chunk of body (appended up to the cap; beyond it the rest is read and dropped), and once at the end,
  * when the request is dispatched. The completion callback writes the access-log line and frees the
  * record. Each request borrows one store handle from the pool for its duration, because a handle is
- * used by one thread at a time. The coding engine and the search index are made once at start and
+ * used by one thread at a time. On SQLite a thread of its own checkpoints the write-ahead log every
+ * SRV_CHECKPOINT_MS (the pool's handles never do), so no request waits for that copy and its sync. The coding engine and the search index are made once at start and
  * shared: they are read-only.
  *
  * Answers libmicrohttpd makes itself (400 for a malformed request, 414 and 431 when the request line or
@@ -40,8 +41,37 @@ psy_store *srv_store_get(psy_server *srv)
     pthread_mutex_lock(&srv->pool_mu);
     if (srv->npool) st = srv->pool[--srv->npool];
     pthread_mutex_unlock(&srv->pool_mu);
-    if (!st && psy_store_open(srv->db_uri, &st, NULL, 0) != PSY_OK) return NULL;
+    if (!st) {
+        if (psy_store_open(srv->db_uri, &st, NULL, 0) != PSY_OK) return NULL;
+        if (srv->ckpt_running) psy_store_defer_checkpoints(st); /* the checkpointer does it */
+    }
     return st;
+}
+
+/* The checkpointer's thread: a handle of its own, a passive checkpoint every SRV_CHECKPOINT_MS until
+ * the server stops, and a last one then. */
+static void *checkpointer(void *arg)
+{
+    psy_server *srv = arg;
+    psy_store *st = NULL;
+    pthread_mutex_lock(&srv->ckpt_mu);
+    while (!srv->ckpt_stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += SRV_CHECKPOINT_MS * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&srv->ckpt_cv, &srv->ckpt_mu, &until);
+        int stop = srv->ckpt_stop;
+        pthread_mutex_unlock(&srv->ckpt_mu);
+        if (!st && psy_store_open(srv->db_uri, &st, NULL, 0) != PSY_OK) st = NULL;
+        if (st) psy_store_checkpoint(st);
+        pthread_mutex_lock(&srv->ckpt_mu);
+        if (stop) break;
+    }
+    pthread_mutex_unlock(&srv->ckpt_mu);
+    psy_store_close(st);
+    return NULL;
 }
 
 void srv_store_put(psy_server *srv, psy_store *st)
@@ -486,6 +516,12 @@ psy_status psy_server_start(const struct psy_server_config *cfg, psy_server **ou
     psy_store *st;
     psy_status rc = psy_store_open(srv->db_uri, &st, err, errlen);
     if (rc) return fail(srv, rc);
+    pthread_mutex_init(&srv->ckpt_mu, NULL);
+    pthread_cond_init(&srv->ckpt_cv, NULL);
+    if (strcmp(psy_store_backend(st), "sqlite") == 0 && pthread_create(&srv->ckpt, NULL, checkpointer, srv) == 0) {
+        srv->ckpt_running = 1;
+        psy_store_defer_checkpoints(st);
+    }
     if ((rc = psy_catalog_seed(st))) {
         snprintf(err, errlen, "database %s: %s", srv->db_uri, psy_store_errmsg(st));
         psy_store_close(st);
@@ -559,6 +595,13 @@ void psy_server_stop(psy_server *srv)
             usleep(10000);
         MHD_stop_daemon(srv->daemon);
         if (fd != MHD_INVALID_SOCKET) close(fd);
+    }
+    if (srv->ckpt_running) {
+        pthread_mutex_lock(&srv->ckpt_mu);
+        srv->ckpt_stop = 1;
+        pthread_cond_signal(&srv->ckpt_cv);
+        pthread_mutex_unlock(&srv->ckpt_mu);
+        pthread_join(srv->ckpt, NULL);
     }
     psy_coding_close(srv->coder);
     psy_search_free(srv->index);

@@ -39,6 +39,7 @@ static const struct srv_route routes[] = {
     /* a remittance pays claims of every clinician of the practice: "own" claims are not enough */
     {"POST", "/api/era/read", api_era_read, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_PRACTICE},
     {"POST", "/api/era/post", api_era_post, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
+    {"GET", "/api/era/files", api_era_files, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_PRACTICE},
     {"POST", "/api/incoming/read", api_incoming_read, 0, PSY_PERM_CLAIMS_READ, PSY_SCOPE_PRACTICE},
     {"POST", "/api/incoming/post", api_incoming_post, 0, PSY_PERM_CLAIMS_WRITE, PSY_SCOPE_PRACTICE},
     /* clients from another system's CSV: writes clients of the whole practice */
@@ -76,6 +77,7 @@ static const struct srv_route routes[] = {
     {"POST", "/api/groups/:id/sessions", api_group_session_add, 0, PSY_PERM_NOTES_WRITE, PSY_SCOPE_NONE},
     {"POST", "/api/clients/:id/sessions", api_client_session_add, 0, PSY_PERM_NOTES_WRITE, PSY_SCOPE_NONE},
     {"GET", "/api/note-templates", api_note_templates, 0, PSY_PERM_SESSION, PSY_SCOPE_NONE},
+    {"GET", "/api/sessions", api_sessions, 0, PSY_PERM_CLIENTS_READ, PSY_SCOPE_NONE},
     {"GET", "/api/sessions/:id", api_session_get, 0, PSY_PERM_CLIENTS_READ, PSY_SCOPE_NONE},
     {"PUT", "/api/sessions/:id", api_session_put, 0, PSY_PERM_NOTES_WRITE, PSY_SCOPE_NONE},
     {"POST", "/api/sessions/:id/check", api_session_check, 0, PSY_PERM_NOTES_READ, PSY_SCOPE_NONE},

@@ -296,6 +296,19 @@ async function narrowChecks(browser, url) {
   await page.getByRole('heading', { level: 1 }).waitFor();
   await page.locator('table').first().waitFor();
   check('a claim page does not scroll sideways at 390 px', (await sideScroll(page)) <= 0, `${await sideScroll(page)} px too wide`);
+  // the Sessions page: newest first, a page at a time; More adds the next page's rows after them
+  await page.goto(url + '/#/sessions');
+  await page.getByRole('heading', { level: 1, name: 'Sessions' }).waitFor();
+  await page.locator('table.sessions tbody tr').first().waitFor();
+  const firstPage = await page.locator('table.sessions tbody tr').count();
+  const firstDates = await page.locator('table.sessions tbody th').allTextContents();
+  check('the Sessions page lists the newest sessions first, 50 a page',
+    firstPage === 50 && firstDates.every((d, i) => i === 0 || firstDates[i - 1] >= d), `${firstPage} rows`);
+  check('the Sessions page does not scroll sideways at 390 px', (await sideScroll(page)) <= 0, `${await sideScroll(page)} px too wide`);
+  await page.getByRole('button', { name: 'More sessions' }).click();
+  await page.locator('table.sessions tbody tr').nth(50).waitFor();
+  const ids = await page.locator('table.sessions tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.session));
+  check('More sessions adds the next page without repeating a row', ids.length > 50 && new Set(ids).size === ids.length, `${ids.length} rows`);
   await page.goto(url + '/#/remittances');
   await page.getByRole('heading', { level: 1, name: 'Incoming files' }).waitFor();
   await page.getByLabel('Incoming file (835, 999 or 277CA)').setInputFiles(join(here, '../data/x12/835-small.x12'));
@@ -1291,7 +1304,11 @@ async function main() {
       check('the new claims export as an 837P', false, 'no payer with ready claims: ' + await epage.locator('main').textContent());
     }
     await epage.locator('#superbill-client').fill(clientName.split(',')[0]);
-    await epage.locator('#superbill-clients option').first().waitFor({ state: 'attached' });
+    // the list first holds the practice's first clients by name; the typed name's answer replaces it
+    await epage.waitForFunction((last) => {
+      const o = document.querySelector('#superbill-clients option');
+      return o && o.value.startsWith(last);
+    }, clientName.split(',')[0], { timeout: 5000 }).catch(() => {});
     const option = await epage.locator('#superbill-clients option').first().getAttribute('value');
     check('the superbill picks its client by name', option !== null && option.startsWith(clientName.split(',')[0]), String(option));
     check('no errors in the biller\'s console after the new sessions', eErrors.length === 0, eErrors.join(' | '));

@@ -551,6 +551,9 @@ static void test_role_matrix(void **state)
         {"POST", "/api/clients/1/eligibility/request", {401, 404, 403, 404}}, /* asking draws control numbers */
         {"POST", "/api/eligibility/post", {401, 422, 403, 422}},             /* the empty body is refused */
         {"GET", "/api/groups/1", {401, 404, 404, 404}},
+        {"GET", "/api/sessions", {401, 200, 200, 200}},
+        {"GET", "/api/sessions?status=open", {401, 400, 400, 400}},
+        {"GET", "/api/sessions?from=2025-02-30", {401, 400, 400, 400}},
         {"GET", "/api/sessions/1", {401, 404, 404, 404}},
         {"PUT", "/api/sessions/1", {401, 403, 404, 403}},
         {"POST", "/api/sessions/1/check", {401, 404, 404, 403}},
@@ -577,11 +580,14 @@ static void test_role_matrix(void **state)
         {"POST", "/api/claims/scrub", {401, 415, 403, 415}},
         {"POST", "/api/claims/export", {401, 415, 403, 415}},
         {"GET", "/api/claims/batches", {401, 200, 403, 200}},
+        {"GET", "/api/claims/batches?limit=0", {401, 400, 403, 400}},
         {"GET", "/api/claims/batches/1/download", {401, 404, 403, 404}},
         {"GET", "/api/superbill", {401, 400, 400, 400}},
         {"POST", "/api/era/post", {401, 422, 403, 422}},
         {"POST", "/api/import/clients", {401, 422, 403, 422}}, /* admins and billers; the empty body is refused */
         {"GET", "/api/suspense", {401, 200, 403, 200}},
+        {"GET", "/api/era/files", {401, 200, 403, 200}},
+        {"GET", "/api/era/files?kind=820", {401, 400, 403, 400}},
         {"POST", "/api/incoming/read", {401, 422, 403, 422}}, /* incoming files: billing roles; the empty body is refused */
         {"POST", "/api/incoming/post", {401, 422, 403, 422}},
         {"POST", "/api/suspense/1/apply", {401, 415, 403, 415}},
@@ -2292,6 +2298,124 @@ static json_t *claims_of(const struct session *s, const char *query)
     return all;
 }
 
+static int audited(const char *action);
+
+/* The sessions of GET /api/sessions as the session sees them: every page, two at a time by
+ * next_cursor. Each session comes once, newest service date first (then newest id), and the total of
+ * every page is the number of rows of all pages. */
+static json_t *sessions_of(const struct session *s, const char *query)
+{
+    struct http h;
+    char path[600], cursor[400] = "", last_date[16] = "";
+    json_t *all = json_array(), *x;
+    json_int_t total = -1, last = 0;
+    for (;;) {
+        snprintf(path, sizeof path, "/api/sessions%s%slimit=2%s%s", query, *query ? "&" : "?", *cursor ? "&cursor=" : "",
+                 cursor);
+        assert_int_equal(call(s, "GET", path, NULL, &h), 200);
+        json_t *items = json_object_get(h.json, "items");
+        size_t i;
+        assert_true(json_array_size(items) <= 2);
+        json_array_foreach(items, i, x) {
+            json_int_t id = json_integer_value(json_object_get(x, "id"));
+            const char *d = json_string_value(json_object_get(x, "service_date"));
+            int c = *last_date ? strcmp(d, last_date) : -1;
+            assert_true(c < 0 || (c == 0 && id < last)); /* in order, no repeat */
+            last = id;
+            snprintf(last_date, sizeof last_date, "%s", d);
+            json_array_append(all, x);
+        }
+        if (total < 0) total = json_integer_value(json_object_get(h.json, "total"));
+        else assert_int_equal(json_integer_value(json_object_get(h.json, "total")), total);
+        assert_no_note_text(h.json);
+        json_t *next = json_object_get(h.json, "next_cursor");
+        snprintf(cursor, sizeof cursor, "%s", json_is_string(next) ? json_string_value(next) : "");
+        http_free(&h);
+        if (!*cursor) break;
+    }
+    assert_int_equal(total, json_array_size(all));
+    return all;
+}
+
+/* The sessions list: every session of the practice once (the records API's own list of the period),
+ * its filters partition or narrow it, a clinician sees their own sessions and their groups' only. */
+static void test_sessions_list(void **state)
+{
+    (void)state;
+    struct rec_fixture f;
+    rec_setup(&f);
+    struct session lead, biller;
+    login_as("lead", &lead);
+    login_as("biller", &biller);
+    psy_store *st;
+    char err[256];
+    assert_int_equal(psy_store_open(db_path, &st, err, sizeof err), PSY_OK);
+    struct psy_session *ss;
+    size_t nss;
+    assert_int_equal(psy_records_session_list(st, 1, "1900-01-01", "2199-12-31", &ss, &nss), PSY_OK);
+    json_t *all = sessions_of(&biller, ""), *x;
+    assert_true(nss > 4);
+    assert_int_equal(json_array_size(all), nss);
+    size_t i, nsigned = 0, nclient = 0, ngroup = 0, nmarch = 0;
+    for (size_t k = 0; k < nss; k++) {
+        int found = 0;
+        json_array_foreach(all, i, x) found += json_integer_value(json_object_get(x, "id")) == ss[k].id;
+        assert_int_equal(found, 1);
+        nsigned += ss[k].signed_at[0] != 0;
+        nclient += ss[k].client_id == f.client;
+        ngroup += ss[k].group_id == f.group;
+        nmarch += strncmp(ss[k].service_date, "2025-03", 7) == 0;
+    }
+    json_t *sig = sessions_of(&biller, "?status=signed"), *draft = sessions_of(&biller, "?status=draft");
+    assert_int_equal(json_array_size(sig), nsigned);
+    assert_int_equal(json_array_size(sig) + json_array_size(draft), nss);
+    json_array_foreach(sig, i, x) assert_string_equal(json_string_value(json_object_get(x, "status")), "signed");
+    char q[200];
+    snprintf(q, sizeof q, "?client=%lld", (long long)f.client);
+    json_t *one = sessions_of(&biller, q);
+    assert_int_equal(json_array_size(one), nclient);
+    snprintf(q, sizeof q, "?group=%lld", (long long)f.group);
+    json_t *grp = sessions_of(&biller, q);
+    assert_true(ngroup > 0);
+    assert_int_equal(json_array_size(grp), ngroup);
+    json_t *march = sessions_of(&biller, "?from=2025-03-01&to=2025-03-31");
+    assert_int_equal(json_array_size(march), nmarch);
+    /* by the group's name: at least its own sessions */
+    struct psy_group g;
+    assert_int_equal(psy_records_group_get(st, 1, f.group, &g), PSY_OK);
+    char enc[120], *o = enc;
+    for (const char *c = g.name; *c && o < enc + sizeof enc - 4; c++) o += *c == ' ' ? sprintf(o, "%%20") : sprintf(o, "%c", *c);
+    *o = 0;
+    snprintf(q, sizeof q, "?q=%s", enc);
+    json_t *named = sessions_of(&biller, q);
+    assert_true(json_array_size(named) >= ngroup);
+    json_t *none = sessions_of(&biller, "?q=%25nobody_");
+    assert_int_equal(json_array_size(none), 0);
+    /* the lead: their own sessions and their group's, a part of the practice's */
+    json_t *mine = sessions_of(&lead, "");
+    assert_true(json_array_size(mine) > 0 && json_array_size(mine) < nss);
+    json_array_foreach(mine, i, x) {
+        json_t *gx = json_object_get(x, "group");
+        int own = json_integer_value(json_object_get(json_object_get(x, "clinician"), "id")) == f.lead ||
+                  (json_is_object(gx) && json_integer_value(json_object_get(gx, "id")) == f.group);
+        assert_true(own);
+    }
+    call_error(&biller, "GET", "/api/sessions?cursor=x", NULL, 400, "invalid", "cursor");
+    call_error(&biller, "GET", "/api/sessions?to=2025-13-01", NULL, 400, "invalid", "to");
+    assert_true(audited("session.list"));
+    json_decref(all);
+    json_decref(sig);
+    json_decref(draft);
+    json_decref(one);
+    json_decref(grp);
+    json_decref(march);
+    json_decref(named);
+    json_decref(none);
+    json_decref(mine);
+    free(ss);
+    psy_store_close(st);
+}
+
 static int audited(const char *action)
 {
     psy_store *st;
@@ -2491,7 +2615,7 @@ static void incoming_files(const struct session *lead, const struct session *bil
     assert_int_equal(call(biller, "GET", "/api/claims/batches", NULL, &h), 200);
     json_t *b = NULL, *x;
     size_t i;
-    json_array_foreach(json_object_get(h.json, "batches"), i, x)
+    json_array_foreach(json_object_get(h.json, "items"), i, x)
         if (!b && !strcmp(json_string_value(json_object_get(x, "payer_code")), payer)) b = x;
     assert_non_null(b);
     json_int_t gs06 = json_integer_value(json_object_get(b, "gs06")), sent = json_integer_value(json_object_get(b, "claims"));
@@ -2536,6 +2660,37 @@ static void incoming_files(const struct session *lead, const struct session *bil
     assert_int_equal(json_integer_value(json_object_get(json_object_get(h.json, "posted"), "suspense")), 3);
     http_free(&h);
     free(ack);
+    /* the incoming files posted so far, one a page: the 835 posted before, then the 999 and the 277CA
+     * (the 999 posted twice is one file), newest first, each once; by kind, the same files */
+    {
+        char fpath[400], cursor[320] = "", kinds[64] = "";
+        json_int_t last = 0, total = -1;
+        size_t seen = 0;
+        do {
+            snprintf(fpath, sizeof fpath, "/api/era/files?limit=1%s%s", *cursor ? "&cursor=" : "", cursor);
+            assert_int_equal(call(biller, "GET", fpath, NULL, &h), 200);
+            json_array_foreach(json_object_get(h.json, "items"), i, x) {
+                json_int_t id = json_integer_value(json_object_get(x, "id"));
+                assert_true(last == 0 || id < last);
+                last = id;
+                seen++;
+                size_t k = strlen(kinds);
+                snprintf(kinds + k, sizeof kinds - k, "%s ", json_string_value(json_object_get(x, "kind")));
+            }
+            if (total < 0) total = json_integer_value(json_object_get(h.json, "total"));
+            else assert_int_equal(json_integer_value(json_object_get(h.json, "total")), total);
+            json_t *next = json_object_get(h.json, "next_cursor");
+            snprintf(cursor, sizeof cursor, "%s", json_is_string(next) ? json_string_value(next) : "");
+            http_free(&h);
+        } while (*cursor);
+        assert_int_equal(seen, total);
+        assert_string_equal(kinds, "277CA 999 835 ");
+        assert_int_equal(call(biller, "GET", "/api/era/files?kind=999", NULL, &h), 200);
+        assert_int_equal(json_integer_value(json_object_get(h.json, "total")), 1);
+        http_free(&h);
+        assert_int_equal(call(lead, "GET", "/api/era/files", NULL, &h), 403);
+        http_free(&h);
+    }
     assert_int_equal(call(biller, "GET", "/api/suspense", NULL, &h), 200);
     json_int_t item = 0;
     json_array_foreach(json_object_get(h.json, "items"), i, x)
@@ -3513,7 +3668,7 @@ int main(void)
         T(test_health_and_static), T(test_login), T(test_rate_limit), T(test_csrf_and_logout),
         T(test_role_matrix), T(test_login_no_enumeration), T(test_trusted_proxy), T(test_users), T(test_two_factor), T(test_errors), T(test_body_cap), T(test_code_page), T(test_nlm_search), T(test_search), T(test_code_session),
         T(test_payers), T(test_era_read), T(test_audit), T(test_clients_and_groups), T(test_session_documentation), T(test_visit_documentation), T(test_reports),
-        T(test_claims), T(test_import_clients_http), T(test_ledger_http),
+        T(test_claims), T(test_sessions_list), T(test_import_clients_http), T(test_ledger_http),
         T(test_access_log), T(test_concurrent_requests), T(test_tls), T(test_bad_config),
         T(test_canonical_paths), T(test_own_answers), T(test_slow_clients), T(test_audit_trail),
         T(test_record_forms), T(test_password_change_throttled),

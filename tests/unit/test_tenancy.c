@@ -204,6 +204,19 @@ static void test_records_isolation(void **state)
     rc = psy_records_client_sessions(st, me, b.client[0], &ids, &n);
     assert_no_ids(rc, ids, n);
     {
+        /* the sessions list, asked for their client, their group or their clinician: nothing, counted 0 */
+        struct psy_session_filter sf[] = {{.client = b.client[0]}, {.group = b.group}, {.clinician = b.clin}};
+        for (size_t k = 0; k < sizeof sf / sizeof sf[0]; k++) {
+            struct psy_page pg = {.limit = 50};
+            struct psy_session_row *rows = NULL;
+            size_t nr = 99;
+            assert_int_equal(psy_records_session_page(st, me, &sf[k], &pg, &rows, &nr), PSY_OK);
+            assert_int_equal(nr, 0);
+            assert_int_equal(pg.total, 0);
+            free(rows);
+        }
+    }
+    {
         struct psy_note *earlier = NULL;
         size_t ne = 99;
         assert_int_equal(psy_records_client_notes_before(st, me, b.client[0], "9999-12-31", 0, 10, &earlier, &ne), PSY_OK);
@@ -429,6 +442,13 @@ static void test_audit_and_claims_isolation(void **state)
     assert_int_equal(psy_billing_batch_list(a.st, a.pr, &bl, &nbl), PSY_OK);
     assert_int_equal(nbl, 0);
     free(bl);
+    {
+        struct psy_page pg = {.limit = 50};
+        assert_int_equal(psy_billing_batch_page(a.st, a.pr, NULL, &pg, &bl, &nbl), PSY_OK);
+        assert_int_equal(nbl, 0);
+        assert_int_equal(pg.total, 0);
+        free(bl);
+    }
     assert_int_equal(psy_billing_batch_list(a.st, b.pr, &bl, &nbl), PSY_OK);
     assert_int_equal(nbl, 1);
     psy_id theirs_batch = bl[0].id;
