@@ -298,7 +298,7 @@ async function narrowChecks(browser, url) {
   check('a claim page does not scroll sideways at 390 px', (await sideScroll(page)) <= 0, `${await sideScroll(page)} px too wide`);
   await page.goto(url + '/#/remittances');
   await page.getByRole('heading', { level: 1, name: 'Incoming files' }).waitFor();
-  await page.getByLabel('Incoming file (835, 999 or 277CA)').setInputFiles(join(here, '../data/x12/835-small.x12'));
+  await page.getByLabel('Incoming file (835, 999, 277CA or 271)').setInputFiles(join(here, '../data/x12/835-small.x12'));
   await page.locator('main table').first().waitFor();
   check('the Incoming files page with a file read does not scroll sideways at 390 px', (await sideScroll(page)) <= 0, `${await sideScroll(page)} px too wide`);
   await ctx.close();
@@ -962,10 +962,10 @@ async function main() {
     await signIn(bpage, url, 'bo', PASSWORDS.biller);
     await bpage.getByRole('link', { name: 'Incoming files' }).click();
     await bpage.getByRole('heading', { level: 1, name: 'Incoming files' }).waitFor();
-    await bpage.getByLabel('Incoming file (835, 999 or 277CA)').setInputFiles({ name: 'bad.835', mimeType: 'text/plain', buffer: Buffer.from('ISA*00*not an 835~') });
+    await bpage.getByLabel('Incoming file (835, 999, 277CA or 271)').setInputFiles({ name: 'bad.835', mimeType: 'text/plain', buffer: Buffer.from('ISA*00*not an 835~') });
     await bpage.locator('#era-error', { hasText: /segment 1/ }).waitFor();
     check('a malformed 835 names the segment', true);
-    await bpage.getByLabel('Incoming file (835, 999 or 277CA)').setInputFiles(join(here, '../data/x12/835-small.x12'));
+    await bpage.getByLabel('Incoming file (835, 999, 277CA or 271)').setInputFiles(join(here, '../data/x12/835-small.x12'));
     const payment = bpage.locator('section.era-payment').first();
     await payment.locator('h2', { hasText: 'INVENTED HEALTH PLAN' }).waitFor();
     const paid = await payment.locator('.era-paid').textContent();
@@ -1026,7 +1026,7 @@ async function main() {
     check('an exported batch downloads again, byte for byte', readFileSync(await again.path(), 'utf8') === x837, again.suggestedFilename());
     await cpage.getByRole('link', { name: 'Incoming files' }).click();
     await cpage.getByRole('heading', { level: 1, name: 'Incoming files' }).waitFor();
-    await cpage.getByLabel('Incoming file (835, 999 or 277CA)').setInputFiles({ name: 'payer.835', mimeType: 'text/plain', buffer: Buffer.from(make835(x837)) });
+    await cpage.getByLabel('Incoming file (835, 999, 277CA or 271)').setInputFiles({ name: 'payer.835', mimeType: 'text/plain', buffer: Buffer.from(make835(x837)) });
     await cpage.locator('.era-summary').waitFor();
     await cpage.getByRole('button', { name: 'Post' }).click();
     const result = cpage.locator('#post-result');
@@ -1050,7 +1050,7 @@ async function main() {
     await cpage.locator('#export-result', { hasText: 'submitted' }).waitFor();
     const ack = make277(x837b);
     await cpage.getByRole('link', { name: 'Incoming files' }).click();
-    await cpage.getByLabel('Incoming file (835, 999 or 277CA)').setInputFiles({ name: 'payer.277', mimeType: 'text/plain', buffer: Buffer.from(ack.file) });
+    await cpage.getByLabel('Incoming file (835, 999, 277CA or 271)').setInputFiles({ name: 'payer.277', mimeType: 'text/plain', buffer: Buffer.from(ack.file) });
     const ackRead = await cpage.locator('.era-summary').textContent();
     check('a 277CA is read as one, with its verdicts', /277CA: \d+ accepted, 1 rejected/.test(ackRead), ackRead);
     check('the rejected claim\'s status is in words', (await cpage.locator('article.era-claim.denied', { hasText: ack.rejected }).textContent()).includes('Missing or invalid information'));
