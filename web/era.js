@@ -307,7 +307,7 @@ export async function eraView(main, canPost) {
   });
   replace(main,
     h('h1', {}, 'Incoming files'),
-    h('p', { class: 'intro' }, 'Open what a payer or clearinghouse sent back: an 835 remittance shows what was paid, for which claims, and why amounts were adjusted; a 999 or 277CA acknowledgement shows which claims were accepted or rejected, with every error in plain words; a 271 shows what the payer answered about a client's coverage. Reading a file stores nothing; Post applies it to the claims (a file is posted once).'),
+    h('p', { class: 'intro' }, 'Open what a payer or clearinghouse sent back: an 835 remittance shows what was paid, for which claims, and why amounts were adjusted; a 999 or 277CA acknowledgement shows which claims were accepted or rejected, with every error in plain words; a 271 shows what the payer answered about a client\'s coverage. Reading a file stores nothing; Post applies it to the claims (a file is posted once).'),
     form, message, posted, out, suspense);
   await suspenseList(suspense, canPost);
 }
