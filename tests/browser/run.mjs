@@ -1196,6 +1196,20 @@ async function main() {
     const owedText = dollars(owed);
     check('the client\'s ledger shows the patient\'s share the last payer left (CAS PR)',
       shares.length === s835.claims.length && owed > 0 && shares.some((t) => t.includes(owedText)), `${owedText} in ${shares.join(' | ')}`);
+    // a 271 read on Incoming files: each answer in words (005010X279A1: EB*B copay $25 in network, AAA*N**72
+    // an invalid member id), as the client's page shows them
+    await cpage.getByRole('link', { name: 'Incoming files' }).click();
+    await cpage.getByLabel('Incoming file (835, 999, 277CA or 271)').setInputFiles(join(here, '../data/x12/271-mh-benefits.x12'));
+    await cpage.locator('.era-summary', { hasText: '271' }).waitFor();
+    const eligRow = await cpage.locator('table.elig-answers tbody tr').first().textContent();
+    check('a 271 on Incoming files shows the coverage, copay and visits left', /active/.test(eligRow) && eligRow.includes('$25.00') && /12 of 20/.test(eligRow), eligRow);
+    await cpage.getByLabel('Incoming file (835, 999, 277CA or 271)').setInputFiles(join(here, '../data/x12/271-aaa-subscriber.x12'));
+    await cpage.locator('.era-summary', { hasText: '1 rejected' }).waitFor();
+    const aaa = await cpage.locator('table.elig-answers tbody').textContent();
+    check('a 271 rejection is shown in words', /72 invalid or missing subscriber \(member\) id/i.test(aaa), aaa);
+    await cpage.getByRole('button', { name: 'Post' }).click();
+    await cpage.locator('#post-result', { hasText: 'matched no policy' }).waitFor();
+    check('posting a 271 says where its answers went', /1 answer: 0 kept with their policy, 0 kept before, 1 matched no policy/.test(await cpage.locator('#post-result').textContent()));
     check('no errors in the claims console', cErrors.length === 0, cErrors.join(' | '));
     await cctx.close();
 
