@@ -236,7 +236,6 @@ static json_t *ack_doc(struct srv_req *r)
 static json_t *elig_doc(struct srv_req *r)
 {
     char err[400] = "", *doc = NULL;
-    size_t len = 0;
     psy_status rc = psy_billing_eligibility_read(r->body, r->body_len, &doc, NULL, err, sizeof err);
     if (rc == PSY_EPARSE || rc == PSY_ETOOBIG || rc == PSY_EINVAL) {
         srv_reply_error(r, 422, "invalid_x12", "body", "%s", err);
@@ -246,8 +245,7 @@ static json_t *elig_doc(struct srv_req *r)
         srv_reply_status(r, rc, NULL);
         return NULL;
     }
-    len = strlen(doc);
-    json_t *j = json_loadb(doc, len, 0, NULL);
+    json_t *j = json_loads(doc, 0, NULL);
     free(doc);
     if (!j) srv_reply_error(r, 500, "internal", NULL, "the answer could not be encoded");
     return j;

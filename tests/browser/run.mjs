@@ -1385,6 +1385,11 @@ async function main() {
     }
     await epage.locator('#superbill-client').fill(clientName.split(',')[0]);
     await epage.locator('#superbill-clients option').first().waitFor({ state: 'attached' });
+    // the list holds the first clients until the search typed answers: wait for that answer (or time out)
+    await epage.waitForFunction((last) => {
+      const o = document.querySelector('#superbill-clients option');
+      return o && o.value.startsWith(last);
+    }, clientName.split(',')[0], { timeout: 10000 }).catch(() => {});
     const option = await epage.locator('#superbill-clients option').first().getAttribute('value');
     check('the superbill picks its client by name', option !== null && option.startsWith(clientName.split(',')[0]), String(option));
     check('no errors in the biller\'s console after the new sessions', eErrors.length === 0, eErrors.join(' | '));
