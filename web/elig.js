@@ -24,6 +24,35 @@ function answerRow(e) {
     h('td', { class: 'num' }, `${num(s.visits_left)} of ${num(s.visits_allowed)}`), h('td', {}, auth));
 }
 
+const HEADS = ['Date asked', 'Coverage', 'Copay', 'Coinsurance', 'Deductible left', 'Out of pocket left', 'Visits left', 'Prior auth'];
+
+/** The table of answers rows ({as_of, status, answer}); payer = 1 adds the payer and member columns. */
+function answersTable(rows, payer) {
+  return h('div', { class: 'table-wrap' }, h('table', { class: 'elig-answers' },
+    h('caption', {}, 'What the payer answered (in network, outpatient mental health)'),
+    h('thead', {}, h('tr', {}, (payer ? ['Payer', 'Member', ...HEADS] : HEADS).map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, rows.map((e) => {
+      const tr = answerRow(e);
+      if (payer) tr.prepend(h('td', {}, e.answer.payer || '—'), h('td', {}, h('span', { class: 'code' }, e.answer.member_id || '—')));
+      return tr;
+    }))));
+}
+
+/** A 271 as read (psyclaim eligibility read --json: {answers: [...]}) in words, for Incoming files. */
+export function eligibilityView(doc) {
+  const answers = doc.answers || [];
+  const rejected = answers.filter((a) => (a.rejections || []).length).length;
+  return h('div', { class: 'elig-doc' },
+    h('p', { class: 'era-summary', role: 'status' },
+      `271: ${answers.length} eligibility answer${answers.length === 1 ? '' : 's'}${rejected ? `, ${rejected} rejected` : ''}.`),
+    answers.length ? answersTable(answers.map((a) => ({ as_of: a.as_of || '—', status: (a.summary || {}).status || '—', answer: a })), 1) : null);
+}
+
+/** What keeping a 271's answers did ({answers, stored, seen_before, unmatched}). */
+export function eligibilityPosted(p) {
+  return `${p.answers} answer${p.answers === 1 ? '' : 's'}: ${p.stored} kept with their policy, ${p.seen_before} kept before, ${p.unmatched} matched no policy`;
+}
+
 /** The eligibility section of client c's page; can.insurance shows the request and read-in controls. */
 export function eligibilitySection(c, can) {
   const box = h('section', { class: 'eligibility', 'aria-labelledby': 'elig-h' }, h('h2', { id: 'elig-h' }, 'Eligibility'));
@@ -33,11 +62,7 @@ export function eligibilitySection(c, can) {
     try {
       const rows = await request('GET', `/api/clients/${c.id}/eligibility`);
       replace(list, rows.length
-        ? h('div', { class: 'table-wrap' }, h('table', {},
-          h('caption', {}, 'What the payer answered (in network, outpatient mental health)'),
-          h('thead', {}, h('tr', {}, ['Date asked', 'Coverage', 'Copay', 'Coinsurance', 'Deductible left', 'Out of pocket left', 'Visits left', 'Prior auth']
-            .map((t) => h('th', { scope: 'col' }, t)))),
-          h('tbody', {}, rows.map(answerRow))))
+        ? answersTable(rows, 0)
         : h('p', { class: 'notice' }, 'No eligibility answer on record.'));
     } catch (e) {
       replace(list, h('p', { class: 'notice' }, e.message));
@@ -67,7 +92,7 @@ export function eligibilitySection(c, can) {
       if (!file.files.length) return;
       try {
         const r = await upload('/api/eligibility/post', file.files[0], 'application/edi-x12');
-        msg.textContent = `${r.answers} answers: ${r.stored} kept, ${r.seen_before} kept before, ${r.unmatched} matched no policy`;
+        msg.textContent = eligibilityPosted(r);
         file.value = '';
         await load();
       } catch (e) {

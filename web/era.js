@@ -2,13 +2,16 @@
 // sends back (POST /api/incoming/read tells its kind and stores nothing). An 835 shows each payment, the
 // claims it pays with their lines, and every adjustment with its group and reason code in plain words; a
 // 999 or TA1 each group's and transaction set's verdict with every error in words; a 277CA each claim's
-// statuses in words. "Post" applies it (POST /api/incoming/post): an 835's claims paid, adjusted and
-// denied; an acknowledgement's claims accepted or rejected with their errors. The suspense items are
+// statuses in words; a 271 each eligibility answer (coverage, copay, coinsurance, deductible, visits,
+// rejections in words, as the client's page shows them). "Post" applies it (POST /api/incoming/post):
+// an 835's claims paid, adjusted and denied; an acknowledgement's claims accepted or rejected with their
+// errors; a 271's answers kept with the policies they answer. The suspense items are
 // listed below; a biller applies one to a claim by hand or closes it with a reason.
 
 import { h, replace } from './dom.js';
 import { morePager } from './list.js';
 import { request, upload, ApiError } from './api.js';
+import { eligibilityView, eligibilityPosted } from './elig.js';
 
 const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 const METHODS = {
@@ -185,6 +188,14 @@ function ackPostingResult(r) {
     p.rejected ? h('p', {}, 'The rejected claims (', h('a', { href: '#/claims' }, 'Claims'), ', status rejected) show their errors in words on their pages.') : null);
 }
 
+/** What posting a 271 did: the counts, a link to the client whose policy kept the last answer. */
+function eligPostingResult(r) {
+  return h('section', { class: 'card post-result', id: 'post-result', 'aria-labelledby': 'post-h' },
+    h('h2', { id: 'post-h' }, 'Posted'),
+    h('p', { role: 'status', class: r.posted.unmatched ? 'warn' : null }, eligibilityPosted(r.posted), '.'),
+    r.posted.client ? h('p', {}, h('a', { href: `#/clients/${r.posted.client}` }, 'Open the client'), ' to see the answer with the policy.') : null);
+}
+
 /** A form of one input and one button in a table cell: an action on a suspense item. */
 function itemAction(label, name, placeholder, run) {
   const input = h('input', { type: 'text', name, 'aria-label': label, placeholder, required: true });
@@ -281,7 +292,7 @@ async function filesList(holder) {
 
 export async function eraView(main, canPost) {
   document.title = 'Incoming files · psyclaim';
-  const file = h('input', { id: 'era-file', name: 'file', type: 'file', accept: '.835,.999,.277,.x12,.edi,.txt,.dat,text/plain', required: true });
+  const file = h('input', { id: 'era-file', name: 'file', type: 'file', accept: '.835,.999,.277,.271,.x12,.edi,.txt,.dat,text/plain', required: true });
   const message = h('p', { class: 'error', role: 'alert', id: 'era-error' });
   const button = h('button', { type: 'submit', class: 'primary' }, 'Read file');
   const post = canPost ? h('button', { type: 'button', id: 'era-post' }, 'Post') : null;
@@ -290,8 +301,8 @@ export async function eraView(main, canPost) {
   const suspense = h('section', { class: 'suspense-box', id: 'suspense', 'aria-labelledby': 'suspense-h' });
   const files = h('section', { class: 'era-files-box', id: 'era-files', 'aria-labelledby': 'era-files-h' });
   const form = h('form', { class: 'lookup era-form', 'aria-describedby': 'era-error' },
-    h('div', { class: 'field' }, h('label', { for: 'era-file' }, 'Incoming file (835, 999 or 277CA)'), file,
-      h('p', { class: 'hint' }, 'An X12 file from a payer or clearinghouse, up to 1 MiB: an 835 remittance, a 999 or TA1 acknowledgement of a batch sent, a 277CA claim acknowledgement.')),
+    h('div', { class: 'field' }, h('label', { for: 'era-file' }, 'Incoming file (835, 999, 277CA or 271)'), file,
+      h('p', { class: 'hint' }, 'An X12 file from a payer or clearinghouse, up to 1 MiB: an 835 remittance, a 999 or TA1 acknowledgement of a batch sent, a 277CA claim acknowledgement, a 271 eligibility answer.')),
     button, post);
   /** Sends the chosen file to path with the button held down; onDone shows the answer, onFail clears. */
   async function send(path, btn, onDone, onFail) {
@@ -317,10 +328,10 @@ export async function eraView(main, canPost) {
     if (file.files.length) replace(out, h('p', { class: 'loading', role: 'status' }, 'Reading…'));
     return send('/api/incoming/read', button, (r) => (r.kind === '835'
       ? replace(out, summary(r.document), r.document.payments.map(paymentSection))
-      : replace(out, ackView(r.document, r.kind))), () => replace(out));
+      : r.kind === '271' ? replace(out, eligibilityView(r.document)) : replace(out, ackView(r.document, r.kind))), () => replace(out));
   };
   const doPost = () => send('/api/incoming/post', post, async (r) => {
-    replace(posted, r.kind === '835' ? postingResult(r) : ackPostingResult(r));
+    replace(posted, r.kind === '835' ? postingResult(r) : r.kind === '271' ? eligPostingResult(r) : ackPostingResult(r));
     await suspenseList(suspense, canPost);
     await filesList(files);
   });
@@ -335,7 +346,7 @@ export async function eraView(main, canPost) {
   });
   replace(main,
     h('h1', {}, 'Incoming files'),
-    h('p', { class: 'intro' }, 'Open what a payer or clearinghouse sent back: an 835 remittance shows what was paid, for which claims, and why amounts were adjusted; a 999 or 277CA acknowledgement shows which claims were accepted or rejected, with every error in plain words. Reading a file stores nothing; Post applies it to the claims (a file is posted once).'),
+    h('p', { class: 'intro' }, 'Open what a payer or clearinghouse sent back: an 835 remittance shows what was paid, for which claims, and why amounts were adjusted; a 999 or 277CA acknowledgement shows which claims were accepted or rejected, with every error in plain words; a 271 shows what the payer answered about a client\'s coverage. Reading a file stores nothing; Post applies it to the claims (a file is posted once).'),
     form, message, posted, out, suspense, files);
   await suspenseList(suspense, canPost);
   await filesList(files);

@@ -88,6 +88,8 @@ struct cli_x12_input {
 int cli_x12_input_open(int argc, char **argv, const struct cli_command *cmd, const char *action,
                        struct cli_x12_input *in);
 void cli_x12_input_close(struct cli_x12_input *in);
+/* Prints the answers of a 271 reading ({"answers": [...]}, psy_billing_eligibility_read) for the front desk. */
+void cli_elig_print(const char *doc);
 
 /* The commands, one per file. */
 extern const struct cli_command cli_cmd_show, cli_cmd_import, cli_cmd_search, cli_cmd_serve,

@@ -76,6 +76,14 @@ static void answer_text(json_t *a, size_t k)
     }
 }
 
+void cli_elig_print(const char *doc)
+{
+    json_t *j = json_loads(doc, 0, NULL), *a;
+    size_t i;
+    json_array_foreach(json_object_get(j, "answers"), i, a) answer_text(a, i + 1);
+    json_decref(j);
+}
+
 static int elig_read(int argc, char **argv)
 {
     struct cli_bopts b;
@@ -94,14 +102,8 @@ static int elig_read(int argc, char **argv)
         cli_error("%s: %s", path, err);
         return CLI_FAIL;
     }
-    if (b.json) {
-        puts(doc);
-    } else {
-        json_t *j = json_loads(doc, 0, NULL), *a;
-        size_t i;
-        json_array_foreach(json_object_get(j, "answers"), i, a) answer_text(a, i + 1);
-        json_decref(j);
-    }
+    if (b.json) puts(doc);
+    else cli_elig_print(doc);
     free(doc);
     return CLI_OK;
 }

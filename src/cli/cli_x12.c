@@ -84,11 +84,21 @@ static psy_status count_835(void *ud, struct psy_era_payment *p)
     return PSY_OK;
 }
 
-/* What a file of each kind says. The 270/271 (eligibility) read only as their kind: their reading
- * belongs to the eligibility commands and plugs in here. */
-static psy_status read_kind(psy_x12_kind kind, psy_x12_reader *r, int json, char **doc, char *err, size_t errlen)
+/* What a file of each kind (its bytes data, len; r reads them) says. A 271 is read by the eligibility
+ * module (the same reading as `eligibility read`); a 270 only as its kind. */
+static psy_status read_kind(psy_x12_kind kind, psy_x12_reader *r, const char *data, size_t len, int json, char **doc,
+                            char *err, size_t errlen)
 {
     switch (kind) {
+    case PSY_X12_KIND_271: {
+        psy_status rc = psy_billing_eligibility_read(data, len, doc, NULL, err, errlen);
+        if (!rc && !json) {
+            cli_elig_print(*doc);
+            free(*doc);
+            *doc = NULL;
+        }
+        return rc;
+    }
     case PSY_X12_KIND_999:
     case PSY_X12_KIND_277CA:
     case PSY_X12_KIND_277:
@@ -120,7 +130,6 @@ static psy_status read_kind(psy_x12_kind kind, psy_x12_reader *r, int json, char
             printf("%lu claims, %lu lines, %zu structural problems (details: psyclaim x12 check)\n", s.claims, s.lines, n);
         return rc;
     }
-    case PSY_X12_KIND_271: /* eligibility responses: read by the eligibility module when present */
     case PSY_X12_KIND_270:
     case PSY_X12_KIND_UNKNOWN: break;
     }
@@ -151,7 +160,7 @@ static int x12_read(int argc, char **argv)
         printf("%s: %s%s%s%s\n", in.path, psy_x12_kind_name(kind), version[0] ? " (" : "", version, version[0] ? ")" : "");
     if (!rc) {
         r = psy_x12_reader_mem(data, len, 0);
-        rc = read_kind(kind, r, in.json, &doc, err, sizeof err);
+        rc = read_kind(kind, r, data, len, in.json, &doc, err, sizeof err);
         psy_x12_reader_free(r);
     }
     free(data);
@@ -164,9 +173,8 @@ static int x12_read(int argc, char **argv)
         json_t *d = doc ? json_loads(doc, 0, NULL) : NULL;
         cli_print_json(json_pack("{s:s, s:s, s:o}", "kind", psy_x12_kind_name(kind), "version", version, "document",
                                  d ? d : json_object()));
-    } else if (kind == PSY_X12_KIND_271 || kind == PSY_X12_KIND_270) {
-        printf("an eligibility %s; its benefits are read by the eligibility commands\n",
-               kind == PSY_X12_KIND_271 ? "response" : "request");
+    } else if (kind == PSY_X12_KIND_270) {
+        printf("an eligibility request psyclaim sends (psyclaim eligibility request writes them)\n");
     }
     free(doc);
     return CLI_OK;
@@ -217,7 +225,8 @@ const struct cli_command cli_cmd_x12 = {
     "'read' tells which transaction FILE holds (from ST01 and GS08: 837P, 835, 999, 277CA, 277, 271, 270,\n"
     "or an interchange with only a TA1) and what it says: for a 999 each group's and set's verdict and\n"
     "every error in plain words, for a 277CA each claim's status codes in words, for an 835 the payments\n"
-    "(details with 'era read'), for an 837P the claims; --json prints {\"kind\", \"version\", \"document\"}.\n\n"
+    "(details with 'era read'), for a 271 each answer as 'eligibility read' prints it, for an 837P the\n"
+    "claims; --json prints {\"kind\", \"version\", \"document\"}.\n\n"
     "'check' "
     "Reads FILE ('-' = standard input) to its end and lists every structural problem: envelopes\n"
     "(ISA/GS/ST opened and closed in order), segment and set counts (SE01, GE01, IEA01), control numbers,\n"

@@ -1,7 +1,10 @@
 /*
  * records_demo.c -- an invented practice for demonstrations, tests and benchmarks: clinicians, payers,
  * clients with diagnoses, policies, plans and authorisations, therapy groups with rosters, and weeks of
- * individual and group sessions with attendance and notes written from sentence templates.
+ * individual and group sessions with attendance and notes written from sentence templates. When the
+ * practice has a client to spare (outside the groups and the planted problems, not on Medicaid, the payer
+ * of last resort), the last such client has a secondary policy with a commercial payer as well, so that
+ * the practice shows coordination of benefits: a primary's 835 builds the secondary payer's claim.
  *
  * Everything goes through the public records API (so it is validated like any input) inside one batch.
  * On a PostgreSQL store without records it is generated on a scratch SQLite file and copied over with
@@ -630,6 +633,26 @@ static psy_status individual_session(struct gen *g, int ci, int week, const char
     return rc;
 }
 
+/* The secondary policy of the last spare client (see the top of the file); draws nothing from the
+ * generator, so the rest of the practice stays as the seed makes it. */
+static psy_status secondary_policy(struct gen *g)
+{
+    for (int i = g->nclients - 1; i >= g->ngroups * 10 + P_COUNT; i--) {
+        const struct g_client *gc = &g->cl[i];
+        if (gc->payer == PAY_MEDICAID) continue;
+        struct psy_policy p;
+        memset(&p, 0, sizeof p);
+        p.client_id = gc->id;
+        p.payer_id = g->payer[gc->payer == PAY_CEDAR ? PAY_BLUESTEM : PAY_CEDAR];
+        snprintf(p.member_id, sizeof p.member_id, "S%09lld", (long long)gc->id);
+        p.priority = 2;
+        snprintf(p.relation, sizeof p.relation, "self");
+        psy__rec_date_add(g->start, -365, p.start_date);
+        return psy_records_policy_add(g->st, g->pr, &p, NULL);
+    }
+    return PSY_OK;
+}
+
 static psy_status make_groups(struct gen *g)
 {
     static const char *const names[] = {"Anxiety Skills Group", "Mood Support Group", "Trauma Recovery Group",
@@ -664,6 +687,7 @@ static psy_status generate(struct gen *g)
     for (int i = 0; i < g->nclients; i++) g->cl[i].group = i < g->ngroups * 10 ? i / 10 : -1;
     for (int i = 0; !rc && i < g->nclients; i++) rc = add_client_records(g, i);
     g->r->clients = g->nclients;
+    if (!rc) rc = secondary_policy(g);
     if (!rc) rc = make_groups(g);
     for (int w = 0; !rc && w < g->weeks; w++) {
         char monday[PSY_DATE_MAX], date[PSY_DATE_MAX];

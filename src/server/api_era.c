@@ -15,8 +15,10 @@
  * Incoming files: POST /api/incoming/read and /api/incoming/post take any file a clearinghouse or payer
  * sends back, tell its transaction from ST01/GS08 (psy_x12_detect) and read or post it with its own
  * reader: an 835 as above, a TA1, 999 or 277CA with psy_x12_ack_json / psy_billing_ack_post (claims
- * accepted or rejected with their errors in words, unknown ones in suspense). A 271 is where the
- * eligibility reader plugs in. The suspense items are resolved by hand (POST /api/suspense/:id/apply
+ * accepted or rejected with their errors in words, unknown ones in suspense), a 271 with
+ * psy_billing_eligibility_read / _post (each answer kept with the policy it answers). Keeping a 271 is a
+ * write of the clients' insurance: its post needs insurance.write for the whole practice as well as the
+ * route's claims.write (403 otherwise), and goes to the audit trail as eligibility.post. The suspense items are resolved by hand (POST /api/suspense/:id/apply
  * with {"claim_number"}, /close with {"reason"}) and a rejected claim is taken back to work (POST
  * /api/claims/:id/rebuild); each is a write of the billing office (claims.write), on the audit trail.
  */
@@ -163,7 +165,7 @@ void api_era_post(struct srv_req *r)
     if (a) srv_reply_json(r, 200, a);
 }
 
-/* --- incoming files: 835, TA1, 999, 277CA ------------------------------------------------------- */
+/* --- incoming files: 835, TA1, 999, 277CA, 271 ---------------------------------------------------- */
 
 /* The kind of the request's file; on failure (a form, an empty body, not X12, a kind psyclaim does not
  * take in) replies and returns -1. */
@@ -176,7 +178,7 @@ static int incoming_kind(struct srv_req *r, psy_x12_kind *kind)
         return -1;
     }
     if (!r->body_len) {
-        srv_reply_error(r, 422, "invalid_x12", "body", "the body is empty: send an 835, 999 or 277CA file");
+        srv_reply_error(r, 422, "invalid_x12", "body", "the body is empty: send an 835, 999, 277CA or 271 file");
         return -1;
     }
     char err[400] = "";
@@ -197,11 +199,8 @@ static int incoming_kind(struct srv_req *r, psy_x12_kind *kind)
     case PSY_X12_KIND_999:
     case PSY_X12_KIND_277CA:
     case PSY_X12_KIND_277:
-    case PSY_X12_KIND_TA1: return 0;
-    case PSY_X12_KIND_271: /* the dispatch point of eligibility responses, read by their own module */
-        srv_reply_error(r, 422, "unsupported_kind", "body",
-                        "the file is a 271 eligibility response: reading it here is not yet supported");
-        return -1;
+    case PSY_X12_KIND_TA1:
+    case PSY_X12_KIND_271: return 0;
     default:
         srv_reply_error(r, 422, "unsupported_kind", "body", "%s",
                         *kind == PSY_X12_KIND_UNKNOWN ? (err[0] ? err : "not a file psyclaim reads")
@@ -232,11 +231,67 @@ static json_t *ack_doc(struct srv_req *r)
     return j;
 }
 
+/* The request's 271 as the document of psy_billing_eligibility_read ({"answers": [...]}); NULL when it
+ * replied. */
+static json_t *elig_doc(struct srv_req *r)
+{
+    char err[400] = "", *doc = NULL;
+    psy_status rc = psy_billing_eligibility_read(r->body, r->body_len, &doc, NULL, err, sizeof err);
+    if (rc == PSY_EPARSE || rc == PSY_ETOOBIG || rc == PSY_EINVAL) {
+        srv_reply_error(r, 422, "invalid_x12", "body", "%s", err);
+        return NULL;
+    }
+    if (rc) {
+        srv_reply_status(r, rc, NULL);
+        return NULL;
+    }
+    json_t *j = json_loads(doc, 0, NULL);
+    free(doc);
+    if (!j) srv_reply_error(r, 500, "internal", NULL, "the answer could not be encoded");
+    return j;
+}
+
+/* POST /api/incoming/post for a 271: each answer kept with its policy (insurance.write as well). */
+static void incoming_post_271(struct srv_req *r)
+{
+    if (psy_auth_scope(r->session.user.role, PSY_PERM_INSURANCE_WRITE) != PSY_SCOPE_PRACTICE) {
+        srv_reply_error(r, 403, "forbidden", NULL, "keeping eligibility answers needs insurance.write for the practice");
+        return;
+    }
+    json_t *doc = elig_doc(r);
+    if (!doc) return;
+    if (api_audit_rec(r, "eligibility.post", "eligibility", 0)) { /* on the trail before anything is kept */
+        json_decref(doc);
+        return;
+    }
+    struct psy_billing_elig_result res;
+    char err[400] = "";
+    psy_status rc = psy_billing_eligibility_post(r->st, r->session.user.practice_id, NULL, r->body, r->body_len, &res,
+                                                 err, sizeof err);
+    if (rc) {
+        json_decref(doc);
+        if (rc == PSY_EPARSE || rc == PSY_EINVAL || rc == PSY_ETOOBIG) srv_reply_error(r, 422, "invalid_x12", "body", "%s", err);
+        else srv_reply_status(r, rc, NULL);
+        return;
+    }
+    json_t *posted = json_pack("{s:I, s:I, s:I, s:I, s:I}", "answers", (json_int_t)res.answers, "stored",
+                               (json_int_t)res.stored, "seen_before", (json_int_t)res.seen_before, "unmatched",
+                               (json_int_t)res.unmatched, "client", (json_int_t)res.client);
+    srv_reply_json(r, 200, json_pack("{s:s, s:o, s:o}", "kind", "271", "posted", posted, "eligibility", doc));
+}
+
 /* POST /api/incoming/read: what the file is and what it says; nothing is stored. */
 void api_incoming_read(struct srv_req *r)
 {
     psy_x12_kind kind;
     if (incoming_kind(r, &kind)) return;
+    if (kind == PSY_X12_KIND_271) {
+        json_t *j = elig_doc(r);
+        if (j && !api_audit_rec(r, "eligibility.read", "eligibility", 0))
+            srv_reply_json(r, 200, json_pack("{s:s, s:o}", "kind", "271", "document", j));
+        else json_decref(j);
+        return;
+    }
     json_t *j = kind == PSY_X12_KIND_835 ? remittance(r) : ack_doc(r);
     if (!j) return;
     if (kind == PSY_X12_KIND_835 ? audit_era(r, "era.read", j) : api_audit_rec(r, "ack.read", "ack", 0)) {
@@ -251,6 +306,10 @@ void api_incoming_post(struct srv_req *r)
 {
     psy_x12_kind kind;
     if (incoming_kind(r, &kind)) return;
+    if (kind == PSY_X12_KIND_271) {
+        incoming_post_271(r);
+        return;
+    }
     if (kind == PSY_X12_KIND_835) {
         json_t *a = era_post_answer(r);
         if (a) {

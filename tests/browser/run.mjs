@@ -142,6 +142,40 @@ function make835(x837) {
     'GS*HP*PAYER*PRACTICE*20260415*1200*777*X*005010X221A1', ...st, 'GE*1*777', 'IEA*1*000000777'].join('~') + '~';
 }
 
+/**
+ * An 835 (005010X221A1) from payer that adjudicates every claim of an exported 837P line by line:
+ * split(charge in cents) gives each line's payment and its adjustments as [group, reason, cents] (2110
+ * CAS), which add up to the line's charge, as the 835 balances. CLP02 is status (1 processed as primary,
+ * 2 as secondary), CLP05 the patient's share (the CAS PR). Returns the file and each claim's number,
+ * charge, payment and patient share, in the 837P's order.
+ */
+function make835Lines(x837, { payer, trace, isa, status, split }) {
+  const segs = x837.split('~').map((x) => x.trim()).filter(Boolean).map((x) => x.split('*'));
+  const claims = [];
+  const amount = (c) => (c / 100).toFixed(2);
+  for (const e of segs) {
+    if (e[0] === 'CLM') claims.push({ number: e[1], charge: 0, paid: 0, pr: 0, lines: [] });
+    else if (e[0] === 'SV1') {
+      const c = Math.round(Number(e[2]) * 100);
+      const s = split(c);
+      const cl = claims[claims.length - 1];
+      cl.charge += c;
+      cl.paid += s.paid;
+      cl.pr += s.cas.filter((a) => a[0] === 'PR').reduce((n, a) => n + a[2], 0);
+      cl.lines.push(`SVC*HC:${e[1].split(':')[1]}*${amount(c)}*${amount(s.paid)}**${e[4]}`,
+        ...s.cas.filter((a) => a[2]).map(([g, r, a]) => `CAS*${g}*${r}*${amount(a)}`));
+    }
+  }
+  const body = claims.flatMap((c, i) => [`CLP*${c.number}*${status}*${amount(c.charge)}*${amount(c.paid)}*${amount(c.pr)}*MC*${trace}C${i + 1}`, ...c.lines]);
+  const total = claims.reduce((n, c) => n + c.paid, 0);
+  const st = ['ST*835*0001', `BPR*I*${amount(total)}*C*ACH*CCP*01*999999999*DA*1234*1512345678**01*999999999*DA*5678*20260420`,
+    `TRN*1*${trace}*1512345678`, `N1*PR*${payer}`, 'N1*PE*DEMO PRACTICE*XX*1234567893', 'LX*1', ...body];
+  st.push(`SE*${st.length + 1}*0001`);
+  const file = [`ISA*00*          *00*          *ZZ*PAYER          *ZZ*PRACTICE       *260420*1200*^*00501*${isa}*0*P*:`,
+    `GS*HP*PAYER*PRACTICE*20260420*1200*${Number(isa)}*X*005010X221A1`, ...st, `GE*1*${Number(isa)}`, `IEA*1*${isa}`].join('~') + '~';
+  return { file, claims };
+}
+
 /** A fresh context and page whose console errors (other than the 401 and 422 answers pages expect) and
  * uncaught exceptions are collected in errors. */
 async function watchedPage(browser, timeout) {
@@ -311,7 +345,7 @@ async function narrowChecks(browser, url) {
   check('More sessions adds the next page without repeating a row', ids.length > 50 && new Set(ids).size === ids.length, `${ids.length} rows`);
   await page.goto(url + '/#/remittances');
   await page.getByRole('heading', { level: 1, name: 'Incoming files' }).waitFor();
-  await page.getByLabel('Incoming file (835, 999 or 277CA)').setInputFiles(join(here, '../data/x12/835-small.x12'));
+  await page.getByLabel('Incoming file (835, 999, 277CA or 271)').setInputFiles(join(here, '../data/x12/835-small.x12'));
   await page.locator('main table').first().waitFor();
   check('the Incoming files page with a file read does not scroll sideways at 390 px', (await sideScroll(page)) <= 0, `${await sideScroll(page)} px too wide`);
   await ctx.close();
@@ -975,10 +1009,10 @@ async function main() {
     await signIn(bpage, url, 'bo', PASSWORDS.biller);
     await bpage.getByRole('link', { name: 'Incoming files' }).click();
     await bpage.getByRole('heading', { level: 1, name: 'Incoming files' }).waitFor();
-    await bpage.getByLabel('Incoming file (835, 999 or 277CA)').setInputFiles({ name: 'bad.835', mimeType: 'text/plain', buffer: Buffer.from('ISA*00*not an 835~') });
+    await bpage.getByLabel('Incoming file (835, 999, 277CA or 271)').setInputFiles({ name: 'bad.835', mimeType: 'text/plain', buffer: Buffer.from('ISA*00*not an 835~') });
     await bpage.locator('#era-error', { hasText: /segment 1/ }).waitFor();
     check('a malformed 835 names the segment', true);
-    await bpage.getByLabel('Incoming file (835, 999 or 277CA)').setInputFiles(join(here, '../data/x12/835-small.x12'));
+    await bpage.getByLabel('Incoming file (835, 999, 277CA or 271)').setInputFiles(join(here, '../data/x12/835-small.x12'));
     const payment = bpage.locator('section.era-payment').first();
     await payment.locator('h2', { hasText: 'INVENTED HEALTH PLAN' }).waitFor();
     const paid = await payment.locator('.era-paid').textContent();
@@ -1039,7 +1073,7 @@ async function main() {
     check('an exported batch downloads again, byte for byte', readFileSync(await again.path(), 'utf8') === x837, again.suggestedFilename());
     await cpage.getByRole('link', { name: 'Incoming files' }).click();
     await cpage.getByRole('heading', { level: 1, name: 'Incoming files' }).waitFor();
-    await cpage.getByLabel('Incoming file (835, 999 or 277CA)').setInputFiles({ name: 'payer.835', mimeType: 'text/plain', buffer: Buffer.from(make835(x837)) });
+    await cpage.getByLabel('Incoming file (835, 999, 277CA or 271)').setInputFiles({ name: 'payer.835', mimeType: 'text/plain', buffer: Buffer.from(make835(x837)) });
     await cpage.locator('.era-summary').waitFor();
     await cpage.getByRole('button', { name: 'Post' }).click();
     const result = cpage.locator('#post-result');
@@ -1063,7 +1097,7 @@ async function main() {
     await cpage.locator('#export-result', { hasText: 'submitted' }).waitFor();
     const ack = make277(x837b);
     await cpage.getByRole('link', { name: 'Incoming files' }).click();
-    await cpage.getByLabel('Incoming file (835, 999 or 277CA)').setInputFiles({ name: 'payer.277', mimeType: 'text/plain', buffer: Buffer.from(ack.file) });
+    await cpage.getByLabel('Incoming file (835, 999, 277CA or 271)').setInputFiles({ name: 'payer.277', mimeType: 'text/plain', buffer: Buffer.from(ack.file) });
     const ackRead = await cpage.locator('.era-summary').textContent();
     check('a 277CA is read as one, with its verdicts', /277CA: \d+ accepted, 1 rejected/.test(ackRead), ackRead);
     check('the rejected claim\'s status is in words', (await cpage.locator('article.era-claim.denied', { hasText: ack.rejected }).textContent()).includes('Missing or invalid information'));
@@ -1113,6 +1147,82 @@ async function main() {
     const chain = await cpage.locator('ol.chain li').allTextContents();
     check('the replacement\'s page shows the chain, the original first', chain.length === 2 && chain[0].includes(original) && /replacement/.test(chain[1]), chain.join(' | '));
     check('a replacement not yet sent offers no correction of its own', (await cpage.getByRole('button', { name: 'Void' }).count()) === 0);
+
+    // --- coordination of benefits: the demo client with a Medicare primary and a Cedar Mutual secondary
+    // policy. The primary's 835 pays part of each line, writes off CO 45 and leaves PR 2; posting it
+    // builds the secondary payer's claims, whose 837P carries the primary's adjudication (2320 AMT*D,
+    // 2430 SVD); the secondary's 835 pays part of the patient's share and leaves the rest on the ledger.
+    const incoming = async (name, file) => {
+      await cpage.getByRole('link', { name: 'Incoming files' }).click();
+      await cpage.getByRole('heading', { level: 1, name: 'Incoming files' }).waitFor();
+      await cpage.getByLabel('Incoming file (835, 999, 277CA or 271)').setInputFiles({ name, mimeType: 'text/plain', buffer: Buffer.from(file) });
+      await cpage.locator('.era-summary').waitFor();
+      await cpage.getByRole('button', { name: 'Post' }).click();
+      await cpage.locator('#post-result h2', { hasText: 'Posted' }).waitFor();
+      return cpage.locator('#post-result .badges li').allTextContents();
+    };
+    const exportPayer = async (code) => {
+      await cpage.getByRole('link', { name: 'Claims', exact: true }).first().click();
+      await cpage.getByRole('heading', { level: 1, name: 'Claims' }).waitFor();
+      const [d] = await Promise.all([cpage.waitForEvent('download'), cpage.locator(`.claims-export button[data-payer="${code}"]`).click()]);
+      await cpage.locator('#export-result', { hasText: 'submitted' }).waitFor();
+      return readFileSync(await d.path(), 'utf8');
+    };
+    const primarySplit = (c) => {
+      const paid = Math.round(c * 0.6), off = Math.round(c * 0.2);
+      return { paid, cas: [['CO', 45, off], ['PR', 2, c - paid - off]] };
+    };
+    const x837m = await exportPayer('DEMOMCR01');
+    const m835 = make835Lines(x837m, { payer: 'MEDICARE PART B DEMO', trace: 'EFT0002', isa: '000000778', status: 1, split: primarySplit });
+    const mBadges = await incoming('medicare.835', m835.file);
+    const nextBadge = mBadges.find((b) => /for the next payer/.test(b)) || '';
+    check('posting the primary\'s 835 builds the secondary payer\'s claims', /^\d+ claims? for the next payer$/.test(nextBadge), mBadges.join(' | '));
+    await cpage.getByRole('link', { name: 'Claims', exact: true }).first().click();
+    await cpage.getByLabel('Status').selectOption('ready');
+    await cpage.getByRole('button', { name: 'Show' }).click();
+    await cpage.locator('table.claims tbody tr', { hasText: 'DEMOCDR01' }).first().locator('th a').click();
+    await cpage.getByRole('heading', { level: 2, name: 'Chain' }).waitFor();
+    const cob = await cpage.locator('ol.chain li').allTextContents();
+    const dollars = (c) => `$${(c / 100).toFixed(2)}`;
+    const first = m835.claims.find((c) => cob.length && cob[0].startsWith(c.number + ' '));
+    check('the secondary claim\'s page shows its chain: the primary\'s claim with what it paid, then the next payer\'s',
+      cob.length === 2 && first && /original, DEMOMCR01/.test(cob[0]) && cob[0].includes(`paid ${dollars(first.paid)}`) &&
+      /next payer, DEMOCDR01/.test(cob[1]), cob.join(' | '));
+    const clientHref = await cpage.locator('dl.facts a[href^="#/clients/"]').getAttribute('href');
+    const x837s = await exportPayer('DEMOCDR01');
+    const sClaims = x837s.split('~').map((x) => x.trim()).filter((x) => x.startsWith('CLM*')).length;
+    check('the secondary\'s 837P carries the primary\'s adjudication (2320 AMT*D, 2430 SVD) on every claim',
+      sClaims > 0 && (x837s.match(/~\s*AMT\*D\*/g) || []).length === sClaims && /~\s*SVD\*/.test(x837s) && /~\s*SBR\*S\*/.test(x837s),
+      `${sClaims} claims`);
+    check('one secondary claim for each claim the primary left a share of', Number(nextBadge.split(' ')[0]) === sClaims, `${nextBadge}; ${sClaims} sent`);
+    const secondarySplit = (c) => {
+      const p = primarySplit(c), share = p.cas[1][2], paid = Math.round(share / 2);
+      return { paid, cas: [['OA', 23, p.paid + p.cas[0][2]], ['PR', 2, share - paid]] };
+    };
+    const s835 = make835Lines(x837s, { payer: 'CEDAR MUTUAL DEMO', trace: 'EFT0003', isa: '000000779', status: 2, split: secondarySplit });
+    const sBadges = await incoming('cedar.835', s835.claims.length ? s835.file : '');
+    check('the secondary\'s 835 posts to its claims', sBadges.some((b) => new RegExp(`^${s835.claims.length} claims? matched`).test(b)), sBadges.join(' | '));
+    await cpage.goto(url + '/' + clientHref);
+    await cpage.locator('#ledger-balance').waitFor();
+    const shares = await cpage.locator('#ledger tbody tr', { hasText: 'Insurance says you owe' }).allTextContents();
+    const owed = s835.claims[0].pr;
+    const owedText = dollars(owed);
+    check('the client\'s ledger shows the patient\'s share the last payer left (CAS PR)',
+      shares.length === s835.claims.length && owed > 0 && shares.some((t) => t.includes(owedText)), `${owedText} in ${shares.join(' | ')}`);
+    // a 271 read on Incoming files: each answer in words (005010X279A1: EB*B copay $25 in network, AAA*N**72
+    // an invalid member id), as the client's page shows them
+    await cpage.getByRole('link', { name: 'Incoming files' }).click();
+    await cpage.getByLabel('Incoming file (835, 999, 277CA or 271)').setInputFiles(join(here, '../data/x12/271-mh-benefits.x12'));
+    await cpage.locator('.era-summary', { hasText: '271' }).waitFor();
+    const eligRow = await cpage.locator('table.elig-answers tbody tr').first().textContent();
+    check('a 271 on Incoming files shows the coverage, copay and visits left', /active/.test(eligRow) && eligRow.includes('$25.00') && /12 of 20/.test(eligRow), eligRow);
+    await cpage.getByLabel('Incoming file (835, 999, 277CA or 271)').setInputFiles(join(here, '../data/x12/271-aaa-subscriber.x12'));
+    await cpage.locator('.era-summary', { hasText: '1 rejected' }).waitFor();
+    const aaa = await cpage.locator('table.elig-answers tbody').textContent();
+    check('a 271 rejection is shown in words', /72 invalid or missing subscriber \(member\) id/i.test(aaa), aaa);
+    await cpage.getByRole('button', { name: 'Post' }).click();
+    await cpage.locator('#post-result', { hasText: 'matched no policy' }).waitFor();
+    check('posting a 271 says where its answers went', /1 answer: 0 kept with their policy, 0 kept before, 1 matched no policy/.test(await cpage.locator('#post-result').textContent()));
     check('no errors in the claims console', cErrors.length === 0, cErrors.join(' | '));
     await cctx.close();
 
@@ -1304,11 +1414,12 @@ async function main() {
       check('the new claims export as an 837P', false, 'no payer with ready claims: ' + await epage.locator('main').textContent());
     }
     await epage.locator('#superbill-client').fill(clientName.split(',')[0]);
-    // the list first holds the practice's first clients by name; the typed name's answer replaces it
+    await epage.locator('#superbill-clients option').first().waitFor({ state: 'attached' });
+    // the list holds the first clients until the search typed answers: wait for that answer (or time out)
     await epage.waitForFunction((last) => {
       const o = document.querySelector('#superbill-clients option');
       return o && o.value.startsWith(last);
-    }, clientName.split(',')[0], { timeout: 5000 }).catch(() => {});
+    }, clientName.split(',')[0], { timeout: 10000 }).catch(() => {});
     const option = await epage.locator('#superbill-clients option').first().getAttribute('value');
     check('the superbill picks its client by name', option !== null && option.startsWith(clientName.split(',')[0]), String(option));
     check('no errors in the biller\'s console after the new sessions', eErrors.length === 0, eErrors.join(' | '));

@@ -375,6 +375,27 @@ static void test_cli_read(void **state)
     assert_int_equal(test_run_cli("eligibility frobnicate", NULL, &out, &err), 2);
     free(out);
     free(err);
+    /* `x12 read` tells the kind and reads a 271 as `eligibility read` does */
+    assert_int_equal(test_run_cli("x12 read " DATA "271-mh-benefits.x12", NULL, &out, &err), 0);
+    assert_non_null(strstr(out, ": 271 (005010X279A1)"));
+    assert_non_null(strstr(out, "copay in network             $25.00"));
+    assert_non_null(strstr(out, "visits remaining             12"));
+    free(out);
+    free(err);
+    assert_int_equal(test_run_cli("x12 read --json " DATA "271-aaa-subscriber.x12", NULL, &out, &err), 0);
+    j = json_loads(out, 0, NULL);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "kind")), "271");
+    a = json_array_get(json_object_get(json_object_get(j, "document"), "answers"), 0);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(a, "rejections"), 0), "reason")),
+                        "72");
+    json_decref(j);
+    free(out);
+    free(err);
+    assert_int_equal(test_run_cli("x12 read " DATA "271-bad-eb08.x12", NULL, &out, &err), 1);
+    assert_non_null(strstr(err, "segment 19 (EB) element EB08"));
+    free(out);
+    free(err);
 }
 
 /* Replaces every occurrence of a with b (same length or not) in a new string. */

@@ -2605,10 +2605,25 @@ static char *batch_999(const char *name, json_int_t gs06, const char *st02, size
     return out;
 }
 
+/* tests/data/x12/NAME sent to path answers 422 invalid_x12 with want in its message. */
+static void incoming_malformed(const struct session *s, const char *path, const char *name, const char *want)
+{
+    struct http h;
+    size_t len;
+    char rel[200];
+    snprintf(rel, sizeof rel, "tests/data/x12/%s", name);
+    char *d = slurp_source(rel, &len);
+    assert_int_equal(post_raw(s, path, d, len, &h), 422);
+    assert_error(&h, 422, "invalid_x12", "body");
+    assert_non_null(strstr(json_string_value(json_object_get(json_object_get(h.json, "error"), "message")), want));
+    http_free(&h);
+    free(d);
+}
+
 /* The billing office uploads what comes back: the 835 already posted (said so), a 999 for the batch
  * sent (its claims, already adjudicated, stay as they are), a 277CA for claims psyclaim never sent
- * (suspense, resolved by hand: applied to no claim that exists, closed with a reason), a 271 (not taken
- * here), a clinician refused. */
+ * (suspense, resolved by hand: applied to no claim that exists, closed with a reason), a 270 (not taken
+ * in), a 271 read and kept, a clinician refused. */
 static void incoming_files(const struct session *lead, const struct session *biller, const char *payer)
 {
     struct http h;
@@ -2640,19 +2655,48 @@ static void incoming_files(const struct session *lead, const struct session *bil
     http_free(&h);
     free(ack);
     assert_true(audited("ack.post"));
-    /* a malformed acknowledgement names its segment; a 271 is not taken here */
-    ack = slurp_source("tests/data/x12/999-bad-ik5.x12", &len);
-    assert_int_equal(post_raw(biller, "/api/incoming/post", ack, len, &h), 422);
-    assert_error(&h, 422, "invalid_x12", "body");
-    assert_non_null(strstr(json_string_value(json_object_get(json_object_get(h.json, "error"), "message")), "IK501"));
-    http_free(&h);
-    free(ack);
-    static const char s271[] = "ISA*00*          *00*          *ZZ*A              *ZZ*B              *260401*1200*^*00501*"
-                               "000000001*0*P*:~GS*HB*A*B*20260401*1200*1*X*005010X279A1~ST*271*0001*005010X279A1~"
+    /* a malformed acknowledgement names its segment */
+    incoming_malformed(biller, "/api/incoming/post", "999-bad-ik5.x12", "IK501");
+    /* a 270 is a file psyclaim sends, not one it takes in */
+    static const char s270[] = "ISA*00*          *00*          *ZZ*A              *ZZ*B              *260401*1200*^*00501*"
+                               "000000001*0*P*:~GS*HS*A*B*20260401*1200*1*X*005010X279A1~ST*270*0001*005010X279A1~"
                                "SE*2*0001~GE*1*1~IEA*1*000000001~";
-    assert_int_equal(post_raw(biller, "/api/incoming/post", s271, sizeof s271 - 1, &h), 422);
+    assert_int_equal(post_raw(biller, "/api/incoming/post", s270, sizeof s270 - 1, &h), 422);
     assert_error(&h, 422, "unsupported_kind", "body");
     http_free(&h);
+    /* a 271 is read in words (005010X279A1 EB: copay EB01 B, EB07 25 in network EB12 Y; visits EB01 F,
+     * HS 29 remaining 12) and kept with the policy it answers; the same answer again changes nothing */
+    ack = slurp_source("tests/data/x12/271-mh-benefits.x12", &len);
+    assert_int_equal(post_raw(lead, "/api/incoming/read", ack, len, &h), 403);
+    http_free(&h);
+    assert_int_equal(post_raw(biller, "/api/incoming/read", ack, len, &h), 200);
+    assert_string_equal(json_string_value(json_object_get(h.json, "kind")), "271");
+    json_t *ans = json_array_get(json_object_get(json_object_get(h.json, "document"), "answers"), 0);
+    json_t *sum = json_object_get(ans, "summary");
+    assert_string_equal(json_string_value(json_object_get(sum, "status")), "active");
+    assert_int_equal(json_integer_value(json_object_get(sum, "copay_in_cents")), 2500);
+    assert_int_equal(json_integer_value(json_object_get(sum, "visits_left")), 12);
+    http_free(&h);
+    assert_true(audited("eligibility.read"));
+    assert_int_equal(post_raw(lead, "/api/incoming/post", ack, len, &h), 403);
+    http_free(&h);
+    assert_int_equal(post_raw(biller, "/api/incoming/post", ack, len, &h), 200);
+    assert_string_equal(json_string_value(json_object_get(h.json, "kind")), "271");
+    posted = json_object_get(h.json, "posted");
+    assert_int_equal(json_integer_value(json_object_get(posted, "answers")), 1);
+    json_int_t kept = json_integer_value(json_object_get(posted, "stored"));
+    assert_int_equal(kept + json_integer_value(json_object_get(posted, "unmatched")), 1);
+    assert_int_equal(json_array_size(json_object_get(json_object_get(h.json, "eligibility"), "answers")), 1);
+    http_free(&h);
+    assert_true(audited("eligibility.post"));
+    assert_int_equal(post_raw(biller, "/api/incoming/post", ack, len, &h), 200);
+    posted = json_object_get(h.json, "posted");
+    assert_int_equal(json_integer_value(json_object_get(posted, "stored")), 0);
+    assert_int_equal(json_integer_value(json_object_get(posted, "seen_before")), kept);
+    http_free(&h);
+    free(ack);
+    /* a 271 with an answer the reader refuses names its segment and element */
+    incoming_malformed(biller, "/api/incoming/read", "271-bad-eb08.x12", "EB08");
     /* a 277CA for claims never sent: the unknown one waits in suspense with its segment */
     ack = slurp_source("tests/data/x12/277ca.x12", &len);
     assert_int_equal(post_raw(biller, "/api/incoming/post", ack, len, &h), 200);
