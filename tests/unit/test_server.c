@@ -2167,10 +2167,14 @@ static void test_visit_documentation(void **state)
     snprintf(cpath, sizeof cpath, "/api/sessions/%lld/sign", (long long)sid);
     call_error(&lead, "POST", cpath, "{\"version\": 1}", 409, "conflict", "version");
     call_error(&lead, "POST", cpath, "{\"version\": 2, \"override_reason\": 5}", 422, "invalid", "override_reason");
+    char lsql[160];
+    snprintf(lsql, sizeof lsql, "SELECT count(*) FROM ledger_session WHERE session_id = %lld", (long long)sid);
+    assert_int_equal(db_count(lsql), 0);
     assert_int_equal(call(&lead, "POST", cpath, "{\"version\": 2}", &h), 200);
     assert_true(strlen(json_string_value(json_object_get(h.json, "signed_at"))) > 0);
     assert_string_equal(json_string_value(json_object_get(h.json, "sign_override")), "");
     http_free(&h);
+    assert_int_equal(db_count(lsql), 1); /* the ledger took the session's share at signing, before any ledger read */
 
     /* a later session whose note repeats the earlier one: the clone warning names the client */
     snprintf(path, sizeof path, "/api/clients/%lld/sessions", (long long)f.client);
