@@ -1,6 +1,7 @@
 // ledger.js -- the client's side of the money: the ledger section of a client's page (entries, balance,
-// statement, the form that records a payment, refund or write-off, reversals), Billing > Balances
-// (#/balances: every client with a balance, month close, whether clinicians see balances) and the A/R
+// statement, the form that records a payment, refund or write-off, reversals, the client's self-pay
+// fee), Billing > Balances (#/balances: every client with a balance, month close, the practice's
+// adjustment reasons, whether clinicians see balances) and the A/R
 // aging report (#/aging: buckets by payer and by patient, a stacked-bar plot, the total outstanding).
 
 import { h, replace } from './dom.js';
@@ -80,6 +81,31 @@ function recordForm(clientId, ledger, redraw) {
   return form;
 }
 
+// The client's self-pay or sliding-scale fee per session: what a signed session puts on the ledger
+// when no insurance is in force on its date.
+function feeForm(clientId, ledger) {
+  const amount = h('input', { id: 'ledger-fee', inputmode: 'decimal', placeholder: 'none', autocomplete: 'off',
+    value: ledger.fee_cents ? (ledger.fee_cents / 100).toFixed(2) : '' });
+  const msg = h('p', { role: 'status', id: 'ledger-fee-status' });
+  const form = h('form', { class: 'card', id: 'fee-form' },
+    h('h3', {}, 'Self-pay fee'),
+    h('p', {}, 'Charged per signed session when no insurance is in force (self-pay or sliding scale); empty for none.'),
+    h('div', { class: 'row' }, field('Fee per session ($)', amount), h('div', { class: 'field' }, h('button', { type: 'submit' }, 'Save fee'))),
+    msg);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    msg.textContent = '';
+    try {
+      const out = await request('PUT', `/api/clients/${clientId}/fee`, { amount: amount.value.trim() });
+      ledger.fee_cents = out.fee_cents;
+      msg.textContent = out.fee_cents ? `Fee saved: ${money(out.fee_cents)} per session.` : 'No self-pay fee.';
+    } catch (e) {
+      msg.textContent = e.message;
+    }
+  });
+  return form;
+}
+
 /** The ledger section of a client's page; null when the user may not see the client's money. */
 export async function ledgerSection(clientId, canWrite) {
   const ledger = await request('GET', `/api/clients/${encodeURIComponent(clientId)}/ledger`);
@@ -122,9 +148,53 @@ export async function ledgerSection(clientId, canWrite) {
         l.balance_cents < 0 ? ' credit on account' : l.balance_cents > 0 ? ' owed by the client' : ' — nothing owed'),
       h('div', { class: 'row' }, field('Statement month', month), h('div', { class: 'field' }, get)), smsg,
       canWrite ? recordForm(clientId, l, draw) : null,
+      canWrite ? feeForm(clientId, l) : null,
       table('Ledger, newest first', ['Date', 'Entry', 'Details', 'Amount', ''], rows, 'No ledger entries yet.'));
   };
   draw(ledger);
+  return box;
+}
+
+// The practice's reasons for adjustments and write-offs: change the words, take one out of use (it
+// is never deleted: entries name it), or add one.
+async function reasonsEditor() {
+  const box = h('section', { class: 'card', id: 'reasons', 'aria-labelledby': 'reasons-title' });
+  const msg = h('p', { role: 'status', id: 'reasons-status' });
+  const save = async (body) => {
+    msg.textContent = '';
+    try {
+      draw((await request('POST', '/api/ledger/reasons', body)).reasons);
+      msg.textContent = `Reason ${body.code} saved.`;
+    } catch (e) {
+      msg.textContent = e.message;
+    }
+  };
+  const draw = (reasons) => {
+    const rows = reasons.map((r) => {
+      const words = h('input', { id: `reason-words-${r.code}`, value: r.words, maxlength: 120, required: true });
+      const active = h('input', { type: 'checkbox', checked: r.active, id: `reason-active-${r.code}` });
+      const f = h('form', { class: 'row reason' },
+        field(r.code, words),
+        h('div', { class: 'field check' }, h('label', {}, active, 'In use')),
+        h('div', { class: 'field' }, h('button', { type: 'submit', class: 'small', 'aria-label': `Save reason ${r.code}` }, 'Save')));
+      f.addEventListener('submit', (ev) => {
+        ev.preventDefault();
+        save({ code: r.code, words: words.value, active: active.checked });
+      });
+      return f;
+    });
+    const code = h('input', { id: 'reason-new-code', maxlength: 32, required: true, placeholder: 'sliding-scale' });
+    const words = h('input', { id: 'reason-new-words', maxlength: 120, required: true, placeholder: 'Sliding-scale discount' });
+    const add = h('form', { class: 'row', id: 'reason-add' }, field('New code', code), field('In words', words),
+      h('div', { class: 'field' }, h('button', { type: 'submit' }, 'Add reason')));
+    add.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      save({ code: code.value.trim(), words: words.value.trim(), active: true });
+    });
+    replace(box, h('h2', { id: 'reasons-title' }, 'Adjustment reasons'),
+      h('p', {}, 'The reasons a write-off or adjustment can give on a client\'s ledger.'), ...rows, add, msg);
+  };
+  draw((await request('GET', '/api/ledger/reasons')).reasons);
   return box;
 }
 
@@ -175,7 +245,7 @@ export async function balancesView(main, can) {
         h('td', { class: 'num' }, money(c.balance_cents)), h('td', { class: 'num' }, money(c.open_cents)),
         h('td', {}, c.oldest || '—'), h('td', { class: 'num' }, c.oldest ? days(c.oldest) : '—'))),
       'No client owes anything.'),
-    setting, closer);
+    setting, closer, can.write ? await reasonsEditor() : null);
 }
 
 const SVG = 'http://www.w3.org/2000/svg';

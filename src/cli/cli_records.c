@@ -375,6 +375,14 @@ const struct cli_command cli_cmd_session = {
 
 /* --- session add, session sign --------------------------------------------------------------------- */
 
+/* A signed session's expected share (copay or fee) goes on the client's ledger now; the session is
+ * signed either way, and a ledger that could not take it takes it when next read (a warning says so). */
+static void ledger_at_sign(psy_store *st, psy_id practice)
+{
+    if (psy_ledger_sync(st, practice, NULL))
+        fprintf(stderr, "warning: the client's ledger takes the session's share when next read (%s)\n", psy_store_errmsg(st));
+}
+
 static int session_fail(psy_store *st, psy_status rc, const char *what)
 {
     cli_error("%s: %s", what, psy_store_errmsg(st));
@@ -534,6 +542,7 @@ int cli_session_write(int argc, char **argv)
         psy_status rc = psy_records_session_sign(st, pid, v, s.clinician_id);
         if (rc) return session_fail(st, rc, "session sign");
         printf("session %ld signed\n", v);
+        ledger_at_sign(st, pid);
         psy_store_close(st);
         return CLI_OK;
     }
@@ -601,6 +610,7 @@ int cli_session_write(int argc, char **argv)
     }
     if ((rc = psy_records_batch_end(st, 1))) return session_fail(st, rc, "session add");
     printf("session %lld added%s\n", (long long)sid, sign ? " and signed" : nj || note_path ? " with a draft note" : "");
+    if (sign) ledger_at_sign(st, pid);
     if (sign) print_coded(st, pid, sid);
     psy_store_close(st);
     return CLI_OK;

@@ -412,11 +412,12 @@ fail:
     return rc;
 }
 
-psy_status psy__ledger_reverse_one(psy_store *st, psy_id practice, const struct psy_ledger_entry *old, const char *date,
-                                   const char *reason, const char *by, psy_id *id)
+/* A reversal of old; payment (0 none) is the 835 payment row whose figure replaced an expected share. */
+static psy_status reversal_of(psy_store *st, psy_id practice, const struct psy_ledger_entry *old, const char *date,
+                              const char *reason, const char *by, psy_id payment, psy_id *id)
 {
     struct psy_ledger_entry e = {.client_id = old->client_id, .claim_id = old->claim_id, .session_id = old->session_id,
-                                 .reverses = old->id};
+                                 .reverses = old->id, .payment_id = payment};
     snprintf(e.kind, sizeof e.kind, "reversal");
     e.amount_cents = -old->amount_cents; /* the target's amount was stored, so its negation fits (> LLONG_MIN) */
     snprintf(e.entry_date, sizeof e.entry_date, "%s", date);
@@ -425,6 +426,12 @@ psy_status psy__ledger_reverse_one(psy_store *st, psy_id practice, const struct 
     snprintf(e.source, sizeof e.source, "reverses entry #%lld (%s)", (long long)old->id, old->kind);
     snprintf(e.created_by, sizeof e.created_by, "%s", by ? by : "");
     return psy__ledger_insert(st, practice, &e, NULL, id);
+}
+
+psy_status psy__ledger_reverse_one(psy_store *st, psy_id practice, const struct psy_ledger_entry *old, const char *date,
+                                   const char *reason, const char *by, psy_id *id)
+{
+    return reversal_of(st, practice, old, date, reason, by, 0, id);
 }
 
 psy_status psy_ledger_reverse(psy_store *st, psy_id practice, psy_id entry, const char *reason, const char *date,
@@ -626,9 +633,10 @@ static psy_status payer_shares(psy_store *st, psy_id practice, psy_id claim, psy
     return PSY_OK;
 }
 
-/* Reverses what `where` selects among the entries that still stand (one `?` for the id it names). */
-static psy_status reverse_where(psy_store *st, psy_id practice, const char *where, psy_id id, const char *date,
-                                const char *why)
+/* Reverses what `where` selects among the entries that still stand (one `?` for the id it names); the
+ * reversals carry the 835 payment row `payment` (0 none) that replaced them. */
+static psy_status reverse_where(psy_store *st, psy_id practice, const char *where, psy_id id, psy_id payment,
+                                const char *date, const char *why)
 {
     struct psy_ledger_entry *e = NULL;
     size_t n = 0;
@@ -638,7 +646,40 @@ static psy_status reverse_where(psy_store *st, psy_id practice, const char *wher
              "AND %s AND e.kind <> 'reversal' AND NOT EXISTS (SELECT 1 FROM ledger_entry r WHERE r.reverses = e.id)) x "
              "ORDER BY x.id", where);
     psy_status rc = psy__db_rows(st, (void **)&e, &n, sizeof *e, &entry_map, sql, PSY_ARGS(PSY_INT(practice), PSY_INT(id)));
-    for (size_t i = 0; !rc && i < n; i++) rc = psy__ledger_reverse_one(st, practice, &e[i], date, why, "835", NULL);
+    for (size_t i = 0; !rc && i < n; i++) rc = reversal_of(st, practice, &e[i], date, why, "835", payment, NULL);
+    free(e);
+    return rc;
+}
+
+/* The payer took back payment row `earlier` (CLP02 22, every amount negated): the claim is as it was
+ * before that payment, so the expected share at the time of service that the payment replaced is owed
+ * again. Each such copay or fee is written anew (entries are never revived: its reversal stands) unless
+ * an expected share of the same session and client stands already; the payer's next payment for the
+ * claim replaces it as it did the first. */
+static psy_status restore_expected(psy_store *st, psy_id practice, psy_id earlier, const char *date, const char *source)
+{
+    struct psy_ledger_entry *e = NULL;
+    size_t n = 0;
+    psy_status rc = psy__db_rows(
+        st, (void **)&e, &n, sizeof *e, &entry_map,
+        "FROM (SELECT t.*, 0 AS cid, 0 AS rby FROM ledger_entry t JOIN ledger_entry r ON r.reverses = t.id WHERE "
+        "t.practice_id = ? AND r.payment_id = ? AND r.kind = 'reversal' AND t.kind IN ('copay', 'fee') AND NOT EXISTS "
+        "(SELECT 1 FROM ledger_entry s WHERE s.practice_id = t.practice_id AND s.session_id = t.session_id AND "
+        "s.client_id = t.client_id AND s.kind IN ('copay', 'fee') AND NOT EXISTS (SELECT 1 FROM ledger_entry x WHERE "
+        "x.reverses = s.id))) x ORDER BY x.id",
+        PSY_ARGS(PSY_INT(practice), PSY_INT(earlier)));
+    for (size_t i = 0; !rc && i < n; i++) {
+        struct psy_ledger_entry a = {.client_id = e[i].client_id, .session_id = e[i].session_id,
+                                     .amount_cents = e[i].amount_cents};
+        snprintf(a.kind, sizeof a.kind, "%s", e[i].kind);
+        snprintf(a.entry_date, sizeof a.entry_date, "%s", date);
+        snprintf(a.service_date, sizeof a.service_date, "%s", e[i].service_date);
+        snprintf(a.reason, sizeof a.reason, "%s due again: the payer reversed its payment (CLP02 22)",
+                 strcmp(e[i].kind, "fee") ? "copay" : "the client's fee");
+        snprintf(a.source, sizeof a.source, "%.120s; restores entry #%lld", source, (long long)e[i].id);
+        snprintf(a.created_by, sizeof a.created_by, "835");
+        rc = psy__ledger_insert(st, practice, &a, NULL, NULL);
+    }
     free(e);
     return rc;
 }
@@ -656,15 +697,19 @@ static psy_status posted(psy_store *st, psy_id practice, psy_id claim, psy_id ro
                                PSY_ARGS(PSY_INT(claim)));
     if (rc) return rc;
     snprintf(source, sizeof source, "835 file #%lld, trace %s, claim %s", (long long)file, trace, c->claim_id);
-    if (earlier) /* a reversal takes back what the payment it reverses put on the client */
-        return reverse_where(st, practice, "e.payment_id = ?", earlier, date, "the payer reversed its payment (CLP02 22)");
+    if (earlier) { /* a reversal takes back what the payment it reverses put on the client */
+        if ((rc = reverse_where(st, practice, "e.payment_id = ?", earlier, 0, date,
+                                "the payer reversed its payment (CLP02 22)")))
+            return rc;
+        return restore_expected(st, practice, earlier, date, source);
+    }
     if ((rc = payer_shares(st, practice, claim, client, service, row, source, date, c))) return rc;
     if (!strcmp(c->status, "4")) return PSY_OK; /* denied: the expected share stays */
     /* the payer's figure replaces the expected share of the claim's sessions */
     return reverse_where(st, practice,
                          "e.kind IN ('copay', 'fee') AND EXISTS (SELECT 1 FROM claim_line l WHERE l.claim_id = ? AND "
                          "l.session_id = e.session_id AND l.client_id = e.client_id)",
-                         claim, date, "replaced by the payer's patient responsibility");
+                         claim, row, date, "replaced by the payer's patient responsibility");
 }
 
 psy_status psy__ledger_posted(psy_store *st, psy_id practice, psy_id claim, psy_id row, psy_id earlier, psy_id file,

@@ -1,6 +1,6 @@
 /*
  * ledger_check.c -- the rules money keeps between the claims, their 835 payments and the client ledger
- * (docs/rules.md R-LEDGER-1..5), checked over one claim or a whole practice. The 835 posting runs it on
+ * (docs/rules.md R-LEDGER-1..6), checked over one claim or a whole practice. The 835 posting runs it on
  * each claim it posts and keeps a broken rule on the claim as a finding; the tests run it after every
  * posting, payment and correction, on both backends.
  */
@@ -174,11 +174,38 @@ static psy_status check_entries(psy_store *st, psy_id practice, psy_id claim, st
     return r == PSY_SQL_ERROR ? psy__store_dbfail(st, "ledger_entry") : PSY_OK;
 }
 
+/* R-LEDGER-6: a billable member of a session owes at most one expected share at a time (a payer's
+ * reversal restores the share its payment replaced, never a second one). */
+static psy_status check_expected(psy_store *st, psy_id practice, psy_id claim, struct probs *P)
+{
+    struct psy__query q;
+    psy__query_init(&q,
+                    "SELECT e.session_id, e.client_id, count(*) FROM ledger_entry e", PSY_NOARGS);
+    psy__query_where(&q, "e.practice_id = ?", PSY_INT(practice));
+    psy__query_where_n(&q, "e.kind IN ('copay', 'fee') AND NOT EXISTS (SELECT 1 FROM ledger_entry r WHERE r.reverses = e.id)",
+                       PSY_NOARGS);
+    if (claim)
+        psy__query_where(&q, "EXISTS (SELECT 1 FROM claim_line l WHERE l.claim_id = ? AND l.session_id = e.session_id AND "
+                             "l.client_id = e.client_id)", PSY_INT(claim));
+    psy__query_sql(&q, " GROUP BY e.session_id, e.client_id HAVING count(*) > 1");
+    psy__stmt *s = NULL;
+    psy_status rc = psy__db_query(st, &s, q.sql.p, q.args, q.n);
+    psy__query_free(&q);
+    if (rc) return rc;
+    int r;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW)
+        problem(P, "R-LEDGER-6", claim, psy__sql_int64(s, 1), "session #%lld puts %lld expected shares on the client",
+                (long long)psy__sql_int64(s, 0), (long long)psy__sql_int64(s, 2));
+    psy__sql_finalize(s);
+    return r == PSY_SQL_ERROR ? psy__store_dbfail(st, "ledger_entry") : PSY_OK;
+}
+
 psy_status psy_ledger_check(psy_store *st, psy_id practice, psy_id claim, struct psy_ledger_problem **out, size_t *n)
 {
     struct probs P = {0};
     psy_status rc = check_claims(st, practice, claim, &P);
     if (!rc) rc = check_entries(st, practice, claim, &P);
+    if (!rc) rc = check_expected(st, practice, claim, &P);
     *out = P.p;
     *n = P.n;
     return rc;

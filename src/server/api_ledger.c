@@ -8,6 +8,9 @@
  *   GET  /api/reports/aging           accounts receivable by bucket, payers and patients (biller, admin)
  *   POST /api/ledger/close            closes a month (biller, admin)
  *   PUT  /api/ledger/settings         whether clinicians see their own clients' balances (admin)
+ *   GET  /api/ledger/reasons          the practice's adjustment reasons, in use or not (biller, admin)
+ *   POST /api/ledger/reasons          adds a reason or changes its words or use (biller, admin)
+ *   PUT  /api/clients/:id/fee         the client's self-pay or sliding-scale fee per session (biller, admin)
  * A clinician reads the ledger and statement of their own clients only, and only when the practice allows
  * it (else the ledger answers {hidden: true} and the statement 403). Every read and write is on the audit
  * trail.
@@ -94,9 +97,18 @@ static void reply_ledger_of(struct srv_req *r, psy_id client, unsigned status, j
         for (size_t i = 0; i < nr; i++)
             if (rs[i].active) json_array_append_new(reasons, json_pack("{s:s, s:s}", "code", rs[i].code, "words", rs[i].words));
     free(rs);
-    char a[PSY_CENTS_TEXT_MAX];
-    json_t *o = json_pack("{s:I, s:I, s:s, s:o, s:o}", "client_id", (json_int_t)client, "balance_cents", (json_int_t)bal,
-                          "balance", psy_cents_format(bal, a), "entries", arr, "reasons", reasons);
+    long long fee = 0;
+    if ((rc = psy_ledger_fee_get(r->st, pr, client, &fee))) {
+        json_decref(arr);
+        json_decref(reasons);
+        json_decref(extra);
+        srv_reply_status(r, rc, NULL);
+        return;
+    }
+    char a[PSY_CENTS_TEXT_MAX], f[PSY_CENTS_TEXT_MAX];
+    json_t *o = json_pack("{s:I, s:I, s:s, s:o, s:o, s:I, s:s}", "client_id", (json_int_t)client, "balance_cents",
+                          (json_int_t)bal, "balance", psy_cents_format(bal, a), "entries", arr, "reasons", reasons,
+                          "fee_cents", (json_int_t)fee, "fee", psy_cents_format(fee, f));
     if (extra) json_object_update(o, extra), json_decref(extra);
     srv_reply_json(r, status, o);
 }
@@ -348,4 +360,84 @@ void api_ledger_settings(struct srv_req *r)
     }
     if (api_audit_rec(r, "ledger.settings", "practice", r->session.user.practice_id)) return;
     srv_reply_json(r, 200, json_pack("{s:b}", "clinicians_see_balances", yes));
+}
+
+static void reply_reasons(struct srv_req *r, unsigned status)
+{
+    struct psy_ledger_reason *rs = NULL;
+    size_t n = 0;
+    psy_status rc = psy_ledger_reasons(r->st, r->session.user.practice_id, &rs, &n);
+    if (rc) {
+        srv_reply_status(r, rc, NULL);
+        return;
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:b}", "code", rs[i].code, "words", rs[i].words, "active",
+                                             rs[i].active));
+    free(rs);
+    srv_reply_json(r, status, json_pack("{s:o}", "reasons", arr));
+}
+
+/* GET /api/ledger/reasons */
+void api_ledger_reasons(struct srv_req *r)
+{
+    if (api_audit_rec(r, "ledger.reasons", "practice", r->session.user.practice_id)) return;
+    reply_reasons(r, 200);
+}
+
+/* POST /api/ledger/reasons {code, words, active} */
+void api_ledger_reason_set(struct srv_req *r)
+{
+    json_t *body = srv_body_object(r);
+    if (!body) return;
+    const char *code, *words;
+    if (text_member(r, body, "code", &code) || text_member(r, body, "words", &words)) {
+        json_decref(body);
+        return;
+    }
+    json_t *act = json_object_get(body, "active");
+    if (act && !json_is_boolean(act)) {
+        json_decref(body);
+        srv_reply_error(r, 422, "invalid", "active", "active: true or false");
+        return;
+    }
+    psy_status rc = psy_ledger_reason_set(r->st, r->session.user.practice_id, code, words, !act || json_is_true(act));
+    json_decref(body);
+    if (rc) {
+        reply_ledger(r, rc, psy_store_errmsg(r->st));
+        return;
+    }
+    if (api_audit_rec(r, "ledger.reason", "practice", r->session.user.practice_id)) return;
+    reply_reasons(r, 200);
+}
+
+/* PUT /api/clients/:id/fee {amount} ("" or "0" = none) */
+void api_client_fee(struct srv_req *r)
+{
+    psy_id client;
+    if (api_id_param(r, "id", &client)) return;
+    json_t *body = srv_body_object(r);
+    if (!body) return;
+    const char *amount;
+    int64_t cents = 0;
+    if (text_member(r, body, "amount", &amount)) {
+        json_decref(body);
+        return;
+    }
+    if (*amount && form_dollars(amount, &cents)) {
+        json_decref(body);
+        srv_reply_error(r, 422, "invalid", "amount", "amount: an amount in dollars such as 60.00");
+        return;
+    }
+    json_decref(body);
+    psy_status rc = psy_ledger_fee_set(r->st, r->session.user.practice_id, client, cents);
+    if (rc) {
+        reply_ledger(r, rc, rc == PSY_EINVAL ? "amount: not below $0.00" : psy_store_errmsg(r->st));
+        return;
+    }
+    if (api_audit_rec(r, "ledger.fee", "client", client)) return;
+    char a[PSY_CENTS_TEXT_MAX];
+    srv_reply_json(r, 200, json_pack("{s:I, s:I, s:s}", "client_id", (json_int_t)client, "fee_cents", (json_int_t)cents,
+                                     "fee", psy_cents_format(cents, a)));
 }

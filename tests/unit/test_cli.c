@@ -390,6 +390,10 @@ static void test_record_commands(void **state)
     snprintf(line, sizeof line, "session add --kind crisis --client %lld --clinician %lld --date 2025-01-13 "
                                 "--start 2025-01-13T10:00:00-06:00 --stop 2025-01-13T09:50:00-06:00", other, clin);
     cli_refused(line, 2, "stop_utc:", NULL);
+    snprintf(line, sizeof line, "ledger fee %lld --amount 80.00", other);
+    assert_int_equal(cli(line, NULL, &out, &err), 0);
+    free(out);
+    free(err);
     snprintf(line, sizeof line, "session add --kind intake --client %lld --clinician %lld --date 2025-01-13 "
                                 "--start 2025-01-13T10:00:00-06:00 --stop 2025-01-13T11:00:00-06:00 --note %s --sign",
              other, clin, nf);
@@ -398,6 +402,16 @@ static void test_record_commands(void **state)
     assert_int_equal(sscanf(out, "session %lld added and signed", &sid), 1);
     free(out);
     free(err);
+    { /* the client's ledger took the session's expected share at signing, before any ledger command */
+        assert_int_equal(psy_store_open(db, &st, emsg, sizeof emsg), PSY_OK);
+        struct psy_ledger_entry *le;
+        size_t nle, taken = 0;
+        assert_int_equal(psy_ledger_entries(st, pid, other, NULL, &le, &nle, NULL), PSY_OK);
+        for (size_t k = 0; k < nle; k++) taken += le[k].session_id == sid && le[k].amount_cents > 0;
+        free(le);
+        psy_store_close(st);
+        assert_int_equal(taken, 1);
+    }
     snprintf(line, sizeof line, "session show %lld --json", sid);
     assert_int_equal(cli(line, NULL, &out, NULL), 0);
     assert_non_null(strstr(out, "\"kind\": \"intake\""));

@@ -3,7 +3,8 @@
  * the copay, the client's payment applied to the claim, the statement PDF's text, aging moving by bucket
  * as the date advances, a payment reversed, an 835 reversal (CLP02 22) taking back the payer's share, a
  * closed month refusing a change, idempotency keys, two billers at once, checked arithmetic, and the
- * rules R-LEDGER-1..5 checked after every posting, payment and correction. */
+ * rules R-LEDGER-1..6 checked after every posting, payment and correction; a payer's reversal (CLP02 22)
+ * puts the expected copay back. */
 #include "support.h"
 #include <limits.h>
 #include <pthread.h>
@@ -364,7 +365,53 @@ static void test_reversals(void **state)
     if (psy_billing_era_post(W.st, W.pr, era, len, &pr, err, sizeof err)) fail_msg("%s", err);
     free(era);
     assert_int_equal(pr.reversals, 1);
-    assert_int_equal(balance(NULL), before + 2500 - 4000);
+    /* the claim is as before the payment (X12 835 CLP02 22, every amount negated): the $40.00 deductible
+     * goes and the $25.00 copay due at the time of service is owed again, as a new entry */
+    assert_int_equal(balance(NULL), before + 2500 - 4000 + 2500);
+    assert_int_equal(q1("SELECT count(*) FROM ledger_entry c WHERE c.kind = 'copay' AND c.session_id = %lld AND "
+                        "c.client_id = %lld AND c.amount_cents = 2500 AND NOT EXISTS (SELECT 1 FROM ledger_entry r WHERE "
+                        "r.reverses = c.id)", (long long)W.session, (long long)W.client), 1);
+    assert_int_equal(q1("SELECT count(*) FROM ledger_entry c WHERE c.kind = 'copay' AND c.session_id = %lld AND "
+                        "c.client_id = %lld", (long long)W.session, (long long)W.client), 2);
+    rules_hold();
+    /* the same reversal file again posts nothing and restores nothing twice */
+    era = remit("LEDG0002", clps, -(W.total - 5000), &len);
+    psy_billing_era_post(W.st, W.pr, era, len, &pr, err, sizeof err);
+    free(era);
+    assert_int_equal(balance(NULL), before + 2500 - 4000 + 2500);
+    /* the payer pays again: its figure replaces the restored copay as it did the first */
+    money(W.total, t);
+    money(W.total - 5000, pd);
+    snprintf(clps, sizeof clps, "CLP*%s*1*%s*%s*40*MC*ICNL2~CAS*CO*45*10~CAS*PR*1*40", W.number, t, pd);
+    era = remit("LEDG0003", clps, 0, &len);
+    if (psy_billing_era_post(W.st, W.pr, era, len, &pr, err, sizeof err)) fail_msg("%s", err);
+    free(era);
+    assert_int_equal(pr.claims, 1);
+    assert_int_equal(balance(NULL), before + 2500 - 4000 + 2500 - 2500 + 4000);
+    assert_int_equal(q1("SELECT count(*) FROM ledger_entry c WHERE c.kind = 'copay' AND c.session_id = %lld AND "
+                        "c.client_id = %lld AND NOT EXISTS (SELECT 1 FROM ledger_entry r WHERE r.reverses = c.id)",
+                        (long long)W.session, (long long)W.client), 0);
+    rules_hold();
+    /* R-LEDGER-6 can fail: two expected shares of one session member standing at once */
+    char sql[400], msg[300];
+    for (int k = 0; k < 2; k++) {
+        snprintf(sql, sizeof sql, "INSERT INTO ledger_entry (practice_id, client_id, kind, amount_cents, entry_date, "
+                                  "service_date, session_id, created_at) VALUES (%lld, %lld, 'copay', 2500, '%s', '%s', "
+                                  "%lld, '%sT00:00:00Z')", (long long)W.pr, (long long)W.client, W.today, W.today,
+                 (long long)W.session, W.today);
+        assert_int_equal(test_db_exec(&W.db, sql, msg, sizeof msg), PSY_OK);
+    }
+    struct psy_ledger_problem *pb;
+    size_t npb, six = 0;
+    assert_int_equal(psy_ledger_check(W.st, W.pr, W.claim, &pb, &npb), PSY_OK);
+    for (size_t i = 0; i < npb; i++) six += !strcmp(pb[i].rule, "R-LEDGER-6");
+    free(pb);
+    assert_int_equal(six, 1);
+    for (int k = 0; k < 2; k++) {
+        psy_id dup = q1("SELECT max(c.id) FROM ledger_entry c WHERE c.kind = 'copay' AND c.session_id = %lld AND NOT "
+                        "EXISTS (SELECT 1 FROM ledger_entry r WHERE r.reverses = c.id)", (long long)W.session);
+        assert_int_equal(psy_ledger_reverse(W.st, W.pr, dup, "entered twice", NULL, "biller", NULL, err, sizeof err), PSY_OK);
+    }
     rules_hold();
 }
 

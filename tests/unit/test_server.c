@@ -603,6 +603,9 @@ static void test_role_matrix(void **state)
         {"PUT", "/api/ledger/settings", {401, 415, 403, 403}},
         {"GET", "/api/balances", {401, 200, 403, 200}},
         {"GET", "/api/reports/aging?as_of=2026-01-31", {401, 200, 403, 200}},
+        {"GET", "/api/ledger/reasons", {401, 200, 403, 200}},
+        {"POST", "/api/ledger/reasons", {401, 415, 403, 415}},
+        {"PUT", "/api/clients/1/fee", {401, 415, 403, 415}},
         /* users: admins only; one's own password and second factor: everyone */
         {"GET", "/api/users", {401, 200, 403, 403}},
         {"POST", "/api/users", {401, 415, 403, 403}},
@@ -2170,10 +2173,14 @@ static void test_visit_documentation(void **state)
     snprintf(cpath, sizeof cpath, "/api/sessions/%lld/sign", (long long)sid);
     call_error(&lead, "POST", cpath, "{\"version\": 1}", 409, "conflict", "version");
     call_error(&lead, "POST", cpath, "{\"version\": 2, \"override_reason\": 5}", 422, "invalid", "override_reason");
+    char lsql[160];
+    snprintf(lsql, sizeof lsql, "SELECT count(*) FROM ledger_session WHERE session_id = %lld", (long long)sid);
+    assert_int_equal(db_count(lsql), 0);
     assert_int_equal(call(&lead, "POST", cpath, "{\"version\": 2}", &h), 200);
     assert_true(strlen(json_string_value(json_object_get(h.json, "signed_at"))) > 0);
     assert_string_equal(json_string_value(json_object_get(h.json, "sign_override")), "");
     http_free(&h);
+    assert_int_equal(db_count(lsql), 1); /* the ledger took the session's share at signing, before any ledger read */
 
     /* a later session whose note repeats the earlier one: the clone warning names the client */
     snprintf(path, sizeof path, "/api/clients/%lld/sessions", (long long)f.client);
@@ -3692,12 +3699,65 @@ static void test_ledger_http(void **state)
     call_error(&biller, "POST", path,
                "{\"kind\": \"payment\", \"amount\": \"5\", \"method\": \"cash\", \"date\": \"2025-03-15\"}", 409,
                "conflict", "date");
+    /* the practice's reasons: a new one is offered to the payment form, one put out of use is not */
+    assert_int_equal(call(&biller, "POST", "/api/ledger/reasons",
+                          "{\"code\": \"sliding\", \"words\": \"Sliding-scale discount\"}", &h), 200);
+    http_free(&h);
+    assert_int_equal(call(&admin, "POST", "/api/ledger/reasons",
+                          "{\"code\": \"courtesy\", \"words\": \"Professional courtesy\", \"active\": false}", &h), 200);
+    http_free(&h);
+    call_error(&biller, "POST", "/api/ledger/reasons", "{\"code\": \"\", \"words\": \"x\"}", 422, "invalid", "code");
+    call_error(&biller, "POST", "/api/ledger/reasons", "{\"code\": \"x\", \"words\": \"\"}", 422, "invalid", "words");
+    call_error(&biller, "POST", "/api/ledger/reasons", "{\"code\": \"x\", \"words\": \"y\", \"active\": 1}", 422,
+               "invalid", "active");
+    call_error(&lead, "POST", "/api/ledger/reasons", "{\"code\": \"x\", \"words\": \"y\"}", 403, "forbidden", NULL);
+    assert_int_equal(call(&biller, "GET", "/api/ledger/reasons", NULL, &h), 200);
+    {
+        int sliding = 0, courtesy_off = 0;
+        json_array_foreach(json_object_get(h.json, "reasons"), i, c) {
+            const char *code = json_string_value(json_object_get(c, "code"));
+            if (!strcmp(code, "sliding")) sliding = json_is_true(json_object_get(c, "active"));
+            if (!strcmp(code, "courtesy")) courtesy_off = json_is_false(json_object_get(c, "active"));
+        }
+        assert_true(sliding && courtesy_off);
+    }
+    http_free(&h);
+    assert_int_equal(call(&biller, "GET", path, NULL, &h), 200);
+    {
+        int sliding = 0, courtesy = 0;
+        json_array_foreach(json_object_get(h.json, "reasons"), i, c) {
+            sliding |= !strcmp(json_string_value(json_object_get(c, "code")), "sliding");
+            courtesy |= !strcmp(json_string_value(json_object_get(c, "code")), "courtesy");
+        }
+        assert_true(sliding && !courtesy);
+    }
+    http_free(&h);
+    assert_int_equal(call(&biller, "POST", path,
+                          "{\"kind\": \"adjustment\", \"amount\": \"1.00\", \"reason\": \"sliding\"}", &h), 201);
+    http_free(&h);
+    /* the client's self-pay fee: set, shown with the ledger, refused below zero, the billing office's only */
+    char fee_path[96];
+    snprintf(fee_path, sizeof fee_path, "/api/clients/%lld/fee", (long long)f.client);
+    assert_int_equal(call(&biller, "PUT", fee_path, "{\"amount\": \"1,060.00\"}", &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "fee_cents")), 106000);
+    http_free(&h);
+    assert_int_equal(call(&biller, "GET", path, NULL, &h), 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "fee_cents")), 106000);
+    assert_string_equal(json_string_value(json_object_get(h.json, "fee")), "$1,060.00");
+    http_free(&h);
+    call_error(&biller, "PUT", fee_path, "{\"amount\": \"-5.00\"}", 422, "invalid", "amount");
+    call_error(&biller, "PUT", fee_path, "{\"amount\": \"cheap\"}", 422, "invalid", "amount");
+    call_error(&lead, "PUT", fee_path, "{\"amount\": \"5.00\"}", 403, "forbidden", NULL);
+    call_error(&biller, "PUT", "/api/clients/999999/fee", "{\"amount\": \"5.00\"}", 404, "not_found", NULL);
+    assert_int_equal(call(&admin, "PUT", fee_path, "{\"amount\": \"\"}", &h), 200); /* none */
+    assert_int_equal(json_integer_value(json_object_get(h.json, "fee_cents")), 0);
+    http_free(&h);
     /* every read and write is on the trail */
     assert_int_equal(call(&admin, "GET", "/api/audit?limit=200", NULL, &h), 200);
     char *text = json_dumps(h.json, 0);
     for (const char *const *a = (const char *const[]){"ledger.payment", "ledger.reverse", "ledger.read", "ledger.balances",
                                                       "statement.read", "report.aging", "ledger.close", "ledger.settings",
-                                                      NULL};
+                                                      "ledger.reason", "ledger.reasons", "ledger.fee", NULL};
          *a; a++)
         if (!strstr(text, *a)) fail_msg("no %s on the audit trail", *a);
     free(text);

@@ -692,8 +692,28 @@ static void test_http_isolation(void **state)
     assert_int_equal(web_call(&w, "GET", path, NULL, NULL, NULL, 0), 404);
     snprintf(path, sizeof path, "/api/ledger/%lld/reverse", (long long)a_entry);
     assert_int_equal(web_call(&w, "POST", path, "{\"reason\": \"not mine\"}", NULL, NULL, 0), 404);
+    snprintf(path, sizeof path, "/api/clients/%lld/fee", (long long)a.client[0]);
+    assert_int_equal(web_call(&w, "PUT", path, "{\"amount\": \"90.00\"}", NULL, NULL, 0), 404);
+    long long a_fee = -1;
+    assert_int_equal(psy_ledger_fee_get(a.st, a.pr, a.client[0], &a_fee), PSY_OK);
+    assert_int_equal(a_fee, 0);
     snprintf(path, sizeof path, "/api/clients/%lld/ledger", (long long)b.client[0]);
     assert_int_equal(web_call(&w, "GET", path, NULL, NULL, NULL, 0), 200);
+    /* a reason of its own stays its own */
+    assert_int_equal(web_call(&w, "POST", "/api/ledger/reasons", "{\"code\": \"b-only\", \"words\": \"Theirs\"}",
+                              NULL, NULL, 0), 200);
+    {
+        struct psy_ledger_reason *rs;
+        size_t nr;
+        assert_int_equal(psy_ledger_reasons(a.st, a.pr, &rs, &nr), PSY_OK);
+        for (size_t k = 0; k < nr; k++) assert_string_not_equal(rs[k].code, "b-only");
+        free(rs);
+        assert_int_equal(psy_ledger_reasons(a.st, b.pr, &rs, &nr), PSY_OK);
+        size_t k = 0;
+        while (k < nr && strcmp(rs[k].code, "b-only")) k++;
+        assert_true(k < nr);
+        free(rs);
+    }
     assert_int_equal(fingerprint(&a.db, a.pr), before);
     /* its own client takes a policy */
     snprintf(path, sizeof path, "/api/clients/%lld/policies", (long long)b.client[1]);
