@@ -158,7 +158,8 @@ function superbillForm() {
     asked = typed;
     const data = await request('GET', `/api/clients?limit=20${typed ? `&q=${encodeURIComponent(typed.split(' (born')[0])}` : ''}`);
     for (const c of data.items) byLabel.set(label(c), c.id);
-    replace(options, data.items.map((c) => h('option', { value: label(c) })));
+    // an answer to an earlier question (the empty one asked on focus) never replaces a later one's
+    if (typed === asked) replace(options, data.items.map((c) => h('option', { value: label(c) })));
     return byLabel;
   }
   client.addEventListener('focus', () => { load().catch(() => {}); });
