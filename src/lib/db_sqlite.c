@@ -143,7 +143,9 @@ static const struct psy__db_ops sqlite_ops = {
     .changes = sq_changes,
 };
 
-#define BUSY_WAIT_MS 5000
+/* long enough for another connection's first open (migrating and seeding a new database) on a loaded
+ * machine */
+#define BUSY_WAIT_MS 15000
 
 /* SQLite's busy handler: called with the number of earlier calls for this lock; nonzero tries again.
  * Sleeps 20 us doubling to 1 ms per try, and gives up after BUSY_WAIT_MS in all. */
