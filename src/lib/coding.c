@@ -509,7 +509,13 @@ static void place(struct job *j)
         struct psy_coded_line *l = &j->r->lines[i];
         psy__copy_field(l->place_of_service, sizeof l->place_of_service, pos);
         add_rule(l, rule);
-        if (mod && *mod) add_modifier(j, l, mod, rule);
+        /* CPT 2025: 98000-98015 are telemedicine services by their own definition; no telehealth
+         * modifier (95, 93 ...) is appended to them */
+        int tm = l->code[0] == '9' && l->code[1] == '8' && l->code[2] == '0' &&
+                 ((l->code[3] == '0' && l->code[4] >= '0' && l->code[4] <= '9') ||
+                  (l->code[3] == '1' && l->code[4] >= '0' && l->code[4] <= '5')) && !l->code[5];
+        const char *lmod = tm ? NULL : mod;
+        if (lmod && *lmod) add_modifier(j, l, lmod, rule);
         b.p = l->explanation;
         b.cap = sizeof l->explanation;
         b.n = strlen(l->explanation);
@@ -523,9 +529,9 @@ static void place(struct job *j)
                                                                         : "");
             psy__sb_put(&b, ": POS ");
             psy__sb_put(&b, *pos ? pos : "unknown");
-            if (mod && *mod) {
+            if (lmod && *lmod) {
                 psy__sb_put(&b, " with modifier ");
-                psy__sb_put(&b, mod);
+                psy__sb_put(&b, lmod);
             }
         }
         psy__sb_put(&b, ".");
