@@ -60,12 +60,9 @@ void cli_print_json(json_t *j);
 int cli_write_file(const char *path, const char *data, size_t len);
 
 /* The whole of a file ('-' = standard input) up to PSY_X12_DEFAULT_MAX_INPUT bytes, in a new buffer
- * (free it; NUL-terminated, *len without the NUL); NULL with a message on stderr when it cannot be read. */
-char *cli_read_all(const char *path, size_t *len);
-
-/* The bytes of the file at path (at most PSY_X12_DEFAULT_MAX_INPUT; free them), or NULL with an error
- * printed as "cmd: cannot read PATH: why". */
-char *cli_slurp(const char *cmd, const char *path, size_t *len);
+ * (free it; NUL-terminated, *len without the NUL); NULL with "cmd: cannot read PATH: why" on stderr
+ * when it cannot be read (cmd may be NULL). */
+char *cli_read_all(const char *cmd, const char *path, size_t *len);
 
 /* The options the billing commands share (claims, cms1500, superbill, era post). */
 struct cli_bopts {

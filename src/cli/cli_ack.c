@@ -60,7 +60,7 @@ static int run_ack(int argc, char **argv)
     }
     const char *path = argv[optind + 1];
     size_t len = 0;
-    char *data = cli_read_all(path, &len);
+    char *data = cli_read_all(NULL, path, &len);
     if (!data) return CLI_FAIL;
     psy_id pid;
     psy_store *st = cli_open_practice(o.db, o.practice, &pid);

@@ -94,7 +94,7 @@ static int elig_read(int argc, char **argv)
     }
     const char *path = argv[optind + 1];
     size_t len, n = 0;
-    char *data = cli_slurp("eligibility read", path, &len), err[400], *doc = NULL;
+    char *data = cli_read_all("eligibility read", path, &len), err[400], *doc = NULL;
     if (!data) return CLI_FAIL;
     psy_status rc = psy_billing_eligibility_read(data, len, &doc, &n, err, sizeof err);
     free(data);
@@ -118,7 +118,7 @@ static int elig_post(int argc, char **argv)
     }
     const char *path = argv[optind + 1];
     size_t len;
-    char *data = cli_slurp("eligibility post", path, &len), err[400];
+    char *data = cli_read_all("eligibility post", path, &len), err[400];
     if (!data) return CLI_FAIL;
     psy_id pid;
     psy_store *st = cli_open_practice(b.db, b.practice, &pid);

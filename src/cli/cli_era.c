@@ -85,7 +85,7 @@ static int era_post(int argc, char **argv)
     }
     const char *path = argv[optind + 1];
     size_t len;
-    char *data = cli_slurp("era post", path, &len);
+    char *data = cli_read_all("era post", path, &len);
     if (!data) return CLI_FAIL;
     psy_id pid;
     psy_store *st = cli_open_practice(b.db, b.practice, &pid);

@@ -208,11 +208,11 @@ int cli_bopts_parse(int argc, char **argv, const struct cli_command *cmd, struct
     return 1;
 }
 
-char *cli_read_all(const char *path, size_t *len)
+char *cli_read_all(const char *cmd, const char *path, size_t *len)
 {
     FILE *f = !strcmp(path, "-") ? stdin : fopen(path, "rb");
     if (!f) {
-        cli_error("cannot read %s: %s", path, strerror(errno));
+        cli_error("%s%scannot read %s: %s", cmd ? cmd : "", cmd ? ": " : "", path, strerror(errno));
         return NULL;
     }
     char *data = NULL;
@@ -225,7 +225,7 @@ char *cli_read_all(const char *path, size_t *len)
     int bad = ferror(f);
     if (f != stdin) fclose(f);
     if (bad) {
-        cli_error("cannot read %s", path);
+        cli_error("%s%scannot read %s", cmd ? cmd : "", cmd ? ": " : "", path);
         free(data);
         return NULL;
     }
@@ -302,21 +302,3 @@ void cli_x12_input_close(struct cli_x12_input *in)
     if (in->f && in->f != stdin) fclose(in->f);
 }
 
-char *cli_slurp(const char *cmd, const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        cli_error("%s: cannot read %s: %s", cmd, path, strerror(errno));
-        return NULL;
-    }
-    char *data = NULL;
-    size_t cap = 0, got;
-    *len = 0;
-    do {
-        if (*len == cap) data = psy_realloc(data, cap = cap ? 2 * cap : 65536);
-        got = fread(data + *len, 1, cap - *len, f);
-        *len += got;
-    } while (got && *len < PSY_X12_DEFAULT_MAX_INPUT);
-    fclose(f);
-    return data;
-}

@@ -144,7 +144,7 @@ static int x12_read(int argc, char **argv)
     if (status >= 0) return status;
     cli_x12_input_close(&in); /* the file is read twice: to detect, then to read */
     size_t len = 0;
-    char *data = cli_read_all(in.path, &len);
+    char *data = cli_read_all(NULL, in.path, &len);
     if (!data) return CLI_FAIL;
     char err[600] = "", version[13] = "", *doc = NULL;
     psy_x12_kind kind;
