@@ -826,3 +826,22 @@ void psy__x12_where(char *out, size_t len, const struct psy_x12_segment *s, cons
 {
     snprintf(out, len, "segment %lu (%s)%s%s", s->number, s->id, strncmp(msg, "element ", 8) ? ": " : " ", msg);
 }
+
+int psy__x12_fail(struct psy__x12_step *k, size_t i, const char *fmt, ...)
+{
+    int n = i ? snprintf(k->msg, k->len, "element %s%02zu: ", k->s->id, i) : 0;
+    if (n < 0 || (size_t)n >= k->len) n = 0;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(k->msg + n, k->len - (size_t)n, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int psy__x12_text(struct psy__x12_step *k, size_t i, char *dst, size_t cap, int required)
+{
+    const char *v = psy_x12_element(k->s, i);
+    if (required && !*v) return psy__x12_fail(k, i, "required and missing");
+    if (psy__x12_copy(dst, cap, v)) return psy__x12_fail(k, i, "longer than %zu characters", cap - 1);
+    return 0;
+}

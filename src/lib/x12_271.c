@@ -11,7 +11,6 @@
  * information) and 1365 (service type), as 005010X279A1 uses them; the wording is psyclaim's own.
  */
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,34 +181,8 @@ struct rd {
     char component, repetition;
 };
 
-struct step {
-    const struct psy_x12_segment *s;
-    char *msg;
-    size_t len;
-};
-
-static int fail(struct step *k, size_t i, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(struct step *k, size_t i, const char *fmt, ...)
-{
-    int n = i ? snprintf(k->msg, k->len, "element %s%02zu: ", k->s->id, i) : 0;
-    if (n < 0 || (size_t)n >= k->len) n = 0;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(k->msg + n, k->len - (size_t)n, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
-static int text(struct step *k, size_t i, char *dst, size_t cap, int required)
-{
-    const char *v = psy_x12_element(k->s, i);
-    if (required && !*v) return fail(k, i, "required and missing");
-    if (psy__x12_copy(dst, cap, v)) return fail(k, i, "longer than %zu characters", cap - 1);
-    return 0;
-}
-
 /* A whole non-negative count (X12 type R without a fraction); -1 when absent. */
-static int count(struct step *k, size_t i, long *out)
+static int count(struct psy__x12_step *k, size_t i, long *out)
 {
     const char *v = psy_x12_element(k->s, i);
     *out = -1;
@@ -217,28 +190,28 @@ static int count(struct step *k, size_t i, long *out)
     long long c;
     const char *why;
     if (psy_cents_parse(v, &c, &why) || c < 0 || c % 100 || c / 100 > 999999)
-        return fail(k, i, "'%.16s' is not a whole count", v);
+        return psy__x12_fail(k, i, "'%.16s' is not a whole count", v);
     *out = (long)(c / 100);
     return 0;
 }
 
 /* D8 CCYYMMDD or RD8 CCYYMMDD-CCYYMMDD into begin and end (end = begin for D8). */
-static int dtp(struct step *k, char begin[9], char end[9])
+static int dtp(struct psy__x12_step *k, char begin[9], char end[9])
 {
     const char *f = psy_x12_element(k->s, 2), *v = psy_x12_element(k->s, 3);
     char a[9] = "", b[9] = "";
     if (!strcmp(f, "D8")) {
-        if (!psy_date_valid(v)) return fail(k, 3, "'%.20s' is not a date written CCYYMMDD", v);
+        if (!psy_date_valid(v)) return psy__x12_fail(k, 3, "'%.20s' is not a date written CCYYMMDD", v);
         memcpy(a, v, 9);
         memcpy(b, v, 9);
     } else if (!strcmp(f, "RD8")) {
-        if (strlen(v) != 17 || v[8] != '-') return fail(k, 3, "'%.20s' is not a range written CCYYMMDD-CCYYMMDD", v);
+        if (strlen(v) != 17 || v[8] != '-') return psy__x12_fail(k, 3, "'%.20s' is not a range written CCYYMMDD-CCYYMMDD", v);
         memcpy(a, v, 8);
         memcpy(b, v + 9, 8);
         if (!psy_date_valid(a) || !psy_date_valid(b) || strcmp(a, b) > 0)
-            return fail(k, 3, "'%.20s' is not a range written CCYYMMDD-CCYYMMDD", v);
+            return psy__x12_fail(k, 3, "'%.20s' is not a range written CCYYMMDD-CCYYMMDD", v);
     } else {
-        return fail(k, 2, "'%.4s' is not a date format (D8 or RD8)", f);
+        return psy__x12_fail(k, 2, "'%.4s' is not a date format (D8 or RD8)", f);
     }
     memcpy(begin, a, 9);
     memcpy(end, b, 9);
@@ -269,11 +242,11 @@ static struct psy_elig_response *new_answer(struct rd *d, int dependent)
     return r;
 }
 
-static int hl(struct step *k, struct rd *d)
+static int hl(struct psy__x12_step *k, struct rd *d)
 {
     const char *level = psy_x12_element(k->s, 3);
     if (strcmp(level, "20") && strcmp(level, "21") && strcmp(level, "22") && strcmp(level, "23"))
-        return fail(k, 3, "'%.4s' is not a 271 level (20, 21, 22 or 23)", level);
+        return psy__x12_fail(k, 3, "'%.4s' is not a 271 level (20, 21, 22 or 23)", level);
     /* the subscriber loop before a new one or before its dependent: copied into the base */
     struct psy_elig_response *c = cur(d);
     if (c && !c->dependent) {
@@ -290,7 +263,7 @@ static int hl(struct step *k, struct rd *d)
         d->sub_index = (long)d->n - 1;
         d->sub_children = !strcmp(psy_x12_element(k->s, 4), "1");
     } else if (!strcmp(level, "23")) {
-        if (d->sub_index < 0) return fail(k, 3, "a dependent level without a subscriber level before it");
+        if (d->sub_index < 0) return psy__x12_fail(k, 3, "a dependent level without a subscriber level before it");
         struct psy_elig_response *sub = d->list[d->sub_index];
         struct psy_elig_response *r = new_answer(d, 1);
         memcpy(r->trace, sub->trace, sizeof r->trace); /* a TRN on the subscriber applies to its dependent */
@@ -302,35 +275,35 @@ static int hl(struct step *k, struct rd *d)
     return 0;
 }
 
-static int nm1(struct step *k, struct rd *d)
+static int nm1(struct psy__x12_step *k, struct rd *d)
 {
     const char *who = psy_x12_element(k->s, 1);
     struct psy_elig_response *r = cur(d);
     if (d->ls || d->in_benefit) return 0; /* a related entity (LS..LE) or a benefit's provider */
     if (!strcmp(d->hl_level, "20"))
-        return text(k, 3, d->base.payer_name, sizeof d->base.payer_name, 0) ||
-                       text(k, 9, d->base.payer_id, sizeof d->base.payer_id, 0)
+        return psy__x12_text(k, 3, d->base.payer_name, sizeof d->base.payer_name, 0) ||
+                       psy__x12_text(k, 9, d->base.payer_id, sizeof d->base.payer_id, 0)
                    ? -1
                    : 0;
     if (!strcmp(d->hl_level, "21"))
-        return text(k, 3, d->base.provider_name, sizeof d->base.provider_name, 0) ||
-                       text(k, 9, d->base.provider_id, sizeof d->base.provider_id, 0)
+        return psy__x12_text(k, 3, d->base.provider_name, sizeof d->base.provider_name, 0) ||
+                       psy__x12_text(k, 9, d->base.provider_id, sizeof d->base.provider_id, 0)
                    ? -1
                    : 0;
     if (!r) return 0;
     if (!r->dependent || !strcmp(who, "IL"))
-        return text(k, 3, r->sub_last, sizeof r->sub_last, 0) || text(k, 4, r->sub_first, sizeof r->sub_first, 0) ||
-                       (*psy_x12_element(k->s, 9) && text(k, 9, r->member_id, sizeof r->member_id, 0))
+        return psy__x12_text(k, 3, r->sub_last, sizeof r->sub_last, 0) || psy__x12_text(k, 4, r->sub_first, sizeof r->sub_first, 0) ||
+                       (*psy_x12_element(k->s, 9) && psy__x12_text(k, 9, r->member_id, sizeof r->member_id, 0))
                    ? -1
                    : 0;
-    return text(k, 3, r->pat_last, sizeof r->pat_last, 0) || text(k, 4, r->pat_first, sizeof r->pat_first, 0) ? -1 : 0;
+    return psy__x12_text(k, 3, r->pat_last, sizeof r->pat_last, 0) || psy__x12_text(k, 4, r->pat_first, sizeof r->pat_first, 0) ? -1 : 0;
 }
 
-static int aaa(struct step *k, struct rd *d)
+static int aaa(struct psy__x12_step *k, struct rd *d)
 {
     struct psy_elig_reject x = {0};
-    if (text(k, 1, x.valid, sizeof x.valid, 1) || text(k, 3, x.reason, sizeof x.reason, 1) ||
-        text(k, 4, x.action, sizeof x.action, 0))
+    if (psy__x12_text(k, 1, x.valid, sizeof x.valid, 1) || psy__x12_text(k, 3, x.reason, sizeof x.reason, 1) ||
+        psy__x12_text(k, 4, x.action, sizeof x.action, 0))
         return -1;
     x.segment = k->s->number;
     struct psy_elig_response *r = cur(d);
@@ -348,28 +321,28 @@ static int aaa(struct step *k, struct rd *d)
     return 0;
 }
 
-static int eb(struct step *k, struct rd *d)
+static int eb(struct psy__x12_step *k, struct rd *d)
 {
     struct psy_elig_response *r = cur(d);
-    if (!r) return fail(k, 0, "a benefit outside a subscriber or dependent level");
+    if (!r) return psy__x12_fail(k, 0, "a benefit outside a subscriber or dependent level");
     d->in_benefit = 1;
     d->ls = 0;
     struct psy_elig_benefit *b = APPEND(r->benefits, r->n_benefits);
     b->amount_cents = b->percent_bp = -1;
     b->quantity = b->visits = -1;
-    if (text(k, 1, b->info, sizeof b->info, 1) || text(k, 2, b->level, sizeof b->level, 0) ||
-        text(k, 4, b->insurance_type, sizeof b->insurance_type, 0) || text(k, 5, b->plan, sizeof b->plan, 0) ||
-        text(k, 6, b->period, sizeof b->period, 0) ||
-        text(k, 9, b->quantity_qualifier, sizeof b->quantity_qualifier, 0) || count(k, 10, &b->quantity) ||
-        text(k, 11, b->auth, sizeof b->auth, 0) || text(k, 12, b->network, sizeof b->network, 0))
+    if (psy__x12_text(k, 1, b->info, sizeof b->info, 1) || psy__x12_text(k, 2, b->level, sizeof b->level, 0) ||
+        psy__x12_text(k, 4, b->insurance_type, sizeof b->insurance_type, 0) || psy__x12_text(k, 5, b->plan, sizeof b->plan, 0) ||
+        psy__x12_text(k, 6, b->period, sizeof b->period, 0) ||
+        psy__x12_text(k, 9, b->quantity_qualifier, sizeof b->quantity_qualifier, 0) || count(k, 10, &b->quantity) ||
+        psy__x12_text(k, 11, b->auth, sizeof b->auth, 0) || psy__x12_text(k, 12, b->network, sizeof b->network, 0))
         return -1;
     /* EB03: repeated service types, each one or two letters or digits */
     const char *v = psy_x12_element(k->s, 3);
     size_t o = 0;
     for (const char *p = v; *p;) {
         size_t l = d->repetition ? strcspn(p, (char[]){d->repetition, 0}) : strlen(p);
-        if (l == 0 || l > 2) return fail(k, 3, "'%.16s' is not a list of service type codes", v);
-        if (o + l + 2 > sizeof b->service_types) return fail(k, 3, "too many service types");
+        if (l == 0 || l > 2) return psy__x12_fail(k, 3, "'%.16s' is not a list of service type codes", v);
+        if (o + l + 2 > sizeof b->service_types) return psy__x12_fail(k, 3, "too many service types");
         if (o) b->service_types[o++] = ',';
         memcpy(b->service_types + o, p, l);
         o += l;
@@ -380,13 +353,13 @@ static int eb(struct step *k, struct rd *d)
     const char *a = psy_x12_element(k->s, 7), *why;
     if (*a) {
         if (psy_cents_parse(a, &b->amount_cents, &why) || b->amount_cents < 0)
-            return fail(k, 7, "'%.24s' is not an amount", a);
+            return psy__x12_fail(k, 7, "'%.24s' is not an amount", a);
     }
     const char *pc = psy_x12_element(k->s, 8);
     if (*pc) { /* a fraction of 1 (0.2 = 20%): parsed as cents, so 0.2 -> 20 -> 2000 hundredths of a percent */
         long long c;
         if (psy_cents_parse(pc, &c, &why) || c < 0 || c > 100)
-            return fail(k, 8, "'%.16s' is not a percentage written as a fraction of 1", pc);
+            return psy__x12_fail(k, 8, "'%.16s' is not a percentage written as a fraction of 1", pc);
         b->percent_bp = (int)(c * 100);
     }
     return 0;
@@ -394,10 +367,10 @@ static int eb(struct step *k, struct rd *d)
 
 static int step271(struct rd *d, const struct psy__x12_env *env, const struct psy_x12_segment *s, char *msg, size_t len)
 {
-    struct step k = {s, msg, len};
+    struct psy__x12_step k = {s, msg, len};
     const char *id = s->id;
     if (psy__x12_id_is(id, "ST")) {
-        if (strcmp(env->st01, "271")) return fail(&k, 1, "transaction set %.3s is not a 271", env->st01);
+        if (strcmp(env->st01, "271")) return psy__x12_fail(&k, 1, "transaction set %.3s is not a 271", env->st01);
         memset(&d->base, 0, sizeof d->base);
         d->base.interchange_control = strtoul(env->isa13, NULL, 10);
         memcpy(d->base.transaction_control, env->st02, sizeof d->base.transaction_control);
@@ -409,7 +382,7 @@ static int step271(struct rd *d, const struct psy__x12_env *env, const struct ps
     }
     if (psy__x12_id_is(id, "BHT")) {
         const char *v = psy_x12_element(s, 4);
-        if (*v && !psy_date_valid(v)) return fail(&k, 4, "'%.12s' is not a date written CCYYMMDD", v);
+        if (*v && !psy_date_valid(v)) return psy__x12_fail(&k, 4, "'%.12s' is not a date written CCYYMMDD", v);
         if (*v) memcpy(d->bht_date, v, 9);
         return 0;
     }
@@ -423,15 +396,15 @@ static int step271(struct rd *d, const struct psy__x12_env *env, const struct ps
     struct psy_elig_benefit *b = r && d->in_benefit && r->n_benefits ? &r->benefits[r->n_benefits - 1] : NULL;
     if (psy__x12_id_is(id, "TRN")) {
         if (!r || d->in_benefit || strcmp(psy_x12_element(s, 1), "2")) return 0; /* TRN*1 is the payer's own */
-        return text(&k, 2, r->trace, sizeof r->trace, 1) || text(&k, 3, r->trace_originator, sizeof r->trace_originator, 0)
+        return psy__x12_text(&k, 2, r->trace, sizeof r->trace, 1) || psy__x12_text(&k, 3, r->trace_originator, sizeof r->trace_originator, 0)
                    ? -1
                    : 0;
     }
     if (psy__x12_id_is(id, "REF") && r && !d->in_benefit && !strcmp(psy_x12_element(s, 1), "6P"))
-        return text(&k, 2, r->group_number, sizeof r->group_number, 0);
+        return psy__x12_text(&k, 2, r->group_number, sizeof r->group_number, 0);
     if (psy__x12_id_is(id, "DMG") && r && !d->in_benefit) {
         const char *v = psy_x12_element(s, 2);
-        if (*v && !psy_date_valid(v)) return fail(&k, 2, "'%.12s' is not a date written CCYYMMDD", v);
+        if (*v && !psy_date_valid(v)) return psy__x12_fail(&k, 2, "'%.12s' is not a date written CCYYMMDD", v);
         char *dst = r->dependent ? r->pat_birth : r->sub_birth;
         if (*v) memcpy(dst, v, 9);
         return 0;

@@ -11,7 +11,6 @@
  * reversal claim (CLP02 = 22) and provider or claim adjustments; every fixed field is length-checked.
  * Each transaction's canonical segments are hashed (BLAKE2b) so that posting knows a payment again.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,55 +43,29 @@ void psy__era_reset(struct psy__era_state *st)
 
 /* --- element helpers: each returns 0, or -1 with msg naming the element ------------------------- */
 
-struct step {
-    const struct psy_x12_segment *s;
-    char *msg;
-    size_t len;
-};
-
-static int fail(struct step *k, size_t i, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(struct step *k, size_t i, const char *fmt, ...)
-{
-    int n = i ? snprintf(k->msg, k->len, "element %s%02zu: ", k->s->id, i) : 0;
-    if (n < 0 || (size_t)n >= k->len) n = 0;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(k->msg + n, k->len - (size_t)n, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
-static int text(struct step *k, size_t i, char *dst, size_t cap, int required)
-{
-    const char *v = psy_x12_element(k->s, i);
-    if (required && !*v) return fail(k, i, "required and missing");
-    if (psy__x12_copy(dst, cap, v)) return fail(k, i, "longer than %zu characters", cap - 1);
-    return 0;
-}
-
-static int money(struct step *k, size_t i, long long *out, int required)
+static int money(struct psy__x12_step *k, size_t i, long long *out, int required)
 {
     const char *v = psy_x12_element(k->s, i), *why = NULL;
     *out = 0;
-    if (!*v) return required ? fail(k, i, "required amount missing") : 0;
-    if (psy_cents_parse(v, out, &why)) return fail(k, i, "'%.24s' %s", v, why);
+    if (!*v) return required ? psy__x12_fail(k, i, "required amount missing") : 0;
+    if (psy_cents_parse(v, out, &why)) return psy__x12_fail(k, i, "'%.24s' %s", v, why);
     return 0;
 }
 
 /* An amount that may be negative only in a reversal (CLP02 = 22), where the payer sends back the
  * earlier adjudication with its signs turned. */
-static int money_sign(struct step *k, size_t i, long long *out, int required, int reversal)
+static int money_sign(struct psy__x12_step *k, size_t i, long long *out, int required, int reversal)
 {
     if (money(k, i, out, required)) return -1;
     if (*out < 0 && !reversal)
-        return fail(k, i, "'%.24s' is negative, which the 835 allows only in a reversal (CLP02 = 22)",
+        return psy__x12_fail(k, i, "'%.24s' is negative, which the 835 allows only in a reversal (CLP02 = 22)",
                     psy_x12_element(k->s, i));
     return 0;
 }
 
 /* A decimal number (X12 type R: quantities, units): digits with at most one point and, when
  * negative_ok, a leading minus. Copied into dst; "" when absent. */
-static int number(struct step *k, size_t i, char *dst, size_t cap, int negative_ok)
+static int number(struct psy__x12_step *k, size_t i, char *dst, size_t cap, int negative_ok)
 {
     const char *v = psy_x12_element(k->s, i), *p = v;
     if (!*v) {
@@ -100,42 +73,42 @@ static int number(struct step *k, size_t i, char *dst, size_t cap, int negative_
         return 0;
     }
     if (*p == '-') {
-        if (!negative_ok) return fail(k, i, "'%.16s' is negative, which this count cannot be", v);
+        if (!negative_ok) return psy__x12_fail(k, i, "'%.16s' is negative, which this count cannot be", v);
         p++;
     }
     int digits = 0, point = 0;
     for (; *p; p++) {
         if (*p == '.' && !point) point = 1;
         else if (*p >= '0' && *p <= '9') digits++;
-        else return fail(k, i, "'%.16s' is not a number", v);
+        else return psy__x12_fail(k, i, "'%.16s' is not a number", v);
     }
-    if (!digits) return fail(k, i, "'%.16s' is not a number", v);
-    if (psy__x12_copy(dst, cap, v)) return fail(k, i, "longer than %zu characters", cap - 1);
+    if (!digits) return psy__x12_fail(k, i, "'%.16s' is not a number", v);
+    if (psy__x12_copy(dst, cap, v)) return psy__x12_fail(k, i, "longer than %zu characters", cap - 1);
     return 0;
 }
 
 /* Adds v to a running sum of the payment; -1 naming the element when the sum would not fit. */
-static int sum_into(struct step *k, size_t i, long long *sum, long long v, const char *what)
+static int sum_into(struct psy__x12_step *k, size_t i, long long *sum, long long v, const char *what)
 {
     if (psy_cents_add(*sum, v, sum))
-        return fail(k, i, "%s add up past the largest amount this system can hold", what);
+        return psy__x12_fail(k, i, "%s add up past the largest amount this system can hold", what);
     return 0;
 }
 
-static int date(struct step *k, size_t i, char dst[9])
+static int date(struct psy__x12_step *k, size_t i, char dst[9])
 {
     const char *v = psy_x12_element(k->s, i);
     if (!*v) return 0;
-    if (!psy_date_valid(v)) return fail(k, i, "'%.12s' is not a date written CCYYMMDD", v);
+    if (!psy_date_valid(v)) return psy__x12_fail(k, i, "'%.12s' is not a date written CCYYMMDD", v);
     memcpy(dst, v, 9);
     return 0;
 }
 
 /* Component c of element i into dst; -1 when longer than cap-1. */
-static int comp(struct step *k, size_t i, size_t c, char *dst, size_t cap, char sep)
+static int comp(struct psy__x12_step *k, size_t i, size_t c, char *dst, size_t cap, char sep)
 {
     if (psy_x12_component(psy_x12_element(k->s, i), sep, c, dst, cap) >= cap)
-        return fail(k, i, "component %zu is longer than %zu characters", c, cap - 1);
+        return psy__x12_fail(k, i, "component %zu is longer than %zu characters", c, cap - 1);
     return 0;
 }
 
@@ -144,21 +117,21 @@ static int comp(struct step *k, size_t i, size_t c, char *dst, size_t cap, char 
 
 /* --- segments ------------------------------------------------------------------------------- */
 
-static int cas(struct step *k, struct psy__era_state *st)
+static int cas(struct psy__x12_step *k, struct psy__era_state *st)
 {
     struct psy_era_claim *c = st->claim >= 0 ? &st->pay->claims[st->claim] : NULL;
-    if (!c) return fail(k, 0, "an adjustment outside a claim (CLP missing)");
+    if (!c) return psy__x12_fail(k, 0, "an adjustment outside a claim (CLP missing)");
     struct psy_era_service *v = st->svc >= 0 ? &c->services[st->svc] : NULL;
     struct psy_era_adjustment **arr = v ? &v->adjustments : &c->adjustments;
     size_t *n = v ? &v->n_adjustments : &c->n_adjustments;
     char group[3];
-    if (text(k, 1, group, sizeof group, 1)) return -1;
+    if (psy__x12_text(k, 1, group, sizeof group, 1)) return -1;
     for (size_t t = 0; t < 6; t++) {
         size_t r = 2 + 3 * t;
         if (!*psy_x12_element(k->s, r) && !*psy_x12_element(k->s, r + 1)) continue;
         struct psy_era_adjustment *a = APPEND(*arr, *n);
         memcpy(a->group, group, sizeof group);
-        if (text(k, r, a->reason, sizeof a->reason, 1) || money(k, r + 1, &a->amount_cents, 1) ||
+        if (psy__x12_text(k, r, a->reason, sizeof a->reason, 1) || money(k, r + 1, &a->amount_cents, 1) ||
             number(k, r + 2, a->quantity, sizeof a->quantity, 1))
             return -1;
         if (sum_into(k, r + 1, &st->claim_adj, a->amount_cents, "the adjustments of this claim")) return -1;
@@ -168,19 +141,19 @@ static int cas(struct step *k, struct psy__era_state *st)
     return 0;
 }
 
-static int svc(struct step *k, struct psy__era_state *st, char sep)
+static int svc(struct psy__x12_step *k, struct psy__era_state *st, char sep)
 {
-    if (st->claim < 0) return fail(k, 0, "a service line outside a claim (CLP missing)");
+    if (st->claim < 0) return psy__x12_fail(k, 0, "a service line outside a claim (CLP missing)");
     struct psy_era_claim *c = &st->pay->claims[st->claim];
     st->svc = (long)c->n_services;
     struct psy_era_service *v = APPEND(c->services, c->n_services);
     const char *proc = psy_x12_element(k->s, 1);
     if (strlen(proc) > 2 && !strchr(proc, sep) && strchr(":>^|<\\", proc[2]) && proc[2])
-        return fail(k, 1, "'%.24s' separates its components with '%c' but the interchange declares '%c' (ISA16)",
+        return psy__x12_fail(k, 1, "'%.24s' separates its components with '%c' but the interchange declares '%c' (ISA16)",
                     proc, proc[2], sep);
     if (comp(k, 1, 1, v->qualifier, sizeof v->qualifier, sep) || comp(k, 1, 2, v->code, sizeof v->code, sep))
         return -1;
-    if (!v->code[0]) return fail(k, 1, "the procedure code is missing");
+    if (!v->code[0]) return psy__x12_fail(k, 1, "the procedure code is missing");
     for (size_t m = 0; m < PSY_CLAIM_MAX_MODS; m++)
         if (comp(k, 1, 3 + m, v->modifiers[m], sizeof v->modifiers[m], sep)) return -1;
     int reversal = !strcmp(c->status, "22");
@@ -195,12 +168,12 @@ static int svc(struct step *k, struct psy__era_state *st, char sep)
     return 0;
 }
 
-static int plb(struct step *k, struct psy__era_state *st, char sep)
+static int plb(struct psy__x12_step *k, struct psy__era_state *st, char sep)
 {
     struct psy_era_payment *p = st->pay;
     st->claim = st->svc = -1;
     char provider[51], fiscal[9] = "";
-    if (text(k, 1, provider, sizeof provider, 1) || date(k, 2, fiscal)) return -1;
+    if (psy__x12_text(k, 1, provider, sizeof provider, 1) || date(k, 2, fiscal)) return -1;
     for (size_t t = 0; t < 6; t++) {
         size_t i = 3 + 2 * t;
         if (!*psy_x12_element(k->s, i) && !*psy_x12_element(k->s, i + 1)) continue;
@@ -210,11 +183,11 @@ static int plb(struct step *k, struct psy__era_state *st, char sep)
         if (comp(k, i, 1, a->reason, sizeof a->reason, sep) || comp(k, i, 2, a->reference, sizeof a->reference, sep) ||
             money(k, i + 1, &a->amount_cents, 1))
             return -1;
-        if (!a->reason[0]) return fail(k, i, "the adjustment reason is missing");
+        if (!a->reason[0]) return psy__x12_fail(k, i, "the adjustment reason is missing");
         long long net;
         if (sum_into(k, i + 1, &st->plb, a->amount_cents, "the provider adjustments of this payment") ||
             psy_cents_sub(st->claims_paid, st->plb, &net))
-            return fail(k, i + 1, "the claims paid less the provider adjustments go past the largest amount "
+            return psy__x12_fail(k, i + 1, "the claims paid less the provider adjustments go past the largest amount "
                                   "this system can hold");
         *APPEND(p->provider_adjustments, p->n_provider_adjustments) = one;
     }
@@ -222,17 +195,17 @@ static int plb(struct step *k, struct psy__era_state *st, char sep)
 }
 
 /* CLP02, the claim status: a code of the 835's list (005010X221A1 2100 CLP02). */
-static int claim_status_check(struct step *k)
+static int claim_status_check(struct psy__x12_step *k)
 {
     static const char *const codes[] = {"1", "2", "3", "4", "19", "20", "21", "22", "23", "25"};
     const char *v = psy_x12_element(k->s, 2);
     for (size_t i = 0; i < sizeof codes / sizeof *codes; i++)
         if (!strcmp(v, codes[i])) return 0;
-    return fail(k, 2, "'%.8s' is not a claim status code (1, 2, 3, 4, 19, 20, 21, 22, 23 or 25)", v);
+    return psy__x12_fail(k, 2, "'%.8s' is not a claim status code (1, 2, 3, 4, 19, 20, 21, 22, 23 or 25)", v);
 }
 
 /* CLP03 and CLP04 are required from 5010 on; older interchanges may leave them out (read as 0). */
-static int clp(struct step *k, struct psy__era_state *st, const struct psy__x12_env *env)
+static int clp(struct psy__x12_step *k, struct psy__era_state *st, const struct psy__x12_env *env)
 {
     int v5010 = strcmp(env->isa12, "00501") >= 0;
     struct psy_era_payment *p = st->pay;
@@ -240,21 +213,21 @@ static int clp(struct step *k, struct psy__era_state *st, const struct psy__x12_
     st->svc = -1;
     struct psy_era_claim *c = APPEND(p->claims, p->n_claims);
     st->claim_adj = st->line_adj = 0;
-    if (text(k, 1, c->claim_id, sizeof c->claim_id, 1) || text(k, 2, c->status, sizeof c->status, 1) ||
+    if (psy__x12_text(k, 1, c->claim_id, sizeof c->claim_id, 1) || psy__x12_text(k, 2, c->status, sizeof c->status, 1) ||
         claim_status_check(k))
         return -1;
     int reversal = !strcmp(c->status, "22");
     return money_sign(k, 3, &c->charge_cents, v5010, reversal) || money_sign(k, 4, &c->paid_cents, v5010, reversal) ||
                    money_sign(k, 5, &c->patient_responsibility_cents, 0, reversal) ||
-                   text(k, 6, c->filing_indicator, sizeof c->filing_indicator, 0) ||
-                   text(k, 7, c->payer_claim_number, sizeof c->payer_claim_number, 0) ||
-                   text(k, 9, c->frequency, sizeof c->frequency, 0) ||
+                   psy__x12_text(k, 6, c->filing_indicator, sizeof c->filing_indicator, 0) ||
+                   psy__x12_text(k, 7, c->payer_claim_number, sizeof c->payer_claim_number, 0) ||
+                   psy__x12_text(k, 9, c->frequency, sizeof c->frequency, 0) ||
                    sum_into(k, 4, &st->claims_paid, c->paid_cents, "the claim payments of this transaction")
                ? -1
                : 0;
 }
 
-static int dtm(struct step *k, struct psy__era_state *st)
+static int dtm(struct psy__x12_step *k, struct psy__era_state *st)
 {
     const char *q = psy_x12_element(k->s, 1);
     struct psy_era_claim *c = st->claim >= 0 ? &st->pay->claims[st->claim] : NULL;
@@ -310,10 +283,10 @@ static void hash_segment(struct psy__era_state *st, const struct psy_x12_segment
     crypto_generichash_update(&st->hash, buf, nb);
 }
 
-static int st_open(struct step *k, struct psy__era_state *st, const struct psy__x12_env *env)
+static int st_open(struct psy__x12_step *k, struct psy__era_state *st, const struct psy__x12_env *env)
 {
     psy__era_reset(st);
-    if (strcmp(env->st01, "835")) return fail(k, 1, "transaction set %.3s is not an 835", env->st01);
+    if (strcmp(env->st01, "835")) return psy__x12_fail(k, 1, "transaction set %.3s is not an 835", env->st01);
     struct psy_era_payment *p = st->pay = psy__calloc(1, sizeof *p);
     st->claim_adj = st->line_adj = st->claims_paid = st->plb = 0;
     crypto_generichash_init(&st->hash, NULL, 0, 32);
@@ -341,7 +314,7 @@ static const struct {
     {"CUR", 3, 3},  /* exchange rate */
 };
 
-static int numeric_check(struct step *k)
+static int numeric_check(struct psy__x12_step *k)
 {
     char scratch[32];
     for (size_t t = 0; t < sizeof numeric_elements / sizeof *numeric_elements; t++) {
@@ -352,7 +325,7 @@ static int numeric_check(struct step *k)
     if (psy__x12_id_is(k->s->id, "LX")) {
         const char *v = psy_x12_element(k->s, 1);
         if (!*v || strspn(v, "0123456789") != strlen(v) || !strcmp(v, "0") || strlen(v) > 6)
-            return fail(k, 1, "'%.16s' is not an assigned number (1 to 6 digits)", v);
+            return psy__x12_fail(k, 1, "'%.16s' is not an assigned number (1 to 6 digits)", v);
     }
     return 0;
 }
@@ -360,7 +333,7 @@ static int numeric_check(struct step *k)
 static int step(struct psy__era_state *st, const struct psy__x12_env *env, const struct psy_x12_segment *s,
                 struct psy_era_payment **done, char *msg, size_t len)
 {
-    struct step k = {s, msg, len};
+    struct psy__x12_step k = {s, msg, len};
     const char *id = s->id;
     if (psy__x12_id_is(id, "ST")) {
         int r = st_open(&k, st, env);
@@ -381,28 +354,28 @@ static int step(struct psy__era_state *st, const struct psy__x12_env *env, const
         return 1;
     }
     if (psy__x12_id_is(id, "BPR")) {
-        if (env->segs != 2) return fail(&k, 0, "the BPR must come right after the ST");
-        return text(&k, 1, p->handling, sizeof p->handling, 1) || money_sign(&k, 2, &p->paid_cents, 1, 0) ||
-                       text(&k, 3, p->credit_debit, sizeof p->credit_debit, 0) ||
-                       text(&k, 4, p->method, sizeof p->method, 0) || date(&k, 16, p->payment_date)
+        if (env->segs != 2) return psy__x12_fail(&k, 0, "the BPR must come right after the ST");
+        return psy__x12_text(&k, 1, p->handling, sizeof p->handling, 1) || money_sign(&k, 2, &p->paid_cents, 1, 0) ||
+                       psy__x12_text(&k, 3, p->credit_debit, sizeof p->credit_debit, 0) ||
+                       psy__x12_text(&k, 4, p->method, sizeof p->method, 0) || date(&k, 16, p->payment_date)
                    ? -1
                    : 0;
     }
     if (psy__x12_id_is(id, "TRN")) {
-        if (text(&k, 2, p->check_number, sizeof p->check_number, 1)) return -1;
-        if (!p->payer_id[0] && text(&k, 3, p->payer_id, sizeof p->payer_id, 0)) return -1;
+        if (psy__x12_text(&k, 2, p->check_number, sizeof p->check_number, 1)) return -1;
+        if (!p->payer_id[0] && psy__x12_text(&k, 3, p->payer_id, sizeof p->payer_id, 0)) return -1;
         return 0;
     }
     if (psy__x12_id_is(id, "N1")) {
         const char *who = psy_x12_element(s, 1);
         if (!strcmp(who, "PR"))
-            return text(&k, 2, p->payer_name, sizeof p->payer_name, 0) ||
-                           (*psy_x12_element(s, 4) && text(&k, 4, p->payer_id, sizeof p->payer_id, 0))
+            return psy__x12_text(&k, 2, p->payer_name, sizeof p->payer_name, 0) ||
+                           (*psy_x12_element(s, 4) && psy__x12_text(&k, 4, p->payer_id, sizeof p->payer_id, 0))
                        ? -1
                        : 0;
         if (!strcmp(who, "PE"))
-            return text(&k, 2, p->payee_name, sizeof p->payee_name, 0) ||
-                           text(&k, 4, p->payee_id, sizeof p->payee_id, 0)
+            return psy__x12_text(&k, 2, p->payee_name, sizeof p->payee_name, 0) ||
+                           psy__x12_text(&k, 4, p->payee_id, sizeof p->payee_id, 0)
                        ? -1
                        : 0;
         return 0;
@@ -419,19 +392,19 @@ static int step(struct psy__era_state *st, const struct psy__x12_env *env, const
     struct psy_era_claim *c = st->claim >= 0 ? &p->claims[st->claim] : NULL;
     struct psy_era_service *v = c && st->svc >= 0 ? &c->services[st->svc] : NULL;
     if (psy__x12_id_is(id, "NM1") && c && !v && !strcmp(psy_x12_element(s, 1), "TT"))
-        return text(&k, 3, c->crossover_name, sizeof c->crossover_name, 0) ||
-                       text(&k, 9, c->crossover_id, sizeof c->crossover_id, 0)
+        return psy__x12_text(&k, 3, c->crossover_name, sizeof c->crossover_name, 0) ||
+                       psy__x12_text(&k, 9, c->crossover_id, sizeof c->crossover_id, 0)
                    ? -1
                    : 0;
     if (psy__x12_id_is(id, "REF") && v && !strcmp(psy_x12_element(s, 1), "6R"))
-        return text(&k, 2, v->line_control, sizeof v->line_control, 0);
+        return psy__x12_text(&k, 2, v->line_control, sizeof v->line_control, 0);
     if (psy__x12_id_is(id, "AMT") && v && !strcmp(psy_x12_element(s, 1), "B6")) {
         v->has_allowed = 1;
         return money_sign(&k, 2, &v->allowed_cents, 1, !strcmp(c->status, "22"));
     }
     if (psy__x12_id_is(id, "LQ") && v && !strcmp(psy_x12_element(s, 1), "HE")) {
         char(*r)[6] = APPEND(v->remarks, v->n_remarks);
-        return text(&k, 2, *r, sizeof *r, 1);
+        return psy__x12_text(&k, 2, *r, sizeof *r, 1);
     }
     return 0;
 }

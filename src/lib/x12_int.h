@@ -113,4 +113,15 @@ static inline size_t psy__grow_to(size_t n) { return n ? n * 2 : 4; }
  * Compares the three bytes directly: the id dispatch runs for every segment read. */
 static inline int psy__x12_id_is(const char *a, const char *b) { return a[0] == b[0] && a[1] == b[1] && a[2] == b[2]; }
 
+/* A segment being read element by element (x12_835.c, x12_271.c): psy__x12_fail writes "element
+ * ID01: ..." (i 0: the message alone) into msg and returns -1; psy__x12_text copies element i into dst,
+ * 0 or -1 when required and missing or too long. */
+struct psy__x12_step {
+    const struct psy_x12_segment *s;
+    char *msg;
+    size_t len;
+};
+int psy__x12_fail(struct psy__x12_step *k, size_t i, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int psy__x12_text(struct psy__x12_step *k, size_t i, char *dst, size_t cap, int required);
+
 #endif
