@@ -822,16 +822,13 @@ static void check_credentials(struct audit *au)
  * under the shortest group session the payer's profile pays (group_minutes_min) on the date. */
 static psy_status check_member_minutes(struct audit *au)
 {
-    psy_payers *ps = NULL;
+    const psy_payers *ps = NULL;
     for (size_t i = 0; i < au->nlines; i++) {
         const struct a_line *l = &au->lines[i];
         const struct a_session *x = &au->ss[l->s];
         if (l->a < 0 || !l->payer || !x->minutes || !line_present(au, l) || strcmp(line_code(au, l), "90853")) continue;
-        if (!ps) {
-            char err[256];
-            if (psy_payers_builtin(&ps, err, sizeof err))
-                return psy__store_fail(au->st, PSY_EINVAL, "payer profiles: %s", err);
-        }
+        if (!ps && !(ps = psy__payers_builtin_shared()))
+            return psy__store_fail(au->st, PSY_EINVAL, "payer profiles: the built-in profiles do not parse");
         const struct psy__payer_terms *t;
         if (psy__payer_terms(ps, l->payer->profile, psy__date_int(x->date), &t) || !t || !t->group_minutes_min) continue;
         const struct a_att *a = &au->att[l->a];
@@ -843,7 +840,6 @@ static psy_status check_member_minutes(struct audit *au)
                  (long long)a->client, mins, x->minutes, a->late, a->early, (long long)l->payer->id,
                  t->group_minutes_min);
     }
-    psy_payers_free(ps);
     return PSY_OK;
 }
 

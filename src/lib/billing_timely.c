@@ -13,8 +13,7 @@
 
 /* Limits looked up once per payer while one list or export runs. */
 struct tf_cache {
-    psy_payers *ps;
-    int ps_failed;
+    const psy_payers *ps;
     struct {
         psy_id payer;
         int days;
@@ -23,8 +22,6 @@ struct tf_cache {
     } p[32];
     size_t n;
 };
-
-static void tf_free(struct tf_cache *c) { psy_payers_free(c->ps); }
 
 /* IMP: R-TF-1 -- the payer record's limit when set (timely_filing_days > 0), else the limit of its billing
  * profile in force on the date of service; 0 when neither states one. */
@@ -44,10 +41,7 @@ int psy__billing_timely_limit(psy_store *st, psy_id practice, void *cache, psy_i
         snprintf(c->p[i].profile, sizeof c->p[i].profile, "%s", psy_records_payer_profile(&p));
     }
     if (c->p[i].days > 0) return c->p[i].days;
-    if (!c->ps && !c->ps_failed) {
-        char err[200];
-        c->ps_failed = psy_payers_builtin(&c->ps, err, sizeof err) != PSY_OK;
-    }
+    if (!c->ps) c->ps = psy__payers_builtin_shared();
     const struct psy__payer_terms *t = NULL;
     if (!c->ps || psy__payer_terms(c->ps, c->p[i].profile, psy__date_int(dos), &t) || !t) return 0;
     return t->timely_filing_days;
@@ -57,8 +51,6 @@ void *psy__billing_timely_cache(void) { return psy__calloc(1, sizeof(struct tf_c
 
 void psy__billing_timely_cache_free(void *cache)
 {
-    if (!cache) return;
-    tf_free(cache);
     free(cache);
 }
 

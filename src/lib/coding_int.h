@@ -133,6 +133,9 @@ struct psy__payer_terms {
 /* The version of profile id in force on date (YYYYMMDD). Returns PSY_ENOTFOUND when there is no such
  * profile, PSY_OK with *terms NULL when the profile has no version that early. */
 psy_status psy__payer_terms(const psy_payers *ps, const char *id, int date, const struct psy__payer_terms **terms);
+/* The built-in profiles, parsed once per process and shared read-only (never freed); NULL if the
+ * compiled-in data does not parse (psy_payers_builtin then gives the error). */
+const psy_payers *psy__payers_builtin_shared(void);
 /* The fee in cents for a code key, or -1 when the version has none. */
 long long psy__payer_fee(const struct psy__payer_terms *t, uint32_t key);
 

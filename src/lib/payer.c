@@ -10,6 +10,7 @@
  */
 #include <ctype.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -484,6 +485,23 @@ psy_status psy_payers_builtin(psy_payers **out, char *err, size_t errlen)
     }
     *out = ps;
     return w.rc;
+}
+
+/* The built-in profiles are compiled in and never change while the process runs: they are parsed once
+ * and shared (read-only) by every caller that only looks them up, e.g. each page of the claims list. */
+static pthread_once_t shared_once = PTHREAD_ONCE_INIT;
+static psy_payers *shared_ps;
+
+static void shared_load(void)
+{
+    char err[256];
+    if (psy_payers_builtin(&shared_ps, err, sizeof err)) shared_ps = NULL;
+}
+
+const psy_payers *psy__payers_builtin_shared(void)
+{
+    pthread_once(&shared_once, shared_load);
+    return shared_ps;
 }
 
 size_t psy_payers_count(const psy_payers *ps) { return ps ? ps->n : 0; }

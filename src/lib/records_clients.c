@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "coding_int.h"
 #include "records_int.h"
 #include "records_bulk.h"
 
@@ -268,9 +269,8 @@ static const char *const payer_kinds[] = {"medicare", "medicaid", "commercial", 
 /* A payer profile id must name a built-in profile (data/payers/). */
 static psy_status check_profile(psy_store *st, const char *profile)
 {
-    char err[256];
-    psy_payers *ps = NULL;
-    if (psy_payers_builtin(&ps, err, sizeof err)) return psy__store_fail(st, PSY_EPARSE, "profile: %s", err);
+    const psy_payers *ps = psy__payers_builtin_shared();
+    if (!ps) return psy__store_fail(st, PSY_EPARSE, "profile: the built-in payer profiles do not parse");
     struct psy__buf known = {0};
     int found = 0;
     for (size_t i = 0; i < psy_payers_count(ps); i++) {
@@ -280,7 +280,6 @@ static psy_status check_profile(psy_store *st, const char *profile)
     psy_status rc = found ? PSY_OK : psy__rec_bad(st, "profile", "no payer profile '%.31s' (known: %s)", profile,
                                                   known.p ? known.p : "");
     psy__buf_free(&known);
-    psy_payers_free(ps);
     return rc;
 }
 
