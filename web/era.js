@@ -127,6 +127,8 @@ function postingResult(r) {
       p.overpaid ? h('li', { class: 'warn' }, `${p.overpaid} paid above the charge`) : null,
       p.reversals ? h('li', {}, `${p.reversals} earlier payment${p.reversals === 1 ? '' : 's'} reversed`) : null,
       p.next_claims ? h('li', {}, `${p.next_claims} claim${p.next_claims === 1 ? '' : 's'} for the next payer`) : null,
+      p.next_held ? h('li', {}, `${p.next_held} next payer's claim${p.next_held === 1 ? '' : 's'} held in draft: the payment reversed`) : null,
+      p.next_to_replace ? h('li', {}, `${p.next_to_replace} claim${p.next_to_replace === 1 ? '' : 's'} already sent to the next payer to replace (see the claim's history)`) : null,
       p.payments_seen_before ? h('li', {}, `${p.payments_seen_before} payment${p.payments_seen_before === 1 ? '' : 's'} posted before${earlier}, skipped`) : null),
     h('table', { class: 'posted-claims' },
       h('thead', {}, h('tr', {}, ['Claim', 'Now', 'Billed', 'Paid', 'Adjusted', 'Why'].map((t, i) => h('th', { scope: 'col', class: i >= 2 && i <= 4 ? 'num' : null }, t)))),

@@ -235,6 +235,9 @@ struct psy_billing_post_result {
     char first_warning[240];  /* the first of them: "segment N (ID) element X: ..." */
     long long paid_cents;     /* money posted to claims */
     long next_claims;         /* claims for the next payer built (or kept for a crossover) by this posting */
+    long next_held;           /* later payers' claims held in draft: the payment they rest on was reversed */
+    long next_to_replace;     /* later payers' claims already sent whose earlier adjudication changed since:
+                                 each has a history row asking for a replacement (claims correct) */
 };
 
 /* Posts an 835 file: claims matched by CLP01 (the CLM01 we sent), lines by code and modifiers (a line

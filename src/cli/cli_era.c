@@ -113,6 +113,8 @@ static int era_post(int argc, char **argv)
                               "unbalanced", (json_int_t)r.unbalanced, "overpaid", (json_int_t)r.overpaid, "reversals",
                               (json_int_t)r.reversals, "paid_cents", (json_int_t)r.paid_cents);
         json_object_set_new(o, "next_claims", json_integer(r.next_claims));
+        json_object_set_new(o, "next_held", json_integer(r.next_held));
+        json_object_set_new(o, "next_to_replace", json_integer(r.next_to_replace));
         json_object_set_new(o, "warnings", json_integer(r.warnings));
         if (r.earlier_file)
             json_object_set_new(o, "earlier_file", json_pack("{s:I, s:s, s:s}", "id", (json_int_t)r.earlier_file, "name",
@@ -129,6 +131,13 @@ static int era_post(int argc, char **argv)
         if (r.next_claims)
             printf("%ld claim%s for the next payer (secondary or tertiary) built or kept for a crossover\n",
                    r.next_claims, r.next_claims == 1 ? "" : "s");
+        if (r.next_held)
+            printf("%ld claim%s for the next payer held in draft: the payment %s on was reversed\n", r.next_held,
+                   r.next_held == 1 ? "" : "s", r.next_held == 1 ? "it rests" : "they rest");
+        if (r.next_to_replace)
+            printf("%ld claim%s already sent to the next payer need%s a replacement (claims correct): see %s history\n",
+                   r.next_to_replace, r.next_to_replace == 1 ? "" : "s", r.next_to_replace == 1 ? "s" : "",
+                   r.next_to_replace == 1 ? "its" : "their");
         if (r.warnings)
             printf("%ld defects in fields posting does not need were left empty; the first: %s\n", r.warnings,
                    r.first_warning);

@@ -140,9 +140,12 @@ psy_status psy__billing_cob_load(psy_store *st, psy_id practice, struct psy__loa
         x = up;
     }
     L->n_cob = 0;
+    L->cob_missing = 0;
     for (size_t k = n; k-- > 0;) { /* the oldest payer first */
+        size_t had = L->n_cob;
         psy_status rc = load_one(st, practice, L, chain[k]);
         if (rc) return rc;
+        if (L->n_cob == had && !L->cob_missing) L->cob_missing = chain[k];
     }
     L->c.others = L->others;
     L->c.n_others = L->n_cob;
@@ -169,6 +172,58 @@ psy_status psy__billing_cob_after(psy_store *st, psy_id practice, psy_id claim, 
     snprintf(why, sizeof why, "built for the next payer after the 835 of claim %s (coordination of benefits)", mine);
     if ((rc = psy__billing_history(st, *built, "", "draft", why))) return rc;
     return psy_billing_scrub(st, practice, *built);
+}
+
+/* IMP: R-COB-4 -- a later payer's claim rests on the earlier payer's adjudication (2320 AMT*D, CAS, 2430 SVD).
+ * When that payment is reversed (835 CLP02 22), a claim not yet sent is held in draft (the scrubber's
+ * R-COB-4 finding) until the new adjudication is posted, then scrubbed again with it; a claim already sent
+ * carried the old adjudication, so its history asks for a replacement (frequency 7). A claim the payer
+ * forwarded itself (crossover) is left to that payer. */
+psy_status psy__billing_cob_revisit(psy_store *st, psy_id practice, psy_id claim, int reversal, long *held,
+                                    long *to_replace)
+{
+    int64_t crossed = 0;
+    psy_status rc = psy__db_int(st, &crossed,
+                                "SELECT count(*) FROM payment WHERE claim_id = ? AND claim_line_id IS NULL AND "
+                                "crossover_payer <> ''",
+                                PSY_ARGS(PSY_INT(claim)));
+    if (rc || crossed) return rc;
+    enum { MAX = 16 };
+    struct {
+        psy_id id;
+        char status[24];
+    } k[MAX];
+    size_t n = 0;
+    psy__stmt *s = psy__db_stmt(st, "SELECT id, status FROM claim WHERE cob_from_claim_id = ? AND practice_id = ? "
+                                    "ORDER BY id",
+                                PSY_ARGS(PSY_INT(claim), PSY_INT(practice)));
+    if (!s) return psy__store_dbfail(st, "claim");
+    int r;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW && n < MAX) {
+        k[n].id = psy__sql_int64(s, 0);
+        psy__db_col_copy(s, 1, k[n].status, sizeof k[n].status);
+        n++;
+    }
+    psy__sql_finalize(s);
+    if (r == PSY_SQL_ERROR) return psy__store_dbfail(st, "claim");
+    char mine[PSY_CLAIM_ID_MAX + 1] = "", why[300];
+    psy__db_text(st, mine, sizeof mine, "SELECT claim_number FROM claim WHERE id = ?", PSY_ARGS(PSY_INT(claim)));
+    for (size_t i = 0; i < n && !rc; i++) {
+        psy_claim_state cs;
+        if (psy_claim_state_parse(k[i].status, &cs)) continue;
+        if (cs == PSY_CLAIM_DRAFT || cs == PSY_CLAIM_READY) {
+            if ((rc = psy_billing_scrub(st, practice, k[i].id))) break;
+            *held += reversal;
+        } else if (reversal && cs != PSY_CLAIM_REJECTED && cs != PSY_CLAIM_CLOSED) {
+            snprintf(why, sizeof why,
+                     "the earlier payer reversed its payment of claim %s (835 CLP02 22) after this claim was sent: "
+                     "once its new adjudication is posted, send a replacement carrying it (claims correct)",
+                     mine);
+            rc = psy__billing_history(st, k[i].id, k[i].status, k[i].status, why);
+            (*to_replace)++;
+        }
+    }
+    return rc;
 }
 
 psy_status psy__billing_cob_crossover(psy_store *st, psy_id practice, psy_id claim, psy_id next, const char *to,

@@ -38,6 +38,7 @@ struct psy__cob {
 struct psy__loaded {
     psy_id id;
     psy_id replaces, cob_from;    /* the claim this one replaces or voids; the earlier payer's claim */
+    psy_id cob_missing;           /* an earlier payer's claim with no adjudication in force (reversed) */
     char payer_claim_number[51];  /* REF*F8 of a replacement or void */
     char number[PSY_CLAIM_ID_MAX + 1];
     char date[9], birth[9], sub_birth[9], today[9], hhmm[5];
@@ -186,6 +187,12 @@ psy_status psy__billing_payer_number(psy_store *st, psy_id claim, char *out, siz
  * claim for it (billing_cob.c), unless the payer forwarded the claim (crossover) or it was built before.
  * *built gets the new claim's id (0 none). */
 psy_status psy__billing_cob_after(psy_store *st, psy_id practice, psy_id claim, psy_id next_policy, psy_id *built);
+/* After an 835 changed claim's adjudication (a reversal, or a new adjudication after one) when the later
+ * payers' claims were already built: scrubs again those not yet sent (held in draft while the payment they
+ * rest on is reversed, R-COB-4); on a reversal, asks in the history of those sent for a replacement. Adds
+ * to *held and *to_replace. */
+psy_status psy__billing_cob_revisit(psy_store *st, psy_id practice, psy_id claim, int reversal, long *held,
+                                    long *to_replace);
 /* A payer forwarded the claim to `to` (crossover): keeps a claim for the next policy, submitted without an
  * 837P of ours, for that payer's 835 to post to (*kept its id, 0 when one is kept already). */
 psy_status psy__billing_cob_crossover(psy_store *st, psy_id practice, psy_id claim, psy_id next_policy,

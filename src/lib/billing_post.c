@@ -398,6 +398,8 @@ static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *p
     /* who owes the rest once this payer has adjudicated the claim: the next payer (a claim built for it,
      * or kept for the payer the claim was crossed over to), else the patient */
     psy_id next_policy = 0, next = 0;
+    if (!rc && reversal)
+        rc = psy__billing_cob_revisit(p->st, p->practice, id, 1, &p->r->next_held, &p->r->next_to_replace);
     if (!rc && !reversal && to != PSY_CLAIM_DENIED) rc = psy__billing_next_payer(p->st, p->practice, id, &next_policy);
     if (!rc && next_policy) {
         if (crossover(c)) {
@@ -407,6 +409,9 @@ static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *p
             rc = psy__billing_cob_crossover(p->st, p->practice, id, next_policy, to_payer, &next);
         } else {
             rc = psy__billing_cob_after(p->st, p->practice, id, next_policy, &next);
+            /* built before: this is a new adjudication of a claim already worked (after a reversal) */
+            if (!rc && !next)
+                rc = psy__billing_cob_revisit(p->st, p->practice, id, 0, &p->r->next_held, &p->r->next_to_replace);
         }
         if (!rc && next) p->r->next_claims++;
     } else if (!rc) {

@@ -170,6 +170,15 @@ static psy_status scrub(psy_store *st, psy_id practice, psy_id claim, struct aud
         json_decref(arr);
         goto out;
     }
+    /* IMP: R-COB-4 -- the earlier payer's adjudication this claim carries was taken back */
+    if (L->cob_missing) {
+        char num[PSY_CLAIM_ID_MAX + 1] = "", msg[240];
+        psy__db_text(st, num, sizeof num, "SELECT claim_number FROM claim WHERE id = ?",
+                     PSY_ARGS(PSY_INT(L->cob_missing)));
+        snprintf(msg, sizeof msg, "the earlier payer's payment of claim %s was reversed (835 CLP02 22) and no new "
+                 "adjudication of it is posted: this claim waits for it", num);
+        finding_add(arr, "error", "R-COB-4", "cob_from", msg, "billing");
+    }
     /* the 837P rules */
     struct psy_claim_batch b;
     psy__billing_batch(L, &b, &L->c, 1);

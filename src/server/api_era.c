@@ -129,6 +129,8 @@ static json_t *post_result_json(const struct psy_billing_post_result *p)
                           (json_int_t)p->unbalanced, "overpaid", (json_int_t)p->overpaid, "reversals",
                           (json_int_t)p->reversals, "paid_cents", (json_int_t)p->paid_cents);
     json_object_set_new(o, "next_claims", json_integer(p->next_claims));
+    json_object_set_new(o, "next_held", json_integer(p->next_held));
+    json_object_set_new(o, "next_to_replace", json_integer(p->next_to_replace));
     if (p->earlier_file)
         json_object_set_new(o, "earlier_file", json_pack("{s:I, s:s, s:s}", "id", (json_int_t)p->earlier_file, "name",
                                                          p->earlier_name, "posted_at", p->earlier_posted_at));

@@ -978,12 +978,18 @@ static char *export_payer(const char *code, size_t *len)
     return doc;
 }
 
-static void post(const char *payer, const char *trace, const char *clps, struct psy_billing_post_result *r)
+static void post_plb(const char *payer, const char *trace, const char *clps, long long plb,
+                     struct psy_billing_post_result *r)
 {
     size_t len;
-    char *era = remit_as(payer, trace, clps, 0, &len), err[400];
+    char *era = remit_as(payer, trace, clps, plb, &len), err[400];
     if (psy_billing_era_post(W.st, W.pr, era, len, r, err, sizeof err)) fail_msg("post %s: %s", trace, err);
     free(era);
+}
+
+static void post(const char *payer, const char *trace, const char *clps, struct psy_billing_post_result *r)
+{
+    post_plb(payer, trace, clps, 0, r);
 }
 
 /* Replaces (7) or voids (8) the claim; returns the new claim's id (0 and err when refused). */
@@ -1314,6 +1320,90 @@ static void test_secondary_claim(void **state)
     free(tnum);
 }
 
+/* IMP: R-COB-4 -- the secondary's claim carries the primary's adjudication (005010X222A1 2320 AMT*D, 2430
+ * SVD). The primary's reversal (005010X221A1 CLP02 22, amounts negated) holds the secondary's claim not yet
+ * sent in draft until the primary's new adjudication is posted; then it is ready again and carries the new
+ * amounts. Once sent, a reversal asks in its history for a replacement. */
+static void test_secondary_after_reversal(void **state)
+{
+    (void)state;
+    char err[400], clps[900], t[32], nt[32], paid[32], npaid[32], co[32], pr[32], npr[32], want[200];
+    psy_id orig = lone_paid_claim("DEMOBLU01");
+    assert_true(orig > 0);
+    add_policy(orig, "DEMOCDR01", 2, "CDR55502");
+    psy_id p = replace(orig, 7, err, sizeof err);
+    if (!p) fail_msg("%s", err);
+    size_t len;
+    free(export_payer("DEMOBLU01", &len));
+    char *num = qtext("SELECT claim_number FROM claim WHERE id = %lld", (long long)p);
+    char *code = qtext("SELECT code FROM claim_line WHERE claim_id = %lld", (long long)p);
+    long long total = qn("SELECT total_cents FROM claim WHERE id = %lld", (long long)p);
+    money(total, t);
+    money(-total, nt);
+    money(total - 5000, paid);
+    money(-(total - 5000), npaid);
+    money(2000, co);
+    money(3000, pr);
+    money(-3000, npr);
+    snprintf(clps, sizeof clps, "CLP*%s*1*%s*%s*%s*CI*ICNR41~SVC*HC:%s*%s*%s**1~CAS*CO*45*%s~CAS*PR*2*%s", num, t,
+             paid, pr, code, t, paid, co, pr);
+    struct psy_billing_post_result r;
+    post("Bluestem Health Plan (demo)*XV*DEMOBLU01", "COBR001", clps, &r);
+    assert_int_equal(r.next_claims, 1);
+    assert_int_equal(r.next_held, 0);
+    psy_id sec = qn("SELECT id FROM claim WHERE cob_from_claim_id = %lld", (long long)p);
+    assert_true(sec > 0);
+    assert_int_equal(qn("SELECT count(*) FROM claim WHERE id = %lld AND status = 'ready'", (long long)sec), 1);
+    /* the primary takes its payment back: the secondary's claim, not sent yet, waits in draft */
+    snprintf(clps, sizeof clps, "CLP*%s*22*%s*%s*%s*CI*ICNR41~SVC*HC:%s*%s*%s**1~CAS*CO*45*-20~CAS*PR*2*%s", num,
+             nt, npaid, npr, code, nt, npaid, npr);
+    /* BPR02 is never below zero (005010X221A1): the payer offsets a lone reversal with a PLB */
+    post_plb("Bluestem Health Plan (demo)*XV*DEMOBLU01", "COBR002", clps, -(total - 5000), &r);
+    assert_int_equal(r.reversals, 1);
+    assert_int_equal(r.next_held, 1);
+    assert_int_equal(r.next_to_replace, 0);
+    assert_int_equal(qn("SELECT count(*) FROM claim WHERE id = %lld AND status = 'draft' AND findings LIKE "
+                        "'%%R-COB-4%%'", (long long)sec), 1);
+    assert_int_equal(qn("SELECT count(*) FROM claim WHERE cob_from_claim_id = %lld", (long long)p), 1);
+    /* its new adjudication: 10.00 more to the patient; the secondary's claim is ready with it */
+    money(total - 6000, paid);
+    money(4000, pr);
+    snprintf(clps, sizeof clps, "CLP*%s*1*%s*%s*%s*CI*ICNR42~SVC*HC:%s*%s*%s**1~CAS*CO*45*%s~CAS*PR*2*%s", num, t,
+             paid, pr, code, t, paid, co, pr);
+    post("Bluestem Health Plan (demo)*XV*DEMOBLU01", "COBR003", clps, &r);
+    assert_int_equal(r.next_claims, 0); /* the one built before, not a second */
+    assert_int_equal(qn("SELECT count(*) FROM claim WHERE cob_from_claim_id = %lld", (long long)p), 1);
+    char *st = qtext("SELECT status FROM claim WHERE id = %lld", (long long)sec);
+    if (strcmp(st, "ready"))
+        fail_msg("secondary claim is %s: %s", st, qtext("SELECT findings FROM claim WHERE id = %lld", (long long)sec));
+    free(st);
+    char *doc = export_payer("DEMOCDR01", &len);
+    char *snum = qtext("SELECT claim_number FROM claim WHERE id = %lld", (long long)sec);
+    snprintf(want, sizeof want, "CLM*%s*", snum);
+    const char *clm = strstr(doc, want);
+    assert_non_null(clm);
+    snprintf(want, sizeof want, "AMT*D*%s~", paid);
+    assert_non_null(strstr(clm, want));
+    snprintf(want, sizeof want, "AMT*EAF*%s~", pr);
+    assert_non_null(strstr(clm, want));
+    free(doc);
+    /* sent now: a second reversal cannot hold it back, its history asks for a replacement */
+    money(-(total - 6000), npaid);
+    money(-4000, npr);
+    snprintf(clps, sizeof clps, "CLP*%s*22*%s*%s*%s*CI*ICNR42~SVC*HC:%s*%s*%s**1~CAS*CO*45*-20~CAS*PR*2*%s", num,
+             nt, npaid, npr, code, nt, npaid, npr);
+    post_plb("Bluestem Health Plan (demo)*XV*DEMOBLU01", "COBR004", clps, -(total - 6000), &r);
+    assert_int_equal(r.reversals, 1);
+    assert_int_equal(r.next_held, 0);
+    assert_int_equal(r.next_to_replace, 1);
+    assert_int_equal(qn("SELECT count(*) FROM claim WHERE id = %lld AND status = 'submitted'", (long long)sec), 1);
+    assert_int_equal(qn("SELECT count(*) FROM claim_status_history WHERE claim_id = %lld AND reason LIKE "
+                        "'%%reversed its payment of claim %s%%send a replacement%%'", (long long)sec, num), 1);
+    free(num);
+    free(code);
+    free(snum);
+}
+
 /* IMP: R-COB-2, R-COB-3 -- a primary that forwarded the claim (CLP02 19, NM1*TT) gets no secondary claim
  * built; the forwarded-to payer's 835 under the same claim number posts to the claim kept for it. */
 static void test_crossover(void **state)
@@ -1365,7 +1455,8 @@ int main(void)
         cmocka_unit_test(test_cli), cmocka_unit_test(test_era_refused), cmocka_unit_test(test_era_posted_once),
         cmocka_unit_test(test_era_reversal), cmocka_unit_test(test_scrub_all), cmocka_unit_test(test_revenue), cmocka_unit_test(test_group_twice_a_day),
         cmocka_unit_test(test_correct_void), cmocka_unit_test(test_zero_pay_patient_share),
-        cmocka_unit_test(test_timely_filing), cmocka_unit_test(test_secondary_claim), cmocka_unit_test(test_crossover),
+        cmocka_unit_test(test_timely_filing), cmocka_unit_test(test_secondary_claim), cmocka_unit_test(test_secondary_after_reversal),
+        cmocka_unit_test(test_crossover),
         cmocka_unit_test(test_era_lenient),
     };
     int rc = test_run_on_backends("billing", tests, sizeof tests / sizeof *tests, NULL, teardown);
