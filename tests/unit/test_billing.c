@@ -1229,20 +1229,30 @@ static void add_policy(psy_id claim, const char *code, int priority, const char 
     assert_int_equal(psy_records_policy_add(W.st, W.pr, &y, &id), PSY_OK);
 }
 
+/* A paid claim of the demo payer whose client gets a secondary policy (DEMOCDR01, member id member): sent
+ * again to the primary as a replacement (7), so that its 835 finds the secondary on file. */
+static psy_id sent_with_secondary(const char *member)
+{
+    char err[400];
+    size_t len;
+    psy_id orig = lone_paid_claim("DEMOBLU01");
+    assert_true(orig > 0);
+    add_policy(orig, "DEMOCDR01", 2, member);
+    psy_id p = replace(orig, 7, err, sizeof err);
+    if (!p) fail_msg("%s", err);
+    free(export_payer("DEMOBLU01", &len));
+    return p;
+}
+
 /* IMP: R-COB-1 -- once the primary's 835 is posted, a client with a secondary policy gets the secondary's
  * claim: same lines, the primary's adjudication in 2320/2330A/2330B and each line's 2430, balanced; then
  * the tertiary's after the secondary's 835, with two 2320 loops. Posting again builds nothing more. */
 static void test_secondary_claim(void **state)
 {
     (void)state;
-    char err[400], clps[700], t[32], paid[32], co[32], pr[32];
-    psy_id orig = lone_paid_claim("DEMOBLU01");
-    assert_true(orig > 0);
-    add_policy(orig, "DEMOCDR01", 2, "CDR55501");
-    psy_id p = replace(orig, 7, err, sizeof err); /* sent again to the primary, now with a secondary on file */
-    if (!p) fail_msg("%s", err);
+    char clps[700], t[32], paid[32], co[32], pr[32];
+    psy_id p = sent_with_secondary("CDR55501");
     size_t len;
-    free(export_payer("DEMOBLU01", &len));
     char *num = qtext("SELECT claim_number FROM claim WHERE id = %lld", (long long)p);
     char *code = qtext("SELECT code FROM claim_line WHERE claim_id = %lld", (long long)p);
     long long total = qn("SELECT total_cents FROM claim WHERE id = %lld", (long long)p);
@@ -1292,7 +1302,7 @@ static void test_secondary_claim(void **state)
     assert_non_null(strstr(clm, want));
     free(doc);
     /* the secondary pays 20.00 (OA 23, the primary's impact), a tertiary is on file now */
-    add_policy(orig, "DEMOMCR01", 3, "1EG4TE5MK73");
+    add_policy(p, "DEMOMCR01", 3, "1EG4TE5MK73");
     money(2000, co);
     money(total - 3000, pr);
     snprintf(clps, sizeof clps, "CLP*%s*2*%s*%s*1000*CI*ICNS1~SVC*HC:%s*%s*%s**1~CAS*OA*23*%s~CAS*PR*2*10", snum, t,
@@ -1327,14 +1337,9 @@ static void test_secondary_claim(void **state)
 static void test_secondary_after_reversal(void **state)
 {
     (void)state;
-    char err[400], clps[900], t[32], nt[32], paid[32], npaid[32], co[32], pr[32], npr[32], want[200];
-    psy_id orig = lone_paid_claim("DEMOBLU01");
-    assert_true(orig > 0);
-    add_policy(orig, "DEMOCDR01", 2, "CDR55502");
-    psy_id p = replace(orig, 7, err, sizeof err);
-    if (!p) fail_msg("%s", err);
+    char clps[900], t[32], nt[32], paid[32], npaid[32], co[32], pr[32], npr[32], want[200];
+    psy_id p = sent_with_secondary("CDR55503");
     size_t len;
-    free(export_payer("DEMOBLU01", &len));
     char *num = qtext("SELECT claim_number FROM claim WHERE id = %lld", (long long)p);
     char *code = qtext("SELECT code FROM claim_line WHERE claim_id = %lld", (long long)p);
     long long total = qn("SELECT total_cents FROM claim WHERE id = %lld", (long long)p);
@@ -1409,14 +1414,8 @@ static void test_secondary_after_reversal(void **state)
 static void test_crossover(void **state)
 {
     (void)state;
-    char err[400], clps[700], t[32], paid[32], rest[32];
-    psy_id orig = lone_paid_claim("DEMOBLU01");
-    assert_true(orig > 0);
-    add_policy(orig, "DEMOCDR01", 2, "CDR55502");
-    psy_id p = replace(orig, 7, err, sizeof err);
-    if (!p) fail_msg("%s", err);
-    size_t len;
-    free(export_payer("DEMOBLU01", &len));
+    char clps[700], t[32], paid[32], rest[32];
+    psy_id p = sent_with_secondary("CDR55502");
     char *num = qtext("SELECT claim_number FROM claim WHERE id = %lld", (long long)p);
     long long total = qn("SELECT total_cents FROM claim WHERE id = %lld", (long long)p);
     money(total, t);
