@@ -10,6 +10,8 @@ import { practiceToday } from './clock.js';
 const dollars = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 const money = (c) => (c === null || c === undefined ? '—' : dollars.format(c / 100));
 const pct = (bp) => (bp === null || bp === undefined ? '—' : `${(bp / 100).toFixed(bp % 100 ? 2 : 0)}%`);
+// the month and day a plan year begins each year ("Apr 1")
+const planDay = (iso) => new Date(`${iso}T00:00:00`).toLocaleDateString('en-US', { month: 'short', day: 'numeric' });
 const num = (v) => (v === null || v === undefined ? '—' : String(v));
 
 function answerRow(e) {
@@ -21,7 +23,9 @@ function answerRow(e) {
     h('th', { scope: 'row' }, e.as_of), h('td', {}, e.status, why ? h('span', { class: 'warn-tag' }, ` ${why}`) : null),
     h('td', { class: 'num' }, money(s.copay_in_cents)), h('td', { class: 'num' }, pct(s.coinsurance_in_bp)),
     h('td', { class: 'num' }, money(s.deductible_in_left_cents)), h('td', { class: 'num' }, money(s.oop_in_left_cents)),
-    h('td', { class: 'num' }, `${num(s.visits_left)} of ${num(s.visits_allowed)}`), h('td', {}, auth));
+    h('td', { class: 'num' }, `${num(s.visits_left)} of ${num(s.visits_allowed)}`,
+      s.visits_year_begin ? h('span', { class: 'note' }, ` per plan year from ${planDay(s.visits_year_begin)}`) : null),
+    h('td', {}, auth));
 }
 
 const HEADS = ['Date asked', 'Coverage', 'Copay', 'Coinsurance', 'Deductible left', 'Out of pocket left', 'Visits left', 'Prior auth'];

@@ -503,6 +503,7 @@ struct psy_elig_response {
     char pat_last[61], pat_first[36], pat_birth[9];
     char as_of[9];             /* the date asked about (2100 DTP*291/307 single date), else BHT04 */
     char begin[9], end[9];     /* coverage dates the payer gave (2100 DTP 346/347, 356/357, or a 291/307 range) */
+    char plan_begin[9];        /* 2100 DTP*346: the plan's begin, CCYYMMDD ("" none) */
     struct psy_elig_benefit *benefits;
     size_t n_benefits;
     struct psy_elig_reject *rejects;
@@ -532,6 +533,10 @@ struct psy_elig_summary {
     long long deductible_in, deductible_in_left, deductible_out, deductible_out_left;
     long long oop_in, oop_in_left, oop_out, oop_out_left;
     long visits_allowed, visits_left, visits_used;
+    /* the benefit year the visits count in: "" a calendar year (EB06 23, or not said); for a service year or
+     * a contract (EB06 22 or 25), the day its year began (the benefit's 2110 DTP 348/346, else the plan's
+     * 2100 DTP*346), CCYYMMDD: it begins again on that month and day each year */
+    char visits_year_begin[9];
     int auth_required;          /* 1 Y, 0 N, PSY_ELIG_UNKNOWN */
 };
 void psy_elig_summarize(const struct psy_elig_response *r, struct psy_elig_summary *s);

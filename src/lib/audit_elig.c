@@ -19,6 +19,7 @@
 struct check {
     psy_id id, policy;
     char as_of[PSY_DATE_MAX], status[10], begin[PSY_DATE_MAX], end[PSY_DATE_MAX];
+    char year_begin[PSY_DATE_MAX]; /* the benefit year's first day when not a calendar year */
     long allowed, left;
 };
 
@@ -38,7 +39,8 @@ static psy_status load(psy_store *st, psy_id practice, psy_id policy, struct che
 {
     *out = NULL;
     *n = 0;
-    const char *sql = "SELECT id, policy_id, as_of, status, coverage_begin, coverage_end, visits_allowed, visits_left "
+    const char *sql = "SELECT id, policy_id, as_of, status, coverage_begin, coverage_end, visits_allowed, visits_left, "
+                      "visits_year_begin "
                       "FROM eligibility_check WHERE practice_id = ? AND (? = 0 OR policy_id = ?) "
                       "ORDER BY policy_id, id DESC";
     psy__stmt *s = psy__db_stmt(st, sql, PSY_ARGS(PSY_INT(practice), PSY_INT(policy), PSY_INT(policy)));
@@ -56,6 +58,7 @@ static psy_status load(psy_store *st, psy_id practice, psy_id policy, struct che
         snprintf(c->end, sizeof c->end, "%s", psy__sql_text(s, 5));
         c->allowed = (long)psy__sql_int64(s, 6);
         c->left = (long)psy__sql_int64(s, 7);
+        snprintf(c->year_begin, sizeof c->year_begin, "%s", psy__sql_text(s, 8));
     }
     psy__sql_finalize(s);
     if (r == PSY_SQL_ERROR) {
@@ -80,6 +83,15 @@ static int speaks(const struct check *c, size_t n, const char *date, size_t *whi
     return -1;
 }
 
+/* The first day of the benefit year holding date, for a year that begins each year on the month and day
+ * of mmdd ("MM-DD"). */
+static void year_of(const char *date, const char *mmdd, char out[PSY_DATE_MAX])
+{
+    unsigned y = (unsigned)atoi(date) % 10000u;
+    snprintf(out, PSY_DATE_MAX, "%04u-%.5s", y, mmdd);
+    if (strcmp(date, out) < 0) snprintf(out, PSY_DATE_MAX, "%04u-%.5s", (y + 9999u) % 10000u, mmdd);
+}
+
 struct visit {
     psy_id session, client, policy;
     char date[PSY_DATE_MAX];
@@ -95,9 +107,10 @@ psy_status psy__audit_elig(psy_store *st, psy_id practice, const char *from, con
         free(c);
         return rc;
     }
-    /* sessions from the start of the first year of the period (visits count from the benefit year's start) */
+    /* sessions from the start of the first benefit year of the period: a year before it at most (visits
+     * count from the benefit year's start, which for a plan year may be in the year before) */
     char year_start[PSY_DATE_MAX];
-    snprintf(year_start, sizeof year_start, "%.4s-01-01", from);
+    snprintf(year_start, sizeof year_start, "%04u-%.5s", ((unsigned)atoi(from) + 9999u) % 10000u, from + 5);
     psy__stmt *s = psy__db_stmt(
         st,
         "SELECT x.sid, x.client_id, x.service_date, p.id FROM (SELECT id AS sid, client_id, service_date FROM session "
@@ -137,8 +150,16 @@ psy_status psy__audit_elig(psy_store *st, psy_id practice, const char *from, con
         while (ci < nc && c[ci].policy < pol) ci++;
         size_t c0 = ci, c1 = ci;
         while (c1 < nc && c[c1].policy == pol) c1++;
-        /* per benefit year (calendar year): the newest active answer of that year with a visit limit */
-        char year[5] = "";
+        /* per benefit year: a calendar year, or the plan's year when the newest answer with a visit limit
+         * counts it so (EB06 22/25); the newest active answer of that year with a visit limit */
+        const char *mmdd = "01-01";
+        for (size_t k = c0; k < c1; k++)
+            if (!strcmp(c[k].status, "active") && (c[k].allowed >= 0 || c[k].left >= 0)) {
+                if (strlen(c[k].year_begin) == 10) mmdd = c[k].year_begin + 5;
+                break;
+            }
+        int calendar = !strcmp(mmdd, "01-01");
+        char year[PSY_DATE_MAX] = "", y[PSY_DATE_MAX];
         long seen = 0, after = 0;
         const struct check *lim = NULL;
         for (; i < nv && v[i].policy == pol; i++) {
@@ -153,14 +174,17 @@ psy_status psy__audit_elig(psy_store *st, psy_id practice, const char *from, con
                          c[c0 + w].as_of, x->date);
                 emit(ud, "R-ELIG-1", 1, x->session, x->date, msg);
             }
-            if (strncmp(year, x->date, 4)) {
-                snprintf(year, sizeof year, "%.4s", x->date);
+            year_of(x->date, mmdd, y);
+            if (strcmp(year, y)) {
+                memcpy(year, y, sizeof year);
                 seen = after = 0;
                 lim = NULL;
-                for (size_t k = c0; k < c1 && !lim; k++)
-                    if (!strcmp(c[k].status, "active") && !strncmp(c[k].as_of, year, 4) &&
-                        (c[k].allowed >= 0 || c[k].left >= 0))
+                for (size_t k = c0; k < c1 && !lim; k++) {
+                    char ay[PSY_DATE_MAX];
+                    year_of(c[k].as_of, mmdd, ay);
+                    if (!strcmp(c[k].status, "active") && !strcmp(ay, year) && (c[k].allowed >= 0 || c[k].left >= 0))
                         lim = &c[k];
+                }
             }
             seen++;
             if (lim && strcmp(x->date, lim->as_of) > 0) after++;
@@ -171,9 +195,12 @@ psy_status psy__audit_elig(psy_store *st, psy_id practice, const char *from, con
                 snprintf(msg, sizeof msg,
                          "visit %ld after the eligibility answer of %s, which left %ld visits this benefit year",
                          after, lim->as_of, lim->left);
-            else
+            else if (calendar)
                 snprintf(msg, sizeof msg, "visit %ld of %.4s; the eligibility answer of %s allows %ld a year", seen,
                          year, lim->as_of, lim->allowed);
+            else
+                snprintf(msg, sizeof msg, "visit %ld of the benefit year from %s; the eligibility answer of %s "
+                         "allows %ld a year", seen, year, lim->as_of, lim->allowed);
             emit(ud, "R-ELIG-2", 0, x->session, x->date, msg);
         }
         ci = c1;

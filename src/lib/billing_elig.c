@@ -225,21 +225,22 @@ static psy_status store_one(psy_store *st, psy_id practice, const char *name, co
 {
     struct psy_elig_summary s;
     psy_elig_summarize(r, &s);
-    char hash[65], as_of[PSY_DATE_MAX], begin[PSY_DATE_MAX], end[PSY_DATE_MAX];
+    char hash[65], as_of[PSY_DATE_MAX], begin[PSY_DATE_MAX], end[PSY_DATE_MAX], year[PSY_DATE_MAX];
     char *json = answer_json(r, hash);
     iso_of(r->as_of, as_of);
     iso_of(r->begin, begin);
     iso_of(r->end, end);
+    iso_of(s.visits_year_begin, year);
     if (!as_of[0]) snprintf(as_of, sizeof as_of, "%.10s", now);
     int64_t changed = 0;
     psy_status rc = psy__db_run(
         st, &changed,
         "INSERT INTO eligibility_check (practice_id, client_id, policy_id, as_of, status, coverage_begin, "
-        "coverage_end, visits_allowed, visits_left, auth_required, trace, answer, content_hash, file_name, "
-        "received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "coverage_end, visits_allowed, visits_left, visits_year_begin, auth_required, trace, answer, content_hash, "
+        "file_name, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (practice_id, content_hash) DO NOTHING",
         PSY_ARGS(PSY_INT(practice), PSY_INT(client), PSY_INT(policy), PSY_TEXT(as_of), PSY_TEXT(s.status),
-                 PSY_TEXT(begin), PSY_TEXT(end), PSY_INT(s.visits_allowed), PSY_INT(s.visits_left),
+                 PSY_TEXT(begin), PSY_TEXT(end), PSY_INT(s.visits_allowed), PSY_INT(s.visits_left), PSY_TEXT(year),
                  PSY_INT(s.auth_required), PSY_TEXT(r->trace), PSY_TEXT(json), PSY_TEXT(hash),
                  PSY_TEXT(name ? name : ""), PSY_TEXT(now)));
     free(json);

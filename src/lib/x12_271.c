@@ -419,6 +419,7 @@ static int step271(struct rd *d, const struct psy__x12_env *env, const struct ps
             if (!strcmp(q, "349") || !strcmp(q, "347") || !strcmp(q, "292")) memcpy(b->end, e, 9);
             return 0;
         }
+        if (!strcmp(q, "346")) memcpy(r->plan_begin, a, 9);
         if (!strcmp(q, "346") || !strcmp(q, "356")) memcpy(r->begin, a, 9);
         else if (!strcmp(q, "347") || !strcmp(q, "357")) memcpy(r->end, e, 9);
         else if (!strcmp(q, "291") || !strcmp(q, "307") || !strcmp(q, "472")) {
@@ -593,6 +594,7 @@ void psy_elig_summarize(const struct psy_elig_response *r, struct psy_elig_summa
     s->oop_out_left = amount_of(pick(r, "G", 'N', 1, 0));
     /* visits: F limitations counted in visits (EB09 VS with EB10, or an HSD with HSD01 VS) */
     s->visits_allowed = s->visits_left = s->visits_used = PSY_ELIG_UNKNOWN;
+    s->visits_year_begin[0] = 0;
     int best_allowed = 0, best_left = 0;
     s->auth_required = PSY_ELIG_UNKNOWN;
     int best_auth = 0;
@@ -612,6 +614,10 @@ void psy_elig_summarize(const struct psy_elig_response *r, struct psy_elig_summa
             if (rel > best_left) best_left = rel, s->visits_left = n;
         } else if (rel > best_allowed) {
             best_allowed = rel, s->visits_allowed = n;
+            /* EB06 22 service year, 25 contract: the plan's own year, not the calendar's */
+            s->visits_year_begin[0] = 0;
+            if (!strcmp(b->period, "22") || !strcmp(b->period, "25"))
+                memcpy(s->visits_year_begin, b->begin[0] ? b->begin : r->plan_begin, 9);
         }
     }
     if (s->visits_allowed >= 0 && s->visits_left >= 0 && s->visits_left <= s->visits_allowed)
@@ -657,6 +663,7 @@ char *psy_elig_response_json(const struct psy_elig_response *r, int pretty)
         "oop_out_left_cents", num_or_null(s.oop_out_left), "visits_allowed", num_or_null(s.visits_allowed),
         "visits_left", num_or_null(s.visits_left), "visits_used", num_or_null(s.visits_used), "auth_required",
         s.auth_required < 0 ? json_null() : json_boolean(s.auth_required));
+    json_object_set_new(sum, "visits_year_begin", date_or_null(s.visits_year_begin));
     json_t *benefits = json_array(), *rejects = json_array();
     for (size_t i = 0; i < r->n_benefits; i++) {
         const struct psy_elig_benefit *b = &r->benefits[i];

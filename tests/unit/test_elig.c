@@ -440,6 +440,16 @@ static int has_finding(struct fx *f, const char *rule, psy_id session)
     return hit;
 }
 
+/* Posts a 271 answer that must be kept, new, with client's policy. */
+static void post_new(struct fx *f, const char *text, psy_id client)
+{
+    struct psy_billing_elig_result r;
+    char err[300];
+    assert_int_equal(psy_billing_eligibility_post(f->st, f->pr, NULL, text, strlen(text), &r, err, sizeof err), PSY_OK);
+    assert_int_equal(r.stored, 1);
+    assert_int_equal(r.client, client);
+}
+
 /* Request, answer, keep, read again, refuse a broken file, audit: on both backends. */
 static void test_store(void **state)
 {
@@ -496,10 +506,7 @@ static void test_store(void **state)
     char *by_member = replace(tmpl, "W123456789", "MBR1");
     repl(&by_member, "P7C3D20240305", "THEIRS");
     repl(&by_member, "*12**Y", "*1**Y");
-    assert_int_equal(psy_billing_eligibility_post(f.st, f.pr, NULL, by_member, strlen(by_member), &r, err, sizeof err),
-                     PSY_OK);
-    assert_int_equal(r.stored, 1);
-    assert_int_equal(r.client, f.client[1]);
+    post_new(&f, by_member, f.client[1]);
     char *list;
     assert_int_equal(psy_billing_eligibility_list(f.st, f.pr, client, &list, NULL), PSY_OK);
     assert_non_null(strstr(list, "\"status\":\"active\""));
@@ -511,6 +518,28 @@ static void test_store(void **state)
     psy_id v2 = fx_individual(&f, f.client[1], "2024-03-19", 53, "90837", 1);
     assert_false(has_finding(&f, "R-ELIG-2", v1));
     assert_true(has_finding(&f, "R-ELIG-2", v2));
+
+    /* R-ELIG-2 by service year (EB06 22): a plan that began 2023-04-01 (2100 DTP*346) allows 2 visits a
+     * year, counted from April 1, not January 1 */
+    char *plan_year = replace(tmpl, "W123456789", "MBR2");
+    repl(&plan_year, "P7C3D20240305", "THEIRS2");
+    repl(&plan_year, "DTP*346*D8*20240101", "DTP*346*D8*20230401");
+    repl(&plan_year, "DTP*291*D8*20240305", "DTP*291*D8*20240501");
+    repl(&plan_year, "EB*F*IND*A6*HM**23***VS*20*Y*Y", "EB*F*IND*A6*HM**22***VS*2*Y*Y");
+    repl(&plan_year, "EB*F*IND*A6*HM**29***VS*12**Y", "MSG*TWO VISITS PER SERVICE YEAR");
+    post_new(&f, plan_year, f.client[2]);
+    assert_int_equal(psy_billing_eligibility_list(f.st, f.pr, f.client[2], &list, NULL), PSY_OK);
+    assert_non_null(strstr(list, "\"visits_year_begin\":\"2023-04-01\""));
+    free(list);
+    psy_id m0 = fx_individual(&f, f.client[2], "2024-03-20", 53, "90837", 1); /* the year before */
+    psy_id m1 = fx_individual(&f, f.client[2], "2024-04-10", 53, "90837", 1);
+    psy_id m2 = fx_individual(&f, f.client[2], "2024-06-10", 53, "90837", 1); /* 3rd of 2024, 2nd of the year */
+    psy_id m3 = fx_individual(&f, f.client[2], "2024-08-10", 53, "90837", 1);
+    assert_false(has_finding(&f, "R-ELIG-2", m0));
+    assert_false(has_finding(&f, "R-ELIG-2", m1));
+    assert_false(has_finding(&f, "R-ELIG-2", m2));
+    assert_true(has_finding(&f, "R-ELIG-2", m3));
+    free(plan_year);
 
     /* R-ELIG-1: an inactive answer for client 0 on 2024-03-05 */
     psy_id s1 = fx_individual(&f, client, "2024-03-05", 53, "90837", 1);
@@ -562,7 +591,7 @@ static void test_store(void **state)
     free(path);
     free(out);
     free(cerr);
-    assert_int_equal(rows(&f), 3);
+    assert_int_equal(rows(&f), 4); /* the plan-year answer is the fourth */
     free(tmpl);
     free(ans);
     free(again);
