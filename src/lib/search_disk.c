@@ -300,6 +300,10 @@ static int save(psy_search *ix, const char *path, const char *gen, const unsigne
         if (!bad && pad) bad = write_all(fd, zero, pad);
     }
     if (!bad) bad = fsync(fd);
+    /* the page cache now holds the file in the large pages the writes made, and a fault maps the whole
+     * large page around the byte it reads: drop them (written and synced, they are clean), so that the
+     * file is read back one small page at a time (small_pages()) */
+    if (!bad) (void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
     if (close(fd)) bad = -1;
     if (!bad) bad = rename(tmp, path);
     if (bad) unlink(tmp);
@@ -307,6 +311,19 @@ static int save(psy_search *ix, const char *path, const char *gen, const unsigne
 }
 
 /* --- reading ----------------------------------------------------------------------------------------- */
+
+/* Resident memory of a process that maps the file is the pages it has mapped, and a fault maps every
+ * page cache page of the folio it falls in (and fault-around its neighbours, 64 kB): a file read into
+ * the page cache in large folios (by a sequential read, with readahead, or by the writes that made it)
+ * puts megabytes into the resident size of a query that reads a few hundred bytes of them. Read with
+ * readahead off (POSIX_FADV_RANDOM, MADV_RANDOM) the kernel caches the file in single pages instead.
+ * This drops what the cache holds of the file (pages mapped by another process stay) and turns
+ * readahead off for the payload check that follows, which reads the whole file back in single pages. */
+static void small_pages(int fd)
+{
+    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM);
+}
 
 /* The CRC-32 of fd's bytes [from, from + n), read through a small buffer (nothing stays resident). */
 static int crc_file(int fd, uint64_t from, uint64_t n, uint32_t *out)
@@ -413,6 +430,7 @@ static psy_search *load(const char *path, const char *gen, const unsigned char f
         return NULL;
     }
     if (!stamp_holds(path, &sb, &h)) {
+        small_pages(fd);
         if (crc_file(fd, sizeof h, h.payload_size, &crc) || crc != h.payload_crc) {
             close(fd);
             return NULL;
