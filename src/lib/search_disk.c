@@ -31,12 +31,12 @@
 #include "search_int.h"
 
 #define MAGIC "PSYSRCH\n"
-#define FORMAT 1
+#define FORMAT 2 /* 2: code_key, and the term texts side by side in the pool */
 #define ENDIAN_MARK 0x01020304u
 
 /* The arrays of an index, in file order. */
 enum {
-    S_POOL, S_PRE_POOL, S_DOCS, S_CODE_SORTED, S_TERM_OFF, S_TERM_LEN, S_TERM_CLASS, S_TERM_IDF, S_POST_OFF,
+    S_POOL, S_PRE_POOL, S_DOCS, S_CODE_SORTED, S_CODE_KEY, S_TERM_OFF, S_TERM_LEN, S_TERM_CLASS, S_TERM_IDF, S_POST_OFF,
     S_POST_DOC, S_POST_IMP, S_POST_NAME, S_FWD_NAME, S_FWD_TERM, S_FWD_IMP, S_LEN_FIRST, S_LEN_TERMS,
     S_LEN_MASK, S_CLASS_STEM, S_CLASS_FIRST, S_CLASS_TERMS, S_CLASS_TAB, S_NAME_HASH, S_NAME_DOC, S_PRE_OFF,
     S_PRE_SLOT, S_PRE_TAB, S_LEX_POOL, S_LEX_OFF, S_LEX_TO, S_LEX_TAB, S_DICT_POOL, S_DICT_OFF, S_DICT_TAB,
@@ -72,6 +72,7 @@ static void sections(psy_search *ix, void **ptr[S_COUNT], uint64_t len[S_COUNT])
     SEC(S_PRE_POOL, ix->pre_pool.p, ix->pre_pool.n);
     SEC(S_DOCS, ix->docs, (uint64_t)ix->ndocs * sizeof *ix->docs);
     SEC(S_CODE_SORTED, ix->code_sorted, (uint64_t)ix->ndocs * sizeof *ix->code_sorted);
+    SEC(S_CODE_KEY, ix->code_key, (uint64_t)ix->ndocs * sizeof *ix->code_key);
     SEC(S_TERM_OFF, ix->term_off, (nt + 1) * sizeof *ix->term_off);
     SEC(S_TERM_LEN, ix->term_len, nt + 1);
     SEC(S_TERM_CLASS, ix->term_class, (nt + 1) * sizeof *ix->term_class);
