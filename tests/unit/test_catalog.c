@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "psy_int.h"
 
@@ -209,6 +210,45 @@ static void test_builtin_hash(void **state)
     assert_true(f.h != psy__data_hash("catalog/", 7));
 }
 
+/* SQLite: the write-ahead log and its index stay beside the database after the last connection
+ * closes, the log emptied into the database (so the database file alone holds everything), and the
+ * next open uses them. */
+static void test_wal_kept_empty(void **state)
+{
+    (void)state;
+    char *path, wal[600], shm[600];
+    psy_store *st = test_open_store(&path);
+    long before[PSY_SYS_COUNT], after[PSY_SYS_COUNT];
+    psy_catalog_counts(st, before);
+    psy_store_close(st);
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    snprintf(shm, sizeof shm, "%s-shm", path);
+    struct stat sb;
+    assert_int_equal(stat(wal, &sb), 0);
+    assert_int_equal(sb.st_size, 0);
+    assert_int_equal(stat(shm, &sb), 0);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(psy_store_open(path, &st, NULL, 0), PSY_OK);
+        psy_catalog_counts(st, after);
+        assert_memory_equal(before, after, sizeof before);
+        psy_store_close(st);
+        assert_int_equal(stat(wal, &sb), 0);
+        assert_int_equal(sb.st_size, 0);
+    }
+    /* the database file alone, copied elsewhere, is whole */
+    char copy[700], cmd[1500];
+    snprintf(copy, sizeof copy, "%s.copy", path);
+    snprintf(cmd, sizeof cmd, "cp %s %s", path, copy);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(psy_store_open(copy, &st, NULL, 0), PSY_OK);
+    psy_catalog_counts(st, after);
+    assert_memory_equal(before, after, sizeof before);
+    psy_store_close(st);
+    test_rm_db(copy);
+    test_rm_db(path);
+    free(path);
+}
+
 static void test_suggest_and_reseed(void **state)
 {
     (void)state;
@@ -271,7 +311,7 @@ int main(void)
         cmocka_unit_test(test_normalize),   cmocka_unit_test(test_builtin_contents),
         cmocka_unit_test(test_links),       cmocka_unit_test(test_pages),
         cmocka_unit_test(test_suggest_and_reseed), cmocka_unit_test(test_open_errors),
-        cmocka_unit_test(test_builtin_hash),
+        cmocka_unit_test(test_builtin_hash), cmocka_unit_test(test_wal_kept_empty),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
