@@ -210,6 +210,17 @@ static void test_builtin_hash(void **state)
     assert_true(f.h != psy__data_hash("catalog/", 7));
 }
 
+/* Opening the store at path again finds the catalog with these counts. */
+static void expect_counts(const char *path, const long want[PSY_SYS_COUNT])
+{
+    psy_store *st;
+    long have[PSY_SYS_COUNT];
+    assert_int_equal(psy_store_open(path, &st, NULL, 0), PSY_OK);
+    psy_catalog_counts(st, have);
+    assert_memory_equal(want, have, sizeof have);
+    psy_store_close(st);
+}
+
 /* SQLite: the write-ahead log and its index stay beside the database after the last connection
  * closes, the log emptied into the database (so the database file alone holds everything), and the
  * next open uses them. */
@@ -218,7 +229,7 @@ static void test_wal_kept_empty(void **state)
     (void)state;
     char *path, wal[600], shm[600];
     psy_store *st = test_open_store(&path);
-    long before[PSY_SYS_COUNT], after[PSY_SYS_COUNT];
+    long before[PSY_SYS_COUNT];
     psy_catalog_counts(st, before);
     psy_store_close(st);
     snprintf(wal, sizeof wal, "%s-wal", path);
@@ -228,10 +239,7 @@ static void test_wal_kept_empty(void **state)
     assert_int_equal(sb.st_size, 0);
     assert_int_equal(stat(shm, &sb), 0);
     for (int i = 0; i < 2; i++) {
-        assert_int_equal(psy_store_open(path, &st, NULL, 0), PSY_OK);
-        psy_catalog_counts(st, after);
-        assert_memory_equal(before, after, sizeof before);
-        psy_store_close(st);
+        expect_counts(path, before);
         assert_int_equal(stat(wal, &sb), 0);
         assert_int_equal(sb.st_size, 0);
     }
@@ -240,10 +248,7 @@ static void test_wal_kept_empty(void **state)
     snprintf(copy, sizeof copy, "%s.copy", path);
     snprintf(cmd, sizeof cmd, "cp %s %s", path, copy);
     assert_int_equal(system(cmd), 0);
-    assert_int_equal(psy_store_open(copy, &st, NULL, 0), PSY_OK);
-    psy_catalog_counts(st, after);
-    assert_memory_equal(before, after, sizeof before);
-    psy_store_close(st);
+    expect_counts(copy, before);
     test_rm_db(copy);
     test_rm_db(path);
     free(path);
@@ -273,11 +278,7 @@ static void test_suggest_and_reseed(void **state)
     assert_int_equal(psy_store_schema_version(st), highest_migration());
     psy_store_close(st);
     /* reopening an existing store migrates nothing and keeps the data */
-    psy_store *st2;
-    assert_int_equal(psy_store_open(path, &st2, NULL, 0), PSY_OK);
-    psy_catalog_counts(st2, after);
-    assert_memory_equal(before, after, sizeof before);
-    psy_store_close(st2);
+    expect_counts(path, before);
     test_rm_db(path);
     free(path);
 }
