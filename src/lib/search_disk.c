@@ -326,6 +326,52 @@ static void small_pages(int fd)
     (void)posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM);
 }
 
+/* Maps the file read-only; NULL when it cannot. A query reads a few scattered lists: no readahead. */
+static void *map_file(int fd, size_t len)
+{
+    void *map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) return NULL;
+    (void)madvise(map, len, MADV_RANDOM);
+    return map;
+}
+
+/* Whether the page cache holds the file in large folios (after another program read it sequentially,
+ * say a backup): reads one byte through the mapping, in the middle of the file (where a sequential
+ * read's readahead, which starts small, has grown), and counts the pages of the 2 MB around it that
+ * are now mapped (/proc/self/pagemap, bit 63). Fault-around alone maps at most 16 (64 kB); a large
+ * folio is mapped whole. 0 when it cannot tell. */
+static int large_pages(const void *map, size_t len)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    if (page <= 0 || len < (size_t)page) return 0;
+    size_t npages = len / (size_t)page, mid = npages / 2, first = mid >= 256 ? mid - 256 : 0;
+    (void)*((const volatile char *)map + mid * (size_t)page);
+    uint64_t e[512];
+    size_t n = npages - first < 512 ? npages - first : 512;
+    int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t got = pread(fd, e, n * sizeof *e, (off_t)(((uintptr_t)map / (uintptr_t)page + first) * sizeof *e));
+    close(fd);
+    size_t present = 0;
+    for (size_t i = 0; got > 0 && i < (size_t)got / sizeof *e; i++) present += (size_t)(e[i] >> 63);
+    return present > 32;
+}
+
+/* Whether to drop the file's large folios now: at most once in ten minutes (the time is the
+ * modification time of PATH.verified, moved forward here), because pages that another process (a
+ * running server) keeps mapped stay in the cache, large, and each process that finds them would
+ * otherwise drop the rest of the file again and read it back from the disk. */
+static int evict_due(const char *path)
+{
+    char sp[4200];
+    snprintf(sp, sizeof sp, "%s.verified", path);
+    struct stat st;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (stat(sp, &st) != 0 || now.tv_sec - st.st_mtim.tv_sec < 600) return 0;
+    return utimensat(AT_FDCWD, sp, NULL, 0) == 0;
+}
+
 /* The CRC-32 of fd's bytes [from, from + n), read through a small buffer (nothing stays resident). */
 static int crc_file(int fd, uint64_t from, uint64_t n, uint32_t *out)
 {
@@ -430,7 +476,8 @@ static psy_search *load(const char *path, const char *gen, const unsigned char f
         close(fd);
         return NULL;
     }
-    if (!stamp_holds(path, &sb, &h)) {
+    int checked = !stamp_holds(path, &sb, &h);
+    if (checked) {
         small_pages(fd);
         if (crc_file(fd, sizeof h, h.payload_size, &crc) || crc != h.payload_crc) {
             close(fd);
@@ -438,11 +485,14 @@ static psy_search *load(const char *path, const char *gen, const unsigned char f
         }
         stamp_write(path, &sb, &h);
     }
-    void *map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, fd, 0);
+    void *map = map_file(fd, (size_t)sb.st_size);
+    if (map && !checked && large_pages(map, (size_t)sb.st_size) && evict_due(path)) {
+        munmap(map, (size_t)sb.st_size);
+        small_pages(fd);
+        map = map_file(fd, (size_t)sb.st_size);
+    }
     close(fd);
-    if (map == MAP_FAILED) return NULL;
-    /* a query reads a few scattered lists: fault in only the pages it reads, not their neighbours */
-    (void)madvise(map, (size_t)sb.st_size, MADV_RANDOM);
+    if (!map) return NULL;
     ix = psy__calloc(1, sizeof *ix);
     pthread_mutex_init(&ix->lock, NULL);
     ix->map = map;
