@@ -7,7 +7,8 @@
  * terminating NUL (so text files can be used as C strings), in the table NAME_files[] of
  * `struct NAME_file` with NAME_count entries (NAME defaults to psy__embedded). With --web every entry
  * also carries its Content-Type, from the file's extension (an unknown extension is an error), and an
- * ETag made from a hash of its bytes. The output is only rewritten when its contents change, which keeps
+ * ETag made from a hash of its bytes; without it, every entry carries that hash (FNV-1a, psy__hash64's)
+ * itself, so the library can tell which built-in files it was seeded from without reading them. The output is only rewritten when its contents change, which keeps
  * rebuilds short.
  */
 #include <stdio.h>
@@ -106,7 +107,7 @@ int main(int argc, char **argv)
     }
     snprintf(line, sizeof line, "struct %s_file { const char *name; const unsigned char *data; size_t size;%s };\n"
              "const struct %s_file %s_files[] = {\n", sym,
-             web ? " const char *mime; const char *etag;" : "", sym, sym);
+             web ? " const char *mime; const char *etag;" : " unsigned long long hash;", sym, sym);
     puts_(&o, line);
     int count = 0;
     for (int i = 3; i < argc; i++) {
@@ -123,14 +124,14 @@ int main(int argc, char **argv)
             snprintf(line, sizeof line, "  {\"%s\", f%d, %zu, \"%s\", \"\\\"%016llx\\\"\"},\n", name, i, len,
                      mime, fnv1a(buf, len));
         } else {
-            snprintf(line, sizeof line, "  {\"%s\", f%d, %zu},\n", name, i, len);
+            snprintf(line, sizeof line, "  {\"%s\", f%d, %zu, 0x%016llxULL},\n", name, i, len, fnv1a(buf, len));
         }
         free(buf);
         puts_(&o, line);
         count++;
     }
     snprintf(line, sizeof line, "  {NULL, NULL, 0%s}\n};\nconst size_t %s_count = %d;\n",
-             web ? ", NULL, NULL" : "", sym, count);
+             web ? ", NULL, NULL" : ", 0", sym, count);
     puts_(&o, line);
 
     size_t oldlen;

@@ -27,13 +27,6 @@ struct seed {
     psy__stmt *ins_code, *ins_link, *ins_page;
 };
 
-static void hash_file(void *ud, const char *name, const char *data, size_t len)
-{
-    struct seed *sd = ud;
-    sd->hash = sd->hash * 31 + psy__hash64(name, strlen(name));
-    sd->hash = sd->hash * 31 + psy__hash64(data, len);
-}
-
 static const char *str_or(json_t *o, const char *key, const char *dflt)
 {
     json_t *v = json_object_get(o, key);
@@ -192,8 +185,7 @@ static void load_page_file(void *ud, const char *name, const char *data, size_t 
 psy_status psy_catalog_seed(psy_store *st)
 {
     struct seed sd = {st, PSY_OK, 1469598103934665603ULL, NULL, NULL, NULL};
-    psy_data_each("catalog/", hash_file, &sd);
-    psy_data_each("explainers/", hash_file, &sd);
+    sd.hash = psy__data_hash("explainers/", psy__data_hash("catalog/", sd.hash));
     char want[32], have[64];
     snprintf(want, sizeof want, "%016llx", (unsigned long long)sd.hash);
     const char *cur = psy__store_meta_get(st, "builtin_catalog", have, sizeof have);

@@ -14,13 +14,77 @@
  * unavailable" and calls in the next second fail at once instead of waiting again, so a server whose
  * database is down answers quickly and picks up again by itself once it is back.
  */
-#include <time.h>
+#include <dlfcn.h>
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include "psy_db.h"
+
+/* libpq is loaded when the first PostgreSQL store opens, not linked: with it come OpenSSL, Kerberos
+ * and LDAP, a dozen libraries whose loading and relocation cost a program that never talks to
+ * PostgreSQL (`psyclaim search` on a SQLite file) several milliseconds and megabytes at every start
+ * (docs/benchmarks.md). The functions this file calls are reached through pointers of their own
+ * declared types, filled in once from the library (the macros below turn each call into a call
+ * through its pointer). */
+#ifndef PSY_LIBPQ_SONAME
+#define PSY_LIBPQ_SONAME "libpq.so.5"
+#endif
+#define PQ_FUNCS(X)                                                                                          \
+    X(PQclear) X(PQcmdTuples) X(PQconnectdbParams) X(PQerrorMessage) X(PQexec) X(PQexecParams)              \
+    X(PQexecPrepared) X(PQfinish) X(PQgetResult) X(PQgetisnull) X(PQgetvalue) X(PQnfields) X(PQntuples)      \
+    X(PQprepare) X(PQputCopyData) X(PQputCopyEnd) X(PQreset) X(PQresultErrorField) X(PQresultStatus)         \
+    X(PQsetNoticeProcessor) X(PQstatus) X(PQtransactionStatus)
+#define PQ_POINTER(f) static __typeof__(f) *pq_##f;
+PQ_FUNCS(PQ_POINTER)
+#undef PQ_POINTER
+static pthread_once_t pq_once = PTHREAD_ONCE_INIT;
+static char pq_error[300]; /* why libpq could not be loaded; "" once it is */
+
+static void pq_load(void)
+{
+    void *lib = dlopen(PSY_LIBPQ_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+        const char *why = dlerror();
+        snprintf(pq_error, sizeof pq_error, "cannot load the PostgreSQL client library: %s",
+                 why ? why : PSY_LIBPQ_SONAME);
+        return;
+    }
+#define PQ_RESOLVE(f)                                                                                        \
+    if (!pq_error[0]) {                                                                                      \
+        void *sym = dlsym(lib, #f);                                                                          \
+        if (sym) memcpy(&pq_##f, &sym, sizeof sym);                                                          \
+        else snprintf(pq_error, sizeof pq_error, "the PostgreSQL client library %s has no %s", PSY_LIBPQ_SONAME, #f); \
+    }
+    PQ_FUNCS(PQ_RESOLVE)
+#undef PQ_RESOLVE
+}
+
+#define PQclear pq_PQclear
+#define PQcmdTuples pq_PQcmdTuples
+#define PQconnectdbParams pq_PQconnectdbParams
+#define PQerrorMessage pq_PQerrorMessage
+#define PQexec pq_PQexec
+#define PQexecParams pq_PQexecParams
+#define PQexecPrepared pq_PQexecPrepared
+#define PQfinish pq_PQfinish
+#define PQgetResult pq_PQgetResult
+#define PQgetisnull pq_PQgetisnull
+#define PQgetvalue pq_PQgetvalue
+#define PQnfields pq_PQnfields
+#define PQntuples pq_PQntuples
+#define PQprepare pq_PQprepare
+#define PQputCopyData pq_PQputCopyData
+#define PQputCopyEnd pq_PQputCopyEnd
+#define PQreset pq_PQreset
+#define PQresultErrorField pq_PQresultErrorField
+#define PQresultStatus pq_PQresultStatus
+#define PQsetNoticeProcessor pq_PQsetNoticeProcessor
+#define PQstatus pq_PQstatus
+#define PQtransactionStatus pq_PQtransactionStatus
 
 struct pg_db {
     struct psy__db base;
@@ -393,6 +457,11 @@ struct psy__db *psy__pg_open(const char *conninfo, char *err, size_t errlen)
     /* the URI may set application_name; the encoding is always UTF-8 */
     static const char *const keys[] = {"application_name", "dbname", "client_encoding", NULL};
     const char *vals[] = {"psyclaim", conninfo, "UTF8", NULL};
+    pthread_once(&pq_once, pq_load);
+    if (pq_error[0]) {
+        snprintf(err, errlen, "%s", pq_error);
+        return NULL;
+    }
     PGconn *conn = PQconnectdbParams(keys, vals, 1);
     if (!conn || PQstatus(conn) != CONNECTION_OK) {
         const char *msg = conn ? PQerrorMessage(conn) : "out of memory";

@@ -174,8 +174,16 @@ struct psy__db *psy__sqlite_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     sqlite3_busy_handler(db->h, busy_wait, NULL);
+    /* The write-ahead log and its index (DB-wal, DB-shm) stay beside the database when the last
+     * connection closes, the log emptied (journal_size_limit; it is also cut back to 64 MB after a
+     * checkpoint that leaves more): otherwise every short-lived process, `psyclaim search` among them,
+     * creates both files and deletes them again, file-system metadata work that costs more than its
+     * query (docs/benchmarks.md). */
+    int persist = 1;
+    sqlite3_file_control(db->h, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
     if (sq_exec(&db->base, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; "
-                                "PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY")) {
+                                "PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY; "
+                                "PRAGMA journal_size_limit = 67108864")) {
         snprintf(err, errlen, "%s", db->base.err);
         sq_close(&db->base);
         return NULL;

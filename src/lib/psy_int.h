@@ -65,6 +65,10 @@ void psy__catalog_page_text(const char *body, struct psy__buf *b);
 int psy__utf8_valid(const char *s, size_t n); /* 1 when n bytes are valid UTF-8 */
 size_t psy__edit_distance(const char *a, const char *b, size_t limit); /* Damerau, capped at limit+1 */
 uint64_t psy__hash64(const void *p, size_t n);                         /* FNV-1a */
+/* h folded with the name and the bytes' psy__hash64 of every built-in data file under prefix, in name
+ * order (h = h * 31 + hash of the name, then h * 31 + hash of the bytes): the bytes' hashes come from
+ * the build, so the files are not read. */
+uint64_t psy__data_hash(const char *prefix, uint64_t h);
 /* "PATH:LINE: message" (or "PATH: message" when line is 0) into err; returns PSY_EPARSE. */
 psy_status psy__vline_error(char *err, size_t errlen, const char *path, long line, const char *fmt, va_list ap)
     __attribute__((format(printf, 5, 0)));

@@ -31,12 +31,12 @@
 #include "search_int.h"
 
 #define MAGIC "PSYSRCH\n"
-#define FORMAT 1
+#define FORMAT 2 /* 2: code_key, and the term texts side by side in the pool */
 #define ENDIAN_MARK 0x01020304u
 
 /* The arrays of an index, in file order. */
 enum {
-    S_POOL, S_PRE_POOL, S_DOCS, S_CODE_SORTED, S_TERM_OFF, S_TERM_LEN, S_TERM_CLASS, S_TERM_IDF, S_POST_OFF,
+    S_POOL, S_PRE_POOL, S_DOCS, S_CODE_SORTED, S_CODE_KEY, S_TERM_OFF, S_TERM_LEN, S_TERM_CLASS, S_TERM_IDF, S_POST_OFF,
     S_POST_DOC, S_POST_IMP, S_POST_NAME, S_FWD_NAME, S_FWD_TERM, S_FWD_IMP, S_LEN_FIRST, S_LEN_TERMS,
     S_LEN_MASK, S_CLASS_STEM, S_CLASS_FIRST, S_CLASS_TERMS, S_CLASS_TAB, S_NAME_HASH, S_NAME_DOC, S_PRE_OFF,
     S_PRE_SLOT, S_PRE_TAB, S_LEX_POOL, S_LEX_OFF, S_LEX_TO, S_LEX_TAB, S_DICT_POOL, S_DICT_OFF, S_DICT_TAB,
@@ -72,6 +72,7 @@ static void sections(psy_search *ix, void **ptr[S_COUNT], uint64_t len[S_COUNT])
     SEC(S_PRE_POOL, ix->pre_pool.p, ix->pre_pool.n);
     SEC(S_DOCS, ix->docs, (uint64_t)ix->ndocs * sizeof *ix->docs);
     SEC(S_CODE_SORTED, ix->code_sorted, (uint64_t)ix->ndocs * sizeof *ix->code_sorted);
+    SEC(S_CODE_KEY, ix->code_key, (uint64_t)ix->ndocs * sizeof *ix->code_key);
     SEC(S_TERM_OFF, ix->term_off, (nt + 1) * sizeof *ix->term_off);
     SEC(S_TERM_LEN, ix->term_len, nt + 1);
     SEC(S_TERM_CLASS, ix->term_class, (nt + 1) * sizeof *ix->term_class);
@@ -300,6 +301,10 @@ static int save(psy_search *ix, const char *path, const char *gen, const unsigne
         if (!bad && pad) bad = write_all(fd, zero, pad);
     }
     if (!bad) bad = fsync(fd);
+    /* the page cache now holds the file in the large pages the writes made, and a fault maps the whole
+     * large page around the byte it reads: drop them (written and synced, they are clean), so that the
+     * file is read back one small page at a time (small_pages()) */
+    if (!bad) (void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
     if (close(fd)) bad = -1;
     if (!bad) bad = rename(tmp, path);
     if (bad) unlink(tmp);
@@ -307,6 +312,65 @@ static int save(psy_search *ix, const char *path, const char *gen, const unsigne
 }
 
 /* --- reading ----------------------------------------------------------------------------------------- */
+
+/* Resident memory of a process that maps the file is the pages it has mapped, and a fault maps every
+ * page cache page of the folio it falls in (and fault-around its neighbours, 64 kB): a file read into
+ * the page cache in large folios (by a sequential read, with readahead, or by the writes that made it)
+ * puts megabytes into the resident size of a query that reads a few hundred bytes of them. Read with
+ * readahead off (POSIX_FADV_RANDOM, MADV_RANDOM) the kernel caches the file in single pages instead.
+ * This drops what the cache holds of the file (pages mapped by another process stay) and turns
+ * readahead off for the payload check that follows, which reads the whole file back in single pages. */
+static void small_pages(int fd)
+{
+    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM);
+}
+
+/* Maps the file read-only; NULL when it cannot. A query reads a few scattered lists: no readahead. */
+static void *map_file(int fd, size_t len)
+{
+    void *map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) return NULL;
+    (void)madvise(map, len, MADV_RANDOM);
+    return map;
+}
+
+/* Whether the page cache holds the file in large folios (after another program read it sequentially,
+ * say a backup): reads one byte through the mapping, in the middle of the file (where a sequential
+ * read's readahead, which starts small, has grown), and counts the pages of the 2 MB around it that
+ * are now mapped (/proc/self/pagemap, bit 63). Fault-around alone maps at most 16 (64 kB); a large
+ * folio is mapped whole. 0 when it cannot tell. */
+static int large_pages(const void *map, size_t len)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    if (page <= 0 || len < (size_t)page) return 0;
+    size_t npages = len / (size_t)page, mid = npages / 2, first = mid >= 256 ? mid - 256 : 0;
+    (void)*((const volatile char *)map + mid * (size_t)page);
+    uint64_t e[512];
+    size_t n = npages - first < 512 ? npages - first : 512;
+    int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t got = pread(fd, e, n * sizeof *e, (off_t)(((uintptr_t)map / (uintptr_t)page + first) * sizeof *e));
+    close(fd);
+    size_t present = 0;
+    for (size_t i = 0; got > 0 && i < (size_t)got / sizeof *e; i++) present += (size_t)(e[i] >> 63);
+    return present > 32;
+}
+
+/* Whether to drop the file's large folios now: at most once in ten minutes (the time is the
+ * modification time of PATH.verified, moved forward here), because pages that another process (a
+ * running server) keeps mapped stay in the cache, large, and each process that finds them would
+ * otherwise drop the rest of the file again and read it back from the disk. */
+static int evict_due(const char *path)
+{
+    char sp[4200];
+    snprintf(sp, sizeof sp, "%s.verified", path);
+    struct stat st;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (stat(sp, &st) != 0 || now.tv_sec - st.st_mtim.tv_sec < 600) return 0;
+    return utimensat(AT_FDCWD, sp, NULL, 0) == 0;
+}
 
 /* The CRC-32 of fd's bytes [from, from + n), read through a small buffer (nothing stays resident). */
 static int crc_file(int fd, uint64_t from, uint64_t n, uint32_t *out)
@@ -412,18 +476,23 @@ static psy_search *load(const char *path, const char *gen, const unsigned char f
         close(fd);
         return NULL;
     }
-    if (!stamp_holds(path, &sb, &h)) {
+    int checked = !stamp_holds(path, &sb, &h);
+    if (checked) {
+        small_pages(fd);
         if (crc_file(fd, sizeof h, h.payload_size, &crc) || crc != h.payload_crc) {
             close(fd);
             return NULL;
         }
         stamp_write(path, &sb, &h);
     }
-    void *map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, fd, 0);
+    void *map = map_file(fd, (size_t)sb.st_size);
+    if (map && !checked && large_pages(map, (size_t)sb.st_size) && evict_due(path)) {
+        munmap(map, (size_t)sb.st_size);
+        small_pages(fd);
+        map = map_file(fd, (size_t)sb.st_size);
+    }
     close(fd);
-    if (map == MAP_FAILED) return NULL;
-    /* a query reads a few scattered lists: fault in only the pages it reads, not their neighbours */
-    (void)madvise(map, (size_t)sb.st_size, MADV_RANDOM);
+    if (!map) return NULL;
     ix = psy__calloc(1, sizeof *ix);
     pthread_mutex_init(&ix->lock, NULL);
     ix->map = map;

@@ -871,10 +871,19 @@ static uint32_t *order_terms(struct builder *b)
     ix->term_off = psy__sx_alloc(ix, (nt + 1) * sizeof *ix->term_off);
     ix->term_len = psy__sx_alloc(ix, nt + 1);
     ix->term_class = psy__sx_alloc(ix, (nt + 1) * sizeof *ix->term_class);
+    /* the texts again, in term order: a lookup's binary search then reads a few adjacent pages of the
+     * pool rather than one page per step */
     for (uint32_t i = 0; i < nt; i++) {
         uint32_t o = sorted[i];
-        ix->term_off[i] = b->toff[o];
-        ix->term_len[i] = (uint8_t)strlen(ix->pool.p + b->toff[o]);
+        char w[PSY__SWORD_MAX + 1];
+        size_t n = strlen(ix->pool.p + b->toff[o]);
+        if (n <= PSY__SWORD_MAX) {
+            memcpy(w, ix->pool.p + b->toff[o], n);
+            ix->term_off[i] = psy__spool_add(&ix->pool, w, n);
+        } else {
+            ix->term_off[i] = b->toff[o];
+        }
+        ix->term_len[i] = (uint8_t)n;
         ix->term_class[i] = b->tclass[o];
     }
     free(sorted);
@@ -1026,7 +1035,11 @@ static void build_codes(psy_search *ix, struct kv *kv, struct kv *tmp)
     radix_sort(kv, nd, tmp);
     order_long_codes(kv, nd, ix, 0);
     ix->code_sorted = psy__sx_alloc(ix, (nd + 1) * sizeof *ix->code_sorted);
-    for (uint32_t i = 0; i < nd; i++) ix->code_sorted[i] = kv[i].val;
+    ix->code_key = psy__sx_alloc(ix, (nd + 1) * sizeof *ix->code_key);
+    for (uint32_t i = 0; i < nd; i++) {
+        ix->code_sorted[i] = kv[i].val;
+        ix->code_key[i] = kv[i].key >> 8;
+    }
 }
 
 static void build_classes(struct builder *b)
@@ -1191,7 +1204,7 @@ void psy_search_free(psy_search *ix)
     psy__dict_free(&ix->dict);
     for (uint32_t i = 0; ix->answers && i < ix->nslots; i++) free(atomic_load(&ix->answers[i]));
     free((void *)ix->answers);
-    void *arrays[] = {ix->pool.p,    ix->pre_pool.p,    ix->docs,        ix->code_sorted, ix->term_off,   ix->term_len,
+    void *arrays[] = {ix->pool.p,    ix->pre_pool.p,    ix->docs,        ix->code_sorted, ix->code_key, ix->term_off,   ix->term_len,
                       ix->term_class, ix->term_idf,   ix->post_off,   ix->post_doc,
                       ix->post_imp,  ix->post_name, ix->fwd_name, ix->fwd_term,    ix->fwd_imp,     ix->len_first,  ix->len_terms,   ix->len_mask,
                       ix->class_stem, ix->class_first, ix->class_terms, ix->pre_slot,  ix->pre_off,

@@ -147,9 +147,13 @@ struct psy_search {
     struct psy__sdoc *docs;       /* by doc id = (system, code) order */
     float max_boost;              /* the largest docs[].boost */
     uint32_t *code_sorted;        /* doc ids by (ncode, system) */
+    uint64_t *code_key;           /* beside code_sorted: the first seven bytes of each dotless code,
+                                   * big-endian and zero-padded, so a code is looked up in one compact
+                                   * array instead of through docs and the pool (few pages touched) */
 
     uint32_t nterms;
-    uint32_t *term_off;           /* pool offset of each term's text, terms in byte order */
+    uint32_t *term_off;           /* pool offset of each term's text, terms in byte order; the texts
+                                   * lie in the pool in that order too, side by side */
     uint8_t *term_len;
     uint32_t *term_class;         /* stem class of each term */
     float *term_idf;

@@ -310,37 +310,48 @@ static int prefix_distance(const char *w, size_t n, const char *t, size_t tl)
     return best;
 }
 
-/* Codes: entries whose dotless code is key, and the code_sorted range that starts with key. */
-static void code_range(const psy_search *ix, const char *key, size_t n, uint32_t *lo, uint32_t *hi)
+/* The first seven bytes of a dotless code of n <= 7 bytes as code_key holds them. */
+static uint64_t key7(const char *key, size_t n)
 {
-    uint32_t a = 0, b = ix->ndocs;
-    while (a < b) {
-        uint32_t m = a + (b - a) / 2;
-        if (strncmp(ix->pool.p + ix->docs[ix->code_sorted[m]].ncode, key, n) < 0) a = m + 1;
-        else b = m;
-    }
-    *lo = a;
-    b = ix->ndocs;
-    while (a < b) {
-        uint32_t m = a + (b - a) / 2;
-        if (strncmp(ix->pool.p + ix->docs[ix->code_sorted[m]].ncode, key, n) <= 0) a = m + 1;
-        else b = m;
-    }
-    *hi = a;
+    uint64_t k = 0;
+    for (size_t i = 0; i < 7; i++) k = k << 8 | (i < n ? (unsigned char)key[i] : 0);
+    return k;
 }
 
-/* Entries whose dotless code is key (a code may exist in several systems). */
-static void add_code_exact(const psy_search *ix, struct qslot *s, const char *key)
+/* The first code_sorted position from lo whose code_key, shifted right by shift bits, is above k
+ * (above = 1) or not below it (above = 0). Codes are in code_key order. */
+static uint32_t code_bound(const psy_search *ix, uint64_t k, unsigned shift, int above)
 {
     uint32_t a = 0, b = ix->ndocs;
-    while (a < b) { /* the first code not below key; codes equal to it follow */
+    while (a < b) {
         uint32_t m = a + (b - a) / 2;
-        if (strcmp(ix->pool.p + ix->docs[ix->code_sorted[m]].ncode, key) < 0) a = m + 1;
+        uint64_t v = ix->code_key[m] >> shift;
+        if (v < k || (above && v == k)) a = m + 1;
         else b = m;
     }
-    for (; a < ix->ndocs && s->ncx < sizeof s->cx / sizeof s->cx[0]; a++) {
+    return a;
+}
+
+/* Codes: the code_sorted range of the codes that start with key[0..n), n <= 7 (code_key holds their
+ * first seven bytes, zero-padded, so a prefix of n bytes is the key's top n bytes). */
+static void code_range(const psy_search *ix, const char *key, size_t n, uint32_t *lo, uint32_t *hi)
+{
+    unsigned shift = (unsigned)(7 - n) * 8;
+    uint64_t k = key7(key, n) >> shift;
+    *lo = code_bound(ix, k, shift, 0);
+    *hi = code_bound(ix, k, shift, 1);
+}
+
+/* Entries whose dotless code is key, of at most seven bytes (a code may exist in several systems): among
+ * the codes whose first seven bytes are key's, those no longer than it. */
+static void add_code_exact(const psy_search *ix, struct qslot *s, const char *key)
+{
+    size_t n = strlen(key);
+    uint64_t k = key7(key, n);
+    for (uint32_t a = code_bound(ix, k, 0, 0);
+         a < ix->ndocs && ix->code_key[a] == k && s->ncx < sizeof s->cx / sizeof s->cx[0]; a++) {
         uint32_t d = ix->code_sorted[a];
-        if (strcmp(ix->pool.p + ix->docs[d].ncode, key) != 0) break;
+        if (n == 7 && ix->docs[d].ncode_len != 7) continue; /* a longer code that starts with key */
         s->cx[s->ncx++] = d;
     }
 }

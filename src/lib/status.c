@@ -9,6 +9,7 @@ struct psy__embedded_file {
     const char *name;
     const unsigned char *data;
     size_t size;
+    unsigned long long hash; /* FNV-1a of the bytes (psy__hash64), computed by the build */
 };
 extern const struct psy__embedded_file psy__embedded_files[];
 extern const size_t psy__embedded_count;
@@ -47,6 +48,18 @@ const char *psy_data_get(const char *name, size_t *len)
         else hi = mid;
     }
     return NULL;
+}
+
+uint64_t psy__data_hash(const char *prefix, uint64_t h)
+{
+    size_t plen = strlen(prefix);
+    for (size_t i = 0; i < psy__embedded_count; i++) {
+        const struct psy__embedded_file *f = &psy__embedded_files[i];
+        if (strncmp(f->name, prefix, plen) != 0) continue;
+        h = h * 31 + psy__hash64(f->name, strlen(f->name));
+        h = h * 31 + (uint64_t)f->hash;
+    }
+    return h;
 }
 
 void psy_data_each(const char *prefix, void (*fn)(void *ud, const char *name, const char *data, size_t len),

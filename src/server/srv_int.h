@@ -17,6 +17,35 @@
 #include <psyclaim/psy_templates.h>
 #include <time.h>
 
+/* srv_mhd.c: libmicrohttpd is loaded when a server starts, not linked (with it come GnuTLS and its
+ * dozen libraries, whose loading every other command of the program would pay at each start). The
+ * server's files call these functions through pointers of their own declared types; the macros turn
+ * each call into a call through its pointer. srv_mhd_load fills them in (once; safe to call again)
+ * and says why it could not. MHD_queue_response keeps its name: srv_main.c defines it over the
+ * library's (the program exports it, so the library's own calls reach it too), and
+ * srv_MHD_queue_response is the library's. */
+#define SRV_MHD_FUNCS(X)                                                                                     \
+    X(MHD_add_response_header) X(MHD_create_response_from_buffer) X(MHD_destroy_response)                    \
+    X(MHD_get_connection_info) X(MHD_get_daemon_info) X(MHD_get_reason_phrase_for) X(MHD_get_response_header) \
+    X(MHD_is_feature_supported) X(MHD_lookup_connection_value) X(MHD_queue_response) X(MHD_quiesce_daemon)    \
+    X(MHD_start_daemon) X(MHD_stop_daemon)
+#define SRV_MHD_POINTER(f) extern __typeof__(f) *srv_##f;
+SRV_MHD_FUNCS(SRV_MHD_POINTER)
+#undef SRV_MHD_POINTER
+int srv_mhd_load(char *err, size_t errlen);
+#define MHD_add_response_header srv_MHD_add_response_header
+#define MHD_create_response_from_buffer srv_MHD_create_response_from_buffer
+#define MHD_destroy_response srv_MHD_destroy_response
+#define MHD_get_connection_info srv_MHD_get_connection_info
+#define MHD_get_daemon_info srv_MHD_get_daemon_info
+#define MHD_get_reason_phrase_for srv_MHD_get_reason_phrase_for
+#define MHD_get_response_header srv_MHD_get_response_header
+#define MHD_is_feature_supported srv_MHD_is_feature_supported
+#define MHD_lookup_connection_value srv_MHD_lookup_connection_value
+#define MHD_quiesce_daemon srv_MHD_quiesce_daemon
+#define MHD_start_daemon srv_MHD_start_daemon
+#define MHD_stop_daemon srv_MHD_stop_daemon
+
 #define SRV_SESSION_COOKIE "psy_session"
 #define SRV_MAX_PARAMS 4
 #define SRV_PARAM_MAX 128 /* longest path parameter; longer ones match no route */

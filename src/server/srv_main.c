@@ -18,9 +18,7 @@
  * looked at before libmicrohttpd decodes it, and a path with a percent escape or an empty, "." or ".."
  * segment answers 404.
  */
-#define _GNU_SOURCE /* RTLD_NEXT */
 #include <arpa/inet.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -193,19 +191,16 @@ static const char *own_error_code(unsigned status)
     }
 }
 
-typedef enum MHD_Result (*queue_fn)(struct MHD_Connection *, unsigned int, struct MHD_Response *);
-static queue_fn real_queue;
-static pthread_once_t real_queue_once = PTHREAD_ONCE_INIT;
-
-static void find_real_queue(void) { *(void **)&real_queue = dlsym(RTLD_NEXT, "MHD_queue_response"); }
-
-/* Takes the place of libmicrohttpd's MHD_queue_response: the library calls its exported functions
- * through the dynamic linker, which binds them to this definition first. A response made here already
+/* Takes the place of libmicrohttpd's MHD_queue_response (srv_MHD_queue_response, srv_mhd.c): the
+ * library calls its exported functions through the dynamic linker, which binds them to this definition
+ * first (the program exports it: psyclaim_server's link option in CMakeLists.txt). A response made here already
  * carries the security headers and goes through unchanged; one libmicrohttpd made itself (an HTML page
  * without headers) is replaced by a JSON error of the same status with the headers. */
+typedef enum MHD_Result (*queue_fn)(struct MHD_Connection *, unsigned int, struct MHD_Response *);
+
 enum MHD_Result MHD_queue_response(struct MHD_Connection *conn, unsigned int status, struct MHD_Response *resp)
 {
-    pthread_once(&real_queue_once, find_real_queue);
+    queue_fn real_queue = srv_MHD_queue_response;
     if (!real_queue) return MHD_NO;
     if (!resp || MHD_get_response_header(resp, "Content-Security-Policy")) return real_queue(conn, status, resp);
     if (status < 400) {
@@ -485,6 +480,7 @@ psy_status psy_server_start(const struct psy_server_config *cfg, psy_server **ou
         }
     }
 
+    if (srv_mhd_load(err, errlen)) return fail(srv, PSY_EIO);
     struct sockaddr_storage ss;
     if (parse_listen(cfg->listen ? cfg->listen : PSY_SERVER_LISTEN_DEFAULT, &ss, err, errlen))
         return fail(srv, PSY_EINVAL);

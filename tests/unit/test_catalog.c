@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include "psy_int.h"
 
 static void note_migration(void *ud, const char *name, const char *data, size_t len)
 {
@@ -178,6 +180,80 @@ static void test_pages(void **state)
     free(path);
 }
 
+/* The hash of the built-in files the store remembers (meta builtin_catalog) is folded from hashes the
+ * build computed; it must be the hash of the bytes themselves, read here, and change with any of them. */
+struct fold {
+    uint64_t h;
+    const char *skip; /* a file left out */
+};
+
+static void fold_file(void *ud, const char *name, const char *data, size_t len)
+{
+    struct fold *f = ud;
+    if (f->skip && strcmp(name, f->skip) == 0) return;
+    f->h = f->h * 31 + psy__hash64(name, strlen(name));
+    f->h = f->h * 31 + psy__hash64(data, len);
+}
+
+static void test_builtin_hash(void **state)
+{
+    (void)state;
+    static const char *const prefixes[] = {"catalog/", "explainers/", "sql/sqlite/", "search/"};
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+        struct fold f = {1469598103934665603ULL, NULL};
+        psy_data_each(prefixes[i], fold_file, &f);
+        assert_true(f.h == psy__data_hash(prefixes[i], 1469598103934665603ULL));
+    }
+    struct fold f = {7, "catalog/cpt.json"};
+    assert_non_null(psy_data_get("catalog/cpt.json", NULL));
+    psy_data_each("catalog/", fold_file, &f);
+    assert_true(f.h != psy__data_hash("catalog/", 7));
+}
+
+/* Opening the store at path again finds the catalog with these counts. */
+static void expect_counts(const char *path, const long want[PSY_SYS_COUNT])
+{
+    psy_store *st;
+    long have[PSY_SYS_COUNT];
+    assert_int_equal(psy_store_open(path, &st, NULL, 0), PSY_OK);
+    psy_catalog_counts(st, have);
+    assert_memory_equal(want, have, sizeof have);
+    psy_store_close(st);
+}
+
+/* SQLite: the write-ahead log and its index stay beside the database after the last connection
+ * closes, the log emptied into the database (so the database file alone holds everything), and the
+ * next open uses them. */
+static void test_wal_kept_empty(void **state)
+{
+    (void)state;
+    char *path, wal[600], shm[600];
+    psy_store *st = test_open_store(&path);
+    long before[PSY_SYS_COUNT];
+    psy_catalog_counts(st, before);
+    psy_store_close(st);
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    snprintf(shm, sizeof shm, "%s-shm", path);
+    struct stat sb;
+    assert_int_equal(stat(wal, &sb), 0);
+    assert_int_equal(sb.st_size, 0);
+    assert_int_equal(stat(shm, &sb), 0);
+    for (int i = 0; i < 2; i++) {
+        expect_counts(path, before);
+        assert_int_equal(stat(wal, &sb), 0);
+        assert_int_equal(sb.st_size, 0);
+    }
+    /* the database file alone, copied elsewhere, is whole */
+    char copy[700], cmd[1500];
+    snprintf(copy, sizeof copy, "%s.copy", path);
+    snprintf(cmd, sizeof cmd, "cp %s %s", path, copy);
+    assert_int_equal(system(cmd), 0);
+    expect_counts(copy, before);
+    test_rm_db(copy);
+    test_rm_db(path);
+    free(path);
+}
+
 static void test_suggest_and_reseed(void **state)
 {
     (void)state;
@@ -202,11 +278,7 @@ static void test_suggest_and_reseed(void **state)
     assert_int_equal(psy_store_schema_version(st), highest_migration());
     psy_store_close(st);
     /* reopening an existing store migrates nothing and keeps the data */
-    psy_store *st2;
-    assert_int_equal(psy_store_open(path, &st2, NULL, 0), PSY_OK);
-    psy_catalog_counts(st2, after);
-    assert_memory_equal(before, after, sizeof before);
-    psy_store_close(st2);
+    expect_counts(path, before);
     test_rm_db(path);
     free(path);
 }
@@ -240,6 +312,7 @@ int main(void)
         cmocka_unit_test(test_normalize),   cmocka_unit_test(test_builtin_contents),
         cmocka_unit_test(test_links),       cmocka_unit_test(test_pages),
         cmocka_unit_test(test_suggest_and_reseed), cmocka_unit_test(test_open_errors),
+        cmocka_unit_test(test_builtin_hash), cmocka_unit_test(test_wal_kept_empty),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,9 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+#include "search_int.h"
 
 static char *path;
 static psy_store *st;
@@ -491,6 +494,27 @@ static void test_index_file(void **state)
     fclose(f);
     assert_int_equal(open_index(s2, p2, NULL), 0);
     assert_int_equal(open_index(s2, p2, NULL), 1);
+    /* whole, but another database's (its catalog generation differs, even with the same catalog) */
+    {
+        char *p3;
+        psy_store *s3 = test_open_store(&p3);
+        char file3[600], cmd[1400];
+        assert_int_equal(psy_search_index_path(p3, file3, sizeof file3), 1);
+        assert_int_equal(open_index(s3, p3, NULL), 0);
+        assert_int_equal(open_index(s3, p3, NULL), 1);
+        snprintf(cmd, sizeof cmd, "cp %s %s", file3, file);
+        assert_int_equal(system(cmd), 0);
+        assert_int_equal(open_index(s2, p2, &d), 0);
+        assert_true(d == built);
+        assert_int_equal(open_index(s2, p2, &d), 1);
+        assert_true(d == built);
+        psy_store_close(s3);
+        test_rm_db(p3);
+        unlink(file3);
+        snprintf(cmd, sizeof cmd, "%s.verified", file3);
+        unlink(cmd);
+        free(p3);
+    }
 
     /* the catalog changes (an import): the file is stale, and the new index finds what came in */
     char line[256];
@@ -547,6 +571,82 @@ static void test_index_file(void **state)
     unlink(verified);
     unlink(imp);
     free(imp);
+    free(p2);
+}
+
+/* The lay-out a query relies on, checked against the entries themselves: code_key beside code_sorted
+ * holds each code's first seven bytes in order, and the term texts lie side by side in term order. */
+static void check_layout(const psy_search *x)
+{
+    const char *pool = x->pool.p;
+    for (uint32_t i = 0; i < x->ndocs; i++) {
+        const char *c = pool + x->docs[x->code_sorted[i]].ncode;
+        uint64_t k = 0;
+        for (size_t j = 0, n = strlen(c); j < 7; j++) k = k << 8 | (j < n ? (unsigned char)c[j] : 0);
+        assert_true(x->code_key[i] == k);
+        if (i) assert_true(x->code_key[i - 1] <= k);
+    }
+    for (uint32_t t = 0; t < x->nterms; t++) {
+        assert_int_equal(strlen(pool + x->term_off[t]), x->term_len[t]);
+        if (t) {
+            assert_true(strcmp(pool + x->term_off[t - 1], pool + x->term_off[t]) < 0);
+            assert_int_equal(x->term_off[t], x->term_off[t - 1] + x->term_len[t - 1] + 1u);
+        }
+    }
+}
+
+/* Every code typed as it is found, with every entry of that code (one per system it is in) among the
+ * first hits, by a scan of all entries; and a code's prefix finds codes that start with it. Both on the
+ * built index and on the one read from its file. */
+static void check_code_lookups(const psy_search *x)
+{
+    check_layout(x);
+    const char *pool = x->pool.p;
+    for (uint32_t d = 0; d < x->ndocs; d++) {
+        const char *c = pool + x->docs[d].ncode;
+        size_t n = strlen(c), same = 0, found = 0;
+        if (n == 0 || n > 7 || strspn(c, "abcdefghijklmnopqrstuvwxyz0123456789") != n) continue;
+        for (uint32_t e = 0; e < x->ndocs; e++) same += strcmp(pool + x->docs[e].ncode, c) == 0;
+        struct result r;
+        assert_int_equal(psy_search_query(x, c, NULL, r.hit, CAP, &r.n, &r.total), PSY_OK);
+        for (size_t i = 0; i < r.n && i < same; i++) {
+            char dotless[32];
+            size_t k = 0;
+            for (const char *p = r.hit[i].code; *p && k < sizeof dotless - 1; p++)
+                if (*p != '.') dotless[k++] = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+            dotless[k] = 0;
+            found += strcmp(dotless, c) == 0;
+        }
+        if (found != same) fail_msg("code '%s': %zu of its %zu entries first", c, found, same);
+    }
+    struct result r;
+    assert_int_equal(psy_search_query(x, "9083", NULL, r.hit, CAP, &r.n, &r.total), PSY_OK);
+    assert_true(r.n >= 3);
+    for (size_t i = 0; i < 3; i++) assert_int_equal(strncmp(r.hit[i].code, "9083", 4), 0);
+}
+
+static void test_code_lookups(void **state)
+{
+    (void)state;
+    check_code_lookups(ix);
+    char *p2;
+    psy_store *s2 = test_open_store(&p2);
+    char file[600], verified[700];
+    assert_int_equal(psy_search_index_path(p2, file, sizeof file), 1);
+    snprintf(verified, sizeof verified, "%s.verified", file);
+    psy_search *x;
+    for (int i = 0; i < 2; i++) { /* built and saved, then read from the file */
+        assert_int_equal(psy_search_open(s2, p2, &x), PSY_OK);
+        struct psy_search_stats ss;
+        psy_search_stats(x, &ss);
+        assert_int_equal(ss.mapped, i);
+        check_code_lookups(x);
+        psy_search_free(x);
+    }
+    psy_store_close(s2);
+    test_rm_db(p2);
+    unlink(file);
+    unlink(verified);
     free(p2);
 }
 
@@ -997,6 +1097,60 @@ static void test_icd_index_import(void **state)
 }
 
 /* With the official files imported (about 105,000 entries): the same known cases hold. */
+/* How many pages of the index file a process has mapped after one query on the index opened from it. */
+static size_t pages_after_query(psy_store *s, const char *uri, uint64_t want)
+{
+    psy_search *x;
+    assert_int_equal(psy_search_open(s, uri, &x), PSY_OK);
+    assert_non_null(x->map);
+    assert_true(answers_digest(x) == want); /* (the answers are those of the built index) */
+    long page = sysconf(_SC_PAGESIZE);
+    size_t n = x->map_len / (size_t)page, present = 0;
+    uint64_t *e = malloc(n * sizeof *e);
+    int fd = open("/proc/self/pagemap", O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(pread(fd, e, n * sizeof *e, (off_t)((uintptr_t)x->map / (uintptr_t)page * sizeof *e)),
+                     (ssize_t)(n * sizeof *e));
+    close(fd);
+    for (size_t i = 0; i < n; i++) present += (size_t)(e[i] >> 63);
+    free(e);
+    psy_search_free(x);
+    return present;
+}
+
+/* The file of the full corpus (31 MB), once cached in large folios by a sequential read after the
+ * kernel dropped it (a backup, say): the next open whose last drop of the file is old enough drops it
+ * again, so queries map about as many pages as with the file cached one page at a time (without that,
+ * several times as many on kernels with large folios; on others the two are alike). */
+static void full_corpus_file(psy_store *s, const char *uri, uint64_t want)
+{
+    char file[600], verified[700];
+    assert_int_equal(psy_search_index_path(uri, file, sizeof file), 1);
+    snprintf(verified, sizeof verified, "%s.verified", file);
+    unlink(file);
+    unlink(verified);
+    assert_int_equal(open_index(s, uri, NULL), 0); /* built and saved */
+    sleep(1);
+    assert_int_equal(open_index(s, uri, NULL), 1); /* checked, the check recorded */
+    size_t small = pages_after_query(s, uri, want);
+    int fd = open(file, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+    static char buf[1 << 20];
+    while (read(fd, buf, sizeof buf) > 0) {
+    }
+    close(fd);
+    struct timespec old[2];
+    clock_gettime(CLOCK_REALTIME, &old[0]);
+    old[0].tv_sec -= 1200;
+    old[1] = old[0];
+    assert_int_equal(utimensat(AT_FDCWD, verified, old, 0), 0);
+    size_t after = pages_after_query(s, uri, want);
+    if (after > small + small / 4 + 64) fail_msg("index file: %zu pages mapped after a sequential read, %zu before", after, small);
+    unlink(file);
+    unlink(verified);
+}
+
 static void test_full_corpus(void **state)
 {
     static uint64_t kept;
@@ -1057,6 +1211,7 @@ static void test_full_corpus(void **state)
             if (h[k].system != PSY_SYS_ICD10CM) fail_msg("full corpus: 'depress' ranks %s among its first 5", h[k].code);
     }
     same_on_every_backend("full corpus", answers_digest(big), &kept, &kept_by, *state);
+    full_corpus_file(st2, db.uri, answers_digest(big));
     psy_search_free(big);
     psy_store_close(st2);
     test_db_drop(&db);
@@ -1075,6 +1230,7 @@ int main(void)
         cmocka_unit_test(test_order_is_deterministic),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_index_file),
+        cmocka_unit_test(test_code_lookups),
         cmocka_unit_test(test_cli_json),
         cmocka_unit_test(test_cli_text_and_errors),
         cmocka_unit_test(test_english_words_fallback_without_word_list),
