@@ -39,6 +39,7 @@ struct psy_x12_reader {
     int have_delims;
     char *seg;
     size_t seg_len, seg_cap;
+    unsigned char stop[256];  /* 1 for the bytes next_fast must look at: terminator, element separator, NUL, CR */
     const char **els;
     struct psy_x12_segment cur;
     unsigned long number;
@@ -261,11 +262,34 @@ static int read_isa(psy_x12_reader *r)
     r->d.segment = term;
     r->d.repetition = delim_char_ok((unsigned char)rep) && rep != el && rep != comp && rep != term ? rep : 0;
     r->have_delims = 1;
+    memset(r->stop, 0, sizeof r->stop);
+    r->stop[(unsigned char)term] = r->stop[(unsigned char)el] = r->stop[0] = r->stop['\r'] = 1;
     r->seg_len = ISA_LEN - 1; /* drop the terminator */
     return 0;
 }
 
 static int is_space(int c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+/* Checks the id (the first idn bytes of seg, 2 or 3 letters and digits, a letter first), makes it upper
+ * case and fills cur with the n elements in els. */
+static int seg_done(psy_x12_reader *r, size_t idn, size_t n)
+{
+    char *id = r->seg;
+    int ok = idn >= 2 && idn <= 3 && isalpha((unsigned char)id[0]);
+    for (size_t i = 0; i < idn; i++) {
+        if (!isalnum((unsigned char)id[i])) ok = 0;
+        id[i] = (char)toupper((unsigned char)id[i]);
+    }
+    if (!ok) {
+        rfail(r, PSY_EPARSE, "segment %lu: '%.8s' is not a segment identifier", r->number, id);
+        return -1;
+    }
+    r->cur.id = id;
+    r->cur.el = r->els;
+    r->cur.n = n - 1;
+    r->cur.number = r->number;
+    return 0;
+}
 
 /* Splits seg into elements, fills cur. */
 static int split(psy_x12_reader *r)
@@ -283,22 +307,62 @@ static int split(psy_x12_reader *r)
         *p = 0;
         r->els[n++] = p + 1;
     }
-    char *id = r->seg;
-    size_t idn = strlen(id);
-    int ok = idn >= 2 && idn <= 3 && isalpha((unsigned char)id[0]);
-    for (size_t i = 0; i < idn; i++) {
-        if (!isalnum((unsigned char)id[i])) ok = 0;
-        id[i] = (char)toupper((unsigned char)id[i]);
+    return seg_done(r, strlen(r->seg), n);
+}
+
+/* Reads the next segment in one pass over the window when it can be read so: single-byte input with its
+ * delimiters known, nothing pushed back, the whole segment and its terminator inside the window and the
+ * input cap, shorter than seg's room, not an ISA, no NUL, at most PSY_X12_MAX_ELEMENTS elements. Then
+ * it copies the segment into seg, cutting it at the element separators as it goes, and gives what
+ * psy_x12_next's byte-by-byte path would: 1 with cur filled, or -1 with the id's error. Otherwise it
+ * returns 0 having consumed only the blanks and empty segments before the segment (as the byte-by-byte
+ * path does), and that path reads the segment and gives its errors. */
+static int next_fast(psy_x12_reader *r)
+{
+    if (r->back >= 0 || r->enc != ENC_BYTES || !r->have_delims || !r->started || r->rc) return 0;
+    const unsigned char *p = r->src + r->src_pos;
+    size_t n = r->src_len - r->src_pos;
+    if ((unsigned long long)n > r->max_bytes - r->raw) n = (size_t)(r->max_bytes - r->raw);
+    const unsigned char term = (unsigned char)r->d.segment, el = (unsigned char)r->d.element;
+    size_t i = 0;
+    while (i < n && ((is_space(p[i]) && p[i] != el) || p[i] == term)) i++; /* blank lines, "~~" */
+    r->src_pos += i;
+    r->raw += i;
+    p += i;
+    n -= i;
+    if (n > r->seg_cap - 2) n = r->seg_cap - 2; /* a longer segment goes byte by byte (and grows seg) */
+    char *s = r->seg;
+    const char **els = r->els;
+    const unsigned char *stop = r->stop;
+    size_t k = 0, o = 0, ne = 1;
+    els[0] = s;
+    for (;; k++) {
+        if (k == n) return 0; /* the terminator is past the window, the cap or seg's room */
+        unsigned char c = p[k];
+        if (!stop[c]) {
+            s[o++] = (char)c;
+            continue;
+        }
+        if (c == term) break;
+        if (c == el) {
+            if (ne > PSY_X12_MAX_ELEMENTS) return 0;
+            s[o++] = 0;
+            els[ne++] = s + o;
+        } else if (c == '\r') {
+            if (term != '\n') s[o++] = '\r';
+        } else {
+            return 0; /* NUL */
+        }
     }
-    if (!ok) {
-        rfail(r, PSY_EPARSE, "segment %lu: '%.8s' is not a segment identifier", r->number, id);
-        return -1;
-    }
-    r->cur.id = id;
-    r->cur.el = r->els;
-    r->cur.n = n - 1;
-    r->cur.number = r->number;
-    return 0;
+    if (o >= 3 && (s[0] & 0xDF) == 'I' && (s[1] & 0xDF) == 'S' && (s[2] & 0xDF) == 'A') return 0;
+    /* blanks before a terminator are layout (X12 suppresses trailing spaces in values) */
+    while (o && (s[o - 1] == ' ' || s[o - 1] == '\t')) o--;
+    s[o] = 0;
+    r->seg_len = o;
+    r->src_pos += k + 1;
+    r->raw += k + 1;
+    r->number++;
+    return seg_done(r, ne > 1 ? (size_t)(els[1] - s) - 1 : o, ne) ? -1 : 1;
 }
 
 /* Appends to seg the bytes of the window from the current position up to (not including) the next
@@ -330,6 +394,12 @@ psy_status psy_x12_next(psy_x12_reader *r, const struct psy_x12_segment **seg)
 {
     *seg = NULL;
     if (r->rc) return r->rc;
+    int fast = next_fast(r);
+    if (fast) {
+        if (fast < 0) return r->rc;
+        *seg = &r->cur;
+        return PSY_OK;
+    }
     int c, term = r->have_delims ? r->d.segment : -1;
     do c = in_get(r);
     while (c >= 0 && ((is_space(c) && c != r->d.element) || c == term)); /* blank lines, indentation, "~~" */

@@ -239,48 +239,60 @@ static int dtm(struct psy__x12_step *k, struct psy__era_state *st)
     return date(k, 2, scratch); /* other dates are checked, not kept */
 }
 
+/* The transaction's canonical bytes are gathered in st->hbuf and fed to the hash when it is full and
+ * at the SE: one update per 16 KB rather than one per segment or per byte (the hash is the same). */
+static void hash_flush(struct psy__era_state *st)
+{
+    if (st->hn) crypto_generichash_update(&st->hash, st->hbuf, st->hn);
+    st->hn = 0;
+}
+
+static inline void hash_byte(struct psy__era_state *st, unsigned char b)
+{
+    if (st->hn == sizeof st->hbuf) hash_flush(st);
+    st->hbuf[st->hn++] = b;
+}
+
+/* Length of element value v of n bytes without its trailing blanks (layout, not data). */
+static inline size_t trimmed(const char *v, size_t n)
+{
+    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\r' || v[n - 1] == '\n')) n--;
+    return n;
+}
+
 /* Feeds one segment to the transaction's hash in canonical form: the id, then each element with its
  * trailing blanks cut, components and repetitions split on the interchange's own separators and
  * joined with fixed bytes, trailing empty elements left out. ST02 and SE02 (control numbers a re-sent
- * file may renumber) are left out. */
+ * file may renumber) are left out. The elements of a segment lie one after another in the reader's
+ * buffer, each ended by its NUL, so element i's length is where element i+1 starts, less one. */
 static void hash_segment(struct psy__era_state *st, const struct psy_x12_segment *s)
 {
     size_t n = s->n;
     int ctl = psy__x12_id_is(s->id, "ST") || psy__x12_id_is(s->id, "SE");
-    while (n > 0) {
-        const char *v = s->el[n];
-        size_t l = strlen(v);
-        while (l && (v[l - 1] == ' ' || v[l - 1] == '\t' || v[l - 1] == '\r' || v[l - 1] == '\n')) l--;
-        if (l) break;
+    size_t last = n ? strlen(s->el[n]) : 0; /* length of element n */
+    while (n > 0 && !trimmed(s->el[n], last)) {
         n--;
+        last = n ? (size_t)(s->el[n + 1] - s->el[n]) - 1 : 0;
     }
-    /* gathered in a buffer: one hash update per segment (or per 4 KB), not one per byte */
-    unsigned char buf[4096];
-    size_t nb = 0;
-#define PUT(byte)                                                     \
-    do {                                                              \
-        if (nb == sizeof buf) {                                       \
-            crypto_generichash_update(&st->hash, buf, nb);            \
-            nb = 0;                                                   \
-        }                                                             \
-        buf[nb++] = (unsigned char)(byte);                            \
-    } while (0)
-    for (const char *p = s->id; *p; p++) PUT(*p);
+    for (const char *p = s->id; *p; p++) hash_byte(st, (unsigned char)*p);
+    const unsigned char comp = (unsigned char)st->component, rep = (unsigned char)st->repetition;
     for (size_t i = 1; i <= n; i++) {
-        PUT(0x1d); /* element */
+        hash_byte(st, 0x1d); /* element */
         if (ctl && i == 2) continue;
         const char *v = s->el[i];
-        size_t l = strlen(v);
-        while (l && (v[l - 1] == ' ' || v[l - 1] == '\t' || v[l - 1] == '\r' || v[l - 1] == '\n')) l--;
-        for (size_t j = 0; j < l; j++) {
-            if (st->component && v[j] == st->component) PUT(0x1f);       /* component */
-            else if (st->repetition && v[j] == st->repetition) PUT(0x1e); /* repetition */
-            else PUT(v[j]);
+        size_t l = trimmed(v, i < n ? (size_t)(s->el[i + 1] - v) - 1 : last);
+        while (l) { /* an element's bytes never include NUL, so a separator that is 0 (none) never matches */
+            if (st->hn == sizeof st->hbuf) hash_flush(st);
+            size_t k = sizeof st->hbuf - st->hn < l ? sizeof st->hbuf - st->hn : l;
+            unsigned char *o = st->hbuf + st->hn;
+            for (size_t j = 0; j < k; j++) {
+                unsigned char c = (unsigned char)v[j];
+                o[j] = c == comp ? 0x1f /* component */ : c == rep ? 0x1e /* repetition */ : c;
+            }
+            st->hn += k, v += k, l -= k;
         }
     }
-    PUT(0x1c); /* segment end */
-#undef PUT
-    crypto_generichash_update(&st->hash, buf, nb);
+    hash_byte(st, 0x1c); /* segment end */
 }
 
 static int st_open(struct psy__x12_step *k, struct psy__era_state *st, const struct psy__x12_env *env)
@@ -290,6 +302,7 @@ static int st_open(struct psy__x12_step *k, struct psy__era_state *st, const str
     struct psy_era_payment *p = st->pay = psy__calloc(1, sizeof *p);
     st->claim_adj = st->line_adj = st->claims_paid = st->plb = 0;
     crypto_generichash_init(&st->hash, NULL, 0, 32);
+    st->hn = 0;
     p->interchange_control = strtoul(env->isa13, NULL, 10);
     p->group_control = strtoul(env->gs06, NULL, 10);
     memcpy(p->transaction_control, env->st02, sizeof p->transaction_control);
@@ -346,6 +359,7 @@ static int step(struct psy__era_state *st, const struct psy__x12_env *env, const
     if (numeric_check(&k)) return -1;
     if (psy__x12_id_is(id, "SE")) {
         unsigned char h[32];
+        hash_flush(st);
         crypto_generichash_final(&st->hash, h, sizeof h);
         sodium_bin2hex(p->content_hash, sizeof p->content_hash, h, sizeof h);
         *done = p;

@@ -96,6 +96,8 @@ struct psy__era_state {
     long long claim_adj, line_adj; /* CAS of the open claim (its lines included) and of the open line */
     long long claims_paid, plb;    /* CLP04 and PLB amounts of the payment so far */
     crypto_generichash_state hash; /* BLAKE2b of the transaction's canonical segments */
+    unsigned char hbuf[16384];     /* canonical bytes not yet fed to the hash: one update per 16 KB */
+    size_t hn;
 };
 
 /* Feeds one segment of an 835 transaction, ST and SE included, after the envelope tracker has seen
