@@ -216,6 +216,13 @@ static int delim_char_ok(int c) { return c > ' ' && c < 0x7f && !isalnum(c); }
 static int read_isa(psy_x12_reader *r)
 {
     static const int seps[] = {3, 6, 17, 20, 31, 34, 50, 53, 69, 76, 81, 83, 89, 99, 101, 103};
+    size_t want = ISA_LEN - r->seg_len;
+    if (r->enc == ENC_BYTES && r->back < 0 && !r->rc && r->src_len - r->src_pos >= want &&
+        r->max_bytes - r->raw >= want && r->seg_cap > ISA_LEN) {
+        /* the rest of the ISA is in the window: the same bytes in_get would give one by one */
+        memcpy(r->seg + r->seg_len, r->src + r->src_pos, want);
+        r->seg_len = ISA_LEN, r->src_pos += want, r->raw += want;
+    }
     while (r->seg_len < ISA_LEN) {
         int c = in_get(r);
         if (c == IN_ERR) return -1;
@@ -272,13 +279,16 @@ static int is_space(int c) { return c == ' ' || c == '\t' || c == '\r' || c == '
 
 /* Checks the id (the first idn bytes of seg, 2 or 3 letters and digits, a letter first), makes it upper
  * case and fills cur with the n elements in els. */
+/* An ASCII letter (what isalpha means in the C locale, without its call). */
+static int is_alpha(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+
 static int seg_done(psy_x12_reader *r, size_t idn, size_t n)
 {
     char *id = r->seg;
-    int ok = idn >= 2 && idn <= 3 && isalpha((unsigned char)id[0]);
+    int ok = idn >= 2 && idn <= 3 && is_alpha(id[0]);
     for (size_t i = 0; i < idn; i++) {
-        if (!isalnum((unsigned char)id[i])) ok = 0;
-        id[i] = (char)toupper((unsigned char)id[i]);
+        if (!is_alpha(id[i]) && !(id[i] >= '0' && id[i] <= '9')) ok = 0;
+        if (id[i] >= 'a' && id[i] <= 'z') id[i] = (char)(id[i] - 'a' + 'A');
     }
     if (!ok) {
         rfail(r, PSY_EPARSE, "segment %lu: '%.8s' is not a segment identifier", r->number, id);

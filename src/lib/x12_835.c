@@ -260,6 +260,34 @@ static inline size_t trimmed(const char *v, size_t n)
     return n;
 }
 
+/* The usual segment in one pass: its len bytes from the id to the end of its last element kept, with
+ * the NUL ending each element but the last read as the element mark, the component and repetition
+ * separators as theirs, then the segment end. Returns 0 having added nothing when an element ends in a
+ * blank (to be cut) or the segment does not fit in hbuf; hash_segment then takes it element by element. */
+static int hash_run(struct psy__era_state *st, const char *seg, size_t len)
+{
+    static const unsigned char blank[256] = {[' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1};
+    if (!st->hmap_ready || st->hmap_sep[0] != st->component || st->hmap_sep[1] != st->repetition) {
+        for (int c = 0; c < 256; c++) st->hmap[c] = (unsigned char)c;
+        st->hmap[0] = 0x1d;
+        if (st->component) st->hmap[(unsigned char)st->component] = 0x1f;
+        if (st->repetition) st->hmap[(unsigned char)st->repetition] = 0x1e;
+        st->hmap_sep[0] = st->component, st->hmap_sep[1] = st->repetition, st->hmap_ready = 1;
+    }
+    if (len + 1 > sizeof st->hbuf - st->hn) hash_flush(st);
+    if (len + 1 > sizeof st->hbuf) return 0;
+    const unsigned char *b = (const unsigned char *)seg;
+    unsigned char *o = st->hbuf + st->hn, cut = 0;
+    for (size_t j = 0; j < len; j++) {
+        o[j] = st->hmap[b[j]];
+        cut |= blank[b[j]] & (b[j + 1] == 0); /* b[len] is the NUL ending the last element */
+    }
+    if (cut) return 0;
+    o[len] = 0x1c; /* segment end */
+    st->hn += len + 1;
+    return 1;
+}
+
 /* Feeds one segment to the transaction's hash in canonical form: the id, then each element with its
  * trailing blanks cut, components and repetitions split on the interchange's own separators and
  * joined with fixed bytes, trailing empty elements left out. ST02 and SE02 (control numbers a re-sent
@@ -274,6 +302,7 @@ static void hash_segment(struct psy__era_state *st, const struct psy_x12_segment
         n--;
         last = n ? (size_t)(s->el[n + 1] - s->el[n]) - 1 : 0;
     }
+    if (!ctl && hash_run(st, s->id, n ? (size_t)(s->el[n] - s->id) + last : strlen(s->id))) return;
     for (const char *p = s->id; *p; p++) hash_byte(st, (unsigned char)*p);
     const unsigned char comp = (unsigned char)st->component, rep = (unsigned char)st->repetition;
     for (size_t i = 1; i <= n; i++) {

@@ -98,10 +98,13 @@ struct psy__era_state {
     crypto_generichash_state hash; /* BLAKE2b of the transaction's canonical segments */
     unsigned char hbuf[16384];     /* canonical bytes not yet fed to the hash: one update per 16 KB */
     size_t hn;
+    unsigned char hmap[256];       /* byte -> canonical byte, for hmap_sep (component, repetition) */
+    char hmap_sep[2];
+    int hmap_ready;
 };
 
-/* Feeds one segment of an 835 transaction, ST and SE included, after the envelope tracker has seen
- * it. Returns 0; 1 when an SE closed the payment (then *done owns it); -1 with msg on bad data (the
+/* Feeds one segment of an 835 transaction (as psy_x12_next gives it: its elements lie one after
+ * another, each ended by its NUL), ST and SE included, after the envelope tracker has seen it. Returns 0; 1 when an SE closed the payment (then *done owns it); -1 with msg on bad data (the
  * state stays usable). */
 int psy__era_step(struct psy__era_state *st, const struct psy__x12_env *env, const struct psy_x12_segment *s,
                   struct psy_era_payment **done, char *msg, size_t len);
