@@ -39,7 +39,7 @@ struct psy_x12_reader {
     int have_delims;
     char *seg;
     size_t seg_len, seg_cap;
-    unsigned char stop[256];  /* 1 for the bytes next_fast must look at: terminator, element separator, NUL, CR */
+    unsigned char stop[256];  /* 1 for the bytes that end next_fast's run: terminator, NUL, CR when '\n' ends */
     const char **els;
     struct psy_x12_segment cur;
     unsigned long number;
@@ -270,7 +270,8 @@ static int read_isa(psy_x12_reader *r)
     r->d.repetition = delim_char_ok((unsigned char)rep) && rep != el && rep != comp && rep != term ? rep : 0;
     r->have_delims = 1;
     memset(r->stop, 0, sizeof r->stop);
-    r->stop[(unsigned char)term] = r->stop[(unsigned char)el] = r->stop[0] = r->stop['\r'] = 1;
+    r->stop[(unsigned char)term] = r->stop[0] = 1;
+    if (term == '\n') r->stop['\r'] = 1; /* dropped from a segment (a line end), elsewhere data */
     r->seg_len = ISA_LEN - 1; /* drop the terminator */
     return 0;
 }
@@ -322,11 +323,12 @@ static int split(psy_x12_reader *r)
 
 /* Reads the next segment in one pass over the window when it can be read so: single-byte input with its
  * delimiters known, nothing pushed back, the whole segment and its terminator inside the window and the
- * input cap, shorter than seg's room, not an ISA, no NUL, at most PSY_X12_MAX_ELEMENTS elements. Then
- * it copies the segment into seg, cutting it at the element separators as it goes, and gives what
- * psy_x12_next's byte-by-byte path would: 1 with cur filled, or -1 with the id's error. Otherwise it
- * returns 0 having consumed only the blanks and empty segments before the segment (as the byte-by-byte
- * path does), and that path reads the segment and gives its errors. */
+ * input cap, shorter than seg's room, not an ISA, no NUL, no CR but one right before a '\n' terminator,
+ * at most PSY_X12_MAX_ELEMENTS elements. Then it copies the segment into seg, cutting it at the element
+ * separators as it goes (without a branch per byte: the separators are where the bytes vary most), and
+ * gives what psy_x12_next's byte-by-byte path would: 1 with cur filled, or -1 with the id's error.
+ * Otherwise it returns 0 having consumed only the blanks and empty segments before the segment (as the
+ * byte-by-byte path does), and that path reads the segment and gives its errors. */
 static int next_fast(psy_x12_reader *r)
 {
     if (r->back >= 0 || r->enc != ENC_BYTES || !r->have_delims || !r->started || r->rc) return 0;
@@ -340,37 +342,35 @@ static int next_fast(psy_x12_reader *r)
     r->raw += i;
     p += i;
     n -= i;
-    if (n > r->seg_cap - 2) n = r->seg_cap - 2; /* a longer segment goes byte by byte (and grows seg) */
+    size_t room = n < r->seg_cap - 2 ? n : r->seg_cap - 2; /* a longer segment goes byte by byte (and grows seg) */
     char *s = r->seg;
     const char **els = r->els;
     const unsigned char *stop = r->stop;
-    size_t k = 0, o = 0, ne = 1;
+    size_t k = 0, ne = 1;
     els[0] = s;
     for (;; k++) {
-        if (k == n) return 0; /* the terminator is past the window, the cap or seg's room */
+        if (k == room) return 0; /* the terminator is past the window, the cap or seg's room */
         unsigned char c = p[k];
-        if (!stop[c]) {
-            s[o++] = (char)c;
-            continue;
-        }
-        if (c == term) break;
-        if (c == el) {
-            if (ne > PSY_X12_MAX_ELEMENTS) return 0;
-            s[o++] = 0;
-            els[ne++] = s + o;
-        } else if (c == '\r') {
-            if (term != '\n') s[o++] = '\r';
-        } else {
-            return 0; /* NUL */
-        }
+        if (stop[c] || ne > PSY_X12_MAX_ELEMENTS) break;
+        int sep = c == el;
+        s[k] = sep ? 0 : (char)c;
+        els[ne] = s + k + 1; /* kept only when this byte is a separator */
+        ne += (size_t)sep;
     }
-    if (o >= 3 && (s[0] & 0xDF) == 'I' && (s[1] & 0xDF) == 'S' && (s[2] & 0xDF) == 'A') return 0;
+    size_t used = k + 1; /* the segment and its terminator */
+    if (p[k] != term) {
+        /* a CR right before a '\n' terminator is part of the line end; anything else is the slow path's */
+        if (p[k] != '\r' || term != '\n' || k + 1 == n || p[k + 1] != '\n') return 0;
+        used++;
+    }
+    if (k >= 3 && (s[0] & 0xDF) == 'I' && (s[1] & 0xDF) == 'S' && (s[2] & 0xDF) == 'A') return 0;
     /* blanks before a terminator are layout (X12 suppresses trailing spaces in values) */
+    size_t o = k;
     while (o && (s[o - 1] == ' ' || s[o - 1] == '\t')) o--;
     s[o] = 0;
     r->seg_len = o;
-    r->src_pos += k + 1;
-    r->raw += k + 1;
+    r->src_pos += used;
+    r->raw += used;
     r->number++;
     return seg_done(r, ne > 1 ? (size_t)(els[1] - s) - 1 : o, ne) ? -1 : 1;
 }
