@@ -260,13 +260,17 @@ static inline size_t trimmed(const char *v, size_t n)
     return n;
 }
 
-/* The usual segment in one pass: its len bytes from the id to the end of its last element kept, with
+/* The usual segment in one pass: its len bytes from the id to the end of its last element (n), with
  * the NUL ending each element but the last read as the element mark, the component and repetition
  * separators as theirs, then the segment end. Returns 0 having added nothing when an element ends in a
  * blank (to be cut) or the segment does not fit in hbuf; hash_segment then takes it element by element. */
-static int hash_run(struct psy__era_state *st, const char *seg, size_t len)
+static int hash_run(struct psy__era_state *st, const struct psy_x12_segment *s, size_t n, size_t len)
 {
     static const unsigned char blank[256] = {[' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1};
+    const unsigned char *b = (const unsigned char *)s->id;
+    for (size_t i = 2; i <= n; i++) /* the byte before element i's start ends element i-1 (or is its NUL) */
+        if (blank[(unsigned char)s->el[i][-2]]) return 0;
+    if (n && len && blank[b[len - 1]]) return 0;
     if (!st->hmap_ready || st->hmap_sep[0] != st->component || st->hmap_sep[1] != st->repetition) {
         for (int c = 0; c < 256; c++) st->hmap[c] = (unsigned char)c;
         st->hmap[0] = 0x1d;
@@ -276,13 +280,8 @@ static int hash_run(struct psy__era_state *st, const char *seg, size_t len)
     }
     if (len + 1 > sizeof st->hbuf - st->hn) hash_flush(st);
     if (len + 1 > sizeof st->hbuf) return 0;
-    const unsigned char *b = (const unsigned char *)seg;
-    unsigned char *o = st->hbuf + st->hn, cut = 0;
-    for (size_t j = 0; j < len; j++) {
-        o[j] = st->hmap[b[j]];
-        cut |= blank[b[j]] & (b[j + 1] == 0); /* b[len] is the NUL ending the last element */
-    }
-    if (cut) return 0;
+    unsigned char *o = st->hbuf + st->hn;
+    for (size_t j = 0; j < len; j++) o[j] = st->hmap[b[j]];
     o[len] = 0x1c; /* segment end */
     st->hn += len + 1;
     return 1;
@@ -302,7 +301,7 @@ static void hash_segment(struct psy__era_state *st, const struct psy_x12_segment
         n--;
         last = n ? (size_t)(s->el[n + 1] - s->el[n]) - 1 : 0;
     }
-    if (!ctl && hash_run(st, s->id, n ? (size_t)(s->el[n] - s->id) + last : strlen(s->id))) return;
+    if (!ctl && hash_run(st, s, n, n ? (size_t)(s->el[n] - s->id) + last : strlen(s->id))) return;
     for (const char *p = s->id; *p; p++) hash_byte(st, (unsigned char)*p);
     const unsigned char comp = (unsigned char)st->component, rep = (unsigned char)st->repetition;
     for (size_t i = 1; i <= n; i++) {
@@ -358,6 +357,12 @@ static const struct {
 
 static int numeric_check(struct psy__x12_step *k)
 {
+    switch (psy__x12_id_key(k->s->id)) { /* the ids of the table and LX; the others have nothing to check */
+    case PSY__X12_ID('T', 'S', '3'): case PSY__X12_ID('T', 'S', '2'): case PSY__X12_ID('C', 'L', 'P'):
+    case PSY__X12_ID('M', 'I', 'A'): case PSY__X12_ID('M', 'O', 'A'): case PSY__X12_ID('A', 'M', 'T'):
+    case PSY__X12_ID('Q', 'T', 'Y'): case PSY__X12_ID('C', 'U', 'R'): case PSY__X12_ID('L', 'X', 0): break;
+    default: return 0;
+    }
     char scratch[32];
     for (size_t t = 0; t < sizeof numeric_elements / sizeof *numeric_elements; t++) {
         if (!psy__x12_id_is(k->s->id, numeric_elements[t].seg)) continue;
@@ -386,7 +391,8 @@ static int step(struct psy__era_state *st, const struct psy__x12_env *env, const
     if (!p) return 0; /* inside a transaction that failed to open: already reported */
     hash_segment(st, s);
     if (numeric_check(&k)) return -1;
-    if (psy__x12_id_is(id, "SE")) {
+    switch (psy__x12_id_key(id)) {
+    case PSY__X12_ID('S', 'E', 0): {
         unsigned char h[32];
         hash_flush(st);
         crypto_generichash_final(&st->hash, h, sizeof h);
@@ -396,20 +402,18 @@ static int step(struct psy__era_state *st, const struct psy__x12_env *env, const
         st->claim = st->svc = -1;
         return 1;
     }
-    if (psy__x12_id_is(id, "BPR")) {
+    case PSY__X12_ID('B', 'P', 'R'):
         if (env->segs != 2) return psy__x12_fail(&k, 0, "the BPR must come right after the ST");
         return psy__x12_text(&k, 1, p->handling, sizeof p->handling, 1) || money_sign(&k, 2, &p->paid_cents, 1, 0) ||
                        psy__x12_text(&k, 3, p->credit_debit, sizeof p->credit_debit, 0) ||
                        psy__x12_text(&k, 4, p->method, sizeof p->method, 0) || date(&k, 16, p->payment_date)
                    ? -1
                    : 0;
-    }
-    if (psy__x12_id_is(id, "TRN")) {
+    case PSY__X12_ID('T', 'R', 'N'):
         if (psy__x12_text(&k, 2, p->check_number, sizeof p->check_number, 1)) return -1;
         if (!p->payer_id[0] && psy__x12_text(&k, 3, p->payer_id, sizeof p->payer_id, 0)) return -1;
         return 0;
-    }
-    if (psy__x12_id_is(id, "N1")) {
+    case PSY__X12_ID('N', '1', 0): {
         const char *who = psy_x12_element(s, 1);
         if (!strcmp(who, "PR"))
             return psy__x12_text(&k, 2, p->payer_name, sizeof p->payer_name, 0) ||
@@ -423,15 +427,16 @@ static int step(struct psy__era_state *st, const struct psy__x12_env *env, const
                        : 0;
         return 0;
     }
-    if (psy__x12_id_is(id, "LX")) {
-        st->claim = st->svc = -1;
-        return 0;
+    case PSY__X12_ID('L', 'X', 0): st->claim = st->svc = -1; return 0;
+    case PSY__X12_ID('C', 'L', 'P'): return clp(&k, st, env);
+    case PSY__X12_ID('S', 'V', 'C'): return svc(&k, st, st->component);
+    case PSY__X12_ID('P', 'L', 'B'): return plb(&k, st, st->component);
+    case PSY__X12_ID('C', 'A', 'S'): return cas(&k, st);
+    case PSY__X12_ID('D', 'T', 'M'): return dtm(&k, st);
+    case PSY__X12_ID('N', 'M', '1'): case PSY__X12_ID('R', 'E', 'F'): case PSY__X12_ID('A', 'M', 'T'):
+    case PSY__X12_ID('L', 'Q', 0): break;
+    default: return 0;
     }
-    if (psy__x12_id_is(id, "CLP")) return clp(&k, st, env);
-    if (psy__x12_id_is(id, "SVC")) return svc(&k, st, st->component);
-    if (psy__x12_id_is(id, "PLB")) return plb(&k, st, st->component);
-    if (psy__x12_id_is(id, "CAS")) return cas(&k, st);
-    if (psy__x12_id_is(id, "DTM")) return dtm(&k, st);
     struct psy_era_claim *c = st->claim >= 0 ? &p->claims[st->claim] : NULL;
     struct psy_era_service *v = c && st->svc >= 0 ? &c->services[st->svc] : NULL;
     if (psy__x12_id_is(id, "NM1") && c && !v && !strcmp(psy_x12_element(s, 1), "TT"))

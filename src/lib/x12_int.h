@@ -118,6 +118,11 @@ static inline size_t psy__grow_to(size_t n) { return n ? n * 2 : 4; }
  * Compares the three bytes directly: the id dispatch runs for every segment read. */
 static inline int psy__x12_id_is(const char *a, const char *b) { return a[0] == b[0] && a[1] == b[1] && a[2] == b[2]; }
 
+/* A segment id as one number, its three bytes (the third 0 for a two-character id), for a switch:
+ * psy__x12_id_key(s->id) == PSY__X12_ID('C', 'L', 'P'). */
+#define PSY__X12_ID(a, b, c) ((unsigned)(unsigned char)(a) | (unsigned)(unsigned char)(b) << 8 | (unsigned)(unsigned char)(c) << 16)
+static inline unsigned psy__x12_id_key(const char *id) { return PSY__X12_ID(id[0], id[1], id[2]); }
+
 /* A segment being read element by element (x12_835.c, x12_271.c): psy__x12_fail writes "element
  * ID01: ..." (i 0: the message alone) into msg and returns -1; psy__x12_text copies element i into dst,
  * 0 or -1 when required and missing or too long. */
