@@ -462,16 +462,15 @@ const char *psy_x12_element(const struct psy_x12_segment *s, size_t i) { return 
 size_t psy_x12_component(const char *element, char sep, size_t i, char *out, size_t cap)
 {
     const char *p = element;
-    for (size_t k = 1; k < i; k++) {
-        p = sep ? strchr(p, sep) : NULL;
-        if (!p) break;
-        p++;
+    if (i > 1) { /* past the (i-1)th separator, NULL when there are fewer */
+        size_t k = 1;
+        for (; sep && *p; p++)
+            if (*p == sep && ++k == i) break;
+        p = k == i ? p + 1 : NULL;
     }
     size_t n = 0;
-    if (p) {
-        const char *e = sep ? strchr(p, sep) : NULL;
-        n = e ? (size_t)(e - p) : strlen(p);
-    }
+    if (p)
+        while (p[n] && p[n] != sep) n++;
     if (cap) {
         size_t k = n < cap - 1 ? n : cap - 1;
         if (k) memcpy(out, p, k);
@@ -763,14 +762,11 @@ psy_status psy__x12_controls(const struct psy_x12_write_opts *o, unsigned long c
 
 int psy__x12_copy(char *dst, size_t cap, const char *src)
 {
-    size_t n = strlen(src);
-    if (n >= cap) {
-        memcpy(dst, src, cap - 1);
-        dst[cap - 1] = 0;
-        return -1;
-    }
-    memcpy(dst, src, n + 1);
-    return 0;
+    /* byte by byte: the fields are short, and src is not read past cap */
+    for (size_t i = 0; i < cap; i++)
+        if (!(dst[i] = src[i])) return 0;
+    dst[cap - 1] = 0;
+    return -1;
 }
 
 /* Unsigned decimal; -1 when s is not 1..18 digits. */
