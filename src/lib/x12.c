@@ -162,7 +162,7 @@ static psy_x12_reader *reader_new(size_t max_bytes)
     r->back = -1;
     r->seg_cap = 512;
     r->seg = psy__malloc(r->seg_cap);
-    r->els = psy__malloc(sizeof *r->els * (PSY_X12_MAX_ELEMENTS + 1));
+    r->els = psy__malloc(sizeof *r->els * (PSY_X12_MAX_ELEMENTS + 2)); /* + next_fast's spare slot */
     return r;
 }
 
@@ -343,26 +343,25 @@ static int next_fast(psy_x12_reader *r)
     p += i;
     n -= i;
     size_t room = n < r->seg_cap - 2 ? n : r->seg_cap - 2; /* a longer segment goes byte by byte (and grows seg) */
+    const unsigned char *end = memchr(p, term, room);
+    if (!end) return 0; /* the terminator is past the window, the cap or seg's room */
+    size_t k = (size_t)(end - p), used = k + 1; /* the segment; with its terminator */
+    if (term == '\n' && k && p[k - 1] == '\r') k--; /* a CR right before a '\n' terminator ends the line */
     char *s = r->seg;
     const char **els = r->els;
     const unsigned char *stop = r->stop;
-    size_t k = 0, ne = 1;
+    size_t ne = 1;
+    unsigned char odd = 0;
     els[0] = s;
-    for (;; k++) {
-        if (k == room) return 0; /* the terminator is past the window, the cap or seg's room */
-        unsigned char c = p[k];
-        if (stop[c] || ne > PSY_X12_MAX_ELEMENTS) break;
+    for (size_t j = 0; j < k; j++) { /* no branch per byte: the separators are where the bytes vary most */
+        unsigned char c = p[j];
         int sep = c == el;
-        s[k] = sep ? 0 : (char)c;
-        els[ne] = s + k + 1; /* kept only when this byte is a separator */
+        s[j] = sep ? 0 : (char)c;
+        els[ne <= PSY_X12_MAX_ELEMENTS + 1 ? ne : PSY_X12_MAX_ELEMENTS + 1] = s + j + 1; /* kept when c is one */
         ne += (size_t)sep;
+        odd |= stop[c];
     }
-    size_t used = k + 1; /* the segment and its terminator */
-    if (p[k] != term) {
-        /* a CR right before a '\n' terminator is part of the line end; anything else is the slow path's */
-        if (p[k] != '\r' || term != '\n' || k + 1 == n || p[k + 1] != '\n') return 0;
-        used++;
-    }
+    if (odd || ne > PSY_X12_MAX_ELEMENTS + 1) return 0; /* a NUL, another CR, too many elements */
     if (k >= 3 && (s[0] & 0xDF) == 'I' && (s[1] & 0xDF) == 'S' && (s[2] & 0xDF) == 'A') return 0;
     /* blanks before a terminator are layout (X12 suppresses trailing spaces in values) */
     size_t o = k;
