@@ -10,6 +10,7 @@
  */
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,6 @@ struct psy_x12_reader {
     int have_delims;
     char *seg;
     size_t seg_len, seg_cap;
-    unsigned char stop[256];  /* 1 for the bytes that end next_fast's run: terminator, NUL, CR when '\n' ends */
     const char **els;
     struct psy_x12_segment cur;
     unsigned long number;
@@ -162,7 +162,7 @@ static psy_x12_reader *reader_new(size_t max_bytes)
     r->back = -1;
     r->seg_cap = 512;
     r->seg = psy__malloc(r->seg_cap);
-    r->els = psy__malloc(sizeof *r->els * (PSY_X12_MAX_ELEMENTS + 2)); /* + next_fast's spare slot */
+    r->els = psy__malloc(sizeof *r->els * (PSY_X12_MAX_ELEMENTS + 1));
     return r;
 }
 
@@ -269,9 +269,6 @@ static int read_isa(psy_x12_reader *r)
     r->d.segment = term;
     r->d.repetition = delim_char_ok((unsigned char)rep) && rep != el && rep != comp && rep != term ? rep : 0;
     r->have_delims = 1;
-    memset(r->stop, 0, sizeof r->stop);
-    r->stop[(unsigned char)term] = r->stop[0] = 1;
-    if (term == '\n') r->stop['\r'] = 1; /* dropped from a segment (a line end), elsewhere data */
     r->seg_len = ISA_LEN - 1; /* drop the terminator */
     return 0;
 }
@@ -321,6 +318,24 @@ static int split(psy_x12_reader *r)
     return seg_done(r, strlen(r->seg), n);
 }
 
+/* Eight bytes at p as one number, the first byte lowest (one load on a little-endian machine). */
+static inline uint64_t load64(const char *p)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    return (uint64_t)u[0] | (uint64_t)u[1] << 8 | (uint64_t)u[2] << 16 | (uint64_t)u[3] << 24 | (uint64_t)u[4] << 32 |
+           (uint64_t)u[5] << 40 | (uint64_t)u[6] << 48 | (uint64_t)u[7] << 56;
+}
+
+/* c in each of the eight bytes. */
+static inline uint64_t bytes_of(unsigned char c) { return 0x0101010101010101ULL * c; }
+
+/* The high bit of each byte of w that is 0, exactly (no carry from one byte into the next). */
+static inline uint64_t zero_bytes(uint64_t w)
+{
+    const uint64_t low7 = 0x7F7F7F7F7F7F7F7FULL;
+    return ~(((w & low7) + low7) | w | low7);
+}
+
 /* Reads the next segment in one pass over the window when it can be read so: single-byte input with its
  * delimiters known, nothing pushed back, the whole segment and its terminator inside the window and the
  * input cap, shorter than seg's room, not an ISA, no NUL, no CR but one right before a '\n' terminator,
@@ -342,26 +357,30 @@ static int next_fast(psy_x12_reader *r)
     r->raw += i;
     p += i;
     n -= i;
-    size_t room = n < r->seg_cap - 2 ? n : r->seg_cap - 2; /* a longer segment goes byte by byte (and grows seg) */
+    /* a longer segment goes byte by byte (and grows seg); 8 spare bytes for the word reads below */
+    size_t room = n < r->seg_cap - 10 ? n : r->seg_cap - 10;
     const unsigned char *end = memchr(p, term, room);
     if (!end) return 0; /* the terminator is past the window, the cap or seg's room */
     size_t k = (size_t)(end - p), used = k + 1; /* the segment; with its terminator */
     if (term == '\n' && k && p[k - 1] == '\r') k--; /* a CR right before a '\n' terminator ends the line */
     char *s = r->seg;
     const char **els = r->els;
-    const unsigned char *stop = r->stop;
+    memcpy(s, p, k);
+    memset(s + k, 0, 8); /* the last word's bytes past the segment: read, then masked off */
+    /* the separators, NULs and (when '\n' ends segments) CRs, eight bytes at a time */
+    const uint64_t sep = bytes_of(el), cr = bytes_of(term == '\n' ? '\r' : 0); /* 0: the NUL test again */
     size_t ne = 1;
-    unsigned char odd = 0;
     els[0] = s;
-    for (size_t j = 0; j < k; j++) { /* no branch per byte: the separators are where the bytes vary most */
-        unsigned char c = p[j];
-        int sep = c == el;
-        s[j] = sep ? 0 : (char)c;
-        els[ne <= PSY_X12_MAX_ELEMENTS + 1 ? ne : PSY_X12_MAX_ELEMENTS + 1] = s + j + 1; /* kept when c is one */
-        ne += (size_t)sep;
-        odd |= stop[c];
+    for (size_t b = 0; b < k; b += 8) {
+        uint64_t w = load64(s + b), keep = k - b >= 8 ? ~0ULL : (1ULL << 8 * (k - b)) - 1;
+        if ((zero_bytes(w) | zero_bytes(w ^ cr)) & keep) return 0; /* a NUL or another CR */
+        for (uint64_t m = zero_bytes(w ^ sep) & keep; m; m &= m - 1) {
+            size_t at = b + (size_t)(__builtin_ctzll(m) >> 3);
+            if (ne > PSY_X12_MAX_ELEMENTS) return 0; /* too many elements */
+            s[at] = 0;
+            els[ne++] = s + at + 1;
+        }
     }
-    if (odd || ne > PSY_X12_MAX_ELEMENTS + 1) return 0; /* a NUL, another CR, too many elements */
     if (k >= 3 && (s[0] & 0xDF) == 'I' && (s[1] & 0xDF) == 'S' && (s[2] & 0xDF) == 'A') return 0;
     /* blanks before a terminator are layout (X12 suppresses trailing spaces in values) */
     size_t o = k;
