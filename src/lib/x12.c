@@ -372,7 +372,8 @@ static int next_fast(psy_x12_reader *r)
     size_t ne = 1;
     els[0] = s;
     for (size_t b = 0; b < k; b += 8) {
-        uint64_t w = load64(s + b), keep = k - b >= 8 ? ~0ULL : (1ULL << 8 * (k - b)) - 1;
+        /* from the input while 8 bytes are there (a load of what memcpy just stored would stall) */
+        uint64_t w = b + 8 <= n ? load64((const char *)p + b) : load64(s + b), keep = k - b >= 8 ? ~0ULL : (1ULL << 8 * (k - b)) - 1;
         if ((zero_bytes(w) | zero_bytes(w ^ cr)) & keep) return 0; /* a NUL or another CR */
         for (uint64_t m = zero_bytes(w ^ sep) & keep; m; m &= m - 1) {
             size_t at = b + (size_t)(__builtin_ctzll(m) >> 3);
