@@ -476,7 +476,7 @@ psy_status psy_x12_next(psy_x12_reader *r, const struct psy_x12_segment **seg)
     return PSY_OK;
 }
 
-const char *psy_x12_element(const struct psy_x12_segment *s, size_t i) { return i <= s->n ? s->el[i] : ""; }
+const char *psy_x12_element(const struct psy_x12_segment *s, size_t i) { return psy__x12_el(s, i); }
 
 size_t psy_x12_component(const char *element, char sep, size_t i, char *out, size_t cap)
 {
@@ -837,8 +837,8 @@ int psy__x12_env_step(struct psy__x12_env *e, const struct psy_x12_segment *s, c
     if (psy__x12_id_is(id, "ISA")) {
         if (e->level) bad = msgf(msg, len, "an ISA while the previous interchange is still open (IEA missing)");
         memset(e->isa13, 0, sizeof e->isa13);
-        psy__x12_copy(e->isa12, sizeof e->isa12, psy_x12_element(s, 12));
-        if (psy__x12_copy(e->isa13, sizeof e->isa13, psy_x12_element(s, 13)) || num(e->isa13) < 0)
+        psy__x12_copy(e->isa12, sizeof e->isa12, psy__x12_el(s, 12));
+        if (psy__x12_copy(e->isa13, sizeof e->isa13, psy__x12_el(s, 13)) || num(e->isa13) < 0)
             bad = bad ? bad : msgf(msg, len, "element ISA13: control number is not 9 digits");
         e->level = 1;
         e->groups = 0;
@@ -849,8 +849,8 @@ int psy__x12_env_step(struct psy__x12_env *e, const struct psy_x12_segment *s, c
         if (e->level != 1)
             bad = msgf(msg, len, e->level ? "an IEA while a group is still open (GE missing)"
                                           : "an IEA outside an interchange (ISA missing)");
-        if (!bad && !(bad = count_check(psy_x12_element(s, 1), "IEA01", e->groups, "groups", msg, len)))
-            bad = control_check(psy_x12_element(s, 2), "IEA02", e->isa13, "ISA13", msg, len);
+        if (!bad && !(bad = count_check(psy__x12_el(s, 1), "IEA01", e->groups, "groups", msg, len)))
+            bad = control_check(psy__x12_el(s, 2), "IEA02", e->isa13, "ISA13", msg, len);
         e->level = 0;
         return bad;
     }
@@ -858,8 +858,8 @@ int psy__x12_env_step(struct psy__x12_env *e, const struct psy_x12_segment *s, c
         if (e->level != 1)
             bad = msgf(msg, len, e->level ? "a GS while the previous group is still open (GE missing)"
                                           : "a GS outside an interchange (ISA missing)");
-        psy__x12_copy(e->gs06, sizeof e->gs06, psy_x12_element(s, 6));
-        psy__x12_copy(e->gs01, sizeof e->gs01, psy_x12_element(s, 1));
+        psy__x12_copy(e->gs06, sizeof e->gs06, psy__x12_el(s, 6));
+        psy__x12_copy(e->gs01, sizeof e->gs01, psy__x12_el(s, 1));
         if (!bad && num(e->gs06) < 0) bad = msgf(msg, len, "element GS06: control number is not 1-9 digits");
         e->level = 2;
         e->groups++;
@@ -871,8 +871,8 @@ int psy__x12_env_step(struct psy__x12_env *e, const struct psy_x12_segment *s, c
         if (e->level != 2)
             bad = msgf(msg, len, e->level == 3 ? "a GE while a transaction set is still open (SE missing)"
                                                : "a GE outside a functional group (GS missing)");
-        if (!bad && !(bad = count_check(psy_x12_element(s, 1), "GE01", e->sets, "transaction sets", msg, len)))
-            bad = control_check(psy_x12_element(s, 2), "GE02", e->gs06, "GS06", msg, len);
+        if (!bad && !(bad = count_check(psy__x12_el(s, 1), "GE01", e->sets, "transaction sets", msg, len)))
+            bad = control_check(psy__x12_el(s, 2), "GE02", e->gs06, "GS06", msg, len);
         e->level = e->level ? 1 : 0;
         return bad;
     }
@@ -880,8 +880,8 @@ int psy__x12_env_step(struct psy__x12_env *e, const struct psy_x12_segment *s, c
         if (e->level != 2)
             bad = msgf(msg, len, e->level == 3 ? "an ST while the previous set is still open (SE missing)"
                                                : "an ST outside a functional group (GS missing)");
-        psy__x12_copy(e->st01, sizeof e->st01, psy_x12_element(s, 1));
-        if (psy__x12_copy(e->st02, sizeof e->st02, psy_x12_element(s, 2)) || strlen(e->st02) < 4 || num(e->st02) < 0)
+        psy__x12_copy(e->st01, sizeof e->st01, psy__x12_el(s, 1));
+        if (psy__x12_copy(e->st02, sizeof e->st02, psy__x12_el(s, 2)) || strlen(e->st02) < 4 || num(e->st02) < 0)
             bad = bad ? bad : msgf(msg, len, "element ST02: control number is not 4-9 digits");
         static const struct { const char *gs, *st; } kinds[] = {{"HC", "837"}, {"HP", "835"}, {"FA", "999"}};
         for (size_t i = 0; !bad && i < sizeof kinds / sizeof kinds[0]; i++)
@@ -897,9 +897,9 @@ int psy__x12_env_step(struct psy__x12_env *e, const struct psy_x12_segment *s, c
     if (psy__x12_id_is(id, "SE")) {
         if (e->level != 3) bad = msgf(msg, len, "an SE outside a transaction set (ST missing)");
         e->segs++;
-        if (!bad && !(bad = count_check(psy_x12_element(s, 1), "SE01", e->segs, "segments", msg, len)) &&
-            strcmp(psy_x12_element(s, 2), e->st02))
-            bad = msgf(msg, len, "element SE02: control number '%.12s' does not match ST02 '%s'", psy_x12_element(s, 2),
+        if (!bad && !(bad = count_check(psy__x12_el(s, 1), "SE01", e->segs, "segments", msg, len)) &&
+            strcmp(psy__x12_el(s, 2), e->st02))
+            bad = msgf(msg, len, "element SE02: control number '%.12s' does not match ST02 '%s'", psy__x12_el(s, 2),
                        e->st02);
         e->level = e->level ? 2 : 0;
         return bad;
@@ -935,7 +935,7 @@ int psy__x12_fail(struct psy__x12_step *k, size_t i, const char *fmt, ...)
 
 int psy__x12_text(struct psy__x12_step *k, size_t i, char *dst, size_t cap, int required)
 {
-    const char *v = psy_x12_element(k->s, i);
+    const char *v = psy__x12_el(k->s, i);
     if (required && !*v) return psy__x12_fail(k, i, "required and missing");
     if (psy__x12_copy(dst, cap, v)) return psy__x12_fail(k, i, "longer than %zu characters", cap - 1);
     return 0;

@@ -45,7 +45,7 @@ void psy__era_reset(struct psy__era_state *st)
 
 static int money(struct psy__x12_step *k, size_t i, long long *out, int required)
 {
-    const char *v = psy_x12_element(k->s, i), *why = NULL;
+    const char *v = psy__x12_el(k->s, i), *why = NULL;
     *out = 0;
     if (!*v) return required ? psy__x12_fail(k, i, "required amount missing") : 0;
     if (psy_cents_parse(v, out, &why)) return psy__x12_fail(k, i, "'%.24s' %s", v, why);
@@ -59,7 +59,7 @@ static int money_sign(struct psy__x12_step *k, size_t i, long long *out, int req
     if (money(k, i, out, required)) return -1;
     if (*out < 0 && !reversal)
         return psy__x12_fail(k, i, "'%.24s' is negative, which the 835 allows only in a reversal (CLP02 = 22)",
-                    psy_x12_element(k->s, i));
+                    psy__x12_el(k->s, i));
     return 0;
 }
 
@@ -67,7 +67,7 @@ static int money_sign(struct psy__x12_step *k, size_t i, long long *out, int req
  * negative_ok, a leading minus. Copied into dst; "" when absent. */
 static int number(struct psy__x12_step *k, size_t i, char *dst, size_t cap, int negative_ok)
 {
-    const char *v = psy_x12_element(k->s, i), *p = v;
+    const char *v = psy__x12_el(k->s, i), *p = v;
     if (!*v) {
         dst[0] = 0;
         return 0;
@@ -97,7 +97,7 @@ static int sum_into(struct psy__x12_step *k, size_t i, long long *sum, long long
 
 static int date(struct psy__x12_step *k, size_t i, char dst[9])
 {
-    const char *v = psy_x12_element(k->s, i);
+    const char *v = psy__x12_el(k->s, i);
     if (!*v) return 0;
     if (!psy_date_valid(v)) return psy__x12_fail(k, i, "'%.12s' is not a date written CCYYMMDD", v);
     memcpy(dst, v, 9);
@@ -107,7 +107,7 @@ static int date(struct psy__x12_step *k, size_t i, char dst[9])
 /* Component c of element i into dst; -1 when longer than cap-1. */
 static int comp(struct psy__x12_step *k, size_t i, size_t c, char *dst, size_t cap, char sep)
 {
-    if (psy_x12_component(psy_x12_element(k->s, i), sep, c, dst, cap) >= cap)
+    if (psy_x12_component(psy__x12_el(k->s, i), sep, c, dst, cap) >= cap)
         return psy__x12_fail(k, i, "component %zu is longer than %zu characters", c, cap - 1);
     return 0;
 }
@@ -128,7 +128,7 @@ static int cas(struct psy__x12_step *k, struct psy__era_state *st)
     if (psy__x12_text(k, 1, group, sizeof group, 1)) return -1;
     for (size_t t = 0; t < 6; t++) {
         size_t r = 2 + 3 * t;
-        if (!*psy_x12_element(k->s, r) && !*psy_x12_element(k->s, r + 1)) continue;
+        if (!*psy__x12_el(k->s, r) && !*psy__x12_el(k->s, r + 1)) continue;
         struct psy_era_adjustment *a = APPEND(*arr, *n);
         memcpy(a->group, group, sizeof group);
         if (psy__x12_text(k, r, a->reason, sizeof a->reason, 1) || money(k, r + 1, &a->amount_cents, 1) ||
@@ -147,7 +147,7 @@ static int svc(struct psy__x12_step *k, struct psy__era_state *st, char sep)
     struct psy_era_claim *c = &st->pay->claims[st->claim];
     st->svc = (long)c->n_services;
     struct psy_era_service *v = APPEND(c->services, c->n_services);
-    const char *proc = psy_x12_element(k->s, 1);
+    const char *proc = psy__x12_el(k->s, 1);
     if (strlen(proc) > 2 && !strchr(proc, sep) && strchr(":>^|<\\", proc[2]) && proc[2])
         return psy__x12_fail(k, 1, "'%.24s' separates its components with '%c' but the interchange declares '%c' (ISA16)",
                     proc, proc[2], sep);
@@ -176,7 +176,7 @@ static int plb(struct psy__x12_step *k, struct psy__era_state *st, char sep)
     if (psy__x12_text(k, 1, provider, sizeof provider, 1) || date(k, 2, fiscal)) return -1;
     for (size_t t = 0; t < 6; t++) {
         size_t i = 3 + 2 * t;
-        if (!*psy_x12_element(k->s, i) && !*psy_x12_element(k->s, i + 1)) continue;
+        if (!*psy__x12_el(k->s, i) && !*psy__x12_el(k->s, i + 1)) continue;
         struct psy_era_provider_adjustment one = {0}, *a = &one; /* kept only when read whole */
         memcpy(a->provider_id, provider, sizeof provider);
         memcpy(a->fiscal_date, fiscal, sizeof fiscal);
@@ -198,7 +198,7 @@ static int plb(struct psy__x12_step *k, struct psy__era_state *st, char sep)
 static int claim_status_check(struct psy__x12_step *k)
 {
     static const char *const codes[] = {"1", "2", "3", "4", "19", "20", "21", "22", "23", "25"};
-    const char *v = psy_x12_element(k->s, 2);
+    const char *v = psy__x12_el(k->s, 2);
     for (size_t i = 0; i < sizeof codes / sizeof *codes; i++)
         if (!strcmp(v, codes[i])) return 0;
     return psy__x12_fail(k, 2, "'%.8s' is not a claim status code (1, 2, 3, 4, 19, 20, 21, 22, 23 or 25)", v);
@@ -229,7 +229,7 @@ static int clp(struct psy__x12_step *k, struct psy__era_state *st, const struct 
 
 static int dtm(struct psy__x12_step *k, struct psy__era_state *st)
 {
-    const char *q = psy_x12_element(k->s, 1);
+    const char *q = psy__x12_el(k->s, 1);
     struct psy_era_claim *c = st->claim >= 0 ? &st->pay->claims[st->claim] : NULL;
     struct psy_era_service *v = c && st->svc >= 0 ? &c->services[st->svc] : NULL;
     if (v && (!strcmp(q, "472") || (!strcmp(q, "150") && !v->date[0]))) return date(k, 2, v->date);
@@ -370,7 +370,7 @@ static int numeric_check(struct psy__x12_step *k)
             if (number(k, i, scratch, sizeof scratch, 1)) return -1;
     }
     if (psy__x12_id_is(k->s->id, "LX")) {
-        const char *v = psy_x12_element(k->s, 1);
+        const char *v = psy__x12_el(k->s, 1);
         if (!*v || strspn(v, "0123456789") != strlen(v) || !strcmp(v, "0") || strlen(v) > 6)
             return psy__x12_fail(k, 1, "'%.16s' is not an assigned number (1 to 6 digits)", v);
     }
@@ -414,10 +414,10 @@ static int step(struct psy__era_state *st, const struct psy__x12_env *env, const
         if (!p->payer_id[0] && psy__x12_text(&k, 3, p->payer_id, sizeof p->payer_id, 0)) return -1;
         return 0;
     case PSY__X12_ID('N', '1', 0): {
-        const char *who = psy_x12_element(s, 1);
+        const char *who = psy__x12_el(s, 1);
         if (!strcmp(who, "PR"))
             return psy__x12_text(&k, 2, p->payer_name, sizeof p->payer_name, 0) ||
-                           (*psy_x12_element(s, 4) && psy__x12_text(&k, 4, p->payer_id, sizeof p->payer_id, 0))
+                           (*psy__x12_el(s, 4) && psy__x12_text(&k, 4, p->payer_id, sizeof p->payer_id, 0))
                        ? -1
                        : 0;
         if (!strcmp(who, "PE"))
@@ -439,18 +439,18 @@ static int step(struct psy__era_state *st, const struct psy__x12_env *env, const
     }
     struct psy_era_claim *c = st->claim >= 0 ? &p->claims[st->claim] : NULL;
     struct psy_era_service *v = c && st->svc >= 0 ? &c->services[st->svc] : NULL;
-    if (psy__x12_id_is(id, "NM1") && c && !v && !strcmp(psy_x12_element(s, 1), "TT"))
+    if (psy__x12_id_is(id, "NM1") && c && !v && !strcmp(psy__x12_el(s, 1), "TT"))
         return psy__x12_text(&k, 3, c->crossover_name, sizeof c->crossover_name, 0) ||
                        psy__x12_text(&k, 9, c->crossover_id, sizeof c->crossover_id, 0)
                    ? -1
                    : 0;
-    if (psy__x12_id_is(id, "REF") && v && !strcmp(psy_x12_element(s, 1), "6R"))
+    if (psy__x12_id_is(id, "REF") && v && !strcmp(psy__x12_el(s, 1), "6R"))
         return psy__x12_text(&k, 2, v->line_control, sizeof v->line_control, 0);
-    if (psy__x12_id_is(id, "AMT") && v && !strcmp(psy_x12_element(s, 1), "B6")) {
+    if (psy__x12_id_is(id, "AMT") && v && !strcmp(psy__x12_el(s, 1), "B6")) {
         v->has_allowed = 1;
         return money_sign(&k, 2, &v->allowed_cents, 1, !strcmp(c->status, "22"));
     }
-    if (psy__x12_id_is(id, "LQ") && v && !strcmp(psy_x12_element(s, 1), "HE")) {
+    if (psy__x12_id_is(id, "LQ") && v && !strcmp(psy__x12_el(s, 1), "HE")) {
         char(*r)[6] = APPEND(v->remarks, v->n_remarks);
         return psy__x12_text(&k, 2, *r, sizeof *r, 1);
     }

@@ -118,6 +118,9 @@ static inline size_t psy__grow_to(size_t n) { return n ? n * 2 : 4; }
  * Compares the three bytes directly: the id dispatch runs for every segment read. */
 static inline int psy__x12_id_is(const char *a, const char *b) { return a[0] == b[0] && a[1] == b[1] && a[2] == b[2]; }
 
+/* psy_x12_element inlined, for the readers' hot paths: element i of s, "" past its last. */
+static inline const char *psy__x12_el(const struct psy_x12_segment *s, size_t i) { return i <= s->n ? s->el[i] : ""; }
+
 /* A segment id as one number, its three bytes (the third 0 for a two-character id), for a switch:
  * psy__x12_id_key(s->id) == PSY__X12_ID('C', 'L', 'P'). */
 #define PSY__X12_ID(a, b, c) ((unsigned)(unsigned char)(a) | (unsigned)(unsigned char)(b) << 8 | (unsigned)(unsigned char)(c) << 16)
