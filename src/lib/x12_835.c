@@ -327,6 +327,8 @@ static int st_open(struct psy__x12_step *k, struct psy__era_state *st, const str
 {
     psy__era_reset(st);
     if (strcmp(env->st01, "835")) return psy__x12_fail(k, 1, "transaction set %.3s is not an 835", env->st01);
+    /* libsodium picks its fastest BLAKE2b for this processor at its start (cheap once started) */
+    if (sodium_init() < 0) return psy__x12_fail(k, 0, "libsodium cannot start");
     struct psy_era_payment *p = st->pay = psy__calloc(1, sizeof *p);
     st->claim_adj = st->line_adj = st->claims_paid = st->plb = 0;
     crypto_generichash_init(&st->hash, NULL, 0, 32);
