@@ -227,6 +227,11 @@ static void test_line_ends_same_hash(void **state)
     same_three_ways("other separators", v, len, NULL, &pays);
     assert_string_equal(pays, first);
     free(pays), free(v);
+    /* an interchange without a repetition separator (ISA11 U, as before 5010) hashes the same */
+    v = replaced(base, "*^*00501*", "*U*00501*", &len);
+    same_three_ways("no repetition separator", v, len, NULL, &pays);
+    assert_string_equal(pays, first);
+    free(pays), free(v);
     /* trailing blanks of an element are layout: the claim id changes, the hash does not */
     v = replaced(base, "CLP*PC0001*", "CLP*PC0001  *", &len);
     same_three_ways("trailing blanks", v, len, NULL, &pays);
