@@ -336,14 +336,14 @@ static inline uint64_t zero_bytes(uint64_t w)
     return ~(((w & low7) + low7) | w | low7);
 }
 
-/* Reads the next segment in one pass over the window when it can be read so: single-byte input with its
- * delimiters known, nothing pushed back, the whole segment and its terminator inside the window and the
- * input cap, shorter than seg's room, not an ISA, no NUL, no CR but one right before a '\n' terminator,
- * at most PSY_X12_MAX_ELEMENTS elements. Then it copies the segment into seg, cutting it at the element
- * separators as it goes (without a branch per byte: the separators are where the bytes vary most), and
- * gives what psy_x12_next's byte-by-byte path would: 1 with cur filled, or -1 with the id's error.
- * Otherwise it returns 0 having consumed only the blanks and empty segments before the segment (as the
- * byte-by-byte path does), and that path reads the segment and gives its errors. */
+/* Reads the next segment at once when it can be read so: single-byte input with its delimiters known,
+ * nothing pushed back, the whole segment and its terminator inside the window and the input cap,
+ * shorter than seg's room, not an ISA, no NUL, no CR but one right before a '\n' terminator, at most
+ * PSY_X12_MAX_ELEMENTS elements. Then memchr finds the terminator, one memcpy copies the segment into
+ * seg, and its element separators (and any NUL or CR, which send it the slow way) are found eight bytes
+ * at a time; it gives what psy_x12_next's byte-by-byte path would: 1 with cur filled, or -1 with the
+ * id's error. Otherwise it returns 0 having consumed only the blanks and empty segments before the
+ * segment (as the byte-by-byte path does), and that path reads the segment and gives its errors. */
 static int next_fast(psy_x12_reader *r)
 {
     if (r->back >= 0 || r->enc != ENC_BYTES || !r->have_delims || !r->started || r->rc) return 0;
@@ -373,7 +373,8 @@ static int next_fast(psy_x12_reader *r)
     els[0] = s;
     for (size_t b = 0; b < k; b += 8) {
         /* from the input while 8 bytes are there (a load of what memcpy just stored would stall) */
-        uint64_t w = b + 8 <= n ? load64((const char *)p + b) : load64(s + b), keep = k - b >= 8 ? ~0ULL : (1ULL << 8 * (k - b)) - 1;
+        uint64_t w = b + 8 <= n ? load64((const char *)p + b) : load64(s + b);
+        uint64_t keep = k - b >= 8 ? ~0ULL : (1ULL << 8 * (k - b)) - 1; /* the bytes of the segment */
         if ((zero_bytes(w) | zero_bytes(w ^ cr)) & keep) return 0; /* a NUL or another CR */
         for (uint64_t m = zero_bytes(w ^ sep) & keep; m; m &= m - 1) {
             size_t at = b + (size_t)(__builtin_ctzll(m) >> 3);

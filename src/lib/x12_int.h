@@ -123,7 +123,8 @@ static inline const char *psy__x12_el(const struct psy_x12_segment *s, size_t i)
 
 /* A segment id as one number, its three bytes (the third 0 for a two-character id), for a switch:
  * psy__x12_id_key(s->id) == PSY__X12_ID('C', 'L', 'P'). */
-#define PSY__X12_ID(a, b, c) ((unsigned)(unsigned char)(a) | (unsigned)(unsigned char)(b) << 8 | (unsigned)(unsigned char)(c) << 16)
+#define PSY__X12_ID(a, b, c) \
+    ((unsigned)(unsigned char)(a) | (unsigned)(unsigned char)(b) << 8 | (unsigned)(unsigned char)(c) << 16)
 static inline unsigned psy__x12_id_key(const char *id) { return PSY__X12_ID(id[0], id[1], id[2]); }
 
 /* A segment being read element by element (x12_835.c, x12_271.c): psy__x12_fail writes "element

@@ -150,7 +150,8 @@ static void same_three_ways(const char *name, const char *s, size_t n, char **se
     assert_string_equal(a, c);
     free(b), free(c);
     for (int lenient = 0; lenient < 2; lenient++) {
-        char *p = payments(MEM, s, n, lenient), *q = payments(STREAM, s, n, lenient), *u = payments(UTF16, s, n, lenient);
+        char *p = payments(MEM, s, n, lenient), *q = payments(STREAM, s, n, lenient);
+        char *u = payments(UTF16, s, n, lenient);
         if (strcmp(p, q) || strcmp(p, u)) fprintf(stderr, "%s: the payments differ\n", name);
         assert_string_equal(p, q);
         assert_string_equal(p, u);
