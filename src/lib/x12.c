@@ -275,11 +275,11 @@ static int read_isa(psy_x12_reader *r)
 
 static int is_space(int c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-/* Checks the id (the first idn bytes of seg, 2 or 3 letters and digits, a letter first), makes it upper
- * case and fills cur with the n elements in els. */
 /* An ASCII letter (what isalpha means in the C locale, without its call). */
 static int is_alpha(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 
+/* Checks the id (the first idn bytes of seg, 2 or 3 letters and digits, a letter first), makes it upper
+ * case and fills cur with the n elements in els. */
 static int seg_done(psy_x12_reader *r, size_t idn, size_t n)
 {
     char *id = r->seg;
