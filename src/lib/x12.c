@@ -10,6 +10,7 @@
  */
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,6 +216,13 @@ static int delim_char_ok(int c) { return c > ' ' && c < 0x7f && !isalnum(c); }
 static int read_isa(psy_x12_reader *r)
 {
     static const int seps[] = {3, 6, 17, 20, 31, 34, 50, 53, 69, 76, 81, 83, 89, 99, 101, 103};
+    size_t want = ISA_LEN - r->seg_len;
+    if (r->enc == ENC_BYTES && r->back < 0 && !r->rc && r->src_len - r->src_pos >= want &&
+        r->max_bytes - r->raw >= want && r->seg_cap > ISA_LEN) {
+        /* the rest of the ISA is in the window: the same bytes in_get would give one by one */
+        memcpy(r->seg + r->seg_len, r->src + r->src_pos, want);
+        r->seg_len = ISA_LEN, r->src_pos += want, r->raw += want;
+    }
     while (r->seg_len < ISA_LEN) {
         int c = in_get(r);
         if (c == IN_ERR) return -1;
@@ -267,6 +275,30 @@ static int read_isa(psy_x12_reader *r)
 
 static int is_space(int c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
+/* An ASCII letter (what isalpha means in the C locale, without its call). */
+static int is_alpha(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+
+/* Checks the id (the first idn bytes of seg, 2 or 3 letters and digits, a letter first), makes it upper
+ * case and fills cur with the n elements in els. */
+static int seg_done(psy_x12_reader *r, size_t idn, size_t n)
+{
+    char *id = r->seg;
+    int ok = idn >= 2 && idn <= 3 && is_alpha(id[0]);
+    for (size_t i = 0; i < idn; i++) {
+        if (!is_alpha(id[i]) && !(id[i] >= '0' && id[i] <= '9')) ok = 0;
+        if (id[i] >= 'a' && id[i] <= 'z') id[i] = (char)(id[i] - 'a' + 'A');
+    }
+    if (!ok) {
+        rfail(r, PSY_EPARSE, "segment %lu: '%.8s' is not a segment identifier", r->number, id);
+        return -1;
+    }
+    r->cur.id = id;
+    r->cur.el = r->els;
+    r->cur.n = n - 1;
+    r->cur.number = r->number;
+    return 0;
+}
+
 /* Splits seg into elements, fills cur. */
 static int split(psy_x12_reader *r)
 {
@@ -283,22 +315,84 @@ static int split(psy_x12_reader *r)
         *p = 0;
         r->els[n++] = p + 1;
     }
-    char *id = r->seg;
-    size_t idn = strlen(id);
-    int ok = idn >= 2 && idn <= 3 && isalpha((unsigned char)id[0]);
-    for (size_t i = 0; i < idn; i++) {
-        if (!isalnum((unsigned char)id[i])) ok = 0;
-        id[i] = (char)toupper((unsigned char)id[i]);
+    return seg_done(r, strlen(r->seg), n);
+}
+
+/* Eight bytes at p as one number, the first byte lowest (one load on a little-endian machine). */
+static inline uint64_t load64(const char *p)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    return (uint64_t)u[0] | (uint64_t)u[1] << 8 | (uint64_t)u[2] << 16 | (uint64_t)u[3] << 24 | (uint64_t)u[4] << 32 |
+           (uint64_t)u[5] << 40 | (uint64_t)u[6] << 48 | (uint64_t)u[7] << 56;
+}
+
+/* c in each of the eight bytes. */
+static inline uint64_t bytes_of(unsigned char c) { return 0x0101010101010101ULL * c; }
+
+/* The high bit of each byte of w that is 0, exactly (no carry from one byte into the next). */
+static inline uint64_t zero_bytes(uint64_t w)
+{
+    const uint64_t low7 = 0x7F7F7F7F7F7F7F7FULL;
+    return ~(((w & low7) + low7) | w | low7);
+}
+
+/* Reads the next segment at once when it can be read so: single-byte input with its delimiters known,
+ * nothing pushed back, the whole segment and its terminator inside the window and the input cap,
+ * shorter than seg's room, not an ISA, no NUL, no CR but one right before a '\n' terminator, at most
+ * PSY_X12_MAX_ELEMENTS elements. Then memchr finds the terminator, one memcpy copies the segment into
+ * seg, and its element separators (and any NUL or CR, which send it the slow way) are found eight bytes
+ * at a time; it gives what psy_x12_next's byte-by-byte path would: 1 with cur filled, or -1 with the
+ * id's error. Otherwise it returns 0 having consumed only the blanks and empty segments before the
+ * segment (as the byte-by-byte path does), and that path reads the segment and gives its errors. */
+static int next_fast(psy_x12_reader *r)
+{
+    if (r->back >= 0 || r->enc != ENC_BYTES || !r->have_delims || !r->started || r->rc) return 0;
+    const unsigned char *p = r->src + r->src_pos;
+    size_t n = r->src_len - r->src_pos;
+    if ((unsigned long long)n > r->max_bytes - r->raw) n = (size_t)(r->max_bytes - r->raw);
+    const unsigned char term = (unsigned char)r->d.segment, el = (unsigned char)r->d.element;
+    size_t i = 0;
+    while (i < n && ((is_space(p[i]) && p[i] != el) || p[i] == term)) i++; /* blank lines, "~~" */
+    r->src_pos += i;
+    r->raw += i;
+    p += i;
+    n -= i;
+    /* a longer segment goes byte by byte (and grows seg); 8 spare bytes for the word reads below */
+    size_t room = n < r->seg_cap - 10 ? n : r->seg_cap - 10;
+    const unsigned char *end = memchr(p, term, room);
+    if (!end) return 0; /* the terminator is past the window, the cap or seg's room */
+    size_t k = (size_t)(end - p), used = k + 1; /* the segment; with its terminator */
+    if (term == '\n' && k && p[k - 1] == '\r') k--; /* a CR right before a '\n' terminator ends the line */
+    char *s = r->seg;
+    const char **els = r->els;
+    memcpy(s, p, k);
+    memset(s + k, 0, 8); /* the last word's bytes past the segment: read, then masked off */
+    /* the separators, NULs and (when '\n' ends segments) CRs, eight bytes at a time */
+    const uint64_t sep = bytes_of(el), cr = bytes_of(term == '\n' ? '\r' : 0); /* 0: the NUL test again */
+    size_t ne = 1;
+    els[0] = s;
+    for (size_t b = 0; b < k; b += 8) {
+        /* from the input while 8 bytes are there (a load of what memcpy just stored would stall) */
+        uint64_t w = b + 8 <= n ? load64((const char *)p + b) : load64(s + b);
+        uint64_t keep = k - b >= 8 ? ~0ULL : (1ULL << 8 * (k - b)) - 1; /* the bytes of the segment */
+        if ((zero_bytes(w) | zero_bytes(w ^ cr)) & keep) return 0; /* a NUL or another CR */
+        for (uint64_t m = zero_bytes(w ^ sep) & keep; m; m &= m - 1) {
+            size_t at = b + (size_t)(__builtin_ctzll(m) >> 3);
+            if (ne > PSY_X12_MAX_ELEMENTS) return 0; /* too many elements */
+            s[at] = 0;
+            els[ne++] = s + at + 1;
+        }
     }
-    if (!ok) {
-        rfail(r, PSY_EPARSE, "segment %lu: '%.8s' is not a segment identifier", r->number, id);
-        return -1;
-    }
-    r->cur.id = id;
-    r->cur.el = r->els;
-    r->cur.n = n - 1;
-    r->cur.number = r->number;
-    return 0;
+    if (k >= 3 && (s[0] & 0xDF) == 'I' && (s[1] & 0xDF) == 'S' && (s[2] & 0xDF) == 'A') return 0;
+    /* blanks before a terminator are layout (X12 suppresses trailing spaces in values) */
+    size_t o = k;
+    while (o && (s[o - 1] == ' ' || s[o - 1] == '\t')) o--;
+    s[o] = 0;
+    r->seg_len = o;
+    r->src_pos += used;
+    r->raw += used;
+    r->number++;
+    return seg_done(r, ne > 1 ? (size_t)(els[1] - s) - 1 : o, ne) ? -1 : 1;
 }
 
 /* Appends to seg the bytes of the window from the current position up to (not including) the next
@@ -330,6 +424,12 @@ psy_status psy_x12_next(psy_x12_reader *r, const struct psy_x12_segment **seg)
 {
     *seg = NULL;
     if (r->rc) return r->rc;
+    int fast = next_fast(r);
+    if (fast) {
+        if (fast < 0) return r->rc;
+        *seg = &r->cur;
+        return PSY_OK;
+    }
     int c, term = r->have_delims ? r->d.segment : -1;
     do c = in_get(r);
     while (c >= 0 && ((is_space(c) && c != r->d.element) || c == term)); /* blank lines, indentation, "~~" */
@@ -377,21 +477,20 @@ psy_status psy_x12_next(psy_x12_reader *r, const struct psy_x12_segment **seg)
     return PSY_OK;
 }
 
-const char *psy_x12_element(const struct psy_x12_segment *s, size_t i) { return i <= s->n ? s->el[i] : ""; }
+const char *psy_x12_element(const struct psy_x12_segment *s, size_t i) { return psy__x12_el(s, i); }
 
 size_t psy_x12_component(const char *element, char sep, size_t i, char *out, size_t cap)
 {
     const char *p = element;
-    for (size_t k = 1; k < i; k++) {
-        p = sep ? strchr(p, sep) : NULL;
-        if (!p) break;
-        p++;
+    if (i > 1) { /* past the (i-1)th separator, NULL when there are fewer */
+        size_t k = 1;
+        for (; sep && *p; p++)
+            if (*p == sep && ++k == i) break;
+        p = k == i ? p + 1 : NULL;
     }
     size_t n = 0;
-    if (p) {
-        const char *e = sep ? strchr(p, sep) : NULL;
-        n = e ? (size_t)(e - p) : strlen(p);
-    }
+    if (p)
+        while (p[n] && p[n] != sep) n++;
     if (cap) {
         size_t k = n < cap - 1 ? n : cap - 1;
         if (k) memcpy(out, p, k);
@@ -683,14 +782,11 @@ psy_status psy__x12_controls(const struct psy_x12_write_opts *o, unsigned long c
 
 int psy__x12_copy(char *dst, size_t cap, const char *src)
 {
-    size_t n = strlen(src);
-    if (n >= cap) {
-        memcpy(dst, src, cap - 1);
-        dst[cap - 1] = 0;
-        return -1;
-    }
-    memcpy(dst, src, n + 1);
-    return 0;
+    /* byte by byte: the fields are short, and src is not read past cap */
+    for (size_t i = 0; i < cap; i++)
+        if (!(dst[i] = src[i])) return 0;
+    dst[cap - 1] = 0;
+    return -1;
 }
 
 /* Unsigned decimal; -1 when s is not 1..18 digits. */
@@ -742,8 +838,8 @@ int psy__x12_env_step(struct psy__x12_env *e, const struct psy_x12_segment *s, c
     if (psy__x12_id_is(id, "ISA")) {
         if (e->level) bad = msgf(msg, len, "an ISA while the previous interchange is still open (IEA missing)");
         memset(e->isa13, 0, sizeof e->isa13);
-        psy__x12_copy(e->isa12, sizeof e->isa12, psy_x12_element(s, 12));
-        if (psy__x12_copy(e->isa13, sizeof e->isa13, psy_x12_element(s, 13)) || num(e->isa13) < 0)
+        psy__x12_copy(e->isa12, sizeof e->isa12, psy__x12_el(s, 12));
+        if (psy__x12_copy(e->isa13, sizeof e->isa13, psy__x12_el(s, 13)) || num(e->isa13) < 0)
             bad = bad ? bad : msgf(msg, len, "element ISA13: control number is not 9 digits");
         e->level = 1;
         e->groups = 0;
@@ -754,8 +850,8 @@ int psy__x12_env_step(struct psy__x12_env *e, const struct psy_x12_segment *s, c
         if (e->level != 1)
             bad = msgf(msg, len, e->level ? "an IEA while a group is still open (GE missing)"
                                           : "an IEA outside an interchange (ISA missing)");
-        if (!bad && !(bad = count_check(psy_x12_element(s, 1), "IEA01", e->groups, "groups", msg, len)))
-            bad = control_check(psy_x12_element(s, 2), "IEA02", e->isa13, "ISA13", msg, len);
+        if (!bad && !(bad = count_check(psy__x12_el(s, 1), "IEA01", e->groups, "groups", msg, len)))
+            bad = control_check(psy__x12_el(s, 2), "IEA02", e->isa13, "ISA13", msg, len);
         e->level = 0;
         return bad;
     }
@@ -763,8 +859,8 @@ int psy__x12_env_step(struct psy__x12_env *e, const struct psy_x12_segment *s, c
         if (e->level != 1)
             bad = msgf(msg, len, e->level ? "a GS while the previous group is still open (GE missing)"
                                           : "a GS outside an interchange (ISA missing)");
-        psy__x12_copy(e->gs06, sizeof e->gs06, psy_x12_element(s, 6));
-        psy__x12_copy(e->gs01, sizeof e->gs01, psy_x12_element(s, 1));
+        psy__x12_copy(e->gs06, sizeof e->gs06, psy__x12_el(s, 6));
+        psy__x12_copy(e->gs01, sizeof e->gs01, psy__x12_el(s, 1));
         if (!bad && num(e->gs06) < 0) bad = msgf(msg, len, "element GS06: control number is not 1-9 digits");
         e->level = 2;
         e->groups++;
@@ -776,8 +872,8 @@ int psy__x12_env_step(struct psy__x12_env *e, const struct psy_x12_segment *s, c
         if (e->level != 2)
             bad = msgf(msg, len, e->level == 3 ? "a GE while a transaction set is still open (SE missing)"
                                                : "a GE outside a functional group (GS missing)");
-        if (!bad && !(bad = count_check(psy_x12_element(s, 1), "GE01", e->sets, "transaction sets", msg, len)))
-            bad = control_check(psy_x12_element(s, 2), "GE02", e->gs06, "GS06", msg, len);
+        if (!bad && !(bad = count_check(psy__x12_el(s, 1), "GE01", e->sets, "transaction sets", msg, len)))
+            bad = control_check(psy__x12_el(s, 2), "GE02", e->gs06, "GS06", msg, len);
         e->level = e->level ? 1 : 0;
         return bad;
     }
@@ -785,8 +881,8 @@ int psy__x12_env_step(struct psy__x12_env *e, const struct psy_x12_segment *s, c
         if (e->level != 2)
             bad = msgf(msg, len, e->level == 3 ? "an ST while the previous set is still open (SE missing)"
                                                : "an ST outside a functional group (GS missing)");
-        psy__x12_copy(e->st01, sizeof e->st01, psy_x12_element(s, 1));
-        if (psy__x12_copy(e->st02, sizeof e->st02, psy_x12_element(s, 2)) || strlen(e->st02) < 4 || num(e->st02) < 0)
+        psy__x12_copy(e->st01, sizeof e->st01, psy__x12_el(s, 1));
+        if (psy__x12_copy(e->st02, sizeof e->st02, psy__x12_el(s, 2)) || strlen(e->st02) < 4 || num(e->st02) < 0)
             bad = bad ? bad : msgf(msg, len, "element ST02: control number is not 4-9 digits");
         static const struct { const char *gs, *st; } kinds[] = {{"HC", "837"}, {"HP", "835"}, {"FA", "999"}};
         for (size_t i = 0; !bad && i < sizeof kinds / sizeof kinds[0]; i++)
@@ -802,9 +898,9 @@ int psy__x12_env_step(struct psy__x12_env *e, const struct psy_x12_segment *s, c
     if (psy__x12_id_is(id, "SE")) {
         if (e->level != 3) bad = msgf(msg, len, "an SE outside a transaction set (ST missing)");
         e->segs++;
-        if (!bad && !(bad = count_check(psy_x12_element(s, 1), "SE01", e->segs, "segments", msg, len)) &&
-            strcmp(psy_x12_element(s, 2), e->st02))
-            bad = msgf(msg, len, "element SE02: control number '%.12s' does not match ST02 '%s'", psy_x12_element(s, 2),
+        if (!bad && !(bad = count_check(psy__x12_el(s, 1), "SE01", e->segs, "segments", msg, len)) &&
+            strcmp(psy__x12_el(s, 2), e->st02))
+            bad = msgf(msg, len, "element SE02: control number '%.12s' does not match ST02 '%s'", psy__x12_el(s, 2),
                        e->st02);
         e->level = e->level ? 2 : 0;
         return bad;
@@ -840,7 +936,7 @@ int psy__x12_fail(struct psy__x12_step *k, size_t i, const char *fmt, ...)
 
 int psy__x12_text(struct psy__x12_step *k, size_t i, char *dst, size_t cap, int required)
 {
-    const char *v = psy_x12_element(k->s, i);
+    const char *v = psy__x12_el(k->s, i);
     if (required && !*v) return psy__x12_fail(k, i, "required and missing");
     if (psy__x12_copy(dst, cap, v)) return psy__x12_fail(k, i, "longer than %zu characters", cap - 1);
     return 0;

@@ -45,7 +45,7 @@ void psy__era_reset(struct psy__era_state *st)
 
 static int money(struct psy__x12_step *k, size_t i, long long *out, int required)
 {
-    const char *v = psy_x12_element(k->s, i), *why = NULL;
+    const char *v = psy__x12_el(k->s, i), *why = NULL;
     *out = 0;
     if (!*v) return required ? psy__x12_fail(k, i, "required amount missing") : 0;
     if (psy_cents_parse(v, out, &why)) return psy__x12_fail(k, i, "'%.24s' %s", v, why);
@@ -59,7 +59,7 @@ static int money_sign(struct psy__x12_step *k, size_t i, long long *out, int req
     if (money(k, i, out, required)) return -1;
     if (*out < 0 && !reversal)
         return psy__x12_fail(k, i, "'%.24s' is negative, which the 835 allows only in a reversal (CLP02 = 22)",
-                    psy_x12_element(k->s, i));
+                    psy__x12_el(k->s, i));
     return 0;
 }
 
@@ -67,7 +67,7 @@ static int money_sign(struct psy__x12_step *k, size_t i, long long *out, int req
  * negative_ok, a leading minus. Copied into dst; "" when absent. */
 static int number(struct psy__x12_step *k, size_t i, char *dst, size_t cap, int negative_ok)
 {
-    const char *v = psy_x12_element(k->s, i), *p = v;
+    const char *v = psy__x12_el(k->s, i), *p = v;
     if (!*v) {
         dst[0] = 0;
         return 0;
@@ -97,7 +97,7 @@ static int sum_into(struct psy__x12_step *k, size_t i, long long *sum, long long
 
 static int date(struct psy__x12_step *k, size_t i, char dst[9])
 {
-    const char *v = psy_x12_element(k->s, i);
+    const char *v = psy__x12_el(k->s, i);
     if (!*v) return 0;
     if (!psy_date_valid(v)) return psy__x12_fail(k, i, "'%.12s' is not a date written CCYYMMDD", v);
     memcpy(dst, v, 9);
@@ -107,7 +107,7 @@ static int date(struct psy__x12_step *k, size_t i, char dst[9])
 /* Component c of element i into dst; -1 when longer than cap-1. */
 static int comp(struct psy__x12_step *k, size_t i, size_t c, char *dst, size_t cap, char sep)
 {
-    if (psy_x12_component(psy_x12_element(k->s, i), sep, c, dst, cap) >= cap)
+    if (psy_x12_component(psy__x12_el(k->s, i), sep, c, dst, cap) >= cap)
         return psy__x12_fail(k, i, "component %zu is longer than %zu characters", c, cap - 1);
     return 0;
 }
@@ -128,7 +128,7 @@ static int cas(struct psy__x12_step *k, struct psy__era_state *st)
     if (psy__x12_text(k, 1, group, sizeof group, 1)) return -1;
     for (size_t t = 0; t < 6; t++) {
         size_t r = 2 + 3 * t;
-        if (!*psy_x12_element(k->s, r) && !*psy_x12_element(k->s, r + 1)) continue;
+        if (!*psy__x12_el(k->s, r) && !*psy__x12_el(k->s, r + 1)) continue;
         struct psy_era_adjustment *a = APPEND(*arr, *n);
         memcpy(a->group, group, sizeof group);
         if (psy__x12_text(k, r, a->reason, sizeof a->reason, 1) || money(k, r + 1, &a->amount_cents, 1) ||
@@ -147,7 +147,7 @@ static int svc(struct psy__x12_step *k, struct psy__era_state *st, char sep)
     struct psy_era_claim *c = &st->pay->claims[st->claim];
     st->svc = (long)c->n_services;
     struct psy_era_service *v = APPEND(c->services, c->n_services);
-    const char *proc = psy_x12_element(k->s, 1);
+    const char *proc = psy__x12_el(k->s, 1);
     if (strlen(proc) > 2 && !strchr(proc, sep) && strchr(":>^|<\\", proc[2]) && proc[2])
         return psy__x12_fail(k, 1, "'%.24s' separates its components with '%c' but the interchange declares '%c' (ISA16)",
                     proc, proc[2], sep);
@@ -176,7 +176,7 @@ static int plb(struct psy__x12_step *k, struct psy__era_state *st, char sep)
     if (psy__x12_text(k, 1, provider, sizeof provider, 1) || date(k, 2, fiscal)) return -1;
     for (size_t t = 0; t < 6; t++) {
         size_t i = 3 + 2 * t;
-        if (!*psy_x12_element(k->s, i) && !*psy_x12_element(k->s, i + 1)) continue;
+        if (!*psy__x12_el(k->s, i) && !*psy__x12_el(k->s, i + 1)) continue;
         struct psy_era_provider_adjustment one = {0}, *a = &one; /* kept only when read whole */
         memcpy(a->provider_id, provider, sizeof provider);
         memcpy(a->fiscal_date, fiscal, sizeof fiscal);
@@ -198,7 +198,7 @@ static int plb(struct psy__x12_step *k, struct psy__era_state *st, char sep)
 static int claim_status_check(struct psy__x12_step *k)
 {
     static const char *const codes[] = {"1", "2", "3", "4", "19", "20", "21", "22", "23", "25"};
-    const char *v = psy_x12_element(k->s, 2);
+    const char *v = psy__x12_el(k->s, 2);
     for (size_t i = 0; i < sizeof codes / sizeof *codes; i++)
         if (!strcmp(v, codes[i])) return 0;
     return psy__x12_fail(k, 2, "'%.8s' is not a claim status code (1, 2, 3, 4, 19, 20, 21, 22, 23 or 25)", v);
@@ -229,7 +229,7 @@ static int clp(struct psy__x12_step *k, struct psy__era_state *st, const struct 
 
 static int dtm(struct psy__x12_step *k, struct psy__era_state *st)
 {
-    const char *q = psy_x12_element(k->s, 1);
+    const char *q = psy__x12_el(k->s, 1);
     struct psy_era_claim *c = st->claim >= 0 ? &st->pay->claims[st->claim] : NULL;
     struct psy_era_service *v = c && st->svc >= 0 ? &c->services[st->svc] : NULL;
     if (v && (!strcmp(q, "472") || (!strcmp(q, "150") && !v->date[0]))) return date(k, 2, v->date);
@@ -239,57 +239,100 @@ static int dtm(struct psy__x12_step *k, struct psy__era_state *st)
     return date(k, 2, scratch); /* other dates are checked, not kept */
 }
 
+/* The transaction's canonical bytes are gathered in st->hbuf and fed to the hash when it is full and
+ * at the SE: one update per 16 KB rather than one per segment or per byte (the hash is the same). */
+static void hash_flush(struct psy__era_state *st)
+{
+    if (st->hn) crypto_generichash_update(&st->hash, st->hbuf, st->hn);
+    st->hn = 0;
+}
+
+static inline void hash_byte(struct psy__era_state *st, unsigned char b)
+{
+    if (st->hn == sizeof st->hbuf) hash_flush(st);
+    st->hbuf[st->hn++] = b;
+}
+
+/* Length of element value v of n bytes without its trailing blanks (layout, not data). */
+static inline size_t trimmed(const char *v, size_t n)
+{
+    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\r' || v[n - 1] == '\n')) n--;
+    return n;
+}
+
+/* The usual segment in one pass: its len bytes from the id to the end of its last element (n), with
+ * the NUL ending each element but the last read as the element mark, the component and repetition
+ * separators as theirs, then the segment end. Returns 0 having added nothing when an element ends in a
+ * blank (to be cut) or the segment does not fit in hbuf; hash_segment then takes it element by element. */
+static int hash_run(struct psy__era_state *st, const struct psy_x12_segment *s, size_t n, size_t len)
+{
+    static const unsigned char blank[256] = {[' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1};
+    const unsigned char *b = (const unsigned char *)s->id;
+    for (size_t i = 2; i <= n; i++) /* the byte before element i's start ends element i-1 (or is its NUL) */
+        if (blank[(unsigned char)s->el[i][-2]]) return 0;
+    if (n && len && blank[b[len - 1]]) return 0;
+    if (!st->hmap_ready || st->hmap_sep[0] != st->component || st->hmap_sep[1] != st->repetition) {
+        for (int c = 0; c < 256; c++) st->hmap[c] = (unsigned char)c;
+        st->hmap[0] = 0x1d;
+        if (st->component) st->hmap[(unsigned char)st->component] = 0x1f;
+        if (st->repetition) st->hmap[(unsigned char)st->repetition] = 0x1e;
+        st->hmap_sep[0] = st->component, st->hmap_sep[1] = st->repetition, st->hmap_ready = 1;
+    }
+    if (len + 1 > sizeof st->hbuf - st->hn) hash_flush(st);
+    if (len + 1 > sizeof st->hbuf) return 0;
+    unsigned char *o = st->hbuf + st->hn;
+    for (size_t j = 0; j < len; j++) o[j] = st->hmap[b[j]];
+    o[len] = 0x1c; /* segment end */
+    st->hn += len + 1;
+    return 1;
+}
+
 /* Feeds one segment to the transaction's hash in canonical form: the id, then each element with its
  * trailing blanks cut, components and repetitions split on the interchange's own separators and
  * joined with fixed bytes, trailing empty elements left out. ST02 and SE02 (control numbers a re-sent
- * file may renumber) are left out. */
+ * file may renumber) are left out. The elements of a segment lie one after another in the reader's
+ * buffer, each ended by its NUL, so element i's length is where element i+1 starts, less one. */
 static void hash_segment(struct psy__era_state *st, const struct psy_x12_segment *s)
 {
     size_t n = s->n;
     int ctl = psy__x12_id_is(s->id, "ST") || psy__x12_id_is(s->id, "SE");
-    while (n > 0) {
-        const char *v = s->el[n];
-        size_t l = strlen(v);
-        while (l && (v[l - 1] == ' ' || v[l - 1] == '\t' || v[l - 1] == '\r' || v[l - 1] == '\n')) l--;
-        if (l) break;
+    size_t last = n ? strlen(s->el[n]) : 0; /* length of element n */
+    while (n > 0 && !trimmed(s->el[n], last)) {
         n--;
+        last = n ? (size_t)(s->el[n + 1] - s->el[n]) - 1 : 0;
     }
-    /* gathered in a buffer: one hash update per segment (or per 4 KB), not one per byte */
-    unsigned char buf[4096];
-    size_t nb = 0;
-#define PUT(byte)                                                     \
-    do {                                                              \
-        if (nb == sizeof buf) {                                       \
-            crypto_generichash_update(&st->hash, buf, nb);            \
-            nb = 0;                                                   \
-        }                                                             \
-        buf[nb++] = (unsigned char)(byte);                            \
-    } while (0)
-    for (const char *p = s->id; *p; p++) PUT(*p);
+    if (!ctl && hash_run(st, s, n, n ? (size_t)(s->el[n] - s->id) + last : strlen(s->id))) return;
+    for (const char *p = s->id; *p; p++) hash_byte(st, (unsigned char)*p);
+    const unsigned char comp = (unsigned char)st->component, rep = (unsigned char)st->repetition;
     for (size_t i = 1; i <= n; i++) {
-        PUT(0x1d); /* element */
+        hash_byte(st, 0x1d); /* element */
         if (ctl && i == 2) continue;
         const char *v = s->el[i];
-        size_t l = strlen(v);
-        while (l && (v[l - 1] == ' ' || v[l - 1] == '\t' || v[l - 1] == '\r' || v[l - 1] == '\n')) l--;
-        for (size_t j = 0; j < l; j++) {
-            if (st->component && v[j] == st->component) PUT(0x1f);       /* component */
-            else if (st->repetition && v[j] == st->repetition) PUT(0x1e); /* repetition */
-            else PUT(v[j]);
+        size_t l = trimmed(v, i < n ? (size_t)(s->el[i + 1] - v) - 1 : last);
+        while (l) { /* an element's bytes never include NUL, so a separator that is 0 (none) never matches */
+            if (st->hn == sizeof st->hbuf) hash_flush(st);
+            size_t k = sizeof st->hbuf - st->hn < l ? sizeof st->hbuf - st->hn : l;
+            unsigned char *o = st->hbuf + st->hn;
+            for (size_t j = 0; j < k; j++) {
+                unsigned char c = (unsigned char)v[j];
+                o[j] = c == comp ? 0x1f /* component */ : c == rep ? 0x1e /* repetition */ : c;
+            }
+            st->hn += k, v += k, l -= k;
         }
     }
-    PUT(0x1c); /* segment end */
-#undef PUT
-    crypto_generichash_update(&st->hash, buf, nb);
+    hash_byte(st, 0x1c); /* segment end */
 }
 
 static int st_open(struct psy__x12_step *k, struct psy__era_state *st, const struct psy__x12_env *env)
 {
     psy__era_reset(st);
     if (strcmp(env->st01, "835")) return psy__x12_fail(k, 1, "transaction set %.3s is not an 835", env->st01);
+    /* libsodium picks its fastest BLAKE2b for this processor at its start (cheap once started) */
+    if (sodium_init() < 0) return psy__x12_fail(k, 0, "libsodium cannot start");
     struct psy_era_payment *p = st->pay = psy__calloc(1, sizeof *p);
     st->claim_adj = st->line_adj = st->claims_paid = st->plb = 0;
     crypto_generichash_init(&st->hash, NULL, 0, 32);
+    st->hn = 0;
     p->interchange_control = strtoul(env->isa13, NULL, 10);
     p->group_control = strtoul(env->gs06, NULL, 10);
     memcpy(p->transaction_control, env->st02, sizeof p->transaction_control);
@@ -316,6 +359,12 @@ static const struct {
 
 static int numeric_check(struct psy__x12_step *k)
 {
+    switch (psy__x12_id_key(k->s->id)) { /* the ids of the table and LX; the others have nothing to check */
+    case PSY__X12_ID('T', 'S', '3'): case PSY__X12_ID('T', 'S', '2'): case PSY__X12_ID('C', 'L', 'P'):
+    case PSY__X12_ID('M', 'I', 'A'): case PSY__X12_ID('M', 'O', 'A'): case PSY__X12_ID('A', 'M', 'T'):
+    case PSY__X12_ID('Q', 'T', 'Y'): case PSY__X12_ID('C', 'U', 'R'): case PSY__X12_ID('L', 'X', 0): break;
+    default: return 0;
+    }
     char scratch[32];
     for (size_t t = 0; t < sizeof numeric_elements / sizeof *numeric_elements; t++) {
         if (!psy__x12_id_is(k->s->id, numeric_elements[t].seg)) continue;
@@ -323,7 +372,7 @@ static int numeric_check(struct psy__x12_step *k)
             if (number(k, i, scratch, sizeof scratch, 1)) return -1;
     }
     if (psy__x12_id_is(k->s->id, "LX")) {
-        const char *v = psy_x12_element(k->s, 1);
+        const char *v = psy__x12_el(k->s, 1);
         if (!*v || strspn(v, "0123456789") != strlen(v) || !strcmp(v, "0") || strlen(v) > 6)
             return psy__x12_fail(k, 1, "'%.16s' is not an assigned number (1 to 6 digits)", v);
     }
@@ -344,8 +393,10 @@ static int step(struct psy__era_state *st, const struct psy__x12_env *env, const
     if (!p) return 0; /* inside a transaction that failed to open: already reported */
     hash_segment(st, s);
     if (numeric_check(&k)) return -1;
-    if (psy__x12_id_is(id, "SE")) {
+    switch (psy__x12_id_key(id)) {
+    case PSY__X12_ID('S', 'E', 0): {
         unsigned char h[32];
+        hash_flush(st);
         crypto_generichash_final(&st->hash, h, sizeof h);
         sodium_bin2hex(p->content_hash, sizeof p->content_hash, h, sizeof h);
         *done = p;
@@ -353,24 +404,22 @@ static int step(struct psy__era_state *st, const struct psy__x12_env *env, const
         st->claim = st->svc = -1;
         return 1;
     }
-    if (psy__x12_id_is(id, "BPR")) {
+    case PSY__X12_ID('B', 'P', 'R'):
         if (env->segs != 2) return psy__x12_fail(&k, 0, "the BPR must come right after the ST");
         return psy__x12_text(&k, 1, p->handling, sizeof p->handling, 1) || money_sign(&k, 2, &p->paid_cents, 1, 0) ||
                        psy__x12_text(&k, 3, p->credit_debit, sizeof p->credit_debit, 0) ||
                        psy__x12_text(&k, 4, p->method, sizeof p->method, 0) || date(&k, 16, p->payment_date)
                    ? -1
                    : 0;
-    }
-    if (psy__x12_id_is(id, "TRN")) {
+    case PSY__X12_ID('T', 'R', 'N'):
         if (psy__x12_text(&k, 2, p->check_number, sizeof p->check_number, 1)) return -1;
         if (!p->payer_id[0] && psy__x12_text(&k, 3, p->payer_id, sizeof p->payer_id, 0)) return -1;
         return 0;
-    }
-    if (psy__x12_id_is(id, "N1")) {
-        const char *who = psy_x12_element(s, 1);
+    case PSY__X12_ID('N', '1', 0): {
+        const char *who = psy__x12_el(s, 1);
         if (!strcmp(who, "PR"))
             return psy__x12_text(&k, 2, p->payer_name, sizeof p->payer_name, 0) ||
-                           (*psy_x12_element(s, 4) && psy__x12_text(&k, 4, p->payer_id, sizeof p->payer_id, 0))
+                           (*psy__x12_el(s, 4) && psy__x12_text(&k, 4, p->payer_id, sizeof p->payer_id, 0))
                        ? -1
                        : 0;
         if (!strcmp(who, "PE"))
@@ -380,29 +429,30 @@ static int step(struct psy__era_state *st, const struct psy__x12_env *env, const
                        : 0;
         return 0;
     }
-    if (psy__x12_id_is(id, "LX")) {
-        st->claim = st->svc = -1;
-        return 0;
+    case PSY__X12_ID('L', 'X', 0): st->claim = st->svc = -1; return 0;
+    case PSY__X12_ID('C', 'L', 'P'): return clp(&k, st, env);
+    case PSY__X12_ID('S', 'V', 'C'): return svc(&k, st, st->component);
+    case PSY__X12_ID('P', 'L', 'B'): return plb(&k, st, st->component);
+    case PSY__X12_ID('C', 'A', 'S'): return cas(&k, st);
+    case PSY__X12_ID('D', 'T', 'M'): return dtm(&k, st);
+    case PSY__X12_ID('N', 'M', '1'): case PSY__X12_ID('R', 'E', 'F'): case PSY__X12_ID('A', 'M', 'T'):
+    case PSY__X12_ID('L', 'Q', 0): break;
+    default: return 0;
     }
-    if (psy__x12_id_is(id, "CLP")) return clp(&k, st, env);
-    if (psy__x12_id_is(id, "SVC")) return svc(&k, st, st->component);
-    if (psy__x12_id_is(id, "PLB")) return plb(&k, st, st->component);
-    if (psy__x12_id_is(id, "CAS")) return cas(&k, st);
-    if (psy__x12_id_is(id, "DTM")) return dtm(&k, st);
     struct psy_era_claim *c = st->claim >= 0 ? &p->claims[st->claim] : NULL;
     struct psy_era_service *v = c && st->svc >= 0 ? &c->services[st->svc] : NULL;
-    if (psy__x12_id_is(id, "NM1") && c && !v && !strcmp(psy_x12_element(s, 1), "TT"))
+    if (psy__x12_id_is(id, "NM1") && c && !v && !strcmp(psy__x12_el(s, 1), "TT"))
         return psy__x12_text(&k, 3, c->crossover_name, sizeof c->crossover_name, 0) ||
                        psy__x12_text(&k, 9, c->crossover_id, sizeof c->crossover_id, 0)
                    ? -1
                    : 0;
-    if (psy__x12_id_is(id, "REF") && v && !strcmp(psy_x12_element(s, 1), "6R"))
+    if (psy__x12_id_is(id, "REF") && v && !strcmp(psy__x12_el(s, 1), "6R"))
         return psy__x12_text(&k, 2, v->line_control, sizeof v->line_control, 0);
-    if (psy__x12_id_is(id, "AMT") && v && !strcmp(psy_x12_element(s, 1), "B6")) {
+    if (psy__x12_id_is(id, "AMT") && v && !strcmp(psy__x12_el(s, 1), "B6")) {
         v->has_allowed = 1;
         return money_sign(&k, 2, &v->allowed_cents, 1, !strcmp(c->status, "22"));
     }
-    if (psy__x12_id_is(id, "LQ") && v && !strcmp(psy_x12_element(s, 1), "HE")) {
+    if (psy__x12_id_is(id, "LQ") && v && !strcmp(psy__x12_el(s, 1), "HE")) {
         char(*r)[6] = APPEND(v->remarks, v->n_remarks);
         return psy__x12_text(&k, 2, *r, sizeof *r, 1);
     }

@@ -96,10 +96,15 @@ struct psy__era_state {
     long long claim_adj, line_adj; /* CAS of the open claim (its lines included) and of the open line */
     long long claims_paid, plb;    /* CLP04 and PLB amounts of the payment so far */
     crypto_generichash_state hash; /* BLAKE2b of the transaction's canonical segments */
+    unsigned char hbuf[16384];     /* canonical bytes not yet fed to the hash: one update per 16 KB */
+    size_t hn;
+    unsigned char hmap[256];       /* byte -> canonical byte, for hmap_sep (component, repetition) */
+    char hmap_sep[2];
+    int hmap_ready;
 };
 
-/* Feeds one segment of an 835 transaction, ST and SE included, after the envelope tracker has seen
- * it. Returns 0; 1 when an SE closed the payment (then *done owns it); -1 with msg on bad data (the
+/* Feeds one segment of an 835 transaction (as psy_x12_next gives it: its elements lie one after
+ * another, each ended by its NUL), ST and SE included, after the envelope tracker has seen it. Returns 0; 1 when an SE closed the payment (then *done owns it); -1 with msg on bad data (the
  * state stays usable). */
 int psy__era_step(struct psy__era_state *st, const struct psy__x12_env *env, const struct psy_x12_segment *s,
                   struct psy_era_payment **done, char *msg, size_t len);
@@ -112,6 +117,15 @@ static inline size_t psy__grow_to(size_t n) { return n ? n * 2 : 4; }
 /* Whether the segment id a (as psy_x12_next gives it: 2 or 3 characters, upper case) is b, a literal id.
  * Compares the three bytes directly: the id dispatch runs for every segment read. */
 static inline int psy__x12_id_is(const char *a, const char *b) { return a[0] == b[0] && a[1] == b[1] && a[2] == b[2]; }
+
+/* psy_x12_element inlined, for the readers' hot paths: element i of s, "" past its last. */
+static inline const char *psy__x12_el(const struct psy_x12_segment *s, size_t i) { return i <= s->n ? s->el[i] : ""; }
+
+/* A segment id as one number, its three bytes (the third 0 for a two-character id), for a switch:
+ * psy__x12_id_key(s->id) == PSY__X12_ID('C', 'L', 'P'). */
+#define PSY__X12_ID(a, b, c) \
+    ((unsigned)(unsigned char)(a) | (unsigned)(unsigned char)(b) << 8 | (unsigned)(unsigned char)(c) << 16)
+static inline unsigned psy__x12_id_key(const char *id) { return PSY__X12_ID(id[0], id[1], id[2]); }
 
 /* A segment being read element by element (x12_835.c, x12_271.c): psy__x12_fail writes "element
  * ID01: ..." (i 0: the message alone) into msg and returns -1; psy__x12_text copies element i into dst,
