@@ -16,10 +16,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "psy_db.h"
 #include "billing_int.h"
 #include "coding_int.h"
 #include "records_bulk.h"
+
+/* --- phase times (PSYCLAIM_BUILD_PHASES=1: printed to stderr at the end of a build) ------------------ */
+
+enum phase { PH_START, PH_SESSIONS, PH_BILLABLES, PH_LOAD, PH_CODE, PH_BILLED, PH_AUDIT, PH_SCRUB, PH_WRITE, PH_COMMIT, PH_N };
+static const char *const phase_name[PH_N] = {"resume and practice", "sessions", "billables", "stretch reads",
+                                             "coding", "billed codes", "audit", "scrub", "writes", "commit"};
+static double phase_s[PH_N];
+static double phase_at;
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Charges the time since the last mark to phase p. */
+static void mark(enum phase p)
+{
+    double t = now_s();
+    phase_s[p] += t - phase_at;
+    phase_at = t;
+}
 
 /* --- a string-keyed index ------------------------------------------------------------------------ */
 
@@ -828,6 +852,7 @@ static psy_status stretch(struct build *B, const struct psy_session *ss, size_t 
     const char *from = ss[0].service_date, *to = ss[n - 1].service_date;
     *fallback = 0;
     psy_status rc = load_stretch(B, from, to);
+    mark(PH_LOAD);
     for (size_t i = 0; !rc && i < nb; i++) {
         char k[96];
         claim_key(k, sizeof k, bs[i].client_id, bs[i].payer_id, bs[i].clinician_id, bs[i].service_date);
@@ -839,7 +864,9 @@ static psy_status stretch(struct build *B, const struct psy_session *ss, size_t 
         rc = bill(B, &bs[i], &ss[of[i]], cr);
     }
     if (!rc) rc = reserve_ids(B);
+    mark(PH_CODE);
     if (!rc) rc = psy__records_billed_many(B->st, B->practice, from, to, B->bi, B->nbi);
+    mark(PH_BILLED);
     /* the audit's findings over the stretch's dates, once its members are billed (the audit reads the
      * billed codes) */
     struct psy_audit_finding *af = NULL;
@@ -851,16 +878,19 @@ static psy_status stretch(struct build *B, const struct psy_session *ss, size_t 
     }
     if (!rc && B->nc) rc = owners(B, from, to, &own[0], &nown[0], 0);
     if (!rc && B->nc) rc = owners(B, from, to, &own[1], &nown[1], 1);
+    mark(PH_AUDIT);
     struct psy__loaded *L = psy__malloc(sizeof *L);
     for (size_t i = 0; !rc && i < B->nc; i++) {
         rc = scrub_claim(B, i, af, naf, own, nown, L);
         if (!rc) *(B->c[i].ready ? &B->r->ready : &B->r->draft) += 1;
     }
     free(L);
+    mark(PH_SCRUB);
     free(af);
     free(own[0]);
     free(own[1]);
     if (!rc) rc = write_stretch(B);
+    mark(PH_WRITE);
     return rc;
 }
 
@@ -923,13 +953,16 @@ static psy_status bill_window(struct build *B, struct psy_session *ss, size_t n,
         size_t *of = NULL, nb = 0;
         int fallback = 0;
         /* one session with more members than a stretch holds goes member by member */
+        mark(PH_SESSIONS);
         rc = psy__records_billables(st, B->practice, ss + at, end - at, &bs, &of, &nb);
+        mark(PH_BILLABLES);
         if (!rc && nb > want)
             fallback = 1;
         else if (!rc && !(rc = psy__store_begin(st))) {
             rc = stretch(B, ss + at, end - at, bs, of, nb, cr, &fallback);
             if (rc || fallback) psy__store_rollback(st);
             else if (!(rc = psy__store_commit(st)) && B->ncsr && psy__billing_chunk_hook) psy__billing_chunk_hook();
+            mark(PH_COMMIT);
         }
         stretch_clear(B);
         if (!rc && fallback) {
@@ -956,6 +989,11 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
                              struct psy_billing_build_result *r)
 {
     memset(r, 0, sizeof *r);
+    const char *env = getenv("PSYCLAIM_BUILD_PHASES");
+    int phases = env && *env && strcmp(env, "0");
+    memset(phase_s, 0, sizeof phase_s);
+    phase_at = now_s();
+    double t0 = phase_at;
     const char *lo = from && *from ? from : "0000-00-00", *hi = to && *to ? to : "9999-99-99";
     /* drafts an interrupted build committed without scrubbing them are scrubbed first */
     struct psy__chunk ch = {.st = st, .cx = cx, .practice = practice};
@@ -990,6 +1028,7 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
     psy__sql_finalize(s);
     struct build B = {.st = st, .cx = cx, .practice = practice, .r = r};
     if (!rc && ndays) rc = load_practice(&B);
+    mark(PH_START);
     struct psy_coding_result *cr = psy__malloc(sizeof *cr);
     size_t want = psy__billing_stretch_items > 0 ? (size_t)psy__billing_stretch_items : 1;
     for (size_t d = 0; !rc && d < ndays;) {
@@ -1018,5 +1057,10 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
     free(B.po);
     free(B.cl);
     free(B.au);
+    if (phases) {
+        mark(PH_SESSIONS);
+        for (int p = 0; p < PH_N; p++) fprintf(stderr, "build phase %-20s %8.3f s\n", phase_name[p], phase_s[p]);
+        fprintf(stderr, "build phase %-20s %8.3f s\n", "total", now_s() - t0);
+    }
     return rc;
 }
