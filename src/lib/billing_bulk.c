@@ -27,22 +27,25 @@
 enum phase { PH_START, PH_SESSIONS, PH_BILLABLES, PH_LOAD, PH_CODE, PH_BILLED, PH_AUDIT, PH_SCRUB, PH_WRITE, PH_COMMIT, PH_N };
 static const char *const phase_name[PH_N] = {"resume and practice", "sessions", "billables", "stretch reads",
                                              "coding", "billed codes", "audit", "scrub", "writes", "commit"};
-static double phase_s[PH_N];
-static double phase_at;
+static double phase_s[PH_N], phase_cpu[PH_N];
+static double phase_at, phase_cpu_at;
 
-static double now_s(void)
+static double clock_s(clockid_t c)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(c, &t);
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
+static double now_s(void) { return clock_s(CLOCK_MONOTONIC); }
 
-/* Charges the time since the last mark to phase p. */
+/* Charges the time (elapsed and processor) since the last mark to phase p. */
 static void mark(enum phase p)
 {
-    double t = now_s();
+    double t = now_s(), c = clock_s(CLOCK_PROCESS_CPUTIME_ID);
     phase_s[p] += t - phase_at;
+    phase_cpu[p] += c - phase_cpu_at;
     phase_at = t;
+    phase_cpu_at = c;
 }
 
 /* --- a string-keyed index ------------------------------------------------------------------------ */
@@ -992,8 +995,10 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
     const char *env = getenv("PSYCLAIM_BUILD_PHASES");
     int phases = env && *env && strcmp(env, "0");
     memset(phase_s, 0, sizeof phase_s);
+    memset(phase_cpu, 0, sizeof phase_cpu);
     phase_at = now_s();
-    double t0 = phase_at;
+    phase_cpu_at = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+    double t0 = phase_at, c0 = phase_cpu_at;
     const char *lo = from && *from ? from : "0000-00-00", *hi = to && *to ? to : "9999-99-99";
     /* drafts an interrupted build committed without scrubbing them are scrubbed first */
     struct psy__chunk ch = {.st = st, .cx = cx, .practice = practice};
@@ -1027,6 +1032,10 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
     if (s && sr == PSY_SQL_ERROR) rc = psy__store_dbfail(st, "session");
     psy__sql_finalize(s);
     struct build B = {.st = st, .cx = cx, .practice = practice, .r = r};
+    const char *cs = getenv("XCACHE"), *ck = getenv("XCKPT");
+    char q[128];
+    if (cs) { snprintf(q, sizeof q, "PRAGMA cache_size = %s", cs); psy__store_exec(st, q); }
+    if (ck) { snprintf(q, sizeof q, "PRAGMA wal_autocheckpoint = %s", ck); psy__store_exec(st, q); }
     if (!rc && ndays) rc = load_practice(&B);
     mark(PH_START);
     struct psy_coding_result *cr = psy__malloc(sizeof *cr);
@@ -1059,8 +1068,11 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
     free(B.au);
     if (phases) {
         mark(PH_SESSIONS);
-        for (int p = 0; p < PH_N; p++) fprintf(stderr, "build phase %-20s %8.3f s\n", phase_name[p], phase_s[p]);
-        fprintf(stderr, "build phase %-20s %8.3f s\n", "total", now_s() - t0);
+        for (int p = 0; p < PH_N; p++)
+            fprintf(stderr, "build phase %-20s %8.3f s elapsed %8.3f s processor\n", phase_name[p], phase_s[p],
+                    phase_cpu[p]);
+        fprintf(stderr, "build phase %-20s %8.3f s elapsed %8.3f s processor\n", "total", now_s() - t0,
+                clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0);
     }
     return rc;
 }
