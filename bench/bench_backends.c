@@ -13,7 +13,11 @@
  * works in a fresh schema. When no server can be started, the PostgreSQL column says "skipped" with
  * the reason and the SQLite side runs alone.
  *
- * usage: bench_backends [--sessions N] [--no-rowwise] [--out docs/benchmarks.md]
+ * --practice FILE starts from a practice already generated (a SQLite file, e.g. `psyclaim demo-data` with
+ * the same settings, not billed yet): it is copied, never written, and copied into PostgreSQL with COPY;
+ * the demo data row then says "not run".
+ *
+ * usage: bench_backends [--sessions N] [--practice FILE] [--no-rowwise] [--out docs/benchmarks.md]
  */
 #include <psyclaim/psyclaim.h>
 #include <stdio.h>
@@ -92,6 +96,46 @@ failed:
 
 /* Builds the practice's claims (set-based, or member by member when rowwise) and audits it (unless
  * rowwise), timing each step; closes the store. */
+static int copy_file(const char *from, const char *to);
+
+/* Opens a copy (at db) of the practice file given with --practice; the practice is its first one. */
+static psy_store *from_file(const char *file, const char *db, struct side *r)
+{
+    psy_store *st = NULL;
+    char err[600];
+    psy_id *ids = NULL;
+    size_t n = 0;
+    if (copy_file(file, db) || psy_store_open(db, &st, err, sizeof err)) {
+        fprintf(stderr, "bench_backends: %s: cannot copy and open it\n", file);
+        psy_store_close(st);
+        return NULL;
+    }
+    if (psy_records_practice_list(st, &ids, &n) || !n) {
+        fprintf(stderr, "bench_backends: %s: no practice\n", file);
+        free(ids);
+        psy_store_close(st);
+        return NULL;
+    }
+    r->practice = ids[0];
+    free(ids);
+    struct psy_session *ss = NULL;
+    size_t ns = 0;
+    if (psy_records_session_list(st, r->practice, NULL, NULL, &ss, &ns)) {
+        fail(st, "sessions");
+        psy_store_close(st);
+        return NULL;
+    }
+    free(ss);
+    r->sessions = (long)ns;
+    if (psy_billing_set_contact(st, r->practice, "5555550100")) {
+        fail(st, r->name);
+        psy_store_close(st);
+        return NULL;
+    }
+    fprintf(stderr, "  %s: %ld sessions from %s\n", r->name, r->sessions, file);
+    return st;
+}
+
 static int work(psy_store *st, struct side *r, int rowwise)
 {
     psy_coder *cx = NULL;
@@ -185,15 +229,17 @@ static void ratio(char *out, size_t len, const struct side *pg, double p, double
 
 int main(int argc, char **argv)
 {
-    const char *out = "docs/benchmarks.md";
+    const char *out = "docs/benchmarks.md", *practice_file = NULL;
     long want = 100000;
     int rowwise = 1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
         else if (!strcmp(argv[i], "--sessions") && i + 1 < argc) want = strtol(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--practice") && i + 1 < argc) practice_file = argv[++i];
         else if (!strcmp(argv[i], "--no-rowwise")) rowwise = 0;
         else {
-            fprintf(stderr, "usage: bench_backends [--sessions N] [--no-rowwise] [--out docs/benchmarks.md]\n");
+            fprintf(stderr, "usage: bench_backends [--sessions N] [--practice FILE] [--no-rowwise] [--out "
+                            "docs/benchmarks.md]\n");
             return 2;
         }
     }
@@ -211,7 +257,8 @@ int main(int argc, char **argv)
     snprintf(db2, sizeof db2, "%s.rowwise.db", db);
     bench_remove_db(db);
     bench_remove_db(db2);
-    psy_store *lite_st = fill(db, NULL, NULL, clients, groups, &lite);
+    psy_store *lite_st =
+        practice_file ? from_file(practice_file, db, &lite) : fill(db, NULL, NULL, clients, groups, &lite);
     if (!lite_st) {
         bench_remove_db(db);
         return 1;
@@ -249,7 +296,9 @@ int main(int argc, char **argv)
             bench_remove_db(db);
             return 1;
         }
-        pg_st = fill(uri, NULL, NULL, clients, groups, &pg); /* the same seed: the same practice, ids included */
+        /* the same seed: the same practice, ids included; or the very rows of the practice file */
+        pg_st = practice_file ? fill(uri, lite_st, &lite, clients, groups, &pg)
+                              : fill(uri, NULL, NULL, clients, groups, &pg);
     }
     int rc = -1;
     if (*pg.skipped || pg_st) rc = work(lite_st, &lite, 0);
@@ -286,6 +335,8 @@ int main(int argc, char **argv)
         cell(c[i][1], sizeof c[i][1], &pg, pv[i]);
         ratio(c[i][2], sizeof c[i][2], &pg, pv[i], lv[i]);
     }
+    if (practice_file)
+        for (int j = 0; j < 3; j++) snprintf(c[0][j], sizeof c[0][j], "not run");
     /* claims per second, CPU, peak memory of the build on each */
     char k[4][3][96];
     const struct side *sd[2] = {&lite, &pg};
@@ -320,6 +371,10 @@ int main(int argc, char **argv)
     }
     char note[1100] = "";
     if (*pg.skipped) snprintf(note, sizeof note, "PostgreSQL was skipped in this run: %s.\n\n", pg.skipped);
+    else if (practice_file)
+        snprintf(note, sizeof note, "The practice was not generated in this run but read from a file made by the "
+                 "same generator (`--practice`), copied for SQLite and copied into PostgreSQL with COPY (%.1f s).\n\n",
+                 pg.gen_s);
     char title[32], body[8192];
     thousands(want, title, sizeof title);
     snprintf(body, sizeof body,

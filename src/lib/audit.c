@@ -1238,11 +1238,6 @@ static psy_status audit_dates(struct audit *au, const struct psy_audit_opts *o)
     return PSY_OK;
 }
 
-#include <time.h>
-static double T_[12]; static double t_at;
-static double nows(void){struct timespec t; clock_gettime(CLOCK_MONOTONIC,&t); return t.tv_sec+t.tv_nsec/1e9;}
-static void mk(int i){double t=nows(); T_[i]+=t-t_at; t_at=t;}
-static void dump(void){for(int i=0;i<12;i++) fprintf(stderr,"audit %d %.3f\n",i,T_[i]);}
 static psy_status audit_run(psy_store *st, psy_id practice, const struct psy_audit_opts *o, psy_audit_cb cb, void *ud,
                             struct psy_audit_stats *stats, int for_claims)
 {
@@ -1262,15 +1257,11 @@ static psy_status audit_run(psy_store *st, psy_id practice, const struct psy_aud
     const char *begin =
         psy__db_dialect(st) == PSY_DB_POSTGRES ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN";
     rc = own ? psy__store_exec(st, begin) : PSY_OK;
-    static int reg; if(!reg){reg=1;atexit(dump);} t_at=nows();
     if (!rc) {
         rc = load_practice(&au);
         if (!rc) rc = load_reference(&au);
-        mk(0);
         if (!rc) rc = load_sessions(&au);
-        mk(1);
         if (!rc) rc = load_notes(&au, lsh);
-        mk(2);
         if (!rc && !for_claims) rc = mark_exhausted(&au);
         if (!rc) {
             build_lines(&au);
@@ -1284,17 +1275,12 @@ static psy_status audit_run(psy_store *st, psy_id practice, const struct psy_aud
         if (!rc) {
             if (!for_claims) check_auths(&au);
             check_consent(&au);
-            mk(4);
             rc = check_clones(&au, lsh, threshold);
-            mk(5);
         }
         if (!rc) rc = psy__audit_day(st, practice, au.from, au.to, au.conf.clinician_day_minutes_max, emit_day, &au);
-        mk(6);
         if (!rc)
             rc = psy__audit_necessity(st, practice, au.from, au.to, au.conf.medicare_in_person_from, emit_rec, &au);
-        mk(7);
         if (!rc) rc = psy__audit_elig(st, practice, au.from, au.to, emit_day, &au);
-        mk(8);
         if (own) psy__store_exec(st, "COMMIT");
     }
     if (!rc) {
