@@ -959,7 +959,8 @@ static psy_status bill_window(struct build *B, struct psy_session *ss, size_t n,
         mark(PH_SESSIONS);
         rc = psy__records_billables(st, B->practice, ss + at, end - at, &bs, &of, &nb);
         mark(PH_BILLABLES);
-        if (!rc && nb > want)
+        int giant = !rc && nb > want;
+        if (giant)
             fallback = 1;
         else if (!rc && !(rc = psy__store_begin(st))) {
             rc = stretch(B, ss + at, end - at, bs, of, nb, cr, &fallback);
@@ -972,6 +973,8 @@ static psy_status bill_window(struct build *B, struct psy_session *ss, size_t n,
             /* members joining claims open in the database: member by member (billing_build.c) */
             struct psy__chunk c2 = {.st = st, .cx = B->cx, .practice = B->practice};
             for (size_t i = 0; !rc && i < nb; i++) {
+                /* a chunk ends at a change of date (or anywhere in one session too large for a stretch) */
+                c2.hold = !giant && i > 0 && !strcmp(bs[i].service_date, bs[i - 1].service_date);
                 if ((rc = psy__chunk_step(&c2))) break;
                 r->members++;
                 psy_id claim = 0;
