@@ -1035,10 +1035,6 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
     if (s && sr == PSY_SQL_ERROR) rc = psy__store_dbfail(st, "session");
     psy__sql_finalize(s);
     struct build B = {.st = st, .cx = cx, .practice = practice, .r = r};
-    const char *cs = getenv("XCACHE"), *ck = getenv("XCKPT");
-    char q[128];
-    if (cs) { snprintf(q, sizeof q, "PRAGMA cache_size = %s", cs); psy__store_exec(st, q); }
-    if (ck) { snprintf(q, sizeof q, "PRAGMA wal_autocheckpoint = %s", ck); psy__store_exec(st, q); }
     if (!rc && ndays) rc = load_practice(&B);
     mark(PH_START);
     struct psy_coding_result *cr = psy__malloc(sizeof *cr);
