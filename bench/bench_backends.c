@@ -299,6 +299,10 @@ int main(int argc, char **argv)
         /* the same seed: the same practice, ids included; or the very rows of the practice file */
         pg_st = practice_file ? fill(uri, lite_st, &lite, clients, groups, &pg)
                               : fill(uri, NULL, NULL, clients, groups, &pg);
+        /* the planner's statistics, as autovacuum keeps them for a database that has grown: without
+         * them a freshly copied practice is read with plans made for empty tables */
+        if (pg_st && !pg_scratch_exec(uri, "ANALYZE", why, sizeof why))
+            fprintf(stderr, "bench_backends: ANALYZE: %s\n", why);
     }
     int rc = -1;
     if (*pg.skipped || pg_st) rc = work(lite_st, &lite, 0);
@@ -375,18 +379,18 @@ int main(int argc, char **argv)
         snprintf(note, sizeof note, "The practice was not generated in this run but read from a file made by the "
                  "same generator (`--practice`), copied for SQLite and copied into PostgreSQL with COPY (%.1f s).\n\n",
                  pg.gen_s);
-    char title[32], body[8192];
+    char title[32], body[12288];
     thousands(want, title, sizeof title);
     snprintf(body, sizeof body,
              "## Backends: %s sessions\n\n"
-             "`build-release/bench/bench_backends --sessions %ld` (release build): the demo practice "
+             "`build-release/bench/bench_backends --sessions %ld%s%s` (release build): the demo practice "
              "(`psy_records_demo`, seed %d, 52 weeks to %s, %d clients and %d groups, its planted problems "
-             "included) generated on each through the records API (on PostgreSQL on a scratch SQLite file, then "
-             "copied with COPY in one transaction; the same ids); then on each `psy_billing_build` (what "
+             "included) %s; then on each `psy_billing_build` (what "
              "`psyclaim claims build` runs: one query per table for each stretch of dates, the scrubber on "
              "what the build holds, multi-row writes) over all signed sessions, then `psy_audit_run` over all "
              "sessions (best of %d). SQLite: a file in WAL mode. PostgreSQL: the Debian server on 127.0.0.1 "
-             "started by `scripts/pg-test-server.sh` (default settings), one connection, a fresh schema. "
+             "started by `scripts/pg-test-server.sh` (default settings), one connection, a fresh schema, ANALYZE "
+             "after the practice is written. "
              "Elapsed time on a shared machine (other builds and tests ran beside it: the CPU time of this "
              "process is given too); peak memory is this process's resident peak during the build (VmHWM), "
              "the PostgreSQL server's own not included. The digest covers every claim (number, parties, "
@@ -400,7 +404,13 @@ int main(int argc, char **argv)
              "| claims build: peak resident memory | | %s | %s | %s |\n"
              "| claims build: digest of the result | | %s | %s | %s |\n"
              "| audit | %ld sessions, %ld findings | %s | %s | %s |\n\n%s%s",
-             title, want, SEED, END_DATE, clients, groups, AUDIT_RUNS, lite.sessions, c[0][0], c[0][1], c[0][2],
+             title, want, practice_file ? " --practice " : "", practice_file ? practice_file : "", SEED, END_DATE,
+             clients, groups,
+             practice_file ? "read from the practice file (made by `psyclaim demo-data` with those settings, not "
+                             "billed): a copy of it on SQLite, its rows copied into PostgreSQL with COPY (the same ids)"
+                           : "generated on each through the records API (on PostgreSQL on a scratch SQLite file, then "
+                             "copied with COPY in one transaction; the same ids)",
+             AUDIT_RUNS, lite.sessions, c[0][0], c[0][1], c[0][2],
              lite.signed_sessions, lite.members, lite.claims, lite.lines, c[1][0], c[1][1], c[1][2], k[0][0], k[0][1],
              k[0][2], k[1][0], k[1][1], k[1][2], k[2][0], k[2][1], k[2][2], k[3][0], k[3][1], k[3][2], lite.audited,
              lite.findings, c[2][0], c[2][1], c[2][2], rowline, note);
