@@ -48,50 +48,86 @@ static void mark(enum phase p)
     phase_cpu_at = c;
 }
 
-/* --- a string-keyed index ------------------------------------------------------------------------ */
+/* --- an index on (client, payer, clinician, date) ---------------------------------------------------- */
 
+/* A claim's key, or a client's date (payer and clinician 0), in integers: the date is YYYYMMDD (-1 for
+ * a text not of the form YYYY-MM-DD, which the records never hold: they check every date). */
+struct key {
+    psy_id client, payer, clinician;
+    int64_t date;
+};
 struct slot {
-    char *key;
-    size_t val;
+    struct key key;
+    size_t val; /* SIZE_MAX: the slot is free */
 };
 struct index {
     struct slot *s;
     size_t cap, n;
 };
 
-static uint64_t hash_text(const char *k)
+static int64_t date_number(const char *d)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (; *k; k++) h = (h ^ (unsigned char)*k) * 1099511628211ull;
-    return h;
+    int64_t v = 0;
+    for (int i = 0; i < 10; i++) {
+        if (i == 4 || i == 7) {
+            if (d[i] != '-') return -1;
+            continue;
+        }
+        if (d[i] < '0' || d[i] > '9') return -1;
+        v = v * 10 + (d[i] - '0');
+    }
+    return d[10] ? -1 : v;
 }
 
-static struct slot *index_slot(struct index *x, const char *key)
+static struct key day_key(psy_id client, const char *date) { return (struct key){client, 0, 0, date_number(date)}; }
+
+static struct key claim_key(psy_id client, psy_id payer, psy_id clinician, const char *date)
+{
+    return (struct key){client, payer, clinician, date_number(date)};
+}
+
+static uint64_t hash_key(const struct key *k)
+{
+    uint64_t h = (uint64_t)k->client * 0x9e3779b97f4a7c15ull;
+    h = (h ^ (uint64_t)k->payer) * 0xbf58476d1ce4e5b9ull;
+    h = (h ^ (uint64_t)k->clinician) * 0x94d049bb133111ebull;
+    h = (h ^ (uint64_t)k->date) * 0x9e3779b97f4a7c15ull;
+    return h ^ (h >> 29);
+}
+
+static int same_key(const struct key *a, const struct key *b)
+{
+    return a->client == b->client && a->payer == b->payer && a->clinician == b->clinician && a->date == b->date;
+}
+
+static struct slot *index_slot(struct index *x, const struct key *key)
 {
     if (!x->cap) return NULL;
-    for (size_t i = hash_text(key) & (x->cap - 1);; i = (i + 1) & (x->cap - 1))
-        if (!x->s[i].key || !strcmp(x->s[i].key, key)) return &x->s[i];
+    for (size_t i = hash_key(key) & (x->cap - 1);; i = (i + 1) & (x->cap - 1))
+        if (x->s[i].val == SIZE_MAX || same_key(&x->s[i].key, key)) return &x->s[i];
 }
 
 /* The value of key, or SIZE_MAX. */
-static size_t index_get(struct index *x, const char *key)
+static size_t index_get(struct index *x, struct key key)
 {
-    struct slot *s = index_slot(x, key);
-    return s && s->key ? s->val : SIZE_MAX;
+    struct slot *s = index_slot(x, &key);
+    return s ? s->val : SIZE_MAX;
 }
 
-static void index_put(struct index *x, const char *key, size_t val)
+static void index_put(struct index *x, struct key key, size_t val)
 {
     if (2 * (x->n + 1) > x->cap) {
-        struct index y = {psy__calloc(x->cap ? 2 * x->cap : 256, sizeof *y.s), x->cap ? 2 * x->cap : 256, 0};
+        size_t cap = x->cap ? 2 * x->cap : 256;
+        struct index y = {psy__malloc(cap * sizeof *y.s), cap, 0};
+        for (size_t i = 0; i < cap; i++) y.s[i].val = SIZE_MAX;
         for (size_t i = 0; i < x->cap; i++)
-            if (x->s[i].key) *index_slot(&y, x->s[i].key) = x->s[i], y.n++;
+            if (x->s[i].val != SIZE_MAX) *index_slot(&y, &x->s[i].key) = x->s[i], y.n++;
         free(x->s);
         *x = y;
     }
-    struct slot *s = index_slot(x, key);
-    if (!s->key) {
-        s->key = psy__strdup(key);
+    struct slot *s = index_slot(x, &key);
+    if (s->val == SIZE_MAX) {
+        s->key = key;
         x->n++;
     }
     s->val = val;
@@ -99,7 +135,6 @@ static void index_put(struct index *x, const char *key, size_t val)
 
 static void index_free(struct index *x)
 {
-    for (size_t i = 0; i < x->cap; i++) free(x->s[i].key);
     free(x->s);
     memset(x, 0, sizeof *x);
 }
@@ -240,15 +275,6 @@ static psy_status load_practice(struct build *B)
     return PSY_OK;
 }
 
-static void day_key(char *k, size_t len, psy_id client, const char *date)
-{
-    snprintf(k, len, "%lld|%s", (long long)client, date);
-}
-
-static void claim_key(char *k, size_t len, psy_id client, psy_id payer, psy_id clinician, const char *date)
-{
-    snprintf(k, len, "%lld|%lld|%lld|%s", (long long)client, (long long)payer, (long long)clinician, date);
-}
 
 static struct line *add_line(struct build *B, const char *date)
 {
@@ -262,8 +288,7 @@ static struct line *add_line(struct build *B, const char *date)
 /* Links line i into the list of its client's date. */
 static void link_day(struct build *B, size_t i, const char *date)
 {
-    char k[64];
-    day_key(k, sizeof k, B->l[i].client, date);
+    struct key k = day_key(B->l[i].client, date);
     size_t head = index_get(&B->days, k);
     B->l[i].next_day = head;
     index_put(&B->days, k, i);
@@ -312,9 +337,7 @@ static psy_status load_stretch(struct build *B, const char *from, const char *to
         /* claim_for of billing_build.c: new lines join an open original, never a replacement, a void or a
          * next payer's claim */
         if ((!strcmp(status, "draft") || !strcmp(status, "ready")) && psy__sql_int64(s, 13)) {
-            char k[96];
-            claim_key(k, sizeof k, client, payer, clin, date);
-            index_put(&B->open, k, 1);
+            index_put(&B->open, claim_key(client, payer, clin, date), 1);
         }
         if (psy__sql_is_null(s, 6)) continue;
         struct line *l = add_line(B, date);
@@ -362,10 +385,8 @@ static int cmp_pick(const void *a, const void *b)
 
 static size_t day_lines(struct build *B, psy_id client, const char *date, struct pick **out, size_t *cap)
 {
-    char k[64];
-    day_key(k, sizeof k, client, date);
     size_t n = 0;
-    for (size_t i = index_get(&B->days, k); i != SIZE_MAX; i = B->l[i].next_day) {
+    for (size_t i = index_get(&B->days, day_key(client, date)); i != SIZE_MAX; i = B->l[i].next_day) {
         if (n == *cap) *out = psy__realloc(*out, (*cap = *cap ? 2 * *cap : 32) * sizeof **out);
         (*out)[n++] = (struct pick){i, 0, 0, 0};
     }
@@ -466,8 +487,7 @@ static psy_status bill(struct build *B, const struct psy_billable *b, const stru
         r->not_coded++;
         return PSY_OK;
     }
-    char k[96];
-    claim_key(k, sizeof k, b->client_id, b->payer_id, b->clinician_id, b->service_date);
+    struct key k = claim_key(b->client_id, b->payer_id, b->clinician_id, b->service_date);
     size_t ci = index_get(&B->claims, k);
     if (ci == SIZE_MAX) {
         ci = B->nc;
@@ -857,8 +877,7 @@ static psy_status stretch(struct build *B, const struct psy_session *ss, size_t 
     psy_status rc = load_stretch(B, from, to);
     mark(PH_LOAD);
     for (size_t i = 0; !rc && i < nb; i++) {
-        char k[96];
-        claim_key(k, sizeof k, bs[i].client_id, bs[i].payer_id, bs[i].clinician_id, bs[i].service_date);
+        struct key k = claim_key(bs[i].client_id, bs[i].payer_id, bs[i].clinician_id, bs[i].service_date);
         if (bs[i].policy_id && index_get(&B->open, k) != SIZE_MAX && !billed_already(B, &bs[i])) *fallback = 1;
     }
     if (rc || *fallback) return rc;
