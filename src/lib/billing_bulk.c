@@ -27,8 +27,11 @@
 enum phase { PH_START, PH_SESSIONS, PH_BILLABLES, PH_LOAD, PH_CODE, PH_BILLED, PH_AUDIT, PH_SCRUB, PH_WRITE, PH_COMMIT, PH_N };
 static const char *const phase_name[PH_N] = {"resume and practice", "sessions", "billables", "stretch reads",
                                              "coding", "billed codes", "audit", "scrub", "writes", "commit"};
-static double phase_s[PH_N], phase_cpu[PH_N];
-static double phase_at, phase_cpu_at;
+struct phases {
+    int on;
+    double s[PH_N], cpu[PH_N]; /* elapsed and processor (this thread's) seconds per phase */
+    double at, cpu_at, start, cpu_start;
+};
 
 static double clock_s(clockid_t c)
 {
@@ -36,16 +39,36 @@ static double clock_s(clockid_t c)
     clock_gettime(c, &t);
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
-static double now_s(void) { return clock_s(CLOCK_MONOTONIC); }
 
-/* Charges the time (elapsed and processor) since the last mark to phase p. */
-static void mark(enum phase p)
+/* Charges the time since the last mark to phase p (nothing unless the phases are on). */
+static void mark(struct phases *ph, enum phase p)
 {
-    double t = now_s(), c = clock_s(CLOCK_PROCESS_CPUTIME_ID);
-    phase_s[p] += t - phase_at;
-    phase_cpu[p] += c - phase_cpu_at;
-    phase_at = t;
-    phase_cpu_at = c;
+    if (!ph->on) return;
+    double t = clock_s(CLOCK_MONOTONIC), c = clock_s(CLOCK_THREAD_CPUTIME_ID);
+    ph->s[p] += t - ph->at;
+    ph->cpu[p] += c - ph->cpu_at;
+    ph->at = t;
+    ph->cpu_at = c;
+}
+
+static void phases_start(struct phases *ph)
+{
+    const char *env = getenv("PSYCLAIM_BUILD_PHASES");
+    memset(ph, 0, sizeof *ph);
+    ph->on = env && *env && strcmp(env, "0");
+    if (!ph->on) return;
+    ph->at = ph->start = clock_s(CLOCK_MONOTONIC);
+    ph->cpu_at = ph->cpu_start = clock_s(CLOCK_THREAD_CPUTIME_ID);
+}
+
+static void phases_print(struct phases *ph)
+{
+    if (!ph->on) return;
+    mark(ph, PH_SESSIONS);
+    for (int p = 0; p < PH_N; p++)
+        fprintf(stderr, "build phase %-20s %8.3f s elapsed %8.3f s processor\n", phase_name[p], ph->s[p], ph->cpu[p]);
+    fprintf(stderr, "build phase %-20s %8.3f s elapsed %8.3f s processor\n", "total", ph->at - ph->start,
+            ph->cpu_at - ph->cpu_start);
 }
 
 /* --- an index on (client, payer, clinician, date) ---------------------------------------------------- */
@@ -175,6 +198,7 @@ struct build {
     const psy_coder *cx;
     psy_id practice;
     struct psy_billing_build_result *r;
+    struct phases *ph;
     /* the practice's records, read once */
     struct psy_practice pr;
     char phone[32];
@@ -875,7 +899,7 @@ static psy_status stretch(struct build *B, const struct psy_session *ss, size_t 
     const char *from = ss[0].service_date, *to = ss[n - 1].service_date;
     *fallback = 0;
     psy_status rc = load_stretch(B, from, to);
-    mark(PH_LOAD);
+    mark(B->ph, PH_LOAD);
     for (size_t i = 0; !rc && i < nb; i++) {
         struct key k = claim_key(bs[i].client_id, bs[i].payer_id, bs[i].clinician_id, bs[i].service_date);
         if (bs[i].policy_id && index_get(&B->open, k) != SIZE_MAX && !billed_already(B, &bs[i])) *fallback = 1;
@@ -886,9 +910,9 @@ static psy_status stretch(struct build *B, const struct psy_session *ss, size_t 
         rc = bill(B, &bs[i], &ss[of[i]], cr);
     }
     if (!rc) rc = reserve_ids(B);
-    mark(PH_CODE);
+    mark(B->ph, PH_CODE);
     if (!rc) rc = psy__records_billed_many(B->st, B->practice, from, to, B->bi, B->nbi);
-    mark(PH_BILLED);
+    mark(B->ph, PH_BILLED);
     /* the audit's findings over the stretch's dates, once its members are billed (the audit reads the
      * billed codes) */
     struct psy_audit_finding *af = NULL;
@@ -900,19 +924,19 @@ static psy_status stretch(struct build *B, const struct psy_session *ss, size_t 
     }
     if (!rc && B->nc) rc = owners(B, from, to, &own[0], &nown[0], 0);
     if (!rc && B->nc) rc = owners(B, from, to, &own[1], &nown[1], 1);
-    mark(PH_AUDIT);
+    mark(B->ph, PH_AUDIT);
     struct psy__loaded *L = psy__malloc(sizeof *L);
     for (size_t i = 0; !rc && i < B->nc; i++) {
         rc = scrub_claim(B, i, af, naf, own, nown, L);
         if (!rc) *(B->c[i].ready ? &B->r->ready : &B->r->draft) += 1;
     }
     free(L);
-    mark(PH_SCRUB);
+    mark(B->ph, PH_SCRUB);
     free(af);
     free(own[0]);
     free(own[1]);
     if (!rc) rc = write_stretch(B);
-    mark(PH_WRITE);
+    mark(B->ph, PH_WRITE);
     return rc;
 }
 
@@ -975,9 +999,9 @@ static psy_status bill_window(struct build *B, struct psy_session *ss, size_t n,
         size_t *of = NULL, nb = 0;
         int fallback = 0;
         /* one session with more members than a stretch holds goes member by member */
-        mark(PH_SESSIONS);
+        mark(B->ph, PH_SESSIONS);
         rc = psy__records_billables(st, B->practice, ss + at, end - at, &bs, &of, &nb);
-        mark(PH_BILLABLES);
+        mark(B->ph, PH_BILLABLES);
         int giant = !rc && nb > want;
         if (giant)
             fallback = 1;
@@ -985,7 +1009,7 @@ static psy_status bill_window(struct build *B, struct psy_session *ss, size_t n,
             rc = stretch(B, ss + at, end - at, bs, of, nb, cr, &fallback);
             if (rc || fallback) psy__store_rollback(st);
             else if (!(rc = psy__store_commit(st)) && B->ncsr && psy__billing_chunk_hook) psy__billing_chunk_hook();
-            mark(PH_COMMIT);
+            mark(B->ph, PH_COMMIT);
         }
         stretch_clear(B);
         if (!rc && fallback) {
@@ -1014,13 +1038,8 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
                              struct psy_billing_build_result *r)
 {
     memset(r, 0, sizeof *r);
-    const char *env = getenv("PSYCLAIM_BUILD_PHASES");
-    int phases = env && *env && strcmp(env, "0");
-    memset(phase_s, 0, sizeof phase_s);
-    memset(phase_cpu, 0, sizeof phase_cpu);
-    phase_at = now_s();
-    phase_cpu_at = clock_s(CLOCK_PROCESS_CPUTIME_ID);
-    double t0 = phase_at, c0 = phase_cpu_at;
+    struct phases ph;
+    phases_start(&ph);
     const char *lo = from && *from ? from : "0000-00-00", *hi = to && *to ? to : "9999-99-99";
     /* drafts an interrupted build committed without scrubbing them are scrubbed first */
     struct psy__chunk ch = {.st = st, .cx = cx, .practice = practice};
@@ -1053,9 +1072,9 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
     }
     if (s && sr == PSY_SQL_ERROR) rc = psy__store_dbfail(st, "session");
     psy__sql_finalize(s);
-    struct build B = {.st = st, .cx = cx, .practice = practice, .r = r};
+    struct build B = {.st = st, .cx = cx, .practice = practice, .r = r, .ph = &ph};
     if (!rc && ndays) rc = load_practice(&B);
-    mark(PH_START);
+    mark(&ph, PH_START);
     struct psy_coding_result *cr = psy__malloc(sizeof *cr);
     size_t want = psy__billing_stretch_items > 0 ? (size_t)psy__billing_stretch_items : 1;
     for (size_t d = 0; !rc && d < ndays;) {
@@ -1084,13 +1103,6 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
     free(B.po);
     free(B.cl);
     free(B.au);
-    if (phases) {
-        mark(PH_SESSIONS);
-        for (int p = 0; p < PH_N; p++)
-            fprintf(stderr, "build phase %-20s %8.3f s elapsed %8.3f s processor\n", phase_name[p], phase_s[p],
-                    phase_cpu[p]);
-        fprintf(stderr, "build phase %-20s %8.3f s elapsed %8.3f s processor\n", "total", now_s() - t0,
-                clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0);
-    }
+    phases_print(&ph);
     return rc;
 }
