@@ -13,7 +13,11 @@
  * works in a fresh schema. When no server can be started, the PostgreSQL column says "skipped" with
  * the reason and the SQLite side runs alone.
  *
- * usage: bench_backends [--sessions N] [--no-rowwise] [--out docs/benchmarks.md]
+ * --practice FILE starts from a practice already generated (a SQLite file, e.g. `psyclaim demo-data` with
+ * the same settings, not billed yet): it is copied, never written, and copied into PostgreSQL with COPY;
+ * the demo data row then says "not run".
+ *
+ * usage: bench_backends [--sessions N] [--practice FILE] [--no-rowwise] [--out docs/benchmarks.md]
  */
 #include <psyclaim/psyclaim.h>
 #include <stdio.h>
@@ -92,6 +96,46 @@ failed:
 
 /* Builds the practice's claims (set-based, or member by member when rowwise) and audits it (unless
  * rowwise), timing each step; closes the store. */
+static int copy_file(const char *from, const char *to);
+
+/* Opens a copy (at db) of the practice file given with --practice; the practice is its first one. */
+static psy_store *from_file(const char *file, const char *db, struct side *r)
+{
+    psy_store *st = NULL;
+    char err[600];
+    psy_id *ids = NULL;
+    size_t n = 0;
+    if (copy_file(file, db) || psy_store_open(db, &st, err, sizeof err)) {
+        fprintf(stderr, "bench_backends: %s: cannot copy and open it\n", file);
+        psy_store_close(st);
+        return NULL;
+    }
+    if (psy_records_practice_list(st, &ids, &n) || !n) {
+        fprintf(stderr, "bench_backends: %s: no practice\n", file);
+        free(ids);
+        psy_store_close(st);
+        return NULL;
+    }
+    r->practice = ids[0];
+    free(ids);
+    struct psy_session *ss = NULL;
+    size_t ns = 0;
+    if (psy_records_session_list(st, r->practice, NULL, NULL, &ss, &ns)) {
+        fail(st, "sessions");
+        psy_store_close(st);
+        return NULL;
+    }
+    free(ss);
+    r->sessions = (long)ns;
+    if (psy_billing_set_contact(st, r->practice, "5555550100")) {
+        fail(st, r->name);
+        psy_store_close(st);
+        return NULL;
+    }
+    fprintf(stderr, "  %s: %ld sessions from %s\n", r->name, r->sessions, file);
+    return st;
+}
+
 static int work(psy_store *st, struct side *r, int rowwise)
 {
     psy_coder *cx = NULL;
@@ -185,15 +229,17 @@ static void ratio(char *out, size_t len, const struct side *pg, double p, double
 
 int main(int argc, char **argv)
 {
-    const char *out = "docs/benchmarks.md";
+    const char *out = "docs/benchmarks.md", *practice_file = NULL;
     long want = 100000;
     int rowwise = 1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
         else if (!strcmp(argv[i], "--sessions") && i + 1 < argc) want = strtol(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--practice") && i + 1 < argc) practice_file = argv[++i];
         else if (!strcmp(argv[i], "--no-rowwise")) rowwise = 0;
         else {
-            fprintf(stderr, "usage: bench_backends [--sessions N] [--no-rowwise] [--out docs/benchmarks.md]\n");
+            fprintf(stderr, "usage: bench_backends [--sessions N] [--practice FILE] [--no-rowwise] [--out "
+                            "docs/benchmarks.md]\n");
             return 2;
         }
     }
@@ -211,7 +257,8 @@ int main(int argc, char **argv)
     snprintf(db2, sizeof db2, "%s.rowwise.db", db);
     bench_remove_db(db);
     bench_remove_db(db2);
-    psy_store *lite_st = fill(db, NULL, NULL, clients, groups, &lite);
+    psy_store *lite_st =
+        practice_file ? from_file(practice_file, db, &lite) : fill(db, NULL, NULL, clients, groups, &lite);
     if (!lite_st) {
         bench_remove_db(db);
         return 1;
@@ -249,7 +296,13 @@ int main(int argc, char **argv)
             bench_remove_db(db);
             return 1;
         }
-        pg_st = fill(uri, NULL, NULL, clients, groups, &pg); /* the same seed: the same practice, ids included */
+        /* the same seed: the same practice, ids included; or the very rows of the practice file */
+        pg_st = practice_file ? fill(uri, lite_st, &lite, clients, groups, &pg)
+                              : fill(uri, NULL, NULL, clients, groups, &pg);
+        /* the planner's statistics, as autovacuum keeps them for a database that has grown: without
+         * them a freshly copied practice is read with plans made for empty tables */
+        if (pg_st && !pg_scratch_exec(uri, "ANALYZE", why, sizeof why))
+            fprintf(stderr, "bench_backends: ANALYZE: %s\n", why);
     }
     int rc = -1;
     if (*pg.skipped || pg_st) rc = work(lite_st, &lite, 0);
@@ -286,6 +339,8 @@ int main(int argc, char **argv)
         cell(c[i][1], sizeof c[i][1], &pg, pv[i]);
         ratio(c[i][2], sizeof c[i][2], &pg, pv[i], lv[i]);
     }
+    if (practice_file)
+        for (int j = 0; j < 3; j++) snprintf(c[0][j], sizeof c[0][j], "not run");
     /* claims per second, CPU, peak memory of the build on each */
     char k[4][3][96];
     const struct side *sd[2] = {&lite, &pg};
@@ -320,18 +375,22 @@ int main(int argc, char **argv)
     }
     char note[1100] = "";
     if (*pg.skipped) snprintf(note, sizeof note, "PostgreSQL was skipped in this run: %s.\n\n", pg.skipped);
-    char title[32], body[8192];
+    else if (practice_file)
+        snprintf(note, sizeof note, "The practice was not generated in this run but read from a file made by the "
+                 "same generator (`--practice`), copied for SQLite and copied into PostgreSQL with COPY (%.1f s).\n\n",
+                 pg.gen_s);
+    char title[32], body[12288];
     thousands(want, title, sizeof title);
     snprintf(body, sizeof body,
              "## Backends: %s sessions\n\n"
-             "`build-release/bench/bench_backends --sessions %ld` (release build): the demo practice "
+             "`build-release/bench/bench_backends --sessions %ld%s%s` (release build): the demo practice "
              "(`psy_records_demo`, seed %d, 52 weeks to %s, %d clients and %d groups, its planted problems "
-             "included) generated on each through the records API (on PostgreSQL on a scratch SQLite file, then "
-             "copied with COPY in one transaction; the same ids); then on each `psy_billing_build` (what "
+             "included) %s; then on each `psy_billing_build` (what "
              "`psyclaim claims build` runs: one query per table for each stretch of dates, the scrubber on "
              "what the build holds, multi-row writes) over all signed sessions, then `psy_audit_run` over all "
              "sessions (best of %d). SQLite: a file in WAL mode. PostgreSQL: the Debian server on 127.0.0.1 "
-             "started by `scripts/pg-test-server.sh` (default settings), one connection, a fresh schema. "
+             "started by `scripts/pg-test-server.sh` (default settings), one connection, a fresh schema, ANALYZE "
+             "after the practice is written. "
              "Elapsed time on a shared machine (other builds and tests ran beside it: the CPU time of this "
              "process is given too); peak memory is this process's resident peak during the build (VmHWM), "
              "the PostgreSQL server's own not included. The digest covers every claim (number, parties, "
@@ -345,7 +404,13 @@ int main(int argc, char **argv)
              "| claims build: peak resident memory | | %s | %s | %s |\n"
              "| claims build: digest of the result | | %s | %s | %s |\n"
              "| audit | %ld sessions, %ld findings | %s | %s | %s |\n\n%s%s",
-             title, want, SEED, END_DATE, clients, groups, AUDIT_RUNS, lite.sessions, c[0][0], c[0][1], c[0][2],
+             title, want, practice_file ? " --practice " : "", practice_file ? practice_file : "", SEED, END_DATE,
+             clients, groups,
+             practice_file ? "read from the practice file (made by `psyclaim demo-data` with those settings, not "
+                             "billed): a copy of it on SQLite, its rows copied into PostgreSQL with COPY (the same ids)"
+                           : "generated on each through the records API (on PostgreSQL on a scratch SQLite file, then "
+                             "copied with COPY in one transaction; the same ids)",
+             AUDIT_RUNS, lite.sessions, c[0][0], c[0][1], c[0][2],
              lite.signed_sessions, lite.members, lite.claims, lite.lines, c[1][0], c[1][1], c[1][2], k[0][0], k[0][1],
              k[0][2], k[1][0], k[1][1], k[1][2], k[2][0], k[2][1], k[2][2], k[3][0], k[3][1], k[3][2], lite.audited,
              lite.findings, c[2][0], c[2][1], c[2][2], rowline, note);

@@ -179,7 +179,11 @@ struct agg { /* one finding gathered over many lines */
 struct audit {
     psy_store *st;
     psy_id practice;
-    int clones_by_day; /* notes compared only with notes of the same service date */
+    /* for the claims build (psy__audit_collect_days): notes compared only with notes of the same service
+     * date, and only the findings on sessions, attendance records and notes (what a claim carries); the
+     * checks whose findings concern a client, a plan or an authorisation alone (R-PLAN-1, R-DX-1/2,
+     * R-AUTH-1) are not run, nor are their records read */
+    int for_claims;
     struct psy__audit_conf conf;
     date_t from, to, as_of;
     int unsigned_days;
@@ -218,7 +222,7 @@ struct audit {
  * says whether on error), lists grow with PSY__PUSH. */
 static int next_row(struct audit *au, psy__stmt *s, psy_status *rc)
 {
-    if (*rc) return 0;
+    if (*rc || !s) return 0;
     int r = psy__sql_step(s);
     if (r == PSY_SQL_ERROR) *rc = psy__store_dbfail(au->st, "audit");
     return r == PSY_SQL_ROW;
@@ -336,7 +340,8 @@ static psy_status load_reference(struct audit *au)
         psy__db_col_copy(s, 1, c->consent, sizeof c->consent);
     }
     psy__sql_finalize(s);
-    if (!rc)
+    s = NULL;
+    if (!rc && !au->for_claims)
         rc = psy__db_query(
             au->st, &s,
             "SELECT client_id, code FROM client_diagnosis WHERE practice_id = ? ORDER BY client_id, position",
@@ -362,7 +367,8 @@ static psy_status load_reference(struct audit *au)
     }
     psy__sql_finalize(s);
     cap = 0;
-    if (!rc)
+    s = NULL;
+    if (!rc && !au->for_claims)
         rc = psy__db_query(au->st, &s,
                            "SELECT id, client_id, covers_individual + 2 * covers_group + 4 * covers_family, "
                            "clinician_signed_at IS NOT NULL, start_date, end_date, review_date FROM treatment_plan "
@@ -379,7 +385,8 @@ static psy_status load_reference(struct audit *au)
     }
     psy__sql_finalize(s);
     cap = 0;
-    if (!rc)
+    s = NULL;
+    if (!rc && !au->for_claims)
         rc = psy__db_query(
             au->st, &s,
             "SELECT a.id, a.client_id, a.payer_id, a.units_approved, a.units_prior, a.start_date, "
@@ -1103,7 +1110,7 @@ static psy_status load_shingles(struct audit *au, const unsigned char *need, str
 static psy_status check_clones(struct audit *au, struct psy__lsh *lsh, double threshold)
 {
     uint64_t *pairs;
-    for (size_t d = 0; au->clones_by_day && d < au->ndocs; d++) {
+    for (size_t d = 0; au->for_claims && d < au->ndocs; d++) {
         const char *date = au->ss[au->docs[d].s].date;
         uint64_t salt = 1469598103934665603ULL;
         for (const char *p = date; *p; p++) salt = (salt ^ (unsigned char)*p) * 1099511628211ULL;
@@ -1228,13 +1235,13 @@ static psy_status audit_dates(struct audit *au, const struct psy_audit_opts *o)
 }
 
 static psy_status audit_run(psy_store *st, psy_id practice, const struct psy_audit_opts *o, psy_audit_cb cb, void *ud,
-                            struct psy_audit_stats *stats, int clones_by_day)
+                            struct psy_audit_stats *stats, int for_claims)
 {
     struct audit au;
     memset(&au, 0, sizeof au);
     au.st = st;
     au.practice = practice;
-    au.clones_by_day = clones_by_day;
+    au.for_claims = for_claims;
     psy__audit_conf(&au.conf);
     double threshold = o && o->clone_threshold > 0 ? o->clone_threshold : au.conf.clone_threshold;
     psy_status rc = audit_dates(&au, o);
@@ -1251,18 +1258,18 @@ static psy_status audit_run(psy_store *st, psy_id practice, const struct psy_aud
         if (!rc) rc = load_reference(&au);
         if (!rc) rc = load_sessions(&au);
         if (!rc) rc = load_notes(&au, lsh);
-        if (!rc) rc = mark_exhausted(&au);
+        if (!rc && !for_claims) rc = mark_exhausted(&au);
         if (!rc) {
             build_lines(&au);
             check_signatures(&au);
             check_sessions(&au);
             check_minutes(&au);
             check_credentials(&au);
-            rc = check_plans_and_dx(&au);
+            if (!for_claims) rc = check_plans_and_dx(&au);
             if (!rc) rc = check_member_minutes(&au);
         }
         if (!rc) {
-            check_auths(&au);
+            if (!for_claims) check_auths(&au);
             check_consent(&au);
             rc = check_clones(&au, lsh, threshold);
         }
@@ -1309,10 +1316,10 @@ static int collect_one(void *ud, const struct psy_audit_finding *f)
 }
 
 static psy_status collect(psy_store *st, psy_id practice, const struct psy_audit_opts *o,
-                          struct psy_audit_finding **out, size_t *n, int clones_by_day)
+                          struct psy_audit_finding **out, size_t *n, int for_claims)
 {
     struct collect c = {0};
-    psy_status rc = audit_run(st, practice, o, collect_one, &c, NULL, clones_by_day);
+    psy_status rc = audit_run(st, practice, o, collect_one, &c, NULL, for_claims);
     if (rc) {
         free(c.v);
         c.v = NULL;

@@ -136,6 +136,25 @@ void psy__lsh_free(struct psy__lsh *l)
     free(l);
 }
 
+/* The minima of one document's signature: the inner loop is 32-bit multiply-add-minimum over every hash
+ * function, which AVX2 does eight at a time; the processor's best version is chosen when the program
+ * loads (the results are the same integers either way). */
+#if defined(__x86_64__) && defined(__linux__) && (defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 6))
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void minima(uint32_t *restrict mins, const uint32_t *restrict mul, const uint32_t *restrict add, size_t P,
+                   const uint64_t *h, size_t n)
+{
+    for (size_t i = 0; i < P; i++) mins[i] = UINT32_MAX;
+    for (size_t j = 0; j < n; j++) {
+        uint32_t x = (uint32_t)(h[j] >> 32);
+        for (size_t i = 0; i < P; i++) {
+            uint32_t v = mul[i] * x + add[i];
+            mins[i] = v < mins[i] ? v : mins[i];
+        }
+    }
+}
+
 uint32_t psy__lsh_add(struct psy__lsh *l, const struct psy__shingles *sh)
 {
     uint32_t doc = (uint32_t)l->docs++;
@@ -147,16 +166,8 @@ uint32_t psy__lsh_add(struct psy__lsh *l, const struct psy__shingles *sh)
     }
     /* The shingle hashes are already well mixed, so their high 32 bits serve as the key; the 32-bit
      * multiply-add and minimum vectorise. Duplicate shingles do not change a minimum. */
-    uint32_t *restrict mins = l->mins;
-    const uint32_t *restrict mul = l->mul, *restrict add = l->add;
-    for (size_t i = 0; i < P; i++) mins[i] = UINT32_MAX;
-    for (size_t j = 0; j < sh->n; j++) {
-        uint32_t x = (uint32_t)(sh->h[j] >> 32);
-        for (size_t i = 0; i < P; i++) {
-            uint32_t v = mul[i] * x + add[i];
-            mins[i] = v < mins[i] ? v : mins[i];
-        }
-    }
+    uint32_t *mins = l->mins;
+    minima(mins, l->mul, l->add, P, sh->h, sh->n);
     for (size_t i = 0; i < P; i++) l->sig[(size_t)doc * P + i] = (uint8_t)mins[i];
     for (size_t b = 0; b < B; b++) {
         uint64_t k = mix64((uint64_t)b + 1);

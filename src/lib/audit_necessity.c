@@ -190,8 +190,9 @@ static unsigned text_mask(const char *t)
 }
 
 /* The elements each note states (with its addenda), for the sessions that owe some: crisis, family
- * without the patient, interactive complexity, audio-only telehealth, and group sessions (a member's
- * complexity factor may be in the group note). Sorted by session, client. */
+ * without the patient, interactive complexity, audio-only telehealth, and group sessions with a member's
+ * interactive complexity (that member's factor may be in the group note; a group line consults the notes
+ * for complexity alone, audio-only sessions being read anyway). Sorted by session, client. */
 static struct docmask *load_docs(struct ctx *c, size_t *n)
 {
     struct docmask *v = NULL;
@@ -199,8 +200,9 @@ static struct docmask *load_docs(struct ctx *c, size_t *n)
     *n = 0;
     psy__stmt *s;
     static const char owes[] = "(s.kind = 'crisis' OR s.patient_absent <> 0 OR s.interactive_complexity <> 0 OR "
-                               "s.th_modality = 'audio' OR s.group_id IS NOT NULL)";
-    char sql[1400];
+                               "s.th_modality = 'audio' OR (s.group_id IS NOT NULL AND EXISTS (SELECT 1 FROM "
+                               "attendance m WHERE m.session_id = s.id AND m.interactive_complexity <> 0)))";
+    char sql[2048];
     snprintf(sql, sizeof sql,
              "SELECT n.session_id, COALESCE(n.client_id, 0), n.theme || ' ' || n.techniques || ' ' || n.dynamics "
              "|| ' ' || n.factors || ' ' || n.participation || ' ' || n.response || ' ' || n.progress || ' ' || "

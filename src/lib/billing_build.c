@@ -392,13 +392,17 @@ psy_status psy__billing_build_rowwise(psy_store *st, const psy_coder *cx, psy_id
     free(left);
     r->resumed = (long)nl;
     struct psy_coding_result *cr = psy__malloc(sizeof *cr);
+    const char *last = NULL; /* the date of the members billed last: a chunk ends at a change of date */
     for (size_t i = 0; !rc && i < n; i++) {
         if (!ss[i].signed_at[0]) continue;
         r->sessions++;
         struct psy_billable *bs = NULL;
         size_t nb = 0;
         if ((rc = psy_records_session_billables(st, practice, ss[i].id, &bs, &nb))) break;
+        int same_date = last && !strcmp(last, ss[i].service_date);
+        last = ss[i].service_date;
         for (size_t k = 0; !rc && k < nb; k++) {
+            ch.hold = k > 0 || same_date;
             if ((rc = psy__chunk_step(&ch))) break;
             r->members++;
             psy_id claim = 0;

@@ -16,55 +16,141 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "psy_db.h"
 #include "billing_int.h"
 #include "coding_int.h"
 #include "records_bulk.h"
 
-/* --- a string-keyed index ------------------------------------------------------------------------ */
+/* --- phase times (PSYCLAIM_BUILD_PHASES=1: printed to stderr at the end of a build) ------------------ */
 
+enum phase { PH_START, PH_SESSIONS, PH_BILLABLES, PH_LOAD, PH_CODE, PH_BILLED, PH_AUDIT, PH_SCRUB, PH_WRITE, PH_COMMIT, PH_N };
+static const char *const phase_name[PH_N] = {"resume and practice", "sessions", "billables", "stretch reads",
+                                             "coding", "billed codes", "audit", "scrub", "writes", "commit"};
+struct phases {
+    int on;
+    double s[PH_N], cpu[PH_N]; /* elapsed and processor (this thread's) seconds per phase */
+    double at, cpu_at, start, cpu_start;
+};
+
+static double clock_s(clockid_t c)
+{
+    struct timespec t;
+    clock_gettime(c, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Charges the time since the last mark to phase p (nothing unless the phases are on). */
+static void mark(struct phases *ph, enum phase p)
+{
+    if (!ph->on) return;
+    double t = clock_s(CLOCK_MONOTONIC), c = clock_s(CLOCK_THREAD_CPUTIME_ID);
+    ph->s[p] += t - ph->at;
+    ph->cpu[p] += c - ph->cpu_at;
+    ph->at = t;
+    ph->cpu_at = c;
+}
+
+static void phases_start(struct phases *ph)
+{
+    const char *env = getenv("PSYCLAIM_BUILD_PHASES");
+    memset(ph, 0, sizeof *ph);
+    ph->on = env && *env && strcmp(env, "0");
+    if (!ph->on) return;
+    ph->at = ph->start = clock_s(CLOCK_MONOTONIC);
+    ph->cpu_at = ph->cpu_start = clock_s(CLOCK_THREAD_CPUTIME_ID);
+}
+
+static void phases_print(struct phases *ph)
+{
+    if (!ph->on) return;
+    mark(ph, PH_SESSIONS);
+    for (int p = 0; p < PH_N; p++)
+        fprintf(stderr, "build phase %-20s %8.3f s elapsed %8.3f s processor\n", phase_name[p], ph->s[p], ph->cpu[p]);
+    fprintf(stderr, "build phase %-20s %8.3f s elapsed %8.3f s processor\n", "total", ph->at - ph->start,
+            ph->cpu_at - ph->cpu_start);
+}
+
+/* --- an index on (client, payer, clinician, date) ---------------------------------------------------- */
+
+/* A claim's key, or a client's date (payer and clinician 0), in integers: the date is YYYYMMDD (-1 for
+ * a text not of the form YYYY-MM-DD, which the records never hold: they check every date). */
+struct key {
+    psy_id client, payer, clinician;
+    int64_t date;
+};
 struct slot {
-    char *key;
-    size_t val;
+    struct key key;
+    size_t val; /* SIZE_MAX: the slot is free */
 };
 struct index {
     struct slot *s;
     size_t cap, n;
 };
 
-static uint64_t hash_text(const char *k)
+static int64_t date_number(const char *d)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (; *k; k++) h = (h ^ (unsigned char)*k) * 1099511628211ull;
-    return h;
+    int64_t v = 0;
+    for (int i = 0; i < 10; i++) {
+        if (i == 4 || i == 7) {
+            if (d[i] != '-') return -1;
+            continue;
+        }
+        if (d[i] < '0' || d[i] > '9') return -1;
+        v = v * 10 + (d[i] - '0');
+    }
+    return d[10] ? -1 : v;
 }
 
-static struct slot *index_slot(struct index *x, const char *key)
+static struct key day_key(psy_id client, const char *date) { return (struct key){client, 0, 0, date_number(date)}; }
+
+static struct key claim_key(psy_id client, psy_id payer, psy_id clinician, const char *date)
+{
+    return (struct key){client, payer, clinician, date_number(date)};
+}
+
+static uint64_t hash_key(const struct key *k)
+{
+    uint64_t h = (uint64_t)k->client * 0x9e3779b97f4a7c15ull;
+    h = (h ^ (uint64_t)k->payer) * 0xbf58476d1ce4e5b9ull;
+    h = (h ^ (uint64_t)k->clinician) * 0x94d049bb133111ebull;
+    h = (h ^ (uint64_t)k->date) * 0x9e3779b97f4a7c15ull;
+    return h ^ (h >> 29);
+}
+
+static int same_key(const struct key *a, const struct key *b)
+{
+    return a->client == b->client && a->payer == b->payer && a->clinician == b->clinician && a->date == b->date;
+}
+
+static struct slot *index_slot(struct index *x, const struct key *key)
 {
     if (!x->cap) return NULL;
-    for (size_t i = hash_text(key) & (x->cap - 1);; i = (i + 1) & (x->cap - 1))
-        if (!x->s[i].key || !strcmp(x->s[i].key, key)) return &x->s[i];
+    for (size_t i = hash_key(key) & (x->cap - 1);; i = (i + 1) & (x->cap - 1))
+        if (x->s[i].val == SIZE_MAX || same_key(&x->s[i].key, key)) return &x->s[i];
 }
 
 /* The value of key, or SIZE_MAX. */
-static size_t index_get(struct index *x, const char *key)
+static size_t index_get(struct index *x, struct key key)
 {
-    struct slot *s = index_slot(x, key);
-    return s && s->key ? s->val : SIZE_MAX;
+    struct slot *s = index_slot(x, &key);
+    return s ? s->val : SIZE_MAX;
 }
 
-static void index_put(struct index *x, const char *key, size_t val)
+static void index_put(struct index *x, struct key key, size_t val)
 {
     if (2 * (x->n + 1) > x->cap) {
-        struct index y = {psy__calloc(x->cap ? 2 * x->cap : 256, sizeof *y.s), x->cap ? 2 * x->cap : 256, 0};
+        size_t cap = x->cap ? 2 * x->cap : 256;
+        struct index y = {psy__malloc(cap * sizeof *y.s), cap, 0};
+        for (size_t i = 0; i < cap; i++) y.s[i].val = SIZE_MAX;
         for (size_t i = 0; i < x->cap; i++)
-            if (x->s[i].key) *index_slot(&y, x->s[i].key) = x->s[i], y.n++;
+            if (x->s[i].val != SIZE_MAX) *index_slot(&y, &x->s[i].key) = x->s[i], y.n++;
         free(x->s);
         *x = y;
     }
-    struct slot *s = index_slot(x, key);
-    if (!s->key) {
-        s->key = psy__strdup(key);
+    struct slot *s = index_slot(x, &key);
+    if (s->val == SIZE_MAX) {
+        s->key = key;
         x->n++;
     }
     s->val = val;
@@ -72,7 +158,6 @@ static void index_put(struct index *x, const char *key, size_t val)
 
 static void index_free(struct index *x)
 {
-    for (size_t i = 0; i < x->cap; i++) free(x->s[i].key);
     free(x->s);
     memset(x, 0, sizeof *x);
 }
@@ -113,6 +198,7 @@ struct build {
     const psy_coder *cx;
     psy_id practice;
     struct psy_billing_build_result *r;
+    struct phases *ph;
     /* the practice's records, read once */
     struct psy_practice pr;
     char phone[32];
@@ -213,15 +299,6 @@ static psy_status load_practice(struct build *B)
     return PSY_OK;
 }
 
-static void day_key(char *k, size_t len, psy_id client, const char *date)
-{
-    snprintf(k, len, "%lld|%s", (long long)client, date);
-}
-
-static void claim_key(char *k, size_t len, psy_id client, psy_id payer, psy_id clinician, const char *date)
-{
-    snprintf(k, len, "%lld|%lld|%lld|%s", (long long)client, (long long)payer, (long long)clinician, date);
-}
 
 static struct line *add_line(struct build *B, const char *date)
 {
@@ -235,8 +312,7 @@ static struct line *add_line(struct build *B, const char *date)
 /* Links line i into the list of its client's date. */
 static void link_day(struct build *B, size_t i, const char *date)
 {
-    char k[64];
-    day_key(k, sizeof k, B->l[i].client, date);
+    struct key k = day_key(B->l[i].client, date);
     size_t head = index_get(&B->days, k);
     B->l[i].next_day = head;
     index_put(&B->days, k, i);
@@ -285,9 +361,7 @@ static psy_status load_stretch(struct build *B, const char *from, const char *to
         /* claim_for of billing_build.c: new lines join an open original, never a replacement, a void or a
          * next payer's claim */
         if ((!strcmp(status, "draft") || !strcmp(status, "ready")) && psy__sql_int64(s, 13)) {
-            char k[96];
-            claim_key(k, sizeof k, client, payer, clin, date);
-            index_put(&B->open, k, 1);
+            index_put(&B->open, claim_key(client, payer, clin, date), 1);
         }
         if (psy__sql_is_null(s, 6)) continue;
         struct line *l = add_line(B, date);
@@ -335,10 +409,8 @@ static int cmp_pick(const void *a, const void *b)
 
 static size_t day_lines(struct build *B, psy_id client, const char *date, struct pick **out, size_t *cap)
 {
-    char k[64];
-    day_key(k, sizeof k, client, date);
     size_t n = 0;
-    for (size_t i = index_get(&B->days, k); i != SIZE_MAX; i = B->l[i].next_day) {
+    for (size_t i = index_get(&B->days, day_key(client, date)); i != SIZE_MAX; i = B->l[i].next_day) {
         if (n == *cap) *out = psy__realloc(*out, (*cap = *cap ? 2 * *cap : 32) * sizeof **out);
         (*out)[n++] = (struct pick){i, 0, 0, 0};
     }
@@ -439,8 +511,7 @@ static psy_status bill(struct build *B, const struct psy_billable *b, const stru
         r->not_coded++;
         return PSY_OK;
     }
-    char k[96];
-    claim_key(k, sizeof k, b->client_id, b->payer_id, b->clinician_id, b->service_date);
+    struct key k = claim_key(b->client_id, b->payer_id, b->clinician_id, b->service_date);
     size_t ci = index_get(&B->claims, k);
     if (ci == SIZE_MAX) {
         ci = B->nc;
@@ -828,9 +899,9 @@ static psy_status stretch(struct build *B, const struct psy_session *ss, size_t 
     const char *from = ss[0].service_date, *to = ss[n - 1].service_date;
     *fallback = 0;
     psy_status rc = load_stretch(B, from, to);
+    mark(B->ph, PH_LOAD);
     for (size_t i = 0; !rc && i < nb; i++) {
-        char k[96];
-        claim_key(k, sizeof k, bs[i].client_id, bs[i].payer_id, bs[i].clinician_id, bs[i].service_date);
+        struct key k = claim_key(bs[i].client_id, bs[i].payer_id, bs[i].clinician_id, bs[i].service_date);
         if (bs[i].policy_id && index_get(&B->open, k) != SIZE_MAX && !billed_already(B, &bs[i])) *fallback = 1;
     }
     if (rc || *fallback) return rc;
@@ -839,7 +910,9 @@ static psy_status stretch(struct build *B, const struct psy_session *ss, size_t 
         rc = bill(B, &bs[i], &ss[of[i]], cr);
     }
     if (!rc) rc = reserve_ids(B);
+    mark(B->ph, PH_CODE);
     if (!rc) rc = psy__records_billed_many(B->st, B->practice, from, to, B->bi, B->nbi);
+    mark(B->ph, PH_BILLED);
     /* the audit's findings over the stretch's dates, once its members are billed (the audit reads the
      * billed codes) */
     struct psy_audit_finding *af = NULL;
@@ -851,16 +924,19 @@ static psy_status stretch(struct build *B, const struct psy_session *ss, size_t 
     }
     if (!rc && B->nc) rc = owners(B, from, to, &own[0], &nown[0], 0);
     if (!rc && B->nc) rc = owners(B, from, to, &own[1], &nown[1], 1);
+    mark(B->ph, PH_AUDIT);
     struct psy__loaded *L = psy__malloc(sizeof *L);
     for (size_t i = 0; !rc && i < B->nc; i++) {
         rc = scrub_claim(B, i, af, naf, own, nown, L);
         if (!rc) *(B->c[i].ready ? &B->r->ready : &B->r->draft) += 1;
     }
     free(L);
+    mark(B->ph, PH_SCRUB);
     free(af);
     free(own[0]);
     free(own[1]);
     if (!rc) rc = write_stretch(B);
+    mark(B->ph, PH_WRITE);
     return rc;
 }
 
@@ -923,19 +999,25 @@ static psy_status bill_window(struct build *B, struct psy_session *ss, size_t n,
         size_t *of = NULL, nb = 0;
         int fallback = 0;
         /* one session with more members than a stretch holds goes member by member */
+        mark(B->ph, PH_SESSIONS);
         rc = psy__records_billables(st, B->practice, ss + at, end - at, &bs, &of, &nb);
-        if (!rc && nb > want)
+        mark(B->ph, PH_BILLABLES);
+        int giant = !rc && nb > want;
+        if (giant)
             fallback = 1;
         else if (!rc && !(rc = psy__store_begin(st))) {
             rc = stretch(B, ss + at, end - at, bs, of, nb, cr, &fallback);
             if (rc || fallback) psy__store_rollback(st);
             else if (!(rc = psy__store_commit(st)) && B->ncsr && psy__billing_chunk_hook) psy__billing_chunk_hook();
+            mark(B->ph, PH_COMMIT);
         }
         stretch_clear(B);
         if (!rc && fallback) {
             /* members joining claims open in the database: member by member (billing_build.c) */
             struct psy__chunk c2 = {.st = st, .cx = B->cx, .practice = B->practice};
             for (size_t i = 0; !rc && i < nb; i++) {
+                /* a chunk ends at a change of date (or anywhere in one session too large for a stretch) */
+                c2.hold = !giant && i > 0 && !strcmp(bs[i].service_date, bs[i - 1].service_date);
                 if ((rc = psy__chunk_step(&c2))) break;
                 r->members++;
                 psy_id claim = 0;
@@ -956,6 +1038,8 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
                              struct psy_billing_build_result *r)
 {
     memset(r, 0, sizeof *r);
+    struct phases ph;
+    phases_start(&ph);
     const char *lo = from && *from ? from : "0000-00-00", *hi = to && *to ? to : "9999-99-99";
     /* drafts an interrupted build committed without scrubbing them are scrubbed first */
     struct psy__chunk ch = {.st = st, .cx = cx, .practice = practice};
@@ -988,8 +1072,9 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
     }
     if (s && sr == PSY_SQL_ERROR) rc = psy__store_dbfail(st, "session");
     psy__sql_finalize(s);
-    struct build B = {.st = st, .cx = cx, .practice = practice, .r = r};
+    struct build B = {.st = st, .cx = cx, .practice = practice, .r = r, .ph = &ph};
     if (!rc && ndays) rc = load_practice(&B);
+    mark(&ph, PH_START);
     struct psy_coding_result *cr = psy__malloc(sizeof *cr);
     size_t want = psy__billing_stretch_items > 0 ? (size_t)psy__billing_stretch_items : 1;
     for (size_t d = 0; !rc && d < ndays;) {
@@ -1018,5 +1103,6 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
     free(B.po);
     free(B.cl);
     free(B.au);
+    phases_print(&ph);
     return rc;
 }

@@ -133,6 +133,8 @@ struct psy__chunk {
     const psy_coder *cx; /* NULL: the scrubber opens the NCCI tables itself */
     psy_id practice;
     int open;            /* items in the open transaction, or -1 when the caller's transaction is used */
+    int hold;            /* set by the caller: the next step continues the open transaction even when it is
+                          * full (a build keeps the members of one date of service in one transaction) */
     struct psy__touched *t;   /* every claim touched; [from, n) by the open transaction */
     size_t n, cap, from;
 };

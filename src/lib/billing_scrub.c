@@ -227,7 +227,9 @@ psy_status psy_billing_scrub(psy_store *st, psy_id practice, psy_id claim)
 
 /* --- assembly ----------------------------------------------------------------------------------- */
 
-/* A transaction that is committed and begun again every psy__billing_chunk_items steps; the claims its steps
+/* A transaction that is committed and begun again every psy__billing_chunk_items steps (later while the
+ * caller holds it: a build ends a chunk only at a change of date, so a claim's members are never split
+ * between two chunks and it is scrubbed once, with all its lines); the claims its steps
  * touched are scrubbed in that same transaction, just before it commits, so a claim is never committed
  * built but unchecked (an interrupted build leaves nothing for a person to find by hand). Inside a
  * caller's own transaction it commits nothing: the caller decides when its work becomes durable. */
@@ -292,7 +294,7 @@ psy_status psy__chunk_step(struct psy__chunk *c)
         c->open = -1;
         return PSY_OK;
     }
-    if (c->open >= psy__billing_chunk_items) {
+    if (c->open >= psy__billing_chunk_items && !c->hold) {
         psy_status rc = chunk_flush(c);
         if (rc) return rc;
     }

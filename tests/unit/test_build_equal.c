@@ -16,6 +16,7 @@
 
 psy_status psy__billing_build_rowwise(psy_store *st, const psy_coder *cx, psy_id practice, const char *from,
                                       const char *to, struct psy_billing_build_result *r);
+extern int psy__billing_chunk_items;
 
 static void exec(struct test_db *d, const char *sql)
 {
@@ -87,7 +88,9 @@ static long long listed(psy_store *st, psy_id practice)
     return pg.total;
 }
 
-/* Builds the demo practice's claims one way; fills the result. */
+/* Builds the demo practice's claims one way (rowwise 2: member by member in chunks of 7 members, which
+ * would end inside a date -- and so inside a claim -- if the former build did not wait for the next date);
+ * fills the result. */
 static void build(const struct test_backend *b, struct test_db *d, int rowwise, struct psy_billing_build_result *r,
                   struct psy_billing_claim **cl, size_t *n)
 {
@@ -103,7 +106,10 @@ static void build(const struct test_backend *b, struct test_db *d, int rowwise, 
     char err[300];
     assert_int_equal(psy_coding_open(st, &cx, err, sizeof err), PSY_OK);
     assert_int_equal(listed(st, dr.practice_id), 1);
+    int chunk = psy__billing_chunk_items;
+    if (rowwise == 2) psy__billing_chunk_items = 7;
     assert_int_equal((rowwise ? psy__billing_build_rowwise : psy_billing_build)(st, cx, dr.practice_id, "", "", r), PSY_OK);
+    psy__billing_chunk_items = chunk;
     assert_int_equal(listed(st, dr.practice_id), test_db_count(d, "SELECT count(*) FROM claim"));
     struct psy_billing_build_result again;
     assert_int_equal((rowwise ? psy__billing_build_rowwise : psy_billing_build)(st, cx, dr.practice_id, "", "", &again),
@@ -135,12 +141,13 @@ static const char *const digests[] = {
 static void test_same_claims(void **state)
 {
     const struct test_backend *b = *state;
-    struct test_db d1, d2;
-    struct psy_billing_build_result r1, r2;
-    struct psy_billing_claim *c1, *c2;
-    size_t n1, n2;
+    struct test_db d1, d2, d3;
+    struct psy_billing_build_result r1, r2, r3;
+    struct psy_billing_claim *c1, *c2, *c3;
+    size_t n1, n2, n3;
     build(b, &d1, 1, &r1, &c1, &n1);
     build(b, &d2, 0, &r2, &c2, &n2);
+    build(b, &d3, 2, &r3, &c3, &n3);
     assert_true(n1 > 100);
     assert_int_equal(r1.sessions, r2.sessions);
     assert_int_equal(r1.members, r2.members);
@@ -175,10 +182,26 @@ static void test_same_claims(void **state)
                                         "c.frequency <> 1"), 0);
     for (size_t k = 0; k < sizeof digests / sizeof *digests; k++)
         assert_int_equal(test_db_count(&d1, digests[k]), test_db_count(&d2, digests[k]));
+    /* the former build in small chunks: the same claims, versions and history (a claim's members in one
+     * chunk, scrubbed once) */
+    assert_int_equal(r3.ready, r2.ready);
+    assert_int_equal(r3.draft, r2.draft);
+    assert_int_equal(n3, n2);
+    for (size_t i = 0; i < n3; i++) {
+        assert_string_equal(c3[i].status, c2[i].status);
+        assert_string_equal(c3[i].findings, c2[i].findings);
+    }
+    for (size_t k = 0; k < sizeof digests / sizeof *digests; k++)
+        assert_int_equal(test_db_count(&d3, digests[k]), test_db_count(&d2, digests[k]));
+    assert_int_equal(test_db_count(&d3, "SELECT count(*) FROM claim_status_history"),
+                     test_db_count(&d2, "SELECT count(*) FROM claim_status_history"));
+    assert_int_equal(test_db_count(&d3, "SELECT sum(version) FROM claim"), test_db_count(&d2, "SELECT sum(version) FROM claim"));
     psy_billing_claims_free(c1, n1);
     psy_billing_claims_free(c2, n2);
+    psy_billing_claims_free(c3, n3);
     test_db_drop(&d1);
     test_db_drop(&d2);
+    test_db_drop(&d3);
 }
 
 static const char *const record_digests[] = {
