@@ -1,8 +1,8 @@
 #!/bin/sh
 # Runs every benchmark of a build directory, then the command-line search start-up (bench/search_start.sh)
-# and the web load test (bench/web_load.sh: psyclaim serve
-# against nginx under wrk; WEB_BENCH_SECONDS shortens it); each refreshes its own section of the
-# results file.
+# the web load test (bench/web_load.sh: psyclaim serve against nginx under wrk; WEB_BENCH_SECONDS
+# shortens it) and the paged claims list at a 100,000-session practice (bench/list_load.sh;
+# LIST_BENCH_SECONDS shortens it); each refreshes its own section of the results file.
 set -eu
 dir=${1:-build-release}
 out=${2:-docs/benchmarks.md}
@@ -15,3 +15,5 @@ echo "== search_start"
 bench/search_start.sh --bin "$dir/psyclaim" --out "$out"
 echo "== web_load"
 bench/web_load.sh --bin "$dir/psyclaim" --out "$out"
+echo "== list_load"
+bench/list_load.sh --bin "$dir/psyclaim" --out "$out"
