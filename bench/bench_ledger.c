@@ -31,7 +31,8 @@ struct side {
     long long total, patient;
     size_t pdf_bytes;
     psy_id practice;
-    double gen_s, demo_s, balances_s, aging_s, statements_s;
+    long shares;
+    double gen_s, sync_s, demo_s, resync_s, balances_s, aging_s, statements_s;
 };
 
 static int fail(psy_store *st, const char *what)
@@ -81,12 +82,30 @@ static int work(psy_store *st, struct side *r)
 {
     int ok = 0;
     double t0 = bench_now();
+    if (psy_ledger_sync(st, r->practice, &r->shares)) {
+        fail(st, "expected shares");
+        goto out;
+    }
+    r->sync_s = bench_now() - t0;
+    fprintf(stderr, "  %s: %ld expected shares in %.2f s\n", r->name, r->shares, r->sync_s);
+    t0 = bench_now();
     if (psy_ledger_demo(st, r->practice, &r->payments)) {
         fail(st, "ledger demo");
         goto out;
     }
     r->demo_s = bench_now() - t0;
-    fprintf(stderr, "  %s: expected shares and %ld payments in %.1f s\n", r->name, r->payments, r->demo_s);
+    fprintf(stderr, "  %s: %ld payments in %.2f s\n", r->name, r->payments, r->demo_s);
+    r->resync_s = 1e9;
+    for (int i = 0; i < RUNS; i++) { /* what every ledger read costs once every share is taken */
+        long again = 0;
+        t0 = bench_now();
+        if (psy_ledger_sync(st, r->practice, &again) || again) {
+            fail(st, "expected shares again");
+            goto out;
+        }
+        double t = bench_now() - t0;
+        if (t < r->resync_s) r->resync_s = t;
+    }
     struct psy_ledger_balance *b = NULL;
     size_t nb = 0;
     t0 = bench_now();
@@ -210,7 +229,7 @@ int main(int argc, char **argv)
     free(uri);
     free(schema);
     if (rc) return 1;
-    if (!*pg.skipped && (pg.entries != lite.entries || pg.payments != lite.payments || pg.owing != lite.owing ||
+    if (!*pg.skipped && (pg.entries != lite.entries || pg.shares != lite.shares || pg.payments != lite.payments || pg.owing != lite.owing ||
                          pg.total != lite.total || pg.statements != lite.statements)) {
         fprintf(stderr, "bench_ledger: the backends disagree: entries %ld/%ld, payments %ld/%ld, owing %ld/%ld, "
                         "outstanding %lld/%lld, statements %ld/%ld (SQLite/PostgreSQL)\n",
@@ -218,38 +237,42 @@ int main(int argc, char **argv)
                 lite.statements, pg.statements);
         return 1;
     }
-    char c[4][3][32];
-    const double lv[4] = {lite.demo_s, lite.balances_s, lite.aging_s, lite.statements_s};
-    const double pv[4] = {pg.demo_s, pg.balances_s, pg.aging_s, pg.statements_s};
-    for (int i = 0; i < 4; i++) {
+    enum { STEPS = 6 };
+    char c[STEPS][3][32];
+    const double lv[STEPS] = {lite.sync_s, lite.demo_s, lite.resync_s, lite.balances_s, lite.aging_s, lite.statements_s};
+    const double pv[STEPS] = {pg.sync_s, pg.demo_s, pg.resync_s, pg.balances_s, pg.aging_s, pg.statements_s};
+    for (int i = 0; i < STEPS; i++) {
         cell(c[i][0], sizeof c[i][0], &lite, lv[i]);
         cell(c[i][1], sizeof c[i][1], &pg, pv[i]);
         ratio(c[i][2], sizeof c[i][2], &pg, pv[i], lv[i]);
     }
     char note[1100] = "", money[PSY_CENTS_TEXT_MAX], patient[PSY_CENTS_TEXT_MAX];
     if (*pg.skipped) snprintf(note, sizeof note, "PostgreSQL was skipped in this run: %s.\n\n", pg.skipped);
-    char body[4096];
+    char body[4608];
     snprintf(body, sizeof body,
              "## Client ledger: %ld sessions\n\n"
              "`build-release/bench/bench_ledger --sessions %ld` (release build): the demo practice "
              "(`psy_records_demo`, seed %d, 52 weeks to %s, %d clients, %d groups) generated on SQLite and copied "
-             "row for row into PostgreSQL; then on each: the expected share of every signed session and the demo's "
-             "client payments, each recorded in a transaction of its own as a biller records it "
-             "(`psy_ledger_demo`); the clients' balances; A/R aging by payer and patient (best of %d); and the "
-             "statement PDF of %s for every client who owes something. SQLite: a file in WAL mode. PostgreSQL: "
-             "the Debian server on 127.0.0.1 started by `scripts/pg-test-server.sh` (default settings, fsync on), "
-             "one connection. No claims are built here, so the payers owe nothing and the aging is the patients' side. "
-             "Elapsed time on a shared machine.\n\n"
+             "row for row into PostgreSQL; then on each: the expected share of every signed session "
+             "(`psy_ledger_sync`, one transaction), the demo's client payments, each recorded in a transaction of "
+             "its own as a biller records it (`psy_ledger_demo`), `psy_ledger_sync` again with nothing left to take "
+             "(what every ledger read runs first; best of %d); the clients' balances; A/R aging by payer and patient "
+             "(best of %d); and the statement PDF of %s for every client who owes something. SQLite: a file in WAL "
+             "mode. PostgreSQL: the Debian server on 127.0.0.1 started by `scripts/pg-test-server.sh` (default "
+             "settings, fsync on), one connection. No claims are built here, so the payers owe nothing and the aging "
+             "is the patients' side. Elapsed time on a shared machine.\n\n"
              "| step | work | SQLite | PostgreSQL | PostgreSQL / SQLite |\n"
              "|---|---|---:|---:|---:|\n"
-             "| expected shares and payments | %ld ledger entries, %ld payments | %s | %s | %s |\n"
+             "| expected shares | %ld ledger entries | %s | %s | %s |\n"
+             "| payments | %ld payments, one transaction each | %s | %s | %s |\n"
+             "| expected shares again | nothing new | %s | %s | %s |\n"
              "| balances | %ld clients with a balance | %s | %s | %s |\n"
              "| A/R aging | %s outstanding, %s of it patients' | %s | %s | %s |\n"
              "| statements | %ld PDFs, %zu KB | %s | %s | %s |\n\n%s",
-             lite.sessions, want, SEED, END_DATE, clients, groups, RUNS, MONTH, lite.entries, lite.payments, c[0][0],
-             c[0][1], c[0][2], lite.owing, c[1][0], c[1][1], c[1][2], psy_cents_format(lite.total, money),
-             psy_cents_format(lite.patient, patient), c[2][0], c[2][1], c[2][2], lite.statements,
-             lite.pdf_bytes / 1024, c[3][0], c[3][1], c[3][2], note);
+             lite.sessions, want, SEED, END_DATE, clients, groups, RUNS, RUNS, MONTH, lite.shares, c[0][0], c[0][1],
+             c[0][2], lite.payments, c[1][0], c[1][1], c[1][2], c[2][0], c[2][1], c[2][2], lite.owing, c[3][0],
+             c[3][1], c[3][2], psy_cents_format(lite.total, money), psy_cents_format(lite.patient, patient), c[4][0],
+             c[4][1], c[4][2], lite.statements, lite.pdf_bytes / 1024, c[5][0], c[5][1], c[5][2], note);
     fputs(body, stdout);
     if (bench_write_section(out, "ledger", body)) {
         fprintf(stderr, "bench_ledger: cannot write %s\n", out);
