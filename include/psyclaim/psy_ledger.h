@@ -47,6 +47,10 @@ struct psy_ledger_entry {
 /* Entries written for the expected share of every billable member of every signed session that has
  * none yet (each member once). *added (may be NULL) counts the entries written. */
 psy_status psy_ledger_sync(psy_store *st, psy_id practice, long *added /* OUT */);
+/* The same for one session only: what signing it puts on the ledger, without looking at the practice's
+ * other sessions. A share it could not take is taken by the next psy_ledger_sync (every ledger read runs
+ * one). */
+psy_status psy_ledger_sync_session(psy_store *st, psy_id practice, psy_id session, long *added /* OUT */);
 
 /* A client's entries dated through `through` (YYYY-MM-DD; NULL or "" = all), oldest first, and the
  * balance at that date (reversals dated later do not count yet). Free *out. */
