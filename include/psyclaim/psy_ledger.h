@@ -161,6 +161,7 @@ psy_status psy_ledger_clinicians_see_set(psy_store *st, psy_id practice, int yes
 
 /* The demo practice's balances: the expected share of its signed sessions, and client payments such that
  * some clients are paid up, some pay a month late, some owe everything and one holds a credit.
+ * Each payment is recorded by psy_ledger_record, all of them in one transaction (none kept on failure).
  * *payments (may be NULL) counts the payments recorded. */
 psy_status psy_ledger_demo(psy_store *st, psy_id practice, long *payments /* OUT */);
 

@@ -2,6 +2,11 @@
  * ledger_demo.c -- the demo practice's client balances (psy_ledger_demo): the expected share of every
  * signed session taken, then payments so that some clients are paid up, some pay late and some owe
  * months of copays, and one client holds a credit.
+ *
+ * Each payment goes through psy_ledger_record, as a biller's does (the same checks, lock and entry), but
+ * the demo's ledger is written as one all-or-nothing transaction: a demo that fails leaves no half of
+ * its payments behind, and a PostgreSQL server flushes its log to disk once for the demo, not once per
+ * payment.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +17,9 @@
 psy_status psy_ledger_demo(psy_store *st, psy_id practice, long *payments)
 {
     if (payments) *payments = 0;
-    psy_status rc = psy_ledger_sync(st, practice, NULL);
+    psy_status rc = psy__store_begin_bulk(st);
+    if (rc) return rc;
+    rc = psy_ledger_sync(st, practice, NULL);
     struct psy_ledger_entry *e = NULL;
     size_t n = 0;
     if (!rc) rc = psy__ledger_load(st, practice, 0, NULL, &e, &n);
@@ -46,5 +53,10 @@ psy_status psy_ledger_demo(psy_store *st, psy_id practice, long *payments)
         }
     }
     free(e);
-    return rc;
+    if (rc) {
+        psy__store_rollback(st);
+        if (payments) *payments = 0;
+        return rc;
+    }
+    return psy__store_commit(st);
 }
