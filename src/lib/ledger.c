@@ -109,8 +109,8 @@ struct due {
     long long copay, fee;
 };
 
-/* The expected-share entry of an automatic writer (no claim, payment, method or key) added to batch b,
- * with the columns of psy__ledger_insert. */
+/* An entry without a claim, 835 payment, reversal or key added to batch b (an expected share, or a
+ * payment or refund of psy_ledger_record_batch), with the columns of psy__ledger_insert. */
 static void batch_entry(struct psy__batch *b, psy_id practice, const struct psy_ledger_entry *e, const char *now)
 {
     psy__batch_int64(b, practice);
@@ -119,7 +119,8 @@ static void batch_entry(struct psy__batch *b, psy_id practice, const struct psy_
     psy__batch_int64(b, e->amount_cents);
     psy__batch_text(b, e->entry_date);
     psy__batch_text(b, e->service_date);
-    psy__batch_int64(b, e->session_id);
+    if (e->session_id) psy__batch_int64(b, e->session_id);
+    else psy__batch_text(b, NULL);
     for (int k = 0; k < 2; k++) psy__batch_text(b, NULL); /* claim_id, payment_id */
     psy__batch_text(b, e->method);
     psy__batch_text(b, e->reference);
@@ -143,6 +144,17 @@ static int closed_has(const struct closed *c, const char *date)
     for (size_t i = 0; i < c->n; i++)
         if (!strncmp(c->m[i], date, 7)) return 1;
     return 0;
+}
+
+static psy_status closed_load(psy_store *st, psy_id practice, struct closed *c)
+{
+    psy__stmt *m = NULL;
+    psy_status rc = psy__db_query(st, &m, "SELECT month FROM ledger_month WHERE practice_id = ?", PSY_ARGS(PSY_INT(practice)));
+    if (rc) return rc;
+    int r;
+    while ((r = psy__sql_step(m)) == PSY_SQL_ROW) psy__db_col_copy(m, 0, *PSY__PUSH(c->m, c->n, c->cap), sizeof *c->m);
+    psy__sql_finalize(m);
+    return r == PSY_SQL_ERROR ? psy__store_dbfail(st, "ledger_month") : PSY_OK;
 }
 
 static psy_status closed_date(const struct closed *c, psy_store *st, const char *date, char out[11])
@@ -273,16 +285,7 @@ static psy_status sync_due(psy_store *st, psy_id practice, psy_id session, long 
     free(pol);
     free(fee);
     struct closed months = {0};
-    if (!rc && n) {
-        psy__stmt *m = NULL;
-        if (!(rc = psy__db_query(st, &m, "SELECT month FROM ledger_month WHERE practice_id = ?",
-                                 PSY_ARGS(PSY_INT(practice))))) {
-            while ((r = psy__sql_step(m)) == PSY_SQL_ROW)
-                psy__db_col_copy(m, 0, *PSY__PUSH(months.m, months.n, months.cap), sizeof *months.m);
-            psy__sql_finalize(m);
-            if (r == PSY_SQL_ERROR) rc = psy__store_dbfail(st, "ledger_month");
-        }
-    }
+    if (!rc && n) rc = closed_load(st, practice, &months);
     struct psy__batch taken, entries;
     psy__batch_init(&taken, st, "INSERT INTO ledger_session (practice_id, session_id, client_id) VALUES", "(?, ?, ?)",
                     NULL);
@@ -476,14 +479,11 @@ static psy_status replay(psy_store *st, psy_id practice, const struct psy_ledger
     return rc;
 }
 
-psy_status psy_ledger_record(psy_store *st, psy_id practice, const struct psy_ledger_write *w, psy_id *entry,
-                             int *replayed, char *err, size_t errlen)
+/* What a write says before the store is asked: e filled from w (its date not yet), *key its idempotency
+ * key or NULL; PSY_EINVAL with err naming the field. */
+static psy_status write_entry(const struct psy_ledger_write *w, struct psy_ledger_entry *out, const char **keyp,
+                              char *err, size_t errlen)
 {
-    char dummy[8];
-    if (!err || !errlen) err = dummy, errlen = sizeof dummy;
-    err[0] = 0;
-    if (replayed) *replayed = 0;
-    *entry = 0;
     struct psy_ledger_entry e = {.client_id = w->client, .claim_id = w->claim};
     const char *kind = w->kind ? w->kind : "";
     int pay = !strcmp(kind, "payment"), refund = !strcmp(kind, "refund"), adj = !strcmp(kind, "adjustment");
@@ -507,7 +507,25 @@ psy_status psy_ledger_record(psy_store *st, psy_id practice, const struct psy_le
     snprintf(e.reference, sizeof e.reference, "%s", w->reference ? w->reference : "");
     snprintf(e.created_by, sizeof e.created_by, "%s", w->by ? w->by : "");
     snprintf(e.source, sizeof e.source, "recorded by %s", w->by && *w->by ? w->by : "the practice");
-    psy_status rc = psy__store_begin(st);
+    *out = e;
+    *keyp = key;
+    return PSY_OK;
+}
+
+psy_status psy_ledger_record(psy_store *st, psy_id practice, const struct psy_ledger_write *w, psy_id *entry,
+                             int *replayed, char *err, size_t errlen)
+{
+    char dummy[8];
+    if (!err || !errlen) err = dummy, errlen = sizeof dummy;
+    err[0] = 0;
+    if (replayed) *replayed = 0;
+    *entry = 0;
+    struct psy_ledger_entry e;
+    const char *key;
+    psy_status rc = write_entry(w, &e, &key, err, errlen);
+    if (rc) return rc;
+    int adj = !strcmp(e.kind, "adjustment");
+    rc = psy__store_begin(st);
     if (rc) return bad(err, errlen, rc, "%s", psy_store_errmsg(st));
     if ((rc = psy__ledger_lock(st, practice))) goto fail_db;
     int64_t one;
@@ -573,6 +591,96 @@ fail_db:
 fail:
     psy__store_rollback(st);
     return rc;
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+psy_status psy_ledger_record_batch(psy_store *st, psy_id practice, const struct psy_ledger_write *w, size_t n,
+                                   char *err, size_t errlen)
+{
+    char dummy[8], msg[300];
+    if (!err || !errlen) err = dummy, errlen = sizeof dummy;
+    err[0] = 0;
+    struct psy_ledger_entry *e = psy__calloc(n ? n : 1, sizeof *e);
+    psy_status rc = PSY_OK;
+    size_t i = 0;
+    for (; !rc && i < n; i++) {
+        const char *key;
+        rc = write_entry(&w[i], &e[i], &key, msg, sizeof msg);
+        if (!rc && (key || w[i].claim || !strcmp(e[i].kind, "adjustment")))
+            rc = bad(msg, sizeof msg, PSY_EINVAL, "kind: a batch holds payments and refunds to the client's account "
+                                                  "only (no claim, idempotency key or adjustment)");
+    }
+    if (rc) {
+        snprintf(err, errlen, "write %zu: %s", i, msg);
+        free(e);
+        return rc;
+    }
+    if ((rc = psy__store_begin(st))) {
+        free(e);
+        return bad(err, errlen, rc, "%s", psy_store_errmsg(st));
+    }
+    int64_t *clients = NULL;
+    size_t nclients = 0;
+    struct closed months = {0};
+    char today[11] = "", now[PSY_REC_TIME_MAX];
+    psy__billing_now(now);
+    struct psy__batch b;
+    psy__batch_init(&b, st, ENTRY_COLUMNS, ENTRY_ROW, NULL);
+    int dbfail = 1;
+    if (!(rc = psy__ledger_lock(st, practice)))
+        rc = psy__db_ints(st, &clients, &nclients, "SELECT id FROM client WHERE practice_id = ?",
+                          PSY_ARGS(PSY_INT(practice)));
+    if (!rc) rc = closed_load(st, practice, &months);
+    if (!rc && nclients) qsort(clients, nclients, sizeof *clients, id_cmp);
+    /* the checks of psy_ledger_record, in its order, against what was read once */
+    for (i = 0; !rc && i < n; i++) {
+        dbfail = 0;
+        int64_t c = w[i].client;
+        if (!nclients || !bsearch(&c, clients, nclients, sizeof *clients, id_cmp)) {
+            rc = bad(msg, sizeof msg, PSY_ENOTFOUND, "client: no such client");
+            break;
+        }
+        const char *date = w[i].date;
+        if (!date || !*date) {
+            if (!*today && (rc = psy__ledger_today(st, practice, today))) {
+                dbfail = 1;
+                break;
+            }
+            date = today;
+        } else if (!psy_date_iso_valid(date)) {
+            rc = bad(msg, sizeof msg, PSY_EINVAL, "date: a date YYYY-MM-DD");
+            break;
+        }
+        snprintf(e[i].entry_date, sizeof e[i].entry_date, "%s", date);
+        if (closed_has(&months, e[i].entry_date)) {
+            rc = bad(msg, sizeof msg, PSY_ECONFLICT, "date: %.7s is closed; a correction is dated in an open month",
+                     e[i].entry_date);
+            break;
+        }
+        batch_entry(&b, practice, &e[i], now);
+        if ((rc = psy__batch_row(&b))) dbfail = 1;
+    }
+    if (!rc) {
+        dbfail = 1;
+        rc = psy__batch_flush(&b);
+    }
+    if (rc && dbfail) snprintf(err, errlen, "%s", psy_store_errmsg(st));
+    else if (rc) snprintf(err, errlen, "write %zu: %s", i + 1, msg);
+    psy__batch_free(&b);
+    free(months.m);
+    free(clients);
+    free(e);
+    if (rc) {
+        psy__store_rollback(st);
+        return rc;
+    }
+    if ((rc = psy__store_commit(st))) return bad(err, errlen, rc, "%s", psy_store_errmsg(st));
+    return PSY_OK;
 }
 
 /* A reversal of old; payment (0 none) is the 835 payment row whose figure replaced an expected share. */

@@ -623,6 +623,69 @@ static void test_cli(void **state)
     cli_out = cli_err = NULL;
 }
 
+/* psy_ledger_record_batch (what the demo's payments go through) writes the entries psy_ledger_record
+ * writes one by one, refuses what it refuses with the same words, and writes nothing of a batch with one
+ * bad write; a closed month (W.demo_end's, closed by test_month_close) and an unknown client included. */
+static void test_record_batch(void **state)
+{
+    (void)state;
+    psy_id a = q1("SELECT min(id) FROM client WHERE practice_id = %lld", (long long)W.pr);
+    psy_id b = q1("SELECT max(id) FROM client WHERE practice_id = %lld", (long long)W.pr);
+    assert_true(a > 0 && b > a);
+    char open_day[11];
+    assert_int_equal(psy_date_add(W.demo_end, 40, open_day), 1);
+    const struct psy_ledger_write w[] = {
+        {.kind = "payment", .client = a, .amount_cents = 2500, .method = "card", .date = open_day, .by = "biller"},
+        {.kind = "payment", .client = b, .amount_cents = 1, .method = "check", .reference = "CK-1001", .by = "biller"},
+        {.kind = "refund", .client = a, .amount_cents = 700, .method = "cash", .reference = "", .date = W.today},
+        {.kind = "payment", .client = b, .amount_cents = 123456, .method = "other", .date = open_day, .by = ""},
+    };
+    size_t n = sizeof w / sizeof w[0];
+    char err[300], err2[300];
+    psy_id first = q1("SELECT COALESCE(max(id), 0) FROM ledger_entry") + 1;
+    for (size_t i = 0; i < n; i++) {
+        psy_id id;
+        assert_int_equal(psy_ledger_record(W.st, W.pr, &w[i], &id, NULL, err, sizeof err), PSY_OK);
+    }
+    psy_id mid = q1("SELECT max(id) FROM ledger_entry") + 1;
+    assert_int_equal(psy_ledger_record_batch(W.st, W.pr, w, n, err, sizeof err), PSY_OK);
+    assert_int_equal(q1("SELECT count(*) FROM ledger_entry WHERE id >= %lld", (long long)mid), (long long)n);
+#define FIELDS "client_id, kind, amount_cents, entry_date, service_date, session_id, claim_id, payment_id, method, " \
+               "reference, reason_code, reason, source, reverses, idempotency_key, created_by"
+    assert_int_equal(q1("SELECT count(*) FROM (SELECT " FIELDS " FROM ledger_entry WHERE id >= %lld AND id < %lld "
+                        "EXCEPT SELECT " FIELDS " FROM ledger_entry WHERE id >= %lld) q",
+                        (long long)first, (long long)mid, (long long)mid), 0);
+    assert_int_equal(q1("SELECT count(*) FROM (SELECT " FIELDS " FROM ledger_entry WHERE id >= %lld EXCEPT SELECT "
+                        FIELDS " FROM ledger_entry WHERE id >= %lld AND id < %lld) q",
+                        (long long)mid, (long long)first, (long long)mid), 0);
+#undef FIELDS
+    /* refused alike, and nothing of the batch kept */
+    struct psy_ledger_write bad[3];
+    memcpy(bad, w, sizeof bad);
+    bad[1].date = W.demo_end; /* a closed month */
+    long long before = q1("SELECT count(*) FROM ledger_entry");
+    psy_id id;
+    assert_int_equal(psy_ledger_record(W.st, W.pr, &bad[1], &id, NULL, err, sizeof err), PSY_ECONFLICT);
+    assert_int_equal(psy_ledger_record_batch(W.st, W.pr, bad, 3, err2, sizeof err2), PSY_ECONFLICT);
+    assert_non_null(strstr(err2, "write 2: "));
+    assert_string_equal(strstr(err2, "write 2: ") + 9, err);
+    bad[1].date = open_day;
+    bad[2].client = b + 1000000; /* not the practice's */
+    assert_int_equal(psy_ledger_record(W.st, W.pr, &bad[2], &id, NULL, err, sizeof err), PSY_ENOTFOUND);
+    assert_int_equal(psy_ledger_record_batch(W.st, W.pr, bad, 3, err2, sizeof err2), PSY_ENOTFOUND);
+    assert_string_equal(err2 + strlen("write 3: "), err);
+    bad[2].client = a;
+    bad[0].method = "bitcoin";
+    assert_int_equal(psy_ledger_record(W.st, W.pr, &bad[0], &id, NULL, err, sizeof err), PSY_EINVAL);
+    assert_int_equal(psy_ledger_record_batch(W.st, W.pr, bad, 3, err2, sizeof err2), PSY_EINVAL);
+    assert_string_equal(err2 + strlen("write 1: "), err);
+    bad[0].method = "card";
+    bad[0].idempotency_key = "k-1"; /* keys go one by one */
+    assert_int_equal(psy_ledger_record_batch(W.st, W.pr, bad, 3, err2, sizeof err2), PSY_EINVAL);
+    assert_int_equal(q1("SELECT count(*) FROM ledger_entry"), before);
+    rules_hold();
+}
+
 /* The expected shares as the ledger defines them (docs/ledger.md), written out here in one query as the
  * former member-by-member sync read them: each billable member of each signed session, the policy
  * recorded on attendance else the first primary policy in force that day, its copay, else the client's
@@ -739,7 +802,8 @@ int main(void)
         cmocka_unit_test(world_up),          cmocka_unit_test(test_copay_at_service), cmocka_unit_test(test_835_deductible),
         cmocka_unit_test(test_secondary_payer_first),
         cmocka_unit_test(test_payment),      cmocka_unit_test(test_statement),        cmocka_unit_test(test_aging_moves),
-        cmocka_unit_test(test_reversals),    cmocka_unit_test(test_month_close),      cmocka_unit_test(test_two_billers),
+        cmocka_unit_test(test_reversals),    cmocka_unit_test(test_month_close),      cmocka_unit_test(test_record_batch),
+        cmocka_unit_test(test_two_billers),
         cmocka_unit_test(test_reasons),      cmocka_unit_test(test_cli),          cmocka_unit_test(test_sync_batched),
     };
     return test_run_on_backends("ledger", tests, sizeof tests / sizeof tests[0], NULL, teardown);
