@@ -67,6 +67,7 @@ struct import {
     size_t cap;
     int fast;                 /* the first attempt: no savepoints; any problem stops it (retry) */
     int retry;
+    long analyze_at;          /* the rows written at which the tables' statistics are next refreshed */
     psy_id *row_client;       /* the client each earlier good row added, by data row (duplicate naming) */
     long *row_number;
     size_t n_added;
@@ -409,6 +410,16 @@ static void import_row(struct import *im)
     im->row_number[im->n_added++] = im->row;
     im->r->clients++;
     if (has_policy) im->r->policies++;
+    /* PostgreSQL plans a statement (and a foreign key's check) once and keeps the plan; made while the
+     * tables were small it scans them whole, and a large first import into a new practice slows with
+     * the square of its rows. Fresh statistics each time the rows written quadruple make it plan again
+     * with the index. (ANALYZE counts this transaction's own rows and is undone with it.) */
+    if (im->r->clients >= im->analyze_at) {
+        im->analyze_at = im->analyze_at ? im->analyze_at * 4 : 256;
+        if (im->r->clients > 1 && psy__db_dialect(im->st) == PSY_DB_POSTGRES &&
+            (rc = psy__sql_exec(im->st, "ANALYZE client, client_diagnosis, policy, record_history")))
+            im->rc = rc;
+    }
 }
 
 /* The place of a CSV column in the documented order ("row" first), for listing a row's problems. */
