@@ -2,7 +2,7 @@
  * bench_ledger.c -- the client ledger of a practice of about 100,000 sessions on SQLite and on
  * PostgreSQL, side by side in one run: the demo practice (psy_records_demo, generated on SQLite and
  * copied into PostgreSQL with the same ids), then on each backend the expected share of every signed
- * session, the demo's client payments (psy_ledger_demo, one transaction), the clients'
+ * session, the demo's client payments (psy_ledger_demo: psy_ledger_record_batch), the clients'
  * balances, A/R aging (best of 3), every statement PDF of a month, and payments recorded one by one
  * (psy_ledger_record, a transaction each; on PostgreSQL again with synchronous_commit off). Prints each step's time on each
  * backend and the ratio PostgreSQL / SQLite, checks that both backends agree on every figure, and writes
@@ -302,8 +302,9 @@ int main(int argc, char **argv)
              "`build-release/bench/bench_ledger --sessions %ld` (release build): the demo practice "
              "(`psy_records_demo`, seed %d, 52 weeks to %s, %d clients, %d groups) generated on SQLite and copied "
              "row for row into PostgreSQL; then on each: the expected share of every signed session "
-             "(`psy_ledger_sync`, one transaction); the demo's client payments (`psy_ledger_demo`: each through "
-             "`psy_ledger_record`, all in one transaction); `psy_ledger_sync` again with nothing left to take "
+             "(`psy_ledger_sync`, one transaction); the demo's client payments (`psy_ledger_demo`: checked as "
+             "`psy_ledger_record` checks them, written by `psy_ledger_record_batch` in one transaction); "
+             "`psy_ledger_sync` again with nothing left to take "
              "(what every ledger read runs first; best of %d); the clients' balances; A/R aging by payer and patient "
              "(best of %d); the statement PDF of %s for every client who owes something; then %d payments recorded "
              "one by one as a biller records them (`psy_ledger_record` with an idempotency key, each in a "
