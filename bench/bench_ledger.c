@@ -2,8 +2,9 @@
  * bench_ledger.c -- the client ledger of a practice of about 100,000 sessions on SQLite and on
  * PostgreSQL, side by side in one run: the demo practice (psy_records_demo, generated on SQLite and
  * copied into PostgreSQL with the same ids), then on each backend the expected share of every signed
- * session and the demo's client payments recorded one at a time (psy_ledger_demo), the clients'
- * balances, A/R aging (best of 3) and every statement PDF of a month. Prints each step's time on each
+ * session, the demo's client payments (psy_ledger_demo: psy_ledger_record_batch), the clients'
+ * balances, A/R aging (best of 3), every statement PDF of a month, and payments recorded one by one
+ * (psy_ledger_record, a transaction each; on PostgreSQL again with synchronous_commit off). Prints each step's time on each
  * backend and the ratio PostgreSQL / SQLite, checks that both backends agree on every figure, and writes
  * the section "ledger" of docs/benchmarks.md.
  *
@@ -23,6 +24,7 @@
 #define END_DATE "2025-06-29"
 #define MONTH "2025-06"
 #define RUNS 3
+#define BILLER_PAYMENTS 2000 /* recorded one by one, each in a transaction of its own */
 
 struct side {
     const char *name;
@@ -31,7 +33,8 @@ struct side {
     long long total, patient;
     size_t pdf_bytes;
     psy_id practice;
-    double gen_s, demo_s, balances_s, aging_s, statements_s;
+    long shares, biller;
+    double gen_s, sync_s, demo_s, resync_s, balances_s, aging_s, statements_s, biller_s, relaxed_s;
 };
 
 static int fail(psy_store *st, const char *what)
@@ -77,16 +80,61 @@ failed:
     return NULL;
 }
 
-static int work(psy_store *st, struct side *r)
+/* BILLER_PAYMENTS payments of $5.00 by card, round the clients, each recorded by psy_ledger_record in a
+ * transaction of its own with an idempotency key (tag tells runs apart), as the web app sends them. */
+static int biller_payments(psy_store *st, const struct side *r, const char *tag, double *secs, long *count)
+{
+    psy_id *ids;
+    size_t nids;
+    if (psy_records_client_ids(st, r->practice, 0, &ids, &nids) || !nids) return fail(st, "client ids");
+    double t0 = bench_now();
+    for (long i = 0; i < BILLER_PAYMENTS; i++) {
+        char key[48], err[300];
+        snprintf(key, sizeof key, "bench-%s-%ld", tag, i);
+        struct psy_ledger_write w = {.kind = "payment", .client = ids[(size_t)i % nids], .amount_cents = 500,
+                                     .method = "card", .date = END_DATE, .by = "bench", .idempotency_key = key};
+        psy_id id;
+        if (psy_ledger_record(st, r->practice, &w, &id, NULL, err, sizeof err)) {
+            fprintf(stderr, "bench_ledger: payment: %s\n", err);
+            free(ids);
+            return -1;
+        }
+    }
+    *secs = bench_now() - t0;
+    *count += BILLER_PAYMENTS;
+    free(ids);
+    return 0;
+}
+
+/* relaxed: NULL, or the URI of the same database with synchronous_commit off (PostgreSQL) */
+static int work(psy_store *st, struct side *r, const char *relaxed)
 {
     int ok = 0;
     double t0 = bench_now();
+    if (psy_ledger_sync(st, r->practice, &r->shares)) {
+        fail(st, "expected shares");
+        goto out;
+    }
+    r->sync_s = bench_now() - t0;
+    fprintf(stderr, "  %s: %ld expected shares in %.2f s\n", r->name, r->shares, r->sync_s);
+    t0 = bench_now();
     if (psy_ledger_demo(st, r->practice, &r->payments)) {
         fail(st, "ledger demo");
         goto out;
     }
     r->demo_s = bench_now() - t0;
-    fprintf(stderr, "  %s: expected shares and %ld payments in %.1f s\n", r->name, r->payments, r->demo_s);
+    fprintf(stderr, "  %s: %ld payments in %.2f s\n", r->name, r->payments, r->demo_s);
+    r->resync_s = 1e9;
+    for (int i = 0; i < RUNS; i++) { /* what every ledger read costs once every share is taken */
+        long again = 0;
+        t0 = bench_now();
+        if (psy_ledger_sync(st, r->practice, &again) || again) {
+            fail(st, "expected shares again");
+            goto out;
+        }
+        double t = bench_now() - t0;
+        if (t < r->resync_s) r->resync_s = t;
+    }
     struct psy_ledger_balance *b = NULL;
     size_t nb = 0;
     t0 = bench_now();
@@ -127,6 +175,21 @@ static int work(psy_store *st, struct side *r)
     }
     r->statements_s = bench_now() - t0;
     free(b);
+    if (biller_payments(st, r, "a", &r->biller_s, &r->biller)) goto out;
+    fprintf(stderr, "  %s: %d payments one by one in %.2f s\n", r->name, BILLER_PAYMENTS, r->biller_s);
+    /* again: on PostgreSQL through a second connection that does not wait for the log flush at commit
+     * (what SQLite's synchronous=NORMAL does in WAL mode), on SQLite on the same connection */
+    psy_store *rs = st;
+    char err[600];
+    if (relaxed && psy_store_open(relaxed, &rs, err, sizeof err)) {
+        fprintf(stderr, "bench_ledger: %s\n", err);
+        goto out;
+    }
+    int bad = biller_payments(rs, r, "b", &r->relaxed_s, &r->biller);
+    if (rs != st) psy_store_close(rs);
+    if (bad) goto out;
+    fprintf(stderr, "  %s: %d payments one by one again%s in %.2f s\n", r->name, BILLER_PAYMENTS,
+            relaxed ? " (synchronous_commit off)" : "", r->relaxed_s);
     struct psy_ledger_entry *e;
     size_t n;
     long long bal;
@@ -201,16 +264,18 @@ int main(int argc, char **argv)
         pg_st = fill(uri, lite_st, &lite, clients, groups, &pg);
     }
     int rc = -1;
-    if (*pg.skipped || pg_st) rc = work(lite_st, &lite);
+    if (*pg.skipped || pg_st) rc = work(lite_st, &lite, NULL);
     else psy_store_close(lite_st);
     bench_remove_db(db);
-    if (pg_st && !rc) rc = work(pg_st, &pg);
+    char relaxed[1200];
+    snprintf(relaxed, sizeof relaxed, "%s%%20-csynchronous_commit%%3Doff", uri ? uri : "");
+    if (pg_st && !rc) rc = work(pg_st, &pg, relaxed);
     else if (pg_st) psy_store_close(pg_st);
     if (uri) pg_scratch_drop(server, schema);
     free(uri);
     free(schema);
     if (rc) return 1;
-    if (!*pg.skipped && (pg.entries != lite.entries || pg.payments != lite.payments || pg.owing != lite.owing ||
+    if (!*pg.skipped && (pg.entries != lite.entries || pg.shares != lite.shares || pg.biller != lite.biller || pg.payments != lite.payments || pg.owing != lite.owing ||
                          pg.total != lite.total || pg.statements != lite.statements)) {
         fprintf(stderr, "bench_ledger: the backends disagree: entries %ld/%ld, payments %ld/%ld, owing %ld/%ld, "
                         "outstanding %lld/%lld, statements %ld/%ld (SQLite/PostgreSQL)\n",
@@ -218,38 +283,54 @@ int main(int argc, char **argv)
                 lite.statements, pg.statements);
         return 1;
     }
-    char c[4][3][32];
-    const double lv[4] = {lite.demo_s, lite.balances_s, lite.aging_s, lite.statements_s};
-    const double pv[4] = {pg.demo_s, pg.balances_s, pg.aging_s, pg.statements_s};
-    for (int i = 0; i < 4; i++) {
+    enum { STEPS = 8 };
+    char c[STEPS][3][32];
+    const double lv[STEPS] = {lite.sync_s,    lite.demo_s,       lite.resync_s, lite.balances_s,
+                              lite.aging_s,   lite.statements_s, lite.biller_s, lite.relaxed_s};
+    const double pv[STEPS] = {pg.sync_s,  pg.demo_s,       pg.resync_s, pg.balances_s,
+                              pg.aging_s, pg.statements_s, pg.biller_s, pg.relaxed_s};
+    for (int i = 0; i < STEPS; i++) {
         cell(c[i][0], sizeof c[i][0], &lite, lv[i]);
         cell(c[i][1], sizeof c[i][1], &pg, pv[i]);
         ratio(c[i][2], sizeof c[i][2], &pg, pv[i], lv[i]);
     }
     char note[1100] = "", money[PSY_CENTS_TEXT_MAX], patient[PSY_CENTS_TEXT_MAX];
     if (*pg.skipped) snprintf(note, sizeof note, "PostgreSQL was skipped in this run: %s.\n\n", pg.skipped);
-    char body[4096];
+    char body[6144];
     snprintf(body, sizeof body,
              "## Client ledger: %ld sessions\n\n"
              "`build-release/bench/bench_ledger --sessions %ld` (release build): the demo practice "
              "(`psy_records_demo`, seed %d, 52 weeks to %s, %d clients, %d groups) generated on SQLite and copied "
-             "row for row into PostgreSQL; then on each: the expected share of every signed session and the demo's "
-             "client payments, each recorded in a transaction of its own as a biller records it "
-             "(`psy_ledger_demo`); the clients' balances; A/R aging by payer and patient (best of %d); and the "
-             "statement PDF of %s for every client who owes something. SQLite: a file in WAL mode. PostgreSQL: "
+             "row for row into PostgreSQL; then on each: the expected share of every signed session "
+             "(`psy_ledger_sync`, one transaction); the demo's client payments (`psy_ledger_demo`: checked as "
+             "`psy_ledger_record` checks them, written by `psy_ledger_record_batch` in one transaction); "
+             "`psy_ledger_sync` again with nothing left to take "
+             "(what every ledger read runs first; best of %d); the clients' balances; A/R aging by payer and patient "
+             "(best of %d); the statement PDF of %s for every client who owes something; then %d payments recorded "
+             "one by one as a biller records them (`psy_ledger_record` with an idempotency key, each in a "
+             "transaction of its own), and %d more the same way, on PostgreSQL through a connection with "
+             "`synchronous_commit=off` (a commit does not wait for the log to reach the disk, as SQLite's "
+             "synchronous=NORMAL in WAL mode does not). SQLite: a file in WAL mode, synchronous=NORMAL. PostgreSQL: "
              "the Debian server on 127.0.0.1 started by `scripts/pg-test-server.sh` (default settings, fsync on), "
-             "one connection. No claims are built here, so the payers owe nothing and the aging is the patients' side. "
-             "Elapsed time on a shared machine.\n\n"
+             "one connection. No claims are built here, so the payers owe nothing and the aging is the patients' "
+             "side. Elapsed time on a shared machine.\n\n"
              "| step | work | SQLite | PostgreSQL | PostgreSQL / SQLite |\n"
              "|---|---|---:|---:|---:|\n"
-             "| expected shares and payments | %ld ledger entries, %ld payments | %s | %s | %s |\n"
+             "| expected shares | %ld ledger entries | %s | %s | %s |\n"
+             "| demo payments, one transaction | %ld payments | %s | %s | %s |\n"
+             "| expected shares again | nothing new | %s | %s | %s |\n"
              "| balances | %ld clients with a balance | %s | %s | %s |\n"
              "| A/R aging | %s outstanding, %s of it patients' | %s | %s | %s |\n"
-             "| statements | %ld PDFs, %zu KB | %s | %s | %s |\n\n%s",
-             lite.sessions, want, SEED, END_DATE, clients, groups, RUNS, MONTH, lite.entries, lite.payments, c[0][0],
-             c[0][1], c[0][2], lite.owing, c[1][0], c[1][1], c[1][2], psy_cents_format(lite.total, money),
-             psy_cents_format(lite.patient, patient), c[2][0], c[2][1], c[2][2], lite.statements,
-             lite.pdf_bytes / 1024, c[3][0], c[3][1], c[3][2], note);
+             "| statements | %ld PDFs, %zu KB | %s | %s | %s |\n"
+             "| payments one by one | %d payments, a transaction each | %s | %s | %s |\n"
+             "| payments one by one, PostgreSQL `synchronous_commit=off` | %d payments, a transaction each | %s | %s "
+             "| %s |\n\n%s",
+             lite.sessions, want, SEED, END_DATE, clients, groups, RUNS, RUNS, MONTH, BILLER_PAYMENTS,
+             BILLER_PAYMENTS, lite.shares, c[0][0], c[0][1], c[0][2], lite.payments, c[1][0], c[1][1], c[1][2],
+             c[2][0], c[2][1], c[2][2], lite.owing, c[3][0], c[3][1], c[3][2], psy_cents_format(lite.total, money),
+             psy_cents_format(lite.patient, patient), c[4][0], c[4][1], c[4][2], lite.statements,
+             lite.pdf_bytes / 1024, c[5][0], c[5][1], c[5][2], BILLER_PAYMENTS, c[6][0], c[6][1], c[6][2],
+             BILLER_PAYMENTS, c[7][0], c[7][1], c[7][2], note);
     fputs(body, stdout);
     if (bench_write_section(out, "ledger", body)) {
         fprintf(stderr, "bench_ledger: cannot write %s\n", out);

@@ -47,6 +47,10 @@ struct psy_ledger_entry {
 /* Entries written for the expected share of every billable member of every signed session that has
  * none yet (each member once). *added (may be NULL) counts the entries written. */
 psy_status psy_ledger_sync(psy_store *st, psy_id practice, long *added /* OUT */);
+/* The same for one session only: what signing it puts on the ledger, without looking at the practice's
+ * other sessions. A share it could not take is taken by the next psy_ledger_sync (every ledger read runs
+ * one). */
+psy_status psy_ledger_sync_session(psy_store *st, psy_id practice, psy_id session, long *added /* OUT */);
 
 /* A client's entries dated through `through` (YYYY-MM-DD; NULL or "" = all), oldest first, and the
  * balance at that date (reversals dated later do not count yet). Free *out. */
@@ -75,6 +79,12 @@ struct psy_ledger_write {
  * closed month; PSY_ENOTFOUND when the client or claim is not the practice's. err gets the message. */
 psy_status psy_ledger_record(psy_store *st, psy_id practice, const struct psy_ledger_write *w, psy_id *entry /* OUT */,
                              int *replayed /* OUT, may be NULL */, char *err, size_t errlen);
+/* Records n payments and refunds to the clients' accounts (no claim, idempotency key or adjustment) in
+ * one transaction: each checked as psy_ledger_record checks it, the entries the same, all written or
+ * none. The store is read once for the batch (clients, closed months) and the entries go out as
+ * multi-row inserts (COPY on PostgreSQL). err names the write ("write 3: date: ...", counting from 1). */
+psy_status psy_ledger_record_batch(psy_store *st, psy_id practice, const struct psy_ledger_write *w, size_t n,
+                                   char *err, size_t errlen);
 
 /* Takes back an entry with a reversal dated `date` (NULL = today; it must lie in an open month) that
  * carries reason. PSY_ECONFLICT when the entry was reversed already or is a reversal itself. */
@@ -157,6 +167,7 @@ psy_status psy_ledger_clinicians_see_set(psy_store *st, psy_id practice, int yes
 
 /* The demo practice's balances: the expected share of its signed sessions, and client payments such that
  * some clients are paid up, some pay a month late, some owe everything and one holds a credit.
+ * The payments go in through psy_ledger_record_batch: one transaction, none kept on failure.
  * *payments (may be NULL) counts the payments recorded. */
 psy_status psy_ledger_demo(psy_store *st, psy_id practice, long *payments /* OUT */);
 

@@ -377,9 +377,9 @@ const struct cli_command cli_cmd_session = {
 
 /* A signed session's expected share (copay or fee) goes on the client's ledger now; the session is
  * signed either way, and a ledger that could not take it takes it when next read (a warning says so). */
-static void ledger_at_sign(psy_store *st, psy_id practice)
+static void ledger_at_sign(psy_store *st, psy_id practice, psy_id session)
 {
-    if (psy_ledger_sync(st, practice, NULL))
+    if (psy_ledger_sync_session(st, practice, session, NULL))
         fprintf(stderr, "warning: the client's ledger takes the session's share when next read (%s)\n", psy_store_errmsg(st));
 }
 
@@ -542,7 +542,7 @@ int cli_session_write(int argc, char **argv)
         psy_status rc = psy_records_session_sign(st, pid, v, s.clinician_id);
         if (rc) return session_fail(st, rc, "session sign");
         printf("session %ld signed\n", v);
-        ledger_at_sign(st, pid);
+        ledger_at_sign(st, pid, v);
         psy_store_close(st);
         return CLI_OK;
     }
@@ -610,7 +610,7 @@ int cli_session_write(int argc, char **argv)
     }
     if ((rc = psy_records_batch_end(st, 1))) return session_fail(st, rc, "session add");
     printf("session %lld added%s\n", (long long)sid, sign ? " and signed" : nj || note_path ? " with a draft note" : "");
-    if (sign) ledger_at_sign(st, pid);
+    if (sign) ledger_at_sign(st, pid, sid);
     if (sign) print_coded(st, pid, sid);
     psy_store_close(st);
     return CLI_OK;

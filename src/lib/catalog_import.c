@@ -9,9 +9,11 @@
  * dates in place and never duplicates a code.
  *
  * What the store holds for a system is read once, when the file first names a code of it; each record
- * is compared with that in memory, and only new or changed rows go out, as multi-row upserts
- * (psy__batch). A PostgreSQL store so costs one query per system and one round trip per chunk of rows,
- * never one per line, and no statement depends on a plan made while the table was still small.
+ * is compared with that in memory, and only new or changed rows go out: codes the store does not hold
+ * as plain multi-row inserts (COPY on PostgreSQL), changed ones as multi-row upserts (psy__batch). A
+ * PostgreSQL store so costs one query per system and one round trip per chunk of rows, never one per
+ * line, and no statement depends on a plan made while the table was still small. New codes go out
+ * before any upsert, so an upsert of a code never runs ahead of its insert.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -43,6 +45,7 @@ struct have {
     char code[PSY_CODE_MAX];
     const char *shortt, *longt, *effective, *terminated; /* in the arena; NULL for empty */
     size_t queued; /* the writer's flush count + 1 while an upsert of this code waits in it */
+    size_t fresh;  /* the inserter's flush count + 1 while the insert of this new code waits in it */
 };
 
 /* Strings that live until the import ends, carved from large blocks. */
@@ -68,7 +71,8 @@ struct imp {
     size_t slot_cap;
     struct arena arena;
     int loaded[PSY_SYS_COUNT]; /* the system's rows are in have */
-    struct psy__batch out;
+    struct psy__batch out;   /* upserts of codes the store holds */
+    struct psy__batch fresh; /* inserts of codes it does not hold */
     /* HCPCS TSV column positions */
     int col_code, col_recid, col_long, col_short, col_add, col_term;
     /* HCPCS fixed-width: the record being assembled from continuation lines */
@@ -241,12 +245,21 @@ static psy_status load_system(struct imp *im, psy_system sys)
     return out;
 }
 
-/* Queues the upsert that makes the stored row say what h says. */
-static psy_status queue_write(struct imp *im, struct have *h)
+/* Sends the inserts of new codes, then the upserts waiting behind them. */
+static psy_status flush_writes(struct imp *im)
 {
-    struct psy__batch *b = &im->out;
+    psy_status rc = psy__batch_flush(&im->fresh);
+    return rc ? rc : psy__batch_flush(&im->out);
+}
+
+/* Queues the write that makes the stored row say what h says: an insert when the store does not hold
+ * the code (is_new), else an upsert. */
+static psy_status queue_write(struct imp *im, struct have *h, int is_new)
+{
+    struct psy__batch *b = is_new ? &im->fresh : &im->out;
     psy_status rc = PSY_OK;
-    if (h->queued == b->flushes + 1) rc = psy__batch_flush(b); /* a key once per statement */
+    if (!is_new && h->fresh == im->fresh.flushes + 1) rc = psy__batch_flush(&im->fresh); /* its insert first */
+    if (!rc && !is_new && h->queued == b->flushes + 1) rc = psy__batch_flush(b); /* a key once per statement */
     if (rc) return rc;
     psy__batch_text(b, psy_catalog_system_name(h->sys));
     psy__batch_text(b, h->code);
@@ -255,7 +268,12 @@ static psy_status queue_write(struct imp *im, struct have *h)
     psy__batch_int64(b, h->billable);
     psy__batch_text(b, h->effective);
     psy__batch_text(b, h->terminated);
-    h->queued = b->flushes + 1;
+    if (is_new) {
+        psy__batch_text(b, "import");
+        h->fresh = b->flushes + 1;
+    } else {
+        h->queued = b->flushes + 1;
+    }
     return psy__batch_row(b);
 }
 
@@ -270,7 +288,7 @@ static psy_status write_rec(struct imp *im, struct rec *r)
     snprintf(effbuf, sizeof effbuf, "%s", r->effective);
     psy_status rc = im->loaded[r->sys] ? PSY_OK : load_system(im, r->sys);
     struct have *h = rc ? NULL : have_find(im, r->sys, r->code);
-    int changed = 0;
+    int changed = 0, is_new = 0;
     if (rc) {
         /* reported below */
     } else if (h && r->only_if_new) {
@@ -286,7 +304,7 @@ static psy_status write_rec(struct imp *im, struct rec *r)
         else im->stats->unchanged++;
     } else {
         h = have_slot(im, r->sys, r->code);
-        changed = 1;
+        changed = is_new = 1;
         im->stats->added++;
     }
     if (changed) {
@@ -296,7 +314,7 @@ static psy_status write_rec(struct imp *im, struct rec *r)
         set_text(im, &h->effective, effbuf);
         set_text(im, &h->terminated, r->terminated);
         h->imported = 1;
-        rc = queue_write(im, h);
+        rc = queue_write(im, h, is_new);
     }
     if (h) h->seen = 1;
     if (r->sys == PSY_SYS_MODIFIER) im->stats->modifiers++;
@@ -524,6 +542,10 @@ static void imp_init(struct imp *im)
                     "ON CONFLICT(system, code) DO UPDATE SET short_title = excluded.short_title, "
                     "long_title = excluded.long_title, billable = excluded.billable, "
                     "effective = excluded.effective, terminated = excluded.terminated, source = 'import'");
+    psy__batch_init(&im->fresh, im->st,
+                    "INSERT INTO code(system, code, short_title, long_title, billable, effective, terminated, "
+                    "source) VALUES",
+                    "(?, ?, ?, ?, ?, ?, ?, ?)", NULL);
 }
 
 static void imp_free(struct imp *im)
@@ -532,6 +554,7 @@ static void imp_free(struct imp *im)
     free(im->slot);
     arena_free(&im->arena);
     psy__batch_free(&im->out);
+    psy__batch_free(&im->fresh);
 }
 
 /* The day before an ISO date. */
@@ -552,9 +575,9 @@ static psy_status terminate_missing(struct imp *im)
             continue;
         set_text(im, &h->terminated, end);
         im->stats->terminated++;
-        rc = queue_write(im, h);
+        rc = queue_write(im, h, 0);
     }
-    if (!rc) rc = psy__batch_flush(&im->out);
+    if (!rc) rc = flush_writes(im);
     if (rc) snprintf(im->err, im->errlen, "%s: %s", im->path, psy_store_errmsg(im->st));
     return rc;
 }
@@ -644,7 +667,7 @@ psy_status psy_catalog_import(psy_store *st, psy_import_kind kind, const char *p
         im.line = im.stats->lines;
         rc = hcpcs_flush(&im, kind);
     }
-    if (!rc && psy__batch_flush(&im.out)) {
+    if (!rc && flush_writes(&im)) {
         rc = PSY_EDB;
         snprintf(err, errlen, "%s: %s", path, psy_store_errmsg(st));
     }

@@ -46,6 +46,16 @@ int psy_ledger_month_closed(psy_store *st, psy_id practice, const char *month)
     return rc == PSY_ENOTFOUND ? 0 : rc ? -1 : 1;
 }
 
+/* The first day of the month after the one out names (YYYY-MM-DD), into out. */
+static void month_after(char out[11])
+{
+    int y = atoi(out) % 10000, m = atoi(out + 5) % 12 + 1;
+    if (m == 1) y = (y + 1) % 10000;
+    char next[16];
+    snprintf(next, sizeof next, "%04d-%02d-01", y, m);
+    memcpy(out, next, 11);
+}
+
 /* The date an automatic entry for `date` takes: date itself, or the first day of the first open month
  * after it when its month is closed. */
 static psy_status open_date(psy_store *st, psy_id practice, const char *date, char out[11])
@@ -55,11 +65,7 @@ static psy_status open_date(psy_store *st, psy_id practice, const char *date, ch
         int c = psy_ledger_month_closed(st, practice, out);
         if (c < 0) return psy__store_dbfail(st, "ledger_month");
         if (!c) return PSY_OK;
-        int y = atoi(out) % 10000, m = atoi(out + 5) % 12 + 1;
-        if (m == 1) y = (y + 1) % 10000;
-        char next[16];
-        snprintf(next, sizeof next, "%04d-%02d-01", y, m);
-        memcpy(out, next, 11);
+        month_after(out);
     }
     return psy__store_fail(st, PSY_EINVAL, "no open month after %s", date);
 }
@@ -69,6 +75,14 @@ psy_status psy__ledger_lock(psy_store *st, psy_id practice)
     return psy__store_lock(st, LOCK_LEDGER ^ (int64_t)practice);
 }
 
+/* The columns every entry is written with, in the order psy__ledger_insert and the batch of
+ * psy_ledger_sync give them. */
+#define ENTRY_COLUMNS                                                                                              \
+    "INSERT INTO ledger_entry (practice_id, client_id, kind, amount_cents, entry_date, service_date, session_id, " \
+    "claim_id, payment_id, method, reference, reason_code, reason, source, reverses, idempotency_key, created_by, " \
+    "created_at) VALUES"
+#define ENTRY_ROW "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
 psy_status psy__ledger_insert(psy_store *st, psy_id practice, const struct psy_ledger_entry *e, const char *key,
                               psy_id *id)
 {
@@ -76,10 +90,7 @@ psy_status psy__ledger_insert(psy_store *st, psy_id practice, const struct psy_l
     psy__billing_now(now);
     int64_t v = 0;
     psy_status rc = psy__db_insert(
-        st, &v,
-        "INSERT INTO ledger_entry (practice_id, client_id, kind, amount_cents, entry_date, service_date, session_id, "
-        "claim_id, payment_id, method, reference, reason_code, reason, source, reverses, idempotency_key, created_by, "
-        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        st, &v, ENTRY_COLUMNS " " ENTRY_ROW,
         PSY_ARGS(PSY_INT(practice), PSY_INT(e->client_id), PSY_TEXT(e->kind), PSY_INT(e->amount_cents),
                  PSY_TEXT(e->entry_date), PSY_TEXT(e->service_date), PSY_INT_OR_NULL(e->session_id),
                  PSY_INT_OR_NULL(e->claim_id), PSY_INT_OR_NULL(e->payment_id), PSY_TEXT(e->method),
@@ -98,59 +109,199 @@ struct due {
     long long copay, fee;
 };
 
-psy_status psy_ledger_sync(psy_store *st, psy_id practice, long *added)
+/* An entry without a claim, 835 payment, reversal or key added to batch b (an expected share, or a
+ * payment or refund of psy_ledger_record_batch), with the columns of psy__ledger_insert. */
+static void batch_entry(struct psy__batch *b, psy_id practice, const struct psy_ledger_entry *e, const char *now)
+{
+    psy__batch_int64(b, practice);
+    psy__batch_int64(b, e->client_id);
+    psy__batch_text(b, e->kind);
+    psy__batch_int64(b, e->amount_cents);
+    psy__batch_text(b, e->entry_date);
+    psy__batch_text(b, e->service_date);
+    if (e->session_id) psy__batch_int64(b, e->session_id);
+    else psy__batch_text(b, NULL);
+    for (int k = 0; k < 2; k++) psy__batch_text(b, NULL); /* claim_id, payment_id */
+    psy__batch_text(b, e->method);
+    psy__batch_text(b, e->reference);
+    psy__batch_text(b, e->reason_code);
+    psy__batch_text(b, e->reason);
+    psy__batch_text(b, e->source);
+    for (int k = 0; k < 2; k++) psy__batch_text(b, NULL); /* reverses, idempotency_key */
+    psy__batch_text(b, e->created_by);
+    psy__batch_text(b, now);
+}
+
+/* The practice's closed months ("YYYY-MM"), read once; and the date an automatic entry for `date` takes
+ * by them, as open_date gives it. */
+struct closed {
+    char (*m)[8];
+    size_t n, cap;
+};
+
+static int closed_has(const struct closed *c, const char *date)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (!strncmp(c->m[i], date, 7)) return 1;
+    return 0;
+}
+
+static psy_status closed_load(psy_store *st, psy_id practice, struct closed *c)
+{
+    psy__stmt *m = NULL;
+    psy_status rc = psy__db_query(st, &m, "SELECT month FROM ledger_month WHERE practice_id = ?", PSY_ARGS(PSY_INT(practice)));
+    if (rc) return rc;
+    int r;
+    while ((r = psy__sql_step(m)) == PSY_SQL_ROW) psy__db_col_copy(m, 0, *PSY__PUSH(c->m, c->n, c->cap), sizeof *c->m);
+    psy__sql_finalize(m);
+    return r == PSY_SQL_ERROR ? psy__store_dbfail(st, "ledger_month") : PSY_OK;
+}
+
+static psy_status closed_date(const struct closed *c, psy_store *st, const char *date, char out[11])
+{
+    snprintf(out, 11, "%s", date);
+    for (int guard = 0; guard < 1200; guard++) {
+        if (!closed_has(c, out)) return PSY_OK;
+        month_after(out);
+    }
+    return psy__store_fail(st, PSY_EINVAL, "no open month after %s", date);
+}
+
+/* Each billable member not taken yet: the client of a signed non-group session, each present member of a
+ * signed group session, with the policy recorded on attendance and its copay (0, 0 when none). F narrows
+ * the sessions (one `?`, or nothing). */
+#define DUE_SQL(F)                                                                                                 \
+    "SELECT s.id, s.client_id, s.service_date, 0, 0 FROM session s WHERE s.practice_id = ? AND s.signed_at IS NOT" \
+    " NULL AND s.group_id IS NULL AND s.client_id IS NOT NULL" F " AND NOT EXISTS (SELECT 1 FROM ledger_session l"  \
+    " WHERE l.practice_id = s.practice_id AND l.session_id = s.id AND l.client_id = s.client_id)"                   \
+    " UNION ALL SELECT s.id, a.client_id, s.service_date, COALESCE(a.policy_id, 0), COALESCE(ap.copay_cents, 0)"   \
+    " FROM session s JOIN attendance a ON a.session_id = s.id AND a.practice_id = s.practice_id AND a.present = 1"  \
+    " LEFT JOIN policy ap ON ap.id = a.policy_id WHERE s.practice_id = ? AND s.signed_at IS NOT NULL AND"           \
+    " s.group_id IS NOT NULL" F " AND NOT EXISTS (SELECT 1 FROM ledger_session l WHERE l.practice_id ="             \
+    " s.practice_id AND l.session_id = s.id AND l.client_id = a.client_id) ORDER BY 3, 1, 2"
+/* The clients of those sessions, for the primary policies and fees below (nothing: every client). */
+#define DUE_CLIENTS                                                                                                \
+    " AND client_id IN (SELECT s.client_id FROM session s WHERE s.id = ? UNION ALL SELECT a.client_id FROM"         \
+    " attendance a WHERE a.session_id = ?)"
+#define PRIMARY_SQL(F)                                                                                             \
+    "SELECT client_id, copay_cents, id, start_date, end_date FROM policy WHERE practice_id = ? AND priority = 1" F   \
+    " ORDER BY client_id, id"
+#define FEE_SQL(F) "SELECT client_id, self_pay_cents FROM client_fee WHERE practice_id = ?" F " ORDER BY client_id"
+
+/* A primary policy or a fee, by client (read ordered by client, then policy id). */
+struct by_client {
+    int64_t client, id;
+    char start[11], end[11];
+    int from, until;  /* start and end are given (not NULL) */
+    long long cents;  /* the copay, or the fee */
+};
+
+/* The first of v (sorted by client) that belongs to client, or v + n. */
+static const struct by_client *first_of(const struct by_client *v, size_t n, int64_t client)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid].client < client) lo = mid + 1;
+        else hi = mid;
+    }
+    return v + lo;
+}
+
+/* Reads rows of (client, cents) or, for policies, (client, cents, id, start, end). */
+static psy_status read_by_client(psy_store *st, psy_id session, const char *all, const char *one, psy_id practice,
+                                 int policies, struct by_client **out, size_t *n)
+{
+    size_t cap = 0;
+    psy__stmt *s = NULL;
+    psy_status rc = session ? psy__db_query(st, &s, one, PSY_ARGS(PSY_INT(practice), PSY_INT(session), PSY_INT(session)))
+                            : psy__db_query(st, &s, all, PSY_ARGS(PSY_INT(practice)));
+    if (rc) return rc;
+    int r;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
+        struct by_client *x = PSY__PUSH(*out, *n, cap);
+        x->client = psy__sql_int64(s, 0);
+        x->cents = psy__sql_int64(s, 1);
+        if (!policies) continue;
+        x->id = psy__sql_int64(s, 2);
+        x->from = !psy__sql_is_null(s, 3);
+        x->until = !psy__sql_is_null(s, 4);
+        psy__db_col_copy(s, 3, x->start, sizeof x->start);
+        psy__db_col_copy(s, 4, x->end, sizeof x->end);
+    }
+    psy__sql_finalize(s);
+    return r == PSY_SQL_ERROR ? psy__store_dbfail(st, "policy") : PSY_OK;
+}
+
+/* Reads what is due (of one session, or of every session when session is 0) with one query per table,
+ * then writes every member taken and every entry as multi-row inserts (COPY on PostgreSQL), under the
+ * ledger lock so no other writer takes the same member meanwhile. */
+static psy_status sync_due(psy_store *st, psy_id practice, psy_id session, long *added)
 {
     if (added) *added = 0;
-    /* each billable member not taken yet: the client of a signed non-group session, each present member
-     * of a signed group session; the member's policy (the one recorded on attendance, else the primary in
-     * force) and the client's fee */
-    static const char *const sql =
-        "SELECT x.sid, x.cid, x.service_date, COALESCE(x.pol, (SELECT p.id FROM policy p WHERE p.practice_id = "
-        "x.pid AND p.client_id = x.cid AND p.priority = 1 AND p.start_date <= x.service_date AND (p.end_date IS NULL "
-        "OR p.end_date >= x.service_date) ORDER BY p.id LIMIT 1), 0), COALESCE((SELECT f.self_pay_cents FROM "
-        "client_fee f WHERE f.practice_id = x.pid AND f.client_id = x.cid), 0) FROM ("
-        " SELECT s.practice_id AS pid, s.id AS sid, s.client_id AS cid, s.service_date, CAST(NULL AS BIGINT) AS pol"
-        " FROM session s WHERE s.practice_id = ? AND s.signed_at IS NOT NULL AND s.group_id IS NULL"
-        " AND s.client_id IS NOT NULL"
-        " UNION ALL SELECT s.practice_id, s.id, a.client_id, s.service_date, CAST(a.policy_id AS BIGINT) FROM session s"
-        " JOIN attendance a ON a.session_id = s.id AND a.practice_id = s.practice_id AND a.present = 1"
-        " WHERE s.practice_id = ? AND s.signed_at IS NOT NULL AND s.group_id IS NOT NULL) x"
-        " WHERE NOT EXISTS (SELECT 1 FROM ledger_session l WHERE l.practice_id = x.pid AND l.session_id = x.sid"
-        " AND l.client_id = x.cid) ORDER BY x.service_date, x.sid, x.cid";
     psy_status rc = psy__store_begin(st);
     if (rc) return rc;
     if ((rc = psy__ledger_lock(st, practice))) goto out;
     psy__stmt *s = NULL;
     struct due *d = NULL;
     size_t n = 0, cap = 0;
-    if ((rc = psy__db_query(st, &s, sql, PSY_ARGS(PSY_INT(practice), PSY_INT(practice))))) goto out;
+    if (session)
+        rc = psy__db_query(st, &s, DUE_SQL(" AND s.id = ?"),
+                           PSY_ARGS(PSY_INT(practice), PSY_INT(session), PSY_INT(practice), PSY_INT(session)));
+    else rc = psy__db_query(st, &s, DUE_SQL(""), PSY_ARGS(PSY_INT(practice), PSY_INT(practice)));
+    if (rc) goto out;
     int r;
     while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
+        int64_t sid = psy__sql_int64(s, 0), cid = psy__sql_int64(s, 1);
+        if (n && d[n - 1].session == sid && d[n - 1].client == cid) continue; /* a member is taken once */
         struct due *x = PSY__PUSH(d, n, cap);
-        x->session = psy__sql_int64(s, 0);
-        x->client = psy__sql_int64(s, 1);
+        x->session = sid;
+        x->client = cid;
         psy__db_col_copy(s, 2, x->date, sizeof x->date);
         x->policy = psy__sql_int64(s, 3);
-        x->fee = psy__sql_int64(s, 4);
+        x->copay = psy__sql_int64(s, 4);
     }
     psy__sql_finalize(s);
     if (r == PSY_SQL_ERROR) rc = psy__store_dbfail(st, "session");
+    /* the primary policy in force on the day (the first by id) for a member with none recorded, and the
+     * client's fee */
+    struct by_client *pol = NULL, *fee = NULL;
+    size_t npol = 0, nfee = 0;
+    if (!rc && n)
+        rc = read_by_client(st, session, PRIMARY_SQL(""), PRIMARY_SQL(DUE_CLIENTS), practice, 1, &pol, &npol);
+    if (!rc && n)
+        rc = read_by_client(st, session, FEE_SQL(""), FEE_SQL(DUE_CLIENTS), practice, 0, &fee, &nfee);
     for (size_t i = 0; !rc && i < n; i++) {
-        int64_t changed = 0;
-        if ((rc = psy__db_run(st, &changed,
-                              "INSERT INTO ledger_session (practice_id, session_id, client_id) VALUES (?, ?, ?) "
-                              "ON CONFLICT (practice_id, session_id, client_id) DO NOTHING",
-                              PSY_ARGS(PSY_INT(practice), PSY_INT(d[i].session), PSY_INT(d[i].client)))))
-            break;
-        if (!changed) continue;
+        const struct by_client *f = first_of(fee, nfee, d[i].client);
+        if (f < fee + nfee && f->client == d[i].client) d[i].fee = f->cents;
+        if (d[i].policy) continue;
+        for (const struct by_client *p = first_of(pol, npol, d[i].client); p < pol + npol && p->client == d[i].client; p++)
+            if (p->from && strcmp(p->start, d[i].date) <= 0 && (!p->until || strcmp(p->end, d[i].date) >= 0)) {
+                d[i].policy = p->id;
+                d[i].copay = p->cents;
+                break;
+            }
+    }
+    free(pol);
+    free(fee);
+    struct closed months = {0};
+    if (!rc && n) rc = closed_load(st, practice, &months);
+    struct psy__batch taken, entries;
+    psy__batch_init(&taken, st, "INSERT INTO ledger_session (practice_id, session_id, client_id) VALUES", "(?, ?, ?)",
+                    NULL);
+    psy__batch_init(&entries, st, ENTRY_COLUMNS, ENTRY_ROW, NULL);
+    char now[PSY_REC_TIME_MAX];
+    psy__billing_now(now);
+    long count = 0;
+    for (size_t i = 0; !rc && i < n; i++) {
+        psy__batch_int64(&taken, practice);
+        psy__batch_int64(&taken, d[i].session);
+        psy__batch_int64(&taken, d[i].client);
+        if ((rc = psy__batch_row(&taken))) break;
         struct psy_ledger_entry e = {.client_id = d[i].client, .session_id = d[i].session};
         if (d[i].policy) {
-            int64_t copay = 0;
-            if ((rc = psy__db_int(st, &copay, "SELECT copay_cents FROM policy WHERE id = ?",
-                                  PSY_ARGS(PSY_INT(d[i].policy)))))
-                break;
             snprintf(e.kind, sizeof e.kind, "copay");
-            e.amount_cents = copay;
+            e.amount_cents = d[i].copay;
             snprintf(e.reason, sizeof e.reason, "copay of the policy in force, due at the time of service");
         } else {
             snprintf(e.kind, sizeof e.kind, "fee");
@@ -161,15 +312,30 @@ psy_status psy_ledger_sync(psy_store *st, psy_id practice, long *added)
         snprintf(e.service_date, sizeof e.service_date, "%s", d[i].date);
         snprintf(e.source, sizeof e.source, "session #%lld", (long long)d[i].session);
         snprintf(e.created_by, sizeof e.created_by, "psyclaim");
-        if ((rc = open_date(st, practice, d[i].date, e.entry_date))) break;
-        if ((rc = psy__ledger_insert(st, practice, &e, NULL, NULL))) break;
-        if (added) ++*added;
+        if ((rc = closed_date(&months, st, d[i].date, e.entry_date))) break;
+        batch_entry(&entries, practice, &e, now);
+        if ((rc = psy__batch_row(&entries))) break;
+        count++;
     }
+    if (!rc) rc = psy__batch_flush(&taken);
+    if (!rc) rc = psy__batch_flush(&entries);
+    psy__batch_free(&taken);
+    psy__batch_free(&entries);
+    free(months.m);
     free(d);
+    if (!rc && added) *added = count;
 out:
     if (rc) psy__store_rollback(st);
     else rc = psy__store_commit(st);
     return rc;
+}
+
+psy_status psy_ledger_sync(psy_store *st, psy_id practice, long *added) { return sync_due(st, practice, 0, added); }
+
+psy_status psy_ledger_sync_session(psy_store *st, psy_id practice, psy_id session, long *added)
+{
+    if (session <= 0) return psy__store_fail(st, PSY_EINVAL, "session: no session #%lld", (long long)session);
+    return sync_due(st, practice, session, added);
 }
 
 /* --- reading ---------------------------------------------------------------------------------- */
@@ -313,14 +479,11 @@ static psy_status replay(psy_store *st, psy_id practice, const struct psy_ledger
     return rc;
 }
 
-psy_status psy_ledger_record(psy_store *st, psy_id practice, const struct psy_ledger_write *w, psy_id *entry,
-                             int *replayed, char *err, size_t errlen)
+/* What a write says before the store is asked: e filled from w (its date not yet), *key its idempotency
+ * key or NULL; PSY_EINVAL with err naming the field. */
+static psy_status write_entry(const struct psy_ledger_write *w, struct psy_ledger_entry *out, const char **keyp,
+                              char *err, size_t errlen)
 {
-    char dummy[8];
-    if (!err || !errlen) err = dummy, errlen = sizeof dummy;
-    err[0] = 0;
-    if (replayed) *replayed = 0;
-    *entry = 0;
     struct psy_ledger_entry e = {.client_id = w->client, .claim_id = w->claim};
     const char *kind = w->kind ? w->kind : "";
     int pay = !strcmp(kind, "payment"), refund = !strcmp(kind, "refund"), adj = !strcmp(kind, "adjustment");
@@ -344,7 +507,25 @@ psy_status psy_ledger_record(psy_store *st, psy_id practice, const struct psy_le
     snprintf(e.reference, sizeof e.reference, "%s", w->reference ? w->reference : "");
     snprintf(e.created_by, sizeof e.created_by, "%s", w->by ? w->by : "");
     snprintf(e.source, sizeof e.source, "recorded by %s", w->by && *w->by ? w->by : "the practice");
-    psy_status rc = psy__store_begin(st);
+    *out = e;
+    *keyp = key;
+    return PSY_OK;
+}
+
+psy_status psy_ledger_record(psy_store *st, psy_id practice, const struct psy_ledger_write *w, psy_id *entry,
+                             int *replayed, char *err, size_t errlen)
+{
+    char dummy[8];
+    if (!err || !errlen) err = dummy, errlen = sizeof dummy;
+    err[0] = 0;
+    if (replayed) *replayed = 0;
+    *entry = 0;
+    struct psy_ledger_entry e;
+    const char *key;
+    psy_status rc = write_entry(w, &e, &key, err, errlen);
+    if (rc) return rc;
+    int adj = !strcmp(e.kind, "adjustment");
+    rc = psy__store_begin(st);
     if (rc) return bad(err, errlen, rc, "%s", psy_store_errmsg(st));
     if ((rc = psy__ledger_lock(st, practice))) goto fail_db;
     int64_t one;
@@ -410,6 +591,96 @@ fail_db:
 fail:
     psy__store_rollback(st);
     return rc;
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+psy_status psy_ledger_record_batch(psy_store *st, psy_id practice, const struct psy_ledger_write *w, size_t n,
+                                   char *err, size_t errlen)
+{
+    char dummy[8], msg[300];
+    if (!err || !errlen) err = dummy, errlen = sizeof dummy;
+    err[0] = 0;
+    struct psy_ledger_entry *e = psy__calloc(n ? n : 1, sizeof *e);
+    psy_status rc = PSY_OK;
+    size_t i = 0;
+    for (; !rc && i < n; i++) {
+        const char *key;
+        rc = write_entry(&w[i], &e[i], &key, msg, sizeof msg);
+        if (!rc && (key || w[i].claim || !strcmp(e[i].kind, "adjustment")))
+            rc = bad(msg, sizeof msg, PSY_EINVAL, "kind: a batch holds payments and refunds to the client's account "
+                                                  "only (no claim, idempotency key or adjustment)");
+    }
+    if (rc) {
+        snprintf(err, errlen, "write %zu: %s", i, msg);
+        free(e);
+        return rc;
+    }
+    if ((rc = psy__store_begin(st))) {
+        free(e);
+        return bad(err, errlen, rc, "%s", psy_store_errmsg(st));
+    }
+    int64_t *clients = NULL;
+    size_t nclients = 0;
+    struct closed months = {0};
+    char today[11] = "", now[PSY_REC_TIME_MAX];
+    psy__billing_now(now);
+    struct psy__batch b;
+    psy__batch_init(&b, st, ENTRY_COLUMNS, ENTRY_ROW, NULL);
+    int dbfail = 1;
+    if (!(rc = psy__ledger_lock(st, practice)))
+        rc = psy__db_ints(st, &clients, &nclients, "SELECT id FROM client WHERE practice_id = ?",
+                          PSY_ARGS(PSY_INT(practice)));
+    if (!rc) rc = closed_load(st, practice, &months);
+    if (!rc && nclients) qsort(clients, nclients, sizeof *clients, id_cmp);
+    /* the checks of psy_ledger_record, in its order, against what was read once */
+    for (i = 0; !rc && i < n; i++) {
+        dbfail = 0;
+        int64_t c = w[i].client;
+        if (!nclients || !bsearch(&c, clients, nclients, sizeof *clients, id_cmp)) {
+            rc = bad(msg, sizeof msg, PSY_ENOTFOUND, "client: no such client");
+            break;
+        }
+        const char *date = w[i].date;
+        if (!date || !*date) {
+            if (!*today && (rc = psy__ledger_today(st, practice, today))) {
+                dbfail = 1;
+                break;
+            }
+            date = today;
+        } else if (!psy_date_iso_valid(date)) {
+            rc = bad(msg, sizeof msg, PSY_EINVAL, "date: a date YYYY-MM-DD");
+            break;
+        }
+        snprintf(e[i].entry_date, sizeof e[i].entry_date, "%s", date);
+        if (closed_has(&months, e[i].entry_date)) {
+            rc = bad(msg, sizeof msg, PSY_ECONFLICT, "date: %.7s is closed; a correction is dated in an open month",
+                     e[i].entry_date);
+            break;
+        }
+        batch_entry(&b, practice, &e[i], now);
+        if ((rc = psy__batch_row(&b))) dbfail = 1;
+    }
+    if (!rc) {
+        dbfail = 1;
+        rc = psy__batch_flush(&b);
+    }
+    if (rc && dbfail) snprintf(err, errlen, "%s", psy_store_errmsg(st));
+    else if (rc) snprintf(err, errlen, "write %zu: %s", i + 1, msg);
+    psy__batch_free(&b);
+    free(months.m);
+    free(clients);
+    free(e);
+    if (rc) {
+        psy__store_rollback(st);
+        return rc;
+    }
+    if ((rc = psy__store_commit(st))) return bad(err, errlen, rc, "%s", psy_store_errmsg(st));
+    return PSY_OK;
 }
 
 /* A reversal of old; payment (0 none) is the 835 payment row whose figure replaced an expected share. */

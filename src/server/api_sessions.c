@@ -495,7 +495,7 @@ void api_session_sign(struct srv_req *r)
     rc = psy_records_batch_end(r->st, 1);
     /* the expected share (copay or fee) goes on the client's ledger at signing; the session is signed
      * either way, and a ledger that could not take it now takes it when next read */
-    if (!rc) (void)psy_ledger_sync(r->st, pr, NULL);
+    if (!rc) (void)psy_ledger_sync_session(r->st, pr, s.id, NULL);
     if (!rc) rc = psy_records_session_get(r->st, pr, s.id, &s);
     if (rc) api_reply_store(r, rc);
     else reply_session(r, &s);
