@@ -245,7 +245,7 @@ static int stand_in(struct psy_client *c, struct psy_policy *p, const char *fiel
  * rows go out FAST_CHUNK at a time with their ids reserved first, as multi-row inserts (COPY on
  * PostgreSQL), with the same columns, defaults and history rows as psy_records_client_add and
  * psy_records_policy_add. Anything in doubt stops the attempt: the file is then read row by row. */
-#define FAST_CHUNK 1024
+#define FAST_CHUNK 4096
 struct fast_row {
     struct psy_client c;
     struct psy_policy p;
@@ -266,6 +266,7 @@ struct fast {
     size_t n_dx, cap_dx;
     struct fast_row *rows;
     size_t n_rows;
+    long written, analyze_at; /* clients written; the count at which statistics are next refreshed */
 };
 
 static void fast_free(struct fast *f)
@@ -441,6 +442,14 @@ static psy_status fast_flush(struct import *im)
         rc = psy__batch_row(b);
     }
     if (!rc) rc = psy__batch_flush(b);
+    /* fresh statistics each time the clients written quadruple, before the foreign keys are checked
+     * against them (see the end of import_row) */
+    f->written += (long)n;
+    if (!rc && f->written >= f->analyze_at) {
+        f->analyze_at = 4 * f->written;
+        if (psy__db_dialect(im->st) == PSY_DB_POSTGRES)
+            rc = psy__sql_exec(im->st, "ANALYZE client"); /* the foreign keys' target */
+    }
     b = &db;
     for (size_t i = 0; !rc && i < n; i++)
         for (int k = 0; !rc && k < f->rows[i].c.n_dx; k++) {
