@@ -10,12 +10,15 @@
  * this is not a dry run. The report names rows and columns, never the values (they are patient data);
  * it lists every problem of a row, not only the first.
  *
- * A file is first read on the assumption that every row is good: the same calls in the same order, but
- * in one all-or-nothing transaction without a savepoint per row (psy__store_begin_bulk). At the first
- * problem of any row that attempt is rolled back and the file is read again as described above, so the
- * report and what is kept are the same either way; a clean file costs no savepoints (on PostgreSQL each
- * is a round trip and a subtransaction, and tens of thousands of them in one transaction slow every
- * read of the rows they wrote).
+ * A file is first read on the assumption that every row is good, in one all-or-nothing transaction
+ * without a savepoint per row (psy__store_begin_bulk): the rows are checked in memory by the records
+ * API's own field checks, against what is read once (payers, clients' names, diagnosis codes), and
+ * written in sets with the same columns and history rows as the records API writes (fast_row,
+ * fast_flush). At the first problem of any row that attempt is rolled back and the file is read again
+ * as described above, so the report and what is kept are the same either way; a clean file costs
+ * neither savepoints nor a round trip per statement (on PostgreSQL each savepoint is a round trip and
+ * a subtransaction, and tens of thousands of them in one transaction slow every read of the rows they
+ * wrote).
  */
 #include <csv.h>
 #include <ctype.h>
