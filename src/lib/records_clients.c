@@ -66,13 +66,18 @@ static psy_status check_client(psy_store *st, const struct psy_client *c, char z
         rc = psy__rec_bad(st, "emergency_name", "required with an emergency phone or relation");
     if (!rc) rc = psy__rec_text(st, "emergency_relation", c->emergency_relation, 32, 0);
     if (!rc) rc = psy__rec_date(st, "telehealth_consent_date", c->telehealth_consent_date, 0);
-    if (!rc) rc = psy__rec_dx(st, "dx", c->n_dx, c->dx, dx, today);
+    if (!rc && dx) rc = psy__rec_dx(st, "dx", c->n_dx, c->dx, dx, today);
     if (!rc && c->active != 0 && c->active != 1) rc = psy__rec_bad(st, "active", "0 or 1");
     if (!rc) rc = psy__rec_date(st, "discharge_date", c->discharge_date, 0);
     if (!rc && c->active && *c->discharge_date) rc = psy__rec_bad(st, "discharge_date", "only a discharged client has one");
     if (!rc && *c->discharge_date && strcmp(c->discharge_date, c->birth_date) < 0)
         rc = psy__rec_bad(st, "discharge_date", "before birth_date");
     return rc;
+}
+
+psy_status psy__rec_client_fields(psy_store *st, const struct psy_client *c, char zip[10])
+{
+    return check_client(st, c, zip, NULL);
 }
 
 static psy_status write_client(psy_store *st, psy_id practice, const void *rec, psy_id *id, int version)
@@ -414,15 +419,9 @@ static psy_status same_client(psy_store *st, const char *table, psy_id practice,
     return rc;
 }
 
-static psy_status write_policy(psy_store *st, psy_id practice, const void *rec, psy_id *id, int version)
+psy_status psy__rec_policy_fields(psy_store *st, const struct psy_policy *p)
 {
-    const struct psy_policy *p = rec;
-    char now[PSY_REC_TIME_MAX];
-    psy__rec_now(now);
-    psy_status rc = *id ? same_client(st, "policy", practice, *id, p->client_id) : PSY_OK;
-    if (!rc) rc = psy__rec_ref(st, "client_id", "client", practice, p->client_id, 0);
-    if (!rc) rc = psy__rec_ref(st, "payer_id", "payer", practice, p->payer_id, 0);
-    if (!rc) rc = psy__rec_text(st, "member_id", p->member_id, 30, PSY__REQ);
+    psy_status rc = psy__rec_text(st, "member_id", p->member_id, 30, PSY__REQ);
     for (const char *c = p->member_id; !rc && *c; c++)
         if (!isalnum((unsigned char)*c) && *c != '-') rc = psy__rec_bad(st, "member_id", "letters, digits and '-' only");
     if (!rc) rc = psy__rec_text(st, "group_number", p->group_number, 30, 0);
@@ -438,6 +437,18 @@ static psy_status write_policy(psy_store *st, psy_id practice, const void *rec, 
     if (!rc) rc = psy__rec_date(st, "end_date", p->end_date, 0);
     if (!rc && *p->end_date && strcmp(p->end_date, p->start_date) < 0)
         rc = psy__rec_bad(st, "end_date", "before start_date");
+    return rc;
+}
+
+static psy_status write_policy(psy_store *st, psy_id practice, const void *rec, psy_id *id, int version)
+{
+    const struct psy_policy *p = rec;
+    char now[PSY_REC_TIME_MAX];
+    psy__rec_now(now);
+    psy_status rc = *id ? same_client(st, "policy", practice, *id, p->client_id) : PSY_OK;
+    if (!rc) rc = psy__rec_ref(st, "client_id", "client", practice, p->client_id, 0);
+    if (!rc) rc = psy__rec_ref(st, "payer_id", "payer", practice, p->payer_id, 0);
+    if (!rc) rc = psy__rec_policy_fields(st, p);
     if (!rc)
         rc = check_overlap(st, "priority",
                            "SELECT id FROM policy WHERE practice_id = ? AND client_id = ? AND priority = ? "

@@ -10,12 +10,15 @@
  * this is not a dry run. The report names rows and columns, never the values (they are patient data);
  * it lists every problem of a row, not only the first.
  *
- * A file is first read on the assumption that every row is good: the same calls in the same order, but
- * in one all-or-nothing transaction without a savepoint per row (psy__store_begin_bulk). At the first
- * problem of any row that attempt is rolled back and the file is read again as described above, so the
- * report and what is kept are the same either way; a clean file costs no savepoints (on PostgreSQL each
- * is a round trip and a subtransaction, and tens of thousands of them in one transaction slow every
- * read of the rows they wrote).
+ * A file is first read on the assumption that every row is good, in one all-or-nothing transaction
+ * without a savepoint per row (psy__store_begin_bulk): the rows are checked in memory by the records
+ * API's own field checks, against what is read once (payers, clients' names, diagnosis codes), and
+ * written in sets with the same columns and history rows as the records API writes (fast_row,
+ * fast_flush). At the first problem of any row that attempt is rolled back and the file is read again
+ * as described above, so the report and what is kept are the same either way; a clean file costs
+ * neither savepoints nor a round trip per statement (on PostgreSQL each savepoint is a round trip and
+ * a subtransaction, and tens of thousands of them in one transaction slow every read of the rows they
+ * wrote).
  */
 #include <csv.h>
 #include <ctype.h>
@@ -71,6 +74,7 @@ struct import {
     psy_id *row_client;       /* the client each earlier good row added, by data row (duplicate naming) */
     long *row_number;
     size_t n_added;
+    struct fast *fx;          /* the first attempt's state (fast only) */
 };
 
 static void problem(struct import *im, const char *column, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -238,6 +242,337 @@ static int stand_in(struct psy_client *c, struct psy_policy *p, const char *fiel
     return 1;
 }
 
+/* --- the first attempt: rows checked in memory, written in sets ------------------------------------
+ * What the records API reads for each row is read once: the practice's payers, the names and birth
+ * dates of its clients (for the same-person check), each distinct diagnosis code's catalog entry. The
+ * rows go out FAST_CHUNK at a time with their ids reserved first, as multi-row inserts (COPY on
+ * PostgreSQL), with the same columns, defaults and history rows as psy_records_client_add and
+ * psy_records_policy_add. Anything in doubt stops the attempt: the file is then read row by row. */
+#define FAST_CHUNK 4096
+struct fast_row {
+    struct psy_client c;
+    struct psy_policy p;
+    char zip[10];
+    int has_policy;
+};
+struct fast_dx {
+    char raw[PSY_CODE_MAX], norm[PSY_CODE_MAX];
+};
+struct fast {
+    int loaded;
+    char today[PSY_DATE_MAX];
+    struct psy_payer *payers;
+    size_t n_payers;
+    char **keys; /* open addressing: "birth\x1Ffirst\x1Flast" (ASCII lower case), or "birth\x1F*" */
+    size_t n_keys, cap_keys;
+    struct fast_dx *dx;
+    size_t n_dx, cap_dx;
+    struct fast_row *rows;
+    size_t n_rows;
+    long written, analyze_at; /* clients written; the count at which statistics are next refreshed */
+};
+
+static void fast_free(struct fast *f)
+{
+    if (!f) return;
+    free(f->payers);
+    for (size_t i = 0; i < f->cap_keys; i++) free(f->keys[i]);
+    free(f->keys);
+    free(f->dx);
+    free(f->rows);
+    free(f);
+}
+
+static size_t key_hash(const char *k)
+{
+    size_t h = 1469598103934665603u;
+    for (; *k; k++) h = (h ^ (unsigned char)*k) * 1099511628211u;
+    return h;
+}
+
+/* The slot of key k: where it is, or the empty one where it would go. */
+static size_t key_slot(const struct fast *f, const char *k)
+{
+    size_t i = key_hash(k) & (f->cap_keys - 1);
+    while (f->keys[i] && strcmp(f->keys[i], k)) i = (i + 1) & (f->cap_keys - 1);
+    return i;
+}
+
+static int key_has(const struct fast *f, const char *k) { return f->cap_keys && f->keys[key_slot(f, k)]; }
+
+static psy_status key_add(struct fast *f, const char *k)
+{
+    if (2 * (f->n_keys + 1) > f->cap_keys) {
+        size_t cap = f->cap_keys ? 2 * f->cap_keys : 1024;
+        char **old = f->keys;
+        size_t ocap = f->cap_keys;
+        if (!(f->keys = calloc(cap, sizeof *f->keys))) {
+            f->keys = old;
+            return PSY_ENOMEM;
+        }
+        f->cap_keys = cap;
+        for (size_t i = 0; i < ocap; i++)
+            if (old[i]) f->keys[key_slot(f, old[i])] = old[i];
+        free(old);
+    }
+    size_t i = key_slot(f, k);
+    if (f->keys[i]) return PSY_OK;
+    if (!(f->keys[i] = strdup(k))) return PSY_ENOMEM;
+    f->n_keys++;
+    return PSY_OK;
+}
+
+/* The same-person key of a name and birth date; 0 when a name has bytes outside ASCII (SQL's lower()
+ * may then fold differently: such rows are checked in SQL). */
+static int person_key(char *out, size_t size, const char *first, const char *last, const char *birth)
+{
+    int ascii = 1;
+    snprintf(out, size, "%s\x1F%s\x1F%s", birth, first, last);
+    for (char *p = out + strlen(birth); *p; p++) {
+        if ((unsigned char)*p >= 0x80) ascii = 0;
+        *p = (char)tolower((unsigned char)*p);
+    }
+    return ascii;
+}
+
+static psy_status fast_load(struct import *im)
+{
+    struct fast *f = im->fx;
+    psy__rec_today(f->today);
+    psy_status rc = psy_records_payer_list(im->st, im->practice, &f->payers, &f->n_payers);
+    if (rc) return rc;
+    if (!(f->rows = malloc(FAST_CHUNK * sizeof *f->rows))) return PSY_ENOMEM;
+    psy__stmt *s;
+    if ((rc = psy__db_query(im->st, &s, "SELECT birth_date, first_name, last_name FROM client WHERE practice_id = ?",
+                            PSY_ARGS(PSY_INT(im->practice)))))
+        return rc;
+    int r;
+    char key[256];
+    while (!rc && (r = psy__sql_step(s)) == PSY_SQL_ROW) {
+        const char *birth = psy__sql_text(s, 0);
+        if (!person_key(key, sizeof key, psy__sql_text(s, 1), psy__sql_text(s, 2), birth))
+            snprintf(key, sizeof key, "%s\x1F*", birth);
+        rc = key_add(f, key);
+    }
+    if (!rc && r == PSY_SQL_ERROR) rc = psy__store_dbfail(im->st, "records");
+    psy__sql_finalize(s);
+    f->loaded = 1;
+    return rc;
+}
+
+static psy_status find_payer(struct import *im, const char *code, psy_id *payer)
+{
+    if (!im->fast) return psy_records_payer_find(im->st, im->practice, code, payer);
+    psy_status rc = im->fx->loaded ? PSY_OK : fast_load(im);
+    for (size_t i = 0; !rc && i < im->fx->n_payers; i++)
+        if (!strcmp(im->fx->payers[i].payer_code, code)) {
+            *payer = im->fx->payers[i].id;
+            return PSY_OK;
+        }
+    return rc ? rc : PSY_ENOTFOUND;
+}
+
+/* Ids for n new rows of table, ascending, as the store would give them one by one. */
+static psy_status reserve_ids(psy_store *st, const char *table, size_t n, psy_id *ids)
+{
+    if (psy__db_dialect(st) == PSY_DB_POSTGRES) {
+        int64_t *got = NULL;
+        size_t k = 0;
+        psy_status rc = psy__db_ints(st, &got, &k,
+                                     "SELECT nextval(pg_get_serial_sequence(?, 'id')) FROM generate_series(1, "
+                                     "CAST(? AS INTEGER)) ORDER BY 1",
+                                     PSY_ARGS(PSY_TEXT(table), PSY_INT((long long)n)));
+        if (!rc && k != n) rc = psy__store_fail(st, PSY_EDB, "%s: no ids for new rows", table);
+        for (size_t i = 0; !rc && i < n; i++) ids[i] = got[i];
+        free(got);
+        return rc;
+    }
+    char sql[64];
+    int64_t top = 0;
+    snprintf(sql, sizeof sql, "SELECT COALESCE(max(id), 0) FROM %s", table);
+    psy_status rc = psy__db_int(st, &top, sql, PSY_NOARGS);
+    for (size_t i = 0; !rc && i < n; i++) ids[i] = top + 1 + (psy_id)i;
+    return rc;
+}
+
+/* Writes the rows held: clients, their diagnoses, policies, then the history rows in the order the
+ * records API writes them (a client's, then its policy's). */
+static psy_status fast_flush(struct import *im)
+{
+    struct fast *f = im->fx;
+    size_t n = f->n_rows, np = 0;
+    if (!n) return PSY_OK;
+    for (size_t i = 0; i < n; i++) np += f->rows[i].has_policy;
+    psy_id *ids = malloc((n + np + 1) * sizeof *ids), *pids = ids + n;
+    if (!ids) return PSY_ENOMEM;
+    psy_status rc = reserve_ids(im->st, "client", n, ids);
+    if (!rc && np) rc = reserve_ids(im->st, "policy", np, pids);
+    char now[PSY_REC_TIME_MAX];
+    psy__rec_now(now);
+    struct psy__batch cb, db, pb, hb;
+    psy__batch_init(&cb, im->st,
+                    "INSERT INTO client (id, practice_id, first_name, last_name, birth_date, sex, address, city, state, "
+                    "zip, phone, telehealth_consent_date, email, emergency_name, emergency_phone, emergency_relation, "
+                    "created_at, updated_at) VALUES",
+                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "");
+    psy__batch_init(&db, im->st, "INSERT INTO client_diagnosis (practice_id, client_id, code, position) VALUES",
+                    "(?, ?, ?, ?)", "");
+    psy__batch_init(&pb, im->st,
+                    "INSERT INTO policy (id, practice_id, client_id, payer_id, member_id, group_number, priority, "
+                    "relation, subscriber_first, subscriber_last, subscriber_birth, copay_cents, start_date, end_date, "
+                    "created_at, updated_at) VALUES",
+                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "");
+    psy__batch_init(&hb, im->st,
+                    "INSERT INTO record_history (practice_id, record_type, record_id, version, action, actor_id, "
+                    "changed_at, previous) VALUES",
+                    "(?, ?, ?, ?, ?, ?, ?, ?)", "");
+#define OR_NULL(v) psy__batch_text(b, *(v) ? (v) : NULL)
+    struct psy__batch *b = &cb;
+    for (size_t i = 0; !rc && i < n; i++) {
+        const struct psy_client *c = &f->rows[i].c;
+        psy__batch_int64(b, ids[i]);
+        psy__batch_int64(b, im->practice);
+        const char *texts[] = {c->first_name, c->last_name, c->birth_date, c->sex, c->address, c->city, c->state,
+                               f->rows[i].zip, c->phone};
+        for (size_t k = 0; k < sizeof texts / sizeof *texts; k++) psy__batch_text(b, texts[k]);
+        OR_NULL(c->telehealth_consent_date);
+        psy__batch_text(b, c->email);
+        psy__batch_text(b, c->emergency_name);
+        psy__batch_text(b, c->emergency_phone);
+        psy__batch_text(b, c->emergency_relation);
+        psy__batch_text(b, now);
+        psy__batch_text(b, now);
+        rc = psy__batch_row(b);
+    }
+    if (!rc) rc = psy__batch_flush(b);
+    /* fresh statistics each time the clients written quadruple, before the foreign keys are checked
+     * against them (see the end of import_row) */
+    f->written += (long)n;
+    if (!rc && f->written >= f->analyze_at) {
+        f->analyze_at = 4 * f->written;
+        if (psy__db_dialect(im->st) == PSY_DB_POSTGRES)
+            rc = psy__sql_exec(im->st, "ANALYZE client"); /* the foreign keys' target */
+    }
+    b = &db;
+    for (size_t i = 0; !rc && i < n; i++)
+        for (int k = 0; !rc && k < f->rows[i].c.n_dx; k++) {
+            psy__batch_int64(b, im->practice);
+            psy__batch_int64(b, ids[i]);
+            psy__batch_text(b, f->rows[i].c.dx[k]);
+            psy__batch_int64(b, k + 1);
+            rc = psy__batch_row(b);
+        }
+    if (!rc) rc = psy__batch_flush(b);
+    b = &pb;
+    for (size_t i = 0, j = 0; !rc && i < n; i++) {
+        const struct psy_policy *p = &f->rows[i].p;
+        if (!f->rows[i].has_policy) continue;
+        psy__batch_int64(b, pids[j++]);
+        psy__batch_int64(b, im->practice);
+        psy__batch_int64(b, ids[i]);
+        psy__batch_int64(b, p->payer_id);
+        psy__batch_text(b, p->member_id);
+        psy__batch_text(b, p->group_number);
+        psy__batch_int64(b, p->priority);
+        psy__batch_text(b, p->relation);
+        psy__batch_text(b, p->subscriber_first);
+        psy__batch_text(b, p->subscriber_last);
+        OR_NULL(p->subscriber_birth);
+        psy__batch_int64(b, p->copay_cents);
+        psy__batch_text(b, p->start_date);
+        OR_NULL(p->end_date);
+        psy__batch_text(b, now);
+        psy__batch_text(b, now);
+        rc = psy__batch_row(b);
+    }
+    if (!rc) rc = psy__batch_flush(b);
+    b = &hb;
+    for (size_t i = 0, j = 0; !rc && i < n; i++)
+        for (int k = 0; !rc && k < 1 + f->rows[i].has_policy; k++) {
+            psy__batch_int64(b, im->practice);
+            psy__batch_text(b, k ? "policy" : "client");
+            psy__batch_int64(b, k ? pids[j++] : ids[i]);
+            psy__batch_int64(b, 1); /* a new record's version */
+            psy__batch_text(b, "create");
+            psy__batch_text(b, NULL);
+            psy__batch_text(b, now);
+            psy__batch_text(b, NULL);
+            rc = psy__batch_row(b);
+        }
+    if (!rc) rc = psy__batch_flush(b);
+#undef OR_NULL
+    psy__batch_free(&cb);
+    psy__batch_free(&db);
+    psy__batch_free(&pb);
+    psy__batch_free(&hb);
+    free(ids);
+    f->n_rows = 0;
+    return rc;
+}
+
+/* The first attempt's checks of a parsed row, as psy_records_client_add and psy_records_policy_add make
+ * them; a good row is held for fast_flush. Any problem stops the attempt. */
+static void fast_row(struct import *im, struct psy_client *c, struct psy_policy *p, int has_policy, size_t before)
+{
+    struct fast *f = im->fx;
+    psy_status rc = f->loaded ? PSY_OK : fast_load(im);
+    char zip[10];
+    c->active = 1;
+    c->discharge_date[0] = 0;
+    if (!rc && im->r->n_problems > before) rc = PSY_EINVAL;
+    if (!rc) rc = psy__rec_client_fields(im->st, c, zip);
+    /* the diagnoses: each distinct code looked up once */
+    for (int i = 0; !rc && i < c->n_dx; i++) {
+        size_t k = 0;
+        while (k < f->n_dx && strcmp(f->dx[k].raw, c->dx[i])) k++;
+        if (k == f->n_dx) {
+            if (f->n_dx == f->cap_dx) {
+                size_t cap = f->cap_dx ? 2 * f->cap_dx : 64;
+                struct fast_dx *d = realloc(f->dx, cap * sizeof *d);
+                if (!d) {
+                    rc = PSY_ENOMEM;
+                    break;
+                }
+                f->dx = d;
+                f->cap_dx = cap;
+            }
+            if ((rc = psy__rec_dx(im->st, "dx", 1, (const char(*)[PSY_CODE_MAX])c->dx[i], &f->dx[k].norm, f->today)))
+                break;
+            snprintf(f->dx[k].raw, PSY_CODE_MAX, "%s", c->dx[i]);
+            f->n_dx++;
+        }
+        memcpy(c->dx[i], f->dx[k].norm, PSY_CODE_MAX);
+        for (int j = 0; !rc && j < i; j++)
+            if (!strcmp(c->dx[j], c->dx[i])) rc = PSY_EINVAL; /* listed twice */
+    }
+    if (!rc && has_policy) rc = psy__rec_policy_fields(im->st, p);
+    /* the same person in the practice or earlier in the file */
+    char key[256], mark[32];
+    snprintf(mark, sizeof mark, "%s\x1F*", c->birth_date);
+    int ascii = person_key(key, sizeof key, c->first_name, c->last_name, c->birth_date);
+    if (!rc && (!ascii || key_has(f, mark))) {
+        psy_id dup;
+        if (!(rc = fast_flush(im))) rc = psy_records_client_find(im->st, im->practice, c->first_name, c->last_name,
+                                                                  c->birth_date, &dup);
+        rc = rc == PSY_ENOTFOUND ? PSY_OK : rc ? rc : PSY_EINVAL;
+    } else if (!rc && key_has(f, key))
+        rc = PSY_EINVAL;
+    if (!rc) rc = key_add(f, ascii ? key : mark);
+    if (rc) {
+        im->retry = 1;
+        im->rc = rc;
+        return;
+    }
+    struct fast_row *row = &f->rows[f->n_rows]; /* after any flush above */
+    row->c = *c;
+    row->p = *p;
+    memcpy(row->zip, zip, sizeof zip);
+    row->has_policy = has_policy;
+    im->r->clients++;
+    if (has_policy) im->r->policies++;
+    if (++f->n_rows == FAST_CHUNK) im->rc = fast_flush(im);
+}
+
 /* Checks and writes one data row under a savepoint; a refusal is reported and undone. Every problem of
  * the row is reported, each under its CSV column ("row" when it is about the row as a whole): after a
  * refusal by the records API the refused field gets a stand-in and the row is checked again. */
@@ -282,7 +617,7 @@ static void import_row(struct import *im)
             if (*col(im, pcols[i])) problem(im, columns[pcols[i]].name, "given without payer_id");
     } else {
         psy_id payer = 0;
-        psy_status q = psy_records_payer_find(im->st, im->practice, col(im, C_PAYER), &payer);
+        psy_status q = find_payer(im, col(im, C_PAYER), &payer);
         if (q == PSY_ENOTFOUND) {
             problem(im, "payer_id", "no payer with this electronic id in the practice (add it first: psyclaim payer add)");
             /* the other policy columns are still checked, against any payer of the practice */
@@ -318,6 +653,10 @@ static void import_row(struct import *im)
         if (!*p.start_date && !reported(im, before, "policy_start")) problem(im, "policy_start", "required with payer_id");
     }
     if (im->rc) return;
+    if (im->fast) {
+        fast_row(im, &c, &p, has_policy, before);
+        return;
+    }
 
     /* the same person already in the practice, or earlier in this file */
     if (psy_records_date_valid(c.birth_date) && !reported(im, before, "first_name") &&
@@ -486,10 +825,12 @@ static psy_status import_file(psy_store *st, psy_id practice, const char *text, 
     im.r = r;
     im.fast = fast;
     *retry = 0;
+    if (fast && !(im.fx = calloc(1, sizeof *im.fx))) return PSY_ENOMEM;
     if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL)) return PSY_ENOMEM;
     psy_status rc = psy__rec_ref(st, "practice", "practice", practice, practice, 0);
     if (!rc) rc = fast ? psy__store_begin_bulk(st) : psy__store_begin(st);
     if (rc) {
+        fast_free(im.fx);
         csv_free(&p);
         return rc;
     }
@@ -501,6 +842,8 @@ static psy_status import_file(psy_store *st, psy_id practice, const char *text, 
     csv_free(&p);
     for (int i = 0; i < im.n_fields; i++) free(im.fields[i]);
     if (!im.rc && !im.header_done) im.rc = psy__store_fail(st, PSY_EPARSE, "row 1: the file is empty (no header row)");
+    if (fast && !im.rc && !r->refused) im.rc = fast_flush(&im);
+    fast_free(im.fx);
     free(im.row_client);
     free(im.row_number);
     if (fast && (im.rc || r->refused)) { /* any failure is found again, and reported, row by row */

@@ -61,6 +61,11 @@ psy_status psy__rec_digits(psy_store *st, const char *field, const char *v, cons
  * repeats; writes their display forms to out. */
 psy_status psy__rec_dx(psy_store *st, const char *field, int n, const char (*dx)[PSY_CODE_MAX],
                        char (*out)[PSY_CODE_MAX], const char *date);
+/* The checks of a new client's or policy's own fields, without reading the store: a client's
+ * diagnoses (psy__rec_dx) and a policy's client, payer and overlaps are left to the caller. zip gets
+ * the zip's digits. */
+psy_status psy__rec_client_fields(psy_store *st, const struct psy_client *c, char zip[10]);
+psy_status psy__rec_policy_fields(psy_store *st, const struct psy_policy *p);
 /* Checks a CPT or HCPCS procedure code in the catalog; writes its display form. */
 psy_status psy__rec_proc_code(psy_store *st, const char *field, const char *code, char out[PSY_CODE_MAX]);
 /* Checks that table has row id in practice (and, when active_only, that it is active). */

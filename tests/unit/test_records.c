@@ -1147,23 +1147,35 @@ static int has_problem(const struct psy_import_report *r, long row, const char *
     return 0;
 }
 
-/* Three rows of clients named last (a policy with diagnoses, no policy, a child's secondary policy). */
+/* Four rows of clients named last (a policy with diagnoses, no policy, a child's secondary policy, and
+ * every client column: contact, emergency contact, telehealth consent, codes written in lower case
+ * without the dot, a policy of another relation with an end date). */
 static void import_rows(char *out, size_t len, const char *last, const char *payer)
 {
     snprintf(out, len,
              "Dana,%s,1980-03-04,F,\"1 Elm St, Apt 2\",Millbrook,IL,62901,F41.1;F32.1,%s,MA-1,G7,primary,self,,,,"
-             "2025-01-01,,$25.00\r\n"
-             "Eli,%s,1975-12-31,M,,,,,F43.10,,,,,,,,,,,\r\n"
-             "Fran,%s,2010-06-15,U,,,,,,%s,MC-3,,secondary,child,Gale,%s,1979-01-01,2024-07-01,2026-12-31,12.50\r\n",
-             last, payer, last, last, payer, last);
+             "2025-01-01,,$25.00,,,,,,\r\n"
+             "Eli,%s,1975-12-31,M,,,,,F43.10,,,,,,,,,,,,,,,,\r\n"
+             "Fran,%s,2010-06-15,U,,,,,,%s,MC-3,,secondary,child,Gale,Roe,1979-01-01,2024-07-01,2026-12-31,12.50,,,,,"
+             "\r\n"
+             "Gus,%s,1966-02-28,M,9 Oak Rd,Springfield,MO,658011234,f329 F41.1,%s,ZX-9,,tertiary,Spouse,Hana,Roe,"
+             "1968-08-08,2023-02-01,2025-01-31,\"$1,040.05\",(417) 555-0100,gus@example.org,Hana Roe,417-555-0101,"
+             "spouse,2024-05-06\r\n"
+             "Zo\xC3\xAB,%s,1980-03-04,F,,,,,,,,,,,,,,,,,,,,,\r\n",
+             last, payer, last, last, payer, last, payer, last);
 }
 
-/* sql with its one NAME replaced by name. */
+/* sql with each NAME replaced by name. */
 static void named(char *out, size_t len, const char *sql, const char *name)
 {
     const char *at = strstr(sql, "NAME");
     assert_non_null(at);
-    snprintf(out, len, "%.*s%s%s", (int)(at - sql), sql, name, at + 4);
+    size_t k = 0;
+    for (; at; sql = at + 4, at = strstr(sql, "NAME")) {
+        k += (size_t)snprintf(out + k, len - k, "%.*s%s", (int)(at - sql), sql, name);
+        assert_true(k < len);
+    }
+    snprintf(out + k, len - k, "%s", sql);
 }
 
 /* The same rows of a client CSV imported on the first attempt (a clean file: no savepoints) and after a
@@ -1178,43 +1190,52 @@ static void test_import_clients_fast(void **state)
     assert_int_equal(psy_records_payer_get(f.st, f.pr, f.commercial, &py), PSY_OK);
     static const char *const head = "first_name,last_name,birth_date,sex,address,city,state,zip,diagnoses,payer_id,"
                                     "member_id,group_number,policy_order,relation,subscriber_first,subscriber_last,"
-                                    "subscriber_birth,policy_start,policy_end,copay\r\n";
-    char a[2048], b[2048], fast_rows[1024], slow_rows[1024];
+                                    "subscriber_birth,policy_start,policy_end,copay,phone,email,emergency_name,"
+                                    "emergency_phone,emergency_relation,telehealth_consent_date\r\n";
+    char a[4096], b[4096], fast_rows[2048], slow_rows[2048];
     import_rows(fast_rows, sizeof fast_rows, "Fastpath", py.payer_code);
     import_rows(slow_rows, sizeof slow_rows, "Slowpath", py.payer_code);
     snprintf(a, sizeof a, "%s%s", head, fast_rows);
-    snprintf(b, sizeof b, "%s%sHal,Slowpath,not-a-date,M,,,,,,,,,,,,,,,,\r\n", head, slow_rows);
+    snprintf(b, sizeof b, "%s%sHal,Slowpath,not-a-date,M,,,,,,,,,,,,,,,,,,,,,\r\n", head, slow_rows);
     long before = fx_db_count(&f.db, "SELECT COUNT(*) FROM client");
     struct psy_import_report r;
     assert_int_equal(psy_records_import_clients(f.st, f.pr, a, strlen(a), PSY_IMPORT_DRY_RUN, &r), PSY_OK);
-    assert_int_equal(r.good, 3);
+    assert_int_equal(r.good, 5);
     assert_int_equal(r.clients, 0);
     assert_int_equal(r.committed, 0);
     psy_import_report_clear(&r);
     assert_int_equal(fx_db_count(&f.db, "SELECT COUNT(*) FROM client"), before);
     assert_int_equal(psy_records_import_clients(f.st, f.pr, a, strlen(a), 0, &r), PSY_OK);
-    assert_true(r.committed && r.rows == 3 && r.good == 3 && r.refused == 0 && r.clients == 3 && r.policies == 2);
+    assert_true(r.committed && r.rows == 5 && r.good == 5 && r.refused == 0 && r.clients == 5 && r.policies == 3);
     assert_int_equal(r.n_problems, 0);
     psy_import_report_clear(&r);
     assert_int_equal(psy_records_import_clients(f.st, f.pr, b, strlen(b), PSY_IMPORT_SKIP_BAD, &r), PSY_OK);
-    assert_true(r.committed && r.rows == 4 && r.good == 3 && r.refused == 1 && r.clients == 3 && r.policies == 2);
-    assert_true(has_problem(&r, 5, "birth_date", NULL));
+    assert_true(r.committed && r.rows == 6 && r.good == 5 && r.refused == 1 && r.clients == 5 && r.policies == 3);
+    assert_true(has_problem(&r, 7, "birth_date", NULL));
     psy_import_report_clear(&r);
     /* what each kept, but for the last name */
     static const char *const q[] = {
-        "SELECT first_name, birth_date, sex, address, city, state, zip, phone, email, active, version FROM client "
-        "WHERE last_name = 'NAME'",
-        "SELECT c.first_name, d.code, d.position FROM client_diagnosis d JOIN client c ON c.id = d.client_id WHERE "
-        "c.last_name = 'NAME'",
-        "SELECT c.first_name, p.payer_id, p.member_id, p.group_number, p.priority, p.relation, p.subscriber_first, "
-        "p.subscriber_birth, p.start_date, p.end_date, p.copay_cents, p.version FROM policy p JOIN client c ON c.id = "
+        "SELECT practice_id, first_name, birth_date, sex, address, city, state, zip, phone, email, emergency_name, "
+        "emergency_phone, emergency_relation, telehealth_consent_date, discharge_date, active, version, "
+        "CASE WHEN created_at = updated_at THEN 1 ELSE 0 END FROM client WHERE last_name = 'NAME'",
+        "SELECT d.practice_id, c.first_name, d.code, d.position FROM client_diagnosis d JOIN client c ON c.id = "
+        "d.client_id WHERE c.last_name = 'NAME'",
+        "SELECT p.practice_id, c.first_name, p.payer_id, p.member_id, p.group_number, p.priority, p.relation, "
+        "p.subscriber_first, p.subscriber_last, p.subscriber_birth, p.start_date, p.end_date, p.copay_cents, "
+        "p.version, CASE WHEN p.created_at = p.updated_at THEN 1 ELSE 0 END FROM policy p JOIN client c ON c.id = "
         "p.client_id WHERE c.last_name = 'NAME'",
-        "SELECT c.first_name, h.record_type, h.action, h.version FROM record_history h JOIN client c ON (h.record_type "
-        "= 'client' AND h.record_id = c.id) OR (h.record_type = 'policy' AND h.record_id IN (SELECT p.id FROM policy p "
-        "WHERE p.client_id = c.id)) WHERE c.last_name = 'NAME'",
+        "SELECT h.practice_id, c.first_name, h.record_type, h.action, h.version, h.actor_id, h.previous FROM "
+        "record_history h JOIN client c ON (h.record_type = 'client' AND h.record_id = c.id) OR (h.record_type = "
+        "'policy' AND h.record_id IN (SELECT p.id FROM policy p WHERE p.client_id = c.id)) WHERE c.last_name = 'NAME'",
+        /* the order of the history rows: each client's, then its policy's */
+        "SELECT c.first_name, h.record_type, (SELECT COUNT(*) FROM record_history e JOIN client k ON (e.record_type "
+        "= 'client' AND e.record_id = k.id) OR (e.record_type = 'policy' AND e.record_id IN (SELECT p.id FROM policy "
+        "p WHERE p.client_id = k.id)) WHERE k.last_name = 'NAME' AND e.id < h.id) FROM record_history h JOIN client c "
+        "ON (h.record_type = 'client' AND h.record_id = c.id) OR (h.record_type = 'policy' AND h.record_id IN (SELECT "
+        "p.id FROM policy p WHERE p.client_id = c.id)) WHERE c.last_name = 'NAME'",
     };
     for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
-        char one[700], other[700], sql[1600];
+        char one[1500], other[1500], sql[3200];
         named(one, sizeof one, q[i], "Fastpath");
         named(other, sizeof other, q[i], "Slowpath");
         snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM (%s) x", one);
@@ -1227,11 +1248,17 @@ static void test_import_clients_fast(void **state)
         snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM (%s EXCEPT %s) x", other, one);
         assert_int_equal(fx_db_count(&f.db, sql), 0);
     }
+    /* the same file again: every row is a client already in the practice (the one with a name outside
+     * ASCII too), named as the row-by-row reading names it */
+    assert_int_equal(psy_records_import_clients(f.st, f.pr, a, strlen(a), 0, &r), PSY_OK);
+    assert_true(!r.committed && r.rows == 5 && r.good == 0 && r.refused == 5 && r.clients == 0);
+    for (long row = 2; row <= 6; row++) assert_true(has_problem(&r, row, "row", "already in the practice"));
+    psy_import_report_clear(&r);
     /* a duplicate later in a clean-looking file: found and named as before, nothing written */
     char c[2048];
     before = fx_db_count(&f.db, "SELECT COUNT(*) FROM client");
-    snprintf(c, sizeof c, "%sIvy,Dup,1990-01-01,F,,,,,,,,,,,,,,,,\r\nJo,Dup,1991-01-01,M,,,,,,,,,,,,,,,,\r\n"
-                          "IVY,dup,1990-01-01,F,,,,,,,,,,,,,,,,\r\n", head);
+    snprintf(c, sizeof c, "%sIvy,Dup,1990-01-01,F,,,,,,,,,,,,,,,,,,,,,\r\nJo,Dup,1991-01-01,M,,,,,,,,,,,,,,,,,,,,,\r\n"
+                          "IVY,dup,1990-01-01,F,,,,,,,,,,,,,,,,,,,,,\r\n", head);
     assert_int_equal(psy_records_import_clients(f.st, f.pr, c, strlen(c), 0, &r), PSY_OK);
     assert_true(!r.committed && r.good == 2 && r.refused == 1 && r.clients == 0);
     assert_true(has_problem(&r, 4, "row", "as row 2"));
