@@ -22,6 +22,7 @@
  */
 #include <csv.h>
 #include <ctype.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,8 +264,7 @@ struct fast {
     char today[PSY_DATE_MAX];
     struct psy_payer *payers;
     size_t n_payers;
-    char **keys; /* open addressing: "birth\x1Ffirst\x1Flast" (ASCII lower case), or "birth\x1F*" */
-    size_t n_keys, cap_keys;
+    json_t *keys; /* "birth\x1Ffirst\x1Flast" (ASCII lower case), or "birth\x1F*" */
     struct fast_dx *dx;
     size_t n_dx, cap_dx;
     struct fast_row *rows;
@@ -276,50 +276,19 @@ static void fast_free(struct fast *f)
 {
     if (!f) return;
     free(f->payers);
-    for (size_t i = 0; i < f->cap_keys; i++) free(f->keys[i]);
-    free(f->keys);
+    json_decref(f->keys);
     free(f->dx);
     free(f->rows);
     free(f);
 }
 
-static size_t key_hash(const char *k)
-{
-    size_t h = 1469598103934665603u;
-    for (; *k; k++) h = (h ^ (unsigned char)*k) * 1099511628211u;
-    return h;
-}
-
-/* The slot of key k: where it is, or the empty one where it would go. */
-static size_t key_slot(const struct fast *f, const char *k)
-{
-    size_t i = key_hash(k) & (f->cap_keys - 1);
-    while (f->keys[i] && strcmp(f->keys[i], k)) i = (i + 1) & (f->cap_keys - 1);
-    return i;
-}
-
-static int key_has(const struct fast *f, const char *k) { return f->cap_keys && f->keys[key_slot(f, k)]; }
+/* The same-person keys seen: a set of strings, kept as the keys of a jansson object (its hash table). */
+static int key_has(const struct fast *f, const char *k) { return f->keys && json_object_get(f->keys, k); }
 
 static psy_status key_add(struct fast *f, const char *k)
 {
-    if (2 * (f->n_keys + 1) > f->cap_keys) {
-        size_t cap = f->cap_keys ? 2 * f->cap_keys : 1024;
-        char **old = f->keys;
-        size_t ocap = f->cap_keys;
-        if (!(f->keys = calloc(cap, sizeof *f->keys))) {
-            f->keys = old;
-            return PSY_ENOMEM;
-        }
-        f->cap_keys = cap;
-        for (size_t i = 0; i < ocap; i++)
-            if (old[i]) f->keys[key_slot(f, old[i])] = old[i];
-        free(old);
-    }
-    size_t i = key_slot(f, k);
-    if (f->keys[i]) return PSY_OK;
-    if (!(f->keys[i] = strdup(k))) return PSY_ENOMEM;
-    f->n_keys++;
-    return PSY_OK;
+    if (!f->keys && !(f->keys = json_object())) return PSY_ENOMEM;
+    return json_object_set_new(f->keys, k, json_true()) ? PSY_ENOMEM : PSY_OK;
 }
 
 /* The same-person key of a name and birth date; 0 when a name has bytes outside ASCII (SQL's lower()
