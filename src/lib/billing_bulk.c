@@ -781,23 +781,11 @@ static void stretch_clear(struct build *B)
 static psy_status reserve_ids(struct build *B)
 {
     if (!B->nc) return PSY_OK;
-    if (psy__db_dialect(B->st) == PSY_DB_POSTGRES) {
-        psy_id *ids = NULL;
-        size_t n = 0;
-        psy_status rc = psy__db_ints(B->st, &ids, &n,
-                                     "SELECT nextval(pg_get_serial_sequence('claim', 'id')) FROM generate_series(1, "
-                                     "CAST(? AS INTEGER)) ORDER BY 1",
-                                     PSY_ARGS(PSY_INT((long long)B->nc)));
-        if (!rc && n != B->nc) rc = psy__store_fail(B->st, PSY_EDB, "claim: no ids for new claims");
-        for (size_t i = 0; !rc && i < n; i++) B->c[i].id = ids[i];
-        free(ids);
-        if (rc) return rc;
-    } else {
-        int64_t top = 0;
-        psy_status rc = psy__db_int(B->st, &top, "SELECT COALESCE(max(id), 0) FROM claim", PSY_NOARGS);
-        if (rc) return rc;
-        for (size_t i = 0; i < B->nc; i++) B->c[i].id = top + 1 + (psy_id)i;
-    }
+    psy_id *ids = psy__malloc(B->nc * sizeof *ids);
+    psy_status rc = psy__db_reserve_ids(B->st, "claim", B->nc, ids);
+    for (size_t i = 0; !rc && i < B->nc; i++) B->c[i].id = ids[i];
+    free(ids);
+    if (rc) return rc;
     for (size_t i = 0; i < B->nl; i++)
         if (B->l[i].nc != SIZE_MAX) B->l[i].claim = B->c[B->l[i].nc].id;
     for (size_t i = 0; i < B->nc; i++) snprintf(B->c[i].number, sizeof B->c[i].number, "PC%08lld", (long long)B->c[i].id);

@@ -495,6 +495,29 @@ psy_status psy__db_ints(psy_store *st, int64_t **out, size_t *n_out, const char 
     return rc;
 }
 
+psy_status psy__db_reserve_ids(psy_store *st, const char *table, size_t n, int64_t *ids)
+{
+    if (!n) return PSY_OK;
+    if (psy__db_dialect(st) == PSY_DB_POSTGRES) {
+        int64_t *got = NULL;
+        size_t k = 0;
+        psy_status rc = psy__db_ints(st, &got, &k,
+                                     "SELECT nextval(pg_get_serial_sequence(?, 'id')) FROM generate_series(1, "
+                                     "CAST(? AS INTEGER)) ORDER BY 1",
+                                     PSY_ARGS(PSY_TEXT(table), PSY_INT((long long)n)));
+        if (!rc && k != n) rc = psy__store_fail(st, PSY_EDB, "%s: no ids for new rows", table);
+        for (size_t i = 0; !rc && i < n; i++) ids[i] = got[i];
+        free(got);
+        return rc;
+    }
+    char sql[96];
+    int64_t top = 0;
+    snprintf(sql, sizeof sql, "SELECT COALESCE(max(id), 0) FROM %s", table);
+    psy_status rc = psy__db_int(st, &top, sql, PSY_NOARGS);
+    for (size_t i = 0; !rc && i < n; i++) ids[i] = top + 1 + (int64_t)i;
+    return rc;
+}
+
 void psy__db_col_copy(psy__stmt *s, int col, char *dst, size_t len)
 {
     const char *t = psy__sql_text(s, col);

@@ -149,6 +149,10 @@ psy_status psy__db_int(psy_store *st, int64_t *out, const char *sql, const psy__
 psy_status psy__db_text(psy_store *st, char *dst, size_t len, const char *sql, const psy__arg *a, int n);
 /* The first column of every row as integers (free *out). */
 psy_status psy__db_ints(psy_store *st, int64_t **out, size_t *n_out, const char *sql, const psy__arg *a, int n);
+/* Ids for n new rows of table (whose key is `id`), ascending, as the store would give them one by one,
+ * for rows written in sets: the table's sequence on PostgreSQL, after the largest id on SQLite (the
+ * caller holds the write lock: inside its transaction). */
+psy_status psy__db_reserve_ids(psy_store *st, const char *table, size_t n, int64_t *ids);
 
 /* Column n of the current row: copied into dst ("" for NULL); or a malloc'd copy ("" for NULL). */
 void psy__db_col_copy(psy__stmt *s, int col, char *dst, size_t len);

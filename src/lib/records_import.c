@@ -341,29 +341,6 @@ static psy_status find_payer(struct import *im, const char *code, psy_id *payer)
     return rc ? rc : PSY_ENOTFOUND;
 }
 
-/* Ids for n new rows of table, ascending, as the store would give them one by one. */
-static psy_status reserve_ids(psy_store *st, const char *table, size_t n, psy_id *ids)
-{
-    if (psy__db_dialect(st) == PSY_DB_POSTGRES) {
-        int64_t *got = NULL;
-        size_t k = 0;
-        psy_status rc = psy__db_ints(st, &got, &k,
-                                     "SELECT nextval(pg_get_serial_sequence(?, 'id')) FROM generate_series(1, "
-                                     "CAST(? AS INTEGER)) ORDER BY 1",
-                                     PSY_ARGS(PSY_TEXT(table), PSY_INT((long long)n)));
-        if (!rc && k != n) rc = psy__store_fail(st, PSY_EDB, "%s: no ids for new rows", table);
-        for (size_t i = 0; !rc && i < n; i++) ids[i] = got[i];
-        free(got);
-        return rc;
-    }
-    char sql[64];
-    int64_t top = 0;
-    snprintf(sql, sizeof sql, "SELECT COALESCE(max(id), 0) FROM %s", table);
-    psy_status rc = psy__db_int(st, &top, sql, PSY_NOARGS);
-    for (size_t i = 0; !rc && i < n; i++) ids[i] = top + 1 + (psy_id)i;
-    return rc;
-}
-
 /* Writes the rows held: clients, their diagnoses, policies, then the history rows in the order the
  * records API writes them (a client's, then its policy's). */
 static psy_status fast_flush(struct import *im)
@@ -374,8 +351,8 @@ static psy_status fast_flush(struct import *im)
     for (size_t i = 0; i < n; i++) np += f->rows[i].has_policy;
     psy_id *ids = malloc((n + np + 1) * sizeof *ids), *pids = ids + n;
     if (!ids) return PSY_ENOMEM;
-    psy_status rc = reserve_ids(im->st, "client", n, ids);
-    if (!rc && np) rc = reserve_ids(im->st, "policy", np, pids);
+    psy_status rc = psy__db_reserve_ids(im->st, "client", n, ids);
+    if (!rc && np) rc = psy__db_reserve_ids(im->st, "policy", np, pids);
     char now[PSY_REC_TIME_MAX];
     psy__rec_now(now);
     struct psy__batch cb, db, pb, hb;

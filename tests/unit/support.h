@@ -12,6 +12,10 @@
 char *test_tmp_path(const char *suffix);
 void test_rm_db(const char *path);
 
+/* A whole file, NUL-terminated (free it); its length in *len when len is not NULL. A file that cannot
+ * be read fails the test. */
+char *test_read_file(const char *path, size_t *len);
+
 /* Writes text to a new scratch file and returns its path (free it). */
 char *test_write_file(const char *text, size_t len);
 

@@ -15,21 +15,6 @@
 
 #define DATA PSY_SOURCE_DIR "/tests/data/x12/"
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-    b[n] = 0;
-    fclose(f);
-    if (len) *len = (size_t)n;
-    return b;
-}
-
 struct got {
     struct psy_elig_response *r[8];
     size_t n;
@@ -62,7 +47,7 @@ static psy_status read271(const char *text, size_t len, struct got *g, char *err
 static void read_file(const char *path, struct got *g)
 {
     size_t len;
-    char *t = slurp(path, &len), err[300];
+    char *t = test_read_file(path, &len), err[300];
     psy_status rc = read271(t, len, g, err, sizeof err);
     if (rc) fprintf(stderr, "%s: %s\n", path, err);
     assert_int_equal(rc, PSY_OK);
@@ -204,7 +189,7 @@ static void test_malformed(void **state)
         char path[512], err[300];
         snprintf(path, sizeof path, DATA "%s", cases[i].file);
         size_t len;
-        char *t = slurp(path, &len);
+        char *t = test_read_file(path, &len);
         struct got g;
         assert_int_equal(read271(t, len, &g, err, sizeof err), PSY_EPARSE);
         if (!strstr(err, cases[i].want)) fprintf(stderr, "%s: %s\n", cases[i].file, err);
@@ -214,7 +199,7 @@ static void test_malformed(void **state)
     }
     /* cut before its SE: the envelope is open */
     size_t len;
-    char *t = slurp(DATA "271-mh-benefits.x12", &len), err[300];
+    char *t = test_read_file(DATA "271-mh-benefits.x12", &len), err[300];
     char *se = strstr(t, "SE*");
     struct got g;
     assert_int_equal(read271(t, (size_t)(se - t), &g, err, sizeof err), PSY_EPARSE);
@@ -474,7 +459,7 @@ static void test_store(void **state)
     assert_non_null(strstr(err, "no primary policy in force on 2023-03-05"));
 
     /* the payer's answer echoes our trace (TRN*2) */
-    char *tmpl = slurp(DATA "271-mh-benefits.x12", NULL);
+    char *tmpl = test_read_file(DATA "271-mh-benefits.x12", NULL);
     char *ans = replace(tmpl, "P7C3D20240305", trace);
     struct psy_billing_elig_result r;
     assert_int_equal(psy_billing_eligibility_post(f.st, f.pr, "a.271", ans, strlen(ans), &r, err, sizeof err), PSY_OK);
@@ -545,7 +530,7 @@ static void test_store(void **state)
     psy_id s1 = fx_individual(&f, client, "2024-03-05", 53, "90837", 1);
     psy_id s0 = fx_individual(&f, client, "2024-03-04", 53, "90837", 1);
     assert_false(has_finding(&f, "R-ELIG-1", s1));
-    char *inact = slurp(DATA "271-inactive.x12", NULL);
+    char *inact = test_read_file(DATA "271-inactive.x12", NULL);
     repl(&inact, "P7C3D20240305", trace);
     repl(&inact, "DTP*346*D8*20230101", "DTP*102*D8*20230101"); /* no coverage dates: */
     repl(&inact, "DTP*347*D8*20231231", "DTP*102*D8*20231231"); /* it speaks of its date only */

@@ -10,21 +10,6 @@
 
 #define SYNTHETIC_835 PSY_SOURCE_DIR "/tests/data/x12/835-two-interchanges.x12"
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = 0;
-    fclose(f);
-    if (len) *len = (size_t)n;
-    return buf;
-}
-
 static psy_status always_one(void *ud, psy_x12_control kind, unsigned long *out)
 {
     (void)ud;
@@ -732,7 +717,7 @@ static void test_835_malformed(void **state)
 {
     (void)state;
     size_t len;
-    char *good = slurp(SYNTHETIC_835, &len);
+    char *good = test_read_file(SYNTHETIC_835, &len);
     static const struct { const char *from, *to, *expect; psy_status rc; } cases[] = {
         {"CLP*PC0001*1*150*100*", "CLP*PC0001*1*150*1x0*", "segment 13 (CLP) element CLP04: '1x0' is not a decimal", PSY_EPARSE},
         {"SVC*HC:90837:95*150*", "SVC*HC:90837:95*150.001*", "segment 17 (SVC) element SVC02: '150.001' has digits below one cent", PSY_EPARSE},
@@ -820,7 +805,7 @@ static void test_835_caller_stops(void **state)
 {
     (void)state;
     size_t len;
-    char *good = slurp(SYNTHETIC_835, &len);
+    char *good = test_read_file(SYNTHETIC_835, &len);
     psy_x12_reader *r = psy_x12_reader_mem(good, len, 0);
     char err[200];
     assert_int_equal(psy_x12_835_read(r, stop_after_first, NULL, err, sizeof err), PSY_ECONFLICT);
@@ -871,7 +856,7 @@ static void test_check_finds_problems(void **state)
         char path[512];
         if (!test_have_shared(samples[i], path, sizeof path)) continue;
         size_t len;
-        char *text = slurp(path, &len);
+        char *text = test_read_file(path, &len);
         struct psy_x12_check_stats s;
         assert_int_equal(check_text(text, len, &s), 0);
         assert_true(s.claims >= 1);
@@ -964,7 +949,7 @@ static void test_835_json(void **state)
 {
     (void)state;
     size_t len, n;
-    char *text = slurp(SYNTHETIC_835, &len), err[400];
+    char *text = test_read_file(SYNTHETIC_835, &len), err[400];
     /* the plain document: what `era read --json` prints, nothing more */
     json_t *doc = era_json(text, len, PSY_ERA_JSON_PRETTY, &n, err, sizeof err);
     assert_int_equal(n, 2);
@@ -1074,7 +1059,7 @@ static void test_cli_era_and_check(void **state)
     expect_cli("x12 --help", 0, "usage: psyclaim x12 check", NULL);
     expect_cli("era read --max-bytes 100 " SYNTHETIC_835, 1, NULL, "cap of 100 bytes");
     /* standard input */
-    char *text = slurp(SYNTHETIC_835, NULL);
+    char *text = test_read_file(SYNTHETIC_835, NULL);
     assert_int_equal(test_run_cli("era read -", text, &out, NULL), 0);
     assert_non_null(strstr(out, "payment 2: SECOND PAYER"));
     free(out);

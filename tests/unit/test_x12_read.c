@@ -34,21 +34,6 @@ static void put(struct text *t, const char *s, size_t n)
 
 static void puts_(struct text *t, const char *s) { put(t, s, strlen(s)); }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = 0;
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 /* The bytes as UTF-16LE (every test input is ASCII, NUL included). */
 static char *utf16(const char *s, size_t n)
 {
@@ -209,7 +194,7 @@ static void test_line_ends_same_hash(void **state)
 {
     (void)state;
     size_t n;
-    char *base = slurp(SYNTHETIC_835, &n);
+    char *base = test_read_file(SYNTHETIC_835, &n);
     static const char *const ends[] = {"~\n", "~", "~\r\n", "~\r", "\n", "\r\n", "\r", "~\n\n  \t\n", "~~\n"};
     char *first = NULL;
     for (size_t i = 0; i < sizeof ends / sizeof *ends; i++) {
@@ -257,7 +242,7 @@ static void test_edges_same_three_ways(void **state)
 {
     (void)state;
     size_t n;
-    char *base = slurp(SYNTHETIC_835, &n);
+    char *base = test_read_file(SYNTHETIC_835, &n);
     char *flat = with_line_ends(base, "~", &n);
     struct text long600 = {0}, long_limit = {0}, over_limit = {0}, el256 = {0}, el257 = {0};
     puts_(&long600, "N3*");
@@ -341,7 +326,7 @@ static void test_stream_window_edges(void **state)
 {
     (void)state;
     size_t n;
-    char *base = slurp(SYNTHETIC_835, &n);
+    char *base = test_read_file(SYNTHETIC_835, &n);
     char *want_segs, *want_pays;
     same_three_ways("unpadded", base, n, &want_segs, &want_pays);
     const char *after_isa = strchr(base, '\n') + 1; /* the ISA ends at byte 107 */
