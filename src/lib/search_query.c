@@ -18,6 +18,7 @@
  * whichever is cheaper; the answers of one-word queries with very long postings (one or two letters
  * typed) are kept once computed, in slots the index build prepared.
  */
+#include <jansson.h>
 #include <libstemmer.h>
 #include <math.h>
 #include <stdlib.h>
@@ -51,6 +52,7 @@
 #define WANT_DIAGNOSIS 2.0f  /* ICD-10-CM, when the query names a condition and no service */
 #define DURATION_BONUS 4.0f /* thin answers: matching all but the duration ("60 min") of a query */
 #define DURATION_MATCH 6.0f /* at most this for having the duration of a query with other words too */
+#define DURATION_TIE 0.5f   /* the share of that a code whose minutes hold the duration also gets from its text */
 #define DROP_TRIES 6         /* thin answers: each word dropped in turn up to this many words */
 #define PART_MAX 1024        /* entries kept from the answers with one word dropped */
 #define DROP_BUDGET 1000     /* postings the cheapest remaining word may have, for a drop to be tried */
@@ -967,6 +969,76 @@ static uint32_t duration_slots(const struct qslot *sl, uint32_t ns)
     return num && unit ? num | unit : 0;
 }
 
+/* The minutes of the duration in slots dur (duration_slots) of sl[0..ns): the number, times 60 for hours;
+ * -1 for none. */
+static long duration_minutes(const struct qslot *sl, uint32_t ns, uint32_t dur)
+{
+    long num = -1;
+    int hours = 0;
+    for (uint32_t j = 0; j < ns && j < 32; j++) {
+        if (!(dur >> j & 1)) continue;
+        const struct qslot *s = &sl[j];
+        if (s->wlen && s->word[0] >= '0' && s->word[0] <= '9') {
+            num = 0;
+            for (uint32_t i = 0; i < s->wlen && num < 100000; i++) num = num * 10 + (s->word[i] - '0');
+        } else
+            hours = s->word[0] == 'h';
+    }
+    return num < 0 ? -1 : hours ? num * 60 : num;
+}
+
+/* The minutes each time-based code holds (search/durations.json), read once per process, then shared
+ * read-only. */
+struct band {
+    char code[8];  /* lower case, as the index's dotless codes */
+    char with[16]; /* "": none; else the band counts only when a word of the query is this one */
+    long min, max; /* max -1: no upper limit */
+};
+static struct band *bands;
+static size_t nbands;
+static pthread_once_t bands_once = PTHREAD_ONCE_INIT;
+
+static void bands_load(void)
+{
+    const char *text = psy_data_get("search/durations.json", NULL);
+    json_t *j = text ? json_loads(text, 0, NULL) : NULL, *b;
+    size_t i;
+    json_array_foreach(json_object_get(j, "bands"), i, b) {
+        const char *code = json_string_value(json_object_get(b, "code"));
+        const char *with = json_string_value(json_object_get(b, "with"));
+        json_t *max = json_object_get(b, "max");
+        if (!code || strlen(code) >= sizeof bands->code || (with && strlen(with) >= sizeof bands->with)) continue;
+        bands = psy__realloc(bands, (nbands + 1) * sizeof *bands);
+        struct band *x = &bands[nbands++];
+        for (size_t k = 0; k <= strlen(code); k++)
+            x->code[k] = (char)(code[k] >= 'A' && code[k] <= 'Z' ? code[k] + 32 : code[k]);
+        snprintf(x->with, sizeof x->with, "%s", with ? with : "");
+        x->min = (long)json_integer_value(json_object_get(b, "min"));
+        x->max = json_is_integer(max) ? (long)json_integer_value(max) : -1;
+    }
+    json_decref(j);
+}
+
+/* Whether doc is a CPT code whose minutes hold m ("psychotherapy 40 min": 90834, 38 to 52 minutes), with
+ * the word its band asks for among the query's words sl[0..ns). */
+static int band_holds(const psy_search *ix, const struct qslot *sl, uint32_t ns, uint32_t doc, long m)
+{
+    const struct psy__sdoc *d = &ix->docs[doc];
+    if (m < 0 || d->system != PSY_SYS_CPT || d->ncode_len != 5) return 0;
+    pthread_once(&bands_once, bands_load);
+    const char *code = ix->pool.p + d->ncode;
+    for (size_t i = 0; i < nbands; i++) {
+        const struct band *b = &bands[i];
+        if (strcmp(b->code, code)) continue;
+        if (m < b->min || (b->max >= 0 && m > b->max)) return 0;
+        if (!b->with[0]) return 1;
+        for (uint32_t k = 0; k < ns; k++)
+            if (sl[k].wlen == strlen(b->with) && !memcmp(sl[k].word, b->with, sl[k].wlen)) return 1;
+        return 0;
+    }
+    return 0;
+}
+
 static int by_doc(const void *a, const void *b)
 {
     const struct scored *x = a, *y = b;
@@ -1088,6 +1160,7 @@ static uint32_t evaluate(const psy_search *ix, struct psy__sscratch *sc, const s
             if (!(dur >> j & 1)) sc->slots[o++] = all[j];
         sc->nslots = o;
         uint32_t rest = match_all(ix, sc, f);
+        long mins = duration_minutes(all, ns, dur);
         if (rest) {
             /* each entry's place in first, in tmp (stamped): what the duration added to its score, up to
              * DURATION_MATCH, when it is in a name field (not only in prose: "38-52 minutes" in the
@@ -1107,8 +1180,15 @@ static uint32_t evaluate(const psy_search *ix, struct psy__sscratch *sc, const s
                     float more = full->score - sc->acc[d];
                     if (full->weak > sc->weak[d] || more <= 0) continue;
                     if (pass == 0 && more > most) most = more;
-                    if (pass == 1) sc->acc[d] += DURATION_MATCH * more / most;
+                    /* a code whose minutes hold the duration has DURATION_MATCH below: its text only
+                     * breaks ties ("fam therapy w/ pt 50 min": 90847, whose title reads about 50, first) */
+                    float gain = DURATION_MATCH * more / most;
+                    if (pass == 1) sc->acc[d] += band_holds(ix, all, ns, d, mins) ? DURATION_TIE * gain : gain;
                 }
+            /* a time-based code whose minutes hold the duration has it, whatever its text says
+             * ("psychotherapy 40 min": 90834, 38 to 52 minutes, before a code that reads 40) */
+            for (uint32_t i = 0; mins >= 0 && i < rest; i++)
+                if (band_holds(ix, all, ns, sc->cand[i], mins)) sc->acc[sc->cand[i]] += DURATION_MATCH;
             nc = rest;
             if (sc->name_lo == sc->name_hi) { /* the other words may name an entry: "grp therapy" */
                 struct qslot byc[MAX_SLOTS];
@@ -1246,8 +1326,12 @@ static int close_match(const psy_search *ix, struct psy__sscratch *sc, uint32_t 
      * I.C.20); HCPCS supplies, equipment, orthotics, vision and hearing products are not services */
     if (d->system == PSY_SYS_ICD10CM && c0 >= 'v' && c0 <= 'y') return 0;
     if (d->system == PSY_SYS_HCPCS && d->ncode_len > 1 && strchr("abeklv", c0)) return 0;
+    /* a duration the entry's minutes hold is matched, whatever its text says */
+    uint32_t dur = duration_slots(sc->slots, sc->nparsed);
+    if (!band_holds(ix, sc->slots, sc->nparsed, doc, duration_minutes(sc->slots, sc->nparsed, dur))) dur = 0;
     for (uint32_t k = 0; k < sc->nparsed; k++) {
         const struct qslot *s = &sc->slots[k];
+        if (dur >> k & 1) continue;
         if (!s->sure) return 0;
         uint8_t name;
         float v = fwd_score(ix, sc, s, doc, &name);

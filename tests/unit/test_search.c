@@ -987,6 +987,44 @@ static void test_clinician_shorthand(void **state)
     big_expect("e/m est pt lvl 4", PSY_SYS_CPT, "99214", 1);
 }
 
+/* A duration finds the time-based code whose minutes hold it, not the code whose title has the number
+ * (docs domain 1.1: 90832 16-37, 90834 38-52, 90837 53 and more, the add-ons alike, 90839 30-74 with
+ * 90840 from 75, 90846/90847 from 26; office E/M by total time, CMS MLN006764: established 99212 10,
+ * 99213 20, 99214 30, 99215 40, new 99202 15, 99203 30, 99204 45, 99205 60 minutes met). */
+static void test_duration_bands(void **state)
+{
+    (void)state;
+    NEED_BIG();
+    big_expect("psychotherapy 40 minutes", PSY_SYS_CPT, "90834", 1); /* not 99215, "(40+ min)" */
+    big_expect("individual therapy 20 min", PSY_SYS_CPT, "90832", 1);
+    big_expect("psychotherapy 37 min", PSY_SYS_CPT, "90832", 1);
+    big_expect("psychotherapy 38 min", PSY_SYS_CPT, "90834", 1);
+    big_expect("psychotherapy 52 min", PSY_SYS_CPT, "90834", 1);
+    big_expect("psychotx 53 min", PSY_SYS_CPT, "90837", 1);
+    big_expect("therapy 1 hour", PSY_SYS_CPT, "90837", 1);
+    big_expect("psychotherapy with e/m 45 min", PSY_SYS_CPT, "90836", 1);
+    big_expect("psychotherapy with e/m 20 min", PSY_SYS_CPT, "90833", 1);
+    big_expect("crisis 60 min", PSY_SYS_CPT, "90839", 1);
+    big_expect("crisis 90 min", PSY_SYS_CPT, "90840", 2);
+    big_expect("family therapy 30 min", PSY_SYS_CPT, "90847", 2);
+    big_expect("office visit 25 min established", PSY_SYS_CPT, "99213", 1);
+    big_expect("est patient 35 min", PSY_SYS_CPT, "99214", 1);
+    big_expect("new patient visit 50 minutes", PSY_SYS_CPT, "99204", 1);
+    /* a duration alone never asks for a crisis code */
+    struct bigres r;
+    big_run("psychotherapy 45 minutes", &r);
+    assert_true(r.n > 0);
+    assert_string_equal(r.hit[0].code, "90834");
+    /* the duration the code's minutes hold counts as matched: a close match, not a suggestion */
+    big_run("psychotx 53 min", &r);
+    assert_true(r.n > 0 && r.info.close);
+    big_run("crisis 60 min", &r);
+    assert_true(r.n > 0 && r.info.close);
+    /* shorthand for psychotherapy */
+    big_expect("fam psychotx w/o pt", PSY_SYS_CPT, "90846", 1);
+    big_expect("psytx 30 min", PSY_SYS_CPT, "90832", 1);
+}
+
 /* The labelled queries of tests/data/search/ranking.tsv each reach their rank. */
 static void test_ranking_labels(void **state)
 {
@@ -1250,6 +1288,7 @@ int main(void)
         cmocka_unit_test(test_code_queries_list_their_system_first),
         cmocka_unit_test(test_primaries_before_addons),
         cmocka_unit_test(test_clinician_shorthand),
+        cmocka_unit_test(test_duration_bands),
         cmocka_unit_test(test_ranking_labels),
         cmocka_unit_test(test_one_word_dropped_when_thin),
         cmocka_unit_test(test_no_close_match),
