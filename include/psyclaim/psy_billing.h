@@ -139,6 +139,13 @@ struct psy_billing_timely {
  * limit included), within < 0 keeps all. today "" or NULL = the practice's today. Free *out. */
 psy_status psy_billing_timely(psy_store *st, psy_id practice, int within, const char *today,
                               struct psy_billing_timely **out /* OUT */, size_t *n /* OUT */);
+/* The last day a claim of date of service dos (YYYY-MM-DD) may reach payer (R-TF-1): the payer record's
+ * limit in days when it has one, else its billing profile's in force on dos, in days or calendar months,
+ * moved past weekends and federal holidays when the profile says so (Medicare). *limit_days gets the days
+ * from dos to that day; both 0 / "" when no limit is known. PSY_EINVAL for a bad date, PSY_ENOTFOUND for
+ * a payer not of the practice. */
+psy_status psy_billing_timely_last_day(psy_store *st, psy_id practice, psy_id payer, const char *dos,
+                                       char out[PSY_DATE_MAX] /* OUT */, int *limit_days /* OUT, may be NULL */);
 
 /* Writes every ready claim of one payer (its id, or payer_code when payer is 0) into one 837P
  * interchange (*out, *len; free it), control numbers from the practice's counters, and moves the

@@ -54,6 +54,10 @@ int64_t psy_date_between(const char *a, const char *b);
  * date or the result leaves the years above. */
 int psy_date_add(const char *date, int days, char out[PSY_DATE_TEXT_MAX]);
 
+/* The same day months calendar months after date (before, when negative), or the last day of that month
+ * when it is shorter: 2024-02-29 plus 12 months is 2025-02-28, 2025-01-31 plus 1 is 2025-02-28. Returns
+ * 0 (out "") when date is not a date or the result leaves the years above. */
+int psy_date_add_months(const char *date, int months, char out[PSY_DATE_TEXT_MAX]);
 /* The day of the week of date: 0 Sunday ... 6 Saturday; -1 when date is not a date. */
 int psy_date_weekday(const char *date);
 

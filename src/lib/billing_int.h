@@ -169,14 +169,14 @@ psy_status psy__billing_cob_load(psy_store *st, psy_id practice, struct psy__loa
  * (8): *id gets it, in draft. replaces/cob_from/icn are stored as given (0 / 0 / "" when none). */
 psy_status psy__billing_claim_copy(psy_store *st, psy_id practice, psy_id from, psy_id policy, int frequency,
                                    psy_id replaces, psy_id cob_from, const char *icn, psy_id *id);
-/* Timely filing (billing_timely.c): a cache of payers' limits for one run, a payer's limit on a date of
- * service (0 unknown), the days from today to the deadline (dos + limit), the limits of listed claims, and
+/* Timely filing (billing_timely.c): a cache of payers' limits for one run, the last day a claim of a date
+ * of service may reach a payer with the limit in days to it (0 and "" unknown), the limits of listed claims, and
  * the export's gate (PSY_EINVAL with err for a claim past its limit, unless late_reason is given: then the
  * reason is stored and kept in the claim's history). */
 void *psy__billing_timely_cache(void);
 void psy__billing_timely_cache_free(void *cache);
-int psy__billing_timely_limit(psy_store *st, psy_id practice, void *cache, psy_id payer, const char *dos);
-int psy__billing_timely_left(int limit, const char *dos, const char *today, char deadline[PSY_DATE_MAX]);
+int psy__billing_timely_deadline(psy_store *st, psy_id practice, void *cache, psy_id payer, const char *dos,
+                                 char deadline[PSY_DATE_MAX]);
 psy_status psy__billing_timely_fill(psy_store *st, psy_id practice, struct psy_billing_claim *c, size_t n);
 psy_status psy__billing_timely_gate(psy_store *st, psy_id practice, const struct psy__loaded *L, const char *late_reason,
                                     void *cache, char *err, size_t errlen);

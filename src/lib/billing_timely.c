@@ -16,19 +16,61 @@ struct tf_cache {
     const psy_payers *ps;
     struct {
         psy_id payer;
-        int days;
-        int profile_days; /* -1: not read yet */
+        int days; /* the payer record's own limit; 0: its profile's */
         char profile[32];
     } p[32];
     size_t n;
 };
 
-/* IMP: R-TF-1 -- the payer record's limit when set (timely_filing_days > 0), else the limit of its billing
- * profile in force on the date of service; 0 when neither states one. */
-int psy__billing_timely_limit(psy_store *st, psy_id practice, void *cache, psy_id payer, const char *dos)
+/* Whether date (a weekday) is a federal holiday or the day one is observed (5 U.S.C. 6103: New Year's
+ * Day, Martin Luther King Jr.'s birthday, Washington's birthday, Memorial Day, Juneteenth from 2021,
+ * Independence Day, Labor Day, Columbus Day, Veterans Day, Thanksgiving, Christmas; one that falls on a
+ * Saturday is observed the Friday before, on a Sunday the Monday after). */
+static int federal_holiday(const struct psy_date *d, int wd)
+{
+    int m = d->month, day = d->day, nth = (day - 1) / 7 + 1, last = day + 7 > psy_date_month_days(d->year, m);
+    if (wd == 1 && ((m == 1 && nth == 3) || (m == 2 && nth == 3) || (m == 5 && last) || (m == 9 && nth == 1) ||
+                    (m == 10 && nth == 2)))
+        return 1;
+    if (wd == 4 && m == 11 && nth == 4) return 1;
+    static const int fixed[][2] = {{1, 1}, {6, 19}, {7, 4}, {11, 11}, {12, 25}};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+        if (fixed[i][0] == 6 && d->year < 2021) continue;
+        struct psy_date h = {d->year, fixed[i][0], fixed[i][1]};
+        int64_t hd = psy_date_to_days(h), today = psy_date_to_days(*d);
+        int hwd = (int)(((hd % 7) + 7 + 4) % 7);
+        int64_t observed = hwd == 6 ? hd - 1 : hwd == 0 ? hd + 1 : hd;
+        if (observed == today) return 1;
+    }
+    /* New Year's Day on a Saturday is observed on December 31 of the year before */
+    return m == 12 && day == 31 && wd == 5;
+}
+
+/* The first workday from date on (itself, when it is one), into out. */
+static void next_workday(const char *date, char out[PSY_DATE_MAX])
+{
+    snprintf(out, PSY_DATE_MAX, "%s", date);
+    struct psy_date d;
+    for (int guard = 0; guard < 10 && psy_date_parse(out, &d); guard++) {
+        int wd = psy_date_weekday(out);
+        if (wd != 0 && wd != 6 && !federal_holiday(&d, wd)) return;
+        char next[PSY_DATE_MAX];
+        if (!psy_date_add(out, 1, next)) return;
+        snprintf(out, PSY_DATE_MAX, "%s", next);
+    }
+}
+
+/* IMP: R-TF-1, R-TF-2 -- the last day a claim of date of service dos may reach payer: the payer record's
+ * limit in days when set (timely_filing_days > 0), else its billing profile's in force on the date of
+ * service, in days or calendar months (Medicare: one calendar year, the same date a year later), moved
+ * to the next workday when the profile says so (Medicare). Returns the limit in days from dos to that
+ * day, 0 (deadline "") when neither states one. */
+int psy__billing_timely_deadline(psy_store *st, psy_id practice, void *cache, psy_id payer, const char *dos,
+                                 char deadline[PSY_DATE_MAX])
 {
     struct tf_cache *c = cache;
     size_t i = 0;
+    deadline[0] = 0;
     while (i < c->n && c->p[i].payer != payer) i++;
     if (i == c->n) {
         struct psy_payer p;
@@ -37,14 +79,29 @@ int psy__billing_timely_limit(psy_store *st, psy_id practice, void *cache, psy_i
         else c->n++;
         c->p[i].payer = payer;
         c->p[i].days = p.timely_filing_days;
-        c->p[i].profile_days = -1;
         snprintf(c->p[i].profile, sizeof c->p[i].profile, "%s", psy_records_payer_profile(&p));
     }
-    if (c->p[i].days > 0) return c->p[i].days;
-    if (!c->ps) c->ps = psy__payers_builtin_shared();
-    const struct psy__payer_terms *t = NULL;
-    if (!c->ps || psy__payer_terms(c->ps, c->p[i].profile, psy__date_int(dos), &t) || !t) return 0;
-    return t->timely_filing_days;
+    int ok = 0;
+    if (c->p[i].days > 0) {
+        ok = psy_date_add(dos, c->p[i].days, deadline);
+    } else {
+        if (!c->ps) c->ps = psy__payers_builtin_shared();
+        const struct psy__payer_terms *t = NULL;
+        if (!c->ps || psy__payer_terms(c->ps, c->p[i].profile, psy__date_int(dos), &t) || !t) return 0;
+        if (t->timely_filing_months) ok = psy_date_add_months(dos, t->timely_filing_months, deadline);
+        else if (t->timely_filing_days) ok = psy_date_add(dos, t->timely_filing_days, deadline);
+        if (ok && t->timely_next_workday) {
+            char last[PSY_DATE_MAX];
+            snprintf(last, sizeof last, "%s", deadline);
+            next_workday(last, deadline);
+        }
+    }
+    int64_t days = ok ? psy_date_between(dos, deadline) : INT64_MIN;
+    if (days == INT64_MIN || days <= 0) {
+        deadline[0] = 0;
+        return 0;
+    }
+    return (int)days;
 }
 
 void *psy__billing_timely_cache(void) { return psy__calloc(1, sizeof(struct tf_cache)); }
@@ -63,12 +120,27 @@ static void practice_today(psy_store *st, psy_id practice, char out[PSY_DATE_MAX
         psy_date_today("UTC", out);
 }
 
-int psy__billing_timely_left(int limit, const char *dos, const char *today, char deadline[PSY_DATE_MAX])
+/* Days from today to the last day (negative once it has passed); 0 without one. */
+static int days_left(const char *today, const char *deadline)
 {
-    deadline[0] = 0;
-    if (!limit || !psy_date_add(dos, limit, deadline)) return 0;
-    int64_t d = psy_date_between(today, deadline);
+    int64_t d = deadline[0] ? psy_date_between(today, deadline) : INT64_MIN;
     return d == INT64_MIN ? 0 : (int)d;
+}
+
+psy_status psy_billing_timely_last_day(psy_store *st, psy_id practice, psy_id payer, const char *dos,
+                                       char out[PSY_DATE_MAX], int *limit_days)
+{
+    out[0] = 0;
+    if (limit_days) *limit_days = 0;
+    if (!psy_date_iso_valid(dos)) return psy__store_fail(st, PSY_EINVAL, "service_date: not a date YYYY-MM-DD");
+    struct psy_payer p;
+    psy_status rc = psy_records_payer_get(st, practice, payer, &p);
+    if (rc) return rc;
+    void *cache = psy__billing_timely_cache();
+    int days = psy__billing_timely_deadline(st, practice, cache, payer, dos, out);
+    psy__billing_timely_cache_free(cache);
+    if (limit_days) *limit_days = days;
+    return PSY_OK;
 }
 
 psy_status psy__billing_timely_fill(psy_store *st, psy_id practice, struct psy_billing_claim *c, size_t n)
@@ -77,8 +149,8 @@ psy_status psy__billing_timely_fill(psy_store *st, psy_id practice, struct psy_b
     practice_today(st, practice, today);
     void *cache = psy__billing_timely_cache();
     for (size_t i = 0; i < n; i++) {
-        c[i].timely_limit = psy__billing_timely_limit(st, practice, cache, c[i].payer_id, c[i].service_date);
-        c[i].timely_days_left = psy__billing_timely_left(c[i].timely_limit, c[i].service_date, today, deadline);
+        c[i].timely_limit = psy__billing_timely_deadline(st, practice, cache, c[i].payer_id, c[i].service_date, deadline);
+        c[i].timely_days_left = days_left(today, deadline);
     }
     psy__billing_timely_cache_free(cache);
     return PSY_OK;
@@ -120,9 +192,9 @@ psy_status psy_billing_timely(psy_store *st, psy_id practice, int within, const 
         psy__db_col_copy(s, 2, t.payer_code, sizeof t.payer_code);
         psy__db_col_copy(s, 3, t.service_date, sizeof t.service_date);
         psy__db_col_copy(s, 4, t.status, sizeof t.status);
-        t.limit_days = psy__billing_timely_limit(st, practice, cache, psy__sql_int64(s, 5), t.service_date);
+        t.limit_days = psy__billing_timely_deadline(st, practice, cache, psy__sql_int64(s, 5), t.service_date, t.deadline);
         if (!t.limit_days) continue;
-        t.days_left = psy__billing_timely_left(t.limit_days, t.service_date, day, t.deadline);
+        t.days_left = days_left(day, t.deadline);
         if (within >= 0 && t.days_left > within) continue;
         if (*n == cap) *out = psy__realloc(*out, (cap = cap ? 2 * cap : 16) * sizeof **out);
         (*out)[(*n)++] = t;
@@ -144,10 +216,10 @@ psy_status psy__billing_timely_gate(psy_store *st, psy_id practice, const struct
 {
     char iso[PSY_DATE_MAX], today[PSY_DATE_MAX], deadline[PSY_DATE_MAX];
     snprintf(iso, sizeof iso, "%.4s-%.2s-%.2s", L->date, L->date + 4, L->date + 6);
-    int limit = psy__billing_timely_limit(st, practice, cache, L->payer.id, iso);
+    int limit = psy__billing_timely_deadline(st, practice, cache, L->payer.id, iso, deadline);
     if (!limit) return PSY_OK;
     practice_today(st, practice, today);
-    int left = psy__billing_timely_left(limit, iso, today, deadline);
+    int left = days_left(today, deadline);
     if (left >= 0) return PSY_OK;
     if (!late_reason || !*late_reason) {
         snprintf(err, errlen, "claim %s is past payer %s's timely-filing limit of %d days from the date of service %s "

@@ -126,6 +126,8 @@ struct psy__payer_terms {
     int telemedicine_em;             /* the payer pays the telemedicine E/M codes 98000-98015 */
     int same_specialty_one_provider; /* clinicians of one specialty count as one provider (NCCI, MUE) */
     int timely_filing_days; /* days after the date of service a claim must reach the payer; 0 = not stated */
+    int timely_filing_months; /* or calendar months (the same day, else the month's last); 0 = not stated */
+    int timely_next_workday;  /* a last day on a weekend or federal holiday moves to the next workday */
     size_t n_fees;
     struct psy__fee fees[PSY__PAYER_MAX_FEES]; /* sorted by key */
 };

@@ -122,6 +122,21 @@ int psy_date_add(const char *date, int days, char out[PSY_DATE_TEXT_MAX])
     return 1;
 }
 
+int psy_date_add_months(const char *date, int months, char out[PSY_DATE_TEXT_MAX])
+{
+    struct psy_date d;
+    out[0] = 0;
+    if (!psy_date_parse(date, &d) || months < -120000 || months > 120000) return 0;
+    int m = d.year * 12 + (d.month - 1) + months;
+    d.year = m / 12;
+    d.month = m % 12 + 1;
+    if (d.year < PSY_DATE_YEAR_MIN || d.year > PSY_DATE_YEAR_MAX) return 0;
+    int last = psy_date_month_days(d.year, d.month);
+    if (d.day > last) d.day = last;
+    psy_date_format(d, out);
+    return 1;
+}
+
 int psy_date_weekday(const char *date)
 {
     struct psy_date d;

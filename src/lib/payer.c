@@ -283,7 +283,8 @@ static psy_status read_version(struct rd *r, json_t *v, struct psy__payer_terms 
     static const char *const keys[] = {"effective", "notes", "place_of_service", "telehealth", "credential_modifiers",
                                        "kind_modifiers", "group_size_max", "group_minutes_min", "not_covered", "prior_authorization",
                                        "em_modifier_25", "crisis_away_from_office", "telemedicine_em",
-                                       "same_specialty_one_provider", "fees_cents", "timely_filing_days", NULL};
+                                       "same_specialty_one_provider", "fees_cents", "timely_filing_days",
+                                       "timely_filing_months", "timely_filing_next_workday", NULL};
     if (!json_is_object(v)) return bad(r, "", "must be an object");
     psy_status rc = only_keys(r, v, "", keys);
     if (rc) return rc;
@@ -326,6 +327,16 @@ static psy_status read_version(struct rd *r, json_t *v, struct psy__payer_terms 
         else if (!json_is_integer(x) || json_integer_value(x) < 1 || json_integer_value(x) > 3650)
             return bad(r, "timely_filing_days", "must be whole days from 1 to 3650 after the date of service, or null");
         else t->timely_filing_days = (int)json_integer_value(x);
+        t->timely_filing_months = 0;
+    }
+    if ((x = json_object_get(v, "timely_filing_months"))) {
+        if (json_object_get(v, "timely_filing_days"))
+            return bad(r, "timely_filing_months", "give the limit in days or in months, not both");
+        if (json_is_null(x)) t->timely_filing_months = 0;
+        else if (!json_is_integer(x) || json_integer_value(x) < 1 || json_integer_value(x) > 120)
+            return bad(r, "timely_filing_months", "must be whole calendar months from 1 to 120 after the date of service, or null");
+        else t->timely_filing_months = (int)json_integer_value(x);
+        t->timely_filing_days = 0;
     }
     static const struct {
         const char *key;
@@ -333,6 +344,7 @@ static psy_status read_version(struct rd *r, json_t *v, struct psy__payer_terms 
     } flags[] = {{"em_modifier_25", offsetof(struct psy__payer_terms, em_modifier_25)},
                  {"crisis_away_from_office", offsetof(struct psy__payer_terms, crisis_away_from_office)},
                  {"telemedicine_em", offsetof(struct psy__payer_terms, telemedicine_em)},
+                 {"timely_filing_next_workday", offsetof(struct psy__payer_terms, timely_next_workday)},
                  {"same_specialty_one_provider", offsetof(struct psy__payer_terms, same_specialty_one_provider)}};
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
         if (!(x = json_object_get(v, flags[i].key))) continue;

@@ -1132,6 +1132,72 @@ static void test_zero_pay_patient_share(void **state)
     free(nb);
 }
 
+/* IMP: R-TF-1 -- Medicare: "1 calendar year after the date of service" (42 CFR 424.44(a)(1)); CMS Pub.
+ * 100-04 ch. 1 sec. 70: a service of March 31 may be filed through March 31 of the next year, one of
+ * February 29 through February 28, and a last day on a Saturday, Sunday, federal non-workday or legal
+ * holiday moves to the next workday. Medicaid: 12 months from the date of service (42 CFR
+ * 447.45(d)(1)), without that move. A payer record's own limit is days. */
+static psy_id timely_payer(const char *code, const char *kind, const char *profile)
+{
+    struct psy_payer p;
+    memset(&p, 0, sizeof p);
+    snprintf(p.name, sizeof p.name, "Timely filing %s", code);
+    snprintf(p.payer_code, sizeof p.payer_code, "%s", code);
+    snprintf(p.kind, sizeof p.kind, "%s", kind);
+    snprintf(p.profile, sizeof p.profile, "%s", profile);
+    psy_id id = 0;
+    assert_int_equal(psy_records_payer_add(W.st, W.pr, &p, &id), PSY_OK);
+    return id;
+}
+
+static void test_timely_last_day(void **state)
+{
+    (void)state;
+    psy_id mcr = timely_payer("TFMCR01", "medicare", "medicare"),
+           mcd = timely_payer("TFMCD01", "medicaid", "example-medicaid"),
+           com = timely_payer("TFCOM01", "commercial", "default");
+    struct { psy_store *st; psy_id pr; } f = {W.st, W.pr};
+    static const struct {
+        int which;
+        const char *dos, *last;
+    } cases[] = {
+        {0, "2023-03-15", "2024-03-15"}, /* a Friday: a year, not 365 days (2024-03-14) across February 29 */
+        {0, "2024-02-29", "2025-02-28"}, /* the manual's own example */
+        {0, "2023-03-31", "2024-04-01"}, /* 2024-03-31 is a Sunday */
+        {0, "2024-07-04", "2025-07-07"}, /* Independence Day on a Friday, then the weekend */
+        {0, "2026-12-24", "2027-12-27"}, /* Christmas 2027 is a Saturday, observed Friday the 24th */
+        {0, "2025-01-20", "2026-01-20"}, /* a Tuesday; 2026-01-19 is Martin Luther King Jr. Day */
+        {0, "2024-01-15", "2025-01-15"}, /* a Wednesday */
+        {0, "2024-11-28", "2025-11-28"}, /* the day after Thanksgiving 2025 is a workday */
+        {0, "2024-11-27", "2025-11-28"}, /* Thanksgiving 2025 is November 27 */
+        {1, "2024-08-31", "2025-08-31"}, /* Medicaid: 12 months, a Sunday stays */
+        {1, "2024-02-29", "2025-02-28"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char last[PSY_DATE_MAX];
+        int days = 0;
+        assert_int_equal(psy_billing_timely_last_day(f.st, f.pr, cases[i].which ? mcd : mcr, cases[i].dos, last, &days),
+                         PSY_OK);
+        if (strcmp(last, cases[i].last)) fail_msg("%s: last day %s, want %s", cases[i].dos, last, cases[i].last);
+        assert_int_equal(days, psy_date_between(cases[i].dos, cases[i].last));
+    }
+    /* a commercial plan without a stated limit: none; with the record's own limit: days */
+    char last[PSY_DATE_MAX];
+    int days = -1;
+    assert_int_equal(psy_billing_timely_last_day(f.st, f.pr, com, "2024-03-15", last, &days), PSY_OK);
+    assert_string_equal(last, "");
+    assert_int_equal(days, 0);
+    struct psy_payer p;
+    assert_int_equal(psy_records_payer_get(f.st, f.pr, com, &p), PSY_OK);
+    p.timely_filing_days = 90;
+    assert_int_equal(psy_records_payer_update(f.st, f.pr, &p), PSY_OK);
+    assert_int_equal(psy_billing_timely_last_day(f.st, f.pr, com, "2024-03-15", last, &days), PSY_OK);
+    assert_string_equal(last, "2024-06-13");
+    assert_int_equal(days, 90);
+    assert_int_equal(psy_billing_timely_last_day(f.st, f.pr, com, "2024-02-30", last, &days), PSY_EINVAL);
+    assert_int_equal(psy_billing_timely_last_day(f.st, f.pr, 999999, "2024-02-20", last, &days), PSY_ENOTFOUND);
+}
+
 /* IMP: R-TF-1 -- the payer's own limit, else its profile's (Medicare 365 days from the date of service); an
  * export past it is refused naming the claim and the limit, unless sent late with a reason kept in history. */
 static void test_timely_filing(void **state)
@@ -1153,7 +1219,12 @@ static void test_timely_filing(void **state)
     int seen = 0;
     for (size_t i = 0; i < n; i++)
         if (!strcmp(c[i].payer_code, "DEMOMCR01")) {
-            assert_int_equal(c[i].timely_limit, 365);
+            /* one calendar year: the same date a year later, on or after it when that is no workday */
+            char year_on[PSY_DATE_MAX];
+            assert_true(psy_date_add_months(c[i].service_date, 12, year_on));
+            long long to = psy_date_between(c[i].service_date, year_on);
+            if (c[i].timely_limit < to || c[i].timely_limit > to + 4)
+                fail_msg("claim of %s: limit %d days", c[i].service_date, c[i].timely_limit);
             seen++;
         } else if (!strcmp(c[i].payer_code, "DEMOBLU01")) {
             assert_int_equal(c[i].timely_limit, 0); /* a commercial plan's limit is its contract's: not known */
@@ -1454,7 +1525,7 @@ int main(void)
         cmocka_unit_test(test_cli), cmocka_unit_test(test_era_refused), cmocka_unit_test(test_era_posted_once),
         cmocka_unit_test(test_era_reversal), cmocka_unit_test(test_scrub_all), cmocka_unit_test(test_revenue), cmocka_unit_test(test_group_twice_a_day),
         cmocka_unit_test(test_correct_void), cmocka_unit_test(test_zero_pay_patient_share),
-        cmocka_unit_test(test_timely_filing), cmocka_unit_test(test_secondary_claim), cmocka_unit_test(test_secondary_after_reversal),
+        cmocka_unit_test(test_timely_filing), cmocka_unit_test(test_timely_last_day), cmocka_unit_test(test_secondary_claim), cmocka_unit_test(test_secondary_after_reversal),
         cmocka_unit_test(test_crossover),
         cmocka_unit_test(test_era_lenient),
     };

@@ -59,6 +59,22 @@ static void test_arithmetic(void **state)
     assert_int_equal(psy_date_between("2026-03-01", "2026-02-28"), -1);
     assert_int_equal(psy_date_between("1970-01-01", "1970-01-01"), 0);
     assert_true(psy_date_between("2026-02-30", "2026-03-01") == INT64_MIN);
+    /* calendar months keep the day, else take the month's last (Feb 29 + 12 months: Feb 28) */
+    assert_true(psy_date_add_months("2024-02-29", 12, out));
+    assert_string_equal(out, "2025-02-28");
+    assert_true(psy_date_add_months("2023-03-31", 12, out));
+    assert_string_equal(out, "2024-03-31");
+    assert_true(psy_date_add_months("2025-01-31", 1, out));
+    assert_string_equal(out, "2025-02-28");
+    assert_true(psy_date_add_months("2024-01-31", 1, out));
+    assert_string_equal(out, "2024-02-29");
+    assert_true(psy_date_add_months("2025-11-30", 3, out));
+    assert_string_equal(out, "2026-02-28");
+    assert_true(psy_date_add_months("2025-03-15", -3, out));
+    assert_string_equal(out, "2024-12-15");
+    assert_false(psy_date_add_months("2025-02-30", 1, out));
+    assert_string_equal(out, "");
+    assert_false(psy_date_add_months("9999-12-01", 1, out));
     assert_true(psy_date_add("2024-02-28", 1, out));
     assert_string_equal(out, "2024-02-29");
     assert_true(psy_date_add("2025-02-28", 1, out));
