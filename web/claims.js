@@ -221,7 +221,7 @@ async function timelyBox() {
   });
   await load();
   return h('section', { class: 'card claims-timely', id: 'timely' }, h('h2', {}, 'Timely filing'),
-    h('p', { class: 'hint' }, 'Claims not yet sent, by the days their payer\'s limit leaves from the date of service (the payer record\'s limit, else its profile\'s: Medicare 365).'), form, out);
+    h('p', { class: 'hint' }, 'Claims not yet sent, by the days their payer\'s limit leaves from the date of service (the payer record\'s limit, else its profile\'s: Medicare one calendar year, moved past weekends and federal holidays).'), form, out);
 }
 
 const PAGE = 100;

@@ -176,7 +176,7 @@ psy_status psy__billing_claim_copy(psy_store *st, psy_id practice, psy_id from, 
 void *psy__billing_timely_cache(void);
 void psy__billing_timely_cache_free(void *cache);
 int psy__billing_timely_deadline(psy_store *st, psy_id practice, void *cache, psy_id payer, const char *dos,
-                                 char deadline[PSY_DATE_MAX]);
+                                 psy_id claim, char deadline[PSY_DATE_MAX]);
 psy_status psy__billing_timely_fill(psy_store *st, psy_id practice, struct psy_billing_claim *c, size_t n);
 psy_status psy__billing_timely_gate(psy_store *st, psy_id practice, const struct psy__loaded *L, const char *late_reason,
                                     void *cache, char *err, size_t errlen);

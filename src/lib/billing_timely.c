@@ -60,17 +60,10 @@ static void next_workday(const char *date, char out[PSY_DATE_MAX])
     }
 }
 
-/* IMP: R-TF-1, R-TF-2 -- the last day a claim of date of service dos may reach payer: the payer record's
- * limit in days when set (timely_filing_days > 0), else its billing profile's in force on the date of
- * service, in days or calendar months (Medicare: one calendar year, the same date a year later), moved
- * to the next workday when the profile says so (Medicare). Returns the limit in days from dos to that
- * day, 0 (deadline "") when neither states one. */
-int psy__billing_timely_deadline(psy_store *st, psy_id practice, void *cache, psy_id payer, const char *dos,
-                                 char deadline[PSY_DATE_MAX])
+/* The cache slot of payer (read the first time); NULL when the payer cannot be read. */
+static int payer_slot(psy_store *st, psy_id practice, struct tf_cache *c, psy_id payer, size_t *slot)
 {
-    struct tf_cache *c = cache;
     size_t i = 0;
-    deadline[0] = 0;
     while (i < c->n && c->p[i].payer != payer) i++;
     if (i == c->n) {
         struct psy_payer p;
@@ -81,13 +74,55 @@ int psy__billing_timely_deadline(psy_store *st, psy_id practice, void *cache, ps
         c->p[i].days = p.timely_filing_days;
         snprintf(c->p[i].profile, sizeof c->p[i].profile, "%s", psy_records_payer_profile(&p));
     }
-    int ok = 0;
-    if (c->p[i].days > 0) {
-        ok = psy_date_add(dos, c->p[i].days, deadline);
-    } else {
-        if (!c->ps) c->ps = psy__payers_builtin_shared();
-        const struct psy__payer_terms *t = NULL;
-        if (!c->ps || psy__payer_terms(c->ps, c->p[i].profile, psy__date_int(dos), &t) || !t) return 0;
+    *slot = i;
+    return 1;
+}
+
+/* IMP: R-TF-2 -- a next payer's claim (claim, built after an earlier payer's adjudication) whose earlier
+ * payer is Medicare: the later of last and months after the date of Medicare's adjudication in force. */
+static void after_medicare(psy_store *st, psy_id practice, struct tf_cache *c, psy_id claim, int months,
+                           char last[PSY_DATE_MAX])
+{
+    psy__stmt *s = psy__db_stmt(st,
+                                "SELECT e.payer_id, COALESCE((SELECT y.adjudicated_on FROM payment y WHERE y.claim_id = "
+                                "e.id AND y.claim_line_id IS NULL AND y.reversed_by IS NULL AND y.claim_status <> '22' "
+                                "ORDER BY y.id DESC LIMIT 1), '') FROM claim c JOIN claim e ON e.id = c.cob_from_claim_id "
+                                "WHERE c.id = ? AND c.practice_id = ?",
+                                PSY_ARGS(PSY_INT(claim), PSY_INT(practice)));
+    psy_id earlier = 0;
+    char adjudicated[PSY_DATE_MAX] = "", until[PSY_DATE_MAX];
+    if (s && psy__sql_step(s) == PSY_SQL_ROW) {
+        earlier = psy__sql_int64(s, 0);
+        psy__db_col_copy(s, 1, adjudicated, sizeof adjudicated);
+    }
+    psy__sql_finalize(s);
+    size_t i;
+    if (!earlier || !psy_date_iso_valid(adjudicated) || !payer_slot(st, practice, c, earlier, &i) ||
+        strcmp(c->p[i].profile, "medicare"))
+        return;
+    if (psy_date_add_months(adjudicated, months, until) && (!last[0] || strcmp(until, last) > 0))
+        snprintf(last, PSY_DATE_MAX, "%s", until);
+}
+
+/* IMP: R-TF-1 -- the last day a claim of date of service dos may reach payer: the payer record's limit in
+ * days when set (timely_filing_days > 0), else its billing profile's in force on the date of service, in
+ * days or calendar months (Medicare: one calendar year, the same date a year later), moved to the next
+ * workday when the profile says so (Medicare); for claim (0: none), a next payer's claim, also R-TF-2.
+ * Returns the limit in days from dos to that day, 0 (deadline "") when none is stated. */
+int psy__billing_timely_deadline(psy_store *st, psy_id practice, void *cache, psy_id payer, const char *dos,
+                                 psy_id claim, char deadline[PSY_DATE_MAX])
+{
+    struct tf_cache *c = cache;
+    size_t i;
+    deadline[0] = 0;
+    if (!payer_slot(st, practice, c, payer, &i)) return 0;
+    int ok = 0, own = c->p[i].days;
+    if (!c->ps) c->ps = psy__payers_builtin_shared();
+    const struct psy__payer_terms *t = NULL;
+    if (!c->ps || psy__payer_terms(c->ps, c->p[i].profile, psy__date_int(dos), &t)) t = NULL;
+    if (own > 0) {
+        ok = psy_date_add(dos, own, deadline);
+    } else if (t) {
         if (t->timely_filing_months) ok = psy_date_add_months(dos, t->timely_filing_months, deadline);
         else if (t->timely_filing_days) ok = psy_date_add(dos, t->timely_filing_days, deadline);
         if (ok && t->timely_next_workday) {
@@ -96,6 +131,8 @@ int psy__billing_timely_deadline(psy_store *st, psy_id practice, void *cache, ps
             next_workday(last, deadline);
         }
     }
+    if (ok && claim && t && t->timely_after_medicare_months)
+        after_medicare(st, practice, c, claim, t->timely_after_medicare_months, deadline);
     int64_t days = ok ? psy_date_between(dos, deadline) : INT64_MIN;
     if (days == INT64_MIN || days <= 0) {
         deadline[0] = 0;
@@ -137,7 +174,7 @@ psy_status psy_billing_timely_last_day(psy_store *st, psy_id practice, psy_id pa
     psy_status rc = psy_records_payer_get(st, practice, payer, &p);
     if (rc) return rc;
     void *cache = psy__billing_timely_cache();
-    int days = psy__billing_timely_deadline(st, practice, cache, payer, dos, out);
+    int days = psy__billing_timely_deadline(st, practice, cache, payer, dos, 0, out);
     psy__billing_timely_cache_free(cache);
     if (limit_days) *limit_days = days;
     return PSY_OK;
@@ -149,7 +186,8 @@ psy_status psy__billing_timely_fill(psy_store *st, psy_id practice, struct psy_b
     practice_today(st, practice, today);
     void *cache = psy__billing_timely_cache();
     for (size_t i = 0; i < n; i++) {
-        c[i].timely_limit = psy__billing_timely_deadline(st, practice, cache, c[i].payer_id, c[i].service_date, deadline);
+        c[i].timely_limit = psy__billing_timely_deadline(st, practice, cache, c[i].payer_id, c[i].service_date, c[i].id,
+                                                     deadline);
         c[i].timely_days_left = days_left(today, deadline);
     }
     psy__billing_timely_cache_free(cache);
@@ -192,7 +230,8 @@ psy_status psy_billing_timely(psy_store *st, psy_id practice, int within, const 
         psy__db_col_copy(s, 2, t.payer_code, sizeof t.payer_code);
         psy__db_col_copy(s, 3, t.service_date, sizeof t.service_date);
         psy__db_col_copy(s, 4, t.status, sizeof t.status);
-        t.limit_days = psy__billing_timely_deadline(st, practice, cache, psy__sql_int64(s, 5), t.service_date, t.deadline);
+        t.limit_days = psy__billing_timely_deadline(st, practice, cache, psy__sql_int64(s, 5), t.service_date, t.claim,
+                                                    t.deadline);
         if (!t.limit_days) continue;
         t.days_left = days_left(day, t.deadline);
         if (within >= 0 && t.days_left > within) continue;
@@ -216,7 +255,7 @@ psy_status psy__billing_timely_gate(psy_store *st, psy_id practice, const struct
 {
     char iso[PSY_DATE_MAX], today[PSY_DATE_MAX], deadline[PSY_DATE_MAX];
     snprintf(iso, sizeof iso, "%.4s-%.2s-%.2s", L->date, L->date + 4, L->date + 6);
-    int limit = psy__billing_timely_deadline(st, practice, cache, L->payer.id, iso, deadline);
+    int limit = psy__billing_timely_deadline(st, practice, cache, L->payer.id, iso, L->id, deadline);
     if (!limit) return PSY_OK;
     practice_today(st, practice, today);
     int left = days_left(today, deadline);

@@ -128,6 +128,8 @@ struct psy__payer_terms {
     int timely_filing_days; /* days after the date of service a claim must reach the payer; 0 = not stated */
     int timely_filing_months; /* or calendar months (the same day, else the month's last); 0 = not stated */
     int timely_next_workday;  /* a last day on a weekend or federal holiday moves to the next workday */
+    int timely_after_medicare_months; /* a next payer's claim after Medicare: also until this many months
+                                       * after Medicare's adjudication; 0 = not stated */
     size_t n_fees;
     struct psy__fee fees[PSY__PAYER_MAX_FEES]; /* sorted by key */
 };

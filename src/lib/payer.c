@@ -284,7 +284,8 @@ static psy_status read_version(struct rd *r, json_t *v, struct psy__payer_terms 
                                        "kind_modifiers", "group_size_max", "group_minutes_min", "not_covered", "prior_authorization",
                                        "em_modifier_25", "crisis_away_from_office", "telemedicine_em",
                                        "same_specialty_one_provider", "fees_cents", "timely_filing_days",
-                                       "timely_filing_months", "timely_filing_next_workday", NULL};
+                                       "timely_filing_months", "timely_filing_next_workday",
+                                       "timely_filing_after_medicare_months", NULL};
     if (!json_is_object(v)) return bad(r, "", "must be an object");
     psy_status rc = only_keys(r, v, "", keys);
     if (rc) return rc;
@@ -337,6 +338,13 @@ static psy_status read_version(struct rd *r, json_t *v, struct psy__payer_terms 
             return bad(r, "timely_filing_months", "must be whole calendar months from 1 to 120 after the date of service, or null");
         else t->timely_filing_months = (int)json_integer_value(x);
         t->timely_filing_days = 0;
+    }
+    if ((x = json_object_get(v, "timely_filing_after_medicare_months"))) {
+        if (json_is_null(x)) t->timely_after_medicare_months = 0;
+        else if (!json_is_integer(x) || json_integer_value(x) < 1 || json_integer_value(x) > 24)
+            return bad(r, "timely_filing_after_medicare_months",
+                       "must be whole calendar months from 1 to 24 after Medicare's adjudication, or null");
+        else t->timely_after_medicare_months = (int)json_integer_value(x);
     }
     static const struct {
         const char *key;

@@ -1198,7 +1198,7 @@ static void test_timely_last_day(void **state)
     assert_int_equal(psy_billing_timely_last_day(f.st, f.pr, 999999, "2024-02-20", last, &days), PSY_ENOTFOUND);
 }
 
-/* IMP: R-TF-1 -- the payer's own limit, else its profile's (Medicare 365 days from the date of service); an
+/* IMP: R-TF-1 -- the payer's own limit, else its profile's (Medicare one calendar year from the date of service); an
  * export past it is refused naming the claim and the limit, unless sent late with a reason kept in history. */
 static void test_timely_filing(void **state)
 {
@@ -1401,6 +1401,91 @@ static void test_secondary_claim(void **state)
     free(tnum);
 }
 
+/* SQL that changes the test world's records (payer ids, dates of adjudication). */
+static void qrun(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void qrun(const char *fmt, ...)
+{
+    char sql[600], msg[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    if (test_db_exec(&W.db, sql, msg, sizeof msg)) fail_msg("%s: %s", sql, msg);
+}
+
+/* The last day the timely-filing report gives claim (fails when it does not list it). */
+static void report_last_day(psy_id claim, char out[PSY_DATE_MAX])
+{
+    struct psy_billing_timely *t;
+    size_t n;
+    assert_int_equal(psy_billing_timely(W.st, W.pr, -1, NULL, &t, &n), PSY_OK);
+    out[0] = 0;
+    for (size_t i = 0; i < n; i++)
+        if (t[i].claim == claim) snprintf(out, PSY_DATE_MAX, "%s", t[i].deadline);
+    free(t);
+    if (!out[0]) fail_msg("claim %lld is not in the timely-filing report", (long long)claim);
+}
+
+/* IMP: R-TF-2 -- a Medicaid claim after Medicare's adjudication may reach the program until 12 months from
+ * the date of service or 6 months from the date of Medicare's notice, whichever is later (42 CFR 447.45(d);
+ * MO HealthNet: "twelve (12) months from the date of service or six (6) months from the date on the Medicare
+ * provider's notice of the allowed claim"). After another payer, it counts from the date of service. */
+static void test_timely_after_medicare(void **state)
+{
+    (void)state;
+    char clps[700], t[32], paid[32], co[32], pr[32];
+    psy_id p = sent_with_secondary("CDR55504");
+    char *num = qtext("SELECT claim_number FROM claim WHERE id = %lld", (long long)p);
+    char *code = qtext("SELECT code FROM claim_line WHERE claim_id = %lld", (long long)p);
+    long long total = qn("SELECT total_cents FROM claim WHERE id = %lld", (long long)p);
+    money(total, t);
+    money(total - 5000, paid);
+    money(2000, co);
+    money(3000, pr);
+    snprintf(clps, sizeof clps, "CLP*%s*1*%s*%s*%s*CI*ICNTF1~SVC*HC:%s*%s*%s**1~CAS*CO*45*%s~CAS*PR*2*%s", num, t,
+             paid, pr, code, t, paid, co, pr);
+    struct psy_billing_post_result r;
+    post("Bluestem Health Plan (demo)*XV*DEMOBLU01", "COBTF01", clps, &r);
+    psy_id sec = qn("SELECT id FROM claim WHERE cob_from_claim_id = %lld", (long long)p);
+    assert_true(sec > 0);
+    long long blu = qn("SELECT payer_id FROM claim WHERE id = %lld", (long long)p),
+              cdr = qn("SELECT payer_id FROM claim WHERE id = %lld", (long long)sec),
+              mcr = qn("SELECT id FROM payer WHERE payer_code = 'DEMOMCR01' AND practice_id = %lld", (long long)W.pr),
+              mcd = qn("SELECT id FROM payer WHERE payer_code = 'DEMOMCD01' AND practice_id = %lld", (long long)W.pr);
+    /* Medicare first, the state's Medicaid program next (its profile's limit, not a record's own) */
+    qrun("UPDATE claim SET payer_id = %lld WHERE id = %lld", mcr, (long long)p);
+    qrun("UPDATE claim SET payer_id = %lld WHERE id = %lld", mcd, (long long)sec);
+    long long mcd_days = qn("SELECT timely_filing_days FROM payer WHERE id = %lld", mcd),
+              mcr_days = qn("SELECT timely_filing_days FROM payer WHERE id = %lld", mcr);
+    qrun("UPDATE payer SET timely_filing_days = 0 WHERE id IN (%lld, %lld)", mcd, mcr);
+    qrun("UPDATE claim SET service_date = '2025-01-10' WHERE id = %lld", (long long)sec);
+    qrun("UPDATE payment SET adjudicated_on = '2025-11-20' WHERE claim_id = %lld", (long long)p);
+    char last[PSY_DATE_MAX];
+    report_last_day(sec, last);
+    assert_string_equal(last, "2026-05-20"); /* six months after Medicare's notice, past 2026-01-10 */
+    qrun("UPDATE payment SET adjudicated_on = '2025-03-01' WHERE claim_id = %lld", (long long)p);
+    report_last_day(sec, last);
+    assert_string_equal(last, "2026-01-10"); /* 12 months from the date of service come later */
+    /* a reversed adjudication is not Medicare's notice */
+    qrun("UPDATE payment SET adjudicated_on = '2025-11-20', claim_status = '22' WHERE claim_id = %lld", (long long)p);
+    report_last_day(sec, last);
+    assert_string_equal(last, "2026-01-10");
+    qrun("UPDATE payment SET claim_status = '1' WHERE claim_id = %lld AND claim_status = '22'", (long long)p);
+    /* after a commercial plan: from the date of service only */
+    qrun("UPDATE claim SET payer_id = %lld WHERE id = %lld", blu, (long long)p);
+    report_last_day(sec, last);
+    assert_string_equal(last, "2026-01-10");
+    /* Medicare's own limit never moves for an earlier payer (CMS: MSP claims keep the one-year limit) */
+    qrun("UPDATE claim SET payer_id = %lld WHERE id = %lld", mcr, (long long)sec);
+    report_last_day(sec, last);
+    assert_string_equal(last, "2026-01-12"); /* 2026-01-10 is a Saturday */
+    qrun("UPDATE claim SET payer_id = %lld WHERE id = %lld", cdr, (long long)sec);
+    qrun("UPDATE payer SET timely_filing_days = %lld WHERE id = %lld", mcd_days, mcd);
+    qrun("UPDATE payer SET timely_filing_days = %lld WHERE id = %lld", mcr_days, mcr);
+    free(num);
+    free(code);
+}
+
 /* IMP: R-COB-4 -- the secondary's claim carries the primary's adjudication (005010X222A1 2320 AMT*D, 2430
  * SVD). The primary's reversal (005010X221A1 CLP02 22, amounts negated) holds the secondary's claim not yet
  * sent in draft until the primary's new adjudication is posted; then it is ready again and carries the new
@@ -1525,7 +1610,7 @@ int main(void)
         cmocka_unit_test(test_cli), cmocka_unit_test(test_era_refused), cmocka_unit_test(test_era_posted_once),
         cmocka_unit_test(test_era_reversal), cmocka_unit_test(test_scrub_all), cmocka_unit_test(test_revenue), cmocka_unit_test(test_group_twice_a_day),
         cmocka_unit_test(test_correct_void), cmocka_unit_test(test_zero_pay_patient_share),
-        cmocka_unit_test(test_timely_filing), cmocka_unit_test(test_timely_last_day), cmocka_unit_test(test_secondary_claim), cmocka_unit_test(test_secondary_after_reversal),
+        cmocka_unit_test(test_timely_filing), cmocka_unit_test(test_timely_last_day), cmocka_unit_test(test_secondary_claim), cmocka_unit_test(test_secondary_after_reversal), cmocka_unit_test(test_timely_after_medicare),
         cmocka_unit_test(test_crossover),
         cmocka_unit_test(test_era_lenient),
     };
