@@ -10,9 +10,13 @@
  * memory grow with the number of notes, not with its square. The low byte of every MinHash value is
  * kept to estimate a candidate's similarity cheaply; candidates close enough to the threshold are then
  * confirmed with the exact Jaccard similarity of their shingle sets, which is what the audit reports.
+ * The signatures of many notes are computed on two threads (psy__lsh_signatures); they are added to the
+ * index in the notes' order, so the index is the same either way.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "audit_int.h"
 
 static uint64_t mix64(uint64_t x)
@@ -155,7 +159,16 @@ static void minima(uint32_t *restrict mins, const uint32_t *restrict mul, const 
     }
 }
 
-uint32_t psy__lsh_add(struct psy__lsh *l, const struct psy__shingles *sh)
+size_t psy__lsh_perms(const struct psy__lsh *l) { return (size_t)l->perms; }
+
+void psy__lsh_signature(const struct psy__lsh *l, const struct psy__shingles *sh, uint32_t *mins)
+{
+    /* The shingle hashes are already well mixed, so their high 32 bits serve as the key; the 32-bit
+     * multiply-add and minimum vectorise. Duplicate shingles do not change a minimum. */
+    minima(mins, l->mul, l->add, (size_t)l->perms, sh->h, sh->n);
+}
+
+uint32_t psy__lsh_add_signature(struct psy__lsh *l, const uint32_t *mins, int empty)
 {
     uint32_t doc = (uint32_t)l->docs++;
     size_t P = (size_t)l->perms, B = (size_t)l->bands;
@@ -164,17 +177,60 @@ uint32_t psy__lsh_add(struct psy__lsh *l, const struct psy__shingles *sh)
         l->sig = psy__realloc(l->sig, l->cap * P * sizeof *l->sig);
         for (size_t b = 0; b < B; b++) l->keys[b] = psy__realloc(l->keys[b], l->cap * sizeof *l->keys[b]);
     }
-    /* The shingle hashes are already well mixed, so their high 32 bits serve as the key; the 32-bit
-     * multiply-add and minimum vectorise. Duplicate shingles do not change a minimum. */
-    uint32_t *mins = l->mins;
-    minima(mins, l->mul, l->add, P, sh->h, sh->n);
     for (size_t i = 0; i < P; i++) l->sig[(size_t)doc * P + i] = (uint8_t)mins[i];
     for (size_t b = 0; b < B; b++) {
         uint64_t k = mix64((uint64_t)b + 1);
         for (int r = 0; r < l->rows; r++) k = mix64(k ^ mins[b * (size_t)l->rows + (size_t)r]);
-        l->keys[b][doc] = sh->n ? k | 1 : 0; /* nothing to bucket: it matches nothing */
+        l->keys[b][doc] = empty ? 0 : k | 1; /* nothing to bucket: it matches nothing */
     }
     return doc;
+}
+
+uint32_t psy__lsh_add(struct psy__lsh *l, const struct psy__shingles *sh)
+{
+    psy__lsh_signature(l, sh, l->mins);
+    return psy__lsh_add_signature(l, l->mins, sh->n == 0);
+}
+
+/* --- the signatures of many texts, on two threads ----------------------------------------------------- */
+
+struct sig_part {
+    const struct psy__lsh *l;
+    const char *pool;
+    const size_t *off;
+    size_t from, to;
+    int k, min_shingles;
+    uint32_t *sigs;
+    uint8_t *keep;
+};
+
+static void *sig_run(void *arg)
+{
+    struct sig_part *p = arg;
+    struct psy__shingles sh = {0};
+    size_t P = (size_t)p->l->perms;
+    for (size_t i = p->from; i < p->to; i++) {
+        psy__shingle(p->pool + p->off[i], p->k, 0, &sh);
+        p->keep[i] = sh.n < (size_t)p->min_shingles ? 0 : sh.n ? 1 : 2;
+        if (p->keep[i]) psy__lsh_signature(p->l, &sh, p->sigs + i * P);
+    }
+    psy__shingles_free(&sh);
+    return NULL;
+}
+
+void psy__lsh_signatures(const struct psy__lsh *l, const char *pool, const size_t *off, size_t n, int k,
+                         int min_shingles, uint32_t *sigs, uint8_t *keep)
+{
+    struct sig_part a = {l, pool, off, 0, n, k, min_shingles, sigs, keep}, b = a;
+    pthread_t t;
+    /* a second thread pays for itself from a few hundred notes on */
+    int two = n >= 256 && sysconf(_SC_NPROCESSORS_ONLN) > 1;
+    if (two) {
+        a.to = b.from = n / 2;
+        if (pthread_create(&t, NULL, sig_run, &b)) two = 0, a.to = n;
+    }
+    sig_run(&a);
+    if (two) pthread_join(t, NULL);
 }
 
 double psy__lsh_estimate(const struct psy__lsh *l, uint32_t a, uint32_t b)

@@ -34,6 +34,16 @@ double psy__jaccard(const struct psy__shingles *a, const struct psy__shingles *b
 struct psy__lsh;
 struct psy__lsh *psy__lsh_new(int bands, int rows);
 uint32_t psy__lsh_add(struct psy__lsh *l, const struct psy__shingles *sh);
+/* The same in two steps: the signature (psy__lsh_perms values) of a text's shingles, which only reads
+ * the index, then adding it (empty: the text had no shingles). */
+size_t psy__lsh_perms(const struct psy__lsh *l);
+void psy__lsh_signature(const struct psy__lsh *l, const struct psy__shingles *sh, uint32_t *mins);
+uint32_t psy__lsh_add_signature(struct psy__lsh *l, const uint32_t *mins, int empty);
+/* The signatures of the n texts pool + off[i] (k-word shingles) into sigs[i * perms]; keep[i] = 1 for
+ * those with at least min_shingles shingles, 2 when that is none at all, 0 for the others (whose
+ * signatures are not computed). On two threads when there are enough texts and processors. */
+void psy__lsh_signatures(const struct psy__lsh *l, const char *pool, const size_t *off, size_t n, int k,
+                         int min_shingles, uint32_t *sigs, uint8_t *keep);
 /* Mixes salt into every band key of document doc: documents of different salts never share a bucket
  * (an audit that compares notes only within one service date). */
 void psy__lsh_salt(struct psy__lsh *l, uint32_t doc, uint64_t salt);

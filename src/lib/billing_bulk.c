@@ -10,13 +10,22 @@
  * (psy__billing_build_rowwise in billing_build.c); a stretch whose members would join a claim already
  * open in the database (an original: a replacement, void or next payer's claim never takes new lines)
  * is billed that way, member by member.
+ *
+ * Two cores are used where the work allows: each claim's own checks (its coding findings, the day check,
+ * the 837P preflight) need nothing the audit finds and read only what the stretch holds, so a second
+ * thread does them while this one writes the billed codes and the audit reads; the audit's note
+ * signatures are shared between two threads as well (audit_clone.c). The results are the same integers
+ * and the same order as on one thread. On SQLite the stretch's writes run without the foreign-key
+ * look-ups (fk_checks below says why that is safe).
  */
 #include <jansson.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "psy_db.h"
 #include "billing_int.h"
 #include "coding_int.h"
@@ -190,6 +199,8 @@ struct claim {
     int version, nlines, ready;
     int64_t next;
     json_t *findings;
+    json_t *own;       /* the coding findings, then the day check's and the 837P preflight's (own_from on) */
+    size_t own_from;
     size_t first_line, last_line; /* its lines: first_line, then through next_claim */
 };
 
@@ -526,6 +537,7 @@ static psy_status bill(struct build *B, const struct psy_billable *b, const stru
         snprintf(c->profile, sizeof c->profile, "%s", profile);
         c->version = 1;
         c->findings = json_array();
+        c->own = NULL;
         c->first_line = SIZE_MAX;
         index_put(&B->claims, k, ci);
         r->claims_new++;
@@ -640,8 +652,10 @@ static psy_status owners(struct build *B, const char *from, const char *to, stru
     return PSY_OK;
 }
 
-static psy_status scrub_claim(struct build *B, size_t ci, const struct psy_audit_finding *af, size_t naf,
-                              struct owner *own[2], size_t nown[2], struct psy__loaded *L)
+/* The claim's own checks, which need nothing the audit finds: its coding findings, then the day check's
+ * and the 837P preflight's, into c->own (these from c->own_from on). Reads the stretch only: it runs on a
+ * second thread while the audit reads. PSY_ENOTFOUND when the claim's records are gone. */
+static psy_status scrub_own(struct build *B, size_t ci, struct psy__loaded *L)
 {
     struct claim *c = &B->c[ci];
     json_t *arr = json_array();
@@ -651,35 +665,7 @@ static psy_status scrub_claim(struct build *B, size_t ci, const struct psy_audit
         const char *src = json_string_value(json_object_get(v, "source"));
         if (src && !strcmp(src, "coding")) json_array_append(arr, v);
     }
-    /* the audit's findings of the claim's sessions */
-    psy_id sess[PSY_CLAIM_MAX_LINES];
-    size_t ns = 0;
-    for (size_t li = c->first_line; li != SIZE_MAX; li = B->l[li].next_claim) {
-        size_t k = 0;
-        while (k < ns && sess[k] != B->l[li].session) k++;
-        if (k == ns && ns < PSY_CLAIM_MAX_LINES) sess[ns++] = B->l[li].session;
-    }
-    for (size_t k = 0; k < naf; k++) {
-        const struct psy_audit_finding *f = &af[k];
-        psy_id sid = 0;
-        if (!strcmp(f->record_type, "session")) sid = f->record_id;
-        else {
-            int t = !strcmp(f->record_type, "attendance") ? 0 : !strcmp(f->record_type, "note") ? 1 : -1;
-            struct owner key = {f->record_id, 0, 0};
-            struct owner *o = t < 0 || !nown[t] ? NULL : bsearch(&key, own[t], nown[t], sizeof key, cmp_owner);
-            sid = o ? o->session : 0;
-            /* a finding on a member's attendance goes on that member's claim alone (billing_scrub.c) */
-            if (o && o->client && o->client != c->client) continue;
-        }
-        for (size_t j = 0; j < ns; j++)
-            if (sid && sid == sess[j]) {
-                char field[64];
-                snprintf(field, sizeof field, "%s[%lld]", f->record_type, (long long)f->record_id);
-                json_array_append_new(arr, psy__billing_finding(f->severity == PSY_AUDIT_ERROR ? "error" : "warning",
-                                                                f->rule, field, f->message, "audit"));
-                break;
-            }
-    }
+    c->own_from = json_array_size(arr);
     /* the day check: the key's lines of claims that count, and this claim's; with the clinicians of one
      * specialty as one provider (the payer profile on the date), theirs too (R-DAY-2) */
     const struct psy__payer_terms *terms = NULL;
@@ -734,7 +720,7 @@ static psy_status scrub_claim(struct build *B, size_t ci, const struct psy_audit
     const struct psy_clinician *rc = find_clinician(B->cl, B->ncl, c->clinician);
     if (!cl || !py || !po || !rc) {
         json_decref(arr);
-        return psy__store_fail(B->st, PSY_ENOTFOUND, "claim: the records of claim %s are gone", c->number);
+        return PSY_ENOTFOUND; /* the caller says which claim (this may run on a second thread) */
     }
     L->client = *cl;
     L->payer = *py;
@@ -755,13 +741,79 @@ static psy_status scrub_claim(struct build *B, size_t ci, const struct psy_audit
     for (size_t k = 0; k < npf && k < 32; k++)
         json_array_append_new(arr, psy__billing_finding(pf[k].severity == PSY_FINDING_ERROR ? "error" : "warning",
                                                         pf[k].rule, pf[k].field, pf[k].message, "837p"));
+    c->own = arr;
+    return PSY_OK;
+}
+
+
+/* The claim's verdict: its coding findings, the audit's findings of the claim's sessions, then its own
+ * checks' (scrub_own); ready when none is an error. */
+static void scrub_finish(struct build *B, size_t ci, const struct psy_audit_finding *af, size_t naf,
+                         struct owner *own[2], size_t nown[2])
+{
+    struct claim *c = &B->c[ci];
+    json_t *arr = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(c->own, i, v) if (i < c->own_from) json_array_append(arr, v);
+    /* the audit's findings of the claim's sessions */
+    psy_id sess[PSY_CLAIM_MAX_LINES];
+    size_t ns = 0;
+    for (size_t li = c->first_line; li != SIZE_MAX; li = B->l[li].next_claim) {
+        size_t k = 0;
+        while (k < ns && sess[k] != B->l[li].session) k++;
+        if (k == ns && ns < PSY_CLAIM_MAX_LINES) sess[ns++] = B->l[li].session;
+    }
+    for (size_t k = 0; k < naf; k++) {
+        const struct psy_audit_finding *f = &af[k];
+        psy_id sid = 0;
+        if (!strcmp(f->record_type, "session")) sid = f->record_id;
+        else {
+            int t = !strcmp(f->record_type, "attendance") ? 0 : !strcmp(f->record_type, "note") ? 1 : -1;
+            struct owner key = {f->record_id, 0, 0};
+            struct owner *o = t < 0 || !nown[t] ? NULL : bsearch(&key, own[t], nown[t], sizeof key, cmp_owner);
+            sid = o ? o->session : 0;
+            /* a finding on a member's attendance goes on that member's claim alone (billing_scrub.c) */
+            if (o && o->client && o->client != c->client) continue;
+        }
+        for (size_t j = 0; j < ns; j++)
+            if (sid && sid == sess[j]) {
+                char field[64];
+                snprintf(field, sizeof field, "%s[%lld]", f->record_type, (long long)f->record_id);
+                json_array_append_new(arr, psy__billing_finding(f->severity == PSY_AUDIT_ERROR ? "error" : "warning",
+                                                                f->rule, field, f->message, "audit"));
+                break;
+            }
+    }
+    json_array_foreach(c->own, i, v) if (i >= c->own_from) json_array_append(arr, v);
+    json_decref(c->own);
+    c->own = NULL;
     int errors = 0;
     json_array_foreach(arr, i, v) errors += !strcmp(json_string_value(json_object_get(v, "severity")), "error");
     json_decref(c->findings);
     c->findings = arr;
     c->ready = !errors;
     if (c->ready) c->version++;
-    return PSY_OK;
+}
+
+/* The own checks (scrub_own) of every claim of a stretch, on a thread of their own. */
+struct own_part {
+    struct build *B;
+    size_t failed; /* the claim whose records were gone, or SIZE_MAX */
+};
+
+static void *own_run(void *arg)
+{
+    struct own_part *p = arg;
+    struct psy__loaded *L = psy__malloc(sizeof *L);
+    p->failed = SIZE_MAX;
+    for (size_t i = 0; i < p->B->nc; i++)
+        if (scrub_own(p->B, i, L)) {
+            p->failed = i;
+            break;
+        }
+    free(L);
+    return NULL;
 }
 
 /* --- a stretch of dates --------------------------------------------------------------------------- */
@@ -769,7 +821,10 @@ static psy_status scrub_claim(struct build *B, size_t ci, const struct psy_audit
 static void stretch_clear(struct build *B)
 {
     for (size_t i = 0; i < B->nl; i++) free(B->l[i].explanation);
-    for (size_t i = 0; i < B->nc; i++) json_decref(B->c[i].findings);
+    for (size_t i = 0; i < B->nc; i++) {
+        json_decref(B->c[i].findings);
+        json_decref(B->c[i].own);
+    }
     for (size_t i = 0; i < B->nbi; i++) free((char *)B->bi[i].code);
     B->nl = B->nc = B->nbi = B->ncsr = B->nbilled = 0;
     index_free(&B->claims);
@@ -899,6 +954,11 @@ static psy_status stretch(struct build *B, const struct psy_session *ss, size_t 
     }
     if (!rc) rc = reserve_ids(B);
     mark(B->ph, PH_CODE);
+    /* the claims' own checks need nothing the audit finds and read only what the stretch holds: a second
+     * thread does them while this one writes the billed codes and the audit reads */
+    struct own_part op = {B, SIZE_MAX};
+    pthread_t t;
+    int bg = !rc && B->nc >= 64 && sysconf(_SC_NPROCESSORS_ONLN) > 1 && !pthread_create(&t, NULL, own_run, &op);
     if (!rc) rc = psy__records_billed_many(B->st, B->practice, from, to, B->bi, B->nbi);
     mark(B->ph, PH_BILLED);
     /* the audit's findings over the stretch's dates, once its members are billed (the audit reads the
@@ -913,12 +973,14 @@ static psy_status stretch(struct build *B, const struct psy_session *ss, size_t 
     if (!rc && B->nc) rc = owners(B, from, to, &own[0], &nown[0], 0);
     if (!rc && B->nc) rc = owners(B, from, to, &own[1], &nown[1], 1);
     mark(B->ph, PH_AUDIT);
-    struct psy__loaded *L = psy__malloc(sizeof *L);
+    if (bg) pthread_join(t, NULL);
+    else if (!rc) own_run(&op);
+    if (!rc && op.failed != SIZE_MAX)
+        rc = psy__store_fail(B->st, PSY_ENOTFOUND, "claim: the records of claim %s are gone", B->c[op.failed].number);
     for (size_t i = 0; !rc && i < B->nc; i++) {
-        rc = scrub_claim(B, i, af, naf, own, nown, L);
-        if (!rc) *(B->c[i].ready ? &B->r->ready : &B->r->draft) += 1;
+        scrub_finish(B, i, af, naf, own, nown);
+        *(B->c[i].ready ? &B->r->ready : &B->r->draft) += 1;
     }
-    free(L);
     mark(B->ph, PH_SCRUB);
     free(af);
     free(own[0]);
@@ -973,6 +1035,17 @@ static psy_status members_of(psy_store *st, psy_id practice, const struct psy_se
     return r == PSY_SQL_ERROR ? psy__store_dbfail(st, "attendance") : PSY_OK;
 }
 
+/* SQLite's foreign-key checks off (on = 0) or back on around the transaction of one stretch. Every row a
+ * stretch writes points at rows it read in that same transaction, which BEGIN IMMEDIATE holds against
+ * every other writer, and psyclaim never deletes a practice, client, payer, policy, clinician or session:
+ * the checks could not fail, and they cost a fifth of the writes (a parent look-up per key, twelve per
+ * member). Nothing on PostgreSQL, nor inside a caller's transaction (SQLite ignores the pragma there). */
+static psy_status fk_checks(psy_store *st, int on)
+{
+    if (psy__db_dialect(st) != PSY_DB_SQLITE || psy__store_in_transaction(st)) return PSY_OK;
+    return psy__store_exec(st, on ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF");
+}
+
 /* Bills the signed sessions ss[0..n) (whole dates) stretch by stretch. */
 static psy_status bill_window(struct build *B, struct psy_session *ss, size_t n, size_t want,
                               struct psy_coding_result *cr)
@@ -993,12 +1066,14 @@ static psy_status bill_window(struct build *B, struct psy_session *ss, size_t n,
         int giant = !rc && nb > want;
         if (giant)
             fallback = 1;
-        else if (!rc && !(rc = psy__store_begin(st))) {
+        else if (!rc && !(rc = fk_checks(st, 0)) && !(rc = psy__store_begin(st))) {
             rc = stretch(B, ss + at, end - at, bs, of, nb, cr, &fallback);
             if (rc || fallback) psy__store_rollback(st);
             else if (!(rc = psy__store_commit(st)) && B->ncsr && psy__billing_chunk_hook) psy__billing_chunk_hook();
             mark(B->ph, PH_COMMIT);
         }
+        psy_status fk = fk_checks(st, 1);
+        if (!rc) rc = fk;
         stretch_clear(B);
         if (!rc && fallback) {
             /* members joining claims open in the database: member by member (billing_build.c) */
