@@ -146,6 +146,66 @@ static void test_similarity(void **state)
     assert_true(psy_audit_similarity("", "") == 0.0);
 }
 
+/* The clone index built from signatures computed in batches on two threads (psy__lsh_signatures, as
+ * the audit reads notes) is the one built note by note: the same estimates and the same candidate
+ * pairs, with texts too short to compare left out and an empty text kept. */
+static void test_signatures_in_batches(void **state)
+{
+    (void)state;
+    struct psy__audit_conf conf;
+    psy__audit_conf(&conf);
+    enum { N = 700 };
+    struct psy__buf pool = {0};
+    size_t off[N];
+    for (size_t i = 0; i < N; i++) {
+        char t[400];
+        off[i] = pool.n;
+        if (i % 97 == 5) snprintf(t, sizeof t, "too short");
+        else if (i == 11) t[0] = 0;
+        else fx_text((int)(i % 40) + 1, t, sizeof t); /* forty texts, each repeated: many candidate pairs */
+        psy__buf_puts(&pool, t);
+        psy__buf_put(&pool, "", 1);
+    }
+    struct psy__lsh *one = psy__lsh_new(conf.bands, conf.rows), *two = psy__lsh_new(conf.bands, conf.rows);
+    int min = conf.min_shingles > 0 ? conf.min_shingles : 0;
+    struct psy__shingles sh = {0};
+    size_t kept = 0;
+    for (size_t i = 0; i < N; i++) {
+        psy__shingle(pool.p + off[i], conf.shingle_words, 0, &sh);
+        if (sh.n < (size_t)min) continue;
+        psy__lsh_add(one, &sh);
+        kept++;
+    }
+    size_t P = psy__lsh_perms(two);
+    uint32_t *sigs = malloc(N * P * sizeof *sigs);
+    uint8_t keep[N];
+    psy__lsh_signatures(two, pool.p, off, N, conf.shingle_words, min, sigs, keep);
+    size_t kept2 = 0;
+    for (size_t i = 0; i < N; i++)
+        if (keep[i]) {
+            psy__lsh_add_signature(two, sigs + i * P, keep[i] == 2);
+            kept2++;
+        }
+    assert_int_equal(kept, kept2);
+    assert_true(kept < N && kept > N / 2);
+    uint64_t *pa, *pb;
+    size_t na = psy__lsh_pairs(one, conf.compare_window, &pa), nb = psy__lsh_pairs(two, conf.compare_window, &pb);
+    assert_int_equal(na, nb);
+    assert_true(na > 0);
+    assert_memory_equal(pa, pb, na * sizeof *pa);
+    for (size_t i = 0; i < na; i++) {
+        uint32_t a = (uint32_t)(pa[i] >> 32), b = (uint32_t)pa[i];
+        assert_true(psy__lsh_estimate(one, a, b) == psy__lsh_estimate(two, a, b));
+    }
+    free(pa);
+    free(pb);
+    free(sigs);
+    psy__shingles_free(&sh);
+    psy__buf_free(&pool);
+    psy__lsh_free(one);
+    psy__lsh_free(two);
+}
+
 /* --- each rule ------------------------------------------------------------------------------------- */
 
 static void test_clean_fixture(void **state)
@@ -780,6 +840,7 @@ int main(void)
     static struct test_backend sqlite = {"sqlite", 0, NULL}, postgres = {"postgres", 1, NULL};
     const struct CMUnitTest common[] = {
         cmocka_unit_test(test_similarity),
+        cmocka_unit_test(test_signatures_in_batches),
         cmocka_unit_test(test_cli),
     };
     struct CMUnitTest checks[] = {
