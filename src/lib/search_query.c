@@ -990,9 +990,9 @@ static long duration_minutes(const struct qslot *sl, uint32_t ns, uint32_t dur)
 /* The minutes each time-based code holds (search/durations.json), read once per process, then shared
  * read-only. */
 struct band {
-    char code[8];  /* lower case, as the index's dotless codes */
-    char with[16]; /* "": none; else the band counts only when a word of the query is this one */
-    long min, max; /* max -1: no upper limit */
+    char code[8];       /* lower case, as the index's dotless codes */
+    char with[8][16];   /* none ([0] ""); else the band counts only when a word of the query is one of these */
+    long min, max;      /* max -1: no upper limit */
 };
 static struct band *bands;
 static size_t nbands;
@@ -1005,14 +1005,20 @@ static void bands_load(void)
     size_t i;
     json_array_foreach(json_object_get(j, "bands"), i, b) {
         const char *code = json_string_value(json_object_get(b, "code"));
-        const char *with = json_string_value(json_object_get(b, "with"));
+        json_t *with = json_object_get(b, "with"), *w;
         json_t *max = json_object_get(b, "max");
-        if (!code || strlen(code) >= sizeof bands->code || (with && strlen(with) >= sizeof bands->with)) continue;
+        if (!code || strlen(code) >= sizeof bands->code) continue;
         bands = psy__realloc(bands, (nbands + 1) * sizeof *bands);
         struct band *x = &bands[nbands++];
+        memset(x, 0, sizeof *x);
         for (size_t k = 0; k <= strlen(code); k++)
             x->code[k] = (char)(code[k] >= 'A' && code[k] <= 'Z' ? code[k] + 32 : code[k]);
-        snprintf(x->with, sizeof x->with, "%s", with ? with : "");
+        size_t k, nw = 0;
+        json_array_foreach(with, k, w) {
+            const char *t = json_string_value(w);
+            if (t && strlen(t) < sizeof x->with[0] && nw < sizeof x->with / sizeof x->with[0])
+                snprintf(x->with[nw++], sizeof x->with[0], "%s", t);
+        }
         x->min = (long)json_integer_value(json_object_get(b, "min"));
         x->max = json_is_integer(max) ? (long)json_integer_value(max) : -1;
     }
@@ -1031,9 +1037,10 @@ static int band_holds(const psy_search *ix, const struct qslot *sl, uint32_t ns,
         const struct band *b = &bands[i];
         if (strcmp(b->code, code)) continue;
         if (m < b->min || (b->max >= 0 && m > b->max)) return 0;
-        if (!b->with[0]) return 1;
-        for (uint32_t k = 0; k < ns; k++)
-            if (sl[k].wlen == strlen(b->with) && !memcmp(sl[k].word, b->with, sl[k].wlen)) return 1;
+        if (!b->with[0][0]) return 1;
+        for (size_t w = 0; w < sizeof b->with / sizeof b->with[0] && b->with[w][0]; w++)
+            for (uint32_t k = 0; k < ns; k++)
+                if (sl[k].wlen == strlen(b->with[w]) && !memcmp(sl[k].word, b->with[w], sl[k].wlen)) return 1;
         return 0;
     }
     return 0;
@@ -1183,12 +1190,16 @@ static uint32_t evaluate(const psy_search *ix, struct psy__sscratch *sc, const s
                     /* a code whose minutes hold the duration has DURATION_MATCH below: its text only
                      * breaks ties ("fam therapy w/ pt 50 min": 90847, whose title reads about 50, first) */
                     float gain = DURATION_MATCH * more / most;
-                    if (pass == 1) sc->acc[d] += band_holds(ix, all, ns, d, mins) ? DURATION_TIE * gain : gain;
+                    /* an entry that has the other words only in its prose gains nothing from the
+                     * duration ("psychotherapy 40 min": not 99215, whose title reads 40+) */
+                    if (pass == 1 && !sc->weak[d])
+                        sc->acc[d] += band_holds(ix, all, ns, d, mins) ? DURATION_TIE * gain : gain;
                 }
             /* a time-based code whose minutes hold the duration has it, whatever its text says
              * ("psychotherapy 40 min": 90834, 38 to 52 minutes, before a code that reads 40) */
             for (uint32_t i = 0; mins >= 0 && i < rest; i++)
-                if (band_holds(ix, all, ns, sc->cand[i], mins)) sc->acc[sc->cand[i]] += DURATION_MATCH;
+                if (!sc->weak[sc->cand[i]] && band_holds(ix, all, ns, sc->cand[i], mins))
+                    sc->acc[sc->cand[i]] += DURATION_MATCH;
             nc = rest;
             if (sc->name_lo == sc->name_hi) { /* the other words may name an entry: "grp therapy" */
                 struct qslot byc[MAX_SLOTS];

@@ -987,6 +987,25 @@ static void test_clinician_shorthand(void **state)
     big_expect("e/m est pt lvl 4", PSY_SYS_CPT, "99214", 1);
 }
 
+/* The same on the built-in catalog alone (a practice that imported no code file), where fewer entries
+ * share the words: the minutes still decide, an entry that has the other words only in its prose gains
+ * nothing from the duration, and an E/M visit or a crisis code needs a word of its own. */
+static void test_duration_bands_builtin(void **state)
+{
+    (void)state;
+    expect_rank("psychotherapy 40 min", PSY_SYS_CPT, "90834", 1); /* not 99215, "(40+ min)" */
+    expect_rank("psychotherapy 40 minutes", PSY_SYS_CPT, "90834", 1);
+    expect_rank("individual therapy 20 min", PSY_SYS_CPT, "90832", 1);
+    expect_rank("psychotherapy 37 min", PSY_SYS_CPT, "90832", 1);
+    expect_rank("psychotherapy 53 min", PSY_SYS_CPT, "90837", 1);
+    expect_rank("psychotherapy with e/m 20 min", PSY_SYS_CPT, "90833", 1);
+    expect_rank("crisis 60 min", PSY_SYS_CPT, "90839", 1);
+    expect_rank("est patient 35 min", PSY_SYS_CPT, "99214", 1);
+    expect_rank("new patient visit 50 minutes", PSY_SYS_CPT, "99204", 1);
+    expect_rank("grp therapy 60 min", PSY_SYS_CPT, "90853", 1); /* not 99205, "(60+ min)" */
+    expect_rank("fam psychotherapy w/ pt 50 min", PSY_SYS_CPT, "90847", 1);
+}
+
 /* A duration finds the time-based code whose minutes hold it, not the code whose title has the number
  * (docs domain 1.1: 90832 16-37, 90834 38-52, 90837 53 and more, the add-ons alike, 90839 30-74 with
  * 90840 from 75, 90846/90847 from 26; office E/M by total time, CMS MLN006764: established 99212 10,
@@ -1260,6 +1279,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stats),
         cmocka_unit_test(test_known_cases),
+        cmocka_unit_test(test_duration_bands_builtin),
         cmocka_unit_test(test_codes),
         cmocka_unit_test(test_typos),
         cmocka_unit_test(test_prefixes),
