@@ -4,6 +4,7 @@
  * as a JSON document; the remittance items held in suspense; and revenue by service month and payer
  * (billed against paid); the practice's claims listed by status. Read-only: nothing here changes a claim.
  */
+#include <ctype.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -396,6 +397,21 @@ struct claim_texts {
     char lo[PSY_DATE_MAX + 4], hi[PSY_DATE_MAX + 4], pat[PSY__LIKE_MAX];
 };
 
+/* Whether text q could be part of a claim number. psyclaim numbers a claim "PC" and its id
+ * (billing_build.c, billing_bulk.c, billing_chain.c): every number holds digits and at most two letters
+ * in a row, so a search of three or more characters without a digit (a name) matches no number, and
+ * the claims are then found through their clients' index instead of by reading every claim's number. */
+static int number_like(const char *q)
+{
+    while (isspace((unsigned char)*q)) q++;
+    size_t n = strlen(q);
+    while (n && isspace((unsigned char)q[n - 1])) n--;
+    if (n <= 2) return 1;
+    for (size_t i = 0; i < n; i++)
+        if (isdigit((unsigned char)q[i])) return 1;
+    return 0;
+}
+
 /* The conditions of f on claim c (no join: counting stays on the claim indexes). */
 static void claim_filter(struct psy__query *q, psy_id practice, const struct psy_billing_claim_filter *f,
                          struct claim_texts *t)
@@ -413,12 +429,19 @@ static void claim_filter(struct psy__query *q, psy_id practice, const struct psy
     }
     if (f->client) psy__query_where(q, "c.client_id = ?", PSY_INT(f->client));
     if (f->clinician) psy__records_seen_by(q, "c.client_id", practice, f->clinician);
-    if (psy__like_pattern(f->q, pat))
+    if (!psy__like_pattern(f->q, pat)) return;
+    if (number_like(f->q))
         psy__query_where_n(q,
                            "lower(c.claim_number) LIKE ? ESCAPE '\\' OR c.client_id IN (SELECT id FROM client k"
                            " WHERE k.practice_id = ? AND (lower(k.first_name || ' ' || k.last_name) LIKE ? ESCAPE '\\'"
                            " OR lower(k.last_name || ', ' || k.first_name) LIKE ? ESCAPE '\\'))",
                            PSY_ARGS(PSY_TEXT(pat), PSY_INT(practice), PSY_TEXT(pat), PSY_TEXT(pat)));
+    else /* a name: the claims of the clients it finds, through claim_key, instead of every claim */
+        psy__query_where_n(q,
+                           "c.client_id IN (SELECT id FROM client k WHERE k.practice_id = ? AND"
+                           " (lower(k.first_name || ' ' || k.last_name) LIKE ? ESCAPE '\\'"
+                           " OR lower(k.last_name || ', ' || k.first_name) LIKE ? ESCAPE '\\'))",
+                           PSY_ARGS(PSY_INT(practice), PSY_TEXT(pat), PSY_TEXT(pat)));
 }
 
 psy_status psy_billing_claim_page(psy_store *st, psy_id practice, const struct psy_billing_claim_filter *f,

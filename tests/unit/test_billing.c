@@ -3,6 +3,7 @@
  * read back by the X12 check with control numbers that never repeat, the CMS-1500 and superbill PDFs,
  * and the posting of an 835 made from the exported claims (paid, posted twice, unknown claim). */
 #include "support.h"
+#include <ctype.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1132,6 +1133,65 @@ static void test_zero_pay_patient_share(void **state)
     free(nb);
 }
 
+/* Whether hay, lower-cased, holds needle (lower case). */
+static int holds(const char *hay, const char *needle)
+{
+    char low[600];
+    size_t i = 0;
+    for (; hay[i] && i + 1 < sizeof low; i++) low[i] = (char)tolower((unsigned char)hay[i]);
+    low[i] = 0;
+    return strstr(low, needle) != NULL;
+}
+
+/* The claims list searched on the server (issue 20): a client's name as "first last" or "last, first", or
+ * a claim number or part of one, any case; the count and every listed claim agree with a walk over all
+ * the practice's claims. */
+static void test_claim_search(void **state)
+{
+    (void)state;
+    struct psy_billing_claim *all;
+    size_t nall;
+    assert_int_equal(psy_billing_claim_list(W.st, W.pr, NULL, &all, &nall), PSY_OK);
+    assert_true(nall > 10);
+    const struct psy_billing_claim *c0 = &all[nall / 2];
+    char q[6][400];
+    snprintf(q[0], sizeof q[0], "%s", c0->client_last);                               /* a last name */
+    snprintf(q[1], sizeof q[1], "%s %s", c0->client_first, c0->client_last);          /* first last */
+    snprintf(q[2], sizeof q[2], "%s, %.3s", c0->client_last, c0->client_first);       /* last, fir */
+    snprintf(q[3], sizeof q[3], "%s", c0->number);                                    /* a whole number */
+    snprintf(q[4], sizeof q[4], "%.*s", (int)strlen(c0->number) - 1, c0->number + 1); /* part of one */
+    snprintf(q[5], sizeof q[5], "zqxw");                                              /* nothing */
+    for (size_t k = 0; k < 6; k++) {
+        char low[400];
+        size_t i = 0;
+        for (; q[k][i]; i++) low[i] = (char)tolower((unsigned char)q[k][i]);
+        low[i] = 0;
+        long long want = 0;
+        for (size_t j = 0; j < nall; j++) {
+            char fl[300], lf[300];
+            snprintf(fl, sizeof fl, "%s %s", all[j].client_first, all[j].client_last);
+            snprintf(lf, sizeof lf, "%s, %s", all[j].client_last, all[j].client_first);
+            want += holds(fl, low) || holds(lf, low) || holds(all[j].number, low);
+        }
+        struct psy_billing_claim_filter f = {.q = q[k]};
+        struct psy_page pg = {.limit = 200};
+        struct psy_billing_claim *c;
+        size_t n;
+        assert_int_equal(psy_billing_claim_page(W.st, W.pr, &f, &pg, &c, &n), PSY_OK);
+        if (pg.total != want) fail_msg("'%s': %lld claims, want %lld", q[k], pg.total, want);
+        for (size_t j = 0; j < n; j++) {
+            char fl[300], lf[300];
+            snprintf(fl, sizeof fl, "%s %s", c[j].client_first, c[j].client_last);
+            snprintf(lf, sizeof lf, "%s, %s", c[j].client_last, c[j].client_first);
+            if (!holds(fl, low) && !holds(lf, low) && !holds(c[j].number, low))
+                fail_msg("'%s' listed claim %s of %s %s", q[k], c[j].number, c[j].client_first, c[j].client_last);
+        }
+        assert_true(k == 5 ? n == 0 : n > 0);
+        psy_billing_claims_free(c, n);
+    }
+    psy_billing_claims_free(all, nall);
+}
+
 /* IMP: R-TF-1 -- Medicare: "1 calendar year after the date of service" (42 CFR 424.44(a)(1)); CMS Pub.
  * 100-04 ch. 1 sec. 70: a service of March 31 may be filed through March 31 of the next year, one of
  * February 29 through February 28, and a last day on a Saturday, Sunday, federal non-workday or legal
@@ -1610,7 +1670,7 @@ int main(void)
         cmocka_unit_test(test_cli), cmocka_unit_test(test_era_refused), cmocka_unit_test(test_era_posted_once),
         cmocka_unit_test(test_era_reversal), cmocka_unit_test(test_scrub_all), cmocka_unit_test(test_revenue), cmocka_unit_test(test_group_twice_a_day),
         cmocka_unit_test(test_correct_void), cmocka_unit_test(test_zero_pay_patient_share),
-        cmocka_unit_test(test_timely_filing), cmocka_unit_test(test_timely_last_day), cmocka_unit_test(test_secondary_claim), cmocka_unit_test(test_secondary_after_reversal), cmocka_unit_test(test_timely_after_medicare),
+        cmocka_unit_test(test_timely_filing), cmocka_unit_test(test_timely_last_day), cmocka_unit_test(test_claim_search), cmocka_unit_test(test_secondary_claim), cmocka_unit_test(test_secondary_after_reversal), cmocka_unit_test(test_timely_after_medicare),
         cmocka_unit_test(test_crossover),
         cmocka_unit_test(test_era_lenient),
     };
