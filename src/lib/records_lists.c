@@ -163,13 +163,15 @@ static void session_filter(struct psy__query *q, psy_id practice, const struct p
                            " AND (g.clinician_id = ? OR g.co_clinician_id = ?))",
                            PSY_ARGS(PSY_INT(f->seen_by), PSY_INT(practice), PSY_INT(f->seen_by), PSY_INT(f->seen_by)));
     }
+    /* the sessions of the clients and groups the text names, each found through its own index (an OR
+     * of the two would read every session of the practice) */
     if (psy__like_pattern(f->q, pat))
         psy__query_where_n(q,
-                           "s.client_id IN (SELECT k.id FROM client k WHERE k.practice_id = ? AND"
-                           " (lower(k.first_name || ' ' || k.last_name) LIKE ? ESCAPE '\\'"
+                           "s.id IN (SELECT x.id FROM session x WHERE x.client_id IN (SELECT k.id FROM client k WHERE"
+                           " k.practice_id = ? AND (lower(k.first_name || ' ' || k.last_name) LIKE ? ESCAPE '\\'"
                            " OR lower(k.last_name || ', ' || k.first_name) LIKE ? ESCAPE '\\'))"
-                           " OR s.group_id IN (SELECT g.id FROM therapy_group g WHERE g.practice_id = ?"
-                           " AND lower(g.name) LIKE ? ESCAPE '\\')",
+                           " UNION ALL SELECT x.id FROM session x WHERE x.group_id IN (SELECT g.id FROM therapy_group g"
+                           " WHERE g.practice_id = ? AND lower(g.name) LIKE ? ESCAPE '\\'))",
                            PSY_ARGS(PSY_INT(practice), PSY_TEXT(pat), PSY_TEXT(pat), PSY_INT(practice), PSY_TEXT(pat)));
 }
 

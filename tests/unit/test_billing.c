@@ -1133,13 +1133,19 @@ static void test_zero_pay_patient_share(void **state)
     free(nb);
 }
 
+/* in, lower-cased, into out (len bytes). */
+static void lower_copy(const char *in, char *out, size_t len)
+{
+    size_t i = 0;
+    for (; in[i] && i + 1 < len; i++) out[i] = (char)tolower((unsigned char)in[i]);
+    out[i] = 0;
+}
+
 /* Whether hay, lower-cased, holds needle (lower case). */
 static int holds(const char *hay, const char *needle)
 {
     char low[600];
-    size_t i = 0;
-    for (; hay[i] && i + 1 < sizeof low; i++) low[i] = (char)tolower((unsigned char)hay[i]);
-    low[i] = 0;
+    lower_copy(hay, low, sizeof low);
     return strstr(low, needle) != NULL;
 }
 
@@ -1163,9 +1169,7 @@ static void test_claim_search(void **state)
     snprintf(q[5], sizeof q[5], "zqxw");                                              /* nothing */
     for (size_t k = 0; k < 6; k++) {
         char low[400];
-        size_t i = 0;
-        for (; q[k][i]; i++) low[i] = (char)tolower((unsigned char)q[k][i]);
-        low[i] = 0;
+        lower_copy(q[k], low, sizeof low);
         long long want = 0;
         for (size_t j = 0; j < nall; j++) {
             char fl[300], lf[300];
@@ -1190,6 +1194,68 @@ static void test_claim_search(void **state)
         psy_billing_claims_free(c, n);
     }
     psy_billing_claims_free(all, nall);
+}
+
+/* Whether session row r is one a search for low (lower case) should list: its client's name as "first
+ * last" or "last, first", or its group's name. */
+static int session_named(const struct psy_session_row *r, const char *low)
+{
+    char fl[300], lf[300];
+    snprintf(fl, sizeof fl, "%s %s", r->client_first, r->client_last);
+    snprintf(lf, sizeof lf, "%s, %s", r->client_last, r->client_first);
+    return (r->client_id && (holds(fl, low) || holds(lf, low))) || (r->group_id && holds(r->group_name, low));
+}
+
+/* The sessions list searched on the server: by a client's name or a group's, any case; the count and
+ * every listed session agree with a walk over every page of the unfiltered list. */
+static void test_session_search(void **state)
+{
+    (void)state;
+    struct psy_session_row *all = NULL;
+    size_t nall = 0;
+    char cursor[PSY_CURSOR_MAX] = "";
+    do {
+        struct psy_session_filter f = {0};
+        struct psy_page pg = {.cursor = cursor, .limit = PSY_PAGE_MAX};
+        struct psy_session_row *rows;
+        size_t n;
+        assert_int_equal(psy_records_session_page(W.st, W.pr, &f, &pg, &rows, &n), PSY_OK);
+        all = realloc(all, (nall + n + 1) * sizeof *all);
+        memcpy(all + nall, rows, n * sizeof *rows);
+        nall += n;
+        free(rows);
+        snprintf(cursor, sizeof cursor, "%s", pg.next_cursor);
+    } while (cursor[0]);
+    assert_true(nall > 10);
+    const struct psy_session_row *ind = NULL, *grp = NULL;
+    for (size_t i = 0; i < nall; i++) {
+        if (!ind && all[i].client_id) ind = &all[i];
+        if (!grp && all[i].group_id) grp = &all[i];
+    }
+    assert_non_null(ind);
+    assert_non_null(grp);
+    char q[4][300];
+    snprintf(q[0], sizeof q[0], "%s", ind->client_last);
+    snprintf(q[1], sizeof q[1], "%s %s", ind->client_first, ind->client_last);
+    snprintf(q[2], sizeof q[2], "%s", grp->group_name);
+    snprintf(q[3], sizeof q[3], "zqxw");
+    for (size_t k = 0; k < 4; k++) {
+        char low[300];
+        lower_copy(q[k], low, sizeof low);
+        long long want = 0;
+        for (size_t j = 0; j < nall; j++) want += session_named(&all[j], low);
+        struct psy_session_filter f = {.q = q[k]};
+        struct psy_page pg = {.limit = PSY_PAGE_MAX};
+        struct psy_session_row *rows;
+        size_t n;
+        assert_int_equal(psy_records_session_page(W.st, W.pr, &f, &pg, &rows, &n), PSY_OK);
+        if (pg.total != want) fail_msg("'%s': %lld sessions, want %lld", q[k], pg.total, want);
+        for (size_t j = 0; j < n; j++)
+            if (!session_named(&rows[j], low)) fail_msg("'%s' listed session %lld", q[k], (long long)rows[j].id);
+        assert_true(k == 3 ? n == 0 : n > 0);
+        free(rows);
+    }
+    free(all);
 }
 
 /* IMP: R-TF-1 -- Medicare: "1 calendar year after the date of service" (42 CFR 424.44(a)(1)); CMS Pub.
@@ -1670,7 +1736,8 @@ int main(void)
         cmocka_unit_test(test_cli), cmocka_unit_test(test_era_refused), cmocka_unit_test(test_era_posted_once),
         cmocka_unit_test(test_era_reversal), cmocka_unit_test(test_scrub_all), cmocka_unit_test(test_revenue), cmocka_unit_test(test_group_twice_a_day),
         cmocka_unit_test(test_correct_void), cmocka_unit_test(test_zero_pay_patient_share),
-        cmocka_unit_test(test_timely_filing), cmocka_unit_test(test_timely_last_day), cmocka_unit_test(test_claim_search), cmocka_unit_test(test_secondary_claim), cmocka_unit_test(test_secondary_after_reversal), cmocka_unit_test(test_timely_after_medicare),
+        cmocka_unit_test(test_timely_filing), cmocka_unit_test(test_timely_last_day), cmocka_unit_test(test_claim_search),
+        cmocka_unit_test(test_session_search), cmocka_unit_test(test_secondary_claim), cmocka_unit_test(test_secondary_after_reversal), cmocka_unit_test(test_timely_after_medicare),
         cmocka_unit_test(test_crossover),
         cmocka_unit_test(test_era_lenient),
     };
