@@ -468,12 +468,24 @@ psy_status psy_auth_audit(psy_store *st, const struct psy_user *who, const char 
     return audit_add(st, who, NULL, action, record_type, record_id, ip);
 }
 
+/* Which rows of the audit trail a practice sees: its own (part AUDIT_OWN), the sign-ins outside any
+ * practice (AUDIT_LOGINS), or both (AUDIT_ALL). Asked apart, each part is read through the index on
+ * (practice_id, id), newest first, and stops at a page: an OR of the two made the database gather the
+ * ids of the whole trail and sort them for every page (0.23 s at a million events). */
+enum { AUDIT_ALL, AUDIT_OWN, AUDIT_LOGINS };
+
 /* The audit query from head on: the practice's rows (and sign-ins outside any practice), narrowed by
  * the filters given, each a bound parameter. */
-static void audit_where(struct psy__query *q, const char *head, long long practice_id, const struct psy_audit_filter *f)
+static void audit_where_part(struct psy__query *q, const char *head, long long practice_id,
+                             const struct psy_audit_filter *f, int part)
 {
     psy__query_init(q, head, PSY_NOARGS);
-    psy__query_where(q, "practice_id = ? OR (practice_id IS NULL AND action LIKE 'login.%')", PSY_INT(practice_id));
+    if (part == AUDIT_OWN) psy__query_where(q, "practice_id = ?", PSY_INT(practice_id));
+    else if (part == AUDIT_LOGINS) psy__query_sql(q, " WHERE practice_id IS NULL AND action LIKE 'login.%'");
+    else
+        psy__query_where(q, "practice_id = ? OR (practice_id IS NULL AND action LIKE 'login.%')",
+                         PSY_INT(practice_id));
+    if (part == AUDIT_LOGINS) q->nwhere++;
     if (!f) return;
 #define COND(v, text)                                                                                                  \
     if ((v) && *(v)) psy__query_where(q, text, PSY_TEXT(v));
@@ -493,6 +505,27 @@ static void audit_where(struct psy__query *q, const char *head, long long practi
     COND(f->from_utc, "at >= ?")
     COND(f->to_utc, "at < ?")
 #undef COND
+}
+
+static void audit_where(struct psy__query *q, const char *head, long long practice_id, const struct psy_audit_filter *f)
+{
+    audit_where_part(q, head, practice_id, f, AUDIT_ALL);
+}
+
+/* The number of rows of the trail the practice sees through f: its own and the sign-ins, counted apart. */
+static psy_status audit_count(psy_store *st, long long practice_id, const struct psy_audit_filter *f, long long *total)
+{
+    *total = 0;
+    for (int part = AUDIT_OWN; part <= AUDIT_LOGINS; part++) {
+        struct psy__query q;
+        int64_t n = 0;
+        audit_where_part(&q, "SELECT count(*) FROM audit_event", practice_id, f, part);
+        psy_status rc = psy__db_int(st, &n, q.sql.p, q.args, q.n);
+        psy__query_free(&q);
+        if (rc) return psy__store_dbfail(st, "reading the audit trail");
+        *total += (long long)n;
+    }
+    return PSY_OK;
 }
 
 /* Reads up to limit events from s (columns id, practice, at, user, username, action, record type and
@@ -540,16 +573,7 @@ psy_status psy_auth_audit_query(psy_store *st, long long practice_id, const stru
     struct psy__query q;
     psy__stmt *s;
     psy_status rc;
-    if (total) {
-        audit_where(&q, "SELECT count(*) FROM audit_event", practice_id, f);
-        rc = prepare(st, q.sql.p, &s, q.args, q.n);
-        psy__query_free(&q);
-        if (rc) return rc;
-        int src = psy__sql_step(s);
-        *total = src == PSY_SQL_ROW ? psy__sql_int64(s, 0) : 0;
-        psy__sql_finalize(s);
-        if (src == PSY_SQL_ERROR) return psy__store_dbfail(st, "reading the audit trail");
-    }
+    if (total && (rc = audit_count(st, practice_id, f, total))) return rc;
     audit_where(&q,
                 "SELECT id, coalesce(practice_id, 0), at, coalesce(user_id, 0), "
                 "CASE WHEN practice_id IS NULL THEN '' ELSE username END, action, record_type, record_id, ip, outcome, "
@@ -565,25 +589,34 @@ psy_status psy_auth_audit_query(psy_store *st, long long practice_id, const stru
 psy_status psy_auth_audit_page(psy_store *st, long long practice_id, const struct psy_audit_filter *f,
                                struct psy_page *pg, struct psy_audit_event **events, size_t *n)
 {
-    struct psy__query q;
-    psy__stmt *s;
+    static const char cols[] = "SELECT id, coalesce(practice_id, 0) AS practice, at, coalesce(user_id, 0) AS user_ref, "
+                               "CASE WHEN practice_id IS NULL THEN '' ELSE username END AS shown_name, action, "
+                               "record_type, record_id, ip, outcome, detail FROM audit_event";
+    struct psy__query own, logins, q;
+    psy__stmt *s = NULL;
     *events = NULL;
     *n = 0;
-    audit_where(&q, "SELECT count(*) FROM audit_event", practice_id, f);
-    psy_status rc = psy__page_total(st, pg, &q);
-    psy__query_free(&q);
+    psy_status rc = audit_count(st, practice_id, f, &pg->total);
     if (rc) return rc;
-    audit_where(&q,
-                "SELECT id, coalesce(practice_id, 0), at, coalesce(user_id, 0), "
-                "CASE WHEN practice_id IS NULL THEN '' ELSE username END, action, record_type, record_id, ip, outcome, "
-                "detail FROM audit_event",
-                practice_id, f);
-    rc = psy__page_after(st, &q, pg, NULL, "id", 1);
+    /* the newest page of each part, then the newest of those (audit_where_part says why) */
+    audit_where_part(&own, cols, practice_id, f, AUDIT_OWN);
+    audit_where_part(&logins, cols, practice_id, f, AUDIT_LOGINS);
+    rc = psy__page_after(st, &own, pg, NULL, "id", 1);
+    if (!rc) rc = psy__page_after(st, &logins, pg, NULL, "id", 1);
     if (!rc) {
+        psy__page_order(&own, pg, NULL, "id", 1);
+        psy__page_order(&logins, pg, NULL, "id", 1);
+        psy__query_init(&q, "SELECT * FROM (", PSY_NOARGS);
+        psy__query_sql_n(&q, own.sql.p, own.args, own.n);
+        psy__query_sql(&q, ") AS own UNION ALL SELECT * FROM (");
+        psy__query_sql_n(&q, logins.sql.p, logins.args, logins.n);
+        psy__query_sql(&q, ") AS logins");
         psy__page_order(&q, pg, NULL, "id", 1);
         rc = prepare(st, q.sql.p, &s, q.args, q.n);
+        psy__query_free(&q);
     }
-    psy__query_free(&q);
+    psy__query_free(&own);
+    psy__query_free(&logins);
     if (!rc) rc = read_events(st, s, 11, psy__page_limit(pg) + 1, events, n);
     if (!rc) {
         size_t lim = (size_t)psy__page_limit(pg);

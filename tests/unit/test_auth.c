@@ -554,6 +554,39 @@ static void test_audit_trail(void **state)
     assert_int_equal(n, 0);
     free(ev);
 
+    /* paged: the practice's own events and the sign-ins outside any practice, read apart and merged
+     * newest first, two at a time, with no gap and no repeat; practice 2's event never shows */
+    struct psy_auth_session ls;
+    long wait;
+    assert_int_equal(login(st, 0, "nobody-audit", "guess", "10.8.8.8", T0 + 9000, &ls, &wait), PSY_LOGIN_BAD);
+    assert_int_equal(psy_auth_audit(st, &u, "note.read", "note", "7", "192.0.2.9"), PSY_OK);
+    long long logins = count_rows("SELECT count(*) FROM audit_event WHERE practice_id IS NULL AND action LIKE 'login.%'");
+    assert_true(logins >= 1);
+    char cursor[PSY_CURSOR_MAX] = "";
+    long long last = 0, seen = 0, seen_logins = 0;
+    do {
+        struct psy_page pg = {.cursor = cursor, .limit = 2};
+        assert_int_equal(psy_auth_audit_page(st, 1, NULL, &pg, &ev, &n), PSY_OK);
+        assert_int_equal(pg.total, 8 + logins);
+        for (size_t i = 0; i < n; i++) {
+            assert_true(!last || ev[i].id < last);
+            last = ev[i].id;
+            assert_true(ev[i].practice_id == 1 || ev[i].practice_id == 0);
+            seen_logins += ev[i].practice_id == 0;
+            seen++;
+        }
+        snprintf(cursor, sizeof cursor, "%s", pg.next_cursor);
+        free(ev);
+    } while (cursor[0]);
+    assert_int_equal(seen, 8 + logins);
+    assert_int_equal(seen_logins, logins);
+    struct psy_audit_filter only = {.action = "login.failed"};
+    struct psy_page pg1 = {.limit = 50};
+    assert_int_equal(psy_auth_audit_page(st, 1, &only, &pg1, &ev, &n), PSY_OK);
+    assert_true(n >= 1 && (long long)n == pg1.total);
+    assert_string_equal(ev[0].action, "login.failed");
+    free(ev);
+
     /* append-only: the database itself refuses to change or remove a row, however asked */
     const struct test_backend *b = *state;
     char msg[600];
