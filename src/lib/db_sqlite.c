@@ -181,6 +181,12 @@ struct psy__db *psy__sqlite_open(const char *path, char *err, size_t errlen)
      * query (docs/benchmarks.md). */
     int persist = 1;
     sqlite3_file_control(db->h, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+    /* A new database's switch to WAL takes an exclusive lock. Two connections making that switch at
+     * once would each wait for the other, so SQLite gives one of them SQLITE_BUSY at once, without its
+     * busy handler: that one waits and tries again, as the busy handler would have. */
+    int tries = 0;
+    while (sqlite3_exec(db->h, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) == SQLITE_BUSY && busy_wait(NULL, tries++))
+        ;
     if (sq_exec(&db->base, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; "
                                 "PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY; "
                                 "PRAGMA journal_size_limit = 67108864")) {
