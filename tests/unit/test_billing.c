@@ -1441,6 +1441,24 @@ static psy_id sent_with_secondary(const char *member)
     return p;
 }
 
+/* The CLP loop of a primary's 835 for claim p (its one line): paid all but 50.00, of which CO 45 20.00
+ * and the patient's PR 2 30.00; icn is the payer's claim number. */
+static void primary_clp(psy_id p, const char *icn, char *clps, size_t len)
+{
+    char t[32], paid[32], co[32], pr[32];
+    char *num = qtext("SELECT claim_number FROM claim WHERE id = %lld", (long long)p);
+    char *code = qtext("SELECT code FROM claim_line WHERE claim_id = %lld", (long long)p);
+    long long total = qn("SELECT total_cents FROM claim WHERE id = %lld", (long long)p);
+    money(total, t);
+    money(total - 5000, paid);
+    money(2000, co);
+    money(3000, pr);
+    snprintf(clps, len, "CLP*%s*1*%s*%s*%s*CI*%s~SVC*HC:%s*%s*%s**1~CAS*CO*45*%s~CAS*PR*2*%s", num, t, paid, pr, icn,
+             code, t, paid, co, pr);
+    free(num);
+    free(code);
+}
+
 /* IMP: R-COB-1 -- once the primary's 835 is posted, a client with a secondary policy gets the secondary's
  * claim: same lines, the primary's adjudication in 2320/2330A/2330B and each line's 2430, balanced; then
  * the tertiary's after the secondary's 835, with two 2320 loops. Posting again builds nothing more. */
@@ -1458,8 +1476,7 @@ static void test_secondary_claim(void **state)
     money(total - 5000, paid);
     money(2000, co);
     money(3000, pr);
-    snprintf(clps, sizeof clps, "CLP*%s*1*%s*%s*%s*CI*ICNP1~SVC*HC:%s*%s*%s**1~CAS*CO*45*%s~CAS*PR*2*%s", num, t,
-             paid, pr, code, t, paid, co, pr);
+    primary_clp(p, "ICNP1", clps, sizeof clps);
     struct psy_billing_post_result r;
     post("Bluestem Health Plan (demo)*XV*DEMOBLU01", "COB0001", clps, &r);
     assert_int_equal(r.claims, 1);
@@ -1559,17 +1576,9 @@ static void report_last_day(psy_id claim, char out[PSY_DATE_MAX])
 static void test_timely_after_medicare(void **state)
 {
     (void)state;
-    char clps[700], t[32], paid[32], co[32], pr[32];
+    char clps[700];
     psy_id p = sent_with_secondary("CDR55504");
-    char *num = qtext("SELECT claim_number FROM claim WHERE id = %lld", (long long)p);
-    char *code = qtext("SELECT code FROM claim_line WHERE claim_id = %lld", (long long)p);
-    long long total = qn("SELECT total_cents FROM claim WHERE id = %lld", (long long)p);
-    money(total, t);
-    money(total - 5000, paid);
-    money(2000, co);
-    money(3000, pr);
-    snprintf(clps, sizeof clps, "CLP*%s*1*%s*%s*%s*CI*ICNTF1~SVC*HC:%s*%s*%s**1~CAS*CO*45*%s~CAS*PR*2*%s", num, t,
-             paid, pr, code, t, paid, co, pr);
+    primary_clp(p, "ICNTF1", clps, sizeof clps);
     struct psy_billing_post_result r;
     post("Bluestem Health Plan (demo)*XV*DEMOBLU01", "COBTF01", clps, &r);
     psy_id sec = qn("SELECT id FROM claim WHERE cob_from_claim_id = %lld", (long long)p);
@@ -1608,8 +1617,6 @@ static void test_timely_after_medicare(void **state)
     qrun("UPDATE claim SET payer_id = %lld WHERE id = %lld", cdr, (long long)sec);
     qrun("UPDATE payer SET timely_filing_days = %lld WHERE id = %lld", mcd_days, mcd);
     qrun("UPDATE payer SET timely_filing_days = %lld WHERE id = %lld", mcr_days, mcr);
-    free(num);
-    free(code);
 }
 
 /* IMP: R-COB-4 -- the secondary's claim carries the primary's adjudication (005010X222A1 2320 AMT*D, 2430
