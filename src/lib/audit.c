@@ -240,14 +240,20 @@ static const char *col_str(psy__stmt *s, int i)
 
 /* The text the clone checks compare: columns first..first+4 of the row (techniques, participation,
  * response, progress, plan), a line each. */
-static void note_text(psy__stmt *s, int first, struct psy__buf *b)
+/* The note's five text columns from first on, each ended by a newline, added to b. */
+static void note_text_add(psy__stmt *s, int first, struct psy__buf *b)
 {
-    b->n = 0;
     psy__buf_puts(b, "");
     for (int c = first; c < first + 5; c++) {
         psy__buf_puts(b, col_str(s, c));
         psy__buf_puts(b, "\n");
     }
+}
+
+static void note_text(psy__stmt *s, int first, struct psy__buf *b)
+{
+    b->n = 0;
+    note_text_add(s, first, b);
 }
 
 static struct a_client *find_client(struct audit *au, psy_id id)
@@ -551,10 +557,7 @@ static psy_status load_notes(struct audit *au, struct psy__lsh *lsh)
         }
         if (!strcmp(kind, "group")) continue;
         b->off[b->n] = b->text.n;
-        for (int c = 5; c < 10; c++) {
-            psy__buf_puts(&b->text, col_str(s, c));
-            psy__buf_puts(&b->text, "\n");
-        }
+        note_text_add(s, 5, &b->text);
         psy__buf_put(&b->text, "", 1); /* its NUL, kept */
         b->doc[b->n++] = (struct a_doc){id, x->id, client, k};
         if (b->n == NOTE_BATCH) note_batch_flush(au, lsh, b, &cap);
