@@ -133,6 +133,10 @@ int psy__sql_step(psy__stmt *s)
 {
     if (s->state == 2) return PSY_SQL_DONE;
     if (s->state == 3) return PSY_SQL_ERROR;
+    if (s->state == 4) { /* ran in a pipeline: its first row is current already */
+        s->state = 1;
+        return PSY_SQL_ROW;
+    }
     int rc = s->db->ops->step(s);
     s->state = rc == PSY_SQL_ROW ? 1 : rc == PSY_SQL_DONE ? 2 : 3;
     return rc;
@@ -412,6 +416,31 @@ psy__stmt *psy__db_stmt(psy_store *st, const char *sql, const psy__arg *a, int n
     }
     return s;
 }
+
+psy_status psy__db_pipeline_with(psy_store *st, const char *lead, psy__stmt **s, size_t n, const char *tail)
+{
+    struct psy__db *db = psy__store_conn(st);
+    int stack[16], *first = n <= 16 ? stack : psy__calloc(n, sizeof *first);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        first[i] = PSY_SQL_ERROR;
+        if (s[i]->state == 3) rc = -1; /* a refused bind: its failure is recorded; nothing is sent */
+    }
+    if (!rc && db->ops->pipeline) {
+        rc = db->ops->pipeline(db, lead, s, n, tail, first);
+    } else if (!rc) {
+        if (lead && db->ops->exec(db, lead)) rc = -1;
+        for (size_t i = 0; i < n; i++)
+            if ((first[i] = rc ? PSY_SQL_ERROR : db->ops->step(s[i])) == PSY_SQL_ERROR) rc = -1;
+        if (!rc && tail && db->ops->exec(db, tail)) rc = -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        s[i]->state = first[i] == PSY_SQL_ROW ? 4 : first[i] == PSY_SQL_DONE ? 2 : 3;
+    if (first != stack) free(first);
+    return rc ? psy__store_dbfail(st, "database") : PSY_OK;
+}
+
+psy_status psy__db_pipeline(psy_store *st, psy__stmt **s, size_t n) { return psy__db_pipeline_with(st, NULL, s, n, NULL); }
 
 psy_status psy__db_query(psy_store *st, psy__stmt **out, const char *sql, const psy__arg *a, int n)
 {

@@ -3,7 +3,9 @@
  *
  * Statements kept in the cache are prepared server-side once (PQprepare, named psy_N) and run with
  * PQexecPrepared; others run with PQexecParams. Parameters and results travel as text; a result is
- * fetched whole, so a caller may run other statements while it walks the rows.
+ * fetched whole, so a caller may run other statements while it walks the rows. Several statements
+ * whose arguments do not hang on each other's answers go out together in libpq's pipeline mode
+ * (pg_pipeline): one round trip to the server instead of one each.
  *
  * The one idea about failures: a connection lost between transactions is reopened on the next call
  * (statements are prepared again lazily, and a read that failed is retried once); a connection lost
@@ -37,7 +39,8 @@
     X(PQclear) X(PQcmdTuples) X(PQconnectdbParams) X(PQerrorMessage) X(PQexec) X(PQexecParams)              \
     X(PQexecPrepared) X(PQfinish) X(PQgetResult) X(PQgetisnull) X(PQgetvalue) X(PQnfields) X(PQntuples)      \
     X(PQprepare) X(PQputCopyData) X(PQputCopyEnd) X(PQreset) X(PQresultErrorField) X(PQresultStatus)         \
-    X(PQsetNoticeProcessor) X(PQstatus) X(PQtransactionStatus)
+    X(PQsetNoticeProcessor) X(PQstatus) X(PQtransactionStatus) X(PQenterPipelineMode) X(PQexitPipelineMode)     \
+    X(PQpipelineSync) X(PQsendQueryParams) X(PQsendQueryPrepared)
 #define PQ_POINTER(f) static __typeof__(f) *pq_##f;
 PQ_FUNCS(PQ_POINTER)
 #undef PQ_POINTER
@@ -85,6 +88,11 @@ static void pq_load(void)
 #define PQsetNoticeProcessor pq_PQsetNoticeProcessor
 #define PQstatus pq_PQstatus
 #define PQtransactionStatus pq_PQtransactionStatus
+#define PQenterPipelineMode pq_PQenterPipelineMode
+#define PQexitPipelineMode pq_PQexitPipelineMode
+#define PQpipelineSync pq_PQpipelineSync
+#define PQsendQueryParams pq_PQsendQueryParams
+#define PQsendQueryPrepared pq_PQsendQueryPrepared
 
 struct pg_db {
     struct psy__db base;
@@ -431,6 +439,127 @@ static int pg_is_null(psy__stmt *base, int col)
 
 static int64_t pg_changes(psy__stmt *s) { return ((struct pg_stmt *)s)->changes; }
 
+/* Sends one statement of a pipeline: 1 when it went out. */
+static int send_one(struct pg_db *db, struct pg_stmt *s)
+{
+    const char *const *vals = (const char *const *)s->vals;
+    if (!s->name[0]) return PQsendQueryParams(db->conn, s->sql, s->nparams, NULL, vals, NULL, NULL, 0);
+    return PQsendQueryPrepared(db->conn, s->name, s->nparams, vals, NULL, NULL, 0);
+}
+
+static int send_text(struct pg_db *db, const char *sql)
+{
+    return PQsendQueryParams(db->conn, sql, 0, NULL, NULL, NULL, NULL, 0);
+}
+
+/* One pass of pg_pipeline: sends lead, the statements and tail, one Sync, and reads every answer back
+ * in order. A statement's rows stay on it (its first row current) and first[i] says what its first
+ * step gives. The first failure is recorded; the server skips everything after it up to the Sync
+ * (PGRES_PIPELINE_ABORTED), so those statements give PSY_SQL_ERROR too. Returns 0 when all ran. */
+static int pipeline_once(struct pg_db *db, const char *lead, psy__stmt **stmts, size_t n, const char *tail,
+                         int *first)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct pg_stmt *s = (struct pg_stmt *)stmts[i];
+        PQclear(s->res);
+        s->res = NULL;
+        s->nrows = s->row = 0;
+        s->changes = 0;
+        first[i] = PSY_SQL_ERROR;
+        /* a statement named before the connection was reopened is prepared again first */
+        if (s->name[0] && s->gen != db->gen && server_prepare(db, s)) return -1;
+    }
+    if (PQenterPipelineMode(db->conn) != 1) {
+        fail(db, NULL);
+        return -1;
+    }
+    /* what went out, in order: -1 the lead, n the tail, else a statement's index */
+    size_t total = n + (lead != NULL) + (tail != NULL), sent = 0;
+    long *order = psy__calloc(total ? total : 1, sizeof *order);
+    int ok = 1;
+    if (lead) {
+        if (!send_text(db, lead)) ok = 0;
+        else order[sent++] = -1;
+    }
+    for (size_t i = 0; ok && i < n; i++) {
+        if (!send_one(db, (struct pg_stmt *)stmts[i])) ok = 0;
+        else order[sent++] = (long)i;
+    }
+    if (ok && tail) {
+        if (!send_text(db, tail)) ok = 0;
+        else order[sent++] = (long)n;
+    }
+    if (!ok) fail(db, NULL); /* libpq could not queue it: its message says why */
+    int synced = PQpipelineSync(db->conn) == 1;
+    if (!synced && ok) {
+        fail(db, NULL);
+        ok = 0;
+    }
+    for (size_t k = 0; synced && k < sent; k++) {
+        PGresult *r = PQgetResult(db->conn);
+        if (!r) { /* the connection broke: no answer for what is left */
+            if (ok) fail(db, NULL);
+            ok = 0;
+            synced = 0;
+            break;
+        }
+        ExecStatusType t = PQresultStatus(r);
+        int good = ok_status(r);
+        if (!good && t != PGRES_PIPELINE_ABORTED && ok) fail(db, r);
+        if (!good) ok = 0;
+        if (good && order[k] >= 0 && order[k] < (long)n) {
+            struct pg_stmt *s = (struct pg_stmt *)stmts[order[k]];
+            const char *ct = PQcmdTuples(r);
+            s->changes = ct && *ct ? strtoll(ct, NULL, 10) : 0;
+            if (t == PGRES_TUPLES_OK && PQntuples(r) > 0) {
+                s->res = r;
+                s->nrows = PQntuples(r);
+                s->row = 0;
+                r = NULL;
+                first[order[k]] = PSY_SQL_ROW;
+            } else {
+                first[order[k]] = PSY_SQL_DONE;
+            }
+        }
+        PQclear(r);
+        while ((r = PQgetResult(db->conn))) PQclear(r); /* the end of this statement's answers */
+    }
+    if (synced) { /* the Sync's own answer */
+        PGresult *r = PQgetResult(db->conn);
+        if (!r || PQresultStatus(r) != PGRES_PIPELINE_SYNC) {
+            if (ok) fail(db, r);
+            ok = 0;
+        }
+        PQclear(r);
+    }
+    if (PQexitPipelineMode(db->conn) != 1 && ok) {
+        fail(db, NULL);
+        ok = 0;
+    }
+    free(order);
+    return ok ? 0 : -1;
+}
+
+static int pg_pipeline(struct psy__db *base, const char *lead, psy__stmt **stmts, size_t n, const char *tail,
+                       int *first)
+{
+    struct pg_db *db = (struct pg_db *)base;
+    if (!usable(db)) {
+        for (size_t i = 0; i < n; i++) first[i] = PSY_SQL_ERROR;
+        fail(db, NULL);
+        return -1;
+    }
+    int was_idle = db->idle, rc = pipeline_once(db, lead, stmts, n, tail, first);
+    /* Sent twice only when nothing can have been kept: from outside a transaction, without a COMMIT,
+     * and either opening one (BEGIN: nothing was committed) or only reading. */
+    int reads = 1;
+    for (size_t i = 0; i < n; i++) reads = reads && ((struct pg_stmt *)stmts[i])->readonly;
+    int again = was_idle && !tail && (lead ? !strncasecmp(lead, "BEGIN", 5) : reads);
+    if (rc && lost_idle(db, was_idle) && again && usable(db)) rc = pipeline_once(db, lead, stmts, n, tail, first);
+    lost_idle(db, was_idle);
+    return rc;
+}
+
 static const struct psy__db_ops pg_ops = {
     .version = PSY_DB_OPS_VERSION,
     .dialect = PSY_DB_POSTGRES,
@@ -450,6 +579,7 @@ static const struct psy__db_ops pg_ops = {
     .col_is_null = pg_is_null,
     .changes = pg_changes,
     .copy = pg_copy,
+    .pipeline = pg_pipeline,
 };
 
 struct psy__db *psy__pg_open(const char *conninfo, char *err, size_t errlen)

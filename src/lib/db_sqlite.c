@@ -22,6 +22,10 @@ struct sq_stmt {
     psy__stmt base;
     sqlite3_stmt *h;
     int64_t changes;
+    /* the rows of a statement run to its end before a pipeline's COMMIT (sq_pipeline): copies of its
+     * values, row after row, read instead of the statement's; at is the current row */
+    sqlite3_value **kept;
+    int ncols, nkept, at;
 };
 
 static sqlite3 *handle(psy__stmt *s) { return ((struct sq_db *)s->db)->h; }
@@ -76,8 +80,17 @@ static psy__stmt *sq_prepare(struct psy__db *base, const char *sql, int persiste
     return &s->base;
 }
 
+static void drop_kept(struct sq_stmt *q)
+{
+    for (int i = 0; q->kept && i < q->nkept * q->ncols; i++) sqlite3_value_free(q->kept[i]);
+    free(q->kept);
+    q->kept = NULL;
+    q->nkept = q->ncols = q->at = 0;
+}
+
 static void sq_finalize(psy__stmt *s)
 {
+    drop_kept((struct sq_stmt *)s);
     sqlite3_finalize(sh(s));
     free(s);
 }
@@ -100,6 +113,11 @@ static int sq_bind_null(psy__stmt *s, int i) { return bound(s, sqlite3_bind_null
 static int sq_step(psy__stmt *s)
 {
     struct sq_stmt *q = (struct sq_stmt *)s;
+    if (q->kept) {
+        if (++q->at < q->nkept) return PSY_SQL_ROW;
+        drop_kept(q);
+        return PSY_SQL_DONE;
+    }
     int rc = sqlite3_step(q->h);
     if (rc == SQLITE_ROW) return PSY_SQL_ROW;
     if (rc == SQLITE_DONE) {
@@ -112,15 +130,82 @@ static int sq_step(psy__stmt *s)
 
 static void sq_reset(psy__stmt *s)
 {
+    drop_kept((struct sq_stmt *)s);
     sqlite3_reset(sh(s));
     sqlite3_clear_bindings(sh(s));
     ((struct sq_stmt *)s)->changes = 0;
 }
 
-static int64_t sq_int64(psy__stmt *s, int col) { return sqlite3_column_int64(sh(s), col); }
-static double sq_double(psy__stmt *s, int col) { return sqlite3_column_double(sh(s), col); }
-static const char *sq_text(psy__stmt *s, int col) { return (const char *)sqlite3_column_text(sh(s), col); }
-static int sq_is_null(psy__stmt *s, int col) { return sqlite3_column_type(sh(s), col) == SQLITE_NULL; }
+/* A kept value of the current row, or NULL when the statement's own row is current. */
+static sqlite3_value *kept(psy__stmt *s, int col)
+{
+    struct sq_stmt *q = (struct sq_stmt *)s;
+    if (!q->kept || col < 0 || col >= q->ncols || q->at >= q->nkept) return NULL;
+    return q->kept[q->at * q->ncols + col];
+}
+
+static int64_t sq_int64(psy__stmt *s, int col)
+{
+    sqlite3_value *v = kept(s, col);
+    return ((struct sq_stmt *)s)->kept ? (v ? sqlite3_value_int64(v) : 0) : sqlite3_column_int64(sh(s), col);
+}
+static double sq_double(psy__stmt *s, int col)
+{
+    sqlite3_value *v = kept(s, col);
+    return ((struct sq_stmt *)s)->kept ? (v ? sqlite3_value_double(v) : 0) : sqlite3_column_double(sh(s), col);
+}
+static const char *sq_text(psy__stmt *s, int col)
+{
+    sqlite3_value *v = kept(s, col);
+    if (((struct sq_stmt *)s)->kept) return v ? (const char *)sqlite3_value_text(v) : NULL;
+    return (const char *)sqlite3_column_text(sh(s), col);
+}
+static int sq_is_null(psy__stmt *s, int col)
+{
+    sqlite3_value *v = kept(s, col);
+    if (((struct sq_stmt *)s)->kept) return !v || sqlite3_value_type(v) == SQLITE_NULL;
+    return sqlite3_column_type(sh(s), col) == SQLITE_NULL;
+}
+
+/* Copies the current row and every row after it, leaving the statement at its end (its changes
+ * counted): a COMMIT cannot run while a write statement is still in progress. -1 when a step fails. */
+static int keep_rows(struct sq_stmt *q)
+{
+    int cols = sqlite3_column_count(q->h), cap = 0, rc = SQLITE_ROW;
+    q->ncols = cols;
+    while (rc == SQLITE_ROW) {
+        if (q->nkept == cap) {
+            cap = cap ? cap * 2 : 4;
+            q->kept = psy__realloc(q->kept, (size_t)cap * (size_t)(cols ? cols : 1) * sizeof *q->kept);
+        }
+        for (int c = 0; c < cols; c++) q->kept[q->nkept * cols + c] = sqlite3_value_dup(sqlite3_column_value(q->h, c));
+        q->nkept++;
+        rc = sqlite3_step(q->h);
+    }
+    if (rc != SQLITE_DONE) {
+        fail((struct sq_db *)q->base.db, rc);
+        drop_kept(q);
+        return -1;
+    }
+    q->changes = sqlite3_stmt_readonly(q->h) ? 0 : sqlite3_changes64(handle(&q->base));
+    q->at = 0;
+    return 0;
+}
+
+/* SQLite has no round trips to save: lead, each statement and tail run in turn. With a tail (a COMMIT)
+ * the statements that gave rows are run to their end first, their rows kept, so the COMMIT may run. */
+static int sq_pipeline(struct psy__db *db, const char *lead, psy__stmt **stmts, size_t n, const char *tail,
+                       int *first)
+{
+    int rc = lead && sq_exec(db, lead) ? -1 : 0;
+    for (size_t i = 0; i < n; i++) {
+        first[i] = rc ? PSY_SQL_ERROR : sq_step(stmts[i]);
+        if (first[i] == PSY_SQL_ERROR) rc = -1;
+        else if (first[i] == PSY_SQL_ROW && tail && keep_rows((struct sq_stmt *)stmts[i])) first[i] = PSY_SQL_ERROR, rc = -1;
+    }
+    if (!rc && tail && sq_exec(db, tail)) rc = -1;
+    return rc;
+}
 static int64_t sq_changes(psy__stmt *s) { return ((struct sq_stmt *)s)->changes; }
 
 static const struct psy__db_ops sqlite_ops = {
@@ -141,6 +226,7 @@ static const struct psy__db_ops sqlite_ops = {
     .col_text = sq_text,
     .col_is_null = sq_is_null,
     .changes = sq_changes,
+    .pipeline = sq_pipeline,
 };
 
 /* long enough for another connection's first open (migrating and seeding a new database) on a loaded

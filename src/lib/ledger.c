@@ -83,19 +83,21 @@ psy_status psy__ledger_lock(psy_store *st, psy_id practice)
     "created_at) VALUES"
 #define ENTRY_ROW "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
+/* The arguments of ENTRY_ROW for entry e of practice p with key k, written at now. */
+#define ENTRY_ARGS(p, e, k, now)                                                                                    \
+    PSY_ARGS(PSY_INT(p), PSY_INT((e)->client_id), PSY_TEXT((e)->kind), PSY_INT((e)->amount_cents),                  \
+             PSY_TEXT((e)->entry_date), PSY_TEXT((e)->service_date), PSY_INT_OR_NULL((e)->session_id),              \
+             PSY_INT_OR_NULL((e)->claim_id), PSY_INT_OR_NULL((e)->payment_id), PSY_TEXT((e)->method),               \
+             PSY_TEXT((e)->reference), PSY_TEXT((e)->reason_code), PSY_TEXT((e)->reason), PSY_TEXT((e)->source),    \
+             PSY_INT_OR_NULL((e)->reverses), PSY_TEXT_OR_NULL(k), PSY_TEXT((e)->created_by), PSY_TEXT(now))
+
 psy_status psy__ledger_insert(psy_store *st, psy_id practice, const struct psy_ledger_entry *e, const char *key,
                               psy_id *id)
 {
     char now[PSY_REC_TIME_MAX];
     psy__billing_now(now);
     int64_t v = 0;
-    psy_status rc = psy__db_insert(
-        st, &v, ENTRY_COLUMNS " " ENTRY_ROW,
-        PSY_ARGS(PSY_INT(practice), PSY_INT(e->client_id), PSY_TEXT(e->kind), PSY_INT(e->amount_cents),
-                 PSY_TEXT(e->entry_date), PSY_TEXT(e->service_date), PSY_INT_OR_NULL(e->session_id),
-                 PSY_INT_OR_NULL(e->claim_id), PSY_INT_OR_NULL(e->payment_id), PSY_TEXT(e->method),
-                 PSY_TEXT(e->reference), PSY_TEXT(e->reason_code), PSY_TEXT(e->reason), PSY_TEXT(e->source),
-                 PSY_INT_OR_NULL(e->reverses), PSY_TEXT_OR_NULL(key), PSY_TEXT(e->created_by), PSY_TEXT(now)));
+    psy_status rc = psy__db_insert(st, &v, ENTRY_COLUMNS " " ENTRY_ROW, ENTRY_ARGS(practice, e, key, now));
     if (id) *id = v;
     return rc;
 }
@@ -454,29 +456,25 @@ static int method_ok(const char *m)
 }
 
 /* A write with this key already stored: 1 with its id when it is the same write, PSY_ECONFLICT when not. */
-static psy_status replay(psy_store *st, psy_id practice, const struct psy_ledger_entry *e, const char *key,
-                         psy_id *id, int *same, char *err, size_t errlen)
+/* An idempotency key's earlier entry, from the rows of REPLAY_SQL: *same when it is this very write
+ * (*id its entry), PSY_ECONFLICT when the key was used for another. */
+#define REPLAY_SQL                                                                                                 \
+    "SELECT id, client_id, kind, amount_cents, COALESCE(claim_id, 0) FROM ledger_entry "                          \
+    "WHERE practice_id = ? AND idempotency_key = ?"
+static psy_status replay(psy__stmt *s, const struct psy_ledger_entry *e, psy_id *id, int *same, char *err,
+                         size_t errlen)
 {
-    struct psy_ledger_entry *old = NULL;
-    size_t n = 0;
     *same = 0;
-    psy_status rc = psy__db_rows(st, (void **)&old, &n, sizeof *old, &entry_map,
-                                 "FROM (SELECT e.*, COALESCE(e.claim_id, 0) AS cid, 0 AS rby FROM ledger_entry e "
-                                 "WHERE e.practice_id = ? AND e.idempotency_key = ?) x",
-                                 PSY_ARGS(PSY_INT(practice), PSY_TEXT(key)));
-    if (!rc && n == 1) {
-        if (old->client_id == e->client_id && !strcmp(old->kind, e->kind) && old->amount_cents == e->amount_cents &&
-            old->claim_id == e->claim_id) {
-            *id = old->id;
-            *same = 1;
-        } else {
-            rc = bad(err, errlen, PSY_ECONFLICT,
-                     "idempotency_key: already used for another entry (#%lld); nothing was recorded",
-                     (long long)old->id);
-        }
+    if (psy__sql_step(s) != PSY_SQL_ROW) return PSY_OK;
+    const char *kind = psy__sql_text(s, 2);
+    if (psy__sql_int64(s, 1) == e->client_id && kind && !strcmp(kind, e->kind) &&
+        psy__sql_int64(s, 3) == e->amount_cents && psy__sql_int64(s, 4) == e->claim_id) {
+        *id = psy__sql_int64(s, 0);
+        *same = 1;
+        return PSY_OK;
     }
-    free(old);
-    return rc;
+    return bad(err, errlen, PSY_ECONFLICT, "idempotency_key: already used for another entry (#%lld); nothing was recorded",
+               (long long)psy__sql_int64(s, 0));
 }
 
 /* What a write says before the store is asked: e filled from w (its date not yet), *key its idempotency
@@ -515,7 +513,7 @@ static psy_status write_entry(const struct psy_ledger_write *w, struct psy_ledge
 psy_status psy_ledger_record(psy_store *st, psy_id practice, const struct psy_ledger_write *w, psy_id *entry,
                              int *replayed, char *err, size_t errlen)
 {
-    char dummy[8];
+    char dummy[8], now[PSY_REC_TIME_MAX];
     if (!err || !errlen) err = dummy, errlen = sizeof dummy;
     err[0] = 0;
     if (replayed) *replayed = 0;
@@ -524,30 +522,62 @@ psy_status psy_ledger_record(psy_store *st, psy_id practice, const struct psy_le
     const char *key;
     psy_status rc = write_entry(w, &e, &key, err, errlen);
     if (rc) return rc;
-    int adj = !strcmp(e.kind, "adjustment");
-    rc = psy__store_begin(st);
-    if (rc) return bad(err, errlen, rc, "%s", psy_store_errmsg(st));
-    if ((rc = psy__ledger_lock(st, practice))) goto fail_db;
-    int64_t one;
-    rc = psy__db_int(st, &one, "SELECT 1 FROM client WHERE practice_id = ? AND id = ?",
-                     PSY_ARGS(PSY_INT(practice), PSY_INT(w->client)));
-    if (rc == PSY_ENOTFOUND) {
+    int adj = !strcmp(e.kind, "adjustment"), dated = w->date && *w->date;
+    if (dated && !psy_date_iso_valid(w->date)) return bad(err, errlen, PSY_EINVAL, "date: a date YYYY-MM-DD");
+    if (dated) snprintf(e.entry_date, sizeof e.entry_date, "%s", w->date);
+    /* A biller's payment is a transaction of its own. On PostgreSQL it takes two round trips: the BEGIN,
+     * the ledger lock and the checks that need nothing but the write; then the entry and the COMMIT
+     * (psy__store_begin_lock, psy__store_commit_after). */
+    char m[8];
+    snprintf(m, sizeof m, "%.7s", e.entry_date);
+    psy__stmt *client = psy__db_stmt(st, "SELECT 1 FROM client WHERE practice_id = ? AND id = ?",
+                                     PSY_ARGS(PSY_INT(practice), PSY_INT(w->client)));
+    psy__stmt *keyed = key ? psy__db_stmt(st, REPLAY_SQL, PSY_ARGS(PSY_INT(practice), PSY_TEXT(key))) : NULL;
+    psy__stmt *when = dated ? psy__db_stmt(st, "SELECT 1 FROM ledger_month WHERE practice_id = ? AND month = ?",
+                                           PSY_ARGS(PSY_INT(practice), PSY_TEXT(m)))
+                            : psy__db_stmt(st, "SELECT time_zone FROM practice WHERE id = ?", PSY_ARGS(PSY_INT(practice)));
+    psy__stmt *checks[3] = {client, when, keyed}, *insert = NULL;
+    if (!client || !when || (key && !keyed)) rc = psy__store_dbfail(st, "database");
+    else rc = psy__store_begin_lock(st, LOCK_LEDGER ^ (int64_t)practice, checks, key ? 3 : 2);
+    if (rc) {
+        for (int i = 0; i < 3; i++) psy__sql_finalize(checks[i]);
+        return bad(err, errlen, rc, "%s", psy_store_errmsg(st));
+    }
+    if (psy__sql_step(client) != PSY_SQL_ROW) {
         rc = bad(err, errlen, PSY_ENOTFOUND, "client: no such client");
         goto fail;
     }
-    if (rc) goto fail_db;
     if (key) {
         int same;
         psy_id old;
-        if ((rc = replay(st, practice, &e, key, &old, &same, err, errlen))) goto fail;
+        if ((rc = replay(keyed, &e, &old, &same, err, errlen))) goto fail;
         if (same) {
+            for (int i = 0; i < 3; i++) psy__sql_finalize(checks[i]);
             psy__store_rollback(st);
             *entry = old;
             if (replayed) *replayed = 1;
             return PSY_OK;
         }
     }
-    if ((rc = write_date(st, practice, w->date, e.entry_date, err, errlen))) goto fail;
+    int closed;
+    if (dated) {
+        closed = psy__sql_step(when) == PSY_SQL_ROW;
+    } else { /* today in the practice's time zone, then its month */
+        char tz[64] = "";
+        if (psy__sql_step(when) == PSY_SQL_ROW) snprintf(tz, sizeof tz, "%s", psy__sql_text(when, 0));
+        if (!psy_date_today(tz, e.entry_date)) {
+            rc = bad(err, errlen, PSY_EINVAL, "the practice's time zone %s is unknown", tz);
+            goto fail;
+        }
+        if ((closed = psy_ledger_month_closed(st, practice, e.entry_date)) < 0) {
+            rc = PSY_EDB;
+            goto fail_db;
+        }
+    }
+    if (closed) {
+        rc = bad(err, errlen, PSY_ECONFLICT, "date: %.7s is closed; a correction is dated in an open month", e.entry_date);
+        goto fail;
+    }
     if (w->claim) {
         rc = psy__db_text(st, e.service_date, sizeof e.service_date,
                           "SELECT service_date FROM claim WHERE practice_id = ? AND id = ? AND client_id = ?",
@@ -583,12 +613,26 @@ psy_status psy_ledger_record(psy_store *st, psy_id practice, const struct psy_le
             goto fail;
         }
     }
-    if ((rc = psy__ledger_insert(st, practice, &e, key, entry))) goto fail_db;
-    if ((rc = psy__store_commit(st))) return bad(err, errlen, rc, "%s", psy_store_errmsg(st));
+    for (int i = 0; i < 3; i++) psy__sql_finalize(checks[i]);
+    checks[0] = checks[1] = checks[2] = NULL;
+    psy__billing_now(now);
+    insert = psy__db_stmt(st, ENTRY_COLUMNS " " ENTRY_ROW " RETURNING id", ENTRY_ARGS(practice, &e, key, now));
+    if (!insert) {
+        rc = psy__store_dbfail(st, "database");
+        goto fail_db;
+    }
+    /* the entry and the COMMIT together: on failure nothing is kept and the transaction is over */
+    if ((rc = psy__store_commit_after(st, &insert, 1)) || psy__sql_step(insert) != PSY_SQL_ROW) {
+        psy__sql_finalize(insert);
+        return bad(err, errlen, rc ? rc : PSY_EDB, "%s", psy_store_errmsg(st));
+    }
+    *entry = psy__sql_int64(insert, 0);
+    psy__sql_finalize(insert);
     return PSY_OK;
 fail_db:
     bad(err, errlen, rc, "%s", psy_store_errmsg(st));
 fail:
+    for (int i = 0; i < 3; i++) psy__sql_finalize(checks[i]);
     psy__store_rollback(st);
     return rc;
 }

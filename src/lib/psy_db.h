@@ -149,6 +149,27 @@ psy_status psy__db_int(psy_store *st, int64_t *out, const char *sql, const psy__
 psy_status psy__db_text(psy_store *st, char *dst, size_t len, const char *sql, const psy__arg *a, int n);
 /* The first column of every row as integers (free *out). */
 psy_status psy__db_ints(psy_store *st, int64_t **out, size_t *n_out, const char *sql, const psy__arg *a, int n);
+/* Several statements, one round trip. Runs the n statements (from psy__db_stmt, arguments bound) in
+ * their order and waits once: on PostgreSQL they go out together in libpq's pipeline mode and their
+ * answers come back together; on SQLite each runs in turn. Afterwards each statement's steps give its
+ * rows as usual (the first step no longer runs it) and psy__sql_changes its count. For statements whose
+ * arguments do not hang on each other's answers: the checks of a write, or the writes of one record.
+ * PSY_OK, or the failure of the first statement that failed, recorded on the store ("database: ...");
+ * the statements after it did not run (their step gives PSY_SQL_ERROR). Inside a transaction a failure
+ * leaves it to be rolled back, as any failed statement does. The caller finalizes the statements. */
+psy_status psy__db_pipeline(psy_store *st, psy__stmt **s, size_t n);
+/* The same with SQL text (no parameters, or NULL) sent before and after the statements in the same
+ * round trip: store.c's BEGIN and COMMIT. */
+psy_status psy__db_pipeline_with(psy_store *st, const char *lead, psy__stmt **s, size_t n, const char *tail);
+/* psy__store_begin, psy__store_lock and then the n statements (may be 0) as psy__db_pipeline runs
+ * them: on a PostgreSQL server, outside a transaction, all in one round trip. On failure no transaction
+ * is left open (inside another, the savepoint is rolled back). */
+psy_status psy__store_begin_lock(psy_store *st, int64_t key, psy__stmt **s, size_t n);
+/* Runs the n statements as psy__db_pipeline does, then psy__store_commit: for the outermost
+ * transaction the COMMIT goes in the same round trip. When a statement or the commit fails nothing is
+ * kept: the transaction (the savepoint, inside another) is rolled back, and the failure recorded. */
+psy_status psy__store_commit_after(psy_store *st, psy__stmt **s, size_t n);
+
 /* Ids for n new rows of table (whose key is `id`), ascending, as the store would give them one by one,
  * for rows written in sets: the table's sequence on PostgreSQL, after the largest id on SQLite (the
  * caller holds the write lock: inside its transaction). */
@@ -296,7 +317,7 @@ void psy__batch_free(struct psy__batch *b);
  * sets .version = PSY_DB_OPS_VERSION; a store refuses a connection whose table has another version.
  * Raise it whenever a member is added, removed or changes meaning. Binds return 0, or -1 with the
  * failure recorded by psy__db_seterr. */
-#define PSY_DB_OPS_VERSION 3
+#define PSY_DB_OPS_VERSION 4
 struct psy__db;
 struct psy__db_ops {
     int version;
@@ -319,6 +340,11 @@ struct psy__db_ops {
     int64_t (*changes)(psy__stmt *s);
     /* NULL, or: runs sql (a COPY ... FROM STDIN) with data, rows in COPY's text format; 0 ok */
     int (*copy)(struct psy__db *db, const char *sql, const char *data, size_t len);
+    /* NULL (each then runs in turn), or: sends lead (SQL text without parameters, or NULL), the n bound
+     * statements and tail (the same, or NULL) together and waits once for all their answers. first[i]
+     * gets what statement i's first step gives, its rows staying on it; the statements after a failure
+     * do not run. 0 when all ran, else -1 with the first failure recorded. */
+    int (*pipeline)(struct psy__db *db, const char *lead, psy__stmt **s, size_t n, const char *tail, int *first);
 };
 
 /* The common head of every backend's connection and statement. A backend records each failure with
@@ -335,7 +361,7 @@ struct psy__stmt {
     char *sql;
     uint64_t hash;
     psy__stmt *next; /* cache chain */
-    int cached, in_use, state; /* state: 0 ready, 1 rows, 2 done or failed */
+    int cached, in_use, state; /* state: 0 ready, 1 rows, 2 done, 3 failed, 4 ran in a pipeline, on its first row */
 };
 
 /* The connection under a store (store.c). */

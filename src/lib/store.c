@@ -133,6 +133,42 @@ psy_status psy__store_lock(psy_store *st, int64_t key)
     return rc;
 }
 
+psy_status psy__store_begin_lock(psy_store *st, int64_t key, psy__stmt **s, size_t n)
+{
+    psy_status rc;
+    if (st->bulk || st->depth || st->db->ops->dialect != PSY_DB_POSTGRES) {
+        if (!(rc = psy__store_begin(st)) && !(rc = psy__store_lock(st, key)) && n) rc = psy__db_pipeline(st, s, n);
+        if (rc && psy__store_in_transaction(st)) psy__store_rollback(st);
+        return rc;
+    }
+    psy__stmt *stack[8], **all = n < 8 ? stack : psy__calloc(n + 1, sizeof *all);
+    if (!(all[0] = psy__db_stmt(st, "SELECT pg_advisory_xact_lock(?)", PSY_ARGS(PSY_INT(key))))) {
+        rc = psy__store_dbfail(st, "lock");
+    } else {
+        for (size_t i = 0; i < n; i++) all[i + 1] = s[i];
+        rc = psy__db_pipeline_with(st, "BEGIN", all, n + 1, NULL);
+        psy__sql_finalize(all[0]);
+        if (rc) st->db->ops->exec(st->db, "ROLLBACK"); /* BEGIN may have run; the message says why */
+        else st->depth = 1;
+    }
+    if (all != stack) free(all);
+    return rc;
+}
+
+psy_status psy__store_commit_after(psy_store *st, psy__stmt **s, size_t n)
+{
+    psy_status rc;
+    if (st->depth != 1 || st->bulk) { /* not the outermost commit: the statements, then as usual */
+        if ((rc = psy__db_pipeline(st, s, n))) psy__store_rollback(st);
+        else rc = psy__store_commit(st);
+        return rc;
+    }
+    st->depth = 0;
+    rc = psy__db_pipeline_with(st, NULL, s, n, "COMMIT");
+    if (rc) st->db->ops->exec(st->db, "ROLLBACK"); /* a failed statement or COMMIT: nothing was kept */
+    return rc;
+}
+
 psy_status psy__store_begin_bulk(psy_store *st)
 {
     if (st->depth) return psy__store_begin(st); /* inside a caller's transaction: an ordinary unit of it */

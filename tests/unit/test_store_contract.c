@@ -613,6 +613,157 @@ static void test_transactions(void **state)
     fresh_drop(&f);
 }
 
+/* Several statements, one round trip (psy__db_pipeline): each statement's rows and counts read as if it
+ * had run alone, in the order given; a failure stops the statements after it, and with BEGIN or COMMIT
+ * in the same round trip (psy__store_begin_lock, psy__store_commit_after) nothing of a failed
+ * transaction is kept. */
+static void test_pipeline(void **state)
+{
+    const struct backend *b = *state;
+    struct fresh f;
+    psy_store *st = open_with_table(b, &f);
+    assert_int_equal(insert_row(st, "one", 1, NULL), PSY_OK);
+    assert_int_equal(insert_row(st, "two", 2, NULL), PSY_OK);
+
+    /* outside a transaction: reads, a write between them, a read of nothing */
+    psy__stmt *q[5];
+    q[0] = psy__db_stmt(st, "SELECT name FROM t_layer WHERE n >= ? ORDER BY n", PSY_ARGS(PSY_INT(1)));
+    q[1] = psy__db_stmt(st, "UPDATE t_layer SET n = n + 10 WHERE n < ?", PSY_ARGS(PSY_INT(5)));
+    q[2] = psy__db_stmt(st, "SELECT sum(n) FROM t_layer", PSY_NOARGS);
+    q[3] = psy__db_stmt(st, "SELECT name FROM t_layer WHERE name = ?", PSY_ARGS(PSY_TEXT("none")));
+    q[4] = psy__db_stmt(st, "INSERT INTO t_layer(name, n, x) VALUES (?, ?, 0.5) RETURNING id",
+                        PSY_ARGS(PSY_TEXT("three"), PSY_INT(3)));
+    for (int i = 0; i < 5; i++) assert_non_null(q[i]);
+    assert_int_equal(psy__db_pipeline(st, q, 5), PSY_OK);
+    assert_int_equal(psy__sql_step(q[0]), PSY_SQL_ROW); /* the rows before the update, as given */
+    assert_string_equal(psy__sql_text(q[0], 0), "one");
+    assert_int_equal(psy__sql_step(q[0]), PSY_SQL_ROW);
+    assert_string_equal(psy__sql_text(q[0], 0), "two");
+    assert_int_equal(psy__sql_step(q[0]), PSY_SQL_DONE);
+    assert_int_equal(psy__sql_step(q[1]), PSY_SQL_DONE);
+    assert_int_equal(psy__sql_changes(q[1]), 2);
+    assert_int_equal(psy__sql_step(q[2]), PSY_SQL_ROW);
+    assert_int_equal(psy__sql_int64(q[2], 0), 23); /* after the update */
+    assert_int_equal(psy__sql_step(q[3]), PSY_SQL_DONE);
+    assert_int_equal(psy__sql_step(q[4]), PSY_SQL_ROW);
+    int64_t three = psy__sql_int64(q[4], 0);
+    assert_true(three > 0);
+    for (int i = 0; i < 5; i++) psy__sql_finalize(q[i]);
+    assert_int_equal(count_rows(st, "SELECT count(*) FROM t_layer WHERE n IN (11, 12, 3)"), 3);
+
+    /* the same statements again: each is reset and runs anew */
+    q[0] = psy__db_stmt(st, "SELECT sum(n) FROM t_layer", PSY_NOARGS);
+    q[1] = psy__db_stmt(st, "SELECT name FROM t_layer WHERE n >= ? ORDER BY n", PSY_ARGS(PSY_INT(12)));
+    assert_int_equal(psy__db_pipeline(st, q, 2), PSY_OK);
+    assert_int_equal(psy__sql_step(q[0]), PSY_SQL_ROW);
+    assert_int_equal(psy__sql_int64(q[0], 0), 26);
+    assert_int_equal(psy__sql_step(q[1]), PSY_SQL_ROW);
+    assert_string_equal(psy__sql_text(q[1], 0), "two");
+    assert_int_equal(psy__sql_step(q[1]), PSY_SQL_DONE);
+    psy__sql_finalize(q[0]);
+    psy__sql_finalize(q[1]);
+
+    /* BEGIN and a lock in one round trip, then a failure in the middle: the statement after it does
+     * not run, the message names the failure, and the rollback keeps nothing */
+    assert_int_equal(psy__store_begin_lock(st, 4242, NULL, 0), PSY_OK);
+    assert_true(psy__store_in_transaction(st));
+    q[0] = psy__db_stmt(st, "INSERT INTO t_layer(name, n, x) VALUES (?, 4, 0) RETURNING id", PSY_ARGS(PSY_TEXT("four")));
+    q[1] = psy__db_stmt(st, "INSERT INTO t_layer(name, n, x) VALUES (?, 5, 0) RETURNING id", PSY_ARGS(PSY_TEXT("one")));
+    q[2] = psy__db_stmt(st, "UPDATE t_layer SET n = 0", PSY_NOARGS);
+    assert_int_equal(psy__db_pipeline(st, q, 3), PSY_EDB);
+    assert_non_null(strstr(psy_store_errmsg(st), "database: "));
+    assert_int_equal(psy__sql_step(q[0]), PSY_SQL_ROW);
+    assert_int_equal(psy__sql_step(q[1]), PSY_SQL_ERROR);
+    assert_int_equal(psy__sql_step(q[2]), PSY_SQL_ERROR);
+    for (int i = 0; i < 3; i++) psy__sql_finalize(q[i]);
+    psy__store_rollback(st);
+    assert_int_equal(count_rows(st, "SELECT count(*) FROM t_layer WHERE n = 0 OR name = 'four'"), 0);
+
+    /* the writes and the COMMIT in one round trip: kept and seen by another connection */
+    psy_store *other = open_store(f.uri);
+    assert_int_equal(psy__store_begin_lock(st, 4242, NULL, 0), PSY_OK);
+    q[0] = psy__db_stmt(st, "INSERT INTO t_layer(name, n, x) VALUES (?, 4, 0) RETURNING id", PSY_ARGS(PSY_TEXT("four")));
+    q[1] = psy__db_stmt(st, "UPDATE t_layer SET x = 9 WHERE name IN (?, ?) RETURNING n", PSY_ARGS(PSY_TEXT("one"), PSY_TEXT("two")));
+    q[2] = psy__db_stmt(st, "SELECT count(*) FROM t_layer", PSY_NOARGS);
+    assert_int_equal(psy__store_commit_after(st, q, 3), PSY_OK);
+    assert_false(psy__store_in_transaction(st));
+    /* the rows of each statement read after the COMMIT */
+    assert_int_equal(psy__sql_step(q[0]), PSY_SQL_ROW);
+    int64_t four = psy__sql_int64(q[0], 0);
+    assert_true(four > three);
+    assert_false(psy__sql_is_null(q[0], 0));
+    assert_int_equal(psy__sql_step(q[0]), PSY_SQL_DONE);
+    assert_int_equal(psy__sql_changes(q[1]), 2);
+    int64_t sum = 0;
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(psy__sql_step(q[1]), PSY_SQL_ROW);
+        sum += psy__sql_int64(q[1], 0);
+    }
+    assert_int_equal(sum, 23);
+    assert_int_equal(psy__sql_step(q[1]), PSY_SQL_DONE);
+    assert_int_equal(psy__sql_step(q[2]), PSY_SQL_ROW);
+    assert_string_equal(psy__sql_text(q[2], 0), "4");
+    for (int i = 0; i < 3; i++) psy__sql_finalize(q[i]);
+    assert_int_equal(count_rows(other, "SELECT count(*) FROM t_layer WHERE name = 'four' OR x = 9"), 3);
+
+    /* a failed write before the COMMIT: nothing of the transaction is kept, the store goes on */
+    assert_int_equal(psy__store_begin_lock(st, 4242, NULL, 0), PSY_OK);
+    assert_int_equal(insert_row(st, "five", 5, NULL), PSY_OK);
+    q[0] = psy__db_stmt(st, "INSERT INTO t_layer(name, n, x) VALUES (?, 6, 0)", PSY_ARGS(PSY_TEXT("six")));
+    q[1] = psy__db_stmt(st, "INSERT INTO t_layer(name, n, x) VALUES (?, 7, 0)", PSY_ARGS(PSY_TEXT("two")));
+    assert_int_equal(psy__store_commit_after(st, q, 2), PSY_EDB);
+    psy__sql_finalize(q[0]);
+    psy__sql_finalize(q[1]);
+    assert_false(psy__store_in_transaction(st));
+    psy__store_rollback(st); /* nothing open: nothing to do */
+    assert_int_equal(count_rows(other, "SELECT count(*) FROM t_layer WHERE name IN ('five', 'six')"), 0);
+    assert_int_equal(count_rows(st, "SELECT count(*) FROM t_layer"), 4);
+
+    /* inside an outer transaction the statements and the release of the savepoint; a failure rolls
+     * back only the inner unit */
+    assert_int_equal(psy__store_begin(st), PSY_OK);
+    assert_int_equal(insert_row(st, "seven", 7, NULL), PSY_OK);
+    assert_int_equal(psy__store_begin_lock(st, 4242, NULL, 0), PSY_OK);
+    q[0] = psy__db_stmt(st, "INSERT INTO t_layer(name, n, x) VALUES (?, 8, 0)", PSY_ARGS(PSY_TEXT("one")));
+    assert_int_equal(psy__store_commit_after(st, q, 1), PSY_EDB);
+    psy__sql_finalize(q[0]);
+    assert_true(psy__store_in_transaction(st));
+    assert_int_equal(psy__store_commit(st), PSY_OK);
+    assert_int_equal(count_rows(other, "SELECT count(*) FROM t_layer WHERE name = 'seven'"), 1);
+
+    /* statements sent with the BEGIN and the lock run inside the transaction; a failing one leaves no
+     * transaction open */
+    q[0] = psy__db_stmt(st, "INSERT INTO t_layer(name, n, x) VALUES (?, 9, 0)", PSY_ARGS(PSY_TEXT("nine")));
+    q[1] = psy__db_stmt(st, "SELECT count(*) FROM t_layer WHERE name = ?", PSY_ARGS(PSY_TEXT("nine")));
+    assert_int_equal(psy__store_begin_lock(st, 4242, q, 2), PSY_OK);
+    assert_true(psy__store_in_transaction(st));
+    assert_int_equal(psy__sql_step(q[1]), PSY_SQL_ROW);
+    assert_int_equal(psy__sql_int64(q[1], 0), 1);
+    psy__sql_finalize(q[0]);
+    psy__sql_finalize(q[1]);
+    psy__store_rollback(st);
+    assert_int_equal(count_rows(st, "SELECT count(*) FROM t_layer WHERE name = 'nine'"), 0);
+    q[0] = psy__db_stmt(st, "INSERT INTO t_layer(name, n, x) VALUES (?, 9, 0)", PSY_ARGS(PSY_TEXT("one")));
+    assert_int_equal(psy__store_begin_lock(st, 4242, q, 1), PSY_EDB);
+    psy__sql_finalize(q[0]);
+    assert_false(psy__store_in_transaction(st));
+    assert_int_equal(insert_row(st, "ten", 10, NULL), PSY_OK); /* the connection works, outside any transaction */
+    assert_int_equal(count_rows(other, "SELECT count(*) FROM t_layer WHERE name = 'ten'"), 1);
+
+    /* a refused argument: nothing is sent */
+    q[0] = psy__sql_prepare(st, "UPDATE t_layer SET n = 1");
+    q[1] = psy__sql_prepare(st, "SELECT count(*) FROM t_layer WHERE n = ?");
+    assert_int_equal(psy__sql_bind_int64(q[1], 2, 1), -1);
+    assert_int_equal(psy__db_pipeline(st, q, 2), PSY_EDB);
+    assert_non_null(strstr(psy_store_errmsg(st), "out of range"));
+    psy__sql_finalize(q[0]);
+    psy__sql_finalize(q[1]);
+    assert_int_equal(count_rows(st, "SELECT count(*) FROM t_layer WHERE n = 1"), 0);
+    psy_store_close(other);
+    psy_store_close(st);
+    fresh_drop(&f);
+}
+
 /* A bulk transaction is all or nothing: its units set no savepoints, and one unit rolled back makes
  * the outermost commit roll everything back and fail. */
 static void test_bulk_transactions(void **state)
@@ -752,6 +903,28 @@ static void test_pg_reconnect(void **state)
     if (psy_catalog_page(st, PSY_SYS_CPT, "90837", &page)) fail_msg("after reconnect: %s", psy_store_errmsg(st));
     free(page);
 
+    /* BEGIN and a lock sent together are sent again on a new connection; reads alone as well */
+    kill_backend(b, st);
+    if (psy__store_begin_lock(st, 99, NULL, 0)) fail_msg("begin and lock after reconnect: %s", psy_store_errmsg(st));
+    psy__store_rollback(st);
+    kill_backend(b, st);
+    psy__stmt *q[2] = {psy__db_stmt(st, "SELECT 1", PSY_NOARGS), psy__db_stmt(st, "SELECT 2", PSY_NOARGS)};
+    if (psy__db_pipeline(st, q, 2)) fail_msg("reads after reconnect: %s", psy_store_errmsg(st));
+    assert_int_equal(psy__sql_step(q[1]), PSY_SQL_ROW);
+    assert_int_equal(psy__sql_int64(q[1], 0), 2);
+    psy__sql_finalize(q[0]);
+    psy__sql_finalize(q[1]);
+    /* a write outside a transaction may have been kept: not sent twice (prepared before, so nothing
+     * but the pipeline meets the lost connection) */
+    const char *touch = "UPDATE code SET synonyms = synonyms WHERE code = '90837'";
+    psy__sql_finalize(psy__db_stmt(st, touch, PSY_NOARGS));
+    kill_backend(b, st);
+    q[0] = psy__db_stmt(st, touch, PSY_NOARGS);
+    assert_int_equal(psy__db_pipeline(st, q, 1), PSY_EDB);
+    psy__sql_finalize(q[0]);
+    if (psy_catalog_get(st, PSY_SYS_CPT, "90837", &c)) fail_msg("after reconnect: %s", psy_store_errmsg(st));
+    psy_code_clear(&c);
+
     assert_int_equal(psy__store_begin(st), PSY_OK);
     assert_int_equal(psy__sql_exec(st, "UPDATE code SET synonyms = 'x' WHERE code = '90837'"), PSY_OK);
     kill_backend(b, st);
@@ -808,6 +981,7 @@ int main(void)
         cmocka_unit_test_prestate(test_sql_layer, NULL),
         cmocka_unit_test_prestate(test_query_api, NULL),
         cmocka_unit_test_prestate(test_transactions, NULL),
+        cmocka_unit_test_prestate(test_pipeline, NULL),
         cmocka_unit_test_prestate(test_bulk_transactions, NULL),
         cmocka_unit_test_prestate(test_batch, NULL),
         cmocka_unit_test_prestate(test_cli_db_uri, NULL),
