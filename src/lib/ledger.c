@@ -948,19 +948,21 @@ static psy_status payer_shares(psy_store *st, psy_id practice, psy_id claim, psy
     return PSY_OK;
 }
 
-/* Reverses what `where` selects among the entries that still stand (one `?` for the id it names); the
- * reversals carry the 835 payment row `payment` (0 none) that replaced them. */
-static psy_status reverse_where(psy_store *st, psy_id practice, const char *where, psy_id id, psy_id payment,
+/* Reverses the entries that still stand among those the query `ids` selects (SQL giving entry ids, one
+ * `?` for the id it names); the reversals carry the 835 payment row `payment` (0 none) that replaced
+ * them. The unary + keeps the planner on the ids: SQLite, without statistics, would rather walk every
+ * entry of the practice through its index and test each against them. */
+static psy_status reverse_where(psy_store *st, psy_id practice, const char *ids, psy_id id, psy_id payment,
                                 const char *date, const char *why)
 {
     struct psy_ledger_entry *e = NULL;
     size_t n = 0;
-    char sql[600];
+    char sql[800];
     snprintf(sql, sizeof sql,
-             "FROM (SELECT e.*, COALESCE(e.claim_id, 0) AS cid, 0 AS rby FROM ledger_entry e WHERE e.practice_id = ? "
-             "AND %s AND e.kind <> 'reversal' AND NOT EXISTS (SELECT 1 FROM ledger_entry r WHERE r.reverses = e.id)) x "
-             "ORDER BY x.id", where);
-    psy_status rc = psy__db_rows(st, (void **)&e, &n, sizeof *e, &entry_map, sql, PSY_ARGS(PSY_INT(practice), PSY_INT(id)));
+             "FROM (SELECT e.*, COALESCE(e.claim_id, 0) AS cid, 0 AS rby FROM ledger_entry e WHERE e.id IN (%s) AND "
+             "+e.practice_id = ? AND e.kind <> 'reversal' AND NOT EXISTS (SELECT 1 FROM ledger_entry r WHERE "
+             "r.reverses = e.id)) x ORDER BY x.id", ids);
+    psy_status rc = psy__db_rows(st, (void **)&e, &n, sizeof *e, &entry_map, sql, PSY_ARGS(PSY_INT(id), PSY_INT(practice)));
     for (size_t i = 0; !rc && i < n; i++) rc = reversal_of(st, practice, &e[i], date, why, "835", payment, NULL);
     free(e);
     return rc;
@@ -1013,7 +1015,7 @@ static psy_status posted(psy_store *st, psy_id practice, psy_id claim, psy_id ro
     if (rc) return rc;
     snprintf(source, sizeof source, "835 file #%lld, trace %s, claim %s", (long long)file, trace, c->claim_id);
     if (earlier) { /* a reversal takes back what the payment it reverses put on the client */
-        if ((rc = reverse_where(st, practice, "e.payment_id = ?", earlier, 0, date,
+        if ((rc = reverse_where(st, practice, "SELECT p.id FROM ledger_entry p WHERE p.payment_id = ?", earlier, 0, date,
                                 "the payer reversed its payment (CLP02 22)")))
             return rc;
         return restore_expected(st, practice, earlier, date, source);
@@ -1021,10 +1023,8 @@ static psy_status posted(psy_store *st, psy_id practice, psy_id claim, psy_id ro
     if ((rc = payer_shares(st, practice, claim, client, service, row, source, date, c))) return rc;
     if (!strcmp(c->status, "4")) return PSY_OK; /* denied: the expected share stays */
     /* the payer's figure replaces the expected share of the claim's sessions */
-    return reverse_where(st, practice,
-                         "e.kind IN ('copay', 'fee') AND EXISTS (SELECT 1 FROM claim_line l WHERE l.claim_id = ? AND "
-                         "l.session_id = e.session_id AND l.client_id = e.client_id)",
-                         claim, row, date, "replaced by the payer's patient responsibility");
+    return reverse_where(st, practice, PSY__LEDGER_SHARES_OF_CLAIM, claim, row, date,
+                         "replaced by the payer's patient responsibility");
 }
 
 psy_status psy__ledger_posted(psy_store *st, psy_id practice, psy_id claim, psy_id row, psy_id earlier, psy_id file,

@@ -51,7 +51,8 @@ static psy_status check_claims(psy_store *st, psy_id practice, psy_id claim, str
         "COALESCE((SELECT sum(j.amount_cents) FROM adjustment j JOIN payment m ON m.id = j.payment_id WHERE m.claim_id = "
         "c.id AND j.group_code = 'PR'), 0), "
         "COALESCE((SELECT sum(e.amount_cents) FROM ledger_entry e WHERE e.claim_id = c.id AND (e.kind = 'payer_share' OR "
-        "(e.kind = 'reversal' AND e.reverses IN (SELECT s.id FROM ledger_entry s WHERE s.kind = 'payer_share')))), 0), "
+        "(e.kind = 'reversal' AND EXISTS (SELECT 1 FROM ledger_entry s WHERE s.id = e.reverses AND s.kind = "
+        "'payer_share')))), 0), "
         "(SELECT count(*) FROM payment m WHERE m.claim_id = c.id AND m.claim_line_id IS NULL AND m.reversed_by IS NULL "
         "AND m.claim_status <> '22') FROM claim c",
         PSY_NOARGS);
@@ -181,12 +182,14 @@ static psy_status check_expected(psy_store *st, psy_id practice, psy_id claim, s
     struct psy__query q;
     psy__query_init(&q,
                     "SELECT e.session_id, e.client_id, count(*) FROM ledger_entry e", PSY_NOARGS);
-    psy__query_where(&q, "e.practice_id = ?", PSY_INT(practice));
+    if (claim) { /* the claim's shares drive it (the + as in reverse_where, ledger.c) */
+        psy__query_where(&q, "e.id IN (" PSY__LEDGER_SHARES_OF_CLAIM ")", PSY_INT(claim));
+        psy__query_where(&q, "+e.practice_id = ?", PSY_INT(practice));
+    } else {
+        psy__query_where(&q, "e.practice_id = ?", PSY_INT(practice));
+    }
     psy__query_where_n(&q, "e.kind IN ('copay', 'fee') AND NOT EXISTS (SELECT 1 FROM ledger_entry r WHERE r.reverses = e.id)",
                        PSY_NOARGS);
-    if (claim)
-        psy__query_where(&q, "EXISTS (SELECT 1 FROM claim_line l WHERE l.claim_id = ? AND l.session_id = e.session_id AND "
-                             "l.client_id = e.client_id)", PSY_INT(claim));
     psy__query_sql(&q, " GROUP BY e.session_id, e.client_id HAVING count(*) > 1");
     psy__stmt *s = NULL;
     psy_status rc = psy__db_query(st, &s, q.sql.p, q.args, q.n);

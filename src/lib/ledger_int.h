@@ -24,6 +24,13 @@ psy_status psy__ledger_load(psy_store *st, psy_id practice, psy_id client, const
 psy_status psy__ledger_reverse_one(psy_store *st, psy_id practice, const struct psy_ledger_entry *old, const char *date,
                                    const char *reason, const char *by, psy_id *id);
 
+/* The ids of the expected shares (copay, fee) of the members a claim's lines bill, reversed or not: SQL
+ * with one `?`, the claim. Driven by the claim's lines through the ledger_entry_session index, so its
+ * cost is the claim's, not the practice's (the 835 posting runs it for every claim it posts). */
+#define PSY__LEDGER_SHARES_OF_CLAIM                                                                               \
+    "SELECT s.id FROM claim_line l JOIN ledger_entry s ON s.session_id = l.session_id AND s.client_id = "           \
+    "l.client_id WHERE l.claim_id = ? AND s.kind IN ('copay', 'fee')"
+
 /* The 835 posting, inside its transaction, after it posted claim payment c as payment row `row` of era
  * file `file` under trace number `trace`, when the claim's payer is the last (psy__billing_next_payer
  * found no later policy) or c is a reversal (earlier: the payment row it took back). The payer's patient
