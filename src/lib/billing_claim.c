@@ -20,12 +20,6 @@ void psy__billing_now(char out[PSY_REC_TIME_MAX])
     strftime(out, PSY_REC_TIME_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static psy_status sqlfail(psy_store *st, psy__stmt *s, const char *what)
-{
-    psy__sql_finalize(s);
-    return psy__store_dbfail(st, what);
-}
-
 /* Runs sql (parameters: practice, claim) and leaves *s on its row; PSY_ENOTFOUND when no such claim. */
 static psy_status claim_row(psy_store *st, psy_id practice, psy_id claim, const char *sql, psy__stmt **s)
 {
@@ -67,25 +61,19 @@ psy_status psy_billing_transition(psy_store *st, psy_id practice, psy_id claim, 
     if (psy_claim_transition(from, to, why, sizeof why)) return psy__store_fail(st, PSY_EINVAL, "status: %s", why);
     char now[PSY_REC_TIME_MAX];
     psy__billing_now(now);
-    rc = psy__store_begin(st);
-    if (rc) return rc;
-    s = psy__db_stmt(st, "UPDATE claim SET status = ?, version = version + 1 WHERE practice_id = ? AND id = ?",
-                     PSY_ARGS(PSY_TEXT(psy_claim_state_name(to)), PSY_INT(practice), PSY_INT(claim)));
-    if (!s) goto fail;
-    if (psy__sql_step(s) != PSY_SQL_DONE) goto fail;
-    psy__sql_finalize(s);
-    s = psy__db_stmt(st,
+    /* the move and its history row, one unit in one round trip */
+    psy__stmt *w[2] = {
+        psy__db_stmt(st, "UPDATE claim SET status = ?, version = version + 1 WHERE practice_id = ? AND id = ?",
+                     PSY_ARGS(PSY_TEXT(psy_claim_state_name(to)), PSY_INT(practice), PSY_INT(claim))),
+        psy__db_stmt(st,
                      "INSERT INTO claim_status_history (claim_id, from_status, to_status, reason, changed_at) "
                      "VALUES (?, ?, ?, ?, ?)",
                      PSY_ARGS(PSY_INT(claim), PSY_TEXT(fromname), PSY_TEXT(psy_claim_state_name(to)),
-                              PSY_TEXT(reason ? reason : ""), PSY_TEXT(now)));
-    if (!s) goto fail;
-    if (psy__sql_step(s) != PSY_SQL_DONE) goto fail;
-    psy__sql_finalize(s);
-    return psy__store_commit(st);
-fail:
-    rc = sqlfail(st, s, "claim status");
-    psy__store_rollback(st);
+                              PSY_TEXT(reason ? reason : ""), PSY_TEXT(now)))};
+    rc = w[0] && w[1] ? psy__store_atomic(st, w, 2) : psy__store_dbfail(st, "claim status");
+    if (rc) psy__store_fail(st, rc, "claim status: %s", psy__db_errtext(st));
+    psy__sql_finalize(w[0]);
+    psy__sql_finalize(w[1]);
     return rc;
 }
 
@@ -232,6 +220,37 @@ psy_status psy__billing_load(psy_store *st, psy_id practice, psy_id claim, struc
     if (r == PSY_SQL_ERROR) return psy__store_dbfail(st, "claim_line");
     psy__billing_finish(L, freq);
     return L->cob_from ? psy__billing_cob_load(st, practice, L) : PSY_OK;
+}
+
+psy_status psy__billing_load_lines(psy_store *st, psy_id practice, psy_id claim, struct psy__loaded *L)
+{
+    memset(L, 0, sizeof *L);
+    psy__stmt *q[2] = {
+        psy__db_stmt(st, "SELECT status, total_cents, place_of_service FROM claim WHERE practice_id = ? AND id = ?",
+                     PSY_ARGS(PSY_INT(practice), PSY_INT(claim))),
+        psy__db_stmt(st,
+                     "SELECT code, modifiers, units, charge_cents, place_of_service, dx_pointers, id "
+                     "FROM claim_line WHERE claim_id = ? ORDER BY line_number",
+                     PSY_ARGS(PSY_INT(claim)))};
+    psy_status rc = q[0] && q[1] ? psy__db_pipeline(st, q, 2) : psy__store_dbfail(st, "claim");
+    int r = rc ? PSY_SQL_ERROR : psy__sql_step(q[0]);
+    if (r == PSY_SQL_ROW) {
+        L->id = claim;
+        psy_claim_state_parse(psy__sql_text(q[0], 0), &L->c.state);
+        L->c.total_cents = psy__sql_int64(q[0], 1);
+        snprintf(L->pos, sizeof L->pos, "%s", psy__sql_text(q[0], 2));
+        while ((r = psy__sql_step(q[1])) == PSY_SQL_ROW && L->n_lines < PSY_CLAIM_MAX_LINES)
+            psy__billing_line(L, psy__sql_int64(q[1], 6), psy__sql_text(q[1], 0), psy__sql_text(q[1], 1),
+                              (int)psy__sql_int64(q[1], 2), psy__sql_int64(q[1], 3), psy__sql_text(q[1], 4),
+                              psy__sql_text(q[1], 5));
+        if (r == PSY_SQL_ERROR) rc = psy__store_dbfail(st, "claim_line");
+    } else if (!rc) {
+        rc = r == PSY_SQL_DONE ? psy__store_fail(st, PSY_ENOTFOUND, "claim: no claim %lld", (long long)claim)
+                               : psy__store_dbfail(st, "claim");
+    }
+    psy__sql_finalize(q[0]);
+    psy__sql_finalize(q[1]);
+    return rc;
 }
 
 void psy__billing_parties(struct psy__loaded *L)

@@ -73,6 +73,9 @@ void psy__billing_date8(const char *iso, char out[9]);
 const char *psy__billing_relation_code(const char *rel);
 const char *psy__billing_filing_indicator(const char *kind);
 psy_status psy__billing_load(psy_store *st, psy_id practice, psy_id claim, struct psy__loaded *L);
+/* Only what the 835 posting matches a payment against: the claim's state, total and place of service,
+ * and its lines (lx and lines: code, modifiers, units, charge, id), read in one round trip. */
+psy_status psy__billing_load_lines(psy_store *st, psy_id practice, psy_id claim, struct psy__loaded *L);
 /* Assembling a loaded claim from records already in L (practice, client, payer, policy, clinician,
  * phone, number, date, pos, prior_auth, c.state, c.total_cents): the parties, each line, then the rest. */
 void psy__billing_parties(struct psy__loaded *L);

@@ -165,6 +165,10 @@ psy_status psy__db_pipeline_with(psy_store *st, const char *lead, psy__stmt **s,
  * them: on a PostgreSQL server, outside a transaction, all in one round trip. On failure no transaction
  * is left open (inside another, the savepoint is rolled back). */
 psy_status psy__store_begin_lock(psy_store *st, int64_t key, psy__stmt **s, size_t n);
+/* The n statements as one unit, all or nothing (the outermost transaction, or a savepoint inside
+ * one), with its BEGIN or SAVEPOINT and its COMMIT or RELEASE in the same round trip. On failure the
+ * unit is rolled back and the failure recorded; the statements' rows read as after psy__db_pipeline. */
+psy_status psy__store_atomic(psy_store *st, psy__stmt **s, size_t n);
 /* Runs the n statements as psy__db_pipeline does, then psy__store_commit: for the outermost
  * transaction the COMMIT goes in the same round trip. When a statement or the commit fails nothing is
  * kept: the transaction (the savepoint, inside another) is rolled back, and the failure recorded. */

@@ -169,6 +169,29 @@ psy_status psy__store_commit_after(psy_store *st, psy__stmt **s, size_t n)
     return rc;
 }
 
+psy_status psy__store_atomic(psy_store *st, psy__stmt **s, size_t n)
+{
+    psy_status rc;
+    if (st->bulk) { /* a unit of a bulk transaction sets no savepoint: its failure fails the whole */
+        st->depth++;
+        if ((rc = psy__db_pipeline(st, s, n))) psy__store_rollback(st);
+        else st->depth--;
+        return rc;
+    }
+    char lead[48], tail[48];
+    if (st->depth == 0) {
+        snprintf(lead, sizeof lead, "%s", st->db->ops->dialect == PSY_DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN");
+        snprintf(tail, sizeof tail, "COMMIT");
+    } else {
+        snprintf(lead, sizeof lead, "SAVEPOINT psy_sp%d", st->depth);
+        snprintf(tail, sizeof tail, "RELEASE SAVEPOINT psy_sp%d", st->depth);
+    }
+    st->depth++;
+    if ((rc = psy__db_pipeline_with(st, lead, s, n, tail))) psy__store_rollback(st); /* keeps the message */
+    else st->depth--;
+    return rc;
+}
+
 psy_status psy__store_begin_bulk(psy_store *st)
 {
     if (st->depth) return psy__store_begin(st); /* inside a caller's transaction: an ordinary unit of it */
