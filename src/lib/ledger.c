@@ -1004,15 +1004,26 @@ static psy_status restore_expected(psy_store *st, psy_id practice, psy_id earlie
 static psy_status posted(psy_store *st, psy_id practice, psy_id claim, psy_id row, psy_id earlier, psy_id file,
                          const char *trace, const struct psy_era_claim *c)
 {
-    char today[11], date[11], source[161], service[11];
+    char today[11] = "", date[11], source[161], service[11] = "", tz[64] = "";
     int64_t client = 0;
-    psy_status rc = psy__ledger_lock(st, practice);
-    if (!rc) rc = psy__ledger_today(st, practice, today);
-    if (!rc) rc = open_date(st, practice, today, date);
-    if (!rc) rc = psy__db_int(st, &client, "SELECT client_id FROM claim WHERE id = ?", PSY_ARGS(PSY_INT(claim)));
-    if (!rc) rc = psy__db_text(st, service, sizeof service, "SELECT service_date FROM claim WHERE id = ?",
-                               PSY_ARGS(PSY_INT(claim)));
+    /* the ledger lock, the practice's time zone and the claim's client and date: one round trip */
+    int pg = psy__db_dialect(st) == PSY_DB_POSTGRES; /* SQLite's write transaction already serialises */
+    psy__stmt *q[3] = {pg ? psy__db_stmt(st, "SELECT pg_advisory_xact_lock(?)", PSY_ARGS(PSY_INT(LOCK_LEDGER ^ (int64_t)practice)))
+                          : NULL,
+                       psy__db_stmt(st, "SELECT time_zone FROM practice WHERE id = ?", PSY_ARGS(PSY_INT(practice))),
+                       psy__db_stmt(st, "SELECT client_id, service_date FROM claim WHERE id = ?", PSY_ARGS(PSY_INT(claim)))};
+    psy_status rc = (q[0] || !pg) && q[1] && q[2] ? psy__db_pipeline(st, q + !pg, 3 - (size_t)!pg)
+                                                  : psy__store_dbfail(st, "ledger");
+    if (!rc && psy__sql_step(q[1]) == PSY_SQL_ROW) psy__db_col_copy(q[1], 0, tz, sizeof tz);
+    if (!rc && psy__sql_step(q[2]) == PSY_SQL_ROW) {
+        client = psy__sql_int64(q[2], 0);
+        psy__db_col_copy(q[2], 1, service, sizeof service);
+    }
+    for (int i = 0; i < 3; i++) psy__sql_finalize(q[i]);
     if (rc) return rc;
+    if (!client) return psy__store_fail(st, PSY_ENOTFOUND, "claim: no claim %lld", (long long)claim);
+    if (!psy_date_today(tz, today)) return psy__store_fail(st, PSY_EINVAL, "the practice's time zone %s is unknown", tz);
+    if ((rc = open_date(st, practice, today, date))) return rc;
     snprintf(source, sizeof source, "835 file #%lld, trace %s, claim %s", (long long)file, trace, c->claim_id);
     if (earlier) { /* a reversal takes back what the payment it reverses put on the client */
         if ((rc = reverse_where(st, practice, "SELECT p.id FROM ledger_entry p WHERE p.payment_id = ?", earlier, 0, date,
