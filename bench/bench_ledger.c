@@ -4,7 +4,8 @@
  * copied into PostgreSQL with the same ids), then on each backend the expected share of every signed
  * session, the demo's client payments (psy_ledger_demo: psy_ledger_record_batch), the clients'
  * balances, A/R aging (best of 3), every statement PDF of a month, and payments recorded one by one
- * (psy_ledger_record, a transaction each; on PostgreSQL again with synchronous_commit off). Prints each step's time on each
+ * (psy_ledger_record, a transaction each; on PostgreSQL again with synchronous_commit off), and last the
+ * 835s paying the claims of four weeks posted (psy_billing_era_post). Prints each step's time on each
  * backend and the ratio PostgreSQL / SQLite, checks that both backends agree on every figure, and writes
  * the section "ledger" of docs/benchmarks.md.
  *
@@ -403,19 +404,22 @@ int main(int argc, char **argv)
     free(schema);
     if (rc) return 1;
     if (!*pg.skipped && (pg.entries != lite.entries || pg.shares != lite.shares || pg.biller != lite.biller || pg.payments != lite.payments || pg.owing != lite.owing ||
-                         pg.total != lite.total || pg.statements != lite.statements)) {
+                         pg.total != lite.total || pg.statements != lite.statements || pg.era_claims != lite.era_claims ||
+                         pg.era_lines != lite.era_lines || pg.era_paid != lite.era_paid)) {
         fprintf(stderr, "bench_ledger: the backends disagree: entries %ld/%ld, payments %ld/%ld, owing %ld/%ld, "
-                        "outstanding %lld/%lld, statements %ld/%ld (SQLite/PostgreSQL)\n",
+                        "outstanding %lld/%lld, statements %ld/%ld, 835 claims %ld/%ld, lines %ld/%ld, paid %lld/%lld "
+                        "(SQLite/PostgreSQL)\n",
                 lite.entries, pg.entries, lite.payments, pg.payments, lite.owing, pg.owing, lite.total, pg.total,
-                lite.statements, pg.statements);
+                lite.statements, pg.statements, lite.era_claims, pg.era_claims, lite.era_lines, pg.era_lines,
+                lite.era_paid, pg.era_paid);
         return 1;
     }
-    enum { STEPS = 8 };
+    enum { STEPS = 9 };
     char c[STEPS][3][32];
-    const double lv[STEPS] = {lite.sync_s,    lite.demo_s,       lite.resync_s, lite.balances_s,
-                              lite.aging_s,   lite.statements_s, lite.biller_s, lite.relaxed_s};
-    const double pv[STEPS] = {pg.sync_s,  pg.demo_s,       pg.resync_s, pg.balances_s,
-                              pg.aging_s, pg.statements_s, pg.biller_s, pg.relaxed_s};
+    const double lv[STEPS] = {lite.sync_s,    lite.demo_s,       lite.resync_s, lite.balances_s, lite.aging_s,
+                              lite.statements_s, lite.biller_s, lite.relaxed_s, lite.era_s};
+    const double pv[STEPS] = {pg.sync_s,  pg.demo_s,       pg.resync_s, pg.balances_s, pg.aging_s,
+                              pg.statements_s, pg.biller_s, pg.relaxed_s, pg.era_s};
     for (int i = 0; i < STEPS; i++) {
         cell(c[i][0], sizeof c[i][0], &lite, lv[i]);
         cell(c[i][1], sizeof c[i][1], &pg, pv[i]);
@@ -423,7 +427,7 @@ int main(int argc, char **argv)
     }
     char note[1100] = "", money[PSY_CENTS_TEXT_MAX], patient[PSY_CENTS_TEXT_MAX];
     if (*pg.skipped) snprintf(note, sizeof note, "PostgreSQL was skipped in this run: %s.\n\n", pg.skipped);
-    char body[6144];
+    char body[8192], era_paid[PSY_CENTS_TEXT_MAX];
     snprintf(body, sizeof body,
              "## Client ledger: %ld sessions\n\n"
              "`build-release/bench/bench_ledger --sessions %ld` (release build): the demo practice "
@@ -437,10 +441,14 @@ int main(int argc, char **argv)
              "one by one as a biller records them (`psy_ledger_record` with an idempotency key, each in a "
              "transaction of its own), and %d more the same way, on PostgreSQL through a connection with "
              "`synchronous_commit=off` (a commit does not wait for the log to reach the disk, as SQLite's "
-             "synchronous=NORMAL in WAL mode does not). SQLite: a file in WAL mode, synchronous=NORMAL. PostgreSQL: "
+             "synchronous=NORMAL in WAL mode does not). Last, the claims of the four weeks from %s are built and "
+             "exported payer by payer (as late claims: their dates are past the payers' filing limits by now), "
+             "and each payer's 835 paying every claim and line in full is posted (`psy_billing_era_post`: the "
+             "payments, the status moves, the patient's share on the ledger and the ledger's rules checked on "
+             "each claim); only the posting is timed. SQLite: a file in WAL mode, synchronous=NORMAL. PostgreSQL: "
              "the Debian server on 127.0.0.1 started by `scripts/pg-test-server.sh` (default settings, fsync on), "
-             "one connection. No claims are built here, so the payers owe nothing and the aging is the patients' "
-             "side. Elapsed time on a shared machine.\n\n"
+             "one connection. The aging is taken before any claim is built, so the payers owe nothing there and it "
+             "is the patients' side. Elapsed time on a shared machine.\n\n"
              "| step | work | SQLite | PostgreSQL | PostgreSQL / SQLite |\n"
              "|---|---|---:|---:|---:|\n"
              "| expected shares | %ld ledger entries | %s | %s | %s |\n"
@@ -451,13 +459,15 @@ int main(int argc, char **argv)
              "| statements | %ld PDFs, %zu KB | %s | %s | %s |\n"
              "| payments one by one | %d payments, a transaction each | %s | %s | %s |\n"
              "| payments one by one, PostgreSQL `synchronous_commit=off` | %d payments, a transaction each | %s | %s "
-             "| %s |\n\n%s",
+             "| %s |\n"
+             "| 835s posted | %ld claims, %ld lines, %s paid | %s | %s | %s |\n\n%s",
              lite.sessions, want, SEED, END_DATE, clients, groups, RUNS, RUNS, MONTH, BILLER_PAYMENTS,
-             BILLER_PAYMENTS, lite.shares, c[0][0], c[0][1], c[0][2], lite.payments, c[1][0], c[1][1], c[1][2],
+             BILLER_PAYMENTS, ERA_FROM, lite.shares, c[0][0], c[0][1], c[0][2], lite.payments, c[1][0], c[1][1], c[1][2],
              c[2][0], c[2][1], c[2][2], lite.owing, c[3][0], c[3][1], c[3][2], psy_cents_format(lite.total, money),
              psy_cents_format(lite.patient, patient), c[4][0], c[4][1], c[4][2], lite.statements,
              lite.pdf_bytes / 1024, c[5][0], c[5][1], c[5][2], BILLER_PAYMENTS, c[6][0], c[6][1], c[6][2],
-             BILLER_PAYMENTS, c[7][0], c[7][1], c[7][2], note);
+             BILLER_PAYMENTS, c[7][0], c[7][1], c[7][2], lite.era_claims, lite.era_lines,
+             psy_cents_format(lite.era_paid, era_paid), c[8][0], c[8][1], c[8][2], note);
     fputs(body, stdout);
     if (bench_write_section(out, "ledger", body)) {
         fprintf(stderr, "bench_ledger: cannot write %s\n", out);

@@ -77,6 +77,46 @@ psy_status psy_billing_transition(psy_store *st, psy_id practice, psy_id claim, 
     return rc;
 }
 
+psy_status psy__billing_walk(psy_store *st, psy_id practice, psy_id claim, psy_claim_state from,
+                             const psy_claim_state *to, const char *const *why, size_t n)
+{
+    enum { MAX_STEPS = 4 };
+    if (!n) return PSY_OK;
+    if (n > MAX_STEPS) return psy__store_fail(st, PSY_EINVAL, "status: at most %d moves at once", MAX_STEPS);
+    char now[PSY_REC_TIME_MAX], reason[300];
+    psy__billing_now(now);
+    psy__stmt *w[1 + MAX_STEPS] = {0};
+    psy_claim_state at = from;
+    for (size_t i = 0; i < n; i++) {
+        if (psy_claim_transition(at, to[i], reason, sizeof reason)) return psy__store_fail(st, PSY_EINVAL, "status: %s", reason);
+        at = to[i];
+    }
+    /* one update to the last state (a claim's row has many indexes: each update of its status writes
+     * them all), only from the state the caller read (a claim moved meanwhile changes no row); the version
+     * rises by one per move, and each move keeps its history row */
+    w[0] = psy__db_stmt(st, "UPDATE claim SET status = ?, version = version + ? WHERE practice_id = ? AND id = ? AND status = ?",
+                        PSY_ARGS(PSY_TEXT(psy_claim_state_name(to[n - 1])), PSY_INT(n), PSY_INT(practice), PSY_INT(claim),
+                                 PSY_TEXT(psy_claim_state_name(from))));
+    psy_status rc = w[0] ? PSY_OK : psy__store_dbfail(st, "claim status");
+    at = from;
+    for (size_t i = 0; !rc && i < n; i++) {
+        w[1 + i] = psy__db_stmt(st,
+                                "INSERT INTO claim_status_history (claim_id, from_status, to_status, reason, changed_at) "
+                                "VALUES (?, ?, ?, ?, ?)",
+                                PSY_ARGS(PSY_INT(claim), PSY_TEXT(psy_claim_state_name(at)),
+                                         PSY_TEXT(psy_claim_state_name(to[i])), PSY_TEXT(why[i] ? why[i] : ""),
+                                         PSY_TEXT(now)));
+        if (!w[1 + i]) rc = psy__store_dbfail(st, "claim status");
+        at = to[i];
+    }
+    if (!rc && (rc = psy__store_atomic(st, w, 1 + n))) psy__store_fail(st, rc, "claim status: %s", psy__db_errtext(st));
+    if (!rc && psy__sql_changes(w[0]) != 1)
+        rc = psy__store_fail(st, PSY_ECONFLICT, "claim status: claim %lld is no longer %s", (long long)claim,
+                             psy_claim_state_name(from));
+    for (size_t i = 0; i < 1 + n; i++) psy__sql_finalize(w[i]);
+    return rc;
+}
+
 psy_status psy_billing_set_contact(psy_store *st, psy_id practice, const char *phone)
 {
     size_t n = phone ? strlen(phone) : 0;

@@ -73,6 +73,13 @@ void psy__billing_date8(const char *iso, char out[9]);
 const char *psy__billing_relation_code(const char *rel);
 const char *psy__billing_filing_indicator(const char *kind);
 psy_status psy__billing_load(psy_store *st, psy_id practice, psy_id claim, struct psy__loaded *L);
+/* Moves a claim through n states (to[0], then to[1] ...), each with its history row (reason why[i]),
+ * from `from`, the state the caller read inside its transaction: all moves and rows one unit in one
+ * round trip. Each step must be a lifecycle move (PSY_EINVAL); a claim no longer in the state a step
+ * starts from gives PSY_ECONFLICT, and then the history rows may stand: the caller's transaction must
+ * be rolled back (the 835 posting's is). */
+psy_status psy__billing_walk(psy_store *st, psy_id practice, psy_id claim, psy_claim_state from,
+                             const psy_claim_state *to, const char *const *why, size_t n);
 /* Only what the 835 posting matches a payment against: the claim's state, total and place of service,
  * and its lines (lx and lines: code, modifiers, units, charge, id), read in one round trip. */
 psy_status psy__billing_load_lines(psy_store *st, psy_id practice, psy_id claim, struct psy__loaded *L);

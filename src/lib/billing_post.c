@@ -384,17 +384,22 @@ static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *p
         p->r->denied++;
         if ((rc = denial_finding(p->st, id, c))) goto out;
     }
+    /* a submitted claim is accepted first; then it moves to what the 835 says, when that is a move */
+    psy_claim_state path[2], at = st == PSY_CLAIM_SUBMITTED ? PSY_CLAIM_ACCEPTED : st;
+    const char *why[2];
+    size_t steps = 0;
     if (st == PSY_CLAIM_SUBMITTED) {
-        if ((rc = psy_billing_transition(p->st, p->practice, id, PSY_CLAIM_ACCEPTED, "adjudicated in an 835")))
-            goto out;
-        st = PSY_CLAIM_ACCEPTED;
+        path[steps] = PSY_CLAIM_ACCEPTED;
+        why[steps++] = "adjudicated in an 835";
     }
-    if (to != st && psy_claim_transition(st, to, NULL, 0) == PSY_OK)
-        rc = psy_billing_transition(p->st, p->practice, id, to,
-                                    reversal                 ? "payment reversed in an 835"
-                                    : to == PSY_CLAIM_DENIED ? "denied in an 835"
-                                    : paid <= 0 ? "processed in an 835: nothing paid, the patient's share (CAS PR)"
-                                                : "paid in an 835");
+    if (to != at && psy_claim_transition(at, to, NULL, 0) == PSY_OK) {
+        path[steps] = to;
+        why[steps++] = reversal                 ? "payment reversed in an 835"
+                       : to == PSY_CLAIM_DENIED ? "denied in an 835"
+                       : paid <= 0              ? "processed in an 835: nothing paid, the patient's share (CAS PR)"
+                                                : "paid in an 835";
+    }
+    if ((rc = psy__billing_walk(p->st, p->practice, id, st, path, why, steps))) goto out;
     /* who owes the rest once this payer has adjudicated the claim: the next payer (a claim built for it,
      * or kept for the payer the claim was crossed over to), else the patient */
     psy_id next_policy = 0, next = 0;

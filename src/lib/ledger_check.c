@@ -38,7 +38,7 @@ struct claim_money {
 /* R-LEDGER-1: what the payer adjudicated adds up (charge = paid + payer adjustments + patient
  * responsibility); R-LEDGER-2: after the last payer, the ledger holds exactly the payer's patient
  * responsibility; R-LEDGER-3: no claim is paid by the client beyond what the client owes for it. */
-static psy_status check_claims(psy_store *st, psy_id practice, psy_id claim, struct probs *P)
+static psy__stmt *claims_query(psy_store *st, psy_id practice, psy_id claim)
 {
     struct psy__query q;
     psy__query_init(
@@ -60,10 +60,16 @@ static psy_status check_claims(psy_store *st, psy_id practice, psy_id claim, str
     if (claim) psy__query_where(&q, "c.id = ?", PSY_INT(claim));
     psy__query_where_n(&q, "EXISTS (SELECT 1 FROM payment m WHERE m.claim_id = c.id)", PSY_NOARGS);
     psy__query_sql(&q, " ORDER BY c.id");
-    psy__stmt *s = NULL;
-    psy_status rc = psy__db_query(st, &s, q.sql.p, q.args, q.n);
+    psy__stmt *s = psy__db_stmt(st, q.sql.p, q.args, q.n);
     psy__query_free(&q);
-    if (rc) return rc;
+    return s;
+}
+
+/* The rows of claims_query (run already, or run now by the first step); finalizes s. */
+static psy_status check_claims(psy_store *st, psy_id practice, psy__stmt *s, struct probs *P)
+{
+    psy_status rc = PSY_OK;
+    if (!s) return psy__store_dbfail(st, "claim");
     struct claim_money *cm = NULL;
     size_t n = 0, cap = 0;
     int r;
@@ -101,14 +107,8 @@ static psy_status check_claims(psy_store *st, psy_id practice, psy_id claim, str
 /* R-LEDGER-3 (applied payments within what is owed), R-LEDGER-4 (a reversal negates exactly one entry of
  * the same client that is no reversal), R-LEDGER-5 (no entry dated in a closed month was written after
  * the close), and the client's balance equals its open amounts less its credit. */
-static psy_status check_entries(psy_store *st, psy_id practice, psy_id claim, struct probs *P)
+static psy_status check_entries(psy_store *st, psy_id practice, psy_id client, struct probs *P)
 {
-    int64_t client = 0;
-    if (claim) {
-        psy_status rc = psy__db_int(st, &client, "SELECT client_id FROM claim WHERE id = ? AND practice_id = ?",
-                                    PSY_ARGS(PSY_INT(claim), PSY_INT(practice)));
-        if (rc) return rc == PSY_ENOTFOUND ? PSY_OK : rc;
-    }
     struct psy_ledger_entry *e;
     size_t n;
     psy_status rc = psy__ledger_load(st, practice, client, NULL, &e, &n);
@@ -177,7 +177,7 @@ static psy_status check_entries(psy_store *st, psy_id practice, psy_id claim, st
 
 /* R-LEDGER-6: a billable member of a session owes at most one expected share at a time (a payer's
  * reversal restores the share its payment replaced, never a second one). */
-static psy_status check_expected(psy_store *st, psy_id practice, psy_id claim, struct probs *P)
+static psy__stmt *expected_query(psy_store *st, psy_id practice, psy_id claim)
 {
     struct psy__query q;
     psy__query_init(&q,
@@ -191,10 +191,15 @@ static psy_status check_expected(psy_store *st, psy_id practice, psy_id claim, s
     psy__query_where_n(&q, "e.kind IN ('copay', 'fee') AND NOT EXISTS (SELECT 1 FROM ledger_entry r WHERE r.reverses = e.id)",
                        PSY_NOARGS);
     psy__query_sql(&q, " GROUP BY e.session_id, e.client_id HAVING count(*) > 1");
-    psy__stmt *s = NULL;
-    psy_status rc = psy__db_query(st, &s, q.sql.p, q.args, q.n);
+    psy__stmt *s = psy__db_stmt(st, q.sql.p, q.args, q.n);
     psy__query_free(&q);
-    if (rc) return rc;
+    return s;
+}
+
+/* The rows of expected_query; finalizes s. */
+static psy_status check_expected(psy_store *st, psy_id claim, psy__stmt *s, struct probs *P)
+{
+    if (!s) return psy__store_dbfail(st, "ledger_entry");
     int r;
     while ((r = psy__sql_step(s)) == PSY_SQL_ROW)
         problem(P, "R-LEDGER-6", claim, psy__sql_int64(s, 1), "session #%lld puts %lld expected shares on the client",
@@ -206,9 +211,31 @@ static psy_status check_expected(psy_store *st, psy_id practice, psy_id claim, s
 psy_status psy_ledger_check(psy_store *st, psy_id practice, psy_id claim, struct psy_ledger_problem **out, size_t *n)
 {
     struct probs P = {0};
-    psy_status rc = check_claims(st, practice, claim, &P);
-    if (!rc) rc = check_entries(st, practice, claim, &P);
-    if (!rc) rc = check_expected(st, practice, claim, &P);
+    psy_status rc;
+    if (claim) { /* the 835 posting's check of one claim: its three first reads in one round trip */
+        psy__stmt *q[3] = {claims_query(st, practice, claim),
+                           psy__db_stmt(st, "SELECT client_id FROM claim WHERE id = ? AND practice_id = ?",
+                                        PSY_ARGS(PSY_INT(claim), PSY_INT(practice))),
+                           expected_query(st, practice, claim)};
+        rc = q[0] && q[1] && q[2] ? psy__db_pipeline(st, q, 3) : psy__store_dbfail(st, "ledger");
+        int64_t client = !rc && psy__sql_step(q[1]) == PSY_SQL_ROW ? psy__sql_int64(q[1], 0) : 0;
+        psy__sql_finalize(q[1]);
+        if (!rc) {
+            rc = check_claims(st, practice, q[0], &P);
+            q[0] = NULL;
+        }
+        if (!rc && client) rc = check_entries(st, practice, client, &P);
+        if (!rc) {
+            rc = check_expected(st, claim, q[2], &P);
+            q[2] = NULL;
+        }
+        psy__sql_finalize(q[0]);
+        psy__sql_finalize(q[2]);
+    } else {
+        rc = check_claims(st, practice, claims_query(st, practice, 0), &P);
+        if (!rc) rc = check_entries(st, practice, 0, &P);
+        if (!rc) rc = check_expected(st, 0, expected_query(st, practice, 0), &P);
+    }
     *out = P.p;
     *n = P.n;
     return rc;

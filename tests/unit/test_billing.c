@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "backends.h"
+#include "billing_int.h"
+#include "psy_db.h"
 #include "era_835.h"
 
 struct world {
@@ -1094,6 +1096,45 @@ static void test_correct_void(void **state)
 
 /* IMP: R-835-ZERO -- paid 0 with the whole amount on the patient (CAS PR 1, deductible) is processed and owed
  * by the patient; paid 0 with only a CO reason is a denial. */
+/* A claim's moves taken together (psy__billing_walk, what the 835 posting uses): each step must be a
+ * lifecycle move, each starts from the state the caller read, and every move keeps its history row. */
+static void test_status_walk(void **state)
+{
+    (void)state;
+    long long id = q1("SELECT min(id) FROM claim WHERE status = 'ready'");
+    assert_true(id > 0);
+    long long rows = q1("SELECT count(*) FROM claim_status_history");
+    assert_int_equal(psy__store_begin(W.st), PSY_OK);
+    const psy_claim_state acc[] = {PSY_CLAIM_ACCEPTED}, ready_on[] = {PSY_CLAIM_SUBMITTED, PSY_CLAIM_ACCEPTED},
+                          back[] = {PSY_CLAIM_READY};
+    const char *why[] = {"sent", "adjudicated"};
+    /* read as submitted, but it is ready: nothing moves */
+    assert_int_equal(psy__billing_walk(W.st, W.pr, id, PSY_CLAIM_SUBMITTED, acc, why + 1, 1), PSY_ECONFLICT);
+    assert_non_null(strstr(psy_store_errmsg(W.st), "no longer submitted"));
+    psy__store_rollback(W.st);
+    assert_int_equal(q1("SELECT count(*) FROM claim_status_history"), rows);
+    /* ready -> submitted -> accepted in one unit: two history rows, in order */
+    assert_int_equal(psy__store_begin(W.st), PSY_OK);
+    assert_int_equal(psy__billing_walk(W.st, W.pr, id, PSY_CLAIM_READY, ready_on, why, 2), PSY_OK);
+    int64_t n = 0;
+    assert_int_equal(psy__db_int(W.st, &n, "SELECT count(*) FROM claim WHERE id = ? AND status = 'accepted'",
+                                 PSY_ARGS(PSY_INT(id))), PSY_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(psy__db_int(W.st, &n,
+                                 "SELECT count(*) FROM claim_status_history WHERE claim_id = ? AND ((from_status = "
+                                 "'ready' AND to_status = 'submitted' AND reason = 'sent') OR (from_status = "
+                                 "'submitted' AND to_status = 'accepted' AND reason = 'adjudicated'))",
+                                 PSY_ARGS(PSY_INT(id))), PSY_OK);
+    assert_int_equal(n, 2);
+    /* accepted -> ready is no lifecycle move */
+    assert_int_equal(psy__billing_walk(W.st, W.pr, id, PSY_CLAIM_ACCEPTED, back, why, 1), PSY_EINVAL);
+    psy__store_rollback(W.st);
+    char sql[200];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM claim WHERE id = %lld AND status = 'ready'", id);
+    assert_int_equal(q1(sql), 1);
+    assert_int_equal(q1("SELECT count(*) FROM claim_status_history"), rows);
+}
+
 static void test_zero_pay_patient_share(void **state)
 {
     (void)state;
@@ -1742,7 +1783,7 @@ int main(void)
         cmocka_unit_test(test_pdfs), cmocka_unit_test(test_era_post), cmocka_unit_test(test_era_denial),
         cmocka_unit_test(test_cli), cmocka_unit_test(test_era_refused), cmocka_unit_test(test_era_posted_once),
         cmocka_unit_test(test_era_reversal), cmocka_unit_test(test_scrub_all), cmocka_unit_test(test_revenue), cmocka_unit_test(test_group_twice_a_day),
-        cmocka_unit_test(test_correct_void), cmocka_unit_test(test_zero_pay_patient_share),
+        cmocka_unit_test(test_correct_void), cmocka_unit_test(test_status_walk), cmocka_unit_test(test_zero_pay_patient_share),
         cmocka_unit_test(test_timely_filing), cmocka_unit_test(test_timely_last_day), cmocka_unit_test(test_claim_search),
         cmocka_unit_test(test_session_search), cmocka_unit_test(test_secondary_claim), cmocka_unit_test(test_secondary_after_reversal), cmocka_unit_test(test_timely_after_medicare),
         cmocka_unit_test(test_crossover),
