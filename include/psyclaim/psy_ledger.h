@@ -48,9 +48,12 @@ struct psy_ledger_entry {
  * none yet (each member once). *added (may be NULL) counts the entries written. */
 psy_status psy_ledger_sync(psy_store *st, psy_id practice, long *added /* OUT */);
 /* The same for one session only: what signing it puts on the ledger, without looking at the practice's
- * other sessions. A share it could not take is taken by the next psy_ledger_sync (every ledger read runs
- * one). */
+ * other sessions. A share it could not take is taken by the next psy_ledger_sync, or
+ * psy_ledger_sync_client of one of its members (every ledger read runs one of the two). */
 psy_status psy_ledger_sync_session(psy_store *st, psy_id practice, psy_id session, long *added /* OUT */);
+/* The same for one client's sessions (theirs, and the group sessions they attended): what a read or a
+ * write of that client's ledger needs current, at the cost of the client's sessions, not the practice's. */
+psy_status psy_ledger_sync_client(psy_store *st, psy_id practice, psy_id client, long *added /* OUT */);
 
 /* A client's entries dated through `through` (YYYY-MM-DD; NULL or "" = all), oldest first, and the
  * balance at that date (reversals dated later do not count yet). Free *out. */

@@ -113,7 +113,7 @@ static int ledger_show(psy_store *st, psy_id pid, psy_id client, const struct lo
     struct psy_ledger_entry *e;
     size_t n;
     long long bal;
-    if (psy_ledger_sync(st, pid, NULL) || psy_ledger_entries(st, pid, client, o->as_of, &e, &n, &bal)) {
+    if (psy_ledger_sync_client(st, pid, client, NULL) || psy_ledger_entries(st, pid, client, o->as_of, &e, &n, &bal)) {
         cli_error("%s", psy_store_errmsg(st));
         return CLI_FAIL;
     }
@@ -252,7 +252,7 @@ static int record(const char *kind, int argc, char **argv, const struct lopts *o
     psy_id id;
     int again = 0;
     char err[400];
-    psy_status rc = psy_ledger_sync(st, pid, NULL);
+    psy_status rc = psy_ledger_sync_client(st, pid, client, NULL);
     if (!rc) rc = psy_ledger_record(st, pid, &w, &id, &again, err, sizeof err);
     else snprintf(err, sizeof err, "%s", psy_store_errmsg(st));
     if (rc) {

@@ -172,15 +172,20 @@ static psy_status closed_date(const struct closed *c, psy_store *st, const char 
 /* Each billable member not taken yet: the client of a signed non-group session, each present member of a
  * signed group session, with the policy recorded on attendance and its copay (0, 0 when none). F narrows
  * the sessions (one `?`, or nothing). */
-#define DUE_SQL(F)                                                                                                 \
-    "SELECT s.id, s.client_id, s.service_date, 0, 0 FROM session s WHERE s.practice_id = ? AND s.signed_at IS NOT" \
+#define DUE_SQL3(P, F, G)                                                                                          \
+    "SELECT s.id, s.client_id, s.service_date, 0, 0 FROM session s WHERE " P "s.practice_id = ? AND s.signed_at IS NOT" \
     " NULL AND s.group_id IS NULL AND s.client_id IS NOT NULL" F " AND NOT EXISTS (SELECT 1 FROM ledger_session l"  \
     " WHERE l.practice_id = s.practice_id AND l.session_id = s.id AND l.client_id = s.client_id)"                   \
     " UNION ALL SELECT s.id, a.client_id, s.service_date, COALESCE(a.policy_id, 0), COALESCE(ap.copay_cents, 0)"   \
     " FROM session s JOIN attendance a ON a.session_id = s.id AND a.practice_id = s.practice_id AND a.present = 1"  \
-    " LEFT JOIN policy ap ON ap.id = a.policy_id WHERE s.practice_id = ? AND s.signed_at IS NOT NULL AND"           \
-    " s.group_id IS NOT NULL" F " AND NOT EXISTS (SELECT 1 FROM ledger_session l WHERE l.practice_id ="             \
+    " LEFT JOIN policy ap ON ap.id = a.policy_id WHERE " P "s.practice_id = ? AND s.signed_at IS NOT NULL AND"  \
+    " s.group_id IS NOT NULL" G " AND NOT EXISTS (SELECT 1 FROM ledger_session l WHERE l.practice_id ="             \
     " s.practice_id AND l.session_id = s.id AND l.client_id = a.client_id) ORDER BY 3, 1, 2"
+#define DUE_SQL(F) DUE_SQL3("", F, F)
+/* One client's sessions: the individual ones, and the group sessions they attended. The unary + keeps
+ * the planner on the client's index: SQLite, without statistics, would rather walk the practice's
+ * sessions in date order. */
+#define DUE_OF_CLIENT DUE_SQL3("+", " AND s.client_id = ?", " AND a.client_id = ?")
 /* The clients of those sessions, for the primary policies and fees below (nothing: every client). */
 #define DUE_CLIENTS                                                                                                \
     " AND client_id IN (SELECT s.client_id FROM session s WHERE s.id = ? UNION ALL SELECT a.client_id FROM"         \
@@ -210,14 +215,20 @@ static const struct by_client *first_of(const struct by_client *v, size_t n, int
     return v + lo;
 }
 
-/* Reads rows of (client, cents) or, for policies, (client, cents, id, start, end). */
-static psy_status read_by_client(psy_store *st, psy_id session, const char *all, const char *one, psy_id practice,
-                                 int policies, struct by_client **out, size_t *n)
+/* Reads rows of (client, cents) or, for policies, (client, cents, id, start, end): sql with F (nothing,
+ * DUE_CLIENTS or " AND client_id = ?") as the scope names it. */
+struct scope {
+    psy_id session, client; /* one session, one client, or (both 0) the whole practice */
+};
+static psy_status read_by_client(psy_store *st, struct scope sc, const char *all, const char *of_session,
+                                 const char *of_client, psy_id practice, int policies, struct by_client **out, size_t *n)
 {
     size_t cap = 0;
     psy__stmt *s = NULL;
-    psy_status rc = session ? psy__db_query(st, &s, one, PSY_ARGS(PSY_INT(practice), PSY_INT(session), PSY_INT(session)))
-                            : psy__db_query(st, &s, all, PSY_ARGS(PSY_INT(practice)));
+    psy_status rc = sc.session ? psy__db_query(st, &s, of_session,
+                                               PSY_ARGS(PSY_INT(practice), PSY_INT(sc.session), PSY_INT(sc.session)))
+                    : sc.client ? psy__db_query(st, &s, of_client, PSY_ARGS(PSY_INT(practice), PSY_INT(sc.client)))
+                                : psy__db_query(st, &s, all, PSY_ARGS(PSY_INT(practice)));
     if (rc) return rc;
     int r;
     while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
@@ -235,10 +246,10 @@ static psy_status read_by_client(psy_store *st, psy_id session, const char *all,
     return r == PSY_SQL_ERROR ? psy__store_dbfail(st, "policy") : PSY_OK;
 }
 
-/* Reads what is due (of one session, or of every session when session is 0) with one query per table,
- * then writes every member taken and every entry as multi-row inserts (COPY on PostgreSQL), under the
- * ledger lock so no other writer takes the same member meanwhile. */
-static psy_status sync_due(psy_store *st, psy_id practice, psy_id session, long *added)
+/* Reads what is due (of one session, of one client's sessions, or of every session) with one query per
+ * table, then writes every member taken and every entry as multi-row inserts (COPY on PostgreSQL), under
+ * the ledger lock so no other writer takes the same member meanwhile. */
+static psy_status sync_due(psy_store *st, psy_id practice, struct scope sc, long *added)
 {
     if (added) *added = 0;
     psy_status rc = psy__store_begin(st);
@@ -247,9 +258,12 @@ static psy_status sync_due(psy_store *st, psy_id practice, psy_id session, long 
     psy__stmt *s = NULL;
     struct due *d = NULL;
     size_t n = 0, cap = 0;
-    if (session)
+    if (sc.session)
         rc = psy__db_query(st, &s, DUE_SQL(" AND s.id = ?"),
-                           PSY_ARGS(PSY_INT(practice), PSY_INT(session), PSY_INT(practice), PSY_INT(session)));
+                           PSY_ARGS(PSY_INT(practice), PSY_INT(sc.session), PSY_INT(practice), PSY_INT(sc.session)));
+    else if (sc.client)
+        rc = psy__db_query(st, &s, DUE_OF_CLIENT,
+                           PSY_ARGS(PSY_INT(practice), PSY_INT(sc.client), PSY_INT(practice), PSY_INT(sc.client)));
     else rc = psy__db_query(st, &s, DUE_SQL(""), PSY_ARGS(PSY_INT(practice), PSY_INT(practice)));
     if (rc) goto out;
     int r;
@@ -270,9 +284,11 @@ static psy_status sync_due(psy_store *st, psy_id practice, psy_id session, long 
     struct by_client *pol = NULL, *fee = NULL;
     size_t npol = 0, nfee = 0;
     if (!rc && n)
-        rc = read_by_client(st, session, PRIMARY_SQL(""), PRIMARY_SQL(DUE_CLIENTS), practice, 1, &pol, &npol);
+        rc = read_by_client(st, sc, PRIMARY_SQL(""), PRIMARY_SQL(DUE_CLIENTS), PRIMARY_SQL(" AND client_id = ?"),
+                            practice, 1, &pol, &npol);
     if (!rc && n)
-        rc = read_by_client(st, session, FEE_SQL(""), FEE_SQL(DUE_CLIENTS), practice, 0, &fee, &nfee);
+        rc = read_by_client(st, sc, FEE_SQL(""), FEE_SQL(DUE_CLIENTS), FEE_SQL(" AND client_id = ?"), practice, 0,
+                            &fee, &nfee);
     for (size_t i = 0; !rc && i < n; i++) {
         const struct by_client *f = first_of(fee, nfee, d[i].client);
         if (f < fee + nfee && f->client == d[i].client) d[i].fee = f->cents;
@@ -332,12 +348,21 @@ out:
     return rc;
 }
 
-psy_status psy_ledger_sync(psy_store *st, psy_id practice, long *added) { return sync_due(st, practice, 0, added); }
+psy_status psy_ledger_sync(psy_store *st, psy_id practice, long *added)
+{
+    return sync_due(st, practice, (struct scope){0, 0}, added);
+}
 
 psy_status psy_ledger_sync_session(psy_store *st, psy_id practice, psy_id session, long *added)
 {
     if (session <= 0) return psy__store_fail(st, PSY_EINVAL, "session: no session #%lld", (long long)session);
-    return sync_due(st, practice, session, added);
+    return sync_due(st, practice, (struct scope){session, 0}, added);
+}
+
+psy_status psy_ledger_sync_client(psy_store *st, psy_id practice, psy_id client, long *added)
+{
+    if (client <= 0) return psy__store_fail(st, PSY_EINVAL, "client: no client #%lld", (long long)client);
+    return sync_due(st, practice, (struct scope){0, client}, added);
 }
 
 /* --- reading ---------------------------------------------------------------------------------- */

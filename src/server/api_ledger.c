@@ -126,7 +126,7 @@ void api_client_ledger(struct srv_req *r)
         return;
     }
     if (api_audit_rec(r, "ledger.read", "client", client)) return;
-    psy_status rc = psy_ledger_sync(r->st, r->session.user.practice_id, NULL);
+    psy_status rc = psy_ledger_sync_client(r->st, r->session.user.practice_id, client, NULL);
     if (rc) {
         srv_reply_status(r, rc, NULL);
         return;
@@ -232,7 +232,7 @@ void api_client_statement(struct srv_req *r)
     if (api_audit_rec(r, "statement.read", "client", client)) return;
     char *pdf = NULL, err[300] = "", name[64];
     size_t len = 0;
-    psy_status rc = psy_ledger_sync(r->st, r->session.user.practice_id, NULL);
+    psy_status rc = psy_ledger_sync_client(r->st, r->session.user.practice_id, client, NULL);
     if (!rc) rc = psy_ledger_statement(r->st, r->session.user.practice_id, client, month, &pdf, &len, err, sizeof err);
     if (rc) {
         reply_ledger(r, rc, err);

@@ -768,7 +768,30 @@ static void test_sync_batched(void **state)
     assert_true(added > 1);
     assert_int_equal(psy_ledger_sync_session(st, pr, group, &added), PSY_OK);
     assert_int_equal(added, 0);
-    /* the rest, as a ledger read takes it */
+    /* one client's ledger read takes that client's shares only: their individual sessions and the group
+     * sessions they attended, not another member's share of those */
+    psy_id c = test_db_count(&db, "SELECT min(a.client_id) FROM attendance a JOIN session s ON s.id = a.session_id "
+                                  "WHERE a.present = 1 AND s.signed_at IS NOT NULL AND s.group_id IS NOT NULL AND "
+                                  "s.id <> (SELECT min(s2.id) FROM session s2 WHERE s2.signed_at IS NOT NULL AND "
+                                  "s2.group_id IS NOT NULL AND (SELECT count(*) FROM attendance a2 WHERE a2.session_id "
+                                  "= s2.id AND a2.present = 1) > 1)");
+    assert_true(c > 0);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM (%s) q WHERE cid = %lld", reference, (long long)c);
+    long long want_c = test_db_count(&db, sql);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM ledger_entry WHERE client_id = %lld", (long long)c);
+    long long had_c = test_db_count(&db, sql), had = test_db_count(&db, "SELECT count(*) FROM ledger_entry");
+    assert_true(want_c > had_c);
+    assert_int_equal(psy_ledger_sync_client(st, pr, c, &added), PSY_OK);
+    assert_int_equal(added, want_c - had_c);
+    assert_int_equal(test_db_count(&db, sql), want_c);
+    assert_int_equal(test_db_count(&db, "SELECT count(*) FROM ledger_entry"), had + added);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM ledger_session l WHERE l.client_id <> %lld AND l.session_id NOT IN "
+                              "(%lld, %lld)", (long long)c, (long long)one, (long long)group);
+    assert_int_equal(test_db_count(&db, sql), 0);
+    assert_int_equal(psy_ledger_sync_client(st, pr, c, &added), PSY_OK);
+    assert_int_equal(added, 0);
+    assert_int_equal(psy_ledger_sync_client(st, pr, 0, &added), PSY_EINVAL);
+    /* the rest, as a ledger read of the whole practice takes it */
     assert_int_equal(psy_ledger_sync(st, pr, &added), PSY_OK);
     assert_true(added > 0);
     assert_int_equal(test_db_count(&db, "SELECT count(*) FROM ledger_entry"), want);
