@@ -1007,24 +1007,35 @@ static int cmp_used(const void *pa, const void *pb)
     return a->auth < b->auth ? -1 : a->auth > b->auth;
 }
 
-/* Walks every billed line of the clients with authorisations, over all time (use before the period
- * counts), and records the lines that came after an authorisation's units ran out. The line rule is the
- * one psy_records_auth_used counts by. */
+/* The clients of the audited period's sessions, as individuals or group members: SQL with six `?`
+ * (practice, from, to, practice, from, to). */
+#define PERIOD_CLIENTS                                                                                          \
+    "SELECT p.client_id FROM session p WHERE p.practice_id = ? AND p.service_date BETWEEN ? AND ? AND "         \
+    "p.client_id IS NOT NULL UNION SELECT q.client_id FROM attendance q JOIN session r ON r.id = q.session_id " \
+    "WHERE r.practice_id = ? AND r.service_date BETWEEN ? AND ?"
+
+/* Walks every billed line, from the first up to the period's end (use before the period counts), of the
+ * period's clients with authorisations, and records the lines that came after an authorisation's units
+ * ran out (check_auths asks about the period's lines only). The line rule is the one
+ * psy_records_auth_used counts by. The unary + and the || '' keep the planner on the clients' indexes:
+ * an audit of a day reads its clients' lines, not every session of the practice. */
 static psy_status mark_exhausted(struct audit *au)
 {
     psy__stmt *s;
     size_t cap = 0;
     if (!au->nauths) return PSY_OK;
     int *used = psy__calloc(au->nauths, sizeof *used);
+    psy__arg p = PSY_INT(au->practice), from = PSY_TEXT(au->from), to = PSY_TEXT(au->to);
     psy_status rc = psy__db_query(
         au->st, &s,
-        "SELECT s.id, s.service_date, s.client_id, s.billed_code FROM session s WHERE s.practice_id = ? "
-        "AND s.client_id IN (SELECT client_id FROM authorisation WHERE practice_id = ?) "
+        "SELECT s.id, s.service_date, s.client_id, s.billed_code FROM session s WHERE +s.practice_id = ? "
+        "AND s.service_date || '' <= ? AND s.client_id IN (SELECT client_id FROM authorisation WHERE practice_id = ?) "
+        "AND s.client_id IN (" PERIOD_CLIENTS ") "
         "UNION ALL SELECT s.id, s.service_date, a.client_id, a.billed_code FROM attendance a "
-        "JOIN session s ON s.id = a.session_id WHERE a.practice_id = ? AND (a.present = 1 OR "
-        "a.billed_code IS NOT NULL) AND a.client_id IN (SELECT client_id FROM authorisation WHERE "
-        "practice_id = ?) ORDER BY 3, 2, 1",
-        PSY_ARGS(PSY_INT(au->practice), PSY_INT(au->practice), PSY_INT(au->practice), PSY_INT(au->practice)));
+        "JOIN session s ON s.id = a.session_id WHERE +a.practice_id = ? AND s.service_date || '' <= ? AND (a.present = 1 "
+        "OR a.billed_code IS NOT NULL) AND a.client_id IN (SELECT client_id FROM authorisation WHERE "
+        "practice_id = ?) AND a.client_id IN (" PERIOD_CLIENTS ") ORDER BY 3, 2, 1",
+        PSY_ARGS(p, to, p, p, from, to, p, from, to, p, to, p, p, from, to, p, from, to));
     while (next_row(au, s, &rc)) {
         psy_id sid = psy__sql_int64(s, 0), cid = psy__sql_int64(s, 2);
         date_t date;

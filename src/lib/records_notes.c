@@ -177,7 +177,8 @@ psy_status psy_records_client_notes_before(psy_store *st, psy_id practice, psy_i
     char sql[600];
     snprintf(sql, sizeof sql,
              "FROM note WHERE practice_id = ? AND client_id = ? AND kind IN ('member', 'individual') AND session_id <> ? "
-             "AND session_id IN (SELECT id FROM session WHERE practice_id = ? AND service_date < ?) "
+             "AND EXISTS (SELECT 1 FROM session s WHERE s.id = note.session_id AND s.practice_id = ? AND "
+             "s.service_date < ?) "
              "ORDER BY (SELECT service_date FROM session s WHERE s.id = note.session_id) DESC, id DESC LIMIT %zu",
              max ? max : 1);
     return psy__db_rows(
