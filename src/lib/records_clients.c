@@ -612,9 +612,10 @@ psy_status psy_records_auth_used(psy_store *st, psy_id practice, psy_id id, int 
     psy_status rc = psy_records_auth_get(st, practice, id, &a);
     if (rc) return rc;
     /* A billed line: a non-group session of the client, or the client's attendance at a group session
-     * when present or billed; it counts when its code is one the authorisation covers or not set yet. */
+     * when present or billed; it counts when its code is one the authorisation covers or not set yet.
+     * (The unary + keeps SQLite on the client's index, not the practice's sessions of the period.) */
     rc = psy__db_int(st, &lines,
-                     "SELECT (SELECT COUNT(*) FROM session s WHERE s.practice_id = ? AND s.client_id = ? "
+                     "SELECT (SELECT COUNT(*) FROM session s WHERE +s.practice_id = ? AND s.client_id = ? "
                      "  AND s.service_date BETWEEN ? AND ? AND (s.billed_code IS NULL OR s.billed_code IN "
                      "  (SELECT code FROM authorisation_code WHERE authorisation_id = ?))) + "
                      "(SELECT COUNT(*) FROM attendance t JOIN session s ON s.id = t.session_id "
