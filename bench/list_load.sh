@@ -172,13 +172,6 @@ if [ "$out" = - ]; then
   printf '%s\n' "$section"
   exit 0
 fi
-touch "$out"
 printf '%s\n' "$section" >"$tmp/section.md"
-awk -v sec="$tmp/section.md" '
-  function emit() { print "<!-- bench:lists -->"; while ((getline l < sec) > 0) print l; print "<!-- /bench:lists -->" }
-  /^<!-- bench:lists -->$/ { emit(); skip = 1; done = 1; next }
-  /^<!-- \/bench:lists -->$/ { skip = 0; next }
-  !skip { print }
-  END { if (!done) { print ""; emit() } }' "$out" >"$tmp/out.md"
-cat "$tmp/out.md" >"$out"
+"$(dirname "$0")/section.sh" lists "$tmp/section.md" "$out"
 echo "list_load: claims p99 $p99 ms ($verdict); section 'lists' written to $out" >&2

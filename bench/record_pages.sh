@@ -161,13 +161,6 @@ if [ "$out" = - ]; then
   printf '%s\n' "$section"
   exit 0
 fi
-touch "$out"
 printf '%s\n' "$section" >"$tmp/section.md"
-awk -v sec="$tmp/section.md" '
-  function emit() { print "<!-- bench:record-pages -->"; while ((getline l < sec) > 0) print l; print "<!-- /bench:record-pages -->" }
-  /^<!-- bench:record-pages -->$/ { emit(); skip = 1; done = 1; next }
-  /^<!-- \/bench:record-pages -->$/ { skip = 0; next }
-  !skip { print }
-  END { if (!done) { print ""; emit() } }' "$out" >"$tmp/out.md"
-cat "$tmp/out.md" >"$out"
+"$(dirname "$0")/section.sh" record-pages "$tmp/section.md" "$out"
 echo "record_pages: section 'record-pages' written to $out" >&2

@@ -117,13 +117,6 @@ if [ "$out" = "-" ]; then
   printf '%s\n' "$section"
   exit 0
 fi
-touch "$out"
 printf '%s\n' "$section" >"$tmp/section.md"
-awk -v sec="$tmp/section.md" '
-  function emit() { print "<!-- bench:search-start -->"; while ((getline l < sec) > 0) print l; print "<!-- /bench:search-start -->" }
-  /^<!-- bench:search-start -->$/ { emit(); skip = 1; done = 1; next }
-  /^<!-- \/bench:search-start -->$/ { skip = 0; next }
-  !skip { print }
-  END { if (!done) { print ""; emit() } }' "$out" >"$tmp/out.md"
-cat "$tmp/out.md" >"$out"
+"$(dirname "$0")/section.sh" search-start "$tmp/section.md" "$out"
 echo "search_start: section 'search-start' written to $out" >&2

@@ -226,13 +226,6 @@ if [ "$out" = - ]; then
   exit 0
 fi
 # replace the section between its markers, or append it
-touch "$out"
 printf '%s\n' "$section" >"$tmp/section.md"
-awk -v sec="$tmp/section.md" '
-  function emit() { print "<!-- bench:web -->"; while ((getline l < sec) > 0) print l; print "<!-- /bench:web -->" }
-  /^<!-- bench:web -->$/ { emit(); skip = 1; done = 1; next }
-  /^<!-- \/bench:web -->$/ { skip = 0; next }
-  !skip { print }
-  END { if (!done) { print ""; emit() } }' "$out" >"$tmp/out.md"
-cat "$tmp/out.md" >"$out"
+"$(dirname "$0")/section.sh" web "$tmp/section.md" "$out"
 echo "web_load: psyclaim/nginx = $ratio; section 'web' written to $out" >&2
