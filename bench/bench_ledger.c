@@ -152,11 +152,13 @@ static char *remittance(const char *doc, size_t doclen, int trace, size_t *outle
     }
     psy_x12_reader_free(r);
     psy_x12_format_cents(total, m);
-    seg(&out, &olen, &ocap, NULL, "ISA*00*          *00*          *ZZ*PAYER          *ZZ*PRACTICE       *250701*1200*^*00501*%09d*0*P*:", trace);
+    seg(&out, &olen, &ocap, NULL,
+        "ISA*00*          *00*          *ZZ*PAYER          *ZZ*PRACTICE       *250701*1200*^*00501*%09d*0*P*:", trace);
     seg(&out, &olen, &ocap, NULL, "GS*HP*PAYER*PRACTICE*20250701*1200*%d*X*005010X221A1", trace);
     int counted = segs;
     seg(&out, &olen, &ocap, &counted, "ST*835*0001");
-    seg(&out, &olen, &ocap, &counted, "BPR*I*%s*C*ACH*CCP*01*999999999*DA*1234*1512345678**01*999999999*DA*5678*20250701", m);
+    seg(&out, &olen, &ocap, &counted,
+        "BPR*I*%s*C*ACH*CCP*01*999999999*DA*1234*1512345678**01*999999999*DA*5678*20250701", m);
     seg(&out, &olen, &ocap, &counted, "TRN*1*BENCH%06d*1512345678", trace);
     seg(&out, &olen, &ocap, &counted, "N1*PR*BENCH PAYER");
     seg(&out, &olen, &ocap, &counted, "N1*PE*DEMO PRACTICE*XX*1234567893");

@@ -1032,8 +1032,8 @@ static psy_status mark_exhausted(struct audit *au)
         "AND s.service_date || '' <= ? AND s.client_id IN (SELECT client_id FROM authorisation WHERE practice_id = ?) "
         "AND s.client_id IN (" PERIOD_CLIENTS ") "
         "UNION ALL SELECT s.id, s.service_date, a.client_id, a.billed_code FROM attendance a "
-        "JOIN session s ON s.id = a.session_id WHERE +a.practice_id = ? AND s.service_date || '' <= ? AND (a.present = 1 "
-        "OR a.billed_code IS NOT NULL) AND a.client_id IN (SELECT client_id FROM authorisation WHERE "
+        "JOIN session s ON s.id = a.session_id WHERE +a.practice_id = ? AND s.service_date || '' <= ? "
+        "AND (a.present = 1 OR a.billed_code IS NOT NULL) AND a.client_id IN (SELECT client_id FROM authorisation WHERE "
         "practice_id = ?) AND a.client_id IN (" PERIOD_CLIENTS ") ORDER BY 3, 2, 1",
         PSY_ARGS(p, to, p, p, from, to, p, from, to, p, to, p, p, from, to, p, from, to));
     while (next_row(au, s, &rc)) {

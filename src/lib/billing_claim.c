@@ -88,15 +88,18 @@ psy_status psy__billing_walk(psy_store *st, psy_id practice, psy_id claim, psy_c
     psy__stmt *w[1 + MAX_STEPS] = {0};
     psy_claim_state at = from;
     for (size_t i = 0; i < n; i++) {
-        if (psy_claim_transition(at, to[i], reason, sizeof reason)) return psy__store_fail(st, PSY_EINVAL, "status: %s", reason);
+        if (psy_claim_transition(at, to[i], reason, sizeof reason))
+            return psy__store_fail(st, PSY_EINVAL, "status: %s", reason);
         at = to[i];
     }
     /* one update to the last state (a claim's row has many indexes: each update of its status writes
      * them all), only from the state the caller read (a claim moved meanwhile changes no row); the version
      * rises by one per move, and each move keeps its history row */
-    w[0] = psy__db_stmt(st, "UPDATE claim SET status = ?, version = version + ? WHERE practice_id = ? AND id = ? AND status = ?",
-                        PSY_ARGS(PSY_TEXT(psy_claim_state_name(to[n - 1])), PSY_INT(n), PSY_INT(practice), PSY_INT(claim),
-                                 PSY_TEXT(psy_claim_state_name(from))));
+    w[0] = psy__db_stmt(st,
+                        "UPDATE claim SET status = ?, version = version + ? WHERE practice_id = ? AND id = ? "
+                        "AND status = ?",
+                        PSY_ARGS(PSY_TEXT(psy_claim_state_name(to[n - 1])), PSY_INT(n), PSY_INT(practice),
+                                 PSY_INT(claim), PSY_TEXT(psy_claim_state_name(from))));
     psy_status rc = w[0] ? PSY_OK : psy__store_dbfail(st, "claim status");
     at = from;
     for (size_t i = 0; !rc && i < n; i++) {

@@ -480,7 +480,6 @@ static int method_ok(const char *m)
     return m && (!strcmp(m, "cash") || !strcmp(m, "check") || !strcmp(m, "card") || !strcmp(m, "other"));
 }
 
-/* A write with this key already stored: 1 with its id when it is the same write, PSY_ECONFLICT when not. */
 /* An idempotency key's earlier entry, from the rows of REPLAY_SQL: *same when it is this very write
  * (*id its entry), PSY_ECONFLICT when the key was used for another. */
 #define REPLAY_SQL                                                                                                 \
