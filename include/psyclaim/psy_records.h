@@ -493,10 +493,24 @@ psy_status psy_records_client_policies(psy_store *st, psy_id practice, psy_id cl
 psy_status psy_records_client_auths(psy_store *st, psy_id practice, psy_id client, psy_id **ids, size_t *n);
 psy_status psy_records_client_plans(psy_store *st, psy_id practice, psy_id client, psy_id **ids, size_t *n);
 psy_status psy_records_client_groups(psy_store *st, psy_id practice, psy_id client, psy_id **ids, size_t *n);
-/* A group's sessions by date. */
 /* A client's individual-type sessions (individual, family, intake, crisis) by date. */
 psy_status psy_records_client_sessions(psy_store *st, psy_id practice, psy_id client, psy_id **ids, size_t *n);
+/* A group's sessions by date. */
 psy_status psy_records_group_sessions(psy_store *st, psy_id practice, psy_id group, psy_id **ids, size_t *n);
+
+/* One member's attendance recorded at one of a group's sessions, with what the reports need of it. */
+struct psy_group_attendance {
+    psy_id session_id, client_id;
+    char service_date[PSY_DATE_MAX];
+    int present;
+    psy_id payer_id; /* the payer of the member's primary policy in force that day (psy_records_policy_on's
+                        choice), 0 when none */
+};
+/* Every attendance recorded at a group's sessions, the sessions by date then id and their members by
+ * client, in one query (the attendance and group-economics reports read a year of sessions at once
+ * instead of one session, its attendance and each member's policy at a time). Free *out. */
+psy_status psy_records_group_attendance(psy_store *st, psy_id practice, psy_id group, struct psy_group_attendance **out,
+                                        size_t *n);
 
 /* --- change history --------------------------------------------------------------------------------- */
 

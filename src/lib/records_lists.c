@@ -146,6 +146,39 @@ psy_status psy_records_group_sessions(psy_store *st, psy_id practice, psy_id gro
                         PSY_ARGS(PSY_INT(practice), PSY_INT(group)));
 }
 
+psy_status psy_records_group_attendance(psy_store *st, psy_id practice, psy_id group, struct psy_group_attendance **out,
+                                        size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    psy__stmt *s;
+    psy_status rc = psy__db_query(
+        st, &s,
+        "SELECT s.id, a.client_id, s.service_date, a.present, COALESCE((SELECT p.payer_id FROM policy p WHERE "
+        "p.practice_id = s.practice_id AND p.client_id = a.client_id AND p.priority = 1 AND p.start_date <= "
+        "s.service_date AND (p.end_date IS NULL OR p.end_date >= s.service_date) ORDER BY p.start_date DESC, p.id DESC "
+        "LIMIT 1), 0) FROM session s JOIN attendance a ON a.session_id = s.id AND a.practice_id = s.practice_id "
+        "WHERE +s.practice_id = ? AND s.group_id = ? ORDER BY s.service_date, s.id, a.client_id",
+        PSY_ARGS(PSY_INT(practice), PSY_INT(group)));
+    if (rc) return rc;
+    size_t cap = 0;
+    int r;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
+        struct psy_group_attendance *x = PSY__PUSH(*out, *n, cap);
+        x->session_id = psy__sql_int64(s, 0);
+        x->client_id = psy__sql_int64(s, 1);
+        psy__db_col_copy(s, 2, x->service_date, sizeof x->service_date);
+        x->present = (int)psy__sql_int64(s, 3);
+        x->payer_id = psy__sql_int64(s, 4);
+    }
+    psy__sql_finalize(s);
+    if (r != PSY_SQL_ERROR) return PSY_OK;
+    free(*out);
+    *out = NULL;
+    *n = 0;
+    return psy__store_dbfail(st, "attendance");
+}
+
 /* The conditions of f on session s (no join: counting stays on the session indexes). */
 static void session_filter(struct psy__query *q, psy_id practice, const struct psy_session_filter *f,
                            char pat[PSY__LIKE_MAX])

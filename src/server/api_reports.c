@@ -37,23 +37,17 @@ void api_report_attendance(struct srv_req *r)
     json_t *groups = json_array();
     for (size_t i = 0; i < ng; i++) {
         struct psy_group g;
-        psy_id *sids;
-        size_t ns;
-        if (psy_records_group_get(r->st, pr, gids[i], &g) || psy_records_group_sessions(r->st, pr, g.id, &sids, &ns)) continue;
+        struct psy_group_attendance *a;
+        size_t na;
+        if (psy_records_group_get(r->st, pr, gids[i], &g) || psy_records_group_attendance(r->st, pr, g.id, &a, &na))
+            continue;
         json_t *weeks = json_array(), *cur = NULL;
         char cur_week[PSY_DATE_MAX] = "";
-        for (size_t k = 0; k < ns; k++) {
-            struct psy_session s;
-            struct psy_attendance *a;
-            size_t na;
-            if (psy_records_session_get(r->st, pr, sids[k], &s) || psy_records_attendance_list(r->st, pr, s.id, &a, &na))
-                continue;
+        for (size_t k = 0, e; k < na; k = e) { /* one session's members at a time */
             int present = 0;
-            for (size_t m = 0; m < na; m++) present += a[m].present;
-            free(a);
-            if (!na) continue; /* nothing recorded yet */
+            for (e = k; e < na && a[e].session_id == a[k].session_id; e++) present += a[e].present;
             char wk[PSY_DATE_MAX];
-            week_of(s.service_date, wk);
+            week_of(a[k].service_date, wk);
             if (!cur || strcmp(wk, cur_week) != 0) {
                 snprintf(cur_week, sizeof cur_week, "%s", wk);
                 cur = json_pack("{s:s, s:i, s:i, s:i}", "week", wk, "sessions", 0, "present", 0, "recorded", 0);
@@ -61,9 +55,10 @@ void api_report_attendance(struct srv_req *r)
             }
             json_object_set_new(cur, "sessions", json_integer(json_integer_value(json_object_get(cur, "sessions")) + 1));
             json_object_set_new(cur, "present", json_integer(json_integer_value(json_object_get(cur, "present")) + present));
-            json_object_set_new(cur, "recorded", json_integer(json_integer_value(json_object_get(cur, "recorded")) + (json_int_t)na));
+            json_object_set_new(cur, "recorded",
+                                json_integer(json_integer_value(json_object_get(cur, "recorded")) + (json_int_t)(e - k)));
         }
-        free(sids);
+        free(a);
         size_t w;
         json_t *x;
         json_array_foreach(weeks, w, x) {
@@ -103,24 +98,43 @@ static long long group_fee(struct srv_req *r, const char *profile, const char *d
     return fee;
 }
 
-/* The fee of a client's primary payer on date (cents), and the payer's name; 0 and "none" without one. */
-static long long member_fee(struct srv_req *r, psy_id client, const char *date, char name[PSY_REC_NAME_MAX],
-                            json_t *fees)
+/* The group fee of a payer on date (cents) and the payer's name: 0 and "no insurance" without one. Payers
+ * are read once each (payers: by id), fees once per billing profile (fees). */
+static long long payer_fee(struct srv_req *r, psy_id payer, const char *date, char name[PSY_REC_NAME_MAX],
+                           json_t *fees, json_t *payers)
 {
-    psy_id pr = r->session.user.practice_id;
-    struct psy_policy p;
-    struct psy_payer py;
-    if (psy_records_policy_on(r->st, pr, client, date, 1, &p) || psy_records_payer_get(r->st, pr, p.payer_id, &py)) {
+    char key[24];
+    snprintf(key, sizeof key, "%lld", (long long)payer);
+    json_t *known = payer ? json_object_get(payers, key) : NULL;
+    if (payer && !known) {
+        struct psy_payer py;
+        if (psy_records_payer_get(r->st, r->session.user.practice_id, payer, &py) == PSY_OK)
+            known = json_pack("{s:s, s:s}", "name", py.name, "profile", profile_of(py.kind));
+        else
+            known = json_pack("{s:n}", "name");
+        json_object_set_new(payers, key, known);
+    }
+    const char *payer_name = known ? json_string_value(json_object_get(known, "name")) : NULL;
+    if (!payer_name) {
         snprintf(name, PSY_REC_NAME_MAX, "no insurance");
         return 0;
     }
-    snprintf(name, PSY_REC_NAME_MAX, "%s", py.name);
-    const char *prof = profile_of(py.kind);
+    snprintf(name, PSY_REC_NAME_MAX, "%s", payer_name);
+    const char *prof = json_string_value(json_object_get(known, "profile"));
     json_t *cached = json_object_get(fees, prof);
     if (cached) return json_integer_value(cached);
     long long fee = group_fee(r, prof, date);
     json_object_set_new(fees, prof, json_integer(fee));
     return fee;
+}
+
+/* The fee of a client's primary payer on date (cents), and the payer's name (payer_fee). */
+static long long member_fee(struct srv_req *r, psy_id client, const char *date, char name[PSY_REC_NAME_MAX],
+                            json_t *fees, json_t *payers)
+{
+    struct psy_policy p;
+    if (psy_records_policy_on(r->st, r->session.user.practice_id, client, date, 1, &p)) p.payer_id = 0;
+    return payer_fee(r, p.payer_id, date, name, fees, payers);
 }
 
 void api_report_economics(struct srv_req *r)
@@ -150,7 +164,7 @@ void api_report_economics(struct srv_req *r)
     char today[PSY_DATE_MAX];
     api_today(r, today);
     long long session_cost = cost * minutes / 60;
-    json_t *fees = json_object(), *groups = json_array();
+    json_t *fees = json_object(), *payers = json_object(), *groups = json_array();
     for (size_t i = 0; i < ng; i++) {
         struct psy_group g;
         psy_id *ids;
@@ -161,7 +175,7 @@ void api_report_economics(struct srv_req *r)
         long long sum = 0;
         for (size_t k = 0; k < n; k++) {
             char name[PSY_REC_NAME_MAX];
-            long long fee = member_fee(r, ids[k], today, name, fees);
+            long long fee = member_fee(r, ids[k], today, name, fees, payers);
             sum += fee;
             json_t *e = json_object_get(mix, name);
             if (!e) json_object_set_new(mix, name, e = json_pack("{s:s, s:i, s:I}", "payer", name, "members", 0, "fee_cents", (json_int_t)fee));
@@ -180,28 +194,24 @@ void api_report_economics(struct srv_req *r)
             json_array_append_new(curve, json_pack("{s:i, s:I}", "size", size, "revenue_cents", (json_int_t)(avg * size)));
         /* the sessions held: members present and what their payers pay */
         json_t *held = json_array();
-        psy_id *sids;
-        size_t ns;
-        if (psy_records_group_sessions(r->st, pr, g.id, &sids, &ns) == PSY_OK) {
-            for (size_t k = 0; k < ns; k++) {
-                struct psy_session s;
-                struct psy_attendance *a;
-                size_t na;
-                if (psy_records_session_get(r->st, pr, sids[k], &s) || psy_records_attendance_list(r->st, pr, s.id, &a, &na)) continue;
+        struct psy_group_attendance *a;
+        size_t na;
+        if (psy_records_group_attendance(r->st, pr, g.id, &a, &na) == PSY_OK) {
+            for (size_t k = 0, end; k < na; k = end) { /* one session's members at a time */
                 long long rev = 0;
                 int present = 0;
-                for (size_t m = 0; m < na; m++) {
-                    if (!a[m].present) continue;
+                for (end = k; end < na && a[end].session_id == a[k].session_id; end++) {
+                    if (!a[end].present) continue;
                     char name[PSY_REC_NAME_MAX];
                     present++;
-                    rev += member_fee(r, a[m].client_id, s.service_date, name, fees);
+                    rev += payer_fee(r, a[end].payer_id, a[end].service_date, name, fees, payers);
                 }
-                free(a);
                 if (present)
-                    json_array_append_new(held, json_pack("{s:I, s:s, s:i, s:I}", "session_id", (json_int_t)s.id, "service_date",
-                                                          s.service_date, "present", present, "revenue_cents", (json_int_t)rev));
+                    json_array_append_new(held, json_pack("{s:I, s:s, s:i, s:I}", "session_id", (json_int_t)a[k].session_id,
+                                                          "service_date", a[k].service_date, "present", present,
+                                                          "revenue_cents", (json_int_t)rev));
             }
-            free(sids);
+            free(a);
         }
         json_t *be = avg > 0 ? json_integer((json_int_t)((session_cost + avg - 1) / avg)) : json_null();
         json_array_append_new(groups, json_pack("{s:I, s:s, s:i, s:I, s:o, s:o, s:o, s:o}", "id", (json_int_t)g.id, "name",
@@ -211,6 +221,7 @@ void api_report_economics(struct srv_req *r)
     }
     free(gids);
     json_decref(fees);
+    json_decref(payers);
     srv_reply_json(r, 200, json_pack("{s:I, s:I, s:I, s:{s:i, s:i}, s:o}", "cost_per_hour_cents", (json_int_t)cost,
                                      "minutes", (json_int_t)minutes, "session_cost_cents", (json_int_t)session_cost,
                                      "reference_per_member_cents", "low", 3000, "high", 6500, "groups", groups));

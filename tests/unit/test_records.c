@@ -757,6 +757,79 @@ static void test_demo_generator(void **state)
     fx_db_close(&d2);
 }
 
+/* A group's attendance in one query (psy_records_group_attendance) is the same as reading each session of
+ * the group, its attendance, and each member's primary policy in force that day (psy_records_policy_on),
+ * including a policy that starts after some of the sessions, one that ended before others, and no
+ * policy in force at all. */
+static void test_group_attendance(void **state)
+{
+    struct fx_db d;
+    fx_db_open(&d, FX_SERVER(state));
+    struct psy_demo_opts o = {7, "2025-03-31", 0, 0, 0, 0};
+    struct psy_demo_result rd;
+    assert_int_equal(psy_records_demo(d.st, &o, &rd), PSY_OK);
+    free(rd.problems);
+    psy_id pr = rd.practice_id;
+    char msg[300];
+    /* members of the first group: one's policy starts mid-period, one's ended, one has none */
+    assert_int_equal(test_db_exec(&d.t, "UPDATE policy SET start_date = '2025-02-15' WHERE id = (SELECT min(p.id) FROM policy p "
+                                    "JOIN group_member m ON m.client_id = p.client_id WHERE m.group_id = (SELECT min(id) "
+                                    "FROM therapy_group) AND p.priority = 1)", msg, sizeof msg), PSY_OK);
+    assert_int_equal(test_db_exec(&d.t, "UPDATE policy SET end_date = '2025-01-20' WHERE id = (SELECT max(p.id) FROM policy p "
+                                    "JOIN group_member m ON m.client_id = p.client_id WHERE m.group_id = (SELECT min(id) "
+                                    "FROM therapy_group) AND p.priority = 1)", msg, sizeof msg), PSY_OK);
+    assert_int_equal(test_db_exec(&d.t, "UPDATE policy SET start_date = '2020-01-01', end_date = '2020-12-31' WHERE "
+                                    "priority = 1 AND client_id = (SELECT min(m.client_id) FROM group_member m WHERE "
+                                    "m.group_id = (SELECT max(id) FROM therapy_group))", msg, sizeof msg), PSY_OK);
+    psy_id *gids;
+    size_t ng, rows = 0, absent = 0, none = 0;
+    assert_int_equal(psy_records_group_list(d.st, pr, 0, &gids, &ng), PSY_OK);
+    assert_true(ng >= 2);
+    for (size_t i = 0; i < ng; i++) {
+        struct psy_group_attendance *a;
+        size_t na, at = 0;
+        assert_int_equal(psy_records_group_attendance(d.st, pr, gids[i], &a, &na), PSY_OK);
+        psy_id *sids;
+        size_t ns;
+        assert_int_equal(psy_records_group_sessions(d.st, pr, gids[i], &sids, &ns), PSY_OK);
+        for (size_t k = 0; k < ns; k++) {
+            struct psy_session s;
+            struct psy_attendance *m;
+            size_t nm;
+            assert_int_equal(psy_records_session_get(d.st, pr, sids[k], &s), PSY_OK);
+            assert_int_equal(psy_records_attendance_list(d.st, pr, s.id, &m, &nm), PSY_OK);
+            for (size_t j = 0; j < nm; j++, at++) {
+                assert_true(at < na);
+                assert_int_equal(a[at].session_id, s.id);
+                assert_int_equal(a[at].client_id, m[j].client_id);
+                assert_string_equal(a[at].service_date, s.service_date);
+                assert_int_equal(a[at].present, m[j].present);
+                struct psy_policy p;
+                psy_id payer = psy_records_policy_on(d.st, pr, m[j].client_id, s.service_date, 1, &p) == PSY_OK ? p.payer_id : 0;
+                assert_int_equal(a[at].payer_id, payer);
+                absent += !m[j].present;
+                none += !payer;
+            }
+            free(m);
+        }
+        assert_int_equal(at, na);
+        rows += na;
+        free(sids);
+        free(a);
+    }
+    assert_true(rows > 100);
+    assert_true(absent > 0);
+    assert_true(none > 0);
+    /* a group of another practice, or none, gives nothing */
+    struct psy_group_attendance *a;
+    size_t na;
+    assert_int_equal(psy_records_group_attendance(d.st, pr + 1000, gids[0], &a, &na), PSY_OK);
+    assert_int_equal(na, 0);
+    free(a);
+    free(gids);
+    fx_db_close(&d);
+}
+
 /* The fields a practice enters from its first day (migration 0009) and the updates that came with
  * them: licence and supervisor, payer profile/address/filing limit, client contact and discharge,
  * diagnosis add/remove/move, policy, authorisation and group updates, plan lists, rosters. */
@@ -1366,6 +1439,7 @@ int main(void)
         cmocka_unit_test_prestate(test_batches_and_tenancy, NULL),
         cmocka_unit_test_prestate(test_versions_across_connections, NULL),
         cmocka_unit_test_prestate(test_demo_generator, NULL),
+        cmocka_unit_test_prestate(test_group_attendance, NULL),
         cmocka_unit_test_prestate(test_first_day_fields, NULL),
         cmocka_unit_test_prestate(test_session_kinds_and_override, NULL),
         cmocka_unit_test_prestate(test_import_clients_lib, NULL),
