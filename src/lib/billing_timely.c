@@ -214,8 +214,9 @@ psy_status psy_billing_timely(psy_store *st, psy_id practice, int within, const 
         practice_today(st, practice, day);
     }
     psy__stmt *s = psy__db_stmt(st,
-                                "SELECT c.id, c.claim_number, p.payer_code, c.service_date, c.status, c.payer_id, c.client_id "
-                                "FROM claim c JOIN payer p ON p.id = c.payer_id WHERE c.practice_id = ? AND "
+                                "SELECT c.id, c.claim_number, p.payer_code, c.service_date, c.status, c.payer_id, c.client_id, "
+                                "COALESCE(c.cob_from_claim_id, 0) FROM claim c JOIN payer p ON p.id = c.payer_id "
+                                "WHERE c.practice_id = ? AND "
                                 "c.status IN ('draft', 'ready', 'rejected') ORDER BY c.id",
                                 PSY_ARGS(PSY_INT(practice)));
     if (!s) return psy__store_dbfail(st, "claim");
@@ -230,8 +231,10 @@ psy_status psy_billing_timely(psy_store *st, psy_id practice, int within, const 
         psy__db_col_copy(s, 2, t.payer_code, sizeof t.payer_code);
         psy__db_col_copy(s, 3, t.service_date, sizeof t.service_date);
         psy__db_col_copy(s, 4, t.status, sizeof t.status);
-        t.limit_days = psy__billing_timely_deadline(st, practice, cache, psy__sql_int64(s, 5), t.service_date, t.claim,
-                                                    t.deadline);
+        /* R-TF-2 looks for the earlier payer's claim: only a next payer's claim has one (a query each) */
+        psy_id next_payers = psy__sql_int64(s, 7) ? t.claim : 0;
+        t.limit_days = psy__billing_timely_deadline(st, practice, cache, psy__sql_int64(s, 5), t.service_date,
+                                                    next_payers, t.deadline);
         if (!t.limit_days) continue;
         t.days_left = days_left(day, t.deadline);
         if (within >= 0 && t.days_left > within) continue;
