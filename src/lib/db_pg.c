@@ -532,9 +532,16 @@ static int pipeline_once(struct pg_db *db, const char *lead, psy__stmt **stmts, 
         }
         PQclear(r);
     }
-    if (PQexitPipelineMode(db->conn) != 1 && ok) {
-        fail(db, NULL);
+    if (PQexitPipelineMode(db->conn) != 1) {
+        if (ok) fail(db, NULL);
         ok = 0;
+        /* answers still owed (a send that failed half way): the connection cannot take another statement
+         * until they are read, so it is opened afresh; a transaction it held is gone with it (the caller
+         * rolls back, as after any failure) */
+        if (PQstatus(db->conn) == CONNECTION_OK) {
+            PQreset(db->conn);
+            db->gen++;
+        }
     }
     free(order);
     return ok ? 0 : -1;
