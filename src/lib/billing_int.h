@@ -147,6 +147,8 @@ struct psy__chunk {
                           * full (a build keeps the members of one date of service in one transaction) */
     struct psy__touched *t;   /* every claim touched; [from, n) by the open transaction */
     size_t n, cap, from;
+    struct audit_cache *keep; /* NULL, or the audit of each day kept from one transaction to the next (the
+                               * audit reads no claim, so scrubbing claims cannot change it) */
 };
 void psy__chunk_touch(struct psy__chunk *c, psy_id claim);
 psy_status psy__chunk_step(struct psy__chunk *c);

@@ -87,7 +87,7 @@ static void audit_cache_free(struct audit_cache *c)
 static psy_status audit_day(psy_store *st, psy_id practice, const char *iso, struct audit_cache *c,
                             struct psy_audit_finding **af, size_t *n)
 {
-    for (size_t i = 0; c && i < c->n; i++)
+    for (size_t i = c ? c->n : 0; i-- > 0;) /* the latest days first: claims come roughly by date */
         if (!strcmp(c->days[i].date, iso)) {
             *af = c->days[i].af;
             *n = c->days[i].n;
@@ -256,7 +256,7 @@ static psy_status chunk_scrub(struct psy__chunk *c)
     if (!k) return PSY_OK;
     struct psy__touched *p = c->t + c->from;
     qsort(p, k, sizeof *p, cmp_touched);
-    struct audit_cache cache = {.cx = c->cx};
+    struct audit_cache local = {.cx = c->cx}, *cache = c->keep ? c->keep : &local;
     psy_status rc = PSY_OK;
     for (size_t i = 0; !rc && i < k; i++) {
         if (i && p[i].id == p[i - 1].id) {
@@ -265,11 +265,11 @@ static psy_status chunk_scrub(struct psy__chunk *c)
         }
         int ok = 0;
         if ((rc = psy__store_begin(c->st))) break;
-        if ((rc = scrub(c->st, c->practice, p[i].id, &cache, &ok))) psy__store_rollback(c->st);
+        if ((rc = scrub(c->st, c->practice, p[i].id, cache, &ok))) psy__store_rollback(c->st);
         else rc = psy__store_commit(c->st);
         p[i].ok = ok;
     }
-    audit_cache_free(&cache);
+    audit_cache_free(&local);
     if (!rc) c->from = c->n;
     return rc;
 }
@@ -334,13 +334,21 @@ psy_status psy__chunk_end(struct psy__chunk *c, psy_status rc, long *ready, long
 /* Scrubs the claims of ids, committing in chunks, and counts the verdicts. */
 static psy_status scrub_many(psy_store *st, psy_id practice, const psy_id *ids, size_t n, long *ready, long *draft)
 {
-    struct psy__chunk ch = {.st = st, .practice = practice};
+    /* One audit per date of service for the whole call, and the NCCI tables opened once: a date's claims
+     * span several transactions, and each transaction audited the date again. The audit reads the records
+     * (sessions, notes, plans, policies), never a claim, so what the scrub writes cannot change it; a
+     * record changed by someone else during the call counts from the next scrub, as it did for the
+     * claims of one transaction. */
+    struct audit_cache keep = {0};
+    struct psy__chunk ch = {.st = st, .practice = practice, .keep = &keep};
     psy_status rc = PSY_OK;
     for (size_t i = 0; !rc && i < n; i++) {
         if ((rc = psy__chunk_step(&ch))) break;
         psy__chunk_touch(&ch, ids[i]);
     }
-    return psy__chunk_end(&ch, rc, ready, draft);
+    rc = psy__chunk_end(&ch, rc, ready, draft);
+    audit_cache_free(&keep);
+    return rc;
 }
 
 /* The ids of the practice's claims matched by where (a condition on claim, one ? for the practice). */

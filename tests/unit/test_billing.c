@@ -755,6 +755,8 @@ static void test_era_reversal(void **state)
 
 /* After the records are corrected, scrubbing every draft and ready claim again makes the held claim
  * ready without building anything anew; the counts match the claims' states. */
+static char *qtext(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static void test_scrub_all(void **state)
 {
     (void)state;
@@ -780,6 +782,32 @@ static void test_scrub_all(void **state)
              "l.session_id = %lld AND c.status = '%s'", (long long)W.faulted_session, "ready");
     assert_int_equal(q1(sql), 1);
     cli("claims scrub --json", 0, "\"ready\"", NULL, NULL);
+    /* in transactions of 3 claims, so a date's claims span several: each claim ends as scrubbing it alone
+     * leaves it (the scrub audits each date once for the whole call) */
+    int chunk = psy__billing_chunk_items;
+    psy__billing_chunk_items = 3;
+    assert_int_equal(psy_billing_scrub_all(W.st, W.pr, &ready, &draft), PSY_OK);
+    psy__billing_chunk_items = chunk;
+    long long n = q1("SELECT count(*) FROM claim WHERE status IN ('draft', 'ready')");
+    assert_true(n > 10);
+    long long *ids = calloc((size_t)n, sizeof *ids);
+    char **after = calloc((size_t)n, sizeof *after);
+    long long id = 0;
+    for (long long i = 0; i < n; i++) {
+        char next[200];
+        snprintf(next, sizeof next, "SELECT min(id) FROM claim WHERE status IN ('draft', 'ready') AND id > %lld", id);
+        ids[i] = id = q1(next);
+        after[i] = qtext("SELECT status || ' ' || findings FROM claim WHERE id = %lld", id);
+    }
+    for (long long i = 0; i < n; i++) {
+        assert_int_equal(psy_billing_scrub(W.st, W.pr, ids[i]), PSY_OK);
+        char *alone = qtext("SELECT status || ' ' || findings FROM claim WHERE id = %lld", ids[i]);
+        assert_string_equal(after[i], alone);
+        free(alone);
+        free(after[i]);
+    }
+    free(after);
+    free(ids);
 }
 
 /* Revenue by month and payer over the claims that left the practice (submitted or later): its sums are
