@@ -48,6 +48,15 @@ char *psy__strndup(const char *s, size_t n)
 
 char *psy__strdup(const char *s) { return psy__strndup(s, strlen(s)); }
 
+size_t psy__copy(char *dst, size_t cap, const char *src)
+{
+    if (!cap) return 0;
+    size_t n = src ? strnlen(src, cap - 1) : 0;
+    memcpy(dst, src ? src : "", n);
+    dst[n] = 0;
+    return n;
+}
+
 /* The same for the server and the CLI (psyclaim.h). */
 void *psy_malloc(size_t n) { return psy__malloc(n); }
 void *psy_calloc(size_t n, size_t m) { return psy__calloc(n, m); }

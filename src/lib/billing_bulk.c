@@ -286,7 +286,7 @@ static psy_status load_practice(struct build *B)
     if (rc) return rc;
     char key[64];
     snprintf(key, sizeof key, "billing_contact_phone:%lld", (long long)B->practice);
-    if (B->pr.billing_phone[0]) snprintf(B->phone, sizeof B->phone, "%s", B->pr.billing_phone);
+    if (B->pr.billing_phone[0]) psy__copy(B->phone, sizeof B->phone, B->pr.billing_phone);
     else psy__store_meta_get(st, key, B->phone, sizeof B->phone);
     psy__stmt *s = psy__db_stmt(st,
                                 "SELECT client_id, payer_id, id, start_date, end_date, number FROM authorisation "
@@ -449,7 +449,7 @@ static void same_day_mue(struct build *B, size_t ci)
     psy_id last = 0;
     for (size_t i = 0; i < n; i++) {
         const struct line *l = &B->l[p[i].line];
-        snprintf(lines[i].code, sizeof lines[i].code, "%s", l->code);
+        psy__copy(lines[i].code, sizeof lines[i].code, l->code);
         lines[i].units = l->units;
         split_mods(l->mods, &lines[i]);
         if (l->session != last) sessions++, last = l->session;
@@ -532,9 +532,9 @@ static psy_status bill(struct build *B, const struct psy_billable *b, const stru
         c->payer = b->payer_id;
         c->policy = b->policy_id;
         c->clinician = b->clinician_id;
-        snprintf(c->date, sizeof c->date, "%s", b->service_date);
-        snprintf(c->auth, sizeof c->auth, "%s", auth);
-        snprintf(c->profile, sizeof c->profile, "%s", profile);
+        psy__copy(c->date, sizeof c->date, b->service_date);
+        psy__copy(c->auth, sizeof c->auth, auth);
+        psy__copy(c->profile, sizeof c->profile, profile);
         c->version = 1;
         c->findings = json_array();
         c->own = NULL;
@@ -568,7 +568,7 @@ static psy_status bill(struct build *B, const struct psy_billable *b, const stru
         l->client = b->client_id;
         l->number = ++c->next;
         l->counts = 1;
-        snprintf(l->code, sizeof l->code, "%s", cl_->code);
+        psy__copy(l->code, sizeof l->code, cl_->code);
         for (int m = 0; m < cl_->n_modifiers; m++) {
             size_t len = strlen(l->mods);
             snprintf(l->mods + len, sizeof l->mods - len, "%s%s", m ? "," : "", cl_->modifiers[m]);
@@ -579,11 +579,11 @@ static psy_status bill(struct build *B, const struct psy_billable *b, const stru
         }
         l->units = cl_->units;
         l->charge = cl_->charge_cents;
-        snprintf(l->pos, sizeof l->pos, "%s", cl_->place_of_service);
+        psy__copy(l->pos, sizeof l->pos, cl_->place_of_service);
         memcpy(l->ptrs, ptrs, sizeof ptrs);
         l->explanation = psy__strdup(cl_->explanation);
-        snprintf(l->start, sizeof l->start, "%s", s->start_utc);
-        snprintf(l->stop, sizeof l->stop, "%s", s->stop_utc);
+        psy__copy(l->start, sizeof l->start, s->start_utc);
+        psy__copy(l->stop, sizeof l->stop, s->stop_utc);
         link_day(B, B->nl - 1, b->service_date);
         if (c->first_line == SIZE_MAX) c->first_line = B->nl - 1;
         else B->l[c->last_line].next_claim = B->nl - 1;
@@ -592,7 +592,7 @@ static psy_status bill(struct build *B, const struct psy_billable *b, const stru
         r->lines++;
     }
     c->total += total;
-    if (!c->pos[0]) snprintf(c->pos, sizeof c->pos, "%s", cr->lines[0].place_of_service);
+    if (!c->pos[0]) psy__copy(c->pos, sizeof c->pos, cr->lines[0].place_of_service);
     c->version++;
     if (B->ncsr == B->capcsr)
         B->cs_rows = psy__realloc(B->cs_rows, (B->capcsr = B->capcsr ? 2 * B->capcsr : 256) * sizeof *B->cs_rows);
@@ -690,7 +690,7 @@ static psy_status scrub_own(struct build *B, size_t ci, struct psy__loaded *L)
     struct psy__day_line *dl = psy__calloc(m ? m : 1, sizeof *dl);
     for (size_t k = 0; k < m; k++) {
         const struct line *l = &B->l[p[k].line];
-        snprintf(lines[k].code, sizeof lines[k].code, "%s", l->code);
+        psy__copy(lines[k].code, sizeof lines[k].code, l->code);
         lines[k].units = l->units;
         split_mods(l->mods, &lines[k]);
         dl[k].claim = l->claim;
@@ -707,10 +707,10 @@ static psy_status scrub_own(struct build *B, size_t ci, struct psy__loaded *L)
     /* the 837P preflight on the claim as psy__billing_load would give it */
     memset(L, 0, sizeof *L);
     L->id = c->id;
-    snprintf(L->number, sizeof L->number, "%s", c->number);
+    psy__copy(L->number, sizeof L->number, c->number);
     psy__billing_date8(c->date, L->date);
-    snprintf(L->pos, sizeof L->pos, "%s", c->pos);
-    snprintf(L->prior_auth, sizeof L->prior_auth, "%s", c->auth);
+    psy__copy(L->pos, sizeof L->pos, c->pos);
+    psy__copy(L->prior_auth, sizeof L->prior_auth, c->auth);
     L->c.state = PSY_CLAIM_DRAFT;
     L->c.total_cents = c->total;
     L->practice = B->pr;
@@ -726,7 +726,7 @@ static psy_status scrub_own(struct build *B, size_t ci, struct psy__loaded *L)
     L->payer = *py;
     L->policy = *po;
     L->clinician = *rc;
-    snprintf(L->phone, sizeof L->phone, "%s", B->phone);
+    psy__copy(L->phone, sizeof L->phone, B->phone);
     psy__billing_parties(L);
     for (size_t li = c->first_line; li != SIZE_MAX && L->n_lines < PSY_CLAIM_MAX_LINES; li = B->l[li].next_claim) {
         const struct line *l = &B->l[li];

@@ -549,8 +549,7 @@ psy_status psy__db_reserve_ids(psy_store *st, const char *table, size_t n, int64
 
 void psy__db_col_copy(psy__stmt *s, int col, char *dst, size_t len)
 {
-    const char *t = psy__sql_text(s, col);
-    snprintf(dst, len, "%s", t ? t : "");
+    psy__copy(dst, len, psy__sql_text(s, col));
 }
 
 char *psy__db_col_dup(psy__stmt *s, int col)

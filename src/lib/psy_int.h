@@ -16,6 +16,9 @@ void *psy__malloc(size_t n);
 void *psy__calloc(size_t n, size_t m);
 void *psy__realloc(void *p, size_t n);
 char *psy__strdup(const char *s);
+/* snprintf(dst, cap, "%s", src) without the formatting machinery (hot paths copy many fields): at most
+ * cap - 1 bytes of src (NULL: "") and the terminating NUL; returns the bytes copied. */
+size_t psy__copy(char *dst, size_t cap, const char *src);
 char *psy__strndup(const char *s, size_t n);
 
 /* A growable string with a hard cap (0 = no cap). */
