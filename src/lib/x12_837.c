@@ -79,28 +79,38 @@ static int has_po_box(const char *s)
     return !strncmp(up, "POBOX", 5) || !strncmp(up, "POSTOFFICEBOX", 13) || strstr(up, "LOCKBOX") != NULL;
 }
 
+/* "who.what" into fld: a field name is written only when a finding names it (the checks run on every
+ * claim of every build, and nearly all of them find nothing). */
+static const char *at(char fld[64], const char *who, const char *what)
+{
+    snprintf(fld, 64, "%s.%s", who, what);
+    return fld;
+}
+
+static int required_at(struct findings *f, const char *who, const char *what, const char *v)
+{
+    char fld[64];
+    return empty(v) ? required(f, at(fld, who, what), v) : 1;
+}
+
 static void check_address(struct findings *f, const char *who, const struct psy_claim_address *a, int billing)
 {
     char fld[64];
-    snprintf(fld, sizeof fld, "%s.address.line1", who);
-    required(f, fld, a->line1);
-    snprintf(fld, sizeof fld, "%s.address.city", who);
-    required(f, fld, a->city);
-    snprintf(fld, sizeof fld, "%s.address.state", who);
-    if (required(f, fld, a->state) &&
+    required_at(f, who, "address.line1", a->line1);
+    required_at(f, who, "address.city", a->city);
+    if (required_at(f, who, "address.state", a->state) &&
         (strlen(a->state) != 2 || !isalpha((unsigned char)a->state[0]) || !isalpha((unsigned char)a->state[1])))
-        add(f, PSY_FINDING_ERROR, "R-837-ADDR", fld, "must be a two-letter state code");
-    snprintf(fld, sizeof fld, "%s.address.zip", who);
-    if (required(f, fld, a->zip)) {
+        add(f, PSY_FINDING_ERROR, "R-837-ADDR", at(fld, who, "address.state"), "must be a two-letter state code");
+    if (required_at(f, who, "address.zip", a->zip)) {
         if (billing && !all_digits(a->zip, 9, 9))
-            add(f, PSY_FINDING_ERROR, "R-837-ADDR", fld, "the billing provider needs the 9-digit ZIP code");
+            add(f, PSY_FINDING_ERROR, "R-837-ADDR", at(fld, who, "address.zip"),
+                "the billing provider needs the 9-digit ZIP code");
         else if (!all_digits(a->zip, 5, 5) && !all_digits(a->zip, 9, 9))
-            add(f, PSY_FINDING_ERROR, "R-837-ADDR", fld, "must be 5 or 9 digits");
+            add(f, PSY_FINDING_ERROR, "R-837-ADDR", at(fld, who, "address.zip"), "must be 5 or 9 digits");
     }
-    if (billing && (has_po_box(a->line1) || has_po_box(a->line2))) {
-        snprintf(fld, sizeof fld, "%s.address.line1", who);
-        add(f, PSY_FINDING_ERROR, "R-837-ADDR", fld, "a billing provider address cannot be a PO box or lockbox");
-    }
+    if (billing && (has_po_box(a->line1) || has_po_box(a->line2)))
+        add(f, PSY_FINDING_ERROR, "R-837-ADDR", at(fld, who, "address.line1"),
+            "a billing provider address cannot be a PO box or lockbox");
 }
 
 static void check_npi(struct findings *f, const char *field, const char *npi)
@@ -113,33 +123,23 @@ static void check_npi(struct findings *f, const char *field, const char *npi)
 static void check_provider(struct findings *f, const char *who, const struct psy_claim_provider *p, int billing)
 {
     char fld[64];
-    snprintf(fld, sizeof fld, "%s.last_name", who);
-    required(f, fld, p->last_name);
-    if (p->is_person) {
-        snprintf(fld, sizeof fld, "%s.first_name", who);
-        required(f, fld, p->first_name);
-    }
-    snprintf(fld, sizeof fld, "%s.npi", who);
-    check_npi(f, fld, p->npi);
+    required_at(f, who, "last_name", p->last_name);
+    if (p->is_person) required_at(f, who, "first_name", p->first_name);
+    if (empty(p->npi) || !psy_npi_valid(p->npi)) check_npi(f, at(fld, who, "npi"), p->npi);
     if (!billing) return;
-    snprintf(fld, sizeof fld, "%s.tax_id", who);
-    if (required(f, fld, p->tax_id) && !all_digits(p->tax_id, 9, 9))
-        add(f, PSY_FINDING_ERROR, "R-837-TIN", fld, "must be 9 digits without dashes");
+    if (required_at(f, who, "tax_id", p->tax_id) && !all_digits(p->tax_id, 9, 9))
+        add(f, PSY_FINDING_ERROR, "R-837-TIN", at(fld, who, "tax_id"), "must be 9 digits without dashes");
     check_address(f, who, &p->address, 1);
 }
 
 static void check_person(struct findings *f, const char *who, const struct psy_claim_person *p)
 {
     char fld[64];
-    snprintf(fld, sizeof fld, "%s.last_name", who);
-    required(f, fld, p->last_name);
-    snprintf(fld, sizeof fld, "%s.birth_date", who);
-    if (required(f, fld, p->birth_date) && !psy_date_valid(p->birth_date))
-        add(f, PSY_FINDING_ERROR, "R-837-DATE", fld, "not a date written CCYYMMDD");
-    if (p->sex != 'F' && p->sex != 'M' && p->sex != 'U') {
-        snprintf(fld, sizeof fld, "%s.sex", who);
-        add(f, PSY_FINDING_ERROR, "R-837-REQ", fld, "must be F, M or U");
-    }
+    required_at(f, who, "last_name", p->last_name);
+    if (required_at(f, who, "birth_date", p->birth_date) && !psy_date_valid(p->birth_date))
+        add(f, PSY_FINDING_ERROR, "R-837-DATE", at(fld, who, "birth_date"), "not a date written CCYYMMDD");
+    if (p->sex != 'F' && p->sex != 'M' && p->sex != 'U')
+        add(f, PSY_FINDING_ERROR, "R-837-REQ", at(fld, who, "sex"), "must be F, M or U");
     check_address(f, who, &p->address, 0);
 }
 
