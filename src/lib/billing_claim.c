@@ -57,24 +57,8 @@ psy_status psy_billing_transition(psy_store *st, psy_id practice, psy_id claim, 
     snprintf(fromname, sizeof fromname, "%s", psy__sql_text(s, 0));
     psy__sql_finalize(s);
     if (psy_claim_state_parse(fromname, &from)) return psy__store_fail(st, PSY_EDB, "claim: unknown status stored");
-    char why[300];
-    if (psy_claim_transition(from, to, why, sizeof why)) return psy__store_fail(st, PSY_EINVAL, "status: %s", why);
-    char now[PSY_REC_TIME_MAX];
-    psy__billing_now(now);
-    /* the move and its history row, one unit in one round trip */
-    psy__stmt *w[2] = {
-        psy__db_stmt(st, "UPDATE claim SET status = ?, version = version + 1 WHERE practice_id = ? AND id = ?",
-                     PSY_ARGS(PSY_TEXT(psy_claim_state_name(to)), PSY_INT(practice), PSY_INT(claim))),
-        psy__db_stmt(st,
-                     "INSERT INTO claim_status_history (claim_id, from_status, to_status, reason, changed_at) "
-                     "VALUES (?, ?, ?, ?, ?)",
-                     PSY_ARGS(PSY_INT(claim), PSY_TEXT(fromname), PSY_TEXT(psy_claim_state_name(to)),
-                              PSY_TEXT(reason ? reason : ""), PSY_TEXT(now)))};
-    rc = w[0] && w[1] ? psy__store_atomic(st, w, 2) : psy__store_dbfail(st, "claim status");
-    if (rc) psy__store_fail(st, rc, "claim status: %s", psy__db_errtext(st));
-    psy__sql_finalize(w[0]);
-    psy__sql_finalize(w[1]);
-    return rc;
+    /* the move and its history row, one unit in one round trip, only from the state just read */
+    return psy__billing_walk(st, practice, claim, from, &to, &reason, 1);
 }
 
 psy_status psy__billing_walk(psy_store *st, psy_id practice, psy_id claim, psy_claim_state from,

@@ -1031,13 +1031,11 @@ static psy_status posted(psy_store *st, psy_id practice, psy_id claim, psy_id ro
     char today[11] = "", date[11], source[161], service[11] = "", tz[64] = "";
     int64_t client = 0;
     /* the ledger lock, the practice's time zone and the claim's client and date: one round trip */
-    int pg = psy__db_dialect(st) == PSY_DB_POSTGRES; /* SQLite's write transaction already serialises */
-    psy__stmt *q[3] = {pg ? psy__db_stmt(st, "SELECT pg_advisory_xact_lock(?)", PSY_ARGS(PSY_INT(LOCK_LEDGER ^ (int64_t)practice)))
-                          : NULL,
+    psy__stmt *q[3] = {NULL,
                        psy__db_stmt(st, "SELECT time_zone FROM practice WHERE id = ?", PSY_ARGS(PSY_INT(practice))),
                        psy__db_stmt(st, "SELECT client_id, service_date FROM claim WHERE id = ?", PSY_ARGS(PSY_INT(claim)))};
-    psy_status rc = (q[0] || !pg) && q[1] && q[2] ? psy__db_pipeline(st, q + !pg, 3 - (size_t)!pg)
-                                                  : psy__store_dbfail(st, "ledger");
+    psy_status rc = psy__store_lock_stmt(st, LOCK_LEDGER ^ (int64_t)practice, &q[0]); /* NULL on SQLite */
+    if (!rc) rc = q[1] && q[2] ? psy__db_pipeline(st, q + !q[0], 3 - (size_t)!q[0]) : psy__store_dbfail(st, "ledger");
     if (!rc && psy__sql_step(q[1]) == PSY_SQL_ROW) psy__db_col_copy(q[1], 0, tz, sizeof tz);
     if (!rc && psy__sql_step(q[2]) == PSY_SQL_ROW) {
         client = psy__sql_int64(q[2], 0);

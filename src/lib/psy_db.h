@@ -165,6 +165,9 @@ psy_status psy__db_pipeline_with(psy_store *st, const char *lead, psy__stmt **s,
  * them: on a PostgreSQL server, outside a transaction, all in one round trip. On failure no transaction
  * is left open (inside another, the savepoint is rolled back). */
 psy_status psy__store_begin_lock(psy_store *st, int64_t key, psy__stmt **s, size_t n);
+/* The statement that takes psy__store_lock's lock, bound, to send with others (finalize it); *out NULL
+ * on SQLite, where the write transaction already serialises. */
+psy_status psy__store_lock_stmt(psy_store *st, int64_t key, psy__stmt **out);
 /* The n statements as one unit, all or nothing (the outermost transaction, or a savepoint inside
  * one), with its BEGIN or SAVEPOINT and its COMMIT or RELEASE in the same round trip. On failure the
  * unit is rolled back and the failure recorded; the statements' rows read as after psy__db_pipeline. */

@@ -123,12 +123,19 @@ void psy__store_rollback(psy_store *st)
     st->db->ops->exec(st->db, sql); /* keeps st->errmsg: it says why the caller rolls back */
 }
 
+psy_status psy__store_lock_stmt(psy_store *st, int64_t key, psy__stmt **out)
+{
+    *out = NULL;
+    if (st->db->ops->dialect != PSY_DB_POSTGRES) return PSY_OK; /* BEGIN IMMEDIATE already serialises */
+    *out = psy__db_stmt(st, "SELECT pg_advisory_xact_lock(?)", PSY_ARGS(PSY_INT(key)));
+    return *out ? PSY_OK : psy__store_dbfail(st, "lock");
+}
+
 psy_status psy__store_lock(psy_store *st, int64_t key)
 {
-    if (st->db->ops->dialect != PSY_DB_POSTGRES) return PSY_OK; /* BEGIN IMMEDIATE already serialises */
-    psy__stmt *s = psy__db_stmt(st, "SELECT pg_advisory_xact_lock(?)", PSY_ARGS(PSY_INT(key)));
-    if (!s) return psy__store_dbfail(st, "lock");
-    psy_status rc = psy__sql_step(s) == PSY_SQL_ERROR ? psy__store_dbfail(st, "lock") : PSY_OK;
+    psy__stmt *s;
+    psy_status rc = psy__store_lock_stmt(st, key, &s);
+    if (!rc && s && psy__sql_step(s) == PSY_SQL_ERROR) rc = psy__store_dbfail(st, "lock");
     psy__sql_finalize(s);
     return rc;
 }
@@ -142,9 +149,7 @@ psy_status psy__store_begin_lock(psy_store *st, int64_t key, psy__stmt **s, size
         return rc;
     }
     psy__stmt *stack[8], **all = n < 8 ? stack : psy__calloc(n + 1, sizeof *all);
-    if (!(all[0] = psy__db_stmt(st, "SELECT pg_advisory_xact_lock(?)", PSY_ARGS(PSY_INT(key))))) {
-        rc = psy__store_dbfail(st, "lock");
-    } else {
+    if (!(rc = psy__store_lock_stmt(st, key, &all[0]))) {
         for (size_t i = 0; i < n; i++) all[i + 1] = s[i];
         rc = psy__db_pipeline_with(st, "BEGIN", all, n + 1, NULL);
         psy__sql_finalize(all[0]);
