@@ -207,13 +207,19 @@ async function timelyBox() {
   const within = h('input', { type: 'number', min: '0', max: '3650', value: '30', inputmode: 'numeric' });
   const out = h('div', {});
   const form = h('form', { class: 'row timely-form' }, field('timely-within', 'Days left at most', within), h('button', { type: 'submit' }, 'List'));
+  const item = (c) => h('li', {},
+    h('a', { href: `#/claims/${c.id}`, class: 'code' }, c.number), ' ', h('span', { class: 'code' }, c.payer_code), ` ${c.service_date}, `,
+    stateName(c.status), ': ', h('strong', { class: c.days_left < 0 ? 'error' : null },
+      c.days_left < 0 ? `past the ${c.limit_days}-day limit (last day ${c.deadline})` : `${c.days_left} days left (last day ${c.deadline})`));
   async function load() {
-    const r = await request('GET', `/api/claims/timely?within=${encodeURIComponent(within.value || '0')}`);
-    replace(out, r.claims.length ? h('ul', { class: 'timely' }, r.claims.map((c) => h('li', {},
-      h('a', { href: `#/claims/${c.id}`, class: 'code' }, c.number), ' ', h('span', { class: 'code' }, c.payer_code), ` ${c.service_date}, `,
-      stateName(c.status), ': ', h('strong', { class: c.days_left < 0 ? 'error' : null },
-        c.days_left < 0 ? `past the ${c.limit_days}-day limit (last day ${c.deadline})` : `${c.days_left} days left (last day ${c.deadline})`))))
-      : h('p', { class: 'notice ok' }, 'No unsent claim is that close to its payer\'s limit.'));
+    const base = `/api/claims/timely?within=${encodeURIComponent(within.value || '0')}&limit=${PAGE}`;
+    const r = await request('GET', base);
+    if (!r.items.length) {
+      replace(out, h('p', { class: 'notice ok' }, 'No unsent claim is that close to its payer\'s limit.'));
+      return;
+    }
+    const list = h('ul', { class: 'timely' }, r.items.map(item));
+    replace(out, list, morePager(r, list, (cursor) => request('GET', `${base}&cursor=${encodeURIComponent(cursor)}`), item, 'More claims'));
   }
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();

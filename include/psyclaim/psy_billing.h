@@ -139,6 +139,18 @@ struct psy_billing_timely {
  * limit included), within < 0 keeps all. today "" or NULL = the practice's today. Free *out. */
 psy_status psy_billing_timely(psy_store *st, psy_id practice, int within, const char *today,
                               struct psy_billing_timely **out /* OUT */, size_t *n /* OUT */);
+/* The same report a page at a time (struct psy_page in psy_store.h), soonest deadline first then by claim
+ * id (the cursor is the last row's deadline and id, so a page follows on where the one before ended),
+ * pg->total counting every claim the filter keeps. Free *out. */
+struct psy_billing_timely_filter {
+    int within;         /* >= 0: at most this many days left (past the limit included); < 0: all */
+    const char *today;  /* "" or NULL: the practice's today */
+    const char *payer;  /* a payer's code or record id; "" or NULL: every payer */
+    psy_id client;      /* 0: every client */
+    psy_id clinician;   /* not 0: only the clients this clinician sees (as the claims list) */
+};
+psy_status psy_billing_timely_page(psy_store *st, psy_id practice, const struct psy_billing_timely_filter *f,
+                                   struct psy_page *pg, struct psy_billing_timely **out /* OUT */, size_t *n /* OUT */);
 /* The last day a claim of date of service dos (YYYY-MM-DD) may reach payer (R-TF-1): the payer record's
  * limit in days when it has one, else its billing profile's in force on dos, in days or calendar months,
  * moved past weekends and federal holidays when the profile says so (Medicare). *limit_days gets the days

@@ -10,6 +10,7 @@
 #include "psy_db.h"
 #include "billing_int.h"
 #include "coding_int.h"
+#include "records_int.h"
 
 /* Limits looked up once per payer while one list or export runs. */
 struct tf_cache {
@@ -194,31 +195,46 @@ psy_status psy__billing_timely_fill(psy_store *st, psy_id practice, struct psy_b
     return PSY_OK;
 }
 
-static int by_days_left(const void *a, const void *b)
+/* Soonest deadline first (the fewest days left), then by claim: the order of the list and of its cursor. */
+static int by_deadline(const void *a, const void *b)
 {
     const struct psy_billing_timely *x = a, *y = b;
-    if (x->days_left != y->days_left) return x->days_left < y->days_left ? -1 : 1;
+    int c = strcmp(x->deadline, y->deadline);
+    if (c) return c;
     return x->claim < y->claim ? -1 : x->claim > y->claim;
 }
 
-psy_status psy_billing_timely(psy_store *st, psy_id practice, int within, const char *today,
-                              struct psy_billing_timely **out, size_t *n)
+/* The claims not yet sent that f keeps, with their deadlines, in claim order; *total counts them all, *out
+ * keeps those after the cursor (after_date, after_id) when after_id >= 0. */
+static psy_status timely_scan(psy_store *st, psy_id practice, const struct psy_billing_timely_filter *f,
+                              const char *after_date, int64_t after_id, struct psy_billing_timely **out, size_t *n,
+                              long long *total)
 {
+    char day[PSY_DATE_MAX];
     *out = NULL;
     *n = 0;
-    char day[PSY_DATE_MAX];
-    if (today && *today) {
-        if (!psy_date_iso_valid(today)) return psy__store_fail(st, PSY_EINVAL, "today: not a date YYYY-MM-DD");
-        snprintf(day, sizeof day, "%s", today);
+    *total = 0;
+    if (f->today && *f->today) {
+        if (!psy_date_iso_valid(f->today)) return psy__store_fail(st, PSY_EINVAL, "today: not a date YYYY-MM-DD");
+        snprintf(day, sizeof day, "%s", f->today);
     } else {
         practice_today(st, practice, day);
     }
-    psy__stmt *s = psy__db_stmt(st,
-                                "SELECT c.id, c.claim_number, p.payer_code, c.service_date, c.status, c.payer_id, c.client_id, "
-                                "COALESCE(c.cob_from_claim_id, 0) FROM claim c JOIN payer p ON p.id = c.payer_id "
-                                "WHERE c.practice_id = ? AND "
-                                "c.status IN ('draft', 'ready', 'rejected') ORDER BY c.id",
-                                PSY_ARGS(PSY_INT(practice)));
+    struct psy__query q;
+    psy__query_init(&q,
+                    "SELECT c.id, c.claim_number, p.payer_code, c.service_date, c.status, c.payer_id, c.client_id, "
+                    "COALESCE(c.cob_from_claim_id, 0) FROM claim c JOIN payer p ON p.id = c.payer_id",
+                    PSY_NOARGS);
+    psy__query_where(&q, "c.practice_id = ?", PSY_INT(practice));
+    psy__query_where_n(&q, "c.status IN ('draft', 'ready', 'rejected')", NULL, 0);
+    if (f->payer && *f->payer)
+        psy__query_where_n(&q, "c.payer_id IN (SELECT y.id FROM payer y WHERE y.practice_id = ? AND (y.payer_code = ? OR y.id = ?))",
+                           PSY_ARGS(PSY_INT(practice), PSY_TEXT(f->payer), PSY_INT(strtoll(f->payer, NULL, 10))));
+    if (f->client) psy__query_where(&q, "c.client_id = ?", PSY_INT(f->client));
+    if (f->clinician) psy__records_seen_by(&q, "c.client_id", practice, f->clinician);
+    psy__query_sql(&q, " ORDER BY c.id");
+    psy__stmt *s = psy__db_stmt(st, q.sql.p, q.args, q.n);
+    psy__query_free(&q);
     if (!s) return psy__store_dbfail(st, "claim");
     void *cache = psy__billing_timely_cache();
     size_t cap = 0;
@@ -237,7 +253,12 @@ psy_status psy_billing_timely(psy_store *st, psy_id practice, int within, const 
                                                     next_payers, t.deadline);
         if (!t.limit_days) continue;
         t.days_left = days_left(day, t.deadline);
-        if (within >= 0 && t.days_left > within) continue;
+        if (f->within >= 0 && t.days_left > f->within) continue;
+        ++*total;
+        if (after_id >= 0) {
+            int c = strcmp(t.deadline, after_date);
+            if (c < 0 || (c == 0 && t.claim <= after_id)) continue;
+        }
         if (*n == cap) *out = psy__realloc(*out, (cap = cap ? 2 * cap : 16) * sizeof **out);
         (*out)[(*n)++] = t;
     }
@@ -249,7 +270,31 @@ psy_status psy_billing_timely(psy_store *st, psy_id practice, int within, const 
         *n = 0;
         return psy__store_dbfail(st, "claim");
     }
-    if (*n) qsort(*out, *n, sizeof **out, by_days_left);
+    if (*n) qsort(*out, *n, sizeof **out, by_deadline);
+    return PSY_OK;
+}
+
+psy_status psy_billing_timely(psy_store *st, psy_id practice, int within, const char *today,
+                              struct psy_billing_timely **out, size_t *n)
+{
+    struct psy_billing_timely_filter f = {.within = within, .today = today};
+    long long total;
+    return timely_scan(st, practice, &f, "", -1, out, n, &total);
+}
+
+psy_status psy_billing_timely_page(psy_store *st, psy_id practice, const struct psy_billing_timely_filter *f,
+                                   struct psy_page *pg, struct psy_billing_timely **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    int64_t last;
+    psy_status rc = psy__page_cursor(st, pg, 1, &last);
+    if (!rc && last >= 0 && !psy_date_iso_valid(pg->after_key))
+        rc = psy__store_fail(st, PSY_EINVAL, "cursor: not a cursor this list gave");
+    if (!rc) rc = timely_scan(st, practice, f, pg->after_key, last, out, n, &pg->total);
+    if (rc) return rc;
+    size_t lim = (size_t)psy__page_limit(pg);
+    *n = psy__page_done(pg, *n, *n > lim ? (*out)[lim - 1].deadline : NULL, *n > lim ? (*out)[lim - 1].claim : 0);
     return PSY_OK;
 }
 

@@ -690,15 +690,28 @@ int psy__page_limit(const struct psy_page *pg)
     return pg->limit <= 0 ? PSY_PAGE_DEFAULT : pg->limit > PSY_PAGE_MAX ? PSY_PAGE_MAX : pg->limit;
 }
 
+psy_status psy__page_cursor(psy_store *st, struct psy_page *pg, int keyed, int64_t *last)
+{
+    *last = -1;
+    pg->after_key[0] = 0;
+    if (!pg->cursor || !*pg->cursor) return PSY_OK;
+    if (strlen(pg->cursor) >= PSY_CURSOR_MAX || cursor_read(pg->cursor, last, pg->after_key, sizeof pg->after_key) ||
+        (!keyed && pg->after_key[0])) {
+        *last = -1;
+        pg->after_key[0] = 0;
+        return psy__store_fail(st, PSY_EINVAL, "cursor: not a cursor this list gave");
+    }
+    return PSY_OK;
+}
+
 psy_status psy__page_after(psy_store *st, struct psy__query *q, struct psy_page *pg, const char *key,
                            const char *id, int desc)
 {
     if (!pg->cursor || !*pg->cursor) return PSY_OK;
     char *k = pg->after_key, cond[256];
     int64_t last;
-    if (strlen(pg->cursor) >= PSY_CURSOR_MAX || cursor_read(pg->cursor, &last, k, sizeof pg->after_key) ||
-        (!key && *k))
-        return psy__store_fail(st, PSY_EINVAL, "cursor: not a cursor this list gave");
+    psy_status rc = psy__page_cursor(st, pg, key != NULL, &last);
+    if (rc) return rc;
     if (key) {
         snprintf(cond, sizeof cond, "(%s, %s) %s (?, ?)", key, id, desc ? "<" : ">");
         psy__query_where_n(q, cond, PSY_ARGS(PSY_TEXT(k), PSY_INT(last)));

@@ -271,6 +271,9 @@ void psy__query_free(struct psy__query *q);
 psy_status psy__page_after(psy_store *st, struct psy__query *q, struct psy_page *pg, const char *key,
                            const char *id, int desc);
 void psy__page_order(struct psy__query *q, const struct psy_page *pg, const char *key, const char *id, int desc);
+/* For a list ordered in memory: reads pg->cursor into pg->after_key and *last (-1 and "" on the first
+ * page); keyed 0 refuses a cursor with a key. PSY_EINVAL ("cursor: ...") for one no list gave. */
+psy_status psy__page_cursor(psy_store *st, struct psy_page *pg, int keyed, int64_t *last);
 size_t psy__page_done(struct psy_page *pg, size_t n, const char *key, int64_t id);
 int psy__page_limit(const struct psy_page *pg);
 /* The count of a query (its SQL and arguments as built) into pg->total. */

@@ -30,13 +30,6 @@ static int month_valid(const char *m)
     return m && strlen(m) == 7 && snprintf(d, sizeof d, "%s-01", m) == 10 && psy_records_date_valid(d);
 }
 
-static int id_in(const psy_id *ids, size_t n, psy_id id)
-{
-    for (size_t i = 0; i < n; i++)
-        if (ids[i] == id) return 1;
-    return 0;
-}
-
 /* The client's name as {id, first_name, last_name}, looked up once per request through cache. */
 static json_t *client_ref(struct srv_req *r, psy_id id, json_t *cache)
 {
@@ -319,39 +312,36 @@ void api_claim_correct(struct srv_req *r) { claim_replace(r, PSY_FREQ_REPLACEMEN
 
 void api_claim_void(struct srv_req *r) { claim_replace(r, PSY_FREQ_VOID); }
 
-/* GET /api/claims/timely?within=DAYS: the claims not yet sent with the days their payer's limit leaves. */
+/* GET /api/claims/timely?within=DAYS&payer=&client=&limit=&cursor= : a page of the claims not yet sent,
+ * soonest deadline first, with the days their payer's limit leaves and the count of all that match. */
 void api_claims_timely(struct srv_req *r)
 {
-    long long within;
-    if (srv_query_int(r, "within", 0, 3650, -1, &within)) return;
-    psy_id pr = r->session.user.practice_id, own = api_own_clinician(r, PSY_PERM_CLAIMS_READ), *ids = NULL;
-    size_t nids = 0, n;
-    if (own && api_visible(r, 0, PSY_PERM_CLAIMS_READ, &ids, &nids)) return;
-    if (api_audit_rec(r, "claim.timely", "claim", 0)) {
-        free(ids);
+    long long within, client;
+    struct psy_page pg;
+    if (srv_query_int(r, "within", 0, 3650, -1, &within) || srv_query_int(r, "client", 1, 1LL << 53, 0, &client) ||
+        api_page(r, &pg))
         return;
-    }
+    psy_id pr = r->session.user.practice_id;
+    struct psy_billing_timely_filter f = {.within = (int)within, .payer = srv_query(r, "payer"), .client = client,
+                                          .clinician = api_own_clinician(r, PSY_PERM_CLAIMS_READ)};
+    if (api_audit_rec(r, "claim.timely", "claim", 0)) return;
     struct psy_billing_timely *t;
-    psy_status rc = psy_billing_timely(r->st, pr, (int)within, NULL, &t, &n);
+    size_t n;
+    psy_status rc = psy_billing_timely_page(r->st, pr, &f, &pg, &t, &n);
     if (rc) {
-        free(ids);
-        srv_reply_status(r, rc, NULL);
+        api_page_fail(r, rc);
         return;
     }
     json_t *arr = json_array(), *names = json_object();
-    for (size_t i = 0; i < n; i++) {
-        psy_id client = t[i].client_id;
-        if (own && !id_in(ids, nids, client)) continue;
+    for (size_t i = 0; i < n; i++)
         json_array_append_new(arr, json_pack("{s:I, s:s, s:o, s:s, s:s, s:s, s:i, s:s, s:i}", "id",
                                              (json_int_t)t[i].claim, "number", t[i].number, "client",
-                                             client_ref(r, client, names), "payer_code", t[i].payer_code,
+                                             client_ref(r, t[i].client_id, names), "payer_code", t[i].payer_code,
                                              "service_date", t[i].service_date, "status", t[i].status, "limit_days",
                                              t[i].limit_days, "deadline", t[i].deadline, "days_left", t[i].days_left));
-    }
     free(t);
-    free(ids);
     json_decref(names);
-    srv_reply_json(r, 200, json_pack("{s:o}", "claims", arr));
+    api_page_reply(r, &pg, arr, NULL);
 }
 
 /* POST /api/claims/build {"from", "to", "phone"} */

@@ -1450,6 +1450,51 @@ static void test_timely_filing(void **state)
         assert_int_equal(t[i].limit_days, 30);
         assert_int_equal(t[i].days_left, left);
     }
+    /* a page at a time: the same claims in the same order, every claim once, whatever the page size */
+    for (int lim = 1; lim <= 3; lim++) {
+        struct psy_billing_timely_filter f = {.within = -1, .today = today};
+        struct psy_page pg = {.limit = lim};
+        char cur[PSY_CURSOR_MAX] = "";
+        size_t at = 0;
+        for (int guard = 0; guard < 10000; guard++) {
+            struct psy_billing_timely *pt;
+            size_t np;
+            pg.cursor = cur;
+            assert_int_equal(psy_billing_timely_page(W.st, W.pr, &f, &pg, &pt, &np), PSY_OK);
+            assert_int_equal(pg.total, (long long)n);
+            assert_true(np <= (size_t)lim);
+            for (size_t i = 0; i < np; i++, at++) {
+                assert_true(at < n);
+                assert_int_equal(pt[i].claim, t[at].claim);
+                assert_int_equal(pt[i].days_left, t[at].days_left);
+                assert_string_equal(pt[i].deadline, t[at].deadline);
+            }
+            free(pt);
+            if (!pg.next_cursor[0]) break;
+            assert_int_equal(np, lim);
+            snprintf(cur, sizeof cur, "%s", pg.next_cursor);
+        }
+        assert_int_equal(at, n);
+    }
+    {
+        /* one payer's claims only; a cursor no list gave is refused by name */
+        struct psy_billing_timely_filter f = {.within = -1, .today = today, .payer = "DEMOBLU01"};
+        struct psy_page pg = {.limit = 500};
+        struct psy_billing_timely *pt;
+        size_t np, mine = 0;
+        for (size_t i = 0; i < n; i++) mine += !strcmp(t[i].payer_code, "DEMOBLU01");
+        assert_int_equal(psy_billing_timely_page(W.st, W.pr, &f, &pg, &pt, &np), PSY_OK);
+        assert_int_equal(pg.total, (long long)mine);
+        for (size_t i = 0; i < np; i++) assert_string_equal(pt[i].payer_code, "DEMOBLU01");
+        free(pt);
+        static const char *bad[] = {"x", "p12", "p12.zz", "p12.", "p12.41424344"};
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            pg.cursor = bad[i];
+            assert_int_equal(psy_billing_timely_page(W.st, W.pr, &f, &pg, &pt, &np), PSY_EINVAL);
+            assert_non_null(strstr(psy_store_errmsg(W.st), "cursor"));
+            assert_null(pt);
+        }
+    }
     free(t);
     assert_true(found);
     assert_int_equal(psy_billing_timely(W.st, W.pr, 5, "2026-02-30", &t, &n), PSY_EINVAL);

@@ -2872,6 +2872,54 @@ static void test_claims(void **state)
         for (size_t k = 0; k < nown; k++) ok |= own[k] == json_integer_value(json_object_get(json_object_get(x, "client"), "id"));
         assert_true(ok);
     }
+    /* the timely-filing list, a page at a time: soonest deadline first, each unsent claim with a known
+     * limit once (as the claims list counts them), a clinician's own clients only */
+    for (int who = 0; who < 2; who++) {
+        const struct session *as = who ? &lead : &biller;
+        json_t *list = who ? mine : all;
+        char cursor[400] = "", tp[600], last_deadline[16] = "";
+        json_int_t total = -1, seen = 0, last_id = 0, want = 0;
+        json_array_foreach(list, i, x) {
+            const char *stt = json_string_value(json_object_get(x, "status"));
+            if (json_is_integer(json_object_get(x, "timely_limit_days")) &&
+                json_integer_value(json_object_get(x, "timely_limit_days")) > 0 &&
+                (!strcmp(stt, "draft") || !strcmp(stt, "ready") || !strcmp(stt, "rejected")))
+                want++;
+        }
+        for (;;) {
+            snprintf(tp, sizeof tp, "/api/claims/timely?limit=2%s%s", *cursor ? "&cursor=" : "", cursor);
+            assert_int_equal(call(as, "GET", tp, NULL, &h), 200);
+            if (total < 0) total = json_integer_value(json_object_get(h.json, "total"));
+            assert_int_equal(json_integer_value(json_object_get(h.json, "total")), total);
+            json_t *items = json_object_get(h.json, "items");
+            assert_true(json_array_size(items) <= 2);
+            json_array_foreach(items, i, x) {
+                const char *d = json_string_value(json_object_get(x, "deadline"));
+                json_int_t id = json_integer_value(json_object_get(x, "id"));
+                int c = strcmp(last_deadline, d);
+                assert_true(c < 0 || (c == 0 && id > last_id));
+                snprintf(last_deadline, sizeof last_deadline, "%s", d);
+                last_id = id;
+                if (who) {
+                    int ok = 0;
+                    json_int_t cid = json_integer_value(json_object_get(json_object_get(x, "client"), "id"));
+                    for (size_t k = 0; k < nown; k++) ok |= own[k] == cid;
+                    assert_true(ok);
+                }
+                seen++;
+            }
+            json_t *next = json_object_get(h.json, "next_cursor");
+            snprintf(cursor, sizeof cursor, "%s", json_is_string(next) ? json_string_value(next) : "");
+            http_free(&h);
+            if (!*cursor) break;
+        }
+        assert_int_equal(seen, total);
+        assert_int_equal(total, want);
+        assert_true(total > 2); /* more than one page */
+    }
+    call_error(&biller, "GET", "/api/claims/timely?cursor=p3.", NULL, 400, "invalid", "cursor");
+    call_error(&biller, "GET", "/api/claims/timely?cursor=p3.41", NULL, 400, "invalid", "cursor");
+    call_error(&biller, "GET", "/api/claims/timely?client=x", NULL, 400, "invalid", "client");
     free(own);
     json_int_t lead_claim = json_integer_value(json_object_get(json_array_get(mine, 0), "id")), stranger_claim = 0;
     json_array_foreach(all, i, x)
