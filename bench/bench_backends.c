@@ -39,9 +39,10 @@ struct side {
     const char *name;
     char skipped[1024]; /* why this backend did not run ("" when it did) */
     long sessions, signed_sessions, members, claims, lines, findings, audited, peak_kb, digest_rows;
+    long scrubbed, scrub_ready;
     psy_id practice;
-    double gen_s, build_s, build_cpu, audit_s;
-    char digest[17];
+    double gen_s, build_s, build_cpu, audit_s, scrub_s;
+    char digest[17], scrub_digest[17];
 };
 
 psy_status psy__billing_build_rowwise(psy_store *st, const psy_coder *cx, psy_id practice, const char *from,
@@ -186,6 +187,23 @@ static int work(psy_store *st, struct side *r, int rowwise)
         r->findings = s.findings;
         r->audited = s.sessions;
     }
+    /* every open claim scrubbed again (`psyclaim claims scrub`): the same verdicts, a new scrub time */
+    fprintf(stderr, "  %s: scrubbing every draft and ready claim again\n", r->name);
+    long ready = 0, draft = 0, rows = 0;
+    t0 = bench_now();
+    if (psy_billing_scrub_all(st, r->practice, &ready, &draft)) {
+        fail(st, "claims scrub");
+        goto out;
+    }
+    r->scrub_s = bench_now() - t0;
+    r->scrubbed = ready + draft;
+    r->scrub_ready = ready;
+    if (pg_claims_digest(st, r->scrub_digest, &rows, err, sizeof err)) {
+        fprintf(stderr, "bench_backends: %s: %s\n", r->name, err);
+        goto out;
+    }
+    fprintf(stderr, "  %s: %ld claims scrubbed in %.2f s, digest %s\n", r->name, r->scrubbed, r->scrub_s,
+            r->scrub_digest);
     ok = 1;
 out:
     psy_store_close(st);
@@ -324,17 +342,18 @@ int main(int argc, char **argv)
         return 1;
     }
     if (!*pg.skipped && (pg.sessions != lite.sessions || pg.claims != lite.claims || pg.lines != lite.lines ||
-                         pg.findings != lite.findings || strcmp(pg.digest, lite.digest))) {
+                         pg.findings != lite.findings || strcmp(pg.digest, lite.digest) ||
+                         pg.scrubbed != lite.scrubbed || strcmp(pg.scrub_digest, lite.scrub_digest))) {
         fprintf(stderr, "bench_backends: the backends disagree: sessions %ld/%ld, claims %ld/%ld, lines %ld/%ld, "
                         "findings %ld/%ld (SQLite/PostgreSQL)\n",
                 lite.sessions, pg.sessions, lite.claims, pg.claims, lite.lines, pg.lines, lite.findings, pg.findings);
         return 1;
     }
 
-    char c[3][3][32];
-    const double lv[3] = {lite.gen_s, lite.build_s, lite.audit_s};
-    const double pv[3] = {pg.gen_s, pg.build_s, pg.audit_s};
-    for (int i = 0; i < 3; i++) {
+    char c[4][3][32];
+    const double lv[4] = {lite.gen_s, lite.build_s, lite.audit_s, lite.scrub_s};
+    const double pv[4] = {pg.gen_s, pg.build_s, pg.audit_s, pg.scrub_s};
+    for (int i = 0; i < 4; i++) {
         cell(c[i][0], sizeof c[i][0], &lite, lv[i]);
         cell(c[i][1], sizeof c[i][1], &pg, pv[i]);
         ratio(c[i][2], sizeof c[i][2], &pg, pv[i], lv[i]);
@@ -403,7 +422,9 @@ int main(int argc, char **argv)
              "| claims build: CPU time | | %s | %s | %s |\n"
              "| claims build: peak resident memory | | %s | %s | %s |\n"
              "| claims build: digest of the result | | %s | %s | %s |\n"
-             "| audit | %ld sessions, %ld findings | %s | %s | %s |\n\n%s%s",
+             "| audit | %ld sessions, %ld findings | %s | %s | %s |\n"
+             "| claims scrub (`psy_billing_scrub_all`, what `psyclaim claims scrub` runs: every draft and ready "
+             "claim again, after the audit) | %ld claims, %ld ready; digest `%s` | %s | %s | %s |\n\n%s%s",
              title, want, practice_file ? " --practice " : "", practice_file ? practice_file : "", SEED, END_DATE,
              clients, groups,
              practice_file ? "read from the practice file (made by `psyclaim demo-data` with those settings, not "
@@ -413,7 +434,8 @@ int main(int argc, char **argv)
              AUDIT_RUNS, lite.sessions, c[0][0], c[0][1], c[0][2],
              lite.signed_sessions, lite.members, lite.claims, lite.lines, c[1][0], c[1][1], c[1][2], k[0][0], k[0][1],
              k[0][2], k[1][0], k[1][1], k[1][2], k[2][0], k[2][1], k[2][2], k[3][0], k[3][1], k[3][2], lite.audited,
-             lite.findings, c[2][0], c[2][1], c[2][2], rowline, note);
+             lite.findings, c[2][0], c[2][1], c[2][2], lite.scrubbed, lite.scrub_ready, lite.scrub_digest, c[3][0],
+             c[3][1], c[3][2], rowline, note);
     fputs(body, stdout);
     if (bench_write_section(out, "backends", body)) {
         fprintf(stderr, "bench_backends: cannot write %s\n", out);

@@ -197,6 +197,7 @@ struct claim {
     char date[PSY_DATE_MAX], pos[3], auth[51], profile[81], number[PSY_CLAIM_ID_MAX + 1];
     long long total;
     int version, nlines, ready;
+    int was_ready;     /* a stored claim scrubbed again: ready (1) or draft (0) when read */
     int64_t next;
     json_t *findings;
     json_t *own;       /* the coding findings, then the day check's and the 837P preflight's (own_from on) */
@@ -360,7 +361,7 @@ static psy_status load_stretch(struct build *B, const char *from, const char *to
                      "SELECT c.id, c.client_id, c.payer_id, c.clinician_id, c.service_date, c.status, l.line_number, "
                      "l.session_id, l.code, l.units, l.modifiers, COALESCE(s.start_utc, ''), COALESCE(s.stop_utc, ''), "
                      "CASE WHEN c.frequency = 1 AND c.replaces_claim_id IS NULL AND c.cob_from_claim_id IS NULL "
-                     "THEN 1 ELSE 0 END "
+                     "THEN 1 ELSE 0 END, l.charge_cents, l.place_of_service, l.dx_pointers "
                      "FROM claim c LEFT JOIN claim_line l ON l.claim_id = c.id LEFT JOIN session s ON s.id = "
                      "l.session_id WHERE c.practice_id = ? AND c.service_date >= ? AND c.service_date <= ? "
                      "ORDER BY c.id, l.line_number",
@@ -389,6 +390,9 @@ static psy_status load_stretch(struct build *B, const char *from, const char *to
         psy__db_col_copy(s, 10, l->mods, sizeof l->mods);
         psy__db_col_copy(s, 11, l->start, sizeof l->start);
         psy__db_col_copy(s, 12, l->stop, sizeof l->stop);
+        l->charge = psy__sql_int64(s, 14);
+        psy__db_col_copy(s, 15, l->pos, sizeof l->pos);
+        psy__db_col_copy(s, 16, l->ptrs, sizeof l->ptrs);
         link_day(B, B->nl - 1, date);
     }
     psy__sql_finalize(s);
@@ -832,6 +836,22 @@ static void stretch_clear(struct build *B)
     index_free(&B->open);
 }
 
+/* Frees what a build held (its stretch and the practice's records). */
+static void build_free(struct build *B)
+{
+    stretch_clear(B);
+    free(B->l);
+    free(B->c);
+    free(B->billed);
+    free(B->bi);
+    free(B->cs_rows);
+    free(B->cs);
+    free(B->py);
+    free(B->po);
+    free(B->cl);
+    free(B->au);
+}
+
 /* Real ids for the new claims, in the order they were made. */
 static psy_status reserve_ids(struct build *B)
 {
@@ -1155,17 +1175,225 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
     }
     free(cr);
     free(days);
-    stretch_clear(&B);
-    free(B.l);
-    free(B.c);
-    free(B.billed);
-    free(B.bi);
-    free(B.cs_rows);
-    free(B.cs);
-    free(B.py);
-    free(B.po);
-    free(B.cl);
-    free(B.au);
+    build_free(&B);
     phases_print(&ph);
     return rc;
+}
+
+/* --- the stored claims scrubbed again (psy_billing_scrub_all) ------------------------------------------
+ * After the records were corrected, every draft and ready claim is scrubbed again, a stretch of dates at
+ * a time, with the build's pieces: the claims of the dates and every line on them are read at once, the
+ * claims' own checks run on a second thread while the audit of the dates reads, and the verdicts go out
+ * as one multi-row update and the status moves' history rows. The findings, statuses, versions and
+ * history rows are those of psy_billing_scrub claim by claim (test_scrub_all compares them). A claim
+ * that is not a plain original (a replacement, a void, a next payer's claim) is left to that path. */
+
+/* The draft and ready claims of the dates, in id order, into B->c (a lock on each on PostgreSQL: nothing
+ * else changes them before the stretch commits); the others' ids onto *rest. */
+static psy_status load_open(struct build *B, const char *from, const char *to, psy_id **rest, size_t *nrest,
+                            size_t *caprest)
+{
+    psy_store *st = B->st;
+    char sql[900];
+    snprintf(sql, sizeof sql,
+             "SELECT c.id, c.claim_number, c.client_id, c.payer_id, c.policy_id, c.clinician_id, c.service_date, "
+             "c.place_of_service, c.prior_auth, c.payer_profile, c.status, c.total_cents, c.findings, CASE WHEN "
+             "c.frequency = 1 AND c.replaces_claim_id IS NULL AND c.cob_from_claim_id IS NULL THEN 1 ELSE 0 END "
+             "FROM claim c WHERE c.practice_id = ? AND c.service_date >= ? AND c.service_date <= ? AND c.status IN "
+             "('draft', 'ready') ORDER BY c.id%s",
+             psy__db_dialect(st) == PSY_DB_POSTGRES ? " FOR UPDATE" : "");
+    psy__stmt *s = psy__db_stmt(st, sql, PSY_ARGS(PSY_INT(B->practice), PSY_TEXT(from), PSY_TEXT(to)));
+    if (!s) return psy__store_dbfail(st, "claim");
+    int r;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
+        if (!psy__sql_int64(s, 13)) {
+            *PSY__PUSH(*rest, *nrest, *caprest) = psy__sql_int64(s, 0);
+            continue;
+        }
+        struct claim *c = PSY__PUSH(B->c, B->nc, B->capc); /* zeroed */
+        c->id = psy__sql_int64(s, 0);
+        psy__db_col_copy(s, 1, c->number, sizeof c->number);
+        c->client = psy__sql_int64(s, 2);
+        c->payer = psy__sql_int64(s, 3);
+        c->policy = psy__sql_int64(s, 4);
+        c->clinician = psy__sql_int64(s, 5);
+        psy__db_col_copy(s, 6, c->date, sizeof c->date);
+        psy__db_col_copy(s, 7, c->pos, sizeof c->pos);
+        psy__db_col_copy(s, 8, c->auth, sizeof c->auth);
+        psy__db_col_copy(s, 9, c->profile, sizeof c->profile);
+        c->was_ready = !strcmp(psy__sql_text(s, 10), "ready");
+        c->total = psy__sql_int64(s, 11);
+        const char *f = psy__sql_text(s, 12);
+        c->findings = f ? json_loads(f, 0, NULL) : NULL;
+        if (!json_is_array(c->findings)) {
+            json_decref(c->findings);
+            c->findings = json_array();
+        }
+        c->first_line = c->last_line = SIZE_MAX;
+    }
+    psy__sql_finalize(s);
+    return r == PSY_SQL_ERROR ? psy__store_dbfail(st, "claim") : PSY_OK;
+}
+
+/* Puts the lines load_stretch read on the claims load_open read (both in claim id, then line order). */
+static void link_open(struct build *B)
+{
+    size_t ci = 0;
+    for (size_t i = 0; i < B->nl && ci < B->nc; i++) {
+        struct line *l = &B->l[i];
+        while (ci < B->nc && B->c[ci].id < l->claim) ci++;
+        if (ci == B->nc || B->c[ci].id != l->claim) continue;
+        struct claim *c = &B->c[ci];
+        l->nc = ci;
+        if (c->first_line == SIZE_MAX) c->first_line = i;
+        else B->l[c->last_line].next_claim = i;
+        c->last_line = i;
+        c->nlines++;
+    }
+}
+
+/* The verdicts of the stretch: findings and scrub time of every claim, the status and version of those
+ * whose verdict changed, each move with its history row (psy_billing_scrub's reasons). */
+static psy_status write_verdicts(struct build *B)
+{
+    char now[PSY_REC_TIME_MAX], tail[400];
+    psy__billing_now(now);
+    snprintf(tail, sizeof tail,
+             ") UPDATE claim SET findings = v.findings, scrubbed_at = v.scrubbed_at, status = v.status, version = "
+             "claim.version + v.moves FROM v WHERE claim.id = v.id AND claim.practice_id = %lld AND claim.status = "
+             "v.old",
+             (long long)B->practice);
+    struct psy__batch ub, hb;
+    psy__batch_init(&ub, B->st, "WITH v (id, findings, scrubbed_at, status, moves, old) AS (VALUES",
+                    "(CAST(? AS BIGINT), ?, ?, ?, CAST(? AS INTEGER), ?)", tail);
+    psy__batch_init(&hb, B->st,
+                    "INSERT INTO claim_status_history (claim_id, from_status, to_status, reason, changed_at) VALUES",
+                    "(?, ?, ?, ?, ?)", "");
+    psy_status rc = PSY_OK;
+    for (size_t i = 0; !rc && i < B->nc; i++) {
+        const struct claim *c = &B->c[i];
+        const char *was = c->was_ready ? "ready" : "draft", *is = c->ready ? "ready" : "draft";
+        char *f = json_dumps(c->findings, JSON_COMPACT);
+        psy__batch_int64(&ub, c->id);
+        psy__batch_text(&ub, f ? f : "[]");
+        psy__batch_text(&ub, now);
+        psy__batch_text(&ub, is);
+        psy__batch_int64(&ub, c->ready != c->was_ready);
+        psy__batch_text(&ub, was);
+        free(f);
+        rc = psy__batch_row(&ub);
+    }
+    if (!rc) rc = psy__batch_flush(&ub);
+    if (!rc && ub.changes != (int64_t)B->nc)
+        rc = psy__store_fail(B->st, PSY_ECONFLICT, "claim status: %lld of %zu claims changed while they were scrubbed",
+                             (long long)((int64_t)B->nc - ub.changes), B->nc);
+    for (size_t i = 0; !rc && i < B->nc; i++) {
+        const struct claim *c = &B->c[i];
+        if (c->ready == c->was_ready) continue;
+        psy__batch_int64(&hb, c->id);
+        psy__batch_text(&hb, c->was_ready ? "ready" : "draft");
+        psy__batch_text(&hb, c->ready ? "ready" : "draft");
+        psy__batch_text(&hb, c->ready ? "the scrubber found no errors" : "the scrubber found errors");
+        psy__batch_text(&hb, now);
+        rc = psy__batch_row(&hb);
+    }
+    if (!rc) rc = psy__batch_flush(&hb);
+    psy__batch_free(&ub);
+    psy__batch_free(&hb);
+    return rc;
+}
+
+/* One stretch of dates, in the caller's transaction. */
+static psy_status rescrub_stretch(struct build *B, const char *from, const char *to, psy_id **rest, size_t *nrest,
+                                  size_t *caprest)
+{
+    psy_status rc = load_open(B, from, to, rest, nrest, caprest);
+    if (!rc && B->nc) rc = load_stretch(B, from, to);
+    if (rc || !B->nc) return rc;
+    link_open(B);
+    struct own_part op = {B, SIZE_MAX};
+    pthread_t t;
+    int bg = B->nc >= 64 && sysconf(_SC_NPROCESSORS_ONLN) > 1 && !pthread_create(&t, NULL, own_run, &op);
+    struct psy_audit_finding *af = NULL;
+    size_t naf = 0;
+    struct owner *own[2] = {NULL, NULL};
+    size_t nown[2] = {0, 0};
+    rc = psy__audit_collect_days(B->st, B->practice, from, to, &af, &naf);
+    if (!rc) rc = owners(B, from, to, &own[0], &nown[0], 0);
+    if (!rc) rc = owners(B, from, to, &own[1], &nown[1], 1);
+    if (bg) pthread_join(t, NULL);
+    else if (!rc) own_run(&op);
+    if (!rc && op.failed != SIZE_MAX)
+        rc = psy__store_fail(B->st, PSY_ENOTFOUND, "claim: the records of claim %s are gone", B->c[op.failed].number);
+    for (size_t i = 0; !rc && i < B->nc; i++) {
+        scrub_finish(B, i, af, naf, own, nown);
+        *(B->c[i].ready ? &B->r->ready : &B->r->draft) += 1;
+    }
+    free(af);
+    free(own[0]);
+    free(own[1]);
+    if (!rc) rc = write_verdicts(B);
+    return rc;
+}
+
+psy_status psy__billing_rescrub(psy_store *st, const psy_coder *cx, psy_id practice, long *ready, long *draft,
+                                psy_id **rest, size_t *nrest)
+{
+    *ready = *draft = 0;
+    *rest = NULL;
+    *nrest = 0;
+    size_t caprest = 0;
+    struct day {
+        char date[PSY_DATE_MAX];
+        size_t claims;
+    } *days = NULL;
+    size_t ndays = 0, cap = 0;
+    psy__stmt *s = psy__db_stmt(st,
+                                "SELECT service_date, count(*) FROM claim WHERE practice_id = ? AND status IN ('draft', "
+                                "'ready') GROUP BY service_date ORDER BY service_date",
+                                PSY_ARGS(PSY_INT(practice)));
+    if (!s) return psy__store_dbfail(st, "claim");
+    int r;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
+        struct day *d = PSY__PUSH(days, ndays, cap);
+        psy__db_col_copy(s, 0, d->date, sizeof d->date);
+        d->claims = (size_t)psy__sql_int64(s, 1);
+    }
+    psy__sql_finalize(s);
+    if (r == PSY_SQL_ERROR) {
+        free(days);
+        return psy__store_dbfail(st, "claim");
+    }
+    struct psy_billing_build_result res = {0};
+    struct phases ph = {0};
+    struct build B = {.st = st, .cx = cx, .practice = practice, .r = &res, .ph = &ph};
+    psy_status rc = ndays ? load_practice(&B) : PSY_OK;
+    size_t want = psy__billing_stretch_items > 0 ? (size_t)psy__billing_stretch_items : 1;
+    for (size_t d = 0; !rc && d < ndays;) {
+        /* whole dates, about want claims (a date with more is a stretch of its own); a gap of more than a
+         * week between two dates of open claims ends a stretch too, so that the audit does not read the
+         * sessions of a long stretch of dates for a few claims */
+        size_t e = d, count = 0;
+        while (e < ndays && (e == d || (count + days[e].claims <= want &&
+                                        psy_date_between(days[e - 1].date, days[e].date) <= 7)))
+            count += days[e++].claims;
+        if (!(rc = psy__store_begin(st))) {
+            rc = rescrub_stretch(&B, days[d].date, days[e - 1].date, rest, nrest, &caprest);
+            if (rc) psy__store_rollback(st);
+            else if (!(rc = psy__store_commit(st)) && B.nc && psy__billing_chunk_hook) psy__billing_chunk_hook();
+        }
+        stretch_clear(&B);
+        d = e;
+    }
+    free(days);
+    build_free(&B);
+    if (rc) {
+        free(*rest);
+        *rest = NULL;
+        *nrest = 0;
+        return rc;
+    }
+    *ready = res.ready;
+    *draft = res.draft;
+    return PSY_OK;
 }

@@ -153,6 +153,12 @@ struct psy__chunk {
 void psy__chunk_touch(struct psy__chunk *c, psy_id claim);
 psy_status psy__chunk_step(struct psy__chunk *c);
 psy_status psy__chunk_end(struct psy__chunk *c, psy_status rc, long *ready, long *draft);
+/* Every draft and ready claim that is a plain original scrubbed again, a stretch of dates per
+ * transaction, with the build's set-based reads (billing_bulk.c); the verdicts counted into *ready and
+ * *draft; the ids of the others (replacements, voids, next payers' claims) into *rest (free it) for the
+ * scrubber claim by claim. cx: the NCCI tables. */
+psy_status psy__billing_rescrub(psy_store *st, const psy_coder *cx, psy_id practice, long *ready, long *draft,
+                                psy_id **rest, size_t *nrest);
 /* The ids of the practice's claims matched by where (a condition on claim, one ? for the practice). */
 psy_status psy__billing_claim_ids(psy_store *st, psy_id practice, const char *where, psy_id **ids, size_t *n);
 

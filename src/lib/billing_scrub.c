@@ -331,16 +331,17 @@ psy_status psy__chunk_end(struct psy__chunk *c, psy_status rc, long *ready, long
     return rc;
 }
 
-/* Scrubs the claims of ids, committing in chunks, and counts the verdicts. */
-static psy_status scrub_many(psy_store *st, psy_id practice, const psy_id *ids, size_t n, long *ready, long *draft)
+/* Scrubs the claims of ids, committing in chunks, and counts the verdicts (cx: the NCCI tables, or NULL). */
+static psy_status scrub_many(psy_store *st, const psy_coder *cx, psy_id practice, const psy_id *ids, size_t n,
+                             long *ready, long *draft)
 {
     /* One audit per date of service for the whole call, and the NCCI tables opened once: a date's claims
      * span several transactions, and each transaction audited the date again. The audit reads the records
      * (sessions, notes, plans, policies), never a claim, so what the scrub writes cannot change it; a
      * record changed by someone else during the call counts from the next scrub, as it did for the
      * claims of one transaction. */
-    struct audit_cache keep = {0};
-    struct psy__chunk ch = {.st = st, .practice = practice, .keep = &keep};
+    struct audit_cache keep = {.cx = cx};
+    struct psy__chunk ch = {.st = st, .cx = cx, .practice = practice, .keep = &keep};
     psy_status rc = PSY_OK;
     for (size_t i = 0; !rc && i < n; i++) {
         if ((rc = psy__chunk_step(&ch))) break;
@@ -377,12 +378,24 @@ psy_status psy__billing_claim_ids(psy_store *st, psy_id practice, const char *wh
 psy_status psy_billing_scrub_all(psy_store *st, psy_id practice, long *ready, long *draft)
 {
     *ready = *draft = 0;
-    psy_id *ids;
-    size_t n;
-    psy_status rc = psy__billing_claim_ids(st, practice, "status IN ('draft', 'ready')", &ids, &n);
-    if (!rc) rc = scrub_many(st, practice, ids, n, ready, draft);
-    free(ids);
-    return rc;
+    psy_coder *cx = NULL;
+    char err[200];
+    if (psy_coding_open(st, &cx, err, sizeof err)) return psy__store_fail(st, PSY_EDB, "ncci: %s", err);
+    /* the plain originals a stretch of dates at a time (billing_bulk.c), the others claim by claim */
+    psy_id *rest = NULL;
+    size_t nrest = 0;
+    long r2 = 0, d2 = 0;
+    psy_status rc = psy__billing_rescrub(st, cx, practice, ready, draft, &rest, &nrest);
+    if (!rc && nrest) rc = scrub_many(st, cx, practice, rest, nrest, &r2, &d2);
+    free(rest);
+    psy_coding_close(cx);
+    if (rc) {
+        *ready = *draft = 0;
+        return rc;
+    }
+    *ready += r2;
+    *draft += d2;
+    return PSY_OK;
 }
 
 /* --- listing ------------------------------------------------------------------------------------ */

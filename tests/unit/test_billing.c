@@ -756,6 +756,7 @@ static void test_era_reversal(void **state)
 /* After the records are corrected, scrubbing every draft and ready claim again makes the held claim
  * ready without building anything anew; the counts match the claims' states. */
 static char *qtext(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static long long qn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static void test_scrub_all(void **state)
 {
@@ -775,19 +776,61 @@ static void test_scrub_all(void **state)
     assert_int_equal(psy_records_session_get(W.st, W.pr, W.faulted_session, &s), PSY_OK);
     int m = psy_records_session_minutes(&s);
     const char *code = m <= 37 ? "90832" : m <= 52 ? "90834" : "90837";
+    psy_id fixed = qn("SELECT l.claim_id FROM claim_line l WHERE l.session_id = %lld", (long long)W.faulted_session);
+    long long version = qn("SELECT version FROM claim WHERE id = %lld", (long long)fixed);
     assert_int_equal(psy_records_billed_set(W.st, W.pr, W.faulted_session, 0, code), PSY_OK);
     assert_int_equal(psy_billing_scrub_all(W.st, W.pr, &ready, &draft), PSY_OK);
     assert_int_equal(draft, drafts_before - 1);
     snprintf(sql, sizeof sql, "SELECT count(*) FROM claim c JOIN claim_line l ON l.claim_id = c.id WHERE "
              "l.session_id = %lld AND c.status = '%s'", (long long)W.faulted_session, "ready");
     assert_int_equal(q1(sql), 1);
+    /* the move as psy_billing_transition makes it: one version more, its history row */
+    assert_int_equal(qn("SELECT version FROM claim WHERE id = %lld", (long long)fixed), version + 1);
+    assert_int_equal(qn("SELECT count(*) FROM claim_status_history WHERE claim_id = %lld AND from_status = 'draft' "
+                        "AND to_status = 'ready' AND reason = 'the scrubber found no errors' AND id = (SELECT max(id) "
+                        "FROM claim_status_history WHERE claim_id = %lld)",
+                        (long long)fixed, (long long)fixed),
+                     1);
     cli("claims scrub --json", 0, "\"ready\"", NULL, NULL);
-    /* in transactions of 3 claims, so a date's claims span several: each claim ends as scrubbing it alone
-     * leaves it (the scrub audits each date once for the whole call) */
-    int chunk = psy__billing_chunk_items;
+    /* and back: a client's address gone sends the client's ready claims to draft (837P), each with
+     * its history row; the address put back makes them ready again */
+    psy_id moved = qn("SELECT min(id) FROM claim WHERE status = 'ready' AND frequency = 1 AND cob_from_claim_id IS "
+                      "NULL AND practice_id = %lld",
+                      (long long)W.pr);
+    psy_id who = qn("SELECT client_id FROM claim WHERE id = %lld", (long long)moved);
+    struct psy_client cl, kept;
+    assert_int_equal(psy_records_client_get(W.st, W.pr, who, &cl), PSY_OK);
+    kept = cl;
+    cl.address[0] = cl.city[0] = cl.state[0] = cl.zip[0] = 0;
+    assert_int_equal(psy_records_client_update(W.st, W.pr, &cl), PSY_OK);
+    long long theirs = qn("SELECT count(*) FROM claim WHERE client_id = %lld AND status IN ('draft', 'ready')",
+                          (long long)who);
+    assert_int_equal(psy_billing_scrub_all(W.st, W.pr, &ready, &draft), PSY_OK);
+    assert_int_equal(qn("SELECT count(*) FROM claim WHERE client_id = %lld AND status = 'draft'", (long long)who), theirs);
+    assert_int_equal(qn("SELECT count(*) FROM claim_status_history WHERE claim_id = %lld AND from_status = 'ready' AND "
+                        "to_status = 'draft' AND reason = 'the scrubber found errors'",
+                        (long long)moved),
+                     1);
+    char *why = qtext("SELECT findings FROM claim WHERE id = %lld", (long long)moved);
+    assert_non_null(strstr(why, "\"source\":\"837p\""));
+    free(why);
+    assert_int_equal(psy_records_client_get(W.st, W.pr, who, &cl), PSY_OK);
+    memcpy(cl.address, kept.address, sizeof cl.address);
+    memcpy(cl.city, kept.city, sizeof cl.city);
+    memcpy(cl.state, kept.state, sizeof cl.state);
+    memcpy(cl.zip, kept.zip, sizeof cl.zip);
+    assert_int_equal(psy_records_client_update(W.st, W.pr, &cl), PSY_OK);
+    /* in transactions of 3 claims (so a date's claims span several in the claim-by-claim path) and
+     * stretches of about 3 claims' dates: each claim ends as scrubbing it alone leaves it (the scrub
+     * audits each date once for the whole call) */
+    int chunk = psy__billing_chunk_items, stretch = psy__billing_stretch_items;
     psy__billing_chunk_items = 3;
+    psy__billing_stretch_items = 3;
     assert_int_equal(psy_billing_scrub_all(W.st, W.pr, &ready, &draft), PSY_OK);
     psy__billing_chunk_items = chunk;
+    psy__billing_stretch_items = stretch;
+    assert_int_equal(qn("SELECT count(*) FROM claim WHERE id = %lld AND status = 'ready'", (long long)moved), 1);
+    assert_int_equal(ready, q1("SELECT count(*) FROM claim WHERE status = 'ready'"));
     long long n = q1("SELECT count(*) FROM claim WHERE status IN ('draft', 'ready')");
     assert_true(n > 10);
     long long *ids = calloc((size_t)n, sizeof *ids);
@@ -797,11 +840,11 @@ static void test_scrub_all(void **state)
         char next[200];
         snprintf(next, sizeof next, "SELECT min(id) FROM claim WHERE status IN ('draft', 'ready') AND id > %lld", id);
         ids[i] = id = q1(next);
-        after[i] = qtext("SELECT status || ' ' || findings FROM claim WHERE id = %lld", id);
+        after[i] = qtext("SELECT status || ' ' || version || ' ' || findings FROM claim WHERE id = %lld", id);
     }
     for (long long i = 0; i < n; i++) {
         assert_int_equal(psy_billing_scrub(W.st, W.pr, ids[i]), PSY_OK);
-        char *alone = qtext("SELECT status || ' ' || findings FROM claim WHERE id = %lld", ids[i]);
+        char *alone = qtext("SELECT status || ' ' || version || ' ' || findings FROM claim WHERE id = %lld", ids[i]);
         assert_string_equal(after[i], alone);
         free(alone);
         free(after[i]);
