@@ -820,6 +820,40 @@ static void *own_run(void *arg)
     return NULL;
 }
 
+/* The scrubber on the claims a stretch holds (dates from..to): the claims' own checks need nothing the
+ * audit finds and read only what the stretch holds, so a second thread does them while this one writes
+ * the billed codes (billed: a build's, which the audit reads) and the audit of the dates reads; then
+ * each claim's verdict, counted into B->r. */
+static psy_status scrub_held(struct build *B, const char *from, const char *to, int billed)
+{
+    struct own_part op = {B, SIZE_MAX};
+    pthread_t t;
+    int bg = B->nc >= 64 && sysconf(_SC_NPROCESSORS_ONLN) > 1 && !pthread_create(&t, NULL, own_run, &op);
+    psy_status rc = billed ? psy__records_billed_many(B->st, B->practice, from, to, B->bi, B->nbi) : PSY_OK;
+    mark(B->ph, PH_BILLED);
+    struct psy_audit_finding *af = NULL;
+    size_t naf = 0;
+    struct owner *own[2] = {NULL, NULL};
+    size_t nown[2] = {0, 0};
+    if (!rc && B->nc) rc = psy__audit_collect_days(B->st, B->practice, from, to, &af, &naf);
+    if (!rc && B->nc) rc = owners(B, from, to, &own[0], &nown[0], 0);
+    if (!rc && B->nc) rc = owners(B, from, to, &own[1], &nown[1], 1);
+    mark(B->ph, PH_AUDIT);
+    if (bg) pthread_join(t, NULL);
+    else if (!rc) own_run(&op);
+    if (!rc && op.failed != SIZE_MAX)
+        rc = psy__store_fail(B->st, PSY_ENOTFOUND, "claim: the records of claim %s are gone", B->c[op.failed].number);
+    for (size_t i = 0; !rc && i < B->nc; i++) {
+        scrub_finish(B, i, af, naf, own, nown);
+        *(B->c[i].ready ? &B->r->ready : &B->r->draft) += 1;
+    }
+    mark(B->ph, PH_SCRUB);
+    free(af);
+    free(own[0]);
+    free(own[1]);
+    return rc;
+}
+
 /* --- a stretch of dates --------------------------------------------------------------------------- */
 
 static void stretch_clear(struct build *B)
@@ -974,37 +1008,7 @@ static psy_status stretch(struct build *B, const struct psy_session *ss, size_t 
     }
     if (!rc) rc = reserve_ids(B);
     mark(B->ph, PH_CODE);
-    /* the claims' own checks need nothing the audit finds and read only what the stretch holds: a second
-     * thread does them while this one writes the billed codes and the audit reads */
-    struct own_part op = {B, SIZE_MAX};
-    pthread_t t;
-    int bg = !rc && B->nc >= 64 && sysconf(_SC_NPROCESSORS_ONLN) > 1 && !pthread_create(&t, NULL, own_run, &op);
-    if (!rc) rc = psy__records_billed_many(B->st, B->practice, from, to, B->bi, B->nbi);
-    mark(B->ph, PH_BILLED);
-    /* the audit's findings over the stretch's dates, once its members are billed (the audit reads the
-     * billed codes) */
-    struct psy_audit_finding *af = NULL;
-    size_t naf = 0;
-    struct owner *own[2] = {NULL, NULL};
-    size_t nown[2] = {0, 0};
-    if (!rc && B->nc) {
-        rc = psy__audit_collect_days(B->st, B->practice, from, to, &af, &naf);
-    }
-    if (!rc && B->nc) rc = owners(B, from, to, &own[0], &nown[0], 0);
-    if (!rc && B->nc) rc = owners(B, from, to, &own[1], &nown[1], 1);
-    mark(B->ph, PH_AUDIT);
-    if (bg) pthread_join(t, NULL);
-    else if (!rc) own_run(&op);
-    if (!rc && op.failed != SIZE_MAX)
-        rc = psy__store_fail(B->st, PSY_ENOTFOUND, "claim: the records of claim %s are gone", B->c[op.failed].number);
-    for (size_t i = 0; !rc && i < B->nc; i++) {
-        scrub_finish(B, i, af, naf, own, nown);
-        *(B->c[i].ready ? &B->r->ready : &B->r->draft) += 1;
-    }
-    mark(B->ph, PH_SCRUB);
-    free(af);
-    free(own[0]);
-    free(own[1]);
+    if (!rc) rc = scrub_held(B, from, to, 1);
     if (!rc) rc = write_stretch(B);
     mark(B->ph, PH_WRITE);
     return rc;
@@ -1311,27 +1315,7 @@ static psy_status rescrub_stretch(struct build *B, const char *from, const char 
     if (!rc && B->nc) rc = load_stretch(B, from, to);
     if (rc || !B->nc) return rc;
     link_open(B);
-    struct own_part op = {B, SIZE_MAX};
-    pthread_t t;
-    int bg = B->nc >= 64 && sysconf(_SC_NPROCESSORS_ONLN) > 1 && !pthread_create(&t, NULL, own_run, &op);
-    struct psy_audit_finding *af = NULL;
-    size_t naf = 0;
-    struct owner *own[2] = {NULL, NULL};
-    size_t nown[2] = {0, 0};
-    rc = psy__audit_collect_days(B->st, B->practice, from, to, &af, &naf);
-    if (!rc) rc = owners(B, from, to, &own[0], &nown[0], 0);
-    if (!rc) rc = owners(B, from, to, &own[1], &nown[1], 1);
-    if (bg) pthread_join(t, NULL);
-    else if (!rc) own_run(&op);
-    if (!rc && op.failed != SIZE_MAX)
-        rc = psy__store_fail(B->st, PSY_ENOTFOUND, "claim: the records of claim %s are gone", B->c[op.failed].number);
-    for (size_t i = 0; !rc && i < B->nc; i++) {
-        scrub_finish(B, i, af, naf, own, nown);
-        *(B->c[i].ready ? &B->r->ready : &B->r->draft) += 1;
-    }
-    free(af);
-    free(own[0]);
-    free(own[1]);
+    rc = scrub_held(B, from, to, 0);
     if (!rc) rc = write_verdicts(B);
     return rc;
 }
