@@ -378,6 +378,10 @@ psy_status psy__billing_claim_ids(psy_store *st, psy_id practice, const char *wh
 psy_status psy_billing_scrub_all(psy_store *st, psy_id practice, long *ready, long *draft)
 {
     *ready = *draft = 0;
+    int64_t open = 0;
+    psy_status rc = psy__db_int(st, &open, "SELECT count(*) FROM claim WHERE practice_id = ? AND status IN ('draft', "
+                                "'ready')", PSY_ARGS(PSY_INT(practice)));
+    if (rc || !open) return rc;
     psy_coder *cx = NULL;
     char err[200];
     if (psy_coding_open(st, &cx, err, sizeof err)) return psy__store_fail(st, PSY_EDB, "ncci: %s", err);
@@ -385,7 +389,7 @@ psy_status psy_billing_scrub_all(psy_store *st, psy_id practice, long *ready, lo
     psy_id *rest = NULL;
     size_t nrest = 0;
     long r2 = 0, d2 = 0;
-    psy_status rc = psy__billing_rescrub(st, cx, practice, ready, draft, &rest, &nrest);
+    rc = psy__billing_rescrub(st, cx, practice, ready, draft, &rest, &nrest);
     if (!rc && nrest) rc = scrub_many(st, cx, practice, rest, nrest, &r2, &d2);
     free(rest);
     psy_coding_close(cx);
