@@ -205,14 +205,17 @@ function daysLeft(c) {
 /** The claims not yet sent whose payer's limit runs out within 30 days, or has run out. */
 async function timelyBox() {
   const within = h('input', { type: 'number', min: '0', max: '3650', value: '30', inputmode: 'numeric' });
+  const search = h('input', { type: 'search', placeholder: 'claim number or client', autocomplete: 'off' });
   const out = h('div', {});
-  const form = h('form', { class: 'row timely-form' }, field('timely-within', 'Days left at most', within), h('button', { type: 'submit' }, 'List'));
+  const form = h('form', { class: 'row timely-form' }, field('timely-within', 'Days left at most', within),
+    field('timely-q', 'Search', search), h('button', { type: 'submit' }, 'List'));
   const item = (c) => h('li', {},
     h('a', { href: `#/claims/${c.id}`, class: 'code' }, c.number), ' ', h('span', { class: 'code' }, c.payer_code), ` ${c.service_date}, `,
     stateName(c.status), ': ', h('strong', { class: c.days_left < 0 ? 'error' : null },
       c.days_left < 0 ? `past the ${c.limit_days}-day limit (last day ${c.deadline})` : `${c.days_left} days left (last day ${c.deadline})`));
   async function load() {
-    const base = `/api/claims/timely?within=${encodeURIComponent(within.value || '0')}&limit=${PAGE}`;
+    const q = search.value.trim();
+    const base = `/api/claims/timely?within=${encodeURIComponent(within.value || '0')}&limit=${PAGE}${q ? `&q=${encodeURIComponent(q)}` : ''}`;
     const r = await request('GET', base);
     if (!r.items.length) {
       replace(out, h('p', { class: 'notice ok' }, 'No unsent claim is that close to its payer\'s limit.'));

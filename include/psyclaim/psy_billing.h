@@ -148,6 +148,7 @@ struct psy_billing_timely_filter {
     const char *payer;  /* a payer's code or record id; "" or NULL: every payer */
     psy_id client;      /* 0: every client */
     psy_id clinician;   /* not 0: only the clients this clinician sees (as the claims list) */
+    const char *q;      /* part of the claim number or of the client's name (as the claims list); NULL: all */
 };
 psy_status psy_billing_timely_page(psy_store *st, psy_id practice, const struct psy_billing_timely_filter *f,
                                    struct psy_page *pg, struct psy_billing_timely **out /* OUT */, size_t *n /* OUT */);

@@ -159,6 +159,11 @@ psy_status psy__chunk_end(struct psy__chunk *c, psy_status rc, long *ready, long
  * scrubber claim by claim. cx: the NCCI tables. */
 psy_status psy__billing_rescrub(psy_store *st, const psy_coder *cx, psy_id practice, long *ready, long *draft,
                                 psy_id **rest, size_t *nrest);
+/* The condition of a search box on claim c: part of its number (when text could be one) or of its client's
+ * name, any case (billing_view.c); nothing for an empty text. pat (PSY__LIKE_MAX bytes, psy_db.h) holds
+ * the pattern while q lives. */
+struct psy__query;
+void psy__billing_claim_search(struct psy__query *q, psy_id practice, const char *text, char *pat);
 /* The ids of the practice's claims matched by where (a condition on claim, one ? for the practice). */
 psy_status psy__billing_claim_ids(psy_store *st, psy_id practice, const char *where, psy_id **ids, size_t *n);
 

@@ -232,6 +232,8 @@ static psy_status timely_scan(psy_store *st, psy_id practice, const struct psy_b
                            PSY_ARGS(PSY_INT(practice), PSY_TEXT(f->payer), PSY_INT(strtoll(f->payer, NULL, 10))));
     if (f->client) psy__query_where(&q, "c.client_id = ?", PSY_INT(f->client));
     if (f->clinician) psy__records_seen_by(&q, "c.client_id", practice, f->clinician);
+    char pat[PSY__LIKE_MAX];
+    psy__billing_claim_search(&q, practice, f->q, pat);
     psy__query_sql(&q, " ORDER BY c.id");
     psy__stmt *s = psy__db_stmt(st, q.sql.p, q.args, q.n);
     psy__query_free(&q);

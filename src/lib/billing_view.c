@@ -430,8 +430,13 @@ static void claim_filter(struct psy__query *q, psy_id practice, const struct psy
     }
     if (f->client) psy__query_where(q, "c.client_id = ?", PSY_INT(f->client));
     if (f->clinician) psy__records_seen_by(q, "c.client_id", practice, f->clinician);
-    if (!psy__like_pattern(f->q, pat)) return;
-    if (number_like(f->q))
+    psy__billing_claim_search(q, practice, f->q, pat);
+}
+
+void psy__billing_claim_search(struct psy__query *q, psy_id practice, const char *text, char *pat)
+{
+    if (!psy__like_pattern(text, pat)) return;
+    if (number_like(text))
         psy__query_where_n(q,
                            "lower(c.claim_number) LIKE ? ESCAPE '\\' OR c.client_id IN (SELECT id FROM client k"
                            " WHERE k.practice_id = ? AND (lower(k.first_name || ' ' || k.last_name) LIKE ? ESCAPE '\\'"

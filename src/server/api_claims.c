@@ -312,7 +312,7 @@ void api_claim_correct(struct srv_req *r) { claim_replace(r, PSY_FREQ_REPLACEMEN
 
 void api_claim_void(struct srv_req *r) { claim_replace(r, PSY_FREQ_VOID); }
 
-/* GET /api/claims/timely?within=DAYS&payer=&client=&limit=&cursor= : a page of the claims not yet sent,
+/* GET /api/claims/timely?within=DAYS&payer=&client=&q=&limit=&cursor= : a page of the claims not yet sent,
  * soonest deadline first, with the days their payer's limit leaves and the count of all that match. */
 void api_claims_timely(struct srv_req *r)
 {
@@ -323,7 +323,8 @@ void api_claims_timely(struct srv_req *r)
         return;
     psy_id pr = r->session.user.practice_id;
     struct psy_billing_timely_filter f = {.within = (int)within, .payer = srv_query(r, "payer"), .client = client,
-                                          .clinician = api_own_clinician(r, PSY_PERM_CLAIMS_READ)};
+                                          .clinician = api_own_clinician(r, PSY_PERM_CLAIMS_READ),
+                                          .q = srv_query(r, "q")};
     if (api_audit_rec(r, "claim.timely", "claim", 0)) return;
     struct psy_billing_timely *t;
     size_t n;

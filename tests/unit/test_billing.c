@@ -1530,6 +1530,26 @@ static void test_timely_filing(void **state)
         assert_int_equal(pg.total, (long long)mine);
         for (size_t i = 0; i < np; i++) assert_string_equal(pt[i].payer_code, "DEMOBLU01");
         free(pt);
+        /* searched: by part of a claim number, by a client's name */
+        struct psy_billing_timely_filter fq = {.within = -1, .today = today, .q = t[0].number + 3};
+        struct psy_page pq = {.limit = 500};
+        assert_int_equal(psy_billing_timely_page(W.st, W.pr, &fq, &pq, &pt, &np), PSY_OK);
+        int hit = 0;
+        for (size_t i = 0; i < np; i++) hit |= pt[i].claim == t[0].claim;
+        assert_true(hit);
+        for (size_t i = 0; i < np; i++) assert_non_null(strstr(pt[i].number, t[0].number + 3));
+        free(pt);
+        char *last = qtext("SELECT lower(last_name) FROM client WHERE id = %lld", (long long)t[0].client_id);
+        fq.q = last;
+        assert_int_equal(psy_billing_timely_page(W.st, W.pr, &fq, &pq, &pt, &np), PSY_OK);
+        assert_true(np >= 1);
+        for (size_t i = 0; i < np; i++) {
+            char *ln = qtext("SELECT lower(last_name) FROM client WHERE id = %lld", (long long)pt[i].client_id);
+            assert_non_null(strstr(ln, last));
+            free(ln);
+        }
+        free(pt);
+        free(last);
         static const char *bad[] = {"x", "p12", "p12.zz", "p12.", "p12.41424344"};
         for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
             pg.cursor = bad[i];
