@@ -29,6 +29,7 @@ static int claims_build(psy_store *st, psy_id pid, const struct cli_bopts *b)
         return CLI_FAIL;
     }
     struct psy_billing_build_result r;
+    cli_progress_on(st);
     psy_status rc = psy_billing_build(st, cx, pid, b->from, b->to, &r);
     psy_coding_close(cx);
     if (rc) {
@@ -59,6 +60,7 @@ static int claims_scrub(psy_store *st, psy_id pid, const struct cli_bopts *b)
         cli_error("%s", psy_store_errmsg(st));
         return CLI_USAGE;
     }
+    cli_progress_on(st);
     if (psy_billing_scrub_all(st, pid, &ready, &draft)) {
         cli_error("claims scrub: %s", psy_store_errmsg(st));
         return CLI_FAIL;

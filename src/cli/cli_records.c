@@ -184,6 +184,7 @@ static int run_demo(int argc, char **argv)
     psy_store *st = cli_open_store(db);
     if (!st) return CLI_FAIL;
     struct psy_demo_result r;
+    cli_progress_on(st);
     psy_status rc = psy_records_demo(st, &d, &r);
     long paid = 0;
     if (!rc) rc = psy_ledger_demo(st, r.practice_id, &paid); /* client balances, some paid, some late */

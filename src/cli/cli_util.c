@@ -14,9 +14,43 @@
 #include <string.h>
 #include "cli.h"
 
+/* --- progress of long work --------------------------------------------------------------------------- */
+
+struct cli_progress {
+    int pct;
+    char what[40];
+};
+
+static void on_progress(void *ud, const char *what, long long done, long long total)
+{
+    struct cli_progress *p = ud;
+    int pct = total > 0 ? (int)(done * 100 / total) : 100;
+    if (pct == p->pct && !strcmp(p->what, what)) return;
+    snprintf(p->what, sizeof p->what, "%s", what);
+    p->pct = pct;
+    int bar = pct * 30 / 100;
+    fprintf(stderr, "\r  %-12s [%.*s%*s] %3d%%", what, bar, "##############################", 30 - bar, "", pct);
+    if (done >= total) {
+        fputc('\n', stderr);
+        p->pct = -1;
+    }
+    fflush(stderr);
+}
+
+static struct cli_progress progress = {-1, ""}; /* pct -1: no bar drawn, or the last one ended */
+
+void cli_progress_on(psy_store *st)
+{
+    if (isatty(2)) psy_store_set_progress(st, on_progress, &progress);
+}
+
 void cli_error(const char *fmt, ...)
 {
     va_list ap;
+    if (progress.pct >= 0) { /* a bar cut short by the failure: the message on a line of its own */
+        fputc('\n', stderr);
+        progress.pct = -1;
+    }
     fputs("psyclaim: ", stderr);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);

@@ -1164,6 +1164,9 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
     mark(&ph, PH_START);
     struct psy_coding_result *cr = psy__malloc(sizeof *cr);
     size_t want = psy__billing_stretch_items > 0 ? (size_t)psy__billing_stretch_items : 1;
+    long long total = 0, done = 0;
+    for (size_t d = 0; d < ndays; d++) total += (long long)days[d].sessions;
+    if (!rc) psy__progress(st, "claims build", 0, total);
     for (size_t d = 0; !rc && d < ndays;) {
         size_t e = d, count = 0;
         while (e < ndays && (e == d || count + days[e].sessions <= 2 * want)) count += days[e++].sessions;
@@ -1176,6 +1179,7 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
         if (!rc) rc = bill_window(&B, ss, k, want, cr);
         free(ss);
         d = e;
+        if (!rc) psy__progress(st, "claims build", done += (long long)count, total);
     }
     free(cr);
     free(days);
@@ -1353,6 +1357,9 @@ psy_status psy__billing_rescrub(psy_store *st, const psy_coder *cx, psy_id pract
     struct build B = {.st = st, .cx = cx, .practice = practice, .r = &res, .ph = &ph};
     psy_status rc = ndays ? load_practice(&B) : PSY_OK;
     size_t want = psy__billing_stretch_items > 0 ? (size_t)psy__billing_stretch_items : 1;
+    long long total = 0, done = 0;
+    for (size_t d = 0; d < ndays; d++) total += (long long)days[d].claims;
+    if (!rc) psy__progress(st, "claims scrub", 0, total);
     for (size_t d = 0; !rc && d < ndays;) {
         /* whole dates, about want claims (a date with more is a stretch of its own); a gap of more than a
          * week between two dates of open claims ends a stretch too, so that the audit does not read the
@@ -1367,6 +1374,9 @@ psy_status psy__billing_rescrub(psy_store *st, const psy_coder *cx, psy_id pract
             else if (!(rc = psy__store_commit(st)) && B.nc && psy__billing_chunk_hook) psy__billing_chunk_hook();
         }
         stretch_clear(&B);
+        /* the stretch's other claims are scrubbed claim by claim at the end: counted then */
+        for (size_t i = d; i < e; i++) done += (long long)days[i].claims;
+        if (!rc) psy__progress(st, "claims scrub", done - (long long)*nrest, total);
         d = e;
     }
     free(days);

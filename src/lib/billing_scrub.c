@@ -399,6 +399,7 @@ psy_status psy_billing_scrub_all(psy_store *st, psy_id practice, long *ready, lo
     }
     *ready += r2;
     *draft += d2;
+    psy__progress(st, "claims scrub", (long long)open, (long long)open);
     return PSY_OK;
 }
 

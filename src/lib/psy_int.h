@@ -32,6 +32,8 @@ int psy__buf_printf(struct psy__buf *b, const char *fmt, ...) __attribute__((for
 void psy__buf_free(struct psy__buf *b);
 
 /* store.c. SQL goes through the layer in psy_db.h, on either backend. */
+/* Reports progress of long work to the handle's progress function, if any (psy_store_set_progress). */
+void psy__progress(psy_store *st, const char *what, long long done, long long total);
 psy_status psy__store_fail(psy_store *st, psy_status rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 psy_status psy__store_dbfail(psy_store *st, const char *what); /* records the backend's message */

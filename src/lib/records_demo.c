@@ -208,6 +208,8 @@ struct g_client {
 
 struct gen {
     psy_store *st;
+    psy_store *user;     /* the caller's handle, for progress: weeks, then on PostgreSQL the tables copied */
+    long long steps;     /* the progress's total */
     psy_id pr;
     uint64_t rng;
     int weeks, nclients, ngroups, clean, nclin;
@@ -702,6 +704,7 @@ static psy_status generate(struct gen *g)
             psy__rec_date_add(monday, rnd(&g->rng, 5), date);
             if (strcmp(date, g->end) <= 0) rc = individual_session(g, i, w, date);
         }
+        if (!rc) psy__progress(g->user, "demo data", w + 1, g->steps);
     }
     return rc;
 }
@@ -775,6 +778,9 @@ static psy_status generate_copied(struct gen *g, int *done)
     if (fd < 0) return PSY_OK; /* no scratch file: generate directly */
     close(fd);
     *done = 1;
+    int ntables = 0;
+    while (demo_tables[ntables]) ntables++;
+    g->steps = g->weeks + ntables;
     if (psy_store_open(path, &scratch, err, sizeof err)) {
         rc = psy__store_fail(st, PSY_EDB, "demo: scratch store: %s", err);
     } else if ((rc = psy_catalog_seed(scratch))) {
@@ -787,7 +793,9 @@ static psy_status generate_copied(struct gen *g, int *done)
     }
     int has_id[sizeof demo_tables / sizeof *demo_tables] = {0};
     if (!rc && !(rc = psy__store_begin(st))) {
-        for (int t = 0; !rc && demo_tables[t]; t++) rc = copy_table(scratch, st, demo_tables[t], &has_id[t]);
+        for (int t = 0; !rc && demo_tables[t]; t++)
+            if (!(rc = copy_table(scratch, st, demo_tables[t], &has_id[t])))
+                psy__progress(st, "demo data", g->weeks + t + 1, g->steps);
         rc = psy__rec_end(st, rc);
     }
     /* the copied ids came with the rows: move each id sequence past them */
@@ -828,7 +836,7 @@ psy_status psy_records_demo(psy_store *st, const struct psy_demo_opts *o, struct
     struct gen g;
     memset(&g, 0, sizeof g);
     memset(r, 0, sizeof *r);
-    g.st = st;
+    g.st = g.user = st;
     g.r = r;
     g.rng = (uint64_t)(o ? o->seed : 1) * 0x2545f4914f6cdd1dULL + 1;
     g.weeks = o && o->weeks > 0 ? o->weeks : 13;
@@ -847,8 +855,13 @@ psy_status psy_records_demo(psy_store *st, const struct psy_demo_opts *o, struct
         return psy__rec_bad(st, "clients", "the planted problems need 3 groups, %d clients outside them and 8 weeks",
                             P_COUNT);
     int copied = 0;
+    g.steps = g.weeks;
     psy_status rc = generate_copied(&g, &copied);
-    if (!rc && !copied) rc = generate_into(&g);
+    if (!rc && !copied) {
+        g.steps = g.weeks;
+        rc = generate_into(&g);
+    }
+    if (!rc) psy__progress(st, "demo data", g.steps, g.steps);
     for (int i = 0; g.cl && i < g.nclients; i++)
         for (int f = 0; f < 4; f++) free(g.cl[i].last_note[f]);
     free(g.cl);

@@ -26,7 +26,21 @@ struct psy_store {
     int bulk;        /* the outermost transaction is all-or-nothing: inner begins set no savepoint */
     int bulk_failed; /* an inner unit of a bulk transaction rolled back: the whole of it must */
     void *page_cache; /* counts of paged lists by list version (db.c) */
+    psy_progress_fn progress;
+    void *progress_ud;
 };
+
+void psy_store_set_progress(psy_store *st, psy_progress_fn fn, void *ud)
+{
+    if (!st) return;
+    st->progress = fn;
+    st->progress_ud = ud;
+}
+
+void psy__progress(psy_store *st, const char *what, long long done, long long total)
+{
+    if (st && st->progress) st->progress(st->progress_ud, what, done < total ? done : total, total);
+}
 
 void **psy__store_page_cache(psy_store *st) { return &st->page_cache; }
 

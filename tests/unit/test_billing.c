@@ -29,12 +29,42 @@ static struct world W;
 /* One integer from a query on the database (a second connection, as an outsider reads it). */
 static long long q1(const char *sql) { return test_db_count(&W.db, sql); }
 
-/* The demo practice every test of a backend shares, made on a fresh database. */
+/* What a progress function saw: each call's work, done and total. */
+struct seen_progress {
+    char what[32];
+    long long done[4096], total;
+    size_t n;
+    int bad;
+};
+
+static void note_progress(void *ud, const char *what, long long done, long long total)
+{
+    struct seen_progress *p = ud;
+    if (p->n && (strcmp(p->what, what) || total != p->total || done < p->done[p->n - 1])) p->bad = 1;
+    if (done < 0 || done > total) p->bad = 1;
+    snprintf(p->what, sizeof p->what, "%s", what);
+    p->total = total;
+    if (p->n < 4096) p->done[p->n++] = done;
+}
+
+/* The demo practice every test of a backend shares, made on a fresh database; its progress goes week by
+ * week (then, on PostgreSQL, table by table as the rows are copied from the scratch file) to the end. */
 static psy_id demo_practice(psy_store *st)
 {
     struct psy_demo_opts o = {.seed = 11, .end_date = "2026-03-31", .weeks = 3, .clients = 16, .groups = 1, .clean = 1};
     struct psy_demo_result r;
+    struct seen_progress *p = calloc(1, sizeof *p);
+    psy_store_set_progress(st, note_progress, p);
     assert_int_equal(psy_records_demo(st, &o, &r), PSY_OK);
+    psy_store_set_progress(st, NULL, NULL);
+    assert_false(p->bad);
+    assert_string_equal(p->what, "demo data");
+    if (strcmp(psy_store_backend(st), "sqlite")) assert_true(p->total > 3);
+    else assert_int_equal(p->total, 3);
+    assert_int_equal(p->n, p->total + 1); /* each step, and the end once more */
+    assert_int_equal(p->done[0], 1);
+    assert_int_equal(p->done[p->n - 1], p->total);
+    free(p);
     free(r.problems);
     return r.practice_id;
 }
@@ -757,6 +787,38 @@ static void test_era_reversal(void **state)
  * ready without building anything anew; the counts match the claims' states. */
 static char *qtext(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static long long qn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Long work reports its progress: a build over the practice's sessions, a scrub over its open claims,
+ * rising to the total and ending there; nothing once the function is taken away. */
+static void test_progress(void **state)
+{
+    (void)state;
+    struct seen_progress *p = calloc(1, sizeof *p);
+    psy_store_set_progress(W.st, note_progress, p);
+    struct psy_billing_build_result r;
+    int items = psy__billing_stretch_items;
+    psy__billing_stretch_items = 5; /* several windows of dates */
+    assert_int_equal(psy_billing_build(W.st, W.cx, W.pr, "", "", &r), PSY_OK);
+    psy__billing_stretch_items = items;
+    assert_false(p->bad);
+    assert_string_equal(p->what, "claims build");
+    assert_int_equal(p->total, q1("SELECT count(*) FROM session"));
+    assert_true(p->n > 2);
+    assert_int_equal(p->done[0], 0);
+    assert_int_equal(p->done[p->n - 1], p->total);
+    memset(p, 0, sizeof *p);
+    long ready, draft;
+    assert_int_equal(psy_billing_scrub_all(W.st, W.pr, &ready, &draft), PSY_OK);
+    assert_false(p->bad);
+    assert_string_equal(p->what, "claims scrub");
+    assert_int_equal(p->total, ready + draft);
+    assert_int_equal(p->done[p->n - 1], p->total);
+    psy_store_set_progress(W.st, NULL, NULL);
+    memset(p, 0, sizeof *p);
+    assert_int_equal(psy_billing_scrub_all(W.st, W.pr, &ready, &draft), PSY_OK);
+    assert_int_equal(p->n, 0);
+    free(p);
+}
 
 static void test_scrub_all(void **state)
 {
@@ -1918,7 +1980,7 @@ int main(void)
         cmocka_unit_test(test_scrubber_holds_audit_error), cmocka_unit_test(test_export_two_payers),
         cmocka_unit_test(test_pdfs), cmocka_unit_test(test_era_post), cmocka_unit_test(test_era_denial),
         cmocka_unit_test(test_cli), cmocka_unit_test(test_era_refused), cmocka_unit_test(test_era_posted_once),
-        cmocka_unit_test(test_era_reversal), cmocka_unit_test(test_scrub_all), cmocka_unit_test(test_revenue), cmocka_unit_test(test_group_twice_a_day),
+        cmocka_unit_test(test_era_reversal), cmocka_unit_test(test_scrub_all), cmocka_unit_test(test_progress), cmocka_unit_test(test_revenue), cmocka_unit_test(test_group_twice_a_day),
         cmocka_unit_test(test_correct_void), cmocka_unit_test(test_status_walk), cmocka_unit_test(test_zero_pay_patient_share),
         cmocka_unit_test(test_timely_filing), cmocka_unit_test(test_timely_last_day), cmocka_unit_test(test_claim_search),
         cmocka_unit_test(test_session_search), cmocka_unit_test(test_secondary_claim), cmocka_unit_test(test_secondary_after_reversal), cmocka_unit_test(test_timely_after_medicare),
