@@ -578,7 +578,7 @@ void psy__db_read(psy__stmt *s, const struct psy__map *m, void *item)
     }
 }
 
-static psy_status map_query(psy_store *st, psy__stmt **s, const struct psy__map *m, const char *rest,
+psy_status psy__db_map_query(psy_store *st, psy__stmt **s, const struct psy__map *m, const char *rest,
                             const psy__arg *a, int n)
 {
     struct psy__buf sql = {0};
@@ -593,7 +593,7 @@ static psy_status map_query(psy_store *st, psy__stmt **s, const struct psy__map 
 psy_status psy__db_row(psy_store *st, void *item, const struct psy__map *m, const char *rest, const psy__arg *a, int n)
 {
     psy__stmt *s;
-    psy_status rc = map_query(st, &s, m, rest, a, n);
+    psy_status rc = psy__db_map_query(st, &s, m, rest, a, n);
     if (rc) return rc;
     rc = first_row(st, s);
     if (!rc) psy__db_read(s, m, item);
@@ -609,7 +609,7 @@ psy_status psy__db_rows(psy_store *st, void **out, size_t *n_out, size_t size, c
     int r;
     *out = NULL;
     *n_out = 0;
-    psy_status rc = map_query(st, &s, m, rest, a, n);
+    psy_status rc = psy__db_map_query(st, &s, m, rest, a, n);
     if (rc) return rc;
     while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
         *out = psy__db_grow(*out, n_out, &cap, size);

@@ -20,6 +20,10 @@ psy_status psy__ledger_insert(psy_store *st, psy_id practice, const struct psy_l
  * each copay's claim_id is the claim billing its session, reversed_by counts reversals dated through. */
 psy_status psy__ledger_load(psy_store *st, psy_id practice, psy_id client, const char *through,
                             struct psy_ledger_entry **out, size_t *n);
+/* The same entries of every client, one client at a time (in client order), to fn, without the procedure
+ * code: what the balances and the aging need, with one client's entries in memory at a time. */
+psy_status psy__ledger_each_client(psy_store *st, psy_id practice, const char *through,
+                                   psy_status (*fn)(void *ud, const struct psy_ledger_entry *e, size_t n), void *ud);
 /* A reversal of old dated date. */
 psy_status psy__ledger_reverse_one(psy_store *st, psy_id practice, const struct psy_ledger_entry *old, const char *date,
                                    const char *reason, const char *by, psy_id *id);

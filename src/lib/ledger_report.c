@@ -62,21 +62,6 @@ static int bucket_of(int64_t days)
     return days <= 30 ? 0 : days <= 60 ? 1 : days <= 90 ? 2 : days <= 120 ? 3 : 4;
 }
 
-/* Runs fn on each client's entries (client order) as of through. */
-static psy_status each_client(psy_store *st, psy_id practice, const char *through,
-                              psy_status (*fn)(void *ud, const struct psy_ledger_entry *e, size_t n), void *ud)
-{
-    struct psy_ledger_entry *e;
-    size_t n;
-    psy_status rc = psy__ledger_load(st, practice, 0, through, &e, &n);
-    for (size_t i = 0, j; !rc && i < n; i = j) {
-        for (j = i; j < n && e[j].client_id == e[i].client_id; j++) {}
-        rc = fn(ud, e + i, j - i);
-    }
-    free(e);
-    return rc;
-}
-
 struct balances {
     psy_store *st;
     psy_id practice;
@@ -124,7 +109,7 @@ psy_status psy_ledger_balances(psy_store *st, psy_id practice, const char *throu
                                size_t *n)
 {
     struct balances B = {.st = st, .practice = practice};
-    psy_status rc = each_client(st, practice, through, one_balance, &B);
+    psy_status rc = psy__ledger_each_client(st, practice, through, one_balance, &B);
     if (rc) {
         free(B.b);
         B.b = NULL, B.n = 0;
@@ -170,7 +155,7 @@ psy_status psy_ledger_aging(psy_store *st, psy_id practice, const char *as_of, s
         return rc;
     }
     struct aging_walk w = {.a = a};
-    if ((rc = each_client(st, practice, a->as_of, age_client, &w))) return rc;
+    if ((rc = psy__ledger_each_client(st, practice, a->as_of, age_client, &w))) return rc;
     /* the payers: each claim sent, less what its 835s posted by the date paid and adjusted */
     char end[24];
     snprintf(end, sizeof end, "%sT23:59:59Z", a->as_of);

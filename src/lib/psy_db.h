@@ -224,6 +224,9 @@ struct psy__map {
 };
 #define PSY__MAP(arr) {arr, sizeof arr / sizeof arr[0]}
 
+/* "SELECT <m's columns> " + rest, to read row by row with psy__db_read. */
+psy_status psy__db_map_query(psy_store *st, psy__stmt **s, const struct psy__map *m, const char *rest,
+                             const psy__arg *a, int n);
 /* Fills item from the current row of s, by m (columns from 0). */
 void psy__db_read(psy__stmt *s, const struct psy__map *m, void *item);
 /* "SELECT <m's columns> " + rest: the first row into item, PSY_ENOTFOUND when there is none. */
