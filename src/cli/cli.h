@@ -64,11 +64,11 @@ int cli_write_file(const char *path, const char *data, size_t len);
  * when it cannot be read (cmd may be NULL). */
 char *cli_read_all(const char *cmd, const char *path, size_t *len);
 
-/* The options the billing commands share (claims, cms1500, superbill, era post). */
 /* A progress bar on stderr for the long work st does next (a claims build, a scrub, demo data), when
  * stderr is a terminal. */
 void cli_progress_on(psy_store *st);
 
+/* The options the billing commands share (claims, cms1500, superbill, era post). */
 struct cli_bopts {
     const char *db, *from, *to, *status, *payer, *out, *month, *phone, *reason, *date, *policy;
     long practice, within; /* within: -1 = not given */
