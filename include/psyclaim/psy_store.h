@@ -50,7 +50,8 @@ psy_status psy_store_checkpoint(psy_store *st);
 /* Progress of long work on this handle: fn(ud, what, done, total) is called as it goes, done rising from 0
  * to total in the work's own units, and once with done == total when it ends. what names the work:
  * "claims build" (sessions of the period), "claims scrub" (claims), "demo data" (weeks generated, then
- * on PostgreSQL the tables copied). fn NULL: no calls (the default). fn runs on the caller's thread, inside the work's
+ * on PostgreSQL the tables copied), "import clients" (bytes of the file read; a file read a second time,
+ * row by row after a refused row, counts again from 0). fn NULL: no calls (the default). fn runs on the caller's thread, inside the work's
  * transactions: it must not use the store. */
 typedef void (*psy_progress_fn)(void *ud, const char *what, long long done, long long total);
 void psy_store_set_progress(psy_store *st, psy_progress_fn fn, void *ud);

@@ -1001,6 +1001,7 @@ int cli_import_clients(int argc, char **argv)
         return CLI_FAIL;
     }
     struct psy_import_report r;
+    cli_progress_on(st);
     psy_status rc = psy_records_import_clients(st, pid, text ? text : "", len, flags, &r);
     free(text);
     if (rc) {

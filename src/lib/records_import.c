@@ -780,7 +780,17 @@ static psy_status import_file(psy_store *st, psy_id practice, const char *text, 
         csv_free(&p);
         return rc;
     }
-    if (csv_parse(&p, text, len, on_field, on_row, &im) != len || csv_fini(&p, on_field, on_row, &im)) {
+    /* in pieces of 1 MB, with the bytes read as progress (a second reading, row by row, counts again) */
+    enum { PIECE = 1 << 20 };
+    size_t at = 0;
+    psy__progress(st, "import clients", 0, (long long)len);
+    while (at < len && !im.rc) {
+        size_t k = len - at < PIECE ? len - at : PIECE;
+        if (csv_parse(&p, text + at, k, on_field, on_row, &im) != k) break;
+        at += k;
+        psy__progress(st, "import clients", (long long)at, (long long)len);
+    }
+    if ((at < len && !im.rc) || csv_fini(&p, on_field, on_row, &im)) {
         if (!im.rc)
             im.rc = psy__store_fail(st, PSY_EPARSE, "row %ld: not valid CSV (%s): check the quotes", im.row + 1,
                                     csv_strerror(csv_error(&p)));

@@ -1255,6 +1255,58 @@ static void named(char *out, size_t len, const char *sql, const char *name)
  * retry row by row (a file with a bad row, PSY_IMPORT_SKIP_BAD) keep the same clients, diagnoses,
  * policies and history; a clean dry run writes nothing; a duplicate in an otherwise clean file is
  * reported under its row as before. */
+struct bytes_seen {
+    long long last, total;
+    int calls, bad;
+};
+
+static void bytes_progress(void *ud, const char *what, long long done, long long total)
+{
+    struct bytes_seen *b = ud;
+    if (strcmp(what, "import clients") || done < 0 || done > total) b->bad = 1;
+    b->last = done;
+    b->total = total;
+    b->calls++;
+}
+
+/* A file of more than a megabyte is read in pieces, rows cut across the pieces' edges read whole, its
+ * progress in bytes up to the file's length. */
+static void test_import_clients_large(void **state)
+{
+    struct fx f;
+    fx_open_on(&f, FX_SERVER(state));
+    static const char head[] = "first_name,last_name,birth_date,sex,address,city,state,zip,diagnoses\r\n";
+    size_t rows = 0, cap = 1500000, n;
+    char *csv = malloc(cap);
+    n = (size_t)snprintf(csv, cap, "%s", head);
+    while (n < 1200000) {
+        char last[8];
+        size_t k = rows++;
+        for (int i = 0; i < 6; i++, k /= 26) last[i] = (char)('a' + k % 26);
+        last[0] = (char)(last[0] - 32);
+        last[6] = 0;
+        n += (size_t)snprintf(csv + n, cap - n,
+                              "Pat,%s,1980-03-04,F,\"12 Long Street Name, Apartment 34\",Millbrook,IL,62901,"
+                              "F41.1;F32.1;F43.10\r\n",
+                              last);
+    }
+    struct bytes_seen b = {0};
+    psy_store_set_progress(f.st, bytes_progress, &b);
+    struct psy_import_report r;
+    assert_int_equal(psy_records_import_clients(f.st, f.pr, csv, n, PSY_IMPORT_DRY_RUN, &r), PSY_OK);
+    psy_store_set_progress(f.st, NULL, NULL);
+    assert_int_equal(r.rows, (long)rows);
+    assert_int_equal(r.good, (long)rows);
+    assert_int_equal(r.refused, 0);
+    psy_import_report_clear(&r);
+    assert_false(b.bad);
+    assert_int_equal(b.total, (long long)n);
+    assert_int_equal(b.last, (long long)n);
+    assert_true(b.calls >= 3); /* the start and at least two pieces */
+    free(csv);
+    fx_close(&f);
+}
+
 static void test_import_clients_fast(void **state)
 {
     struct fx f;
@@ -1444,6 +1496,7 @@ int main(void)
         cmocka_unit_test_prestate(test_session_kinds_and_override, NULL),
         cmocka_unit_test_prestate(test_import_clients_lib, NULL),
         cmocka_unit_test_prestate(test_import_clients_fast, NULL),
+        cmocka_unit_test_prestate(test_import_clients_large, NULL),
     };
     const struct CMUnitTest plain[] = {cmocka_unit_test(test_npi_dates_times), cmocka_unit_test(test_note_templates)};
     int failed = cmocka_run_group_tests_name("plain", plain, NULL, NULL);
