@@ -64,7 +64,7 @@ struct psy_server {
     pthread_mutex_t pool_mu;
     psy_store **pool;
     size_t npool, pool_cap;
-    int in_flight; /* requests begun and not yet completed (atomic) */
+    int in_flight; /* requests whole and not yet answered (atomic): what a stop waits for */
     psy_coder *coder; /* the coding engine's tables and payer profiles, read once at start */
     psy_search *index; /* the catalog's search index, built once at start; read-only, shared */
     char (*proxies)[PSY_IP_MAX]; /* trusted proxies, in inet_ntop's form */
@@ -91,6 +91,7 @@ struct srv_req {
     char *body;
     size_t body_len, body_cap;
     int body_too_big;
+    int counted; /* whole and being answered: the server's stop waits for it (psy_server_stop) */
     /* set by the router */
     char param_name[SRV_MAX_PARAMS][16];
     char param[SRV_MAX_PARAMS][SRV_PARAM_MAX];

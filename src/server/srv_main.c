@@ -300,7 +300,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->noncanonical = noncanonical;
         r->route = "(no route)";
         client_ip(srv, conn, r->ip);
-        __atomic_add_fetch(&srv->in_flight, 1, __ATOMIC_SEQ_CST);
         *con_cls = r;
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl) {
@@ -335,6 +334,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (r->status) return MHD_YES; /* answered when the headers came */
+    /* the request is whole: a stop now waits for its answer to go out (one still arriving does not hold
+     * the stop: a client that sends half a request and goes quiet would keep the server up) */
+    r->counted = 1;
+    __atomic_add_fetch(&srv->in_flight, 1, __ATOMIC_SEQ_CST);
     if (r->body_too_big)
         srv_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "payload_too_large", NULL,
                         "the request body is over the limit of %zu bytes", srv->max_body);
@@ -369,9 +372,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         fflush(srv->access_log);
     }
     if (r->st) srv_store_put(srv, r->st);
+    int counted = r->counted;
     free_req(r);
     *con_cls = NULL;
-    __atomic_sub_fetch(&srv->in_flight, 1, __ATOMIC_SEQ_CST);
+    if (counted) __atomic_sub_fetch(&srv->in_flight, 1, __ATOMIC_SEQ_CST);
 }
 
 static void on_mhd_error(void *cls, const char *fmt, va_list ap)

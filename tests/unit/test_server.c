@@ -3347,6 +3347,24 @@ static void test_slow_clients(void **state)
     assert_int_equal(alive, 0);
     assert_true(raw_http(NULL, health, strlen(health), ans, sizeof ans, 5000) > 0);
     assert_int_equal(raw_status(ans), 200);
+    /* a client that sends half a request body and goes quiet does not hold a stop for the grace period
+     * (ten seconds) the requests that are whole get (a server whose silent connections last longer) */
+    psy_server_stop(srv);
+    start(0, NULL, NULL);
+    to.sin_port = htons((uint16_t)psy_server_port(srv));
+    int half = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(half >= 0);
+    assert_int_equal(connect(half, (struct sockaddr *)&to, sizeof to), 0);
+    const char partial[] = "POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           "Content-Length: 100\r\n\r\n{\"username\"";
+    assert_true(send(half, partial, strlen(partial), MSG_NOSIGNAL) == (ssize_t)strlen(partial));
+    usleep(300 * 1000); /* the headers and the first bytes are in */
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    psy_server_stop(srv);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    close(half);
+    start(0, NULL, NULL); /* for the tests after this one, whatever the answer below */
+    assert_true(t1.tv_sec - t0.tv_sec < 5);
 }
 
 /* Refused attempts and every read of patient data are on the trail with their outcome; admins filter
