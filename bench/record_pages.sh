@@ -7,7 +7,8 @@
 # then `psyclaim claims build`), starts `psyclaim serve` from each binary on its own copy of the
 # database, signs in a scratch admin on each, and asks each for the same pages in turn, several times:
 #   GET /api/clients/ID, /api/clients/ID/ledger, /api/groups/ID, /api/sessions/ID (an individual session
-#   and a group session, with their checks), /api/claims/ID, and the attendance and group reports.
+#   and a group session, with their checks), /api/claims/ID, the attendance and group reports, and the
+#   practice-wide money pages: the clients' balances, the A/R aging and a page of the timely-filing list.
 # The ids are the first client and group, that client's and that group's newest sessions and the newest
 # claim, as the lists give them. Each figure is the best of RECORD_BENCH_RUNS (default 5) answers
 # (curl's time_total, loopback). Every answer must be 200. Writes the section "record-pages" of the
@@ -120,7 +121,8 @@ best() {
 }
 rows=""
 for p in "/api/clients/$client" "/api/clients/$client/ledger" "/api/groups/$group" "/api/sessions/$solo" \
-         "/api/sessions/$grp" "/api/claims/$claim" "/api/reports/attendance" "/api/reports/group-economics"; do
+         "/api/sessions/$grp" "/api/claims/$claim" "/api/reports/attendance" "/api/reports/group-economics" \
+         "/api/balances" "/api/reports/aging" "/api/claims/timely?within=30&limit=50"; do
   if [ -n "$base" ]; then
     before=$(best old "$p")
     after=$(best new "$p")
@@ -151,7 +153,8 @@ section=$(cat <<EOF
 copy (SQLite, default threads) to a signed-in admin; the pages are asked of each server in turn, the best
 of $runs answers each (curl's total time over loopback; load average $load at the end of the run). A
 session's page includes its checks (the audit of its day, the comparison of its notes with the client's
-earlier ones); the reports cover the whole period.
+earlier ones); the reports cover the whole period, and the balances, the aging and the timely-filing
+page every client and every unsent claim of the practice.
 
 $head
 $rows
