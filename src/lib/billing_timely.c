@@ -204,7 +204,7 @@ static int by_deadline(const void *a, const void *b)
     return x->claim < y->claim ? -1 : x->claim > y->claim;
 }
 
-/* The claims not yet sent that f keeps, with their deadlines, in claim order; *total counts them all, *out
+/* The claims not yet sent that f keeps, with their deadlines, soonest first; *total counts them all, *out
  * keeps those after the cursor (after_date, after_id) when after_id >= 0. */
 static psy_status timely_scan(psy_store *st, psy_id practice, const struct psy_billing_timely_filter *f,
                               const char *after_date, int64_t after_id, struct psy_billing_timely **out, size_t *n,
@@ -234,7 +234,8 @@ static psy_status timely_scan(psy_store *st, psy_id practice, const struct psy_b
     if (f->clinician) psy__records_seen_by(&q, "c.client_id", practice, f->clinician);
     char pat[PSY__LIKE_MAX];
     psy__billing_claim_search(&q, practice, f->q, pat);
-    psy__query_sql(&q, " ORDER BY c.id");
+    /* no ORDER BY: the rows are sorted by deadline below, and without it the unsent claims are found
+     * through the (practice, status) index instead of a walk over every claim of the practice */
     psy__stmt *s = psy__db_stmt(st, q.sql.p, q.args, q.n);
     psy__query_free(&q);
     if (!s) return psy__store_dbfail(st, "claim");
