@@ -809,14 +809,14 @@ struct own_part {
 static void *own_run(void *arg)
 {
     struct own_part *p = arg;
-    struct psy__loaded *L = psy__malloc(sizeof *L);
+    struct psy__loaded *L = psy__calloc(1, sizeof *L);
     p->failed = SIZE_MAX;
     for (size_t i = 0; i < p->B->nc; i++)
         if (scrub_own(p->B, i, L)) {
             p->failed = i;
             break;
         }
-    free(L);
+    psy__billing_loaded_free(L, 1);
     return NULL;
 }
 

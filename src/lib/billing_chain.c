@@ -82,11 +82,11 @@ psy_status psy_billing_claim_replace(psy_store *st, psy_id practice, psy_id clai
         return psy__store_fail(st, PSY_EINVAL, "%s", err);
     }
     const char *what = frequency == PSY_FREQ_VOID ? "voided" : "replaced";
-    struct psy__loaded *L = psy__malloc(sizeof *L);
+    struct psy__loaded *L = psy__calloc(1, sizeof *L);
     psy_status rc = psy__billing_load(st, practice, claim, L);
     if (rc) {
         snprintf(err, errlen, "%s", psy_store_errmsg(st));
-        free(L);
+        psy__billing_loaded_free(L, 1);
         return rc;
     }
     char icn[51] = "", by[PSY_CLAIM_ID_MAX + 1] = "", later_freq[8] = "";
@@ -123,7 +123,7 @@ psy_status psy_billing_claim_replace(psy_store *st, psy_id practice, psy_id clai
     if (rc || err[0]) {
         if (!rc) rc = psy__store_fail(st, PSY_EINVAL, "%s", err);
         else if (!err[0]) snprintf(err, errlen, "%s", psy_store_errmsg(st));
-        free(L);
+        psy__billing_loaded_free(L, 1);
         return rc;
     }
     char why[160];
@@ -147,6 +147,6 @@ psy_status psy_billing_claim_replace(psy_store *st, psy_id practice, psy_id clai
         *out = 0;
         snprintf(err, errlen, "%s", psy_store_errmsg(st));
     }
-    free(L);
+    psy__billing_loaded_free(L, 1);
     return rc;
 }

@@ -198,6 +198,12 @@ static int split_list(const char *s, char *out, size_t w, int cap)
     return n;
 }
 
+void psy__billing_loaded_free(struct psy__loaded *L, size_t n)
+{
+    for (size_t i = 0; L && i < n; i++) free(L[i].cob);
+    free(L);
+}
+
 psy_status psy__billing_load(psy_store *st, psy_id practice, psy_id claim, struct psy__loaded *L)
 {
     memset(L, 0, sizeof *L);

@@ -46,6 +46,7 @@ static psy_status read_adjustments(psy_store *st, int64_t payment, struct psy__c
  * was posted: the preflight then refuses the claim). */
 static psy_status load_one(psy_store *st, psy_id practice, struct psy__loaded *L, psy_id earlier)
 {
+    if (!L->cob) L->cob = psy__calloc(PSY__COB_MAX, sizeof *L->cob);
     struct psy__cob *cb = &L->cob[L->n_cob];
     memset(cb, 0, sizeof *cb);
     cb->claim = earlier;

@@ -193,7 +193,7 @@ psy_status psy_billing_export_late(psy_store *st, psy_id practice, psy_id payer,
         *n_claims = n;
     }
     free(claims);
-    free(L);
+    psy__billing_loaded_free(L, n);
     free(ids);
     return rc;
 }
@@ -389,7 +389,7 @@ psy_status psy_billing_cms1500(psy_store *st, psy_id practice, const char *claim
         snprintf(err, errlen, "%s", psy_store_errmsg(st));
         return rc;
     }
-    struct psy__loaded *L = psy__malloc(sizeof *L);
+    struct psy__loaded *L = psy__calloc(1, sizeof *L);
     if ((rc = psy__billing_load(st, practice, id, L))) {
         snprintf(err, errlen, "%s", psy_store_errmsg(st));
     } else {
@@ -398,6 +398,6 @@ psy_status psy_billing_cms1500(psy_store *st, psy_id practice, const char *claim
         struct psy_cms1500_opts o = {1, L->today};
         rc = psy_pdf_cms1500(&L->c, &L->billing, &o, out, len, err, errlen);
     }
-    free(L);
+    psy__billing_loaded_free(L, 1);
     return rc;
 }

@@ -61,12 +61,15 @@ struct psy__loaded {
     struct psy_claim_line lines[PSY_CLAIM_MAX_LINES];
     struct psy_claim c;
     size_t n_cob;
-    struct psy__cob cob[PSY__COB_MAX];
+    struct psy__cob *cob; /* PSY__COB_MAX of them, allocated for a next payer's claim only (psy__billing_cob_load):
+                           * free L with psy__billing_loaded_free */
     struct psy_claim_other_payer others[PSY__COB_MAX];
     struct psy_claim_line_adjudication ladj[PSY_CLAIM_MAX_LINES][PSY__COB_MAX];
 };
 
 void psy__billing_now(char out[PSY_REC_TIME_MAX]);
+/* Frees n loaded claims from L (an array of them, or one) and what each holds. */
+void psy__billing_loaded_free(struct psy__loaded *L, size_t n);
 /* "2026-03-04" (or a timestamp) as CCYYMMDD; the PAT01/SBR02 code of a policy's relation (spouse 01, child
  * 19, other G8); the claim filing indicator (SBR09) of a payer kind. */
 void psy__billing_date8(const char *iso, char out[9]);

@@ -254,7 +254,7 @@ static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *p
     }
     if (!rc) rc = psy__billing_cob_route(p->st, p->practice, id, pay->payer_id, pay->payer_name, &id);
     if (rc) return rc;
-    struct psy__loaded *L = psy__malloc(sizeof *L);
+    struct psy__loaded *L = psy__calloc(1, sizeof *L);
     if ((rc = psy__billing_load_lines(p->st, p->practice, id, L))) goto out;
     psy_claim_state st = L->c.state;
     if (st != PSY_CLAIM_SUBMITTED && st != PSY_CLAIM_ACCEPTED && st != PSY_CLAIM_PAID && st != PSY_CLAIM_DENIED &&
@@ -425,7 +425,7 @@ static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *p
         rc = psy__ledger_posted(p->st, p->practice, id, row, earlier, p->file, pay->check_number, c);
     }
 out:
-    free(L);
+    psy__billing_loaded_free(L, 1);
     return rc;
 }
 

@@ -216,7 +216,7 @@ static psy_status scrub(psy_store *st, psy_id practice, psy_id claim, struct aud
         rc = psy_billing_transition(st, practice, claim, PSY_CLAIM_DRAFT, "the scrubber found errors");
     if (ready) *ready = !errors;
 out:
-    free(L);
+    psy__billing_loaded_free(L, 1);
     return rc;
 }
 

@@ -36,7 +36,7 @@ psy_status psy_billing_superbill(psy_store *st, const psy_coder *cx, psy_id prac
         (rc = psy_records_client_get(st, practice, client, &L->client)) ||
         (rc = psy_records_session_list(st, practice, from, to, &ss, &n))) {
         snprintf(err, errlen, "%s", rc == PSY_ENOTFOUND ? "client: no such client" : psy_store_errmsg(st));
-        free(L);
+        psy__billing_loaded_free(L, 1);
         return rc;
     }
     struct sb_line *sl = psy__calloc(PSY_CLAIM_MAX_LINES, sizeof *sl);
@@ -128,6 +128,6 @@ psy_status psy_billing_superbill(psy_store *st, const psy_coder *cx, psy_id prac
         rc = psy_pdf_superbill(&sb, out, len, err, errlen);
     }
     free(sl);
-    free(L);
+    psy__billing_loaded_free(L, 1);
     return rc;
 }
