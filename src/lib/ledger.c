@@ -398,14 +398,15 @@ static void ledger_query(struct psy__query *q, psy_id practice, psy_id client, c
     psy__query_sql(q, ") x ORDER BY x.client_id, x.entry_date, x.id");
 }
 
-psy_status psy__ledger_load(psy_store *st, psy_id practice, psy_id client, const char *through,
+psy_status psy__ledger_load(psy_store *st, psy_id practice, psy_id client, const char *through, int with_code,
                             struct psy_ledger_entry **out, size_t *n)
 {
     struct psy__query q;
     const char *t;
     ledger_query(&q, practice, client, through, &t);
     *out = NULL;
-    psy_status rc = psy__db_rows(st, (void **)out, n, sizeof **out, &entry_map, q.sql.p, q.args, q.n);
+    psy_status rc = psy__db_rows(st, (void **)out, n, sizeof **out, with_code ? &entry_map : &report_map, q.sql.p,
+                                 q.args, q.n);
     psy__query_free(&q);
     return rc;
 }
@@ -448,7 +449,7 @@ psy_status psy_ledger_entries(psy_store *st, psy_id practice, psy_id client, con
                                 PSY_ARGS(PSY_INT(practice), PSY_INT(client)));
     if (rc == PSY_ENOTFOUND) return psy__store_fail(st, PSY_ENOTFOUND, "client: no such client");
     if (rc) return rc;
-    if ((rc = psy__ledger_load(st, practice, client, through, out, n))) return rc;
+    if ((rc = psy__ledger_load(st, practice, client, through, 1, out, n))) return rc;
     long long sum = 0;
     int over = 0;
     for (size_t i = 0; i < *n; i++) psy_cents_acc(&sum, (*out)[i].amount_cents, &over);
@@ -492,7 +493,7 @@ static psy_status claim_open(psy_store *st, psy_id practice, psy_id client, psy_
 {
     struct psy_ledger_entry *e;
     size_t n;
-    psy_status rc = psy__ledger_load(st, practice, client, NULL, &e, &n);
+    psy_status rc = psy__ledger_load(st, practice, client, NULL, 0, &e, &n);
     long long sum = 0;
     int over = 0;
     for (size_t i = 0; !rc && i < n; i++) {

@@ -111,7 +111,7 @@ static psy_status check_entries(psy_store *st, psy_id practice, psy_id client, s
 {
     struct psy_ledger_entry *e;
     size_t n;
-    psy_status rc = psy__ledger_load(st, practice, client, NULL, &e, &n);
+    psy_status rc = psy__ledger_load(st, practice, client, NULL, 0, &e, &n);
     char a[PSY_CENTS_TEXT_MAX], b[PSY_CENTS_TEXT_MAX];
     for (size_t i = 0, j; !rc && i < n; i = j) {
         for (j = i; j < n && e[j].client_id == e[i].client_id; j++) {}

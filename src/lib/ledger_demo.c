@@ -23,7 +23,7 @@ psy_status psy_ledger_demo(psy_store *st, psy_id practice, long *payments)
     psy_status rc = psy_ledger_sync(st, practice, NULL);
     struct psy_ledger_entry *e = NULL;
     size_t n = 0;
-    if (!rc) rc = psy__ledger_load(st, practice, 0, NULL, &e, &n);
+    if (!rc) rc = psy__ledger_load(st, practice, 0, NULL, 0, &e, &n);
     char today[11];
     if (!rc) rc = psy__ledger_today(st, practice, today);
     static const char *const methods[] = {"card", "check", "cash"};

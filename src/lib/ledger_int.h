@@ -17,8 +17,9 @@ psy_status psy__ledger_lock(psy_store *st, psy_id practice);
 psy_status psy__ledger_insert(psy_store *st, psy_id practice, const struct psy_ledger_entry *e, const char *key,
                               psy_id *id);
 /* Entries dated through `through` ("" or NULL = all) of one client (0 = every client), by client, date, id;
- * each copay's claim_id is the claim billing its session, reversed_by counts reversals dated through. */
-psy_status psy__ledger_load(psy_store *st, psy_id practice, psy_id client, const char *through,
+ * each copay's claim_id is the claim billing its session, reversed_by counts reversals dated through;
+ * with_code 0 leaves each entry's procedure code "" (a look-up per entry that only a display needs). */
+psy_status psy__ledger_load(psy_store *st, psy_id practice, psy_id client, const char *through, int with_code,
                             struct psy_ledger_entry **out, size_t *n);
 /* The same entries of every client, one client at a time (in client order), to fn, without the procedure
  * code: what the balances and the aging need, with one client's entries in memory at a time. */
