@@ -1121,6 +1121,33 @@ static psy_status bill_window(struct build *B, struct psy_session *ss, size_t n,
     return rc;
 }
 
+/* Dates with a count each (rows "date, count" of sql, in date order) into *out; table names the failure. */
+struct day {
+    char date[PSY_DATE_MAX];
+    size_t count;
+};
+static psy_status day_counts(psy_store *st, const char *table, struct day **out, size_t *n, const char *sql,
+                             const psy__arg *a, int na)
+{
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    psy__stmt *s = psy__db_stmt(st, sql, a, na);
+    if (!s) return psy__store_dbfail(st, table);
+    int r;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
+        struct day *d = PSY__PUSH(*out, *n, cap);
+        psy__db_col_copy(s, 0, d->date, sizeof d->date);
+        d->count = (size_t)psy__sql_int64(s, 1);
+    }
+    psy__sql_finalize(s);
+    if (r != PSY_SQL_ERROR) return PSY_OK;
+    free(*out);
+    *out = NULL;
+    *n = 0;
+    return psy__store_dbfail(st, table);
+}
+
 psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice, const char *from, const char *to,
                              struct psy_billing_build_result *r)
 {
@@ -1140,36 +1167,24 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
     rc = psy__chunk_end(&ch, rc, &r->ready, &r->draft);
     /* the dates of the period with their number of sessions: the sessions are read a window of dates
      * at a time, so what the build holds stays bounded whatever the period */
-    struct day {
-        char date[PSY_DATE_MAX];
-        size_t sessions;
-    } *days = NULL;
-    size_t ndays = 0, cap = 0;
-    psy__stmt *s = rc ? NULL
-                      : psy__db_stmt(st,
-                                     "SELECT service_date, count(*) FROM session WHERE practice_id = ? AND "
-                                     "service_date >= ? AND service_date <= ? GROUP BY service_date ORDER BY service_date",
-                                     PSY_ARGS(PSY_INT(practice), PSY_TEXT(lo), PSY_TEXT(hi)));
-    if (!rc && !s) rc = psy__store_dbfail(st, "session");
-    int sr;
-    while (s && (sr = psy__sql_step(s)) == PSY_SQL_ROW) {
-        struct day *d = PSY__PUSH(days, ndays, cap);
-        psy__db_col_copy(s, 0, d->date, sizeof d->date);
-        d->sessions = (size_t)psy__sql_int64(s, 1);
-    }
-    if (s && sr == PSY_SQL_ERROR) rc = psy__store_dbfail(st, "session");
-    psy__sql_finalize(s);
+    struct day *days = NULL;
+    size_t ndays = 0;
+    if (!rc)
+        rc = day_counts(st, "session", &days, &ndays,
+                        "SELECT service_date, count(*) FROM session WHERE practice_id = ? AND service_date >= ? AND "
+                        "service_date <= ? GROUP BY service_date ORDER BY service_date",
+                        PSY_ARGS(PSY_INT(practice), PSY_TEXT(lo), PSY_TEXT(hi)));
     struct build B = {.st = st, .cx = cx, .practice = practice, .r = r, .ph = &ph};
     if (!rc && ndays) rc = load_practice(&B);
     mark(&ph, PH_START);
     struct psy_coding_result *cr = psy__malloc(sizeof *cr);
     size_t want = psy__billing_stretch_items > 0 ? (size_t)psy__billing_stretch_items : 1;
     long long total = 0, done = 0;
-    for (size_t d = 0; d < ndays; d++) total += (long long)days[d].sessions;
+    for (size_t d = 0; d < ndays; d++) total += (long long)days[d].count;
     if (!rc) psy__progress(st, "claims build", 0, total);
     for (size_t d = 0; !rc && d < ndays;) {
         size_t e = d, count = 0;
-        while (e < ndays && (e == d || count + days[e].sessions <= 2 * want)) count += days[e++].sessions;
+        while (e < ndays && (e == d || count + days[e].count <= 2 * want)) count += days[e++].count;
         struct psy_session *ss = NULL;
         size_t n = 0, k = 0;
         rc = psy_records_session_list(st, practice, days[d].date, days[e - 1].date, &ss, &n);
@@ -1331,43 +1346,29 @@ psy_status psy__billing_rescrub(psy_store *st, const psy_coder *cx, psy_id pract
     *rest = NULL;
     *nrest = 0;
     size_t caprest = 0;
-    struct day {
-        char date[PSY_DATE_MAX];
-        size_t claims;
-    } *days = NULL;
-    size_t ndays = 0, cap = 0;
-    psy__stmt *s = psy__db_stmt(st,
-                                "SELECT service_date, count(*) FROM claim WHERE practice_id = ? AND status IN ('draft', "
-                                "'ready') GROUP BY service_date ORDER BY service_date",
-                                PSY_ARGS(PSY_INT(practice)));
-    if (!s) return psy__store_dbfail(st, "claim");
-    int r;
-    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
-        struct day *d = PSY__PUSH(days, ndays, cap);
-        psy__db_col_copy(s, 0, d->date, sizeof d->date);
-        d->claims = (size_t)psy__sql_int64(s, 1);
-    }
-    psy__sql_finalize(s);
-    if (r == PSY_SQL_ERROR) {
-        free(days);
-        return psy__store_dbfail(st, "claim");
-    }
+    struct day *days = NULL;
+    size_t ndays = 0;
+    psy_status rc = day_counts(st, "claim", &days, &ndays,
+                               "SELECT service_date, count(*) FROM claim WHERE practice_id = ? AND status IN "
+                               "('draft', 'ready') GROUP BY service_date ORDER BY service_date",
+                               PSY_ARGS(PSY_INT(practice)));
+    if (rc) return rc;
     struct psy_billing_build_result res = {0};
     struct phases ph = {0};
     struct build B = {.st = st, .cx = cx, .practice = practice, .r = &res, .ph = &ph};
-    psy_status rc = ndays ? load_practice(&B) : PSY_OK;
+    rc = ndays ? load_practice(&B) : PSY_OK;
     size_t want = psy__billing_stretch_items > 0 ? (size_t)psy__billing_stretch_items : 1;
     long long total = 0, done = 0;
-    for (size_t d = 0; d < ndays; d++) total += (long long)days[d].claims;
+    for (size_t d = 0; d < ndays; d++) total += (long long)days[d].count;
     if (!rc) psy__progress(st, "claims scrub", 0, total);
     for (size_t d = 0; !rc && d < ndays;) {
         /* whole dates, about want claims (a date with more is a stretch of its own); a gap of more than a
          * week between two dates of open claims ends a stretch too, so that the audit does not read the
          * sessions of a long stretch of dates for a few claims */
         size_t e = d, count = 0;
-        while (e < ndays && (e == d || (count + days[e].claims <= want &&
+        while (e < ndays && (e == d || (count + days[e].count <= want &&
                                         psy_date_between(days[e - 1].date, days[e].date) <= 7)))
-            count += days[e++].claims;
+            count += days[e++].count;
         if (!(rc = psy__store_begin(st))) {
             rc = rescrub_stretch(&B, days[d].date, days[e - 1].date, rest, nrest, &caprest);
             if (rc) psy__store_rollback(st);
@@ -1375,7 +1376,7 @@ psy_status psy__billing_rescrub(psy_store *st, const psy_coder *cx, psy_id pract
         }
         stretch_clear(&B);
         /* the stretch's other claims are scrubbed claim by claim at the end: counted then */
-        for (size_t i = d; i < e; i++) done += (long long)days[i].claims;
+        for (size_t i = d; i < e; i++) done += (long long)days[i].count;
         if (!rc) psy__progress(st, "claims scrub", done - (long long)*nrest, total);
         d = e;
     }

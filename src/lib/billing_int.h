@@ -6,7 +6,7 @@
 #define PSY_BILLING_INT_H
 
 #include <jansson.h>
-#include "psy_int.h"
+#include "psy_db.h"
 
 struct psy__loaded_line {
     psy_id id;
@@ -162,11 +162,14 @@ psy_status psy__chunk_end(struct psy__chunk *c, psy_status rc, long *ready, long
  * scrubber claim by claim. cx: the NCCI tables. */
 psy_status psy__billing_rescrub(psy_store *st, const psy_coder *cx, psy_id practice, long *ready, long *draft,
                                 psy_id **rest, size_t *nrest);
-/* The condition of a search box on claim c: part of its number (when text could be one) or of its client's
- * name, any case (billing_view.c); nothing for an empty text. pat (PSY__LIKE_MAX bytes, psy_db.h) holds
- * the pattern while q lives. */
-struct psy__query;
-void psy__billing_claim_search(struct psy__query *q, psy_id practice, const char *text, char *pat);
+/* The conditions of a claims filter on claim c, as the claims list applies them (billing_view.c): the
+ * practice, then status, payer, month, client, a clinician's clients and the search box's text, each when
+ * given (no join: counting stays on the claim indexes). t holds the texts bound while q lives. */
+struct psy__claim_texts {
+    char lo[PSY_DATE_MAX + 4], hi[PSY_DATE_MAX + 4], pat[PSY__LIKE_MAX];
+};
+void psy__billing_claim_filter(struct psy__query *q, psy_id practice, const struct psy_billing_claim_filter *f,
+                               struct psy__claim_texts *t);
 /* The ids of the practice's claims matched by where (a condition on claim, one ? for the practice). */
 psy_status psy__billing_claim_ids(psy_store *st, psy_id practice, const char *where, psy_id **ids, size_t *n);
 

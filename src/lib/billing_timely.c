@@ -10,7 +10,6 @@
 #include "psy_db.h"
 #include "billing_int.h"
 #include "coding_int.h"
-#include "records_int.h"
 
 /* Limits looked up once per payer while one list or export runs. */
 struct tf_cache {
@@ -225,15 +224,11 @@ static psy_status timely_scan(psy_store *st, psy_id practice, const struct psy_b
                     "SELECT c.id, c.claim_number, p.payer_code, c.service_date, c.status, c.payer_id, c.client_id, "
                     "COALESCE(c.cob_from_claim_id, 0) FROM claim c JOIN payer p ON p.id = c.payer_id",
                     PSY_NOARGS);
-    psy__query_where(&q, "c.practice_id = ?", PSY_INT(practice));
+    /* the claims list's conditions (payer, client, a clinician's clients, the search box), unsent only */
+    struct psy_billing_claim_filter cf = {.payer = f->payer, .client = f->client, .clinician = f->clinician, .q = f->q};
+    struct psy__claim_texts texts;
+    psy__billing_claim_filter(&q, practice, &cf, &texts);
     psy__query_where_n(&q, "c.status IN ('draft', 'ready', 'rejected')", NULL, 0);
-    if (f->payer && *f->payer)
-        psy__query_where_n(&q, "c.payer_id IN (SELECT y.id FROM payer y WHERE y.practice_id = ? AND (y.payer_code = ? OR y.id = ?))",
-                           PSY_ARGS(PSY_INT(practice), PSY_TEXT(f->payer), PSY_INT(strtoll(f->payer, NULL, 10))));
-    if (f->client) psy__query_where(&q, "c.client_id = ?", PSY_INT(f->client));
-    if (f->clinician) psy__records_seen_by(&q, "c.client_id", practice, f->clinician);
-    char pat[PSY__LIKE_MAX];
-    psy__billing_claim_search(&q, practice, f->q, pat);
     /* no ORDER BY: the rows are sorted by deadline below, and without it the unsent claims are found
      * through the (practice, status) index instead of a walk over every claim of the practice */
     psy__stmt *s = psy__db_stmt(st, q.sql.p, q.args, q.n);

@@ -393,11 +393,6 @@ psy_status psy_billing_suspense_page(psy_store *st, psy_id practice, int include
     return PSY_OK;
 }
 
-/* The texts a filter binds, alive as long as its query. */
-struct claim_texts {
-    char lo[PSY_DATE_MAX + 4], hi[PSY_DATE_MAX + 4], pat[PSY__LIKE_MAX];
-};
-
 /* Whether text q could be part of a claim number. psyclaim numbers a claim "PC" and its id
  * (billing_build.c, billing_bulk.c, billing_chain.c): every number holds digits and at most two letters
  * in a row, so a search of three or more characters without a digit (a name) matches no number, and
@@ -413,9 +408,8 @@ static int number_like(const char *q)
     return 0;
 }
 
-/* The conditions of f on claim c (no join: counting stays on the claim indexes). */
-static void claim_filter(struct psy__query *q, psy_id practice, const struct psy_billing_claim_filter *f,
-                         struct claim_texts *t)
+void psy__billing_claim_filter(struct psy__query *q, psy_id practice, const struct psy_billing_claim_filter *f,
+                               struct psy__claim_texts *t)
 {
     char *lo = t->lo, *hi = t->hi, *pat = t->pat;
     psy__query_where(q, "c.practice_id = ?", PSY_INT(practice));
@@ -430,13 +424,8 @@ static void claim_filter(struct psy__query *q, psy_id practice, const struct psy
     }
     if (f->client) psy__query_where(q, "c.client_id = ?", PSY_INT(f->client));
     if (f->clinician) psy__records_seen_by(q, "c.client_id", practice, f->clinician);
-    psy__billing_claim_search(q, practice, f->q, pat);
-}
-
-void psy__billing_claim_search(struct psy__query *q, psy_id practice, const char *text, char *pat)
-{
-    if (!psy__like_pattern(text, pat)) return;
-    if (number_like(text))
+    if (!psy__like_pattern(f->q, pat)) return;
+    if (number_like(f->q))
         psy__query_where_n(q,
                            "lower(c.claim_number) LIKE ? ESCAPE '\\' OR c.client_id IN (SELECT id FROM client k"
                            " WHERE k.practice_id = ? AND (lower(k.first_name || ' ' || k.last_name) LIKE ? ESCAPE '\\'"
@@ -455,12 +444,12 @@ psy_status psy_billing_claim_page(psy_store *st, psy_id practice, const struct p
 {
     static const char from[] = "FROM claim c JOIN payer p ON p.id = c.payer_id JOIN client k ON k.id = c.client_id";
     struct psy__query q, count;
-    struct claim_texts t;
+    struct psy__claim_texts t;
     void *v = NULL;
     *out = NULL;
     *n = 0;
     psy__query_init(&count, "SELECT count(*) FROM claim c", PSY_NOARGS);
-    claim_filter(&count, practice, f, &t);
+    psy__billing_claim_filter(&count, practice, f, &t);
     /* a filter on the claim's own columns counts again only when a claim changed; one on other tables
      * (the client's name, the clinician's clients, a payer's code) counts every time */
     int own = !(f->q && *f->q) && !f->clinician && !(f->payer && *f->payer);
@@ -468,7 +457,7 @@ psy_status psy_billing_claim_page(psy_store *st, psy_id practice, const struct p
     psy__query_free(&count);
     if (rc) return rc;
     psy__query_init(&q, from, PSY_NOARGS);
-    claim_filter(&q, practice, f, &t);
+    psy__billing_claim_filter(&q, practice, f, &t);
     rc = psy__page_after(st, &q, pg, NULL, "c.id", 1);
     if (!rc) {
         psy__page_order(&q, pg, NULL, "c.id", 1);
@@ -499,10 +488,10 @@ psy_status psy_billing_claim_sums(psy_store *st, psy_id practice, const struct p
 #undef C
     static const struct psy__map map = PSY__MAP(cols);
     struct psy__query q;
-    struct claim_texts t;
+    struct psy__claim_texts t;
     void *v = NULL;
     psy__query_init(&q, "FROM claim c", PSY_NOARGS);
-    claim_filter(&q, practice, f, &t);
+    psy__billing_claim_filter(&q, practice, f, &t);
     psy__query_sql(&q, " GROUP BY c.status ORDER BY c.status");
     psy_status rc = psy__db_rows(st, &v, n, sizeof **out, &map, q.sql.p, q.args, q.n);
     psy__query_free(&q);

@@ -383,18 +383,18 @@ static const struct psy__map entry_map = PSY__MAP(entry_cols);
 static const struct psy__map report_map = {entry_cols, sizeof entry_cols / sizeof entry_cols[0] - 1}; /* no code */
 
 /* The query of the entries as of `through` (a reversal dated later does not count yet), of one client or
- * (client 0) of every client, ordered by client, date and id; t holds `through` while q lives. */
-static void ledger_query(struct psy__query *q, psy_id practice, psy_id client, const char *through, const char **t)
+ * (client 0) of every client, ordered by client, date and id. */
+static void ledger_query(struct psy__query *q, psy_id practice, psy_id client, const char *through)
 {
-    *t = through && *through ? through : "9999-12-31";
+    const char *t = through && *through ? through : "9999-12-31";
     psy__query_init(q,
                     "FROM (SELECT e.*, COALESCE(e.claim_id, (SELECT min(l.claim_id) FROM claim_line l WHERE "
                     "l.session_id = e.session_id AND l.client_id = e.client_id), 0) AS cid, COALESCE((SELECT r.id FROM "
                     "ledger_entry r WHERE r.reverses = e.id AND r.entry_date <= ?), 0) AS rby FROM ledger_entry e",
-                    PSY_ARGS(PSY_TEXT(*t)));
+                    PSY_ARGS(PSY_TEXT(t)));
     psy__query_where(q, "e.practice_id = ?", PSY_INT(practice));
     if (client) psy__query_where(q, "e.client_id = ?", PSY_INT(client));
-    psy__query_where(q, "e.entry_date <= ?", PSY_TEXT(*t));
+    psy__query_where(q, "e.entry_date <= ?", PSY_TEXT(t));
     psy__query_sql(q, ") x ORDER BY x.client_id, x.entry_date, x.id");
 }
 
@@ -402,8 +402,7 @@ psy_status psy__ledger_load(psy_store *st, psy_id practice, psy_id client, const
                             struct psy_ledger_entry **out, size_t *n)
 {
     struct psy__query q;
-    const char *t;
-    ledger_query(&q, practice, client, through, &t);
+    ledger_query(&q, practice, client, through);
     *out = NULL;
     psy_status rc = psy__db_rows(st, (void **)out, n, sizeof **out, with_code ? &entry_map : &report_map, q.sql.p,
                                  q.args, q.n);
@@ -415,8 +414,7 @@ psy_status psy__ledger_each_client(psy_store *st, psy_id practice, const char *t
                                    psy_status (*fn)(void *ud, const struct psy_ledger_entry *e, size_t n), void *ud)
 {
     struct psy__query q;
-    const char *t;
-    ledger_query(&q, practice, 0, through, &t);
+    ledger_query(&q, practice, 0, through);
     psy__stmt *s = NULL;
     psy_status rc = psy__db_map_query(st, &s, &report_map, q.sql.p, q.args, q.n);
     psy__query_free(&q);
