@@ -530,9 +530,11 @@ psy_status psy__db_reserve_ids(psy_store *st, const char *table, size_t n, int64
     if (psy__db_dialect(st) == PSY_DB_POSTGRES) {
         int64_t *got = NULL;
         size_t k = 0;
+        /* the sequence is looked up once (OFFSET 0 keeps the subquery whole): named in nextval's argument it
+         * was looked up for every id, 4 us each against 0.5 */
         psy_status rc = psy__db_ints(st, &got, &k,
-                                     "SELECT nextval(pg_get_serial_sequence(?, 'id')) FROM generate_series(1, "
-                                     "CAST(? AS INTEGER)) ORDER BY 1",
+                                     "SELECT nextval(q.seq) FROM (SELECT CAST(pg_get_serial_sequence(?, 'id') AS "
+                                     "regclass) AS seq OFFSET 0) q, generate_series(1, CAST(? AS INTEGER)) ORDER BY 1",
                                      PSY_ARGS(PSY_TEXT(table), PSY_INT((long long)n)));
         if (!rc && k != n) rc = psy__store_fail(st, PSY_EDB, "%s: no ids for new rows", table);
         for (size_t i = 0; !rc && i < n; i++) ids[i] = got[i];

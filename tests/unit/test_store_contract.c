@@ -954,6 +954,140 @@ static void collect(void *ud, const char *name, const char *data, size_t len)
     if (ns->n < 64) snprintf(ns->list[ns->n++], sizeof ns->list[0], "%s", base ? base + 1 : name);
 }
 
+/* One id from a query (0 when it gives no row). */
+static int64_t one_id(psy_store *st, const char *sql)
+{
+    psy__stmt *s = psy__sql_prepare(st, sql);
+    if (!s) fail_msg("%s: %s", sql, psy__db_errtext(st));
+    int64_t v = psy__sql_step(s) == PSY_SQL_ROW ? psy__sql_int64(s, 0) : 0;
+    psy__sql_finalize(s);
+    return v;
+}
+
+/* A statement that must be refused for a reference (nothing it would write is written). */
+static void refused(psy_store *st, const char *what, const char *sql, const psy__arg *args, int n_args)
+{
+    int64_t changed = -1;
+    psy_status rc = psy__db_run(st, &changed, sql, args, n_args);
+    if (rc != PSY_EDB) fail_msg("%s: accepted (%d rows)", what, (int)changed);
+    assert_int_equal(psy__db_errkind(st), PSY_DBE_CONSTRAINT);
+}
+
+/* The references between records hold on both backends: a row naming a parent that does not exist is
+ * refused, with nothing of its statement written (one bad row among good ones as well); a parent still
+ * named cannot be deleted; a claim's lines, billed members and history go with it. On SQLite these are
+ * foreign keys; on PostgreSQL the bulk-written tables check them once per statement (migration 0025). */
+static void test_references(void **state)
+{
+    const struct backend *b = *state;
+    struct fresh f;
+    psy_store *st = open_seeded(b, &f);
+    struct psy_demo_opts o = {.seed = 11, .end_date = "2026-03-31", .weeks = 2, .clients = 12, .groups = 1, .clean = 1};
+    struct psy_demo_result r;
+    assert_int_equal(psy_records_demo(st, &o, &r), PSY_OK);
+    free(r.problems);
+    int64_t pr = r.practice_id, policy = one_id(st, "SELECT min(id) FROM policy");
+    char sql[400];
+    snprintf(sql, sizeof sql, "SELECT client_id FROM policy WHERE id = %lld", (long long)policy);
+    int64_t client = one_id(st, sql);
+    snprintf(sql, sizeof sql, "SELECT payer_id FROM policy WHERE id = %lld", (long long)policy);
+    int64_t payer = one_id(st, sql), clinician = one_id(st, "SELECT min(id) FROM clinician");
+    int64_t session = one_id(st, "SELECT min(id) FROM session"), missing = 987654321;
+    assert_true(client > 0 && payer > 0 && clinician > 0 && session > 0);
+    long claims = count_rows(st, "SELECT count(*) FROM claim");
+
+    const char *ins_claim = "INSERT INTO claim (practice_id, claim_number, client_id, payer_id, policy_id, clinician_id, "
+                            "service_date, created_at) VALUES (?, ?, ?, ?, ?, ?, '2026-03-02', '2026-03-03T10:00:00Z')";
+    int64_t changed = 0;
+    assert_int_equal(psy__db_run(st, &changed, ins_claim,
+                                 PSY_ARGS(PSY_INT(pr), PSY_TEXT("REF1"), PSY_INT(client), PSY_INT(payer), PSY_INT(policy),
+                                          PSY_INT(clinician))),
+                     PSY_OK);
+    int64_t claim = one_id(st, "SELECT id FROM claim WHERE claim_number = 'REF1'");
+    assert_true(claim > 0);
+    refused(st, "a claim of a missing clinician", ins_claim,
+            PSY_ARGS(PSY_INT(pr), PSY_TEXT("REF2"), PSY_INT(client), PSY_INT(payer), PSY_INT(policy), PSY_INT(missing)));
+    refused(st, "a claim of a missing practice", ins_claim,
+            PSY_ARGS(PSY_INT(missing), PSY_TEXT("REF2"), PSY_INT(client), PSY_INT(payer), PSY_INT(policy),
+                     PSY_INT(clinician)));
+    refused(st, "a claim of a missing policy", ins_claim,
+            PSY_ARGS(PSY_INT(pr), PSY_TEXT("REF2"), PSY_INT(client), PSY_INT(payer), PSY_INT(missing),
+                     PSY_INT(clinician)));
+    assert_int_equal(count_rows(st, "SELECT count(*) FROM claim"), claims + 1);
+
+    /* one bad row among good ones: the whole statement is refused */
+    const char *ins_hist = "INSERT INTO claim_status_history (claim_id, from_status, to_status, changed_at) VALUES "
+                           "(?, '', 'draft', 'x'), (?, 'draft', 'ready', 'x'), (?, 'ready', 'sent', 'x')";
+    refused(st, "history of a missing claim", ins_hist, PSY_ARGS(PSY_INT(claim), PSY_INT(missing), PSY_INT(claim)));
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM claim_status_history WHERE claim_id = %lld", (long long)claim);
+    assert_int_equal(count_rows(st, sql), 0);
+    assert_int_equal(psy__db_run(st, &changed, ins_hist, PSY_ARGS(PSY_INT(claim), PSY_INT(claim), PSY_INT(claim))),
+                     PSY_OK);
+    assert_int_equal(count_rows(st, sql), 3);
+
+    const char *ins_line = "INSERT INTO claim_line (claim_id, line_number, session_id, client_id, code) VALUES "
+                           "(?, ?, ?, ?, '90837')";
+    refused(st, "a line of a missing session", ins_line,
+            PSY_ARGS(PSY_INT(claim), PSY_INT(1), PSY_INT(missing), PSY_INT(client)));
+    refused(st, "a line of a missing claim", ins_line,
+            PSY_ARGS(PSY_INT(missing), PSY_INT(1), PSY_INT(session), PSY_INT(client)));
+    refused(st, "a line of a missing client", ins_line,
+            PSY_ARGS(PSY_INT(claim), PSY_INT(1), PSY_INT(session), PSY_INT(missing)));
+    assert_int_equal(psy__db_run(st, &changed, ins_line, PSY_ARGS(PSY_INT(claim), PSY_INT(1), PSY_INT(session),
+                                                                  PSY_INT(client))),
+                     PSY_OK);
+    const char *ins_billed = "INSERT INTO claim_session (practice_id, session_id, client_id, claim_id) VALUES (?, ?, ?, ?)";
+    refused(st, "a billed member of a missing claim", ins_billed,
+            PSY_ARGS(PSY_INT(pr), PSY_INT(session), PSY_INT(client), PSY_INT(missing)));
+    assert_int_equal(
+        psy__db_run(st, &changed, ins_billed, PSY_ARGS(PSY_INT(pr), PSY_INT(session), PSY_INT(client), PSY_INT(claim))),
+        PSY_OK);
+
+    /* a changed reference is checked too; an unchanged one passes */
+    refused(st, "a claim moved to a missing clinician", "UPDATE claim SET clinician_id = ? WHERE id = ?",
+            PSY_ARGS(PSY_INT(missing), PSY_INT(claim)));
+    refused(st, "a line moved to a missing session", "UPDATE claim_line SET session_id = ? WHERE claim_id = ?",
+            PSY_ARGS(PSY_INT(missing), PSY_INT(claim)));
+    refused(st, "a policy moved to a missing payer", "UPDATE policy SET payer_id = ? WHERE id = ?",
+            PSY_ARGS(PSY_INT(missing), PSY_INT(policy)));
+    assert_int_equal(psy__db_run(st, &changed, "UPDATE claim SET clinician_id = ?, status = 'ready' WHERE id = ?",
+                                 PSY_ARGS(PSY_INT(clinician), PSY_INT(claim))),
+                     PSY_OK);
+    assert_int_equal(changed, 1);
+
+    /* a client's diagnosis and policy name the client within its practice */
+    refused(st, "a diagnosis of a client in another practice",
+            "INSERT INTO client_diagnosis (practice_id, client_id, code, position) VALUES (?, ?, 'F99', 12)",
+            PSY_ARGS(PSY_INT(pr + 1000), PSY_INT(client)));
+    assert_int_equal(psy__db_run(st, &changed,
+                                 "INSERT INTO client_diagnosis (practice_id, client_id, code, position) "
+                                 "VALUES (?, ?, 'F99', 12)",
+                                 PSY_ARGS(PSY_INT(pr), PSY_INT(client))),
+                     PSY_OK);
+    const char *ins_client = "INSERT INTO client (practice_id, first_name, last_name, birth_date, sex, created_at, "
+                             "updated_at) VALUES (?, 'A', 'B', '1990-01-01', 'U', 'x', 'x')";
+    refused(st, "a client of a missing practice", ins_client, PSY_ARGS(PSY_INT(missing)));
+    assert_int_equal(psy__db_run(st, &changed, ins_client, PSY_ARGS(PSY_INT(pr))), PSY_OK);
+
+    /* parents still named stay */
+    refused(st, "deleting a claim's clinician", "DELETE FROM clinician WHERE id = ?", PSY_ARGS(PSY_INT(clinician)));
+    refused(st, "deleting a claim's payer", "DELETE FROM payer WHERE id = ?", PSY_ARGS(PSY_INT(payer)));
+    refused(st, "deleting a billed session", "DELETE FROM session WHERE id = ?", PSY_ARGS(PSY_INT(session)));
+    refused(st, "changing a claim's id", "UPDATE claim SET id = ? WHERE id = ?", PSY_ARGS(PSY_INT(missing), PSY_INT(claim)));
+
+    /* a claim's lines, billed members and history go with it */
+    assert_int_equal(psy__db_run(st, &changed, "DELETE FROM claim WHERE id = ?", PSY_ARGS(PSY_INT(claim))), PSY_OK);
+    assert_int_equal(changed, 1);
+    assert_int_equal(count_rows(st, sql), 0);
+    snprintf(sql, sizeof sql,
+             "SELECT (SELECT count(*) FROM claim_line WHERE claim_id = %lld) + (SELECT count(*) FROM claim_session "
+             "WHERE claim_id = %lld)", (long long)claim, (long long)claim);
+    assert_int_equal(count_rows(st, sql), 0);
+    assert_int_equal(count_rows(st, "SELECT count(*) FROM claim"), claims);
+    psy_store_close(st);
+    fresh_drop(&f);
+}
+
 /* Every migration exists in both dialects under the same number and name. */
 static void test_migration_twins(void **state)
 {
@@ -985,6 +1119,7 @@ int main(void)
         cmocka_unit_test_prestate(test_bulk_transactions, NULL),
         cmocka_unit_test_prestate(test_batch, NULL),
         cmocka_unit_test_prestate(test_cli_db_uri, NULL),
+        cmocka_unit_test_prestate(test_references, NULL),
     };
     enum { N = sizeof contract / sizeof contract[0] };
     struct CMUnitTest on_sqlite[N], on_pg[N + 1];
