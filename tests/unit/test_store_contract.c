@@ -973,20 +973,28 @@ static void refused(psy_store *st, const char *what, const char *sql, const psy_
     assert_int_equal(psy__db_errkind(st), PSY_DBE_CONSTRAINT);
 }
 
+/* A fresh store with a small demo practice (no claims yet). */
+static psy_store *open_demo(const struct backend *b, struct fresh *f, psy_id *practice)
+{
+    psy_store *st = open_seeded(b, f);
+    struct psy_demo_opts o = {.seed = 11, .end_date = "2026-03-31", .weeks = 2, .clients = 12, .groups = 1, .clean = 1};
+    struct psy_demo_result r;
+    assert_int_equal(psy_records_demo(st, &o, &r), PSY_OK);
+    free(r.problems);
+    *practice = r.practice_id;
+    return st;
+}
+
 /* The references between records hold on both backends: a row naming a parent that does not exist is
  * refused, with nothing of its statement written (one bad row among good ones as well); a parent still
  * named cannot be deleted; a claim's lines, billed members and history go with it. On SQLite these are
  * foreign keys; on PostgreSQL the bulk-written tables check them once per statement (migration 0025). */
 static void test_references(void **state)
 {
-    const struct backend *b = *state;
     struct fresh f;
-    psy_store *st = open_seeded(b, &f);
-    struct psy_demo_opts o = {.seed = 11, .end_date = "2026-03-31", .weeks = 2, .clients = 12, .groups = 1, .clean = 1};
-    struct psy_demo_result r;
-    assert_int_equal(psy_records_demo(st, &o, &r), PSY_OK);
-    free(r.problems);
-    int64_t pr = r.practice_id, policy = one_id(st, "SELECT min(id) FROM policy");
+    psy_id practice;
+    psy_store *st = open_demo(*state, &f, &practice);
+    int64_t pr = practice, policy = one_id(st, "SELECT min(id) FROM policy");
     char sql[400];
     snprintf(sql, sizeof sql, "SELECT client_id FROM policy WHERE id = %lld", (long long)policy);
     int64_t client = one_id(st, sql);
@@ -1088,6 +1096,48 @@ static void test_references(void **state)
     fresh_drop(&f);
 }
 
+/* PostgreSQL: a reference check made while a parent table was empty keeps working by key once the table
+ * has grown, within the same connection (a plan kept from the first statement scanned the whole table:
+ * migration 0025 plans each check for its statement). One history row after 4000 claims reads one row of
+ * `claim`, by key. */
+static void test_references_plans(void **state)
+{
+    struct fresh f;
+    psy_id practice;
+    psy_store *st = open_demo(*state, &f, &practice);
+    assert_int_equal(psy__sql_exec(st, "ANALYZE claim"), PSY_OK); /* statistics of an empty table */
+    int64_t changed = 0;
+    char sql[900];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO claim (practice_id, claim_number, client_id, payer_id, policy_id, clinician_id, service_date, "
+             "created_at) SELECT %lld, 'P' || g, p.client_id, p.payer_id, p.id, (SELECT min(id) FROM clinician), "
+             "'2026-03-02', 'x' FROM (SELECT * FROM policy ORDER BY id LIMIT 1) p, generate_series(1, ?) g",
+             (long long)practice);
+    assert_int_equal(psy__db_run(st, &changed, sql, PSY_ARGS(PSY_INT(1))), PSY_OK);
+    const char *hist = "INSERT INTO claim_status_history (claim_id, from_status, to_status, changed_at) "
+                       "VALUES (?, '', 'draft', 'x')";
+    int64_t first = one_id(st, "SELECT max(id) FROM claim");
+    assert_int_equal(psy__db_run(st, &changed, hist, PSY_ARGS(PSY_INT(first))), PSY_OK); /* the check's first use */
+    snprintf(sql, sizeof sql,
+             "INSERT INTO claim (practice_id, claim_number, client_id, payer_id, policy_id, clinician_id, service_date, "
+             "created_at) SELECT practice_id, claim_number || '-' || g, client_id, payer_id, policy_id, clinician_id, "
+             "service_date, created_at FROM claim, generate_series(1, ?) g");
+    assert_int_equal(psy__db_run(st, &changed, sql, PSY_ARGS(PSY_INT(4000))), PSY_OK);
+    assert_int_equal(changed, 4000);
+    int64_t last = one_id(st, "SELECT max(id) FROM claim");
+    /* the scans of claim counted so far in this connection, before and after one history row */
+    const char *scans = "SELECT seq_scan * 1000000 + idx_tup_fetch FROM pg_stat_xact_user_tables WHERE relname = 'claim'";
+    assert_int_equal(psy__sql_exec(st, "BEGIN"), PSY_OK);
+    long before = count_rows(st, scans);
+    assert_int_equal(psy__db_run(st, &changed, hist, PSY_ARGS(PSY_INT(last))), PSY_OK);
+    long after = count_rows(st, scans);
+    assert_true(after - before >= 1);  /* the claim was read by key */
+    assert_true(after - before <= 2); /* and nothing else: no scan, no other row */
+    assert_int_equal(psy__sql_exec(st, "COMMIT"), PSY_OK);
+    psy_store_close(st);
+    fresh_drop(&f);
+}
+
 /* Every migration exists in both dialects under the same number and name. */
 static void test_migration_twins(void **state)
 {
@@ -1122,13 +1172,14 @@ int main(void)
         cmocka_unit_test_prestate(test_references, NULL),
     };
     enum { N = sizeof contract / sizeof contract[0] };
-    struct CMUnitTest on_sqlite[N], on_pg[N + 1];
+    struct CMUnitTest on_sqlite[N], on_pg[N + 2];
     for (size_t i = 0; i < N; i++) {
         on_sqlite[i] = on_pg[i] = contract[i];
         on_sqlite[i].initial_state = &sqlite;
         on_pg[i].initial_state = &postgres;
     }
     on_pg[N] = (struct CMUnitTest)cmocka_unit_test_prestate(test_pg_reconnect, &postgres);
+    on_pg[N + 1] = (struct CMUnitTest)cmocka_unit_test_prestate(test_references_plans, &postgres);
     const struct CMUnitTest dialects[] = {cmocka_unit_test(test_migration_twins)};
 
     int failed = cmocka_run_group_tests_name("dialects", dialects, NULL, NULL);
