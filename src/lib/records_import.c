@@ -264,11 +264,12 @@ struct fast {
     char today[PSY_DATE_MAX];
     struct psy_payer *payers;
     size_t n_payers;
-    json_t *keys; /* "birth\x1Ffirst\x1Flast" (ASCII lower case), or "birth\x1F*" */
+    json_t *keys; /* "birth\x1Ffirst\x1Flast", the names in the database's lower case */
     struct fast_dx *dx;
     size_t n_dx, cap_dx;
     struct fast_row *rows;
     size_t n_rows;
+    size_t *unfolded, n_unfolded; /* the rows held whose names need the database's lower() (not ASCII) */
     long written, analyze_at; /* clients written; the count at which statistics are next refreshed */
 };
 
@@ -279,6 +280,7 @@ static void fast_free(struct fast *f)
     json_decref(f->keys);
     free(f->dx);
     free(f->rows);
+    free(f->unfolded);
     free(f);
 }
 
@@ -292,7 +294,7 @@ static psy_status key_add(struct fast *f, const char *k)
 }
 
 /* The same-person key of a name and birth date; 0 when a name has bytes outside ASCII (SQL's lower()
- * may then fold differently: such rows are checked in SQL). */
+ * may then fold differently: such names are folded by the database, fold_held). */
 static int person_key(char *out, size_t size, const char *first, const char *last, const char *birth)
 {
     int ascii = 1;
@@ -312,15 +314,16 @@ static psy_status fast_load(struct import *im)
     if (rc) return rc;
     if (!(f->rows = malloc(FAST_CHUNK * sizeof *f->rows))) return PSY_ENOMEM;
     psy__stmt *s;
-    if ((rc = psy__db_query(im->st, &s, "SELECT birth_date, first_name, last_name FROM client WHERE practice_id = ?",
+    if (!(f->unfolded = malloc(FAST_CHUNK * sizeof *f->unfolded))) return PSY_ENOMEM;
+    /* the names as the records API's same-person check compares them: by the database's lower() */
+    if ((rc = psy__db_query(im->st, &s,
+                            "SELECT birth_date, lower(first_name), lower(last_name) FROM client WHERE practice_id = ?",
                             PSY_ARGS(PSY_INT(im->practice)))))
         return rc;
     int r;
     char key[256];
     while (!rc && (r = psy__sql_step(s)) == PSY_SQL_ROW) {
-        const char *birth = psy__sql_text(s, 0);
-        if (!person_key(key, sizeof key, psy__sql_text(s, 1), psy__sql_text(s, 2), birth))
-            snprintf(key, sizeof key, "%s\x1F*", birth);
+        person_key(key, sizeof key, psy__sql_text(s, 1), psy__sql_text(s, 2), psy__sql_text(s, 0));
         rc = key_add(f, key);
     }
     if (!rc && r == PSY_SQL_ERROR) rc = psy__store_dbfail(im->st, "records");
@@ -341,6 +344,43 @@ static psy_status find_payer(struct import *im, const char *code, psy_id *payer)
     return rc ? rc : PSY_ENOTFOUND;
 }
 
+/* The same-person check of the rows held whose names are not ASCII: their names folded by the
+ * database's own lower() (as psy_records_client_find compares them), FOLD_AT_ONCE rows a query, against
+ * the practice's clients and every row before. A match stops the attempt: the row-by-row reading then
+ * names the row. */
+#define FOLD_AT_ONCE 128
+static psy_status fold_held(struct import *im)
+{
+    struct fast *f = im->fx;
+    psy__arg args[2 * FOLD_AT_ONCE];
+    struct psy__buf sql = {0};
+    psy_status rc = PSY_OK;
+    for (size_t at = 0; !rc && at < f->n_unfolded; at += FOLD_AT_ONCE) {
+        size_t k = f->n_unfolded - at < FOLD_AT_ONCE ? f->n_unfolded - at : FOLD_AT_ONCE;
+        sql.n = 0;
+        psy__buf_printf(&sql, "SELECT ");
+        for (size_t i = 0; i < k; i++) {
+            const struct psy_client *c = &f->rows[f->unfolded[at + i]].c;
+            psy__buf_printf(&sql, "%slower(?), lower(?)", i ? ", " : "");
+            args[2 * i] = PSY_TEXT(c->first_name);
+            args[2 * i + 1] = PSY_TEXT(c->last_name);
+        }
+        psy__stmt *s;
+        if ((rc = psy__db_query(im->st, &s, sql.p, args, (int)(2 * k)))) break;
+        if (psy__sql_step(s) != PSY_SQL_ROW) rc = psy__store_dbfail(im->st, "records");
+        char key[256];
+        for (size_t i = 0; !rc && i < k; i++) {
+            const char *first = psy__sql_text(s, (int)(2 * i)), *last = psy__sql_text(s, (int)(2 * i + 1));
+            person_key(key, sizeof key, first ? first : "", last ? last : "", f->rows[f->unfolded[at + i]].c.birth_date);
+            rc = key_has(f, key) ? PSY_EINVAL : key_add(f, key);
+        }
+        psy__sql_finalize(s);
+    }
+    psy__buf_free(&sql);
+    f->n_unfolded = 0;
+    return rc;
+}
+
 /* Writes the rows held: clients, their diagnoses, policies, then the history rows in the order the
  * records API writes them (a client's, then its policy's). */
 static psy_status fast_flush(struct import *im)
@@ -348,6 +388,8 @@ static psy_status fast_flush(struct import *im)
     struct fast *f = im->fx;
     size_t n = f->n_rows, np = 0;
     if (!n) return PSY_OK;
+    psy_status frc = fold_held(im);
+    if (frc) return frc;
     for (size_t i = 0; i < n; i++) np += f->rows[i].has_policy;
     psy_id *ids = malloc((n + np + 1) * sizeof *ids), *pids = ids + n;
     if (!ids) return PSY_ENOMEM;
@@ -492,24 +534,17 @@ static void fast_row(struct import *im, struct psy_client *c, struct psy_policy 
             if (!strcmp(c->dx[j], c->dx[i])) rc = PSY_EINVAL; /* listed twice */
     }
     if (!rc && has_policy) rc = psy__rec_policy_fields(im->st, p);
-    /* the same person in the practice or earlier in the file */
-    char key[256], mark[32];
-    snprintf(mark, sizeof mark, "%s\x1F*", c->birth_date);
+    /* the same person in the practice or earlier in the file (names not in ASCII: when the row is written) */
+    char key[256];
     int ascii = person_key(key, sizeof key, c->first_name, c->last_name, c->birth_date);
-    if (!rc && (!ascii || key_has(f, mark))) {
-        psy_id dup;
-        if (!(rc = fast_flush(im))) rc = psy_records_client_find(im->st, im->practice, c->first_name, c->last_name,
-                                                                  c->birth_date, &dup);
-        rc = rc == PSY_ENOTFOUND ? PSY_OK : rc ? rc : PSY_EINVAL;
-    } else if (!rc && key_has(f, key))
-        rc = PSY_EINVAL;
-    if (!rc) rc = key_add(f, ascii ? key : mark);
+    if (!rc && ascii) rc = key_has(f, key) ? PSY_EINVAL : key_add(f, key);
+    if (!rc && !ascii) f->unfolded[f->n_unfolded++] = f->n_rows;
     if (rc) {
         im->retry = 1;
         im->rc = rc;
         return;
     }
-    struct fast_row *row = &f->rows[f->n_rows]; /* after any flush above */
+    struct fast_row *row = &f->rows[f->n_rows];
     row->c = *c;
     row->p = *p;
     memcpy(row->zip, zip, sizeof zip);
