@@ -200,6 +200,8 @@ struct claim {
     int was_ready;     /* a stored claim scrubbed again: ready (1) or draft (0) when read */
     int64_t next;
     json_t *findings;
+    char *stored;      /* a stored claim scrubbed before: its findings as stored (a scrub with the same verdict
+                        * and findings writes nothing); else NULL */
     json_t *own;       /* the coding findings, then the day check's and the 837P preflight's (own_from on) */
     size_t own_from;
     size_t first_line, last_line; /* its lines: first_line, then through next_claim */
@@ -862,6 +864,7 @@ static void stretch_clear(struct build *B)
     for (size_t i = 0; i < B->nc; i++) {
         json_decref(B->c[i].findings);
         json_decref(B->c[i].own);
+        free(B->c[i].stored);
     }
     for (size_t i = 0; i < B->nbi; i++) free((char *)B->bi[i].code);
     B->nl = B->nc = B->nbi = B->ncsr = B->nbilled = 0;
@@ -1221,8 +1224,8 @@ static psy_status load_open(struct build *B, const char *from, const char *to, p
     snprintf(sql, sizeof sql,
              "SELECT c.id, c.claim_number, c.client_id, c.payer_id, c.policy_id, c.clinician_id, c.service_date, "
              "c.place_of_service, c.prior_auth, c.payer_profile, c.status, c.total_cents, c.findings, CASE WHEN "
-             "c.frequency = 1 AND c.replaces_claim_id IS NULL AND c.cob_from_claim_id IS NULL THEN 1 ELSE 0 END "
-             "FROM claim c WHERE c.practice_id = ? AND c.service_date >= ? AND c.service_date <= ? AND c.status IN "
+             "c.frequency = 1 AND c.replaces_claim_id IS NULL AND c.cob_from_claim_id IS NULL THEN 1 ELSE 0 END, "
+             "CASE WHEN c.scrubbed_at <> '' THEN 1 ELSE 0 END FROM claim c WHERE c.practice_id = ? AND c.service_date >= ? AND c.service_date <= ? AND c.status IN "
              "('draft', 'ready') ORDER BY c.id%s",
              psy__db_dialect(st) == PSY_DB_POSTGRES ? " FOR UPDATE" : "");
     psy__stmt *s = psy__db_stmt(st, sql, PSY_ARGS(PSY_INT(B->practice), PSY_TEXT(from), PSY_TEXT(to)));
@@ -1247,6 +1250,7 @@ static psy_status load_open(struct build *B, const char *from, const char *to, p
         c->was_ready = !strcmp(psy__sql_text(s, 10), "ready");
         c->total = psy__sql_int64(s, 11);
         const char *f = psy__sql_text(s, 12);
+        if (psy__sql_int64(s, 14)) c->stored = psy__strdup(f ? f : "");
         c->findings = f ? json_loads(f, 0, NULL) : NULL;
         if (!json_is_array(c->findings)) {
             json_decref(c->findings);
@@ -1276,7 +1280,9 @@ static void link_open(struct build *B)
 }
 
 /* The verdicts of the stretch: findings and scrub time of every claim, the status and version of those
- * whose verdict changed, each move with its history row (psy_billing_scrub's reasons). */
+ * whose verdict changed, each move with its history row (psy_billing_scrub's reasons). A claim scrubbed
+ * before whose status and findings come out as they are stored is not written again: on PostgreSQL each
+ * row written is a new row version with an entry in each of claim's indexes (scrubbed_at is in one). */
 static psy_status write_verdicts(struct build *B)
 {
     char now[PSY_REC_TIME_MAX], tail[400];
@@ -1293,10 +1299,16 @@ static psy_status write_verdicts(struct build *B)
                     "INSERT INTO claim_status_history (claim_id, from_status, to_status, reason, changed_at) VALUES",
                     "(?, ?, ?, ?, ?)", "");
     psy_status rc = PSY_OK;
+    size_t written = 0;
     for (size_t i = 0; !rc && i < B->nc; i++) {
         const struct claim *c = &B->c[i];
         const char *was = c->was_ready ? "ready" : "draft", *is = c->ready ? "ready" : "draft";
         char *f = json_dumps(c->findings, JSON_COMPACT);
+        if (c->stored && c->ready == c->was_ready && !strcmp(f ? f : "[]", c->stored)) {
+            free(f);
+            continue;
+        }
+        written++;
         psy__batch_int64(&ub, c->id);
         psy__batch_text(&ub, f ? f : "[]");
         psy__batch_text(&ub, now);
@@ -1307,9 +1319,9 @@ static psy_status write_verdicts(struct build *B)
         rc = psy__batch_row(&ub);
     }
     if (!rc) rc = psy__batch_flush(&ub);
-    if (!rc && ub.changes != (int64_t)B->nc)
+    if (!rc && ub.changes != (int64_t)written)
         rc = psy__store_fail(B->st, PSY_ECONFLICT, "claim status: %lld of %zu claims changed while they were scrubbed",
-                             (long long)((int64_t)B->nc - ub.changes), B->nc);
+                             (long long)((int64_t)written - ub.changes), written);
     for (size_t i = 0; !rc && i < B->nc; i++) {
         const struct claim *c = &B->c[i];
         if (c->ready == c->was_ready) continue;

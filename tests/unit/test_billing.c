@@ -833,6 +833,34 @@ static void test_scrub_all(void **state)
     assert_int_equal(draft, q1("SELECT count(*) FROM claim WHERE status = 'draft'"));
     assert_int_equal(q1(sql), 1); /* nothing changed yet: still held */
     long drafts_before = draft;
+    /* a claim whose stored findings lack the audit's (taken out by hand: the coding findings, made when
+     * the lines were coded, are kept) gets them again, its status and version as they were; the claims
+     * whose verdict is what they hold stay as they are */
+    psy_id held = qn("SELECT l.claim_id FROM claim_line l WHERE l.session_id = %lld", (long long)W.faulted_session);
+    char *want = qtext("SELECT findings FROM claim WHERE id = %lld", (long long)held);
+    long long held_version = qn("SELECT version FROM claim WHERE id = %lld", (long long)held);
+    long long versions = q1("SELECT sum(version) FROM claim"), moves = q1("SELECT count(*) FROM claim_status_history");
+    json_t *all = json_loads(want, 0, NULL), *coding = json_array();
+    size_t k;
+    json_t *v;
+    json_array_foreach(all, k, v) if (!strcmp(json_string_value(json_object_get(v, "source")), "coding"))
+        json_array_append(coding, v);
+    assert_true(json_array_size(coding) < json_array_size(all)); /* the audit's R-TIME-1 is among them */
+    char *only = json_dumps(coding, JSON_COMPACT), tamper[1200];
+    snprintf(tamper, sizeof tamper, "UPDATE claim SET findings = '%s' WHERE id = %lld", only, (long long)held);
+    free(only);
+    json_decref(all);
+    json_decref(coding);
+    assert_int_equal(test_db_exec(&W.db, tamper, NULL, 0), PSY_OK);
+    assert_int_equal(psy_billing_scrub_all(W.st, W.pr, &ready, &draft), PSY_OK);
+    char *got = qtext("SELECT findings FROM claim WHERE id = %lld", (long long)held);
+    assert_string_equal(got, want);
+    free(got);
+    free(want);
+    assert_int_equal(qn("SELECT version FROM claim WHERE id = %lld", (long long)held), held_version);
+    assert_int_equal(q1("SELECT sum(version) FROM claim"), versions);
+    assert_int_equal(q1("SELECT count(*) FROM claim_status_history"), moves);
+    assert_int_equal(draft, drafts_before);
     /* the billed code put right for the session's minutes */
     struct psy_session s;
     assert_int_equal(psy_records_session_get(W.st, W.pr, W.faulted_session, &s), PSY_OK);
