@@ -383,8 +383,9 @@ static const struct psy__map entry_map = PSY__MAP(entry_cols);
 static const struct psy__map report_map = {entry_cols, sizeof entry_cols / sizeof entry_cols[0] - 1}; /* no code */
 
 /* The query of the entries as of `through` (a reversal dated later does not count yet), of one client or
- * (client 0) of every client, ordered by client, date and id. */
-static void ledger_query(struct psy__query *q, psy_id practice, psy_id client, const char *through)
+ * (client 0) of every client, ordered by client, date and id. With a claim: only the entries that may
+ * belong to it (its own, those of its sessions without a claim of their own) and every reversal. */
+static void ledger_query_of(struct psy__query *q, psy_id practice, psy_id client, psy_id claim, const char *through)
 {
     const char *t = through && *through ? through : "9999-12-31";
     psy__query_init(q,
@@ -395,7 +396,17 @@ static void ledger_query(struct psy__query *q, psy_id practice, psy_id client, c
     psy__query_where(q, "e.practice_id = ?", PSY_INT(practice));
     if (client) psy__query_where(q, "e.client_id = ?", PSY_INT(client));
     psy__query_where(q, "e.entry_date <= ?", PSY_TEXT(t));
+    if (claim)
+        psy__query_where_n(q,
+                          "(e.claim_id = ? OR e.reverses IS NOT NULL OR (e.claim_id IS NULL AND e.session_id IN "
+                          "(SELECT l.session_id FROM claim_line l WHERE l.claim_id = ?)))",
+                           PSY_ARGS(PSY_INT(claim), PSY_INT(claim)));
     psy__query_sql(q, ") x ORDER BY x.client_id, x.entry_date, x.id");
+}
+
+static void ledger_query(struct psy__query *q, psy_id practice, psy_id client, const char *through)
+{
+    ledger_query_of(q, practice, client, 0, through);
 }
 
 psy_status psy__ledger_load(psy_store *st, psy_id practice, psy_id client, const char *through, int with_code,
@@ -489,9 +500,13 @@ static psy_status write_date(psy_store *st, psy_id practice, const char *date, c
  * the client less what was applied to it. */
 static psy_status claim_open(psy_store *st, psy_id practice, psy_id client, psy_id claim, long long *open)
 {
-    struct psy_ledger_entry *e;
+    struct psy_ledger_entry *e = NULL;
     size_t n;
-    psy_status rc = psy__ledger_load(st, practice, client, NULL, 0, &e, &n);
+    /* the entries that may be the claim's, not the client's whole ledger (read once per claim posted) */
+    struct psy__query q;
+    ledger_query_of(&q, practice, client, claim, NULL);
+    psy_status rc = psy__db_rows(st, (void **)&e, &n, sizeof *e, &report_map, q.sql.p, q.args, q.n);
+    psy__query_free(&q);
     long long sum = 0;
     int over = 0;
     for (size_t i = 0; !rc && i < n; i++) {

@@ -225,6 +225,19 @@ static void test_payment(void **state)
     assert_int_equal(balance(NULL), before - 2500);
     /* more than the claim's open $15.00: refused, nothing written */
     pay(1600, W.claim, "1043", NULL, NULL, PSY_EINVAL, NULL);
+    /* the $15.00 paid leaves nothing open; its reversal opens it again */
+    psy_id rest = pay(1500, W.claim, "1044", NULL, NULL, PSY_OK, NULL);
+    pay(100, W.claim, "1045", NULL, NULL, PSY_EINVAL, NULL);
+    char why[300];
+    psy_id back = 0;
+    assert_int_equal(psy_ledger_reverse(W.st, W.pr, rest, "check returned", NULL, "biller", &back, why, sizeof why),
+                     PSY_OK);
+    assert_true(back > 0);
+    pay(1600, W.claim, "1046", NULL, NULL, PSY_EINVAL, NULL);
+    psy_id again_paid = pay(1500, W.claim, "1046", NULL, NULL, PSY_OK, NULL);
+    assert_int_equal(balance(NULL), before - 2500 - 1500);
+    assert_int_equal(psy_ledger_reverse(W.st, W.pr, again_paid, "entered twice", NULL, "biller", NULL, why, sizeof why),
+                     PSY_OK); /* the $15.00 open again, as the tests after this one expect */
     /* bad input names the field */
     struct psy_ledger_write w = {.kind = "payment", .client = W.client, .amount_cents = 100, .method = "bitcoin"};
     psy_id id;
