@@ -270,7 +270,6 @@ struct fast {
     struct fast_row *rows;
     size_t n_rows;
     size_t *unfolded, n_unfolded; /* the rows held whose names need the database's lower() (not ASCII) */
-    long written, analyze_at; /* clients written; the count at which statistics are next refreshed */
 };
 
 static void fast_free(struct fast *f)
@@ -433,14 +432,6 @@ static psy_status fast_flush(struct import *im)
         rc = psy__batch_row(b);
     }
     if (!rc) rc = psy__batch_flush(b);
-    /* fresh statistics each time the clients written quadruple, before the foreign keys are checked
-     * against them (see the end of import_row) */
-    f->written += (long)n;
-    if (!rc && f->written >= f->analyze_at) {
-        f->analyze_at = 4 * f->written;
-        if (psy__db_dialect(im->st) == PSY_DB_POSTGRES)
-            rc = psy__sql_exec(im->st, "ANALYZE client"); /* the foreign keys' target */
-    }
     b = &db;
     for (size_t i = 0; !rc && i < n; i++)
         for (int k = 0; !rc && k < f->rows[i].c.n_dx; k++) {
