@@ -1225,8 +1225,8 @@ static psy_status load_open(struct build *B, const char *from, const char *to, p
              "SELECT c.id, c.claim_number, c.client_id, c.payer_id, c.policy_id, c.clinician_id, c.service_date, "
              "c.place_of_service, c.prior_auth, c.payer_profile, c.status, c.total_cents, c.findings, CASE WHEN "
              "c.frequency = 1 AND c.replaces_claim_id IS NULL AND c.cob_from_claim_id IS NULL THEN 1 ELSE 0 END, "
-             "CASE WHEN c.scrubbed_at <> '' THEN 1 ELSE 0 END FROM claim c WHERE c.practice_id = ? AND c.service_date >= ? AND c.service_date <= ? AND c.status IN "
-             "('draft', 'ready') ORDER BY c.id%s",
+             "CASE WHEN c.scrubbed_at <> '' THEN 1 ELSE 0 END FROM claim c WHERE c.practice_id = ? AND "
+             "c.service_date >= ? AND c.service_date <= ? AND c.status IN ('draft', 'ready') ORDER BY c.id%s",
              psy__db_dialect(st) == PSY_DB_POSTGRES ? " FOR UPDATE" : "");
     psy__stmt *s = psy__db_stmt(st, sql, PSY_ARGS(PSY_INT(B->practice), PSY_TEXT(from), PSY_TEXT(to)));
     if (!s) return psy__store_dbfail(st, "claim");

@@ -398,8 +398,8 @@ static void ledger_query_of(struct psy__query *q, psy_id practice, psy_id client
     psy__query_where(q, "e.entry_date <= ?", PSY_TEXT(t));
     if (claim)
         psy__query_where_n(q,
-                          "(e.claim_id = ? OR e.reverses IS NOT NULL OR (e.claim_id IS NULL AND e.session_id IN "
-                          "(SELECT l.session_id FROM claim_line l WHERE l.claim_id = ?)))",
+                           "(e.claim_id = ? OR e.reverses IS NOT NULL OR (e.claim_id IS NULL AND e.session_id IN "
+                           "(SELECT l.session_id FROM claim_line l WHERE l.claim_id = ?)))",
                            PSY_ARGS(PSY_INT(claim), PSY_INT(claim)));
     psy__query_sql(q, ") x ORDER BY x.client_id, x.entry_date, x.id");
 }
@@ -502,7 +502,7 @@ static psy_status claim_open(psy_store *st, psy_id practice, psy_id client, psy_
 {
     struct psy_ledger_entry *e = NULL;
     size_t n;
-    /* the entries that may be the claim's, not the client's whole ledger (read once per claim posted) */
+    /* the entries that may be the claim's, not the client's whole ledger (read for each payment applied) */
     struct psy__query q;
     ledger_query_of(&q, practice, client, claim, NULL);
     psy_status rc = psy__db_rows(st, (void **)&e, &n, sizeof *e, &report_map, q.sql.p, q.args, q.n);

@@ -370,7 +370,8 @@ static psy_status fold_held(struct import *im)
         char key[256];
         for (size_t i = 0; !rc && i < k; i++) {
             const char *first = psy__sql_text(s, (int)(2 * i)), *last = psy__sql_text(s, (int)(2 * i + 1));
-            person_key(key, sizeof key, first ? first : "", last ? last : "", f->rows[f->unfolded[at + i]].c.birth_date);
+            const char *birth = f->rows[f->unfolded[at + i]].c.birth_date;
+            person_key(key, sizeof key, first ? first : "", last ? last : "", birth);
             rc = key_has(f, key) ? PSY_EINVAL : key_add(f, key);
         }
         psy__sql_finalize(s);

@@ -1406,7 +1406,8 @@ static void test_import_clients_fast(void **state)
     char *many = malloc(cap);
     snprintf(many, cap, "%s", head);
     for (int i = 0; i < 300; i++)
-        n += (size_t)snprintf(many + n, cap - n, "Ren\xc3\xa9" "e,N\xc3\xba\xc3\xb1" "ez%c%c,19%02d-0%d-1%d,F,,,,,,,,,,,,,,,,,,,,,\r\n",
+        n += (size_t)snprintf(many + n, cap - n,
+                              "Ren\xc3\xa9" "e,N\xc3\xba\xc3\xb1" "ez%c%c,19%02d-0%d-1%d,F,,,,,,,,,,,,,,,,,,,,,\r\n",
                               'a' + i % 26, 'a' + i / 26, 40 + i % 50, 1 + i % 9, i % 10);
     assert_int_equal(psy_records_import_clients(f.st, f.pr, many, n, 0, &r), PSY_OK);
     assert_true(r.committed && r.good == 300 && r.refused == 0 && r.clients == 300);
