@@ -35,29 +35,39 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Each byte as a shingle's word hashes it: ASCII letters folded to lower case, digits and bytes of
+ * UTF-8 sequences as they are; 0 for the bytes that separate words (and for NUL). */
+static const unsigned char word_byte[256] = {
+#define R16(b) (b), (b) + 1, (b) + 2, (b) + 3, (b) + 4, (b) + 5, (b) + 6, (b) + 7, (b) + 8, (b) + 9, (b) + 10, \
+               (b) + 11, (b) + 12, (b) + 13, (b) + 14, (b) + 15
+    [48] = '0', '1', '2', '3', '4', '5', '6', '7', '8', '9',
+    [65] = 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'p', 'q', 'r', 's', 't', 'u', 'v',
+    'w', 'x', 'y', 'z',
+    [97] = 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'p', 'q', 'r', 's', 't', 'u', 'v',
+    'w', 'x', 'y', 'z',
+    [128] = R16(128), R16(144), R16(160), R16(176), R16(192), R16(208), R16(224), R16(240)
+#undef R16
+};
+
 void psy__shingle(const char *text, int k, int sorted, struct psy__shingles *out)
 {
-    /* word hashes in a ring of the last k words */
+    /* word hashes in a ring of the last k words; slot is where the next one goes */
     uint64_t ring[16];
-    size_t words = 0;
+    size_t words = 0, slot = 0;
     out->n = 0;
     if (k < 1) k = 1;
     if (k > 16) k = 16;
     const unsigned char *p = (const unsigned char *)(text ? text : "");
-    while (*p) {
-        while (*p && *p < 0x80 && !(*p >= '0' && *p <= '9') && !((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')) p++;
+    for (;;) {
+        while (*p && !word_byte[*p]) p++;
         if (!*p) break;
         uint64_t h = 14695981039346656037ULL;
-        while (*p && (*p >= 0x80 || (*p >= '0' && *p <= '9') || ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z'))) {
-            unsigned char c = *p < 0x80 ? (unsigned char)(*p >= 'A' && *p <= 'Z' ? *p | 0x20 : *p) : *p;
-            h = (h ^ c) * 1099511628211ULL;
-            p++;
-        }
-        ring[words % (size_t)k] = h;
-        words++;
-        if (words < (size_t)k) continue;
-        uint64_t sh = 0x9e3779b97f4a7c15ULL;
-        for (size_t i = words - (size_t)k; i < words; i++) sh = mix64(sh ^ ring[i % (size_t)k]);
+        for (unsigned char c; (c = word_byte[*p]); p++) h = (h ^ c) * 1099511628211ULL;
+        ring[slot] = h;
+        if (++slot == (size_t)k) slot = 0;
+        if (++words < (size_t)k) continue;
+        uint64_t sh = 0x9e3779b97f4a7c15ULL; /* the k words, oldest first: from slot on, round the ring */
+        for (size_t i = 0, j = slot; i < (size_t)k; i++, j = j + 1 == (size_t)k ? 0 : j + 1) sh = mix64(sh ^ ring[j]);
         if (out->n == out->cap) out->h = psy__realloc(out->h, (out->cap = out->cap ? out->cap * 2 : 64) * sizeof *out->h);
         out->h[out->n++] = sh;
     }
