@@ -1151,6 +1151,21 @@ static psy_status day_counts(psy_store *st, const char *table, struct day **out,
     return psy__store_dbfail(st, table);
 }
 
+/* The items the dates hold in all, reported as the start of the work `what` (psy__progress). */
+static long long days_start(psy_store *st, const char *what, const struct day *days, size_t ndays)
+{
+    long long total = 0;
+    for (size_t d = 0; d < ndays; d++) total += (long long)days[d].count;
+    psy__progress(st, what, 0, total);
+    return total;
+}
+
+/* The items a stretch aims at (psy__billing_stretch_items, at least 1). */
+static size_t stretch_want(void)
+{
+    return psy__billing_stretch_items > 0 ? (size_t)psy__billing_stretch_items : 1;
+}
+
 psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice, const char *from, const char *to,
                              struct psy_billing_build_result *r)
 {
@@ -1181,10 +1196,8 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
     if (!rc && ndays) rc = load_practice(&B);
     mark(&ph, PH_START);
     struct psy_coding_result *cr = psy__malloc(sizeof *cr);
-    size_t want = psy__billing_stretch_items > 0 ? (size_t)psy__billing_stretch_items : 1;
-    long long total = 0, done = 0;
-    for (size_t d = 0; d < ndays; d++) total += (long long)days[d].count;
-    if (!rc) psy__progress(st, "claims build", 0, total);
+    size_t want = stretch_want();
+    long long done = 0, total = rc ? 0 : days_start(st, "claims build", days, ndays);
     for (size_t d = 0; !rc && d < ndays;) {
         size_t e = d, count = 0;
         while (e < ndays && (e == d || count + days[e].count <= 2 * want)) count += days[e++].count;
@@ -1369,10 +1382,8 @@ psy_status psy__billing_rescrub(psy_store *st, const psy_coder *cx, psy_id pract
     struct phases ph = {0};
     struct build B = {.st = st, .cx = cx, .practice = practice, .r = &res, .ph = &ph};
     rc = ndays ? load_practice(&B) : PSY_OK;
-    size_t want = psy__billing_stretch_items > 0 ? (size_t)psy__billing_stretch_items : 1;
-    long long total = 0, done = 0;
-    for (size_t d = 0; d < ndays; d++) total += (long long)days[d].count;
-    if (!rc) psy__progress(st, "claims scrub", 0, total);
+    size_t want = stretch_want();
+    long long done = 0, total = rc ? 0 : days_start(st, "claims scrub", days, ndays);
     for (size_t d = 0; !rc && d < ndays;) {
         /* whole dates, about want claims (a date with more is a stretch of its own); a gap of more than a
          * week between two dates of open claims ends a stretch too, so that the audit does not read the

@@ -64,6 +64,7 @@ static psy_store *open_seeded(const struct backend *b, struct fresh *f)
     return st;
 }
 
+/* The one integer a query answers (a count, an id). */
 static long count_rows(psy_store *st, const char *sql)
 {
     psy__stmt *s = psy__sql_prepare(st, sql);
@@ -954,16 +955,6 @@ static void collect(void *ud, const char *name, const char *data, size_t len)
     if (ns->n < 64) snprintf(ns->list[ns->n++], sizeof ns->list[0], "%s", base ? base + 1 : name);
 }
 
-/* One id from a query (0 when it gives no row). */
-static int64_t one_id(psy_store *st, const char *sql)
-{
-    psy__stmt *s = psy__sql_prepare(st, sql);
-    if (!s) fail_msg("%s: %s", sql, psy__db_errtext(st));
-    int64_t v = psy__sql_step(s) == PSY_SQL_ROW ? psy__sql_int64(s, 0) : 0;
-    psy__sql_finalize(s);
-    return v;
-}
-
 /* A statement that must be refused for a reference (nothing it would write is written). */
 static void refused(psy_store *st, const char *what, const char *sql, const psy__arg *args, int n_args)
 {
@@ -994,13 +985,13 @@ static void test_references(void **state)
     struct fresh f;
     psy_id practice;
     psy_store *st = open_demo(*state, &f, &practice);
-    int64_t pr = practice, policy = one_id(st, "SELECT min(id) FROM policy");
+    int64_t pr = practice, policy = count_rows(st, "SELECT min(id) FROM policy");
     char sql[400];
     snprintf(sql, sizeof sql, "SELECT client_id FROM policy WHERE id = %lld", (long long)policy);
-    int64_t client = one_id(st, sql);
+    int64_t client = count_rows(st, sql);
     snprintf(sql, sizeof sql, "SELECT payer_id FROM policy WHERE id = %lld", (long long)policy);
-    int64_t payer = one_id(st, sql), clinician = one_id(st, "SELECT min(id) FROM clinician");
-    int64_t session = one_id(st, "SELECT min(id) FROM session"), missing = 987654321;
+    int64_t payer = count_rows(st, sql), clinician = count_rows(st, "SELECT min(id) FROM clinician");
+    int64_t session = count_rows(st, "SELECT min(id) FROM session"), missing = 987654321;
     assert_true(client > 0 && payer > 0 && clinician > 0 && session > 0);
     long claims = count_rows(st, "SELECT count(*) FROM claim");
 
@@ -1011,7 +1002,7 @@ static void test_references(void **state)
                                  PSY_ARGS(PSY_INT(pr), PSY_TEXT("REF1"), PSY_INT(client), PSY_INT(payer), PSY_INT(policy),
                                           PSY_INT(clinician))),
                      PSY_OK);
-    int64_t claim = one_id(st, "SELECT id FROM claim WHERE claim_number = 'REF1'");
+    int64_t claim = count_rows(st, "SELECT id FROM claim WHERE claim_number = 'REF1'");
     assert_true(claim > 0);
     refused(st, "a claim of a missing clinician", ins_claim,
             PSY_ARGS(PSY_INT(pr), PSY_TEXT("REF2"), PSY_INT(client), PSY_INT(payer), PSY_INT(policy), PSY_INT(missing)));
@@ -1116,7 +1107,7 @@ static void test_references_plans(void **state)
     assert_int_equal(psy__db_run(st, &changed, sql, PSY_ARGS(PSY_INT(1))), PSY_OK);
     const char *hist = "INSERT INTO claim_status_history (claim_id, from_status, to_status, changed_at) "
                        "VALUES (?, '', 'draft', 'x')";
-    int64_t first = one_id(st, "SELECT max(id) FROM claim");
+    int64_t first = count_rows(st, "SELECT max(id) FROM claim");
     assert_int_equal(psy__db_run(st, &changed, hist, PSY_ARGS(PSY_INT(first))), PSY_OK); /* the check's first use */
     snprintf(sql, sizeof sql,
              "INSERT INTO claim (practice_id, claim_number, client_id, payer_id, policy_id, clinician_id, service_date, "
@@ -1124,7 +1115,7 @@ static void test_references_plans(void **state)
              "service_date, created_at FROM claim, generate_series(1, ?) g");
     assert_int_equal(psy__db_run(st, &changed, sql, PSY_ARGS(PSY_INT(4000))), PSY_OK);
     assert_int_equal(changed, 4000);
-    int64_t last = one_id(st, "SELECT max(id) FROM claim");
+    int64_t last = count_rows(st, "SELECT max(id) FROM claim");
     /* the server's counts of scans of claim (flushed from this connection first, read afresh) before and
      * after 20 history rows of one claim each */
     assert_int_equal(psy__sql_exec(st, "SET stats_fetch_consistency = none"), PSY_OK);

@@ -33,6 +33,27 @@ BEGIN
           DETAIL = format('Rows of table "%s" still name the rows deleted or changed.', child);
 END $$;
 
+-- One reference of a statement's new rows: ids, the distinct keys they name, must all be rows of
+-- parent; each is locked FOR KEY SHARE as a foreign key locks it.
+CREATE FUNCTION psy_ref_check(child text, col text, parent text, ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE got bigint;
+BEGIN
+  EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM %I p WHERE p.id = ANY ($1) FOR KEY SHARE) x', parent)
+    INTO got USING ids;
+  IF got <> cardinality(ids) THEN PERFORM psy_ref_fail(child, col, parent); END IF;
+END $$;
+
+-- The same within a practice: the distinct pairs (practices[i], ids[i]) must all be rows of parent.
+CREATE FUNCTION psy_ref_check_within(child text, cols text, parent text, practices bigint[], ids bigint[])
+  RETURNS void LANGUAGE plpgsql AS $$
+DECLARE got bigint;
+BEGIN
+  EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM %I p WHERE p.id = ANY ($2) AND (p.practice_id, p.id) IN '
+                 '(SELECT * FROM unnest($1, $2)) FOR KEY SHARE) x', parent)
+    INTO got USING practices, ids;
+  IF got <> coalesce(cardinality(ids), 0) THEN PERFORM psy_ref_fail(child, cols, parent); END IF;
+END $$;
+
 -- A parent's key columns do not change (row trigger, only when they do).
 CREATE FUNCTION psy_ref_key_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -81,23 +102,17 @@ ALTER TABLE claim_session DROP CONSTRAINT claim_session_claim_id_fkey;
 ALTER TABLE claim_status_history DROP CONSTRAINT claim_status_history_claim_id_fkey;
 
 CREATE FUNCTION psy_ref_claim_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE got bigint; ids bigint[];
 BEGIN
-  ids := ARRAY(SELECT DISTINCT practice_id FROM new_rows WHERE practice_id IS NOT NULL);
-  EXECUTE 'SELECT count(*) FROM (SELECT 1 FROM practice p WHERE p.id = ANY ($1) FOR KEY SHARE) x' INTO got USING ids;
-  IF got <> cardinality(ids) THEN PERFORM psy_ref_fail('claim', 'practice_id', 'practice'); END IF;
-  ids := ARRAY(SELECT DISTINCT client_id FROM new_rows WHERE client_id IS NOT NULL);
-  EXECUTE 'SELECT count(*) FROM (SELECT 1 FROM client p WHERE p.id = ANY ($1) FOR KEY SHARE) x' INTO got USING ids;
-  IF got <> cardinality(ids) THEN PERFORM psy_ref_fail('claim', 'client_id', 'client'); END IF;
-  ids := ARRAY(SELECT DISTINCT payer_id FROM new_rows WHERE payer_id IS NOT NULL);
-  EXECUTE 'SELECT count(*) FROM (SELECT 1 FROM payer p WHERE p.id = ANY ($1) FOR KEY SHARE) x' INTO got USING ids;
-  IF got <> cardinality(ids) THEN PERFORM psy_ref_fail('claim', 'payer_id', 'payer'); END IF;
-  ids := ARRAY(SELECT DISTINCT policy_id FROM new_rows WHERE policy_id IS NOT NULL);
-  EXECUTE 'SELECT count(*) FROM (SELECT 1 FROM policy p WHERE p.id = ANY ($1) FOR KEY SHARE) x' INTO got USING ids;
-  IF got <> cardinality(ids) THEN PERFORM psy_ref_fail('claim', 'policy_id', 'policy'); END IF;
-  ids := ARRAY(SELECT DISTINCT clinician_id FROM new_rows WHERE clinician_id IS NOT NULL);
-  EXECUTE 'SELECT count(*) FROM (SELECT 1 FROM clinician p WHERE p.id = ANY ($1) FOR KEY SHARE) x' INTO got USING ids;
-  IF got <> cardinality(ids) THEN PERFORM psy_ref_fail('claim', 'clinician_id', 'clinician'); END IF;
+  PERFORM psy_ref_check('claim', 'practice_id', 'practice',
+                        ARRAY(SELECT DISTINCT practice_id FROM new_rows WHERE practice_id IS NOT NULL));
+  PERFORM psy_ref_check('claim', 'client_id', 'client',
+                        ARRAY(SELECT DISTINCT client_id FROM new_rows WHERE client_id IS NOT NULL));
+  PERFORM psy_ref_check('claim', 'payer_id', 'payer',
+                        ARRAY(SELECT DISTINCT payer_id FROM new_rows WHERE payer_id IS NOT NULL));
+  PERFORM psy_ref_check('claim', 'policy_id', 'policy',
+                        ARRAY(SELECT DISTINCT policy_id FROM new_rows WHERE policy_id IS NOT NULL));
+  PERFORM psy_ref_check('claim', 'clinician_id', 'clinician',
+                        ARRAY(SELECT DISTINCT clinician_id FROM new_rows WHERE clinician_id IS NOT NULL));
   RETURN NULL;
 END $$;
 CREATE TRIGGER claim_refs AFTER INSERT ON claim REFERENCING NEW TABLE AS new_rows
@@ -110,17 +125,13 @@ CREATE TRIGGER claim_refs_update AFTER UPDATE OF practice_id, client_id, payer_i
                                'policy_id', 'policy', 'id', 'clinician_id', 'clinician', 'id');
 
 CREATE FUNCTION psy_ref_claim_line_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE got bigint; ids bigint[];
 BEGIN
-  ids := ARRAY(SELECT DISTINCT claim_id FROM new_rows WHERE claim_id IS NOT NULL);
-  EXECUTE 'SELECT count(*) FROM (SELECT 1 FROM claim p WHERE p.id = ANY ($1) FOR KEY SHARE) x' INTO got USING ids;
-  IF got <> cardinality(ids) THEN PERFORM psy_ref_fail('claim_line', 'claim_id', 'claim'); END IF;
-  ids := ARRAY(SELECT DISTINCT session_id FROM new_rows WHERE session_id IS NOT NULL);
-  EXECUTE 'SELECT count(*) FROM (SELECT 1 FROM session p WHERE p.id = ANY ($1) FOR KEY SHARE) x' INTO got USING ids;
-  IF got <> cardinality(ids) THEN PERFORM psy_ref_fail('claim_line', 'session_id', 'session'); END IF;
-  ids := ARRAY(SELECT DISTINCT client_id FROM new_rows WHERE client_id IS NOT NULL);
-  EXECUTE 'SELECT count(*) FROM (SELECT 1 FROM client p WHERE p.id = ANY ($1) FOR KEY SHARE) x' INTO got USING ids;
-  IF got <> cardinality(ids) THEN PERFORM psy_ref_fail('claim_line', 'client_id', 'client'); END IF;
+  PERFORM psy_ref_check('claim_line', 'claim_id', 'claim',
+                        ARRAY(SELECT DISTINCT claim_id FROM new_rows WHERE claim_id IS NOT NULL));
+  PERFORM psy_ref_check('claim_line', 'session_id', 'session',
+                        ARRAY(SELECT DISTINCT session_id FROM new_rows WHERE session_id IS NOT NULL));
+  PERFORM psy_ref_check('claim_line', 'client_id', 'client',
+                        ARRAY(SELECT DISTINCT client_id FROM new_rows WHERE client_id IS NOT NULL));
   RETURN NULL;
 END $$;
 CREATE TRIGGER claim_line_refs AFTER INSERT ON claim_line REFERENCING NEW TABLE AS new_rows
@@ -131,17 +142,13 @@ CREATE TRIGGER claim_line_refs_update AFTER UPDATE OF claim_id, session_id, clie
   EXECUTE FUNCTION psy_ref_row('claim_id', 'claim', 'id', 'session_id', 'session', 'id', 'client_id', 'client', 'id');
 
 CREATE FUNCTION psy_ref_claim_session_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE got bigint; ids bigint[];
 BEGIN
-  ids := ARRAY(SELECT DISTINCT session_id FROM new_rows WHERE session_id IS NOT NULL);
-  EXECUTE 'SELECT count(*) FROM (SELECT 1 FROM session p WHERE p.id = ANY ($1) FOR KEY SHARE) x' INTO got USING ids;
-  IF got <> cardinality(ids) THEN PERFORM psy_ref_fail('claim_session', 'session_id', 'session'); END IF;
-  ids := ARRAY(SELECT DISTINCT client_id FROM new_rows WHERE client_id IS NOT NULL);
-  EXECUTE 'SELECT count(*) FROM (SELECT 1 FROM client p WHERE p.id = ANY ($1) FOR KEY SHARE) x' INTO got USING ids;
-  IF got <> cardinality(ids) THEN PERFORM psy_ref_fail('claim_session', 'client_id', 'client'); END IF;
-  ids := ARRAY(SELECT DISTINCT claim_id FROM new_rows WHERE claim_id IS NOT NULL);
-  EXECUTE 'SELECT count(*) FROM (SELECT 1 FROM claim p WHERE p.id = ANY ($1) FOR KEY SHARE) x' INTO got USING ids;
-  IF got <> cardinality(ids) THEN PERFORM psy_ref_fail('claim_session', 'claim_id', 'claim'); END IF;
+  PERFORM psy_ref_check('claim_session', 'session_id', 'session',
+                        ARRAY(SELECT DISTINCT session_id FROM new_rows WHERE session_id IS NOT NULL));
+  PERFORM psy_ref_check('claim_session', 'client_id', 'client',
+                        ARRAY(SELECT DISTINCT client_id FROM new_rows WHERE client_id IS NOT NULL));
+  PERFORM psy_ref_check('claim_session', 'claim_id', 'claim',
+                        ARRAY(SELECT DISTINCT claim_id FROM new_rows WHERE claim_id IS NOT NULL));
   RETURN NULL;
 END $$;
 CREATE TRIGGER claim_session_refs AFTER INSERT ON claim_session REFERENCING NEW TABLE AS new_rows
@@ -152,11 +159,9 @@ CREATE TRIGGER claim_session_refs_update AFTER UPDATE OF session_id, client_id, 
   EXECUTE FUNCTION psy_ref_row('session_id', 'session', 'id', 'client_id', 'client', 'id', 'claim_id', 'claim', 'id');
 
 CREATE FUNCTION psy_ref_claim_history_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE got bigint; ids bigint[];
 BEGIN
-  ids := ARRAY(SELECT DISTINCT claim_id FROM new_rows WHERE claim_id IS NOT NULL);
-  EXECUTE 'SELECT count(*) FROM (SELECT 1 FROM claim p WHERE p.id = ANY ($1) FOR KEY SHARE) x' INTO got USING ids;
-  IF got <> cardinality(ids) THEN PERFORM psy_ref_fail('claim_status_history', 'claim_id', 'claim'); END IF;
+  PERFORM psy_ref_check('claim_status_history', 'claim_id', 'claim',
+                        ARRAY(SELECT DISTINCT claim_id FROM new_rows WHERE claim_id IS NOT NULL));
   RETURN NULL;
 END $$;
 CREATE TRIGGER claim_status_history_refs AFTER INSERT ON claim_status_history REFERENCING NEW TABLE AS new_rows
@@ -174,11 +179,9 @@ ALTER TABLE policy DROP CONSTRAINT policy_practice_id_payer_id_fkey;
 ALTER TABLE record_history DROP CONSTRAINT record_history_practice_id_fkey;
 
 CREATE FUNCTION psy_ref_client_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE got bigint; ids bigint[];
 BEGIN
-  ids := ARRAY(SELECT DISTINCT practice_id FROM new_rows WHERE practice_id IS NOT NULL);
-  EXECUTE 'SELECT count(*) FROM (SELECT 1 FROM practice p WHERE p.id = ANY ($1) FOR KEY SHARE) x' INTO got USING ids;
-  IF got <> cardinality(ids) THEN PERFORM psy_ref_fail(TG_TABLE_NAME, 'practice_id', 'practice'); END IF;
+  PERFORM psy_ref_check(TG_TABLE_NAME, 'practice_id', 'practice',
+                        ARRAY(SELECT DISTINCT practice_id FROM new_rows WHERE practice_id IS NOT NULL));
   RETURN NULL;
 END $$;
 CREATE TRIGGER client_refs AFTER INSERT ON client REFERENCING NEW TABLE AS new_rows
@@ -193,14 +196,11 @@ CREATE TRIGGER record_history_refs_update AFTER UPDATE OF practice_id ON record_
   EXECUTE FUNCTION psy_ref_row('practice_id', 'practice', 'id');
 
 CREATE FUNCTION psy_ref_client_diagnosis_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE got bigint; want bigint; ids bigint[];
+DECLARE pr bigint[]; ids bigint[];
 BEGIN
-  ids := ARRAY(SELECT DISTINCT client_id FROM new_rows WHERE practice_id IS NOT NULL AND client_id IS NOT NULL);
-  EXECUTE 'SELECT count(*) FROM (SELECT 1 FROM client p WHERE p.id = ANY ($1) AND (p.practice_id, p.id) IN '
-          '(SELECT practice_id, client_id FROM new_rows) FOR KEY SHARE) x' INTO got USING ids;
-  SELECT count(*) INTO want FROM (SELECT DISTINCT practice_id, client_id FROM new_rows
-                                   WHERE practice_id IS NOT NULL AND client_id IS NOT NULL) k;
-  IF got <> want THEN PERFORM psy_ref_fail('client_diagnosis', 'practice_id, client_id', 'client'); END IF;
+  SELECT array_agg(practice_id), array_agg(client_id) INTO pr, ids FROM (SELECT DISTINCT practice_id, client_id
+    FROM new_rows WHERE practice_id IS NOT NULL AND client_id IS NOT NULL) k;
+  PERFORM psy_ref_check_within('client_diagnosis', 'practice_id, client_id', 'client', pr, ids);
   RETURN NULL;
 END $$;
 CREATE TRIGGER client_diagnosis_refs AFTER INSERT ON client_diagnosis REFERENCING NEW TABLE AS new_rows
@@ -210,20 +210,14 @@ CREATE TRIGGER client_diagnosis_refs_update AFTER UPDATE OF practice_id, client_
   EXECUTE FUNCTION psy_ref_row('practice_id,client_id', 'client', 'practice_id,id');
 
 CREATE FUNCTION psy_ref_policy_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE got bigint; want bigint; ids bigint[];
+DECLARE pr bigint[]; ids bigint[];
 BEGIN
-  ids := ARRAY(SELECT DISTINCT client_id FROM new_rows WHERE practice_id IS NOT NULL AND client_id IS NOT NULL);
-  EXECUTE 'SELECT count(*) FROM (SELECT 1 FROM client p WHERE p.id = ANY ($1) AND (p.practice_id, p.id) IN '
-          '(SELECT practice_id, client_id FROM new_rows) FOR KEY SHARE) x' INTO got USING ids;
-  SELECT count(*) INTO want FROM (SELECT DISTINCT practice_id, client_id FROM new_rows
-                                   WHERE practice_id IS NOT NULL AND client_id IS NOT NULL) k;
-  IF got <> want THEN PERFORM psy_ref_fail('policy', 'practice_id, client_id', 'client'); END IF;
-  ids := ARRAY(SELECT DISTINCT payer_id FROM new_rows WHERE practice_id IS NOT NULL AND payer_id IS NOT NULL);
-  EXECUTE 'SELECT count(*) FROM (SELECT 1 FROM payer p WHERE p.id = ANY ($1) AND (p.practice_id, p.id) IN '
-          '(SELECT practice_id, payer_id FROM new_rows) FOR KEY SHARE) x' INTO got USING ids;
-  SELECT count(*) INTO want FROM (SELECT DISTINCT practice_id, payer_id FROM new_rows
-                                   WHERE practice_id IS NOT NULL AND payer_id IS NOT NULL) k;
-  IF got <> want THEN PERFORM psy_ref_fail('policy', 'practice_id, payer_id', 'payer'); END IF;
+  SELECT array_agg(practice_id), array_agg(client_id) INTO pr, ids FROM (SELECT DISTINCT practice_id, client_id
+    FROM new_rows WHERE practice_id IS NOT NULL AND client_id IS NOT NULL) k;
+  PERFORM psy_ref_check_within('policy', 'practice_id, client_id', 'client', pr, ids);
+  SELECT array_agg(practice_id), array_agg(payer_id) INTO pr, ids FROM (SELECT DISTINCT practice_id, payer_id
+    FROM new_rows WHERE practice_id IS NOT NULL AND payer_id IS NOT NULL) k;
+  PERFORM psy_ref_check_within('policy', 'practice_id, payer_id', 'payer', pr, ids);
   RETURN NULL;
 END $$;
 CREATE TRIGGER policy_refs AFTER INSERT ON policy REFERENCING NEW TABLE AS new_rows
