@@ -1,7 +1,8 @@
 /*
  * bench_import.c -- how long importing the official code files takes: the FY2022 ICD-10-CM order file
- * (95,524 rows) and the October 2025 HCPCS file, into a fresh store and again into a store that has
- * them (every row unchanged), on SQLite and on PostgreSQL side by side, with just reading the same bytes;
+ * (95,524 rows), the October 2025 HCPCS file and the NCCI practitioner tables (PTP, MUE, add-on codes),
+ * into a fresh store and again into a store that has them (every row unchanged), on SQLite and on
+ * PostgreSQL side by side, with just reading the same bytes;
  * then a CSV file of invented clients, each with two diagnoses and a policy (docs/importing.md, "Clients
  * from another system"), imported by psy_records_import_clients into a small demo practice on each.
  * Each measurement is taken RUNS times, SQLite and PostgreSQL alternating; the tables give the median.
@@ -31,27 +32,45 @@ static double read_only(const char *path)
 
 #define RUNS 3
 
-static int import(psy_store *st, psy_import_kind kind, const char *path, double *secs, long *rows)
+/* The official files, in the order they are imported into one store. */
+#define NFILES 6
+static const struct code_file {
+    const char *label, *rel;
+    int ncci;        /* 1: psy_ncci_import with kind; 0: psy_catalog_import with kind */
+    int kind;
+} code_files[NFILES] = {
+    {"ICD-10-CM FY2022 order file", "icd10cm/icd10cm_order_2022_fixedwidth.txt", 0, PSY_IMPORT_ICD10CM},
+    {"HCPCS Level II Oct 2025 (TSV)", "hcpcs/HCPC2025_OCT_ANWEB.tsv", 0, PSY_IMPORT_HCPCS},
+    {"NCCI PTP 2024 Q3, psychiatry pairs", "ncci/ptp_practitioner_2024q3_psych_90785-90899.tsv", 1, PSY_NCCI_PTP},
+    {"NCCI PTP 2024 Q3, E/M pairs", "ncci/ptp_practitioner_2024q3_em_99202-99499_pairs.tsv", 1, PSY_NCCI_PTP},
+    {"NCCI MUE 2024-07-01", "ncci/mue_practitioner_eff_2024-07-01.tsv", 1, PSY_NCCI_MUE},
+    {"NCCI add-on codes 2024-06-03", "ncci/aoc_addon_code_edits_2024-06-03.tsv", 1, PSY_NCCI_AOC},
+};
+
+static int import(psy_store *st, const struct code_file *f, const char *path, double *secs, long *rows)
 {
     struct psy_import_stats s;
+    struct psy_ncci_import_stats ns;
     char err[600];
     double t0 = bench_now();
-    if (psy_catalog_import(st, kind, path, NULL, &s, err, sizeof err)) {
+    psy_status rc = f->ncci ? psy_ncci_import(st, (psy_ncci_kind)f->kind, path, NULL, &ns, err, sizeof err)
+                            : psy_catalog_import(st, (psy_import_kind)f->kind, path, NULL, &s, err, sizeof err);
+    if (rc) {
         fprintf(stderr, "bench_import: %s\n", err);
         return -1;
     }
     *secs = bench_now() - t0;
-    *rows = s.added + s.updated + s.unchanged;
+    *rows = f->ncci ? ns.rows : s.added + s.updated + s.unchanged;
     return 0;
 }
 
-/* Seconds for: ICD-10-CM first and again, HCPCS first and again. */
+/* Seconds for each file, first and again, and its rows. */
 struct run {
-    double t[4];
-    long r_icd, r_h;
+    double t[NFILES][2];
+    long rows[NFILES];
 };
 
-static int measure(const char *uri, const char *icd, const char *hcpcs, struct run *r)
+static int measure(const char *uri, char paths[NFILES][512], struct run *r)
 {
     psy_store *st;
     char err[600];
@@ -59,10 +78,10 @@ static int measure(const char *uri, const char *icd, const char *hcpcs, struct r
         fprintf(stderr, "bench_import: %s\n", err);
         return -1;
     }
-    int rc = psy_catalog_seed(st) || import(st, PSY_IMPORT_ICD10CM, icd, &r->t[0], &r->r_icd) ||
-             import(st, PSY_IMPORT_ICD10CM, icd, &r->t[1], &r->r_icd) ||
-             import(st, PSY_IMPORT_HCPCS, hcpcs, &r->t[2], &r->r_h) ||
-             import(st, PSY_IMPORT_HCPCS, hcpcs, &r->t[3], &r->r_h);
+    int rc = psy_catalog_seed(st);
+    for (int i = 0; !rc && i < NFILES; i++)
+        rc = import(st, &code_files[i], paths[i], &r->t[i][0], &r->rows[i]) ||
+             import(st, &code_files[i], paths[i], &r->t[i][1], &r->rows[i]);
     psy_store_close(st);
     return rc ? -1 : 0;
 }
@@ -186,13 +205,13 @@ static int pg_fresh(const char *server, int (*fn)(const char *uri, void *arg), v
 }
 
 struct codes_arg {
-    const char *icd, *hcpcs;
+    char (*paths)[512];
     struct run *r;
 };
 static int codes_fn(const char *uri, void *arg)
 {
     struct codes_arg *a = arg;
-    return measure(uri, a->icd, a->hcpcs, a->r);
+    return measure(uri, a->paths, a->r);
 }
 
 struct clients_arg {
@@ -228,21 +247,22 @@ int main(int argc, char **argv)
     }
     const char *server = bench_pg_server();
     if (!server) return 1;
-    char icd[512], hcpcs[512], db[64];
-    snprintf(icd, sizeof icd, "%s/icd10cm/icd10cm_order_2022_fixedwidth.txt", shared);
-    snprintf(hcpcs, sizeof hcpcs, "%s/hcpcs/HCPC2025_OCT_ANWEB.tsv", shared);
+    char paths[NFILES][512], db[64];
+    for (int i = 0; i < NFILES; i++) snprintf(paths[i], sizeof paths[i], "%s/%s", shared, code_files[i].rel);
     snprintf(db, sizeof db, "/tmp/psyclaim-bench-import-%d.db", (int)getpid());
-    /* [backend][value][run]: the four code imports, then the clients' elapsed and CPU seconds */
-    double v[2][6][RUNS];
-    long r_icd = 0, r_h = 0, clients[2] = {0, 0};
+    /* [backend][value][run]: each file first and again, then the clients' elapsed and CPU seconds */
+    enum { CL = 2 * NFILES, CPU, NV };
+    double v[2][NV][RUNS];
+    long rows[NFILES] = {0}, clients[2] = {0, 0};
     for (int k = 0; k < RUNS; k++) {
         for (int b = 0; b < 2; b++) {
-            struct run r = {{0}, 0, 0};
-            struct codes_arg ca = {icd, hcpcs, &r};
+            struct run r;
+            memset(&r, 0, sizeof r);
+            struct codes_arg ca = {paths, &r};
             struct clients_arg cl = {nclients, 0, 0, 0};
             int rc;
             if (b == 0) {
-                rc = measure(db, icd, hcpcs, &r);
+                rc = measure(db, paths, &r);
                 remove_db(db);
                 if (!rc) rc = clients_fn(db, &cl);
                 remove_db(db);
@@ -251,50 +271,56 @@ int main(int argc, char **argv)
                 if (!rc) rc = pg_fresh(server, clients_fn, &cl);
             }
             if (rc) return 1;
-            for (int i = 0; i < 4; i++) v[b][i][k] = r.t[i];
-            v[b][4][k] = cl.secs;
-            v[b][5][k] = cl.cpu;
-            r_icd = r.r_icd;
-            r_h = r.r_h;
+            for (int i = 0; i < NFILES; i++) {
+                v[b][2 * i][k] = r.t[i][0];
+                v[b][2 * i + 1][k] = r.t[i][1];
+                rows[i] = r.rows[i];
+            }
+            v[b][CL][k] = cl.secs;
+            v[b][CPU][k] = cl.cpu;
             clients[b] = cl.clients;
-            fprintf(stderr, "  run %d %s: ICD-10-CM %.2f s, HCPCS %.2f s, %ld clients %.2f s (CPU %.2f s)\n", k + 1,
-                    b ? "postgres" : "sqlite", r.t[0], r.t[2], cl.clients, cl.secs, cl.cpu);
+            fprintf(stderr, "  run %d %s: ICD-10-CM %.2f s, HCPCS %.2f s, NCCI %.2f s, %ld clients %.2f s (CPU %.2f s)\n",
+                    k + 1, b ? "postgres" : "sqlite", r.t[0][0], r.t[1][0],
+                    r.t[2][0] + r.t[3][0] + r.t[4][0] + r.t[5][0], cl.clients, cl.secs, cl.cpu);
         }
     }
     if (clients[0] != clients[1]) {
         fprintf(stderr, "bench_import: the backends disagree: %ld / %ld clients\n", clients[0], clients[1]);
         return 1;
     }
-    double m[2][6];
+    double m[2][NV];
     for (int b = 0; b < 2; b++)
-        for (int i = 0; i < 6; i++) m[b][i] = median(v[b][i], RUNS);
-    double r1 = read_only(icd), r2 = read_only(hcpcs);
-    char body[4096];
-    snprintf(body, sizeof body,
+        for (int i = 0; i < NV; i++) m[b][i] = median(v[b][i], RUNS);
+    char body[8192];
+    int at = snprintf(body, sizeof body,
              "## Importing official code files\n\n"
              "`build-release/bench/bench_import --clients %ld` (release build; one transaction per file; the median "
-             "of %d runs, SQLite and PostgreSQL alternating, each into a fresh store). SQLite: a file in WAL mode, "
-             "synchronous=NORMAL. PostgreSQL: the Debian server on 127.0.0.1 started by `scripts/pg-test-server.sh` "
-             "(default settings, fsync on), one connection; codes the store does not hold go out with COPY, changed "
-             "ones as multi-row upserts of up to 256 rows.\n\n"
+             "of %d runs, SQLite and PostgreSQL alternating, each into a fresh store, the files one after another "
+             "into the same store). SQLite: a file in WAL mode, synchronous=NORMAL. PostgreSQL: the Debian server "
+             "on 127.0.0.1 started by `scripts/pg-test-server.sh` (default settings, fsync on), one connection. "
+             "Each import reads what the table holds first and writes only what differs: rows the store does not "
+             "hold go out with COPY on PostgreSQL, changed ones as multi-row upserts of up to 256 rows; \"again\" "
+             "imports the same file a second time (every row unchanged).\n\n"
              "| file | rows | SQLite first | SQLite again | PostgreSQL first | PostgreSQL again | "
              "PostgreSQL / SQLite (first) | reading the bytes only |\n"
-             "|---|---:|---:|---:|---:|---:|---:|---:|\n"
-             "| ICD-10-CM FY2022 order file | %ld | %.2f s (%.0f rows/s) | %.2f s | %.2f s (%.0f rows/s) | %.2f s | "
-             "%.1f× | %.3f s |\n"
-             "| HCPCS Level II Oct 2025 (TSV) | %ld | %.2f s (%.0f rows/s) | %.2f s | %.2f s (%.0f rows/s) | %.2f s | "
-             "%.1f× | %.3f s |\n\n"
-             "Clients from another system (`psyclaim import clients FILE.csv`, `psy_records_import_clients`): a "
+             "|---|---:|---:|---:|---:|---:|---:|---:|\n",
+             nclients, RUNS);
+    for (int i = 0; i < NFILES; i++)
+        at += snprintf(body + at, sizeof body - (size_t)at,
+                       "| %s | %ld | %.3f s (%.0f rows/s) | %.3f s | %.3f s (%.0f rows/s) | %.3f s | %.1f× | %.3f s |\n",
+                       code_files[i].label, rows[i], m[0][2 * i], (double)rows[i] / m[0][2 * i], m[0][2 * i + 1],
+                       m[1][2 * i], (double)rows[i] / m[1][2 * i], m[1][2 * i + 1], m[1][2 * i] / m[0][2 * i],
+                       read_only(paths[i]));
+    snprintf(body + at, sizeof body - (size_t)at,
+             "\nClients from another system (`psyclaim import clients FILE.csv`, `psy_records_import_clients`): a "
              "generated CSV of %ld invented clients, each with two diagnoses and a primary policy, into a fresh "
              "store holding a small demo practice, as one transaction (CPU: this process only, the PostgreSQL "
              "server's own not included).\n\n"
              "| file | clients | SQLite | PostgreSQL | PostgreSQL / SQLite | SQLite CPU | PostgreSQL CPU (client side) |\n"
              "|---|---:|---:|---:|---:|---:|---:|\n"
              "| clients CSV | %ld | %.2f s (%.0f rows/s) | %.2f s (%.0f rows/s) | %.1f× | %.2f s | %.2f s |\n\n",
-             nclients, RUNS, r_icd, m[0][0], (double)r_icd / m[0][0], m[0][1], m[1][0], (double)r_icd / m[1][0],
-             m[1][1], m[1][0] / m[0][0], r1, r_h, m[0][2], (double)r_h / m[0][2], m[0][3], m[1][2],
-             (double)r_h / m[1][2], m[1][3], m[1][2] / m[0][2], r2, nclients, clients[0], m[0][4],
-             (double)clients[0] / m[0][4], m[1][4], (double)clients[1] / m[1][4], m[1][4] / m[0][4], m[0][5], m[1][5]);
+             nclients, clients[0], m[0][CL], (double)clients[0] / m[0][CL], m[1][CL], (double)clients[1] / m[1][CL],
+             m[1][CL] / m[0][CL], m[0][CPU], m[1][CPU]);
     fputs(body, stdout);
     if (bench_write_section(out, "import", body)) {
         fprintf(stderr, "bench_import: cannot write %s\n", out);

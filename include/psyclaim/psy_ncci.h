@@ -28,8 +28,11 @@ psy_status psy_ncci_kind_parse(const char *name, psy_ncci_kind *out);
 
 struct psy_ncci_import_stats {
     long lines;   /* lines read */
-    long rows;    /* edit rows written (new or replacing the same key) */
+    long rows;    /* edit rows read */
     long skipped; /* lines that are not edits: preambles, headings, other service types */
+    long added;     /* rows of keys the table did not hold */
+    long updated;   /* rows that replaced the row of their key (stored, or earlier in the file) */
+    long unchanged; /* rows the table already held as they are: not written again */
 };
 
 /* Imports one official file into the store in one transaction. The layout is found from the header

@@ -289,8 +289,8 @@ static int run_import(int argc, char **argv)
         return CLI_OK;
     }
     if (ncci < PSY_NCCI_KIND_COUNT) {
-        printf("%s: %ld lines, %ld edit rows, %ld other lines passed over in %.2f s\n", kindname, ns.lines, ns.rows,
-               ns.skipped, secs);
+        printf("%s: %ld lines, %ld edit rows (%ld added, %ld updated, %ld unchanged), %ld other lines passed over "
+               "in %.2f s\n", kindname, ns.lines, ns.rows, ns.added, ns.updated, ns.unchanged, ns.skipped, secs);
         return CLI_OK;
     }
     printf("%s: %ld lines, %ld added, %ld updated, %ld unchanged", kindname, s.lines, s.added, s.updated,

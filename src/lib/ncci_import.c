@@ -7,9 +7,13 @@
  * position. It skips lines until it meets a header row naming the columns it needs, maps them by name,
  * and from then on checks every row strictly: a malformed one stops the import with FILE:LINE and the
  * transaction keeps nothing. Rows are upserted by their key, so a newer release, or a second file of
- * the same release (CMS splits PTP into several), adds to what is there. Rows travel to the store in
- * multi-row upserts (psy__batch); a key met twice within one chunk sends the chunk first, so the later
- * row wins as it would row by row.
+ * the same release (CMS splits PTP into several), adds to what is there.
+ *
+ * What the table holds is read once before the file (each row's key, and a keyed hash of the rest), and
+ * every row of the file is compared with it: a row the store holds as it is, is not written again; a key
+ * the store does not hold goes out as a plain multi-row insert (COPY on PostgreSQL); a changed row as a
+ * multi-row upsert (psy__batch). A key met again in the file waits for its earlier row to be sent, so the
+ * later row wins as it would row by row.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -18,9 +22,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <sodium.h>
 #include <unistd.h>
 #include "psy_db.h"
 #include "coding_int.h"
+#include "search_int.h"
 
 #define LINE_MAX_BYTES 8192
 #define MAX_CELLS 48
@@ -30,8 +36,6 @@
  *   MUE: A code, B units, IND adjudication indicator, RAT rationale, SVC service type
  *   AOC: A add-on code, B primary code, IND edit type, EFF/DEL edit dates */
 enum { A, B, IND, EFF, DEL, RAT, SVC, NFIELDS };
-
-#define SEEN_SLOTS 1024 /* a power of two, well above a batch chunk's rows */
 
 static const char *const kind_names[PSY_NCCI_KIND_COUNT] = {"ncci-ptp", "ncci-mue", "ncci-aoc"};
 static const char *const short_names[PSY_NCCI_KIND_COUNT] = {"ptp", "mue", "aoc"};
@@ -65,9 +69,31 @@ struct nimp {
     char delim;                 /* 0 until the header is found */
     int col[NFIELDS];
     int data_started;
-    struct psy__batch put;
-    uint64_t seen[SEEN_SLOTS]; /* hashes of the keys queued since the batch was last sent; 0 free */
-    size_t seen_flushes;       /* put.flushes when seen was cleared */
+    struct psy__batch put; /* upserts of rows the store holds with other values */
+    struct psy__batch add; /* inserts of keys it does not hold */
+    /* every key the table holds or the file named: its text in keys (koff[id]), its state in known[id] */
+    struct psy__spool keys;
+    uint32_t *koff;
+    size_t capkoff;
+    struct known *known;
+    size_t nknown, capknown;
+    struct psy__stab tab;
+    unsigned char hash_key[crypto_shorthash_KEYBYTES];
+    struct psy__buf k, v; /* the row being compared: key and value text */
+};
+
+/* One key's state: its value's keyed hash (SipHash, so no file can make a changed row look unchanged),
+ * and the batch's flush count + 1 while a row of it waits in add or put. */
+struct known {
+    uint64_t value;
+    size_t added, queued;
+};
+
+/* One row in the insert's column order: text, or a number where text is NULL. */
+struct edit {
+    int n;
+    const char *text[6];
+    int64_t num[6];
 };
 
 static psy_status bad(struct nimp *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -221,29 +247,105 @@ static const char *cell_at(char **cell, int n, int col) { return col >= 0 && col
 
 /* --- one row ---------------------------------------------------------------------------------------- */
 
-/* Notes the key (a, b, c) of the row about to be queued; when it may already be in the chunk being
- * collected, sends that chunk first (one statement must not upsert a key twice). Returns 1 when that
- * send failed. */
-static int once_per_chunk(struct nimp *im, const char *a, const char *b, const char *c)
+/* Which columns of the insert are the table's key (bit i: column i), and its SELECT in that order. */
+static const unsigned key_columns[PSY_NCCI_KIND_COUNT] = {0x0B, 0x01, 0x03};
+static const char *const select_sql[PSY_NCCI_KIND_COUNT] = {
+    "SELECT column1, column2, effective, deleted, modifier_indicator, rationale FROM ncci_ptp",
+    "SELECT code, units, mai, rationale, effective FROM ncci_mue",
+    "SELECT addon, primary_code, edit_type, effective, deleted FROM ncci_aoc"};
+static const char *const column_types[PSY_NCCI_KIND_COUNT] = {"ttttnt", "tnntt", "ttntt"};
+
+/* Sets im->k and im->v to the row's key and value text (each column as its length, a colon and its
+ * bytes, so no two rows join alike); returns the keyed hash of the value. */
+static uint64_t key_and_value(struct nimp *im, const struct edit *e)
 {
-    char key[64];
-    int kn = snprintf(key, sizeof key, "%s|%s|%s", a, b, c);
-    uint64_t h = psy__hash64(key, kn > 0 && (size_t)kn < sizeof key ? (size_t)kn : sizeof key - 1);
-    if (!h) h = 1;
-    for (int pass = 0; pass < 2; pass++) {
-        if (im->put.flushes != im->seen_flushes) {
-            memset(im->seen, 0, sizeof im->seen);
-            im->seen_flushes = im->put.flushes;
-        }
-        size_t i = (size_t)h & (SEEN_SLOTS - 1);
-        while (im->seen[i] && im->seen[i] != h) i = (i + 1) & (SEEN_SLOTS - 1);
-        if (!im->seen[i]) {
-            im->seen[i] = h;
-            return 0;
-        }
-        if (pass == 0 && psy__batch_flush(&im->put)) return 1;
+    im->k.n = im->v.n = 0;
+    psy__buf_put(&im->k, "", 0);
+    psy__buf_put(&im->v, "", 0);
+    for (int i = 0; i < e->n; i++) {
+        struct psy__buf *b = key_columns[im->kind] >> i & 1 ? &im->k : &im->v;
+        if (e->text[i]) psy__buf_printf(b, "%zu:%s", strlen(e->text[i]), e->text[i]);
+        else psy__buf_printf(b, "n%lld", (long long)e->num[i]);
     }
-    return 0; /* not reached: after a send the set is empty */
+    uint64_t h;
+    crypto_shorthash((unsigned char *)&h, (const unsigned char *)im->v.p, im->v.n, im->hash_key);
+    return h;
+}
+
+/* The id of the key in im->k, or UINT32_MAX; *h gets its hash. */
+static uint32_t known_id(struct nimp *im, uint32_t *h)
+{
+    *h = psy__stab_hash(im->k.p, im->k.n);
+    return psy__stab_find(&im->tab, im->keys.p, im->koff, im->k.p, im->k.n, *h);
+}
+
+static uint32_t remember(struct nimp *im, uint32_t h, uint64_t value)
+{
+    struct known *k = PSY__PUSH(im->known, im->nknown, im->capknown);
+    memset(k, 0, sizeof *k);
+    k->value = value;
+    uint32_t id = (uint32_t)(im->nknown - 1);
+    if (im->capkoff < im->capknown) { /* koff grows with known */
+        im->capkoff = im->capknown;
+        im->koff = psy__realloc(im->koff, im->capkoff * sizeof *im->koff);
+    }
+    im->koff[id] = psy__spool_add(&im->keys, im->k.p, im->k.n);
+    psy__stab_put(&im->tab, h, id);
+    return id;
+}
+
+/* Reads what the table holds: every key, and its value's hash. */
+static psy_status load_known(struct nimp *im)
+{
+    randombytes_buf(im->hash_key, sizeof im->hash_key);
+    psy__stmt *s = psy__sql_prepare(im->st, select_sql[im->kind]);
+    if (!s) return psy__store_dbfail(im->st, "import");
+    const char *types = column_types[im->kind];
+    struct edit e = {.n = (int)strlen(types)};
+    int r;
+    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
+        for (int i = 0; i < e.n; i++) {
+            e.text[i] = types[i] == 't' ? psy__sql_text(s, i) : NULL;
+            e.num[i] = types[i] == 't' ? 0 : psy__sql_int64(s, i);
+        }
+        uint64_t value = key_and_value(im, &e);
+        uint32_t h;
+        if (known_id(im, &h) == UINT32_MAX) remember(im, h, value);
+    }
+    psy__sql_finalize(s);
+    return r == PSY_SQL_DONE ? PSY_OK : psy__store_dbfail(im->st, "import");
+}
+
+/* Compares the row with what the store holds and queues it: nothing when it holds it as it is, an
+ * insert when it holds no such key, else an upsert. A key already waiting in a batch sends that batch
+ * first: the insert goes before the upsert of the same key, and one upsert statement never names a
+ * key twice. */
+static psy_status queue(struct nimp *im, const struct edit *e)
+{
+    uint64_t value = key_and_value(im, e);
+    uint32_t h, id = known_id(im, &h);
+    struct psy__batch *to = &im->add;
+    if (id == UINT32_MAX) {
+        id = remember(im, h, value);
+        im->known[id].added = im->add.flushes + 1;
+        im->stats->added++;
+    } else {
+        struct known *k = &im->known[id];
+        if (k->value == value) {
+            im->stats->unchanged++;
+            return PSY_OK;
+        }
+        if (k->added == im->add.flushes + 1 && psy__batch_flush(&im->add)) return PSY_EIO;
+        if (k->queued == im->put.flushes + 1 && psy__batch_flush(&im->put)) return PSY_EIO;
+        k->value = value;
+        k->queued = im->put.flushes + 1;
+        im->stats->updated++;
+        to = &im->put;
+    }
+    for (int i = 0; i < e->n; i++)
+        if (e->text[i]) psy__batch_text(to, e->text[i]);
+        else psy__batch_int64(to, e->num[i]);
+    return psy__batch_row(to) ? PSY_EIO : PSY_OK;
 }
 
 static psy_status row(struct nimp *im, char *line)
@@ -266,8 +368,7 @@ static psy_status row(struct nimp *im, char *line)
     if (im->col[IND] > need) need = im->col[IND];
     if (n <= need) return bad(im, "row has %d columns; the header promised at least %d (truncated?)", n, need + 1);
     const char *b = cell[im->col[B]], *ind = cell[im->col[IND]];
-    struct psy__batch *s = &im->put;
-    int send_failed = 0;
+    struct edit e = {0};
     char eff[PSY_DATE_MAX], del[PSY_DATE_MAX];
     if (!cell_date(cell_at(cell, n, im->col[EFF]), eff)) return bad(im, "effective date '%s' is not a date", cell_at(cell, n, im->col[EFF]));
     if (!cell_date(cell_at(cell, n, im->col[DEL]), del)) return bad(im, "deletion date '%s' is not a date", cell_at(cell, n, im->col[DEL]));
@@ -278,13 +379,7 @@ static psy_status row(struct nimp *im, char *line)
         if (!psy__code_key(b)) return bad(im, "column 2 '%s' is not a procedure code", b);
         if (strlen(ind) != 1 || (v != 0 && v != 1 && v != 9))
             return bad(im, "modifier indicator '%s' is not 0, 1 or 9", ind);
-        if ((send_failed = once_per_chunk(im, a, b, del))) break;
-        psy__batch_text(s, a);
-        psy__batch_text(s, b);
-        psy__batch_text(s, eff);
-        psy__batch_text(s, del);
-        psy__batch_int64(s, v);
-        psy__batch_text(s, cell_at(cell, n, im->col[RAT]));
+        e = (struct edit){6, {a, b, eff, del, NULL, cell_at(cell, n, im->col[RAT])}, {0, 0, 0, 0, v, 0}};
         break;
     case PSY_NCCI_MUE: {
         char svc[64];
@@ -298,27 +393,17 @@ static psy_status row(struct nimp *im, char *line)
         long units = strtol(b, &end, 10);
         if (!*b || *end || errno || units < 0 || units > 100000) return bad(im, "MUE units '%s' is not a whole number", b);
         if (v < 1 || v > 3) return bad(im, "MUE adjudication indicator '%s' does not start with 1, 2 or 3", ind);
-        if ((send_failed = once_per_chunk(im, a, "", ""))) break;
-        psy__batch_text(s, a);
-        psy__batch_int64(s, units);
-        psy__batch_int64(s, v);
-        psy__batch_text(s, cell_at(cell, n, im->col[RAT]));
-        psy__batch_text(s, im->release);
+        e = (struct edit){5, {a, NULL, NULL, cell_at(cell, n, im->col[RAT]), im->release}, {0, units, v, 0, 0}};
         break;
     }
     default:
         if (!psy__code_key(b) && strcmp(b, "CCCCC") != 0)
             return bad(im, "primary code '%s' is not a procedure code nor CCCCC (any primary)", b);
         if (v < 1 || v > 3) return bad(im, "AOC edit type '%s' is not 1, 2 or 3", ind);
-        if ((send_failed = once_per_chunk(im, a, b, ""))) break;
-        psy__batch_text(s, a);
-        psy__batch_text(s, b);
-        psy__batch_int64(s, v);
-        psy__batch_text(s, eff);
-        psy__batch_text(s, del);
+        e = (struct edit){5, {a, b, NULL, eff, del}, {0, 0, v, 0, 0}};
         break;
     }
-    if (send_failed || psy__batch_row(s)) return bad(im, "%s", psy_store_errmsg(im->st));
+    if (queue(im, &e)) return bad(im, "%s", psy_store_errmsg(im->st));
     im->stats->rows++;
     return PSY_OK;
 }
@@ -502,19 +587,30 @@ psy_status psy_ncci_import(psy_store *st, psy_ncci_kind kind, const char *path, 
     if ((unsigned)kind >= PSY_NCCI_KIND_COUNT) return bad(&im, "unknown NCCI table");
     psy_status rc = release_date(&im, opts);
     if (rc) return rc;
+    if (sodium_init() < 0) return psy__store_fail(st, PSY_EIO, "libsodium cannot start");
     if (access(path, R_OK) != 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return PSY_EIO;
     }
     psy__batch_init(&im.put, st, upsert_sql[kind][0], upsert_sql[kind][1], upsert_sql[kind][2]);
+    psy__batch_init(&im.add, st, upsert_sql[kind][0], upsert_sql[kind][1], NULL);
     rc = psy__store_begin(st);
+    if (!rc) rc = load_known(&im);
     if (!rc) rc = import_file(&im, opts);
-    if (!rc && psy__batch_flush(&im.put)) rc = bad(&im, "%s", psy_store_errmsg(st));
+    /* the inserts first: an upsert may replace a row inserted from earlier in the file */
+    if (!rc && (psy__batch_flush(&im.add) || psy__batch_flush(&im.put))) rc = bad(&im, "%s", psy_store_errmsg(st));
     im.line = 0;
     if (!rc && !im.delim) rc = bad(&im, "no header row naming %s; is this the %s file?", needs[kind], kind_names[kind]);
     if (!rc && im.stats->rows == 0) rc = bad(&im, "no edit rows found in the file");
     if (!rc) rc = record_release(&im);
     if (!rc && opts->progress) opts->progress(opts->progress_ud, 1, 1);
     psy__batch_free(&im.put);
+    psy__batch_free(&im.add);
+    free(im.keys.p);
+    free(im.koff);
+    free(im.known);
+    psy__stab_free(&im.tab);
+    psy__buf_free(&im.k);
+    psy__buf_free(&im.v);
     return finish(&im, rc);
 }

@@ -545,6 +545,76 @@ static void test_ncci_import_fixtures(void **state)
     test_db_drop(&db);
 }
 
+/* A second file compared with what the store holds: a row held as it is is not written again, a new key
+ * is added, a changed row replaces its key's, and a key met twice wins with its later row -- also when
+ * the key was new (its insert goes before the replacement). Counts from the rules of psy_ncci.h. */
+static void test_ncci_import_again(void **state)
+{
+    struct test_db db;
+    test_db_make(*state, &db);
+    psy_store *st = test_db_open(&db, 1);
+    struct psy_ncci_import_stats s;
+    char err[600];
+    const char first[] = "HCPCS/CPT Code,Practitioner Services MUE Values,MUE Adjudication Indicator,MUE Rationale\n"
+                         "90834,2,3,Clinical\n90853,1,2,Policy\n90837,1,3,Clinical\n";
+    const char second[] = "HCPCS/CPT Code,Practitioner Services MUE Values,MUE Adjudication Indicator,MUE Rationale\n"
+                          "90834,2,3,Clinical\n"  /* as held */
+                          "90853,3,2,Policy\n"    /* units changed */
+                          "90832,1,3,Clinical\n"  /* new */
+                          "90832,2,3,Clinical\n"  /* the new key again: this row wins */
+                          "90853,5,2,Policy\n"    /* the changed key again: this row wins */
+                          "90837,1,3,Nature\n";   /* only the rationale changed */
+    char *a = test_write_file(first, sizeof first - 1), *b = test_write_file(second, sizeof second - 1);
+    psy_status rc = import(st, PSY_NCCI_MUE, a, &s, err, sizeof err);
+    if (rc) fail_msg("%s", err);
+    assert_int_equal(s.rows, 3);
+    assert_int_equal(s.added, 3);
+    rc = import(st, PSY_NCCI_MUE, a, &s, err, sizeof err);
+    if (rc) fail_msg("%s", err);
+    assert_int_equal(s.rows, 3);
+    assert_int_equal(s.unchanged, 3);
+    assert_int_equal(s.added + s.updated, 0);
+    rc = import(st, PSY_NCCI_MUE, b, &s, err, sizeof err);
+    if (rc) fail_msg("%s", err);
+    assert_int_equal(s.rows, 6);
+    assert_int_equal(s.added, 1);
+    assert_int_equal(s.updated, 4);
+    assert_int_equal(s.unchanged, 1);
+    assert_int_equal(test_db_count(&db, "SELECT count(*) FROM ncci_mue"), 4);
+    assert_int_equal(test_db_count(&db, "SELECT units FROM ncci_mue WHERE code = '90834'"), 2);
+    assert_int_equal(test_db_count(&db, "SELECT units FROM ncci_mue WHERE code = '90853'"), 5);
+    assert_int_equal(test_db_count(&db, "SELECT units FROM ncci_mue WHERE code = '90832'"), 2);
+    char *text = test_db_text(&db, "SELECT rationale FROM ncci_mue WHERE code = '90837'");
+    assert_string_equal(text, "Nature");
+    free(text);
+    /* a PTP pair whose modifier indicator changes, and one that ends (a new deletion date is a new key) */
+    const char p1[] = "Column 1\tColumn 2\tEffective Date\tDeletion Date\tModifier\n"
+                      "90837\t90832\t20200101\t*\t0\n90834\t90832\t20200101\t*\t0\n";
+    const char p2[] = "Column 1\tColumn 2\tEffective Date\tDeletion Date\tModifier\n"
+                      "90837\t90832\t20200101\t*\t1\n90834\t90832\t20200101\t20241231\t0\n";
+    char *c = test_write_file(p1, sizeof p1 - 1), *d = test_write_file(p2, sizeof p2 - 1);
+    if ((rc = import(st, PSY_NCCI_PTP, c, &s, err, sizeof err))) fail_msg("%s", err);
+    if ((rc = import(st, PSY_NCCI_PTP, d, &s, err, sizeof err))) fail_msg("%s", err);
+    assert_int_equal(s.added, 1);
+    assert_int_equal(s.updated, 1);
+    assert_int_equal(test_db_count(&db, "SELECT modifier_indicator FROM ncci_ptp WHERE column1 = '90837'"), 1);
+    assert_int_equal(test_db_count(&db, "SELECT count(*) FROM ncci_ptp WHERE column1 = '90834'"), 2);
+    /* a file that fails part way keeps nothing, and the next import compares with what is really held */
+    const char broken[] = "HCPCS/CPT Code,Practitioner Services MUE Values,MUE Adjudication Indicator\n"
+                          "90834,7,3\n90791,x,3\n";
+    char *e = test_write_file(broken, sizeof broken - 1);
+    assert_int_equal(import(st, PSY_NCCI_MUE, e, &s, err, sizeof err), PSY_EPARSE);
+    assert_non_null(strstr(err, ":3:"));
+    assert_int_equal(test_db_count(&db, "SELECT units FROM ncci_mue WHERE code = '90834'"), 2);
+    char *paths[] = {a, b, c, d, e};
+    for (size_t i = 0; i < 5; i++) {
+        unlink(paths[i]);
+        free(paths[i]);
+    }
+    psy_store_close(st);
+    test_db_drop(&db);
+}
+
 struct bad_file {
     psy_ncci_kind kind;
     const char *text, *message;
@@ -928,6 +998,7 @@ int main(void)
     /* the NCCI importer and the coder reading its tables, on every backend */
     static const struct CMUnitTest ncci[] = {
         cmocka_unit_test(test_ncci_import_fixtures),
+        cmocka_unit_test(test_ncci_import_again),
         cmocka_unit_test(test_ncci_import_errors),
         cmocka_unit_test(test_ncci_import_official),
         cmocka_unit_test(test_pos_set), cmocka_unit_test(test_em_set),
