@@ -211,6 +211,11 @@ struct audit {
     size_t nexhausted;
     struct psy_audit_finding *out;
     size_t nout, capout;
+    /* the findings of audit_day.c, audit_necessity.c and audit_elig.c, which read on their own: kept
+     * from the reads (audit_read) and added after the checks, in the order they came (audit_checks) */
+    struct psy_audit_finding *early;
+    size_t nearly, capearly;
+    struct best *best; /* per note in docs: the note it copies most (check_clones) */
     struct agg *aggs;
     size_t naggs, capaggs;
     size_t *agg_index; /* open addressing over aggs by key; capacity a power of two */
@@ -590,19 +595,25 @@ static struct psy_audit_finding *add(struct audit *au, const char *rule, psy_aud
     return f;
 }
 
-/* A finding of the impossible-day checks (audit_day.c). */
-static void emit_day(void *ud, const char *rule, int error, psy_id session, const char *date, const char *msg)
-{
-    struct psy_audit_finding *f = add(ud, rule, error ? PSY_AUDIT_ERROR : PSY_AUDIT_WARNING, "session", session, date);
-    snprintf(f->message, sizeof f->message, "%s", msg);
-}
-
-/* A finding of audit_necessity.c, on a session or an attendance record. */
+/* A finding of audit_necessity.c (or, on a session, of audit_day.c and audit_elig.c), kept in early. */
 static void emit_rec(void *ud, const char *rule, int error, const char *type, psy_id id, const char *date,
                      const char *msg)
 {
-    struct psy_audit_finding *f = add(ud, rule, error ? PSY_AUDIT_ERROR : PSY_AUDIT_WARNING, type, id, date);
+    struct audit *au = ud;
+    struct psy_audit_finding *f = PSY__PUSH(au->early, au->nearly, au->capearly);
+    memset(f, 0, sizeof *f);
+    snprintf(f->rule, sizeof f->rule, "%s", rule);
+    f->severity = error ? PSY_AUDIT_ERROR : PSY_AUDIT_WARNING;
+    snprintf(f->record_type, sizeof f->record_type, "%s", type);
+    f->record_id = id;
+    snprintf(f->date, sizeof f->date, "%s", date ? date : "");
+    f->similarity = -1;
     snprintf(f->message, sizeof f->message, "%s", msg);
+}
+
+static void emit_day(void *ud, const char *rule, int error, psy_id session, const char *date, const char *msg)
+{
+    emit_rec(ud, rule, error, "session", session, date, msg);
 }
 
 /* The gathered finding for (rule, record, variant), created on first use; counts one more line. */
@@ -1150,7 +1161,8 @@ static psy_status load_shingles(struct audit *au, const unsigned char *need, str
 }
 
 /* R-GRP-2 (copies among the members of one session) and R-DOC-CLONE (a note repeating a note of an
- * earlier session). The pairs whose MinHash estimate comes near the threshold are compared exactly. */
+ * earlier session). The pairs whose MinHash estimate comes near the threshold are compared exactly, and
+ * each note's closest earlier copy kept in au->best (the findings: clones_emit). */
 static psy_status check_clones(struct audit *au, struct psy__lsh *lsh, double threshold)
 {
     uint64_t *pairs;
@@ -1190,7 +1202,15 @@ static psy_status check_clones(struct audit *au, struct psy__lsh *lsh, double th
     for (size_t d = 0; d < nd; d++) psy__shingles_free(&sh[d]);
     free(sh);
     free(need);
-    for (size_t d = 0; !rc && d < au->ndocs; d++) {
+    free(pairs);
+    au->best = best;
+    return rc;
+}
+
+static void clones_emit(struct audit *au)
+{
+    const struct best *best = au->best;
+    for (size_t d = 0; best && d < au->ndocs; d++) {
         if (best[d].sim <= 0) continue;
         const struct a_doc *x = &au->docs[d], *y = &au->docs[best[d].other];
         const struct a_session *s = &au->ss[x->s];
@@ -1207,9 +1227,6 @@ static psy_status check_clones(struct audit *au, struct psy__lsh *lsh, double th
                      (long long)y->session, au->ss[y->s].date);
         }
     }
-    free(best);
-    free(pairs);
-    return rc;
 }
 
 /* --- running ------------------------------------------------------------------------------------------- */
@@ -1259,6 +1276,8 @@ static void audit_free(struct audit *au)
     free(au->docs);
     free(au->exhausted);
     free(au->out);
+    free(au->early);
+    free(au->best);
     free(au->aggs);
     free(au->agg_index);
 }
@@ -1278,57 +1297,84 @@ static psy_status audit_dates(struct audit *au, const struct psy_audit_opts *o)
     return PSY_OK;
 }
 
+/* Every query of an audit: the records of the period, the notes' signatures and the clone comparison,
+ * and the checks of audit_day.c, audit_necessity.c and audit_elig.c (their findings kept in early). */
+static psy_status audit_read(struct audit *au, struct psy__lsh *lsh, double threshold)
+{
+    psy_status rc = load_practice(au);
+    if (!rc) rc = load_reference(au);
+    if (!rc) rc = load_sessions(au);
+    if (!rc) rc = load_notes(au, lsh);
+    if (!rc && !au->for_claims) rc = mark_exhausted(au);
+    if (!rc) rc = check_clones(au, lsh, threshold);
+    if (!rc) rc = psy__audit_day(au->st, au->practice, au->from, au->to, au->conf.clinician_day_minutes_max, emit_day, au);
+    if (!rc)
+        rc = psy__audit_necessity(au->st, au->practice, au->from, au->to, au->conf.medicare_in_person_from, emit_rec,
+                                  au);
+    if (!rc) rc = psy__audit_elig(au->st, au->practice, au->from, au->to, emit_day, au);
+    return rc;
+}
+
+/* The checks over what audit_read read, then the findings it kept; the whole list sorted. Only
+ * check_plans_and_dx reads (the catalog), and not for the claims build. */
+static psy_status audit_checks(struct audit *au)
+{
+    build_lines(au);
+    check_signatures(au);
+    check_sessions(au);
+    check_minutes(au);
+    check_credentials(au);
+    psy_status rc = au->for_claims ? PSY_OK : check_plans_and_dx(au);
+    if (!rc) rc = check_member_minutes(au);
+    if (rc) return rc;
+    if (!au->for_claims) check_auths(au);
+    check_consent(au);
+    clones_emit(au);
+    for (size_t i = 0; i < au->nearly; i++) *PSY__PUSH(au->out, au->nout, au->capout) = au->early[i];
+    flush_aggs(au);
+    if (au->nout > 1) qsort(au->out, au->nout, sizeof *au->out, cmp_finding);
+    return PSY_OK;
+}
+
+static psy_status audit_start(struct audit *au, psy_store *st, psy_id practice, const struct psy_audit_opts *o,
+                              int for_claims)
+{
+    memset(au, 0, sizeof *au);
+    au->st = st;
+    au->practice = practice;
+    au->for_claims = for_claims;
+    psy__audit_conf(&au->conf);
+    return audit_dates(au, o);
+}
+
+/* audit_read in a read transaction of its own, unless st is in one: the audit sees one consistent state
+ * of the records (on PostgreSQL that takes a snapshot isolation level: its default one takes a fresh
+ * snapshot per statement). */
+static psy_status audit_read_all(struct audit *au, struct psy__lsh *lsh, double threshold)
+{
+    psy_store *st = au->st;
+    int own = !psy__store_in_transaction(st);
+    const char *begin =
+        psy__db_dialect(st) == PSY_DB_POSTGRES ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN";
+    psy_status rc = own ? psy__store_exec(st, begin) : PSY_OK;
+    if (rc) return rc;
+    rc = audit_read(au, lsh, threshold);
+    if (own) psy__store_exec(st, "COMMIT");
+    return rc;
+}
+
 static psy_status audit_run(psy_store *st, psy_id practice, const struct psy_audit_opts *o, psy_audit_cb cb, void *ud,
                             struct psy_audit_stats *stats, int for_claims)
 {
     struct audit au;
-    memset(&au, 0, sizeof au);
-    au.st = st;
-    au.practice = practice;
-    au.for_claims = for_claims;
-    psy__audit_conf(&au.conf);
-    double threshold = o && o->clone_threshold > 0 ? o->clone_threshold : au.conf.clone_threshold;
-    psy_status rc = audit_dates(&au, o);
+    psy_status rc = audit_start(&au, st, practice, o, for_claims);
     if (rc) return rc;
+    double threshold = o && o->clone_threshold > 0 ? o->clone_threshold : au.conf.clone_threshold;
     struct psy__lsh *lsh = psy__lsh_new(au.conf.bands, au.conf.rows);
-    /* one read transaction: the audit sees one consistent state of the records (on PostgreSQL that
-     * takes a snapshot isolation level: its default one takes a fresh snapshot per statement) */
-    int own = !psy__store_in_transaction(st);
-    const char *begin =
-        psy__db_dialect(st) == PSY_DB_POSTGRES ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN";
-    rc = own ? psy__store_exec(st, begin) : PSY_OK;
-    if (!rc) {
-        rc = load_practice(&au);
-        if (!rc) rc = load_reference(&au);
-        if (!rc) rc = load_sessions(&au);
-        if (!rc) rc = load_notes(&au, lsh);
-        if (!rc && !for_claims) rc = mark_exhausted(&au);
-        if (!rc) {
-            build_lines(&au);
-            check_signatures(&au);
-            check_sessions(&au);
-            check_minutes(&au);
-            check_credentials(&au);
-            if (!for_claims) rc = check_plans_and_dx(&au);
-            if (!rc) rc = check_member_minutes(&au);
-        }
-        if (!rc) {
-            if (!for_claims) check_auths(&au);
-            check_consent(&au);
-            rc = check_clones(&au, lsh, threshold);
-        }
-        if (!rc) rc = psy__audit_day(st, practice, au.from, au.to, au.conf.clinician_day_minutes_max, emit_day, &au);
-        if (!rc)
-            rc = psy__audit_necessity(st, practice, au.from, au.to, au.conf.medicare_in_person_from, emit_rec, &au);
-        if (!rc) rc = psy__audit_elig(st, practice, au.from, au.to, emit_day, &au);
-        if (own) psy__store_exec(st, "COMMIT");
-    }
-    if (!rc) {
-        flush_aggs(&au);
-        if (au.nout > 1) qsort(au.out, au.nout, sizeof *au.out, cmp_finding);
-        for (size_t i = 0; cb && i < au.nout; i++)
-            if (cb(ud, &au.out[i])) break;
-    }
+    rc = audit_read_all(&au, lsh, threshold);
+    if (!rc) rc = audit_checks(&au);
+    for (size_t i = 0; !rc && cb && i < au.nout; i++)
+        if (cb(ud, &au.out[i])) break;
     if (stats) {
         stats->sessions = (long)au.nss;
         stats->notes = (long)au.ndocs;
@@ -1385,4 +1431,75 @@ psy_status psy__audit_collect_days(psy_store *st, psy_id practice, const char *f
 {
     struct psy_audit_opts o = {from, to, NULL, 0};
     return collect(st, practice, &o, out, n, 1);
+}
+
+/* --- the claims build's audit, read on another connection ahead of its checks ----------------------- */
+
+struct psy__audit_days {
+    struct audit au;
+};
+
+psy_status psy__audit_days_read(psy_store *st, psy_id practice, const char *from, const char *to,
+                                struct psy__audit_days **out)
+{
+    struct psy__audit_days *d = psy__calloc(1, sizeof *d);
+    struct psy_audit_opts o = {from, to, NULL, 0};
+    psy_status rc = audit_start(&d->au, st, practice, &o, 1);
+    if (!rc) {
+        struct psy__lsh *lsh = psy__lsh_new(d->au.conf.bands, d->au.conf.rows);
+        rc = audit_read_all(&d->au, lsh, d->au.conf.clone_threshold);
+        psy__lsh_free(lsh);
+    }
+    if (rc) {
+        psy__audit_days_free(d);
+        d = NULL;
+    }
+    *out = d;
+    return rc;
+}
+
+static int by_session_id(const void *pa, const void *pb)
+{
+    const struct a_session *const *a = pa, *const *b = pb;
+    return (*a)->id < (*b)->id ? -1 : (*a)->id > (*b)->id;
+}
+
+psy_status psy__audit_days_finish(struct psy__audit_days *d, psy_store *st, const struct psy__billed_item *items,
+                                  size_t n, struct psy_audit_finding **out, size_t *nout)
+{
+    struct audit *au = &d->au;
+    au->st = st;
+    /* the billed codes as psy__records_billed_many wrote them: the code as the catalog spells it */
+    struct a_session **by_id = psy__malloc((au->nss ? au->nss : 1) * sizeof *by_id);
+    for (size_t i = 0; i < au->nss; i++) by_id[i] = &au->ss[i];
+    qsort(by_id, au->nss, sizeof *by_id, by_session_id);
+    for (size_t i = 0; i < n; i++) {
+        struct a_session key = {.id = items[i].session}, *kp = &key;
+        struct a_session **x = au->nss ? bsearch(&kp, by_id, au->nss, sizeof *by_id, by_session_id) : NULL;
+        char code[PSY_CODE_MAX] = "";
+        const char *c = items[i].code;
+        if (c && *c && psy_catalog_normalize(PSY_SYS_CPT, c, code) && psy_catalog_normalize(PSY_SYS_HCPCS, c, code))
+            code[0] = 0;
+        if (!x) continue;
+        if (!items[i].client) {
+            memcpy((*x)->billed, code, sizeof code);
+            continue;
+        }
+        struct a_att *a = find_att(au, *x, items[i].client);
+        if (a) memcpy(a->billed, code, sizeof code);
+    }
+    free(by_id);
+    psy_status rc = audit_checks(au);
+    *out = rc ? NULL : au->out;
+    *nout = rc ? 0 : au->nout;
+    if (!rc) au->out = NULL;
+    psy__audit_days_free(d);
+    return rc;
+}
+
+void psy__audit_days_free(struct psy__audit_days *d)
+{
+    if (!d) return;
+    audit_free(&d->au);
+    free(d);
 }

@@ -207,6 +207,21 @@ struct claim {
     size_t first_line, last_line; /* its lines: first_line, then through next_claim */
 };
 
+/* The audit of a stretch's dates read on a second connection (psy__store_twin) on another thread while
+ * the build bills on its own: the audit's queries need nothing the build writes but the billed codes,
+ * which its checks then take from the stretch in memory (psy__audit_days_finish). The next stretch's
+ * audit reads while this one's claims are written. Without a twin, or when a read ahead failed or was
+ * for other dates, the audit reads on the build's connection in turn, as before. */
+struct ahead {
+    psy_store *twin;
+    pthread_t t;
+    int running;
+    psy_id practice;
+    char from[PSY_DATE_MAX], to[PSY_DATE_MAX];
+    struct psy__audit_days *d;
+    psy_status rc;
+};
+
 struct build {
     psy_store *st;
     const psy_coder *cx;
@@ -235,6 +250,8 @@ struct build {
     size_t nbi, capbi;
     struct { psy_id session, client, claim; } *cs_rows;
     size_t ncsr, capcsr;
+    struct ahead ahead;
+    char next_from[PSY_DATE_MAX], next_to[PSY_DATE_MAX]; /* the stretch after this one ("": none known) */
 };
 
 #define FIND_BY_ID(name, T, idf)                                                                                 \
@@ -822,10 +839,59 @@ static void *own_run(void *arg)
     return NULL;
 }
 
+static void *ahead_run(void *arg)
+{
+    struct ahead *a = arg;
+    a->rc = psy__audit_days_read(a->twin, a->practice, a->from, a->to, &a->d);
+    return NULL;
+}
+
+/* Waits for the read ahead, if one runs, and drops it. */
+static void ahead_drop(struct build *B)
+{
+    struct ahead *a = &B->ahead;
+    if (!a->running) return;
+    pthread_join(a->t, NULL);
+    a->running = 0;
+    psy__audit_days_free(a->d);
+    a->d = NULL;
+}
+
+/* Starts the audit's reads of [from, to] ahead (nothing without a twin, or when they already run). */
+static void ahead_start(struct build *B, const char *from, const char *to)
+{
+    struct ahead *a = &B->ahead;
+    if (!a->twin || !*from) return;
+    if (a->running && !strcmp(a->from, from) && !strcmp(a->to, to)) return;
+    ahead_drop(B);
+    a->practice = B->practice;
+    snprintf(a->from, sizeof a->from, "%s", from);
+    snprintf(a->to, sizeof a->to, "%s", to);
+    a->d = NULL;
+    a->rc = PSY_OK;
+    a->running = !pthread_create(&a->t, NULL, ahead_run, a);
+}
+
+/* The audit read ahead for [from, to]; NULL when there is none (then the caller reads in turn). */
+static struct psy__audit_days *ahead_take(struct build *B, const char *from, const char *to)
+{
+    struct ahead *a = &B->ahead;
+    if (!a->running) return NULL;
+    pthread_join(a->t, NULL);
+    a->running = 0;
+    struct psy__audit_days *d = a->d;
+    a->d = NULL;
+    if (a->rc || strcmp(a->from, from) || strcmp(a->to, to)) {
+        psy__audit_days_free(d);
+        return NULL;
+    }
+    return d;
+}
+
 /* The scrubber on the claims a stretch holds (dates from..to): the claims' own checks need nothing the
  * audit finds and read only what the stretch holds, so a second thread does them while this one writes
- * the billed codes (billed: a build's, which the audit reads) and the audit of the dates reads; then
- * each claim's verdict, counted into B->r. */
+ * the billed codes (billed: a build's, which the audit reads) and the audit of the dates reads (ahead,
+ * on the twin connection, when there is one); then each claim's verdict, counted into B->r. */
 static psy_status scrub_held(struct build *B, const char *from, const char *to, int billed)
 {
     struct own_part op = {B, SIZE_MAX};
@@ -837,9 +903,13 @@ static psy_status scrub_held(struct build *B, const char *from, const char *to, 
     size_t naf = 0;
     struct owner *own[2] = {NULL, NULL};
     size_t nown[2] = {0, 0};
-    if (!rc && B->nc) rc = psy__audit_collect_days(B->st, B->practice, from, to, &af, &naf);
     if (!rc && B->nc) rc = owners(B, from, to, &own[0], &nown[0], 0);
     if (!rc && B->nc) rc = owners(B, from, to, &own[1], &nown[1], 1);
+    struct psy__audit_days *ahead = billed ? ahead_take(B, from, to) : NULL;
+    if (billed) ahead_start(B, B->next_from, B->next_to); /* reads while this stretch is written */
+    if (ahead && (rc || !B->nc)) psy__audit_days_free(ahead);
+    else if (ahead) rc = psy__audit_days_finish(ahead, B->st, B->bi, B->nbi, &af, &naf);
+    else if (!rc && B->nc) rc = psy__audit_collect_days(B->st, B->practice, from, to, &af, &naf);
     mark(B->ph, PH_AUDIT);
     if (bg) pthread_join(t, NULL);
     else if (!rc) own_run(&op);
@@ -1083,6 +1153,10 @@ static psy_status bill_window(struct build *B, struct psy_session *ss, size_t n,
     psy_status rc = members_of(st, B->practice, ss, n, members);
     for (size_t at = 0; !rc && at < n;) {
         size_t end = stretch_end(ss, n, at, members, want);
+        size_t next = end < n ? stretch_end(ss, n, end, members, want) : end;
+        snprintf(B->next_from, sizeof B->next_from, "%s", end < n ? ss[end].service_date : "");
+        snprintf(B->next_to, sizeof B->next_to, "%s", end < n ? ss[next - 1].service_date : "");
+        ahead_start(B, ss[at].service_date, ss[end - 1].service_date);
         struct psy_billable *bs = NULL;
         size_t *of = NULL, nb = 0;
         int fallback = 0;
@@ -1120,6 +1194,7 @@ static psy_status bill_window(struct build *B, struct psy_session *ss, size_t n,
         free(of);
         at = end;
     }
+    ahead_drop(B); /* the next window of sessions starts its own */
     free(members);
     return rc;
 }
@@ -1194,6 +1269,9 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
                         PSY_ARGS(PSY_INT(practice), PSY_TEXT(lo), PSY_TEXT(hi)));
     struct build B = {.st = st, .cx = cx, .practice = practice, .r = r, .ph = &ph};
     if (!rc && ndays) rc = load_practice(&B);
+    const char *ahead = getenv("PSYCLAIM_BUILD_AHEAD");
+    if (!rc && ndays && sysconf(_SC_NPROCESSORS_ONLN) > 1 && !(ahead && !strcmp(ahead, "off")))
+        B.ahead.twin = psy__store_twin(st);
     mark(&ph, PH_START);
     struct psy_coding_result *cr = psy__malloc(sizeof *cr);
     size_t want = stretch_want();
@@ -1214,6 +1292,8 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
     }
     free(cr);
     free(days);
+    ahead_drop(&B);
+    psy_store_close(B.ahead.twin);
     build_free(&B);
     phases_print(&ph);
     return rc;

@@ -54,6 +54,10 @@ psy_status psy__store_lock(psy_store *st, int64_t key);
 #define PSY__LOCK_SEED (PSY__LOCK_MIGRATE + 1)
 #define PSY__LOCK_EXPORT 0x6578706f72740000LL /* "export", xored with the practice id */
 int psy__store_in_transaction(psy_store *st);
+/* A second connection to the store's database, for reads on another thread while st writes: NULL when
+ * there is none to have (an in-memory SQLite database, a failed open) or when st is inside a transaction,
+ * whose changes the twin would not see. Close it with psy_store_close. */
+psy_store *psy__store_twin(psy_store *st);
 /* The catalog's generation (meta key catalog_generation): a random token every change to the code
  * tables (an import, a new built-in catalog) replaces in the same transaction, so anything derived from
  * the catalog (the search index on disk) knows when it is stale. psy__catalog_touch sets a new one;

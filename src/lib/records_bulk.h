@@ -32,5 +32,16 @@ psy_status psy__records_policies(psy_store *st, psy_id practice, struct psy_poli
  * date alone gives them (audit.c): one pass, with notes compared as clones only within their date. */
 psy_status psy__audit_collect_days(psy_store *st, psy_id practice, const char *from, const char *to,
                                    struct psy_audit_finding **out, size_t *n);
+/* The same in two steps, so that its reads can run on a connection of their own (psy__store_twin) on
+ * another thread while the caller bills: every query of the audit of [from, to], then the checks over
+ * what was read with the billed codes of items put over those read (the items the caller writes with
+ * psy__records_billed_many on its own connection, st). finish frees d; free a read never finished with
+ * psy__audit_days_free. */
+struct psy__audit_days;
+psy_status psy__audit_days_read(psy_store *st, psy_id practice, const char *from, const char *to,
+                                struct psy__audit_days **out);
+psy_status psy__audit_days_finish(struct psy__audit_days *d, psy_store *st, const struct psy__billed_item *items,
+                                  size_t n, struct psy_audit_finding **out, size_t *nout);
+void psy__audit_days_free(struct psy__audit_days *d);
 
 #endif

@@ -28,6 +28,7 @@ struct psy_store {
     void *page_cache; /* counts of paged lists by list version (db.c) */
     psy_progress_fn progress;
     void *progress_ud;
+    char *uri; /* as opened: psy__store_twin opens it again */
 };
 
 void psy_store_set_progress(psy_store *st, psy_progress_fn fn, void *ud)
@@ -456,6 +457,7 @@ psy_status psy_store_open(const char *uri, psy_store **out, char *errbuf, size_t
     }
     psy_store *st = psy__calloc(1, sizeof *st);
     st->db = db;
+    st->uri = psy__strndup(uri, strlen(uri));
     psy_status rc = migrate(st);
     if (rc) {
         if (errbuf) snprintf(errbuf, errlen, "database %s: %s", shown, st->errmsg);
@@ -475,5 +477,17 @@ void psy_store_close(psy_store *st)
     }
     psy__db_close(st->db);
     psy__page_cache_free(st->page_cache);
+    free(st->uri);
     free(st);
+}
+
+psy_store *psy__store_twin(psy_store *st)
+{
+    const char *u = st->uri;
+    if (!u || psy__store_in_transaction(st)) return NULL;
+    const char *path = strncmp(u, "sqlite:", 7) == 0 ? u + 7 : u;
+    if (psy__db_dialect(st) == PSY_DB_SQLITE && (!*path || strstr(path, ":memory:") || strstr(path, "mode=memory")))
+        return NULL;
+    psy_store *twin = NULL;
+    return psy_store_open(u, &twin, NULL, 0) == PSY_OK ? twin : NULL;
 }

@@ -783,6 +783,68 @@ static void test_era_reversal(void **state)
     psy_billing_claims_free(c, n);
 }
 
+/* The build's audit of a stretch's dates reads on a second connection while the build bills, and its
+ * checks then take the billed codes from the stretch in memory (billing_bulk.c, "ahead"): every claim
+ * must come out as with the audit read on the build's own connection after the codes are written --
+ * status, total, findings -- over a practice with recorded problems and stretches of a few members, so
+ * that many stretches are read ahead. */
+static void test_build_ahead_same(void **state)
+{
+    struct psy_billing_claim *c[2];
+    size_t n[2];
+    long long hist[2];
+    for (int k = 0; k < 2; k++) {
+        struct test_db d;
+        test_db_make(*state, &d);
+        psy_store *st = test_db_open(&d, 1);
+        struct psy_demo_opts o = {.seed = 7, .end_date = "2026-03-31", .weeks = 8, .clients = 50, .groups = 3};
+        struct psy_demo_result dr;
+        assert_int_equal(psy_records_demo(st, &o, &dr), PSY_OK);
+        free(dr.problems);
+        /* findings that only the build's own billed codes give: members present under the 45 minutes a
+         * group must last for the sample Medicaid profile (R-GRP-4, which looks at lines billed 90853),
+         * with no code on the attendance before the build */
+        char err[300];
+        static const char *const setup[] = {
+            "UPDATE payer SET profile = 'example-medicaid'",
+            "UPDATE attendance SET billed_code = NULL WHERE present <> 0",
+            "UPDATE attendance SET late_minutes = 50 WHERE id IN (SELECT id FROM attendance WHERE present <> 0 "
+            "ORDER BY id LIMIT 6)"};
+        for (size_t q = 0; q < sizeof setup / sizeof setup[0]; q++)
+            if (test_db_exec(&d, setup[q], err, sizeof err)) fail_msg("%s", err);
+        psy_coder *cx;
+        assert_int_equal(psy_coding_open(st, &cx, err, sizeof err), PSY_OK);
+        int items = psy__billing_stretch_items;
+        psy__billing_stretch_items = 7;
+        setenv("PSYCLAIM_BUILD_AHEAD", k ? "on" : "off", 1);
+        struct psy_billing_build_result r;
+        assert_int_equal(psy_billing_build(st, cx, dr.practice_id, "", "", &r), PSY_OK);
+        unsetenv("PSYCLAIM_BUILD_AHEAD");
+        psy__billing_stretch_items = items;
+        assert_true(r.claims_new > 20);
+        assert_int_equal(psy_billing_claim_list(st, dr.practice_id, NULL, &c[k], &n[k]), PSY_OK);
+        hist[k] = test_db_count(&d, "SELECT count(*) FROM claim_status_history");
+        psy_coding_close(cx);
+        psy_store_close(st);
+        test_db_drop(&d);
+    }
+    assert_int_equal(n[0], n[1]);
+    assert_int_equal(hist[0], hist[1]);
+    size_t audited = 0, short_members = 0;
+    for (size_t i = 0; i < n[0]; i++) {
+        assert_int_equal(c[0][i].id, c[1][i].id);
+        assert_string_equal(c[0][i].status, c[1][i].status);
+        assert_int_equal(c[0][i].total_cents, c[1][i].total_cents);
+        assert_string_equal(c[0][i].findings, c[1][i].findings);
+        audited += strstr(c[0][i].findings, "\"source\":\"audit\"") != NULL;
+        short_members += strstr(c[0][i].findings, "R-GRP-4") != NULL;
+    }
+    assert_true(audited > 0); /* the audit's findings are on claims: the comparison covers them */
+    assert_int_equal(short_members, 6);
+    psy_billing_claims_free(c[0], n[0]);
+    psy_billing_claims_free(c[1], n[1]);
+}
+
 /* After the records are corrected, scrubbing every draft and ready claim again makes the held claim
  * ready without building anything anew; the counts match the claims' states. */
 static char *qtext(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -2005,6 +2067,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(world_up), cmocka_unit_test(test_build_groups_members),
         cmocka_unit_test(test_build_is_idempotent), cmocka_unit_test(test_build_resumes),
+        cmocka_unit_test(test_build_ahead_same),
         cmocka_unit_test(test_scrubber_holds_audit_error), cmocka_unit_test(test_export_two_payers),
         cmocka_unit_test(test_pdfs), cmocka_unit_test(test_era_post), cmocka_unit_test(test_era_denial),
         cmocka_unit_test(test_cli), cmocka_unit_test(test_era_refused), cmocka_unit_test(test_era_posted_once),
