@@ -846,6 +846,14 @@ static void *ahead_run(void *arg)
     return NULL;
 }
 
+/* The second connection the audit reads ahead on: none with one processor, or PSYCLAIM_BUILD_AHEAD=off. */
+static psy_store *ahead_twin(psy_store *st)
+{
+    const char *env = getenv("PSYCLAIM_BUILD_AHEAD");
+    if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || (env && !strcmp(env, "off"))) return NULL;
+    return psy__store_twin(st);
+}
+
 /* Waits for the read ahead, if one runs, and drops it. */
 static void ahead_drop(struct build *B)
 {
@@ -905,8 +913,8 @@ static psy_status scrub_held(struct build *B, const char *from, const char *to, 
     size_t nown[2] = {0, 0};
     if (!rc && B->nc) rc = owners(B, from, to, &own[0], &nown[0], 0);
     if (!rc && B->nc) rc = owners(B, from, to, &own[1], &nown[1], 1);
-    struct psy__audit_days *ahead = billed ? ahead_take(B, from, to) : NULL;
-    if (billed) ahead_start(B, B->next_from, B->next_to); /* reads while this stretch is written */
+    struct psy__audit_days *ahead = ahead_take(B, from, to);
+    ahead_start(B, B->next_from, B->next_to); /* reads while this stretch is written */
     if (ahead && (rc || !B->nc)) psy__audit_days_free(ahead);
     else if (ahead) rc = psy__audit_days_finish(ahead, B->st, B->bi, B->nbi, &af, &naf);
     else if (!rc && B->nc) rc = psy__audit_collect_days(B->st, B->practice, from, to, &af, &naf);
@@ -1269,9 +1277,7 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
                         PSY_ARGS(PSY_INT(practice), PSY_TEXT(lo), PSY_TEXT(hi)));
     struct build B = {.st = st, .cx = cx, .practice = practice, .r = r, .ph = &ph};
     if (!rc && ndays) rc = load_practice(&B);
-    const char *ahead = getenv("PSYCLAIM_BUILD_AHEAD");
-    if (!rc && ndays && sysconf(_SC_NPROCESSORS_ONLN) > 1 && !(ahead && !strcmp(ahead, "off")))
-        B.ahead.twin = psy__store_twin(st);
+    if (!rc && ndays) B.ahead.twin = ahead_twin(st);
     mark(&ph, PH_START);
     struct psy_coding_result *cr = psy__malloc(sizeof *cr);
     size_t want = stretch_want();
@@ -1444,6 +1450,19 @@ static psy_status rescrub_stretch(struct build *B, const char *from, const char 
     return rc;
 }
 
+/* The end of the stretch of open claims' dates that starts at days[d]: whole dates, about want claims (a
+ * date with more is a stretch of its own); a gap of more than a week between two dates of open claims
+ * ends a stretch too, so that the audit does not read the sessions of a long stretch of dates for a few
+ * claims. */
+static size_t rescrub_end(const struct day *days, size_t ndays, size_t d, size_t want)
+{
+    size_t e = d, count = 0;
+    while (e < ndays &&
+           (e == d || (count + days[e].count <= want && psy_date_between(days[e - 1].date, days[e].date) <= 7)))
+        count += days[e++].count;
+    return e;
+}
+
 psy_status psy__billing_rescrub(psy_store *st, const psy_coder *cx, psy_id practice, long *ready, long *draft,
                                 psy_id **rest, size_t *nrest)
 {
@@ -1464,14 +1483,12 @@ psy_status psy__billing_rescrub(psy_store *st, const psy_coder *cx, psy_id pract
     rc = ndays ? load_practice(&B) : PSY_OK;
     size_t want = stretch_want();
     long long done = 0, total = rc ? 0 : days_start(st, "claims scrub", days, ndays);
+    B.ahead.twin = ndays && !rc ? ahead_twin(st) : NULL;
     for (size_t d = 0; !rc && d < ndays;) {
-        /* whole dates, about want claims (a date with more is a stretch of its own); a gap of more than a
-         * week between two dates of open claims ends a stretch too, so that the audit does not read the
-         * sessions of a long stretch of dates for a few claims */
-        size_t e = d, count = 0;
-        while (e < ndays && (e == d || (count + days[e].count <= want &&
-                                        psy_date_between(days[e - 1].date, days[e].date) <= 7)))
-            count += days[e++].count;
+        size_t e = rescrub_end(days, ndays, d, want), f = e < ndays ? rescrub_end(days, ndays, e, want) : e;
+        snprintf(B.next_from, sizeof B.next_from, "%s", e < ndays ? days[e].date : "");
+        snprintf(B.next_to, sizeof B.next_to, "%s", e < ndays ? days[f - 1].date : "");
+        ahead_start(&B, days[d].date, days[e - 1].date);
         if (!(rc = psy__store_begin(st))) {
             rc = rescrub_stretch(&B, days[d].date, days[e - 1].date, rest, nrest, &caprest);
             if (rc) psy__store_rollback(st);
@@ -1483,6 +1500,8 @@ psy_status psy__billing_rescrub(psy_store *st, const psy_coder *cx, psy_id pract
         if (!rc) psy__progress(st, "claims scrub", done - (long long)*nrest, total);
         d = e;
     }
+    ahead_drop(&B);
+    psy_store_close(B.ahead.twin);
     free(days);
     build_free(&B);
     if (rc) {
