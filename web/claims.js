@@ -213,10 +213,13 @@ async function timelyBox() {
     h('a', { href: `#/claims/${c.id}`, class: 'code' }, c.number), ' ', h('span', { class: 'code' }, c.payer_code), ` ${c.service_date}, `,
     stateName(c.status), ': ', h('strong', { class: c.days_left < 0 ? 'error' : null },
       c.days_left < 0 ? `past the ${c.limit_days}-day limit (last day ${c.deadline})` : `${c.days_left} days left (last day ${c.deadline})`));
+  let seq = 0; // the latest List wins over an earlier answer that comes back after it
   async function load() {
+    const mine = ++seq;
     const q = search.value.trim();
     const base = `/api/claims/timely?within=${encodeURIComponent(within.value || '0')}&limit=${PAGE}${q ? `&q=${encodeURIComponent(q)}` : ''}`;
     const r = await request('GET', base);
+    if (mine !== seq) return;
     if (!r.items.length) {
       replace(out, h('p', { class: 'notice ok' }, 'No unsent claim is that close to its payer\'s limit.'));
       return;
@@ -285,7 +288,11 @@ export async function claimsView(main, canWrite) {
   const batchesHolder = h('div', { class: 'tool' });
   const timelyHolder = h('div', { class: 'tool' });
 
+  // a newer load (Show pressed while the first list is still on its way) wins: an older answer that
+  // comes back later is dropped, so the table always shows the filters last asked for
+  let seq = 0;
   async function load() {
+    const mine = ++seq;
     const q = new URLSearchParams();
     if (search.value.trim()) q.set('q', search.value.trim());
     if (status.value) q.set('status', status.value);
@@ -293,6 +300,7 @@ export async function claimsView(main, canWrite) {
     if (month.value) q.set('month', month.value);
     q.set('limit', String(PAGE));
     const data = await request('GET', `/api/claims?${q}&totals=1`);
+    if (mine !== seq) return;
     const chosen = payer.value || params.get('payer') || '';
     params.delete('payer');
     replace(payer, h('option', { value: '' }, 'any payer'), data.payers.map((p) => h('option', { value: p.code }, `${p.name} (${p.code})`)));

@@ -210,8 +210,11 @@ struct claim {
 /* The audit of a stretch's dates read on a second connection (psy__store_twin) on another thread while
  * the build bills on its own: the audit's queries need nothing the build writes but the billed codes,
  * which its checks then take from the stretch in memory (psy__audit_days_finish). The next stretch's
- * audit reads while this one's claims are written. Without a twin, or when a read ahead failed or was
- * for other dates, the audit reads on the build's connection in turn, as before. */
+ * billable members, then its audit, are read while this one's claims are written: nothing a stretch
+ * writes concerns another's dates (a claim has its session's date), and the members were read outside
+ * the stretch's transaction before as well (the keys of claim_session keep a member from being billed
+ * twice by two builds at once). Without a twin, or when a read ahead failed or was for other dates,
+ * the reads happen on the build's connection in turn, as before. */
 struct ahead {
     psy_store *twin;
     pthread_t t;
@@ -220,6 +223,16 @@ struct ahead {
     char from[PSY_DATE_MAX], to[PSY_DATE_MAX];
     struct psy__audit_days *d;
     psy_status rc;
+    /* the stretch's billable members (psy__records_billables of ss[0..n); ss NULL: not read ahead), set
+     * before the audit reads; ready says so, under mu */
+    const struct psy_session *ss;
+    size_t n;
+    struct psy_billable *bs;
+    size_t *of, nb;
+    psy_status brc;
+    int ready;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
 };
 
 struct build {
@@ -252,6 +265,8 @@ struct build {
     size_t ncsr, capcsr;
     struct ahead ahead;
     char next_from[PSY_DATE_MAX], next_to[PSY_DATE_MAX]; /* the stretch after this one ("": none known) */
+    const struct psy_session *next_ss; /* its sessions (NULL in a scrub) */
+    size_t next_n;
 };
 
 #define FIND_BY_ID(name, T, idf)                                                                                 \
@@ -842,19 +857,34 @@ static void *own_run(void *arg)
 static void *ahead_run(void *arg)
 {
     struct ahead *a = arg;
+    if (a->ss) {
+        struct psy_billable *bs = NULL;
+        size_t *of = NULL, nb = 0;
+        psy_status rc = psy__records_billables(a->twin, a->practice, a->ss, a->n, &bs, &of, &nb);
+        pthread_mutex_lock(&a->mu);
+        a->bs = bs;
+        a->of = of;
+        a->nb = nb;
+        a->brc = rc;
+        a->ready = 1;
+        pthread_cond_broadcast(&a->cv);
+        pthread_mutex_unlock(&a->mu);
+    }
     a->rc = psy__audit_days_read(a->twin, a->practice, a->from, a->to, &a->d);
     return NULL;
 }
 
-/* The second connection the audit reads ahead on: none with one processor, or PSYCLAIM_BUILD_AHEAD=off. */
-static psy_store *ahead_twin(psy_store *st)
+/* The second connection the reads ahead go to: none with one processor, or PSYCLAIM_BUILD_AHEAD=off. */
+static void ahead_open(struct build *B)
 {
     const char *env = getenv("PSYCLAIM_BUILD_AHEAD");
-    if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || (env && !strcmp(env, "off"))) return NULL;
-    return psy__store_twin(st);
+    if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || (env && !strcmp(env, "off"))) return;
+    if (!(B->ahead.twin = psy__store_twin(B->st))) return;
+    pthread_mutex_init(&B->ahead.mu, NULL);
+    pthread_cond_init(&B->ahead.cv, NULL);
 }
 
-/* Waits for the read ahead, if one runs, and drops it. */
+/* Waits for the reads ahead, if they run, and drops what they read. */
 static void ahead_drop(struct build *B)
 {
     struct ahead *a = &B->ahead;
@@ -863,21 +893,63 @@ static void ahead_drop(struct build *B)
     a->running = 0;
     psy__audit_days_free(a->d);
     a->d = NULL;
+    free(a->bs);
+    free(a->of);
+    a->bs = NULL;
+    a->of = NULL;
 }
 
-/* Starts the audit's reads of [from, to] ahead (nothing without a twin, or when they already run). */
-static void ahead_start(struct build *B, const char *from, const char *to)
+static void ahead_close(struct build *B)
+{
+    if (!B->ahead.twin) return;
+    ahead_drop(B);
+    psy_store_close(B->ahead.twin);
+    B->ahead.twin = NULL;
+    pthread_mutex_destroy(&B->ahead.mu);
+    pthread_cond_destroy(&B->ahead.cv);
+}
+
+/* Starts the reads of the stretch [from, to] ahead: its billable members when ss is given, then its
+ * audit (nothing without a twin, or when they already run). */
+static void ahead_start(struct build *B, const char *from, const char *to, const struct psy_session *ss, size_t n)
 {
     struct ahead *a = &B->ahead;
     if (!a->twin || !*from) return;
-    if (a->running && !strcmp(a->from, from) && !strcmp(a->to, to)) return;
+    if (a->running && !strcmp(a->from, from) && !strcmp(a->to, to) && a->ss == ss && a->n == n) return;
     ahead_drop(B);
     a->practice = B->practice;
     snprintf(a->from, sizeof a->from, "%s", from);
     snprintf(a->to, sizeof a->to, "%s", to);
     a->d = NULL;
     a->rc = PSY_OK;
+    a->ss = ss;
+    a->n = n;
+    a->ready = 0;
     a->running = !pthread_create(&a->t, NULL, ahead_run, a);
+}
+
+/* The billable members of the stretch ss[0..n) read ahead: 1 with them in *bs, *of, *nb (the caller's
+ * to free), 0 when there are none (then the caller reads them). */
+static int ahead_billables(struct build *B, const struct psy_session *ss, size_t n, struct psy_billable **bs,
+                           size_t **of, size_t *nb)
+{
+    struct ahead *a = &B->ahead;
+    if (!a->running || !a->ss || a->ss != ss || a->n != n) return 0;
+    pthread_mutex_lock(&a->mu);
+    while (!a->ready) pthread_cond_wait(&a->cv, &a->mu);
+    int ok = a->brc == PSY_OK;
+    if (ok) {
+        *bs = a->bs;
+        *of = a->of;
+        *nb = a->nb;
+    } else {
+        free(a->bs);
+        free(a->of);
+    }
+    a->bs = NULL;
+    a->of = NULL;
+    pthread_mutex_unlock(&a->mu);
+    return ok;
 }
 
 /* The audit read ahead for [from, to]; NULL when there is none (then the caller reads in turn). */
@@ -887,6 +959,10 @@ static struct psy__audit_days *ahead_take(struct build *B, const char *from, con
     if (!a->running) return NULL;
     pthread_join(a->t, NULL);
     a->running = 0;
+    free(a->bs); /* members never taken */
+    free(a->of);
+    a->bs = NULL;
+    a->of = NULL;
     struct psy__audit_days *d = a->d;
     a->d = NULL;
     if (a->rc || strcmp(a->from, from) || strcmp(a->to, to)) {
@@ -914,7 +990,7 @@ static psy_status scrub_held(struct build *B, const char *from, const char *to, 
     if (!rc && B->nc) rc = owners(B, from, to, &own[0], &nown[0], 0);
     if (!rc && B->nc) rc = owners(B, from, to, &own[1], &nown[1], 1);
     struct psy__audit_days *ahead = ahead_take(B, from, to);
-    ahead_start(B, B->next_from, B->next_to); /* reads while this stretch is written */
+    ahead_start(B, B->next_from, B->next_to, B->next_ss, B->next_n); /* reads while this stretch is written */
     if (ahead && (rc || !B->nc)) psy__audit_days_free(ahead);
     else if (ahead) rc = psy__audit_days_finish(ahead, B->st, B->bi, B->nbi, &af, &naf);
     else if (!rc && B->nc) rc = psy__audit_collect_days(B->st, B->practice, from, to, &af, &naf);
@@ -1164,13 +1240,16 @@ static psy_status bill_window(struct build *B, struct psy_session *ss, size_t n,
         size_t next = end < n ? stretch_end(ss, n, end, members, want) : end;
         snprintf(B->next_from, sizeof B->next_from, "%s", end < n ? ss[end].service_date : "");
         snprintf(B->next_to, sizeof B->next_to, "%s", end < n ? ss[next - 1].service_date : "");
-        ahead_start(B, ss[at].service_date, ss[end - 1].service_date);
+        B->next_ss = end < n ? ss + end : NULL;
+        B->next_n = next - end;
+        ahead_start(B, ss[at].service_date, ss[end - 1].service_date, ss + at, end - at);
         struct psy_billable *bs = NULL;
         size_t *of = NULL, nb = 0;
         int fallback = 0;
         /* one session with more members than a stretch holds goes member by member */
         mark(B->ph, PH_SESSIONS);
-        rc = psy__records_billables(st, B->practice, ss + at, end - at, &bs, &of, &nb);
+        if (!ahead_billables(B, ss + at, end - at, &bs, &of, &nb))
+            rc = psy__records_billables(st, B->practice, ss + at, end - at, &bs, &of, &nb);
         mark(B->ph, PH_BILLABLES);
         int giant = !rc && nb > want;
         if (giant)
@@ -1277,7 +1356,7 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
                         PSY_ARGS(PSY_INT(practice), PSY_TEXT(lo), PSY_TEXT(hi)));
     struct build B = {.st = st, .cx = cx, .practice = practice, .r = r, .ph = &ph};
     if (!rc && ndays) rc = load_practice(&B);
-    if (!rc && ndays) B.ahead.twin = ahead_twin(st);
+    if (!rc && ndays) ahead_open(&B);
     mark(&ph, PH_START);
     struct psy_coding_result *cr = psy__malloc(sizeof *cr);
     size_t want = stretch_want();
@@ -1298,8 +1377,7 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
     }
     free(cr);
     free(days);
-    ahead_drop(&B);
-    psy_store_close(B.ahead.twin);
+    ahead_close(&B);
     build_free(&B);
     phases_print(&ph);
     return rc;
@@ -1483,12 +1561,12 @@ psy_status psy__billing_rescrub(psy_store *st, const psy_coder *cx, psy_id pract
     rc = ndays ? load_practice(&B) : PSY_OK;
     size_t want = stretch_want();
     long long done = 0, total = rc ? 0 : days_start(st, "claims scrub", days, ndays);
-    B.ahead.twin = ndays && !rc ? ahead_twin(st) : NULL;
+    if (ndays && !rc) ahead_open(&B);
     for (size_t d = 0; !rc && d < ndays;) {
         size_t e = rescrub_end(days, ndays, d, want), f = e < ndays ? rescrub_end(days, ndays, e, want) : e;
         snprintf(B.next_from, sizeof B.next_from, "%s", e < ndays ? days[e].date : "");
         snprintf(B.next_to, sizeof B.next_to, "%s", e < ndays ? days[f - 1].date : "");
-        ahead_start(&B, days[d].date, days[e - 1].date);
+        ahead_start(&B, days[d].date, days[e - 1].date, NULL, 0);
         if (!(rc = psy__store_begin(st))) {
             rc = rescrub_stretch(&B, days[d].date, days[e - 1].date, rest, nrest, &caprest);
             if (rc) psy__store_rollback(st);
@@ -1500,8 +1578,7 @@ psy_status psy__billing_rescrub(psy_store *st, const psy_coder *cx, psy_id pract
         if (!rc) psy__progress(st, "claims scrub", done - (long long)*nrest, total);
         d = e;
     }
-    ahead_drop(&B);
-    psy_store_close(B.ahead.twin);
+    ahead_close(&B);
     free(days);
     build_free(&B);
     if (rc) {
