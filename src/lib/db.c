@@ -129,6 +129,12 @@ int psy__sql_bind_text(psy__stmt *s, int i, const char *v)
     return bound(s, v ? s->db->ops->bind_text(s, i, v) : s->db->ops->bind_null(s, i));
 }
 
+int psy__sql_bind_text_kept(psy__stmt *s, int i, const char *v)
+{
+    if (!v || !s->db->ops->bind_text_kept) return psy__sql_bind_text(s, i, v);
+    return bound(s, s->db->ops->bind_text_kept(s, i, v));
+}
+
 int psy__sql_step(psy__stmt *s)
 {
     if (s->state == 2) return PSY_SQL_DONE;
@@ -355,7 +361,7 @@ static psy_status send_chunk(struct psy__batch *b, size_t first, size_t rows)
         int k = (int)i + 1;
         switch (v[i].type) {
         case 1: psy__sql_bind_int64(s, k, v[i].i); break;
-        case 2: psy__sql_bind_text(s, k, b->text.p + v[i].off); break;
+        case 2: psy__sql_bind_text_kept(s, k, b->text.p + v[i].off); break; /* b->text lives past the step */
         case 3: psy__sql_bind_double(s, k, v[i].d); break;
         default: psy__sql_bind_null(s, k); break;
         }

@@ -108,6 +108,12 @@ static int sq_bind_text(psy__stmt *s, int i, const char *v)
 {
     return bound(s, sqlite3_bind_text(sh(s), i, v, -1, SQLITE_TRANSIENT));
 }
+/* The text is read where it lies (SQLITE_STATIC): a batch's values, which outlive the step. A binding
+ * left on a cached statement after that is never read: each use binds every parameter again. */
+static int sq_bind_text_kept(psy__stmt *s, int i, const char *v)
+{
+    return bound(s, sqlite3_bind_text(sh(s), i, v, -1, SQLITE_STATIC));
+}
 static int sq_bind_null(psy__stmt *s, int i) { return bound(s, sqlite3_bind_null(sh(s), i)); }
 
 static int sq_step(psy__stmt *s)
@@ -218,6 +224,7 @@ static const struct psy__db_ops sqlite_ops = {
     .bind_int64 = sq_bind_int64,
     .bind_double = sq_bind_double,
     .bind_text = sq_bind_text,
+    .bind_text_kept = sq_bind_text_kept,
     .bind_null = sq_bind_null,
     .step = sq_step,
     .reset = sq_reset,

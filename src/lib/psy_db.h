@@ -60,6 +60,7 @@ void psy__sql_finalize(psy__stmt *s); /* resets, clears bindings, returns it to 
 int psy__sql_bind_int64(psy__stmt *s, int i, int64_t v);
 int psy__sql_bind_double(psy__stmt *s, int i, double v);
 int psy__sql_bind_text(psy__stmt *s, int i, const char *v);
+int psy__sql_bind_text_kept(psy__stmt *s, int i, const char *v); /* v unchanged until the next step ran */
 int psy__sql_bind_null(psy__stmt *s, int i);
 
 /* Runs the statement or moves to its next row: PSY_SQL_ROW, PSY_SQL_DONE, or PSY_SQL_ERROR. After
@@ -330,7 +331,7 @@ void psy__batch_free(struct psy__batch *b);
  * sets .version = PSY_DB_OPS_VERSION; a store refuses a connection whose table has another version.
  * Raise it whenever a member is added, removed or changes meaning. Binds return 0, or -1 with the
  * failure recorded by psy__db_seterr. */
-#define PSY_DB_OPS_VERSION 4
+#define PSY_DB_OPS_VERSION 5
 struct psy__db;
 struct psy__db_ops {
     int version;
@@ -343,6 +344,9 @@ struct psy__db_ops {
     int (*bind_int64)(psy__stmt *s, int i, int64_t v);
     int (*bind_double)(psy__stmt *s, int i, double v);
     int (*bind_text)(psy__stmt *s, int i, const char *v);
+    /* NULL (bind_text serves), or: binds text that stays as it is until the statement's next step has
+     * run, which the backend may so read in place instead of copying it (multi-row batches) */
+    int (*bind_text_kept)(psy__stmt *s, int i, const char *v);
     int (*bind_null)(psy__stmt *s, int i);
     int (*step)(psy__stmt *s);
     void (*reset)(psy__stmt *s);
