@@ -69,7 +69,7 @@ psy_status psy__billing_walk(psy_store *st, psy_id practice, psy_id claim, psy_c
     if (n > MAX_STEPS) return psy__store_fail(st, PSY_EINVAL, "status: at most %d moves at once", MAX_STEPS);
     char now[PSY_REC_TIME_MAX], reason[300];
     psy__billing_now(now);
-    psy__stmt *w[1 + MAX_STEPS] = {0};
+    psy__stmt *w[2] = {0};
     psy_claim_state at = from;
     for (size_t i = 0; i < n; i++) {
         if (psy_claim_transition(at, to[i], reason, sizeof reason))
@@ -85,22 +85,25 @@ psy_status psy__billing_walk(psy_store *st, psy_id practice, psy_id claim, psy_c
                         PSY_ARGS(PSY_TEXT(psy_claim_state_name(to[n - 1])), PSY_INT(n), PSY_INT(practice),
                                  PSY_INT(claim), PSY_TEXT(psy_claim_state_name(from))));
     psy_status rc = w[0] ? PSY_OK : psy__store_dbfail(st, "claim status");
+    /* the moves' history rows in one statement, in their order (one text per number of moves, each
+     * prepared once: two statements of one text would have the second prepared anew each time) */
+    char sql[128 + MAX_STEPS * 20] = "INSERT INTO claim_status_history (claim_id, from_status, to_status, reason, "
+                                     "changed_at) VALUES (?, ?, ?, ?, ?)";
+    psy__arg args[5 * MAX_STEPS];
     at = from;
-    for (size_t i = 0; !rc && i < n; i++) {
-        w[1 + i] = psy__db_stmt(st,
-                                "INSERT INTO claim_status_history (claim_id, from_status, to_status, reason, changed_at) "
-                                "VALUES (?, ?, ?, ?, ?)",
-                                PSY_ARGS(PSY_INT(claim), PSY_TEXT(psy_claim_state_name(at)),
-                                         PSY_TEXT(psy_claim_state_name(to[i])), PSY_TEXT(why[i] ? why[i] : ""),
-                                         PSY_TEXT(now)));
-        if (!w[1 + i]) rc = psy__store_dbfail(st, "claim status");
+    for (size_t i = 0; i < n; i++) {
+        if (i) strcat(sql, ", (?, ?, ?, ?, ?)");
+        psy__arg row[5] = {PSY_INT(claim), PSY_TEXT(psy_claim_state_name(at)), PSY_TEXT(psy_claim_state_name(to[i])),
+                           PSY_TEXT(why[i] ? why[i] : ""), PSY_TEXT(now)};
+        memcpy(&args[5 * i], row, sizeof row);
         at = to[i];
     }
-    if (!rc && (rc = psy__store_atomic(st, w, 1 + n))) psy__store_fail(st, rc, "claim status: %s", psy__db_errtext(st));
+    if (!rc && !(w[1] = psy__db_stmt(st, sql, args, (int)(5 * n)))) rc = psy__store_dbfail(st, "claim status");
+    if (!rc && (rc = psy__store_atomic(st, w, 2))) psy__store_fail(st, rc, "claim status: %s", psy__db_errtext(st));
     if (!rc && psy__sql_changes(w[0]) != 1)
         rc = psy__store_fail(st, PSY_ECONFLICT, "claim status: claim %lld is no longer %s", (long long)claim,
                              psy_claim_state_name(from));
-    for (size_t i = 0; i < 1 + n; i++) psy__sql_finalize(w[i]);
+    for (size_t i = 0; i < 2; i++) psy__sql_finalize(w[i]);
     return rc;
 }
 
