@@ -614,6 +614,33 @@ static void test_transactions(void **state)
     fresh_drop(&f);
 }
 
+/* A second connection for reads on another thread (psy__store_twin, the claims build's read ahead): it
+ * reaches the same database and sees what was committed; there is none inside a transaction (whose
+ * changes it would not see) nor for an in-memory SQLite database (which another connection cannot
+ * reach). */
+static void test_twin(void **state)
+{
+    const struct backend *b = *state;
+    struct fresh f;
+    psy_store *st = open_with_table(b, &f);
+    assert_int_equal(insert_row(st, "a", 1, NULL), PSY_OK);
+    psy_store *twin = psy__store_twin(st);
+    assert_non_null(twin);
+    assert_int_equal(count_rows(twin, "SELECT count(*) FROM t_layer WHERE name = 'a'"), 1);
+    psy_store_close(twin);
+    assert_int_equal(psy__store_begin(st), PSY_OK);
+    assert_int_equal(insert_row(st, "b", 2, NULL), PSY_OK);
+    assert_null(psy__store_twin(st));
+    psy__store_rollback(st);
+    psy_store_close(st);
+    fresh_drop(&f);
+    if (!b->pg) {
+        psy_store *mem = open_store(":memory:");
+        assert_null(psy__store_twin(mem));
+        psy_store_close(mem);
+    }
+}
+
 /* Several statements, one round trip (psy__db_pipeline): each statement's rows and counts read as if it
  * had run alone, in the order given; a failure stops the statements after it, and with BEGIN or COMMIT
  * in the same round trip (psy__store_begin_lock, psy__store_commit_after) nothing of a failed
@@ -1163,6 +1190,7 @@ int main(void)
         cmocka_unit_test_prestate(test_sql_layer, NULL),
         cmocka_unit_test_prestate(test_query_api, NULL),
         cmocka_unit_test_prestate(test_transactions, NULL),
+        cmocka_unit_test_prestate(test_twin, NULL),
         cmocka_unit_test_prestate(test_pipeline, NULL),
         cmocka_unit_test_prestate(test_bulk_transactions, NULL),
         cmocka_unit_test_prestate(test_batch, NULL),
