@@ -61,11 +61,26 @@ psy_status psy_billing_transition(psy_store *st, psy_id practice, psy_id claim, 
     return psy__billing_walk(st, practice, claim, from, &to, &reason, 1);
 }
 
+static psy_status walk(psy_store *st, psy_id practice, psy_id claim, psy_claim_state from, const psy_claim_state *to,
+                       const char *const *why, size_t n, int pay, long long paid, long long patient);
+
 psy_status psy__billing_walk(psy_store *st, psy_id practice, psy_id claim, psy_claim_state from,
                              const psy_claim_state *to, const char *const *why, size_t n)
 {
+    return n ? walk(st, practice, claim, from, to, why, n, 0, 0, 0) : PSY_OK;
+}
+
+psy_status psy__billing_settle(psy_store *st, psy_id practice, psy_id claim, psy_claim_state from,
+                               const psy_claim_state *to, const char *const *why, size_t n, long long paid,
+                               long long patient)
+{
+    return walk(st, practice, claim, from, to, why, n, 1, paid, patient);
+}
+
+static psy_status walk(psy_store *st, psy_id practice, psy_id claim, psy_claim_state from, const psy_claim_state *to,
+                       const char *const *why, size_t n, int pay, long long paid, long long patient)
+{
     enum { MAX_STEPS = 4 };
-    if (!n) return PSY_OK;
     if (n > MAX_STEPS) return psy__store_fail(st, PSY_EINVAL, "status: at most %d moves at once", MAX_STEPS);
     char now[PSY_REC_TIME_MAX], reason[300];
     psy__billing_now(now);
@@ -79,11 +94,17 @@ psy_status psy__billing_walk(psy_store *st, psy_id practice, psy_id claim, psy_c
     /* one update to the last state (a claim's row has many indexes: each update of its status writes
      * them all), only from the state the caller read (a claim moved meanwhile changes no row); the version
      * rises by one per move, and each move keeps its history row */
-    w[0] = psy__db_stmt(st,
-                        "UPDATE claim SET status = ?, version = version + ? WHERE practice_id = ? AND id = ? "
-                        "AND status = ?",
-                        PSY_ARGS(PSY_TEXT(psy_claim_state_name(to[n - 1])), PSY_INT(n), PSY_INT(practice),
-                                 PSY_INT(claim), PSY_TEXT(psy_claim_state_name(from))));
+    const char *last = psy_claim_state_name(n ? to[n - 1] : from);
+    w[0] = pay ? psy__db_stmt(st,
+                              "UPDATE claim SET status = ?, version = version + ?, paid_cents = paid_cents + ?, "
+                              "patient_cents = patient_cents + ? WHERE practice_id = ? AND id = ? AND status = ?",
+                              PSY_ARGS(PSY_TEXT(last), PSY_INT(n + 1), PSY_INT(paid), PSY_INT(patient),
+                                       PSY_INT(practice), PSY_INT(claim), PSY_TEXT(psy_claim_state_name(from))))
+               : psy__db_stmt(st,
+                              "UPDATE claim SET status = ?, version = version + ? WHERE practice_id = ? AND id = ? "
+                              "AND status = ?",
+                              PSY_ARGS(PSY_TEXT(last), PSY_INT(n), PSY_INT(practice), PSY_INT(claim),
+                                       PSY_TEXT(psy_claim_state_name(from))));
     psy_status rc = w[0] ? PSY_OK : psy__store_dbfail(st, "claim status");
     /* the moves' history rows in one statement, in their order (one text per number of moves, each
      * prepared once: two statements of one text would have the second prepared anew each time) */
@@ -98,8 +119,9 @@ psy_status psy__billing_walk(psy_store *st, psy_id practice, psy_id claim, psy_c
         memcpy(&args[5 * i], row, sizeof row);
         at = to[i];
     }
-    if (!rc && !(w[1] = psy__db_stmt(st, sql, args, (int)(5 * n)))) rc = psy__store_dbfail(st, "claim status");
-    if (!rc && (rc = psy__store_atomic(st, w, 2))) psy__store_fail(st, rc, "claim status: %s", psy__db_errtext(st));
+    if (!rc && n && !(w[1] = psy__db_stmt(st, sql, args, (int)(5 * n)))) rc = psy__store_dbfail(st, "claim status");
+    if (!rc && (rc = psy__store_atomic(st, w, n ? 2 : 1)))
+        psy__store_fail(st, rc, "claim status: %s", psy__db_errtext(st));
     if (!rc && psy__sql_changes(w[0]) != 1)
         rc = psy__store_fail(st, PSY_ECONFLICT, "claim status: claim %lld is no longer %s", (long long)claim,
                              psy_claim_state_name(from));

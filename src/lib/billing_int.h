@@ -83,6 +83,11 @@ psy_status psy__billing_load(psy_store *st, psy_id practice, psy_id claim, struc
  * be rolled back (the 835 posting's is). */
 psy_status psy__billing_walk(psy_store *st, psy_id practice, psy_id claim, psy_claim_state from,
                              const psy_claim_state *to, const char *const *why, size_t n);
+/* The same with money: paid and patient added to the claim's amounts in the same update of its row
+ * (one new row version, not two), which is made even when n is 0. */
+psy_status psy__billing_settle(psy_store *st, psy_id practice, psy_id claim, psy_claim_state from,
+                               const psy_claim_state *to, const char *const *why, size_t n, long long paid,
+                               long long patient);
 /* Only what the 835 posting matches a payment against: the claim's state, total and place of service,
  * and its lines (lx and lines: code, modifiers, units, charge, id), read in one round trip. */
 psy_status psy__billing_load_lines(psy_store *st, psy_id practice, psy_id claim, struct psy__loaded *L);

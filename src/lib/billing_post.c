@@ -354,11 +354,14 @@ static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *p
                  psy_cents_format(adjusted, a3));
         if ((rc = one_finding(p->st, id, "warning", "R-835-BALANCE", "era", msg))) goto out;
     }
-    psy__stmt *s =
-        psy__db_stmt(p->st,
-                     "UPDATE claim SET paid_cents = paid_cents + ?, patient_cents = patient_cents "
-                     "+ ?, version = version + 1 WHERE id = ? RETURNING paid_cents, total_cents",
-                     PSY_ARGS(PSY_INT(c->paid_cents), PSY_INT(c->patient_responsibility_cents), PSY_INT(id)));
+    /* what the claim holds, locked until the posting commits (SQLite's write transaction holds the whole
+     * store): its new amounts go in the same update as its status move (psy__billing_settle), so that its
+     * row, with its many indexes, is written once */
+    psy__stmt *s = psy__db_stmt(p->st,
+                                psy__db_dialect(p->st) == PSY_DB_POSTGRES
+                                    ? "SELECT paid_cents, total_cents FROM claim WHERE id = ? FOR UPDATE"
+                                    : "SELECT paid_cents, total_cents FROM claim WHERE id = ?",
+                                PSY_ARGS(PSY_INT(id)));
     if (!s) {
         rc = psy__store_dbfail(p->st, "claim");
         goto out;
@@ -373,6 +376,12 @@ static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *p
     psy__sql_finalize(s);
     if (r != PSY_SQL_DONE) {
         rc = psy__store_dbfail(p->st, "claim");
+        goto out;
+    }
+    if (psy_cents_add(paid, c->paid_cents, &paid)) {
+        snprintf(p->err, p->errlen, "claim %s: the money paid on it adds up past the largest amount this system can hold",
+                 c->claim_id);
+        rc = PSY_EPARSE;
         goto out;
     }
     if (!reversal && paid > total) {
@@ -413,7 +422,9 @@ static psy_status post_claim(struct post_ctx *p, const struct psy_era_payment *p
                        : paid <= 0              ? "processed in an 835: nothing paid, the patient's share (CAS PR)"
                                                 : "paid in an 835";
     }
-    if ((rc = psy__billing_walk(p->st, p->practice, id, st, path, why, steps))) goto out;
+    if ((rc = psy__billing_settle(p->st, p->practice, id, st, path, why, steps, c->paid_cents,
+                                  c->patient_responsibility_cents)))
+        goto out;
     /* who owes the rest once this payer has adjudicated the claim: the next payer (a claim built for it,
      * or kept for the payer the claim was crossed over to), else the patient */
     psy_id next_policy = 0, next = 0;
