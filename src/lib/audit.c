@@ -582,10 +582,12 @@ static const char *const rule_order[] = {"R-DOC-SIGN", "R-TIME-4", "R-TIME-1", "
                                          "R-CRED-3", "R-AUTH-1", "R-TH-2", "R-TH-4", "R-DOC-IC", "R-DOC-FAM", "R-DOC-CRISIS",
                                          "R-DOC-AUDIO", "R-IMP-1", "R-IMP-2", "R-IMP-3", "R-ELIG-1", "R-ELIG-2", NULL};
 
-static struct psy_audit_finding *add(struct audit *au, const char *rule, psy_audit_severity sev, const char *type,
-                                     psy_id id, const char *date)
+/* A new finding at the end of the list v. */
+static struct psy_audit_finding *push(struct psy_audit_finding **v, size_t *n, size_t *cap, const char *rule,
+                                      psy_audit_severity sev, const char *type, psy_id id, const char *date)
 {
-    struct psy_audit_finding *f = PSY__PUSH(au->out, au->nout, au->capout);
+    struct psy_audit_finding *f = PSY__PUSH(*v, *n, *cap);
+    memset(f, 0, sizeof *f);
     snprintf(f->rule, sizeof f->rule, "%s", rule);
     f->severity = sev;
     snprintf(f->record_type, sizeof f->record_type, "%s", type);
@@ -595,19 +597,19 @@ static struct psy_audit_finding *add(struct audit *au, const char *rule, psy_aud
     return f;
 }
 
+static struct psy_audit_finding *add(struct audit *au, const char *rule, psy_audit_severity sev, const char *type,
+                                     psy_id id, const char *date)
+{
+    return push(&au->out, &au->nout, &au->capout, rule, sev, type, id, date);
+}
+
 /* A finding of audit_necessity.c (or, on a session, of audit_day.c and audit_elig.c), kept in early. */
 static void emit_rec(void *ud, const char *rule, int error, const char *type, psy_id id, const char *date,
                      const char *msg)
 {
     struct audit *au = ud;
-    struct psy_audit_finding *f = PSY__PUSH(au->early, au->nearly, au->capearly);
-    memset(f, 0, sizeof *f);
-    snprintf(f->rule, sizeof f->rule, "%s", rule);
-    f->severity = error ? PSY_AUDIT_ERROR : PSY_AUDIT_WARNING;
-    snprintf(f->record_type, sizeof f->record_type, "%s", type);
-    f->record_id = id;
-    snprintf(f->date, sizeof f->date, "%s", date ? date : "");
-    f->similarity = -1;
+    struct psy_audit_finding *f = push(&au->early, &au->nearly, &au->capearly, rule,
+                                       error ? PSY_AUDIT_ERROR : PSY_AUDIT_WARNING, type, id, date);
     snprintf(f->message, sizeof f->message, "%s", msg);
 }
 

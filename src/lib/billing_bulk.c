@@ -884,19 +884,25 @@ static void ahead_open(struct build *B)
     pthread_cond_init(&B->ahead.cv, NULL);
 }
 
-/* Waits for the reads ahead, if they run, and drops what they read. */
-static void ahead_drop(struct build *B)
+/* Waits for the reads ahead that run; frees members never taken; returns the audit read (or NULL). */
+static struct psy__audit_days *ahead_join(struct build *B)
 {
     struct ahead *a = &B->ahead;
-    if (!a->running) return;
     pthread_join(a->t, NULL);
     a->running = 0;
-    psy__audit_days_free(a->d);
-    a->d = NULL;
     free(a->bs);
     free(a->of);
     a->bs = NULL;
     a->of = NULL;
+    struct psy__audit_days *d = a->d;
+    a->d = NULL;
+    return d;
+}
+
+/* Waits for the reads ahead, if they run, and drops what they read. */
+static void ahead_drop(struct build *B)
+{
+    if (B->ahead.running) psy__audit_days_free(ahead_join(B));
 }
 
 static void ahead_close(struct build *B)
@@ -957,14 +963,7 @@ static struct psy__audit_days *ahead_take(struct build *B, const char *from, con
 {
     struct ahead *a = &B->ahead;
     if (!a->running) return NULL;
-    pthread_join(a->t, NULL);
-    a->running = 0;
-    free(a->bs); /* members never taken */
-    free(a->of);
-    a->bs = NULL;
-    a->of = NULL;
-    struct psy__audit_days *d = a->d;
-    a->d = NULL;
+    struct psy__audit_days *d = ahead_join(B);
     if (a->rc || strcmp(a->from, from) || strcmp(a->to, to)) {
         psy__audit_days_free(d);
         return NULL;

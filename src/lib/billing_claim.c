@@ -67,7 +67,7 @@ static psy_status walk(psy_store *st, psy_id practice, psy_id claim, psy_claim_s
 psy_status psy__billing_walk(psy_store *st, psy_id practice, psy_id claim, psy_claim_state from,
                              const psy_claim_state *to, const char *const *why, size_t n)
 {
-    return n ? walk(st, practice, claim, from, to, why, n, 0, 0, 0) : PSY_OK;
+    return n ? walk(st, practice, claim, from, to, why, n, 0, 0, 0) : PSY_OK; /* amounts + 0: unchanged */
 }
 
 psy_status psy__billing_settle(psy_store *st, psy_id practice, psy_id claim, psy_claim_state from,
@@ -94,17 +94,12 @@ static psy_status walk(psy_store *st, psy_id practice, psy_id claim, psy_claim_s
     /* one update to the last state (a claim's row has many indexes: each update of its status writes
      * them all), only from the state the caller read (a claim moved meanwhile changes no row); the version
      * rises by one per move, and each move keeps its history row */
-    const char *last = psy_claim_state_name(n ? to[n - 1] : from);
-    w[0] = pay ? psy__db_stmt(st,
-                              "UPDATE claim SET status = ?, version = version + ?, paid_cents = paid_cents + ?, "
-                              "patient_cents = patient_cents + ? WHERE practice_id = ? AND id = ? AND status = ?",
-                              PSY_ARGS(PSY_TEXT(last), PSY_INT(n + 1), PSY_INT(paid), PSY_INT(patient),
-                                       PSY_INT(practice), PSY_INT(claim), PSY_TEXT(psy_claim_state_name(from))))
-               : psy__db_stmt(st,
-                              "UPDATE claim SET status = ?, version = version + ? WHERE practice_id = ? AND id = ? "
-                              "AND status = ?",
-                              PSY_ARGS(PSY_TEXT(last), PSY_INT(n), PSY_INT(practice), PSY_INT(claim),
-                                       PSY_TEXT(psy_claim_state_name(from))));
+    w[0] = psy__db_stmt(st,
+                        "UPDATE claim SET status = ?, version = version + ?, paid_cents = paid_cents + ?, "
+                        "patient_cents = patient_cents + ? WHERE practice_id = ? AND id = ? AND status = ?",
+                        PSY_ARGS(PSY_TEXT(psy_claim_state_name(n ? to[n - 1] : from)), PSY_INT(n + (pay != 0)),
+                                 PSY_INT(paid), PSY_INT(patient), PSY_INT(practice), PSY_INT(claim),
+                                 PSY_TEXT(psy_claim_state_name(from))));
     psy_status rc = w[0] ? PSY_OK : psy__store_dbfail(st, "claim status");
     /* the moves' history rows in one statement, in their order (one text per number of moves, each
      * prepared once: two statements of one text would have the second prepared anew each time) */
