@@ -287,7 +287,7 @@ static psy_status send_copy(struct psy__batch *b)
         psy__buf_puts(&data, (i + 1) % (size_t)b->ncols ? "\t" : "\n");
     }
     struct psy__db *db = psy__store_conn(b->st);
-    int r = db->ops->copy(db, b->copy, data.p ? data.p : "", data.n);
+    int r = db->ops->copy(db, b->copy, data.p ? data.p : "", data.n, psy__store_flat(b->st));
     psy__buf_free(&data);
     if (r) return psy__store_dbfail(b->st, "database");
     b->changes += (int64_t)b->rows;
@@ -371,6 +371,12 @@ static psy_status send_chunk(struct psy__batch *b, size_t first, size_t rows)
     else b->changes += psy__sql_changes(s);
     psy__sql_finalize(s);
     return rc;
+}
+
+psy_status psy__batch_settle(psy_store *st)
+{
+    struct psy__db *db = psy__store_conn(st);
+    return db->ops->settle && db->ops->settle(db) ? psy__store_dbfail(st, "database") : PSY_OK;
 }
 
 psy_status psy__batch_flush(struct psy__batch *b)

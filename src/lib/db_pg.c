@@ -100,6 +100,7 @@ struct pg_db {
     unsigned names; /* statement names handed out */
     unsigned gen;   /* bumped when the connection is reopened */
     int idle;       /* the connection was outside a transaction after the last call */
+    int copying;    /* a COPY inside a transaction went out and its answer is still owed (pg_copy) */
     int64_t quiet_until; /* monotonic ms: after a failed reopen, calls fail at once until then */
 };
 
@@ -162,6 +163,34 @@ static int ok_status(const PGresult *r)
     return t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK || t == PGRES_EMPTY_QUERY;
 }
 
+/* The answer owed for a COPY that pg_copy sent without waiting: read before anything else goes out on the
+ * connection. Returns 0 when the server took the rows, else -1 with its failure recorded, said to be the
+ * rows written before (the call that meets it did not cause it, and a constraint it broke is no answer
+ * to that call's own statement). */
+static int settle(struct pg_db *db)
+{
+    if (!db->copying) return 0;
+    db->copying = 0;
+    PGresult *r;
+    int ok = 1;
+    while ((r = PQgetResult(db->conn))) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK && ok) {
+            fail(db, r);
+            ok = 0;
+        }
+        PQclear(r);
+    }
+    db->idle = PQtransactionStatus(db->conn) == PQTRANS_IDLE;
+    if (ok) return 0;
+    char msg[sizeof db->base.err];
+    snprintf(msg, sizeof msg, "%s", db->base.err);
+    psy__db_seterr(&db->base, db->base.errkind == PSY_DBE_CONSTRAINT ? PSY_DBE_OTHER : db->base.errkind,
+                   "the rows written before were refused: %s", msg);
+    return -1;
+}
+
+static int pg_settle(struct psy__db *base) { return settle((struct pg_db *)base); }
+
 /* Before a call: reopens a connection that was lost outside a transaction, trying a few times with
  * growing pauses; none while a recent attempt failed. */
 static int usable(struct pg_db *db)
@@ -197,6 +226,7 @@ static void quiet(void *arg, const char *message)
 
 static void pg_close(struct psy__db *db)
 {
+    settle((struct pg_db *)db); /* what it says is of no use to anyone now */
     PQfinish(((struct pg_db *)db)->conn);
     free(db);
 }
@@ -204,6 +234,7 @@ static void pg_close(struct psy__db *db)
 static int pg_exec(struct psy__db *base, const char *script)
 {
     struct pg_db *db = (struct pg_db *)base;
+    if (settle(db) && strcmp(script, "ROLLBACK")) return -1; /* a rollback goes on: it undoes those rows */
     if (!usable(db)) {
         if (!strcmp(script, "ROLLBACK")) { /* the transaction died with the connection */
             db->idle = 1;
@@ -227,10 +258,14 @@ static int pg_exec(struct psy__db *base, const char *script)
 }
 
 /* COPY ... FROM STDIN with rows already in COPY's text format: one round trip for many rows. Inside a
- * transaction like any write, and never sent twice. */
-static int pg_copy(struct psy__db *base, const char *sql, const char *data, size_t len)
+ * transaction like any write, and never sent twice. With later, inside a transaction, its answer is not
+ * waited for: the caller goes on (reading and checking the next rows of a file, formatting the next table's) while
+ * the server writes these, and the next call on the connection reads the answer first (settle), so a
+ * refusal still fails that call, and the transaction with it, before anything else is sent. */
+static int pg_copy(struct psy__db *base, const char *sql, const char *data, size_t len, int later)
 {
     struct pg_db *db = (struct pg_db *)base;
+    if (settle(db)) return -1;
     if (!usable(db)) {
         fail(db, NULL);
         return -1;
@@ -245,6 +280,10 @@ static int pg_copy(struct psy__db *base, const char *sql, const char *data, size
     PQclear(r);
     int sent = PQputCopyData(db->conn, data, (int)len) == 1;
     if (PQputCopyEnd(db->conn, sent ? NULL : "the rows could not be sent") != 1) sent = 0;
+    if (sent && later && !db->idle) { /* the answer is read by the next call */
+        db->copying = 1;
+        return 0;
+    }
     int ok = sent;
     while ((r = PQgetResult(db->conn))) {
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {
@@ -294,6 +333,10 @@ static psy__stmt *pg_prepare(struct psy__db *base, const char *sql, int persiste
     }
     /* a private statement is checked through the unnamed one and later run with PQexecParams */
     if (persistent) snprintf(s->name, sizeof s->name, "psy_%u", ++db->names);
+    if (settle(db)) {
+        pg_finalize(&s->base);
+        return NULL;
+    }
     int was_idle = db->idle, failed = !usable(db) || server_prepare(db, s);
     if (failed && lost_idle(db, was_idle) && usable(db)) failed = server_prepare(db, s); /* safe to repeat */
     if (failed) {
@@ -370,6 +413,7 @@ static int pg_step(psy__stmt *base)
         s->nrows = 0;
         return PSY_SQL_DONE;
     }
+    if (settle(db)) return PSY_SQL_ERROR;
     if (!usable(db)) {
         fail(db, NULL);
         return PSY_SQL_ERROR;
@@ -551,6 +595,10 @@ static int pg_pipeline(struct psy__db *base, const char *lead, psy__stmt **stmts
                        int *first)
 {
     struct pg_db *db = (struct pg_db *)base;
+    if (settle(db)) {
+        for (size_t i = 0; i < n; i++) first[i] = PSY_SQL_ERROR;
+        return -1;
+    }
     if (!usable(db)) {
         for (size_t i = 0; i < n; i++) first[i] = PSY_SQL_ERROR;
         fail(db, NULL);
@@ -586,6 +634,7 @@ static const struct psy__db_ops pg_ops = {
     .col_is_null = pg_is_null,
     .changes = pg_changes,
     .copy = pg_copy,
+    .settle = pg_settle,
     .pipeline = pg_pipeline,
 };
 

@@ -323,6 +323,10 @@ void psy__batch_double(struct psy__batch *b, double v);
 void psy__batch_text(struct psy__batch *b, const char *v); /* NULL adds SQL NULL */
 psy_status psy__batch_row(struct psy__batch *b);            /* ends a row; sends a full chunk */
 psy_status psy__batch_flush(struct psy__batch *b);          /* sends what is collected */
+/* Waits for the database's answer to every row sent so far: in a transaction that fails whole, a COPY's
+ * answer may otherwise come only with the next statement (psy__db_ops.copy). For a caller that must know
+ * here whether the rows were taken (to try another way in the same call). */
+psy_status psy__batch_settle(psy_store *st);
 void psy__batch_free(struct psy__batch *b);
 
 /* --- the backend interface (db_sqlite.c, db_pg.c) ------------------------------------------------ */
@@ -331,7 +335,7 @@ void psy__batch_free(struct psy__batch *b);
  * sets .version = PSY_DB_OPS_VERSION; a store refuses a connection whose table has another version.
  * Raise it whenever a member is added, removed or changes meaning. Binds return 0, or -1 with the
  * failure recorded by psy__db_seterr. */
-#define PSY_DB_OPS_VERSION 5
+#define PSY_DB_OPS_VERSION 6
 struct psy__db;
 struct psy__db_ops {
     int version;
@@ -355,8 +359,14 @@ struct psy__db_ops {
     const char *(*col_text)(psy__stmt *s, int col);
     int (*col_is_null)(psy__stmt *s, int col);
     int64_t (*changes)(psy__stmt *s);
-    /* NULL, or: runs sql (a COPY ... FROM STDIN) with data, rows in COPY's text format; 0 ok */
-    int (*copy)(struct psy__db *db, const char *sql, const char *data, size_t len);
+    /* NULL, or: runs sql (a COPY ... FROM STDIN) with data, rows in COPY's text format; 0 ok. With
+     * later set, inside a transaction that any failure ends whole (no savepoint to go back to), the
+     * backend may return once the rows are sent and report the server's answer at the next call, which
+     * then fails if the rows were refused. */
+    int (*copy)(struct psy__db *db, const char *sql, const char *data, size_t len, int later);
+    /* NULL (copy never answers later), or: reads the answer still owed for rows copied with later; 0
+     * when there was none or the rows were taken, else -1 with the refusal recorded */
+    int (*settle)(struct psy__db *db);
     /* NULL (each then runs in turn), or: sends lead (SQL text without parameters, or NULL), the n bound
      * statements and tail (the same, or NULL) together and waits once for all their answers. first[i]
      * gets what statement i's first step gives, its rows staying on it; the statements after a failure

@@ -54,6 +54,9 @@ psy_status psy__store_lock(psy_store *st, int64_t key);
 #define PSY__LOCK_SEED (PSY__LOCK_MIGRATE + 1)
 #define PSY__LOCK_EXPORT 0x6578706f72740000LL /* "export", xored with the practice id */
 int psy__store_in_transaction(psy_store *st);
+/* Inside a transaction that a failure anywhere ends whole: the outermost one, or a bulk one (no
+ * savepoint a unit could roll back to and go on from). */
+int psy__store_flat(psy_store *st);
 /* A second connection to the store's database, for reads on another thread while st writes: NULL when
  * there is none to have (an in-memory SQLite database, a failed open) or when st is inside a transaction,
  * whose changes the twin would not see. Close it with psy_store_close. */

@@ -826,6 +826,7 @@ static psy_status import_file(psy_store *st, psy_id practice, const char *text, 
     for (int i = 0; i < im.n_fields; i++) free(im.fields[i]);
     if (!im.rc && !im.header_done) im.rc = psy__store_fail(st, PSY_EPARSE, "row 1: the file is empty (no header row)");
     if (fast && !im.rc && !r->refused) im.rc = fast_flush(&im);
+    if (fast && !im.rc && !r->refused) im.rc = psy__batch_settle(st); /* a refusal is retried below, row by row */
     fast_free(im.fx);
     free(im.row_client);
     free(im.row_number);

@@ -223,6 +223,8 @@ psy_status psy__store_begin_bulk(psy_store *st)
 
 int psy__store_in_transaction(psy_store *st) { return st->depth > 0; }
 
+int psy__store_flat(psy_store *st) { return st->depth == 1 || (st->depth > 0 && st->bulk); }
+
 const char *psy__store_meta_get(psy_store *st, const char *key, char *buf, size_t len)
 {
     psy__stmt *s = psy__db_stmt(st, "SELECT value FROM meta WHERE key = ?", PSY_ARGS(PSY_TEXT(key)));

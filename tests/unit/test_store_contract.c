@@ -884,6 +884,99 @@ static void test_batch(void **state)
     fresh_drop(&f);
 }
 
+/* Plain rows of a batch (COPY on PostgreSQL) that the database refuses (here a duplicate name) are
+ * never kept and never go unreported: inside a transaction that fails whole, the refusal may come back
+ * at the next call rather than at the flush (docs/store.md), and it fails that call; inside a savepoint
+ * it comes back at the flush itself, so the unit can be undone alone. */
+static psy_status copy_rows(psy_store *st, const char *prefix, int n, const char *dup)
+{
+    struct psy__batch bt;
+    psy__batch_init(&bt, st, "INSERT INTO t_layer(name, n, x) VALUES", "(?, ?, ?)", NULL);
+    char name[32];
+    psy_status rc = PSY_OK;
+    for (int i = 0; !rc && i < n; i++) {
+        snprintf(name, sizeof name, "%s%d", prefix, i);
+        psy__batch_text(&bt, i == n - 1 && dup ? dup : name); /* last: the server has every row */
+        psy__batch_int64(&bt, i);
+        psy__batch_double(&bt, 0.5);
+        rc = psy__batch_row(&bt);
+    }
+    if (!rc) rc = psy__batch_flush(&bt);
+    psy__batch_free(&bt);
+    return rc;
+}
+
+static int copy_refused(psy_store *st)
+{
+    const char *m = psy_store_errmsg(st);
+    return strstr(m, "UNIQUE") || strstr(m, "duplicate");
+}
+
+static void test_batch_refused(void **state)
+{
+    const struct backend *b = *state;
+    struct fresh f;
+    psy_store *st = open_with_table(b, &f);
+    assert_int_equal(insert_row(st, "held", 1, NULL), PSY_OK);
+
+    /* the outermost transaction: the flush or the next call fails; nothing of it is kept */
+    assert_int_equal(psy__store_begin(st), PSY_OK);
+    assert_int_equal(insert_row(st, "before", 2, NULL), PSY_OK);
+    psy_status rc = copy_rows(st, "a", 3000, "held");
+    if (b->pg) assert_int_equal(rc, PSY_OK); /* COPY's answer is read by the next call */
+    if (!rc) rc = insert_row(st, "after", 3, NULL);
+    assert_int_equal(rc, PSY_EDB);
+    assert_true(copy_refused(st));
+    psy__store_rollback(st);
+    assert_int_equal(count_rows(st, "SELECT count(*) FROM t_layer"), 1);
+    /* ... also when the next call is the commit */
+    assert_int_equal(psy__store_begin(st), PSY_OK);
+    rc = copy_rows(st, "b", 3000, "held");
+    if (!rc) rc = psy__store_commit(st);
+    else psy__store_rollback(st);
+    assert_int_equal(rc, PSY_EDB);
+    assert_true(copy_refused(st));
+    assert_false(psy__store_in_transaction(st));
+    assert_int_equal(count_rows(st, "SELECT count(*) FROM t_layer"), 1);
+
+    /* a savepoint: the flush itself fails, and the outer transaction goes on without the unit */
+    assert_int_equal(psy__store_begin(st), PSY_OK);
+    assert_int_equal(copy_rows(st, "c", 100, NULL), PSY_OK);
+    assert_int_equal(psy__store_begin(st), PSY_OK);
+    assert_int_equal(copy_rows(st, "d", 3000, "held"), PSY_EDB);
+    assert_true(copy_refused(st));
+    psy__store_rollback(st);
+    assert_int_equal(insert_row(st, "e", 4, NULL), PSY_OK);
+    assert_int_equal(psy__store_commit(st), PSY_OK);
+    assert_int_equal(count_rows(st, "SELECT count(*) FROM t_layer"), 102);
+    assert_int_equal(count_rows(st, "SELECT count(*) FROM t_layer WHERE name LIKE 'd%'"), 0);
+
+    /* a bulk transaction: the refusal fails it whole */
+    assert_int_equal(psy__store_begin_bulk(st), PSY_OK);
+    assert_int_equal(psy__store_begin(st), PSY_OK);
+    rc = copy_rows(st, "h", 3000, "held");
+    if (!rc) rc = psy__store_commit(st); /* the unit's end sends nothing */
+    if (!rc) rc = insert_row(st, "i", 5, NULL);
+    if (!rc) rc = psy__store_commit(st);
+    else psy__store_rollback(st);
+    assert_int_equal(rc, PSY_EDB);
+    if (psy__store_in_transaction(st)) {
+        assert_int_equal(psy__store_commit(st), PSY_EDB);
+    }
+    assert_false(psy__store_in_transaction(st));
+    assert_int_equal(count_rows(st, "SELECT count(*) FROM t_layer"), 102);
+
+    /* good rows after all that: kept, and readable at once */
+    assert_int_equal(psy__store_begin(st), PSY_OK);
+    assert_int_equal(copy_rows(st, "j", 3000, NULL), PSY_OK);
+    assert_int_equal(count_rows(st, "SELECT count(*) FROM t_layer WHERE name LIKE 'j%'"), 3000);
+    assert_int_equal(copy_rows(st, "k", 10, NULL), PSY_OK);
+    assert_int_equal(psy__store_commit(st), PSY_OK);
+    assert_int_equal(count_rows(st, "SELECT count(*) FROM t_layer"), 3112);
+    psy_store_close(st);
+    fresh_drop(&f);
+}
+
 /* The CLI takes the database as --db URI on both backends. */
 static void test_cli_db_uri(void **state)
 {
@@ -1194,6 +1287,7 @@ int main(void)
         cmocka_unit_test_prestate(test_pipeline, NULL),
         cmocka_unit_test_prestate(test_bulk_transactions, NULL),
         cmocka_unit_test_prestate(test_batch, NULL),
+        cmocka_unit_test_prestate(test_batch_refused, NULL),
         cmocka_unit_test_prestate(test_cli_db_uri, NULL),
         cmocka_unit_test_prestate(test_references, NULL),
     };
