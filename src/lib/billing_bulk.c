@@ -261,9 +261,11 @@ struct build {
     size_t nbilled;
     struct psy__billed_item *bi;
     size_t nbi, capbi;
-    struct { psy_id session, client, claim; } *cs_rows;
+    struct cs_row { psy_id session, client, claim; } *cs_rows; /* claim: index into c */
     size_t ncsr, capcsr;
     struct ahead ahead;
+    struct writer *wr; /* the stretch before this one, written on another connection (NULL: in turn) */
+    psy_id next_id;    /* SQLite with a writer: the least id the next claim may take */
     char next_from[PSY_DATE_MAX], next_to[PSY_DATE_MAX]; /* the stretch after this one ("": none known) */
     const struct psy_session *next_ss; /* its sessions (NULL in a scrub) */
     size_t next_n;
@@ -973,8 +975,9 @@ static struct psy__audit_days *ahead_take(struct build *B, const char *from, con
 
 /* The scrubber on the claims a stretch holds (dates from..to): the claims' own checks need nothing the
  * audit finds and read only what the stretch holds, so a second thread does them while this one writes
- * the billed codes (billed: a build's, which the audit reads) and the audit of the dates reads (ahead,
- * on the twin connection, when there is one); then each claim's verdict, counted into B->r. */
+ * the billed codes (billed: a build's, which the audit reads; 0 in a build with a writer, which writes
+ * them with the claims) and the audit of the dates reads (ahead, on the twin connection, when there is
+ * one); then each claim's verdict, counted into B->r. */
 static psy_status scrub_held(struct build *B, const char *from, const char *to, int billed)
 {
     struct own_part op = {B, SIZE_MAX};
@@ -992,7 +995,10 @@ static psy_status scrub_held(struct build *B, const char *from, const char *to, 
     ahead_start(B, B->next_from, B->next_to, B->next_ss, B->next_n); /* reads while this stretch is written */
     if (ahead && (rc || !B->nc)) psy__audit_days_free(ahead);
     else if (ahead) rc = psy__audit_days_finish(ahead, B->st, B->bi, B->nbi, &af, &naf);
-    else if (!rc && B->nc) rc = psy__audit_collect_days(B->st, B->practice, from, to, &af, &naf);
+    else if (!rc && B->nc && B->wr) { /* the billed codes go out with the claims (a writer): put over */
+        if (!(rc = psy__audit_days_read(B->st, B->practice, from, to, &ahead)))
+            rc = psy__audit_days_finish(ahead, B->st, B->bi, B->nbi, &af, &naf);
+    } else if (!rc && B->nc) rc = psy__audit_collect_days(B->st, B->practice, from, to, &af, &naf);
     mark(B->ph, PH_AUDIT);
     if (bg) pthread_join(t, NULL);
     else if (!rc) own_run(&op);
@@ -1048,40 +1054,104 @@ static psy_status reserve_ids(struct build *B)
     if (!B->nc) return PSY_OK;
     psy_id *ids = psy__malloc(B->nc * sizeof *ids);
     psy_status rc = psy__db_reserve_ids(B->st, "claim", B->nc, ids);
-    for (size_t i = 0; !rc && i < B->nc; i++) B->c[i].id = ids[i];
+    /* SQLite takes max(id) + 1 on: with a writer, the stretch it still writes holds ids the database does
+     * not show yet (the writer checks, under its write lock, that nobody else took them meanwhile) */
+    psy_id shift = B->wr && psy__db_dialect(B->st) == PSY_DB_SQLITE && !rc && ids[0] < B->next_id
+                       ? B->next_id - ids[0] : 0;
+    for (size_t i = 0; !rc && i < B->nc; i++) B->c[i].id = ids[i] + shift;
     free(ids);
     if (rc) return rc;
+    B->next_id = B->c[B->nc - 1].id + 1;
     for (size_t i = 0; i < B->nl; i++)
         if (B->l[i].nc != SIZE_MAX) B->l[i].claim = B->c[B->l[i].nc].id;
     for (size_t i = 0; i < B->nc; i++) snprintf(B->c[i].number, sizeof B->c[i].number, "PC%08lld", (long long)B->c[i].id);
     return PSY_OK;
 }
 
-static psy_status write_stretch(struct build *B)
+/* What a stretch writes: its new claims, their lines, the members they bill, the billed codes. The
+ * build's own arrays (B->c, B->l, ...) in turn, or the ones a writer took from it (struct writer). */
+struct rows {
+    struct line *l;
+    size_t nl, capl;
+    struct claim *c;
+    size_t nc, capc;
+    struct psy__billed_item *bi;
+    size_t nbi, capbi;
+    struct cs_row *cs_rows;
+    size_t ncsr, capcsr;
+};
+
+#define SWAP(a, b)                                                                                           \
+    do {                                                                                                     \
+        __typeof__(a) swap_ = (a);                                                                           \
+        (a) = (b);                                                                                           \
+        (b) = swap_;                                                                                         \
+    } while (0)
+
+/* Exchanges the stretch's rows in the build with w's. */
+static void rows_swap(struct build *B, struct rows *w)
+{
+    SWAP(B->l, w->l);
+    SWAP(B->nl, w->nl);
+    SWAP(B->capl, w->capl);
+    SWAP(B->c, w->c);
+    SWAP(B->nc, w->nc);
+    SWAP(B->capc, w->capc);
+    SWAP(B->bi, w->bi);
+    SWAP(B->nbi, w->nbi);
+    SWAP(B->capbi, w->capbi);
+    SWAP(B->cs_rows, w->cs_rows);
+    SWAP(B->ncsr, w->ncsr);
+    SWAP(B->capcsr, w->capcsr);
+}
+
+/* Frees what the rows' elements own and empties them (the arrays stay for the next stretch). */
+static void rows_clear(struct rows *w)
+{
+    for (size_t i = 0; i < w->nl; i++) free(w->l[i].explanation);
+    for (size_t i = 0; i < w->nc; i++) {
+        json_decref(w->c[i].findings);
+        json_decref(w->c[i].own);
+        free(w->c[i].stored);
+    }
+    for (size_t i = 0; i < w->nbi; i++) free((char *)w->bi[i].code);
+    w->nl = w->nc = w->nbi = w->ncsr = 0;
+}
+
+static void rows_free(struct rows *w)
+{
+    rows_clear(w);
+    free(w->l);
+    free(w->c);
+    free(w->bi);
+    free(w->cs_rows);
+}
+
+static psy_status write_rows(psy_store *st, psy_id practice, const struct rows *R)
 {
     char now[PSY_REC_TIME_MAX];
     psy__billing_now(now);
     struct psy__batch cb, lb, sb, hb;
-    psy__batch_init(&cb, B->st,
+    psy__batch_init(&cb, st,
                     "INSERT INTO claim (id, practice_id, claim_number, client_id, payer_id, policy_id, clinician_id, "
                     "service_date, place_of_service, prior_auth, payer_profile, status, total_cents, findings, "
                     "created_at, scrubbed_at, version) VALUES",
                     "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "");
-    psy__batch_init(&lb, B->st,
+    psy__batch_init(&lb, st,
                     "INSERT INTO claim_line (claim_id, line_number, session_id, client_id, code, modifiers, units, "
                     "charge_cents, place_of_service, dx_pointers, rules, explanation) VALUES",
                     "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "");
-    psy__batch_init(&sb, B->st, "INSERT INTO claim_session (practice_id, session_id, client_id, claim_id) VALUES",
+    psy__batch_init(&sb, st, "INSERT INTO claim_session (practice_id, session_id, client_id, claim_id) VALUES",
                     "(?, ?, ?, ?)", "");
-    psy__batch_init(&hb, B->st,
+    psy__batch_init(&hb, st,
                     "INSERT INTO claim_status_history (claim_id, from_status, to_status, reason, changed_at) VALUES",
                     "(?, ?, ?, ?, ?)", "");
     psy_status rc = PSY_OK;
-    for (size_t i = 0; !rc && i < B->nc; i++) {
-        const struct claim *c = &B->c[i];
+    for (size_t i = 0; !rc && i < R->nc; i++) {
+        const struct claim *c = &R->c[i];
         char *f = json_dumps(c->findings, JSON_COMPACT);
         psy__batch_int64(&cb, c->id);
-        psy__batch_int64(&cb, B->practice);
+        psy__batch_int64(&cb, practice);
         psy__batch_text(&cb, c->number);
         psy__batch_int64(&cb, c->client);
         psy__batch_int64(&cb, c->payer);
@@ -1101,8 +1171,8 @@ static psy_status write_stretch(struct build *B)
         rc = psy__batch_row(&cb);
     }
     if (!rc) rc = psy__batch_flush(&cb);
-    for (size_t i = 0; !rc && i < B->nl; i++) {
-        const struct line *l = &B->l[i];
+    for (size_t i = 0; !rc && i < R->nl; i++) {
+        const struct line *l = &R->l[i];
         if (l->nc == SIZE_MAX) continue;
         psy__batch_int64(&lb, l->claim);
         psy__batch_int64(&lb, l->number);
@@ -1119,17 +1189,17 @@ static psy_status write_stretch(struct build *B)
         rc = psy__batch_row(&lb);
     }
     if (!rc) rc = psy__batch_flush(&lb);
-    for (size_t i = 0; !rc && i < B->ncsr; i++) {
-        psy__batch_int64(&sb, B->practice);
-        psy__batch_int64(&sb, B->cs_rows[i].session);
-        psy__batch_int64(&sb, B->cs_rows[i].client);
-        psy__batch_int64(&sb, B->c[B->cs_rows[i].claim].id);
+    for (size_t i = 0; !rc && i < R->ncsr; i++) {
+        psy__batch_int64(&sb, practice);
+        psy__batch_int64(&sb, R->cs_rows[i].session);
+        psy__batch_int64(&sb, R->cs_rows[i].client);
+        psy__batch_int64(&sb, R->c[R->cs_rows[i].claim].id);
         rc = psy__batch_row(&sb);
     }
     if (!rc) rc = psy__batch_flush(&sb);
-    for (size_t i = 0; !rc && i < B->nc; i++) {
-        if (!B->c[i].ready) continue;
-        psy__batch_int64(&hb, B->c[i].id);
+    for (size_t i = 0; !rc && i < R->nc; i++) {
+        if (!R->c[i].ready) continue;
+        psy__batch_int64(&hb, R->c[i].id);
         psy__batch_text(&hb, "draft");
         psy__batch_text(&hb, "ready");
         psy__batch_text(&hb, "the scrubber found no errors");
@@ -1164,8 +1234,11 @@ static psy_status stretch(struct build *B, const struct psy_session *ss, size_t 
     }
     if (!rc) rc = reserve_ids(B);
     mark(B->ph, PH_CODE);
-    if (!rc) rc = scrub_held(B, from, to, 1);
-    if (!rc) rc = write_stretch(B);
+    if (!rc) rc = scrub_held(B, from, to, !B->wr);
+    if (!rc && !B->wr) { /* in turn: the billed codes went out in scrub_held, inside this transaction */
+        struct rows own = {B->l, B->nl, 0, B->c, B->nc, 0, NULL, 0, 0, B->cs_rows, B->ncsr, 0};
+        rc = write_rows(B->st, B->practice, &own);
+    }
     mark(B->ph, PH_WRITE);
     return rc;
 }
@@ -1226,6 +1299,103 @@ static psy_status fk_checks(psy_store *st, int on)
     return psy__store_exec(st, on ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF");
 }
 
+/* --- the stretch before, written on a connection of its own ----------------------------------------
+ * With a second connection to the database (the reads ahead have one), a stretch's claims are written
+ * on a third thread and a third connection while the build reads, codes and scrubs the next stretch.
+ * A stretch writes nothing another one reads: its claims, lines, members and billed codes are of its
+ * own sessions and dates, the audit takes the billed codes from the stretch in memory, and two stretches
+ * that share a date (a date with more members than a stretch holds) are never in flight together. Its
+ * transaction is its own, as in turn. The build waits for the write before handing over the next
+ * stretch, before billing members one by one, and at the end; a write that fails fails the build as a
+ * stretch failing in turn does: the stretches before it stay committed, nothing of it or after it is
+ * kept. On SQLite the build takes ids past those of the stretch being written; the writer makes sure,
+ * under its write lock, that nobody else took them meanwhile. */
+struct writer {
+    psy_store *st; /* its own connection (psy__store_twin) */
+    psy_id practice;
+    pthread_t t;
+    int running;
+    struct rows w; /* the stretch being written */
+    char from[PSY_DATE_MAX], to[PSY_DATE_MAX];
+    psy_status rc;
+};
+
+static void *writer_run(void *arg)
+{
+    struct writer *w = arg;
+    psy_store *st = w->st;
+    psy_status rc = fk_checks(st, 0);
+    if (!rc && !(rc = psy__store_begin(st))) {
+        if (psy__db_dialect(st) == PSY_DB_SQLITE && w->w.nc) {
+            int64_t top = 0;
+            rc = psy__db_int(st, &top, "SELECT COALESCE(max(id), 0) FROM claim", PSY_NOARGS);
+            if (!rc && top >= w->w.c[0].id)
+                rc = psy__store_fail(st, PSY_ECONFLICT,
+                                     "claims build: claim #%lld was added while the build ran, so the claims of %s "
+                                     "to %s were not written; run the build again",
+                                     (long long)top, w->from, w->to);
+        }
+        if (!rc) rc = psy__records_billed_many(st, w->practice, w->from, w->to, w->w.bi, w->w.nbi);
+        if (!rc) rc = write_rows(st, w->practice, &w->w);
+        if (rc) psy__store_rollback(st);
+        else if (!(rc = psy__store_commit(st)) && w->w.ncsr && psy__billing_chunk_hook) psy__billing_chunk_hook();
+    }
+    psy_status fk = fk_checks(st, 1);
+    w->rc = rc ? rc : fk;
+    return NULL;
+}
+
+/* A writer when the reads ahead have a connection (two processors, not off, not inside a transaction). */
+static void writer_open(struct build *B)
+{
+    if (!B->ahead.twin) return;
+    psy_store *st = psy__store_twin(B->st);
+    if (!st) return;
+    B->wr = psy__calloc(1, sizeof *B->wr);
+    B->wr->st = st;
+    B->wr->practice = B->practice;
+}
+
+/* Waits for the stretch being written, if one is; its failure becomes the build's. */
+static psy_status writer_join(struct build *B)
+{
+    struct writer *w = B->wr;
+    if (!w || !w->running) return PSY_OK;
+    pthread_join(w->t, NULL);
+    w->running = 0;
+    rows_clear(&w->w);
+    return w->rc ? psy__store_fail(B->st, w->rc, "%s", psy_store_errmsg(w->st)) : PSY_OK;
+}
+
+/* Hands the stretch [from, to] the build has scrubbed to the writer, once the one before is written. */
+static psy_status writer_start(struct build *B, const char *from, const char *to)
+{
+    struct writer *w = B->wr;
+    psy_status rc = writer_join(B);
+    if (rc) return rc;
+    rows_swap(B, &w->w);
+    snprintf(w->from, sizeof w->from, "%s", from);
+    snprintf(w->to, sizeof w->to, "%s", to);
+    w->rc = PSY_OK;
+    w->running = !pthread_create(&w->t, NULL, writer_run, w);
+    if (w->running) return PSY_OK;
+    writer_run(w); /* no thread to be had: written now */
+    rows_clear(&w->w);
+    return w->rc ? psy__store_fail(B->st, w->rc, "%s", psy_store_errmsg(w->st)) : PSY_OK;
+}
+
+/* Waits for the last write and closes the writer; rc, or the write's failure when rc is none. */
+static psy_status writer_close(struct build *B, psy_status rc)
+{
+    if (!B->wr) return rc;
+    psy_status wrc = writer_join(B);
+    rows_free(&B->wr->w);
+    psy_store_close(B->wr->st);
+    free(B->wr);
+    B->wr = NULL;
+    return rc ? rc : wrc;
+}
+
 /* Bills the signed sessions ss[0..n) (whole dates) stretch by stretch. */
 static psy_status bill_window(struct build *B, struct psy_session *ss, size_t n, size_t want,
                               struct psy_coding_result *cr)
@@ -1251,17 +1421,23 @@ static psy_status bill_window(struct build *B, struct psy_session *ss, size_t n,
             rc = psy__records_billables(st, B->practice, ss + at, end - at, &bs, &of, &nb);
         mark(B->ph, PH_BILLABLES);
         int giant = !rc && nb > want;
-        if (giant)
+        if (giant) {
             fallback = 1;
-        else if (!rc && !(rc = fk_checks(st, 0)) && !(rc = psy__store_begin(st))) {
+        } else if (!rc && B->wr) { /* a writer writes it while the next stretch is billed */
+            if (B->wr->running && strcmp(B->wr->to, ss[at].service_date) >= 0) rc = writer_join(B); /* a date shared */
+            if (!rc) rc = stretch(B, ss + at, end - at, bs, of, nb, cr, &fallback);
+            if (!rc && !fallback && (B->nc || B->nbi)) rc = writer_start(B, ss[at].service_date, ss[end - 1].service_date);
+            mark(B->ph, PH_COMMIT);
+        } else if (!rc && !(rc = fk_checks(st, 0)) && !(rc = psy__store_begin(st))) {
             rc = stretch(B, ss + at, end - at, bs, of, nb, cr, &fallback);
             if (rc || fallback) psy__store_rollback(st);
             else if (!(rc = psy__store_commit(st)) && B->ncsr && psy__billing_chunk_hook) psy__billing_chunk_hook();
             mark(B->ph, PH_COMMIT);
         }
-        psy_status fk = fk_checks(st, 1);
+        psy_status fk = B->wr ? PSY_OK : fk_checks(st, 1);
         if (!rc) rc = fk;
         stretch_clear(B);
+        if (!rc && fallback) rc = writer_join(B); /* what it wrote is read below */
         if (!rc && fallback) {
             /* members joining claims open in the database: member by member (billing_build.c) */
             struct psy__chunk c2 = {.st = st, .cx = B->cx, .practice = B->practice};
@@ -1356,6 +1532,7 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
     struct build B = {.st = st, .cx = cx, .practice = practice, .r = r, .ph = &ph};
     if (!rc && ndays) rc = load_practice(&B);
     if (!rc && ndays) ahead_open(&B);
+    if (!rc && ndays) writer_open(&B);
     mark(&ph, PH_START);
     struct psy_coding_result *cr = psy__malloc(sizeof *cr);
     size_t want = stretch_want();
@@ -1376,6 +1553,7 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
     }
     free(cr);
     free(days);
+    rc = writer_close(&B, rc);
     ahead_close(&B);
     build_free(&B);
     phases_print(&ph);

@@ -784,15 +784,17 @@ static void test_era_reversal(void **state)
 }
 
 /* The build's audit of a stretch's dates reads on a second connection while the build bills, and its
- * checks then take the billed codes from the stretch in memory (billing_bulk.c, "ahead"): every claim
- * must come out as with the audit read on the build's own connection after the codes are written --
- * status, total, findings -- over a practice with recorded problems and stretches of a few members, so
- * that many stretches are read ahead. */
+ * checks then take the billed codes from the stretch in memory (billing_bulk.c, "ahead"); a stretch's
+ * claims and billed codes are written on a third connection while the next stretch is billed (the
+ * writer). Every claim must come out as with everything in turn on the build's own connection --
+ * status, total, findings, history, billed codes -- over a practice with recorded problems and
+ * stretches of a few members, so that many stretches are read ahead and written behind, some of them
+ * sharing a date. */
 static void test_build_ahead_same(void **state)
 {
     struct psy_billing_claim *c[2];
     size_t n[2];
-    long long hist[2];
+    long long hist[2], billed[2], history[2];
     for (int k = 0; k < 2; k++) {
         struct test_db d;
         test_db_make(*state, &d);
@@ -824,12 +826,19 @@ static void test_build_ahead_same(void **state)
         assert_true(r.claims_new > 20);
         assert_int_equal(psy_billing_claim_list(st, dr.practice_id, NULL, &c[k], &n[k]), PSY_OK);
         hist[k] = test_db_count(&d, "SELECT count(*) FROM claim_status_history");
+        /* the billed codes go out with the claims (on the writer's connection when there is one) */
+        billed[k] = test_db_count(&d, "SELECT count(*) * 1000 + COALESCE(sum(length(billed_code) * id % 997), 0) "
+                                      "FROM attendance WHERE billed_code IS NOT NULL");
+        history[k] = test_db_count(&d, "SELECT count(*) FROM record_history");
         psy_coding_close(cx);
         psy_store_close(st);
         test_db_drop(&d);
     }
     assert_int_equal(n[0], n[1]);
     assert_int_equal(hist[0], hist[1]);
+    assert_int_equal(billed[0], billed[1]);
+    assert_true(billed[0] >= 1000);
+    assert_int_equal(history[0], history[1]);
     size_t audited = 0, short_members = 0;
     for (size_t i = 0; i < n[0]; i++) {
         assert_int_equal(c[0][i].id, c[1][i].id);
@@ -843,6 +852,75 @@ static void test_build_ahead_same(void **state)
     assert_int_equal(short_members, 6);
     psy_billing_claims_free(c[0], n[0]);
     psy_billing_claims_free(c[1], n[1]);
+}
+
+/* A stretch the writer cannot write fails the build as a stretch failing in turn does: the stretches
+ * before it stay committed, nothing of it or after it is kept (claims, lines, members, billed codes),
+ * the error says why, and the next build, once the cause is gone, bills the rest exactly once. */
+static void test_build_writer_fails(void **state)
+{
+    const struct test_backend *b = *state;
+    struct test_db d;
+    test_db_make(b, &d);
+    psy_store *st = test_db_open(&d, 1);
+    struct psy_demo_opts o = {.seed = 7, .end_date = "2026-03-31", .weeks = 8, .clients = 50, .groups = 3};
+    struct psy_demo_result dr;
+    assert_int_equal(psy_records_demo(st, &o, &dr), PSY_OK);
+    free(dr.problems);
+    char err[300], sql[600];
+    if (test_db_exec(&d, "UPDATE attendance SET billed_code = NULL", err, sizeof err)) fail_msg("%s", err);
+    char *mid = test_db_text(&d, "SELECT service_date FROM session ORDER BY service_date, id LIMIT 1 OFFSET "
+                                 "(SELECT count(*) / 2 FROM session)");
+    if (b->pg)
+        snprintf(sql, sizeof sql,
+                 "CREATE FUNCTION refuse_claim() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.service_date "
+                 ">= '%s' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$; CREATE TRIGGER "
+                 "refuse_claim BEFORE INSERT ON claim FOR EACH ROW EXECUTE FUNCTION refuse_claim()", mid);
+    else
+        snprintf(sql, sizeof sql,
+                 "CREATE TRIGGER refuse_claim BEFORE INSERT ON claim WHEN NEW.service_date >= '%s' BEGIN "
+                 "SELECT RAISE(ABORT, 'refused by the test'); END", mid);
+    if (test_db_exec(&d, sql, err, sizeof err)) fail_msg("%s", err);
+    psy_coder *cx;
+    assert_int_equal(psy_coding_open(st, &cx, err, sizeof err), PSY_OK);
+    int items = psy__billing_stretch_items;
+    psy__billing_stretch_items = 7;
+    setenv("PSYCLAIM_BUILD_AHEAD", "on", 1);
+    struct psy_billing_build_result r;
+    assert_int_not_equal(psy_billing_build(st, cx, dr.practice_id, "", "", &r), PSY_OK);
+    assert_non_null(strstr(psy_store_errmsg(st), "refused by the test"));
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM claim WHERE service_date >= '%s'", mid);
+    assert_int_equal(test_db_count(&d, sql), 0);
+    assert_true(test_db_count(&d, "SELECT count(*) FROM claim") > 0);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM attendance a JOIN session s ON s.id = a.session_id WHERE "
+                              "s.service_date >= '%s' AND a.billed_code IS NOT NULL", mid);
+    assert_int_equal(test_db_count(&d, sql), 0);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM claim_session m JOIN session s ON s.id = m.session_id WHERE "
+                              "s.service_date >= '%s'", mid);
+    assert_int_equal(test_db_count(&d, sql), 0);
+    /* what was kept is whole: every claim has its lines and its members, every member its claim */
+    assert_int_equal(test_db_count(&d, "SELECT count(*) FROM claim c WHERE NOT EXISTS (SELECT 1 FROM claim_line l "
+                                       "WHERE l.claim_id = c.id)"), 0);
+    assert_int_equal(test_db_count(&d, "SELECT count(*) FROM claim_line l WHERE NOT EXISTS (SELECT 1 FROM "
+                                       "claim_session m WHERE m.session_id = l.session_id AND m.client_id = l.client_id)"),
+                     0);
+    long long kept = test_db_count(&d, "SELECT count(*) FROM claim_session");
+    if (test_db_exec(&d, b->pg ? "DROP TRIGGER refuse_claim ON claim" : "DROP TRIGGER refuse_claim", err, sizeof err))
+        fail_msg("%s", err);
+    assert_int_equal(psy_billing_build(st, cx, dr.practice_id, "", "", &r), PSY_OK);
+    unsetenv("PSYCLAIM_BUILD_AHEAD");
+    psy__billing_stretch_items = items;
+    assert_true(r.claims_new > 0);
+    assert_int_equal(r.already_billed, kept);
+    assert_int_equal(test_db_count(&d, "SELECT count(*) FROM claim_session"), r.members - r.uninsured - r.not_coded);
+    assert_true(test_db_count(&d, sql) > 0);
+    assert_int_equal(test_db_count(&d, "SELECT count(*) FROM (SELECT session_id, client_id, code FROM claim_line "
+                                       "GROUP BY session_id, client_id, code HAVING count(*) > 1) x"), 0);
+    assert_int_equal(test_db_count(&d, "SELECT count(*) FROM claim WHERE scrubbed_at = ''"), 0);
+    free(mid);
+    psy_coding_close(cx);
+    psy_store_close(st);
+    test_db_drop(&d);
 }
 
 /* After the records are corrected, scrubbing every draft and ready claim again makes the held claim
@@ -2068,6 +2146,7 @@ int main(void)
         cmocka_unit_test(world_up), cmocka_unit_test(test_build_groups_members),
         cmocka_unit_test(test_build_is_idempotent), cmocka_unit_test(test_build_resumes),
         cmocka_unit_test(test_build_ahead_same),
+        cmocka_unit_test(test_build_writer_fails),
         cmocka_unit_test(test_scrubber_holds_audit_error), cmocka_unit_test(test_export_two_payers),
         cmocka_unit_test(test_pdfs), cmocka_unit_test(test_era_post), cmocka_unit_test(test_era_denial),
         cmocka_unit_test(test_cli), cmocka_unit_test(test_era_refused), cmocka_unit_test(test_era_posted_once),
