@@ -47,9 +47,9 @@ void psy__billing_input(const struct psy_billable *b, const struct psy_clinician
                          int requires_auth, const char *auth, struct psy_coding_input *in)
 {
     psy_session_init(in);
-    snprintf(in->date, sizeof in->date, "%s", b->service_date);
+    psy__copy(in->date, sizeof in->date, b->service_date);
     in->kind = session_kind(b);
-    snprintf(in->em_code, sizeof in->em_code, "%s", b->em_code);
+    psy__copy(in->em_code, sizeof in->em_code, b->em_code);
     in->interactive_complexity = b->interactive_complexity;
     in->minutes = b->minutes > 0 ? b->minutes : -1;
     if (b->telehealth) {
@@ -58,9 +58,9 @@ void psy__billing_input(const struct psy_billable *b, const struct psy_clinician
                                : !strcmp(b->patient_location, "other") ? PSY_LOCATION_OTHER
                                                                        : PSY_LOCATION_UNKNOWN;
     } else {
-        snprintf(in->place_of_service, sizeof in->place_of_service, "%s", b->pos);
+        psy__copy(in->place_of_service, sizeof in->place_of_service, b->pos);
     }
-    snprintf(in->payer, sizeof in->payer, "%s", profile);
+    psy__copy(in->payer, sizeof in->payer, profile);
     size_t cn = 0;
     for (; cn < sizeof in->credential - 1 && cl->credential[cn]; cn++)
         in->credential[cn] = (char)toupper((unsigned char)cl->credential[cn]);
@@ -150,11 +150,12 @@ static psy_status add_coding_findings(psy_store *st, psy_id claim, const struct 
 
 void psy__billing_ptrs(const struct psy_billable *b, char ptrs[16])
 {
-    ptrs[0] = 0;
-    for (int k = 0; k < b->n_dx && k < PSY_CLAIM_MAX_PTRS; k++) {
-        size_t len = strlen(ptrs);
-        snprintf(ptrs + len, 16 - len, "%s%d", k ? "," : "", k + 1);
+    size_t len = 0; /* "1,2,3,4": one digit each (PSY_CLAIM_MAX_PTRS is 4) */
+    for (int k = 0; k < b->n_dx && k < PSY_CLAIM_MAX_PTRS && len + 3 < 16; k++) {
+        if (k) ptrs[len++] = ',';
+        ptrs[len++] = (char)('1' + k);
     }
+    ptrs[len] = 0;
 }
 
 /* Writes the member's coded lines onto the claim and marks the member billed. */

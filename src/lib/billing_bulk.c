@@ -537,6 +537,14 @@ static int group_member(const struct psy_billable *b)
     return !strcmp(b->kind, "group") || !strcmp(b->kind, "multifamily");
 }
 
+/* Appends s to the list dst (cap bytes, len used), after a comma unless first, cut short as snprintf
+ * would; returns the new length. */
+static size_t join_one(char *dst, size_t cap, size_t len, int first, const char *s)
+{
+    if (!first && len + 1 < cap) dst[len++] = ',';
+    return len + psy__copy(dst + len, cap - len, s);
+}
+
 /* bill_member of billing_build.c, in memory. */
 static psy_status bill(struct build *B, const struct psy_billable *b, const struct psy_session *s,
                        struct psy_coding_result *cr)
@@ -609,14 +617,10 @@ static psy_status bill(struct build *B, const struct psy_billable *b, const stru
         l->number = ++c->next;
         l->counts = 1;
         psy__copy(l->code, sizeof l->code, cl_->code);
-        for (int m = 0; m < cl_->n_modifiers; m++) {
-            size_t len = strlen(l->mods);
-            snprintf(l->mods + len, sizeof l->mods - len, "%s%s", m ? "," : "", cl_->modifiers[m]);
-        }
-        for (int m = 0; m < cl_->n_rules; m++) {
-            size_t len = strlen(l->rules);
-            snprintf(l->rules + len, sizeof l->rules - len, "%s%s", m ? "," : "", cl_->rules[m]);
-        }
+        size_t len = strlen(l->mods);
+        for (int m = 0; m < cl_->n_modifiers; m++) len = join_one(l->mods, sizeof l->mods, len, !m, cl_->modifiers[m]);
+        len = strlen(l->rules);
+        for (int m = 0; m < cl_->n_rules; m++) len = join_one(l->rules, sizeof l->rules, len, !m, cl_->rules[m]);
         l->units = cl_->units;
         l->charge = cl_->charge_cents;
         psy__copy(l->pos, sizeof l->pos, cl_->place_of_service);
@@ -1017,57 +1021,6 @@ static psy_status scrub_held(struct build *B, const char *from, const char *to, 
 
 /* --- a stretch of dates --------------------------------------------------------------------------- */
 
-static void stretch_clear(struct build *B)
-{
-    for (size_t i = 0; i < B->nl; i++) free(B->l[i].explanation);
-    for (size_t i = 0; i < B->nc; i++) {
-        json_decref(B->c[i].findings);
-        json_decref(B->c[i].own);
-        free(B->c[i].stored);
-    }
-    for (size_t i = 0; i < B->nbi; i++) free((char *)B->bi[i].code);
-    B->nl = B->nc = B->nbi = B->ncsr = B->nbilled = 0;
-    index_free(&B->claims);
-    index_free(&B->days);
-    index_free(&B->open);
-}
-
-/* Frees what a build held (its stretch and the practice's records). */
-static void build_free(struct build *B)
-{
-    stretch_clear(B);
-    free(B->l);
-    free(B->c);
-    free(B->billed);
-    free(B->bi);
-    free(B->cs_rows);
-    free(B->cs);
-    free(B->py);
-    free(B->po);
-    free(B->cl);
-    free(B->au);
-}
-
-/* Real ids for the new claims, in the order they were made. */
-static psy_status reserve_ids(struct build *B)
-{
-    if (!B->nc) return PSY_OK;
-    psy_id *ids = psy__malloc(B->nc * sizeof *ids);
-    psy_status rc = psy__db_reserve_ids(B->st, "claim", B->nc, ids);
-    /* SQLite takes max(id) + 1 on: with a writer, the stretch it still writes holds ids the database does
-     * not show yet (the writer checks, under its write lock, that nobody else took them meanwhile) */
-    psy_id shift = B->wr && psy__db_dialect(B->st) == PSY_DB_SQLITE && !rc && ids[0] < B->next_id
-                       ? B->next_id - ids[0] : 0;
-    for (size_t i = 0; !rc && i < B->nc; i++) B->c[i].id = ids[i] + shift;
-    free(ids);
-    if (rc) return rc;
-    B->next_id = B->c[B->nc - 1].id + 1;
-    for (size_t i = 0; i < B->nl; i++)
-        if (B->l[i].nc != SIZE_MAX) B->l[i].claim = B->c[B->l[i].nc].id;
-    for (size_t i = 0; i < B->nc; i++) snprintf(B->c[i].number, sizeof B->c[i].number, "PC%08lld", (long long)B->c[i].id);
-    return PSY_OK;
-}
-
 /* What a stretch writes: its new claims, their lines, the members they bill, the billed codes. The
  * build's own arrays (B->c, B->l, ...) in turn, or the ones a writer took from it (struct writer). */
 struct rows {
@@ -1125,6 +1078,66 @@ static void rows_free(struct rows *w)
     free(w->c);
     free(w->bi);
     free(w->cs_rows);
+}
+
+static void stretch_clear(struct build *B)
+{
+    struct rows own = {0};
+    rows_swap(B, &own); /* the build's own rows, emptied where they are */
+    rows_clear(&own);
+    rows_swap(B, &own);
+    B->nbilled = 0;
+    index_free(&B->claims);
+    index_free(&B->days);
+    index_free(&B->open);
+}
+
+/* Frees what a build held (its stretch and the practice's records). */
+static void build_free(struct build *B)
+{
+    struct rows own = {0};
+    rows_swap(B, &own);
+    rows_free(&own);
+    stretch_clear(B);
+    free(B->billed);
+    free(B->cs);
+    free(B->py);
+    free(B->po);
+    free(B->cl);
+    free(B->au);
+}
+
+/* "PC" and the id (a positive number) in at least 8 digits, as "PC%08lld" writes it (every claim of a
+ * build); cut short to cap bytes. */
+static void claim_number(char *out, size_t cap, psy_id id)
+{
+    char d[24];
+    int n = 0;
+    for (unsigned long long v = id > 0 ? (unsigned long long)id : 0; v || n < 8; v /= 10) d[n++] = (char)('0' + v % 10);
+    size_t k = 0;
+    for (const char *p = "PC"; *p && k + 1 < cap; p++) out[k++] = *p;
+    while (n && k + 1 < cap) out[k++] = d[--n];
+    if (cap) out[k] = 0;
+}
+
+/* Real ids for the new claims, in the order they were made. */
+static psy_status reserve_ids(struct build *B)
+{
+    if (!B->nc) return PSY_OK;
+    psy_id *ids = psy__malloc(B->nc * sizeof *ids);
+    psy_status rc = psy__db_reserve_ids(B->st, "claim", B->nc, ids);
+    /* SQLite takes max(id) + 1 on: with a writer, the stretch it still writes holds ids the database does
+     * not show yet (the writer checks, under its write lock, that nobody else took them meanwhile) */
+    psy_id shift = B->wr && psy__db_dialect(B->st) == PSY_DB_SQLITE && !rc && ids[0] < B->next_id
+                       ? B->next_id - ids[0] : 0;
+    for (size_t i = 0; !rc && i < B->nc; i++) B->c[i].id = ids[i] + shift;
+    free(ids);
+    if (rc) return rc;
+    B->next_id = B->c[B->nc - 1].id + 1;
+    for (size_t i = 0; i < B->nl; i++)
+        if (B->l[i].nc != SIZE_MAX) B->l[i].claim = B->c[B->l[i].nc].id;
+    for (size_t i = 0; i < B->nc; i++) claim_number(B->c[i].number, sizeof B->c[i].number, B->c[i].id);
+    return PSY_OK;
 }
 
 static psy_status write_rows(psy_store *st, psy_id practice, const struct rows *R)

@@ -348,9 +348,9 @@ void psy__billing_line(struct psy__loaded *L, psy_id id, const char *code, const
     size_t i = L->n_lines++;
     struct psy__loaded_line *x = &L->lx[i];
     x->id = id;
-    snprintf(x->code, sizeof x->code, "%s", code);
+    psy__copy(x->code, sizeof x->code, code);
     int nm = split_list(mods ? mods : "", &x->mods[0][0], sizeof x->mods[0], PSY_CLAIM_MAX_MODS);
-    snprintf(x->pos, sizeof x->pos, "%s", pos ? pos : "");
+    psy__copy(x->pos, sizeof x->pos, pos);
     char ptr[PSY_CLAIM_MAX_PTRS][4];
     int np = split_list(ptrs ? ptrs : "", &ptr[0][0], sizeof ptr[0], PSY_CLAIM_MAX_PTRS);
     struct psy_claim_line *l = &L->lines[i];

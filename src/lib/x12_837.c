@@ -24,9 +24,21 @@
 struct findings {
     struct psy_claim_finding *out;
     size_t cap, n, errors;
-    char ctx[48];
+    /* where the checks are: claims[ci], or claims[ci].sub[j] -- written out only when a finding names it
+     * (the checks run on every claim of every build, and nearly all of them find nothing) */
+    int in_claim;
+    size_t ci, j;
+    const char *sub;
     char first_error[300]; /* "field: message" of the first error */
 };
+
+static void at_claim(struct findings *f, size_t ci, const char *sub, size_t j)
+{
+    f->in_claim = 1;
+    f->ci = ci;
+    f->sub = sub;
+    f->j = j;
+}
 
 static void add(struct findings *f, enum psy_finding_severity sev, const char *rule, const char *field,
                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -34,7 +46,9 @@ static void add(struct findings *f, enum psy_finding_severity sev, const char *r
                 const char *fmt, ...)
 {
     char name[96], msg[200];
-    snprintf(name, sizeof name, "%s%s%s", f->ctx, *f->ctx ? "." : "", field);
+    if (!f->in_claim) snprintf(name, sizeof name, "%s", field);
+    else if (!f->sub) snprintf(name, sizeof name, "claims[%zu].%s", f->ci, field);
+    else snprintf(name, sizeof name, "claims[%zu].%s[%zu].%s", f->ci, f->sub, f->j, field);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -150,6 +164,9 @@ static int in_list(const char *v, const char *const *list)
     return 0;
 }
 
+/* A numbered field's name, into the caller's fld, written when a finding names it. */
+#define FLD(fmt, i) (snprintf(fld, sizeof fld, fmt, i), fld)
+
 static void check_line(struct findings *f, const struct psy_claim_batch *b, const struct psy_claim *c,
                        const struct psy_claim_line *l)
 {
@@ -159,15 +176,14 @@ static void check_line(struct findings *f, const struct psy_claim_batch *b, cons
         add(f, PSY_FINDING_ERROR, "R-837-CODE", "code", "not a CPT or HCPCS Level II code");
     int gap = 0;
     for (int m = 0; m < PSY_CLAIM_MAX_MODS; m++) {
-        snprintf(fld, sizeof fld, "modifiers[%d]", m);
         if (empty(l->modifiers[m])) {
             gap = 1;
             continue;
         }
-        if (gap) add(f, PSY_FINDING_ERROR, "R-837-MOD", fld, "modifiers must be listed without gaps");
+        if (gap) add(f, PSY_FINDING_ERROR, "R-837-MOD", FLD("modifiers[%d]", m), "modifiers must be listed without gaps");
         if (strlen(l->modifiers[m]) != 2 || !isalnum((unsigned char)l->modifiers[m][0]) ||
             !isalnum((unsigned char)l->modifiers[m][1]))
-            add(f, PSY_FINDING_ERROR, "R-837-MOD", fld, "a modifier is two letters or digits");
+            add(f, PSY_FINDING_ERROR, "R-837-MOD", FLD("modifiers[%d]", m), "a modifier is two letters or digits");
     }
     if (l->units < 1 || l->units > 99999) add(f, PSY_FINDING_ERROR, "R-837-UNITS", "units", "must be 1 to 99999");
     if (l->charge_cents < 0 || l->charge_cents > 99999999999LL)
@@ -185,17 +201,16 @@ static void check_line(struct findings *f, const struct psy_claim_batch *b, cons
     int seen[PSY_CLAIM_MAX_DX + 1] = {0}, n = 0, ended = 0;
     for (int p = 0; p < PSY_CLAIM_MAX_PTRS; p++) {
         unsigned v = l->dx_pointers[p];
-        snprintf(fld, sizeof fld, "dx_pointers[%d]", p);
         if (!v) {
             ended = 1;
             continue;
         }
-        if (ended) add(f, PSY_FINDING_ERROR, "R-837-PTR", fld, "pointers must be listed without gaps");
+        if (ended) add(f, PSY_FINDING_ERROR, "R-837-PTR", FLD("dx_pointers[%d]", p), "pointers must be listed without gaps");
         if (v > c->n_diagnoses)
-            add(f, PSY_FINDING_ERROR, "R-837-PTR", fld, "points at diagnosis %u but the claim has %zu", v,
-                c->n_diagnoses);
+            add(f, PSY_FINDING_ERROR, "R-837-PTR", FLD("dx_pointers[%d]", p), "points at diagnosis %u but the claim has %zu",
+                v, c->n_diagnoses);
         else if (seen[v]++)
-            add(f, PSY_FINDING_ERROR, "R-837-PTR", fld, "points at diagnosis %u twice", v);
+            add(f, PSY_FINDING_ERROR, "R-837-PTR", FLD("dx_pointers[%d]", p), "points at diagnosis %u twice", v);
         n++;
     }
     if (!n) add(f, PSY_FINDING_ERROR, "R-837-PTR", "dx_pointers[0]", "every line needs at least one diagnosis pointer");
@@ -239,7 +254,7 @@ static void check_cob(struct findings *f, const struct psy_claim *c, size_t ci)
     if (c->n_others > 9) add(f, PSY_FINDING_ERROR, "R-837-COB", "others", "at most 9 other payers (2320 repeats)");
     for (size_t k = 0; k < c->n_others && k < 9; k++) {
         const struct psy_claim_other_payer *o = &c->others[k];
-        snprintf(f->ctx, sizeof f->ctx, "claims[%zu].others[%zu]", ci, k);
+        at_claim(f, ci, "others", k);
         if (!o->sequence || !strchr("PSTABCDEFGH", o->sequence))
             add(f, PSY_FINDING_ERROR, "R-837-COB", "sequence", "must be P, S, T or A-H");
         required(f, "relationship", o->relationship);
@@ -289,7 +304,7 @@ static void check_claim(struct findings *f, const struct psy_claim_batch *b, siz
                                          "FI", "HM", "LM", "MA", "MB", "MC", "OF", "TV", "VA", "WC", "ZZ", NULL};
     static const char *const rel[] = {"01", "19", "20", "21", "39", "40", "53", "G8", NULL};
     const struct psy_claim *c = &b->claims[ci];
-    snprintf(f->ctx, sizeof f->ctx, "claims[%zu]", ci);
+    at_claim(f, ci, NULL, 0);
     if (required(f, "id", c->id) && strlen(c->id) > PSY_CLAIM_ID_MAX)
         add(f, PSY_FINDING_ERROR, "R-837-ID", "id", "longer than %d characters", PSY_CLAIM_ID_MAX);
     if (c->frequency != PSY_FREQ_ORIGINAL && c->frequency != PSY_FREQ_REPLACEMENT && c->frequency != PSY_FREQ_VOID)
@@ -305,16 +320,19 @@ static void check_claim(struct findings *f, const struct psy_claim_batch *b, siz
         add(f, PSY_FINDING_ERROR, "R-837-DX", "diagnoses", "a claim has 1 to %d diagnoses", PSY_CLAIM_MAX_DX);
     char dx[PSY_CLAIM_MAX_DX][PSY_CODE_MAX], fld[48];
     for (size_t d = 0; d < c->n_diagnoses && d < PSY_CLAIM_MAX_DX; d++) {
-        snprintf(fld, sizeof fld, "diagnoses[%zu]", d);
         dx[d][0] = 0;
-        if (!required(f, fld, c->diagnoses[d])) continue;
+        if (empty(c->diagnoses[d])) {
+            required(f, FLD("diagnoses[%zu]", d), c->diagnoses[d]);
+            continue;
+        }
         if (psy_catalog_normalize(PSY_SYS_ICD10CM, c->diagnoses[d], dx[d])) {
-            add(f, PSY_FINDING_ERROR, "R-837-DX", fld, "not an ICD-10-CM code");
+            add(f, PSY_FINDING_ERROR, "R-837-DX", FLD("diagnoses[%zu]", d), "not an ICD-10-CM code");
             dx[d][0] = 0;
             continue;
         }
         for (size_t e = 0; e < d; e++)
-            if (!strcmp(dx[e], dx[d])) add(f, PSY_FINDING_ERROR, "R-837-DX", fld, "repeats diagnosis %zu", e + 1);
+            if (!strcmp(dx[e], dx[d]))
+                add(f, PSY_FINDING_ERROR, "R-837-DX", FLD("diagnoses[%zu]", d), "repeats diagnosis %zu", e + 1);
     }
     size_t n_lines = c->lines ? c->n_lines : 0;
     if (n_lines < 1 || n_lines > PSY_CLAIM_MAX_LINES)
@@ -322,12 +340,12 @@ static void check_claim(struct findings *f, const struct psy_claim_batch *b, siz
     long long sum = 0;
     int over = 0; /* cannot happen with lines checked to 11 digits, but sums go through one helper */
     for (size_t j = 0; j < n_lines && j < PSY_CLAIM_MAX_LINES; j++) {
-        snprintf(f->ctx, sizeof f->ctx, "claims[%zu].lines[%zu]", ci, j);
+        at_claim(f, ci, "lines", j);
         check_line(f, b, c, &c->lines[j]);
         if (c->lines[j].charge_cents > 0 && c->lines[j].charge_cents <= 99999999999LL)
             psy_cents_acc(&sum, c->lines[j].charge_cents, &over);
     }
-    snprintf(f->ctx, sizeof f->ctx, "claims[%zu]", ci);
+    at_claim(f, ci, NULL, 0);
     if (n_lines && (over || sum != c->total_cents))
         add(f, PSY_FINDING_ERROR, "R-837-TOTAL", "total_cents", "the claim total %lld is not the sum of its lines %lld",
             c->total_cents, sum);
@@ -368,7 +386,7 @@ static void check_claim(struct findings *f, const struct psy_claim_batch *b, siz
 /* Runs every check; f collects. */
 static void preflight(const struct psy_claim_batch *b, struct findings *f)
 {
-    f->ctx[0] = 0;
+    f->in_claim = 0;
     if (!b->submitter) {
         add(f, PSY_FINDING_ERROR, "R-837-REQ", "submitter", "required and missing");
     } else {
@@ -399,7 +417,7 @@ static void preflight(const struct psy_claim_batch *b, struct findings *f)
         return;
     }
     for (size_t i = 0; i < b->n_claims; i++) check_claim(f, b, i);
-    f->ctx[0] = 0;
+    f->in_claim = 0;
 }
 
 psy_status psy_x12_837_preflight(const struct psy_claim_batch *b, struct psy_claim_finding *out, size_t cap,
