@@ -283,7 +283,8 @@ int psy__page_limit(const struct psy_page *pg);
 /* The count of a query (its SQL and arguments as built) into pg->total. */
 psy_status psy__page_total(psy_store *st, struct psy_page *pg, const struct psy__query *count);
 /* The same, given again from the store's memory while the list's version (table list_version, raised
- * by triggers on every change to the rows it counts) is the one it was computed at. */
+ * by triggers on every change to the rows it counts; on SQLite not on insert) and the highest id of
+ * the table named list are the ones it was computed at. */
 psy_status psy__page_total_cached(psy_store *st, struct psy_page *pg, const struct psy__query *count,
                                   const char *list);
 void **psy__store_page_cache(psy_store *st);

@@ -76,7 +76,8 @@ static void extend(struct test_db *d)
 }
 
 /* The number of claims the claims list gives (its count is cached until list_version moves, which the
- * claim triggers of migration 0019 raise: on multi-row inserts and COPY too). */
+ * claim triggers of migration 0019 raise, or a claim is added: on multi-row inserts and COPY too, on
+ * the build's own connection or its writer's; migration 0028). */
 static long long listed(psy_store *st, psy_id practice)
 {
     struct psy_billing_claim_filter f = {0};
