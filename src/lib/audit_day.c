@@ -40,7 +40,7 @@ static psy_status load(psy_store *st, const char *sql, psy_id practice, const ch
         memset(x, 0, sizeof *x);
         x->session = psy__sql_int64(s, 0);
         x->who = psy__sql_int64(s, 1);
-        snprintf(x->date, sizeof x->date, "%s", psy__sql_text(s, 2) ? psy__sql_text(s, 2) : "");
+        psy__copy(x->date, sizeof x->date, psy__sql_text(s, 2));
         const char *a = psy__sql_text(s, 3), *b = psy__sql_text(s, 4);
         if (a && *a && psy__rec_epoch(a, &x->start)) x->start = 0;
         if (b && *b && psy__rec_epoch(b, &x->stop)) x->stop = 0;

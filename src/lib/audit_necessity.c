@@ -70,7 +70,7 @@ static const char *txt(psy__stmt *s, int i)
     return t ? t : "";
 }
 
-#define COPY(dst, s, i) snprintf((dst), sizeof(dst), "%s", txt((s), (i)))
+#define COPY(dst, s, i) psy__copy((dst), sizeof(dst), txt((s), (i)))
 
 /* The billed lines: an individual-type session's client, a group session's present members. */
 static struct line *load_lines(struct ctx *c, const char *from, const char *to, size_t *n)
