@@ -816,7 +816,7 @@ psy_status psy__page_total_cached(psy_store *st, struct psy_page *pg, const stru
                                   const char *list)
 {
     /* the list's version and the table's highest id, read together: on SQLite no trigger raises the
-     * version for each row written (it cost the claims build a quarter of its claim writes; migration
+     * version for each row written (it cost the claims build a tenth to a fifth of its claim writes; migration
      * 0028), and there a new row always takes an id above every committed one (one writer at a time), so
      * the pair changes with every insert as the version does with every other change */
     char sql[200];
