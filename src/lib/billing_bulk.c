@@ -1439,7 +1439,8 @@ static psy_status bill_window(struct build *B, struct psy_session *ss, size_t n,
         } else if (!rc && B->wr) { /* a writer writes it while the next stretch is billed */
             if (B->wr->running && strcmp(B->wr->to, ss[at].service_date) >= 0) rc = writer_join(B); /* a date shared */
             if (!rc) rc = stretch(B, ss + at, end - at, bs, of, nb, cr, &fallback);
-            if (!rc && !fallback && (B->nc || B->nbi)) rc = writer_start(B, ss[at].service_date, ss[end - 1].service_date);
+            if (!rc && !fallback && (B->nc || B->nbi))
+                rc = writer_start(B, ss[at].service_date, ss[end - 1].service_date);
             mark(B->ph, PH_COMMIT);
         } else if (!rc && !(rc = fk_checks(st, 0)) && !(rc = psy__store_begin(st))) {
             rc = stretch(B, ss + at, end - at, bs, of, nb, cr, &fallback);

@@ -259,9 +259,10 @@ static int pg_exec(struct psy__db *base, const char *script)
 
 /* COPY ... FROM STDIN with rows already in COPY's text format: one round trip for many rows. Inside a
  * transaction like any write, and never sent twice. With later, inside a transaction, its answer is not
- * waited for: the caller goes on (reading and checking the next rows of a file, formatting the next table's) while
- * the server writes these, and the next call on the connection reads the answer first (settle), so a
- * refusal still fails that call, and the transaction with it, before anything else is sent. */
+ * waited for: the caller goes on (reading and checking the next rows of a file, formatting the next
+ * table's) while the server writes these, and the next call on the connection reads the answer first
+ * (settle), so a refusal still fails that call, and the transaction with it, before anything else is
+ * sent. */
 static int pg_copy(struct psy__db *base, const char *sql, const char *data, size_t len, int later)
 {
     struct pg_db *db = (struct pg_db *)base;

@@ -180,7 +180,8 @@ static void check_line(struct findings *f, const struct psy_claim_batch *b, cons
             gap = 1;
             continue;
         }
-        if (gap) add(f, PSY_FINDING_ERROR, "R-837-MOD", FLD("modifiers[%d]", m), "modifiers must be listed without gaps");
+        if (gap)
+            add(f, PSY_FINDING_ERROR, "R-837-MOD", FLD("modifiers[%d]", m), "modifiers must be listed without gaps");
         if (strlen(l->modifiers[m]) != 2 || !isalnum((unsigned char)l->modifiers[m][0]) ||
             !isalnum((unsigned char)l->modifiers[m][1]))
             add(f, PSY_FINDING_ERROR, "R-837-MOD", FLD("modifiers[%d]", m), "a modifier is two letters or digits");
@@ -205,10 +206,11 @@ static void check_line(struct findings *f, const struct psy_claim_batch *b, cons
             ended = 1;
             continue;
         }
-        if (ended) add(f, PSY_FINDING_ERROR, "R-837-PTR", FLD("dx_pointers[%d]", p), "pointers must be listed without gaps");
+        if (ended)
+            add(f, PSY_FINDING_ERROR, "R-837-PTR", FLD("dx_pointers[%d]", p), "pointers must be listed without gaps");
         if (v > c->n_diagnoses)
-            add(f, PSY_FINDING_ERROR, "R-837-PTR", FLD("dx_pointers[%d]", p), "points at diagnosis %u but the claim has %zu",
-                v, c->n_diagnoses);
+            add(f, PSY_FINDING_ERROR, "R-837-PTR", FLD("dx_pointers[%d]", p),
+                "points at diagnosis %u but the claim has %zu", v, c->n_diagnoses);
         else if (seen[v]++)
             add(f, PSY_FINDING_ERROR, "R-837-PTR", FLD("dx_pointers[%d]", p), "points at diagnosis %u twice", v);
         n++;

@@ -901,8 +901,8 @@ static void test_build_writer_fails(void **state)
     /* what was kept is whole: every claim has its lines and its members, every member its claim */
     assert_int_equal(test_db_count(&d, "SELECT count(*) FROM claim c WHERE NOT EXISTS (SELECT 1 FROM claim_line l "
                                        "WHERE l.claim_id = c.id)"), 0);
-    assert_int_equal(test_db_count(&d, "SELECT count(*) FROM claim_line l WHERE NOT EXISTS (SELECT 1 FROM "
-                                       "claim_session m WHERE m.session_id = l.session_id AND m.client_id = l.client_id)"),
+    assert_int_equal(test_db_count(&d, "SELECT count(*) FROM claim_line l WHERE NOT EXISTS (SELECT 1 FROM claim_session "
+                                       "m WHERE m.session_id = l.session_id AND m.client_id = l.client_id)"),
                      0);
     long long kept = test_db_count(&d, "SELECT count(*) FROM claim_session");
     if (test_db_exec(&d, b->pg ? "DROP TRIGGER refuse_claim ON claim" : "DROP TRIGGER refuse_claim", err, sizeof err))
