@@ -1249,7 +1249,7 @@ static psy_status stretch(struct build *B, const struct psy_session *ss, size_t 
     mark(B->ph, PH_CODE);
     if (!rc) rc = scrub_held(B, from, to, !B->wr);
     if (!rc && !B->wr) { /* in turn: the billed codes went out in scrub_held, inside this transaction */
-        struct rows own = {B->l, B->nl, 0, B->c, B->nc, 0, NULL, 0, 0, B->cs_rows, B->ncsr, 0};
+        struct rows own = {.l = B->l, .nl = B->nl, .c = B->c, .nc = B->nc, .cs_rows = B->cs_rows, .ncsr = B->ncsr};
         rc = write_rows(B->st, B->practice, &own);
     }
     mark(B->ph, PH_WRITE);
