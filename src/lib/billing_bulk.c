@@ -393,6 +393,10 @@ static psy_status load_stretch(struct build *B, const char *from, const char *to
     psy__sql_finalize(s);
     if (r == PSY_SQL_ERROR) return psy__store_dbfail(st, "claim_session");
     if (B->nbilled > 1) qsort(B->billed, B->nbilled, sizeof *B->billed, cmp_psy_id_pair);
+    /* the claims of the dates through claim_key, then sorted: SQLite, without statistics, would rather
+     * walk every claim of the practice in id order (claim_practice_id) to skip the sort, and a build
+     * read each stretch's claims past every claim the stretches before it wrote (the unary + keeps
+     * the ORDER BY off that index; PostgreSQL plans by its statistics either way) */
     s = psy__db_stmt(st,
                      "SELECT c.id, c.client_id, c.payer_id, c.clinician_id, c.service_date, c.status, l.line_number, "
                      "l.session_id, l.code, l.units, l.modifiers, COALESCE(s.start_utc, ''), COALESCE(s.stop_utc, ''), "
@@ -400,7 +404,7 @@ static psy_status load_stretch(struct build *B, const char *from, const char *to
                      "THEN 1 ELSE 0 END, l.charge_cents, l.place_of_service, l.dx_pointers "
                      "FROM claim c LEFT JOIN claim_line l ON l.claim_id = c.id LEFT JOIN session s ON s.id = "
                      "l.session_id WHERE c.practice_id = ? AND c.service_date >= ? AND c.service_date <= ? "
-                     "ORDER BY c.id, l.line_number",
+                     "ORDER BY +c.id, l.line_number",
                      PSY_ARGS(PSY_INT(B->practice), PSY_TEXT(from), PSY_TEXT(to)));
     if (!s) return psy__store_dbfail(st, "claim");
     while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
@@ -1337,8 +1341,8 @@ static void *writer_run(void *arg)
 {
     struct writer *w = arg;
     psy_store *st = w->st;
-    psy_status rc = fk_checks(st, 0);
-    if (!rc && !(rc = psy__store_begin(st))) {
+    psy_status rc = psy__store_begin(st);
+    if (!rc) {
         if (psy__db_dialect(st) == PSY_DB_SQLITE && w->w.nc) {
             int64_t top = 0;
             rc = psy__db_int(st, &top, "SELECT COALESCE(max(id), 0) FROM claim", PSY_NOARGS);
@@ -1353,17 +1357,23 @@ static void *writer_run(void *arg)
         if (rc) psy__store_rollback(st);
         else if (!(rc = psy__store_commit(st)) && w->w.ncsr && psy__billing_chunk_hook) psy__billing_chunk_hook();
     }
-    psy_status fk = fk_checks(st, 1);
-    w->rc = rc ? rc : fk;
+    w->rc = rc;
     return NULL;
 }
 
-/* A writer when the reads ahead have a connection (two processors, not off, not inside a transaction). */
+/* A writer when the reads ahead have a connection (two processors, not off, not inside a transaction).
+ * Its connection writes nothing but stretches, so its foreign-key checks go off once, here: turning them
+ * off and on around each stretch made SQLite compile every statement again (a pragma's change expires the
+ * connection's prepared statements). */
 static void writer_open(struct build *B)
 {
     if (!B->ahead.twin) return;
     psy_store *st = psy__store_twin(B->st);
     if (!st) return;
+    if (fk_checks(st, 0)) {
+        psy_store_close(st);
+        return;
+    }
     B->wr = psy__calloc(1, sizeof *B->wr);
     B->wr->st = st;
     B->wr->practice = B->practice;
