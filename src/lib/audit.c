@@ -142,6 +142,7 @@ struct a_session {
     char kind[12];
     date_t date;
     int has_start, has_stop, explicit_minutes, minutes, telehealth, group_kind;
+    int64_t start, stop; /* epoch seconds; 0 = not recorded */
     char th_modality[6], location[6], billed[PSY_CODE_MAX];
     size_t att, natt;
     psy_id note;       /* the individual note, or the group note */
@@ -438,9 +439,7 @@ static psy_status load_sessions(struct audit *au)
         PSY_ARGS(PSY_INT(au->practice), PSY_TEXT(au->from), PSY_TEXT(au->to)));
     while (next_row(au, s, &rc)) {
         struct a_session *x = PSY__PUSH(au->ss, au->nss, cap);
-        struct psy_session tmp;
         memset(x, 0, sizeof *x);
-        memset(&tmp, 0, sizeof tmp);
         x->id = psy__sql_int64(s, 0);
         psy__db_col_copy(s, 1, x->kind, sizeof x->kind);
         x->group_kind = !strcmp(x->kind, "group") || !strcmp(x->kind, "multifamily");
@@ -449,10 +448,14 @@ static psy_status load_sessions(struct audit *au)
         psy__db_col_copy(s, 4, x->date, sizeof x->date);
         x->has_start = col_int(s, 5);
         x->has_stop = col_int(s, 6);
-        x->explicit_minutes = tmp.minutes = col_int(s, 7);
-        psy__db_col_copy(s, 8, tmp.start_utc, sizeof tmp.start_utc);
-        psy__db_col_copy(s, 9, tmp.stop_utc, sizeof tmp.stop_utc);
-        x->minutes = psy_records_session_minutes(&tmp);
+        x->explicit_minutes = col_int(s, 7);
+        const char *a = psy__sql_text(s, 8), *b = psy__sql_text(s, 9);
+        if (a && *a && psy__rec_epoch(a, &x->start)) x->start = 0;
+        if (b && *b && psy__rec_epoch(b, &x->stop)) x->stop = 0;
+        /* psy_records_session_minutes: the explicit total, else the time between start and stop */
+        x->minutes = x->explicit_minutes > 0 ? x->explicit_minutes
+                     : x->start && x->stop > x->start ? (int)((x->stop - x->start) / 60)
+                                                      : 0;
         x->telehealth = col_int(s, 10);
         psy__db_col_copy(s, 11, x->th_modality, sizeof x->th_modality);
         psy__db_col_copy(s, 12, x->location, sizeof x->location);
@@ -1299,6 +1302,31 @@ static psy_status audit_dates(struct audit *au, const struct psy_audit_opts *o)
     return PSY_OK;
 }
 
+/* The impossible days (audit_day.c) over the sessions read: one row per session by its clinician, one
+ * per session of a client and per present group member by the client. */
+static void check_days(struct audit *au)
+{
+    struct psy__day_row *r = psy__calloc(au->nss ? au->nss : 1, sizeof *r), *k = NULL;
+    size_t nk = 0, capk = 0;
+    for (size_t i = 0; i < au->nss; i++) {
+        const struct a_session *x = &au->ss[i];
+        struct psy__day_row row = {x->id, x->clinician, x->date, x->start, x->stop, x->minutes};
+        r[i] = row;
+        if (x->client) {
+            row.who = x->client;
+            *PSY__PUSH(k, nk, capk) = row;
+        }
+        for (size_t j = x->att; j < x->att + x->natt; j++)
+            if (au->att[j].present) {
+                row.who = au->att[j].client;
+                *PSY__PUSH(k, nk, capk) = row;
+            }
+    }
+    psy__audit_day(r, au->nss, k, nk, au->conf.clinician_day_minutes_max, emit_day, au);
+    free(r);
+    free(k);
+}
+
 /* Every query of an audit: the records of the period, the notes' signatures and the clone comparison,
  * and the checks of audit_day.c, audit_necessity.c and audit_elig.c (their findings kept in early). */
 static psy_status audit_read(struct audit *au, struct psy__lsh *lsh, double threshold)
@@ -1309,7 +1337,7 @@ static psy_status audit_read(struct audit *au, struct psy__lsh *lsh, double thre
     if (!rc) rc = load_notes(au, lsh);
     if (!rc && !au->for_claims) rc = mark_exhausted(au);
     if (!rc) rc = check_clones(au, lsh, threshold);
-    if (!rc) rc = psy__audit_day(au->st, au->practice, au->from, au->to, au->conf.clinician_day_minutes_max, emit_day, au);
+    if (!rc) check_days(au);
     if (!rc)
         rc = psy__audit_necessity(au->st, au->practice, au->from, au->to, au->conf.medicare_in_person_from, emit_rec,
                                   au);

@@ -53,12 +53,20 @@ size_t psy__lsh_pairs(struct psy__lsh *l, int window, uint64_t **pairs);
 double psy__lsh_estimate(const struct psy__lsh *l, uint32_t a, uint32_t b);
 void psy__lsh_free(struct psy__lsh *l);
 
-/* The impossible-day checks (audit_day.c) over sessions with service dates in [from, to]: each finding
- * is passed to emit (error 1, else warning) for a session record. */
+/* The impossible-day checks (audit_day.c) over the sessions of a period, as the audit read them: by
+ * clinician (one row per session, who = its clinician) and by client (one row per session of a client
+ * and per present group member, who = the client). Each finding is passed to emit (error 1, else
+ * warning) for a session record. The rows are sorted in place. */
 typedef void (*psy__audit_emit)(void *ud, const char *rule, int error, psy_id session, const char *date,
                                 const char *msg);
-psy_status psy__audit_day(psy_store *st, psy_id practice, const char *from, const char *to, int day_minutes_max,
-                          psy__audit_emit emit, void *ud);
+struct psy__day_row {
+    psy_id session, who;
+    const char *date;    /* the service date (the caller's, kept while the check runs) */
+    int64_t start, stop; /* epoch seconds; 0 = not recorded */
+    int minutes;         /* the explicit total, else stop - start */
+};
+void psy__audit_day(struct psy__day_row *by_clinician, size_t nc, struct psy__day_row *by_client, size_t nk,
+                    int day_minutes_max, psy__audit_emit emit, void *ud);
 
 /* Medical necessity, co-therapists and documentation elements (audit_necessity.c) over the billed lines
  * with service dates in [from, to]: R-PLAN-2, R-PLAN-3, R-CRED-3, R-DOC-IC, R-DOC-FAM, R-DOC-CRISIS,
