@@ -794,10 +794,58 @@ static psy_status scrub_own(struct build *B, size_t ci, struct psy__loaded *L)
 }
 
 
-/* The claim's verdict: its coding findings, the audit's findings of the claim's sessions, then its own
- * checks' (scrub_own); ready when none is an error. */
-static void scrub_finish(struct build *B, size_t ci, const struct psy_audit_finding *af, size_t naf,
-                         struct owner *own[2], size_t nown[2])
+/* An audit finding of the stretch by the session it is on: finding k of the audit's list, on session
+ * `session`, for the claims of `client` alone when not 0 (a member's attendance). */
+struct hit {
+    psy_id session, client;
+    size_t k;
+};
+
+static int cmp_hit(const void *a, const void *b)
+{
+    const struct hit *x = a, *y = b;
+    if (x->session != y->session) return x->session < y->session ? -1 : 1;
+    return x->k < y->k ? -1 : x->k > y->k;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The audit's findings af[0..naf) by session (owners own[0] of attendance rows, own[1] of notes), in
+ * (session, finding) order: each claim then finds its sessions' findings by a search, not by reading
+ * every finding of the stretch. */
+static struct hit *finding_hits(const struct psy_audit_finding *af, size_t naf, struct owner *own[2], size_t nown[2],
+                                size_t *nh)
+{
+    struct hit *h = psy__malloc((naf ? naf : 1) * sizeof *h);
+    *nh = 0;
+    for (size_t k = 0; k < naf; k++) {
+        const struct psy_audit_finding *f = &af[k];
+        struct hit x = {0, 0, k};
+        if (!strcmp(f->record_type, "session")) x.session = f->record_id;
+        else {
+            int t = !strcmp(f->record_type, "attendance") ? 0 : !strcmp(f->record_type, "note") ? 1 : -1;
+            struct owner key = {f->record_id, 0, 0};
+            struct owner *o = t < 0 || !nown[t] ? NULL : bsearch(&key, own[t], nown[t], sizeof key, cmp_owner);
+            if (o) {
+                x.session = o->session;
+                x.client = o->client; /* a finding on a member's attendance goes on that member's claim alone
+                                       * (billing_scrub.c) */
+            }
+        }
+        if (x.session) h[(*nh)++] = x;
+    }
+    if (*nh > 1) qsort(h, *nh, sizeof *h, cmp_hit);
+    return h;
+}
+
+/* The claim's verdict: its coding findings, the audit's findings of the claim's sessions (hits, in the
+ * audit's order), then its own checks' (scrub_own); ready when none is an error. */
+static void scrub_finish(struct build *B, size_t ci, const struct psy_audit_finding *af, const struct hit *hits,
+                         size_t nh)
 {
     struct claim *c = &B->c[ci];
     json_t *arr = json_array();
@@ -812,27 +860,26 @@ static void scrub_finish(struct build *B, size_t ci, const struct psy_audit_find
         while (k < ns && sess[k] != B->l[li].session) k++;
         if (k == ns && ns < PSY_CLAIM_MAX_LINES) sess[ns++] = B->l[li].session;
     }
-    for (size_t k = 0; k < naf; k++) {
-        const struct psy_audit_finding *f = &af[k];
-        psy_id sid = 0;
-        if (!strcmp(f->record_type, "session")) sid = f->record_id;
-        else {
-            int t = !strcmp(f->record_type, "attendance") ? 0 : !strcmp(f->record_type, "note") ? 1 : -1;
-            struct owner key = {f->record_id, 0, 0};
-            struct owner *o = t < 0 || !nown[t] ? NULL : bsearch(&key, own[t], nown[t], sizeof key, cmp_owner);
-            sid = o ? o->session : 0;
-            /* a finding on a member's attendance goes on that member's claim alone (billing_scrub.c) */
-            if (o && o->client && o->client != c->client) continue;
+    size_t *ks = NULL, nk = 0, capk = 0;
+    for (size_t j = 0; j < ns; j++) {
+        size_t lo = 0, hi = nh;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (hits[mid].session < sess[j]) lo = mid + 1;
+            else hi = mid;
         }
-        for (size_t j = 0; j < ns; j++)
-            if (sid && sid == sess[j]) {
-                char field[64];
-                snprintf(field, sizeof field, "%s[%lld]", f->record_type, (long long)f->record_id);
-                json_array_append_new(arr, psy__billing_finding(f->severity == PSY_AUDIT_ERROR ? "error" : "warning",
-                                                                f->rule, field, f->message, "audit"));
-                break;
-            }
+        for (; lo < nh && hits[lo].session == sess[j]; lo++)
+            if (!hits[lo].client || hits[lo].client == c->client) *PSY__PUSH(ks, nk, capk) = hits[lo].k;
     }
+    if (nk > 1) qsort(ks, nk, sizeof *ks, cmp_size);
+    for (size_t j = 0; j < nk; j++) {
+        const struct psy_audit_finding *f = &af[ks[j]];
+        char field[64];
+        snprintf(field, sizeof field, "%s[%lld]", f->record_type, (long long)f->record_id);
+        json_array_append_new(arr, psy__billing_finding(f->severity == PSY_AUDIT_ERROR ? "error" : "warning", f->rule,
+                                                        field, f->message, "audit"));
+    }
+    free(ks);
     json_array_foreach(c->own, i, v) if (i >= c->own_from) json_array_append(arr, v);
     json_decref(c->own);
     c->own = NULL;
@@ -1012,11 +1059,14 @@ static psy_status scrub_held(struct build *B, const char *from, const char *to, 
     else if (!rc) own_run(&op);
     if (!rc && op.failed != SIZE_MAX)
         rc = psy__store_fail(B->st, PSY_ENOTFOUND, "claim: the records of claim %s are gone", B->c[op.failed].number);
+    size_t nh = 0;
+    struct hit *hits = rc ? NULL : finding_hits(af, naf, own, nown, &nh);
     for (size_t i = 0; !rc && i < B->nc; i++) {
-        scrub_finish(B, i, af, naf, own, nown);
+        scrub_finish(B, i, af, hits, nh);
         *(B->c[i].ready ? &B->r->ready : &B->r->draft) += 1;
     }
     mark(B->ph, PH_SCRUB);
+    free(hits);
     free(af);
     free(own[0]);
     free(own[1]);
