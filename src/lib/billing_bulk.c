@@ -377,14 +377,28 @@ static int cmp_psy_id_pair(const void *a, const void *b)
 static psy_status load_stretch(struct build *B, const char *from, const char *to)
 {
     psy_store *st = B->st;
+    /* the members billed on the dates: the range of their sessions' ids first, so that both backends
+     * read only that part of claim_session's key (sessions are mostly entered in date order). Without
+     * it, PostgreSQL, whose statistics still count the claim_session of before the build, joined the
+     * whole table with a hash each stretch: a build read it again and again as it grew. (The + 0
+     * keeps min and max on the dates' index, not on a walk of the session ids.) */
     psy__stmt *s = psy__db_stmt(st,
-                                "SELECT session_id, client_id FROM claim_session WHERE practice_id = ? AND session_id "
-                                "IN (SELECT id FROM session WHERE practice_id = ? AND service_date >= ? AND "
-                                "service_date <= ?)",
-                                PSY_ARGS(PSY_INT(B->practice), PSY_INT(B->practice), PSY_TEXT(from), PSY_TEXT(to)));
+                                "SELECT COALESCE(min(id + 0), 0), COALESCE(max(id + 0), -1) FROM session WHERE "
+                                "practice_id = ? AND service_date >= ? AND service_date <= ?",
+                                PSY_ARGS(PSY_INT(B->practice), PSY_TEXT(from), PSY_TEXT(to)));
+    if (!s) return psy__store_dbfail(st, "session");
+    int r = psy__sql_step(s);
+    int64_t lo = r == PSY_SQL_ROW ? psy__sql_int64(s, 0) : 0, hi = r == PSY_SQL_ROW ? psy__sql_int64(s, 1) : -1;
+    psy__sql_finalize(s);
+    if (r == PSY_SQL_ERROR) return psy__store_dbfail(st, "session");
+    s = psy__db_stmt(st,
+                     "SELECT session_id, client_id FROM claim_session WHERE practice_id = ? AND session_id BETWEEN ? "
+                     "AND ? AND session_id IN (SELECT id FROM session WHERE practice_id = ? AND service_date >= ? "
+                     "AND service_date <= ?)",
+                     PSY_ARGS(PSY_INT(B->practice), PSY_INT(lo), PSY_INT(hi), PSY_INT(B->practice), PSY_TEXT(from),
+                              PSY_TEXT(to)));
     if (!s) return psy__store_dbfail(st, "claim_session");
     size_t cap = 0;
-    int r;
     while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
         if (B->nbilled == cap) B->billed = psy__realloc(B->billed, (cap = cap ? 2 * cap : 256) * sizeof *B->billed);
         B->billed[B->nbilled].session = psy__sql_int64(s, 0);
@@ -697,6 +711,44 @@ static psy_status owners(struct build *B, const char *from, const char *to, stru
     psy__sql_finalize(s);
     if (r == PSY_SQL_ERROR) return psy__store_dbfail(B->st, t ? "note" : "attendance");
     if (*n > 1) qsort(*out, *n, sizeof **out, cmp_owner);
+    return PSY_OK;
+}
+
+/* The owners of the attendance rows (own[0], with their members) and notes (own[1]) the findings
+ * af[0..naf) name, in id order: one look-up each when they are few (a stretch's findings name a handful),
+ * else every one of the stretch's dates at once (owners). */
+static psy_status finding_owners(struct build *B, const char *from, const char *to, const struct psy_audit_finding *af,
+                                 size_t naf, struct owner *own[2], size_t nown[2])
+{
+    enum { FEW = 256 };
+    size_t want[2] = {0, 0};
+    for (size_t k = 0; k < naf; k++) {
+        if (!strcmp(af[k].record_type, "attendance")) want[0]++;
+        else if (!strcmp(af[k].record_type, "note")) want[1]++;
+    }
+    for (int t = 0; t < 2; t++) {
+        if (!want[t]) continue;
+        if (want[t] > FEW) {
+            psy_status rc = owners(B, from, to, &own[t], &nown[t], t);
+            if (rc) return rc;
+            continue;
+        }
+        own[t] = psy__malloc(want[t] * sizeof *own[t]);
+        for (size_t k = 0; k < naf; k++) {
+            if (strcmp(af[k].record_type, t ? "note" : "attendance")) continue;
+            psy__stmt *s = psy__db_stmt(B->st,
+                                        t ? "SELECT session_id, 0 FROM note WHERE id = ? AND practice_id = ?"
+                                          : "SELECT session_id, client_id FROM attendance WHERE id = ? AND practice_id = ?",
+                                        PSY_ARGS(PSY_INT(af[k].record_id), PSY_INT(B->practice)));
+            if (!s) return psy__store_dbfail(B->st, t ? "note" : "attendance");
+            int r = psy__sql_step(s);
+            if (r == PSY_SQL_ROW)
+                own[t][nown[t]++] = (struct owner){af[k].record_id, psy__sql_int64(s, 0), psy__sql_int64(s, 1)};
+            psy__sql_finalize(s);
+            if (r == PSY_SQL_ERROR) return psy__store_dbfail(B->st, t ? "note" : "attendance");
+        }
+        if (nown[t] > 1) qsort(own[t], nown[t], sizeof *own[t], cmp_owner);
+    }
     return PSY_OK;
 }
 
@@ -1044,8 +1096,6 @@ static psy_status scrub_held(struct build *B, const char *from, const char *to, 
     size_t naf = 0;
     struct owner *own[2] = {NULL, NULL};
     size_t nown[2] = {0, 0};
-    if (!rc && B->nc) rc = owners(B, from, to, &own[0], &nown[0], 0);
-    if (!rc && B->nc) rc = owners(B, from, to, &own[1], &nown[1], 1);
     struct psy__audit_days *ahead = ahead_take(B, from, to);
     ahead_start(B, B->next_from, B->next_to, B->next_ss, B->next_n); /* reads while this stretch is written */
     if (ahead && (rc || !B->nc)) psy__audit_days_free(ahead);
@@ -1059,6 +1109,7 @@ static psy_status scrub_held(struct build *B, const char *from, const char *to, 
     else if (!rc) own_run(&op);
     if (!rc && op.failed != SIZE_MAX)
         rc = psy__store_fail(B->st, PSY_ENOTFOUND, "claim: the records of claim %s are gone", B->c[op.failed].number);
+    if (!rc && B->nc) rc = finding_owners(B, from, to, af, naf, own, nown);
     size_t nh = 0;
     struct hit *hits = rc ? NULL : finding_hits(af, naf, own, nown, &nh);
     for (size_t i = 0; !rc && i < B->nc; i++) {
