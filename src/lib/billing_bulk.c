@@ -714,13 +714,16 @@ static psy_status owners(struct build *B, const char *from, const char *to, stru
     return PSY_OK;
 }
 
+/* How many attendance rows (or notes) a stretch's findings may name and still be looked up one by one
+ * (a variable: tests take the other path with 0). */
+int psy__billing_owner_lookups = 256;
+
 /* The owners of the attendance rows (own[0], with their members) and notes (own[1]) the findings
  * af[0..naf) name, in id order: one look-up each when they are few (a stretch's findings name a handful),
  * else every one of the stretch's dates at once (owners). */
 static psy_status finding_owners(struct build *B, const char *from, const char *to, const struct psy_audit_finding *af,
                                  size_t naf, struct owner *own[2], size_t nown[2])
 {
-    enum { FEW = 256 };
     size_t want[2] = {0, 0};
     for (size_t k = 0; k < naf; k++) {
         if (!strcmp(af[k].record_type, "attendance")) want[0]++;
@@ -728,7 +731,7 @@ static psy_status finding_owners(struct build *B, const char *from, const char *
     }
     for (int t = 0; t < 2; t++) {
         if (!want[t]) continue;
-        if (want[t] > FEW) {
+        if (want[t] > (size_t)(psy__billing_owner_lookups > 0 ? psy__billing_owner_lookups : 0)) {
             psy_status rc = owners(B, from, to, &own[t], &nown[t], t);
             if (rc) return rc;
             continue;

@@ -1,7 +1,8 @@
 /*
  * test_build_equal.c -- the claims build with one query per table (psy_billing_build) gives the very
  * claims, lines, findings, billed codes and status history of the build member by member
- * (psy__billing_build_rowwise), on the demo practice with its planted problems, on every backend; and
+ * (psy__billing_build_rowwise), on the demo practice with its planted problems, on every backend, also
+ * when it reads the attendance rows and notes its findings name by date rather than one by one; and
  * a second build of either adds nothing. The practice is given besides what the rules of issues 17 and 18
  * look at: a clinician of the same specialty seeing Medicare clients on days they saw a colleague (the
  * day check counts the two as one provider, R-DAY-2), group members with their own interactive
@@ -17,6 +18,7 @@
 psy_status psy__billing_build_rowwise(psy_store *st, const psy_coder *cx, psy_id practice, const char *from,
                                       const char *to, struct psy_billing_build_result *r);
 extern int psy__billing_chunk_items;
+extern int psy__billing_owner_lookups;
 
 static void exec(struct test_db *d, const char *sql)
 {
@@ -107,10 +109,15 @@ static void build(const struct test_backend *b, struct test_db *d, int rowwise, 
     char err[300];
     assert_int_equal(psy_coding_open(st, &cx, err, sizeof err), PSY_OK);
     assert_int_equal(listed(st, dr.practice_id), 1);
-    int chunk = psy__billing_chunk_items;
+    int chunk = psy__billing_chunk_items, lookups = psy__billing_owner_lookups;
     if (rowwise == 2) psy__billing_chunk_items = 7;
+    if (rowwise == 3) { /* set-based, the findings' attendance rows and notes read by date, not by id */
+        psy__billing_owner_lookups = 0;
+        rowwise = 0;
+    }
     assert_int_equal((rowwise ? psy__billing_build_rowwise : psy_billing_build)(st, cx, dr.practice_id, "", "", r), PSY_OK);
     psy__billing_chunk_items = chunk;
+    psy__billing_owner_lookups = lookups;
     assert_int_equal(listed(st, dr.practice_id), test_db_count(d, "SELECT count(*) FROM claim"));
     struct psy_billing_build_result again;
     assert_int_equal((rowwise ? psy__billing_build_rowwise : psy_billing_build)(st, cx, dr.practice_id, "", "", &again),
@@ -142,13 +149,14 @@ static const char *const digests[] = {
 static void test_same_claims(void **state)
 {
     const struct test_backend *b = *state;
-    struct test_db d1, d2, d3;
-    struct psy_billing_build_result r1, r2, r3;
-    struct psy_billing_claim *c1, *c2, *c3;
-    size_t n1, n2, n3;
+    struct test_db d1, d2, d3, d4;
+    struct psy_billing_build_result r1, r2, r3, r4;
+    struct psy_billing_claim *c1, *c2, *c3, *c4;
+    size_t n1, n2, n3, n4;
     build(b, &d1, 1, &r1, &c1, &n1);
     build(b, &d2, 0, &r2, &c2, &n2);
     build(b, &d3, 2, &r3, &c3, &n3);
+    build(b, &d4, 3, &r4, &c4, &n4);
     assert_true(n1 > 100);
     assert_int_equal(r1.sessions, r2.sessions);
     assert_int_equal(r1.members, r2.members);
@@ -175,6 +183,15 @@ static void test_same_claims(void **state)
         errors += strstr(c1[i].findings, "\"error\"") != NULL;
     }
     assert_true(with_findings > 0 && errors > 0); /* the planted problems reach the claims */
+    /* findings on notes and on members' attendance reach their session's claims, whether the build looks
+     * their rows up one by one or reads every one of a stretch's dates */
+    assert_true(test_db_count(&d2, "SELECT count(*) FROM claim WHERE findings LIKE '%\"note[%'") > 0);
+    assert_true(test_db_count(&d2, "SELECT count(*) FROM claim WHERE findings LIKE '%\"attendance[%'") > 0);
+    assert_int_equal(n4, n2);
+    for (size_t i = 0; i < n4; i++) {
+        assert_string_equal(c4[i].status, c2[i].status);
+        assert_string_equal(c4[i].findings, c2[i].findings);
+    }
     /* and the rules the practice was given for */
     assert_true(test_db_count(&d2, "SELECT count(*) FROM claim WHERE findings LIKE '%R-DAY-2%'") > 0);
     assert_true(test_db_count(&d2, "SELECT count(*) FROM claim_line l JOIN session s ON s.id = l.session_id WHERE "
@@ -200,9 +217,11 @@ static void test_same_claims(void **state)
     psy_billing_claims_free(c1, n1);
     psy_billing_claims_free(c2, n2);
     psy_billing_claims_free(c3, n3);
+    psy_billing_claims_free(c4, n4);
     test_db_drop(&d1);
     test_db_drop(&d2);
     test_db_drop(&d3);
+    test_db_drop(&d4);
 }
 
 static const char *const record_digests[] = {
