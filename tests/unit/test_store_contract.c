@@ -1138,6 +1138,8 @@ static void test_references(void **state)
     const char *ins_hist = "INSERT INTO claim_status_history (claim_id, from_status, to_status, changed_at) VALUES "
                            "(?, '', 'draft', 'x'), (?, 'draft', 'ready', 'x'), (?, 'ready', 'sent', 'x')";
     refused(st, "history of a missing claim", ins_hist, PSY_ARGS(PSY_INT(claim), PSY_INT(missing), PSY_INT(claim)));
+    /* a missing key next to the good ones (PostgreSQL then reads the range of the keys, migration 0031) */
+    refused(st, "history of the claim after the last", ins_hist, PSY_ARGS(PSY_INT(claim), PSY_INT(claim + 1), PSY_INT(claim)));
     snprintf(sql, sizeof sql, "SELECT count(*) FROM claim_status_history WHERE claim_id = %lld", (long long)claim);
     assert_int_equal(count_rows(st, sql), 0);
     assert_int_equal(psy__db_run(st, &changed, ins_hist, PSY_ARGS(PSY_INT(claim), PSY_INT(claim), PSY_INT(claim))),
@@ -1148,6 +1150,12 @@ static void test_references(void **state)
                            "(?, ?, ?, ?, '90837')";
     refused(st, "a line of a missing session", ins_line,
             PSY_ARGS(PSY_INT(claim), PSY_INT(1), PSY_INT(missing), PSY_INT(client)));
+    const char *ins_lines = "INSERT INTO claim_line (claim_id, line_number, session_id, client_id, code) VALUES "
+                            "(?, 1, ?, ?, '90837'), (?, 2, ?, ?, '90837')";
+    int64_t last_session = count_rows(st, "SELECT max(id) FROM session");
+    refused(st, "a line of the session after the last", ins_lines,
+            PSY_ARGS(PSY_INT(claim), PSY_INT(last_session), PSY_INT(client), PSY_INT(claim), PSY_INT(last_session + 1),
+                     PSY_INT(client)));
     refused(st, "a line of a missing claim", ins_line,
             PSY_ARGS(PSY_INT(missing), PSY_INT(1), PSY_INT(session), PSY_INT(client)));
     refused(st, "a line of a missing client", ins_line,
