@@ -667,9 +667,11 @@ psy_status psy__records_billables(psy_store *st, psy_id practice, const struct p
     if (!rc) rc = psy_records_client_list(st, practice, &k.cs, &k.ncs);
     if (!rc) rc = psy_records_payer_list(st, practice, &k.py, &k.npy);
     if (!rc) rc = psy__records_policies(st, practice, &k.po, &k.npo);
+    /* (+practice_id: SQLite, without statistics, would rather read every attendance row of the practice
+     * by that column than the dates' sessions' rows by session) */
     if (!rc)
         rc = psy__db_rows(st, (void **)&att, &na, sizeof *att, &attendance_map,
-                          "FROM attendance WHERE practice_id = ? AND session_id IN (SELECT id FROM session WHERE "
+                          "FROM attendance WHERE +practice_id = ? AND session_id IN (SELECT id FROM session WHERE "
                           "practice_id = ? AND service_date >= ? AND service_date <= ?) ORDER BY session_id, client_id",
                           PSY_ARGS(PSY_INT(practice), PSY_INT(practice), PSY_TEXT(ss[0].service_date),
                                    PSY_TEXT(ss[n - 1].service_date)));
@@ -773,11 +775,14 @@ static psy_status billed_rows(psy_store *st, psy_id practice, const char *from, 
 {
     size_t cap = 0;
     psy__stmt *s;
+    /* the attendance rows through their sessions' dates (s.practice_id: the dates' index; by a.practice_id
+     * alone SQLite read every attendance row of the practice) */
     psy_status rc = psy__db_query(
         st, &s,
         attendance ? "SELECT a.id, a.session_id, a.client_id, a.version, a.updated_at, CASE WHEN a.billed_code IS NULL "
                      "THEN 1 ELSE 0 END, a.billed_code FROM attendance a JOIN session s ON s.id = a.session_id "
-                     "WHERE a.practice_id = ? AND s.service_date >= ? AND s.service_date <= ?"
+                     "WHERE a.practice_id = ? AND s.practice_id = a.practice_id AND s.service_date >= ? AND "
+                     "s.service_date <= ?"
                    : "SELECT id, id, 0, version, updated_at, CASE WHEN billed_code IS NULL THEN 1 ELSE 0 END, "
                      "billed_code FROM session WHERE practice_id = ? AND service_date >= ? AND service_date <= ?",
         PSY_ARGS(PSY_INT(practice), PSY_TEXT(from), PSY_TEXT(to)));
