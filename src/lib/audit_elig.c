@@ -97,6 +97,28 @@ struct visit {
     char date[PSY_DATE_MAX];
 };
 
+/* A primary policy with answers kept: its client and the dates it is in force ("" end: open). */
+struct held {
+    psy_id policy, client;
+    char start[PSY_DATE_MAX], end[PSY_DATE_MAX];
+};
+
+static int by_client(const void *pa, const void *pb)
+{
+    const struct held *a = pa, *b = pb;
+    if (a->client != b->client) return a->client < b->client ? -1 : 1;
+    return a->policy < b->policy ? -1 : a->policy > b->policy;
+}
+
+static int by_policy_date(const void *pa, const void *pb)
+{
+    const struct visit *a = pa, *b = pb;
+    if (a->policy != b->policy) return a->policy < b->policy ? -1 : 1;
+    int d = strcmp(a->date, b->date);
+    if (d) return d;
+    return a->session < b->session ? -1 : a->session > b->session;
+}
+
 psy_status psy__audit_elig(psy_store *st, psy_id practice, const char *from, const char *to, psy__audit_emit emit,
                            void *ud)
 {
@@ -111,39 +133,69 @@ psy_status psy__audit_elig(psy_store *st, psy_id practice, const char *from, con
      * count from the benefit year's start, which for a plan year may be in the year before) */
     char year_start[PSY_DATE_MAX];
     snprintf(year_start, sizeof year_start, "%04u-%.5s", ((unsigned)atoi(from) + 9999u) % 10000u, from + 5);
-    psy__stmt *s = psy__db_stmt(
-        st,
-        "SELECT x.sid, x.client_id, x.service_date, p.id FROM (SELECT id AS sid, client_id, service_date FROM session "
-        "WHERE practice_id = ? AND COALESCE(client_id, 0) <> 0 AND service_date BETWEEN ? AND ? UNION ALL "
-        "SELECT s.id, a.client_id, s.service_date FROM attendance a JOIN session s ON s.id = a.session_id "
-        "WHERE s.practice_id = ? AND a.present <> 0 AND s.service_date BETWEEN ? AND ?) x "
-        "JOIN policy p ON p.practice_id = ? AND p.client_id = x.client_id AND p.priority = 1 "
-        "AND p.start_date <= x.service_date AND (p.end_date IS NULL OR p.end_date = '' OR p.end_date >= x.service_date) "
-        "WHERE EXISTS (SELECT 1 FROM eligibility_check e WHERE e.practice_id = ? AND e.policy_id = p.id) "
-        "ORDER BY p.id, x.service_date, x.sid",
-        PSY_ARGS(PSY_INT(practice), PSY_TEXT(year_start), PSY_TEXT(to), PSY_INT(practice), PSY_TEXT(year_start),
-                 PSY_TEXT(to), PSY_INT(practice), PSY_INT(practice)));
-    if (!s) {
-        free(c);
-        return psy__store_dbfail(st, "audit");
-    }
-    struct visit *v = NULL;
-    size_t nv = 0, cap = 0;
-    int r;
-    while ((r = psy__sql_step(s)) == PSY_SQL_ROW) {
-        if (nv == cap) v = psy__realloc(v, (cap = cap ? 2 * cap : 256) * sizeof *v);
-        struct visit *x = &v[nv++];
-        x->session = psy__sql_int64(s, 0);
+    /* the primary policies with answers, by client; then the visits of the period, each with every such
+     * policy of its client in force on its date, in (policy, date, session) order. The join is made here:
+     * SQLite, planning it as one query, read the whole period's sessions once for every policy. */
+    struct held *h = NULL;
+    size_t nh = 0, caph = 0;
+    psy__stmt *s = psy__db_stmt(st,
+                                "SELECT id, client_id, start_date, COALESCE(end_date, '') FROM policy WHERE practice_id "
+                                "= ? AND priority = 1 AND id IN (SELECT policy_id FROM eligibility_check WHERE "
+                                "practice_id = ?)",
+                                PSY_ARGS(PSY_INT(practice), PSY_INT(practice)));
+    int r = s ? PSY_SQL_DONE : PSY_SQL_ERROR;
+    while (s && (r = psy__sql_step(s)) == PSY_SQL_ROW) {
+        struct held *x = PSY__PUSH(h, nh, caph);
+        x->policy = psy__sql_int64(s, 0);
         x->client = psy__sql_int64(s, 1);
-        snprintf(x->date, sizeof x->date, "%s", psy__sql_text(s, 2));
-        x->policy = psy__sql_int64(s, 3);
+        psy__copy(x->start, sizeof x->start, psy__sql_text(s, 2));
+        psy__copy(x->end, sizeof x->end, psy__sql_text(s, 3));
     }
     psy__sql_finalize(s);
+    if (r == PSY_SQL_ERROR) {
+        free(c);
+        free(h);
+        return psy__store_dbfail(st, "audit");
+    }
+    if (nh > 1) qsort(h, nh, sizeof *h, by_client);
+    s = nh ? psy__db_stmt(st,
+                          "SELECT id, client_id, service_date FROM session WHERE practice_id = ? AND COALESCE(client_id, "
+                          "0) <> 0 AND service_date BETWEEN ? AND ? UNION ALL SELECT s.id, a.client_id, s.service_date "
+                          "FROM attendance a JOIN session s ON s.id = a.session_id WHERE s.practice_id = ? AND "
+                          "a.present <> 0 AND s.service_date BETWEEN ? AND ?",
+                          PSY_ARGS(PSY_INT(practice), PSY_TEXT(year_start), PSY_TEXT(to), PSY_INT(practice),
+                                   PSY_TEXT(year_start), PSY_TEXT(to)))
+           : NULL;
+    r = nh && !s ? PSY_SQL_ERROR : PSY_SQL_DONE;
+    struct visit *v = NULL;
+    size_t nv = 0, cap = 0;
+    while (s && (r = psy__sql_step(s)) == PSY_SQL_ROW) {
+        psy_id client = psy__sql_int64(s, 1);
+        const char *date = psy__sql_text(s, 2);
+        size_t lo = 0, hi = nh;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (h[mid].client < client) lo = mid + 1;
+            else hi = mid;
+        }
+        for (; lo < nh && h[lo].client == client; lo++) {
+            /* p.start_date <= date AND (no end OR p.end_date >= date) */
+            if (strcmp(h[lo].start, date) > 0 || (h[lo].end[0] && strcmp(h[lo].end, date) < 0)) continue;
+            struct visit *x = PSY__PUSH(v, nv, cap);
+            x->session = psy__sql_int64(s, 0);
+            x->client = client;
+            psy__copy(x->date, sizeof x->date, date);
+            x->policy = h[lo].policy;
+        }
+    }
+    psy__sql_finalize(s);
+    free(h);
     if (r == PSY_SQL_ERROR) {
         free(c);
         free(v);
         return psy__store_dbfail(st, "audit");
     }
+    if (nv > 1) qsort(v, nv, sizeof *v, by_policy_date);
     size_t ci = 0;
     for (size_t i = 0; i < nv;) {
         psy_id pol = v[i].policy;
