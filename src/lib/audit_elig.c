@@ -132,7 +132,9 @@ psy_status psy__audit_elig(psy_store *st, psy_id practice, const char *from, con
     /* sessions from the start of the first benefit year of the period: a year before it at most (visits
      * count from the benefit year's start, which for a plan year may be in the year before) */
     char year_start[PSY_DATE_MAX];
-    snprintf(year_start, sizeof year_start, "%04u-%.5s", ((unsigned)atoi(from) + 9999u) % 10000u, from + 5);
+    if (atoi(from) > 0)
+        snprintf(year_start, sizeof year_start, "%04u-%.5s", ((unsigned)atoi(from) + 9999u) % 10000u, from + 5);
+    else snprintf(year_start, sizeof year_start, "%s", from); /* an audit of every date: all of them */
     /* the primary policies with answers, by client; then the visits of the period, each with every such
      * policy of its client in force on its date, in (policy, date, session) order. The join is made here:
      * SQLite, planning it as one query, read the whole period's sessions once for every policy. */
