@@ -92,6 +92,16 @@ static void year_of(const char *date, const char *mmdd, char out[PSY_DATE_MAX])
     if (strcmp(date, out) < 0) snprintf(out, PSY_DATE_MAX, "%04u-%.5s", (y + 9999u) % 10000u, mmdd);
 }
 
+/* The month and day a policy's benefit year starts, from its answers c[0..n) (newest first): a calendar
+ * year, or the plan's year when the newest active answer with a visit limit counts it so (EB06 22/25). */
+static const char *benefit_mmdd(const struct check *c, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (!strcmp(c[k].status, "active") && (c[k].allowed >= 0 || c[k].left >= 0))
+            return strlen(c[k].year_begin) == 10 ? c[k].year_begin + 5 : "01-01";
+    return "01-01";
+}
+
 struct visit {
     psy_id session, client, policy;
     char date[PSY_DATE_MAX];
@@ -129,12 +139,19 @@ psy_status psy__audit_elig(psy_store *st, psy_id practice, const char *from, con
         free(c);
         return rc;
     }
-    /* sessions from the start of the first benefit year of the period: a year before it at most (visits
-     * count from the benefit year's start, which for a plan year may be in the year before) */
+    /* sessions from the first day of the benefit year holding `from`, the earliest among the policies
+     * with answers (visits count from their benefit year's start; those of a year before it count in no
+     * year of the period), a year before `from` at most */
     char year_start[PSY_DATE_MAX];
-    if (atoi(from) > 0)
-        snprintf(year_start, sizeof year_start, "%04u-%.5s", ((unsigned)atoi(from) + 9999u) % 10000u, from + 5);
-    else snprintf(year_start, sizeof year_start, "%s", from); /* an audit of every date: all of them */
+    snprintf(year_start, sizeof year_start, "%s", from); /* an audit of every date: all of them */
+    for (size_t i = 0; atoi(from) > 0 && i < nc;) {
+        size_t j = i;
+        while (j < nc && c[j].policy == c[i].policy) j++;
+        char y[PSY_DATE_MAX];
+        year_of(from, benefit_mmdd(c + i, j - i), y);
+        if (strcmp(y, year_start) < 0) memcpy(year_start, y, sizeof y);
+        i = j;
+    }
     /* the primary policies with answers, by client; then the visits of the period, each with every such
      * policy of its client in force on its date, in (policy, date, session) order. The join is made here:
      * SQLite, planning it as one query, read the whole period's sessions once for every policy. */
@@ -204,14 +221,8 @@ psy_status psy__audit_elig(psy_store *st, psy_id practice, const char *from, con
         while (ci < nc && c[ci].policy < pol) ci++;
         size_t c0 = ci, c1 = ci;
         while (c1 < nc && c[c1].policy == pol) c1++;
-        /* per benefit year: a calendar year, or the plan's year when the newest answer with a visit limit
-         * counts it so (EB06 22/25); the newest active answer of that year with a visit limit */
-        const char *mmdd = "01-01";
-        for (size_t k = c0; k < c1; k++)
-            if (!strcmp(c[k].status, "active") && (c[k].allowed >= 0 || c[k].left >= 0)) {
-                if (strlen(c[k].year_begin) == 10) mmdd = c[k].year_begin + 5;
-                break;
-            }
+        /* per benefit year (benefit_mmdd); the newest active answer of that year with a visit limit */
+        const char *mmdd = benefit_mmdd(c + c0, c1 - c0);
         int calendar = !strcmp(mmdd, "01-01");
         char year[PSY_DATE_MAX] = "", y[PSY_DATE_MAX];
         long seen = 0, after = 0;
