@@ -185,6 +185,7 @@ struct audit {
      * checks whose findings concern a client, a plan or an authorisation alone (R-PLAN-1, R-DX-1/2,
      * R-AUTH-1) are not run, nor are their records read */
     int for_claims;
+    struct psy__elig_keep *keep; /* the visits read before, kept by a claims build (NULL: none) */
     struct psy__audit_conf conf;
     date_t from, to, as_of;
     int unsigned_days;
@@ -1341,7 +1342,7 @@ static psy_status audit_read(struct audit *au, struct psy__lsh *lsh, double thre
     if (!rc)
         rc = psy__audit_necessity(au->st, au->practice, au->from, au->to, au->conf.medicare_in_person_from, emit_rec,
                                   au);
-    if (!rc) rc = psy__audit_elig(au->st, au->practice, au->from, au->to, emit_day, au);
+    if (!rc) rc = psy__audit_elig(au->st, au->practice, au->from, au->to, au->keep, emit_day, au);
     return rc;
 }
 
@@ -1394,11 +1395,12 @@ static psy_status audit_read_all(struct audit *au, struct psy__lsh *lsh, double 
 }
 
 static psy_status audit_run(psy_store *st, psy_id practice, const struct psy_audit_opts *o, psy_audit_cb cb, void *ud,
-                            struct psy_audit_stats *stats, int for_claims)
+                            struct psy_audit_stats *stats, int for_claims, struct psy__elig_keep *keep)
 {
     struct audit au;
     psy_status rc = audit_start(&au, st, practice, o, for_claims);
     if (rc) return rc;
+    au.keep = keep;
     double threshold = o && o->clone_threshold > 0 ? o->clone_threshold : au.conf.clone_threshold;
     struct psy__lsh *lsh = psy__lsh_new(au.conf.bands, au.conf.rows);
     rc = audit_read_all(&au, lsh, threshold);
@@ -1420,7 +1422,7 @@ static psy_status audit_run(psy_store *st, psy_id practice, const struct psy_aud
 psy_status psy_audit_run(psy_store *st, psy_id practice, const struct psy_audit_opts *o, psy_audit_cb cb, void *ud,
                          struct psy_audit_stats *stats)
 {
-    return audit_run(st, practice, o, cb, ud, stats, 0);
+    return audit_run(st, practice, o, cb, ud, stats, 0, NULL);
 }
 
 struct collect {
@@ -1436,10 +1438,10 @@ static int collect_one(void *ud, const struct psy_audit_finding *f)
 }
 
 static psy_status collect(psy_store *st, psy_id practice, const struct psy_audit_opts *o,
-                          struct psy_audit_finding **out, size_t *n, int for_claims)
+                          struct psy_audit_finding **out, size_t *n, int for_claims, struct psy__elig_keep *keep)
 {
     struct collect c = {0};
-    psy_status rc = audit_run(st, practice, o, collect_one, &c, NULL, for_claims);
+    psy_status rc = audit_run(st, practice, o, collect_one, &c, NULL, for_claims, keep);
     if (rc) {
         free(c.v);
         c.v = NULL;
@@ -1453,14 +1455,14 @@ static psy_status collect(psy_store *st, psy_id practice, const struct psy_audit
 psy_status psy_audit_collect(psy_store *st, psy_id practice, const struct psy_audit_opts *o,
                              struct psy_audit_finding **out, size_t *n)
 {
-    return collect(st, practice, o, out, n, 0);
+    return collect(st, practice, o, out, n, 0, NULL);
 }
 
 psy_status psy__audit_collect_days(psy_store *st, psy_id practice, const char *from, const char *to,
-                                   struct psy_audit_finding **out, size_t *n)
+                                   struct psy__elig_keep *keep, struct psy_audit_finding **out, size_t *n)
 {
     struct psy_audit_opts o = {from, to, NULL, 0};
-    return collect(st, practice, &o, out, n, 1);
+    return collect(st, practice, &o, out, n, 1, keep);
 }
 
 /* --- the claims build's audit, read on another connection ahead of its checks ----------------------- */
@@ -1470,11 +1472,12 @@ struct psy__audit_days {
 };
 
 psy_status psy__audit_days_read(psy_store *st, psy_id practice, const char *from, const char *to,
-                                struct psy__audit_days **out)
+                                struct psy__elig_keep *keep, struct psy__audit_days **out)
 {
     struct psy__audit_days *d = psy__calloc(1, sizeof *d);
     struct psy_audit_opts o = {from, to, NULL, 0};
     psy_status rc = audit_start(&d->au, st, practice, &o, 1);
+    d->au.keep = keep;
     if (!rc) {
         struct psy__lsh *lsh = psy__lsh_new(d->au.conf.bands, d->au.conf.rows);
         rc = audit_read_all(&d->au, lsh, d->au.conf.clone_threshold);

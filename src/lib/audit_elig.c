@@ -10,11 +10,13 @@
  * (ended before, or not yet begun: inactive). Answers that were rejected or said nothing about coverage
  * do not speak.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "audit_int.h"
 #include "psy_db.h"
+#include "records_bulk.h"
 
 struct check {
     psy_id id, policy;
@@ -104,6 +106,7 @@ static const char *benefit_mmdd(const struct check *c, size_t n)
 
 struct visit {
     psy_id session, client, policy;
+    size_t held; /* the policy's entry in the held policies */
     char date[PSY_DATE_MAX];
 };
 
@@ -111,7 +114,38 @@ struct visit {
 struct held {
     psy_id policy, client;
     char start[PSY_DATE_MAX], end[PSY_DATE_MAX];
+    /* the benefit year holding the audit's first date, its limiting answer (NULL none), and the visits of
+     * that year before that date: all of them, and those after the answer's date */
+    char year[PSY_DATE_MAX];
+    const struct check *lim;
+    long seen, after;
 };
+
+/* The newest active answer of c[0..n) (newest first) with a visit limit that was given in the benefit
+ * year `year` (years starting on mmdd), or NULL. */
+static const struct check *limit_of(const struct check *c, size_t n, const char *mmdd, const char *year)
+{
+    for (size_t k = 0; k < n; k++) {
+        char ay[PSY_DATE_MAX];
+        year_of(c[k].as_of, mmdd, ay);
+        if (!strcmp(c[k].status, "active") && !strcmp(ay, year) && (c[k].allowed >= 0 || c[k].left >= 0)) return &c[k];
+    }
+    return NULL;
+}
+
+/* The answers of policy in c[0..n) (sorted by policy): [*c0, *c1). */
+static void answers_of(const struct check *c, size_t n, psy_id policy, size_t *c0, size_t *c1)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c[mid].policy < policy) lo = mid + 1;
+        else hi = mid;
+    }
+    *c0 = lo;
+    while (lo < n && c[lo].policy == policy) lo++;
+    *c1 = lo;
+}
 
 static int by_client(const void *pa, const void *pb)
 {
@@ -129,8 +163,85 @@ static int by_policy_date(const void *pa, const void *pb)
     return a->session < b->session ? -1 : a->session > b->session;
 }
 
-psy_status psy__audit_elig(psy_store *st, psy_id practice, const char *from, const char *to, psy__audit_emit emit,
-                           void *ud)
+/* A visit as read: a session of a client, or a present group member's. */
+struct seen {
+    psy_id session, client;
+    char date[PSY_DATE_MAX];
+};
+
+/* The visits a claims build has read for the stretches before (psy__elig_keep_new): every visit of
+ * [from, through], in the order read. A stretch reads only the dates past those, or from its own first
+ * date on when it comes back to dates held (the reads ahead and the build's own reads may go out of
+ * order); the dates before its benefit year go. Each stretch read its dates in a transaction of its own,
+ * so the visits held are those the stretch that read them saw. */
+struct psy__elig_keep {
+    pthread_mutex_t mu;
+    psy_id practice;
+    char from[PSY_DATE_MAX], through[PSY_DATE_MAX]; /* "" from: nothing held */
+    struct seen *v;
+    size_t n, cap;
+};
+
+struct psy__elig_keep *psy__elig_keep_new(void)
+{
+    struct psy__elig_keep *k = psy__calloc(1, sizeof *k);
+    pthread_mutex_init(&k->mu, NULL);
+    return k;
+}
+
+void psy__elig_keep_free(struct psy__elig_keep *k)
+{
+    if (!k) return;
+    pthread_mutex_destroy(&k->mu);
+    free(k->v);
+    free(k);
+}
+
+/* Makes k hold every visit of [year_start, to] of the practice: reads from the database the dates k does
+ * not hold (all of them when k holds none, or holds none from year_start on, or is another practice's).
+ * Returns PSY_SQL_DONE, or PSY_SQL_ERROR with k emptied. */
+static int read_visits(psy_store *st, psy_id practice, const char *year_start, const char *from, const char *to,
+                       struct psy__elig_keep *k)
+{
+    char next[PSY_DATE_MAX];
+    int held = k->from[0] && k->practice == practice && strcmp(k->from, year_start) <= 0 &&
+               psy_date_add(k->through, 1, next);
+    /* the dates to read, lo to to: past those held, or from the stretch's first date when it comes back
+     * to dates held; what is held before them stays from year_start on */
+    const char *lo = !held ? year_start : strcmp(k->through, from) < 0 ? next : from;
+    if (strcmp(lo, year_start) < 0) lo = year_start;
+    size_t kept = 0;
+    for (size_t i = 0; held && i < k->n; i++)
+        if (strcmp(k->v[i].date, year_start) >= 0 && strcmp(k->v[i].date, lo) < 0) k->v[kept++] = k->v[i];
+    k->n = kept;
+    psy__stmt *s = psy__db_stmt(st,
+                                "SELECT id, client_id, service_date FROM session WHERE practice_id = ? AND COALESCE("
+                                "client_id, 0) <> 0 AND service_date BETWEEN ? AND ? UNION ALL SELECT s.id, a.client_id, "
+                                "s.service_date FROM attendance a JOIN session s ON s.id = a.session_id WHERE "
+                                "s.practice_id = ? AND a.present <> 0 AND s.service_date BETWEEN ? AND ?",
+                                PSY_ARGS(PSY_INT(practice), PSY_TEXT(lo), PSY_TEXT(to), PSY_INT(practice), PSY_TEXT(lo),
+                                         PSY_TEXT(to)));
+    int r = s ? PSY_SQL_DONE : PSY_SQL_ERROR;
+    while (s && (r = psy__sql_step(s)) == PSY_SQL_ROW) {
+        struct seen *x = PSY__PUSH(k->v, k->n, k->cap);
+        x->session = psy__sql_int64(s, 0);
+        x->client = psy__sql_int64(s, 1);
+        psy__copy(x->date, sizeof x->date, psy__sql_text(s, 2));
+    }
+    psy__sql_finalize(s);
+    if (r == PSY_SQL_ERROR) {
+        k->n = 0;
+        k->from[0] = 0;
+        return r;
+    }
+    k->practice = practice;
+    psy__copy(k->from, sizeof k->from, year_start);
+    psy__copy(k->through, sizeof k->through, to);
+    return PSY_SQL_DONE;
+}
+
+psy_status psy__audit_elig(psy_store *st, psy_id practice, const char *from, const char *to,
+                           struct psy__elig_keep *keep, psy__audit_emit emit, void *ud)
 {
     struct check *c;
     size_t nc;
@@ -177,40 +288,55 @@ psy_status psy__audit_elig(psy_store *st, psy_id practice, const char *from, con
         return psy__store_dbfail(st, "audit");
     }
     if (nh > 1) qsort(h, nh, sizeof *h, by_client);
-    s = nh ? psy__db_stmt(st,
-                          "SELECT id, client_id, service_date FROM session WHERE practice_id = ? AND COALESCE(client_id, "
-                          "0) <> 0 AND service_date BETWEEN ? AND ? UNION ALL SELECT s.id, a.client_id, s.service_date "
-                          "FROM attendance a JOIN session s ON s.id = a.session_id WHERE s.practice_id = ? AND "
-                          "a.present <> 0 AND s.service_date BETWEEN ? AND ?",
-                          PSY_ARGS(PSY_INT(practice), PSY_TEXT(year_start), PSY_TEXT(to), PSY_INT(practice),
-                                   PSY_TEXT(year_start), PSY_TEXT(to)))
-           : NULL;
-    r = nh && !s ? PSY_SQL_ERROR : PSY_SQL_DONE;
+    for (size_t i = 0; i < nh; i++) {
+        size_t c0, c1;
+        answers_of(c, nc, h[i].policy, &c0, &c1);
+        const char *mmdd = benefit_mmdd(c + c0, c1 - c0);
+        year_of(from, mmdd, h[i].year);
+        h[i].lim = limit_of(c + c0, c1 - c0, mmdd, h[i].year);
+        h[i].seen = h[i].after = 0;
+    }
+    /* the visits before the period are counted into their policy's year; those of the period are kept
+     * with each policy of their client in force on their date */
     struct visit *v = NULL;
     size_t nv = 0, cap = 0;
-    while (s && (r = psy__sql_step(s)) == PSY_SQL_ROW) {
-        psy_id client = psy__sql_int64(s, 1);
-        const char *date = psy__sql_text(s, 2);
-        size_t lo = 0, hi = nh;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (h[mid].client < client) lo = mid + 1;
-            else hi = mid;
+    if (nh) {
+        if (keep) pthread_mutex_lock(&keep->mu);
+        struct psy__elig_keep own = {.practice = practice}, *k = keep ? keep : &own;
+        r = read_visits(st, practice, year_start, from, to, k);
+        for (size_t i = 0; r != PSY_SQL_ERROR && i < k->n; i++) {
+            const struct seen *x = &k->v[i];
+            if (strcmp(x->date, year_start) < 0 || strcmp(x->date, to) > 0) continue;
+            size_t lo = 0, hi = nh;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (h[mid].client < x->client) lo = mid + 1;
+                else hi = mid;
+            }
+            int before = strcmp(x->date, from) < 0;
+            for (; lo < nh && h[lo].client == x->client; lo++) {
+                /* p.start_date <= date AND (no end OR p.end_date >= date) */
+                if (strcmp(h[lo].start, x->date) > 0 || (h[lo].end[0] && strcmp(h[lo].end, x->date) < 0)) continue;
+                if (before) {
+                    if (strcmp(x->date, h[lo].year) < 0) continue; /* a year before */
+                    h[lo].seen++;
+                    if (h[lo].lim && strcmp(x->date, h[lo].lim->as_of) > 0) h[lo].after++;
+                    continue;
+                }
+                struct visit *y = PSY__PUSH(v, nv, cap);
+                y->session = x->session;
+                y->client = x->client;
+                memcpy(y->date, x->date, sizeof y->date);
+                y->policy = h[lo].policy;
+                y->held = lo;
+            }
         }
-        for (; lo < nh && h[lo].client == client; lo++) {
-            /* p.start_date <= date AND (no end OR p.end_date >= date) */
-            if (strcmp(h[lo].start, date) > 0 || (h[lo].end[0] && strcmp(h[lo].end, date) < 0)) continue;
-            struct visit *x = PSY__PUSH(v, nv, cap);
-            x->session = psy__sql_int64(s, 0);
-            x->client = client;
-            psy__copy(x->date, sizeof x->date, date);
-            x->policy = h[lo].policy;
-        }
+        if (k == &own) free(own.v);
+        if (keep) pthread_mutex_unlock(&keep->mu);
     }
-    psy__sql_finalize(s);
-    free(h);
     if (r == PSY_SQL_ERROR) {
         free(c);
+        free(h);
         free(v);
         return psy__store_dbfail(st, "audit");
     }
@@ -224,15 +350,17 @@ psy_status psy__audit_elig(psy_store *st, psy_id practice, const char *from, con
         /* per benefit year (benefit_mmdd); the newest active answer of that year with a visit limit */
         const char *mmdd = benefit_mmdd(c + c0, c1 - c0);
         int calendar = !strcmp(mmdd, "01-01");
-        char year[PSY_DATE_MAX] = "", y[PSY_DATE_MAX];
-        long seen = 0, after = 0;
-        const struct check *lim = NULL;
+        /* from the visits of the year before the period */
+        const struct held *hp = &h[v[i].held];
+        char year[PSY_DATE_MAX], y[PSY_DATE_MAX];
+        memcpy(year, hp->year, sizeof year);
+        long seen = hp->seen, after = hp->after;
+        const struct check *lim = hp->lim;
         for (; i < nv && v[i].policy == pol; i++) {
             struct visit *x = &v[i];
-            int in_period = strcmp(x->date, from) >= 0;
             size_t w;
             char msg[256];
-            if (in_period && speaks(c + c0, c1 - c0, x->date, &w) == 1) {
+            if (speaks(c + c0, c1 - c0, x->date, &w) == 1) {
                 snprintf(msg, sizeof msg,
                          "the payer's eligibility answer of %s reports the coverage inactive on %s: the claim "
                          "would be denied; check eligibility again or bill another policy",
@@ -243,17 +371,11 @@ psy_status psy__audit_elig(psy_store *st, psy_id practice, const char *from, con
             if (strcmp(year, y)) {
                 memcpy(year, y, sizeof year);
                 seen = after = 0;
-                lim = NULL;
-                for (size_t k = c0; k < c1 && !lim; k++) {
-                    char ay[PSY_DATE_MAX];
-                    year_of(c[k].as_of, mmdd, ay);
-                    if (!strcmp(c[k].status, "active") && !strcmp(ay, year) && (c[k].allowed >= 0 || c[k].left >= 0))
-                        lim = &c[k];
-                }
+                lim = limit_of(c + c0, c1 - c0, mmdd, year);
             }
             seen++;
             if (lim && strcmp(x->date, lim->as_of) > 0) after++;
-            if (!lim || !in_period) continue;
+            if (!lim) continue;
             int over = lim->left >= 0 ? after > lim->left : seen > lim->allowed;
             if (!over) continue;
             if (lim->left >= 0)
@@ -271,6 +393,7 @@ psy_status psy__audit_elig(psy_store *st, psy_id practice, const char *from, con
         ci = c1;
     }
     free(c);
+    free(h);
     free(v);
     return PSY_OK;
 }

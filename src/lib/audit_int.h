@@ -77,8 +77,11 @@ typedef void (*psy__audit_emit_rec)(void *ud, const char *rule, int error, const
 psy_status psy__audit_necessity(psy_store *st, psy_id practice, const char *from, const char *to,
                                 const char *in_person_from, psy__audit_emit_rec emit, void *ud);
 /* The eligibility checks (audit_elig.c) over sessions with service dates in [from, to] against the 271
- * answers kept with the clients' primary policies: R-ELIG-1 (error) and R-ELIG-2 (warning). */
-psy_status psy__audit_elig(psy_store *st, psy_id practice, const char *from, const char *to, psy__audit_emit emit,
-                           void *ud);
+ * answers kept with the clients' primary policies: R-ELIG-1 (error) and R-ELIG-2 (warning). keep (NULL:
+ * none) holds the visits read for the dates before, which a claims build's next stretch reads again
+ * otherwise (records_bulk.h). */
+struct psy__elig_keep;
+psy_status psy__audit_elig(psy_store *st, psy_id practice, const char *from, const char *to,
+                           struct psy__elig_keep *keep, psy__audit_emit emit, void *ud);
 
 #endif

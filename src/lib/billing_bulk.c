@@ -222,6 +222,7 @@ struct ahead {
     psy_id practice;
     char from[PSY_DATE_MAX], to[PSY_DATE_MAX];
     struct psy__audit_days *d;
+    struct psy__elig_keep *keep; /* the build's (struct build) */
     psy_status rc;
     /* the stretch's billable members (psy__records_billables of ss[0..n); ss NULL: not read ahead), set
      * before the audit reads; ready says so, under mu */
@@ -241,6 +242,7 @@ struct build {
     psy_id practice;
     struct psy_billing_build_result *r;
     struct phases *ph;
+    struct psy__elig_keep *keep; /* the visits the stretches' audits read, for the next (records_bulk.h) */
     /* the practice's records, read once */
     struct psy_practice pr;
     char phone[32];
@@ -982,7 +984,7 @@ static void *ahead_run(void *arg)
         pthread_cond_broadcast(&a->cv);
         pthread_mutex_unlock(&a->mu);
     }
-    a->rc = psy__audit_days_read(a->twin, a->practice, a->from, a->to, &a->d);
+    a->rc = psy__audit_days_read(a->twin, a->practice, a->from, a->to, a->keep, &a->d);
     return NULL;
 }
 
@@ -1036,6 +1038,7 @@ static void ahead_start(struct build *B, const char *from, const char *to, const
     if (a->running && !strcmp(a->from, from) && !strcmp(a->to, to) && a->ss == ss && a->n == n) return;
     ahead_drop(B);
     a->practice = B->practice;
+    a->keep = B->keep;
     snprintf(a->from, sizeof a->from, "%s", from);
     snprintf(a->to, sizeof a->to, "%s", to);
     a->d = NULL;
@@ -1104,9 +1107,9 @@ static psy_status scrub_held(struct build *B, const char *from, const char *to, 
     if (ahead && (rc || !B->nc)) psy__audit_days_free(ahead);
     else if (ahead) rc = psy__audit_days_finish(ahead, B->st, B->bi, B->nbi, &af, &naf);
     else if (!rc && B->nc && B->wr) { /* the billed codes go out with the claims (a writer): put over */
-        if (!(rc = psy__audit_days_read(B->st, B->practice, from, to, &ahead)))
+        if (!(rc = psy__audit_days_read(B->st, B->practice, from, to, B->keep, &ahead)))
             rc = psy__audit_days_finish(ahead, B->st, B->bi, B->nbi, &af, &naf);
-    } else if (!rc && B->nc) rc = psy__audit_collect_days(B->st, B->practice, from, to, &af, &naf);
+    } else if (!rc && B->nc) rc = psy__audit_collect_days(B->st, B->practice, from, to, B->keep, &af, &naf);
     mark(B->ph, PH_AUDIT);
     if (bg) pthread_join(t, NULL);
     else if (!rc) own_run(&op);
@@ -1213,6 +1216,8 @@ static void build_free(struct build *B)
     free(B->po);
     free(B->cl);
     free(B->au);
+    psy__elig_keep_free(B->keep);
+    B->keep = NULL;
 }
 
 /* "PC" and the id (a positive number) in at least 8 digits, as "PC%08lld" writes it (every claim of a
@@ -1657,7 +1662,7 @@ psy_status psy_billing_build(psy_store *st, const psy_coder *cx, psy_id practice
                         "SELECT service_date, count(*) FROM session WHERE practice_id = ? AND service_date >= ? AND "
                         "service_date <= ? GROUP BY service_date ORDER BY service_date",
                         PSY_ARGS(PSY_INT(practice), PSY_TEXT(lo), PSY_TEXT(hi)));
-    struct build B = {.st = st, .cx = cx, .practice = practice, .r = r, .ph = &ph};
+    struct build B = {.st = st, .cx = cx, .practice = practice, .r = r, .ph = &ph, .keep = psy__elig_keep_new()};
     if (!rc && ndays) rc = load_practice(&B);
     if (!rc && ndays) ahead_open(&B);
     if (!rc && ndays) writer_open(&B);
@@ -1862,7 +1867,7 @@ psy_status psy__billing_rescrub(psy_store *st, const psy_coder *cx, psy_id pract
     if (rc) return rc;
     struct psy_billing_build_result res = {0};
     struct phases ph = {0};
-    struct build B = {.st = st, .cx = cx, .practice = practice, .r = &res, .ph = &ph};
+    struct build B = {.st = st, .cx = cx, .practice = practice, .r = &res, .ph = &ph, .keep = psy__elig_keep_new()};
     rc = ndays ? load_practice(&B) : PSY_OK;
     size_t want = stretch_want();
     long long done = 0, total = rc ? 0 : days_start(st, "claims scrub", days, ndays);

@@ -430,6 +430,21 @@ static int has_finding(struct fx *f, const char *rule, psy_id session)
     return hit[0];
 }
 
+extern int psy__billing_stretch_items;
+
+/* Whether the claim of client on date names rule in its findings: 1 or 0, -1 when there is no claim. */
+static int claim_has(struct fx *f, psy_id client, const char *date, const char *rule)
+{
+    struct psy_billing_claim *cl;
+    size_t ncl;
+    int got = -1;
+    assert_int_equal(psy_billing_claim_list(f->st, f->pr, NULL, &cl, &ncl), PSY_OK);
+    for (size_t i = 0; i < ncl; i++)
+        if (cl[i].client_id == client && !strcmp(cl[i].service_date, date)) got = strstr(cl[i].findings, rule) != NULL;
+    psy_billing_claims_free(cl, ncl);
+    return got;
+}
+
 /* Posts a 271 answer that must be kept, new, with client's policy. */
 static void post_new(struct fx *f, const char *text, psy_id client)
 {
@@ -564,6 +579,21 @@ static void test_store(void **state)
     psy_billing_claims_free(cl, ncl);
     assert_true(held);
     assert_true(clear);
+
+    /* the rest of the year built one date a stretch: each stretch counts the visits of the benefit year
+     * that earlier stretches read (docs/rules.md R-ELIG-2), across the plan year's start on April 1 */
+    int items = psy__billing_stretch_items;
+    psy__billing_stretch_items = 1;
+    assert_int_equal(psy_coding_open(f.st, &cx, err, sizeof err), PSY_OK);
+    assert_int_equal(psy_billing_build(f.st, cx, f.pr, "2024-03-06", "2024-12-31", &br), PSY_OK);
+    psy_coding_close(cx);
+    psy__billing_stretch_items = items;
+    assert_int_equal(claim_has(&f, f.client[1], "2024-03-12", "R-ELIG-2"), 0); /* the one visit left */
+    assert_int_equal(claim_has(&f, f.client[1], "2024-03-19", "R-ELIG-2"), 1);
+    assert_int_equal(claim_has(&f, f.client[2], "2024-03-20", "R-ELIG-2"), 0); /* the plan year before */
+    assert_int_equal(claim_has(&f, f.client[2], "2024-04-10", "R-ELIG-2"), 0);
+    assert_int_equal(claim_has(&f, f.client[2], "2024-06-10", "R-ELIG-2"), 0); /* 2 a year from April 1 */
+    assert_int_equal(claim_has(&f, f.client[2], "2024-08-10", "R-ELIG-2"), 1);
 
     /* the commands on the same database: a 270 for the client, the answer read again changes nothing */
     char line[1200], *out = NULL, *cerr = NULL;
