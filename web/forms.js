@@ -197,7 +197,10 @@ const stateField = (name = 'state', label = 'State') => ({ name, label, type: 's
 
 export const practiceFields = [
   { name: 'name', label: 'Legal name', required: true, autocomplete: 'organization' },
-  { name: 'npi', label: 'Organisation NPI (type 2)', required: true, inputmode: 'numeric', hint: '10 digits, starting with 2' },
+  { name: 'sole_proprietor', label: 'Sole proprietor (a clinician billing under their own NPI)', type: 'checkbox', hint: 'claims then name that person as the billing provider' },
+  { name: 'first_name', label: 'Sole proprietor: first name', hint: 'as on their NPI (only for a sole proprietor)' },
+  { name: 'last_name', label: 'Sole proprietor: last name', hint: 'as on their NPI (only for a sole proprietor)' },
+  { name: 'npi', label: 'NPI the practice bills under', required: true, inputmode: 'numeric', hint: "10 digits: an organisation's (type 2), or a sole proprietor's own (type 1)" },
   { name: 'tax_id', label: 'Tax id (EIN)', required: true, hint: 'NN-NNNNNNN' },
   { name: 'address', label: 'Street address', required: true, autocomplete: 'street-address' },
   { name: 'city', label: 'City', required: true },

@@ -55,7 +55,7 @@ export function setupView(main, setup, signedIn) {
     },
   });
   replace(main, h('h1', {}, 'Start your practice'),
-    h('p', {}, 'This database has no practice yet. Enter the practice as it bills (the legal name, organisation NPI and tax id on your claims) and create your own administrator account.'),
+    h('p', {}, 'This database has no practice yet. Enter the practice as it bills (the legal name, NPI and tax id on your claims: the type 2 NPI of an organisation, or the own NPI of a sole proprietor) and create your own administrator account.'),
     form);
   form.querySelector('input').focus();
 }

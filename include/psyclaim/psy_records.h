@@ -69,6 +69,12 @@ struct psy_practice {
     char billing_contact[65]; /* who payers call about claims (837P submitter contact); "" = the practice */
     char billing_phone[16];   /* 10 to 15 digits; input may have spaces, dashes, dots, parentheses */
     char billing_email[129];
+    /* 1: a sole proprietor, a clinician billing under their own (type 1) NPI: the practice's npi is theirs
+     * and claims name them (first_name, last_name) as the billing provider; 0: an organisation (a type 2
+     * NPI), named by name on claims */
+    int sole_proprietor;
+    char first_name[65];
+    char last_name[65];
     int version;
 };
 

@@ -442,6 +442,8 @@ struct psy_x12_270 {
     const char *sender_id, *receiver_id;  /* ISA06/GS02 (the practice's NPI), ISA08/GS03 (the payer's id) */
     const char *payer_name, *payer_id;    /* 2100A NM1*PR, NM109 qualifier PI */
     const char *provider_name, *provider_npi; /* 2100B NM1*1P (an organisation), NM109 qualifier XX */
+    const char *provider_first;           /* not NULL or "": the provider is a person (NM102 1), provider_name
+                                           * their last name (a sole proprietor's own NPI) */
     const char *member_id;                /* 2100C NM1*IL NM109 qualifier MI */
     const char *group_number;             /* 2100C REF*6P; NULL or "" = none */
     const char *sub_last, *sub_first, *sub_birth; /* 2100C name and DMG (CCYYMMDD; NULL = not sent) */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <psyclaim/psy_date.h>
 #include <psyclaim/psy_setup.h>
@@ -41,10 +42,12 @@ static size_t count_digits(const char *v, const char *allowed)
 
 static const char *need_text(char *v) { return *v ? NULL : "required"; }
 
+/* A sole proprietor's name (asked only for one; the library requires it then). */
+static const char *name_part(char *v) { return *v ? NULL : "required for a sole proprietor"; }
+
 static const char *check_npi(char *v)
 {
     if (strlen(v) != 10 || count_digits(v, "") != 10) return "10 digits";
-    if (v[0] != '2') return "a practice bills with its organisation NPI (type 2, starting with 2)";
     if (!psy_records_npi_valid(v)) return "check digit does not match (Luhn): a typing mistake?";
     return NULL;
 }
@@ -84,7 +87,9 @@ static const char *check_email(char *v)
 #define F(k, fl, pr, ck) {#k, fl, pr, offsetof(struct psy_practice, k), sizeof ((struct psy_practice *)0)->k, ck}
 static const struct field fields[] = {
     F(name, "name", "Practice's legal name", need_text),
-    F(npi, "npi", "Organisation NPI (type 2, 10 digits)", check_npi),
+    F(first_name, "first-name", "  Your first name, as on your NPI", name_part),
+    F(last_name, "last-name", "  Your last name, as on your NPI", name_part),
+    F(npi, "npi", "NPI the practice bills under (10 digits)", check_npi),
     F(tax_id, "tax-id", "Tax id (EIN, NN-NNNNNNN)", check_tax_id),
     F(address, "address", "Street address", need_text),
     F(city, "city", "City", need_text),
@@ -173,7 +178,16 @@ static int read_json(struct init *in, const char *path)
             rc = set_field(in, &fields[i], json_string_value(v));
         }
     }
-    json_t *v = json_object_get(j, "unsigned_note_days");
+    json_t *v = json_object_get(j, "sole_proprietor");
+    if (!rc && v) {
+        if (json_is_boolean(v)) {
+            in->s.practice.sole_proprietor = json_is_true(v);
+        } else {
+            cli_error("sole_proprietor: true or false");
+            rc = -1;
+        }
+    }
+    v = json_object_get(j, "unsigned_note_days");
     if (!rc && v) {
         if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= 365) {
             in->s.practice.unsigned_note_days = (int)json_integer_value(v);
@@ -237,6 +251,31 @@ static int ask_field(struct init *in, const struct field *f)
         if (!why && strlen(line) >= f->size) why = "too long";
         if (!why) return set_field(in, f, line);
         fprintf(stderr, "  %s: %s; please try again.\n", f->key, why);
+    }
+}
+
+/* The sole proprietor's name fields, asked only of one. */
+static int is_name_part(const struct field *f)
+{
+    return f->off == offsetof(struct psy_practice, first_name) || f->off == offsetof(struct psy_practice, last_name);
+}
+
+/* Whether the practice bills as a sole proprietor; then their name (the fields after this question). */
+static int ask_sole(struct init *in)
+{
+    char line[64];
+    for (;;) {
+        if (ask("Is the practice a sole proprietor, a clinician billing under their own (individual) NPI? (yes/no)",
+                in->s.practice.sole_proprietor ? "yes" : "no", line, sizeof line))
+            return -1;
+        if (!strcasecmp(line, "yes") || !strcasecmp(line, "y")) in->s.practice.sole_proprietor = 1;
+        else if (!strcasecmp(line, "no") || !strcasecmp(line, "n")) in->s.practice.sole_proprietor = 0;
+        else {
+            fprintf(stderr, "  sole_proprietor: yes or no; please try again.\n");
+            continue;
+        }
+        if (!in->s.practice.sole_proprietor) return 0;
+        return ask_field(in, &fields[1]) || ask_field(in, &fields[2]) ? -1 : 0;
     }
 }
 
@@ -348,14 +387,15 @@ static int named_field(const char *msg)
 
 static int run_init(int argc, char **argv)
 {
-    enum { O_JSON = 256, O_ADMIN, O_PWFILE, O_PAYER, O_DB, O_FIELD };
-    struct option opts[NFIELDS + 6];
+    enum { O_JSON = 256, O_ADMIN, O_PWFILE, O_PAYER, O_DB, O_SOLE, O_FIELD };
+    struct option opts[NFIELDS + 7];
     size_t k = 0;
     opts[k++] = (struct option){"db", required_argument, NULL, O_DB};
     opts[k++] = (struct option){"json", required_argument, NULL, O_JSON};
     opts[k++] = (struct option){"admin", required_argument, NULL, O_ADMIN};
     opts[k++] = (struct option){"admin-password-file", required_argument, NULL, O_PWFILE};
     opts[k++] = (struct option){"payer", required_argument, NULL, O_PAYER};
+    opts[k++] = (struct option){"sole-proprietor", no_argument, NULL, O_SOLE};
     for (size_t i = 0; i < NFIELDS; i++) opts[k++] = (struct option){fields[i].flag, required_argument, NULL, O_FIELD + (int)i};
     opts[k] = (struct option){NULL, 0, NULL, 0};
 
@@ -365,7 +405,7 @@ static int run_init(int argc, char **argv)
     const char *flagv[NFIELDS] = {0};
     const char *payerv[MAX_PAYERS + 1];
     size_t npayerv = 0;
-    int c;
+    int c, sole = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -373,6 +413,7 @@ static int run_init(int argc, char **argv)
         case O_JSON: json = optarg; break;
         case O_ADMIN: admin = optarg; break;
         case O_PWFILE: pwfile = optarg; break;
+        case O_SOLE: sole = 1; break;
         case O_PAYER:
             if (npayerv == MAX_PAYERS) {
                 cli_error("--payer: at most %d", MAX_PAYERS);
@@ -393,6 +434,12 @@ static int run_init(int argc, char **argv)
     if (json && read_json(&in, json)) return CLI_USAGE;
     for (size_t i = 0; i < NFIELDS; i++)
         if (flagv[i] && set_field(&in, &fields[i], flagv[i])) return CLI_USAGE;
+    if (sole) in.s.practice.sole_proprietor = 1;
+    if (!in.s.practice.sole_proprietor && (in.s.practice.first_name[0] || in.s.practice.last_name[0])) {
+        cli_error("%s: a sole proprietor's name; add --sole-proprietor (\"sole_proprietor\": true), or leave it out "
+                  "for an organisation", in.s.practice.first_name[0] ? "first_name" : "last_name");
+        return CLI_USAGE;
+    }
     if (admin) snprintf(in.username, sizeof in.username, "%s", admin);
     for (size_t i = 0; i < npayerv; i++)
         if (payer_flag(&in, payerv[i])) return CLI_USAGE;
@@ -409,8 +456,13 @@ static int run_init(int argc, char **argv)
     if (interactive) {
         fprintf(stderr, "Starting a practice%s. Press Enter to keep the value in brackets.\n\n",
                 nprac ? " (this database has practices already; this adds another)" : "");
-        for (size_t i = 0; i < NFIELDS && !rc; i++)
-            if (ask_field(&in, &fields[i])) rc = CLI_USAGE;
+        for (size_t i = 0; i < NFIELDS && !rc; i++) {
+            if (fields[i].off == offsetof(struct psy_practice, first_name)) {
+                if (ask_sole(&in)) rc = CLI_USAGE; /* and the name, for a sole proprietor */
+            } else if (!is_name_part(&fields[i]) && ask_field(&in, &fields[i])) {
+                rc = CLI_USAGE;
+            }
+        }
         if (!rc && ask_admin(&in)) rc = CLI_USAGE;
         if (!rc && !npayerv && ask_payers(&in)) rc = CLI_USAGE;
         if (rc) cli_error("init: input ended; nothing was written");
@@ -472,7 +524,8 @@ static int run_init(int argc, char **argv)
 const struct cli_command cli_cmd_init = {
     "init", run_init, "start a practice: the practice, its first admin user, its payers",
     "usage: psyclaim init [--db DB]                      (at a terminal: asks for everything)\n"
-    "       psyclaim init [--db DB] --name N --npi NPI --tax-id EIN --address A --city C --state ST\n"
+    "       psyclaim init [--db DB] --name N [--sole-proprietor --first-name F --last-name L] --npi NPI\n"
+    "                     --tax-id EIN --address A --city C --state ST\n"
     "                     --zip ZIP+4 [--time-zone TZ] --billing-contact NAME [--billing-phone P]\n"
     "                     [--billing-email E] --admin USER [--admin-password-file FILE]\n"
     "                     [--payer PROFILE:PAYER_ID[:NAME]]... < password\n"
@@ -486,7 +539,11 @@ const struct cli_command cli_cmd_init = {
     "bad or missing input exits 2 with the field named, and the password is the first line of\n"
     "--admin-password-file FILE or of standard input (never a command-line argument).\n\n"
     "  --name N             the practice's legal name, as on claims\n"
-    "  --npi NPI            its organisation NPI (type 2: 10 digits starting with 2, with the check digit)\n"
+    "  --sole-proprietor    the practice is a clinician billing under their own NPI (type 1, individual):\n"
+    "                       claims then name that person (--first-name F --last-name L, as NPPES has\n"
+    "                       them) as the billing provider; otherwise the practice is an organisation\n"
+    "                       (a group, a corporation: a type 2 NPI) named by --name\n"
+    "  --npi NPI            the NPI the practice bills under: 10 digits with the check digit\n"
     "  --tax-id EIN         its employer identification number, NN-NNNNNNN\n"
     "  --address A --city C --state ST --zip ZIP+4\n"
     "                       where it is; the ZIP code with its 4 more digits (12345-6789)\n"
@@ -498,7 +555,8 @@ const struct cli_command cli_cmd_init = {
     "  --payer PROFILE:PAYER_ID[:NAME]\n"
     "                       a payer billed under a built-in profile (medicare, example-medicaid,\n"
     "                       example-commercial, default) with its electronic payer id; repeatable\n"
-    "  --json FILE|-        a JSON object with name, npi, tax_id, address, city, state, zip, time_zone,\n"
+    "  --json FILE|-        a JSON object with name, sole_proprietor (true or false), first_name,\n"
+    "                       last_name, npi, tax_id, address, city, state, zip, time_zone,\n"
     "                       billing_contact, billing_phone, billing_email, admin_username,\n"
     "                       admin_password and payers [{\"profile\", \"payer_code\", \"name\"}] (the body of\n"
     "                       POST /api/setup); flags given as well win\n\n"
@@ -506,5 +564,9 @@ const struct cli_command cli_cmd_init = {
     "  psyclaim init --db /srv/practice.db --name 'Lakeside Counseling LLC' --npi 2123456784 \\\n"
     "    --tax-id 12-3456789 --address '100 Main St' --city Springfield --state IL --zip 62701-1234 \\\n"
     "    --time-zone America/Chicago --billing-contact 'Pat Doe' --billing-phone 217-555-0100 \\\n"
-    "    --admin ada --payer medicare:12345 --admin-password-file pw.txt\n",
+    "    --admin ada --payer medicare:12345 --admin-password-file pw.txt\n"
+    "  psyclaim init --db solo.db --name 'Dana Reyes LCSW' --sole-proprietor --first-name Dana \\\n"
+    "    --last-name Reyes --npi 1245319599 --tax-id 98-7654321 --address '12 Elm St' --city Urbana \\\n"
+    "    --state IL --zip 61801-2345 --billing-contact 'Dana Reyes' --billing-phone 217-555-0142 \\\n"
+    "    --admin dana --admin-password-file pw.txt\n",
 };

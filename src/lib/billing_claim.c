@@ -308,7 +308,10 @@ psy_status psy__billing_load_lines(psy_store *st, psy_id practice, psy_id claim,
 
 void psy__billing_parties(struct psy__loaded *L)
 {
-    L->billing = (struct psy_claim_provider){.is_person = 0, .last_name = L->practice.name, .npi = L->practice.npi,
+    /* a sole proprietor bills as the person their NPI names (837P 2010AA NM102 1) */
+    int sole = L->practice.sole_proprietor;
+    L->billing = (struct psy_claim_provider){.is_person = sole, .last_name = sole ? L->practice.last_name : L->practice.name,
+                                             .first_name = sole ? L->practice.first_name : NULL, .npi = L->practice.npi,
                                              .taxonomy = L->clinician.taxonomy, .tax_id = L->practice.tax_id,
                                              .address = {L->practice.address, NULL, L->practice.city,
                                                          L->practice.state, L->practice.zip}};

@@ -88,7 +88,8 @@ psy_status psy_billing_eligibility_request(psy_store *st, psy_id practice, psy_i
     int dependent = po.relation[0] && strcmp(po.relation, "self");
     struct psy_x12_270 q = {
         .sender_id = pr.npi, .receiver_id = pa.payer_code, .payer_name = pa.name, .payer_id = pa.payer_code,
-        .provider_name = pr.name, .provider_npi = pr.npi, .member_id = po.member_id,
+        .provider_name = pr.sole_proprietor ? pr.last_name : pr.name, .provider_npi = pr.npi,
+        .provider_first = pr.sole_proprietor ? pr.first_name : NULL, .member_id = po.member_id,
         .group_number = po.group_number, .trace = trace, .trace_originator = originator[0] ? originator : NULL,
         .service_date = d8, .date = today, .time = hhmm, .production = 1, .dependent = dependent,
     };

@@ -641,6 +641,12 @@ static psy_status check_practice(psy_store *st, const struct psy_practice *p, ch
     if (!rc) rc = psy__rec_text(st, "billing_contact", p->billing_contact, 64, 0);
     if (!rc) rc = check_phone(st, "billing_phone", p->billing_phone, phone);
     if (!rc) rc = check_email(st, "billing_email", p->billing_email);
+    if (!rc && p->sole_proprietor != 0 && p->sole_proprietor != 1)
+        rc = psy__rec_bad(st, "sole_proprietor", "0 (an organisation) or 1 (a clinician billing under their own NPI)");
+    /* the billing provider's name on claims: 837P NM103 at most 60 characters, NM104 at most 35 */
+    int sole = p->sole_proprietor == 1;
+    if (!rc) rc = psy__rec_text(st, "first_name", p->first_name, 35, sole ? PSY__REQ : 0);
+    if (!rc) rc = psy__rec_text(st, "last_name", p->last_name, 60, sole ? PSY__REQ : 0);
     return rc;
 }
 
@@ -653,26 +659,31 @@ static psy_status write_practice(psy_store *st, psy_id practice, const void *rec
     psy_status rc = check_practice(st, p, tax, zip, phone);
     if (rc) return rc;
     int days = p->unsigned_note_days ? p->unsigned_note_days : 7;
+    /* an organisation keeps no person's name */
+    const char *sole_first = p->sole_proprietor ? p->first_name : "", *sole_last = p->sole_proprietor ? p->last_name : "";
     if (*id)
         return psy__rec_update(st, "practice", *id, *id, version,
                                "name = ?, npi = ?, tax_id = ?, address = ?, city = ?, state = ?, zip = ?, "
                                "time_zone = ?, unsigned_note_days = ?, billing_contact = ?, billing_phone = ?, "
-                               "billing_email = ?, updated_at = ?",
+                               "billing_email = ?, sole_proprietor = ?, first_name = ?, last_name = ?, updated_at = ?",
                                PSY_ARGS(PSY_TEXT_OR_EMPTY(p->name), PSY_TEXT_OR_EMPTY(p->npi), PSY_TEXT_OR_EMPTY(tax),
                                         PSY_TEXT_OR_EMPTY(p->address), PSY_TEXT_OR_EMPTY(p->city),
                                         PSY_TEXT_OR_EMPTY(p->state), PSY_TEXT_OR_EMPTY(zip),
                                         PSY_TEXT_OR_EMPTY(p->time_zone), PSY_INT(days),
                                         PSY_TEXT_OR_EMPTY(p->billing_contact), PSY_TEXT_OR_EMPTY(phone),
-                                        PSY_TEXT_OR_EMPTY(p->billing_email), PSY_TEXT_OR_EMPTY(now)));
+                                        PSY_TEXT_OR_EMPTY(p->billing_email), PSY_INT(p->sole_proprietor),
+                                        PSY_TEXT_OR_EMPTY(sole_first), PSY_TEXT_OR_EMPTY(sole_last),
+                                        PSY_TEXT_OR_EMPTY(now)));
     return psy__db_insert(st, id,
                           "INSERT INTO practice (name, npi, tax_id, address, city, state, zip, time_zone, "
-                          "unsigned_note_days, billing_contact, billing_phone, billing_email, created_at, updated_at) "
-                          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                          "unsigned_note_days, billing_contact, billing_phone, billing_email, sole_proprietor, "
+                          "first_name, last_name, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                           PSY_ARGS(PSY_TEXT_OR_EMPTY(p->name), PSY_TEXT_OR_EMPTY(p->npi), PSY_TEXT_OR_EMPTY(tax),
                                    PSY_TEXT_OR_EMPTY(p->address), PSY_TEXT_OR_EMPTY(p->city),
                                    PSY_TEXT_OR_EMPTY(p->state), PSY_TEXT_OR_EMPTY(zip), PSY_TEXT_OR_EMPTY(p->time_zone),
                                    PSY_INT(days), PSY_TEXT_OR_EMPTY(p->billing_contact), PSY_TEXT_OR_EMPTY(phone),
-                                   PSY_TEXT_OR_EMPTY(p->billing_email), PSY_TEXT_OR_EMPTY(now),
+                                   PSY_TEXT_OR_EMPTY(p->billing_email), PSY_INT(p->sole_proprietor),
+                                   PSY_TEXT_OR_EMPTY(sole_first), PSY_TEXT_OR_EMPTY(sole_last), PSY_TEXT_OR_EMPTY(now),
                                    PSY_TEXT_OR_EMPTY(now)));
 }
 
@@ -685,7 +696,8 @@ psy_status psy_records_practice_add(psy_store *st, const struct psy_practice *p,
 static const struct psy__col practice_cols[] = {
     C(id, i),   C(name, s), C(npi, s),       C(tax_id, s),             C(address, s), C(city, s),
     C(state, s), C(zip, s), C(time_zone, s), C(unsigned_note_days, d), C(billing_contact, s),
-    C(billing_phone, s), C(billing_email, s), C(version, d)};
+    C(billing_phone, s), C(billing_email, s), C(sole_proprietor, d), C(first_name, s), C(last_name, s),
+    C(version, d)};
 #undef C
 static const struct psy__map practice_map = PSY__MAP(practice_cols);
 

@@ -79,8 +79,6 @@ static psy_status check_first_day(psy_store *st, const struct psy_practice *p)
 {
     size_t n;
     if (!p->name[0]) return psy__store_fail(st, PSY_EINVAL, "name: the practice's legal name is required");
-    if (strlen(p->npi) == 10 && p->npi[0] != '2')
-        return psy__store_fail(st, PSY_EINVAL, "npi: a practice bills with its organisation NPI (type 2, starting with 2)");
     if (!p->tax_id[0]) return psy__store_fail(st, PSY_EINVAL, "tax_id: the employer identification number is required (NN-NNNNNNN)");
     if (!p->address[0]) return psy__store_fail(st, PSY_EINVAL, "address: the street address is required");
     if (!p->city[0]) return psy__store_fail(st, PSY_EINVAL, "city: required");

@@ -183,7 +183,7 @@ psy_status psy_x12_270_write(const struct psy_x12_270 *q, const struct psy_x12_w
     hl(&w, "1", NULL, "20", 1);
     nm1(&w, "PR", 0, q->payer_name, NULL, "PI", q->payer_id, "payer");
     hl(&w, "2", "1", "21", 1);
-    nm1(&w, "1P", 0, q->provider_name, NULL, "XX", q->provider_npi, "provider");
+    nm1(&w, "1P", !empty(q->provider_first), q->provider_name, q->provider_first, "XX", q->provider_npi, "provider");
     hl(&w, "3", "2", "22", q->dependent);
     if (!q->dependent) inquiry(&w, q, 1);
     nm1(&w, "IL", 1, q->sub_last, q->sub_first, "MI", q->member_id, "subscriber");

@@ -16,6 +16,7 @@ const struct form_field api_practice_fields[] = {
     P(address, FORM_TEXT),       P(city, FORM_TEXT),          P(state, FORM_TEXT),
     P(zip, FORM_TEXT),           P(time_zone, FORM_TEXT),     P(unsigned_note_days, FORM_INT),
     P(billing_contact, FORM_TEXT), P(billing_phone, FORM_TEXT), P(billing_email, FORM_TEXT),
+    P(sole_proprietor, FORM_BOOL), P(first_name, FORM_TEXT),  P(last_name, FORM_TEXT),
     FORM_END};
 #undef P
 

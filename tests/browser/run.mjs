@@ -470,7 +470,7 @@ async function firstRunChecks(browser, dir) {
     check('an empty database opens on the first-run page', true);
     const fill = async (label, value) => page.getByLabel(label, { exact: true }).fill(value);
     await fill('Legal name', 'Riverbend Counseling Group LLC');
-    await fill('Organisation NPI (type 2)', '1234567893'); // a valid NPI, but an individual's (type 1)
+    await fill('NPI the practice bills under', '1234567890'); // 123456789's check digit is 3
     await fill('Tax id (EIN)', '12-3456789');
     await fill('Street address', '200 River Road, Suite 4');
     await fill('City', 'Springfield');
@@ -485,10 +485,10 @@ async function firstRunChecks(browser, dir) {
     await page.getByRole('checkbox', { name: 'Medicare Part B (national amounts)' }).check();
     await page.getByLabel('electronic payer id for Medicare Part B (national amounts)').fill('MCRIL1');
     await page.getByRole('button', { name: 'Create the practice' }).click();
-    const npiErr = page.locator('.field', { has: page.getByLabel('Organisation NPI (type 2)') }).locator('.field-error');
-    await npiErr.filter({ hasText: /type 2/ }).waitFor();
-    check('a type 1 NPI is refused next to the NPI field', true);
-    await fill('Organisation NPI (type 2)', '2234567891');
+    const npiErr = page.locator('.field', { has: page.getByLabel('NPI the practice bills under') }).locator('.field-error');
+    await npiErr.filter({ hasText: /check digit/ }).waitFor();
+    check('an NPI with a wrong check digit is refused next to the NPI field', true);
+    await fill('NPI the practice bills under', '2234567891');
     await page.getByRole('button', { name: 'Create the practice' }).click();
     await page.getByRole('heading', { level: 1, name: 'Riverbend Counseling Group LLC' }).waitFor();
     check('setting up signs the new admin in on the practice page', true);

@@ -683,11 +683,11 @@ static void test_init_bad_npi(void **state)
     assert_non_null(strstr(err, "check digit"));
     free(out);
     free(err);
-    /* a type 1 (individual) NPI with a right check digit is not a practice's */
-    snprintf(args, sizeof args, "init --db %s --name 'Lakeside' --npi 1234567893 " INIT_FLAGS "--admin ada", db);
+    /* a sole proprietor bills under their own name: without it nothing is written */
+    snprintf(args, sizeof args, "init --db %s --name 'Lakeside' --sole-proprietor --last-name Doe --npi 1234567893 "
+             INIT_FLAGS "--admin ada", db);
     assert_int_equal(test_run_cli(args, "first-pass-word\n", &out, &err), 2);
-    assert_non_null(strstr(err, "npi: "));
-    assert_non_null(strstr(err, "type 2"));
+    assert_non_null(strstr(err, "first_name: "));
     free(out);
     free(err);
     /* no password on standard input */
@@ -699,6 +699,94 @@ static void test_init_bad_npi(void **state)
     psy_store *st = open_db();
     assert_int_equal(practices(st), 0);
     psy_store_close(st);
+}
+
+/* A solo clinician billing under their own (type 1) NPI: NPPES gives a sole proprietorship the person's
+ * NPI, and an NPI carries no type in its digits (domain.md 5.5: any valid NPI starts with 1 or 2), so
+ * an organisation's may start with 1 as well. The sole proprietor's claims and 270s name the person as
+ * the billing provider (005010X222A1 2010AA NM102 1, NM103 last, NM104 first; 005010X279A1 2100B). */
+static void test_init_sole_proprietor(void **state)
+{
+    (void)state;
+    char *out, *err, args[1600];
+    snprintf(args, sizeof args,
+             "init --db %s --name 'Dana Reyes LCSW' --sole-proprietor --first-name Dana --last-name Reyes "
+             "--npi 1245319599 " INIT_FLAGS "--admin dana --payer example-commercial:ACME01",
+             db);
+    assert_int_equal(test_run_cli(args, "first-pass-word\n", &out, &err), 0);
+    free(out);
+    free(err);
+    /* an organisation whose NPI starts with 1 */
+    snprintf(args, sizeof args, "init --db %s --name 'Elm Group' --npi 1234567893 " INIT_FLAGS "--admin eve", db);
+    assert_int_equal(test_run_cli(args, "first-pass-word\n", &out, &err), 0);
+    free(out);
+    free(err);
+    psy_store *st = open_db();
+    struct psy_practice p;
+    assert_int_equal(psy_records_practice_get(st, 1, &p), PSY_OK);
+    assert_int_equal(p.sole_proprietor, 1);
+    assert_string_equal(p.first_name, "Dana");
+    assert_string_equal(p.last_name, "Reyes");
+    assert_int_equal(psy_records_practice_get(st, 2, &p), PSY_OK);
+    assert_int_equal(p.sole_proprietor, 0);
+    assert_string_equal(p.npi, "1234567893");
+    /* the practice's 270 names the person as the information receiver */
+    char *x270, e[300];
+    size_t len;
+    struct psy_client c = {.sex = "F", .state = "IL"};
+    snprintf(c.address, sizeof c.address, "5 Oak Ave");
+    snprintf(c.city, sizeof c.city, "Urbana");
+    snprintf(c.zip, sizeof c.zip, "618011111");
+    snprintf(c.first_name, sizeof c.first_name, "Sam");
+    c.n_dx = 1;
+    snprintf(c.dx[0], sizeof c.dx[0], "F41.1");
+    snprintf(c.last_name, sizeof c.last_name, "Example");
+    snprintf(c.birth_date, sizeof c.birth_date, "1990-04-02");
+    psy_id client, policy;
+    assert_int_equal(psy_records_client_add(st, 1, &c, &client), PSY_OK);
+    struct psy_payer *py;
+    size_t n;
+    assert_int_equal(psy_records_payer_list(st, 1, &py, &n), PSY_OK);
+    assert_int_equal(n, 1);
+    struct psy_policy po = {.client_id = client, .payer_id = py[0].id, .priority = 1};
+    free(py);
+    snprintf(po.member_id, sizeof po.member_id, "M123");
+    snprintf(po.relation, sizeof po.relation, "self");
+    snprintf(po.start_date, sizeof po.start_date, "2025-01-01");
+    assert_int_equal(psy_records_policy_add(st, 1, &po, &policy), PSY_OK);
+    assert_int_equal(psy_billing_eligibility_request(st, 1, client, 0, "2025-03-04", &x270, &len, e, sizeof e), PSY_OK);
+    assert_non_null(strstr(x270, "NM1*1P*1*REYES*DANA****XX*1245319599~"));
+    free(x270);
+    psy_store_close(st);
+    /* a session of hers, billed: the claim's billing provider is the person; she rendered it herself, so no
+     * rendering provider loop (2310B NM1*82) repeats her */
+    const char *nt = "{\"techniques\":\"CBT\",\"response\":\"engaged\",\"progress\":\"better\",\"plan\":\"weekly\"}";
+    char *note = test_write_file(nt, strlen(nt));
+    char path[300], steps[4][1200];
+    snprintf(path, sizeof path, "%s.837", db);
+    snprintf(steps[0], sizeof steps[0], "clinician add --db %s --practice 1 --first-name Dana --last-name Reyes "
+             "--npi 1245319599 --taxonomy 1041C0700X --credential LCSW", db);
+    snprintf(steps[1], sizeof steps[1], "session add --db %s --practice 1 --kind individual --client 1 --clinician 1 "
+             "--date 2025-03-04 --minutes 53 --note %s --sign", db, note);
+    snprintf(steps[2], sizeof steps[2], "claims build --db %s --practice 1 --from 2025-03-01 --to 2025-03-31", db);
+    snprintf(steps[3], sizeof steps[3], "claims export --db %s --practice 1 --payer ACME01 --out %s", db, path);
+    for (size_t i = 0; i < 4; i++) {
+        if (test_run_cli(steps[i], NULL, &out, &err)) fail_msg("%s: %s", steps[i], err);
+        free(out);
+        free(err);
+    }
+    snprintf(steps[0], sizeof steps[0], "claims list --db %s --practice 1 --json", db);
+    if (test_run_cli(steps[0], NULL, &out, &err) || !strstr(out, "\"submitted\"")) fail_msg("not exported: %s", out);
+    free(out);
+    free(err);
+    char *x837 = test_read_file(path, NULL);
+    assert_non_null(strstr(x837, "NM1*85*1*REYES*DANA****XX*1245319599~"));
+    assert_null(strstr(x837, "NM1*82*"));
+    assert_int_not_equal(test_pyx12(x837, strlen(x837)), 0); /* valid by the 837P map (-1: pyx12 absent) */
+    free(x837);
+    unlink(path);
+    unlink(note);
+    free(note);
 }
 
 static void test_init_json_and_second_practice(void **state)
@@ -795,9 +883,12 @@ static void test_init_interactive(void **state)
         type(fd, text);                                                                                      \
     } while (0)
     ANSWER("legal name:", "Riverbend Therapy Group");
-    ANSWER("NPI", "2123456785"); /* a wrong check digit: asked again, saying why */
+    ANSWER("sole proprietor", "maybe"); /* neither: asked again */
+    expect(fd, buf, &seen, &len, cap, "yes or no");
+    ANSWER("sole proprietor", ""); /* the default: no, an organisation (no name asked) */
+    ANSWER("NPI the practice", "2123456785"); /* a wrong check digit: asked again, saying why */
     expect(fd, buf, &seen, &len, cap, "check digit");
-    ANSWER("NPI", NPI_A);
+    ANSWER("NPI the practice", NPI_A);
     ANSWER("Tax id", "12-3456789");
     ANSWER("Street address:", "1 River Rd");
     ANSWER("City:", "Peoria");
@@ -864,6 +955,7 @@ int main(void)
         cmocka_unit_test(test_import_clients),   cmocka_unit_test(test_session_kinds_cli),
         cmocka_unit_test_setup_teardown(test_init_flags, setup_one, teardown_one),
         cmocka_unit_test_setup_teardown(test_init_bad_npi, setup_one, teardown_one),
+        cmocka_unit_test_setup_teardown(test_init_sole_proprietor, setup_one, teardown_one),
         cmocka_unit_test_setup_teardown(test_init_json_and_second_practice, setup_one, teardown_one),
         cmocka_unit_test_setup_teardown(test_init_interactive, setup_one, teardown_one),
     };
