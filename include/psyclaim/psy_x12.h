@@ -63,6 +63,15 @@ size_t psy_x12_component(const char *element, char sep, size_t i, char *out, siz
 /* Writes cents as an X12 decimal ("150", "150.5", "-12.05") into out (>= 24 bytes). */
 void psy_x12_format_cents(long long cents, char *out);
 
+/* Free text (a name, an address, a city) spelled for an X12 element, which carries ASCII only: letters
+ * without their accents (José -> Jose, NÚÑEZ -> NUNEZ: the compatibility decomposition with its marks
+ * dropped, through utf8proc), a few Latin letters and typographic marks by their usual ASCII spelling
+ * (ß ss, Æ AE, Ø O, Ł L, Œ OE, Þ TH, ’ ', “ ", – -), and control characters and the separators * : ^ ~
+ * as spaces. Writes at most cap-1 bytes and a NUL into out (out may be in). Returns 0; -1 when a
+ * character has no ASCII spelling (a name in another script: out holds '?' for it), the text is not
+ * UTF-8, or the result did not fit. */
+int psy_x12_ascii(const char *in, char *out, size_t cap);
+
 /* Parses an X12 decimal ("150", "-1.27", ".5") into cents exactly. PSY_EINVAL when it is not a
  * number, has non-zero digits past the cents, or is too long; why says which. */
 psy_status psy_x12_parse_cents(const char *s, long long *out, const char **why);

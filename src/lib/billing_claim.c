@@ -306,8 +306,26 @@ psy_status psy__billing_load_lines(psy_store *st, psy_id practice, psy_id claim,
     return rc;
 }
 
+/* A record's text as an X12 element may carry it (psy_x12_ascii): accents dropped, separators as spaces.
+ * Text with a character that has no ASCII spelling stays as it is, for the 837P preflight to refuse
+ * with the field named (R-837-CHAR). */
+#define FOLD(field) fold((field), sizeof(field))
+static void fold(char *s, size_t cap)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p >= 0x20 && *p < 0x7f && *p != '*' && *p != ':' && *p != '^' && *p != '~') p++;
+    if (!*p) return; /* nearly always: nothing to change */
+    char t[512];
+    if (cap <= sizeof t && !psy_x12_ascii(s, t, cap)) memcpy(s, t, strlen(t) + 1);
+}
+
 void psy__billing_parties(struct psy__loaded *L)
 {
+    FOLD(L->practice.name), FOLD(L->practice.address), FOLD(L->practice.city), FOLD(L->practice.first_name);
+    FOLD(L->practice.last_name), FOLD(L->practice.billing_contact);
+    FOLD(L->clinician.first_name), FOLD(L->clinician.last_name);
+    FOLD(L->client.first_name), FOLD(L->client.last_name), FOLD(L->client.address), FOLD(L->client.city);
+    FOLD(L->policy.subscriber_first), FOLD(L->policy.subscriber_last), FOLD(L->payer.name);
     /* a sole proprietor bills as the person their NPI names (837P 2010AA NM102 1) */
     int sole = L->practice.sole_proprietor;
     L->billing = (struct psy_claim_provider){.is_person = sole, .last_name = sole ? L->practice.last_name : L->practice.name,

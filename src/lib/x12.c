@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <utf8proc.h>
 #include "x12_int.h"
 
 /* --- input: bytes from a FILE or memory, UTF-16 decoded to UTF-8, counted against the cap -------- */
@@ -513,6 +514,64 @@ void psy_x12_format_cents(long long cents, char *out)
 psy_status psy_x12_parse_cents(const char *s, long long *out, const char **why)
 {
     return psy_cents_parse(s, out, why);
+}
+
+/* --- free text in ASCII ------------------------------------------------------------------------ */
+
+/* The ASCII spelling of a letter or mark the decomposition leaves whole; NULL when none. */
+static const char *ascii_of(utf8proc_int32_t c)
+{
+    static const struct {
+        utf8proc_int32_t c;
+        const char *s;
+    } map[] = {
+        {0x00C6, "AE"}, {0x00D0, "D"},  {0x00D8, "O"},  {0x00DE, "TH"}, {0x00DF, "ss"}, {0x00E6, "ae"},
+        {0x00F0, "d"},  {0x00F8, "o"},  {0x00FE, "th"}, {0x0110, "D"},  {0x0111, "d"},  {0x0126, "H"},
+        {0x0127, "h"},  {0x0131, "i"},  {0x0141, "L"},  {0x0142, "l"},  {0x0152, "OE"}, {0x0153, "oe"},
+        {0x0166, "T"},  {0x0167, "t"},  {0x00A0, " "},  {0x2010, "-"},  {0x2011, "-"},  {0x2012, "-"},
+        {0x2013, "-"},  {0x2014, "-"},  {0x2018, "'"},  {0x2019, "'"},  {0x201A, "'"},  {0x201C, "\""},
+        {0x201D, "\""}, {0x201E, "\""}, {0x2032, "'"},  {0x00B4, "'"},  {0x02BC, "'"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (map[i].c == c) return map[i].s;
+    return NULL;
+}
+
+int psy_x12_ascii(const char *in, char *out, size_t cap)
+{
+    if (!cap) return -1;
+    const unsigned char *u = (const unsigned char *)(in ? in : "");
+    int ascii = 1;
+    for (const unsigned char *p = u; *p; p++) ascii &= *p < 0x80;
+    utf8proc_uint8_t *mapped = NULL;
+    if (!ascii && utf8proc_map(u, 0, &mapped,
+                               UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_DECOMPOSE |
+                                   UTF8PROC_STRIPMARK) < 0)
+        mapped = NULL; /* not UTF-8: each byte outside ASCII is one '?' */
+    const unsigned char *p = mapped ? mapped : u;
+    size_t k = 0;
+    int rc = 0;
+    while (*p) {
+        utf8proc_int32_t c = *p;
+        utf8proc_ssize_t n = 1;
+        if (c >= 0x80 && mapped) n = utf8proc_iterate(p, -1, &c);
+        if (n < 1) n = 1, c = 0xFFFD;
+        p += n;
+        char one[2] = {(char)c, 0};
+        const char *s = c < 0x80 ? one : ascii_of(c);
+        if (!s) s = "?", rc = -1;
+        for (; *s; s++) {
+            char ch = *s < 0x20 || *s == 0x7f || strchr("*:^~", *s) ? ' ' : *s;
+            if (k + 1 >= cap) {
+                rc = -1;
+                break;
+            }
+            out[k++] = ch;
+        }
+    }
+    out[k] = 0;
+    free(mapped);
+    return rc;
 }
 
 /* --- writer --------------------------------------------------------------------------------- */

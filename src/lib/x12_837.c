@@ -107,9 +107,33 @@ static int required_at(struct findings *f, const char *who, const char *what, co
     return empty(v) ? required(f, at(fld, who, what), v) : 1;
 }
 
+/* Free text (a name, an address) that the file can carry at all: ASCII without control characters
+ * (what psy_x12_ascii leaves of a record's text when a character has no ASCII spelling, such as a name
+ * in another script). The separators depend on the file's delimiters: the writer refuses those. */
+static void check_text(struct findings *f, const char *field, const char *v)
+{
+    for (const unsigned char *p = (const unsigned char *)(v ? v : ""); *p; p++)
+        if (*p >= 0x80 || *p < 0x20 || *p == 0x7f) {
+            add(f, PSY_FINDING_ERROR, "R-837-CHAR", field,
+                *p >= 0x80 ? "a character outside ASCII with no ASCII spelling (an X12 file carries ASCII only): "
+                             "enter it in Latin letters, as the insurance card or the payer spells it"
+                           : "a control character, which an X12 file cannot carry");
+            return;
+        }
+}
+
+static void check_text_at(struct findings *f, const char *who, const char *what, const char *v)
+{
+    char fld[64];
+    check_text(f, at(fld, who, what), v);
+}
+
 static void check_address(struct findings *f, const char *who, const struct psy_claim_address *a, int billing)
 {
     char fld[64];
+    check_text_at(f, who, "address.line1", a->line1);
+    check_text_at(f, who, "address.line2", a->line2);
+    check_text_at(f, who, "address.city", a->city);
     required_at(f, who, "address.line1", a->line1);
     required_at(f, who, "address.city", a->city);
     if (required_at(f, who, "address.state", a->state) &&
@@ -139,6 +163,8 @@ static void check_provider(struct findings *f, const char *who, const struct psy
     char fld[64];
     required_at(f, who, "last_name", p->last_name);
     if (p->is_person) required_at(f, who, "first_name", p->first_name);
+    check_text_at(f, who, "last_name", p->last_name);
+    check_text_at(f, who, "first_name", p->first_name);
     if (empty(p->npi) || !psy_npi_valid(p->npi)) check_npi(f, at(fld, who, "npi"), p->npi);
     if (!billing) return;
     if (required_at(f, who, "tax_id", p->tax_id) && !all_digits(p->tax_id, 9, 9))
@@ -150,6 +176,8 @@ static void check_person(struct findings *f, const char *who, const struct psy_c
 {
     char fld[64];
     required_at(f, who, "last_name", p->last_name);
+    check_text_at(f, who, "last_name", p->last_name);
+    check_text_at(f, who, "first_name", p->first_name);
     if (required_at(f, who, "birth_date", p->birth_date) && !psy_date_valid(p->birth_date))
         add(f, PSY_FINDING_ERROR, "R-837-DATE", at(fld, who, "birth_date"), "not a date written CCYYMMDD");
     if (p->sex != 'F' && p->sex != 'M' && p->sex != 'U')
@@ -360,7 +388,11 @@ static void check_claim(struct findings *f, const struct psy_claim_batch *b, siz
         char s = c->subscriber->payer_sequence;
         if (s && !strchr("PSTABCDEFGHU", s))
             add(f, PSY_FINDING_ERROR, "R-837-SBR", "subscriber.payer_sequence", "must be P, S, T, A-H or U");
-        if (c->patient) required(f, "subscriber.last_name", c->subscriber->person.last_name);
+        if (c->patient) {
+            required(f, "subscriber.last_name", c->subscriber->person.last_name);
+            check_text(f, "subscriber.last_name", c->subscriber->person.last_name);
+            check_text(f, "subscriber.first_name", c->subscriber->person.first_name);
+        }
         else check_person(f, "subscriber", &c->subscriber->person);
     }
     if (c->patient) {
@@ -373,6 +405,7 @@ static void check_claim(struct findings *f, const struct psy_claim_batch *b, siz
         add(f, PSY_FINDING_ERROR, "R-837-REQ", "payer", "required and missing");
     } else {
         required(f, "payer.name", c->payer->name);
+        check_text(f, "payer.name", c->payer->name);
         required(f, "payer.id", c->payer->id);
         if (required(f, "payer.filing_indicator", c->payer->filing_indicator) &&
             !in_list(c->payer->filing_indicator, filing))
@@ -393,6 +426,8 @@ static void preflight(const struct psy_claim_batch *b, struct findings *f)
         add(f, PSY_FINDING_ERROR, "R-837-REQ", "submitter", "required and missing");
     } else {
         required(f, "submitter.name", b->submitter->name);
+        check_text(f, "submitter.name", b->submitter->name);
+        check_text(f, "submitter.contact_name", b->submitter->contact_name);
         required(f, "submitter.id", b->submitter->id);
         if (empty(b->submitter->phone) && empty(b->submitter->email))
             add(f, PSY_FINDING_ERROR, "R-837-REQ", "submitter.phone", "a phone number or an email is required");

@@ -516,6 +516,51 @@ static psy_status failing_counter(void *ud, psy_x12_control kind, unsigned long 
     return PSY_OK;
 }
 
+/* Free text for X12 (psy_x12_ascii): the basic and extended character sets of X12 are ASCII, so a name
+ * is sent as the payer's systems spell it, without accents (as a card prints JOSE NUNEZ), and what has no
+ * Latin spelling is refused by the preflight (R-837-CHAR) instead of failing the export of every claim. */
+static void test_ascii_text(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+        int rc;
+    } cases[] = {
+        {"Jos\xc3\xa9 N\xc3\xba\xc3\xb1""ez-O\xe2\x80\x99""Brien", "Jose Nunez-O'Brien", 0}, /* José Núñez-O’Brien */
+        {"NU\xcc\x81\xc3\x91""EZ", "NUNEZ", 0},                                   /* a combining accent */
+        {"Stra\xc3\x9f""e", "Strasse", 0},                                          /* ß */
+        {"\xc3\x86r\xc3\xb8", "AEro", 0},                                          /* Ærø */
+        {"\xc5\x81\xc3\xb3""d\xc5\xba", "Lodz", 0},                               /* Łódź */
+        {"Suite: 4*B^C~D\tE", "Suite  4 B C D E", 0},                               /* separators, a tab */
+        {"\xef\xbc\xa1\xef\xbc\xa2", "AB", 0},                                    /* full-width letters */
+        {"\xe7\x8e\x8b", "?", -1},                                                  /* 王 */
+        {"ab\xff", "ab?", -1},                                                       /* not UTF-8 */
+        {"", "", 0},
+    };
+    char out[64];
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        int rc = psy_x12_ascii(cases[i].in, out, sizeof out);
+        if (rc != cases[i].rc || strcmp(out, cases[i].out))
+            fail_msg("case %zu: '%s' (%d), not '%s' (%d)", i, out, rc, cases[i].out, cases[i].rc);
+    }
+    assert_int_equal(psy_x12_ascii("abcdef", out, 4), -1); /* does not fit */
+    assert_string_equal(out, "abc");
+    snprintf(out, sizeof out, "Pe\xc3\xb1""a");
+    assert_int_equal(psy_x12_ascii(out, out, sizeof out), 0); /* in place */
+    assert_string_equal(out, "Pena");
+
+    /* the preflight refuses what is left outside ASCII, naming the field */
+    struct fixture f;
+    fixture_init(&f, 3);
+    f.child.last_name = "\xe7\x8e\x8b";
+    f.billing.address.city = "SPRING\tFIELD";
+    struct psy_claim_finding fs[64];
+    size_t n;
+    assert_int_equal(psy_x12_837_preflight(&f.batch, fs, 64, &n), PSY_OK);
+    assert_true(has_finding(fs, n, "R-837-CHAR", "claims[1].patient.last_name"));
+    assert_true(has_finding(fs, n, "R-837-CHAR", "billing.address.city"));
+}
+
 static void test_837_control_numbers(void **state)
 {
     (void)state;
@@ -1079,7 +1124,7 @@ int main(void)
         cmocka_unit_test(test_835_samples),         cmocka_unit_test(test_835_malformed),
         cmocka_unit_test(test_835_caller_stops),    cmocka_unit_test(test_check_finds_problems),
         cmocka_unit_test(test_835_plain_words),     cmocka_unit_test(test_835_json),
-        cmocka_unit_test(test_cli_era_and_check),
+        cmocka_unit_test(test_cli_era_and_check),   cmocka_unit_test(test_ascii_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
