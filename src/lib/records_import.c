@@ -120,11 +120,45 @@ static const char *col(const struct import *im, int c)
     return i >= 0 && i < im->n_fields ? im->fields[i] : "";
 }
 
-static int copy_col(struct import *im, int c, char *dst, size_t size)
+/* A date as other systems export it, MM/DD/YYYY or M/D/YYYY (the US order), written YYYY-MM-DD into out;
+ * anything else is left for the records' own check. */
+static const char *us_date(const char *v, char out[PSY_DATE_MAX])
+{
+    int m = 0, d = 0, y = 0, nm = 0, nd = 0, ny = 0;
+    const char *p = v;
+    for (; *p >= '0' && *p <= '9' && nm < 3; p++, nm++) m = m * 10 + (*p - '0');
+    if (*p++ != '/' || nm < 1 || nm > 2) return v;
+    for (; *p >= '0' && *p <= '9' && nd < 3; p++, nd++) d = d * 10 + (*p - '0');
+    if (*p++ != '/' || nd < 1 || nd > 2) return v;
+    for (; *p >= '0' && *p <= '9' && ny < 5; p++, ny++) y = y * 10 + (*p - '0');
+    if (*p || ny != 4) return v;
+    snprintf(out, PSY_DATE_MAX, "%04d-%02d-%02d", y, m, d);
+    return out;
+}
+
+/* The value of column c as the records take it: dates also as MM/DD/YYYY, sex also spelled out
+ * (female, male, unknown, any case). */
+static const char *col_value(struct import *im, int c, char buf[PSY_DATE_MAX])
 {
     const char *v = col(im, c);
+    switch (c) {
+    case C_BIRTH: case C_TH_CONSENT: case C_SUB_BIRTH: case C_START: case C_END: return us_date(v, buf);
+    case C_SEX:
+        if (!strcasecmp(v, "female") || !strcasecmp(v, "f")) return "F";
+        if (!strcasecmp(v, "male") || !strcasecmp(v, "m")) return "M";
+        if (!strcasecmp(v, "unknown") || !strcasecmp(v, "u")) return "U";
+        return v;
+    default: return v;
+    }
+}
+
+static int copy_col(struct import *im, int c, char *dst, size_t size)
+{
+    char buf[PSY_DATE_MAX];
+    const char *v = col_value(im, c, buf);
     if (strlen(v) >= size) {
-        problem(im, columns[c].name, "longer than %zu bytes", size - 1);
+        if (c == C_SEX) problem(im, columns[c].name, "F, M or U (or female, male, unknown)");
+        else problem(im, columns[c].name, "longer than %zu bytes", size - 1);
         return 0;
     }
     memcpy(dst, v, strlen(v) + 1);

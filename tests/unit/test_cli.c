@@ -511,6 +511,22 @@ static void test_import_clients(void **state)
     const char *unterminated = "first_name,last_name,birth_date,sex\n\"A,B,1990-01-01,F\n";
     test_cli_file(unterminated, line, NULL, 2, "not valid CSV");
     assert_int_equal(client_count(), before + 5);
+
+    /* another system's export: headers as people write them, US dates, sex spelled out */
+    const char *other = "First Name,Last Name,Birth Date,Sex,Payer ID,Member ID,Policy Start\r\n"
+                        "Robin,Usdaterow,4/2/1990,female,EXH01,M-90,01/15/2025\r\n"
+                        "Sky,Usdaterow,12/31/2001,MALE,,,\r\n";
+    test_cli_file(other, line, NULL, 0, NULL);
+    assert_int_equal(client_count(), before + 7);
+    assert_int_equal(cli("client list --json", NULL, &out, NULL), 0);
+    assert_non_null(strstr(out, "\"birth_date\": \"1990-04-02\""));
+    assert_non_null(strstr(out, "\"birth_date\": \"2001-12-31\""));
+    free(out);
+    /* a day that does not exist, and a sex the records do not know, are still refused */
+    const char *bad = "first_name,last_name,birth_date,sex\nA,Baddate,2/30/1990,F\nB,Badsex,1/2/1990,other\n";
+    test_cli_file(bad, line, NULL, 1, "birth_date: not a date");
+    test_cli_file(bad, line, NULL, 1, "sex: F, M or U (or female, male, unknown)");
+    assert_int_equal(client_count(), before + 7);
 }
 
 /* Signed sessions of every individual-type kind print their claim lines. The expected codes are the
