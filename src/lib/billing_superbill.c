@@ -118,10 +118,14 @@ psy_status psy_billing_superbill(psy_store *st, const psy_coder *cx, psy_id prac
                                    .n_lines = L->n_lines};
         if (payer && !psy_records_policy_on(st, practice, client, from, 1, &L->policy) &&
             !psy_records_payer_get(st, practice, payer, &L->payer)) {
-            L->sub.person = L->patient;
+            sb.subscriber_is_patient = !strcmp(L->policy.relation, "self") || !L->policy.relation[0];
+            /* the insured is the policy's subscriber: the patient, or for a dependant the parent or spouse */
+            L->sub.person = sb.subscriber_is_patient
+                                ? L->patient
+                                : (struct psy_claim_person){.last_name = L->policy.subscriber_last,
+                                                            .first_name = L->policy.subscriber_first};
             L->sub.member_id = L->policy.member_id;
             sb.subscriber = &L->sub;
-            sb.subscriber_is_patient = !strcmp(L->policy.relation, "self");
             sb.payer_name = L->payer.name;
         }
         for (int m = 0; m < L->client.n_dx && m < PSY_CLAIM_MAX_DX; m++) sb.diagnoses[sb.n_diagnoses++] = L->client.dx[m];

@@ -437,6 +437,26 @@ static void test_pdfs(void **state)
     assert_non_null(strstr(t, c.dx[0]));
     free(t);
     free(pdf);
+    /* a dependant's superbill names the policy's subscriber as the insured (domain 6.2: the insured's name
+     * and id), not the patient */
+    struct psy_policy po;
+    char first_day[16];
+    snprintf(first_day, sizeof first_day, "%s-01", month);
+    assert_int_equal(psy_records_policy_on(W.st, W.pr, client, first_day, 1, &po), PSY_OK);
+    struct psy_policy was = po;
+    snprintf(po.relation, sizeof po.relation, "child");
+    snprintf(po.subscriber_first, sizeof po.subscriber_first, "Pat");
+    snprintf(po.subscriber_last, sizeof po.subscriber_last, "Parentrow");
+    snprintf(po.subscriber_birth, sizeof po.subscriber_birth, "1970-01-01");
+    assert_int_equal(psy_records_policy_update(W.st, W.pr, &po), PSY_OK);
+    if (psy_billing_superbill(W.st, W.cx, W.pr, client, month, &pdf, &len, err, sizeof err)) fail_msg("superbill: %s", err);
+    t = pdf_text(pdf, len);
+    if (!strstr(t, "Insured (subscriber): Pat Parentrow")) fail_msg("no subscriber as the insured: %s", t);
+    free(t);
+    free(pdf);
+    assert_int_equal(psy_records_policy_get(W.st, W.pr, po.id, &po), PSY_OK);
+    was.version = po.version;
+    assert_int_equal(psy_records_policy_update(W.st, W.pr, &was), PSY_OK);
     assert_int_equal(psy_billing_superbill(W.st, W.cx, W.pr, client, "2019-01", &pdf, &len, err, sizeof err), PSY_EINVAL);
     assert_int_equal(psy_billing_superbill(W.st, W.cx, W.pr, client, "2026-13", &pdf, &len, err, sizeof err), PSY_EINVAL);
 }
