@@ -309,8 +309,8 @@ psy_status psy__billing_load_lines(psy_store *st, psy_id practice, psy_id claim,
 /* A record's text as an X12 element may carry it (psy_x12_ascii): accents dropped, separators as spaces.
  * Text with a character that has no ASCII spelling stays as it is, for the 837P preflight to refuse
  * with the field named (R-837-CHAR). */
-#define FOLD(field) fold((field), sizeof(field))
-static void fold(char *s, size_t cap)
+#define FOLD(field) psy__billing_fold((field), sizeof(field))
+void psy__billing_fold(char *s, size_t cap)
 {
     const unsigned char *p = (const unsigned char *)s;
     while (*p >= 0x20 && *p < 0x7f && *p != '*' && *p != ':' && *p != '^' && *p != '~') p++;

@@ -84,6 +84,9 @@ static psy_status load_one(psy_store *st, psy_id practice, struct psy__loaded *L
     copy(cb->group, sizeof cb->group, cb->policy.group_number);
     copy(cb->last, sizeof cb->last, self ? L->client.last_name : cb->policy.subscriber_last);
     copy(cb->first, sizeof cb->first, self ? L->client.first_name : cb->policy.subscriber_first);
+    psy__billing_fold(cb->last, sizeof cb->last);
+    psy__billing_fold(cb->first, sizeof cb->first);
+    psy__billing_fold(cb->payer.name, sizeof cb->payer.name);
     *o = (struct psy_claim_other_payer){.sequence = sequence_of(cb->policy.priority),
                                         .relationship = cb->rel,
                                         .group_number = cb->group[0] ? cb->group : NULL,

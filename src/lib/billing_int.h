@@ -93,6 +93,9 @@ psy_status psy__billing_settle(psy_store *st, psy_id practice, psy_id claim, psy
 psy_status psy__billing_load_lines(psy_store *st, psy_id practice, psy_id claim, struct psy__loaded *L);
 /* Assembling a loaded claim from records already in L (practice, client, payer, policy, clinician,
  * phone, number, date, pos, prior_auth, c.state, c.total_cents): the parties, each line, then the rest. */
+/* Text from the records spelled as an X12 element carries it, in place (psy_x12_ascii): unchanged when
+ * a character has no ASCII spelling, for the 837P preflight to refuse (R-837-CHAR). */
+void psy__billing_fold(char *s, size_t cap);
 void psy__billing_parties(struct psy__loaded *L);
 void psy__billing_line(struct psy__loaded *L, psy_id id, const char *code, const char *mods, int units,
                        long long charge, const char *pos, const char *ptrs);

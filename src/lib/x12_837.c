@@ -290,8 +290,11 @@ static void check_cob(struct findings *f, const struct psy_claim *c, size_t ci)
         required(f, "relationship", o->relationship);
         required(f, "filing_indicator", o->filing_indicator);
         required(f, "subscriber_last", o->subscriber_last);
+        check_text(f, "subscriber_last", o->subscriber_last);
+        check_text(f, "subscriber_first", o->subscriber_first);
         required(f, "member_id", o->member_id);
         required(f, "name", o->name);
+        check_text(f, "name", o->name);
         required(f, "id", o->id);
         check_adjustments(f, "adjustments", o->adjustments, o->n_adjustments);
         int over = 0, lines = 0;

@@ -559,6 +559,16 @@ static void test_ascii_text(void **state)
     assert_int_equal(psy_x12_837_preflight(&f.batch, fs, 64, &n), PSY_OK);
     assert_true(has_finding(fs, n, "R-837-CHAR", "claims[1].patient.last_name"));
     assert_true(has_finding(fs, n, "R-837-CHAR", "billing.address.city"));
+    /* and in the earlier payer's loops of a secondary claim (2330A, 2330B) */
+    struct psy_claim_other_payer other = {.sequence = 'P', .relationship = "18", .filing_indicator = "CI",
+                                          .subscriber_last = "N\xc3\x9a\xc3\x91""EZ", .member_id = "M1",
+                                          .name = "PLAN \xe7\x8e\x8b", .id = "PAYER09", .date = "20260110"};
+    f.jane.payer_sequence = 'S';
+    f.claims[0].others = &other;
+    f.claims[0].n_others = 1;
+    assert_int_equal(psy_x12_837_preflight(&f.batch, fs, 64, &n), PSY_OK);
+    assert_true(has_finding(fs, n, "R-837-CHAR", "claims[0].others[0].subscriber_last"));
+    assert_true(has_finding(fs, n, "R-837-CHAR", "claims[0].others[0].name"));
 }
 
 static void test_837_control_numbers(void **state)
