@@ -558,7 +558,7 @@ int psy_x12_ascii(const char *in, char *out, size_t cap)
         if (n < 1) n = 1, c = 0xFFFD;
         p += n;
         char one[2] = {(char)c, 0};
-        const char *s = c < 0x80 ? one : ascii_of(c);
+        const char *s = c < 0x80 ? one : mapped ? ascii_of(c) : NULL; /* a byte of text that is not UTF-8 */
         if (!s) s = "?", rc = -1;
         for (; *s; s++) {
             char ch = *s < 0x20 || *s == 0x7f || strchr("*:^~", *s) ? ' ' : *s;

@@ -535,6 +535,8 @@ static void test_ascii_text(void **state)
         {"\xef\xbc\xa1\xef\xbc\xa2", "AB", 0},                                    /* full-width letters */
         {"\xe7\x8e\x8b", "?", -1},                                                  /* 王 */
         {"ab\xff", "ab?", -1},                                                       /* not UTF-8 */
+        {"\xc6\xb4", "?", -1},                          /* a two-byte character, \xc6 alone: still not "AE" */
+        {"x\xc6", "x?", -1},
         {"", "", 0},
     };
     char out[64];
