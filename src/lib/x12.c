@@ -1,7 +1,7 @@
 /*
  * x12.c -- the X12 core shared by every transaction: reading segments from a stream, element and
- * component access, exact money conversion, a writer that refuses unsafe values, and the envelope
- * tracker (ISA/GS/ST nesting, counts, control numbers).
+ * component access, exact money conversion, free text spelled in ASCII (psy_x12_ascii), a writer that
+ * refuses unsafe values, and the envelope tracker (ISA/GS/ST nesting, counts, control numbers).
  *
  * The one idea: delimiters are never assumed. Each ISA is read as 106 fixed-width characters and
  * declares the element separator (byte 4), the repetition separator (ISA11), the component separator
