@@ -74,6 +74,12 @@ psy_status psy_billing_eligibility_request(psy_store *st, psy_id practice, psy_i
         return rc ? rc : PSY_ENOTFOUND;
     }
     if ((rc = psy_records_payer_get(st, practice, po.payer_id, &pa))) return rc;
+    /* names as X12 carries them (accents dropped), as on the practice's claims */
+    psy__billing_fold(pr.name, sizeof pr.name), psy__billing_fold(pr.first_name, sizeof pr.first_name);
+    psy__billing_fold(pr.last_name, sizeof pr.last_name), psy__billing_fold(pa.name, sizeof pa.name);
+    psy__billing_fold(cl.first_name, sizeof cl.first_name), psy__billing_fold(cl.last_name, sizeof cl.last_name);
+    psy__billing_fold(po.subscriber_first, sizeof po.subscriber_first);
+    psy__billing_fold(po.subscriber_last, sizeof po.subscriber_last);
     char d8[9], today[9], hhmm[5], birth[9], sub_birth[9], trace[64], originator[11] = "";
     date8(on, d8);
     date8(now, today);

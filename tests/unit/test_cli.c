@@ -753,7 +753,7 @@ static void test_init_sole_proprietor(void **state)
     snprintf(c.address, sizeof c.address, "5 Oak Ave");
     snprintf(c.city, sizeof c.city, "Urbana");
     snprintf(c.zip, sizeof c.zip, "618011111");
-    snprintf(c.first_name, sizeof c.first_name, "Sam");
+    snprintf(c.first_name, sizeof c.first_name, "S\xc3\xa1m"); /* Sám: X12 files spell it SAM */
     c.n_dx = 1;
     snprintf(c.dx[0], sizeof c.dx[0], "F41.1");
     snprintf(c.last_name, sizeof c.last_name, "Example");
@@ -772,6 +772,7 @@ static void test_init_sole_proprietor(void **state)
     assert_int_equal(psy_records_policy_add(st, 1, &po, &policy), PSY_OK);
     assert_int_equal(psy_billing_eligibility_request(st, 1, client, 0, "2025-03-04", &x270, &len, e, sizeof e), PSY_OK);
     assert_non_null(strstr(x270, "NM1*1P*1*REYES*DANA****XX*1245319599~"));
+    assert_non_null(strstr(x270, "NM1*IL*1*EXAMPLE*SAM****MI*M123~"));
     free(x270);
     psy_store_close(st);
     /* a session of hers, billed: the claim's billing provider is the person; she rendered it herself, so no
@@ -797,6 +798,7 @@ static void test_init_sole_proprietor(void **state)
     free(err);
     char *x837 = test_read_file(path, NULL);
     assert_non_null(strstr(x837, "NM1*85*1*REYES*DANA****XX*1245319599~"));
+    assert_non_null(strstr(x837, "NM1*IL*1*EXAMPLE*SAM****MI*M123~"));
     assert_null(strstr(x837, "NM1*82*"));
     assert_int_not_equal(test_pyx12(x837, strlen(x837)), 0); /* valid by the 837P map (-1: pyx12 absent) */
     free(x837);
