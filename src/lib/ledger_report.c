@@ -120,6 +120,22 @@ psy_status psy_ledger_balances(psy_store *st, psy_id practice, const char *throu
     return rc;
 }
 
+/* The first instant after date in the practice's time zone, as the UTC text the posting times are kept in:
+ * a payment posted on date (in the practice's zone) is one stamped before it. */
+static psy_status day_after_utc(psy_store *st, psy_id practice, const char *date, char out[PSY_DATE_NOW_MAX])
+{
+    char tz[64] = "", next[PSY_DATE_TEXT_MAX];
+    int64_t t;
+    psy_status rc = psy__db_text(st, tz, sizeof tz, "SELECT time_zone FROM practice WHERE id = ?",
+                                 PSY_ARGS(PSY_INT(practice)));
+    if (rc && rc != PSY_ENOTFOUND) return rc;
+    if (!*tz) snprintf(tz, sizeof tz, "UTC"); /* a practice without a zone keeps its dates in UTC */
+    if (!psy_date_add(date, 1, next) || !psy_date_zone_start(tz, next, &t))
+        return psy__store_fail(st, PSY_EINVAL, "date: %s is not a date in the practice's time zone", date);
+    psy_date_utc_text(t, out);
+    return PSY_OK;
+}
+
 /* --- aging ----------------------------------------------------------------------------------- */
 
 struct aging_walk {
@@ -156,16 +172,17 @@ psy_status psy_ledger_aging(psy_store *st, psy_id practice, const char *as_of, s
     }
     struct aging_walk w = {.a = a};
     if ((rc = psy__ledger_each_client(st, practice, a->as_of, age_client, &w))) return rc;
-    /* the payers: each claim sent, less what its 835s posted by the date paid and adjusted */
-    char end[24];
-    snprintf(end, sizeof end, "%sT23:59:59Z", a->as_of);
+    /* the payers: each claim sent, less what its 835s posted by the date paid and adjusted (the date's end in
+     * the practice's zone: a file posted in its evening is stamped the next day in UTC) */
+    char end[PSY_DATE_NOW_MAX];
+    if ((rc = day_after_utc(st, practice, a->as_of, end))) return rc;
     psy__stmt *s = NULL;
     rc = psy__db_query(
         st, &s,
         "SELECT p.name, c.service_date, c.total_cents, COALESCE((SELECT sum(m.paid_cents) FROM payment m JOIN era_file f "
-        "ON f.id = m.era_file_id WHERE m.claim_id = c.id AND m.claim_line_id IS NULL AND f.posted_at <= ?), 0), "
+        "ON f.id = m.era_file_id WHERE m.claim_id = c.id AND m.claim_line_id IS NULL AND f.posted_at < ?), 0), "
         "COALESCE((SELECT sum(j.amount_cents) FROM adjustment j JOIN payment m ON m.id = j.payment_id JOIN era_file f "
-        "ON f.id = m.era_file_id WHERE m.claim_id = c.id AND f.posted_at <= ?), 0) FROM claim c JOIN payer p ON p.id = "
+        "ON f.id = m.era_file_id WHERE m.claim_id = c.id AND f.posted_at < ?), 0) FROM claim c JOIN payer p ON p.id = "
         "c.payer_id WHERE c.practice_id = ? AND c.status IN ('submitted', 'accepted', 'paid', 'partially_paid', "
         "'denied') AND c.service_date <= ? ORDER BY p.name, p.id",
         PSY_ARGS(PSY_TEXT(end), PSY_TEXT(end), PSY_INT(practice), PSY_TEXT(a->as_of)));
@@ -303,8 +320,8 @@ psy_status psy_ledger_statement(psy_store *st, psy_id practice, psy_id client, c
                 psy_cents_acc(&sv[j].owed, it[k].open, &over);
                 if (it[k].open) sv[j].active = 1;
             }
-    char end[24];
-    snprintf(end, sizeof end, "%sT23:59:59Z", through);
+    char end[PSY_DATE_NOW_MAX];
+    if (day_after_utc(st, practice, through, end)) snprintf(end, sizeof end, "%sT23:59:59Z", through);
     struct psy_statement_line *lines = psy__calloc(ns ? ns : 1, sizeof *lines);
     size_t nl = 0;
     for (size_t j = 0; j < ns; j++) {
@@ -316,7 +333,7 @@ psy_status psy_ledger_statement(psy_store *st, psy_id practice, psy_id client, c
                 x->charge = v;
             if (!psy__db_int(st, &v,
                              "SELECT COALESCE(sum(m.paid_cents), 0) FROM payment m JOIN era_file f ON f.id = "
-                             "m.era_file_id WHERE m.claim_id = ? AND m.claim_line_id IS NULL AND f.posted_at <= ?",
+                             "m.era_file_id WHERE m.claim_id = ? AND m.claim_line_id IS NULL AND f.posted_at < ?",
                              PSY_ARGS(PSY_INT(x->claim), PSY_TEXT(end))))
                 x->insurance = v;
         }

@@ -348,6 +348,34 @@ static void test_aging_moves(void **state)
     assert_int_equal(a.payer_total, q1("SELECT sum(total_cents) FROM claim WHERE status NOT IN ('draft', 'ready')"));
     psy_ledger_aging_free(&a);
     assert_int_equal(psy_ledger_aging(W.st, W.pr, "2026-02-30", &a), PSY_EINVAL);
+
+    /* "as of D" means the end of D where the practice is: a remittance posted at 10 pm in Chicago, when the
+     * UTC date is already the next day, is in the aging of D and not in that of the day before */
+    char d[11], d1[11], prev[11], stamp[PSY_DATE_NOW_MAX], sql[300], msg[200];
+    int64_t t;
+    assert_int_equal(psy_date_add(W.today, 300, d), 1);
+    assert_int_equal(psy_date_add(d, 1, d1), 1);
+    assert_int_equal(psy_date_add(d, -1, prev), 1);
+    assert_int_equal(psy_date_zone_start("America/Chicago", d1, &t), 1);
+    psy_date_utc_text(t - 2 * 3600, stamp); /* 10 pm on d in Chicago */
+    assert_true(strcmp(stamp, d) > 0);    /* the next day in UTC */
+    assert_int_equal(q1("SELECT count(*) FROM era_file") > 0, 1);
+    assert_int_equal(test_db_exec(&W.db, "CREATE TABLE kept_posted AS SELECT id, posted_at FROM era_file", msg, sizeof msg),
+                     PSY_OK);
+    snprintf(sql, sizeof sql, "UPDATE era_file SET posted_at = '%s'", stamp);
+    assert_int_equal(test_db_exec(&W.db, sql, msg, sizeof msg), PSY_OK);
+    assert_int_equal(test_db_exec(&W.db, "UPDATE practice SET time_zone = 'America/Chicago'", msg, sizeof msg), PSY_OK);
+    long long sent = q1("SELECT sum(total_cents) FROM claim WHERE status NOT IN ('draft', 'ready')");
+    assert_int_equal(psy_ledger_aging(W.st, W.pr, prev, &a), PSY_OK);
+    assert_int_equal(a.payer_total, sent); /* nothing posted yet on the day before */
+    psy_ledger_aging_free(&a);
+    assert_int_equal(psy_ledger_aging(W.st, W.pr, d, &a), PSY_OK);
+    assert_true(a.payer_total < sent); /* the evening's 835s are in */
+    psy_ledger_aging_free(&a);
+    assert_int_equal(test_db_exec(&W.db, "UPDATE practice SET time_zone = 'UTC'", msg, sizeof msg), PSY_OK);
+    assert_int_equal(test_db_exec(&W.db, "UPDATE era_file SET posted_at = (SELECT k.posted_at FROM kept_posted k WHERE "
+                                         "k.id = era_file.id)", msg, sizeof msg), PSY_OK);
+    assert_int_equal(test_db_exec(&W.db, "DROP TABLE kept_posted", msg, sizeof msg), PSY_OK);
 }
 
 /* The check bounces: the payment is reversed, never edited; a reversal is not reversed twice. An 835
