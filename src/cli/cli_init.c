@@ -274,8 +274,9 @@ static int ask_sole(struct init *in)
             fprintf(stderr, "  sole_proprietor: yes or no; please try again.\n");
             continue;
         }
-        if (!in->s.practice.sole_proprietor) return 0;
-        return ask_field(in, &fields[1]) || ask_field(in, &fields[2]) ? -1 : 0;
+        for (size_t i = 0; in->s.practice.sole_proprietor && i < NFIELDS; i++)
+            if (is_name_part(&fields[i]) && ask_field(in, &fields[i])) return -1;
+        return 0;
     }
 }
 

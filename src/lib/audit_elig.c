@@ -114,6 +114,8 @@ struct visit {
 struct held {
     psy_id policy, client;
     char start[PSY_DATE_MAX], end[PSY_DATE_MAX];
+    size_t c0, c1;    /* its answers, [c0, c1) of the practice's */
+    const char *mmdd; /* where its benefit year starts (benefit_mmdd) */
     /* the benefit year holding the audit's first date, its limiting answer (NULL none), and the visits of
      * that year before that date: all of them, and those after the answer's date */
     char year[PSY_DATE_MAX];
@@ -289,11 +291,11 @@ psy_status psy__audit_elig(psy_store *st, psy_id practice, const char *from, con
     }
     if (nh > 1) qsort(h, nh, sizeof *h, by_client);
     for (size_t i = 0; i < nh; i++) {
-        size_t c0, c1;
-        answers_of(c, nc, h[i].policy, &c0, &c1);
-        const char *mmdd = benefit_mmdd(c + c0, c1 - c0);
-        year_of(from, mmdd, h[i].year);
-        h[i].lim = limit_of(c + c0, c1 - c0, mmdd, h[i].year);
+        struct held *x = &h[i];
+        answers_of(c, nc, x->policy, &x->c0, &x->c1);
+        x->mmdd = benefit_mmdd(c + x->c0, x->c1 - x->c0);
+        year_of(from, x->mmdd, x->year);
+        x->lim = limit_of(c + x->c0, x->c1 - x->c0, x->mmdd, x->year);
         h[i].seen = h[i].after = 0;
     }
     /* the visits before the period are counted into their policy's year; those of the period are kept
@@ -341,17 +343,14 @@ psy_status psy__audit_elig(psy_store *st, psy_id practice, const char *from, con
         return psy__store_dbfail(st, "audit");
     }
     if (nv > 1) qsort(v, nv, sizeof *v, by_policy_date);
-    size_t ci = 0;
     for (size_t i = 0; i < nv;) {
         psy_id pol = v[i].policy;
-        while (ci < nc && c[ci].policy < pol) ci++;
-        size_t c0 = ci, c1 = ci;
-        while (c1 < nc && c[c1].policy == pol) c1++;
-        /* per benefit year (benefit_mmdd); the newest active answer of that year with a visit limit */
-        const char *mmdd = benefit_mmdd(c + c0, c1 - c0);
-        int calendar = !strcmp(mmdd, "01-01");
-        /* from the visits of the year before the period */
+        /* per benefit year (benefit_mmdd); the newest active answer of that year with a visit limit, counted
+         * on from the visits of the year before the period */
         const struct held *hp = &h[v[i].held];
+        size_t c0 = hp->c0, c1 = hp->c1;
+        const char *mmdd = hp->mmdd;
+        int calendar = !strcmp(mmdd, "01-01");
         char year[PSY_DATE_MAX], y[PSY_DATE_MAX];
         memcpy(year, hp->year, sizeof year);
         long seen = hp->seen, after = hp->after;
@@ -390,7 +389,6 @@ psy_status psy__audit_elig(psy_store *st, psy_id practice, const char *from, con
                          "allows %ld a year", seen, year, lim->as_of, lim->allowed);
             emit(ud, "R-ELIG-2", 0, x->session, x->date, msg);
         }
-        ci = c1;
     }
     free(c);
     free(h);

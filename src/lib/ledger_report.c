@@ -120,20 +120,16 @@ psy_status psy_ledger_balances(psy_store *st, psy_id practice, const char *throu
     return rc;
 }
 
-/* The first instant after date in the practice's time zone, as the UTC text the posting times are kept in:
- * a payment posted on date (in the practice's zone) is one stamped before it. */
-static psy_status day_after_utc(psy_store *st, psy_id practice, const char *date, char out[PSY_DATE_NOW_MAX])
+/* The first instant after date in time zone tz ("" UTC: a practice without a zone), as the UTC text the
+ * posting times are kept in: a payment posted on date (in the practice's zone) is one stamped before it.
+ * -1 when date is not a date. */
+static int day_after_utc(const char *tz, const char *date, char out[PSY_DATE_NOW_MAX])
 {
-    char tz[64] = "", next[PSY_DATE_TEXT_MAX];
+    char next[PSY_DATE_TEXT_MAX];
     int64_t t;
-    psy_status rc = psy__db_text(st, tz, sizeof tz, "SELECT time_zone FROM practice WHERE id = ?",
-                                 PSY_ARGS(PSY_INT(practice)));
-    if (rc && rc != PSY_ENOTFOUND) return rc;
-    if (!*tz) snprintf(tz, sizeof tz, "UTC"); /* a practice without a zone keeps its dates in UTC */
-    if (!psy_date_add(date, 1, next) || !psy_date_zone_start(tz, next, &t))
-        return psy__store_fail(st, PSY_EINVAL, "date: %s is not a date in the practice's time zone", date);
+    if (!psy_date_add(date, 1, next) || !psy_date_zone_start(*tz ? tz : "UTC", next, &t)) return -1;
     psy_date_utc_text(t, out);
-    return PSY_OK;
+    return 0;
 }
 
 /* --- aging ----------------------------------------------------------------------------------- */
@@ -174,8 +170,10 @@ psy_status psy_ledger_aging(psy_store *st, psy_id practice, const char *as_of, s
     if ((rc = psy__ledger_each_client(st, practice, a->as_of, age_client, &w))) return rc;
     /* the payers: each claim sent, less what its 835s posted by the date paid and adjusted (the date's end in
      * the practice's zone: a file posted in its evening is stamped the next day in UTC) */
-    char end[PSY_DATE_NOW_MAX];
-    if ((rc = day_after_utc(st, practice, a->as_of, end))) return rc;
+    char end[PSY_DATE_NOW_MAX], tz[64] = "";
+    rc = psy__db_text(st, tz, sizeof tz, "SELECT time_zone FROM practice WHERE id = ?", PSY_ARGS(PSY_INT(practice)));
+    if (rc && rc != PSY_ENOTFOUND) return rc;
+    if (day_after_utc(tz, a->as_of, end)) return psy__store_fail(st, PSY_EINVAL, "as_of: a date YYYY-MM-DD");
     psy__stmt *s = NULL;
     rc = psy__db_query(
         st, &s,
@@ -321,7 +319,7 @@ psy_status psy_ledger_statement(psy_store *st, psy_id practice, psy_id client, c
                 if (it[k].open) sv[j].active = 1;
             }
     char end[PSY_DATE_NOW_MAX];
-    if (day_after_utc(st, practice, through, end)) snprintf(end, sizeof end, "%sT23:59:59Z", through);
+    if (day_after_utc(pr.time_zone, through, end)) snprintf(end, sizeof end, "%sT23:59:59Z", through);
     struct psy_statement_line *lines = psy__calloc(ns ? ns : 1, sizeof *lines);
     size_t nl = 0;
     for (size_t j = 0; j < ns; j++) {
